@@ -1,0 +1,55 @@
+/** moose.config.toml, typed. Defaults are the documented ones (docs: Migrations & Planning). */
+export interface Config {
+  features: {
+    olap: boolean;
+    streaming_engine: boolean;
+    workflows: boolean;
+  };
+  clickhouse_config: {
+    host: string;
+    host_port: number;
+    native_port: number;
+    db_name: string;
+    user: string;
+    password: string;
+    use_ssl: boolean;
+  };
+  redpanda_config: {
+    broker: string;
+    message_timeout_ms: number;
+    retention_ms: number;
+    replication_factor: number;
+    /** Prefix for every topic name, e.g. `staging_`. Empty: none. */
+    namespace: string;
+  };
+  http_server_config: {
+    host: string;
+    port: number;
+  };
+  authentication: {
+    /** Hex PBKDF2 hash from `moose generate hash-token`; empty → admin API refuses every request. */
+    admin_api_key: string;
+  };
+}
+
+export const DEFAULT_CONFIG: Config = {
+  features: { olap: true, streaming_engine: true, workflows: false },
+  clickhouse_config: {
+    host: "localhost",
+    host_port: 18123,
+    native_port: 9000,
+    db_name: "local",
+    user: "panda",
+    password: "pandapass",
+    use_ssl: false,
+  },
+  redpanda_config: {
+    broker: "localhost:19092",
+    message_timeout_ms: 1000,
+    retention_ms: 30000,
+    replication_factor: 1,
+    namespace: "",
+  },
+  http_server_config: { host: "localhost", port: 4000 },
+  authentication: { admin_api_key: "" },
+};

@@ -1,0 +1,128 @@
+/**
+ * The closed union of changes `diffManifests` produces. Every consumer switches on `kind`
+ * and ends with `assertNever`, so a new kind cannot be dropped silently anywhere.
+ */
+import type {
+  ApiSpec,
+  ColumnSpec,
+  IndexSpec,
+  MaterializedViewSpec,
+  StreamSpec,
+  TableSpec,
+  ViewSpec,
+  WorkflowSpec,
+} from "../manifest/types.js";
+
+/**
+ * safe: nothing existing is lost or rewritten · data-loss: drops data ·
+ * rewrite: rewrites existing data (may be slow, may fail on existing rows) ·
+ * breaking: API or stream consumers break.
+ */
+export type Risk = "safe" | "data-loss" | "rewrite" | "breaking";
+
+interface OperationBase {
+  /** The component id the operation acts on (table, topic, view, API path, workflow). */
+  target: string;
+  /** One line for plans and migration headers. */
+  summary: string;
+  risk: Risk;
+}
+
+export type ColumnChange = "type" | "nullable" | "default" | "materialized" | "alias" | "comment" | "codec" | "ttl";
+
+/** Where an added column goes: after `after`, or first when `after` is null. */
+export interface ColumnPosition {
+  after: string | null;
+}
+
+export type Operation =
+  | (OperationBase & { kind: "createTable"; table: TableSpec })
+  | (OperationBase & { kind: "dropTable"; table: TableSpec })
+  | (OperationBase & { kind: "addColumn"; table: string; column: ColumnSpec; position: ColumnPosition })
+  | (OperationBase & { kind: "dropColumn"; table: string; column: ColumnSpec })
+  | (OperationBase & { kind: "modifyColumn"; table: string; from: ColumnSpec; to: ColumnSpec; changed: ColumnChange[] })
+  | (OperationBase & { kind: "renameColumn"; table: string; from: string; to: string })
+  | (OperationBase & { kind: "modifyTtl"; table: string; from?: string; to?: string })
+  | (OperationBase & {
+      kind: "modifySettings";
+      table: string;
+      /** Settings to set (new value) and their previous values (absent → was default). */
+      set: Record<string, string>;
+      previous: Record<string, string>;
+      /** Settings to reset to the server default. */
+      reset: string[];
+    })
+  | (OperationBase & { kind: "addIndex"; table: string; index: IndexSpec })
+  | (OperationBase & { kind: "dropIndex"; table: string; index: IndexSpec })
+  | (OperationBase & {
+      kind: "recreateTable";
+      from: TableSpec;
+      to: TableSpec;
+      /** Why a plain ALTER cannot do it, e.g. `ORDER BY (id) → (id, ts)`. */
+      reasons: string[];
+    })
+  | (OperationBase & { kind: "createView"; view: ViewSpec })
+  | (OperationBase & { kind: "dropView"; view: ViewSpec })
+  | (OperationBase & { kind: "replaceView"; from: ViewSpec; to: ViewSpec })
+  | (OperationBase & { kind: "createMaterializedView"; view: MaterializedViewSpec; backfill: boolean })
+  | (OperationBase & { kind: "dropMaterializedView"; view: MaterializedViewSpec })
+  | (OperationBase & { kind: "createTopic"; stream: StreamSpec })
+  | (OperationBase & { kind: "deleteTopic"; stream: StreamSpec })
+  | (OperationBase & {
+      kind: "alterTopicConfig";
+      topic: string;
+      /** Changed configs: previous value (absent → broker default) and new value (absent → reset). */
+      changes: Record<string, { from?: string; to?: string }>;
+    })
+  | (OperationBase & { kind: "addPartitions"; topic: string; from: number; to: number })
+  | (OperationBase & { kind: "modifyStreamSchema"; topic: string; from: ColumnSpec[]; to: ColumnSpec[] })
+  | (OperationBase & { kind: "addApi"; api: ApiSpec })
+  | (OperationBase & { kind: "removeApi"; api: ApiSpec })
+  | (OperationBase & { kind: "updateApi"; from: ApiSpec; to: ApiSpec })
+  | (OperationBase & { kind: "addWorkflow"; workflow: WorkflowSpec })
+  | (OperationBase & { kind: "removeWorkflow"; workflow: WorkflowSpec })
+  | (OperationBase & { kind: "updateWorkflow"; from: WorkflowSpec; to: WorkflowSpec })
+  | (OperationBase & { kind: "rawSql"; sql: string; down?: string });
+
+export type OperationKind = Operation["kind"];
+export type OperationOf<K extends OperationKind> = Extract<Operation, { kind: K }>;
+
+/**
+ * A change the code asks for that moose-ts will not make: a drop of a DELETION_PROTECTED object,
+ * a Kafka partition decrease. Shown in plans; makes generation/apply stop (exit 3).
+ */
+export interface BlockedChange {
+  target: string;
+  summary: string;
+  /** Why it is blocked and what to do instead. */
+  reason: string;
+}
+
+/** A dropped and an added column of one table with the same type: possibly a rename. */
+export interface RenameCandidate {
+  table: string;
+  from: string;
+  to: string;
+}
+
+/** Explicit renames: table id → old column name → new column name. */
+export type RenameMap = Record<string, Record<string, string>>;
+
+export interface DiffOptions {
+  renames?: RenameMap;
+  /** Treat LowCardinality(T) and T as different types (default false: equal). */
+  strictLowCardinality?: boolean;
+  /** Add a backfill step when a materialized view is created over tables that already hold rows. */
+  backfillMaterializedViews?: boolean;
+}
+
+export interface DiffResult {
+  /** Ordered: all teardown (dependents first), then all setup (dependencies first). */
+  operations: Operation[];
+  blocked: BlockedChange[];
+  renameCandidates: RenameCandidate[];
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}

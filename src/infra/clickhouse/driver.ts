@@ -1,0 +1,21 @@
+/**
+ * One ClickHouse interface, two implementations: embedded (chdb, `.moose/clickhouse`) and remote
+ * (@clickhouse/client). Statements never name the database: the driver's connection database applies.
+ */
+import type { Manifest } from "../../manifest/types.js";
+
+export type QueryParams = Record<string, unknown>;
+
+export interface ClickHouseDriver {
+  readonly kind: "embedded" | "remote";
+  /** The database every statement runs in. */
+  readonly database: string;
+  /** A DDL/DML statement; `{name:Type}` placeholders bound from params. */
+  exec(sql: string, params?: QueryParams): Promise<void>;
+  /** A SELECT; rows as objects (JSONEachRow semantics: 64-bit integers come back as strings). */
+  query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
+  insert(table: string, rows: Record<string, unknown>[]): Promise<void>;
+  /** Live tables and views of `database` in manifest shape (moose's own `_moose_*` tables excluded). */
+  introspect(): Promise<Pick<Manifest, "tables" | "views" | "materializedViews">>;
+  close(): Promise<void>;
+}
