@@ -4,8 +4,9 @@
  */
 import { Command, CommanderError } from "commander";
 import { ExitCode, isMooseError } from "../errors.js";
+import { takeStatus } from "./action.js";
 
-// Command registrations: one line per command module (keep sorted).
+// Each command module exports `register(program)`; add one import and one entry per command.
 const registrations: Array<(program: Command) => void> = [];
 
 export async function main(argv: string[]): Promise<number> {
@@ -16,7 +17,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const register of registrations) register(program);
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
+    return takeStatus();
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     if (isMooseError(error)) {
