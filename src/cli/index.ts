@@ -5,14 +5,21 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode, isMooseError } from "../errors.js";
 import { takeStatus } from "./action.js";
+import { helpConfiguration } from "./help.js";
+import { mooseTsPackage } from "./package-info.js";
+import { register as registerGenerate } from "./commands/generate.js";
+import { register as registerInit } from "./commands/init.js";
+import { register as registerLogs } from "./commands/logs.js";
 
 // Each command module exports `register(program)`; add one import and one entry per command.
-const registrations: Array<(program: Command) => void> = [];
+const registrations: Array<(program: Command) => void> = [registerInit, registerGenerate, registerLogs];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("moose")
     .description("Version control for data infrastructure")
+    .version(mooseTsPackage().version, "-V, --version", "print the moose-ts version")
     .option("--debug", "show stack traces for errors")
+    .configureHelp(helpConfiguration)
     .exitOverride();
   for (const register of registrations) register(program);
   try {

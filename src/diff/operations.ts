@@ -6,6 +6,7 @@ import type {
   ApiSpec,
   ColumnSpec,
   IndexSpec,
+  IngestApiSpec,
   MaterializedViewSpec,
   StreamSpec,
   TableSpec,
@@ -79,6 +80,9 @@ export type Operation =
   | (OperationBase & { kind: "addApi"; api: ApiSpec })
   | (OperationBase & { kind: "removeApi"; api: ApiSpec })
   | (OperationBase & { kind: "updateApi"; from: ApiSpec; to: ApiSpec })
+  | (OperationBase & { kind: "addIngestApi"; api: IngestApiSpec })
+  | (OperationBase & { kind: "removeIngestApi"; api: IngestApiSpec })
+  | (OperationBase & { kind: "updateIngestApi"; from: IngestApiSpec; to: IngestApiSpec })
   | (OperationBase & { kind: "addWorkflow"; workflow: WorkflowSpec })
   | (OperationBase & { kind: "removeWorkflow"; workflow: WorkflowSpec })
   | (OperationBase & { kind: "updateWorkflow"; from: WorkflowSpec; to: WorkflowSpec })

@@ -1,0 +1,180 @@
+/**
+ * `moose init <dir>`: a new project with the docs' quickstart app — package.json, tsconfig.json,
+ * moose.config.toml (the documented defaults), app/index.ts (UserSchema, Users table, UserEvents
+ * stream) and .gitignore. It only ever writes into an empty or new directory.
+ */
+import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Command } from "commander";
+import { ExitCode, MooseError } from "../../errors.js";
+import { action } from "../action.js";
+import { mooseTsPackage, type MooseTsPackage } from "../package-info.js";
+
+export function register(program: Command): void {
+  program
+    .command("init")
+    .description("Create a project with the quickstart app in a new or empty directory")
+    .argument("<dir>", "directory to create the project in (new or empty)")
+    .action(
+      action(async (dir: string) => {
+        const projectDir = path.resolve(dir);
+        await initProject(projectDir);
+        const shown = path.relative(process.cwd(), projectDir) || ".";
+        process.stdout.write(
+          [
+            `Created a moose-ts project in ${shown}`,
+            "",
+            "Next:",
+            `  cd ${shown}`,
+            "  npm install",
+            "  npx moose dev",
+            "",
+          ].join("\n"),
+        );
+        return ExitCode.ok;
+      }),
+    );
+}
+
+export async function initProject(projectDir: string): Promise<void> {
+  await ensureEmptyDirectory(projectDir);
+  for (const [relative, content] of Object.entries(scaffoldFiles(path.basename(projectDir), mooseTsPackage()))) {
+    const file = path.join(projectDir, relative);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, content);
+  }
+}
+
+async function ensureEmptyDirectory(projectDir: string): Promise<void> {
+  const stats = await stat(projectDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  if (!stats) {
+    await mkdir(projectDir, { recursive: true });
+    return;
+  }
+  if (!stats.isDirectory()) {
+    throw new MooseError("INIT_NOT_A_DIRECTORY", `${projectDir} exists and is not a directory`, {
+      hint: "pick a new or empty directory for the project",
+    });
+  }
+  const entries = await readdir(projectDir);
+  if (entries.length > 0) {
+    throw new MooseError("INIT_DIR_NOT_EMPTY", `${projectDir} is not empty (${entries.length} entries)`, {
+      hint: "pick an empty directory (or a new path) so no existing file is overwritten",
+      details: { entries: entries.slice(0, 10) },
+    });
+  }
+}
+
+/** Every file of a new project, by path relative to the project root. */
+export function scaffoldFiles(directoryName: string, mooseTs: MooseTsPackage): Record<string, string> {
+  return {
+    "package.json": packageJson(directoryName, mooseTs),
+    "tsconfig.json": TSCONFIG_JSON,
+    "moose.config.toml": MOOSE_CONFIG_TOML,
+    "app/index.ts": APP_INDEX_TS,
+    ".gitignore": GITIGNORE,
+  };
+}
+
+function packageJson(directoryName: string, mooseTs: MooseTsPackage): string {
+  const manifest = {
+    name: packageName(directoryName),
+    version: "0.0.0",
+    private: true,
+    type: "module", // moose-ts is ESM only; with NodeNext a CommonJS package could not import it
+    scripts: { dev: "moose dev", plan: "moose plan", typecheck: "tsc -p tsconfig.json" },
+    dependencies: { "moose-ts": mooseTsDependency(mooseTs) },
+    devDependencies: {
+      "@types/node": mooseTs.devDependencies["@types/node"] ?? "^20",
+      typescript: mooseTs.dependencies.typescript ?? "^5",
+    },
+  };
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/**
+ * The dependency on moose-ts must be the very package this CLI runs from: the new project then
+ * type-checks against the same SDK and `npx moose` in it runs the same code. Installed from a
+ * registry (we live under node_modules/) that is `^<version>`; run from a clone of the repository it
+ * is `file:<absolute path of the clone>`, which npm links — moose-ts is not on a registry yet, and a
+ * version range would fetch some other copy or nothing at all.
+ */
+function mooseTsDependency(mooseTs: MooseTsPackage): string {
+  const installedFromRegistry = mooseTs.root.split(path.sep).includes("node_modules");
+  return installedFromRegistry ? `^${mooseTs.version}` : `file:${mooseTs.root}`;
+}
+
+/** npm package names are lowercase URL-safe words; the directory name is the natural choice. */
+function packageName(directoryName: string): string {
+  const name = directoryName
+    .toLowerCase()
+    .replace(/[^a-z0-9._~-]+/g, "-")
+    .replace(/^[._-]+|-+$/g, "");
+  return name || "moose-app";
+}
+
+const TSCONFIG_JSON = `${JSON.stringify(
+  {
+    compilerOptions: {
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      lib: ["ES2023"],
+      types: ["node"],
+      strict: true,
+      skipLibCheck: true,
+      noEmit: true,
+    },
+    include: ["app"],
+  },
+  null,
+  2,
+)}\n`;
+
+// The documented defaults (docs: Migrations & Planning), then the server and admin API settings.
+const MOOSE_CONFIG_TOML = `[features]
+olap = true # ClickHouse for analytics
+streaming_engine = true # Redpanda for streaming
+workflows = false # Temporal for workflows
+
+[clickhouse_config]
+host = "localhost"
+host_port = 18123
+native_port = 9000
+db_name = "local"
+user = "panda"
+password = "pandapass"
+
+[redpanda_config]
+broker = "localhost:19092"
+message_timeout_ms = 1000
+retention_ms = 30000
+replication_factor = 1
+
+[http_server_config]
+host = "localhost"
+port = 4000
+
+[authentication]
+# Key hash from \`moose generate hash-token\`; empty: the admin API refuses every request.
+admin_api_key = ""
+`;
+
+const APP_INDEX_TS = `import { OlapTable, Stream } from "moose-ts";
+
+interface UserSchema {
+  id: string;
+  name: string;
+  email: string;
+}
+
+export const usersTable = new OlapTable<UserSchema>("Users");
+export const userEvents = new Stream<UserSchema>("UserEvents");
+`;
+
+const GITIGNORE = `.moose/
+node_modules/
+`;

@@ -1,0 +1,213 @@
+/**
+ * moose.config.toml → Config. Start from the documented defaults, lay the file over them, then the
+ * `MOOSE_<SECTION>__<KEY>` environment variables. Every key is checked against CONFIG_SCHEMA: an
+ * unknown one or a value of the wrong type stops with an error naming the key, where it came from
+ * (file and line, or the variable) and the closest valid name.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse, TomlError } from "smol-toml";
+import { MooseError } from "../errors.js";
+import { fieldKind, fieldNames, isSectionName, SECTION_NAMES, type FieldKind, type SectionName } from "./schema.js";
+import { findKeyLine } from "./locate.js";
+import { closestMatch } from "./suggest.js";
+import { DEFAULT_CONFIG, type Config } from "./types.js";
+
+export const CONFIG_FILE_NAME = "moose.config.toml";
+
+const ENV_PREFIX = "MOOSE_";
+const ENV_SEPARATOR = "__";
+
+type Value = string | number | boolean;
+/** Where a value came from, for error messages. */
+type Origin = { kind: "file"; file: string; toml: string } | { kind: "env"; variable: string };
+
+export async function loadConfig(projectDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const config = structuredClone(DEFAULT_CONFIG);
+  const filePath = path.join(projectDir, CONFIG_FILE_NAME);
+  const toml = await readIfExists(filePath);
+  if (toml !== undefined) applyFile(config, toml, displayPath(filePath));
+  applyEnv(config, env);
+  return config;
+}
+
+async function readIfExists(filePath: string): Promise<string | undefined> {
+  try {
+    return await readFile(filePath, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new MooseError("CONFIG_UNREADABLE", `cannot read ${filePath}: ${(error as Error).message}`, {
+      hint: "check the file's permissions",
+      cause: error,
+    });
+  }
+}
+
+function applyFile(config: Config, toml: string, file: string): void {
+  let document: Record<string, unknown>;
+  try {
+    document = parse(toml);
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    const firstLine = error.message.split("\n")[0].replace(/^Invalid TOML document: /, "");
+    throw new MooseError("CONFIG_INVALID_TOML", `${file} is not valid TOML: ${firstLine}`, {
+      location: { file, line: error.line, col: error.column },
+      hint: `fix the syntax at line ${error.line}, column ${error.column}:\n${error.codeblock}`,
+      cause: error,
+    });
+  }
+  const origin: Origin = { kind: "file", file, toml };
+  for (const [sectionName, sectionValue] of Object.entries(document)) {
+    const section = knownSection(sectionName, origin);
+    if (!isPlainTable(sectionValue)) {
+      throw invalidType([section], "a table", sectionValue, origin, `write it as a [${section}] section`);
+    }
+    for (const [key, value] of Object.entries(sectionValue)) {
+      const kind = knownField(section, key, origin);
+      if (!matchesKind(value, kind)) throw invalidType([section, key], describeKind(kind), value, origin);
+      setField(config, section, key, value as Value);
+    }
+  }
+}
+
+function applyEnv(config: Config, env: NodeJS.ProcessEnv): void {
+  for (const [variable, raw] of Object.entries(env)) {
+    if (raw === undefined || !variable.startsWith(ENV_PREFIX)) continue;
+    const separator = variable.indexOf(ENV_SEPARATOR, ENV_PREFIX.length);
+    // MOOSE_ variables without `__` are other settings (e.g. MOOSE_ADMIN_TOKEN), not config overrides.
+    if (separator === -1) continue;
+    const origin: Origin = { kind: "env", variable };
+    const section = knownSection(variable.slice(ENV_PREFIX.length, separator).toLowerCase(), origin);
+    const key = variable.slice(separator + ENV_SEPARATOR.length).toLowerCase();
+    const kind = knownField(section, key, origin);
+    const value = coerce(raw, kind);
+    if (value === undefined) throw invalidType([section, key], describeKind(kind), raw, origin);
+    setField(config, section, key, value);
+  }
+}
+
+function knownSection(name: string, origin: Origin): SectionName {
+  if (isSectionName(name)) return name;
+  const suggestion = closestMatch(name, SECTION_NAMES);
+  throw unknownKey([name], suggestion, SECTION_NAMES, origin, "section");
+}
+
+function knownField(section: SectionName, key: string, origin: Origin): FieldKind {
+  const kind = fieldKind(section, key);
+  if (kind) return kind;
+  const candidates = fieldNames(section);
+  throw unknownKey([section, key], closestMatch(key, candidates), candidates, origin, "key");
+}
+
+function setField(config: Config, section: SectionName, key: string, value: Value): void {
+  (config[section] as Record<string, Value>)[key] = value;
+}
+
+function matchesKind(value: unknown, kind: FieldKind): boolean {
+  switch (kind) {
+    case "string":
+      return typeof value === "string";
+    case "integer":
+      return typeof value === "number" && Number.isSafeInteger(value);
+    case "boolean":
+      return typeof value === "boolean";
+  }
+}
+
+/** Environment variables are text: parse them as the field's kind, or undefined if they are not one. */
+function coerce(raw: string, kind: FieldKind): Value | undefined {
+  switch (kind) {
+    case "string":
+      return raw;
+    case "integer": {
+      const trimmed = raw.trim();
+      return /^[+-]?\d+$/.test(trimmed) && Number.isSafeInteger(Number(trimmed)) ? Number(trimmed) : undefined;
+    }
+    case "boolean": {
+      const lower = raw.trim().toLowerCase();
+      if (lower === "true" || lower === "1") return true;
+      if (lower === "false" || lower === "0") return false;
+      return undefined;
+    }
+  }
+}
+
+function describeKind(kind: FieldKind): string {
+  switch (kind) {
+    case "string":
+      return 'a string (e.g. "localhost")';
+    case "integer":
+      return "an integer (e.g. 18123)";
+    case "boolean":
+      return "a boolean (true or false)";
+  }
+}
+
+function isPlainTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function unknownKey(
+  keyPath: string[],
+  suggestion: string | undefined,
+  candidates: readonly string[],
+  origin: Origin,
+  what: "section" | "key",
+): MooseError {
+  const key = keyPath.join(".");
+  const where = origin.kind === "env" ? `environment variable ${origin.variable}` : origin.file;
+  const inSection = what === "key" ? ` in [${keyPath[0]}]` : "";
+  const didYouMean = suggestion ? ` (did you mean ${suggestion}?)` : "";
+  const valid = `valid ${what === "section" ? "sections" : "keys"}${inSection}: ${candidates.join(", ")}`;
+  return new MooseError("CONFIG_UNKNOWN_KEY", `unknown ${what} "${keyPath[keyPath.length - 1]}"${inSection} in ${where}${didYouMean}`, {
+    config: configLocation(key, keyPath, origin),
+    hint: suggestion ? `rename it to ${renamed(origin, what, keyPath[keyPath.length - 1], suggestion)}; ${valid}` : `remove it; ${valid}`,
+    details: { key, ...(suggestion ? { suggestion } : {}), ...(origin.kind === "env" ? { env: origin.variable } : {}) },
+  });
+}
+
+function invalidType(
+  keyPath: string[],
+  expected: string,
+  actual: unknown,
+  origin: Origin,
+  hint?: string,
+): MooseError {
+  const key = keyPath.join(".");
+  const where = origin.kind === "env" ? `environment variable ${origin.variable}` : origin.file;
+  const got = origin.kind === "env" ? JSON.stringify(actual) : `${describeValue(actual)} ${JSON.stringify(actual)}`;
+  return new MooseError("CONFIG_INVALID_TYPE", `${key} in ${where} must be ${expected}, got ${got}`, {
+    config: configLocation(key, keyPath, origin),
+    hint: hint ?? `set ${origin.kind === "env" ? origin.variable : key} to ${expected}`,
+    details: { key, expected, ...(origin.kind === "env" ? { env: origin.variable } : {}) },
+  });
+}
+
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Date) return "a date";
+  if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a float";
+  if (typeof value === "object" && value !== null) return "a table";
+  return `a ${typeof value}`;
+}
+
+function configLocation(key: string, keyPath: string[], origin: Origin) {
+  if (origin.kind === "env") return { key };
+  const line = findKeyLine(origin.toml, keyPath) ?? findKeyLine(origin.toml, keyPath.slice(0, 1));
+  return { key, file: origin.file, ...(line ? { line } : {}) };
+}
+
+/** The name to use instead of `wrong`: the key itself in the file, the whole variable in the environment. */
+function renamed(origin: Origin, what: "section" | "key", wrong: string, suggestion: string): string {
+  if (origin.kind === "file") return suggestion;
+  const variable = origin.variable;
+  return what === "section"
+    ? ENV_PREFIX + suggestion.toUpperCase() + variable.slice(ENV_PREFIX.length + wrong.length)
+    : variable.slice(0, variable.length - wrong.length) + suggestion.toUpperCase();
+}
+
+/** Paths in messages: relative to the working directory when inside it, absolute otherwise. */
+function displayPath(filePath: string): string {
+  const relative = path.relative(process.cwd(), filePath);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : path.resolve(filePath);
+}

@@ -1,0 +1,51 @@
+/**
+ * The allowed keys of moose.config.toml, as data. `ConfigSchema` is derived from `Config`, so adding
+ * a field to the Config type without declaring it here (or the reverse) is a type error.
+ */
+import type { Config } from "./types.js";
+
+export type FieldKind = "string" | "integer" | "boolean";
+
+type KindOf<T> = T extends string ? "string" : T extends number ? "integer" : T extends boolean ? "boolean" : never;
+
+export type ConfigSchema = { [S in keyof Config]: { [K in keyof Config[S]]: KindOf<Config[S][K]> } };
+
+export const CONFIG_SCHEMA: ConfigSchema = {
+  features: { olap: "boolean", streaming_engine: "boolean", workflows: "boolean" },
+  clickhouse_config: {
+    host: "string",
+    host_port: "integer",
+    native_port: "integer",
+    db_name: "string",
+    user: "string",
+    password: "string",
+    use_ssl: "boolean",
+  },
+  redpanda_config: {
+    broker: "string",
+    message_timeout_ms: "integer",
+    retention_ms: "integer",
+    replication_factor: "integer",
+    namespace: "string",
+  },
+  http_server_config: { host: "string", port: "integer" },
+  authentication: { admin_api_key: "string" },
+};
+
+export type SectionName = keyof Config;
+
+export const SECTION_NAMES = Object.keys(CONFIG_SCHEMA) as SectionName[];
+
+export function isSectionName(name: string): name is SectionName {
+  return Object.hasOwn(CONFIG_SCHEMA, name);
+}
+
+/** The kind of `section.key`, or undefined when the key is not part of the config. */
+export function fieldKind(section: SectionName, key: string): FieldKind | undefined {
+  const fields: Record<string, FieldKind> = CONFIG_SCHEMA[section];
+  return Object.hasOwn(fields, key) ? fields[key] : undefined;
+}
+
+export function fieldNames(section: SectionName): string[] {
+  return Object.keys(CONFIG_SCHEMA[section]);
+}

@@ -1,0 +1,110 @@
+/**
+ * Bundles the app with esbuild + the moose-ts plugin into .moose/build/app.mjs. The entry
+ * re-exports the user's main file plus the bundled SDK's registryToManifest, so whoever imports
+ * the bundle (the child process, or loadApp in-process) can read what the app registered.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import * as esbuild from "esbuild";
+import { MooseError } from "../errors.js";
+import { diagnosticsError, type ExtractDiagnostic } from "./diagnostic.js";
+import { mooseEsbuildPlugin } from "./esbuild-plugin.js";
+import type { ProgramSession } from "./program.js";
+import { SDK_PACKAGE } from "./paths.js";
+
+export const MANIFEST_EXPORT = "__mooseManifest";
+
+export interface AppBundle {
+  /** Absolute path of the bundled ES module. */
+  file: string;
+}
+
+export function buildDir(projectDir: string): string {
+  return path.join(projectDir, ".moose", "build");
+}
+
+function buildOptions(projectDir: string, mainFile: string, session: ProgramSession, outName: string): esbuild.BuildOptions {
+  const relativeMain = `./${path.relative(projectDir, mainFile).split(path.sep).join("/")}`;
+  return {
+    stdin: {
+      contents: `export * from ${JSON.stringify(relativeMain)};\nexport { registryToManifest as ${MANIFEST_EXPORT} } from "${SDK_PACKAGE}";\n`,
+      resolveDir: projectDir,
+      sourcefile: "moose-entry.ts",
+      loader: "ts",
+    },
+    absWorkingDir: projectDir,
+    outfile: path.join(buildDir(projectDir), outName),
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    sourcemap: "linked",
+    logLevel: "silent",
+    plugins: [mooseEsbuildPlugin({ projectDir, session, bundleSdk: true })],
+  };
+}
+
+export async function bundleApp(projectDir: string, mainFile: string, session: ProgramSession, outName = "app.mjs"): Promise<AppBundle> {
+  mkdirSync(buildDir(projectDir), { recursive: true });
+  const options = buildOptions(projectDir, mainFile, session, outName);
+  try {
+    await esbuild.build(options);
+  } catch (error) {
+    throw bundleError(error);
+  }
+  return { file: options.outfile as string };
+}
+
+/** A reusable esbuild context for repeated builds of the same app (`moose dev`). */
+export async function bundleContext(projectDir: string, mainFile: string, session: ProgramSession, outName = "app.mjs") {
+  mkdirSync(buildDir(projectDir), { recursive: true });
+  const options = buildOptions(projectDir, mainFile, session, outName);
+  const context = await esbuild.context(options);
+  return {
+    async rebuild(): Promise<AppBundle> {
+      try {
+        await context.rebuild();
+      } catch (error) {
+        throw bundleError(error);
+      }
+      return { file: options.outfile as string };
+    },
+    dispose: () => context.dispose(),
+  };
+}
+
+export function writeRunner(projectDir: string): string {
+  const runner = path.join(buildDir(projectDir), "run.mjs");
+  writeFileSync(runner, RUNNER_SOURCE);
+  return runner;
+}
+
+/** esbuild failures: our diagnostics come back in `detail`; anything else is a bundling error. */
+function bundleError(error: unknown): Error {
+  const failure = error as Partial<esbuild.BuildFailure>;
+  if (!Array.isArray(failure.errors)) return error as Error;
+  const diagnostics = failure.errors.map((message) => message.detail as ExtractDiagnostic | undefined).filter((detail): detail is ExtractDiagnostic => detail?.code !== undefined);
+  if (diagnostics.length > 0) return diagnosticsError(diagnostics);
+  const [first] = failure.errors;
+  return new MooseError("BUNDLE_FAILED", failure.errors.map((message) => message.text).join("\n"), {
+    ...(first?.location ? { location: { file: first.location.file, line: first.location.line, col: first.location.column + 1 } } : {}),
+    hint: "check the import named above: is the package installed, is the path right?",
+  });
+}
+
+/**
+ * The child-process runner: imports the bundle and writes `{ ok, manifest }` or `{ ok, error }` to
+ * the file named by its first argument. Kept as plain JavaScript so no build step is needed.
+ */
+const RUNNER_SOURCE = `import { writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+const [bundle, out] = process.argv.slice(2);
+try {
+  const app = await import(pathToFileURL(bundle).href);
+  writeFileSync(out, JSON.stringify({ ok: true, manifest: app.${MANIFEST_EXPORT}() }));
+} catch (error) {
+  const moose = error && error.name === "MooseError" && typeof error.toJSON === "function";
+  writeFileSync(out, JSON.stringify({ ok: false, error: moose ? error.toJSON() : { code: "APP_ERROR", message: String(error && error.message || error), stack: String(error && error.stack || "") } }));
+}
+`;

@@ -1,0 +1,70 @@
+/**
+ * Extraction: app/index.ts → Manifest. Type-check the app (errors printed like tsc), bundle it
+ * with the moose-ts transformer (which injects column metadata into every SDK constructor), run
+ * it, and collect what it registered.
+ */
+import path from "node:path";
+import type { Manifest } from "../manifest/types.js";
+import { bundleApp, bundleContext } from "./bundle.js";
+import { typeScriptError } from "./diagnostic.js";
+import { ProgramSession } from "./program.js";
+import { resolveMainFile } from "./main-file.js";
+import { runInChildProcess, runInProcess } from "./run.js";
+
+export interface ExtractOptions {
+  projectDir: string;
+  /** Relative to projectDir; default app/index.ts. */
+  mainFile?: string;
+}
+
+/** Builds the app and returns its manifest; throws a MooseError (with file:line) on any problem. */
+export async function extractManifest(options: ExtractOptions): Promise<Manifest> {
+  const projectDir = path.resolve(options.projectDir);
+  const mainFile = resolveMainFile(projectDir, options.mainFile);
+  const session = new ProgramSession(projectDir, [mainFile]);
+  session.update();
+  checkTypes(session);
+  const bundle = await bundleApp(projectDir, mainFile, session);
+  return runInChildProcess(projectDir, bundle.file);
+}
+
+export interface IncrementalExtractor {
+  /** Re-extracts from the files as they are now, reusing the previous program and bundle context. */
+  extract(): Promise<Manifest>;
+  close(): void;
+}
+
+/**
+ * For `moose dev`: keeps the TypeScript program and the esbuild context between runs, so after
+ * one file changes only that file (and what depends on it) is re-parsed, re-checked and re-analysed.
+ * The app is evaluated in-process (a fresh module instance per run).
+ */
+export function createIncrementalExtractor(projectDirInput: string, mainFileInput?: string): IncrementalExtractor {
+  const projectDir = path.resolve(projectDirInput);
+  let session: ProgramSession | undefined;
+  let context: Awaited<ReturnType<typeof bundleContext>> | undefined;
+  return {
+    async extract() {
+      const mainFile = resolveMainFile(projectDir, mainFileInput);
+      session ??= new ProgramSession(projectDir, [mainFile]);
+      session.update();
+      checkTypes(session);
+      context ??= await bundleContext(projectDir, mainFile, session, "app-dev.mjs");
+      const bundle = await context.rebuild();
+      return runInProcess(projectDir, bundle.file);
+    },
+    close() {
+      void context?.dispose();
+      context = undefined;
+      session = undefined;
+    },
+  };
+}
+
+function checkTypes(session: ProgramSession): void {
+  const errors = session.typeErrors();
+  if (errors.length > 0) throw typeScriptError(errors, session.projectDir);
+}
+
+export { loadApp, type LoadedApp } from "./load-app.js";
+export { DEFAULT_MAIN_FILE, resolveMainFile } from "./main-file.js";

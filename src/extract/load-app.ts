@@ -1,0 +1,58 @@
+/**
+ * loadApp: build the app and import it into THIS process, returning the live objects it
+ * registered (Api handlers, tables, workflows…). The registry is process-wide (see
+ * src/sdk/registry.ts), so what the bundle's SDK copy registered is what is returned here.
+ */
+import path from "node:path";
+import type { Manifest } from "../manifest/types.js";
+import type { Api } from "../sdk/api.js";
+import type { IngestApi } from "../sdk/ingest-api.js";
+import type { OlapTable } from "../sdk/olap-table.js";
+import { getRegistry, type Component, type Registry } from "../sdk/registry.js";
+import type { ComponentKind } from "../manifest/types.js";
+import type { Stream } from "../sdk/stream.js";
+import type { Workflow } from "../sdk/workflow.js";
+import { bundleApp, MANIFEST_EXPORT } from "./bundle.js";
+import { typeScriptError } from "./diagnostic.js";
+import { resolveMainFile } from "./main-file.js";
+import { ProgramSession } from "./program.js";
+import { importBundle } from "./run.js";
+
+export interface LoadedApp {
+  registry: Registry;
+  manifest: Manifest;
+  /** API objects by path (`name` or `name/version`); call `api.getHandler()(params, utils)`. */
+  apis: Map<string, Api<any, any>>;
+  ingestApis: Map<string, IngestApi<any>>;
+  tables: Map<string, OlapTable<any>>;
+  streams: Map<string, Stream<any>>;
+  workflows: Map<string, Workflow>;
+  /** The app module's own exports. */
+  exports: Record<string, unknown>;
+}
+
+export async function loadApp(projectDirInput: string, mainFileInput?: string): Promise<LoadedApp> {
+  const projectDir = path.resolve(projectDirInput);
+  const mainFile = resolveMainFile(projectDir, mainFileInput);
+  const session = new ProgramSession(projectDir, [mainFile]);
+  session.update();
+  const errors = session.typeErrors();
+  if (errors.length > 0) throw typeScriptError(errors, projectDir);
+  const bundle = await bundleApp(projectDir, mainFile, session, "app-live.mjs");
+  const exports = await importBundle(bundle.file);
+  const registry = getRegistry();
+  return {
+    registry,
+    manifest: (exports[MANIFEST_EXPORT] as () => Manifest)(),
+    apis: byId<Api<any, any>>(registry, "apis"),
+    ingestApis: byId<IngestApi<any>>(registry, "ingestApis"),
+    tables: byId<OlapTable<any>>(registry, "tables"),
+    streams: byId<Stream<any>>(registry, "streams"),
+    workflows: byId<Workflow>(registry, "workflows"),
+    exports,
+  };
+}
+
+function byId<C extends Component>(registry: Registry, kind: ComponentKind): Map<string, C> {
+  return new Map(registry.list<C>(kind).map((component) => [component.id, component]));
+}

@@ -1,0 +1,104 @@
+/**
+ * Brands are phantom optional properties (`number & { _clickhouse_int?: "int8" }`, see
+ * src/sdk/brands.ts). This reads them off a type and separates them from the base type.
+ */
+import ts from "typescript";
+
+export interface Brands {
+  key?: boolean;
+  int?: string;
+  float?: string;
+  precision?: number;
+  scale?: number;
+  fixedStringSize?: number;
+  lowCardinality?: boolean;
+  datetimeString?: boolean;
+  default?: string;
+  ttl?: string;
+  materialized?: string;
+  alias?: string;
+  codec?: string;
+  mappedType?: string;
+  jsonSettings?: ts.Type;
+  aggregationFunction?: string;
+  argTypes?: ts.Type;
+  simpleAggregationFunction?: string;
+  argType?: ts.Type;
+}
+
+const BRAND_PROPERTIES: Record<string, keyof Brands> = {
+  _clickhouse_key: "key",
+  _clickhouse_int: "int",
+  _clickhouse_float: "float",
+  _clickhouse_precision: "precision",
+  _clickhouse_scale: "scale",
+  _clickhouse_fixed_string_size: "fixedStringSize",
+  _LowCardinality: "lowCardinality",
+  _clickhouse_datetime_string: "datetimeString",
+  _clickhouse_default: "default",
+  _clickhouse_ttl: "ttl",
+  _clickhouse_materialized: "materialized",
+  _clickhouse_alias: "alias",
+  _clickhouse_codec: "codec",
+  _clickhouse_mapped_type: "mappedType",
+  _clickhouse_json_settings: "jsonSettings",
+  _aggregationFunction: "aggregationFunction",
+  _argTypes: "argTypes",
+  _simpleAggregationFunction: "simpleAggregationFunction",
+  _argType: "argType",
+};
+const TYPE_VALUED: ReadonlySet<keyof Brands> = new Set(["jsonSettings", "argTypes", "argType"]);
+
+export function isBrandProperty(name: string): boolean {
+  return name in BRAND_PROPERTIES;
+}
+
+/** An object type made only of brand properties (`{ _clickhouse_int?: "int8" }`). */
+export function isBrandObject(type: ts.Type, checker: ts.TypeChecker): boolean {
+  if (!(type.flags & ts.TypeFlags.Object) || checker.isArrayType(type) || checker.isTupleType(type)) return false;
+  const properties = checker.getPropertiesOfType(type);
+  return properties.length > 0 && properties.every((property) => isBrandProperty(property.name));
+}
+
+/** The base of a possibly branded type, and the brands on it. */
+export function splitBrands(type: ts.Type, checker: ts.TypeChecker): { base: ts.Type | undefined; brands: Brands } {
+  const brands: Brands = {};
+  if (!type.isIntersection()) {
+    if (isBrandObject(type, checker)) {
+      readBrandObject(type, checker, brands);
+      return { base: undefined, brands };
+    }
+    return { base: type, brands };
+  }
+  const bases: ts.Type[] = [];
+  for (const member of type.types) {
+    if (isBrandObject(member, checker)) readBrandObject(member, checker, brands);
+    else bases.push(member);
+  }
+  // `A & B` of two object types stays one object type; its brand properties are skipped by the object mapper.
+  const base = bases.length === 0 ? undefined : bases.length === 1 ? bases[0] : type;
+  if (bases.length > 1) for (const property of checker.getPropertiesOfType(type)) readBrandProperty(property, checker, brands);
+  return { base, brands };
+}
+
+function readBrandObject(type: ts.Type, checker: ts.TypeChecker, brands: Brands): void {
+  for (const property of checker.getPropertiesOfType(type)) readBrandProperty(property, checker, brands);
+}
+
+function readBrandProperty(property: ts.Symbol, checker: ts.TypeChecker, brands: Brands): void {
+  const field = BRAND_PROPERTIES[property.name];
+  if (!field) return;
+  const valueType = checker.getNonNullableType(checker.getTypeOfSymbol(property));
+  if (TYPE_VALUED.has(field)) {
+    (brands as Record<string, unknown>)[field] = valueType;
+    return;
+  }
+  const value = literalValue(valueType, checker);
+  if (value !== undefined) (brands as Record<string, unknown>)[field] = value;
+}
+
+function literalValue(type: ts.Type, checker: ts.TypeChecker): string | number | boolean | undefined {
+  if (type.isStringLiteral() || type.isNumberLiteral()) return type.value;
+  if (type.flags & ts.TypeFlags.BooleanLiteral) return checker.typeToString(type) === "true";
+  return undefined;
+}

@@ -1,0 +1,190 @@
+/**
+ * Row type → ColumnSpec[]: walks the properties of the type argument of `new OlapTable<T>` (and
+ * friends), maps each with the first matching TypeMapper and applies column-level brands
+ * (Key, ClickHouseDefault, TTL, codec, …) and TSDoc comments.
+ */
+import ts from "typescript";
+import type { ColumnSpec } from "../../manifest/types.js";
+import { isBrandProperty, splitBrands, type Brands } from "./brands.js";
+import { MappingError, type FieldSite, type MappedType, type MappingContext, type Shape, type TypeMapper } from "./mapper.js";
+import { arrayMapper, mapMapper, tupleMapper } from "./mappers/container.js";
+import { enumMapper, literalUnionMapper } from "./mappers/enum.js";
+import { objectMapper } from "./mappers/object.js";
+import { booleanMapper, dateMapper, numberMapper, stringMapper } from "./mappers/scalar.js";
+import { aggregateMapper, geometryMapper, jsonMapper } from "./mappers/special.js";
+import { unsupportedMapper } from "./mappers/unsupported.js";
+
+/** Order matters: refusals first, then brand-driven types, then by structure. */
+const MAPPERS: readonly TypeMapper[] = [
+  unsupportedMapper,
+  aggregateMapper,
+  jsonMapper,
+  geometryMapper,
+  enumMapper,
+  booleanMapper,
+  literalUnionMapper,
+  stringMapper,
+  numberMapper,
+  dateMapper,
+  arrayMapper,
+  tupleMapper,
+  mapMapper,
+  objectMapper,
+];
+
+const NULLISH = ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void;
+
+interface MappedField extends MappedType {
+  nullable: boolean;
+  brands: Brands;
+}
+
+export class ColumnMapper {
+  /** Object types being expanded, to refuse recursive types instead of looping. */
+  private readonly expanding: ts.Type[] = [];
+
+  constructor(private readonly checker: ts.TypeChecker) {}
+
+  /** The columns of a row type. `site` names the type (path) and where to report problems. */
+  columnsOf(rowType: ts.Type, site: FieldSite): ColumnSpec[] {
+    if (this.checker.getIndexInfosOfType(rowType).length > 0) {
+      throw new MappingError(
+        `${site.path} has an index signature; a table needs a fixed set of columns`,
+        { path: site.path, node: indexSignatureNode(rowType) ?? site.node },
+        "list every field explicitly, or move the free-form part into a Record<string, …> field (a Map column)",
+      );
+    }
+    if (!(rowType.flags & ts.TypeFlags.Object) || this.checker.isArrayType(rowType)) {
+      throw new MappingError(`${site.path} must be an object type (an interface or type literal), not ${this.checker.typeToString(rowType)}`, site, "describe one row as an interface");
+    }
+    return this.withExpansion(rowType, site, () =>
+      this.properties(rowType).map((property) => {
+        const fieldSite = { path: `${site.path}.${property.name}`, node: property.valueDeclaration ?? site.node };
+        const field = this.mapField(this.checker.getTypeOfSymbol(property), fieldSite, (property.flags & ts.SymbolFlags.Optional) !== 0);
+        return this.column(property, field, fieldSite);
+      }),
+    );
+  }
+
+  private column(property: ts.Symbol, field: MappedField, site: FieldSite): ColumnSpec {
+    const { brands } = field;
+    const computed = [brands.default, brands.materialized, brands.alias].filter((value) => value !== undefined);
+    if (computed.length > 1) throw new MappingError(`${site.path} combines more than one of ClickHouseDefault, ClickHouseMaterialized and ClickHouseAlias`, site, "keep one of them");
+    const comment = ts.displayPartsToString(property.getDocumentationComment(this.checker)).trim();
+    return {
+      name: property.name,
+      type: field.type,
+      nullable: field.nullable,
+      ...(brands.default !== undefined ? { default: brands.default } : {}),
+      ...(brands.materialized !== undefined ? { materialized: brands.materialized } : {}),
+      ...(brands.alias !== undefined ? { alias: brands.alias } : {}),
+      ...(comment ? { comment } : {}),
+      ...(brands.codec !== undefined ? { codec: brands.codec } : {}),
+      ...(brands.ttl !== undefined ? { ttl: brands.ttl } : {}),
+      ...(brands.key ? { primaryKey: true } : {}),
+    };
+  }
+
+  /** Maps one field type; `null`/`undefined`/optional make it nullable unless it is a container. */
+  private mapField(type: ts.Type, site: FieldSite, optional: boolean): MappedField {
+    const members = type.isUnion() ? type.types : [type];
+    const present = members.filter((member) => !(member.flags & NULLISH));
+    if (present.length === 0) throw new MappingError(`${site.path} can only be null or undefined`, site, "give the field a value type");
+    const brands: Brands = {};
+    const bases: ts.Type[] = [];
+    for (const member of present) {
+      const split = splitBrands(member, this.checker);
+      Object.assign(brands, split.brands);
+      if (split.base) bases.push(split.base);
+    }
+    if (bases.length === 0) throw new MappingError(`${site.path} has only ClickHouse annotations and no value type`, site, "intersect the annotation with a type, e.g. string & LowCardinality");
+    const shape: Shape = { members: bases, brands, original: type };
+    const context = this.context(site);
+    const mapper = MAPPERS.find((candidate) => candidate.matches(shape, context));
+    if (!mapper) {
+      const written = this.checker.typeToString(type);
+      const hint = bases.length > 1 ? "a column holds one type: use one type, or a string-literal union, or a TS enum" : undefined;
+      throw new MappingError(`${site.path} has type ${written}, which has no ClickHouse column type`, site, hint);
+    }
+    const mapped = mapper.map(shape, context);
+    const lowCardinality = brands.lowCardinality && !mapped.type.startsWith("LowCardinality(");
+    return {
+      type: lowCardinality ? `LowCardinality(${mapped.type})` : mapped.type,
+      container: mapped.container,
+      nullable: !mapped.container && (optional || present.length < members.length),
+      brands,
+    };
+  }
+
+  private context(site: FieldSite): MappingContext {
+    return {
+      checker: this.checker,
+      site,
+      innerType: (inner, suffix) => this.innerType(inner, { path: `${site.path}${suffix}`, node: site.node }),
+      objectFields: (objectType) => this.objectFields(objectType, site),
+      fail: (message, hint) => {
+        throw new MappingError(`${site.path}: ${message}`, site, hint);
+      },
+    };
+  }
+
+  private innerType(type: ts.Type, site: FieldSite): string {
+    const field = this.mapField(type, site, false);
+    if (!field.nullable) return field.type;
+    // ClickHouse wants LowCardinality outside Nullable.
+    const lowCardinality = /^LowCardinality\((.*)\)$/.exec(field.type);
+    return lowCardinality ? `LowCardinality(Nullable(${lowCardinality[1]}))` : `Nullable(${field.type})`;
+  }
+
+  private objectFields(objectType: ts.Type, site: FieldSite): Array<{ name: string; type: string }> {
+    if (this.checker.getIndexInfosOfType(objectType).length > 0) {
+      throw new MappingError(`${site.path} mixes named fields with an index signature`, site, "use either named fields (Nested) or Record<string, V> (Map)");
+    }
+    return this.withExpansion(objectType, site, () =>
+      this.properties(objectType).map((property) => {
+        const fieldSite = { path: `${site.path}.${property.name}`, node: property.valueDeclaration ?? site.node };
+        const field = this.mapField(this.checker.getTypeOfSymbol(property), fieldSite, (property.flags & ts.SymbolFlags.Optional) !== 0);
+        const type = field.nullable ? `Nullable(${field.type})` : field.type;
+        return { name: identifier(property.name), type: field.nullable && field.type.startsWith("LowCardinality(") ? `LowCardinality(Nullable(${field.type.slice(15, -1)}))` : type };
+      }),
+    );
+  }
+
+  /** Properties in declaration order, inherited ones (from `extends`) first; brand properties skipped. */
+  private properties(type: ts.Type): ts.Symbol[] {
+    const order: string[] = [];
+    const visit = (current: ts.Type): void => {
+      const declared = (current as ts.TypeReference).target ?? current;
+      if (declared.isClassOrInterface()) for (const base of this.checker.getBaseTypes(declared)) visit(base);
+      for (const property of this.checker.getPropertiesOfType(current)) if (!order.includes(property.name)) order.push(property.name);
+    };
+    visit(type);
+    const properties = this.checker.getPropertiesOfType(type).filter((property) => !isBrandProperty(property.name));
+    return properties.sort((left, right) => order.indexOf(left.name) - order.indexOf(right.name));
+  }
+
+  private withExpansion<R>(type: ts.Type, site: FieldSite, expand: () => R): R {
+    if (this.expanding.includes(type)) {
+      throw new MappingError(`${site.path} refers to itself (${this.checker.typeToString(type)}); recursive types have no column type`, site, "break the cycle, e.g. store the nested part as a JSON string");
+    }
+    this.expanding.push(type);
+    try {
+      return expand();
+    } finally {
+      this.expanding.pop();
+    }
+  }
+}
+
+function identifier(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `\`${name.replace(/`/g, "\\`")}\``;
+}
+
+function indexSignatureNode(type: ts.Type): ts.Node | undefined {
+  for (const declaration of type.getSymbol()?.getDeclarations() ?? []) {
+    const members = ts.isInterfaceDeclaration(declaration) || ts.isTypeLiteralNode(declaration) ? declaration.members : undefined;
+    const signature = members?.find(ts.isIndexSignatureDeclaration);
+    if (signature) return signature;
+  }
+  return undefined;
+}

@@ -1,0 +1,102 @@
+/**
+ * TypeScript type → JSON Schema (draft-07 subset) for API parameters/results and ingest payloads.
+ * Lenient on purpose: a type with no JSON equivalent (any, functions) becomes `{}` (anything),
+ * since only columns need a precise type.
+ */
+import ts from "typescript";
+import type { JsonSchema } from "../../manifest/types.js";
+import { isBrandProperty, splitBrands, type Brands } from "./brands.js";
+
+const INT_RANGES: Record<string, [number, number] | undefined> = {
+  int8: [-128, 127],
+  int16: [-32768, 32767],
+  int32: [-2147483648, 2147483647],
+  uint8: [0, 255],
+  uint16: [0, 65535],
+  uint32: [0, 4294967295],
+  int64: undefined,
+  uint64: undefined,
+};
+const NULLISH = ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void;
+
+export class JsonSchemaMapper {
+  private readonly expanding: ts.Type[] = [];
+
+  constructor(private readonly checker: ts.TypeChecker) {}
+
+  schemaOf(type: ts.Type): JsonSchema {
+    const members = type.isUnion() ? type.types : [type];
+    const present = members.filter((member) => !(member.flags & NULLISH));
+    if (present.length === 0) return { type: "null" };
+    const brands: Brands = {};
+    const bases: ts.Type[] = [];
+    for (const member of present) {
+      const split = splitBrands(member, this.checker);
+      Object.assign(brands, split.brands);
+      if (split.base) bases.push(split.base);
+    }
+    const schema = this.baseSchema(bases, brands);
+    return present.length < members.length && members.some((member) => member.flags & ts.TypeFlags.Null) ? { anyOf: [schema, { type: "null" }] } : schema;
+  }
+
+  private baseSchema(bases: ts.Type[], brands: Brands): JsonSchema {
+    if (bases.length === 0) return {};
+    if (bases.every((base) => base.isStringLiteral() || base.isNumberLiteral())) {
+      return { enum: bases.map((base) => (base as ts.LiteralType).value) };
+    }
+    if (bases.every((base) => base.flags & (ts.TypeFlags.Boolean | ts.TypeFlags.BooleanLiteral))) return { type: "boolean" };
+    if (bases.length > 1) return { anyOf: bases.map((base) => this.baseSchema([base], {})) };
+    const type = bases[0];
+    if (type.flags & ts.TypeFlags.String) {
+      if (brands.mappedType === "UUID") return { type: "string", format: "uuid" };
+      if (brands.datetimeString) return { type: "string", format: "date-time" };
+      if (brands.scale !== undefined) return { type: "string", pattern: "^-?\\d+(\\.\\d+)?$" };
+      return { type: "string" };
+    }
+    if (type.flags & ts.TypeFlags.Number) {
+      if (brands.int !== undefined) {
+        const range = INT_RANGES[brands.int];
+        return range ? { type: "integer", minimum: range[0], maximum: range[1] } : { type: "integer" };
+      }
+      return { type: "number" };
+    }
+    if (type.getSymbol()?.getName() === "Date") return { type: "string", format: "date-time" };
+    if (this.checker.isArrayType(type)) {
+      const [element] = this.checker.getTypeArguments(type as ts.TypeReference);
+      return { type: "array", items: this.schemaOf(element) };
+    }
+    if (this.checker.isTupleType(type)) {
+      const items = this.checker.getTypeArguments(type as ts.TypeReference).map((item) => this.schemaOf(item));
+      return { type: "array", items, minItems: items.length, maxItems: items.length };
+    }
+    if (type.flags & ts.TypeFlags.Object && this.checker.getSignaturesOfType(type, ts.SignatureKind.Call).length === 0) {
+      return this.objectSchema(type);
+    }
+    return {};
+  }
+
+  private objectSchema(type: ts.Type): JsonSchema {
+    if (this.expanding.includes(type)) return { type: "object" };
+    this.expanding.push(type);
+    try {
+      const properties: Record<string, JsonSchema> = {};
+      const required: string[] = [];
+      for (const property of this.checker.getPropertiesOfType(type)) {
+        if (isBrandProperty(property.name)) continue;
+        const propertyType = this.checker.getTypeOfSymbol(property);
+        properties[property.name] = this.schemaOf(propertyType);
+        const optional = (property.flags & ts.SymbolFlags.Optional) !== 0 || (propertyType.isUnion() && propertyType.types.some((member) => member.flags & NULLISH));
+        if (!optional) required.push(property.name);
+      }
+      const [index] = this.checker.getIndexInfosOfType(type);
+      return {
+        type: "object",
+        properties,
+        ...(required.length ? { required } : {}),
+        ...(index ? { additionalProperties: this.schemaOf(index.type) } : {}),
+      };
+    } finally {
+      this.expanding.pop();
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/** Arrays → Array(T), tuples → Tuple(…), Record<K, V> / index-signature objects → Map(K, V). */
+import ts from "typescript";
+import type { MappedType, Shape, TypeMapper } from "../mapper.js";
+
+function single(shape: Shape): ts.Type | undefined {
+  return shape.members.length === 1 ? shape.members[0] : undefined;
+}
+
+export const arrayMapper: TypeMapper = {
+  name: "array",
+  matches: (shape, context) => {
+    const type = single(shape);
+    return type !== undefined && context.checker.isArrayType(type);
+  },
+  map(shape, context): MappedType {
+    const [element] = context.checker.getTypeArguments(single(shape) as ts.TypeReference);
+    return { type: `Array(${context.innerType(element, "[]")})`, container: true };
+  },
+};
+
+export const tupleMapper: TypeMapper = {
+  name: "tuple",
+  matches: (shape, context) => {
+    const type = single(shape);
+    return type !== undefined && context.checker.isTupleType(type);
+  },
+  map(shape, context): MappedType {
+    const items = context.checker.getTypeArguments(single(shape) as ts.TypeReference);
+    return { type: `Tuple(${items.map((item, index) => context.innerType(item, `[${index}]`)).join(", ")})`, container: true };
+  },
+};
+
+export const mapMapper: TypeMapper = {
+  name: "map",
+  matches: (shape, context) => {
+    const type = single(shape);
+    if (!type || !(type.flags & ts.TypeFlags.Object)) return false;
+    return context.checker.getIndexInfosOfType(type).length > 0 && context.checker.getPropertiesOfType(type).length === 0;
+  },
+  map(shape, context): MappedType {
+    const [info] = context.checker.getIndexInfosOfType(single(shape) as ts.Type);
+    const keyType = info.keyType.flags & ts.TypeFlags.Number ? "Float64" : "String";
+    return { type: `Map(${keyType}, ${context.innerType(info.type, "{}")})`, container: true };
+  },
+};

@@ -1,0 +1,102 @@
+/**
+ * Evaluating the bundled app: in a child process for `moose build` (the app's top-level code
+ * cannot touch the CLI), or in-process for `moose dev` / `moose prod` (fast; loadApp needs the
+ * live objects). Both read the registry through the bundle's own registryToManifest.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { MooseError, type SourceLocation } from "../errors.js";
+import type { Manifest } from "../manifest/types.js";
+import { getRegistry } from "../sdk/registry.js";
+import { MANIFEST_EXPORT, writeRunner } from "./bundle.js";
+import { relativePath } from "./paths.js";
+
+interface RunnerOutput {
+  ok: boolean;
+  manifest?: Manifest;
+  error?: { code: string; message: string; location?: SourceLocation; hint?: string; details?: Record<string, unknown>; stack?: string };
+}
+
+export async function runInChildProcess(projectDir: string, bundleFile: string): Promise<Manifest> {
+  const runner = writeRunner(projectDir);
+  const scratch = mkdtempSync(path.join(tmpdir(), "moose-extract-"));
+  const out = path.join(scratch, "result.json");
+  try {
+    const { code, output } = await spawnNode(["--enable-source-maps", runner, bundleFile, out], projectDir);
+    let result: RunnerOutput;
+    try {
+      result = JSON.parse(readFileSync(out, "utf8")) as RunnerOutput;
+    } catch {
+      throw new MooseError("APP_CRASHED", `the app exited (code ${code}) before moose-ts could read its components:\n${output.trim()}`, {
+        hint: "look at the output above; the app must not call process.exit while loading",
+      });
+    }
+    return unwrap(result, projectDir);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+let loadCount = 0;
+
+/** Imports the bundle into this process (fresh module instance each time) after clearing the registry. */
+export async function importBundle(bundleFile: string): Promise<Record<string, unknown>> {
+  process.setSourceMapsEnabled(true);
+  getRegistry().clear();
+  return (await import(`${pathToFileURL(bundleFile).href}?load=${++loadCount}`)) as Record<string, unknown>;
+}
+
+export async function runInProcess(projectDir: string, bundleFile: string): Promise<Manifest> {
+  let result: RunnerOutput;
+  try {
+    const app = await importBundle(bundleFile);
+    result = { ok: true, manifest: (app[MANIFEST_EXPORT] as () => Manifest)() };
+  } catch (error) {
+    const moose = error as { name?: string; toJSON?: () => RunnerOutput["error"] };
+    result = {
+      ok: false,
+      error: moose?.name === "MooseError" && moose.toJSON ? moose.toJSON() : { code: "APP_ERROR", message: String((error as Error)?.message ?? error), stack: String((error as Error)?.stack ?? "") },
+    };
+  }
+  return unwrap(result, projectDir);
+}
+
+function unwrap(result: RunnerOutput, projectDir: string): Manifest {
+  if (result.ok && result.manifest) return result.manifest;
+  const error = result.error ?? { code: "APP_ERROR", message: "the app failed without an error" };
+  if (error.code !== "APP_ERROR") {
+    throw new MooseError(error.code, error.message, { location: error.location, hint: error.hint, details: error.details });
+  }
+  const location = appFrame(error.stack ?? "", projectDir);
+  throw new MooseError("APP_ERROR", `the app threw while loading: ${error.message}`, {
+    location,
+    hint: "fix the error at the location above; moose-ts runs app/index.ts to find your components",
+    details: { stack: error.stack },
+  });
+}
+
+/** The first stack frame in the user's own code (source-mapped back to .ts). */
+function appFrame(stack: string, projectDir: string): SourceLocation | undefined {
+  for (const line of stack.split("\n")) {
+    const match = /\(?((?:file:\/\/)?\/[^\s()]+?):(\d+):(\d+)\)?$/.exec(line.trim());
+    if (!match) continue;
+    const file = match[1].replace(/^file:\/\//, "");
+    if (file.includes(`${path.sep}node_modules${path.sep}`) || file.includes(`${path.sep}.moose${path.sep}`) || !file.startsWith(projectDir)) continue;
+    return { file: relativePath(projectDir, file), line: Number(match[2]), col: Number(match[3]) };
+  }
+  return undefined;
+}
+
+function spawnNode(args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, MOOSE_PROJECT_DIR: cwd }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}

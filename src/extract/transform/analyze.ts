@@ -1,0 +1,150 @@
+/**
+ * The program-aware half of the transformer, shared by the esbuild and tsc plugins: finds every
+ * `new OlapTable<T>(…)` (and the other SDK constructors) in a source file, resolves the type
+ * arguments with the checker and computes the metadata to inject.
+ */
+import path from "node:path";
+import ts from "typescript";
+import type { JsonSchema } from "../../manifest/types.js";
+import { METADATA_MARKER, type InjectedMetadata } from "../../sdk/metadata.js";
+import { locationOf, type ExtractDiagnostic } from "../diagnostic.js";
+import { ColumnMapper } from "../mapping/columns.js";
+import { JsonSchemaMapper } from "../mapping/json-schema.js";
+import { MappingError } from "../mapping/mapper.js";
+import { SDK_DIR } from "../paths.js";
+
+/** What each SDK constructor gets: where the metadata argument goes and which type arguments matter. */
+interface ConstructorRule {
+  /** Index of the metadata argument (earlier missing arguments are filled with `undefined`), or "append". */
+  position: number | "append";
+  /** Type argument whose columns (+ JSON Schema) are injected. */
+  columns?: number;
+  /** Type argument described by JSON Schema only. */
+  schema?: number;
+  /** Type argument described as the result JSON Schema. */
+  result?: number;
+}
+
+const RULES: Record<string, ConstructorRule> = {
+  OlapTable: { position: 2, columns: 0 },
+  Stream: { position: 2, columns: 0 },
+  IngestApi: { position: 2, columns: 0 },
+  IngestPipeline: { position: 2, columns: 0 },
+  MaterializedView: { position: 1, columns: 0 },
+  Api: { position: 3, schema: 0, result: 1 },
+  Task: { position: 2, schema: 0 },
+  View: { position: "append" },
+  Workflow: { position: "append" },
+};
+
+export interface Injection {
+  node: ts.NewExpression;
+  /** `undefined` arguments to add before the metadata so it lands at its index. */
+  padding: number;
+  metadata: InjectedMetadata;
+}
+
+export interface FileAnalysis {
+  injections: Injection[];
+  diagnostics: ExtractDiagnostic[];
+}
+
+const CLASS_NAMES = new RegExp(`\\bnew\\s+(?:[\\w$]+\\.)?(?:${Object.keys(RULES).join("|")})\\b`);
+
+/** Cheap text test: files that construct no SDK object need no type work at all. */
+export function mayConstructSdkObjects(text: string): boolean {
+  return CLASS_NAMES.test(text);
+}
+
+export function analyzeSourceFile(sourceFile: ts.SourceFile, checker: ts.TypeChecker, projectDir: string): FileAnalysis {
+  const analysis: FileAnalysis = { injections: [], diagnostics: [] };
+  if (!mayConstructSdkObjects(sourceFile.text)) return analysis;
+  const columns = new ColumnMapper(checker);
+  const schemas = new JsonSchemaMapper(checker);
+  const visit = (node: ts.Node): void => {
+    if (ts.isNewExpression(node)) {
+      const className = sdkClassName(node, checker);
+      if (className) {
+        try {
+          const injection = analyzeConstruction(node, className, checker, columns, schemas, projectDir);
+          if (injection) analysis.injections.push(injection);
+        } catch (error) {
+          if (!(error instanceof MappingError)) throw error;
+          analysis.diagnostics.push({
+            code: error.code,
+            message: error.message,
+            location: locationOf(error.site.node, projectDir),
+            path: error.site.path,
+            ...(error.hint ? { hint: error.hint } : {}),
+          });
+        }
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  return analysis;
+}
+
+/** The SDK class a `new` expression constructs, or undefined for anything else. */
+function sdkClassName(node: ts.NewExpression, checker: ts.TypeChecker): string | undefined {
+  let symbol = checker.getSymbolAtLocation(node.expression);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  const declaration = symbol?.valueDeclaration;
+  if (!symbol || !declaration || !(symbol.getName() in RULES)) return undefined;
+  const fileName = path.resolve(declaration.getSourceFile().fileName);
+  return fileName.startsWith(SDK_DIR + path.sep) ? symbol.getName() : undefined;
+}
+
+function analyzeConstruction(
+  node: ts.NewExpression,
+  className: string,
+  checker: ts.TypeChecker,
+  columns: ColumnMapper,
+  schemas: JsonSchemaMapper,
+  projectDir: string,
+): Injection | undefined {
+  const args = node.arguments;
+  if (!args || args.some(ts.isSpreadElement)) return undefined;
+  const rule = RULES[className];
+  const metadata: InjectedMetadata = { [METADATA_MARKER]: 1, source: locationOf(node, projectDir) };
+  const typeArguments = resolveTypeArguments(node, checker);
+  const typeArgument = (index: number): ts.Type => {
+    const type = typeArguments[index];
+    if (!type || (type.flags & (ts.TypeFlags.Unknown | ts.TypeFlags.Any) && !node.typeArguments?.[index])) {
+      throw new MappingError(
+        `new ${className}(…) has no type argument to take its ${index === 0 ? "row" : "result"} type from`,
+        { path: `${className}<?>`, node },
+        `write the type explicitly, e.g. new ${className}<MyRow>(…)`,
+        "MISSING_TYPE_ARGUMENT",
+      );
+    }
+    return type;
+  };
+  if (rule.columns !== undefined) {
+    const rowType = typeArgument(rule.columns);
+    const site = { path: typeName(rowType, node.typeArguments?.[rule.columns], checker), node: node.typeArguments?.[rule.columns] ?? node };
+    metadata.columns = columns.columnsOf(rowType, site);
+    metadata.schema = schemas.schemaOf(rowType);
+  }
+  if (rule.schema !== undefined) metadata.schema = schemaOrAnything(typeArguments[rule.schema], schemas);
+  if (rule.result !== undefined) metadata.resultSchema = schemaOrAnything(typeArguments[rule.result], schemas);
+  const padding = rule.position === "append" ? 0 : Math.max(0, rule.position - args.length);
+  return { node, padding, metadata };
+}
+
+function schemaOrAnything(type: ts.Type | undefined, schemas: JsonSchemaMapper): JsonSchema {
+  return type ? schemas.schemaOf(type) : {};
+}
+
+/** Explicit type arguments when written, otherwise the ones the checker inferred for the instance type. */
+function resolveTypeArguments(node: ts.NewExpression, checker: ts.TypeChecker): ts.Type[] {
+  const instance = checker.getTypeAtLocation(node);
+  const inferred = instance.flags & ts.TypeFlags.Object ? checker.getTypeArguments(instance as ts.TypeReference) : [];
+  return inferred.map((type, index) => (node.typeArguments?.[index] ? checker.getTypeFromTypeNode(node.typeArguments[index]) : type));
+}
+
+function typeName(type: ts.Type, written: ts.TypeNode | undefined, checker: ts.TypeChecker): string {
+  if (written && ts.isTypeReferenceNode(written)) return written.typeName.getText();
+  return type.aliasSymbol?.getName() ?? type.getSymbol()?.getName() ?? checker.typeToString(type);
+}

@@ -1,0 +1,236 @@
+/**
+ * Pure ClickHouse SQL builders, one per operation. Every identifier goes through `quoteIdentifier`
+ * (a name holding a backtick, quote or backslash cannot end the identifier early), every string
+ * literal through `quoteString`; statements are idempotent (`IF [NOT] EXISTS`) so a resumed
+ * migration can run one again; no database name is written (the connection's database applies).
+ *
+ * Types, default/TTL/codec expressions, ORDER BY expressions and view SELECTs are SQL text by
+ * design (they come from model code) and are written as given.
+ */
+import { MooseError } from "../../errors.js";
+import type { ColumnSpec, IndexSpec, MaterializedViewSpec, TableSpec, ViewSpec } from "../../manifest/types.js";
+import type { ColumnPosition } from "../../diff/operations.js";
+
+/** Suffix of the table a rebuild copies into before `EXCHANGE TABLES`. */
+export const REBUILD_SUFFIX = "__moose_new";
+
+const ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0" };
+
+function escape(text: string, quote: string): string {
+  let out = "";
+  for (const ch of text) out += ch === quote ? `\\${quote}` : (ESCAPES[ch] ?? ch);
+  return out;
+}
+
+/** `` `name` `` with backslashes, backticks and control characters escaped. */
+export function quoteIdentifier(name: string): string {
+  return `\`${escape(name, "`")}\``;
+}
+
+/** `'text'` with backslashes, quotes and control characters escaped. */
+export function quoteString(text: string): string {
+  return `'${escape(text, "'")}'`;
+}
+
+/** A column's full type: `Nullable(T)`, or `LowCardinality(Nullable(T))` (ClickHouse's only legal nesting). */
+export function fullColumnType(column: Pick<ColumnSpec, "type" | "nullable">): string {
+  if (!column.nullable) return column.type;
+  const lowCardinality = /^LowCardinality\((.*)\)$/s.exec(column.type);
+  return lowCardinality ? `LowCardinality(Nullable(${lowCardinality[1]}))` : `Nullable(${column.type})`;
+}
+
+/** `name Type [DEFAULT|MATERIALIZED|ALIAS expr] [COMMENT '…'] [CODEC(…)] [TTL expr]`, in ClickHouse's order. */
+export function columnDefinition(column: ColumnSpec): string {
+  const parts = [quoteIdentifier(column.name), fullColumnType(column)];
+  if (column.default !== undefined) parts.push(`DEFAULT ${column.default}`);
+  else if (column.materialized !== undefined) parts.push(`MATERIALIZED ${column.materialized}`);
+  else if (column.alias !== undefined) parts.push(`ALIAS ${column.alias}`);
+  if (column.comment !== undefined) parts.push(`COMMENT ${quoteString(column.comment)}`);
+  if (column.codec !== undefined) parts.push(`CODEC(${column.codec})`);
+  if (column.ttl !== undefined) parts.push(`TTL ${column.ttl}`);
+  return parts.join(" ");
+}
+
+/** An ORDER BY / PRIMARY KEY item: a column name is quoted, anything else is an expression. */
+function keyItem(item: string, columns: ColumnSpec[]): string {
+  return columns.some((column) => column.name === item) ? quoteIdentifier(item) : item;
+}
+
+function keyList(items: string[], columns: ColumnSpec[]): string {
+  return items.length === 0 ? "tuple()" : `(${items.map((item) => keyItem(item, columns)).join(", ")})`;
+}
+
+function checkSettingName(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new MooseError("INVALID_SETTING_NAME", `table setting name ${JSON.stringify(name)} is not a ClickHouse setting name`, {
+      hint: "setting names are letters, digits and underscores (e.g. index_granularity)",
+    });
+  }
+  return name;
+}
+
+function indexDefinition(index: IndexSpec): string {
+  return `INDEX ${quoteIdentifier(index.name)} ${index.expression} TYPE ${index.type} GRANULARITY ${index.granularity}`;
+}
+
+function engineClause(table: TableSpec): string {
+  return table.engine.params.length > 0 ? `${table.engine.name}(${table.engine.params.join(", ")})` : table.engine.name;
+}
+
+function isMergeTree(table: TableSpec): boolean {
+  return table.engine.name.endsWith("MergeTree");
+}
+
+/** `CREATE TABLE IF NOT EXISTS`; `name` overrides the table's own (used for a rebuild's new table). */
+export function createTableSql(table: TableSpec, name: string = table.name): string {
+  const body = [...table.columns.map(columnDefinition), ...table.indexes.map(indexDefinition)];
+  const lines = [`CREATE TABLE IF NOT EXISTS ${quoteIdentifier(name)}`, "(", body.map((line) => `    ${line}`).join(",\n"), ")"];
+  lines.push(`ENGINE = ${engineClause(table)}`);
+  if (isMergeTree(table)) {
+    if (table.partitionBy !== undefined) lines.push(`PARTITION BY ${table.partitionBy}`);
+    if (table.primaryKey !== undefined) lines.push(`PRIMARY KEY ${keyList(table.primaryKey, table.columns)}`);
+    lines.push(`ORDER BY ${keyList(table.orderBy, table.columns)}`);
+    if (table.sampleBy !== undefined) lines.push(`SAMPLE BY ${table.sampleBy}`);
+    if (table.ttl !== undefined) lines.push(`TTL ${table.ttl}`);
+  }
+  const settings = Object.keys(table.settings).sort();
+  if (settings.length > 0) lines.push(`SETTINGS ${settings.map((key) => `${checkSettingName(key)} = ${table.settings[key]}`).join(", ")}`);
+  return lines.join("\n");
+}
+
+export function dropTableSql(name: string): string {
+  return `DROP TABLE IF EXISTS ${quoteIdentifier(name)}`;
+}
+
+function alter(table: string, command: string): string {
+  return `ALTER TABLE ${quoteIdentifier(table)} ${command}`;
+}
+
+export function addColumnSql(table: string, column: ColumnSpec, position?: ColumnPosition): string {
+  const where = position === undefined ? "" : position.after === null ? " FIRST" : ` AFTER ${quoteIdentifier(position.after)}`;
+  return alter(table, `ADD COLUMN IF NOT EXISTS ${columnDefinition(column)}${where}`);
+}
+
+export function dropColumnSql(table: string, column: string): string {
+  return alter(table, `DROP COLUMN IF EXISTS ${quoteIdentifier(column)}`);
+}
+
+export function renameColumnSql(table: string, from: string, to: string): string {
+  return alter(table, `RENAME COLUMN IF EXISTS ${quoteIdentifier(from)} TO ${quoteIdentifier(to)}`);
+}
+
+const REMOVABLE = [
+  ["default", "DEFAULT"],
+  ["materialized", "MATERIALIZED"],
+  ["alias", "ALIAS"],
+  ["codec", "CODEC"],
+  ["ttl", "TTL"],
+  ["comment", "COMMENT"],
+] as const;
+
+/**
+ * Statements that turn column `from` into `to`. ClickHouse keeps a column's default, codec, TTL
+ * and comment across a `MODIFY COLUMN` that does not mention them, so a property that goes away
+ * gets its own `REMOVE`; everything else is one `MODIFY COLUMN` with the full new definition (or a
+ * `COMMENT COLUMN` when only the comment changed). `convertsType` marks the statement that
+ * converts stored values (the one to check existing rows against first).
+ */
+export function modifyColumnSql(table: string, from: ColumnSpec, to: ColumnSpec): Array<{ sql: string; convertsType: boolean }> {
+  const statements: Array<{ sql: string; convertsType: boolean }> = [];
+  const column = quoteIdentifier(to.name);
+  for (const [property, keyword] of REMOVABLE) {
+    if (from[property] !== undefined && to[property] === undefined) {
+      statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${column} REMOVE ${keyword}`), convertsType: false });
+    }
+  }
+  const typeChanged = fullColumnType(from) !== fullColumnType(to);
+  const valueChanged = (["default", "materialized", "alias", "codec", "ttl"] as const).some(
+    (property) => to[property] !== undefined && from[property] !== to[property],
+  );
+  if (typeChanged || valueChanged) {
+    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(to)}`), convertsType: typeChanged });
+  } else if (to.comment !== undefined && from.comment !== to.comment) {
+    statements.push({ sql: alter(table, `COMMENT COLUMN IF EXISTS ${column} ${quoteString(to.comment)}`), convertsType: false });
+  }
+  return statements;
+}
+
+export function modifyTtlSql(table: string, ttl: string | undefined): string {
+  return alter(table, ttl === undefined ? "REMOVE TTL" : `MODIFY TTL ${ttl}`);
+}
+
+export function modifySettingsSql(table: string, settings: Record<string, string>): string {
+  const keys = Object.keys(settings).sort();
+  return alter(table, `MODIFY SETTING ${keys.map((key) => `${checkSettingName(key)} = ${settings[key]}`).join(", ")}`);
+}
+
+export function resetSettingsSql(table: string, keys: string[]): string {
+  return alter(table, `RESET SETTING ${[...keys].sort().map(checkSettingName).join(", ")}`);
+}
+
+export function addIndexSql(table: string, index: IndexSpec): string {
+  return alter(table, `ADD INDEX IF NOT EXISTS ${quoteIdentifier(index.name)} ${index.expression} TYPE ${index.type} GRANULARITY ${index.granularity}`);
+}
+
+export function dropIndexSql(table: string, index: string): string {
+  return alter(table, `DROP INDEX IF EXISTS ${quoteIdentifier(index)}`);
+}
+
+/** Columns a rebuild copies: in both tables, and stored (ALIAS/MATERIALIZED columns are computed). */
+export function copiedColumns(from: TableSpec, to: TableSpec): ColumnSpec[] {
+  const fromNames = new Set(from.columns.map((column) => column.name));
+  return to.columns.filter((column) => fromNames.has(column.name) && column.alias === undefined && column.materialized === undefined);
+}
+
+/**
+ * Rebuild `from` as `to` keeping its rows: create the new table beside it, copy the rows (columns
+ * matched by name, converted with CAST where the type changed; new columns get their defaults),
+ * swap the two atomically with `EXCHANGE TABLES`, drop the old one (now under the temporary name).
+ * The first statement clears a leftover from an interrupted earlier attempt.
+ */
+export function recreateTableSql(from: TableSpec, to: TableSpec): string[] {
+  const temporary = `${to.name}${REBUILD_SUFFIX}`;
+  const fromByName = new Map(from.columns.map((column) => [column.name, column]));
+  const copied = copiedColumns(from, to);
+  const statements = [dropTableSql(temporary), createTableSql(to, temporary)];
+  if (copied.length > 0) {
+    const targets = copied.map((column) => quoteIdentifier(column.name)).join(", ");
+    const values = copied
+      .map((column) => {
+        const before = fromByName.get(column.name)!;
+        const name = quoteIdentifier(column.name);
+        return fullColumnType(before) === fullColumnType(column) ? name : `CAST(${name} AS ${fullColumnType(column)})`;
+      })
+      .join(", ");
+    statements.push(`INSERT INTO ${quoteIdentifier(temporary)} (${targets}) SELECT ${values} FROM ${quoteIdentifier(from.name)}`);
+  }
+  statements.push(`EXCHANGE TABLES ${quoteIdentifier(from.name)} AND ${quoteIdentifier(temporary)}`);
+  statements.push(dropTableSql(temporary));
+  return statements;
+}
+
+export function createViewSql(view: ViewSpec): string {
+  return `CREATE VIEW IF NOT EXISTS ${quoteIdentifier(view.name)} AS\n${view.sql.trim()}`;
+}
+
+/** One idempotent statement: the view is never missing while it is replaced. */
+export function replaceViewSql(view: ViewSpec): string {
+  return `CREATE OR REPLACE VIEW ${quoteIdentifier(view.name)} AS\n${view.sql.trim()}`;
+}
+
+export function dropViewSql(name: string): string {
+  return `DROP VIEW IF EXISTS ${quoteIdentifier(name)}`;
+}
+
+export function createMaterializedViewSql(view: MaterializedViewSpec): string {
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${quoteIdentifier(view.name)} TO ${quoteIdentifier(view.targetTable)} AS\n${view.sql.trim()}`;
+}
+
+/**
+ * Copy what the view would have produced from rows already in its sources. The view itself matches
+ * its SELECT's columns to the target by name; this INSERT … SELECT matches them by position, so it
+ * is right when the SELECT lists them in the target table's order (review the step if not).
+ */
+export function backfillMaterializedViewSql(view: MaterializedViewSpec): string {
+  return `INSERT INTO ${quoteIdentifier(view.targetTable)}\n${view.sql.trim()}`;
+}

@@ -1,0 +1,313 @@
+/**
+ * The embedded driver: ClickHouse in this process (npm `chdb`), data in `<project>/.moose/clickhouse`.
+ *
+ * chdb binds ONE data directory per process, so: a second directory in the same process is refused
+ * (CLICKHOUSE_DATA_DIR_IN_USE), and a `moose.lock` file holding our pid keeps a second process off
+ * the directory (CLICKHOUSE_DATA_DIR_LOCKED names the holder's pid). All queries use chdb's async
+ * API, so the event loop keeps serving (HTTP endpoint, file watcher) while a query runs.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import path from "node:path";
+import { Session, drainPending } from "chdb";
+import { MooseError } from "../../errors.js";
+import type { ClickHouseDriver, QueryParams } from "./driver.js";
+import { clickHouseQueryError } from "./errors.js";
+import { introspectDatabase } from "./introspect.js";
+import type { RawClickHouseDriver, RawQueryOptions, RawQueryResult } from "./raw.js";
+import { quoteIdentifier, quoteString } from "./ddl.js";
+import { parseJsonEachRow, toJsonEachRow } from "./sql.js";
+import { bindTextParams } from "./text-params.js";
+
+export interface EmbeddedOptions {
+  /** Data directory, normally `<project>/.moose/clickhouse`. Created if missing. */
+  dataDir: string;
+  /** Database every statement runs in; created on first use. */
+  database: string;
+}
+
+export const LOCK_FILE = "moose.lock";
+
+/** Settings every driver session runs with: results the driver contract promises. */
+const SESSION_SETTINGS = [
+  "SET output_format_json_quote_64bit_integers = 1",
+  // ALTERs that rewrite data (MODIFY COLUMN, UPDATE) finish before the statement returns.
+  "SET mutations_sync = 2",
+];
+
+/** The data directory this process has bound, and how many drivers use it. */
+let boundDirectory: { dir: string; users: number } | undefined;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function releaseLockFile(dir: string): void {
+  const lockPath = path.join(dir, LOCK_FILE);
+  try {
+    if (readFileSync(lockPath, "utf8").trim() === String(process.pid)) unlinkSync(lockPath);
+  } catch {
+    // already gone
+  }
+}
+
+let exitHookInstalled = false;
+function releaseOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    if (boundDirectory) releaseLockFile(boundDirectory.dir);
+  });
+}
+
+/** Takes `<dir>/moose.lock` for this process, or says which live process has it. */
+function acquireLockFile(dir: string): void {
+  const lockPath = path.join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(lockPath, "wx");
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      releaseOnExit();
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    let holder = NaN;
+    try {
+      holder = Number.parseInt(readFileSync(lockPath, "utf8").trim(), 10);
+    } catch {
+      continue; // removed between our attempts: try again
+    }
+    if (holder === process.pid) return; // left behind by an earlier open in this process
+    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      throw new MooseError(
+        "CLICKHOUSE_DATA_DIR_LOCKED",
+        `The local ClickHouse data directory ${dir} is in use by another process (pid ${holder}).`,
+        {
+          hint: `Stop that process (e.g. the other \`moose dev\`), or point this one at another project. If pid ${holder} is not moose, delete ${lockPath}.`,
+          details: { dataDir: dir, pid: holder, lockFile: lockPath },
+        },
+      );
+    }
+    // The holder is gone (crashed): the lock is stale.
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      // someone else cleaned it up first
+    }
+  }
+  throw new MooseError("CLICKHOUSE_DATA_DIR_LOCKED", `Could not take the lock ${lockPath}.`, {
+    hint: `Another process keeps recreating it; stop other moose processes using ${dir}.`,
+    details: { dataDir: dir, lockFile: lockPath },
+  });
+}
+
+function bindDirectory(dir: string): void {
+  if (boundDirectory && boundDirectory.dir !== dir) {
+    throw new MooseError(
+      "CLICKHOUSE_DATA_DIR_IN_USE",
+      `This process already uses the local ClickHouse data directory ${boundDirectory.dir}; the embedded engine cannot open a second one (${dir}).`,
+      {
+        hint: "Close the open embedded driver first (await driver.close()), or run the second project in its own process.",
+        details: { open: boundDirectory.dir, requested: dir },
+      },
+    );
+  }
+  if (!boundDirectory) {
+    mkdirSync(dir, { recursive: true });
+    acquireLockFile(dir);
+    boundDirectory = { dir, users: 0 };
+  }
+  boundDirectory.users++;
+}
+
+async function unbindDirectory(dir: string): Promise<void> {
+  if (!boundDirectory || boundDirectory.dir !== dir) return;
+  boundDirectory.users--;
+  if (boundDirectory.users > 0) return;
+  // A different directory can only be opened once chdb has really released this one.
+  await drainPending();
+  boundDirectory = undefined;
+  releaseLockFile(dir);
+}
+
+interface ChdbError {
+  message?: string;
+  clickhouseCode?: number;
+}
+
+function queryError(error: unknown, sql: string): MooseError {
+  const chdbError = error as ChdbError;
+  return clickHouseQueryError(String(chdbError?.message ?? error), sql, chdbError?.clickhouseCode, error);
+}
+
+/** Opens a session on `dataDir` with `database` current and the driver's settings applied. */
+async function openSession(dataDir: string, database: string): Promise<Session> {
+  const session = new Session(dataDir);
+  try {
+    await session.queryAsync(`USE ${quoteIdentifier(database)}`);
+    for (const statement of SESSION_SETTINGS) await session.queryAsync(statement);
+    return session;
+  } catch (error) {
+    session.close();
+    throw error;
+  }
+}
+
+/** Idle sessions kept for reuse; more are opened while that many statements run at once. */
+const IDLE_SESSIONS = 4;
+
+/**
+ * chdb runs one statement at a time per session, so the driver keeps a small pool: a progress
+ * query can run beside a long INSERT … SELECT, and concurrent callers do not queue behind each other.
+ */
+class EmbeddedDriver implements RawClickHouseDriver {
+  readonly kind = "embedded" as const;
+  private closed = false;
+  private readonly idle: Session[];
+  private readonly sessions = new Set<Session>();
+
+  constructor(
+    readonly database: string,
+    readonly dataDir: string,
+    first: Session,
+  ) {
+    this.idle = [first];
+    this.sessions.add(first);
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) {
+      throw new MooseError("CLICKHOUSE_DRIVER_CLOSED", "The embedded ClickHouse driver was used after close().", {
+        hint: "This is a bug in the caller: keep the driver open until the last statement finished.",
+      });
+    }
+  }
+
+  private async withSession<T>(use: (session: Session) => Promise<T>): Promise<T> {
+    this.ensureOpen();
+    let session = this.idle.pop();
+    if (!session) {
+      session = await openSession(this.dataDir, this.database);
+      this.sessions.add(session);
+    }
+    try {
+      return await use(session);
+    } finally {
+      if (this.closed || this.idle.length >= IDLE_SESSIONS) {
+        session.close();
+        this.sessions.delete(session);
+      } else this.idle.push(session);
+    }
+  }
+
+  private async run(sql: string, format: string, params?: QueryParams): Promise<string> {
+    try {
+      return await this.withSession(async (session) => {
+        const result =
+          params && Object.keys(params).length > 0
+            ? await session.queryBindAsync(sql, params, { format })
+            : await session.queryAsync(sql, { format });
+        return result.text();
+      });
+    } catch (error) {
+      if (error instanceof MooseError) throw error;
+      throw queryError(error, sql);
+    }
+  }
+
+  async exec(sql: string, params?: QueryParams): Promise<void> {
+    await this.run(sql, "TabSeparated", params);
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
+    return parseJsonEachRow<T>(await this.run(sql, "JSONEachRow", params));
+  }
+
+  async insert(table: string, rows: Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.run(`INSERT INTO ${quoteIdentifier(table)} FORMAT JSONEachRow\n${toJsonEachRow(rows)}`, "TabSeparated");
+  }
+
+  async introspect() {
+    return introspectDatabase((sql, params) => this.query(sql, params), this.database);
+  }
+
+  /**
+   * Runs one statement for the HTTP endpoint on a short-lived session of its own, so the client's
+   * database and settings never leak into the driver's sessions. `INSERT … FORMAT X` takes its data
+   * appended to the SQL text, as ClickHouse parses inline data.
+   */
+  async raw(sql: string, options: RawQueryOptions = {}): Promise<RawQueryResult> {
+    this.ensureOpen();
+    const session = new Session(this.dataDir);
+    try {
+      await session.queryAsync(`USE ${quoteIdentifier(options.database ?? this.database)}`);
+      for (const [name, value] of Object.entries(options.settings ?? {})) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`Invalid setting name ${JSON.stringify(name)}`);
+        // A string literal is accepted for every setting type; ClickHouse parses it.
+        await session.queryAsync(`SET ${name} = ${quoteString(value)}`);
+      }
+      const format = options.format ?? "TabSeparated";
+      const bound = options.textParams && Object.keys(options.textParams).length > 0 ? bindTextParams(sql, options.textParams) : undefined;
+      const result = bound
+        ? await session.queryBindAsync(bound.sql, bound.params, { format })
+        : await session.queryAsync(sql, { format });
+      return { body: result.bytes(), rowsRead: result.rowsRead, bytesRead: result.bytesRead, elapsedSeconds: result.elapsed };
+    } catch (error) {
+      throw queryError(error, sql);
+    } finally {
+      session.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // chdb defers tearing down a session until the statements running on it finish.
+    for (const session of this.sessions) session.close();
+    this.sessions.clear();
+    this.idle.length = 0;
+    await unbindDirectory(this.dataDir);
+  }
+}
+
+export async function openEmbedded(options: EmbeddedOptions): Promise<RawClickHouseDriver & { readonly dataDir: string }> {
+  if (!options.database) {
+    throw new MooseError("CLICKHOUSE_NO_DATABASE", "No database name given for the embedded ClickHouse.", {
+      config: { key: "clickhouse_config.db_name" },
+      hint: 'Set clickhouse_config.db_name in moose.config.toml (default "local").',
+    });
+  }
+  const dataDir = path.resolve(options.dataDir);
+  bindDirectory(dataDir);
+  let session: Session | undefined;
+  try {
+    const bootstrap = new Session(dataDir);
+    try {
+      await bootstrap.queryAsync(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(options.database)}`);
+    } finally {
+      bootstrap.close();
+    }
+    session = await openSession(dataDir, options.database);
+  } catch (error) {
+    await unbindDirectory(dataDir);
+    throw new MooseError("CLICKHOUSE_EMBEDDED_OPEN_FAILED", `Could not open the local ClickHouse data in ${dataDir}: ${(error as Error).message}`, {
+      hint: `If the data there is disposable, delete ${dataDir} and start again.`,
+      details: { dataDir },
+      cause: error,
+    });
+  }
+  return new EmbeddedDriver(options.database, dataDir, session);
+}
+
+/** Resolves once chdb has finished every native operation (safe point to switch directories). */
+export async function drainEmbedded(): Promise<void> {
+  await drainPending();
+}

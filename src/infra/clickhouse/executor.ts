@@ -1,0 +1,321 @@
+/**
+ * Runs SQL steps against a driver, with the data checks a plain `exec` lacks:
+ *
+ * - A step with `checkConversion` (a MODIFY COLUMN that converts stored values) first counts the
+ *   rows whose value would not convert exactly (`accurateCastOrNull`); any → TYPE_CONVERSION_REFUSED
+ *   with the count, up to 5 samples and the ways forward, before the table is touched. (A failed
+ *   conversion half-way would leave ClickHouse with a column it can no longer read.) With
+ *   `checkConversion.using`, the values are converted with that expression instead of a cast.
+ * - The steps of a table rebuild (`recreateTableSql` in ./ddl.ts: copy into `<table>__moose_new`,
+ *   then `EXCHANGE TABLES`) are recognised by their statements: the copy is made restartable
+ *   (the copy table is emptied first), reports rows copied / total, and is verified; the exchange
+ *   only runs when the copy holds as many rows as the table it replaces.
+ */
+import { MooseError } from "../../errors.js";
+import { assertNever, type Operation } from "../../diff/operations.js";
+import { splitNullable } from "../../diff/normalize.js";
+import type { SqlStep, ConversionCheck } from "../../migrations/steps.js";
+import { operationSteps } from "../../plan/steps.js";
+import { REBUILD_SUFFIX, quoteIdentifier, quoteString } from "./ddl.js";
+import type { ClickHouseDriver } from "./driver.js";
+import { clickHouseCodeOf } from "./errors.js";
+
+export interface CopyProgress {
+  /** The table being rebuilt. */
+  table: string;
+  copiedRows: number;
+  totalRows: number;
+  done: boolean;
+}
+
+export type ProgressListener = (progress: CopyProgress) => void;
+
+/** Below this many rows a copy is quick: only the start and the end are reported. */
+const PROGRESS_MIN_ROWS = 100_000;
+const PROGRESS_INTERVAL_MS = 500;
+const SAMPLE_SIZE = 5;
+
+/** Engines whose merges may legitimately remove rows (deduplicate, sum, collapse). */
+const MERGING_ENGINE = /^(Replicated|Shared)?(Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing|Graphite|Coalescing)MergeTree$/;
+
+const IDENTIFIER = "(`(?:[^`\\\\]|\\\\.)*`|[A-Za-z_][A-Za-z0-9_]*)";
+const COPY_STATEMENT = new RegExp(`^\\s*INSERT\\s+INTO\\s+${IDENTIFIER}\\s*\\([\\s\\S]*\\)\\s*SELECT\\s[\\s\\S]*\\sFROM\\s+${IDENTIFIER}\\s*;?\\s*$`, "i");
+const EXCHANGE_STATEMENT = new RegExp(`^\\s*EXCHANGE\\s+TABLES\\s+${IDENTIFIER}\\s+AND\\s+${IDENTIFIER}\\s*;?\\s*$`, "i");
+
+function unquote(identifier: string): string {
+  return identifier.startsWith("`") ? identifier.slice(1, -1).replace(/\\(.)/g, "$1") : identifier;
+}
+
+export type RebuildStatement = { phase: "copy" | "exchange"; table: string; copy: string };
+
+/** The copy / exchange statement of a table rebuild, or undefined for any other statement. */
+export function rebuildStatement(sql: string): RebuildStatement | undefined {
+  const copy = COPY_STATEMENT.exec(sql);
+  if (copy) {
+    const [into, from] = [unquote(copy[1]!), unquote(copy[2]!)];
+    if (into === `${from}${REBUILD_SUFFIX}`) return { phase: "copy", table: from, copy: into };
+  }
+  const exchange = EXCHANGE_STATEMENT.exec(sql);
+  if (exchange) {
+    const [table, other] = [unquote(exchange[1]!), unquote(exchange[2]!)];
+    if (other === `${table}${REBUILD_SUFFIX}`) return { phase: "exchange", table, copy: other };
+  }
+  return undefined;
+}
+
+async function countRows(driver: ClickHouseDriver, table: string): Promise<number> {
+  const [row] = await driver.query<{ n: string | number }>(`SELECT count() AS n FROM ${quoteIdentifier(table)}`);
+  return Number(row?.n ?? 0);
+}
+
+async function engineOf(driver: ClickHouseDriver, table: string): Promise<string> {
+  const [row] = await driver.query<{ engine: string }>(
+    "SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = {table:String}",
+    { table },
+  );
+  return row?.engine ?? "";
+}
+
+/** Rows before == rows after; for engines that merge rows away, the copy may hold fewer but not none. */
+async function verifyCopy(driver: ClickHouseDriver, rebuild: RebuildStatement, sourceRows: number, copiedRows: number, when: string): Promise<void> {
+  if (copiedRows === sourceRows) return;
+  const engines = [await engineOf(driver, rebuild.table), await engineOf(driver, rebuild.copy)];
+  const merging = engines.some((engine) => MERGING_ENGINE.test(engine));
+  if (merging && copiedRows <= sourceRows && (copiedRows > 0 || sourceRows === 0)) return;
+  throw new MooseError(
+    "REBUILD_ROW_COUNT_MISMATCH",
+    `Rebuilding ${rebuild.table}: the copy holds ${copiedRows} rows but ${rebuild.table} has ${sourceRows} (${when}). ${rebuild.table} was not replaced and still holds all its rows.`,
+    {
+      hint: `Rows were probably written to ${rebuild.table} while it was copied: stop writes to it and run the migration again (the copy starts over).`,
+      details: { table: rebuild.table, copy: rebuild.copy, sourceRows, copiedRows },
+    },
+  );
+}
+
+async function copyRows(driver: ClickHouseDriver, step: SqlStep, rebuild: RebuildStatement, onProgress?: ProgressListener): Promise<void> {
+  const totalRows = await countRows(driver, rebuild.table);
+  // A copy interrupted earlier left rows behind: start it over.
+  await driver.exec(`TRUNCATE TABLE IF EXISTS ${quoteIdentifier(rebuild.copy)}`);
+  onProgress?.({ table: rebuild.table, copiedRows: 0, totalRows, done: false });
+
+  let copying = true;
+  let wake: () => void = () => {};
+  const poll = async () => {
+    while (copying) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, PROGRESS_INTERVAL_MS);
+      });
+      if (!copying) return;
+      // Parts of an INSERT … SELECT become visible as they are written.
+      const copiedRows = await countRows(driver, rebuild.copy).catch(() => undefined);
+      if (copying && copiedRows !== undefined) onProgress!({ table: rebuild.table, copiedRows, totalRows, done: false });
+    }
+  };
+  const polling = onProgress && totalRows >= PROGRESS_MIN_ROWS ? poll() : undefined;
+  try {
+    await driver.exec(step.sql);
+  } finally {
+    copying = false;
+    wake();
+    await polling;
+  }
+  const copiedRows = await countRows(driver, rebuild.copy);
+  await verifyCopy(driver, rebuild, totalRows, copiedRows, "after the copy");
+  onProgress?.({ table: rebuild.table, copiedRows, totalRows, done: true });
+}
+
+async function exchangeTables(driver: ClickHouseDriver, step: SqlStep, rebuild: RebuildStatement): Promise<void> {
+  const sourceRows = await countRows(driver, rebuild.table);
+  const copiedRows = await countRows(driver, rebuild.copy);
+  await verifyCopy(driver, rebuild, sourceRows, copiedRows, "just before the exchange");
+  await driver.exec(step.sql);
+}
+
+interface LiveColumn {
+  name: string;
+  type: string;
+  is_in_partition_key: number;
+  is_in_sorting_key: number;
+  is_in_primary_key: number;
+}
+
+async function liveColumns(driver: ClickHouseDriver, table: string): Promise<Map<string, LiveColumn>> {
+  const rows = await driver.query<LiveColumn>(
+    "SELECT name, type, is_in_partition_key, is_in_sorting_key, is_in_primary_key FROM system.columns WHERE database = currentDatabase() AND table = {table:String}",
+    { table },
+  );
+  return new Map(rows.map((row) => [row.name, row]));
+}
+
+/** `Nullable(T)` / `LowCardinality(Nullable(T))` / `LowCardinality(T)` → `T`, and whether NULL is allowed. */
+function castTarget(toType: string): { type: string; nullable: boolean } {
+  const { type, nullable } = splitNullable(toType.trim());
+  const lowCardinality = /^LowCardinality\(([\s\S]*)\)$/.exec(type);
+  return { type: lowCardinality ? lowCardinality[1]!.trim() : type, nullable };
+}
+
+interface BadRows {
+  /** undefined: the server could not count them (the cast itself failed). */
+  count: number | undefined;
+  samples: string[];
+  totalRows: number;
+  serverMessage?: string;
+}
+
+/**
+ * Rows whose value would not convert exactly. NULLs count when the target is not Nullable, unless
+ * ClickHouse fills them from the new DEFAULT (a plain cast only; an expression must yield a value).
+ */
+async function findBadRows(driver: ClickHouseDriver, check: ConversionCheck, nullsTakeDefault: boolean): Promise<BadRows> {
+  const table = quoteIdentifier(check.table);
+  const value = check.using ?? quoteIdentifier(check.column);
+  const target = castTarget(check.toType);
+  const nullIsBad = !target.nullable && !(nullsTakeDefault && check.using === undefined);
+  const condition =
+    `(isNotNull(${value}) AND isNull(accurateCastOrNull(${value}, ${quoteString(target.type)})))` + (nullIsBad ? ` OR isNull(${value})` : "");
+  const totalRows = await countRows(driver, check.table);
+  try {
+    const [row] = await driver.query<{ n: string | number }>(`SELECT count() AS n FROM ${table} WHERE ${condition}`);
+    const count = Number(row?.n ?? 0);
+    if (count === 0) return { count, samples: [], totalRows };
+    const samples = await driver.query<{ value: string | null }>(`SELECT toString(${value}) AS value FROM ${table} WHERE ${condition} LIMIT ${SAMPLE_SIZE}`);
+    return { count, samples: samples.map((sample) => (sample.value === null ? "NULL" : quoteString(sample.value))), totalRows };
+  } catch (error) {
+    // accurateCastOrNull cannot check every type (Array, Map, Tuple) and old servers lack it:
+    // then cast every row for real, without storing anything.
+    if (clickHouseCodeOf(error) === undefined) throw error;
+    try {
+      await driver.exec(`SELECT CAST(${value} AS ${check.toType}) FROM ${table} FORMAT Null`);
+      return { count: 0, samples: [], totalRows };
+    } catch (castError) {
+      if (clickHouseCodeOf(castError) === undefined) throw castError;
+      const details = (castError as MooseError).details;
+      return { count: undefined, samples: [], totalRows, serverMessage: String(details?.clickhouseMessage ?? (castError as Error).message) };
+    }
+  }
+}
+
+function conversionRefused(check: ConversionCheck, bad: BadRows): MooseError {
+  const target = `${check.table}.${check.column} → ${check.toType}`;
+  const what = bad.count === undefined ? "at least one row" : `${bad.count} of ${bad.totalRows} row${bad.totalRows === 1 ? "" : "s"}`;
+  const samples = bad.samples.length > 0 ? ` Values that do not convert: ${bad.samples.join(", ")}.` : bad.serverMessage ? ` ClickHouse: ${bad.serverMessage}` : "";
+  const castExample = `accurateCastOrNull(${quoteIdentifier(check.column)}, ${quoteString(castTarget(check.toType).type)})`;
+  return new MooseError(
+    "TYPE_CONVERSION_REFUSED",
+    `Changing ${target}${check.using ? ` using ${check.using}` : ""}: ${what} hold a value that would fail to convert or change. Nothing was changed.${samples}`,
+    {
+      hint: [
+        "Ways forward:",
+        `(1) give the step a conversion expression — checkConversion: { …, using: "ifNull(${castExample}, <fallback>)" } — and every row is converted with it;`,
+        "(2) for NULLs going into a non-Nullable column, give the new column a DEFAULT: ClickHouse stores it for NULL rows;",
+        `(3) add a new column of type ${check.toType}, backfill it (ALTER TABLE … UPDATE new = <expression> WHERE 1), and drop ${check.column} in a later migration.`,
+      ].join("\n  "),
+      details: { table: check.table, column: check.column, toType: check.toType, using: check.using, badRows: bad.count, totalRows: bad.totalRows, samples: bad.samples },
+    },
+  );
+}
+
+/** Waits until the table's mutations (ALTER … UPDATE / MODIFY COLUMN rewrites) are done; fails if one failed. */
+export async function waitForMutations(driver: ClickHouseDriver, table: string): Promise<void> {
+  for (;;) {
+    const [row] = await driver.query<{ pending: string | number; reason: string }>(
+      "SELECT count() AS pending, max(latest_fail_reason) AS reason FROM system.mutations WHERE database = currentDatabase() AND table = {table:String} AND is_done = 0",
+      { table },
+    ).catch(async (error: unknown) => {
+      // Old servers (18.x) have no latest_fail_reason.
+      if (clickHouseCodeOf(error) === undefined) throw error;
+      return driver.query<{ pending: string | number; reason: string }>(
+        "SELECT count() AS pending, '' AS reason FROM system.mutations WHERE database = currentDatabase() AND table = {table:String} AND is_done = 0",
+        { table },
+      );
+    });
+    if (Number(row?.pending ?? 0) === 0) return;
+    if (row?.reason) {
+      throw new MooseError("CLICKHOUSE_MUTATION_FAILED", `A data rewrite of ${table} failed: ${row.reason}`, {
+        hint: `Inspect it with SELECT * FROM system.mutations WHERE table = ${quoteString(table)} AND is_done = 0, fix the cause, then KILL MUTATION WHERE table = ${quoteString(table)} and run again.`,
+        details: { table, reason: row.reason },
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Converts with an expression: a new column of the target type beside the old one, filled with
+ * the expression, then swapped in by name. Each part checks what is already done, so a run
+ * interrupted half-way resumes.
+ */
+async function convertWithExpression(driver: ClickHouseDriver, check: ConversionCheck & { using: string }): Promise<void> {
+  const temporary = `${check.column}__moose_converted`;
+  const table = quoteIdentifier(check.table);
+  let columns = await liveColumns(driver, check.table);
+  const column = columns.get(check.column);
+  if (column && (column.is_in_partition_key || column.is_in_sorting_key || column.is_in_primary_key)) {
+    throw new MooseError(
+      "TYPE_CONVERSION_KEY_COLUMN",
+      `${check.table}.${check.column} is part of the table's key, so it cannot be converted with an expression in place.`,
+      {
+        hint: "Drop `using` to convert with a plain cast (it is checked first), or change the key in a separate migration (a table rebuild) first.",
+        details: { table: check.table, column: check.column },
+      },
+    );
+  }
+  if (column) {
+    await driver.exec(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(temporary)} ${check.toType} AFTER ${quoteIdentifier(check.column)}`);
+    await driver.exec(`ALTER TABLE ${table} UPDATE ${quoteIdentifier(temporary)} = ${check.using} WHERE 1`);
+    await waitForMutations(driver, check.table);
+    await driver.exec(`ALTER TABLE ${table} DROP COLUMN IF EXISTS ${quoteIdentifier(check.column)}`);
+    columns = await liveColumns(driver, check.table);
+  }
+  if (!columns.has(check.column) && columns.has(temporary)) {
+    await driver.exec(`ALTER TABLE ${table} RENAME COLUMN IF EXISTS ${quoteIdentifier(temporary)} TO ${quoteIdentifier(check.column)}`);
+  }
+}
+
+/** The check of a converting step; returns once the step may run. */
+async function checkConversion(driver: ClickHouseDriver, step: SqlStep & { checkConversion: ConversionCheck }): Promise<"convert" | "skip-check"> {
+  const check = step.checkConversion;
+  const column = (await liveColumns(driver, check.table)).get(check.column);
+  // Missing (the step is IF EXISTS) or already converted (a resumed run): nothing to check.
+  if (!column || (column.type === check.toType && check.using === undefined)) return "skip-check";
+  const nullsTakeDefault = /\sDEFAULT\s/i.test(step.sql);
+  const bad = await findBadRows(driver, check, nullsTakeDefault);
+  if (bad.count !== 0) throw conversionRefused(check, bad);
+  return "convert";
+}
+
+/**
+ * Runs one SQL step: the conversion check first when the step has one, rebuild copy/exchange
+ * with verification and progress, any other statement as is.
+ */
+export async function executeSqlStep(driver: ClickHouseDriver, step: SqlStep, onProgress?: ProgressListener): Promise<void> {
+  if (step.checkConversion) {
+    const check = step.checkConversion;
+    const outcome = await checkConversion(driver, { ...step, checkConversion: check });
+    if (outcome === "convert" && check.using !== undefined) await convertWithExpression(driver, { ...check, using: check.using });
+    await driver.exec(step.sql);
+    await waitForMutations(driver, check.table);
+    return;
+  }
+  const rebuild = rebuildStatement(step.sql);
+  if (rebuild?.phase === "copy") return copyRows(driver, step, rebuild, onProgress);
+  if (rebuild?.phase === "exchange") return exchangeTables(driver, step, rebuild);
+  await driver.exec(step.sql);
+}
+
+/** Applies a ClickHouse operation's `up` steps (tables, columns, indexes, views, raw SQL). */
+export async function applyOperation(driver: ClickHouseDriver, op: Operation, onProgress?: ProgressListener): Promise<void> {
+  for (const step of operationSteps(op).up) {
+    if ("sql" in step) await executeSqlStep(driver, step, onProgress);
+    else if ("note" in step) continue;
+    else if ("kafka" in step) {
+      throw new MooseError("NOT_A_CLICKHOUSE_OPERATION", `${op.summary}: a Kafka operation cannot be applied through ClickHouse.`, {
+        hint: "Apply Kafka steps with the Kafka executor (src/infra/kafka).",
+        details: { kind: op.kind },
+      });
+    } else if ("run" in step) {
+      throw new MooseError("NOT_A_CLICKHOUSE_OPERATION", `${op.summary}: a hand-written step needs the migration runner.`, { details: { kind: op.kind } });
+    } else assertNever(step);
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The remote driver: a ClickHouse server over HTTP(S) with @clickhouse/client, configured from
+ * `[clickhouse_config]` or a `--clickhouse-url http(s)://user:pass@host:port/db`.
+ *
+ * Opening checks the connection once, so the three usual mistakes each get their own error:
+ * nothing listening (CLICKHOUSE_UNREACHABLE), wrong user/password (CLICKHOUSE_AUTH_FAILED),
+ * missing database (CLICKHOUSE_UNKNOWN_DATABASE). Servers too old for query parameters
+ * (Debian's 18.16) get placeholders bound client-side.
+ */
+import { Readable } from "node:stream";
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
+import type { Config } from "../../config/types.js";
+import { ExitCode, MooseError, type ConfigLocation } from "../../errors.js";
+import type { ClickHouseDriver, QueryParams } from "./driver.js";
+import { clickHouseQueryError, parseClickHouseError } from "./errors.js";
+import { inlineParams } from "./inline-params.js";
+import { introspectDatabase } from "./introspect.js";
+import { quoteIdentifier } from "./ddl.js";
+import { parseJsonEachRow, toJsonEachRow } from "./sql.js";
+
+export type RemoteOptions = { url: string } | { config: Config["clickhouse_config"] };
+
+/** Where the connection settings came from, for error messages. */
+interface Origin {
+  /** `--clickhouse-url` or a config key. */
+  describe(part: "host" | "credentials" | "database"): { config?: ConfigLocation; flag?: string };
+}
+
+interface Endpoint {
+  url: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  origin: Origin;
+}
+
+const AUTH_CODES = new Set([192 /* UNKNOWN_USER */, 193 /* WRONG_PASSWORD */, 194 /* REQUIRED_PASSWORD */, 516 /* AUTHENTICATION_FAILED */]);
+const UNKNOWN_DATABASE = 81;
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "ECONNRESET", "EPIPE"]);
+
+function parseUrl(text: string): Endpoint {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw badUrl(text, "it is not a URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw badUrl(text, `the scheme is ${url.protocol.replace(":", "")}, not http or https`);
+  const segments = url.pathname.split("/").filter(Boolean);
+  if (segments.length > 1) throw badUrl(text, "the path must be just the database name");
+  const port = url.port ? Number(url.port) : url.protocol === "https:" ? 8443 : 8123;
+  const flag = { flag: "--clickhouse-url" };
+  return {
+    url: `${url.protocol}//${url.host}`,
+    host: url.hostname,
+    port,
+    user: decodeURIComponent(url.username) || "default",
+    password: decodeURIComponent(url.password),
+    database: segments[0] ? decodeURIComponent(segments[0]) : "default",
+    origin: { describe: () => flag },
+  };
+}
+
+function badUrl(text: string, why: string): MooseError {
+  const redacted = text.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+  return new MooseError("CLICKHOUSE_BAD_URL", `Invalid --clickhouse-url ${redacted}: ${why}.`, {
+    exitCode: ExitCode.usage,
+    hint: "Use http(s)://user:password@host:port/database, e.g. http://default:@localhost:8123/default.",
+  });
+}
+
+function fromConfig(config: Config["clickhouse_config"]): Endpoint {
+  const scheme = config.use_ssl ? "https" : "http";
+  const keys: Record<"host" | "credentials" | "database", ConfigLocation> = {
+    host: { key: "clickhouse_config.host_port" },
+    credentials: { key: "clickhouse_config.password" },
+    database: { key: "clickhouse_config.db_name" },
+  };
+  return {
+    url: `${scheme}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.host_port}`,
+    host: config.host,
+    port: config.host_port,
+    user: config.user,
+    password: config.password,
+    database: config.db_name,
+    origin: { describe: (part) => ({ config: keys[part] }) },
+  };
+}
+
+function where(endpoint: Endpoint, part: "host" | "credentials" | "database"): string {
+  const { config, flag } = endpoint.origin.describe(part);
+  if (flag) return flag;
+  if (part === "host") return "clickhouse_config.host / clickhouse_config.host_port / clickhouse_config.use_ssl";
+  if (part === "credentials") return "clickhouse_config.user / clickhouse_config.password";
+  return config!.key;
+}
+
+function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
+    if (/socket hang up|Timeout error/i.test((current as Error).message ?? "")) return "ETIMEDOUT";
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function unreachable(endpoint: Endpoint, reason: string, cause: unknown): MooseError {
+  return new MooseError("CLICKHOUSE_UNREACHABLE", `Cannot reach ClickHouse at ${endpoint.host}:${endpoint.port} (${reason}).`, {
+    config: endpoint.origin.describe("host").config,
+    hint: `Check that a ClickHouse server listens on ${endpoint.url} (HTTP interface) and fix ${where(endpoint, "host")} if it does not.`,
+    details: { host: endpoint.host, port: endpoint.port, reason },
+    cause,
+  });
+}
+
+/** Maps a failure of a statement to the connection-level errors, or a query error. */
+function classify(endpoint: Endpoint, error: unknown, sql: string): MooseError {
+  if (error instanceof MooseError) return error;
+  const network = networkCode(error);
+  if (network) return unreachable(endpoint, network, error);
+  const message = String((error as Error)?.message ?? error);
+  const parsed = parseClickHouseError(message);
+  if (parsed.code !== undefined && AUTH_CODES.has(parsed.code)) {
+    return new MooseError("CLICKHOUSE_AUTH_FAILED", `ClickHouse at ${endpoint.host}:${endpoint.port} refused user "${endpoint.user}": ${parsed.message}`, {
+      exitCode: ExitCode.authFailed,
+      config: endpoint.origin.describe("credentials").config,
+      hint: `Fix the user/password in ${where(endpoint, "credentials")}.`,
+      details: { clickhouseCode: parsed.code, user: endpoint.user },
+      cause: error,
+    });
+  }
+  if (parsed.code === UNKNOWN_DATABASE && parsed.message.includes(endpoint.database)) {
+    return new MooseError("CLICKHOUSE_UNKNOWN_DATABASE", `ClickHouse at ${endpoint.host}:${endpoint.port} has no database "${endpoint.database}".`, {
+      config: endpoint.origin.describe("database").config,
+      hint: `Create it (CREATE DATABASE ${quoteIdentifier(endpoint.database)}) or fix ${where(endpoint, "database")}.`,
+      details: { clickhouseCode: parsed.code, database: endpoint.database },
+      cause: error,
+    });
+  }
+  return clickHouseQueryError(message, sql, parsed.code, error);
+}
+
+function parseVersion(text: string): [number, number] {
+  const [major = 0, minor = 0] = text.split(".").map((part) => Number.parseInt(part, 10));
+  return [major, minor];
+}
+
+class RemoteDriver implements ClickHouseDriver {
+  readonly kind = "remote" as const;
+  readonly database: string;
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly endpoint: Endpoint,
+    /** The server's version, e.g. `[18, 16]`. */
+    readonly serverVersion: [number, number],
+  ) {
+    this.database = endpoint.database;
+  }
+
+  /** Query parameters arrived in 19.x; older servers reject `param_*` as unknown settings. Bound client-side before 20. */
+  private get bindsParamsServerSide(): boolean {
+    return this.serverVersion[0] >= 20;
+  }
+
+  private bind(sql: string, params?: QueryParams): { query: string; query_params?: QueryParams } {
+    if (!params || Object.keys(params).length === 0) return { query: sql };
+    if (this.bindsParamsServerSide) return { query: sql, query_params: params };
+    return { query: inlineParams(sql, params) };
+  }
+
+  async exec(sql: string, params?: QueryParams): Promise<void> {
+    try {
+      await this.client.command({ ...this.bind(sql, params) });
+    } catch (error) {
+      throw classify(this.endpoint, error, sql);
+    }
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
+    try {
+      const result = await this.client.query({ ...this.bind(sql, params), format: "JSONEachRow" });
+      return parseJsonEachRow<T>(await result.text());
+    } catch (error) {
+      throw classify(this.endpoint, error, sql);
+    }
+  }
+
+  async insert(table: string, rows: Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    const sql = `INSERT INTO ${quoteIdentifier(table)} FORMAT JSONEachRow`;
+    try {
+      // DateTime64 (fractional seconds) arrived with 20.1; older DateTime refuses a fraction.
+      const text = toJsonEachRow(rows, { milliseconds: this.serverVersion[0] >= 20 });
+      const result = await this.client.exec({ query: sql, values: Readable.from([text]) });
+      result.stream.resume();
+      await new Promise<void>((resolve, reject) => {
+        result.stream.on("end", resolve);
+        result.stream.on("error", reject);
+      });
+    } catch (error) {
+      throw classify(this.endpoint, error, sql);
+    }
+  }
+
+  async introspect() {
+    return introspectDatabase((sql, params) => this.query(sql, params), this.database);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+export async function openRemote(options: RemoteOptions): Promise<ClickHouseDriver & { readonly serverVersion: [number, number] }> {
+  const endpoint = "url" in options ? parseUrl(options.url) : fromConfig(options.config);
+  const client = createClient({
+    url: endpoint.url,
+    username: endpoint.user,
+    password: endpoint.password,
+    database: endpoint.database,
+    application: "moose-ts",
+    request_timeout: 300_000,
+    log: { level: ClickHouseLogLevel.OFF },
+  });
+  try {
+    const ping = await client.ping();
+    if (!ping.success) throw unreachable(endpoint, networkCode(ping.error) ?? ping.error.message, ping.error);
+    const probe = "SELECT version() AS version";
+    let version: string;
+    try {
+      const result = await client.query({ query: probe, format: "JSONEachRow" });
+      version = ((await result.json()) as { version: string }[])[0]!.version;
+    } catch (error) {
+      throw classify(endpoint, error, probe);
+    }
+    return new RemoteDriver(client, endpoint, parseVersion(version));
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}

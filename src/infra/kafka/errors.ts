@@ -1,0 +1,112 @@
+/**
+ * The MooseErrors of the Kafka executor, and the translation of kafkajs failures into them.
+ * Connection-level failures name the broker and the config key; broker refusals carry the broker's
+ * own reason. Anything else is a bug and is rethrown as is.
+ */
+import kafkajs from "kafkajs";
+import type { KafkaJSProtocolError } from "kafkajs";
+import { ExitCode, MooseError } from "../../errors.js";
+
+const BROKER_KEY = "redpanda_config.broker";
+
+export function kafkaUnreachable(broker: string, reason: string, cause?: unknown): MooseError {
+  return new MooseError("KAFKA_UNREACHABLE", `cannot reach the Kafka broker at ${broker}: ${reason}`, {
+    config: { key: BROKER_KEY },
+    hint:
+      `check ${BROKER_KEY} (now "${broker}"); for a local broker run \`scripts/kafka-local start\`, ` +
+      "or turn streaming off with `[features] streaming_engine = false` in moose.config.toml",
+    details: { broker },
+    cause,
+  });
+}
+
+export function partitionDecrease(topic: string, from: number, to: number): MooseError {
+  return new MooseError(
+    "KAFKA_PARTITION_DECREASE",
+    `topic "${topic}" would go from ${from} to ${to} partitions: Kafka can only add partitions, never remove them`,
+    {
+      exitCode: ExitCode.blockedDestructive,
+      hint:
+        `keep ${from} or more partitions; to shrink, create a new stream with ${to} partitions, ` +
+        "move producers and consumers to it, then remove the old one",
+      details: { topic, from, to },
+    },
+  );
+}
+
+export function invalidAction(message: string, details: Record<string, unknown>): MooseError {
+  return new MooseError("KAFKA_INVALID_STEP", message, {
+    hint: "fix the kafka step in the migration file (or regenerate it with `moose migrate generate`)",
+    details,
+  });
+}
+
+export function topicNotFound(topic: string, operation: string): MooseError {
+  return new MooseError("KAFKA_TOPIC_NOT_FOUND", `cannot ${operation}: topic "${topic}" does not exist on the broker`, {
+    exitCode: ExitCode.conflict,
+    hint: "the broker does not match the migration history (drift): create the topic first, or check redpanda_config.namespace",
+    details: { topic },
+  });
+}
+
+export function topicConflict(topic: string, differences: string[]): MooseError {
+  return new MooseError(
+    "KAFKA_TOPIC_CONFLICT",
+    `topic "${topic}" already exists with different settings: ${differences.join("; ")}`,
+    {
+      exitCode: ExitCode.conflict,
+      hint: "the topic was made or changed outside moose: align the stream's config with it, or delete the topic and apply again",
+      details: { topic, differences },
+    },
+  );
+}
+
+/**
+ * Translate a kafkajs failure during `operation` on `topic`. Connection failures and timeouts become
+ * KAFKA_UNREACHABLE; a broker's refusal becomes KAFKA_REJECTED with its error type; anything else is rethrown.
+ */
+export function toMooseError(error: unknown, broker: string, operation: string, topic?: string): unknown {
+  if (error instanceof MooseError) return error;
+  const unreachable = unreachableReason(error);
+  if (unreachable) return kafkaUnreachable(broker, unreachable, error);
+  const protocolError = findProtocolError(error);
+  if (protocolError) {
+    return new MooseError(
+      "KAFKA_REJECTED",
+      `the broker refused to ${operation}${topic ? ` for topic "${topic}"` : ""}: ${protocolError.type} (${protocolError.message})`,
+      {
+        hint: "check the topic settings in the stream's config (or the kafka step in the migration file)",
+        details: { broker, topic, errorType: protocolError.type },
+        cause: error,
+      },
+    );
+  }
+  return error;
+}
+
+/** Why the broker could not be talked to, or undefined when the failure is something else. */
+function unreachableReason(error: unknown): string | undefined {
+  for (let current: unknown = error; current instanceof Error; current = (current as { cause?: unknown }).cause) {
+    if (current instanceof kafkajs.KafkaJSRequestTimeoutError) return `the broker did not answer in time (${current.message})`;
+    if (
+      current instanceof kafkajs.KafkaJSConnectionError ||
+      current instanceof kafkajs.KafkaJSBrokerNotFound ||
+      current instanceof kafkajs.KafkaJSTimeout ||
+      current.name === "KafkaJSNoBrokerAvailableError" // thrown by kafkajs, missing from its typings
+    ) {
+      return current.message;
+    }
+    // kafkajs's plain Error when the TCP connection opened but its handshake (ApiVersions) got no answer.
+    if (current.message === "Broker not connected") return "something accepts connections there but does not answer as a Kafka broker";
+  }
+  return undefined;
+}
+
+function findProtocolError(error: unknown): KafkaJSProtocolError | undefined {
+  if (error instanceof kafkajs.KafkaJSProtocolError) return error;
+  if (error instanceof kafkajs.KafkaJSAggregateError) {
+    return error.errors.find((inner): inner is KafkaJSProtocolError => inner instanceof kafkajs.KafkaJSProtocolError);
+  }
+  const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
+  return cause === undefined ? undefined : findProtocolError(cause);
+}

@@ -1,0 +1,278 @@
+/**
+ * Runs kafka migration steps against `redpanda_config.broker` with the kafkajs admin client.
+ *
+ * Every action is idempotent, so the runner can retry a step that failed half-way: creating a topic
+ * that exists with the same settings, deleting a missing topic, setting a config to its current value
+ * or adding partitions up to the current count do nothing. Steps are checked before any connection
+ * (bad payloads, partition decreases), and the connection is opened lazily on the first step that
+ * needs it. Timeouts derive from `message_timeout_ms` and retries are few, so a dead or silent broker
+ * fails within seconds with KAFKA_UNREACHABLE.
+ */
+import kafkajs from "kafkajs";
+import type { Admin, ConfigEntries, LogEntry } from "kafkajs";
+import type { Config } from "../../config/types.js";
+import { MooseError } from "../../errors.js";
+import type { KafkaAction } from "../../migrations/steps.js";
+import { checkKafkaAction, type CheckedKafkaAction } from "./actions.js";
+import { kafkaUnreachable, partitionDecrease, toMooseError, topicConflict, topicNotFound } from "./errors.js";
+import { brokerTopicName, isInternalTopic, modelTopicName } from "./topics.js";
+
+export type KafkaLogLevel = "error" | "warn" | "info" | "debug";
+
+export interface KafkaAdminOptions {
+  clientId?: string;
+  /** Receives kafkajs's own log lines (warn and above); without it they are dropped, never printed. */
+  log?: (level: KafkaLogLevel, message: string, details: Record<string, unknown>) => void;
+  /** Overrides of the timeouts derived from `message_timeout_ms` (see `kafkaTimeouts`). */
+  timeouts?: Partial<KafkaTimeouts>;
+}
+
+export interface KafkaTimeouts {
+  /** TCP connect to one broker. */
+  connectionMs: number;
+  /** One request (the broker-side operation timeout is half of it). */
+  requestMs: number;
+  /** How often kafkajs retries a failed request before giving up. */
+  retries: number;
+}
+
+/** One topic as the broker reports it. */
+export interface TopicDescription {
+  /** The model's name (without the `redpanda_config.namespace` prefix). */
+  name: string;
+  /** The name on the broker. */
+  topic: string;
+  partitionCount: number;
+  replicationFactor: number;
+  /** Effective value of every topic config (broker defaults included). */
+  configs: Record<string, string>;
+  /** The configs set on the topic itself rather than inherited from the broker. */
+  overrides: string[];
+}
+
+export interface KafkaAdmin {
+  /** The bootstrap address in use (for messages). */
+  readonly broker: string;
+  /** Apply one kafka step; idempotent. */
+  execute(action: KafkaAction): Promise<void>;
+  /** The named topics (model names) that exist, or every topic in the namespace when `names` is omitted. */
+  describeTopics(names?: string[]): Promise<TopicDescription[]>;
+  close(): Promise<void>;
+}
+
+const TOPIC_CONFIG_SOURCE = 1; // ConfigSource.TOPIC_CONFIG: set on the topic, not inherited
+const DELETE_POLL_MS = 100;
+
+export function kafkaTimeouts(config: Config["redpanda_config"], overrides: Partial<KafkaTimeouts> = {}): KafkaTimeouts {
+  const base = Math.max(100, config.message_timeout_ms);
+  return { connectionMs: base, requestMs: Math.max(5000, 5 * base), retries: 2, ...overrides };
+}
+
+/** A handle on the broker's admin API. Nothing connects until the first call that needs the broker. */
+export function openKafkaAdmin(config: Config["redpanda_config"], options: KafkaAdminOptions = {}): KafkaAdmin {
+  const broker = config.broker;
+  const brokers = broker.split(",").map((address) => address.trim()).filter((address) => address !== "");
+  const timeouts = kafkaTimeouts(config, options.timeouts);
+  const operationTimeoutMs = Math.floor(timeouts.requestMs / 2);
+  // kafkajs retries inside its own calls; this bounds a whole call however those retries add up.
+  const callDeadlineMs = (timeouts.retries + 1) * (timeouts.connectionMs + timeouts.requestMs) + 1000;
+
+  const kafka = new kafkajs.Kafka({
+    clientId: options.clientId ?? "moose-ts",
+    brokers,
+    connectionTimeout: timeouts.connectionMs,
+    requestTimeout: timeouts.requestMs,
+    retry: { retries: timeouts.retries, initialRetryTime: 100, maxRetryTime: 1000 },
+    logLevel: options.log ? kafkajs.logLevel.WARN : kafkajs.logLevel.NOTHING,
+    logCreator: () => (entry: LogEntry) => {
+      const { message, timestamp: _timestamp, ...details } = entry.log;
+      options.log?.(levelName(entry.level), `${entry.namespace}: ${message}`, details);
+    },
+  });
+  const admin: Admin = kafka.admin({ retry: { retries: timeouts.retries, initialRetryTime: 100, maxRetryTime: 1000 } });
+  let connection: Promise<void> | undefined;
+
+  async function connected(): Promise<void> {
+    connection ??= admin.connect().catch((error: unknown) => {
+      connection = undefined; // the next call tries again
+      // Whatever failed while connecting, the broker is not usable: never let it pass as a bug.
+      const mapped = toMooseError(error, broker, "connect");
+      throw mapped instanceof MooseError ? mapped : kafkaUnreachable(broker, String((error as Error)?.message ?? error), error);
+    });
+    await connection;
+  }
+
+  /** Run `work` connected, within the call deadline, with kafkajs failures turned into MooseErrors. */
+  async function call<T>(operation: string, topic: string | undefined, work: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(kafkaUnreachable(broker, `no answer to "${operation}" within ${callDeadlineMs} ms`)),
+        callDeadlineMs,
+      );
+    });
+    try {
+      return await Promise.race([
+        (async () => {
+          await connected();
+          return work();
+        })(),
+        deadline,
+      ]);
+    } catch (error) {
+      throw toMooseError(error, broker, operation, topic);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function describe(topics: string[]): Promise<TopicDescription[]> {
+    const existing = new Set(await admin.listTopics());
+    const wanted = topics.filter((topic) => existing.has(topic));
+    if (wanted.length === 0) return [];
+    const [metadata, configs] = await Promise.all([
+      admin.fetchTopicMetadata({ topics: wanted }),
+      admin.describeConfigs({
+        includeSynonyms: false,
+        resources: wanted.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })),
+      }),
+    ]);
+    const entriesByTopic = new Map(configs.resources.map((resource) => [resource.resourceName, resource.configEntries]));
+    return metadata.topics.map((topicMetadata) => {
+      const entries: ConfigEntries[] = entriesByTopic.get(topicMetadata.name) ?? [];
+      return {
+        name: modelTopicName(config.namespace, topicMetadata.name) ?? topicMetadata.name,
+        topic: topicMetadata.name,
+        partitionCount: topicMetadata.partitions.length,
+        replicationFactor: topicMetadata.partitions[0]?.replicas.length ?? 0,
+        configs: Object.fromEntries(entries.map((entry) => [entry.configName, entry.configValue])),
+        overrides: entries.filter((entry) => entry.configSource === TOPIC_CONFIG_SOURCE).map((entry) => entry.configName),
+      };
+    });
+  }
+
+  async function describeOne(topic: string): Promise<TopicDescription | undefined> {
+    return (await describe([topic]))[0];
+  }
+
+  async function createTopic(step: Extract<CheckedKafkaAction, { kind: "createTopic" }>): Promise<void> {
+    const replicationFactor = step.replicationFactor ?? config.replication_factor;
+    const existing = await describeOne(step.topic);
+    if (!existing) {
+      const created = await admin.createTopics({
+        timeout: operationTimeoutMs,
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: step.topic,
+            numPartitions: step.partitions,
+            replicationFactor,
+            configEntries: Object.entries(step.config).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+      if (created) return;
+    }
+    // It exists (before us, or created concurrently): fine only if it is what the step asks for.
+    const current = existing ?? (await describeOne(step.topic));
+    if (!current) throw topicNotFound(step.topic, "create the topic (it vanished while being created)");
+    const differences = [
+      ...(current.partitionCount === step.partitions ? [] : [`partitions: ${current.partitionCount} on the broker, ${step.partitions} wanted`]),
+      ...(current.replicationFactor === replicationFactor
+        ? []
+        : [`replication factor: ${current.replicationFactor} on the broker, ${replicationFactor} wanted`]),
+      ...Object.entries(step.config)
+        .filter(([name, value]) => current.configs[name] !== value)
+        .map(([name, value]) => `${name}: ${current.configs[name] ?? "unset"} on the broker, ${value} wanted`),
+    ];
+    if (differences.length > 0) throw topicConflict(step.topic, differences);
+  }
+
+  async function deleteTopic(topic: string): Promise<void> {
+    if (!(await admin.listTopics()).includes(topic)) return;
+    await admin.deleteTopics({ topics: [topic], timeout: operationTimeoutMs });
+    // Deletion finishes asynchronously; wait so that a following createTopic of the same name works.
+    const until = Date.now() + timeouts.requestMs;
+    while ((await admin.listTopics()).includes(topic)) {
+      if (Date.now() > until) throw kafkaUnreachable(broker, `topic "${topic}" was still listed ${timeouts.requestMs} ms after its deletion`);
+      await new Promise((resolve) => setTimeout(resolve, DELETE_POLL_MS));
+    }
+  }
+
+  async function alterTopicConfig(step: Extract<CheckedKafkaAction, { kind: "alterTopicConfig" }>): Promise<void> {
+    const current = await describeOne(step.topic);
+    if (!current) throw topicNotFound(step.topic, "change its config");
+    // kafkajs has no incremental alter: send the topic's complete set of overrides, changed.
+    const overrides = Object.fromEntries(current.overrides.map((name) => [name, current.configs[name]!]));
+    const next: Record<string, string> = { ...overrides, ...step.set };
+    for (const name of step.reset) delete next[name];
+    if (sameEntries(overrides, next)) return;
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: kafkajs.ConfigResourceTypes.TOPIC,
+          name: step.topic,
+          configEntries: Object.entries(next).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    });
+  }
+
+  async function addPartitions(step: Extract<CheckedKafkaAction, { kind: "addPartitions" }>): Promise<void> {
+    const current = await describeOne(step.topic);
+    if (!current) throw topicNotFound(step.topic, "add partitions");
+    if (current.partitionCount > step.count) throw partitionDecrease(step.topic, current.partitionCount, step.count);
+    if (current.partitionCount === step.count) return;
+    await admin.createPartitions({ timeout: operationTimeoutMs, topicPartitions: [{ topic: step.topic, count: step.count }] });
+  }
+
+  return {
+    broker,
+
+    async execute(action) {
+      const step = checkKafkaAction(action, config.namespace);
+      await call(step.kind, step.topic, async () => {
+        switch (step.kind) {
+          case "createTopic":
+            return createTopic(step);
+          case "deleteTopic":
+            return deleteTopic(step.topic);
+          case "alterTopicConfig":
+            return alterTopicConfig(step);
+          case "addPartitions":
+            return addPartitions(step);
+        }
+      });
+    },
+
+    async describeTopics(names) {
+      return call("describe topics", undefined, async () => {
+        const topics =
+          names === undefined
+            ? (await admin.listTopics()).filter(
+                (topic) => !isInternalTopic(topic) && modelTopicName(config.namespace, topic) !== undefined,
+              )
+            : names.map((name) => brokerTopicName(config.namespace, name));
+        return describe(topics);
+      });
+    },
+
+    async close() {
+      if (connection === undefined) return;
+      connection = undefined;
+      await admin.disconnect();
+    },
+  };
+}
+
+function levelName(level: number): KafkaLogLevel {
+  if (level <= kafkajs.logLevel.ERROR) return "error";
+  if (level === kafkajs.logLevel.WARN) return "warn";
+  return level === kafkajs.logLevel.INFO ? "info" : "debug";
+}
+
+function sameEntries(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => b[key] === a[key]);
+}

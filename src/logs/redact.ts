@@ -1,0 +1,42 @@
+/**
+ * Secrets never reach the log: values under secret-looking keys are replaced, and strings are
+ * scrubbed of anything shaped like our bearer tokens, `Bearer …` credentials, URL passwords and
+ * `password=…`-style assignments. Applied to every event before it is written.
+ */
+
+export const REDACTED = "[redacted]";
+
+const SECRET_KEY = /(token|password|passwd|pwd|secret|api[_-]?key|authorization|cookie|credential|private[_-]?key)/i;
+
+const STRING_SCRUBBERS: Array<[RegExp, string]> = [
+  // our bearer token format: hex(16 bytes) "." hex(16 bytes) — also catches other hex.hex secrets
+  [/\b[0-9a-f]{16,}\.[0-9a-f]{16,}\b/gi, REDACTED],
+  // `Authorization: Bearer xyz`, `Basic xyz`
+  [/\b(Bearer|Basic)\s+[^\s"',;]+/gi, `$1 ${REDACTED}`],
+  // scheme://user:password@host
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi, `$1${REDACTED}@`],
+  // password=…, token: …, api_key=… in free text and query strings
+  [/\b((?:[a-z_]*_)?(?:token|password|passwd|secret|api[_-]?key)\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;]+)/gi, `$1${REDACTED}`],
+];
+
+export function redactString(text: string): string {
+  let result = text;
+  for (const [pattern, replacement] of STRING_SCRUBBERS) result = result.replace(pattern, replacement);
+  return result;
+}
+
+/** A deep copy of `value` with secrets removed. Cycles and depth are bounded so a bad event cannot hang the logger. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return redactString(value);
+  if (value === null || typeof value !== "object") return typeof value === "bigint" ? value.toString() : value;
+  if (depth > 12) return "[too deep]";
+  if (value instanceof Error) {
+    return { name: value.name, message: redactString(value.message), ...(redact({ ...value }, depth + 1) as object) };
+  }
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  const result: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    result[key] = SECRET_KEY.test(key) && item !== undefined && item !== "" && item !== null ? REDACTED : redact(item, depth + 1);
+  }
+  return result;
+}

@@ -1,0 +1,148 @@
+/**
+ * Reads a migrations directory: every `<id>.ts` file in id order with its bytes, checksum and
+ * default export. Files are compiled in-process with esbuild (one build for every file not yet in
+ * the cache, keyed by content checksum) and imported; `import { defineMigration } from "moose-ts"`
+ * resolves to a built-in shim, so files load even where moose-ts is not installed in node_modules.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { build, type Message, type Plugin } from "esbuild";
+import { MooseError } from "../errors.js";
+import { MIGRATION_FILE_PATTERN, migrationId, type MigrationsLayout } from "./layout.js";
+import type { MigrationDefinition, Step } from "./steps.js";
+
+export interface MigrationFileSource {
+  id: string;
+  fileName: string;
+  /** Absolute path. */
+  path: string;
+  content: Buffer;
+  /** sha256 hex of the file's bytes: what the journal stores for an applied migration. */
+  checksum: string;
+}
+
+export interface LoadedMigration extends MigrationFileSource {
+  definition: MigrationDefinition;
+}
+
+/** The migration files of the directory in id order (an absent directory has none). */
+export async function readMigrationSources(layout: MigrationsLayout): Promise<MigrationFileSource[]> {
+  if (!existsSync(layout.dir)) return [];
+  const names = (await readdir(layout.dir)).filter((name) => MIGRATION_FILE_PATTERN.test(name)).sort();
+  return Promise.all(
+    names.map(async (fileName) => {
+      const filePath = path.join(layout.dir, fileName);
+      const content = await readFile(filePath);
+      return {
+        id: migrationId(fileName),
+        fileName,
+        path: filePath,
+        content,
+        checksum: createHash("sha256").update(content).digest("hex"),
+      };
+    }),
+  );
+}
+
+export async function loadMigrations(layout: MigrationsLayout, sources?: MigrationFileSource[]): Promise<LoadedMigration[]> {
+  const files = sources ?? (await readMigrationSources(layout));
+  const compiled = new Map(files.map((file) => [file.id, path.join(layout.buildCache, `${file.id}.${file.checksum.slice(0, 16)}.mjs`)]));
+  const missing = files.filter((file) => !existsSync(compiled.get(file.id)!));
+  if (missing.length > 0) await compile(layout, missing, compiled);
+  const loaded: LoadedMigration[] = [];
+  for (const file of files) {
+    const module = (await import(pathToFileURL(compiled.get(file.id)!).href)) as { default?: unknown };
+    loaded.push({ ...file, definition: checkDefinition(module.default, relative(layout, file.path)) });
+  }
+  return loaded;
+}
+
+async function compile(layout: MigrationsLayout, files: MigrationFileSource[], outputs: Map<string, string>): Promise<void> {
+  await mkdir(layout.buildCache, { recursive: true });
+  try {
+    await build({
+      entryPoints: Object.fromEntries(files.map((file) => [path.basename(outputs.get(file.id)!, ".mjs"), file.path])),
+      outdir: layout.buildCache,
+      outExtension: { ".js": ".mjs" },
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      packages: "external",
+      plugins: [mooseTsShim],
+      logLevel: "silent",
+      write: true,
+    });
+  } catch (error) {
+    const first = (error as { errors?: Message[] }).errors?.[0];
+    if (!first) throw error;
+    const file = first.location ? path.relative(layout.projectDir, path.resolve(layout.projectDir, first.location.file)) : undefined;
+    throw new MooseError("MIGRATION_INVALID_FILE", `cannot compile migration: ${first.text}`, {
+      location: first.location && file ? { file, line: first.location.line, col: first.location.column + 1 } : undefined,
+      hint: "fix the file (it is TypeScript that default-exports defineMigration({ from, to, up, down })), then run `moose migrate hash`",
+      cause: error,
+    });
+  }
+}
+
+/** `moose-ts` inside a migration file needs only defineMigration (an identity function) and types. */
+const mooseTsShim: Plugin = {
+  name: "moose-ts-shim",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^moose-ts$/ }, () => ({ path: "moose-ts", namespace: "moose-ts-shim" }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: "moose-ts-shim" }, () => ({
+      contents: "export const defineMigration = (definition) => definition;",
+      loader: "js",
+    }));
+  },
+};
+
+function checkDefinition(value: unknown, file: string): MigrationDefinition {
+  const problem = definitionProblem(value);
+  if (problem) {
+    throw new MooseError("MIGRATION_INVALID_FILE", `${file}: ${problem}`, {
+      location: { file, line: 1 },
+      hint: "a migration file default-exports defineMigration({ from, to, up: [...], down: [...] }); each step is { sql }, { kafka }, { note } or { run }",
+    });
+  }
+  return value as MigrationDefinition;
+}
+
+function definitionProblem(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return "has no default export object";
+  const definition = value as Record<string, unknown>;
+  for (const key of ["from", "to"]) {
+    if (typeof definition[key] !== "string" || !/^[0-9a-f]{64}$/.test(definition[key] as string)) {
+      return `\`${key}\` must be a manifest hash (64 hex characters)`;
+    }
+  }
+  for (const direction of ["up", "down"]) {
+    const steps = definition[direction];
+    if (!Array.isArray(steps)) return `\`${direction}\` must be an array of steps`;
+    for (const [index, step] of steps.entries()) {
+      const problem = stepProblem(step);
+      if (problem) return `${direction}[${index}] ${problem}`;
+    }
+  }
+  return undefined;
+}
+
+function stepProblem(step: unknown): string | undefined {
+  if (typeof step !== "object" || step === null) return "is not an object";
+  const candidate = step as Partial<Record<keyof Step | "sql" | "kafka" | "note" | "run", unknown>>;
+  const kinds = (["sql", "kafka", "note", "run"] as const).filter((key) => key in candidate);
+  if (kinds.length !== 1) return "must have exactly one of `sql`, `kafka`, `note`, `run`";
+  const kind = kinds[0]!;
+  if (kind === "sql" && typeof candidate.sql !== "string") return "`sql` must be a string";
+  if (kind === "note" && typeof candidate.note !== "string") return "`note` must be a string";
+  if (kind === "run" && typeof candidate.run !== "function") return "`run` must be an async function";
+  if (kind === "kafka" && (typeof candidate.kafka !== "object" || candidate.kafka === null)) return "`kafka` must be an action object";
+  return undefined;
+}
+
+function relative(layout: MigrationsLayout, filePath: string): string {
+  return path.relative(layout.projectDir, filePath);
+}

@@ -1,0 +1,92 @@
+/**
+ * Renders a migration file from migrations-template/migration.ts.hbs: steps become TypeScript
+ * object literals a reviewer can read and edit, SQL in template literals exactly as it runs.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Handlebars from "handlebars";
+import type { Operation } from "../diff/operations.js";
+import { dataEffect } from "./effects.js";
+import type { Step } from "./steps.js";
+
+export const TEMPLATE_FILE = "migration.ts.hbs";
+
+/** migrations-template/ beside src/ or dist/ (the package ships both). */
+export function templateDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, "migrations-template");
+    if (existsSync(path.join(candidate, TEMPLATE_FILE))) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`migrations-template/${TEMPLATE_FILE} not found above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+const STEP_INDENT = "    ";
+
+/** A template literal holding `text` verbatim. */
+export function templateLiteral(text: string): string {
+  return "`" + text.replace(/\\/g, "\\\\").replace(/`/g, "\\`").replace(/\$\{/g, "\\${") + "`";
+}
+
+function literal(value: unknown, indent: string): string {
+  return JSON.stringify(value, null, 2).split("\n").join(`\n${indent}`);
+}
+
+/** One step as a TS object literal, indented for the `up`/`down` arrays. */
+export function renderStep(step: Step): string {
+  const inner = `${STEP_INDENT}  `;
+  const fields: string[] = [];
+  if ("sql" in step) {
+    if (step.summary !== undefined) fields.push(`summary: ${JSON.stringify(step.summary)}`);
+    if (step.risk !== undefined) fields.push(`risk: ${JSON.stringify(step.risk)}`);
+    fields.push(`sql: ${templateLiteral(step.sql)}`);
+    if (step.checkConversion !== undefined) fields.push(`checkConversion: ${literal(step.checkConversion, inner)}`);
+  } else if ("kafka" in step) {
+    if (step.summary !== undefined) fields.push(`summary: ${JSON.stringify(step.summary)}`);
+    if (step.risk !== undefined) fields.push(`risk: ${JSON.stringify(step.risk)}`);
+    fields.push(`kafka: ${literal(step.kafka, inner)}`);
+  } else if ("note" in step) {
+    fields.push(`note: ${JSON.stringify(step.note)}`);
+  } else {
+    throw new Error("generated migrations contain no `run` steps");
+  }
+  return `${STEP_INDENT}{\n${fields.map((field) => `${inner}${field},`).join("\n")}\n${STEP_INDENT}},`;
+}
+
+export interface MigrationFileModel {
+  id: string;
+  createdAt: Date;
+  from: string;
+  to: string;
+  operations: Operation[];
+  up: Step[];
+  down: Step[];
+  irreversible: string[];
+}
+
+let compiled: HandlebarsTemplateDelegate | undefined;
+
+export async function renderMigrationFile(model: MigrationFileModel): Promise<string> {
+  compiled ??= Handlebars.compile(await readFile(path.join(templateDir(), TEMPLATE_FILE), "utf8"), { noEscape: true });
+  return compiled({
+    id: model.id,
+    createdAt: model.createdAt.toISOString(),
+    from: model.from,
+    to: model.to,
+    fromShort: model.from.slice(0, 12),
+    toShort: model.to.slice(0, 12),
+    changes: model.operations.map((op, index) => ({ number: index + 1, risk: op.risk, summary: oneLine(op.summary), effect: oneLine(dataEffect(op)) })),
+    irreversible: model.irreversible.map(oneLine),
+    up: model.up.map(renderStep),
+    down: model.down.map(renderStep),
+  });
+}
+
+/** Header lines live in a block comment: no newlines, no comment terminator. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").replace(/\*\//g, "* /");
+}

@@ -1,0 +1,234 @@
+/**
+ * The programmatic API of the runner (`moose migrate up/down`, `moose dev`, `moose prod --migrate`):
+ *
+ *   verify the directory (sum, chain) → take the lock → read the journal → refuse changed applied
+ *   files and unallowed data loss → run the planned migrations with umzug, whose storage is the
+ *   ClickHouse journal → release the lock.
+ *
+ * Inside a migration every step is journaled as it completes, so a crash or a failed step leaves
+ * the migration `running`/`failed` at that step and the next run resumes there. Nothing is applied
+ * before every check passed.
+ */
+import { Umzug, type UmzugStorage } from "umzug";
+import { isMooseError, MooseError } from "../../errors.js";
+import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
+import { emptyManifest, type Manifest } from "../../manifest/types.js";
+import { openMigrationsDirectory } from "../directory.js";
+import { migrationsLayout, type MigrationsLayout } from "../layout.js";
+import type { LoadedMigration } from "../load.js";
+import { stepKind, stepSummary } from "../steps.js";
+import { readMigrationMeta } from "../verify.js";
+import { executeStep, type KafkaExecutor } from "./dispatch.js";
+import { silentReporter, type Direction, type Reporter } from "./events.js";
+import { isApplied, Journal, readJournal, whoAmI, type JournalEntry } from "./journal.js";
+import { MigrationLock, type LockOptions } from "./lock.js";
+import { doneHash, planDown, plannedSteps, planUp, refuseDataLoss, verifyAgainstJournal, type PlannedMigration } from "./plan.js";
+
+export interface RunOptions {
+  projectDir: string;
+  /** Migrations directory, relative to projectDir (default `migrations`). */
+  dir?: string;
+  driver: ClickHouseDriver;
+  /** Executes kafka steps; omit when streaming is not configured. */
+  kafka?: KafkaExecutor;
+  reporter?: Reporter;
+  /** Run steps that delete data (otherwise refused with exit 3). */
+  allowDataLoss?: boolean;
+  /** Print what would run; take no lock, write nothing. */
+  dryRun?: boolean;
+  lock?: LockOptions;
+}
+
+export interface RunResult {
+  direction: Direction;
+  /** Ids run to completion (or, on a dry run, that would run). */
+  migrations: string[];
+  dryRun: boolean;
+}
+
+export async function applyMigrations(options: RunOptions & { to?: string }): Promise<RunResult> {
+  return run(options, "up", (layout, migrations, journal) => planUp(layout, migrations, journal, options.to));
+}
+
+export async function revertMigrations(options: RunOptions & { to?: string; steps?: number }): Promise<RunResult> {
+  return run(options, "down", (layout, migrations, journal) => planDown(layout, migrations, journal, options));
+}
+
+type Planner = (layout: MigrationsLayout, migrations: LoadedMigration[], journal: Map<string, JournalEntry>) => PlannedMigration[];
+
+async function run(options: RunOptions, direction: Direction, plan: Planner): Promise<RunResult> {
+  const reporter = options.reporter ?? silentReporter;
+  const layout = migrationsLayout(options.projectDir, options.dir);
+  const migrations = await openMigrationsDirectory(layout);
+
+  if (options.dryRun) {
+    const journal = await readJournal(options.driver);
+    verifyAgainstJournal(layout, migrations, journal);
+    const planned = plan(layout, migrations, journal);
+    if (!options.allowDataLoss) refuseDataLoss(layout, planned);
+    if (planned.length === 0) reporter({ type: "nothing-to-do", direction });
+    for (const item of planned) {
+      reporter({ type: "planned", direction, id: item.migration.id, resumeAt: item.resumeAt, steps: plannedSteps(item) });
+    }
+    return { direction, migrations: planned.map((item) => item.migration.id), dryRun: true };
+  }
+
+  const journal = await Journal.open(options.driver);
+  const lock = await MigrationLock.acquire(options.driver, {
+    ...options.lock,
+    onWait: (holder) => {
+      reporter({ type: "lock-waiting", owner: holder.owner, ageSeconds: holder.ageSeconds });
+      options.lock?.onWait?.(holder);
+    },
+  });
+  try {
+    // Read under the lock: whatever another run did before we got it is in here.
+    const entries = await journal.entries();
+    verifyAgainstJournal(layout, migrations, entries);
+    const planned = plan(layout, migrations, entries);
+    if (!options.allowDataLoss) refuseDataLoss(layout, planned);
+    const states = await statesAfter(layout, migrations, planned);
+    if (planned.length === 0) {
+      reporter({ type: "nothing-to-do", direction });
+      return { direction, migrations: [], dryRun: false };
+    }
+    const done: string[] = [];
+    const runner = new MigrationRunner(options, journal, lock, reporter, states, migrations);
+    const umzug = new Umzug<object>({
+      migrations: planned.map((item) => ({
+        name: item.migration.id,
+        path: item.migration.path,
+        up: () => runner.runSteps(item),
+        down: () => runner.runSteps(item),
+      })),
+      storage: runner.storage(entries, done),
+      logger: undefined,
+      context: {},
+    });
+    const ids = planned.map((item) => item.migration.id);
+    try {
+      if (direction === "up") await umzug.up({ migrations: ids });
+      else await umzug.down({ migrations: ids });
+    } catch (error) {
+      throw unwrapUmzugError(error);
+    }
+    return { direction, migrations: done, dryRun: false };
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * The state to record after each planned migration: its own snapshot going up, the previous
+ * migration's (or the empty state) going down. Read up front, so a bad snapshot stops the run
+ * before anything is applied.
+ */
+async function statesAfter(layout: MigrationsLayout, migrations: LoadedMigration[], planned: PlannedMigration[]): Promise<Map<string, { id: string; manifest: Manifest }>> {
+  const states = new Map<string, { id: string; manifest: Manifest }>();
+  for (const item of planned) {
+    const index = migrations.indexOf(item.migration);
+    const target = item.direction === "up" ? item.migration : migrations[index - 1];
+    states.set(item.migration.id, target ? { id: target.id, manifest: await readMigrationMeta(layout, target) } : { id: "", manifest: emptyManifest() });
+  }
+  return states;
+}
+
+class MigrationRunner {
+  private readonly startedAt = new Map<string, { wall: number; clock: number }>();
+
+  constructor(
+    private readonly options: RunOptions,
+    private readonly journal: Journal,
+    private readonly lock: MigrationLock,
+    private readonly reporter: Reporter,
+    private readonly states: Map<string, { id: string; manifest: Manifest }>,
+    private readonly migrations: LoadedMigration[],
+  ) {}
+
+  private entry(item: PlannedMigration, status: JournalEntry["status"], stepsDone: number, extra: { error?: string; failedStep?: string } = {}) {
+    const started = this.startedAt.get(item.migration.id)!;
+    const { definition } = item.migration;
+    return {
+      id: item.migration.id,
+      checksum: item.migration.checksum,
+      from: definition.from,
+      to: definition.to,
+      status,
+      stepsDone,
+      doneHash: doneHash(item.steps, stepsDone),
+      startedAt: started.wall,
+      finishedAt: Date.now(),
+      durationMs: performance.now() - started.clock,
+      appliedBy: whoAmI(),
+      error: extra.error ?? "",
+      failedStep: extra.failedStep ?? "",
+    };
+  }
+
+  async runSteps(item: PlannedMigration): Promise<void> {
+    const { id } = item.migration;
+    const { direction, steps } = item;
+    this.startedAt.set(id, { wall: Date.now(), clock: performance.now() });
+    this.reporter({ type: "migration-started", direction, id, resumeAt: item.resumeAt, steps: steps.length });
+    const targets = {
+      clickhouse: this.options.driver,
+      kafka: this.options.kafka,
+      log: (message: string) => this.reporter({ type: "step-log", direction, id, message }),
+    };
+    for (let index = item.resumeAt; index < steps.length; index++) {
+      this.lock.assertHeld();
+      const step = steps[index]!;
+      const stepStart = performance.now();
+      let stateOnly: boolean;
+      try {
+        ({ stateOnly } = await executeStep(step, targets, { migrationId: id, direction }));
+      } catch (error) {
+        const message = isMooseError(error) ? error.format() : ((error as Error)?.message ?? String(error));
+        const summary = stepSummary(step);
+        await this.journal.record(this.entry(item, direction === "up" ? "failed" : "revert_failed", index, { error: message, failedStep: summary }));
+        this.reporter({ type: "migration-failed", direction, id, index, summary, error: message, ms: performance.now() - this.startedAt.get(id)!.clock });
+        throw new MooseError("MIGRATION_STEP_FAILED", `${item.migration.fileName} ${direction} step ${index + 1} of ${steps.length} (${summary}) failed: ${message}`, {
+          hint: `fix the cause (the step is journaled as failed); running the command again resumes at step ${index + 1}`,
+          details: { id, direction, step: index + 1, ...(isMooseError(error) ? { cause: error.toJSON() } : {}) },
+          cause: error,
+        });
+      }
+      this.reporter({ type: "step-done", direction, id, index, steps: steps.length, kind: stepKind(step), summary: stepSummary(step), ms: performance.now() - stepStart, stateOnly });
+      // The last step's progress is written with the final status (umzug's logMigration / unlogMigration).
+      if (index < steps.length - 1) await this.journal.record(this.entry(item, direction === "up" ? "running" : "reverting", index + 1));
+    }
+  }
+
+  /** umzug's storage contract over the journal: executed = applied ids; log/unlog = the final rows. */
+  storage(entries: Map<string, JournalEntry>, done: string[]): UmzugStorage<object> {
+    const byId = new Map(this.migrations.map((migration) => [migration.id, migration]));
+    const finish = async (name: string, direction: Direction) => {
+      const migration = byId.get(name)!;
+      const steps = direction === "up" ? migration.definition.up : migration.definition.down;
+      const item: PlannedMigration = { migration, direction, steps, resumeAt: 0 };
+      const record = this.entry(item, direction === "up" ? "applied" : "reverted", steps.length);
+      await this.journal.record(record);
+      const state = this.states.get(name)!;
+      await this.journal.recordState(state.id, state.manifest);
+      entries.set(name, { ...record, version: 0n });
+      done.push(name);
+      this.reporter({ type: "migration-finished", direction, id: name, ms: performance.now() - this.startedAt.get(name)!.clock, steps: steps.length });
+    };
+    return {
+      executed: async () => this.migrations.filter((migration) => isApplied(entries.get(migration.id))).map((migration) => migration.id),
+      logMigration: async ({ name }) => finish(name, "up"),
+      unlogMigration: async ({ name }) => finish(name, "down"),
+    };
+  }
+}
+
+/** umzug wraps what a migration threw; the MooseError inside is what the user needs. */
+function unwrapUmzugError(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5 && current && !isMooseError(current); depth++) {
+    const cause = (current as { cause?: unknown; jse_cause?: unknown }).cause ?? (current as { jse_cause?: unknown }).jse_cause;
+    if (!cause) break;
+    current = cause;
+  }
+  return isMooseError(current) ? current : error;
+}

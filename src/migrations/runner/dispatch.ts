@@ -1,0 +1,42 @@
+/**
+ * Runs one step against the infrastructure it belongs to: SQL through the ClickHouse executor
+ * (which checks type conversions first), Kafka actions through the Kafka admin, notes nowhere
+ * (recorded in state only), hand-written `run` steps with a context.
+ */
+import { MooseError } from "../../errors.js";
+import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
+import { executeSqlStep } from "../../infra/clickhouse/executor.js";
+import type { KafkaAction, Step, StepContext } from "../steps.js";
+
+/** The part of the Kafka admin the runner needs (src/infra/kafka/executor.ts `openKafkaAdmin`). */
+export interface KafkaExecutor {
+  execute(action: KafkaAction): Promise<void>;
+}
+
+export interface StepTargets {
+  clickhouse: ClickHouseDriver;
+  /** Absent when streaming is not configured: a kafka step then fails with a clear message. */
+  kafka?: KafkaExecutor;
+  log: (message: string) => void;
+}
+
+/** Returns true when the step changed nothing outside moose's own state (a note). */
+export async function executeStep(step: Step, targets: StepTargets, context: Omit<StepContext, "clickhouse" | "log">): Promise<{ stateOnly: boolean }> {
+  if ("sql" in step) {
+    await executeSqlStep(targets.clickhouse, step);
+    return { stateOnly: false };
+  }
+  if ("kafka" in step) {
+    if (!targets.kafka) {
+      throw new MooseError("MIGRATION_STREAMING_NOT_CONFIGURED", `this step needs Kafka (${Object.keys(step.kafka)[0]}), but streaming is not configured`, {
+        config: { key: "features.streaming_engine" },
+        hint: "set features.streaming_engine = true and redpanda_config.broker in moose.config.toml (or MOOSE_REDPANDA_CONFIG__BROKER), then run the command again to resume at this step",
+      });
+    }
+    await targets.kafka.execute(step.kafka);
+    return { stateOnly: false };
+  }
+  if ("note" in step) return { stateOnly: true };
+  await step.run({ clickhouse: targets.clickhouse, log: targets.log, ...context });
+  return { stateOnly: false };
+}

@@ -1,0 +1,74 @@
+/**
+ * What the runner reports while it works. Progress output and timing both come from these
+ * events; reporters render them as text for people or JSON lines for machines.
+ */
+import type { StepKind } from "../steps.js";
+
+export type Direction = "up" | "down";
+
+export type MigrationEvent =
+  | { type: "lock-waiting"; owner: string; ageSeconds: number }
+  | { type: "nothing-to-do"; direction: Direction }
+  | { type: "planned"; direction: Direction; id: string; resumeAt: number; steps: PlannedStep[] }
+  | { type: "migration-started"; direction: Direction; id: string; resumeAt: number; steps: number }
+  | { type: "step-done"; direction: Direction; id: string; index: number; steps: number; kind: StepKind; summary: string; ms: number; stateOnly: boolean }
+  | { type: "step-log"; direction: Direction; id: string; message: string }
+  | { type: "migration-failed"; direction: Direction; id: string; index: number; summary: string; error: string; ms: number }
+  | { type: "migration-finished"; direction: Direction; id: string; ms: number; steps: number };
+
+export interface PlannedStep {
+  index: number;
+  kind: StepKind;
+  summary: string;
+  destructive: boolean;
+}
+
+export type Reporter = (event: MigrationEvent) => void;
+
+export const silentReporter: Reporter = () => {};
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** One line per migration and step, each with its time. */
+export function textReporter(write: (line: string) => void): Reporter {
+  return (event) => {
+    switch (event.type) {
+      case "lock-waiting":
+        write(`⏳ waiting for the migration lock held by ${event.owner} (for ${event.ageSeconds} s)`);
+        return;
+      case "nothing-to-do":
+        write(event.direction === "up" ? "✓ nothing to apply: the database is up to date" : "✓ nothing to revert");
+        return;
+      case "planned":
+        write(`${event.direction === "up" ? "would apply" : "would revert"} ${event.id}${event.resumeAt > 0 ? ` (resuming at step ${event.resumeAt + 1})` : ""}`);
+        for (const step of event.steps) {
+          if (step.index < event.resumeAt) continue;
+          write(`    ${step.index + 1}. [${step.kind}] ${step.summary}${step.destructive ? "   ⚠ deletes data" : ""}${step.kind === "note" ? "   (state only)" : ""}`);
+        }
+        return;
+      case "migration-started":
+        write(`${event.direction === "up" ? "▶ applying" : "◀ reverting"} ${event.id}${event.resumeAt > 0 ? ` (resuming at step ${event.resumeAt + 1} of ${event.steps})` : ""}`);
+        return;
+      case "step-done":
+        write(`    ✓ ${event.index + 1}/${event.steps} [${event.kind}] ${event.summary}${event.stateOnly ? "   (state only)" : ""}   ${formatMs(event.ms)}`);
+        return;
+      case "step-log":
+        write(`      ${event.message}`);
+        return;
+      case "migration-failed":
+        write(`    ✗ step ${event.index + 1} failed: ${event.summary}\n      ${event.error.split("\n").join("\n      ")}`);
+        write(`✗ ${event.id} failed after ${formatMs(event.ms)}; fix the cause and run the command again to resume at step ${event.index + 1}`);
+        return;
+      case "migration-finished":
+        write(`✓ ${event.id} ${event.direction === "up" ? "applied" : "reverted"} (${event.steps} steps, ${formatMs(event.ms)})`);
+        return;
+    }
+  };
+}
+
+/** One JSON object per line. */
+export function jsonReporter(write: (line: string) => void): Reporter {
+  return (event) => write(JSON.stringify(event));
+}

@@ -1,0 +1,220 @@
+/**
+ * The journal and the state, kept in the target database as plain MergeTree-family tables that
+ * every supported server accepts (no transactions, no query parameters, no DateTime64):
+ *
+ *   _moose_migrations  one row per status change of a migration; the row with the highest
+ *                      `version` is the current one (ReplacingMergeTree(version) collapses older
+ *                      rows eventually; reads never rely on that and take the newest row per id).
+ *   _moose_state       the manifest after every applied (or reverted) migration; the newest row is
+ *                      the database's state, what `moose plan` against a server compares with.
+ *
+ * Rows are only ever inserted, while the migration lock is held, with a version from one
+ * monotonic counter seeded from the tables themselves.
+ */
+import os from "node:os";
+import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
+import { canonicalJson, hashManifest } from "../../manifest/canonical.js";
+import type { Manifest } from "../../manifest/types.js";
+import { sqlDateTime, sqlString, sqlUInt } from "./sql.js";
+
+export const JOURNAL_TABLE = "_moose_migrations";
+export const STATE_TABLE = "_moose_state";
+
+/**
+ * running: up in progress (or interrupted) after `steps_done` steps · failed: up stopped at step
+ * `steps_done` (0-based index of the failing step) · applied · reverting / revert_failed: the same
+ * for down · reverted: down finished (the migration is pending again).
+ */
+export type JournalStatus = "running" | "failed" | "applied" | "reverting" | "revert_failed" | "reverted";
+
+export interface JournalEntry {
+  id: string;
+  checksum: string;
+  from: string;
+  to: string;
+  status: JournalStatus;
+  /** Steps of the current direction already done; a resumed run starts at this index. */
+  stepsDone: number;
+  /** Fingerprint of the steps already done: a resumed run refuses when they changed. */
+  doneHash: string;
+  /** Epoch milliseconds (stored with second precision). */
+  startedAt: number;
+  finishedAt: number;
+  durationMs: number;
+  appliedBy: string;
+  error: string;
+  failedStep: string;
+  version: bigint;
+}
+
+/** Counts as applied for planning: fully applied, or on its way down (a failed down resumes). */
+export function isApplied(entry: JournalEntry | undefined): boolean {
+  return entry !== undefined && (entry.status === "applied" || entry.status === "reverting" || entry.status === "revert_failed");
+}
+
+const JOURNAL_DDL = `CREATE TABLE IF NOT EXISTS ${JOURNAL_TABLE} (
+  id String,
+  checksum String,
+  from_hash String,
+  to_hash String,
+  status String,
+  steps_done UInt32,
+  done_hash String,
+  started_at DateTime,
+  finished_at DateTime,
+  duration_ms UInt64,
+  applied_by String,
+  error String,
+  failed_step String,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version) ORDER BY id`;
+
+const STATE_DDL = `CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (
+  migration_id String,
+  manifest_hash String,
+  manifest String,
+  recorded_at DateTime,
+  version UInt64
+) ENGINE = MergeTree ORDER BY version`;
+
+export function whoAmI(): string {
+  return `${os.userInfo().username}@${os.hostname()}:${process.pid}`;
+}
+
+export async function tableExists(driver: ClickHouseDriver, table: string): Promise<boolean> {
+  const rows = await driver.query<{ n: string | number }>(
+    `SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = ${sqlString(table)}`,
+  );
+  return Number(rows[0]?.n ?? 0) > 0;
+}
+
+interface JournalRow {
+  id: string;
+  checksum: string;
+  from_hash: string;
+  to_hash: string;
+  status: JournalStatus;
+  steps_done: number | string;
+  done_hash: string;
+  started_s: string | number;
+  finished_s: string | number;
+  duration_ms: number | string;
+  applied_by: string;
+  error: string;
+  failed_step: string;
+  version_text: string;
+}
+
+export class Journal {
+  private lastVersion = 0n;
+
+  private constructor(readonly driver: ClickHouseDriver) {}
+
+  /** Creates the tables when missing (not in read-only use: see `readJournal`). */
+  static async open(driver: ClickHouseDriver): Promise<Journal> {
+    await driver.exec(JOURNAL_DDL);
+    await driver.exec(STATE_DDL);
+    return new Journal(driver);
+  }
+
+  /** The current row of every migration the database has seen, by id. Also re-seeds the version counter. */
+  async entries(): Promise<Map<string, JournalEntry>> {
+    const entries = await readEntries(this.driver);
+    const stateVersion = await this.driver.query<{ v: string | number }>(`SELECT max(version) AS v FROM ${STATE_TABLE}`);
+    let highest = BigInt(stateVersion[0]?.v ?? 0);
+    for (const entry of entries.values()) if (entry.version > highest) highest = entry.version;
+    if (highest > this.lastVersion) this.lastVersion = highest;
+    return entries;
+  }
+
+  /** Strictly increasing across writers: seeded from the tables (read under the lock), then from the clock. */
+  private nextVersion(): bigint {
+    const fromClock = BigInt(Date.now()) * 1000n;
+    this.lastVersion = fromClock > this.lastVersion ? fromClock : this.lastVersion + 1n;
+    return this.lastVersion;
+  }
+
+  async record(entry: Omit<JournalEntry, "version">): Promise<void> {
+    const values = [
+      sqlString(entry.id),
+      sqlString(entry.checksum),
+      sqlString(entry.from),
+      sqlString(entry.to),
+      sqlString(entry.status),
+      sqlUInt(entry.stepsDone),
+      sqlString(entry.doneHash),
+      sqlDateTime(entry.startedAt),
+      sqlDateTime(entry.finishedAt),
+      sqlUInt(Math.round(entry.durationMs)),
+      sqlString(entry.appliedBy),
+      sqlString(entry.error),
+      sqlString(entry.failedStep),
+      sqlUInt(this.nextVersion()),
+    ];
+    await this.driver.exec(
+      `INSERT INTO ${JOURNAL_TABLE} (id, checksum, from_hash, to_hash, status, steps_done, done_hash, started_at, finished_at, duration_ms, applied_by, error, failed_step, version) SELECT ${values.join(", ")}`,
+    );
+  }
+
+  async recordState(migrationId: string, manifest: Manifest): Promise<void> {
+    await this.driver.exec(
+      `INSERT INTO ${STATE_TABLE} (migration_id, manifest_hash, manifest, recorded_at, version) SELECT ${[
+        sqlString(migrationId),
+        sqlString(hashManifest(manifest)),
+        sqlString(canonicalJson(manifest)),
+        sqlDateTime(Date.now()),
+        sqlUInt(this.nextVersion()),
+      ].join(", ")}`,
+    );
+  }
+}
+
+/** Read-only: an absent journal is an empty one (dry runs and `status` create nothing). */
+export async function readJournal(driver: ClickHouseDriver): Promise<Map<string, JournalEntry>> {
+  if (!(await tableExists(driver, JOURNAL_TABLE))) return new Map();
+  return readEntries(driver);
+}
+
+async function readEntries(driver: ClickHouseDriver): Promise<Map<string, JournalEntry>> {
+  const rows = await driver.query<JournalRow>(
+    `SELECT id, checksum, from_hash, to_hash, status, steps_done, done_hash, toUInt32(started_at) AS started_s, toUInt32(finished_at) AS finished_s, duration_ms, applied_by, error, failed_step, toString(version) AS version_text FROM ${JOURNAL_TABLE} ORDER BY id, version DESC LIMIT 1 BY id`,
+  );
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        id: row.id,
+        checksum: row.checksum,
+        from: row.from_hash,
+        to: row.to_hash,
+        status: row.status,
+        stepsDone: Number(row.steps_done),
+        doneHash: row.done_hash,
+        startedAt: Number(row.started_s) * 1000,
+        finishedAt: Number(row.finished_s) * 1000,
+        durationMs: Number(row.duration_ms),
+        appliedBy: row.applied_by,
+        error: row.error,
+        failedStep: row.failed_step,
+        version: BigInt(row.version_text),
+      },
+    ]),
+  );
+}
+
+export interface AppliedState {
+  migrationId: string;
+  hash: string;
+  manifest: Manifest;
+}
+
+/** The manifest the database is at (after its newest applied migration), or undefined for a fresh database. */
+export async function readAppliedState(driver: ClickHouseDriver): Promise<AppliedState | undefined> {
+  if (!(await tableExists(driver, STATE_TABLE))) return undefined;
+  const rows = await driver.query<{ migration_id: string; manifest_hash: string; manifest: string }>(
+    `SELECT migration_id, manifest_hash, manifest FROM ${STATE_TABLE} ORDER BY version DESC LIMIT 1`,
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return { migrationId: row.migration_id, hash: row.manifest_hash, manifest: JSON.parse(row.manifest) as Manifest };
+}

@@ -1,0 +1,91 @@
+/**
+ * `moose migrate status`: every migration file with what the database's journal says about it,
+ * plus what stops a run (a refusal is reported here instead of thrown) and whether the code has
+ * changes that are not in a migration yet.
+ */
+import { existsSync } from "node:fs";
+import { isMooseError } from "../../errors.js";
+import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
+import { EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../../manifest/canonical.js";
+import type { Manifest } from "../../manifest/types.js";
+import { migrationsLayout } from "../layout.js";
+import { loadMigrations, readMigrationSources } from "../load.js";
+import { verifyChain, verifySum } from "../verify.js";
+import { readAppliedState, readJournal, tableExists, type JournalStatus } from "./journal.js";
+import { liveHolders, LOCK_TABLE, type LockHolder } from "./lock.js";
+import { verifyAgainstJournal } from "./plan.js";
+
+export interface MigrationStatusEntry {
+  id: string;
+  file: string;
+  /** `pending` when the journal has no row or says `reverted`. */
+  status: "pending" | Exclude<JournalStatus, "reverted">;
+  steps: number;
+  stepsDone: number;
+  finishedAt?: string;
+  appliedBy?: string;
+  durationMs?: number;
+  error?: string;
+  failedStep?: string;
+}
+
+export interface MigrationsStatus {
+  migrations: MigrationStatusEntry[];
+  /** Journal rows whose file is gone. */
+  unknownApplied: string[];
+  database: { migrationId: string; hash: string } | null;
+  lock: LockHolder | null;
+  /** The refusal a `migrate up` would stop with, if any. */
+  problem: { code: string; message: string; hint?: string } | null;
+  snapshotHash: string | null;
+  /** null when the code's manifest was not given (or could not be extracted). */
+  codeDiffersFromSnapshot: boolean | null;
+}
+
+export async function migrationStatus(options: { projectDir: string; dir?: string; driver: ClickHouseDriver; codeManifest?: Manifest }): Promise<MigrationsStatus> {
+  const layout = migrationsLayout(options.projectDir, options.dir);
+  const sources = await readMigrationSources(layout);
+  const migrations = await loadMigrations(layout, sources);
+  const journal = await readJournal(options.driver);
+  let problem: MigrationsStatus["problem"] = null;
+  try {
+    verifyChain(layout, migrations);
+    await verifySum(layout, sources);
+    verifyAgainstJournal(layout, migrations, journal);
+  } catch (error) {
+    if (!isMooseError(error)) throw error;
+    problem = { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  }
+  const files = new Set(migrations.map((migration) => migration.id));
+  const state = await readAppliedState(options.driver);
+  const lock = (await tableExists(options.driver, LOCK_TABLE)) ? ((await liveHolders(options.driver))[0] ?? null) : null;
+  const snapshot = existsSync(layout.snapshot) ? await readManifest(layout.snapshot) : null;
+  const snapshotHash = snapshot ? hashManifest(snapshot) : null;
+  return {
+    migrations: migrations.map((migration) => {
+      const entry = journal.get(migration.id);
+      const status = !entry || entry.status === "reverted" ? "pending" : entry.status;
+      return {
+        id: migration.id,
+        file: migration.fileName,
+        status,
+        steps: migration.definition.up.length,
+        stepsDone: status === "pending" ? 0 : entry!.stepsDone,
+        ...(entry && status !== "pending"
+          ? {
+              finishedAt: new Date(entry.finishedAt).toISOString(),
+              appliedBy: entry.appliedBy,
+              durationMs: entry.durationMs,
+              ...(entry.error ? { error: entry.error, failedStep: entry.failedStep } : {}),
+            }
+          : {}),
+      };
+    }),
+    unknownApplied: [...journal.values()].filter((entry) => entry.status !== "reverted" && !files.has(entry.id)).map((entry) => entry.id),
+    database: state ? { migrationId: state.migrationId, hash: state.hash } : null,
+    lock,
+    problem,
+    snapshotHash,
+    codeDiffersFromSnapshot: options.codeManifest ? hashManifest(options.codeManifest) !== (snapshotHash ?? EMPTY_MANIFEST_HASH) : null,
+  };
+}

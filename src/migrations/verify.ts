@@ -1,0 +1,129 @@
+/**
+ * The refusals that keep a migrations directory trustworthy. Each is a MooseError with exit code 4,
+ * the files involved and what to do; they run before anything is applied.
+ *   MIGRATION_FORK              two files start from the same state (two branches merged)
+ *   MIGRATION_CHAIN_GAP         a file does not start where the one before it ends
+ *   MIGRATION_CHECKSUM_MISMATCH a file changed (or appeared / vanished) after moose.sum was written
+ *   MIGRATION_SNAPSHOT_MISMATCH meta/<id>.json is missing or does not hash to the file's `to`
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { ExitCode, MooseError } from "../errors.js";
+import { EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../manifest/canonical.js";
+import type { Manifest } from "../manifest/types.js";
+import { metaPath, type MigrationsLayout } from "./layout.js";
+import type { LoadedMigration, MigrationFileSource } from "./load.js";
+import { compareSum, computeSum } from "./sum.js";
+
+export function short(hash: string): string {
+  return hash.slice(0, 12);
+}
+
+function display(layout: MigrationsLayout, fileName: string): string {
+  return path.relative(layout.projectDir, path.join(layout.dir, fileName));
+}
+
+/** Forks first (the likely cause of a gap after a merge), then gaps. */
+export function verifyChain(layout: MigrationsLayout, migrations: LoadedMigration[]): void {
+  const byFrom = new Map<string, LoadedMigration[]>();
+  for (const migration of migrations) {
+    byFrom.set(migration.definition.from, [...(byFrom.get(migration.definition.from) ?? []), migration]);
+  }
+  for (const [from, sharing] of byFrom) {
+    if (sharing.length < 2) continue;
+    const names = sharing.map((migration) => display(layout, migration.fileName));
+    const newest = sharing[sharing.length - 1]!;
+    throw new MooseError(
+      "MIGRATION_FORK",
+      `${names.join(" and ")} all start from state ${short(from)}: two branches generated migrations from the same state`,
+      {
+        exitCode: ExitCode.conflict,
+        hint: `run \`moose migrate rebase\` to regenerate the newest of them (${newest.id}) on top of the others, or \`moose migrate rebase <id>\` to pick the one that belongs to your branch`,
+        details: { files: names, from },
+      },
+    );
+  }
+  let expected = EMPTY_MANIFEST_HASH;
+  let previous: LoadedMigration | undefined;
+  for (const migration of migrations) {
+    if (migration.definition.from !== expected) {
+      const file = display(layout, migration.fileName);
+      const after = previous ? `${display(layout, previous.fileName)} ends at state ${short(expected)}` : `the first migration must start from the empty state ${short(expected)}`;
+      throw new MooseError("MIGRATION_CHAIN_GAP", `${file} starts from state ${short(migration.definition.from)}, but ${after}`, {
+        exitCode: ExitCode.conflict,
+        hint: `a migration between them is missing: restore it from version control, or run \`moose migrate rebase ${migration.id}\` to regenerate ${migration.fileName} on top of ${previous ? previous.fileName : "the empty state"}`,
+        details: { file, from: migration.definition.from, expected, previous: previous?.fileName },
+      });
+    }
+    expected = migration.definition.to;
+    previous = migration;
+  }
+}
+
+export async function verifySum(layout: MigrationsLayout, sources: MigrationFileSource[]): Promise<void> {
+  const actual = computeSum(sources.map((source) => ({ fileName: source.fileName, content: source.content })));
+  if (!existsSync(layout.sum)) {
+    if (sources.length === 0) return;
+    throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${display(layout, "moose.sum")} is missing but there are ${sources.length} migration files`, {
+      exitCode: ExitCode.conflict,
+      hint: "restore it from version control; if the files are exactly as intended, run `moose migrate hash` to write it",
+    });
+  }
+  const problem = compareSum(await readFile(layout.sum, "utf8"), actual);
+  if (!problem) return;
+  const sumFile = display(layout, "moose.sum");
+  const deliberate = "if that was deliberate, run `moose migrate hash`";
+  switch (problem.kind) {
+    case "changed":
+      throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${display(layout, problem.fileName)} changed after it was summed in ${sumFile}`, {
+        exitCode: ExitCode.conflict,
+        hint: `${deliberate} (a migration that is already applied anywhere must not change: undo the edit with \`git checkout -- ${display(layout, problem.fileName)}\` and put the change in a new migration)`,
+        details: { file: problem.fileName },
+      });
+    case "unsummed":
+      throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${display(layout, problem.fileName)} is not in ${sumFile} (added or renamed by hand, or brought in by a merge)`, {
+        exitCode: ExitCode.conflict,
+        hint: `after a merge of another branch's migrations run \`moose migrate rebase\`; ${deliberate}`,
+        details: { file: problem.fileName },
+      });
+    case "missing":
+      throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${sumFile} lists ${problem.fileName}, but the file is gone`, {
+        exitCode: ExitCode.conflict,
+        hint: `restore it from version control; ${deliberate}`,
+        details: { file: problem.fileName },
+      });
+    case "corrupt":
+      throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${sumFile} does not match the migration files (${problem.detail})`, {
+        exitCode: ExitCode.conflict,
+        hint: `a git conflict in ${sumFile} means two branches added migrations: run \`moose migrate rebase\`; ${deliberate}`,
+      });
+  }
+}
+
+/** The manifest after a migration, checked against the file's `to`. */
+export async function readMigrationMeta(layout: MigrationsLayout, migration: LoadedMigration): Promise<Manifest> {
+  const file = metaPath(layout, migration.id);
+  const shown = path.relative(layout.projectDir, file);
+  if (!existsSync(file)) {
+    throw new MooseError("MIGRATION_SNAPSHOT_MISMATCH", `${shown} is missing (the state after ${migration.fileName})`, {
+      exitCode: ExitCode.conflict,
+      hint: "restore it from version control (generate writes it next to every migration file); or run `moose migrate rebase " + migration.id + "` to regenerate the migration and its snapshot",
+    });
+  }
+  const manifest = await readManifest(file);
+  if (hashManifest(manifest) !== migration.definition.to) {
+    throw new MooseError("MIGRATION_SNAPSHOT_MISMATCH", `${shown} does not hash to the \`to\` of ${migration.fileName} (${short(migration.definition.to)})`, {
+      exitCode: ExitCode.conflict,
+      hint: "restore both files from version control; snapshots are written by `moose migrate generate`, not by hand",
+    });
+  }
+  return manifest;
+}
+
+/** Everything a command needs before it plans or applies: files in order, the sum, the chain, every snapshot. */
+export interface VerifiedDirectory {
+  migrations: LoadedMigration[];
+  /** Manifest after each migration, by id. */
+  states: Map<string, Manifest>;
+}

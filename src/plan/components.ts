@@ -1,0 +1,338 @@
+/**
+ * A plan seen per component: operations grouped by the object they act on, each group classified
+ * as new / modified / removed with the docs' labels, plus one detail line per change and what it
+ * does to existing data. Both renderers (text and JSON) read this, so they never disagree.
+ */
+import { assertNever, type Operation } from "../diff/operations.js";
+import { apiBreakingChanges, columnTypeText, ingestBreakingChanges } from "../diff/risk.js";
+import { workflowChanges } from "../diff/workflows.js";
+import type { ColumnSpec } from "../manifest/types.js";
+
+export type ComponentKind = "table" | "view" | "materializedView" | "topic" | "api" | "ingestApi" | "workflow" | "sql";
+export type ComponentChange = "new" | "modified" | "removed";
+
+export const COMPONENT_LABELS: Record<ComponentKind, string> = {
+  table: "OLAP Table",
+  view: "View",
+  materializedView: "Materialized View",
+  topic: "Streaming Topic",
+  api: "API Endpoint",
+  ingestApi: "Ingest API",
+  workflow: "Workflow",
+  sql: "Custom SQL",
+};
+
+export interface ComponentChangeDetail {
+  /** `+` added, `-` removed, `~` changed, `↻` rebuilt. */
+  sign: "+" | "-" | "~" | "↻";
+  text: string;
+  /** What happens to existing data, when something does. */
+  effect?: string;
+}
+
+export interface PlannedComponent {
+  kind: ComponentKind;
+  /** Shown name: the table/topic/view/workflow id, `api/<path>` or `ingest/<path>` for APIs. */
+  name: string;
+  change: ComponentChange;
+  /** For modified components: `Schema Update` or `Config Change`. */
+  changeLabel?: "Schema Update" | "Config Change";
+  details: ComponentChangeDetail[];
+  /** Indexes into the plan's operations. */
+  operations: number[];
+}
+
+function componentOf(op: Operation): { kind: ComponentKind; name: string } {
+  switch (op.kind) {
+    case "createTable":
+    case "dropTable":
+    case "addColumn":
+    case "dropColumn":
+    case "modifyColumn":
+    case "renameColumn":
+    case "modifyTtl":
+    case "modifySettings":
+    case "addIndex":
+    case "dropIndex":
+    case "recreateTable":
+      return { kind: "table", name: op.target };
+    case "createView":
+    case "dropView":
+    case "replaceView":
+      return { kind: "view", name: op.target };
+    case "createMaterializedView":
+    case "dropMaterializedView":
+      return { kind: "materializedView", name: op.target };
+    case "createTopic":
+    case "deleteTopic":
+    case "alterTopicConfig":
+    case "addPartitions":
+    case "modifyStreamSchema":
+      return { kind: "topic", name: op.target };
+    case "addApi":
+    case "removeApi":
+      return { kind: "api", name: `api/${op.api.path}` };
+    case "updateApi":
+      return { kind: "api", name: `api/${op.to.path}` };
+    case "addIngestApi":
+    case "removeIngestApi":
+      return { kind: "ingestApi", name: `ingest/${op.api.path}` };
+    case "updateIngestApi":
+      return { kind: "ingestApi", name: `ingest/${op.to.path}` };
+    case "addWorkflow":
+    case "removeWorkflow":
+    case "updateWorkflow":
+      return { kind: "workflow", name: op.target };
+    case "rawSql":
+      return { kind: "sql", name: op.target };
+    default:
+      return assertNever(op);
+  }
+}
+
+type Direction = "create" | "drop" | "schema" | "config";
+
+function directionOf(op: Operation): Direction {
+  switch (op.kind) {
+    case "createTable":
+    case "createView":
+    case "createMaterializedView":
+    case "createTopic":
+    case "addApi":
+    case "addIngestApi":
+    case "addWorkflow":
+      return "create";
+    case "dropTable":
+    case "dropView":
+    case "dropMaterializedView":
+    case "deleteTopic":
+    case "removeApi":
+    case "removeIngestApi":
+    case "removeWorkflow":
+      return "drop";
+    case "addColumn":
+    case "dropColumn":
+    case "modifyColumn":
+    case "renameColumn":
+    case "recreateTable":
+    case "replaceView":
+    case "modifyStreamSchema":
+    case "updateApi":
+    case "updateIngestApi":
+    case "rawSql":
+      return "schema";
+    case "modifyTtl":
+    case "modifySettings":
+    case "addIndex":
+    case "dropIndex":
+    case "alterTopicConfig":
+    case "addPartitions":
+    case "updateWorkflow":
+      return "config";
+    default:
+      return assertNever(op);
+  }
+}
+
+/** The value existing rows get in a new column without a default: ClickHouse's default for the type. */
+export function typeDefaultValue(type: string): string | null {
+  const lowCardinality = /^LowCardinality\((.*)\)$/s.exec(type);
+  if (lowCardinality) return typeDefaultValue(lowCardinality[1]!);
+  if (/^(U?Int\d+|Float\d+|BFloat16|Decimal\d*)\b/.test(type)) return "0";
+  if (/^(String|FixedString)\b/.test(type)) return "''";
+  if (type === "Bool") return "false";
+  if (/^Date(32)?$/.test(type)) return "1970-01-01";
+  if (/^DateTime(64)?\b/.test(type)) return "1970-01-01 00:00:00";
+  if (type === "UUID") return "00000000-0000-0000-0000-000000000000";
+  if (type === "IPv4") return "0.0.0.0";
+  if (type === "IPv6") return "::";
+  if (/^(Array|Nested)\(/.test(type)) return "[]";
+  if (/^Map\(/.test(type)) return "{}";
+  const firstEnumValue = /^Enum(?:8|16)?\(\s*('(?:[^'\\]|\\.)*')/.exec(type);
+  if (firstEnumValue) return firstEnumValue[1]!;
+  return null;
+}
+
+/** What existing rows hold in a newly added column. */
+export function addedColumnEffect(column: ColumnSpec): string {
+  if (column.default !== undefined) return `existing rows get ${column.default}`;
+  if (column.materialized !== undefined) return `computed for existing rows from ${column.materialized}`;
+  if (column.alias !== undefined) return `computed on read from ${column.alias}`;
+  if (column.nullable) return "existing rows get NULL";
+  const value = typeDefaultValue(column.type);
+  return value === null ? "existing rows get the type's default value" : `existing rows get ${value} (the type's default)`;
+}
+
+const CONVERSION_EFFECT = "rows converted; refused if any would not convert";
+const DROPPED_COLUMN_EFFECT = "data in this column is lost";
+
+function propertyText(value: string | undefined): string {
+  return value === undefined ? "none" : value;
+}
+
+/** Column lines comparing two column lists by name (rebuilds, stream schemas). */
+function columnListDetails(from: ColumnSpec[], to: ColumnSpec[], withEffects: boolean): ComponentChangeDetail[] {
+  const fromByName = new Map(from.map((column) => [column.name, column]));
+  const toNames = new Set(to.map((column) => column.name));
+  const details: ComponentChangeDetail[] = [];
+  for (const column of to) {
+    const before = fromByName.get(column.name);
+    if (!before) {
+      details.push({ sign: "+", text: `${column.name}: ${columnTypeText(column)}`, ...(withEffects ? { effect: addedColumnEffect(column) } : {}) });
+    } else if (columnTypeText(before) !== columnTypeText(column)) {
+      details.push({
+        sign: "~",
+        text: `${column.name}: ${columnTypeText(before)} → ${columnTypeText(column)}`,
+        ...(withEffects ? { effect: CONVERSION_EFFECT } : {}),
+      });
+    }
+  }
+  for (const column of from) {
+    if (!toNames.has(column.name)) {
+      details.push({ sign: "-", text: `${column.name}: ${columnTypeText(column)}`, ...(withEffects ? { effect: DROPPED_COLUMN_EFFECT } : {}) });
+    }
+  }
+  return details;
+}
+
+/** The detail lines one operation contributes under its component. */
+export function operationDetails(op: Operation): ComponentChangeDetail[] {
+  switch (op.kind) {
+    case "createTable":
+    case "dropTable":
+    case "createView":
+    case "dropView":
+    case "createTopic":
+    case "deleteTopic":
+    case "addApi":
+    case "removeApi":
+    case "addIngestApi":
+    case "removeIngestApi":
+    case "addWorkflow":
+    case "removeWorkflow":
+      return [];
+    case "addColumn":
+      return [{ sign: "+", text: `${op.column.name}: ${columnTypeText(op.column)}`, effect: addedColumnEffect(op.column) }];
+    case "dropColumn":
+      return [{ sign: "-", text: `${op.column.name}: ${columnTypeText(op.column)}`, effect: DROPPED_COLUMN_EFFECT }];
+    case "modifyColumn": {
+      const parts: string[] = [];
+      if (op.changed.includes("type") || op.changed.includes("nullable")) parts.push(`${columnTypeText(op.from)} → ${columnTypeText(op.to)}`);
+      for (const property of op.changed) {
+        if (property === "type" || property === "nullable") continue;
+        parts.push(property === "comment" ? "comment changed" : `${property} ${propertyText(op.from[property])} → ${propertyText(op.to[property])}`);
+      }
+      const converts = op.changed.includes("type") || op.changed.includes("nullable");
+      const expires = op.changed.includes("ttl") && op.to.ttl !== undefined;
+      const effect = converts ? CONVERSION_EFFECT : expires ? "values past the column TTL are reset to the default" : undefined;
+      return [{ sign: "~", text: `${op.to.name}: ${parts.join(", ")}`, ...(effect ? { effect } : {}) }];
+    }
+    case "renameColumn":
+      return [{ sign: "~", text: `${op.from} → ${op.to}`, effect: "renamed; data kept" }];
+    case "modifyTtl":
+      return [
+        {
+          sign: "~",
+          text: `TTL: ${propertyText(op.from)} → ${propertyText(op.to)}`,
+          ...(op.to !== undefined ? { effect: "rows past the TTL are deleted" } : {}),
+        },
+      ];
+    case "modifySettings":
+      return [
+        ...Object.entries(op.set).map(([key, value]) => ({ sign: "~" as const, text: `setting ${key}: ${op.previous[key] ?? "default"} → ${value}` })),
+        ...op.reset.map((key) => ({ sign: "~" as const, text: `setting ${key}: ${op.previous[key] ?? "?"} → default` })),
+      ];
+    case "addIndex":
+      return [{ sign: "+", text: `index ${op.index.name}: ${op.index.type} on ${op.index.expression}`, effect: "built for new data; existing parts are indexed when merged" }];
+    case "dropIndex":
+      return [{ sign: "-", text: `index ${op.index.name}: ${op.index.type} on ${op.index.expression}` }];
+    case "recreateTable":
+      return [
+        { sign: "↻", text: `rebuilt: ${op.reasons.join("; ")}`, effect: "rows copied into a new table, then swapped in" },
+        ...columnListDetails(op.from.columns, op.to.columns, true),
+      ];
+    case "replaceView":
+      return [{ sign: "~", text: "SELECT changed" }];
+    case "createMaterializedView":
+      return op.backfill ? [{ sign: "+", text: `backfill into ${op.view.targetTable}`, effect: "existing source rows are run through the SELECT once" }] : [];
+    case "dropMaterializedView":
+      return [];
+    case "alterTopicConfig":
+      return Object.entries(op.changes).map(([key, change]) => ({ sign: "~" as const, text: `${key}: ${change.from ?? "default"} → ${change.to ?? "default"}` }));
+    case "addPartitions":
+      return [{ sign: "~", text: `partitions: ${op.from} → ${op.to}`, effect: "keys may map to different partitions from now on" }];
+    case "modifyStreamSchema":
+      return [...columnListDetails(op.from, op.to, false), { sign: "~", text: "message schema changed", effect: "consumers must handle the new shape" }];
+    case "updateApi": {
+      const breaking = apiBreakingChanges(op.from, op.to);
+      return breaking.length > 0
+        ? breaking.map((text) => ({ sign: "~" as const, text, effect: "callers relying on it break" }))
+        : [{ sign: "~", text: "parameters or result changed (existing callers keep working)" }];
+    }
+    case "updateIngestApi": {
+      const breaking = ingestBreakingChanges(op.from, op.to);
+      return breaking.length > 0
+        ? breaking.map((text) => ({ sign: "~" as const, text, effect: "producers sending the old shape are refused" }))
+        : [{ sign: "~", text: "schema changed (existing producers keep working)" }];
+    }
+    case "updateWorkflow":
+      return workflowChanges(op.from, op.to).map((text) => ({ sign: "~" as const, text }));
+    case "rawSql":
+      return [{ sign: "~", text: op.sql.split("\n")[0]! }];
+    default:
+      return assertNever(op);
+  }
+}
+
+/** Components in the order their first operation runs. */
+export function planComponents(operations: readonly Operation[]): PlannedComponent[] {
+  const byKey = new Map<string, PlannedComponent & { directions: Set<Direction> }>();
+  operations.forEach((op, index) => {
+    const { kind, name } = componentOf(op);
+    const key = `${kind}\u0000${name}`;
+    let component = byKey.get(key);
+    if (!component) {
+      component = { kind, name, change: "modified", details: [], operations: [], directions: new Set() };
+      byKey.set(key, component);
+    }
+    component.operations.push(index);
+    component.directions.add(directionOf(op));
+    component.details.push(...operationDetails(op));
+  });
+  return [...byKey.values()].map(({ directions, ...component }) => {
+    if (directions.size === 1 && directions.has("create")) return { ...component, change: "new" as const };
+    if (directions.size === 1 && directions.has("drop")) return { ...component, change: "removed" as const };
+    // A drop and a create of one component (a materialized view whose SELECT changed) is an update.
+    const schema = directions.has("schema") || (directions.has("create") && directions.has("drop"));
+    const details =
+      directions.has("create") && directions.has("drop") && component.kind === "materializedView"
+        ? [{ sign: "↻" as const, text: "dropped and created again", effect: "rows inserted into its sources in between are not transformed" }, ...component.details]
+        : component.details;
+    return { ...component, details, change: "modified" as const, changeLabel: schema ? ("Schema Update" as const) : ("Config Change" as const) };
+  });
+}
+
+/** What an operation does to existing data or consumers, for warning lines. */
+export function operationEffect(op: Operation): string | undefined {
+  if (op.risk === "safe") return undefined;
+  switch (op.kind) {
+    case "dropTable":
+      return "all rows are lost";
+    case "deleteTopic":
+      return "all messages are lost";
+    case "dropView":
+      return "queries reading it fail";
+    case "dropMaterializedView":
+      return `${op.view.targetTable} stops receiving rows from it`;
+    case "removeApi":
+      return "callers get 404";
+    case "removeIngestApi":
+      return "producers get 404";
+    case "alterTopicConfig":
+      return "messages older than the new retention are deleted";
+    default: {
+      const details = operationDetails(op).filter((detail) => detail.effect !== undefined);
+      return details.length > 0 ? details.map((detail) => `${detail.text}: ${detail.effect}`).join("; ") : undefined;
+    }
+  }
+}

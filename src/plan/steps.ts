@@ -1,0 +1,217 @@
+/**
+ * Operation → migration steps: SQL for ClickHouse, admin payloads for Kafka, notes for what has
+ * no infrastructure of its own (APIs, ingest APIs, workflows, stream message schemas — they are
+ * served from code and recorded in state). `down` undoes `up` as far as possible; `irreversible`
+ * says in words what it cannot bring back.
+ */
+import { topicConfig } from "../diff/streams.js";
+import { assertNever, type Operation } from "../diff/operations.js";
+import {
+  addColumnSql,
+  addIndexSql,
+  backfillMaterializedViewSql,
+  createMaterializedViewSql,
+  createTableSql,
+  createViewSql,
+  dropColumnSql,
+  dropIndexSql,
+  dropTableSql,
+  dropViewSql,
+  fullColumnType,
+  modifyColumnSql,
+  modifySettingsSql,
+  modifyTtlSql,
+  recreateTableSql,
+  renameColumnSql,
+  replaceViewSql,
+  resetSettingsSql,
+} from "../infra/clickhouse/ddl.js";
+import type { ColumnSpec, StreamSpec } from "../manifest/types.js";
+import type { KafkaStep, SqlStep, Step } from "../migrations/steps.js";
+
+export interface OperationSteps {
+  up: Step[];
+  down: Step[];
+  /** What `down` cannot restore, in words (absent when it restores everything). */
+  irreversible?: string;
+}
+
+function sql(statement: string, summary?: string): SqlStep {
+  return summary === undefined ? { sql: statement } : { sql: statement, summary };
+}
+
+/** The statements changing a column, with a conversion check on the one that converts its values. */
+function modifyColumnSteps(table: string, from: ColumnSpec, to: ColumnSpec): SqlStep[] {
+  return modifyColumnSql(table, from, to).map((statement) =>
+    statement.convertsType
+      ? { sql: statement.sql, checkConversion: { table, column: to.name, toType: fullColumnType(to) } }
+      : { sql: statement.sql },
+  );
+}
+
+function createTopicStep(stream: StreamSpec): KafkaStep {
+  return {
+    kafka: {
+      createTopic: {
+        topic: stream.name,
+        partitions: stream.partitionCount,
+        ...(stream.replicationFactor !== undefined ? { replicationFactor: stream.replicationFactor } : {}),
+        config: topicConfig(stream),
+      },
+    },
+  };
+}
+
+export function operationSteps(op: Operation): OperationSteps {
+  switch (op.kind) {
+    case "createTable":
+      return { up: [sql(createTableSql(op.table))], down: [sql(dropTableSql(op.table.name))] };
+    case "dropTable":
+      return {
+        up: [sql(dropTableSql(op.table.name))],
+        down: [sql(createTableSql(op.table))],
+        irreversible: `the rows of ${op.table.name} (down recreates the table empty)`,
+      };
+    case "addColumn":
+      return {
+        up: [sql(addColumnSql(op.table, op.column, op.position))],
+        down: [sql(dropColumnSql(op.table, op.column.name))],
+      };
+    case "dropColumn":
+      return {
+        up: [sql(dropColumnSql(op.table, op.column.name))],
+        down: [sql(addColumnSql(op.table, op.column))],
+        irreversible: `the data in ${op.table}.${op.column.name} (down adds the column back with its default)`,
+      };
+    case "modifyColumn": {
+      const typeChanges = op.changed.includes("type") || op.changed.includes("nullable");
+      return {
+        up: modifyColumnSteps(op.table, op.from, op.to),
+        down: modifyColumnSteps(op.table, op.to, op.from),
+        ...(typeChanges
+          ? { irreversible: `values of ${op.table}.${op.to.name} that the conversion to ${fullColumnType(op.to)} changed (down converts back)` }
+          : {}),
+      };
+    }
+    case "renameColumn":
+      return { up: [sql(renameColumnSql(op.table, op.from, op.to))], down: [sql(renameColumnSql(op.table, op.to, op.from))] };
+    case "modifyTtl":
+      return {
+        up: [sql(modifyTtlSql(op.table, op.to))],
+        down: [sql(modifyTtlSql(op.table, op.from))],
+        ...(op.to !== undefined ? { irreversible: `rows of ${op.table} the TTL has deleted by the time down runs` } : {}),
+      };
+    case "modifySettings": {
+      const up: Step[] = [];
+      if (Object.keys(op.set).length > 0) up.push(sql(modifySettingsSql(op.table, op.set)));
+      if (op.reset.length > 0) up.push(sql(resetSettingsSql(op.table, op.reset)));
+      const restore = Object.fromEntries(Object.keys(op.previous).map((key) => [key, op.previous[key]!]));
+      const wasDefault = Object.keys(op.set).filter((key) => !(key in op.previous));
+      const down: Step[] = [];
+      if (Object.keys(restore).length > 0) down.push(sql(modifySettingsSql(op.table, restore)));
+      if (wasDefault.length > 0) down.push(sql(resetSettingsSql(op.table, wasDefault)));
+      return { up, down };
+    }
+    case "addIndex":
+      return { up: [sql(addIndexSql(op.table, op.index))], down: [sql(dropIndexSql(op.table, op.index.name))] };
+    case "dropIndex":
+      return { up: [sql(dropIndexSql(op.table, op.index.name))], down: [sql(addIndexSql(op.table, op.index))] };
+    case "recreateTable": {
+      const kept = new Set(op.to.columns.map((column) => column.name));
+      const lost = op.from.columns.filter((column) => !kept.has(column.name)).map((column) => column.name);
+      return {
+        up: recreateTableSql(op.from, op.to).map((statement) => sql(statement)),
+        down: recreateTableSql(op.to, op.from).map((statement) => sql(statement)),
+        ...(lost.length > 0 ? { irreversible: `the data in ${lost.map((name) => `${op.from.name}.${name}`).join(", ")} (down adds the column${lost.length > 1 ? "s" : ""} back with defaults)` } : {}),
+      };
+    }
+    case "createView":
+      return { up: [sql(createViewSql(op.view))], down: [sql(dropViewSql(op.view.name))] };
+    case "dropView":
+      return { up: [sql(dropViewSql(op.view.name))], down: [sql(createViewSql(op.view))] };
+    case "replaceView":
+      return { up: [sql(replaceViewSql(op.to))], down: [sql(replaceViewSql(op.from))] };
+    case "createMaterializedView": {
+      const up: Step[] = [sql(createMaterializedViewSql(op.view))];
+      if (op.backfill) up.push(sql(backfillMaterializedViewSql(op.view), `backfill ${op.view.targetTable} from ${op.view.name}'s SELECT`));
+      return {
+        up,
+        down: [sql(dropViewSql(op.view.name))],
+        ...(op.backfill ? { irreversible: `rows the backfill wrote into ${op.view.targetTable} stay there after down` } : {}),
+      };
+    }
+    case "dropMaterializedView":
+      return {
+        up: [sql(dropViewSql(op.view.name))],
+        down: [sql(createMaterializedViewSql(op.view))],
+        irreversible: `rows inserted into ${op.view.sourceTables.join(", ") || "the sources"} while ${op.view.name} was gone are not in ${op.view.targetTable}`,
+      };
+    case "createTopic":
+      return { up: [createTopicStep(op.stream)], down: [{ kafka: { deleteTopic: { topic: op.stream.name } } }] };
+    case "deleteTopic":
+      return {
+        up: [{ kafka: { deleteTopic: { topic: op.stream.name } } }],
+        down: [createTopicStep(op.stream)],
+        irreversible: `the messages in topic ${op.stream.name} (down recreates it empty)`,
+      };
+    case "alterTopicConfig": {
+      const forward = { set: {} as Record<string, string>, reset: [] as string[] };
+      const backward = { set: {} as Record<string, string>, reset: [] as string[] };
+      for (const [key, change] of Object.entries(op.changes)) {
+        if (change.to !== undefined) forward.set[key] = change.to;
+        else forward.reset.push(key);
+        if (change.from !== undefined) backward.set[key] = change.from;
+        else backward.reset.push(key);
+      }
+      return {
+        up: [{ kafka: { alterTopicConfig: { topic: op.topic, ...forward } } }],
+        down: [{ kafka: { alterTopicConfig: { topic: op.topic, ...backward } } }],
+      };
+    }
+    case "addPartitions":
+      return {
+        up: [{ kafka: { addPartitions: { topic: op.topic, count: op.to } } }],
+        down: [{ note: `topic ${op.topic} keeps ${op.to} partitions: Kafka cannot remove partitions` }],
+        irreversible: `the partition count of ${op.topic} (Kafka cannot go back from ${op.to} to ${op.from})`,
+      };
+    case "modifyStreamSchema":
+      return {
+        up: [{ note: `message schema of topic ${op.topic} changed: consumers must read the new shape` }],
+        down: [{ note: `message schema of topic ${op.topic} restored` }],
+      };
+    case "addApi":
+      return { up: [{ note: `API /api/${op.api.path} added` }], down: [{ note: `API /api/${op.api.path} removed` }] };
+    case "removeApi":
+      return { up: [{ note: `API /api/${op.api.path} removed` }], down: [{ note: `API /api/${op.api.path} added back` }] };
+    case "updateApi":
+      return { up: [{ note: `API /api/${op.to.path} updated` }], down: [{ note: `API /api/${op.from.path} restored` }] };
+    case "addIngestApi":
+      return { up: [{ note: `ingest API /ingest/${op.api.path} added` }], down: [{ note: `ingest API /ingest/${op.api.path} removed` }] };
+    case "removeIngestApi":
+      return { up: [{ note: `ingest API /ingest/${op.api.path} removed` }], down: [{ note: `ingest API /ingest/${op.api.path} added back` }] };
+    case "updateIngestApi":
+      return { up: [{ note: `ingest API /ingest/${op.to.path} updated` }], down: [{ note: `ingest API /ingest/${op.from.path} restored` }] };
+    case "addWorkflow":
+      return { up: [{ note: `workflow ${op.workflow.name} added` }], down: [{ note: `workflow ${op.workflow.name} removed` }] };
+    case "removeWorkflow":
+      return { up: [{ note: `workflow ${op.workflow.name} removed` }], down: [{ note: `workflow ${op.workflow.name} added back` }] };
+    case "updateWorkflow":
+      return { up: [{ note: `workflow ${op.to.name} updated` }], down: [{ note: `workflow ${op.from.name} restored` }] };
+    case "rawSql":
+      return op.down !== undefined
+        ? { up: [sql(op.sql)], down: [sql(op.down)] }
+        : { up: [sql(op.sql)], down: [], irreversible: "hand-written SQL without a down statement" };
+    default:
+      return assertNever(op);
+  }
+}
+
+/** Steps of a whole plan: `up` in operation order, `down` in reverse. */
+export function planSteps(operations: readonly Operation[]): { up: Step[]; down: Step[]; irreversible: string[] } {
+  const parts = operations.map(operationSteps);
+  return {
+    up: parts.flatMap((part) => part.up),
+    down: [...parts].reverse().flatMap((part) => part.down),
+    irreversible: parts.flatMap((part) => (part.irreversible ? [part.irreversible] : [])),
+  };
+}

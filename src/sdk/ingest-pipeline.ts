@@ -1,0 +1,68 @@
+import { MooseError, type SourceLocation } from "../errors.js";
+import { sourceOf } from "./component.js";
+import type { LifeCycle } from "./enums.js";
+import { IngestApi, type IngestConfig } from "./ingest-api.js";
+import type { InjectedMetadata } from "./metadata.js";
+import { OlapTable, type OlapConfig } from "./olap-table.js";
+import { Stream, type StreamConfig } from "./stream.js";
+
+export interface IngestPipelineConfig<T> {
+  table: boolean | OlapConfig<T>;
+  stream: boolean | Omit<StreamConfig<T>, "destination">;
+  ingestApi?: boolean | Omit<IngestConfig<T>, "destination">;
+  /** Older MooseStack name for ingestApi. */
+  ingest?: boolean | Omit<IngestConfig<T>, "destination">;
+  version?: string;
+  path?: string;
+  metadata?: { description?: string };
+  lifeCycle?: LifeCycle;
+}
+
+/** A table, a stream sinking into it and an ingest API feeding the stream, all of one row type. */
+export class IngestPipeline<T> {
+  readonly kind = "IngestPipeline" as const;
+  readonly name: string;
+  readonly config: IngestPipelineConfig<T>;
+  readonly source: SourceLocation;
+  readonly table?: OlapTable<T>;
+  readonly stream?: Stream<T>;
+  readonly ingestApi?: IngestApi<T>;
+
+  /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
+  constructor(name: string, config: IngestPipelineConfig<T>, metadata?: InjectedMetadata) {
+    this.name = name;
+    this.config = config;
+    this.source = sourceOf(metadata);
+    // The parts are created here, not in user code: they share the pipeline's location and types.
+    const partMetadata = metadata;
+    const shared = { version: config.version, lifeCycle: config.lifeCycle };
+    if (config.table) {
+      const tableConfig = config.table === true ? {} : config.table;
+      this.table = new OlapTable<T>(name, { ...withoutUndefined(shared), ...tableConfig }, partMetadata);
+    }
+    if (config.stream) {
+      const streamConfig = config.stream === true ? {} : config.stream;
+      this.stream = new Stream<T>(name, { ...withoutUndefined(shared), ...streamConfig, destination: this.table }, partMetadata);
+    }
+    const ingest = config.ingestApi ?? config.ingest;
+    if (ingest) {
+      const destination = this.stream ?? this.table;
+      if (!destination) {
+        throw new MooseError("INVALID_PIPELINE", `ingest pipeline "${name}" has an ingest API but neither a stream nor a table to send payloads to`, {
+          location: this.source,
+          hint: "set stream: true (or table: true), or turn ingestApi off",
+        });
+      }
+      const ingestConfig = ingest === true ? {} : ingest;
+      this.ingestApi = new IngestApi<T>(
+        name,
+        { ...withoutUndefined({ version: config.version, path: config.path }), ...ingestConfig, destination },
+        partMetadata,
+      );
+    }
+  }
+}
+
+function withoutUndefined<V extends Record<string, unknown>>(value: V): Partial<V> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<V>;
+}

@@ -1,0 +1,70 @@
+import type { SourceLocation } from "../errors.js";
+import type { MaterializedViewSpec } from "../manifest/types.js";
+import { sourceOf } from "./component.js";
+import { LifeCycle, type ClickHouseEngines } from "./enums.js";
+import type { InjectedMetadata } from "./metadata.js";
+import { OlapTable } from "./olap-table.js";
+import { getRegistry, type Component } from "./registry.js";
+import { toStaticQuery, type Sql } from "./sql.js";
+import type { Selectable, View } from "./view.js";
+
+export interface MaterializedViewConfig<T> {
+  selectStatement: string | Sql;
+  selectTables: Array<OlapTable<any> | View | Selectable>;
+  /** Name of the target table to create (when targetTable is not given). */
+  tableName?: string;
+  materializedViewName: string;
+  engine?: ClickHouseEngines;
+  /** An existing target table, or the name/engine/order of the one to create. */
+  targetTable?: OlapTable<T> | { name: string; engine?: ClickHouseEngines; orderByFields?: (keyof T & string)[] };
+  orderByFields?: (keyof T & string)[];
+  metadata?: Record<string, unknown>;
+  lifeCycle?: LifeCycle;
+}
+
+export class MaterializedView<T> implements Component {
+  readonly kind = "MaterializedView" as const;
+  readonly componentKind = "materializedViews" as const;
+  readonly name: string;
+  readonly id: string;
+  readonly targetTable: OlapTable<T>;
+  readonly selectSql: string;
+  readonly sourceTables: string[];
+  readonly lifeCycle: LifeCycle;
+  readonly source: SourceLocation;
+
+  /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
+  constructor(options: MaterializedViewConfig<T>, metadata?: InjectedMetadata) {
+    this.name = options.materializedViewName;
+    this.id = options.materializedViewName;
+    this.source = sourceOf(metadata);
+    this.lifeCycle = options.lifeCycle ?? LifeCycle.FULLY_MANAGED;
+    this.selectSql = toStaticQuery(options.selectStatement);
+    this.sourceTables = options.selectTables.map((table) => table.id);
+    const target = options.targetTable;
+    if (target instanceof OlapTable || (target as { kind?: string } | undefined)?.kind === "OlapTable") {
+      this.targetTable = target as OlapTable<T>;
+    } else {
+      const described = target as { name: string; engine?: ClickHouseEngines; orderByFields?: (keyof T & string)[] } | undefined;
+      const orderByFields = described?.orderByFields ?? options.orderByFields;
+      const engine = described?.engine ?? options.engine;
+      this.targetTable = new OlapTable<T>(
+        described?.name ?? options.tableName ?? `${this.name}_target`,
+        { ...(orderByFields ? { orderByFields } : {}), ...(engine ? { engine } : {}), lifeCycle: this.lifeCycle },
+        metadata,
+      );
+    }
+    getRegistry().register(this);
+  }
+
+  toSpec(): MaterializedViewSpec {
+    return {
+      name: this.id,
+      sql: this.selectSql,
+      sourceTables: this.sourceTables,
+      targetTable: this.targetTable.id,
+      lifeCycle: this.lifeCycle,
+      source: this.source,
+    };
+  }
+}

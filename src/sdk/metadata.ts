@@ -1,0 +1,30 @@
+/**
+ * What the build plugin injects into SDK constructors: the caller's source location and the
+ * columns / JSON Schemas resolved from the type arguments. The plugin appends it as an extra
+ * constructor argument; constructors recognise it by its marker key.
+ */
+import type { SourceLocation } from "../errors.js";
+import type { ColumnSpec, JsonSchema } from "../manifest/types.js";
+
+export const METADATA_MARKER = "__mooseMetadata";
+
+export interface InjectedMetadata {
+  [METADATA_MARKER]: 1;
+  source: SourceLocation;
+  /** Columns of the row / payload type argument. */
+  columns?: ColumnSpec[];
+  /** JSON Schema of the row / payload / API params type argument. */
+  schema?: JsonSchema;
+  /** JSON Schema of an Api's result type argument. */
+  resultSchema?: JsonSchema;
+}
+
+export function isInjectedMetadata(value: unknown): value is InjectedMetadata {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[METADATA_MARKER] === 1;
+}
+
+/** The injected metadata among a constructor's arguments, if the plugin ran. */
+export function findMetadata(args: readonly unknown[]): InjectedMetadata | undefined {
+  for (let i = args.length - 1; i >= 0; i--) if (isInjectedMetadata(args[i])) return args[i] as InjectedMetadata;
+  return undefined;
+}

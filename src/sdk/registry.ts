@@ -1,0 +1,74 @@
+/**
+ * The one registry every SDK constructor adds itself to. It lives on globalThis under a
+ * Symbol.for key so that every copy of the SDK in a process (the CLI's own, and the one bundled
+ * into the user's app by `moose build` / loadApp) shares it: loadApp returns exactly what the
+ * app registered.
+ */
+import { MooseError, type SourceLocation } from "../errors.js";
+import type { ComponentKind } from "../manifest/types.js";
+import { formatSource } from "./source.js";
+
+export interface Component {
+  readonly componentKind: ComponentKind;
+  /** The manifest id: table/topic name (`Name_1_0` when versioned) or API path. */
+  readonly id: string;
+  readonly source: SourceLocation;
+}
+
+const KIND_LABELS: Record<ComponentKind, string> = {
+  tables: "OLAP table",
+  streams: "stream",
+  views: "view",
+  materializedViews: "materialized view",
+  apis: "API",
+  ingestApis: "ingest API",
+  workflows: "workflow",
+};
+
+export class Registry {
+  private readonly byKind = new Map<ComponentKind, Map<string, Component>>();
+
+  register(component: Component): void {
+    const components = this.components(component.componentKind);
+    const existing = components.get(component.id);
+    if (existing) {
+      const label = KIND_LABELS[component.componentKind];
+      throw new MooseError(
+        "DUPLICATE_COMPONENT",
+        `${label} "${component.id}" is defined twice: at ${formatSource(existing.source)} and at ${formatSource(component.source)}`,
+        {
+          location: component.source,
+          hint: `give one of them another name${component.componentKind === "tables" || component.componentKind === "streams" ? " or a different version" : ""}`,
+          details: { kind: component.componentKind, id: component.id, first: existing.source, second: component.source },
+        },
+      );
+    }
+    components.set(component.id, component);
+  }
+
+  /** Registered components of one kind, in registration order. */
+  list<C extends Component = Component>(kind: ComponentKind): C[] {
+    return [...this.components(kind).values()] as C[];
+  }
+
+  get<C extends Component = Component>(kind: ComponentKind, id: string): C | undefined {
+    return this.byKind.get(kind)?.get(id) as C | undefined;
+  }
+
+  clear(): void {
+    this.byKind.clear();
+  }
+
+  private components(kind: ComponentKind): Map<string, Component> {
+    let components = this.byKind.get(kind);
+    if (!components) this.byKind.set(kind, (components = new Map()));
+    return components;
+  }
+}
+
+const REGISTRY_KEY = Symbol.for("moose-ts.registry");
+
+export function getRegistry(): Registry {
+  const holder = globalThis as { [REGISTRY_KEY]?: Registry };
+  return (holder[REGISTRY_KEY] ??= new Registry());
+}

@@ -1,0 +1,120 @@
+/**
+ * The `sql` template tag (MooseStack shape): interpolated tables and views become quoted
+ * identifiers, nested Sql values are spliced, everything else is a value. `toStaticQuery` inlines
+ * values as literals (for view definitions); the API server binds them as query parameters.
+ */
+export type Value = string | number | boolean | Date | [string, string];
+
+/** Anything with a ClickHouse name that can be interpolated as an identifier (tables, views). */
+export interface SqlIdentifier {
+  readonly componentKind: "tables" | "views" | "materializedViews";
+  readonly name: string;
+  readonly id: string;
+}
+
+export type RawValue = Value | Sql | SqlIdentifier;
+
+export class Sql {
+  readonly kind = "Sql" as const;
+  readonly strings: string[];
+  readonly values: Array<Value | SqlIdentifier>;
+
+  constructor(rawStrings: readonly string[], rawValues: readonly RawValue[]) {
+    const strings = [rawStrings[0] ?? ""];
+    const values: Array<Value | SqlIdentifier> = [];
+    rawValues.forEach((value, index) => {
+      const next = rawStrings[index + 1] ?? "";
+      if (isSql(value)) {
+        strings[strings.length - 1] += value.strings[0];
+        value.values.forEach((nested, nestedIndex) => {
+          values.push(nested);
+          strings.push(value.strings[nestedIndex + 1]);
+        });
+        strings[strings.length - 1] += next;
+      } else {
+        values.push(value);
+        strings.push(next);
+      }
+    });
+    this.strings = strings;
+    this.values = values;
+  }
+}
+
+export function isSql(value: unknown): value is Sql {
+  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "Sql";
+}
+
+function isIdentifier(value: unknown): value is SqlIdentifier {
+  return typeof value === "object" && value !== null && "componentKind" in value && "id" in value;
+}
+
+export interface SqlTemplateTag {
+  (strings: readonly string[], ...values: readonly RawValue[]): Sql;
+  join(fragments: Sql[], separator?: string): Sql;
+  raw(text: string): Sql;
+}
+
+export const sql: SqlTemplateTag = Object.assign(
+  (strings: readonly string[], ...values: readonly RawValue[]) => new Sql(strings, values),
+  {
+    join(fragments: Sql[], separator = ", "): Sql {
+      if (fragments.length === 0) return new Sql([""], []);
+      const strings = ["", ...fragments.slice(1).map(() => separator), ""];
+      return new Sql(strings, fragments);
+    },
+    raw(text: string): Sql {
+      return new Sql([text], []);
+    },
+  },
+);
+
+/** `["Identifier", name]` values (MooseStack's ApiHelpers) interpolate a column or table name. */
+export const ApiHelpers = {
+  column: (value: string): [string, string] => ["Identifier", value],
+  table: (value: string): [string, string] => ["Identifier", value],
+};
+
+export function quoteIdentifier(name: string): string {
+  return name.startsWith("`") ? name : `\`${name.replace(/`/g, "\\`")}\``;
+}
+
+export function literal(value: Value): string {
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (value instanceof Date) return `'${value.toISOString().replace("T", " ").replace("Z", "")}'`;
+  if (Array.isArray(value)) return quoteIdentifier(value[1]);
+  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/** SQL text with identifiers quoted and values inlined as literals. */
+export function toStaticQuery(statement: Sql | string): string {
+  if (typeof statement === "string") return statement;
+  return statement.strings.reduce((text, part, index) => {
+    if (index === 0) return part;
+    const value = statement.values[index - 1];
+    return text + (isIdentifier(value) ? quoteIdentifier(value.id) : literal(value)) + part;
+  }, "");
+}
+
+/** SQL text with `{p0:Type}` placeholders and the parameter values, for the API server. */
+export function toQuery(statement: Sql): [string, Record<string, unknown>] {
+  const params: Record<string, unknown> = {};
+  let text = statement.strings[0];
+  statement.values.forEach((value, index) => {
+    if (isIdentifier(value)) text += quoteIdentifier(value.id);
+    else {
+      params[`p${index}`] = value instanceof Date ? value.toISOString() : Array.isArray(value) ? value[1] : value;
+      text += `{p${index}:${parameterType(value)}}`;
+    }
+    text += statement.strings[index + 1];
+  });
+  return [text, params];
+}
+
+function parameterType(value: Value): string {
+  if (typeof value === "number") return Number.isInteger(value) ? "Int64" : "Float64";
+  if (typeof value === "boolean") return "Bool";
+  if (value instanceof Date) return "DateTime64(3)";
+  if (Array.isArray(value)) return "Identifier";
+  return "String";
+}

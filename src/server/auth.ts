@@ -1,0 +1,87 @@
+/**
+ * Admin authentication, interoperable with MooseStack (framework-cli `routines/auth.rs`):
+ * bearer token = hex(16 random bytes) + "." + hex(16-byte salt);
+ * stored key   = hex(PBKDF2-HMAC-SHA256(password = the token's hex TEXT, salt = the salt's hex TEXT,
+ *                1000 iterations, 20 bytes)).
+ * The server keeps only the key (`[authentication] admin_api_key`); clients send the token.
+ */
+import { pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import { promisify } from "node:util";
+
+const pbkdf2Async = promisify(pbkdf2);
+
+export const TOKEN_PBKDF2 = { iterations: 1000, keyLength: 20, digest: "sha256" } as const;
+const TOKEN_BYTES = 16;
+const SALT_BYTES = 16;
+
+/** A bearer token as `hash-token` prints it: 32 hex chars, a dot, 32 hex chars. */
+export const BEARER_TOKEN_PATTERN = /^[0-9a-f]{32}\.[0-9a-f]{32}$/i;
+/** A stored key: 20 bytes as 40 hex chars. */
+export const API_KEY_HASH_PATTERN = /^[0-9a-f]{40}$/i;
+/** Longer Authorization headers are refused before any parsing or hashing. */
+const MAX_AUTHORIZATION_LENGTH = 256;
+
+export interface HashToken {
+  /** Goes into `[authentication] admin_api_key` (or MOOSE_AUTHENTICATION__ADMIN_API_KEY). */
+  apiKeyHash: string;
+  /** Goes to clients: `moose plan --token`, MOOSE_ADMIN_TOKEN, `Authorization: Bearer …`. */
+  bearerToken: string;
+}
+
+export function generateHashToken(): HashToken {
+  const tokenHex = randomBytes(TOKEN_BYTES).toString("hex");
+  const saltHex = randomBytes(SALT_BYTES).toString("hex");
+  return { apiKeyHash: deriveApiKeyHash(tokenHex, saltHex), bearerToken: `${tokenHex}.${saltHex}` };
+}
+
+/** The stored key for a token: both parts are used as their hex text, as MooseStack does. */
+export function deriveApiKeyHash(tokenHex: string, saltHex: string): string {
+  const { iterations, keyLength, digest } = TOKEN_PBKDF2;
+  return pbkdf2Sync(tokenHex, saltHex, iterations, keyLength, digest).toString("hex");
+}
+
+export type BearerParse = { ok: true; token: string } | { ok: false; reason: string };
+
+/** `Authorization: Bearer <token>` with a token in our format; anything else is refused with a reason. */
+export function parseBearerHeader(header: string | undefined): BearerParse {
+  if (header === undefined || header.trim() === "") return { ok: false, reason: "missing Authorization header" };
+  if (header.length > MAX_AUTHORIZATION_LENGTH) return { ok: false, reason: "Authorization header too long" };
+  const match = /^(\S+)(?: +(\S+))?$/.exec(header.trim());
+  if (!match) return { ok: false, reason: "malformed Authorization header" };
+  const [, scheme, credentials] = match;
+  if (scheme.toLowerCase() !== "bearer") return { ok: false, reason: `unsupported scheme "${scheme}" (expected Bearer)` };
+  if (!credentials) return { ok: false, reason: "Bearer token missing" };
+  if (!BEARER_TOKEN_PATTERN.test(credentials)) {
+    return { ok: false, reason: "malformed bearer token (expected <32 hex>.<32 hex> from `moose generate hash-token`)" };
+  }
+  return { ok: true, token: credentials };
+}
+
+export type AdminAuthResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Checks an Authorization header against the configured key. The derived key and the configured key
+ * are compared with timingSafeEqual on equal-length 20-byte buffers.
+ */
+export async function verifyAdminAuthorization(header: string | undefined, apiKeyHash: string): Promise<AdminAuthResult> {
+  if (apiKeyHash === "") {
+    return {
+      ok: false,
+      reason:
+        "no admin API key is configured on this server: run `moose generate hash-token`, put the key in " +
+        "[authentication] admin_api_key (or MOOSE_AUTHENTICATION__ADMIN_API_KEY) and restart",
+    };
+  }
+  if (!API_KEY_HASH_PATTERN.test(apiKeyHash)) {
+    return { ok: false, reason: "the server's admin_api_key is not a 40-hex-character key from `moose generate hash-token`" };
+  }
+  const parsed = parseBearerHeader(header);
+  if (!parsed.ok) return parsed;
+  const [tokenHex, saltHex] = parsed.token.split(".");
+  const { iterations, keyLength, digest } = TOKEN_PBKDF2;
+  const derived = await pbkdf2Async(tokenHex, saltHex, iterations, keyLength, digest);
+  const expected = Buffer.from(apiKeyHash, "hex");
+  return derived.length === expected.length && timingSafeEqual(derived, expected)
+    ? { ok: true }
+    : { ok: false, reason: "invalid token" };
+}

@@ -1,0 +1,59 @@
+/**
+ * Consumption APIs: `/api/<path>` for each Api object of the app (`name`, or `name/version`).
+ * Query parameters are coerced and validated against the API's params JSON Schema (400 with one
+ * entry per field on failure); the handler gets `{ client, sql }`; its result is sent as JSON.
+ */
+import { MooseError } from "../errors.js";
+import type { Api, MooseClient } from "../sdk/api.js";
+import { sql } from "../sdk/sql.js";
+import type { Reply } from "./http.js";
+import { compileParamsValidator, type ParamsValidator } from "./params.js";
+
+interface Route {
+  api: Api<unknown>;
+  validate: ParamsValidator;
+}
+
+export function consumptionRoutes(
+  apis: readonly Api<unknown>[],
+  client: MooseClient,
+): (path: string, query: URLSearchParams) => Promise<Reply | undefined> {
+  const routes = new Map<string, Route>();
+  for (const api of apis) routes.set(api.id, { api, validate: compileValidator(api) });
+
+  return async (path, query) => {
+    const route = routes.get(path);
+    if (!route) return notFound(path, [...routes.keys()]);
+    const checked = route.validate(query);
+    if (!checked.ok) {
+      return { status: 400, body: { error: `invalid query parameters for /api/${path}`, fields: checked.errors } };
+    }
+    const result = await route.api.getHandler()(checked.params, { client, sql });
+    return { status: 200, body: isQueryResult(result) ? await result.json() : (result ?? null) };
+  };
+}
+
+function compileValidator(api: Api<unknown>): ParamsValidator {
+  try {
+    return compileParamsValidator(api.schema);
+  } catch (error) {
+    throw new MooseError("API_SCHEMA_INVALID", `the params schema of API "${api.id}" is not valid JSON Schema: ${(error as Error).message}`, {
+      location: api.source,
+      hint: "simplify the API's params type (flat fields of string, number, boolean, Date or arrays of them)",
+      cause: error,
+    });
+  }
+}
+
+/** Handlers may return the QueryResult of client.query.execute() itself, as in MooseStack. */
+function isQueryResult(value: unknown): value is { json(): Promise<unknown> } {
+  return typeof value === "object" && value !== null && typeof (value as { json?: unknown }).json === "function";
+}
+
+function notFound(path: string, known: string[]): Reply {
+  const versions = known.filter((candidate) => candidate.startsWith(`${path}/`));
+  const message = versions.length > 0
+    ? `no API at /api/${path}; it has versions: ${versions.map((candidate) => `/api/${candidate}`).join(", ")}`
+    : `no API at /api/${path}`;
+  return { status: 404, body: { error: message } };
+}

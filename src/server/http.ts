@@ -1,0 +1,178 @@
+/**
+ * The production HTTP server (node:http): `/health`, consumption APIs under `/api/`, and the admin
+ * API under `/admin/` behind `Authorization: Bearer <token>`. Routes are plain functions returning a
+ * reply; this file owns the sockets, body limits, JSON encoding, errors and the request log.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { isMooseError } from "../errors.js";
+import { logEvent } from "../logs/logger.js";
+import { verifyAdminAuthorization } from "./auth.js";
+
+export interface Reply {
+  status: number;
+  /** Serialised as JSON unless it is already a string (sent as is, with `contentType`). */
+  body: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface AdminRequest {
+  method: string;
+  /** The route after `/admin/`, e.g. `inframap`. */
+  route: string;
+  /** The parsed JSON body for POST requests. */
+  body: unknown;
+}
+
+export interface MooseServerOptions {
+  host: string;
+  port: number;
+  /** Where the request log goes (`.moose/logs`). */
+  projectDir: string;
+  /** The configured `[authentication] admin_api_key`; empty refuses every admin request. */
+  adminApiKey: string;
+  /** Liveness of the backing services, for `/health`. */
+  health: () => Promise<Record<string, "ok" | string>>;
+  /** `/api/<path>` → reply, or undefined when no API has that path. */
+  consumption: (path: string, query: URLSearchParams) => Promise<Reply | undefined>;
+  /** Authenticated admin requests → reply, or undefined for an unknown route. */
+  admin: (request: AdminRequest) => Promise<Reply | undefined>;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export async function startMooseServer(options: MooseServerOptions): Promise<RunningServer> {
+  const server = createServer((request, response) => {
+    const started = performance.now();
+    handle(options, request)
+      .catch((error: unknown) => internalError(options, request, error))
+      .then((reply) => {
+        send(response, reply);
+        logRequest(options, request, reply, performance.now() - started);
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(options: MooseServerOptions, request: IncomingMessage): Promise<Reply> {
+  const url = new URL(request.url ?? "/", "http://localhost");
+  const method = request.method ?? "GET";
+  const path = url.pathname.replace(/\/+$/, "");
+
+  if (path === "/health") {
+    if (method !== "GET") return methodNotAllowed("GET");
+    const services = await options.health();
+    const healthy = Object.values(services).every((state) => state === "ok");
+    return { status: healthy ? 200 : 503, body: { status: healthy ? "ok" : "unhealthy", services } };
+  }
+
+  if (path.startsWith("/api/")) {
+    if (method !== "GET") return methodNotAllowed("GET");
+    const reply = await options.consumption(decodeURIComponent(path.slice("/api/".length)), url.searchParams);
+    return reply ?? notFound(`no API at ${path}`);
+  }
+
+  if (path === "/admin" || path.startsWith("/admin/")) {
+    const auth = await verifyAdminAuthorization(request.headers.authorization, options.adminApiKey);
+    if (!auth.ok) {
+      return { status: 401, body: { error: `Unauthorized: ${auth.reason}` }, headers: { "www-authenticate": "Bearer" } };
+    }
+    let body: unknown;
+    if (method === "POST") {
+      const parsed = await readJsonBody(request);
+      if (!parsed.ok) return { status: parsed.status, body: { error: parsed.error } };
+      body = parsed.value;
+    }
+    const reply = await options.admin({ method, route: path.slice("/admin/".length), body });
+    return reply ?? notFound(`no admin route ${path}`);
+  }
+
+  return notFound(`no route ${path || "/"}: see /health, /api/<name>, /admin/inframap, /admin/plan, /admin/reality-check`);
+}
+
+export function methodNotAllowed(allowed: string): Reply {
+  return { status: 405, body: { error: `method not allowed (use ${allowed})` }, headers: { allow: allowed } };
+}
+
+function notFound(message: string): Reply {
+  return { status: 404, body: { error: message } };
+}
+
+type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; error: string };
+
+async function readJsonBody(request: IncomingMessage): Promise<BodyResult> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return { ok: false, status: 413, error: `request body larger than ${MAX_BODY_BYTES} bytes` };
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString("utf8")) };
+  } catch (error) {
+    return { ok: false, status: 400, error: `request body is not valid JSON: ${(error as Error).message}` };
+  }
+}
+
+function internalError(options: MooseServerOptions, request: IncomingMessage, error: unknown): Reply {
+  logEvent(options.projectDir, {
+    kind: "error",
+    message: `${request.method} ${new URL(request.url ?? "/", "http://localhost").pathname} failed`,
+    details: isMooseError(error) ? error.toJSON() : { message: (error as Error)?.message ?? String(error), stack: (error as Error)?.stack },
+  });
+  const message = isMooseError(error) ? `${error.code}: ${error.message}` : (error as Error)?.message ?? String(error);
+  return { status: 500, body: { error: message } };
+}
+
+function send(response: ServerResponse, reply: Reply): void {
+  const isText = typeof reply.body === "string";
+  const payload = isText ? (reply.body as string) : JSON.stringify(reply.body, bigintAsString);
+  response.writeHead(reply.status, {
+    "content-type": reply.contentType ?? (isText ? "text/plain; charset=utf-8" : "application/json"),
+    "content-length": Buffer.byteLength(payload),
+    ...reply.headers,
+  });
+  response.end(payload);
+}
+
+function bigintAsString(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+/** Admin requests and failures are logged; successful API calls are not (they can be very frequent). */
+function logRequest(options: MooseServerOptions, request: IncomingMessage, reply: Reply, durationMs: number): void {
+  const path = new URL(request.url ?? "/", "http://localhost").pathname;
+  if (!path.startsWith("/admin") && reply.status < 400) return;
+  logEvent(options.projectDir, {
+    kind: "server",
+    level: reply.status >= 500 ? "error" : reply.status >= 400 ? "warn" : "info",
+    message: `${request.method} ${path} → ${reply.status}`,
+    durationMs,
+    details: { status: reply.status, ...(reply.status >= 400 ? { reply: reply.body } : {}) },
+  });
+}

@@ -1,0 +1,184 @@
+/**
+ * `moose ls`: every object of the code (and of the applied state, when the code dropped it) with
+ * its kind, its name in ClickHouse/Kafka or its URL, and its status:
+ *   applied — the applied state has it exactly as the code defines it;
+ *   pending — the code differs from the applied state (a plan would change it);
+ *   drifted — the live infrastructure differs from the applied state for it.
+ * Pure: the caller reads the applied state and the live infrastructure.
+ */
+import type { Config } from "../config/types.js";
+import { ExitCode, MooseError, type SourceLocation } from "../errors.js";
+import { diffManifests } from "../diff/index.js";
+import { assertNever, type Operation } from "../diff/operations.js";
+import { brokerTopicName } from "../infra/kafka/topics.js";
+import type { ComponentKind, Manifest } from "../manifest/index.js";
+import type { RealityReport } from "./reality-check.js";
+
+export type InventoryStatus = "applied" | "pending" | "drifted";
+
+export interface InventoryItem {
+  kind: KindName;
+  id: string;
+  /** ClickHouse `database.table`, Kafka topic, or URL. */
+  location: string;
+  status: InventoryStatus;
+  /** For pending items: what a plan would do. */
+  change?: "add" | "update" | "remove";
+  /** What the live infrastructure shows, for drifted items. */
+  drift?: string[];
+  source?: string;
+}
+
+export const KIND_NAMES = {
+  tables: "table",
+  streams: "stream",
+  views: "view",
+  materializedViews: "materialized-view",
+  apis: "api",
+  ingestApis: "ingest-api",
+  workflows: "workflow",
+} as const satisfies Record<ComponentKind, string>;
+export type KindName = (typeof KIND_NAMES)[ComponentKind];
+
+const COMPONENT_KINDS = Object.keys(KIND_NAMES) as ComponentKind[];
+
+/** `--type` value → component kind; a usage error listing the valid names otherwise. */
+export function parseKindFilter(value: string): ComponentKind {
+  const kind = COMPONENT_KINDS.find((candidate) => KIND_NAMES[candidate] === value || candidate === value);
+  if (!kind) {
+    throw new MooseError("LS_UNKNOWN_TYPE", `unknown --type ${JSON.stringify(value)}`, {
+      exitCode: ExitCode.usage,
+      hint: `use one of: ${Object.values(KIND_NAMES).join(", ")}`,
+    });
+  }
+  return kind;
+}
+
+export function buildInventory(code: Manifest, applied: Manifest, reality: RealityReport | undefined, config: Config): InventoryItem[] {
+  const pending = new Map<string, Operation[]>();
+  for (const operation of diffManifests(applied, code).operations) {
+    const kind = componentOfOperationKind(operation.kind);
+    if (kind) push(pending, key(kind, operation.target), operation);
+  }
+  const drifted = new Map<string, string[]>();
+  for (const discrepancy of reality?.discrepancies ?? []) {
+    const kind = componentOfOperationKind(discrepancy.change);
+    if (kind) push(drifted, key(kind, discrepancy.target), discrepancy.summary);
+  }
+
+  const items: InventoryItem[] = [];
+  for (const kind of COMPONENT_KINDS) {
+    const ids = new Set([...Object.keys(code[kind]), ...Object.keys(applied[kind])]);
+    for (const id of [...ids].sort()) {
+      const inCode = id in code[kind];
+      const inApplied = id in applied[kind];
+      const drift = drifted.get(key(kind, id));
+      const isPending = pending.has(key(kind, id)) || inCode !== inApplied;
+      const status: InventoryStatus = drift ? "drifted" : isPending ? "pending" : "applied";
+      const spec = (inCode ? code[kind][id] : applied[kind][id]) as { source?: SourceLocation };
+      items.push({
+        kind: KIND_NAMES[kind],
+        id,
+        location: locationOf(kind, id, code[kind][id] ?? applied[kind][id], config),
+        status,
+        ...(isPending ? { change: !inApplied ? ("add" as const) : !inCode ? ("remove" as const) : ("update" as const) } : {}),
+        ...(drift ? { drift } : {}),
+        ...(spec.source ? { source: `${spec.source.file}:${spec.source.line}` } : {}),
+      });
+    }
+  }
+  return items;
+}
+
+function key(kind: ComponentKind, id: string): string {
+  return `${kind}\0${id}`;
+}
+
+function push<V>(map: Map<string, V[]>, mapKey: string, value: V): void {
+  const list = map.get(mapKey);
+  if (list) list.push(value);
+  else map.set(mapKey, [value]);
+}
+
+function locationOf(kind: ComponentKind, id: string, spec: unknown, config: Config): string {
+  const database = config.clickhouse_config.db_name;
+  const base = `http://${config.http_server_config.host}:${config.http_server_config.port}`;
+  switch (kind) {
+    case "tables":
+    case "views":
+    case "materializedViews":
+      return `${database}.${id}`;
+    case "streams":
+      return brokerTopicName(config.redpanda_config.namespace, (spec as { name: string }).name);
+    case "apis":
+      return `${base}/api/${(spec as { path: string }).path}`;
+    case "ingestApis":
+      return `${base}/ingest/${(spec as { path: string }).path}`;
+    case "workflows":
+      return id;
+    default:
+      return assertNever(kind);
+  }
+}
+
+/** Which kind of component an operation acts on; rawSql belongs to none. */
+function componentOfOperationKind(kind: Operation["kind"]): ComponentKind | undefined {
+  switch (kind) {
+    case "createTable":
+    case "dropTable":
+    case "addColumn":
+    case "dropColumn":
+    case "modifyColumn":
+    case "renameColumn":
+    case "modifyTtl":
+    case "modifySettings":
+    case "addIndex":
+    case "dropIndex":
+    case "recreateTable":
+      return "tables";
+    case "createView":
+    case "dropView":
+    case "replaceView":
+      return "views";
+    case "createMaterializedView":
+    case "dropMaterializedView":
+      return "materializedViews";
+    case "createTopic":
+    case "deleteTopic":
+    case "alterTopicConfig":
+    case "addPartitions":
+    case "modifyStreamSchema":
+      return "streams";
+    case "addApi":
+    case "removeApi":
+    case "updateApi":
+      return "apis";
+    case "addIngestApi":
+    case "removeIngestApi":
+    case "updateIngestApi":
+      return "ingestApis";
+    case "addWorkflow":
+    case "removeWorkflow":
+    case "updateWorkflow":
+      return "workflows";
+    case "rawSql":
+      return undefined;
+    default:
+      return assertNever(kind);
+  }
+}
+
+/** A fixed-width table for the terminal. */
+export function renderInventory(items: InventoryItem[]): string {
+  if (items.length === 0) return "no objects: app/index.ts exports nothing moose-ts manages\n";
+  const header = ["KIND", "NAME", "LOCATION", "STATUS"];
+  const rows = items.map((item) => [
+    item.kind,
+    item.id,
+    item.location,
+    item.status + (item.change ? ` (${item.change})` : "") + (item.drift ? `: ${item.drift.join("; ")}` : ""),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join("  ");
+  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+}

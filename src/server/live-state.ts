@@ -1,0 +1,69 @@
+/**
+ * Reading the deployed state: the applied manifest from `_moose_state`, and what is live in
+ * ClickHouse and Kafka, in manifest shape. Shared by the admin API and `moose ls`.
+ */
+import type { Config } from "../config/types.js";
+import { isMooseError } from "../errors.js";
+import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
+import { openKafkaAdmin } from "../infra/kafka/executor.js";
+import { introspectTopics } from "../infra/kafka/introspect.js";
+import { diffManifests } from "../diff/index.js";
+import { emptyManifest, hashManifest, type Manifest, type StreamSpec } from "../manifest/index.js";
+import { readAppliedState } from "../migrations/runner/journal.js";
+import { planToJson } from "../plan/json.js";
+import type { AdminBackend } from "./admin.js";
+import { compareWithReality, type LiveState, type RealityReport } from "./reality-check.js";
+
+/** The manifest after the newest applied migration; the empty manifest for a fresh database. */
+export async function readAppliedManifest(driver: ClickHouseDriver): Promise<Manifest> {
+  return (await readAppliedState(driver))?.manifest ?? emptyManifest();
+}
+
+export type KafkaReading = { streams: Record<string, StreamSpec> } | { skipped: string };
+
+/** The live topics of the applied streams, as stream specs (missing topics are left out). */
+export async function readLiveStreams(config: Config, applied: Manifest): Promise<KafkaReading> {
+  const names = Object.keys(applied.streams);
+  if (!config.features.streaming_engine) return { skipped: "streaming is disabled (features.streaming_engine)" };
+  if (names.length === 0) return { streams: {} };
+  const admin = openKafkaAdmin(config.redpanda_config);
+  try {
+    const topics = await introspectTopics(admin, names);
+    const streams: Record<string, StreamSpec> = {};
+    for (const topic of topics) {
+      const spec = applied.streams[topic.name];
+      if (!spec) continue;
+      streams[topic.name] = {
+        ...spec,
+        partitionCount: topic.partitionCount,
+        retentionMs: topic.retentionMs,
+        config: topic.config,
+        // a spec without a replication factor takes the broker's: nothing to compare
+        ...(spec.replicationFactor === undefined ? {} : { replicationFactor: topic.replicationFactor }),
+      };
+    }
+    return { streams };
+  } catch (error) {
+    if (isMooseError(error)) return { skipped: `${error.code}: ${error.message}` };
+    throw error;
+  } finally {
+    await admin.close();
+  }
+}
+
+export async function checkReality(config: Config, driver: ClickHouseDriver): Promise<RealityReport> {
+  const applied = await readAppliedManifest(driver);
+  const clickhouse = await driver.introspect();
+  const kafka = await readLiveStreams(config, applied);
+  const live: LiveState = "streams" in kafka ? { clickhouse, streams: kafka.streams } : { clickhouse };
+  return compareWithReality(applied, live, "skipped" in kafka ? kafka.skipped : undefined);
+}
+
+/** The admin API over a driver: what `moose prod` serves under /admin/. */
+export function createAdminBackend(config: Config, driver: ClickHouseDriver): AdminBackend {
+  return {
+    appliedManifest: () => readAppliedManifest(driver),
+    plan: (from, to) => planToJson(diffManifests(from, to), { from: hashManifest(from), to: hashManifest(to) }),
+    realityCheck: () => checkReality(config, driver),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Drift between the state moose-ts applied (`_moose_state`) and what really exists in ClickHouse
+ * (and Kafka, when it was reachable). Pure: the caller introspects; this compares. The comparison is
+ * `diffManifests(applied, live)`, so each discrepancy reads as the change that was made out of band
+ * (a column added by hand shows as an added column), with the same risk words as a plan.
+ */
+import { diffManifests } from "../diff/index.js";
+import type { Operation, Risk } from "../diff/operations.js";
+import type { LifeCycle, Manifest, StreamSpec } from "../manifest/index.js";
+import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
+
+export type LiveClickHouse = Awaited<ReturnType<ClickHouseDriver["introspect"]>>;
+
+export interface LiveState {
+  clickhouse: LiveClickHouse;
+  /** Live topics by stream id; absent when Kafka was not checked. */
+  streams?: Record<string, StreamSpec>;
+}
+
+export interface Discrepancy {
+  /** The component id (table, view, topic). */
+  target: string;
+  /** The operation that turns the applied state into the live one, e.g. `addColumn`. */
+  change: Operation["kind"];
+  summary: string;
+  risk: Risk;
+}
+
+export interface RealityReport {
+  status: "in-sync" | "drift";
+  checked: {
+    clickhouse: true;
+    /** true, or why Kafka was not compared. */
+    kafka: true | string;
+  };
+  discrepancies: Discrepancy[];
+}
+
+export function compareWithReality(applied: Manifest, live: LiveState, kafkaSkipped?: string): RealityReport {
+  const expected = comparable(applied, applied);
+  const observed = comparable(
+    {
+      ...applied,
+      ...live.clickhouse,
+      streams: live.streams ?? applied.streams,
+    },
+    applied,
+  );
+  const { operations } = diffManifests(expected, observed);
+  const discrepancies = operations.map((operation) => ({
+    target: operation.target,
+    change: operation.kind,
+    summary: operation.summary,
+    risk: operation.risk,
+  }));
+  return {
+    status: discrepancies.length === 0 ? "in-sync" : "drift",
+    checked: { clickhouse: true, kafka: live.streams ? true : (kafkaSkipped ?? "not checked") },
+    discrepancies,
+  };
+}
+
+/**
+ * The manifest with EXTERNALLY_MANAGED objects (of `applied`) removed — they belong to someone
+ * else, so their differences are not drift — and every other lifeCycle set to FULLY_MANAGED:
+ * introspection cannot know lifeCycles, and protection must not hide a drop (the diff would
+ * report it as blocked instead of as a change).
+ */
+function comparable(manifest: Manifest, applied: Manifest): Manifest {
+  return {
+    ...manifest,
+    tables: managedOnly(manifest.tables, applied.tables),
+    views: managedOnly(manifest.views, applied.views),
+    materializedViews: managedOnly(manifest.materializedViews, applied.materializedViews),
+    streams: managedOnly(manifest.streams, applied.streams),
+  };
+}
+
+type WithLifeCycle = { lifeCycle: LifeCycle };
+
+function managedOnly<S extends WithLifeCycle>(specs: Record<string, S>, applied: Record<string, WithLifeCycle>): Record<string, S> {
+  const result: Record<string, S> = {};
+  for (const [id, spec] of Object.entries(specs)) {
+    if (applied[id]?.lifeCycle === "EXTERNALLY_MANAGED") continue;
+    result[id] = { ...spec, lifeCycle: "FULLY_MANAGED" };
+  }
+  return result;
+}

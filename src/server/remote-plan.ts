@@ -1,0 +1,134 @@
+/**
+ * The client side of the admin API: what `moose plan --url` uses to read the state a running
+ * production server has applied. Every failure is a MooseError naming the URL (without credentials):
+ * 401/403 → exit 5 pointing at `moose generate hash-token`; unreachable or timed out → exit 1.
+ */
+import { ExitCode, MooseError } from "../errors.js";
+import type { Manifest } from "../manifest/index.js";
+import { redactString } from "../logs/redact.js";
+import { manifestProblem } from "./manifest-body.js";
+
+export const DEFAULT_REMOTE_TIMEOUT_MS = 30_000;
+/** The environment variable `moose plan --url` reads the bearer token from when --token is absent. */
+export const ADMIN_TOKEN_ENV = "MOOSE_ADMIN_TOKEN";
+
+export interface RemoteOptions {
+  /** Bearer token from `moose generate hash-token`; absent → the request goes without credentials. */
+  token?: string;
+  timeoutMs?: number;
+}
+
+/** `GET <url>/admin/inframap`: the manifest the server has applied (empty when nothing was applied yet). */
+export async function fetchRemoteInframap(baseUrl: string, options: RemoteOptions = {}): Promise<Manifest> {
+  const endpoint = adminEndpoint(baseUrl, "inframap");
+  const body = await requestJson(endpoint, { method: "GET" }, options);
+  const problem = manifestProblem(body);
+  if (problem) {
+    throw new MooseError("REMOTE_BAD_RESPONSE", `${displayUrl(endpoint)} did not return a moose-ts manifest: ${problem}`, {
+      hint: "check that the URL points at a moose-ts server (`moose prod`) of a compatible version",
+      details: { url: displayUrl(endpoint) },
+    });
+  }
+  return body as Manifest;
+}
+
+/** Resolves `/admin/<name>` against the server's base URL, keeping any path prefix (`https://host/moose`). */
+export function adminEndpoint(baseUrl: string, name: string): URL {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new MooseError("REMOTE_URL_INVALID", `--url ${JSON.stringify(baseUrl)} is not a URL`, {
+      exitCode: ExitCode.usage,
+      hint: "give the server's base URL, e.g. --url https://moose.example.com",
+    });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new MooseError("REMOTE_URL_INVALID", `--url must be http:// or https://, got ${url.protocol}`, {
+      exitCode: ExitCode.usage,
+      hint: "give the server's base URL, e.g. --url https://moose.example.com",
+    });
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new MooseError("REMOTE_URL_INVALID", `--url must not contain credentials (${displayUrl(url)})`, {
+      exitCode: ExitCode.usage,
+      hint: "the admin API authenticates with a bearer token: pass it with --token or MOOSE_ADMIN_TOKEN",
+    });
+  }
+  const base = url.pathname.endsWith("/") ? url.pathname : `${url.pathname}/`;
+  return new URL(`${base}admin/${name}`, url);
+}
+
+async function requestJson(endpoint: URL, init: RequestInit, options: RemoteOptions): Promise<unknown> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS;
+  const headers = new Headers(init.headers);
+  headers.set("accept", "application/json");
+  if (options.token !== undefined && options.token !== "") headers.set("authorization", `Bearer ${options.token}`);
+  const where = displayUrl(endpoint);
+  let response: Response;
+  try {
+    response = await fetch(endpoint, { ...init, headers, signal: AbortSignal.timeout(timeoutMs), redirect: "error" });
+  } catch (error) {
+    if ((error as Error).name === "TimeoutError") {
+      throw new MooseError("REMOTE_TIMEOUT", `${where} did not answer within ${timeoutMs / 1000} s`, {
+        hint: "check that the server is running and reachable from here (network, firewall, VPN)",
+        details: { url: where, timeoutMs },
+        cause: error,
+      });
+    }
+    throw new MooseError("REMOTE_UNREACHABLE", `cannot reach ${where}: ${networkReason(error)}`, {
+      hint: "check the URL and that the moose server is running (`moose prod`) and reachable from here",
+      details: { url: where },
+      cause: error,
+    });
+  }
+  const text = await response.text();
+  if (response.status === 401 || response.status === 403) {
+    throw new MooseError("REMOTE_AUTH_FAILED", `${where} refused the request (${response.status}): ${serverMessage(text)}`, {
+      exitCode: ExitCode.authFailed,
+      hint:
+        options.token
+          ? "the token does not match the server's admin_api_key: create a pair with `moose generate hash-token`, " +
+            "set the key on the server ([authentication] admin_api_key) and pass the token with --token or MOOSE_ADMIN_TOKEN"
+          : "pass a bearer token with --token or MOOSE_ADMIN_TOKEN; create one with `moose generate hash-token` " +
+            "and set its key on the server ([authentication] admin_api_key)",
+      details: { url: where, status: response.status },
+    });
+  }
+  if (!response.ok) {
+    throw new MooseError("REMOTE_ERROR", `${where} answered ${response.status}: ${serverMessage(text)}`, {
+      hint: "see the server's log (`moose logs` on the server) for the cause",
+      details: { url: where, status: response.status },
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MooseError("REMOTE_BAD_RESPONSE", `${where} answered with something that is not JSON`, {
+      hint: "check that the URL points at a moose-ts server (`moose prod`), not a proxy or another service",
+      details: { url: where },
+    });
+  }
+}
+
+/** The URL as shown in messages: no user:password, no query string. */
+export function displayUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return redactString(cause?.code ?? cause?.message ?? (error as Error).message);
+}
+
+/** The `error` field of a JSON error body, or the start of a text body; never echoes secrets. */
+function serverMessage(text: string): string {
+  try {
+    const value = JSON.parse(text) as { error?: unknown };
+    if (typeof value.error === "string") return redactString(value.error);
+  } catch {
+    // not JSON: use the text
+  }
+  const trimmed = text.trim().slice(0, 300);
+  return trimmed === "" ? "(empty response)" : redactString(trimmed);
+}

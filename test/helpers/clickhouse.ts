@@ -1,0 +1,78 @@
+/**
+ * ClickHouse for integration tests.
+ *
+ * - `tempDataDir()`: a fresh directory for the embedded engine (chdb binds one per process, and
+ *   vitest gives each test file its own process: use one per file).
+ * - `testServerUrl()`: a real ClickHouse server. MOOSE_TEST_CLICKHOUSE_URL when set (scripts/test-all
+ *   starts one); otherwise `scripts/clickhouse-server start`, which installs Debian's package if
+ *   missing and reuses an already running test server. Such a server is left running for the next
+ *   test file; `scripts/clickhouse-server stop` stops it.
+ * - `withTestDatabase(url)`: a database of its own on that server, so test files sharing it stay apart.
+ */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+export const CLICKHOUSE_SERVER_SCRIPT = fileURLToPath(new URL("../../scripts/clickhouse-server", import.meta.url));
+/** The first start may install the package with apt. */
+export const SERVER_START_TIMEOUT_MS = 600_000;
+
+export function tempDataDir(prefix = "moose-ch-"): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+let serverUrl: Promise<string> | undefined;
+
+export function testServerUrl(): Promise<string> {
+  const shared = process.env.MOOSE_TEST_CLICKHOUSE_URL;
+  if (shared) return Promise.resolve(shared);
+  serverUrl ??= run("bash", [CLICKHOUSE_SERVER_SCRIPT, "start"], { timeout: SERVER_START_TIMEOUT_MS }).then(({ stdout }) => {
+    const lines = stdout.trim().split("\n");
+    return lines[lines.length - 1]!.trim();
+  });
+  return serverUrl;
+}
+
+/** `http://user:pass@host:port` → the same with `/database` as the path. */
+export function urlWithDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString().replace(/\/$/, "");
+}
+
+/** A server URL with the password replaced. */
+export function urlWithPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString().replace(/\/$/, "");
+}
+
+/** Runs one statement against the server over plain HTTP (setup/teardown outside the driver under test). */
+export async function serverExec(url: string, sql: string): Promise<string> {
+  const parsed = new URL(url);
+  const origin = `${parsed.protocol}//${parsed.host}/`;
+  const auth = Buffer.from(`${decodeURIComponent(parsed.username) || "default"}:${decodeURIComponent(parsed.password)}`).toString("base64");
+  const response = await fetch(origin, { method: "POST", body: sql, headers: { Authorization: `Basic ${auth}` } });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`ClickHouse server: ${text}`);
+  return text;
+}
+
+/** Creates a database of its own for one test file; `drop()` removes it. */
+export async function withTestDatabase(url: string): Promise<{ database: string; url: string; drop(): Promise<void> }> {
+  const database = `moose_test_${randomBytes(4).toString("hex")}`;
+  await serverExec(url, `CREATE DATABASE ${database}`);
+  return {
+    database,
+    url: urlWithDatabase(url, database),
+    drop: async () => {
+      await serverExec(url, `DROP DATABASE IF EXISTS ${database}`);
+    },
+  };
+}

@@ -1,0 +1,211 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../../src/config/load.js";
+import { DEFAULT_CONFIG } from "../../../src/config/types.js";
+import { MooseError } from "../../../src/errors.js";
+
+let projectDir: string;
+
+beforeEach(async () => {
+  projectDir = await mkdtemp(path.join(tmpdir(), "moose-config-"));
+});
+afterEach(async () => {
+  await rm(projectDir, { recursive: true, force: true });
+});
+
+async function writeToml(text: string): Promise<void> {
+  await writeFile(path.join(projectDir, "moose.config.toml"), text);
+}
+
+async function loadError(env: NodeJS.ProcessEnv = {}): Promise<MooseError> {
+  const error = await loadConfig(projectDir, env).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(MooseError);
+  return error as MooseError;
+}
+
+const DOCS_TOML = `[features]
+olap = true # ClickHouse for analytics
+streaming_engine = true # Redpanda for streaming
+workflows = false # Temporal for workflows
+
+[clickhouse_config]
+host = "localhost"
+host_port = 18123
+native_port = 9000
+db_name = "local"
+user = "panda"
+password = "pandapass"
+
+[redpanda_config]
+broker = "localhost:19092"
+message_timeout_ms = 1000
+retention_ms = 30000
+replication_factor = 1
+`;
+
+describe("defaults", () => {
+  it("uses the documented defaults when there is no moose.config.toml", async () => {
+    expect(await loadConfig(projectDir, {})).toEqual(DEFAULT_CONFIG);
+  });
+
+  it("reads the docs' example file to exactly the defaults", async () => {
+    await writeToml(DOCS_TOML);
+    expect(await loadConfig(projectDir, {})).toEqual(DEFAULT_CONFIG);
+  });
+
+  it("keeps defaults for keys and sections the file leaves out", async () => {
+    await writeToml(`[clickhouse_config]\nhost_port = 8123\n`);
+    const config = await loadConfig(projectDir, {});
+    expect(config.clickhouse_config).toEqual({ ...DEFAULT_CONFIG.clickhouse_config, host_port: 8123 });
+    expect(config.redpanda_config).toEqual(DEFAULT_CONFIG.redpanda_config);
+  });
+
+  it("never mutates DEFAULT_CONFIG", async () => {
+    const before = structuredClone(DEFAULT_CONFIG);
+    await writeToml(`[features]\nworkflows = true\n`);
+    await loadConfig(projectDir, { MOOSE_CLICKHOUSE_CONFIG__HOST: "db" });
+    expect(DEFAULT_CONFIG).toEqual(before);
+  });
+
+  it("accepts dotted keys and inline tables", async () => {
+    await writeToml(`clickhouse_config.db_name = "prod"\nhttp_server_config = { port = 4100 }\n`);
+    const config = await loadConfig(projectDir, {});
+    expect(config.clickhouse_config.db_name).toBe("prod");
+    expect(config.http_server_config).toEqual({ host: "localhost", port: 4100 });
+  });
+});
+
+describe("environment overrides", () => {
+  it("overrides file values, coerced to each field's type", async () => {
+    await writeToml(`[clickhouse_config]\nhost_port = 8123\n`);
+    const config = await loadConfig(projectDir, {
+      MOOSE_CLICKHOUSE_CONFIG__HOST_PORT: "1234",
+      MOOSE_FEATURES__WORKFLOWS: "true",
+      MOOSE_FEATURES__OLAP: "0",
+      MOOSE_AUTHENTICATION__ADMIN_API_KEY: "abc123",
+      MOOSE_REDPANDA_CONFIG__NAMESPACE: "staging_",
+    });
+    expect(config.clickhouse_config.host_port).toBe(1234);
+    expect(config.features.workflows).toBe(true);
+    expect(config.features.olap).toBe(false);
+    expect(config.authentication.admin_api_key).toBe("abc123");
+    expect(config.redpanda_config.namespace).toBe("staging_");
+  });
+
+  it("ignores MOOSE_ variables that are not section overrides", async () => {
+    expect(await loadConfig(projectDir, { MOOSE_ADMIN_TOKEN: "x", MOOSE_ACCEPT_DESTRUCTIVE: "1" })).toEqual(DEFAULT_CONFIG);
+  });
+
+  it("rejects a value that does not coerce, naming the variable and the expected type", async () => {
+    const error = await loadError({ MOOSE_CLICKHOUSE_CONFIG__HOST_PORT: "12a" });
+    expect(error.code).toBe("CONFIG_INVALID_TYPE");
+    expect(error.message).toContain("MOOSE_CLICKHOUSE_CONFIG__HOST_PORT");
+    expect(error.message).toContain("an integer");
+    expect(error.config?.key).toBe("clickhouse_config.host_port");
+  });
+
+  it("rejects a boolean override that is not true/false/1/0", async () => {
+    const error = await loadError({ MOOSE_FEATURES__OLAP: "yes please" });
+    expect(error.code).toBe("CONFIG_INVALID_TYPE");
+    expect(error.message).toContain("a boolean");
+  });
+
+  it("rejects an unknown key with the corrected variable name", async () => {
+    const error = await loadError({ MOOSE_CLICKHOUSE_CONFIG__HOSTPORT: "1" });
+    expect(error.code).toBe("CONFIG_UNKNOWN_KEY");
+    expect(error.message).toContain("MOOSE_CLICKHOUSE_CONFIG__HOSTPORT");
+    expect(error.message).toContain("did you mean host_port?");
+    expect(error.hint).toContain("MOOSE_CLICKHOUSE_CONFIG__HOST_PORT");
+  });
+
+  it("rejects an unknown section with the corrected variable name", async () => {
+    const error = await loadError({ MOOSE_CLICKHOUSE__HOST_PORT: "1" });
+    expect(error.code).toBe("CONFIG_UNKNOWN_KEY");
+    expect(error.message).toContain("did you mean clickhouse_config?");
+    expect(error.hint).toContain("MOOSE_CLICKHOUSE_CONFIG__HOST_PORT");
+  });
+});
+
+describe("unknown keys", () => {
+  it("names the key, file and line, and suggests the closest key", async () => {
+    await writeToml(`[clickhouse_config]\nhost = "localhost"\n\nhostport = 18123\n`);
+    const error = await loadError();
+    expect(error.code).toBe("CONFIG_UNKNOWN_KEY");
+    expect(error.message).toContain('"hostport"');
+    expect(error.message).toContain("did you mean host_port?");
+    expect(error.config).toMatchObject({ key: "clickhouse_config.hostport", line: 4 });
+    expect(error.config?.file).toMatch(/moose\.config\.toml$/);
+    expect(error.format()).toMatch(/moose\.config\.toml:4 \[clickhouse_config\.hostport\]/);
+  });
+
+  it("suggests the closest section for a misspelt section", async () => {
+    await writeToml(`[features]\nolap = true\n[redpanda]\nbroker = "x"\n`);
+    const error = await loadError();
+    expect(error.code).toBe("CONFIG_UNKNOWN_KEY");
+    expect(error.message).toContain("did you mean redpanda_config?");
+    expect(error.config).toMatchObject({ key: "redpanda", line: 3 });
+  });
+
+  it("lists the valid keys when nothing is close", async () => {
+    await writeToml(`[http_server_config]\nzzzzzzzzzz = 1\n`);
+    const error = await loadError();
+    expect(error.message).not.toContain("did you mean");
+    expect(error.hint).toContain("host, port");
+  });
+
+  it("finds the line of a dotted key", async () => {
+    await writeToml(`# settings\n\nfeatures.olapp = true\n`);
+    const error = await loadError();
+    expect(error.config).toMatchObject({ key: "features.olapp", line: 3 });
+    expect(error.message).toContain("did you mean olap?");
+  });
+});
+
+describe("wrong types", () => {
+  it("names the expected type, the key and its line", async () => {
+    await writeToml(`[clickhouse_config]\nhost_port = "18123"\n`);
+    const error = await loadError();
+    expect(error.code).toBe("CONFIG_INVALID_TYPE");
+    expect(error.message).toContain("clickhouse_config.host_port");
+    expect(error.message).toContain("must be an integer");
+    expect(error.config).toMatchObject({ key: "clickhouse_config.host_port", line: 2 });
+  });
+
+  it("rejects a float where an integer is expected", async () => {
+    await writeToml(`[redpanda_config]\nreplication_factor = 1.5\n`);
+    const error = await loadError();
+    expect(error.code).toBe("CONFIG_INVALID_TYPE");
+    expect(error.message).toContain("got a float 1.5");
+  });
+
+  it("rejects a section written as a plain value", async () => {
+    await writeToml(`features = true\n`);
+    const error = await loadError();
+    expect(error.code).toBe("CONFIG_INVALID_TYPE");
+    expect(error.message).toContain("must be a table");
+    expect(error.config).toMatchObject({ key: "features", line: 1 });
+  });
+});
+
+describe("unreadable files", () => {
+  it("reports a config path it cannot read", async () => {
+    await mkdir(path.join(projectDir, "moose.config.toml"));
+    const error = await loadError();
+    expect(error.code).toBe("CONFIG_UNREADABLE");
+  });
+});
+
+describe("syntax errors", () => {
+  it("reports invalid TOML with its line", async () => {
+    await writeToml(`[features]\nolap = \n`);
+    const error = await loadError();
+    expect(error.code).toBe("CONFIG_INVALID_TOML");
+    expect(error.location).toMatchObject({ line: 2 });
+    expect(error.format()).toMatch(/moose\.config\.toml:2:\d+ - error CONFIG_INVALID_TOML/);
+  });
+});

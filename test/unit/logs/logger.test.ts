@@ -1,0 +1,109 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { logEvent, logFilePath, logTimed } from "../../../src/logs/logger.js";
+import { formatLogRecord, matchesFilter, parseLogLines, readLogSnapshot } from "../../../src/logs/read.js";
+import { redact, REDACTED } from "../../../src/logs/redact.js";
+
+const TOKEN = "501d84b122027d5521a50d4e59acc928.546e316f804b7ca75eaeb7a1c0d0d1b6";
+
+describe("redact", () => {
+  it("replaces values under secret-looking keys at any depth", () => {
+    const result = redact({
+      password: "pandapass",
+      nested: { adminToken: "abc", admin_api_key: "1d8b71f68e2fdc8b13bb68917bfba9d8f204ddef", list: [{ secret: "s" }] },
+      headers: { Authorization: "Bearer x" },
+      user: "panda",
+    });
+    expect(result).toEqual({
+      password: REDACTED,
+      nested: { adminToken: REDACTED, admin_api_key: REDACTED, list: [{ secret: REDACTED }] },
+      headers: { Authorization: REDACTED },
+      user: "panda",
+    });
+  });
+
+  it("scrubs tokens, bearer credentials, URL passwords and assignments out of free text", () => {
+    const text = [
+      `token ${TOKEN} used`,
+      `Authorization: Bearer abc123`,
+      "http://panda:pandapass@localhost:18123/?database=local",
+      "connect password=hunter2&user=x",
+      "MOOSE_ADMIN_TOKEN='q1w2e3'",
+    ].join("\n");
+    const result = redact(text) as string;
+    for (const secret of [TOKEN, "abc123", "pandapass", "hunter2", "q1w2e3"]) expect(result).not.toContain(secret);
+    expect(result).toContain("http://panda:[redacted]@localhost:18123");
+    expect(result).toContain("user=x");
+  });
+
+  it("keeps errors readable without their secrets", () => {
+    const error = new Error(`request with ${TOKEN} failed`);
+    expect(JSON.stringify(redact({ error }))).not.toContain(TOKEN);
+    expect(redact({ error })).toMatchObject({ error: { name: "Error", message: "request with [redacted] failed" } });
+  });
+});
+
+describe("logEvent", () => {
+  let projectDir: string;
+  beforeEach(() => {
+    projectDir = mkdtempSync(join(tmpdir(), "moose-logs-"));
+  });
+  afterEach(() => rmSync(projectDir, { recursive: true, force: true }));
+
+  it("appends one redacted JSON line per event under .moose/logs", () => {
+    logEvent(projectDir, { kind: "server", message: `admin request with Bearer ${TOKEN}`, details: { token: TOKEN, path: "/admin/inframap" } }, new Date("2026-11-27T08:00:00Z"));
+    logEvent(projectDir, { kind: "migration", message: "applied 20261127T080000Z_init", durationMs: 412.6 });
+    const text = readFileSync(logFilePath(projectDir), "utf8");
+    expect(text).not.toContain(TOKEN);
+    const records = parseLogLines(text);
+    expect(records).toHaveLength(2);
+    expect(records[0]).toEqual({
+      time: "2026-11-27T08:00:00.000Z",
+      level: "info",
+      kind: "server",
+      message: "admin request with Bearer [redacted]",
+      details: { token: REDACTED, path: "/admin/inframap" },
+    });
+    expect(records[1]).toMatchObject({ kind: "migration", durationMs: 413 });
+  });
+
+  it("logs the duration of timed work, and its failure with the error code before rethrowing", async () => {
+    await logTimed(projectDir, "build", "extract manifest", async () => 1);
+    const failure = Object.assign(new Error("boom"), { code: "EXTRACT_FAILED" });
+    await expect(logTimed(projectDir, "build", "extract manifest", async () => Promise.reject(failure))).rejects.toBe(failure);
+    const { records } = readLogSnapshot(projectDir);
+    expect(records.map((r) => [r.level, r.message])).toEqual([
+      ["info", "extract manifest"],
+      ["error", "extract manifest failed"],
+    ]);
+    expect(typeof records[0].durationMs).toBe("number");
+    expect(records[1].details).toEqual({ error: { message: "boom", code: "EXTRACT_FAILED" } });
+  });
+
+  it("an event of kind error defaults to level error", () => {
+    logEvent(projectDir, { kind: "error", message: "x" });
+    expect(readLogSnapshot(projectDir).records[0].level).toBe("error");
+  });
+});
+
+describe("reading the log", () => {
+  it("skips lines that are not log records", () => {
+    const good = JSON.stringify({ time: "t", level: "info", kind: "plan", message: "m" });
+    expect(parseLogLines(`${good}\nnot json\n{"a":1}\n${good}`)).toHaveLength(2);
+  });
+
+  it("filters case-insensitively over message, kind and details", () => {
+    const record = { time: "t", level: "info" as const, kind: "step" as const, message: "ALTER Users", details: { table: "Users" } };
+    expect(matchesFilter(record, "alter users")).toBe(true);
+    expect(matchesFilter(record, "STEP")).toBe(true);
+    expect(matchesFilter(record, "Events")).toBe(false);
+    expect(matchesFilter(record, undefined)).toBe(true);
+  });
+
+  it("renders a record on one line with its duration", () => {
+    const line = formatLogRecord({ time: "2026-11-27T08:01:02.345Z", level: "info", kind: "migration", message: "applied x", durationMs: 1500 });
+    expect(line).toBe("2026-11-27 08:01:02.345  INFO   migration  applied x (1.50 s)");
+  });
+});

@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logFilePath } from "../../../src/logs/logger.js";
+import { generateHashToken } from "../../../src/server/auth.js";
+import { startMooseServer, type AdminRequest, type RunningServer } from "../../../src/server/http.js";
+
+const { bearerToken, apiKeyHash } = generateHashToken();
+const projectDir = mkdtempSync(join(tmpdir(), "moose-http-"));
+const adminCalls: AdminRequest[] = [];
+let server: RunningServer;
+let keyless: RunningServer;
+
+function start(adminApiKey: string) {
+  return startMooseServer({
+    host: "127.0.0.1",
+    port: 0,
+    projectDir,
+    adminApiKey,
+    health: async () => ({ clickhouse: "ok" }),
+    consumption: async (path, query) =>
+      path === "echo" ? { status: 200, body: { path, q: query.get("q"), big: 12345678901234567890n } } : undefined,
+    admin: async (request) => {
+      adminCalls.push(request);
+      if (request.route === "inframap") return { status: 200, body: { version: 1 } };
+      if (request.route === "plan") return { status: 200, body: { received: request.body } };
+      if (request.route === "boom") throw new Error("exploded");
+      return undefined;
+    },
+  });
+}
+
+beforeAll(async () => {
+  server = await start(apiKeyHash);
+  keyless = await start("");
+});
+afterAll(async () => {
+  await server.close();
+  await keyless.close();
+  rmSync(projectDir, { recursive: true, force: true });
+});
+
+describe("moose server routing", () => {
+  it("listens on a random port and answers /health", async () => {
+    expect(server.port).toBeGreaterThan(0);
+    const response = await fetch(`${server.url}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok", services: { clickhouse: "ok" } });
+  });
+
+  it("routes /api/<path> with its query and serialises bigints", async () => {
+    const response = await fetch(`${server.url}/api/echo?q=hello`);
+    expect(await response.json()).toEqual({ path: "echo", q: "hello", big: "12345678901234567890" });
+  });
+
+  it("answers 404 for an unknown API and 405 for a wrong method", async () => {
+    expect((await fetch(`${server.url}/api/nope`)).status).toBe(404);
+    expect((await fetch(`${server.url}/api/echo`, { method: "POST" })).status).toBe(405);
+    expect((await fetch(`${server.url}/elsewhere`)).status).toBe(404);
+  });
+});
+
+describe("admin authentication over HTTP", () => {
+  const auth = (authorization?: string): Record<string, string> => (authorization === undefined ? {} : { authorization });
+
+  it("accepts the right token", async () => {
+    const response = await fetch(`${server.url}/admin/inframap`, { headers: auth(`Bearer ${bearerToken}`) });
+    expect(response.status).toBe(200);
+  });
+
+  it.each([
+    ["no header", undefined],
+    ["empty", ""],
+    ["scheme only", "Bearer"],
+    ["three parts", "Bearer a.b.c"],
+    ["non-hex", `Bearer ${"g".repeat(32)}.${"h".repeat(32)}`],
+    ["very long", `Bearer ${"a".repeat(4000)}.${"b".repeat(4000)}`],
+    ["Basic", `Basic ${Buffer.from(`admin:${bearerToken}`).toString("base64")}`],
+    ["token without scheme", bearerToken],
+    ["another token", `Bearer ${generateHashToken().bearerToken}`],
+    ["the key as token", `Bearer ${apiKeyHash}`],
+  ])("refuses %s with 401 before any admin route runs", async (_name, header) => {
+    const before = adminCalls.length;
+    const response = await fetch(`${server.url}/admin/inframap`, { headers: auth(header) });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+    expect(((await response.json()) as { error: string }).error).toMatch(/^Unauthorized: /);
+    expect(adminCalls.length).toBe(before);
+  });
+
+  it("refuses unknown admin routes with 401 too when unauthenticated (no route discovery)", async () => {
+    expect((await fetch(`${server.url}/admin/nothing-here`)).status).toBe(401);
+    expect((await fetch(`${server.url}/admin/nothing-here`, { headers: auth(`Bearer ${bearerToken}`) })).status).toBe(404);
+  });
+
+  it("says how to configure a key when none is set", async () => {
+    const response = await fetch(`${keyless.url}/admin/inframap`, { headers: auth(`Bearer ${bearerToken}`) });
+    expect(response.status).toBe(401);
+    const { error } = (await response.json()) as { error: string };
+    expect(error).toContain("no admin API key is configured");
+    expect(error).toContain("moose generate hash-token");
+    expect(error).toContain("MOOSE_AUTHENTICATION__ADMIN_API_KEY");
+  });
+
+  it("passes the parsed JSON body of a POST, and refuses a body that is not JSON", async () => {
+    const headers = { authorization: `Bearer ${bearerToken}`, "content-type": "application/json" };
+    const ok = await fetch(`${server.url}/admin/plan`, { method: "POST", headers, body: JSON.stringify({ a: 1 }) });
+    expect(await ok.json()).toEqual({ received: { a: 1 } });
+    const bad = await fetch(`${server.url}/admin/plan`, { method: "POST", headers, body: "{not json" });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toContain("not valid JSON");
+  });
+
+  it("turns a failing route into a 500 with the message, logged without the token", async () => {
+    const response = await fetch(`${server.url}/admin/boom`, { headers: auth(`Bearer ${bearerToken}`) });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: "exploded" });
+    const log = readFileSync(logFilePath(projectDir), "utf8");
+    expect(log).toContain("/admin/boom");
+    expect(log).not.toContain(bearerToken);
+    expect(log).not.toContain(bearerToken.split(".")[0]);
+  });
+});

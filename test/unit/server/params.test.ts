@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { compileParamsValidator } from "../../../src/server/params.js";
+
+const validate = compileParamsValidator({
+  type: "object",
+  properties: {
+    limit: { type: "integer", minimum: 1, maximum: 1000, default: 10 },
+    name: { type: "string" },
+    active: { type: "boolean" },
+    ids: { type: "array", items: { type: "integer" } },
+    since: { type: "string", format: "date-time" },
+    sort: { type: "string", enum: ["asc", "desc"] },
+  },
+  required: ["name"],
+  additionalProperties: false,
+});
+
+describe("compileParamsValidator", () => {
+  it("coerces query text to the schema's types and applies defaults", () => {
+    const query = new URLSearchParams("name=ana&active=true&ids=3&ids=4&since=2026-01-02T03:04:05Z");
+    expect(validate(query)).toEqual({
+      ok: true,
+      params: { name: "ana", active: true, ids: [3, 4], since: "2026-01-02T03:04:05Z", limit: 10 },
+    });
+  });
+
+  it("wraps a single value for an array parameter", () => {
+    expect(validate(new URLSearchParams("name=a&ids=7"))).toMatchObject({ ok: true, params: { ids: [7] } });
+  });
+
+  it("reports every field error by name", () => {
+    const result = validate(new URLSearchParams("limit=abc&active=maybe&ids=1&ids=x&since=yesterday&sort=up&extra=1"));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual(
+      expect.arrayContaining([
+        { field: "name", message: "is required" },
+        { field: "extra", message: "is not a parameter of this API" },
+        { field: "limit", message: "must be integer" },
+        { field: "active", message: "must be boolean" },
+        { field: "ids[1]", message: "must be integer" },
+        { field: "since", message: 'must match format "date-time"' },
+        { field: "sort", message: 'must be one of "asc", "desc"' },
+      ]),
+    );
+  });
+
+  it("enforces bounds and refuses a repeated scalar", () => {
+    const result = validate(new URLSearchParams("name=a&name=b&limit=5000"));
+    expect(result).toEqual({
+      ok: false,
+      errors: expect.arrayContaining([
+        { field: "name", message: "must be string" },
+        { field: "limit", message: "must be <= 1000" },
+      ]),
+    });
+  });
+
+  it("keeps an injection attempt as a plain string value", () => {
+    const attack = "x' OR 1=1 --";
+    expect(validate(new URLSearchParams({ name: attack }))).toMatchObject({ ok: true, params: { name: attack } });
+  });
+});

@@ -1,0 +1,100 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExitCode, MooseError } from "../../../src/errors.js";
+import { emptyManifest } from "../../../src/manifest/index.js";
+import { adminEndpoint, fetchRemoteInframap } from "../../../src/server/remote-plan.js";
+
+let server: Server;
+let base: string;
+const seen: Array<string | undefined> = [];
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    seen.push(request.headers.authorization);
+    const path = request.url ?? "";
+    const reply = (status: number, body: string) => {
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(body);
+    };
+    if (path.startsWith("/ok/admin/inframap")) return reply(200, JSON.stringify(emptyManifest()));
+    if (path.startsWith("/denied/")) return reply(401, JSON.stringify({ error: "Unauthorized: invalid token" }));
+    if (path.startsWith("/broken/")) return reply(500, JSON.stringify({ error: "database is down" }));
+    if (path.startsWith("/notjson/")) return reply(200, "<html>");
+    if (path.startsWith("/notmanifest/")) return reply(200, JSON.stringify({ version: 99 }));
+    if (path.startsWith("/slow/")) return; // never answers
+    reply(404, "{}");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+async function failure(promise: Promise<unknown>): Promise<MooseError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(MooseError);
+  return error as MooseError;
+}
+
+describe("fetchRemoteInframap", () => {
+  it("sends the bearer token and returns the manifest", async () => {
+    expect(await fetchRemoteInframap(`${base}/ok`, { token: "abc.def" })).toEqual(emptyManifest());
+    expect(seen.at(-1)).toBe("Bearer abc.def");
+  });
+
+  it("sends no Authorization header without a token", async () => {
+    await fetchRemoteInframap(`${base}/ok/`);
+    expect(seen.at(-1)).toBeUndefined();
+  });
+
+  it("maps 401 to exit 5 with the server's reason and a pointer to hash-token", async () => {
+    const error = await failure(fetchRemoteInframap(`${base}/denied`, { token: "t" }));
+    expect(error.code).toBe("REMOTE_AUTH_FAILED");
+    expect(error.exitCode).toBe(ExitCode.authFailed);
+    expect(error.message).toContain("invalid token");
+    expect(error.hint).toContain("moose generate hash-token");
+  });
+
+  it("names the URL when nothing listens there (exit 1)", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const error = await failure(fetchRemoteInframap(`http://127.0.0.1:${port}`, { token: "t" }));
+    expect(error.code).toBe("REMOTE_UNREACHABLE");
+    expect(error.exitCode).toBe(ExitCode.error);
+    expect(error.message).toContain(`http://127.0.0.1:${port}/admin/inframap`);
+  });
+
+  it("gives up after the timeout, naming the URL", async () => {
+    const error = await failure(fetchRemoteInframap(`${base}/slow`, { token: "t", timeoutMs: 200 }));
+    expect(error.code).toBe("REMOTE_TIMEOUT");
+    expect(error.exitCode).toBe(ExitCode.error);
+    expect(error.message).toContain(`${base}/slow/admin/inframap`);
+  });
+
+  it("reports server errors, non-JSON and non-manifest answers", async () => {
+    expect((await failure(fetchRemoteInframap(`${base}/broken`))).message).toContain("database is down");
+    expect((await failure(fetchRemoteInframap(`${base}/notjson`))).code).toBe("REMOTE_BAD_RESPONSE");
+    expect((await failure(fetchRemoteInframap(`${base}/notmanifest`))).message).toContain("version 99");
+  });
+
+  it("refuses a URL that is not http(s) as a usage error, and hides credentials in messages", async () => {
+    expect((await failure(fetchRemoteInframap("ftp://host"))).exitCode).toBe(ExitCode.usage);
+    expect((await failure(fetchRemoteInframap("not a url"))).code).toBe("REMOTE_URL_INVALID");
+    const error = await failure(fetchRemoteInframap(`http://user:secret@127.0.0.1:1/x`));
+    expect(error.code).toBe("REMOTE_URL_INVALID");
+    expect(error.message).not.toContain("secret");
+  });
+
+  it("keeps a path prefix of the base URL", () => {
+    expect(adminEndpoint("https://h.example/moose", "inframap").href).toBe("https://h.example/moose/admin/inframap");
+    expect(adminEndpoint("https://h.example/", "plan").href).toBe("https://h.example/admin/plan");
+  });
+});
