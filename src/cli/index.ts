@@ -7,12 +7,18 @@ import { ExitCode, isMooseError } from "../errors.js";
 import { takeStatus } from "./action.js";
 import { helpConfiguration } from "./help.js";
 import { mooseTsPackage } from "./package-info.js";
+import { register as registerBuild } from "./commands/build.js";
+import { register as registerDev } from "./commands/dev.js";
 import { register as registerGenerate } from "./commands/generate.js";
 import { register as registerInit } from "./commands/init.js";
 import { register as registerLogs } from "./commands/logs.js";
+import { register as registerLs } from "./commands/ls.js";
+import { register as registerProd } from "./commands/prod.js";
+import { register as registerMigrate } from "./commands/migrate.js";
+import { register as registerPlan } from "./commands/plan.js";
 
 // Each command module exports `register(program)`; add one import and one entry per command.
-const registrations: Array<(program: Command) => void> = [registerInit, registerGenerate, registerLogs];
+const registrations: Array<(program: Command) => void> = [registerInit, registerBuild, registerDev, registerGenerate, registerLogs, registerLs, registerProd, registerMigrate, registerPlan];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("moose")

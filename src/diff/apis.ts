@@ -33,7 +33,7 @@ export function diffApis(from: Record<string, ApiSpec>, to: Record<string, ApiSp
     const after = to[id];
     if (!before && after) operations.push(withRisk({ kind: "addApi", target: id, summary: `add API /api/${after.path}`, api: after }));
     else if (before && !after) {
-      operations.push(withRisk({ kind: "removeApi", target: id, summary: `remove API /api/${before.path} (callers get 404)`, api: before }));
+      operations.push(withRisk({ kind: "removeApi", target: id, summary: `remove API /api/${before.path}`, api: before }));
     } else if (before && after && apiContent(before) !== apiContent(after)) {
       const breaking = apiBreakingChanges(before, after);
       const summary = `update API /api/${after.path}${breaking.length > 0 ? `: ${breaking.join("; ")}` : ""}`;
@@ -52,7 +52,7 @@ export function diffIngestApis(from: Record<string, IngestApiSpec>, to: Record<s
       operations.push(withRisk({ kind: "addIngestApi", target: id, summary: `add ingest API /ingest/${after.path}`, api: after }));
     } else if (before && !after) {
       operations.push(
-        withRisk({ kind: "removeIngestApi", target: id, summary: `remove ingest API /ingest/${before.path} (producers get 404)`, api: before }),
+        withRisk({ kind: "removeIngestApi", target: id, summary: `remove ingest API /ingest/${before.path}`, api: before }),
       );
     } else if (before && after && ingestContent(before) !== ingestContent(after)) {
       const breaking = ingestBreakingChanges(before, after);

@@ -156,6 +156,20 @@ const TYPE_ARGUMENT_TYPES = new Set(["Array", "Map", "Nullable", "LowCardinality
  * top-level wrapper); `strip` removes LowCardinality wrappers for non-strict comparisons.
  */
 export function normalizeType(type: string, options: { stripLowCardinality?: boolean } = {}): string {
+  const key = `${options.stripLowCardinality ? "1" : "0"}${type}`;
+  const known = typeCache.get(key);
+  if (known !== undefined) return known;
+  // Projects use a few dozen distinct types: a small cache makes large diffs cheap.
+  if (typeCache.size >= TYPE_CACHE_LIMIT) typeCache.clear();
+  const normalized = normalizeTypeUncached(type, options);
+  typeCache.set(key, normalized);
+  return normalized;
+}
+
+const TYPE_CACHE_LIMIT = 10_000;
+const typeCache = new Map<string, string>();
+
+function normalizeTypeUncached(type: string, options: { stripLowCardinality?: boolean }): string {
   const spaced = normalizeSpacing(type.trim());
   const alias = TYPE_ALIASES[spaced.toLowerCase()];
   if (!CANONICAL_NAMES.has(spaced) && alias) return alias;
@@ -210,6 +224,13 @@ export function splitNullable(type: string): { type: string; nullable: boolean }
     }
   }
   return { type, nullable: false };
+}
+
+/** A column's full type: `Nullable(T)`, or `LowCardinality(Nullable(T))` (ClickHouse's only legal nesting). */
+export function fullColumnType(column: Pick<ColumnSpec, "type" | "nullable">): string {
+  if (!column.nullable) return column.type;
+  const lowCardinality = /^LowCardinality\((.*)\)$/s.exec(column.type);
+  return lowCardinality ? `LowCardinality(Nullable(${lowCardinality[1]}))` : `Nullable(${column.type})`;
 }
 
 /** A SQL expression with spacing normalised and a redundant outer pair of brackets removed. */

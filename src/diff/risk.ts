@@ -3,6 +3,7 @@
  * hand-built operation (tests, `rawSql`) is classified the same way as a diffed one.
  */
 import type { ApiSpec, ColumnSpec, IngestApiSpec, JsonSchema } from "../manifest/types.js";
+import { fullColumnType } from "./normalize.js";
 import { assertNever, type Operation, type Risk } from "./operations.js";
 
 /** An operation before its risk is known. */
@@ -45,7 +46,9 @@ export function assessRisk(op: Operation): Risk {
       return op.to === undefined ? "safe" : "data-loss";
     case "recreateTable": {
       const kept = new Set(op.to.columns.map((column) => column.name));
-      return op.from.columns.some((column) => !kept.has(column.name)) ? "data-loss" : "rewrite";
+      const dropsColumns = op.from.columns.some((column) => !kept.has(column.name));
+      const newTtl = op.to.ttl !== undefined && op.to.ttl !== op.from.ttl;
+      return dropsColumns || newTtl ? "data-loss" : "rewrite";
     }
     case "dropView":
     case "dropMaterializedView":
@@ -134,7 +137,5 @@ export function ingestBreakingChanges(from: IngestApiSpec, to: IngestApiSpec): s
   return changes;
 }
 
-/** `Nullable(T)` or `T`, as ClickHouse would print the column's type. */
-export function columnTypeText(column: ColumnSpec): string {
-  return column.nullable ? `Nullable(${column.type})` : column.type;
-}
+/** The column's type as ClickHouse prints it, Nullable included. */
+export const columnTypeText = fullColumnType;

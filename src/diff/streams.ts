@@ -106,7 +106,7 @@ function diffStream(id: string, before: StreamSpec, after: StreamSpec, result: S
       withRisk({
         kind: "modifyStreamSchema",
         target: id,
-        summary: `change message schema of topic ${id} (consumers must handle the new shape)`,
+        summary: `change message schema of topic ${id}`,
         topic: id,
         from: beforeColumns,
         to: afterColumns,

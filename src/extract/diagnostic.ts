@@ -23,7 +23,13 @@ export function formatLocation(location: SourceLocation): string {
 }
 
 /** One MooseError for a list of diagnostics: the first gives the location, all are in the message. */
-export function diagnosticsError(diagnostics: readonly ExtractDiagnostic[]): MooseError {
+export function diagnosticsError(all: readonly ExtractDiagnostic[]): MooseError {
+  // The same row type used by several constructors reports the same problem once.
+  const seen = new Set<string>();
+  const diagnostics = all.filter((diagnostic) => {
+    const key = `${formatLocation(diagnostic.location)} ${diagnostic.message}`;
+    return !seen.has(key) && (seen.add(key), true);
+  });
   const [first] = diagnostics;
   const rest = diagnostics.slice(1).map((diagnostic) => `\n${formatLocation(diagnostic.location)} - error ${diagnostic.code}: ${diagnostic.message}${diagnostic.hint ? `\n  → ${diagnostic.hint}` : ""}`);
   return new MooseError(first.code, `${first.message}${rest.join("")}`, {

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { diffManifests } from "../diff/index.js";
-import type { DiffResult, Operation, RenameCandidate, RenameMap } from "../diff/operations.js";
+import type { DiffResult, Operation, RenameCandidate, RenameMap, Risk } from "../diff/operations.js";
 import { ExitCode, MooseError } from "../errors.js";
 import { EMPTY_MANIFEST_HASH, hashManifest, readManifest, writeManifest } from "../manifest/canonical.js";
 import { emptyManifest, type Manifest } from "../manifest/types.js";
@@ -105,24 +105,46 @@ export async function writeNextMigration(
 }
 
 /**
- * Steps of a plan. Up steps carry their operation's risk when it is not `safe` (so a data-loss step
- * is refused at apply time, and the DROP of a recreated table's old copy is known not to be one).
- * Down runs the operations' inverses in reverse order. An operation with no inverse gets a note
- * in `down`, so reverting says so instead of silently doing nothing.
+ * Steps of a plan. Steps carry their operation's risk when it is not `safe`: a data-loss step is
+ * refused at apply time without --allow-data-loss, and the DROP of a rebuilt table's old copy is
+ * known not to be one. Down runs the operations' inverses in reverse order, with the inverse's
+ * risk. An operation with no inverse gets a note in `down`, so reverting says so instead of
+ * silently doing nothing.
  */
 export function migrationSteps(operations: Operation[]): { up: Step[]; down: Step[]; irreversible: string[] } {
   const parts = operations.map((op) => ({ op, steps: operationSteps(op) }));
   const up = parts.flatMap(({ op, steps }) =>
-    steps.up.map((step): Step => {
-      const withSummary = steps.up.length === 1 && ("sql" in step || "kafka" in step) && step.summary === undefined ? { ...step, summary: op.summary } : step;
-      return op.risk !== "safe" && ("sql" in withSummary || "kafka" in withSummary) ? { ...withSummary, risk: op.risk } : withSummary;
-    }),
+    steps.up.map((step) => withRisk(steps.up.length === 1 && ("sql" in step || "kafka" in step) && step.summary === undefined ? { ...step, summary: op.summary } : step, op.risk)),
   );
   const down = [...parts].reverse().flatMap(({ op, steps }) =>
-    steps.down.length > 0 ? steps.down : [{ note: `cannot undo: ${op.summary}${steps.irreversible ? ` (${steps.irreversible})` : ""}` }],
+    steps.down.length > 0 ? steps.down.map((step) => withRisk(step, inverseRisk(op))) : [{ note: `cannot undo: ${op.summary}${steps.irreversible ? ` (${steps.irreversible})` : ""}` }],
   );
   const irreversible = parts.flatMap(({ steps }) => (steps.irreversible ? [steps.irreversible] : []));
   return { up, down, irreversible };
+}
+
+function withRisk(step: Step, risk: Risk): Step {
+  return risk !== "safe" && ("sql" in step || "kafka" in step) ? { ...step, risk } : step;
+}
+
+/** What running an operation's `down` does to data that exists by then. */
+function inverseRisk(op: Operation): Risk {
+  switch (op.kind) {
+    case "createTable":
+    case "addColumn":
+    case "createTopic":
+      return "data-loss";
+    case "recreateTable": {
+      const before = new Set(op.from.columns.map((column) => column.name));
+      return op.to.columns.some((column) => !before.has(column.name)) ? "data-loss" : "rewrite";
+    }
+    case "modifyColumn":
+      return op.changed.includes("type") || op.changed.includes("nullable") ? "rewrite" : "safe";
+    case "modifyTtl":
+      return op.from !== undefined ? "data-loss" : "safe";
+    default:
+      return "safe";
+  }
 }
 
 /** `create_table_users`, `add_column_users_and_2_more`. */

@@ -4,9 +4,9 @@
  * the cache, keyed by content checksum) and imported; `import { defineMigration } from "moose-ts"`
  * resolves to a built-in shim, so files load even where moose-ts is not installed in node_modules.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Message, type Plugin } from "esbuild";
@@ -60,12 +60,17 @@ export async function loadMigrations(layout: MigrationsLayout, sources?: Migrati
   return loaded;
 }
 
+/**
+ * Builds into a directory of this process's own, then renames each output into the cache: two
+ * runs starting at once (a lock race) never import a half-written file.
+ */
 async function compile(layout: MigrationsLayout, files: MigrationFileSource[], outputs: Map<string, string>): Promise<void> {
-  await mkdir(layout.buildCache, { recursive: true });
+  const staging = path.join(layout.buildCache, `.staging-${process.pid}-${randomUUID()}`);
+  await mkdir(staging, { recursive: true });
   try {
     await build({
       entryPoints: Object.fromEntries(files.map((file) => [path.basename(outputs.get(file.id)!, ".mjs"), file.path])),
-      outdir: layout.buildCache,
+      outdir: staging,
       outExtension: { ".js": ".mjs" },
       bundle: true,
       format: "esm",
@@ -77,6 +82,7 @@ async function compile(layout: MigrationsLayout, files: MigrationFileSource[], o
       write: true,
     });
   } catch (error) {
+    await rm(staging, { recursive: true, force: true });
     const first = (error as { errors?: Message[] }).errors?.[0];
     if (!first) throw error;
     const file = first.location ? path.relative(layout.projectDir, path.resolve(layout.projectDir, first.location.file)) : undefined;
@@ -86,6 +92,11 @@ async function compile(layout: MigrationsLayout, files: MigrationFileSource[], o
       cause: error,
     });
   }
+  for (const file of files) {
+    const output = outputs.get(file.id)!;
+    await rename(path.join(staging, path.basename(output)), output);
+  }
+  await rm(staging, { recursive: true, force: true });
 }
 
 /** `moose-ts` inside a migration file needs only defineMigration (an identity function) and types. */

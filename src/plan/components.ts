@@ -6,7 +6,7 @@
 import { assertNever, type Operation } from "../diff/operations.js";
 import { apiBreakingChanges, columnTypeText, ingestBreakingChanges } from "../diff/risk.js";
 import { workflowChanges } from "../diff/workflows.js";
-import type { ColumnSpec } from "../manifest/types.js";
+import type { ColumnSpec, TableSpec } from "../manifest/types.js";
 
 export type ComponentKind = "table" | "view" | "materializedView" | "topic" | "api" | "ingestApi" | "workflow" | "sql";
 export type ComponentChange = "new" | "modified" | "removed";
@@ -195,6 +195,29 @@ function columnListDetails(from: ColumnSpec[], to: ColumnSpec[], withEffects: bo
   return details;
 }
 
+/** TTL, settings and index changes a rebuild makes along the way. */
+function rebuiltTableDetails(from: TableSpec, to: TableSpec): ComponentChangeDetail[] {
+  const details: ComponentChangeDetail[] = [];
+  if ((from.ttl ?? "") !== (to.ttl ?? "")) {
+    details.push({ sign: "~", text: `TTL: ${propertyText(from.ttl)} → ${propertyText(to.ttl)}`, ...(to.ttl !== undefined ? { effect: "rows past the TTL are deleted" } : {}) });
+  }
+  for (const key of [...new Set([...Object.keys(from.settings), ...Object.keys(to.settings)])].sort()) {
+    if (from.settings[key] !== to.settings[key]) {
+      details.push({ sign: "~", text: `setting ${key}: ${from.settings[key] ?? "default"} → ${to.settings[key] ?? "default"}` });
+    }
+  }
+  const fromIndexes = new Map(from.indexes.map((index) => [index.name, index]));
+  const toIndexes = new Map(to.indexes.map((index) => [index.name, index]));
+  for (const index of to.indexes) {
+    const previous = fromIndexes.get(index.name);
+    if (!previous || previous.expression !== index.expression || previous.type !== index.type || previous.granularity !== index.granularity) {
+      details.push({ sign: "+", text: `index ${index.name}: ${index.type} on ${index.expression}` });
+    }
+  }
+  for (const index of from.indexes) if (!toIndexes.has(index.name)) details.push({ sign: "-", text: `index ${index.name}` });
+  return details;
+}
+
 /** The detail lines one operation contributes under its component. */
 export function operationDetails(op: Operation): ComponentChangeDetail[] {
   switch (op.kind) {
@@ -250,6 +273,7 @@ export function operationDetails(op: Operation): ComponentChangeDetail[] {
       return [
         { sign: "↻", text: `rebuilt: ${op.reasons.join("; ")}`, effect: "rows copied into a new table, then swapped in" },
         ...columnListDetails(op.from.columns, op.to.columns, true),
+        ...rebuiltTableDetails(op.from, op.to),
       ];
     case "replaceView":
       return [{ sign: "~", text: "SELECT changed" }];
@@ -312,7 +336,7 @@ export function planComponents(operations: readonly Operation[]): PlannedCompone
   });
 }
 
-/** What an operation does to existing data or consumers, for warning lines. */
+/** What an operation does to existing data or consumers, for warning lines (undefined when safe). */
 export function operationEffect(op: Operation): string | undefined {
   if (op.risk === "safe") return undefined;
   switch (op.kind) {
@@ -320,19 +344,37 @@ export function operationEffect(op: Operation): string | undefined {
       return "all rows are lost";
     case "deleteTopic":
       return "all messages are lost";
+    case "dropColumn":
+      return DROPPED_COLUMN_EFFECT;
+    case "modifyColumn":
+      return op.changed.includes("type") || op.changed.includes("nullable") ? CONVERSION_EFFECT : "values past the column TTL are reset to the default";
+    case "modifyTtl":
+      return "rows past the TTL are deleted";
+    case "recreateTable": {
+      const kept = new Set(op.to.columns.map((column) => column.name));
+      const lost = op.from.columns.filter((column) => !kept.has(column.name)).map((column) => column.name);
+      const expiring = op.to.ttl !== undefined && op.to.ttl !== op.from.ttl ? "; rows past the new TTL are deleted" : "";
+      return `rows are copied into a new table, then swapped in${lost.length > 0 ? `; data in ${lost.join(", ")} is lost` : ""}${expiring}`;
+    }
     case "dropView":
       return "queries reading it fail";
     case "dropMaterializedView":
-      return `${op.view.targetTable} stops receiving rows from it`;
-    case "removeApi":
-      return "callers get 404";
-    case "removeIngestApi":
-      return "producers get 404";
+      return `${op.view.targetTable} gets no rows from it while it is gone`;
     case "alterTopicConfig":
       return "messages older than the new retention are deleted";
-    default: {
-      const details = operationDetails(op).filter((detail) => detail.effect !== undefined);
-      return details.length > 0 ? details.map((detail) => `${detail.text}: ${detail.effect}`).join("; ") : undefined;
-    }
+    case "modifyStreamSchema":
+      return "consumers must handle the new shape";
+    case "removeApi":
+      return "callers get 404";
+    case "updateApi":
+      return "callers relying on the old shape break";
+    case "removeIngestApi":
+      return "producers get 404";
+    case "updateIngestApi":
+      return "producers sending the old shape are refused";
+    case "rawSql":
+      return "hand-written SQL: review what it does to existing rows";
+    default:
+      return undefined;
   }
 }

@@ -54,7 +54,15 @@ export interface PlanJson {
 
 export function planToJson(result: DiffResult, hashes: { from?: string; to?: string } = {}): PlanJson {
   const components = planComponents(result.operations).map(
-    (component): PlanJsonComponent => ({ ...component, label: COMPONENT_LABELS[component.kind] }),
+    (component): PlanJsonComponent => ({
+      kind: component.kind,
+      label: COMPONENT_LABELS[component.kind],
+      name: component.name,
+      change: component.change,
+      ...(component.changeLabel ? { changeLabel: component.changeLabel } : {}),
+      details: component.details,
+      operations: component.operations,
+    }),
   );
   const byRisk: Record<Risk, number> = { safe: 0, "data-loss": 0, rewrite: 0, breaking: 0 };
   for (const op of result.operations) byRisk[op.risk]++;

@@ -27,12 +27,17 @@ export function renameFlag(candidate: RenameCandidate): string {
   return `--rename ${candidate.table}.${candidate.from}=${candidate.to}`;
 }
 
+/** Control characters in names (a newline in a table name) are shown escaped, so no name can forge plan lines. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (ch) => JSON.stringify(ch).slice(1, -1));
+}
+
 function componentLine(component: PlannedComponent, paint: Paint): string[] {
   const sign = component.change === "new" ? "+" : component.change === "removed" ? "-" : "~";
   const label = component.change === "modified" ? component.changeLabel! : COMPONENT_LABELS[component.kind];
-  const lines = [`  ${paint(SIGN_STYLE[sign], `${sign} ${component.name}`)} (${label})`];
+  const lines = [`  ${paint(SIGN_STYLE[sign], `${sign} ${printable(component.name)}`)} (${label})`];
   for (const detail of component.details) {
-    const text = `${detail.sign} ${detail.text}`;
+    const text = `${detail.sign} ${printable(detail.text)}`;
     lines.push(`      ${paint(SIGN_STYLE[detail.sign], text)}${detail.effect ? ` — ${detail.effect}` : ""}`);
   }
   return lines;
@@ -41,7 +46,7 @@ function componentLine(component: PlannedComponent, paint: Paint): string[] {
 function warningLine(op: Operation, paint: Paint): string | null {
   if (op.risk === "safe") return null;
   const effect = operationEffect(op);
-  return `${paint("yellow", `⚠️  ${RISK_WORDS[op.risk]}:`)} ${op.summary}${effect ? ` — ${effect}` : ""}`;
+  return `${paint("yellow", `⚠️  ${RISK_WORDS[op.risk]}:`)} ${printable(op.summary)}${effect ? ` — ${effect}` : ""}`;
 }
 
 export function renderPlan(result: DiffResult, options: RenderOptions = {}): string {
@@ -64,11 +69,11 @@ export function renderPlan(result: DiffResult, options: RenderOptions = {}): str
 
   const warnings = [
     ...result.operations.map((op) => warningLine(op, paint)).filter((line): line is string => line !== null),
-    ...result.blocked.map((blocked) => `${paint("red", "⛔ blocked:")} ${blocked.summary} — ${blocked.reason}`),
+    ...result.blocked.map((blocked) => `${paint("red", "⛔ blocked:")} ${printable(blocked.summary)} — ${printable(blocked.reason)}`),
     ...result.renameCandidates.map(
       (candidate) =>
-        `${paint("cyan", "💡 rename?")} ${candidate.table}: ${candidate.from} is dropped and ${candidate.to} added with the same type. ` +
-        `If it is a rename, plan again with \`${renameFlag(candidate)}\` to keep the data.`,
+        `${paint("cyan", "💡 rename?")} ${printable(candidate.table)}: ${printable(candidate.from)} is dropped and ${printable(candidate.to)} added with the same type. ` +
+        `If it is a rename, plan again with \`${printable(renameFlag(candidate))}\` to keep the data.`,
     ),
   ];
   if (warnings.length > 0) lines.push("", ...warnings);

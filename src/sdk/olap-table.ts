@@ -78,24 +78,21 @@ export class OlapTable<T> implements Component {
       fields?.forEach((field, index) => {
         if (!columnNames.has(field)) {
           const path = config[setting as keyof OlapConfig<T>] instanceof Array ? `${setting}[${index}]` : setting;
-          this.fail(
-            "UNKNOWN_FIELD",
-            `${path} names "${field}", which is not a field of the row type`,
-            `use one of: ${[...columnNames].join(", ")}`,
-            { field: `${this.name}.${path}` },
-          );
+          throw new MooseError("UNKNOWN_FIELD", `${this.name}.${path} names "${field}", which is not a field of the row type of OLAP table "${this.name}"`, {
+            location: this.source,
+            hint: `use one of: ${[...columnNames].join(", ")}`,
+            details: { field: `${this.name}.${path}` },
+          });
         }
       });
     }
     const keyColumns = this.columnArray.filter((column) => column.primaryKey).map((column) => column.name);
     const explicitOrder = config.orderByFields ?? (config.orderByExpression !== undefined ? splitKeyExpression(config.orderByExpression) : undefined);
     const orderBy = explicitOrder ?? keyColumns;
+    // Key<> columns become the PRIMARY KEY only where ClickHouse accepts one: a strict prefix of ORDER BY.
+    const keyIsStrictPrefix = keyColumns.length > 0 && keyColumns.length < orderBy.length && keyColumns.every((column, index) => orderBy[index] === column);
     const primaryKey =
-      config.primaryKeyExpression !== undefined
-        ? splitKeyExpression(config.primaryKeyExpression)
-        : explicitOrder && keyColumns.length > 0
-          ? keyColumns
-          : undefined;
+      config.primaryKeyExpression !== undefined ? splitKeyExpression(config.primaryKeyExpression) : keyIsStrictPrefix ? keyColumns : undefined;
     return {
       name: this.id,
       columns: this.columnArray,

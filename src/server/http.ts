@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isMooseError } from "../errors.js";
+import { isMooseError, MooseError } from "../errors.js";
 import { logEvent } from "../logs/logger.js";
 import { verifyAdminAuthorization } from "./auth.js";
 
@@ -59,9 +59,10 @@ export async function startMooseServer(options: MooseServerOptions): Promise<Run
       });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const fail = (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port));
+    server.once("error", fail);
     server.listen(options.port, options.host, () => {
-      server.off("error", reject);
+      server.off("error", fail);
       resolve();
     });
   });
@@ -76,6 +77,25 @@ export async function startMooseServer(options: MooseServerOptions): Promise<Run
         server.closeAllConnections();
       }),
   };
+}
+
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): unknown {
+  const where = `${host}:${port}`;
+  if (error.code === "EADDRINUSE") {
+    return new MooseError("SERVER_PORT_IN_USE", `cannot listen on ${where}: another process uses the port`, {
+      config: { key: "http_server_config.port" },
+      hint: "stop the other process, or choose another port with --port or http_server_config.port",
+      cause: error,
+    });
+  }
+  if (error.code === "EACCES" || error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND") {
+    return new MooseError("SERVER_CANNOT_LISTEN", `cannot listen on ${where} (${error.code})`, {
+      config: { key: error.code === "EACCES" ? "http_server_config.port" : "http_server_config.host" },
+      hint: error.code === "EACCES" ? "ports below 1024 need privileges: use a higher port" : "use an address of this machine, e.g. 0.0.0.0 or localhost",
+      cause: error,
+    });
+  }
+  return error;
 }
 
 async function handle(options: MooseServerOptions, request: IncomingMessage): Promise<Reply> {

@@ -51,8 +51,8 @@ export async function readLiveStreams(config: Config, applied: Manifest): Promis
   }
 }
 
-export async function checkReality(config: Config, driver: ClickHouseDriver): Promise<RealityReport> {
-  const applied = await readAppliedManifest(driver);
+export async function checkReality(config: Config, driver: ClickHouseDriver, appliedManifest?: Manifest): Promise<RealityReport> {
+  const applied = appliedManifest ?? (await readAppliedManifest(driver));
   const clickhouse = await driver.introspect();
   const kafka = await readLiveStreams(config, applied);
   const live: LiveState = "streams" in kafka ? { clickhouse, streams: kafka.streams } : { clickhouse };

@@ -2,6 +2,8 @@
  * Query-string parameters of consumption APIs, checked against the JSON Schema extracted from the
  * API's params type. Query strings carry only text, so ajv coerces: `"5"` → 5 for integers,
  * `"true"` → true, a single value → `[value]` for arrays; a repeated key becomes an array.
+ * Parameters the type does not declare are dropped (as MooseStack does), so handlers only ever
+ * see declared ones and clients may add their own (`?_=cachebuster`).
  */
 import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
 import type { JsonSchema } from "../manifest/index.js";
@@ -19,7 +21,7 @@ export type ParamsResult = { ok: true; params: Record<string, unknown> } | { ok:
 
 export type ParamsValidator = (query: URLSearchParams) => ParamsResult;
 
-const ajv = new Ajv({ coerceTypes: "array", allErrors: true, useDefaults: true, strict: false });
+const ajv = new Ajv({ coerceTypes: "array", allErrors: true, useDefaults: true, removeAdditional: "all", strict: false });
 // Formats the extractor may emit; checked by parsing rather than a full RFC 3339 grammar.
 ajv.addFormat("date-time", (text: string) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text) && !Number.isNaN(Date.parse(text)));
 ajv.addFormat("date", (text: string) => /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text)));
@@ -52,9 +54,6 @@ function toFieldError(error: ErrorObject): FieldError {
     .join("");
   if (error.keyword === "required") {
     return { field: String((error.params as { missingProperty: string }).missingProperty), message: "is required" };
-  }
-  if (error.keyword === "additionalProperties") {
-    return { field: String((error.params as { additionalProperty: string }).additionalProperty), message: "is not a parameter of this API" };
   }
   if (error.keyword === "enum") {
     const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((value) => JSON.stringify(value)).join(", ");

@@ -54,12 +54,12 @@ export class ColumnMapper {
         "list every field explicitly, or move the free-form part into a Record<string, …> field (a Map column)",
       );
     }
-    if (!(rowType.flags & ts.TypeFlags.Object) || this.checker.isArrayType(rowType)) {
+    if (!(rowType.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection)) || this.checker.isArrayType(rowType) || this.checker.isTupleType(rowType)) {
       throw new MappingError(`${site.path} must be an object type (an interface or type literal), not ${this.checker.typeToString(rowType)}`, site, "describe one row as an interface");
     }
     return this.withExpansion(rowType, site, () =>
       this.properties(rowType).map((property) => {
-        const fieldSite = { path: `${site.path}.${property.name}`, node: property.valueDeclaration ?? site.node };
+        const fieldSite = propertySite(property, site);
         const field = this.mapField(this.checker.getTypeOfSymbol(property), fieldSite, (property.flags & ts.SymbolFlags.Optional) !== 0);
         return this.column(property, field, fieldSite);
       }),
@@ -69,7 +69,7 @@ export class ColumnMapper {
   private column(property: ts.Symbol, field: MappedField, site: FieldSite): ColumnSpec {
     const { brands } = field;
     const computed = [brands.default, brands.materialized, brands.alias].filter((value) => value !== undefined);
-    if (computed.length > 1) throw new MappingError(`${site.path} combines more than one of ClickHouseDefault, ClickHouseMaterialized and ClickHouseAlias`, site, "keep one of them");
+    if (computed.length > 1) throw new MappingError(`${site.path} combines more than one of ClickHouseDefault, ClickHouseMaterialized and ClickHouseAlias`, site, "keep one of them", "CONFLICTING_ANNOTATIONS");
     const comment = ts.displayPartsToString(property.getDocumentationComment(this.checker)).trim();
     return {
       name: property.name,
@@ -142,7 +142,7 @@ export class ColumnMapper {
     }
     return this.withExpansion(objectType, site, () =>
       this.properties(objectType).map((property) => {
-        const fieldSite = { path: `${site.path}.${property.name}`, node: property.valueDeclaration ?? site.node };
+        const fieldSite = propertySite(property, site);
         const field = this.mapField(this.checker.getTypeOfSymbol(property), fieldSite, (property.flags & ts.SymbolFlags.Optional) !== 0);
         const type = field.nullable ? `Nullable(${field.type})` : field.type;
         return { name: identifier(property.name), type: field.nullable && field.type.startsWith("LowCardinality(") ? `LowCardinality(Nullable(${field.type.slice(15, -1)}))` : type };
@@ -150,10 +150,11 @@ export class ColumnMapper {
     );
   }
 
-  /** Properties in declaration order, inherited ones (from `extends`) first; brand properties skipped. */
+  /** Properties in declaration order: inherited ones (`extends`) first, intersections left to right; brands skipped. */
   private properties(type: ts.Type): ts.Symbol[] {
     const order: string[] = [];
     const visit = (current: ts.Type): void => {
+      if (current.isIntersection()) current.types.forEach(visit);
       const declared = (current as ts.TypeReference).target ?? current;
       if (declared.isClassOrInterface()) for (const base of this.checker.getBaseTypes(declared)) visit(base);
       for (const property of this.checker.getPropertiesOfType(current)) if (!order.includes(property.name)) order.push(property.name);
@@ -174,6 +175,13 @@ export class ColumnMapper {
       this.expanding.pop();
     }
   }
+}
+
+/** A property's site; properties declared in .d.ts files (lib, packages) are reported at the user's field. */
+function propertySite(property: ts.Symbol, parent: FieldSite): FieldSite {
+  const declaration = property.valueDeclaration ?? property.declarations?.[0];
+  const node = declaration && !declaration.getSourceFile().isDeclarationFile ? declaration : parent.node;
+  return { path: `${parent.path}.${property.name}`, node };
 }
 
 function identifier(name: string): string {

@@ -74,7 +74,7 @@ export function analyzeSourceFile(sourceFile: ts.SourceFile, checker: ts.TypeChe
             code: error.code,
             message: error.message,
             location: locationOf(error.site.node, projectDir),
-            path: error.site.path,
+            ...(error.site.path ? { path: error.site.path } : {}),
             ...(error.hint ? { hint: error.hint } : {}),
           });
         }
@@ -114,7 +114,7 @@ function analyzeConstruction(
     if (!type || (type.flags & (ts.TypeFlags.Unknown | ts.TypeFlags.Any) && !node.typeArguments?.[index])) {
       throw new MappingError(
         `new ${className}(…) has no type argument to take its ${index === 0 ? "row" : "result"} type from`,
-        { path: `${className}<?>`, node },
+        { path: "", node },
         `write the type explicitly, e.g. new ${className}<MyRow>(…)`,
         "MISSING_TYPE_ARGUMENT",
       );

@@ -9,7 +9,10 @@
  */
 import { MooseError } from "../../errors.js";
 import type { ColumnSpec, IndexSpec, MaterializedViewSpec, TableSpec, ViewSpec } from "../../manifest/types.js";
+import { fullColumnType } from "../../diff/normalize.js";
 import type { ColumnPosition } from "../../diff/operations.js";
+
+export { fullColumnType };
 
 /** Suffix of the table a rebuild copies into before `EXCHANGE TABLES`. */
 export const REBUILD_SUFFIX = "__moose_new";
@@ -30,13 +33,6 @@ export function quoteIdentifier(name: string): string {
 /** `'text'` with backslashes, quotes and control characters escaped. */
 export function quoteString(text: string): string {
   return `'${escape(text, "'")}'`;
-}
-
-/** A column's full type: `Nullable(T)`, or `LowCardinality(Nullable(T))` (ClickHouse's only legal nesting). */
-export function fullColumnType(column: Pick<ColumnSpec, "type" | "nullable">): string {
-  if (!column.nullable) return column.type;
-  const lowCardinality = /^LowCardinality\((.*)\)$/s.exec(column.type);
-  return lowCardinality ? `LowCardinality(Nullable(${lowCardinality[1]}))` : `Nullable(${column.type})`;
 }
 
 /** `name Type [DEFAULT|MATERIALIZED|ALIAS expr] [COMMENT '…'] [CODEC(…)] [TTL expr]`, in ClickHouse's order. */

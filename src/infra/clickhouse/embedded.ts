@@ -249,6 +249,8 @@ class EmbeddedDriver implements RawClickHouseDriver {
     const session = new Session(this.dataDir);
     try {
       await session.queryAsync(`USE ${quoteIdentifier(options.database ?? this.database)}`);
+      // A ClickHouse server's default, which clients expect (chdb's differs).
+      await session.queryAsync("SET output_format_json_quote_64bit_integers = 1");
       for (const [name, value] of Object.entries(options.settings ?? {})) {
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`Invalid setting name ${JSON.stringify(name)}`);
         // A string literal is accepted for every setting type; ClickHouse parses it.

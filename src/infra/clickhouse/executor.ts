@@ -273,16 +273,17 @@ async function convertWithExpression(driver: ClickHouseDriver, check: Conversion
   }
 }
 
-/** The check of a converting step; returns once the step may run. */
-async function checkConversion(driver: ClickHouseDriver, step: SqlStep & { checkConversion: ConversionCheck }): Promise<"convert" | "skip-check"> {
+/** The check of a converting step: returns when the step may run, throws TYPE_CONVERSION_REFUSED otherwise. */
+async function checkConversion(driver: ClickHouseDriver, step: SqlStep & { checkConversion: ConversionCheck }): Promise<void> {
   const check = step.checkConversion;
+  // Rows an unfinished ALTER … UPDATE/DELETE is about to change are what the ALTER will see.
+  await waitForMutations(driver, check.table);
   const column = (await liveColumns(driver, check.table)).get(check.column);
-  // Missing (the step is IF EXISTS) or already converted (a resumed run): nothing to check.
-  if (!column || (column.type === check.toType && check.using === undefined)) return "skip-check";
+  // Missing (the step is IF EXISTS, or a resumed expression conversion) or already converted: nothing to check.
+  if (!column || (column.type === check.toType && check.using === undefined)) return;
   const nullsTakeDefault = /\sDEFAULT\s/i.test(step.sql);
   const bad = await findBadRows(driver, check, nullsTakeDefault);
   if (bad.count !== 0) throw conversionRefused(check, bad);
-  return "convert";
 }
 
 /**
@@ -292,8 +293,8 @@ async function checkConversion(driver: ClickHouseDriver, step: SqlStep & { check
 export async function executeSqlStep(driver: ClickHouseDriver, step: SqlStep, onProgress?: ProgressListener): Promise<void> {
   if (step.checkConversion) {
     const check = step.checkConversion;
-    const outcome = await checkConversion(driver, { ...step, checkConversion: check });
-    if (outcome === "convert" && check.using !== undefined) await convertWithExpression(driver, { ...check, using: check.using });
+    await checkConversion(driver, { ...step, checkConversion: check });
+    if (check.using !== undefined) await convertWithExpression(driver, { ...check, using: check.using });
     await driver.exec(step.sql);
     await waitForMutations(driver, check.table);
     return;

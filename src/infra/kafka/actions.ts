@@ -43,6 +43,9 @@ export function checkKafkaAction(action: KafkaAction, namespace: string): Checke
   }
   if ("alterTopicConfig" in action) {
     const { topic, set = {}, reset = [] } = action.alterTopicConfig;
+    if (!Array.isArray(reset) || reset.some((name) => typeof name !== "string")) {
+      throw invalidAction(`alterTopicConfig: reset must be a list of config names, got ${JSON.stringify(reset)}`, { reset });
+    }
     const both = reset.filter((name) => Object.hasOwn(set, name));
     if (both.length > 0) {
       throw invalidAction(`alterTopicConfig both sets and resets ${both.join(", ")} on topic "${topic}"`, { topic, both });
@@ -84,6 +87,9 @@ function requirePositiveInteger(kind: string, field: string, value: unknown): vo
 }
 
 function checkedConfig(kind: string, config: Record<string, unknown>): Record<string, string> {
+  if (typeof config !== "object" || config === null || Array.isArray(config)) {
+    throw invalidAction(`${kind}: topic configs must be an object of name → value, got ${JSON.stringify(config)}`, { config });
+  }
   const wrong = Object.entries(config).filter(([, value]) => typeof value !== "string");
   if (wrong.length > 0) {
     throw invalidAction(`${kind}: topic config values must be strings (Kafka's own format), not ${wrong.map(([name]) => name).join(", ")}`, {

@@ -77,22 +77,25 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
   // kafkajs retries inside its own calls; this bounds a whole call however those retries add up.
   const callDeadlineMs = (timeouts.retries + 1) * (timeouts.connectionMs + timeouts.requestMs) + 1000;
 
+  const retry = { retries: timeouts.retries, initialRetryTime: 100, maxRetryTime: 1000 };
+
   const kafka = new kafkajs.Kafka({
     clientId: options.clientId ?? "moose-ts",
     brokers,
     connectionTimeout: timeouts.connectionMs,
     requestTimeout: timeouts.requestMs,
-    retry: { retries: timeouts.retries, initialRetryTime: 100, maxRetryTime: 1000 },
+    retry,
     logLevel: options.log ? kafkajs.logLevel.WARN : kafkajs.logLevel.NOTHING,
     logCreator: () => (entry: LogEntry) => {
       const { message, timestamp: _timestamp, ...details } = entry.log;
       options.log?.(levelName(entry.level), `${entry.namespace}: ${message}`, details);
     },
   });
-  const admin: Admin = kafka.admin({ retry: { retries: timeouts.retries, initialRetryTime: 100, maxRetryTime: 1000 } });
+  const admin: Admin = kafka.admin({ retry });
   let connection: Promise<void> | undefined;
 
   async function connected(): Promise<void> {
+    if (brokers.length === 0) throw kafkaUnreachable(broker, "no broker address is configured");
     connection ??= admin.connect().catch((error: unknown) => {
       connection = undefined; // the next call tries again
       // Whatever failed while connecting, the broker is not usable: never let it pass as a bug.
@@ -259,8 +262,8 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
     },
 
     async close() {
-      if (connection === undefined) return;
       connection = undefined;
+      // Also after a failed connect: kafkajs may hold half-open sockets that would keep the process alive.
       await admin.disconnect();
     },
   };

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../../src/config/types.js";
 import { ExitCode, MooseError } from "../../../src/errors.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
+import { executeSqlStep } from "../../../src/infra/clickhouse/executor.js";
 import { openRemote } from "../../../src/infra/clickhouse/remote.js";
 import { freePort } from "../../helpers/kafka.js";
 import { testServerUrl, urlWithDatabase, urlWithPassword, withTestDatabase } from "../../helpers/clickhouse.js";
@@ -186,6 +187,37 @@ describe("remote driver: statements", () => {
     expect(shapes.orderBy).toEqual(["id", "d"]);
     expect(shapes.partitionBy).toBe("toYYYYMM(d)");
     expect(shapes.engine).toEqual({ name: "MergeTree", params: [] });
+  });
+});
+
+describe("remote driver: checked type change", () => {
+  // Written for 18.16: no IF EXISTS on MODIFY COLUMN, no accurateCastOrNull (the check test-casts).
+  it("refuses on rows that do not convert, leaving the column as it was; converts good rows", async () => {
+    await driver.exec("CREATE TABLE IF NOT EXISTS codes (id UInt64, code String) ENGINE = MergeTree ORDER BY id");
+    await driver.insert("codes", [
+      { id: 1, code: "12" },
+      { id: 2, code: "x" },
+    ]);
+    const step = { sql: "ALTER TABLE codes MODIFY COLUMN code Int32", checkConversion: { table: "codes", column: "code", toType: "Int32" } };
+    const error = await executeSqlStep(driver, step).then(
+      () => undefined,
+      (caught: unknown) => caught as MooseError,
+    );
+    expect(error).toBeInstanceOf(MooseError);
+    expect(error!.code).toBe("TYPE_CONVERSION_REFUSED");
+    expect(await columnsOf("codes")).toEqual([
+      { name: "id", type: "UInt64" },
+      { name: "code", type: "String" },
+    ]);
+    // (Not after ALTER … DELETE of the bad row: 18.16's MODIFY COLUMN still reads rows a DELETE removed.)
+    await driver.exec("CREATE TABLE IF NOT EXISTS good_codes (id UInt64, code String) ENGINE = MergeTree ORDER BY id");
+    await driver.insert("good_codes", [{ id: 1, code: "12" }]);
+    await executeSqlStep(driver, { sql: "ALTER TABLE good_codes MODIFY COLUMN code Int32", checkConversion: { table: "good_codes", column: "code", toType: "Int32" } });
+    expect(await columnsOf("good_codes")).toEqual([
+      { name: "id", type: "UInt64" },
+      { name: "code", type: "Int32" },
+    ]);
+    expect(await driver.query("SELECT code FROM good_codes")).toEqual([{ code: 12 }]);
   });
 });
 

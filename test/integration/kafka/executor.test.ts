@@ -1,9 +1,10 @@
 // Every kafka step against a real Apache Kafka broker, each result checked with the admin API's describe.
+import { connect, createServer, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
 import { openKafkaAdmin, type KafkaAdmin } from "../../../src/infra/kafka/executor.js";
 import { introspectTopics } from "../../../src/infra/kafka/introspect.js";
-import { BROKER_START_TIMEOUT_MS, redpandaConfig, startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
+import { BROKER_START_TIMEOUT_MS, freePort, redpandaConfig, startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
 
 let broker: TestBroker;
 let admin: KafkaAdmin;
@@ -198,5 +199,36 @@ describe("introspection", () => {
       },
     ]);
     expect(await introspectTopics(admin, ["UserEvents", "Missing"])).toHaveLength(1);
+  });
+});
+
+describe("a broker that comes back", () => {
+  it("serves the next call after one failed for an unreachable broker (a failed migration can resume)", async () => {
+    // The bootstrap address is a port nothing listens on at first; later it forwards to the real broker
+    // (which then hands out its own address for everything else).
+    const bootstrapPort = await freePort();
+    const [brokerHost, brokerPort] = broker.broker.split(":");
+    namespace = testNamespace();
+    admin = openKafkaAdmin(redpandaConfig({ broker: `127.0.0.1:${bootstrapPort}`, namespace }));
+    const step = { createTopic: { topic: "resumed", partitions: 2, config: {} } };
+    expect((await failure(admin.execute(step))).code).toBe("KAFKA_UNREACHABLE");
+
+    const sockets: Socket[] = [];
+    const forwarder = createServer((client) => {
+      const upstream = connect(Number(brokerPort), brokerHost === "localhost" ? "127.0.0.1" : brokerHost);
+      sockets.push(client, upstream);
+      client.pipe(upstream).pipe(client);
+      client.on("error", () => upstream.destroy());
+      upstream.on("error", () => client.destroy());
+    });
+    await new Promise<void>((resolve) => forwarder.listen(bootstrapPort, "127.0.0.1", resolve));
+    try {
+      await admin.execute(step);
+      expect(await describeOne("resumed")).toMatchObject({ partitionCount: 2 });
+    } finally {
+      await admin.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => forwarder.close(() => resolve()));
+    }
   });
 });

@@ -47,6 +47,8 @@ describe("steps refused before contacting the broker", () => {
     ["a non-string config value", { createTopic: { topic: "events", partitions: 1, config: { "retention.ms": 5 as unknown as string } } }, "retention.ms"],
     ["an illegal topic name", { deleteTopic: { topic: "user events" } }, "not a legal Kafka topic name"],
     ["a config both set and reset", { alterTopicConfig: { topic: "events", set: { "retention.ms": "1" }, reset: ["retention.ms"] } }, "both sets and resets"],
+    ["a reset that is not a list", { alterTopicConfig: { topic: "events", set: {}, reset: "retention.ms" as unknown as string[] } }, "reset must be a list"],
+    ["configs that are not an object", { alterTopicConfig: { topic: "events", set: ["retention.ms"] as unknown as Record<string, string>, reset: [] } }, "must be an object"],
     ["zero partitions to add", { addPartitions: { topic: "events", count: 0 } }, "count must be a whole number"],
     ["an unknown step", { renameTopic: { topic: "events" } } as unknown as KafkaAction, 'unknown kafka step "renameTopic"'],
   ];
@@ -77,7 +79,15 @@ describe("an unreachable broker", () => {
     expect(error.format()).toContain(`[redpanda_config.broker] - error KAFKA_UNREACHABLE: cannot reach the Kafka broker at ${address}`);
   }, 20_000);
 
-  it("fails describeTopics the same way, and a later call tries to connect again", async () => {
+  it("fails with KAFKA_UNREACHABLE when no broker address is configured", async () => {
+    admin = openKafkaAdmin(redpandaConfig({ broker: " " }));
+    const error = await failure(admin.execute({ deleteTopic: { topic: "events" } }));
+    expect(error.code).toBe("KAFKA_UNREACHABLE");
+    expect(error.message).toContain("no broker address is configured");
+    expect(error.config?.key).toBe("redpanda_config.broker");
+  });
+
+  it("fails describeTopics the same way", async () => {
     const { admin } = await adminWithoutBroker();
     expect((await failure(admin.describeTopics())).code).toBe("KAFKA_UNREACHABLE");
     expect((await failure(admin.describeTopics(["events"]))).code).toBe("KAFKA_UNREACHABLE");

@@ -11,6 +11,7 @@ import type {
   WorkflowSpec,
 } from "../../../src/manifest/types.js";
 import { emptyManifest } from "../../../src/manifest/types.js";
+import type { OperationKind } from "../../../src/diff/operations.js";
 
 export function column(name: string, type: string, extra: Partial<ColumnSpec> = {}): ColumnSpec {
   return { name, type, nullable: false, ...extra };
@@ -92,3 +93,14 @@ export function manifest(parts: Parts = {}): Manifest {
   for (const spec of parts.workflows ?? []) result.workflows[spec.name] = spec;
   return result;
 }
+
+/** The type checker makes this list complete: a new kind must be added here (and get a case above). */
+export const ALL_KINDS: Record<OperationKind, true> = {
+  createTable: true, dropTable: true, addColumn: true, dropColumn: true, modifyColumn: true, renameColumn: true,
+  modifyTtl: true, modifySettings: true, addIndex: true, dropIndex: true, recreateTable: true, createView: true,
+  dropView: true, replaceView: true, createMaterializedView: true, dropMaterializedView: true, createTopic: true,
+  deleteTopic: true, alterTopicConfig: true, addPartitions: true, modifyStreamSchema: true, addApi: true,
+  removeApi: true, updateApi: true, addIngestApi: true, removeIngestApi: true, updateIngestApi: true,
+  addWorkflow: true, removeWorkflow: true, updateWorkflow: true, rawSql: true,
+};
+

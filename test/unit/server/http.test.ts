@@ -122,3 +122,18 @@ describe("admin authentication over HTTP", () => {
     expect(log).not.toContain(bearerToken.split(".")[0]);
   });
 });
+
+describe("listening", () => {
+  it("names the port when it is already in use", async () => {
+    const clash = await startMooseServer({
+      host: "127.0.0.1",
+      port: server.port,
+      projectDir,
+      adminApiKey: "",
+      health: async () => ({}),
+      consumption: async () => undefined,
+      admin: async () => undefined,
+    }).catch((caught: unknown) => caught);
+    expect(clash).toMatchObject({ code: "SERVER_PORT_IN_USE", message: expect.stringContaining(`127.0.0.1:${server.port}`) });
+  });
+});

@@ -39,7 +39,8 @@ export const mapMapper: TypeMapper = {
   },
   map(shape, context): MappedType {
     const [info] = context.checker.getIndexInfosOfType(single(shape) as ts.Type);
-    const keyType = info.keyType.flags & ts.TypeFlags.Number ? "Float64" : "String";
+    // ClickHouse Map keys cannot be floats: numeric keys are taken as integers.
+    const keyType = info.keyType.flags & ts.TypeFlags.Number ? "Int64" : "String";
     return { type: `Map(${keyType}, ${context.innerType(info.type, "{}")})`, container: true };
   },
 };

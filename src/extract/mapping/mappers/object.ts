@@ -7,7 +7,7 @@ export const objectMapper: TypeMapper = {
   matches: (shape, context) => {
     if (shape.members.length !== 1) return false;
     const type = shape.members[0];
-    return (type.flags & ts.TypeFlags.Object) !== 0 && context.checker.getPropertiesOfType(type).length > 0;
+    return (type.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection)) !== 0 && context.checker.getPropertiesOfType(type).length > 0;
   },
   map(shape, context): MappedType {
     const fields = context.objectFields(shape.members[0]).map((field) => `${field.name} ${field.type}`);

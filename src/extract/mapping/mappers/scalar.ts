@@ -78,5 +78,6 @@ export const dateMapper: TypeMapper = {
 };
 
 function isFromLib(type: ts.Type): boolean {
-  return (type.getSymbol()?.getDeclarations() ?? []).some((declaration) => declaration.getSourceFile().hasNoDefaultLib);
+  // TypeScript's own lib files (lib.es5.d.ts, …): a user type merely named Date is not a date.
+  return (type.getSymbol()?.getDeclarations() ?? []).some((declaration) => /[\\/]lib\.[\w.]+\.d\.ts$/.test(declaration.getSourceFile().fileName));
 }

@@ -1,0 +1,46 @@
+/** `moose build`: extract .moose/manifest.json from app/index.ts and print a one-line summary. */
+import path from "node:path";
+import type { Command } from "commander";
+import { ExitCode } from "../../errors.js";
+import { extractManifest } from "../../extract/index.js";
+import { writeManifest } from "../../manifest/canonical.js";
+import type { ComponentKind, Manifest } from "../../manifest/types.js";
+import { action } from "../action.js";
+
+const SUMMARY_LABELS: Array<[ComponentKind, string, string]> = [
+  ["tables", "table", "tables"],
+  ["streams", "stream", "streams"],
+  ["views", "view", "views"],
+  ["materializedViews", "materialized view", "materialized views"],
+  ["apis", "API", "APIs"],
+  ["ingestApis", "ingest API", "ingest APIs"],
+  ["workflows", "workflow", "workflows"],
+];
+
+export function register(program: Command): void {
+  program
+    .command("build")
+    .description("Extract the infrastructure manifest (.moose/manifest.json) from app/index.ts")
+    .option("--dir <path>", "project directory", ".")
+    .option("--main <file>", "main file, relative to the project directory", "app/index.ts")
+    .action(
+      action(async (options: { dir: string; main: string }) => {
+        const started = performance.now();
+        const projectDir = path.resolve(options.dir);
+        const manifest = await extractManifest({ projectDir, mainFile: options.main });
+        const manifestPath = path.join(projectDir, ".moose", "manifest.json");
+        await writeManifest(manifestPath, manifest);
+        const seconds = ((performance.now() - started) / 1000).toFixed(2);
+        process.stdout.write(`Built ${path.relative(process.cwd(), manifestPath) || manifestPath}: ${summarize(manifest)} in ${seconds}s\n`);
+        return ExitCode.ok;
+      }),
+    );
+}
+
+/** `2 tables, 1 stream, 0 views, …` — every kind, so the line always has the same shape. */
+export function summarize(manifest: Manifest): string {
+  return SUMMARY_LABELS.map(([kind, one, many]) => {
+    const count = Object.keys(manifest[kind]).length;
+    return `${count} ${count === 1 ? one : many}`;
+  }).join(", ");
+}

@@ -1,0 +1,55 @@
+/** `moose ls`: the objects of the code, where they live, and whether the local state has them. */
+import path from "node:path";
+import type { Command } from "commander";
+import { loadConfig } from "../../config/load.js";
+import type { Config } from "../../config/types.js";
+import { ExitCode } from "../../errors.js";
+import { extractManifest } from "../../extract/index.js";
+import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
+import { openEmbedded } from "../../infra/clickhouse/embedded.js";
+import { openRemote } from "../../infra/clickhouse/remote.js";
+import { buildInventory, KIND_NAMES, parseKindFilter, renderInventory } from "../../server/inventory.js";
+import { checkReality, readAppliedManifest } from "../../server/live-state.js";
+import { action } from "../action.js";
+
+interface LsFlags {
+  dir: string;
+  type?: string;
+  json?: boolean;
+  clickhouseUrl?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command("ls")
+    .description("List the code's tables, streams, views, APIs and workflows with their status (applied / pending / drifted)")
+    .option("--dir <path>", "project directory", ".")
+    .option("--type <kind>", `only this kind: ${Object.values(KIND_NAMES).join(", ")}`)
+    .option("--json", "print the list as JSON")
+    .option("--clickhouse-url <url>", "compare with this ClickHouse server instead of the local embedded state (.moose/clickhouse)")
+    .action(
+      action(async (flags: LsFlags) => {
+        const projectDir = path.resolve(flags.dir);
+        const kind = flags.type === undefined ? undefined : parseKindFilter(flags.type);
+        const config = await loadConfig(projectDir);
+        const code = await extractManifest({ projectDir });
+        const driver = await openState(flags, projectDir, config);
+        let items;
+        try {
+          const applied = await readAppliedManifest(driver);
+          const reality = await checkReality(config, driver, applied);
+          items = buildInventory(code, applied, reality, config);
+        } finally {
+          await driver.close();
+        }
+        const shown = kind === undefined ? items : items.filter((item) => item.kind === KIND_NAMES[kind]);
+        process.stdout.write(flags.json ? `${JSON.stringify(shown, null, 2)}\n` : renderInventory(shown));
+        return ExitCode.ok;
+      }),
+    );
+}
+
+function openState(flags: LsFlags, projectDir: string, config: Config): Promise<ClickHouseDriver> {
+  if (flags.clickhouseUrl) return openRemote({ url: flags.clickhouseUrl });
+  return openEmbedded({ dataDir: path.join(projectDir, ".moose", "clickhouse"), database: config.clickhouse_config.db_name });
+}

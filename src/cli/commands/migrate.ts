@@ -1,0 +1,310 @@
+/**
+ * `moose migrate generate | up | down | status | rebase | hash | unlock`. Flags are parsed here and
+ * handed to src/migrations; database commands target the configured ClickHouse server, or
+ * `--clickhouse-url`, or `--embedded` (<project>/.moose/clickhouse).
+ */
+import path from "node:path";
+import { createInterface } from "node:readline/promises";
+import type { Command } from "commander";
+import { loadConfig } from "../../config/load.js";
+import type { Config } from "../../config/types.js";
+import type { RenameCandidate, RenameMap } from "../../diff/operations.js";
+import { ExitCode, MooseError } from "../../errors.js";
+import { extractManifest } from "../../extract/index.js";
+import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
+import { openEmbedded } from "../../infra/clickhouse/embedded.js";
+import { openRemote } from "../../infra/clickhouse/remote.js";
+import { openKafkaAdmin } from "../../infra/kafka/executor.js";
+import { readManifest } from "../../manifest/canonical.js";
+import type { Manifest } from "../../manifest/types.js";
+import { generateMigration, hashMigrations, type GenerateResult, type RenameResolver } from "../../migrations/generate.js";
+import { rebaseMigrations } from "../../migrations/rebase.js";
+import { applyMigrations, revertMigrations, type RunOptions } from "../../migrations/runner/apply.js";
+import { jsonReporter, textReporter } from "../../migrations/runner/events.js";
+import { breakLock } from "../../migrations/runner/lock.js";
+import { migrationStatus, type MigrationsStatus } from "../../migrations/runner/status.js";
+import { renderPlan, renameFlag } from "../../plan/render.js";
+import { action } from "../action.js";
+
+interface DirectoryOptions {
+  dir: string;
+}
+interface TargetOptions extends DirectoryOptions {
+  clickhouseUrl?: string;
+  embedded?: boolean;
+}
+interface GenerateFlags extends DirectoryOptions {
+  name?: string;
+  allowDataLoss?: boolean;
+  rename: string[];
+  manifest?: string;
+}
+interface RunFlags extends TargetOptions {
+  allowDataLoss?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  lockTimeout: string;
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+export function register(program: Command): void {
+  const migrate = program.command("migrate").description("Versioned migration files and the runner that applies them");
+  const withDir = (command: Command) => command.option("--dir <path>", "migrations directory, relative to the project", "migrations");
+  const withTarget = (command: Command) =>
+    withDir(command)
+      .option("--clickhouse-url <url>", "target this ClickHouse server (http[s]://user:password@host:port/database) instead of clickhouse_config")
+      .option("--embedded", "target the embedded engine in <project>/.moose/clickhouse");
+
+  withDir(migrate.command("generate"))
+    .description("Write the difference between migrations/snapshot.json and the code as a new migration file")
+    .option("--name <slug>", "file name slug (default: derived from the changes)")
+    .option("--allow-data-loss", "write the migration even if it drops data")
+    .option("--rename <Table.old=new>", "declare a column rename (repeatable)", collect, [])
+    .option("--manifest <file>", "use this manifest JSON instead of extracting app/index.ts")
+    .action(action(async (flags: GenerateFlags) => generateCommand(flags)));
+
+  const withRun = (command: Command) =>
+    withTarget(command)
+      .option("--allow-data-loss", "run steps that delete data (or set MOOSE_ACCEPT_DESTRUCTIVE=1)")
+      .option("--dry-run", "print what would run; change nothing")
+      .option("--json", "progress as JSON lines")
+      .option("--lock-timeout <seconds>", "how long to wait for another run's lock", "60");
+
+  withRun(migrate.command("up"))
+    .description("Apply pending migrations in order (resumes a failed or interrupted one at its step)")
+    .option("--to <id>", "stop after this migration")
+    .action(action(async (flags: RunFlags & { to?: string }) => runCommand(flags, (options) => applyMigrations({ ...options, to: flags.to }))));
+
+  withRun(migrate.command("down"))
+    .description("Revert applied migrations, newest first (default: one)")
+    .option("--to <id>", "revert every migration applied after this one")
+    .option("--steps <n>", "revert this many migrations")
+    .action(
+      action(async (flags: RunFlags & { to?: string; steps?: string }) => {
+        if (flags.to !== undefined && flags.steps !== undefined) throw usage("pass either --to or --steps, not both");
+        const steps = flags.steps === undefined ? undefined : positiveInteger(flags.steps, "--steps");
+        return runCommand(flags, (options) => revertMigrations({ ...options, to: flags.to, steps }));
+      }),
+    );
+
+  withTarget(migrate.command("status"))
+    .description("Applied, pending and failed migrations, and whether the code has changes not in a migration")
+    .option("--json", "print the status as JSON")
+    .action(action(async (flags: TargetOptions & { json?: boolean }) => statusCommand(flags)));
+
+  withDir(migrate.command("rebase"))
+    .description("After a merge: regenerate this branch's migration on top of the other branch's")
+    .argument("[id]", "the migration to move (default: the newest of the files that start from the same state)")
+    .option("--allow-data-loss", "write the migration even if it drops data")
+    .option("--rename <Table.old=new>", "declare a column rename (repeatable)", collect, [])
+    .option("--manifest <file>", "use this manifest JSON instead of extracting app/index.ts")
+    .action(action(async (id: string | undefined, flags: GenerateFlags) => rebaseCommand(id, flags)));
+
+  withDir(migrate.command("hash"))
+    .description("Re-sum the migration files into moose.sum after a deliberate hand edit")
+    .action(
+      action(async (flags: DirectoryOptions) => {
+        const { files } = await hashMigrations({ projectDir: process.cwd(), dir: flags.dir });
+        out(`✓ ${path.join(flags.dir, "moose.sum")} now sums ${files} migration file${files === 1 ? "" : "s"}`);
+        return ExitCode.ok;
+      }),
+    );
+
+  withTarget(migrate.command("unlock"))
+    .description("Break the migration lock (after showing who holds it and for how long)")
+    .action(
+      action(async (flags: TargetOptions) =>
+        withDriver(flags, async (driver) => {
+          const broken = await breakLock(driver);
+          if (broken.length === 0) out("the migration lock is free: nothing to break");
+          for (const holder of broken) out(`✓ broke the lock held by ${holder.owner} for ${holder.ageSeconds} s (its lease had ${holder.expiresInSeconds} s left)`);
+          return ExitCode.ok;
+        }),
+      ),
+    );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function usage(message: string, hint?: string): MooseError {
+  return new MooseError("USAGE", message, { exitCode: ExitCode.usage, hint });
+}
+
+function positiveInteger(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw usage(`${flag} must be a positive whole number, got "${text}"`);
+  return value;
+}
+
+/** `--rename Users.name=full_name` → { Users: { name: "full_name" } }. */
+export function parseRenames(flags: string[]): RenameMap {
+  const renames: RenameMap = {};
+  for (const flag of flags) {
+    const match = /^([^.=]+)\.([^=]+)=(.+)$/.exec(flag);
+    if (!match) throw usage(`--rename ${flag} is not Table.old_column=new_column`, "example: --rename Users.name=full_name");
+    (renames[match[1]!] ??= {})[match[2]!] = match[3]!;
+  }
+  return renames;
+}
+
+async function codeManifest(manifestFile: string | undefined): Promise<Manifest> {
+  return manifestFile ? readManifest(path.resolve(manifestFile)) : extractManifest({ projectDir: process.cwd() });
+}
+
+/** Asks on a TTY; elsewhere nobody is asked and the result lists how to declare renames. */
+function renamePrompt(): RenameResolver | undefined {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) return undefined;
+  return async (candidate: RenameCandidate) => {
+    const prompt = createInterface({ input: process.stdin, output: process.stdout });
+    try {
+      const answer = await prompt.question(`Is ${candidate.table}.${candidate.from} → ${candidate.to} a rename (keep the data)? [y/N] `);
+      return /^y(es)?$/i.test(answer.trim());
+    } finally {
+      prompt.close();
+    }
+  };
+}
+
+/** Prints the outcome of generate/rebase; returns the exit code. */
+function reportGenerated(result: GenerateResult, dir: string): number {
+  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  switch (result.kind) {
+    case "no-changes":
+      out("✓ no changes: the code matches migrations/snapshot.json; nothing written");
+      return ExitCode.ok;
+    case "refused":
+      process.stdout.write(renderPlan(result.plan, { color }));
+      process.stderr.write(
+        result.reason === "blocked"
+          ? "error MIGRATION_BLOCKED: the plan contains changes moose-ts will not make (listed above); nothing written\n  → change the code (or the object's lifeCycle) so the change is no longer needed\n"
+          : "error MIGRATION_DESTRUCTIVE: the plan deletes data (listed above); nothing written\n  → if that is intended, run again with --allow-data-loss; if a column was renamed, declare it with --rename Table.old=new\n",
+      );
+      return ExitCode.blockedDestructive;
+    case "written": {
+      process.stdout.write(renderPlan(result.plan, { color }));
+      out(`✓ wrote ${path.relative(process.cwd(), result.file)} (+ ${path.join(dir, "meta", `${result.id}.json`)}, snapshot.json, moose.sum)`);
+      if (result.unresolvedRenames.length > 0) {
+        out("  possible renames were treated as drop + add (no TTY to ask). If any is a rename, delete the file, then:");
+        for (const candidate of result.unresolvedRenames) out(`    moose migrate generate ${renameFlag(candidate)}`);
+      }
+      out("  review it, commit it, then `moose migrate up`");
+      return ExitCode.ok;
+    }
+  }
+}
+
+async function generateCommand(flags: GenerateFlags): Promise<number> {
+  const result = await generateMigration({
+    projectDir: process.cwd(),
+    dir: flags.dir,
+    manifest: await codeManifest(flags.manifest),
+    name: flags.name,
+    allowDataLoss: flags.allowDataLoss,
+    renames: parseRenames(flags.rename),
+    resolveRename: renamePrompt(),
+  });
+  return reportGenerated(result, flags.dir);
+}
+
+async function rebaseCommand(id: string | undefined, flags: GenerateFlags): Promise<number> {
+  const rebase = await rebaseMigrations({
+    projectDir: process.cwd(),
+    dir: flags.dir,
+    id,
+    manifest: await codeManifest(flags.manifest),
+    allowDataLoss: flags.allowDataLoss,
+    renames: parseRenames(flags.rename),
+    resolveRename: renamePrompt(),
+  });
+  if (rebase.result.kind !== "refused") {
+    out(`↻ took ${rebase.rebased} out of the chain (its old content: ${path.relative(process.cwd(), rebase.previousFile)}; copy any hand-written steps over)`);
+  }
+  if (rebase.result.kind === "no-changes") {
+    out("✓ the other branch's migrations already bring the database to the code's state; no new file needed");
+    return ExitCode.ok;
+  }
+  return reportGenerated(rebase.result, flags.dir);
+}
+
+async function openTarget(flags: TargetOptions, config: Config): Promise<ClickHouseDriver> {
+  if (flags.embedded && flags.clickhouseUrl) throw usage("pass either --embedded or --clickhouse-url, not both");
+  if (flags.embedded) return openEmbedded({ dataDir: path.join(process.cwd(), ".moose", "clickhouse"), database: config.clickhouse_config.db_name });
+  if (flags.clickhouseUrl) return openRemote({ url: flags.clickhouseUrl });
+  return openRemote({ config: config.clickhouse_config });
+}
+
+async function withDriver(flags: TargetOptions, work: (driver: ClickHouseDriver, config: Config) => Promise<number>): Promise<number> {
+  const config = await loadConfig(process.cwd());
+  const driver = await openTarget(flags, config);
+  try {
+    return await work(driver, config);
+  } finally {
+    await driver.close();
+  }
+}
+
+async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise<unknown>): Promise<number> {
+  const lockTimeoutSeconds = Number(flags.lockTimeout);
+  if (!Number.isFinite(lockTimeoutSeconds) || lockTimeoutSeconds < 0) throw usage(`--lock-timeout must be a number of seconds, got "${flags.lockTimeout}"`);
+  return withDriver(flags, async (driver, config) => {
+    const kafka = config.features.streaming_engine ? openKafkaAdmin(config.redpanda_config) : undefined;
+    try {
+      await run({
+        projectDir: process.cwd(),
+        dir: flags.dir,
+        driver,
+        kafka,
+        reporter: flags.json ? jsonReporter(out) : textReporter(out),
+        allowDataLoss: Boolean(flags.allowDataLoss) || process.env.MOOSE_ACCEPT_DESTRUCTIVE === "1",
+        dryRun: flags.dryRun,
+        lock: { timeoutMs: lockTimeoutSeconds * 1000 },
+      });
+      return ExitCode.ok;
+    } finally {
+      await kafka?.close();
+    }
+  });
+}
+
+async function statusCommand(flags: TargetOptions & { json?: boolean }): Promise<number> {
+  return withDriver(flags, async (driver) => {
+    let manifest: Manifest | undefined;
+    let extractError: string | undefined;
+    try {
+      manifest = await extractManifest({ projectDir: process.cwd() });
+    } catch (error) {
+      extractError = error instanceof MooseError ? error.format() : String(error);
+    }
+    const status = await migrationStatus({ projectDir: process.cwd(), dir: flags.dir, driver, codeManifest: manifest });
+    if (flags.json) out(JSON.stringify({ ...status, ...(extractError ? { extractError } : {}) }, null, 2));
+    else printStatus(status, driver, extractError);
+    return status.problem ? ExitCode.conflict : ExitCode.ok;
+  });
+}
+
+function printStatus(status: MigrationsStatus, driver: ClickHouseDriver, extractError: string | undefined): void {
+  out(`Migrations → database ${driver.database} (${driver.kind})`);
+  if (status.migrations.length === 0) out("  (no migration files yet: `moose migrate generate`)");
+  for (const entry of status.migrations) {
+    const mark = { applied: "✓ applied  ", pending: "· pending  ", failed: "✗ failed   ", running: "… running  ", reverting: "… reverting", revert_failed: "✗ down failed" }[entry.status];
+    const detail =
+      entry.status === "applied"
+        ? `${entry.finishedAt} by ${entry.appliedBy}, ${entry.durationMs} ms`
+        : entry.status === "pending"
+          ? `${entry.steps} steps`
+          : `stopped after step ${entry.stepsDone} of ${entry.steps}${entry.error ? `: ${entry.failedStep} — ${entry.error.split("\n")[0]}` : " (interrupted)"}; \`moose migrate up\` resumes it`;
+    out(`  ${mark} ${entry.id}   ${detail}`);
+  }
+  for (const id of status.unknownApplied) out(`  ? applied on the database but no file: ${id}`);
+  out(`Database state: ${status.database ? `${status.database.migrationId || "(empty)"} (${status.database.hash.slice(0, 12)})` : "nothing applied yet"}`);
+  out(`Lock: ${status.lock ? `held by ${status.lock.owner} for ${status.lock.ageSeconds} s (lease ends in ${status.lock.expiresInSeconds} s)` : "free"}`);
+  if (status.codeDiffersFromSnapshot === null) out(`Code: not checked${extractError ? ` (${extractError.split("\n")[0]})` : ""}`);
+  else out(status.codeDiffersFromSnapshot ? "Code: has changes that are not in a migration yet — run `moose migrate generate`" : "Code: matches migrations/snapshot.json");
+  if (status.problem) {
+    out(`\nerror ${status.problem.code}: ${status.problem.message}`);
+    if (status.problem.hint) out(`  → ${status.problem.hint}`);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * `moose plan`: what would change if the code were deployed — the code's manifest diffed against
+ * migrations/snapshot.json (the state after the newest migration; empty when there is none).
+ * `planCommand` takes the `from` state as an argument so another source (a remote server's state)
+ * plugs in without touching the planning itself.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { Command } from "commander";
+import { diffManifests } from "../../diff/index.js";
+import { ExitCode } from "../../errors.js";
+import { extractManifest } from "../../extract/index.js";
+import { hashManifest, readManifest } from "../../manifest/canonical.js";
+import { emptyManifest, type Manifest } from "../../manifest/types.js";
+import { migrationsLayout } from "../../migrations/layout.js";
+import { planToJson } from "../../plan/json.js";
+import { renderPlan } from "../../plan/render.js";
+import { ADMIN_TOKEN_ENV, fetchRemoteInframap } from "../../server/remote-plan.js";
+import { action } from "../action.js";
+import { parseRenames } from "./migrate.js";
+
+export interface PlanFlags {
+  dir: string;
+  json?: boolean;
+  detailedExitcode?: boolean;
+  rename: string[];
+  manifest?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command("plan")
+    .description("Show the infrastructure changes the code makes, compared with migrations/snapshot.json")
+    .option("--dir <path>", "migrations directory, relative to the project", "migrations")
+    .option("--json", "print the plan as JSON (shape: docs/plan-json.md)")
+    .option("--detailed-exitcode", "exit 0 when nothing changes, 6 when something does, 3 when a change loses data or is blocked")
+    .option("--rename <Table.old=new>", "declare a column rename, keeping its data (repeatable)", (value: string, previous: string[]) => [...previous, value], [])
+    .option("--manifest <file>", "use this manifest JSON instead of extracting app/index.ts")
+    .option("--url <url>", "compare with the state a running `moose prod` server has applied (its admin API) instead of the snapshot")
+    .option("--token <token>", `bearer token for --url (default: $${ADMIN_TOKEN_ENV}); create one with \`moose generate hash-token\``)
+    .action(
+      action(async (flags: PlanFlags & { url?: string; token?: string }) =>
+        planCommand(
+          flags,
+          flags.url === undefined
+            ? await snapshotState(flags.dir)
+            : await fetchRemoteInframap(flags.url, { token: flags.token ?? process.env[ADMIN_TOKEN_ENV] }),
+        ),
+      ),
+    );
+}
+
+/** The state the last generated migration leads to; empty before the first one. */
+export async function snapshotState(dir: string, projectDir: string = process.cwd()): Promise<Manifest> {
+  const { snapshot } = migrationsLayout(projectDir, dir);
+  return existsSync(snapshot) ? readManifest(snapshot) : emptyManifest();
+}
+
+/** Plans the code's manifest against `from`, prints it, returns the exit code. */
+export async function planCommand(flags: PlanFlags, from: Manifest, projectDir: string = process.cwd()): Promise<number> {
+  const renames = parseRenames(flags.rename);
+  const to = flags.manifest ? await readManifest(path.resolve(projectDir, flags.manifest)) : await extractManifest({ projectDir });
+  const result = diffManifests(from, to, { renames });
+  const json = planToJson(result, { from: hashManifest(from), to: hashManifest(to) });
+  if (flags.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  else process.stdout.write(renderPlan(result, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
+  if (!flags.detailedExitcode || !json.hasChanges) return ExitCode.ok;
+  return json.hasDataLoss || json.hasBlocked ? ExitCode.blockedDestructive : ExitCode.changesFound;
+}

@@ -1,0 +1,96 @@
+/**
+ * The app's HTTP server in `moose dev` (src/server): `/api/*` served from the live Api objects of the
+ * latest good build, swapped in after every good save; `/admin/*` answering from the local dev state;
+ * `/health` for the local ClickHouse (and Kafka when streaming is on).
+ */
+import type { Config } from "../config/types.js";
+import { diffManifests } from "../diff/index.js";
+import { MooseError } from "../errors.js";
+import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
+import type { KafkaAdmin } from "../infra/kafka/executor.js";
+import { hashManifest } from "../manifest/canonical.js";
+import type { Manifest } from "../manifest/types.js";
+import { planToJson } from "../plan/json.js";
+import type { Api } from "../sdk/api.js";
+import { getRegistry } from "../sdk/registry.js";
+import { adminRoutes } from "../server/admin.js";
+import { createMooseClient } from "../server/client.js";
+import { consumptionRoutes } from "../server/consumption.js";
+import { startMooseServer, type Reply } from "../server/http.js";
+import { readLiveStreams } from "../server/live-state.js";
+import { compareWithReality } from "../server/reality-check.js";
+
+type ConsumptionHandler = (path: string, query: URLSearchParams) => Promise<Reply | undefined>;
+
+export interface DevApiServer {
+  url: string;
+  /**
+   * Serves the Api objects the latest build registered. Called right after a good extraction: the
+   * in-process build left the app's live objects in the process-wide registry (the same objects
+   * `loadApp` returns, without building the app a second time).
+   */
+  reloadApis(): void;
+  close(): Promise<void>;
+}
+
+export interface DevApiServerOptions {
+  projectDir: string;
+  config: Config;
+  driver: ClickHouseDriver;
+  kafka?: KafkaAdmin;
+  /** The local dev state (what /admin/inframap shows). */
+  state: () => Manifest;
+}
+
+export async function startDevApiServer(options: DevApiServerOptions): Promise<DevApiServer> {
+  const { config, driver, kafka } = options;
+  const client = createMooseClient(driver);
+  let consumption: ConsumptionHandler = consumptionRoutes([], client);
+
+  let server;
+  try {
+    server = await startMooseServer({
+      host: config.http_server_config.host,
+      port: config.http_server_config.port,
+      projectDir: options.projectDir,
+      adminApiKey: config.authentication.admin_api_key,
+      health: async () => ({
+        clickhouse: await driver.query("SELECT 1").then(() => "ok", (error: Error) => error.message),
+        ...(kafka ? { kafka: await kafka.describeTopics([]).then(() => "ok", (error: Error) => error.message) } : {}),
+      }),
+      consumption: (path, query) => consumption(path, query),
+      admin: adminRoutes({
+        appliedManifest: async () => options.state(),
+        plan: (from, to) => planToJson(diffManifests(from, to), { from: hashManifest(from), to: hashManifest(to) }),
+        realityCheck: async () => {
+          const applied = options.state();
+          const streams = await readLiveStreams(config, applied);
+          const clickhouse = await driver.introspect();
+          return "streams" in streams ? compareWithReality(applied, { clickhouse, streams: streams.streams }) : compareWithReality(applied, { clickhouse }, streams.skipped);
+        },
+      }),
+    });
+  } catch (error) {
+    throw portError(error, config.http_server_config.host, config.http_server_config.port);
+  }
+
+  return {
+    url: server.url,
+    reloadApis() {
+      // Compiling the routes validates every params schema: a bad one throws and the old routes stay.
+      consumption = consumptionRoutes(getRegistry().list<Api<unknown>>("apis"), client);
+    },
+    close: () => server.close(),
+  };
+}
+
+function portError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code !== "EADDRINUSE" && code !== "EACCES") return error;
+  return new MooseError("DEV_API_PORT_UNAVAILABLE", `cannot serve the app's API on ${host}:${port}: ${code === "EADDRINUSE" ? "the port is in use" : "permission denied"}`, {
+    config: { key: "http_server_config.port" },
+    hint: "stop whatever uses the port (another `moose dev`?), or set http_server_config.port in moose.config.toml (or MOOSE_HTTP_SERVER_CONFIG__PORT)",
+    details: { host, port },
+    cause: error,
+  });
+}

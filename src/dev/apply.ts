@@ -1,0 +1,119 @@
+/**
+ * Applying a plan locally: each operation's `up` steps (operationSteps) through the migration
+ * runner's own step dispatcher, so `moose dev` runs exactly the SQL and Kafka actions a migration
+ * file would. Data-loss operations run too — this is the local database — but are reported.
+ *
+ * A failing operation does not stop the others: later operations on the same component are skipped
+ * (they build on the failed one), operations on other components still run. The state then takes
+ * the new spec only for components whose every operation succeeded; the rest keep their previous
+ * spec, so the next save plans them again (steps are idempotent, so re-running is harmless).
+ */
+import { assertNever, type DiffResult, type Operation } from "../diff/operations.js";
+import type { ComponentKind, Manifest } from "../manifest/types.js";
+import { executeStep, type StepTargets } from "../migrations/runner/dispatch.js";
+import { operationSteps } from "../plan/steps.js";
+
+export interface FailedOperation {
+  op: Operation;
+  error: unknown;
+}
+
+export interface ApplyOutcome {
+  applied: Operation[];
+  failed: FailedOperation[];
+  /** Not run because an earlier operation on the same component failed. */
+  skipped: Operation[];
+}
+
+export async function applyOperations(operations: readonly Operation[], targets: StepTargets): Promise<ApplyOutcome> {
+  const outcome: ApplyOutcome = { applied: [], failed: [], skipped: [] };
+  const failedComponents = new Set<string>();
+  for (const op of operations) {
+    const component = componentKey(op);
+    if (component !== undefined && failedComponents.has(component)) {
+      outcome.skipped.push(op);
+      continue;
+    }
+    try {
+      for (const step of operationSteps(op).up) await executeStep(step, targets, { direction: "up" });
+      outcome.applied.push(op);
+    } catch (error) {
+      outcome.failed.push({ op, error });
+      if (component !== undefined) failedComponents.add(component);
+    }
+  }
+  return outcome;
+}
+
+/**
+ * The state after a (possibly partial) apply of `plan` from `previous` towards `next`: `next` itself
+ * when everything was applied; otherwise `previous` with the components whose operations all
+ * succeeded taken from `next`. Blocked changes (not operations) leave their component as it was.
+ */
+export function stateAfterApply(previous: Manifest, next: Manifest, plan: DiffResult, outcome: ApplyOutcome): Manifest {
+  if (outcome.failed.length === 0 && outcome.skipped.length === 0 && plan.blocked.length === 0) return next;
+  const unfinished = new Set([...outcome.failed.map(({ op }) => op), ...outcome.skipped].map(componentKey));
+  const state = structuredClone(previous);
+  for (const op of outcome.applied) {
+    const key = componentKey(op);
+    if (key === undefined || unfinished.has(key)) continue;
+    const kind = componentKindOf(op) as ComponentKind;
+    const section = state[kind] as Record<string, unknown>;
+    const wanted = (next[kind] as Record<string, unknown>)[op.target];
+    if (wanted === undefined) delete section[op.target];
+    else section[op.target] = structuredClone(wanted);
+  }
+  return state;
+}
+
+function componentKey(op: Operation): string | undefined {
+  const kind = componentKindOf(op);
+  return kind === undefined ? undefined : `${kind}:${op.target}`;
+}
+
+/** The manifest section an operation's target lives in; undefined for raw SQL (no component). */
+export function componentKindOf(op: Operation): ComponentKind | undefined {
+  switch (op.kind) {
+    case "createTable":
+    case "dropTable":
+    case "addColumn":
+    case "dropColumn":
+    case "modifyColumn":
+    case "renameColumn":
+    case "modifyTtl":
+    case "modifySettings":
+    case "addIndex":
+    case "dropIndex":
+    case "recreateTable":
+      return "tables";
+    case "createView":
+    case "dropView":
+    case "replaceView":
+      return "views";
+    case "createMaterializedView":
+    case "dropMaterializedView":
+      return "materializedViews";
+    case "createTopic":
+    case "deleteTopic":
+    case "alterTopicConfig":
+    case "addPartitions":
+    case "modifyStreamSchema":
+      return "streams";
+    case "addApi":
+    case "removeApi":
+    case "updateApi":
+      return "apis";
+    case "addIngestApi":
+    case "removeIngestApi":
+    case "updateIngestApi":
+      return "ingestApis";
+    case "addWorkflow":
+    case "removeWorkflow":
+    case "updateWorkflow":
+      return "workflows";
+    case "rawSql":
+      return undefined;
+    default:
+      return assertNever(op);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * `migrations/draft.ts`: the whole change from `migrations/snapshot.json` (the state after the newest
+ * migration file) to the code, rendered with the same template and steps as `moose migrate generate`,
+ * rewritten by `moose dev` after every good save so the reviewable migration is always in view.
+ * `moose migrate generate` writes the timestamped file; the snapshot then equals the code and the
+ * next reload deletes the draft. The migration loader only reads `<timestamp>_<slug>.ts`, so the
+ * draft is never applied or hashed into moose.sum.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { diffManifests } from "../diff/index.js";
+import type { DiffResult } from "../diff/operations.js";
+import { hashManifest, readManifest } from "../manifest/canonical.js";
+import { emptyManifest, type Manifest } from "../manifest/types.js";
+import { migrationSteps } from "../migrations/generate.js";
+import { migrationsLayout } from "../migrations/layout.js";
+import { dataEffect } from "../migrations/effects.js";
+import { renderMigrationFile } from "../migrations/render.js";
+
+export const DRAFT_FILE = "draft.ts";
+export const DRAFT_ID = "draft";
+
+/** Where the template's body (after its `moose migrate generate` header comment) starts. */
+const BODY_START = "import { defineMigration }";
+
+export type DraftResult = { kind: "written" | "unchanged"; file: string; plan: DiffResult } | { kind: "none"; file: string };
+
+export class DraftWriter {
+  private lastWritten: string | undefined;
+
+  constructor(private readonly projectDir: string) {}
+
+  get file(): string {
+    return path.join(migrationsLayout(this.projectDir).dir, DRAFT_FILE);
+  }
+
+  /** Brings draft.ts in line with `code`: rewritten when the change differs, deleted when there is none. */
+  async update(code: Manifest): Promise<DraftResult> {
+    const layout = migrationsLayout(this.projectDir);
+    const file = this.file;
+    const base = existsSync(layout.snapshot) ? await readManifest(layout.snapshot) : emptyManifest();
+    const plan = diffManifests(base, code);
+    if (plan.operations.length === 0) {
+      this.lastWritten = undefined;
+      if (existsSync(file)) await rm(file, { force: true });
+      return { kind: "none", file };
+    }
+    const from = hashManifest(base);
+    const to = hashManifest(code);
+    const identity = `${from}→${to}`;
+    if (identity === this.lastWritten && existsSync(file)) return { kind: "unchanged", file, plan };
+    const { up, down, irreversible } = migrationSteps(plan.operations);
+    const text = await renderMigrationFile({ id: DRAFT_ID, createdAt: new Date(), from, to, operations: plan.operations, up, down, irreversible });
+    await mkdir(layout.dir, { recursive: true });
+    await writeFile(file, draftHeader(from, to, plan) + text.slice(text.indexOf(BODY_START)));
+    this.lastWritten = identity;
+    return { kind: "written", file, plan };
+  }
+}
+
+/** The template's header speaks of a generated, editable file; the draft is neither. */
+function draftHeader(from: string, to: string, plan: DiffResult): string {
+  const changes = plan.operations.map((op, index) => ` *   ${index + 1}. [${op.risk}] ${oneLine(op.summary)}\n *      existing data: ${oneLine(dataEffect(op))}`);
+  const dataLoss = plan.operations.some((op) => op.risk === "data-loss");
+  return [
+    "/**",
+    " * DRAFT migration, rewritten by `moose dev` after every save: edits here are overwritten.",
+    ` * The change from migrations/snapshot.json (state ${from.slice(0, 12)}) to the code (state ${to.slice(0, 12)}):`,
+    ...changes,
+    " *",
+    " * `moose migrate generate` writes it as a timestamped migration file to review, edit and commit;",
+    ` * moose dev then deletes this draft.${dataLoss ? " It drops data: generate needs --allow-data-loss." : ""}`,
+    " */",
+    "",
+  ].join("\n");
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").replace(/\*\//g, "* /");
+}

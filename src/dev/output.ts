@@ -1,0 +1,35 @@
+/**
+ * What `moose dev` prints. The CLI decides where it goes and whether it may use colour (TTY,
+ * NO_COLOR); everything here only formats.
+ */
+import { isMooseError } from "../errors.js";
+
+export interface DevOutput {
+  /** Progress and plans (stdout). */
+  info(text: string): void;
+  /** Problems (stderr). */
+  error(text: string): void;
+  color: boolean;
+  /** Show stack traces of MooseErrors too (`--debug`). */
+  debug?: boolean;
+}
+
+const ANSI = { red: "\u001b[31m", green: "\u001b[32m", yellow: "\u001b[33m", dim: "\u001b[2m", reset: "\u001b[0m" };
+
+export function paint(output: DevOutput, style: Exclude<keyof typeof ANSI, "reset">, text: string): string {
+  return output.color ? `${ANSI[style]}${text}${ANSI.reset}` : text;
+}
+
+export function clock(date: Date = new Date()): string {
+  return date.toTimeString().slice(0, 8);
+}
+
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+/** A MooseError as `file:line:col - error CODE: message` + hint; anything else is a bug: its stack. */
+export function describeError(error: unknown, debug = false): string {
+  if (isMooseError(error)) return debug && error.stack ? `${error.format()}\n${error.stack}` : error.format();
+  return `internal error (a bug in moose-ts): ${(error as Error)?.stack ?? String(error)}`;
+}

@@ -1,0 +1,158 @@
+/**
+ * One reload of `moose dev`: extract the code's manifest (incrementally), plan it against the local
+ * state, print the plan, apply it, save the new state, refresh the draft migration, and print one
+ * line with the time it took. A build error or a failed operation is printed and the last good state
+ * is kept; the next save starts from it.
+ */
+import { diffManifests } from "../diff/index.js";
+import type { DiffResult } from "../diff/operations.js";
+import type { IncrementalExtractor } from "../extract/index.js";
+import { logEvent } from "../logs/logger.js";
+import { hashManifest } from "../manifest/canonical.js";
+import type { Manifest } from "../manifest/types.js";
+import type { StepTargets } from "../migrations/runner/dispatch.js";
+import { renderPlan } from "../plan/render.js";
+import { applyOperations, stateAfterApply, type ApplyOutcome } from "./apply.js";
+import type { DraftWriter } from "./draft.js";
+import { describeError, paint, plural, type DevOutput } from "./output.js";
+import type { DevStateStore } from "./state.js";
+
+export type ReloadReport =
+  | { kind: "build-failed"; durationMs: number; error: unknown }
+  | { kind: "unchanged"; durationMs: number }
+  | { kind: "applied"; durationMs: number; plan: DiffResult; outcome: ApplyOutcome };
+
+type SuccessfulReload = Exclude<ReloadReport, { kind: "build-failed" }>;
+
+export interface ReloaderOptions {
+  projectDir: string;
+  /** features.streaming_engine: when off, streams in the code are not planned locally. */
+  streaming: boolean;
+  extractor: IncrementalExtractor;
+  store: DevStateStore;
+  targets: StepTargets;
+  draft: DraftWriter;
+  output: DevOutput;
+  /** The state dev starts from (loaded from the store). */
+  initialState: Manifest;
+  /** After every good build, with the code's manifest (e.g. to reload the API routes). */
+  onBuilt?: (manifest: Manifest) => Promise<void>;
+}
+
+export class Reloader {
+  private current: Manifest;
+  private warnedAboutStreams = false;
+
+  constructor(private readonly options: ReloaderOptions) {
+    this.current = options.initialState;
+  }
+
+  /** The manifest last applied locally (what the local infrastructure matches). */
+  get state(): Manifest {
+    return this.current;
+  }
+
+  async reload(label: string): Promise<ReloadReport> {
+    const { output } = this.options;
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+
+    let code: Manifest;
+    try {
+      code = await this.options.extractor.extract();
+    } catch (error) {
+      output.error(describeError(error, output.debug));
+      const report: ReloadReport = { kind: "build-failed", durationMs: elapsed(), error };
+      output.error(paint(output, "red", `✖ ${label} failed after ${report.durationMs} ms: the code does not build; still serving the last good state`));
+      this.log(label, report);
+      return report;
+    }
+
+    const wanted = this.locallyPlanned(code);
+    const plan = diffManifests(this.current, wanted);
+    let report: SuccessfulReload;
+    if (plan.operations.length === 0 && plan.blocked.length === 0) {
+      report = { kind: "unchanged", durationMs: 0 };
+    } else {
+      output.info(renderPlan(plan, { color: output.color }).trimEnd());
+      const outcome = await applyOperations(plan.operations, this.options.targets);
+      this.reportOutcome(outcome);
+      const next = stateAfterApply(this.current, wanted, plan, outcome);
+      if (hashManifest(next) !== hashManifest(this.current)) await this.options.store.save(next);
+      this.current = next;
+      report = { kind: "applied", durationMs: 0, plan, outcome };
+    }
+    report.durationMs = elapsed();
+    output.info(this.summaryLine(label, report));
+    this.log(label, report);
+
+    // After the summary: the local infrastructure is already up to date, these can take a moment.
+    await this.afterGoodBuild(code);
+    return report;
+  }
+
+  private async afterGoodBuild(code: Manifest): Promise<void> {
+    const { output } = this.options;
+    try {
+      await this.options.onBuilt?.(code);
+    } catch (error) {
+      output.error(describeError(error, output.debug));
+    }
+    try {
+      await this.options.draft.update(code);
+    } catch (error) {
+      output.error(`could not update migrations/draft.ts: ${describeError(error, output.debug)}`);
+    }
+  }
+
+  /** The code's manifest minus what dev does not run locally (streams when streaming is off). */
+  private locallyPlanned(code: Manifest): Manifest {
+    if (this.options.streaming) return code;
+    const streams = Object.keys(code.streams).length;
+    if (streams > 0 && !this.warnedAboutStreams) {
+      this.warnedAboutStreams = true;
+      this.options.output.info(
+        `note: ${plural(streams, "stream")} in the code ${streams === 1 ? "is" : "are"} not created locally: [features] streaming_engine = false`,
+      );
+    }
+    return { ...code, streams: {} };
+  }
+
+  private reportOutcome(outcome: ApplyOutcome): void {
+    const { output } = this.options;
+    for (const op of outcome.applied) {
+      if (op.risk === "data-loss") output.info(paint(output, "red", `  ✖ data loss applied locally (moose dev allows it): ${op.summary}`));
+    }
+    for (const { op, error } of outcome.failed) {
+      output.error(paint(output, "red", `✖ could not apply: ${op.summary}`));
+      output.error(describeError(error, output.debug));
+    }
+    for (const op of outcome.skipped) output.error(`  skipped (an earlier change to ${op.target} failed): ${op.summary}`);
+  }
+
+  private summaryLine(label: string, report: SuccessfulReload): string {
+    const { output } = this.options;
+    const time = `${report.durationMs} ms`;
+    if (report.kind === "unchanged") return paint(output, "green", `✓ ${label} in ${time}: no infrastructure changes`);
+    const { applied, failed, skipped } = report.outcome;
+    const blocked = report.plan.blocked.length;
+    const parts = [`${plural(applied.length, "change")} applied`];
+    if (failed.length > 0) parts.push(`${failed.length} failed`);
+    if (skipped.length > 0) parts.push(`${skipped.length} skipped`);
+    if (blocked > 0) parts.push(`${blocked} blocked`);
+    if (failed.length + skipped.length + blocked === 0) return paint(output, "green", `✓ ${label} in ${time}: ${parts.join(", ")}`);
+    return paint(output, "red", `✖ ${label} in ${time}: ${parts.join(", ")}; the local state keeps the rest as it was — fix the code and save again`);
+  }
+
+  private log(label: string, report: ReloadReport): void {
+    const details: Record<string, unknown> = { result: report.kind };
+    if (report.kind === "build-failed") details.error = describeError(report.error);
+    if (report.kind === "applied") {
+      details.applied = report.outcome.applied.map((op) => op.summary);
+      details.failed = report.outcome.failed.map(({ op, error }) => ({ change: op.summary, error: describeError(error) }));
+      details.blocked = report.plan.blocked.map((change) => change.summary);
+    }
+    const failed = report.kind === "build-failed" || (report.kind === "applied" && report.outcome.failed.length > 0);
+    logEvent(this.options.projectDir, { kind: "reload", level: failed ? "warn" : "info", message: `moose dev: ${label}`, durationMs: report.durationMs, details });
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * `moose dev`: local infrastructure that follows the code. Start-up: config → Kafka check (when
+ * streaming is on) → embedded ClickHouse in `.moose/clickhouse`, served over HTTP on
+ * clickhouse_config.host_port → the app's API server → the first build, planned against the local
+ * state and applied → ready line. Then every save (debounced, serialized) reloads (./reload.ts).
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse } from "smol-toml";
+import { CONFIG_FILE_NAME, loadConfig } from "../config/load.js";
+import type { Config } from "../config/types.js";
+import { isMooseError, MooseError } from "../errors.js";
+import { createIncrementalExtractor } from "../extract/index.js";
+import { openEmbedded } from "../infra/clickhouse/embedded.js";
+import { serveClickHouseHttp } from "../infra/clickhouse/http-endpoint.js";
+import { openKafkaAdmin, type KafkaAdmin } from "../infra/kafka/executor.js";
+import { logEvent } from "../logs/logger.js";
+import { startDevApiServer, type DevApiServer } from "./api-server.js";
+import { DraftWriter } from "./draft.js";
+import { clock, describeError, paint, type DevOutput } from "./output.js";
+import { createReloadQueue } from "./queue.js";
+import { Reloader } from "./reload.js";
+import { DevStateStore, type StateOrigin } from "./state.js";
+import { watchProject } from "./watch.js";
+
+/** Editors write a file in several steps; wait this long after the last event before reloading. */
+export const DEFAULT_DEBOUNCE_MS = 50;
+
+export interface DevOptions {
+  projectDir: string;
+  env?: NodeJS.ProcessEnv;
+  output: DevOutput;
+  debounceMs?: number;
+}
+
+export interface DevSession {
+  clickhouseUrl: string;
+  apiUrl: string;
+  /** Resolves when no reload is running or queued. */
+  idle(): Promise<void>;
+  /** Stops watching, waits for a running reload, closes the servers, Kafka and the database. */
+  close(): Promise<void>;
+}
+
+export function embeddedDataDir(projectDir: string): string {
+  return path.join(projectDir, ".moose", "clickhouse");
+}
+
+export async function startDev(options: DevOptions): Promise<DevSession> {
+  const started = performance.now();
+  const projectDir = path.resolve(options.projectDir);
+  const env = options.env ?? process.env;
+  const { output } = options;
+  const config = await loadConfig(projectDir, env);
+
+  // Everything opened so far, closed in reverse order if start-up fails or on shutdown.
+  const closers: Array<{ name: string; close: () => Promise<void> | void }> = [];
+  const closeAll = async () => {
+    for (const { name, close } of closers.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        output.error(`while closing ${name}: ${describeError(error, output.debug)}`);
+      }
+    }
+    closers.length = 0;
+  };
+
+  try {
+    let kafka: KafkaAdmin | undefined;
+    if (config.features.streaming_engine) {
+      kafka = openKafkaAdmin(config.redpanda_config);
+      closers.push({ name: "the Kafka admin client", close: () => kafka!.close() });
+      await checkBroker(kafka, config);
+    }
+
+    const driver = await openEmbedded({ dataDir: embeddedDataDir(projectDir), database: config.clickhouse_config.db_name });
+    closers.push({ name: "the embedded ClickHouse", close: () => driver.close() });
+
+    const { user, password, host_port: port } = config.clickhouse_config;
+    const endpoint = await serveClickHouseHttp(driver, { host: "127.0.0.1", port, user, password });
+    closers.push({ name: "the ClickHouse HTTP endpoint", close: () => endpoint.close() });
+
+    const store = await DevStateStore.open(driver);
+    const loaded = await store.load();
+    const extractor = createIncrementalExtractor(projectDir);
+    closers.push({ name: "the extractor", close: () => extractor.close() });
+
+    let reloader: Reloader | undefined;
+    const api: DevApiServer = await startDevApiServer({ projectDir, config, driver, kafka, state: () => reloader?.state ?? loaded.manifest });
+    closers.push({ name: "the API server", close: () => api.close() });
+
+    reloader = new Reloader({
+      projectDir,
+      streaming: config.features.streaming_engine,
+      extractor,
+      store,
+      targets: { clickhouse: driver, kafka, log: (message) => output.info(`  ${message}`) },
+      draft: new DraftWriter(projectDir),
+      output,
+      initialState: loaded.manifest,
+      onBuilt: async () => api.reloadApis(),
+    });
+    const activeReloader = reloader;
+
+    let firstBuild = true;
+    const changedFiles = new Set<string>();
+    const queue = createReloadQueue(
+      async () => {
+        const files = [...changedFiles];
+        changedFiles.clear();
+        if (firstBuild) {
+          firstBuild = false;
+          await activeReloader.reload("initial build");
+          return;
+        }
+        output.info(paint(output, "dim", `[${clock()}] changed: ${files.slice(0, 3).join(", ")}${files.length > 3 ? ` and ${files.length - 3} more` : ""}`));
+        await activeReloader.reload("reload");
+      },
+      options.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+      (error) => output.error(describeError(error, output.debug)),
+    );
+    closers.push({ name: "the reload queue", close: () => queue.close() });
+
+    // Watching starts before the first build, so a save during it queues a reload instead of being lost.
+    const watcher = await watchProject(
+      projectDir,
+      (file) => {
+        changedFiles.add(file);
+        queue.trigger();
+      },
+      (error) => output.error(`file watcher: ${describeError(error, output.debug)}`),
+    );
+    closers.push({ name: "the file watcher", close: () => watcher.close() });
+
+    output.info(stateLine(loaded.origin));
+    await queue.runNow();
+
+    const credentials = await credentialsSource(projectDir, env);
+    const readyMs = Math.round(performance.now() - started);
+    output.info(
+      paint(output, "green", `✓ moose dev ready in ${readyMs} ms`) +
+        `\n  ClickHouse  ${endpoint.url}  database ${config.clickhouse_config.db_name}, user ${user} (credentials from ${credentials})` +
+        `\n  API         ${api.url}/api/<name>` +
+        (kafka ? `\n  Kafka       ${config.redpanda_config.broker}` : "") +
+        `\n  watching ${projectDir} — Ctrl-C to stop`,
+    );
+    logEvent(projectDir, { kind: "reload", message: "moose dev ready", durationMs: readyMs, details: { clickhouse: endpoint.url, api: api.url } });
+
+    return {
+      clickhouseUrl: endpoint.url,
+      apiUrl: api.url,
+      idle: () => queue.idle(),
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function stateLine(origin: StateOrigin): string {
+  switch (origin) {
+    case "dev":
+      return "local state: resuming from the last `moose dev` run (only what changed since is applied)";
+    case "migrations":
+      return "local state: starting from the migrations applied with `moose migrate up --embedded`";
+    case "empty":
+      return "local state: new local database";
+  }
+}
+
+/** Forces the Kafka admin to connect, so a missing broker is reported at start-up, not on the first topic. */
+async function checkBroker(kafka: KafkaAdmin, config: Config): Promise<void> {
+  try {
+    await kafka.describeTopics([]);
+  } catch (error) {
+    if (!isMooseError(error) || error.code !== "KAFKA_UNREACHABLE") throw error;
+    const broker = config.redpanda_config.broker;
+    throw new MooseError(
+      "DEV_KAFKA_UNREACHABLE",
+      `moose dev cannot reach the Kafka broker at ${broker} (redpanda_config.broker), needed because [features] streaming_engine = true: ${error.message}`,
+      {
+        config: { key: "redpanda_config.broker" },
+        hint:
+          "start a local broker: run `scripts/kafka-local start` in the moose-ts repository (it listens on localhost:19092), " +
+          "or point redpanda_config.broker (MOOSE_REDPANDA_CONFIG__BROKER) at a running one, " +
+          "or turn streaming off with `[features] streaming_engine = false` in moose.config.toml (MOOSE_FEATURES__STREAMING_ENGINE=false)",
+        details: { broker },
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Where the ClickHouse user and password come from, for the ready line (never the password itself). */
+async function credentialsSource(projectDir: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const keys = ["user", "password"] as const;
+  const variables = keys.filter((key) => env[`MOOSE_CLICKHOUSE_CONFIG__${key.toUpperCase()}`] !== undefined);
+  const file = path.join(projectDir, CONFIG_FILE_NAME);
+  let inFile: string[] = [];
+  if (existsSync(file)) {
+    const section = (parse(await readFile(file, "utf8")) as { clickhouse_config?: Record<string, unknown> }).clickhouse_config ?? {};
+    inFile = keys.filter((key) => section[key] !== undefined && !variables.includes(key));
+  }
+  const sources = [
+    ...variables.map((key) => `MOOSE_CLICKHOUSE_CONFIG__${key.toUpperCase()}`),
+    ...(inFile.length > 0 ? [`${CONFIG_FILE_NAME} [clickhouse_config] ${inFile.join("/")}`] : []),
+  ];
+  const defaults = keys.filter((key) => !variables.includes(key) && !inFile.includes(key));
+  if (defaults.length > 0) sources.push(`the built-in default ${defaults.join("/")}`);
+  return sources.join(", ");
+}

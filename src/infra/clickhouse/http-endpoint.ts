@@ -1,0 +1,308 @@
+/**
+ * The local ClickHouse HTTP interface: `moose dev` serves the embedded engine on
+ * `clickhouse_config.host_port` so @clickhouse/client, curl and other ClickHouse HTTP tools can
+ * connect with the configured user/password, as they would to a server.
+ *
+ * Supported: query in the URL (`query=`) and/or the body (URL query + body data, as for
+ * `INSERT … FORMAT X`), `database`, `default_format` and FORMAT clauses, `query_id`, settings as URL
+ * parameters, `param_<name>` query parameters (URL or multipart body), basic auth /
+ * X-ClickHouse-User + X-ClickHouse-Key / `user` + `password` parameters, gzip/deflate/br request and
+ * response bodies, `/ping`, ClickHouse-style errors with X-ClickHouse-Exception-Code, and the
+ * X-ClickHouse-Summary header. Sessions (`session_id`) are accepted but each request runs alone.
+ */
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import { MooseError } from "../../errors.js";
+import { clickHouseCodeOf } from "./errors.js";
+import type { RawClickHouseDriver } from "./raw.js";
+
+export interface ClickHouseHttpOptions {
+  /** Interface to bind; default 127.0.0.1 (local only). */
+  host?: string;
+  /** 0 → any free port. */
+  port: number;
+  user: string;
+  password: string;
+}
+
+export interface ClickHouseHttpEndpoint {
+  /** `http://host:port` */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** URL parameters that are not settings. */
+const RESERVED_PARAMS = new Set([
+  "query",
+  "database",
+  "default_format",
+  "query_id",
+  "user",
+  "password",
+  "quota_key",
+  "session_id",
+  "session_timeout",
+  "session_check",
+  "role",
+  "compress",
+  "decompress",
+]);
+
+/** Settings of the HTTP layer itself: accepted, applied here or meaningless in-process. */
+const HTTP_ONLY_SETTINGS = new Set([
+  "enable_http_compression",
+  "http_zlib_compression_level",
+  "http_native_compression_disable_checksumming_on_decompress",
+  "send_progress_in_http_headers",
+  "http_headers_progress_interval_ms",
+  "http_send_progress_interval_ms",
+  "wait_end_of_query",
+  "buffer_size",
+  "http_response_buffer_size",
+  "cancel_http_readonly_queries_on_client_close",
+  "http_wait_end_of_query",
+  "http_write_exception_in_output_format",
+  "http_response_compression_method",
+]);
+
+const AUTHENTICATION_FAILED = 516;
+
+/** ClickHouse's HTTP status for an exception code (what HTTPHandler does). */
+function httpStatus(code: number | undefined): number {
+  if (code === undefined) return 500;
+  if ([192, 193, 194, AUTHENTICATION_FAILED].includes(code)) return 401;
+  if ([164, 497, 291].includes(code)) return 403; // READONLY, ACCESS_DENIED, DATABASE_ACCESS_DENIED
+  if ([46, 47, 50, 60, 81, 63, 82].includes(code)) return 404; // UNKNOWN_FUNCTION/IDENTIFIER/TYPE/TABLE/DATABASE…
+  if ([27, 6, 38, 41, 62, 26, 115, 130, 117, 36, 43, 53, 69, 456, 457].includes(code)) return 400;
+  return 500;
+}
+
+function contentType(format: string): string {
+  if (/^JSON/i.test(format)) return "application/json; charset=UTF-8";
+  if (/^(TabSeparated|TSV)/i.test(format)) return "text/tab-separated-values; charset=UTF-8";
+  if (/^CSV/i.test(format)) return "text/csv; charset=UTF-8; header=absent";
+  if (/^(Pretty|Vertical|Markdown|Values|XML)/i.test(format)) return "text/plain; charset=UTF-8";
+  return "application/octet-stream";
+}
+
+/** The last FORMAT clause of a statement, if any (what decides the output format). */
+function formatClause(sql: string): string | undefined {
+  const match = /\bFORMAT\s+([A-Za-z][A-Za-z0-9_]*)\s*;?\s*$/i.exec(sql.trim());
+  return match?.[1];
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const digest = (text: string) => createHash("sha256").update(text).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+function credentialsOf(request: IncomingMessage, params: URLSearchParams): Credentials {
+  const authorization = request.headers.authorization;
+  if (authorization?.startsWith("Basic ")) {
+    const decoded = Buffer.from(authorization.slice(6), "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    return colon < 0 ? { user: decoded, password: "" } : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  }
+  const headerUser = request.headers["x-clickhouse-user"];
+  if (typeof headerUser === "string") {
+    const key = request.headers["x-clickhouse-key"];
+    return { user: headerUser, password: typeof key === "string" ? key : "" };
+  }
+  return { user: params.get("user") ?? "default", password: params.get("password") ?? "" };
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  switch ((request.headers["content-encoding"] ?? "").toLowerCase()) {
+    case "gzip":
+      return promisify(zlib.gunzip)(body);
+    case "deflate":
+      return promisify(zlib.inflate)(body);
+    case "br":
+      return promisify(zlib.brotliDecompress)(body);
+    default:
+      return body;
+  }
+}
+
+/** The fields of a multipart/form-data body (how clients send long query parameters). */
+function multipartFields(body: Buffer, contentTypeHeader: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentTypeHeader);
+  if (!boundary) return fields;
+  const delimiter = `--${boundary[1] ?? boundary[2]!.trim()}`;
+  for (const part of body.toString("utf8").split(delimiter)) {
+    const headerEnd = part.indexOf("\r\n\r\n");
+    if (headerEnd < 0) continue;
+    const name = /name="([^"]*)"/i.exec(part.slice(0, headerEnd))?.[1];
+    if (name === undefined) continue;
+    fields.set(name, part.slice(headerEnd + 4).replace(/\r\n$/, ""));
+  }
+  return fields;
+}
+
+function exceptionBody(code: number | undefined, message: string): string {
+  return `Code: ${code ?? 1000}. DB::Exception: ${message}\n`;
+}
+
+function sendError(response: ServerResponse, queryId: string, code: number | undefined, message: string, status = httpStatus(code)): void {
+  response.writeHead(status, {
+    "Content-Type": "text/plain; charset=UTF-8",
+    "X-ClickHouse-Exception-Code": String(code ?? 1000),
+    "X-ClickHouse-Query-Id": queryId,
+  });
+  response.end(exceptionBody(code, message));
+}
+
+async function compressed(body: Uint8Array, acceptEncoding: string): Promise<{ body: Uint8Array; encoding?: string }> {
+  const accepted = acceptEncoding.toLowerCase();
+  if (accepted.includes("gzip")) return { body: await promisify(zlib.gzip)(body), encoding: "gzip" };
+  if (accepted.includes("deflate")) return { body: await promisify(zlib.deflate)(body), encoding: "deflate" };
+  if (accepted.includes("br")) return { body: await promisify(zlib.brotliCompress)(body), encoding: "br" };
+  return { body };
+}
+
+async function handleQuery(driver: RawClickHouseDriver, options: ClickHouseHttpOptions, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+  const params = url.searchParams;
+  const queryId = params.get("query_id") || randomUUID();
+  const credentials = credentialsOf(request, params);
+  if (!(sameSecret(credentials.user, options.user) && sameSecret(credentials.password, options.password))) {
+    response.setHeader("WWW-Authenticate", 'Basic realm="ClickHouse server HTTP API"');
+    sendError(
+      response,
+      queryId,
+      AUTHENTICATION_FAILED,
+      `${credentials.user}: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)`,
+    );
+    return;
+  }
+
+  const body = await readBody(request);
+  const textParams: Record<string, string> = {};
+  let sql = params.get("query") ?? "";
+  const requestType = request.headers["content-type"] ?? "";
+  if (requestType.startsWith("multipart/form-data")) {
+    for (const [name, value] of multipartFields(body, requestType)) {
+      if (name === "query") sql = sql ? `${sql}\n${value}` : value;
+      else if (name.startsWith("param_")) textParams[name.slice(6)] = value;
+    }
+  } else if (body.length > 0) {
+    // The body continues the URL's query: INSERT data, or the whole statement.
+    sql = sql ? `${sql}\n${body.toString("utf8")}` : body.toString("utf8");
+  }
+  if (sql.trim() === "") {
+    if (request.method === "GET" || request.method === "HEAD") {
+      response.writeHead(200, { "Content-Type": "text/html; charset=UTF-8" });
+      response.end("Ok.\n");
+      return;
+    }
+    sendError(response, queryId, 62, "Empty query. (SYNTAX_ERROR)");
+    return;
+  }
+
+  const settings: Record<string, string> = {};
+  for (const [name, value] of params) {
+    if (name.startsWith("param_")) textParams[name.slice(6)] = value;
+    else if (!RESERVED_PARAMS.has(name) && !HTTP_ONLY_SETTINGS.has(name)) settings[name] = value;
+  }
+  // As ClickHouse: a GET request may only read.
+  if (request.method === "GET" && settings.readonly === undefined) settings.readonly = "2";
+
+  const headerFormat = request.headers["x-clickhouse-format"];
+  const format = params.get("default_format") ?? (typeof headerFormat === "string" ? headerFormat : undefined) ?? "TabSeparated";
+  const headerDatabase = request.headers["x-clickhouse-database"];
+  const database = params.get("database") ?? (typeof headerDatabase === "string" ? headerDatabase : undefined);
+
+  const started = process.hrtime.bigint();
+  let result;
+  try {
+    result = await driver.raw(sql, { format, database, settings, textParams });
+  } catch (error) {
+    const code = clickHouseCodeOf(error);
+    if (code === undefined && !(error instanceof MooseError)) throw error;
+    const message = String((error as MooseError).details?.clickhouseMessage ?? (error as Error).message);
+    sendError(response, queryId, code, message);
+    return;
+  }
+  const summary = {
+    read_rows: String(result.rowsRead),
+    read_bytes: String(result.bytesRead),
+    written_rows: "0",
+    written_bytes: "0",
+    total_rows_to_read: String(result.rowsRead),
+    result_rows: "0",
+    result_bytes: String(result.body.length),
+    elapsed_ns: String(process.hrtime.bigint() - started),
+  };
+  const outputFormat = formatClause(sql) ?? format;
+  const wantsCompression = settings.enable_http_compression === "1" || params.get("enable_http_compression") === "1";
+  const output = wantsCompression ? await compressed(result.body, String(request.headers["accept-encoding"] ?? "")) : { body: result.body };
+  response.writeHead(200, {
+    "Content-Type": contentType(outputFormat),
+    "X-ClickHouse-Query-Id": queryId,
+    "X-ClickHouse-Format": outputFormat,
+    "X-ClickHouse-Timezone": "UTC",
+    "X-ClickHouse-Summary": JSON.stringify(summary),
+    ...(output.encoding ? { "Content-Encoding": output.encoding } : {}),
+  });
+  response.end(request.method === "HEAD" ? undefined : Buffer.from(output.body));
+}
+
+/** Serves `driver` over the ClickHouse HTTP interface until `close()`. */
+export async function serveClickHouseHttp(driver: RawClickHouseDriver, options: ClickHouseHttpOptions): Promise<ClickHouseHttpEndpoint> {
+  const host = options.host ?? "127.0.0.1";
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    const respond = async () => {
+      if (url.pathname === "/ping" || url.pathname === "/replicas_status") {
+        response.writeHead(200, { "Content-Type": "text/plain; charset=UTF-8" });
+        response.end("Ok.\n");
+      } else if (url.pathname === "/" || url.pathname === "") {
+        await handleQuery(driver, options, request, response, url);
+      } else {
+        sendError(response, url.searchParams.get("query_id") || randomUUID(), 1000, `There is no handle ${url.pathname}.`, 404);
+      }
+    };
+    respond().catch((error: unknown) => {
+      // A bug here must not take `moose dev` down: answer 500 and keep serving.
+      if (!response.headersSent) sendError(response, randomUUID(), 1001, `${(error as Error)?.message ?? String(error)} (STD_EXCEPTION)`);
+      else response.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? new MooseError("CLICKHOUSE_HTTP_PORT_IN_USE", `Cannot serve the local ClickHouse HTTP interface on ${host}:${options.port}: the port is in use.`, {
+              config: { key: "clickhouse_config.host_port" },
+              hint: "Stop what uses the port (another moose dev, a ClickHouse server) or set another clickhouse_config.host_port.",
+              details: { host, port: options.port },
+              cause: error,
+            })
+          : error,
+      );
+    });
+    server.listen(options.port, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

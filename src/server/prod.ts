@@ -1,0 +1,162 @@
+/**
+ * `moose prod` as a function: open ClickHouse, make sure the database is at the code's state
+ * (apply pending migrations only when asked), load the app in-process, serve it.
+ *
+ * The database is "behind the code" when migration files are not applied yet, or when the code
+ * differs from the state the newest migration leads to (a change with no migration generated).
+ * Either stops the start with exit 4, because serving APIs over a schema they were not written for
+ * fails at request time instead.
+ */
+import type { Config } from "../config/types.js";
+import { diffManifests } from "../diff/index.js";
+import { ExitCode, MooseError } from "../errors.js";
+import { loadApp } from "../extract/index.js";
+import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
+import { openEmbedded } from "../infra/clickhouse/embedded.js";
+import { openRemote } from "../infra/clickhouse/remote.js";
+import { openKafkaAdmin, type KafkaAdmin } from "../infra/kafka/executor.js";
+import { logEvent, logTimed } from "../logs/logger.js";
+import { bothReporters, logMigrationEvents } from "../logs/migration-events.js";
+import { applyMigrations } from "../migrations/runner/apply.js";
+import { silentReporter, type Reporter } from "../migrations/runner/events.js";
+import { adminRoutes } from "./admin.js";
+import { API_KEY_HASH_PATTERN } from "./auth.js";
+import { createMooseClient } from "./client.js";
+import { consumptionRoutes } from "./consumption.js";
+import { startMooseServer } from "./http.js";
+import { createAdminBackend, readAppliedManifest } from "./live-state.js";
+
+export type ClickHouseChoice = { embedded: true; dataDir: string } | { url: string } | { fromConfig: true };
+
+export interface ProdOptions {
+  projectDir: string;
+  config: Config;
+  clickhouse: ClickHouseChoice;
+  /** Overrides `http_server_config.port` (0: any free port). */
+  port?: number;
+  /** Apply pending migrations before serving. */
+  migrate?: boolean;
+  /** With `migrate`: run steps that delete data. */
+  allowDataLoss?: boolean;
+  /** Progress of `migrate` (runner events). */
+  reporter?: Reporter;
+}
+
+export interface ProdServer {
+  url: string;
+  port: number;
+  /** Migrations applied at start. */
+  applied: string[];
+  close(): Promise<void>;
+}
+
+export async function startProdServer(options: ProdOptions): Promise<ProdServer> {
+  const { projectDir, config } = options;
+  checkAdminKey(config);
+  const driver = await openClickHouse(options.clickhouse, config);
+  let kafka: KafkaAdmin | undefined;
+  try {
+    kafka = config.features.streaming_engine ? openKafkaAdmin(config.redpanda_config) : undefined;
+    const applied = await bringDatabaseToCode(options, driver, kafka);
+    const app = await logTimed(projectDir, "build", "load app", () => loadApp(projectDir));
+    await refuseUnmigratedCode(driver, app.manifest);
+
+    const server = await startMooseServer({
+      host: config.http_server_config.host,
+      port: options.port ?? config.http_server_config.port,
+      projectDir,
+      adminApiKey: config.authentication.admin_api_key,
+      health: async () => ({ clickhouse: await probe(driver) }),
+      consumption: consumptionRoutes([...app.apis.values()], createMooseClient(driver)),
+      admin: adminRoutes(createAdminBackend(config, driver)),
+    });
+    logEvent(projectDir, {
+      kind: "server",
+      message: `moose prod listening on ${server.url}`,
+      details: { apis: [...app.apis.keys()], clickhouse: driver.kind, database: driver.database, migrationsApplied: applied },
+    });
+    return {
+      url: server.url,
+      port: server.port,
+      applied,
+      close: async () => {
+        await server.close();
+        await kafka?.close();
+        await driver.close();
+        logEvent(projectDir, { kind: "server", message: "moose prod stopped" });
+      },
+    };
+  } catch (error) {
+    await kafka?.close();
+    await driver.close();
+    throw error;
+  }
+}
+
+/** A configured key that is not a hash-token key would refuse every request: say so at start. */
+function checkAdminKey(config: Config): void {
+  const key = config.authentication.admin_api_key;
+  if (key !== "" && !API_KEY_HASH_PATTERN.test(key)) {
+    throw new MooseError("ADMIN_API_KEY_INVALID", "authentication.admin_api_key is not a key hash from `moose generate hash-token` (40 hex characters)", {
+      config: { key: "authentication.admin_api_key" },
+      hint: "run `moose generate hash-token` and set the printed API key hash (not the bearer token) here or in MOOSE_AUTHENTICATION__ADMIN_API_KEY",
+    });
+  }
+}
+
+async function openClickHouse(choice: ClickHouseChoice, config: Config): Promise<ClickHouseDriver> {
+  if ("embedded" in choice) return openEmbedded({ dataDir: choice.dataDir, database: config.clickhouse_config.db_name });
+  if ("url" in choice) return openRemote({ url: choice.url });
+  return openRemote({ config: config.clickhouse_config });
+}
+
+/** Applies pending migrations when asked; otherwise refuses when there are any. Returns the ids applied. */
+async function bringDatabaseToCode(options: ProdOptions, driver: ClickHouseDriver, kafka: KafkaAdmin | undefined): Promise<string[]> {
+  const { projectDir } = options;
+  const pending = (await applyMigrations({ projectDir, driver, dryRun: true, allowDataLoss: true })).migrations;
+  if (pending.length === 0) return [];
+  if (!options.migrate) {
+    throw new MooseError(
+      "PROD_DATABASE_BEHIND",
+      `the database is ${pending.length} migration${pending.length === 1 ? "" : "s"} behind the code: ${pending.join(", ")}`,
+      {
+        exitCode: ExitCode.conflict,
+        hint: "apply them first (`moose migrate up` against this database), or start with --migrate",
+        details: { pending },
+      },
+    );
+  }
+  const result = await applyMigrations({
+    projectDir,
+    driver,
+    kafka,
+    allowDataLoss: options.allowDataLoss,
+    reporter: bothReporters(options.reporter ?? silentReporter, logMigrationEvents(projectDir)),
+  });
+  return result.migrations;
+}
+
+async function refuseUnmigratedCode(driver: ClickHouseDriver, code: Parameters<typeof diffManifests>[1]): Promise<void> {
+  const applied = await readAppliedManifest(driver);
+  const { operations, blocked } = diffManifests(applied, code);
+  const changes = [...operations.map((operation) => operation.summary), ...blocked.map((change) => change.summary)];
+  if (changes.length === 0) return;
+  throw new MooseError(
+    "PROD_CODE_NOT_MIGRATED",
+    `the code differs from the database's applied state by changes no migration contains:\n  ${changes.join("\n  ")}`,
+    {
+      exitCode: ExitCode.conflict,
+      hint: "generate a migration for them (`moose migrate generate`), commit it, and deploy it with `moose migrate up` or --migrate",
+      details: { changes },
+    },
+  );
+}
+
+async function probe(driver: ClickHouseDriver): Promise<string> {
+  try {
+    await driver.query("SELECT 1");
+    return "ok";
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}

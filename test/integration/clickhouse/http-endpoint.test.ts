@@ -1,0 +1,237 @@
+/**
+ * The local ClickHouse HTTP interface, used the way users use it: through @clickhouse/client and
+ * plain HTTP requests (what curl sends).
+ */
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MooseError } from "../../../src/errors.js";
+import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
+import { serveClickHouseHttp, type ClickHouseHttpEndpoint } from "../../../src/infra/clickhouse/http-endpoint.js";
+import type { RawClickHouseDriver } from "../../../src/infra/clickhouse/raw.js";
+import { tempDataDir } from "../../helpers/clickhouse.js";
+
+const data = tempDataDir();
+const USER = "panda";
+const PASSWORD = "pandapass";
+let driver: RawClickHouseDriver;
+let endpoint: ClickHouseHttpEndpoint;
+let client: ClickHouseClient;
+
+beforeAll(async () => {
+  driver = await openEmbedded({ dataDir: data.dir, database: "local" });
+  endpoint = await serveClickHouseHttp(driver, { port: 0, user: USER, password: PASSWORD });
+  client = createClient({ log: { level: ClickHouseLogLevel.OFF }, url: endpoint.url, username: USER, password: PASSWORD, database: "local" });
+});
+
+afterAll(async () => {
+  await client?.close();
+  await endpoint?.close();
+  await driver?.close();
+  data.remove();
+});
+
+const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}`;
+
+function post(query: string, body?: string, headers: Record<string, string> = {}) {
+  const url = `${endpoint.url}/?${query}`;
+  return fetch(url, { method: "POST", body, headers: { Authorization: basic, ...headers } });
+}
+
+describe("ClickHouse HTTP interface: @clickhouse/client", () => {
+  it("binds to 127.0.0.1 by default", () => {
+    expect(endpoint.url).toBe(`http://127.0.0.1:${endpoint.port}`);
+  });
+
+  it("pings", async () => {
+    expect(await client.ping()).toEqual({ success: true });
+  });
+
+  it("creates a table, inserts rows and queries them with parameters", async () => {
+    await client.command({ query: "CREATE TABLE IF NOT EXISTS users (id UInt64, name String, tags Array(String)) ENGINE = MergeTree ORDER BY id" });
+    await client.insert({
+      table: "users",
+      values: [
+        { id: 1, name: "ada", tags: ["a", "b"] },
+        { id: 2, name: "bob's", tags: [] },
+        { id: 3, name: "tab\there", tags: ["x'y"] },
+      ],
+      format: "JSONEachRow",
+    });
+    const result = await client.query({
+      query: "SELECT id, name FROM users WHERE name IN ({names:Array(String)}) OR id = {id:UInt64} ORDER BY id",
+      query_params: { names: ["bob's", "tab\there"], id: 1 },
+      format: "JSONEachRow",
+    });
+    expect(await result.json()).toEqual([
+      { id: "1", name: "ada" },
+      { id: "2", name: "bob's" },
+      { id: "3", name: "tab\there" },
+    ]);
+    const tags = await client.query({ query: "SELECT tags FROM users WHERE has(tags, {tag:String})", query_params: { tag: "x'y" }, format: "JSONEachRow" });
+    expect(await tags.json()).toEqual([{ tags: ["x'y"] }]);
+  });
+
+  it("runs in the client's database, and in another one when asked", async () => {
+    await driver.exec("CREATE DATABASE IF NOT EXISTS analytics");
+    const here = await client.query({ query: "SELECT currentDatabase() AS db", format: "JSONEachRow" });
+    expect(await here.json()).toEqual([{ db: "local" }]);
+    const other = createClient({ log: { level: ClickHouseLogLevel.OFF }, url: endpoint.url, username: USER, password: PASSWORD, database: "analytics" });
+    try {
+      const there = await other.query({ query: "SELECT currentDatabase() AS db", format: "JSONEachRow" });
+      expect(await there.json()).toEqual([{ db: "analytics" }]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("applies settings sent with the query", async () => {
+    const result = await client.query({ query: "SELECT getSetting('max_threads') AS t", format: "JSONEachRow", clickhouse_settings: { max_threads: 3 } });
+    expect(await result.json()).toEqual([{ t: 3 }]);
+  });
+
+  it("returns other formats (JSON with meta)", async () => {
+    const result = await client.query({ query: "SELECT count() AS n FROM users", format: "JSON" });
+    const json = await result.json<{ n: string }>();
+    expect(json.data).toEqual([{ n: "3" }]);
+    expect(json.meta).toEqual([{ name: "n", type: "UInt64" }]);
+  });
+
+  it("echoes query_id and sends a summary", async () => {
+    const result = await client.command({ query: "INSERT INTO users (id, name) VALUES (4, 'cy')", query_id: "my-query-1" });
+    expect(result.query_id).toBe("my-query-1");
+    expect(result.summary).toMatchObject({ read_rows: expect.any(String) });
+  });
+
+  it("sends query parameters in a multipart body and compressed bodies when the client does", async () => {
+    const other = createClient({
+      url: endpoint.url,
+      username: USER,
+      password: PASSWORD,
+      database: "local",
+      use_multipart_params: true,
+      compression: { request: true, response: true },
+    });
+    try {
+      const result = await other.query({ query: "SELECT name FROM users WHERE id = {id:UInt64}", query_params: { id: 2 }, format: "JSONEachRow" });
+      expect(await result.json()).toEqual([{ name: "bob's" }]);
+      await other.insert({ table: "users", values: [{ id: 5, name: "zed", tags: [] }], format: "JSONEachRow" });
+      expect(await driver.query("SELECT name FROM users WHERE id = 5")).toEqual([{ name: "zed" }]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("reports ClickHouse errors with their code", async () => {
+    const error = await client.query({ query: "SELECT * FROM nope", format: "JSONEachRow" }).then(
+      () => undefined,
+      (caught: unknown) => caught as { code: string; type: string; message: string },
+    );
+    expect(error).toMatchObject({ code: "60", type: "UNKNOWN_TABLE" });
+  });
+
+  it("refuses a wrong password with 516 AUTHENTICATION_FAILED", async () => {
+    const wrong = createClient({ log: { level: ClickHouseLogLevel.OFF }, url: endpoint.url, username: USER, password: "nope" });
+    try {
+      const error = await wrong.query({ query: "SELECT 1" }).then(
+        () => undefined,
+        (caught: unknown) => caught as { code: string; type: string },
+      );
+      expect(error).toMatchObject({ code: "516", type: "AUTHENTICATION_FAILED" });
+    } finally {
+      await wrong.close();
+    }
+  });
+
+  it("keeps serving while a long query runs", async () => {
+    const slow = client.query({ query: "SELECT sleepEachRow(0.5) FROM numbers(4) SETTINGS function_sleep_max_microseconds_per_block = 10000000", format: "JSONEachRow" });
+    const order: string[] = [];
+    const ping = fetch(`${endpoint.url}/ping`).then(() => order.push("ping"));
+    const query = slow.then(() => order.push("slow query"));
+    await Promise.all([ping, query]);
+    expect(order).toEqual(["ping", "slow query"]);
+  });
+});
+
+describe("ClickHouse HTTP interface: plain HTTP (curl)", () => {
+  it("/ping answers Ok. without credentials", async () => {
+    const response = await fetch(`${endpoint.url}/ping`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("Ok.\n");
+  });
+
+  it("GET ?query= with user/password parameters, TabSeparated by default", async () => {
+    const response = await fetch(`${endpoint.url}/?user=${USER}&password=${PASSWORD}&query=${encodeURIComponent("SELECT 1, 'a'")}`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("1\ta\n");
+    expect(response.headers.get("x-clickhouse-query-id")).toBeTruthy();
+    expect(JSON.parse(response.headers.get("x-clickhouse-summary")!)).toMatchObject({ read_rows: expect.any(String), elapsed_ns: expect.any(String) });
+  });
+
+  it("X-ClickHouse-User / X-ClickHouse-Key headers, query in the body, default_format and FORMAT clauses", async () => {
+    const headers = { "X-ClickHouse-User": USER, "X-ClickHouse-Key": PASSWORD };
+    const json = await fetch(`${endpoint.url}/?default_format=JSONEachRow&database=local`, { method: "POST", body: "SELECT 2 AS two", headers });
+    expect(await json.text()).toBe('{"two":2}\n');
+    const clause = await fetch(`${endpoint.url}/?default_format=JSONEachRow`, { method: "POST", body: "SELECT 3 AS three FORMAT CSV", headers });
+    expect(await clause.text()).toBe("3\n");
+    expect(clause.headers.get("x-clickhouse-format")).toBe("CSV");
+  });
+
+  it("URL query + body data, as in `curl 'http://…/?query=INSERT…' --data-binary @rows`", async () => {
+    const values = await post(`query=${encodeURIComponent("INSERT INTO users (id, name) VALUES")}`, "(10, 'ten'), (11, 'eleven')");
+    expect(values.status).toBe(200);
+    const rows = await post(`query=${encodeURIComponent("INSERT INTO users FORMAT JSONEachRow")}`, '{"id": 12, "name": "twelve", "tags": ["t"]}\n');
+    expect(rows.status).toBe(200);
+    expect(await driver.query("SELECT name FROM users WHERE id >= 10 ORDER BY id")).toEqual([{ name: "ten" }, { name: "eleven" }, { name: "twelve" }]);
+  });
+
+  it("param_<name> URL parameters in ClickHouse's escaped text form", async () => {
+    const response = await post(`param_name=${encodeURIComponent("tab\\there")}&param_ids=${encodeURIComponent("[1,3]")}&default_format=JSONEachRow`, "SELECT id FROM users WHERE name = {name:String} AND id IN {ids:Array(UInt64)}");
+    expect(await response.text()).toBe('{"id":"3"}\n');
+  });
+
+  it("echoes the query_id it was given", async () => {
+    const response = await post("query_id=abc-123", "SELECT 1");
+    expect(response.headers.get("x-clickhouse-query-id")).toBe("abc-123");
+  });
+
+  it("errors in ClickHouse's shape: status, X-ClickHouse-Exception-Code, `Code: N. DB::Exception: …`", async () => {
+    const syntax = await post("", "SELEC 1");
+    expect(syntax.status).toBe(400);
+    expect(syntax.headers.get("x-clickhouse-exception-code")).toBe("62");
+    expect(await syntax.text()).toMatch(/^Code: 62\. DB::Exception: Syntax error.*\(SYNTAX_ERROR\)\n$/s);
+    const missing = await post("", "SELECT * FROM nowhere");
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("x-clickhouse-exception-code")).toBe("60");
+  });
+
+  it("a GET request may only read", async () => {
+    const response = await fetch(`${endpoint.url}/?query=${encodeURIComponent("CREATE TABLE t_get (x UInt8) ENGINE = Memory")}`, { headers: { Authorization: basic } });
+    expect(response.status).toBe(403);
+    expect(response.headers.get("x-clickhouse-exception-code")).toBe("164");
+  });
+
+  it("wrong or missing credentials → 401 with Code: 516", async () => {
+    const attempts: Record<string, string>[] = [{ Authorization: `Basic ${Buffer.from(`${USER}:wrong`).toString("base64")}` }, {}, { "X-ClickHouse-User": "default" }];
+    for (const headers of attempts) {
+      const response = await fetch(`${endpoint.url}/?query=SELECT%201`, { headers });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("x-clickhouse-exception-code")).toBe("516");
+      expect(await response.text()).toMatch(/^Code: 516\. DB::Exception: .*Authentication failed.*\(AUTHENTICATION_FAILED\)\n$/);
+    }
+  });
+
+  it("unknown paths → 404", async () => {
+    const response = await fetch(`${endpoint.url}/nope`);
+    expect(response.status).toBe(404);
+  });
+
+  it("a taken port → CLICKHOUSE_HTTP_PORT_IN_USE naming the config key", async () => {
+    const error = await serveClickHouseHttp(driver, { port: endpoint.port, user: USER, password: PASSWORD }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(MooseError);
+    expect((error as MooseError).code).toBe("CLICKHOUSE_HTTP_PORT_IN_USE");
+    expect((error as MooseError).config?.key).toBe("clickhouse_config.host_port");
+  });
+});

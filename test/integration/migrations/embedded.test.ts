@@ -1,0 +1,218 @@
+/**
+ * The runner against the embedded engine (chdb), in this process: generate → up → status → down →
+ * up, a failed step journaled and resumed, the refusals that need a journal, the lock.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
+import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
+import { hashManifest } from "../../../src/manifest/canonical.js";
+import { generateMigration, hashMigrations } from "../../../src/migrations/generate.js";
+import { applyMigrations, revertMigrations } from "../../../src/migrations/runner/apply.js";
+import type { MigrationEvent } from "../../../src/migrations/runner/events.js";
+import { readAppliedState, readJournal } from "../../../src/migrations/runner/journal.js";
+import { breakLock, ensureLockTable, liveHolders, LOCK_TABLE, MigrationLock } from "../../../src/migrations/runner/lock.js";
+import { migrationStatus } from "../../../src/migrations/runner/status.js";
+import { tempDataDir } from "../../helpers/clickhouse.js";
+import { column, manifestWith, table, tempProject, usersV1, usersV2, usersV3, writeHandMigration, type TempProject } from "../../unit/migrations/helpers.js";
+
+const data = tempDataDir("moose-migrations-embedded-");
+let driver: ClickHouseDriver;
+let project: TempProject;
+
+beforeAll(async () => {
+  driver = await openEmbedded({ dataDir: data.dir, database: "migrations_test" });
+});
+afterAll(async () => {
+  await driver?.close();
+  data.remove();
+});
+
+/** Each test gets its own project and an empty database (the driver's database stays the same). */
+beforeEach(async () => {
+  project?.remove();
+  project = tempProject();
+  for (const row of await driver.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase()")) {
+    await driver.exec(`DROP TABLE IF EXISTS \`${row.name}\``);
+  }
+});
+
+function recorder(): { events: MigrationEvent[]; reporter: (event: MigrationEvent) => void } {
+  const events: MigrationEvent[] = [];
+  return { events, reporter: (event) => events.push(event) };
+}
+
+async function columnsOf(tableName: string): Promise<string[]> {
+  const rows = await driver.query<{ name: string }>(`SELECT name FROM system.columns WHERE database = currentDatabase() AND table = '${tableName}' ORDER BY position`);
+  return rows.map((row) => row.name);
+}
+
+describe("generate → up → status → down → up (embedded)", () => {
+  it("applies, reports, reverts and re-applies, keeping journal and state in step", async () => {
+    await generateMigration({ projectDir: project.dir, manifest: usersV1, now: new Date("2026-01-01T00:00:00Z") });
+    await generateMigration({ projectDir: project.dir, manifest: usersV2, now: new Date("2026-01-02T00:00:00Z") });
+    const first = "20260101T000000Z_create_table_users";
+    const second = "20260102T000000Z_add_column_users";
+
+    const { events, reporter } = recorder();
+    const up = await applyMigrations({ projectDir: project.dir, driver, reporter });
+    expect(up.migrations).toEqual([first, second]);
+    expect(events.filter((event) => event.type === "migration-finished").map((event) => event.type === "migration-finished" && event.id)).toEqual([first, second]);
+    expect(await columnsOf("Users")).toEqual(["id", "name", "age"]);
+    expect((await readAppliedState(driver))?.hash).toBe(hashManifest(usersV2));
+
+    const status = await migrationStatus({ projectDir: project.dir, driver, codeManifest: usersV3 });
+    expect(status.migrations.map((entry) => entry.status)).toEqual(["applied", "applied"]);
+    expect(status.codeDiffersFromSnapshot).toBe(true);
+    expect(status.problem).toBeNull();
+    expect(status.lock).toBeNull();
+
+    // Reverting drops a column: refused without permission, then allowed.
+    await expect(revertMigrations({ projectDir: project.dir, driver })).rejects.toMatchObject({ code: "MIGRATION_DESTRUCTIVE", exitCode: 3 });
+    expect(await columnsOf("Users")).toEqual(["id", "name", "age"]);
+    const down = await revertMigrations({ projectDir: project.dir, driver, allowDataLoss: true });
+    expect(down.migrations).toEqual([second]);
+    expect(await columnsOf("Users")).toEqual(["id", "name"]);
+    expect((await readAppliedState(driver))?.hash).toBe(hashManifest(usersV1));
+    expect((await migrationStatus({ projectDir: project.dir, driver })).migrations.map((entry) => entry.status)).toEqual(["applied", "pending"]);
+
+    const again = await applyMigrations({ projectDir: project.dir, driver });
+    expect(again.migrations).toEqual([second]);
+    expect(await columnsOf("Users")).toEqual(["id", "name", "age"]);
+    const nothing = recorder();
+    expect((await applyMigrations({ projectDir: project.dir, driver, reporter: nothing.reporter })).migrations).toEqual([]);
+    expect(nothing.events).toEqual([{ type: "nothing-to-do", direction: "up" }]);
+  });
+
+  it("--dry-run lists the steps and changes nothing, not even the journal tables", async () => {
+    await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    const { events, reporter } = recorder();
+    const result = await applyMigrations({ projectDir: project.dir, driver, reporter, dryRun: true });
+    expect(result).toMatchObject({ dryRun: true, migrations: [expect.stringMatching(/_create_table_users$/)] });
+    expect(events[0]).toMatchObject({ type: "planned", steps: [{ kind: "sql", summary: "create table Users" }] });
+    expect(await driver.query("SELECT name FROM system.tables WHERE database = currentDatabase()")).toEqual([]);
+  });
+
+  it("refuses destructive pending steps with exit 3 and applies nothing", async () => {
+    await generateMigration({ projectDir: project.dir, manifest: usersV2 });
+    await applyMigrations({ projectDir: project.dir, driver });
+    await generateMigration({ projectDir: project.dir, manifest: manifestWith(table("Other", [column("id", "String")])), allowDataLoss: true });
+    await expect(applyMigrations({ projectDir: project.dir, driver })).rejects.toMatchObject({ code: "MIGRATION_DESTRUCTIVE", exitCode: 3 });
+    expect(await columnsOf("Other")).toEqual([]);
+    expect(await columnsOf("Users")).toEqual(["id", "name", "age"]);
+  });
+});
+
+describe("a failed step", () => {
+  it("is journaled with its error; the next up resumes at it, after the file is fixed", async () => {
+    const up = (failing: string) => `    { sql: \`CREATE TABLE IF NOT EXISTS Counter (step String) ENGINE = MergeTree ORDER BY step\` },
+    { summary: "step a", run: async (ctx) => ctx.clickhouse.exec("INSERT INTO Counter VALUES ('a')") },
+    { summary: "step b", sql: \`${failing}\` },
+    { summary: "step c", run: async (ctx) => ctx.clickhouse.exec("INSERT INTO Counter VALUES ('c')") },`;
+    const file = await writeHandMigration(project.layout, "20260101T000000Z_counter", { after: usersV1, up: up("INSERT INTO Counter SELECT toString(throwIf(1, 'boom'))") });
+    const { events, reporter } = recorder();
+    const error = await applyMigrations({ projectDir: project.dir, driver, reporter }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "MIGRATION_STEP_FAILED", message: expect.stringContaining("step 3 of 4 (step b)") });
+    expect(events.find((event) => event.type === "migration-failed")).toMatchObject({ index: 2, summary: "step b" });
+    const journaled = (await readJournal(driver)).get("20260101T000000Z_counter");
+    expect(journaled).toMatchObject({ status: "failed", stepsDone: 2, failedStep: "step b", error: expect.stringContaining("boom") });
+    const status = await migrationStatus({ projectDir: project.dir, driver });
+    expect(status.migrations[0]).toMatchObject({ status: "failed", stepsDone: 2, failedStep: "step b" });
+    expect((await readAppliedState(driver))).toBeUndefined();
+
+    // Fix the failing step (only it and later steps may change), accept the edit, run again.
+    writeFileSync(file, readFileSync(file, "utf8").replace("INSERT INTO Counter SELECT toString(throwIf(1, 'boom'))", "INSERT INTO Counter VALUES ('b')"));
+    await hashMigrations({ projectDir: project.dir });
+    const resumed = recorder();
+    await applyMigrations({ projectDir: project.dir, driver, reporter: resumed.reporter });
+    expect(resumed.events[0]).toMatchObject({ type: "migration-started", resumeAt: 2 });
+    const rows = await driver.query<{ step: string; n: string }>("SELECT step, count() AS n FROM Counter GROUP BY step ORDER BY step");
+    expect(rows.map((row) => [row.step, Number(row.n)])).toEqual([["a", 1], ["b", 1], ["c", 1]]);
+    expect((await readJournal(driver)).get("20260101T000000Z_counter")).toMatchObject({ status: "applied", stepsDone: 4 });
+  });
+
+  it("refuses to resume when a step that already ran was edited", async () => {
+    const file = await writeHandMigration(project.layout, "20260101T000000Z_edited", {
+      after: usersV1,
+      up: "    { sql: `CREATE TABLE IF NOT EXISTS T1 (x String) ENGINE = MergeTree ORDER BY x` },\n    { sql: `SELECT throwIf(1, 'stop')` },",
+    });
+    await expect(applyMigrations({ projectDir: project.dir, driver })).rejects.toMatchObject({ code: "MIGRATION_STEP_FAILED" });
+    writeFileSync(file, readFileSync(file, "utf8").replace("T1 (x String)", "T1 (y String)").replace("SELECT throwIf(1, 'stop')", "SELECT 1"));
+    await hashMigrations({ projectDir: project.dir });
+    await expect(applyMigrations({ projectDir: project.dir, driver })).rejects.toMatchObject({ code: "MIGRATION_APPLIED_MODIFIED", exitCode: 4 });
+  });
+});
+
+describe("refusals that need the journal", () => {
+  it("an applied file whose checksum differs from the journal → MIGRATION_APPLIED_MODIFIED, nothing applied", async () => {
+    const first = await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    await applyMigrations({ projectDir: project.dir, driver });
+    if (first.kind !== "written") throw new Error("expected a file");
+    writeFileSync(first.file, readFileSync(first.file, "utf8").replace("Changes, in the order", "Changes (edited), in the order"));
+    await hashMigrations({ projectDir: project.dir });
+    await generateMigration({ projectDir: project.dir, manifest: usersV2 });
+    const error = await applyMigrations({ projectDir: project.dir, driver }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "MIGRATION_APPLIED_MODIFIED", exitCode: 4, message: expect.stringContaining(first.id) });
+    expect(await columnsOf("Users")).toEqual(["id", "name"]);
+    expect((await migrationStatus({ projectDir: project.dir, driver })).problem).toMatchObject({ code: "MIGRATION_APPLIED_MODIFIED" });
+  });
+});
+
+describe("step kinds", () => {
+  it("notes are recorded as state only; kafka steps without streaming fail with a clear message", async () => {
+    await writeHandMigration(project.layout, "20260101T000000Z_kinds", {
+      after: usersV1,
+      up: '    { note: "API /api/users added" },\n    { kafka: { createTopic: { topic: "Events", partitions: 1, config: {} } } },',
+    });
+    const { events, reporter } = recorder();
+    await expect(applyMigrations({ projectDir: project.dir, driver, reporter })).rejects.toMatchObject({
+      code: "MIGRATION_STEP_FAILED",
+      message: expect.stringContaining("streaming is not configured"),
+    });
+    expect(events.find((event) => event.type === "step-done")).toMatchObject({ kind: "note", stateOnly: true });
+    const executed: unknown[] = [];
+    await applyMigrations({ projectDir: project.dir, driver, kafka: { execute: async (action) => void executed.push(action) } });
+    expect(executed).toEqual([{ createTopic: { topic: "Events", partitions: 1, config: {} } }]);
+  });
+});
+
+describe("the migration lock", () => {
+  it("a second claimant waits, then fails with the holder's name when it times out", async () => {
+    const held = await MigrationLock.acquire(driver);
+    const error = await MigrationLock.acquire(driver, { timeoutMs: 300 }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "MIGRATION_LOCKED", message: expect.stringContaining(`${os.hostname()}:${process.pid}`) });
+    await held.release();
+    const next = await MigrationLock.acquire(driver, { timeoutMs: 0 });
+    await next.release();
+    expect(await liveHolders(driver)).toEqual([]);
+  });
+
+  it("a crashed holder on another host blocks only until its lease ends", async () => {
+    await ensureLockTable(driver);
+    await driver.exec(`INSERT INTO ${LOCK_TABLE} (name, token, owner, event, at, expires_at) SELECT 'migrate', 'crashed', 'otherhost:42', 'claim', now(), now() + 2`);
+    const waited: string[] = [];
+    const lock = await MigrationLock.acquire(driver, { timeoutMs: 10_000, onWait: (holder) => waited.push(holder.owner) });
+    expect(waited).toEqual(["otherhost:42"]);
+    await lock.release();
+  });
+
+  it("a holder on this host whose process is gone is released at once", async () => {
+    await ensureLockTable(driver);
+    await driver.exec(`INSERT INTO ${LOCK_TABLE} (name, token, owner, event, at, expires_at) SELECT 'migrate', 'dead', '${os.hostname()}:2147483646', 'claim', now(), now() + 600`);
+    const lock = await MigrationLock.acquire(driver, { timeoutMs: 0 });
+    await lock.release();
+  });
+
+  it("unlock breaks a live lock and shows its owner; the holder notices on renewal", async () => {
+    const held = await MigrationLock.acquire(driver, { leaseSeconds: 3 });
+    const broken = await breakLock(driver);
+    expect(broken).toEqual([expect.objectContaining({ owner: `${os.hostname()}:${process.pid}`, token: held.token })]);
+    expect(await liveHolders(driver)).toEqual([]);
+    // Renewal runs every lease/3 = 1 s.
+    const deadline = Date.now() + 5000;
+    while (!held.lost && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(() => held.assertHeld()).toThrow(expect.objectContaining({ code: "MIGRATION_LOCK_LOST" }));
+    await held.release();
+  });
+});

@@ -1,0 +1,3 @@
+import { OlapTable } from "moose-ts";
+
+export const rows = new OlapTable("Rows");

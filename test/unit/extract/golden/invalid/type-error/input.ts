@@ -1,0 +1,7 @@
+import { OlapTable } from "moose-ts";
+
+interface Row {
+  id: string;
+}
+
+export const rows = new OlapTable<Row>("Rows", { orderByFields: ["name"] });

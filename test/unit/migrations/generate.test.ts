@@ -1,0 +1,143 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../../../src/manifest/canonical.js";
+import { generateMigration, hashMigrations, migrationSteps, slugFor } from "../../../src/migrations/generate.js";
+import { loadMigrations } from "../../../src/migrations/load.js";
+import { diffManifests } from "../../../src/diff/index.js";
+import { column, manifestWith, table, tempProject, usersV1, usersV2, usersV3, type TempProject } from "./helpers.js";
+
+let project: TempProject;
+beforeEach(() => {
+  project = tempProject();
+});
+afterEach(() => project.remove());
+
+const at = (iso: string) => new Date(iso);
+
+describe("moose migrate generate", () => {
+  it("writes the file, its snapshot, snapshot.json and moose.sum; the chain links up", async () => {
+    const first = await generateMigration({ projectDir: project.dir, manifest: usersV1, now: at("2026-11-27T08:00:00Z") });
+    const second = await generateMigration({ projectDir: project.dir, manifest: usersV2, now: at("2026-11-27T08:00:00Z") });
+    expect(first.kind).toBe("written");
+    expect(second.kind).toBe("written");
+    if (first.kind !== "written" || second.kind !== "written") return;
+    expect(first.id).toBe("20261127T080000Z_create_table_users");
+    expect(second.id).toBe("20261127T080001Z_add_column_users");
+    expect(readdirSync(project.layout.dir).sort()).toEqual([`${first.id}.ts`, `${second.id}.ts`, "meta", "moose.sum", "snapshot.json"]);
+    expect(hashManifest(await readManifest(project.layout.snapshot))).toBe(hashManifest(usersV2));
+    expect(hashManifest(await readManifest(path.join(project.layout.metaDir, `${first.id}.json`)))).toBe(hashManifest(usersV1));
+
+    const loaded = await loadMigrations(project.layout);
+    expect(loaded.map((migration) => [migration.definition.from, migration.definition.to])).toEqual([
+      [EMPTY_MANIFEST_HASH, hashManifest(usersV1)],
+      [hashManifest(usersV1), hashManifest(usersV2)],
+    ]);
+    expect(readFileSync(project.layout.sum, "utf8").split("\n").filter(Boolean)).toHaveLength(3);
+  });
+
+  it("says so and writes nothing when the code matches the snapshot", async () => {
+    await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    const sumBefore = readFileSync(project.layout.sum, "utf8");
+    const result = await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    expect(result.kind).toBe("no-changes");
+    expect(readdirSync(project.layout.dir).filter((name) => name.endsWith(".ts"))).toHaveLength(1);
+    expect(readFileSync(project.layout.sum, "utf8")).toBe(sumBefore);
+  });
+
+  it("refuses data loss without --allow-data-loss and writes nothing; writes it when allowed", async () => {
+    await generateMigration({ projectDir: project.dir, manifest: usersV2 });
+    const before = readdirSync(project.layout.dir).sort();
+    const refused = await generateMigration({ projectDir: project.dir, manifest: usersV3 });
+    expect(refused).toMatchObject({ kind: "refused", reason: "data-loss" });
+    if (refused.kind === "refused") expect(refused.dataLoss.map((op) => op.kind)).toEqual(["dropColumn"]);
+    expect(readdirSync(project.layout.dir).sort()).toEqual(before);
+    expect(hashManifest(await readManifest(project.layout.snapshot))).toBe(hashManifest(usersV2));
+
+    const allowed = await generateMigration({ projectDir: project.dir, manifest: usersV3, allowDataLoss: true });
+    expect(allowed.kind).toBe("written");
+    const [, dropping] = await loadMigrations(project.layout);
+    expect(dropping!.definition.up[0]).toMatchObject({ risk: "data-loss" });
+  });
+
+  it("refuses blocked changes even with --allow-data-loss", async () => {
+    const protectedUsers = manifestWith({ ...table("Users", [column("id", "String")]), lifeCycle: "DELETION_PROTECTED" });
+    await generateMigration({ projectDir: project.dir, manifest: protectedUsers });
+    const result = await generateMigration({ projectDir: project.dir, manifest: manifestWith(), allowDataLoss: true });
+    expect(result).toMatchObject({ kind: "refused", reason: "blocked" });
+  });
+
+  it("asks about renames through the injected resolver and keeps the data when answered yes", async () => {
+    await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    const renamed = manifestWith(table("Users", [column("id", "String"), column("full_name", "String")]));
+    const asked: string[] = [];
+    const result = await generateMigration({
+      projectDir: project.dir,
+      manifest: renamed,
+      resolveRename: async (candidate) => {
+        asked.push(`${candidate.table}.${candidate.from}->${candidate.to}`);
+        return true;
+      },
+    });
+    expect(asked).toEqual(["Users.name->full_name"]);
+    expect(result.kind).toBe("written");
+    if (result.kind === "written") expect(result.plan.operations.map((op) => op.kind)).toEqual(["renameColumn"]);
+  });
+
+  it("reports unanswered rename candidates without a resolver (no TTY)", async () => {
+    await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    const renamed = manifestWith(table("Users", [column("id", "String"), column("full_name", "String")]));
+    const result = await generateMigration({ projectDir: project.dir, manifest: renamed, allowDataLoss: true });
+    expect(result.kind === "written" && result.unresolvedRenames).toEqual([{ table: "Users", from: "name", to: "full_name" }]);
+  });
+
+  it("takes renames declared up front (--rename)", async () => {
+    await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    const renamed = manifestWith(table("Users", [column("id", "String"), column("full_name", "String")]));
+    const declared = await generateMigration({ projectDir: project.dir, manifest: renamed, renames: { Users: { name: "full_name" } } });
+    expect(declared.kind === "written" && declared.plan.operations.map((op) => op.kind)).toEqual(["renameColumn"]);
+  });
+
+  it("uses --name for the slug", async () => {
+    const result = await generateMigration({ projectDir: project.dir, manifest: usersV1, name: "Initial schema", now: at("2026-01-01T00:00:00Z") });
+    expect(result.kind === "written" && result.id).toBe("20260101T000000Z_initial_schema");
+  });
+
+  it("refuses when snapshot.json was edited by hand", async () => {
+    await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    await writeFile(project.layout.snapshot, JSON.stringify(usersV2));
+    await expect(generateMigration({ projectDir: project.dir, manifest: usersV2 })).rejects.toMatchObject({ code: "MIGRATION_SNAPSHOT_MISMATCH", exitCode: 4 });
+  });
+
+  it("`hash` re-sums after a deliberate edit", async () => {
+    const result = await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    if (result.kind !== "written") throw new Error("expected a file");
+    await writeFile(result.file, readFileSync(result.file, "utf8").replace("up: [", "up: [\n    { sql: `SELECT 1` },"));
+    await expect(generateMigration({ projectDir: project.dir, manifest: usersV2 })).rejects.toMatchObject({ code: "MIGRATION_CHECKSUM_MISMATCH" });
+    expect(await hashMigrations({ projectDir: project.dir })).toEqual({ files: 1 });
+    expect((await generateMigration({ projectDir: project.dir, manifest: usersV2 })).kind).toBe("written");
+  });
+});
+
+describe("migration steps", () => {
+  it("down undoes the operations in reverse order and says where it cannot", () => {
+    const plan = diffManifests(usersV1, manifestWith(table("Users", [column("id", "String")]), table("Events", [column("id", "String")])));
+    const steps = migrationSteps(plan.operations);
+    expect(steps.up).toHaveLength(2);
+    expect(steps.down).toHaveLength(2);
+    expect(steps.irreversible.join("\n")).toMatch(/Users\.name/);
+    const dropIndex = plan.operations.findIndex((op) => op.kind === "dropColumn");
+    // down's first step undoes the last up operation
+    expect("sql" in steps.down[0]! && steps.down[0].sql).toMatch(dropIndex === 0 ? /DROP TABLE/ : /ADD COLUMN/);
+  });
+
+  it("derives a slug from the changes", () => {
+    const plan = diffManifests(manifestWith(), manifestWith(table("UserEvents", [column("id", "String")]), table("B", [column("id", "String")])));
+    expect(slugFor(plan.operations)).toMatch(/^create_table_(user_events|b)_and_1_more$/);
+  });
+
+  it("files exist only after a write", () => {
+    expect(existsSync(project.layout.dir)).toBe(false);
+  });
+});

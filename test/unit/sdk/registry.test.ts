@@ -1,0 +1,120 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { MooseError } from "../../../src/errors.js";
+import type { ColumnSpec } from "../../../src/manifest/types.js";
+import { Api, getRegistry, OlapTable, registryToManifest, Stream, View, Workflow, Task, sql } from "../../../src/sdk/index.js";
+import { METADATA_MARKER, type InjectedMetadata } from "../../../src/sdk/metadata.js";
+import { splitKeyExpression } from "../../../src/sdk/olap-table.js";
+
+const columns: ColumnSpec[] = [
+  { name: "id", type: "String", nullable: false, primaryKey: true },
+  { name: "at", type: "DateTime('UTC')", nullable: false },
+];
+
+/** What the build plugin would inject for a constructor at file:line. */
+function injected(file: string, line: number): InjectedMetadata {
+  return { [METADATA_MARKER]: 1, source: { file, line, col: 14 }, columns, schema: { type: "object" } };
+}
+
+function thrown(run: () => unknown): MooseError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(MooseError);
+    return error as MooseError;
+  }
+  throw new Error("expected a MooseError");
+}
+
+interface Row {
+  id: string;
+  at: Date;
+}
+
+beforeEach(() => getRegistry().clear());
+
+describe("registry", () => {
+  it("refuses two objects of the same kind and id, naming both locations", () => {
+    new OlapTable<Row>("Users", {}, injected("app/users.ts", 3));
+    const error = thrown(() => new OlapTable<Row>("Users", {}, injected("app/more.ts", 7)));
+    expect(error.code).toBe("DUPLICATE_COMPONENT");
+    expect(error.message).toContain("app/users.ts:3:14");
+    expect(error.message).toContain("app/more.ts:7:14");
+    expect(error.location).toEqual({ file: "app/more.ts", line: 7, col: 14 });
+  });
+
+  it("keeps kinds apart and versions apart", () => {
+    new OlapTable<Row>("Users", {}, injected("app/a.ts", 1));
+    new Stream<Row>("Users", {}, injected("app/a.ts", 2));
+    new OlapTable<Row>("Users", { version: "1.0" }, injected("app/a.ts", 3));
+    const manifest = registryToManifest();
+    expect(Object.keys(manifest.tables)).toEqual(["Users", "Users_1_0"]);
+    expect(Object.keys(manifest.streams)).toEqual(["Users"]);
+  });
+
+  it("refuses duplicate API paths, and tells versions apart", () => {
+    const handler = async () => [];
+    new Api<{ q: string }, never[]>("metrics", handler);
+    new Api<{ q: string }, never[]>("metrics", handler, { version: "2" });
+    expect(getRegistry().list("apis").map((api) => api.id)).toEqual(["metrics", "metrics/2"]);
+    const error = thrown(() => new Api<{ q: string }, never[]>("metrics", handler));
+    expect(error.code).toBe("DUPLICATE_COMPONENT");
+    expect(error.message).toContain('API "metrics"');
+  });
+
+  it("uses the caller's stack frame when no metadata was injected", () => {
+    const api = new Api<Record<string, never>, number>("where", async () => 1);
+    expect(api.source.file).toMatch(/registry\.test\.ts$/);
+    expect(api.source.line).toBeGreaterThan(0);
+  });
+
+  it("asks for the build plugin when a table has no column metadata", () => {
+    const error = thrown(() => new OlapTable<Row>("Bare"));
+    expect(error.code).toBe("MISSING_TYPE_METADATA");
+    expect(error.hint).toContain("moose build");
+  });
+
+  it("refuses two different tasks with one name in a workflow", () => {
+    const run = async () => {};
+    const last = new Task<null, void>("step", { run });
+    const first = new Task<null, void>("step", { run, onComplete: [last] });
+    const workflow = new Workflow("flow", { startingTask: first });
+    expect(thrown(() => workflow.toSpec()).code).toBe("DUPLICATE_COMPONENT");
+  });
+});
+
+describe("table specs", () => {
+  it("orders by Key<> columns when no orderByFields is given", () => {
+    const spec = new OlapTable<Row>("Keyed", {}, injected("app/a.ts", 1)).toSpec();
+    expect(spec.orderBy).toEqual(["id"]);
+    expect(spec.primaryKey).toBeUndefined();
+  });
+
+  it("makes Key<> columns the PRIMARY KEY when they prefix an explicit ORDER BY", () => {
+    const spec = new OlapTable<Row>("Ordered", { orderByFields: ["id", "at"] }, injected("app/a.ts", 1)).toSpec();
+    expect(spec.orderBy).toEqual(["id", "at"]);
+    expect(spec.primaryKey).toEqual(["id"]);
+  });
+
+  it("refuses orderByFields naming a missing field, with the field path", () => {
+    const table = new OlapTable<Row>("Typo", { orderByFields: ["id", "nope" as keyof Row] }, injected("app/a.ts", 9));
+    const error = thrown(() => table.toSpec());
+    expect(error.code).toBe("UNKNOWN_FIELD");
+    expect(error.message).toContain("Typo.orderByFields[1]");
+    expect(error.location).toEqual({ file: "app/a.ts", line: 9, col: 14 });
+  });
+
+  it("splits ORDER BY / PRIMARY KEY expressions at top-level commas", () => {
+    expect(splitKeyExpression("(a, toDate(b, 'x,y'), c)")).toEqual(["a", "toDate(b, 'x,y')", "c"]);
+    expect(splitKeyExpression("tuple()")).toEqual([]);
+    expect(splitKeyExpression("cityHash64(id)")).toEqual(["cityHash64(id)"]);
+  });
+});
+
+describe("sql", () => {
+  it("quotes interpolated tables and inlines values for view definitions", () => {
+    const table = new OlapTable<Row>("Events", { version: "1.2" }, injected("app/a.ts", 1));
+    const view = new View("Recent", { selectStatement: sql`SELECT * FROM ${table} WHERE id = ${"it's"} LIMIT ${5}`, baseTables: [table] });
+    expect(view.toSpec().sql).toBe("SELECT * FROM `Events_1_2` WHERE id = 'it\\'s' LIMIT 5");
+    expect(view.toSpec().sourceTables).toEqual(["Events_1_2"]);
+  });
+});
