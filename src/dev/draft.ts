@@ -7,7 +7,7 @@
  * draft is never applied or hashed into moose.sum.
  */
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { diffManifests } from "../diff/index.js";
 import type { DiffResult } from "../diff/operations.js";
@@ -24,7 +24,8 @@ export const DRAFT_ID = "draft";
 /** Where the template's body (after its `moose migrate generate` header comment) starts. */
 const BODY_START = "import { defineMigration }";
 
-export type DraftResult = { kind: "written" | "unchanged"; file: string; plan: DiffResult } | { kind: "none"; file: string };
+/** written: created or changed · unchanged · deleted: the code now matches the snapshot · none: no draft, none needed. */
+export type DraftResult = { kind: "written" | "unchanged"; file: string; plan: DiffResult } | { kind: "deleted" | "none"; file: string };
 
 export class DraftWriter {
   private lastWritten: string | undefined;
@@ -43,8 +44,9 @@ export class DraftWriter {
     const plan = diffManifests(base, code);
     if (plan.operations.length === 0) {
       this.lastWritten = undefined;
-      if (existsSync(file)) await rm(file, { force: true });
-      return { kind: "none", file };
+      if (!existsSync(file)) return { kind: "none", file };
+      await rm(file, { force: true });
+      return { kind: "deleted", file };
     }
     const from = hashManifest(base);
     const to = hashManifest(code);
@@ -53,7 +55,10 @@ export class DraftWriter {
     const { up, down, irreversible } = migrationSteps(plan.operations);
     const text = await renderMigrationFile({ id: DRAFT_ID, createdAt: new Date(), from, to, operations: plan.operations, up, down, irreversible });
     await mkdir(layout.dir, { recursive: true });
-    await writeFile(file, draftHeader(from, to, plan) + text.slice(text.indexOf(BODY_START)));
+    // Written aside and renamed into place: an editor or test reading it never sees half a file.
+    const partial = `${file}.${process.pid}.tmp`;
+    await writeFile(partial, draftHeader(from, to, plan) + text.slice(text.indexOf(BODY_START)));
+    await rename(partial, file);
     this.lastWritten = identity;
     return { kind: "written", file, plan };
   }

@@ -42,6 +42,7 @@ export interface ReloaderOptions {
 export class Reloader {
   private current: Manifest;
   private warnedAboutStreams = false;
+  private draftAnnounced = false;
 
   constructor(private readonly options: ReloaderOptions) {
     this.current = options.initialState;
@@ -82,24 +83,29 @@ export class Reloader {
       this.current = next;
       report = { kind: "applied", durationMs: 0, plan, outcome };
     }
-    report.durationMs = elapsed();
-    output.info(this.summaryLine(label, report));
-    this.log(label, report);
-
-    // After the summary: the local infrastructure is already up to date, these can take a moment.
-    await this.afterGoodBuild(code);
-    return report;
-  }
-
-  private async afterGoodBuild(code: Manifest): Promise<void> {
-    const { output } = this.options;
     try {
       await this.options.onBuilt?.(code);
     } catch (error) {
       output.error(describeError(error, output.debug));
     }
+    report.durationMs = elapsed();
+    output.info(this.summaryLine(label, report));
+    this.log(label, report);
+
+    // After the summary: everything local is up to date; the draft is for later review.
+    await this.updateDraft(code);
+    return report;
+  }
+
+  private async updateDraft(code: Manifest): Promise<void> {
+    const { output } = this.options;
     try {
-      await this.options.draft.update(code);
+      const draft = await this.options.draft.update(code);
+      if (draft.kind === "deleted") output.info("migrations/draft.ts deleted: the code matches migrations/snapshot.json");
+      if (draft.kind === "written" && !this.draftAnnounced) {
+        this.draftAnnounced = true;
+        output.info(`migrations/draft.ts holds the change from migrations/snapshot.json to the code (\`moose migrate generate\` finalises it)`);
+      }
     } catch (error) {
       output.error(`could not update migrations/draft.ts: ${describeError(error, output.debug)}`);
     }

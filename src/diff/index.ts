@@ -34,6 +34,7 @@ export function diffManifests(from: Manifest, to: Manifest, options: DiffOptions
 
 export { orderOperations } from "./order.js";
 export { assessRisk } from "./risk.js";
-export { normalizeTable, normalizeType, normalizeSql } from "./normalize.js";
+export { normalizeTable, normalizeType } from "./normalize.js";
+export { normalizeSql } from "./normalize-sql.js";
 export { tablesEquivalent } from "./tables.js";
 export type { DiffOptions, DiffResult, Operation, RenameMap } from "./operations.js";

@@ -4,7 +4,8 @@
  * `Nullable(String)` in the type text is `nullable: true`, `Decimal32(2)` is `Decimal(9, 2)`,
  * default settings are dropped, spacing in types, expressions and view SQL does not matter.
  *
- * Operations carry the normalised `to` specs, so the generated DDL is in the same canonical form.
+ * Table operations carry the normalised specs, so the generated DDL is in the same canonical form.
+ * View SQL is compared by `normalizeSql` (./normalize-sql.ts).
  */
 import type { ColumnSpec, EngineSpec, IndexSpec, TableSpec } from "../manifest/types.js";
 
@@ -98,7 +99,7 @@ export function normalizeSpacing(text: string): string {
 }
 
 /** Index just past the quoted run starting at `start` (backslash escapes and doubled quotes honoured). */
-function quotedEnd(text: string, start: number): number {
+export function quotedEnd(text: string, start: number): number {
   const quote = text[start]!;
   let i = start + 1;
   while (i < text.length) {
@@ -367,56 +368,6 @@ export function normalizeTable(spec: TableSpec): TableSpec {
 export function comparableType(column: ColumnSpec, options: NormalizeOptions): string {
   const type = options.strictLowCardinality ? column.type : normalizeType(column.type, { stripLowCardinality: true });
   return column.nullable ? `Nullable(${type})` : type;
-}
-
-/** SQL keywords lowercased for comparison; identifiers keep their case (ClickHouse is case-sensitive). */
-const SQL_KEYWORDS = new Set(
-  (
-    "select from where group by order having limit offset as join inner left right full outer cross on using and or not in " +
-    "is null distinct union all with case when then else end asc desc between like ilike array prewhere final settings format interval"
-  ).split(" "),
-);
-
-/**
- * View SQL as compared: comments removed, spacing collapsed, keywords lowercased, a trailing `;`
- * dropped. Quoted strings and identifiers are untouched.
- */
-export function normalizeSql(sql: string): string {
-  let stripped = "";
-  for (let i = 0; i < sql.length; i++) {
-    const ch = sql[i]!;
-    if (ch === "'" || ch === '"' || ch === "`") {
-      const end = quotedEnd(sql, i);
-      stripped += sql.slice(i, end);
-      i = end - 1;
-    } else if (ch === "-" && sql[i + 1] === "-") {
-      while (i < sql.length && sql[i] !== "\n") i++;
-      stripped += " ";
-    } else if (ch === "/" && sql[i + 1] === "*") {
-      const end = sql.indexOf("*/", i + 2);
-      i = end < 0 ? sql.length : end + 1;
-      stripped += " ";
-    } else stripped += ch;
-  }
-  let spaced = normalizeSpacing(stripped.trim());
-  while (spaced.endsWith(";")) spaced = spaced.slice(0, -1).trimEnd();
-  let out = "";
-  for (let i = 0; i < spaced.length; i++) {
-    const ch = spaced[i]!;
-    if (ch === "'" || ch === '"' || ch === "`") {
-      const end = quotedEnd(spaced, i);
-      out += spaced.slice(i, end);
-      i = end - 1;
-    } else if (/[A-Za-z_]/.test(ch)) {
-      let j = i;
-      while (j < spaced.length && /[A-Za-z0-9_]/.test(spaced[j]!)) j++;
-      const word = spaced.slice(i, j);
-      out += SQL_KEYWORDS.has(word.toLowerCase()) ? word.toLowerCase() : word;
-      i = j - 1;
-    } else out += ch;
-  }
-  // `a=b`, `a = b`: spacing around operators does not matter.
-  return out.replace(/\s*(=|<>|!=|<=|>=|<|>|\+|\*|\/)\s*/g, "$1");
 }
 
 /** JSON with sorted keys, for order-insensitive comparison of schemas and configs. */

@@ -58,24 +58,32 @@ export function tablesEquivalent(a: TableSpec, b: TableSpec, options: NormalizeO
   return result.operations.length === 0;
 }
 
-/** Deep equality of two JSON values, ignoring each spec's `source` (where the code lives is not infrastructure). */
+/** Deep equality of two specs as written, ignoring `source` (where the code lives is not infrastructure). */
 function sameAsWritten(a: TableSpec, b: TableSpec): boolean {
-  const { source: _a, ...restA } = a;
-  const { source: _b, ...restB } = b;
-  return jsonEqual(restA, restB);
+  return jsonEqual(a, b, "source");
 }
 
-function jsonEqual(a: unknown, b: unknown): boolean {
+/** Deep equality of JSON values; `undefined` members count as absent; `skip` is ignored at the top level. */
+function jsonEqual(a: unknown, b: unknown, skip?: string): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
-    const other = b as unknown[];
-    return a.length === other.length && a.every((item, i) => jsonEqual(item, other[i]));
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
   }
-  const keysA = Object.keys(a).filter((key) => (a as Record<string, unknown>)[key] !== undefined);
-  const keysB = Object.keys(b).filter((key) => (b as Record<string, unknown>)[key] !== undefined);
-  return keysA.length === keysB.length && keysA.every((key) => jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+  if (Array.isArray(b)) return false;
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  let leftCount = 0;
+  for (const key in left) {
+    if (key === skip || left[key] === undefined) continue;
+    leftCount++;
+    if (!jsonEqual(left[key], right[key])) return false;
+  }
+  let rightCount = 0;
+  for (const key in right) if (key !== skip && right[key] !== undefined) rightCount++;
+  return leftCount === rightCount;
 }
 
 function sortedUnion(a: Record<string, unknown>, b: Record<string, unknown>): string[] {

@@ -4,7 +4,7 @@
  * table is rebuilt (it must attach to the new table).
  */
 import type { MaterializedViewSpec, Manifest } from "../manifest/types.js";
-import { normalizeSql } from "./normalize.js";
+import { normalizeSql } from "./normalize-sql.js";
 import type { BlockedChange, DiffOptions, Operation } from "./operations.js";
 import { withRisk } from "./risk.js";
 

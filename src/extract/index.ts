@@ -23,9 +23,25 @@ export async function extractManifest(options: ExtractOptions): Promise<Manifest
   const mainFile = resolveMainFile(projectDir, options.mainFile);
   const session = new ProgramSession(projectDir, [mainFile]);
   session.update();
+  const syntaxErrors = session.syntaxErrors();
+  if (syntaxErrors.length > 0) throw typeScriptError(syntaxErrors, projectDir);
+  let bundle: Awaited<ReturnType<typeof bundleApp>>;
+  try {
+    bundle = await bundleApp(projectDir, mainFile, session);
+  } catch (error) {
+    checkTypes(session); // a type error explains more than what it broke downstream
+    throw error;
+  }
+  // The app runs in its child process while this one finishes type-checking: a type error still
+  // wins, the run's result is then dropped.
+  const run = runInChildProcess(projectDir, bundle.file).then(
+    (manifest) => ({ manifest }),
+    (error: unknown) => ({ error }),
+  );
   checkTypes(session);
-  const bundle = await bundleApp(projectDir, mainFile, session);
-  return runInChildProcess(projectDir, bundle.file);
+  const outcome = await run;
+  if ("error" in outcome) throw outcome.error;
+  return outcome.manifest;
 }
 
 export interface IncrementalExtractor {
@@ -46,7 +62,7 @@ export function createIncrementalExtractor(projectDirInput: string, mainFileInpu
   return {
     async extract() {
       const mainFile = resolveMainFile(projectDir, mainFileInput);
-      session ??= new ProgramSession(projectDir, [mainFile]);
+      session ??= new ProgramSession(projectDir, [mainFile], { incremental: true });
       session.update();
       checkTypes(session);
       context ??= await bundleContext(projectDir, mainFile, session, "app-dev.mjs");

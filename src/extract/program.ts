@@ -33,11 +33,21 @@ interface CachedFile {
   sourceFile: ts.SourceFile;
 }
 
+export interface ProgramSessionOptions {
+  /**
+   * Keep state for repeated updates (`moose dev`): a builder program that re-checks only affected
+   * files, and SourceFiles cached by file version. A one-shot build skips that bookkeeping.
+   */
+  incremental?: boolean;
+}
+
 export class ProgramSession {
   readonly options: ts.CompilerOptions;
   private readonly configDiagnostics: readonly ts.Diagnostic[];
+  private readonly incremental: boolean;
   private readonly host: ts.CompilerHost;
   private readonly sourceFiles = new Map<string, CachedFile>();
+  private program: ts.Program | undefined;
   private builder: ts.SemanticDiagnosticsBuilderProgram | undefined;
   private analyses = new Map<string, { sourceFile: ts.SourceFile; result: TransformResult }>();
   private changedFiles = new Set<string>();
@@ -45,18 +55,31 @@ export class ProgramSession {
   constructor(
     readonly projectDir: string,
     readonly rootFiles: string[],
+    sessionOptions: ProgramSessionOptions = {},
   ) {
     const { options, diagnostics } = readCompilerOptions(projectDir);
     this.options = { ...options, noEmit: true };
     this.configDiagnostics = diagnostics;
+    this.incremental = sessionOptions.incremental ?? false;
     this.host = this.createHost();
   }
 
   /** Builds the program for the files as they are on disk now, reusing whatever did not change. */
   update(): ts.Program {
-    const previous = this.builder?.getProgram();
-    this.builder = ts.createSemanticDiagnosticsBuilderProgram(this.rootFiles, this.options, this.host, this.builder, this.configDiagnostics);
-    const program = this.builder.getProgram();
+    const previous = this.program;
+    if (this.incremental) {
+      this.builder = ts.createSemanticDiagnosticsBuilderProgram(this.rootFiles, this.options, this.host, this.builder, this.configDiagnostics);
+      this.program = this.builder.getProgram();
+    } else {
+      this.program = ts.createProgram({
+        rootNames: this.rootFiles,
+        options: this.options,
+        host: this.host,
+        oldProgram: previous,
+        configFileParsingDiagnostics: this.configDiagnostics,
+      });
+    }
+    const program = this.program;
     this.changedFiles = new Set(
       program
         .getSourceFiles()
@@ -66,26 +89,26 @@ export class ProgramSession {
     return program;
   }
 
-  get program(): ts.Program {
-    return this.current().getProgram();
+  private current(): ts.Program {
+    return this.program ?? this.update();
+  }
+
+  /** Config and syntax errors: cheap, and worth knowing before anything is bundled. */
+  syntaxErrors(): ts.Diagnostic[] {
+    const program = this.current();
+    return appErrors([...program.getConfigFileParsingDiagnostics(), ...program.getOptionsDiagnostics(), ...program.getSyntacticDiagnostics()]);
   }
 
   /** tsc's errors for the app (config, syntax, types), leaving out moose-ts's own files. */
   typeErrors(): ts.Diagnostic[] {
-    const builder = this.current();
-    const all = [
-      ...builder.getConfigFileParsingDiagnostics(),
-      ...builder.getOptionsDiagnostics(),
-      ...builder.getGlobalDiagnostics(),
-      ...builder.getSyntacticDiagnostics(),
-      ...builder.getSemanticDiagnostics(),
-    ];
-    return all.filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error && !(diagnostic.file && isMooseSourceFile(diagnostic.file.fileName)));
+    const program = this.current();
+    const semantic = this.builder ? this.builder.getSemanticDiagnostics() : program.getSemanticDiagnostics();
+    return [...this.syntaxErrors(), ...appErrors([...program.getGlobalDiagnostics(), ...semantic])];
   }
 
   /** The analysed and spliced text of one app file (see transform/analyze.ts). */
   transformFile(fileName: string): TransformResult {
-    const program = this.program;
+    const program = this.current();
     const sourceFile = program.getSourceFile(fileName);
     if (!sourceFile || isMooseSourceFile(fileName) || !mayConstructSdkObjects(sourceFile.text)) return { diagnostics: [] };
     const cached = this.analyses.get(fileName);
@@ -101,27 +124,23 @@ export class ProgramSession {
 
   private dependsOnChange(sourceFile: ts.SourceFile): boolean {
     if (this.changedFiles.size === 0) return false;
-    return this.current()
-      .getAllDependencies(sourceFile)
-      .some((dependency) => this.changedFiles.has(dependency));
-  }
-
-  private current(): ts.SemanticDiagnosticsBuilderProgram {
-    if (!this.builder) this.update();
-    return this.builder as ts.SemanticDiagnosticsBuilderProgram;
+    if (!this.builder) return true;
+    return this.builder.getAllDependencies(sourceFile).some((dependency) => this.changedFiles.has(dependency));
   }
 
   private createHost(): ts.CompilerHost {
-    const host = ts.createIncrementalCompilerHost(this.options);
-    const readSourceFile = host.getSourceFile.bind(host);
-    host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
-      const version = fileVersion(fileName);
-      const cached = this.sourceFiles.get(fileName);
-      if (cached && cached.version === version && version !== "") return cached.sourceFile;
-      const sourceFile = readSourceFile(fileName, languageVersion, onError, shouldCreate);
-      if (sourceFile) this.sourceFiles.set(fileName, { version, sourceFile });
-      return sourceFile;
-    };
+    const host = this.incremental ? ts.createIncrementalCompilerHost(this.options) : ts.createCompilerHost(this.options);
+    if (this.incremental) {
+      const readSourceFile = host.getSourceFile.bind(host);
+      host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+        const version = fileVersion(fileName);
+        const cached = this.sourceFiles.get(fileName);
+        if (cached && cached.version === version && version !== "") return cached.sourceFile;
+        const sourceFile = readSourceFile(fileName, languageVersion, onError, shouldCreate);
+        if (sourceFile) this.sourceFiles.set(fileName, { version, sourceFile });
+        return sourceFile;
+      };
+    }
     const moduleCache = ts.createModuleResolutionCache(this.projectDir, (fileName) => fileName, this.options);
     // `import … from "moose-ts"` always means this copy of moose-ts, whatever is installed in the app.
     host.resolveModuleNameLiterals = (literals, containingFile, redirected, options, containingSourceFile) =>
@@ -134,6 +153,10 @@ export class ProgramSession {
       });
     return host;
   }
+}
+
+function appErrors(diagnostics: readonly ts.Diagnostic[]): ts.Diagnostic[] {
+  return diagnostics.filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error && !(diagnostic.file && isMooseSourceFile(diagnostic.file.fileName)));
 }
 
 function fileVersion(fileName: string): string {

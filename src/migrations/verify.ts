@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ExitCode, MooseError } from "../errors.js";
-import { EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../manifest/canonical.js";
+import { canonicalJson, EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../manifest/canonical.js";
 import type { Manifest } from "../manifest/types.js";
 import { metaPath, type MigrationsLayout } from "./layout.js";
 import type { LoadedMigration, MigrationFileSource } from "./load.js";
@@ -103,6 +103,11 @@ export async function verifySum(layout: MigrationsLayout, sources: MigrationFile
 
 /** The manifest after a migration, checked against the file's `to`. */
 export async function readMigrationMeta(layout: MigrationsLayout, migration: LoadedMigration): Promise<Manifest> {
+  return (await readMigrationState(layout, migration)).manifest;
+}
+
+/** The state after a migration: its manifest, hash and canonical JSON (what `_moose_state` stores). */
+export async function readMigrationState(layout: MigrationsLayout, migration: LoadedMigration): Promise<{ manifest: Manifest; hash: string; json: string }> {
   const file = metaPath(layout, migration.id);
   const shown = path.relative(layout.projectDir, file);
   if (!existsSync(file)) {
@@ -112,13 +117,14 @@ export async function readMigrationMeta(layout: MigrationsLayout, migration: Loa
     });
   }
   const manifest = await readManifest(file);
-  if (hashManifest(manifest) !== migration.definition.to) {
+  const hash = hashManifest(manifest);
+  if (hash !== migration.definition.to) {
     throw new MooseError("MIGRATION_SNAPSHOT_MISMATCH", `${shown} does not hash to the \`to\` of ${migration.fileName} (${short(migration.definition.to)})`, {
       exitCode: ExitCode.conflict,
       hint: "restore both files from version control; snapshots are written by `moose migrate generate`, not by hand",
     });
   }
-  return manifest;
+  return { manifest, hash, json: canonicalJson(manifest) };
 }
 
 /** Everything a command needs before it plans or applies: files in order, the sum, the chain, every snapshot. */

@@ -247,7 +247,12 @@ export function operationDetails(op: Operation): ComponentChangeDetail[] {
       }
       const converts = op.changed.includes("type") || op.changed.includes("nullable");
       const expires = op.changed.includes("ttl") && op.to.ttl !== undefined;
-      const effect = converts ? CONVERSION_EFFECT : expires ? "values past the column TTL are reset to the default" : undefined;
+      const nullsBecomeDefault = op.from.nullable && !op.to.nullable;
+      const effect = converts
+        ? nullsBecomeDefault
+          ? `NULLs become ${op.to.default ?? typeDefaultValue(op.to.type) ?? "the type's default"}; ${CONVERSION_EFFECT}`
+          : CONVERSION_EFFECT
+        : expires ? "values past the column TTL are reset to the default" : undefined;
       return [{ sign: "~", text: `${op.to.name}: ${parts.join(", ")}`, ...(effect ? { effect } : {}) }];
     }
     case "renameColumn":
@@ -347,7 +352,7 @@ export function operationEffect(op: Operation): string | undefined {
     case "dropColumn":
       return DROPPED_COLUMN_EFFECT;
     case "modifyColumn":
-      return op.changed.includes("type") || op.changed.includes("nullable") ? CONVERSION_EFFECT : "values past the column TTL are reset to the default";
+      return operationDetails(op)[0]?.effect;
     case "modifyTtl":
       return "rows past the TTL are deleted";
     case "recreateTable": {

@@ -170,7 +170,7 @@ export function operationSteps(op: Operation): OperationSteps {
     }
     case "addPartitions":
       return {
-        up: [{ kafka: { addPartitions: { topic: op.topic, count: op.to } } }],
+        up: [{ kafka: { addPartitions: { topic: op.topic, from: op.from, count: op.to } } }],
         down: [{ note: `topic ${op.topic} keeps ${op.to} partitions: Kafka cannot remove partitions` }],
         irreversible: `the partition count of ${op.topic} (Kafka cannot go back from ${op.to} to ${op.from})`,
       };

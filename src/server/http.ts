@@ -112,7 +112,13 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
 
   if (path.startsWith("/api/")) {
     if (method !== "GET") return methodNotAllowed("GET");
-    const reply = await options.consumption(decodeURIComponent(path.slice("/api/".length)), url.searchParams);
+    let apiPath: string;
+    try {
+      apiPath = decodeURIComponent(path.slice("/api/".length));
+    } catch {
+      return { status: 400, body: { error: `malformed percent-encoding in ${path}` } };
+    }
+    const reply = await options.consumption(apiPath, url.searchParams);
     return reply ?? notFound(`no API at ${path}`);
   }
 

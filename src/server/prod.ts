@@ -16,6 +16,7 @@ import { openEmbedded } from "../infra/clickhouse/embedded.js";
 import { openRemote } from "../infra/clickhouse/remote.js";
 import { openKafkaAdmin, type KafkaAdmin } from "../infra/kafka/executor.js";
 import { logEvent, logTimed } from "../logs/logger.js";
+import type { Manifest } from "../manifest/index.js";
 import { bothReporters, logMigrationEvents } from "../logs/migration-events.js";
 import { applyMigrations } from "../migrations/runner/apply.js";
 import { silentReporter, type Reporter } from "../migrations/runner/events.js";
@@ -136,7 +137,7 @@ async function bringDatabaseToCode(options: ProdOptions, driver: ClickHouseDrive
   return result.migrations;
 }
 
-async function refuseUnmigratedCode(driver: ClickHouseDriver, code: Parameters<typeof diffManifests>[1]): Promise<void> {
+async function refuseUnmigratedCode(driver: ClickHouseDriver, code: Manifest): Promise<void> {
   const applied = await readAppliedManifest(driver);
   const { operations, blocked } = diffManifests(applied, code);
   const changes = [...operations.map((operation) => operation.summary), ...blocked.map((change) => change.summary)];

@@ -59,7 +59,17 @@ export function adminEndpoint(baseUrl: string, name: string): URL {
   return new URL(`${base}admin/${name}`, url);
 }
 
+/** No token from `hash-token` is longer; servers answer oversized headers with 431, not 401. */
+const MAX_TOKEN_LENGTH = 1024;
+
 async function requestJson(endpoint: URL, init: RequestInit, options: RemoteOptions): Promise<unknown> {
+  if (options.token !== undefined && (options.token.length > MAX_TOKEN_LENGTH || !/^[\x20-\x7e]*$/.test(options.token))) {
+    // Not sendable as a header at all: refused here, as the server would refuse it.
+    throw new MooseError("REMOTE_AUTH_FAILED", "the bearer token is not a token from `moose generate hash-token` (too long, or not printable ASCII)", {
+      exitCode: ExitCode.authFailed,
+      hint: "pass the bearer token `moose generate hash-token` printed (<32 hex>.<32 hex>) with --token or MOOSE_ADMIN_TOKEN",
+    });
+  }
   const timeoutMs = options.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS;
   const headers = new Headers(init.headers);
   headers.set("accept", "application/json");

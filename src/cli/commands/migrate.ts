@@ -10,7 +10,6 @@ import { loadConfig } from "../../config/load.js";
 import type { Config } from "../../config/types.js";
 import type { RenameCandidate, RenameMap } from "../../diff/operations.js";
 import { ExitCode, MooseError } from "../../errors.js";
-import { extractManifest } from "../../extract/index.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { openEmbedded } from "../../infra/clickhouse/embedded.js";
 import { openRemote } from "../../infra/clickhouse/remote.js";
@@ -150,8 +149,14 @@ export function parseRenames(flags: string[]): RenameMap {
   return renames;
 }
 
+/** Extraction loads the TypeScript compiler: imported only by the commands that need it. */
+async function extractCodeManifest(): Promise<Manifest> {
+  const { extractManifest } = await import("../../extract/index.js");
+  return extractManifest({ projectDir: process.cwd() });
+}
+
 async function codeManifest(manifestFile: string | undefined): Promise<Manifest> {
-  return manifestFile ? readManifest(path.resolve(manifestFile)) : extractManifest({ projectDir: process.cwd() });
+  return manifestFile ? readManifest(path.resolve(manifestFile)) : extractCodeManifest();
 }
 
 /** Asks on a TTY; elsewhere nobody is asked and the result lists how to declare renames. */
@@ -274,7 +279,7 @@ async function statusCommand(flags: TargetOptions & { json?: boolean }): Promise
     let manifest: Manifest | undefined;
     let extractError: string | undefined;
     try {
-      manifest = await extractManifest({ projectDir: process.cwd() });
+      manifest = await extractCodeManifest();
     } catch (error) {
       extractError = error instanceof MooseError ? error.format() : String(error);
     }

@@ -11,7 +11,7 @@ import { locationOf, type ExtractDiagnostic } from "../diagnostic.js";
 import { ColumnMapper } from "../mapping/columns.js";
 import { JsonSchemaMapper } from "../mapping/json-schema.js";
 import { MappingError } from "../mapping/mapper.js";
-import { SDK_DIR } from "../paths.js";
+import { isMooseSourceFile, SDK_DIR } from "../paths.js";
 
 /** What each SDK constructor gets: where the metadata argument goes and which type arguments matter. */
 interface ConstructorRule {
@@ -58,7 +58,8 @@ export function mayConstructSdkObjects(text: string): boolean {
 
 export function analyzeSourceFile(sourceFile: ts.SourceFile, checker: ts.TypeChecker, projectDir: string): FileAnalysis {
   const analysis: FileAnalysis = { injections: [], diagnostics: [] };
-  if (!mayConstructSdkObjects(sourceFile.text)) return analysis;
+  // The SDK constructs its own objects generically (IngestPipeline's table); only app code is analysed.
+  if (sourceFile.isDeclarationFile || isMooseSourceFile(sourceFile.fileName) || !mayConstructSdkObjects(sourceFile.text)) return analysis;
   const columns = new ColumnMapper(checker);
   const schemas = new JsonSchemaMapper(checker);
   const visit = (node: ts.Node): void => {

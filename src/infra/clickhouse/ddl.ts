@@ -143,7 +143,15 @@ export function modifyColumnSql(table: string, from: ColumnSpec, to: ColumnSpec)
   const valueChanged = (["default", "materialized", "alias", "codec", "ttl"] as const).some(
     (property) => to[property] !== undefined && from[property] !== to[property],
   );
-  if (typeChanged || valueChanged) {
+  // ClickHouse turns NULLs into a DEFAULT when a column stops being Nullable, and insists on one:
+  // lend it the type's default for the conversion, then take it away again.
+  const needsTemporaryDefault =
+    from.nullable && !to.nullable && to.default === undefined && to.materialized === undefined && to.alias === undefined;
+  if (needsTemporaryDefault) {
+    const lent = { ...to, default: `defaultValueOfTypeName(${quoteString(to.type)})` };
+    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(lent)}`), convertsType: true });
+    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${column} REMOVE DEFAULT`), convertsType: false });
+  } else if (typeChanged || valueChanged) {
     statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(to)}`), convertsType: typeChanged });
   } else if (to.comment !== undefined && from.comment !== to.comment) {
     statements.push({ sql: alter(table, `COMMENT COLUMN IF EXISTS ${column} ${quoteString(to.comment)}`), convertsType: false });

@@ -1,22 +1,23 @@
 /**
  * The embedded driver: ClickHouse in this process (npm `chdb`), data in `<project>/.moose/clickhouse`.
  *
- * chdb binds ONE data directory per process, so: a second directory in the same process is refused
- * (CLICKHOUSE_DATA_DIR_IN_USE), and a `moose.lock` file holding our pid keeps a second process off
- * the directory (CLICKHOUSE_DATA_DIR_LOCKED names the holder's pid). All queries use chdb's async
- * API, so the event loop keeps serving (HTTP endpoint, file watcher) while a query runs.
+ * chdb binds ONE data directory per process: ./data-dir.ts guards it (in this process and against
+ * others). All queries use chdb's async API, so the event loop keeps serving (HTTP endpoint, file
+ * watcher) while a query runs.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
 import { Session, drainPending } from "chdb";
 import { MooseError } from "../../errors.js";
-import type { ClickHouseDriver, QueryParams } from "./driver.js";
+import { bindDirectory, unbindDirectory } from "./data-dir.js";
+import type { QueryParams } from "./driver.js";
 import { clickHouseQueryError } from "./errors.js";
 import { introspectDatabase } from "./introspect.js";
 import type { RawClickHouseDriver, RawQueryOptions, RawQueryResult } from "./raw.js";
 import { quoteIdentifier, quoteString } from "./ddl.js";
-import { parseJsonEachRow, toJsonEachRow } from "./sql.js";
+import { parseJsonEachRow, toJsonEachRow } from "./rows.js";
 import { bindTextParams } from "./text-params.js";
+
+export { LOCK_FILE } from "./data-dir.js";
 
 export interface EmbeddedOptions {
   /** Data directory, normally `<project>/.moose/clickhouse`. Created if missing. */
@@ -25,117 +26,12 @@ export interface EmbeddedOptions {
   database: string;
 }
 
-export const LOCK_FILE = "moose.lock";
-
 /** Settings every driver session runs with: results the driver contract promises. */
 const SESSION_SETTINGS = [
   "SET output_format_json_quote_64bit_integers = 1",
   // ALTERs that rewrite data (MODIFY COLUMN, UPDATE) finish before the statement returns.
   "SET mutations_sync = 2",
 ];
-
-/** The data directory this process has bound, and how many drivers use it. */
-let boundDirectory: { dir: string; users: number } | undefined;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function releaseLockFile(dir: string): void {
-  const lockPath = path.join(dir, LOCK_FILE);
-  try {
-    if (readFileSync(lockPath, "utf8").trim() === String(process.pid)) unlinkSync(lockPath);
-  } catch {
-    // already gone
-  }
-}
-
-let exitHookInstalled = false;
-function releaseOnExit(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    if (boundDirectory) releaseLockFile(boundDirectory.dir);
-  });
-}
-
-/** Takes `<dir>/moose.lock` for this process, or says which live process has it. */
-function acquireLockFile(dir: string): void {
-  const lockPath = path.join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(lockPath, "wx");
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      releaseOnExit();
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    let holder = NaN;
-    try {
-      holder = Number.parseInt(readFileSync(lockPath, "utf8").trim(), 10);
-    } catch {
-      continue; // removed between our attempts: try again
-    }
-    if (holder === process.pid) return; // left behind by an earlier open in this process
-    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-      throw new MooseError(
-        "CLICKHOUSE_DATA_DIR_LOCKED",
-        `The local ClickHouse data directory ${dir} is in use by another process (pid ${holder}).`,
-        {
-          hint: `Stop that process (e.g. the other \`moose dev\`), or point this one at another project. If pid ${holder} is not moose, delete ${lockPath}.`,
-          details: { dataDir: dir, pid: holder, lockFile: lockPath },
-        },
-      );
-    }
-    // The holder is gone (crashed): the lock is stale.
-    try {
-      unlinkSync(lockPath);
-    } catch {
-      // someone else cleaned it up first
-    }
-  }
-  throw new MooseError("CLICKHOUSE_DATA_DIR_LOCKED", `Could not take the lock ${lockPath}.`, {
-    hint: `Another process keeps recreating it; stop other moose processes using ${dir}.`,
-    details: { dataDir: dir, lockFile: lockPath },
-  });
-}
-
-function bindDirectory(dir: string): void {
-  if (boundDirectory && boundDirectory.dir !== dir) {
-    throw new MooseError(
-      "CLICKHOUSE_DATA_DIR_IN_USE",
-      `This process already uses the local ClickHouse data directory ${boundDirectory.dir}; the embedded engine cannot open a second one (${dir}).`,
-      {
-        hint: "Close the open embedded driver first (await driver.close()), or run the second project in its own process.",
-        details: { open: boundDirectory.dir, requested: dir },
-      },
-    );
-  }
-  if (!boundDirectory) {
-    mkdirSync(dir, { recursive: true });
-    acquireLockFile(dir);
-    boundDirectory = { dir, users: 0 };
-  }
-  boundDirectory.users++;
-}
-
-async function unbindDirectory(dir: string): Promise<void> {
-  if (!boundDirectory || boundDirectory.dir !== dir) return;
-  boundDirectory.users--;
-  if (boundDirectory.users > 0) return;
-  // A different directory can only be opened once chdb has really released this one.
-  await drainPending();
-  boundDirectory = undefined;
-  releaseLockFile(dir);
-}
 
 interface ChdbError {
   message?: string;
@@ -289,7 +185,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<RawClickHo
   }
   const dataDir = path.resolve(options.dataDir);
   bindDirectory(dataDir);
-  let session: Session | undefined;
+  let session: Session;
   try {
     const bootstrap = new Session(dataDir);
     try {

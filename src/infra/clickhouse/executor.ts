@@ -125,11 +125,22 @@ async function copyRows(driver: ClickHouseDriver, step: SqlStep, rebuild: Rebuil
   onProgress?.({ table: rebuild.table, copiedRows, totalRows, done: true });
 }
 
+/** SYNTAX_ERROR (servers before EXCHANGE, < 20.x), NOT_IMPLEMENTED (an Ordinary database). */
+const NO_EXCHANGE = new Set([62, 48]);
+
 async function exchangeTables(driver: ClickHouseDriver, step: SqlStep, rebuild: RebuildStatement): Promise<void> {
   const sourceRows = await countRows(driver, rebuild.table);
   const copiedRows = await countRows(driver, rebuild.copy);
   await verifyCopy(driver, rebuild, sourceRows, copiedRows, "just before the exchange");
-  await driver.exec(step.sql);
+  try {
+    await driver.exec(step.sql);
+  } catch (error) {
+    const code = clickHouseCodeOf(error);
+    if (code === undefined || !NO_EXCHANGE.has(code)) throw error;
+    // The same swap with one multi-table RENAME, which every server has.
+    const [table, copy, aside] = [rebuild.table, rebuild.copy, `${rebuild.table}__moose_old`].map(quoteIdentifier);
+    await driver.exec(`RENAME TABLE ${table} TO ${aside}, ${copy} TO ${table}, ${aside} TO ${copy}`);
+  }
 }
 
 interface LiveColumn {

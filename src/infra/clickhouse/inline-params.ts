@@ -5,7 +5,7 @@
 import { MooseError } from "../../errors.js";
 import type { QueryParams } from "./driver.js";
 import { quoteIdentifier, quoteString } from "./ddl.js";
-import { formatDateTime } from "./sql.js";
+import { formatDateTime } from "./rows.js";
 import { PLACEHOLDER, placeholderTypes } from "./text-params.js";
 
 function literal(value: unknown): string {

@@ -16,7 +16,7 @@ import { clickHouseQueryError, parseClickHouseError } from "./errors.js";
 import { inlineParams } from "./inline-params.js";
 import { introspectDatabase } from "./introspect.js";
 import { quoteIdentifier } from "./ddl.js";
-import { parseJsonEachRow, toJsonEachRow } from "./sql.js";
+import { parseJsonEachRow, toJsonEachRow } from "./rows.js";
 
 export type RemoteOptions = { url: string } | { config: Config["clickhouse_config"] };
 
@@ -36,6 +36,8 @@ interface Endpoint {
   origin: Origin;
 }
 
+const CONNECT_TIMEOUT_MS = 15_000;
+const STATEMENT_TIMEOUT_MS = 3_600_000;
 const AUTH_CODES = new Set([192 /* UNKNOWN_USER */, 193 /* WRONG_PASSWORD */, 194 /* REQUIRED_PASSWORD */, 516 /* AUTHENTICATION_FAILED */]);
 const UNKNOWN_DATABASE = 81;
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "ECONNRESET", "EPIPE"]);
@@ -102,7 +104,7 @@ function networkCode(error: unknown): string | undefined {
   for (let depth = 0; current && depth < 5; depth++) {
     const code = (current as NodeJS.ErrnoException).code;
     if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
-    if (/socket hang up|Timeout error/i.test((current as Error).message ?? "")) return "ETIMEDOUT";
+    if (/socket hang up/i.test((current as Error).message ?? "")) return "ECONNRESET";
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
@@ -224,12 +226,19 @@ export async function openRemote(options: RemoteOptions): Promise<ClickHouseDriv
     password: endpoint.password,
     database: endpoint.database,
     application: "moose-ts",
-    request_timeout: 300_000,
+    // A migration step (a table copy, a backfill) may run long; the server keeps working meanwhile.
+    request_timeout: STATEMENT_TIMEOUT_MS,
     log: { level: ClickHouseLogLevel.OFF },
   });
   try {
-    const ping = await client.ping();
-    if (!ping.success) throw unreachable(endpoint, networkCode(ping.error) ?? ping.error.message, ping.error);
+    const ping = await client.ping({ select: false, abort_signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) });
+    if (!ping.success) {
+      const timedOut = ping.error.name === "AbortError" || /abort/i.test(ping.error.message);
+      const reason = timedOut
+        ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`
+        : (networkCode(ping.error) ?? (ping.error.message || "/ping answered with an HTTP error: is this a ClickHouse HTTP port?"));
+      throw unreachable(endpoint, reason, ping.error);
+    }
     const probe = "SELECT version() AS version";
     let version: string;
     try {

@@ -12,12 +12,13 @@
 import { Umzug, type UmzugStorage } from "umzug";
 import { isMooseError, MooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
-import { emptyManifest, type Manifest } from "../../manifest/types.js";
+import { canonicalJson, EMPTY_MANIFEST_HASH } from "../../manifest/canonical.js";
+import { emptyManifest } from "../../manifest/types.js";
 import { openMigrationsDirectory } from "../directory.js";
 import { migrationsLayout, type MigrationsLayout } from "../layout.js";
 import type { LoadedMigration } from "../load.js";
 import { stepKind, stepSummary } from "../steps.js";
-import { readMigrationMeta } from "../verify.js";
+import { readMigrationState } from "../verify.js";
 import { executeStep, type KafkaExecutor } from "./dispatch.js";
 import { silentReporter, type Direction, type Reporter } from "./events.js";
 import { isApplied, Journal, readJournal, whoAmI, type JournalEntry } from "./journal.js";
@@ -123,14 +124,26 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
  * migration's (or the empty state) going down. Read up front, so a bad snapshot stops the run
  * before anything is applied.
  */
-async function statesAfter(layout: MigrationsLayout, migrations: LoadedMigration[], planned: PlannedMigration[]): Promise<Map<string, { id: string; manifest: Manifest }>> {
-  const states = new Map<string, { id: string; manifest: Manifest }>();
+async function statesAfter(layout: MigrationsLayout, migrations: LoadedMigration[], planned: PlannedMigration[]): Promise<Map<string, RecordedState>> {
+  const states = new Map<string, RecordedState>();
   for (const item of planned) {
     const index = migrations.indexOf(item.migration);
     const target = item.direction === "up" ? item.migration : migrations[index - 1];
-    states.set(item.migration.id, target ? { id: target.id, manifest: await readMigrationMeta(layout, target) } : { id: "", manifest: emptyManifest() });
+    if (target) {
+      const { hash, json } = await readMigrationState(layout, target);
+      states.set(item.migration.id, { id: target.id, hash, json });
+    } else {
+      states.set(item.migration.id, { id: "", hash: EMPTY_MANIFEST_HASH, json: canonicalJson(emptyManifest()) });
+    }
   }
   return states;
+}
+
+/** What `_moose_state` gets after a migration: the id the database is then at, and that manifest. */
+interface RecordedState {
+  id: string;
+  hash: string;
+  json: string;
 }
 
 class MigrationRunner {
@@ -141,7 +154,7 @@ class MigrationRunner {
     private readonly journal: Journal,
     private readonly lock: MigrationLock,
     private readonly reporter: Reporter,
-    private readonly states: Map<string, { id: string; manifest: Manifest }>,
+    private readonly states: Map<string, RecordedState>,
     private readonly migrations: LoadedMigration[],
   ) {}
 
@@ -209,7 +222,7 @@ class MigrationRunner {
       const record = this.entry(item, direction === "up" ? "applied" : "reverted", steps.length);
       await this.journal.record(record);
       const state = this.states.get(name)!;
-      await this.journal.recordState(state.id, state.manifest);
+      await this.journal.recordState(state.id, state);
       entries.set(name, { ...record, version: 0n });
       done.push(name);
       this.reporter({ type: "migration-finished", direction, id: name, ms: performance.now() - this.startedAt.get(name)!.clock, steps: steps.length });

@@ -8,14 +8,14 @@
  *   _moose_state       the manifest after every applied (or reverted) migration; the newest row is
  *                      the database's state, what `moose plan` against a server compares with.
  *
- * Rows are only ever inserted, while the migration lock is held, with a version from one
+ * Rows are only ever inserted (JSONEachRow; DateTime as unix seconds, UInt64 as a string, which
+ * every server version parses), while the migration lock is held, with a version from one
  * monotonic counter seeded from the tables themselves.
  */
 import os from "node:os";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
-import { canonicalJson, hashManifest } from "../../manifest/canonical.js";
 import type { Manifest } from "../../manifest/types.js";
-import { sqlDateTime, sqlString, sqlUInt } from "./sql.js";
+import { sqlString } from "./sql.js";
 
 export const JOURNAL_TABLE = "_moose_migrations";
 export const STATE_TABLE = "_moose_state";
@@ -135,37 +135,37 @@ export class Journal {
   }
 
   async record(entry: Omit<JournalEntry, "version">): Promise<void> {
-    const values = [
-      sqlString(entry.id),
-      sqlString(entry.checksum),
-      sqlString(entry.from),
-      sqlString(entry.to),
-      sqlString(entry.status),
-      sqlUInt(entry.stepsDone),
-      sqlString(entry.doneHash),
-      sqlDateTime(entry.startedAt),
-      sqlDateTime(entry.finishedAt),
-      sqlUInt(Math.round(entry.durationMs)),
-      sqlString(entry.appliedBy),
-      sqlString(entry.error),
-      sqlString(entry.failedStep),
-      sqlUInt(this.nextVersion()),
-    ];
-    await this.driver.exec(
-      `INSERT INTO ${JOURNAL_TABLE} (id, checksum, from_hash, to_hash, status, steps_done, done_hash, started_at, finished_at, duration_ms, applied_by, error, failed_step, version) SELECT ${values.join(", ")}`,
-    );
+    await this.driver.insert(JOURNAL_TABLE, [
+      {
+        id: entry.id,
+        checksum: entry.checksum,
+        from_hash: entry.from,
+        to_hash: entry.to,
+        status: entry.status,
+        steps_done: entry.stepsDone,
+        done_hash: entry.doneHash,
+        started_at: Math.floor(entry.startedAt / 1000),
+        finished_at: Math.floor(entry.finishedAt / 1000),
+        duration_ms: Math.round(entry.durationMs),
+        applied_by: entry.appliedBy,
+        error: entry.error,
+        failed_step: entry.failedStep,
+        version: String(this.nextVersion()),
+      },
+    ]);
   }
 
-  async recordState(migrationId: string, manifest: Manifest): Promise<void> {
-    await this.driver.exec(
-      `INSERT INTO ${STATE_TABLE} (migration_id, manifest_hash, manifest, recorded_at, version) SELECT ${[
-        sqlString(migrationId),
-        sqlString(hashManifest(manifest)),
-        sqlString(canonicalJson(manifest)),
-        sqlDateTime(Date.now()),
-        sqlUInt(this.nextVersion()),
-      ].join(", ")}`,
-    );
+  /** `state` is the manifest's hash and canonical JSON (computed once, when its snapshot was verified). */
+  async recordState(migrationId: string, state: { hash: string; json: string }): Promise<void> {
+    await this.driver.insert(STATE_TABLE, [
+      {
+        migration_id: migrationId,
+        manifest_hash: state.hash,
+        manifest: state.json,
+        recorded_at: Math.floor(Date.now() / 1000),
+        version: String(this.nextVersion()),
+      },
+    ]);
   }
 }
 

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
 import { LOCK_FILE, openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
@@ -158,5 +160,59 @@ describe("data directory held by another process", () => {
     await reopened.close();
     expect(existsSync(path.join(locked.dir, LOCK_FILE))).toBe(false);
     driver = await openEmbedded({ dataDir, database: "local" });
+  });
+});
+
+describe("a second moose process on the same data directory", () => {
+  const shared = tempDataDir();
+  let other: ChildProcess | undefined;
+
+  afterAll(() => {
+    other?.kill("SIGKILL");
+    shared.remove();
+  });
+
+  it("is refused with the pid of the process that has it; after that process dies the directory opens", async () => {
+    // A real second process running the embedded driver (bundled, since it is TypeScript).
+    const script = path.join(shared.dir, "hold.cjs");
+    await build({
+      stdin: {
+        contents: `import { openEmbedded } from ${JSON.stringify(fileURLToPath(new URL("../../../src/infra/clickhouse/embedded.ts", import.meta.url)))};
+          openEmbedded({ dataDir: process.argv[2], database: "local" }).then(() => console.log("ready"));
+          setInterval(() => {}, 1000);`,
+        resolveDir: shared.dir,
+        loader: "ts",
+      },
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      external: ["chdb"],
+      outfile: script,
+      logLevel: "silent",
+    });
+    const dataDir = path.join(shared.dir, "data");
+    other = spawn(process.execPath, [script, dataDir], {
+      env: { ...process.env, NODE_PATH: fileURLToPath(new URL("../../../node_modules", import.meta.url)) },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    await new Promise<void>((resolve, reject) => {
+      other!.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve());
+      other!.once("exit", (code) => reject(new Error(`the holder exited early (${code})`)));
+    });
+
+    await driver.close();
+    try {
+      const error = await expectMooseError(openEmbedded({ dataDir, database: "local" }), "CLICKHOUSE_DATA_DIR_LOCKED");
+      expect(error.message).toContain(`pid ${other.pid}`);
+
+      // Killed without a chance to clean up: its lock is stale and is taken over.
+      other.kill("SIGKILL");
+      await new Promise((resolve) => other!.once("exit", resolve));
+      const mine = await openEmbedded({ dataDir, database: "local" });
+      expect(await mine.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+      await mine.close();
+    } finally {
+      driver = await openEmbedded({ dataDir: path.join(data.dir, "project", ".moose", "clickhouse"), database: "local" });
+    }
   });
 });

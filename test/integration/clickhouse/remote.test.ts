@@ -3,14 +3,17 @@
  * MOOSE_TEST_CLICKHOUSE_URL names another): connection errors, DDL, errors, and the plain
  * MergeTree SQL the migration journal and lock tables use.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../../src/config/types.js";
 import { ExitCode, MooseError } from "../../../src/errors.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
-import { executeSqlStep } from "../../../src/infra/clickhouse/executor.js";
+import { applyOperation, executeSqlStep } from "../../../src/infra/clickhouse/executor.js";
 import { openRemote } from "../../../src/infra/clickhouse/remote.js";
 import { freePort } from "../../helpers/kafka.js";
 import { testServerUrl, urlWithDatabase, urlWithPassword, withTestDatabase } from "../../helpers/clickhouse.js";
+import { column, op, table } from "./fixtures.js";
 
 let serverUrl: string;
 let testDb: Awaited<ReturnType<typeof withTestDatabase>>;
@@ -76,6 +79,22 @@ describe("remote driver: connecting", () => {
     const viaConfig = await openError({ config: { ...DEFAULT_CONFIG.clickhouse_config, host: "127.0.0.1", host_port: port } });
     expect(viaConfig.code).toBe("CLICKHOUSE_UNREACHABLE");
     expect(viaConfig.config?.key).toBe("clickhouse_config.host_port");
+  });
+
+  it("something other than ClickHouse on the port → CLICKHOUSE_UNREACHABLE saying so", async () => {
+    const other = createServer((_request, response) => {
+      response.writeHead(404);
+      response.end();
+    });
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = other.address() as AddressInfo;
+      const error = await openError({ url: `http://127.0.0.1:${port}` });
+      expect(error.code).toBe("CLICKHOUSE_UNREACHABLE");
+      expect(error.message).toContain("is this a ClickHouse HTTP port?");
+    } finally {
+      other.close();
+    }
   });
 
   it("wrong password → CLICKHOUSE_AUTH_FAILED with exit code 5", async () => {
@@ -218,6 +237,24 @@ describe("remote driver: checked type change", () => {
       { name: "code", type: "Int32" },
     ]);
     expect(await driver.query("SELECT code FROM good_codes")).toEqual([{ code: 12 }]);
+  });
+});
+
+describe("remote driver: table rebuild", () => {
+  it("rebuilds with a new ORDER BY and keeps every row (RENAME instead of EXCHANGE on old servers)", async () => {
+    const from = table("rebuilt", [column("id", "UInt64"), column("at", "Date")]);
+    const to = { ...from, orderBy: ["at", "id"] };
+    await applyOperation(driver, op({ kind: "createTable", target: "rebuilt", summary: "", table: from }));
+    await driver.insert("rebuilt", [
+      { id: 1, at: "2024-01-01" },
+      { id: 2, at: "2024-01-02" },
+      { id: 3, at: "2024-01-03" },
+    ]);
+    await applyOperation(driver, op({ kind: "recreateTable", target: "rebuilt", summary: "", from, to, reasons: ["ORDER BY"] }));
+    expect(await driver.query("SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = 'rebuilt'")).toEqual([{ sorting_key: "at, id" }]);
+    expect(await driver.query("SELECT count() AS n FROM rebuilt")).toEqual([{ n: "3" }]);
+    const names = await driver.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'rebuilt%'");
+    expect(names.map((row) => row.name)).toEqual(["rebuilt"]);
   });
 });
 

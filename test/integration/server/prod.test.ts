@@ -18,7 +18,9 @@ import { logFilePath } from "../../../src/logs/logger.js";
 import { emptyManifest, hashManifest, type Manifest } from "../../../src/manifest/index.js";
 import { generateMigration } from "../../../src/migrations/generate.js";
 import type { PlanJson } from "../../../src/plan/json.js";
+import type { Sql } from "../../../src/sdk/sql.js";
 import { generateHashToken } from "../../../src/server/auth.js";
+import { createMooseClient } from "../../../src/server/client.js";
 import { startProdServer, type ProdServer } from "../../../src/server/prod.js";
 import type { RealityReport } from "../../../src/server/reality-check.js";
 
@@ -52,6 +54,13 @@ afterAll(async () => {
 });
 
 describe("moose prod start", () => {
+  it("refuses an admin_api_key that is not a key hash before opening anything", async () => {
+    const withToken = { ...config, authentication: { admin_api_key: bearerToken } };
+    const error = await startProdServer({ projectDir, config: withToken, clickhouse: { embedded: true, dataDir }, port: 0 }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "ADMIN_API_KEY_INVALID", config: { key: "authentication.admin_api_key" } });
+    expect((error as MooseError).hint).toContain("not the bearer token");
+  });
+
   it("refuses to start while migrations are pending, naming them (exit 4)", async () => {
     const error = await startProdServer({ projectDir, config, clickhouse: { embedded: true, dataDir }, port: 0 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(MooseError);
@@ -116,6 +125,11 @@ describe("consumption APIs", () => {
       expect(await get(`users?name=${encodeURIComponent(attack)}`)).toEqual({ status: 200, body: [] });
     }
     expect((await get("users")).body).toHaveLength(3);
+  });
+
+  it("refuses a plain string query (only sql`…` binds values)", async () => {
+    const client = createMooseClient(driver);
+    await expect(client.query.execute("SELECT 1" as unknown as Sql)).rejects.toMatchObject({ code: "API_QUERY_NOT_SQL" });
   });
 
   it("answers 404 for an unknown API", async () => {

@@ -171,3 +171,18 @@ describe("statements", () => {
     expect(fullColumnType(column("a", "String", { nullable: true }))).toBe("Nullable(String)");
   });
 });
+
+describe("MODIFY COLUMN from Nullable to not Nullable", () => {
+  it("lends the type's default for the conversion, then removes it", () => {
+    expect(modifyColumnSql("T", column("d", "DateTime('UTC')", { nullable: true }), column("d", "DateTime('UTC')"))).toEqual([
+      { sql: "ALTER TABLE `T` MODIFY COLUMN IF EXISTS `d` DateTime('UTC') DEFAULT defaultValueOfTypeName('DateTime(\\'UTC\\')')", convertsType: true },
+      { sql: "ALTER TABLE `T` MODIFY COLUMN IF EXISTS `d` REMOVE DEFAULT", convertsType: false },
+    ]);
+  });
+
+  it("uses the column's own default when it has one", () => {
+    expect(modifyColumnSql("T", column("n", "Int32", { nullable: true }), column("n", "Int32", { default: "7" }))).toEqual([
+      { sql: "ALTER TABLE `T` MODIFY COLUMN IF EXISTS `n` Int32 DEFAULT 7", convertsType: true },
+    ]);
+  });
+});

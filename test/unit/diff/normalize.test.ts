@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { diffManifests } from "../../../src/diff/index.js";
-import { normalizeSql, normalizeTable, normalizeType, splitNullable } from "../../../src/diff/normalize.js";
+import { normalizeSql } from "../../../src/diff/normalize-sql.js";
+import { normalizeTable, normalizeType, splitNullable } from "../../../src/diff/normalize.js";
 import { tablesEquivalent } from "../../../src/diff/tables.js";
 import type { Manifest } from "../../../src/manifest/types.js";
 import { api, column, manifest, mv, stream, table, users, view } from "./builders.js";
@@ -112,5 +113,12 @@ describe("normalizeTable and tablesEquivalent (used by introspection)", () => {
     const copy = structuredClone(spec);
     normalizeTable(spec);
     expect(spec).toEqual(copy);
+  });
+});
+
+describe("normalizeSql", () => {
+  it("ignores spacing around operators outside quotes only", () => {
+    expect(normalizeSql("SELECT a+b FROM t WHERE x>=1")).toBe(normalizeSql("SELECT a + b FROM t WHERE x >= 1"));
+    expect(normalizeSql("SELECT 'a = b' FROM t")).not.toBe(normalizeSql("SELECT 'a=b' FROM t"));
   });
 });

@@ -109,7 +109,11 @@ describe("operationSteps", () => {
       },
     ]);
     expect(steps.down).toEqual([
-      { sql: "ALTER TABLE `Users` MODIFY COLUMN IF EXISTS `name` String", checkConversion: { table: "Users", column: "name", toType: "String" } },
+      {
+        sql: "ALTER TABLE `Users` MODIFY COLUMN IF EXISTS `name` String DEFAULT defaultValueOfTypeName('String')",
+        checkConversion: { table: "Users", column: "name", toType: "String" },
+      },
+      { sql: "ALTER TABLE `Users` MODIFY COLUMN IF EXISTS `name` REMOVE DEFAULT" },
     ]);
     expect(steps.irreversible).toMatch(/conversion/);
   });

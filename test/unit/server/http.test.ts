@@ -58,6 +58,7 @@ describe("moose server routing", () => {
     expect((await fetch(`${server.url}/api/nope`)).status).toBe(404);
     expect((await fetch(`${server.url}/api/echo`, { method: "POST" })).status).toBe(405);
     expect((await fetch(`${server.url}/elsewhere`)).status).toBe(404);
+    expect((await fetch(`${server.url}/api/%E0%A4%A`)).status).toBe(400);
   });
 });
 
@@ -135,5 +136,18 @@ describe("listening", () => {
       admin: async () => undefined,
     }).catch((caught: unknown) => caught);
     expect(clash).toMatchObject({ code: "SERVER_PORT_IN_USE", message: expect.stringContaining(`127.0.0.1:${server.port}`) });
+  });
+
+  it("names the host when it is not an address of this machine", async () => {
+    const failure = await startMooseServer({
+      host: "203.0.113.7", // TEST-NET-3: never local
+      port: 0,
+      projectDir,
+      adminApiKey: "",
+      health: async () => ({}),
+      consumption: async () => undefined,
+      admin: async () => undefined,
+    }).catch((caught: unknown) => caught);
+    expect(failure).toMatchObject({ code: "SERVER_CANNOT_LISTEN", config: { key: "http_server_config.host" } });
   });
 });

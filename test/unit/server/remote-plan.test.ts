@@ -61,6 +61,16 @@ describe("fetchRemoteInframap", () => {
     expect(error.hint).toContain("moose generate hash-token");
   });
 
+  it("refuses a token that cannot be a header (oversized, control characters) locally with exit 5", async () => {
+    for (const token of ["a".repeat(20_000), "abc\ndef"]) {
+      const before = seen.length;
+      const error = await failure(fetchRemoteInframap(`${base}/ok`, { token }));
+      expect(error).toMatchObject({ code: "REMOTE_AUTH_FAILED", exitCode: ExitCode.authFailed });
+      expect(error.hint).toContain("moose generate hash-token");
+      expect(seen.length).toBe(before);
+    }
+  });
+
   it("names the URL when nothing listens there (exit 1)", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));

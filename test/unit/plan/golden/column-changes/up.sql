@@ -8,7 +8,9 @@ ALTER TABLE `Users` ADD COLUMN IF NOT EXISTS `contact` String AFTER `name`;
 ALTER TABLE `Users` MODIFY COLUMN IF EXISTS `age` Int32;
 
 -- check: every score converts to Int32
-ALTER TABLE `Users` MODIFY COLUMN IF EXISTS `score` Int32;
+ALTER TABLE `Users` MODIFY COLUMN IF EXISTS `score` Int32 DEFAULT defaultValueOfTypeName('Int32');
+
+ALTER TABLE `Users` MODIFY COLUMN IF EXISTS `score` REMOVE DEFAULT;
 
 ALTER TABLE `Users` ADD COLUMN IF NOT EXISTS `tags` Array(LowCardinality(String)) AFTER `score`;
 

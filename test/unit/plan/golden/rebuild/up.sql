@@ -6,14 +6,15 @@ CREATE TABLE IF NOT EXISTS `Users__moose_new`
 (
     `id` String,
     `name` String,
-    `email` String
+    `email` String,
+    `created` DateTime('UTC')
 )
 ENGINE = MergeTree
 PARTITION BY substring(id, 1, 1)
 ORDER BY (`id`, `email`)
-TTL now() + INTERVAL 1 YEAR;
+TTL created + INTERVAL 1 YEAR;
 
-INSERT INTO `Users__moose_new` (`id`, `name`, `email`) SELECT `id`, `name`, `email` FROM `Users`;
+INSERT INTO `Users__moose_new` (`id`, `name`, `email`, `created`) SELECT `id`, `name`, `email`, `created` FROM `Users`;
 
 EXCHANGE TABLES `Users` AND `Users__moose_new`;
 

@@ -13,7 +13,7 @@ SELECT toDate(now()) AS day, count() AS n FROM Users;
 CREATE VIEW IF NOT EXISTS `ActiveCount` AS
 SELECT count() FROM Active;
 
--- kafka: {"addPartitions":{"topic":"Users","count":4}}
+-- kafka: {"addPartitions":{"topic":"Users","from":1,"count":4}}
 
 -- note: message schema of topic Users changed: consumers must read the new shape
 

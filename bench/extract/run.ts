@@ -1,0 +1,112 @@
+/**
+ * Extraction benchmark (prints, never asserts). For generated apps of 100 and 1,000 models
+ * (8 fields of mixed types each, 10 models per file):
+ *   - cold `moose build` (a fresh `node bin/moose.js build` process, as a user runs it),
+ *   - `tsc --noEmit` on the same app (TypeScript 6, same tsconfig),
+ *   - their ratio,
+ *   - incremental re-extract (createIncrementalExtractor, as `moose dev` uses it) after editing one model.
+ *
+ *   npm run build && npm run bench:extract            # both sizes
+ *   npm run bench:extract -- 100                      # one size
+ *
+ * Runs one size at a time, each step once (cold steps) or a few times (incremental, median), so it
+ * stays bounded on a shared machine.
+ */
+import { execFileSync } from "node:child_process";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { createIncrementalExtractor } from "../../src/extract/index.js";
+import { PACKAGE_ROOT } from "../../src/extract/paths.js";
+
+const MODELS_PER_FILE = 10;
+const INCREMENTAL_RUNS = 5;
+const FIELD_TYPES = [
+  "Key<string>",
+  "Date",
+  "number",
+  "Int32",
+  "string & LowCardinality",
+  '"a" | "b" | "c"',
+  "string[]",
+  "{ city: string; zip?: number }",
+];
+
+function generateApp(models: number): string {
+  const projectDir = mkdtempSync(path.join(tmpdir(), `moose-bench-${models}-`));
+  mkdirSync(path.join(projectDir, "app", "models"), { recursive: true });
+  mkdirSync(path.join(projectDir, "node_modules"), { recursive: true });
+  symlinkSync(PACKAGE_ROOT, path.join(projectDir, "node_modules", "moose-ts"), "dir");
+  writeFileSync(path.join(projectDir, "package.json"), JSON.stringify({ name: "bench-app", type: "module", private: true }));
+  writeFileSync(
+    path.join(projectDir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, noEmit: true, types: [] },
+      include: ["app"],
+    }),
+  );
+  const files = Math.ceil(models / MODELS_PER_FILE);
+  const index: string[] = [];
+  for (let file = 0; file < files; file++) {
+    const lines = ['import { OlapTable, type Key, type Int32, type LowCardinality } from "moose-ts";', ""];
+    for (let model = file * MODELS_PER_FILE; model < Math.min(models, (file + 1) * MODELS_PER_FILE); model++) {
+      lines.push(`export interface Model${model} {`);
+      FIELD_TYPES.forEach((type, field) => lines.push(`  field${field}${field === 7 ? "?" : ""}: ${type};`));
+      lines.push("}", `export const table${model} = new OlapTable<Model${model}>("Table${model}");`, "");
+    }
+    writeFileSync(path.join(projectDir, "app", "models", `file${file}.ts`), lines.join("\n"));
+    index.push(`export * from "./models/file${file}.js";`);
+  }
+  writeFileSync(path.join(projectDir, "app", "index.ts"), `${index.join("\n")}\n`);
+  return projectDir;
+}
+
+function timeProcess(command: string, args: string[], cwd: string): number {
+  const started = performance.now();
+  execFileSync(command, args, { cwd, stdio: "pipe" });
+  return performance.now() - started;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function measure(models: number): Promise<void> {
+  const projectDir = generateApp(models);
+  try {
+    const build = timeProcess(process.execPath, [path.join(PACKAGE_ROOT, "bin", "moose.js"), "build", "--dir", projectDir], projectDir);
+    const tsc = timeProcess(process.execPath, [path.join(PACKAGE_ROOT, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", projectDir], projectDir);
+
+    const extractor = createIncrementalExtractor(projectDir);
+    const incremental: number[] = [];
+    try {
+      await extractor.extract();
+      const edited = path.join(projectDir, "app", "models", "file0.ts");
+      for (let run = 0; run < INCREMENTAL_RUNS; run++) {
+        appendFileSync(edited, `export interface Added${run} { id: string }\nexport const added${run} = new OlapTable<Added${run}>("Added${run}");\n`);
+        const started = performance.now();
+        const manifest = await extractor.extract();
+        incremental.push(performance.now() - started);
+        if (!manifest.tables[`Added${run}`]) throw new Error("incremental extract missed the edit");
+      }
+    } finally {
+      extractor.close();
+    }
+    const row = [
+      `${models} models`.padEnd(12),
+      `moose build ${(build / 1000).toFixed(2)} s`.padEnd(20),
+      `tsc --noEmit ${(tsc / 1000).toFixed(2)} s`.padEnd(21),
+      `ratio ${(build / tsc).toFixed(2)}×`.padEnd(13),
+      `incremental ${median(incremental).toFixed(0)} ms (median of ${INCREMENTAL_RUNS})`,
+    ];
+    console.log(row.join(" | "));
+  } finally {
+    rmSync(projectDir, { recursive: true, force: true });
+  }
+}
+
+const sizes = process.argv.slice(2).map(Number).filter((size) => size > 0);
+console.log(`node ${process.version}, ${(await import("typescript")).default.version}`);
+for (const size of sizes.length > 0 ? sizes : [100, 1000]) await measure(size);

@@ -1,0 +1,83 @@
+/**
+ * `moose dev` serves the app's API endpoints on http_server_config and swaps in the new handlers
+ * after every good save; a broken save keeps the last good ones answering.
+ */
+import type { ClickHouseClient } from "@clickhouse/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clickhouse, copyQuickstart, DevProcess, devEnv, freePorts, type DevPorts, type TestProject } from "./dev-process.js";
+
+const MAIN = "app/index.ts";
+const USERS_API = `
+interface UserQuery {
+  name: string;
+}
+
+export const usersApi = new Api<UserQuery, UserSchema[]>("users", async ({ name }, { client, sql }) => {
+  const result = await client.query.execute<UserSchema>(sql\`SELECT id, name, email FROM \${usersTable} WHERE name = \${name} ORDER BY id\`);
+  return result.json();
+});
+`;
+
+describe("moose dev API server", () => {
+  let project: TestProject;
+  let ports: DevPorts;
+  let dev: DevProcess;
+  let client: ClickHouseClient;
+
+  const get = async (path: string) => {
+    const response = await fetch(`http://localhost:${ports.api}${path}`);
+    return { status: response.status, body: (await response.json()) as unknown };
+  };
+
+  async function save(text: string): Promise<string> {
+    const mark = dev.mark();
+    await project.write(MAIN, text);
+    return dev.nextReload(mark);
+  }
+
+  beforeAll(async () => {
+    project = copyQuickstart();
+    ports = await freePorts();
+    const source = await project.read(MAIN);
+    await project.write(MAIN, source.replace('import { OlapTable, Stream } from "moose-ts";', 'import { Api, OlapTable, Stream } from "moose-ts";') + USERS_API);
+    dev = new DevProcess(project, devEnv(ports, { MOOSE_FEATURES__STREAMING_ENGINE: "false" }));
+    client = clickhouse(ports);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await dev?.stop();
+    project?.remove();
+  });
+
+  it("serves the app's APIs and /health once ready", async () => {
+    await dev.ready();
+    await client.insert({ table: "Users", values: [{ id: "1", name: "alice", email: "a@example.com" }, { id: "2", name: "bob", email: "b@example.com" }], format: "JSONEachRow" });
+    expect(await get("/api/users?name=alice")).toEqual({ status: 200, body: [{ id: "1", name: "alice", email: "a@example.com" }] });
+    expect(await get("/api/users")).toMatchObject({ status: 400 });
+    expect(await get("/health")).toEqual({ status: 200, body: { status: "ok", services: { clickhouse: "ok" } } });
+  });
+
+  it("hot-reloads a changed handler and a new API after a save", async () => {
+    const source = await project.read(MAIN);
+    const reload = await save(
+      source.replace("WHERE name = ${name} ORDER BY id", "WHERE name != ${name} ORDER BY id") +
+        `\nexport const countApi = new Api<{}, { n: string }[]>("count", async (_params, { client, sql }) => (await client.query.execute<{ n: string }>(sql\`SELECT count() AS n FROM \${usersTable}\`)).json());\n`,
+    );
+    expect(reload).toContain("+ api/count (API Endpoint)");
+    expect(await get("/api/users?name=alice")).toEqual({ status: 200, body: [{ id: "2", name: "bob", email: "b@example.com" }] });
+    expect(await get("/api/count")).toEqual({ status: 200, body: [{ n: "2" }] });
+  });
+
+  it("a broken save keeps the last good handlers answering", async () => {
+    const good = await project.read(MAIN);
+    const broken = await save(good.replace("ORDER BY id", "ORDER BY id`);\n  oops("));
+    expect(broken).toMatch(/✖ reload failed after \d+ ms/);
+    expect(await get("/api/users?name=alice")).toEqual({ status: 200, body: [{ id: "2", name: "bob", email: "b@example.com" }] });
+    expect(await get("/api/count")).toEqual({ status: 200, body: [{ n: "2" }] });
+
+    const removed = await save(good.replace(/\nexport const countApi[\s\S]*$/, "\n"));
+    expect(removed).toContain("- api/count (API Endpoint)");
+    expect(await get("/api/count")).toMatchObject({ status: 404 });
+  });
+});

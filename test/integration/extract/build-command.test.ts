@@ -1,0 +1,65 @@
+/** `moose build` end to end through the CLI entry: writes .moose/manifest.json, or nothing on error. */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../../src/cli/index.js";
+import { hashManifest, readManifest } from "../../../src/manifest/canonical.js";
+
+const scratch = mkdtempSync(path.join(tmpdir(), "moose-build-command-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let stdout = "";
+let stderr = "";
+beforeEach(() => {
+  stdout = "";
+  stderr = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true));
+});
+afterEach(() => vi.restoreAllMocks());
+
+function project(name: string, index: string): string {
+  const projectDir = path.join(scratch, name);
+  mkdirSync(path.join(projectDir, "app"), { recursive: true });
+  writeFileSync(path.join(projectDir, "app", "index.ts"), index);
+  return projectDir;
+}
+
+const QUICKSTART = `import { OlapTable, Stream } from "moose-ts";
+interface UserSchema { id: string; name: string; email: string }
+export const usersTable = new OlapTable<UserSchema>("Users");
+export const userEvents = new Stream<UserSchema>("UserEvents");
+`;
+
+describe("moose build", () => {
+  it("writes the canonical manifest and prints a one-line summary", async () => {
+    const projectDir = project("ok", QUICKSTART);
+    expect(await main(["node", "moose", "build", "--dir", projectDir])).toBe(0);
+    const manifestPath = path.join(projectDir, ".moose", "manifest.json");
+    const manifest = await readManifest(manifestPath);
+    expect(Object.keys(manifest.tables)).toEqual(["Users"]);
+    expect(manifest.tables.Users.columns.map((column) => `${column.name} ${column.type}`)).toEqual(["id String", "name String", "email String"]);
+    expect(stdout).toMatch(/^Built .*manifest\.json: 1 table, 1 stream, 0 views, 0 materialized views, 0 APIs, 0 ingest APIs, 0 workflows in \d+\.\d\ds\n$/);
+    const firstBytes = readFileSync(manifestPath, "utf8");
+    expect(await main(["node", "moose", "build", "--dir", projectDir])).toBe(0);
+    expect(readFileSync(manifestPath, "utf8")).toBe(firstBytes);
+    expect(hashManifest(manifest)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("exits 1 with file:line and the field, writing no manifest", async () => {
+    const projectDir = project("bad", QUICKSTART.replace("email: string", "email: bigint"));
+    expect(await main(["node", "moose", "build", "--dir", projectDir])).toBe(1);
+    expect(stderr).toContain("app/index.ts:2:");
+    expect(stderr).toContain("UserSchema.email");
+    expect(stderr).toContain("use Int64 or UInt64");
+    expect(existsSync(path.join(projectDir, ".moose", "manifest.json"))).toBe(false);
+  });
+
+  it("exits 1 when the main file is missing", async () => {
+    const projectDir = path.join(scratch, "empty");
+    mkdirSync(projectDir, { recursive: true });
+    expect(await main(["node", "moose", "build", "--dir", projectDir])).toBe(1);
+    expect(stderr).toContain("MISSING_MAIN_FILE");
+  });
+});
