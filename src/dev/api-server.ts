@@ -5,7 +5,6 @@
  */
 import type { Config } from "../config/types.js";
 import { diffManifests } from "../diff/index.js";
-import { MooseError } from "../errors.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { KafkaAdmin } from "../infra/kafka/executor.js";
 import { hashManifest } from "../manifest/canonical.js";
@@ -47,32 +46,27 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
   const client = createMooseClient(driver);
   let consumption: ConsumptionHandler = consumptionRoutes([], client);
 
-  let server;
-  try {
-    server = await startMooseServer({
-      host: config.http_server_config.host,
-      port: config.http_server_config.port,
-      projectDir: options.projectDir,
-      adminApiKey: config.authentication.admin_api_key,
-      health: async () => ({
-        clickhouse: await driver.query("SELECT 1").then(() => "ok", (error: Error) => error.message),
-        ...(kafka ? { kafka: await kafka.describeTopics([]).then(() => "ok", (error: Error) => error.message) } : {}),
-      }),
-      consumption: (path, query) => consumption(path, query),
-      admin: adminRoutes({
-        appliedManifest: async () => options.state(),
-        plan: (from, to) => planToJson(diffManifests(from, to), { from: hashManifest(from), to: hashManifest(to) }),
-        realityCheck: async () => {
-          const applied = options.state();
-          const streams = await readLiveStreams(config, applied);
-          const clickhouse = await driver.introspect();
-          return "streams" in streams ? compareWithReality(applied, { clickhouse, streams: streams.streams }) : compareWithReality(applied, { clickhouse }, streams.skipped);
-        },
-      }),
-    });
-  } catch (error) {
-    throw portError(error, config.http_server_config.host, config.http_server_config.port);
-  }
+  const server = await startMooseServer({
+    host: config.http_server_config.host,
+    port: config.http_server_config.port,
+    projectDir: options.projectDir,
+    adminApiKey: config.authentication.admin_api_key,
+    health: async () => ({
+      clickhouse: await driver.query("SELECT 1").then(() => "ok", (error: Error) => error.message),
+      ...(kafka ? { kafka: await kafka.describeTopics([]).then(() => "ok", (error: Error) => error.message) } : {}),
+    }),
+    consumption: (path, query) => consumption(path, query),
+    admin: adminRoutes({
+      appliedManifest: async () => options.state(),
+      plan: (from, to) => planToJson(diffManifests(from, to), { from: hashManifest(from), to: hashManifest(to) }),
+      realityCheck: async () => {
+        const applied = options.state();
+        const streams = await readLiveStreams(config, applied);
+        const clickhouse = await driver.introspect();
+        return "streams" in streams ? compareWithReality(applied, { clickhouse, streams: streams.streams }) : compareWithReality(applied, { clickhouse }, streams.skipped);
+      },
+    }),
+  });
 
   return {
     url: server.url,
@@ -82,15 +76,4 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
     },
     close: () => server.close(),
   };
-}
-
-function portError(error: unknown, host: string, port: number): unknown {
-  const code = (error as NodeJS.ErrnoException)?.code;
-  if (code !== "EADDRINUSE" && code !== "EACCES") return error;
-  return new MooseError("DEV_API_PORT_UNAVAILABLE", `cannot serve the app's API on ${host}:${port}: ${code === "EADDRINUSE" ? "the port is in use" : "permission denied"}`, {
-    config: { key: "http_server_config.port" },
-    hint: "stop whatever uses the port (another `moose dev`?), or set http_server_config.port in moose.config.toml (or MOOSE_HTTP_SERVER_CONFIG__PORT)",
-    details: { host, port },
-    cause: error,
-  });
 }

@@ -41,11 +41,13 @@ export interface ReloaderOptions {
 
 export class Reloader {
   private current: Manifest;
+  private currentHash: string;
   private warnedAboutStreams = false;
   private draftAnnounced = false;
 
   constructor(private readonly options: ReloaderOptions) {
     this.current = options.initialState;
+    this.currentHash = hashManifest(options.initialState);
   }
 
   /** The manifest last applied locally (what the local infrastructure matches). */
@@ -79,8 +81,10 @@ export class Reloader {
       const outcome = await applyOperations(plan.operations, this.options.targets);
       this.reportOutcome(outcome);
       const next = stateAfterApply(this.current, wanted, plan, outcome);
-      if (hashManifest(next) !== hashManifest(this.current)) await this.options.store.save(next);
+      const nextHash = hashManifest(next);
+      if (nextHash !== this.currentHash) await this.options.store.save(next);
       this.current = next;
+      this.currentHash = nextHash;
       report = { kind: "applied", durationMs: 0, plan, outcome };
     }
     try {

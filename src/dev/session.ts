@@ -127,6 +127,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const watcher = await watchProject(
       projectDir,
       (file) => {
+        if (file === CONFIG_FILE_NAME) {
+          output.info(paint(output, "yellow", `${CONFIG_FILE_NAME} changed: restart moose dev (Ctrl-C, then run it again) to use the new settings`));
+          return;
+        }
         changedFiles.add(file);
         queue.trigger();
       },

@@ -7,8 +7,8 @@ import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 
 const IGNORED_DIRECTORIES = new Set([".moose", "node_modules", "dist", "migrations", ".git"]);
-/** Files that can change what the app's code compiles to. */
-const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|mjs|cjs|json)$/;
+/** Files that can change what the app's code compiles to, and the config (reported, not reloaded). */
+const WATCHED_FILE = /(\.(ts|tsx|mts|cts|js|mjs|cjs|json)|^moose\.config\.toml)$/;
 
 export interface ProjectWatcher {
   close(): Promise<void>;
@@ -20,14 +20,15 @@ export function isIgnoredPath(projectDir: string, file: string): boolean {
   return relative.split(path.sep).some((part) => IGNORED_DIRECTORIES.has(part));
 }
 
-/** Calls `onChange(relativePath)` for every added, changed or removed source file; resolves once watching. */
+/** Calls `onChange(relativePath)` for every added, changed or removed source file (and moose.config.toml); resolves once watching. */
 export async function watchProject(projectDir: string, onChange: (file: string) => void, onError: (error: unknown) => void): Promise<ProjectWatcher> {
   const watcher: FSWatcher = watch(projectDir, {
     ignoreInitial: true,
     ignored: (file) => isIgnoredPath(projectDir, file),
   });
   const changed = (file: string) => {
-    if (SOURCE_FILE.test(file)) onChange(path.relative(projectDir, file));
+    const relative = path.relative(projectDir, file);
+    if (WATCHED_FILE.test(relative)) onChange(relative);
   };
   watcher.on("add", changed).on("change", changed).on("unlink", changed).on("error", onError);
   await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));

@@ -11,8 +11,10 @@ const SECRET_KEY = /(token|password|passwd|pwd|secret|api[_-]?key|authorization|
 const STRING_SCRUBBERS: Array<[RegExp, string]> = [
   // our bearer token format: hex(16 bytes) "." hex(16 bytes) — also catches other hex.hex secrets
   [/\b[0-9a-f]{16,}\.[0-9a-f]{16,}\b/gi, REDACTED],
-  // `Authorization: Bearer xyz`, `Basic xyz`
-  [/\b(Bearer|Basic)\s+[^\s"',;]+/gi, `$1 ${REDACTED}`],
+  // `Bearer xyz`, `Basic xyz`: credentials carry digits or symbols; prose ("Bearer token missing") is kept
+  [/\b(Bearer|Basic)\s+(?=[^\s"',;]*[0-9+/=._~-])[^\s"',;]{6,}/gi, `$1 ${REDACTED}`],
+  // a whole `Authorization: <scheme> <credentials>` header line, whatever the scheme
+  [/\b(authorization\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"',;]+(?:[ \t]+[^\s"',;]+)?)/gi, `$1${REDACTED}`],
   // scheme://user:password@host
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi, `$1${REDACTED}@`],
   // password=…, token: …, api_key=… in free text and query strings

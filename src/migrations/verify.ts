@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ExitCode, MooseError } from "../errors.js";
-import { canonicalJson, EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../manifest/canonical.js";
+import { EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../manifest/canonical.js";
 import type { Manifest } from "../manifest/types.js";
 import { metaPath, type MigrationsLayout } from "./layout.js";
 import type { LoadedMigration, MigrationFileSource } from "./load.js";
@@ -124,7 +124,8 @@ export async function readMigrationState(layout: MigrationsLayout, migration: Lo
       hint: "restore both files from version control; snapshots are written by `moose migrate generate`, not by hand",
     });
   }
-  return { manifest, hash, json: canonicalJson(manifest) };
+  // The file is canonical JSON as written by writeManifest: stored as is, not serialised again.
+  return { manifest, hash, json: await readFile(file, "utf8") };
 }
 
 /** Everything a command needs before it plans or applies: files in order, the sum, the chain, every snapshot. */

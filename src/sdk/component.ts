@@ -1,6 +1,6 @@
 /** Helpers shared by the SDK constructors. */
 import { MooseError, type SourceLocation } from "../errors.js";
-import type { ColumnSpec, JsonSchema } from "../manifest/types.js";
+import type { ColumnSpec } from "../manifest/types.js";
 import type { InjectedMetadata } from "./metadata.js";
 import { callerLocation, formatSource } from "./source.js";
 
@@ -18,12 +18,12 @@ export function requireColumns(
   metadata: InjectedMetadata | undefined,
   what: string,
   source: SourceLocation,
-): { columns: ColumnSpec[]; schema: JsonSchema } {
+): ColumnSpec[] {
   if (!metadata?.columns) {
     throw new MooseError("MISSING_TYPE_METADATA", `${what} has no column information (created at ${formatSource(source)})`, {
       location: source,
       hint: "give it a type argument (new OlapTable<MyRow>(...)) and build with `moose build` or the moose-ts build plugin",
     });
   }
-  return { columns: metadata.columns, schema: metadata.schema ?? {} };
+  return metadata.columns;
 }

@@ -32,9 +32,8 @@ export class IngestApi<T> implements Component {
     this.config = config;
     this.id = config.path ?? (config.version ? `${name}/${config.version}` : name);
     this.source = sourceOf(metadata);
-    const { columns, schema } = requireColumns(metadata, `ingest API "${name}"`, this.source);
-    this.columnArray = columns;
-    this.schema = schema;
+    this.columnArray = requireColumns(metadata, `ingest API "${name}"`, this.source);
+    this.schema = metadata?.schema ?? {};
     getRegistry().register(this);
   }
 

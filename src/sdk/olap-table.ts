@@ -1,5 +1,5 @@
 import { MooseError, type SourceLocation } from "../errors.js";
-import type { ColumnSpec, EngineSpec, IndexSpec, JsonSchema, TableSpec } from "../manifest/types.js";
+import type { ColumnSpec, EngineSpec, IndexSpec, TableSpec } from "../manifest/types.js";
 import { requireColumns, sourceOf, versionedId } from "./component.js";
 import { ClickHouseEngines, LifeCycle } from "./enums.js";
 import type { InjectedMetadata } from "./metadata.js";
@@ -48,7 +48,6 @@ export class OlapTable<T> implements Component {
   readonly config: OlapConfig<T>;
   readonly source: SourceLocation;
   readonly columnArray: ColumnSpec[];
-  readonly schema: JsonSchema;
 
   /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
   constructor(name: string, config?: OlapConfig<T>, metadata?: InjectedMetadata) {
@@ -56,9 +55,7 @@ export class OlapTable<T> implements Component {
     this.config = config ?? {};
     this.id = versionedId(name, this.config.version);
     this.source = sourceOf(metadata);
-    const { columns, schema } = requireColumns(metadata, `OLAP table "${name}"`, this.source);
-    this.columnArray = columns;
-    this.schema = schema;
+    this.columnArray = requireColumns(metadata, `OLAP table "${name}"`, this.source);
     getRegistry().register(this);
   }
 

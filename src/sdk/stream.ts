@@ -1,5 +1,5 @@
 import type { SourceLocation } from "../errors.js";
-import type { ColumnSpec, JsonSchema, StreamSpec } from "../manifest/types.js";
+import type { ColumnSpec, StreamSpec } from "../manifest/types.js";
 import { requireColumns, sourceOf, versionedId } from "./component.js";
 import { LifeCycle } from "./enums.js";
 import type { InjectedMetadata } from "./metadata.js";
@@ -33,7 +33,6 @@ export class Stream<T> implements Component {
   readonly config: StreamConfig<T>;
   readonly source: SourceLocation;
   readonly columnArray: ColumnSpec[];
-  readonly schema: JsonSchema;
 
   /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
   constructor(name: string, config?: StreamConfig<T>, metadata?: InjectedMetadata) {
@@ -41,9 +40,7 @@ export class Stream<T> implements Component {
     this.config = config ?? {};
     this.id = versionedId(name, this.config.version);
     this.source = sourceOf(metadata);
-    const { columns, schema } = requireColumns(metadata, `stream "${name}"`, this.source);
-    this.columnArray = columns;
-    this.schema = schema;
+    this.columnArray = requireColumns(metadata, `stream "${name}"`, this.source);
     getRegistry().register(this);
   }
 

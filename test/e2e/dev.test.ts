@@ -118,6 +118,13 @@ describe("moose dev (ClickHouse only)", () => {
     expect((await columnsOf(client, "Users")).score).toBe("Float64");
   });
 
+  it("a change to moose.config.toml is reported (it takes effect at the next start), not reloaded", async () => {
+    const mark = dev.mark();
+    await project.write("moose.config.toml", `${await project.read("moose.config.toml")}\n`);
+    const note = await dev.waitFor(/moose\.config\.toml changed: restart moose dev/, mark);
+    expect(note).not.toMatch(/reload in/);
+  });
+
   it("keeps migrations/draft.ts: the whole change from snapshot.json to the code", async () => {
     const draft = await project.read("migrations/draft.ts");
     expect(draft).toContain("DRAFT migration, rewritten by `moose dev`");

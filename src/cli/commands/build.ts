@@ -2,7 +2,6 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { ExitCode } from "../../errors.js";
-import { extractManifest } from "../../extract/index.js";
 import { writeManifest } from "../../manifest/canonical.js";
 import type { ComponentKind, Manifest } from "../../manifest/types.js";
 import { action } from "../action.js";
@@ -27,6 +26,8 @@ export function register(program: Command): void {
       action(async (options: { dir: string; main: string }) => {
         const started = performance.now();
         const projectDir = path.resolve(options.dir);
+        // Loaded on use: TypeScript and esbuild are heavy, and every other command would pay for them.
+        const { extractManifest } = await import("../../extract/index.js");
         const manifest = await extractManifest({ projectDir, mainFile: options.main });
         const manifestPath = path.join(projectDir, ".moose", "manifest.json");
         await writeManifest(manifestPath, manifest);

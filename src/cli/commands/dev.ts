@@ -21,6 +21,11 @@ export function register(program: Command): void {
       action(async (flags: DevFlags) => {
         const debug = Boolean(program.opts().debug);
         const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+        // Listening before start-up: a Ctrl-C during it lets start-up finish, then shuts down cleanly.
+        const stopped = new Promise<NodeJS.Signals>((resolve) => {
+          process.once("SIGINT", () => resolve("SIGINT"));
+          process.once("SIGTERM", () => resolve("SIGTERM"));
+        });
         const session = await startDev({
           projectDir: path.resolve(flags.dir),
           output: {
@@ -30,10 +35,7 @@ export function register(program: Command): void {
             debug,
           },
         });
-        const signal = await new Promise<NodeJS.Signals>((resolve) => {
-          process.once("SIGINT", () => resolve("SIGINT"));
-          process.once("SIGTERM", () => resolve("SIGTERM"));
-        });
+        const signal = await stopped;
         process.stdout.write(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: shutting down…\n`);
         await session.close();
         process.stdout.write("moose dev stopped\n");

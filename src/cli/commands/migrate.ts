@@ -90,7 +90,8 @@ export function register(program: Command): void {
   withTarget(migrate.command("status"))
     .description("Applied, pending and failed migrations, and whether the code has changes not in a migration")
     .option("--json", "print the status as JSON")
-    .action(action(async (flags: TargetOptions & { json?: boolean }) => statusCommand(flags)));
+    .option("--manifest <file>", "compare this manifest JSON with snapshot.json instead of extracting app/index.ts")
+    .action(action(async (flags: TargetOptions & { json?: boolean; manifest?: string }) => statusCommand(flags)));
 
   withDir(migrate.command("rebase"))
     .description("After a merge: regenerate this branch's migration on top of the other branch's")
@@ -274,12 +275,12 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
   });
 }
 
-async function statusCommand(flags: TargetOptions & { json?: boolean }): Promise<number> {
+async function statusCommand(flags: TargetOptions & { json?: boolean; manifest?: string }): Promise<number> {
   return withDriver(flags, async (driver) => {
     let manifest: Manifest | undefined;
     let extractError: string | undefined;
     try {
-      manifest = await extractCodeManifest();
+      manifest = await codeManifest(flags.manifest);
     } catch (error) {
       extractError = error instanceof MooseError ? error.format() : String(error);
     }
@@ -299,8 +300,10 @@ function printStatus(status: MigrationsStatus, driver: ClickHouseDriver, extract
       entry.status === "applied"
         ? `${entry.finishedAt} by ${entry.appliedBy}, ${entry.durationMs} ms`
         : entry.status === "pending"
-          ? `${entry.steps} steps`
-          : `stopped after step ${entry.stepsDone} of ${entry.steps}${entry.error ? `: ${entry.failedStep} — ${entry.error.split("\n")[0]}` : " (interrupted)"}; \`moose migrate up\` resumes it`;
+          ? `${entry.steps} step${entry.steps === 1 ? "" : "s"}`
+          : entry.error
+            ? `step ${entry.stepsDone + 1} failed: ${entry.failedStep} — ${entry.error.split("\n")[0]}; fix it, then \`moose migrate ${entry.status === "failed" ? "up" : "down"}\` resumes there`
+            : `interrupted after step ${entry.stepsDone}; \`moose migrate ${entry.status === "running" ? "up" : "down"}\` resumes at step ${entry.stepsDone + 1}`;
     out(`  ${mark} ${entry.id}   ${detail}`);
   }
   for (const id of status.unknownApplied) out(`  ? applied on the database but no file: ${id}`);

@@ -5,7 +5,8 @@
  */
 import ts from "typescript";
 import type { ColumnSpec } from "../../manifest/types.js";
-import { isBrandProperty, splitBrands, type Brands } from "./brands.js";
+import { splitBrands, type Brands } from "./brands.js";
+import { orderedProperties } from "./properties.js";
 import { MappingError, type FieldSite, type MappedType, type MappingContext, type Shape, type TypeMapper } from "./mapper.js";
 import { arrayMapper, mapMapper, tupleMapper } from "./mappers/container.js";
 import { enumMapper, literalUnionMapper } from "./mappers/enum.js";
@@ -58,7 +59,7 @@ export class ColumnMapper {
       throw new MappingError(`${site.path} must be an object type (an interface or type literal), not ${this.checker.typeToString(rowType)}`, site, "describe one row as an interface");
     }
     return this.withExpansion(rowType, site, () =>
-      this.properties(rowType).map((property) => {
+      orderedProperties(rowType, this.checker).map((property) => {
         const fieldSite = propertySite(property, site);
         const field = this.mapField(this.checker.getTypeOfSymbol(property), fieldSite, (property.flags & ts.SymbolFlags.Optional) !== 0);
         return this.column(property, field, fieldSite);
@@ -141,27 +142,13 @@ export class ColumnMapper {
       throw new MappingError(`${site.path} mixes named fields with an index signature`, site, "use either named fields (Nested) or Record<string, V> (Map)");
     }
     return this.withExpansion(objectType, site, () =>
-      this.properties(objectType).map((property) => {
+      orderedProperties(objectType, this.checker).map((property) => {
         const fieldSite = propertySite(property, site);
         const field = this.mapField(this.checker.getTypeOfSymbol(property), fieldSite, (property.flags & ts.SymbolFlags.Optional) !== 0);
         const type = field.nullable ? `Nullable(${field.type})` : field.type;
         return { name: identifier(property.name), type: field.nullable && field.type.startsWith("LowCardinality(") ? `LowCardinality(Nullable(${field.type.slice(15, -1)}))` : type };
       }),
     );
-  }
-
-  /** Properties in declaration order: inherited ones (`extends`) first, intersections left to right; brands skipped. */
-  private properties(type: ts.Type): ts.Symbol[] {
-    const order: string[] = [];
-    const visit = (current: ts.Type): void => {
-      if (current.isIntersection()) current.types.forEach(visit);
-      const declared = (current as ts.TypeReference).target ?? current;
-      if (declared.isClassOrInterface()) for (const base of this.checker.getBaseTypes(declared)) visit(base);
-      for (const property of this.checker.getPropertiesOfType(current)) if (!order.includes(property.name)) order.push(property.name);
-    };
-    visit(type);
-    const properties = this.checker.getPropertiesOfType(type).filter((property) => !isBrandProperty(property.name));
-    return properties.sort((left, right) => order.indexOf(left.name) - order.indexOf(right.name));
   }
 
   private withExpansion<R>(type: ts.Type, site: FieldSite, expand: () => R): R {

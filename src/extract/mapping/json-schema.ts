@@ -5,7 +5,8 @@
  */
 import ts from "typescript";
 import type { JsonSchema } from "../../manifest/types.js";
-import { isBrandProperty, splitBrands, type Brands } from "./brands.js";
+import { splitBrands, type Brands } from "./brands.js";
+import { orderedProperties } from "./properties.js";
 
 const INT_RANGES: Record<string, [number, number] | undefined> = {
   int8: [-128, 127],
@@ -81,12 +82,12 @@ export class JsonSchemaMapper {
     try {
       const properties: Record<string, JsonSchema> = {};
       const required: string[] = [];
-      for (const property of this.checker.getPropertiesOfType(type)) {
-        if (isBrandProperty(property.name)) continue;
+      for (const property of orderedProperties(type, this.checker)) {
         const propertyType = this.checker.getTypeOfSymbol(property);
         properties[property.name] = this.schemaOf(propertyType);
         const optional = (property.flags & ts.SymbolFlags.Optional) !== 0 || (propertyType.isUnion() && propertyType.types.some((member) => member.flags & NULLISH));
-        if (!optional) required.push(property.name);
+        // ClickHouse fills DEFAULT / MATERIALIZED / ALIAS columns itself: payloads may leave them out.
+        if (!optional && !computedByClickHouse(propertyType, this.checker)) required.push(property.name);
       }
       const [index] = this.checker.getIndexInfosOfType(type);
       return {
@@ -99,4 +100,9 @@ export class JsonSchemaMapper {
       this.expanding.pop();
     }
   }
+}
+
+function computedByClickHouse(type: ts.Type, checker: ts.TypeChecker): boolean {
+  const { brands } = splitBrands(checker.getNonNullableType(type), checker);
+  return brands.default !== undefined || brands.materialized !== undefined || brands.alias !== undefined;
 }

@@ -17,8 +17,10 @@ import { isMooseSourceFile, SDK_DIR } from "../paths.js";
 interface ConstructorRule {
   /** Index of the metadata argument (earlier missing arguments are filled with `undefined`), or "append". */
   position: number | "append";
-  /** Type argument whose columns (+ JSON Schema) are injected. */
+  /** Type argument whose columns are injected. */
   columns?: number;
+  /** Also inject the JSON Schema of the columns' type (payload validation: ingest APIs). */
+  payloadSchema?: boolean;
   /** Type argument described by JSON Schema only. */
   schema?: number;
   /** Type argument described as the result JSON Schema. */
@@ -28,8 +30,8 @@ interface ConstructorRule {
 const RULES: Record<string, ConstructorRule> = {
   OlapTable: { position: 2, columns: 0 },
   Stream: { position: 2, columns: 0 },
-  IngestApi: { position: 2, columns: 0 },
-  IngestPipeline: { position: 2, columns: 0 },
+  IngestApi: { position: 2, columns: 0, payloadSchema: true },
+  IngestPipeline: { position: 2, columns: 0, payloadSchema: true },
   MaterializedView: { position: 1, columns: 0 },
   Api: { position: 3, schema: 0, result: 1 },
   Task: { position: 2, schema: 0 },
@@ -126,7 +128,7 @@ function analyzeConstruction(
     const rowType = typeArgument(rule.columns);
     const site = { path: typeName(rowType, node.typeArguments?.[rule.columns], checker), node: node.typeArguments?.[rule.columns] ?? node };
     metadata.columns = columns.columnsOf(rowType, site);
-    metadata.schema = schemas.schemaOf(rowType);
+    if (rule.payloadSchema) metadata.schema = schemas.schemaOf(rowType);
   }
   if (rule.schema !== undefined) metadata.schema = schemaOrAnything(typeArguments[rule.schema], schemas);
   if (rule.result !== undefined) metadata.resultSchema = schemaOrAnything(typeArguments[rule.result], schemas);

@@ -34,6 +34,8 @@ export type ProgressListener = (progress: CopyProgress) => void;
 const PROGRESS_MIN_ROWS = 100_000;
 const PROGRESS_INTERVAL_MS = 500;
 const SAMPLE_SIZE = 5;
+/** SYNTAX_ERROR, UNKNOWN_IDENTIFIER: the statement itself is wrong, not the data. */
+const BROKEN_EXPRESSION = new Set([62, 47]);
 
 /** Engines whose merges may legitimately remove rows (deduplicate, sum, collapse). */
 const MERGING_ENGINE = /^(Replicated|Shared)?(Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing|Graphite|Coalescing)MergeTree$/;
@@ -194,8 +196,10 @@ async function findBadRows(driver: ClickHouseDriver, check: ConversionCheck, nul
     return { count, samples: samples.map((sample) => (sample.value === null ? "NULL" : quoteString(sample.value))), totalRows };
   } catch (error) {
     // accurateCastOrNull cannot check every type (Array, Map, Tuple) and old servers lack it:
-    // then cast every row for real, without storing anything.
-    if (clickHouseCodeOf(error) === undefined) throw error;
+    // then cast every row for real, without storing anything. A broken `using` expression is
+    // reported as it is.
+    const code = clickHouseCodeOf(error);
+    if (code === undefined || BROKEN_EXPRESSION.has(code)) throw error;
     try {
       await driver.exec(`SELECT CAST(${value} AS ${check.toType}) FROM ${table} FORMAT Null`);
       return { count: 0, samples: [], totalRows };

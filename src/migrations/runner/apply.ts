@@ -220,9 +220,10 @@ class MigrationRunner {
       const steps = direction === "up" ? migration.definition.up : migration.definition.down;
       const item: PlannedMigration = { migration, direction, steps, resumeAt: 0 };
       const record = this.entry(item, direction === "up" ? "applied" : "reverted", steps.length);
-      await this.journal.record(record);
       const state = this.states.get(name)!;
-      await this.journal.recordState(state.id, state);
+      // Independent rows: written concurrently. A crash between them leaves the journal at the last
+      // step, which the next run repeats (steps are idempotent) before writing both again.
+      await Promise.all([this.journal.record(record), this.journal.recordState(state.id, state)]);
       entries.set(name, { ...record, version: 0n });
       done.push(name);
       this.reporter({ type: "migration-finished", direction, id: name, ms: performance.now() - this.startedAt.get(name)!.clock, steps: steps.length });

@@ -62,7 +62,7 @@ export function textReporter(write: (line: string) => void): Reporter {
         write(`✗ ${event.id} failed after ${formatMs(event.ms)}; fix the cause and run the command again to resume at step ${event.index + 1}`);
         return;
       case "migration-finished":
-        write(`✓ ${event.id} ${event.direction === "up" ? "applied" : "reverted"} (${event.steps} steps, ${formatMs(event.ms)})`);
+        write(`✓ ${event.id} ${event.direction === "up" ? "applied" : "reverted"} (${event.steps} step${event.steps === 1 ? "" : "s"}, ${formatMs(event.ms)})`);
         return;
     }
   };

@@ -60,7 +60,8 @@ export function verifyAgainstJournal(layout: MigrationsLayout, migrations: Loade
       continue;
     }
     const file = path.relative(layout.projectDir, migration.path);
-    if (entry!.checksum !== migration.checksum) {
+    // A half-reverted migration may have its failed down step fixed; resumePoint checks the done ones.
+    if (entry!.status === "applied" && entry!.checksum !== migration.checksum) {
       throw new MooseError("MIGRATION_APPLIED_MODIFIED", `${file} was changed after it was applied to this database (checksum ${entry!.checksum.slice(0, 12)} in the journal, ${migration.checksum.slice(0, 12)} now)`, {
         exitCode: ExitCode.conflict,
         hint: `an applied migration must not change: undo the edit (\`git checkout -- ${file}\`) and put the change into a new migration (\`moose migrate generate\`)`,

@@ -132,16 +132,28 @@ describe("checked type change", () => {
     expect(await typeOf("bigs", "b")).toBe("Int64");
   });
 
-  it("NULLs into a non-Nullable column: refused without a DEFAULT, filled with it when given", async () => {
+  it("NULLs into a non-Nullable column: refused when the statement gives no DEFAULT, else filled with it", async () => {
     await tableWith("maybe", column("m", "String", { nullable: true }), ["a", null]);
-    const refused = await refusal(applyOperation(driver, op({ kind: "modifyColumn", target: "maybe", summary: "", table: "maybe", from: column("m", "String", { nullable: true }), to: column("m", "String"), changed: ["nullable"] })));
+    // A hand-written step without a DEFAULT.
+    const bare: SqlStep = { sql: "ALTER TABLE maybe MODIFY COLUMN m String", checkConversion: { table: "maybe", column: "m", toType: "String" } };
+    const refused = await refusal(executeSqlStep(driver, bare));
     expect(refused.details).toMatchObject({ badRows: 1, samples: ["NULL"] });
+    expect(await typeOf("maybe", "m")).toBe("Nullable(String)");
     await applyOperation(
       driver,
       op({ kind: "modifyColumn", target: "maybe", summary: "", table: "maybe", from: column("m", "String", { nullable: true }), to: column("m", "String", { default: "'none'" }), changed: ["nullable", "default"] }),
     );
     expect(await typeOf("maybe", "m")).toBe("String");
     expect(await values("maybe", "m")).toEqual(["a", "none"]);
+  });
+
+  it("generated steps without a DEFAULT store the type's default for NULLs (the statement says so)", async () => {
+    await tableWith("maybe2", column("m", "String", { nullable: true }), ["a", null]);
+    const change = op({ kind: "modifyColumn", target: "maybe2", summary: "", table: "maybe2", from: column("m", "String", { nullable: true }), to: column("m", "String"), changed: ["nullable"] });
+    expect((operationSteps(change).up as SqlStep[]).some((step) => step.checkConversion && /\sDEFAULT\s/.test(step.sql))).toBe(true);
+    await applyOperation(driver, change);
+    expect(await typeOf("maybe2", "m")).toBe("String");
+    expect(await values("maybe2", "m")).toEqual(["a", ""]);
   });
 
   it("converts with the step's `using` expression", async () => {
@@ -161,6 +173,15 @@ describe("checked type change", () => {
     expect(error.code).toBe("TYPE_CONVERSION_REFUSED");
     expect(error.details).toMatchObject({ badRows: 1, samples: ["NULL"] });
     expect(await typeOf("stillbad", "code")).toBe("String");
+  });
+
+  it("reports a broken `using` expression as the query error it is", async () => {
+    await tableWith("typo", column("code", "String"), ["12"]);
+    const [step] = operationSteps(modify("typo", column("code", "String"), column("code", "Int32"))).up as SqlStep[];
+    const error = await refusal(executeSqlStep(driver, { ...step!, checkConversion: { ...step!.checkConversion!, using: "toInt32OrZero(cod)" } }));
+    expect(error.code).toBe("CLICKHOUSE_QUERY_FAILED");
+    expect(error.details?.clickhouseCode).toBe(47);
+    expect(await typeOf("typo", "code")).toBe("String");
   });
 
   it("refuses an expression conversion of a key column", async () => {

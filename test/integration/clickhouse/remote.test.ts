@@ -7,6 +7,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../../src/config/types.js";
+import { normalizeSql } from "../../../src/diff/index.js";
 import { ExitCode, MooseError } from "../../../src/errors.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
 import { applyOperation, executeSqlStep } from "../../../src/infra/clickhouse/executor.js";
@@ -206,6 +207,17 @@ describe("remote driver: statements", () => {
     expect(shapes.orderBy).toEqual(["id", "d"]);
     expect(shapes.partitionBy).toBe("toYYYYMM(d)");
     expect(shapes.engine).toEqual({ name: "MergeTree", params: [] });
+  });
+
+  it("introspects views and materialized views on an old server", async () => {
+    await driver.exec("CREATE TABLE IF NOT EXISTS shape_counts (id UInt64, n UInt64) ENGINE = SummingMergeTree ORDER BY id");
+    await driver.exec("CREATE VIEW IF NOT EXISTS shape_ids AS SELECT id FROM shapes WHERE id > 0");
+    await driver.exec("CREATE MATERIALIZED VIEW IF NOT EXISTS shape_counter TO shape_counts AS SELECT id, count() AS n FROM shapes GROUP BY id");
+    const { views, materializedViews, tables } = await driver.introspect();
+    expect(views.shape_ids).toMatchObject({ name: "shape_ids", sourceTables: ["shapes"] });
+    expect(normalizeSql(views.shape_ids!.sql)).toBe(normalizeSql("SELECT id FROM shapes WHERE id > 0"));
+    expect(materializedViews.shape_counter).toMatchObject({ name: "shape_counter", targetTable: "shape_counts", sourceTables: ["shapes"] });
+    expect(Object.keys(tables)).not.toContain("shape_counter");
   });
 });
 

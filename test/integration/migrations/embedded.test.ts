@@ -144,6 +144,29 @@ describe("a failed step", () => {
   });
 });
 
+describe("a failed down step", () => {
+  it("is journaled as revert_failed and the next down resumes at it", async () => {
+    const file = await writeHandMigration(project.layout, "20260101T000000Z_down", {
+      after: usersV1,
+      up: "    { sql: `CREATE TABLE IF NOT EXISTS D1 (x String) ENGINE = MergeTree ORDER BY x` },",
+      down: "    { sql: `RENAME TABLE D1 TO D1_old` },\n    { sql: `SELECT throwIf(1, 'down broke')` },\n    { sql: `DROP TABLE IF EXISTS D1_old` },",
+    });
+    await applyMigrations({ projectDir: project.dir, driver });
+    await expect(revertMigrations({ projectDir: project.dir, driver, allowDataLoss: true })).rejects.toMatchObject({ code: "MIGRATION_STEP_FAILED" });
+    expect((await readJournal(driver)).get("20260101T000000Z_down")).toMatchObject({ status: "revert_failed", stepsDone: 1 });
+    expect((await migrationStatus({ projectDir: project.dir, driver })).migrations[0]).toMatchObject({ status: "revert_failed" });
+
+    writeFileSync(file, readFileSync(file, "utf8").replace("SELECT throwIf(1, 'down broke')", "SELECT 1"));
+    await hashMigrations({ projectDir: project.dir });
+    const { events, reporter } = recorder();
+    await revertMigrations({ projectDir: project.dir, driver, allowDataLoss: true, reporter });
+    expect(events[0]).toMatchObject({ type: "migration-started", direction: "down", resumeAt: 1 });
+    expect(await columnsOf("D1_old")).toEqual([]);
+    expect((await readJournal(driver)).get("20260101T000000Z_down")).toMatchObject({ status: "reverted" });
+    expect((await readAppliedState(driver))?.migrationId).toBe("");
+  });
+});
+
 describe("refusals that need the journal", () => {
   it("an applied file whose checksum differs from the journal → MIGRATION_APPLIED_MODIFIED, nothing applied", async () => {
     const first = await generateMigration({ projectDir: project.dir, manifest: usersV1 });

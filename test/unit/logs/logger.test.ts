@@ -31,11 +31,19 @@ describe("redact", () => {
       "http://panda:pandapass@localhost:18123/?database=local",
       "connect password=hunter2&user=x",
       "MOOSE_ADMIN_TOKEN='q1w2e3'",
+      "authorization: Token zz99yy",
+      "Bearer 9f8e7d6c",
     ].join("\n");
     const result = redact(text) as string;
-    for (const secret of [TOKEN, "abc123", "pandapass", "hunter2", "q1w2e3"]) expect(result).not.toContain(secret);
+    for (const secret of [TOKEN, "abc123", "pandapass", "hunter2", "q1w2e3", "zz99yy", "9f8e7d6c"]) expect(result).not.toContain(secret);
     expect(result).toContain("http://panda:[redacted]@localhost:18123");
     expect(result).toContain("user=x");
+  });
+
+  it("keeps prose about credentials readable", () => {
+    for (const text of ["Unauthorized: Bearer token missing", "Basic authentication is not supported", "invalid token", "password reset"]) {
+      expect(redact(text)).toBe(text);
+    }
   });
 
   it("keeps errors readable without their secrets", () => {

@@ -1,0 +1,108 @@
+/**
+ * The dev state table and the local apply, against the real embedded ClickHouse (chdb): the state
+ * survives closing and reopening the database, falls back to the migration runner's state, and a
+ * partial apply changes exactly what succeeded.
+ */
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyOperations, stateAfterApply } from "../../../src/dev/apply.js";
+import { DEV_STATE_TABLE, DevStateStore } from "../../../src/dev/state.js";
+import { diffManifests } from "../../../src/diff/index.js";
+import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
+import type { RawClickHouseDriver } from "../../../src/infra/clickhouse/raw.js";
+import { canonicalJson, hashManifest } from "../../../src/manifest/canonical.js";
+import { emptyManifest, type Manifest, type TableSpec } from "../../../src/manifest/types.js";
+import { Journal, STATE_TABLE } from "../../../src/migrations/runner/journal.js";
+import { tempDataDir } from "../../helpers/clickhouse.js";
+import { column, table } from "../../unit/diff/builders.js";
+
+const data = tempDataDir();
+const dataDir = path.join(data.dir, ".moose", "clickhouse");
+let driver: RawClickHouseDriver;
+
+function manifest(...tables: TableSpec[]): Manifest {
+  const result = emptyManifest();
+  for (const spec of tables) result.tables[spec.name] = spec;
+  return result;
+}
+
+const columnsOf = async (name: string) =>
+  Object.fromEntries(
+    (await driver.query<{ name: string; type: string }>("SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = {t:String} ORDER BY position", { t: name })).map(
+      (row) => [row.name, row.type],
+    ),
+  );
+
+beforeAll(async () => {
+  driver = await openEmbedded({ dataDir, database: "local" });
+});
+
+afterAll(async () => {
+  await driver?.close();
+  data.remove();
+});
+
+describe("DevStateStore", () => {
+  it("starts empty, then returns the newest saved manifest, also after the database is reopened", async () => {
+    const store = await DevStateStore.open(driver);
+    expect(await store.load()).toEqual({ manifest: emptyManifest(), origin: "empty" });
+
+    const first = manifest(table("A", [column("id", "String")]));
+    const second = manifest(table("A", [column("id", "String")]), table("B", [column("id", "String")]));
+    await store.save(first);
+    await store.save(second);
+    expect(await store.load()).toEqual({ manifest: second, origin: "dev" });
+
+    await driver.close();
+    driver = await openEmbedded({ dataDir, database: "local" });
+    const reopened = await DevStateStore.open(driver);
+    expect(await reopened.load()).toEqual({ manifest: second, origin: "dev" });
+    // Later saves still win over what is stored.
+    await reopened.save(first);
+    expect((await reopened.load()).manifest).toEqual(first);
+  });
+
+  it("is invisible to introspection (a moose table, not the app's)", async () => {
+    const live = await driver.introspect();
+    expect(Object.keys(live.tables)).not.toContain(DEV_STATE_TABLE);
+  });
+
+  it("falls back to the migration runner's state when dev has none of its own", async () => {
+    await driver.exec(`DROP TABLE ${DEV_STATE_TABLE}`);
+    const migrated = manifest(table("Migrated", [column("id", "String")]));
+    const journal = await Journal.open(driver);
+    await journal.recordState("20261127T000000Z_initial", { hash: hashManifest(migrated), json: canonicalJson(migrated) });
+    const store = await DevStateStore.open(driver);
+    expect(await store.load()).toEqual({ manifest: migrated, origin: "migrations" });
+    await driver.exec(`DROP TABLE ${STATE_TABLE}`);
+  });
+});
+
+describe("applyOperations", () => {
+  it("reports a refused conversion, skips the rest of that table, applies the other tables; the state keeps the refused table", async () => {
+    const before = manifest(table("Users", [column("id", "String"), column("name", "String")]));
+    const setup = diffManifests(emptyManifest(), before);
+    expect((await applyOperations(setup.operations, { clickhouse: driver, log: () => {} })).failed).toEqual([]);
+    await driver.insert("Users", [{ id: "1", name: "alice" }]);
+
+    const after = manifest(table("Users", [column("id", "String"), column("name", "Int64"), column("age", "Float64")]), table("Analytics", [column("id", "String")]));
+    const plan = diffManifests(before, after);
+    const outcome = await applyOperations(plan.operations, { clickhouse: driver, log: () => {} });
+
+    expect(outcome.failed.map(({ op, error }) => [op.summary, (error as { code?: string }).code])).toEqual([[expect.stringContaining("Users.name"), "TYPE_CONVERSION_REFUSED"]]);
+    expect(outcome.applied.map((op) => op.summary)).toEqual([expect.stringContaining("Analytics")]);
+    expect(outcome.skipped.map((op) => op.kind)).toEqual(["addColumn"]);
+    expect(await columnsOf("Users")).toEqual({ id: "String", name: "String" });
+    expect(await columnsOf("Analytics")).toEqual({ id: "String" });
+    expect(await driver.query("SELECT id, name FROM Users")).toEqual([{ id: "1", name: "alice" }]);
+
+    const state = stateAfterApply(before, after, plan, outcome);
+    expect(Object.keys(state.tables).sort()).toEqual(["Analytics", "Users"]);
+    expect(state.tables.Users).toEqual(before.tables.Users);
+    // Planned again next time, once the code no longer asks for the refused conversion.
+    const fixed = manifest(table("Users", [column("id", "String"), column("name", "String"), column("age", "Float64")]), table("Analytics", [column("id", "String")]));
+    const retry = await applyOperations(diffManifests(state, fixed).operations, { clickhouse: driver, log: () => {} });
+    expect(retry).toMatchObject({ failed: [], skipped: [] });
+    expect(await columnsOf("Users")).toEqual({ id: "String", name: "String", age: "Float64" });
+  });
+});
