@@ -115,7 +115,11 @@ export class Reloader {
     }
   }
 
-  /** The code's manifest minus what dev does not run locally (streams when streaming is off). */
+  /**
+   * What dev makes the local infrastructure match: the code, except that with streaming off the
+   * streams stay as the state has them (none are created, and topics made by an earlier run with
+   * streaming on are left alone rather than deleted).
+   */
   private locallyPlanned(code: Manifest): Manifest {
     if (this.options.streaming) return code;
     const streams = Object.keys(code.streams).length;
@@ -125,7 +129,7 @@ export class Reloader {
         `note: ${plural(streams, "stream")} in the code ${streams === 1 ? "is" : "are"} not created locally: [features] streaming_engine = false`,
       );
     }
-    return { ...code, streams: {} };
+    return { ...code, streams: this.current.streams };
   }
 
   private reportOutcome(outcome: ApplyOutcome): void {

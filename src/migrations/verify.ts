@@ -127,10 +127,3 @@ export async function readMigrationState(layout: MigrationsLayout, migration: Lo
   // The file is canonical JSON as written by writeManifest: stored as is, not serialised again.
   return { manifest, hash, json: await readFile(file, "utf8") };
 }
-
-/** Everything a command needs before it plans or applies: files in order, the sum, the chain, every snapshot. */
-export interface VerifiedDirectory {
-  migrations: LoadedMigration[];
-  /** Manifest after each migration, by id. */
-  states: Map<string, Manifest>;
-}

@@ -1,7 +1,7 @@
 import type { SourceLocation } from "../errors.js";
 import type { ApiSpec, JsonSchema } from "../manifest/types.js";
 import { sourceOf } from "./component.js";
-import type { InjectedMetadata } from "./metadata.js";
+import { readMetadata, type InjectedArgument } from "./metadata.js";
 import { getRegistry, type Component } from "./registry.js";
 import type { Sql, sql } from "./sql.js";
 
@@ -64,7 +64,8 @@ export class Api<T, R = any> implements Component {
   readonly _handler: ApiHandler<T, R>;
 
   /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
-  constructor(name: string, handler: ApiHandler<T, R>, config?: ApiConfig<T>, metadata?: InjectedMetadata) {
+  constructor(name: string, handler: ApiHandler<T, R>, config?: ApiConfig<T>, injected?: InjectedArgument) {
+    const metadata = readMetadata(injected);
     this.name = name;
     this._handler = handler;
     this.config = config ?? {};

@@ -1,7 +1,7 @@
 import type { SourceLocation } from "../errors.js";
 import type { ColumnSpec, IngestApiSpec, JsonSchema } from "../manifest/types.js";
 import { requireColumns, sourceOf } from "./component.js";
-import type { InjectedMetadata } from "./metadata.js";
+import { readMetadata, type InjectedArgument } from "./metadata.js";
 import type { OlapTable } from "./olap-table.js";
 import { getRegistry, type Component } from "./registry.js";
 import type { Stream } from "./stream.js";
@@ -27,7 +27,8 @@ export class IngestApi<T> implements Component {
   readonly schema: JsonSchema;
 
   /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
-  constructor(name: string, config: IngestConfig<T>, metadata?: InjectedMetadata) {
+  constructor(name: string, config: IngestConfig<T>, injected?: InjectedArgument) {
+    const metadata = readMetadata(injected);
     this.name = name;
     this.config = config;
     this.id = config.path ?? (config.version ? `${name}/${config.version}` : name);

@@ -2,7 +2,7 @@ import { MooseError, type SourceLocation } from "../errors.js";
 import { sourceOf } from "./component.js";
 import type { LifeCycle } from "./enums.js";
 import { IngestApi, type IngestConfig } from "./ingest-api.js";
-import type { InjectedMetadata } from "./metadata.js";
+import { readMetadata, type InjectedArgument } from "./metadata.js";
 import { OlapTable, type OlapConfig } from "./olap-table.js";
 import { Stream, type StreamConfig } from "./stream.js";
 
@@ -29,7 +29,8 @@ export class IngestPipeline<T> {
   readonly ingestApi?: IngestApi<T>;
 
   /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
-  constructor(name: string, config: IngestPipelineConfig<T>, metadata?: InjectedMetadata) {
+  constructor(name: string, config: IngestPipelineConfig<T>, injected?: InjectedArgument) {
+    const metadata = readMetadata(injected);
     this.name = name;
     this.config = config;
     this.source = sourceOf(metadata);

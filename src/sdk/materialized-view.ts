@@ -2,7 +2,7 @@ import type { SourceLocation } from "../errors.js";
 import type { MaterializedViewSpec } from "../manifest/types.js";
 import { sourceOf } from "./component.js";
 import { LifeCycle, type ClickHouseEngines } from "./enums.js";
-import type { InjectedMetadata } from "./metadata.js";
+import { readMetadata, type InjectedArgument } from "./metadata.js";
 import { OlapTable } from "./olap-table.js";
 import { getRegistry, type Component } from "./registry.js";
 import { toStaticQuery, type Sql } from "./sql.js";
@@ -34,7 +34,8 @@ export class MaterializedView<T> implements Component {
   readonly source: SourceLocation;
 
   /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
-  constructor(options: MaterializedViewConfig<T>, metadata?: InjectedMetadata) {
+  constructor(options: MaterializedViewConfig<T>, injected?: InjectedArgument) {
+    const metadata = readMetadata(injected);
     this.name = options.materializedViewName;
     this.id = options.materializedViewName;
     this.source = sourceOf(metadata);

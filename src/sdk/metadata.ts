@@ -19,12 +19,27 @@ export interface InjectedMetadata {
   resultSchema?: JsonSchema;
 }
 
-export function isInjectedMetadata(value: unknown): value is InjectedMetadata {
+/**
+ * How the plugin passes it: a JSON string (one string literal is far cheaper for the bundler and
+ * the JavaScript parser than the same data as an object literal), or the object itself.
+ */
+export type InjectedArgument = InjectedMetadata | string;
+
+const STRING_PREFIX = `{"${METADATA_MARKER}":1`;
+
+export function isInjectedMetadata(value: unknown): value is InjectedArgument {
+  if (typeof value === "string") return value.startsWith(STRING_PREFIX);
   return typeof value === "object" && value !== null && (value as Record<string, unknown>)[METADATA_MARKER] === 1;
+}
+
+/** The metadata from an injected argument; undefined when the plugin did not run. */
+export function readMetadata(argument: unknown): InjectedMetadata | undefined {
+  if (!isInjectedMetadata(argument)) return undefined;
+  return typeof argument === "string" ? (JSON.parse(argument) as InjectedMetadata) : argument;
 }
 
 /** The injected metadata among a constructor's arguments, if the plugin ran. */
 export function findMetadata(args: readonly unknown[]): InjectedMetadata | undefined {
-  for (let i = args.length - 1; i >= 0; i--) if (isInjectedMetadata(args[i])) return args[i] as InjectedMetadata;
+  for (let i = args.length - 1; i >= 0; i--) if (isInjectedMetadata(args[i])) return readMetadata(args[i]);
   return undefined;
 }

@@ -2,7 +2,7 @@ import { MooseError, type SourceLocation } from "../errors.js";
 import type { ColumnSpec, EngineSpec, IndexSpec, TableSpec } from "../manifest/types.js";
 import { requireColumns, sourceOf, versionedId } from "./component.js";
 import { ClickHouseEngines, LifeCycle } from "./enums.js";
-import type { InjectedMetadata } from "./metadata.js";
+import { readMetadata, type InjectedArgument } from "./metadata.js";
 import { getRegistry, type Component } from "./registry.js";
 
 export interface TableIndex {
@@ -50,7 +50,8 @@ export class OlapTable<T> implements Component {
   readonly columnArray: ColumnSpec[];
 
   /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
-  constructor(name: string, config?: OlapConfig<T>, metadata?: InjectedMetadata) {
+  constructor(name: string, config?: OlapConfig<T>, injected?: InjectedArgument) {
+    const metadata = readMetadata(injected);
     this.name = name;
     this.config = config ?? {};
     this.id = versionedId(name, this.config.version);

@@ -2,7 +2,7 @@ import type { SourceLocation } from "../errors.js";
 import type { ColumnSpec, StreamSpec } from "../manifest/types.js";
 import { requireColumns, sourceOf, versionedId } from "./component.js";
 import { LifeCycle } from "./enums.js";
-import type { InjectedMetadata } from "./metadata.js";
+import { readMetadata, type InjectedArgument } from "./metadata.js";
 import type { OlapTable } from "./olap-table.js";
 import { getRegistry, type Component } from "./registry.js";
 
@@ -35,7 +35,8 @@ export class Stream<T> implements Component {
   readonly columnArray: ColumnSpec[];
 
   /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
-  constructor(name: string, config?: StreamConfig<T>, metadata?: InjectedMetadata) {
+  constructor(name: string, config?: StreamConfig<T>, injected?: InjectedArgument) {
+    const metadata = readMetadata(injected);
     this.name = name;
     this.config = config ?? {};
     this.id = versionedId(name, this.config.version);

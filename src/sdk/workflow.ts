@@ -1,7 +1,7 @@
 import { MooseError, type SourceLocation } from "../errors.js";
 import type { JsonSchema, TaskSpec, WorkflowSpec } from "../manifest/types.js";
 import { sourceOf } from "./component.js";
-import { findMetadata, type InjectedMetadata } from "./metadata.js";
+import { findMetadata, readMetadata, type InjectedArgument } from "./metadata.js";
 import { getRegistry, type Component } from "./registry.js";
 import { formatSource } from "./source.js";
 
@@ -24,7 +24,8 @@ export class Task<T, R> {
   readonly inputSchema: JsonSchema;
 
   /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
-  constructor(name: string, config: TaskConfig<T, R>, metadata?: InjectedMetadata) {
+  constructor(name: string, config: TaskConfig<T, R>, injected?: InjectedArgument) {
+    const metadata = readMetadata(injected);
     this.name = name;
     this.config = config;
     this.source = sourceOf(metadata);

@@ -203,26 +203,28 @@ function reportGenerated(result: GenerateResult, dir: string): number {
 }
 
 async function generateCommand(flags: GenerateFlags): Promise<number> {
+  const renames = parseRenames(flags.rename);
   const result = await generateMigration({
     projectDir: process.cwd(),
     dir: flags.dir,
     manifest: await codeManifest(flags.manifest),
     name: flags.name,
     allowDataLoss: flags.allowDataLoss,
-    renames: parseRenames(flags.rename),
+    renames,
     resolveRename: renamePrompt(),
   });
   return reportGenerated(result, flags.dir);
 }
 
 async function rebaseCommand(id: string | undefined, flags: GenerateFlags): Promise<number> {
+  const renames = parseRenames(flags.rename);
   const rebase = await rebaseMigrations({
     projectDir: process.cwd(),
     dir: flags.dir,
     id,
     manifest: await codeManifest(flags.manifest),
     allowDataLoss: flags.allowDataLoss,
-    renames: parseRenames(flags.rename),
+    renames,
     resolveRename: renamePrompt(),
   });
   if (rebase.result.kind !== "refused") {

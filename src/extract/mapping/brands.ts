@@ -99,6 +99,6 @@ function readBrandProperty(property: ts.Symbol, checker: ts.TypeChecker, brands:
 
 function literalValue(type: ts.Type, checker: ts.TypeChecker): string | number | boolean | undefined {
   if (type.isStringLiteral() || type.isNumberLiteral()) return type.value;
-  if (type.flags & ts.TypeFlags.BooleanLiteral) return checker.typeToString(type) === "true";
+  if (type.flags & ts.TypeFlags.BooleanLiteral) return type === checker.getTrueType();
   return undefined;
 }

@@ -66,11 +66,13 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
     const journal = await readJournal(options.driver);
     verifyAgainstJournal(layout, migrations, journal);
     const planned = plan(layout, migrations, journal);
-    if (!options.allowDataLoss) refuseDataLoss(layout, planned);
+    await statesAfter(layout, migrations, planned);
     if (planned.length === 0) reporter({ type: "nothing-to-do", direction });
     for (const item of planned) {
       reporter({ type: "planned", direction, id: item.migration.id, resumeAt: item.resumeAt, steps: plannedSteps(item) });
     }
+    // After the listing, so the steps a real run would refuse are shown (marked) before the refusal.
+    if (!options.allowDataLoss) refuseDataLoss(layout, planned);
     return { direction, migrations: planned.map((item) => item.migration.id), dryRun: true };
   }
 

@@ -105,31 +105,34 @@ describe("generate → up → status → down → up (embedded)", () => {
 });
 
 describe("a failed step", () => {
-  it("is journaled with its error; the next up resumes at it, after the file is fixed", async () => {
-    const up = (failing: string) => `    { sql: \`CREATE TABLE IF NOT EXISTS Counter (step String) ENGINE = MergeTree ORDER BY step\` },
+  it("a failed DDL step is journaled with its error; the next up resumes at it, after the file is fixed", async () => {
+    const up = (ddl: string) => `    { sql: \`CREATE TABLE IF NOT EXISTS Counter (step String) ENGINE = MergeTree ORDER BY step\` },
     { summary: "step a", run: async (ctx) => ctx.clickhouse.exec("INSERT INTO Counter VALUES ('a')") },
-    { summary: "step b", sql: \`${failing}\` },
-    { summary: "step c", run: async (ctx) => ctx.clickhouse.exec("INSERT INTO Counter VALUES ('c')") },`;
-    const file = await writeHandMigration(project.layout, "20260101T000000Z_counter", { after: usersV1, up: up("INSERT INTO Counter SELECT toString(throwIf(1, 'boom'))") });
+    { summary: "add column extra", sql: \`${ddl}\` },
+    { summary: "step c", run: async (ctx) => ctx.clickhouse.exec("INSERT INTO Counter (step) VALUES ('c')") },`;
+    const broken = "ALTER TABLE Counter ADD COLUMN extra NoSuchType";
+    const file = await writeHandMigration(project.layout, "20260101T000000Z_counter", { after: usersV1, up: up(broken) });
     const { events, reporter } = recorder();
     const error = await applyMigrations({ projectDir: project.dir, driver, reporter }).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: "MIGRATION_STEP_FAILED", message: expect.stringContaining("step 3 of 4 (step b)") });
-    expect(events.find((event) => event.type === "migration-failed")).toMatchObject({ index: 2, summary: "step b" });
+    expect(error).toMatchObject({ code: "MIGRATION_STEP_FAILED", message: expect.stringContaining("step 3 of 4 (add column extra)") });
+    expect(events.find((event) => event.type === "migration-failed")).toMatchObject({ index: 2, summary: "add column extra" });
     const journaled = (await readJournal(driver)).get("20260101T000000Z_counter");
-    expect(journaled).toMatchObject({ status: "failed", stepsDone: 2, failedStep: "step b", error: expect.stringContaining("boom") });
+    expect(journaled).toMatchObject({ status: "failed", stepsDone: 2, failedStep: "add column extra", error: expect.stringContaining("NoSuchType") });
     const status = await migrationStatus({ projectDir: project.dir, driver });
-    expect(status.migrations[0]).toMatchObject({ status: "failed", stepsDone: 2, failedStep: "step b" });
-    expect((await readAppliedState(driver))).toBeUndefined();
+    expect(status.migrations[0]).toMatchObject({ status: "failed", stepsDone: 2, failedStep: "add column extra" });
+    expect(await readAppliedState(driver)).toBeUndefined();
 
     // Fix the failing step (only it and later steps may change), accept the edit, run again.
-    writeFileSync(file, readFileSync(file, "utf8").replace("INSERT INTO Counter SELECT toString(throwIf(1, 'boom'))", "INSERT INTO Counter VALUES ('b')"));
+    writeFileSync(file, readFileSync(file, "utf8").replace(broken, "ALTER TABLE Counter ADD COLUMN IF NOT EXISTS extra String DEFAULT 'x'"));
     await hashMigrations({ projectDir: project.dir });
     const resumed = recorder();
     await applyMigrations({ projectDir: project.dir, driver, reporter: resumed.reporter });
     expect(resumed.events[0]).toMatchObject({ type: "migration-started", resumeAt: 2 });
     const rows = await driver.query<{ step: string; n: string }>("SELECT step, count() AS n FROM Counter GROUP BY step ORDER BY step");
-    expect(rows.map((row) => [row.step, Number(row.n)])).toEqual([["a", 1], ["b", 1], ["c", 1]]);
+    expect(rows.map((row) => [row.step, Number(row.n)])).toEqual([["a", 1], ["c", 1]]);
+    expect(await columnsOf("Counter")).toEqual(["step", "extra"]);
     expect((await readJournal(driver)).get("20260101T000000Z_counter")).toMatchObject({ status: "applied", stepsDone: 4 });
+    expect((await readAppliedState(driver))?.migrationId).toBe("20260101T000000Z_counter");
   });
 
   it("refuses to resume when a step that already ran was edited", async () => {

@@ -91,6 +91,23 @@ describe("embedded engine", () => {
   });
 });
 
+describe("embedded engine, two processes", () => {
+  it("a second `migrate up --embedded` while one runs is refused with the holder's pid, and the first finishes", async () => {
+    const project = newProject();
+    await countingMigration(project);
+    const block = path.join(project.dir, "blocked");
+    const release = path.join(project.dir, "release");
+    const first = spawnCli(cli, ["migrate", "up", "--embedded"], { cwd: project.dir, env: { MOOSE_TEST_BLOCK_FILE: block, MOOSE_TEST_RELEASE_FILE: release } });
+    await waitForFile(block);
+    const second = await runCli(cli, ["migrate", "up", "--embedded"], { cwd: project.dir });
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toContain(String(first.child.pid));
+    writeFileSync(release, "go");
+    expect((await first.exit).code).toBe(0);
+    expect(first.stdout()).toMatch(/✓ 20260101T000000Z_counting applied/);
+  });
+});
+
 describe("Debian ClickHouse server", () => {
   let serverUrl: string;
   beforeAll(async () => {
@@ -213,6 +230,36 @@ describe("Debian ClickHouse server", () => {
       expect(runs.filter((run) => run.stdout().includes("applied")).length).toBe(1);
       expect(runs.filter((run) => run.stdout().includes("nothing to apply")).length).toBe(2);
       expect(await counts(db.url)).toEqual([["a", 1], ["b", 1], ["c", 1]]);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("a DDL step the server rejects is journaled as failed; fixed, the next up resumes at it", async () => {
+    const project = newProject();
+    const db = await database();
+    try {
+      const target = ["--clickhouse-url", db.url];
+      // 18.16 has no ADD COLUMN IF NOT EXISTS: a real rejection by the server.
+      const rejected = "ALTER TABLE Counter ADD COLUMN IF NOT EXISTS extra String";
+      const file = await writeHandMigration(project.layout, "20260101T000000Z_extra", {
+        after: usersV1,
+        up: `    { sql: \`CREATE TABLE IF NOT EXISTS Counter (step String) ENGINE = MergeTree ORDER BY step\` },
+    { summary: "add column extra", sql: \`${rejected}\` },`,
+      });
+      const failed = await runCli(cli, ["migrate", "up", ...target], { cwd: project.dir });
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain("MIGRATION_STEP_FAILED");
+      const status = JSON.parse((await runCli(cli, ["migrate", "status", "--json", ...target], { cwd: project.dir })).stdout) as { migrations: Array<Record<string, unknown>> };
+      expect(status.migrations[0]).toMatchObject({ status: "failed", stepsDone: 1, failedStep: "add column extra", error: expect.stringContaining("Syntax error") });
+
+      writeFileSync(file, readFileSync(file, "utf8").replace(rejected, "ALTER TABLE Counter ADD COLUMN extra String"));
+      expect((await runCli(cli, ["migrate", "hash"], { cwd: project.dir })).code).toBe(0);
+      const resumed = await runCli(cli, ["migrate", "up", ...target], { cwd: project.dir });
+      expect(resumed.stderr).toBe("");
+      expect(resumed.stdout).toContain("resuming at step 2 of 2");
+      const database = new URL(db.url).pathname.slice(1);
+      expect((await serverExec(serverUrl, `SELECT name FROM system.columns WHERE database = '${database}' AND table = 'Counter' ORDER BY name`)).trim().split("\n")).toEqual(["extra", "step"]);
     } finally {
       await db.drop();
     }
