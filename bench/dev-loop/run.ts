@@ -22,7 +22,7 @@ import { createClient } from "@clickhouse/client";
 
 const MODELS = 200;
 const EDITS = 20;
-const POLL_MS = 5;
+const POLL_MS = 10;
 const TIMEOUT_MS = 60_000;
 
 /** The moose-ts checkout: the nearest directory above this script with bin/moose.js (bundled or not). */

@@ -7,6 +7,7 @@
  * (they build on the failed one), operations on other components still run. The state then takes
  * the new spec only for components whose every operation succeeded; the rest keep their previous
  * spec, so the next save plans them again (steps are idempotent, so re-running is harmless).
+ * Operations run in plan order, except that consecutive new tables are created a few at a time.
  */
 import { assertNever, type DiffResult, type Operation } from "../diff/operations.js";
 import type { ComponentKind, Manifest } from "../manifest/types.js";
@@ -25,24 +26,58 @@ export interface ApplyOutcome {
   skipped: Operation[];
 }
 
+/** New tables do not depend on each other; this many are created at once (a fresh start creates them all). */
+const CREATE_CONCURRENCY = 4;
+
 export async function applyOperations(operations: readonly Operation[], targets: StepTargets): Promise<ApplyOutcome> {
   const outcome: ApplyOutcome = { applied: [], failed: [], skipped: [] };
   const failedComponents = new Set<string>();
-  for (const op of operations) {
-    const component = componentKey(op);
-    if (component !== undefined && failedComponents.has(component)) {
-      outcome.skipped.push(op);
-      continue;
-    }
+  const run = async (op: Operation): Promise<FailedOperation | undefined> => {
     try {
       for (const step of operationSteps(op).up) await executeStep(step, targets, { direction: "up" });
-      outcome.applied.push(op);
+      return undefined;
     } catch (error) {
-      outcome.failed.push({ op, error });
+      return { op, error };
+    }
+  };
+  for (let index = 0; index < operations.length; ) {
+    // A run of consecutive createTable operations (each its own new component) goes concurrently.
+    let end = index + 1;
+    if (operations[index]!.kind === "createTable") while (end < operations.length && operations[end]!.kind === "createTable") end++;
+    const batch = operations.slice(index, end).filter((op) => {
+      const component = componentKey(op);
+      if (component === undefined || !failedComponents.has(component)) return true;
+      outcome.skipped.push(op);
+      return false;
+    });
+    const failures = await mapConcurrently(batch, batch.length > 1 ? CREATE_CONCURRENCY : 1, run);
+    for (const [position, op] of batch.entries()) {
+      const failure = failures[position];
+      if (!failure) {
+        outcome.applied.push(op);
+        continue;
+      }
+      outcome.failed.push(failure);
+      const component = componentKey(op);
       if (component !== undefined) failedComponents.add(component);
     }
+    index = end;
   }
   return outcome;
+}
+
+/** `work` over `items` with at most `limit` running at once; results in input order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const position = next++;
+      results[position] = await work(items[position]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /**

@@ -16,7 +16,7 @@ import { emptyManifest, type Manifest } from "../manifest/types.js";
 import { migrationSteps } from "../migrations/generate.js";
 import { migrationsLayout } from "../migrations/layout.js";
 import { dataEffect } from "../migrations/effects.js";
-import { renderMigrationFile } from "../migrations/render.js";
+import { renderMigrationFile, TEMPLATE_FILE } from "../migrations/render.js";
 
 export const DRAFT_FILE = "draft.ts";
 export const DRAFT_ID = "draft";
@@ -25,7 +25,7 @@ export const DRAFT_ID = "draft";
 const BODY_START = "import { defineMigration }";
 
 /** written: created or changed · unchanged · deleted: the code now matches the snapshot · none: no draft, none needed. */
-export type DraftResult = { kind: "written" | "unchanged"; file: string; plan: DiffResult } | { kind: "deleted" | "none"; file: string };
+export type DraftResult = "written" | "unchanged" | "deleted" | "none";
 
 export class DraftWriter {
   private lastWritten: string | undefined;
@@ -44,23 +44,25 @@ export class DraftWriter {
     const plan = diffManifests(base, code);
     if (plan.operations.length === 0) {
       this.lastWritten = undefined;
-      if (!existsSync(file)) return { kind: "none", file };
+      if (!existsSync(file)) return "none";
       await rm(file, { force: true });
-      return { kind: "deleted", file };
+      return "deleted";
     }
     const from = hashManifest(base);
     const to = hashManifest(code);
     const identity = `${from}→${to}`;
-    if (identity === this.lastWritten && existsSync(file)) return { kind: "unchanged", file, plan };
+    if (identity === this.lastWritten && existsSync(file)) return "unchanged";
     const { up, down, irreversible } = migrationSteps(plan.operations);
     const text = await renderMigrationFile({ id: DRAFT_ID, createdAt: new Date(), from, to, operations: plan.operations, up, down, irreversible });
     await mkdir(layout.dir, { recursive: true });
     // Written aside and renamed into place: an editor or test reading it never sees half a file.
     const partial = `${file}.${process.pid}.tmp`;
-    await writeFile(partial, draftHeader(from, to, plan) + text.slice(text.indexOf(BODY_START)));
+    const body = text.indexOf(BODY_START);
+    if (body === -1) throw new Error(`migrations-template/${TEMPLATE_FILE} no longer contains "${BODY_START}": update src/dev/draft.ts`);
+    await writeFile(partial, draftHeader(from, to, plan) + text.slice(body));
     await rename(partial, file);
     this.lastWritten = identity;
-    return { kind: "written", file, plan };
+    return "written";
   }
 }
 

@@ -105,8 +105,8 @@ export class Reloader {
     const { output } = this.options;
     try {
       const draft = await this.options.draft.update(code);
-      if (draft.kind === "deleted") output.info("migrations/draft.ts deleted: the code matches migrations/snapshot.json");
-      if (draft.kind === "written" && !this.draftAnnounced) {
+      if (draft === "deleted") output.info("migrations/draft.ts deleted: the code matches migrations/snapshot.json");
+      if (draft === "written" && !this.draftAnnounced) {
         this.draftAnnounced = true;
         output.info(`migrations/draft.ts holds the change from migrations/snapshot.json to the code (\`moose migrate generate\` finalises it)`);
       }

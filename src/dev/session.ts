@@ -16,7 +16,7 @@ import { openEmbedded } from "../infra/clickhouse/embedded.js";
 import { serveClickHouseHttp } from "../infra/clickhouse/http-endpoint.js";
 import { openKafkaAdmin, type KafkaAdmin } from "../infra/kafka/executor.js";
 import { logEvent } from "../logs/logger.js";
-import { startDevApiServer, type DevApiServer } from "./api-server.js";
+import { startDevApiServer } from "./api-server.js";
 import { DraftWriter } from "./draft.js";
 import { clock, describeError, paint, type DevOutput } from "./output.js";
 import { createReloadQueue } from "./queue.js";
@@ -37,8 +37,6 @@ export interface DevOptions {
 export interface DevSession {
   clickhouseUrl: string;
   apiUrl: string;
-  /** Resolves when no reload is running or queued. */
-  idle(): Promise<void>;
   /** Stops watching, waits for a running reload, closes the servers, Kafka and the database. */
   close(): Promise<void>;
 }
@@ -70,9 +68,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   try {
     let kafka: KafkaAdmin | undefined;
     if (config.features.streaming_engine) {
-      kafka = openKafkaAdmin(config.redpanda_config);
-      closers.push({ name: "the Kafka admin client", close: () => kafka!.close() });
-      await checkBroker(kafka, config);
+      const admin = openKafkaAdmin(config.redpanda_config);
+      closers.push({ name: "the Kafka admin client", close: () => admin.close() });
+      await checkBroker(admin, config);
+      kafka = admin;
     }
 
     const driver = await openEmbedded({ dataDir: embeddedDataDir(projectDir), database: config.clickhouse_config.db_name });
@@ -87,11 +86,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const extractor = createIncrementalExtractor(projectDir);
     closers.push({ name: "the extractor", close: () => extractor.close() });
 
-    let reloader: Reloader | undefined;
-    const api: DevApiServer = await startDevApiServer({ projectDir, config, driver, kafka, state: () => reloader?.state ?? loaded.manifest });
-    closers.push({ name: "the API server", close: () => api.close() });
-
-    reloader = new Reloader({
+    const reloader = new Reloader({
       projectDir,
       streaming: config.features.streaming_engine,
       extractor,
@@ -100,9 +95,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       draft: new DraftWriter(projectDir),
       output,
       initialState: loaded.manifest,
-      onBuilt: async () => api.reloadApis(),
+      // Reloads start after the API server below is up.
+      onBuilt: async () => apiServer.reloadApis(),
     });
-    const activeReloader = reloader;
+    const apiServer = await startDevApiServer({ projectDir, config, driver, kafka, state: () => reloader.state });
+    closers.push({ name: "the API server", close: () => apiServer.close() });
 
     let firstBuild = true;
     const changedFiles = new Set<string>();
@@ -112,11 +109,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         changedFiles.clear();
         if (firstBuild) {
           firstBuild = false;
-          await activeReloader.reload("initial build");
+          await reloader.reload("initial build");
           return;
         }
         output.info(paint(output, "dim", `[${clock()}] changed: ${files.slice(0, 3).join(", ")}${files.length > 3 ? ` and ${files.length - 3} more` : ""}`));
-        await activeReloader.reload("reload");
+        await reloader.reload("reload");
       },
       options.debounceMs ?? DEFAULT_DEBOUNCE_MS,
       (error) => output.error(describeError(error, output.debug)),
@@ -146,16 +143,15 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     output.info(
       paint(output, "green", `✓ moose dev ready in ${readyMs} ms`) +
         `\n  ClickHouse  ${endpoint.url}  database ${config.clickhouse_config.db_name}, user ${user} (credentials from ${credentials})` +
-        `\n  API         ${api.url}/api/<name>` +
+        `\n  API         ${apiServer.url}/api/<name>` +
         (kafka ? `\n  Kafka       ${config.redpanda_config.broker}` : "") +
         `\n  watching ${projectDir} — Ctrl-C to stop`,
     );
-    logEvent(projectDir, { kind: "reload", message: "moose dev ready", durationMs: readyMs, details: { clickhouse: endpoint.url, api: api.url } });
+    logEvent(projectDir, { kind: "reload", message: "moose dev ready", durationMs: readyMs, details: { clickhouse: endpoint.url, api: apiServer.url } });
 
     return {
       clickhouseUrl: endpoint.url,
-      apiUrl: api.url,
-      idle: () => queue.idle(),
+      apiUrl: apiServer.url,
       close: closeAll,
     };
   } catch (error) {

@@ -56,24 +56,6 @@ export async function bundleApp(projectDir: string, mainFile: string, session: P
   return { file: options.outfile as string };
 }
 
-/** A reusable esbuild context for repeated builds of the same app (`moose dev`). */
-export async function bundleContext(projectDir: string, mainFile: string, session: ProgramSession, outName = "app.mjs") {
-  mkdirSync(buildDir(projectDir), { recursive: true });
-  const options = buildOptions(projectDir, mainFile, session, outName);
-  const context = await esbuild.context(options);
-  return {
-    async rebuild(): Promise<AppBundle> {
-      try {
-        await context.rebuild();
-      } catch (error) {
-        throw bundleError(error);
-      }
-      return { file: options.outfile as string };
-    },
-    dispose: () => context.dispose(),
-  };
-}
-
 export function writeRunner(projectDir: string): string {
   const runner = path.join(buildDir(projectDir), "run.mjs");
   writeFileSync(runner, RUNNER_SOURCE);

@@ -5,11 +5,12 @@
  */
 import path from "node:path";
 import type { Manifest } from "../manifest/types.js";
-import { bundleApp, bundleContext } from "./bundle.js";
+import { bundleApp } from "./bundle.js";
+import { DevModuleLoader } from "./dev-modules.js";
 import { typeScriptError } from "./diagnostic.js";
 import { ProgramSession } from "./program.js";
 import { resolveMainFile } from "./main-file.js";
-import { runInChildProcess, runInProcess } from "./run.js";
+import { runInChildProcess } from "./run.js";
 
 export interface ExtractOptions {
   projectDir: string;
@@ -45,34 +46,32 @@ export async function extractManifest(options: ExtractOptions): Promise<Manifest
 }
 
 export interface IncrementalExtractor {
-  /** Re-extracts from the files as they are now, reusing the previous program and bundle context. */
+  /** Re-extracts from the files as they are now, reusing the previous program and module instances. */
   extract(): Promise<Manifest>;
   close(): void;
 }
 
 /**
- * For `moose dev`: keeps the TypeScript program and the esbuild context between runs, so after
- * one file changes only that file (and what depends on it) is re-parsed, re-checked and re-analysed.
- * The app is evaluated in-process (a fresh module instance per run).
+ * For `moose dev`: keeps the TypeScript program between runs (after one file changes only that
+ * file and what depends on it is re-parsed, re-checked and re-analysed) and re-runs only the
+ * changed modules of the app, in-process (see dev-modules.ts).
  */
 export function createIncrementalExtractor(projectDirInput: string, mainFileInput?: string): IncrementalExtractor {
   const projectDir = path.resolve(projectDirInput);
   let session: ProgramSession | undefined;
-  let context: Awaited<ReturnType<typeof bundleContext>> | undefined;
+  let loader: DevModuleLoader | undefined;
   return {
     async extract() {
       const mainFile = resolveMainFile(projectDir, mainFileInput);
       session ??= new ProgramSession(projectDir, [mainFile], { incremental: true });
+      loader ??= new DevModuleLoader(projectDir, mainFile, session);
       session.update();
       checkTypes(session);
-      context ??= await bundleContext(projectDir, mainFile, session, "app-dev.mjs");
-      const bundle = await context.rebuild();
-      return runInProcess(projectDir, bundle.file);
+      return loader.load();
     },
     close() {
-      void context?.dispose();
-      context = undefined;
       session = undefined;
+      loader = undefined;
     },
   };
 }

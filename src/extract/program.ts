@@ -9,7 +9,8 @@ import path from "node:path";
 import ts from "typescript";
 import { MooseError } from "../errors.js";
 import { analyzeSourceFile, mayConstructSdkObjects, type FileAnalysis } from "./transform/analyze.js";
-import { spliceInjections } from "./transform/inject.js";
+import { moduleSpecifiers } from "./transform/imports.js";
+import { applyEdits, injectionEdits, type TextEdit } from "./transform/inject.js";
 import type { ExtractDiagnostic } from "./diagnostic.js";
 import { isMooseSourceFile, SDK_ENTRY, SDK_PACKAGE } from "./paths.js";
 
@@ -25,12 +26,20 @@ const DEFAULT_OPTIONS: ts.CompilerOptions = {
 export interface TransformResult {
   /** The transformed TypeScript text, or undefined when the file needs no change. */
   code?: string;
+  /** The insertions that turn the file's original text into `code`. */
+  edits: TextEdit[];
   diagnostics: ExtractDiagnostic[];
 }
 
 interface CachedFile {
   version: string;
   sourceFile: ts.SourceFile;
+}
+
+export interface ResolvedImport {
+  specifier: ts.StringLiteralLike;
+  /** The resolved file, when the specifier resolves. */
+  target?: string;
 }
 
 export interface ProgramSessionOptions {
@@ -50,7 +59,9 @@ export class ProgramSession {
   private program: ts.Program | undefined;
   private builder: ts.SemanticDiagnosticsBuilderProgram | undefined;
   private analyses = new Map<string, { sourceFile: ts.SourceFile; result: TransformResult }>();
-  private changedFiles = new Set<string>();
+  /** Files whose analysis may be stale: changed, or importing a changed file; "all" after a non-module change. */
+  private affected: Set<string> | "all" = "all";
+  private readonly resolvedImports = new WeakMap<ts.SourceFile, ResolvedImport[]>();
 
   constructor(
     readonly projectDir: string,
@@ -80,12 +91,8 @@ export class ProgramSession {
       });
     }
     const program = this.program;
-    this.changedFiles = new Set(
-      program
-        .getSourceFiles()
-        .filter((sourceFile) => previous?.getSourceFile(sourceFile.fileName) !== sourceFile)
-        .map((sourceFile) => sourceFile.fileName),
-    );
+    const changed = program.getSourceFiles().filter((sourceFile) => previous?.getSourceFile(sourceFile.fileName) !== sourceFile);
+    this.affected = !previous || changed.some((sourceFile) => !ts.isExternalModule(sourceFile)) ? "all" : this.withImporters(changed.map((sourceFile) => sourceFile.fileName));
     return program;
   }
 
@@ -110,22 +117,62 @@ export class ProgramSession {
   transformFile(fileName: string): TransformResult {
     const program = this.current();
     const sourceFile = program.getSourceFile(fileName);
-    if (!sourceFile || isMooseSourceFile(fileName) || !mayConstructSdkObjects(sourceFile.text)) return { diagnostics: [] };
+    if (!sourceFile || isMooseSourceFile(fileName) || !mayConstructSdkObjects(sourceFile.text)) return { edits: [], diagnostics: [] };
     const cached = this.analyses.get(fileName);
     if (cached && cached.sourceFile === sourceFile && !this.dependsOnChange(sourceFile)) return cached.result;
     const analysis: FileAnalysis = analyzeSourceFile(sourceFile, program.getTypeChecker(), this.projectDir);
+    const edits = injectionEdits(analysis.injections);
     const result: TransformResult = {
-      ...(analysis.injections.length > 0 ? { code: spliceInjections(sourceFile.text, analysis.injections) } : {}),
+      ...(edits.length > 0 ? { code: applyEdits(sourceFile.text, edits) } : {}),
+      edits,
       diagnostics: analysis.diagnostics,
     };
     this.analyses.set(fileName, { sourceFile, result });
     return result;
   }
 
+  /** The module specifiers of a file and the files they resolve to (cached per parsed file). */
+  imports(sourceFile: ts.SourceFile): ResolvedImport[] {
+    let resolved = this.resolvedImports.get(sourceFile);
+    if (!resolved) {
+      const specifiers = moduleSpecifiers(sourceFile);
+      const resolve = this.host.resolveModuleNameLiterals as NonNullable<ts.CompilerHost["resolveModuleNameLiterals"]>;
+      const results = specifiers.length ? resolve(specifiers, sourceFile.fileName, undefined, this.options, sourceFile, undefined) : [];
+      resolved = specifiers.map((specifier, index) => ({ specifier, target: results[index]?.resolvedModule?.resolvedFileName }));
+      this.resolvedImports.set(sourceFile, resolved);
+    }
+    return resolved;
+  }
+
+  /** The given files plus every app file that imports one of them, directly or not. */
+  withImporters(files: Iterable<string>): Set<string> {
+    const importers = new Map<string, string[]>();
+    for (const sourceFile of this.appFiles()) {
+      for (const { target } of this.imports(sourceFile)) if (target) importers.set(target, [...(importers.get(target) ?? []), sourceFile.fileName]);
+    }
+    const result = new Set(files);
+    const queue = [...result];
+    while (queue.length > 0) {
+      for (const importer of importers.get(queue.pop() as string) ?? []) {
+        if (!result.has(importer)) {
+          result.add(importer);
+          queue.push(importer);
+        }
+      }
+    }
+    return result;
+  }
+
+  /** The app's own TypeScript files in the current program (no libraries, no moose-ts, no .d.ts). */
+  appFiles(): ts.SourceFile[] {
+    const program = this.current();
+    return program
+      .getSourceFiles()
+      .filter((sourceFile) => !sourceFile.isDeclarationFile && !isMooseSourceFile(sourceFile.fileName) && !program.isSourceFileFromExternalLibrary(sourceFile));
+  }
+
   private dependsOnChange(sourceFile: ts.SourceFile): boolean {
-    if (this.changedFiles.size === 0) return false;
-    if (!this.builder) return true;
-    return this.builder.getAllDependencies(sourceFile).some((dependency) => this.changedFiles.has(dependency));
+    return this.affected === "all" || this.affected.has(sourceFile.fileName);
   }
 
   private createHost(): ts.CompilerHost {

@@ -1,7 +1,7 @@
 /**
- * Evaluating the bundled app: in a child process for `moose build` (the app's top-level code
+ * Evaluating the app: the bundle in a child process for `moose build` (the app's top-level code
  * cannot touch the CLI), or in-process for `moose dev` / `moose prod` (fast; loadApp needs the
- * live objects). Both read the registry through the bundle's own registryToManifest.
+ * live objects).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { MooseError, type SourceLocation } from "../errors.js";
 import type { Manifest } from "../manifest/types.js";
 import { getRegistry } from "../sdk/registry.js";
-import { MANIFEST_EXPORT, writeRunner } from "./bundle.js";
+import { writeRunner } from "./bundle.js";
 import { relativePath } from "./paths.js";
 
 interface RunnerOutput {
@@ -49,11 +49,16 @@ export async function importBundle(bundleFile: string): Promise<Record<string, u
   return (await import(`${pathToFileURL(bundleFile).href}?load=${++loadCount}`)) as Record<string, unknown>;
 }
 
-export async function runInProcess(projectDir: string, bundleFile: string): Promise<Manifest> {
+/**
+ * Imports an app module into this process (the registry is NOT cleared: see dev-modules.ts) and
+ * reads the manifest; failures become the same MooseErrors as in the child process.
+ */
+export async function evaluateInProcess(projectDir: string, moduleUrl: string, readManifest: () => Manifest): Promise<Manifest> {
+  process.setSourceMapsEnabled(true);
   let result: RunnerOutput;
   try {
-    const app = await importBundle(bundleFile);
-    result = { ok: true, manifest: (app[MANIFEST_EXPORT] as () => Manifest)() };
+    await import(moduleUrl);
+    result = { ok: true, manifest: readManifest() };
   } catch (error) {
     const moose = error as { name?: string; toJSON?: () => RunnerOutput["error"] };
     result = {

@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { build, type Message, type Plugin } from "esbuild";
 import { MooseError } from "../errors.js";
 import { MIGRATION_FILE_PATTERN, migrationId, type MigrationsLayout } from "./layout.js";
-import type { MigrationDefinition, Step } from "./steps.js";
+import type { MigrationDefinition } from "./steps.js";
 
 export interface MigrationFileSource {
   id: string;
@@ -143,7 +143,7 @@ function definitionProblem(value: unknown): string | undefined {
 
 function stepProblem(step: unknown): string | undefined {
   if (typeof step !== "object" || step === null) return "is not an object";
-  const candidate = step as Partial<Record<keyof Step | "sql" | "kafka" | "note" | "run", unknown>>;
+  const candidate = step as Record<string, unknown>;
   const kinds = (["sql", "kafka", "note", "run"] as const).filter((key) => key in candidate);
   if (kinds.length !== 1) return "must have exactly one of `sql`, `kafka`, `note`, `run`";
   const kind = kinds[0]!;

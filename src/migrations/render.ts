@@ -32,8 +32,19 @@ export function templateLiteral(text: string): string {
   return "`" + text.replace(/\\/g, "\\\\").replace(/`/g, "\\`").replace(/\$\{/g, "\\${") + "`";
 }
 
+/** A JSON value as a TypeScript literal: unquoted keys where they are identifiers, trailing commas. */
 function literal(value: unknown, indent: string): string {
-  return JSON.stringify(value, null, 2).split("\n").join(`\n${indent}`);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]";
+    return `[\n${value.map((item) => `${indent}  ${literal(item, `${indent}  `)},`).join("\n")}\n${indent}]`;
+  }
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return "{}";
+    const key = (name: string) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name));
+    return `{\n${entries.map(([name, item]) => `${indent}  ${key(name)}: ${literal(item, `${indent}  `)},`).join("\n")}\n${indent}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** One step as a TS object literal, indented for the `up`/`down` arrays. */

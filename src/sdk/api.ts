@@ -63,7 +63,7 @@ export class Api<T, R = any> implements Component {
   readonly responseSchema: JsonSchema;
   readonly _handler: ApiHandler<T, R>;
 
-  /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
+  /** @param injected added by the moose-ts build plugin; never pass it yourself. */
   constructor(name: string, handler: ApiHandler<T, R>, config?: ApiConfig<T>, injected?: InjectedArgument) {
     const metadata = readMetadata(injected);
     this.name = name;

@@ -26,7 +26,7 @@ export class IngestApi<T> implements Component {
   readonly columnArray: ColumnSpec[];
   readonly schema: JsonSchema;
 
-  /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
+  /** @param injected added by the moose-ts build plugin; never pass it yourself. */
   constructor(name: string, config: IngestConfig<T>, injected?: InjectedArgument) {
     const metadata = readMetadata(injected);
     this.name = name;

@@ -28,22 +28,21 @@ export class IngestPipeline<T> {
   readonly stream?: Stream<T>;
   readonly ingestApi?: IngestApi<T>;
 
-  /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
+  /** @param injected added by the moose-ts build plugin; never pass it yourself. */
   constructor(name: string, config: IngestPipelineConfig<T>, injected?: InjectedArgument) {
     const metadata = readMetadata(injected);
     this.name = name;
     this.config = config;
     this.source = sourceOf(metadata);
     // The parts are created here, not in user code: they share the pipeline's location and types.
-    const partMetadata = metadata;
     const shared = { version: config.version, lifeCycle: config.lifeCycle };
     if (config.table) {
       const tableConfig = config.table === true ? {} : config.table;
-      this.table = new OlapTable<T>(name, { ...withoutUndefined(shared), ...tableConfig }, partMetadata);
+      this.table = new OlapTable<T>(name, { ...withoutUndefined(shared), ...tableConfig }, metadata);
     }
     if (config.stream) {
       const streamConfig = config.stream === true ? {} : config.stream;
-      this.stream = new Stream<T>(name, { ...withoutUndefined(shared), ...streamConfig, destination: this.table }, partMetadata);
+      this.stream = new Stream<T>(name, { ...withoutUndefined(shared), ...streamConfig, destination: this.table }, metadata);
     }
     const ingest = config.ingestApi ?? config.ingest;
     if (ingest) {
@@ -58,7 +57,7 @@ export class IngestPipeline<T> {
       this.ingestApi = new IngestApi<T>(
         name,
         { ...withoutUndefined({ version: config.version, path: config.path }), ...ingestConfig, destination },
-        partMetadata,
+        metadata,
       );
     }
   }

@@ -33,7 +33,7 @@ export class MaterializedView<T> implements Component {
   readonly lifeCycle: LifeCycle;
   readonly source: SourceLocation;
 
-  /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
+  /** @param injected added by the moose-ts build plugin; never pass it yourself. */
   constructor(options: MaterializedViewConfig<T>, injected?: InjectedArgument) {
     const metadata = readMetadata(injected);
     this.name = options.materializedViewName;

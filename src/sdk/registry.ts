@@ -59,6 +59,13 @@ export class Registry {
     this.byKind.clear();
   }
 
+  /** Forgets what the given files registered (they are about to run again, or are gone). */
+  forgetSources(files: ReadonlySet<string>): void {
+    for (const components of this.byKind.values()) {
+      for (const [id, component] of components) if (files.has(component.source.file)) components.delete(id);
+    }
+  }
+
   private components(kind: ComponentKind): Map<string, Component> {
     let components = this.byKind.get(kind);
     if (!components) this.byKind.set(kind, (components = new Map()));

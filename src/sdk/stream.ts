@@ -34,7 +34,7 @@ export class Stream<T> implements Component {
   readonly source: SourceLocation;
   readonly columnArray: ColumnSpec[];
 
-  /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
+  /** @param injected added by the moose-ts build plugin; never pass it yourself. */
   constructor(name: string, config?: StreamConfig<T>, injected?: InjectedArgument) {
     const metadata = readMetadata(injected);
     this.name = name;

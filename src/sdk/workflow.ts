@@ -23,7 +23,7 @@ export class Task<T, R> {
   /** JSON Schema of the task input T. */
   readonly inputSchema: JsonSchema;
 
-  /** @param metadata injected by the moose-ts build plugin; never pass it yourself. */
+  /** @param injected added by the moose-ts build plugin; never pass it yourself. */
   constructor(name: string, config: TaskConfig<T, R>, injected?: InjectedArgument) {
     const metadata = readMetadata(injected);
     this.name = name;

@@ -4,7 +4,7 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clickhouse, copyQuickstart, DevProcess, devEnv, freePorts, type DevPorts, type TestProject } from "./dev-process.js";
+import { clickhouse, copyQuickstart, DevProcess, devEnv, freePorts, DEV_TEST_TIMEOUT_MS, type DevPorts, type TestProject } from "./dev-process.js";
 
 const MAIN = "app/index.ts";
 const USERS_API = `
@@ -56,7 +56,7 @@ describe("moose dev API server", () => {
     expect(await get("/api/users?name=alice")).toEqual({ status: 200, body: [{ id: "1", name: "alice", email: "a@example.com" }] });
     expect(await get("/api/users")).toMatchObject({ status: 400 });
     expect(await get("/health")).toEqual({ status: 200, body: { status: "ok", services: { clickhouse: "ok" } } });
-  });
+  }, DEV_TEST_TIMEOUT_MS);
 
   it("hot-reloads a changed handler and a new API after a save", async () => {
     const source = await project.read(MAIN);

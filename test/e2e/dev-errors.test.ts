@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyQuickstart, DevProcess, devEnv, freePorts, READY_TIMEOUT_MS, type DevPorts, type TestProject } from "./dev-process.js";
+import { copyQuickstart, DevProcess, devEnv, freePorts, DEV_TEST_TIMEOUT_MS, type DevPorts, type TestProject } from "./dev-process.js";
 
 const STREAMING_OFF = { MOOSE_FEATURES__STREAMING_ENGINE: "false" };
 
@@ -33,7 +33,7 @@ describe("moose dev start-up errors", () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
-  }, READY_TIMEOUT_MS);
+  }, DEV_TEST_TIMEOUT_MS);
 
   it("the ClickHouse port is taken: an error naming clickhouse_config.host_port", async () => {
     const blocker = createServer();
@@ -45,7 +45,7 @@ describe("moose dev start-up errors", () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
-  }, READY_TIMEOUT_MS);
+  }, DEV_TEST_TIMEOUT_MS);
 
   it("an app that does not build at start-up: dev still starts, shows the error, and applies once it is fixed", async () => {
     const broken = copyQuickstart();
@@ -66,7 +66,7 @@ describe("moose dev start-up errors", () => {
     } finally {
       broken.remove();
     }
-  }, READY_TIMEOUT_MS);
+  }, DEV_TEST_TIMEOUT_MS);
 
   it("a second dev on the same project is refused while the first keeps running", async () => {
     const first = new DevProcess(project, devEnv(ports, STREAMING_OFF));
@@ -80,5 +80,5 @@ describe("moose dev start-up errors", () => {
     } finally {
       expect(await first.stop()).toBe(0);
     }
-  }, READY_TIMEOUT_MS);
+  }, DEV_TEST_TIMEOUT_MS);
 });

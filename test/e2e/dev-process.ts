@@ -17,6 +17,8 @@ export const MOOSE_BIN = path.join(REPO_ROOT, "bin", "moose.js");
 /** Start-up type-checks the app from scratch: give it room on a busy machine. */
 export const READY_TIMEOUT_MS = 90_000;
 export const RELOAD_TIMEOUT_MS = 30_000;
+/** For a test that starts (or restarts) dev: room for the start plus a few reloads. */
+export const DEV_TEST_TIMEOUT_MS = 2 * READY_TIMEOUT_MS;
 
 export interface TestProject {
   dir: string;

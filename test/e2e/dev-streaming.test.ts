@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openKafkaAdmin, type KafkaAdmin } from "../../src/infra/kafka/executor.js";
 import { BROKER_START_TIMEOUT_MS, freePort, redpandaConfig, startTestBroker, testNamespace, type TestBroker } from "../helpers/kafka.js";
-import { copyQuickstart, DevProcess, devEnv, freePorts, READY_TIMEOUT_MS, type TestProject } from "./dev-process.js";
+import { copyQuickstart, DevProcess, devEnv, freePorts, DEV_TEST_TIMEOUT_MS, type TestProject } from "./dev-process.js";
 
 describe("moose dev with an unreachable broker", () => {
   let project: TestProject;
@@ -20,7 +20,7 @@ describe("moose dev with an unreachable broker", () => {
     expect(dev.output).toContain("run `scripts/kafka-local start` in the moose-ts repository");
     expect(dev.output).toContain("`[features] streaming_engine = false`");
     expect(dev.output).not.toContain("internal error");
-  }, READY_TIMEOUT_MS);
+  }, DEV_TEST_TIMEOUT_MS);
 });
 
 describe("moose dev with a broker", () => {
@@ -53,7 +53,7 @@ describe("moose dev with a broker", () => {
     expect(output).toMatch(/✓ initial build in \d+ ms: 2 changes applied/);
     expect(output).toContain(`Kafka       ${broker.broker}`);
     expect(await topics()).toEqual(["UserEvents"]);
-  });
+  }, DEV_TEST_TIMEOUT_MS);
 
   it("adds and removes a topic as the code changes", async () => {
     let mark = dev.mark();
@@ -70,4 +70,12 @@ describe("moose dev with a broker", () => {
   it("shuts down cleanly on SIGTERM", async () => {
     expect(await dev.stop("SIGTERM")).toBe(0);
   });
+
+  it("restarted with streaming off, it leaves the topics alone", async () => {
+    dev = new DevProcess(project, devEnv(await freePorts(), { MOOSE_FEATURES__STREAMING_ENGINE: "false", MOOSE_REDPANDA_CONFIG__NAMESPACE: namespace }));
+    const output = await dev.ready();
+    expect(output).toMatch(/✓ initial build in \d+ ms: no infrastructure changes/);
+    expect(output).not.toContain("Kafka       ");
+    expect(await topics()).toEqual(["UserEvents"]);
+  }, DEV_TEST_TIMEOUT_MS);
 });

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clickhouse, columnsOf, copyQuickstart, DevProcess, devEnv, freePorts, MOOSE_BIN, rows, tableNames, type DevPorts, type TestProject } from "./dev-process.js";
+import { clickhouse, columnsOf, copyQuickstart, DevProcess, devEnv, freePorts, MOOSE_BIN, rows, tableNames, DEV_TEST_TIMEOUT_MS, type DevPorts, type TestProject } from "./dev-process.js";
 
 const MAIN = "app/index.ts";
 const ANALYTICS = `
@@ -57,7 +57,7 @@ describe("moose dev (ClickHouse only)", () => {
     expect(output).toMatch(new RegExp(`API +http://localhost:${ports.api}/api/`));
     expect(await tableNames(client)).toEqual(["Users", "_moose_dev_state"]);
     expect(await columnsOf(client, "Users")).toEqual({ id: "String", name: "String", email: "String" });
-  });
+  }, DEV_TEST_TIMEOUT_MS);
 
   it("adds a table", async () => {
     const mark = dev.mark();
@@ -144,7 +144,7 @@ describe("moose dev (ClickHouse only)", () => {
     expect(output).toMatch(/✓ initial build in \d+ ms: no infrastructure changes/);
     expect(await rows(client, "SELECT id, name, age, score FROM Users")).toEqual([{ id: "u1", name: "alice", age: "42", score: 0 }]);
     expect(await tableNames(client)).toEqual(["Analytics", "Users", "_moose_dev_state"]);
-  });
+  }, DEV_TEST_TIMEOUT_MS);
 
   it("a change made while dev was stopped is applied at the next start, and only that", async () => {
     expect(await dev.stop("SIGTERM")).toBe(0);
@@ -155,7 +155,7 @@ describe("moose dev (ClickHouse only)", () => {
     expect(output).toMatch(/✓ initial build in \d+ ms: 1 change applied/);
     expect((await columnsOf(client, "Analytics")).source).toBe("String");
     expect(await rows(client, "SELECT count() AS n FROM Users")).toEqual([{ n: "1" }]);
-  });
+  }, DEV_TEST_TIMEOUT_MS);
 
   it("after `moose migrate generate` the next save deletes the draft", async () => {
     const generate = spawnSync(process.execPath, [MOOSE_BIN, "migrate", "generate", "--name", "initial"], { cwd: project.dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
@@ -165,5 +165,5 @@ describe("moose dev (ClickHouse only)", () => {
     await project.write(MAIN, `${await project.read(MAIN)}\n`);
     await dev.waitFor(/migrations\/draft\.ts deleted: the code matches migrations\/snapshot\.json/, mark);
     expect(existsSync(path.join(project.dir, "migrations", "draft.ts"))).toBe(false);
-  });
+  }, DEV_TEST_TIMEOUT_MS);
 });

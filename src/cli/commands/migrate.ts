@@ -58,7 +58,7 @@ export function register(program: Command): void {
   withDir(migrate.command("generate"))
     .description("Write the difference between migrations/snapshot.json and the code as a new migration file")
     .option("--name <slug>", "file name slug (default: derived from the changes)")
-    .option("--allow-data-loss", "write the migration even if it drops data")
+    .option("--allow-data-loss", "write the migration even if it drops data (or set MOOSE_ACCEPT_DESTRUCTIVE=1)")
     .option("--rename <Table.old=new>", "declare a column rename (repeatable)", collect, [])
     .option("--manifest <file>", "use this manifest JSON instead of extracting app/index.ts")
     .action(action(async (flags: GenerateFlags) => generateCommand(flags)));
@@ -96,7 +96,7 @@ export function register(program: Command): void {
   withDir(migrate.command("rebase"))
     .description("After a merge: regenerate this branch's migration on top of the other branch's")
     .argument("[id]", "the migration to move (default: the newest of the files that start from the same state)")
-    .option("--allow-data-loss", "write the migration even if it drops data")
+    .option("--allow-data-loss", "write the migration even if it drops data (or set MOOSE_ACCEPT_DESTRUCTIVE=1)")
     .option("--rename <Table.old=new>", "declare a column rename (repeatable)", collect, [])
     .option("--manifest <file>", "use this manifest JSON instead of extracting app/index.ts")
     .action(action(async (id: string | undefined, flags: GenerateFlags) => rebaseCommand(id, flags)));
@@ -123,6 +123,11 @@ export function register(program: Command): void {
         }),
       ),
     );
+}
+
+/** --allow-data-loss, or MOOSE_ACCEPT_DESTRUCTIVE=1 for pipelines. */
+function acceptsDataLoss(flags: { allowDataLoss?: boolean }): boolean {
+  return Boolean(flags.allowDataLoss) || process.env.MOOSE_ACCEPT_DESTRUCTIVE === "1";
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -209,7 +214,7 @@ async function generateCommand(flags: GenerateFlags): Promise<number> {
     dir: flags.dir,
     manifest: await codeManifest(flags.manifest),
     name: flags.name,
-    allowDataLoss: flags.allowDataLoss,
+    allowDataLoss: acceptsDataLoss(flags),
     renames,
     resolveRename: renamePrompt(),
   });
@@ -223,7 +228,7 @@ async function rebaseCommand(id: string | undefined, flags: GenerateFlags): Prom
     dir: flags.dir,
     id,
     manifest: await codeManifest(flags.manifest),
-    allowDataLoss: flags.allowDataLoss,
+    allowDataLoss: acceptsDataLoss(flags),
     renames,
     resolveRename: renamePrompt(),
   });
@@ -266,7 +271,7 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
         driver,
         kafka,
         reporter: flags.json ? jsonReporter(out) : textReporter(out),
-        allowDataLoss: Boolean(flags.allowDataLoss) || process.env.MOOSE_ACCEPT_DESTRUCTIVE === "1",
+        allowDataLoss: acceptsDataLoss(flags),
         dryRun: flags.dryRun,
         lock: { timeoutMs: lockTimeoutSeconds * 1000 },
       });
@@ -308,7 +313,7 @@ function printStatus(status: MigrationsStatus, driver: ClickHouseDriver, extract
             : `interrupted after step ${entry.stepsDone}; \`moose migrate ${entry.status === "running" ? "up" : "down"}\` resumes at step ${entry.stepsDone + 1}`;
     out(`  ${mark} ${entry.id}   ${detail}`);
   }
-  for (const id of status.unknownApplied) out(`  ? applied on the database but no file: ${id}`);
+  for (const id of status.unknownApplied) out(`  ? in this database's journal, but no file: ${id}`);
   out(`Database state: ${status.database ? `${status.database.migrationId || "(empty)"} (${status.database.hash.slice(0, 12)})` : "nothing applied yet"}`);
   out(`Lock: ${status.lock ? `held by ${status.lock.owner} for ${status.lock.ageSeconds} s (lease ends in ${status.lock.expiresInSeconds} s)` : "free"}`);
   if (status.codeDiffersFromSnapshot === null) out(`Code: not checked${extractError ? ` (${extractError.split("\n")[0]})` : ""}`);

@@ -3,24 +3,38 @@
  * file as written) or as a TypeScript AST transformer (tsc path). Both insert the same arguments.
  */
 import ts from "typescript";
+import type { InjectedMetadata } from "../../sdk/metadata.js";
 import type { Injection } from "./analyze.js";
 
-interface Insertion {
-  position: number;
+/** Replace text[start, end) with `text` (an insertion when start === end), in original coordinates. */
+export interface TextEdit {
+  start: number;
+  end: number;
   text: string;
+}
+
+/** The metadata arguments of the analysed `new` expressions, as insertions. */
+export function injectionEdits(injections: readonly Injection[]): TextEdit[] {
+  return injections.map(({ node, padding, metadata }) => {
+    const args = node.arguments as ts.NodeArray<ts.Expression>;
+    const added = [...Array.from({ length: padding }, () => "undefined"), JSON.stringify(metadataText(metadata))].join(", ");
+    const position = args.length === 0 ? args.pos : args[args.length - 1].end;
+    return { start: position, end: position, text: args.length === 0 ? added : `, ${added}` };
+  });
+}
+
+/** Applies non-overlapping edits, last first so earlier positions stay valid. */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  let result = text;
+  for (const edit of [...edits].sort((left, right) => right.start - left.start)) {
+    result = result.slice(0, edit.start) + edit.text + result.slice(edit.end);
+  }
+  return result;
 }
 
 /** The file text with the metadata arguments inserted. */
 export function spliceInjections(text: string, injections: readonly Injection[]): string {
-  const insertions: Insertion[] = injections.map(({ node, padding, metadata }) => {
-    const args = node.arguments as ts.NodeArray<ts.Expression>;
-    const added = [...Array.from({ length: padding }, () => "undefined"), JSON.stringify(metadata)].join(", ");
-    return args.length === 0 ? { position: args.pos, text: added } : { position: args[args.length - 1].end, text: `, ${added}` };
-  });
-  insertions.sort((left, right) => right.position - left.position);
-  let result = text;
-  for (const insertion of insertions) result = result.slice(0, insertion.position) + insertion.text + result.slice(insertion.position);
-  return result;
+  return applyEdits(text, injectionEdits(injections));
 }
 
 /** A `before` transformer adding the metadata arguments to the analysed `new` expressions. */
@@ -33,24 +47,17 @@ export function injectionTransformer(injectionsFor: (sourceFile: ts.SourceFile) 
       const visited = ts.visitEachChild(node, visit, context);
       const injection = byNode.get(node);
       if (!injection || !ts.isNewExpression(visited)) return visited;
-      const added = [...Array.from({ length: injection.padding }, () => factory.createIdentifier("undefined")), jsonExpression(injection.metadata, factory)];
+      const added = [...Array.from({ length: injection.padding }, () => factory.createIdentifier("undefined")), factory.createStringLiteral(metadataText(injection.metadata))];
       return factory.updateNewExpression(visited, visited.expression, visited.typeArguments, [...(visited.arguments ?? []), ...added]);
     };
     return ts.visitNode(sourceFile, visit) as ts.SourceFile;
   };
 }
 
-function jsonExpression(value: unknown, factory: ts.NodeFactory): ts.Expression {
-  if (value === null) return factory.createNull();
-  if (typeof value === "string") return factory.createStringLiteral(value);
-  if (typeof value === "number") {
-    return value < 0 ? factory.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, factory.createNumericLiteral(-value)) : factory.createNumericLiteral(value);
-  }
-  if (typeof value === "boolean") return value ? factory.createTrue() : factory.createFalse();
-  if (Array.isArray(value)) return factory.createArrayLiteralExpression(value.map((item) => jsonExpression(item, factory)));
-  return factory.createObjectLiteralExpression(
-    Object.entries(value as Record<string, unknown>)
-      .filter(([, entry]) => entry !== undefined)
-      .map(([key, entry]) => factory.createPropertyAssignment(factory.createStringLiteral(key), jsonExpression(entry, factory))),
-  );
+/**
+ * The metadata travels as one JSON string literal: for the bundler and the JavaScript parser that
+ * is much cheaper than the same data as an object literal (the SDK parses it once).
+ */
+function metadataText(metadata: InjectedMetadata): string {
+  return JSON.stringify(metadata);
 }

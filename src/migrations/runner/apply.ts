@@ -19,7 +19,7 @@ import { migrationsLayout, type MigrationsLayout } from "../layout.js";
 import type { LoadedMigration } from "../load.js";
 import { stepKind, stepSummary } from "../steps.js";
 import { readMigrationState } from "../verify.js";
-import { executeStep, type KafkaExecutor } from "./dispatch.js";
+import { executeStep, type KafkaExecutor, type StepTargets } from "./dispatch.js";
 import { silentReporter, type Direction, type Reporter } from "./events.js";
 import { isApplied, Journal, readJournal, whoAmI, type JournalEntry } from "./journal.js";
 import { MigrationLock, type LockOptions } from "./lock.js";
@@ -185,12 +185,14 @@ class MigrationRunner {
     const { direction, steps } = item;
     this.startedAt.set(id, { wall: Date.now(), clock: performance.now() });
     this.reporter({ type: "migration-started", direction, id, resumeAt: item.resumeAt, steps: steps.length });
-    const targets = {
+    let index = item.resumeAt;
+    const targets: StepTargets = {
       clickhouse: this.options.driver,
       kafka: this.options.kafka,
-      log: (message: string) => this.reporter({ type: "step-log", direction, id, message }),
+      log: (message) => this.reporter({ type: "step-log", direction, id, message }),
+      onProgress: ({ table, copiedRows, totalRows }) => this.reporter({ type: "step-progress", direction, id, index, table, copiedRows, totalRows }),
     };
-    for (let index = item.resumeAt; index < steps.length; index++) {
+    for (; index < steps.length; index++) {
       this.lock.assertHeld();
       const step = steps[index]!;
       const stepStart = performance.now();

@@ -5,7 +5,7 @@
  */
 import { MooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
-import { executeSqlStep } from "../../infra/clickhouse/executor.js";
+import { executeSqlStep, type ProgressListener } from "../../infra/clickhouse/executor.js";
 import type { KafkaAction, Step, StepContext } from "../steps.js";
 
 /** The part of the Kafka admin the runner needs (src/infra/kafka/executor.ts `openKafkaAdmin`). */
@@ -18,12 +18,14 @@ export interface StepTargets {
   /** Absent when streaming is not configured: a kafka step then fails with a clear message. */
   kafka?: KafkaExecutor;
   log: (message: string) => void;
+  /** Rows copied so far by a table rebuild's copy step. */
+  onProgress?: ProgressListener;
 }
 
 /** Returns true when the step changed nothing outside moose's own state (a note). */
 export async function executeStep(step: Step, targets: StepTargets, context: Omit<StepContext, "clickhouse" | "log">): Promise<{ stateOnly: boolean }> {
   if ("sql" in step) {
-    await executeSqlStep(targets.clickhouse, step);
+    await executeSqlStep(targets.clickhouse, step, targets.onProgress);
     return { stateOnly: false };
   }
   if ("kafka" in step) {

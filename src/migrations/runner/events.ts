@@ -13,6 +13,7 @@ export type MigrationEvent =
   | { type: "migration-started"; direction: Direction; id: string; resumeAt: number; steps: number }
   | { type: "step-done"; direction: Direction; id: string; index: number; steps: number; kind: StepKind; summary: string; ms: number; stateOnly: boolean }
   | { type: "step-log"; direction: Direction; id: string; message: string }
+  | { type: "step-progress"; direction: Direction; id: string; index: number; table: string; copiedRows: number; totalRows: number }
   | { type: "migration-failed"; direction: Direction; id: string; index: number; summary: string; error: string; ms: number }
   | { type: "migration-finished"; direction: Direction; id: string; ms: number; steps: number };
 
@@ -56,6 +57,9 @@ export function textReporter(write: (line: string) => void): Reporter {
         return;
       case "step-log":
         write(`      ${event.message}`);
+        return;
+      case "step-progress":
+        write(`      ${event.table}: ${event.copiedRows} of ${event.totalRows} rows copied`);
         return;
       case "migration-failed":
         write(`    ✗ step ${event.index + 1} failed: ${event.summary}\n      ${event.error.split("\n").join("\n      ")}`);

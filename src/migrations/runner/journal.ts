@@ -77,8 +77,20 @@ const STATE_DDL = `CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (
   version UInt64
 ) ENGINE = MergeTree ORDER BY version`;
 
+let identity: string | undefined;
+
+/** `user@host:pid` for `applied_by` (containers may have no passwd entry for the uid). */
 export function whoAmI(): string {
-  return `${os.userInfo().username}@${os.hostname()}:${process.pid}`;
+  if (identity === undefined) {
+    let user: string;
+    try {
+      user = os.userInfo().username;
+    } catch {
+      user = process.env.USER ?? "unknown";
+    }
+    identity = `${user}@${os.hostname()}:${process.pid}`;
+  }
+  return identity;
 }
 
 export async function tableExists(driver: ClickHouseDriver, table: string): Promise<boolean> {

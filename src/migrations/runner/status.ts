@@ -31,7 +31,7 @@ export interface MigrationStatusEntry {
 
 export interface MigrationsStatus {
   migrations: MigrationStatusEntry[];
-  /** Journal rows whose file is gone. */
+  /** Migrations the journal has (applied, failed or half-reverted) whose file is gone. */
   unknownApplied: string[];
   database: { migrationId: string; hash: string } | null;
   lock: LockHolder | null;

@@ -105,4 +105,17 @@ describe("applyOperations", () => {
     expect(retry).toMatchObject({ failed: [], skipped: [] });
     expect(await columnsOf("Users")).toEqual({ id: "String", name: "String", age: "Float64" });
   });
+
+  it("creates a batch of new tables concurrently; one that fails does not stop the others", async () => {
+    const wanted = manifest(
+      ...Array.from({ length: 9 }, (_, index) => table(`Batch${index}`, [column("id", "String")])),
+      table("BatchBroken", [column("id", "String")], { engine: { name: "NoSuchEngine", params: [] } }),
+    );
+    const plan = diffManifests(emptyManifest(), wanted);
+    const outcome = await applyOperations(plan.operations, { clickhouse: driver, log: () => {} });
+    expect(outcome.failed.map(({ op }) => op.target)).toEqual(["BatchBroken"]);
+    expect(outcome.applied.map((op) => op.target)).toEqual(plan.operations.map((op) => op.target).filter((name) => name !== "BatchBroken"));
+    const created = await driver.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'Batch%' ORDER BY name");
+    expect(created.map((row) => row.name)).toEqual(Array.from({ length: 9 }, (_, index) => `Batch${index}`));
+  });
 });

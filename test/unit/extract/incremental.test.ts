@@ -70,13 +70,48 @@ describe("incremental extractor", () => {
   });
 });
 
+describe("incremental extractor re-runs only what changed", () => {
+  it("keeps the components of modules that did not change, and re-runs the ones that did", async () => {
+    const projectDir = path.join(scratch, "partial");
+    const counted = (name: string) => `import { OlapTable } from "moose-ts";
+interface ${name}Row { id: string }
+const holder = globalThis as unknown as { runs?: Record<string, number> };
+const runs = (holder.runs ??= {});
+runs.${name} = (runs.${name} ?? 0) + 1;
+export const ${name.toLowerCase()} = new OlapTable<${name}Row>("${name}");
+`;
+    writeApp(projectDir, {
+      "app/a.ts": counted("A"),
+      "app/b.ts": counted("B"),
+      "app/index.ts": 'export * from "./a.js";\nexport * from "./b.js";\n',
+    });
+    const runs = () => (globalThis as { runs?: Record<string, number> }).runs ?? {};
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      await extractor.extract();
+      const before = { ...runs() };
+      writeApp(projectDir, { "app/a.ts": counted("A").replace("id: string", "id: string; extra: boolean") });
+      const manifest = await extractor.extract();
+      expect(runs().A).toBe((before.A ?? 0) + 1);
+      expect(runs().B).toBe(before.B);
+      expect(Object.keys(manifest.tables).sort()).toEqual(["A", "B"]);
+      expect(manifest.tables.A.columns.map((column) => column.name)).toEqual(["id", "extra"]);
+
+      writeApp(projectDir, { "app/index.ts": 'export * from "./a.js";\n' });
+      expect(Object.keys((await extractor.extract()).tables)).toEqual(["A"]);
+    } finally {
+      extractor.close();
+    }
+  });
+});
+
 describe("program session", () => {
   it("keeps unchanged files' parsed SourceFiles and re-reads only the edited one", () => {
     const projectDir = path.join(scratch, "session");
     writeApp(projectDir, { "app/models.ts": MODELS, "app/index.ts": INDEX });
     const mainFile = path.join(projectDir, "app", "index.ts");
     const modelsFile = path.join(projectDir, "app", "models.ts");
-    const session = new ProgramSession(projectDir, [mainFile]);
+    const session = new ProgramSession(projectDir, [mainFile], { incremental: true });
     const before = session.update();
     writeApp(projectDir, { "app/models.ts": `${MODELS}export type Extra = string;\n` });
     const after = session.update();

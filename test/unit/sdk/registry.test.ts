@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
 import type { ColumnSpec } from "../../../src/manifest/types.js";
-import { Api, getRegistry, OlapTable, registryToManifest, Stream, View, Workflow, Task, sql } from "../../../src/sdk/index.js";
+import { Api, ClickHouseEngines, getRegistry, IngestPipeline, OlapTable, registryToManifest, Stream, View, Workflow, Task, sql } from "../../../src/sdk/index.js";
 import { METADATA_MARKER, type InjectedMetadata } from "../../../src/sdk/metadata.js";
 import { splitKeyExpression } from "../../../src/sdk/olap-table.js";
 
@@ -107,6 +107,41 @@ describe("table specs", () => {
     expect(splitKeyExpression("(a, toDate(b, 'x,y'), c)")).toEqual(["a", "toDate(b, 'x,y')", "c"]);
     expect(splitKeyExpression("tuple()")).toEqual([]);
     expect(splitKeyExpression("cityHash64(id)")).toEqual(["cityHash64(id)"]);
+  });
+});
+
+describe("configuration errors", () => {
+  it("refuses orderByFields together with orderByExpression", () => {
+    const table = new OlapTable<Row>("Both", { orderByFields: ["id"], orderByExpression: "(id)" }, injected("app/a.ts", 4));
+    const error = thrown(() => table.toSpec());
+    expect(error.code).toBe("CONFLICTING_ORDER_BY");
+    expect(error.location).toEqual({ file: "app/a.ts", line: 4, col: 14 });
+  });
+
+  it("refuses a CollapsingMergeTree without its sign column", () => {
+    const table = new OlapTable<Row>("Collapsing", { engine: ClickHouseEngines.CollapsingMergeTree }, injected("app/a.ts", 5));
+    expect(thrown(() => table.toSpec()).code).toBe("INVALID_ENGINE");
+  });
+
+  it("refuses an ingest pipeline whose ingest API has nowhere to send payloads", () => {
+    const error = thrown(() => new IngestPipeline<Row>("Lonely", { table: false, stream: false, ingestApi: true }, injected("app/a.ts", 6)));
+    expect(error.code).toBe("INVALID_PIPELINE");
+    expect(error.location).toEqual({ file: "app/a.ts", line: 6, col: 14 });
+  });
+
+  it("builds the pipeline's table, stream and ingest API with shared version and location", () => {
+    const pipeline = new IngestPipeline<Row>("Events", { table: true, stream: true, ingestApi: true, version: "1.1" }, injected("app/a.ts", 8));
+    const manifest = registryToManifest();
+    expect(Object.keys(manifest.tables)).toEqual(["Events_1_1"]);
+    expect(manifest.streams.Events_1_1.destination).toBe("Events_1_1");
+    expect(manifest.ingestApis["Events/1.1"].destination).toBe("Events_1_1");
+    expect(pipeline.table?.source).toEqual({ file: "app/a.ts", line: 8, col: 14 });
+  });
+
+  it("reads metadata injected as a JSON string (what the plugins emit)", () => {
+    const table = new OlapTable<Row>("FromString", {}, JSON.stringify(injected("app/s.ts", 2)));
+    expect(table.source).toEqual({ file: "app/s.ts", line: 2, col: 14 });
+    expect(table.columnArray).toEqual(columns);
   });
 });
 

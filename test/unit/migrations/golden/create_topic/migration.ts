@@ -29,13 +29,13 @@ export default defineMigration({
     {
       summary: "create topic UserEvents (3 partitions)",
       kafka: {
-        "createTopic": {
-          "topic": "UserEvents",
-          "partitions": 3,
-          "config": {
-            "retention.ms": "604800000"
-          }
-        }
+        createTopic: {
+          topic: "UserEvents",
+          partitions: 3,
+          config: {
+            "retention.ms": "604800000",
+          },
+        },
       },
     },
   ],
@@ -43,9 +43,9 @@ export default defineMigration({
     {
       risk: "data-loss",
       kafka: {
-        "deleteTopic": {
-          "topic": "UserEvents"
-        }
+        deleteTopic: {
+          topic: "UserEvents",
+        },
       },
     },
   ],

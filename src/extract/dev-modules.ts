@@ -1,0 +1,130 @@
+/**
+ * Fast re-runs for `moose dev`: instead of re-bundling the whole app after each save, every app
+ * file is emitted as its own ES module under .moose/build/dev/, with the moose-ts metadata
+ * injected and its relative imports pinned to a version (`./models.mjs?v=7`). After an edit only
+ * the files whose output changed, and the files that (transitively) import them, get a new version;
+ * Node re-evaluates exactly those and keeps every other module instance. Components registered by
+ * re-evaluated files are forgotten first, so the registry ends up as after a fresh run.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import * as esbuild from "esbuild";
+import ts from "typescript";
+import type { Manifest } from "../manifest/types.js";
+import { registryToManifest } from "../sdk/manifest.js";
+import { getRegistry } from "../sdk/registry.js";
+import { buildDir } from "./bundle.js";
+import { diagnosticsError, type ExtractDiagnostic } from "./diagnostic.js";
+import { relativePath, SDK_ENTRY, SDK_PACKAGE } from "./paths.js";
+import type { ProgramSession } from "./program.js";
+import { evaluateInProcess } from "./run.js";
+import { applyEdits, type TextEdit } from "./transform/inject.js";
+
+interface ModuleState {
+  /** Transformed TypeScript (before import pinning): what decides whether the file changed. */
+  source: string;
+  /** App files this one imports. */
+  imports: string[];
+  version: number;
+}
+
+export class DevModuleLoader {
+  private readonly outDir: string;
+  private readonly modules = new Map<string, ModuleState>();
+  private generation = 0;
+  private sdkUrl: string | undefined;
+
+  constructor(
+    private readonly projectDir: string,
+    private readonly mainFile: string,
+    private readonly session: ProgramSession,
+  ) {
+    this.outDir = path.join(buildDir(projectDir), "dev");
+  }
+
+  /** Emits what changed since the last call, runs the app's changed part, returns the manifest. */
+  async load(): Promise<Manifest> {
+    const sdkUrl = (this.sdkUrl ??= await this.bundleSdk());
+    const files = this.session.appFiles();
+    const byName = new Map(files.map((sourceFile) => [sourceFile.fileName, sourceFile]));
+    const diagnostics: ExtractDiagnostic[] = [];
+    const edits = new Map<string, TextEdit[]>();
+    const changed = new Set<string>();
+    const next = new Map<string, ModuleState>();
+    for (const sourceFile of files) {
+      const transformed = this.session.transformFile(sourceFile.fileName);
+      diagnostics.push(...transformed.diagnostics);
+      const { importEdits, imports } = this.importEdits(sourceFile, byName, sdkUrl);
+      edits.set(sourceFile.fileName, [...transformed.edits, ...importEdits]);
+      const previous = this.modules.get(sourceFile.fileName);
+      const source = transformed.code ?? sourceFile.text;
+      if (!previous || previous.source !== source || previous.imports.join("\n") !== imports.join("\n")) changed.add(sourceFile.fileName);
+      next.set(sourceFile.fileName, { source, imports, version: previous?.version ?? 0 });
+    }
+    // Nothing is recorded until the files are known to be fine: a fix must still count as a change.
+    if (diagnostics.length > 0) throw diagnosticsError(diagnostics);
+    const removed = [...this.modules.keys()].filter((fileName) => !byName.has(fileName));
+    this.modules.clear();
+    for (const [fileName, state] of next) this.modules.set(fileName, state);
+
+    const rerun = this.session.withImporters(changed);
+    this.generation++;
+    for (const fileName of rerun) (this.modules.get(fileName) as ModuleState).version = this.generation;
+    await Promise.all([...rerun].map((fileName) => this.emit(byName.get(fileName) as ts.SourceFile, edits.get(fileName) ?? [])));
+
+    // The first run starts from an empty registry; later runs keep what unchanged modules registered.
+    if (this.generation === 1) getRegistry().clear();
+    getRegistry().forgetSources(new Set([...rerun, ...removed].map((fileName) => relativePath(this.projectDir, fileName))));
+    const main = this.modules.get(this.mainFile) as ModuleState;
+    return evaluateInProcess(this.projectDir, `${pathToFileURL(this.outputFile(this.mainFile)).href}?v=${main.version}`, registryToManifest);
+  }
+
+  /** Import specifiers rewritten to the emitted modules (pinned later), the SDK, or absolute URLs. */
+  private importEdits(sourceFile: ts.SourceFile, appFiles: Map<string, ts.SourceFile>, sdkUrl: string): { importEdits: TextEdit[]; imports: string[] } {
+    const importEdits: TextEdit[] = [];
+    const imports: string[] = [];
+    for (const { specifier: literal, target } of this.session.imports(sourceFile)) {
+      const edit = (text: string) => importEdits.push({ start: literal.getStart(sourceFile) + 1, end: literal.getEnd() - 1, text });
+      if (literal.text === SDK_PACKAGE) {
+        edit(sdkUrl);
+        continue;
+      }
+      if (!literal.text.startsWith(".")) continue; // packages resolve from the project's node_modules
+      if (target && appFiles.has(target)) {
+        imports.push(target);
+        edit(`${pathToFileURL(this.outputFile(target)).href}?v={{${target}}}`);
+      } else {
+        edit(pathToFileURL(path.resolve(path.dirname(sourceFile.fileName), literal.text)).href);
+      }
+    }
+    return { importEdits, imports };
+  }
+
+  private async emit(sourceFile: ts.SourceFile, edits: TextEdit[]): Promise<void> {
+    const pinned = applyEdits(sourceFile.text, edits).replace(/\?v=\{\{([^}]+)\}\}/g, (_, target: string) => `?v=${this.modules.get(target)?.version ?? 0}`);
+    const { code } = await esbuild.transform(pinned, {
+      loader: sourceFile.fileName.endsWith("x") ? "tsx" : "ts",
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      sourcemap: "inline",
+      sourcefile: sourceFile.fileName,
+    });
+    const out = this.outputFile(sourceFile.fileName);
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, code);
+  }
+
+  private outputFile(fileName: string): string {
+    return path.join(this.outDir, path.relative(this.projectDir, fileName)).replace(/\.[cm]?tsx?$/, ".mjs");
+  }
+
+  /** The SDK, bundled once per loader: every reload shares it (and the process-wide registry). */
+  private async bundleSdk(): Promise<string> {
+    const outfile = path.join(this.outDir, "moose-sdk.mjs");
+    await esbuild.build({ entryPoints: [SDK_ENTRY], outfile, bundle: true, format: "esm", platform: "node", target: "node20", packages: "external", sourcemap: "inline", logLevel: "silent" });
+    return pathToFileURL(outfile).href;
+  }
+}
+

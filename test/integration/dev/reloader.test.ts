@@ -1,0 +1,126 @@
+/**
+ * One reload against the real embedded ClickHouse, with the extractor replaced by a list of
+ * manifests (the extraction itself is tested in test/integration/extract): what is printed, what
+ * is applied, what the state and the draft become.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DraftWriter } from "../../../src/dev/draft.js";
+import type { DevOutput } from "../../../src/dev/output.js";
+import { Reloader } from "../../../src/dev/reload.js";
+import { DevStateStore } from "../../../src/dev/state.js";
+import { MooseError } from "../../../src/errors.js";
+import type { IncrementalExtractor } from "../../../src/extract/index.js";
+import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
+import type { RawClickHouseDriver } from "../../../src/infra/clickhouse/raw.js";
+import { writeManifest } from "../../../src/manifest/canonical.js";
+import { emptyManifest, type Manifest, type TableSpec } from "../../../src/manifest/types.js";
+import { column, stream, table } from "../../unit/diff/builders.js";
+
+const projectDir = mkdtempSync(path.join(tmpdir(), "moose-dev-reloader-"));
+let driver: RawClickHouseDriver;
+let store: DevStateStore;
+
+/** What the next extract() returns (or throws). */
+let next: Manifest | Error = emptyManifest();
+const extractor: IncrementalExtractor = {
+  extract: async () => {
+    if (next instanceof Error) throw next;
+    return next;
+  },
+  close: () => {},
+};
+
+const printed = { info: [] as string[], error: [] as string[] };
+const output = (color: boolean): DevOutput => ({ info: (text) => printed.info.push(text), error: (text) => printed.error.push(text), color });
+
+function manifest(tables: TableSpec[], extra: Partial<Manifest> = {}): Manifest {
+  const result = { ...emptyManifest(), ...extra };
+  for (const spec of tables) result.tables[spec.name] = spec;
+  return result;
+}
+
+function reloader(options: { initialState?: Manifest; streaming?: boolean; color?: boolean } = {}): Reloader {
+  return new Reloader({
+    projectDir,
+    streaming: options.streaming ?? false,
+    extractor,
+    store,
+    targets: { clickhouse: driver, log: () => {} },
+    draft: new DraftWriter(projectDir),
+    output: output(options.color ?? false),
+    initialState: options.initialState ?? emptyManifest(),
+  });
+}
+
+const users = (...extra: string[]) => table("Users", [column("id", "String"), ...extra.map((name) => column(name, "String"))]);
+
+beforeAll(async () => {
+  driver = await openEmbedded({ dataDir: path.join(projectDir, ".moose", "clickhouse"), database: "local" });
+  store = await DevStateStore.open(driver);
+});
+
+afterAll(async () => {
+  await driver?.close();
+  rmSync(projectDir, { recursive: true, force: true });
+});
+
+describe("Reloader", () => {
+  it("applies the plan, prints it and one timed line, saves the state and writes the draft", async () => {
+    printed.info.length = 0;
+    next = manifest([users("email")]);
+    const report = await reloader().reload("reload");
+    expect(report.kind).toBe("applied");
+    const text = printed.info.join("\n");
+    expect(text).toContain("+ Users (OLAP Table)");
+    expect(text).toMatch(/✓ reload in \d+ ms: 1 change applied/);
+    expect((await store.load()).manifest).toEqual(next);
+    expect(existsSync(path.join(projectDir, "migrations", "draft.ts"))).toBe(true);
+  });
+
+  it("prints data loss in red when colour is on, and applies it", async () => {
+    printed.info.length = 0;
+    next = manifest([users()]);
+    await reloader({ initialState: manifest([users("email")]), color: true }).reload("reload");
+    expect(printed.info.join("\n")).toContain("\u001b[31m  ✖ data loss applied locally (moose dev allows it): drop column email from Users\u001b[0m");
+    const columns = await driver.query<{ name: string }>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'Users'");
+    expect(columns.map((row) => row.name)).toEqual(["id"]);
+  });
+
+  it("a build error is printed with its location; nothing is applied and the state stays", async () => {
+    printed.error.length = 0;
+    const before = (await store.load()).manifest;
+    next = new MooseError("UNSUPPORTED_TYPE", "bigint has no ClickHouse column type", { location: { file: "app/index.ts", line: 4, col: 3 }, hint: "use Int64" });
+    const dev = reloader({ initialState: before });
+    expect((await dev.reload("reload")).kind).toBe("build-failed");
+    expect(printed.error.join("\n")).toContain("app/index.ts:4:3 - error UNSUPPORTED_TYPE: bigint has no ClickHouse column type");
+    expect(printed.error.join("\n")).toMatch(/✖ reload failed after \d+ ms: the code does not build; still serving the last good state/);
+    expect(dev.state).toBe(before);
+    expect((await store.load()).manifest).toEqual(before);
+  });
+
+  it("with streaming off, streams are neither created nor dropped, and said once", async () => {
+    printed.info.length = 0;
+    const state = manifest([users()], { streams: { Old: stream("Old") } });
+    const dev = reloader({ initialState: state });
+    next = manifest([users()], { streams: { Clicks: stream("Clicks") } });
+    expect((await dev.reload("reload")).kind).toBe("unchanged");
+    expect((await dev.reload("reload")).kind).toBe("unchanged");
+    expect(dev.state.streams).toEqual(state.streams);
+    expect(printed.info.filter((line) => line.includes("not created locally"))).toEqual([
+      "note: 1 stream in the code is not created locally: [features] streaming_engine = false",
+    ]);
+  });
+
+  it("deletes the draft once migrations/snapshot.json matches the code", async () => {
+    printed.info.length = 0;
+    next = manifest([users()]);
+    mkdirSync(path.join(projectDir, "migrations"), { recursive: true });
+    await writeManifest(path.join(projectDir, "migrations", "snapshot.json"), next);
+    await reloader({ initialState: next }).reload("reload");
+    expect(existsSync(path.join(projectDir, "migrations", "draft.ts"))).toBe(false);
+    expect(printed.info).toContain("migrations/draft.ts deleted: the code matches migrations/snapshot.json");
+  });
+});
