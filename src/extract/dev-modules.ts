@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
-import ts from "typescript";
+import ts from "./typescript.js";
 import type { Manifest } from "../manifest/types.js";
 import { registryToManifest } from "../sdk/manifest.js";
 import { getRegistry } from "../sdk/registry.js";

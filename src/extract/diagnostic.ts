@@ -1,5 +1,5 @@
 /** Problems found while extracting, each pinned to file:line:col and (for types) a field path. */
-import ts from "typescript";
+import ts from "./typescript.js";
 import { MooseError, type SourceLocation } from "../errors.js";
 import { relativePath } from "./paths.js";
 

@@ -6,7 +6,7 @@
  */
 import { statSync } from "node:fs";
 import path from "node:path";
-import ts from "typescript";
+import ts from "./typescript.js";
 import { MooseError } from "../errors.js";
 import { analyzeSourceFile, mayConstructSdkObjects, type FileAnalysis } from "./transform/analyze.js";
 import { moduleSpecifiers } from "./transform/imports.js";

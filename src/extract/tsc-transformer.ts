@@ -2,7 +2,7 @@
  * The tsc side of the transformer: a `before` TransformerFactory over the program tsc is
  * compiling, with the same analysis (and so the same injected arguments) as the esbuild plugin.
  */
-import ts from "typescript";
+import ts from "./typescript.js";
 import { diagnosticsError, type ExtractDiagnostic } from "./diagnostic.js";
 import { analyzeSourceFile, type Injection } from "./transform/analyze.js";
 import { injectionTransformer } from "./transform/inject.js";

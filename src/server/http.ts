@@ -36,6 +36,8 @@ export interface MooseServerOptions {
   health: () => Promise<Record<string, "ok" | string>>;
   /** `/api/<path>` → reply, or undefined when no API has that path. */
   consumption: (path: string, query: URLSearchParams) => Promise<Reply | undefined>;
+  /** `POST /ingest/<path>` with its parsed JSON body → reply, or undefined when no ingest API has that path. */
+  ingest?: (path: string, body: unknown) => Promise<Reply | undefined>;
   /** Authenticated admin requests → reply, or undefined for an unknown route. */
   admin: (request: AdminRequest) => Promise<Reply | undefined>;
 }
@@ -122,6 +124,15 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
     return reply ?? notFound(`no API at ${path}`);
   }
 
+  if (path.startsWith("/ingest/")) {
+    if (method !== "POST") return methodNotAllowed("POST");
+    const ingestPath = path.slice("/ingest/".length);
+    const parsed = await readJsonBody(request);
+    if (!parsed.ok) return { status: parsed.status, body: { error: parsed.error } };
+    const reply = options.ingest ? await options.ingest(ingestPath, parsed.value) : undefined;
+    return reply ?? notFound(`no ingest API at ${path}`);
+  }
+
   if (path === "/admin" || path.startsWith("/admin/")) {
     const auth = await verifyAdminAuthorization(request.headers.authorization, options.adminApiKey);
     if (!auth.ok) {
@@ -137,7 +148,7 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
     return reply ?? notFound(`no admin route ${path}`);
   }
 
-  return notFound(`no route ${path || "/"}: see /health, /api/<name>, /admin/inframap, /admin/plan, /admin/reality-check`);
+  return notFound(`no route ${path || "/"}: see /health, /api/<name>, /ingest/<name>, /admin/inframap, /admin/plan, /admin/reality-check`);
 }
 
 export function methodNotAllowed(allowed: string): Reply {

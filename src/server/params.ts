@@ -46,7 +46,7 @@ function queryToObject(query: URLSearchParams): Record<string, unknown> {
   return params;
 }
 
-function toFieldError(error: ErrorObject): FieldError {
+export function toFieldError(error: ErrorObject): FieldError {
   const path = error.instancePath
     .split("/")
     .slice(1)

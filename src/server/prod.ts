@@ -15,6 +15,7 @@ import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import { openEmbedded } from "../infra/clickhouse/embedded.js";
 import { openRemote } from "../infra/clickhouse/remote.js";
 import { openKafkaAdmin, type KafkaAdmin } from "../infra/kafka/executor.js";
+import { openKafkaProducer, type KafkaProducer } from "../infra/kafka/producer.js";
 import { logEvent, logTimed } from "../logs/logger.js";
 import type { Manifest } from "../manifest/index.js";
 import { bothReporters, logMigrationEvents } from "../logs/migration-events.js";
@@ -25,6 +26,7 @@ import { API_KEY_HASH_PATTERN } from "./auth.js";
 import { createMooseClient } from "./client.js";
 import { consumptionRoutes } from "./consumption.js";
 import { startMooseServer } from "./http.js";
+import { ingestRoutes } from "./ingest.js";
 import { createAdminBackend, readAppliedManifest } from "./live-state.js";
 
 export type ClickHouseChoice = { embedded: true; dataDir: string } | { url: string } | { fromConfig: true };
@@ -56,11 +58,13 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
   checkAdminKey(config);
   const driver = await openClickHouse(options.clickhouse, config);
   let kafka: KafkaAdmin | undefined;
+  let producer: KafkaProducer | undefined;
   try {
     kafka = config.features.streaming_engine ? openKafkaAdmin(config.redpanda_config) : undefined;
     const applied = await bringDatabaseToCode(options, driver, kafka);
     const app = await logTimed(projectDir, "build", "load app", () => loadApp(projectDir));
     await refuseUnmigratedCode(driver, app.manifest);
+    producer = config.features.streaming_engine ? openKafkaProducer(config.redpanda_config) : undefined;
 
     const server = await startMooseServer({
       host: config.http_server_config.host,
@@ -69,6 +73,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       adminApiKey: config.authentication.admin_api_key,
       health: async () => ({ clickhouse: await probe(driver) }),
       consumption: consumptionRoutes([...app.apis.values()], createMooseClient(driver)),
+      ingest: ingestRoutes(app.manifest, { driver, producer }),
       admin: adminRoutes(createAdminBackend(config, driver)),
     });
     logEvent(projectDir, {
@@ -82,12 +87,14 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       applied,
       close: async () => {
         await server.close();
+        await producer?.close();
         await kafka?.close();
         await driver.close();
         logEvent(projectDir, { kind: "server", message: "moose prod stopped" });
       },
     };
   } catch (error) {
+    await producer?.close();
     await kafka?.close();
     await driver.close();
     throw error;

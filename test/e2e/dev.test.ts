@@ -103,7 +103,7 @@ describe("moose dev (ClickHouse only)", () => {
     expect(reverted).toMatch(/✓ reload in \d+ ms: no infrastructure changes/);
   });
 
-  it("a broken save prints the error at its file:line and keeps serving; the next good save applies", async () => {
+  it("a broken save (type error, syntax error, unsupported type) prints the error at its file:line and keeps serving; the next good save applies", async () => {
     const broken = await save("  age: string;\n", "  age: string;\n  score: numbr;\n");
     expect(broken).toMatch(/app\/index\.ts:\d+:\d+ - error TS_DIAGNOSTIC/);
     expect(broken).toContain("Cannot find name 'numbr'");
@@ -113,7 +113,11 @@ describe("moose dev (ClickHouse only)", () => {
     const syntax = await save("  score: numbr;\n", "  score: number\n  }}}\n");
     expect(syntax).toMatch(/app\/index\.ts:\d+:\d+ - error TS_DIAGNOSTIC/);
 
-    const fixed = await save("  score: number\n  }}}\n", "  score: number;\n");
+    const unsupported = await save("  score: number\n  }}}\n", "  score: bigint;\n");
+    expect(unsupported).toMatch(/app\/index\.ts:\d+:\d+ - error UNSUPPORTED_TYPE/);
+    expect(unsupported).toMatch(/✖ reload failed after \d+ ms/);
+
+    const fixed = await save("  score: bigint;\n", "  score: number;\n");
     expect(fixed).toMatch(/✓ reload in \d+ ms: 1 change applied/);
     expect((await columnsOf(client, "Users")).score).toBe("Float64");
   });

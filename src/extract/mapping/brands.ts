@@ -2,7 +2,7 @@
  * Brands are phantom optional properties (`number & { _clickhouse_int?: "int8" }`, see
  * src/sdk/brands.ts). This reads them off a type and separates them from the base type.
  */
-import ts from "typescript";
+import ts from "../typescript.js";
 
 export interface Brands {
   key?: boolean;

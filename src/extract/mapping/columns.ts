@@ -3,7 +3,7 @@
  * friends), maps each with the first matching TypeMapper and applies column-level brands
  * (Key, ClickHouseDefault, TTL, codec, …) and TSDoc comments.
  */
-import ts from "typescript";
+import ts from "../typescript.js";
 import type { ColumnSpec } from "../../manifest/types.js";
 import { splitBrands, type Brands } from "./brands.js";
 import { orderedProperties } from "./properties.js";

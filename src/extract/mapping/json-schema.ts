@@ -3,7 +3,7 @@
  * Lenient on purpose: a type with no JSON equivalent (any, functions) becomes `{}` (anything),
  * since only columns need a precise type.
  */
-import ts from "typescript";
+import ts from "../typescript.js";
 import type { JsonSchema } from "../../manifest/types.js";
 import { splitBrands, type Brands } from "./brands.js";
 import { orderedProperties } from "./properties.js";

@@ -3,7 +3,7 @@
  * maps, nested objects, …). Each is asked in turn whether it handles a field's type; the first
  * that does turns it into ClickHouse type text. Errors carry the field's node and path.
  */
-import type ts from "typescript";
+import type ts from "../typescript.js";
 import type { Brands } from "./brands.js";
 
 /** The field being mapped: its dotted path from the row type, and the node to report errors at. */

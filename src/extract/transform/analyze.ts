@@ -4,7 +4,7 @@
  * arguments with the checker and computes the metadata to inject.
  */
 import path from "node:path";
-import ts from "typescript";
+import ts from "../typescript.js";
 import type { JsonSchema } from "../../manifest/types.js";
 import { METADATA_MARKER, type InjectedMetadata } from "../../sdk/metadata.js";
 import { locationOf, type ExtractDiagnostic } from "../diagnostic.js";

@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "../typescript.js";
 
 /** String-literal module specifiers: static imports, re-exports, `import x = require()`, `import()`. */
 export function moduleSpecifiers(sourceFile: ts.SourceFile): ts.StringLiteralLike[] {

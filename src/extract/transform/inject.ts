@@ -2,7 +2,7 @@
  * Applying the analysis: as text insertions (esbuild path: keeps every other byte and line of the
  * file as written) or as a TypeScript AST transformer (tsc path). Both insert the same arguments.
  */
-import ts from "typescript";
+import ts from "../typescript.js";
 import type { InjectedMetadata } from "../../sdk/metadata.js";
 import type { Injection } from "./analyze.js";
 
@@ -30,11 +30,6 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
     result = result.slice(0, edit.start) + edit.text + result.slice(edit.end);
   }
   return result;
-}
-
-/** The file text with the metadata arguments inserted. */
-export function spliceInjections(text: string, injections: readonly Injection[]): string {
-  return applyEdits(text, injectionEdits(injections));
 }
 
 /** A `before` transformer adding the metadata arguments to the analysed `new` expressions. */

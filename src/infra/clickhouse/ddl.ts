@@ -25,8 +25,23 @@ function escape(text: string, quote: string): string {
   return out;
 }
 
-/** `` `name` `` with backslashes, backticks and control characters escaped. */
+// Names that are SQL keywords stay quoted even when they look like plain identifiers.
+const KEYWORDS = new Set(
+  (
+    "add after alias all alter and any array as asc between by case cast check codec column comment create cross " +
+    "database default delete desc distinct drop else end engine exists false final first format from full global " +
+    "group having if ilike in index inner insert interval into is join key left like limit materialized modify not " +
+    "null offset on or order outer over partition prewhere primary rename replace right sample select set settings " +
+    "table then to true ttl union update using values view when where with"
+  ).split(" "),
+);
+
+/**
+ * An identifier as it reads best in DDL: bare when it is a plain name (`Users`, `user_id`), otherwise
+ * `` `quoted` `` with backslashes, backticks and control characters escaped, so no name can break out.
+ */
 export function quoteIdentifier(name: string): string {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !KEYWORDS.has(name.toLowerCase())) return name;
   return `\`${escape(name, "`")}\``;
 }
 

@@ -104,16 +104,16 @@ describe("operationSteps", () => {
     const steps = operationSteps(op!);
     expect(steps.up).toEqual([
       {
-        sql: "ALTER TABLE `Users` MODIFY COLUMN IF EXISTS `name` Nullable(Int32)",
+        sql: "ALTER TABLE Users MODIFY COLUMN IF EXISTS name Nullable(Int32)",
         checkConversion: { table: "Users", column: "name", toType: "Nullable(Int32)" },
       },
     ]);
     expect(steps.down).toEqual([
       {
-        sql: "ALTER TABLE `Users` MODIFY COLUMN IF EXISTS `name` String DEFAULT defaultValueOfTypeName('String')",
+        sql: "ALTER TABLE Users MODIFY COLUMN IF EXISTS name String DEFAULT defaultValueOfTypeName('String')",
         checkConversion: { table: "Users", column: "name", toType: "String" },
       },
-      { sql: "ALTER TABLE `Users` MODIFY COLUMN IF EXISTS `name` REMOVE DEFAULT" },
+      { sql: "ALTER TABLE Users MODIFY COLUMN IF EXISTS name REMOVE DEFAULT" },
     ]);
     expect(steps.irreversible).toMatch(/conversion/);
   });
@@ -130,8 +130,8 @@ describe("operationSteps", () => {
     const to = manifest({ tables: [users()], materializedViews: [mv("M", "SELECT id FROM Users", ["Users"], "Users")] });
     const [op] = diffManifests(from, to, { backfillMaterializedViews: true }).operations;
     expect(operationSteps(op!).up.map((step) => ("sql" in step ? step.sql : ""))).toEqual([
-      "CREATE MATERIALIZED VIEW IF NOT EXISTS `M` TO `Users` AS\nSELECT id FROM Users",
-      "INSERT INTO `Users`\nSELECT id FROM Users",
+      "CREATE MATERIALIZED VIEW IF NOT EXISTS M TO Users AS\nSELECT id FROM Users",
+      "INSERT INTO Users\nSELECT id FROM Users",
     ]);
   });
 

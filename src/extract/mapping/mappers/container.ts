@@ -1,5 +1,5 @@
 /** Arrays → Array(T), tuples → Tuple(…), Record<K, V> / index-signature objects → Map(K, V). */
-import ts from "typescript";
+import ts from "../../typescript.js";
 import type { MappedType, Shape, TypeMapper } from "../mapper.js";
 
 function single(shape: Shape): ts.Type | undefined {

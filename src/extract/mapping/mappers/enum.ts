@@ -1,5 +1,5 @@
 /** TypeScript enums → Enum8/Enum16; string-literal unions → LowCardinality(String). */
-import ts from "typescript";
+import ts from "../../typescript.js";
 import type { MappedType, MappingContext, Shape, TypeMapper } from "../mapper.js";
 
 function quote(text: string): string {

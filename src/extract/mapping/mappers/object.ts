@@ -1,5 +1,5 @@
 /** Nested object types → Nested(…), or a named Tuple(…) with the ClickHouseNamedTuple brand. */
-import ts from "typescript";
+import ts from "../../typescript.js";
 import type { MappedType, TypeMapper } from "../mapper.js";
 
 export const objectMapper: TypeMapper = {

@@ -1,5 +1,5 @@
 /** Scalars: boolean, string (+ FixedString, Decimal, DateTime strings, UUID), number (+ int/float brands), Date. */
-import ts from "typescript";
+import ts from "../../typescript.js";
 import type { MappedType, MappingContext, Shape, TypeMapper } from "../mapper.js";
 
 const INT_TYPES: Record<string, string> = {

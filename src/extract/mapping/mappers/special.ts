@@ -1,5 +1,5 @@
 /** Types chosen by a brand regardless of the base: aggregate states, JSON, geometry. */
-import ts from "typescript";
+import ts from "../../typescript.js";
 import type { MappedType, MappingContext, Shape, TypeMapper } from "../mapper.js";
 
 const GEOMETRY = new Set(["Point", "Ring", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]);

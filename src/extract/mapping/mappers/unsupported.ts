@@ -1,5 +1,5 @@
 /** Types with no ClickHouse column equivalent: reported with what to use instead. */
-import ts from "typescript";
+import ts from "../../typescript.js";
 import type { Shape, TypeMapper, MappingContext, MappedType } from "../mapper.js";
 
 interface Refusal {

@@ -28,13 +28,13 @@ export default defineMigration({
   up: [
     {
       summary: "add column age Nullable(Int32) to Users",
-      sql: `ALTER TABLE \`Users\` ADD COLUMN IF NOT EXISTS \`age\` Nullable(Int32) AFTER \`email\``,
+      sql: `ALTER TABLE Users ADD COLUMN IF NOT EXISTS age Nullable(Int32) AFTER email`,
     },
   ],
   down: [
     {
       risk: "data-loss",
-      sql: `ALTER TABLE \`Users\` DROP COLUMN IF EXISTS \`age\``,
+      sql: `ALTER TABLE Users DROP COLUMN IF EXISTS age`,
     },
   ],
 });

@@ -28,20 +28,20 @@ export default defineMigration({
   up: [
     {
       summary: "create table Users",
-      sql: `CREATE TABLE IF NOT EXISTS \`Users\`
+      sql: `CREATE TABLE IF NOT EXISTS Users
 (
-    \`id\` String,
-    \`name\` String,
-    \`email\` String
+    id String,
+    name String,
+    email String
 )
 ENGINE = MergeTree
-ORDER BY (\`id\`)`,
+ORDER BY (id)`,
     },
   ],
   down: [
     {
       risk: "data-loss",
-      sql: `DROP TABLE IF EXISTS \`Users\``,
+      sql: `DROP TABLE IF EXISTS Users`,
     },
   ],
 });

@@ -32,12 +32,12 @@ export default defineMigration({
     {
       summary: "drop column email from Users",
       risk: "data-loss",
-      sql: `ALTER TABLE \`Users\` DROP COLUMN IF EXISTS \`email\``,
+      sql: `ALTER TABLE Users DROP COLUMN IF EXISTS email`,
     },
   ],
   down: [
     {
-      sql: `ALTER TABLE \`Users\` ADD COLUMN IF NOT EXISTS \`email\` String`,
+      sql: `ALTER TABLE Users ADD COLUMN IF NOT EXISTS email String`,
     },
   ],
 });

@@ -28,59 +28,59 @@ export default defineMigration({
   up: [
     {
       risk: "rewrite",
-      sql: `DROP TABLE IF EXISTS \`Users__moose_new\``,
+      sql: `DROP TABLE IF EXISTS Users__moose_new`,
     },
     {
       risk: "rewrite",
-      sql: `CREATE TABLE IF NOT EXISTS \`Users__moose_new\`
+      sql: `CREATE TABLE IF NOT EXISTS Users__moose_new
 (
-    \`id\` String,
-    \`name\` String,
-    \`email\` String
+    id String,
+    name String,
+    email String
 )
 ENGINE = MergeTree
-ORDER BY (\`id\`, \`name\`)`,
+ORDER BY (id, name)`,
     },
     {
       risk: "rewrite",
-      sql: `INSERT INTO \`Users__moose_new\` (\`id\`, \`name\`, \`email\`) SELECT \`id\`, \`name\`, \`email\` FROM \`Users\``,
+      sql: `INSERT INTO Users__moose_new (id, name, email) SELECT id, name, email FROM Users`,
     },
     {
       risk: "rewrite",
-      sql: `EXCHANGE TABLES \`Users\` AND \`Users__moose_new\``,
+      sql: `EXCHANGE TABLES Users AND Users__moose_new`,
     },
     {
       risk: "rewrite",
-      sql: `DROP TABLE IF EXISTS \`Users__moose_new\``,
+      sql: `DROP TABLE IF EXISTS Users__moose_new`,
     },
   ],
   down: [
     {
       risk: "rewrite",
-      sql: `DROP TABLE IF EXISTS \`Users__moose_new\``,
+      sql: `DROP TABLE IF EXISTS Users__moose_new`,
     },
     {
       risk: "rewrite",
-      sql: `CREATE TABLE IF NOT EXISTS \`Users__moose_new\`
+      sql: `CREATE TABLE IF NOT EXISTS Users__moose_new
 (
-    \`id\` String,
-    \`name\` String,
-    \`email\` String
+    id String,
+    name String,
+    email String
 )
 ENGINE = MergeTree
-ORDER BY (\`id\`)`,
+ORDER BY (id)`,
     },
     {
       risk: "rewrite",
-      sql: `INSERT INTO \`Users__moose_new\` (\`id\`, \`name\`, \`email\`) SELECT \`id\`, \`name\`, \`email\` FROM \`Users\``,
+      sql: `INSERT INTO Users__moose_new (id, name, email) SELECT id, name, email FROM Users`,
     },
     {
       risk: "rewrite",
-      sql: `EXCHANGE TABLES \`Users\` AND \`Users__moose_new\``,
+      sql: `EXCHANGE TABLES Users AND Users__moose_new`,
     },
     {
       risk: "rewrite",
-      sql: `DROP TABLE IF EXISTS \`Users__moose_new\``,
+      sql: `DROP TABLE IF EXISTS Users__moose_new`,
     },
   ],
 });

@@ -28,12 +28,12 @@ export default defineMigration({
   up: [
     {
       summary: "rename column Users.name to full_name",
-      sql: `ALTER TABLE \`Users\` RENAME COLUMN IF EXISTS \`name\` TO \`full_name\``,
+      sql: `ALTER TABLE Users RENAME COLUMN IF EXISTS name TO full_name`,
     },
   ],
   down: [
     {
-      sql: `ALTER TABLE \`Users\` RENAME COLUMN IF EXISTS \`full_name\` TO \`name\``,
+      sql: `ALTER TABLE Users RENAME COLUMN IF EXISTS full_name TO name`,
     },
   ],
 });

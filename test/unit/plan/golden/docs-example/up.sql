@@ -1,15 +1,15 @@
 -- note: workflow deprecated_process removed
 
-CREATE TABLE IF NOT EXISTS `analytics_table`
+CREATE TABLE IF NOT EXISTS analytics_table
 (
-    `id` String,
-    `value` Float64,
-    `ts` DateTime('UTC')
+    id String,
+    value Float64,
+    ts DateTime('UTC')
 )
 ENGINE = MergeTree
-ORDER BY (`id`);
+ORDER BY (id);
 
-ALTER TABLE `users_table` ADD COLUMN IF NOT EXISTS `age` Float64 AFTER `email`;
+ALTER TABLE users_table ADD COLUMN IF NOT EXISTS age Float64 AFTER email;
 
 -- kafka: {"alterTopicConfig":{"topic":"events_topic","set":{"retention.ms":"60000"},"reset":[]}}
 

@@ -4,6 +4,6 @@
 
 -- kafka: {"deleteTopic":{"topic":"Events"}}
 
-DROP VIEW IF EXISTS `V`;
+DROP VIEW IF EXISTS V;
 
-DROP TABLE IF EXISTS `Users`;
+DROP TABLE IF EXISTS Users;

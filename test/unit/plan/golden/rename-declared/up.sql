@@ -1,1 +1,1 @@
-ALTER TABLE `Users` RENAME COLUMN IF EXISTS `email` TO `contact`;
+ALTER TABLE Users RENAME COLUMN IF EXISTS email TO contact;

@@ -1,16 +1,16 @@
 -- note: API /api/legacy removed
 
-DROP VIEW IF EXISTS `Old`;
+DROP VIEW IF EXISTS Old;
 
-DROP VIEW IF EXISTS `UsersDaily`;
+DROP VIEW IF EXISTS UsersDaily;
 
-CREATE OR REPLACE VIEW `Active` AS
+CREATE OR REPLACE VIEW Active AS
 SELECT * FROM Users WHERE name != '' AND email != '';
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS `UsersDaily` TO `Daily` AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS UsersDaily TO Daily AS
 SELECT toDate(now()) AS day, count() AS n FROM Users;
 
-CREATE VIEW IF NOT EXISTS `ActiveCount` AS
+CREATE VIEW IF NOT EXISTS ActiveCount AS
 SELECT count() FROM Active;
 
 -- kafka: {"addPartitions":{"topic":"Users","from":1,"count":4}}
