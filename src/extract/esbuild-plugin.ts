@@ -35,6 +35,7 @@ export function mooseEsbuildPlugin(options: MoosePluginOptions = {}): Plugin {
       if (options.bundleSdk) build.onResolve({ filter: new RegExp(`^${SDK_PACKAGE}$`) }, () => ({ path: SDK_ENTRY }));
       build.onLoad({ filter: /\.[cm]?tsx?$/ }, (args) => {
         if (!session || args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+        if (!options.session) session.addRoot(args.path);
         const result = session.transformFile(args.path);
         if (result.diagnostics.length > 0) return { errors: result.diagnostics.map(toMessage) };
         if (result.code === undefined) return undefined;

@@ -96,6 +96,13 @@ export class ProgramSession {
     return program;
   }
 
+  /** Makes a file the bundler loads part of the program when no root reached it (esbuild `stdin` entries). */
+  addRoot(fileName: string): void {
+    if (this.current().getSourceFile(fileName) || this.rootFiles.includes(fileName)) return;
+    this.rootFiles.push(fileName);
+    this.update();
+  }
+
   private current(): ts.Program {
     return this.program ?? this.update();
   }

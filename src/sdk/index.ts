@@ -6,6 +6,7 @@ export * from "./brands.js";
 export { LifeCycle, ClickHouseEngines } from "./enums.js";
 export { OlapTable, type OlapConfig, type TableIndex } from "./olap-table.js";
 export { Stream, type StreamConfig } from "./stream.js";
+export { DeadLetterQueue, type DeadLetterModel } from "./dead-letter.js";
 export { IngestApi, type IngestConfig } from "./ingest-api.js";
 export { IngestPipeline, type IngestPipelineConfig } from "./ingest-pipeline.js";
 export { View, type ViewConfig, type Selectable } from "./view.js";

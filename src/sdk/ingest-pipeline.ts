@@ -1,6 +1,7 @@
 import { MooseError, type SourceLocation } from "../errors.js";
 import { sourceOf } from "./component.js";
 import type { LifeCycle } from "./enums.js";
+import { DeadLetterQueue, type DeadLetterModel } from "./dead-letter.js";
 import { IngestApi, type IngestConfig } from "./ingest-api.js";
 import { readMetadata, type InjectedArgument } from "./metadata.js";
 import { OlapTable, type OlapConfig } from "./olap-table.js";
@@ -12,6 +13,8 @@ export interface IngestPipelineConfig<T> {
   ingestApi?: boolean | Omit<IngestConfig<T>, "destination">;
   /** Older MooseStack name for ingestApi. */
   ingest?: boolean | Omit<IngestConfig<T>, "destination">;
+  /** A dead-letter queue stream (`<name>DeadLetterQueue`) for records that fail. */
+  deadLetterQueue?: boolean | StreamConfig<DeadLetterModel>;
   version?: string;
   path?: string;
   metadata?: { description?: string };
@@ -27,6 +30,7 @@ export class IngestPipeline<T> {
   readonly table?: OlapTable<T>;
   readonly stream?: Stream<T>;
   readonly ingestApi?: IngestApi<T>;
+  readonly deadLetterQueue?: DeadLetterQueue<T>;
 
   /** @param injected added by the moose-ts build plugin; never pass it yourself. */
   constructor(name: string, config: IngestPipelineConfig<T>, injected?: InjectedArgument) {
@@ -43,6 +47,10 @@ export class IngestPipeline<T> {
     if (config.stream) {
       const streamConfig = config.stream === true ? {} : config.stream;
       this.stream = new Stream<T>(name, { ...withoutUndefined(shared), ...streamConfig, destination: this.table }, metadata);
+    }
+    if (config.deadLetterQueue) {
+      const queueConfig = config.deadLetterQueue === true ? {} : config.deadLetterQueue;
+      this.deadLetterQueue = new DeadLetterQueue<T>(`${name}DeadLetterQueue`, { ...withoutUndefined(shared), ...queueConfig }, metadata);
     }
     const ingest = config.ingestApi ?? config.ingest;
     if (ingest) {

@@ -51,6 +51,10 @@ function isIdentifier(value: unknown): value is SqlIdentifier {
 
 export interface SqlTemplateTag {
   (strings: readonly string[], ...values: readonly RawValue[]): Sql;
+  /** A complete statement (MooseStack's newer spelling; same as the bare tag). */
+  statement(strings: readonly string[], ...values: readonly RawValue[]): Sql;
+  /** A fragment to splice into another statement (same as the bare tag). */
+  fragment(strings: readonly string[], ...values: readonly RawValue[]): Sql;
   join(fragments: Sql[], separator?: string): Sql;
   raw(text: string): Sql;
 }
@@ -58,6 +62,8 @@ export interface SqlTemplateTag {
 export const sql: SqlTemplateTag = Object.assign(
   (strings: readonly string[], ...values: readonly RawValue[]) => new Sql(strings, values),
   {
+    statement: (strings: readonly string[], ...values: readonly RawValue[]) => new Sql(strings, values),
+    fragment: (strings: readonly string[], ...values: readonly RawValue[]) => new Sql(strings, values),
     join(fragments: Sql[], separator = ", "): Sql {
       if (fragments.length === 0) return new Sql([""], []);
       const strings = ["", ...fragments.slice(1).map(() => separator), ""];
@@ -100,11 +106,13 @@ export function toStaticQuery(statement: Sql | string): string {
 export function toQuery(statement: Sql): [string, Record<string, unknown>] {
   const params: Record<string, unknown> = {};
   let text = statement.strings[0];
+  let count = 0;
   statement.values.forEach((value, index) => {
     if (isIdentifier(value)) text += quoteIdentifier(value.id);
     else {
-      params[`p${index}`] = value instanceof Date ? value.toISOString() : Array.isArray(value) ? value[1] : value;
-      text += `{p${index}:${parameterType(value)}}`;
+      const name = `p${count++}`;
+      params[name] = value instanceof Date ? value.toISOString() : Array.isArray(value) ? value[1] : value;
+      text += `{${name}:${parameterType(value)}}`;
     }
     text += statement.strings[index + 1];
   });

@@ -35,6 +35,7 @@ const RULES: Record<string, ConstructorRule> = {
   MaterializedView: { position: 1, columns: 0 },
   Api: { position: 3, schema: 0, result: 1 },
   Task: { position: 2, schema: 0 },
+  DeadLetterQueue: { position: 2 },
   View: { position: "append" },
   Workflow: { position: "append" },
 };

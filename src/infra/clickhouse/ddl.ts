@@ -32,7 +32,9 @@ const KEYWORDS = new Set(
     "database default delete desc distinct drop else end engine exists false final first format from full global " +
     "group having if ilike in index inner insert interval into is join key left like limit materialized modify not " +
     "null offset on or order outer over partition prewhere primary rename replace right sample select set settings " +
-    "table then to true ttl union update using values view when where with"
+    "table then to true ttl union update using values view when where with " +
+    // not reserved in ClickHouse's grammar, but still misread bare in some positions (found by trying them all)
+    "constraint function inf infinity nan projection top"
   ).split(" "),
 );
 

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
+import { recreateTableSql } from "../../../src/infra/clickhouse/ddl.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import { applyOperation, executeSqlStep, rebuildStatement, type CopyProgress } from "../../../src/infra/clickhouse/executor.js";
@@ -250,5 +251,19 @@ describe("table rebuild (ORDER BY / engine change) keeps every row", () => {
     expect(rebuildStatement("EXCHANGE TABLES `a` AND `b`")).toBeUndefined();
     expect(rebuildStatement("INSERT INTO `t\\`x__moose_new` (`id`) SELECT `id` FROM `t\\`x`")).toEqual({ phase: "copy", table: "t`x", copy: "t`x__moose_new" });
     expect(rebuildStatement("INSERT INTO `target` (`id`) SELECT `id` FROM `t`")).toBeUndefined();
+  });
+
+  it("recognises the generated statements, which write plain names bare and keywords quoted", () => {
+    expect(rebuildStatement("EXCHANGE TABLES a AND a__moose_new")).toEqual({ phase: "exchange", table: "a", copy: "a__moose_new" });
+    expect(rebuildStatement("INSERT INTO target (id) SELECT id FROM t")).toBeUndefined();
+    const plain = table("big", [column("id", "UInt64"), column("note", "String")]);
+    const keyword = table("order", [column("id", "UInt64"), column("select", "String")]);
+    for (const [from, copy] of [[plain, "big__moose_new"], [keyword, "order__moose_new"]] as const) {
+      const statements = recreateTableSql(from, { ...from, orderBy: ["id", from.columns[1]!.name] });
+      expect(statements.map(rebuildStatement).filter(Boolean)).toEqual([
+        { phase: "copy", table: from.name, copy },
+        { phase: "exchange", table: from.name, copy },
+      ]);
+    }
   });
 });

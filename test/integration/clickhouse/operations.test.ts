@@ -211,4 +211,19 @@ describe("hostile identifiers", () => {
     await applyOperation(driver, op({ kind: "dropTable", target: name, summary: "", table: odd }));
     expect(await tableNames()).not.toContain(name);
   });
+
+  it("keyword names (quoted) and plain names (bare) mix in one table end to end", async () => {
+    const name = "order";
+    const mixed = table(name, [column("select", "UInt64"), column("Plain_1", "String"), column("key", "String", { default: "'k'" })]);
+    await applyOperation(driver, op({ kind: "createTable", target: name, summary: "", table: mixed }));
+    await driver.insert(name, [{ select: 1, Plain_1: "a" }]);
+    await applyOperation(driver, op({ kind: "addColumn", target: name, summary: "", table: name, column: column("from", "String", { default: "'f'" }), position: { after: "select" } }));
+    await applyOperation(driver, op({ kind: "renameColumn", target: name, summary: "", table: name, from: "Plain_1", to: "where" }));
+    expect((await liveColumns(driver, name)).map((c) => c.name)).toEqual(["select", "from", "where", "key"]);
+    const current = { ...mixed, columns: [mixed.columns[0]!, column("from", "String", { default: "'f'" }), column("where", "String"), mixed.columns[2]!] };
+    await applyOperation(driver, op({ kind: "recreateTable", target: name, summary: "", from: current, to: { ...current, orderBy: ["select", "where"] }, reasons: [] }));
+    expect(await driver.query("SELECT `select` AS s, `from` AS f, `where` AS w, `key` AS k FROM `order`")).toEqual([{ s: "1", f: "f", w: "a", k: "k" }]);
+    await applyOperation(driver, op({ kind: "dropTable", target: name, summary: "", table: current }));
+    expect(await tableNames()).not.toContain(name);
+  });
 });

@@ -54,7 +54,7 @@ describe("quoting", () => {
   });
 
   it("a name that is a keyword, in any case, is quoted", () => {
-    for (const name of ["order", "select", "SELECT", "Order", "from", "table", "default", "key", "null", "index", "ttl"]) {
+    for (const name of ["order", "select", "SELECT", "Order", "from", "table", "default", "key", "null", "index", "ttl", "projection", "constraint", "top", "nan", "inf", "infinity", "function"]) {
       expect(quoteIdentifier(name)).toBe(`\`${name}\``);
     }
   });

@@ -16,6 +16,7 @@ import { readCompilerOptions } from "../../../src/extract/program.js";
 import { runInChildProcess } from "../../../src/extract/run.js";
 import type { Manifest } from "../../../src/manifest/types.js";
 import { canonicalJson } from "../../../src/manifest/canonical.js";
+import { mooseEsbuildPlugin } from "../../../plugin/index.js";
 import mooseTscTransformer from "../../../plugin/tsc.js";
 
 const VALID = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden", "valid");
@@ -78,7 +79,34 @@ async function extractWithTsc(projectDir: string): Promise<Manifest> {
   return runInChildProcess(projectDir, bundleFile);
 }
 
+/** The public esbuild plugin on its own (it creates and updates its own program), as docs/build-plugins.md shows. */
+async function extractWithPublicPlugin(projectDir: string): Promise<Manifest> {
+  const bundleFile = path.join(projectDir, ".moose", "build", "plugin-app.mjs");
+  await esbuild.build({
+    stdin: {
+      contents: `export * from "./app/index.ts";\nexport { registryToManifest as ${MANIFEST_EXPORT} } from "${SDK_PACKAGE}";\n`,
+      resolveDir: projectDir,
+      loader: "ts",
+    },
+    absWorkingDir: projectDir,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    packages: "external",
+    outfile: bundleFile,
+    logLevel: "silent",
+    plugins: [mooseEsbuildPlugin({ projectDir, bundleSdk: true })],
+  });
+  return runInChildProcess(projectDir, bundleFile);
+}
+
 describe("esbuild plugin and tsc transformer", () => {
+  it("the public esbuild plugin gives the same manifest as moose build", async () => {
+    const viaBuild = canonicalJson(await extractManifest({ projectDir: copyCase("components", "build") }));
+    const viaPlugin = canonicalJson(await extractWithPublicPlugin(copyCase("components", "plugin")));
+    expect(viaPlugin).toBe(viaBuild);
+  });
+
   for (const name of ["components", "composition", "annotations"]) {
     it(`give the same manifest (${name})`, async () => {
       const viaEsbuild = canonicalJson(await extractManifest({ projectDir: copyCase(name, "esbuild") }));

@@ -152,4 +152,13 @@ describe("sql", () => {
     expect(view.toSpec().sql).toBe("SELECT * FROM `Events_1_2` WHERE id = 'it\\'s' LIMIT 5");
     expect(view.toSpec().sourceTables).toEqual(["Events_1_2"]);
   });
+
+  it("splices fragments and binds values as parameters for the API server", async () => {
+    const { toQuery } = await import("../../../src/sdk/sql.js");
+    const table = new OlapTable<Row>("Logs", {}, injected("app/a.ts", 1));
+    const where = sql.fragment`id = ${"a"} AND n > ${2}`;
+    const [text, params] = toQuery(sql.statement`SELECT * FROM ${table} WHERE ${where}`);
+    expect(text).toBe("SELECT * FROM `Logs` WHERE id = {p0:String} AND n > {p1:Int64}");
+    expect(params).toEqual({ p0: "a", p1: 2 });
+  });
 });

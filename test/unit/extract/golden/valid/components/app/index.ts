@@ -1,5 +1,5 @@
 import {
-  OlapTable, Stream, IngestPipeline, IngestApi, MaterializedView, View, Api, Workflow, Task,
+  OlapTable, Stream, IngestPipeline, IngestApi, MaterializedView, View, Api, Workflow, Task, DeadLetterQueue,
   ClickHouseEngines, LifeCycle, Key, UInt8, sql,
 } from "moose-ts";
 
@@ -39,7 +39,14 @@ export const orderStream = new Stream<Order>("OrderStream", {
 
 export const orderIngest = new IngestApi<Order>("orders", { destination: orderStream, version: "1" });
 
-export const pipeline = new IngestPipeline<Order>("Pipeline", { table: { orderByFields: ["at"] }, stream: { parallelism: 2 }, ingestApi: true });
+export const pipeline = new IngestPipeline<Order>("Pipeline", {
+  table: { orderByFields: ["at"] },
+  stream: { parallelism: 2 },
+  ingestApi: true,
+  deadLetterQueue: { retentionPeriod: 86400 },
+});
+
+export const orderFailures = new DeadLetterQueue<Order>("OrderFailures");
 
 export const revenue = new MaterializedView<Revenue>({
   materializedViewName: "RevenueMV",
