@@ -65,7 +65,7 @@ export class ProgramSession {
 
   constructor(
     readonly projectDir: string,
-    readonly rootFiles: string[],
+    private rootFiles: readonly string[],
     sessionOptions: ProgramSessionOptions = {},
   ) {
     const { options, diagnostics } = readCompilerOptions(projectDir);
@@ -99,7 +99,8 @@ export class ProgramSession {
   /** Makes a file the bundler loads part of the program when no root reached it (esbuild `stdin` entries). */
   addRoot(fileName: string): void {
     if (this.current().getSourceFile(fileName) || this.rootFiles.includes(fileName)) return;
-    this.rootFiles.push(fileName);
+    // A new array: TypeScript compares root lists by identity before reusing the old program.
+    this.rootFiles = [...this.rootFiles, fileName];
     this.update();
   }
 

@@ -39,10 +39,11 @@ export function register(program: Command): void {
           allowDataLoss: Boolean(flags.allowDataLoss) || process.env.MOOSE_ACCEPT_DESTRUCTIVE === "1",
           reporter: textReporter((line) => process.stdout.write(`${line}\n`)),
         });
-        process.stdout.write(`moose prod listening on ${server.url}\n`);
+        // Warnings first: the "listening" line is what scripts wait for.
         if (config.authentication.admin_api_key === "") {
-          process.stdout.write("  admin API disabled: no [authentication] admin_api_key (see `moose generate hash-token`)\n");
+          process.stdout.write("admin API disabled: no [authentication] admin_api_key (see `moose generate hash-token`)\n");
         }
+        process.stdout.write(`moose prod listening on ${server.url}\n`);
         await new Promise<void>((resolve) => {
           process.once("SIGINT", resolve);
           process.once("SIGTERM", resolve);
