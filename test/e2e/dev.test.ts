@@ -152,6 +152,11 @@ describe("moose dev (ClickHouse only)", () => {
 
   it("a change made while dev was stopped is applied at the next start, and only that", async () => {
     expect(await dev.stop("SIGTERM")).toBe(0);
+    // While dev is stopped, `moose ls` reads the state dev left in the embedded database.
+    const ls = spawnSync(process.execPath, [MOOSE_BIN, "ls", "--json"], { cwd: project.dir, encoding: "utf8", env: env() });
+    expect(ls.status, `${ls.signal} ${ls.stderr}`).toBe(0);
+    const listed = JSON.parse(ls.stdout) as Array<{ id: string; status: string }>;
+    expect(listed.filter((item) => item.id === "Users" || item.id === "Analytics").map((item) => item.status)).toEqual(["applied", "applied"]);
     await project.edit(MAIN, "  count: number;\n", "  count: number;\n  source: string;\n");
     dev = new DevProcess(project, env());
     const output = await dev.ready();

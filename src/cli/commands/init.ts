@@ -177,4 +177,6 @@ export const userEvents = new Stream<UserSchema>("UserEvents");
 
 const GITIGNORE = `.moose/
 node_modules/
+# rewritten by \`moose dev\` on every save; \`moose migrate generate\` turns it into a reviewed file
+migrations/draft.ts
 `;

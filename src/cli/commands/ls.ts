@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../../config/load.js";
 import type { Config } from "../../config/types.js";
 import { ExitCode } from "../../errors.js";
+import { DevStateStore } from "../../dev/state.js";
 import { extractManifest } from "../../extract/index.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { openEmbedded } from "../../infra/clickhouse/embedded.js";
@@ -36,7 +37,10 @@ export function register(program: Command): void {
         const driver = await openState(flags, projectDir, config);
         let items;
         try {
-          const applied = await readAppliedManifest(driver);
+          // Locally the state is what `moose dev` applied (it falls back to the migrations' state itself).
+          const applied = flags.clickhouseUrl
+            ? await readAppliedManifest(driver)
+            : (await (await DevStateStore.open(driver)).load()).manifest;
           const reality = await checkReality(config, driver, applied);
           items = buildInventory(code, applied, reality, config);
         } finally {
