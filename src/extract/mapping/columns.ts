@@ -131,10 +131,7 @@ export class ColumnMapper {
 
   private innerType(type: ts.Type, site: FieldSite): string {
     const field = this.mapField(type, site, false);
-    if (!field.nullable) return field.type;
-    // ClickHouse wants LowCardinality outside Nullable.
-    const lowCardinality = /^LowCardinality\((.*)\)$/.exec(field.type);
-    return lowCardinality ? `LowCardinality(Nullable(${lowCardinality[1]}))` : `Nullable(${field.type})`;
+    return field.nullable ? nullableType(field.type) : field.type;
   }
 
   private objectFields(objectType: ts.Type, site: FieldSite): Array<{ name: string; type: string }> {
@@ -145,8 +142,7 @@ export class ColumnMapper {
       orderedProperties(objectType, this.checker).map((property) => {
         const fieldSite = propertySite(property, site);
         const field = this.mapField(this.checker.getTypeOfSymbol(property), fieldSite, (property.flags & ts.SymbolFlags.Optional) !== 0);
-        const type = field.nullable ? `Nullable(${field.type})` : field.type;
-        return { name: identifier(property.name), type: field.nullable && field.type.startsWith("LowCardinality(") ? `LowCardinality(Nullable(${field.type.slice(15, -1)}))` : type };
+        return { name: identifier(property.name), type: field.nullable ? nullableType(field.type) : field.type };
       }),
     );
   }
@@ -169,6 +165,12 @@ function propertySite(property: ts.Symbol, parent: FieldSite): FieldSite {
   const declaration = property.valueDeclaration ?? property.declarations?.[0];
   const node = declaration && !declaration.getSourceFile().isDeclarationFile ? declaration : parent.node;
   return { path: `${parent.path}.${property.name}`, node };
+}
+
+/** `Nullable(T)`, with LowCardinality kept outside as ClickHouse requires: `LowCardinality(Nullable(T))`. */
+function nullableType(type: string): string {
+  const lowCardinality = /^LowCardinality\((.*)\)$/.exec(type);
+  return lowCardinality ? `LowCardinality(Nullable(${lowCardinality[1]}))` : `Nullable(${type})`;
 }
 
 function identifier(name: string): string {
