@@ -14,7 +14,7 @@ import { startTestBroker, testNamespace, type TestBroker } from "../helpers/kafk
 import { cleanEnv, MOOSE_BIN, REPO_ROOT, run, type RunResult } from "./scenarios/project.js";
 
 /** The fenced `sh` blocks of the README section titled `title`, in order. */
-export function shellBlocks(readme: string, title: string): string[] {
+function shellBlocks(readme: string, title: string): string[] {
   const start = readme.search(new RegExp(`^## ${title}\\s*$`, "m"));
   if (start < 0) throw new Error(`README.md has no "## ${title}" section`);
   const rest = readme.slice(start + 3);
