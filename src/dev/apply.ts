@@ -9,7 +9,7 @@
  * spec, so the next save plans them again (steps are idempotent, so re-running is harmless).
  * Operations run in plan order, except that consecutive new tables are created a few at a time.
  */
-import { assertNever, type DiffResult, type Operation } from "../diff/operations.js";
+import { componentKindOf, type DiffResult, type Operation } from "../diff/operations.js";
 import type { ComponentKind, Manifest } from "../manifest/types.js";
 import { executeStep, type StepTargets } from "../migrations/runner/dispatch.js";
 import { operationSteps } from "../plan/steps.js";
@@ -92,7 +92,7 @@ export function stateAfterApply(previous: Manifest, next: Manifest, plan: DiffRe
   for (const op of outcome.applied) {
     const key = componentKey(op);
     if (key === undefined || unfinished.has(key)) continue;
-    const kind = componentKindOf(op) as ComponentKind;
+    const kind = componentKindOf(op.kind) as ComponentKind;
     const section = state[kind] as Record<string, unknown>;
     const wanted = (next[kind] as Record<string, unknown>)[op.target];
     if (wanted === undefined) delete section[op.target];
@@ -102,53 +102,7 @@ export function stateAfterApply(previous: Manifest, next: Manifest, plan: DiffRe
 }
 
 function componentKey(op: Operation): string | undefined {
-  const kind = componentKindOf(op);
+  const kind = componentKindOf(op.kind);
   return kind === undefined ? undefined : `${kind}:${op.target}`;
 }
 
-/** The manifest section an operation's target lives in; undefined for raw SQL (no component). */
-export function componentKindOf(op: Operation): ComponentKind | undefined {
-  switch (op.kind) {
-    case "createTable":
-    case "dropTable":
-    case "addColumn":
-    case "dropColumn":
-    case "modifyColumn":
-    case "renameColumn":
-    case "modifyTtl":
-    case "modifySettings":
-    case "addIndex":
-    case "dropIndex":
-    case "recreateTable":
-      return "tables";
-    case "createView":
-    case "dropView":
-    case "replaceView":
-      return "views";
-    case "createMaterializedView":
-    case "dropMaterializedView":
-      return "materializedViews";
-    case "createTopic":
-    case "deleteTopic":
-    case "alterTopicConfig":
-    case "addPartitions":
-    case "modifyStreamSchema":
-      return "streams";
-    case "addApi":
-    case "removeApi":
-    case "updateApi":
-      return "apis";
-    case "addIngestApi":
-    case "removeIngestApi":
-    case "updateIngestApi":
-      return "ingestApis";
-    case "addWorkflow":
-    case "removeWorkflow":
-    case "updateWorkflow":
-      return "workflows";
-    case "rawSql":
-      return undefined;
-    default:
-      return assertNever(op);
-  }
-}

@@ -5,6 +5,7 @@
 import type {
   ApiSpec,
   ColumnSpec,
+  ComponentKind,
   IndexSpec,
   IngestApiSpec,
   MaterializedViewSpec,
@@ -125,6 +126,53 @@ export interface DiffResult {
   operations: Operation[];
   blocked: BlockedChange[];
   renameCandidates: RenameCandidate[];
+}
+
+/** The manifest section an operation's target lives in; undefined for raw SQL (no component). */
+export function componentKindOf(kind: OperationKind): ComponentKind | undefined {
+  switch (kind) {
+    case "createTable":
+    case "dropTable":
+    case "addColumn":
+    case "dropColumn":
+    case "modifyColumn":
+    case "renameColumn":
+    case "modifyTtl":
+    case "modifySettings":
+    case "addIndex":
+    case "dropIndex":
+    case "recreateTable":
+      return "tables";
+    case "createView":
+    case "dropView":
+    case "replaceView":
+      return "views";
+    case "createMaterializedView":
+    case "dropMaterializedView":
+      return "materializedViews";
+    case "createTopic":
+    case "deleteTopic":
+    case "alterTopicConfig":
+    case "addPartitions":
+    case "modifyStreamSchema":
+      return "streams";
+    case "addApi":
+    case "removeApi":
+    case "updateApi":
+      return "apis";
+    case "addIngestApi":
+    case "removeIngestApi":
+    case "updateIngestApi":
+      return "ingestApis";
+    case "addWorkflow":
+    case "removeWorkflow":
+    case "updateWorkflow":
+      return "workflows";
+    case "rawSql":
+      return undefined;
+    default:
+      return assertNever(kind);
+  }
 }
 
 export function assertNever(value: never): never {

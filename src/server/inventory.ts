@@ -9,7 +9,7 @@
 import type { Config } from "../config/types.js";
 import { ExitCode, MooseError, type SourceLocation } from "../errors.js";
 import { diffManifests } from "../diff/index.js";
-import { assertNever, type Operation } from "../diff/operations.js";
+import { assertNever, componentKindOf, type Operation } from "../diff/operations.js";
 import { brokerTopicName } from "../infra/kafka/topics.js";
 import type { ComponentKind, Manifest } from "../manifest/index.js";
 import type { RealityReport } from "./reality-check.js";
@@ -57,12 +57,12 @@ export function parseKindFilter(value: string): ComponentKind {
 export function buildInventory(code: Manifest, applied: Manifest, reality: RealityReport | undefined, config: Config): InventoryItem[] {
   const pending = new Map<string, Operation[]>();
   for (const operation of diffManifests(applied, code).operations) {
-    const kind = componentOfOperationKind(operation.kind);
+    const kind = componentKindOf(operation.kind);
     if (kind) push(pending, key(kind, operation.target), operation);
   }
   const drifted = new Map<string, string[]>();
   for (const discrepancy of reality?.discrepancies ?? []) {
-    const kind = componentOfOperationKind(discrepancy.change);
+    const kind = componentKindOf(discrepancy.change);
     if (kind) push(drifted, key(kind, discrepancy.target), discrepancy.summary);
   }
 
@@ -121,52 +121,6 @@ function locationOf(kind: ComponentKind, id: string, spec: unknown, config: Conf
   }
 }
 
-/** Which kind of component an operation acts on; rawSql belongs to none. */
-function componentOfOperationKind(kind: Operation["kind"]): ComponentKind | undefined {
-  switch (kind) {
-    case "createTable":
-    case "dropTable":
-    case "addColumn":
-    case "dropColumn":
-    case "modifyColumn":
-    case "renameColumn":
-    case "modifyTtl":
-    case "modifySettings":
-    case "addIndex":
-    case "dropIndex":
-    case "recreateTable":
-      return "tables";
-    case "createView":
-    case "dropView":
-    case "replaceView":
-      return "views";
-    case "createMaterializedView":
-    case "dropMaterializedView":
-      return "materializedViews";
-    case "createTopic":
-    case "deleteTopic":
-    case "alterTopicConfig":
-    case "addPartitions":
-    case "modifyStreamSchema":
-      return "streams";
-    case "addApi":
-    case "removeApi":
-    case "updateApi":
-      return "apis";
-    case "addIngestApi":
-    case "removeIngestApi":
-    case "updateIngestApi":
-      return "ingestApis";
-    case "addWorkflow":
-    case "removeWorkflow":
-    case "updateWorkflow":
-      return "workflows";
-    case "rawSql":
-      return undefined;
-    default:
-      return assertNever(kind);
-  }
-}
 
 /** A fixed-width table for the terminal. */
 export function renderInventory(items: InventoryItem[]): string {
