@@ -60,6 +60,22 @@ export function isBrandObject(type: ts.Type, checker: ts.TypeChecker): boolean {
   return properties.length > 0 && properties.every((property) => isBrandProperty(property.name));
 }
 
+export const NULLISH = ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void;
+
+/** A field's type taken apart: its union members, the non-null ones, their brands and their base types. */
+export function splitFieldType(type: ts.Type, checker: ts.TypeChecker): { members: ts.Type[]; present: ts.Type[]; brands: Brands; bases: ts.Type[] } {
+  const members = type.isUnion() ? type.types : [type];
+  const present = members.filter((member) => !(member.flags & NULLISH));
+  const brands: Brands = {};
+  const bases: ts.Type[] = [];
+  for (const member of present) {
+    const split = splitBrands(member, checker);
+    Object.assign(brands, split.brands);
+    if (split.base) bases.push(split.base);
+  }
+  return { members, present, brands, bases };
+}
+
 /** The base of a possibly branded type, and the brands on it. */
 export function splitBrands(type: ts.Type, checker: ts.TypeChecker): { base: ts.Type | undefined; brands: Brands } {
   const brands: Brands = {};

@@ -5,7 +5,7 @@
  */
 import ts from "../typescript.js";
 import type { ColumnSpec } from "../../manifest/types.js";
-import { splitBrands, type Brands } from "./brands.js";
+import { splitFieldType, type Brands } from "./brands.js";
 import { orderedProperties } from "./properties.js";
 import { MappingError, type FieldSite, type MappedType, type MappingContext, type Shape, type TypeMapper } from "./mapper.js";
 import { arrayMapper, mapMapper, tupleMapper } from "./mappers/container.js";
@@ -33,7 +33,6 @@ const MAPPERS: readonly TypeMapper[] = [
   objectMapper,
 ];
 
-const NULLISH = ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void;
 
 interface MappedField extends MappedType {
   nullable: boolean;
@@ -88,16 +87,8 @@ export class ColumnMapper {
 
   /** Maps one field type; `null`/`undefined`/optional make it nullable unless it is a container. */
   private mapField(type: ts.Type, site: FieldSite, optional: boolean): MappedField {
-    const members = type.isUnion() ? type.types : [type];
-    const present = members.filter((member) => !(member.flags & NULLISH));
+    const { members, present, brands, bases } = splitFieldType(type, this.checker);
     if (present.length === 0) throw new MappingError(`${site.path} can only be null or undefined`, site, "give the field a value type");
-    const brands: Brands = {};
-    const bases: ts.Type[] = [];
-    for (const member of present) {
-      const split = splitBrands(member, this.checker);
-      Object.assign(brands, split.brands);
-      if (split.base) bases.push(split.base);
-    }
     if (bases.length === 0) throw new MappingError(`${site.path} has only ClickHouse annotations and no value type`, site, "intersect the annotation with a type, e.g. string & LowCardinality");
     const shape: Shape = { members: bases, brands, original: type };
     const context = this.context(site);

@@ -5,7 +5,7 @@
  */
 import ts from "../typescript.js";
 import type { JsonSchema } from "../../manifest/types.js";
-import { splitBrands, type Brands } from "./brands.js";
+import { NULLISH, splitBrands, splitFieldType, type Brands } from "./brands.js";
 import { orderedProperties } from "./properties.js";
 
 const INT_RANGES: Record<string, [number, number] | undefined> = {
@@ -18,7 +18,6 @@ const INT_RANGES: Record<string, [number, number] | undefined> = {
   int64: undefined,
   uint64: undefined,
 };
-const NULLISH = ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void;
 
 export class JsonSchemaMapper {
   private readonly expanding: ts.Type[] = [];
@@ -26,16 +25,8 @@ export class JsonSchemaMapper {
   constructor(private readonly checker: ts.TypeChecker) {}
 
   schemaOf(type: ts.Type): JsonSchema {
-    const members = type.isUnion() ? type.types : [type];
-    const present = members.filter((member) => !(member.flags & NULLISH));
+    const { members, present, brands, bases } = splitFieldType(type, this.checker);
     if (present.length === 0) return { type: "null" };
-    const brands: Brands = {};
-    const bases: ts.Type[] = [];
-    for (const member of present) {
-      const split = splitBrands(member, this.checker);
-      Object.assign(brands, split.brands);
-      if (split.base) bases.push(split.base);
-    }
     const schema = this.baseSchema(bases, brands);
     return present.length < members.length && members.some((member) => member.flags & ts.TypeFlags.Null) ? { anyOf: [schema, { type: "null" }] } : schema;
   }
