@@ -1,21 +1,25 @@
 /**
  * The app's HTTP server in `moose dev` (src/server): `/api/*` served from the live Api objects of the
- * latest good build, swapped in after every good save; `/admin/*` answering from the local dev state;
+ * latest good build, swapped in after every good save; `POST /ingest/*` for the ingest APIs of that
+ * build (src/server/ingest.ts); `/admin/*` answering from the local dev state;
  * `/health` for the local ClickHouse (and Kafka when streaming is on).
  */
 import type { Config } from "../config/types.js";
 import { diffManifests } from "../diff/index.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { KafkaAdmin } from "../infra/kafka/executor.js";
+import { openKafkaProducer } from "../infra/kafka/producer.js";
 import { hashManifest } from "../manifest/canonical.js";
 import type { Manifest } from "../manifest/types.js";
 import { planToJson } from "../plan/json.js";
 import type { Api } from "../sdk/api.js";
+import { registryToManifest } from "../sdk/manifest.js";
 import { getRegistry } from "../sdk/registry.js";
 import { adminRoutes } from "../server/admin.js";
 import { createMooseClient } from "../server/client.js";
 import { consumptionRoutes } from "../server/consumption.js";
 import { startMooseServer, type Reply } from "../server/http.js";
+import { ingestRoutes, type IngestHandler } from "../server/ingest.js";
 import { readLiveStreams } from "../server/live-state.js";
 import { compareWithReality } from "../server/reality-check.js";
 
@@ -45,6 +49,9 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
   const { config, driver, kafka } = options;
   const client = createMooseClient(driver);
   let consumption: ConsumptionHandler = consumptionRoutes([], client);
+  // Records go to the local tables, and to the local topics when streaming is on.
+  const producer = kafka ? openKafkaProducer(config.redpanda_config) : undefined;
+  let ingest: IngestHandler = async () => undefined;
 
   const server = await startMooseServer({
     host: config.http_server_config.host,
@@ -56,6 +63,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
       ...(kafka ? { kafka: await kafka.describeTopics([]).then(() => "ok", (error: Error) => error.message) } : {}),
     }),
     consumption: (path, query) => consumption(path, query),
+    ingest: (path, body) => ingest(path, body),
     admin: adminRoutes({
       appliedManifest: async () => options.state(),
       plan: (from, to) => planToJson(diffManifests(from, to), { from: hashManifest(from), to: hashManifest(to) }),
@@ -73,7 +81,11 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
     reloadApis() {
       // Compiling the routes validates every params schema: a bad one throws and the old routes stay.
       consumption = consumptionRoutes(getRegistry().list<Api<unknown>>("apis"), client);
+      ingest = ingestRoutes(registryToManifest(), { driver, producer });
     },
-    close: () => server.close(),
+    close: async () => {
+      await server.close();
+      await producer?.close();
+    },
   };
 }

@@ -12,16 +12,13 @@ import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { KafkaProducer } from "../infra/kafka/producer.js";
 import type { ColumnSpec, IngestApiSpec, Manifest } from "../manifest/types.js";
 import type { Reply } from "./http.js";
-import { toFieldError, type FieldError } from "./params.js";
+import { addSchemaFormats, toFieldError, type FieldError } from "./params.js";
 
 // ajv is CommonJS; under NodeNext its default export is the module object.
 const Ajv = AjvModule.default ?? AjvModule;
 
 // JSON bodies carry real types: no coercion. Fields the type does not declare are dropped.
-const ajv = new Ajv({ allErrors: true, useDefaults: true, removeAdditional: "all", strict: false });
-ajv.addFormat("date-time", (text: string) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text) && !Number.isNaN(Date.parse(text)));
-ajv.addFormat("date", (text: string) => /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text)));
-ajv.addFormat("uuid", /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+const ajv = addSchemaFormats(new Ajv({ allErrors: true, useDefaults: true, removeAdditional: "all", strict: false }));
 
 export interface IngestSinks {
   driver: ClickHouseDriver;
@@ -32,7 +29,6 @@ export interface IngestSinks {
 export type IngestHandler = (path: string, body: unknown) => Promise<Reply | undefined>;
 
 interface Route {
-  spec: IngestApiSpec;
   validate: ValidateFunction;
   /** ClickHouse table the records are inserted into, if the pipeline has one. */
   table?: { id: string; columns: ColumnSpec[] };
@@ -51,6 +47,10 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
     const records = Array.isArray(body) ? body : [body];
     const errors = invalidRecords(found.validate, records, Array.isArray(body));
     if (errors.length > 0) return { status: 400, body: { error: `invalid records for /ingest/${path}`, fields: errors } };
+    if (!found.table && !(found.stream && sinks.producer)) {
+      // A stream-only pipeline with streaming off: accepting the records would lose them.
+      return { status: 503, body: { error: `/ingest/${path} sends to stream "${found.stream}", but streaming is off ([features] streaming_engine = false)` } };
+    }
     if (found.table) await sinks.driver.insert(found.table.id, records.map((record) => toRow(record as Record<string, unknown>, found.table!.columns)));
     if (found.stream && sinks.producer) await sinks.producer.send(found.stream, records);
     return { status: 200, body: { ingested: records.length } };
@@ -72,7 +72,6 @@ function route(spec: IngestApiSpec, manifest: Pick<Manifest, "streams" | "tables
   const tableId = stream ? stream.destination : spec.destination;
   const table = tableId === undefined ? undefined : manifest.tables[tableId];
   return {
-    spec,
     validate,
     ...(table ? { table: { id: table.name, columns: table.columns } } : {}),
     ...(stream ? { stream: stream.name } : {}),

@@ -21,11 +21,15 @@ export type ParamsResult = { ok: true; params: Record<string, unknown> } | { ok:
 
 export type ParamsValidator = (query: URLSearchParams) => ParamsResult;
 
-const ajv = new Ajv({ coerceTypes: "array", allErrors: true, useDefaults: true, removeAdditional: "all", strict: false });
-// Formats the extractor may emit; checked by parsing rather than a full RFC 3339 grammar.
-ajv.addFormat("date-time", (text: string) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text) && !Number.isNaN(Date.parse(text)));
-ajv.addFormat("date", (text: string) => /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text)));
-ajv.addFormat("uuid", /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+const ajv = addSchemaFormats(new Ajv({ coerceTypes: "array", allErrors: true, useDefaults: true, removeAdditional: "all", strict: false }));
+
+/** The formats the extractor may emit (also used by src/server/ingest.ts); checked by parsing rather than a full RFC 3339 grammar. */
+export function addSchemaFormats<A extends { addFormat(name: string, format: RegExp | ((text: string) => boolean)): unknown }>(instance: A): A {
+  instance.addFormat("date-time", (text: string) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text) && !Number.isNaN(Date.parse(text)));
+  instance.addFormat("date", (text: string) => /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text)));
+  instance.addFormat("uuid", /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+  return instance;
+}
 
 /** Compiles once per API at server start; throws ajv's error if the schema itself is invalid. */
 export function compileParamsValidator(schema: JsonSchema): ParamsValidator {

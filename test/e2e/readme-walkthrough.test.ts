@@ -23,7 +23,8 @@ function shellBlocks(readme: string, title: string): string[] {
   return [...section.matchAll(/^```(?:sh|bash|shell)\n([\s\S]*?)^```$/gm)].map((match) => match[1]!);
 }
 
-describe("README walkthrough", () => {
+// Each step runs several CLI commands, each extracting the app: room for a busy 2-core CI machine.
+describe("README walkthrough", { timeout: 180_000 }, () => {
   const blocks = shellBlocks(readFileSync(path.join(REPO_ROOT, "README.md"), "utf8"), "Walkthrough");
   let broker: TestBroker;
   let root: string;
@@ -67,5 +68,6 @@ describe("README walkthrough", () => {
     expect(final).toMatch(/✓ applied +\d{8}T\d{6}Z_add_analytics/);
     expect(final.trimEnd().endsWith("No changes.")).toBe(true);
     expect(output("npx moose ls")).toMatch(/^table +Analytics +\S+ +applied/m);
+    expect(output("npx moose logs")).toMatch(/INFO +migration +applied \d{8}T\d{6}Z_add_analytics/);
   });
 });

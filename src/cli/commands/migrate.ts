@@ -14,6 +14,7 @@ import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { openEmbedded } from "../../infra/clickhouse/embedded.js";
 import { openRemote } from "../../infra/clickhouse/remote.js";
 import { openKafkaAdmin } from "../../infra/kafka/executor.js";
+import { bothReporters, logMigrationEvents } from "../../logs/migration-events.js";
 import { readManifest } from "../../manifest/canonical.js";
 import type { Manifest } from "../../manifest/types.js";
 import { generateMigration, hashMigrations, type GenerateResult, type RenameResolver } from "../../migrations/generate.js";
@@ -270,7 +271,8 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
         dir: flags.dir,
         driver,
         kafka,
-        reporter: flags.json ? jsonReporter(out) : textReporter(out),
+        // Printed, and kept in .moose/logs for `moose logs`.
+        reporter: bothReporters(flags.json ? jsonReporter(out) : textReporter(out), logMigrationEvents(process.cwd())),
         allowDataLoss: acceptsDataLoss(flags),
         dryRun: flags.dryRun,
         lock: { timeoutMs: lockTimeoutSeconds * 1000 },

@@ -19,7 +19,8 @@ interface AnalyticsSchema {
 export const analyticsTable = new OlapTable<AnalyticsSchema>("Analytics");
 `;
 
-describe("documented migration scenarios (quickstart, embedded ClickHouse)", () => {
+// Each step runs several CLI commands, each extracting the app: room for a busy 2-core CI machine.
+describe("documented migration scenarios (quickstart, embedded ClickHouse)", { timeout: 180_000 }, () => {
   let broker: TestBroker;
   let project: Project;
 
@@ -40,15 +41,20 @@ describe("documented migration scenarios (quickstart, embedded ClickHouse)", () 
     await broker?.stop();
   });
 
-  /** plan → generate → up, each expected to succeed; returns the plan's output. */
-  async function planAndApply(name: string): Promise<string> {
-    const plan = await project.moose(["plan"]);
-    expect(plan.code, plan.stderr).toBe(0);
-    const generated = await project.moose(["migrate", "generate", "--name", name, "--allow-data-loss"]);
+  /**
+   * `moose plan` (when `withPlan`) → `migrate generate` → `migrate up`, each expected to succeed;
+   * returns the plan (generate prints the same plan, which saves an extraction where `moose plan`
+   * itself is not the point).
+   */
+  async function planAndApply(name: string, withPlan = false): Promise<string> {
+    const plan = withPlan ? await project.moose(["plan"]) : undefined;
+    if (plan) expect(plan.code, plan.stderr).toBe(0);
+    const generated = await project.moose(["migrate", "generate", "--name", name]);
     expect(generated.code, generated.stderr).toBe(0);
-    const applied = await project.moose(["migrate", "up", "--embedded", "--allow-data-loss"]);
+    if (plan) expect(generated.stdout).toContain(plan.stdout);
+    const applied = await project.moose(["migrate", "up", "--embedded"]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    return plan.stdout;
+    return plan?.stdout ?? generated.stdout;
   }
 
   const all = (result: RunResult) => result.stdout + result.stderr;
@@ -59,7 +65,7 @@ describe("documented migration scenarios (quickstart, embedded ClickHouse)", () 
 
   it("Adding a New Table (add object): plan shows + Analytics (OLAP Table); applying creates it", async () => {
     await project.append(MAIN, ANALYTICS);
-    const plan = await planAndApply("add_analytics");
+    const plan = await planAndApply("add_analytics", true);
     expect(plan).toContain("✨ New Components");
     expect(plan).toContain("+ Analytics (OLAP Table)");
     expect(plan).not.toContain("⚠️");
@@ -70,7 +76,7 @@ describe("documented migration scenarios (quickstart, embedded ClickHouse)", () 
   it("Schema Changes (add field): age: number → ~ Users (Schema Update); existing rows read 0", async () => {
     await project.sql("INSERT INTO Users VALUES ('u1', 'alice', 'alice@example.com'), ('u2', 'bob', 'bob@example.com')");
     await project.edit(MAIN, "  email: string;\n}", "  email: string;\n  age: number; // New field\n}");
-    const plan = await planAndApply("add_age");
+    const plan = await planAndApply("add_age", true);
     expect(plan).toContain("🔄 Modified Components");
     expect(plan).toContain("~ Users (Schema Update)");
     expect(plan).toContain("+ age: Float64 — existing rows get 0 (the type's default)");
@@ -174,5 +180,24 @@ describe("documented migration scenarios (quickstart, embedded ClickHouse)", () 
     expect(await project.tables()).toEqual(["Users"]);
     const after = await project.moose(["plan"]);
     expect(after.stdout).toContain("No changes.");
+  });
+
+  it("moose logs shows every migration run, the refused type change included", async () => {
+    const logs = await project.moose(["logs", "--filter", "event_id_to_number"]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toMatch(/ERROR +migration +applying \d{8}T\d{6}Z_event_id_to_number failed at step 1: change column Analytics\.eventId: String → Float64/);
+    expect(logs.stdout).toContain("TYPE_CONVERSION_REFUSED");
+    expect(logs.stdout).toMatch(/INFO +migration +applied \d{8}T\d{6}Z_event_id_to_number/);
+    const applied = await project.moose(["logs", "--filter", "applied 2", "--json"]);
+    const ids = applied.stdout.trim().split("\n").map((line) => (JSON.parse(line) as { message: string }).message.replace(/^applied \d{8}T\d{6}Z_/, ""));
+    expect(ids).toEqual(["initial", "add_analytics", "add_age", "add_optional_age", "value_to_number", "event_id_to_number", "drop_age", "drop_analytics"]);
+  });
+
+  it("moose ls shows the remaining objects as applied", async () => {
+    const ls = await project.moose(["ls"]);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout).toMatch(/^table +Users +\S+ +applied$/m);
+    expect(ls.stdout).toMatch(/^stream +UserEvents +\S+ +applied$/m);
+    expect(ls.stdout).not.toContain("Analytics");
   });
 });

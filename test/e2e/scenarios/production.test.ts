@@ -22,7 +22,8 @@ interface AnalyticsSchema {
 export const analyticsTable = new OlapTable<AnalyticsSchema>("Analytics");
 `;
 
-describe("production workflow: hash-token, moose prod, plan --url --token, migrate up", () => {
+// Each step runs several CLI commands, each extracting the app: room for a busy 2-core CI machine.
+describe("production workflow: hash-token, moose prod, plan --url --token, migrate up", { timeout: 180_000 }, () => {
   let broker: TestBroker;
   let database: Awaited<ReturnType<typeof withTestDatabase>>;
   let project: Project;
@@ -122,9 +123,12 @@ describe("production workflow: hash-token, moose prod, plan --url --token, migra
     expect(text.stdout).toMatch(/^table +Analytics +\S+ +applied/m);
   });
 
-  it("moose logs shows the server start and the admin requests, refused ones included", async () => {
+  it("moose logs shows the migrations and their steps, the server start and the admin requests, refused ones included", async () => {
     const logs = await project.moose(["logs"]);
     expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toMatch(/INFO +migration +applying \d{8}T\d{6}Z_initial started/);
+    expect(logs.stdout).toMatch(/INFO +step +\d{8}T\d{6}Z_add_analytics step 1\/1 \[sql\] create table Analytics/);
+    expect(logs.stdout).toMatch(/INFO +migration +applied \d{8}T\d{6}Z_add_analytics/);
     expect(logs.stdout).toContain(`moose prod listening on ${serverUrl}`);
     expect(logs.stdout).toMatch(/INFO +server +GET \/admin\/inframap → 200/);
     expect(logs.stdout).toMatch(/WARN +server +GET \/admin\/inframap → 401/);

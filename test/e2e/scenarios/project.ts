@@ -144,10 +144,11 @@ export class Output {
     child.stderr?.on("data", (chunk: Buffer) => (this.text += chunk.toString()));
   }
 
-  async waitFor(pattern: RegExp, timeoutMs = 90_000): Promise<RegExpMatchArray> {
+  /** Waits until `pattern` appears in what was printed after offset `from` (default: everything). */
+  async waitFor(pattern: RegExp, from = 0, timeoutMs = 90_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const match = this.text.match(pattern);
+      const match = this.text.slice(from).match(pattern);
       if (match) return match;
       if (this.child.exitCode !== null) throw new Error(`the process exited (${this.child.exitCode}) before ${pattern} appeared:\n${this.text}`);
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in:\n${this.text}`);

@@ -1,0 +1,125 @@
+/**
+ * The ingest routes as a function: which table and topic a path writes to, validation, the rows
+ * handed to the driver. The driver and producer here only record what they are given (the real
+ * ones are exercised end to end in test/e2e/scenarios/analytics.test.ts).
+ */
+import { describe, expect, it } from "vitest";
+import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
+import type { KafkaProducer } from "../../../src/infra/kafka/producer.js";
+import { emptyManifest, type ColumnSpec, type Manifest } from "../../../src/manifest/types.js";
+import { ingestRoutes } from "../../../src/server/ingest.js";
+
+const columns: ColumnSpec[] = [
+  { name: "id", type: "String", nullable: false },
+  { name: "at", type: "DateTime('UTC')", nullable: false },
+  { name: "precise", type: "DateTime64(3)", nullable: true },
+];
+const schema = {
+  type: "object",
+  properties: { id: { type: "string" }, at: { type: "string", format: "date-time" }, precise: { type: "string", format: "date-time" } },
+  required: ["id", "at"],
+};
+
+/** An IngestPipeline "Events": table Events, stream Events sinking into it, ingest API at Events/1. */
+function pipelineManifest(): Manifest {
+  return {
+    ...emptyManifest(),
+    tables: { Events: { name: "Events", columns, orderBy: ["id"], engine: { name: "MergeTree", params: [] }, settings: {}, indexes: [], lifeCycle: "FULLY_MANAGED" } },
+    streams: { Events: { name: "Events", partitionCount: 1, retentionMs: 1000, config: {}, columns, destination: "Events", lifeCycle: "FULLY_MANAGED" } },
+    ingestApis: { "Events/1": { name: "Events", version: "1", path: "Events/1", columns, schema, destination: "Events" } },
+  };
+}
+
+function recorders() {
+  const inserts: Array<{ table: string; rows: Record<string, unknown>[] }> = [];
+  const sent: Array<{ stream: string; values: unknown[] }> = [];
+  const driver = { insert: async (table: string, rows: Record<string, unknown>[]) => void inserts.push({ table, rows }) } as unknown as ClickHouseDriver;
+  const producer: KafkaProducer = { send: async (stream, values) => void sent.push({ stream, values }), close: async () => {} };
+  return { inserts, sent, driver, producer };
+}
+
+describe("ingestRoutes", () => {
+  it("inserts valid records into the pipeline's table with date-times in UTC, and sends them to its stream", async () => {
+    const { inserts, sent, driver, producer } = recorders();
+    const ingest = ingestRoutes(pipelineManifest(), { driver, producer });
+    const reply = await ingest("Events/1", [
+      { id: "a", at: "2026-01-05T10:00:00+02:00", precise: "2026-01-05T10:00:00.123Z", extra: true },
+      { id: "b", at: "2026-01-05 10:00:00Z" },
+    ]);
+    expect(reply).toEqual({ status: 200, body: { ingested: 2 } });
+    expect(inserts).toEqual([
+      {
+        table: "Events",
+        rows: [
+          { id: "a", at: "2026-01-05 08:00:00", precise: "2026-01-05 10:00:00.123" },
+          { id: "b", at: "2026-01-05 10:00:00" },
+        ],
+      },
+    ]);
+    expect(sent).toEqual([{ stream: "Events", values: [{ id: "a", at: "2026-01-05T10:00:00+02:00", precise: "2026-01-05T10:00:00.123Z" }, { id: "b", at: "2026-01-05 10:00:00Z" }] }]);
+  });
+
+  it("writes only the table when streaming is off (no producer)", async () => {
+    const { inserts, driver } = recorders();
+    const reply = await ingestRoutes(pipelineManifest(), { driver })("Events/1", { id: "a", at: "2026-01-05T10:00:00Z" });
+    expect(reply?.status).toBe(200);
+    expect(inserts).toHaveLength(1);
+  });
+
+  it("sends to the stream only when the pipeline has no table", async () => {
+    const manifest = pipelineManifest();
+    manifest.tables = {};
+    delete manifest.streams.Events!.destination;
+    const { inserts, sent, driver, producer } = recorders();
+    expect((await ingestRoutes(manifest, { driver, producer })("Events/1", { id: "a", at: "2026-01-05T10:00:00Z" }))?.status).toBe(200);
+    expect(inserts).toEqual([]);
+    expect(sent).toHaveLength(1);
+  });
+
+  it("refuses records with 503 when the pipeline has only a stream and streaming is off", async () => {
+    const manifest = pipelineManifest();
+    manifest.tables = {};
+    delete manifest.streams.Events!.destination;
+    const { inserts, driver } = recorders();
+    const reply = await ingestRoutes(manifest, { driver })("Events/1", { id: "a", at: "2026-01-05T10:00:00Z" });
+    expect(reply).toEqual({ status: 503, body: { error: '/ingest/Events/1 sends to stream "Events", but streaming is off ([features] streaming_engine = false)' } });
+    expect(inserts).toEqual([]);
+  });
+
+  it("refuses a batch with an invalid record, naming each field by record index, and writes nothing", async () => {
+    const { inserts, sent, driver, producer } = recorders();
+    const reply = await ingestRoutes(pipelineManifest(), { driver, producer })("Events/1", [{ id: "a", at: "2026-01-05T10:00:00Z" }, { id: 5, at: "soon" }, "text"]);
+    expect(reply).toEqual({
+      status: 400,
+      body: {
+        error: "invalid records for /ingest/Events/1",
+        fields: [
+          { field: "[1].id", message: "must be string" },
+          { field: "[1].at", message: 'must match format "date-time"' },
+          { field: "[2]", message: "must be a JSON object" },
+        ],
+      },
+    });
+    expect(inserts).toEqual([]);
+    expect(sent).toEqual([]);
+  });
+
+  it("names fields without an index for a single record", async () => {
+    const { driver } = recorders();
+    const reply = await ingestRoutes(pipelineManifest(), { driver })("Events/1", { at: "2026-01-05T10:00:00Z" });
+    expect(reply).toEqual({ status: 400, body: { error: "invalid records for /ingest/Events/1", fields: [{ field: "id", message: "is required" }] } });
+  });
+
+  it("answers undefined (404 at the server) for a path with no ingest API", async () => {
+    const { driver } = recorders();
+    expect(await ingestRoutes(pipelineManifest(), { driver })("Events", {})).toBeUndefined();
+  });
+
+  it("fails at start with INGEST_SCHEMA_INVALID, at the API's source, when the record schema is not valid JSON Schema", () => {
+    const manifest = pipelineManifest();
+    manifest.ingestApis["Events/1"]!.schema = { type: "no-such-type" };
+    manifest.ingestApis["Events/1"]!.source = { file: "app/index.ts", line: 7 };
+    const { driver } = recorders();
+    expect(() => ingestRoutes(manifest, { driver })).toThrow(expect.objectContaining({ code: "INGEST_SCHEMA_INVALID", location: { file: "app/index.ts", line: 7 } }));
+  });
+});
