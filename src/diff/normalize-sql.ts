@@ -37,7 +37,9 @@ export function normalizeSql(sql: string): string {
     const ch = spaced[i]!;
     if (ch === "'" || ch === '"' || ch === "`") {
       const end = quotedEnd(spaced, i);
-      out += spaced.slice(i, end);
+      const quoted = spaced.slice(i, end);
+      // `PageView` and PageView name the same table: ClickHouse stores view SQL with its own quoting.
+      out += ch === "`" && /^`[A-Za-z_][A-Za-z0-9_]*`$/.test(quoted) ? quoted.slice(1, -1) : quoted;
       i = end - 1;
     } else if (/[A-Za-z_]/.test(ch)) {
       let j = i;

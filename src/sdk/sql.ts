@@ -3,6 +3,10 @@
  * identifiers, nested Sql values are spliced, everything else is a value. `toStaticQuery` inlines
  * values as literals (for view definitions); the API server binds them as query parameters.
  */
+import { quoteIdentifier, quoteString } from "../infra/clickhouse/quote.js";
+
+export { quoteIdentifier };
+
 export type Value = string | number | boolean | Date | [string, string];
 
 /** Anything with a ClickHouse name that can be interpolated as an identifier (tables, views). */
@@ -81,15 +85,12 @@ export const ApiHelpers = {
   table: (value: string): [string, string] => ["Identifier", value],
 };
 
-export function quoteIdentifier(name: string): string {
-  return name.startsWith("`") ? name : `\`${name.replace(/`/g, "\\`")}\``;
-}
 
 export function literal(value: Value): string {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (value instanceof Date) return `'${value.toISOString().replace("T", " ").replace("Z", "")}'`;
   if (Array.isArray(value)) return quoteIdentifier(value[1]);
-  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  return quoteString(value);
 }
 
 /** SQL text with identifiers quoted and values inlined as literals. */

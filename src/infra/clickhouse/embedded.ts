@@ -13,7 +13,7 @@ import type { QueryParams } from "./driver.js";
 import { clickHouseQueryError } from "./errors.js";
 import { introspectDatabase } from "./introspect.js";
 import type { RawClickHouseDriver, RawQueryOptions, RawQueryResult } from "./raw.js";
-import { quoteIdentifier, quoteString } from "./ddl.js";
+import { quoteIdentifier, quoteString } from "./quote.js";
 import { parseJsonEachRow, toJsonEachRow } from "./rows.js";
 import { bindTextParams } from "./text-params.js";
 

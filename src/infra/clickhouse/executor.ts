@@ -16,7 +16,8 @@ import { assertNever, type Operation } from "../../diff/operations.js";
 import { splitNullable } from "../../diff/normalize.js";
 import type { SqlStep, ConversionCheck } from "../../migrations/steps.js";
 import { operationSteps } from "../../plan/steps.js";
-import { REBUILD_SUFFIX, quoteIdentifier, quoteString } from "./ddl.js";
+import { REBUILD_SUFFIX } from "./ddl.js";
+import { quoteIdentifier, quoteString } from "./quote.js";
 import type { ClickHouseDriver } from "./driver.js";
 import { clickHouseCodeOf } from "./errors.js";
 

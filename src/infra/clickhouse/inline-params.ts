@@ -4,7 +4,7 @@
  */
 import { MooseError } from "../../errors.js";
 import type { QueryParams } from "./driver.js";
-import { quoteIdentifier, quoteString } from "./ddl.js";
+import { quoteIdentifier, quoteString } from "./quote.js";
 import { formatDateTime } from "./rows.js";
 import { PLACEHOLDER, placeholderTypes } from "./text-params.js";
 

@@ -9,7 +9,7 @@
 import type { ColumnSpec, IndexSpec, Manifest, MaterializedViewSpec, TableSpec, ViewSpec } from "../../manifest/types.js";
 import { normalizeTable, splitTopLevel } from "../../diff/normalize.js";
 import type { QueryParams } from "./driver.js";
-import { quoteString } from "./ddl.js";
+import { quoteString } from "./quote.js";
 
 type Query = <T>(sql: string, params?: QueryParams) => Promise<T[]>;
 

@@ -15,7 +15,7 @@ import type { ClickHouseDriver, QueryParams } from "./driver.js";
 import { clickHouseQueryError, parseClickHouseError } from "./errors.js";
 import { inlineParams } from "./inline-params.js";
 import { introspectDatabase } from "./introspect.js";
-import { quoteIdentifier } from "./ddl.js";
+import { quoteIdentifier } from "./quote.js";
 import { parseJsonEachRow, toJsonEachRow } from "./rows.js";
 
 export type RemoteOptions = { url: string } | { config: Config["clickhouse_config"] };

@@ -11,12 +11,11 @@ import {
   fullColumnType,
   modifyColumnSql,
   modifySettingsSql,
-  quoteIdentifier,
-  quoteString,
   recreateTableSql,
   renameColumnSql,
   resetSettingsSql,
 } from "../../../src/infra/clickhouse/ddl.js";
+import { quoteIdentifier, quoteString } from "../../../src/infra/clickhouse/quote.js";
 import { column, mv, table, users, view } from "../diff/builders.js";
 
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*/;

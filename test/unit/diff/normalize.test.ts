@@ -69,7 +69,12 @@ describe("normalisation: equal schemas give an empty plan", () => {
 
   it("keeps quoted text in SQL as it is", () => {
     expect(normalizeSql("SELECT 'A  B' FROM t")).not.toBe(normalizeSql("SELECT 'a b' FROM t"));
-    expect(normalizeSql("SELECT `Select` FROM t")).toBe("select `Select` from t");
+    expect(normalizeSql("SELECT `Select` FROM t")).toBe("select Select from t");
+    expect(normalizeSql("SELECT `a b` FROM t")).toBe("select `a b` from t");
+  });
+
+  it("reads a backtick-quoted plain name as the bare name (ClickHouse stores view SQL with its own quoting)", () => {
+    expect(normalizeSql("SELECT page, count() FROM `PageView` GROUP BY page")).toBe(normalizeSql("SELECT page, count() FROM PageView GROUP BY page"));
   });
 });
 

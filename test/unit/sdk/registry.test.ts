@@ -149,7 +149,7 @@ describe("sql", () => {
   it("quotes interpolated tables and inlines values for view definitions", () => {
     const table = new OlapTable<Row>("Events", { version: "1.2" }, injected("app/a.ts", 1));
     const view = new View("Recent", { selectStatement: sql`SELECT * FROM ${table} WHERE id = ${"it's"} LIMIT ${5}`, baseTables: [table] });
-    expect(view.toSpec().sql).toBe("SELECT * FROM `Events_1_2` WHERE id = 'it\\'s' LIMIT 5");
+    expect(view.toSpec().sql).toBe("SELECT * FROM Events_1_2 WHERE id = 'it\\'s' LIMIT 5");
     expect(view.toSpec().sourceTables).toEqual(["Events_1_2"]);
   });
 
@@ -158,7 +158,7 @@ describe("sql", () => {
     const table = new OlapTable<Row>("Logs", {}, injected("app/a.ts", 1));
     const where = sql.fragment`id = ${"a"} AND n > ${2}`;
     const [text, params] = toQuery(sql.statement`SELECT * FROM ${table} WHERE ${where}`);
-    expect(text).toBe("SELECT * FROM `Logs` WHERE id = {p0:String} AND n > {p1:Int64}");
+    expect(text).toBe("SELECT * FROM Logs WHERE id = {p0:String} AND n > {p1:Int64}");
     expect(params).toEqual({ p0: "a", p1: 2 });
   });
 });
