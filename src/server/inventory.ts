@@ -54,7 +54,14 @@ export function parseKindFilter(value: string): ComponentKind {
   return kind;
 }
 
-export function buildInventory(code: Manifest, applied: Manifest, reality: RealityReport | undefined, config: Config): InventoryItem[] {
+/** `database`: where the tables live (the connection's database, which a --clickhouse-url may set). */
+export function buildInventory(
+  code: Manifest,
+  applied: Manifest,
+  reality: RealityReport | undefined,
+  config: Config,
+  database = config.clickhouse_config.db_name,
+): InventoryItem[] {
   const pending = new Map<string, Operation[]>();
   for (const operation of diffManifests(applied, code).operations) {
     const kind = componentKindOf(operation.kind);
@@ -79,7 +86,7 @@ export function buildInventory(code: Manifest, applied: Manifest, reality: Reali
       items.push({
         kind: KIND_NAMES[kind],
         id,
-        location: locationOf(kind, id, code[kind][id] ?? applied[kind][id], config),
+        location: locationOf(kind, id, code[kind][id] ?? applied[kind][id], config, database),
         status,
         ...(isPending ? { change: !inApplied ? ("add" as const) : !inCode ? ("remove" as const) : ("update" as const) } : {}),
         ...(drift ? { drift } : {}),
@@ -100,8 +107,7 @@ function push<V>(map: Map<string, V[]>, mapKey: string, value: V): void {
   else map.set(mapKey, [value]);
 }
 
-function locationOf(kind: ComponentKind, id: string, spec: unknown, config: Config): string {
-  const database = config.clickhouse_config.db_name;
+function locationOf(kind: ComponentKind, id: string, spec: unknown, config: Config, database: string): string {
   const base = `http://${config.http_server_config.host}:${config.http_server_config.port}`;
   switch (kind) {
     case "tables":

@@ -42,7 +42,7 @@ export function register(program: Command): void {
             ? await readAppliedManifest(driver)
             : (await (await DevStateStore.open(driver)).load()).manifest;
           const reality = await checkReality(config, driver, applied);
-          items = buildInventory(code, applied, reality, config);
+          items = buildInventory(code, applied, reality, config, driver.database);
         } finally {
           await driver.close();
         }

@@ -120,7 +120,8 @@ describe("production workflow: hash-token, moose prod, plan --url --token, migra
     );
     const text = await project.moose(["ls", "--clickhouse-url", database.url]);
     expect(text.stdout).toMatch(/^KIND +NAME +LOCATION +STATUS/m);
-    expect(text.stdout).toMatch(/^table +Analytics +\S+ +applied/m);
+    // The location is the server's database from the URL, not the config's db_name.
+    expect(text.stdout).toMatch(new RegExp(`^table +Analytics +${database.database}\\.Analytics +applied`, "m"));
   });
 
   it("moose logs shows the migrations and their steps, the server start and the admin requests, refused ones included", async () => {
