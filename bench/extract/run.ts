@@ -6,8 +6,8 @@
  *   - their ratio,
  *   - incremental re-extract (createIncrementalExtractor, as `moose dev` uses it) after editing one model.
  *
- *   npm run build && npm run bench:extract            # both sizes
- *   npm run bench:extract -- 100                      # one size
+ *   npm run bench -- extract                          # both sizes
+ *   npm run bench -- extract 100                      # one size
  *
  * Runs one size at a time, each step once (cold steps) or a few times (incremental, median), so it
  * stays bounded on a shared machine.
