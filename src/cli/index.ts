@@ -1,6 +1,11 @@
 /**
  * The `moose` binary. Thin: each command lives in ./commands/<name>.ts, parses its flags,
  * calls the stages and returns an exit code. Errors are printed here, once.
+ *
+ * Start-up cost: every command's module is loaded for every command (and for --help), so command
+ * modules import statically only commander types and the project's own dependency-free modules;
+ * whatever loads an npm package (typescript, esbuild, chdb, kafkajs, umzug, ajv, handlebars,
+ * smol-toml, …) is `await import()`ed inside the action that needs it (esbuild puts it in a chunk).
  */
 import { Command, CommanderError } from "commander";
 import { ExitCode, isMooseError } from "../errors.js";

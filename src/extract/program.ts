@@ -117,8 +117,22 @@ export class ProgramSession {
   /** tsc's errors for the app (config, syntax, types), leaving out moose-ts's own files. */
   typeErrors(): ts.Diagnostic[] {
     const program = this.current();
-    const semantic = this.builder ? this.builder.getSemanticDiagnostics() : program.getSemanticDiagnostics();
-    return [...this.syntaxErrors(), ...appErrors([...program.getGlobalDiagnostics(), ...semantic])];
+    return [...this.syntaxErrors(), ...appErrors([...program.getGlobalDiagnostics(), ...this.semanticDiagnostics()])];
+  }
+
+  /**
+   * Semantic diagnostics of every file except moose-ts's own sources: their errors are never
+   * reported, so their function bodies are not checked either (≈ 0.3 s of every cold build); the
+   * app's files still see the SDK's declarations.
+   */
+  private semanticDiagnostics(): ts.Diagnostic[] {
+    const program = this.current();
+    const checked = program.getSourceFiles().filter((sourceFile) => !isMooseSourceFile(sourceFile.fileName));
+    const builder = this.builder;
+    if (!builder) return checked.flatMap((sourceFile) => program.getSemanticDiagnostics(sourceFile));
+    // Walking the affected files first drops the cached diagnostics of files importing a changed one.
+    while (builder.getSemanticDiagnosticsOfNextAffectedFile(undefined, (sourceFile) => isMooseSourceFile(sourceFile.fileName))) continue;
+    return checked.flatMap((sourceFile) => builder.getSemanticDiagnostics(sourceFile));
   }
 
   /** The analysed and spliced text of one app file (see transform/analyze.ts). */

@@ -4,7 +4,6 @@
  */
 import path from "node:path";
 import type { Command } from "commander";
-import { startDev } from "../../dev/session.js";
 import { ExitCode } from "../../errors.js";
 import { action } from "../action.js";
 
@@ -26,6 +25,7 @@ export function register(program: Command): void {
           process.once("SIGINT", () => resolve("SIGINT"));
           process.once("SIGTERM", () => resolve("SIGTERM"));
         });
+        const { startDev } = await import("../../dev/session.js");
         const session = await startDev({
           projectDir: path.resolve(flags.dir),
           output: {

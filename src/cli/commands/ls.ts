@@ -1,16 +1,11 @@
 /** `moose ls`: the objects of the code, where they live, and whether the local state has them. */
 import path from "node:path";
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load.js";
 import type { Config } from "../../config/types.js";
 import { ExitCode } from "../../errors.js";
 import { DevStateStore } from "../../dev/state.js";
-import { extractManifest } from "../../extract/index.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
-import { openEmbedded } from "../../infra/clickhouse/embedded.js";
-import { openRemote } from "../../infra/clickhouse/remote.js";
 import { buildInventory, KIND_NAMES, parseKindFilter, renderInventory } from "../../server/inventory.js";
-import { checkReality, readAppliedManifest } from "../../server/live-state.js";
 import { action } from "../action.js";
 
 interface LsFlags {
@@ -32,6 +27,9 @@ export function register(program: Command): void {
       action(async (flags: LsFlags) => {
         const projectDir = path.resolve(flags.dir);
         const kind = flags.type === undefined ? undefined : parseKindFilter(flags.type);
+        const { loadConfig } = await import("../../config/load.js");
+        const { extractManifest } = await import("../../extract/index.js");
+        const { checkReality, readAppliedManifest } = await import("../../server/live-state.js");
         const config = await loadConfig(projectDir);
         const code = await extractManifest({ projectDir });
         const driver = await openState(flags, projectDir, config);
@@ -53,7 +51,11 @@ export function register(program: Command): void {
     );
 }
 
-function openState(flags: LsFlags, projectDir: string, config: Config): Promise<ClickHouseDriver> {
-  if (flags.clickhouseUrl) return openRemote({ url: flags.clickhouseUrl });
+async function openState(flags: LsFlags, projectDir: string, config: Config): Promise<ClickHouseDriver> {
+  if (flags.clickhouseUrl) {
+    const { openRemote } = await import("../../infra/clickhouse/remote.js");
+    return openRemote({ url: flags.clickhouseUrl });
+  }
+  const { openEmbedded } = await import("../../infra/clickhouse/embedded.js");
   return openEmbedded({ dataDir: path.join(projectDir, ".moose", "clickhouse"), database: config.clickhouse_config.db_name });
 }

@@ -6,23 +6,18 @@
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load.js";
 import type { Config } from "../../config/types.js";
 import type { RenameCandidate, RenameMap } from "../../diff/operations.js";
 import { ExitCode, MooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
-import { openEmbedded } from "../../infra/clickhouse/embedded.js";
-import { openRemote } from "../../infra/clickhouse/remote.js";
-import { openKafkaAdmin } from "../../infra/kafka/executor.js";
 import { bothReporters, logMigrationEvents } from "../../logs/migration-events.js";
 import { readManifest } from "../../manifest/canonical.js";
 import type { Manifest } from "../../manifest/types.js";
-import { generateMigration, hashMigrations, type GenerateResult, type RenameResolver } from "../../migrations/generate.js";
-import { rebaseMigrations } from "../../migrations/rebase.js";
-import { applyMigrations, revertMigrations, type RunOptions } from "../../migrations/runner/apply.js";
+import type { GenerateResult, RenameResolver } from "../../migrations/generate.js";
+import type { RunOptions } from "../../migrations/runner/apply.js";
 import { jsonReporter, textReporter } from "../../migrations/runner/events.js";
 import { breakLock } from "../../migrations/runner/lock.js";
-import { migrationStatus, type MigrationsStatus } from "../../migrations/runner/status.js";
+import type { MigrationsStatus } from "../../migrations/runner/status.js";
 import { renderPlan, renameFlag } from "../../plan/render.js";
 import { action } from "../action.js";
 
@@ -74,7 +69,12 @@ export function register(program: Command): void {
   withRun(migrate.command("up"))
     .description("Apply pending migrations in order (resumes a failed or interrupted one at its step)")
     .option("--to <id>", "stop after this migration")
-    .action(action(async (flags: RunFlags & { to?: string }) => runCommand(flags, (options) => applyMigrations({ ...options, to: flags.to }))));
+    .action(
+      action(async (flags: RunFlags & { to?: string }) => {
+        const { applyMigrations } = await import("../../migrations/runner/apply.js");
+        return runCommand(flags, (options) => applyMigrations({ ...options, to: flags.to }));
+      }),
+    );
 
   withRun(migrate.command("down"))
     .description("Revert applied migrations, newest first (default: one)")
@@ -84,6 +84,7 @@ export function register(program: Command): void {
       action(async (flags: RunFlags & { to?: string; steps?: string }) => {
         if (flags.to !== undefined && flags.steps !== undefined) throw usage("pass either --to or --steps, not both");
         const steps = flags.steps === undefined ? undefined : positiveInteger(flags.steps, "--steps");
+        const { revertMigrations } = await import("../../migrations/runner/apply.js");
         return runCommand(flags, (options) => revertMigrations({ ...options, to: flags.to, steps }));
       }),
     );
@@ -106,6 +107,7 @@ export function register(program: Command): void {
     .description("Re-sum the migration files into moose.sum after a deliberate hand edit")
     .action(
       action(async (flags: DirectoryOptions) => {
+        const { hashMigrations } = await import("../../migrations/generate.js");
         const { files } = await hashMigrations({ projectDir: process.cwd(), dir: flags.dir });
         out(`✓ ${path.join(flags.dir, "moose.sum")} now sums ${files} migration file${files === 1 ? "" : "s"}`);
         return ExitCode.ok;
@@ -210,6 +212,7 @@ function reportGenerated(result: GenerateResult, dir: string): number {
 
 async function generateCommand(flags: GenerateFlags): Promise<number> {
   const renames = parseRenames(flags.rename);
+  const { generateMigration } = await import("../../migrations/generate.js");
   const result = await generateMigration({
     projectDir: process.cwd(),
     dir: flags.dir,
@@ -224,6 +227,7 @@ async function generateCommand(flags: GenerateFlags): Promise<number> {
 
 async function rebaseCommand(id: string | undefined, flags: GenerateFlags): Promise<number> {
   const renames = parseRenames(flags.rename);
+  const { rebaseMigrations } = await import("../../migrations/rebase.js");
   const rebase = await rebaseMigrations({
     projectDir: process.cwd(),
     dir: flags.dir,
@@ -245,12 +249,16 @@ async function rebaseCommand(id: string | undefined, flags: GenerateFlags): Prom
 
 async function openTarget(flags: TargetOptions, config: Config): Promise<ClickHouseDriver> {
   if (flags.embedded && flags.clickhouseUrl) throw usage("pass either --embedded or --clickhouse-url, not both");
-  if (flags.embedded) return openEmbedded({ dataDir: path.join(process.cwd(), ".moose", "clickhouse"), database: config.clickhouse_config.db_name });
-  if (flags.clickhouseUrl) return openRemote({ url: flags.clickhouseUrl });
-  return openRemote({ config: config.clickhouse_config });
+  if (flags.embedded) {
+    const { openEmbedded } = await import("../../infra/clickhouse/embedded.js");
+    return openEmbedded({ dataDir: path.join(process.cwd(), ".moose", "clickhouse"), database: config.clickhouse_config.db_name });
+  }
+  const { openRemote } = await import("../../infra/clickhouse/remote.js");
+  return openRemote(flags.clickhouseUrl ? { url: flags.clickhouseUrl } : { config: config.clickhouse_config });
 }
 
 async function withDriver(flags: TargetOptions, work: (driver: ClickHouseDriver, config: Config) => Promise<number>): Promise<number> {
+  const { loadConfig } = await import("../../config/load.js");
   const config = await loadConfig(process.cwd());
   const driver = await openTarget(flags, config);
   try {
@@ -264,7 +272,7 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
   const lockTimeoutSeconds = Number(flags.lockTimeout);
   if (!Number.isFinite(lockTimeoutSeconds) || lockTimeoutSeconds < 0) throw usage(`--lock-timeout must be a number of seconds, got "${flags.lockTimeout}"`);
   return withDriver(flags, async (driver, config) => {
-    const kafka = config.features.streaming_engine ? openKafkaAdmin(config.redpanda_config) : undefined;
+    const kafka = config.features.streaming_engine ? (await import("../../infra/kafka/executor.js")).openKafkaAdmin(config.redpanda_config) : undefined;
     try {
       await run({
         projectDir: process.cwd(),
@@ -286,6 +294,7 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
 
 async function statusCommand(flags: TargetOptions & { json?: boolean; manifest?: string }): Promise<number> {
   return withDriver(flags, async (driver) => {
+    const { migrationStatus } = await import("../../migrations/runner/status.js");
     let manifest: Manifest | undefined;
     let extractError: string | undefined;
     try {

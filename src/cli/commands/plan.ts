@@ -9,7 +9,6 @@ import path from "node:path";
 import type { Command } from "commander";
 import { diffManifests } from "../../diff/index.js";
 import { ExitCode } from "../../errors.js";
-import { extractManifest } from "../../extract/index.js";
 import { hashManifest, readManifest } from "../../manifest/canonical.js";
 import { emptyManifest, type Manifest } from "../../manifest/types.js";
 import { migrationsLayout } from "../../migrations/layout.js";
@@ -59,11 +58,16 @@ export async function snapshotState(dir: string, projectDir: string = process.cw
 /** Plans the code's manifest against `from`, prints it, returns the exit code. */
 export async function planCommand(flags: PlanFlags, from: Manifest, projectDir: string = process.cwd()): Promise<number> {
   const renames = parseRenames(flags.rename);
-  const to = flags.manifest ? await readManifest(path.resolve(projectDir, flags.manifest)) : await extractManifest({ projectDir });
+  const to = flags.manifest ? await readManifest(path.resolve(projectDir, flags.manifest)) : await extractCode(projectDir);
   const result = diffManifests(from, to, { renames });
   const json = planToJson(result, { from: hashManifest(from), to: hashManifest(to) });
   if (flags.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   else process.stdout.write(renderPlan(result, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
   if (!flags.detailedExitcode || !json.hasChanges) return ExitCode.ok;
   return json.hasDataLoss || json.hasBlocked ? ExitCode.blockedDestructive : ExitCode.changesFound;
+}
+
+async function extractCode(projectDir: string): Promise<Manifest> {
+  const { extractManifest } = await import("../../extract/index.js");
+  return extractManifest({ projectDir });
 }

@@ -1,10 +1,9 @@
 /** `moose prod`: the production server (consumption APIs, admin API, /health). */
 import path from "node:path";
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load.js";
 import { ExitCode, MooseError } from "../../errors.js";
 import { textReporter } from "../../migrations/runner/events.js";
-import { startProdServer, type ClickHouseChoice } from "../../server/prod.js";
+import type { ClickHouseChoice } from "../../server/prod.js";
 import { action } from "../action.js";
 
 interface ProdFlags {
@@ -29,6 +28,8 @@ export function register(program: Command): void {
     .action(
       action(async (flags: ProdFlags) => {
         const projectDir = path.resolve(flags.dir);
+        const { loadConfig } = await import("../../config/load.js");
+        const { startProdServer } = await import("../../server/prod.js");
         const config = await loadConfig(projectDir);
         const server = await startProdServer({
           projectDir,

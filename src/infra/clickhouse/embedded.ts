@@ -190,10 +190,12 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<RawClickHo
     const bootstrap = new Session(dataDir);
     try {
       await bootstrap.queryAsync(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(options.database)}`);
+      // Opened before the bootstrap session closes: closing chdb's last session stops the engine,
+      // and starting it again reloads every table (≈ 0.15 s at 200 tables).
+      session = await openSession(dataDir, options.database);
     } finally {
       bootstrap.close();
     }
-    session = await openSession(dataDir, options.database);
   } catch (error) {
     await unbindDirectory(dataDir);
     throw new MooseError("CLICKHOUSE_EMBEDDED_OPEN_FAILED", `Could not open the local ClickHouse data in ${dataDir}: ${(error as Error).message}`, {
