@@ -1,6 +1,10 @@
 // Bundles the CLI, the SDK and the build plugins into dist/ with esbuild.
 // Type checking is a separate step (`npm run typecheck`); this stays fast for the dev loop.
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
+
+// Chunk names are content hashes: start empty so no stale chunk is left behind.
+rmSync("dist", { recursive: true, force: true });
 
 await build({
   entryPoints: {
