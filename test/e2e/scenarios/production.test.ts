@@ -133,7 +133,8 @@ describe("production workflow: hash-token, moose prod, plan --url --token, migra
     expect(logs.stdout).toContain(`moose prod listening on ${serverUrl}`);
     expect(logs.stdout).toMatch(/INFO +server +GET \/admin\/inframap → 200/);
     expect(logs.stdout).toMatch(/WARN +server +GET \/admin\/inframap → 401/);
-    const refusals = await project.moose(["logs", "--filter", "401", "--json"]);
+    // --filter matches anywhere in a record (times and hashes too): filter on the response text.
+    const refusals = await project.moose(["logs", "--filter", "→ 401", "--json"]);
     const records = refusals.stdout.trim().split("\n").map((line) => JSON.parse(line) as { kind: string; message: string });
     expect(records.length).toBeGreaterThanOrEqual(2);
     expect(records.every((record) => record.message.includes("401"))).toBe(true);
