@@ -26,6 +26,9 @@ export function register(program: Command): void {
       action(async (options: { dir: string; main: string }) => {
         const started = performance.now();
         const projectDir = path.resolve(options.dir);
+        // A broken moose.config.toml is reported here too, not first at deploy time.
+        const { loadConfig } = await import("../../config/load.js");
+        await loadConfig(projectDir);
         // Loaded on use: TypeScript and esbuild are heavy, and every other command would pay for them.
         const { extractManifest } = await import("../../extract/index.js");
         const manifest = await extractManifest({ projectDir, mainFile: options.main });

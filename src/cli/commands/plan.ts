@@ -68,6 +68,9 @@ export async function planCommand(flags: PlanFlags, from: Manifest, projectDir: 
 }
 
 async function extractCode(projectDir: string): Promise<Manifest> {
+  // A broken moose.config.toml is reported here too, not first at deploy time.
+  const { loadConfig } = await import("../../config/load.js");
+  await loadConfig(projectDir);
   const { extractManifest } = await import("../../extract/index.js");
   return extractManifest({ projectDir });
 }

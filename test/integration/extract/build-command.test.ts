@@ -56,6 +56,15 @@ describe("moose build", () => {
     expect(existsSync(path.join(projectDir, ".moose", "manifest.json"))).toBe(false);
   });
 
+  it("exits 1 on a broken moose.config.toml, naming the key, file:line and the likely fix", async () => {
+    const projectDir = project("bad-config", QUICKSTART);
+    writeFileSync(path.join(projectDir, "moose.config.toml"), "[clickhouse_config]\nhostport = 18123\n");
+    expect(await main(["node", "moose", "build", "--dir", projectDir])).toBe(1);
+    expect(stderr).toContain("moose.config.toml:2 [clickhouse_config.hostport]");
+    expect(stderr).toContain("did you mean host_port?");
+    expect(existsSync(path.join(projectDir, ".moose", "manifest.json"))).toBe(false);
+  });
+
   it("exits 1 when the main file is missing", async () => {
     const projectDir = path.join(scratch, "empty");
     mkdirSync(projectDir, { recursive: true });
