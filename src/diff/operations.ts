@@ -66,7 +66,12 @@ export type Operation =
   | (OperationBase & { kind: "createView"; view: ViewSpec })
   | (OperationBase & { kind: "dropView"; view: ViewSpec })
   | (OperationBase & { kind: "replaceView"; from: ViewSpec; to: ViewSpec })
-  | (OperationBase & { kind: "createMaterializedView"; view: MaterializedViewSpec; backfill: boolean })
+  | (OperationBase & {
+      kind: "createMaterializedView";
+      view: MaterializedViewSpec;
+      /** Rows already in the sources are copied into these target columns (matched by name), or not at all. */
+      backfill: false | { columns: string[] };
+    })
   | (OperationBase & { kind: "dropMaterializedView"; view: MaterializedViewSpec })
   | (OperationBase & { kind: "createTopic"; stream: StreamSpec })
   | (OperationBase & { kind: "deleteTopic"; stream: StreamSpec })

@@ -47,7 +47,7 @@ export function diffViews(from: Manifest, to: Manifest, recreatedTables: Set<str
     const after = to.materializedViews[id];
     if (before?.lifeCycle === "EXTERNALLY_MANAGED" || after?.lifeCycle === "EXTERNALLY_MANAGED") continue;
     if (!before && after) {
-      result.operations.push(create(after, from, options));
+      result.operations.push(create(after, from, to, options));
     } else if (before && !after) {
       if (before.lifeCycle === "DELETION_PROTECTED") result.blocked.push(protectedDrop("materialized view", id));
       else result.operations.push(drop(before, `drop materialized view ${id}`));
@@ -55,7 +55,7 @@ export function diffViews(from: Manifest, to: Manifest, recreatedTables: Set<str
       const why = replacementReason(before, after, recreatedTables);
       if (why) {
         result.operations.push(drop(before, `drop materialized view ${id} to recreate it (${why})`));
-        result.operations.push(create(after, from, options, why));
+        result.operations.push(create(after, from, to, options, why));
       }
     }
   }
@@ -77,8 +77,12 @@ function drop(view: MaterializedViewSpec, summary: string): Operation {
  * Backfill (when asked) only when every source table already existed: then the source may hold
  * rows the view has never seen. A view over new tables has nothing to catch up on.
  */
-function create(view: MaterializedViewSpec, from: Manifest, options: DiffOptions, why?: string): Operation {
-  const backfill = options.backfillMaterializedViews === true && view.sourceTables.every((table) => table in from.tables);
+function create(view: MaterializedViewSpec, from: Manifest, to: Manifest, options: DiffOptions, why?: string): Operation {
+  const target = to.tables[view.targetTable];
+  const backfill =
+    options.backfillMaterializedViews === true && target !== undefined && view.sourceTables.every((table) => table in from.tables)
+      ? { columns: target.columns.filter((column) => column.materialized === undefined && column.alias === undefined).map((column) => column.name) }
+      : false;
   const summary = `create materialized view ${view.name} into ${view.targetTable}${why ? ` (${why})` : ""}${backfill ? ", backfilling existing rows" : ""}`;
   return withRisk({ kind: "createMaterializedView", target: view.name, summary, view, backfill });
 }

@@ -33,6 +33,8 @@ export interface GenerateOptions {
   name?: string;
   allowDataLoss?: boolean;
   renames?: RenameMap;
+  /** Backfill new materialized views over tables that already hold rows (DiffOptions.backfillMaterializedViews). */
+  backfillMaterializedViews?: boolean;
   /** Interactive rename questions (a TTY prompt); without it candidates are reported, not asked. */
   resolveRename?: RenameResolver;
   now?: Date;
@@ -72,13 +74,13 @@ export async function writeNextMigration(
   options: Omit<GenerateOptions, "projectDir" | "dir">,
 ): Promise<GenerateResult> {
   const renames: RenameMap = structuredClone(options.renames ?? {});
-  let plan = diffManifests(base, options.manifest, { renames });
+  let plan = diffManifests(base, options.manifest, { renames, backfillMaterializedViews: options.backfillMaterializedViews });
   let unresolvedRenames = plan.renameCandidates;
   if (options.resolveRename && plan.renameCandidates.length > 0) {
     for (const candidate of plan.renameCandidates) {
       if (await options.resolveRename(candidate)) (renames[candidate.table] ??= {})[candidate.from] = candidate.to;
     }
-    plan = diffManifests(base, options.manifest, { renames });
+    plan = diffManifests(base, options.manifest, { renames, backfillMaterializedViews: options.backfillMaterializedViews });
     unresolvedRenames = [];
   }
 

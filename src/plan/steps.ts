@@ -133,7 +133,7 @@ export function operationSteps(op: Operation): OperationSteps {
       return { up: [sql(replaceViewSql(op.to))], down: [sql(replaceViewSql(op.from))] };
     case "createMaterializedView": {
       const up: Step[] = [sql(createMaterializedViewSql(op.view))];
-      if (op.backfill) up.push(sql(backfillMaterializedViewSql(op.view), `backfill ${op.view.targetTable} from ${op.view.name}'s SELECT`));
+      if (op.backfill) up.push(sql(backfillMaterializedViewSql(op.view, op.backfill.columns), `backfill ${op.view.targetTable} from ${op.view.name}'s SELECT`));
       return {
         up,
         down: [sql(dropViewSql(op.view.name))],

@@ -33,6 +33,7 @@ interface GenerateFlags extends DirectoryOptions {
   allowDataLoss?: boolean;
   rename: string[];
   manifest?: string;
+  backfill?: boolean;
 }
 interface RunFlags extends TargetOptions {
   allowDataLoss?: boolean;
@@ -57,6 +58,7 @@ export function register(program: Command): void {
     .option("--allow-data-loss", "write the migration even if it drops data (or set MOOSE_ACCEPT_DESTRUCTIVE=1)")
     .option("--rename <Table.old=new>", "declare a column rename (repeatable)", collect, [])
     .option("--manifest <file>", "use this manifest JSON instead of extracting app/index.ts")
+    .option("--backfill", "a new materialized view over tables that already hold rows also copies those rows through its SELECT")
     .action(action(async (flags: GenerateFlags) => generateCommand(flags)));
 
   const withRun = (command: Command) =>
@@ -220,6 +222,7 @@ async function generateCommand(flags: GenerateFlags): Promise<number> {
     name: flags.name,
     allowDataLoss: acceptsDataLoss(flags),
     renames,
+    backfillMaterializedViews: flags.backfill,
     resolveRename: renamePrompt(),
   });
   return reportGenerated(result, flags.dir);

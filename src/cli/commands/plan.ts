@@ -24,6 +24,7 @@ export interface PlanFlags {
   detailedExitcode?: boolean;
   rename: string[];
   manifest?: string;
+  backfill?: boolean;
 }
 
 export function register(program: Command): void {
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option("--detailed-exitcode", "exit 0 when nothing changes, 6 when something does, 3 when a change loses data or is blocked")
     .option("--rename <Table.old=new>", "declare a column rename, keeping its data (repeatable)", (value: string, previous: string[]) => [...previous, value], [])
     .option("--manifest <file>", "use this manifest JSON instead of extracting app/index.ts")
+    .option("--backfill", "a new materialized view over tables that already hold rows also copies those rows through its SELECT")
     .option("--url <url>", "compare with the state a running `moose prod` server has applied (its admin API) instead of the snapshot")
     .option("--token <token>", `bearer token for --url (default: $${ADMIN_TOKEN_ENV}); create one with \`moose generate hash-token\``)
     .action(
@@ -59,7 +61,7 @@ export async function snapshotState(dir: string, projectDir: string = process.cw
 export async function planCommand(flags: PlanFlags, from: Manifest, projectDir: string = process.cwd()): Promise<number> {
   const renames = parseRenames(flags.rename);
   const to = flags.manifest ? await readManifest(path.resolve(projectDir, flags.manifest)) : await extractCode(projectDir);
-  const result = diffManifests(from, to, { renames });
+  const result = diffManifests(from, to, { renames, backfillMaterializedViews: flags.backfill });
   const json = planToJson(result, { from: hashManifest(from), to: hashManifest(to) });
   if (flags.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   else process.stdout.write(renderPlan(result, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));

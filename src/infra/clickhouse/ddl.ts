@@ -214,10 +214,10 @@ export function createMaterializedViewSql(view: MaterializedViewSpec): string {
 }
 
 /**
- * Copy what the view would have produced from rows already in its sources. The view itself matches
- * its SELECT's columns to the target by name; this INSERT … SELECT matches them by position, so it
- * is right when the SELECT lists them in the target table's order (review the step if not).
+ * Copy what the view would have produced from rows already in its sources. Like the view itself,
+ * it matches the SELECT's columns to the target's by name (a plain INSERT … SELECT would match by position).
  */
-export function backfillMaterializedViewSql(view: MaterializedViewSpec): string {
-  return `INSERT INTO ${quoteIdentifier(view.targetTable)}\n${view.sql.trim()}`;
+export function backfillMaterializedViewSql(view: MaterializedViewSpec, columns: string[]): string {
+  const names = columns.map(quoteIdentifier).join(", ");
+  return `INSERT INTO ${quoteIdentifier(view.targetTable)} (${names})\nSELECT ${names} FROM (\n${view.sql.trim()}\n)`;
 }

@@ -170,9 +170,13 @@ describe("applyOperation on the embedded engine", () => {
     const target = table("name_counts", [column("name", "String"), column("n", "UInt64")], { engine: { name: "SummingMergeTree", params: [] } });
     await applyOperation(driver, op({ kind: "createTable", target: "name_counts", summary: "", table: target }));
     const mv: MaterializedViewSpec = { name: "name_counts_mv", sql: "SELECT name, count() AS n FROM users GROUP BY name", sourceTables: ["users"], targetTable: "name_counts", lifeCycle: "FULLY_MANAGED" };
-    await applyOperation(driver, op({ kind: "createMaterializedView", target: "name_counts_mv", summary: "", view: mv, backfill: true }));
+    await applyOperation(driver, op({ kind: "createMaterializedView", target: "name_counts_mv", summary: "", view: mv, backfill: { columns: ["n", "name"] } }));
     expect(await liveTable(driver, "name_counts_mv")).toMatchObject({ engine: "MaterializedView" });
-    expect(await rowCount(driver, "name_counts")).toBe(2); // the backfill
+    expect(await rowCount(driver, "name_counts")).toBe(2); // the backfill, columns matched by name, not position
+    expect(await driver.query("SELECT name, toUInt64(n) AS n FROM name_counts ORDER BY name")).toEqual([
+      { name: "ada", n: "1" },
+      { name: "bob", n: "1" },
+    ]);
     await driver.insert("users", [{ id: 3, name: "cy" }]);
     expect(await rowCount(driver, "name_counts")).toBe(3); // the view itself
     await applyOperation(driver, op({ kind: "dropMaterializedView", target: "name_counts_mv", summary: "", view: mv }));

@@ -179,7 +179,7 @@ describe("streams, views, materialized views, APIs, workflows", () => {
     const from = manifest({ tables: [users()] });
     const to = manifest({ tables: [users()], materializedViews: [mv("M", "SELECT id FROM Users", ["Users"], "Users")] });
     const [op] = diffManifests(from, to, { backfillMaterializedViews: true }).operations;
-    expect(op?.kind === "createMaterializedView" && op.backfill).toBe(true);
+    expect(op?.kind === "createMaterializedView" && op.backfill).toEqual({ columns: users().columns.map((column) => column.name) });
     const [plain] = diffManifests(from, to).operations;
     expect(plain?.kind === "createMaterializedView" && plain.backfill).toBe(false);
   });

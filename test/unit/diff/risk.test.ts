@@ -27,7 +27,7 @@ const cases: Array<[Operation, Risk]> = [
   [{ ...base, kind: "createView", view: view("V", "SELECT 1", []) }, "safe"],
   [{ ...base, kind: "dropView", view: view("V", "SELECT 1", []) }, "breaking"],
   [{ ...base, kind: "replaceView", from: view("V", "SELECT 1", []), to: view("V", "SELECT 2", []) }, "safe"],
-  [{ ...base, kind: "createMaterializedView", view: mv("M", "SELECT 1", [], "T"), backfill: true }, "safe"],
+  [{ ...base, kind: "createMaterializedView", view: mv("M", "SELECT 1", [], "T"), backfill: { columns: ["x"] } }, "safe"],
   [{ ...base, kind: "dropMaterializedView", view: mv("M", "SELECT 1", [], "T") }, "breaking"],
   [{ ...base, kind: "createTopic", stream: stream("S") }, "safe"],
   [{ ...base, kind: "deleteTopic", stream: stream("S") }, "data-loss"],

@@ -99,6 +99,20 @@ describe("moose migrate generate", () => {
     expect(declared.kind === "written" && declared.plan.operations.map((op) => op.kind)).toEqual(["renameColumn"]);
   });
 
+  it("with --backfill, a new materialized view over an existing table gets a by-name INSERT … SELECT step in the file", async () => {
+    await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    const withView: typeof usersV1 = {
+      ...manifestWith(usersV1.tables.Users!, table("NameCounts", [column("name", "String"), column("n", "UInt64")])),
+      materializedViews: {
+        NameCounts_mv: { name: "NameCounts_mv", sql: "SELECT name, count() AS n FROM Users GROUP BY name", sourceTables: ["Users"], targetTable: "NameCounts", lifeCycle: "FULLY_MANAGED" },
+      },
+    };
+    const result = await generateMigration({ projectDir: project.dir, manifest: withView, backfillMaterializedViews: true });
+    expect(result.kind).toBe("written");
+    if (result.kind !== "written") return;
+    expect(readFileSync(result.file, "utf8")).toContain("INSERT INTO NameCounts (name, n)\nSELECT name, n FROM (\nSELECT name, count() AS n FROM Users GROUP BY name\n)");
+  });
+
   it("uses --name for the slug", async () => {
     const result = await generateMigration({ projectDir: project.dir, manifest: usersV1, name: "Initial schema", now: at("2026-01-01T00:00:00Z") });
     expect(result.kind === "written" && result.id).toBe("20260101T000000Z_initial_schema");

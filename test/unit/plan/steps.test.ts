@@ -131,7 +131,7 @@ describe("operationSteps", () => {
     const [op] = diffManifests(from, to, { backfillMaterializedViews: true }).operations;
     expect(operationSteps(op!).up.map((step) => ("sql" in step ? step.sql : ""))).toEqual([
       "CREATE MATERIALIZED VIEW IF NOT EXISTS M TO Users AS\nSELECT id FROM Users",
-      "INSERT INTO Users\nSELECT id FROM Users",
+      `INSERT INTO Users (${users().columns.map((column) => column.name).join(", ")})\nSELECT ${users().columns.map((column) => column.name).join(", ")} FROM (\nSELECT id FROM Users\n)`,
     ]);
   });
 
