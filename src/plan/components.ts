@@ -3,10 +3,10 @@
  * as new / modified / removed with the docs' labels, plus one detail line per change and what it
  * does to existing data. Both renderers (text and JSON) read this, so they never disagree.
  */
-import { assertNever, type Operation } from "../diff/operations.js";
+import { assertNever, componentKindOf, type Operation } from "../diff/operations.js";
 import { apiBreakingChanges, columnTypeText, ingestBreakingChanges } from "../diff/risk.js";
 import { workflowChanges } from "../diff/workflows.js";
-import type { ColumnSpec, TableSpec } from "../manifest/types.js";
+import type { ColumnSpec, ComponentKind as ManifestSection, TableSpec } from "../manifest/types.js";
 
 export type ComponentKind = "table" | "view" | "materializedView" | "topic" | "api" | "ingestApi" | "workflow" | "sql";
 export type ComponentChange = "new" | "modified" | "removed";
@@ -42,33 +42,21 @@ export interface PlannedComponent {
   operations: number[];
 }
 
+const DISPLAY_KINDS: Record<ManifestSection, ComponentKind> = {
+  tables: "table",
+  views: "view",
+  materializedViews: "materializedView",
+  streams: "topic",
+  apis: "api",
+  ingestApis: "ingestApi",
+  workflows: "workflow",
+};
+
+/** APIs are shown by their URL path (`api/metrics/2`), everything else by its id. */
 function componentOf(op: Operation): { kind: ComponentKind; name: string } {
+  const section = componentKindOf(op.kind);
+  if (section === undefined) return { kind: "sql", name: op.target };
   switch (op.kind) {
-    case "createTable":
-    case "dropTable":
-    case "addColumn":
-    case "dropColumn":
-    case "modifyColumn":
-    case "renameColumn":
-    case "modifyTtl":
-    case "modifySettings":
-    case "addIndex":
-    case "dropIndex":
-    case "recreateTable":
-      return { kind: "table", name: op.target };
-    case "createView":
-    case "dropView":
-    case "replaceView":
-      return { kind: "view", name: op.target };
-    case "createMaterializedView":
-    case "dropMaterializedView":
-      return { kind: "materializedView", name: op.target };
-    case "createTopic":
-    case "deleteTopic":
-    case "alterTopicConfig":
-    case "addPartitions":
-    case "modifyStreamSchema":
-      return { kind: "topic", name: op.target };
     case "addApi":
     case "removeApi":
       return { kind: "api", name: `api/${op.api.path}` };
@@ -79,14 +67,8 @@ function componentOf(op: Operation): { kind: ComponentKind; name: string } {
       return { kind: "ingestApi", name: `ingest/${op.api.path}` };
     case "updateIngestApi":
       return { kind: "ingestApi", name: `ingest/${op.to.path}` };
-    case "addWorkflow":
-    case "removeWorkflow":
-    case "updateWorkflow":
-      return { kind: "workflow", name: op.target };
-    case "rawSql":
-      return { kind: "sql", name: op.target };
     default:
-      return assertNever(op);
+      return { kind: DISPLAY_KINDS[section], name: op.target };
   }
 }
 
