@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { diffManifests } from "../diff/index.js";
+import { invertOperation } from "../diff/invert.js";
 import type { DiffResult, Operation, RenameCandidate, RenameMap, Risk } from "../diff/operations.js";
 import { ExitCode, MooseError } from "../errors.js";
 import { EMPTY_MANIFEST_HASH, hashManifest, readManifest, writeManifest } from "../manifest/canonical.js";
@@ -129,24 +130,9 @@ function withRisk(step: Step, risk: Risk): Step {
   return risk !== "safe" && ("sql" in step || "kafka" in step) ? { ...step, risk } : step;
 }
 
-/** What running an operation's `down` does to data that exists by then. */
+/** What running an operation's `down` does to data that exists by then: the risk of its inverse. */
 function inverseRisk(op: Operation): Risk {
-  switch (op.kind) {
-    case "createTable":
-    case "addColumn":
-    case "createTopic":
-      return "data-loss";
-    case "recreateTable": {
-      const before = new Set(op.from.columns.map((column) => column.name));
-      return op.to.columns.some((column) => !before.has(column.name)) ? "data-loss" : "rewrite";
-    }
-    case "modifyColumn":
-      return op.changed.includes("type") || op.changed.includes("nullable") ? "rewrite" : "safe";
-    case "modifyTtl":
-      return op.from !== undefined ? "data-loss" : "safe";
-    default:
-      return "safe";
-  }
+  return invertOperation(op)?.risk ?? (op.kind === "rawSql" && op.down !== undefined ? "rewrite" : "safe");
 }
 
 /** `create_table_users`, `add_column_users_and_2_more`. */

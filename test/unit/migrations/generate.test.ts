@@ -6,6 +6,9 @@ import { EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../../../src/ma
 import { generateMigration, hashMigrations, migrationSteps, slugFor } from "../../../src/migrations/generate.js";
 import { loadMigrations } from "../../../src/migrations/load.js";
 import { diffManifests } from "../../../src/diff/index.js";
+import type { Manifest } from "../../../src/manifest/types.js";
+import { isDestructiveStep } from "../../../src/migrations/steps.js";
+import * as build from "../diff/builders.js";
 import { column, manifestWith, table, tempProject, usersV1, usersV2, usersV3, type TempProject } from "./helpers.js";
 
 let project: TempProject;
@@ -144,6 +147,31 @@ describe("migration steps", () => {
     const dropIndex = plan.operations.findIndex((op) => op.kind === "dropColumn");
     // down's first step undoes the last up operation
     expect("sql" in steps.down[0]! && steps.down[0].sql).toMatch(dropIndex === 0 ? /DROP TABLE/ : /ADD COLUMN/);
+  });
+
+  it("a down step that deletes data is marked data-loss, judged as the inverse change (gated by --allow-data-loss)", () => {
+    const cases: Array<[string, Manifest, Manifest]> = [
+      // up raises retention, so down lowers it again: the broker deletes the older messages
+      ["topic retention", build.manifest({ streams: [build.stream("E", { retentionMs: 3_600_000 })] }), build.manifest({ streams: [build.stream("E", { retentionMs: 86_400_000 })] })],
+      // up removes a column TTL, so down sets it again: expired values are dropped
+      [
+        "column TTL",
+        build.manifest({ tables: [build.table("T", [build.column("id", "String"), build.column("at", "DateTime", { ttl: "at + INTERVAL 1 DAY" })])] }),
+        build.manifest({ tables: [build.table("T", [build.column("id", "String"), build.column("at", "DateTime")])] }),
+      ],
+      // up rebuilds without the table TTL, so down's rebuild sets it again
+      [
+        "table TTL on a rebuild",
+        build.manifest({ tables: [build.table("T", [build.column("id", "String"), build.column("at", "DateTime")], { orderBy: ["id"], ttl: "at + INTERVAL 1 DAY" })] }),
+        build.manifest({ tables: [build.table("T", [build.column("id", "String"), build.column("at", "DateTime")], { orderBy: ["at"] })] }),
+      ],
+    ];
+    for (const [label, from, to] of cases) {
+      const plan = diffManifests(from, to);
+      expect(plan.operations.length, label).toBeGreaterThan(0);
+      const { down } = migrationSteps(plan.operations);
+      expect(down.some(isDestructiveStep), label).toBe(true);
+    }
   });
 
   it("derives a slug from the changes", () => {
