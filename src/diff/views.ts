@@ -55,7 +55,8 @@ export function diffViews(from: Manifest, to: Manifest, recreatedTables: Set<str
       const why = replacementReason(before, after, recreatedTables);
       if (why) {
         result.operations.push(drop(before, `drop materialized view ${id} to recreate it (${why})`));
-        result.operations.push(create(after, from, to, options, why));
+        // A re-created view's target already holds what it produced: backfilling would add it twice.
+      result.operations.push(create(after, from, to, { ...options, backfillMaterializedViews: false }, why));
       }
     }
   }

@@ -189,4 +189,11 @@ describe("streams, views, materialized views, APIs, workflows", () => {
     const op = diffManifests(manifest(), to, { backfillMaterializedViews: true }).operations.find((entry) => entry.kind === "createMaterializedView");
     expect(op?.kind === "createMaterializedView" && op.backfill).toBe(false);
   });
+
+  it("does not backfill a re-created view: its target already holds what the view produced", () => {
+    const from = manifest({ tables: [users()], materializedViews: [mv("M", "SELECT id FROM Users", ["Users"], "Users")] });
+    const to = manifest({ tables: [users()], materializedViews: [mv("M", "SELECT id FROM Users WHERE id != ''", ["Users"], "Users")] });
+    const created = diffManifests(from, to, { backfillMaterializedViews: true }).operations.find((entry) => entry.kind === "createMaterializedView");
+    expect(created?.kind === "createMaterializedView" && created.backfill).toBe(false);
+  });
 });
