@@ -39,15 +39,25 @@ export async function rebaseMigrations(options: GenerateOptions & { id?: string 
   await mkdir(path.dirname(previousFile), { recursive: true });
   await rename(moving.path, previousFile);
   await rename(metaPath(layout, moving.id), previousMeta).catch(() => undefined);
-  const { projectDir: _projectDir, dir: _dir, id: _id, ...generateOptions } = options;
-  const result = await writeNextMigration(layout, rest, base, {
-    ...generateOptions,
-    name: options.name ?? moving.id.replace(/^\d{8}T\d{6}Z_/, ""),
-  });
-  if (result.kind === "refused") {
-    // Nothing was written: put the file back as it was.
+  const restore = async () => {
     await rename(previousFile, moving.path);
     await rename(previousMeta, metaPath(layout, moving.id)).catch(() => undefined);
+  };
+  const { projectDir: _projectDir, dir: _dir, id: _id, ...generateOptions } = options;
+  let result: GenerateResult;
+  try {
+    result = await writeNextMigration(layout, rest, base, {
+      ...generateOptions,
+      name: options.name ?? moving.id.replace(/^\d{8}T\d{6}Z_/, ""),
+    });
+  } catch (error) {
+    // Nothing was written (e.g. a --rename that does not apply): the chain stays as it was.
+    await restore();
+    throw error;
+  }
+  if (result.kind === "refused") {
+    // Nothing was written: put the file back as it was.
+    await restore();
   } else if (result.kind === "no-changes") {
     // The other branch already made the same change: the chain without the moved file is complete.
     await writeManifest(layout.snapshot, base);

@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .option("--allow-data-loss", "write the migration even if it drops data (or set MOOSE_ACCEPT_DESTRUCTIVE=1)")
     .option("--rename <Table.old=new>", "declare a column rename (repeatable)", collect, [])
     .option("--manifest <file>", "use this manifest JSON instead of extracting app/index.ts")
-    .option("--backfill", "a new materialized view over tables that already hold rows also copies those rows through its SELECT")
+    .option("--backfill", BACKFILL_HELP)
     .action(action(async (flags: GenerateFlags) => generateCommand(flags)));
 
   const withRun = (command: Command) =>
@@ -103,6 +103,7 @@ export function register(program: Command): void {
     .option("--allow-data-loss", "write the migration even if it drops data (or set MOOSE_ACCEPT_DESTRUCTIVE=1)")
     .option("--rename <Table.old=new>", "declare a column rename (repeatable)", collect, [])
     .option("--manifest <file>", "use this manifest JSON instead of extracting app/index.ts")
+    .option("--backfill", BACKFILL_HELP)
     .action(action(async (id: string | undefined, flags: GenerateFlags) => rebaseCommand(id, flags)));
 
   withDir(migrate.command("hash"))
@@ -148,6 +149,8 @@ function positiveInteger(text: string, flag: string): number {
   if (!Number.isInteger(value) || value < 1) throw usage(`${flag} must be a positive whole number, got "${text}"`);
   return value;
 }
+
+const BACKFILL_HELP = "a new materialized view over tables that already hold rows also copies those rows through its SELECT";
 
 /** `--rename Users.name=full_name` → { Users: { name: "full_name" } }. */
 export function parseRenames(flags: string[]): RenameMap {
@@ -238,6 +241,7 @@ async function rebaseCommand(id: string | undefined, flags: GenerateFlags): Prom
     manifest: await codeManifest(flags.manifest),
     allowDataLoss: acceptsDataLoss(flags),
     renames,
+    backfillMaterializedViews: flags.backfill,
     resolveRename: renamePrompt(),
   });
   if (rebase.result.kind !== "refused") {

@@ -53,6 +53,15 @@ describe("moose migrate rebase", () => {
     expect((await openMigrationsDirectory(project.layout)).map((migration) => migration.id)).toEqual(["20260101T000000Z_create_table_users", "20260102T000000Z_create_events"]);
   });
 
+  it("puts the file back when regenerating fails (a --rename that does not apply): the fork is as it was", async () => {
+    const oursId = await forkedDirectory();
+    await expect(
+      rebaseMigrations({ projectDir: project.dir, manifest: manifestWith(usersWithAge, events), renames: { Users: { nope: "age" } } }),
+    ).rejects.toMatchObject({ code: "RENAME_NOT_APPLICABLE" });
+    expect(existsSync(`${project.layout.dir}/${oursId}.ts`)).toBe(true);
+    await expect(openMigrationsDirectory(project.layout)).rejects.toMatchObject({ code: "MIGRATION_FORK" });
+  });
+
   it("refuses when there is no fork, and for an unknown id", async () => {
     await generateMigration({ projectDir: project.dir, manifest: usersV1 });
     await expect(rebaseMigrations({ projectDir: project.dir, manifest: usersV1 })).rejects.toMatchObject({ code: "MIGRATION_NO_FORK", exitCode: 2 });
