@@ -243,7 +243,9 @@ describe("the migration lock", () => {
   it("a holder on this host whose process is gone is released at once", async () => {
     await ensureLockTable(driver);
     await driver.exec(`INSERT INTO ${LOCK_TABLE} (name, token, owner, event, at, expires_at) SELECT 'migrate', 'dead', '${os.hostname()}:2147483646', 'claim', now(), now() + 600`);
+    // timeoutMs 0: acquire throws MIGRATION_LOCKED unless the dead holder is released without waiting.
     const lock = await MigrationLock.acquire(driver, { timeoutMs: 0 });
+    expect(await liveHolders(driver)).toEqual([expect.objectContaining({ owner: `${os.hostname()}:${process.pid}`, token: lock.token })]);
     await lock.release();
   });
 

@@ -29,7 +29,8 @@ describe("valid models → manifest.json", () => {
       cpSync(path.join(caseDir, "app"), path.join(projectDir, "app"), { recursive: true });
       const actual = canonicalJson(await extractManifest({ projectDir }));
       const expectedFile = path.join(caseDir, "manifest.json");
-      if (UPDATE || !existsSync(expectedFile)) writeFileSync(expectedFile, actual);
+      if (UPDATE) writeFileSync(expectedFile, actual);
+      expect(existsSync(expectedFile), `${expectedFile} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
       expect(actual).toBe(readFileSync(expectedFile, "utf8"));
     });
   }
@@ -65,7 +66,8 @@ describe("invalid models → expected-error.json", () => {
         ...(diagnostics[0]?.path ? { path: diagnostics[0].path } : typeof moose.details?.field === "string" ? { path: moose.details.field } : {}),
         message: moose.message.split("\n")[0],
       };
-      if (UPDATE || !existsSync(expectedFile)) writeFileSync(expectedFile, `${JSON.stringify(actual, null, 2)}\n`);
+      if (UPDATE) writeFileSync(expectedFile, `${JSON.stringify(actual, null, 2)}\n`);
+      expect(existsSync(expectedFile), `${expectedFile} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
       const expected = JSON.parse(readFileSync(expectedFile, "utf8")) as ExpectedError;
       expect(actual).toEqual(expected);
       // What the user sees names the place and, for type problems, the field.

@@ -179,7 +179,17 @@ describe("migration steps", () => {
     expect(slugFor(plan.operations)).toMatch(/^create_table_(user_events|b)_and_1_more$/);
   });
 
-  it("files exist only after a write", () => {
+  it("creates nothing when there is nothing to write: no changes, or a refused plan", async () => {
+    expect((await generateMigration({ projectDir: project.dir, manifest: manifestWith() })).kind).toBe("no-changes");
     expect(existsSync(project.layout.dir)).toBe(false);
+    const topic = await generateMigration({
+      projectDir: project.dir,
+      manifest: { ...manifestWith(), streams: { S: { name: "S", partitionCount: 1, retentionMs: 1, config: {}, columns: [], lifeCycle: "FULLY_MANAGED" } } },
+    });
+    expect(topic.kind).toBe("written");
+    // Deleting the topic loses data: refused without --allow-data-loss, and nothing is touched.
+    const before = readdirSync(project.layout.dir).sort();
+    expect((await generateMigration({ projectDir: project.dir, manifest: manifestWith() })).kind).toBe("refused");
+    expect(readdirSync(project.layout.dir).sort()).toEqual(before);
   });
 });

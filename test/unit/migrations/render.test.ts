@@ -58,7 +58,8 @@ describe("golden migration files", () => {
       if (result.kind !== "written") throw new Error(`expected a migration, got ${result.kind}`);
       const text = readFileSync(result.file, "utf8");
       const expectedFile = path.join(folder, "migration.ts");
-      if (process.env.UPDATE_GOLDEN === "1" || !existsSync(expectedFile)) writeFileSync(expectedFile, text);
+      if (process.env.UPDATE_GOLDEN === "1") writeFileSync(expectedFile, text);
+      expect(existsSync(expectedFile), `${expectedFile} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
       expect(text).toBe(readFileSync(expectedFile, "utf8"));
       // The file is valid TypeScript the loader accepts.
       expect((await loadMigrations(project.layout)).at(-1)!.definition.up.length).toBeGreaterThan(0);

@@ -31,10 +31,12 @@ function stepText(step: Step): string {
 }
 
 function expectGolden(file: string, actual: string): void {
-  if (update || !existsSync(file)) {
+  if (update) {
     writeFileSync(file, actual);
     return;
   }
+  // A missing golden file fails: writing it here would make the test assert nothing.
+  expect(existsSync(file), `${file} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
   expect(actual).toBe(readFileSync(file, "utf8"));
 }
 
