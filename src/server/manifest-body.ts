@@ -1,5 +1,5 @@
 /** A manifest received over HTTP (admin API request or response): the envelope is checked before use. */
-import { MANIFEST_VERSION, SUPPORTED_MANIFEST_VERSIONS, type Manifest } from "../manifest/index.js";
+import { MANIFEST_VERSION, SUPPORTED_MANIFEST_VERSIONS } from "../manifest/index.js";
 
 const COMPONENT_KINDS = ["tables", "streams", "views", "materializedViews", "apis", "ingestApis", "workflows"] as const;
 
@@ -15,8 +15,4 @@ export function manifestProblem(value: unknown): string | undefined {
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return `no "${kind}" object`;
   }
   return undefined;
-}
-
-export function isManifest(value: unknown): value is Manifest {
-  return manifestProblem(value) === undefined;
 }

@@ -172,6 +172,8 @@ class EmbeddedDriver implements RawClickHouseDriver {
     for (const session of this.sessions) session.close();
     this.sessions.clear();
     this.idle.length = 0;
+    // The directory is free for another open only once chdb has finished every native operation.
+    await drainPending();
     await unbindDirectory(this.dataDir);
   }
 }
@@ -205,9 +207,4 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<RawClickHo
     });
   }
   return new EmbeddedDriver(options.database, dataDir, session);
-}
-
-/** Resolves once chdb has finished every native operation (safe point to switch directories). */
-export async function drainEmbedded(): Promise<void> {
-  await drainPending();
 }
