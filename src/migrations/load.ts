@@ -10,7 +10,7 @@ import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Message, type Plugin } from "esbuild";
-import { MooseError } from "../errors.js";
+import { ExitCode, MooseError } from "../errors.js";
 import { MIGRATION_FILE_PATTERN, migrationId, type MigrationsLayout } from "./layout.js";
 import type { MigrationDefinition } from "./steps.js";
 
@@ -31,7 +31,17 @@ export interface LoadedMigration extends MigrationFileSource {
 /** The migration files of the directory in id order (an absent directory has none). */
 export async function readMigrationSources(layout: MigrationsLayout): Promise<MigrationFileSource[]> {
   if (!existsSync(layout.dir)) return [];
-  const names = (await readdir(layout.dir)).filter((name) => MIGRATION_FILE_PATTERN.test(name)).sort();
+  const entries = await readdir(layout.dir);
+  // Other .ts files may be modules migrations import; a file that starts like a migration but is
+  // not named like one would never be applied, so it is refused rather than skipped.
+  const misnamed = entries.filter((name) => /^\d{8}.*\.ts$/.test(name) && !MIGRATION_FILE_PATTERN.test(name));
+  if (misnamed.length > 0) {
+    throw new MooseError("MIGRATION_BAD_FILE_NAME", `${misnamed.map((name) => relative(layout, path.join(layout.dir, name))).join(", ")} ${misnamed.length === 1 ? "looks" : "look"} like a migration but ${misnamed.length === 1 ? "is" : "are"} not named <YYYYMMDDTHHMMSSZ>_<slug>.ts (slug: a-z, 0-9, _), so ${misnamed.length === 1 ? "it" : "they"} would never be applied`, {
+      exitCode: ExitCode.conflict,
+      hint: "rename the file (e.g. 20261127T080000Z_add_users.ts), then run `moose migrate hash`",
+    });
+  }
+  const names = entries.filter((name) => MIGRATION_FILE_PATTERN.test(name)).sort();
   return Promise.all(
     names.map(async (fileName) => {
       const filePath = path.join(layout.dir, fileName);

@@ -31,6 +31,16 @@ describe("refusals before anything is applied", () => {
     expect((error as { hint: string }).hint).toContain("moose migrate hash");
   });
 
+  it("a file named almost like a migration → MIGRATION_BAD_FILE_NAME (it would never be applied); other modules are fine", async () => {
+    const [first] = await twoMigrations();
+    writeFileSync(path.join(path.dirname(first), "helpers.ts"), "export const batch = 1000;\n");
+    await expect(openMigrationsDirectory(project.layout)).resolves.toHaveLength(2);
+    writeFileSync(path.join(path.dirname(first), "20261127T0900_Add-Users.ts"), readFileSync(first, "utf8"));
+    const error = await openMigrationsDirectory(project.layout).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "MIGRATION_BAD_FILE_NAME", exitCode: 4 });
+    expect((error as Error).message).toContain("20261127T0900_Add-Users.ts");
+  });
+
   it("a file nobody summed, and a summed file that is gone", async () => {
     const [, second] = await twoMigrations();
     const copy = second.replace("20260102T000000Z", "20260103T000000Z");
