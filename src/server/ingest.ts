@@ -48,11 +48,23 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
     const errors = invalidRecords(found.validate, records, Array.isArray(body));
     if (errors.length > 0) return { status: 400, body: { error: `invalid records for /ingest/${path}`, fields: errors } };
     if (!found.table && !(found.stream && sinks.producer)) {
-      // A stream-only pipeline with streaming off: accepting the records would lose them.
-      return { status: 503, body: { error: `/ingest/${path} sends to stream "${found.stream}", but streaming is off ([features] streaming_engine = false)` } };
+      // Accepting records that go nowhere would lose them.
+      const error = found.stream
+        ? `/ingest/${path} sends to stream "${found.stream}", but streaming is off ([features] streaming_engine = false)`
+        : `/ingest/${path} has no destination: its pipeline has neither a table nor a stream`;
+      return { status: 503, body: { error } };
     }
     if (found.table) await sinks.driver.insert(found.table.id, records.map((record) => toRow(record as Record<string, unknown>, found.table!.columns)));
-    if (found.stream && sinks.producer) await sinks.producer.send(found.stream, records);
+    if (found.stream && sinks.producer) {
+      try {
+        await sinks.producer.send(found.stream, records);
+      } catch (error) {
+        if (!found.table) throw error;
+        // Say exactly what is stored, so a client does not retry into duplicate rows unknowingly.
+        const message = error instanceof Error ? error.message : String(error);
+        return { status: 502, body: { error: `records stored in table ${found.table.id}, but not sent to stream "${found.stream}": ${message}`, storedInTable: records.length, sentToStream: 0 } };
+      }
+    }
     return { status: 200, body: { ingested: records.length } };
   };
 }

@@ -86,6 +86,25 @@ describe("ingestRoutes", () => {
     expect(inserts).toEqual([]);
   });
 
+  it("says what was stored when the table insert worked but the stream send failed (502), so a retry is a choice", async () => {
+    const { inserts, driver } = recorders();
+    const failing: KafkaProducer = { send: async () => Promise.reject(new Error("broker gone")), close: async () => {} };
+    const reply = await ingestRoutes(pipelineManifest(), { driver, producer: failing })("Events/1", { id: "a", at: "2026-01-05T10:00:00Z" });
+    expect(reply?.status).toBe(502);
+    expect(reply?.body).toMatchObject({ storedInTable: 1, sentToStream: 0 });
+    expect(String((reply?.body as { error: string }).error)).toContain("broker gone");
+    expect(inserts).toHaveLength(1);
+  });
+
+  it("refuses records with 503 when the pipeline has neither a table nor a stream", async () => {
+    const manifest = pipelineManifest();
+    manifest.tables = {};
+    manifest.streams = {};
+    const { driver } = recorders();
+    const reply = await ingestRoutes(manifest, { driver })("Events/1", { id: "a", at: "2026-01-05T10:00:00Z" });
+    expect(reply).toEqual({ status: 503, body: { error: "/ingest/Events/1 has no destination: its pipeline has neither a table nor a stream" } });
+  });
+
   it("refuses a batch with an invalid record, naming each field by record index, and writes nothing", async () => {
     const { inserts, sent, driver, producer } = recorders();
     const reply = await ingestRoutes(pipelineManifest(), { driver, producer })("Events/1", [{ id: "a", at: "2026-01-05T10:00:00Z" }, { id: 5, at: "soon" }, "text"]);
