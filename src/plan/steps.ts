@@ -206,12 +206,3 @@ export function operationSteps(op: Operation): OperationSteps {
   }
 }
 
-/** Steps of a whole plan: `up` in operation order, `down` in reverse. */
-export function planSteps(operations: readonly Operation[]): { up: Step[]; down: Step[]; irreversible: string[] } {
-  const parts = operations.map(operationSteps);
-  return {
-    up: parts.flatMap((part) => part.up),
-    down: [...parts].reverse().flatMap((part) => part.down),
-    irreversible: parts.flatMap((part) => (part.irreversible ? [part.irreversible] : [])),
-  };
-}

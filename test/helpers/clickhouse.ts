@@ -16,6 +16,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import type { Operation } from "../../src/diff/operations.js";
+import type { ClickHouseDriver } from "../../src/infra/clickhouse/driver.js";
+import type { ProgressListener } from "../../src/infra/clickhouse/executor.js";
+import { executeStep } from "../../src/migrations/runner/dispatch.js";
+import { operationSteps } from "../../src/plan/steps.js";
 
 const run = promisify(execFile);
 export const CLICKHOUSE_SERVER_SCRIPT = fileURLToPath(new URL("../../scripts/clickhouse-server", import.meta.url));
@@ -75,4 +80,9 @@ export async function withTestDatabase(url: string): Promise<{ database: string;
       await serverExec(url, `DROP DATABASE IF EXISTS ${database}`);
     },
   };
+}
+
+/** Applies one operation's `up` steps exactly as the migration runner does (operationSteps → executeStep). */
+export async function applyOperation(driver: ClickHouseDriver, op: Operation, onProgress?: ProgressListener): Promise<void> {
+  for (const step of operationSteps(op).up) await executeStep(step, { clickhouse: driver, log: () => {}, onProgress }, {});
 }

@@ -12,10 +12,8 @@
  *   only runs when the copy holds as many rows as the table it replaces.
  */
 import { MooseError } from "../../errors.js";
-import { assertNever, type Operation } from "../../diff/operations.js";
 import { splitNullable } from "../../diff/normalize.js";
 import type { SqlStep, ConversionCheck } from "../../migrations/steps.js";
-import { operationSteps } from "../../plan/steps.js";
 import { REBUILD_SUFFIX } from "./ddl.js";
 import { quoteIdentifier, quoteString } from "./quote.js";
 import type { ClickHouseDriver } from "./driver.js";
@@ -321,18 +319,3 @@ export async function executeSqlStep(driver: ClickHouseDriver, step: SqlStep, on
   await driver.exec(step.sql);
 }
 
-/** Applies a ClickHouse operation's `up` steps (tables, columns, indexes, views, raw SQL). */
-export async function applyOperation(driver: ClickHouseDriver, op: Operation, onProgress?: ProgressListener): Promise<void> {
-  for (const step of operationSteps(op).up) {
-    if ("sql" in step) await executeSqlStep(driver, step, onProgress);
-    else if ("note" in step) continue;
-    else if ("kafka" in step) {
-      throw new MooseError("NOT_A_CLICKHOUSE_OPERATION", `${op.summary}: a Kafka operation cannot be applied through ClickHouse.`, {
-        hint: "Apply Kafka steps with the Kafka executor (src/infra/kafka).",
-        details: { kind: op.kind },
-      });
-    } else if ("run" in step) {
-      throw new MooseError("NOT_A_CLICKHOUSE_OPERATION", `${op.summary}: a hand-written step needs the migration runner.`, { details: { kind: op.kind } });
-    } else assertNever(step);
-  }
-}

@@ -7,11 +7,11 @@ import { MooseError } from "../../../src/errors.js";
 import { recreateTableSql } from "../../../src/infra/clickhouse/ddl.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
-import { applyOperation, executeSqlStep, rebuildStatement, type CopyProgress } from "../../../src/infra/clickhouse/executor.js";
+import { executeSqlStep, rebuildStatement, type CopyProgress } from "../../../src/infra/clickhouse/executor.js";
 import type { ColumnSpec, TableSpec } from "../../../src/manifest/types.js";
 import type { SqlStep } from "../../../src/migrations/steps.js";
 import { operationSteps } from "../../../src/plan/steps.js";
-import { tempDataDir } from "../../helpers/clickhouse.js";
+import { applyOperation, tempDataDir } from "../../helpers/clickhouse.js";
 import { column, liveColumns, op, rowCount, table } from "./fixtures.js";
 
 const data = tempDataDir();

@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffManifests, normalizeTable } from "../../../src/diff/index.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
-import { applyOperation } from "../../../src/infra/clickhouse/executor.js";
 import { readableIntervals } from "../../../src/infra/clickhouse/introspect.js";
 import { emptyManifest, type Manifest } from "../../../src/manifest/types.js";
-import { tempDataDir } from "../../helpers/clickhouse.js";
+import { applyOperation, tempDataDir } from "../../helpers/clickhouse.js";
 import { column, table } from "./fixtures.js";
 
 const data = tempDataDir();

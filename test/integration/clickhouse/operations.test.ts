@@ -5,9 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
-import { applyOperation } from "../../../src/infra/clickhouse/executor.js";
 import type { MaterializedViewSpec, ViewSpec } from "../../../src/manifest/types.js";
-import { tempDataDir } from "../../helpers/clickhouse.js";
+import { applyOperation, tempDataDir } from "../../helpers/clickhouse.js";
 import { column, liveColumns, liveTable, op, rowCount, table } from "./fixtures.js";
 
 const data = tempDataDir();
@@ -188,14 +187,14 @@ describe("applyOperation on the embedded engine", () => {
     expect(await tableNames()).toContain("raw_made");
   });
 
-  it("refuses a Kafka operation with a clear error", async () => {
+  it("refuses a Kafka step when no Kafka is configured, naming the config key", async () => {
     const topic = op({
       kind: "createTopic",
       target: "t",
       summary: "create topic t",
       stream: { name: "t", partitionCount: 1, retentionMs: 1000, config: {}, columns: [], lifeCycle: "FULLY_MANAGED" },
     });
-    await expect(applyOperation(driver, topic)).rejects.toMatchObject({ code: "NOT_A_CLICKHOUSE_OPERATION" });
+    await expect(applyOperation(driver, topic)).rejects.toMatchObject({ code: "MIGRATION_STREAMING_NOT_CONFIGURED", config: { key: "features.streaming_engine" } });
   });
 });
 

@@ -10,10 +10,10 @@ import { DEFAULT_CONFIG } from "../../../src/config/types.js";
 import { normalizeSql } from "../../../src/diff/index.js";
 import { ExitCode, MooseError } from "../../../src/errors.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
-import { applyOperation, executeSqlStep } from "../../../src/infra/clickhouse/executor.js";
+import { executeSqlStep } from "../../../src/infra/clickhouse/executor.js";
 import { openRemote } from "../../../src/infra/clickhouse/remote.js";
 import { freePort } from "../../helpers/kafka.js";
-import { testServerUrl, urlWithDatabase, urlWithPassword, withTestDatabase } from "../../helpers/clickhouse.js";
+import { applyOperation, testServerUrl, urlWithDatabase, urlWithPassword, withTestDatabase } from "../../helpers/clickhouse.js";
 import { column, op, table } from "./fixtures.js";
 
 let serverUrl: string;

@@ -14,7 +14,7 @@ import type { Manifest } from "../../../src/manifest/types.js";
 import type { Step } from "../../../src/migrations/steps.js";
 import { planToJson } from "../../../src/plan/json.js";
 import { renderPlan } from "../../../src/plan/render.js";
-import { planSteps } from "../../../src/plan/steps.js";
+import { migrationSteps } from "../../../src/migrations/generate.js";
 
 const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden");
 const update = process.env.UPDATE_GOLDEN === "1";
@@ -54,7 +54,7 @@ describe("golden plans", () => {
     const options = existsSync(path.join(dir, "options.json")) ? readJson<DiffOptions>(path.join(dir, "options.json")) : {};
     const result = diffManifests(before, after, options);
     expectGolden(path.join(dir, "plan.txt"), renderPlan(result));
-    const { up } = planSteps(result.operations);
+    const { up } = migrationSteps(result.operations);
     expectGolden(path.join(dir, "up.sql"), up.length === 0 ? "" : `${up.map(stepText).join("\n\n")}\n`);
     expectGolden(path.join(dir, "plan.json"), `${JSON.stringify(planToJson(result), null, 2)}\n`);
   });

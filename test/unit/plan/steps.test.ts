@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { diffManifests } from "../../../src/diff/index.js";
 import type { Operation } from "../../../src/diff/operations.js";
 import type { Step } from "../../../src/migrations/steps.js";
-import { operationSteps, planSteps } from "../../../src/plan/steps.js";
+import { migrationSteps } from "../../../src/migrations/generate.js";
+import { operationSteps } from "../../../src/plan/steps.js";
 import { ALL_KINDS, api, column, ingestApi, manifest, mv, stream, table, users, view, workflow } from "../diff/builders.js";
 
 /** One diff that produces every kind the differ can produce (rawSql is hand-written, added below). */
@@ -135,9 +136,9 @@ describe("operationSteps", () => {
     ]);
   });
 
-  it("planSteps: up in order, down in reverse", () => {
+  it("migrationSteps: up in order, down in reverse", () => {
     const ops2 = diffManifests(manifest(), manifest({ tables: [users()], streams: [stream("E")] })).operations;
-    const { up, down } = planSteps(ops2);
+    const { up, down } = migrationSteps(ops2);
     expect(up.map(stepKind)).toEqual(["sql", "kafka.createTopic"]);
     expect(down.map(stepKind)).toEqual(["kafka.deleteTopic", "sql"]);
   });
