@@ -2,24 +2,9 @@
 import { withRisk, type UnassessedOperation } from "../../../src/diff/risk.js";
 import type { Operation } from "../../../src/diff/operations.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
-import type { ColumnSpec, TableSpec } from "../../../src/manifest/types.js";
 
-export function column(name: string, type: string, extra: Partial<ColumnSpec> = {}): ColumnSpec {
-  return { name, type, nullable: false, ...extra };
-}
-
-export function table(name: string, columns: ColumnSpec[], extra: Partial<TableSpec> = {}): TableSpec {
-  return {
-    name,
-    columns,
-    orderBy: [columns[0]!.name],
-    engine: { name: "MergeTree", params: [] },
-    settings: {},
-    indexes: [],
-    lifeCycle: "FULLY_MANAGED",
-    ...extra,
-  };
-}
+// The manifest builders of the diff tests; one set of defaults for every test.
+export { column, table } from "../../unit/diff/builders.js";
 
 export function op(unassessed: UnassessedOperation): Operation {
   return withRisk(unassessed);
