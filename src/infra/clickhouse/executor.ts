@@ -123,13 +123,53 @@ async function copyRows(driver: ClickHouseDriver, step: SqlStep, rebuild: Rebuil
   }
   const copiedRows = await countRows(driver, rebuild.copy);
   await verifyCopy(driver, rebuild, totalRows, copiedRows, "after the copy");
+  await rememberCopy(driver, rebuild);
   onProgress?.({ table: rebuild.table, copiedRows, totalRows, done: true });
+}
+
+/**
+ * A process that dies after `EXCHANGE TABLES` but before the journal records the step would, on
+ * resume, swap the tables back (and the next step would drop the new one). So the copy's UUID,
+ * which stays with its data through the exchange, is noted when the copy is done; an exchange
+ * whose table already carries the latest noted UUID has happened and is not repeated. Servers
+ * without table UUIDs (Ordinary databases, old servers) have nothing to note and keep the plain
+ * behaviour.
+ */
+const REBUILDS_TABLE = "_moose_rebuilds";
+
+async function tableUuid(driver: ClickHouseDriver, table: string): Promise<string | undefined> {
+  try {
+    const [row] = await driver.query<{ uuid: string }>(
+      "SELECT toString(uuid) AS uuid FROM system.tables WHERE database = currentDatabase() AND name = {table:String}",
+      { table },
+    );
+    return row && row.uuid !== "00000000-0000-0000-0000-000000000000" ? row.uuid : undefined;
+  } catch {
+    return undefined; // no uuid column on this server
+  }
+}
+
+async function rememberCopy(driver: ClickHouseDriver, rebuild: RebuildStatement): Promise<void> {
+  const uuid = await tableUuid(driver, rebuild.copy);
+  if (uuid === undefined) return;
+  await driver.exec(`CREATE TABLE IF NOT EXISTS ${REBUILDS_TABLE} (table String, copy_uuid String, at DateTime64(6)) ENGINE = MergeTree ORDER BY table`);
+  await driver.exec(`INSERT INTO ${REBUILDS_TABLE} (table, copy_uuid, at) SELECT {table:String}, {uuid:String}, now64(6)`, { table: rebuild.table, uuid });
+}
+
+async function alreadyExchanged(driver: ClickHouseDriver, rebuild: RebuildStatement): Promise<boolean> {
+  const uuid = await tableUuid(driver, rebuild.table);
+  if (uuid === undefined) return false;
+  const latest = await driver
+    .query<{ copy_uuid: string }>(`SELECT copy_uuid FROM ${REBUILDS_TABLE} WHERE table = {table:String} ORDER BY at DESC LIMIT 1`, { table: rebuild.table })
+    .catch(() => []);
+  return latest[0]?.copy_uuid === uuid;
 }
 
 /** SYNTAX_ERROR (servers before EXCHANGE, < 20.x), NOT_IMPLEMENTED (an Ordinary database). */
 const NO_EXCHANGE = new Set([62, 48]);
 
 async function exchangeTables(driver: ClickHouseDriver, step: SqlStep, rebuild: RebuildStatement): Promise<void> {
+  if (await alreadyExchanged(driver, rebuild)) return;
   const sourceRows = await countRows(driver, rebuild.table);
   const copiedRows = await countRows(driver, rebuild.copy);
   await verifyCopy(driver, rebuild, sourceRows, copiedRows, "just before the exchange");
