@@ -13,7 +13,7 @@ import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { bothReporters, logMigrationEvents } from "../../logs/migration-events.js";
 import { readManifest } from "../../manifest/canonical.js";
 import type { Manifest } from "../../manifest/types.js";
-import type { GenerateResult, RenameResolver } from "../../migrations/generate.js";
+import type { GenerateOptions, GenerateResult, RenameResolver } from "../../migrations/generate.js";
 import type { RunOptions } from "../../migrations/runner/apply.js";
 import { jsonReporter, textReporter } from "../../migrations/runner/events.js";
 import { breakLock } from "../../migrations/runner/lock.js";
@@ -52,14 +52,19 @@ export function register(program: Command): void {
       .option("--clickhouse-url <url>", "target this ClickHouse server (http[s]://user:password@host:port/database) instead of clickhouse_config")
       .option("--embedded", "target the embedded engine in <project>/.moose/clickhouse");
 
-  withDir(migrate.command("generate"))
-    .description("Write the difference between migrations/snapshot.json and the code as a new migration file")
-    .option("--name <slug>", "file name slug (default: derived from the changes)")
-    .option("--allow-data-loss", "write the migration even if it drops data (or set MOOSE_ACCEPT_DESTRUCTIVE=1)")
-    .option("--rename <Table.old=new>", "declare a column rename (repeatable)", collect, [])
-    .option("--manifest <file>", "use this manifest JSON instead of extracting app/index.ts")
-    .option("--backfill", BACKFILL_HELP)
-    .action(action(async (flags: GenerateFlags) => generateCommand(flags)));
+  // generate and rebase both write a migration file from a plan: the same choices shape it.
+  const withPlanChoices = (command: Command) =>
+    command
+      .option("--allow-data-loss", "write the migration even if it drops data (or set MOOSE_ACCEPT_DESTRUCTIVE=1)")
+      .option("--rename <Table.old=new>", "declare a column rename (repeatable)", collect, [])
+      .option("--manifest <file>", "use this manifest JSON instead of extracting app/index.ts")
+      .option("--backfill", "a new materialized view over tables that already hold rows also copies those rows through its SELECT");
+
+  withPlanChoices(
+    withDir(migrate.command("generate"))
+      .description("Write the difference between migrations/snapshot.json and the code as a new migration file")
+      .option("--name <slug>", "file name slug (default: derived from the changes)"),
+  ).action(action(async (flags: GenerateFlags) => generateCommand(flags)));
 
   const withRun = (command: Command) =>
     withTarget(command)
@@ -97,14 +102,11 @@ export function register(program: Command): void {
     .option("--manifest <file>", "compare this manifest JSON with snapshot.json instead of extracting app/index.ts")
     .action(action(async (flags: TargetOptions & { json?: boolean; manifest?: string }) => statusCommand(flags)));
 
-  withDir(migrate.command("rebase"))
-    .description("After a merge: regenerate this branch's migration on top of the other branch's")
-    .argument("[id]", "the migration to move (default: the newest of the files that start from the same state)")
-    .option("--allow-data-loss", "write the migration even if it drops data (or set MOOSE_ACCEPT_DESTRUCTIVE=1)")
-    .option("--rename <Table.old=new>", "declare a column rename (repeatable)", collect, [])
-    .option("--manifest <file>", "use this manifest JSON instead of extracting app/index.ts")
-    .option("--backfill", BACKFILL_HELP)
-    .action(action(async (id: string | undefined, flags: GenerateFlags) => rebaseCommand(id, flags)));
+  withPlanChoices(
+    withDir(migrate.command("rebase"))
+      .description("After a merge: regenerate this branch's migration on top of the other branch's")
+      .argument("[id]", "the migration to move (default: the newest of the files that start from the same state)"),
+  ).action(action(async (id: string | undefined, flags: GenerateFlags) => rebaseCommand(id, flags)));
 
   withDir(migrate.command("hash"))
     .description("Re-sum the migration files into moose.sum after a deliberate hand edit")
@@ -149,8 +151,6 @@ function positiveInteger(text: string, flag: string): number {
   if (!Number.isInteger(value) || value < 1) throw usage(`${flag} must be a positive whole number, got "${text}"`);
   return value;
 }
-
-const BACKFILL_HELP = "a new materialized view over tables that already hold rows also copies those rows through its SELECT";
 
 /** `--rename Users.name=full_name` → { Users: { name: "full_name" } }. */
 export function parseRenames(flags: string[]): RenameMap {
@@ -216,33 +216,33 @@ function reportGenerated(result: GenerateResult, dir: string): number {
 }
 
 async function generateCommand(flags: GenerateFlags): Promise<number> {
-  const renames = parseRenames(flags.rename);
   const { generateMigration } = await import("../../migrations/generate.js");
   const result = await generateMigration({
-    projectDir: process.cwd(),
-    dir: flags.dir,
-    manifest: await codeManifest(flags.manifest),
+    ...(await generateOptions(flags)),
     name: flags.name,
-    allowDataLoss: acceptsDataLoss(flags),
-    renames,
-    backfillMaterializedViews: flags.backfill,
-    resolveRename: renamePrompt(),
   });
   return reportGenerated(result, flags.dir);
 }
 
-async function rebaseCommand(id: string | undefined, flags: GenerateFlags): Promise<number> {
-  const renames = parseRenames(flags.rename);
-  const { rebaseMigrations } = await import("../../migrations/rebase.js");
-  const rebase = await rebaseMigrations({
+/** What generate and rebase both pass on from their flags. */
+async function generateOptions(flags: GenerateFlags): Promise<GenerateOptions> {
+  const renames = parseRenames(flags.rename); // a malformed flag fails before the code is extracted
+  return {
     projectDir: process.cwd(),
     dir: flags.dir,
-    id,
     manifest: await codeManifest(flags.manifest),
     allowDataLoss: acceptsDataLoss(flags),
     renames,
     backfillMaterializedViews: flags.backfill,
     resolveRename: renamePrompt(),
+  };
+}
+
+async function rebaseCommand(id: string | undefined, flags: GenerateFlags): Promise<number> {
+  const { rebaseMigrations } = await import("../../migrations/rebase.js");
+  const rebase = await rebaseMigrations({
+    ...(await generateOptions(flags)),
+    id,
   });
   if (rebase.result.kind !== "refused") {
     out(`↻ took ${rebase.rebased} out of the chain (its old content: ${path.relative(process.cwd(), rebase.previousFile)}; copy any hand-written steps over)`);
