@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scaffoldFiles } from "../../src/cli/commands/init.js";
 import { loadConfig } from "../../src/config/load.js";
 import { DEFAULT_CONFIG } from "../../src/config/types.js";
+import { DOCS_CONFIG_TOML } from "../helpers/docs.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 const mooseBin = path.join(repoRoot, "bin", "moose.js");
@@ -37,26 +38,6 @@ function run(command: string, args: string[], cwd: string): Promise<RunResult> {
 
 const moose = (args: string[], cwd = repoRoot) => run(process.execPath, [mooseBin, ...args], cwd);
 
-// The docs' moose.config.toml (Migrations & Planning → Viewing Infrastructure State), verbatim.
-const DOCS_CONFIG = `[features]
-olap = true # ClickHouse for analytics
-streaming_engine = true # Redpanda for streaming
-workflows = false # Temporal for workflows
-
-[clickhouse_config]
-host = "localhost"
-host_port = 18123
-native_port = 9000
-db_name = "local"
-user = "panda"
-password = "pandapass"
-
-[redpanda_config]
-broker = "localhost:19092"
-message_timeout_ms = 1000
-retention_ms = 30000
-replication_factor = 1
-`;
 
 let workDir: string;
 
@@ -93,7 +74,7 @@ describe("moose init <dir>", () => {
 
   it("writes the documented config, which loads to exactly the defaults", async () => {
     const toml = await readFile(path.join(projectDir, "moose.config.toml"), "utf8");
-    expect(toml.startsWith(DOCS_CONFIG)).toBe(true);
+    expect(toml.startsWith(DOCS_CONFIG_TOML)).toBe(true);
     expect(toml).toContain("[http_server_config]");
     expect(toml).toContain("[authentication]");
     expect(await loadConfig(projectDir, {})).toEqual(DEFAULT_CONFIG);

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/load.js";
 import { DEFAULT_CONFIG } from "../../../src/config/types.js";
 import { MooseError } from "../../../src/errors.js";
+import { DOCS_CONFIG_TOML } from "../../helpers/docs.js";
 
 let projectDir: string;
 
@@ -28,25 +29,6 @@ async function loadError(env: NodeJS.ProcessEnv = {}): Promise<MooseError> {
   return error as MooseError;
 }
 
-const DOCS_TOML = `[features]
-olap = true # ClickHouse for analytics
-streaming_engine = true # Redpanda for streaming
-workflows = false # Temporal for workflows
-
-[clickhouse_config]
-host = "localhost"
-host_port = 18123
-native_port = 9000
-db_name = "local"
-user = "panda"
-password = "pandapass"
-
-[redpanda_config]
-broker = "localhost:19092"
-message_timeout_ms = 1000
-retention_ms = 30000
-replication_factor = 1
-`;
 
 describe("defaults", () => {
   it("uses the documented defaults when there is no moose.config.toml", async () => {
@@ -54,7 +36,7 @@ describe("defaults", () => {
   });
 
   it("reads the docs' example file to exactly the defaults", async () => {
-    await writeToml(DOCS_TOML);
+    await writeToml(DOCS_CONFIG_TOML);
     expect(await loadConfig(projectDir, {})).toEqual(DEFAULT_CONFIG);
   });
 
