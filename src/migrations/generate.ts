@@ -18,7 +18,7 @@ import { openMigrationsDirectory } from "./directory.js";
 import { metaPath, migrationsLayout, nextTimestamp, toSlug, type MigrationsLayout } from "./layout.js";
 import { loadMigrations, readMigrationSources, type LoadedMigration } from "./load.js";
 import { renderMigrationFile } from "./render.js";
-import type { Step } from "./steps.js";
+import type { Step } from "../steps/index.js";
 import { computeSum, formatSum } from "./sum.js";
 import { readMigrationMeta, verifyChain } from "./verify.js";
 

@@ -4,4 +4,4 @@ export { generateMigration, hashMigrations, migrationSteps, type GenerateOptions
 export { rebaseMigrations, type RebaseResult } from "./rebase.js";
 export { openMigrationsDirectory } from "./directory.js";
 export { migrationsLayout, type MigrationsLayout } from "./layout.js";
-export { defineMigration, type MigrationDefinition, type Step, type StepContext } from "./steps.js";
+export { defineMigration, type MigrationDefinition, type Step, type StepContext } from "../steps/index.js";

@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { build, type Message, type Plugin } from "esbuild";
 import { ExitCode, MooseError } from "../errors.js";
 import { MIGRATION_FILE_PATTERN, migrationId, type MigrationsLayout } from "./layout.js";
-import type { MigrationDefinition } from "./steps.js";
+import type { MigrationDefinition } from "../steps/index.js";
 
 export interface MigrationFileSource {
   id: string;

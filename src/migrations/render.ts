@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import type { Operation } from "../diff/operations.js";
 import { dataEffect } from "./effects.js";
-import type { Step } from "./steps.js";
+import type { Step } from "../steps/index.js";
 
 export const TEMPLATE_FILE = "migration.ts.hbs";
 

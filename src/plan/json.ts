@@ -3,7 +3,7 @@
  * docs/plan-json.md and only grows: fields are added, never renamed or removed, within version 1.
  */
 import type { BlockedChange, DiffResult, Operation, Risk } from "../diff/operations.js";
-import type { Step } from "../migrations/steps.js";
+import type { Step } from "../steps/index.js";
 import { COMPONENT_LABELS, operationEffect, planComponents, type ComponentChangeDetail, type ComponentKind } from "./components.js";
 import { renameFlag } from "./render.js";
 import { operationSteps } from "./steps.js";

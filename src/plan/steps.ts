@@ -27,7 +27,7 @@ import {
   resetSettingsSql,
 } from "../infra/clickhouse/ddl.js";
 import type { ColumnSpec, StreamSpec } from "../manifest/types.js";
-import type { KafkaStep, SqlStep, Step } from "../migrations/steps.js";
+import type { KafkaStep, SqlStep, Step } from "../steps/index.js";
 
 export interface OperationSteps {
   up: Step[];

@@ -30,4 +30,4 @@ export { sql, Sql, ApiHelpers, toStaticQuery, toQuery, quoteIdentifier, type Val
 export { getRegistry, Registry, type Component } from "./registry.js";
 export { registryToManifest } from "./manifest.js";
 export { METADATA_MARKER, type InjectedMetadata } from "./metadata.js";
-export { defineMigration, type MigrationDefinition, type Step, type SqlStep, type KafkaStep, type NoteStep, type RunStep, type StepContext } from "../migrations/steps.js";
+export { defineMigration, type MigrationDefinition, type Step, type SqlStep, type KafkaStep, type NoteStep, type RunStep, type StepContext } from "../steps/index.js";

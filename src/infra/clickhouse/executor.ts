@@ -13,7 +13,7 @@
  */
 import { MooseError } from "../../errors.js";
 import { splitNullable } from "../../diff/normalize.js";
-import type { SqlStep, ConversionCheck } from "../../migrations/steps.js";
+import type { SqlStep, ConversionCheck } from "../../steps/index.js";
 import { REBUILD_SUFFIX } from "./ddl.js";
 import { quoteIdentifier, quoteString } from "./quote.js";
 import type { ClickHouseDriver } from "./driver.js";

@@ -3,7 +3,7 @@
  * are legal once namespaced, and a partition count never goes down. Returns the step in the shape
  * the executor runs, with broker-side topic names.
  */
-import type { KafkaAction } from "../../migrations/steps.js";
+import type { KafkaAction } from "../../steps/index.js";
 import { invalidAction, partitionDecrease } from "./errors.js";
 import { brokerTopicName, isLegalTopicName } from "./topics.js";
 

@@ -12,7 +12,7 @@ import kafkajs from "kafkajs";
 import type { Admin, ConfigEntries, LogEntry } from "kafkajs";
 import type { Config } from "../../config/types.js";
 import { MooseError } from "../../errors.js";
-import type { KafkaAction } from "../../migrations/steps.js";
+import type { KafkaAction } from "../../steps/index.js";
 import { checkKafkaAction, type CheckedKafkaAction } from "./actions.js";
 import { kafkaUnreachable, partitionDecrease, toMooseError, topicConflict, topicNotFound } from "./errors.js";
 import { brokerTopicName, isInternalTopic, modelTopicName } from "./topics.js";

@@ -17,7 +17,7 @@ import { emptyManifest } from "../../manifest/types.js";
 import { openMigrationsDirectory } from "../directory.js";
 import { migrationsLayout, type MigrationsLayout } from "../layout.js";
 import type { LoadedMigration } from "../load.js";
-import { stepKind, stepSummary } from "../steps.js";
+import { stepKind, stepSummary } from "../../steps/index.js";
 import { readMigrationState } from "../verify.js";
 import { executeStep, type KafkaExecutor, type StepTargets } from "./dispatch.js";
 import { silentReporter, type Direction, type Reporter } from "./events.js";

@@ -6,7 +6,7 @@
 import { MooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { executeSqlStep, type ProgressListener } from "../../infra/clickhouse/executor.js";
-import type { KafkaAction, Step, StepContext } from "../steps.js";
+import type { KafkaAction, Step, StepContext } from "../../steps/index.js";
 
 /** The part of the Kafka admin the runner needs (src/infra/kafka/executor.ts `openKafkaAdmin`). */
 export interface KafkaExecutor {

@@ -2,7 +2,7 @@
  * What the runner reports while it works. Progress output and timing both come from these
  * events; reporters render them as text for people or JSON lines for machines.
  */
-import type { StepKind } from "../steps.js";
+import type { StepKind } from "../../steps/index.js";
 
 export type Direction = "up" | "down";
 

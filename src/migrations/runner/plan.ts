@@ -9,7 +9,7 @@ import { canonicalJson } from "../../manifest/canonical.js";
 import { ExitCode, MooseError } from "../../errors.js";
 import type { MigrationsLayout } from "../layout.js";
 import type { LoadedMigration } from "../load.js";
-import { isDestructiveStep, stepKind, stepSummary, type Step } from "../steps.js";
+import { isDestructiveStep, stepKind, stepSummary, type Step } from "../../steps/index.js";
 import type { Direction, PlannedStep } from "./events.js";
 import { isApplied, type JournalEntry } from "./journal.js";
 

@@ -9,7 +9,7 @@ import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import { executeSqlStep, rebuildStatement, type CopyProgress } from "../../../src/infra/clickhouse/executor.js";
 import type { ColumnSpec, TableSpec } from "../../../src/manifest/types.js";
-import type { SqlStep } from "../../../src/migrations/steps.js";
+import type { SqlStep } from "../../../src/steps/index.js";
 import { operationSteps } from "../../../src/plan/steps.js";
 import { applyOperation, tempDataDir } from "../../helpers/clickhouse.js";
 import { column, liveColumns, op, rowCount, table } from "./fixtures.js";

@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ExitCode, MooseError } from "../../../src/errors.js";
 import { openKafkaAdmin, type KafkaAdmin } from "../../../src/infra/kafka/executor.js";
-import type { KafkaAction } from "../../../src/migrations/steps.js";
+import type { KafkaAction } from "../../../src/steps/index.js";
 import { freePort, redpandaConfig } from "../../helpers/kafka.js";
 
 let admin: KafkaAdmin | undefined;

@@ -7,7 +7,7 @@ import { generateMigration, hashMigrations, migrationSteps, slugFor } from "../.
 import { loadMigrations } from "../../../src/migrations/load.js";
 import { diffManifests } from "../../../src/diff/index.js";
 import type { Manifest } from "../../../src/manifest/types.js";
-import { isDestructiveStep } from "../../../src/migrations/steps.js";
+import { isDestructiveStep } from "../../../src/steps/index.js";
 import * as build from "../diff/builders.js";
 import { column, manifestWith, table, tempProject, usersV1, usersV2, usersV3, type TempProject } from "./helpers.js";
 

@@ -6,7 +6,7 @@ import { readManifest } from "../../../src/manifest/canonical.js";
 import { generateMigration } from "../../../src/migrations/generate.js";
 import { loadMigrations } from "../../../src/migrations/load.js";
 import { renderStep, templateLiteral } from "../../../src/migrations/render.js";
-import type { Step } from "../../../src/migrations/steps.js";
+import type { Step } from "../../../src/steps/index.js";
 import { tempProject, writeHandMigration, usersV1, type TempProject } from "./helpers.js";
 
 let project: TempProject;

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { diffManifests } from "../../../src/diff/index.js";
 import type { DiffOptions } from "../../../src/diff/operations.js";
 import type { Manifest } from "../../../src/manifest/types.js";
-import type { Step } from "../../../src/migrations/steps.js";
+import type { Step } from "../../../src/steps/index.js";
 import { planToJson } from "../../../src/plan/json.js";
 import { renderPlan } from "../../../src/plan/render.js";
 import { migrationSteps } from "../../../src/migrations/generate.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { diffManifests } from "../../../src/diff/index.js";
 import type { Operation } from "../../../src/diff/operations.js";
-import type { Step } from "../../../src/migrations/steps.js";
+import type { Step } from "../../../src/steps/index.js";
 import { migrationSteps } from "../../../src/migrations/generate.js";
 import { operationSteps } from "../../../src/plan/steps.js";
 import { ALL_KINDS, api, column, ingestApi, manifest, mv, stream, table, users, view, workflow } from "../diff/builders.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isDestructiveStep, stepKind, stepSummary } from "../../../src/migrations/steps.js";
+import { isDestructiveStep, stepKind, stepSummary } from "../../../src/steps/index.js";
 
 describe("steps", () => {
   it("classifies data-deleting steps", () => {
