@@ -2,7 +2,9 @@
  * moose.config.toml → Config. Start from the documented defaults, lay the file over them, then the
  * `MOOSE_<SECTION>__<KEY>` environment variables. Every key is checked against CONFIG_SCHEMA: an
  * unknown one or a value of the wrong type stops with an error naming the key, where it came from
- * (file and line, or the variable) and the closest valid name.
+ * (file and line, or the variable) and the closest valid name. Values are then checked against
+ * their rules (./rules.ts: ports, hosts) and, once file and environment are merged, the HTTP server
+ * is checked not to listen publicly without authentication.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -10,6 +12,7 @@ import { parse, TomlError } from "smol-toml";
 import { MooseError } from "../errors.js";
 import { fieldKind, fieldNames, isSectionName, SECTION_NAMES, type FieldKind, type SectionName } from "./schema.js";
 import { findKeyLine } from "./locate.js";
+import { exposesUnauthenticatedServer, valueRule } from "./rules.js";
 import { closestMatch } from "./suggest.js";
 import { DEFAULT_CONFIG, type Config } from "./types.js";
 
@@ -21,13 +24,17 @@ const ENV_SEPARATOR = "__";
 type Value = string | number | boolean;
 /** Where a value came from, for error messages. */
 type Origin = { kind: "file"; file: string; toml: string } | { kind: "env"; variable: string };
+/** `section.key` → where its value was last set (absent: the default). */
+type Origins = Map<string, Origin>;
 
 export async function loadConfig(projectDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const config = structuredClone(DEFAULT_CONFIG);
+  const origins: Origins = new Map();
   const filePath = path.join(projectDir, CONFIG_FILE_NAME);
   const toml = await readIfExists(filePath);
-  if (toml !== undefined) applyFile(config, toml, displayPath(filePath));
-  applyEnv(config, env);
+  if (toml !== undefined) applyFile(config, toml, displayPath(filePath), origins);
+  applyEnv(config, env, origins);
+  checkExposure(config, origins);
   return config;
 }
 
@@ -43,7 +50,7 @@ async function readIfExists(filePath: string): Promise<string | undefined> {
   }
 }
 
-function applyFile(config: Config, toml: string, file: string): void {
+function applyFile(config: Config, toml: string, file: string, origins: Origins): void {
   let document: Record<string, unknown>;
   try {
     document = parse(toml);
@@ -65,12 +72,12 @@ function applyFile(config: Config, toml: string, file: string): void {
     for (const [key, value] of Object.entries(sectionValue)) {
       const kind = knownField(section, key, origin);
       if (!matchesKind(value, kind)) throw invalidType([section, key], describeKind(kind), value, origin);
-      setField(config, section, key, value as Value);
+      setField(config, section, key, value as Value, origin, origins);
     }
   }
 }
 
-function applyEnv(config: Config, env: NodeJS.ProcessEnv): void {
+function applyEnv(config: Config, env: NodeJS.ProcessEnv, origins: Origins): void {
   for (const [variable, raw] of Object.entries(env)) {
     if (raw === undefined || !variable.startsWith(ENV_PREFIX)) continue;
     const separator = variable.indexOf(ENV_SEPARATOR, ENV_PREFIX.length);
@@ -82,7 +89,7 @@ function applyEnv(config: Config, env: NodeJS.ProcessEnv): void {
     const kind = knownField(section, key, origin);
     const value = coerce(raw, kind);
     if (value === undefined) throw invalidType([section, key], describeKind(kind), raw, origin);
-    setField(config, section, key, value);
+    setField(config, section, key, value, origin, origins);
   }
 }
 
@@ -99,8 +106,36 @@ function knownField(section: SectionName, key: string, origin: Origin): FieldKin
   throw unknownKey([section, key], closestMatch(key, candidates), candidates, origin, "key");
 }
 
-function setField(config: Config, section: SectionName, key: string, value: Value): void {
+/** Sets a value of the right type after checking it against its rule (./rules.ts), if any. */
+function setField(config: Config, section: SectionName, key: string, value: Value, origin: Origin, origins: Origins): void {
+  const rule = valueRule(section, key);
+  if (rule && !rule.check(value)) throw invalidValue([section, key], rule.expected, value, origin);
   (config[section] as Record<string, Value>)[key] = value;
+  origins.set(`${section}.${key}`, origin);
+}
+
+/**
+ * /ingest and /api take no credentials: a host other than loopback needs an admin API key, or the
+ * explicit `allow_unauthenticated_public = true`. The error points at where the host was set.
+ */
+function checkExposure(config: Config, origins: Origins): void {
+  if (!exposesUnauthenticatedServer(config)) return;
+  const key = "http_server_config.host";
+  const origin = origins.get(key);
+  const host = config.http_server_config.host;
+  const where = origin === undefined ? "" : ` in ${origin.kind === "env" ? `environment variable ${origin.variable}` : origin.file}`;
+  throw new MooseError(
+    "CONFIG_PUBLIC_WITHOUT_AUTH",
+    `${key}${where} is ${JSON.stringify(host)}, which is not a loopback address: the API server would accept /ingest and /api requests from other machines, and no [authentication] admin_api_key is set`,
+    {
+      config: origin === undefined ? { key } : configLocation(key, ["http_server_config", "host"], origin),
+      hint:
+        'listen on loopback (host = "localhost" or "127.0.0.1"), or set [authentication] admin_api_key (`moose generate hash-token`), ' +
+        "or, if the server is meant to be public without authentication, set http_server_config.allow_unauthenticated_public = true " +
+        "(MOOSE_HTTP_SERVER_CONFIG__ALLOW_UNAUTHENTICATED_PUBLIC=true)",
+      details: { key, host, ...(origin?.kind === "env" ? { env: origin.variable } : {}) },
+    },
+  );
 }
 
 function matchesKind(value: unknown, kind: FieldKind): boolean {
@@ -180,6 +215,16 @@ function invalidType(
     config: configLocation(key, keyPath, origin),
     hint: hint ?? `set ${origin.kind === "env" ? origin.variable : key} to ${expected}`,
     details: { key, expected, ...(origin.kind === "env" ? { env: origin.variable } : {}) },
+  });
+}
+
+function invalidValue(keyPath: string[], expected: string, actual: Value, origin: Origin): MooseError {
+  const key = keyPath.join(".");
+  const where = origin.kind === "env" ? `environment variable ${origin.variable}` : origin.file;
+  return new MooseError("CONFIG_INVALID_VALUE", `${key} in ${where} must be ${expected}, got ${JSON.stringify(actual)}`, {
+    config: configLocation(key, keyPath, origin),
+    hint: `set ${origin.kind === "env" ? origin.variable : key} to ${expected}`,
+    details: { key, expected, value: actual, ...(origin.kind === "env" ? { env: origin.variable } : {}) },
   });
 }
 

@@ -28,7 +28,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     replication_factor: "integer",
     namespace: "string",
   },
-  http_server_config: { host: "string", port: "integer" },
+  http_server_config: { host: "string", port: "integer", allow_unauthenticated_public: "boolean" },
   authentication: { admin_api_key: "string" },
 };
 

@@ -23,8 +23,11 @@ export interface Config {
     namespace: string;
   };
   http_server_config: {
+    /** Loopback (127.0.0.0/8, ::1, localhost) unless admin_api_key or allow_unauthenticated_public is set. */
     host: string;
     port: number;
+    /** true → a non-loopback host is allowed without an admin API key (/ingest and /api are then public). */
+    allow_unauthenticated_public: boolean;
   };
   authentication: {
     /** Hex PBKDF2 hash from `moose generate hash-token`; empty → admin API refuses every request. */
@@ -50,6 +53,6 @@ export const DEFAULT_CONFIG: Config = {
     replication_factor: 1,
     namespace: "",
   },
-  http_server_config: { host: "localhost", port: 4000 },
+  http_server_config: { host: "localhost", port: 4000, allow_unauthenticated_public: false },
   authentication: { admin_api_key: "" },
 };

@@ -11,10 +11,11 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { diffManifests } from "../diff/index.js";
 import type { DiffResult } from "../diff/operations.js";
-import { hashManifest, readManifest } from "../manifest/canonical.js";
+import { hashManifest } from "../manifest/canonical.js";
 import { emptyManifest, type Manifest } from "../manifest/types.js";
 import { migrationSteps } from "../migrations/generate.js";
 import { migrationsLayout } from "../migrations/layout.js";
+import { readSnapshotManifest } from "../migrations/snapshots.js";
 import { dataEffect } from "../migrations/effects.js";
 import { renderMigrationFile, TEMPLATE_FILE } from "../migrations/render.js";
 
@@ -40,7 +41,7 @@ export class DraftWriter {
   async update(code: Manifest): Promise<DraftResult> {
     const layout = migrationsLayout(this.projectDir);
     const file = this.file;
-    const base = existsSync(layout.snapshot) ? await readManifest(layout.snapshot) : emptyManifest();
+    const base = existsSync(layout.snapshot) ? await readSnapshotManifest(layout) : emptyManifest();
     const plan = diffManifests(base, code);
     if (plan.operations.length === 0) {
       this.lastWritten = undefined;

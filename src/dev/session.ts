@@ -91,7 +91,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       streaming: config.features.streaming_engine,
       extractor,
       store,
-      targets: { clickhouse: driver, kafka, log: (message) => output.info(`  ${message}`) },
+      // moose dev applies data loss locally (it says so for every such change).
+      targets: { clickhouse: driver, kafka, log: (message) => output.info(`  ${message}`), allowDataLoss: true },
       draft: new DraftWriter(projectDir),
       output,
       initialState: loaded.manifest,

@@ -8,3 +8,6 @@ export {
   withoutSources,
   writeManifest,
 } from "./canonical.js";
+export { checkManifest, displayPath, type ReadManifestOptions } from "./read.js";
+export { MANIFEST_SCHEMA } from "./schema.js";
+export { formatProblems, manifestProblems, type ManifestProblem } from "./validate.js";

@@ -8,10 +8,10 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { diffManifests } from "../diff/index.js";
-import { invertOperation } from "../diff/invert.js";
-import type { DiffResult, Operation, RenameCandidate, RenameMap, Risk } from "../diff/operations.js";
+import type { DiffResult, Operation, RenameCandidate, RenameMap } from "../diff/operations.js";
 import { ExitCode, MooseError } from "../errors.js";
-import { EMPTY_MANIFEST_HASH, hashManifest, readManifest, writeManifest } from "../manifest/canonical.js";
+import { EMPTY_MANIFEST_HASH, hashManifest, writeManifest } from "../manifest/canonical.js";
+import { readSnapshotManifest } from "./snapshots.js";
 import { emptyManifest, type Manifest } from "../manifest/types.js";
 import { operationSteps } from "../plan/steps.js";
 import { openMigrationsDirectory } from "./directory.js";
@@ -108,31 +108,20 @@ export async function writeNextMigration(
 }
 
 /**
- * Steps of a plan. Steps carry their operation's risk when it is not `safe`: a data-loss step is
- * refused at apply time without --allow-data-loss, and the DROP of a rebuilt table's old copy is
- * known not to be one. Down runs the operations' inverses in reverse order, with the inverse's
- * risk. An operation with no inverse gets a note in `down`, so reverting says so instead of
- * silently doing nothing.
+ * Steps of a plan, each carrying its cause (operationSteps). Down runs the operations' inverses in
+ * reverse order. An operation with no inverse gets a note in `down`, so reverting says so instead
+ * of silently doing nothing.
  */
 export function migrationSteps(operations: Operation[]): { up: Step[]; down: Step[]; irreversible: string[] } {
   const parts = operations.map((op) => ({ op, steps: operationSteps(op) }));
   const up = parts.flatMap(({ op, steps }) =>
-    steps.up.map((step) => withRisk(steps.up.length === 1 && ("sql" in step || "kafka" in step) && step.summary === undefined ? { ...step, summary: op.summary } : step, op.risk)),
+    steps.up.map((step) => (steps.up.length === 1 && ("sql" in step || "kafka" in step) && step.summary === undefined ? { ...step, summary: op.summary } : step)),
   );
   const down = [...parts].reverse().flatMap(({ op, steps }) =>
-    steps.down.length > 0 ? steps.down.map((step) => withRisk(step, inverseRisk(op))) : [{ note: `cannot undo: ${op.summary}${steps.irreversible ? ` (${steps.irreversible})` : ""}` }],
+    steps.down.length > 0 ? steps.down : [{ note: `cannot undo: ${op.summary}${steps.irreversible ? ` (${steps.irreversible})` : ""}` }],
   );
   const irreversible = parts.flatMap(({ steps }) => (steps.irreversible ? [steps.irreversible] : []));
   return { up, down, irreversible };
-}
-
-function withRisk(step: Step, risk: Risk): Step {
-  return risk !== "safe" && ("sql" in step || "kafka" in step) ? { ...step, risk } : step;
-}
-
-/** What running an operation's `down` does to data that exists by then: the risk of its inverse. */
-function inverseRisk(op: Operation): Risk {
-  return invertOperation(op)?.risk ?? (op.kind === "rawSql" && op.down !== undefined ? "rewrite" : "safe");
 }
 
 /** `create_table_users`, `add_column_users_and_2_more`. */
@@ -147,7 +136,7 @@ async function currentSnapshot(layout: MigrationsLayout, migrations: LoadedMigra
   const newest = migrations.at(-1);
   const base = newest ? await readMigrationMeta(layout, newest) : emptyManifest();
   if (existsSync(layout.snapshot)) {
-    const snapshot = await readManifest(layout.snapshot);
+    const snapshot = await readSnapshotManifest(layout);
     if (hashManifest(snapshot) !== hashManifest(base)) {
       const shown = path.relative(layout.projectDir, layout.snapshot);
       throw new MooseError("MIGRATION_SNAPSHOT_MISMATCH", `${shown} is not the state after ${newest ? newest.fileName : "an empty migrations directory"}`, {

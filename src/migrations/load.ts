@@ -79,6 +79,9 @@ async function compile(layout: MigrationsLayout, files: MigrationFileSource[], o
   await mkdir(staging, { recursive: true });
   try {
     await build({
+      // esbuild reports error locations relative to its working directory (the process's, unless
+      // set): pin it to the project so they resolve the same whatever directory moose runs from.
+      absWorkingDir: layout.projectDir,
       entryPoints: Object.fromEntries(files.map((file) => [path.basename(outputs.get(file.id)!, ".mjs"), file.path])),
       outdir: staging,
       outExtension: { ".js": ".mjs" },
@@ -95,7 +98,7 @@ async function compile(layout: MigrationsLayout, files: MigrationFileSource[], o
     await rm(staging, { recursive: true, force: true });
     const first = (error as { errors?: Message[] }).errors?.[0];
     if (!first) throw error;
-    const file = first.location ? path.relative(layout.projectDir, path.resolve(layout.projectDir, first.location.file)) : undefined;
+    const file = first.location ? relative(layout, path.resolve(layout.projectDir, first.location.file)) : undefined;
     throw new MooseError("MIGRATION_INVALID_FILE", `cannot compile migration: ${first.text}`, {
       location: first.location && file ? { file, line: first.location.line, col: first.location.column + 1 } : undefined,
       hint: "fix the file (it is TypeScript that default-exports defineMigration({ from, to, up, down })), then run `moose migrate hash`",
@@ -164,6 +167,8 @@ function stepProblem(step: unknown): string | undefined {
   return undefined;
 }
 
+/** Project-relative with forward slashes, like every location in messages; absolute when outside the project. */
 function relative(layout: MigrationsLayout, filePath: string): string {
-  return path.relative(layout.projectDir, filePath);
+  const fromProject = path.relative(layout.projectDir, filePath);
+  return (fromProject.startsWith("..") || path.isAbsolute(fromProject) ? path.resolve(filePath) : fromProject).split(path.sep).join("/");
 }

@@ -47,18 +47,23 @@ function literal(value: unknown, indent: string): string {
   return JSON.stringify(value);
 }
 
+/** A flat object on one line: `{ operation: "dropTable", target: "Users", risk: "data-loss" }`. */
+function inlineLiteral(value: object): string {
+  return `{ ${Object.entries(value).map(([name, item]) => `${name}: ${JSON.stringify(item)}`).join(", ")} }`;
+}
+
 /** One step as a TS object literal, indented for the `up`/`down` arrays. */
 export function renderStep(step: Step): string {
   const inner = `${STEP_INDENT}  `;
   const fields: string[] = [];
   if ("sql" in step) {
     if (step.summary !== undefined) fields.push(`summary: ${JSON.stringify(step.summary)}`);
-    if (step.risk !== undefined) fields.push(`risk: ${JSON.stringify(step.risk)}`);
+    if (step.cause !== undefined) fields.push(`cause: ${inlineLiteral(step.cause)}`);
     fields.push(`sql: ${templateLiteral(step.sql)}`);
     if (step.checkConversion !== undefined) fields.push(`checkConversion: ${literal(step.checkConversion, inner)}`);
   } else if ("kafka" in step) {
     if (step.summary !== undefined) fields.push(`summary: ${JSON.stringify(step.summary)}`);
-    if (step.risk !== undefined) fields.push(`risk: ${JSON.stringify(step.risk)}`);
+    if (step.cause !== undefined) fields.push(`cause: ${inlineLiteral(step.cause)}`);
     fields.push(`kafka: ${literal(step.kafka, inner)}`);
   } else if ("note" in step) {
     fields.push(`note: ${JSON.stringify(step.note)}`);

@@ -4,13 +4,15 @@
  *   MIGRATION_FORK              two files start from the same state (two branches merged)
  *   MIGRATION_CHAIN_GAP         a file does not start where the one before it ends
  *   MIGRATION_CHECKSUM_MISMATCH a file changed (or appeared / vanished) after moose.sum was written
- *   MIGRATION_SNAPSHOT_MISMATCH meta/<id>.json is missing or does not hash to the file's `to`
+ *   MIGRATION_SNAPSHOT_MISMATCH meta/<id>.json is missing or does not hash to the file's `to`, or
+ *                               snapshot.json is not the newest meta (verifySnapshots)
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ExitCode, MooseError } from "../errors.js";
-import { EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../manifest/canonical.js";
+import { EMPTY_MANIFEST_HASH, hashManifest } from "../manifest/canonical.js";
+import { readMetaManifest, readSnapshotManifest } from "./snapshots.js";
 import type { Manifest } from "../manifest/types.js";
 import { metaPath, type MigrationsLayout } from "./layout.js";
 import type { LoadedMigration, MigrationFileSource } from "./load.js";
@@ -116,7 +118,7 @@ export async function readMigrationState(layout: MigrationsLayout, migration: Lo
       hint: "restore it from version control (generate writes it next to every migration file); or run `moose migrate rebase " + migration.id + "` to regenerate the migration and its snapshot",
     });
   }
-  const manifest = await readManifest(file);
+  const manifest = await readMetaManifest(layout, migration.id);
   const hash = hashManifest(manifest);
   if (hash !== migration.definition.to) {
     throw new MooseError("MIGRATION_SNAPSHOT_MISMATCH", `${shown} does not hash to the \`to\` of ${migration.fileName} (${short(migration.definition.to)})`, {
@@ -126,4 +128,25 @@ export async function readMigrationState(layout: MigrationsLayout, migration: Lo
   }
   // The file is canonical JSON as written by writeManifest: stored as is, not serialised again.
   return { manifest, hash, json: await readFile(file, "utf8") };
+}
+
+/**
+ * Every `meta/<id>.json` hashes to its file's `to`, and `snapshot.json` (when present) is the state
+ * after the newest migration: `up` and `status` refuse a directory whose recorded states disagree
+ * with its chain (MIGRATION_SNAPSHOT_MISMATCH, exit 4), since `_moose_state` and the next
+ * `generate` take them as the truth.
+ */
+export async function verifySnapshots(layout: MigrationsLayout, migrations: LoadedMigration[]): Promise<void> {
+  let newest: { hash: string; id: string } = { hash: EMPTY_MANIFEST_HASH, id: "" };
+  for (const migration of migrations) newest = { hash: (await readMigrationState(layout, migration)).hash, id: migration.id };
+  if (!existsSync(layout.snapshot)) return;
+  const snapshotHash = hashManifest(await readSnapshotManifest(layout));
+  if (snapshotHash === newest.hash) return;
+  const shown = path.relative(layout.projectDir, layout.snapshot);
+  const expected = newest.id ? path.relative(layout.projectDir, metaPath(layout, newest.id)) : "the empty state";
+  throw new MooseError("MIGRATION_SNAPSHOT_MISMATCH", `${shown} (state ${short(snapshotHash)}) is not the state after the newest migration${newest.id ? ` ${newest.id}` : ""} (${short(newest.hash)})`, {
+    exitCode: ExitCode.conflict,
+    hint: `restore it from version control (it must equal ${expected}); moose-ts writes it, do not edit it by hand`,
+    details: { snapshot: shown, snapshotHash, expected: newest.hash },
+  });
 }

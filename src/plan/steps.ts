@@ -3,9 +3,13 @@
  * no infrastructure of its own (APIs, ingest APIs, workflows, stream message schemas — they are
  * served from code and recorded in state). `down` undoes `up` as far as possible; `irreversible`
  * says in words what it cannot bring back.
+ *
+ * Every SQL and Kafka step carries its cause: the operation (in `down`, its inverse), its risk,
+ * and for a table rebuild which part of the rebuild the step is.
  */
+import { invertOperation } from "../diff/invert.js";
 import { topicConfig } from "../diff/streams.js";
-import { assertNever, type Operation } from "../diff/operations.js";
+import { assertNever, type Operation, type Risk } from "../diff/operations.js";
 import {
   addColumnSql,
   addIndexSql,
@@ -26,8 +30,8 @@ import {
   replaceViewSql,
   resetSettingsSql,
 } from "../infra/clickhouse/ddl.js";
-import type { ColumnSpec, StreamSpec } from "../manifest/types.js";
-import type { KafkaStep, SqlStep, Step } from "../steps/index.js";
+import type { ColumnSpec, StreamSpec, TableSpec } from "../manifest/types.js";
+import type { KafkaAction, SqlStep, Step, StepCause } from "../steps/index.js";
 
 export interface OperationSteps {
   up: Step[];
@@ -36,122 +40,142 @@ export interface OperationSteps {
   irreversible?: string;
 }
 
-function sql(statement: string, summary?: string): SqlStep {
-  return summary === undefined ? { sql: statement } : { sql: statement, summary };
+type Cause = Omit<StepCause, "rebuild">;
+
+function causeOf(op: { kind: Operation["kind"]; target: string; risk: Risk }): Cause {
+  return { operation: op.kind, target: op.target, risk: op.risk };
+}
+
+/** The cause of a `down` step: the inverse operation, or (raw SQL's hand-written down) a rewrite of the same target. */
+function inverseCauseOf(op: Operation): Cause {
+  const inverse = invertOperation(op);
+  return inverse ? causeOf(inverse) : { operation: op.kind, target: op.target, risk: "rewrite" };
+}
+
+function sql(cause: Cause, statement: string, summary?: string): SqlStep {
+  return summary === undefined ? { sql: statement, cause } : { sql: statement, summary, cause };
+}
+
+function kafka(cause: Cause, action: KafkaAction): Step {
+  return { kafka: action, cause };
 }
 
 /** The statements changing a column, with a conversion check on the one that converts its values. */
-function modifyColumnSteps(table: string, from: ColumnSpec, to: ColumnSpec): SqlStep[] {
+function modifyColumnSteps(cause: Cause, table: string, from: ColumnSpec, to: ColumnSpec): SqlStep[] {
   return modifyColumnSql(table, from, to).map((statement) =>
     statement.convertsType
-      ? { sql: statement.sql, checkConversion: { table, column: to.name, toType: fullColumnType(to) } }
-      : { sql: statement.sql },
+      ? { sql: statement.sql, checkConversion: { table, column: to.name, toType: fullColumnType(to), ...(statement.givesDefault ? { nullsTakeDefault: true } : {}) }, cause }
+      : { sql: statement.sql, cause },
   );
 }
 
-function createTopicStep(stream: StreamSpec): KafkaStep {
+function createTopicAction(stream: StreamSpec): KafkaAction {
   return {
-    kafka: {
-      createTopic: {
-        topic: stream.name,
-        partitions: stream.partitionCount,
-        ...(stream.replicationFactor !== undefined ? { replicationFactor: stream.replicationFactor } : {}),
-        config: topicConfig(stream),
-      },
+    createTopic: {
+      topic: stream.name,
+      partitions: stream.partitionCount,
+      ...(stream.replicationFactor !== undefined ? { replicationFactor: stream.replicationFactor } : {}),
+      config: topicConfig(stream),
     },
   };
 }
 
+function rebuildSteps(cause: Cause, from: TableSpec, to: TableSpec): SqlStep[] {
+  return recreateTableSql(from, to).map(({ phase, sql: statement }) => ({ sql: statement, cause: { ...cause, rebuild: phase } }));
+}
+
 export function operationSteps(op: Operation): OperationSteps {
+  const upCause = causeOf(op);
+  const downCause = inverseCauseOf(op);
   switch (op.kind) {
     case "createTable":
-      return { up: [sql(createTableSql(op.table))], down: [sql(dropTableSql(op.table.name))] };
+      return { up: [sql(upCause, createTableSql(op.table))], down: [sql(downCause, dropTableSql(op.table.name))] };
     case "dropTable":
       return {
-        up: [sql(dropTableSql(op.table.name))],
-        down: [sql(createTableSql(op.table))],
+        up: [sql(upCause, dropTableSql(op.table.name))],
+        down: [sql(downCause, createTableSql(op.table))],
         irreversible: `the rows of ${op.table.name} (down recreates the table empty)`,
       };
     case "addColumn":
       return {
-        up: [sql(addColumnSql(op.table, op.column, op.position))],
-        down: [sql(dropColumnSql(op.table, op.column.name))],
+        up: [sql(upCause, addColumnSql(op.table, op.column, op.position))],
+        down: [sql(downCause, dropColumnSql(op.table, op.column.name))],
       };
     case "dropColumn":
       return {
-        up: [sql(dropColumnSql(op.table, op.column.name))],
-        down: [sql(addColumnSql(op.table, op.column))],
+        up: [sql(upCause, dropColumnSql(op.table, op.column.name))],
+        down: [sql(downCause, addColumnSql(op.table, op.column))],
         irreversible: `the data in ${op.table}.${op.column.name} (down adds the column back with its default)`,
       };
     case "modifyColumn": {
       const typeChanges = op.changed.includes("type") || op.changed.includes("nullable");
       return {
-        up: modifyColumnSteps(op.table, op.from, op.to),
-        down: modifyColumnSteps(op.table, op.to, op.from),
+        up: modifyColumnSteps(upCause, op.table, op.from, op.to),
+        down: modifyColumnSteps(downCause, op.table, op.to, op.from),
         ...(typeChanges
           ? { irreversible: `values of ${op.table}.${op.to.name} that the conversion to ${fullColumnType(op.to)} changed (down converts back)` }
           : {}),
       };
     }
     case "renameColumn":
-      return { up: [sql(renameColumnSql(op.table, op.from, op.to))], down: [sql(renameColumnSql(op.table, op.to, op.from))] };
+      return { up: [sql(upCause, renameColumnSql(op.table, op.from, op.to))], down: [sql(downCause, renameColumnSql(op.table, op.to, op.from))] };
     case "modifyTtl":
       return {
-        up: [sql(modifyTtlSql(op.table, op.to))],
-        down: [sql(modifyTtlSql(op.table, op.from))],
+        up: [sql(upCause, modifyTtlSql(op.table, op.to))],
+        down: [sql(downCause, modifyTtlSql(op.table, op.from))],
         ...(op.to !== undefined ? { irreversible: `rows of ${op.table} the TTL has deleted by the time down runs` } : {}),
       };
     case "modifySettings": {
       const up: Step[] = [];
-      if (Object.keys(op.set).length > 0) up.push(sql(modifySettingsSql(op.table, op.set)));
-      if (op.reset.length > 0) up.push(sql(resetSettingsSql(op.table, op.reset)));
+      if (Object.keys(op.set).length > 0) up.push(sql(upCause, modifySettingsSql(op.table, op.set)));
+      if (op.reset.length > 0) up.push(sql(upCause, resetSettingsSql(op.table, op.reset)));
       const restore = Object.fromEntries(Object.keys(op.previous).map((key) => [key, op.previous[key]!]));
       const wasDefault = Object.keys(op.set).filter((key) => !(key in op.previous));
       const down: Step[] = [];
-      if (Object.keys(restore).length > 0) down.push(sql(modifySettingsSql(op.table, restore)));
-      if (wasDefault.length > 0) down.push(sql(resetSettingsSql(op.table, wasDefault)));
+      if (Object.keys(restore).length > 0) down.push(sql(downCause, modifySettingsSql(op.table, restore)));
+      if (wasDefault.length > 0) down.push(sql(downCause, resetSettingsSql(op.table, wasDefault)));
       return { up, down };
     }
     case "addIndex":
-      return { up: [sql(addIndexSql(op.table, op.index))], down: [sql(dropIndexSql(op.table, op.index.name))] };
+      return { up: [sql(upCause, addIndexSql(op.table, op.index))], down: [sql(downCause, dropIndexSql(op.table, op.index.name))] };
     case "dropIndex":
-      return { up: [sql(dropIndexSql(op.table, op.index.name))], down: [sql(addIndexSql(op.table, op.index))] };
+      return { up: [sql(upCause, dropIndexSql(op.table, op.index.name))], down: [sql(downCause, addIndexSql(op.table, op.index))] };
     case "recreateTable": {
       const kept = new Set(op.to.columns.map((column) => column.name));
       const lost = op.from.columns.filter((column) => !kept.has(column.name)).map((column) => column.name);
       return {
-        up: recreateTableSql(op.from, op.to).map((statement) => sql(statement)),
-        down: recreateTableSql(op.to, op.from).map((statement) => sql(statement)),
+        up: rebuildSteps(upCause, op.from, op.to),
+        down: rebuildSteps(downCause, op.to, op.from),
         ...(lost.length > 0 ? { irreversible: `the data in ${lost.map((name) => `${op.from.name}.${name}`).join(", ")} (down adds the column${lost.length > 1 ? "s" : ""} back with defaults)` } : {}),
       };
     }
     case "createView":
-      return { up: [sql(createViewSql(op.view))], down: [sql(dropViewSql(op.view.name))] };
+      return { up: [sql(upCause, createViewSql(op.view))], down: [sql(downCause, dropViewSql(op.view.name))] };
     case "dropView":
-      return { up: [sql(dropViewSql(op.view.name))], down: [sql(createViewSql(op.view))] };
+      return { up: [sql(upCause, dropViewSql(op.view.name))], down: [sql(downCause, createViewSql(op.view))] };
     case "replaceView":
-      return { up: [sql(replaceViewSql(op.to))], down: [sql(replaceViewSql(op.from))] };
+      return { up: [sql(upCause, replaceViewSql(op.to))], down: [sql(downCause, replaceViewSql(op.from))] };
     case "createMaterializedView": {
-      const up: Step[] = [sql(createMaterializedViewSql(op.view))];
-      if (op.backfill) up.push(sql(backfillMaterializedViewSql(op.view, op.backfill.columns), `backfill ${op.view.targetTable} from ${op.view.name}'s SELECT`));
+      const up: Step[] = [sql(upCause, createMaterializedViewSql(op.view))];
+      if (op.backfill) up.push(sql(upCause, backfillMaterializedViewSql(op.view, op.backfill.columns), `backfill ${op.view.targetTable} from ${op.view.name}'s SELECT`));
       return {
         up,
-        down: [sql(dropViewSql(op.view.name))],
+        down: [sql(downCause, dropViewSql(op.view.name))],
         ...(op.backfill ? { irreversible: `rows the backfill wrote into ${op.view.targetTable} stay there after down` } : {}),
       };
     }
     case "dropMaterializedView":
       return {
-        up: [sql(dropViewSql(op.view.name))],
-        down: [sql(createMaterializedViewSql(op.view))],
+        up: [sql(upCause, dropViewSql(op.view.name))],
+        down: [sql(downCause, createMaterializedViewSql(op.view))],
         irreversible: `rows inserted into ${op.view.sourceTables.join(", ") || "the sources"} while ${op.view.name} was gone are not in ${op.view.targetTable}`,
       };
     case "createTopic":
-      return { up: [createTopicStep(op.stream)], down: [{ kafka: { deleteTopic: { topic: op.stream.name } } }] };
+      return { up: [kafka(upCause, createTopicAction(op.stream))], down: [kafka(downCause, { deleteTopic: { topic: op.stream.name } })] };
     case "deleteTopic":
       return {
-        up: [{ kafka: { deleteTopic: { topic: op.stream.name } } }],
-        down: [createTopicStep(op.stream)],
+        up: [kafka(upCause, { deleteTopic: { topic: op.stream.name } })],
+        down: [kafka(downCause, createTopicAction(op.stream))],
         irreversible: `the messages in topic ${op.stream.name} (down recreates it empty)`,
       };
     case "alterTopicConfig": {
@@ -164,13 +188,13 @@ export function operationSteps(op: Operation): OperationSteps {
         else backward.reset.push(key);
       }
       return {
-        up: [{ kafka: { alterTopicConfig: { topic: op.topic, ...forward } } }],
-        down: [{ kafka: { alterTopicConfig: { topic: op.topic, ...backward } } }],
+        up: [kafka(upCause, { alterTopicConfig: { topic: op.topic, ...forward } })],
+        down: [kafka(downCause, { alterTopicConfig: { topic: op.topic, ...backward } })],
       };
     }
     case "addPartitions":
       return {
-        up: [{ kafka: { addPartitions: { topic: op.topic, from: op.from, count: op.to } } }],
+        up: [kafka(upCause, { addPartitions: { topic: op.topic, from: op.from, count: op.to } })],
         down: [{ note: `topic ${op.topic} keeps ${op.to} partitions: Kafka cannot remove partitions` }],
         irreversible: `the partition count of ${op.topic} (Kafka cannot go back from ${op.to} to ${op.from})`,
       };
@@ -199,8 +223,8 @@ export function operationSteps(op: Operation): OperationSteps {
       return { up: [{ note: `workflow ${op.to.name} updated` }], down: [{ note: `workflow ${op.from.name} restored` }] };
     case "rawSql":
       return op.down !== undefined
-        ? { up: [sql(op.sql)], down: [sql(op.down)] }
-        : { up: [sql(op.sql)], down: [], irreversible: "hand-written SQL without a down statement" };
+        ? { up: [sql(upCause, op.sql)], down: [sql(downCause, op.down)] }
+        : { up: [sql(upCause, op.sql)], down: [], irreversible: "hand-written SQL without a down statement" };
     default:
       return assertNever(op);
   }

@@ -2,12 +2,19 @@
  * The production HTTP server (node:http): `/health`, consumption APIs under `/api/`, and the admin
  * API under `/admin/` behind `Authorization: Bearer <token>`. Routes are plain functions returning a
  * reply; this file owns the sockets, body limits, JSON encoding, errors and the request log.
+ *
+ * Every reply carries an `x-request-id`. A route that throws is a 500: for `/api/` and `/ingest/`
+ * the client gets a generic message with the request id, never the error's text (which can hold
+ * ClickHouse internals or a stack); the log has the whole error under the same id. Request bodies
+ * must be valid UTF-8 and query strings must percent-decode to valid UTF-8 (400 otherwise).
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isMooseError, MooseError } from "../errors.js";
 import { logEvent } from "../logs/logger.js";
 import { verifyAdminAuthorization } from "./auth.js";
+import { decodeUtf8, parseQueryString } from "./input.js";
 
 export interface Reply {
   status: number;
@@ -15,6 +22,8 @@ export interface Reply {
   body: unknown;
   contentType?: string;
   headers?: Record<string, string>;
+  /** Written to the request log with the reply, never sent (e.g. the ClickHouse error behind a 400). */
+  logDetails?: unknown;
 }
 
 export interface AdminRequest {
@@ -53,11 +62,12 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export async function startMooseServer(options: MooseServerOptions): Promise<RunningServer> {
   const server = createServer((request, response) => {
     const started = performance.now();
+    const requestId = randomUUID();
     handle(options, request)
-      .catch((error: unknown) => internalError(options, request, error))
+      .catch((error: unknown) => internalError(options, request, error, requestId))
       .then((reply) => {
-        send(response, reply);
-        logRequest(options, request, reply, performance.now() - started);
+        send(response, { ...reply, headers: { ...reply.headers, "x-request-id": requestId } });
+        logRequest(options, request, reply, performance.now() - started, requestId);
       });
   });
   await new Promise<void>((resolve, reject) => {
@@ -120,7 +130,9 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
     } catch {
       return { status: 400, body: { error: `malformed percent-encoding in ${path}` } };
     }
-    const reply = await options.consumption(apiPath, url.searchParams);
+    const query = parseQueryString(url.search);
+    if (!query.ok) return { status: 400, body: { error: `invalid query parameters for ${path}`, fields: query.errors } };
+    const reply = await options.consumption(apiPath, query.query);
     return reply ?? notFound(`no API at ${path}`);
   }
 
@@ -169,21 +181,33 @@ async function readJsonBody(request: IncomingMessage): Promise<BodyResult> {
     if (size > MAX_BODY_BYTES) return { ok: false, status: 413, error: `request body larger than ${MAX_BODY_BYTES} bytes` };
     chunks.push(chunk as Buffer);
   }
+  const text = decodeUtf8(Buffer.concat(chunks));
+  if (text === undefined) return { ok: false, status: 400, error: "request body is not valid UTF-8" };
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString("utf8")) };
+    return { ok: true, value: JSON.parse(text) };
   } catch (error) {
     return { ok: false, status: 400, error: `request body is not valid JSON: ${(error as Error).message}` };
   }
 }
 
-function internalError(options: MooseServerOptions, request: IncomingMessage, error: unknown): Reply {
+function internalError(options: MooseServerOptions, request: IncomingMessage, error: unknown, requestId: string): Reply {
+  const path = new URL(request.url ?? "/", "http://localhost").pathname;
   logEvent(options.projectDir, {
     kind: "error",
-    message: `${request.method} ${new URL(request.url ?? "/", "http://localhost").pathname} failed`,
-    details: isMooseError(error) ? error.toJSON() : { message: (error as Error)?.message ?? String(error), stack: (error as Error)?.stack },
+    message: `${request.method} ${path} failed`,
+    details: { requestId, ...errorDetails(error) },
   });
-  const message = isMooseError(error) ? `${error.code}: ${error.message}` : (error as Error)?.message ?? String(error);
-  return { status: 500, body: { error: message } };
+  if (path.startsWith("/admin")) {
+    // Admin clients are authenticated operators (moose plan --url): they get the reason.
+    const message = isMooseError(error) ? `${error.code}: ${error.message}` : (error as Error)?.message ?? String(error);
+    return { status: 500, body: { error: message } };
+  }
+  return { status: 500, body: { error: `internal error (request id ${requestId}); the server log has the details`, requestId } };
+}
+
+function errorDetails(error: unknown): Record<string, unknown> {
+  if (isMooseError(error)) return error.toJSON() as unknown as Record<string, unknown>;
+  return { message: (error as Error)?.message ?? String(error), stack: (error as Error)?.stack };
 }
 
 function send(response: ServerResponse, reply: Reply): void {
@@ -202,7 +226,7 @@ function bigintAsString(_key: string, value: unknown): unknown {
 }
 
 /** Admin requests and failures are logged; successful API calls are not (they can be very frequent). */
-function logRequest(options: MooseServerOptions, request: IncomingMessage, reply: Reply, durationMs: number): void {
+function logRequest(options: MooseServerOptions, request: IncomingMessage, reply: Reply, durationMs: number, requestId: string): void {
   const path = new URL(request.url ?? "/", "http://localhost").pathname;
   if (!path.startsWith("/admin") && reply.status < 400) return;
   logEvent(options.projectDir, {
@@ -210,6 +234,11 @@ function logRequest(options: MooseServerOptions, request: IncomingMessage, reply
     level: reply.status >= 500 ? "error" : reply.status >= 400 ? "warn" : "info",
     message: `${request.method} ${path} → ${reply.status}`,
     durationMs,
-    details: { status: reply.status, ...(reply.status >= 400 ? { reply: reply.body } : {}) },
+    details: {
+      status: reply.status,
+      requestId,
+      ...(reply.status >= 400 ? { reply: reply.body } : {}),
+      ...(reply.logDetails !== undefined ? { cause: errorDetails(reply.logDetails) } : {}),
+    },
   });
 }

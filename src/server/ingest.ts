@@ -1,17 +1,22 @@
 /**
  * Ingest APIs: `POST /ingest/<path>` with one JSON object or an array of them, for each ingest API
  * of the app (an IngestPipeline's `ingestApi`, or an IngestApi). Every record is checked against the
- * JSON Schema extracted from the row type (400 with one entry per field; nothing is written when any
- * record is invalid). Valid records are inserted into the pipeline's table, and sent to its stream's
- * topic when streaming is on. moose-ts has no stream-to-table sync process: the table is written
+ * JSON Schema extracted from the row type, then against the ranges of its ClickHouse column types
+ * (src/server/column-types.ts: dates within DateTime's range, integers within their width, decimal
+ * digits, enum values, element by element inside containers), and its strings must be well-formed
+ * Unicode: 400 with one entry per field; nothing is written when any record is invalid. Valid
+ * records are inserted into the pipeline's table, and sent to its stream's topic when streaming is on. moose-ts has no stream-to-table sync process: the table is written
  * here directly, so it has the rows whether or not a broker runs.
  */
-import AjvModule, { type ValidateFunction } from "ajv";
+import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
 import { MooseError } from "../errors.js";
+import { clickHouseCodeOf, parseClickHouseError } from "../infra/clickhouse/errors.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { KafkaProducer } from "../infra/kafka/producer.js";
 import type { ColumnSpec, IngestApiSpec, Manifest } from "../manifest/types.js";
 import type { Reply } from "./http.js";
+import { checkValue, hasWideInteger, parseColumnType, toClickHouseValue, type ColumnType } from "./column-types.js";
+import { malformedStrings } from "./input.js";
 import { addSchemaFormats, toFieldError, type FieldError } from "./params.js";
 
 // ajv is CommonJS; under NodeNext its default export is the module object.
@@ -19,6 +24,46 @@ const Ajv = AjvModule.default ?? AjvModule;
 
 // JSON bodies carry real types: no coercion. Fields the type does not declare are dropped.
 const ajv = addSchemaFormats(new Ajv({ allErrors: true, useDefaults: true, removeAdditional: "all", strict: false }));
+
+/** `{ clickhouseColumn: { type, nullable } }`: the value fits the column's ClickHouse type (see column-types.ts). */
+const COLUMN_KEYWORD = "clickhouseColumn";
+ajv.addKeyword({
+  keyword: COLUMN_KEYWORD,
+  schemaType: "object",
+  errors: true,
+  compile(schema: { type: string; nullable: boolean }) {
+    const type = parseColumnType(schema.type);
+    const fits = (data: unknown, context?: { instancePath?: string }): boolean => {
+      const problems = checkValue(type, data, { nullable: schema.nullable, top: true });
+      if (problems.length === 0) return true;
+      fits.errors = problems.map((problem): Partial<ErrorObject> => ({
+        keyword: COLUMN_KEYWORD,
+        instancePath: `${context?.instancePath ?? ""}${problem.pointer}`,
+        params: { type: schema.type },
+        message: problem.message,
+      }));
+      return false;
+    };
+    fits.errors = [] as Partial<ErrorObject>[];
+    return fits;
+  },
+});
+
+/**
+ * ClickHouse's names for errors that mean "this input does not fit the table" (a value slipped
+ * past the checks above): answered as 400, without ClickHouse's text. Numbers for 18.x servers.
+ */
+const INPUT_ERROR = /\((CANNOT_PARSE_\w+|CANNOT_READ_\w+|TYPE_MISMATCH|INCORRECT_DATA|VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE|DECIMAL_OVERFLOW|ARGUMENT_OUT_OF_BOUND|CANNOT_CONVERT_TYPE|UNKNOWN_ELEMENT_OF_ENUM|CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN|SIZES_OF_ARRAYS_DONT_MATCH|TOO_LARGE_STRING_SIZE|INCORRECT_NUMBER_OF_COLUMNS)\)/;
+const INPUT_ERROR_CODES = new Set([6, 25, 26, 27, 38, 41, 53, 69, 70, 72, 117, 130, 131, 190, 321, 349, 376, 407, 467, 691]);
+
+/** True when a failed insert was refused because of the records' values, not because of the server. */
+export function isInputError(error: unknown): boolean {
+  const code = clickHouseCodeOf(error);
+  if (code === undefined) return false;
+  const details = (error as MooseError).details ?? {};
+  const text = typeof details.clickhouseMessage === "string" ? details.clickhouseMessage : parseClickHouseError((error as Error).message).message;
+  return INPUT_ERROR.test(text) || INPUT_ERROR_CODES.has(code);
+}
 
 export interface IngestSinks {
   driver: ClickHouseDriver;
@@ -29,7 +74,12 @@ export interface IngestSinks {
 export type IngestHandler = (path: string, body: unknown) => Promise<Reply | undefined>;
 
 interface Route {
+  /** The row type's JSON Schema (64-bit and wider integers may also be decimal strings). */
   validate: ValidateFunction;
+  /** The values against their ClickHouse column types; run on records that passed `validate`. */
+  fitColumns: ValidateFunction;
+  /** Parsed column types, for converting values to what JSONEachRow reads. */
+  types: Map<string, ColumnType>;
   /** ClickHouse table the records are inserted into, if the pipeline has one. */
   table?: { id: string; columns: ColumnSpec[] };
   /** Stream (model name) the records are sent to, if the pipeline has one. */
@@ -45,7 +95,8 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
     const found = routes.get(path);
     if (!found) return undefined;
     const records = Array.isArray(body) ? body : [body];
-    const errors = invalidRecords(found.validate, records, Array.isArray(body));
+    const errors = malformedStrings(body);
+    if (errors.length === 0) errors.push(...invalidRecords(found, records, Array.isArray(body)));
     if (errors.length > 0) return { status: 400, body: { error: `invalid records for /ingest/${path}`, fields: errors } };
     if (!found.table && !(found.stream && sinks.producer)) {
       // Accepting records that go nowhere would lose them.
@@ -54,7 +105,19 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
         : `/ingest/${path} has no destination: its pipeline has neither a table nor a stream`;
       return { status: 503, body: { error } };
     }
-    if (found.table) await sinks.driver.insert(found.table.id, records.map((record) => toRow(record as Record<string, unknown>, found.table!.columns)));
+    if (found.table) {
+      try {
+        await sinks.driver.insert(found.table.id, records.map((record) => toRow(record as Record<string, unknown>, found.types)));
+      } catch (error) {
+        if (!isInputError(error)) throw error;
+        // ClickHouse's own text stays in the log: it names internals (settings, formats, code paths).
+        return {
+          status: 400,
+          body: { error: `ClickHouse could not store the records for /ingest/${path}: a value does not fit its column type; nothing was stored` },
+          logDetails: error,
+        };
+      }
+    }
     if (found.stream && sinks.producer) {
       try {
         await sinks.producer.send(found.stream, records);
@@ -70,9 +133,17 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
 }
 
 function route(spec: IngestApiSpec, manifest: Pick<Manifest, "streams" | "tables">): Route {
+  const stream = manifest.streams[spec.destination];
+  const tableId = stream ? stream.destination : spec.destination;
+  const table = tableId === undefined ? undefined : manifest.tables[tableId];
+  // The table's columns are what stores the values; a stream-only pipeline has the row type's.
+  const columns = table?.columns ?? spec.columns;
+  const types = new Map(columns.map((column) => [column.name, parseColumnType(column.type)]));
   let validate: ValidateFunction;
+  let fitColumns: ValidateFunction;
   try {
-    validate = ajv.compile(spec.schema);
+    validate = ajv.compile(allowWideIntegerStrings(spec.schema, types));
+    fitColumns = ajv.compile(columnsSchema(columns));
   } catch (error) {
     throw new MooseError("INGEST_SCHEMA_INVALID", `the record schema of ingest API "${spec.path}" is not valid JSON Schema: ${(error as Error).message}`, {
       location: spec.source,
@@ -80,45 +151,72 @@ function route(spec: IngestApiSpec, manifest: Pick<Manifest, "streams" | "tables
       cause: error,
     });
   }
-  const stream = manifest.streams[spec.destination];
-  const tableId = stream ? stream.destination : spec.destination;
-  const table = tableId === undefined ? undefined : manifest.tables[tableId];
   return {
     validate,
+    fitColumns,
+    types,
     ...(table ? { table: { id: table.name, columns: table.columns } } : {}),
     ...(stream ? { stream: stream.name } : {}),
   };
 }
 
 /** Field errors of every invalid record; for an array body the field names carry the index (`[2].page`). */
-function invalidRecords(validate: ValidateFunction, records: unknown[], indexed: boolean): FieldError[] {
+function invalidRecords(found: Route, records: unknown[], indexed: boolean): FieldError[] {
   const errors: FieldError[] = [];
   records.forEach((record, index) => {
     if (typeof record !== "object" || record === null || Array.isArray(record)) {
       errors.push({ field: indexed ? `[${index}]` : "", message: "must be a JSON object" });
       return;
     }
-    if (validate(record)) return;
-    for (const error of (validate.errors ?? []).map(toFieldError)) {
+    // Column ranges are checked once the shape is right, so a field gets one message, not two.
+    const failed = !found.validate(record) ? found.validate.errors : !found.fitColumns(record) ? found.fitColumns.errors : undefined;
+    for (const error of (failed ?? []).map(toFieldError)) {
       errors.push(indexed ? { field: `[${index}]${error.field ? `.${error.field}` : ""}`, message: error.message } : error);
     }
   });
   return errors;
 }
 
+/** A schema checking each column's value against its ClickHouse type. */
+function columnsSchema(columns: ColumnSpec[]): Record<string, unknown> {
+  return {
+    type: "object",
+    properties: Object.fromEntries(columns.map((column) => [column.name, { [COLUMN_KEYWORD]: { type: column.type, nullable: column.nullable } }])),
+  };
+}
+
 /**
- * JSON → a row ClickHouse parses with its default settings: ISO date-times (`…T…Z`) become
- * `YYYY-MM-DD hh:mm:ss[.fff]` in UTC, the text DateTime/DateTime64 columns read.
+ * The row type's schema, where the properties of 64-bit and wider integer columns also accept
+ * strings: JSON numbers beyond 2^53 lose precision, so such values may be sent as decimal strings
+ * (the column check then requires digits within the type's range).
  */
-function toRow(record: Record<string, unknown>, columns: ColumnSpec[]): Record<string, unknown> {
+function allowWideIntegerStrings(schema: Record<string, unknown>, types: Map<string, ColumnType>): Record<string, unknown> {
+  const properties = schema.properties as Record<string, unknown> | undefined;
+  if (!properties) return schema;
+  const relaxed = Object.fromEntries(
+    Object.entries(properties).map(([name, property]) => {
+      const type = types.get(name);
+      return [name, type && hasWideInteger(type) ? integerOrString(property) : property];
+    }),
+  );
+  return { ...schema, properties: relaxed };
+}
+
+function integerOrString(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(integerOrString);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const copy = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, key === "enum" || key === "const" ? value : integerOrString(value)]));
+  if (copy.type === "integer") copy.type = ["integer", "string"];
+  return copy;
+}
+
+/**
+ * JSON → a row ClickHouse parses with its default settings: date-times (`…T…Z`, any offset) become
+ * `YYYY-MM-DD hh:mm:ss[.fff]` in UTC, the text DateTime/DateTime64 columns read (fractions kept to
+ * the column's precision), dates `YYYY-MM-DD`, also inside arrays, maps, tuples and nested fields.
+ */
+function toRow(record: Record<string, unknown>, types: Map<string, ColumnType>): Record<string, unknown> {
   const row: Record<string, unknown> = { ...record };
-  for (const column of columns) {
-    const value = row[column.name];
-    if (typeof value !== "string" || !/^DateTime/.test(column.type)) continue;
-    const time = Date.parse(value);
-    if (Number.isNaN(time)) continue;
-    const iso = new Date(time).toISOString().replace("T", " ").replace("Z", "");
-    row[column.name] = column.type.startsWith("DateTime64") ? iso : iso.slice(0, 19);
-  }
+  for (const [name, type] of types) if (name in row) row[name] = toClickHouseValue(type, row[name]);
   return row;
 }

@@ -4,6 +4,12 @@
  * `"true"` → true, a single value → `[value]` for arrays; a repeated key becomes an array.
  * Parameters the type does not declare are dropped (as MooseStack does), so handlers only ever
  * see declared ones and clients may add their own (`?_=cachebuster`).
+ *
+ * Values that would reach a handler's SQL in a shape ClickHouse cannot take are refused here with
+ * a 400 naming the parameter, rather than failing inside the query: numbers must be finite, and
+ * integers (also those written for a `number`) must be within ±(2^53 − 1), where a JavaScript
+ * number is exact (`limit=99999999999999999999` would otherwise become 1e20); every value is at
+ * most MAX_PARAM_CHARS characters.
  */
 import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
 import type { JsonSchema } from "../manifest/index.js";
@@ -21,7 +27,20 @@ export type ParamsResult = { ok: true; params: Record<string, unknown> } | { ok:
 
 export type ParamsValidator = (query: URLSearchParams) => ParamsResult;
 
-const ajv = addSchemaFormats(new Ajv({ coerceTypes: "array", allErrors: true, useDefaults: true, removeAdditional: "all", strict: false }));
+/** The longest query-parameter value accepted (characters, after percent-decoding). */
+export const MAX_PARAM_CHARS = 4096;
+
+const SAFE_NUMBER = "mooseSafeNumber";
+
+const ajv = addSchemaFormats(new Ajv({ coerceTypes: "array", allErrors: true, useDefaults: true, removeAdditional: "all", strict: false, strictNumbers: true }));
+ajv.addKeyword({
+  keyword: SAFE_NUMBER,
+  type: "number",
+  schemaType: "boolean",
+  errors: false,
+  error: { message: `must be a finite number, and an integer only within ±${Number.MAX_SAFE_INTEGER} (larger integers are not exact)` },
+  validate: (_enabled: boolean, data: number) => Number.isFinite(data) && (!Number.isInteger(data) || Number.isSafeInteger(data)),
+});
 
 /** The formats the extractor may emit (also used by src/server/ingest.ts); checked by parsing rather than a full RFC 3339 grammar. */
 export function addSchemaFormats<A extends { addFormat(name: string, format: RegExp | ((text: string) => boolean)): unknown }>(instance: A): A {
@@ -33,12 +52,30 @@ export function addSchemaFormats<A extends { addFormat(name: string, format: Reg
 
 /** Compiles once per API at server start; throws ajv's error if the schema itself is invalid. */
 export function compileParamsValidator(schema: JsonSchema): ParamsValidator {
-  const validate: ValidateFunction = ajv.compile(schema);
+  const validate: ValidateFunction = ajv.compile(withSafeNumbers(schema));
   return (query) => {
+    const oversized = [...new Set(query.keys())]
+      .filter((key) => key.length > MAX_PARAM_CHARS || query.getAll(key).some((value) => value.length > MAX_PARAM_CHARS))
+      .map((key) => ({ field: key.slice(0, 100), message: `is longer than ${MAX_PARAM_CHARS} characters` }));
+    if (oversized.length > 0) return { ok: false, errors: oversized };
     const params = queryToObject(query);
     if (validate(params)) return { ok: true, params };
     return { ok: false, errors: (validate.errors ?? []).map(toFieldError) };
   };
+}
+
+/** A copy of `schema` where every number/integer schema also carries the safe-number keyword. */
+function withSafeNumbers(schema: unknown): JsonSchema {
+  if (Array.isArray(schema)) return schema.map(withSafeNumbers) as unknown as JsonSchema;
+  if (typeof schema !== "object" || schema === null) return schema as JsonSchema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    // `properties` and `definitions` map names to schemas; `enum`/`const` hold data, not schemas.
+    copy[key] = key === "enum" || key === "const" || key === "default" || key === "examples" ? value : withSafeNumbers(value);
+  }
+  const types = ([] as unknown[]).concat((schema as { type?: unknown }).type ?? []);
+  if (types.includes("number") || types.includes("integer")) copy[SAFE_NUMBER] = true;
+  return copy as JsonSchema;
 }
 
 function queryToObject(query: URLSearchParams): Record<string, unknown> {

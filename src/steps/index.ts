@@ -2,9 +2,38 @@
  * A step is one unit of a migration's `up` or `down`: it is what the runner executes, journals
  * and resumes at. Steps are plain values in migration files, so a reviewer sees (and may edit)
  * exactly what runs. Shapes are told apart by their payload key: `sql`, `kafka`, `note`, `run`.
+ *
+ * Generated steps carry their `cause`: the operation they were made for, its risk, and for a
+ * table rebuild which part of it the step is. Gates, resume and rebuild bookkeeping read the
+ * cause and ClickHouse's own parse of the statement (./judge.ts), never the SQL text.
  */
-import type { Risk } from "../diff/operations.js";
+import type { OperationKind, Risk } from "../diff/operations.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
+
+/** Suffix of the copy a table rebuild fills before swapping it in; part of moose's reserved names. */
+export const REBUILD_SUFFIX = "__moose_new";
+
+/** Names moose-ts keeps for itself: its journal/state/lock tables and rebuild copies. */
+export const RESERVED_PREFIX = "_moose";
+
+export function rebuildCopyName(table: string): string {
+  return `${table}${REBUILD_SUFFIX}`;
+}
+
+/** The parts of a data-keeping table rebuild, in the order they run. */
+export type RebuildPhase = "clear" | "create" | "copy" | "exchange" | "drop-old";
+
+/** Why a generated step exists. */
+export interface StepCause {
+  /** The operation the step was generated for (the inverse operation's, in `down`). */
+  operation: OperationKind;
+  /** The object it changes: table, view or topic name. */
+  target: string;
+  /** The operation's risk: `data-loss` needs --allow-data-loss. */
+  risk: Risk;
+  /** For the steps of a table rebuild: which part this step is (the copy is `<target>__moose_new`). */
+  rebuild?: RebuildPhase;
+}
 
 /** Run before a MODIFY COLUMN: count rows whose value would not convert, and stop if any. */
 export interface ConversionCheck {
@@ -14,6 +43,8 @@ export interface ConversionCheck {
   toType: string;
   /** Optional conversion expression used instead of a plain cast (may reference the column). */
   using?: string;
+  /** The statement gives the column a DEFAULT, which ClickHouse stores for NULL rows. */
+  nullsTakeDefault?: boolean;
 }
 
 export interface SqlStep {
@@ -21,8 +52,7 @@ export interface SqlStep {
   sql: string;
   summary?: string;
   checkConversion?: ConversionCheck;
-  /** The risk of the operation the step came from (set by the generator); `data-loss` needs --allow-data-loss. */
-  risk?: Risk;
+  cause?: StepCause;
 }
 
 export interface TopicConfigPayload {
@@ -50,7 +80,7 @@ export interface KafkaStep {
   /** Topic names are prefixed with `redpanda_config.namespace` at execution time. */
   kafka: KafkaAction;
   summary?: string;
-  risk?: Risk;
+  cause?: StepCause;
 }
 
 /** A change with no infrastructure of its own (APIs served from code, workflow definitions): recorded in state only. */
@@ -102,20 +132,4 @@ export function stepKind(step: Step): StepKind {
   if ("kafka" in step) return "kafka";
   if ("note" in step) return "note";
   return "run";
-}
-
-// Statements that delete stored rows. Hand-written `{ sql }` steps carry no risk field, so the
-// statement itself is checked too (a DROP VIEW loses no data and is not listed).
-const DESTRUCTIVE_SQL =
-  /^\s*(DROP\s+(TABLE|DATABASE|DICTIONARY)\b|TRUNCATE\b|ALTER\s+TABLE\s+\S+\s+(DROP\s+(COLUMN|PARTITION)|DELETE\b))/i;
-
-/**
- * True when running the step deletes data. A step with a `risk` (every generated one) is trusted:
- * the DROP of a recreated table's old copy is not data loss. Without one, the statement decides:
- * a dropping SQL statement or a topic deletion.
- */
-export function isDestructiveStep(step: Step): boolean {
-  if (!("sql" in step) && !("kafka" in step)) return false;
-  if (step.risk !== undefined) return step.risk === "data-loss";
-  return "sql" in step ? DESTRUCTIVE_SQL.test(step.sql) : "deleteTopic" in step.kafka;
 }

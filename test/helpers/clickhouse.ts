@@ -84,5 +84,5 @@ export async function withTestDatabase(url: string): Promise<{ database: string;
 
 /** Applies one operation's `up` steps exactly as the migration runner does (operationSteps → executeStep). */
 export async function applyOperation(driver: ClickHouseDriver, op: Operation, onProgress?: ProgressListener): Promise<void> {
-  for (const step of operationSteps(op).up) await executeStep(step, { clickhouse: driver, log: () => {}, onProgress }, {});
+  for (const step of operationSteps(op).up) await executeStep(step, { clickhouse: driver, log: () => {}, onProgress, allowDataLoss: true }, {});
 }

@@ -100,7 +100,8 @@ export function register(program: Command): void {
     .description("Applied, pending and failed migrations, and whether the code has changes not in a migration")
     .option("--json", "print the status as JSON")
     .option("--manifest <file>", "compare this manifest JSON with snapshot.json instead of extracting app/index.ts")
-    .action(action(async (flags: TargetOptions & { json?: boolean; manifest?: string }) => statusCommand(flags)));
+    .option("--repair", "rebuild the journal (_moose_migrations) from _moose_state, or the state from the journal, when they disagree")
+    .action(action(async (flags: StatusFlags) => statusCommand(flags)));
 
   withPlanChoices(
     withDir(migrate.command("rebase"))
@@ -299,9 +300,25 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
   });
 }
 
-async function statusCommand(flags: TargetOptions & { json?: boolean; manifest?: string }): Promise<number> {
+interface StatusFlags extends TargetOptions {
+  json?: boolean;
+  manifest?: string;
+  repair?: boolean;
+}
+
+async function statusCommand(flags: StatusFlags): Promise<number> {
   return withDriver(flags, async (driver) => {
     const { migrationStatus } = await import("../../migrations/runner/status.js");
+    let repaired: string[] | undefined;
+    if (flags.repair) {
+      const { repairHistory } = await import("../../migrations/runner/history.js");
+      repaired = (await repairHistory({ projectDir: process.cwd(), dir: flags.dir, driver })).actions;
+      if (!flags.json) {
+        if (repaired.length === 0) out("✓ nothing to repair: the journal and the state agree");
+        for (const done of repaired) out(`✓ repair: ${done}`);
+        out("");
+      }
+    }
     let manifest: Manifest | undefined;
     let extractError: string | undefined;
     try {
@@ -310,7 +327,7 @@ async function statusCommand(flags: TargetOptions & { json?: boolean; manifest?:
       extractError = error instanceof MooseError ? error.format() : String(error);
     }
     const status = await migrationStatus({ projectDir: process.cwd(), dir: flags.dir, driver, codeManifest: manifest });
-    if (flags.json) out(JSON.stringify({ ...status, ...(extractError ? { extractError } : {}) }, null, 2));
+    if (flags.json) out(JSON.stringify({ ...status, ...(extractError ? { extractError } : {}), ...(repaired ? { repaired } : {}) }, null, 2));
     else printStatus(status, driver, extractError);
     return status.problem ? ExitCode.conflict : ExitCode.ok;
   });

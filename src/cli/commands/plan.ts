@@ -12,6 +12,7 @@ import { ExitCode } from "../../errors.js";
 import { hashManifest, readManifest } from "../../manifest/canonical.js";
 import { emptyManifest, type Manifest } from "../../manifest/types.js";
 import { migrationsLayout } from "../../migrations/layout.js";
+import { readSnapshotManifest } from "../../migrations/snapshots.js";
 import { planToJson } from "../../plan/json.js";
 import { renderPlan } from "../../plan/render.js";
 import { ADMIN_TOKEN_ENV, fetchRemoteInframap } from "../../server/remote-plan.js";
@@ -53,8 +54,8 @@ export function register(program: Command): void {
 
 /** The state the last generated migration leads to; empty before the first one. */
 export async function snapshotState(dir: string, projectDir: string = process.cwd()): Promise<Manifest> {
-  const { snapshot } = migrationsLayout(projectDir, dir);
-  return existsSync(snapshot) ? readManifest(snapshot) : emptyManifest();
+  const layout = migrationsLayout(projectDir, dir);
+  return existsSync(layout.snapshot) ? readSnapshotManifest(layout) : emptyManifest();
 }
 
 /** Plans the code's manifest against `from`, prints it, returns the exit code. */

@@ -12,11 +12,11 @@ import { quoteIdentifier, quoteString } from "./quote.js";
 import type { ColumnSpec, IndexSpec, MaterializedViewSpec, TableSpec, ViewSpec } from "../../manifest/types.js";
 import { fullColumnType } from "../../diff/normalize.js";
 import type { ColumnPosition } from "../../diff/operations.js";
+import { rebuildCopyName, type RebuildPhase } from "../../steps/index.js";
 
 export { fullColumnType };
 
 /** Suffix of the table a rebuild copies into before `EXCHANGE TABLES`. */
-export const REBUILD_SUFFIX = "__moose_new";
 
 /** `name Type [DEFAULT|MATERIALIZED|ALIAS expr] [COMMENT '…'] [CODEC(…)] [TTL expr]`, in ClickHouse's order. */
 export function columnDefinition(column: ColumnSpec): string {
@@ -114,8 +114,9 @@ const REMOVABLE = [
  * `COMMENT COLUMN` when only the comment changed). `convertsType` marks the statement that
  * converts stored values (the one to check existing rows against first).
  */
-export function modifyColumnSql(table: string, from: ColumnSpec, to: ColumnSpec): Array<{ sql: string; convertsType: boolean }> {
-  const statements: Array<{ sql: string; convertsType: boolean }> = [];
+/** `convertsType`: the statement converts stored values; `givesDefault`: it declares a DEFAULT, which ClickHouse stores for NULLs. */
+export function modifyColumnSql(table: string, from: ColumnSpec, to: ColumnSpec): Array<{ sql: string; convertsType: boolean; givesDefault?: boolean }> {
+  const statements: Array<{ sql: string; convertsType: boolean; givesDefault?: boolean }> = [];
   const column = quoteIdentifier(to.name);
   for (const [property, keyword] of REMOVABLE) {
     if (from[property] !== undefined && to[property] === undefined) {
@@ -132,10 +133,10 @@ export function modifyColumnSql(table: string, from: ColumnSpec, to: ColumnSpec)
     from.nullable && !to.nullable && to.default === undefined && to.materialized === undefined && to.alias === undefined;
   if (needsTemporaryDefault) {
     const lent = { ...to, default: `defaultValueOfTypeName(${quoteString(to.type)})` };
-    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(lent)}`), convertsType: true });
+    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(lent)}`), convertsType: true, givesDefault: true });
     statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${column} REMOVE DEFAULT`), convertsType: false });
   } else if (typeChanged || valueChanged) {
-    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(to)}`), convertsType: typeChanged });
+    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(to)}`), convertsType: typeChanged, givesDefault: to.default !== undefined });
   } else if (to.comment !== undefined && from.comment !== to.comment) {
     statements.push({ sql: alter(table, `COMMENT COLUMN IF EXISTS ${column} ${quoteString(to.comment)}`), convertsType: false });
   }
@@ -175,11 +176,14 @@ export function copiedColumns(from: TableSpec, to: TableSpec): ColumnSpec[] {
  * swap the two atomically with `EXCHANGE TABLES`, drop the old one (now under the temporary name).
  * The first statement clears a leftover from an interrupted earlier attempt.
  */
-export function recreateTableSql(from: TableSpec, to: TableSpec): string[] {
-  const temporary = `${to.name}${REBUILD_SUFFIX}`;
+export function recreateTableSql(from: TableSpec, to: TableSpec): Array<{ phase: RebuildPhase; sql: string }> {
+  const temporary = rebuildCopyName(to.name);
   const fromByName = new Map(from.columns.map((column) => [column.name, column]));
   const copied = copiedColumns(from, to);
-  const statements = [dropTableSql(temporary), createTableSql(to, temporary)];
+  const statements: Array<{ phase: RebuildPhase; sql: string }> = [
+    { phase: "clear", sql: dropTableSql(temporary) },
+    { phase: "create", sql: createTableSql(to, temporary) },
+  ];
   if (copied.length > 0) {
     const targets = copied.map((column) => quoteIdentifier(column.name)).join(", ");
     const values = copied
@@ -189,10 +193,10 @@ export function recreateTableSql(from: TableSpec, to: TableSpec): string[] {
         return fullColumnType(before) === fullColumnType(column) ? name : `CAST(${name} AS ${fullColumnType(column)})`;
       })
       .join(", ");
-    statements.push(`INSERT INTO ${quoteIdentifier(temporary)} (${targets}) SELECT ${values} FROM ${quoteIdentifier(from.name)}`);
+    statements.push({ phase: "copy", sql: `INSERT INTO ${quoteIdentifier(temporary)} (${targets}) SELECT ${values} FROM ${quoteIdentifier(from.name)}` });
   }
-  statements.push(`EXCHANGE TABLES ${quoteIdentifier(from.name)} AND ${quoteIdentifier(temporary)}`);
-  statements.push(dropTableSql(temporary));
+  statements.push({ phase: "exchange", sql: `EXCHANGE TABLES ${quoteIdentifier(from.name)} AND ${quoteIdentifier(temporary)}` });
+  statements.push({ phase: "drop-old", sql: dropTableSql(temporary) });
   return statements;
 }
 

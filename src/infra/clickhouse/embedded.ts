@@ -9,7 +9,8 @@ import path from "node:path";
 import { Session, drainPending } from "chdb";
 import { MooseError } from "../../errors.js";
 import { bindDirectory, unbindDirectory } from "./data-dir.js";
-import type { QueryParams } from "./driver.js";
+import { describeTargetSql, stdinSafeInsert, type TargetColumn } from "./embedded-insert.js";
+import type { ClickHouseDriver, QueryParams } from "./driver.js";
 import { clickHouseQueryError } from "./errors.js";
 import { introspectDatabase } from "./introspect.js";
 import type { RawClickHouseDriver, RawQueryOptions, RawQueryResult } from "./raw.js";
@@ -26,11 +27,15 @@ export interface EmbeddedOptions {
   database: string;
 }
 
+const MAX_QUERY_SIZE = 1024 ** 3;
+
 /** Settings every driver session runs with: results the driver contract promises. */
 const SESSION_SETTINGS = [
   "SET output_format_json_quote_64bit_integers = 1",
   // ALTERs that rewrite data (MODIFY COLUMN, UPDATE) finish before the statement returns.
   "SET mutations_sync = 2",
+  // Inserted rows travel inside the statement text (./embedded-insert.ts), past the 256 KiB default.
+  `SET max_query_size = ${MAX_QUERY_SIZE}`,
 ];
 
 interface ChdbError {
@@ -56,6 +61,13 @@ async function openSession(dataDir: string, database: string): Promise<Session> 
   }
 }
 
+/** Drivers open in this process: chdb refuses its standalone `query()` while any session is open, so the SQL parser borrows one. */
+const openDrivers = new Set<EmbeddedDriver>();
+
+export function openEmbeddedDriver(): ClickHouseDriver | undefined {
+  return openDrivers.values().next().value;
+}
+
 /** Idle sessions kept for reuse; more are opened while that many statements run at once. */
 const IDLE_SESSIONS = 4;
 
@@ -76,6 +88,7 @@ class EmbeddedDriver implements RawClickHouseDriver {
   ) {
     this.idle = [first];
     this.sessions.add(first);
+    openDrivers.add(this);
   }
 
   private ensureOpen(): void {
@@ -128,7 +141,11 @@ class EmbeddedDriver implements RawClickHouseDriver {
 
   async insert(table: string, rows: Record<string, unknown>[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.run(`INSERT INTO ${quoteIdentifier(table)} FORMAT JSONEachRow\n${toJsonEachRow(rows)}`, "TabSeparated");
+    const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+    const inline = `INSERT INTO ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(", ")}) FORMAT JSONEachRow\n${toJsonEachRow(rows)}`;
+    // Never inline data as such: the engine would read stdin (see ./embedded-insert.ts).
+    const sql = await stdinSafeInsert(inline, (database, target) => this.query<TargetColumn>(describeTargetSql(database, target)));
+    await this.run(sql, "TabSeparated");
   }
 
   async introspect() {
@@ -147,6 +164,7 @@ class EmbeddedDriver implements RawClickHouseDriver {
       await session.queryAsync(`USE ${quoteIdentifier(options.database ?? this.database)}`);
       // A ClickHouse server's default, which clients expect (chdb's differs).
       await session.queryAsync("SET output_format_json_quote_64bit_integers = 1");
+      await session.queryAsync(`SET max_query_size = ${MAX_QUERY_SIZE}`);
       for (const [name, value] of Object.entries(options.settings ?? {})) {
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`Invalid setting name ${JSON.stringify(name)}`);
         // A string literal is accepted for every setting type; ClickHouse parses it.
@@ -154,9 +172,12 @@ class EmbeddedDriver implements RawClickHouseDriver {
       }
       const format = options.format ?? "TabSeparated";
       const bound = options.textParams && Object.keys(options.textParams).length > 0 ? bindTextParams(sql, options.textParams) : undefined;
+      // A client's INSERT data must not be joined by this process's stdin (see ./embedded-insert.ts).
+      const describe = async (database: string | undefined, table: string) =>
+        parseJsonEachRow<TargetColumn>((await session.queryAsync(describeTargetSql(database, table), { format: "JSONEachRow" })).text());
       const result = bound
-        ? await session.queryBindAsync(bound.sql, bound.params, { format })
-        : await session.queryAsync(sql, { format });
+        ? await session.queryBindAsync(await stdinSafeInsert(bound.sql, describe), bound.params, { format })
+        : await session.queryAsync(await stdinSafeInsert(sql, describe), { format });
       return { body: result.bytes(), rowsRead: result.rowsRead, bytesRead: result.bytesRead, elapsedSeconds: result.elapsed };
     } catch (error) {
       throw queryError(error, sql);
@@ -168,6 +189,7 @@ class EmbeddedDriver implements RawClickHouseDriver {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    openDrivers.delete(this);
     // chdb defers tearing down a session until the statements running on it finish.
     for (const session of this.sessions) session.close();
     this.sessions.clear();

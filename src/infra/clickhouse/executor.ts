@@ -7,14 +7,14 @@
  *   conversion half-way would leave ClickHouse with a column it can no longer read.) With
  *   `checkConversion.using`, the values are converted with that expression instead of a cast.
  * - The steps of a table rebuild (`recreateTableSql` in ./ddl.ts: copy into `<table>__moose_new`,
- *   then `EXCHANGE TABLES`) are recognised by their statements: the copy is made restartable
- *   (the copy table is emptied first), reports rows copied / total, and is verified; the exchange
- *   only runs when the copy holds as many rows as the table it replaces.
+ *   then `EXCHANGE TABLES`) are known by their cause (`rebuild: "copy" | "exchange"`), however the
+ *   statement was edited: the copy is made restartable (the copy table is emptied first), reports
+ *   rows copied / total, and is verified; the exchange only runs when the copy holds as many rows
+ *   as the table it replaces.
  */
 import { MooseError } from "../../errors.js";
 import { splitNullable } from "../../diff/normalize.js";
-import type { SqlStep, ConversionCheck } from "../../steps/index.js";
-import { REBUILD_SUFFIX } from "./ddl.js";
+import { rebuildCopyName, type ConversionCheck, type SqlStep } from "../../steps/index.js";
 import { quoteIdentifier, quoteString } from "./quote.js";
 import type { ClickHouseDriver } from "./driver.js";
 import { clickHouseCodeOf } from "./errors.js";
@@ -39,29 +39,17 @@ const BROKEN_EXPRESSION = new Set([62, 47]);
 /** Engines whose merges may legitimately remove rows (deduplicate, sum, collapse). */
 const MERGING_ENGINE = /^(Replicated|Shared)?(Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing|Graphite|Coalescing)MergeTree$/;
 
-const IDENTIFIER = "(`(?:[^`\\\\]|\\\\.)*`|[A-Za-z_][A-Za-z0-9_]*)";
-const COPY_STATEMENT = new RegExp(`^\\s*INSERT\\s+INTO\\s+${IDENTIFIER}\\s*\\([\\s\\S]*\\)\\s*SELECT\\s[\\s\\S]*\\sFROM\\s+${IDENTIFIER}\\s*;?\\s*$`, "i");
-const EXCHANGE_STATEMENT = new RegExp(`^\\s*EXCHANGE\\s+TABLES\\s+${IDENTIFIER}\\s+AND\\s+${IDENTIFIER}\\s*;?\\s*$`, "i");
-
-function unquote(identifier: string): string {
-  return identifier.startsWith("`") ? identifier.slice(1, -1).replace(/\\(.)/g, "$1") : identifier;
+/** The tables of one rebuild: the one being rebuilt and its copy. */
+interface Rebuild {
+  table: string;
+  copy: string;
 }
 
-export type RebuildStatement = { phase: "copy" | "exchange"; table: string; copy: string };
-
-/** The copy / exchange statement of a table rebuild, or undefined for any other statement. */
-export function rebuildStatement(sql: string): RebuildStatement | undefined {
-  const copy = COPY_STATEMENT.exec(sql);
-  if (copy) {
-    const [into, from] = [unquote(copy[1]!), unquote(copy[2]!)];
-    if (into === `${from}${REBUILD_SUFFIX}`) return { phase: "copy", table: from, copy: into };
-  }
-  const exchange = EXCHANGE_STATEMENT.exec(sql);
-  if (exchange) {
-    const [table, other] = [unquote(exchange[1]!), unquote(exchange[2]!)];
-    if (other === `${table}${REBUILD_SUFFIX}`) return { phase: "exchange", table, copy: other };
-  }
-  return undefined;
+/** The rebuild phase a step is, from its cause. */
+function rebuildOf(step: SqlStep): { phase: "copy" | "exchange"; rebuild: Rebuild } | undefined {
+  const cause = step.cause;
+  if (cause?.operation !== "recreateTable" || (cause.rebuild !== "copy" && cause.rebuild !== "exchange")) return undefined;
+  return { phase: cause.rebuild, rebuild: { table: cause.target, copy: rebuildCopyName(cause.target) } };
 }
 
 async function countRows(driver: ClickHouseDriver, table: string): Promise<number> {
@@ -78,7 +66,7 @@ async function engineOf(driver: ClickHouseDriver, table: string): Promise<string
 }
 
 /** Rows before == rows after; for engines that merge rows away, the copy may hold fewer but not none. */
-async function verifyCopy(driver: ClickHouseDriver, rebuild: RebuildStatement, sourceRows: number, copiedRows: number, when: string): Promise<void> {
+async function verifyCopy(driver: ClickHouseDriver, rebuild: Rebuild, sourceRows: number, copiedRows: number, when: string): Promise<void> {
   if (copiedRows === sourceRows) return;
   const engines = [await engineOf(driver, rebuild.table), await engineOf(driver, rebuild.copy)];
   const merging = engines.some((engine) => MERGING_ENGINE.test(engine));
@@ -93,7 +81,7 @@ async function verifyCopy(driver: ClickHouseDriver, rebuild: RebuildStatement, s
   );
 }
 
-async function copyRows(driver: ClickHouseDriver, step: SqlStep, rebuild: RebuildStatement, onProgress?: ProgressListener): Promise<void> {
+async function copyRows(driver: ClickHouseDriver, step: SqlStep, rebuild: Rebuild, onProgress?: ProgressListener): Promise<void> {
   const totalRows = await countRows(driver, rebuild.table);
   // A copy interrupted earlier left rows behind: start it over.
   await driver.exec(`TRUNCATE TABLE IF EXISTS ${quoteIdentifier(rebuild.copy)}`);
@@ -149,14 +137,14 @@ async function tableUuid(driver: ClickHouseDriver, table: string): Promise<strin
   }
 }
 
-async function rememberCopy(driver: ClickHouseDriver, rebuild: RebuildStatement): Promise<void> {
+async function rememberCopy(driver: ClickHouseDriver, rebuild: Rebuild): Promise<void> {
   const uuid = await tableUuid(driver, rebuild.copy);
   if (uuid === undefined) return;
   await driver.exec(`CREATE TABLE IF NOT EXISTS ${REBUILDS_TABLE} (table String, copy_uuid String, at DateTime64(6)) ENGINE = MergeTree ORDER BY table`);
   await driver.exec(`INSERT INTO ${REBUILDS_TABLE} (table, copy_uuid, at) SELECT {table:String}, {uuid:String}, now64(6)`, { table: rebuild.table, uuid });
 }
 
-async function alreadyExchanged(driver: ClickHouseDriver, rebuild: RebuildStatement): Promise<boolean> {
+async function alreadyExchanged(driver: ClickHouseDriver, rebuild: Rebuild): Promise<boolean> {
   const uuid = await tableUuid(driver, rebuild.table);
   if (uuid === undefined) return false;
   const latest = await driver
@@ -168,7 +156,7 @@ async function alreadyExchanged(driver: ClickHouseDriver, rebuild: RebuildStatem
 /** SYNTAX_ERROR (servers before EXCHANGE, < 20.x), NOT_IMPLEMENTED (an Ordinary database). */
 const NO_EXCHANGE = new Set([62, 48]);
 
-async function exchangeTables(driver: ClickHouseDriver, step: SqlStep, rebuild: RebuildStatement): Promise<void> {
+async function exchangeTables(driver: ClickHouseDriver, step: SqlStep, rebuild: Rebuild): Promise<void> {
   if (await alreadyExchanged(driver, rebuild)) return;
   const sourceRows = await countRows(driver, rebuild.table);
   const copiedRows = await countRows(driver, rebuild.copy);
@@ -219,11 +207,11 @@ interface BadRows {
  * Rows whose value would not convert exactly. NULLs count when the target is not Nullable, unless
  * ClickHouse fills them from the new DEFAULT (a plain cast only; an expression must yield a value).
  */
-async function findBadRows(driver: ClickHouseDriver, check: ConversionCheck, nullsTakeDefault: boolean): Promise<BadRows> {
+async function findBadRows(driver: ClickHouseDriver, check: ConversionCheck): Promise<BadRows> {
   const table = quoteIdentifier(check.table);
   const value = check.using ?? quoteIdentifier(check.column);
   const target = castTarget(check.toType);
-  const nullIsBad = !target.nullable && !(nullsTakeDefault && check.using === undefined);
+  const nullIsBad = !target.nullable && !(check.nullsTakeDefault === true && check.using === undefined);
   const condition =
     `(isNotNull(${value}) AND isNull(accurateCastOrNull(${value}, ${quoteString(target.type)})))` + (nullIsBad ? ` OR isNull(${value})` : "");
   const totalRows = await countRows(driver, check.table);
@@ -335,8 +323,7 @@ async function checkConversion(driver: ClickHouseDriver, step: SqlStep & { check
   const column = (await liveColumns(driver, check.table)).get(check.column);
   // Missing (the step is IF EXISTS, or a resumed expression conversion) or already converted: nothing to check.
   if (!column || (column.type === check.toType && check.using === undefined)) return;
-  const nullsTakeDefault = /\sDEFAULT\s/i.test(step.sql);
-  const bad = await findBadRows(driver, check, nullsTakeDefault);
+  const bad = await findBadRows(driver, check);
   if (bad.count !== 0) throw conversionRefused(check, bad);
 }
 
@@ -353,9 +340,9 @@ export async function executeSqlStep(driver: ClickHouseDriver, step: SqlStep, on
     await waitForMutations(driver, check.table);
     return;
   }
-  const rebuild = rebuildStatement(step.sql);
-  if (rebuild?.phase === "copy") return copyRows(driver, step, rebuild, onProgress);
-  if (rebuild?.phase === "exchange") return exchangeTables(driver, step, rebuild);
+  const rebuild = rebuildOf(step);
+  if (rebuild?.phase === "copy") return copyRows(driver, step, rebuild.rebuild, onProgress);
+  if (rebuild?.phase === "exchange") return exchangeTables(driver, step, rebuild.rebuild);
   await driver.exec(step.sql);
 }
 

@@ -1,9 +1,14 @@
 /**
  * The programmatic API of the runner (`moose migrate up/down`, `moose dev`, `moose prod --migrate`):
  *
- *   verify the directory (sum, chain) → take the lock → read the journal → refuse changed applied
- *   files and unallowed data loss → run the planned migrations with umzug, whose storage is the
- *   ClickHouse journal → release the lock.
+ *   verify the directory (sum, chain, meta files, snapshot.json) → take the lock → read the
+ *   journal and the state, refuse when they disagree (history.ts) → refuse changed applied files
+ *   and unallowed data loss → run the planned migrations with umzug, whose storage is the journal
+ *   → release the lock (a release error never hides the run's own error).
+ *
+ * The journal and the lock are used through their store interfaces (store.ts): ClickHouse tables in
+ * the target database by default, in-memory stores in tests. The lock is fenced: no step starts
+ * once its lease may have lapsed (lock.ts).
  *
  * Inside a migration every step is journaled as it completes, so a crash or a failed step leaves
  * the migration `running`/`failed` at that step and the next run resumes there. Nothing is applied
@@ -18,12 +23,15 @@ import { openMigrationsDirectory } from "../directory.js";
 import { migrationsLayout, type MigrationsLayout } from "../layout.js";
 import type { LoadedMigration } from "../load.js";
 import { stepKind, stepSummary } from "../../steps/index.js";
-import { readMigrationState } from "../verify.js";
+import { readMigrationState, verifySnapshots } from "../verify.js";
 import { executeStep, type KafkaExecutor, type StepTargets } from "./dispatch.js";
 import { silentReporter, type Direction, type Reporter } from "./events.js";
-import { isApplied, Journal, readJournal, whoAmI, type JournalEntry } from "./journal.js";
+import { verifyHistory } from "./history.js";
+import { isApplied, Journal, whoAmI, type JournalEntry } from "./journal.js";
 import { MigrationLock, type LockOptions } from "./lock.js";
+import { judgePlanned } from "./judge.js";
 import { doneHash, planDown, plannedSteps, planUp, refuseDataLoss, verifyAgainstJournal, type PlannedMigration } from "./plan.js";
+import type { JournalStore, LockStore } from "./store.js";
 
 export interface RunOptions {
   projectDir: string;
@@ -38,6 +46,8 @@ export interface RunOptions {
   /** Print what would run; take no lock, write nothing. */
   dryRun?: boolean;
   lock?: LockOptions;
+  /** Where the journal/state and the lock live (default: tables in the driver's database). */
+  stores?: { journal?: JournalStore; lock?: LockStore };
 }
 
 export interface RunResult {
@@ -61,11 +71,15 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
   const reporter = options.reporter ?? silentReporter;
   const layout = migrationsLayout(options.projectDir, options.dir);
   const migrations = await openMigrationsDirectory(layout);
+  await verifySnapshots(layout, migrations);
+  const journalStore = options.stores?.journal ?? new Journal(options.driver);
 
   if (options.dryRun) {
-    const journal = await readJournal(options.driver);
+    // Read-only: the ClickHouse store reads an absent table as empty and creates nothing.
+    const journal = await journalStore.entries();
+    verifyHistory(migrations, journal, await journalStore.state());
     verifyAgainstJournal(layout, migrations, journal);
-    const planned = plan(layout, migrations, journal);
+    const planned = await judgePlanned(layout, plan(layout, migrations, journal));
     await statesAfter(layout, migrations, planned);
     if (planned.length === 0) reporter({ type: "nothing-to-do", direction });
     for (const item of planned) {
@@ -76,19 +90,21 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
     return { direction, migrations: planned.map((item) => item.migration.id), dryRun: true };
   }
 
-  const journal = await Journal.open(options.driver);
-  const lock = await MigrationLock.acquire(options.driver, {
+  await journalStore.prepare();
+  const lock = await MigrationLock.acquire(options.stores?.lock ?? options.driver, {
     ...options.lock,
     onWait: (holder) => {
       reporter({ type: "lock-waiting", owner: holder.owner, ageSeconds: holder.ageSeconds });
       options.lock?.onWait?.(holder);
     },
   });
+  let failed = false;
   try {
     // Read under the lock: whatever another run did before we got it is in here.
-    const entries = await journal.entries();
+    const entries = await journalStore.entries();
+    verifyHistory(migrations, entries, await journalStore.state());
     verifyAgainstJournal(layout, migrations, entries);
-    const planned = plan(layout, migrations, entries);
+    const planned = await judgePlanned(layout, plan(layout, migrations, entries));
     if (!options.allowDataLoss) refuseDataLoss(layout, planned);
     const states = await statesAfter(layout, migrations, planned);
     if (planned.length === 0) {
@@ -96,7 +112,7 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
       return { direction, migrations: [], dryRun: false };
     }
     const done: string[] = [];
-    const runner = new MigrationRunner(options, journal, lock, reporter, states, migrations);
+    const runner = new MigrationRunner(options, journalStore, lock, reporter, states, migrations);
     const umzug = new Umzug<object>({
       migrations: planned.map((item) => ({
         name: item.migration.id,
@@ -116,8 +132,27 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
       throw unwrapUmzugError(error);
     }
     return { direction, migrations: done, dryRun: false };
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
+    await releaseLock(lock, failed);
+  }
+}
+
+/**
+ * Releasing must never replace the run's own error (a failed step, a lapsed lease): then a release
+ * error is dropped (the lease runs out by itself). After a successful run it is reported.
+ */
+async function releaseLock(lock: MigrationLock, runFailed: boolean): Promise<void> {
+  try {
     await lock.release();
+  } catch (error) {
+    if (runFailed) return;
+    throw new MooseError("MIGRATION_LOCK_RELEASE_FAILED", `the run finished, but releasing the migration lock failed: ${(error as Error)?.message ?? String(error)}`, {
+      hint: "nothing needs repair: the lock's lease runs out by itself (60 s by default); `moose migrate unlock` breaks it at once",
+      cause: error,
+    });
   }
 }
 
@@ -153,7 +188,7 @@ class MigrationRunner {
 
   constructor(
     private readonly options: RunOptions,
-    private readonly journal: Journal,
+    private readonly journal: JournalStore,
     private readonly lock: MigrationLock,
     private readonly reporter: Reporter,
     private readonly states: Map<string, RecordedState>,
@@ -191,7 +226,14 @@ class MigrationRunner {
       kafka: this.options.kafka,
       log: (message) => this.reporter({ type: "step-log", direction, id, message }),
       onProgress: ({ table, copiedRows, totalRows }) => this.reporter({ type: "step-progress", direction, id, index, table, copiedRows, totalRows }),
+      allowDataLoss: this.options.allowDataLoss === true,
     };
+    // Journaled as in progress before its first step, so the state (written before the journal
+    // when it finishes) is never ahead of a journal without a row for it (history.ts).
+    if (item.resumeAt === 0) {
+      this.lock.assertHeld();
+      await this.recordProgress(item, "starting it", 0, () => this.journal.record(this.entry(item, direction === "up" ? "running" : "reverting", 0)));
+    }
     for (; index < steps.length; index++) {
       this.lock.assertHeld();
       const step = steps[index]!;
@@ -202,17 +244,47 @@ class MigrationRunner {
       } catch (error) {
         const message = isMooseError(error) ? error.format() : ((error as Error)?.message ?? String(error));
         const summary = stepSummary(step);
-        await this.journal.record(this.entry(item, direction === "up" ? "failed" : "revert_failed", index, { error: message, failedStep: summary }));
+        // The step's error is what the user must see: a journal that cannot be written either
+        // (the same outage, often) is mentioned, never thrown instead of it.
+        let journaled = true;
+        try {
+          await this.journal.record(this.entry(item, direction === "up" ? "failed" : "revert_failed", index, { error: message, failedStep: summary }));
+        } catch {
+          journaled = false;
+        }
         this.reporter({ type: "migration-failed", direction, id, index, summary, error: message, ms: performance.now() - this.startedAt.get(id)!.clock });
         throw new MooseError("MIGRATION_STEP_FAILED", `${item.migration.fileName} ${direction} step ${index + 1} of ${steps.length} (${summary}) failed: ${message}`, {
-          hint: `fix the cause (the step is journaled as failed); running the command again resumes at step ${index + 1}`,
+          hint: journaled
+            ? `fix the cause (the step is journaled as failed); running the command again resumes at step ${index + 1}`
+            : `fix the cause; the failure could not be journaled either (the journal keeps the last progress), and running the command again resumes at step ${index + 1}`,
           details: { id, direction, step: index + 1, ...(isMooseError(error) ? { cause: error.toJSON() } : {}) },
           cause: error,
         });
       }
       this.reporter({ type: "step-done", direction, id, index, steps: steps.length, kind: stepKind(step), summary: stepSummary(step), ms: performance.now() - stepStart, stateOnly });
       // The last step's progress is written with the final status (umzug's logMigration / unlogMigration).
-      if (index < steps.length - 1) await this.journal.record(this.entry(item, direction === "up" ? "running" : "reverting", index + 1));
+      if (index < steps.length - 1) await this.recordProgress(item, `step ${index + 1} of ${steps.length} ran`, index, () => this.journal.record(this.entry(item, direction === "up" ? "running" : "reverting", index + 1)));
+    }
+  }
+
+  /** Progress that could not be journaled stops the run (the next one resumes at step `resumeAt` + 1). */
+  private async recordProgress(item: PlannedMigration, what: string, resumeAt: number, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      const message = isMooseError(error) ? error.message : ((error as Error)?.message ?? String(error));
+      throw new MooseError(
+        "MIGRATION_JOURNAL_WRITE_FAILED",
+        `${item.migration.fileName} ${item.direction}: ${what}, but writing that to the journal failed: ${message}`,
+        {
+          hint:
+            resumeAt >= 0 && what !== "starting it"
+              ? `check the connection to ClickHouse, then run the command again: it resumes at step ${resumeAt + 1}, which runs again (check its effect first if it is not idempotent, such as a hand-written insert)`
+              : "check the connection to ClickHouse, then run the command again",
+          details: { id: item.migration.id, direction: item.direction, step: resumeAt + 1 },
+          cause: error,
+        },
+      );
     }
   }
 
@@ -225,9 +297,12 @@ class MigrationRunner {
       const item: PlannedMigration = { migration, direction, steps, resumeAt: 0 };
       const record = this.entry(item, direction === "up" ? "applied" : "reverted", steps.length);
       const state = this.states.get(name)!;
-      // Independent rows: written concurrently. A crash between them leaves the journal at the last
-      // step, which the next run repeats (steps are idempotent) before writing both again.
-      await Promise.all([this.journal.record(record), this.journal.recordState(state.id, state)]);
+      // The state first, then the journal: a run that stops between them leaves the state one
+      // migration ahead of a journal still at the last step — the one disagreement history.ts
+      // accepts — and the next run repeats that step (steps are idempotent) and writes both again.
+      const last = `all ${steps.length} steps ran`;
+      await this.recordProgress(item, last, steps.length - 1, () => this.journal.recordState(state.id, state));
+      await this.recordProgress(item, last, steps.length - 1, () => this.journal.record(record));
       entries.set(name, { ...record, version: 0n });
       done.push(name);
       this.reporter({ type: "migration-finished", direction, id: name, ms: performance.now() - this.startedAt.get(name)!.clock, steps: steps.length });

@@ -7,6 +7,7 @@ import { MooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { executeSqlStep, type ProgressListener } from "../../infra/clickhouse/executor.js";
 import type { KafkaAction, Step, StepContext } from "../../steps/index.js";
+import { guardedDriver } from "./guarded-driver.js";
 
 /** The part of the Kafka admin the runner needs (src/infra/kafka/executor.ts `openKafkaAdmin`). */
 export interface KafkaExecutor {
@@ -20,6 +21,8 @@ export interface StepTargets {
   log: (message: string) => void;
   /** Rows copied so far by a table rebuild's copy step. */
   onProgress?: ProgressListener;
+  /** Whether hand-written `run` steps may send statements that lose data (they are judged as they run). */
+  allowDataLoss: boolean;
 }
 
 /** Returns true when the step changed nothing outside moose's own state (a note). */
@@ -39,6 +42,6 @@ export async function executeStep(step: Step, targets: StepTargets, context: Omi
     return { stateOnly: false };
   }
   if ("note" in step) return { stateOnly: true };
-  await step.run({ clickhouse: targets.clickhouse, log: targets.log, ...context });
+  await step.run({ clickhouse: guardedDriver(targets.clickhouse, targets.allowDataLoss), log: targets.log, ...context });
   return { stateOnly: false };
 }

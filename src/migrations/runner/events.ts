@@ -21,7 +21,9 @@ export interface PlannedStep {
   index: number;
   kind: StepKind;
   summary: string;
+  /** Needs --allow-data-loss; `reasons` says why. */
   destructive: boolean;
+  reasons?: string[];
 }
 
 export type Reporter = (event: MigrationEvent) => void;
@@ -46,7 +48,7 @@ export function textReporter(write: (line: string) => void): Reporter {
         write(`${event.direction === "up" ? "would apply" : "would revert"} ${event.id}${event.resumeAt > 0 ? ` (resuming at step ${event.resumeAt + 1})` : ""}`);
         for (const step of event.steps) {
           if (step.index < event.resumeAt) continue;
-          write(`    ${step.index + 1}. [${step.kind}] ${step.summary}${step.destructive ? "   ⚠ deletes data" : ""}${step.kind === "note" ? "   (state only)" : ""}`);
+          write(`    ${step.index + 1}. [${step.kind}] ${step.summary}${step.destructive ? `   ⚠ may delete data: ${step.reasons?.join("; ")}` : ""}${step.kind === "note" ? "   (state only)" : ""}`);
         }
         return;
       case "migration-started":

@@ -16,6 +16,7 @@ import os from "node:os";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import type { Manifest } from "../../manifest/types.js";
 import { sqlString } from "./sql.js";
+import type { JournalStore, StateRecord } from "./store.js";
 
 export const JOURNAL_TABLE = "_moose_migrations";
 export const STATE_TABLE = "_moose_state";
@@ -117,26 +118,48 @@ interface JournalRow {
   version_text: string;
 }
 
-export class Journal {
+/** The ClickHouse journal store: `_moose_migrations` and `_moose_state` in the target database. */
+export class Journal implements JournalStore {
   private lastVersion = 0n;
+  private prepared = false;
 
-  private constructor(readonly driver: ClickHouseDriver) {}
+  /** Reads never create the tables (dry runs and `status` create nothing); `prepare` does. */
+  constructor(readonly driver: ClickHouseDriver) {}
 
-  /** Creates the tables when missing (not in read-only use: see `readJournal`). */
+  /** A journal whose tables exist (created when missing). */
   static async open(driver: ClickHouseDriver): Promise<Journal> {
-    await driver.exec(JOURNAL_DDL);
-    await driver.exec(STATE_DDL);
-    return new Journal(driver);
+    const journal = new Journal(driver);
+    await journal.prepare();
+    return journal;
+  }
+
+  async prepare(): Promise<void> {
+    if (this.prepared) return;
+    await this.driver.exec(JOURNAL_DDL);
+    await this.driver.exec(STATE_DDL);
+    this.prepared = true;
   }
 
   /** The current row of every migration the database has seen, by id. Also re-seeds the version counter. */
   async entries(): Promise<Map<string, JournalEntry>> {
-    const entries = await readEntries(this.driver);
-    const stateVersion = await this.driver.query<{ v: string | number }>(`SELECT max(version) AS v FROM ${STATE_TABLE}`);
-    let highest = BigInt(stateVersion[0]?.v ?? 0);
+    const entries = this.prepared || (await tableExists(this.driver, JOURNAL_TABLE)) ? await readEntries(this.driver) : new Map<string, JournalEntry>();
+    let highest = 0n;
+    if (this.prepared || (await tableExists(this.driver, STATE_TABLE))) {
+      const stateVersion = await this.driver.query<{ v: string | number }>(`SELECT toString(max(version)) AS v FROM ${STATE_TABLE}`);
+      highest = BigInt(stateVersion[0]?.v ?? 0);
+    }
     for (const entry of entries.values()) if (entry.version > highest) highest = entry.version;
     if (highest > this.lastVersion) this.lastVersion = highest;
     return entries;
+  }
+
+  async state(): Promise<StateRecord | undefined> {
+    if (!this.prepared && !(await tableExists(this.driver, STATE_TABLE))) return undefined;
+    const rows = await this.driver.query<{ migration_id: string; manifest_hash: string }>(
+      `SELECT migration_id, manifest_hash FROM ${STATE_TABLE} ORDER BY version DESC LIMIT 1`,
+    );
+    const row = rows[0];
+    return row ? { migrationId: row.migration_id, hash: row.manifest_hash } : undefined;
   }
 
   /** Strictly increasing across writers: seeded from the tables (read under the lock), then from the clock. */
@@ -147,6 +170,7 @@ export class Journal {
   }
 
   async record(entry: Omit<JournalEntry, "version">): Promise<void> {
+    await this.prepare();
     await this.driver.insert(JOURNAL_TABLE, [
       {
         id: entry.id,
@@ -169,6 +193,7 @@ export class Journal {
 
   /** `state` is the manifest's hash and canonical JSON (computed once, when its snapshot was verified). */
   async recordState(migrationId: string, state: { hash: string; json: string }): Promise<void> {
+    await this.prepare();
     await this.driver.insert(STATE_TABLE, [
       {
         migration_id: migrationId,

@@ -14,6 +14,14 @@
  *
  * A crashed holder cannot block forever: its lease runs out (default 60 s, renewed every 20 s while
  * alive). A holder on this same host whose process no longer exists is released at once.
+ *
+ * Fencing: the holder knows when its lease was last confirmed (a successful claim or renewal, by
+ * its own monotonic clock) and starts no step once the lease may have lapsed (confirmed + lease −
+ * a safety margin < now): renewals that keep failing (a network outage) stop the run before
+ * another host can take the lock under it.
+ *
+ * The protocol is written against a LockStore (store.ts): ClickHouseLockStore here, an in-memory
+ * one in memory.ts for tests.
  */
 import { randomUUID } from "node:crypto";
 import os from "node:os";
@@ -21,6 +29,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { MooseError } from "../../errors.js";
 import { sqlString, sqlUInt } from "./sql.js";
+import { isLockStore, type LockStore } from "./store.js";
 
 export const LOCK_TABLE = "_moose_lock";
 const LOCK_NAME = "migrate";
@@ -49,7 +58,15 @@ export interface LockOptions {
   timeoutMs?: number;
   /** Called once when the lock is busy and we start waiting. */
   onWait?: (holder: LockHolder) => void;
+  /** Monotonic milliseconds for the lease fence (default performance.now; tests pass a fake clock). */
+  clock?: () => number;
+  /** How long before the lease's end the holder stops starting steps (default a sixth of the lease). */
+  safetyMarginMs?: number;
+  /** Renewal period (default a third of the lease). */
+  renewEveryMs?: number;
 }
+
+const DEFAULT_LEASE_SECONDS = 60;
 
 export function lockOwner(): string {
   return `${os.hostname()}:${process.pid}`;
@@ -86,41 +103,96 @@ function isDeadLocalHolder(holder: LockHolder): boolean {
   }
 }
 
+/** The ClickHouse lock store: events in `_moose_lock`, lease ends by the server's clock. */
+export class ClickHouseLockStore implements LockStore {
+  private prepared = false;
+
+  constructor(private readonly driver: ClickHouseDriver) {}
+
+  async prepare(): Promise<void> {
+    if (this.prepared) return;
+    await ensureLockTable(this.driver);
+    this.prepared = true;
+  }
+
+  read(): Promise<LockHolder[]> {
+    return liveHolders(this.driver);
+  }
+
+  /** Insert a claim, read again: mine must be the only live attempt (whoever reads last sees the other). */
+  async tryClaim(token: string, owner: string, leaseSeconds: number): Promise<boolean> {
+    await insertEvent(this.driver, token, owner, "claim", leaseSeconds);
+    const live = await liveHolders(this.driver);
+    if (live.every((holder) => holder.token === token)) return true;
+    await insertEvent(this.driver, token, owner, "release", 0);
+    return false;
+  }
+
+  async renew(token: string, owner: string, leaseSeconds: number): Promise<boolean> {
+    const live = await liveHolders(this.driver);
+    if (!live.some((holder) => holder.token === token)) return false;
+    await insertEvent(this.driver, token, owner, "renew", leaseSeconds);
+    return true;
+  }
+
+  async release(token: string, owner: string): Promise<void> {
+    await insertEvent(this.driver, token, owner, "release", 0);
+  }
+}
+
+/**
+ * The held lock, fenced: it remembers when its lease was last confirmed (the monotonic time a
+ * successful claim or renewal was SENT, so the lease surely started no earlier) and refuses the
+ * next step once the lease may have run out — after a network outage another host may already
+ * hold the lock, and two runners must never apply steps at once.
+ */
 export class MigrationLock {
   private renewTimer?: NodeJS.Timeout;
   private renewing?: Promise<void>;
-  /** Set when a renewal finds the lock broken by someone else (`moose migrate unlock`). */
+  private released = false;
+  /** Monotonic ms (options.clock) when the newest successful claim/renewal was sent. */
+  private confirmedAt: number;
+  /** The newest failed renewal, for the message when the lease lapses. */
+  private renewalError?: { at: number; message: string };
+  /** Set when a renewal finds the lock no longer ours (`moose migrate unlock`, or the lease ran out). */
   lost = false;
 
   private constructor(
-    private readonly driver: ClickHouseDriver,
+    private readonly store: LockStore,
     readonly token: string,
     readonly owner: string,
     private readonly leaseSeconds: number,
-  ) {}
+    private readonly clock: () => number,
+    private readonly safetyMarginMs: number,
+    confirmedAt: number,
+  ) {
+    this.confirmedAt = confirmedAt;
+  }
 
-  static async acquire(driver: ClickHouseDriver, options: LockOptions = {}): Promise<MigrationLock> {
-    const leaseSeconds = options.leaseSeconds ?? 60;
+  /** Takes the lock in the target database (a ClickHouse driver) or in any other lock store. */
+  static async acquire(target: ClickHouseDriver | LockStore, options: LockOptions = {}): Promise<MigrationLock> {
+    const store = isLockStore(target) ? target : new ClickHouseLockStore(target);
+    const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
     const timeoutMs = options.timeoutMs ?? 60_000;
+    const clock = options.clock ?? (() => performance.now());
+    const safetyMarginMs = options.safetyMarginMs ?? (leaseSeconds * 1000) / 6;
     const owner = lockOwner();
     const deadline = Date.now() + timeoutMs;
-    await ensureLockTable(driver);
+    await store.prepare();
     let announced = false;
     for (;;) {
-      const others = await liveHolders(driver);
+      const others = await store.read();
       const dead = others.filter(isDeadLocalHolder);
-      for (const holder of dead) await insertEvent(driver, holder.token, owner, "release", 0);
+      for (const holder of dead) await store.release(holder.token, owner);
       const blocking = others.filter((holder) => !dead.includes(holder));
       if (blocking.length === 0) {
         const token = randomUUID();
-        await insertEvent(driver, token, owner, "claim", leaseSeconds);
-        const live = await liveHolders(driver);
-        if (live.every((holder) => holder.token === token)) {
-          const lock = new MigrationLock(driver, token, owner, leaseSeconds);
-          lock.startRenewing();
+        const sentAt = clock();
+        if (await store.tryClaim(token, owner, leaseSeconds)) {
+          const lock = new MigrationLock(store, token, owner, leaseSeconds, clock, safetyMarginMs, sentAt);
+          lock.startRenewing(options.renewEveryMs ?? (leaseSeconds * 1000) / 3);
           return lock;
         }
-        await insertEvent(driver, token, owner, "release", 0);
         await sleep(20 + Math.random() * 200);
         continue;
       }
@@ -141,36 +213,65 @@ export class MigrationLock {
     }
   }
 
-  private startRenewing(): void {
+  private startRenewing(everyMs: number): void {
     this.renewTimer = setInterval(() => {
-      this.renewing = this.renew().catch(() => {
-        // A failed renewal is retried on the next tick; the lease still has two thirds left.
+      if (this.renewing) return; // the previous renewal is still in flight (a slow network)
+      this.renewing = this.renew().finally(() => {
+        this.renewing = undefined;
       });
-    }, (this.leaseSeconds * 1000) / 3);
+    }, everyMs);
     this.renewTimer.unref();
   }
 
-  private async renew(): Promise<void> {
-    const live = await liveHolders(this.driver);
-    if (!live.some((holder) => holder.token === this.token)) {
-      this.lost = true;
-      return;
+  /** One renewal; never throws: a failure is remembered, and the fence in assertHeld decides. */
+  async renew(): Promise<void> {
+    if (this.released || this.lost) return;
+    const sentAt = this.clock();
+    try {
+      if (await this.store.renew(this.token, this.owner, this.leaseSeconds)) {
+        this.confirmedAt = Math.max(this.confirmedAt, sentAt);
+        this.renewalError = undefined;
+      } else {
+        this.lost = true;
+      }
+    } catch (error) {
+      this.renewalError = { at: this.clock(), message: (error as Error)?.message ?? String(error) };
     }
-    await insertEvent(this.driver, this.token, this.owner, "renew", this.leaseSeconds);
   }
 
+  /** Milliseconds of lease left for sure (minus the safety margin); negative once it may have lapsed. */
+  remainingMs(): number {
+    return this.confirmedAt + this.leaseSeconds * 1000 - this.safetyMarginMs - this.clock();
+  }
+
+  /** Called before every step: refuses to go on without the lock, or when its lease may have lapsed. */
   assertHeld(): void {
     if (this.lost) {
-      throw new MooseError("MIGRATION_LOCK_LOST", "the migration lock was broken by someone else while this run held it", {
-        hint: "someone ran `moose migrate unlock` (or this process stalled past its lease); check `moose migrate status` before running `moose migrate up` again",
+      throw new MooseError("MIGRATION_LOCK_LOST", "the migration lock is no longer held by this run: it was broken (`moose migrate unlock`) or its lease ran out while this run held it", {
+        hint: "another run may have taken over; check `moose migrate status` before running `moose migrate up` again (the migration resumes at the step it stopped before)",
       });
+    }
+    const remaining = this.remainingMs();
+    if (remaining < 0) {
+      const since = Math.round((this.clock() - this.confirmedAt) / 1000);
+      const cause = this.renewalError ? ` (the last renewal failed: ${this.renewalError.message})` : "";
+      throw new MooseError(
+        "MIGRATION_LOCK_EXPIRED",
+        `the migration lock's lease may have run out: it was last confirmed ${since} s ago and lasts ${this.leaseSeconds} s${cause}; stopping before the next step so that two runs never apply steps at once`,
+        {
+          hint: "check the connection to ClickHouse, then run the command again: the migration is journaled at the step it stopped before and resumes there",
+          details: { sinceConfirmedSeconds: since, leaseSeconds: this.leaseSeconds, ...(this.renewalError ? { renewalError: this.renewalError.message } : {}) },
+        },
+      );
     }
   }
 
   async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
     clearInterval(this.renewTimer);
     await this.renewing;
-    await insertEvent(this.driver, this.token, this.owner, "release", 0);
+    await this.store.release(this.token, this.owner);
   }
 }
 

@@ -9,9 +9,10 @@ import { canonicalJson } from "../../manifest/canonical.js";
 import { ExitCode, MooseError } from "../../errors.js";
 import type { MigrationsLayout } from "../layout.js";
 import type { LoadedMigration } from "../load.js";
-import { isDestructiveStep, stepKind, stepSummary, type Step } from "../../steps/index.js";
+import { stepKind, stepSummary, type Step } from "../../steps/index.js";
 import type { Direction, PlannedStep } from "./events.js";
 import { isApplied, type JournalEntry } from "./journal.js";
+import type { JudgedMigration } from "./judge.js";
 
 export interface PlannedMigration {
   migration: LoadedMigration;
@@ -36,8 +37,13 @@ export function doneHash(steps: Step[], count: number): string {
   return hash.digest("hex");
 }
 
-export function plannedSteps(planned: PlannedMigration): PlannedStep[] {
-  return planned.steps.map((step, index) => ({ index, kind: stepKind(step), summary: stepSummary(step), destructive: isDestructiveStep(step) }));
+/** The steps from `resumeAt` on, each with whether it needs --allow-data-loss. */
+export function plannedSteps(planned: JudgedMigration): PlannedStep[] {
+  return planned.verdicts.map((verdict, offset) => {
+    const index = planned.resumeAt + offset;
+    const step = planned.steps[index]!;
+    return { index, kind: stepKind(step), summary: stepSummary(step), destructive: verdict.consent, ...(verdict.consent ? { reasons: verdict.reasons } : {}) };
+  });
 }
 
 /** Refuses when the database has applied a file that is gone or changed, or skipped one. */
@@ -142,16 +148,15 @@ function indexOf(migrations: LoadedMigration[], id: string): number {
   return index;
 }
 
-/** Destructive steps never run silently: listed and refused (exit 3) unless allowed. */
-export function refuseDataLoss(layout: MigrationsLayout, planned: PlannedMigration[]): void {
+/** Steps that may lose data never run silently: listed with why, and refused (exit 3) unless allowed. */
+export function refuseDataLoss(layout: MigrationsLayout, planned: JudgedMigration[]): void {
   const destructive = planned.flatMap((item) =>
-    item.steps
-      .map((step, index) => ({ step, index }))
-      .filter(({ step, index }) => index >= item.resumeAt && isDestructiveStep(step))
-      .map(({ step, index }) => `${path.relative(layout.projectDir, item.migration.path)} ${item.direction} step ${index + 1}: ${stepSummary(step)}`),
+    plannedSteps(item)
+      .filter((step) => step.destructive)
+      .map((step) => `${path.relative(layout.projectDir, item.migration.path)} ${item.direction} step ${step.index + 1}: ${step.summary} (${step.reasons!.join("; ")})`),
   );
   if (destructive.length === 0) return;
-  throw new MooseError("MIGRATION_DESTRUCTIVE", `these steps delete data:\n  ${destructive.join("\n  ")}`, {
+  throw new MooseError("MIGRATION_DESTRUCTIVE", `these steps may delete data:\n  ${destructive.join("\n  ")}`, {
     exitCode: ExitCode.blockedDestructive,
     hint: "review them; to run them anyway pass --allow-data-loss (or set MOOSE_ACCEPT_DESTRUCTIVE=1)",
     details: { steps: destructive },

@@ -1,7 +1,8 @@
 /**
  * `moose migrate status`: every migration file with what the database's journal says about it,
- * plus what stops a run (a refusal is reported here instead of thrown) and whether the code has
- * changes that are not in a migration yet.
+ * plus what stops a run (a refusal is reported here instead of thrown: a broken chain or sum, meta
+ * files or snapshot.json that disagree with the chain, a journal and state that disagree, applied
+ * files that changed) and whether the code has changes that are not in a migration yet.
  */
 import { existsSync } from "node:fs";
 import { isMooseError } from "../../errors.js";
@@ -10,8 +11,9 @@ import { EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../../manifest/
 import type { Manifest } from "../../manifest/types.js";
 import { migrationsLayout } from "../layout.js";
 import { loadMigrations, readMigrationSources } from "../load.js";
-import { verifyChain, verifySum } from "../verify.js";
-import { readAppliedState, readJournal, tableExists, type JournalStatus } from "./journal.js";
+import { verifyChain, verifySnapshots, verifySum } from "../verify.js";
+import { verifyHistory } from "./history.js";
+import { Journal, readAppliedState, tableExists, type JournalStatus } from "./journal.js";
 import { liveHolders, LOCK_TABLE, type LockHolder } from "./lock.js";
 import { verifyAgainstJournal } from "./plan.js";
 
@@ -46,11 +48,16 @@ export async function migrationStatus(options: { projectDir: string; dir?: strin
   const layout = migrationsLayout(options.projectDir, options.dir);
   const sources = await readMigrationSources(layout);
   const migrations = await loadMigrations(layout, sources);
-  const journal = await readJournal(options.driver);
+  // Read-only: absent tables read as empty, nothing is created.
+  const store = new Journal(options.driver);
+  const journal = await store.entries();
+  const recorded = await store.state();
   let problem: MigrationsStatus["problem"] = null;
   try {
     verifyChain(layout, migrations);
     await verifySum(layout, sources);
+    await verifySnapshots(layout, migrations);
+    verifyHistory(migrations, journal, recorded);
     verifyAgainstJournal(layout, migrations, journal);
   } catch (error) {
     if (!isMooseError(error)) throw error;

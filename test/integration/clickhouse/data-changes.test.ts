@@ -7,7 +7,7 @@ import { MooseError } from "../../../src/errors.js";
 import { recreateTableSql } from "../../../src/infra/clickhouse/ddl.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
-import { executeSqlStep, rebuildStatement, type CopyProgress } from "../../../src/infra/clickhouse/executor.js";
+import { executeSqlStep, type CopyProgress } from "../../../src/infra/clickhouse/executor.js";
 import type { ColumnSpec, TableSpec } from "../../../src/manifest/types.js";
 import type { SqlStep } from "../../../src/steps/index.js";
 import { operationSteps } from "../../../src/plan/steps.js";
@@ -225,7 +225,7 @@ describe("table rebuild (ORDER BY / engine change) keeps every row", () => {
 
   it("a copy run again (resumed after a crash) starts over instead of doubling rows", async () => {
     const steps = operationSteps(op({ kind: "recreateTable", target: "big", summary: "", from: to, to: from, reasons: [] })).up as SqlStep[];
-    const copyStep = steps.find((step) => rebuildStatement(step.sql)?.phase === "copy")!;
+    const copyStep = steps.find((step) => step.cause?.rebuild === "copy")!;
     for (const step of steps.slice(0, steps.indexOf(copyStep))) await executeSqlStep(driver, step);
     await executeSqlStep(driver, copyStep);
     await executeSqlStep(driver, copyStep);
@@ -236,7 +236,7 @@ describe("table rebuild (ORDER BY / engine change) keeps every row", () => {
 
   it("refuses the exchange when rows arrived after the copy; the table keeps all its rows", async () => {
     const steps = operationSteps(op({ kind: "recreateTable", target: "big", summary: "", from, to, reasons: [] })).up as SqlStep[];
-    const exchange = steps.findIndex((step) => rebuildStatement(step.sql)?.phase === "exchange");
+    const exchange = steps.findIndex((step) => step.cause?.rebuild === "exchange");
     for (const step of steps.slice(0, exchange)) await executeSqlStep(driver, step);
     await driver.insert("big", [{ id: 999999999, bucket: 1, note: "late" }]);
     const error = await refusal(executeSqlStep(driver, steps[exchange]!));
@@ -248,7 +248,7 @@ describe("table rebuild (ORDER BY / engine change) keeps every row", () => {
 
   it("an exchange run again (the process died before the journal recorded it) is not repeated: the new table and its new rows stay", async () => {
     const steps = operationSteps(op({ kind: "recreateTable", target: "big", summary: "", from, to, reasons: [] })).up as SqlStep[];
-    const exchange = steps.findIndex((step) => rebuildStatement(step.sql)?.phase === "exchange");
+    const exchange = steps.findIndex((step) => step.cause?.rebuild === "exchange");
     for (const step of steps.slice(0, exchange + 1)) await executeSqlStep(driver, step);
     // Written after the swap, before the resume: a repeated swap would hand this row to the table the next step drops.
     await driver.insert("big", [{ id: 4242424242, bucket: 2, note: "after the swap" }]);
@@ -259,24 +259,18 @@ describe("table rebuild (ORDER BY / engine change) keeps every row", () => {
     expect(await driver.query("SELECT note FROM big WHERE id = 4242424242")).toEqual([{ note: "after the swap" }]);
   });
 
-  it("recognises only real rebuild statements", () => {
-    expect(rebuildStatement("EXCHANGE TABLES `a` AND `a__moose_new`")).toEqual({ phase: "exchange", table: "a", copy: "a__moose_new" });
-    expect(rebuildStatement("EXCHANGE TABLES `a` AND `b`")).toBeUndefined();
-    expect(rebuildStatement("INSERT INTO `t\\`x__moose_new` (`id`) SELECT `id` FROM `t\\`x`")).toEqual({ phase: "copy", table: "t`x", copy: "t`x__moose_new" });
-    expect(rebuildStatement("INSERT INTO `target` (`id`) SELECT `id` FROM `t`")).toBeUndefined();
-  });
-
-  it("recognises the generated statements, which write plain names bare and keywords quoted", () => {
-    expect(rebuildStatement("EXCHANGE TABLES a AND a__moose_new")).toEqual({ phase: "exchange", table: "a", copy: "a__moose_new" });
-    expect(rebuildStatement("INSERT INTO target (id) SELECT id FROM t")).toBeUndefined();
-    const plain = table("big", [column("id", "UInt64"), column("note", "String")]);
-    const keyword = table("order", [column("id", "UInt64"), column("select", "String")]);
-    for (const [from, copy] of [[plain, "big__moose_new"], [keyword, "order__moose_new"]] as const) {
-      const statements = recreateTableSql(from, { ...from, orderBy: ["id", from.columns[1]!.name] });
-      expect(statements.map(rebuildStatement).filter(Boolean)).toEqual([
-        { phase: "copy", table: from.name, copy },
-        { phase: "exchange", table: from.name, copy },
-      ]);
-    }
+  it("knows a hand-edited copy by its cause: it still starts over on resume and is row-count checked", async () => {
+    const rows = await rowCount(driver, "big");
+    const steps = operationSteps(op({ kind: "recreateTable", target: "big", summary: "", from: to, to: from, reasons: [] })).up as SqlStep[];
+    const copy = steps.findIndex((step) => step.cause?.rebuild === "copy");
+    for (const step of steps.slice(0, copy)) await executeSqlStep(driver, step);
+    const edited = { ...steps[copy]!, sql: `${steps[copy]!.sql} WHERE 1 SETTINGS max_insert_threads = 4` };
+    await executeSqlStep(driver, edited);
+    await executeSqlStep(driver, edited);
+    expect(await rowCount(driver, "big__moose_new")).toBe(rows);
+    // An edit that copies fewer rows is refused before the swap could lose them.
+    const partial = { ...steps[copy]!, sql: `${steps[copy]!.sql} WHERE id < 10` };
+    expect((await refusal(executeSqlStep(driver, partial))).code).toBe("REBUILD_ROW_COUNT_MISMATCH");
+    expect(await rowCount(driver, "big")).toBe(rows);
   });
 });

@@ -48,7 +48,7 @@ function reloader(options: { initialState?: Manifest; streaming?: boolean; color
     streaming: options.streaming ?? false,
     extractor,
     store,
-    targets: { clickhouse: driver, log: () => {} },
+    targets: { clickhouse: driver, log: () => {}, allowDataLoss: true },
     draft: new DraftWriter(projectDir),
     output: output(options.color ?? false),
     initialState: options.initialState ?? emptyManifest(),

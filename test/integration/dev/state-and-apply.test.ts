@@ -82,12 +82,12 @@ describe("applyOperations", () => {
   it("reports a refused conversion, skips the rest of that table, applies the other tables; the state keeps the refused table", async () => {
     const before = manifest(table("Users", [column("id", "String"), column("name", "String")]));
     const setup = diffManifests(emptyManifest(), before);
-    expect((await applyOperations(setup.operations, { clickhouse: driver, log: () => {} })).failed).toEqual([]);
+    expect((await applyOperations(setup.operations, { clickhouse: driver, log: () => {}, allowDataLoss: true })).failed).toEqual([]);
     await driver.insert("Users", [{ id: "1", name: "alice" }]);
 
     const after = manifest(table("Users", [column("id", "String"), column("name", "Int64"), column("age", "Float64")]), table("Analytics", [column("id", "String")]));
     const plan = diffManifests(before, after);
-    const outcome = await applyOperations(plan.operations, { clickhouse: driver, log: () => {} });
+    const outcome = await applyOperations(plan.operations, { clickhouse: driver, log: () => {}, allowDataLoss: true });
 
     expect(outcome.failed.map(({ op, error }) => [op.summary, (error as { code?: string }).code])).toEqual([[expect.stringContaining("Users.name"), "TYPE_CONVERSION_REFUSED"]]);
     expect(outcome.applied.map((op) => op.summary)).toEqual([expect.stringContaining("Analytics")]);
@@ -101,7 +101,7 @@ describe("applyOperations", () => {
     expect(state.tables.Users).toEqual(before.tables.Users);
     // Planned again next time, once the code no longer asks for the refused conversion.
     const fixed = manifest(table("Users", [column("id", "String"), column("name", "String"), column("age", "Float64")]), table("Analytics", [column("id", "String")]));
-    const retry = await applyOperations(diffManifests(state, fixed).operations, { clickhouse: driver, log: () => {} });
+    const retry = await applyOperations(diffManifests(state, fixed).operations, { clickhouse: driver, log: () => {}, allowDataLoss: true });
     expect(retry).toMatchObject({ failed: [], skipped: [] });
     expect(await columnsOf("Users")).toEqual({ id: "String", name: "String", age: "Float64" });
   });
@@ -112,7 +112,7 @@ describe("applyOperations", () => {
       table("BatchBroken", [column("id", "String")], { engine: { name: "NoSuchEngine", params: [] } }),
     );
     const plan = diffManifests(emptyManifest(), wanted);
-    const outcome = await applyOperations(plan.operations, { clickhouse: driver, log: () => {} });
+    const outcome = await applyOperations(plan.operations, { clickhouse: driver, log: () => {}, allowDataLoss: true });
     expect(outcome.failed.map(({ op }) => op.target)).toEqual(["BatchBroken"]);
     expect(outcome.applied.map((op) => op.target)).toEqual(plan.operations.map((op) => op.target).filter((name) => name !== "BatchBroken"));
     const created = await driver.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'Batch%' ORDER BY name");

@@ -58,7 +58,7 @@ describe("defaults", () => {
     await writeToml(`clickhouse_config.db_name = "prod"\nhttp_server_config = { port = 4100 }\n`);
     const config = await loadConfig(projectDir, {});
     expect(config.clickhouse_config.db_name).toBe("prod");
-    expect(config.http_server_config).toEqual({ host: "localhost", port: 4100 });
+    expect(config.http_server_config).toEqual({ ...DEFAULT_CONFIG.http_server_config, port: 4100 });
   });
 });
 

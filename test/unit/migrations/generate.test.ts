@@ -7,7 +7,6 @@ import { generateMigration, hashMigrations, migrationSteps, slugFor } from "../.
 import { loadMigrations } from "../../../src/migrations/load.js";
 import { diffManifests } from "../../../src/diff/index.js";
 import type { Manifest } from "../../../src/manifest/types.js";
-import { isDestructiveStep } from "../../../src/steps/index.js";
 import * as build from "../diff/builders.js";
 import { column, manifestWith, table, tempProject, usersV1, usersV2, usersV3, type TempProject } from "./helpers.js";
 
@@ -61,7 +60,7 @@ describe("moose migrate generate", () => {
     const allowed = await generateMigration({ projectDir: project.dir, manifest: usersV3, allowDataLoss: true });
     expect(allowed.kind).toBe("written");
     const [, dropping] = await loadMigrations(project.layout);
-    expect(dropping!.definition.up[0]).toMatchObject({ risk: "data-loss" });
+    expect(dropping!.definition.up[0]).toMatchObject({ cause: { operation: "dropColumn", risk: "data-loss" } });
   });
 
   it("refuses blocked changes even with --allow-data-loss", async () => {
@@ -170,7 +169,7 @@ describe("migration steps", () => {
       const plan = diffManifests(from, to);
       expect(plan.operations.length, label).toBeGreaterThan(0);
       const { down } = migrationSteps(plan.operations);
-      expect(down.some(isDestructiveStep), label).toBe(true);
+      expect(down.some((step) => ("sql" in step || "kafka" in step) && step.cause?.risk === "data-loss"), label).toBe(true);
     }
   });
 

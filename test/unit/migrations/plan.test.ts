@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateMigration } from "../../../src/migrations/generate.js";
 import { loadMigrations, type LoadedMigration } from "../../../src/migrations/load.js";
 import type { JournalEntry, JournalStatus } from "../../../src/migrations/runner/journal.js";
+import { judgePlanned } from "../../../src/migrations/runner/judge.js";
 import { doneHash, planDown, planUp, refuseDataLoss, verifyAgainstJournal } from "../../../src/migrations/runner/plan.js";
 import { tempProject, usersV1, usersV2, usersV3, type TempProject } from "./helpers.js";
 
@@ -84,8 +85,8 @@ describe("planning a run against the journal", () => {
     expect(() => planDown(project.layout, migrations, new Map(), { to: migrations[0]!.id })).toThrow(expect.objectContaining({ code: "MIGRATION_NOT_APPLIED" }));
   });
 
-  it("refuses data-deleting steps with exit 3, listing them", () => {
-    const planned = planUp(project.layout, migrations, new Map());
+  it("refuses data-deleting steps with exit 3, listing them", async () => {
+    const planned = await judgePlanned(project.layout, planUp(project.layout, migrations, new Map()));
     expect(() => refuseDataLoss(project.layout, planned)).toThrow(
       expect.objectContaining({ code: "MIGRATION_DESTRUCTIVE", exitCode: 3, message: expect.stringContaining(migrations[2]!.fileName) }),
     );

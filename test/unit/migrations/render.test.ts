@@ -21,7 +21,7 @@ describe("rendering steps", () => {
   it("keeps SQL byte for byte through a template literal (backticks, ${, backslashes, newlines)", async () => {
     const sql = "INSERT INTO `t` (a)\nSELECT 'it\\'s', '${not_a_placeholder}', '\\\\n'";
     const steps: Step[] = [
-      { sql, summary: "tricky", risk: "data-loss", checkConversion: { table: "t", column: "a", toType: "Int32" } },
+      { sql, summary: "tricky", cause: { operation: "recreateTable", target: "t", risk: "rewrite", rebuild: "copy" }, checkConversion: { table: "t", column: "a", toType: "Int32", nullsTakeDefault: true } },
       { kafka: { createTopic: { topic: "Events", partitions: 3, config: { "retention.ms": "1000" } } } },
       { note: 'API "x" added' },
     ];

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
 import type { KafkaProducer } from "../../../src/infra/kafka/producer.js";
 import { emptyManifest, type ColumnSpec, type Manifest } from "../../../src/manifest/types.js";
+import { MooseError } from "../../../src/errors.js";
 import { ingestRoutes } from "../../../src/server/ingest.js";
 
 const columns: ColumnSpec[] = [
@@ -127,6 +128,91 @@ describe("ingestRoutes", () => {
     const { driver } = recorders();
     const reply = await ingestRoutes(pipelineManifest(), { driver })("Events/1", { at: "2026-01-05T10:00:00Z" });
     expect(reply).toEqual({ status: 400, body: { error: "invalid records for /ingest/Events/1", fields: [{ field: "id", message: "is required" }] } });
+  });
+
+  it("refuses values outside their column type's range, naming the field and record index, and writes nothing", async () => {
+    const { inserts, sent, driver, producer } = recorders();
+    const reply = await ingestRoutes(pipelineManifest(), { driver, producer })("Events/1", [
+      { id: "a", at: "2026-01-05T10:00:00Z" },
+      { id: "b", at: "1900-01-01T00:00:00Z" },
+      { id: "c", at: "2200-01-01T00:00:00Z", precise: "2300-01-01T00:00:00Z" },
+    ]);
+    expect(reply).toEqual({
+      status: 400,
+      body: {
+        error: "invalid records for /ingest/Events/1",
+        fields: [
+          { field: "[1].at", message: 'must be between 1970-01-01T00:00:00Z and 2106-02-07T06:28:15Z (DateTime(\'UTC\')), got "1900-01-01T00:00:00Z"' },
+          { field: "[2].at", message: 'must be between 1970-01-01T00:00:00Z and 2106-02-07T06:28:15Z (DateTime(\'UTC\')), got "2200-01-01T00:00:00Z"' },
+          { field: "[2].precise", message: 'must be between 1900-01-01T00:00:00.000Z and 2299-12-31T23:59:59.999Z (DateTime64(3)), got "2300-01-01T00:00:00Z"' },
+        ],
+      },
+    });
+    expect(inserts).toEqual([]);
+    expect(sent).toEqual([]);
+  });
+
+  it("checks every column type of the table, inside containers too; 64-bit integers may be decimal strings", async () => {
+    const manifest = pipelineManifest();
+    const wide: ColumnSpec[] = [
+      { name: "id", type: "String", nullable: false },
+      { name: "small", type: "Int8", nullable: false },
+      { name: "big", type: "UInt64", nullable: false },
+      { name: "price", type: "Decimal(10, 2)", nullable: false },
+      { name: "days", type: "Array(Date)", nullable: false },
+    ];
+    manifest.tables.Events!.columns = wide;
+    manifest.ingestApis["Events/1"]!.schema = {
+      type: "object",
+      properties: { id: { type: "string" }, small: { type: "integer", minimum: -128, maximum: 127 }, big: { type: "integer" }, price: { type: "string" }, days: { type: "array", items: { type: "string" } } },
+      required: ["id"],
+    };
+    const { inserts, driver } = recorders();
+    const ingest = ingestRoutes(manifest, { driver });
+    const ok = await ingest("Events/1", { id: "a", small: -128, big: "18446744073709551615", price: "-12345678.99", days: ["2026-01-05"] });
+    expect(ok).toEqual({ status: 200, body: { ingested: 1 } });
+    expect(inserts[0]!.rows).toEqual([{ id: "a", small: -128, big: "18446744073709551615", price: "-12345678.99", days: ["2026-01-05"] }]);
+    const bad = await ingest("Events/1", { id: "b", small: 128, big: "18446744073709551616", price: "1.234", days: ["2026-01-05", "2150-01-01"] });
+    expect(bad?.status).toBe(400);
+    expect((bad?.body as { fields: unknown }).fields).toEqual([
+      { field: "small", message: "must be <= 127" },
+    ]);
+    const stillBad = await ingest("Events/1", { id: "b", small: 1, big: 2 ** 60, price: "1.234", days: ["2026-01-05", "2150-01-01"] });
+    expect((stillBad?.body as { fields: unknown }).fields).toEqual([
+      { field: "big", message: expect.stringContaining("lose precision: send it as a decimal string") },
+      { field: "price", message: "has 3 digits after the point; Decimal(10, 2) keeps 2" },
+      { field: "days[1]", message: 'must be between 1970-01-01 and 2149-06-06 (Date), got "2150-01-01"' },
+    ]);
+    const overflow = await ingest("Events/1", { id: "b", big: "18446744073709551616" });
+    expect((overflow?.body as { fields: unknown }).fields).toEqual([{ field: "big", message: "must be between 0 and 18446744073709551615 (UInt64)" }]);
+    expect(inserts).toHaveLength(1);
+  });
+
+  it("refuses strings and field names with lone surrogates, naming them", async () => {
+    const { inserts, driver } = recorders();
+    const ingest = ingestRoutes(pipelineManifest(), { driver });
+    const reply = await ingest("Events/1", [{ id: "ok", at: "2026-01-05T10:00:00Z" }, { id: "bad \ud800 text", at: "2026-01-05T10:00:00Z" }]);
+    expect(reply).toEqual({
+      status: 400,
+      body: { error: "invalid records for /ingest/Events/1", fields: [{ field: "[1].id", message: "contains a lone surrogate (\\ud800-\\udfff): not valid Unicode" }] },
+    });
+    const key = await ingest("Events/1", { id: "x", at: "2026-01-05T10:00:00Z", ["\udc00"]: 1 });
+    expect((key?.body as { fields: Array<{ field: string }> }).fields[0]!.field).toBe("<key>");
+    expect(inserts).toEqual([]);
+  });
+
+  it("answers 400 without ClickHouse's text when ClickHouse refuses the values, and keeps the error for the log", async () => {
+    const refusal = new MooseError("CLICKHOUSE_QUERY_FAILED", "ClickHouse rejected a statement: Cannot parse input: expected '\"' (CANNOT_PARSE_INPUT_ASSERTION_FAILED)", {
+      details: { clickhouseCode: 27, clickhouseMessage: "Cannot parse input: expected '\"' (CANNOT_PARSE_INPUT_ASSERTION_FAILED)" },
+    });
+    const driver = { insert: async () => Promise.reject(refusal) } as unknown as ClickHouseDriver;
+    const reply = await ingestRoutes(pipelineManifest(), { driver })("Events/1", { id: "a", at: "2026-01-05T10:00:00Z" });
+    expect(reply?.status).toBe(400);
+    expect(JSON.stringify(reply?.body)).not.toMatch(/CANNOT_PARSE|Cannot parse|ClickHouse rejected/);
+    expect(reply?.logDetails).toBe(refusal);
+    // Anything else (the server is down, a bug) stays an error for the server's generic 500.
+    const down = { insert: async () => Promise.reject(new MooseError("CLICKHOUSE_QUERY_FAILED", "Too many parts", { details: { clickhouseCode: 252 } })) } as unknown as ClickHouseDriver;
+    await expect(ingestRoutes(pipelineManifest(), { driver: down })("Events/1", { id: "a", at: "2026-01-05T10:00:00Z" })).rejects.toThrow("Too many parts");
   });
 
   it("answers undefined (404 at the server) for a path with no ingest API", async () => {

@@ -63,4 +63,26 @@ describe("compileParamsValidator", () => {
     const attack = "x' OR 1=1 --";
     expect(validate(new URLSearchParams({ name: attack }))).toMatchObject({ ok: true, params: { name: attack } });
   });
+
+  it("refuses numbers a JavaScript number cannot hold exactly, infinities and oversized values, naming the parameter", () => {
+    const numbers = compileParamsValidator({
+      type: "object",
+      properties: { limit: { type: "number" }, offset: { type: "integer" }, ids: { type: "array", items: { type: "integer" } }, q: { type: "string" } },
+    });
+    const refused = (query: string) => {
+      const result = numbers(new URLSearchParams(query));
+      expect(result.ok, query).toBe(false);
+      return result.ok ? [] : result.errors;
+    };
+    expect(refused("limit=99999999999999999999")).toEqual([{ field: "limit", message: expect.stringContaining("within ±9007199254740991") }]);
+    expect(refused("offset=9007199254740993")).toEqual([{ field: "offset", message: expect.stringContaining("not exact") }]);
+    expect(refused("ids=1&ids=1e300")).toEqual([{ field: "ids[1]", message: expect.stringContaining("9007199254740991") }]);
+    expect(refused("limit=Infinity").map((error) => error.field)).toEqual(["limit"]);
+    expect(refused(`q=${"x".repeat(5000)}`)).toEqual([{ field: "q", message: "is longer than 4096 characters" }]);
+    expect(numbers(new URLSearchParams("limit=9007199254740991&offset=-9007199254740991&ids=2.5e3"))).toEqual({
+      ok: true,
+      params: { limit: 9007199254740991, offset: -9007199254740991, ids: [2500] },
+    });
+    expect(numbers(new URLSearchParams("limit=0.000001"))).toMatchObject({ ok: true, params: { limit: 0.000001 } });
+  });
 });

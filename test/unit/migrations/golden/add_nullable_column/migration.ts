@@ -28,12 +28,13 @@ export default defineMigration({
   up: [
     {
       summary: "add column age Nullable(Int32) to Users",
+      cause: { operation: "addColumn", target: "Users", risk: "safe" },
       sql: `ALTER TABLE Users ADD COLUMN IF NOT EXISTS age Nullable(Int32) AFTER email`,
     },
   ],
   down: [
     {
-      risk: "data-loss",
+      cause: { operation: "dropColumn", target: "Users", risk: "data-loss" },
       sql: `ALTER TABLE Users DROP COLUMN IF EXISTS age`,
     },
   ],

@@ -28,6 +28,7 @@ export default defineMigration({
   up: [
     {
       summary: "create table Users",
+      cause: { operation: "createTable", target: "Users", risk: "safe" },
       sql: `CREATE TABLE IF NOT EXISTS Users
 (
     id String,
@@ -40,7 +41,7 @@ ORDER BY (id)`,
   ],
   down: [
     {
-      risk: "data-loss",
+      cause: { operation: "dropTable", target: "Users", risk: "data-loss" },
       sql: `DROP TABLE IF EXISTS Users`,
     },
   ],

@@ -28,6 +28,7 @@ export default defineMigration({
   up: [
     {
       summary: "create topic UserEvents (3 partitions)",
+      cause: { operation: "createTopic", target: "UserEvents", risk: "safe" },
       kafka: {
         createTopic: {
           topic: "UserEvents",
@@ -41,7 +42,7 @@ export default defineMigration({
   ],
   down: [
     {
-      risk: "data-loss",
+      cause: { operation: "deleteTopic", target: "UserEvents", risk: "data-loss" },
       kafka: {
         deleteTopic: {
           topic: "UserEvents",

@@ -31,12 +31,13 @@ export default defineMigration({
   up: [
     {
       summary: "drop column email from Users",
-      risk: "data-loss",
+      cause: { operation: "dropColumn", target: "Users", risk: "data-loss" },
       sql: `ALTER TABLE Users DROP COLUMN IF EXISTS email`,
     },
   ],
   down: [
     {
+      cause: { operation: "addColumn", target: "Users", risk: "safe" },
       sql: `ALTER TABLE Users ADD COLUMN IF NOT EXISTS email String`,
     },
   ],

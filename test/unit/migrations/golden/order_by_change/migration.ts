@@ -27,11 +27,11 @@ export default defineMigration({
   to: "1a305bb15a967c752b7eb673825ab520a926ce3e91b95b106db931a0897fc877",
   up: [
     {
-      risk: "rewrite",
+      cause: { operation: "recreateTable", target: "Users", risk: "rewrite", rebuild: "clear" },
       sql: `DROP TABLE IF EXISTS Users__moose_new`,
     },
     {
-      risk: "rewrite",
+      cause: { operation: "recreateTable", target: "Users", risk: "rewrite", rebuild: "create" },
       sql: `CREATE TABLE IF NOT EXISTS Users__moose_new
 (
     id String,
@@ -42,25 +42,25 @@ ENGINE = MergeTree
 ORDER BY (id, name)`,
     },
     {
-      risk: "rewrite",
+      cause: { operation: "recreateTable", target: "Users", risk: "rewrite", rebuild: "copy" },
       sql: `INSERT INTO Users__moose_new (id, name, email) SELECT id, name, email FROM Users`,
     },
     {
-      risk: "rewrite",
+      cause: { operation: "recreateTable", target: "Users", risk: "rewrite", rebuild: "exchange" },
       sql: `EXCHANGE TABLES Users AND Users__moose_new`,
     },
     {
-      risk: "rewrite",
+      cause: { operation: "recreateTable", target: "Users", risk: "rewrite", rebuild: "drop-old" },
       sql: `DROP TABLE IF EXISTS Users__moose_new`,
     },
   ],
   down: [
     {
-      risk: "rewrite",
+      cause: { operation: "recreateTable", target: "Users", risk: "rewrite", rebuild: "clear" },
       sql: `DROP TABLE IF EXISTS Users__moose_new`,
     },
     {
-      risk: "rewrite",
+      cause: { operation: "recreateTable", target: "Users", risk: "rewrite", rebuild: "create" },
       sql: `CREATE TABLE IF NOT EXISTS Users__moose_new
 (
     id String,
@@ -71,15 +71,15 @@ ENGINE = MergeTree
 ORDER BY (id)`,
     },
     {
-      risk: "rewrite",
+      cause: { operation: "recreateTable", target: "Users", risk: "rewrite", rebuild: "copy" },
       sql: `INSERT INTO Users__moose_new (id, name, email) SELECT id, name, email FROM Users`,
     },
     {
-      risk: "rewrite",
+      cause: { operation: "recreateTable", target: "Users", risk: "rewrite", rebuild: "exchange" },
       sql: `EXCHANGE TABLES Users AND Users__moose_new`,
     },
     {
-      risk: "rewrite",
+      cause: { operation: "recreateTable", target: "Users", risk: "rewrite", rebuild: "drop-old" },
       sql: `DROP TABLE IF EXISTS Users__moose_new`,
     },
   ],

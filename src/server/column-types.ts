@@ -1,0 +1,504 @@
+/**
+ * ClickHouse column types as the ingest API checks them. A column's type text (`DateTime('UTC')`,
+ * `Array(Nullable(Int64))`, `Decimal(10, 2)`, …) is parsed once into a tree; `checkValue` says
+ * why a JSON value does not fit it (out of the type's range, wrong kind, too many digits), and
+ * `toClickHouseValue` turns a value that fits into the text ClickHouse's JSONEachRow reads.
+ *
+ * Without these checks ClickHouse would store out-of-range values silently (`1900-01-01` in a
+ * DateTime column becomes `1970-01-01`, an Int8 of 300 wraps to 44) or fail the insert with its
+ * own internals in the message.
+ *
+ * Accepted JSON per type (docs/server.md, "Accepted values"):
+ * - Int8…Int32, UInt8…UInt32: JSON integers within the type's range.
+ * - Int64…Int256, UInt64…UInt256: JSON integers within ±(2^53 − 1) (larger JSON numbers have
+ *   already lost precision when parsed), or decimal strings (`"-123"`) up to the type's range.
+ * - Float32: finite numbers within ±3.4028234663852886e38; Float64: any JSON number.
+ * - Decimal(P, S) (and Decimal32/64/128/256(S)): a number or a decimal string with at most P − S
+ *   digits before the point and at most S after it.
+ * - DateTime: date-time strings (`2026-01-05T10:00:00Z`, offset optional = UTC) or Unix seconds,
+ *   1970-01-01T00:00:00Z … 2106-02-07T06:28:15Z.
+ * - DateTime64(P): the same with fractions kept to P digits, 1900-01-01T00:00:00Z …
+ *   2299-12-31T23:59:59.999999999Z (P = 9: 1900-01-01 … 2262-04-11T23:47:16.854775807Z).
+ * - Date: `YYYY-MM-DD` (or a date-time, whose UTC date is stored), 1970-01-01 … 2149-06-06;
+ *   Date32: 1900-01-01 … 2299-12-31.
+ * - Enum8/Enum16: one of the names, or one of the numbers. LowCardinality(T): what T accepts.
+ * - Nullable(T): null or what T accepts. Array(T), Map(K, V), Tuple(…), Nested(…): checked
+ *   element by element. String: any (well-formed) string; FixedString(N): at most N UTF-8 bytes.
+ * - Other types (JSON, IPv4/IPv6, geometry, aggregate states, …) are left to ClickHouse.
+ */
+
+export type ColumnType =
+  | { kind: "int"; name: string; wide: boolean; min: bigint; max: bigint }
+  | { kind: "float"; name: string; limit: number }
+  | { kind: "decimal"; name: string; precision: number; scale: number }
+  | { kind: "datetime"; name: string; precision: number; min: bigint; max: bigint }
+  | { kind: "date"; name: string; min: bigint; max: bigint }
+  | { kind: "string" }
+  | { kind: "fixedString"; size: number }
+  | { kind: "bool" }
+  | { kind: "uuid" }
+  | { kind: "enum"; name: string; names: Set<string>; numbers: Set<number> }
+  | { kind: "nullable"; inner: ColumnType }
+  | { kind: "lowCardinality"; inner: ColumnType }
+  | { kind: "array"; element: ColumnType }
+  | { kind: "map"; key: ColumnType; value: ColumnType }
+  | { kind: "tuple"; items: Array<{ name?: string; type: ColumnType }> }
+  | { kind: "nested"; fields: Array<{ name: string; type: ColumnType }> }
+  | { kind: "other"; name: string };
+
+/** One problem with a value: where inside it (JSON Pointer suffix, `""` for the value itself) and what. */
+export interface ValueProblem {
+  pointer: string;
+  message: string;
+}
+
+const NANOS = 1_000_000_000n;
+
+/** Seconds since the epoch of a UTC calendar time (years 0…9999, no two-digit-year quirks). */
+function utcSeconds(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, 0);
+  return date.getTime() / 1000;
+}
+
+const at = (year: number, month: number, day: number, hour = 0, minute = 0, second = 0, nanos = 0n) =>
+  BigInt(utcSeconds(year, month, day, hour, minute, second)) * NANOS + nanos;
+
+/** Ranges in nanoseconds since the epoch (inclusive). */
+const RANGES = {
+  DateTime: [0n, 4_294_967_295n * NANOS],
+  DateTime64: [at(1900, 1, 1), at(2299, 12, 31, 23, 59, 59, NANOS - 1n)],
+  // DateTime64(9) is an Int64 of nanoseconds: it ends in 2262.
+  DateTime64_9: [at(1900, 1, 1), 9_223_372_036_854_775_807n],
+  Date: [0n, at(2149, 6, 6)],
+  Date32: [at(1900, 1, 1), at(2299, 12, 31)],
+} as const;
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+// ---------------------------------------------------------------------------------------------
+// Parsing type text
+
+/** Parses a column type text; anything unknown becomes `{ kind: "other" }` (never throws). */
+export function parseColumnType(text: string): ColumnType {
+  const trimmed = text.trim();
+  const open = trimmed.indexOf("(");
+  const name = (open < 0 ? trimmed : trimmed.slice(0, open)).trim();
+  const args = open >= 0 && trimmed.endsWith(")") ? splitArguments(trimmed.slice(open + 1, -1)) : [];
+
+  const int = /^(U?)Int(8|16|32|64|128|256)$/.exec(name);
+  if (int) {
+    const bits = Number(int[2]);
+    const signed = int[1] === "";
+    return {
+      kind: "int",
+      name,
+      wide: bits >= 64,
+      min: signed ? -(1n << BigInt(bits - 1)) : 0n,
+      max: signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n,
+    };
+  }
+  switch (name) {
+    case "Float32":
+      return { kind: "float", name, limit: FLOAT32_MAX };
+    case "Float64":
+      return { kind: "float", name, limit: Number.MAX_VALUE };
+    case "Bool":
+    case "Boolean":
+      return { kind: "bool" };
+    case "String":
+      return { kind: "string" };
+    case "UUID":
+      return { kind: "uuid" };
+    case "FixedString":
+      return { kind: "fixedString", size: Number(args[0]) };
+    case "Date":
+      return { kind: "date", name, min: RANGES.Date[0], max: RANGES.Date[1] };
+    case "Date32":
+      return { kind: "date", name, min: RANGES.Date32[0], max: RANGES.Date32[1] };
+    case "DateTime":
+      return { kind: "datetime", name: trimmed, precision: 0, min: RANGES.DateTime[0], max: RANGES.DateTime[1] };
+    case "DateTime64": {
+      const precision = args.length > 0 ? Number(args[0]) : 3;
+      const range = precision >= 9 ? RANGES.DateTime64_9 : RANGES.DateTime64;
+      return { kind: "datetime", name: trimmed, precision, min: range[0], max: range[1] };
+    }
+    case "Decimal": {
+      const precision = Number(args[0] ?? 10);
+      return { kind: "decimal", name: trimmed, precision, scale: Number(args[1] ?? 0) };
+    }
+    case "Decimal32":
+    case "Decimal64":
+    case "Decimal128":
+    case "Decimal256": {
+      const precision = { Decimal32: 9, Decimal64: 18, Decimal128: 38, Decimal256: 76 }[name];
+      return { kind: "decimal", name: trimmed, precision, scale: Number(args[0] ?? 0) };
+    }
+    case "Enum":
+    case "Enum8":
+    case "Enum16":
+      return enumType(trimmed, args);
+    case "Nullable":
+      return { kind: "nullable", inner: parseColumnType(args[0] ?? "") };
+    case "LowCardinality":
+      return { kind: "lowCardinality", inner: parseColumnType(args[0] ?? "") };
+    case "Array":
+      return { kind: "array", element: parseColumnType(args[0] ?? "") };
+    case "Map":
+      return { kind: "map", key: parseColumnType(args[0] ?? ""), value: parseColumnType(args[1] ?? "") };
+    case "Tuple":
+      return { kind: "tuple", items: args.map(namedOrBare) };
+    case "Nested":
+      return { kind: "nested", fields: args.map(namedOrBare).map((field, index) => ({ name: field.name ?? String(index + 1), type: field.type })) };
+    default:
+      return { kind: "other", name: trimmed };
+  }
+}
+
+/** Top-level comma-separated arguments, respecting parentheses and quoted strings. */
+function splitArguments(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]!;
+    if (quote) {
+      if (char === "\\") index++;
+      else if (char === quote) quote = undefined;
+    } else if (char === "'" || char === "`" || char === '"') quote = char;
+    else if (char === "(") depth++;
+    else if (char === ")") depth--;
+    else if (char === "," && depth === 0) {
+      parts.push(text.slice(start, index).trim());
+      start = index + 1;
+    }
+  }
+  const last = text.slice(start).trim();
+  if (last !== "" || parts.length > 0) parts.push(last);
+  return parts;
+}
+
+/** `name Type` (named tuple element, nested field) or a bare `Type`. */
+function namedOrBare(text: string): { name?: string; type: ColumnType } {
+  const quoted = /^(`(?:[^`\\]|\\.)*`|"(?:[^"\\]|\\.)*")\s+(.+)$/s.exec(text);
+  if (quoted) return { name: unquote(quoted[1]!), type: parseColumnType(quoted[2]!) };
+  const plain = /^([A-Za-z_][A-Za-z0-9_]*)\s+(\S.*)$/s.exec(text);
+  if (plain && !/^(Nullable|LowCardinality|Array|Map|Tuple|Nested|Decimal|DateTime64|DateTime|Enum8|Enum16|FixedString)$/.test(plain[1]!)) {
+    return { name: plain[1]!, type: parseColumnType(plain[2]!) };
+  }
+  return { type: parseColumnType(text) };
+}
+
+function unquote(text: string): string {
+  return text.slice(1, -1).replace(/\\(.)/gs, "$1");
+}
+
+function enumType(name: string, args: string[]): ColumnType {
+  const names = new Set<string>();
+  const numbers = new Set<number>();
+  for (const arg of args) {
+    const entry = /^'((?:[^'\\]|\\.)*)'\s*(?:=\s*(-?\d+))?$/s.exec(arg);
+    if (!entry) continue;
+    names.add(unquote(`'${entry[1]}'`));
+    if (entry[2] !== undefined) numbers.add(Number(entry[2]));
+  }
+  return { kind: "enum", name, names, numbers };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates and times
+
+export interface ParsedDateTime {
+  /** Nanoseconds since the epoch, UTC. */
+  nanos: bigint;
+  /** The fraction digits as written (up to 9), for DateTime64 precision. */
+  fraction: string;
+}
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/**
+ * A date (`2026-01-05`) or date-time (`2026-01-05T10:00:00.123Z`, `2026-01-05 10:00:00+02:00`;
+ * no offset = UTC) string, checked strictly (no 30 February, no hour 24). Undefined if malformed.
+ */
+export function parseDateTime(text: string): ParsedDateTime | undefined {
+  const match = DATE_TIME.exec(text);
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((index) => Number(match[index] ?? 0)) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
+  let offsetSeconds = 0;
+  const offset = match[8];
+  if (offset && offset.toUpperCase() !== "Z") {
+    const digits = offset.slice(1).replace(":", "");
+    const hours = Number(digits.slice(0, 2));
+    const minutes = Number(digits.slice(2) || "0");
+    if (hours > 23 || minutes > 59) return undefined;
+    offsetSeconds = (offset.startsWith("-") ? -1 : 1) * (hours * 3600 + minutes * 60);
+  }
+  const fraction = (match[7] ?? "").slice(0, 9);
+  const seconds = BigInt(utcSeconds(year, month, day, hour, minute, second) - offsetSeconds);
+  return { nanos: seconds * NANOS + BigInt(fraction.padEnd(9, "0") || "0"), fraction };
+}
+
+function daysInMonth(year: number, month: number): number {
+  return month === 2 ? (isLeap(year) ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+}
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/** `2026-01-05T10:00:00.123Z`-style text of a nanosecond time, with `digits` fraction digits. */
+function isoText(nanos: bigint, digits: number, separator = "T", zone = "Z"): string {
+  const seconds = nanos >= 0n ? nanos / NANOS : -((-nanos + NANOS - 1n) / NANOS);
+  const rest = nanos - seconds * NANOS;
+  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19).replace("T", separator);
+  return `${base}${digits > 0 ? `.${rest.toString().padStart(9, "0").slice(0, digits)}` : ""}${zone}`;
+}
+
+function dateText(nanos: bigint): string {
+  return isoText(nanos, 0).slice(0, 10);
+}
+
+function rangeText(type: { kind: "datetime" | "date"; precision?: number; min: bigint; max: bigint }): string {
+  if (type.kind === "date") return `${dateText(type.min)} and ${dateText(type.max)}`;
+  const digits = type.precision ?? 0;
+  return `${isoText(type.min, digits)} and ${isoText(type.max, digits)}`;
+}
+
+/** Nanoseconds of a DateTime/DateTime64/Date value (string, or Unix seconds for date-times), or a problem. */
+function timeOf(type: Extract<ColumnType, { kind: "datetime" | "date" }>, value: unknown): { nanos: bigint; fraction: string } | string {
+  if (typeof value === "number" && type.kind === "datetime") {
+    if (!Number.isFinite(value)) return "must be a finite number of seconds";
+    const whole = Math.floor(value);
+    return { nanos: BigInt(whole) * NANOS + BigInt(Math.round((value - whole) * 1e9)), fraction: "" };
+  }
+  const example = type.kind === "date" ? "2026-01-05" : "2026-01-05T10:00:00Z";
+  if (typeof value !== "string") return `must be a ${type.kind === "date" ? "date" : "date-time"} string like ${example}`;
+  const parsed = parseDateTime(value);
+  if (!parsed) return `must be a valid ${type.kind === "date" ? "date" : "date-time"} like ${example}`;
+  return parsed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking values
+
+/**
+ * Why `value` does not fit `type` (empty when it does). `top` is true for a column's own value:
+ * there `null` is allowed for a non-Nullable column too (ClickHouse stores the column default),
+ * as the row type's schema already decided whether null may appear.
+ */
+export function checkValue(type: ColumnType, value: unknown, options: { nullable?: boolean; top?: boolean } = {}): ValueProblem[] {
+  if (value === null || value === undefined) {
+    if (options.nullable || options.top || type.kind === "nullable" || type.kind === "other") return [];
+    if (type.kind === "lowCardinality" && type.inner.kind === "nullable") return [];
+    return [{ pointer: "", message: "must not be null" }];
+  }
+  return check(type, value);
+}
+
+function problem(message: string, pointer = ""): ValueProblem[] {
+  return [{ pointer, message }];
+}
+
+function check(type: ColumnType, value: unknown): ValueProblem[] {
+  switch (type.kind) {
+    case "nullable":
+    case "lowCardinality":
+      return checkValue(type.inner, value);
+    case "int":
+      return checkInteger(type, value);
+    case "float":
+      if (typeof value !== "number") return problem("must be a number");
+      if (Math.abs(value) > type.limit) return problem(`must be between -${type.limit} and ${type.limit} (${type.name})`);
+      return [];
+    case "decimal":
+      return checkDecimal(type, value);
+    case "datetime":
+    case "date": {
+      const time = timeOf(type, value);
+      if (typeof time === "string") return problem(time);
+      if (time.nanos < type.min || time.nanos > type.max) {
+        return problem(`must be between ${rangeText(type)} (${type.name}), got ${JSON.stringify(value)}`);
+      }
+      return [];
+    }
+    case "string":
+      return typeof value === "string" ? [] : problem("must be a string");
+    case "fixedString":
+      if (typeof value !== "string") return problem("must be a string");
+      if (Buffer.byteLength(value, "utf8") > type.size) return problem(`must be at most ${type.size} bytes in UTF-8 (FixedString(${type.size}))`);
+      return [];
+    case "bool":
+      return typeof value === "boolean" ? [] : problem("must be boolean");
+    case "uuid":
+      return typeof value === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? [] : problem("must be a UUID (8-4-4-4-12 hex digits)");
+    case "enum":
+      if (typeof value === "string" && type.names.has(value)) return [];
+      if (typeof value === "number" && type.numbers.has(value)) return [];
+      return problem(`must be one of ${[...type.names].map((name) => JSON.stringify(name)).join(", ")}`);
+    case "array":
+      if (!Array.isArray(value)) return problem("must be an array");
+      return value.flatMap((element, index) => within(`/${index}`, checkValue(type.element, element)));
+    case "map":
+      if (typeof value !== "object" || Array.isArray(value)) return problem("must be an object (a map)");
+      return Object.entries(value as Record<string, unknown>).flatMap(([key, element]) => [
+        ...within(`/${pointerSegment(key)}`, checkMapKey(type.key, key)),
+        ...within(`/${pointerSegment(key)}`, checkValue(type.value, element)),
+      ]);
+    case "tuple":
+      return checkTuple(type, value);
+    case "nested":
+      if (Array.isArray(value)) return value.flatMap((element, index) => within(`/${index}`, checkFields(type.fields, element)));
+      return checkFields(type.fields, value);
+    case "other":
+      return [];
+  }
+}
+
+function within(prefix: string, problems: ValueProblem[]): ValueProblem[] {
+  return problems.map((item) => ({ pointer: prefix + item.pointer, message: item.message }));
+}
+
+function pointerSegment(key: string): string {
+  return key.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+function checkInteger(type: Extract<ColumnType, { kind: "int" }>, value: unknown): ValueProblem[] {
+  const range = `between ${type.min} and ${type.max} (${type.name})`;
+  let integer: bigint;
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) return problem(`must be an integer ${range}`);
+    if (type.wide && !Number.isSafeInteger(value)) {
+      return problem(`is beyond ±${Number.MAX_SAFE_INTEGER}, where JSON numbers lose precision: send it as a decimal string ("12345678901234567890")`);
+    }
+    integer = BigInt(value);
+  } else if (typeof value === "string" && type.wide) {
+    if (!/^-?\d{1,80}$/.test(value)) return problem(`must be an integer (a number, or a decimal string such as "-123") ${range}`);
+    integer = BigInt(value);
+  } else {
+    return problem(type.wide ? `must be an integer (a number, or a decimal string) ${range}` : `must be an integer ${range}`);
+  }
+  return integer < type.min || integer > type.max ? problem(`must be ${range}`) : [];
+}
+
+/** Significant digits before and after the point of a decimal number's text (`-001.50e3` → 4, 0), or undefined. */
+function decimalDigits(text: string): { integer: number; fraction: number } | undefined {
+  const match = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!match) return undefined;
+  let digits = match[1]! + (match[2] ?? "");
+  let point = match[1]!.length + Number(match[3] ?? 0);
+  // Absurd exponents: no Decimal holds them; answer without building huge strings.
+  if (point > 200) return { integer: point, fraction: 0 };
+  if (point < -200) return { integer: 0, fraction: -point };
+  if (point < 0) {
+    digits = "0".repeat(-point) + digits;
+    point = 0;
+  }
+  digits = digits.padEnd(point, "0");
+  return { integer: digits.slice(0, point).replace(/^0+/, "").length, fraction: digits.slice(point).replace(/0+$/, "").length };
+}
+
+function checkDecimal(type: Extract<ColumnType, { kind: "decimal" }>, value: unknown): ValueProblem[] {
+  let text: string;
+  if (typeof value === "number") text = String(value);
+  else if (typeof value === "string") text = value.trim();
+  else return problem(`must be a number or a decimal string (${type.name})`);
+  const digits = decimalDigits(text);
+  if (!digits) return problem(`must be a decimal number such as "123.45" (${type.name})`);
+  const integerDigits = type.precision - type.scale;
+  if (digits.integer > integerDigits) return problem(`has ${digits.integer} digits before the point; ${type.name} allows ${integerDigits}`);
+  if (digits.fraction > type.scale) return problem(`has ${digits.fraction} digits after the point; ${type.name} keeps ${type.scale}`);
+  return [];
+}
+
+function checkMapKey(type: ColumnType, key: string): ValueProblem[] {
+  const inner = type.kind === "lowCardinality" || type.kind === "nullable" ? type.inner : type;
+  if (inner.kind !== "int") return inner.kind === "string" || inner.kind === "other" ? [] : checkValue(inner, key);
+  if (!/^-?\d+$/.test(key)) return problem(`key must be an integer (${inner.name})`);
+  const integer = BigInt(key);
+  return integer < inner.min || integer > inner.max ? problem(`key must be between ${inner.min} and ${inner.max} (${inner.name})`) : [];
+}
+
+function checkTuple(type: Extract<ColumnType, { kind: "tuple" }>, value: unknown): ValueProblem[] {
+  if (Array.isArray(value)) {
+    if (value.length !== type.items.length) return problem(`must have ${type.items.length} elements`);
+    return type.items.flatMap((item, index) => within(`/${index}`, checkValue(item.type, value[index])));
+  }
+  if (typeof value === "object" && type.items.every((item) => item.name !== undefined)) {
+    return checkFields(type.items as Array<{ name: string; type: ColumnType }>, value);
+  }
+  return problem("must be an array (a tuple)");
+}
+
+function checkFields(fields: Array<{ name: string; type: ColumnType }>, value: unknown): ValueProblem[] {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return problem("must be an object");
+  const record = value as Record<string, unknown>;
+  return fields.flatMap((field) => (field.name in record ? within(`/${pointerSegment(field.name)}`, checkValue(field.type, record[field.name], { top: true })) : []));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Converting values for JSONEachRow
+
+/**
+ * A checked value as ClickHouse's JSONEachRow reads it with default settings: date-times become
+ * `YYYY-MM-DD hh:mm:ss[.fff…]` in UTC (fraction kept to the column's precision), dates
+ * `YYYY-MM-DD`; containers are converted element by element; everything else is unchanged.
+ */
+export function toClickHouseValue(type: ColumnType, value: unknown): unknown {
+  if (value === null || value === undefined) return value;
+  switch (type.kind) {
+    case "nullable":
+    case "lowCardinality":
+      return toClickHouseValue(type.inner, value);
+    case "datetime":
+    case "date": {
+      if (typeof value !== "string") return value;
+      const parsed = parseDateTime(value);
+      if (!parsed) return value;
+      return type.kind === "date" ? dateText(parsed.nanos) : isoText(parsed.nanos, type.precision, " ", "");
+    }
+    case "array":
+      return Array.isArray(value) ? value.map((element) => toClickHouseValue(type.element, element)) : value;
+    case "map":
+      if (typeof value !== "object" || Array.isArray(value)) return value;
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, element]) => [key, toClickHouseValue(type.value, element)]));
+    case "tuple":
+      if (Array.isArray(value)) return value.map((element, index) => (type.items[index] ? toClickHouseValue(type.items[index]!.type, element) : element));
+      return typeof value === "object" ? convertFields(type.items.filter((item): item is { name: string; type: ColumnType } => item.name !== undefined), value) : value;
+    case "nested":
+      return Array.isArray(value) ? value.map((element) => convertFields(type.fields, element)) : convertFields(type.fields, value);
+    default:
+      return value;
+  }
+}
+
+function convertFields(fields: Array<{ name: string; type: ColumnType }>, value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const record: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const field of fields) if (field.name in record) record[field.name] = toClickHouseValue(field.type, record[field.name]);
+  return record;
+}
+
+/** True when the type holds a 64-bit or wider integer somewhere (such values may arrive as decimal strings). */
+export function hasWideInteger(type: ColumnType): boolean {
+  switch (type.kind) {
+    case "int":
+      return type.wide;
+    case "nullable":
+    case "lowCardinality":
+      return hasWideInteger(type.inner);
+    case "array":
+      return hasWideInteger(type.element);
+    case "map":
+      return hasWideInteger(type.value);
+    case "tuple":
+      return type.items.some((item) => hasWideInteger(item.type));
+    case "nested":
+      return type.fields.some((field) => hasWideInteger(field.type));
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,49 @@
+/** Admin API bodies are checked against the same Manifest v1 JSON Schema as files on disk. */
+import { describe, expect, it } from "vitest";
+import { emptyManifest, type Manifest } from "../../../src/manifest/types.js";
+import { adminRoutes } from "../../../src/server/admin.js";
+import { manifestProblem } from "../../../src/server/manifest-body.js";
+
+const users = {
+  name: "Users",
+  columns: [{ name: "id", type: "String", nullable: false }, { name: "age", nullable: true }],
+  orderBy: ["id"],
+  engine: { name: "MergeTree", params: [] },
+  settings: {},
+  indexes: [],
+  lifeCycle: "FULLY_MANAGED",
+};
+
+describe("manifestProblem", () => {
+  it("accepts a valid manifest", () => {
+    expect(manifestProblem(emptyManifest())).toBeUndefined();
+    expect(manifestProblem({ ...emptyManifest(), tables: { Users: { ...users, columns: [users.columns[0]] } } })).toBeUndefined();
+  });
+
+  it("names the JSON path of a spec problem the envelope check let through", () => {
+    expect(manifestProblem({ ...emptyManifest(), tables: { Users: users } })).toBe('/tables/Users/columns/1: must have required property "type"');
+  });
+
+  it("keeps the envelope messages", () => {
+    expect(manifestProblem([])).toBe("not a JSON object");
+    expect(manifestProblem({ ...emptyManifest(), version: 2 })).toContain("manifest version 2 is not supported");
+  });
+});
+
+describe("POST /admin/plan", () => {
+  const routes = adminRoutes({
+    appliedManifest: async () => emptyManifest(),
+    plan: (_from: Manifest, _to: Manifest) => {
+      throw new Error("an invalid body must never reach the planner");
+    },
+    realityCheck: async () => {
+      throw new Error("unused");
+    },
+  });
+
+  it("answers 400 with the JSON path for a body with a column missing its type", async () => {
+    const reply = await routes({ method: "POST", route: "plan", body: { ...emptyManifest(), tables: { Users: users } } } as never);
+    expect(reply?.status).toBe(400);
+    expect(reply?.body).toEqual({ error: 'the request body is not a moose-ts manifest: /tables/Users/columns/1: must have required property "type"' });
+  });
+});
