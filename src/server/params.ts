@@ -35,11 +35,11 @@ const SAFE_NUMBER = "mooseSafeNumber";
 const ajv = addSchemaFormats(new Ajv({ coerceTypes: "array", allErrors: true, useDefaults: true, removeAdditional: "all", strict: false, strictNumbers: true }));
 ajv.addKeyword({
   keyword: SAFE_NUMBER,
-  type: "number",
   schemaType: "boolean",
   errors: false,
   error: { message: `must be a finite number, and an integer only within ±${Number.MAX_SAFE_INTEGER} (larger integers are not exact)` },
-  validate: (_enabled: boolean, data: number) => Number.isFinite(data) && (!Number.isInteger(data) || Number.isSafeInteger(data)),
+  // Not `type: "number"`: with strictNumbers that would skip Infinity, which coercion makes of "Infinity".
+  validate: (_enabled: boolean, data: unknown) => typeof data !== "number" || (Number.isFinite(data) && (!Number.isInteger(data) || Number.isSafeInteger(data))),
 });
 
 /** The formats the extractor may emit (also used by src/server/ingest.ts); checked by parsing rather than a full RFC 3339 grammar. */

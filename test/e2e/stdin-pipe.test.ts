@@ -2,12 +2,12 @@
  * Every command that opens the embedded engine works with a pipe on stdin (scripts, xargs, ssh, CI
  * runners). The engine must never take stdin as INSERT data: with data waiting there, it either
  * refused inline inserts (the journal insert, half-way through `migrate up`) or inserted stdin's
- * bytes. examples/analytics, streaming off; the built CLI (`npm run build` first).
+ * bytes. examples/analytics without its topic, streaming off; the built CLI (`npm run build` first).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/kafka.js";
-import { cleanEnv, MOOSE_BIN, Output, Project, type RunResult } from "./scenarios/project.js";
+import { cleanEnv, MAIN, MOOSE_BIN, Output, Project, type RunResult } from "./scenarios/project.js";
 
 /** What waits on the commands' stdin: a line (as `echo hi |`) and a row the ingest tables would take. */
 const STDIN = 'hi\n{"eventId":"FROM_STDIN","timestamp":"2026-01-01 00:00:00","page":"/stdin","userId":"stdin","durationMs":1}\n';
@@ -56,6 +56,8 @@ describe("commands on the embedded engine with a pipe on stdin", { timeout: 240_
       MOOSE_CLICKHOUSE_CONFIG__HOST_PORT: String(clickhousePort),
       MOOSE_HTTP_SERVER_CONFIG__PORT: String(apiPort),
     });
+    // No broker here: the pipeline without its topic.
+    await project.edit(MAIN, "stream: true", "stream: false");
   });
 
   afterAll(() => project?.remove());

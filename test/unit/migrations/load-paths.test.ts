@@ -1,18 +1,26 @@
 /**
  * A migration file that does not compile is reported at its project-relative path whatever the
- * working directory is (esbuild reports locations relative to its working directory; moose-ts runs
- * with `--dir <project>` from anywhere, and tests run from wherever the clone sits).
+ * working directory is. esbuild reports locations relative to its working directory, which
+ * defaults to the process's directory when esbuild starts: moose-ts runs with `--dir <project>`
+ * from anywhere, and tests run from wherever the clone sits. This file starts esbuild from the
+ * filesystem root (a depth no project or clone has), so the path is only right if moose-ts pins
+ * esbuild's working directory itself.
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadMigrations } from "../../../src/migrations/load.js";
-import { tempProject, usersV1, writeHandMigration, type TempProject } from "./helpers.js";
+import type { TempProject } from "./helpers.js";
 
 const originalCwd = process.cwd();
 let project: TempProject;
+let loadMigrations: typeof import("../../../src/migrations/load.js").loadMigrations;
 
 beforeAll(async () => {
+  // Before esbuild is loaded (the loader and the helpers import it), so that its default working
+  // directory is the filesystem root: everything that reaches esbuild is imported after this.
+  process.chdir(path.parse(originalCwd).root);
+  const { tempProject, usersV1, writeHandMigration } = await import("./helpers.js");
+  ({ loadMigrations } = await import("../../../src/migrations/load.js"));
   project = tempProject("moose-load-paths-");
   await writeHandMigration(project.layout, "20260101T000000Z_broken", { after: usersV1, up: "    { sql: `SELECT 1` ,, }" });
   mkdirSync(path.join(project.dir, "deeply", "nested", "elsewhere"), { recursive: true });

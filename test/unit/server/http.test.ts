@@ -19,8 +19,14 @@ function start(adminApiKey: string) {
     projectDir,
     adminApiKey,
     health: async () => ({ clickhouse: "ok" }),
-    consumption: async (path, query) =>
-      path === "echo" ? { status: 200, body: { path, q: query.get("q"), big: 12345678901234567890n } } : undefined,
+    consumption: async (path, query) => {
+      if (path === "boom") throw new Error("ClickHouse rejected a statement: Code: 62. DB::Exception: Syntax error at position 7 (SYNTAX_ERROR)");
+      return path === "echo" ? { status: 200, body: { path, q: query.get("q"), big: 12345678901234567890n } } : undefined;
+    },
+    ingest: async (path, body) => {
+      if (path === "refused") return { status: 400, body: { error: "refused" }, logDetails: new Error("secret ClickHouse text") };
+      return path === "echo" ? { status: 200, body: { received: body } } : undefined;
+    },
     admin: async (request) => {
       adminCalls.push(request);
       if (request.route === "inframap") return { status: 200, body: { version: 1 } };
@@ -121,6 +127,46 @@ describe("admin authentication over HTTP", () => {
     expect(log).toContain("/admin/boom");
     expect(log).not.toContain(bearerToken);
     expect(log).not.toContain(bearerToken.split(".")[0]);
+  });
+});
+
+describe("client input and internal errors", () => {
+  it("decodes percent-encoded UTF-8 in the query, and refuses escapes that are not UTF-8 with 400 naming the parameter", async () => {
+    const ok = await fetch(`${server.url}/api/echo?q=caf%C3%A9+au+lait`);
+    expect(((await ok.json()) as { q: string }).q).toBe("café au lait");
+    const bad = await fetch(`${server.url}/api/echo?q=%FF%FE`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: "invalid query parameters for /api/echo", fields: [{ field: "q", message: "is not valid UTF-8 after percent-decoding" }] });
+    const lone = await fetch(`${server.url}/api/echo?q=%ED%A0%80`); // UTF-8 spelling of the surrogate U+D800
+    expect(lone.status).toBe(400);
+  });
+
+  it("refuses a request body that is not valid UTF-8 with 400", async () => {
+    const response = await fetch(`${server.url}/ingest/echo`, { method: "POST", body: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "request body is not valid UTF-8" });
+    const ok = await fetch(`${server.url}/ingest/echo`, { method: "POST", body: JSON.stringify({ a: "é" }) });
+    expect(await ok.json()).toEqual({ received: { a: "é" } });
+  });
+
+  it("answers a failing API with a generic 500 and a request id, keeping the error text for the log only", async () => {
+    const response = await fetch(`${server.url}/api/boom`);
+    expect(response.status).toBe(500);
+    const requestId = response.headers.get("x-request-id");
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({ error: `internal error (request id ${requestId}); the server log has the details`, requestId });
+    expect(text).not.toMatch(/ClickHouse|SYNTAX_ERROR|DB::Exception|at .*\.ts/);
+    const log = readFileSync(logFilePath(projectDir), "utf8");
+    expect(log).toContain("SYNTAX_ERROR");
+    expect(log).toContain(requestId);
+  });
+
+  it("sends a route's reply without its logDetails, which go to the log", async () => {
+    const response = await fetch(`${server.url}/ingest/refused`, { method: "POST", body: "{}" });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toBe(JSON.stringify({ error: "refused" }));
+    expect(readFileSync(logFilePath(projectDir), "utf8")).toContain("secret ClickHouse text");
   });
 });
 
