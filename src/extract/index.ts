@@ -1,11 +1,12 @@
 /**
  * Extraction: app/index.ts → Manifest. Type-check the app (errors printed like tsc), bundle it
  * with the moose-ts transformer (which injects column metadata into every SDK constructor), run
- * it, and collect what it registered.
+ * it, collect what it registered, and check it (./check.ts) before anyone writes it.
  */
 import path from "node:path";
 import type { Manifest } from "../manifest/types.js";
 import { bundleApp } from "./bundle.js";
+import { checkManifest } from "./check.js";
 import { DevModuleLoader } from "./dev-modules.js";
 import { typeScriptError } from "./diagnostic.js";
 import { ProgramSession } from "./program.js";
@@ -42,6 +43,7 @@ export async function extractManifest(options: ExtractOptions): Promise<Manifest
   checkTypes(session);
   const outcome = await run;
   if ("error" in outcome) throw outcome.error;
+  await checkManifest(outcome.manifest);
   return outcome.manifest;
 }
 
@@ -67,7 +69,9 @@ export function createIncrementalExtractor(projectDirInput: string, mainFileInpu
       loader ??= new DevModuleLoader(projectDir, mainFile, session);
       session.update();
       checkTypes(session);
-      return loader.load();
+      const manifest = await loader.load();
+      await checkManifest(manifest);
+      return manifest;
     },
     close() {
       session = undefined;

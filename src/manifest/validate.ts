@@ -28,7 +28,8 @@ function compiled(): ValidateFunction {
   if (!validator) {
     // ajv is CommonJS: its constructor is the module's default export.
     const ajvModule = createRequire(import.meta.url)("ajv") as { default: new (options: object) => { compile(schema: object): ValidateFunction } };
-    validator = new ajvModule.default({ allErrors: true, strict: true }).compile(MANIFEST_SCHEMA);
+    // `optimize: false` makes compiling several times faster; validating a manifest is fast either way.
+    validator = new ajvModule.default({ allErrors: true, strict: true, code: { optimize: false } }).compile(MANIFEST_SCHEMA);
   }
   return validator;
 }

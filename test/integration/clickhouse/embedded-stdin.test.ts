@@ -88,8 +88,8 @@ function runChild(stdinKind: "pipe" | "file" | "closed-pipe", dataDir: string): 
     }
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), 50_000);
     child.on("error", reject);
     child.on("close", (code) => {

@@ -1,0 +1,125 @@
+/**
+ * The last gate of extraction: a manifest that ClickHouse would refuse, or whose SQL fragments
+ * would change the statements they are pasted into, is an error at the model's file:line before
+ * any manifest or migration is written.
+ *
+ * Every SQL fragment from model code is read by ClickHouse's parser in a context that shows
+ * whether it stayed what it claims to be: an expression is parsed as `SELECT <it>, 1` and must
+ * leave exactly two items (a `;`, a `FROM`, a trailing `--` comment or an unbalanced bracket all
+ * change that); a column definition must stay one column; a view's SELECT must be exactly one
+ * SELECT; a table TTL must leave the SETTINGS after it in place. Then each table's whole CREATE statement must parse.
+ */
+import { MooseError, type SourceLocation } from "../errors.js";
+import { createTableSql, columnDefinition } from "../infra/clickhouse/ddl.js";
+import { parseSelectList, parseStatement, SqlParseError } from "../infra/clickhouse/parser.js";
+import { checkManifestRules } from "../manifest/rules.js";
+import type { Manifest, TableSpec } from "../manifest/types.js";
+
+interface Fragment {
+  subject: string;
+  kind: "expression" | "column" | "select" | "ttl" | "table";
+  text: string;
+  location?: SourceLocation;
+}
+
+/** Fragments already found good in this process: the dev loop re-checks only what changed. */
+const accepted = new Set<string>();
+
+async function fragmentProblem(fragment: Fragment): Promise<string | undefined> {
+  const key = `${fragment.kind}\0${fragment.text}`;
+  if (accepted.has(key)) return undefined;
+  try {
+    switch (fragment.kind) {
+      case "expression": {
+        const items = await parseSelectList(`${fragment.text}, 1`);
+        if (items.length !== 2 || items[1]!.detail !== "UInt64_1") return "it is not exactly one expression (a comma, comment or bracket reaches beyond it)";
+        break;
+      }
+      case "column": {
+        const { ast } = await parseStatement(`CREATE TABLE _moose_check (${fragment.text}, _moose_end UInt8) ENGINE = Memory`);
+        const columns = ast.children.find((child) => child.kind === "Columns")?.children[0]?.children ?? [];
+        if (columns.length !== 2 || columns[1]!.detail !== "_moose_end") return "its definition does not stay one column (a comment or bracket reaches beyond it)";
+        break;
+      }
+      case "select": {
+        const { ast } = await parseStatement(fragment.text);
+        if (ast.kind !== "SelectWithUnionQuery" && ast.kind !== "SelectIntersectExceptQuery") return `it must be one SELECT, not ${ast.kind}`;
+        break;
+      }
+      case "ttl": {
+        const { ast } = await parseStatement(`CREATE TABLE _moose_check (x UInt8) ENGINE = MergeTree ORDER BY x TTL ${fragment.text} SETTINGS index_granularity = 1`);
+        const storage = ast.children.find((child) => child.kind === "Storage")?.children ?? [];
+        if (storage.at(-1)?.kind !== "Set") return "it is not one TTL clause (a comment or bracket reaches beyond it)";
+        break;
+      }
+      case "table": {
+        const { ast, formatted } = await parseStatement(fragment.text);
+        if (ast.kind !== "CreateQuery" || !formatted.startsWith("CREATE TABLE ")) return "its CREATE TABLE statement does not parse as one";
+        break;
+      }
+    }
+  } catch (error) {
+    if (error instanceof SqlParseError) return `ClickHouse's parser refuses it: ${error.message}`;
+    throw error;
+  }
+  accepted.add(key);
+  return undefined;
+}
+
+function tableFragments(table: TableSpec): Fragment[] {
+  const at = table.source;
+  const fragments: Fragment[] = [];
+  const expression = (subject: string, text: string | undefined) => {
+    if (text !== undefined) fragments.push({ subject: `${table.name}: ${subject}`, kind: "expression", text, ...(at ? { location: at } : {}) });
+  };
+  const columnNames = new Set(table.columns.map((column) => column.name));
+  for (const column of table.columns) {
+    expression(`DEFAULT of column ${column.name}`, column.default);
+    expression(`MATERIALIZED of column ${column.name}`, column.materialized);
+    expression(`ALIAS of column ${column.name}`, column.alias);
+    expression(`TTL of column ${column.name}`, column.ttl);
+    fragments.push({ subject: `${table.name}: column ${column.name} (type ${column.type}${column.codec ? `, CODEC(${column.codec})` : ""})`, kind: "column", text: columnDefinition(column), ...(at ? { location: at } : {}) });
+  }
+  for (const item of [...table.orderBy, ...(table.primaryKey ?? [])]) if (!columnNames.has(item)) expression(`key expression`, item);
+  expression("partitionBy", table.partitionBy);
+  expression("sampleBy", table.sampleBy);
+  for (const param of table.engine.params) expression(`engine ${table.engine.name} parameter`, param);
+  for (const [name, value] of Object.entries(table.settings)) expression(`setting ${name}`, value);
+  for (const index of table.indexes) {
+    expression(`index ${index.name} expression`, index.expression);
+    expression(`index ${index.name} type`, index.type);
+  }
+  if (table.ttl !== undefined) fragments.push({ subject: `${table.name}: table TTL`, kind: "ttl", text: table.ttl, ...(at ? { location: at } : {}) });
+  return fragments;
+}
+
+/** Throws MODEL_INVALID (file:line of the model) for the first problems found; returns when the manifest is sound. */
+export async function checkManifest(manifest: Manifest): Promise<void> {
+  const problems: Array<{ subject: string; message: string; location?: SourceLocation }> = checkManifestRules(manifest);
+  if (problems.length === 0) {
+    const fragments: Fragment[] = [];
+    for (const table of Object.values(manifest.tables)) fragments.push(...tableFragments(table));
+    for (const view of [...Object.values(manifest.views), ...Object.values(manifest.materializedViews)]) {
+      fragments.push({ subject: `${view.name}: SELECT`, kind: "select", text: view.sql, ...(view.source ? { location: view.source } : {}) });
+    }
+    for (const fragment of fragments) {
+      const message = await fragmentProblem(fragment);
+      if (message !== undefined) problems.push({ subject: fragment.subject, message, ...(fragment.location ? { location: fragment.location } : {}) });
+    }
+    // The pieces were each sound; the statement they make must be too.
+    if (problems.length === 0) {
+      for (const table of Object.values(manifest.tables)) {
+        const message = await fragmentProblem({ subject: table.name, kind: "table", text: createTableSql(table) });
+        if (message !== undefined) problems.push({ subject: `table ${table.name}`, message, ...(table.source ? { location: table.source } : {}) });
+      }
+    }
+  }
+  if (problems.length === 0) return;
+  const [first] = problems;
+  const more = problems.length > 1 ? `\n${problems.slice(1, 6).map((problem) => `  also: ${problem.subject}: ${problem.message}`).join("\n")}` : "";
+  throw new MooseError("MODEL_INVALID", `${first!.subject}: ${first!.message}${more}`, {
+    ...(first!.location ? { location: first!.location } : {}),
+    hint: "fix the model: nothing was written, no manifest and no migration",
+    details: { problems },
+  });
+}
