@@ -10,7 +10,7 @@ import { MooseError } from "../errors.js";
 import { diagnosticsError, type ExtractDiagnostic } from "./diagnostic.js";
 import { mooseEsbuildPlugin } from "./esbuild-plugin.js";
 import type { ProgramSession } from "./program.js";
-import { SDK_PACKAGE } from "./paths.js";
+import { relativePath, SDK_PACKAGE } from "./paths.js";
 
 export const MANIFEST_EXPORT = "__mooseManifest";
 
@@ -51,7 +51,7 @@ export async function bundleApp(projectDir: string, mainFile: string, session: P
   try {
     await esbuild.build(options);
   } catch (error) {
-    throw bundleError(error);
+    throw bundleError(error, projectDir);
   }
   return { file: options.outfile as string };
 }
@@ -62,15 +62,19 @@ export function writeRunner(projectDir: string): string {
   return runner;
 }
 
-/** esbuild failures: our diagnostics come back in `detail`; anything else is a bundling error. */
-function bundleError(error: unknown): Error {
+/**
+ * esbuild failures: our diagnostics come back in `detail`; anything else is a bundling error. Its
+ * location is relative to esbuild's working directory (the project, `absWorkingDir`): shown
+ * project-relative like every location, or absolute for a file outside the project.
+ */
+function bundleError(error: unknown, projectDir: string): Error {
   const failure = error as Partial<esbuild.BuildFailure>;
   if (!Array.isArray(failure.errors)) return error as Error;
   const diagnostics = failure.errors.map((message) => message.detail as ExtractDiagnostic | undefined).filter((detail): detail is ExtractDiagnostic => detail?.code !== undefined);
   if (diagnostics.length > 0) return diagnosticsError(diagnostics);
   const [first] = failure.errors;
   return new MooseError("BUNDLE_FAILED", failure.errors.map((message) => message.text).join("\n"), {
-    ...(first?.location ? { location: { file: first.location.file, line: first.location.line, col: first.location.column + 1 } } : {}),
+    ...(first?.location ? { location: { file: relativePath(projectDir, path.resolve(projectDir, first.location.file)), line: first.location.line, col: first.location.column + 1 } } : {}),
     hint: "check the import named above: is the package installed, is the path right?",
   });
 }

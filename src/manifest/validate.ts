@@ -58,7 +58,7 @@ export function manifestProblems(value: unknown, limit = MAX_REPORTED_PROBLEMS):
 
 /** `/tables/Users/columns/0: must have required property "type"; …` on one line. */
 export function formatProblems(problems: readonly ManifestProblem[]): string {
-  return problems.map((problem) => `${problem.path || "(the document)"}: ${problem.message}`).join("; ");
+  return problems.map((problem) => `${problem.path || "(root)"}: ${problem.message}`).join("; ");
 }
 
 function describe(error: ErrorObject): ManifestProblem {

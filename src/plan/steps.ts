@@ -64,7 +64,7 @@ function kafka(cause: Cause, action: KafkaAction): Step {
 function modifyColumnSteps(cause: Cause, table: string, from: ColumnSpec, to: ColumnSpec): SqlStep[] {
   return modifyColumnSql(table, from, to).map((statement) =>
     statement.convertsType
-      ? { sql: statement.sql, checkConversion: { table, column: to.name, toType: fullColumnType(to), ...(statement.givesDefault ? { nullsTakeDefault: true } : {}) }, cause }
+      ? { sql: statement.sql, checkConversion: { table, column: to.name, toType: fullColumnType(to), nullsTakeDefault: statement.givesDefault }, cause }
       : { sql: statement.sql, cause },
   );
 }

@@ -115,12 +115,12 @@ const REMOVABLE = [
  * converts stored values (the one to check existing rows against first).
  */
 /** `convertsType`: the statement converts stored values; `givesDefault`: it declares a DEFAULT, which ClickHouse stores for NULLs. */
-export function modifyColumnSql(table: string, from: ColumnSpec, to: ColumnSpec): Array<{ sql: string; convertsType: boolean; givesDefault?: boolean }> {
-  const statements: Array<{ sql: string; convertsType: boolean; givesDefault?: boolean }> = [];
+export function modifyColumnSql(table: string, from: ColumnSpec, to: ColumnSpec): Array<{ sql: string; convertsType: boolean; givesDefault: boolean }> {
+  const statements: Array<{ sql: string; convertsType: boolean; givesDefault: boolean }> = [];
   const column = quoteIdentifier(to.name);
   for (const [property, keyword] of REMOVABLE) {
     if (from[property] !== undefined && to[property] === undefined) {
-      statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${column} REMOVE ${keyword}`), convertsType: false });
+      statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${column} REMOVE ${keyword}`), convertsType: false, givesDefault: false });
     }
   }
   const typeChanged = fullColumnType(from) !== fullColumnType(to);
@@ -134,11 +134,11 @@ export function modifyColumnSql(table: string, from: ColumnSpec, to: ColumnSpec)
   if (needsTemporaryDefault) {
     const lent = { ...to, default: `defaultValueOfTypeName(${quoteString(to.type)})` };
     statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(lent)}`), convertsType: true, givesDefault: true });
-    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${column} REMOVE DEFAULT`), convertsType: false });
+    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${column} REMOVE DEFAULT`), convertsType: false, givesDefault: false });
   } else if (typeChanged || valueChanged) {
     statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(to)}`), convertsType: typeChanged, givesDefault: to.default !== undefined });
   } else if (to.comment !== undefined && from.comment !== to.comment) {
-    statements.push({ sql: alter(table, `COMMENT COLUMN IF EXISTS ${column} ${quoteString(to.comment)}`), convertsType: false });
+    statements.push({ sql: alter(table, `COMMENT COLUMN IF EXISTS ${column} ${quoteString(to.comment)}`), convertsType: false, givesDefault: false });
   }
   return statements;
 }

@@ -102,6 +102,31 @@ function unreachableReason(error: unknown): string | undefined {
   return undefined;
 }
 
+export function topicNotReady(topic: string, withinMs: number, seen: string): MooseError {
+  return new MooseError("KAFKA_TOPIC_NOT_READY", `topic "${topic}" was not served with a leader for every partition within ${withinMs} ms (last seen: ${seen})`, {
+    hint: "the broker is slow to settle (just started, or busy): run the command again; the step is idempotent and resumes",
+    details: { topic, seen },
+  });
+}
+
+/**
+ * A broker refusal that Kafka marks retriable (kafkajs `retriable`): metadata still propagating from
+ * the controller (UNKNOWN_TOPIC_OR_PARTITION right after a create), a leader election, a moved
+ * controller. Connection failures are not: a dead broker must fail fast.
+ */
+export function isRetriableRefusal(error: unknown): boolean {
+  if (unreachableReason(error)) return false;
+  const refusals = protocolErrors(error);
+  return refusals.length > 0 && refusals.every((refusal) => refusal.retriable);
+}
+
+function protocolErrors(error: unknown): KafkaJSProtocolError[] {
+  if (error instanceof kafkajs.KafkaJSProtocolError) return [error];
+  if (error instanceof kafkajs.KafkaJSAggregateError) return error.errors.flatMap((inner) => protocolErrors(inner));
+  const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
+  return cause === undefined ? [] : protocolErrors(cause);
+}
+
 function findProtocolError(error: unknown): KafkaJSProtocolError | undefined {
   if (error instanceof kafkajs.KafkaJSProtocolError) return error;
   if (error instanceof kafkajs.KafkaJSAggregateError) {

@@ -6,7 +6,9 @@
  * or adding partitions up to the current count do nothing. Steps are checked before any connection
  * (bad payloads, partition decreases), and the connection is opened lazily on the first step that
  * needs it. Timeouts derive from `message_timeout_ms` and retries are few, so a dead or silent broker
- * fails within seconds with KAFKA_UNREACHABLE.
+ * fails within seconds with KAFKA_UNREACHABLE. Refusals Kafka marks retriable (a broker's metadata
+ * lagging its controller, leader elections) are retried with backoff within the same bound, and a
+ * step that creates partitions returns only once every one of them is served with a leader.
  */
 import kafkajs from "kafkajs";
 import type { Admin, ConfigEntries, LogEntry } from "kafkajs";
@@ -14,7 +16,7 @@ import type { Config } from "../../config/types.js";
 import { MooseError } from "../../errors.js";
 import type { KafkaAction } from "../../steps/index.js";
 import { checkKafkaAction, type CheckedKafkaAction } from "./actions.js";
-import { kafkaUnreachable, partitionDecrease, toMooseError, topicConflict, topicNotFound } from "./errors.js";
+import { isRetriableRefusal, kafkaUnreachable, partitionDecrease, toMooseError, topicConflict, topicNotFound, topicNotReady } from "./errors.js";
 import { brokerTopicName, isInternalTopic, modelTopicName } from "./topics.js";
 
 export type KafkaLogLevel = "error" | "warn" | "info" | "debug";
@@ -62,6 +64,11 @@ export interface KafkaAdmin {
 
 const TOPIC_CONFIG_SOURCE = 1; // ConfigSource.TOPIC_CONFIG: set on the topic, not inherited
 const DELETE_POLL_MS = 100;
+/** Backoff between attempts after a retriable refusal, and between polls for a topic's leaders. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 1000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function kafkaTimeouts(config: Config["redpanda_config"], overrides: Partial<KafkaTimeouts> = {}): KafkaTimeouts {
   const base = Math.max(100, config.message_timeout_ms);
@@ -105,23 +112,32 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
     await connection;
   }
 
-  /** Run `work` connected, within the call deadline, with kafkajs failures turned into MooseErrors. */
-  async function call<T>(operation: string, topic: string | undefined, work: () => Promise<T>): Promise<T> {
+  /**
+   * Run `work` connected, within the call deadline, with kafkajs failures turned into MooseErrors.
+   * Every action is idempotent, so a retriable refusal reruns all of it after a backoff.
+   */
+  async function call<T>(operation: string, topic: string | undefined, work: (deadline: number) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + callDeadlineMs;
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
+    const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(kafkaUnreachable(broker, `no answer to "${operation}" within ${callDeadlineMs} ms`)),
         callDeadlineMs,
       );
     });
-    try {
-      return await Promise.race([
-        (async () => {
+    const attempts = async (): Promise<T> => {
+      for (let pause = RETRY_FIRST_MS; ; pause = Math.min(2 * pause, RETRY_MAX_MS)) {
+        try {
           await connected();
-          return work();
-        })(),
-        deadline,
-      ]);
+          return await work(deadline);
+        } catch (error) {
+          if (!isRetriableRefusal(error) || Date.now() + pause >= deadline) throw error;
+          await sleep(pause);
+        }
+      }
+    };
+    try {
+      return await Promise.race([attempts(), expired]);
     } catch (error) {
       throw toMooseError(error, broker, operation, topic);
     } finally {
@@ -158,13 +174,39 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
     return (await describe([topic]))[0];
   }
 
-  async function createTopic(step: Extract<CheckedKafkaAction, { kind: "createTopic" }>): Promise<void> {
+  /**
+   * Waits until the broker's metadata shows `topic` with at least `partitions` partitions, each with
+   * a leader. A create returns once the controller has the topic; the broker that answers clients
+   * catches up a moment later, and until then producers and describes get UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  async function untilServed(topic: string, partitions: number, deadline: number): Promise<void> {
+    const since = Date.now();
+    for (let pause = RETRY_FIRST_MS; ; pause = Math.min(2 * pause, RETRY_MAX_MS)) {
+      let seen: string;
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+        const found = topics.find((candidate) => candidate.name === topic);
+        const led = found?.partitions.filter((partition) => partition.leader >= 0 && !partition.partitionErrorCode).length ?? 0;
+        if (found && found.partitions.length >= partitions && led === found.partitions.length) return;
+        seen = found ? `${led} of ${found.partitions.length} partitions with a leader` : "not in the metadata";
+      } catch (error) {
+        if (!isRetriableRefusal(error)) throw error;
+        seen = (error as Error).message;
+      }
+      if (Date.now() + pause >= deadline) throw topicNotReady(topic, Date.now() - since, seen);
+      await sleep(pause);
+    }
+  }
+
+  async function createTopic(step: Extract<CheckedKafkaAction, { kind: "createTopic" }>, deadline: number): Promise<void> {
     const replicationFactor = step.replicationFactor ?? config.replication_factor;
     const existing = await describeOne(step.topic);
     if (!existing) {
+      // Not kafkajs's waitForLeaders: it gives up on UNKNOWN_TOPIC_OR_PARTITION, which a fresh topic
+      // answers until the broker has caught up (untilServed waits through it).
       const created = await admin.createTopics({
         timeout: operationTimeoutMs,
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: [
           {
             topic: step.topic,
@@ -174,7 +216,10 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
           },
         ],
       });
+      await untilServed(step.topic, step.partitions, deadline);
       if (created) return;
+    } else {
+      await untilServed(step.topic, existing.partitionCount, deadline);
     }
     // It exists (before us, or created concurrently): fine only if it is what the step asks for.
     const current = existing ?? (await describeOne(step.topic));
@@ -222,12 +267,13 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
     });
   }
 
-  async function addPartitions(step: Extract<CheckedKafkaAction, { kind: "addPartitions" }>): Promise<void> {
+  async function addPartitions(step: Extract<CheckedKafkaAction, { kind: "addPartitions" }>, deadline: number): Promise<void> {
     const current = await describeOne(step.topic);
     if (!current) throw topicNotFound(step.topic, "add partitions");
     if (current.partitionCount > step.count) throw partitionDecrease(step.topic, current.partitionCount, step.count);
     if (current.partitionCount === step.count) return;
     await admin.createPartitions({ timeout: operationTimeoutMs, topicPartitions: [{ topic: step.topic, count: step.count }] });
+    await untilServed(step.topic, step.count, deadline);
   }
 
   return {
@@ -235,16 +281,16 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
 
     async execute(action) {
       const step = checkKafkaAction(action, config.namespace);
-      await call(step.kind, step.topic, async () => {
+      await call(step.kind, step.topic, async (deadline) => {
         switch (step.kind) {
           case "createTopic":
-            return createTopic(step);
+            return createTopic(step, deadline);
           case "deleteTopic":
             return deleteTopic(step.topic);
           case "alterTopicConfig":
             return alterTopicConfig(step);
           case "addPartitions":
-            return addPartitions(step);
+            return addPartitions(step, deadline);
         }
       });
     },

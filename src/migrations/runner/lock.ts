@@ -270,7 +270,9 @@ export class MigrationLock {
     if (this.released) return;
     this.released = true;
     clearInterval(this.renewTimer);
-    await this.renewing;
+    // A renewal in flight cannot revive a released attempt (a release ends it whatever comes after),
+    // so a hung one (a dead connection) is not waited for long.
+    if (this.renewing) await Promise.race([this.renewing, sleep(1000, undefined, { ref: false })]);
     await this.store.release(this.token, this.owner);
   }
 }

@@ -164,7 +164,7 @@ describe("statements", () => {
 
   it("MODIFY COLUMN: a type change is one statement marked as converting", () => {
     expect(modifyColumnSql("Users", column("age", "Float64"), column("age", "Int32"))).toEqual([
-      { sql: "ALTER TABLE Users MODIFY COLUMN IF EXISTS age Int32", convertsType: true },
+      { sql: "ALTER TABLE Users MODIFY COLUMN IF EXISTS age Int32", convertsType: true, givesDefault: false },
     ]);
   });
 
@@ -174,10 +174,10 @@ describe("statements", () => {
       "ALTER TABLE T MODIFY COLUMN IF EXISTS a REMOVE CODEC",
     ]);
     expect(modifyColumnSql("T", column("a", "Int32"), column("a", "Int32", { comment: "new" }))).toEqual([
-      { sql: "ALTER TABLE T COMMENT COLUMN IF EXISTS a 'new'", convertsType: false },
+      { sql: "ALTER TABLE T COMMENT COLUMN IF EXISTS a 'new'", convertsType: false, givesDefault: false },
     ]);
     expect(modifyColumnSql("T", column("a", "Int32"), column("a", "Int32", { default: "2" }))).toEqual([
-      { sql: "ALTER TABLE T MODIFY COLUMN IF EXISTS a Int32 DEFAULT 2", convertsType: false },
+      { sql: "ALTER TABLE T MODIFY COLUMN IF EXISTS a Int32 DEFAULT 2", convertsType: false, givesDefault: true },
     ]);
   });
 
@@ -189,7 +189,9 @@ describe("statements", () => {
   it("rebuild: new table, copy by name with CAST where the type changed, EXCHANGE, drop the old", () => {
     const from = users({}, [column("id", "String"), column("age", "Float64"), column("gone", "String")]);
     const to = users({ orderBy: ["id", "age"] }, [column("id", "String"), column("age", "Int32"), column("fresh", "String"), column("calc", "String", { alias: "id" })]);
-    const statements = recreateTableSql(from, to);
+    const phased = recreateTableSql(from, to);
+    expect(phased.map((statement) => statement.phase)).toEqual(["clear", "create", "copy", "exchange", "drop-old"]);
+    const statements = phased.map((statement) => statement.sql);
     expect(statements[0]).toBe("DROP TABLE IF EXISTS Users__moose_new");
     expect(statements[1]).toMatch(/^CREATE TABLE IF NOT EXISTS Users__moose_new\n/);
     expect(statements[1]).toContain("ORDER BY (id, age)");
@@ -216,14 +218,14 @@ describe("statements", () => {
 describe("MODIFY COLUMN from Nullable to not Nullable", () => {
   it("lends the type's default for the conversion, then removes it", () => {
     expect(modifyColumnSql("T", column("d", "DateTime('UTC')", { nullable: true }), column("d", "DateTime('UTC')"))).toEqual([
-      { sql: "ALTER TABLE T MODIFY COLUMN IF EXISTS d DateTime('UTC') DEFAULT defaultValueOfTypeName('DateTime(\\'UTC\\')')", convertsType: true },
-      { sql: "ALTER TABLE T MODIFY COLUMN IF EXISTS d REMOVE DEFAULT", convertsType: false },
+      { sql: "ALTER TABLE T MODIFY COLUMN IF EXISTS d DateTime('UTC') DEFAULT defaultValueOfTypeName('DateTime(\\'UTC\\')')", convertsType: true, givesDefault: true },
+      { sql: "ALTER TABLE T MODIFY COLUMN IF EXISTS d REMOVE DEFAULT", convertsType: false, givesDefault: false },
     ]);
   });
 
   it("uses the column's own default when it has one", () => {
     expect(modifyColumnSql("T", column("n", "Int32", { nullable: true }), column("n", "Int32", { default: "7" }))).toEqual([
-      { sql: "ALTER TABLE T MODIFY COLUMN IF EXISTS n Int32 DEFAULT 7", convertsType: true },
+      { sql: "ALTER TABLE T MODIFY COLUMN IF EXISTS n Int32 DEFAULT 7", convertsType: true, givesDefault: true },
     ]);
   });
 });

@@ -55,7 +55,7 @@ describe("planToJson", () => {
       ["E", "Streaming Topic", "new"],
     ]);
     const dropTable = json.operations.find((op) => op.kind === "dropTable");
-    expect(dropTable?.steps.up).toEqual([{ sql: "DROP TABLE IF EXISTS Old" }]);
+    expect(dropTable?.steps.up).toEqual([{ sql: "DROP TABLE IF EXISTS Old", cause: { operation: "dropTable", target: "Old", risk: "data-loss" } }]);
     expect(dropTable?.effect).toBe("all rows are lost");
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });

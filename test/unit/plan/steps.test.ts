@@ -84,7 +84,10 @@ describe("operationSteps", () => {
   it("createTopic carries partitions, replication factor and retention.ms", () => {
     const [op] = diffManifests(manifest(), manifest({ streams: [stream("Events", { partitionCount: 3, replicationFactor: 2, retentionMs: 5000, config: { "cleanup.policy": "compact" } })] })).operations;
     expect(operationSteps(op!).up).toEqual([
-      { kafka: { createTopic: { topic: "Events", partitions: 3, replicationFactor: 2, config: { "cleanup.policy": "compact", "retention.ms": "5000" } } } },
+      {
+        kafka: { createTopic: { topic: "Events", partitions: 3, replicationFactor: 2, config: { "cleanup.policy": "compact", "retention.ms": "5000" } } },
+        cause: { operation: "createTopic", target: "Events", risk: "safe" },
+      },
     ]);
   });
 
@@ -93,8 +96,13 @@ describe("operationSteps", () => {
     const to = manifest({ streams: [stream("E", { retentionMs: 1, config: {} })] });
     const [op] = diffManifests(from, to).operations;
     expect(operationSteps(op!)).toEqual({
-      up: [{ kafka: { alterTopicConfig: { topic: "E", set: { "retention.ms": "1" }, reset: ["max.message.bytes"] } } }],
-      down: [{ kafka: { alterTopicConfig: { topic: "E", set: { "max.message.bytes": "100", "retention.ms": "30000" }, reset: [] } } }],
+      up: [{ kafka: { alterTopicConfig: { topic: "E", set: { "retention.ms": "1" }, reset: ["max.message.bytes"] } }, cause: { operation: "alterTopicConfig", target: "E", risk: op!.risk } }],
+      down: [
+        {
+          kafka: { alterTopicConfig: { topic: "E", set: { "max.message.bytes": "100", "retention.ms": "30000" }, reset: [] } },
+          cause: { operation: "alterTopicConfig", target: "E", risk: expect.any(String) },
+        },
+      ],
     });
   });
 
@@ -103,18 +111,22 @@ describe("operationSteps", () => {
     const to = manifest({ tables: [users({}, [column("id", "String"), column("name", "Int32", { nullable: true }), column("email", "String")])] });
     const [op] = diffManifests(from, to).operations;
     const steps = operationSteps(op!);
+    const cause = { operation: "modifyColumn", target: "Users", risk: "rewrite" };
     expect(steps.up).toEqual([
       {
         sql: "ALTER TABLE Users MODIFY COLUMN IF EXISTS name Nullable(Int32)",
-        checkConversion: { table: "Users", column: "name", toType: "Nullable(Int32)" },
+        checkConversion: { table: "Users", column: "name", toType: "Nullable(Int32)", nullsTakeDefault: false },
+        cause,
       },
     ]);
+    // Going back, NULLs meet a non-Nullable column: the lent DEFAULT is what they become, and the check knows it.
     expect(steps.down).toEqual([
       {
         sql: "ALTER TABLE Users MODIFY COLUMN IF EXISTS name String DEFAULT defaultValueOfTypeName('String')",
-        checkConversion: { table: "Users", column: "name", toType: "String" },
+        checkConversion: { table: "Users", column: "name", toType: "String", nullsTakeDefault: true },
+        cause,
       },
-      { sql: "ALTER TABLE Users MODIFY COLUMN IF EXISTS name REMOVE DEFAULT" },
+      { sql: "ALTER TABLE Users MODIFY COLUMN IF EXISTS name REMOVE DEFAULT", cause },
     ]);
     expect(steps.irreversible).toMatch(/conversion/);
   });
@@ -134,6 +146,16 @@ describe("operationSteps", () => {
       "CREATE MATERIALIZED VIEW IF NOT EXISTS M TO Users AS\nSELECT id FROM Users",
       `INSERT INTO Users (${users().columns.map((column) => column.name).join(", ")})\nSELECT ${users().columns.map((column) => column.name).join(", ")} FROM (\nSELECT id FROM Users\n)`,
     ]);
+  });
+
+  it("every SQL and Kafka step names its operation; a rebuild's steps name their part", () => {
+    for (const op of ops) {
+      const { up, down } = operationSteps(op);
+      for (const step of up) if ("sql" in step || "kafka" in step) expect(step.cause).toMatchObject({ operation: op.kind, target: op.target, risk: op.risk });
+      for (const step of down) if ("sql" in step || "kafka" in step) expect(step.cause?.target).toBe(op.target);
+    }
+    const rebuild = ops.find((op) => op.kind === "recreateTable")!;
+    expect(operationSteps(rebuild).up.map((step) => ("sql" in step ? step.cause?.rebuild : undefined))).toEqual(["clear", "create", "copy", "exchange", "drop-old"]);
   });
 
   it("migrationSteps: up in order, down in reverse", () => {

@@ -1,8 +1,9 @@
 /**
- * Bad manifests and broken migration files through the built CLI (`npm run build` first):
- * `moose plan --manifest bad.json` names the file and the JSON path instead of crashing; a corrupt
- * migrations/snapshot.json or meta file exits 4 with how to repair it; and a migration file that
- * does not compile is reported at its project-relative path when moose runs from another directory.
+ * Bad input through the built CLI (`npm run build` first): `moose plan --manifest bad.json` names
+ * the file and the JSON path instead of crashing; a corrupt migrations/snapshot.json or meta file
+ * exits 4 with how to repair it; a migration file that does not compile is reported at its
+ * project-relative path when moose runs from another directory; config values out of range stop
+ * the command with the key, not an internal error.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -104,5 +105,26 @@ describe("a migration file that does not compile, from another working directory
       expect(result.stderr).toContain(`migrations/${id}.ts:7:`);
       expect(result.stderr).toMatch(new RegExp(`^migrations/${id}\\.ts:7:\\d+ - error MIGRATION_INVALID_FILE: cannot compile migration`, "m"));
     }
+  });
+});
+
+describe("config values are checked before anything starts", () => {
+  it("moose prod: a port out of range, an empty host, a public host without authentication", async () => {
+    const dir = project("config-values");
+    writeFileSync(path.join(dir, "moose.config.toml"), "[http_server_config]\nport = 70000\n");
+    const port = await runMoose(["prod", "--embedded"], { cwd: dir });
+    expect(port.code).toBe(1);
+    expect(port.stderr).not.toContain("internal error");
+    expect(port.stderr).toContain("moose.config.toml:2 [http_server_config.port] - error CONFIG_INVALID_VALUE: http_server_config.port in moose.config.toml must be a port number from 1 to 65535, got 70000");
+
+    writeFileSync(path.join(dir, "moose.config.toml"), "");
+    const host = await runMoose(["prod", "--embedded"], { cwd: dir, env: { MOOSE_HTTP_SERVER_CONFIG__HOST: "" } });
+    expect(host.code).toBe(1);
+    expect(host.stderr).toContain("[http_server_config.host] - error CONFIG_INVALID_VALUE: http_server_config.host in environment variable MOOSE_HTTP_SERVER_CONFIG__HOST must be");
+
+    const open = await runMoose(["prod", "--embedded"], { cwd: dir, env: { MOOSE_HTTP_SERVER_CONFIG__HOST: "0.0.0.0" } });
+    expect(open.code).toBe(1);
+    expect(open.stderr).toContain("error CONFIG_PUBLIC_WITHOUT_AUTH: http_server_config.host in environment variable MOOSE_HTTP_SERVER_CONFIG__HOST is \"0.0.0.0\"");
+    expect(open.stderr).toContain("allow_unauthenticated_public = true");
   });
 });
