@@ -30,6 +30,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
   },
   http_server_config: { host: "string", port: "integer", allow_unauthenticated_public: "boolean" },
   authentication: { admin_api_key: "string" },
+  migration_config: { dir: "string" },
 };
 
 export type SectionName = keyof Config;

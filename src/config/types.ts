@@ -33,6 +33,10 @@ export interface Config {
     /** Hex PBKDF2 hash from `moose generate hash-token`; empty → admin API refuses every request. */
     admin_api_key: string;
   };
+  migration_config: {
+    /** The migrations directory, relative to the project (`--migrations-dir` overrides it). */
+    dir: string;
+  };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -55,4 +59,5 @@ export const DEFAULT_CONFIG: Config = {
   },
   http_server_config: { host: "localhost", port: 4000, allow_unauthenticated_public: false },
   authentication: { admin_api_key: "" },
+  migration_config: { dir: "migrations" },
 };

@@ -11,6 +11,7 @@ import type { RenameCandidate, RenameMap } from "../../diff/operations.js";
 import { ExitCode, MooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { bothReporters, logMigrationEvents } from "../../logs/migration-events.js";
+import { checkManifest } from "../../extract/check.js";
 import { readManifest } from "../../manifest/canonical.js";
 import type { Manifest } from "../../manifest/types.js";
 import type { GenerateOptions, GenerateResult, RenameResolver } from "../../migrations/generate.js";
@@ -171,7 +172,11 @@ async function extractCodeManifest(): Promise<Manifest> {
 }
 
 async function codeManifest(manifestFile: string | undefined): Promise<Manifest> {
-  return manifestFile ? readManifest(path.resolve(manifestFile)) : extractCodeManifest();
+  if (!manifestFile) return extractCodeManifest();
+  // A manifest from a file passes the same model checks as one extracted from code.
+  const manifest = await readManifest(path.resolve(manifestFile));
+  await checkManifest(manifest);
+  return manifest;
 }
 
 /** Asks on a TTY; elsewhere nobody is asked and the result lists how to declare renames. */

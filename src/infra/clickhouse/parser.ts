@@ -37,7 +37,8 @@ function parserMessage(error: unknown): string {
 export async function parseStatement(sql: string): Promise<ParsedStatement> {
   let formatted: string;
   try {
-    const [row] = await run("SELECT formatQuerySingleLine({sql:String}) AS formatted", { sql });
+    // implicit_select (on in chdb) would read a broken statement as `SELECT <words>`.
+    const [row] = await run("SELECT formatQuerySingleLine({sql:String}) AS formatted SETTINGS implicit_select = 0", { sql });
     formatted = row?.formatted ?? "";
   } catch (error) {
     throw new SqlParseError(parserMessage(error));

@@ -243,15 +243,17 @@ export interface AppliedState {
   migrationId: string;
   hash: string;
   manifest: Manifest;
+  /** The `_moose_state` row's version: unique per recorded state (a re-apply of the same migration gets a new one). */
+  version: string;
 }
 
 /** The manifest the database is at (after its newest applied migration), or undefined for a fresh database. */
 export async function readAppliedState(driver: ClickHouseDriver): Promise<AppliedState | undefined> {
   if (!(await tableExists(driver, STATE_TABLE))) return undefined;
-  const rows = await driver.query<{ migration_id: string; manifest_hash: string; manifest: string }>(
-    `SELECT migration_id, manifest_hash, manifest FROM ${STATE_TABLE} ORDER BY version DESC LIMIT 1`,
+  const rows = await driver.query<{ migration_id: string; manifest_hash: string; manifest: string; version_text: string }>(
+    `SELECT migration_id, manifest_hash, manifest, toString(version) AS version_text FROM ${STATE_TABLE} ORDER BY version DESC LIMIT 1`,
   );
   const row = rows[0];
   if (!row) return undefined;
-  return { migrationId: row.migration_id, hash: row.manifest_hash, manifest: JSON.parse(row.manifest) as Manifest };
+  return { migrationId: row.migration_id, hash: row.manifest_hash, manifest: JSON.parse(row.manifest) as Manifest, version: row.version_text };
 }

@@ -7,8 +7,9 @@
 import { existsSync } from "node:fs";
 import { isMooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
-import { EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../../manifest/canonical.js";
+import { EMPTY_MANIFEST_HASH, hashManifest } from "../../manifest/canonical.js";
 import type { Manifest } from "../../manifest/types.js";
+import { readSnapshotManifest } from "../snapshots.js";
 import { migrationsLayout } from "../layout.js";
 import { loadMigrations, readMigrationSources } from "../load.js";
 import { verifyChain, verifySnapshots, verifySum } from "../verify.js";
@@ -66,7 +67,7 @@ export async function migrationStatus(options: { projectDir: string; dir?: strin
   const files = new Set(migrations.map((migration) => migration.id));
   const state = await readAppliedState(options.driver);
   const lock = (await tableExists(options.driver, LOCK_TABLE)) ? ((await liveHolders(options.driver))[0] ?? null) : null;
-  const snapshot = existsSync(layout.snapshot) ? await readManifest(layout.snapshot) : null;
+  const snapshot = existsSync(layout.snapshot) ? await readSnapshotManifest(layout) : null;
   const snapshotHash = snapshot ? hashManifest(snapshot) : null;
   return {
     migrations: migrations.map((migration) => {

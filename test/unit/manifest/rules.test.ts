@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { checkManifestRules, escapedNameBytes } from "../../../src/manifest/rules.js";
+import type { TableSpec } from "../../../src/manifest/types.js";
+import { column, manifest, stream, table } from "../diff/builders.js";
+
+function tableNamed(name: string, columns = [column("id", "String")]): TableSpec {
+  return { ...table(name, columns), source: { file: "app/index.ts", line: 7 } };
+}
+
+describe("name rules", () => {
+  it("measures names as ClickHouse escapes them for file names", () => {
+    expect(escapedNameBytes("Users_1")).toBe(7);
+    expect(escapedNameBytes("a b")).toBe(5);
+    expect(escapedNameBytes("ж")).toBe(6);
+  });
+
+  it("accepts ordinary names", () => {
+    expect(checkManifestRules(manifest({ tables: [tableNamed("Users")], streams: [stream("user-events.v1")] }))).toEqual([]);
+  });
+
+  it("refuses what ClickHouse or Kafka would refuse half-way through a migration, at the model's line", () => {
+    const problems = checkManifestRules(
+      manifest({
+        tables: [tableNamed(""), tableNamed("a".repeat(190)), tableNamed("ж".repeat(100)), tableNamed("NoColumns", []), tableNamed("Tab\tName"), tableNamed("Cols", [column("", "String")])],
+        streams: [stream("bad topic")],
+      }),
+    );
+    expect(problems.map((problem) => problem.message)).toEqual([
+      "the name is empty",
+      expect.stringContaining("190 bytes"),
+      expect.stringContaining("600 bytes"),
+      expect.stringContaining("at least one column"),
+      expect.stringContaining("control character"),
+      "the name is empty",
+      expect.stringContaining("Kafka topic names"),
+    ]);
+    expect(problems[0]!.location).toEqual({ file: "app/index.ts", line: 7 });
+    // 189 bytes plus the rebuild suffix is the longest a table may be.
+    expect(checkManifestRules(manifest({ tables: [tableNamed("a".repeat(189))] }))).toEqual([]);
+  });
+
+  it("keeps moose-ts's own namespace for moose-ts", () => {
+    const problems = checkManifestRules(manifest({ tables: [tableNamed("_moose_migrations"), tableNamed("Big__moose_new"), tableNamed("T", [column("x__moose_converted", "String")])] }));
+    expect(problems.map((problem) => problem.subject)).toEqual(['table "_moose_migrations"', 'table "Big__moose_new"', 'column T."x__moose_converted"']);
+  });
+});
