@@ -25,19 +25,59 @@ import { register as registerPlan } from "./commands/plan.js";
 // Each command module exports `register(program)`; add one import and one entry per command.
 const registrations: Array<(program: Command) => void> = [registerInit, registerBuild, registerDev, registerGenerate, registerLogs, registerLs, registerProd, registerMigrate, registerPlan];
 
+/** `--json` on the command line (before a `--`): failures are printed as JSON on stdout too. */
+export function wantsJson(argv: string[]): boolean {
+  const args = argv.slice(2);
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).includes("--json");
+}
+
+/** `{ "error": { code, message, hint, file, line, … } }`: every field present, null when unknown. */
+export function errorJson(error: unknown, exitCode: number): string {
+  const fields = isMooseError(error)
+    ? {
+        code: error.code,
+        message: error.message,
+        hint: error.hint ?? null,
+        file: error.location?.file ?? error.config?.file ?? null,
+        line: error.location?.line ?? error.config?.line ?? null,
+        column: error.location?.col ?? null,
+        configKey: error.config?.key ?? null,
+        ...(error.details ? { details: error.details } : {}),
+      }
+    : error instanceof CommanderError
+      ? { code: "USAGE", message: error.message.replace(/^error: /, ""), hint: "see `moose <command> --help`", file: null, line: null, column: null, configKey: null }
+      : { code: "INTERNAL", message: `internal error (a bug in moose-ts): ${(error as Error)?.message ?? String(error)}`, hint: null, file: null, line: null, column: null, configKey: null };
+  // One line: valid after the JSON-lines progress of `migrate up --json` as well as alone.
+  return `${JSON.stringify({ error: { ...fields, exitCode } })}\n`;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  const json = wantsJson(argv);
   const program = new Command("moose")
     .description("Version control for data infrastructure")
     .version(mooseTsPackage().version, "-V, --version", "print the moose-ts version")
     .option("--debug", "show stack traces for errors")
     .configureHelp(helpConfiguration)
+    // With --json, a usage error is reported once, as JSON on stdout (below).
+    .configureOutput({ outputError: (text, write) => (json ? undefined : write(text)) })
     .exitOverride();
   for (const register of registrations) register(program);
   try {
     await program.parseAsync(argv);
     return takeStatus();
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    if (error instanceof CommanderError) {
+      const code = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      if (json && code !== ExitCode.ok) process.stdout.write(errorJson(error, code));
+      return code;
+    }
+    if (json) {
+      const code = isMooseError(error) ? error.exitCode : ExitCode.error;
+      process.stdout.write(errorJson(error, code));
+      if (program.opts().debug) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+      return code;
+    }
     if (isMooseError(error)) {
       process.stderr.write(`${error.format()}\n`);
       if (program.opts().debug) process.stderr.write(`${error.stack}\n`);

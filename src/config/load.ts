@@ -10,7 +10,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { MooseError } from "../errors.js";
-import { fieldKind, fieldNames, isSectionName, SECTION_NAMES, type FieldKind, type SectionName } from "./schema.js";
+import { fieldKind, fieldNames, isSectionName, SECTION_NAMES, TOP_LEVEL_KEYS, type FieldKind, type SectionName } from "./schema.js";
+import { IGNORED_TOP_LEVEL_KEYS, isIgnoredMooseStackKey, isIgnoredSection, SECTION_ALIASES } from "./moosestack.js";
 import { findKeyLine } from "./locate.js";
 import { exposesUnauthenticatedServer, valueRule } from "./rules.js";
 import { closestMatch } from "./suggest.js";
@@ -27,12 +28,30 @@ type Origin = { kind: "file"; file: string; toml: string } | { kind: "env"; vari
 /** `section.key` → where its value was last set (absent: the default). */
 type Origins = Map<string, Origin>;
 
-export async function loadConfig(projectDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+/** Where the one "accepted but not used" warning goes; once per file and list per process by default. */
+export type ConfigWarn = (message: string) => void;
+
+const warned = new Set<string>();
+const warnOnce: ConfigWarn = (message) => {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.stderr.write(`warning: ${message}\n`);
+};
+
+export async function loadConfig(projectDir: string, env: NodeJS.ProcessEnv = process.env, warn: ConfigWarn = warnOnce): Promise<Config> {
   const config = structuredClone(DEFAULT_CONFIG);
   const origins: Origins = new Map();
   const filePath = path.join(projectDir, CONFIG_FILE_NAME);
   const toml = await readIfExists(filePath);
-  if (toml !== undefined) applyFile(config, toml, displayPath(filePath), origins);
+  if (toml !== undefined) {
+    const ignored = applyFile(config, toml, displayPath(filePath), origins);
+    if (ignored.length > 0) {
+      warn(
+        `${displayPath(filePath)}: ${ignored.length === 1 ? "this MooseStack key is" : "these MooseStack keys are"} accepted but not used by moose-ts: ${ignored.join(", ")} ` +
+          "(see docs/moosestack-differences.md)",
+      );
+    }
+  }
   applyEnv(config, env, origins);
   checkExposure(config, origins);
   return config;
@@ -50,7 +69,8 @@ async function readIfExists(filePath: string): Promise<string | undefined> {
   }
 }
 
-function applyFile(config: Config, toml: string, file: string, origins: Origins): void {
+/** Lays the file over config; returns the MooseStack keys it accepted without using (`section` or `section.key`). */
+function applyFile(config: Config, toml: string, file: string, origins: Origins): string[] {
   let document: Record<string, unknown>;
   try {
     document = parse(toml);
@@ -64,17 +84,49 @@ function applyFile(config: Config, toml: string, file: string, origins: Origins)
     });
   }
   const origin: Origin = { kind: "file", file, toml };
-  for (const [sectionName, sectionValue] of Object.entries(document)) {
-    const section = knownSection(sectionName, origin);
+  const ignored: string[] = [];
+  for (const [name, sectionValue] of Object.entries(document)) {
+    if (!isPlainTable(sectionValue) && (Object.hasOwn(TOP_LEVEL_KEYS, name) || IGNORED_TOP_LEVEL_KEYS.includes(name))) {
+      if (IGNORED_TOP_LEVEL_KEYS.includes(name)) ignored.push(name);
+      else setTopLevel(config, name as keyof typeof TOP_LEVEL_KEYS, sectionValue, origin);
+      continue;
+    }
+    if (isIgnoredSection(name)) {
+      ignored.push(name);
+      continue;
+    }
+    const section = knownSection(SECTION_ALIASES[name] ?? name, origin);
     if (!isPlainTable(sectionValue)) {
       throw invalidType([section], "a table", sectionValue, origin, `write it as a [${section}] section`);
     }
     for (const [key, value] of Object.entries(sectionValue)) {
+      if (fieldKind(section, key) === undefined && isIgnoredMooseStackKey(section, key)) {
+        ignored.push(`${section}.${key}`);
+        continue;
+      }
       const kind = knownField(section, key, origin);
       if (!matchesKind(value, kind)) throw invalidType([section, key], describeKind(kind), value, origin);
       setField(config, section, key, value as Value, origin, origins);
     }
   }
+  return ignored;
+}
+
+/** `language` and `source_dir`, the top-level keys moose-ts uses. */
+function setTopLevel(config: Config, key: keyof typeof TOP_LEVEL_KEYS, value: unknown, origin: Origin): void {
+  const example = key === "language" ? '"Typescript"' : '"src"';
+  if (typeof value !== "string") throw invalidType([key], `a string (e.g. ${example})`, value, origin);
+  if (key === "language") {
+    const language = value.toLowerCase();
+    if (language !== "typescript" && language !== "python") throw invalidValue([key], '"Typescript" or "Python"', value, origin);
+    config.language = language;
+    return;
+  }
+  const normalized = value.trim().replace(/\\/g, "/").replace(/\/+$/, "");
+  if (normalized === "" || path.isAbsolute(normalized) || normalized.split("/").includes("..")) {
+    throw invalidValue([key], 'a folder inside the project (e.g. "src" or "app")', value, origin);
+  }
+  config.source_dir = normalized;
 }
 
 function applyEnv(config: Config, env: NodeJS.ProcessEnv, origins: Origins): void {
@@ -84,8 +136,11 @@ function applyEnv(config: Config, env: NodeJS.ProcessEnv, origins: Origins): voi
     // MOOSE_ variables without `__` are other settings (e.g. MOOSE_ADMIN_TOKEN), not config overrides.
     if (separator === -1) continue;
     const origin: Origin = { kind: "env", variable };
-    const section = knownSection(variable.slice(ENV_PREFIX.length, separator).toLowerCase(), origin);
+    const sectionName = variable.slice(ENV_PREFIX.length, separator).toLowerCase();
     const key = variable.slice(separator + ENV_SEPARATOR.length).toLowerCase();
+    // MooseStack's own variables for keys moose-ts does not use (MOOSE_REDIS_CONFIG__URL, …) are left alone.
+    if (isIgnoredSection(sectionName) || (fieldKind(SECTION_ALIASES[sectionName] ?? sectionName, key) === undefined && isIgnoredMooseStackKey(SECTION_ALIASES[sectionName] ?? sectionName, key))) continue;
+    const section = knownSection(SECTION_ALIASES[sectionName] ?? sectionName, origin);
     const kind = knownField(section, key, origin);
     const value = coerce(raw, kind);
     if (value === undefined) throw invalidType([section, key], describeKind(kind), raw, origin);
@@ -95,8 +150,9 @@ function applyEnv(config: Config, env: NodeJS.ProcessEnv, origins: Origins): voi
 
 function knownSection(name: string, origin: Origin): SectionName {
   if (isSectionName(name)) return name;
-  const suggestion = closestMatch(name, SECTION_NAMES);
-  throw unknownKey([name], suggestion, SECTION_NAMES, origin, "section");
+  const candidates = origin.kind === "file" ? [...SECTION_NAMES, ...Object.keys(TOP_LEVEL_KEYS)] : SECTION_NAMES;
+  const suggestion = closestMatch(name, candidates);
+  throw unknownKey([name], suggestion, candidates, origin, "section");
 }
 
 function knownField(section: SectionName, key: string, origin: Origin): FieldKind {

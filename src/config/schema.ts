@@ -2,13 +2,13 @@
  * The allowed keys of moose.config.toml, as data. `ConfigSchema` is derived from `Config`, so adding
  * a field to the Config type without declaring it here (or the reverse) is a type error.
  */
-import type { Config } from "./types.js";
+import type { Config, ConfigSections } from "./types.js";
 
 export type FieldKind = "string" | "integer" | "boolean";
 
 type KindOf<T> = T extends string ? "string" : T extends number ? "integer" : T extends boolean ? "boolean" : never;
 
-export type ConfigSchema = { [S in keyof Config]: { [K in keyof Config[S]]: KindOf<Config[S][K]> } };
+export type ConfigSchema = { [S in keyof ConfigSections]: { [K in keyof ConfigSections[S]]: KindOf<ConfigSections[S][K]> } };
 
 export const CONFIG_SCHEMA: ConfigSchema = {
   features: { olap: "boolean", streaming_engine: "boolean", workflows: "boolean" },
@@ -33,7 +33,10 @@ export const CONFIG_SCHEMA: ConfigSchema = {
   migration_config: { dir: "string" },
 };
 
-export type SectionName = keyof Config;
+export type SectionName = keyof ConfigSections;
+
+/** Keys at the top of the file, outside any section. */
+export const TOP_LEVEL_KEYS: { [K in Exclude<keyof Config, SectionName>]: FieldKind } = { language: "string", source_dir: "string" };
 
 export const SECTION_NAMES = Object.keys(CONFIG_SCHEMA) as SectionName[];
 
@@ -42,7 +45,8 @@ export function isSectionName(name: string): name is SectionName {
 }
 
 /** The kind of `section.key`, or undefined when the key is not part of the config. */
-export function fieldKind(section: SectionName, key: string): FieldKind | undefined {
+export function fieldKind(section: string, key: string): FieldKind | undefined {
+  if (!isSectionName(section)) return undefined;
   const fields: Record<string, FieldKind> = CONFIG_SCHEMA[section];
   return Object.hasOwn(fields, key) ? fields[key] : undefined;
 }

@@ -1,5 +1,13 @@
 /** moose.config.toml, typed. Defaults are the documented ones (docs: Migrations & Planning). */
-export interface Config {
+export interface Config extends ConfigSections {
+  /** Top-level `language` (MooseStack: "Typescript" or "Python"), lower-cased. */
+  language: "typescript" | "python";
+  /** Top-level `source_dir`: the folder holding `index.ts`, relative to the project (MooseStack's key). */
+  source_dir: string;
+}
+
+/** The `[section]` tables of moose.config.toml. */
+export interface ConfigSections {
   features: {
     olap: boolean;
     streaming_engine: boolean;
@@ -40,6 +48,8 @@ export interface Config {
 }
 
 export const DEFAULT_CONFIG: Config = {
+  language: "typescript",
+  source_dir: "app",
   features: { olap: true, streaming_engine: true, workflows: false },
   clickhouse_config: {
     host: "localhost",

@@ -20,6 +20,8 @@ import { createMooseClient } from "../server/client.js";
 import { consumptionRoutes } from "../server/consumption.js";
 import { startMooseServer, type Reply } from "../server/http.js";
 import { ingestRoutes, type IngestHandler } from "../server/ingest.js";
+import { startPythonApiWorker, type PythonApiWorker } from "../server/python-worker.js";
+import { projectLanguage } from "../extract/python/language.js";
 import { readLiveStreams } from "../server/live-state.js";
 import { compareWithReality } from "../server/reality-check.js";
 
@@ -32,7 +34,7 @@ export interface DevApiServer {
    * in-process build left the app's live objects in the process-wide registry (the same objects
    * `loadApp` returns, without building the app a second time).
    */
-  reloadApis(): void;
+  reloadApis(manifest?: Manifest): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,8 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
   // Records go to the local tables, and to the local topics when streaming is on.
   const producer = kafka ? openKafkaProducer(config.redpanda_config) : undefined;
   let ingest: IngestHandler = async () => undefined;
+  const python = projectLanguage(options.projectDir) === "python";
+  let pythonWorker: PythonApiWorker | undefined;
 
   const server = await startMooseServer({
     host: config.http_server_config.host,
@@ -78,13 +82,25 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
 
   return {
     url: server.url,
-    reloadApis() {
-      // Compiling the routes validates every params schema: a bad one throws and the old routes stay.
-      consumption = consumptionRoutes(getRegistry().list<Api<unknown>>("apis"), client);
-      ingest = ingestRoutes(registryToManifest(), { driver, producer });
+    async reloadApis(manifest) {
+      if (python && manifest) {
+        // A Python app's handlers run in a Python worker, restarted on the new code; the old one
+        // serves until the new one is up (a worker that fails to start leaves the old routes).
+        const next = Object.keys(manifest.apis).length > 0 ? await startPythonApiWorker({ projectDir: options.projectDir, apis: manifest.apis, driver }) : undefined;
+        const previous = pythonWorker;
+        pythonWorker = next;
+        consumption = next ? (path, query) => next.routes(path, query) : consumptionRoutes([], client);
+        await previous?.close();
+      } else {
+        // Compiling the routes validates every params schema: a bad one throws and the old routes stay.
+        consumption = consumptionRoutes(getRegistry().list<Api<unknown>>("apis"), client);
+      }
+      // Ingest is served from the build's manifest (language-blind: a Python app has no live objects here).
+      ingest = ingestRoutes(manifest ?? registryToManifest(), { driver, producer });
     },
     close: async () => {
       await server.close();
+      await pythonWorker?.close();
       await producer?.close();
     },
   };

@@ -12,6 +12,8 @@ export interface DevOutput {
   color: boolean;
   /** Show stack traces of MooseErrors too (`--debug`). */
   debug?: boolean;
+  /** How long work shows progress: bars on a terminal, milestone lines elsewhere (default). */
+  progress?: "bar" | "lines" | "silent";
 }
 
 const ANSI = { red: "\u001b[31m", green: "\u001b[32m", yellow: "\u001b[33m", dim: "\u001b[2m", reset: "\u001b[0m" };

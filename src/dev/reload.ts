@@ -5,7 +5,8 @@
  * is kept; the next save starts from it.
  */
 import { diffManifests } from "../diff/index.js";
-import type { DiffResult } from "../diff/operations.js";
+import type { DiffResult, Operation } from "../diff/operations.js";
+import { quoteIdentifier } from "../infra/clickhouse/quote.js";
 import type { IncrementalExtractor } from "../extract/index.js";
 import { logEvent } from "../logs/logger.js";
 import { hashManifest } from "../manifest/canonical.js";
@@ -20,9 +21,26 @@ import type { DevStateStore } from "./state.js";
 export type ReloadReport =
   | { kind: "build-failed"; durationMs: number; error: unknown }
   | { kind: "unchanged"; durationMs: number }
+  /** The plan loses data (rows in the tables listed) and was not confirmed: nothing applied. */
+  | { kind: "refused"; durationMs: number; plan: DiffResult; losses: DataLoss[] }
   | { kind: "applied"; durationMs: number; plan: DiffResult; outcome: ApplyOutcome };
 
-type SuccessfulReload = Exclude<ReloadReport, { kind: "build-failed" }>;
+type SuccessfulReload = Exclude<ReloadReport, { kind: "build-failed" | "refused" }>;
+
+/** A change that deletes or rewrites rows the table holds now. */
+export interface DataLoss {
+  op: Operation;
+  table: string;
+  rows: number;
+}
+
+/**
+ * Before dev applies a change that deletes or rewrites rows (drop table/column, a type change, a
+ * rebuild, a new TTL) of a table that holds rows: `apply` (--yes-destructive), `ask` (a terminal:
+ * the question shows the row counts), or `refuse` (no terminal: nothing of that save is applied, the
+ * last good state stays).
+ */
+export type DataLossPolicy = { mode: "apply" } | { mode: "refuse" } | { mode: "ask"; ask: (question: string) => Promise<boolean> };
 
 export interface ReloaderOptions {
   projectDir: string;
@@ -37,6 +55,8 @@ export interface ReloaderOptions {
   initialState: Manifest;
   /** After every good build, with the code's manifest (e.g. to reload the API routes). */
   onBuilt?: (manifest: Manifest) => Promise<void>;
+  /** Default: apply (library use); `moose dev` passes ask / refuse / apply from the terminal and --yes-destructive. */
+  dataLoss?: DataLossPolicy;
 }
 
 export class Reloader {
@@ -44,6 +64,8 @@ export class Reloader {
   private currentHash: string;
   private warnedAboutStreams = false;
   private draftAnnounced = false;
+  /** The hash of the database's applied state as this session last read or wrote it. */
+  private seenTruth: string | undefined;
 
   constructor(private readonly options: ReloaderOptions) {
     this.current = options.initialState;
@@ -71,6 +93,7 @@ export class Reloader {
       return report;
     }
 
+    await this.followDatabase();
     const wanted = this.locallyPlanned(code);
     const plan = diffManifests(this.current, wanted);
     let report: SuccessfulReload;
@@ -78,11 +101,25 @@ export class Reloader {
       report = { kind: "unchanged", durationMs: 0 };
     } else {
       output.info(renderPlan(plan, { color: output.color }).trimEnd());
+      const losses = await this.dataLosses(plan.operations);
+      if (losses.length > 0 && !(await this.confirmed(losses))) {
+        const refused: ReloadReport = { kind: "refused", durationMs: elapsed(), plan, losses };
+        output.error(
+          paint(output, "red", `✖ ${label} in ${refused.durationMs} ms: not applied — it would delete or rewrite rows (listed above); still serving the last good state`) +
+            "\n  → restart with `moose dev --yes-destructive` to allow it, answer yes on a terminal, or change the code back",
+        );
+        this.log(label, refused);
+        await this.updateDraft(code);
+        return refused;
+      }
       const outcome = await applyOperations(plan.operations, this.options.targets);
       this.reportOutcome(outcome);
       const next = stateAfterApply(this.current, wanted, plan, outcome);
       const nextHash = hashManifest(next);
-      if (nextHash !== this.currentHash) await this.options.store.save(next);
+      if (nextHash !== this.currentHash) {
+        await this.options.store.save(next);
+        this.seenTruth = nextHash;
+      }
       this.current = next;
       this.currentHash = nextHash;
       report = { kind: "applied", durationMs: 0, plan, outcome };
@@ -99,6 +136,61 @@ export class Reloader {
     // After the summary: everything local is up to date; the draft is for later review.
     await this.updateDraft(code);
     return report;
+  }
+
+  /** The operations that would delete or rewrite rows a table holds now, with its row count. */
+  private async dataLosses(operations: readonly Operation[]): Promise<DataLoss[]> {
+    const losses: DataLoss[] = [];
+    const counts = new Map<string, number>();
+    for (const op of operations) {
+      if (op.risk !== "data-loss" && op.risk !== "rewrite") continue;
+      const table = affectedTable(op);
+      if (table === undefined) continue;
+      if (!counts.has(table)) {
+        try {
+          const rows = await this.options.targets.clickhouse.query<{ n: string | number }>(`SELECT count() AS n FROM ${quoteIdentifier(table)}`);
+          counts.set(table, Number(rows[0]?.n ?? 0));
+        } catch {
+          counts.set(table, 0); // the table is not there (yet): nothing to lose
+        }
+      }
+      const rows = counts.get(table)!;
+      if (rows > 0) losses.push({ op, table, rows });
+    }
+    return losses;
+  }
+
+  private async confirmed(losses: DataLoss[]): Promise<boolean> {
+    const policy = this.options.dataLoss ?? { mode: "apply" };
+    const { output } = this.options;
+    const lines = losses.map((loss) => `  ✖ ${loss.op.summary} — ${loss.table} holds ${plural(loss.rows, "row")}`);
+    if (policy.mode === "apply") return true;
+    output.info(paint(output, "red", `This save deletes or rewrites data:\n${lines.join("\n")}`));
+    if (policy.mode === "refuse") return false;
+    return policy.ask("Apply it to the local database? [y/N] ");
+  }
+
+  /**
+   * The database is the truth (src/dev/state.ts): when something else changed what it has applied
+   * since the last reload — `moose migrate up`/`down` through this session's ClickHouse endpoint —
+   * plan from that, not from what this session remembers.
+   */
+  private async followDatabase(): Promise<void> {
+    const { output } = this.options;
+    try {
+      const truth = await this.options.store.truth();
+      const first = this.seenTruth === undefined;
+      const moved = truth.hash !== this.seenTruth;
+      this.seenTruth = truth.hash;
+      // The first read is where this session starts (it was given that state); afterwards only a change by someone else counts.
+      if (first || !moved || truth.hash === this.currentHash) return;
+      this.current = truth.manifest;
+      this.currentHash = truth.hash;
+      const who = truth.origin === "migrations" ? `migration ${truth.migrations!.migrationId}` : truth.origin === "empty" ? "an emptied state" : "another moose dev";
+      output.info(paint(output, "yellow", `the database's applied state changed outside this session (${who}): planning from it`));
+    } catch (error) {
+      output.error(`could not re-read the applied state; planning from the last known one: ${describeError(error, output.debug)}`);
+    }
   }
 
   private async updateDraft(code: Manifest): Promise<void> {
@@ -135,7 +227,7 @@ export class Reloader {
   private reportOutcome(outcome: ApplyOutcome): void {
     const { output } = this.options;
     for (const op of outcome.applied) {
-      if (op.risk === "data-loss") output.info(paint(output, "red", `  ✖ data loss applied locally (moose dev allows it): ${op.summary}`));
+      if (op.risk === "data-loss") output.info(paint(output, "red", `  ✖ data loss applied locally: ${op.summary}`));
     }
     for (const { op, error } of outcome.failed) {
       output.error(paint(output, "red", `✖ could not apply: ${op.summary}`));
@@ -161,12 +253,29 @@ export class Reloader {
   private log(label: string, report: ReloadReport): void {
     const details: Record<string, unknown> = { result: report.kind };
     if (report.kind === "build-failed") details.error = describeError(report.error);
+    if (report.kind === "refused") details.refused = report.losses.map((loss) => ({ change: loss.op.summary, table: loss.table, rows: loss.rows }));
     if (report.kind === "applied") {
       details.applied = report.outcome.applied.map((op) => op.summary);
       details.failed = report.outcome.failed.map(({ op, error }) => ({ change: op.summary, error: describeError(error) }));
       details.blocked = report.plan.blocked.map((change) => change.summary);
     }
-    const failed = report.kind === "build-failed" || (report.kind === "applied" && report.outcome.failed.length > 0);
+    const failed = report.kind === "build-failed" || report.kind === "refused" || (report.kind === "applied" && report.outcome.failed.length > 0);
     logEvent(this.options.projectDir, { kind: "reload", level: failed ? "warn" : "info", message: `moose dev: ${label}`, durationMs: report.durationMs, details });
+  }
+}
+
+/** The table whose rows an operation deletes or rewrites. */
+function affectedTable(op: Operation): string | undefined {
+  switch (op.kind) {
+    case "dropTable":
+      return op.table.name;
+    case "recreateTable":
+      return op.from.name;
+    case "dropColumn":
+    case "modifyColumn":
+    case "modifyTtl":
+      return op.table;
+    default:
+      return undefined;
   }
 }

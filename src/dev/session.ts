@@ -20,7 +20,10 @@ import { startDevApiServer } from "./api-server.js";
 import { DraftWriter } from "./draft.js";
 import { clock, describeError, paint, type DevOutput } from "./output.js";
 import { createReloadQueue } from "./queue.js";
-import { Reloader } from "./reload.js";
+import { Reloader, type DataLossPolicy } from "./reload.js";
+import { CopyProgressView } from "../cli/progress.js";
+import { localBrokerPort, ownsBroker, startLocalKafka, stopHandle } from "./kafka-local.js";
+import { removeRunning, writeRunning } from "./running.js";
 import { DevStateStore, type StateOrigin } from "./state.js";
 import { watchProject } from "./watch.js";
 
@@ -32,6 +35,8 @@ export interface DevOptions {
   env?: NodeJS.ProcessEnv;
   output: DevOutput;
   debounceMs?: number;
+  /** Changes that delete or rewrite rows: ask, refuse, or apply (default: refuse, the non-interactive choice). */
+  dataLoss?: DataLossPolicy;
 }
 
 export interface DevSession {
@@ -67,11 +72,30 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
 
   try {
     let kafka: KafkaAdmin | undefined;
+    let startedBroker = false;
     if (config.features.streaming_engine) {
       const admin = openKafkaAdmin(config.redpanda_config);
-      closers.push({ name: "the Kafka admin client", close: () => admin.close() });
-      await checkBroker(admin, config);
-      kafka = admin;
+      const port = localBrokerPort(config.redpanda_config.broker);
+      const probe = await brokerReachable(admin);
+      const reachable = probe === true;
+      if (!reachable) {
+        await admin.close();
+        // Nothing answers at a local address: bring up the repository's broker there, as MooseStack's dev starts its own.
+        if (port === undefined) throw unreachableError(config, probe);
+        output.info(`Kafka: nothing answers at ${config.redpanda_config.broker} (redpanda_config.broker); starting a local broker there`);
+        const local = await startLocalKafka({ projectDir, port, info: output.info });
+        closers.push({ name: "the local Kafka broker", close: () => local.stop() });
+        startedBroker = true;
+      } else if (port !== undefined && ownsBroker(projectDir, port)) {
+        // A broker an earlier (crashed) moose dev of this project started: stop it with this one.
+        const local = stopHandle(projectDir, port, config.redpanda_config.broker);
+        closers.push({ name: "the local Kafka broker", close: () => local.stop() });
+        startedBroker = true;
+      }
+      const connected = reachable ? admin : openKafkaAdmin(config.redpanda_config);
+      closers.push({ name: "the Kafka admin client", close: () => connected.close() });
+      if (!reachable) await checkBroker(connected, config);
+      kafka = connected;
     }
 
     const driver = await openEmbedded({ dataDir: embeddedDataDir(projectDir), database: config.clickhouse_config.db_name });
@@ -80,7 +104,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const { user, password, host_port: port } = config.clickhouse_config;
     const endpoint = await serveClickHouseHttp(driver, { host: "127.0.0.1", port, user, password });
     closers.push({ name: "the ClickHouse HTTP endpoint", close: () => endpoint.close() });
+    // Other commands on this project (ls, migrate --embedded) go through the endpoint while dev holds the data directory.
+    writeRunning(projectDir, { kind: "dev", clickhouseUrl: endpoint.url, database: config.clickhouse_config.db_name });
+    closers.push({ name: ".moose/running.json", close: () => removeRunning(projectDir) });
 
+    const copyView = new CopyProgressView(output.progress ?? "lines", (line) => output.info(line));
     const store = await DevStateStore.open(driver);
     const loaded = await store.load();
     const extractor = createIncrementalExtractor(projectDir);
@@ -91,13 +119,21 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       streaming: config.features.streaming_engine,
       extractor,
       store,
-      // moose dev applies data loss locally (it says so for every such change).
-      targets: { clickhouse: driver, kafka, log: (message) => output.info(`  ${message}`), allowDataLoss: true },
+      // Data loss is applied only when allowed (dataLoss), and said so for every such change.
+      targets: {
+        clickhouse: driver,
+        kafka,
+        log: (message) => output.info(`  ${message}`),
+        // A table rebuild's copy: a bar on a terminal, a line per quarter elsewhere.
+        onProgress: (progress) => copyView.update(progress),
+        allowDataLoss: true,
+      },
       draft: new DraftWriter(projectDir),
       output,
       initialState: loaded.manifest,
+      dataLoss: options.dataLoss ?? { mode: "refuse" },
       // Reloads start after the API server below is up.
-      onBuilt: async () => apiServer.reloadApis(),
+      onBuilt: async (manifest) => apiServer.reloadApis(manifest),
     });
     const apiServer = await startDevApiServer({ projectDir, config, driver, kafka, state: () => reloader.state });
     closers.push({ name: "the API server", close: () => apiServer.close() });
@@ -145,7 +181,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       paint(output, "green", `✓ moose dev ready in ${readyMs} ms`) +
         `\n  ClickHouse  ${endpoint.url}  database ${config.clickhouse_config.db_name}, user ${user} (credentials from ${credentials})` +
         `\n  API         ${apiServer.url}/api/<name>` +
-        (kafka ? `\n  Kafka       ${config.redpanda_config.broker}` : "") +
+        (kafka ? `\n  Kafka       ${config.redpanda_config.broker}${startedBroker ? " (local broker started by moose dev, data in .moose/kafka)" : ""}` : "") +
         `\n  watching ${projectDir} — Ctrl-C to stop`,
     );
     logEvent(projectDir, { kind: "reload", message: "moose dev ready", durationMs: readyMs, details: { clickhouse: endpoint.url, api: apiServer.url } });
@@ -172,27 +208,41 @@ function stateLine(origin: StateOrigin): string {
   }
 }
 
-/** Forces the Kafka admin to connect, so a missing broker is reported at start-up, not on the first topic. */
-async function checkBroker(kafka: KafkaAdmin, config: Config): Promise<void> {
+/** true when the broker answers; the KAFKA_UNREACHABLE error when it does not. */
+async function brokerReachable(kafka: KafkaAdmin): Promise<true | MooseError> {
   try {
     await kafka.describeTopics([]);
+    return true;
   } catch (error) {
     if (!isMooseError(error) || error.code !== "KAFKA_UNREACHABLE") throw error;
-    const broker = config.redpanda_config.broker;
-    throw new MooseError(
-      "DEV_KAFKA_UNREACHABLE",
-      `moose dev cannot reach the Kafka broker at ${broker} (redpanda_config.broker), needed because [features] streaming_engine = true: ${error.message}`,
-      {
-        config: { key: "redpanda_config.broker" },
-        hint:
-          "start a local broker: run `scripts/kafka-local start` in the moose-ts repository (it listens on localhost:19092), " +
-          "or point redpanda_config.broker (MOOSE_REDPANDA_CONFIG__BROKER) at a running one, " +
-          "or turn streaming off with `[features] streaming_engine = false` in moose.config.toml (MOOSE_FEATURES__STREAMING_ENGINE=false)",
-        details: { broker },
-        cause: error,
-      },
-    );
+    return error;
   }
+}
+
+/** Forces the Kafka admin to connect, so a missing broker is reported at start-up, not on the first topic. */
+async function checkBroker(kafka: KafkaAdmin, config: Config): Promise<void> {
+  const reachable = await brokerReachable(kafka);
+  if (reachable !== true) throw unreachableError(config, reachable);
+}
+
+function unreachableError(config: Config, error: MooseError): MooseError {
+  const broker = config.redpanda_config.broker;
+  const port = localBrokerPort(broker);
+  return new MooseError(
+      "DEV_KAFKA_UNREACHABLE",
+    `moose dev cannot reach the Kafka broker at ${broker} (redpanda_config.broker), needed because [features] streaming_engine = true: ${error.message}`,
+    {
+      config: { key: "redpanda_config.broker" },
+      hint:
+        (port === undefined
+          ? `moose dev starts a local broker itself only for an address on this machine (localhost:<port>); ${broker} is not one: start the broker there, `
+          : `the local broker moose dev started on port ${port} does not answer (its logs: .moose/kafka/${port}/logs); `) +
+        "or point redpanda_config.broker (MOOSE_REDPANDA_CONFIG__BROKER) at a running one, " +
+        "or turn streaming off with `[features] streaming_engine = false` in moose.config.toml (MOOSE_FEATURES__STREAMING_ENGINE=false)",
+      details: { broker },
+      cause: error,
+    },
+  );
 }
 
 /** Where the ClickHouse user and password come from, for the ready line (never the password itself). */

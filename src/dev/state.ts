@@ -1,18 +1,23 @@
 /**
- * The local state of `moose dev`: the manifest it last applied to the embedded database, stored IN
- * that database (table `_moose_dev_state`), so the state and the data it describes can never come
- * apart — deleting `.moose/clickhouse` resets both, restarting keeps both.
+ * What a database has applied — the one reading every command shares (`moose ls`, `moose migrate
+ * status`, `moose dev`): `readAppliedTruth`.
  *
- * It is deliberately not the migration runner's `_moose_state`: that table means "the database is at
- * the end of migration file X" (journal, checksums, chain), which dev never is — dev applies every
- * save directly, without files. Sharing it would make `moose migrate up --embedded` believe migrations
- * ran that never did. Only when dev has no state of its own yet does it start from `_moose_state`
- * (a database brought up by `moose migrate up --embedded`), so nothing is planned twice.
+ * Two tables say it. The migration runner's `_moose_state` (with its journal) says "the database is
+ * at the end of migration file X". `moose dev` applies every save without files, so it keeps its own
+ * `_moose_dev_state`: the manifest it last applied, stored IN the database it describes (deleting
+ * `.moose/clickhouse` resets both, restarting keeps both). Sharing `_moose_state` would make
+ * `moose migrate up --embedded` believe migrations ran that never did.
+ *
+ * So that the two can never contradict each other, every dev row records the `_moose_state` row it
+ * was built on (`base`: `<migration id>@<version>`, "" for none). A dev row counts only while that
+ * base is still the newest migration state; once `migrate up` (or `down`) records a newer state, the
+ * journal is the truth again and the dev row is stale (the next dev reload starts from the
+ * migrations' state and records a new row on top of it).
  */
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
-import { canonicalJson, hashManifest } from "../manifest/canonical.js";
+import { canonicalJson, EMPTY_MANIFEST_HASH, hashManifest } from "../manifest/canonical.js";
 import { emptyManifest, type Manifest } from "../manifest/types.js";
-import { readAppliedState } from "../migrations/runner/journal.js";
+import { readAppliedState, tableExists, type AppliedState } from "../migrations/runner/journal.js";
 
 export const DEV_STATE_TABLE = "_moose_dev_state";
 
@@ -23,12 +28,65 @@ const DEV_STATE_DDL = `CREATE TABLE IF NOT EXISTS ${DEV_STATE_TABLE} (
   manifest_hash String,
   manifest String,
   recorded_at DateTime64(3, 'UTC'),
-  version UInt64
+  version UInt64,
+  base String
 ) ENGINE = ReplacingMergeTree(version) ORDER BY slot`;
+// Tables created before `base` existed get it (their rows read as built on no migration).
+const DEV_STATE_BASE_COLUMN = `ALTER TABLE ${DEV_STATE_TABLE} ADD COLUMN IF NOT EXISTS base String DEFAULT ''`;
 
 const SLOT = "dev";
 
 export type StateOrigin = "dev" | "migrations" | "empty";
+
+export interface AppliedTruth {
+  /** What the database has applied: dev's row when it sits on the newest migration state, else that state. */
+  manifest: Manifest;
+  hash: string;
+  origin: StateOrigin;
+  /** The newest `_moose_state` row (what the migration files brought the database to), if any. */
+  migrations?: AppliedState;
+  /** `moose dev` applied changes beyond the newest migration state (they are in no migration file yet). */
+  devAhead: boolean;
+  /** The `base` a dev row written now records. */
+  base: string;
+}
+
+/** `<migration id>@<version>` of the newest migration state, "" when none was recorded. */
+function baseOf(state: AppliedState | undefined): string {
+  return state ? `${state.migrationId}@${state.version}` : "";
+}
+
+interface DevRow {
+  manifest: Manifest;
+  hash: string;
+  version: number;
+  base: string;
+}
+
+async function readDevRow(driver: ClickHouseDriver): Promise<DevRow | undefined> {
+  if (!(await tableExists(driver, DEV_STATE_TABLE))) return undefined;
+  // SELECT *: a table from before `base` existed (read-only commands never alter it) has no such column.
+  const rows = await driver.query<{ manifest: string; manifest_hash: string; version: string | number; base?: string }>(
+    `SELECT * FROM ${DEV_STATE_TABLE} WHERE slot = {slot:String} ORDER BY version DESC LIMIT 1`,
+    { slot: SLOT },
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return { manifest: JSON.parse(row.manifest) as Manifest, hash: row.manifest_hash, version: Number(row.version), base: row.base ?? "" };
+}
+
+/** Read-only (creates nothing): what the database has applied, and who applied it. */
+export async function readAppliedTruth(driver: ClickHouseDriver): Promise<AppliedTruth> {
+  const migrations = await readAppliedState(driver);
+  const base = baseOf(migrations);
+  const dev = await readDevRow(driver);
+  const migrationsHash = migrations?.hash ?? EMPTY_MANIFEST_HASH;
+  if (dev && dev.base === base) {
+    return { manifest: dev.manifest, hash: dev.hash, origin: "dev", migrations, devAhead: dev.hash !== migrationsHash, base };
+  }
+  if (migrations) return { manifest: migrations.manifest, hash: migrations.hash, origin: "migrations", migrations, devAhead: false, base };
+  return { manifest: emptyManifest(), hash: EMPTY_MANIFEST_HASH, origin: "empty", devAhead: false, base };
+}
 
 export interface LoadedDevState {
   manifest: Manifest;
@@ -38,33 +96,43 @@ export interface LoadedDevState {
 
 export class DevStateStore {
   private lastVersion = 0;
+  private base = "";
 
   private constructor(private readonly driver: ClickHouseDriver) {}
 
   static async open(driver: ClickHouseDriver): Promise<DevStateStore> {
     await driver.exec(DEV_STATE_DDL);
+    await driver.exec(DEV_STATE_BASE_COLUMN);
     return new DevStateStore(driver);
   }
 
+  /** The database's applied state now (see readAppliedTruth); later saves build on the state it was read from. */
   async load(): Promise<LoadedDevState> {
-    const rows = await this.driver.query<{ manifest: string; version: string }>(
-      `SELECT manifest, toString(version) AS version FROM ${DEV_STATE_TABLE} WHERE slot = {slot:String} ORDER BY version DESC LIMIT 1`,
-      { slot: SLOT },
-    );
-    const row = rows[0];
-    if (row) {
-      this.lastVersion = Number(row.version);
-      return { manifest: JSON.parse(row.manifest) as Manifest, origin: "dev" };
-    }
-    const applied = await readAppliedState(this.driver);
-    return applied ? { manifest: applied.manifest, origin: "migrations" } : { manifest: emptyManifest(), origin: "empty" };
+    const truth = await this.truth();
+    return { manifest: truth.manifest, origin: truth.origin };
+  }
+
+  /** As `load`, with everything readAppliedTruth knows. */
+  async truth(): Promise<AppliedTruth> {
+    const truth = await readAppliedTruth(this.driver);
+    const dev = await readDevRow(this.driver);
+    if (dev) this.lastVersion = Math.max(this.lastVersion, dev.version);
+    this.base = truth.base;
+    return truth;
   }
 
   async save(manifest: Manifest): Promise<void> {
     // Versions only grow, even if the clock steps back.
     this.lastVersion = Math.max(this.lastVersion + 1, Date.now());
     await this.driver.insert(DEV_STATE_TABLE, [
-      { slot: SLOT, manifest_hash: hashManifest(manifest), manifest: canonicalJson(manifest), recorded_at: new Date(), version: this.lastVersion },
+      {
+        slot: SLOT,
+        manifest_hash: hashManifest(manifest),
+        manifest: canonicalJson(manifest),
+        recorded_at: new Date(),
+        version: this.lastVersion,
+        base: this.base,
+      },
     ]);
   }
 }

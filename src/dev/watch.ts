@@ -6,9 +6,10 @@
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 
-const IGNORED_DIRECTORIES = new Set([".moose", "node_modules", "dist", "migrations", ".git"]);
+// Python apps: the virtualenv and bytecode caches are not source.
+const IGNORED_DIRECTORIES = new Set([".moose", "node_modules", "dist", "migrations", ".git", ".venv", "venv", "__pycache__"]);
 /** Files that can change what the app's code compiles to, and the config (reported, not reloaded). */
-const WATCHED_FILE = /(\.(ts|tsx|mts|cts|js|mjs|cjs|json)|^moose\.config\.toml)$/;
+const WATCHED_FILE = /(\.(ts|tsx|mts|cts|js|mjs|cjs|json|py)|^moose\.config\.toml)$/;
 
 export interface ProjectWatcher {
   close(): Promise<void>;

@@ -5,12 +5,13 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { MooseError } from "../errors.js";
 import { diagnosticsError, type ExtractDiagnostic } from "./diagnostic.js";
 import { mooseEsbuildPlugin } from "./esbuild-plugin.js";
 import type { ProgramSession } from "./program.js";
-import { relativePath, SDK_PACKAGE } from "./paths.js";
+import { PACKAGE_ROOT, relativePath, SDK_PACKAGE } from "./paths.js";
 
 export const MANIFEST_EXPORT = "__mooseManifest";
 
@@ -41,6 +42,8 @@ function buildOptions(projectDir: string, mainFile: string, session: ProgramSess
     packages: "external",
     sourcemap: "linked",
     logLevel: "silent",
+    // The bundled SDK loads its run-time half (insert, send, cache) from this moose-ts's dist/.
+    define: { __MOOSE_TS_RUNTIME__: JSON.stringify(pathToFileURL(path.join(PACKAGE_ROOT, "dist", "sdk", "runtime.js")).href) },
     plugins: [mooseEsbuildPlugin({ projectDir, session, bundleSdk: true })],
   };
 }
@@ -88,7 +91,8 @@ import { pathToFileURL } from "node:url";
 const [bundle, out] = process.argv.slice(2);
 try {
   const app = await import(pathToFileURL(bundle).href);
-  writeFileSync(out, JSON.stringify({ ok: true, manifest: app.${MANIFEST_EXPORT}() }));
+  const registry = globalThis[Symbol.for("moose-ts.registry")];
+  writeFileSync(out, JSON.stringify({ ok: true, manifest: app.${MANIFEST_EXPORT}(), notices: registry && registry.noticeList ? registry.noticeList() : [] }));
 } catch (error) {
   const moose = error && error.name === "MooseError" && typeof error.toJSON === "function";
   writeFileSync(out, JSON.stringify({ ok: false, error: moose ? error.toJSON() : { code: "APP_ERROR", message: String(error && error.message || error), stack: String(error && error.stack || "") } }));

@@ -16,7 +16,7 @@ import { registryToManifest } from "../sdk/manifest.js";
 import { getRegistry } from "../sdk/registry.js";
 import { buildDir } from "./bundle.js";
 import { diagnosticsError, type ExtractDiagnostic } from "./diagnostic.js";
-import { relativePath, SDK_ENTRY, SDK_PACKAGE } from "./paths.js";
+import { PACKAGE_ROOT, relativePath, SDK_ENTRY, SDK_PACKAGE } from "./paths.js";
 import type { ProgramSession } from "./program.js";
 import { evaluateInProcess } from "./run.js";
 import { applyEdits, type TextEdit } from "./transform/inject.js";
@@ -86,15 +86,18 @@ export class DevModuleLoader {
     const imports: string[] = [];
     for (const { specifier: literal, target } of this.session.imports(sourceFile)) {
       const edit = (text: string) => importEdits.push({ start: literal.getStart(sourceFile) + 1, end: literal.getEnd() - 1, text });
-      if (literal.text === SDK_PACKAGE) {
+      if (literal.text === SDK_PACKAGE || literal.text === `${SDK_PACKAGE}/browserCompatible`) {
         edit(sdkUrl);
         continue;
       }
-      if (!literal.text.startsWith(".")) continue; // packages resolve from the project's node_modules
+      // App files, however imported: relative, extensionless, or through tsconfig `paths` (`@lib/models`).
       if (target && appFiles.has(target)) {
         imports.push(target);
         edit(`${pathToFileURL(this.outputFile(target)).href}?v={{${target}}}`);
-      } else {
+        continue;
+      }
+      if (!literal.text.startsWith(".")) continue; // packages resolve from the project's node_modules
+      {
         edit(pathToFileURL(path.resolve(path.dirname(sourceFile.fileName), literal.text)).href);
       }
     }
@@ -123,7 +126,18 @@ export class DevModuleLoader {
   /** The SDK, bundled once per loader: every reload shares it (and the process-wide registry). */
   private async bundleSdk(): Promise<string> {
     const outfile = path.join(this.outDir, "moose-sdk.mjs");
-    await esbuild.build({ entryPoints: [SDK_ENTRY], outfile, bundle: true, format: "esm", platform: "node", target: "node20", packages: "external", sourcemap: "inline", logLevel: "silent" });
+    await esbuild.build({
+      entryPoints: [SDK_ENTRY],
+      outfile,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      packages: "external",
+      sourcemap: "inline",
+      logLevel: "silent",
+      define: { __MOOSE_TS_RUNTIME__: JSON.stringify(pathToFileURL(path.join(PACKAGE_ROOT, "dist", "sdk", "runtime.js")).href) },
+    });
     return pathToFileURL(outfile).href;
   }
 }

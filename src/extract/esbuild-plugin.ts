@@ -32,7 +32,7 @@ export function mooseEsbuildPlugin(options: MoosePluginOptions = {}): Plugin {
           session.update();
         });
       }
-      if (options.bundleSdk) build.onResolve({ filter: new RegExp(`^${SDK_PACKAGE}$`) }, () => ({ path: SDK_ENTRY }));
+      if (options.bundleSdk) build.onResolve({ filter: new RegExp(`^${SDK_PACKAGE}(/browserCompatible)?$`) }, () => ({ path: SDK_ENTRY }));
       build.onLoad({ filter: /\.[cm]?tsx?$/ }, (args) => {
         if (!session || args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         if (!options.session) session.addRoot(args.path);

@@ -12,16 +12,21 @@ import { typeScriptError } from "./diagnostic.js";
 import { ProgramSession } from "./program.js";
 import { resolveMainFile } from "./main-file.js";
 import { runInChildProcess } from "./run.js";
+import { extractPythonManifest, projectLanguage } from "./python/index.js";
 
 export interface ExtractOptions {
   projectDir: string;
-  /** Relative to projectDir; default app/index.ts. */
+  /** Relative to projectDir; default `<source_dir>/index.ts` (app/index.ts). */
   mainFile?: string;
+  /** Where warnings go (default: stderr). */
+  warn?: (message: string) => void;
 }
 
 /** Builds the app and returns its manifest; throws a MooseError (with file:line) on any problem. */
 export async function extractManifest(options: ExtractOptions): Promise<Manifest> {
   const projectDir = path.resolve(options.projectDir);
+  // The one language switch: Python models go through their own extractor (./python), to the same manifest.
+  if (projectLanguage(projectDir, options.mainFile) === "python") return withStreamingFeature(projectDir, await extractPythonManifest(projectDir, options.mainFile), options.warn);
   const mainFile = resolveMainFile(projectDir, options.mainFile);
   const session = new ProgramSession(projectDir, [mainFile]);
   session.update();
@@ -44,7 +49,33 @@ export async function extractManifest(options: ExtractOptions): Promise<Manifest
   const outcome = await run;
   if ("error" in outcome) throw outcome.error;
   await checkManifest(outcome.manifest);
-  return outcome.manifest;
+  return withStreamingFeature(projectDir, outcome.manifest, options.warn);
+}
+
+/** The extracted manifest as the project's `[features] streaming_engine` has it (both languages). */
+async function withStreamingFeature(projectDir: string, manifest: Manifest, warn?: (message: string) => void): Promise<Manifest> {
+  const { loadConfig } = await import("../config/load.js");
+  const config = await loadConfig(projectDir);
+  return config.features.streaming_engine ? manifest : withoutStreams(manifest, warn);
+}
+
+/**
+ * `[features] streaming_engine = false`, as in MooseStack: streams in the code are left out of the
+ * manifest (so no plan, migration file or `up` touches Kafka), with one warning; an ingest API that
+ * fed a stream writes its stream's table instead.
+ */
+export function withoutStreams(manifest: Manifest, warn: (message: string) => void = (message) => process.stderr.write(`warning: ${message}\n`)): Manifest {
+  const streams = manifest.streams;
+  const count = Object.keys(streams).length;
+  if (count === 0) return manifest;
+  warn(`Streaming is disabled but ${count} stream(s) found: ${Object.keys(streams).sort().join(", ")} ([features] streaming_engine = false leaves them out)`);
+  const ingestApis = Object.fromEntries(
+    Object.entries(manifest.ingestApis).map(([id, api]) => {
+      const stream = streams[api.destination];
+      return [id, stream?.destination !== undefined ? { ...api, destination: stream.destination } : api];
+    }),
+  );
+  return { ...manifest, streams: {}, ingestApis };
 }
 
 export interface IncrementalExtractor {
@@ -60,6 +91,10 @@ export interface IncrementalExtractor {
  */
 export function createIncrementalExtractor(projectDirInput: string, mainFileInput?: string): IncrementalExtractor {
   const projectDir = path.resolve(projectDirInput);
+  if (projectLanguage(projectDir, mainFileInput) === "python") {
+    // A Python app is re-imported in a fresh interpreter on every save: nothing to keep between runs.
+    return { extract: () => extractPythonManifest(projectDir, mainFileInput), close() {} };
+  }
   let session: ProgramSession | undefined;
   let loader: DevModuleLoader | undefined;
   return {

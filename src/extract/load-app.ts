@@ -8,7 +8,7 @@ import type { Manifest } from "../manifest/types.js";
 import type { Api } from "../sdk/api.js";
 import type { IngestApi } from "../sdk/ingest-api.js";
 import type { OlapTable } from "../sdk/olap-table.js";
-import { getRegistry, type Component, type Registry } from "../sdk/registry.js";
+import { getRegistry, Registry, type Component } from "../sdk/registry.js";
 import type { ComponentKind } from "../manifest/types.js";
 import type { Stream } from "../sdk/stream.js";
 import type { Workflow } from "../sdk/workflow.js";
@@ -17,8 +17,11 @@ import { typeScriptError } from "./diagnostic.js";
 import { resolveMainFile } from "./main-file.js";
 import { ProgramSession } from "./program.js";
 import { importBundle } from "./run.js";
+import { extractPythonManifest, projectLanguage } from "./python/index.js";
 
 export interface LoadedApp {
+  /** A Python app has no live objects here: its manifest only (its Api handlers run in a Python worker). */
+  language: "typescript" | "python";
   registry: Registry;
   manifest: Manifest;
   /** API objects by path (`name` or `name/version`); call `api.getHandler()(params, utils)`. */
@@ -33,6 +36,7 @@ export interface LoadedApp {
 
 export async function loadApp(projectDirInput: string, mainFileInput?: string): Promise<LoadedApp> {
   const projectDir = path.resolve(projectDirInput);
+  if (projectLanguage(projectDir, mainFileInput) === "python") return loadPythonApp(projectDir, mainFileInput);
   const mainFile = resolveMainFile(projectDir, mainFileInput);
   const session = new ProgramSession(projectDir, [mainFile]);
   session.update();
@@ -42,6 +46,7 @@ export async function loadApp(projectDirInput: string, mainFileInput?: string): 
   const exports = await importBundle(bundle.file);
   const registry = getRegistry();
   return {
+    language: "typescript",
     registry,
     manifest: (exports[MANIFEST_EXPORT] as () => Manifest)(),
     apis: byId<Api<any, any>>(registry, "apis"),
@@ -51,6 +56,15 @@ export async function loadApp(projectDirInput: string, mainFileInput?: string): 
     workflows: byId<Workflow>(registry, "workflows"),
     exports,
   };
+}
+
+/**
+ * A Python app: its manifest (ingest APIs are served from it) and no live objects; the server runs
+ * its Api handlers in a Python worker (src/server/python-worker.ts).
+ */
+async function loadPythonApp(projectDir: string, mainFile?: string): Promise<LoadedApp> {
+  const manifest = await extractPythonManifest(projectDir, mainFile);
+  return { language: "python", registry: new Registry(), manifest, apis: new Map(), ingestApis: new Map(), tables: new Map(), streams: new Map(), workflows: new Map(), exports: {} };
 }
 
 function byId<C extends Component>(registry: Registry, kind: ComponentKind): Map<string, C> {

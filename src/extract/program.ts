@@ -214,7 +214,7 @@ export class ProgramSession {
     // `import … from "moose-ts"` always means this copy of moose-ts, whatever is installed in the app.
     host.resolveModuleNameLiterals = (literals, containingFile, redirected, options, containingSourceFile) =>
       literals.map((literal) => {
-        if (literal.text === SDK_PACKAGE) {
+        if (literal.text === SDK_PACKAGE || literal.text === `${SDK_PACKAGE}/browserCompatible`) {
           return { resolvedModule: { resolvedFileName: SDK_ENTRY, extension: ts.Extension.Ts, isExternalLibraryImport: false } };
         }
         const mode = ts.getModeForUsageLocation(containingSourceFile, literal, options);

@@ -17,6 +17,8 @@ import { relativePath } from "./paths.js";
 interface RunnerOutput {
   ok: boolean;
   manifest?: Manifest;
+  /** What the app asked for that moose-ts accepts but does not do (registry notices). */
+  notices?: Array<{ message: string; source: SourceLocation }>;
   error?: { code: string; message: string; location?: SourceLocation; hint?: string; details?: Record<string, unknown>; stack?: string };
 }
 
@@ -34,6 +36,7 @@ export async function runInChildProcess(projectDir: string, bundleFile: string):
         hint: "look at the output above; the app must not call process.exit while loading",
       });
     }
+    for (const notice of result.notices ?? []) process.stderr.write(`warning: ${notice.source.file}:${notice.source.line}: ${notice.message}\n`);
     return unwrap(result, projectDir);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -97,7 +100,7 @@ function appFrame(stack: string, projectDir: string): SourceLocation | undefined
 
 function spawnNode(args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, MOOSE_PROJECT_DIR: cwd }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, MOOSE_PROJECT_DIR: cwd, IS_LOADING_INFRA_MAP: "true" }, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));

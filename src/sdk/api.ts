@@ -1,3 +1,4 @@
+import type { ClickHouseClient } from "@clickhouse/client";
 import type { SourceLocation } from "../errors.js";
 import type { ApiSpec, JsonSchema } from "../manifest/types.js";
 import { sourceOf } from "./component.js";
@@ -11,6 +12,12 @@ export interface QueryResult<T> {
 }
 
 export interface QueryClient {
+  /**
+   * The underlying @clickhouse/client client (MooseStack's QueryClient.client). Present on clients
+   * from getMooseUtils()/getMooseClients(); inside an Api handler served by moose-ts reading it throws
+   * (the server runs queries on its own driver, which may be the embedded engine).
+   */
+  readonly client: ClickHouseClient;
   /** Runs a SELECT built with the `sql` tag; values are bound as query parameters. */
   execute<T = any>(statement: Sql): Promise<QueryResult<T>>;
   /** Runs a statement that returns no rows. */

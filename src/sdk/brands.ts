@@ -19,6 +19,8 @@ export type ClickHouseDecimal<P extends number, S extends number> = {
   readonly _clickhouse_scale?: S;
 };
 export type ClickHouseFixedStringSize<N extends number> = { readonly _clickhouse_fixed_string_size?: N };
+/** An integer's size in bytes (1, 2, 4, 8, 16, 32): with `tags.Type<"int32">`-style signedness picks Int16, UInt64, … */
+export type ClickHouseByteSize<N extends number> = { readonly _clickhouse_byte_size?: N };
 export type LowCardinality = { readonly _LowCardinality?: true };
 
 export type Int8 = number & ClickHouseInt<"int8">;

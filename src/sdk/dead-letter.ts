@@ -1,6 +1,6 @@
 import type { ColumnSpec } from "../manifest/types.js";
 import { METADATA_MARKER, readMetadata, type InjectedArgument } from "./metadata.js";
-import { Stream, type StreamConfig } from "./stream.js";
+import { Stream, type ConsumerConfig, type Consumer, type RoutedMessage, type StreamConfig, type SyncOrAsyncTransform, type TransformConfig } from "./stream.js";
 import { sourceOf } from "./component.js";
 
 /** A message that could not be processed, as MooseStack writes it to a dead-letter queue. */
@@ -10,6 +10,15 @@ export interface DeadLetterModel {
   errorType: string;
   failedAt: Date;
   source: "api" | "transform" | "table";
+}
+
+/** A dead letter with its original record recoverable as the queue's record type. */
+export interface DeadLetter<T> extends DeadLetterModel {
+  asTyped: () => T;
+}
+
+function withAsTyped<T>(record: DeadLetterModel): DeadLetter<T> {
+  return { ...record, asTyped: () => record.originalRecord as T };
 }
 
 /** The fixed message schema of every dead-letter queue (no type argument to read it from). */
@@ -30,5 +39,17 @@ export class DeadLetterQueue<T> extends Stream<DeadLetterModel> {
   constructor(name: string, config?: StreamConfig<DeadLetterModel>, injected?: InjectedArgument) {
     const source = sourceOf(readMetadata(injected));
     super(name, config, { [METADATA_MARKER]: 1, source, columns: DEAD_LETTER_COLUMNS });
+  }
+
+  override addTransform<U>(destination: Stream<U>, transformation: SyncOrAsyncTransform<DeadLetter<T>, U>, config?: TransformConfig<DeadLetterModel>): void {
+    super.addTransform(destination, (record: DeadLetterModel) => transformation(withAsTyped<T>(record)), config);
+  }
+
+  override addConsumer(consumer: Consumer<DeadLetter<T>>, config?: ConsumerConfig<DeadLetterModel>): void {
+    super.addConsumer((record: DeadLetterModel) => consumer(withAsTyped<T>(record)), config);
+  }
+
+  override addMultiTransform(transformation: (record: DeadLetter<T>) => [RoutedMessage]): void {
+    super.addMultiTransform((record: DeadLetterModel) => transformation(withAsTyped<T>(record)));
   }
 }

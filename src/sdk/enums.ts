@@ -8,6 +8,7 @@ export enum LifeCycle {
   EXTERNALLY_MANAGED = "EXTERNALLY_MANAGED",
 }
 
+/** Table engines (MooseStack's ClickHouseEngines: same members, same string values). */
 export enum ClickHouseEngines {
   MergeTree = "MergeTree",
   ReplacingMergeTree = "ReplacingMergeTree",
@@ -15,4 +16,18 @@ export enum ClickHouseEngines {
   AggregatingMergeTree = "AggregatingMergeTree",
   CollapsingMergeTree = "CollapsingMergeTree",
   VersionedCollapsingMergeTree = "VersionedCollapsingMergeTree",
+  GraphiteMergeTree = "GraphiteMergeTree",
+  S3Queue = "S3Queue",
+  S3 = "S3",
+  Buffer = "Buffer",
+  Distributed = "Distributed",
+  IcebergS3 = "IcebergS3",
+  Kafka = "Kafka",
+  Merge = "Merge",
+  ReplicatedMergeTree = "ReplicatedMergeTree",
+  ReplicatedReplacingMergeTree = "ReplicatedReplacingMergeTree",
+  ReplicatedAggregatingMergeTree = "ReplicatedAggregatingMergeTree",
+  ReplicatedSummingMergeTree = "ReplicatedSummingMergeTree",
+  ReplicatedCollapsingMergeTree = "ReplicatedCollapsingMergeTree",
+  ReplicatedVersionedCollapsingMergeTree = "ReplicatedVersionedCollapsingMergeTree",
 }

@@ -4,9 +4,86 @@
  */
 export * from "./brands.js";
 export { LifeCycle, ClickHouseEngines } from "./enums.js";
-export { OlapTable, type OlapConfig, type TableIndex } from "./olap-table.js";
-export { Stream, type StreamConfig } from "./stream.js";
-export { DeadLetterQueue, type DeadLetterModel } from "./dead-letter.js";
+export {
+  OlapTable,
+  type OlapConfig,
+  type TableIndex,
+  type TableProjection,
+  type BaseOlapConfig,
+  type EngineConfig,
+  type LegacyOlapConfig,
+  type MergeTreeConfig,
+  type ReplacingMergeTreeConfig,
+  type AggregatingMergeTreeConfig,
+  type SummingMergeTreeConfig,
+  type CollapsingMergeTreeConfig,
+  type VersionedCollapsingMergeTreeConfig,
+  type ReplicatedMergeTreeConfig,
+  type ReplicatedReplacingMergeTreeConfig,
+  type ReplicatedAggregatingMergeTreeConfig,
+  type ReplicatedSummingMergeTreeConfig,
+  type ReplicatedCollapsingMergeTreeConfig,
+  type ReplicatedVersionedCollapsingMergeTreeConfig,
+  type ReplicatedEngineProperties,
+  type S3QueueConfig,
+  type S3QueueTableSettings,
+  type S3Config,
+  type BufferConfig,
+  type DistributedConfig,
+  type KafkaConfig,
+  type KafkaTableSettings,
+  type IcebergS3Config,
+  type MergeConfig,
+  type Insertable,
+  type InsertOptions,
+  type InsertResult,
+  type FailedRecord,
+} from "./olap-table.js";
+export type { Column } from "./column.js";
+export {
+  Stream,
+  RoutedMessage,
+  type StreamConfig,
+  type TransformConfig,
+  type ConsumerConfig,
+  type KafkaSchemaConfig,
+  type SchemaRegistryReference,
+  type ZeroOrMany,
+  type SyncOrAsyncTransform,
+  type Consumer,
+} from "./stream.js";
+export { DeadLetterQueue, type DeadLetterModel, type DeadLetter } from "./dead-letter.js";
+export { WebApp, type WebAppConfig, type WebAppHandler, type FrameworkApp } from "./web-app.js";
+export {
+  getTables,
+  getTable,
+  getStreams,
+  getStream,
+  getIngestApis,
+  getIngestApi,
+  getApis,
+  getApi,
+  getViews,
+  getView,
+  getMaterializedViews,
+  getMaterializedView,
+  getWorkflows,
+  getWorkflow,
+  getWebApps,
+  getWebApp,
+} from "./lookup.js";
+export {
+  getMooseUtils,
+  getMooseClients,
+  MooseCache,
+  cliLog,
+  type CliLogData,
+  type GetMooseUtilsOptions,
+  type RuntimeClickHouseConfig,
+  type TaskFunction,
+  type TaskDefinition,
+} from "./utilities.js";
+export { mooseRuntimeEnv, mooseEnvSecrets } from "./runtime-env.js";
 export { IngestApi, type IngestConfig } from "./ingest-api.js";
 export { IngestPipeline, type IngestPipelineConfig } from "./ingest-pipeline.js";
 export { View, type ViewConfig, type Selectable } from "./view.js";

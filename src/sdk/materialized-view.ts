@@ -3,7 +3,7 @@ import type { MaterializedViewSpec } from "../manifest/types.js";
 import { sourceOf } from "./component.js";
 import { LifeCycle, type ClickHouseEngines } from "./enums.js";
 import { readMetadata, type InjectedArgument } from "./metadata.js";
-import { OlapTable } from "./olap-table.js";
+import { OlapTable, type OlapConfig } from "./olap-table.js";
 import { getRegistry, type Component } from "./registry.js";
 import { toStaticQuery, type Sql } from "./sql.js";
 import type { Selectable, View } from "./view.js";
@@ -51,7 +51,7 @@ export class MaterializedView<T> implements Component {
       const engine = described?.engine ?? options.engine;
       this.targetTable = new OlapTable<T>(
         described?.name ?? options.tableName ?? `${this.name}_target`,
-        { ...(orderByFields ? { orderByFields } : {}), ...(engine ? { engine } : {}), lifeCycle: this.lifeCycle },
+        { ...(orderByFields ? { orderByFields } : {}), ...(engine ? { engine } : {}), lifeCycle: this.lifeCycle } as OlapConfig<T>,
         metadata,
       );
     }

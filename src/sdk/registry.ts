@@ -25,8 +25,17 @@ const KIND_LABELS: Record<ComponentKind, string> = {
   workflows: "workflow",
 };
 
+/** Something the app asked for that moose-ts accepts but does not do: printed as a build warning. */
+export interface Notice {
+  message: string;
+  source: SourceLocation;
+}
+
 export class Registry {
   private readonly byKind = new Map<ComponentKind, Map<string, Component>>();
+  private readonly noticesByKey = new Map<string, Notice>();
+  /** Objects that are not manifest components (WebApp), by kind then name: for getWebApps() and friends. */
+  private readonly others = new Map<string, Map<string, unknown>>();
 
   register(component: Component): void {
     const components = this.components(component.componentKind);
@@ -57,6 +66,30 @@ export class Registry {
 
   clear(): void {
     this.byKind.clear();
+    this.noticesByKey.clear();
+    this.others.clear();
+  }
+
+  notice(message: string, source: SourceLocation): void {
+    this.noticesByKey.set(`${source.file}:${source.line}\0${message}`, { message, source });
+  }
+
+  noticeList(): Notice[] {
+    return [...this.noticesByKey.values()];
+  }
+
+  /** Registers an object that has no manifest entry (a WebApp); a second one of the same name is refused. */
+  registerOther(kind: string, name: string, value: unknown, source: SourceLocation): void {
+    let values = this.others.get(kind);
+    if (!values) this.others.set(kind, (values = new Map()));
+    if (values.has(name)) {
+      throw new MooseError("DUPLICATE_COMPONENT", `${kind} "${name}" is defined twice (again at ${formatSource(source)})`, { location: source, hint: "give one of them another name" });
+    }
+    values.set(name, value);
+  }
+
+  listOther<V>(kind: string): Map<string, V> {
+    return new Map(this.others.get(kind) as Map<string, V> | undefined);
   }
 
   /** Forgets what the given files registered (they are about to run again, or are gone). */

@@ -4,6 +4,7 @@
  * values as literals (for view definitions); the API server binds them as query parameters.
  */
 import { quoteIdentifier, quoteString } from "../infra/clickhouse/quote.js";
+import { isColumn, type Column } from "./column.js";
 
 export { quoteIdentifier };
 
@@ -16,16 +17,16 @@ export interface SqlIdentifier {
   readonly id: string;
 }
 
-export type RawValue = Value | Sql | SqlIdentifier;
+export type RawValue = Value | Sql | SqlIdentifier | Column;
 
 export class Sql {
   readonly kind = "Sql" as const;
   readonly strings: string[];
-  readonly values: Array<Value | SqlIdentifier>;
+  readonly values: Array<Value | SqlIdentifier | Column>;
 
   constructor(rawStrings: readonly string[], rawValues: readonly RawValue[]) {
     const strings = [rawStrings[0] ?? ""];
-    const values: Array<Value | SqlIdentifier> = [];
+    const values: Array<Value | SqlIdentifier | Column> = [];
     rawValues.forEach((value, index) => {
       const next = rawStrings[index + 1] ?? "";
       if (isSql(value)) {
@@ -43,6 +44,11 @@ export class Sql {
     this.strings = strings;
     this.values = values;
   }
+
+  /** This statement followed by `other` (MooseStack's Sql.append): a new Sql, neither is changed. */
+  append(other: Sql): Sql {
+    return new Sql(["", "", ""], [this, other]);
+  }
 }
 
 export function isSql(value: unknown): value is Sql {
@@ -51,6 +57,13 @@ export function isSql(value: unknown): value is Sql {
 
 function isIdentifier(value: unknown): value is SqlIdentifier {
   return typeof value === "object" && value !== null && "componentKind" in value && "id" in value;
+}
+
+/** The quoted name of an interpolated table, view or column; undefined for a value. */
+function identifierText(value: unknown): string | undefined {
+  if (isIdentifier(value)) return quoteIdentifier(value.id);
+  if (isColumn(value)) return quoteIdentifier(value.name);
+  return undefined;
 }
 
 export interface SqlTemplateTag {
@@ -99,7 +112,7 @@ export function toStaticQuery(statement: Sql | string): string {
   return statement.strings.reduce((text, part, index) => {
     if (index === 0) return part;
     const value = statement.values[index - 1];
-    return text + (isIdentifier(value) ? quoteIdentifier(value.id) : literal(value)) + part;
+    return text + (identifierText(value) ?? literal(value as Value)) + part;
   }, "");
 }
 
@@ -109,7 +122,8 @@ export function toQuery(statement: Sql): [string, Record<string, unknown>] {
   let text = statement.strings[0];
   let count = 0;
   statement.values.forEach((value, index) => {
-    if (isIdentifier(value)) text += quoteIdentifier(value.id);
+    const identifier = identifierText(value);
+    if (identifier !== undefined || isIdentifier(value) || isColumn(value)) text += identifier;
     else {
       const name = `p${count++}`;
       params[name] = value instanceof Date ? value.toISOString() : Array.isArray(value) ? value[1] : value;

@@ -1,10 +1,44 @@
-import type { SourceLocation } from "../errors.js";
+import { MooseError, type SourceLocation } from "../errors.js";
 import type { ColumnSpec, StreamSpec } from "../manifest/types.js";
 import { requireColumns, sourceOf, versionedId } from "./component.js";
 import { LifeCycle } from "./enums.js";
 import { readMetadata, type InjectedArgument } from "./metadata.js";
 import type { OlapTable } from "./olap-table.js";
 import { getRegistry, type Component } from "./registry.js";
+import { columnsRecord, type Column } from "./column.js";
+import type { DeadLetterQueue } from "./dead-letter.js";
+import { loadRuntime } from "./runtime-link.js";
+
+export type ZeroOrMany<T> = T | T[] | undefined | null;
+export type SyncOrAsyncTransform<T, U> = (record: T) => ZeroOrMany<U> | Promise<ZeroOrMany<U>>;
+export type Consumer<T> = (record: T) => Promise<void> | void;
+
+export interface TransformConfig<T> {
+  version?: string;
+  metadata?: { description?: string };
+  deadLetterQueue?: DeadLetterQueue<T>;
+  sourceFile?: string;
+}
+export interface ConsumerConfig<T> {
+  version?: string;
+  deadLetterQueue?: DeadLetterQueue<T>;
+  sourceFile?: string;
+}
+
+/** A Schema Registry reference (accepted; moose-ts sends plain JSON). */
+export type SchemaRegistryReference = { id: number } | { subjectLatest: string } | { subject: string; version: number };
+export interface KafkaSchemaConfig {
+  kind: "JSON" | "AVRO" | "PROTOBUF";
+  reference: SchemaRegistryReference;
+}
+
+/** A message routed to a stream by a multi-transform (`stream.routed(values)`). */
+export class RoutedMessage {
+  constructor(
+    public destination: Stream<any>,
+    public values: ZeroOrMany<any>,
+  ) {}
+}
 
 const DEFAULT_RETENTION_SECONDS = 7 * 24 * 60 * 60;
 
@@ -23,6 +57,9 @@ export interface StreamConfig<T> {
   version?: string;
   metadata?: { description?: string };
   lifeCycle?: LifeCycle;
+  defaultDeadLetterQueue?: DeadLetterQueue<T>;
+  /** Accepted for compatibility; moose-ts sends JSON without a schema registry. */
+  schemaConfig?: KafkaSchemaConfig;
 }
 
 export class Stream<T> implements Component {
@@ -33,6 +70,17 @@ export class Stream<T> implements Component {
   readonly config: StreamConfig<T>;
   readonly source: SourceLocation;
   readonly columnArray: ColumnSpec[];
+  /** The message type's columns by field name (as OlapTable.columns). */
+  readonly columns: { [K in keyof Required<T>]: Column };
+  readonly defaultDeadLetterQueue?: DeadLetterQueue<T>;
+  /**
+   * Transforms registered with addTransform, by destination stream id. moose-ts records them (and
+   * type-checks them exactly as MooseStack does) but does not run them yet.
+   */
+  readonly _transformations = new Map<string, [Stream<any>, SyncOrAsyncTransform<T, any>, TransformConfig<T>][]>();
+  _multipleTransformations?: (record: T) => [RoutedMessage];
+  /** Consumers registered with addConsumer (recorded, not run yet). */
+  readonly _consumers: { consumer: Consumer<T>; config: ConsumerConfig<T> }[] = [];
 
   /** @param injected added by the moose-ts build plugin; never pass it yourself. */
   constructor(name: string, config?: StreamConfig<T>, injected?: InjectedArgument) {
@@ -42,7 +90,66 @@ export class Stream<T> implements Component {
     this.id = versionedId(name, this.config.version);
     this.source = sourceOf(metadata);
     this.columnArray = requireColumns(metadata, `stream "${name}"`, this.source);
+    this.columns = columnsRecord<T>(this.columnArray);
+    if (this.config.defaultDeadLetterQueue) this.defaultDeadLetterQueue = this.config.defaultDeadLetterQueue;
     getRegistry().register(this);
+  }
+
+  /** Sends one or more records to the stream's topic (JSON values) on redpanda_config.broker. */
+  async send(values: ZeroOrMany<T>): Promise<void> {
+    const records = values === undefined || values === null ? [] : Array.isArray(values) ? values : [values];
+    const runtime = await loadRuntime();
+    await runtime.sendToStream(this.id, records, this.source);
+  }
+
+  /** Closes the producer send() opened (shared by the process). */
+  async closeProducer(): Promise<void> {
+    const runtime = await loadRuntime();
+    await runtime.closeProducer();
+  }
+
+  /**
+   * Registers a transformation from this stream into `destination`. Recorded, not run: moose-ts does
+   * not run streaming functions yet (a build warning says so).
+   */
+  addTransform<U>(destination: Stream<U>, transformation: SyncOrAsyncTransform<T, U>, config?: TransformConfig<T>): void {
+    const config_ = config ?? {};
+    const existing = this._transformations.get(destination.id) ?? [];
+    if (existing.some(([, , other]) => other.version === config_.version)) {
+      throw new MooseError("DUPLICATE_TRANSFORM", `stream "${this.name}" already has a transform to "${destination.name}"${config_.version ? ` with version ${config_.version}` : ""}`, {
+        location: this.source,
+        hint: "give each transform to the same destination a distinct version",
+      });
+    }
+    existing.push([destination, transformation, config_]);
+    this._transformations.set(destination.id, existing);
+    this.noteNotRun();
+  }
+
+  /** Registers a consumer of this stream's messages. Recorded, not run (see addTransform). */
+  addConsumer(consumer: Consumer<T>, config?: ConsumerConfig<T>): void {
+    const config_ = config ?? {};
+    if (this._consumers.some((other) => other.config.version === config_.version)) {
+      throw new MooseError("DUPLICATE_CONSUMER", `stream "${this.name}" already has a consumer${config_.version ? ` with version ${config_.version}` : " without a version"}`, {
+        location: this.source,
+        hint: "give each consumer of a stream a distinct version",
+      });
+    }
+    this._consumers.push({ consumer, config: config_ });
+    this.noteNotRun();
+  }
+
+  /** A message for this stream, returned from an addMultiTransform function. */
+  routed = (values: ZeroOrMany<T>): RoutedMessage => new RoutedMessage(this, values);
+
+  /** One transformation routing each record to several streams. Recorded, not run (see addTransform). */
+  addMultiTransform(transformation: (record: T) => [RoutedMessage]): void {
+    this._multipleTransformations = transformation;
+    this.noteNotRun();
+  }
+
+  private noteNotRun(): void {
+    getRegistry().notice(`stream "${this.name}": transforms and consumers are registered but not run by moose-ts yet`, this.source);
   }
 
   toSpec(): StreamSpec {

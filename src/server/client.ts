@@ -11,6 +11,11 @@ import { isSql, toQuery, type Sql } from "../sdk/sql.js";
 export function createMooseClient(driver: ClickHouseDriver): MooseClient {
   return {
     query: {
+      get client(): never {
+        throw new MooseError("API_RAW_CLIENT", "client.query.client (the raw @clickhouse/client) is not available inside an Api handler served by moose-ts", {
+          hint: "use client.query.execute(sql`…`) here, or `(await getMooseUtils()).client.query.client` for a raw client of [clickhouse_config]",
+        });
+      },
       async execute<T>(statement: Sql): Promise<QueryResult<T>> {
         const [text, params] = toQuery(requireSql(statement));
         const rows = await driver.query<T>(text, params);

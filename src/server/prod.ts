@@ -27,6 +27,7 @@ import { createMooseClient } from "./client.js";
 import { consumptionRoutes } from "./consumption.js";
 import { startMooseServer } from "./http.js";
 import { ingestRoutes } from "./ingest.js";
+import { startPythonApiWorker, type PythonApiWorker } from "./python-worker.js";
 import { createAdminBackend, readAppliedManifest } from "./live-state.js";
 
 export type ClickHouseChoice = { embedded: true; dataDir: string } | { url: string } | { fromConfig: true };
@@ -59,11 +60,15 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
   const driver = await openClickHouse(options.clickhouse, config);
   let kafka: KafkaAdmin | undefined;
   let producer: KafkaProducer | undefined;
+  let pythonApis: PythonApiWorker | undefined;
   try {
     kafka = config.features.streaming_engine ? openKafkaAdmin(config.redpanda_config) : undefined;
     const applied = await bringDatabaseToCode(options, driver, kafka);
     const app = await logTimed(projectDir, "build", "load app", () => loadApp(projectDir));
     await refuseUnmigratedCode(driver, app.manifest);
+    // A Python app's Api handlers run in a Python worker (./python-worker.ts).
+    pythonApis = app.language === "python" && Object.keys(app.manifest.apis).length > 0 ? await startPythonApiWorker({ projectDir, apis: app.manifest.apis, driver }) : undefined;
+    const served = pythonApis;
     producer = config.features.streaming_engine ? openKafkaProducer(config.redpanda_config) : undefined;
 
     const server = await startMooseServer({
@@ -72,14 +77,14 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       projectDir,
       adminApiKey: config.authentication.admin_api_key,
       health: async () => ({ clickhouse: await probe(driver) }),
-      consumption: consumptionRoutes([...app.apis.values()], createMooseClient(driver)),
+      consumption: served ? (path, query) => served.routes(path, query) : consumptionRoutes([...app.apis.values()], createMooseClient(driver)),
       ingest: ingestRoutes(app.manifest, { driver, producer }),
       admin: adminRoutes(createAdminBackend(config, driver)),
     });
     logEvent(projectDir, {
       kind: "server",
       message: `moose prod listening on ${server.url}`,
-      details: { apis: [...app.apis.keys()], clickhouse: driver.kind, database: driver.database, migrationsApplied: applied },
+      details: { apis: served ? Object.keys(app.manifest.apis) : [...app.apis.keys()], clickhouse: driver.kind, database: driver.database, migrationsApplied: applied },
     });
     return {
       url: server.url,
@@ -87,6 +92,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       applied,
       close: async () => {
         await server.close();
+        await served?.close();
         await producer?.close();
         await kafka?.close();
         await driver.close();
@@ -94,6 +100,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       },
     };
   } catch (error) {
+    await pythonApis?.close();
     await producer?.close();
     await kafka?.close();
     await driver.close();

@@ -66,10 +66,10 @@ export class DevProcess {
   output = "";
   private readonly exit: Promise<number | null>;
 
-  constructor(project: TestProject, env: NodeJS.ProcessEnv) {
+  constructor(project: TestProject, env: NodeJS.ProcessEnv, args: string[] = []) {
     // No MOOSE_* from the developer's shell: only what the test sets.
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("MOOSE_")));
-    this.child = spawn(process.execPath, [MOOSE_BIN, "dev"], {
+    this.child = spawn(process.execPath, [MOOSE_BIN, "dev", ...args], {
       cwd: project.dir,
       env: { ...inherited, NO_COLOR: "1", ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,27 +1,63 @@
 /**
  * `moose dev` with streaming on: topics follow the code on a real Kafka broker (MOOSE_TEST_KAFKA_BROKER,
- * or one started for this file), and a broker that is not there stops the start with a clear error.
+ * or one started for this file); with no broker at a local address dev starts its own, and a remote
+ * broker that is not there stops the start with a clear error.
  */
+import { existsSync } from "node:fs";
+import { connect } from "node:net";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openKafkaAdmin, type KafkaAdmin } from "../../src/infra/kafka/executor.js";
 import { BROKER_START_TIMEOUT_MS, freePort, redpandaConfig, startTestBroker, testNamespace, type TestBroker } from "../helpers/kafka.js";
 import { copyQuickstart, DevProcess, devEnv, freePorts, DEV_TEST_TIMEOUT_MS, type TestProject } from "./dev-process.js";
 
-describe("moose dev with an unreachable broker", () => {
+describe("moose dev with no broker answering", () => {
   let project: TestProject;
   afterAll(() => project?.remove());
 
-  it("stops at start-up naming the broker and its config key, and says how to start one or turn streaming off", async () => {
+  it("at a local address: starts the repository's broker there (data in .moose/kafka), creates the topic, stops the broker on Ctrl-C", async () => {
     project = copyQuickstart();
-    const broker = `localhost:${await freePort()}`;
+    const port = await freePort();
+    const dev = new DevProcess(project, devEnv(await freePorts(), { MOOSE_REDPANDA_CONFIG__BROKER: `localhost:${port}` }));
+    let kafka: KafkaAdmin | undefined;
+    try {
+      const output = await dev.waitFor(/moose dev ready in \d+ ms/, 0, BROKER_START_TIMEOUT_MS);
+      expect(output).toContain(`Kafka: nothing answers at localhost:${port} (redpanda_config.broker); starting a local broker there`);
+      expect(output).toMatch(new RegExp(`Kafka: ready at localhost:${port} in \\d+\\.\\d s`));
+      expect(output).toContain(`Kafka       localhost:${port} (local broker started by moose dev, data in .moose/kafka)`);
+      expect(existsSync(path.join(project.dir, ".moose", "kafka", String(port), "pid"))).toBe(true);
+      kafka = openKafkaAdmin(redpandaConfig({ broker: `localhost:${port}` }));
+      expect((await kafka.describeTopics()).map((topic) => topic.name)).toEqual(["UserEvents"]);
+    } finally {
+      await kafka?.close();
+      expect(await dev.stop()).toBe(0);
+    }
+    // Stopped with dev, its data deleted.
+    expect(existsSync(path.join(project.dir, ".moose", "kafka", String(port)))).toBe(false);
+    expect(await portOpen(port)).toBe(false);
+  }, BROKER_START_TIMEOUT_MS + DEV_TEST_TIMEOUT_MS);
+
+  it("at another machine's address: stops at start-up naming the broker and its config key, and says what to do", async () => {
+    const broker = "kafka.invalid:9092";
     const dev = new DevProcess(project, devEnv(await freePorts(), { MOOSE_REDPANDA_CONFIG__BROKER: broker }));
     expect(await dev.exited()).toBe(1);
     expect(dev.output).toContain(`[redpanda_config.broker] - error DEV_KAFKA_UNREACHABLE: moose dev cannot reach the Kafka broker at ${broker}`);
-    expect(dev.output).toContain("run `scripts/kafka-local start` in the moose-ts repository");
+    expect(dev.output).toContain("moose dev starts a local broker itself only for an address on this machine");
     expect(dev.output).toContain("`[features] streaming_engine = false`");
     expect(dev.output).not.toContain("internal error");
   }, DEV_TEST_TIMEOUT_MS);
 });
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
 
 describe("moose dev with a broker", () => {
   let broker: TestBroker;

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clickhouse, columnsOf, copyQuickstart, DevProcess, devEnv, freePorts, MOOSE_BIN, rows, tableNames, DEV_TEST_TIMEOUT_MS, type DevPorts, type TestProject } from "./dev-process.js";
 
 const MAIN = "app/index.ts";
+/** These steps change and drop columns that hold rows: allowed up front (refusal without it: daily-use.test.ts). */
+const YES_DESTRUCTIVE = ["--yes-destructive"];
 const ANALYTICS = `
 interface AnalyticsSchema {
   eventId: string;
@@ -37,7 +39,7 @@ describe("moose dev (ClickHouse only)", () => {
   beforeAll(async () => {
     project = copyQuickstart();
     ports = await freePorts();
-    dev = new DevProcess(project, env());
+    dev = new DevProcess(project, env(), YES_DESTRUCTIVE);
     client = clickhouse(ports);
   });
 
@@ -85,9 +87,9 @@ describe("moose dev (ClickHouse only)", () => {
     expect(await rows(client, "SELECT age FROM Users")).toEqual([{ age: "42" }]);
   });
 
-  it("removes a field: allowed locally, shown as data loss", async () => {
+  it("removes a field: allowed with --yes-destructive, shown as data loss", async () => {
     const reload = await save("  email: string;\n", "");
-    expect(reload).toContain("data loss applied locally (moose dev allows it): drop column email from Users");
+    expect(reload).toContain("data loss applied locally: drop column email from Users");
     expect(reload).toMatch(/✓ reload in \d+ ms: 1 change applied/);
     expect(await columnsOf(client, "Users")).toEqual({ id: "String", name: "String", age: "String" });
     expect(await rows(client, "SELECT id, name FROM Users")).toEqual([{ id: "u1", name: "alice" }]);
@@ -142,7 +144,7 @@ describe("moose dev (ClickHouse only)", () => {
     expect(await dev.stop("SIGINT")).toBe(0);
     expect(dev.output).toContain("moose dev stopped");
 
-    dev = new DevProcess(project, env());
+    dev = new DevProcess(project, env(), YES_DESTRUCTIVE);
     const output = await dev.ready();
     expect(output).toContain("local state: resuming from the last `moose dev` run");
     expect(output).toMatch(/✓ initial build in \d+ ms: no infrastructure changes/);
@@ -158,7 +160,7 @@ describe("moose dev (ClickHouse only)", () => {
     const listed = JSON.parse(ls.stdout) as Array<{ id: string; status: string }>;
     expect(listed.filter((item) => item.id === "Users" || item.id === "Analytics").map((item) => item.status)).toEqual(["applied", "applied"]);
     await project.edit(MAIN, "  count: number;\n", "  count: number;\n  source: string;\n");
-    dev = new DevProcess(project, env());
+    dev = new DevProcess(project, env(), YES_DESTRUCTIVE);
     const output = await dev.ready();
     expect(output).toContain("+ source: String");
     expect(output).toMatch(/✓ initial build in \d+ ms: 1 change applied/);

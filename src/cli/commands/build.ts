@@ -21,14 +21,16 @@ export function register(program: Command): void {
     .command("build")
     .description("Extract the infrastructure manifest (.moose/manifest.json) from app/index.ts")
     .option("--dir <path>", "project directory", ".")
-    .option("--main <file>", "main file, relative to the project directory", "app/index.ts")
+    .option("--main <file>", "main file, relative to the project directory (default: <source_dir>/index.ts, source_dir from moose.config.toml, app by default)")
     .action(
-      action(async (options: { dir: string; main: string }) => {
+      action(async (options: { dir: string; main?: string }) => {
         const started = performance.now();
         const projectDir = path.resolve(options.dir);
         // A broken moose.config.toml is reported here too, not first at deploy time.
         const { loadConfig } = await import("../../config/load.js");
         await loadConfig(projectDir);
+        // The project's own TypeScript compiles it (when it has one): name the project before loading the compiler.
+        (await import("../../extract/typescript-project.js")).setTypeScriptProject(projectDir);
         // Loaded on use: TypeScript and esbuild are heavy, and every other command would pay for them.
         const { extractManifest } = await import("../../extract/index.js");
         const manifest = await extractManifest({ projectDir, mainFile: options.main });

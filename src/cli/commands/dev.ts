@@ -9,6 +9,7 @@ import { action } from "../action.js";
 
 interface DevFlags {
   dir: string;
+  yesDestructive?: boolean;
 }
 
 export function register(program: Command): void {
@@ -16,6 +17,7 @@ export function register(program: Command): void {
     .command("dev")
     .description("Run the local infrastructure (embedded ClickHouse, Kafka, API) and apply every code change as you save")
     .option("--dir <path>", "project directory", ".")
+    .option("--yes-destructive", "apply changes that delete or rewrite rows without asking (otherwise asked on a terminal, refused elsewhere)")
     .action(
       action(async (flags: DevFlags) => {
         const debug = Boolean(program.opts().debug);
@@ -26,6 +28,7 @@ export function register(program: Command): void {
           process.once("SIGTERM", () => resolve("SIGTERM"));
         });
         const { startDev } = await import("../../dev/session.js");
+        const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
         const session = await startDev({
           projectDir: path.resolve(flags.dir),
           output: {
@@ -33,7 +36,9 @@ export function register(program: Command): void {
             error: (text) => process.stderr.write(`${text}\n`),
             color,
             debug,
+            progress: process.stdout.isTTY && !process.env.CI ? "bar" : "lines",
           },
+          dataLoss: flags.yesDestructive ? { mode: "apply" } : interactive ? { mode: "ask", ask } : { mode: "refuse" },
         });
         const signal = await stopped;
         process.stdout.write(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: shutting down…\n`);
@@ -42,4 +47,22 @@ export function register(program: Command): void {
         return ExitCode.ok;
       }),
     );
+}
+
+/** A yes/no question on the terminal; Ctrl-C while it is open stops moose dev as usual. */
+async function ask(question: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await new Promise<string>((resolve, reject) => {
+      prompt.on("SIGINT", () => {
+        resolve("");
+        process.kill(process.pid, "SIGINT");
+      });
+      prompt.question(question).then(resolve, reject);
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    prompt.close();
+  }
 }

@@ -15,9 +15,19 @@ export function register(program: Command): void {
     .command("init")
     .description("Create a project with the quickstart app in a new or empty directory")
     .argument("<dir>", "directory to create the project in (new or empty)")
+    .option("--language <language>", "the models' language: typescript or python (MooseStack's `language` key)", "typescript")
+    .option("--no-venv", "python: do not create the .venv virtualenv (nor install requirements.txt into it)")
     .action(
-      action(async (dir: string) => {
+      action(async (dir: string, options: { language: string; venv: boolean }) => {
         const projectDir = path.resolve(dir);
+        const language = options.language.toLowerCase();
+        if (language !== "typescript" && language !== "python") {
+          throw new MooseError("INIT_UNKNOWN_LANGUAGE", `--language ${options.language} is not a language moose-ts models can be written in`, {
+            exitCode: ExitCode.usage,
+            hint: "use --language typescript (the default) or --language python",
+          });
+        }
+        if (language === "python") return initPythonProject(projectDir, options.venv);
         await initProject(projectDir);
         const shown = path.relative(process.cwd(), projectDir) || ".";
         process.stdout.write(
@@ -34,6 +44,27 @@ export function register(program: Command): void {
         return ExitCode.ok;
       }),
     );
+}
+
+/** `--language python`: the docs' Python app (./init-python.ts), then its virtualenv. */
+async function initPythonProject(projectDir: string, venv: boolean): Promise<ExitCode> {
+  const { createVirtualenv, pythonScaffoldFiles } = await import("./init-python.js");
+  await ensureEmptyDirectory(projectDir);
+  await writeFiles(projectDir, pythonScaffoldFiles(MOOSE_CONFIG_TOML));
+  const shown = path.relative(process.cwd(), projectDir) || ".";
+  process.stdout.write(`Created a moose-ts Python project in ${shown}\n`);
+  const virtualenv = venv ? await createVirtualenv(projectDir) : { ok: false, lines: ["no virtualenv (--no-venv): moose runs app/main.py with python3, which needs pydantic v2"] };
+  process.stdout.write(`${virtualenv.lines.map((line) => `  ${line}`).join("\n")}\n`);
+  process.stdout.write(["", "Next:", `  cd ${shown}`, "  npx moose dev", ""].join("\n"));
+  return ExitCode.ok;
+}
+
+async function writeFiles(projectDir: string, files: Record<string, string>): Promise<void> {
+  for (const [relative, content] of Object.entries(files)) {
+    const file = path.join(projectDir, relative);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, content);
+  }
 }
 
 export async function initProject(projectDir: string): Promise<void> {

@@ -3,10 +3,10 @@ import path from "node:path";
 import type { Command } from "commander";
 import type { Config } from "../../config/types.js";
 import { ExitCode } from "../../errors.js";
-import { DevStateStore } from "../../dev/state.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { buildInventory, KIND_NAMES, parseKindFilter, renderInventory } from "../../server/inventory.js";
 import { action } from "../action.js";
+import { openLocalDatabase } from "../project.js";
 
 interface LsFlags {
   dir: string;
@@ -22,23 +22,24 @@ export function register(program: Command): void {
     .option("--dir <path>", "project directory", ".")
     .option("--type <kind>", `only this kind: ${Object.values(KIND_NAMES).join(", ")}`)
     .option("--json", "print the list as JSON")
-    .option("--clickhouse-url <url>", "compare with this ClickHouse server instead of the local embedded state (.moose/clickhouse)")
+    .option("--clickhouse-url <url>", "compare with this ClickHouse server instead of the local embedded engine (.moose/clickhouse, or the running moose dev's)")
     .action(
       action(async (flags: LsFlags) => {
         const projectDir = path.resolve(flags.dir);
         const kind = flags.type === undefined ? undefined : parseKindFilter(flags.type);
         const { loadConfig } = await import("../../config/load.js");
+        // The project's own TypeScript compiles it (when it has one): name the project before loading the compiler.
+        (await import("../../extract/typescript-project.js")).setTypeScriptProject(projectDir);
         const { extractManifest } = await import("../../extract/index.js");
-        const { checkReality, readAppliedManifest } = await import("../../server/live-state.js");
+        const { checkReality } = await import("../../server/live-state.js");
+        const { readAppliedTruth } = await import("../../dev/state.js");
         const config = await loadConfig(projectDir);
         const code = await extractManifest({ projectDir });
         const driver = await openState(flags, projectDir, config);
         let items;
         try {
-          // Locally the state is what `moose dev` applied (it falls back to the migrations' state itself).
-          const applied = flags.clickhouseUrl
-            ? await readAppliedManifest(driver)
-            : (await (await DevStateStore.open(driver)).load()).manifest;
+          // The one reading of what a database has applied: the journal's state, or what `moose dev` applied on top of it.
+          const applied = (await readAppliedTruth(driver)).manifest;
           const reality = await checkReality(config, driver, applied);
           items = buildInventory(code, applied, reality, config, driver.database);
         } finally {
@@ -56,6 +57,5 @@ async function openState(flags: LsFlags, projectDir: string, config: Config): Pr
     const { openRemote } = await import("../../infra/clickhouse/remote.js");
     return openRemote({ url: flags.clickhouseUrl });
   }
-  const { openEmbedded } = await import("../../infra/clickhouse/embedded.js");
-  return openEmbedded({ dataDir: path.join(projectDir, ".moose", "clickhouse"), database: config.clickhouse_config.db_name });
+  return openLocalDatabase(projectDir, config);
 }

@@ -21,8 +21,17 @@ import { breakLock } from "../../migrations/runner/lock.js";
 import type { MigrationsStatus } from "../../migrations/runner/status.js";
 import { renderPlan, renameFlag } from "../../plan/render.js";
 import { action } from "../action.js";
+import { loadProjectConfig, migrationsDirOf, openTargetDatabase, projectDirOf, withMigrationsDir } from "../project.js";
 
 interface DirectoryOptions {
+  /** The project directory. */
+  dir: string;
+  migrationsDir?: string;
+}
+/** Where a command works: the project, its config, its migrations directory (relative to the project). */
+interface Place {
+  projectDir: string;
+  config: Config;
   dir: string;
 }
 interface TargetOptions extends DirectoryOptions {
@@ -47,7 +56,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 
 export function register(program: Command): void {
   const migrate = program.command("migrate").description("Versioned migration files and the runner that applies them");
-  const withDir = (command: Command) => command.option("--dir <path>", "migrations directory, relative to the project", "migrations");
+  const withDir = (command: Command) => withMigrationsDir(command);
   const withTarget = (command: Command) =>
     withDir(command)
       .option("--clickhouse-url <url>", "target this ClickHouse server (http[s]://user:password@host:port/database) instead of clickhouse_config")
@@ -114,9 +123,10 @@ export function register(program: Command): void {
     .description("Re-sum the migration files into moose.sum after a deliberate hand edit")
     .action(
       action(async (flags: DirectoryOptions) => {
+        const { projectDir, dir } = await placeOf(flags);
         const { hashMigrations } = await import("../../migrations/generate.js");
-        const { files } = await hashMigrations({ projectDir: process.cwd(), dir: flags.dir });
-        out(`✓ ${path.join(flags.dir, "moose.sum")} now sums ${files} migration file${files === 1 ? "" : "s"}`);
+        const { files } = await hashMigrations({ projectDir, dir });
+        out(`✓ ${path.join(dir, "moose.sum")} now sums ${files} migration file${files === 1 ? "" : "s"}`);
         return ExitCode.ok;
       }),
     );
@@ -166,13 +176,13 @@ export function parseRenames(flags: string[]): RenameMap {
 }
 
 /** Extraction loads the TypeScript compiler: imported only by the commands that need it. */
-async function extractCodeManifest(): Promise<Manifest> {
+async function extractCodeManifest(projectDir: string): Promise<Manifest> {
   const { extractManifest } = await import("../../extract/index.js");
-  return extractManifest({ projectDir: process.cwd() });
+  return extractManifest({ projectDir });
 }
 
-async function codeManifest(manifestFile: string | undefined): Promise<Manifest> {
-  if (!manifestFile) return extractCodeManifest();
+async function codeManifest(manifestFile: string | undefined, projectDir: string): Promise<Manifest> {
+  if (!manifestFile) return extractCodeManifest(projectDir);
   // A manifest from a file passes the same model checks as one extracted from code.
   const manifest = await readManifest(path.resolve(manifestFile));
   await checkManifest(manifest);
@@ -194,7 +204,8 @@ function renamePrompt(): RenameResolver | undefined {
 }
 
 /** Prints the outcome of generate/rebase; returns the exit code. */
-function reportGenerated(result: GenerateResult, dir: string): number {
+function reportGenerated(result: GenerateResult, place: { dir?: string }): number {
+  const dir = place.dir ?? "migrations";
   const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   switch (result.kind) {
     case "no-changes":
@@ -223,20 +234,19 @@ function reportGenerated(result: GenerateResult, dir: string): number {
 
 async function generateCommand(flags: GenerateFlags): Promise<number> {
   const { generateMigration } = await import("../../migrations/generate.js");
-  const result = await generateMigration({
-    ...(await generateOptions(flags)),
-    name: flags.name,
-  });
-  return reportGenerated(result, flags.dir);
+  const options = await generateOptions(flags);
+  const result = await generateMigration({ ...options, name: flags.name });
+  return reportGenerated(result, options);
 }
 
 /** What generate and rebase both pass on from their flags. */
 async function generateOptions(flags: GenerateFlags): Promise<GenerateOptions> {
   const renames = parseRenames(flags.rename); // a malformed flag fails before the code is extracted
+  const { projectDir, dir } = await placeOf(flags);
   return {
-    projectDir: process.cwd(),
-    dir: flags.dir,
-    manifest: await codeManifest(flags.manifest),
+    projectDir,
+    dir,
+    manifest: await codeManifest(flags.manifest, projectDir),
     allowDataLoss: acceptsDataLoss(flags),
     renames,
     backfillMaterializedViews: flags.backfill,
@@ -246,10 +256,8 @@ async function generateOptions(flags: GenerateFlags): Promise<GenerateOptions> {
 
 async function rebaseCommand(id: string | undefined, flags: GenerateFlags): Promise<number> {
   const { rebaseMigrations } = await import("../../migrations/rebase.js");
-  const rebase = await rebaseMigrations({
-    ...(await generateOptions(flags)),
-    id,
-  });
+  const options = await generateOptions(flags);
+  const rebase = await rebaseMigrations({ ...options, id });
   if (rebase.result.kind !== "refused") {
     out(`↻ took ${rebase.rebased} out of the chain (its old content: ${path.relative(process.cwd(), rebase.previousFile)}; copy any hand-written steps over)`);
   }
@@ -257,25 +265,21 @@ async function rebaseCommand(id: string | undefined, flags: GenerateFlags): Prom
     out("✓ the other branch's migrations already bring the database to the code's state; no new file needed");
     return ExitCode.ok;
   }
-  return reportGenerated(rebase.result, flags.dir);
+  return reportGenerated(rebase.result, options);
 }
 
-async function openTarget(flags: TargetOptions, config: Config): Promise<ClickHouseDriver> {
-  if (flags.embedded && flags.clickhouseUrl) throw usage("pass either --embedded or --clickhouse-url, not both");
-  if (flags.embedded) {
-    const { openEmbedded } = await import("../../infra/clickhouse/embedded.js");
-    return openEmbedded({ dataDir: path.join(process.cwd(), ".moose", "clickhouse"), database: config.clickhouse_config.db_name });
-  }
-  const { openRemote } = await import("../../infra/clickhouse/remote.js");
-  return openRemote(flags.clickhouseUrl ? { url: flags.clickhouseUrl } : { config: config.clickhouse_config });
+/** The project (--dir), its config and its migrations directory (--migrations-dir / [migration_config] dir). */
+async function placeOf(flags: DirectoryOptions): Promise<Place> {
+  const projectDir = projectDirOf(flags);
+  const config = await loadProjectConfig(projectDir);
+  return { projectDir, config, dir: migrationsDirOf(flags, config) };
 }
 
-async function withDriver(flags: TargetOptions, work: (driver: ClickHouseDriver, config: Config) => Promise<number>): Promise<number> {
-  const { loadConfig } = await import("../../config/load.js");
-  const config = await loadConfig(process.cwd());
-  const driver = await openTarget(flags, config);
+async function withDriver(flags: TargetOptions, work: (driver: ClickHouseDriver, place: Place) => Promise<number>): Promise<number> {
+  const place = await placeOf(flags);
+  const driver = await openTargetDatabase(flags, place.projectDir, place.config);
   try {
-    return await work(driver, config);
+    return await work(driver, place);
   } finally {
     await driver.close();
   }
@@ -284,16 +288,17 @@ async function withDriver(flags: TargetOptions, work: (driver: ClickHouseDriver,
 async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise<unknown>): Promise<number> {
   const lockTimeoutSeconds = Number(flags.lockTimeout);
   if (!Number.isFinite(lockTimeoutSeconds) || lockTimeoutSeconds < 0) throw usage(`--lock-timeout must be a number of seconds, got "${flags.lockTimeout}"`);
-  return withDriver(flags, async (driver, config) => {
+  const { CopyProgressView, progressMode, withCopyProgress } = await import("../progress.js");
+  return withDriver(flags, async (driver, { projectDir, dir, config }) => {
     const kafka = config.features.streaming_engine ? (await import("../../infra/kafka/executor.js")).openKafkaAdmin(config.redpanda_config) : undefined;
     try {
       await run({
-        projectDir: process.cwd(),
-        dir: flags.dir,
+        projectDir,
+        dir,
         driver,
         kafka,
         // Printed, and kept in .moose/logs for `moose logs`.
-        reporter: bothReporters(flags.json ? jsonReporter(out) : textReporter(out), logMigrationEvents(process.cwd())),
+        reporter: bothReporters(flags.json ? jsonReporter(out) : withCopyProgress(textReporter(out), new CopyProgressView(progressMode(), out)), logMigrationEvents(projectDir)),
         allowDataLoss: acceptsDataLoss(flags),
         dryRun: flags.dryRun,
         lock: { timeoutMs: lockTimeoutSeconds * 1000 },
@@ -312,12 +317,12 @@ interface StatusFlags extends TargetOptions {
 }
 
 async function statusCommand(flags: StatusFlags): Promise<number> {
-  return withDriver(flags, async (driver) => {
+  return withDriver(flags, async (driver, { projectDir, dir }) => {
     const { migrationStatus } = await import("../../migrations/runner/status.js");
     let repaired: string[] | undefined;
     if (flags.repair) {
       const { repairHistory } = await import("../../migrations/runner/history.js");
-      repaired = (await repairHistory({ projectDir: process.cwd(), dir: flags.dir, driver })).actions;
+      repaired = (await repairHistory({ projectDir, dir, driver })).actions;
       if (!flags.json) {
         if (repaired.length === 0) out("✓ nothing to repair: the journal and the state agree");
         for (const done of repaired) out(`✓ repair: ${done}`);
@@ -327,11 +332,11 @@ async function statusCommand(flags: StatusFlags): Promise<number> {
     let manifest: Manifest | undefined;
     let extractError: string | undefined;
     try {
-      manifest = await codeManifest(flags.manifest);
+      manifest = await codeManifest(flags.manifest, projectDir);
     } catch (error) {
       extractError = error instanceof MooseError ? error.format() : String(error);
     }
-    const status = await migrationStatus({ projectDir: process.cwd(), dir: flags.dir, driver, codeManifest: manifest });
+    const status = await migrationStatus({ projectDir, dir, driver, codeManifest: manifest });
     if (flags.json) out(JSON.stringify({ ...status, ...(extractError ? { extractError } : {}), ...(repaired ? { repaired } : {}) }, null, 2));
     else printStatus(status, driver, extractError);
     return status.problem ? ExitCode.conflict : ExitCode.ok;
@@ -358,6 +363,13 @@ function printStatus(status: MigrationsStatus, driver: ClickHouseDriver, extract
   out(`Lock: ${status.lock ? `held by ${status.lock.owner} for ${status.lock.ageSeconds} s (lease ends in ${status.lock.expiresInSeconds} s)` : "free"}`);
   if (status.codeDiffersFromSnapshot === null) out(`Code: not checked${extractError ? ` (${extractError.split("\n")[0]})` : ""}`);
   else out(status.codeDiffersFromSnapshot ? "Code: has changes that are not in a migration yet — run `moose migrate generate`" : "Code: matches migrations/snapshot.json");
+  if (status.devChangesNotInMigration) {
+    out(
+      status.codeDiffersFromSnapshot === false
+        ? "Local dev: `moose dev` applied changes to this database ahead of its applied migrations; the pending migrations contain them — `moose migrate up` records them"
+        : "Local dev: `moose dev` applied changes to this database that are not in a migration yet (migrations/draft.ts shows them) — `moose migrate generate` writes them as one",
+    );
+  }
   if (status.problem) {
     out(`\nerror ${status.problem.code}: ${status.problem.message}`);
     if (status.problem.hint) out(`  → ${status.problem.hint}`);

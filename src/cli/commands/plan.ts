@@ -17,10 +17,13 @@ import { planToJson } from "../../plan/json.js";
 import { renderPlan } from "../../plan/render.js";
 import { ADMIN_TOKEN_ENV, fetchRemoteInframap } from "../../server/remote-plan.js";
 import { action } from "../action.js";
+import { loadProjectConfig, MIGRATIONS_DIR_FLAG, migrationsDirOf, PROJECT_DIR_FLAG, projectDirOf } from "../project.js";
 import { parseRenames } from "./migrate.js";
 
 export interface PlanFlags {
+  /** The project directory. */
   dir: string;
+  migrationsDir?: string;
   json?: boolean;
   detailedExitcode?: boolean;
   rename: string[];
@@ -32,7 +35,8 @@ export function register(program: Command): void {
   program
     .command("plan")
     .description("Show the infrastructure changes the code makes, compared with migrations/snapshot.json")
-    .option("--dir <path>", "migrations directory, relative to the project", "migrations")
+    .option(...PROJECT_DIR_FLAG)
+    .option(...MIGRATIONS_DIR_FLAG)
     .option("--json", "print the plan as JSON (shape: docs/plan-json.md)")
     .option("--detailed-exitcode", "exit 0 when nothing changes, 6 when something does, 3 when a change loses data or is blocked")
     .option("--rename <Table.old=new>", "declare a column rename, keeping its data (repeatable)", (value: string, previous: string[]) => [...previous, value], [])
@@ -41,14 +45,14 @@ export function register(program: Command): void {
     .option("--url <url>", "compare with the state a running `moose prod` server has applied (its admin API) instead of the snapshot")
     .option("--token <token>", `bearer token for --url (default: $${ADMIN_TOKEN_ENV}); create one with \`moose generate hash-token\``)
     .action(
-      action(async (flags: PlanFlags & { url?: string; token?: string }) =>
-        planCommand(
-          flags,
+      action(async (flags: PlanFlags & { url?: string; token?: string }) => {
+        const projectDir = projectDirOf(flags);
+        const from =
           flags.url === undefined
-            ? await snapshotState(flags.dir)
-            : await fetchRemoteInframap(flags.url, { token: flags.token ?? process.env[ADMIN_TOKEN_ENV] }),
-        ),
-      ),
+            ? await snapshotState(migrationsDirOf(flags, await loadProjectConfig(projectDir)), projectDir)
+            : await fetchRemoteInframap(flags.url, { token: flags.token ?? process.env[ADMIN_TOKEN_ENV] });
+        return planCommand(flags, from, projectDir);
+      }),
     );
 }
 

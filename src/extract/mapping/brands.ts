@@ -24,6 +24,12 @@ export interface Brands {
   argTypes?: ts.Type;
   simpleAggregationFunction?: string;
   argType?: ts.Type;
+  /** ClickHouseByteSize<N>: an integer's width in bytes. */
+  byteSize?: number;
+  /** typia `tags.Type<"int32" | "uint32" | "int64" | "uint64" | "float" | "double">`. */
+  typiaType?: string;
+  /** typia `tags.Format<"uuid" | "date-time" | "date" | "ipv4" | "ipv6" | …>`. */
+  typiaFormat?: string;
 }
 
 const BRAND_PROPERTIES: Record<string, keyof Brands> = {
@@ -46,11 +52,14 @@ const BRAND_PROPERTIES: Record<string, keyof Brands> = {
   _argTypes: "argTypes",
   _simpleAggregationFunction: "simpleAggregationFunction",
   _argType: "argType",
+  _clickhouse_byte_size: "byteSize",
 };
+/** typia's tags (`tags.Type<"int32">`, `tags.Format<"uuid">`, `tags.MaxLength<8>`, …) are `{ "typia.tag"?: { kind, value, … } }`. */
+const TYPIA_TAG = "typia.tag";
 const TYPE_VALUED: ReadonlySet<keyof Brands> = new Set(["jsonSettings", "argTypes", "argType"]);
 
 export function isBrandProperty(name: string): boolean {
-  return name in BRAND_PROPERTIES;
+  return name in BRAND_PROPERTIES || name === TYPIA_TAG;
 }
 
 /** An object type made only of brand properties (`{ _clickhouse_int?: "int8" }`). */
@@ -102,6 +111,10 @@ function readBrandObject(type: ts.Type, checker: ts.TypeChecker, brands: Brands)
 }
 
 function readBrandProperty(property: ts.Symbol, checker: ts.TypeChecker, brands: Brands): void {
+  if (property.name === TYPIA_TAG) {
+    readTypiaTag(checker.getNonNullableType(checker.getTypeOfSymbol(property)), checker, brands);
+    return;
+  }
   const field = BRAND_PROPERTIES[property.name];
   if (!field) return;
   const valueType = checker.getNonNullableType(checker.getTypeOfSymbol(property));
@@ -117,4 +130,17 @@ function literalValue(type: ts.Type, checker: ts.TypeChecker): string | number |
   if (type.isStringLiteral() || type.isNumberLiteral()) return type.value;
   if (type.flags & ts.TypeFlags.BooleanLiteral) return type === checker.getTrueType();
   return undefined;
+}
+
+/** The tags that choose a column type (`type`, `format`); the others (MaxLength, Minimum, Pattern, …) only validate. */
+function readTypiaTag(props: ts.Type, checker: ts.TypeChecker, brands: Brands): void {
+  const read = (name: string): string | number | boolean | undefined => {
+    const property = checker.getPropertyOfType(props, name);
+    return property ? literalValue(checker.getNonNullableType(checker.getTypeOfSymbol(property)), checker) : undefined;
+  };
+  const kind = read("kind");
+  const value = read("value");
+  if (typeof value !== "string") return;
+  if (kind === "type") brands.typiaType = value;
+  else if (kind === "format") brands.typiaFormat = value;
 }

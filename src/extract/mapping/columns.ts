@@ -4,6 +4,7 @@
  * (Key, ClickHouseDefault, TTL, codec, …) and TSDoc comments.
  */
 import ts from "../typescript.js";
+import { isMooseSourceFile } from "../paths.js";
 import type { ColumnSpec } from "../../manifest/types.js";
 import { splitFieldType, type Brands } from "./brands.js";
 import { orderedProperties } from "./properties.js";
@@ -151,10 +152,14 @@ export class ColumnMapper {
   }
 }
 
-/** A property's site; properties declared in .d.ts files (lib, packages) are reported at the user's field. */
+/**
+ * A property's site; properties declared in .d.ts files (lib, packages) or in moose-ts's own SDK
+ * (DeadLetterModel, …) are reported at the user's field or type argument, never inside moose-ts.
+ */
 function propertySite(property: ts.Symbol, parent: FieldSite): FieldSite {
   const declaration = property.valueDeclaration ?? property.declarations?.[0];
-  const node = declaration && !declaration.getSourceFile().isDeclarationFile ? declaration : parent.node;
+  const file = declaration?.getSourceFile();
+  const node = declaration && file && !file.isDeclarationFile && !isMooseSourceFile(file.fileName) ? declaration : parent.node;
   return { path: `${parent.path}.${property.name}`, node };
 }
 

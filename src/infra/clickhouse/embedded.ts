@@ -5,11 +5,12 @@
  * others). All queries use chdb's async API, so the event loop keeps serving (HTTP endpoint, file
  * watcher) while a query runs.
  */
+import { closeSync, openSync } from "node:fs";
 import path from "node:path";
+import { isatty } from "node:tty";
 import { Session, drainPending } from "chdb";
 import { MooseError } from "../../errors.js";
 import { bindDirectory, unbindDirectory } from "./data-dir.js";
-import { describeTargetSql, stdinSafeInsert, type TargetColumn } from "./embedded-insert.js";
 import type { ClickHouseDriver, QueryParams } from "./driver.js";
 import { clickHouseQueryError } from "./errors.js";
 import { introspectDatabase } from "./introspect.js";
@@ -27,15 +28,11 @@ export interface EmbeddedOptions {
   database: string;
 }
 
-const MAX_QUERY_SIZE = 1024 ** 3;
-
 /** Settings every driver session runs with: results the driver contract promises. */
 const SESSION_SETTINGS = [
   "SET output_format_json_quote_64bit_integers = 1",
   // ALTERs that rewrite data (MODIFY COLUMN, UPDATE) finish before the statement returns.
   "SET mutations_sync = 2",
-  // Inserted rows travel inside the statement text (./embedded-insert.ts), past the 256 KiB default.
-  `SET max_query_size = ${MAX_QUERY_SIZE}`,
 ];
 
 interface ChdbError {
@@ -59,6 +56,28 @@ async function openSession(dataDir: string, database: string): Promise<Session> 
     session.close();
     throw error;
   }
+}
+
+/**
+ * chdb runs statements through ClickHouse's client code, which takes a standard input that is not a
+ * terminal as more data for any INSERT with inline data: with a pipe from a script, xargs, ssh or a
+ * CI runner the insert fails ("both inlined and external data") or gets the pipe's bytes as rows,
+ * and `FROM INFILE stdin` / `input()` read it too. chdb has no setting for this, so before the
+ * engine starts this process's fd 0 becomes /dev/null: fd 0 is closed and /dev/null, opened next,
+ * takes the lowest free number. moose-ts reads standard input only when it is a terminal (prompts).
+ */
+let stdinDetached = false;
+
+function detachStdinFromEngine(): void {
+  if (stdinDetached || isatty(0)) return;
+  stdinDetached = true;
+  try {
+    closeSync(0);
+  } catch {
+    // already closed (`moose … <&-`): fd 0 is free for /dev/null
+  }
+  const fd = openSync("/dev/null", "r");
+  if (fd !== 0) closeSync(fd);
 }
 
 /** Drivers open in this process: chdb refuses its standalone `query()` while any session is open, so the SQL parser borrows one. */
@@ -141,11 +160,7 @@ class EmbeddedDriver implements RawClickHouseDriver {
 
   async insert(table: string, rows: Record<string, unknown>[]): Promise<void> {
     if (rows.length === 0) return;
-    const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-    const inline = `INSERT INTO ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(", ")}) FORMAT JSONEachRow\n${toJsonEachRow(rows)}`;
-    // Never inline data as such: the engine would read stdin (see ./embedded-insert.ts).
-    const sql = await stdinSafeInsert(inline, (database, target) => this.query<TargetColumn>(describeTargetSql(database, target)));
-    await this.run(sql, "TabSeparated");
+    await this.run(`INSERT INTO ${quoteIdentifier(table)} FORMAT JSONEachRow\n${toJsonEachRow(rows)}`, "TabSeparated");
   }
 
   async introspect() {
@@ -164,7 +179,6 @@ class EmbeddedDriver implements RawClickHouseDriver {
       await session.queryAsync(`USE ${quoteIdentifier(options.database ?? this.database)}`);
       // A ClickHouse server's default, which clients expect (chdb's differs).
       await session.queryAsync("SET output_format_json_quote_64bit_integers = 1");
-      await session.queryAsync(`SET max_query_size = ${MAX_QUERY_SIZE}`);
       for (const [name, value] of Object.entries(options.settings ?? {})) {
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`Invalid setting name ${JSON.stringify(name)}`);
         // A string literal is accepted for every setting type; ClickHouse parses it.
@@ -172,12 +186,9 @@ class EmbeddedDriver implements RawClickHouseDriver {
       }
       const format = options.format ?? "TabSeparated";
       const bound = options.textParams && Object.keys(options.textParams).length > 0 ? bindTextParams(sql, options.textParams) : undefined;
-      // A client's INSERT data must not be joined by this process's stdin (see ./embedded-insert.ts).
-      const describe = async (database: string | undefined, table: string) =>
-        parseJsonEachRow<TargetColumn>((await session.queryAsync(describeTargetSql(database, table), { format: "JSONEachRow" })).text());
       const result = bound
-        ? await session.queryBindAsync(await stdinSafeInsert(bound.sql, describe), bound.params, { format })
-        : await session.queryAsync(await stdinSafeInsert(sql, describe), { format });
+        ? await session.queryBindAsync(bound.sql, bound.params, { format })
+        : await session.queryAsync(sql, { format });
       return { body: result.bytes(), rowsRead: result.rowsRead, bytesRead: result.bytesRead, elapsedSeconds: result.elapsed };
     } catch (error) {
       throw queryError(error, sql);
@@ -208,6 +219,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<RawClickHo
     });
   }
   const dataDir = path.resolve(options.dataDir);
+  detachStdinFromEngine();
   bindDirectory(dataDir);
   let session: Session;
   try {

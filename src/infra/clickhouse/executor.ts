@@ -18,6 +18,7 @@ import { rebuildCopyName, type ConversionCheck, type SqlStep } from "../../steps
 import { quoteIdentifier, quoteString } from "./quote.js";
 import type { ClickHouseDriver } from "./driver.js";
 import { clickHouseCodeOf } from "./errors.js";
+import { unreplicatedSql } from "./replication.js";
 
 export interface CopyProgress {
   /** The table being rebuilt. */
@@ -343,6 +344,7 @@ export async function executeSqlStep(driver: ClickHouseDriver, step: SqlStep, on
   const rebuild = rebuildOf(step);
   if (rebuild?.phase === "copy") return copyRows(driver, step, rebuild.rebuild, onProgress);
   if (rebuild?.phase === "exchange") return exchangeTables(driver, step, rebuild.rebuild);
-  await driver.exec(step.sql);
+  // The embedded engine has no Keeper: a Replicated* table is created unreplicated there (./replication.ts).
+  await driver.exec(driver.kind === "embedded" ? unreplicatedSql(step.sql) : step.sql);
 }
 

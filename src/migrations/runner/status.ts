@@ -10,6 +10,7 @@ import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { EMPTY_MANIFEST_HASH, hashManifest } from "../../manifest/canonical.js";
 import type { Manifest } from "../../manifest/types.js";
 import { readSnapshotManifest } from "../snapshots.js";
+import { readAppliedTruth } from "../../dev/state.js";
 import { migrationsLayout } from "../layout.js";
 import { loadMigrations, readMigrationSources } from "../load.js";
 import { verifyChain, verifySnapshots, verifySum } from "../verify.js";
@@ -43,6 +44,11 @@ export interface MigrationsStatus {
   snapshotHash: string | null;
   /** null when the code's manifest was not given (or could not be extracted). */
   codeDiffersFromSnapshot: boolean | null;
+  /**
+   * `moose dev` applied changes to this database beyond its newest migration state: they are in no
+   * migration file yet (src/dev/state.ts: the same reading `moose ls` and `moose dev` use).
+   */
+  devChangesNotInMigration: boolean;
 }
 
 export async function migrationStatus(options: { projectDir: string; dir?: string; driver: ClickHouseDriver; codeManifest?: Manifest }): Promise<MigrationsStatus> {
@@ -66,6 +72,7 @@ export async function migrationStatus(options: { projectDir: string; dir?: strin
   }
   const files = new Set(migrations.map((migration) => migration.id));
   const state = await readAppliedState(options.driver);
+  const truth = await readAppliedTruth(options.driver);
   const lock = (await tableExists(options.driver, LOCK_TABLE)) ? ((await liveHolders(options.driver))[0] ?? null) : null;
   const snapshot = existsSync(layout.snapshot) ? await readSnapshotManifest(layout) : null;
   const snapshotHash = snapshot ? hashManifest(snapshot) : null;
@@ -94,6 +101,7 @@ export async function migrationStatus(options: { projectDir: string; dir?: strin
     lock,
     problem,
     snapshotHash,
+    devChangesNotInMigration: truth.devAhead,
     codeDiffersFromSnapshot: options.codeManifest ? hashManifest(options.codeManifest) !== (snapshotHash ?? EMPTY_MANIFEST_HASH) : null,
   };
 }

@@ -68,6 +68,11 @@ export class Project {
     return new Project(dir, env);
   }
 
+  /** A project already in `dir` (e.g. one `moose init` wrote); node_modules is not linked. */
+  static at(dir: string, env: NodeJS.ProcessEnv = {}): Project {
+    return new Project(dir, env);
+  }
+
   moose(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> {
     return run(process.execPath, [MOOSE_BIN, ...args], { cwd: this.dir, env: cleanEnv({ ...this.env, ...extraEnv }) });
   }

@@ -10,7 +10,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { splitInlineInsert } from "../../../src/infra/clickhouse/embedded-insert.js";
 import { tempDataDir } from "../../helpers/clickhouse.js";
 
 const work = tempDataDir();
@@ -37,8 +36,9 @@ await step("rawFormat", () => raw('INSERT INTO t (id, name, amount, tags) FORMAT
 await step("rawNoColumns", () => raw('INSERT INTO local.t SETTINGS async_insert = 1 FORMAT JSONEachRow {"id":3,"name":"no list","amount":2,"tags":[]}'));
 await step("rawValues", () => raw("INSERT INTO t (id, name, amount, at, tags) VALUES (4, 'values', 1.25, '2024-01-01 00:00:00', ['v']), (5, 'semi;colon', 0, '2024-01-01 00:00:00', []);"));
 await step("rawCsv", () => raw("INSERT INTO \`t\` (\`id\`, name, amount, tags) FORMAT CSV\\n6,csv,3.5,\\"['c']\\"\\n"));
-await step("rawEmpty", () => raw("INSERT INTO t FORMAT JSONEachRow\\n"));
 await step("rawSelect", () => raw("INSERT INTO t (id, name, amount, tags) SELECT 7, 'select', 0, []"));
+await step("execValues", () => driver.exec("INSERT INTO t (id, name, amount, tags) VALUES (8, 'exec', 0, [])"));
+await step("execParams", () => driver.exec("INSERT INTO t (id, name, amount, tags) VALUES ({id:UInt64}, {name:String}, 0, [])", { id: 9, name: "bound" }));
 await step("rows", () => driver.query("SELECT id, name, toString(amount) AS amount, toString(at) AS at, tags, doubled FROM t ORDER BY id"));
 await driver.close();
 process.stdout.write(JSON.stringify(out));
@@ -112,43 +112,21 @@ const EXPECTED_ROWS = [
   { id: "5", name: "semi;colon", amount: "0", at: "2024-01-01 00:00:00", tags: [], doubled: "10" },
   { id: "6", name: "csv", amount: "3.5", at: "2024-05-06 07:08:09", tags: ["c"], doubled: "12" },
   { id: "7", name: "select", amount: "0", at: "2024-05-06 07:08:09", tags: [], doubled: "14" },
+  { id: "8", name: "exec", amount: "0", at: "2024-05-06 07:08:09", tags: [], doubled: "16" },
+  { id: "9", name: "bound", amount: "0", at: "2024-05-06 07:08:09", tags: [], doubled: "18" },
   { id: "18446744073709551615", name: "max", amount: "1", at: "2024-01-02 03:04:05", tags: [], doubled: "18446744073709551614" },
 ];
 
 describe("embedded driver with data on stdin", () => {
   for (const kind of ["closed-pipe", "pipe", "file"] as const) {
-    it(`inserts (driver and raw, JSONEachRow/CSV/VALUES) exactly, without reading a stdin that is a ${kind}`, async () => {
+    it(`inserts (driver insert/exec and raw, JSONEachRow/CSV/VALUES) exactly, without reading a stdin that is a ${kind}`, async () => {
       const result = await runChild(kind, path.join(work.dir, kind, ".moose", "clickhouse"));
       expect(result.code, result.stderr).toBe(0);
-      for (const step of ["create", "insert", "rawFormat", "rawNoColumns", "rawValues", "rawCsv", "rawEmpty", "rawSelect"]) {
+      for (const step of ["create", "insert", "rawFormat", "rawNoColumns", "rawValues", "rawCsv", "rawSelect", "execValues", "execParams"]) {
         expect(result.out[step], step).not.toHaveProperty("error");
       }
       // No FROM_STDIN row: stdin was neither refused nor consumed.
       expect(result.out.rows).toEqual(EXPECTED_ROWS);
     });
   }
-});
-
-describe("splitInlineInsert", () => {
-  it("finds the data of VALUES and FORMAT inserts, past strings, comments and SETTINGS", () => {
-    expect(splitInlineInsert("insert into db.`my t` (a, `b c`) settings x = 'FORMAT' format JSONEachRow\n{\"a\":1}")).toEqual({
-      head: "insert into db.`my t`",
-      columns: ["a", "b c"],
-      middle: " settings x = 'FORMAT' ",
-      database: "db",
-      table: "my t",
-      format: "JSONEachRow",
-      data: '{"a":1}',
-    });
-    expect(splitInlineInsert("/* c */ INSERT INTO t -- FORMAT x\n VALUES (1, 'a)')")).toMatchObject({ table: "t", format: "Values", data: " (1, 'a)')" });
-    expect(splitInlineInsert("INSERT INTO FUNCTION file('x.csv') FORMAT CSV 1,2")).toMatchObject({ table: undefined, format: "CSV", data: "1,2" });
-    expect(splitInlineInsert("INSERT INTO t (* EXCEPT a) FORMAT CSV 1")).toMatchObject({ table: undefined, columns: undefined });
-  });
-
-  it("leaves everything else alone", () => {
-    expect(splitInlineInsert("INSERT INTO t SELECT * FROM format(JSONEachRow, '{}')")).toBeUndefined();
-    expect(splitInlineInsert("INSERT INTO t (a) WITH 1 AS x SELECT x")).toBeUndefined();
-    expect(splitInlineInsert("SELECT 'INSERT INTO t VALUES (1)'")).toBeUndefined();
-    expect(splitInlineInsert("CREATE TABLE t (a String) ENGINE = Memory")).toBeUndefined();
-  });
 });

@@ -84,7 +84,7 @@ describe("Reloader", () => {
     printed.info.length = 0;
     next = manifest([users()]);
     await reloader({ initialState: manifest([users("email")]), color: true }).reload("reload");
-    expect(printed.info.join("\n")).toContain("\u001b[31m  ✖ data loss applied locally (moose dev allows it): drop column email from Users\u001b[0m");
+    expect(printed.info.join("\n")).toContain("\u001b[31m  ✖ data loss applied locally: drop column email from Users\u001b[0m");
     const columns = await driver.query<{ name: string }>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'Users'");
     expect(columns.map((row) => row.name)).toEqual(["id"]);
   });

@@ -131,7 +131,8 @@ describe("loadApp", () => {
     const api = app.apis.get("count");
     expect(api).toBeDefined();
     const { sql } = await import("../../../src/sdk/sql.js");
-    const result = await api?.getHandler()({ min: 2 }, { client: { query: { execute: async () => ({ json: async () => [] }), command: async () => {} } }, sql });
+    type QueryClient = import("../../../src/sdk/api.js").QueryClient;
+    const result = await api?.getHandler()({ min: 2 }, { client: { query: { execute: async () => ({ json: async () => [] }), command: async () => {} } as unknown as QueryClient }, sql });
     expect(result).toEqual({ n: 3 });
     expect(app.manifest.apis.count.params).toMatchObject({ type: "object", required: ["min"] });
   });

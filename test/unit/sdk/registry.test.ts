@@ -3,7 +3,7 @@ import { MooseError } from "../../../src/errors.js";
 import type { ColumnSpec } from "../../../src/manifest/types.js";
 import { Api, ClickHouseEngines, getRegistry, IngestPipeline, OlapTable, registryToManifest, Stream, View, Workflow, Task, sql } from "../../../src/sdk/index.js";
 import { METADATA_MARKER, type InjectedMetadata } from "../../../src/sdk/metadata.js";
-import { splitKeyExpression } from "../../../src/sdk/olap-table.js";
+import { splitKeyExpression, type OlapConfig } from "../../../src/sdk/olap-table.js";
 
 const columns: ColumnSpec[] = [
   { name: "id", type: "String", nullable: false, primaryKey: true },
@@ -112,14 +112,15 @@ describe("table specs", () => {
 
 describe("configuration errors", () => {
   it("refuses orderByFields together with orderByExpression", () => {
-    const table = new OlapTable<Row>("Both", { orderByFields: ["id"], orderByExpression: "(id)" }, injected("app/a.ts", 4));
+    // Also a type error (as in MooseStack's OlapConfig); plain JavaScript callers get the runtime check.
+    const table = new OlapTable<Row>("Both", { orderByFields: ["id"], orderByExpression: "(id)" } as unknown as OlapConfig<Row>, injected("app/a.ts", 4));
     const error = thrown(() => table.toSpec());
     expect(error.code).toBe("CONFLICTING_ORDER_BY");
     expect(error.location).toEqual({ file: "app/a.ts", line: 4, col: 14 });
   });
 
   it("refuses a CollapsingMergeTree without its sign column", () => {
-    const table = new OlapTable<Row>("Collapsing", { engine: ClickHouseEngines.CollapsingMergeTree }, injected("app/a.ts", 5));
+    const table = new OlapTable<Row>("Collapsing", { engine: ClickHouseEngines.CollapsingMergeTree } as unknown as OlapConfig<Row>, injected("app/a.ts", 5));
     expect(thrown(() => table.toSpec()).code).toBe("INVALID_ENGINE");
   });
 

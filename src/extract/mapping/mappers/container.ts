@@ -39,6 +39,8 @@ export const mapMapper: TypeMapper = {
   },
   map(shape, context): MappedType {
     const [info] = context.checker.getIndexInfosOfType(single(shape) as ts.Type);
+    // Record<string, any> / Record<string, unknown> is free-form data: a JSON column (MooseStack's mapping).
+    if (info.type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return { type: "JSON", container: false };
     // ClickHouse Map keys cannot be floats: numeric keys are taken as integers.
     const keyType = info.keyType.flags & ts.TypeFlags.Number ? "Int64" : "String";
     return { type: `Map(${keyType}, ${context.innerType(info.type, "{}")})`, container: true };

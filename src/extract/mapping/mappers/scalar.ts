@@ -13,6 +13,27 @@ const INT_TYPES: Record<string, string> = {
   uint64: "UInt64",
 };
 
+/** typia `tags.Type<…>` → ClickHouse (MooseStack's mapping). */
+const TYPIA_NUMBER_TYPES: Record<string, string> = {
+  int32: "Int32",
+  uint32: "UInt32",
+  int64: "Int64",
+  uint64: "UInt64",
+  float: "Float32",
+  double: "Float64",
+};
+
+/** typia `tags.Format<…>` on a string → ClickHouse; other formats (email, uri, …) stay String. */
+const TYPIA_STRING_FORMATS: Record<string, string> = {
+  uuid: "UUID",
+  "date-time": "DateTime('UTC')",
+  date: "Date",
+  ipv4: "IPv4",
+  ipv6: "IPv6",
+};
+
+const BYTE_SIZES = new Set([1, 2, 4, 8, 16, 32]);
+
 function scalar(type: string): MappedType {
   return { type, container: false };
 }
@@ -48,6 +69,10 @@ export const stringMapper: TypeMapper = {
     const brands = shape.brands;
     if (brands.mappedType === "UUID") return scalar("UUID");
     if (brands.scale !== undefined) return decimal(shape, context);
+    if (brands.typiaFormat !== undefined && TYPIA_STRING_FORMATS[brands.typiaFormat]) {
+      if (brands.typiaFormat === "date-time" && brands.precision !== undefined) return dateTime64(brands.precision, context);
+      return scalar(TYPIA_STRING_FORMATS[brands.typiaFormat]!);
+    }
     if (brands.datetimeString) return brands.precision !== undefined ? dateTime64(brands.precision, context) : scalar("DateTime('UTC')");
     if (brands.fixedStringSize !== undefined) {
       if (!Number.isInteger(brands.fixedStringSize) || brands.fixedStringSize < 1) return context.fail("FixedString size must be a positive integer", "write FixedString<16>");
@@ -62,12 +87,27 @@ export const numberMapper: TypeMapper = {
   matches: (shape) => only(shape, ts.TypeFlags.Number),
   map(shape, context) {
     const brands = shape.brands;
+    if (brands.byteSize !== undefined) return sizedInteger(shape, context);
     if (brands.int !== undefined) return scalar(INT_TYPES[brands.int] ?? context.fail(`unknown integer brand "${brands.int}"`));
     if (brands.float === "float32") return scalar("Float32");
     if (brands.scale !== undefined) return decimal(shape, context);
+    if (brands.typiaType !== undefined) return scalar(TYPIA_NUMBER_TYPES[brands.typiaType] ?? context.fail(`unknown typia tags.Type<"${brands.typiaType}">`, 'use "int32", "uint32", "int64", "uint64", "float" or "double"'));
     return scalar("Float64");
   },
 };
+
+/** ClickHouseByteSize<N> on an integer: Int(8N), or UInt(8N) when the integer brand or typia tag is unsigned. */
+function sizedInteger(shape: Shape, context: MappingContext): MappedType {
+  const { byteSize, int, typiaType } = shape.brands;
+  if (byteSize === undefined || !BYTE_SIZES.has(byteSize)) {
+    return context.fail(`ClickHouseByteSize<${String(byteSize)}> is not an integer width`, "use 1, 2, 4, 8, 16 or 32 (bytes)");
+  }
+  const integer = int ?? typiaType;
+  if (integer === undefined || !/^u?int\d*$/.test(integer)) {
+    return context.fail(`ClickHouseByteSize<${byteSize}> needs an integer type`, 'combine it with an integer, e.g. number & tags.Type<"int32"> & ClickHouseByteSize<2>');
+  }
+  return scalar(`${integer.startsWith("u") ? "UInt" : "Int"}${byteSize * 8}`);
+}
 
 export const dateMapper: TypeMapper = {
   name: "date",

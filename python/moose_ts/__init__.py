@@ -1,0 +1,69 @@
+"""moose-ts's Python SDK: MooseStack's `moose_lib` names and shapes on pydantic v2.
+
+A MooseStack Python project ports by changing `from moose_lib import ...` to `from moose_ts import ...`.
+`moose build` imports app/main.py and turns every object created there into the same Manifest v1 as
+an equivalent TypeScript app.
+"""
+from .api import Api, ApiConfig, ConsumptionApi, EgressConfig
+from .errors import MooseError, SourceLocation
+from .ingest import IngestApi, IngestConfig, IngestConfigWithDestination, IngestPipeline, IngestPipelineConfig
+from .life_cycle import ClickHouseEngines, LifeCycle
+from .olap_table import (
+    AggregatingMergeTreeEngine,
+    CollapsingMergeTreeEngine,
+    EngineConfig,
+    MergeTreeEngine,
+    OlapConfig,
+    OlapTable,
+    ReplacingMergeTreeEngine,
+    SummingMergeTreeEngine,
+    TableIndex,
+    VersionedCollapsingMergeTreeEngine,
+)
+from .registry import get_apis, get_streams, get_tables, get_workflows
+from .stream import DeadLetterModel, DeadLetterQueue, Stream, StreamConfig
+from .types import (
+    JWT,
+    AggregateFunction,
+    ClickHouseAlias,
+    ClickHouseCodec,
+    ClickhouseDecimal,
+    ClickHouseDefault,
+    ClickhouseDefault,
+    ClickhouseFixedStringSize,
+    ClickHouseJson,
+    ClickHouseMaterialized,
+    ClickHouseNamedTuple,
+    ClickhousePrecision,
+    ClickhouseSize,
+    ClickHouseTTL,
+    FixedString,
+    Float32,
+    Float64,
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    Key,
+    LineString,
+    LowCardinality,
+    MultiLineString,
+    MultiPolygon,
+    Point,
+    Polygon,
+    Ring,
+    SimpleAggregateFunction,
+    UInt8,
+    UInt16,
+    UInt32,
+    UInt64,
+    aggregated,
+    clickhouse_datetime64,
+    clickhouse_decimal,
+    clickhouse_default,
+    simple_aggregated,
+)
+from .views import MaterializedView, MaterializedViewOptions, View, ViewConfig
+from .workflow import Task, TaskConfig, TaskContext, Workflow, WorkflowConfig
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,21 @@
+from enum import Enum
+
+
+class LifeCycle(Enum):
+    """How moose may change an object when the code changes (MooseStack's values)."""
+
+    FULLY_MANAGED = "FULLY_MANAGED"
+    """Every change is applied, drops included."""
+    DELETION_PROTECTED = "DELETION_PROTECTED"
+    """Additive changes only: drops are refused."""
+    EXTERNALLY_MANAGED = "EXTERNALLY_MANAGED"
+    """moose never changes this object; you manage it."""
+
+
+class ClickHouseEngines(Enum):
+    MergeTree = "MergeTree"
+    ReplacingMergeTree = "ReplacingMergeTree"
+    SummingMergeTree = "SummingMergeTree"
+    AggregatingMergeTree = "AggregatingMergeTree"
+    CollapsingMergeTree = "CollapsingMergeTree"
+    VersionedCollapsingMergeTree = "VersionedCollapsingMergeTree"

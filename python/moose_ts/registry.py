@@ -1,0 +1,60 @@
+"""Every component the app creates adds itself here; the extractor turns the registry into a Manifest v1."""
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import MooseError
+
+KINDS = ("tables", "streams", "views", "materializedViews", "apis", "ingestApis", "workflows")
+_LABELS = {"tables": "OLAP table", "streams": "stream", "views": "view", "materializedViews": "materialized view",
+           "apis": "API", "ingestApis": "ingest API", "workflows": "workflow"}
+
+_components: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+
+
+def register(component: Any) -> None:
+    kind = component.component_kind
+    existing = _components[kind].get(component.id)
+    if existing is not None:
+        extra = " or a different version" if kind in ("tables", "streams") else ""
+        raise MooseError(
+            "DUPLICATE_COMPONENT",
+            f'{_LABELS[kind]} "{component.id}" is defined twice: at {existing.source} and at {component.source}',
+            component.source,
+            f"give one of them another name{extra}",
+            {"kind": kind, "id": component.id, "first": existing.source.to_json(), "second": component.source.to_json()},
+        )
+    _components[kind][component.id] = component
+
+
+def components(kind: str) -> list[Any]:
+    return list(_components[kind].values())
+
+
+def clear() -> None:
+    for kind in KINDS:
+        _components[kind].clear()
+
+
+def to_manifest() -> dict[str, Any]:
+    manifest: dict[str, Any] = {"version": 1}
+    for kind in KINDS:
+        manifest[kind] = {component.id: component.to_spec() for component in _components[kind].values()}
+    return manifest
+
+
+# MooseStack-style lookups.
+def get_tables() -> dict[str, Any]:
+    return dict(_components["tables"])
+
+
+def get_streams() -> dict[str, Any]:
+    return dict(_components["streams"])
+
+
+def get_apis() -> dict[str, Any]:
+    return dict(_components["apis"])
+
+
+def get_workflows() -> dict[str, Any]:
+    return dict(_components["workflows"])

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._typed import Typed, life_cycle_value, require_model
+from .columns import columns_of
+from .errors import SourceLocation
+from .life_cycle import LifeCycle
+from .olap_table import OlapTable, versioned_id
+from .registry import register
+from .source import caller_location
+
+
+class StreamConfig(BaseModel):
+    """A Kafka topic's settings (MooseStack's StreamConfig)."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    parallelism: int = 1
+    retention_period: int = 60 * 60 * 24 * 7
+    destination: Optional[OlapTable] = None
+    version: Optional[str] = None
+    metadata: Optional[dict] = None
+    life_cycle: Optional[LifeCycle] = None
+    default_dead_letter_queue: Any = None
+
+
+class Stream(Typed):
+    """A Kafka topic carrying messages of a pydantic model: `Stream[Row]("Rows", StreamConfig(destination=table))`."""
+
+    component_kind = "streams"
+
+    def __init__(self, name: str, config: Optional[StreamConfig] = None, *, t: Any = None,
+                 _source: Optional[SourceLocation] = None, _columns: Optional[list[dict[str, Any]]] = None):
+        self.source = _source or caller_location()
+        self.name = name
+        self.config = config if config is not None else StreamConfig()
+        self.id = versioned_id(name, self.config.version)
+        if _columns is not None:
+            self._t, self.columns = t, _columns
+        else:
+            self._t = require_model(t, f'stream "{name}"', self.source, f'Stream[MyModel]("{name}")')
+            self.columns = columns_of(self._t, name, self.source)
+        register(self)
+
+    @property
+    def model_type(self) -> Any:
+        return self._t
+
+    def to_spec(self) -> dict[str, Any]:
+        config = self.config
+        spec: dict[str, Any] = {
+            "name": self.id,
+            "partitionCount": config.parallelism,
+            "retentionMs": config.retention_period * 1000,
+            "config": {},
+            "columns": self.columns,
+            "lifeCycle": life_cycle_value(config.life_cycle),
+            "source": self.source.to_json(),
+        }
+        if config.destination is not None:
+            spec["destination"] = config.destination.id
+        if config.version is not None:
+            spec["version"] = config.version
+        return spec
+
+
+class DeadLetterModel(BaseModel):
+    """A message that could not be processed, as written to a dead-letter queue."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    original_record: Any = Field(alias="originalRecord")
+    error_message: str = Field(alias="errorMessage")
+    error_type: str = Field(alias="errorType")
+    failed_at: datetime = Field(alias="failedAt")
+    source: Literal["api", "transform", "table"]
+
+
+# The fixed message schema of every dead-letter queue (the same as the TypeScript SDK's).
+DEAD_LETTER_COLUMNS: list[dict[str, Any]] = [
+    {"name": "originalRecord", "type": "JSON", "nullable": False},
+    {"name": "errorMessage", "type": "String", "nullable": False},
+    {"name": "errorType", "type": "String", "nullable": False},
+    {"name": "failedAt", "type": "DateTime('UTC')", "nullable": False},
+    {"name": "source", "type": "LowCardinality(String)", "nullable": False},
+]
+
+
+class DeadLetterQueue(Stream):
+    """A stream of DeadLetterModel messages for records of the model that failed."""
+
+    def __init__(self, name: str, config: Optional[StreamConfig] = None, *, t: Any = None, _source: Optional[SourceLocation] = None):
+        super().__init__(name, config, t=t, _source=_source or caller_location(),
+                         _columns=[dict(column) for column in DEAD_LETTER_COLUMNS])

@@ -1,0 +1,106 @@
+/**
+ * Progress for long work (a table rebuild's copy, the first Kafka start): on a terminal a bar from
+ * cli-progress (percentage, rows per second, ETA); elsewhere one line per milestone (start, each
+ * quarter, the end); in `--json` mode nothing here (the JSON events carry the numbers). Loads
+ * cli-progress: import this module lazily, inside a command's action.
+ */
+import cliProgress from "cli-progress";
+import type { CopyProgress } from "../infra/clickhouse/executor.js";
+import type { MigrationEvent, Reporter } from "../migrations/runner/events.js";
+
+export type ProgressMode = "bar" | "lines" | "silent";
+
+/** A bar only on an interactive terminal that is not CI; `--json` never shows one. */
+export function progressMode(options: { json?: boolean; stream?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv } = {}): ProgressMode {
+  if (options.json) return "silent";
+  const stream = options.stream ?? process.stdout;
+  const env = options.env ?? process.env;
+  return stream.isTTY && !env.CI && env.TERM !== "dumb" ? "bar" : "lines";
+}
+
+function rate(rows: number, ms: number): string {
+  return ms > 0 ? `${Math.round((rows * 1000) / ms).toLocaleString("en-US")} rows/s` : "";
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** One copy at a time (a rebuild copies one table); a new table starts a new bar. */
+export class CopyProgressView {
+  private table: string | undefined;
+  private started = 0;
+  private quarter = 0;
+  private bar: cliProgress.SingleBar | undefined;
+  private finished: string | undefined;
+
+  constructor(
+    private readonly mode: ProgressMode,
+    private readonly write: (line: string) => void,
+    private readonly stream: NodeJS.WriteStream = process.stdout,
+  ) {}
+
+  update(progress: CopyProgress): void {
+    if (this.mode === "silent") return;
+    // A repeated final sample of a copy already reported as done.
+    if (progress.table === this.finished && progress.copiedRows >= progress.totalRows) return;
+    if (progress.table !== this.table) {
+      this.finished = undefined;
+      this.stop();
+      this.table = progress.table;
+      this.started = performance.now();
+      this.quarter = 0;
+      if (this.mode === "bar") {
+        const bar = new cliProgress.SingleBar(
+          {
+            format: `      ${progress.table} [{bar}] {percentage}% | {value}/{total} rows | {speed} | ETA {eta_formatted}`,
+            stream: this.stream,
+            hideCursor: true,
+            clearOnComplete: false,
+            etaBuffer: 20,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(progress.totalRows, 0, { speed: "" });
+        this.bar = bar;
+      } else {
+        this.write(`      ${progress.table}: copying ${progress.totalRows.toLocaleString("en-US")} rows`);
+      }
+    }
+    const elapsed = performance.now() - this.started;
+    if (this.bar) {
+      this.bar.setTotal(Math.max(progress.totalRows, progress.copiedRows));
+      this.bar.update(progress.copiedRows, { speed: rate(progress.copiedRows, elapsed) });
+    } else if (progress.totalRows > 0) {
+      const reached = Math.min(3, Math.floor((progress.copiedRows / progress.totalRows) * 4));
+      if (reached > this.quarter && !progress.done) {
+        this.quarter = reached;
+        this.write(`      ${progress.table}: ${reached * 25}% (${progress.copiedRows.toLocaleString("en-US")} of ${progress.totalRows.toLocaleString("en-US")} rows, ${rate(progress.copiedRows, elapsed)})`);
+      }
+    }
+    if (progress.done) {
+      this.stop();
+      this.write(`      ${progress.table}: ${progress.copiedRows.toLocaleString("en-US")} rows copied in ${seconds(elapsed)}${elapsed > 0 ? ` (${rate(progress.copiedRows, elapsed)})` : ""}`);
+      this.finished = this.table;
+      this.table = undefined;
+    }
+  }
+
+  /** Ends a bar in progress (before any other line is printed). */
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+}
+
+/** The runner's text reporter with the copies shown by a CopyProgressView instead of one line per sample. */
+export function withCopyProgress(base: Reporter, view: CopyProgressView): Reporter {
+  return (event: MigrationEvent) => {
+    if (event.type === "step-progress") {
+      view.update({ table: event.table, copiedRows: event.copiedRows, totalRows: event.totalRows, done: event.copiedRows >= event.totalRows });
+      return;
+    }
+    view.stop();
+    base(event);
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * One meaning per flag, for every command: `--dir` (default: the working directory) is the project;
+ * the migrations directory is `--migrations-dir`, else `[migration_config] dir`, else `migrations`.
+ * And one way to open a project's database: `--clickhouse-url`, `--embedded`, or the configured
+ * server — where the embedded engine is reached through a running `moose dev` when one holds it.
+ */
+import path from "node:path";
+import type { Command } from "commander";
+import type { Config } from "../config/types.js";
+import { ExitCode, isMooseError, MooseError } from "../errors.js";
+import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
+
+export const PROJECT_DIR_FLAG = ["--dir <path>", "project directory (the one with moose.config.toml)", "."] as const;
+export const MIGRATIONS_DIR_FLAG = ["--migrations-dir <path>", "migrations directory, relative to the project (default: [migration_config] dir, else migrations)"] as const;
+
+export function withProjectDir<C extends Command>(command: C): C {
+  return command.option(...PROJECT_DIR_FLAG) as C;
+}
+
+export function withMigrationsDir<C extends Command>(command: C): C {
+  return command.option(...PROJECT_DIR_FLAG).option(...MIGRATIONS_DIR_FLAG) as C;
+}
+
+export interface ProjectFlags {
+  dir: string;
+  migrationsDir?: string;
+}
+
+export function projectDirOf(flags: { dir?: string }): string {
+  return path.resolve(flags.dir ?? ".");
+}
+
+/** The migrations directory, relative to the project. */
+export function migrationsDirOf(flags: { migrationsDir?: string }, config: Config): string {
+  return flags.migrationsDir ?? config.migration_config.dir;
+}
+
+export async function loadProjectConfig(projectDir: string): Promise<Config> {
+  const { loadConfig } = await import("../config/load.js");
+  return loadConfig(projectDir);
+}
+
+/** Where a notice goes (stderr: stdout stays the command's output, JSON included). */
+const notice = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * The project's embedded engine: opened directly, or, while a `moose dev` on this project holds
+ * `.moose/clickhouse`, through that process's ClickHouse HTTP interface (said in one line).
+ */
+export async function openLocalDatabase(projectDir: string, config: Config): Promise<ClickHouseDriver> {
+  const { findRunning } = await import("../dev/running.js");
+  const running = findRunning(projectDir);
+  if (running) return throughRunning(running, config);
+  const { openEmbedded } = await import("../infra/clickhouse/embedded.js");
+  try {
+    return await openEmbedded({ dataDir: path.join(projectDir, ".moose", "clickhouse"), database: config.clickhouse_config.db_name });
+  } catch (error) {
+    if (!isMooseError(error) || error.code !== "CLICKHOUSE_DATA_DIR_LOCKED") throw error;
+    // Started between our look and the open: look again.
+    const late = findRunning(projectDir);
+    if (late) return throughRunning(late, config);
+    throw new MooseError(error.code, error.message, {
+      hint: `${error.hint ?? ""} A running \`moose dev\` is reached through its ClickHouse HTTP interface automatically; \`moose prod --embedded\` is not: stop it, or run \`moose prod\` against a ClickHouse server.`.trim(),
+      details: error.details,
+      cause: error,
+    });
+  }
+}
+
+async function throughRunning(running: { pid: number; clickhouseUrl: string; database: string }, config: Config): Promise<ClickHouseDriver> {
+  const { openRemote } = await import("../infra/clickhouse/remote.js");
+  const url = new URL(running.clickhouseUrl);
+  url.username = encodeURIComponent(config.clickhouse_config.user);
+  url.password = encodeURIComponent(config.clickhouse_config.password);
+  url.pathname = `/${encodeURIComponent(running.database)}`;
+  notice(`moose: .moose/clickhouse is held by the running moose dev (pid ${running.pid}); going through its ClickHouse HTTP interface at ${running.clickhouseUrl}`);
+  return openRemote({ url: url.toString() });
+}
+
+/** The database a command targets: `--clickhouse-url`, `--embedded` (see openLocalDatabase), or [clickhouse_config]. */
+export async function openTargetDatabase(flags: { clickhouseUrl?: string; embedded?: boolean }, projectDir: string, config: Config): Promise<ClickHouseDriver> {
+  if (flags.embedded && flags.clickhouseUrl) {
+    throw new MooseError("USAGE", "pass either --embedded or --clickhouse-url, not both", { exitCode: ExitCode.usage });
+  }
+  if (flags.embedded) return openLocalDatabase(projectDir, config);
+  const { openRemote } = await import("../infra/clickhouse/remote.js");
+  return openRemote(flags.clickhouseUrl ? { url: flags.clickhouseUrl } : { config: config.clickhouse_config });
+}

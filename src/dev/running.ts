@@ -1,0 +1,61 @@
+/**
+ * A running `moose dev` holds `.moose/clickhouse` (chdb binds a data directory to one process), and
+ * serves that engine over the ClickHouse HTTP interface. It says where in `.moose/running.json`, so
+ * `moose ls`, `moose migrate … --embedded` and friends go through it instead of failing on the
+ * data-directory lock (`findRunning`). The file is removed on shutdown; a file whose process is gone
+ * (a crash) is ignored.
+ */
+import { existsSync, readFileSync, unlinkSync, writeFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
+
+export interface RunningInstance {
+  pid: number;
+  kind: "dev";
+  /** `http://127.0.0.1:<port>`: the ClickHouse HTTP interface of the embedded engine. */
+  clickhouseUrl: string;
+  database: string;
+  startedAt: string;
+}
+
+export function runningFile(projectDir: string): string {
+  return path.join(projectDir, ".moose", "running.json");
+}
+
+export function writeRunning(projectDir: string, instance: Omit<RunningInstance, "pid" | "startedAt">): void {
+  mkdirSync(path.join(projectDir, ".moose"), { recursive: true });
+  const record: RunningInstance = { pid: process.pid, startedAt: new Date().toISOString(), ...instance };
+  writeFileSync(runningFile(projectDir), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** Removes the file if this process wrote it. */
+export function removeRunning(projectDir: string): void {
+  const file = runningFile(projectDir);
+  try {
+    const record = JSON.parse(readFileSync(file, "utf8")) as RunningInstance;
+    if (record.pid === process.pid) unlinkSync(file);
+  } catch {
+    // gone already, or not ours
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The `moose dev` running on this project (another process), if any. */
+export function findRunning(projectDir: string): RunningInstance | undefined {
+  const file = runningFile(projectDir);
+  if (!existsSync(file)) return undefined;
+  try {
+    const record = JSON.parse(readFileSync(file, "utf8")) as RunningInstance;
+    if (!Number.isInteger(record.pid) || record.pid === process.pid || !isAlive(record.pid)) return undefined;
+    return record;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The embedded engine (chdb) has no Keeper, so it cannot create Replicated* tables. On it, moose-ts
+ * creates the table with the engine being replicated (`ReplicatedReplacingMergeTree('/p', '{replica}',
+ * ver)` → `ReplacingMergeTree(ver)`) and compares live tables with the code the same way; migration
+ * files and every real server keep the Replicated engine as written.
+ */
+import type { EngineSpec, Manifest } from "../../manifest/types.js";
+
+/** `Replicated<Family>MergeTree` → `<Family>MergeTree`, dropping the Keeper path and replica name (string literals). */
+export function unreplicatedEngine(engine: EngineSpec): EngineSpec {
+  const match = /^Replicated(\w*MergeTree)$/.exec(engine.name);
+  if (!match) return engine;
+  const [path, replica] = engine.params;
+  const keeperArgs = path !== undefined && replica !== undefined && isStringLiteral(path) && isStringLiteral(replica) ? 2 : 0;
+  return { name: match[1]!, params: engine.params.slice(keeperArgs) };
+}
+
+/** A CREATE TABLE statement with a Replicated* engine rewritten by unreplicatedEngine; other SQL unchanged. */
+export function unreplicatedSql(sql: string): string {
+  const match = /^(ENGINE\s*=\s*)Replicated(\w*MergeTree)\b(\s*\(([\s\S]*?)\))?[ \t]*$/m.exec(sql);
+  if (!match || !/^\s*CREATE\s+TABLE\b/i.test(sql)) return sql;
+  const params = match[4] === undefined || match[4].trim() === "" ? [] : splitTopLevel(match[4]);
+  const engine = unreplicatedEngine({ name: `Replicated${match[2]}`, params });
+  const clause = `${match[1]}${engine.name}${engine.params.length > 0 ? `(${engine.params.join(", ")})` : ""}`;
+  return sql.slice(0, match.index) + clause + sql.slice(match.index + match[0].length);
+}
+
+/** The manifest as the embedded engine holds it: every Replicated* table engine unreplicated. */
+export function unreplicatedManifest(manifest: Manifest): Manifest {
+  const tables = Object.fromEntries(Object.entries(manifest.tables).map(([id, table]) => [id, { ...table, engine: unreplicatedEngine(table.engine) }]));
+  return { ...manifest, tables };
+}
+
+function isStringLiteral(text: string): boolean {
+  return /^'(?:[^'\\]|\\.)*'$/.test(text.trim());
+}
+
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let current = "";
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]!;
+    if (quote) {
+      current += char;
+      if (char === "\\") current += text[++index] ?? "";
+      else if (char === quote) quote = undefined;
+      continue;
+    }
+    if (char === "'" || char === "`" || char === '"') quote = char;
+    else if (char === "(") depth++;
+    else if (char === ")") depth--;
+    else if (char === "," && depth === 0) {
+      parts.push(current.trim());
+      current = "";
+      continue;
+    }
+    current += char;
+  }
+  if (current.trim() !== "") parts.push(current.trim());
+  return parts;
+}

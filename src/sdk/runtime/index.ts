@@ -1,0 +1,300 @@
+/**
+ * What the SDK's run-time members do (built as dist/sdk/runtime.js, loaded by ../runtime-link.ts on
+ * first use): they talk to the ClickHouse and Kafka of the project's moose.config.toml — in
+ * `moose dev` the embedded engine's HTTP endpoint on clickhouse_config.host_port and the broker at
+ * redpanda_config.broker. Failures are MooseErrors that say which setting to check; nothing is
+ * silently skipped.
+ */
+import { createClient, ClickHouseLogLevel, type ClickHouseClient } from "@clickhouse/client";
+import { loadConfig } from "../../config/load.js";
+import type { Config } from "../../config/types.js";
+import { MooseError, type SourceLocation } from "../../errors.js";
+import { quoteIdentifier } from "../../infra/clickhouse/quote.js";
+import type { KafkaProducer } from "../../infra/kafka/producer.js";
+import type { InsertOptions, InsertResult, FailedRecord } from "../olap-table.js";
+import { isSql, sql, toQuery, type Sql } from "../sql.js";
+
+/** The project whose moose.config.toml applies: MOOSE_PROJECT_DIR (set by moose-ts) or the working directory. */
+function projectDir(): string {
+  return process.env.MOOSE_PROJECT_DIR ?? process.cwd();
+}
+
+const configs = new Map<string, Promise<Config>>();
+
+export function runtimeConfig(): Promise<Config> {
+  const dir = projectDir();
+  let config = configs.get(dir);
+  // Warnings about MooseStack keys were printed by the command that started the app.
+  if (!config) configs.set(dir, (config = loadConfig(dir, process.env, () => {})));
+  return config;
+}
+
+/** Connection settings (MooseStack's RuntimeClickHouseConfig), each overriding clickhouse_config. */
+export interface RuntimeClickHouseConfig {
+  host: string;
+  port: string;
+  username: string;
+  password: string;
+  database: string;
+  useSSL: boolean;
+}
+
+const clients = new Map<string, ClickHouseClient>();
+
+export async function clickhouseClient(overrides: Partial<RuntimeClickHouseConfig> = {}): Promise<{ client: ClickHouseClient; database: string; url: string }> {
+  const { clickhouse_config: ch } = await runtimeConfig();
+  const useSSL = overrides.useSSL ?? ch.use_ssl;
+  const url = `${useSSL ? "https" : "http"}://${overrides.host ?? ch.host}:${overrides.port ?? ch.host_port}`;
+  const database = overrides.database ?? ch.db_name;
+  const username = overrides.username ?? ch.user;
+  const key = JSON.stringify([url, database, username]);
+  let client = clients.get(key);
+  if (!client) {
+    client = createClient({
+      url,
+      username,
+      password: overrides.password ?? ch.password,
+      database,
+      application: "moose-ts",
+      log: { level: ClickHouseLogLevel.OFF },
+      clickhouse_settings: { date_time_input_format: "best_effort" },
+    });
+    clients.set(key, client);
+  }
+  return { client, database, url };
+}
+
+export async function closeClickHouse(): Promise<void> {
+  const open = [...clients.values()];
+  clients.clear();
+  await Promise.all(open.map((client) => client.close()));
+}
+
+/** A connection failure as a MooseError naming the settings to check. */
+function unreachable(url: string, error: unknown, what: string, location?: SourceLocation): MooseError {
+  const message = (error as Error)?.message ?? String(error);
+  const refused = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|socket hang up|timeout/i.test(message);
+  return new MooseError(refused ? "CLICKHOUSE_UNREACHABLE" : "CLICKHOUSE_ERROR", `${what} failed against ClickHouse at ${url}: ${message}`, {
+    ...(location ? { location } : {}),
+    config: { key: "clickhouse_config.host_port" },
+    hint: refused
+      ? "start `moose dev` (it serves the embedded ClickHouse on clickhouse_config.host_port), or point [clickhouse_config] (or MOOSE_CLICKHOUSE_CONFIG__*) at a running server"
+      : "check the statement and the table's columns",
+    cause: error,
+  });
+}
+
+/** OlapTable.insert: JSONEachRow into `table`; with `discard`/`isolate`, rows ClickHouse refuses are retried one by one and set aside. */
+export async function insertRows<T>(table: string, rows: Record<string, unknown>[], options: InsertOptions, location: SourceLocation): Promise<InsertResult<T>> {
+  const total = rows.length;
+  if (total === 0) return { successful: 0, failed: 0, total: 0 };
+  const { client, url } = await clickhouseClient();
+  const insert = (values: Record<string, unknown>[]) => client.insert({ table: quoteIdentifier(table), values, format: "JSONEachRow" });
+  try {
+    await insert(rows);
+    return { successful: total, failed: 0, total };
+  } catch (error) {
+    const strategy = options.strategy ?? "fail-fast";
+    if (strategy === "fail-fast" || isConnectionError(error)) throw unreachable(url, error, `inserting ${total} row(s) into ${table}`, location);
+  }
+  const failedRecords: FailedRecord<T>[] = [];
+  for (const [index, row] of rows.entries()) {
+    try {
+      await insert([row]);
+    } catch (error) {
+      if (isConnectionError(error)) throw unreachable(url, error, `inserting into ${table}`, location);
+      failedRecords.push({ record: row as T, error: (error as Error).message, index });
+    }
+  }
+  const failed = failedRecords.length;
+  const tolerated = options.allowErrors ?? (options.allowErrorsRatio !== undefined ? Math.floor(options.allowErrorsRatio * total) : total);
+  if (failed > tolerated) {
+    throw new MooseError("INSERT_REJECTED", `${failed} of ${total} row(s) for ${table} were refused by ClickHouse, more than the ${tolerated} allowed: ${failedRecords[0]?.error ?? ""}`, {
+      location,
+      hint: "fix the rows (see details.failedRecords), or raise allowErrors / allowErrorsRatio",
+      details: { failedRecords: failedRecords.slice(0, 10) },
+    });
+  }
+  return { successful: total - failed, failed, total, failedRecords };
+}
+
+function isConnectionError(error: unknown): boolean {
+  return /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|socket hang up|ECONNRESET/i.test(String((error as Error)?.message ?? error));
+}
+
+/** Rows of a query (what `execute` resolves to): MooseStack's ResultSet subset. */
+export interface RuntimeResult<T> {
+  json(): Promise<T[]>;
+}
+
+/** MooseStack's QueryClient: `sql` statements with every value bound as a query parameter, plus the raw client. */
+export interface RuntimeQueryClient {
+  client: ClickHouseClient;
+  query_id_prefix: string;
+  execute<T = any>(statement: Sql): Promise<RuntimeResult<T>>;
+  command(statement: Sql): Promise<void>;
+}
+
+export async function queryClient(overrides: Partial<RuntimeClickHouseConfig> = {}, queryIdPrefix = ""): Promise<RuntimeQueryClient> {
+  const { client, url } = await clickhouseClient(overrides);
+  return {
+    client,
+    query_id_prefix: queryIdPrefix,
+    async execute<T>(statement: Sql): Promise<RuntimeResult<T>> {
+      const [query, query_params] = toQuery(requireSql(statement));
+      try {
+        const result = await client.query({ query, query_params, format: "JSONEachRow" });
+        const rows = (await result.json()) as T[];
+        return { json: async () => rows };
+      } catch (error) {
+        throw unreachable(url, error, "a query");
+      }
+    },
+    async command(statement: Sql): Promise<void> {
+      const [query, query_params] = toQuery(requireSql(statement));
+      try {
+        await client.command({ query, query_params });
+      } catch (error) {
+        throw unreachable(url, error, "a command");
+      }
+    },
+  };
+}
+
+function requireSql(statement: unknown): Sql {
+  if (isSql(statement)) return statement;
+  throw new MooseError("QUERY_NOT_SQL", "execute()/command() was given a plain string instead of a sql`…` statement", {
+    hint: "build queries with the sql tag (sql`SELECT … WHERE id = ${id}`) so values are bound as parameters",
+  });
+}
+
+/** getMooseUtils(): a client for the configured ClickHouse, and the sql tag. */
+export async function mooseUtils(): Promise<{ client: { query: RuntimeQueryClient; workflow: WorkflowUnavailable }; sql: typeof sql }> {
+  return { client: { query: await queryClient(), workflow: workflowUnavailable }, sql };
+}
+
+export interface WorkflowUnavailable {
+  execute(name: string, input: unknown): Promise<never>;
+  terminate(workflowId: string): Promise<never>;
+}
+
+/** moose-ts does not run workflows (no Temporal): the workflow client says so instead of pretending. */
+const workflowUnavailable: WorkflowUnavailable = {
+  async execute(name) {
+    throw new MooseError("WORKFLOWS_NOT_RUN", `cannot start workflow "${name}": moose-ts records workflows but does not run them (no Temporal)`, {
+      hint: "see docs/moosestack-differences.md; run the task's code directly meanwhile",
+    });
+  },
+  async terminate(workflowId) {
+    throw new MooseError("WORKFLOWS_NOT_RUN", `cannot terminate workflow "${workflowId}": moose-ts does not run workflows (no Temporal)`, {
+      hint: "see docs/moosestack-differences.md",
+    });
+  },
+};
+
+let producer: { key: string; producer: KafkaProducer } | undefined;
+
+/** Stream.send: JSON messages to the stream's topic on redpanda_config.broker (namespace applied). */
+export async function sendToStream(stream: string, values: unknown[], location: SourceLocation): Promise<void> {
+  if (values.length === 0) return;
+  const config = await runtimeConfig();
+  if (!config.features.streaming_engine) {
+    throw new MooseError("STREAMING_DISABLED", `cannot send to stream "${stream}": streaming is off ([features] streaming_engine = false), so its topic does not exist`, {
+      location,
+      config: { key: "features.streaming_engine" },
+      hint: "set [features] streaming_engine = true and run a broker (bash scripts/kafka-local start), or write to the table with OlapTable.insert",
+    });
+  }
+  const key = JSON.stringify(config.redpanda_config);
+  if (producer?.key !== key) {
+    await producer?.producer.close();
+    const { openKafkaProducer } = await import("../../infra/kafka/producer.js");
+    producer = { key, producer: openKafkaProducer(config.redpanda_config) };
+  }
+  await producer.producer.send(stream, values);
+}
+
+export async function closeProducer(): Promise<void> {
+  const open = producer;
+  producer = undefined;
+  await open?.producer.close();
+}
+
+/*
+ * MooseCache, backed by the ClickHouse moose-ts already runs (MooseStack uses Redis, which moose-ts
+ * does not run): one `_moose_cache` table in the project database, a row per write, the newest row
+ * per key wins; expired and deleted keys read as null.
+ */
+const CACHE_TABLE = "_moose_cache";
+let cacheReady: Promise<void> | undefined;
+
+async function cacheClient(): Promise<{ client: ClickHouseClient; url: string }> {
+  const { client, url } = await clickhouseClient();
+  cacheReady ??= client
+    .command({
+      query: `CREATE TABLE IF NOT EXISTS ${CACHE_TABLE} (key String, value String, expires_at DateTime64(3, 'UTC'), deleted UInt8, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY key`,
+    })
+    .then(
+      () => undefined,
+      (error: unknown) => {
+        cacheReady = undefined;
+        throw unreachable(url, error, "creating the MooseCache table");
+      },
+    );
+  await cacheReady;
+  return { client, url };
+}
+
+let versionCounter = 0;
+function nextVersion(): string {
+  // Milliseconds × 1000 + a counter: later writes in this process always win; BigInt keeps it exact.
+  return (BigInt(Date.now()) * 1000n + BigInt(versionCounter++ % 1000)).toString();
+}
+
+async function cacheWrite(rows: Array<{ key: string; value: string; expiresAt: number; deleted: boolean }>): Promise<void> {
+  if (rows.length === 0) return;
+  const { client, url } = await cacheClient();
+  try {
+    await client.insert({
+      table: CACHE_TABLE,
+      values: rows.map((row) => ({ key: row.key, value: row.value, expires_at: new Date(row.expiresAt).toISOString(), deleted: row.deleted ? 1 : 0, version: nextVersion() })),
+      format: "JSONEachRow",
+      clickhouse_settings: { date_time_input_format: "best_effort" },
+    });
+  } catch (error) {
+    throw unreachable(url, error, "writing to MooseCache");
+  }
+}
+
+async function cacheRead(where: string, params: Record<string, unknown>): Promise<Array<{ key: string; value: string }>> {
+  const { client, url } = await cacheClient();
+  try {
+    const result = await client.query({
+      query: `SELECT key, argMax(value, version) AS value FROM ${CACHE_TABLE} WHERE ${where} GROUP BY key HAVING argMax(deleted, version) = 0 AND argMax(expires_at, version) > now64(3)`,
+      query_params: params,
+      format: "JSONEachRow",
+    });
+    return (await result.json()) as Array<{ key: string; value: string }>;
+  } catch (error) {
+    throw unreachable(url, error, "reading MooseCache");
+  }
+}
+
+export async function cacheGet(key: string): Promise<string | null> {
+  const [row] = await cacheRead("key = {key:String}", { key });
+  return row?.value ?? null;
+}
+
+export async function cacheSet(key: string, value: string, ttlSeconds: number): Promise<string | null> {
+  const previous = await cacheGet(key);
+  await cacheWrite([{ key, value, expiresAt: Date.now() + ttlSeconds * 1000, deleted: false }]);
+  return previous;
+}
+
+export async function cacheDelete(keys: string[]): Promise<void> {
+  await cacheWrite(keys.map((key) => ({ key, value: "", expiresAt: 0, deleted: true })));
+}
+
+export async function cacheKeys(prefix: string): Promise<string[]> {
+  return (await cacheRead("startsWith(key, {prefix:String})", { prefix })).map((row) => row.key);
+}

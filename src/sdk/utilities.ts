@@ -1,0 +1,118 @@
+/**
+ * MooseStack's run-time helpers: getMooseUtils / getMooseClients (a ClickHouse client for the
+ * project's [clickhouse_config]), MooseCache (a key-value cache), cliLog, and the legacy task types.
+ * The work is done by the runtime module (./runtime-link.ts); see ./runtime/index.ts.
+ */
+import { MooseError } from "../errors.js";
+import type { MooseClient, MooseUtils } from "./api.js";
+import { loadRuntime } from "./runtime-link.js";
+import type { RuntimeClickHouseConfig } from "./runtime/index.js";
+
+export type { RuntimeClickHouseConfig };
+
+export interface GetMooseUtilsOptions {
+  /** Row-policy claims: moose-ts has no row policies, so passing any is an error rather than an unscoped client. */
+  rlsContext?: Record<string, string>;
+  readonly?: boolean;
+}
+
+/** A client for the ClickHouse of moose.config.toml (what `moose dev` serves), and the sql tag. */
+export async function getMooseUtils(options?: GetMooseUtilsOptions | unknown): Promise<MooseUtils> {
+  const rls = (options as GetMooseUtilsOptions | undefined)?.rlsContext;
+  if (rls && Object.keys(rls).length > 0) {
+    throw new MooseError("RLS_NOT_SUPPORTED", "getMooseUtils({ rlsContext }) asks for a row-policy scoped client, but moose-ts has no row policies", {
+      hint: "filter by the claim in the query itself (WHERE org_id = ${orgId}); see docs/moosestack-differences.md",
+    });
+  }
+  const runtime = await loadRuntime();
+  return (await runtime.mooseUtils()) as unknown as MooseUtils;
+}
+
+/** @deprecated MooseStack's older helper: `{ client }` for the configured ClickHouse, each setting overridable. */
+export async function getMooseClients(config?: Partial<RuntimeClickHouseConfig>): Promise<{ client: MooseClient }> {
+  const runtime = await loadRuntime();
+  const utils = await runtime.mooseUtils();
+  const query = config && Object.keys(config).length > 0 ? await runtime.queryClient(config) : utils.client.query;
+  return { client: { query, workflow: utils.client.workflow } as unknown as MooseClient };
+}
+
+export type CliLogData = {
+  message_type?: "Info" | "Success" | "Warning" | "Error" | "Highlight";
+  action: string;
+  message: string;
+};
+
+/** A line in moose's output: `[action] message` on stderr (errors and warnings) or stdout. */
+export function cliLog(log: CliLogData): void {
+  const line = `${log.action.padStart(12)} ${log.message}\n`;
+  if (log.message_type === "Error" || log.message_type === "Warning") process.stderr.write(line);
+  else process.stdout.write(line);
+}
+
+/** The legacy (scripts-era) task shape: typed for compatibility; moose-ts does not run tasks. */
+export interface TaskFunction {
+  (input?: any): Promise<{ task: string; data: any }>;
+}
+export interface TaskDefinition {
+  task: TaskFunction;
+  config?: { retries: number };
+}
+
+type SupportedTypes = string | object;
+
+/**
+ * MooseStack's MooseCache, backed by the project's ClickHouse (a `_moose_cache` table) instead of
+ * Redis: same methods, values JSON-encoded, a TTL per key (default one hour).
+ */
+export class MooseCache {
+  private static instance: MooseCache | undefined;
+
+  private constructor() {}
+
+  static async get(): Promise<MooseCache> {
+    MooseCache.instance ??= new MooseCache();
+    return MooseCache.instance;
+  }
+
+  /** Stores `value` under `key` for ttlSeconds (default 3600); returns the value it replaced, or null. */
+  async set(key: string, value: string | object, ttlSeconds = 3600): Promise<string | null> {
+    if (typeof ttlSeconds !== "number" || !(ttlSeconds >= 0)) {
+      throw new MooseError("CACHE_TTL", `MooseCache.set("${key}") got ttlSeconds ${String(ttlSeconds)}`, { hint: "pass a non-negative number of seconds" });
+    }
+    const runtime = await loadRuntime();
+    return runtime.cacheSet(key, typeof value === "string" ? value : JSON.stringify(value), ttlSeconds);
+  }
+
+  /** The value, parsed from JSON when it is JSON; null when absent or expired. */
+  async get<T extends SupportedTypes = string>(key: string): Promise<T | null> {
+    const runtime = await loadRuntime();
+    const value = await runtime.cacheGet(key);
+    if (value === null) return null;
+    try {
+      const parsed: unknown = JSON.parse(value);
+      return (typeof parsed === "object" && parsed !== null ? parsed : value) as T;
+    } catch {
+      return value as T;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const runtime = await loadRuntime();
+    await runtime.cacheDelete([key]);
+  }
+
+  async clearKeys(keyPrefix: string): Promise<void> {
+    const runtime = await loadRuntime();
+    await runtime.cacheDelete(await runtime.cacheKeys(keyPrefix));
+  }
+
+  async clear(): Promise<void> {
+    await this.clearKeys("");
+  }
+
+  /** Closes the ClickHouse connection; the next call opens it again. */
+  async disconnect(): Promise<void> {
+    const runtime = await loadRuntime();
+    await runtime.closeClickHouse();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * `moose dev` on a Python project (`moose init --language python`), ClickHouse only: saving
+ * app/main.py reloads — a new field is applied, a model error is shown at app/main.py:line and
+ * changes nothing, an IngestPipeline added by a save serves POST /ingest/<name> into its table.
+ * The steps build on each other and run in order.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { ClickHouseClient } from "@clickhouse/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testPython } from "../helpers/python.js";
+import { clickhouse, columnsOf, DEV_TEST_TIMEOUT_MS, DevProcess, devEnv, freePorts, rows, tableNames, type DevPorts, type TestProject } from "./dev-process.js";
+import { cleanEnv, MOOSE_BIN, run } from "./scenarios/project.js";
+
+const MAIN = "app/main.py";
+
+describe("moose dev on a Python project", () => {
+  let root: string;
+  let project: TestProject;
+  let ports: DevPorts;
+  let dev: DevProcess;
+  let client: ClickHouseClient;
+
+  async function save(text: string): Promise<string> {
+    const mark = dev.mark();
+    await project.write(MAIN, text);
+    return dev.nextReload(mark);
+  }
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), "moose-python-dev-"));
+    const dir = path.join(root, "app");
+    const python = testPython();
+    const init = await run(process.execPath, [MOOSE_BIN, "init", dir, "--language", "python", "--no-venv"], { cwd: root, env: cleanEnv() });
+    expect(init.code, init.stdout + init.stderr).toBe(0);
+    project = {
+      dir,
+      read: (file) => readFile(path.join(dir, file), "utf8"),
+      write: (file, text) => writeFile(path.join(dir, file), text),
+      async edit(file, from, to) {
+        const text = await readFile(path.join(dir, file), "utf8");
+        if (!text.includes(from)) throw new Error(`${file} does not contain ${JSON.stringify(from)}`);
+        await writeFile(path.join(dir, file), text.replace(from, to));
+      },
+      remove: () => rmSync(root, { recursive: true, force: true }),
+    };
+    ports = await freePorts();
+    dev = new DevProcess(project, devEnv(ports, { MOOSE_PYTHON: python, MOOSE_FEATURES__STREAMING_ENGINE: "false" }));
+    client = clickhouse(ports);
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.close();
+    if (dev) expect(await dev.stop()).toBe(0);
+    project?.remove();
+  });
+
+  it("starts: the initial build creates Users from app/main.py", async () => {
+    const output = await dev.ready();
+    expect(output).toMatch(/✓ initial build in \d+ ms: 1 change applied/);
+    expect(await tableNames(client)).toEqual(["Users", "_moose_dev_state"]);
+    expect(await columnsOf(client, "Users")).toEqual({ id: "String", name: "String", email: "String" });
+  }, DEV_TEST_TIMEOUT_MS);
+
+  it("a saved field (age: int) is applied; existing rows get 0", async () => {
+    await client.insert({ table: "Users", values: [{ id: "u1", name: "alice", email: "a@example.com" }], format: "JSONEachRow" });
+    const main = await project.read(MAIN);
+    const reload = await save(main.replace("    email: str\n", "    email: str\n    age: int  # New field\n"));
+    expect(reload).toContain("~ Users (Schema Update)");
+    expect(reload).toMatch(/✓ reload in \d+ ms: 1 change applied/);
+    expect(await columnsOf(client, "Users")).toEqual({ id: "String", name: "String", email: "String", age: "Int64" });
+    expect(await rows(client, "SELECT id, toString(age) AS age FROM Users")).toEqual([{ id: "u1", age: "0" }]);
+  });
+
+  it("a model error is shown at app/main.py:line and changes nothing; fixing it reloads", async () => {
+    const good = await project.read(MAIN);
+    const line = good.split("\n").findIndex((text) => text.startsWith("    age: int")) + 2;
+    const reload = await save(good.replace("    age: int  # New field\n", "    age: int  # New field\n    blob: complex\n"));
+    expect(reload).toMatch(/✖ reload failed after \d+ ms/);
+    expect(dev.output).toContain(`app/main.py:${line}:5 - error UNSUPPORTED_TYPE: UserSchema.blob: has type complex`);
+    expect(await columnsOf(client, "Users")).toEqual({ id: "String", name: "String", email: "String", age: "Int64" });
+    const fixed = await save(good);
+    expect(fixed).toMatch(/✓ reload in \d+ ms/);
+  });
+
+  it("an IngestPipeline added by a save serves POST /ingest/Signup into its table", async () => {
+    const main = await project.read(MAIN);
+    const reload = await save(
+      main.replace("from moose_ts import OlapTable, Stream\n", "from moose_ts import IngestPipeline, IngestPipelineConfig, Key, OlapTable, Stream\n") +
+        `
+
+class Signup(BaseModel):
+    userId: Key[str]
+    plan: str
+
+
+signups = IngestPipeline[Signup]("Signup", IngestPipelineConfig(table=True, stream=False, ingest_api=True, dead_letter_queue=False))
+`,
+    );
+    expect(reload).toContain("+ Signup (OLAP Table)");
+    expect(reload).toMatch(/✓ reload in \d+ ms/);
+    const response = await fetch(`http://localhost:${ports.api}/ingest/Signup`, { method: "POST", body: JSON.stringify({ userId: "u9", plan: "pro" }) });
+    expect(response.status).toBe(200);
+    expect(await rows(client, "SELECT userId, plan FROM Signup")).toEqual([{ userId: "u9", plan: "pro" }]);
+    const invalid = await fetch(`http://localhost:${ports.api}/ingest/Signup`, { method: "POST", body: JSON.stringify({ userId: "u10" }) });
+    expect(invalid.status).toBe(400);
+  });
+});

@@ -1,0 +1,13 @@
+from typing import Annotated, Literal, Union, Optional
+
+from pydantic import BaseModel
+
+from moose_ts import ClickHouseAlias, OlapConfig, OlapTable, clickhouse_default
+
+
+class Row(BaseModel):
+    id: str
+
+
+first = OlapTable[Row]("Rows")
+second = OlapTable[Row]("Rows")

@@ -1,0 +1,12 @@
+from typing import Annotated, Literal, Union, Optional
+
+from pydantic import BaseModel
+
+from moose_ts import ClickHouseAlias, OlapConfig, OlapTable, clickhouse_default
+
+
+class Row(BaseModel):
+    id: str
+
+
+rows = OlapTable[Row]("Rows", OlapConfig(order_by_fields=["missing"]))
