@@ -1,12 +1,15 @@
 // Bundles the CLI, the SDK and the build plugins into dist/ with esbuild.
 // Type checking is a separate step (`npm run typecheck`); this stays fast for the dev loop.
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { build } from "esbuild";
 
-// Chunk names are content hashes: start empty so no stale chunk is left behind.
-rmSync("dist", { recursive: true, force: true });
+// Chunk names are content hashes: start empty so no stale chunk is left behind. dist/types stays:
+// tsc rewrites it in place below, and apps type-checking meanwhile (another build, a test) keep seeing it.
+for (const entry of existsSync("dist") ? readdirSync("dist") : []) {
+  if (entry !== "types") rmSync(`dist/${entry}`, { recursive: true, force: true });
+}
 
 await build({
   entryPoints: {

@@ -356,11 +356,12 @@ class _Mapper:
         try:
             properties: dict[str, Any] = {}
             required: list[str] = []
-            for _, column, annotation, _ in _model_fields(model):
+            for _, column, annotation, info in _model_fields(model):
                 properties[column] = self.schema(annotation)
                 unwrapped = _unwrap(annotation)
                 computed = any(isinstance(item, (ClickhouseDefault, ClickHouseMaterialized, ClickHouseAlias)) for item in unwrapped.metadata)
-                if not unwrapped.has_none and not computed:
+                # Optional, computed by ClickHouse, or with a pydantic default: a payload may leave it out.
+                if not unwrapped.has_none and not computed and info.is_required():
                     required.append(column)
             return {"type": "object", "properties": properties, **({"required": required} if required else {})}
         finally:

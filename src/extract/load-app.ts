@@ -17,7 +17,7 @@ import { typeScriptError } from "./diagnostic.js";
 import { resolveMainFile } from "./main-file.js";
 import { ProgramSession } from "./program.js";
 import { importBundle } from "./run.js";
-import { extractPythonManifest, projectLanguage } from "./python/index.js";
+import { projectLanguage } from "./python/index.js";
 
 export interface LoadedApp {
   /** A Python app has no live objects here: its manifest only (its Api handlers run in a Python worker). */
@@ -63,7 +63,9 @@ export async function loadApp(projectDirInput: string, mainFileInput?: string): 
  * its Api handlers in a Python worker (src/server/python-worker.ts).
  */
 async function loadPythonApp(projectDir: string, mainFile?: string): Promise<LoadedApp> {
-  const manifest = await extractPythonManifest(projectDir, mainFile);
+  // The manifest exactly as `moose build` gives it ([features] streaming_engine applied).
+  const { extractManifest } = await import("./index.js");
+  const manifest = await extractManifest({ projectDir, mainFile });
   return { language: "python", registry: new Registry(), manifest, apis: new Map(), ingestApis: new Map(), tables: new Map(), streams: new Map(), workflows: new Map(), exports: {} };
 }
 

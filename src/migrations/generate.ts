@@ -15,7 +15,7 @@ import { readSnapshotManifest } from "./snapshots.js";
 import { emptyManifest, type Manifest } from "../manifest/types.js";
 import { operationSteps } from "../plan/steps.js";
 import { openMigrationsDirectory } from "./directory.js";
-import { metaPath, migrationsLayout, nextTimestamp, toSlug, type MigrationsLayout } from "./layout.js";
+import { metaPath, migrationsLayout, MIGRATIONS_GITATTRIBUTES, nextTimestamp, toSlug, type MigrationsLayout } from "./layout.js";
 import { loadMigrations, readMigrationSources, type LoadedMigration } from "./load.js";
 import { renderMigrationFile } from "./render.js";
 import type { Step } from "../steps/index.js";
@@ -104,6 +104,7 @@ export async function writeNextMigration(
   await writeManifest(metaPath(layout, id), options.manifest);
   await writeManifest(layout.snapshot, options.manifest);
   await writeSum(layout);
+  if (!existsSync(layout.gitattributes)) await writeFile(layout.gitattributes, MIGRATIONS_GITATTRIBUTES);
   return { kind: "written", plan, id, file, unresolvedRenames };
 }
 

@@ -4,6 +4,7 @@
  *   migrations/meta/<id>.json                 the manifest after that migration (stored in `_moose_state` when applied)
  *   migrations/snapshot.json                  the manifest after the newest migration (base of the next diff)
  *   migrations/moose.sum                      running hash over the files (see ./sum.ts)
+ *   migrations/.gitattributes                 keeps meta/ and moose.sum out of the diff a reviewer reads
  */
 import path from "node:path";
 
@@ -11,6 +12,21 @@ export const DEFAULT_MIGRATIONS_DIR = "migrations";
 export const SNAPSHOT_FILE = "snapshot.json";
 export const SUM_FILE = "moose.sum";
 export const META_DIR = "meta";
+export const GITATTRIBUTES_FILE = ".gitattributes";
+
+/**
+ * Review size: a migration's pull request should be read as its migration file (which lists every
+ * change and its risk) plus the snapshot.json diff (the new state, a few lines per change). The
+ * per-migration meta files are whole manifests written by moose-ts and verified against the chain;
+ * moose.sum is hashes. Both are marked generated (collapsed on GitHub/GitLab) and `-diff` (git diff
+ * and `--stat` show them as one "binary" line), never as reviewable text. Merging is unaffected.
+ */
+export const MIGRATIONS_GITATTRIBUTES = `# Written by moose-ts (moose migrate generate). Review the migration files (*.ts) and snapshot.json;
+# meta/<id>.json (the manifest after each migration) and moose.sum (hashes) are generated and verified.
+meta/*.json linguist-generated=true -diff
+moose.sum linguist-generated=true -diff
+snapshot.json linguist-generated=false
+`;
 
 /** `20261127T075200Z_add_age_to_users.ts` */
 export const MIGRATION_FILE_PATTERN = /^(\d{8}T\d{6}Z)_([a-z0-9_]+)\.ts$/;
@@ -21,6 +37,8 @@ export interface MigrationsLayout {
   snapshot: string;
   sum: string;
   metaDir: string;
+  /** migrations/.gitattributes (written once, when missing; a hand-edited one is kept). */
+  gitattributes: string;
   /** Compiled migration files (a cache keyed by file checksum). */
   buildCache: string;
 }
@@ -33,6 +51,7 @@ export function migrationsLayout(projectDir: string, dir?: string): MigrationsLa
     snapshot: path.join(migrationsDir, SNAPSHOT_FILE),
     sum: path.join(migrationsDir, SUM_FILE),
     metaDir: path.join(migrationsDir, META_DIR),
+    gitattributes: path.join(migrationsDir, GITATTRIBUTES_FILE),
     buildCache: path.join(path.resolve(projectDir), ".moose", "migrations-build"),
   };
 }

@@ -120,7 +120,7 @@ describe("a fresh moose init project, used the way the README says", () => {
 
   it("while dev runs, ls, migrate status and plan answer through it", async () => {
     const ls = await moose(["ls", "--json"]);
-    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.code, ls.stdout + ls.stderr).toBe(0);
     expect(ls.stderr).toMatch(THROUGH_DEV);
     expect(json<LsItem[]>(ls).map((item) => [item.id, item.status])).toEqual([
       ["Users", "applied"],
@@ -135,7 +135,7 @@ describe("a fresh moose init project, used the way the README says", () => {
     expect(statusText.stdout).toContain("Local dev: `moose dev` applied changes to this database that are not in a migration yet");
 
     const plan = await moose(["plan", "--json"]);
-    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     const planned = json<{ hasChanges: boolean; operations: Array<{ kind: string; target: string }> }>(plan);
     // The plan compares the code with migrations/snapshot.json (none yet): everything is still to be written as a migration.
     expect(planned.hasChanges).toBe(true);
@@ -153,7 +153,7 @@ describe("a fresh moose init project, used the way the README says", () => {
     expect(up.stdout).toMatch(/✓ \S+_initial applied/);
 
     const ls = await moose(["ls", "--json"]);
-    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.code, ls.stdout + ls.stderr).toBe(0);
     expect(json<LsItem[]>(ls).map((item) => [item.id, item.status])).toEqual([
       ["Users", "applied"],
       ["UserEvents", "applied"],
@@ -169,7 +169,7 @@ describe("a fresh moose init project, used the way the README says", () => {
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(plan.stdout).toContain("No changes");
     const generate = await moose(["migrate", "generate", "--dir", project.dir], workDir);
-    expect(generate.code, generate.stderr).toBe(0);
+    expect(generate.code, generate.stdout + generate.stderr).toBe(0);
     expect(generate.stdout).toContain("no changes");
     expect(readdirSync(workDir)).toEqual(["my-app"]);
   }, TIMEOUT);
@@ -211,7 +211,7 @@ describe("a fresh moose init project, used the way the README says", () => {
     expect(await dev!.stop()).toBe(0);
     dev = undefined;
     const ls = await moose(["ls", "--json"]);
-    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.code, ls.stdout + ls.stderr).toBe(0);
     expect(ls.stderr).not.toMatch(THROUGH_DEV);
     expect(json<LsItem[]>(ls).find((item) => item.id === "Users")?.status).toBe("applied");
     if (!process.env.MOOSE_TEST_KAFKA_BROKER) expect(existsSync(path.join(project.dir, ".moose", "kafka", broker.split(":")[1]!))).toBe(false);

@@ -107,4 +107,58 @@ signups = IngestPipeline[Signup]("Signup", IngestPipelineConfig(table=True, stre
     const invalid = await fetch(`http://localhost:${ports.api}/ingest/Signup`, { method: "POST", body: JSON.stringify({ userId: "u10" }) });
     expect(invalid.status).toBe(400);
   });
+
+  it("an Api[Params, Result] added by a save is served by the Python worker: parameters checked, its query bound and run", async () => {
+    await client.insert({ table: "Users", values: [{ id: "u2", name: "bob", email: "b@example.com", age: 30 }], format: "JSONEachRow" });
+    const main = await project.read(MAIN);
+    const reload = await save(
+      main.replace("from moose_ts import ", "from typing import Optional\n\nfrom moose_ts import Api, ") +
+        `
+
+class UserQuery(BaseModel):
+    min_age: int = 0
+    limit: Optional[int] = None
+
+
+class UserRow(BaseModel):
+    id: str
+    age: int
+
+
+def list_users(client, params: UserQuery):
+    print("listing users older than", params.min_age)
+    rows = client.query.execute(
+        "SELECT id, toString(age) AS age_text FROM {table} WHERE age >= {min_age} ORDER BY id LIMIT {limit}",
+        {"table": users_table, "min_age": params.min_age, "limit": params.limit or 10},
+    )
+    return [UserRow(id=row["id"], age=int(row["age_text"])) for row in rows]
+
+
+users_api = Api[UserQuery, list[UserRow]]("users", list_users)
+
+
+def broken(client, params: UserQuery):
+    return 1 / 0
+
+
+broken_api = Api[UserQuery, list[UserRow]]("broken", broken)
+`,
+    );
+    expect(reload).toContain("+ api/users (API Endpoint)");
+    expect(reload).toMatch(/✓ reload in \d+ ms/);
+    const api = (query: string) => fetch(`http://localhost:${ports.api}/api/${query}`);
+    const all = await api("users");
+    expect(all.status, dev.output.slice(-3000)).toBe(200);
+    expect(await all.json()).toEqual([{ id: "u1", age: 0 }, { id: "u2", age: 30 }]);
+    const older = await api("users?min_age=18&limit=5");
+    expect(await older.json()).toEqual([{ id: "u2", age: 30 }]);
+    expect(dev.output).toContain("listing users older than 18");
+    const invalid = await api("users?min_age=old");
+    expect(invalid.status).toBe(400);
+    expect(JSON.stringify(await invalid.json())).toContain("min_age");
+    const failed = await api("broken");
+    expect(failed.status).toBe(500);
+    await dev.waitFor(/error API_HANDLER_FAILED: \/api\/broken at app\/main\.py:\d+: ZeroDivisionError/);
+    expect((await api("users?min_age=18")).status).toBe(200);
+  });
 });

@@ -8,6 +8,7 @@
  *   missing and reuses an already running test server. Such a server is left running for the next
  *   test file; `scripts/clickhouse-server stop` stops it.
  * - `withTestDatabase(url)`: a database of its own on that server, so test files sharing it stay apart.
+ * - `useEmbeddedDatabase(name)`: the embedded engine for a whole test file, emptied before each test.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -16,8 +17,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { Operation } from "../../src/diff/operations.js";
 import type { ClickHouseDriver } from "../../src/infra/clickhouse/driver.js";
+import { openEmbedded } from "../../src/infra/clickhouse/embedded.js";
+import { quoteIdentifier } from "../../src/infra/clickhouse/quote.js";
 import type { ProgressListener } from "../../src/infra/clickhouse/executor.js";
 import { executeStep } from "../../src/migrations/runner/dispatch.js";
 import { operationSteps } from "../../src/plan/steps.js";
@@ -30,6 +34,28 @@ export const SERVER_START_TIMEOUT_MS = 600_000;
 export function tempDataDir(prefix = "moose-ch-"): { dir: string; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Opens the embedded engine in a temporary directory for the test file, drops every table of
+ * `database` before each test, and closes it after the file. Call at the top level of the file.
+ */
+export function useEmbeddedDatabase(database: string): () => ClickHouseDriver {
+  const data = tempDataDir(`moose-${database}-`);
+  let driver: ClickHouseDriver | undefined;
+  beforeAll(async () => {
+    driver = await openEmbedded({ dataDir: data.dir, database });
+  });
+  afterAll(async () => {
+    await driver?.close();
+    data.remove();
+  });
+  beforeEach(async () => {
+    for (const row of await driver!.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase()")) {
+      await driver!.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(row.name)}`);
+    }
+  });
+  return () => driver!;
 }
 
 let serverUrl: Promise<string> | undefined;

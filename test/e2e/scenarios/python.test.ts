@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testPython } from "../../helpers/python.js";
-import { cleanEnv, MOOSE_BIN, Project, run, type RunResult } from "./project.js";
+import { cleanEnv, MOOSE_BIN, Output, Project, run, type RunResult } from "./project.js";
 
 const MAIN = "app/main.py";
 const ANALYTICS = `
@@ -176,6 +176,46 @@ describe("the docs' Python examples (moose init --language python, embedded Clic
     await project.write(MAIN, main);
     const fixed = await project.moose(["build"]);
     expect(fixed.code, all(fixed)).toBe(0);
+  });
+
+  it("moose prod serves the app's Python Api (the Python worker) and answers remote plans", async () => {
+    await project.append(
+      MAIN,
+      `
+
+from moose_ts import Api  # noqa: E402
+
+
+class ByName(BaseModel):
+    name: str
+
+
+def find(client, params: ByName):
+    return client.query.execute("SELECT id, email FROM {table} WHERE name = {name}", {"table": users_table, "name": params.name})
+
+
+find_api = Api[ByName, list[UserSchema]]("find", find)
+`,
+    );
+    const generated = await project.moose(["migrate", "generate", "--name", "add_find_api"]);
+    expect(generated.code, all(generated)).toBe(0);
+    expect(generated.stdout).toContain("+ api/find (API Endpoint)");
+    const hashed = await project.moose(["generate", "hash-token", "--json"]);
+    const token = JSON.parse(hashed.stdout) as { api_key_hash: string; bearer_token: string };
+    const prod = new Output(project.spawnMoose(["prod", "--embedded", "--migrate", "--port", "0"], { MOOSE_AUTHENTICATION__ADMIN_API_KEY: token.api_key_hash }));
+    try {
+      const url = (await prod.waitFor(/moose prod listening on (http:\/\/\S+)/))[1]!;
+      const found = await fetch(`${url}/api/find?name=alice`);
+      expect(found.status, prod.text).toBe(200);
+      expect(await found.json()).toEqual([{ id: "u1", email: "alice@example.com" }]);
+      expect((await fetch(`${url}/api/find`)).status).toBe(400);
+      const remote = await project.moose(["plan", "--url", url], { MOOSE_ADMIN_TOKEN: token.bearer_token });
+      expect(remote.code, all(remote)).toBe(0);
+      expect(remote.stdout).toContain("No changes.");
+    } finally {
+      const code = await prod.stop();
+      expect(code, prod.text).toBe(0);
+    }
   });
 });
 

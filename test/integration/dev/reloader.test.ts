@@ -9,8 +9,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DraftWriter } from "../../../src/dev/draft.js";
 import type { DevOutput } from "../../../src/dev/output.js";
-import { Reloader } from "../../../src/dev/reload.js";
-import { DevStateStore } from "../../../src/dev/state.js";
+import { Reloader, type DataLossPolicy } from "../../../src/dev/reload.js";
+import { DevStateStore, readAppliedTruth } from "../../../src/dev/state.js";
+import { Journal } from "../../../src/migrations/runner/journal.js";
+import { canonicalJson, hashManifest } from "../../../src/manifest/canonical.js";
 import { MooseError } from "../../../src/errors.js";
 import type { IncrementalExtractor } from "../../../src/extract/index.js";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
@@ -42,7 +44,7 @@ function manifest(tables: TableSpec[], extra: Partial<Manifest> = {}): Manifest 
   return result;
 }
 
-function reloader(options: { initialState?: Manifest; streaming?: boolean; color?: boolean } = {}): Reloader {
+function reloader(options: { initialState?: Manifest; streaming?: boolean; color?: boolean; dataLoss?: DataLossPolicy } = {}): Reloader {
   return new Reloader({
     projectDir,
     streaming: options.streaming ?? false,
@@ -52,6 +54,7 @@ function reloader(options: { initialState?: Manifest; streaming?: boolean; color
     draft: new DraftWriter(projectDir),
     output: output(options.color ?? false),
     initialState: options.initialState ?? emptyManifest(),
+    dataLoss: options.dataLoss,
   });
 }
 
@@ -122,5 +125,53 @@ describe("Reloader", () => {
     await reloader({ initialState: next }).reload("reload");
     expect(existsSync(path.join(projectDir, "migrations", "draft.ts"))).toBe(false);
     expect(printed.info).toContain("migrations/draft.ts deleted: the code matches migrations/snapshot.json");
+  });
+
+  it("asks before dropping a column that holds rows: no → nothing applied (report 'refused'), yes → applied; refuse never asks", async () => {
+    const before = manifest([users("note")]);
+    const setup = reloader({ initialState: (await store.load()).manifest });
+    next = before;
+    await setup.reload("reload");
+    await driver.insert("Users", [{ id: "1", note: "keep me" }]);
+    next = manifest([users()]);
+
+    const questions: string[] = [];
+    const askNo: DataLossPolicy = { mode: "ask", ask: async (question) => (questions.push(question), false) };
+    printed.info.length = 0;
+    printed.error.length = 0;
+    const declined = await reloader({ initialState: before, dataLoss: askNo }).reload("reload");
+    expect(declined.kind).toBe("refused");
+    expect(questions).toEqual(["Apply it to the local database? [y/N] "]);
+    expect(printed.info.join("\n")).toContain("drop column note from Users — Users holds 1 row");
+    expect(printed.error.join("\n")).toMatch(/✖ reload in \d+ ms: not applied — it would delete or rewrite rows/);
+    expect((await driver.query<{ n: string }>("SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = 'Users' AND name = 'note'"))[0]!.n).toBe("1");
+    expect((await store.load()).manifest).toEqual(before);
+
+    const refused = await reloader({ initialState: before, dataLoss: { mode: "refuse" } }).reload("reload");
+    expect(refused.kind).toBe("refused");
+
+    const accepted = await reloader({ initialState: before, dataLoss: { mode: "ask", ask: async () => true } }).reload("reload");
+    expect(accepted.kind).toBe("applied");
+    expect((await store.load()).manifest).toEqual(next);
+  });
+
+  it("follows the database: a migration state recorded by someone else after this session's last write is planned from", async () => {
+    next = manifest([users()]);
+    const dev = reloader({ initialState: (await store.load()).manifest });
+    expect((await dev.reload("reload")).kind).toBe("unchanged");
+    // `moose migrate up` through dev's endpoint: the state is now a migration's, with an extra table.
+    const migrated = manifest([users(), table("Migrated", [column("id", "String")])]);
+    await driver.exec("CREATE TABLE IF NOT EXISTS Migrated (id String) ENGINE = MergeTree ORDER BY id");
+    await (await Journal.open(driver)).recordState("20260101T000000Z_m", { hash: hashManifest(migrated), json: canonicalJson(migrated) });
+    expect((await readAppliedTruth(driver)).origin).toBe("migrations");
+    printed.info.length = 0;
+    const report = await dev.reload("reload");
+    expect(printed.info.join("\n")).toContain("the database's applied state changed outside this session (migration 20260101T000000Z_m): planning from it");
+    // The code lacks Migrated: planned as a drop from the migrated state (an empty table: nothing asked).
+    expect(report.kind).toBe("applied");
+    expect(printed.info.join("\n")).toContain("- Migrated (OLAP Table)");
+    const truth = await readAppliedTruth(driver);
+    expect(truth).toMatchObject({ origin: "dev", devAhead: true });
+    expect(truth.manifest).toEqual(next);
   });
 });

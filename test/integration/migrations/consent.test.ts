@@ -4,33 +4,22 @@
  * text holding several statements is refused outright, and a `run` step's statements are judged
  * as they are sent.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
-import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import { applyMigrations } from "../../../src/migrations/runner/apply.js";
 import { readJournal } from "../../../src/migrations/runner/journal.js";
 import { templateLiteral } from "../../../src/migrations/render.js";
-import { tempDataDir } from "../../helpers/clickhouse.js";
+import { useEmbeddedDatabase } from "../../helpers/clickhouse.js";
 import { tempProject, usersV1, writeHandMigration, type TempProject } from "../../unit/migrations/helpers.js";
 
-const data = tempDataDir("moose-consent-");
+const engine = useEmbeddedDatabase("consent_test");
 let driver: ClickHouseDriver;
 let project: TempProject;
-
-beforeAll(async () => {
-  driver = await openEmbedded({ dataDir: data.dir, database: "consent_test" });
-});
-afterAll(async () => {
-  await driver?.close();
-  data.remove();
-});
 
 beforeEach(async () => {
   project?.remove();
   project = tempProject();
-  for (const row of await driver.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase()")) {
-    await driver.exec(`DROP TABLE IF EXISTS \`${row.name}\``);
-  }
+  driver = engine();
   await driver.exec("CREATE TABLE t (id UInt32, v String, d DateTime) ENGINE = MergeTree ORDER BY id");
   await driver.exec("CREATE TABLE `my t` (id UInt32, x String) ENGINE = MergeTree ORDER BY id");
   await driver.exec("INSERT INTO t SELECT number, toString(number), toDateTime('2001-01-01 00:00:00') FROM numbers(10)");

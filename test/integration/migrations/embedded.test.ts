@@ -4,9 +4,8 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
-import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import { hashManifest } from "../../../src/manifest/canonical.js";
 import { generateMigration, hashMigrations } from "../../../src/migrations/generate.js";
 import { applyMigrations, revertMigrations } from "../../../src/migrations/runner/apply.js";
@@ -14,28 +13,18 @@ import type { MigrationEvent } from "../../../src/migrations/runner/events.js";
 import { readAppliedState, readJournal } from "../../../src/migrations/runner/journal.js";
 import { breakLock, ensureLockTable, liveHolders, LOCK_TABLE, MigrationLock } from "../../../src/migrations/runner/lock.js";
 import { migrationStatus } from "../../../src/migrations/runner/status.js";
-import { tempDataDir } from "../../helpers/clickhouse.js";
+import { useEmbeddedDatabase } from "../../helpers/clickhouse.js";
 import { column, manifestWith, table, tempProject, usersV1, usersV2, usersV3, writeHandMigration, type TempProject } from "../../unit/migrations/helpers.js";
 
-const data = tempDataDir("moose-migrations-embedded-");
+const engine = useEmbeddedDatabase("migrations_test");
 let driver: ClickHouseDriver;
 let project: TempProject;
 
-beforeAll(async () => {
-  driver = await openEmbedded({ dataDir: data.dir, database: "migrations_test" });
-});
-afterAll(async () => {
-  await driver?.close();
-  data.remove();
-});
-
 /** Each test gets its own project and an empty database (the driver's database stays the same). */
-beforeEach(async () => {
+beforeEach(() => {
   project?.remove();
   project = tempProject();
-  for (const row of await driver.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase()")) {
-    await driver.exec(`DROP TABLE IF EXISTS \`${row.name}\``);
-  }
+  driver = engine();
 });
 
 function recorder(): { events: MigrationEvent[]; reporter: (event: MigrationEvent) => void } {

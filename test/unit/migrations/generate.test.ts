@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -27,7 +27,7 @@ describe("moose migrate generate", () => {
     if (first.kind !== "written" || second.kind !== "written") return;
     expect(first.id).toBe("20261127T080000Z_create_table_users");
     expect(second.id).toBe("20261127T080001Z_add_column_users");
-    expect(readdirSync(project.layout.dir).sort()).toEqual([`${first.id}.ts`, `${second.id}.ts`, "meta", "moose.sum", "snapshot.json"]);
+    expect(readdirSync(project.layout.dir).sort()).toEqual([".gitattributes", `${first.id}.ts`, `${second.id}.ts`, "meta", "moose.sum", "snapshot.json"]);
     expect(hashManifest(await readManifest(project.layout.snapshot))).toBe(hashManifest(usersV2));
     expect(hashManifest(await readManifest(path.join(project.layout.metaDir, `${first.id}.json`)))).toBe(hashManifest(usersV1));
 
@@ -190,5 +190,16 @@ describe("migration steps", () => {
     const before = readdirSync(project.layout.dir).sort();
     expect((await generateMigration({ projectDir: project.dir, manifest: manifestWith() })).kind).toBe("refused");
     expect(readdirSync(project.layout.dir).sort()).toEqual(before);
+  });
+
+  it("keeps meta/ and moose.sum out of the reviewed diff: .gitattributes marks them generated and -diff, once (a hand-edited one is kept)", async () => {
+    expect((await generateMigration({ projectDir: project.dir, manifest: usersV1, now: at("2026-11-27T08:00:00Z") })).kind).toBe("written");
+    const attributes = path.join(project.layout.dir, ".gitattributes");
+    const text = readFileSync(attributes, "utf8");
+    expect(text).toContain("meta/*.json linguist-generated=true -diff");
+    expect(text).toContain("moose.sum linguist-generated=true -diff");
+    writeFileSync(attributes, "# mine\n");
+    expect((await generateMigration({ projectDir: project.dir, manifest: usersV2, now: at("2026-11-27T09:00:00Z") })).kind).toBe("written");
+    expect(readFileSync(attributes, "utf8")).toBe("# mine\n");
   });
 });

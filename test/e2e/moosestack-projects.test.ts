@@ -1,0 +1,160 @@
+/**
+ * MooseStack projects, unchanged but for the import (`@514labs/moose-lib` → `moose-ts`), through the
+ * whole CLI: the project's own `tsc`, then `moose-cli build`, `plan`, `migrate generate`,
+ * `migrate up --embedded`, `ls` and a final `plan`. The fixtures (test/fixtures/moosestack-*) are
+ * in the shapes real MooseStack 0.6 projects have:
+ *
+ * - moosestack-cjs: CommonJS (no "type", no "module"), tsconfig with only strictNullChecks,
+ *   esModuleInterop, `paths` and the compiler-plugin entries, TypeScript 5.9 and typia 10 of its own,
+ *   extensionless imports, the MooseStack config keys moose-ts does not use, streaming off with
+ *   streams, transforms and consumers in the code, typia tags, DeadLetterModel, Replicated/S3/Buffer/
+ *   Merge engines, OlapTable.columns, Sql.append, WebApp, MooseCache, getMooseUtils, cliLog, …
+ * - moosestack-esm: an ES module project with its code in src/ (`source_dir = "src"`).
+ *
+ * Each fixture is copied to a scratch folder beside it (its node_modules linked), so runs never
+ * write into the fixture. Needs `npm run build` first and the workspace installed (`npm ci`).
+ */
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Manifest } from "../../src/manifest/types.js";
+import { REPO_ROOT } from "./scenarios/project.js";
+
+const FIXTURES = path.join(REPO_ROOT, "test", "fixtures");
+const scratch: string[] = [];
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], cwd: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: "1", MOOSE_PROJECT_DIR: "" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** A copy of the fixture (sources and config) beside it, its node_modules linked. */
+function copyFixture(name: string): string {
+  const source = path.join(FIXTURES, name);
+  const dir = mkdtempSync(path.join(FIXTURES, `.run-${name}-`));
+  scratch.push(dir);
+  for (const entry of readdirSync(source)) {
+    if (entry === "node_modules" || entry === ".moose" || entry === "migrations") continue;
+    cpSync(path.join(source, entry), path.join(dir, entry), { recursive: true });
+  }
+  if (existsSync(path.join(source, "node_modules"))) symlinkSync(path.join(source, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+/** `moose-cli`, the MooseStack binary name, as the project's scripts call it. */
+const mooseCli = (args: string[], cwd: string) => run(process.execPath, [path.join(REPO_ROOT, "node_modules", ".bin", "moose-cli"), ...args], cwd);
+/** The project's own tsc (TypeScript 5.9, not moose-ts's). */
+const projectTsc = (cwd: string) => run(process.execPath, [path.join(cwd, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json", "--noEmit"], cwd);
+
+function ok(result: Result, what: string): Result {
+  expect(result.code, `${what} failed:\n${result.stdout}\n${result.stderr}`).toBe(0);
+  return result;
+}
+
+beforeAll(() => {
+  if (!existsSync(path.join(REPO_ROOT, "dist", "types", "src", "sdk", "index.d.ts"))) throw new Error("dist/ is missing: run `npm run build` first");
+  for (const name of ["moosestack-cjs", "moosestack-esm"]) {
+    if (!existsSync(path.join(FIXTURES, name, "node_modules", "typescript"))) throw new Error(`test/fixtures/${name} is not installed: run \`npm ci\` at the repository root`);
+  }
+});
+
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a CommonJS MooseStack project with typia, paths and streaming off", () => {
+  it("type-checks with its own tsc, then builds, plans, generates, applies to the embedded engine and lists", async () => {
+    const dir = copyFixture("moosestack-cjs");
+    const tsc = await projectTsc(dir);
+    expect(tsc.stdout + tsc.stderr).toBe("");
+    expect(tsc.code).toBe(0);
+
+    const build = ok(await mooseCli(["build"], dir), "moose-cli build");
+    expect(build.stdout).toMatch(/Built \.moose\/manifest\.json: 8 tables, 0 streams, 0 views, 1 materialized view, 1 API, 1 ingest API, 1 workflow/);
+    // One warning lists the MooseStack keys that are accepted but not used.
+    expect(build.stderr).toMatch(/accepted but not used by moose-ts: .*http_server_config\.management_port.*redis_config.*temporal_config.*supported_old_versions.*features\.ddl_plan/);
+    expect(build.stderr).toContain("Streaming is disabled but 4 stream(s) found");
+    expect(build.stderr).toContain('app/ingest/pageViews.ts:11: stream "PageViewEnriched": transforms and consumers are registered but not run by moose-ts yet');
+    expect(build.stderr).toContain('WebApp "health" (/health-app) is registered but not served');
+
+    const manifest = JSON.parse(readFileSync(path.join(dir, ".moose", "manifest.json"), "utf8")) as Manifest;
+    const types = Object.fromEntries(manifest.tables.PageView!.columns.map((column) => [column.name, column.type]));
+    expect(types).toMatchObject({
+      eventId: "UUID",
+      sessionSeconds: "UInt32",
+      bytes: "Int64",
+      ratio: "Float32",
+      seenAt: "DateTime('UTC')",
+      day: "Date",
+      ip: "IPv4",
+      referrer: "String",
+      flags: "Array(Int32)",
+      small: "Int16",
+      country: "LowCardinality(String)",
+    });
+    expect(manifest.tables.PageViewDeadLetter!.columns[0]).toMatchObject({ name: "originalRecord", type: "JSON" });
+    expect(manifest.tables.PageViewEnriched!.engine).toEqual({ name: "ReplicatedMergeTree", params: ["'/clickhouse/tables/{database}/{table}'", "'{replica}'"] });
+    // Streaming off: no topics, and the ingest API writes its table.
+    expect(manifest.streams).toEqual({});
+    expect(manifest.ingestApis.PageView!.destination).toBe("PageView");
+
+    const plan = ok(await mooseCli(["plan"], dir), "moose-cli plan");
+    expect(plan.stdout).toContain("+ PageViewEnriched (OLAP Table)");
+    expect(plan.stdout).toContain("+ DailyViews_MV (Materialized View)");
+    expect(plan.stdout).not.toMatch(/Topic/);
+
+    ok(await mooseCli(["migrate", "generate", "--name", "initial"], dir), "migrate generate");
+    const [file] = readdirSync(path.join(dir, "migrations")).filter((name) => name.endsWith("_initial.ts"));
+    const migration = readFileSync(path.join(dir, "migrations", file!), "utf8");
+    expect(migration).toContain("ENGINE = ReplicatedMergeTree('/clickhouse/tables/{database}/{table}', '{replica}')");
+    expect(migration).toContain("ENGINE = S3('s3://example-bucket/page-views/*.json', 'JSONEachRow')");
+    expect(migration).not.toMatch(/kafka:/);
+
+    const up = ok(await mooseCli(["migrate", "up", "--embedded"], dir), "migrate up --embedded");
+    expect(up.stdout).toMatch(/applied \(12 steps/);
+
+    const ls = ok(await mooseCli(["ls"], dir), "moose-cli ls");
+    const rows = ls.stdout.trim().split("\n").slice(1);
+    expect(rows).toHaveLength(12);
+    for (const row of rows) expect(row).toMatch(/\sapplied$/);
+
+    const again = ok(await mooseCli(["plan"], dir), "second plan");
+    expect(again.stdout).toContain("No changes.");
+  });
+});
+
+describe("an ES module MooseStack project with source_dir = \"src\"", () => {
+  it("builds from src/index.ts and goes through plan, generate, up --embedded and ls", async () => {
+    const dir = copyFixture("moosestack-esm");
+    ok(await projectTsc(dir), "tsc");
+
+    const build = ok(await mooseCli(["build"], dir), "moose-cli build");
+    expect(build.stdout).toMatch(/1 table, 0 streams, 1 view, 0 materialized views, 1 API/);
+    expect(build.stderr).toMatch(/accepted but not used by moose-ts: clickhouse_config\.additional_databases, http_server_config\.management_port, http_server_config\.on_reload_complete_script, state_config/);
+    const manifest = JSON.parse(readFileSync(path.join(dir, ".moose", "manifest.json"), "utf8")) as Manifest;
+    expect(manifest.tables.Orders!.source?.file).toBe("src/models/orders.ts");
+    expect(manifest.tables.Orders!.columns.find((column) => column.name === "attributes")?.type).toBe("JSON");
+
+    ok(await mooseCli(["plan"], dir), "plan");
+    ok(await mooseCli(["migrate", "generate", "--name", "initial"], dir), "migrate generate");
+    ok(await mooseCli(["migrate", "up", "--embedded"], dir), "migrate up --embedded");
+    const ls = ok(await mooseCli(["ls"], dir), "ls");
+    expect(ls.stdout).toMatch(/table\s+Orders\s+local\.Orders\s+applied/);
+    expect(ls.stdout).toMatch(/view\s+PaidOrders\s+local\.PaidOrders\s+applied/);
+    expect((await mooseCli(["plan"], dir)).stdout).toContain("No changes.");
+  });
+});
