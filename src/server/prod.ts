@@ -13,6 +13,9 @@ import { ExitCode, MooseError } from "../errors.js";
 import { loadApp } from "../extract/index.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import { openEmbedded } from "../infra/clickhouse/embedded.js";
+import { serveClickHouseHttp, type ClickHouseHttpEndpoint } from "../infra/clickhouse/http-endpoint.js";
+import type { RawClickHouseDriver } from "../infra/clickhouse/raw.js";
+import { removeRunning, writeRunning } from "../dev/running.js";
 import { openRemote } from "../infra/clickhouse/remote.js";
 import { openKafkaAdmin, type KafkaAdmin } from "../infra/kafka/executor.js";
 import { openKafkaProducer, type KafkaProducer } from "../infra/kafka/producer.js";
@@ -58,10 +61,19 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
   const { projectDir, config } = options;
   checkAdminKey(config);
   const driver = await openClickHouse(options.clickhouse, config);
+  let endpoint: ClickHouseHttpEndpoint | undefined;
   let kafka: KafkaAdmin | undefined;
   let producer: KafkaProducer | undefined;
   let pythonApis: PythonApiWorker | undefined;
   try {
+    if ("embedded" in options.clickhouse) {
+      // The embedded engine is bound to this process: other commands on the project (`moose ls`,
+      // `moose migrate status --embedded`) reach it over the ClickHouse HTTP interface, on a free
+      // loopback port recorded in .moose/running.json.
+      const { user, password } = config.clickhouse_config;
+      endpoint = await serveClickHouseHttp(driver as RawClickHouseDriver, { host: "127.0.0.1", port: 0, user, password });
+      writeRunning(projectDir, { kind: "prod", clickhouseUrl: endpoint.url, database: config.clickhouse_config.db_name });
+    }
     kafka = config.features.streaming_engine ? openKafkaAdmin(config.redpanda_config) : undefined;
     const applied = await bringDatabaseToCode(options, driver, kafka);
     const app = await logTimed(projectDir, "build", "load app", () => loadApp(projectDir));
@@ -95,6 +107,8 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
         await served?.close();
         await producer?.close();
         await kafka?.close();
+        removeRunning(projectDir);
+        await endpoint?.close();
         await driver.close();
         logEvent(projectDir, { kind: "server", message: "moose prod stopped" });
       },
@@ -103,6 +117,8 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     await pythonApis?.close();
     await producer?.close();
     await kafka?.close();
+    if (endpoint) removeRunning(projectDir);
+    await endpoint?.close();
     await driver.close();
     throw error;
   }
@@ -128,7 +144,8 @@ async function openClickHouse(choice: ClickHouseChoice, config: Config): Promise
 /** Applies pending migrations when asked; otherwise refuses when there are any. Returns the ids applied. */
 async function bringDatabaseToCode(options: ProdOptions, driver: ClickHouseDriver, kafka: KafkaAdmin | undefined): Promise<string[]> {
   const { projectDir } = options;
-  const pending = (await applyMigrations({ projectDir, driver, dryRun: true, allowDataLoss: true })).migrations;
+  const dir = options.config.migration_config.dir;
+  const pending = (await applyMigrations({ projectDir, dir, driver, dryRun: true, allowDataLoss: true })).migrations;
   if (pending.length === 0) return [];
   if (!options.migrate) {
     throw new MooseError(

@@ -7,10 +7,11 @@
  * dropping or swapping a rebuild's own copy (a reserved name), replacing or dropping a view the
  * plan manages, converting a column whose values the step's conversion check verifies first, or
  * a column/TTL change the diff itself judged not to lose data. Anything the reader does not know
- * is harmful (fail closed). A cause saying `data-loss` always needs consent.
+ * is harmful (fail closed). A cause saying `data-loss` always needs consent, and so does any
+ * statement that writes one of moose-ts's own `_moose…` tables (journal, state, lock).
  */
 import { identifiersOf, type AstNode } from "./ast.js";
-import { rebuildCopyName, type Step, type StepCause } from "./index.js";
+import { rebuildCopyName, RESERVED_PREFIX, type Step, type StepCause } from "./index.js";
 
 /** One statement as ClickHouse's parser read it. */
 export interface ParsedStatement {
@@ -191,7 +192,9 @@ export function judgeStep(step: Step, parsed?: ParsedStatement): Verdict {
     if (!parsed) throw new Error("judgeStep: a SQL step is judged on its parse");
     const check = step.checkConversion ? { table: step.checkConversion.table, column: step.checkConversion.column } : undefined;
     for (const effect of statementEffects(parsed, check)) {
-      if (effect.kind !== "none" && !excused(effect, step.cause)) reasons.push(effect.reason ?? effect.kind);
+      // The journal, state and lock say what is applied: a step that writes them rewrites history.
+      if (effect.object?.toLowerCase().startsWith(RESERVED_PREFIX)) reasons.push(`changes ${effect.object}, one of moose-ts's own tables`);
+      else if (effect.kind !== "none" && !excused(effect, step.cause)) reasons.push(effect.reason ?? effect.kind);
     }
     if (step.cause?.risk === "data-loss" && reasons.length === 0) reasons.push(`${step.cause.operation} of ${step.cause.target} is a data-loss change`);
   }

@@ -58,6 +58,7 @@ describe("hand-written SQL steps", () => {
     "RENAME TABLE t TO t_old",
     "EXCHANGE TABLES t AND `my t`",
     "DROP VIEW IF EXISTS t",
+    "INSERT INTO _moose_migrations (id, status) SELECT '20260101T000000Z_hand', 'applied'",
   ];
   for (const sql of losing) {
     it(`refuses ${JSON.stringify(sql)} without --allow-data-loss (exit 3), nothing applied`, async () => {

@@ -66,6 +66,11 @@ describe("judging steps", () => {
     expect(judgeStep({ sql: "…", checkConversion: { table: "Users", column: "other", toType: "Int32" } }, MODIFY_TYPE).consent).toBe(true);
   });
 
+  it("needs consent for any write to moose-ts's own tables, even a harmless-looking one", () => {
+    const insert = parsed("INSERT INTO _moose_migrations (id) VALUES", "InsertQuery   (children 1)\n Identifier _moose_migrations");
+    expect(judgeStep({ sql: "…" }, insert)).toEqual({ consent: true, reasons: ["changes _moose_migrations, one of moose-ts's own tables"] });
+  });
+
   it("fails closed on statements it does not know", () => {
     const optimize = parsed("OPTIMIZE TABLE t FINAL DEDUPLICATE", "OptimizeQuery  t_final_deduplicate (children 1)\n Identifier t");
     expect(statementEffects(optimize)[0]!.kind).toBe("unknown");
