@@ -61,7 +61,7 @@ def _run(project: str, main: str) -> dict[str, Any]:
             assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
-        return {"ok": True, "manifest": registry.to_manifest()}
+        return {"ok": True, "manifest": registry.to_manifest(), "notices": registry.notices()}
     except MooseError as error:
         return {"ok": False, "error": error.to_json()}
     except SyntaxError as error:

@@ -16,7 +16,6 @@ import os
 import sys
 import traceback
 from decimal import Decimal
-from string import Formatter
 from typing import Any, Optional
 from uuid import UUID
 
@@ -52,78 +51,22 @@ class QueryError(Exception):
     pass
 
 
-def _param_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "Bool"
-    if isinstance(value, int):
-        return "Int64"
-    if isinstance(value, float):
-        return "Float64"
-    if isinstance(value, _dt.datetime):
-        return "DateTime64(6)"
-    if isinstance(value, _dt.date):
-        return "Date"
-    if isinstance(value, (list, tuple)):
-        return f"Array({_param_type(value[0]) if value else 'String'})"
-    return "String"
-
-
-def _param_value(value: Any) -> Any:
-    if isinstance(value, _dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_param_value(item) for item in value]
-    if isinstance(value, (Decimal, UUID)):
-        return str(value)
-    return value
-
-
-class QueryClient:
-    """`client.query`: MooseStack's QueryClient. `execute("… {name} …", {"name": value})` binds each value as a
-    ClickHouse query parameter (tables and views as identifiers); `execute_raw` takes ClickHouse's own `{p:Type}`."""
-
-    def __init__(self, call_id: int):
-        self._call_id = call_id
-
-    def __call__(self, input: str, variables: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
-        return self.execute(input, variables)
-
-    def execute(self, input: str, variables: Optional[dict[str, Any]] = None, row_type: Any = None) -> list[Any]:
-        placeholders: dict[str, str] = {}
-        values: dict[str, Any] = {}
-        for index, (_, name, _, _) in enumerate(part for part in Formatter().parse(input) if part[1]):
-            value = (variables or {})[name]
-            if isinstance(value, list) and len(value) == 1:
-                value = value[0]
-            key = f"p{index}"
-            if hasattr(value, "component_kind") and hasattr(value, "id"):
-                placeholders[name] = f"{{{key}:Identifier}}"
-                values[key] = value.id
-            else:
-                placeholders[name] = f"{{{key}:{_param_type(value)}}}"
-                values[key] = _param_value(value)
-        return self.execute_raw(input.format_map(placeholders), values, row_type)
-
-    def execute_raw(self, clickhouse_query: str, parameters: Optional[dict[str, Any]] = None, row_type: Any = None) -> list[Any]:
-        _send({"type": "query", "id": self._call_id, "sql": clickhouse_query, "params": {k: _param_value(v) for k, v in (parameters or {}).items()}})
+def _transport(call_id: int) -> Any:
+    def run(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        _send({"type": "query", "id": call_id, "sql": sql, "params": params})
         answer = _receive()
         if answer is None:
             raise SystemExit(0)
         if answer.get("type") == "error":
             raise QueryError(answer.get("message", "the query failed"))
-        rows = answer.get("rows", [])
-        return [row_type.model_validate(row) for row in rows] if row_type is not None else rows
+        return answer.get("rows", [])
 
-
-class MooseClient:
-    def __init__(self, call_id: int):
-        self.query = QueryClient(call_id)
-        self.workflow = None
+    return run
 
 
 def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[str, Any]:
+    from moose_ts.client import MooseClient
+
     call_id = message["id"]
     api = apis.get(message["path"])
     if api is None:
@@ -132,7 +75,7 @@ def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[s
         params_model = api.params_model
         raw = message.get("params") or {}
         params = params_model.model_validate(raw) if params_model is not None and hasattr(params_model, "model_validate") else raw
-        result = api.query_function(MooseClient(call_id), params)
+        result = api.query_function(MooseClient(_transport(call_id)), params)
         return {"type": "result", "id": call_id, "status": 200, "body": json.loads(json.dumps(result, default=_json_default))}
     except Exception as error:  # a handler's failure is a 500 for that request, not the worker's end
         location = extract._user_frame(error.__traceback__, project)

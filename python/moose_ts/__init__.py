@@ -5,6 +5,7 @@ A MooseStack Python project ports by changing `from moose_lib import ...` to `fr
 an equivalent TypeScript app.
 """
 from .api import Api, ApiConfig, ConsumptionApi, EgressConfig
+from .client import MooseClient, QueryClient
 from .errors import MooseError, SourceLocation
 from .ingest import IngestApi, IngestConfig, IngestConfigWithDestination, IngestPipeline, IngestPipelineConfig
 from .life_cycle import ClickHouseEngines, LifeCycle
@@ -21,7 +22,7 @@ from .olap_table import (
     VersionedCollapsingMergeTreeEngine,
 )
 from .registry import get_apis, get_streams, get_tables, get_workflows
-from .stream import DeadLetterModel, DeadLetterQueue, Stream, StreamConfig
+from .stream import ConsumerConfig, DeadLetterModel, DeadLetterQueue, Stream, StreamConfig, TransformConfig
 from .types import (
     JWT,
     AggregateFunction,

@@ -32,3 +32,38 @@ def life_cycle_value(value: Optional[Any]) -> str:
     if value is None:
         return "FULLY_MANAGED"
     return getattr(value, "value", value)
+
+
+class ColumnRef:
+    """`table.cols.user_id`: a column of a table, interpolated into queries as an identifier."""
+
+    component_kind = "column"
+
+    def __init__(self, name: str):
+        self.name = name
+        self.id = name
+
+    def __str__(self) -> str:
+        return self.name if self.name.replace("_", "a").isalnum() and not self.name[0].isdigit() else "`" + self.name.replace("`", "\\`") + "`"
+
+    def __repr__(self) -> str:
+        return f"ColumnRef({self.name!r})"
+
+
+class Cols:
+    """Checked access to a component's columns by name: `table.cols.user_id`, `table.cols["user_id"]`."""
+
+    def __init__(self, owner: str, specs: list[dict[str, Any]]):
+        self._owner = owner
+        self._names = [spec["name"] for spec in specs]
+
+    def __getattr__(self, name: str) -> ColumnRef:
+        if name.startswith("_") or name not in self._names:
+            raise AttributeError(f"{self._owner} has no column {name!r} (it has: {', '.join(self._names)})")
+        return ColumnRef(name)
+
+    def __getitem__(self, name: str) -> ColumnRef:
+        return self.__getattr__(name)
+
+    def __iter__(self) -> Any:
+        return iter(ColumnRef(name) for name in self._names)

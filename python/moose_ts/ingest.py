@@ -43,7 +43,7 @@ class IngestApi(Typed):
         self.config = config
         self.id = config.path or (f"{name}/{config.version}" if config.version else name)
         self._t = require_model(t, f'ingest API "{name}"', self.source, f'IngestApi[MyModel]("{name}", ...)')
-        self.columns = columns_of(self._t, name, self.source)
+        self.column_specs = columns_of(self._t, name, self.source)
         self.schema = json_schema_of(self._t)
         register(self)
 
@@ -51,7 +51,7 @@ class IngestApi(Typed):
         spec: dict[str, Any] = {
             "name": self.name,
             "path": self.id,
-            "columns": self.columns,
+            "columns": self.column_specs,
             "schema": self.schema,
             "destination": self.config.destination.id,
             "source": self.source.to_json(),

@@ -6,7 +6,7 @@ from typing import Any, Optional, Union
 
 from pydantic import BaseModel, ConfigDict
 
-from ._typed import Typed, life_cycle_value, require_model
+from ._typed import Cols, Typed, life_cycle_value, require_model
 from .columns import columns_of
 from .errors import MooseError, SourceLocation
 from .life_cycle import ClickHouseEngines, LifeCycle
@@ -98,12 +98,18 @@ class OlapTable(Typed):
         self.config = config if config is not None else OlapConfig()
         self.id = versioned_id(name, self.config.version)
         self._t = require_model(t, f'OLAP table "{name}"', self.source, f'OlapTable[MyModel]("{name}")')
-        self.columns = columns_of(self._t, name, self.source)
+        self.column_specs = columns_of(self._t, name, self.source)
         register(self)
 
     @property
     def model_type(self) -> Any:
         return self._t
+
+    @property
+    def cols(self) -> Cols:
+        return Cols(f'OLAP table "{self.name}"', self.column_specs)
+
+    columns = cols  # MooseStack's older name
 
     def _fail(self, code: str, problem: str, hint: str, details: Optional[dict] = None) -> Any:
         raise MooseError(code, f'OLAP table "{self.name}" {problem}', self.source, hint, details)
@@ -141,7 +147,7 @@ class OlapTable(Typed):
         if config.order_by_fields and config.order_by_expression is not None:
             self._fail("CONFLICTING_ORDER_BY", "sets both order_by_fields and order_by_expression", "keep one of them")
         engine_name, engine_params, engine_fields = self._engine()
-        column_names = [column["name"] for column in self.columns]
+        column_names = [column["name"] for column in self.column_specs]
         checked: dict[str, Any] = {"order_by_fields": config.order_by_fields or None, **engine_fields}
         for setting, fields in checked.items():
             if fields is None:
@@ -152,7 +158,7 @@ class OlapTable(Typed):
                     raise MooseError("UNKNOWN_FIELD",
                                      f'{self.name}.{path} names "{field}", which is not a field of the model of OLAP table "{self.name}"',
                                      self.source, f"use one of: {', '.join(column_names)}", {"field": f"{self.name}.{path}"})
-        key_columns = [column["name"] for column in self.columns if column.get("primaryKey")]
+        key_columns = [column["name"] for column in self.column_specs if column.get("primaryKey")]
         if config.order_by_fields:
             explicit: Optional[list[str]] = list(config.order_by_fields)
         elif config.order_by_expression is not None:
@@ -165,7 +171,7 @@ class OlapTable(Typed):
                        else key_columns if key_is_prefix else None)
         spec: dict[str, Any] = {
             "name": self.id,
-            "columns": self.columns,
+            "columns": self.column_specs,
             "orderBy": order_by,
             "engine": {"name": engine_name, "params": engine_params},
             "settings": {key: _setting_literal(value) for key, value in (config.settings or {}).items()},

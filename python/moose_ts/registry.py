@@ -10,6 +10,7 @@ _LABELS = {"tables": "OLAP table", "streams": "stream", "views": "view", "materi
            "apis": "API", "ingestApis": "ingest API", "workflows": "workflow"}
 
 _components: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+_notices: dict[str, dict[str, Any]] = {}
 
 
 def register(component: Any) -> None:
@@ -34,6 +35,16 @@ def components(kind: str) -> list[Any]:
 def clear() -> None:
     for kind in KINDS:
         _components[kind].clear()
+    _notices.clear()
+
+
+def notice(message: str, source: Any) -> None:
+    """Something the app asked for that moose-ts accepts but does not do: the CLI prints it as a warning."""
+    _notices[f"{source.file}:{source.line}\0{message}"] = {"message": message, "source": source.to_json()}
+
+
+def notices() -> list[dict[str, Any]]:
+    return list(_notices.values())
 
 
 def to_manifest() -> dict[str, Any]:

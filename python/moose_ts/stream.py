@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._typed import Typed, life_cycle_value, require_model
+from ._typed import Cols, Typed, life_cycle_value, require_model
 from .columns import columns_of
-from .errors import SourceLocation
+from .errors import MooseError, SourceLocation
 from .life_cycle import LifeCycle
 from .olap_table import OlapTable, versioned_id
-from .registry import register
+from .registry import notice, register
 from .source import caller_location
 
 
@@ -28,6 +28,21 @@ class StreamConfig(BaseModel):
     default_dead_letter_queue: Any = None
 
 
+class TransformConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    version: Optional[str] = None
+    dead_letter_queue: Any = None
+    metadata: Optional[dict] = None
+
+
+class ConsumerConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    version: Optional[str] = None
+    dead_letter_queue: Any = None
+
+
 class Stream(Typed):
     """A Kafka topic carrying messages of a pydantic model: `Stream[Row]("Rows", StreamConfig(destination=table))`."""
 
@@ -39,16 +54,48 @@ class Stream(Typed):
         self.name = name
         self.config = config if config is not None else StreamConfig()
         self.id = versioned_id(name, self.config.version)
+        self.transformations: dict[str, list[tuple[Any, Callable[[Any], Any], TransformConfig]]] = {}
+        self.consumers: list[tuple[Callable[[Any], Any], ConsumerConfig]] = []
         if _columns is not None:
-            self._t, self.columns = t, _columns
+            self._t, self.column_specs = t, _columns
         else:
             self._t = require_model(t, f'stream "{name}"', self.source, f'Stream[MyModel]("{name}")')
-            self.columns = columns_of(self._t, name, self.source)
+            self.column_specs = columns_of(self._t, name, self.source)
         register(self)
 
     @property
     def model_type(self) -> Any:
         return self._t
+
+    @property
+    def cols(self) -> Cols:
+        return Cols(f'stream "{self.name}"', self.column_specs)
+
+    columns = cols  # MooseStack's older name
+
+    def add_transform(self, destination: "Stream", transformation: Callable[[Any], Any], config: Optional[TransformConfig] = None) -> None:
+        """Registers a transformation into `destination`. Recorded, not run: moose-ts does not run streaming functions yet."""
+        config = config if config is not None else TransformConfig()
+        existing = self.transformations.setdefault(destination.id, [])
+        if any(other.version == config.version for _, _, other in existing):
+            raise MooseError("DUPLICATE_TRANSFORM", f'stream "{self.name}" already has a transform to "{destination.name}"'
+                             + (f" with version {config.version}" if config.version else ""), caller_location(),
+                             "give each transform to the same destination a distinct version")
+        existing.append((destination, transformation, config))
+        self._note_not_run()
+
+    def add_consumer(self, consumer: Callable[[Any], Any], config: Optional[ConsumerConfig] = None) -> None:
+        """Registers a consumer of this stream's messages. Recorded, not run (see add_transform)."""
+        config = config if config is not None else ConsumerConfig()
+        if any(other.version == config.version for _, other in self.consumers):
+            raise MooseError("DUPLICATE_CONSUMER", f'stream "{self.name}" already has a consumer'
+                             + (f" with version {config.version}" if config.version else " without a version"), caller_location(),
+                             "give each consumer of a stream a distinct version")
+        self.consumers.append((consumer, config))
+        self._note_not_run()
+
+    def _note_not_run(self) -> None:
+        notice(f'stream "{self.name}": transforms and consumers are registered but not run by moose-ts yet', self.source)
 
     def to_spec(self) -> dict[str, Any]:
         config = self.config
@@ -57,7 +104,7 @@ class Stream(Typed):
             "partitionCount": config.parallelism,
             "retentionMs": config.retention_period * 1000,
             "config": {},
-            "columns": self.columns,
+            "columns": self.column_specs,
             "lifeCycle": life_cycle_value(config.life_cycle),
             "source": self.source.to_json(),
         }

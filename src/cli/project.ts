@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import type { Config } from "../config/types.js";
 import { ExitCode, isMooseError, MooseError } from "../errors.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
+import { setTypeScriptProject } from "../extract/typescript-project.js";
 
 export const PROJECT_DIR_FLAG = ["--dir <path>", "project directory (the one with moose.config.toml)", "."] as const;
 export const MIGRATIONS_DIR_FLAG = ["--migrations-dir <path>", "migrations directory, relative to the project (default: [migration_config] dir, else migrations)"] as const;
@@ -27,7 +28,10 @@ export interface ProjectFlags {
 }
 
 export function projectDirOf(flags: { dir?: string }): string {
-  return path.resolve(flags.dir ?? ".");
+  const projectDir = path.resolve(flags.dir ?? ".");
+  // Extraction compiles with the project's own TypeScript when it has one (src/extract/typescript.ts).
+  setTypeScriptProject(projectDir);
+  return projectDir;
 }
 
 /** The migrations directory, relative to the project. */
@@ -60,20 +64,20 @@ export async function openLocalDatabase(projectDir: string, config: Config): Pro
     const late = findRunning(projectDir);
     if (late) return throughRunning(late, config);
     throw new MooseError(error.code, error.message, {
-      hint: `${error.hint ?? ""} A running \`moose dev\` is reached through its ClickHouse HTTP interface automatically; \`moose prod --embedded\` is not: stop it, or run \`moose prod\` against a ClickHouse server.`.trim(),
+      hint: `${error.hint ?? ""} (A running \`moose dev\` or \`moose prod --embedded\` of this project is reached through its ClickHouse HTTP interface automatically; this holder left no .moose/running.json.)`.trim(),
       details: error.details,
       cause: error,
     });
   }
 }
 
-async function throughRunning(running: { pid: number; clickhouseUrl: string; database: string }, config: Config): Promise<ClickHouseDriver> {
+async function throughRunning(running: { pid: number; kind: string; clickhouseUrl: string; database: string }, config: Config): Promise<ClickHouseDriver> {
   const { openRemote } = await import("../infra/clickhouse/remote.js");
   const url = new URL(running.clickhouseUrl);
   url.username = encodeURIComponent(config.clickhouse_config.user);
   url.password = encodeURIComponent(config.clickhouse_config.password);
   url.pathname = `/${encodeURIComponent(running.database)}`;
-  notice(`moose: .moose/clickhouse is held by the running moose dev (pid ${running.pid}); going through its ClickHouse HTTP interface at ${running.clickhouseUrl}`);
+  notice(`moose: .moose/clickhouse is held by the running moose ${running.kind === "prod" ? "prod --embedded" : "dev"} (pid ${running.pid}); going through its ClickHouse HTTP interface at ${running.clickhouseUrl}`);
   return openRemote({ url: url.toString() });
 }
 

@@ -11,7 +11,7 @@ import path from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { MooseError } from "../errors.js";
 import { fieldKind, fieldNames, isSectionName, SECTION_NAMES, TOP_LEVEL_KEYS, type FieldKind, type SectionName } from "./schema.js";
-import { IGNORED_TOP_LEVEL_KEYS, isIgnoredMooseStackKey, isIgnoredSection, SECTION_ALIASES } from "./moosestack.js";
+import { IGNORED_TOP_LEVEL_KEYS, ignoredKeys, isIgnoredMooseStackKey, isIgnoredSection, SECTION_ALIASES } from "./moosestack.js";
 import { findKeyLine } from "./locate.js";
 import { exposesUnauthenticatedServer, valueRule } from "./rules.js";
 import { closestMatch } from "./suggest.js";
@@ -158,7 +158,7 @@ function knownSection(name: string, origin: Origin): SectionName {
 function knownField(section: SectionName, key: string, origin: Origin): FieldKind {
   const kind = fieldKind(section, key);
   if (kind) return kind;
-  const candidates = fieldNames(section);
+  const candidates = [...fieldNames(section), ...ignoredKeys(section)];
   throw unknownKey([section, key], closestMatch(key, candidates), candidates, origin, "key");
 }
 

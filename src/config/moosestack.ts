@@ -12,10 +12,14 @@ export const IGNORED_SECTION_KEYS: Readonly<Record<string, readonly string[] | "
   clickhouse_config: ["host_data_path", "additional_databases", "clusters"],
   redpanda_config: ["sasl_username", "sasl_password", "sasl_mechanism", "security_protocol", "schema_registry_url"],
   http_server_config: ["management_port", "proxy_port", "path_prefix", "max_request_body_size", "on_reload_complete_script", "on_first_start_script"],
+  // moose-ts runs workflows on an existing Temporal (or the Java test server it starts): MooseStack's Docker-side keys do nothing.
+  temporal_config: [
+    "db_user", "db_password", "db_port", "temporal_version", "admin_tools_version", "ui_version", "ui_port", "ui_cors_origins",
+    "config_path", "postgresql_version", "client_cert", "client_key", "ca_cert", "temporal_region",
+  ],
   // Whole sections moose-ts has no counterpart for.
   redis_config: "*",
   git_config: "*",
-  temporal_config: "*",
   watcher_config: "*",
   typescript_config: "*",
   state_config: "*",
@@ -41,4 +45,10 @@ export function isIgnoredMooseStackKey(section: string, key?: string): boolean {
 
 export function isIgnoredSection(section: string): boolean {
   return IGNORED_SECTION_KEYS[section] === "*";
+}
+
+/** The MooseStack keys of a section moose-ts accepts without using (for did-you-mean). */
+export function ignoredKeys(section: string): string[] {
+  const keys = Object.hasOwn(IGNORED_SECTION_KEYS, section) ? IGNORED_SECTION_KEYS[section] : undefined;
+  return Array.isArray(keys) ? [...keys] : [];
 }

@@ -32,6 +32,8 @@ export const VALUE_RULES: Readonly<Record<string, ValueRule>> = {
   "clickhouse_config.native_port": port,
   "http_server_config.host": host,
   "http_server_config.port": port,
+  "temporal_config.temporal_host": host,
+  "temporal_config.temporal_port": port,
 };
 
 export function valueRule(section: string, key: string): ValueRule | undefined {

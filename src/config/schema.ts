@@ -31,6 +31,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
   http_server_config: { host: "string", port: "integer", allow_unauthenticated_public: "boolean" },
   authentication: { admin_api_key: "string" },
   migration_config: { dir: "string" },
+  temporal_config: { temporal_host: "string", temporal_port: "integer", namespace: "string", api_key: "string" },
 };
 
 export type SectionName = keyof ConfigSections;

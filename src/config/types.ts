@@ -45,6 +45,15 @@ export interface ConfigSections {
     /** The migrations directory, relative to the project (`--migrations-dir` overrides it). */
     dir: string;
   };
+  /** Where workflows run (`[features] workflows = true`): a Temporal frontend (MooseStack's keys). */
+  temporal_config: {
+    temporal_host: string;
+    temporal_port: number;
+    /** Temporal namespace the worker polls and schedules live in. */
+    namespace: string;
+    /** Temporal Cloud API key (sent over TLS); empty: a plain local connection. */
+    api_key: string;
+  };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -70,4 +79,5 @@ export const DEFAULT_CONFIG: Config = {
   http_server_config: { host: "localhost", port: 4000, allow_unauthenticated_public: false },
   authentication: { admin_api_key: "" },
   migration_config: { dir: "migrations" },
+  temporal_config: { temporal_host: "localhost", temporal_port: 7233, namespace: "default", api_key: "" },
 };

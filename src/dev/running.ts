@@ -1,6 +1,6 @@
 /**
- * A running `moose dev` holds `.moose/clickhouse` (chdb binds a data directory to one process), and
- * serves that engine over the ClickHouse HTTP interface. It says where in `.moose/running.json`, so
+ * A running `moose dev` (or `moose prod --embedded`) holds `.moose/clickhouse` (chdb binds a data
+ * directory to one process), and serves that engine over the ClickHouse HTTP interface. It says where in `.moose/running.json`, so
  * `moose ls`, `moose migrate … --embedded` and friends go through it instead of failing on the
  * data-directory lock (`findRunning`). The file is removed on shutdown; a file whose process is gone
  * (a crash) is ignored.
@@ -10,7 +10,8 @@ import path from "node:path";
 
 export interface RunningInstance {
   pid: number;
-  kind: "dev";
+  /** `moose dev`, or `moose prod --embedded` (which serves the engine on a free loopback port). */
+  kind: "dev" | "prod";
   /** `http://127.0.0.1:<port>`: the ClickHouse HTTP interface of the embedded engine. */
   clickhouseUrl: string;
   database: string;
@@ -47,7 +48,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The `moose dev` running on this project (another process), if any. */
+/** The `moose dev` or `moose prod --embedded` running on this project (another process), if any. */
 export function findRunning(projectDir: string): RunningInstance | undefined {
   const file = runningFile(projectDir);
   if (!existsSync(file)) return undefined;

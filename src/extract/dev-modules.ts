@@ -20,6 +20,7 @@ import { PACKAGE_ROOT, relativePath, SDK_ENTRY, SDK_PACKAGE } from "./paths.js";
 import type { ProgramSession } from "./program.js";
 import { evaluateInProcess } from "./run.js";
 import { applyEdits, type TextEdit } from "./transform/inject.js";
+import { moduleSpecifiers } from "./transform/imports.js";
 
 interface ModuleState {
   /** Transformed TypeScript (before import pinning): what decides whether the file changed. */
@@ -49,16 +50,25 @@ export class DevModuleLoader {
     const files = this.session.appFiles();
     const byName = new Map(files.map((sourceFile) => [sourceFile.fileName, sourceFile]));
     const diagnostics: ExtractDiagnostic[] = [];
-    const edits = new Map<string, TextEdit[]>();
+    const edits = new Map<string, { text: string; edits: TextEdit[] }>();
     const changed = new Set<string>();
     const next = new Map<string, ModuleState>();
     for (const sourceFile of files) {
-      const transformed = this.session.transformFile(sourceFile.fileName);
-      diagnostics.push(...transformed.diagnostics);
       const { importEdits, imports } = this.importEdits(sourceFile, byName, sdkUrl);
-      edits.set(sourceFile.fileName, [...transformed.edits, ...importEdits]);
+      const withPlugins = this.session.transformWithPlugins(sourceFile.fileName);
+      let source: string;
+      if (withPlugins) {
+        // tsconfig transformer plugins (typia) rewrote the file: its imports are found again in the printed text.
+        diagnostics.push(...withPlugins.diagnostics);
+        source = withPlugins.code;
+        edits.set(sourceFile.fileName, { text: source, edits: reapplyImportEdits(sourceFile, importEdits, source) });
+      } else {
+        const transformed = this.session.transformFile(sourceFile.fileName);
+        diagnostics.push(...transformed.diagnostics);
+        edits.set(sourceFile.fileName, { text: sourceFile.text, edits: [...transformed.edits, ...importEdits] });
+        source = transformed.code ?? sourceFile.text;
+      }
       const previous = this.modules.get(sourceFile.fileName);
-      const source = transformed.code ?? sourceFile.text;
       if (!previous || previous.source !== source || previous.imports.join("\n") !== imports.join("\n")) changed.add(sourceFile.fileName);
       next.set(sourceFile.fileName, { source, imports, version: previous?.version ?? 0 });
     }
@@ -71,7 +81,13 @@ export class DevModuleLoader {
     const rerun = this.session.withImporters(changed);
     this.generation++;
     for (const fileName of rerun) (this.modules.get(fileName) as ModuleState).version = this.generation;
-    await Promise.all([...rerun].map((fileName) => this.emit(byName.get(fileName) as ts.SourceFile, edits.get(fileName) ?? [])));
+    await Promise.all(
+      [...rerun].map((fileName) => {
+        const sourceFile = byName.get(fileName) as ts.SourceFile;
+        const planned = edits.get(fileName) ?? { text: sourceFile.text, edits: [] };
+        return this.emit(sourceFile, planned.text, planned.edits);
+      }),
+    );
 
     // The first run starts from an empty registry; later runs keep what unchanged modules registered.
     if (this.generation === 1) getRegistry().clear();
@@ -104,8 +120,8 @@ export class DevModuleLoader {
     return { importEdits, imports };
   }
 
-  private async emit(sourceFile: ts.SourceFile, edits: TextEdit[]): Promise<void> {
-    const pinned = applyEdits(sourceFile.text, edits).replace(/\?v=\{\{([^}]+)\}\}/g, (_, target: string) => `?v=${this.modules.get(target)?.version ?? 0}`);
+  private async emit(sourceFile: ts.SourceFile, text: string, edits: TextEdit[]): Promise<void> {
+    const pinned = applyEdits(text, edits).replace(/\?v=\{\{([^}]+)\}\}/g, (_, target: string) => `?v=${this.modules.get(target)?.version ?? 0}`);
     const { code } = await esbuild.transform(pinned, {
       loader: sourceFile.fileName.endsWith("x") ? "tsx" : "ts",
       format: "esm",
@@ -142,3 +158,15 @@ export class DevModuleLoader {
   }
 }
 
+
+/** The import edits planned on the original text, placed on the same specifiers in `printed` (a plugin's output). */
+function reapplyImportEdits(original: ts.SourceFile, importEdits: readonly TextEdit[], printed: string): TextEdit[] {
+  const bySpecifier = new Map(importEdits.map((edit) => [original.text.slice(edit.start, edit.end), edit.text]));
+  const parsed = ts.createSourceFile(original.fileName, printed, ts.ScriptTarget.Latest, true);
+  const edits: TextEdit[] = [];
+  for (const literal of moduleSpecifiers(parsed)) {
+    const text = bySpecifier.get(literal.text);
+    if (text !== undefined) edits.push({ start: literal.getStart(parsed) + 1, end: literal.getEnd() - 1, text });
+  }
+  return edits;
+}

@@ -36,6 +36,12 @@ export function mooseEsbuildPlugin(options: MoosePluginOptions = {}): Plugin {
       build.onLoad({ filter: /\.[cm]?tsx?$/ }, (args) => {
         if (!session || args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         if (!options.session) session.addRoot(args.path);
+        // tsconfig transformer plugins (typia) first: their output already carries moose's injection.
+        const withPlugins = session.transformWithPlugins(args.path);
+        if (withPlugins) {
+          if (withPlugins.diagnostics.length > 0) return { errors: withPlugins.diagnostics.map(toMessage) };
+          return { contents: withPlugins.code, loader: args.path.endsWith("x") ? "tsx" : "ts", resolveDir: path.dirname(args.path) };
+        }
         const result = session.transformFile(args.path);
         if (result.diagnostics.length > 0) return { errors: result.diagnostics.map(toMessage) };
         if (result.code === undefined) return undefined;

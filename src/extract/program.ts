@@ -5,14 +5,15 @@
  * nor anything it imports changed. That is what makes `moose dev` re-extraction fast.
  */
 import { statSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import ts from "./typescript.js";
 import { MooseError } from "../errors.js";
 import { analyzeSourceFile, mayConstructSdkObjects, type FileAnalysis } from "./transform/analyze.js";
 import { moduleSpecifiers } from "./transform/imports.js";
-import { applyEdits, injectionEdits, type TextEdit } from "./transform/inject.js";
+import { applyEdits, injectionEdits, injectionTransformer, type TextEdit } from "./transform/inject.js";
 import type { ExtractDiagnostic } from "./diagnostic.js";
-import { isMooseSourceFile, SDK_ENTRY, SDK_PACKAGE } from "./paths.js";
+import { isMooseSourceFile, relativePath, SDK_ENTRY, SDK_PACKAGE } from "./paths.js";
 
 const DEFAULT_OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
@@ -62,6 +63,7 @@ export class ProgramSession {
   /** Files whose analysis may be stale: changed, or importing a changed file; "all" after a non-module change. */
   private affected: Set<string> | "all" = "all";
   private readonly resolvedImports = new WeakMap<ts.SourceFile, ResolvedImport[]>();
+  private pluginTransformers: PluginTransformer[] | undefined;
 
   constructor(
     readonly projectDir: string,
@@ -133,6 +135,35 @@ export class ProgramSession {
     // Walking the affected files first drops the cached diagnostics of files importing a changed one.
     while (builder.getSemanticDiagnosticsOfNextAffectedFile(undefined, (sourceFile) => isMooseSourceFile(sourceFile.fileName))) continue;
     return checked.flatMap((sourceFile) => builder.getSemanticDiagnostics(sourceFile));
+  }
+
+  /**
+   * The app file as the bundler should compile it, with the tsconfig's own transformer plugins
+   * (typia, …) applied as `tspc` would: the moose-ts injection and those transformers run over the
+   * checked AST, printed back to TypeScript. Undefined when no configured transformer concerns the
+   * file (then transformFile's text edits are all it needs).
+   */
+  transformWithPlugins(fileName: string): { code: string; diagnostics: ExtractDiagnostic[] } | undefined {
+    const program = this.current();
+    const sourceFile = program.getSourceFile(fileName);
+    if (!sourceFile || isMooseSourceFile(fileName)) return undefined;
+    this.pluginTransformers ??= loadPluginTransformers(this.projectDir, this.options);
+    const applicable = this.pluginTransformers.filter((plugin) => plugin.appliesTo(sourceFile.text));
+    if (applicable.length === 0) return undefined;
+    const diagnostics: ExtractDiagnostic[] = [];
+    const analysis = analyzeSourceFile(sourceFile, program.getTypeChecker(), this.projectDir);
+    diagnostics.push(...analysis.diagnostics);
+    const pluginDiagnostics: ts.Diagnostic[] = [];
+    const extras = { addDiagnostic: (diagnostic: ts.Diagnostic) => pluginDiagnostics.push(diagnostic) };
+    const factories = [injectionTransformer(() => analysis.injections), ...applicable.map((plugin) => plugin.create(program, extras))];
+    const result = ts.transform(sourceFile, factories, this.options);
+    try {
+      const code = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed }).printFile(result.transformed[0] as ts.SourceFile);
+      for (const diagnostic of pluginDiagnostics) diagnostics.push(pluginDiagnostic(diagnostic, this.projectDir, sourceFile));
+      return { code, diagnostics };
+    } finally {
+      result.dispose();
+    }
   }
 
   /** The analysed and spliced text of one app file (see transform/analyze.ts). */
@@ -250,4 +281,57 @@ export function readCompilerOptions(projectDir: string): { options: ts.CompilerO
   }
   const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, projectDir, undefined, configPath);
   return { options: parsed.options, diagnostics: parsed.errors.filter((error) => error.code !== 18003) };
+}
+
+/** A transformer from the tsconfig's `plugins` (`{ "transform": "typia/lib/transform" }`), ts-patch's "program" kind. */
+interface PluginTransformer {
+  appliesTo(text: string): boolean;
+  create(program: ts.Program, extras: { addDiagnostic(diagnostic: ts.Diagnostic): number }): ts.TransformerFactory<ts.SourceFile>;
+}
+
+/** moose's own compiler plugins (moose-lib's, moose-ts's): the injection does their work already. */
+const MOOSE_PLUGIN = /(^|[\\/])(@514labs[\\/]moose-lib|moose-ts)([\\/]|$)/;
+
+/**
+ * The tsconfig's transformer plugins other than moose's own, loaded from the project. A plugin
+ * named by a package (typia) is applied to files that mention that package; one named by a path,
+ * to every file.
+ */
+function loadPluginTransformers(projectDir: string, options: ts.CompilerOptions): PluginTransformer[] {
+  const entries = ((options.plugins ?? []) as unknown as Array<Record<string, unknown>>).filter(
+    (entry) => typeof entry.transform === "string" && !MOOSE_PLUGIN.test(entry.transform) && (entry.type === undefined || entry.type === "program"),
+  );
+  const requireFromProject = createRequire(path.join(projectDir, "tsconfig.json"));
+  return entries.map((entry) => {
+    const transform = entry.transform as string;
+    let factory: (program: ts.Program, config: unknown, extras: unknown) => ts.TransformerFactory<ts.SourceFile>;
+    try {
+      const loaded = requireFromProject(transform.startsWith(".") ? path.resolve(projectDir, transform) : transform) as { default?: unknown };
+      factory = (typeof loaded.default === "function" ? loaded.default : loaded) as typeof factory;
+      if (typeof factory !== "function") throw new Error("it exports no transformer function");
+    } catch (error) {
+      throw new MooseError("TSCONFIG_PLUGIN_FAILED", `the tsconfig.json plugin "${transform}" could not be loaded: ${(error as Error).message}`, {
+        location: { file: "tsconfig.json", line: 1 },
+        hint: "install the package that provides it (npm install), or remove the entry from compilerOptions.plugins",
+        cause: error,
+      });
+    }
+    const { transform: _transform, ...config } = entry;
+    const packageName = transform.startsWith(".") ? undefined : transform.startsWith("@") ? transform.split("/").slice(0, 2).join("/") : transform.split("/")[0];
+    return {
+      appliesTo: (text: string) => packageName === undefined || text.includes(`"${packageName}`) || text.includes(`'${packageName}`),
+      create: (program, extras) => factory(program, config, extras),
+    };
+  });
+}
+
+function pluginDiagnostic(diagnostic: ts.Diagnostic, projectDir: string, fallback: ts.SourceFile): ExtractDiagnostic {
+  const file = diagnostic.file ?? fallback;
+  const { line, character } = file.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
+  return {
+    code: "TSCONFIG_PLUGIN_ERROR",
+    message: ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"),
+    location: { file: relativePath(projectDir, file.fileName), line: line + 1, col: character + 1 },
+    hint: "the tsconfig.json transformer plugin (e.g. typia) rejected this code; fix it as `tspc` would ask",
+  };
 }

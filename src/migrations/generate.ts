@@ -11,7 +11,7 @@ import { diffManifests } from "../diff/index.js";
 import type { DiffResult, Operation, RenameCandidate, RenameMap } from "../diff/operations.js";
 import { ExitCode, MooseError } from "../errors.js";
 import { EMPTY_MANIFEST_HASH, hashManifest, writeManifest } from "../manifest/canonical.js";
-import { readSnapshotManifest } from "./snapshots.js";
+import { readSnapshotManifest, writeSnapshot } from "./snapshots.js";
 import { emptyManifest, type Manifest } from "../manifest/types.js";
 import { operationSteps } from "../plan/steps.js";
 import { openMigrationsDirectory } from "./directory.js";
@@ -102,7 +102,7 @@ export async function writeNextMigration(
   await mkdir(layout.dir, { recursive: true });
   await writeFile(file, text);
   await writeManifest(metaPath(layout, id), options.manifest);
-  await writeManifest(layout.snapshot, options.manifest);
+  await writeSnapshot(layout, options.manifest);
   await writeSum(layout);
   if (!existsSync(layout.gitattributes)) await writeFile(layout.gitattributes, MIGRATIONS_GITATTRIBUTES);
   return { kind: "written", plan, id, file, unresolvedRenames };

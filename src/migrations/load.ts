@@ -129,7 +129,7 @@ function checkDefinition(value: unknown, file: string): MigrationDefinition {
   if (problem) {
     throw new MooseError("MIGRATION_INVALID_FILE", `${file}: ${problem}`, {
       location: { file, line: 1 },
-      hint: "a migration file default-exports defineMigration({ from, to, up: [...], down: [...] }); each step is { sql }, { kafka }, { note } or { run }",
+      hint: "a migration file default-exports defineMigration({ from, to, up: [...], down: [...] }); each step is { sql }, { kafka }, { temporal }, { note } or { run }",
     });
   }
   return value as MigrationDefinition;
@@ -157,13 +157,14 @@ function definitionProblem(value: unknown): string | undefined {
 function stepProblem(step: unknown): string | undefined {
   if (typeof step !== "object" || step === null) return "is not an object";
   const candidate = step as Record<string, unknown>;
-  const kinds = (["sql", "kafka", "note", "run"] as const).filter((key) => key in candidate);
-  if (kinds.length !== 1) return "must have exactly one of `sql`, `kafka`, `note`, `run`";
+  const kinds = (["sql", "kafka", "temporal", "note", "run"] as const).filter((key) => key in candidate);
+  if (kinds.length !== 1) return "must have exactly one of `sql`, `kafka`, `temporal`, `note`, `run`";
   const kind = kinds[0]!;
   if (kind === "sql" && typeof candidate.sql !== "string") return "`sql` must be a string";
   if (kind === "note" && typeof candidate.note !== "string") return "`note` must be a string";
   if (kind === "run" && typeof candidate.run !== "function") return "`run` must be an async function";
   if (kind === "kafka" && (typeof candidate.kafka !== "object" || candidate.kafka === null)) return "`kafka` must be an action object";
+  if (kind === "temporal" && temporalProblem(candidate.temporal)) return temporalProblem(candidate.temporal);
   return undefined;
 }
 
@@ -171,4 +172,15 @@ function stepProblem(step: unknown): string | undefined {
 function relative(layout: MigrationsLayout, filePath: string): string {
   const fromProject = path.relative(layout.projectDir, filePath);
   return (fromProject.startsWith("..") || path.isAbsolute(fromProject) ? path.resolve(filePath) : fromProject).split(path.sep).join("/");
+}
+
+/** A `temporal` step's action: exactly one of createSchedule/updateSchedule (workflow + schedule) or deleteSchedule (workflow). */
+function temporalProblem(action: unknown): string | undefined {
+  if (typeof action !== "object" || action === null) return "`temporal` must be an action object";
+  const keys = Object.keys(action);
+  const payload = (action as Record<string, unknown>)[keys[0] ?? ""] as Record<string, unknown> | undefined;
+  if (keys.length !== 1 || !["createSchedule", "updateSchedule", "deleteSchedule"].includes(keys[0]!)) return "`temporal` must be { createSchedule }, { updateSchedule } or { deleteSchedule }";
+  if (typeof payload !== "object" || payload === null || typeof payload.workflow !== "string") return `\`temporal.${keys[0]}.workflow\` must be a string`;
+  if (keys[0] !== "deleteSchedule" && typeof payload.schedule !== "string") return `\`temporal.${keys[0]}.schedule\` must be a string`;
+  return undefined;
 }

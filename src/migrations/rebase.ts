@@ -9,7 +9,7 @@
 import { mkdir, rename } from "node:fs/promises";
 import path from "node:path";
 import { ExitCode, MooseError } from "../errors.js";
-import { writeManifest } from "../manifest/canonical.js";
+import { writeSnapshot } from "./snapshots.js";
 import { emptyManifest } from "../manifest/types.js";
 import { writeNextMigration, writeSum, type GenerateOptions, type GenerateResult } from "./generate.js";
 import { metaPath, migrationsLayout } from "./layout.js";
@@ -60,7 +60,7 @@ export async function rebaseMigrations(options: GenerateOptions & { id?: string 
     await restore();
   } else if (result.kind === "no-changes") {
     // The other branch already made the same change: the chain without the moved file is complete.
-    await writeManifest(layout.snapshot, base);
+    await writeSnapshot(layout, base);
     await writeSum(layout);
   }
   return { rebased: moving.fileName, previousFile, result };

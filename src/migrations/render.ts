@@ -65,6 +65,10 @@ export function renderStep(step: Step): string {
     if (step.summary !== undefined) fields.push(`summary: ${JSON.stringify(step.summary)}`);
     if (step.cause !== undefined) fields.push(`cause: ${inlineLiteral(step.cause)}`);
     fields.push(`kafka: ${literal(step.kafka, inner)}`);
+  } else if ("temporal" in step) {
+    if (step.summary !== undefined) fields.push(`summary: ${JSON.stringify(step.summary)}`);
+    if (step.cause !== undefined) fields.push(`cause: ${inlineLiteral(step.cause)}`);
+    fields.push(`temporal: ${literal(step.temporal, inner)}`);
   } else if ("note" in step) {
     fields.push(`note: ${JSON.stringify(step.note)}`);
   } else {

@@ -6,10 +6,13 @@
 import { assertNever, componentKindOf, type Operation } from "../diff/operations.js";
 import { apiBreakingChanges, columnTypeText, ingestBreakingChanges } from "../diff/risk.js";
 import { workflowChanges } from "../diff/workflows.js";
+import { describeSchedule } from "../workflows/schedule.js";
+import { scheduleTarget } from "./steps.js";
 import type { ColumnSpec, ComponentKind as ManifestSection, TableSpec } from "../manifest/types.js";
 
 export type ComponentKind = "table" | "view" | "materializedView" | "topic" | "api" | "ingestApi" | "workflow" | "sql";
 export type ComponentChange = "new" | "modified" | "removed";
+export type ChangeLabel = "Schema Update" | "Config Change" | "Schedule Change";
 
 export const COMPONENT_LABELS: Record<ComponentKind, string> = {
   table: "OLAP Table",
@@ -35,8 +38,10 @@ export interface PlannedComponent {
   /** Shown name: the table/topic/view/workflow id, `api/<path>` or `ingest/<path>` for APIs. */
   name: string;
   change: ComponentChange;
-  /** For modified components: `Schema Update` or `Config Change`. */
-  changeLabel?: "Schema Update" | "Config Change";
+  /** For modified components: `Schema Update`, `Config Change`, or (a workflow's schedule) `Schedule Change`. */
+  changeLabel?: ChangeLabel;
+  /** Shown after the label of a new component: a scheduled workflow's schedule in words (`every day at 02:00`). */
+  labelDetail?: string;
   details: ComponentChangeDetail[];
   /** Indexes into the plan's operations. */
   operations: number[];
@@ -311,7 +316,11 @@ export function planComponents(operations: readonly Operation[]): PlannedCompone
     component.details.push(...operationDetails(op));
   });
   return [...byKey.values()].map(({ directions, ...component }) => {
-    if (directions.size === 1 && directions.has("create")) return { ...component, change: "new" as const };
+    if (directions.size === 1 && directions.has("create")) {
+      const added = component.operations.map((index) => operations[index]!).find((op) => op.kind === "addWorkflow");
+      const schedule = added?.kind === "addWorkflow" ? added.workflow.schedule : undefined;
+      return { ...component, change: "new" as const, ...(schedule !== undefined ? { labelDetail: describeSchedule(schedule) } : {}) };
+    }
     if (directions.size === 1 && directions.has("drop")) return { ...component, change: "removed" as const };
     // A drop and a create of one component (a materialized view whose SELECT changed) is an update.
     const schema = directions.has("schema") || (directions.has("create") && directions.has("drop"));
@@ -319,7 +328,12 @@ export function planComponents(operations: readonly Operation[]): PlannedCompone
       directions.has("create") && directions.has("drop") && component.kind === "materializedView"
         ? [{ sign: "↻" as const, text: "dropped and created again", effect: "rows inserted into its sources in between are not transformed" }, ...component.details]
         : component.details;
-    return { ...component, details, change: "modified" as const, changeLabel: schema ? ("Schema Update" as const) : ("Config Change" as const) };
+    const scheduleChange = component.operations.some((index) => {
+      const op = operations[index]!;
+      return op.kind === "updateWorkflow" && JSON.stringify(scheduleTarget(op.from)) !== JSON.stringify(scheduleTarget(op.to));
+    });
+    const changeLabel: ChangeLabel = schema ? "Schema Update" : scheduleChange ? "Schedule Change" : "Config Change";
+    return { ...component, details, change: "modified" as const, changeLabel };
   });
 }
 

@@ -4,7 +4,7 @@
  */
 import type { BlockedChange, DiffResult, Operation, Risk } from "../diff/operations.js";
 import type { Step } from "../steps/index.js";
-import { COMPONENT_LABELS, operationEffect, planComponents, type ComponentChangeDetail, type ComponentKind } from "./components.js";
+import { COMPONENT_LABELS, operationEffect, planComponents, type ChangeLabel, type ComponentChangeDetail, type ComponentKind } from "./components.js";
 import { renameFlag } from "./render.js";
 import { operationSteps } from "./steps.js";
 
@@ -16,7 +16,9 @@ export interface PlanJsonComponent {
   label: string;
   name: string;
   change: "new" | "modified" | "removed";
-  changeLabel?: "Schema Update" | "Config Change";
+  changeLabel?: ChangeLabel;
+  /** A new scheduled workflow's schedule in words (`every day at 02:00`). */
+  labelDetail?: string;
   details: ComponentChangeDetail[];
   /** Indexes into `operations`. */
   operations: number[];
@@ -60,6 +62,7 @@ export function planToJson(result: DiffResult, hashes: { from?: string; to?: str
       name: component.name,
       change: component.change,
       ...(component.changeLabel ? { changeLabel: component.changeLabel } : {}),
+      ...(component.labelDetail ? { labelDetail: component.labelDetail } : {}),
       details: component.details,
       operations: component.operations,
     }),

@@ -35,7 +35,8 @@ export function printable(text: string): string {
 function componentLine(component: PlannedComponent, paint: Paint): string[] {
   const sign = component.change === "new" ? "+" : component.change === "removed" ? "-" : "~";
   const label = component.change === "modified" ? component.changeLabel! : COMPONENT_LABELS[component.kind];
-  const lines = [`  ${paint(SIGN_STYLE[sign], `${sign} ${printable(component.name)}`)} (${label})`];
+  const detail = component.labelDetail !== undefined ? `, ${printable(component.labelDetail)}` : "";
+  const lines = [`  ${paint(SIGN_STYLE[sign], `${sign} ${printable(component.name)}`)} (${label}${detail})`];
   for (const detail of component.details) {
     const text = `${detail.sign} ${printable(detail.text)}`;
     lines.push(`      ${paint(SIGN_STYLE[detail.sign], text)}${detail.effect ? ` — ${detail.effect}` : ""}`);

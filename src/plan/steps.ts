@@ -1,10 +1,10 @@
 /**
- * Operation → migration steps: SQL for ClickHouse, admin payloads for Kafka, notes for what has
- * no infrastructure of its own (APIs, ingest APIs, workflows, stream message schemas — they are
- * served from code and recorded in state). `down` undoes `up` as far as possible; `irreversible`
+ * Operation → migration steps: SQL for ClickHouse, admin payloads for Kafka, schedule actions for
+ * Temporal (a workflow's `schedule`), notes for what has no infrastructure of its own (APIs, ingest
+ * APIs, workflow code, stream message schemas — they are served from code and recorded in state). `down` undoes `up` as far as possible; `irreversible`
  * says in words what it cannot bring back.
  *
- * Every SQL and Kafka step carries its cause: the operation (in `down`, its inverse), its risk,
+ * Every SQL, Kafka and Temporal step carries its cause: the operation (in `down`, its inverse), its risk,
  * and for a table rebuild which part of the rebuild the step is.
  */
 import { invertOperation } from "../diff/invert.js";
@@ -30,8 +30,8 @@ import {
   replaceViewSql,
   resetSettingsSql,
 } from "../infra/clickhouse/ddl.js";
-import type { ColumnSpec, StreamSpec, TableSpec } from "../manifest/types.js";
-import type { KafkaAction, SqlStep, Step, StepCause } from "../steps/index.js";
+import type { ColumnSpec, StreamSpec, TableSpec, WorkflowSpec } from "../manifest/types.js";
+import type { KafkaAction, ScheduleTarget, SqlStep, Step, StepCause } from "../steps/index.js";
 
 export interface OperationSteps {
   up: Step[];
@@ -82,6 +82,27 @@ function createTopicAction(stream: StreamSpec): KafkaAction {
 
 function rebuildSteps(cause: Cause, from: TableSpec, to: TableSpec): SqlStep[] {
   return recreateTableSql(from, to).map(({ phase, sql: statement }) => ({ sql: statement, cause: { ...cause, rebuild: phase } }));
+}
+
+/** What a workflow's schedule starts (absent when the workflow has no schedule). */
+export function scheduleTarget(workflow: WorkflowSpec | undefined): ScheduleTarget | undefined {
+  if (workflow?.schedule === undefined) return undefined;
+  return {
+    workflow: workflow.name,
+    schedule: workflow.schedule,
+    ...(workflow.timeout !== undefined ? { timeout: workflow.timeout } : {}),
+    ...(workflow.retries !== undefined ? { retries: workflow.retries } : {}),
+  };
+}
+
+/** The Temporal step taking a workflow's schedule from `from` to `to` (none when it stays the same). */
+function scheduleSteps(cause: Cause, from: WorkflowSpec | undefined, to: WorkflowSpec | undefined): Step[] {
+  const before = scheduleTarget(from);
+  const after = scheduleTarget(to);
+  if (!before && !after) return [];
+  if (!before) return [{ temporal: { createSchedule: after! }, cause }];
+  if (!after) return [{ temporal: { deleteSchedule: { workflow: before.workflow } }, cause }];
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ temporal: { updateSchedule: after }, cause }];
 }
 
 export function operationSteps(op: Operation): OperationSteps {
@@ -216,11 +237,20 @@ export function operationSteps(op: Operation): OperationSteps {
     case "updateIngestApi":
       return { up: [{ note: `ingest API /ingest/${op.to.path} updated` }], down: [{ note: `ingest API /ingest/${op.from.path} restored` }] };
     case "addWorkflow":
-      return { up: [{ note: `workflow ${op.workflow.name} added` }], down: [{ note: `workflow ${op.workflow.name} removed` }] };
+      return {
+        up: [{ note: `workflow ${op.workflow.name} added` }, ...scheduleSteps(upCause, undefined, op.workflow)],
+        down: [...scheduleSteps(downCause, op.workflow, undefined), { note: `workflow ${op.workflow.name} removed` }],
+      };
     case "removeWorkflow":
-      return { up: [{ note: `workflow ${op.workflow.name} removed` }], down: [{ note: `workflow ${op.workflow.name} added back` }] };
+      return {
+        up: [...scheduleSteps(upCause, op.workflow, undefined), { note: `workflow ${op.workflow.name} removed` }],
+        down: [{ note: `workflow ${op.workflow.name} added back` }, ...scheduleSteps(downCause, undefined, op.workflow)],
+      };
     case "updateWorkflow":
-      return { up: [{ note: `workflow ${op.to.name} updated` }], down: [{ note: `workflow ${op.from.name} restored` }] };
+      return {
+        up: [{ note: `workflow ${op.to.name} updated` }, ...scheduleSteps(upCause, op.from, op.to)],
+        down: [{ note: `workflow ${op.from.name} restored` }, ...scheduleSteps(downCause, op.to, op.from)],
+      };
     case "rawSql":
       return op.down !== undefined
         ? { up: [sql(upCause, op.sql)], down: [sql(downCause, op.down)] }

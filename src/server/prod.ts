@@ -160,6 +160,7 @@ async function bringDatabaseToCode(options: ProdOptions, driver: ClickHouseDrive
   }
   const result = await applyMigrations({
     projectDir,
+    dir,
     driver,
     kafka,
     allowDataLoss: options.allowDataLoss,

@@ -1,7 +1,7 @@
 /**
  * A step is one unit of a migration's `up` or `down`: it is what the runner executes, journals
  * and resumes at. Steps are plain values in migration files, so a reviewer sees (and may edit)
- * exactly what runs. Shapes are told apart by their payload key: `sql`, `kafka`, `note`, `run`.
+ * exactly what runs. Shapes are told apart by their payload key: `sql`, `kafka`, `temporal`, `note`, `run`.
  *
  * Generated steps carry their `cause`: the operation they were made for, its risk, and for a
  * table rebuild which part of it the step is. Gates, resume and rebuild bookkeeping read the
@@ -83,6 +83,31 @@ export interface KafkaStep {
   cause?: StepCause;
 }
 
+/** What a workflow's Temporal schedule starts: the workflow by name, with its workflow-level limits. */
+export interface ScheduleTarget {
+  workflow: string;
+  /** MooseStack's `schedule`: a cron expression (`0 2 * * *`, `@daily`) or `@every <duration>`. */
+  schedule: string;
+  /** The workflow's `timeout` (a run's execution timeout). */
+  timeout?: string;
+  /** The workflow's `retries` (runs after the first failed one). */
+  retries?: number;
+}
+
+/**
+ * One schedule action on Temporal. Each converges on its target, so a step that ran (or half ran)
+ * before a crash can run again: create updates a schedule that exists, update creates a missing
+ * one, delete of a missing schedule is done.
+ */
+export type TemporalAction = { createSchedule: ScheduleTarget } | { updateSchedule: ScheduleTarget } | { deleteSchedule: { workflow: string } };
+
+export interface TemporalStep {
+  /** The schedule id is the workflow name, in `temporal_config.namespace`. */
+  temporal: TemporalAction;
+  summary?: string;
+  cause?: StepCause;
+}
+
 /** A change with no infrastructure of its own (APIs served from code, workflow definitions): recorded in state only. */
 export interface NoteStep {
   note: string;
@@ -102,7 +127,7 @@ export interface RunStep {
   summary?: string;
 }
 
-export type Step = SqlStep | KafkaStep | NoteStep | RunStep;
+export type Step = SqlStep | KafkaStep | TemporalStep | NoteStep | RunStep;
 
 export interface MigrationDefinition {
   /** Manifest hash before this migration (empty-state hash for the first). */
@@ -121,15 +146,23 @@ export function defineMigration(definition: MigrationDefinition): MigrationDefin
 export function stepSummary(step: Step): string {
   if ("sql" in step) return step.summary ?? step.sql.split("\n")[0]!;
   if ("kafka" in step) return step.summary ?? `kafka ${Object.keys(step.kafka)[0]}`;
+  if ("temporal" in step) return step.summary ?? temporalSummary(step.temporal);
   if ("note" in step) return step.note;
   return step.summary ?? "run (hand-written step)";
 }
 
-export type StepKind = "sql" | "kafka" | "note" | "run";
+export type StepKind = "sql" | "kafka" | "temporal" | "note" | "run";
 
 export function stepKind(step: Step): StepKind {
   if ("sql" in step) return "sql";
   if ("kafka" in step) return "kafka";
+  if ("temporal" in step) return "temporal";
   if ("note" in step) return "note";
   return "run";
+}
+
+function temporalSummary(action: TemporalAction): string {
+  if ("createSchedule" in action) return `create schedule ${action.createSchedule.workflow} (${action.createSchedule.schedule})`;
+  if ("updateSchedule" in action) return `update schedule ${action.updateSchedule.workflow} (${action.updateSchedule.schedule})`;
+  return `delete schedule ${action.deleteSchedule.workflow}`;
 }

@@ -188,6 +188,11 @@ export function judgeStep(step: Step, parsed?: ParsedStatement): Verdict {
   if ("kafka" in step) {
     if ("deleteTopic" in step.kafka) reasons.push(`deletes topic ${step.kafka.deleteTopic.topic} with its messages`);
     if (step.cause?.risk === "data-loss" && reasons.length === 0) reasons.push(`${step.cause.operation} of ${step.cause.target} is a data-loss change`);
+  } else if ("temporal" in step) {
+    // A schedule holds no data: deleting one stops future runs, and runs it already started go on
+    // to completion (no migration step terminates a running workflow; `moose workflow terminate` does,
+    // on request). So no schedule action needs consent by itself; a data-loss cause still does.
+    if (step.cause?.risk === "data-loss") reasons.push(`${step.cause.operation} of ${step.cause.target} is a data-loss change`);
   } else if ("sql" in step) {
     if (!parsed) throw new Error("judgeStep: a SQL step is judged on its parse");
     const check = step.checkConversion ? { table: step.checkConversion.table, column: step.checkConversion.column } : undefined;

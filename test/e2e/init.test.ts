@@ -88,13 +88,15 @@ describe("moose init <dir>", () => {
     expect(source).toContain('export const userEvents = new Stream<UserSchema>("UserEvents");');
   });
 
-  it("depends on the moose-ts it was created by, as an ESM package with a strict NodeNext tsconfig", async () => {
+  it("depends on the moose-ts it was created by, as an ESM package with a strict bundler tsconfig and a typia-compatible TypeScript", async () => {
     const pkg = JSON.parse(await readFile(path.join(projectDir, "package.json"), "utf8"));
     expect(pkg.name).toBe("my-app");
     expect(pkg.type).toBe("module");
     expect(pkg.dependencies["moose-ts"]).toBe(`file:${repoRoot}`);
     const tsconfig = JSON.parse(await readFile(path.join(projectDir, "tsconfig.json"), "utf8"));
-    expect(tsconfig.compilerOptions).toMatchObject({ strict: true, module: "NodeNext", moduleResolution: "NodeNext" });
+    expect(tsconfig.compilerOptions).toMatchObject({ strict: true, module: "preserve", moduleResolution: "bundler" });
+    // typia 9/10 (what MooseStack projects use) accept TypeScript >=4.8 <5.10.
+    expect(pkg.devDependencies.typescript).toBe("~5.9.3");
   });
 
   it("installs, runs its own `moose`, and type-checks with tsc against this moose-ts", async () => {
@@ -118,6 +120,16 @@ describe("moose init <dir>", () => {
     const broken = await run(tsc, ["-p", "tsconfig.json"], projectDir);
     expect(broken.code).not.toBe(0);
     expect(broken.stdout).toMatch(/app\/index\.ts\(\d+,\d+\): error TS2322/);
+    await writeFile(indexFile, original);
+
+    // MooseStack code pastes in: an extensionless relative import type-checks, and moose builds it.
+    await writeFile(path.join(projectDir, "app", "models.ts"), 'import { OlapTable } from "moose-ts";\ninterface Visit { id: string; at: Date }\nexport const visits = new OlapTable<Visit>("Visits");\n');
+    await writeFile(indexFile, `${original}export * from "./models";\n`);
+    const pasted = await run(tsc, ["-p", "tsconfig.json"], projectDir);
+    expect(pasted.stdout + pasted.stderr).toBe("");
+    const build = await run(path.join(projectDir, "node_modules", ".bin", "moose"), ["build"], projectDir);
+    expect(build.stderr).toBe("");
+    expect(build.stdout).toMatch(/2 tables, 1 stream/);
     await writeFile(indexFile, original);
   });
 

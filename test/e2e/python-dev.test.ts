@@ -112,7 +112,7 @@ signups = IngestPipeline[Signup]("Signup", IngestPipelineConfig(table=True, stre
     await client.insert({ table: "Users", values: [{ id: "u2", name: "bob", email: "b@example.com", age: 30 }], format: "JSONEachRow" });
     const main = await project.read(MAIN);
     const reload = await save(
-      main.replace("from moose_ts import ", "from typing import Optional\n\nfrom moose_ts import Api, ") +
+      main.replace("from moose_ts import ", "from typing import Optional\n\nfrom moose_ts import Api, MooseClient, ") +
         `
 
 class UserQuery(BaseModel):
@@ -125,11 +125,11 @@ class UserRow(BaseModel):
     age: int
 
 
-def list_users(client, params: UserQuery):
+def list_users(client: MooseClient, params: UserQuery):
     print("listing users older than", params.min_age)
     rows = client.query.execute(
-        "SELECT id, toString(age) AS age_text FROM {table} WHERE age >= {min_age} ORDER BY id LIMIT {limit}",
-        {"table": users_table, "min_age": params.min_age, "limit": params.limit or 10},
+        "SELECT id, toString(age) AS age_text FROM {table} WHERE {age} >= {min_age} ORDER BY id LIMIT {limit}",
+        {"table": users_table, "age": users_table.cols.age, "min_age": params.min_age, "limit": params.limit or 10},
     )
     return [UserRow(id=row["id"], age=int(row["age_text"])) for row in rows]
 

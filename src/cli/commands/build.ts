@@ -19,7 +19,7 @@ const SUMMARY_LABELS: Array<[ComponentKind, string, string]> = [
 export function register(program: Command): void {
   program
     .command("build")
-    .description("Extract the infrastructure manifest (.moose/manifest.json) from app/index.ts")
+    .description("Extract the infrastructure manifest (.moose/manifest.json) from <source_dir>/index.ts (app/index.ts)")
     .option("--dir <path>", "project directory", ".")
     .option("--main <file>", "main file, relative to the project directory (default: <source_dir>/index.ts, source_dir from moose.config.toml, app by default)")
     .action(

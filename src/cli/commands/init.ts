@@ -115,12 +115,14 @@ function packageJson(directoryName: string, mooseTs: MooseTsPackage): string {
     name: packageName(directoryName),
     version: "0.0.0",
     private: true,
-    type: "module", // moose-ts is ESM only; with NodeNext a CommonJS package could not import it
-    scripts: { dev: "moose dev", plan: "moose plan", typecheck: "tsc -p tsconfig.json" },
+    type: "module",
+    scripts: { dev: "moose dev", build: "moose build", plan: "moose plan", typecheck: "tsc -p tsconfig.json" },
     dependencies: { "moose-ts": mooseTsDependency(mooseTs) },
     devDependencies: {
       "@types/node": mooseTs.devDependencies["@types/node"] ?? "^20",
-      typescript: mooseTs.dependencies.typescript ?? "^5",
+      // The project's own compiler is what moose-ts uses; 5.9 is the newest that typia 9/10 accept
+      // (`typescript >=4.8 <5.10`), so MooseStack code using typia can be pasted in.
+      typescript: PROJECT_TYPESCRIPT,
     },
   };
   return `${JSON.stringify(manifest, null, 2)}\n`;
@@ -147,12 +149,21 @@ function packageName(directoryName: string): string {
   return name || "moose-app";
 }
 
+/** The TypeScript a new project gets (see packageJson). */
+export const PROJECT_TYPESCRIPT = "~5.9.3";
+
+/**
+ * moose-ts bundles the app with esbuild, so the tsconfig describes a bundled app: `module: "preserve"`
+ * with `moduleResolution: "bundler"` type-checks what esbuild runs — extensionless relative imports
+ * (`import { x } from "./models"`, as MooseStack code writes them), `paths`, and packages' `exports`.
+ */
 const TSCONFIG_JSON = `${JSON.stringify(
   {
     compilerOptions: {
       target: "ES2022",
-      module: "NodeNext",
-      moduleResolution: "NodeNext",
+      module: "preserve",
+      moduleResolution: "bundler",
+      esModuleInterop: true,
       lib: ["ES2023"],
       types: ["node"],
       strict: true,

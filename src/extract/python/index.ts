@@ -20,6 +20,8 @@ export { projectLanguage, pythonMainFile, type ModelLanguage } from "./language.
 interface PythonResult {
   ok: boolean;
   manifest?: Manifest;
+  /** What the app asked for that moose-ts accepts but does not do (as the TypeScript registry's notices). */
+  notices?: Array<{ message: string; source: SourceLocation }>;
   error?: { code: string; message: string; location?: SourceLocation; hint?: string; details?: Record<string, unknown> };
 }
 
@@ -79,6 +81,7 @@ export async function extractPythonManifest(projectDirInput: string, mainFileInp
     }
     if (output.trim() !== "") process.stderr.write(output.endsWith("\n") ? output : `${output}\n`);
     const manifest = unwrap(result);
+    for (const notice of result.notices ?? []) process.stderr.write(`warning: ${notice.source.file}:${notice.source.line}: ${notice.message}\n`);
     await checkManifest(manifest);
     return manifest;
   } finally {

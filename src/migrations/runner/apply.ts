@@ -24,7 +24,7 @@ import { migrationsLayout, type MigrationsLayout } from "../layout.js";
 import type { LoadedMigration } from "../load.js";
 import { stepKind, stepSummary } from "../../steps/index.js";
 import { readMigrationState, verifySnapshots } from "../verify.js";
-import { executeStep, type KafkaExecutor, type StepTargets } from "./dispatch.js";
+import { executeStep, type KafkaExecutor, type StepTargets, type TemporalExecutor } from "./dispatch.js";
 import { silentReporter, type Direction, type Reporter } from "./events.js";
 import { verifyHistory } from "./history.js";
 import { isApplied, Journal, whoAmI, type JournalEntry } from "./journal.js";
@@ -40,6 +40,8 @@ export interface RunOptions {
   driver: ClickHouseDriver;
   /** Executes kafka steps; omit when streaming is not configured. */
   kafka?: KafkaExecutor;
+  /** Executes temporal (schedule) steps; omit when workflows are not enabled. */
+  temporal?: TemporalExecutor;
   reporter?: Reporter;
   /** Run steps that delete data (otherwise refused with exit 3). */
   allowDataLoss?: boolean;
@@ -219,11 +221,14 @@ class MigrationRunner {
     const { id } = item.migration;
     const { direction, steps } = item;
     this.startedAt.set(id, { wall: Date.now(), clock: performance.now() });
-    this.reporter({ type: "migration-started", direction, id, resumeAt: item.resumeAt, steps: steps.length });
+    // The states map holds every planned migration, in run order.
+    const order = [...this.states.keys()];
+    this.reporter({ type: "migration-started", direction, id, resumeAt: item.resumeAt, steps: steps.length, position: order.indexOf(id) + 1, of: order.length });
     let index = item.resumeAt;
     const targets: StepTargets = {
       clickhouse: this.options.driver,
       kafka: this.options.kafka,
+      temporal: this.options.temporal,
       log: (message) => this.reporter({ type: "step-log", direction, id, message }),
       onProgress: ({ table, copiedRows, totalRows }) => this.reporter({ type: "step-progress", direction, id, index, table, copiedRows, totalRows }),
       allowDataLoss: this.options.allowDataLoss === true,

@@ -1,12 +1,13 @@
 /**
  * Runs one step against the infrastructure it belongs to: SQL through the ClickHouse executor
- * (which checks type conversions first), Kafka actions through the Kafka admin, notes nowhere
+ * (which checks type conversions first), Kafka actions through the Kafka admin, schedule actions
+ * through the Temporal client, notes nowhere
  * (recorded in state only), hand-written `run` steps with a context.
  */
 import { MooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { executeSqlStep, type ProgressListener } from "../../infra/clickhouse/executor.js";
-import type { KafkaAction, Step, StepContext } from "../../steps/index.js";
+import type { KafkaAction, Step, StepContext, TemporalAction } from "../../steps/index.js";
 import { guardedDriver } from "./guarded-driver.js";
 
 /** The part of the Kafka admin the runner needs (src/infra/kafka/executor.ts `openKafkaAdmin`). */
@@ -14,10 +15,17 @@ export interface KafkaExecutor {
   execute(action: KafkaAction): Promise<void>;
 }
 
+/** The part of the Temporal client the runner needs (src/workflows/schedules.ts `openScheduleExecutor`). */
+export interface TemporalExecutor {
+  execute(action: TemporalAction): Promise<void>;
+}
+
 export interface StepTargets {
   clickhouse: ClickHouseDriver;
   /** Absent when streaming is not configured: a kafka step then fails with a clear message. */
   kafka?: KafkaExecutor;
+  /** Absent when workflows are not enabled: a temporal step then fails with a clear message. */
+  temporal?: TemporalExecutor;
   log: (message: string) => void;
   /** Rows copied so far by a table rebuild's copy step. */
   onProgress?: ProgressListener;
@@ -39,6 +47,16 @@ export async function executeStep(step: Step, targets: StepTargets, context: Omi
       });
     }
     await targets.kafka.execute(step.kafka);
+    return { stateOnly: false };
+  }
+  if ("temporal" in step) {
+    if (!targets.temporal) {
+      throw new MooseError("MIGRATION_WORKFLOWS_NOT_CONFIGURED", `this step needs Temporal (${Object.keys(step.temporal)[0]}), but workflows are not enabled`, {
+        config: { key: "features.workflows" },
+        hint: "set features.workflows = true and [temporal_config] temporal_host/temporal_port in moose.config.toml (or MOOSE_TEMPORAL_CONFIG__TEMPORAL_HOST), then run the command again to resume at this step",
+      });
+    }
+    await targets.temporal.execute(step.temporal);
     return { stateOnly: false };
   }
   if ("note" in step) return { stateOnly: true };

@@ -10,7 +10,8 @@ export type MigrationEvent =
   | { type: "lock-waiting"; owner: string; ageSeconds: number }
   | { type: "nothing-to-do"; direction: Direction }
   | { type: "planned"; direction: Direction; id: string; resumeAt: number; steps: PlannedStep[] }
-  | { type: "migration-started"; direction: Direction; id: string; resumeAt: number; steps: number }
+  /** `position` of `of`: where this migration is in the run (1-based), for progress over many files. */
+  | { type: "migration-started"; direction: Direction; id: string; resumeAt: number; steps: number; position?: number; of?: number }
   | { type: "step-done"; direction: Direction; id: string; index: number; steps: number; kind: StepKind; summary: string; ms: number; stateOnly: boolean }
   | { type: "step-log"; direction: Direction; id: string; message: string }
   | { type: "step-progress"; direction: Direction; id: string; index: number; table: string; copiedRows: number; totalRows: number }
@@ -52,7 +53,9 @@ export function textReporter(write: (line: string) => void): Reporter {
         }
         return;
       case "migration-started":
-        write(`${event.direction === "up" ? "▶ applying" : "◀ reverting"} ${event.id}${event.resumeAt > 0 ? ` (resuming at step ${event.resumeAt + 1} of ${event.steps})` : ""}`);
+        write(
+          `${event.direction === "up" ? "▶ applying" : "◀ reverting"}${event.of !== undefined && event.of > 1 ? ` [${event.position}/${event.of}]` : ""} ${event.id}${event.resumeAt > 0 ? ` (resuming at step ${event.resumeAt + 1} of ${event.steps})` : ""}`,
+        );
         return;
       case "step-done":
         write(`    ✓ ${event.index + 1}/${event.steps} [${event.kind}] ${event.summary}${event.stateOnly ? "   (state only)" : ""}   ${formatMs(event.ms)}`);

@@ -3,4 +3,4 @@ export { migrationStatus, type MigrationsStatus, type MigrationStatusEntry } fro
 export { readAppliedState, readJournal, JOURNAL_TABLE, STATE_TABLE, type AppliedState, type JournalEntry } from "./journal.js";
 export { breakLock, liveHolders, LOCK_TABLE, MigrationLock, type LockHolder, type LockOptions } from "./lock.js";
 export { jsonReporter, silentReporter, textReporter, type MigrationEvent, type Reporter } from "./events.js";
-export type { KafkaExecutor } from "./dispatch.js";
+export type { KafkaExecutor, TemporalExecutor } from "./dispatch.js";

@@ -26,6 +26,7 @@ export interface PlannedMigration {
 function stepFingerprint(step: Step): string {
   if ("sql" in step) return `sql\0${step.sql}`;
   if ("kafka" in step) return `kafka\0${canonicalJson(step.kafka)}`;
+  if ("temporal" in step) return `temporal\0${canonicalJson(step.temporal)}`;
   if ("note" in step) return `note\0${step.note}`;
   return `run\0${step.run.toString()}`;
 }

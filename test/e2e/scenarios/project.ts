@@ -56,7 +56,7 @@ export class Project {
   }
 
   /** A temp copy of examples/<example> (no node_modules, .moose or migrations); node_modules links to the repo's. */
-  static copy(example: "quickstart" | "analytics", env: NodeJS.ProcessEnv = {}): Project {
+  static copy(example: "quickstart" | "analytics" | "analytics-python", env: NodeJS.ProcessEnv = {}): Project {
     if (!existsSync(path.join(REPO_ROOT, "dist", "cli", "index.js"))) throw new Error("dist/ is missing: run `npm run build` first");
     const source = path.join(REPO_ROOT, "examples", example);
     const dir = mkdtempSync(path.join(tmpdir(), `moose-scenario-${example}-`));

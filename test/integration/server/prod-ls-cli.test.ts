@@ -58,6 +58,11 @@ describe("moose prod", () => {
       const admin = await fetch(`${url}/admin/inframap`, { headers: { authorization: "Bearer x" } });
       expect(admin.status).toBe(401);
       expect(((await admin.json()) as { error: string }).error).toContain("no admin API key is configured");
+      // While it holds .moose/clickhouse, `moose ls` goes through its ClickHouse HTTP interface (said once, on stderr).
+      const listed = await runMoose(["ls", "--dir", projectDir, "--json"]);
+      expect(listed.code, listed.stdout + listed.stderr).toBe(ExitCode.ok);
+      expect(listed.stderr).toMatch(/held by the running moose prod --embedded \(pid \d+\); going through its ClickHouse HTTP interface at http:\/\/127\.0\.0\.1:\d+/);
+      expect((JSON.parse(listed.stdout) as InventoryItem[]).find((item) => item.id === "Users")).toMatchObject({ status: "applied" });
     } finally {
       child.kill("SIGINT");
     }

@@ -60,6 +60,38 @@ describe("invalid Python models → expected-error.json at app/main.py:line:col"
     });
   }
 
+  it("stream transforms and consumers are accepted, and reported as not run (as in TypeScript)", async () => {
+    const dir = path.join(scratch, "notices");
+    mkdirSync(path.join(dir, "app"), { recursive: true });
+    writeFileSync(
+      path.join(dir, "app", "main.py"),
+      [
+        "from pydantic import BaseModel",
+        "from moose_ts import Stream",
+        "",
+        "class Row(BaseModel):",
+        "    id: str",
+        "",
+        'raw = Stream[Row]("Raw")',
+        'clean = Stream[Row]("Clean")',
+        "raw.add_transform(clean, lambda row: row)",
+        "clean.add_consumer(print)",
+        "",
+      ].join("\n"),
+    );
+    const written: string[] = [];
+    const original = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      const manifest = await extractPythonManifest(dir);
+      expect(Object.keys(manifest.streams).sort()).toEqual(["Clean", "Raw"]);
+    } finally {
+      process.stderr.write = original;
+    }
+    expect(written.join("")).toContain('warning: app/main.py:7: stream "Raw": transforms and consumers are registered but not run by moose-ts yet');
+    expect(written.join("")).toContain('warning: app/main.py:8: stream "Clean": transforms and consumers are registered but not run by moose-ts yet');
+  });
+
   it("a Python without pydantic: PYTHON_DEPENDENCY_MISSING, saying what to install", async () => {
     const dir = project("invalid", "app-raises");
     const saved = process.env.MOOSE_PYTHON;

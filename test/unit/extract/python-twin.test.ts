@@ -25,7 +25,7 @@ function project(name: "ts" | "py", config?: string): string {
   return dir;
 }
 
-describe("a TypeScript app and its Python twin", () => {
+describe("a TypeScript app and its Python twin (golden/python-twin: every mapping and component kind)", () => {
   let ts: Manifest;
   let py: Manifest;
 
@@ -47,4 +47,16 @@ describe("a TypeScript app and its Python twin", () => {
     expect(py.apis["stats/2"]?.source).toMatchObject({ file: "app/main.py" });
     expect(ts.tables.Users?.source).toMatchObject({ file: "app/index.ts" });
   });
+});
+
+describe("examples/analytics and examples/analytics-python", () => {
+  it("extract to byte-identical manifests and hashes (ingest pipeline, materialized view, two API versions)", async () => {
+    process.env.MOOSE_PYTHON = testPython();
+    const examples = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "examples");
+    const ts = await extractManifest({ projectDir: path.join(examples, "analytics") });
+    const py = await extractManifest({ projectDir: path.join(examples, "analytics-python") });
+    expect(Object.keys(py.apis).sort()).toEqual(["top-pages", "top-pages/2"]);
+    expect(canonicalJson(withoutSources(py))).toBe(canonicalJson(withoutSources(ts)));
+    expect(hashManifest(py)).toBe(hashManifest(ts));
+  }, 120_000);
 });

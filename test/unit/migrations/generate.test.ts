@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../../../src/manifest/canonical.js";
+import { canonicalJson, EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../../../src/manifest/canonical.js";
+import { snapshotJson } from "../../../src/migrations/snapshots.js";
 import { generateMigration, hashMigrations, migrationSteps, slugFor } from "../../../src/migrations/generate.js";
 import { loadMigrations } from "../../../src/migrations/load.js";
 import { diffManifests } from "../../../src/diff/index.js";
@@ -201,5 +202,17 @@ describe("migration steps", () => {
     writeFileSync(attributes, "# mine\n");
     expect((await generateMigration({ projectDir: project.dir, manifest: usersV2, now: at("2026-11-27T09:00:00Z") })).kind).toBe("written");
     expect(readFileSync(attributes, "utf8")).toBe("# mine\n");
+  });
+
+  it("writes snapshot.json in review form: the same state, each column (any all-scalar object) on one line", async () => {
+    const written = await generateMigration({ projectDir: project.dir, manifest: usersV2, now: at("2026-11-27T08:00:00Z") });
+    expect(written.kind).toBe("written");
+    const text = readFileSync(project.layout.snapshot, "utf8");
+    expect(hashManifest(JSON.parse(text) as Manifest)).toBe(hashManifest(usersV2));
+    expect(JSON.parse(text)).toEqual(JSON.parse(canonicalJson(usersV2)));
+    for (const column of usersV2.tables.Users!.columns) {
+      expect(text).toContain(`{ "name": ${JSON.stringify(column.name)}, "nullable": ${column.nullable}, "type": ${JSON.stringify(column.type)} }`);
+    }
+    expect(snapshotJson(usersV2)).toBe(text);
   });
 });

@@ -1,0 +1,84 @@
+"""The `client` an `Api` handler receives (MooseStack's MooseClient / QueryClient): queries run on the
+server's ClickHouse through the moose CLI, every value bound as a query parameter."""
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from string import Formatter
+from typing import Any, Callable, Optional
+from uuid import UUID
+
+#: (sql with {p:Type} placeholders, parameter values) → rows; set by whoever serves the handlers.
+Transport = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
+
+
+class QueryError(Exception):
+    pass
+
+
+def _param_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Bool"
+    if isinstance(value, int):
+        return "Int64"
+    if isinstance(value, float):
+        return "Float64"
+    if isinstance(value, _dt.datetime):
+        return "DateTime64(6)"
+    if isinstance(value, _dt.date):
+        return "Date"
+    if isinstance(value, (list, tuple)):
+        return f"Array({_param_type(value[0]) if value else 'String'})"
+    return "String"
+
+
+def _param_value(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_param_value(item) for item in value]
+    if isinstance(value, (Decimal, UUID)):
+        return str(value)
+    return value
+
+
+class QueryClient:
+    """`client.query`: MooseStack's QueryClient. `execute("… {name} …", {"name": value})` binds each value as a
+    ClickHouse query parameter (tables, views and `table.cols.x` as identifiers); `execute_raw` takes
+    ClickHouse's own `{p:Type}` placeholders."""
+
+    def __init__(self, transport: Transport):
+        self._transport = transport
+
+    def __call__(self, input: str, variables: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
+        return self.execute(input, variables)
+
+    def execute(self, input: str, variables: Optional[dict[str, Any]] = None, row_type: Any = None) -> list[Any]:
+        placeholders: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for index, (_, name, _, _) in enumerate(part for part in Formatter().parse(input) if part[1]):
+            value = (variables or {})[name]
+            if isinstance(value, list) and len(value) == 1:
+                value = value[0]
+            key = f"p{index}"
+            if hasattr(value, "component_kind") and hasattr(value, "id"):
+                placeholders[name] = f"{{{key}:Identifier}}"
+                values[key] = value.id
+            else:
+                placeholders[name] = f"{{{key}:{_param_type(value)}}}"
+                values[key] = _param_value(value)
+        return self.execute_raw(input.format_map(placeholders), values, row_type)
+
+    def execute_raw(self, clickhouse_query: str, parameters: Optional[dict[str, Any]] = None, row_type: Any = None) -> list[Any]:
+        rows = self._transport(clickhouse_query, {key: _param_value(value) for key, value in (parameters or {}).items()})
+        return [row_type.model_validate(row) for row in rows] if row_type is not None else rows
+
+
+class MooseClient:
+    """What a handler gets as `client`: `client.query` (workflows are not run by moose-ts: `client.workflow` is None)."""
+
+    def __init__(self, transport: Transport):
+        self.query = QueryClient(transport)
+        self.workflow = None
