@@ -19,6 +19,9 @@ await build({
     "sdk/runtime": "src/sdk/runtime/index.ts",
     "plugin/index": "plugin/index.ts",
     "plugin/tsc": "plugin/tsc.ts",
+    // Temporal's workflow sandbox code, bundled by the worker at run time (src/workflows/worker.ts):
+    // a file of its own that imports only @temporalio/workflow.
+    "workflows/temporal-workflow": "src/workflows/temporal-workflow.ts",
   },
   outdir: "dist",
   bundle: true,

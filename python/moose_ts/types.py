@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import Field
 
@@ -24,18 +24,14 @@ class _PrimaryKey:
 PRIMARY_KEY = _PrimaryKey()
 
 
-class Key:
-    """`id: Key[str]`: the column is part of the table's key (its ORDER BY when the table sets none)."""
+_T = TypeVar("_T")
 
-    def __class_getitem__(cls, item: Any) -> Any:
-        return Annotated[item, PRIMARY_KEY]
+#: `id: Key[str]`: the column is part of the table's key (its ORDER BY when the table sets none).
+#: A generic alias, so type checkers see `Key[str]` as `str`.
+Key = Annotated[_T, PRIMARY_KEY]
 
-
-class JWT:
-    """`JWT[Claims]`: accepted for compatibility; the type is `Claims`."""
-
-    def __class_getitem__(cls, item: Any) -> Any:
-        return item
+#: `JWT[Claims]`: accepted for compatibility; the type is `Claims`.
+JWT = Annotated[_T, "JWT"]
 
 
 Int8 = Annotated[int, "int8"]

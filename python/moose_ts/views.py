@@ -78,7 +78,7 @@ class MaterializedView(Typed):
             self.target_table = target_table
         else:
             model = require_model(t, f'materialized view "{self.name}"', self.source,
-                                  f"MaterializedView[MyModel](MaterializedViewOptions(...))")
+                                  "MaterializedView[MyModel](MaterializedViewOptions(...))")
             values: dict[str, Any] = {"life_cycle": LifeCycle(self.life_cycle)}
             if options.order_by_fields:
                 values["order_by_fields"] = options.order_by_fields

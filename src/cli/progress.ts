@@ -86,6 +86,11 @@ export class CopyProgressView {
     }
   }
 
+  /** A copy is being shown (its own lines or bar say it is alive). */
+  get active(): boolean {
+    return this.table !== undefined;
+  }
+
   /** Ends a bar in progress (before any other line is printed). */
   stop(): void {
     this.bar?.stop();
@@ -93,8 +98,28 @@ export class CopyProgressView {
   }
 }
 
-/** The runner's text reporter with the copies shown by a CopyProgressView instead of one line per sample. */
-export function withCopyProgress(base: Reporter, view: CopyProgressView): Reporter {
+/**
+ * The runner's text reporter with the copies shown by a CopyProgressView instead of one line per
+ * sample, and a milestone line every `stillRunningMs` while any other step runs long (a backfill, a
+ * type-conversion check): `… step 2/3 of <id> still running (20 s)`.
+ */
+export function withCopyProgress(base: Reporter, view: CopyProgressView, options: { stillRunningMs?: number; write?: (line: string) => void } = {}): Reporter {
+  const interval = options.stillRunningMs ?? 10_000;
+  let timer: NodeJS.Timeout | undefined;
+  const quiet = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+  const watch = (id: string, step: number, steps: number) => {
+    quiet();
+    if (!options.write || step > steps) return;
+    const write = options.write;
+    const started = performance.now();
+    timer = setInterval(() => {
+      if (!view.active) write(`      … step ${step}/${steps} of ${id} still running (${Math.round((performance.now() - started) / 1000)} s)`);
+    }, interval);
+    timer.unref();
+  };
   return (event: MigrationEvent) => {
     if (event.type === "step-progress") {
       view.update({ table: event.table, copiedRows: event.copiedRows, totalRows: event.totalRows, done: event.copiedRows >= event.totalRows });
@@ -102,5 +127,8 @@ export function withCopyProgress(base: Reporter, view: CopyProgressView): Report
     }
     view.stop();
     base(event);
+    if (event.type === "migration-started") watch(event.id, event.resumeAt + 1, event.steps);
+    else if (event.type === "step-done") watch(event.id, event.index + 2, event.steps);
+    else if (event.type !== "step-log" && event.type !== "lock-waiting") quiet();
   };
 }

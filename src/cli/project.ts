@@ -48,13 +48,16 @@ export async function loadProjectConfig(projectDir: string): Promise<Config> {
 const notice = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
- * The project's embedded engine: opened directly, or, while a `moose dev` on this project holds
+ * The project's embedded engine: opened directly, or, while a `moose dev` or `moose prod --embedded` holds
  * `.moose/clickhouse`, through that process's ClickHouse HTTP interface (said in one line).
  */
 export async function openLocalDatabase(projectDir: string, config: Config): Promise<ClickHouseDriver> {
   const { findRunning } = await import("../dev/running.js");
   const running = findRunning(projectDir);
-  if (running) return throughRunning(running, config);
+  if (running) {
+    const through = await throughRunning(running, config);
+    if (through) return through;
+  }
   const { openEmbedded } = await import("../infra/clickhouse/embedded.js");
   try {
     return await openEmbedded({ dataDir: path.join(projectDir, ".moose", "clickhouse"), database: config.clickhouse_config.db_name });
@@ -62,7 +65,8 @@ export async function openLocalDatabase(projectDir: string, config: Config): Pro
     if (!isMooseError(error) || error.code !== "CLICKHOUSE_DATA_DIR_LOCKED") throw error;
     // Started between our look and the open: look again.
     const late = findRunning(projectDir);
-    if (late) return throughRunning(late, config);
+    const through = late ? await throughRunning(late, config) : undefined;
+    if (through) return through;
     throw new MooseError(error.code, error.message, {
       hint: `${error.hint ?? ""} (A running \`moose dev\` or \`moose prod --embedded\` of this project is reached through its ClickHouse HTTP interface automatically; this holder left no .moose/running.json.)`.trim(),
       details: error.details,
@@ -71,14 +75,24 @@ export async function openLocalDatabase(projectDir: string, config: Config): Pro
   }
 }
 
-async function throughRunning(running: { pid: number; kind: string; clickhouseUrl: string; database: string }, config: Config): Promise<ClickHouseDriver> {
+/** The running process's endpoint, or undefined when it does not answer (a stale file whose pid was reused). */
+async function throughRunning(running: { pid: number; kind: string; clickhouseUrl: string; database: string }, config: Config): Promise<ClickHouseDriver | undefined> {
   const { openRemote } = await import("../infra/clickhouse/remote.js");
   const url = new URL(running.clickhouseUrl);
   url.username = encodeURIComponent(config.clickhouse_config.user);
   url.password = encodeURIComponent(config.clickhouse_config.password);
   url.pathname = `/${encodeURIComponent(running.database)}`;
+  let driver: ClickHouseDriver | undefined;
+  try {
+    driver = await openRemote({ url: url.toString() });
+    await driver.query("SELECT 1");
+  } catch (error) {
+    await driver?.close();
+    if (isMooseError(error) && error.code === "CLICKHOUSE_UNREACHABLE") return undefined;
+    throw error;
+  }
   notice(`moose: .moose/clickhouse is held by the running moose ${running.kind === "prod" ? "prod --embedded" : "dev"} (pid ${running.pid}); going through its ClickHouse HTTP interface at ${running.clickhouseUrl}`);
-  return openRemote({ url: url.toString() });
+  return driver;
 }
 
 /** The database a command targets: `--clickhouse-url`, `--embedded` (see openLocalDatabase), or [clickhouse_config]. */

@@ -91,6 +91,7 @@ function applyFile(config: Config, toml: string, file: string, origins: Origins)
       else setTopLevel(config, name as keyof typeof TOP_LEVEL_KEYS, sectionValue, origin);
       continue;
     }
+    if (isStateInClickHouse(name, sectionValue)) continue; // what moose-ts does anyway: the journal and state live in ClickHouse
     if (isIgnoredSection(name)) {
       ignored.push(name);
       continue;
@@ -110,6 +111,13 @@ function applyFile(config: Config, toml: string, file: string, origins: Origins)
     }
   }
   return ignored;
+}
+
+/** MooseStack's `[state_config] storage = "clickhouse"` (its default) describes moose-ts exactly; "redis" does not. */
+function isStateInClickHouse(name: string, value: unknown): boolean {
+  if (name !== "state_config" || !isPlainTable(value)) return false;
+  const keys = Object.keys(value);
+  return keys.every((key) => key === "storage") && String(value.storage ?? "clickhouse").toLowerCase() === "clickhouse";
 }
 
 /** `language` and `source_dir`, the top-level keys moose-ts uses. */

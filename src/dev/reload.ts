@@ -57,6 +57,9 @@ export interface ReloaderOptions {
   onBuilt?: (manifest: Manifest) => Promise<void>;
   /** Default: apply (library use); `moose dev` passes ask / refuse / apply from the terminal and --yes-destructive. */
   dataLoss?: DataLossPolicy;
+  /** While applying takes long, a line every this many ms (default 10 s) unless `showingProgress()` (a copy's bar or lines). */
+  stillApplyingMs?: number;
+  showingProgress?: () => boolean;
 }
 
 export class Reloader {
@@ -112,7 +115,7 @@ export class Reloader {
         await this.updateDraft(code);
         return refused;
       }
-      const outcome = await applyOperations(plan.operations, this.options.targets);
+      const outcome = await this.withTicker(() => applyOperations(plan.operations, this.options.targets));
       this.reportOutcome(outcome);
       const next = stateAfterApply(this.current, wanted, plan, outcome);
       const nextHash = hashManifest(next);
@@ -136,6 +139,20 @@ export class Reloader {
     // After the summary: everything local is up to date; the draft is for later review.
     await this.updateDraft(code);
     return report;
+  }
+
+  /** Long work (a backfill, a type-conversion check) says it is still going, once per interval. */
+  private async withTicker<T>(work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const timer = setInterval(() => {
+      if (!this.options.showingProgress?.()) this.options.output.info(`  … still applying (${Math.round((performance.now() - started) / 1000)} s)`);
+    }, this.options.stillApplyingMs ?? 10_000);
+    timer.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   /** The operations that would delete or rewrite rows a table holds now, with its row count. */

@@ -98,6 +98,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       kafka = connected;
     }
 
+    // [features] workflows: a Temporal (started locally when none answers) and the project's worker.
+    const workflows = config.features.workflows ? await (await import("../workflows/dev.js")).startDevWorkflows({ projectDir, config, info: output.info }) : undefined;
+    if (workflows) closers.push({ name: "the Temporal worker", close: () => workflows.close() });
+
     const driver = await openEmbedded({ dataDir: embeddedDataDir(projectDir), database: config.clickhouse_config.db_name });
     closers.push({ name: "the embedded ClickHouse", close: () => driver.close() });
 
@@ -123,6 +127,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       targets: {
         clickhouse: driver,
         kafka,
+        temporal: workflows?.schedules,
         log: (message) => output.info(`  ${message}`),
         // A table rebuild's copy: a bar on a terminal, a line per quarter elsewhere.
         onProgress: (progress) => copyView.update(progress),
@@ -132,8 +137,12 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       output,
       initialState: loaded.manifest,
       dataLoss: options.dataLoss ?? { mode: "refuse" },
+      showingProgress: () => copyView.active,
       // Reloads start after the API server below is up.
-      onBuilt: async (manifest) => apiServer.reloadApis(manifest),
+      onBuilt: async (manifest) => {
+        await apiServer.reloadApis(manifest);
+        workflows?.reload();
+      },
     });
     const apiServer = await startDevApiServer({ projectDir, config, driver, kafka, state: () => reloader.state });
     closers.push({ name: "the API server", close: () => apiServer.close() });
@@ -182,6 +191,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         `\n  ClickHouse  ${endpoint.url}  database ${config.clickhouse_config.db_name}, user ${user} (credentials from ${credentials})` +
         `\n  API         ${apiServer.url}/api/<name>` +
         (kafka ? `\n  Kafka       ${config.redpanda_config.broker}${startedBroker ? " (local broker started by moose dev, data in .moose/kafka)" : ""}` : "") +
+        (workflows ? `\n  Temporal    ${workflows.address}  task queue ${workflows.taskQueue}${workflows.local ? ` (${workflows.local.kind === "java-test-server" ? "Java test server" : "Temporal CLI dev server"} started by moose dev)` : ""}` : "") +
         `\n  watching ${projectDir} — Ctrl-C to stop`,
     );
     logEvent(projectDir, { kind: "reload", message: "moose dev ready", durationMs: readyMs, details: { clickhouse: endpoint.url, api: apiServer.url } });

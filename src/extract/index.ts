@@ -53,7 +53,7 @@ export async function extractManifest(options: ExtractOptions): Promise<Manifest
 }
 
 /** The extracted manifest as the project's `[features] streaming_engine` has it (both languages). */
-async function withStreamingFeature(projectDir: string, manifest: Manifest, warn?: (message: string) => void): Promise<Manifest> {
+export async function withStreamingFeature(projectDir: string, manifest: Manifest, warn?: (message: string) => void): Promise<Manifest> {
   const { loadConfig } = await import("../config/load.js");
   const config = await loadConfig(projectDir);
   return config.features.streaming_engine ? manifest : withoutStreams(manifest, warn);

@@ -45,10 +45,13 @@ export async function loadApp(projectDirInput: string, mainFileInput?: string): 
   const bundle = await bundleApp(projectDir, mainFile, session, "app-live.mjs");
   const exports = await importBundle(bundle.file);
   const registry = getRegistry();
+  // The manifest exactly as `moose build` gives it ([features] streaming_engine applied).
+  const { withStreamingFeature } = await import("./index.js");
+  const manifest = await withStreamingFeature(projectDir, (exports[MANIFEST_EXPORT] as () => Manifest)());
   return {
     language: "typescript",
     registry,
-    manifest: (exports[MANIFEST_EXPORT] as () => Manifest)(),
+    manifest,
     apis: byId<Api<any, any>>(registry, "apis"),
     ingestApis: byId<IngestApi<any>>(registry, "ingestApis"),
     tables: byId<OlapTable<any>>(registry, "tables"),

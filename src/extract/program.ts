@@ -154,7 +154,14 @@ export class ProgramSession {
     const analysis = analyzeSourceFile(sourceFile, program.getTypeChecker(), this.projectDir);
     diagnostics.push(...analysis.diagnostics);
     const pluginDiagnostics: ts.Diagnostic[] = [];
-    const extras = { addDiagnostic: (diagnostic: ts.Diagnostic) => pluginDiagnostics.push(diagnostic) };
+    // What ts-patch hands a "program" transformer as its third argument.
+    const extras: PluginExtras = {
+      ts,
+      library: "typescript",
+      addDiagnostic: (diagnostic) => pluginDiagnostics.push(diagnostic),
+      removeDiagnostic: (index) => void pluginDiagnostics.splice(index, 1),
+      diagnostics: pluginDiagnostics,
+    };
     const factories = [injectionTransformer(() => analysis.injections), ...applicable.map((plugin) => plugin.create(program, extras))];
     const result = ts.transform(sourceFile, factories, this.options);
     try {
@@ -286,7 +293,15 @@ export function readCompilerOptions(projectDir: string): { options: ts.CompilerO
 /** A transformer from the tsconfig's `plugins` (`{ "transform": "typia/lib/transform" }`), ts-patch's "program" kind. */
 interface PluginTransformer {
   appliesTo(text: string): boolean;
-  create(program: ts.Program, extras: { addDiagnostic(diagnostic: ts.Diagnostic): number }): ts.TransformerFactory<ts.SourceFile>;
+  create(program: ts.Program, extras: PluginExtras): ts.TransformerFactory<ts.SourceFile>;
+}
+
+interface PluginExtras {
+  ts: typeof ts;
+  library: string;
+  addDiagnostic(diagnostic: ts.Diagnostic): number;
+  removeDiagnostic(index: number): void;
+  diagnostics: readonly ts.Diagnostic[];
 }
 
 /** moose's own compiler plugins (moose-lib's, moose-ts's): the injection does their work already. */

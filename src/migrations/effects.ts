@@ -1,5 +1,6 @@
 /** What an operation does to the data already stored: one line per change in a migration's header. */
 import { assertNever, type Operation } from "../diff/operations.js";
+import { scheduleTarget } from "../plan/steps.js";
 
 export function dataEffect(op: Operation): string {
   switch (op.kind) {
@@ -51,10 +52,17 @@ export function dataEffect(op: Operation): string {
     case "addIngestApi":
     case "removeIngestApi":
     case "updateIngestApi":
-    case "addWorkflow":
-    case "removeWorkflow":
-    case "updateWorkflow":
       return "none (served from code; recorded in state only)";
+    case "addWorkflow":
+      return op.workflow.schedule !== undefined ? "none (its Temporal schedule is created; the code runs on the worker)" : "none (served from code; recorded in state only)";
+    case "removeWorkflow":
+      return op.workflow.schedule !== undefined
+        ? "none (its Temporal schedule is deleted; runs already started finish)"
+        : "none (served from code; recorded in state only)";
+    case "updateWorkflow":
+      return JSON.stringify(scheduleTarget(op.from)) !== JSON.stringify(scheduleTarget(op.to))
+        ? "none (its Temporal schedule changes; runs already started keep their settings)"
+        : "none (served from code; recorded in state only)";
     case "rawSql":
       return "whatever the statement does";
     default:

@@ -154,7 +154,7 @@ function definitionProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-function stepProblem(step: unknown): string | undefined {
+export function stepProblem(step: unknown): string | undefined {
   if (typeof step !== "object" || step === null) return "is not an object";
   const candidate = step as Record<string, unknown>;
   const kinds = (["sql", "kafka", "temporal", "note", "run"] as const).filter((key) => key in candidate);

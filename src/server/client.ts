@@ -5,11 +5,34 @@
  */
 import { MooseError } from "../errors.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
-import type { MooseClient, QueryResult } from "../sdk/api.js";
+import type { MooseClient, QueryResult, WorkflowClient } from "../sdk/api.js";
 import { isSql, toQuery, type Sql } from "../sdk/sql.js";
+
+/**
+ * `client.workflow` of Api handlers: set by `moose dev`/`moose prod` while they run the project's
+ * Temporal worker (`[features] workflows = true`, src/workflows/api-client.ts); read at call time,
+ * so every handler served by this process sees it.
+ */
+let workflowClient: WorkflowClient | undefined;
+
+export function setWorkflowClient(client: WorkflowClient | undefined): void {
+  workflowClient = client;
+}
+
+const noWorkflows: WorkflowClient = {
+  async execute(name) {
+    return { status: 503, body: JSON.stringify({ error: `cannot start workflow ${name}: workflows are not enabled ([features] workflows = false)` }) };
+  },
+  async terminate(workflowId) {
+    return { status: 503, body: JSON.stringify({ error: `cannot terminate workflow ${workflowId}: workflows are not enabled ([features] workflows = false)` }) };
+  },
+};
 
 export function createMooseClient(driver: ClickHouseDriver): MooseClient {
   return {
+    get workflow(): WorkflowClient {
+      return workflowClient ?? noWorkflows;
+    },
     query: {
       get client(): never {
         throw new MooseError("API_RAW_CLIENT", "client.query.client (the raw @clickhouse/client) is not available inside an Api handler served by moose-ts", {

@@ -59,7 +59,9 @@ export async function checkReality(config: Config, driver: ClickHouseDriver, app
   const live: LiveState = "streams" in kafka ? { clickhouse, streams: kafka.streams } : { clickhouse };
   // The embedded engine holds Replicated* tables unreplicated (infra/clickhouse/replication.ts): compare like with like.
   const expected = driver.kind === "embedded" ? unreplicatedManifest(applied) : applied;
-  return compareWithReality(expected, live, "skipped" in kafka ? kafka.skipped : undefined);
+  // View SQL in ClickHouse's own formatting on both sides: ClickHouse stores `count(DISTINCT x)` as `countDistinct(x)`.
+  const [formattedExpected, formattedLive] = await Promise.all([withFormattedViewSql(expected), withFormattedViewSql(live.clickhouse)]);
+  return compareWithReality(formattedExpected, { ...live, clickhouse: formattedLive }, "skipped" in kafka ? kafka.skipped : undefined);
 }
 
 /** The admin API over a driver: what `moose prod` serves under /admin/. */
@@ -69,4 +71,18 @@ export function createAdminBackend(config: Config, driver: ClickHouseDriver): Ad
     plan: (from, to) => planToJson(diffManifests(from, to), { from: hashManifest(from), to: hashManifest(to) }),
     realityCheck: () => checkReality(config, driver),
   };
+}
+
+/** Views' and materialized views' SELECTs as ClickHouse's parser formats them (unchanged where it cannot parse them). */
+async function withFormattedViewSql<M extends Pick<Manifest, "views" | "materializedViews">>(manifest: M): Promise<M> {
+  const { parseStatement } = await import("../infra/clickhouse/parser.js");
+  const format = async (sql: string) => parseStatement(sql).then(
+    (parsed) => parsed.formatted,
+    () => sql,
+  );
+  const views = Object.fromEntries(await Promise.all(Object.entries(manifest.views).map(async ([id, view]) => [id, { ...view, sql: await format(view.sql) }] as const)));
+  const materializedViews = Object.fromEntries(
+    await Promise.all(Object.entries(manifest.materializedViews).map(async ([id, view]) => [id, { ...view, sql: await format(view.sql) }] as const)),
+  );
+  return { ...manifest, views, materializedViews };
 }

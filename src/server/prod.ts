@@ -32,6 +32,7 @@ import { startMooseServer } from "./http.js";
 import { ingestRoutes } from "./ingest.js";
 import { startPythonApiWorker, type PythonApiWorker } from "./python-worker.js";
 import { createAdminBackend, readAppliedManifest } from "./live-state.js";
+import type { ProdWorkflows } from "../workflows/prod.js";
 
 export type ClickHouseChoice = { embedded: true; dataDir: string } | { url: string } | { fromConfig: true };
 
@@ -65,6 +66,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
   let kafka: KafkaAdmin | undefined;
   let producer: KafkaProducer | undefined;
   let pythonApis: PythonApiWorker | undefined;
+  let worker: ProdWorkflows | undefined;
   try {
     if ("embedded" in options.clickhouse) {
       // The embedded engine is bound to this process: other commands on the project (`moose ls`,
@@ -81,6 +83,10 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     // A Python app's Api handlers run in a Python worker (./python-worker.ts).
     pythonApis = app.language === "python" && Object.keys(app.manifest.apis).length > 0 ? await startPythonApiWorker({ projectDir, apis: app.manifest.apis, driver }) : undefined;
     const served = pythonApis;
+    // [features] workflows: the project's Temporal worker runs the app's workflows (schedules come from migrations).
+    if (config.features.workflows && app.workflows.size > 0) {
+      worker = await (await import("../workflows/prod.js")).startProdWorkflows(projectDir, config, app.workflows);
+    }
     producer = config.features.streaming_engine ? openKafkaProducer(config.redpanda_config) : undefined;
 
     const server = await startMooseServer({
@@ -104,6 +110,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       applied,
       close: async () => {
         await server.close();
+        await worker?.stop();
         await served?.close();
         await producer?.close();
         await kafka?.close();
@@ -114,6 +121,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       },
     };
   } catch (error) {
+    await worker?.stop();
     await pythonApis?.close();
     await producer?.close();
     await kafka?.close();
@@ -158,15 +166,21 @@ async function bringDatabaseToCode(options: ProdOptions, driver: ClickHouseDrive
       },
     );
   }
-  const result = await applyMigrations({
-    projectDir,
-    dir,
-    driver,
-    kafka,
-    allowDataLoss: options.allowDataLoss,
-    reporter: bothReporters(options.reporter ?? silentReporter, logMigrationEvents(projectDir)),
-  });
-  return result.migrations;
+  const temporal = (await import("../workflows/index.js")).openTemporalSteps(options.config, projectDir);
+  try {
+    const result = await applyMigrations({
+      projectDir,
+      dir,
+      driver,
+      kafka,
+      temporal,
+      allowDataLoss: options.allowDataLoss,
+      reporter: bothReporters(options.reporter ?? silentReporter, logMigrationEvents(projectDir)),
+    });
+    return result.migrations;
+  } finally {
+    await temporal?.close();
+  }
 }
 
 async function refuseUnmigratedCode(driver: ClickHouseDriver, code: Manifest): Promise<void> {

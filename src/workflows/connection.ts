@@ -90,3 +90,18 @@ export function grpcCode(error: unknown): number | undefined {
 }
 
 export const GRPC_UNIMPLEMENTED = 12;
+
+/** One client connection, opened on first use (an Api handler starting a run). */
+export function lazyClient(target: TemporalTarget): { get(): Promise<TemporalClient>; close(): Promise<void> } {
+  let connected: Promise<TemporalClient> | undefined;
+  return {
+    get() {
+      connected ??= connectTemporal(target);
+      connected.catch(() => (connected = undefined));
+      return connected;
+    },
+    async close() {
+      if (connected) await (await connected.catch(() => undefined))?.close();
+    },
+  };
+}

@@ -18,7 +18,7 @@ export function schedulesUnsupported(target: TemporalTarget, error: unknown): Mo
     `the Temporal server at ${target.address} does not implement schedules (${(error as Error)?.message ?? String(error)}); Temporal's Java test server, which moose dev starts when no Temporal is reachable, is such a server`,
     {
       config: { key: "temporal_config.temporal_host" },
-      hint: "point temporal_config at a full Temporal server (`temporal server start-dev`, a self-hosted cluster or Temporal Cloud) and run the command again: it resumes at this step",
+      hint: "point temporal_config (temporal_host/temporal_port) at a full Temporal server: `temporal server start-dev`, a self-hosted cluster or Temporal Cloud",
       cause: error,
     },
   );

@@ -68,4 +68,11 @@ describe.skipIf(!hasScript)("moose dev on a terminal", () => {
       await client.close();
     }
   }, RELOAD_TIMEOUT_MS * 2);
+
+  it("after the question, Ctrl-C on the terminal still stops dev cleanly (exit 0)", async () => {
+    const exited = new Promise<number | null>((resolve) => dev.once("exit", (code) => resolve(code)));
+    dev.stdin.write("\x03");
+    expect(await exited).toBe(0);
+    expect(output).toContain("moose dev stopped");
+  }, 30_000);
 });

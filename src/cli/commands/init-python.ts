@@ -1,7 +1,8 @@
 /**
  * `moose init <dir> --language python`: the docs' Python app — moose.config.toml with
  * `language = "Python"`, app/main.py (UserSchema, Users table, UserEvents stream) importing
- * `moose_ts`, requirements.txt (pydantic v2), .gitignore — and a virtualenv in .venv with the
+ * `moose_ts`, requirements.txt (pydantic v2), package.json (the moose CLI, as in a TypeScript
+ * project), .gitignore — and a virtualenv in .venv with the
  * requirements installed, when `python3 -m venv` works. The CLI brings the `moose_ts` package itself
  * (its python/ folder is put on PYTHONPATH whenever it runs the app), so the CLI and the SDK always
  * agree; `pip install -e <moose-ts>/python` makes it visible to an editor too.
@@ -9,9 +10,12 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { pythonSdkDir } from "../../extract/python/index.js";
+import type { MooseTsPackage } from "../package-info.js";
+import { mooseTsDependency, packageName } from "./init.js";
 
-export function pythonScaffoldFiles(configToml: string): Record<string, string> {
+export function pythonScaffoldFiles(configToml: string, directoryName: string, mooseTs: MooseTsPackage): Record<string, string> {
   return {
+    "package.json": packageJson(directoryName, mooseTs),
     "moose.config.toml": `language = "Python"\n\n${configToml}`,
     "app/__init__.py": "",
     "app/main.py": APP_MAIN_PY,
@@ -55,6 +59,18 @@ function run(command: string, args: string[], cwd: string): Promise<{ code: numb
   });
 }
 
+/** The moose CLI itself is an npm package: `npm install` then `npx moose dev`, as in a TypeScript project. */
+function packageJson(directoryName: string, mooseTs: MooseTsPackage): string {
+  const manifest = {
+    name: packageName(directoryName),
+    version: "0.0.0",
+    private: true,
+    scripts: { dev: "moose dev", build: "moose build", plan: "moose plan" },
+    dependencies: { "moose-ts": mooseTsDependency(mooseTs) },
+  };
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
 const APP_MAIN_PY = `from pydantic import BaseModel
 
 from moose_ts import OlapTable, Stream
@@ -74,6 +90,7 @@ const REQUIREMENTS_TXT = `pydantic>=2,<3
 `;
 
 const GITIGNORE = `.moose/
+node_modules/
 .venv/
 __pycache__/
 # rewritten by \`moose dev\` on every save; \`moose migrate generate\` turns it into a reviewed file

@@ -50,12 +50,12 @@ export function register(program: Command): void {
 async function initPythonProject(projectDir: string, venv: boolean): Promise<ExitCode> {
   const { createVirtualenv, pythonScaffoldFiles } = await import("./init-python.js");
   await ensureEmptyDirectory(projectDir);
-  await writeFiles(projectDir, pythonScaffoldFiles(MOOSE_CONFIG_TOML));
+  await writeFiles(projectDir, pythonScaffoldFiles(MOOSE_CONFIG_TOML, path.basename(projectDir), mooseTsPackage()));
   const shown = path.relative(process.cwd(), projectDir) || ".";
   process.stdout.write(`Created a moose-ts Python project in ${shown}\n`);
   const virtualenv = venv ? await createVirtualenv(projectDir) : { ok: false, lines: ["no virtualenv (--no-venv): moose runs app/main.py with python3, which needs pydantic v2"] };
   process.stdout.write(`${virtualenv.lines.map((line) => `  ${line}`).join("\n")}\n`);
-  process.stdout.write(["", "Next:", `  cd ${shown}`, "  npx moose dev", ""].join("\n"));
+  process.stdout.write(["", "Next:", `  cd ${shown}`, "  npm install      # the moose CLI (package.json)", "  npx moose dev", ""].join("\n"));
   return ExitCode.ok;
 }
 
@@ -135,13 +135,13 @@ function packageJson(directoryName: string, mooseTs: MooseTsPackage): string {
  * is `file:<absolute path of the clone>`, which npm links — moose-ts is not on a registry yet, and a
  * version range would fetch some other copy or nothing at all.
  */
-function mooseTsDependency(mooseTs: MooseTsPackage): string {
+export function mooseTsDependency(mooseTs: MooseTsPackage): string {
   const installedFromRegistry = mooseTs.root.split(path.sep).includes("node_modules");
   return installedFromRegistry ? `^${mooseTs.version}` : `file:${mooseTs.root}`;
 }
 
 /** npm package names are lowercase URL-safe words; the directory name is the natural choice. */
-function packageName(directoryName: string): string {
+export function packageName(directoryName: string): string {
   const name = directoryName
     .toLowerCase()
     .replace(/[^a-z0-9._~-]+/g, "-")

@@ -291,14 +291,16 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
   const { CopyProgressView, progressMode, withCopyProgress } = await import("../progress.js");
   return withDriver(flags, async (driver, { projectDir, dir, config }) => {
     const kafka = config.features.streaming_engine ? (await import("../../infra/kafka/executor.js")).openKafkaAdmin(config.redpanda_config) : undefined;
+    const temporal = (await import("../../workflows/index.js")).openTemporalSteps(config, projectDir);
     try {
       await run({
         projectDir,
         dir,
         driver,
         kafka,
+        temporal,
         // Printed, and kept in .moose/logs for `moose logs`.
-        reporter: bothReporters(flags.json ? jsonReporter(out) : withCopyProgress(textReporter(out), new CopyProgressView(progressMode(), out)), logMigrationEvents(projectDir)),
+        reporter: bothReporters(flags.json ? jsonReporter(out) : withCopyProgress(textReporter(out), new CopyProgressView(progressMode(), out), { write: out }), logMigrationEvents(projectDir)),
         allowDataLoss: acceptsDataLoss(flags),
         dryRun: flags.dryRun,
         lock: { timeoutMs: lockTimeoutSeconds * 1000 },
@@ -306,6 +308,7 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
       return ExitCode.ok;
     } finally {
       await kafka?.close();
+      await temporal?.close();
     }
   });
 }

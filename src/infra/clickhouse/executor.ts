@@ -332,7 +332,9 @@ async function checkConversion(driver: ClickHouseDriver, step: SqlStep & { check
  * Runs one SQL step: the conversion check first when the step has one, rebuild copy/exchange
  * with verification and progress, any other statement as is.
  */
-export async function executeSqlStep(driver: ClickHouseDriver, step: SqlStep, onProgress?: ProgressListener): Promise<void> {
+export async function executeSqlStep(driver: ClickHouseDriver, given: SqlStep, onProgress?: ProgressListener): Promise<void> {
+  // The embedded engine has no Keeper: a Replicated* table is created unreplicated there (./replication.ts).
+  const step = driver.kind === "embedded" ? { ...given, sql: unreplicatedSql(given.sql) } : given;
   if (step.checkConversion) {
     const check = step.checkConversion;
     await checkConversion(driver, { ...step, checkConversion: check });
@@ -344,7 +346,6 @@ export async function executeSqlStep(driver: ClickHouseDriver, step: SqlStep, on
   const rebuild = rebuildOf(step);
   if (rebuild?.phase === "copy") return copyRows(driver, step, rebuild.rebuild, onProgress);
   if (rebuild?.phase === "exchange") return exchangeTables(driver, step, rebuild.rebuild);
-  // The embedded engine has no Keeper: a Replicated* table is created unreplicated there (./replication.ts).
-  await driver.exec(driver.kind === "embedded" ? unreplicatedSql(step.sql) : step.sql);
+  await driver.exec(step.sql);
 }
 

@@ -7,7 +7,7 @@
 import { MooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { executeSqlStep, type ProgressListener } from "../../infra/clickhouse/executor.js";
-import type { KafkaAction, Step, StepContext, TemporalAction } from "../../steps/index.js";
+import { stepSummary, type KafkaAction, type Step, type StepContext, type TemporalAction } from "../../steps/index.js";
 import { guardedDriver } from "./guarded-driver.js";
 
 /** The part of the Kafka admin the runner needs (src/infra/kafka/executor.ts `openKafkaAdmin`). */
@@ -24,7 +24,7 @@ export interface StepTargets {
   clickhouse: ClickHouseDriver;
   /** Absent when streaming is not configured: a kafka step then fails with a clear message. */
   kafka?: KafkaExecutor;
-  /** Absent when workflows are not enabled: a temporal step then fails with a clear message. */
+  /** Absent when workflows are not enabled: a temporal step is then skipped with a warning. */
   temporal?: TemporalExecutor;
   log: (message: string) => void;
   /** Rows copied so far by a table rebuild's copy step. */
@@ -50,11 +50,11 @@ export async function executeStep(step: Step, targets: StepTargets, context: Omi
     return { stateOnly: false };
   }
   if ("temporal" in step) {
+    // Workflows off ([features] workflows = false), as streams with streaming off: the schedule is
+    // not this environment's infrastructure. The step is warned about and recorded, not run.
     if (!targets.temporal) {
-      throw new MooseError("MIGRATION_WORKFLOWS_NOT_CONFIGURED", `this step needs Temporal (${Object.keys(step.temporal)[0]}), but workflows are not enabled`, {
-        config: { key: "features.workflows" },
-        hint: "set features.workflows = true and [temporal_config] temporal_host/temporal_port in moose.config.toml (or MOOSE_TEMPORAL_CONFIG__TEMPORAL_HOST), then run the command again to resume at this step",
-      });
+      targets.log(`skipped: workflows are disabled ([features] workflows = false), so ${stepSummary(step)} was not sent to Temporal`);
+      return { stateOnly: true };
     }
     await targets.temporal.execute(step.temporal);
     return { stateOnly: false };

@@ -60,6 +60,9 @@ describe("the docs' Python examples (moose init --language python, embedded Clic
     expect(main).toContain('users_table = OlapTable[UserSchema]("Users")');
     expect(main).toContain('user_events = Stream[UserSchema]("UserEvents")');
     expect(await project.read("requirements.txt")).toContain("pydantic>=2");
+    const packageJson = JSON.parse(await project.read("package.json")) as { dependencies: Record<string, string> };
+    expect(packageJson.dependencies["moose-ts"]).toMatch(/^file:\//);
+    expect(await project.read(".gitignore")).toMatch(/^\.venv\/$/m);
     const built = await project.moose(["build"]);
     expect(built.code, all(built)).toBe(0);
     expect(built.stdout).toMatch(/Built \.moose\/manifest\.json: 1 table, 0 streams/);
@@ -227,8 +230,12 @@ describe("moose init --language python with its virtualenv", { timeout: 180_000 
       const init = await run(process.execPath, [MOOSE_BIN, "init", dir, "--language", "python"], { cwd: root, env: cleanEnv() });
       expect(init.code, init.stdout + init.stderr).toBe(0);
       expect(init.stdout).toContain("created .venv with pydantic (requirements.txt)");
+      // The CLI comes from the project's own package.json, as in a TypeScript project.
+      const install = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: dir, env: cleanEnv() });
+      expect(install.code, install.stdout + install.stderr).toBe(0);
+      const projectMoose = path.join(dir, "node_modules", "moose-ts", "bin", "moose.js");
       // No python3 on PATH: only the project's .venv can run the app.
-      const built = await run(process.execPath, [MOOSE_BIN, "build"], { cwd: dir, env: cleanEnv({ PATH: "/nonexistent", VIRTUAL_ENV: "" }) });
+      const built = await run(process.execPath, [projectMoose, "build"], { cwd: dir, env: cleanEnv({ PATH: "/nonexistent", VIRTUAL_ENV: "" }) });
       expect(built.code, built.stdout + built.stderr).toBe(0);
       expect(built.stdout).toMatch(/Built \.moose\/manifest\.json: 1 table, 1 stream/);
     } finally {

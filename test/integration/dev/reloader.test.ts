@@ -174,4 +174,39 @@ describe("Reloader", () => {
     expect(truth).toMatchObject({ origin: "dev", devAhead: true });
     expect(truth.manifest).toEqual(next);
   });
+
+  it("says it is still applying while an apply runs long, unless a copy's progress is showing", async () => {
+    const slow = new Proxy(driver, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property !== "exec" || typeof value !== "function") return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        return async (...args: unknown[]) => {
+          await new Promise((resolve) => setTimeout(resolve, 80));
+          return (value as (...args: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const run = async (showingProgress: boolean, name: string) => {
+      printed.info.length = 0;
+      const dev = new Reloader({
+        projectDir,
+        streaming: false,
+        extractor,
+        store,
+        targets: { clickhouse: slow, log: () => {}, allowDataLoss: true },
+        draft: new DraftWriter(projectDir),
+        output: output(false),
+        initialState: (await store.load()).manifest,
+        stillApplyingMs: 15,
+        showingProgress: () => showingProgress,
+      });
+      next = manifest([...Object.values((await store.load()).manifest.tables), table(name, [column("id", "String")])]);
+      expect((await dev.reload("reload")).kind).toBe("applied");
+      return printed.info.filter((line) => line.includes("still applying"));
+    };
+    const ticks = await run(false, "SlowOne");
+    expect(ticks.length).toBeGreaterThanOrEqual(1);
+    for (const tick of ticks) expect(tick).toMatch(/^ {2}… still applying \(\d+ s\)$/);
+    expect(await run(true, "SlowTwo")).toEqual([]);
+  });
 });

@@ -4,6 +4,7 @@
  * Temporal activities under moose-ts's interpreter workflow. One worker (one workflow bundle) per file.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getRegistry } from "../../../src/sdk/registry.js";
 import { Task, Workflow } from "../../../src/sdk/workflow.js";
 import { connectTemporal, type TemporalClient } from "../../../src/workflows/connection.js";
 import { runStatus, startRun, terminateRun, waitForRun } from "../../../src/workflows/operations.js";
@@ -102,6 +103,7 @@ describe("Temporal worker", () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const version = (label: string) => {
+      getRegistry().clear(); // a reloaded app registers its workflow again
       const second = new Task<null, string>("second", { run: async () => label });
       const first = new Task<null, string>("first", {
         run: async () => {
@@ -115,8 +117,11 @@ describe("Temporal worker", () => {
     add(version("v1"));
     const run = await startRun(temporal, { workflow: workflows.get(name)!.toSpec(), taskQueue });
     await expect.poll(() => logs.some((line) => line.includes(`workflow ${name}`) && line.includes("task first started")), { timeout: 10_000 }).toBe(true);
-    add(version("v2"));
-    release();
+    try {
+      add(version("v2"));
+    } finally {
+      release();
+    }
     const status = await waitForRun(temporal, name, run);
     expect(status.status).toBe("COMPLETED");
     expect(status.result?.tasks).toEqual([{ task: "first", output: "first done" }, { task: "second", output: "v2" }]);
@@ -124,9 +129,27 @@ describe("Temporal worker", () => {
     expect(status.historyLength).toBeGreaterThan(10);
   });
 
+  it("cancelling a run calls the running task's onCancel, with the task's input", async () => {
+    const name = uniqueName("cancelled");
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const cancelled: unknown[] = [];
+    const waiting = new Task<{ job: number }, void>("waiting", { run: () => gate, onCancel: async ({ input }) => void cancelled.push(input) });
+    add(new Workflow(name, { startingTask: waiting }));
+    const run = await startRun(temporal, { workflow: workflows.get(name)!.toSpec(), input: { job: 7 }, taskQueue });
+    await expect.poll(() => logs.some((line) => line.includes(`workflow ${name}`) && line.includes("task waiting started")), { timeout: 10_000 }).toBe(true);
+    await temporal.client.workflow.getHandle(run.workflowId, run.runId).cancel();
+    const status = await waitForRun(temporal, name, run);
+    release();
+    expect(status.status).toBe("CANCELLED");
+    expect(cancelled).toEqual([{ job: 7 }]);
+  });
+
   it("refuses a second manual run while one is running; terminate stops it", async () => {
     const name = uniqueName("long");
-    const slow = new Task<null, void>("slow", { run: () => new Promise<void>((resolve) => setTimeout(resolve, 20_000).unref()) });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = new Task<null, void>("slow", { run: () => gate });
     add(new Workflow(name, { startingTask: slow }));
     const spec = workflows.get(name)!.toSpec();
     const run = await startRun(temporal, { workflow: spec, taskQueue });
@@ -136,6 +159,7 @@ describe("Temporal worker", () => {
     expect(terminated.status).toBe("TERMINATED");
     expect(terminated.runId).toBe(run.runId);
     await expect(terminateRun(temporal, name)).rejects.toMatchObject({ code: "WORKFLOW_NOT_RUNNING" });
+    release();
     await expect(runStatus(temporal, uniqueName("never_started"))).rejects.toMatchObject({ code: "WORKFLOW_RUN_NOT_FOUND" });
   });
 });

@@ -88,4 +88,21 @@ describe("withCopyProgress", () => {
     reporter({ type: "migration-started", direction: "down", id: "m9", resumeAt: 0, steps: 1, position: 1, of: 1 });
     expect(lines).toEqual(["▶ applying [2/45] m2", "◀ reverting m9"]);
   });
+
+  it("while a step without copy progress runs long (a backfill, a conversion check): a 'still running' line per interval, none after it ends", async () => {
+    const lines: string[] = [];
+    const write = (line: string) => lines.push(line);
+    const reporter = withCopyProgress(textReporter(write), new CopyProgressView("lines", write), { write, stillRunningMs: 20 });
+    reporter({ type: "migration-started", direction: "up", id: "m1", resumeAt: 0, steps: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 70));
+    reporter({ type: "step-done", direction: "up", id: "m1", index: 0, steps: 2, kind: "sql", summary: "backfill Totals", ms: 70, stateOnly: false });
+    reporter({ type: "step-done", direction: "up", id: "m1", index: 1, steps: 2, kind: "sql", summary: "create view V", ms: 1, stateOnly: false });
+    reporter({ type: "migration-finished", direction: "up", id: "m1", ms: 71, steps: 2 });
+    const count = lines.length;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(lines.length).toBe(count);
+    const ticks = lines.filter((line) => line.includes("still running"));
+    expect(ticks.length).toBeGreaterThanOrEqual(1);
+    for (const tick of ticks) expect(tick).toMatch(/^ {6}… step 1\/2 of m1 still running \(\d+ s\)$/);
+  });
 });

@@ -121,15 +121,22 @@ describe("a MooseStack moose.config.toml", () => {
         "supported_old_versions",
         "watcher_config",
         "typescript_config",
-        "state_config",
         "features.data_model_v2",
         "features.apis",
         "features.ddl_plan",
       ]),
     );
     expect(listed.some((key) => key === "temporal_config" || key.startsWith("temporal_config.db_user"))).toBe(true);
+    // state_config.storage = "clickhouse" is what moose-ts does: not listed.
+    expect(listed).not.toContain("state_config");
     expect(listed).not.toContain("language");
     expect(listed).not.toContain("source_dir");
+  });
+
+  it("lists state_config when it asks for Redis, which moose-ts does not use", async () => {
+    await write(`[state_config]\nstorage = "redis"\n`);
+    await loadConfig(projectDir, {}, warn);
+    expect(warnings[0]).toContain("accepted but not used by moose-ts: state_config");
   });
 
   it("warns nothing for a file with only keys moose-ts uses", async () => {

@@ -26,6 +26,7 @@ function readJson<T>(file: string): T {
 function stepText(step: Step): string {
   if ("sql" in step) return `${step.checkConversion ? `-- check: every ${step.checkConversion.column} converts to ${step.checkConversion.toType}\n` : ""}${step.sql};`;
   if ("kafka" in step) return `-- kafka: ${JSON.stringify(step.kafka)}`;
+  if ("temporal" in step) return `-- temporal: ${JSON.stringify(step.temporal)}`;
   if ("note" in step) return `-- note: ${step.note}`;
   return "-- run: hand-written step";
 }

@@ -1,3 +1,5 @@
+-- temporal: {"deleteSchedule":{"workflow":"deprecated_process"}}
+
 -- note: workflow deprecated_process removed
 
 CREATE TABLE IF NOT EXISTS analytics_table

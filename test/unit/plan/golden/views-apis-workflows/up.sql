@@ -22,3 +22,5 @@ SELECT count() FROM Active;
 -- note: API /api/users updated
 
 -- note: workflow nightly updated
+
+-- temporal: {"updateSchedule":{"workflow":"nightly","schedule":"@hourly","retries":3}}

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from moose_ts import (
     Api, ApiConfig, ClickHouseCodec, ClickHouseEngines, ClickHouseMaterialized, ClickHouseNamedTuple, ClickHouseTTL,
-    Float32, IngestPipeline, IngestPipelineConfig, Int8, Int32, Int64, Key, LifeCycle, MaterializedView,
+    Float32, IngestPipeline, IngestPipelineConfig, Int8, Int32, Key, LifeCycle, MaterializedView,
     MaterializedViewOptions, OlapConfig, OlapTable, ReplacingMergeTreeEngine, Stream, StreamConfig, Task, TaskConfig,
     UInt8, UInt64, View, ViewConfig, Workflow, WorkflowConfig, aggregated, clickhouse_datetime64, clickhouse_decimal,
     clickhouse_default, simple_aggregated,

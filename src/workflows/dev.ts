@@ -1,0 +1,92 @@
+/**
+ * Workflows in `moose dev` (`[features] workflows = true`): a Temporal to talk to (the configured one,
+ * or a local one started here when nothing answers at a local address), the project's worker fed
+ * with the app's Workflow objects after every good build, and the executor for schedule steps.
+ *
+ * The local Java test server has no schedules: in dev a schedule step against a server without them
+ * is reported and counted as done (the run is a dev convenience; `moose migrate up` against such a
+ * server fails instead, and resumes once pointed at a full Temporal).
+ */
+import type { Config } from "../config/types.js";
+import { isMooseError } from "../errors.js";
+import { getRegistry } from "../sdk/registry.js";
+import type { Workflow } from "../sdk/workflow.js";
+import type { TemporalAction } from "../steps/index.js";
+import { setWorkflowClient } from "../server/client.js";
+import { apiWorkflowClient } from "./api-client.js";
+import { lazyClient, projectTaskQueue, temporalAnswers, temporalTarget, unreachable } from "./connection.js";
+import { isLocalHost, localStopHandle, ownsTemporal, startLocalTemporal, type LocalTemporal } from "./local.js";
+import { openScheduleExecutor } from "./schedules.js";
+import { startWorkflowWorker, type WorkflowWorker } from "./worker.js";
+
+export interface DevWorkflows {
+  address: string;
+  taskQueue: string;
+  /** Set when this dev started (or inherited from a crashed dev) the local server. */
+  local?: LocalTemporal;
+  /** The runner's executor for schedule steps. */
+  schedules: { execute(action: TemporalAction): Promise<void> };
+  /** Hands the worker the Workflow objects the latest build registered. */
+  reload(): void;
+  close(): Promise<void>;
+}
+
+function registeredWorkflows(): Map<string, Workflow> {
+  return new Map(getRegistry().list<Workflow>("workflows").map((workflow) => [workflow.name, workflow]));
+}
+
+export async function startDevWorkflows(options: { projectDir: string; config: Config; info: (line: string) => void }): Promise<DevWorkflows> {
+  const { projectDir, config, info } = options;
+  const target = temporalTarget(config);
+  const { temporal_host: host, temporal_port: port } = config.temporal_config;
+  let local: LocalTemporal | undefined;
+  if (!(await temporalAnswers(target))) {
+    if (!isLocalHost(host)) throw unreachable(target, new Error("no answer"));
+    info(`Temporal: nothing answers at ${target.address} ([temporal_config]); starting a local Temporal there`);
+    local = await startLocalTemporal({ projectDir, target, port, info });
+  } else if (isLocalHost(host) && ownsTemporal(projectDir, port)) {
+    local = localStopHandle(projectDir, port, target.address);
+  }
+  const taskQueue = projectTaskQueue(projectDir);
+  const executor = openScheduleExecutor(target, taskQueue);
+  let worker: WorkflowWorker | undefined;
+  try {
+    worker = await startWorkflowWorker({ target, taskQueue, workflows: registeredWorkflows(), log: (line) => info(`  ${line}`) });
+  } catch (error) {
+    await executor.close();
+    await local?.stop();
+    throw error;
+  }
+  const running = worker;
+  let workflows = registeredWorkflows();
+  const client = lazyClient(target);
+  // Api handlers' client.workflow.execute(…) starts runs on this worker.
+  setWorkflowClient(apiWorkflowClient({ temporal: client.get, taskQueue, workflows: () => new Map([...workflows].map(([name, workflow]) => [name, workflow.toSpec()])) }));
+  return {
+    address: target.address,
+    taskQueue,
+    ...(local ? { local } : {}),
+    schedules: {
+      async execute(action) {
+        try {
+          await executor.execute(action);
+        } catch (error) {
+          if (!isMooseError(error) || error.code !== "TEMPORAL_SCHEDULES_UNSUPPORTED") throw error;
+          const name = Object.values(action)[0]!.workflow;
+          info(`  schedule of ${name} not created: the Temporal at ${target.address} has no schedules (the Java test server); run it with \`moose workflow run ${name}\``);
+        }
+      },
+    },
+    reload: () => {
+      workflows = registeredWorkflows();
+      running.setWorkflows(workflows);
+    },
+    close: async () => {
+      setWorkflowClient(undefined);
+      await client.close();
+      await running.stop();
+      await executor.close();
+      await local?.stop();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Stream.send against a real Kafka broker (scripts/kafka-local, or MOOSE_TEST_KAFKA_BROKER): the
+ * records arrive as JSON messages on the stream's topic, with redpanda_config.namespace applied.
+ * Needs `npm run build` (the runtime is dist/sdk/runtime.js).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import kafkajs from "kafkajs";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { ColumnSpec } from "../../../src/manifest/types.js";
+import { getRegistry, Stream } from "../../../src/sdk/index.js";
+import { METADATA_MARKER } from "../../../src/sdk/metadata.js";
+import { BROKER_START_TIMEOUT_MS, startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
+
+interface Click {
+  id: string;
+  n: number;
+}
+
+const columns: ColumnSpec[] = [
+  { name: "id", type: "String", nullable: false },
+  { name: "n", type: "Float64", nullable: false },
+];
+
+let broker: TestBroker;
+let projectDir: string;
+const namespace = testNamespace();
+
+beforeAll(async () => {
+  broker = await startTestBroker();
+  projectDir = mkdtempSync(path.join(tmpdir(), "moose-stream-send-"));
+  writeFileSync(path.join(projectDir, "moose.config.toml"), `[redpanda_config]\nbroker = "${broker.broker}"\nnamespace = "${namespace}"\n`);
+  process.env.MOOSE_PROJECT_DIR = projectDir;
+}, BROKER_START_TIMEOUT_MS);
+
+afterAll(async () => {
+  getRegistry().clear();
+  delete process.env.MOOSE_PROJECT_DIR;
+  rmSync(projectDir, { recursive: true, force: true });
+  await broker?.stop();
+});
+
+it("sends each record as one JSON message to the namespaced topic", async () => {
+  const kafka = new kafkajs.Kafka({ clientId: "stream-send-test", brokers: [broker.broker], logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `${namespace}Clicks`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+
+  getRegistry().clear();
+  const clicks = new Stream<Click>("Clicks", {}, { [METADATA_MARKER]: 1, source: { file: "app/index.ts", line: 1 }, columns });
+  await clicks.send([
+    { id: "a", n: 1 },
+    { id: "b", n: 2 },
+  ]);
+  await clicks.send({ id: "c", n: 3 });
+  await clicks.send(undefined);
+  await clicks.closeProducer();
+
+  const consumer = kafka.consumer({ groupId: `${namespace}reader` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const received: unknown[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${received.length} message(s) arrived`)), 30_000);
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        received.push(JSON.parse(message.value?.toString() ?? "null"));
+        if (received.length === 3) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  expect(received).toEqual([
+    { id: "a", n: 1 },
+    { id: "b", n: 2 },
+    { id: "c", n: 3 },
+  ]);
+}, 120_000);
