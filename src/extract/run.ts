@@ -49,7 +49,23 @@ let loadCount = 0;
 export async function importBundle(bundleFile: string): Promise<Record<string, unknown>> {
   process.setSourceMapsEnabled(true);
   getRegistry().clear();
-  return (await import(`${pathToFileURL(bundleFile).href}?load=${++loadCount}`)) as Record<string, unknown>;
+  return loadingInfrastructure(async () => (await import(`${pathToFileURL(bundleFile).href}?load=${++loadCount}`)) as Record<string, unknown>);
+}
+
+/**
+ * Runs the app's top-level code as infrastructure is loaded (`IS_LOADING_INFRA_MAP=true`, as in
+ * the build's child process): mooseRuntimeEnv.get() gives markers, never secrets that would end up
+ * in a manifest or migration file. Request handlers, which run later, read the real environment.
+ */
+async function loadingInfrastructure<T>(load: () => Promise<T>): Promise<T> {
+  const previous = process.env.IS_LOADING_INFRA_MAP;
+  process.env.IS_LOADING_INFRA_MAP = "true";
+  try {
+    return await load();
+  } finally {
+    if (previous === undefined) delete process.env.IS_LOADING_INFRA_MAP;
+    else process.env.IS_LOADING_INFRA_MAP = previous;
+  }
 }
 
 /**
@@ -60,7 +76,7 @@ export async function evaluateInProcess(projectDir: string, moduleUrl: string, r
   process.setSourceMapsEnabled(true);
   let result: RunnerOutput;
   try {
-    await import(moduleUrl);
+    await loadingInfrastructure(() => import(moduleUrl));
     result = { ok: true, manifest: readManifest() };
   } catch (error) {
     const moose = error as { name?: string; toJSON?: () => RunnerOutput["error"] };

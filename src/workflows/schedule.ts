@@ -4,7 +4,7 @@
  *
  * Accepted: a five-field cron expression (`0 2 * * *`, `*\/5 * * * *`, `30 9 * * 1-5`), the
  * predefined `@yearly @annually @monthly @weekly @daily @midnight @hourly`, and `@every <duration>`
- * (`@every 1h`, `@every 30s`; Temporal's duration syntax). Times are UTC, as Temporal's.
+ * (`@every 1h`, `@every 30s`, `@every 90m`: one number and unit). Times are UTC, as Temporal's.
  */
 
 const PREDEFINED: Record<string, string> = {
@@ -19,7 +19,8 @@ const PREDEFINED: Record<string, string> = {
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
-const DURATION = /^(\d+(\.\d+)?(ms|s|m|h|d))+$/;
+/** One number and unit, as the Temporal client's duration parser (`ms`) reads it. */
+const DURATION = /^\d+(ms|s|m|h|d)$/;
 
 /** The parts of a cron field: `*`, `*\/n`, `a`, `a-b`, `a-b/n`, lists of those. */
 const FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
@@ -31,7 +32,7 @@ export function parseSchedule(schedule: string): ParsedSchedule | { error: strin
   const text = schedule.trim();
   if (text.startsWith("@every")) {
     const every = text.slice("@every".length).trim();
-    return DURATION.test(every) ? { kind: "every", every } : { error: `"${schedule}": @every needs a duration such as 30s, 5m, 1h, 1h30m` };
+    return DURATION.test(every) ? { kind: "every", every } : { error: `"${schedule}": @every needs one number and unit, such as 30s, 5m, 90m, 1h, 1d` };
   }
   if (text.startsWith("@")) {
     const cron = PREDEFINED[text.toLowerCase()];

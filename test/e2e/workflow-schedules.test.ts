@@ -8,7 +8,7 @@
  * warning. Against a full Temporal (MOOSE_TEST_TEMPORAL_FULL_ADDRESS, e.g. `temporal server
  * start-dev`; CI has none), a schedule added by a migration fires and the next migration deletes it.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,6 +84,39 @@ describe("a schedule in a migration", () => {
     expect(off.code).toBe(0);
     expect(off.output).toContain("(resuming at step 3 of 3)");
     expect(off.output).toContain(`skipped: workflows are disabled ([features] workflows = false), so create schedule ${name} (0 2 * * *) was not sent to Temporal`);
+  }, 120_000);
+
+  it("`moose prod` runs the project's worker: a workflow started with `moose workflow run` completes", async () => {
+    const name = `prod_${randomBytes(3).toString("hex")}`;
+    const project = copyQuickstart();
+    projects.push(project);
+    await project.edit("package.json", `"name": "quickstart"`, `"name": "quickstart-${name}"`);
+    await project.write(
+      "app/index.ts",
+      `${await project.read("app/index.ts")}
+import { Task, Workflow } from "moose-ts";
+export const second = new Task<{ n: number }, number>("second", { run: async ({ input }) => input.n * 10 });
+export const first = new Task<{ n: number }, { n: number }>("first", { run: async ({ input }) => ({ n: input.n + 1 }), onComplete: [second] });
+export const job = new Workflow("${name}", { startingTask: first });
+`,
+    );
+    const env = temporalEnv(server.address);
+    expect((await moose(project, ["migrate", "generate"], env)).code).toBe(0);
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("MOOSE_")));
+    const prod = spawn(process.execPath, [MOOSE_BIN, "prod", "--embedded", "--migrate", "--port", "0"], { cwd: project.dir, env: { ...inherited, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    prod.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    prod.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => prod.once("exit", resolve));
+    try {
+      await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toContain("moose prod listening on");
+      const run = await moose(project, ["workflow", "run", name, "--input", '{"n":4}', "--wait", "--json"], env);
+      expect(run.code, run.output).toBe(0);
+      expect(JSON.parse(run.output.split("\n").find((line) => line.startsWith("{"))!)).toMatchObject({ status: "COMPLETED", result: { output: 50 } });
+    } finally {
+      prod.kill("SIGTERM");
+      await exited;
+    }
   }, 120_000);
 
   it.skipIf(!FULL)("on a full Temporal: a schedule added by a migration fires; the next migration deletes it", async () => {

@@ -39,11 +39,8 @@ afterAll(async () => {
 describe("Temporal worker", () => {
   it("runs a two-task workflow: the second task gets the first one's output, state carries over, the result is read back", async () => {
     const name = uniqueName("two_tasks");
-    const load = new Task<{ rows: number }, { loaded: number }>("load", {
-      run: async ({ state }) => {
-        state.seen = ["load"];
-        return { loaded: 2 };
-      },
+    const load = new Task<{ rows: number }, { loaded: number; since: string }>("load", {
+      run: async ({ input, state }) => ({ loaded: input.rows, since: state.since }),
     });
     const extract = new Task<{ since: string }, { rows: number }>("extract", {
       run: async ({ input, state }) => {
@@ -57,7 +54,14 @@ describe("Temporal worker", () => {
     expect(run.workflowId).toBe(name);
     const status = await waitForRun(temporal, name, run);
     expect(status.status).toBe("COMPLETED");
-    expect(status.result).toEqual({ workflow: name, tasks: [{ task: "extract", output: { rows: 2 } }, { task: "load", output: { loaded: 2 } }], output: { loaded: 2 } });
+    expect(status.result).toEqual({
+      workflow: name,
+      tasks: [
+        { task: "extract", output: { rows: 2 } },
+        { task: "load", output: { loaded: 2, since: "2026-01-01" } },
+      ],
+      output: { loaded: 2, since: "2026-01-01" },
+    });
     expect(logs.some((line) => line.includes(`workflow ${name}`) && line.includes("task load done"))).toBe(true);
   });
 

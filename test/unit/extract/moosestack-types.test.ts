@@ -154,6 +154,30 @@ export const distributed = new OlapTable<Row>("D", { engine: ClickHouseEngines.D
     expect(unreplicatedSql(createTableSql(manifest.tables.RR!))).toContain("ENGINE = ReplacingMergeTree(version)\n");
   });
 
+  it("mooseRuntimeEnv.get gives a marker while the app is extracted, which an engine argument refuses (no secret reaches a migration file)", async () => {
+    process.env.MOOSE_TEST_S3_SECRET = "do-not-write-me";
+    try {
+      const error = await failure(
+        project(`import { OlapTable, ClickHouseEngines, mooseRuntimeEnv } from "moose-ts";
+interface Row { id: string }
+
+export const s3 = new OlapTable<Row>("S3", {
+  engine: ClickHouseEngines.S3,
+  path: "s3://bucket/*.json",
+  format: "JSONEachRow",
+  awsAccessKeyId: "AKIA",
+  awsSecretAccessKey: mooseRuntimeEnv.get("MOOSE_TEST_S3_SECRET"),
+});
+`),
+      );
+      expect(error.code).toBe("RUNTIME_ENV_IN_DDL");
+      expect(error.location).toMatchObject({ file: "app/index.ts", line: 4 });
+      expect(error.message).not.toContain("do-not-write-me");
+    } finally {
+      delete process.env.MOOSE_TEST_S3_SECRET;
+    }
+  });
+
   it("refuses half a Keeper setting, and a missing engine argument, at the table's line", async () => {
     const error = await failure(
       project(`import { OlapTable, ClickHouseEngines } from "moose-ts";
