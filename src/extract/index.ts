@@ -26,8 +26,16 @@ export interface ExtractOptions {
 export async function extractManifest(options: ExtractOptions): Promise<Manifest> {
   const projectDir = path.resolve(options.projectDir);
   // The one language switch: Python models go through their own extractor (./python), to the same manifest.
-  if (projectLanguage(projectDir, options.mainFile) === "python") return withStreamingFeature(projectDir, await extractPythonManifest(projectDir, options.mainFile), options.warn);
-  const mainFile = resolveMainFile(projectDir, options.mainFile);
+  const manifest =
+    projectLanguage(projectDir, options.mainFile) === "python"
+      ? await extractPythonManifest(projectDir, options.mainFile)
+      : await extractTypeScriptManifest(projectDir, options.mainFile);
+  await checkManifest(manifest);
+  return withStreamingFeature(projectDir, manifest, options.warn);
+}
+
+async function extractTypeScriptManifest(projectDir: string, mainFileInput: string | undefined): Promise<Manifest> {
+  const mainFile = resolveMainFile(projectDir, mainFileInput);
   const session = new ProgramSession(projectDir, [mainFile]);
   session.update();
   const syntaxErrors = session.syntaxErrors();
@@ -48,8 +56,7 @@ export async function extractManifest(options: ExtractOptions): Promise<Manifest
   checkTypes(session);
   const outcome = await run;
   if ("error" in outcome) throw outcome.error;
-  await checkManifest(outcome.manifest);
-  return withStreamingFeature(projectDir, outcome.manifest, options.warn);
+  return outcome.manifest;
 }
 
 /** The extracted manifest as the project's `[features] streaming_engine` has it (both languages). */
@@ -93,7 +100,14 @@ export function createIncrementalExtractor(projectDirInput: string, mainFileInpu
   const projectDir = path.resolve(projectDirInput);
   if (projectLanguage(projectDir, mainFileInput) === "python") {
     // A Python app is re-imported in a fresh interpreter on every save: nothing to keep between runs.
-    return { extract: () => extractPythonManifest(projectDir, mainFileInput), close() {} };
+    return {
+      async extract() {
+        const manifest = await extractPythonManifest(projectDir, mainFileInput);
+        await checkManifest(manifest);
+        return manifest;
+      },
+      close() {},
+    };
   }
   let session: ProgramSession | undefined;
   let loader: DevModuleLoader | undefined;

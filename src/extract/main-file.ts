@@ -1,24 +1,13 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { parse } from "smol-toml";
+import { projectLayout } from "../config/project-layout.js";
 import { MooseError } from "../errors.js";
 
 export const DEFAULT_MAIN_FILE = "app/index.ts";
 
-/**
- * The main file when none is given: `<source_dir>/index.ts`, source_dir being moose.config.toml's
- * top-level key (MooseStack's; default "app"). Read here without the full config loader so every
- * caller (build, plan, migrate, dev, prod, ls) agrees; an unreadable config is reported by loadConfig.
- */
+/** The main file when none is given: `<source_dir>/index.ts` (app/index.ts by default). */
 export function defaultMainFile(projectDir: string): string {
-  try {
-    const document = parse(readFileSync(path.join(projectDir, "moose.config.toml"), "utf8")) as Record<string, unknown>;
-    const sourceDir = document.source_dir;
-    if (typeof sourceDir === "string" && sourceDir.trim() !== "") return `${sourceDir.trim().replace(/\\/g, "/").replace(/\/+$/, "")}/index.ts`;
-  } catch {
-    // No config, or one loadConfig will reject with a better message.
-  }
-  return DEFAULT_MAIN_FILE;
+  return `${projectLayout(projectDir).sourceDir}/index.ts`;
 }
 
 export function resolveMainFile(projectDir: string, mainFile = defaultMainFile(projectDir)): string {
