@@ -141,7 +141,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       // Reloads start after the API server below is up.
       onBuilt: async (manifest) => {
         await apiServer.reloadApis(manifest);
-        workflows?.reload();
+        await workflows?.reload();
       },
     });
     const apiServer = await startDevApiServer({ projectDir, config, driver, kafka, state: () => reloader.state });

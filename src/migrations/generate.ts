@@ -20,6 +20,7 @@ import { loadMigrations, readMigrationSources, type LoadedMigration } from "./lo
 import { renderMigrationFile } from "./render.js";
 import type { Step } from "../steps/index.js";
 import { computeSum, formatSum } from "./sum.js";
+import { parseSchedule } from "../workflows/schedule.js";
 import { readMigrationMeta, verifyChain } from "./verify.js";
 
 /** Asked for each possible rename (a dropped and an added column of one table with the same type). */
@@ -86,6 +87,7 @@ export async function writeNextMigration(
   }
 
   if (plan.operations.length === 0 && plan.blocked.length === 0) return { kind: "no-changes", plan };
+  refuseInvalidSchedules(options.manifest);
   const dataLoss = plan.operations.filter((op) => op.risk === "data-loss");
   if (plan.blocked.length > 0) return { kind: "refused", plan, dataLoss, reason: "blocked" };
   if (dataLoss.length > 0 && !options.allowDataLoss) return { kind: "refused", plan, dataLoss, reason: "data-loss" };
@@ -163,4 +165,18 @@ export async function hashMigrations(options: { projectDir: string; dir?: string
   verifyChain(layout, await loadMigrations(layout, sources));
   await writeSum(layout);
   return { files: sources.length };
+}
+
+/** A workflow `schedule` Temporal would refuse is an error at its file:line now, not at `migrate up`. */
+function refuseInvalidSchedules(manifest: Manifest): void {
+  for (const workflow of Object.values(manifest.workflows)) {
+    if (workflow.schedule === undefined) continue;
+    const parsed = parseSchedule(workflow.schedule);
+    if ("error" in parsed) {
+      throw new MooseError("WORKFLOW_SCHEDULE_INVALID", `workflow ${workflow.name}: schedule ${parsed.error}`, {
+        ...(workflow.source ? { location: workflow.source } : {}),
+        hint: "use a five-field cron expression in UTC (`0 2 * * *`), a shorthand (`@daily`, `@hourly`) or `@every <number><unit>` (`@every 15m`)",
+      });
+    }
+  }
 }

@@ -26,8 +26,8 @@ export interface DevWorkflows {
   local?: LocalTemporal;
   /** The runner's executor for schedule steps. */
   schedules: { execute(action: TemporalAction): Promise<void> };
-  /** Hands the worker the Workflow objects the latest build registered. */
-  reload(): void;
+  /** Hands the worker the Workflow objects the latest build registered (restarting it if it stopped). */
+  reload(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,7 +57,7 @@ export async function startDevWorkflows(options: { projectDir: string; config: C
     await local?.stop();
     throw error;
   }
-  const running = worker;
+  let running = worker;
   let workflows = registeredWorkflows();
   const client = lazyClient(target);
   // Api handlers' client.workflow.execute(…) starts runs on this worker.
@@ -77,9 +77,16 @@ export async function startDevWorkflows(options: { projectDir: string; config: C
         }
       },
     },
-    reload: () => {
+    reload: async () => {
       workflows = registeredWorkflows();
-      running.setWorkflows(workflows);
+      if (!running.stopped) return running.setWorkflows(workflows);
+      // The worker died (Temporal went away and came back, say): a code change starts a new one.
+      info("  restarting the Temporal worker (it had stopped)");
+      try {
+        running = await startWorkflowWorker({ target, taskQueue, workflows, log: (line) => info(`  ${line}`) });
+      } catch (error) {
+        info(`  the Temporal worker could not restart: ${(error as Error)?.message ?? String(error)} (the next save tries again)`);
+      }
     },
     close: async () => {
       setWorkflowClient(undefined);

@@ -21,6 +21,8 @@ export interface WorkflowWorker {
   taskQueue: string;
   /** Runs the next tasks with this code (a reloaded app). */
   setWorkflows(workflows: ReadonlyMap<string, Workflow>): void;
+  /** True once the worker stopped polling (stop(), or a fatal error such as a lost Temporal). */
+  readonly stopped: boolean;
   /** Stops polling, lets running tasks finish (a few seconds at most), closes the connection. */
   stop(): Promise<void>;
 }
@@ -153,9 +155,16 @@ export async function startWorkflowWorker(options: WorkerOptions): Promise<Workf
       cause: error,
     });
   }
-  const running = worker.run().catch((error: unknown) => log(`the Temporal worker stopped: ${(error as Error)?.message ?? String(error)}`));
+  let stopped = false;
+  const running = worker
+    .run()
+    .catch((error: unknown) => log(`the Temporal worker stopped: ${(error as Error)?.message ?? String(error)}`))
+    .finally(() => (stopped = true));
   return {
     taskQueue,
+    get stopped() {
+      return stopped;
+    },
     setWorkflows(next) {
       workflows = next;
     },

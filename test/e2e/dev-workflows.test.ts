@@ -112,10 +112,11 @@ describe("moose dev with workflows on", () => {
 
       // A run caught in its first task; the code of its second task changes meanwhile.
       writeFileSync(gate, "");
+      const beforeRun = dev.mark();
       const started = await moose(["workflow", "run", workflowName, "--input", '{"since":"2026"}', "--json"], env);
       expect(started.code).toBe(0);
       const { runId } = JSON.parse(started.stdout) as { runId: string };
-      await dev.waitFor(new RegExp(`workflow ${workflowName} \\(${workflowName}\\): task extract started`), 0);
+      await dev.waitFor(new RegExp(`workflow ${workflowName} \\(${workflowName}\\): task extract started`), beforeRun);
       const running = await moose(["workflow", "status", workflowName, "--json"], env);
       expect(JSON.parse(running.stdout)).toMatchObject({ status: "RUNNING", runId });
       const mark = dev.mark();

@@ -32,11 +32,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.stop();
+  // What moose dev reads to start a new worker on the next code change.
+  expect(worker?.stopped).toBe(true);
   await temporal?.close();
   await server?.stop();
 });
 
 describe("Temporal worker", () => {
+  it("is running until stopped", () => {
+    expect(worker.stopped).toBe(false);
+  });
+
   it("runs a two-task workflow: the second task gets the first one's output, state carries over, the result is read back", async () => {
     const name = uniqueName("two_tasks");
     const load = new Task<{ rows: number }, { loaded: number; since: string }>("load", {

@@ -3,7 +3,11 @@
  * steps a workflow change becomes (with their cause), how the plan shows them, the consent rule, the
  * migration-file check of a `temporal` step, and the runner skipping them when workflows are off.
  */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { generateMigration } from "../../../src/migrations/generate.js";
 import { diffManifests } from "../../../src/diff/index.js";
 import { emptyManifest, type Manifest, type WorkflowSpec } from "../../../src/manifest/types.js";
 import { stepProblem } from "../../../src/migrations/load.js";
@@ -53,6 +57,22 @@ describe("schedule strings", () => {
     expect(parseSchedule("@every 1h30m")).toMatchObject({ error: expect.stringContaining("@every needs one number and unit") });
     expect(parseSchedule("@fortnightly")).toMatchObject({ error: expect.stringContaining("unknown shorthand") });
     expect(() => scheduleOptions({ workflow: "w", schedule: "every day" }, "q")).toThrow(/workflow w: schedule "every day"/);
+  });
+
+  it("`moose migrate generate` refuses a schedule Temporal would not take, at the workflow's file:line, and writes nothing", async () => {
+    const projectDir = mkdtempSync(path.join(tmpdir(), "moose-schedule-"));
+    try {
+      const bad = workflow("daily_sync", { schedule: "every day at 2", source: { file: "app/index.ts", line: 12, col: 1 } });
+      await expect(generateMigration({ projectDir, manifest: manifest(bad) })).rejects.toMatchObject({
+        code: "WORKFLOW_SCHEDULE_INVALID",
+        location: { file: "app/index.ts", line: 12 },
+        message: expect.stringContaining("workflow daily_sync: schedule \"every day at 2\" is not a five-field cron expression"),
+      });
+      expect(existsSync(path.join(projectDir, "migrations"))).toBe(false);
+      expect(await generateMigration({ projectDir, manifest: manifest({ ...bad, schedule: "0 2 * * *" }) })).toMatchObject({ kind: "written" });
+    } finally {
+      rmSync(projectDir, { recursive: true, force: true });
+    }
   });
 
   it("becomes a Temporal schedule starting the interpreter workflow on the project's task queue, with the workflow's limits", () => {
