@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync, unlinkSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
+import { isAlive } from "../infra/clickhouse/data-dir.js";
 
 export interface RunningInstance {
   pid: number;
@@ -39,14 +40,6 @@ export function removeRunning(projectDir: string): void {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** The `moose dev` or `moose prod --embedded` running on this project (another process), if any. */
 export function findRunning(projectDir: string): RunningInstance | undefined {

@@ -13,12 +13,12 @@ export const LOCK_FILE = "moose.lock";
 /** The data directory this process has bound, and how many drivers use it. */
 let boundDirectory: { dir: string; users: number } | undefined;
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it exists but belongs to someone else). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: it exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
