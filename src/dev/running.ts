@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, unlinkSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { isAlive } from "../infra/clickhouse/data-dir.js";
+import { isAlive } from "../infra/pid.js";
 
 export interface RunningInstance {
   pid: number;

@@ -7,21 +7,12 @@ import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } f
 import path from "node:path";
 import { drainPending } from "chdb";
 import { MooseError } from "../../errors.js";
+import { isAlive } from "../pid.js";
 
 export const LOCK_FILE = "moose.lock";
 
 /** The data directory this process has bound, and how many drivers use it. */
 let boundDirectory: { dir: string; users: number } | undefined;
-
-/** Whether a process with this pid exists (EPERM: it exists but belongs to someone else). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function releaseLockFile(dir: string): void {
   const lockPath = path.join(dir, LOCK_FILE);
