@@ -1,12 +1,13 @@
 /**
- * Progress for long work (a table rebuild's copy, the first Kafka start): on a terminal a bar from
+ * Progress for long work (a table rebuild's copy, a conversion check, a backfill, the first Kafka
+ * start): on a terminal a bar from
  * cli-progress (percentage, rows per second, ETA); elsewhere one line per milestone (start, each
  * quarter, the end); in `--json` mode nothing here (the JSON events carry the numbers). Loads
  * cli-progress: import this module lazily, inside a command's action.
  */
 import cliProgress from "cli-progress";
-import type { CopyProgress } from "../infra/clickhouse/executor.js";
-import type { MigrationEvent, Reporter } from "../migrations/runner/events.js";
+import type { RowProgress } from "../infra/clickhouse/executor.js";
+import { ACTIVITY_DONE, type MigrationEvent, type Reporter } from "../migrations/runner/events.js";
 
 export type ProgressMode = "bar" | "lines" | "silent";
 
@@ -26,9 +27,14 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** One copy at a time (a rebuild copies one table); a new table starts a new bar. */
-export class CopyProgressView {
-  private table: string | undefined;
+/** `Users: copying 1,000 rows` (milestone lines) and `copying Users [bar]` (the bar's label). */
+const ACTIVITY: Record<RowProgress["activity"], string> = { copy: "copying", check: "checking the conversion of", backfill: "backfilling from" };
+const BAR_LABEL: Record<RowProgress["activity"], string> = { copy: "copying", check: "checking", backfill: "backfilling" };
+
+/** One long statement at a time; a new table or activity starts a new bar. */
+export class RowProgressView {
+  /** `table activity` of the statement shown. */
+  private current: string | undefined;
   private started = 0;
   private quarter = 0;
   private bar: cliProgress.SingleBar | undefined;
@@ -40,20 +46,21 @@ export class CopyProgressView {
     private readonly stream: NodeJS.WriteStream = process.stdout,
   ) {}
 
-  update(progress: CopyProgress): void {
+  update(progress: RowProgress): void {
     if (this.mode === "silent") return;
-    // A repeated final sample of a copy already reported as done.
-    if (progress.table === this.finished && progress.copiedRows >= progress.totalRows) return;
-    if (progress.table !== this.table) {
+    const key = `${progress.table} ${progress.activity}`;
+    // A repeated final sample of a statement already reported as done.
+    if (key === this.finished && progress.rows >= progress.totalRows) return;
+    if (key !== this.current) {
       this.finished = undefined;
       this.stop();
-      this.table = progress.table;
+      this.current = key;
       this.started = performance.now();
       this.quarter = 0;
       if (this.mode === "bar") {
         const bar = new cliProgress.SingleBar(
           {
-            format: `      ${progress.table} [{bar}] {percentage}% | {value}/{total} rows | {speed} | ETA {eta_formatted}`,
+            format: `      ${BAR_LABEL[progress.activity]} ${progress.table} [{bar}] {percentage}% | {value}/{total} rows | {speed} | ETA {eta_formatted}`,
             stream: this.stream,
             hideCursor: true,
             clearOnComplete: false,
@@ -64,31 +71,31 @@ export class CopyProgressView {
         bar.start(progress.totalRows, 0, { speed: "" });
         this.bar = bar;
       } else {
-        this.write(`      ${progress.table}: copying ${progress.totalRows.toLocaleString("en-US")} rows`);
+        this.write(`      ${progress.table}: ${ACTIVITY[progress.activity]} ${progress.totalRows.toLocaleString("en-US")} rows`);
       }
     }
     const elapsed = performance.now() - this.started;
     if (this.bar) {
-      this.bar.setTotal(Math.max(progress.totalRows, progress.copiedRows));
-      this.bar.update(progress.copiedRows, { speed: rate(progress.copiedRows, elapsed) });
+      this.bar.setTotal(Math.max(progress.totalRows, progress.rows));
+      this.bar.update(progress.rows, { speed: rate(progress.rows, elapsed) });
     } else if (progress.totalRows > 0) {
-      const reached = Math.min(3, Math.floor((progress.copiedRows / progress.totalRows) * 4));
+      const reached = Math.min(3, Math.floor((progress.rows / progress.totalRows) * 4));
       if (reached > this.quarter && !progress.done) {
         this.quarter = reached;
-        this.write(`      ${progress.table}: ${reached * 25}% (${progress.copiedRows.toLocaleString("en-US")} of ${progress.totalRows.toLocaleString("en-US")} rows, ${rate(progress.copiedRows, elapsed)})`);
+        this.write(`      ${progress.table}: ${reached * 25}% (${progress.rows.toLocaleString("en-US")} of ${progress.totalRows.toLocaleString("en-US")} rows, ${rate(progress.rows, elapsed)})`);
       }
     }
     if (progress.done) {
       this.stop();
-      this.write(`      ${progress.table}: ${progress.copiedRows.toLocaleString("en-US")} rows copied in ${seconds(elapsed)}${elapsed > 0 ? ` (${rate(progress.copiedRows, elapsed)})` : ""}`);
-      this.finished = this.table;
-      this.table = undefined;
+      this.write(`      ${progress.table}: ${progress.rows.toLocaleString("en-US")} rows ${ACTIVITY_DONE[progress.activity]} in ${seconds(elapsed)}${elapsed > 0 ? ` (${rate(progress.rows, elapsed)})` : ""}`);
+      this.finished = this.current;
+      this.current = undefined;
     }
   }
 
-  /** A copy is being shown (its own lines or bar say it is alive). */
+  /** A statement is being shown (its own lines or bar say it is alive). */
   get active(): boolean {
-    return this.table !== undefined;
+    return this.current !== undefined;
   }
 
   /** Ends a bar in progress (before any other line is printed). */
@@ -99,11 +106,11 @@ export class CopyProgressView {
 }
 
 /**
- * The runner's text reporter with the copies shown by a CopyProgressView instead of one line per
- * sample, and a milestone line every `stillRunningMs` while any other step runs long (a backfill, a
- * type-conversion check): `… step 2/3 of <id> still running (20 s)`.
+ * The runner's text reporter with long statements shown by a RowProgressView instead of one line
+ * per sample, and a milestone line every `stillRunningMs` while a step without row progress runs
+ * long (a mutation, a Kafka or Temporal call): `… step 2/3 of <id> still running (20 s)`.
  */
-export function withCopyProgress(base: Reporter, view: CopyProgressView, options: { stillRunningMs?: number; write?: (line: string) => void } = {}): Reporter {
+export function withRowProgress(base: Reporter, view: RowProgressView, options: { stillRunningMs?: number; write?: (line: string) => void } = {}): Reporter {
   const interval = options.stillRunningMs ?? 10_000;
   let timer: NodeJS.Timeout | undefined;
   const quiet = () => {
@@ -122,7 +129,7 @@ export function withCopyProgress(base: Reporter, view: CopyProgressView, options
   };
   return (event: MigrationEvent) => {
     if (event.type === "step-progress") {
-      view.update({ table: event.table, copiedRows: event.copiedRows, totalRows: event.totalRows, done: event.copiedRows >= event.totalRows });
+      view.update({ table: event.table, activity: event.activity, rows: event.rows, totalRows: event.totalRows, done: event.rows >= event.totalRows });
       return;
     }
     view.stop();

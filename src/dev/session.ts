@@ -21,7 +21,7 @@ import { DraftWriter } from "./draft.js";
 import { clock, describeError, paint, type DevOutput } from "./output.js";
 import { createReloadQueue } from "./queue.js";
 import { Reloader, type DataLossPolicy } from "./reload.js";
-import { CopyProgressView } from "../cli/progress.js";
+import { RowProgressView } from "../cli/progress.js";
 import { localBrokerPort, ownsBroker, startLocalKafka, stopHandle } from "./kafka-local.js";
 import { removeRunning, writeRunning } from "./running.js";
 import { DevStateStore, type StateOrigin } from "./state.js";
@@ -112,7 +112,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     writeRunning(projectDir, { kind: "dev", clickhouseUrl: endpoint.url, database: config.clickhouse_config.db_name });
     closers.push({ name: ".moose/running.json", close: () => removeRunning(projectDir) });
 
-    const copyView = new CopyProgressView(output.progress ?? "lines", (line) => output.info(line));
+    const progressView = new RowProgressView(output.progress ?? "lines", (line) => output.info(line));
     const store = await DevStateStore.open(driver);
     const loaded = await store.load();
     const extractor = createIncrementalExtractor(projectDir);
@@ -130,14 +130,14 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         temporal: workflows?.schedules,
         log: (message) => output.info(`  ${message}`),
         // A table rebuild's copy: a bar on a terminal, a line per quarter elsewhere.
-        onProgress: (progress) => copyView.update(progress),
+        onProgress: (progress) => progressView.update(progress),
         allowDataLoss: true,
       },
       draft: new DraftWriter(projectDir),
       output,
       initialState: loaded.manifest,
       dataLoss: options.dataLoss ?? { mode: "refuse" },
-      showingProgress: () => copyView.active,
+      showingProgress: () => progressView.active,
       // Reloads start after the API server below is up.
       onBuilt: async (manifest) => {
         await apiServer.reloadApis(manifest);

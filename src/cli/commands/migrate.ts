@@ -288,7 +288,7 @@ async function withDriver(flags: TargetOptions, work: (driver: ClickHouseDriver,
 async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise<unknown>): Promise<number> {
   const lockTimeoutSeconds = Number(flags.lockTimeout);
   if (!Number.isFinite(lockTimeoutSeconds) || lockTimeoutSeconds < 0) throw usage(`--lock-timeout must be a number of seconds, got "${flags.lockTimeout}"`);
-  const { CopyProgressView, progressMode, withCopyProgress } = await import("../progress.js");
+  const { RowProgressView, progressMode, withRowProgress } = await import("../progress.js");
   return withDriver(flags, async (driver, { projectDir, dir, config }) => {
     const kafka = config.features.streaming_engine ? (await import("../../infra/kafka/executor.js")).openKafkaAdmin(config.redpanda_config) : undefined;
     const temporal = (await import("../../workflows/index.js")).openTemporalSteps(config, projectDir);
@@ -300,7 +300,7 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
         kafka,
         temporal,
         // Printed, and kept in .moose/logs for `moose logs`.
-        reporter: bothReporters(flags.json ? jsonReporter(out) : withCopyProgress(textReporter(out), new CopyProgressView(progressMode(), out), { write: out }), logMigrationEvents(projectDir)),
+        reporter: bothReporters(flags.json ? jsonReporter(out) : withRowProgress(textReporter(out), new RowProgressView(progressMode(), out), { write: out }), logMigrationEvents(projectDir)),
         allowDataLoss: acceptsDataLoss(flags),
         dryRun: flags.dryRun,
         lock: { timeoutMs: lockTimeoutSeconds * 1000 },

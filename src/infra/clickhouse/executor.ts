@@ -12,6 +12,7 @@
  *   rows copied / total, and is verified; the exchange only runs when the copy holds as many rows
  *   as the table it replaces.
  */
+import { randomUUID } from "node:crypto";
 import { MooseError } from "../../errors.js";
 import { splitNullable } from "../../diff/normalize.js";
 import { rebuildCopyName, type ConversionCheck, type SqlStep } from "../../steps/index.js";
@@ -20,17 +21,20 @@ import type { ClickHouseDriver } from "./driver.js";
 import { clickHouseCodeOf } from "./errors.js";
 import { unreplicatedSql } from "./replication.js";
 
-export interface CopyProgress {
-  /** The table being rebuilt. */
+/** How far a long statement has got: a rebuild's copy, a conversion check, a materialized view's backfill. */
+export interface RowProgress {
+  /** The table being rebuilt or checked; the materialized view being backfilled. */
   table: string;
-  copiedRows: number;
+  activity: "copy" | "check" | "backfill";
+  /** Rows the statement has read so far. */
+  rows: number;
   totalRows: number;
   done: boolean;
 }
 
-export type ProgressListener = (progress: CopyProgress) => void;
+export type ProgressListener = (progress: RowProgress) => void;
 
-/** Below this many rows a copy is quick: only the start and the end are reported. */
+/** Below this many rows a statement is quick: only the start and the end are reported. */
 const PROGRESS_MIN_ROWS = 100_000;
 const PROGRESS_INTERVAL_MS = 500;
 const SAMPLE_SIZE = 5;
@@ -82,38 +86,57 @@ async function verifyCopy(driver: ClickHouseDriver, rebuild: Rebuild, sourceRows
   );
 }
 
-async function copyRows(driver: ClickHouseDriver, step: SqlStep, rebuild: Rebuild, onProgress?: ProgressListener): Promise<void> {
-  const totalRows = await countRows(driver, rebuild.table);
-  // A copy interrupted earlier left rows behind: start it over.
-  await driver.exec(`TRUNCATE TABLE IF EXISTS ${quoteIdentifier(rebuild.copy)}`);
-  onProgress?.({ table: rebuild.table, copiedRows: 0, totalRows, done: false });
-
-  let copying = true;
+/**
+ * Runs `run` with a marker comment in front of its statement and, while it runs, reports the rows
+ * the server says it has read (`system.processes`, found by the marker). Progress is best effort:
+ * a failed sample is skipped.
+ */
+async function withProgress<T>(
+  driver: ClickHouseDriver,
+  report: ((rows: number, totalRows: number) => void) | undefined,
+  run: (marker: string) => Promise<T>,
+): Promise<T> {
+  const marker = `/* moose-progress ${randomUUID()} */ `;
+  if (!report) return run(marker);
+  let running = true;
   let wake: () => void = () => {};
   const poll = async () => {
-    while (copying) {
+    while (running) {
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, PROGRESS_INTERVAL_MS);
       });
-      if (!copying) return;
-      // Parts of an INSERT … SELECT become visible as they are written.
-      const copiedRows = await countRows(driver, rebuild.copy).catch(() => undefined);
-      if (copying && copiedRows !== undefined) onProgress!({ table: rebuild.table, copiedRows, totalRows, done: false });
+      if (!running) return;
+      const [sample] = await driver
+        .query<{ read_rows: string | number; total_rows_approx: string | number }>(
+          "SELECT read_rows, total_rows_approx FROM system.processes WHERE position(query, {marker:String}) = 1 LIMIT 1",
+          { marker },
+        )
+        .catch(() => []);
+      if (running && sample) report(Number(sample.read_rows), Number(sample.total_rows_approx));
     }
   };
-  const polling = onProgress && totalRows >= PROGRESS_MIN_ROWS ? poll() : undefined;
+  const polling = poll();
   try {
-    await driver.exec(step.sql);
+    return await run(marker);
   } finally {
-    copying = false;
+    running = false;
     wake();
     await polling;
   }
+}
+
+async function copyRows(driver: ClickHouseDriver, step: SqlStep, rebuild: Rebuild, onProgress?: ProgressListener): Promise<void> {
+  const totalRows = await countRows(driver, rebuild.table);
+  // A copy interrupted earlier left rows behind: start it over.
+  await driver.exec(`TRUNCATE TABLE IF EXISTS ${quoteIdentifier(rebuild.copy)}`);
+  const progress = (rows: number, done = false) => onProgress?.({ table: rebuild.table, activity: "copy", rows, totalRows, done });
+  progress(0);
+  await withProgress(driver, onProgress && totalRows >= PROGRESS_MIN_ROWS ? (rows) => progress(Math.min(rows, totalRows)) : undefined, (marker) => driver.exec(marker + step.sql));
   const copiedRows = await countRows(driver, rebuild.copy);
   await verifyCopy(driver, rebuild, totalRows, copiedRows, "after the copy");
   await rememberCopy(driver, rebuild);
-  onProgress?.({ table: rebuild.table, copiedRows, totalRows, done: true });
+  progress(copiedRows, true);
 }
 
 /**
@@ -208,7 +231,7 @@ interface BadRows {
  * Rows whose value would not convert exactly. NULLs count when the target is not Nullable, unless
  * ClickHouse fills them from the new DEFAULT (a plain cast only; an expression must yield a value).
  */
-async function findBadRows(driver: ClickHouseDriver, check: ConversionCheck): Promise<BadRows> {
+async function findBadRows(driver: ClickHouseDriver, check: ConversionCheck, onProgress?: ProgressListener): Promise<BadRows> {
   const table = quoteIdentifier(check.table);
   const value = check.using ?? quoteIdentifier(check.column);
   const target = castTarget(check.toType);
@@ -216,8 +239,13 @@ async function findBadRows(driver: ClickHouseDriver, check: ConversionCheck): Pr
   const condition =
     `(isNotNull(${value}) AND isNull(accurateCastOrNull(${value}, ${quoteString(target.type)})))` + (nullIsBad ? ` OR isNull(${value})` : "");
   const totalRows = await countRows(driver, check.table);
+  const progress = (rows: number, done = false) => onProgress?.({ table: check.table, activity: "check", rows, totalRows, done });
   try {
-    const [row] = await driver.query<{ n: string | number }>(`SELECT count() AS n FROM ${table} WHERE ${condition}`);
+    progress(0);
+    const [row] = await withProgress(driver, onProgress && totalRows >= PROGRESS_MIN_ROWS ? (rows) => progress(Math.min(rows, totalRows)) : undefined, (marker) =>
+      driver.query<{ n: string | number }>(`${marker}SELECT count() AS n FROM ${table} WHERE ${condition}`),
+    );
+    progress(totalRows, true);
     const count = Number(row?.n ?? 0);
     if (count === 0) return { count, samples: [], totalRows };
     const samples = await driver.query<{ value: string | null }>(`SELECT toString(${value}) AS value FROM ${table} WHERE ${condition} LIMIT ${SAMPLE_SIZE}`);
@@ -317,14 +345,14 @@ async function convertWithExpression(driver: ClickHouseDriver, check: Conversion
 }
 
 /** The check of a converting step: returns when the step may run, throws TYPE_CONVERSION_REFUSED otherwise. */
-async function checkConversion(driver: ClickHouseDriver, step: SqlStep & { checkConversion: ConversionCheck }): Promise<void> {
+async function checkConversion(driver: ClickHouseDriver, step: SqlStep & { checkConversion: ConversionCheck }, onProgress?: ProgressListener): Promise<void> {
   const check = step.checkConversion;
   // Rows an unfinished ALTER … UPDATE/DELETE is about to change are what the ALTER will see.
   await waitForMutations(driver, check.table);
   const column = (await liveColumns(driver, check.table)).get(check.column);
   // Missing (the step is IF EXISTS, or a resumed expression conversion) or already converted: nothing to check.
   if (!column || (column.type === check.toType && check.using === undefined)) return;
-  const bad = await findBadRows(driver, check);
+  const bad = await findBadRows(driver, check, onProgress);
   if (bad.count !== 0) throw conversionRefused(check, bad);
 }
 
@@ -337,7 +365,7 @@ export async function executeSqlStep(driver: ClickHouseDriver, given: SqlStep, o
   const step = driver.kind === "embedded" ? { ...given, sql: unreplicatedSql(given.sql) } : given;
   if (step.checkConversion) {
     const check = step.checkConversion;
-    await checkConversion(driver, { ...step, checkConversion: check });
+    await checkConversion(driver, { ...step, checkConversion: check }, onProgress);
     if (check.using !== undefined) await convertWithExpression(driver, { ...check, using: check.using });
     await driver.exec(step.sql);
     await waitForMutations(driver, check.table);
@@ -346,6 +374,21 @@ export async function executeSqlStep(driver: ClickHouseDriver, given: SqlStep, o
   const rebuild = rebuildOf(step);
   if (rebuild?.phase === "copy") return copyRows(driver, step, rebuild.rebuild, onProgress);
   if (rebuild?.phase === "exchange") return exchangeTables(driver, step, rebuild.rebuild);
+  if (step.cause?.operation === "createMaterializedView" && onProgress) return backfill(driver, step, step.cause.target, onProgress);
   await driver.exec(step.sql);
+}
+
+/** A materialized view's steps, the backfill among them: progress is what the server says of reading the view's sources. */
+async function backfill(driver: ClickHouseDriver, step: SqlStep, view: string, onProgress: ProgressListener): Promise<void> {
+  let last: RowProgress | undefined;
+  await withProgress(
+    driver,
+    (rows, totalRows) => {
+      last = { table: view, activity: "backfill", rows, totalRows, done: false };
+      onProgress(last);
+    },
+    (marker) => driver.exec(marker + step.sql),
+  );
+  if (last) onProgress({ ...last, rows: last.totalRows, done: true });
 }
 

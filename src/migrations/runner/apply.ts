@@ -230,7 +230,7 @@ class MigrationRunner {
       kafka: this.options.kafka,
       temporal: this.options.temporal,
       log: (message) => this.reporter({ type: "step-log", direction, id, message }),
-      onProgress: ({ table, copiedRows, totalRows }) => this.reporter({ type: "step-progress", direction, id, index, table, copiedRows, totalRows }),
+      onProgress: ({ table, activity, rows, totalRows }) => this.reporter({ type: "step-progress", direction, id, index, table, activity, rows, totalRows }),
       allowDataLoss: this.options.allowDataLoss === true,
     };
     // Journaled as in progress before its first step, so the state (written before the journal

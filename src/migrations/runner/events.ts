@@ -2,6 +2,7 @@
  * What the runner reports while it works. Progress output and timing both come from these
  * events; reporters render them as text for people or JSON lines for machines.
  */
+import type { RowProgress } from "../../infra/clickhouse/executor.js";
 import type { StepKind } from "../../steps/index.js";
 
 export type Direction = "up" | "down";
@@ -14,7 +15,7 @@ export type MigrationEvent =
   | { type: "migration-started"; direction: Direction; id: string; resumeAt: number; steps: number; position?: number; of?: number }
   | { type: "step-done"; direction: Direction; id: string; index: number; steps: number; kind: StepKind; summary: string; ms: number; stateOnly: boolean }
   | { type: "step-log"; direction: Direction; id: string; message: string }
-  | { type: "step-progress"; direction: Direction; id: string; index: number; table: string; copiedRows: number; totalRows: number }
+  | { type: "step-progress"; direction: Direction; id: string; index: number; table: string; activity: RowProgress["activity"]; rows: number; totalRows: number }
   | { type: "migration-failed"; direction: Direction; id: string; index: number; summary: string; error: string; ms: number }
   | { type: "migration-finished"; direction: Direction; id: string; ms: number; steps: number };
 
@@ -28,6 +29,9 @@ export interface PlannedStep {
 }
 
 export type Reporter = (event: MigrationEvent) => void;
+
+/** `rows copied`, `rows checked`, `rows read`: what a progress line says of the rows counted. */
+export const ACTIVITY_DONE: Record<RowProgress["activity"], string> = { copy: "copied", check: "checked", backfill: "read" };
 
 export const silentReporter: Reporter = () => {};
 
@@ -64,7 +68,7 @@ export function textReporter(write: (line: string) => void): Reporter {
         write(`      ${event.message}`);
         return;
       case "step-progress":
-        write(`      ${event.table}: ${event.copiedRows} of ${event.totalRows} rows copied`);
+        write(`      ${event.table}: ${event.rows} of ${event.totalRows} rows ${ACTIVITY_DONE[event.activity]}`);
         return;
       case "migration-failed":
         write(`    ✗ step ${event.index + 1} failed: ${event.summary}\n      ${event.error.split("\n").join("\n      ")}`);

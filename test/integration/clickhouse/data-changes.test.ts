@@ -7,7 +7,7 @@ import { MooseError } from "../../../src/errors.js";
 import { recreateTableSql } from "../../../src/infra/clickhouse/ddl.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
-import { executeSqlStep, type CopyProgress } from "../../../src/infra/clickhouse/executor.js";
+import { executeSqlStep, type RowProgress } from "../../../src/infra/clickhouse/executor.js";
 import type { ColumnSpec, TableSpec } from "../../../src/manifest/types.js";
 import type { SqlStep } from "../../../src/steps/index.js";
 import { operationSteps } from "../../../src/plan/steps.js";
@@ -105,6 +105,16 @@ describe("Migration Types (docs), row by row", () => {
 });
 
 describe("checked type change", () => {
+  it("reports the check's progress: rows checked of the table's rows, from start to end", async () => {
+    await driver.exec("CREATE TABLE many (id UInt64, code String) ENGINE = MergeTree ORDER BY id");
+    await driver.exec("INSERT INTO many SELECT number, toString(number % 1000) FROM numbers(300000)");
+    const events: RowProgress[] = [];
+    await applyOperation(driver, modify("many", column("code", "String"), column("code", "Int32")), (event) => events.push(event));
+    expect(events[0]).toEqual({ table: "many", activity: "check", rows: 0, totalRows: 300000, done: false });
+    expect(events.at(-1)).toEqual({ table: "many", activity: "check", rows: 300000, totalRows: 300000, done: true });
+    expect(events.every((event) => event.activity === "check" && event.rows <= 300000)).toBe(true);
+  });
+
   it("refuses when rows would not convert: count, samples, ways forward; the table is untouched", async () => {
     await tableWith("raw_codes", column("code", "String"), ["12", "x1", "7", "", "nope", "a", "b", "c"]);
     const error = await refusal(applyOperation(driver, modify("raw_codes", column("code", "String"), column("code", "Int32"))));
@@ -213,13 +223,13 @@ describe("table rebuild (ORDER BY / engine change) keeps every row", () => {
     await applyOperation(driver, op({ kind: "createTable", target: "big", summary: "", table: from }));
     await driver.exec("INSERT INTO big SELECT number, number % 7, toString(number) FROM numbers(300000)");
     const before = await driver.query("SELECT sum(id) AS s, count() AS n FROM big");
-    const events: CopyProgress[] = [];
+    const events: RowProgress[] = [];
     await applyOperation(driver, op({ kind: "recreateTable", target: "big", summary: "", from, to, reasons: ["ORDER BY"] }), (event) => events.push(event));
     expect(await driver.query("SELECT sum(id) AS s, count() AS n FROM big")).toEqual(before);
     expect(await driver.query("SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = 'big'")).toEqual([{ sorting_key: "bucket, id" }]);
-    expect(events[0]).toEqual({ table: "big", copiedRows: 0, totalRows: 300000, done: false });
-    expect(events[events.length - 1]).toEqual({ table: "big", copiedRows: 300000, totalRows: 300000, done: true });
-    const copied = events.map((event) => event.copiedRows);
+    expect(events[0]).toEqual({ table: "big", activity: "copy", rows: 0, totalRows: 300000, done: false });
+    expect(events[events.length - 1]).toEqual({ table: "big", activity: "copy", rows: 300000, totalRows: 300000, done: true });
+    const copied = events.map((event) => event.rows);
     expect(copied).toEqual([...copied].sort((a, b) => a - b));
   });
 

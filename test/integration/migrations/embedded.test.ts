@@ -103,7 +103,7 @@ describe("a table rebuild", () => {
     expect(generated.kind === "written" && generated.plan.operations.map((op) => op.kind)).toEqual(["recreateTable"]);
     const { events, reporter } = recorder();
     await applyMigrations({ projectDir: project.dir, driver, reporter });
-    expect(events.filter((event) => event.type === "step-progress").at(-1)).toMatchObject({ table: "Users", copiedRows: 3, totalRows: 3 });
+    expect(events.filter((event) => event.type === "step-progress").at(-1)).toMatchObject({ table: "Users", activity: "copy", rows: 3, totalRows: 3 });
     const rows = await driver.query<{ n: string }>("SELECT count() AS n FROM Users");
     expect(Number(rows[0]!.n)).toBe(3);
     const [sortingKey] = await driver.query<{ sorting_key: string }>("SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = 'Users'");

@@ -5,10 +5,10 @@
  */
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { CopyProgressView, progressMode, withCopyProgress } from "../../../src/cli/progress.js";
+import { RowProgressView, progressMode, withRowProgress } from "../../../src/cli/progress.js";
 import { textReporter, type MigrationEvent } from "../../../src/migrations/runner/events.js";
 
-const copy = (copiedRows: number, totalRows = 1_000_000, done = false) => ({ table: "Users", copiedRows, totalRows, done });
+const copy = (rows: number, totalRows = 1_000_000, done = false) => ({ table: "Users", activity: "copy" as const, rows, totalRows, done });
 
 describe("progressMode", () => {
   it("is silent with --json, a bar on an interactive terminal, lines otherwise (pipe, CI, dumb terminal)", () => {
@@ -22,10 +22,10 @@ describe("progressMode", () => {
   });
 });
 
-describe("CopyProgressView", () => {
+describe("RowProgressView", () => {
   it("lines: the start, each quarter once, and the end with the rate — not one line per sample", () => {
     const lines: string[] = [];
-    const view = new CopyProgressView("lines", (line) => lines.push(line));
+    const view = new RowProgressView("lines", (line) => lines.push(line));
     for (const rows of [0, 100_000, 200_000, 260_000, 300_000, 510_000, 520_000, 760_000, 900_000]) view.update(copy(rows));
     view.update(copy(1_000_000, 1_000_000, true));
     view.update(copy(1_000_000, 1_000_000, true)); // a repeated final sample prints nothing
@@ -43,33 +43,44 @@ describe("CopyProgressView", () => {
     let drawn = "";
     (stream as unknown as PassThrough).on("data", (chunk: Buffer) => (drawn += chunk.toString()));
     const lines: string[] = [];
-    const view = new CopyProgressView("bar", (line) => lines.push(line), stream);
+    const view = new RowProgressView("bar", (line) => lines.push(line), stream);
     view.update(copy(0));
     view.update(copy(400_000));
     view.update(copy(1_000_000, 1_000_000, true));
-    expect(drawn).toMatch(/Users \[[^\]]+\] \d+% \| [\d]+\/1000000 rows \| .* \| ETA /);
+    expect(drawn).toMatch(/copying Users \[[^\]]+\] \d+% \| [\d]+\/1000000 rows \| .* \| ETA /);
     expect(lines).toEqual([expect.stringMatching(/^ {6}Users: 1,000,000 rows copied in [\d.]+ s/)]);
+  });
+
+  it("names what it is doing: a conversion check, a backfill", () => {
+    const lines: string[] = [];
+    const view = new RowProgressView("lines", (line) => lines.push(line));
+    view.update({ table: "Users", activity: "check", rows: 0, totalRows: 1_000_000, done: false });
+    view.update({ table: "Users", activity: "check", rows: 1_000_000, totalRows: 1_000_000, done: true });
+    view.update({ table: "daily_mv", activity: "backfill", rows: 500_000, totalRows: 2_000_000, done: false });
+    expect(lines[0]).toBe("      Users: checking the conversion of 1,000,000 rows");
+    expect(lines[1]).toMatch(/^ {6}Users: 1,000,000 rows checked in [\d.]+ s/);
+    expect(lines[2]).toBe("      daily_mv: backfilling from 2,000,000 rows");
   });
 
   it("silent (--json): prints nothing", () => {
     const lines: string[] = [];
-    const view = new CopyProgressView("silent", (line) => lines.push(line));
+    const view = new RowProgressView("silent", (line) => lines.push(line));
     view.update(copy(0));
     view.update(copy(1_000_000, 1_000_000, true));
     expect(lines).toEqual([]);
   });
 });
 
-describe("withCopyProgress", () => {
+describe("withRowProgress", () => {
   it("routes step-progress events to the view and everything else to the text reporter", () => {
     const lines: string[] = [];
-    const reporter = withCopyProgress(textReporter((line) => lines.push(line)), new CopyProgressView("lines", (line) => lines.push(line)));
+    const reporter = withRowProgress(textReporter((line) => lines.push(line)), new RowProgressView("lines", (line) => lines.push(line)));
     const base = { direction: "up", id: "20260101T000000Z_rebuild" } as const;
     const events: MigrationEvent[] = [
       { type: "migration-started", ...base, resumeAt: 0, steps: 1 },
-      { type: "step-progress", ...base, index: 0, table: "Users", copiedRows: 0, totalRows: 400_000 },
-      { type: "step-progress", ...base, index: 0, table: "Users", copiedRows: 100_000, totalRows: 400_000 },
-      { type: "step-progress", ...base, index: 0, table: "Users", copiedRows: 400_000, totalRows: 400_000 },
+      { type: "step-progress", ...base, index: 0, table: "Users", activity: "copy", rows: 0, totalRows: 400_000 },
+      { type: "step-progress", ...base, index: 0, table: "Users", activity: "copy", rows: 100_000, totalRows: 400_000 },
+      { type: "step-progress", ...base, index: 0, table: "Users", activity: "copy", rows: 400_000, totalRows: 400_000 },
       { type: "step-done", ...base, index: 0, steps: 1, kind: "sql", summary: "rebuild table Users", ms: 1200, stateOnly: false },
     ];
     for (const event of events) reporter(event);
@@ -92,7 +103,7 @@ describe("withCopyProgress", () => {
   it("while a step without copy progress runs long (a backfill, a conversion check): a 'still running' line per interval, none after it ends", async () => {
     const lines: string[] = [];
     const write = (line: string) => lines.push(line);
-    const reporter = withCopyProgress(textReporter(write), new CopyProgressView("lines", write), { write, stillRunningMs: 20 });
+    const reporter = withRowProgress(textReporter(write), new RowProgressView("lines", write), { write, stillRunningMs: 20 });
     reporter({ type: "migration-started", direction: "up", id: "m1", resumeAt: 0, steps: 2 });
     await new Promise((resolve) => setTimeout(resolve, 70));
     reporter({ type: "step-done", direction: "up", id: "m1", index: 0, steps: 2, kind: "sql", summary: "backfill Totals", ms: 70, stateOnly: false });
