@@ -443,8 +443,8 @@ function checkFields(fields: Array<{ name: string; type: ColumnType }>, value: u
 // Converting values for JSONEachRow
 
 /**
- * A checked value as ClickHouse's JSONEachRow reads it with default settings: date-times become
- * `YYYY-MM-DD hh:mm:ss[.fff…]` in UTC (fraction kept to the column's precision), dates
+ * A checked value as the drivers' inserts read it (`date_time_input_format = 'best_effort'`):
+ * date-times become ISO 8601 in UTC with `Z` (fraction kept to the column's precision), dates
  * `YYYY-MM-DD`; containers are converted element by element; everything else is unchanged.
  */
 export function toClickHouseValue(type: ColumnType, value: unknown): unknown {
@@ -458,7 +458,8 @@ export function toClickHouseValue(type: ColumnType, value: unknown): unknown {
       if (typeof value !== "string") return value;
       const parsed = parseDateTime(value);
       if (!parsed) return value;
-      return type.kind === "date" ? dateText(parsed.nanos) : isoText(parsed.nanos, type.precision, " ", "");
+      // With its zone: a DateTime64 column without one would read zone-less text in the server's time zone.
+      return type.kind === "date" ? dateText(parsed.nanos) : isoText(parsed.nanos, type.precision);
     }
     case "array":
       return Array.isArray(value) ? value.map((element) => toClickHouseValue(type.element, element)) : value;

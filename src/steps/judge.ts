@@ -111,7 +111,9 @@ function alterEffects(ast: AstNode, checkedColumn: { table: string; column: stri
       if (declaration.children.length === 0) return { kind: "none", object: table };
       if (declaration.children.some((child) => child.kind === "DataType")) {
         const verified = checkedColumn?.table === table && checkedColumn.column === column;
-        return verified ? { kind: "none", object: table } : { kind: "convert-column", object: table, other: column, reason: `converts the stored values of ${column} without a conversion check` };
+        if (!verified) return { kind: "convert-column", object: table, other: column, reason: `converts the stored values of ${column} without a conversion check` };
+        // The check covers the conversion; a DEFAULT, CODEC or TTL beside the type is judged as below.
+        if (declaration.children.length === 1) return { kind: "none", object: table };
       }
       // A DEFAULT, CODEC or COMMENT keeps values; a column TTL deletes them, and the parse looks the same.
       return { kind: "modify-column", object: table, other: column, reason: `changes column ${column} (a column TTL would clear values)` };
@@ -195,6 +197,7 @@ export function judgeStep(step: Step, parsed?: ParsedStatement): Verdict {
     if (step.cause?.risk === "data-loss") reasons.push(`${step.cause.operation} of ${step.cause.target} is a data-loss change`);
   } else if ("sql" in step) {
     if (!parsed) throw new Error("judgeStep: a SQL step is judged on its parse");
+    if (step.checkConversion?.using !== undefined) reasons.push(`replaces the values of ${step.checkConversion.column} with ${step.checkConversion.using}`);
     const check = step.checkConversion ? { table: step.checkConversion.table, column: step.checkConversion.column } : undefined;
     for (const effect of statementEffects(parsed, check)) {
       // The journal, state and lock say what is applied: a step that writes them rewrites history.

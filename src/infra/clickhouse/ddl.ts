@@ -16,8 +16,6 @@ import { rebuildCopyName, type RebuildPhase } from "../../steps/index.js";
 
 export { fullColumnType };
 
-/** Suffix of the table a rebuild copies into before `EXCHANGE TABLES`. */
-
 /** `name Type [DEFAULT|MATERIALIZED|ALIAS expr] [COMMENT '…'] [CODEC(…)] [TTL expr]`, in ClickHouse's order. */
 export function columnDefinition(column: ColumnSpec): string {
   const parts = [quoteIdentifier(column.name), fullColumnType(column)];
@@ -172,7 +170,8 @@ export function copiedColumns(from: TableSpec, to: TableSpec): ColumnSpec[] {
 
 /**
  * Rebuild `from` as `to` keeping its rows: create the new table beside it, copy the rows (columns
- * matched by name, converted with CAST where the type changed; new columns get their defaults),
+ * matched by name, converted with accurateCast where the type changed, so a value that would not
+ * convert exactly fails the copy and the table stays as it was; new columns get their defaults),
  * swap the two atomically with `EXCHANGE TABLES`, drop the old one (now under the temporary name).
  * The first statement clears a leftover from an interrupted earlier attempt.
  */
@@ -190,7 +189,8 @@ export function recreateTableSql(from: TableSpec, to: TableSpec): Array<{ phase:
       .map((column) => {
         const before = fromByName.get(column.name)!;
         const name = quoteIdentifier(column.name);
-        return fullColumnType(before) === fullColumnType(column) ? name : `CAST(${name} AS ${fullColumnType(column)})`;
+        // accurateCast fails the copy on a value that would not convert exactly (CAST wraps and truncates).
+        return fullColumnType(before) === fullColumnType(column) ? name : `accurateCast(${name}, ${quoteString(fullColumnType(column))})`;
       })
       .join(", ");
     statements.push({ phase: "copy", sql: `INSERT INTO ${quoteIdentifier(temporary)} (${targets}) SELECT ${values} FROM ${quoteIdentifier(from.name)}` });

@@ -14,6 +14,7 @@ export interface ClickHouseDriver {
   exec(sql: string, params?: QueryParams): Promise<void>;
   /** A SELECT; rows as objects (JSONEachRow semantics: 64-bit integers come back as strings). */
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
+  /** Rows as JSONEachRow; date-times are read with `best_effort` (ISO 8601 with its zone is exact on any server time zone). */
   insert(table: string, rows: Record<string, unknown>[]): Promise<void>;
   /** Live tables and views of `database` in manifest shape (moose's own `_moose_*` tables excluded). */
   introspect(): Promise<Pick<Manifest, "tables" | "views" | "materializedViews">>;

@@ -160,7 +160,7 @@ class EmbeddedDriver implements RawClickHouseDriver {
 
   async insert(table: string, rows: Record<string, unknown>[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.run(`INSERT INTO ${quoteIdentifier(table)} FORMAT JSONEachRow\n${toJsonEachRow(rows)}`, "TabSeparated");
+    await this.run(`INSERT INTO ${quoteIdentifier(table)} SETTINGS date_time_input_format = 'best_effort' FORMAT JSONEachRow\n${toJsonEachRow(rows)}`, "TabSeparated");
   }
 
   async introspect() {

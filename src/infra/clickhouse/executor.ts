@@ -51,9 +51,9 @@ interface Rebuild {
 }
 
 /** The rebuild phase a step is, from its cause. */
-function rebuildOf(step: SqlStep): { phase: "copy" | "exchange"; rebuild: Rebuild } | undefined {
+function rebuildOf(step: SqlStep): { phase: "create" | "copy" | "exchange"; rebuild: Rebuild } | undefined {
   const cause = step.cause;
-  if (cause?.operation !== "recreateTable" || (cause.rebuild !== "copy" && cause.rebuild !== "exchange")) return undefined;
+  if (cause?.operation !== "recreateTable" || (cause.rebuild !== "create" && cause.rebuild !== "copy" && cause.rebuild !== "exchange")) return undefined;
   return { phase: cause.rebuild, rebuild: { table: cause.target, copy: rebuildCopyName(cause.target) } };
 }
 
@@ -372,6 +372,11 @@ export async function executeSqlStep(driver: ClickHouseDriver, given: SqlStep, o
     return;
   }
   const rebuild = rebuildOf(step);
+  if (rebuild?.phase === "create") {
+    // Noted here too, so a rebuild with nothing to copy also knows its swap once it happened.
+    await driver.exec(step.sql);
+    return rememberCopy(driver, rebuild.rebuild);
+  }
   if (rebuild?.phase === "copy") return copyRows(driver, step, rebuild.rebuild, onProgress);
   if (rebuild?.phase === "exchange") return exchangeTables(driver, step, rebuild.rebuild);
   if (step.cause?.operation === "createMaterializedView" && onProgress) return backfill(driver, step, step.cause.target, onProgress);

@@ -33,8 +33,11 @@ function parserMessage(error: unknown): string {
   return parseClickHouseError(text).message.replace(/^Syntax error(?: \(([^)]*)\))?: /, (_all, what: string | undefined) => (what ? `${what}: ` : ""));
 }
 
-/** Exactly one statement, as ClickHouse reads it; SqlParseError when it is not one statement the parser accepts. */
-export async function parseStatement(sql: string): Promise<ParsedStatement> {
+/**
+ * Exactly one statement, as ClickHouse reads it; SqlParseError when it is not one statement the
+ * parser accepts. `params` are the values of its `{name:Type}` placeholders, if it has any.
+ */
+export async function parseStatement(sql: string, params: QueryParams = {}): Promise<ParsedStatement> {
   let formatted: string;
   try {
     // implicit_select (on in chdb) would read a broken statement as `SELECT <words>`.
@@ -44,7 +47,7 @@ export async function parseStatement(sql: string): Promise<ParsedStatement> {
     throw new SqlParseError(parserMessage(error));
   }
   if (formatted.trim() === "") throw new SqlParseError("no statement");
-  const rows = await run(`EXPLAIN AST ${formatted}`).catch((error: unknown) => {
+  const rows = await run(`EXPLAIN AST ${formatted}`, params).catch((error: unknown) => {
     throw new SqlParseError(parserMessage(error));
   });
   const ast = readAst(rows.map((row) => row.explain ?? ""));

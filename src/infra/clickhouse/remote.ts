@@ -198,7 +198,9 @@ class RemoteDriver implements ClickHouseDriver {
     try {
       // DateTime64 (fractional seconds) arrived with 20.1; older DateTime refuses a fraction.
       const text = toJsonEachRow(rows, { milliseconds: this.serverVersion[0] >= 20 });
-      const result = await this.client.exec({ query: sql, values: Readable.from([text]) });
+      // ISO date-times with their zone (ingest sends them so) read the same whatever the server's time zone.
+      const settings = this.serverVersion[0] >= 20 ? { clickhouse_settings: { date_time_input_format: "best_effort" as const } } : {};
+      const result = await this.client.exec({ query: sql, values: Readable.from([text]), ...settings });
       result.stream.resume();
       await new Promise<void>((resolve, reject) => {
         result.stream.on("end", resolve);

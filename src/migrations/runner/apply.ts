@@ -297,6 +297,7 @@ class MigrationRunner {
   storage(entries: Map<string, JournalEntry>, done: string[]): UmzugStorage<object> {
     const byId = new Map(this.migrations.map((migration) => [migration.id, migration]));
     const finish = async (name: string, direction: Direction) => {
+      this.lock.assertHeld();
       const migration = byId.get(name)!;
       const steps = direction === "up" ? migration.definition.up : migration.definition.down;
       const item: PlannedMigration = { migration, direction, steps, resumeAt: 0 };

@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import { MooseError } from "../../errors.js";
-import { parseStatement, SqlParseError } from "../../infra/clickhouse/parser.js";
+import { parseSelectList, parseStatement, SqlParseError } from "../../infra/clickhouse/parser.js";
 import { judgeStep, type Verdict } from "../../steps/judge.js";
 import type { MigrationsLayout } from "../layout.js";
 import type { PlannedMigration } from "./plan.js";
@@ -27,6 +27,9 @@ export async function judgePlanned(layout: MigrationsLayout, planned: PlannedMig
         continue;
       }
       try {
+        const using = step.checkConversion?.using;
+        // The conversion expression runs inside the executor's own statements: exactly one expression.
+        if (using !== undefined && (await parseSelectList(`${using}, 1`)).length !== 2) throw new SqlParseError(`checkConversion.using is not one expression: ${using}`);
         verdicts.push(judgeStep(step, await parseStatement(step.sql)));
       } catch (error) {
         if (!(error instanceof SqlParseError)) throw error;

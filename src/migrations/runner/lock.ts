@@ -27,6 +27,7 @@ import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
+import { isAlive } from "../../infra/pid.js";
 import { MooseError } from "../../errors.js";
 import { sqlString, sqlUInt } from "./sql.js";
 import { isLockStore, type LockStore } from "./store.js";
@@ -94,13 +95,7 @@ function isDeadLocalHolder(holder: LockHolder): boolean {
   const separator = holder.owner.lastIndexOf(":");
   const host = holder.owner.slice(0, separator);
   const pid = Number(holder.owner.slice(separator + 1));
-  if (host !== os.hostname() || !Number.isInteger(pid) || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
+  return host === os.hostname() && Number.isInteger(pid) && pid !== process.pid && !isAlive(pid);
 }
 
 /** The ClickHouse lock store: events in `_moose_lock`, lease ends by the server's clock. */

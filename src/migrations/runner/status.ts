@@ -17,7 +17,7 @@ import { verifyChain, verifySnapshots, verifySum } from "../verify.js";
 import { verifyHistory } from "./history.js";
 import { Journal, readAppliedState, tableExists, type JournalStatus } from "./journal.js";
 import { liveHolders, LOCK_TABLE, type LockHolder } from "./lock.js";
-import { verifyAgainstJournal } from "./plan.js";
+import { planUp, verifyAgainstJournal } from "./plan.js";
 
 export interface MigrationStatusEntry {
   id: string;
@@ -66,6 +66,8 @@ export async function migrationStatus(options: { projectDir: string; dir?: strin
     await verifySnapshots(layout, migrations);
     verifyHistory(migrations, journal, recorded);
     verifyAgainstJournal(layout, migrations, journal);
+    // What `up` would refuse at planning too (a half-applied migration whose done steps changed).
+    planUp(layout, migrations, journal);
   } catch (error) {
     if (!isMooseError(error)) throw error;
     problem = { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };

@@ -269,6 +269,15 @@ describe("table rebuild (ORDER BY / engine change) keeps every row", () => {
     expect(await driver.query("SELECT note FROM big WHERE id = 4242424242")).toEqual([{ note: "after the swap" }]);
   });
 
+  it("a rebuild that also narrows a type fails its copy on a value that would not convert exactly; the table keeps its rows", async () => {
+    const wide = table("wide", [column("id", "UInt64"), column("n", "Int64")]);
+    await applyOperation(driver, op({ kind: "createTable", target: "wide", summary: "", table: wide }));
+    await driver.exec("INSERT INTO wide VALUES (1, 5), (2, 3000000000)");
+    const narrowed = { ...wide, orderBy: ["n"], columns: [column("id", "UInt64"), column("n", "Int32")] };
+    await expect(applyOperation(driver, op({ kind: "recreateTable", target: "wide", summary: "", from: wide, to: narrowed, reasons: ["ORDER BY"] }))).rejects.toThrow(/cannot be safely converted/);
+    expect(await driver.query("SELECT n FROM wide ORDER BY id")).toEqual([{ n: "5" }, { n: "3000000000" }]);
+  });
+
   it("knows a hand-edited copy by its cause: it still starts over on resume and is row-count checked", async () => {
     const rows = await rowCount(driver, "big");
     const steps = operationSteps(op({ kind: "recreateTable", target: "big", summary: "", from: to, to: from, reasons: [] })).up as SqlStep[];

@@ -30,6 +30,10 @@ async function withStep(sql: string): Promise<void> {
   await writeHandMigration(project.layout, "20260101T000000Z_hand", { after: usersV1, up: `    { sql: ${templateLiteral(sql)} },` });
 }
 
+async function withStepObject(step: string): Promise<void> {
+  await writeHandMigration(project.layout, "20260101T000000Z_hand", { after: usersV1, up: `    ${step},` });
+}
+
 async function intact(): Promise<void> {
   expect(await driver.query("SELECT count() AS n, countIf(v != '') AS v FROM t")).toEqual([{ n: "10", v: "10" }]);
   expect(await driver.query("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 't' ORDER BY position")).toEqual([{ name: "id" }, { name: "v" }, { name: "d" }]);
@@ -68,6 +72,22 @@ describe("hand-written SQL steps", () => {
       expect((await readJournal(driver)).size).toBe(0);
     });
   }
+
+  it("needs consent for a conversion with a `using` expression (it replaces values) and refuses one that is not one expression", async () => {
+    const step = (using: string) =>
+      `    { sql: \`ALTER TABLE t MODIFY COLUMN v String\`, checkConversion: { table: "t", column: "v", toType: "String", using: ${JSON.stringify(using)} } },`;
+    await writeHandMigration(project.layout, "20260101T000000Z_hand", { after: usersV1, up: step("''") });
+    await expect(applyMigrations({ projectDir: project.dir, driver })).rejects.toMatchObject({ code: "MIGRATION_DESTRUCTIVE", message: expect.stringContaining("replaces the values of v") });
+    await writeHandMigration(project.layout, "20260101T000000Z_hand", { after: usersV1, up: step("'' WHERE 1; DROP TABLE t; --") });
+    await expect(applyMigrations({ projectDir: project.dir, driver, allowDataLoss: true })).rejects.toMatchObject({ code: "MIGRATION_STEP_NOT_ONE_STATEMENT" });
+    await intact();
+  });
+
+  it("needs consent for a checked conversion that also sets a column TTL", async () => {
+    await withStepObject("{ sql: `ALTER TABLE t MODIFY COLUMN v String TTL d + INTERVAL 1 DAY`, checkConversion: { table: \"t\", column: \"v\", toType: \"String\" } }");
+    await expect(applyMigrations({ projectDir: project.dir, driver })).rejects.toMatchObject({ code: "MIGRATION_DESTRUCTIVE" });
+    await intact();
+  });
 
   it("runs a refused statement once it is allowed", async () => {
     await withStep("ALTER TABLE t DELETE WHERE id < 5");
@@ -108,6 +128,16 @@ describe("hand-written run steps", () => {
     expect((await readJournal(driver)).get("20260101T000000Z_run")).toMatchObject({ status: "failed", stepsDone: 0 });
     await applyMigrations({ projectDir: project.dir, driver, allowDataLoss: true });
     expect(await driver.query("SELECT count() AS n FROM t")).toEqual([{ n: "0" }]);
+  });
+
+  it("guards inserts into moose-ts's own tables and keeps the runner's connection open; bound parameters are read", async () => {
+    await writeHandMigration(project.layout, "20260101T000000Z_run", {
+      after: usersV1,
+      up: "    { run: async (ctx) => { await ctx.clickhouse.close(); await ctx.clickhouse.query('SELECT count() FROM t WHERE id > {min:UInt32}', { min: 3 }); await ctx.clickhouse.insert('_moose_state', [{ migration_id: 'forged' }]); } },",
+    });
+    const error = await applyMigrations({ projectDir: project.dir, driver }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "MIGRATION_STEP_FAILED", message: expect.stringContaining("_moose_state, one of moose-ts's own tables") });
+    expect((await readJournal(driver)).get("20260101T000000Z_run")).toMatchObject({ status: "failed" });
   });
 
   it("refuses a text with several statements sent by a run step", async () => {

@@ -196,7 +196,7 @@ describe("statements", () => {
     expect(statements[1]).toMatch(/^CREATE TABLE IF NOT EXISTS Users__moose_new\n/);
     expect(statements[1]).toContain("ORDER BY (id, age)");
     expect(statements.slice(2)).toEqual([
-      "INSERT INTO Users__moose_new (id, age) SELECT id, CAST(age AS Int32) FROM Users",
+      "INSERT INTO Users__moose_new (id, age) SELECT id, accurateCast(age, 'Int32') FROM Users",
       "EXCHANGE TABLES Users AND Users__moose_new",
       "DROP TABLE IF EXISTS Users__moose_new",
     ]);

@@ -56,9 +56,9 @@ describe("DateTime64(P)", () => {
 
   it("keeps the fraction to the column's precision when converting for ClickHouse", () => {
     const type = parseColumnType("DateTime64(6)");
-    expect(toClickHouseValue(type, "2026-01-05T10:00:00.123456789+02:00")).toBe("2026-01-05 08:00:00.123456");
-    expect(toClickHouseValue(parseColumnType("DateTime('UTC')"), "2026-01-05T10:00:00.9Z")).toBe("2026-01-05 10:00:00");
-    expect(toClickHouseValue(parseColumnType("DateTime64(3)"), "1900-01-01T00:00:00Z")).toBe("1900-01-01 00:00:00.000");
+    expect(toClickHouseValue(type, "2026-01-05T10:00:00.123456789+02:00")).toBe("2026-01-05T08:00:00.123456Z");
+    expect(toClickHouseValue(parseColumnType("DateTime('UTC')"), "2026-01-05T10:00:00.9Z")).toBe("2026-01-05T10:00:00Z");
+    expect(toClickHouseValue(parseColumnType("DateTime64(3)"), "1900-01-01T00:00:00Z")).toBe("1900-01-01T00:00:00.000Z");
   });
 });
 
