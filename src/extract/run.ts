@@ -36,11 +36,21 @@ export async function runInChildProcess(projectDir: string, bundleFile: string):
         hint: "look at the output above; the app must not call process.exit while loading",
       });
     }
-    for (const notice of result.notices ?? []) process.stderr.write(`warning: ${notice.source.file}:${notice.source.line}: ${notice.message}\n`);
+    for (const notice of result.notices ?? []) printNotice(notice);
     return unwrap(result, projectDir);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Notices already printed by this process: `moose dev` re-runs the app on every save and says each once. */
+const printedNotices = new Set<string>();
+
+export function printNotice(notice: { message: string; source: SourceLocation }): void {
+  const line = `warning: ${notice.source.file}:${notice.source.line}: ${notice.message}`;
+  if (printedNotices.has(line)) return;
+  printedNotices.add(line);
+  process.stderr.write(`${line}\n`);
 }
 
 let loadCount = 0;
@@ -78,6 +88,7 @@ export async function evaluateInProcess(projectDir: string, moduleUrl: string, r
   try {
     await loadingInfrastructure(() => import(moduleUrl));
     result = { ok: true, manifest: readManifest() };
+    for (const notice of getRegistry().noticeList()) printNotice(notice);
   } catch (error) {
     const moose = error as { name?: string; toJSON?: () => RunnerOutput["error"] };
     result = {

@@ -283,10 +283,10 @@ export class OlapTable<T> implements Component {
   /** Options moose-ts accepts but does not apply yet: one build warning each, at the table's line. */
   private noteUnapplied(): void {
     const config = this.anyConfig;
-    const unapplied = (["database", "cluster", "projections"] as const).filter((key) => config[key] !== undefined && !(key === "cluster" && config.engine === ClickHouseEngines.Distributed));
+    const unapplied = (["database", "cluster", "projections", "seedFilter"] as const).filter((key) => config[key] !== undefined && !(key === "cluster" && config.engine === ClickHouseEngines.Distributed));
     if (unapplied.length > 0) {
       getRegistry().notice(
-        `OLAP table "${this.name}": ${unapplied.join(", ")} ${unapplied.length === 1 ? "is" : "are"} accepted but not applied by moose-ts (the table is created in clickhouse_config.db_name, without ON CLUSTER or projections)`,
+        `OLAP table "${this.name}": ${unapplied.join(", ")} ${unapplied.length === 1 ? "is" : "are"} accepted but not applied by moose-ts (the table is created in clickhouse_config.db_name, without ON CLUSTER, projections or seeding)`,
         this.source,
       );
     }

@@ -35,7 +35,7 @@ export class Registry {
   private readonly byKind = new Map<ComponentKind, Map<string, Component>>();
   private readonly noticesByKey = new Map<string, Notice>();
   /** Objects that are not manifest components (WebApp), by kind then name: for getWebApps() and friends. */
-  private readonly others = new Map<string, Map<string, unknown>>();
+  private readonly others = new Map<string, Map<string, { value: unknown; source: SourceLocation }>>();
 
   register(component: Component): void {
     const components = this.components(component.componentKind);
@@ -82,14 +82,18 @@ export class Registry {
   registerOther(kind: string, name: string, value: unknown, source: SourceLocation): void {
     let values = this.others.get(kind);
     if (!values) this.others.set(kind, (values = new Map()));
-    if (values.has(name)) {
-      throw new MooseError("DUPLICATE_COMPONENT", `${kind} "${name}" is defined twice (again at ${formatSource(source)})`, { location: source, hint: "give one of them another name" });
+    const existing = values.get(name);
+    if (existing) {
+      throw new MooseError("DUPLICATE_COMPONENT", `${kind} "${name}" is defined twice: at ${formatSource(existing.source)} and at ${formatSource(source)}`, {
+        location: source,
+        hint: "give one of them another name",
+      });
     }
-    values.set(name, value);
+    values.set(name, { value, source });
   }
 
   listOther<V>(kind: string): Map<string, V> {
-    return new Map(this.others.get(kind) as Map<string, V> | undefined);
+    return new Map([...(this.others.get(kind) ?? new Map()).entries()].map(([name, entry]) => [name, entry.value as V]));
   }
 
   /** Forgets what the given files registered (they are about to run again, or are gone). */
@@ -97,6 +101,10 @@ export class Registry {
     for (const components of this.byKind.values()) {
       for (const [id, component] of components) if (files.has(component.source.file)) components.delete(id);
     }
+    for (const values of this.others.values()) {
+      for (const [name, entry] of values) if (files.has(entry.source.file)) values.delete(name);
+    }
+    for (const [key, notice] of this.noticesByKey) if (files.has(notice.source.file)) this.noticesByKey.delete(key);
   }
 
   private components(kind: ComponentKind): Map<string, Component> {

@@ -124,8 +124,12 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
       } catch (error) {
         if (!found.table) throw error;
         // Say exactly what is stored, so a client does not retry into duplicate rows unknowingly.
-        const message = error instanceof Error ? error.message : String(error);
-        return { status: 502, body: { error: `records stored in table ${found.table.id}, but not sent to stream "${found.stream}": ${message}`, storedInTable: records.length, sentToStream: 0 } };
+        // The broker's own words go to the log, not to the client.
+        return {
+          status: 502,
+          body: { error: `records stored in table ${found.table.id}, but not sent to stream "${found.stream}"`, storedInTable: records.length, sentToStream: 0 },
+          logDetails: error,
+        };
       }
     }
     return { status: 200, body: { ingested: records.length } };

@@ -12,8 +12,8 @@ import path from "node:path";
 import { mooseTsPackage } from "../../cli/package-info.js";
 import { MooseError, type SourceLocation } from "../../errors.js";
 import type { Manifest } from "../../manifest/types.js";
-import { checkManifest } from "../check.js";
 import { pythonMainFile } from "./language.js";
+import { printNotice } from "../run.js";
 
 export { projectLanguage, pythonMainFile, type ModelLanguage } from "./language.js";
 
@@ -81,8 +81,7 @@ export async function extractPythonManifest(projectDirInput: string, mainFileInp
     }
     if (output.trim() !== "") process.stderr.write(output.endsWith("\n") ? output : `${output}\n`);
     const manifest = unwrap(result);
-    for (const notice of result.notices ?? []) process.stderr.write(`warning: ${notice.source.file}:${notice.source.line}: ${notice.message}\n`);
-    await checkManifest(manifest);
+    for (const notice of result.notices ?? []) printNotice(notice);
     return manifest;
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -178,16 +178,16 @@ export interface WorkflowUnavailable {
   terminate(workflowId: string): Promise<never>;
 }
 
-/** moose-ts does not run workflows (no Temporal): the workflow client says so instead of pretending. */
+/** Outside a handler served by `moose dev`/`moose prod` there is no workflow client: it says so instead of pretending. */
 const workflowUnavailable: WorkflowUnavailable = {
   async execute(name) {
-    throw new MooseError("WORKFLOWS_NOT_RUN", `cannot start workflow "${name}": moose-ts records workflows but does not run them (no Temporal)`, {
-      hint: "see docs/moosestack-differences.md; run the task's code directly meanwhile",
+    throw new MooseError("WORKFLOWS_NOT_RUN", `cannot start workflow "${name}" here: workflows are started from API handlers that moose dev or moose prod serve (with [features] workflows = true), or with \`moose workflow run\``, {
+      hint: "see docs/workflows.md",
     });
   },
   async terminate(workflowId) {
-    throw new MooseError("WORKFLOWS_NOT_RUN", `cannot terminate workflow "${workflowId}": moose-ts does not run workflows (no Temporal)`, {
-      hint: "see docs/moosestack-differences.md",
+    throw new MooseError("WORKFLOWS_NOT_RUN", `cannot terminate workflow "${workflowId}" here: use an API handler served by moose dev/prod, or \`moose workflow terminate\``, {
+      hint: "see docs/workflows.md",
     });
   },
 };

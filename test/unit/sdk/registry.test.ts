@@ -4,6 +4,7 @@ import type { ColumnSpec } from "../../../src/manifest/types.js";
 import { Api, ClickHouseEngines, getRegistry, IngestPipeline, OlapTable, registryToManifest, Stream, View, Workflow, Task, sql } from "../../../src/sdk/index.js";
 import { METADATA_MARKER, type InjectedMetadata } from "../../../src/sdk/metadata.js";
 import { splitKeyExpression, type OlapConfig } from "../../../src/sdk/olap-table.js";
+import { Registry } from "../../../src/sdk/registry.js";
 
 const columns: ColumnSpec[] = [
   { name: "id", type: "String", nullable: false, primaryKey: true },
@@ -161,5 +162,20 @@ describe("sql", () => {
     const [text, params] = toQuery(sql.statement`SELECT * FROM ${table} WHERE ${where}`);
     expect(text).toBe("SELECT * FROM Logs WHERE id = {p0:String} AND n > {p1:Int64}");
     expect(params).toEqual({ p0: "a", p1: 2 });
+  });
+});
+
+describe("forgetting what re-run files registered (moose dev)", () => {
+  it("forgets a file's WebApps and notices too, so the file can run again", () => {
+    const registry = new Registry();
+    const source = { file: "app/web.ts", line: 3 };
+    registry.registerOther("WebApp", "health", { name: "health" }, source);
+    registry.notice("WebApp is registered but not served", source);
+    registry.forgetSources(new Set(["app/web.ts"]));
+    expect(registry.listOther("WebApp").size).toBe(0);
+    expect(registry.noticeList()).toEqual([]);
+    registry.registerOther("WebApp", "health", { name: "health" }, source);
+    expect([...registry.listOther("WebApp").keys()]).toEqual(["health"]);
+    expect(() => registry.registerOther("WebApp", "health", {}, { file: "app/other.ts", line: 1 })).toThrow(/defined twice: at app\/web.ts:3/);
   });
 });

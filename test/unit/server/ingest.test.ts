@@ -93,7 +93,9 @@ describe("ingestRoutes", () => {
     const reply = await ingestRoutes(pipelineManifest(), { driver, producer: failing })("Events/1", { id: "a", at: "2026-01-05T10:00:00Z" });
     expect(reply?.status).toBe(502);
     expect(reply?.body).toMatchObject({ storedInTable: 1, sentToStream: 0 });
-    expect(String((reply?.body as { error: string }).error)).toContain("broker gone");
+    // The broker's words are logged, not sent to the client.
+    expect(String((reply?.body as { error: string }).error)).not.toContain("broker gone");
+    expect(reply?.logDetails).toMatchObject({ message: "broker gone" });
     expect(inserts).toHaveLength(1);
   });
 
