@@ -190,11 +190,12 @@ function checkExposure(config: Config, origins: Origins): void {
   const where = origin === undefined ? "" : ` in ${origin.kind === "env" ? `environment variable ${origin.variable}` : origin.file}`;
   throw new MooseError(
     "CONFIG_PUBLIC_WITHOUT_AUTH",
-    `${key}${where} is ${JSON.stringify(host)}, which is not a loopback address: the API server would accept /ingest and /api requests from other machines, and no [authentication] admin_api_key is set`,
+    `${key}${where} is ${JSON.stringify(host)}, which is not a loopback address: other machines would reach the server, and with no [authentication] admin_api_key its admin API would be unprotected`,
     {
       config: origin === undefined ? { key } : configLocation(key, ["http_server_config", "host"], origin),
       hint:
-        'listen on loopback (host = "localhost" or "127.0.0.1"), or set [authentication] admin_api_key (`moose generate hash-token`), ' +
+        'listen on loopback (host = "localhost" or "127.0.0.1"), or set [authentication] admin_api_key (`moose generate hash-token`: it protects /admin; ' +
+        "/ingest and /api stay open to whoever reaches the port, as in MooseStack, so keep them behind your network's access control), " +
         "or, if the server is meant to be public without authentication, set http_server_config.allow_unauthenticated_public = true " +
         "(MOOSE_HTTP_SERVER_CONFIG__ALLOW_UNAUTHENTICATED_PUBLIC=true)",
       details: { key, host, ...(origin?.kind === "env" ? { env: origin.variable } : {}) },

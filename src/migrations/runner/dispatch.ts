@@ -50,8 +50,8 @@ export async function executeStep(step: Step, targets: StepTargets, context: Omi
     return { stateOnly: false };
   }
   if ("temporal" in step) {
-    // Workflows off ([features] workflows = false), as streams with streaming off: the schedule is
-    // not this environment's infrastructure. The step is warned about and recorded, not run.
+    // Workflows off ([features] workflows = false): the schedule is not this environment's
+    // infrastructure. The step is warned about and recorded, not run.
     if (!targets.temporal) {
       targets.log(`skipped: workflows are disabled ([features] workflows = false), so ${stepSummary(step)} was not sent to Temporal`);
       return { stateOnly: true };
