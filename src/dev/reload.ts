@@ -31,7 +31,8 @@ type SuccessfulReload = Exclude<ReloadReport, { kind: "build-failed" | "refused"
 export interface DataLoss {
   op: Operation;
   table: string;
-  rows: number;
+  /** undefined: the table exists but could not be counted. */
+  rows: number | undefined;
 }
 
 /**
@@ -158,29 +159,35 @@ export class Reloader {
   /** The operations that would delete or rewrite rows a table holds now, with its row count. */
   private async dataLosses(operations: readonly Operation[]): Promise<DataLoss[]> {
     const losses: DataLoss[] = [];
-    const counts = new Map<string, number>();
+    const counts = new Map<string, number | undefined>();
     for (const op of operations) {
       if (op.risk !== "data-loss" && op.risk !== "rewrite") continue;
       const table = affectedTable(op);
       if (table === undefined) continue;
-      if (!counts.has(table)) {
-        try {
-          const rows = await this.options.targets.clickhouse.query<{ n: string | number }>(`SELECT count() AS n FROM ${quoteIdentifier(table)}`);
-          counts.set(table, Number(rows[0]?.n ?? 0));
-        } catch {
-          counts.set(table, 0); // the table is not there (yet): nothing to lose
-        }
-      }
-      const rows = counts.get(table)!;
-      if (rows > 0) losses.push({ op, table, rows });
+      if (!counts.has(table)) counts.set(table, await this.rowCount(table));
+      const rows = counts.get(table);
+      if (rows !== 0) losses.push({ op, table, rows });
     }
     return losses;
+  }
+
+  /** 0 when the table is not there (yet); undefined when it is but could not be counted (then it is asked about). */
+  private async rowCount(table: string): Promise<number | undefined> {
+    const { clickhouse } = this.options.targets;
+    try {
+      const [exists] = await clickhouse.query<{ n: string | number }>("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {table:String}", { table });
+      if (Number(exists?.n ?? 0) === 0) return 0;
+      const [row] = await clickhouse.query<{ n: string | number }>(`SELECT count() AS n FROM ${quoteIdentifier(table)}`);
+      return Number(row?.n ?? 0);
+    } catch {
+      return undefined;
+    }
   }
 
   private async confirmed(losses: DataLoss[]): Promise<boolean> {
     const policy = this.options.dataLoss ?? { mode: "apply" };
     const { output } = this.options;
-    const lines = losses.map((loss) => `  ✖ ${loss.op.summary} — ${loss.table} holds ${plural(loss.rows, "row")}`);
+    const lines = losses.map((loss) => `  ✖ ${loss.op.summary} — ${loss.table} holds ${loss.rows === undefined ? "rows that could not be counted" : plural(loss.rows, "row")}`);
     if (policy.mode === "apply") return true;
     output.info(paint(output, "red", `This save deletes or rewrites data:\n${lines.join("\n")}`));
     if (policy.mode === "refuse") return false;
