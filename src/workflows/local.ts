@@ -61,10 +61,14 @@ export function localStopHandle(projectDir: string, port: number, address: strin
       kind: "temporal-cli",
       stop: async () => {
         const pid = Number(readFileSync(cliPid, "utf8"));
-        try {
-          process.kill(pid, "SIGTERM");
-        } catch {
-          // already gone
+        // Only the Temporal CLI this project started: a stale file may name a pid reused by another process.
+        const command = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, "utf8") : "";
+        if (command.includes("temporal") && command.includes(String(port))) {
+          try {
+            process.kill(pid, "SIGTERM");
+          } catch {
+            // already gone
+          }
         }
         spawnSync("rm", ["-f", cliPid]);
       },

@@ -156,10 +156,16 @@ export async function startWorkflowWorker(options: WorkerOptions): Promise<Workf
     });
   }
   let stopped = false;
+  let closing: Promise<void> | undefined;
+  // Once, whoever gets there first: the worker ending by itself (a crash) or stop().
+  const closeConnection = () => (closing ??= connection.close().catch(() => {}));
   const running = worker
     .run()
     .catch((error: unknown) => log(`the Temporal worker stopped: ${(error as Error)?.message ?? String(error)}`))
-    .finally(() => (stopped = true));
+    .finally(() => {
+      stopped = true;
+      return closeConnection();
+    });
   return {
     taskQueue,
     get stopped() {
@@ -179,7 +185,7 @@ export async function startWorkflowWorker(options: WorkerOptions): Promise<Workf
         log(`the Temporal worker stopped waiting for running tasks after ${STOP_WAIT_MS / 1000} s; Temporal retries them after their timeout`);
         return;
       }
-      await connection.close();
+      await closeConnection();
     },
   };
 }
