@@ -67,3 +67,23 @@ class Cols:
 
     def __iter__(self) -> Any:
         return iter(ColumnRef(name) for name in self._names)
+
+
+class ModelBacked(Typed):
+    """A component whose columns come from its model (OlapTable, Stream): the model and checked column access."""
+
+    #: How messages name this kind of component: `OLAP table "Users"`.
+    _kind_label = "component"
+    _t: Any
+    column_specs: list[dict[str, Any]]
+    name: str
+
+    @property
+    def model_type(self) -> Any:
+        return self._t
+
+    @property
+    def cols(self) -> Cols:
+        return Cols(f'{self._kind_label} "{self.name}"', self.column_specs)
+
+    columns = cols  # MooseStack's older name

@@ -6,7 +6,7 @@ from typing import Any, Optional, Union
 
 from pydantic import BaseModel, ConfigDict
 
-from ._typed import Cols, Typed, life_cycle_value, require_model
+from ._typed import ModelBacked, life_cycle_value, require_model
 from .columns import columns_of
 from .errors import MooseError, SourceLocation
 from .life_cycle import ClickHouseEngines, LifeCycle
@@ -87,10 +87,11 @@ def versioned_id(name: str, version: Optional[str]) -> str:
     return f"{name}_{version.replace('.', '_')}" if version else name
 
 
-class OlapTable(Typed):
+class OlapTable(ModelBacked):
     """A ClickHouse table whose columns are the fields of a pydantic model: `OlapTable[Row]("Rows")`."""
 
     component_kind = "tables"
+    _kind_label = "OLAP table"
 
     def __init__(self, name: str, config: Optional[OlapConfig] = None, *, t: Any = None, _source: Optional[SourceLocation] = None):
         self.source = _source or caller_location()
@@ -100,16 +101,6 @@ class OlapTable(Typed):
         self._t = require_model(t, f'OLAP table "{name}"', self.source, f'OlapTable[MyModel]("{name}")')
         self.column_specs = columns_of(self._t, name, self.source)
         register(self)
-
-    @property
-    def model_type(self) -> Any:
-        return self._t
-
-    @property
-    def cols(self) -> Cols:
-        return Cols(f'OLAP table "{self.name}"', self.column_specs)
-
-    columns = cols  # MooseStack's older name
 
     def _fail(self, code: str, problem: str, hint: str, details: Optional[dict] = None) -> Any:
         raise MooseError(code, f'OLAP table "{self.name}" {problem}', self.source, hint, details)

@@ -5,7 +5,7 @@ from typing import Any, Callable, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._typed import Cols, Typed, life_cycle_value, require_model
+from ._typed import ModelBacked, life_cycle_value, require_model
 from .columns import columns_of
 from .errors import MooseError, SourceLocation
 from .life_cycle import LifeCycle
@@ -43,10 +43,11 @@ class ConsumerConfig(BaseModel):
     dead_letter_queue: Any = None
 
 
-class Stream(Typed):
+class Stream(ModelBacked):
     """A Kafka topic carrying messages of a pydantic model: `Stream[Row]("Rows", StreamConfig(destination=table))`."""
 
     component_kind = "streams"
+    _kind_label = "stream"
 
     def __init__(self, name: str, config: Optional[StreamConfig] = None, *, t: Any = None,
                  _source: Optional[SourceLocation] = None, _columns: Optional[list[dict[str, Any]]] = None):
@@ -62,16 +63,6 @@ class Stream(Typed):
             self._t = require_model(t, f'stream "{name}"', self.source, f'Stream[MyModel]("{name}")')
             self.column_specs = columns_of(self._t, name, self.source)
         register(self)
-
-    @property
-    def model_type(self) -> Any:
-        return self._t
-
-    @property
-    def cols(self) -> Cols:
-        return Cols(f'stream "{self.name}"', self.column_specs)
-
-    columns = cols  # MooseStack's older name
 
     def add_transform(self, destination: "Stream", transformation: Callable[[Any], Any], config: Optional[TransformConfig] = None) -> None:
         """Registers a transformation into `destination`. Recorded, not run: moose-ts does not run streaming functions yet."""
