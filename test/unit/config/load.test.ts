@@ -1,48 +1,28 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/load.js";
 import { DEFAULT_CONFIG } from "../../../src/config/types.js";
-import { MooseError } from "../../../src/errors.js";
 import { DOCS_CONFIG_TOML } from "../../helpers/docs.js";
+import { useConfigProject } from "./temp-project.js";
 
-let projectDir: string;
-
-beforeEach(async () => {
-  projectDir = await mkdtemp(path.join(tmpdir(), "moose-config-"));
-});
-afterEach(async () => {
-  await rm(projectDir, { recursive: true, force: true });
-});
-
-async function writeToml(text: string): Promise<void> {
-  await writeFile(path.join(projectDir, "moose.config.toml"), text);
-}
-
-async function loadError(env: NodeJS.ProcessEnv = {}): Promise<MooseError> {
-  const error = await loadConfig(projectDir, env).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(MooseError);
-  return error as MooseError;
-}
+const project = useConfigProject("moose-config-");
+const { writeToml, loadError } = project;
 
 
 describe("defaults", () => {
   it("uses the documented defaults when there is no moose.config.toml", async () => {
-    expect(await loadConfig(projectDir, {})).toEqual(DEFAULT_CONFIG);
+    expect(await loadConfig(project.dir, {})).toEqual(DEFAULT_CONFIG);
   });
 
   it("reads the docs' example file to exactly the defaults", async () => {
     await writeToml(DOCS_CONFIG_TOML);
-    expect(await loadConfig(projectDir, {})).toEqual(DEFAULT_CONFIG);
+    expect(await loadConfig(project.dir, {})).toEqual(DEFAULT_CONFIG);
   });
 
   it("keeps defaults for keys and sections the file leaves out", async () => {
     await writeToml(`[clickhouse_config]\nhost_port = 8123\n`);
-    const config = await loadConfig(projectDir, {});
+    const config = await loadConfig(project.dir, {});
     expect(config.clickhouse_config).toEqual({ ...DEFAULT_CONFIG.clickhouse_config, host_port: 8123 });
     expect(config.redpanda_config).toEqual(DEFAULT_CONFIG.redpanda_config);
   });
@@ -50,13 +30,13 @@ describe("defaults", () => {
   it("never mutates DEFAULT_CONFIG", async () => {
     const before = structuredClone(DEFAULT_CONFIG);
     await writeToml(`[features]\nworkflows = true\n`);
-    await loadConfig(projectDir, { MOOSE_CLICKHOUSE_CONFIG__HOST: "db" });
+    await loadConfig(project.dir, { MOOSE_CLICKHOUSE_CONFIG__HOST: "db" });
     expect(DEFAULT_CONFIG).toEqual(before);
   });
 
   it("accepts dotted keys and inline tables", async () => {
     await writeToml(`clickhouse_config.db_name = "prod"\nhttp_server_config = { port = 4100 }\n`);
-    const config = await loadConfig(projectDir, {});
+    const config = await loadConfig(project.dir, {});
     expect(config.clickhouse_config.db_name).toBe("prod");
     expect(config.http_server_config).toEqual({ ...DEFAULT_CONFIG.http_server_config, port: 4100 });
   });
@@ -65,7 +45,7 @@ describe("defaults", () => {
 describe("environment overrides", () => {
   it("overrides file values, coerced to each field's type", async () => {
     await writeToml(`[clickhouse_config]\nhost_port = 8123\n`);
-    const config = await loadConfig(projectDir, {
+    const config = await loadConfig(project.dir, {
       MOOSE_CLICKHOUSE_CONFIG__HOST_PORT: "1234",
       MOOSE_FEATURES__WORKFLOWS: "true",
       MOOSE_FEATURES__OLAP: "0",
@@ -80,7 +60,7 @@ describe("environment overrides", () => {
   });
 
   it("ignores MOOSE_ variables that are not section overrides", async () => {
-    expect(await loadConfig(projectDir, { MOOSE_ADMIN_TOKEN: "x", MOOSE_ACCEPT_DESTRUCTIVE: "1" })).toEqual(DEFAULT_CONFIG);
+    expect(await loadConfig(project.dir, { MOOSE_ADMIN_TOKEN: "x", MOOSE_ACCEPT_DESTRUCTIVE: "1" })).toEqual(DEFAULT_CONFIG);
   });
 
   it("rejects a value that does not coerce, naming the variable and the expected type", async () => {
@@ -176,7 +156,7 @@ describe("wrong types", () => {
 
 describe("unreadable files", () => {
   it("reports a config path it cannot read", async () => {
-    await mkdir(path.join(projectDir, "moose.config.toml"));
+    await mkdir(path.join(project.dir, "moose.config.toml"));
     const error = await loadError();
     expect(error.code).toBe("CONFIG_UNREADABLE");
   });

@@ -3,36 +3,25 @@
  * (`language`, `source_dir`, `kafka_config` as redpanda_config), the MooseStack keys it does not use
  * are accepted with one warning that lists them, and unknown keys are still errors with a did-you-mean.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/load.js";
 import { MooseError } from "../../../src/errors.js";
 import { defaultMainFile } from "../../../src/extract/main-file.js";
+import { useConfigProject } from "./temp-project.js";
 
-let projectDir: string;
+const project = useConfigProject("moose-config-ms-");
 let warnings: string[];
 const warn = (message: string) => warnings.push(message);
 
-beforeEach(async () => {
-  projectDir = await mkdtemp(path.join(tmpdir(), "moose-config-ms-"));
+beforeEach(() => {
   warnings = [];
 });
-afterEach(async () => {
-  await rm(projectDir, { recursive: true, force: true });
-});
 
-const write = (text: string) => writeFile(path.join(projectDir, "moose.config.toml"), text);
+const write = (text: string) => project.writeToml(text);
 
 async function loadError(text: string): Promise<MooseError> {
   await write(text);
-  const error = await loadConfig(projectDir, {}, warn).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(MooseError);
-  return error as MooseError;
+  return project.loadError({}, warn);
 }
 
 /** What a MooseStack 0.6 TypeScript template's moose.config.toml holds. */
@@ -101,7 +90,7 @@ ddl_plan = false
 describe("a MooseStack moose.config.toml", () => {
   it("loads; the used keys take effect; one warning lists the rest", async () => {
     await write(MOOSESTACK_TEMPLATE);
-    const config = await loadConfig(projectDir, {}, warn);
+    const config = await loadConfig(project.dir, {}, warn);
     expect(config.language).toBe("typescript");
     expect(config.source_dir).toBe("src");
     expect(config.clickhouse_config.db_name).toBe("local");
@@ -135,32 +124,32 @@ describe("a MooseStack moose.config.toml", () => {
 
   it("lists state_config when it asks for Redis, which moose-ts does not use", async () => {
     await write(`[state_config]\nstorage = "redis"\n`);
-    await loadConfig(projectDir, {}, warn);
+    await loadConfig(project.dir, {}, warn);
     expect(warnings[0]).toContain("accepted but not used by moose-ts: state_config");
   });
 
   it("warns nothing for a file with only keys moose-ts uses", async () => {
     await write(`language = "typescript"\n[clickhouse_config]\ndb_name = "x"\n`);
-    await loadConfig(projectDir, {}, warn);
+    await loadConfig(project.dir, {}, warn);
     expect(warnings).toEqual([]);
   });
 
   it("reads kafka_config as redpanda_config (MooseStack's other name)", async () => {
     await write(`[kafka_config]\nbroker = "kafka:9092"\nsasl_username = "u"\n`);
-    const config = await loadConfig(projectDir, {}, warn);
+    const config = await loadConfig(project.dir, {}, warn);
     expect(config.redpanda_config.broker).toBe("kafka:9092");
     expect(warnings[0]).toContain("redpanda_config.sasl_username");
   });
 
   it("leaves MooseStack's own environment variables for unused keys alone", async () => {
-    const config = await loadConfig(projectDir, { MOOSE_REDIS_CONFIG__URL: "redis://x", MOOSE_HTTP_SERVER_CONFIG__MANAGEMENT_PORT: "5001", MOOSE_HTTP_SERVER_CONFIG__PORT: "4100" }, warn);
+    const config = await loadConfig(project.dir, { MOOSE_REDIS_CONFIG__URL: "redis://x", MOOSE_HTTP_SERVER_CONFIG__MANAGEMENT_PORT: "5001", MOOSE_HTTP_SERVER_CONFIG__PORT: "4100" }, warn);
     expect(config.http_server_config.port).toBe(4100);
   });
 
   it("source_dir names the main file's folder", async () => {
-    expect(defaultMainFile(projectDir)).toBe("app/index.ts");
+    expect(defaultMainFile(project.dir)).toBe("app/index.ts");
     await write(`source_dir = "src/"\n`);
-    expect(defaultMainFile(projectDir)).toBe("src/index.ts");
+    expect(defaultMainFile(project.dir)).toBe("src/index.ts");
   });
 });
 

@@ -1,33 +1,12 @@
 /** Value rules of moose.config.toml (src/config/rules.ts): ports, hosts, and a public API server without authentication. */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/load.js";
 import { isLoopbackHost } from "../../../src/config/rules.js";
 import { MooseError } from "../../../src/errors.js";
+import { useConfigProject } from "./temp-project.js";
 
-let projectDir: string;
-
-beforeEach(async () => {
-  projectDir = await mkdtemp(path.join(tmpdir(), "moose-config-values-"));
-});
-afterEach(async () => {
-  await rm(projectDir, { recursive: true, force: true });
-});
-
-async function writeToml(text: string): Promise<void> {
-  await writeFile(path.join(projectDir, "moose.config.toml"), text);
-}
-
-async function loadError(env: NodeJS.ProcessEnv = {}): Promise<MooseError> {
-  const error = await loadConfig(projectDir, env).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(MooseError);
-  return error as MooseError;
-}
+const project = useConfigProject("moose-config-values-");
+const { writeToml, loadError } = project;
 
 const KEY_HASH = "0123456789abcdef0123456789abcdef01234567";
 
@@ -50,7 +29,7 @@ describe("ports", () => {
 
   it("accepts the bounds 1 and 65535", async () => {
     await writeToml(`[clickhouse_config]\nhost_port = 1\nnative_port = 65535\n`);
-    const config = await loadConfig(projectDir, {});
+    const config = await loadConfig(project.dir, {});
     expect([config.clickhouse_config.host_port, config.clickhouse_config.native_port]).toEqual([1, 65535]);
   });
 
@@ -112,24 +91,24 @@ describe("a public API server needs authentication or an explicit opt-in", () =>
 
   it("allows it with an admin API key (file or environment)", async () => {
     await writeToml(`[http_server_config]\nhost = "0.0.0.0"\n[authentication]\nadmin_api_key = "${KEY_HASH}"\n`);
-    expect((await loadConfig(projectDir, {})).http_server_config.host).toBe("0.0.0.0");
+    expect((await loadConfig(project.dir, {})).http_server_config.host).toBe("0.0.0.0");
     await writeToml(`[http_server_config]\nhost = "0.0.0.0"\n`);
-    expect((await loadConfig(projectDir, { MOOSE_AUTHENTICATION__ADMIN_API_KEY: KEY_HASH })).http_server_config.host).toBe("0.0.0.0");
+    expect((await loadConfig(project.dir, { MOOSE_AUTHENTICATION__ADMIN_API_KEY: KEY_HASH })).http_server_config.host).toBe("0.0.0.0");
   });
 
   it("allows it with allow_unauthenticated_public = true (file or environment)", async () => {
     await writeToml(`[http_server_config]\nhost = "0.0.0.0"\nallow_unauthenticated_public = true\n`);
-    expect((await loadConfig(projectDir, {})).http_server_config).toMatchObject({ host: "0.0.0.0", allow_unauthenticated_public: true });
+    expect((await loadConfig(project.dir, {})).http_server_config).toMatchObject({ host: "0.0.0.0", allow_unauthenticated_public: true });
     expect(
-      (await loadConfig(projectDir, { MOOSE_HTTP_SERVER_CONFIG__ALLOW_UNAUTHENTICATED_PUBLIC: "false" }).catch((error: unknown) => error)) as MooseError,
+      (await loadConfig(project.dir, { MOOSE_HTTP_SERVER_CONFIG__ALLOW_UNAUTHENTICATED_PUBLIC: "false" }).catch((error: unknown) => error)) as MooseError,
     ).toMatchObject({ code: "CONFIG_PUBLIC_WITHOUT_AUTH" });
     await writeToml(`[http_server_config]\nhost = "0.0.0.0"\n`);
-    expect((await loadConfig(projectDir, { MOOSE_HTTP_SERVER_CONFIG__ALLOW_UNAUTHENTICATED_PUBLIC: "true" })).http_server_config.host).toBe("0.0.0.0");
+    expect((await loadConfig(project.dir, { MOOSE_HTTP_SERVER_CONFIG__ALLOW_UNAUTHENTICATED_PUBLIC: "true" })).http_server_config.host).toBe("0.0.0.0");
   });
 
   it.each(["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1", "[::1]", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1"])("accepts the loopback host %s without authentication", async (host) => {
     await writeToml(`[http_server_config]\nhost = "${host}"\n`);
-    expect((await loadConfig(projectDir, {})).http_server_config.host).toBe(host);
+    expect((await loadConfig(project.dir, {})).http_server_config.host).toBe(host);
   });
 });
 
