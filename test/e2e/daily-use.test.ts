@@ -6,7 +6,6 @@
  * with no drift, and dev's next save plans from the migrated state. Kafka: MOOSE_TEST_KAFKA_BROKER
  * when the suite shares one, else dev starts its own local broker on a free port (and stops it).
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,13 +13,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openKafkaAdmin, type KafkaAdmin } from "../../src/infra/kafka/executor.js";
 import { freePort, redpandaConfig, testNamespace } from "../helpers/kafka.js";
+import { cleanEnv, run, type RunResult } from "./scenarios/project.js";
 import { clickhouse, columnsOf, DevProcess, devEnv, freePorts, MOOSE_BIN, READY_TIMEOUT_MS, REPO_ROOT, tableNames, type DevPorts, type TestProject } from "./dev-process.js";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let workDir: string;
 let project: TestProject;
@@ -31,24 +25,15 @@ let namespace: string;
 let dev: DevProcess | undefined;
 let kafka: KafkaAdmin;
 
-function moose(args: string[], cwd = project.dir): Promise<Run> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("MOOSE_")));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MOOSE_BIN, ...args], { cwd, env: { ...inherited, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function moose(args: string[], cwd = project.dir): Promise<RunResult> {
+  return run(process.execPath, [MOOSE_BIN, ...args], { cwd, env: cleanEnv(env) });
 }
 
-function json<T>(run: Run): T {
+function json<T>(result: RunResult): T {
   try {
-    return JSON.parse(run.stdout) as T;
+    return JSON.parse(result.stdout) as T;
   } catch {
-    throw new Error(`not JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+    throw new Error(`not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   }
 }
 
@@ -65,15 +50,7 @@ beforeAll(async () => {
   if (!existsSync(path.join(REPO_ROOT, "dist", "cli", "index.js"))) throw new Error("dist/ is missing: run `npm run build` first");
   workDir = mkdtempSync(path.join(tmpdir(), "moose-daily-"));
   const dir = path.join(workDir, "my-app");
-  const init = await new Promise<Run>((resolve, reject) => {
-    const child = spawn(process.execPath, [MOOSE_BIN, "init", dir], { cwd: workDir, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  const init = await run(process.execPath, [MOOSE_BIN, "init", dir], { cwd: workDir, env: process.env });
   expect(init.code, init.stderr).toBe(0);
   // init's next steps end with exactly one command to run.
   expect(init.stdout).toMatch(/Next:[\s\S]*npx moose dev\n/);

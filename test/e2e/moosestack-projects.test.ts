@@ -19,28 +19,13 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sym
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/manifest/types.js";
-import { REPO_ROOT } from "./scenarios/project.js";
+import { REPO_ROOT, run, type RunResult } from "./scenarios/project.js";
 
 const FIXTURES = path.join(REPO_ROOT, "test", "fixtures");
 const scratch: string[] = [];
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], cwd: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: "1", MOOSE_PROJECT_DIR: "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+/** The test's environment without colours, and without a MOOSE_PROJECT_DIR the caller may have set. */
+const ENV: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", MOOSE_PROJECT_DIR: "" };
 
 /** A copy of the fixture (sources and config) beside it, its node_modules linked. */
 function copyFixture(name: string): string {
@@ -56,11 +41,11 @@ function copyFixture(name: string): string {
 }
 
 /** `moose-cli`, the MooseStack binary name, as the project's scripts call it. */
-const mooseCli = (args: string[], cwd: string) => run(process.execPath, [path.join(REPO_ROOT, "node_modules", ".bin", "moose-cli"), ...args], cwd);
+const mooseCli = (args: string[], cwd: string) => run(process.execPath, [path.join(REPO_ROOT, "node_modules", ".bin", "moose-cli"), ...args], { cwd, env: ENV });
 /** The project's own tsc (TypeScript 5.9, not moose-ts's). */
-const projectTsc = (cwd: string) => run(process.execPath, [path.join(cwd, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json", "--noEmit"], cwd);
+const projectTsc = (cwd: string) => run(process.execPath, [path.join(cwd, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json", "--noEmit"], { cwd, env: ENV });
 
-function ok(result: Result, what: string): Result {
+function ok(result: RunResult, what: string): RunResult {
   expect(result.code, `${what} failed:\n${result.stdout}\n${result.stderr}`).toBe(0);
   return result;
 }
@@ -69,7 +54,7 @@ function ok(result: Result, what: string): Result {
 async function withProd(cwd: string, use: (url: string) => Promise<void>): Promise<void> {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, "node_modules", ".bin", "moose-cli"), "prod", "--embedded", "--port", "0"], {
     cwd,
-    env: { ...process.env, NO_COLOR: "1", MOOSE_PROJECT_DIR: "" },
+    env: ENV,
   });
   let output = "";
   const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
