@@ -8,6 +8,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { afterAll, beforeAll } from "vitest";
+import { tempProject, type TempProject } from "../../unit/migrations/helpers.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -31,6 +33,29 @@ export async function buildCli(): Promise<string> {
     logLevel: "silent",
   });
   return outfile;
+}
+
+/**
+ * For a test file: the CLI bundled once (`cli()` after beforeAll) and temporary projects removed
+ * after the file (`newProject()`).
+ */
+export function useCliProjects(prefix: string): { cli(): string; newProject(): TempProject } {
+  let cli = "";
+  const projects: TempProject[] = [];
+  beforeAll(async () => {
+    cli = await buildCli();
+  });
+  afterAll(() => {
+    for (const project of projects) project.remove();
+  });
+  return {
+    cli: () => cli,
+    newProject() {
+      const project = tempProject(prefix);
+      projects.push(project);
+      return project;
+    },
+  };
 }
 
 export interface CliRun {

@@ -6,26 +6,17 @@
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import { hashManifest, writeManifest } from "../../../src/manifest/canonical.js";
 import { metaPath } from "../../../src/migrations/layout.js";
-import { tempProject, usersV1, usersV2, writeHandMigration, type TempProject } from "../../unit/migrations/helpers.js";
-import { buildCli, runCli } from "./cli.js";
+import { usersV1, usersV2, writeHandMigration, type TempProject } from "../../unit/migrations/helpers.js";
+import { runCli, useCliProjects } from "./cli.js";
 
-let cli: string;
-const projects: TempProject[] = [];
-
-beforeAll(async () => {
-  cli = await buildCli();
-});
-afterAll(() => {
-  for (const project of projects) project.remove();
-});
+const cliProjects = useCliProjects("moose-migrate-integrity-");
 
 function newProject(): TempProject {
-  const project = tempProject("moose-migrate-integrity-");
-  projects.push(project);
+  const project = cliProjects.newProject();
   writeFileSync(path.join(project.dir, "code.json"), JSON.stringify(usersV2));
   return project;
 }
@@ -49,7 +40,7 @@ async function nonRepeatableMigrations(project: TempProject): Promise<void> {
 
 /** The CLI in the project, against its embedded engine. */
 function moose(project: TempProject, ...args: string[]) {
-  return runCli(cli, [...args, "--embedded"], { cwd: project.dir });
+  return runCli(cliProjects.cli(), [...args, "--embedded"], { cwd: project.dir });
 }
 
 /** Opens the project's engine in this process (only while no CLI process uses it). */

@@ -6,28 +6,14 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import { writeManifest } from "../../../src/manifest/canonical.js";
 import { serverExec, testServerUrl, withTestDatabase, SERVER_START_TIMEOUT_MS } from "../../helpers/clickhouse.js";
-import { column, manifestWith, table, tempProject, usersV1, writeHandMigration, type TempProject } from "../../unit/migrations/helpers.js";
-import { buildCli, runCli, spawnCli, waitForFile } from "./cli.js";
+import { column, manifestWith, table, usersV1, writeHandMigration, type TempProject } from "../../unit/migrations/helpers.js";
+import { runCli, spawnCli, useCliProjects, waitForFile } from "./cli.js";
 
-let cli: string;
-const projects: TempProject[] = [];
-
-beforeAll(async () => {
-  cli = await buildCli();
-});
-afterAll(() => {
-  for (const project of projects) project.remove();
-});
-
-function newProject(): TempProject {
-  const project = tempProject("moose-migrate-cli-");
-  projects.push(project);
-  return project;
-}
+const { cli, newProject } = useCliProjects("moose-migrate-cli-");
 
 /**
  * Four steps counting into a table; step b blocks when MOOSE_TEST_BLOCK_FILE is set (after writing
@@ -70,12 +56,12 @@ describe("embedded engine", () => {
     const project = newProject();
     await countingMigration(project);
     const block = path.join(project.dir, "blocked");
-    const first = spawnCli(cli, ["migrate", "up", "--embedded"], { cwd: project.dir, env: { MOOSE_TEST_BLOCK_FILE: block } });
+    const first = spawnCli(cli(), ["migrate", "up", "--embedded"], { cwd: project.dir, env: { MOOSE_TEST_BLOCK_FILE: block } });
     await waitForFile(block);
     first.child.kill("SIGKILL");
     expect((await first.exit).signal).toBe("SIGKILL");
 
-    const second = await runCli(cli, ["migrate", "up", "--embedded"], { cwd: project.dir });
+    const second = await runCli(cli(), ["migrate", "up", "--embedded"], { cwd: project.dir });
     expect(second.stderr).toBe("");
     expect(second.code).toBe(0);
     expect(second.stdout).toContain("resuming at step 3 of 4");
@@ -97,9 +83,9 @@ describe("embedded engine, two processes", () => {
     await countingMigration(project);
     const block = path.join(project.dir, "blocked");
     const release = path.join(project.dir, "release");
-    const first = spawnCli(cli, ["migrate", "up", "--embedded"], { cwd: project.dir, env: { MOOSE_TEST_BLOCK_FILE: block, MOOSE_TEST_RELEASE_FILE: release } });
+    const first = spawnCli(cli(), ["migrate", "up", "--embedded"], { cwd: project.dir, env: { MOOSE_TEST_BLOCK_FILE: block, MOOSE_TEST_RELEASE_FILE: release } });
     await waitForFile(block);
-    const second = await runCli(cli, ["migrate", "up", "--embedded"], { cwd: project.dir });
+    const second = await runCli(cli(), ["migrate", "up", "--embedded"], { cwd: project.dir });
     expect(second.code).not.toBe(0);
     expect(second.stderr).toContain(String(first.child.pid));
     writeFileSync(release, "go");
@@ -136,29 +122,29 @@ describe("Debian ClickHouse server", () => {
       const withEvents = manifestWith(usersV1.tables.Users!, table("Events", [column("id", "String"), column("at", "DateTime")]));
       await writeManifest(path.join(project.dir, "v1.json"), usersV1);
       await writeManifest(path.join(project.dir, "v2.json"), withEvents);
-      expect((await runCli(cli, ["migrate", "generate", "--manifest", "v1.json"], { cwd: project.dir })).code).toBe(0);
-      expect((await runCli(cli, ["migrate", "generate", "--manifest", "v2.json", "--name", "events"], { cwd: project.dir })).code).toBe(0);
+      expect((await runCli(cli(), ["migrate", "generate", "--manifest", "v1.json"], { cwd: project.dir })).code).toBe(0);
+      expect((await runCli(cli(), ["migrate", "generate", "--manifest", "v2.json", "--name", "events"], { cwd: project.dir })).code).toBe(0);
 
-      const up = await runCli(cli, ["migrate", "up", ...target], { cwd: project.dir });
+      const up = await runCli(cli(), ["migrate", "up", ...target], { cwd: project.dir });
       expect(up.stderr).toBe("");
       expect(up.stdout).toMatch(/✓ \d{8}T\d{6}Z_create_table_users applied/);
       expect(up.stdout).toMatch(/✓ \d{8}T\d{6}Z_events applied/);
 
-      const status = await runCli(cli, ["migrate", "status", "--json", ...target], { cwd: project.dir });
+      const status = await runCli(cli(), ["migrate", "status", "--json", ...target], { cwd: project.dir });
       const parsed = JSON.parse(status.stdout) as { migrations: Array<{ status: string }>; problem: unknown };
       expect(parsed.migrations.map((entry) => entry.status)).toEqual(["applied", "applied"]);
       expect(parsed.problem).toBeNull();
 
-      const refused = await runCli(cli, ["migrate", "down", ...target], { cwd: project.dir });
+      const refused = await runCli(cli(), ["migrate", "down", ...target], { cwd: project.dir });
       expect(refused.code).toBe(3);
       expect(refused.stderr).toContain("MIGRATION_DESTRUCTIVE");
-      const down = await runCli(cli, ["migrate", "down", ...target], { cwd: project.dir, env: { MOOSE_ACCEPT_DESTRUCTIVE: "1" } });
+      const down = await runCli(cli(), ["migrate", "down", ...target], { cwd: project.dir, env: { MOOSE_ACCEPT_DESTRUCTIVE: "1" } });
       expect(down.code).toBe(0);
       expect(down.stdout).toMatch(/✓ \d{8}T\d{6}Z_events reverted/);
       const database = new URL(db.url).pathname.slice(1);
       expect((await serverExec(serverUrl, `EXISTS TABLE ${database}.Events`)).trim()).toBe("0");
 
-      const again = await runCli(cli, ["migrate", "up", ...target], { cwd: project.dir });
+      const again = await runCli(cli(), ["migrate", "up", ...target], { cwd: project.dir });
       expect(again.code).toBe(0);
       expect((await serverExec(serverUrl, `EXISTS TABLE ${database}.Events`)).trim()).toBe("1");
       const state = await serverExec(serverUrl, `SELECT migration_id FROM ${database}._moose_state ORDER BY version DESC LIMIT 1`);
@@ -174,11 +160,11 @@ describe("Debian ClickHouse server", () => {
     try {
       await countingMigration(project);
       const block = path.join(project.dir, "blocked");
-      const first = spawnCli(cli, ["migrate", "up", "--clickhouse-url", db.url], { cwd: project.dir, env: { MOOSE_TEST_BLOCK_FILE: block } });
+      const first = spawnCli(cli(), ["migrate", "up", "--clickhouse-url", db.url], { cwd: project.dir, env: { MOOSE_TEST_BLOCK_FILE: block } });
       await waitForFile(block);
       first.child.kill("SIGKILL");
       await first.exit;
-      const second = await runCli(cli, ["migrate", "up", "--clickhouse-url", db.url, "--lock-timeout", "0"], { cwd: project.dir });
+      const second = await runCli(cli(), ["migrate", "up", "--clickhouse-url", db.url, "--lock-timeout", "0"], { cwd: project.dir });
       expect(second.stderr).toBe("");
       expect(second.stdout).toContain("resuming at step 3 of 4");
       expect(await counts(db.url)).toEqual([["a", 1], ["b", 1], ["c", 1]]);
@@ -195,15 +181,15 @@ describe("Debian ClickHouse server", () => {
       const block = path.join(project.dir, "blocked");
       const release = path.join(project.dir, "release");
       const env = { MOOSE_TEST_BLOCK_FILE: block, MOOSE_TEST_RELEASE_FILE: release };
-      const holder = spawnCli(cli, ["migrate", "up", "--clickhouse-url", db.url], { cwd: project.dir, env });
+      const holder = spawnCli(cli(), ["migrate", "up", "--clickhouse-url", db.url], { cwd: project.dir, env });
       await waitForFile(block);
 
-      const impatient = await runCli(cli, ["migrate", "up", "--clickhouse-url", db.url, "--lock-timeout", "0"], { cwd: project.dir });
+      const impatient = await runCli(cli(), ["migrate", "up", "--clickhouse-url", db.url, "--lock-timeout", "0"], { cwd: project.dir });
       expect(impatient.code).toBe(1);
       expect(impatient.stderr).toContain("MIGRATION_LOCKED");
       expect(impatient.stderr).toContain(`:${holder.child.pid}`);
 
-      const waiter = spawnCli(cli, ["migrate", "up", "--clickhouse-url", db.url, "--lock-timeout", "60"], { cwd: project.dir });
+      const waiter = spawnCli(cli(), ["migrate", "up", "--clickhouse-url", db.url, "--lock-timeout", "60"], { cwd: project.dir });
       const deadline = Date.now() + 30_000;
       while (!waiter.stdout().includes("waiting for the migration lock") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(waiter.stdout()).toContain(`waiting for the migration lock held by`);
@@ -224,7 +210,7 @@ describe("Debian ClickHouse server", () => {
     const db = await database();
     try {
       await countingMigration(project);
-      const runs = [0, 1, 2].map(() => spawnCli(cli, ["migrate", "up", "--clickhouse-url", db.url], { cwd: project.dir }));
+      const runs = [0, 1, 2].map(() => spawnCli(cli(), ["migrate", "up", "--clickhouse-url", db.url], { cwd: project.dir }));
       const exits = await Promise.all(runs.map((run) => run.exit));
       expect(exits.map((exit) => exit.code)).toEqual([0, 0, 0]);
       expect(runs.filter((run) => run.stdout().includes("applied")).length).toBe(1);
@@ -247,15 +233,15 @@ describe("Debian ClickHouse server", () => {
         up: `    { sql: \`CREATE TABLE IF NOT EXISTS Counter (step String) ENGINE = MergeTree ORDER BY step\` },
     { summary: "add column extra", sql: \`${rejected}\` },`,
       });
-      const failed = await runCli(cli, ["migrate", "up", ...target], { cwd: project.dir });
+      const failed = await runCli(cli(), ["migrate", "up", ...target], { cwd: project.dir });
       expect(failed.code).toBe(1);
       expect(failed.stderr).toContain("MIGRATION_STEP_FAILED");
-      const status = JSON.parse((await runCli(cli, ["migrate", "status", "--json", ...target], { cwd: project.dir })).stdout) as { migrations: Array<Record<string, unknown>> };
+      const status = JSON.parse((await runCli(cli(), ["migrate", "status", "--json", ...target], { cwd: project.dir })).stdout) as { migrations: Array<Record<string, unknown>> };
       expect(status.migrations[0]).toMatchObject({ status: "failed", stepsDone: 1, failedStep: "add column extra", error: expect.stringContaining("Syntax error") });
 
       writeFileSync(file, readFileSync(file, "utf8").replace(rejected, "ALTER TABLE Counter ADD COLUMN extra String"));
-      expect((await runCli(cli, ["migrate", "hash"], { cwd: project.dir })).code).toBe(0);
-      const resumed = await runCli(cli, ["migrate", "up", ...target], { cwd: project.dir });
+      expect((await runCli(cli(), ["migrate", "hash"], { cwd: project.dir })).code).toBe(0);
+      const resumed = await runCli(cli(), ["migrate", "up", ...target], { cwd: project.dir });
       expect(resumed.stderr).toBe("");
       expect(resumed.stdout).toContain("resuming at step 2 of 2");
       const database = new URL(db.url).pathname.slice(1);
@@ -271,12 +257,12 @@ describe("Debian ClickHouse server", () => {
     try {
       const target = ["--clickhouse-url", db.url];
       await writeManifest(path.join(project.dir, "v1.json"), usersV1);
-      await runCli(cli, ["migrate", "generate", "--manifest", "v1.json"], { cwd: project.dir });
+      await runCli(cli(), ["migrate", "generate", "--manifest", "v1.json"], { cwd: project.dir });
       const [file] = readdirSync(project.layout.dir).filter((name) => name.endsWith(".ts"));
       const filePath = path.join(project.layout.dir, file!);
       const original = readFileSync(filePath, "utf8");
       writeFileSync(filePath, original.replace("create table Users", "create the Users table"));
-      const changed = await runCli(cli, ["migrate", "up", ...target], { cwd: project.dir });
+      const changed = await runCli(cli(), ["migrate", "up", ...target], { cwd: project.dir });
       expect(changed.code).toBe(4);
       expect(changed.stderr).toContain("MIGRATION_CHECKSUM_MISMATCH");
       expect(changed.stderr).toContain(file!);
@@ -285,15 +271,15 @@ describe("Debian ClickHouse server", () => {
       expect((await serverExec(serverUrl, `EXISTS TABLE ${database}.Users`)).trim()).toBe("0");
 
       writeFileSync(filePath, original);
-      expect((await runCli(cli, ["migrate", "up", ...target], { cwd: project.dir })).code).toBe(0);
+      expect((await runCli(cli(), ["migrate", "up", ...target], { cwd: project.dir })).code).toBe(0);
       writeFileSync(filePath, original.replace("create table Users", "create the Users table"));
-      expect((await runCli(cli, ["migrate", "hash"], { cwd: project.dir })).code).toBe(0);
-      const applied = await runCli(cli, ["migrate", "up", ...target], { cwd: project.dir });
+      expect((await runCli(cli(), ["migrate", "hash"], { cwd: project.dir })).code).toBe(0);
+      const applied = await runCli(cli(), ["migrate", "up", ...target], { cwd: project.dir });
       expect(applied.code).toBe(4);
       expect(applied.stderr).toContain("MIGRATION_APPLIED_MODIFIED");
       expect(applied.stderr).toContain(file!);
 
-      const status = await runCli(cli, ["migrate", "status", ...target], { cwd: project.dir });
+      const status = await runCli(cli(), ["migrate", "status", ...target], { cwd: project.dir });
       expect(status.code).toBe(4);
       expect(status.stdout).toContain("MIGRATION_APPLIED_MODIFIED");
     } finally {
