@@ -4,11 +4,10 @@
  * Maven Central jars), on the configured port, with its state under `<project>/.moose/kafka`, and
  * stopped again when dev stops. Only a broker address on this machine can be started here.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { mooseTsPackage } from "../cli/package-info.js";
 import { MooseError } from "../errors.js";
+import { isLocalHost, runLocalScript, whileStarting, type ScriptResult } from "../infra/local-service.js";
 
 export interface LocalKafka {
   broker: string;
@@ -17,13 +16,11 @@ export interface LocalKafka {
   stop(): Promise<void>;
 }
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
-
 /** The port of a broker address on this machine (`localhost:19092`), or undefined for another host. */
 export function localBrokerPort(broker: string): number | undefined {
   const first = broker.split(",")[0]!.trim();
   const match = /^(.*):(\d+)$/.exec(first);
-  if (!match || !LOCAL_HOSTS.has(match[1]!.toLowerCase())) return undefined;
+  if (!match || !isLocalHost(match[1]!)) return undefined;
   const port = Number(match[2]);
   return port >= 1 && port <= 65535 ? port : undefined;
 }
@@ -32,35 +29,13 @@ export function kafkaHome(projectDir: string): string {
   return path.join(projectDir, ".moose", "kafka");
 }
 
-function script(): string {
-  return path.join(mooseTsPackage().root, "scripts", "kafka-local");
-}
-
 /** A broker this project's dev started earlier (a crashed dev left it running): stop it with dev. */
 export function ownsBroker(projectDir: string, port: number): boolean {
   return existsSync(path.join(kafkaHome(projectDir), String(port), "pid"));
 }
 
-function runScript(projectDir: string, args: string[], onLine: (line: string) => void): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [script(), ...args], {
-      env: { ...process.env, MOOSE_KAFKA_HOME: kafkaHome(projectDir) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    let partial = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      partial += chunk.toString();
-      const lines = partial.split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) if (line.trim()) onLine(line.trim());
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function runScript(projectDir: string, args: string[], onLine: (line: string) => void): Promise<ScriptResult> {
+  return runLocalScript("kafka-local", args, { MOOSE_KAFKA_HOME: kafkaHome(projectDir) }, onLine);
 }
 
 export function stopHandle(projectDir: string, port: number, broker: string): LocalKafka {
@@ -80,16 +55,9 @@ export function stopHandle(projectDir: string, port: number, broker: string): Lo
 export async function startLocalKafka(options: { projectDir: string; port: number; info: (line: string) => void }): Promise<LocalKafka> {
   const { projectDir, port, info } = options;
   const started = performance.now();
-  const ticker = setInterval(() => {
-    info(`  Kafka: still starting (${Math.round((performance.now() - started) / 1000)} s)…`);
-  }, 10_000);
-  ticker.unref();
-  let result: { code: number; stdout: string; stderr: string };
-  try {
-    result = await runScript(projectDir, ["start", "--port", String(port)], (line) => info(`  Kafka: ${line.replace(/^kafka-local: /, "")}`));
-  } finally {
-    clearInterval(ticker);
-  }
+  const result = await whileStarting("Kafka", info, () =>
+    runScript(projectDir, ["start", "--port", String(port)], (line) => info(`  Kafka: ${line.replace(/^kafka-local: /, "")}`)),
+  );
   if (result.code !== 0) {
     throw new MooseError("DEV_KAFKA_START_FAILED", `moose dev could not start a local Kafka broker on port ${port}: ${result.stderr.trim().split("\n").slice(-5).join("\n  ")}`, {
       config: { key: "redpanda_config.broker" },

@@ -27,6 +27,8 @@
  * - Other types (JSON, IPv4/IPv6, geometry, aggregate states, …) are left to ClickHouse.
  */
 
+import { splitTopLevel } from "../diff/normalize.js";
+
 export type ColumnType =
   | { kind: "int"; name: string; wide: boolean; min: bigint; max: bigint }
   | { kind: "float"; name: string; limit: number }
@@ -85,7 +87,7 @@ export function parseColumnType(text: string): ColumnType {
   const trimmed = text.trim();
   const open = trimmed.indexOf("(");
   const name = (open < 0 ? trimmed : trimmed.slice(0, open)).trim();
-  const args = open >= 0 && trimmed.endsWith(")") ? splitArguments(trimmed.slice(open + 1, -1)) : [];
+  const args = open >= 0 && trimmed.endsWith(")") ? splitTopLevel(trimmed.slice(open + 1, -1)) : [];
 
   const int = /^(U?)Int(8|16|32|64|128|256)$/.exec(name);
   if (int) {
@@ -154,30 +156,6 @@ export function parseColumnType(text: string): ColumnType {
     default:
       return { kind: "other", name: trimmed };
   }
-}
-
-/** Top-level comma-separated arguments, respecting parentheses and quoted strings. */
-function splitArguments(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quote: string | undefined;
-  let start = 0;
-  for (let index = 0; index < text.length; index++) {
-    const char = text[index]!;
-    if (quote) {
-      if (char === "\\") index++;
-      else if (char === quote) quote = undefined;
-    } else if (char === "'" || char === "`" || char === '"') quote = char;
-    else if (char === "(") depth++;
-    else if (char === ")") depth--;
-    else if (char === "," && depth === 0) {
-      parts.push(text.slice(start, index).trim());
-      start = index + 1;
-    }
-  }
-  const last = text.slice(start).trim();
-  if (last !== "" || parts.length > 0) parts.push(last);
-  return parts;
 }
 
 /** `name Type` (named tuple element, nested field) or a bare `Type`. */

@@ -15,7 +15,8 @@ import type { TemporalAction } from "../steps/index.js";
 import { setWorkflowClient } from "../server/client.js";
 import { apiWorkflowClient } from "./api-client.js";
 import { lazyClient, projectTaskQueue, temporalAnswers, temporalTarget, unreachable } from "./connection.js";
-import { isLocalHost, localStopHandle, ownsTemporal, startLocalTemporal, type LocalTemporal } from "./local.js";
+import { isLocalHost } from "../infra/local-service.js";
+import { localStopHandle, ownsTemporal, startLocalTemporal, type LocalTemporal } from "./local.js";
 import { openScheduleExecutor } from "./schedules.js";
 import { startWorkflowWorker, type WorkflowWorker } from "./worker.js";
 

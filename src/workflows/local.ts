@@ -8,8 +8,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { mooseTsPackage } from "../cli/package-info.js";
 import { MooseError } from "../errors.js";
+import { runLocalScript, whileStarting, type ScriptResult } from "../infra/local-service.js";
 import { temporalAnswers, type TemporalTarget } from "./connection.js";
 
 export interface LocalTemporal {
@@ -19,33 +19,12 @@ export interface LocalTemporal {
   stop(): Promise<void>;
 }
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
-
-export function isLocalHost(host: string): boolean {
-  return LOCAL_HOSTS.has(host.toLowerCase());
-}
-
 export function temporalHome(projectDir: string): string {
   return path.join(projectDir, ".moose", "temporal");
 }
 
-function script(): string {
-  return path.join(mooseTsPackage().root, "scripts", "temporal-local");
-}
-
-function run(projectDir: string, args: string[], onLine: (line: string) => void): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [script(), ...args], { env: { ...process.env, MOOSE_TEMPORAL_HOME: temporalHome(projectDir) }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      for (const line of chunk.toString().split("\n")) if (line.trim()) onLine(line.trim());
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function run(projectDir: string, args: string[], onLine: (line: string) => void): Promise<ScriptResult> {
+  return runLocalScript("temporal-local", args, { MOOSE_TEMPORAL_HOME: temporalHome(projectDir) }, onLine);
 }
 
 /** A server this project's dev started earlier (a crashed dev left it running): stop it with this dev. */
@@ -108,14 +87,9 @@ export async function startLocalTemporal(options: { projectDir: string; target: 
   const { projectDir, target, port, info } = options;
   if (onPath("temporal")) return startCliDevServer(projectDir, target, port, info);
   const started = performance.now();
-  const ticker = setInterval(() => info(`  Temporal: still starting (${Math.round((performance.now() - started) / 1000)} s)…`), 10_000);
-  ticker.unref();
-  let result: { code: number; stdout: string; stderr: string };
-  try {
-    result = await run(projectDir, ["start", "--port", String(port)], (line) => info(`  Temporal: ${line.replace(/^temporal-local: /, "")}`));
-  } finally {
-    clearInterval(ticker);
-  }
+  const result = await whileStarting("Temporal", info, () =>
+    run(projectDir, ["start", "--port", String(port)], (line) => info(`  Temporal: ${line.replace(/^temporal-local: /, "")}`)),
+  );
   if (result.code !== 0) {
     throw new MooseError("DEV_TEMPORAL_START_FAILED", `moose dev could not start a local Temporal on port ${port}: ${result.stderr.trim().split("\n").slice(-5).join("\n  ")}`, {
       config: { key: "temporal_config.temporal_port" },
