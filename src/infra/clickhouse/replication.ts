@@ -4,6 +4,7 @@
  * ver)` → `ReplacingMergeTree(ver)`) and compares live tables with the code the same way; migration
  * files and every real server keep the Replicated engine as written.
  */
+import { splitTopLevel } from "../../diff/normalize.js";
 import type { EngineSpec, Manifest } from "../../manifest/types.js";
 
 /** `Replicated<Family>MergeTree` → `<Family>MergeTree`, dropping the Keeper path and replica name (string literals). */
@@ -33,31 +34,4 @@ export function unreplicatedManifest(manifest: Manifest): Manifest {
 
 function isStringLiteral(text: string): boolean {
   return /^'(?:[^'\\]|\\.)*'$/.test(text.trim());
-}
-
-function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quote: string | undefined;
-  let current = "";
-  for (let index = 0; index < text.length; index++) {
-    const char = text[index]!;
-    if (quote) {
-      current += char;
-      if (char === "\\") current += text[++index] ?? "";
-      else if (char === quote) quote = undefined;
-      continue;
-    }
-    if (char === "'" || char === "`" || char === '"') quote = char;
-    else if (char === "(") depth++;
-    else if (char === ")") depth--;
-    else if (char === "," && depth === 0) {
-      parts.push(current.trim());
-      current = "";
-      continue;
-    }
-    current += char;
-  }
-  if (current.trim() !== "") parts.push(current.trim());
-  return parts;
 }
