@@ -32,9 +32,11 @@ beforeAll(async () => {
   ports = await freePorts();
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("MOOSE_") && name !== "CI"));
   // script -q (no banner) -f (flush) -e (its exit code) -c <command>: dev runs on the pty it creates.
-  dev = spawn("script", ["-qfec", `${JSON.stringify(process.execPath)} ${JSON.stringify(MOOSE_BIN)} dev`, "/dev/null"], {
+  // `exec`: script runs the command through $SHELL or /bin/sh; dash does not exec it by itself and
+  // would die of the Ctrl-C first (exit 130) while dev is still shutting down.
+  dev = spawn("script", ["-qfec", `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(MOOSE_BIN)} dev`, "/dev/null"], {
     cwd: project.dir,
-    env: { ...inherited, NO_COLOR: "1", TERM: "xterm", ...devEnv(ports, { MOOSE_FEATURES__STREAMING_ENGINE: "false" }) },
+    env: { ...inherited, SHELL: "/bin/sh", NO_COLOR: "1", TERM: "xterm", ...devEnv(ports, { MOOSE_FEATURES__STREAMING_ENGINE: "false" }) },
   });
   dev.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   dev.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
