@@ -1,9 +1,12 @@
 /**
  * Extraction benchmark (prints, never asserts). For generated apps of 100 and 1,000 models
  * (8 fields of mixed types each, 10 models per file):
- *   - cold `moose build` (a fresh `node bin/moose.js build` process, as a user runs it),
- *   - `tsc --noEmit` on the same app (TypeScript 6, same tsconfig),
- *   - their ratio,
+ *   - cold `moose build` (a fresh `node bin/moose.js build` process, as a user runs it, the build
+ *     cache off: MOOSE_BUILD_CACHE=off),
+ *   - `tsc --noEmit` on the same app (TypeScript 6, same tsconfig), and with TS7_TSC set to a
+ *     TypeScript 7 `tsc` (`npm install --prefix /tmp/ts7 typescript@7`, then
+ *     TS7_TSC=/tmp/ts7/node_modules/typescript/bin/tsc) TypeScript 7's native one, the issue's reference,
+ *   - their ratios,
  *   - incremental re-extract (createIncrementalExtractor, as `moose dev` uses it) after editing one model.
  *
  *   npm run bench -- extract                          # both sizes
@@ -21,6 +24,7 @@ import { createIncrementalExtractor } from "../../src/extract/index.js";
 import { PACKAGE_ROOT } from "../../src/extract/paths.js";
 
 const MODELS_PER_FILE = 10;
+const ts7Bin = process.env.TS7_TSC;
 const INCREMENTAL_RUNS = 5;
 /** Cold runs alternate moose build / tsc so both see the same machine load; the minimum is reported. */
 const COLD_RUNS = 3;
@@ -66,7 +70,7 @@ function generateApp(models: number): string {
 
 function timeProcess(command: string, args: string[], cwd: string): { wall: number; output: string } {
   const started = performance.now();
-  const output = execFileSync(command, args, { cwd, stdio: "pipe" }).toString();
+  const output = execFileSync(command, args, { cwd, stdio: "pipe", env: { ...process.env, MOOSE_BUILD_CACHE: "off" } }).toString();
   return { wall: performance.now() - started, output };
 }
 
@@ -84,6 +88,7 @@ async function measure(models: number): Promise<void> {
     const builds: number[] = [];
     const extractions: number[] = [];
     const tscs: number[] = [];
+    const ts7s: number[] = [];
     for (let run = 0; run < COLD_RUNS; run++) {
       startups.push(timeProcess(process.execPath, [moose, "--version"], projectDir).wall);
       rmSync(path.join(projectDir, ".moose"), { recursive: true, force: true });
@@ -92,6 +97,7 @@ async function measure(models: number): Promise<void> {
       // What the command itself reports: the extraction, without Node and CLI start-up.
       extractions.push(Number(/ in (\d+\.\d+)s/.exec(built.output)?.[1] ?? Number.NaN) * 1000);
       tscs.push(timeProcess(process.execPath, [tscBin, "--noEmit", "-p", projectDir], projectDir).wall);
+      if (ts7Bin) ts7s.push(timeProcess(process.execPath, [ts7Bin, "--noEmit", "-p", projectDir], projectDir).wall);
     }
     const [startup, build, extraction, tsc] = [startups, builds, extractions, tscs].map((values) => Math.min(...values));
 
@@ -117,6 +123,7 @@ async function measure(models: number): Promise<void> {
         `moose build ${seconds(build)} (extraction ${seconds(extraction)}, \`moose --version\` ${seconds(startup)})`,
         `tsc --noEmit ${seconds(tsc)}`,
         `ratio ${(build / tsc).toFixed(2)}× (extraction alone ${(extraction / tsc).toFixed(2)}×)`,
+        ...(ts7s.length > 0 ? [`TypeScript 7 tsc --noEmit ${seconds(Math.min(...ts7s))}: target ratio ≤ 1.0, is ${(build / Math.min(...ts7s)).toFixed(2)}×`] : []),
         `incremental ${median(incremental).toFixed(0)} ms (median of ${INCREMENTAL_RUNS}; min ${Math.min(...incremental).toFixed(0)} ms)`,
       ].join(" | "),
     );

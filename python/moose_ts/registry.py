@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import MooseError
+from .processes import process_specs
 
 KINDS = ("tables", "streams", "views", "materializedViews", "apis", "ingestApis", "workflows")
 _LABELS = {"tables": "OLAP table", "streams": "stream", "views": "view", "materializedViews": "materialized view",
@@ -51,6 +52,10 @@ def to_manifest() -> dict[str, Any]:
     manifest: dict[str, Any] = {"version": 1}
     for kind in KINDS:
         manifest[kind] = {component.id: component.to_spec() for component in _components[kind].values()}
+    processes = process_specs(_components["streams"].values())
+    # Left out while empty, as in the canonical form: apps without processes keep their manifest hash.
+    if processes:
+        manifest["processes"] = processes
     return manifest
 
 

@@ -9,6 +9,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { ExitCode, isMooseError } from "../errors.js";
+import { stopEsbuildService } from "../infra/children.js";
 import { takeStatus } from "./action.js";
 import { helpConfiguration } from "./help.js";
 import { mooseTsPackage } from "./package-info.js";
@@ -54,6 +55,15 @@ export function errorJson(error: unknown, exitCode: number): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await runCommand(argv);
+  } finally {
+    // No process outlives the command (esbuild's service would: see src/infra/children.ts).
+    await stopEsbuildService();
+  }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   const json = wantsJson(argv);
   const program = new Command("moose")
     .description("Version control for data infrastructure")

@@ -15,6 +15,7 @@ import { IGNORED_TOP_LEVEL_KEYS, ignoredKeys, isIgnoredMooseStackKey, isIgnoredS
 import { findKeyLine } from "./locate.js";
 import { exposesUnauthenticatedServer, valueRule } from "./rules.js";
 import { closestMatch } from "./suggest.js";
+import { CLUSTERS_EXPECTED, journalClusterProblem, readClusters } from "./clusters.js";
 import { DEFAULT_CONFIG, type Config } from "./types.js";
 
 export const CONFIG_FILE_NAME = "moose.config.toml";
@@ -54,6 +55,7 @@ export async function loadConfig(projectDir: string, env: NodeJS.ProcessEnv = pr
   }
   applyEnv(config, env, origins);
   checkExposure(config, origins);
+  checkJournalCluster(config, origins);
   return config;
 }
 
@@ -101,6 +103,10 @@ function applyFile(config: Config, toml: string, file: string, origins: Origins)
       throw invalidType([section], "a table", sectionValue, origin, `write it as a [${section}] section`);
     }
     for (const [key, value] of Object.entries(sectionValue)) {
+      if (isClustersKey(section, key)) {
+        setClusters(config, value, origin, origins);
+        continue;
+      }
       if (fieldKind(section, key) === undefined && isIgnoredMooseStackKey(section, key)) {
         ignored.push(`${section}.${key}`);
         continue;
@@ -149,6 +155,10 @@ function applyEnv(config: Config, env: NodeJS.ProcessEnv, origins: Origins): voi
     // MooseStack's own variables for keys moose-ts does not use (MOOSE_REDIS_CONFIG__URL, …) are left alone.
     if (isIgnoredSection(sectionName) || (fieldKind(SECTION_ALIASES[sectionName] ?? sectionName, key) === undefined && isIgnoredMooseStackKey(SECTION_ALIASES[sectionName] ?? sectionName, key))) continue;
     const section = knownSection(SECTION_ALIASES[sectionName] ?? sectionName, origin);
+    if (isClustersKey(section, key)) {
+      setClusters(config, raw, origin, origins);
+      continue;
+    }
     const kind = knownField(section, key, origin);
     const value = coerce(raw, kind);
     if (value === undefined) throw invalidType([section, key], describeKind(kind), raw, origin);
@@ -176,6 +186,32 @@ function setField(config: Config, section: SectionName, key: string, value: Valu
   if (rule && !rule.check(value)) throw invalidValue([section, key], rule.expected, value, origin);
   (config[section] as Record<string, Value>)[key] = value;
   origins.set(`${section}.${key}`, origin);
+}
+
+/** `clickhouse_config.clusters`, the one list-valued key: an array of tables in the file, comma-separated names in the environment. */
+function isClustersKey(section: SectionName, key: string): boolean {
+  return section === "clickhouse_config" && key === "clusters";
+}
+
+function setClusters(config: Config, value: unknown, origin: Origin, origins: Origins): void {
+  const clusters = readClusters(value, origin.kind);
+  const expected = origin.kind === "env" ? "comma-separated cluster names (letters, digits, underscores)" : `${CLUSTERS_EXPECTED}, each name used once`;
+  if (clusters === undefined) throw invalidType(["clickhouse_config", "clusters"], expected, value, origin);
+  config.clickhouse_config.clusters = clusters;
+  origins.set("clickhouse_config.clusters", origin);
+}
+
+function checkJournalCluster(config: Config, origins: Origins): void {
+  const problem = journalClusterProblem(config.clickhouse_config);
+  if (problem === undefined) return;
+  const key = "clickhouse_config.journal_cluster";
+  const origin = origins.get(key) ?? origins.get("clickhouse_config.clusters");
+  const where = origin === undefined ? "" : ` in ${origin.kind === "env" ? `environment variable ${origin.variable}` : origin.file}`;
+  throw new MooseError("CONFIG_INVALID_VALUE", `${key}${where} ${problem}`, {
+    config: origin === undefined ? { key } : configLocation(key, ["clickhouse_config", "journal_cluster"], origin),
+    hint: `set ${key} to the name of one [[clickhouse_config.clusters]] entry (docs/clusters.md)`,
+    details: { key },
+  });
 }
 
 /**

@@ -9,7 +9,7 @@
 export const IGNORED_SECTION_KEYS: Readonly<Record<string, readonly string[] | "*">> = {
   // Sections moose-ts implements, with the MooseStack keys it does not.
   features: ["data_model_v2", "apis", "ddl_plan"],
-  clickhouse_config: ["host_data_path", "additional_databases", "clusters"],
+  clickhouse_config: ["host_data_path", "additional_databases"],
   redpanda_config: ["sasl_username", "sasl_password", "sasl_mechanism", "security_protocol", "schema_registry_url"],
   http_server_config: ["management_port", "proxy_port", "path_prefix", "max_request_body_size", "on_reload_complete_script", "on_first_start_script"],
   // moose-ts runs workflows on an existing Temporal (or the Java test server it starts): MooseStack's Docker-side keys do nothing.

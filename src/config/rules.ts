@@ -25,6 +25,16 @@ const host: ValueRule = {
   check: (value) => typeof value === "string" && value.trim() !== "" && !/\s/.test(value),
 };
 
+const positive: ValueRule = {
+  expected: "a whole number of at least 1",
+  check: (value) => typeof value === "number" && Number.isInteger(value) && value >= 1,
+};
+
+const notNegative: ValueRule = {
+  expected: "a whole number of at least 0",
+  check: (value) => typeof value === "number" && Number.isInteger(value) && value >= 0,
+};
+
 /** `section.key` → its rule. Keys without one accept any value of their type. */
 export const VALUE_RULES: Readonly<Record<string, ValueRule>> = {
   "clickhouse_config.host": host,
@@ -34,6 +44,9 @@ export const VALUE_RULES: Readonly<Record<string, ValueRule>> = {
   "http_server_config.port": port,
   "temporal_config.temporal_host": host,
   "temporal_config.temporal_port": port,
+  "redpanda_config.sync_batch_size": positive,
+  "redpanda_config.sync_batch_timeout_ms": positive,
+  "redpanda_config.process_retries": notNegative,
 };
 
 export function valueRule(section: string, key: string): ValueRule | undefined {

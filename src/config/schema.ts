@@ -8,7 +8,10 @@ export type FieldKind = "string" | "integer" | "boolean";
 
 type KindOf<T> = T extends string ? "string" : T extends number ? "integer" : T extends boolean ? "boolean" : never;
 
-export type ConfigSchema = { [S in keyof ConfigSections]: { [K in keyof ConfigSections[S]]: KindOf<ConfigSections[S][K]> } };
+/** Scalar keys only: list-valued keys (`clickhouse_config.clusters`) have their own reader (./clusters.ts). */
+export type ConfigSchema = {
+  [S in keyof ConfigSections]: { [K in keyof ConfigSections[S] as ConfigSections[S][K] extends readonly unknown[] ? never : K]: KindOf<ConfigSections[S][K]> };
+};
 
 export const CONFIG_SCHEMA: ConfigSchema = {
   features: { olap: "boolean", streaming_engine: "boolean", workflows: "boolean" },
@@ -20,6 +23,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     user: "string",
     password: "string",
     use_ssl: "boolean",
+    journal_cluster: "string",
   },
   redpanda_config: {
     broker: "string",
@@ -27,6 +31,9 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     retention_ms: "integer",
     replication_factor: "integer",
     namespace: "string",
+    sync_batch_size: "integer",
+    sync_batch_timeout_ms: "integer",
+    process_retries: "integer",
   },
   http_server_config: { host: "string", port: "integer", allow_unauthenticated_public: "boolean" },
   authentication: { admin_api_key: "string" },

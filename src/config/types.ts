@@ -6,6 +6,11 @@ export interface Config extends ConfigSections {
   source_dir: string;
 }
 
+/** One `[[clickhouse_config.clusters]]` entry: a cluster of the server's `remote_servers`. */
+export interface ClusterConfig {
+  name: string;
+}
+
 /** The `[section]` tables of moose.config.toml. */
 export interface ConfigSections {
   features: {
@@ -21,6 +26,16 @@ export interface ConfigSections {
     user: string;
     password: string;
     use_ssl: boolean;
+    /**
+     * `[[clickhouse_config.clusters]] name = "…"` (MooseStack's shape): the clusters models may name
+     * with `cluster`; their DDL runs `ON CLUSTER` (docs/clusters.md).
+     */
+    clusters: ClusterConfig[];
+    /**
+     * The cluster whose replicas share the migration journal, state and lock (created ON CLUSTER with
+     * Replicated engines). Empty: the only entry of `clusters` when there is exactly one, else none.
+     */
+    journal_cluster: string;
   };
   redpanda_config: {
     broker: string;
@@ -29,6 +44,12 @@ export interface ConfigSections {
     replication_factor: number;
     /** Prefix for every topic name, e.g. `staging_`. Empty: none. */
     namespace: string;
+    /** A sync inserts at most this many records in one ClickHouse insert (docs/streams.md). */
+    sync_batch_size: number;
+    /** A sync waits at most this long for more records before inserting what it has. */
+    sync_batch_timeout_ms: number;
+    /** Times a transform or consumer retries a record that failed (with backoff) before dead-lettering it. */
+    process_retries: number;
   };
   http_server_config: {
     /** Loopback (127.0.0.0/8, ::1, localhost) unless admin_api_key or allow_unauthenticated_public is set. */
@@ -68,6 +89,8 @@ export const DEFAULT_CONFIG: Config = {
     user: "panda",
     password: "pandapass",
     use_ssl: false,
+    clusters: [],
+    journal_cluster: "",
   },
   redpanda_config: {
     broker: "localhost:19092",
@@ -75,6 +98,9 @@ export const DEFAULT_CONFIG: Config = {
     retention_ms: 30000,
     replication_factor: 1,
     namespace: "",
+    sync_batch_size: 10000,
+    sync_batch_timeout_ms: 200,
+    process_retries: 3,
   },
   http_server_config: { host: "localhost", port: 4000, allow_unauthenticated_public: false },
   authentication: { admin_api_key: "" },

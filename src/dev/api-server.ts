@@ -24,6 +24,7 @@ import { startPythonApiWorker, type PythonApiWorker } from "../server/python-wor
 import { projectLanguage } from "../extract/python/language.js";
 import { readLiveStreams } from "../server/live-state.js";
 import { compareWithReality } from "../server/reality-check.js";
+import type { ProcessReport } from "../streams/supervisor.js";
 
 type ConsumptionHandler = (path: string, query: URLSearchParams) => Promise<Reply | undefined>;
 
@@ -45,13 +46,15 @@ export interface DevApiServerOptions {
   kafka?: KafkaAdmin;
   /** The local dev state (what /admin/inframap shows). */
   state: () => Manifest;
+  /** The stream processes, for /health. */
+  processes?: () => Promise<ProcessReport[]>;
 }
 
 export async function startDevApiServer(options: DevApiServerOptions): Promise<DevApiServer> {
   const { config, driver, kafka } = options;
   const client = createMooseClient(driver);
   let consumption: ConsumptionHandler = consumptionRoutes([], client);
-  // Records go to the local tables, and to the local topics when streaming is on.
+  // Records go to the local topics when streaming is on (the syncs write the tables), else to the tables.
   const producer = kafka ? openKafkaProducer(config.redpanda_config) : undefined;
   let ingest: IngestHandler = async () => undefined;
   const python = projectLanguage(options.projectDir) === "python";
@@ -66,6 +69,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
       clickhouse: await driver.query("SELECT 1").then(() => "ok", (error: Error) => error.message),
       ...(kafka ? { kafka: await kafka.describeTopics([]).then(() => "ok", (error: Error) => error.message) } : {}),
     }),
+    ...(options.processes ? { processes: options.processes } : {}),
     consumption: (path, query) => consumption(path, query),
     ingest: (path, body) => ingest(path, body),
     admin: adminRoutes({

@@ -15,6 +15,8 @@ export interface RunningInstance {
   kind: "dev" | "prod";
   /** `http://127.0.0.1:<port>`: the ClickHouse HTTP interface of the embedded engine. */
   clickhouseUrl: string;
+  /** The app's HTTP server (`/health` reports the stream processes), once it listens. */
+  apiUrl?: string;
   database: string;
   startedAt: string;
 }

@@ -2,7 +2,8 @@
  * `moose dev`: local infrastructure that follows the code. Start-up: config → Kafka check (when
  * streaming is on) → embedded ClickHouse in `.moose/clickhouse`, served over HTTP on
  * clickhouse_config.host_port → the app's API server → the first build, planned against the local
- * state and applied → ready line. Then every save (debounced, serialized) reloads (./reload.ts).
+ * state and applied → ready line. Then every save (debounced, serialized) reloads (./reload.ts);
+ * after each good build the stream processes follow the applied state (./processes.ts).
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -18,6 +19,7 @@ import { openKafkaAdmin, type KafkaAdmin } from "../infra/kafka/executor.js";
 import { logEvent } from "../logs/logger.js";
 import { startDevApiServer } from "./api-server.js";
 import { DraftWriter } from "./draft.js";
+import { startDevProcesses } from "./processes.js";
 import { clock, describeError, paint, type DevOutput } from "./output.js";
 import { createReloadQueue } from "./queue.js";
 import { Reloader, type DataLossPolicy } from "./reload.js";
@@ -104,6 +106,9 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
 
     const driver = await openEmbedded({ dataDir: embeddedDataDir(projectDir), database: config.clickhouse_config.db_name });
     closers.push({ name: "the embedded ClickHouse", close: () => driver.close() });
+    // Stopped before the engine and the broker: each process commits what it stored, then disconnects.
+    const processes = startDevProcesses({ projectDir, config, driver, output });
+    closers.push({ name: "the stream processes", close: () => processes.close() });
 
     const { user, password, host_port: port } = config.clickhouse_config;
     const endpoint = await serveClickHouseHttp(driver, { host: "127.0.0.1", port, user, password });
@@ -142,10 +147,12 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       onBuilt: async (manifest) => {
         await apiServer.reloadApis(manifest);
         await workflows?.reload();
+        await processes.reload(manifest, reloader.state);
       },
     });
-    const apiServer = await startDevApiServer({ projectDir, config, driver, kafka, state: () => reloader.state });
+    const apiServer = await startDevApiServer({ projectDir, config, driver, kafka, state: () => reloader.state, processes: () => processes.report() });
     closers.push({ name: "the API server", close: () => apiServer.close() });
+    writeRunning(projectDir, { kind: "dev", clickhouseUrl: endpoint.url, apiUrl: apiServer.url, database: config.clickhouse_config.db_name });
 
     let firstBuild = true;
     const changedFiles = new Set<string>();
@@ -183,6 +190,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
 
     output.info(stateLine(loaded.origin));
     await queue.runNow();
+    // After the first build: the worker has the code the restored schedules start.
+    await workflows?.restoreSchedules(reloader.state);
 
     const credentials = await credentialsSource(projectDir, env);
     const readyMs = Math.round(performance.now() - started);

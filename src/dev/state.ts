@@ -15,8 +15,8 @@
  * migrations' state and records a new row on top of it).
  */
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
-import { canonicalJson, EMPTY_MANIFEST_HASH, hashManifest } from "../manifest/canonical.js";
-import { emptyManifest, type Manifest } from "../manifest/types.js";
+import { canonicalManifestJson, EMPTY_MANIFEST_HASH, hashManifest } from "../manifest/canonical.js";
+import { emptyManifest, fromStoredManifest, type Manifest, type StoredManifest } from "../manifest/types.js";
 import { readAppliedState, tableExists, type AppliedState } from "../migrations/runner/journal.js";
 
 export const DEV_STATE_TABLE = "_moose_dev_state";
@@ -72,7 +72,7 @@ async function readDevRow(driver: ClickHouseDriver): Promise<DevRow | undefined>
   );
   const row = rows[0];
   if (!row) return undefined;
-  return { manifest: JSON.parse(row.manifest) as Manifest, hash: row.manifest_hash, version: Number(row.version), base: row.base ?? "" };
+  return { manifest: fromStoredManifest(JSON.parse(row.manifest) as StoredManifest), hash: row.manifest_hash, version: Number(row.version), base: row.base ?? "" };
 }
 
 /** Read-only (creates nothing): what the database has applied, and who applied it. */
@@ -128,7 +128,7 @@ export class DevStateStore {
       {
         slot: SLOT,
         manifest_hash: hashManifest(manifest),
-        manifest: canonicalJson(manifest),
+        manifest: canonicalManifestJson(manifest),
         recorded_at: new Date(),
         version: this.lastVersion,
         base: this.base,

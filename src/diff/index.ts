@@ -6,8 +6,10 @@
  */
 import type { Manifest } from "../manifest/types.js";
 import { diffApis, diffIngestApis } from "./apis.js";
+import { clusterChanges, withClusters } from "./clusters.js";
 import type { DiffOptions, DiffResult } from "./operations.js";
 import { orderOperations } from "./order.js";
+import { diffProcesses } from "./processes.js";
 import { diffStreams } from "./streams.js";
 import { diffTables } from "./tables.js";
 import { diffViews } from "./views.js";
@@ -17,17 +19,18 @@ export function diffManifests(from: Manifest, to: Manifest, options: DiffOptions
   const tables = diffTables(from.tables, to.tables, options);
   const streams = diffStreams(from.streams, to.streams);
   const views = diffViews(from, to, tables.recreated, options);
-  const operations = orderOperations([
+  const ordered = orderOperations([
     ...tables.operations,
     ...views.operations,
     ...streams.operations,
     ...diffIngestApis(from.ingestApis, to.ingestApis),
     ...diffApis(from.apis, to.apis),
     ...diffWorkflows(from.workflows, to.workflows),
+    ...diffProcesses(from.processes, to.processes),
   ]);
   return {
-    operations,
-    blocked: [...tables.blocked, ...views.blocked, ...streams.blocked],
+    operations: withClusters(ordered, from, to),
+    blocked: [...tables.blocked, ...views.blocked, ...streams.blocked, ...clusterChanges(from, to)],
     renameCandidates: tables.renameCandidates,
   };
 }

@@ -70,6 +70,12 @@ export function invertOperation(op: Operation): Operation | undefined {
       return withRisk({ kind: "addWorkflow", target, summary, workflow: op.workflow });
     case "updateWorkflow":
       return withRisk({ kind: "updateWorkflow", target, summary, from: op.to, to: op.from });
+    case "addProcess":
+      return withRisk({ kind: "removeProcess", target, summary, process: op.process });
+    case "removeProcess":
+      return withRisk({ kind: "addProcess", target, summary, process: op.process });
+    case "updateProcess":
+      return withRisk({ kind: "updateProcess", target, summary, from: op.to, to: op.from });
     case "addPartitions":
     case "rawSql":
       return undefined;

@@ -360,6 +360,7 @@ export function normalizeTable(spec: TableSpec): TableSpec {
   if (spec.sampleBy !== undefined && spec.sampleBy.trim() !== "") result.sampleBy = normalizeExpression(spec.sampleBy);
   if (spec.ttl !== undefined && spec.ttl.trim() !== "") result.ttl = normalizeExpression(spec.ttl);
   if (spec.version !== undefined) result.version = spec.version;
+  if (spec.cluster !== undefined) result.cluster = spec.cluster;
   if (spec.source !== undefined) result.source = spec.source;
   return result;
 }

@@ -9,6 +9,7 @@ import type {
   IndexSpec,
   IngestApiSpec,
   MaterializedViewSpec,
+  ProcessSpec,
   StreamSpec,
   TableSpec,
   ViewSpec,
@@ -23,11 +24,13 @@ import type {
 export type Risk = "safe" | "data-loss" | "rewrite" | "breaking";
 
 interface OperationBase {
-  /** The component id the operation acts on (table, topic, view, API path, workflow). */
+  /** The component id the operation acts on (table, topic, view, API path, workflow, process id). */
   target: string;
   /** One line for plans and migration headers. */
   summary: string;
   risk: Risk;
+  /** The ClickHouse cluster the target lives on (tables, views, materialized views): its DDL runs ON CLUSTER. */
+  cluster?: string;
 }
 
 export type ColumnChange = "type" | "nullable" | "default" | "materialized" | "alias" | "comment" | "codec" | "ttl";
@@ -92,6 +95,9 @@ export type Operation =
   | (OperationBase & { kind: "addWorkflow"; workflow: WorkflowSpec })
   | (OperationBase & { kind: "removeWorkflow"; workflow: WorkflowSpec })
   | (OperationBase & { kind: "updateWorkflow"; from: WorkflowSpec; to: WorkflowSpec })
+  | (OperationBase & { kind: "addProcess"; process: ProcessSpec })
+  | (OperationBase & { kind: "removeProcess"; process: ProcessSpec })
+  | (OperationBase & { kind: "updateProcess"; from: ProcessSpec; to: ProcessSpec })
   | (OperationBase & { kind: "rawSql"; sql: string; down?: string });
 
 export type OperationKind = Operation["kind"];
@@ -173,6 +179,10 @@ export function componentKindOf(kind: OperationKind): ComponentKind | undefined 
     case "removeWorkflow":
     case "updateWorkflow":
       return "workflows";
+    case "addProcess":
+    case "removeProcess":
+    case "updateProcess":
+      return "processes";
     case "rawSql":
       return undefined;
     default:

@@ -1,8 +1,9 @@
 /**
  * The order operations run in: all teardown first, dependents before what they depend on
- * (APIs → topics → views/MVs → indexes → columns → tables), then all setup, dependencies first
- * (tables → views/MVs, a view after the views it reads → topics, which sink into tables → ingest
- * APIs, which write to topics → APIs → workflows). Within one rank the diff's order is kept.
+ * (APIs → ingest APIs → processes → topics → views/MVs → indexes → columns → tables), then all
+ * setup, dependencies first (tables → views/MVs, a view after the views it reads → topics, which
+ * sink into tables → processes, which read topics and write topics and tables → ingest APIs, which
+ * write to topics → APIs → workflows). Within one rank the diff's order is kept.
  */
 import { assertNever, type Operation } from "./operations.js";
 
@@ -21,6 +22,8 @@ function baseRank(op: Operation): number {
       return TEARDOWN + 10;
     case "removeIngestApi":
       return TEARDOWN + 20;
+    case "removeProcess":
+      return TEARDOWN + 25;
     case "deleteTopic":
       return TEARDOWN + 30;
     case "dropMaterializedView":
@@ -51,6 +54,9 @@ function baseRank(op: Operation): number {
     case "addPartitions":
     case "modifyStreamSchema":
       return SETUP + 600;
+    case "addProcess":
+    case "updateProcess":
+      return SETUP + 605;
     case "addIngestApi":
     case "updateIngestApi":
       return SETUP + 610;

@@ -33,6 +33,9 @@ export function assessRisk(op: Operation): Risk {
     case "addWorkflow":
     case "removeWorkflow":
     case "updateWorkflow":
+    case "addProcess":
+    case "removeProcess":
+    case "updateProcess":
       return "safe";
     case "dropTable":
     case "dropColumn":

@@ -11,17 +11,13 @@ import { MooseError } from "../errors.js";
 import { diagnosticsError, type ExtractDiagnostic } from "./diagnostic.js";
 import { mooseEsbuildPlugin } from "./esbuild-plugin.js";
 import type { ProgramSession } from "./program.js";
-import { PACKAGE_ROOT, relativePath, SDK_PACKAGE } from "./paths.js";
+import { buildDir, PACKAGE_ROOT, relativePath, SDK_PACKAGE } from "./paths.js";
 
 export const MANIFEST_EXPORT = "__mooseManifest";
 
 export interface AppBundle {
   /** Absolute path of the bundled ES module. */
   file: string;
-}
-
-export function buildDir(projectDir: string): string {
-  return path.join(projectDir, ".moose", "build");
 }
 
 function buildOptions(projectDir: string, mainFile: string, session: ProgramSession, outName: string): esbuild.BuildOptions {

@@ -5,8 +5,12 @@
  * the files whose output changed, and the files that (transitively) import them, get a new version;
  * Node re-evaluates exactly those and keeps every other module instance. Components registered by
  * re-evaluated files are forgotten first, so the registry ends up as after a fresh run.
+ *
+ * Versions carry this loader's run id (`?v=<run>.7`): a restarted `moose dev` may first import the
+ * modules the previous run emitted (the build cache's warm start, ./index.ts), and its own versions
+ * must never name one of those already-loaded module instances.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
@@ -14,9 +18,8 @@ import ts from "./typescript.js";
 import type { Manifest } from "../manifest/types.js";
 import { registryToManifest } from "../sdk/manifest.js";
 import { getRegistry } from "../sdk/registry.js";
-import { buildDir } from "./bundle.js";
 import { diagnosticsError, type ExtractDiagnostic } from "./diagnostic.js";
-import { PACKAGE_ROOT, relativePath, SDK_ENTRY, SDK_PACKAGE } from "./paths.js";
+import { buildDir, devModuleFile, PACKAGE_ROOT, relativePath, SDK_ENTRY, SDK_PACKAGE } from "./paths.js";
 import type { ProgramSession } from "./program.js";
 import { evaluateInProcess } from "./run.js";
 import { applyEdits, type TextEdit } from "./transform/inject.js";
@@ -34,6 +37,7 @@ export class DevModuleLoader {
   private readonly outDir: string;
   private readonly modules = new Map<string, ModuleState>();
   private generation = 0;
+  private readonly run = `${process.pid}.${Date.now().toString(36)}`;
   private sdkUrl: string | undefined;
 
   constructor(
@@ -93,7 +97,7 @@ export class DevModuleLoader {
     if (this.generation === 1) getRegistry().clear();
     getRegistry().forgetSources(new Set([...rerun, ...removed].map((fileName) => relativePath(this.projectDir, fileName))));
     const main = this.modules.get(this.mainFile) as ModuleState;
-    return evaluateInProcess(this.projectDir, `${pathToFileURL(this.outputFile(this.mainFile)).href}?v=${main.version}`, registryToManifest);
+    return evaluateInProcess(this.projectDir, `${pathToFileURL(this.outputFile(this.mainFile)).href}?v=${this.run}.${main.version}`, registryToManifest);
   }
 
   /** Import specifiers rewritten to the emitted modules (pinned later), the SDK, or absolute URLs. */
@@ -121,7 +125,7 @@ export class DevModuleLoader {
   }
 
   private async emit(sourceFile: ts.SourceFile, text: string, edits: TextEdit[]): Promise<void> {
-    const pinned = applyEdits(text, edits).replace(/\?v=\{\{([^}]+)\}\}/g, (_, target: string) => `?v=${this.modules.get(target)?.version ?? 0}`);
+    const pinned = applyEdits(text, edits).replace(/\?v=\{\{([^}]+)\}\}/g, (_, target: string) => `?v=${this.run}.${this.modules.get(target)?.version ?? 0}`);
     const { code } = await esbuild.transform(pinned, {
       loader: sourceFile.fileName.endsWith("x") ? "tsx" : "ts",
       format: "esm",
@@ -136,7 +140,21 @@ export class DevModuleLoader {
   }
 
   private outputFile(fileName: string): string {
-    return path.join(this.outDir, path.relative(this.projectDir, fileName)).replace(/\.[cm]?tsx?$/, ".mjs");
+    return devModuleFile(this.projectDir, fileName);
+  }
+
+  /** Every file under .moose/build/dev: what the build cache checks before a warm start imports them. */
+  outputs(): string[] {
+    const files: string[] = [];
+    const walk = (folder: string) => {
+      for (const entry of readdirSync(folder, { withFileTypes: true })) {
+        const file = path.join(folder, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else files.push(file);
+      }
+    };
+    walk(this.outDir);
+    return files;
   }
 
   /** The SDK, bundled once per loader: every reload shares it (and the process-wide registry). */

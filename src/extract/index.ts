@@ -1,18 +1,21 @@
 /**
  * Extraction: app/index.ts → Manifest. Type-check the app (errors printed like tsc), bundle it
  * with the moose-ts transformer (which injects column metadata into every SDK constructor), run
- * it, collect what it registered, and check it (./check.ts) before anyone writes it.
+ * it, collect what it registered, and check it (./check.ts) before anyone writes it. A result the
+ * build cache (./build-cache.ts) holds for the same inputs stands in for all of that.
+ *
+ * This module loads no compiler, bundler or engine itself: a cache hit must not pay for them.
  */
 import path from "node:path";
 import type { Manifest } from "../manifest/types.js";
-import { bundleApp } from "./bundle.js";
-import { checkManifest } from "./check.js";
-import { DevModuleLoader } from "./dev-modules.js";
-import { typeScriptError } from "./diagnostic.js";
-import { ProgramSession } from "./program.js";
+import { pathToFileURL } from "node:url";
+import { BuildCache, type BuildInput } from "./build-cache.js";
+import type { DevModuleLoader } from "./dev-modules.js";
+import { printNotice, recordingNotices } from "./notices.js";
+import type { ProgramSession } from "./program.js";
 import { resolveMainFile } from "./main-file.js";
-import { runInChildProcess } from "./run.js";
-import { extractPythonManifest, projectLanguage } from "./python/index.js";
+import { devModuleFile } from "./paths.js";
+import { extractPythonManifest, projectLanguage, pythonInterpreter, type ModelLanguage } from "./python/index.js";
 
 export interface ExtractOptions {
   projectDir: string;
@@ -26,50 +29,43 @@ export interface ExtractOptions {
 export async function extractManifest(options: ExtractOptions): Promise<Manifest> {
   const projectDir = path.resolve(options.projectDir);
   // The one language switch: Python models go through their own extractor (./python), to the same manifest.
-  const manifest =
-    projectLanguage(projectDir, options.mainFile) === "python"
-      ? await extractPythonManifest(projectDir, options.mainFile)
-      : await extractTypeScriptManifest(projectDir, options.mainFile);
-  await checkManifest(manifest);
+  const language = projectLanguage(projectDir, options.mainFile);
+  const { manifest } = await buildOrReuse(projectDir, language, options.mainFile);
   return withStreamingFeature(projectDir, manifest, options.warn);
 }
 
-async function extractTypeScriptManifest(projectDir: string, mainFileInput: string | undefined): Promise<Manifest> {
-  const mainFile = resolveMainFile(projectDir, mainFileInput);
-  const session = new ProgramSession(projectDir, [mainFile]);
-  session.update();
-  const syntaxErrors = session.syntaxErrors();
-  if (syntaxErrors.length > 0) throw typeScriptError(syntaxErrors, projectDir);
-  let bundle: Awaited<ReturnType<typeof bundleApp>>;
-  try {
-    bundle = await bundleApp(projectDir, mainFile, session);
-  } catch (error) {
-    checkTypes(session); // a type error explains more than what it broke downstream
-    throw error;
+/** The checked manifest of the code: the build cache's when it holds one for these inputs (its notices printed again), else a build's. */
+async function buildOrReuse(projectDir: string, language: ModelLanguage, mainFile: string | undefined): Promise<{ manifest: Manifest }> {
+  const cache = BuildCache.open({ projectDir, language, mainFile, ...(language === "python" ? { python: pythonInterpreter(projectDir) } : {}) });
+  const cached = cache?.lookup();
+  if (cached) {
+    for (const notice of cached.notices) printNotice(notice);
+    return cached;
   }
-  // The app runs in its child process while this one finishes type-checking: a type error still
-  // wins, the run's result is then dropped.
-  const run = runInChildProcess(projectDir, bundle.file).then(
-    (manifest) => ({ manifest }),
-    (error: unknown) => ({ error }),
-  );
-  checkTypes(session);
-  const outcome = await run;
-  if ("error" in outcome) throw outcome.error;
-  return outcome.manifest;
+  const { result, notices } = await recordingNotices(async () => {
+    if (language === "python") return { manifest: await extractPythonManifest(projectDir, mainFile), inputFiles: undefined };
+    const { buildTypeScriptApp } = await import("./typescript-build.js");
+    return buildTypeScriptApp(projectDir, mainFile);
+  });
+  const { checkManifest } = await import("./check.js");
+  await checkManifest(result.manifest);
+  cache?.store({ manifest: result.manifest, notices }, result.inputFiles);
+  return result;
 }
 
 /** The extracted manifest as the project's `[features] streaming_engine` has it (both languages). */
 export async function withStreamingFeature(projectDir: string, manifest: Manifest, warn?: (message: string) => void): Promise<Manifest> {
-  const { loadConfig } = await import("../config/load.js");
+  const [{ loadConfig }, { checkModelClusters }] = await Promise.all([import("../config/load.js"), import("../config/clusters.js")]);
   const config = await loadConfig(projectDir);
+  // Where the models meet the config: a cluster a model names must be one the config lists.
+  checkModelClusters(manifest, config.clickhouse_config.clusters);
   return config.features.streaming_engine ? manifest : withoutStreams(manifest, warn);
 }
 
 /**
  * `[features] streaming_engine = false`, as in MooseStack: streams in the code are left out of the
- * manifest (so no plan, migration file or `up` touches Kafka), with one warning; an ingest API that
- * fed a stream writes its stream's table instead.
+ * manifest (so no plan, migration file or `up` touches Kafka), and with them the processes that
+ * read them, with one warning; an ingest API that fed a stream writes its stream's table instead.
  */
 export function withoutStreams(manifest: Manifest, warn: (message: string) => void = (message) => process.stderr.write(`warning: ${message}\n`)): Manifest {
   const streams = manifest.streams;
@@ -82,7 +78,7 @@ export function withoutStreams(manifest: Manifest, warn: (message: string) => vo
       return [id, stream?.destination !== undefined ? { ...api, destination: stream.destination } : api];
     }),
   );
-  return { ...manifest, streams: {}, ingestApis };
+  return { ...manifest, streams: {}, ingestApis, processes: {} };
 }
 
 export interface IncrementalExtractor {
@@ -100,39 +96,83 @@ export function createIncrementalExtractor(projectDirInput: string, mainFileInpu
   const projectDir = path.resolve(projectDirInput);
   if (projectLanguage(projectDir, mainFileInput) === "python") {
     // A Python app is re-imported in a fresh interpreter on every save: nothing to keep between runs.
-    return {
-      async extract() {
-        const manifest = await extractPythonManifest(projectDir, mainFileInput);
-        await checkManifest(manifest);
-        return manifest;
-      },
-      close() {},
-    };
+    return { extract: async () => (await buildOrReuse(projectDir, "python", mainFileInput)).manifest, close() {} };
   }
+  const cache = () => BuildCache.open({ projectDir, language: "typescript", mainFile: mainFileInput, mode: "dev" });
   let session: ProgramSession | undefined;
   let loader: DevModuleLoader | undefined;
+  let started = false;
+  let closed = false;
+  /** The last extraction, while it is the last and it succeeded: kept in the build cache on close. */
+  let lastGood: { manifest: Manifest; inputs: BuildInput[] } | undefined;
+  const prepare = async (mainFile: string) => {
+    const [{ ProgramSession }, { DevModuleLoader }] = await Promise.all([import("./program.js"), import("./dev-modules.js")]);
+    session ??= new ProgramSession(projectDir, [mainFile], { incremental: true });
+    loader ??= new DevModuleLoader(projectDir, mainFile, session);
+    return { session, loader };
+  };
   return {
     async extract() {
       const mainFile = resolveMainFile(projectDir, mainFileInput);
-      session ??= new ProgramSession(projectDir, [mainFile], { incremental: true });
-      loader ??= new DevModuleLoader(projectDir, mainFile, session);
+      if (!started) {
+        started = true;
+        const warm = await warmStart(cache(), projectDir, mainFile);
+        if (warm) {
+          // The program is built once the start is over (it blocks for its length), so the first save is as quick as the next.
+          const warmUp = setTimeout(() => {
+            if (!closed) void prepare(mainFile).then(({ session }) => session.update(), () => undefined);
+          }, PROGRAM_WARM_UP_DELAY_MS);
+          warmUp.unref();
+          return warm;
+        }
+      }
+      lastGood = undefined;
+      const [{ session, loader }, { checkTypes }, { checkManifest }] = await Promise.all([prepare(mainFile), import("./typescript-build.js"), import("./check.js")]);
       session.update();
       checkTypes(session);
       const manifest = await loader.load();
       await checkManifest(manifest);
+      lastGood = { manifest, inputs: session.inputFiles() };
       return manifest;
     },
     close() {
+      closed = true;
+      if (lastGood && loader) cache()?.store({ manifest: lastGood.manifest, notices: [] }, lastGood.inputs, loader.outputs());
       session = undefined;
       loader = undefined;
     },
   };
 }
 
-function checkTypes(session: ProgramSession): void {
-  const errors = session.typeErrors();
-  if (errors.length > 0) throw typeScriptError(errors, session.projectDir);
+/** After a warm start: how long until the TypeScript program is built in the background. */
+const PROGRAM_WARM_UP_DELAY_MS = 1000;
+
+/**
+ * A restarted `moose dev` on code the build cache says is unchanged (same inputs, and the modules
+ * the last run emitted under .moose/build/dev as it left them): those modules are imported as they
+ * are, without building a TypeScript program, type-checking or emitting anything. The program is
+ * built at the first save. Undefined when there is nothing to reuse, or the modules fail to run
+ * or register something else than they did (the full path then decides).
+ */
+async function warmStart(cache: BuildCache | undefined, projectDir: string, mainFile: string): Promise<Manifest | undefined> {
+  const cached = cache?.lookup();
+  if (!cached) return undefined;
+  const [{ evaluateInProcess }, { registryToManifest }, { getRegistry }, { canonicalJson }] = await Promise.all([
+    import("./run.js"),
+    import("../sdk/manifest.js"),
+    import("../sdk/registry.js"),
+    import("../manifest/canonical.js"),
+  ]);
+  getRegistry().clear();
+  let manifest: Manifest;
+  try {
+    manifest = await evaluateInProcess(projectDir, `${pathToFileURL(devModuleFile(projectDir, mainFile)).href}?warm`, registryToManifest);
+  } catch {
+    return undefined;
+  }
+  // What the code registered now is what was checked then, unless it depends on more than its files
+  // (the environment), or this process imported these modules before: then the full path decides.
+  return canonicalJson(manifest) === canonicalJson(cached.manifest) ? manifest : undefined;
 }
 
-export { loadApp, type LoadedApp } from "./load-app.js";
 export { DEFAULT_MAIN_FILE, resolveMainFile } from "./main-file.js";

@@ -12,8 +12,9 @@ import { MooseError } from "../errors.js";
 import { analyzeSourceFile, mayConstructSdkObjects, type FileAnalysis } from "./transform/analyze.js";
 import { moduleSpecifiers } from "./transform/imports.js";
 import { applyEdits, injectionEdits, injectionTransformer, type TextEdit } from "./transform/inject.js";
+import type { BuildInput } from "./build-cache.js";
 import type { ExtractDiagnostic } from "./diagnostic.js";
-import { isMooseSourceFile, relativePath, SDK_ENTRY, SDK_PACKAGE } from "./paths.js";
+import { isMooseSourceFile, relativePath, SDK_PACKAGE, SDK_TYPES_ENTRY } from "./paths.js";
 
 const DEFAULT_OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
@@ -223,6 +224,17 @@ export class ProgramSession {
     return result;
   }
 
+  /**
+   * Every file this build read, for the build cache: the program's files (with the text compiled)
+   * except the compiler's own lib files (its version is part of the cache key), and the tsconfig chain.
+   */
+  inputFiles(): BuildInput[] {
+    const program = this.current();
+    const files = program.getSourceFiles().filter((sourceFile) => !program.isSourceFileDefaultLibrary(sourceFile));
+    const configs = tsconfigFiles(this.projectDir).map((file) => ({ file, text: ts.sys.readFile(file) ?? null }));
+    return [...files.map((sourceFile) => ({ file: path.resolve(sourceFile.fileName), text: sourceFile.text })), ...configs];
+  }
+
   /** The app's own TypeScript files in the current program (no libraries, no moose-ts, no .d.ts). */
   appFiles(): ts.SourceFile[] {
     const program = this.current();
@@ -253,7 +265,7 @@ export class ProgramSession {
     host.resolveModuleNameLiterals = (literals, containingFile, redirected, options, containingSourceFile) =>
       literals.map((literal) => {
         if (literal.text === SDK_PACKAGE || literal.text === `${SDK_PACKAGE}/browserCompatible`) {
-          return { resolvedModule: { resolvedFileName: SDK_ENTRY, extension: ts.Extension.Ts, isExternalLibraryImport: false } };
+          return { resolvedModule: { resolvedFileName: SDK_TYPES_ENTRY, extension: SDK_TYPES_ENTRY.endsWith(".d.ts") ? ts.Extension.Dts : ts.Extension.Ts, isExternalLibraryImport: false } };
         }
         const mode = ts.getModeForUsageLocation(containingSourceFile, literal, options);
         return ts.resolveModuleName(literal.text, containingFile, options, host, moduleCache, redirected, mode);
@@ -288,6 +300,15 @@ export function readCompilerOptions(projectDir: string): { options: ts.CompilerO
   }
   const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, projectDir, undefined, configPath);
   return { options: parsed.options, diagnostics: parsed.errors.filter((error) => error.code !== 18003) };
+}
+
+/** tsconfig.json (tracked when absent too: creating one changes the build) and the files it extends. */
+function tsconfigFiles(projectDir: string): string[] {
+  const configPath = path.join(projectDir, "tsconfig.json");
+  if (!ts.sys.fileExists(configPath)) return [configPath];
+  const sourceFile = ts.readJsonConfigFile(configPath, ts.sys.readFile);
+  ts.parseJsonSourceFileConfigFileContent(sourceFile, ts.sys, projectDir, undefined, configPath);
+  return [configPath, ...(sourceFile.extendedSourceFiles ?? []).map((file) => path.resolve(file))];
 }
 
 /** A transformer from the tsconfig's `plugins` (`{ "transform": "typia/lib/transform" }`), ts-patch's "program" kind. */

@@ -9,20 +9,22 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { MooseError, type SourceLocation } from "../errors.js";
-import type { Manifest } from "../manifest/types.js";
+import { fromStoredManifest, type Manifest, type StoredManifest } from "../manifest/types.js";
 import { getRegistry } from "../sdk/registry.js";
-import { writeRunner } from "./bundle.js";
+import { printNotice, type Notice } from "./notices.js";
 import { relativePath } from "./paths.js";
 
 interface RunnerOutput {
   ok: boolean;
-  manifest?: Manifest;
+  manifest?: StoredManifest;
   /** What the app asked for that moose-ts accepts but does not do (registry notices). */
-  notices?: Array<{ message: string; source: SourceLocation }>;
+  notices?: Notice[];
   error?: { code: string; message: string; location?: SourceLocation; hint?: string; details?: Record<string, unknown>; stack?: string };
 }
 
 export async function runInChildProcess(projectDir: string, bundleFile: string): Promise<Manifest> {
+  // Loaded here: bundle.js brings the compiler, which a warm `moose dev` start (evaluateInProcess) does without.
+  const { writeRunner } = await import("./bundle.js");
   const runner = writeRunner(projectDir);
   const scratch = mkdtempSync(path.join(tmpdir(), "moose-extract-"));
   const out = path.join(scratch, "result.json");
@@ -41,16 +43,6 @@ export async function runInChildProcess(projectDir: string, bundleFile: string):
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/** Notices already printed by this process: `moose dev` re-runs the app on every save and says each once. */
-const printedNotices = new Set<string>();
-
-export function printNotice(notice: { message: string; source: SourceLocation }): void {
-  const line = `warning: ${notice.source.file}:${notice.source.line}: ${notice.message}`;
-  if (printedNotices.has(line)) return;
-  printedNotices.add(line);
-  process.stderr.write(`${line}\n`);
 }
 
 let loadCount = 0;
@@ -100,7 +92,8 @@ export async function evaluateInProcess(projectDir: string, moduleUrl: string, r
 }
 
 function unwrap(result: RunnerOutput, projectDir: string): Manifest {
-  if (result.ok && result.manifest) return result.manifest;
+  // fromStoredManifest: an app bundled with an SDK from before processes existed gives no `processes` key.
+  if (result.ok && result.manifest) return fromStoredManifest(result.manifest);
   const error = result.error ?? { code: "APP_ERROR", message: "the app failed without an error" };
   if (error.code !== "APP_ERROR") {
     throw new MooseError(error.code, error.message, { location: error.location, hint: error.hint, details: error.details });

@@ -16,33 +16,12 @@ import { createRequire, Module } from "node:module";
 import path from "node:path";
 import vm from "node:vm";
 import type * as TypeScript from "typescript";
+import { projectTypeScript } from "./typescript-project.js";
 
 const require = createRequire(import.meta.url);
 
-/** Where the project whose TypeScript to use is named (see ./typescript-project.ts). */
-const TYPESCRIPT_PROJECT = Symbol.for("moose-ts.typescript-project");
-
-/**
- * The project's own TypeScript when it has one (5.3 or newer: the compiler API moose-ts uses), so
- * its tsconfig means what `tsc` makes of it (a MooseStack project pins TypeScript 5.x for typia);
- * otherwise moose-ts's own. The project is the one `setTypeScriptProject` named before this module
- * was first imported (commands with `--dir` do), else the working directory.
- */
-function typeScriptFile(): string {
-  const projectDir = (globalThis as { [TYPESCRIPT_PROJECT]?: string })[TYPESCRIPT_PROJECT] ?? process.cwd();
-  try {
-    const projectFile = require.resolve("typescript", { paths: [projectDir] });
-    const manifest = JSON.parse(readFileSync(path.resolve(projectFile, "../../package.json"), "utf8")) as { version?: string };
-    const [major = 0, minor = 0] = (manifest.version ?? "").split(".").map(Number);
-    if (major > 5 || (major === 5 && minor >= 3)) return projectFile;
-  } catch {
-    // No TypeScript in the project: moose-ts's own.
-  }
-  return require.resolve("typescript");
-}
-
 function loadTypeScript(): typeof TypeScript {
-  const file = typeScriptFile();
+  const { file } = projectTypeScript();
   const loaded = require.cache[file];
   if (loaded) return loaded.exports as typeof TypeScript;
   try {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { redact, redactString } from "./redact.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
-export type LogKind = "build" | "plan" | "migration" | "step" | "reload" | "error" | "server";
+export type LogKind = "build" | "plan" | "migration" | "step" | "reload" | "error" | "server" | "process";
 
 export interface LogEventInput {
   kind: LogKind;

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { emptyManifest, type ComponentKind, type Manifest } from "./types.js";
+import { emptyManifest, toStoredManifest, type ComponentKind, type Manifest } from "./types.js";
 
 // Reading is ./read.ts (one validating reader); re-exported here for the modules that import it from this file.
 export { readManifest, type ReadManifestOptions } from "./read.js";
@@ -26,21 +26,32 @@ function sortKeys(value: unknown): unknown {
   return sorted;
 }
 
+/** A manifest's canonical JSON, in its stored form (no `processes` key while it has none). */
+export function canonicalManifestJson(manifest: Manifest): string {
+  return canonicalJson(toStoredManifest(manifest));
+}
+
 /**
  * sha256 (hex) of the canonical JSON with each component's `source` removed: moving code around
  * never changes a state's identity. Only the specs' own `source` goes — a nested key that happens
  * to be called `source` (an API parameter, a table setting) is content and stays.
  */
 export function hashManifest(manifest: Manifest): string {
-  return createHash("sha256").update(canonicalJson(withoutSources(manifest))).digest("hex");
+  return createHash("sha256").update(canonicalManifestJson(withoutSources(manifest))).digest("hex");
 }
 
 export function withoutSources(manifest: Manifest): Manifest {
   const stripped: Record<string, unknown> = { ...manifest };
   for (const kind of COMPONENT_KINDS) {
     stripped[kind] = Object.fromEntries(
-      Object.entries(manifest[kind]).map(([id, spec]) => {
-        const { source: _source, ...rest } = spec;
+      // `?? {}`: a manifest parsed without the reader may lack `processes` (see toStoredManifest).
+      Object.entries(manifest[kind] ?? {}).map(([id, spec]) => {
+        // A process's `source` is the stream it reads (content); its place in the code is `location`.
+        if (kind === "processes") {
+          const { location: _location, ...rest } = spec as Manifest["processes"][string];
+          return [id, rest];
+        }
+        const { source: _source, ...rest } = spec as Exclude<typeof spec, Manifest["processes"][string]>;
         return [id, rest];
       }),
     );
@@ -54,6 +65,6 @@ export const EMPTY_MANIFEST_HASH = hashManifest(emptyManifest());
 export async function writeManifest(filePath: string, manifest: Manifest): Promise<void> {
   await mkdir(path.dirname(filePath), { recursive: true });
   const temporary = `${filePath}.${process.pid}.tmp`;
-  await writeFile(temporary, canonicalJson(manifest));
+  await writeFile(temporary, canonicalManifestJson(manifest));
   await rename(temporary, filePath);
 }

@@ -1,6 +1,7 @@
 export * from "./types.js";
 export {
   canonicalJson,
+  canonicalManifestJson,
   EMPTY_MANIFEST_HASH,
   hashManifest,
   readManifest,

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ExitCode, MooseError } from "../errors.js";
-import type { Manifest } from "./types.js";
+import { fromStoredManifest, type Manifest, type StoredManifest } from "./types.js";
 import { formatProblems, isSupportedVersion, manifestProblems, SUPPORTED_MANIFEST_VERSIONS } from "./validate.js";
 
 export interface ReadManifestOptions {
@@ -69,7 +69,7 @@ export function checkManifest(value: unknown, shown: string, options: ReadManife
   }
   const problems = manifestProblems(value);
   if (problems.length > 0) throw invalid(shown, `is not a valid Manifest v1: ${formatProblems(problems)}`, options, problems);
-  return value as Manifest;
+  return fromStoredManifest(value as StoredManifest);
 }
 
 function invalid(shown: string, problem: string, options: ReadManifestOptions, problems: unknown[] = [], cause?: unknown): MooseError {

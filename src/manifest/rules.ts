@@ -7,11 +7,13 @@
  *   every byte other than [A-Za-z0-9_] as `%XX`, and file names stop at 255 bytes, with room
  *   kept for the suffixes ClickHouse and moose-ts's rebuild add;
  * - nothing takes a name from moose-ts's own namespace (`_moose…` tables, `…__moose_…` copies);
- * - a table has at least one column, setting names are plain names; a topic name is one Kafka accepts.
+ * - a table has at least one column, setting names are plain names; a topic name is one Kafka accepts;
+ * - a process reads a stream of the manifest and writes a table (sync) or stream (transform) of it,
+ *   and its dead-letter queue is a stream of it.
  */
 import type { SourceLocation } from "../errors.js";
 import { REBUILD_SUFFIX, RESERVED_PREFIX } from "../steps/index.js";
-import type { Manifest } from "./types.js";
+import { MULTI_DESTINATION, type Manifest } from "./types.js";
 
 export interface RuleProblem {
   /** `table Users`, `column Users.name`, … */
@@ -74,6 +76,20 @@ export function checkManifestRules(manifest: Manifest): RuleProblem[] {
       add(subject, `Kafka topic names are 1 to ${MAX_TOPIC_NAME_LENGTH} characters of A-Z, a-z, 0-9, ".", "_" and "-"`, stream.source);
     } else if (stream.name.toLowerCase().startsWith(RESERVED_PREFIX)) {
       add(subject, `names starting with "${RESERVED_PREFIX}" are reserved for moose-ts`, stream.source);
+    }
+  }
+  for (const [id, process] of Object.entries(manifest.processes)) {
+    const subject = `process ${JSON.stringify(id)}`;
+    const missing = (what: string, name: string) => `it ${what} ${JSON.stringify(name)}, which is not in the app (export it, or remove the process)`;
+    if (!(process.source in manifest.streams)) add(subject, missing("reads stream", process.source), process.location);
+    if (process.kind === "sync" && process.destination !== undefined && !(process.destination in manifest.tables)) {
+      add(subject, missing("writes table", process.destination), process.location);
+    }
+    if (process.kind === "transform" && process.destination !== undefined && process.destination !== MULTI_DESTINATION && !(process.destination in manifest.streams)) {
+      add(subject, missing("writes stream", process.destination), process.location);
+    }
+    if (process.deadLetterQueue !== undefined && !(process.deadLetterQueue in manifest.streams)) {
+      add(subject, missing("sends failed records to dead-letter stream", process.deadLetterQueue), process.location);
     }
   }
   return problems;

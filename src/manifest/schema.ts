@@ -16,8 +16,9 @@ import type {
   IndexSpec,
   IngestApiSpec,
   JsonSchema,
-  Manifest,
   MaterializedViewSpec,
+  ProcessSpec,
+  StoredManifest,
   StreamSpec,
   TableSpec,
   TaskSpec,
@@ -57,6 +58,8 @@ const integer: JsonSchema = { type: "integer" };
 const boolean: JsonSchema = { type: "boolean" };
 const texts: JsonSchema = { type: "array", items: text };
 const freeObject: JsonSchema = { type: "object" };
+/** As `[[clickhouse_config.clusters]]` allows it (src/config/clusters.ts): written bare after ON CLUSTER. */
+const clusterName: JsonSchema = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" };
 const lifeCycle: JsonSchema = { enum: ["FULLY_MANAGED", "DELETION_PROTECTED", "EXTERNALLY_MANAGED"] };
 
 const source = object<SourceLocation>({ file: required(text), line: required(integer), col: optional(integer) });
@@ -90,6 +93,7 @@ const table = object<TableSpec>({
   engine: required(engine),
   settings: required(mapOf(text)),
   indexes: required({ type: "array", items: index }),
+  cluster: optional(clusterName),
   lifeCycle: required(lifeCycle),
   version: optional(text),
   source: optional(source),
@@ -108,13 +112,21 @@ const stream = object<StreamSpec>({
   source: optional(source),
 });
 
-const view = object<ViewSpec>({ name: required(name), sql: required(text), sourceTables: required(texts), lifeCycle: required(lifeCycle), source: optional(source) });
+const view = object<ViewSpec>({
+  name: required(name),
+  sql: required(text),
+  sourceTables: required(texts),
+  cluster: optional(clusterName),
+  lifeCycle: required(lifeCycle),
+  source: optional(source),
+});
 
 const materializedView = object<MaterializedViewSpec>({
   name: required(name),
   sql: required(text),
   sourceTables: required(texts),
   targetTable: required(name),
+  cluster: optional(clusterName),
   lifeCycle: required(lifeCycle),
   source: optional(source),
 });
@@ -149,11 +161,21 @@ const workflow = object<WorkflowSpec>({
   source: optional(source),
 });
 
+const process = object<ProcessSpec>({
+  kind: required({ enum: ["sync", "transform", "consumer"] }),
+  source: required(name),
+  destination: optional(name),
+  version: optional(text),
+  codeHash: optional({ type: "string", pattern: "^[0-9a-f]{64}$" }),
+  deadLetterQueue: optional(name),
+  location: optional(source),
+});
+
 export const MANIFEST_SCHEMA: JsonSchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
   $id: "https://moose-ts.dev/schemas/manifest-v1.json",
   title: "moose-ts Manifest v1",
-  ...object<Manifest>({
+  ...object<StoredManifest>({
     version: required({ const: MANIFEST_VERSION }),
     tables: required(mapOf(table)),
     streams: required(mapOf(stream)),
@@ -162,5 +184,6 @@ export const MANIFEST_SCHEMA: JsonSchema = {
     apis: required(mapOf(api)),
     ingestApis: required(mapOf(ingestApi)),
     workflows: required(mapOf(workflow)),
+    processes: optional(mapOf(process)),
   }),
 };

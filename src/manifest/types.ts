@@ -58,6 +58,8 @@ export interface TableSpec {
   /** Table SETTINGS, values as SQL literals text (`8192`, `'abc'`). */
   settings: Record<string, string>;
   indexes: IndexSpec[];
+  /** The ClickHouse cluster (a `[[clickhouse_config.clusters]]` name) whose every host holds it: its DDL runs ON CLUSTER. */
+  cluster?: string;
   lifeCycle: LifeCycle;
   version?: string;
   source?: SourceLocation;
@@ -86,6 +88,8 @@ export interface ViewSpec {
   sql: string;
   /** Tables/views the SELECT reads (ids). */
   sourceTables: string[];
+  /** The ClickHouse cluster (a `[[clickhouse_config.clusters]]` name) whose every host holds it: its DDL runs ON CLUSTER. */
+  cluster?: string;
   lifeCycle: LifeCycle;
   source?: SourceLocation;
 }
@@ -97,6 +101,8 @@ export interface MaterializedViewSpec {
   sourceTables: string[];
   /** The table id the view writes into (itself in `tables`). */
   targetTable: string;
+  /** The ClickHouse cluster (a `[[clickhouse_config.clusters]]` name) whose every host holds it: its DDL runs ON CLUSTER. */
+  cluster?: string;
   lifeCycle: LifeCycle;
   source?: SourceLocation;
 }
@@ -143,6 +149,33 @@ export interface WorkflowSpec {
   source?: SourceLocation;
 }
 
+/** A transform's destination when it routes each record itself (addMultiTransform). */
+export const MULTI_DESTINATION = "*";
+
+/** What a process does: sync a stream into a table, transform it into another stream, or consume it. */
+export type ProcessKind = "sync" | "transform" | "consumer";
+
+/**
+ * A process moose-ts runs over a stream (docs/streams.md). Ids come from `processId` in
+ * src/sdk/processes.ts: `sync:<stream>-><table>`, `transform:<stream>-><stream>[@<version>]`,
+ * `transform:<stream>->*` (addMultiTransform), `consumer:<stream>[@<version>]`.
+ */
+export interface ProcessSpec {
+  kind: ProcessKind;
+  /** Stream id the process reads. */
+  source: string;
+  /** sync: table id; transform: destination stream id ("*" for addMultiTransform); consumer: absent. */
+  destination?: string;
+  /** transform/consumer: the config's version, when given. */
+  version?: string;
+  /** transform/consumer: sha256 (hex) of the function's source text (Function.prototype.toString()). */
+  codeHash?: string;
+  /** Stream id of the dead-letter queue (TransformConfig/ConsumerConfig deadLetterQueue). */
+  deadLetterQueue?: string;
+  /** Where the model defines it, for messages only (`source` is the stream the process reads). */
+  location?: SourceLocation;
+}
+
 export interface Manifest {
   version: typeof MANIFEST_VERSION;
   tables: Record<string, TableSpec>;
@@ -152,9 +185,30 @@ export interface Manifest {
   apis: Record<string, ApiSpec>;
   ingestApis: Record<string, IngestApiSpec>;
   workflows: Record<string, WorkflowSpec>;
+  /**
+   * Stream processes by process id. Manifests written before processes existed have no such key:
+   * the reader fills `{}`, and the canonical form leaves the key out while it is empty so their
+   * hashes stay the same.
+   */
+  processes: Record<string, ProcessSpec>;
 }
 
 export type ComponentKind = Exclude<keyof Manifest, "version">;
+
+/** A manifest as stored: written before processes existed, it has no `processes` key. */
+export type StoredManifest = Omit<Manifest, "processes"> & Partial<Pick<Manifest, "processes">>;
+
+/** A stored manifest (file, journal row, admin body, Python extraction) as the in-memory Manifest. */
+export function fromStoredManifest(stored: StoredManifest): Manifest {
+  return { ...stored, processes: stored.processes ?? {} };
+}
+
+/** The stored form: `processes` left out while empty, so apps without processes keep their hashes. */
+export function toStoredManifest(manifest: Manifest): StoredManifest {
+  if (Object.keys(manifest.processes ?? {}).length > 0) return manifest;
+  const { processes: _processes, ...stored } = manifest;
+  return stored;
+}
 
 export function emptyManifest(): Manifest {
   return {
@@ -166,5 +220,6 @@ export function emptyManifest(): Manifest {
     apis: {},
     ingestApis: {},
     workflows: {},
+    processes: {},
   };
 }

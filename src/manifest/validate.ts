@@ -5,8 +5,16 @@
  *
  * ajv is loaded, and the schema compiled, on first use: command modules import this file
  * statically, and a command that never reads a manifest does not pay for ajv at start-up.
+ * Loading ajv and compiling were ≈ 0.1–0.2 s of every command that reads a manifest, so the
+ * compiled validator (ajv's standalone code) is kept beside ajv in `node_modules/.cache/moose-ts/`,
+ * named by the hash of the schema, ajv's version and the options, with a checksum of its code:
+ * later processes load that file and never load ajv. A missing, damaged or unwritable cache only
+ * costs the compile.
  */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { MANIFEST_VERSION } from "./types.js";
 import { MANIFEST_SCHEMA } from "./schema.js";
@@ -24,14 +32,62 @@ export const MAX_REPORTED_PROBLEMS = 3;
 
 let validator: ValidateFunction | undefined;
 
+const require = createRequire(import.meta.url);
+// `optimize: false` makes compiling several times faster; validating a manifest is fast either way.
+const AJV_OPTIONS = { allErrors: true, strict: true, code: { optimize: false, source: true } };
+const CHECKSUM_PREFIX = "// sha256 ";
+
 function compiled(): ValidateFunction {
-  if (!validator) {
-    // ajv is CommonJS: its constructor is the module's default export.
-    const ajvModule = createRequire(import.meta.url)("ajv") as { default: new (options: object) => { compile(schema: object): ValidateFunction } };
-    // `optimize: false` makes compiling several times faster; validating a manifest is fast either way.
-    validator = new ajvModule.default({ allErrors: true, strict: true, code: { optimize: false } }).compile(MANIFEST_SCHEMA);
-  }
+  validator ??= loadCompiled() ?? compile();
   return validator;
+}
+
+/** Where the compiled validator of this schema is kept (undefined when ajv cannot be found). */
+export function compiledFile(): string | undefined {
+  try {
+    const ajvPackage = require.resolve("ajv/package.json");
+    const { version } = JSON.parse(readFileSync(ajvPackage, "utf8")) as { version: string };
+    const key = createHash("sha256").update(`${version}\0${JSON.stringify(AJV_OPTIONS)}\0${JSON.stringify(MANIFEST_SCHEMA)}`).digest("hex").slice(0, 16);
+    // Beside ajv, so the code's own require("ajv/dist/runtime/…") resolves to that ajv.
+    return path.resolve(ajvPackage, "../../.cache/moose-ts", `manifest-validator-${key}.cjs`);
+  } catch {
+    return undefined;
+  }
+}
+
+function loadCompiled(): ValidateFunction | undefined {
+  const file = compiledFile();
+  if (!file) return undefined;
+  try {
+    const text = readFileSync(file, "utf8");
+    const newline = text.indexOf("\n");
+    const code = text.slice(newline + 1);
+    if (text.slice(0, newline) !== `${CHECKSUM_PREFIX}${createHash("sha256").update(code).digest("hex")}`) return undefined;
+    return require(file) as ValidateFunction;
+  } catch {
+    return undefined;
+  }
+}
+
+function compile(): ValidateFunction {
+  // ajv is CommonJS: its constructor is the module's default export.
+  const ajvModule = require("ajv") as { default: new (options: object) => { compile(schema: object): ValidateFunction } };
+  const ajv = new ajvModule.default(AJV_OPTIONS);
+  const validate = ajv.compile(MANIFEST_SCHEMA);
+  const file = compiledFile();
+  if (file) {
+    const partial = `${file}.${process.pid}`;
+    try {
+      const standalone = (require("ajv/dist/standalone") as { default: (ajv: unknown, validate: ValidateFunction) => string }).default;
+      const code = standalone(ajv, validate);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(partial, `${CHECKSUM_PREFIX}${createHash("sha256").update(code).digest("hex")}\n${code}`);
+      renameSync(partial, file);
+    } catch {
+      rmSync(partial, { force: true });
+    }
+  }
+  return validate;
 }
 
 /** Is `value` a version this moose-ts reads? (Checked first, so an old/new manifest says "upgrade", not "invalid".) */

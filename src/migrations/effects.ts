@@ -63,6 +63,10 @@ export function dataEffect(op: Operation): string {
       return JSON.stringify(scheduleTarget(op.from)) !== JSON.stringify(scheduleTarget(op.to))
         ? "none (its Temporal schedule changes; runs already started keep their settings)"
         : "none (served from code; recorded in state only)";
+    case "addProcess":
+    case "removeProcess":
+    case "updateProcess":
+      return "none (a process runs code over a topic; moose dev / moose prod start, restart or stop it)";
     case "rawSql":
       return "whatever the statement does";
     default:

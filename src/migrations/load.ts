@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { build, type Message, type Plugin } from "esbuild";
+import type { Message, Plugin } from "esbuild";
 import { ExitCode, MooseError } from "../errors.js";
 import { MIGRATION_FILE_PATTERN, migrationId, type MigrationsLayout } from "./layout.js";
 import type { MigrationDefinition } from "../steps/index.js";
@@ -77,6 +77,8 @@ export async function loadMigrations(layout: MigrationsLayout, sources?: Migrati
 async function compile(layout: MigrationsLayout, files: MigrationFileSource[], outputs: Map<string, string>): Promise<void> {
   const staging = path.join(layout.buildCache, `.staging-${process.pid}-${randomUUID()}`);
   await mkdir(staging, { recursive: true });
+  // Loaded on use: with every file compiled already (the usual run), esbuild is never started.
+  const { build } = await import("esbuild");
   try {
     await build({
       // esbuild reports error locations relative to its working directory (the process's, unless

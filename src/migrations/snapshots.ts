@@ -8,7 +8,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ExitCode } from "../errors.js";
 import { readManifest } from "../manifest/read.js";
-import { canonicalJson } from "../manifest/canonical.js";
+import { canonicalManifestJson } from "../manifest/canonical.js";
 import type { Manifest } from "../manifest/types.js";
 import { metaPath, type MigrationsLayout } from "./layout.js";
 
@@ -42,7 +42,7 @@ export async function readMetaManifest(layout: MigrationsLayout, id: string): Pr
  * is one line (`{ "name": "age", "nullable": false, "type": "Float64" }`) instead of five.
  */
 export function snapshotJson(manifest: Manifest): string {
-  return `${compact(JSON.parse(canonicalJson(manifest)) as unknown, "")}\n`;
+  return `${compact(JSON.parse(canonicalManifestJson(manifest)) as unknown, "")}\n`;
 }
 
 function isScalar(value: unknown): boolean {

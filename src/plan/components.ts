@@ -6,13 +6,14 @@
 import { assertNever, componentKindOf, type Operation } from "../diff/operations.js";
 import { apiBreakingChanges, columnTypeText, ingestBreakingChanges } from "../diff/risk.js";
 import { workflowChanges } from "../diff/workflows.js";
+import { processChanges, processDisplayName } from "../diff/processes.js";
 import { describeSchedule } from "../workflows/schedule.js";
 import { scheduleTarget } from "./steps.js";
-import type { ColumnSpec, ComponentKind as ManifestSection, TableSpec } from "../manifest/types.js";
+import type { ColumnSpec, ComponentKind as ManifestSection, ProcessSpec, TableSpec } from "../manifest/types.js";
 
-export type ComponentKind = "table" | "view" | "materializedView" | "topic" | "api" | "ingestApi" | "workflow" | "sql";
+export type ComponentKind = "table" | "view" | "materializedView" | "topic" | "api" | "ingestApi" | "workflow" | "process" | "sql";
 export type ComponentChange = "new" | "modified" | "removed";
-export type ChangeLabel = "Schema Update" | "Config Change" | "Schedule Change";
+export type ChangeLabel = "Schema Update" | "Config Change" | "Schedule Change" | "Code Change";
 
 export const COMPONENT_LABELS: Record<ComponentKind, string> = {
   table: "OLAP Table",
@@ -22,8 +23,15 @@ export const COMPONENT_LABELS: Record<ComponentKind, string> = {
   api: "API Endpoint",
   ingestApi: "Ingest API",
   workflow: "Workflow",
+  // MooseStack's label for a removed process; new and changed ones show what they run (processLabel).
+  process: "Background Process",
   sql: "Custom SQL",
 };
+
+/** A process's label in plans: a sync copies a topic into a table, the others run the user's function. */
+export function processLabel(process: ProcessSpec): string {
+  return process.kind === "sync" ? "Sync Process" : "Function Process";
+}
 
 export interface ComponentChangeDetail {
   /** `+` added, `-` removed, `~` changed, `↻` rebuilt. */
@@ -38,8 +46,10 @@ export interface PlannedComponent {
   /** Shown name: the table/topic/view/workflow id, `api/<path>` or `ingest/<path>` for APIs. */
   name: string;
   change: ComponentChange;
-  /** For modified components: `Schema Update`, `Config Change`, or (a workflow's schedule) `Schedule Change`. */
+  /** For modified components: `Schema Update`, `Config Change`, (a workflow's schedule) `Schedule Change`, (a process's code) `Code Change`. */
   changeLabel?: ChangeLabel;
+  /** Shown instead of the kind's or the change's label: a new or changed process's `Sync Process` / `Function Process`. */
+  label?: string;
   /** Shown after the label of a new component: a scheduled workflow's schedule in words (`every day at 02:00`). */
   labelDetail?: string;
   details: ComponentChangeDetail[];
@@ -55,6 +65,7 @@ const DISPLAY_KINDS: Record<ManifestSection, ComponentKind> = {
   apis: "api",
   ingestApis: "ingestApi",
   workflows: "workflow",
+  processes: "process",
 };
 
 /** APIs are shown by their URL path (`api/metrics/2`), everything else by its id. */
@@ -72,6 +83,11 @@ function componentOf(op: Operation): { kind: ComponentKind; name: string } {
       return { kind: "ingestApi", name: `ingest/${op.api.path}` };
     case "updateIngestApi":
       return { kind: "ingestApi", name: `ingest/${op.to.path}` };
+    case "addProcess":
+    case "removeProcess":
+      return { kind: "process", name: processDisplayName(op.process) };
+    case "updateProcess":
+      return { kind: "process", name: processDisplayName(op.to) };
     default:
       return { kind: DISPLAY_KINDS[section], name: op.target };
   }
@@ -88,6 +104,7 @@ function directionOf(op: Operation): Direction {
     case "addApi":
     case "addIngestApi":
     case "addWorkflow":
+    case "addProcess":
       return "create";
     case "dropTable":
     case "dropView":
@@ -96,6 +113,7 @@ function directionOf(op: Operation): Direction {
     case "removeApi":
     case "removeIngestApi":
     case "removeWorkflow":
+    case "removeProcess":
       return "drop";
     case "addColumn":
     case "dropColumn":
@@ -115,6 +133,7 @@ function directionOf(op: Operation): Direction {
     case "alterTopicConfig":
     case "addPartitions":
     case "updateWorkflow":
+    case "updateProcess":
       return "config";
     default:
       return assertNever(op);
@@ -220,7 +239,12 @@ export function operationDetails(op: Operation): ComponentChangeDetail[] {
     case "removeIngestApi":
     case "addWorkflow":
     case "removeWorkflow":
+    case "addProcess":
       return [];
+    case "removeProcess":
+      return [{ sign: "-", text: `${op.process.kind} process ${op.target}` }];
+    case "updateProcess":
+      return processChanges(op.from, op.to).map((text) => ({ sign: "~" as const, text }));
     case "addColumn":
       return [{ sign: "+", text: `${op.column.name}: ${columnTypeText(op.column)}`, effect: addedColumnEffect(op.column) }];
     case "dropColumn":
@@ -305,7 +329,8 @@ export function planComponents(operations: readonly Operation[]): PlannedCompone
   const byKey = new Map<string, PlannedComponent & { directions: Set<Direction> }>();
   operations.forEach((op, index) => {
     const { kind, name } = componentOf(op);
-    const key = `${kind}\u0000${name}`;
+    // Processes by id: a sync into table X and a transform into stream X read alike (`S -> X`).
+    const key = kind === "process" ? `${kind}\u0000${op.target}` : `${kind}\u0000${name}`;
     let component = byKey.get(key);
     if (!component) {
       component = { kind, name, change: "modified", details: [], operations: [], directions: new Set() };
@@ -316,6 +341,8 @@ export function planComponents(operations: readonly Operation[]): PlannedCompone
     component.details.push(...operationDetails(op));
   });
   return [...byKey.values()].map(({ directions, ...component }) => {
+    const process = processOf(component.operations.map((index) => operations[index]!));
+    if (process) return { ...component, ...process };
     if (directions.size === 1 && directions.has("create")) {
       const added = component.operations.map((index) => operations[index]!).find((op) => op.kind === "addWorkflow");
       const schedule = added?.kind === "addWorkflow" ? added.workflow.schedule : undefined;
@@ -335,6 +362,21 @@ export function planComponents(operations: readonly Operation[]): PlannedCompone
     const changeLabel: ChangeLabel = schema ? "Schema Update" : scheduleChange ? "Schedule Change" : "Config Change";
     return { ...component, details, change: "modified" as const, changeLabel };
   });
+}
+
+/** A process component's change and labels (one operation per process id). */
+function processOf(operations: Operation[]): Pick<PlannedComponent, "change" | "changeLabel" | "label"> | undefined {
+  const [op] = operations;
+  switch (op?.kind) {
+    case "addProcess":
+      return { change: "new", label: processLabel(op.process) };
+    case "removeProcess":
+      return { change: "removed" };
+    case "updateProcess":
+      return { change: "modified", changeLabel: (op.from.codeHash ?? "") !== (op.to.codeHash ?? "") ? "Code Change" : "Config Change", label: processLabel(op.to) };
+    default:
+      return undefined;
+  }
 }
 
 /** What an operation does to existing data or consumers, for warning lines (undefined when safe). */

@@ -12,7 +12,7 @@ export const PLAN_JSON_VERSION = 1 as const;
 
 export interface PlanJsonComponent {
   kind: ComponentKind;
-  /** `OLAP Table`, `Streaming Topic`, … as in the text plan. */
+  /** `OLAP Table`, `Streaming Topic`, `Sync Process`, … as in the text plan (a modified process shows its own label, not the change's). */
   label: string;
   name: string;
   change: "new" | "modified" | "removed";
@@ -58,7 +58,7 @@ export function planToJson(result: DiffResult, hashes: { from?: string; to?: str
   const components = planComponents(result.operations).map(
     (component): PlanJsonComponent => ({
       kind: component.kind,
-      label: COMPONENT_LABELS[component.kind],
+      label: component.label ?? COMPONENT_LABELS[component.kind],
       name: component.name,
       change: component.change,
       ...(component.changeLabel ? { changeLabel: component.changeLabel } : {}),

@@ -34,7 +34,7 @@ export function printable(text: string): string {
 
 function componentLine(component: PlannedComponent, paint: Paint): string[] {
   const sign = component.change === "new" ? "+" : component.change === "removed" ? "-" : "~";
-  const label = component.change === "modified" ? component.changeLabel! : COMPONENT_LABELS[component.kind];
+  const label = component.label ?? (component.change === "modified" ? component.changeLabel! : COMPONENT_LABELS[component.kind]);
   const detail = component.labelDetail !== undefined ? `, ${printable(component.labelDetail)}` : "";
   const lines = [`  ${paint(SIGN_STYLE[sign], `${sign} ${printable(component.name)}`)} (${label}${detail})`];
   for (const detail of component.details) {

@@ -30,7 +30,8 @@ import {
   replaceViewSql,
   resetSettingsSql,
 } from "../infra/clickhouse/ddl.js";
-import type { ColumnSpec, StreamSpec, TableSpec, WorkflowSpec } from "../manifest/types.js";
+import type { ColumnSpec, ProcessSpec, StreamSpec, TableSpec, WorkflowSpec } from "../manifest/types.js";
+import { processChanges, processDisplayName } from "../diff/processes.js";
 import type { KafkaAction, ScheduleTarget, SqlStep, Step, StepCause } from "../steps/index.js";
 
 export interface OperationSteps {
@@ -42,14 +43,14 @@ export interface OperationSteps {
 
 type Cause = Omit<StepCause, "rebuild">;
 
-function causeOf(op: { kind: Operation["kind"]; target: string; risk: Risk }): Cause {
-  return { operation: op.kind, target: op.target, risk: op.risk };
+function causeOf(op: { kind: Operation["kind"]; target: string; risk: Risk; cluster?: string }): Cause {
+  return { operation: op.kind, target: op.target, risk: op.risk, ...(op.cluster !== undefined ? { cluster: op.cluster } : {}) };
 }
 
 /** The cause of a `down` step: the inverse operation, or (raw SQL's hand-written down) a rewrite of the same target. */
 function inverseCauseOf(op: Operation): Cause {
   const inverse = invertOperation(op);
-  return inverse ? causeOf(inverse) : { operation: op.kind, target: op.target, risk: "rewrite" };
+  return inverse ? causeOf({ ...inverse, ...(op.cluster !== undefined ? { cluster: op.cluster } : {}) }) : { operation: op.kind, target: op.target, risk: "rewrite" };
 }
 
 function sql(cause: Cause, statement: string, summary?: string): SqlStep {
@@ -61,8 +62,8 @@ function kafka(cause: Cause, action: KafkaAction): Step {
 }
 
 /** The statements changing a column, with a conversion check on the one that converts its values. */
-function modifyColumnSteps(cause: Cause, table: string, from: ColumnSpec, to: ColumnSpec): SqlStep[] {
-  return modifyColumnSql(table, from, to).map((statement) =>
+function modifyColumnSteps(cause: Cause, table: string, from: ColumnSpec, to: ColumnSpec, cluster: string | undefined): SqlStep[] {
+  return modifyColumnSql(table, from, to, cluster).map((statement) =>
     statement.convertsType
       ? { sql: statement.sql, checkConversion: { table, column: to.name, toType: fullColumnType(to), nullsTakeDefault: statement.givesDefault }, cause }
       : { sql: statement.sql, cause },
@@ -105,62 +106,67 @@ function scheduleSteps(cause: Cause, from: WorkflowSpec | undefined, to: Workflo
   return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ temporal: { updateSchedule: after }, cause }];
 }
 
+/** `transform process UserEvents -> Enriched (transform:UserEvents->Enriched)` */
+function processNote(id: string, process: ProcessSpec): string {
+  return `${process.kind} process ${processDisplayName(process)} (${id})`;
+}
+
 export function operationSteps(op: Operation): OperationSteps {
   const upCause = causeOf(op);
   const downCause = inverseCauseOf(op);
   switch (op.kind) {
     case "createTable":
-      return { up: [sql(upCause, createTableSql(op.table))], down: [sql(downCause, dropTableSql(op.table.name))] };
+      return { up: [sql(upCause, createTableSql(op.table))], down: [sql(downCause, dropTableSql(op.table.name, op.cluster))] };
     case "dropTable":
       return {
-        up: [sql(upCause, dropTableSql(op.table.name))],
+        up: [sql(upCause, dropTableSql(op.table.name, op.cluster))],
         down: [sql(downCause, createTableSql(op.table))],
         irreversible: `the rows of ${op.table.name} (down recreates the table empty)`,
       };
     case "addColumn":
       return {
-        up: [sql(upCause, addColumnSql(op.table, op.column, op.position))],
-        down: [sql(downCause, dropColumnSql(op.table, op.column.name))],
+        up: [sql(upCause, addColumnSql(op.table, op.column, op.position, op.cluster))],
+        down: [sql(downCause, dropColumnSql(op.table, op.column.name, op.cluster))],
       };
     case "dropColumn":
       return {
-        up: [sql(upCause, dropColumnSql(op.table, op.column.name))],
-        down: [sql(downCause, addColumnSql(op.table, op.column))],
+        up: [sql(upCause, dropColumnSql(op.table, op.column.name, op.cluster))],
+        down: [sql(downCause, addColumnSql(op.table, op.column, undefined, op.cluster))],
         irreversible: `the data in ${op.table}.${op.column.name} (down adds the column back with its default)`,
       };
     case "modifyColumn": {
       const typeChanges = op.changed.includes("type") || op.changed.includes("nullable");
       return {
-        up: modifyColumnSteps(upCause, op.table, op.from, op.to),
-        down: modifyColumnSteps(downCause, op.table, op.to, op.from),
+        up: modifyColumnSteps(upCause, op.table, op.from, op.to, op.cluster),
+        down: modifyColumnSteps(downCause, op.table, op.to, op.from, op.cluster),
         ...(typeChanges
           ? { irreversible: `values of ${op.table}.${op.to.name} that the conversion to ${fullColumnType(op.to)} changed (down converts back)` }
           : {}),
       };
     }
     case "renameColumn":
-      return { up: [sql(upCause, renameColumnSql(op.table, op.from, op.to))], down: [sql(downCause, renameColumnSql(op.table, op.to, op.from))] };
+      return { up: [sql(upCause, renameColumnSql(op.table, op.from, op.to, op.cluster))], down: [sql(downCause, renameColumnSql(op.table, op.to, op.from, op.cluster))] };
     case "modifyTtl":
       return {
-        up: [sql(upCause, modifyTtlSql(op.table, op.to))],
-        down: [sql(downCause, modifyTtlSql(op.table, op.from))],
+        up: [sql(upCause, modifyTtlSql(op.table, op.to, op.cluster))],
+        down: [sql(downCause, modifyTtlSql(op.table, op.from, op.cluster))],
         ...(op.to !== undefined ? { irreversible: `rows of ${op.table} the TTL has deleted by the time down runs` } : {}),
       };
     case "modifySettings": {
       const up: Step[] = [];
-      if (Object.keys(op.set).length > 0) up.push(sql(upCause, modifySettingsSql(op.table, op.set)));
-      if (op.reset.length > 0) up.push(sql(upCause, resetSettingsSql(op.table, op.reset)));
+      if (Object.keys(op.set).length > 0) up.push(sql(upCause, modifySettingsSql(op.table, op.set, op.cluster)));
+      if (op.reset.length > 0) up.push(sql(upCause, resetSettingsSql(op.table, op.reset, op.cluster)));
       const restore = Object.fromEntries(Object.keys(op.previous).map((key) => [key, op.previous[key]!]));
       const wasDefault = Object.keys(op.set).filter((key) => !(key in op.previous));
       const down: Step[] = [];
-      if (Object.keys(restore).length > 0) down.push(sql(downCause, modifySettingsSql(op.table, restore)));
-      if (wasDefault.length > 0) down.push(sql(downCause, resetSettingsSql(op.table, wasDefault)));
+      if (Object.keys(restore).length > 0) down.push(sql(downCause, modifySettingsSql(op.table, restore, op.cluster)));
+      if (wasDefault.length > 0) down.push(sql(downCause, resetSettingsSql(op.table, wasDefault, op.cluster)));
       return { up, down };
     }
     case "addIndex":
-      return { up: [sql(upCause, addIndexSql(op.table, op.index))], down: [sql(downCause, dropIndexSql(op.table, op.index.name))] };
+      return { up: [sql(upCause, addIndexSql(op.table, op.index, op.cluster))], down: [sql(downCause, dropIndexSql(op.table, op.index.name, op.cluster))] };
     case "dropIndex":
-      return { up: [sql(upCause, dropIndexSql(op.table, op.index.name))], down: [sql(downCause, addIndexSql(op.table, op.index))] };
+      return { up: [sql(upCause, dropIndexSql(op.table, op.index.name, op.cluster))], down: [sql(downCause, addIndexSql(op.table, op.index, op.cluster))] };
     case "recreateTable": {
       const kept = new Set(op.to.columns.map((column) => column.name));
       const lost = op.from.columns.filter((column) => !kept.has(column.name)).map((column) => column.name);
@@ -171,9 +177,9 @@ export function operationSteps(op: Operation): OperationSteps {
       };
     }
     case "createView":
-      return { up: [sql(upCause, createViewSql(op.view))], down: [sql(downCause, dropViewSql(op.view.name))] };
+      return { up: [sql(upCause, createViewSql(op.view))], down: [sql(downCause, dropViewSql(op.view.name, op.cluster))] };
     case "dropView":
-      return { up: [sql(upCause, dropViewSql(op.view.name))], down: [sql(downCause, createViewSql(op.view))] };
+      return { up: [sql(upCause, dropViewSql(op.view.name, op.cluster))], down: [sql(downCause, createViewSql(op.view))] };
     case "replaceView":
       return { up: [sql(upCause, replaceViewSql(op.to))], down: [sql(downCause, replaceViewSql(op.from))] };
     case "createMaterializedView": {
@@ -181,13 +187,13 @@ export function operationSteps(op: Operation): OperationSteps {
       if (op.backfill) up.push(sql(upCause, backfillMaterializedViewSql(op.view, op.backfill.columns), `backfill ${op.view.targetTable} from ${op.view.name}'s SELECT`));
       return {
         up,
-        down: [sql(downCause, dropViewSql(op.view.name))],
+        down: [sql(downCause, dropViewSql(op.view.name, op.cluster))],
         ...(op.backfill ? { irreversible: `rows the backfill wrote into ${op.view.targetTable} stay there after down` } : {}),
       };
     }
     case "dropMaterializedView":
       return {
-        up: [sql(upCause, dropViewSql(op.view.name))],
+        up: [sql(upCause, dropViewSql(op.view.name, op.cluster))],
         down: [sql(downCause, createMaterializedViewSql(op.view))],
         irreversible: `rows inserted into ${op.view.sourceTables.join(", ") || "the sources"} while ${op.view.name} was gone are not in ${op.view.targetTable}`,
       };
@@ -250,6 +256,16 @@ export function operationSteps(op: Operation): OperationSteps {
       return {
         up: [{ note: `workflow ${op.to.name} updated` }, ...scheduleSteps(upCause, op.from, op.to)],
         down: [{ note: `workflow ${op.from.name} restored` }, ...scheduleSteps(downCause, op.to, op.from)],
+      };
+    // Nothing to migrate in Kafka: `moose dev` / `moose prod` start, restart and stop processes from the manifest.
+    case "addProcess":
+      return { up: [{ note: `${processNote(op.target, op.process)} added` }], down: [{ note: `${processNote(op.target, op.process)} removed` }] };
+    case "removeProcess":
+      return { up: [{ note: `${processNote(op.target, op.process)} removed` }], down: [{ note: `${processNote(op.target, op.process)} added back` }] };
+    case "updateProcess":
+      return {
+        up: [{ note: `${processNote(op.target, op.to)} updated: ${processChanges(op.from, op.to).join(", ")}` }],
+        down: [{ note: `${processNote(op.target, op.from)} restored` }],
       };
     case "rawSql":
       return op.down !== undefined

@@ -27,3 +27,18 @@ export function requireColumns(
   }
   return metadata.columns;
 }
+
+/**
+ * A component's `cluster` option: the name of a `[[clickhouse_config.clusters]]` entry, written bare
+ * after ON CLUSTER, so it must be a plain name (whether the config lists it is checked with the config).
+ */
+export function clusterOption(cluster: unknown, what: string, source: SourceLocation): { cluster?: string } {
+  if (cluster === undefined) return {};
+  if (typeof cluster !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(cluster)) {
+    throw new MooseError("INVALID_CLUSTER", `${what} has cluster ${JSON.stringify(cluster)}, which is not a cluster name`, {
+      location: source,
+      hint: "cluster names are letters, digits and underscores, as in the server's remote_servers and [[clickhouse_config.clusters]] name",
+    });
+  }
+  return { cluster };
+}

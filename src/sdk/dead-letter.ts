@@ -1,6 +1,6 @@
 import type { ColumnSpec } from "../manifest/types.js";
 import { METADATA_MARKER, readMetadata, type InjectedArgument } from "./metadata.js";
-import { Stream, type ConsumerConfig, type Consumer, type RoutedMessage, type StreamConfig, type SyncOrAsyncTransform, type TransformConfig } from "./stream.js";
+import { Stream, wrappingUserFunction, type ConsumerConfig, type Consumer, type RoutedMessage, type StreamConfig, type SyncOrAsyncTransform, type TransformConfig } from "./stream.js";
 import { sourceOf } from "./component.js";
 
 /** A message that could not be processed, as MooseStack writes it to a dead-letter queue. */
@@ -42,14 +42,14 @@ export class DeadLetterQueue<T> extends Stream<DeadLetterModel> {
   }
 
   override addTransform<U>(destination: Stream<U>, transformation: SyncOrAsyncTransform<DeadLetter<T>, U>, config?: TransformConfig<DeadLetterModel>): void {
-    super.addTransform(destination, (record: DeadLetterModel) => transformation(withAsTyped<T>(record)), config);
+    super.addTransform(destination, wrappingUserFunction((record: DeadLetterModel) => transformation(withAsTyped<T>(record)), transformation), config);
   }
 
   override addConsumer(consumer: Consumer<DeadLetter<T>>, config?: ConsumerConfig<DeadLetterModel>): void {
-    super.addConsumer((record: DeadLetterModel) => consumer(withAsTyped<T>(record)), config);
+    super.addConsumer(wrappingUserFunction((record: DeadLetterModel) => consumer(withAsTyped<T>(record)), consumer), config);
   }
 
   override addMultiTransform(transformation: (record: DeadLetter<T>) => [RoutedMessage]): void {
-    super.addMultiTransform((record: DeadLetterModel) => transformation(withAsTyped<T>(record)));
+    super.addMultiTransform(wrappingUserFunction((record: DeadLetterModel) => transformation(withAsTyped<T>(record)), transformation));
   }
 }

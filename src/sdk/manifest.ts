@@ -4,6 +4,7 @@ import type { Api } from "./api.js";
 import type { IngestApi } from "./ingest-api.js";
 import type { MaterializedView } from "./materialized-view.js";
 import type { OlapTable } from "./olap-table.js";
+import { processSpecs } from "./processes.js";
 import { getRegistry, type Registry } from "./registry.js";
 import type { Stream } from "./stream.js";
 import type { View } from "./view.js";
@@ -18,5 +19,6 @@ export function registryToManifest(registry: Registry = getRegistry()): Manifest
   for (const api of registry.list<Api<unknown>>("apis")) manifest.apis[api.id] = api.toSpec();
   for (const api of registry.list<IngestApi<unknown>>("ingestApis")) manifest.ingestApis[api.id] = api.toSpec();
   for (const workflow of registry.list<Workflow>("workflows")) manifest.workflows[workflow.id] = workflow.toSpec();
+  manifest.processes = processSpecs(registry);
   return manifest;
 }

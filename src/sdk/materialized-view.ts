@@ -1,6 +1,6 @@
 import type { SourceLocation } from "../errors.js";
 import type { MaterializedViewSpec } from "../manifest/types.js";
-import { sourceOf } from "./component.js";
+import { clusterOption, sourceOf } from "./component.js";
 import { LifeCycle, type ClickHouseEngines } from "./enums.js";
 import { readMetadata, type InjectedArgument } from "./metadata.js";
 import { OlapTable, type OlapConfig } from "./olap-table.js";
@@ -20,6 +20,8 @@ export interface MaterializedViewConfig<T> {
   orderByFields?: (keyof T & string)[];
   metadata?: Record<string, unknown>;
   lifeCycle?: LifeCycle;
+  /** The `[[clickhouse_config.clusters]]` cluster the view (and the target table it creates) is on (moose-ts's option). */
+  cluster?: string;
 }
 
 export class MaterializedView<T> implements Component {
@@ -32,6 +34,7 @@ export class MaterializedView<T> implements Component {
   readonly sourceTables: string[];
   readonly lifeCycle: LifeCycle;
   readonly source: SourceLocation;
+  readonly cluster?: string;
 
   /** @param injected added by the moose-ts build plugin; never pass it yourself. */
   constructor(options: MaterializedViewConfig<T>, injected?: InjectedArgument) {
@@ -40,6 +43,7 @@ export class MaterializedView<T> implements Component {
     this.id = options.materializedViewName;
     this.source = sourceOf(metadata);
     this.lifeCycle = options.lifeCycle ?? LifeCycle.FULLY_MANAGED;
+    this.cluster = clusterOption(options.cluster, `materialized view "${this.name}"`, this.source).cluster;
     this.selectSql = toStaticQuery(options.selectStatement);
     this.sourceTables = options.selectTables.map((table) => table.id);
     const target = options.targetTable;
@@ -51,7 +55,7 @@ export class MaterializedView<T> implements Component {
       const engine = described?.engine ?? options.engine;
       this.targetTable = new OlapTable<T>(
         described?.name ?? options.tableName ?? `${this.name}_target`,
-        { ...(orderByFields ? { orderByFields } : {}), ...(engine ? { engine } : {}), lifeCycle: this.lifeCycle } as OlapConfig<T>,
+        { ...(orderByFields ? { orderByFields } : {}), ...(engine ? { engine } : {}), ...(this.cluster !== undefined ? { cluster: this.cluster } : {}), lifeCycle: this.lifeCycle } as OlapConfig<T>,
         metadata,
       );
     }
@@ -64,6 +68,7 @@ export class MaterializedView<T> implements Component {
       sql: this.selectSql,
       sourceTables: this.sourceTables,
       targetTable: this.targetTable.id,
+      ...(this.cluster !== undefined ? { cluster: this.cluster } : {}),
       lifeCycle: this.lifeCycle,
       source: this.source,
     };

@@ -3,7 +3,7 @@ import { MooseError, type SourceLocation } from "../errors.js";
 import { quoteString } from "../infra/clickhouse/quote.js";
 import type { ColumnSpec, EngineSpec, IndexSpec, TableSpec } from "../manifest/types.js";
 import { columnsRecord, type Column } from "./column.js";
-import { requireColumns, sourceOf, versionedId } from "./component.js";
+import { clusterOption, requireColumns, sourceOf, versionedId } from "./component.js";
 import { RUNTIME_ENV_PREFIX } from "./runtime-env.js";
 import { loadRuntime } from "./runtime-link.js";
 import { ClickHouseEngines, LifeCycle } from "./enums.js";
@@ -45,7 +45,11 @@ export type BaseOlapConfig<T> = OrderBy<T> & {
   projections?: TableProjection[];
   /** Not applied by moose-ts yet (tables live in clickhouse_config.db_name): a build warning names the table. */
   database?: string;
-  /** Not applied by moose-ts yet (no ON CLUSTER DDL): a build warning names the table. */
+  /**
+   * The `[[clickhouse_config.clusters]]` cluster the table lives on: its DDL runs ON CLUSTER, and a
+   * Replicated engine without keeperPath/replicaName gets moose-ts's cluster default (docs/clusters.md).
+   * For the Distributed engine it is the engine's cluster argument instead.
+   */
   cluster?: string;
   seedFilter?: { limit?: number; where?: string };
 };
@@ -205,9 +209,9 @@ type AnyOlapConfig = Partial<
 export type Insertable<T> = { [K in keyof T]: T[K] };
 
 export interface InsertOptions {
-  /** `fail-fast` (default): one batch, all or nothing; `discard`/`isolate`: rows ClickHouse refuses are set aside. */
+  /** `fail-fast` (default): stop at the first invalid or refused row; `discard`/`isolate`: such rows are set aside. */
   strategy?: "fail-fast" | "discard" | "isolate";
-  /** Accepted for compatibility: rows are checked by ClickHouse itself. */
+  /** Check rows against the table's columns before inserting (default true; ingest's rules). */
   validate?: boolean;
   /** With `discard`/`isolate`: how many refused rows are tolerated before the insert fails. */
   allowErrors?: number;
@@ -265,9 +269,8 @@ export class OlapTable<T> implements Component {
    * `moose dev` serves over HTTP): an array of rows, or a Readable of row objects.
    */
   async insert(data: Insertable<T>[] | Readable, options: InsertOptions = {}): Promise<InsertResult<T>> {
-    const rows = Array.isArray(data) ? data : await collectRows<Insertable<T>>(data);
     const runtime = await loadRuntime();
-    return runtime.insertRows<T>(this.id, rows as unknown as Record<string, unknown>[], options, this.source);
+    return runtime.insertRows<T>(this.id, this.columnArray, data as Record<string, unknown>[] | AsyncIterable<Record<string, unknown>>, options, this.source);
   }
 
   /** Closes the ClickHouse connection insert() opened (it is shared by the process). */
@@ -283,10 +286,10 @@ export class OlapTable<T> implements Component {
   /** Options moose-ts accepts but does not apply yet: one build warning each, at the table's line. */
   private noteUnapplied(): void {
     const config = this.anyConfig;
-    const unapplied = (["database", "cluster", "projections", "seedFilter"] as const).filter((key) => config[key] !== undefined && !(key === "cluster" && config.engine === ClickHouseEngines.Distributed));
+    const unapplied = (["database", "projections", "seedFilter"] as const).filter((key) => config[key] !== undefined);
     if (unapplied.length > 0) {
       getRegistry().notice(
-        `OLAP table "${this.name}": ${unapplied.join(", ")} ${unapplied.length === 1 ? "is" : "are"} accepted but not applied by moose-ts (the table is created in clickhouse_config.db_name, without ON CLUSTER, projections or seeding)`,
+        `OLAP table "${this.name}": ${unapplied.join(", ")} ${unapplied.length === 1 ? "is" : "are"} accepted but not applied by moose-ts (the table is created in clickhouse_config.db_name, without projections or seeding)`,
         this.source,
       );
     }
@@ -339,6 +342,7 @@ export class OlapTable<T> implements Component {
           .map(([key, value]) => [key, settingLiteral(value)]),
       ),
       indexes: (config.indexes ?? []).map(indexSpec),
+      ...(config.engine === ClickHouseEngines.Distributed ? {} : clusterOption(config.cluster, `OLAP table "${this.name}"`, this.source)),
       lifeCycle: config.lifeCycle ?? LifeCycle.FULLY_MANAGED,
       ...(config.version !== undefined ? { version: config.version } : {}),
       source: this.source,
@@ -357,7 +361,10 @@ export class OlapTable<T> implements Component {
       if ((keeperPath === undefined) !== (replicaName === undefined)) {
         this.fail("INVALID_ENGINE", `sets ${keeperPath === undefined ? "replicaName without keeperPath" : "keeperPath without replicaName"}`, "set both keeperPath and replicaName, or neither to use the server's defaults");
       }
-      return { name: engine, params: keeperPath !== undefined ? [this.text(keeperPath, "keeperPath"), this.text(replicaName as string, "replicaName"), ...params] : params };
+      if (keeperPath !== undefined) return { name: engine, params: [this.text(keeperPath, "keeperPath"), this.text(replicaName as string, "replicaName"), ...params] };
+      // On a cluster, a path every server version expands (no {uuid}: that needs an Atomic database, 20.5+).
+      if (config.cluster !== undefined) return { name: engine, params: [quoteString(CLUSTER_KEEPER_PATH), quoteString(CLUSTER_REPLICA_NAME), ...params] };
+      return { name: engine, params };
     }
     switch (engine) {
       case ClickHouseEngines.S3Queue:
@@ -449,17 +456,15 @@ export class OlapTable<T> implements Component {
   }
 }
 
+/** The Keeper path and replica name of a Replicated table on a cluster that names neither: one path per shard and table. */
+export const CLUSTER_KEEPER_PATH = "/clickhouse/tables/{shard}/{database}/{table}";
+export const CLUSTER_REPLICA_NAME = "{replica}";
+
 /** The MergeTree engine a Replicated* engine replicates (itself for the plain MergeTree family); undefined for other engines. */
 export function baseEngine(engine: ClickHouseEngines): ClickHouseEngines | undefined {
   if (engine === ClickHouseEngines.GraphiteMergeTree) return undefined;
   const base = engine.startsWith("Replicated") ? engine.slice("Replicated".length) : engine;
   return base.endsWith("MergeTree") ? (base as ClickHouseEngines) : undefined;
-}
-
-async function collectRows<R>(stream: Readable): Promise<R[]> {
-  const rows: R[] = [];
-  for await (const chunk of stream) rows.push(chunk as R);
-  return rows;
 }
 
 /** `"(a, b)"` → `["a", "b"]`; `"tuple()"` → `[]`; other expressions stay one item. */

@@ -23,6 +23,7 @@ const KIND_LABELS: Record<ComponentKind, string> = {
   apis: "API",
   ingestApis: "ingest API",
   workflows: "workflow",
+  processes: "process",
 };
 
 /** Something the app asked for that moose-ts accepts but does not do: printed as a build warning. */

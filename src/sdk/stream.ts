@@ -40,6 +40,20 @@ export class RoutedMessage {
   ) {}
 }
 
+/**
+ * The user's function behind a wrapper (DeadLetterQueue adapts records with asTyped): plans hash
+ * the code the user wrote, not the wrapper's. A Symbol.for key, since the SDK may be loaded twice.
+ */
+const USER_FUNCTION = Symbol.for("moose-ts.userFunction");
+
+export function wrappingUserFunction<F extends (...args: any[]) => unknown>(wrapper: F, user: (...args: any[]) => unknown): F {
+  return Object.assign(wrapper, { [USER_FUNCTION]: userFunctionOf(user) });
+}
+
+export function userFunctionOf(fn: (...args: any[]) => unknown): (...args: any[]) => unknown {
+  return (fn as { [USER_FUNCTION]?: (...args: any[]) => unknown })[USER_FUNCTION] ?? fn;
+}
+
 const DEFAULT_RETENTION_SECONDS = 7 * 24 * 60 * 60;
 
 export interface StreamConfig<T> {
@@ -74,12 +88,12 @@ export class Stream<T> implements Component {
   readonly columns: { [K in keyof Required<T>]: Column };
   readonly defaultDeadLetterQueue?: DeadLetterQueue<T>;
   /**
-   * Transforms registered with addTransform, by destination stream id. moose-ts records them (and
-   * type-checks them exactly as MooseStack does) but does not run them yet.
+   * Transforms registered with addTransform, by destination stream id (type-checked exactly as
+   * MooseStack does); `moose dev` and `moose prod` run them (src/streams).
    */
   readonly _transformations = new Map<string, [Stream<any>, SyncOrAsyncTransform<T, any>, TransformConfig<T>][]>();
   _multipleTransformations?: (record: T) => [RoutedMessage];
-  /** Consumers registered with addConsumer (recorded, not run yet). */
+  /** Consumers registered with addConsumer (run by src/streams). */
   readonly _consumers: { consumer: Consumer<T>; config: ConsumerConfig<T> }[] = [];
 
   /** @param injected added by the moose-ts build plugin; never pass it yourself. */
@@ -95,11 +109,11 @@ export class Stream<T> implements Component {
     getRegistry().register(this);
   }
 
-  /** Sends one or more records to the stream's topic (JSON values) on redpanda_config.broker. */
+  /** Checks one or more records against the stream's type and sends them to its topic (JSON values) on redpanda_config.broker. */
   async send(values: ZeroOrMany<T>): Promise<void> {
     const records = values === undefined || values === null ? [] : Array.isArray(values) ? values : [values];
     const runtime = await loadRuntime();
-    await runtime.sendToStream(this.id, records, this.source);
+    await runtime.sendToStream(this.id, this.columnArray, records, this.source);
   }
 
   /** Closes the producer send() opened (shared by the process). */
@@ -109,8 +123,8 @@ export class Stream<T> implements Component {
   }
 
   /**
-   * Registers a transformation from this stream into `destination`. Recorded, not run: moose-ts does
-   * not run streaming functions yet (a build warning says so).
+   * Registers a transformation from this stream into `destination`: run on every record by `moose
+   * dev` and `moose prod` (docs/streams.md).
    */
   addTransform<U>(destination: Stream<U>, transformation: SyncOrAsyncTransform<T, U>, config?: TransformConfig<T>): void {
     const config_ = config ?? {};
@@ -123,10 +137,9 @@ export class Stream<T> implements Component {
     }
     existing.push([destination, transformation, config_]);
     this._transformations.set(destination.id, existing);
-    this.noteNotRun();
   }
 
-  /** Registers a consumer of this stream's messages. Recorded, not run (see addTransform). */
+  /** Registers a consumer of this stream's messages (run as addTransform's functions are). */
   addConsumer(consumer: Consumer<T>, config?: ConsumerConfig<T>): void {
     const config_ = config ?? {};
     if (this._consumers.some((other) => other.config.version === config_.version)) {
@@ -136,20 +149,14 @@ export class Stream<T> implements Component {
       });
     }
     this._consumers.push({ consumer, config: config_ });
-    this.noteNotRun();
   }
 
   /** A message for this stream, returned from an addMultiTransform function. */
   routed = (values: ZeroOrMany<T>): RoutedMessage => new RoutedMessage(this, values);
 
-  /** One transformation routing each record to several streams. Recorded, not run (see addTransform). */
+  /** One transformation routing each record to several streams (`stream.routed(values)`), run as addTransform's. */
   addMultiTransform(transformation: (record: T) => [RoutedMessage]): void {
     this._multipleTransformations = transformation;
-    this.noteNotRun();
-  }
-
-  private noteNotRun(): void {
-    getRegistry().notice(`stream "${this.name}": transforms and consumers are registered but not run by moose-ts yet`, this.source);
   }
 
   toSpec(): StreamSpec {

@@ -1,6 +1,6 @@
 import type { SourceLocation } from "../errors.js";
 import type { ViewSpec } from "../manifest/types.js";
-import { sourceOf } from "./component.js";
+import { clusterOption, sourceOf } from "./component.js";
 import { LifeCycle } from "./enums.js";
 import { findMetadata } from "./metadata.js";
 import type { OlapTable } from "./olap-table.js";
@@ -17,6 +17,8 @@ export interface ViewConfig {
   baseTables: Array<OlapTable<any> | View | Selectable>;
   metadata?: Record<string, unknown>;
   lifeCycle?: LifeCycle;
+  /** The `[[clickhouse_config.clusters]]` cluster the view is created on (ON CLUSTER; moose-ts's option). */
+  cluster?: string;
 }
 
 export class View implements Component {
@@ -28,6 +30,7 @@ export class View implements Component {
   readonly sourceTables: string[];
   readonly lifeCycle: LifeCycle;
   readonly source: SourceLocation;
+  readonly cluster?: string;
 
   constructor(name: string, config: ViewConfig);
   /** @deprecated MooseStack's positional form; use `new View(name, { selectStatement, baseTables })`. */
@@ -43,10 +46,18 @@ export class View implements Component {
     this.sourceTables = config.baseTables.map((table) => table.id);
     this.lifeCycle = config.lifeCycle ?? LifeCycle.FULLY_MANAGED;
     this.source = sourceOf(findMetadata(args));
+    this.cluster = clusterOption(config.cluster, `view "${name}"`, this.source).cluster;
     getRegistry().register(this);
   }
 
   toSpec(): ViewSpec {
-    return { name: this.id, sql: this.selectSql, sourceTables: this.sourceTables, lifeCycle: this.lifeCycle, source: this.source };
+    return {
+      name: this.id,
+      sql: this.selectSql,
+      sourceTables: this.sourceTables,
+      ...(this.cluster !== undefined ? { cluster: this.cluster } : {}),
+      lifeCycle: this.lifeCycle,
+      source: this.source,
+    };
   }
 }

@@ -4,7 +4,7 @@
  *   POST /admin/plan           body: a manifest → the plan from the applied state to it (plan JSON, docs/plan-json.md)
  *   GET  /admin/reality-check  drift between live ClickHouse/Kafka and the applied state
  */
-import { canonicalJson, hashManifest, type Manifest } from "../manifest/index.js";
+import { canonicalManifestJson, fromStoredManifest, hashManifest, type Manifest, type StoredManifest } from "../manifest/index.js";
 import type { PlanJson } from "../plan/json.js";
 import type { AdminRequest, Reply } from "./http.js";
 import { methodNotAllowed } from "./http.js";
@@ -29,7 +29,7 @@ export function adminRoutes(backend: AdminBackend): (request: AdminRequest) => P
         const applied = await backend.appliedManifest();
         return {
           status: 200,
-          body: canonicalJson(applied),
+          body: canonicalManifestJson(applied),
           contentType: "application/json",
           headers: { [MANIFEST_HASH_HEADER]: hashManifest(applied) },
         };
@@ -38,7 +38,7 @@ export function adminRoutes(backend: AdminBackend): (request: AdminRequest) => P
         if (method !== "POST") return methodNotAllowed("POST");
         const problem = manifestProblem(body);
         if (problem) return { status: 400, body: { error: `the request body is not a moose-ts manifest: ${problem}` } };
-        const target = body as Manifest;
+        const target = fromStoredManifest(body as StoredManifest);
         const applied = await backend.appliedManifest();
         return { status: 200, body: backend.plan(applied, target) };
       }

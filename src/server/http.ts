@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { isMooseError, MooseError } from "../errors.js";
 import { logEvent } from "../logs/logger.js";
+import type { ProcessReport } from "../streams/supervisor.js";
 import { verifyAdminAuthorization } from "./auth.js";
 import { decodeUtf8, parseQueryString } from "./input.js";
 
@@ -43,6 +44,8 @@ export interface MooseServerOptions {
   adminApiKey: string;
   /** Liveness of the backing services, for `/health`. */
   health: () => Promise<Record<string, "ok" | string>>;
+  /** The stream processes' state, lag and last error, for `/health` (a failed one makes it unhealthy). */
+  processes?: () => Promise<ProcessReport[]>;
   /** `/api/<path>` → reply, or undefined when no API has that path. */
   consumption: (path: string, query: URLSearchParams) => Promise<Reply | undefined>;
   /** `POST /ingest/<path>` with its parsed JSON body → reply, or undefined when no ingest API has that path. */
@@ -117,9 +120,9 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
 
   if (path === "/health") {
     if (method !== "GET") return methodNotAllowed("GET");
-    const services = await options.health();
-    const healthy = Object.values(services).every((state) => state === "ok");
-    return { status: healthy ? 200 : 503, body: { status: healthy ? "ok" : "unhealthy", services } };
+    const [services, processes] = await Promise.all([options.health(), options.processes?.()]);
+    const healthy = Object.values(services).every((state) => state === "ok") && !(processes ?? []).some((process) => process.state === "failed");
+    return { status: healthy ? 200 : 503, body: { status: healthy ? "ok" : "unhealthy", services, ...(processes ? { processes } : {}) } };
   }
 
   if (path.startsWith("/api/")) {

@@ -4,9 +4,9 @@
  * JSON Schema extracted from the row type, then against the ranges of its ClickHouse column types
  * (src/server/column-types.ts: dates within DateTime's range, integers within their width, decimal
  * digits, enum values, element by element inside containers), and its strings must be well-formed
- * Unicode: 400 with one entry per field; nothing is written when any record is invalid. Valid
- * records are inserted into the pipeline's table, and sent to its stream's topic when streaming is on. moose-ts has no stream-to-table sync process: the table is written
- * here directly, so it has the rows whether or not a broker runs.
+ * Unicode: 400 with one entry per field; nothing is written when any record is invalid. With streaming
+ * on, valid records are sent to the pipeline's stream topic only (its sync process writes the table,
+ * src/streams/sync.ts); with streaming off, or without a stream, they are inserted into the table here.
  */
 import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
 import { MooseError } from "../errors.js";
@@ -105,7 +105,15 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
         : `/ingest/${path} has no destination: its pipeline has neither a table nor a stream`;
       return { status: 503, body: { error } };
     }
-    if (found.table) {
+    if (found.stream && sinks.producer) {
+      // Streaming on: the topic is the one destination; the stream's sync process writes its table
+      // (src/streams/sync.ts), so a record is stored once, through the same path as any producer's.
+      try {
+        await sinks.producer.send(found.stream, records);
+      } catch (error) {
+        return { status: 503, body: { error: `sending the records for /ingest/${path} to stream "${found.stream}" failed; some may have been sent, so a retry can store those twice` }, logDetails: error };
+      }
+    } else if (found.table) {
       try {
         await sinks.driver.insert(found.table.id, records.map((record) => toRow(record as Record<string, unknown>, found.types)));
       } catch (error) {
@@ -114,20 +122,6 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
         return {
           status: 400,
           body: { error: `ClickHouse could not store the records for /ingest/${path}: a value does not fit its column type; nothing was stored` },
-          logDetails: error,
-        };
-      }
-    }
-    if (found.stream && sinks.producer) {
-      try {
-        await sinks.producer.send(found.stream, records);
-      } catch (error) {
-        if (!found.table) throw error;
-        // Say exactly what is stored, so a client does not retry into duplicate rows unknowingly.
-        // The broker's own words go to the log, not to the client.
-        return {
-          status: 502,
-          body: { error: `records stored in table ${found.table.id}, but not sent to stream "${found.stream}"`, storedInTable: records.length, sentToStream: 0 },
           logDetails: error,
         };
       }
@@ -179,6 +173,31 @@ function invalidRecords(found: Route, records: unknown[], indexed: boolean): Fie
     }
   });
   return errors;
+}
+
+/** Checks and converts records for a table's columns, with the ingest API's rules (for a topic → table sync). */
+export interface TableRecords {
+  /** What is wrong with the record (empty: it fits); fields the table does not have are dropped from it. */
+  problems(record: unknown): FieldError[];
+  /** The record as a row ClickHouse reads (see toRow). */
+  toRow(record: Record<string, unknown>): Record<string, unknown>;
+}
+
+export function tableRecords(columns: ColumnSpec[]): TableRecords {
+  // Computed columns are never written; a column without default or null must be there.
+  const written = columns.filter((column) => column.materialized === undefined && column.alias === undefined);
+  const required = written.filter((column) => !column.nullable && column.default === undefined).map((column) => column.name);
+  const check = ajv.compile({ ...columnsSchema(written), required });
+  const types = new Map(written.map((column) => [column.name, parseColumnType(column.type)]));
+  return {
+    problems(record) {
+      if (typeof record !== "object" || record === null || Array.isArray(record)) return [{ field: "", message: "must be a JSON object" }];
+      const malformed = malformedStrings(record);
+      if (malformed.length > 0) return malformed;
+      return check(record) ? [] : (check.errors ?? []).map(toFieldError);
+    },
+    toRow: (record) => toRow(record, types),
+  };
 }
 
 /** A schema checking each column's value against its ClickHouse type. */

@@ -11,7 +11,7 @@ import { ExitCode, MooseError, type SourceLocation } from "../errors.js";
 import { diffManifests } from "../diff/index.js";
 import { assertNever, componentKindOf, type Operation } from "../diff/operations.js";
 import { brokerTopicName } from "../infra/kafka/topics.js";
-import type { ComponentKind, Manifest } from "../manifest/index.js";
+import type { ComponentKind, Manifest, ProcessSpec } from "../manifest/index.js";
 import type { RealityReport } from "./reality-check.js";
 
 export type InventoryStatus = "applied" | "pending" | "drifted";
@@ -27,6 +27,8 @@ export interface InventoryItem {
   /** What the live infrastructure shows, for drifted items. */
   drift?: string[];
   source?: string;
+  /** A process as the running `moose dev`/`prod` reports it (`moose ls` asks its /health). */
+  running?: { state: string; lag?: number; lastError?: string };
 }
 
 export const KIND_NAMES = {
@@ -37,6 +39,7 @@ export const KIND_NAMES = {
   apis: "api",
   ingestApis: "ingest-api",
   workflows: "workflow",
+  processes: "process",
 } as const satisfies Record<ComponentKind, string>;
 export type KindName = (typeof KIND_NAMES)[ComponentKind];
 
@@ -82,7 +85,9 @@ export function buildInventory(
       const drift = drifted.get(key(kind, id));
       const isPending = pending.has(key(kind, id)) || inCode !== inApplied;
       const status: InventoryStatus = drift ? "drifted" : isPending ? "pending" : "applied";
-      const spec = (inCode ? code[kind][id] : applied[kind][id]) as { source?: SourceLocation };
+      const spec = (inCode ? code[kind][id] : applied[kind][id]) as { source?: unknown; location?: SourceLocation };
+      // A process's `source` is the stream it reads; its place in the code is `location`.
+      const at = kind === "processes" ? spec.location : (spec.source as SourceLocation | undefined);
       items.push({
         kind: KIND_NAMES[kind],
         id,
@@ -90,7 +95,7 @@ export function buildInventory(
         status,
         ...(isPending ? { change: !inApplied ? ("add" as const) : !inCode ? ("remove" as const) : ("update" as const) } : {}),
         ...(drift ? { drift } : {}),
-        ...(spec.source ? { source: `${spec.source.file}:${spec.source.line}` } : {}),
+        ...(at ? { source: `${at.file}:${at.line}` } : {}),
       });
     }
   }
@@ -105,6 +110,12 @@ function push<V>(map: Map<string, V[]>, mapKey: string, value: V): void {
   const list = map.get(mapKey);
   if (list) list.push(value);
   else map.set(mapKey, [value]);
+}
+
+/** What a process reads and writes, and its code's identity: `UserEvents -> Enriched (code 3f2a9c1b)`. */
+function processLocation(process: ProcessSpec): string {
+  const flow = process.destination === undefined ? process.source : `${process.source} -> ${process.destination}`;
+  return process.codeHash ? `${flow} (code ${process.codeHash.slice(0, 8)})` : flow;
 }
 
 function locationOf(kind: ComponentKind, id: string, spec: unknown, config: Config, database: string): string {
@@ -122,11 +133,17 @@ function locationOf(kind: ComponentKind, id: string, spec: unknown, config: Conf
       return `${base}/ingest/${(spec as { path: string }).path}`;
     case "workflows":
       return id;
+    case "processes":
+      return processLocation(spec as ProcessSpec);
     default:
       return assertNever(kind);
   }
 }
 
+
+function runningText(running: NonNullable<InventoryItem["running"]>): string {
+  return `${running.state}${running.lag !== undefined ? `, lag ${running.lag}` : ""}${running.lastError ? ` (last error: ${running.lastError})` : ""}`;
+}
 
 /** A fixed-width table for the terminal. */
 export function renderInventory(items: InventoryItem[]): string {
@@ -136,7 +153,7 @@ export function renderInventory(items: InventoryItem[]): string {
     item.kind,
     item.id,
     item.location,
-    item.status + (item.change ? ` (${item.change})` : "") + (item.drift ? `: ${item.drift.join("; ")}` : ""),
+    item.status + (item.change ? ` (${item.change})` : "") + (item.drift ? `: ${item.drift.join("; ")}` : "") + (item.running ? `, ${runningText(item.running)}` : ""),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   const line = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join("  ");

@@ -5,8 +5,6 @@
 import type { Config } from "../config/types.js";
 import { isMooseError } from "../errors.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
-import { openKafkaAdmin } from "../infra/kafka/executor.js";
-import { introspectTopics } from "../infra/kafka/introspect.js";
 import { diffManifests } from "../diff/index.js";
 import { emptyManifest, hashManifest, type Manifest, type StreamSpec } from "../manifest/index.js";
 import { readAppliedState } from "../migrations/runner/journal.js";
@@ -27,6 +25,8 @@ export async function readLiveStreams(config: Config, applied: Manifest): Promis
   const names = Object.keys(applied.streams);
   if (!config.features.streaming_engine) return { skipped: "streaming is disabled (features.streaming_engine)" };
   if (names.length === 0) return { streams: {} };
+  // Loaded on use: kafkajs is heavy, and `moose ls` without streams never needs it.
+  const [{ openKafkaAdmin }, { introspectTopics }] = await Promise.all([import("../infra/kafka/executor.js"), import("../infra/kafka/introspect.js")]);
   const admin = openKafkaAdmin(config.redpanda_config);
   try {
     const topics = await introspectTopics(admin, names);

@@ -1,6 +1,7 @@
 /**
  * `moose prod` as a function: open ClickHouse, make sure the database is at the code's state
- * (apply pending migrations only when asked), load the app in-process, serve it.
+ * (apply pending migrations only when asked), load the app in-process, run its stream processes
+ * (src/streams) when streaming is on, serve it.
  *
  * The database is "behind the code" when migration files are not applied yet, or when the code
  * differs from the state the newest migration leads to (a change with no migration generated).
@@ -10,7 +11,7 @@
 import type { Config } from "../config/types.js";
 import { diffManifests } from "../diff/index.js";
 import { ExitCode, MooseError } from "../errors.js";
-import { loadApp } from "../extract/index.js";
+import { loadApp } from "../extract/load-app.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import { openEmbedded } from "../infra/clickhouse/embedded.js";
 import { serveClickHouseHttp, type ClickHouseHttpEndpoint } from "../infra/clickhouse/http-endpoint.js";
@@ -33,6 +34,8 @@ import { ingestRoutes } from "./ingest.js";
 import { startPythonApiWorker, type PythonApiWorker } from "./python-worker.js";
 import { createAdminBackend, readAppliedManifest } from "./live-state.js";
 import type { ProdWorkflows } from "../workflows/prod.js";
+import { processFunctions } from "../sdk/processes.js";
+import { Supervisor } from "../streams/supervisor.js";
 
 export type ClickHouseChoice = { embedded: true; dataDir: string } | { url: string } | { fromConfig: true };
 
@@ -67,6 +70,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
   let producer: KafkaProducer | undefined;
   let pythonApis: PythonApiWorker | undefined;
   let worker: ProdWorkflows | undefined;
+  let processes: Supervisor | undefined;
   try {
     if ("embedded" in options.clickhouse) {
       // The embedded engine is bound to this process: other commands on the project (`moose ls`,
@@ -88,6 +92,13 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       worker = await (await import("../workflows/prod.js")).startProdWorkflows(projectDir, config, app.workflows);
     }
     producer = config.features.streaming_engine ? openKafkaProducer(config.redpanda_config) : undefined;
+    // Every stream process of the app (its code equals the applied state, checked above).
+    if (config.features.streaming_engine && Object.keys(app.manifest.processes).length > 0) {
+      processes = new Supervisor({ projectDir, config, driver, events: { error: (id, message, details) => logEvent(projectDir, { kind: "process", level: "error", message: `${id}: ${message}`, details: { process: id, ...details } }) } });
+      const started = await processes.reconcile(app.manifest, processFunctions(app.registry));
+      logEvent(projectDir, { kind: "process", message: `stream processes started`, details: { ...started } });
+    }
+    const supervisor = processes;
 
     const server = await startMooseServer({
       host: config.http_server_config.host,
@@ -95,10 +106,13 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       projectDir,
       adminApiKey: config.authentication.admin_api_key,
       health: async () => ({ clickhouse: await probe(driver) }),
+      ...(supervisor ? { processes: () => supervisor.report() } : {}),
       consumption: served ? (path, query) => served.routes(path, query) : consumptionRoutes([...app.apis.values()], createMooseClient(driver)),
       ingest: ingestRoutes(app.manifest, { driver, producer }),
       admin: adminRoutes(createAdminBackend(config, driver)),
     });
+    // `moose ls` asks this server's /health for the processes' state.
+    if (endpoint) writeRunning(projectDir, { kind: "prod", clickhouseUrl: endpoint.url, apiUrl: server.url, database: config.clickhouse_config.db_name });
     logEvent(projectDir, {
       kind: "server",
       message: `moose prod listening on ${server.url}`,
@@ -110,6 +124,8 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       applied,
       close: async () => {
         await server.close();
+        // Each process commits what it stored, before the broker clients and the engine close.
+        await supervisor?.close();
         await worker?.stop();
         await served?.close();
         await producer?.close();
@@ -121,6 +137,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       },
     };
   } catch (error) {
+    await processes?.close();
     await worker?.stop();
     await pythonApis?.close();
     await producer?.close();

@@ -4,7 +4,7 @@
  * 401/403 → exit 5 pointing at `moose generate hash-token`; unreachable or timed out → exit 1.
  */
 import { ExitCode, MooseError } from "../errors.js";
-import type { Manifest } from "../manifest/index.js";
+import { fromStoredManifest, type Manifest, type StoredManifest } from "../manifest/index.js";
 import { redactString } from "../logs/redact.js";
 import { manifestProblem } from "./manifest-body.js";
 
@@ -29,7 +29,7 @@ export async function fetchRemoteInframap(baseUrl: string, options: RemoteOption
       details: { url: displayUrl(endpoint) },
     });
   }
-  return body as Manifest;
+  return fromStoredManifest(body as StoredManifest);
 }
 
 /** Resolves `/admin/<name>` against the server's base URL, keeping any path prefix (`https://host/moose`). */

@@ -33,6 +33,8 @@ export interface StepCause {
   risk: Risk;
   /** For the steps of a table rebuild: which part this step is (the copy is `<target>__moose_new`). */
   rebuild?: RebuildPhase;
+  /** The cluster the target lives on: the statement runs ON CLUSTER, and so must anything run in its stead. */
+  cluster?: string;
 }
 
 /** Run before a MODIFY COLUMN: count rows whose value would not convert, and stop if any. */

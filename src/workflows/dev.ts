@@ -5,9 +5,12 @@
  *
  * The local Java test server has no schedules: in dev a schedule step against a server without them
  * is reported and counted as done (the run is a dev convenience; `moose migrate up` against such a
- * server fails instead, and resumes once pointed at a full Temporal).
+ * server fails instead, and resumes once pointed at a full Temporal). A Temporal CLI dev server that
+ * dev starts is in memory: dev creates the applied state's schedules on it again (restoreSchedules).
  */
 import type { Config } from "../config/types.js";
+import type { Manifest } from "../manifest/types.js";
+import { scheduleTarget } from "../plan/steps.js";
 import { isMooseError } from "../errors.js";
 import { getRegistry } from "../sdk/registry.js";
 import type { Workflow } from "../sdk/workflow.js";
@@ -29,6 +32,12 @@ export interface DevWorkflows {
   schedules: { execute(action: TemporalAction): Promise<void> };
   /** Hands the worker the Workflow objects the latest build registered (restarting it if it stopped). */
   reload(): Promise<void>;
+  /**
+   * A Temporal CLI dev server this dev just started is empty (it keeps its state in memory): the
+   * schedules of the applied state are created on it again, so they outlive a restart of dev.
+   * Called after the first build, once the worker has the code they start.
+   */
+  restoreSchedules(applied: Manifest): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,10 +50,12 @@ export async function startDevWorkflows(options: { projectDir: string; config: C
   const target = temporalTarget(config);
   const { temporal_host: host, temporal_port: port } = config.temporal_config;
   let local: LocalTemporal | undefined;
+  let startedEmpty = false;
   if (!(await temporalAnswers(target))) {
     if (!isLocalHost(host)) throw unreachable(target, new Error("no answer"));
     info(`Temporal: nothing answers at ${target.address} ([temporal_config]); starting a local Temporal there`);
     local = await startLocalTemporal({ projectDir, target, port, info });
+    startedEmpty = true;
   } else if (isLocalHost(host) && ownsTemporal(projectDir, port)) {
     local = localStopHandle(projectDir, port, target.address);
   }
@@ -63,20 +74,36 @@ export async function startDevWorkflows(options: { projectDir: string; config: C
   const client = lazyClient(target);
   // Api handlers' client.workflow.execute(…) starts runs on this worker.
   setWorkflowClient(apiWorkflowClient({ temporal: client.get, taskQueue, workflows: () => new Map([...workflows].map(([name, workflow]) => [name, workflow.toSpec()])) }));
+  const schedules = {
+    async execute(action: TemporalAction) {
+      // The build being applied registered the workflow: the worker gets it before its schedule can fire.
+      if (!("deleteSchedule" in action) && !running.stopped) running.setWorkflows(registeredWorkflows());
+      try {
+        await executor.execute(action);
+      } catch (error) {
+        if (!isMooseError(error) || error.code !== "TEMPORAL_SCHEDULES_UNSUPPORTED") throw error;
+        const name = Object.values(action)[0]!.workflow;
+        info(`  schedule of ${name} not created: the Temporal at ${target.address} has no schedules (the Java test server); run it with \`moose workflow run ${name}\``);
+      }
+    },
+  };
   return {
     address: target.address,
     taskQueue,
     ...(local ? { local } : {}),
-    schedules: {
-      async execute(action) {
+    schedules,
+    restoreSchedules: async (applied) => {
+      if (!startedEmpty || local?.kind !== "temporal-cli") return;
+      const restored: string[] = [];
+      for (const schedule of Object.values(applied.workflows).flatMap((spec) => scheduleTarget(spec) ?? [])) {
         try {
-          await executor.execute(action);
+          await schedules.execute({ createSchedule: schedule });
+          restored.push(schedule.workflow);
         } catch (error) {
-          if (!isMooseError(error) || error.code !== "TEMPORAL_SCHEDULES_UNSUPPORTED") throw error;
-          const name = Object.values(action)[0]!.workflow;
-          info(`  schedule of ${name} not created: the Temporal at ${target.address} has no schedules (the Java test server); run it with \`moose workflow run ${name}\``);
+          info(`  schedule of ${schedule.workflow} not restored on the new local Temporal: ${(error as Error)?.message ?? String(error)}`);
         }
-      },
+      }
+      if (restored.length > 0) info(`  Temporal: schedules of ${restored.join(", ")} restored from the applied state (a new local Temporal starts empty)`);
     },
     reload: async () => {
       workflows = registeredWorkflows();

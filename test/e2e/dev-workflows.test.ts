@@ -3,16 +3,19 @@
  * workflows on a real Temporal (MOOSE_TEST_TEMPORAL_ADDRESS, or a Java test server started for this
  * file), `moose workflow run|status|list|terminate` drive them, a code change reaches the next task
  * of a running workflow without losing its history, and with no Temporal answering at a local
- * address dev starts the Java test server itself and stops it on Ctrl-C.
+ * address dev starts a local one itself and stops it on Ctrl-C: the Java test server, or with a
+ * Temporal CLI on the PATH (the pinned build of `scripts/temporal-local build-cli`) its dev server,
+ * where the schedule dev creates fires.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/kafka.js";
-import { startTestTemporal, TEMPORAL_START_TIMEOUT_MS, type TestTemporal } from "../helpers/temporal.js";
+import { startTestTemporal, TEMPORAL_CLI_START_TIMEOUT_MS, TEMPORAL_START_TIMEOUT_MS, temporalCliBinary, type TestTemporal } from "../helpers/temporal.js";
+import { connectTemporal, temporalAnswers } from "../../src/workflows/connection.js";
 import { copyQuickstart, DevProcess, devEnv, freePorts, DEV_TEST_TIMEOUT_MS, MOOSE_BIN, type TestProject } from "./dev-process.js";
 
 const exec = promisify(execFile);
@@ -170,6 +173,61 @@ describe("moose dev with workflows on", () => {
     expect(list.code).toBe(1);
     expect(list.stderr).toContain(`error TEMPORAL_UNREACHABLE: cannot reach Temporal at localhost:${port}`);
   }, TEMPORAL_START_TIMEOUT_MS + DEV_TEST_TIMEOUT_MS);
+
+  it("with a Temporal CLI on the PATH and no Temporal answering: starts its dev server, where a saved schedule fires; stops it on Ctrl-C; a restarted dev restores the schedule", async () => {
+    const binary = await temporalCliBinary();
+    const cliProject = copyQuickstart();
+    try {
+      await cliProject.edit("package.json", `"name": "quickstart"`, `"name": "quickstart-cli-${suffix}"`);
+      const name = `tick_${suffix}`;
+      await cliProject.write(
+        "app/index.ts",
+        `${await cliProject.read("app/index.ts")}
+import { Task, Workflow } from "moose-ts";
+export const tick = new Task<null, string>("tick", { run: async () => "tick" });
+export const ticking = new Workflow("${name}", { startingTask: tick, schedule: "@every 1s" });
+`,
+      );
+      const port = await freePort();
+      const target = { address: `localhost:${port}`, namespace: "default" };
+      const env = { ...temporalEnv(target.address), PATH: `${path.dirname(binary)}${path.delimiter}${process.env.PATH ?? ""}` };
+
+      /** One `moose dev` until Ctrl-C: its ready output, after the schedule fired and dev's worker ran it. */
+      const devUntilFired = async (): Promise<string> => {
+        const dev = new DevProcess(cliProject, { ...devEnv(await freePorts()), ...env });
+        try {
+          const ready = await dev.waitFor(/moose dev ready in \d+ ms/, 0, TEMPORAL_CLI_START_TIMEOUT_MS);
+          expect(ready).toContain(`Temporal: nothing answers at localhost:${port} ([temporal_config]); starting a local Temporal there`);
+          expect(ready).toMatch(new RegExp(`Temporal: Temporal CLI dev server ready at localhost:${port} in \\d+\\.\\d s`));
+          expect(ready).toContain(`Temporal    localhost:${port}  task queue moose-ts.quickstart-cli-${suffix} (Temporal CLI dev server started by moose dev)`);
+          expect(ready).not.toContain("has no schedules");
+          expect(readFileSync(path.join(cliProject.dir, ".moose", "temporal", String(port), "kind"), "utf8").trim()).toBe("cli");
+          const temporal = await connectTemporal(target);
+          try {
+            const handle = temporal.client.schedule.getHandle(name);
+            await expect.poll(async () => (await handle.describe()).info.recentActions.length, { timeout: 30_000, interval: 500 }).toBeGreaterThan(0);
+            const first = (await handle.describe()).info.recentActions[0]!.action.workflow;
+            expect(await temporal.client.workflow.getHandle(first.workflowId, first.firstExecutionRunId).result()).toMatchObject({ workflow: name, output: "tick" });
+          } finally {
+            await temporal.close();
+          }
+          return ready;
+        } finally {
+          expect(await dev.stop()).toBe(0);
+          expect(existsSync(path.join(cliProject.dir, ".moose", "temporal", String(port)))).toBe(false);
+          expect(await temporalAnswers(target, 1000)).toBe(false);
+        }
+      };
+
+      const first = await devUntilFired();
+      expect(first).toContain(`+ ${name} (Workflow, every 1s)`);
+      // The dev state has the schedule applied, the new (in-memory) server has none: dev creates it again.
+      const second = await devUntilFired();
+      expect(second).toContain(`Temporal: schedules of ${name} restored from the applied state`);
+    } finally {
+      cliProject.remove();
+    }
+  }, TEMPORAL_CLI_START_TIMEOUT_MS + 2 * DEV_TEST_TIMEOUT_MS);
 
   it("workflows off: `moose workflow` refuses, naming the key", async () => {
     const result = await moose(["workflow", "list"], { MOOSE_FEATURES__WORKFLOWS: "false" });

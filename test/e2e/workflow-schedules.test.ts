@@ -5,8 +5,10 @@
  * Against Temporal's Java test server (MOOSE_TEST_TEMPORAL_ADDRESS or one started here), which does
  * not implement schedules (CreateSchedule answers UNIMPLEMENTED; sdk-java#1954), the step fails with
  * TEMPORAL_SCHEDULES_UNSUPPORTED, is journaled, and resumes; with workflows off it is skipped with a
- * warning. Against a full Temporal (MOOSE_TEST_TEMPORAL_FULL_ADDRESS, e.g. `temporal server
- * start-dev`; CI has none), a schedule added by a migration fires and the next migration deletes it.
+ * warning. Against a full Temporal (MOOSE_TEST_TEMPORAL_FULL_ADDRESS, or the Temporal CLI's dev server
+ * started here with `scripts/temporal-local start --cli`), a schedule added by a migration fires, the
+ * next migrations change its cron (a paused schedule stays paused) and delete it, and a schedule step
+ * that failed while Temporal was unreachable resumes there.
  */
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -16,11 +18,11 @@ import { getRegistry } from "../../src/sdk/registry.js";
 import { Task, Workflow } from "../../src/sdk/workflow.js";
 import { connectTemporal } from "../../src/workflows/connection.js";
 import { startWorkflowWorker } from "../../src/workflows/worker.js";
-import { startTestTemporal, TEMPORAL_START_TIMEOUT_MS, type TestTemporal } from "../helpers/temporal.js";
+import { freePort } from "../helpers/kafka.js";
+import { startFullTemporal, startTestTemporal, TEMPORAL_CLI_START_TIMEOUT_MS, TEMPORAL_START_TIMEOUT_MS, type TestTemporal } from "../helpers/temporal.js";
 import { copyQuickstart, MOOSE_BIN, type TestProject } from "./dev-process.js";
 
 const exec = promisify(execFile);
-const FULL = process.env.MOOSE_TEST_TEMPORAL_FULL_ADDRESS;
 
 let server: TestTemporal;
 const projects: TestProject[] = [];
@@ -118,26 +120,58 @@ export const job = new Workflow("${name}", { startingTask: first });
       await exited;
     }
   }, 120_000);
+});
 
-  it.skipIf(!FULL)("on a full Temporal: a schedule added by a migration fires; the next migration deletes it", async () => {
+describe("a schedule in migrations, on a full Temporal (the Temporal CLI's dev server)", () => {
+  let full: TestTemporal;
+
+  beforeAll(async () => {
+    full = await startFullTemporal();
+  }, TEMPORAL_CLI_START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await full?.stop();
+  });
+
+  it("is created by a migration and fires; paused, it stays paused when the next migration changes its cron; unpaused; deleted by the migration after", async () => {
     const name = `every_${randomBytes(3).toString("hex")}`;
     const project = await scheduledProject(name, "@every 1s");
-    const env = temporalEnv(FULL!);
+    const env = temporalEnv(full.address);
     expect((await moose(project, ["migrate", "generate"], env)).code).toBe(0);
     const up = await moose(project, ["migrate", "up", "--embedded"], env);
     expect(up.output).toContain(`[temporal] create schedule ${name} (@every 1s)`);
     expect(up.code).toBe(0);
 
-    const target = { address: FULL!, namespace: "default" };
-    const temporal = await connectTemporal(target);
+    const temporal = await connectTemporal(full.target);
     getRegistry().clear();
     const workflow = new Workflow(name, { startingTask: new Task<null, string>("tick", { run: async () => "tick" }) });
-    const worker = await startWorkflowWorker({ target, taskQueue: `moose-ts.quickstart-${name}`, workflows: new Map([[name, workflow]]) });
+    const worker = await startWorkflowWorker({ target: full.target, taskQueue: `moose-ts.quickstart-${name}`, workflows: new Map([[name, workflow]]) });
     try {
       const handle = temporal.client.schedule.getHandle(name);
-      await expect.poll(async () => (await handle.describe()).info.recentActions.length, { timeout: 15_000, interval: 500 }).toBeGreaterThan(0);
+      await expect.poll(async () => (await handle.describe()).info.recentActions.length, { timeout: 30_000, interval: 500 }).toBeGreaterThan(0);
       const first = (await handle.describe()).info.recentActions[0]!.action.workflow;
       expect(await temporal.client.workflow.getHandle(first.workflowId, first.firstExecutionRunId).result()).toMatchObject({ workflow: name, output: "tick" });
+
+      const paused = await moose(project, ["workflow", "pause", name], env);
+      expect(paused.output).toContain(`${name}: schedule paused`);
+      expect((await handle.describe()).state.paused).toBe(true);
+
+      await project.edit("app/index.ts", `schedule: "@every 1s"`, `schedule: "30 3 * * *"`);
+      const changed = await moose(project, ["migrate", "generate"], env);
+      expect(changed.output).toContain(`~ ${name} (Schedule Change)`);
+      const update = await moose(project, ["migrate", "up", "--embedded"], env);
+      expect(update.output).toContain(`[temporal] update schedule ${name} (30 3 * * *)`);
+      expect(update.code).toBe(0);
+      const updated = await handle.describe();
+      expect(updated.state.paused).toBe(true);
+      expect(updated.spec.intervals ?? []).toEqual([]);
+      expect(updated.info.nextActionTimes.length).toBeGreaterThan(0);
+      for (const next of updated.info.nextActionTimes) expect([next.getUTCHours(), next.getUTCMinutes(), next.getUTCSeconds()]).toEqual([3, 30, 0]);
+      const listed = await moose(project, ["workflow", "list"], env);
+      expect(listed.output).toContain("every day at 03:30 (paused), next ");
+
+      expect((await moose(project, ["workflow", "unpause", name], env)).output).toContain(`${name}: schedule unpaused`);
+      expect((await handle.describe()).state.paused).toBe(false);
 
       await project.write("app/index.ts", (await project.read("app/index.ts")).replace(/export const scheduled[^\n]*\n/, ""));
       const removed = await moose(project, ["migrate", "generate"], env);
@@ -145,9 +179,35 @@ export const job = new Workflow("${name}", { startingTask: first });
       const down = await moose(project, ["migrate", "up", "--embedded"], env);
       expect(down.output).toContain(`[temporal] delete schedule ${name}`);
       expect(down.code).toBe(0);
-      await expect(handle.describe()).rejects.toThrow();
+      const { ScheduleNotFoundError } = await import("@temporalio/client");
+      await expect(handle.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
     } finally {
       await worker.stop();
+      await temporal.close();
+    }
+  }, 180_000);
+
+  it("a migration whose schedule step failed (Temporal unreachable) is journaled and resumes at that step against the full Temporal", async () => {
+    const name = `resumed_${randomBytes(3).toString("hex")}`;
+    const project = await scheduledProject(name, "0 2 * * *");
+    const env = temporalEnv(full.address);
+    expect((await moose(project, ["migrate", "generate"], env)).code).toBe(0);
+    const unreachable = await moose(project, ["migrate", "up", "--embedded"], temporalEnv(`127.0.0.1:${await freePort()}`));
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.output).toContain(`✗ step 3 failed: create schedule ${name} (0 2 * * *)`);
+    expect(unreachable.output).toContain("error TEMPORAL_UNREACHABLE");
+    expect(unreachable.output).toContain("resume at step 3");
+
+    const resumed = await moose(project, ["migrate", "up", "--embedded"], env);
+    expect(resumed.code, resumed.output).toBe(0);
+    expect(resumed.output).toContain("(resuming at step 3 of 3)");
+    expect(resumed.output).toContain(`[temporal] create schedule ${name} (0 2 * * *)`);
+    const temporal = await connectTemporal(full.target);
+    try {
+      const created = await temporal.client.schedule.getHandle(name).describe();
+      expect(created.action).toMatchObject({ type: "startWorkflow", taskQueue: `moose-ts.quickstart-${name}`, workflowId: name });
+      await temporal.client.schedule.getHandle(name).delete();
+    } finally {
       await temporal.close();
     }
   }, 120_000);

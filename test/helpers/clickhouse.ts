@@ -70,6 +70,26 @@ export function testServerUrl(): Promise<string> {
   return serverUrl;
 }
 
+export const CLICKHOUSE_CLUSTER_SCRIPT = fileURLToPath(new URL("../../scripts/clickhouse-cluster", import.meta.url));
+/** The cluster scripts/clickhouse-cluster configures (remote_servers), one shard of two replicas. */
+export const TEST_CLUSTER = "moose_cluster";
+
+let clusterUrls: Promise<string[]> | undefined;
+
+/**
+ * One URL per replica of a local ClickHouse cluster: MOOSE_TEST_CLICKHOUSE_CLUSTER_URLS (space-
+ * separated; scripts/test-all starts the cluster) or `scripts/clickhouse-cluster start`, whose
+ * cluster is left running for the next test file (`scripts/clickhouse-cluster stop` stops it).
+ */
+export function testClusterUrls(): Promise<string[]> {
+  const shared = process.env.MOOSE_TEST_CLICKHOUSE_CLUSTER_URLS;
+  if (shared) return Promise.resolve(shared.trim().split(/\s+/));
+  clusterUrls ??= run("bash", [CLICKHOUSE_CLUSTER_SCRIPT, "start", "--replicas", "2"], { timeout: SERVER_START_TIMEOUT_MS }).then(({ stdout }) =>
+    stdout.trim().split("\n").map((line) => line.trim()),
+  );
+  return clusterUrls;
+}
+
 /** `http://user:pass@host:port` → the same with `/database` as the path. */
 export function urlWithDatabase(url: string, database: string): string {
   const parsed = new URL(url);

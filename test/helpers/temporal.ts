@@ -1,8 +1,10 @@
 /**
- * A real Temporal server for integration tests: Temporal's Java test server from
- * `scripts/temporal-local`. With MOOSE_TEST_TEMPORAL_ADDRESS set (CI starts one server and shares
- * it), that server is used; otherwise each test file starts its own on a free port and stops it.
- * Tests sharing a server stay apart by giving each its own task queue and workflow names.
+ * Real Temporal servers for integration tests, from `scripts/temporal-local`: Temporal's Java test
+ * server (startTestTemporal; MOOSE_TEST_TEMPORAL_ADDRESS), and a full Temporal with schedules, the
+ * Temporal CLI's dev server (startFullTemporal; MOOSE_TEST_TEMPORAL_FULL_ADDRESS). With the variable
+ * set (scripts/test-all starts one of each and shares them), that server is used; otherwise each test
+ * file starts its own on a free port and stops it. Tests sharing a server stay apart by giving each
+ * its own task queue and workflow names.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -23,11 +25,27 @@ export interface TestTemporal {
   stop(): Promise<void>;
 }
 
-export async function startTestTemporal(): Promise<TestTemporal> {
-  const shared = process.env.MOOSE_TEST_TEMPORAL_ADDRESS;
+/** The first build of the Temporal CLI (go install) takes minutes; later starts take seconds. */
+export const TEMPORAL_CLI_START_TIMEOUT_MS = 900_000;
+
+export function startTestTemporal(): Promise<TestTemporal> {
+  return startTemporal(process.env.MOOSE_TEST_TEMPORAL_ADDRESS, [], TEMPORAL_START_TIMEOUT_MS);
+}
+
+export function startFullTemporal(): Promise<TestTemporal> {
+  return startTemporal(process.env.MOOSE_TEST_TEMPORAL_FULL_ADDRESS, ["--cli"], TEMPORAL_CLI_START_TIMEOUT_MS);
+}
+
+/** The pinned Temporal CLI binary (built on first use, as `start --cli` does). */
+export async function temporalCliBinary(): Promise<string> {
+  const { stdout } = await run(TEMPORAL_LOCAL, ["build-cli"], { timeout: TEMPORAL_CLI_START_TIMEOUT_MS });
+  return stdout.trim().split("\n").pop()!;
+}
+
+async function startTemporal(shared: string | undefined, args: string[], timeout: number): Promise<TestTemporal> {
   if (shared) return { address: shared, target: { address: shared, namespace: "default" }, stop: async () => {} };
   const port = await freePort();
-  const { stdout } = await run(TEMPORAL_LOCAL, ["start", "--port", String(port)], { timeout: TEMPORAL_START_TIMEOUT_MS });
+  const { stdout } = await run(TEMPORAL_LOCAL, ["start", "--port", String(port), ...args], { timeout });
   const address = stdout.trim().split("\n").pop()!;
   return {
     address,

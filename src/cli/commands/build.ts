@@ -14,6 +14,7 @@ const SUMMARY_LABELS: Array<[ComponentKind, string, string]> = [
   ["apis", "API", "APIs"],
   ["ingestApis", "ingest API", "ingest APIs"],
   ["workflows", "workflow", "workflows"],
+  ["processes", "process", "processes"],
 ];
 
 export function register(program: Command): void {

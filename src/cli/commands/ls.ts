@@ -18,7 +18,7 @@ interface LsFlags {
 export function register(program: Command): void {
   program
     .command("ls")
-    .description("List the code's tables, streams, views, APIs and workflows with their status (applied / pending / drifted)")
+    .description("List the code's tables, streams, views, APIs, workflows and stream processes with their status (applied / pending / drifted)")
     .option("--dir <path>", "project directory", ".")
     .option("--type <kind>", `only this kind: ${Object.values(KIND_NAMES).join(", ")}`)
     .option("--json", "print the list as JSON")
@@ -44,6 +44,12 @@ export function register(program: Command): void {
           items = buildInventory(code, applied, reality, config, driver.database);
         } finally {
           await driver.close();
+        }
+        // Processes' state and lag, when a moose dev / prod runs on the project.
+        const reports = await (await import("../../streams/running.js")).runningProcesses(projectDir);
+        for (const report of reports ?? []) {
+          const item = items.find((candidate) => candidate.kind === KIND_NAMES.processes && candidate.id === report.id);
+          if (item) item.running = { state: report.state, ...(report.lag !== undefined ? { lag: report.lag } : {}), ...(report.lastError ? { lastError: report.lastError.message } : {}) };
         }
         const shown = kind === undefined ? items : items.filter((item) => item.kind === KIND_NAMES[kind]);
         process.stdout.write(flags.json ? `${JSON.stringify(shown, null, 2)}\n` : renderInventory(shown));

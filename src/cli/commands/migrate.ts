@@ -11,7 +11,6 @@ import type { RenameCandidate, RenameMap } from "../../diff/operations.js";
 import { ExitCode, MooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { bothReporters, logMigrationEvents } from "../../logs/migration-events.js";
-import { checkManifest } from "../../extract/check.js";
 import { readManifest } from "../../manifest/canonical.js";
 import type { Manifest } from "../../manifest/types.js";
 import type { GenerateOptions, GenerateResult, RenameResolver } from "../../migrations/generate.js";
@@ -183,8 +182,9 @@ async function extractCodeManifest(projectDir: string): Promise<Manifest> {
 
 async function codeManifest(manifestFile: string | undefined, projectDir: string): Promise<Manifest> {
   if (!manifestFile) return extractCodeManifest(projectDir);
-  // A manifest from a file passes the same model checks as one extracted from code.
+  // A manifest from a file passes the same model checks as one extracted from code (they load ClickHouse's parser).
   const manifest = await readManifest(path.resolve(manifestFile));
+  const { checkManifest } = await import("../../extract/check.js");
   await checkManifest(manifest);
   return manifest;
 }
@@ -292,6 +292,7 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
   return withDriver(flags, async (driver, { projectDir, dir, config }) => {
     const kafka = config.features.streaming_engine ? (await import("../../infra/kafka/executor.js")).openKafkaAdmin(config.redpanda_config) : undefined;
     const temporal = (await import("../../workflows/index.js")).openTemporalSteps(config, projectDir);
+    const clusterStores = await openClusterJournal(flags, config, driver);
     try {
       await run({
         projectDir,
@@ -299,6 +300,7 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
         driver,
         kafka,
         temporal,
+        ...(clusterStores ? { stores: { journal: clusterStores.journal, lock: clusterStores.lock } } : {}),
         // Printed, and kept in .moose/logs for `moose logs`.
         reporter: bothReporters(flags.json ? jsonReporter(out) : withRowProgress(textReporter(out), new RowProgressView(progressMode(), out), { write: out }), logMigrationEvents(projectDir)),
         allowDataLoss: acceptsDataLoss(flags),
@@ -309,8 +311,20 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
     } finally {
       await kafka?.close();
       await temporal?.close();
+      await clusterStores?.close();
     }
   });
+}
+
+/** The journal and lock replicated across `journal_cluster` (docs/clusters.md); undefined on a single server or the embedded engine. */
+async function openClusterJournal(flags: TargetOptions, config: Config, driver: ClickHouseDriver) {
+  const { journalCluster } = await import("../../config/clusters.js");
+  const cluster = journalCluster(config.clickhouse_config);
+  if (cluster === undefined || driver.kind !== "remote") return undefined;
+  const [{ openClusterStores }, { openRemote }] = await Promise.all([import("../../migrations/runner/cluster-stores.js"), import("../../infra/clickhouse/remote.js")]);
+  return openClusterStores(driver, cluster, (settings) =>
+    openRemote(flags.clickhouseUrl ? { url: flags.clickhouseUrl, settings } : { config: config.clickhouse_config, settings }),
+  );
 }
 
 interface StatusFlags extends TargetOptions {

@@ -11,17 +11,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { mooseTsPackage } from "../../cli/package-info.js";
 import { MooseError, type SourceLocation } from "../../errors.js";
-import type { Manifest } from "../../manifest/types.js";
+import { fromStoredManifest, type Manifest, type StoredManifest } from "../../manifest/types.js";
 import { pythonMainFile } from "./language.js";
-import { printNotice } from "../run.js";
+import { printNotice, type Notice } from "../notices.js";
 
 export { projectLanguage, pythonMainFile, type ModelLanguage } from "./language.js";
 
 interface PythonResult {
   ok: boolean;
-  manifest?: Manifest;
+  manifest?: StoredManifest;
   /** What the app asked for that moose-ts accepts but does not do (as the TypeScript registry's notices). */
-  notices?: Array<{ message: string; source: SourceLocation }>;
+  notices?: Notice[];
   error?: { code: string; message: string; location?: SourceLocation; hint?: string; details?: Record<string, unknown> };
 }
 
@@ -89,7 +89,7 @@ export async function extractPythonManifest(projectDirInput: string, mainFileInp
 }
 
 function unwrap(result: PythonResult): Manifest {
-  if (result.ok && result.manifest) return result.manifest;
+  if (result.ok && result.manifest) return fromStoredManifest(result.manifest);
   const error = result.error ?? { code: "APP_ERROR", message: "the app failed without an error" };
   throw new MooseError(error.code, error.message, { location: error.location, hint: error.hint, details: error.details });
 }

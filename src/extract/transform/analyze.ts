@@ -3,7 +3,6 @@
  * `new OlapTable<T>(…)` (and the other SDK constructors) in a source file, resolves the type
  * arguments with the checker and computes the metadata to inject.
  */
-import path from "node:path";
 import ts from "../typescript.js";
 import type { JsonSchema } from "../../manifest/types.js";
 import { METADATA_MARKER, type InjectedMetadata } from "../../sdk/metadata.js";
@@ -11,7 +10,7 @@ import { locationOf, type ExtractDiagnostic } from "../diagnostic.js";
 import { ColumnMapper } from "../mapping/columns.js";
 import { JsonSchemaMapper } from "../mapping/json-schema.js";
 import { MappingError } from "../mapping/mapper.js";
-import { isMooseSourceFile, SDK_DIR } from "../paths.js";
+import { isMooseSourceFile, isSdkFile } from "../paths.js";
 
 /** What each SDK constructor gets: where the metadata argument goes and which type arguments matter. */
 interface ConstructorRule {
@@ -96,8 +95,7 @@ function sdkClassName(node: ts.NewExpression, checker: ts.TypeChecker): string |
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   const declaration = symbol?.valueDeclaration;
   if (!symbol || !declaration || !(symbol.getName() in RULES)) return undefined;
-  const fileName = path.resolve(declaration.getSourceFile().fileName);
-  return fileName.startsWith(SDK_DIR + path.sep) ? symbol.getName() : undefined;
+  return isSdkFile(declaration.getSourceFile().fileName) ? symbol.getName() : undefined;
 }
 
 function analyzeConstruction(

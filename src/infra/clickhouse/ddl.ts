@@ -3,6 +3,8 @@
  * (a name holding a backtick, quote or backslash cannot end the identifier early), every string
  * literal through `quoteString`; statements are idempotent (`IF [NOT] EXISTS`) so a resumed
  * migration can run one again; no database name is written (the connection's database applies).
+ * An object on a cluster gets `ON CLUSTER <name>` (the name is a plain identifier, checked where it
+ * is declared): every host of the cluster runs the statement (distributed DDL).
  *
  * Types, default/TTL/codec expressions, ORDER BY expressions and view SELECTs are SQL text by
  * design (they come from model code) and are written as given.
@@ -50,6 +52,11 @@ function indexDefinition(index: IndexSpec): string {
   return `INDEX ${quoteIdentifier(index.name)} ${index.expression} TYPE ${index.type} GRANULARITY ${index.granularity}`;
 }
 
+/** ` ON CLUSTER name` for an object on a cluster, nothing otherwise. */
+function onCluster(cluster: string | undefined): string {
+  return cluster === undefined ? "" : ` ON CLUSTER ${quoteIdentifier(cluster)}`;
+}
+
 function engineClause(table: TableSpec): string {
   return table.engine.params.length > 0 ? `${table.engine.name}(${table.engine.params.join(", ")})` : table.engine.name;
 }
@@ -61,7 +68,7 @@ function isMergeTree(table: TableSpec): boolean {
 /** `CREATE TABLE IF NOT EXISTS`; `name` overrides the table's own (used for a rebuild's new table). */
 export function createTableSql(table: TableSpec, name: string = table.name): string {
   const body = [...table.columns.map(columnDefinition), ...table.indexes.map(indexDefinition)];
-  const lines = [`CREATE TABLE IF NOT EXISTS ${quoteIdentifier(name)}`, "(", body.map((line) => `    ${line}`).join(",\n"), ")"];
+  const lines = [`CREATE TABLE IF NOT EXISTS ${quoteIdentifier(name)}${onCluster(table.cluster)}`, "(", body.map((line) => `    ${line}`).join(",\n"), ")"];
   lines.push(`ENGINE = ${engineClause(table)}`);
   if (isMergeTree(table)) {
     if (table.partitionBy !== undefined) lines.push(`PARTITION BY ${table.partitionBy}`);
@@ -75,25 +82,25 @@ export function createTableSql(table: TableSpec, name: string = table.name): str
   return lines.join("\n");
 }
 
-export function dropTableSql(name: string): string {
-  return `DROP TABLE IF EXISTS ${quoteIdentifier(name)}`;
+export function dropTableSql(name: string, cluster?: string): string {
+  return `DROP TABLE IF EXISTS ${quoteIdentifier(name)}${onCluster(cluster)}`;
 }
 
-function alter(table: string, command: string): string {
-  return `ALTER TABLE ${quoteIdentifier(table)} ${command}`;
+function alter(table: string, command: string, cluster: string | undefined): string {
+  return `ALTER TABLE ${quoteIdentifier(table)}${onCluster(cluster)} ${command}`;
 }
 
-export function addColumnSql(table: string, column: ColumnSpec, position?: ColumnPosition): string {
+export function addColumnSql(table: string, column: ColumnSpec, position?: ColumnPosition, cluster?: string): string {
   const where = position === undefined ? "" : position.after === null ? " FIRST" : ` AFTER ${quoteIdentifier(position.after)}`;
-  return alter(table, `ADD COLUMN IF NOT EXISTS ${columnDefinition(column)}${where}`);
+  return alter(table, `ADD COLUMN IF NOT EXISTS ${columnDefinition(column)}${where}`, cluster);
 }
 
-export function dropColumnSql(table: string, column: string): string {
-  return alter(table, `DROP COLUMN IF EXISTS ${quoteIdentifier(column)}`);
+export function dropColumnSql(table: string, column: string, cluster?: string): string {
+  return alter(table, `DROP COLUMN IF EXISTS ${quoteIdentifier(column)}`, cluster);
 }
 
-export function renameColumnSql(table: string, from: string, to: string): string {
-  return alter(table, `RENAME COLUMN IF EXISTS ${quoteIdentifier(from)} TO ${quoteIdentifier(to)}`);
+export function renameColumnSql(table: string, from: string, to: string, cluster?: string): string {
+  return alter(table, `RENAME COLUMN IF EXISTS ${quoteIdentifier(from)} TO ${quoteIdentifier(to)}`, cluster);
 }
 
 const REMOVABLE = [
@@ -113,12 +120,12 @@ const REMOVABLE = [
  * converts stored values (the one to check existing rows against first).
  */
 /** `convertsType`: the statement converts stored values; `givesDefault`: it declares a DEFAULT, which ClickHouse stores for NULLs. */
-export function modifyColumnSql(table: string, from: ColumnSpec, to: ColumnSpec): Array<{ sql: string; convertsType: boolean; givesDefault: boolean }> {
+export function modifyColumnSql(table: string, from: ColumnSpec, to: ColumnSpec, cluster?: string): Array<{ sql: string; convertsType: boolean; givesDefault: boolean }> {
   const statements: Array<{ sql: string; convertsType: boolean; givesDefault: boolean }> = [];
   const column = quoteIdentifier(to.name);
   for (const [property, keyword] of REMOVABLE) {
     if (from[property] !== undefined && to[property] === undefined) {
-      statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${column} REMOVE ${keyword}`), convertsType: false, givesDefault: false });
+      statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${column} REMOVE ${keyword}`, cluster), convertsType: false, givesDefault: false });
     }
   }
   const typeChanged = fullColumnType(from) !== fullColumnType(to);
@@ -131,35 +138,35 @@ export function modifyColumnSql(table: string, from: ColumnSpec, to: ColumnSpec)
     from.nullable && !to.nullable && to.default === undefined && to.materialized === undefined && to.alias === undefined;
   if (needsTemporaryDefault) {
     const lent = { ...to, default: `defaultValueOfTypeName(${quoteString(to.type)})` };
-    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(lent)}`), convertsType: true, givesDefault: true });
-    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${column} REMOVE DEFAULT`), convertsType: false, givesDefault: false });
+    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(lent)}`, cluster), convertsType: true, givesDefault: true });
+    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${column} REMOVE DEFAULT`, cluster), convertsType: false, givesDefault: false });
   } else if (typeChanged || valueChanged) {
-    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(to)}`), convertsType: typeChanged, givesDefault: to.default !== undefined });
+    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(to)}`, cluster), convertsType: typeChanged, givesDefault: to.default !== undefined });
   } else if (to.comment !== undefined && from.comment !== to.comment) {
-    statements.push({ sql: alter(table, `COMMENT COLUMN IF EXISTS ${column} ${quoteString(to.comment)}`), convertsType: false, givesDefault: false });
+    statements.push({ sql: alter(table, `COMMENT COLUMN IF EXISTS ${column} ${quoteString(to.comment)}`, cluster), convertsType: false, givesDefault: false });
   }
   return statements;
 }
 
-export function modifyTtlSql(table: string, ttl: string | undefined): string {
-  return alter(table, ttl === undefined ? "REMOVE TTL" : `MODIFY TTL ${ttl}`);
+export function modifyTtlSql(table: string, ttl: string | undefined, cluster?: string): string {
+  return alter(table, ttl === undefined ? "REMOVE TTL" : `MODIFY TTL ${ttl}`, cluster);
 }
 
-export function modifySettingsSql(table: string, settings: Record<string, string>): string {
+export function modifySettingsSql(table: string, settings: Record<string, string>, cluster?: string): string {
   const keys = Object.keys(settings).sort();
-  return alter(table, `MODIFY SETTING ${keys.map((key) => `${checkSettingName(key)} = ${settings[key]}`).join(", ")}`);
+  return alter(table, `MODIFY SETTING ${keys.map((key) => `${checkSettingName(key)} = ${settings[key]}`).join(", ")}`, cluster);
 }
 
-export function resetSettingsSql(table: string, keys: string[]): string {
-  return alter(table, `RESET SETTING ${[...keys].sort().map(checkSettingName).join(", ")}`);
+export function resetSettingsSql(table: string, keys: string[], cluster?: string): string {
+  return alter(table, `RESET SETTING ${[...keys].sort().map(checkSettingName).join(", ")}`, cluster);
 }
 
-export function addIndexSql(table: string, index: IndexSpec): string {
-  return alter(table, `ADD INDEX IF NOT EXISTS ${quoteIdentifier(index.name)} ${index.expression} TYPE ${index.type} GRANULARITY ${index.granularity}`);
+export function addIndexSql(table: string, index: IndexSpec, cluster?: string): string {
+  return alter(table, `ADD INDEX IF NOT EXISTS ${quoteIdentifier(index.name)} ${index.expression} TYPE ${index.type} GRANULARITY ${index.granularity}`, cluster);
 }
 
-export function dropIndexSql(table: string, index: string): string {
-  return alter(table, `DROP INDEX IF EXISTS ${quoteIdentifier(index)}`);
+export function dropIndexSql(table: string, index: string, cluster?: string): string {
+  return alter(table, `DROP INDEX IF EXISTS ${quoteIdentifier(index)}`, cluster);
 }
 
 /** Columns a rebuild copies: in both tables, and stored (ALIAS/MATERIALIZED columns are computed). */
@@ -180,7 +187,7 @@ export function recreateTableSql(from: TableSpec, to: TableSpec): Array<{ phase:
   const fromByName = new Map(from.columns.map((column) => [column.name, column]));
   const copied = copiedColumns(from, to);
   const statements: Array<{ phase: RebuildPhase; sql: string }> = [
-    { phase: "clear", sql: dropTableSql(temporary) },
+    { phase: "clear", sql: dropTableSql(temporary, to.cluster) },
     { phase: "create", sql: createTableSql(to, temporary) },
   ];
   if (copied.length > 0) {
@@ -195,26 +202,26 @@ export function recreateTableSql(from: TableSpec, to: TableSpec): Array<{ phase:
       .join(", ");
     statements.push({ phase: "copy", sql: `INSERT INTO ${quoteIdentifier(temporary)} (${targets}) SELECT ${values} FROM ${quoteIdentifier(from.name)}` });
   }
-  statements.push({ phase: "exchange", sql: `EXCHANGE TABLES ${quoteIdentifier(from.name)} AND ${quoteIdentifier(temporary)}` });
-  statements.push({ phase: "drop-old", sql: dropTableSql(temporary) });
+  statements.push({ phase: "exchange", sql: `EXCHANGE TABLES ${quoteIdentifier(from.name)} AND ${quoteIdentifier(temporary)}${onCluster(to.cluster)}` });
+  statements.push({ phase: "drop-old", sql: dropTableSql(temporary, to.cluster) });
   return statements;
 }
 
 export function createViewSql(view: ViewSpec): string {
-  return `CREATE VIEW IF NOT EXISTS ${quoteIdentifier(view.name)} AS\n${view.sql.trim()}`;
+  return `CREATE VIEW IF NOT EXISTS ${quoteIdentifier(view.name)}${onCluster(view.cluster)} AS\n${view.sql.trim()}`;
 }
 
 /** One idempotent statement: the view is never missing while it is replaced. */
 export function replaceViewSql(view: ViewSpec): string {
-  return `CREATE OR REPLACE VIEW ${quoteIdentifier(view.name)} AS\n${view.sql.trim()}`;
+  return `CREATE OR REPLACE VIEW ${quoteIdentifier(view.name)}${onCluster(view.cluster)} AS\n${view.sql.trim()}`;
 }
 
-export function dropViewSql(name: string): string {
-  return `DROP VIEW IF EXISTS ${quoteIdentifier(name)}`;
+export function dropViewSql(name: string, cluster?: string): string {
+  return `DROP VIEW IF EXISTS ${quoteIdentifier(name)}${onCluster(cluster)}`;
 }
 
 export function createMaterializedViewSql(view: MaterializedViewSpec): string {
-  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${quoteIdentifier(view.name)} TO ${quoteIdentifier(view.targetTable)} AS\n${view.sql.trim()}`;
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${quoteIdentifier(view.name)}${onCluster(view.cluster)} TO ${quoteIdentifier(view.targetTable)} AS\n${view.sql.trim()}`;
 }
 
 /**

@@ -6,6 +6,14 @@ import type { Manifest } from "../../manifest/types.js";
 
 export type QueryParams = Record<string, unknown>;
 
+export interface InsertOptions {
+  /**
+   * `insert_deduplication_token`: a block inserted again with the same token is dropped by engines
+   * that deduplicate (Replicated*MergeTree; MergeTree with `non_replicated_deduplication_window` > 0).
+   */
+  deduplicationToken?: string;
+}
+
 export interface ClickHouseDriver {
   readonly kind: "embedded" | "remote";
   /** The database every statement runs in. */
@@ -15,7 +23,7 @@ export interface ClickHouseDriver {
   /** A SELECT; rows as objects (JSONEachRow semantics: 64-bit integers come back as strings). */
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
   /** Rows as JSONEachRow; date-times are read with `best_effort` (ISO 8601 with its zone is exact on any server time zone). */
-  insert(table: string, rows: Record<string, unknown>[]): Promise<void>;
+  insert(table: string, rows: Record<string, unknown>[], options?: InsertOptions): Promise<void>;
   /** Live tables and views of `database` in manifest shape (moose's own `_moose_*` tables excluded). */
   introspect(): Promise<Pick<Manifest, "tables" | "views" | "materializedViews">>;
   close(): Promise<void>;

@@ -11,7 +11,7 @@ import { isatty } from "node:tty";
 import { Session, drainPending } from "chdb";
 import { MooseError } from "../../errors.js";
 import { bindDirectory, unbindDirectory } from "./data-dir.js";
-import type { ClickHouseDriver, QueryParams } from "./driver.js";
+import type { ClickHouseDriver, InsertOptions, QueryParams } from "./driver.js";
 import { clickHouseQueryError } from "./errors.js";
 import { introspectDatabase } from "./introspect.js";
 import type { RawClickHouseDriver, RawQueryOptions, RawQueryResult } from "./raw.js";
@@ -158,9 +158,10 @@ class EmbeddedDriver implements RawClickHouseDriver {
     return parseJsonEachRow<T>(await this.run(sql, "JSONEachRow", params));
   }
 
-  async insert(table: string, rows: Record<string, unknown>[]): Promise<void> {
+  async insert(table: string, rows: Record<string, unknown>[], options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
-    await this.run(`INSERT INTO ${quoteIdentifier(table)} SETTINGS date_time_input_format = 'best_effort' FORMAT JSONEachRow\n${toJsonEachRow(rows)}`, "TabSeparated");
+    const token = options.deduplicationToken === undefined ? "" : `, insert_deduplication_token = ${quoteString(options.deduplicationToken)}`;
+    await this.run(`INSERT INTO ${quoteIdentifier(table)} SETTINGS date_time_input_format = 'best_effort'${token} FORMAT JSONEachRow\n${toJsonEachRow(rows)}`, "TabSeparated");
   }
 
   async introspect() {

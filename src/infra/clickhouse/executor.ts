@@ -19,6 +19,7 @@ import { rebuildCopyName, type ConversionCheck, type SqlStep } from "../../steps
 import { quoteIdentifier, quoteString } from "./quote.js";
 import type { ClickHouseDriver } from "./driver.js";
 import { clickHouseCodeOf } from "./errors.js";
+import { guardColumnStatement, serverCapabilities } from "./capabilities.js";
 import { unreplicatedSql } from "./replication.js";
 
 /** How far a long statement has got: a rebuild's copy, a conversion check, a materialized view's backfill. */
@@ -190,9 +191,10 @@ async function exchangeTables(driver: ClickHouseDriver, step: SqlStep, rebuild: 
   } catch (error) {
     const code = clickHouseCodeOf(error);
     if (code === undefined || !NO_EXCHANGE.has(code)) throw error;
-    // The same swap with one multi-table RENAME, which every server has.
+    // The same swap with one multi-table RENAME, which every server has (on every host of the table's cluster).
     const [table, copy, aside] = [rebuild.table, rebuild.copy, `${rebuild.table}__moose_old`].map(quoteIdentifier);
-    await driver.exec(`RENAME TABLE ${table} TO ${aside}, ${copy} TO ${table}, ${aside} TO ${copy}`);
+    const cluster = step.cause?.cluster === undefined ? "" : ` ON CLUSTER ${quoteIdentifier(step.cause.cluster)}`;
+    await driver.exec(`RENAME TABLE ${table} TO ${aside}, ${copy} TO ${table}, ${aside} TO ${copy}${cluster}`);
   }
 }
 
@@ -362,7 +364,11 @@ async function checkConversion(driver: ClickHouseDriver, step: SqlStep & { check
  */
 export async function executeSqlStep(driver: ClickHouseDriver, given: SqlStep, onProgress?: ProgressListener): Promise<void> {
   // The embedded engine has no Keeper: a Replicated* table is created unreplicated there (./replication.ts).
-  const step = driver.kind === "embedded" ? { ...given, sql: unreplicatedSql(given.sql) } : given;
+  const local = driver.kind === "embedded" ? { ...given, sql: unreplicatedSql(given.sql) } : given;
+  // A server without column IF [NOT] EXISTS (18.x, 19.x): check the column first, run the plain statement (./capabilities.ts).
+  const guarded = serverCapabilities(driver).columnIfExists ? undefined : guardColumnStatement(local.sql, local.cause);
+  if (guarded && (await liveColumns(driver, guarded.table)).has(guarded.column) !== (guarded.runWhen === "present")) return;
+  const step = guarded ? { ...local, sql: guarded.sql } : local;
   if (step.checkConversion) {
     const check = step.checkConversion;
     await checkConversion(driver, { ...step, checkConversion: check }, onProgress);

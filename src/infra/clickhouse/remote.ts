@@ -8,17 +8,18 @@
  * (Debian's 18.16) get placeholders bound client-side.
  */
 import { Readable } from "node:stream";
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client";
 import type { Config } from "../../config/types.js";
 import { ExitCode, MooseError, type ConfigLocation } from "../../errors.js";
-import type { ClickHouseDriver, QueryParams } from "./driver.js";
+import type { ClickHouseDriver, InsertOptions, QueryParams } from "./driver.js";
 import { clickHouseQueryError, parseClickHouseError } from "./errors.js";
 import { inlineParams } from "./inline-params.js";
 import { introspectDatabase } from "./introspect.js";
 import { quoteIdentifier } from "./quote.js";
 import { parseJsonEachRow, toJsonEachRow } from "./rows.js";
 
-export type RemoteOptions = { url: string } | { config: Config["clickhouse_config"] };
+/** `settings`: ClickHouse settings sent with every statement of this connection (e.g. the cluster journal's insert_quorum). */
+export type RemoteOptions = ({ url: string } | { config: Config["clickhouse_config"] }) & { settings?: ClickHouseSettings };
 
 /** Where the connection settings came from, for error messages. */
 interface Origin {
@@ -192,14 +193,19 @@ class RemoteDriver implements ClickHouseDriver {
     }
   }
 
-  async insert(table: string, rows: Record<string, unknown>[]): Promise<void> {
+  async insert(table: string, rows: Record<string, unknown>[], options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
     const sql = `INSERT INTO ${quoteIdentifier(table)} FORMAT JSONEachRow`;
     try {
       // DateTime64 (fractional seconds) arrived with 20.1; older DateTime refuses a fraction.
       const text = toJsonEachRow(rows, { milliseconds: this.serverVersion[0] >= 20 });
       // ISO date-times with their zone (ingest sends them so) read the same whatever the server's time zone.
-      const settings = this.serverVersion[0] >= 20 ? { clickhouse_settings: { date_time_input_format: "best_effort" as const } } : {};
+      const clickhouse_settings = {
+        ...(this.serverVersion[0] >= 20 ? { date_time_input_format: "best_effort" as const } : {}),
+        // Servers before 22.2 have no such setting; they deduplicate a repeated block by its content (the same rows again).
+        ...(options.deduplicationToken !== undefined && versionAtLeast(this.serverVersion, [22, 2]) ? { insert_deduplication_token: options.deduplicationToken } : {}),
+      };
+      const settings = Object.keys(clickhouse_settings).length > 0 ? { clickhouse_settings } : {};
       const result = await this.client.exec({ query: sql, values: Readable.from([text]), ...settings });
       result.stream.resume();
       await new Promise<void>((resolve, reject) => {
@@ -228,6 +234,7 @@ export async function openRemote(options: RemoteOptions): Promise<ClickHouseDriv
     password: endpoint.password,
     database: endpoint.database,
     application: "moose-ts",
+    ...(options.settings ? { clickhouse_settings: options.settings } : {}),
     // A migration step (a table copy, a backfill) may run long; the server keeps working meanwhile.
     request_timeout: STATEMENT_TIMEOUT_MS,
     log: { level: ClickHouseLogLevel.OFF },
@@ -254,4 +261,8 @@ export async function openRemote(options: RemoteOptions): Promise<ClickHouseDriv
     await client.close();
     throw error;
   }
+}
+
+function versionAtLeast([major, minor]: [number, number], [wantMajor, wantMinor]: [number, number]): boolean {
+  return major > wantMajor || (major === wantMajor && minor >= wantMinor);
 }

@@ -17,7 +17,7 @@
 import { Umzug, type UmzugStorage } from "umzug";
 import { isMooseError, MooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
-import { canonicalJson, EMPTY_MANIFEST_HASH } from "../../manifest/canonical.js";
+import { canonicalManifestJson, EMPTY_MANIFEST_HASH } from "../../manifest/canonical.js";
 import { emptyManifest } from "../../manifest/types.js";
 import { openMigrationsDirectory } from "../directory.js";
 import { migrationsLayout, type MigrationsLayout } from "../layout.js";
@@ -172,7 +172,7 @@ async function statesAfter(layout: MigrationsLayout, migrations: LoadedMigration
       const { hash, json } = await readMigrationState(layout, target);
       states.set(item.migration.id, { id: target.id, hash, json });
     } else {
-      states.set(item.migration.id, { id: "", hash: EMPTY_MANIFEST_HASH, json: canonicalJson(emptyManifest()) });
+      states.set(item.migration.id, { id: "", hash: EMPTY_MANIFEST_HASH, json: canonicalManifestJson(emptyManifest()) });
     }
   }
   return states;

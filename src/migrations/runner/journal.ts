@@ -14,7 +14,8 @@
  */
 import os from "node:os";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
-import type { Manifest } from "../../manifest/types.js";
+import { fromStoredManifest, type Manifest, type StoredManifest } from "../../manifest/types.js";
+import { journalEngine, onJournalCluster, type JournalPlacement } from "./cluster.js";
 import { sqlString } from "./sql.js";
 import type { JournalStore, StateRecord } from "./store.js";
 
@@ -53,7 +54,8 @@ export function isApplied(entry: JournalEntry | undefined): boolean {
   return entry !== undefined && (entry.status === "applied" || entry.status === "reverting" || entry.status === "revert_failed");
 }
 
-const JOURNAL_DDL = `CREATE TABLE IF NOT EXISTS ${JOURNAL_TABLE} (
+function journalDdl(placement: JournalPlacement | undefined): string {
+  return `CREATE TABLE IF NOT EXISTS ${JOURNAL_TABLE}${onJournalCluster(placement)} (
   id String,
   checksum String,
   from_hash String,
@@ -68,15 +70,18 @@ const JOURNAL_DDL = `CREATE TABLE IF NOT EXISTS ${JOURNAL_TABLE} (
   error String,
   failed_step String,
   version UInt64
-) ENGINE = ReplacingMergeTree(version) ORDER BY id`;
+) ENGINE = ${journalEngine(JOURNAL_TABLE, "ReplacingMergeTree", ["version"], placement)} ORDER BY id`;
+}
 
-const STATE_DDL = `CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (
+function stateDdl(placement: JournalPlacement | undefined): string {
+  return `CREATE TABLE IF NOT EXISTS ${STATE_TABLE}${onJournalCluster(placement)} (
   migration_id String,
   manifest_hash String,
   manifest String,
   recorded_at DateTime,
   version UInt64
-) ENGINE = MergeTree ORDER BY version`;
+) ENGINE = ${journalEngine(STATE_TABLE, "MergeTree", [], placement)} ORDER BY version`;
+}
 
 let identity: string | undefined;
 
@@ -123,20 +128,26 @@ export class Journal implements JournalStore {
   private lastVersion = 0n;
   private prepared = false;
 
-  /** Reads never create the tables (dry runs and `status` create nothing); `prepare` does. */
-  constructor(readonly driver: ClickHouseDriver) {}
+  /**
+   * Reads never create the tables (dry runs and `status` create nothing); `prepare` does. `placement`:
+   * the tables are replicated across a cluster (./cluster.ts), and `driver` writes with its quorum.
+   */
+  constructor(
+    readonly driver: ClickHouseDriver,
+    private readonly placement?: JournalPlacement,
+  ) {}
 
   /** A journal whose tables exist (created when missing). */
-  static async open(driver: ClickHouseDriver): Promise<Journal> {
-    const journal = new Journal(driver);
+  static async open(driver: ClickHouseDriver, placement?: JournalPlacement): Promise<Journal> {
+    const journal = new Journal(driver, placement);
     await journal.prepare();
     return journal;
   }
 
   async prepare(): Promise<void> {
     if (this.prepared) return;
-    await this.driver.exec(JOURNAL_DDL);
-    await this.driver.exec(STATE_DDL);
+    await this.driver.exec(journalDdl(this.placement));
+    await this.driver.exec(stateDdl(this.placement));
     this.prepared = true;
   }
 
@@ -255,5 +266,5 @@ export async function readAppliedState(driver: ClickHouseDriver): Promise<Applie
   );
   const row = rows[0];
   if (!row) return undefined;
-  return { migrationId: row.migration_id, hash: row.manifest_hash, manifest: JSON.parse(row.manifest) as Manifest, version: row.version_text };
+  return { migrationId: row.migration_id, hash: row.manifest_hash, manifest: fromStoredManifest(JSON.parse(row.manifest) as StoredManifest), version: row.version_text };
 }

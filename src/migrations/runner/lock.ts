@@ -9,8 +9,9 @@
  * Acquire: wait until no other attempt is live; insert a claim; read the live attempts again.
  * Only if mine is the sole live attempt do I hold the lock; otherwise I withdraw (release) and retry
  * after a random backoff. Two racing claimers cannot both win: each reads after its own insert
- * completed, so whichever reads last sees the other's claim (one server; inserts are visible once
- * acknowledged). Both may see each other and both back off; the random backoff breaks the tie.
+ * completed, so whichever reads last sees the other's claim (one server: inserts are visible once
+ * acknowledged; a cluster: the table is replicated and every insert waits for all hosts, ./cluster.ts).
+ * Both may see each other and both back off; the random backoff breaks the tie.
  *
  * A crashed holder cannot block forever: its lease runs out (default 60 s, renewed every 20 s while
  * alive). A holder on this same host whose process no longer exists is released at once.
@@ -29,20 +30,24 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { isAlive } from "../../infra/pid.js";
 import { MooseError } from "../../errors.js";
+import { clickHouseCodeOf } from "../../infra/clickhouse/errors.js";
+import { journalEngine, onJournalCluster, UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE, type JournalPlacement } from "./cluster.js";
 import { sqlString, sqlUInt } from "./sql.js";
 import { isLockStore, type LockStore } from "./store.js";
 
 export const LOCK_TABLE = "_moose_lock";
 const LOCK_NAME = "migrate";
 
-const LOCK_DDL = `CREATE TABLE IF NOT EXISTS ${LOCK_TABLE} (
+function lockDdl(placement: JournalPlacement | undefined): string {
+  return `CREATE TABLE IF NOT EXISTS ${LOCK_TABLE}${onJournalCluster(placement)} (
   name String,
   token String,
   owner String,
   event String,
   at DateTime,
   expires_at DateTime
-) ENGINE = MergeTree ORDER BY (name, at)`;
+) ENGINE = ${journalEngine(LOCK_TABLE, "MergeTree", [], placement)} ORDER BY (name, at)`;
+}
 
 export interface LockHolder {
   token: string;
@@ -73,8 +78,8 @@ export function lockOwner(): string {
   return `${os.hostname()}:${process.pid}`;
 }
 
-export async function ensureLockTable(driver: ClickHouseDriver): Promise<void> {
-  await driver.exec(LOCK_DDL);
+export async function ensureLockTable(driver: ClickHouseDriver, placement?: JournalPlacement): Promise<void> {
+  await driver.exec(lockDdl(placement));
 }
 
 export async function liveHolders(driver: ClickHouseDriver): Promise<LockHolder[]> {
@@ -90,6 +95,21 @@ async function insertEvent(driver: ClickHouseDriver, token: string, owner: strin
   );
 }
 
+/**
+ * An event on a clustered lock table: a quorum insert refused because another one is in flight
+ * (servers before 20.10 allow one per table) is retried; a claim is not (the racing claim wins).
+ */
+async function insertEventRetrying(driver: ClickHouseDriver, token: string, owner: string, event: "renew" | "release", leaseSeconds: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await insertEvent(driver, token, owner, event, leaseSeconds);
+    } catch (error) {
+      if (clickHouseCodeOf(error) !== UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE || attempt >= 50) throw error;
+      await sleep(20 + Math.random() * 100);
+    }
+  }
+}
+
 /** A holder on this host whose process is gone (crashed, killed) holds nothing. */
 function isDeadLocalHolder(holder: LockHolder): boolean {
   const separator = holder.owner.lastIndexOf(":");
@@ -102,11 +122,15 @@ function isDeadLocalHolder(holder: LockHolder): boolean {
 export class ClickHouseLockStore implements LockStore {
   private prepared = false;
 
-  constructor(private readonly driver: ClickHouseDriver) {}
+  /** `placement`: the table is replicated across a cluster (./cluster.ts), and `driver` writes with its quorum. */
+  constructor(
+    private readonly driver: ClickHouseDriver,
+    private readonly placement?: JournalPlacement,
+  ) {}
 
   async prepare(): Promise<void> {
     if (this.prepared) return;
-    await ensureLockTable(this.driver);
+    await ensureLockTable(this.driver, this.placement);
     this.prepared = true;
   }
 
@@ -116,22 +140,28 @@ export class ClickHouseLockStore implements LockStore {
 
   /** Insert a claim, read again: mine must be the only live attempt (whoever reads last sees the other). */
   async tryClaim(token: string, owner: string, leaseSeconds: number): Promise<boolean> {
-    await insertEvent(this.driver, token, owner, "claim", leaseSeconds);
+    try {
+      await insertEvent(this.driver, token, owner, "claim", leaseSeconds);
+    } catch (error) {
+      // Another claim's quorum insert is in flight (clustered lock): that one goes first, this one backs off.
+      if (clickHouseCodeOf(error) === UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE) return false;
+      throw error;
+    }
     const live = await liveHolders(this.driver);
     if (live.every((holder) => holder.token === token)) return true;
-    await insertEvent(this.driver, token, owner, "release", 0);
+    await insertEventRetrying(this.driver, token, owner, "release", 0);
     return false;
   }
 
   async renew(token: string, owner: string, leaseSeconds: number): Promise<boolean> {
     const live = await liveHolders(this.driver);
     if (!live.some((holder) => holder.token === token)) return false;
-    await insertEvent(this.driver, token, owner, "renew", leaseSeconds);
+    await insertEventRetrying(this.driver, token, owner, "renew", leaseSeconds);
     return true;
   }
 
   async release(token: string, owner: string): Promise<void> {
-    await insertEvent(this.driver, token, owner, "release", 0);
+    await insertEventRetrying(this.driver, token, owner, "release", 0);
   }
 }
 

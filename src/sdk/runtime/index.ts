@@ -11,6 +11,9 @@ import type { Config } from "../../config/types.js";
 import { MooseError, type SourceLocation } from "../../errors.js";
 import { quoteIdentifier } from "../../infra/clickhouse/quote.js";
 import type { KafkaProducer } from "../../infra/kafka/producer.js";
+import type { ColumnSpec } from "../../manifest/types.js";
+import { tableRecords } from "../../server/ingest.js";
+import type { FieldError } from "../../server/params.js";
 import type { InsertOptions, InsertResult, FailedRecord } from "../olap-table.js";
 import { isSql, sql, toQuery, type Sql } from "../sql.js";
 
@@ -84,38 +87,114 @@ function unreachable(url: string, error: unknown, what: string, location?: Sourc
   });
 }
 
-/** OlapTable.insert: JSONEachRow into `table`; with `discard`/`isolate`, rows ClickHouse refuses are retried one by one and set aside. */
-export async function insertRows<T>(table: string, rows: Record<string, unknown>[], options: InsertOptions, location: SourceLocation): Promise<InsertResult<T>> {
-  const total = rows.length;
-  if (total === 0) return { successful: 0, failed: 0, total: 0 };
+/** OlapTable.insert and Stream.send send this many rows at a time (a Readable is read batch by batch). */
+export const BATCH_ROWS = 10_000;
+
+/**
+ * OlapTable.insert: rows checked against the table's columns with the ingest API's rules (unless
+ * `validate: false`), converted as ingest converts them, and inserted as JSONEachRow in batches of
+ * BATCH_ROWS. `fail-fast` stops at the first invalid or refused row (an array is checked whole before
+ * anything is inserted); `discard`/`isolate` set such rows aside (rows ClickHouse refuses are retried
+ * one by one) within allowErrors / allowErrorsRatio.
+ */
+export async function insertRows<T>(
+  table: string,
+  columns: ColumnSpec[],
+  data: Record<string, unknown>[] | AsyncIterable<Record<string, unknown>>,
+  options: InsertOptions,
+  location: SourceLocation,
+): Promise<InsertResult<T>> {
+  const check = options.validate === false ? undefined : tableRecords(columns);
+  const strategy = options.strategy ?? "fail-fast";
+  const failedRecords: FailedRecord<T>[] = [];
+  let total = 0;
+  let successful = 0;
+  const refuse = (index: number, problems: string) =>
+    new MooseError("INSERT_INVALID", `row ${index} for ${table} does not fit the table: ${problems}${successful > 0 ? ` (${successful} earlier row(s) were inserted)` : ""}`, {
+      location,
+      hint: "fix the row, or insert with { strategy: \"discard\" } to set invalid rows aside",
+      details: { index, inserted: successful },
+    });
+  if (check && strategy === "fail-fast" && Array.isArray(data)) {
+    // All or nothing for an array: every row is checked before the first insert.
+    for (const [index, row] of data.entries()) {
+      const problems = describeProblems(check.problems(plainJson(row)));
+      if (problems) throw refuse(index, problems);
+    }
+  }
   const { client, url } = await clickhouseClient();
   const insert = (values: Record<string, unknown>[]) => client.insert({ table: quoteIdentifier(table), values, format: "JSONEachRow" });
-  try {
-    await insert(rows);
-    return { successful: total, failed: 0, total };
-  } catch (error) {
-    const strategy = options.strategy ?? "fail-fast";
-    if (strategy === "fail-fast" || isConnectionError(error)) throw unreachable(url, error, `inserting ${total} row(s) into ${table}`, location);
-  }
-  const failedRecords: FailedRecord<T>[] = [];
-  for (const [index, row] of rows.entries()) {
+  for await (const batch of batches(data, BATCH_ROWS)) {
+    const first = total;
+    total += batch.length;
+    const ready: Array<{ row: Record<string, unknown>; index: number }> = [];
+    for (const [offset, original] of batch.entries()) {
+      const index = first + offset;
+      const row = plainJson(original);
+      const problems = check ? describeProblems(check.problems(row)) : "";
+      if (problems) {
+        if (strategy === "fail-fast") throw refuse(index, problems);
+        failedRecords.push({ record: original as T, error: problems, index });
+        continue;
+      }
+      ready.push({ row: check ? check.toRow(row) : row, index });
+    }
+    if (ready.length === 0) continue;
     try {
-      await insert([row]);
+      await insert(ready.map(({ row }) => row));
+      successful += ready.length;
+      continue;
     } catch (error) {
-      if (isConnectionError(error)) throw unreachable(url, error, `inserting into ${table}`, location);
-      failedRecords.push({ record: row as T, error: (error as Error).message, index });
+      if (strategy === "fail-fast" || isConnectionError(error)) throw unreachable(url, error, `inserting ${ready.length} row(s) into ${table}${successful > 0 ? ` (${successful} earlier row(s) were inserted)` : ""}`, location);
+    }
+    for (const { row, index } of ready) {
+      try {
+        await insert([row]);
+        successful++;
+      } catch (error) {
+        if (isConnectionError(error)) throw unreachable(url, error, `inserting into ${table}`, location);
+        failedRecords.push({ record: batch[index - first] as T, error: (error as Error).message, index });
+      }
     }
   }
   const failed = failedRecords.length;
+  if (total === 0) return { successful: 0, failed: 0, total: 0 };
+  if (failed === 0) return { successful, failed: 0, total };
   const tolerated = options.allowErrors ?? (options.allowErrorsRatio !== undefined ? Math.floor(options.allowErrorsRatio * total) : total);
   if (failed > tolerated) {
-    throw new MooseError("INSERT_REJECTED", `${failed} of ${total} row(s) for ${table} were refused by ClickHouse, more than the ${tolerated} allowed: ${failedRecords[0]?.error ?? ""}`, {
+    throw new MooseError("INSERT_REJECTED", `${failed} of ${total} row(s) for ${table} were refused, more than the ${tolerated} allowed: ${failedRecords[0]?.error ?? ""}`, {
       location,
       hint: "fix the rows (see details.failedRecords), or raise allowErrors / allowErrorsRatio",
-      details: { failedRecords: failedRecords.slice(0, 10) },
+      details: { failedRecords: failedRecords.slice(0, 10), inserted: successful },
     });
   }
-  return { successful: total - failed, failed, total, failedRecords };
+  return { successful, failed, total, failedRecords };
+}
+
+/** Rows in groups of `size`, from an array or read from an async iterable (a Readable of row objects). */
+async function* batches<R>(data: R[] | AsyncIterable<R>, size: number): AsyncGenerator<R[]> {
+  if (Array.isArray(data)) {
+    for (let start = 0; start < data.length; start += size) yield data.slice(start, start + size);
+    return;
+  }
+  let batch: R[] = [];
+  for await (const row of data) {
+    batch.push(row);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** The row as JSON carries it (Dates as ISO strings, bigints as decimal strings): what the checks read. */
+function plainJson(row: unknown): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(row, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value))) as Record<string, unknown>;
+}
+
+function describeProblems(problems: FieldError[]): string {
+  return problems.map((problem) => (problem.field ? `${problem.field}: ${problem.message}` : problem.message)).join("; ");
 }
 
 function isConnectionError(error: unknown): boolean {
@@ -194,9 +273,21 @@ const workflowUnavailable: WorkflowUnavailable = {
 
 let producer: { key: string; producer: KafkaProducer } | undefined;
 
-/** Stream.send: JSON messages to the stream's topic on redpanda_config.broker (namespace applied). */
-export async function sendToStream(stream: string, values: unknown[], location: SourceLocation): Promise<void> {
+/**
+ * Stream.send: each record checked against the stream's columns (the ingest API's rules; nothing is
+ * sent when one does not fit), then JSON messages to the stream's topic on redpanda_config.broker
+ * (namespace applied), BATCH_ROWS at a time.
+ */
+export async function sendToStream(stream: string, columns: ColumnSpec[], values: unknown[], location: SourceLocation): Promise<void> {
   if (values.length === 0) return;
+  const check = tableRecords(columns);
+  const records = values.map(plainJson);
+  for (const [index, record] of records.entries()) {
+    const problems = describeProblems(check.problems(record));
+    if (problems) {
+      throw new MooseError("STREAM_RECORD_INVALID", `record ${index} for stream "${stream}" does not fit its type: ${problems}; nothing was sent`, { location, details: { index } });
+    }
+  }
   const config = await runtimeConfig();
   if (!config.features.streaming_engine) {
     throw new MooseError("STREAMING_DISABLED", `cannot send to stream "${stream}": streaming is off ([features] streaming_engine = false), so its topic does not exist`, {
@@ -211,7 +302,7 @@ export async function sendToStream(stream: string, values: unknown[], location: 
     const { openKafkaProducer } = await import("../../infra/kafka/producer.js");
     producer = { key, producer: openKafkaProducer(config.redpanda_config) };
   }
-  await producer.producer.send(stream, values);
+  for (let start = 0; start < records.length; start += BATCH_ROWS) await producer.producer.send(stream, records.slice(start, start + BATCH_ROWS));
 }
 
 export async function closeProducer(): Promise<void> {

@@ -140,6 +140,12 @@ describe("remote driver: statements", () => {
     expect((await columnsOf("users")).map((column) => column.name)).toEqual(["id", "name"]);
   });
 
+  it("inserts a sync's batch with its deduplication token; a server without the setting stores it without one", async () => {
+    await driver.exec("CREATE TABLE synced (id UInt32) ENGINE = MergeTree ORDER BY id");
+    await driver.insert("synced", [{ id: 1 }, { id: 2 }], { deduplicationToken: "Events:0:0-1" });
+    expect(await driver.query("SELECT count() AS n FROM synced")).toEqual([{ n: "2" }]);
+  });
+
   it("binds parameters (client-side on servers without query parameters)", async () => {
     const rows = await driver.query("SELECT {s:String} AS s, {n:UInt32} AS n, {when:DateTime} AS t", {
       s: "it's a \\ test",

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import { serveClickHouseHttp, type ClickHouseHttpEndpoint } from "../../../src/infra/clickhouse/http-endpoint.js";
@@ -105,15 +106,28 @@ describe("OlapTable at run time", () => {
     ]);
   });
 
-  it("sets aside rows ClickHouse refuses with the isolate strategy, and fails fast by default", async () => {
+  it("checks rows against the columns: sets invalid ones aside with isolate, and by default refuses the whole array before inserting", async () => {
     const bad = { id: "not a number", name: "x", at: new Date() } as unknown as Event;
     const isolated = await events.insert([{ id: 3, name: "cy", at: new Date() }, bad], { strategy: "isolate" });
     expect(isolated.successful).toBe(1);
     expect(isolated.failed).toBe(1);
-    expect(isolated.failedRecords?.[0]?.index).toBe(1);
-    const error = await rejection(events.insert([bad]));
-    expect(error.code).toBe("CLICKHOUSE_ERROR");
-    expect(error.message).toContain("inserting 1 row(s) into Events");
+    expect(isolated.failedRecords?.[0]).toMatchObject({ index: 1, error: expect.stringContaining("id:") });
+    const error = await rejection(events.insert([{ id: 4, name: "dee", at: new Date() }, bad]));
+    expect(error.code).toBe("INSERT_INVALID");
+    expect(error.message).toContain("row 1 for Events does not fit the table: id:");
+    expect(await driver.query("SELECT count() AS n FROM Events WHERE id = 4")).toEqual([{ n: "0" }]);
+    // Without the check, ClickHouse itself refuses the row.
+    const unchecked = await rejection(events.insert([bad], { validate: false }));
+    expect(unchecked.code).toBe("CLICKHOUSE_ERROR");
+    expect(unchecked.message).toContain("inserting 1 row(s) into Events");
+  });
+
+  it("inserts a Readable of rows batch by batch", async () => {
+    const rows = Readable.from((function* () {
+      for (let id = 1000; id < 26_000; id++) yield { id, name: `r${id}`, at: new Date("2026-01-02T03:04:05Z") };
+    })());
+    expect(await events.insert(rows)).toEqual({ successful: 25_000, failed: 0, total: 25_000 });
+    expect(await driver.query("SELECT count() AS n, uniqExact(id) AS ids FROM Events WHERE id >= 1000")).toEqual([{ n: "25000", ids: "25000" }]);
   });
 
   it("getMooseUtils queries with bound parameters; the raw client is @clickhouse/client", async () => {

@@ -1,6 +1,7 @@
 /**
  * Stream.send against a real Kafka broker (scripts/kafka-local, or MOOSE_TEST_KAFKA_BROKER): the
- * records arrive as JSON messages on the stream's topic, with redpanda_config.namespace applied.
+ * records arrive as JSON messages on the stream's topic, with redpanda_config.namespace applied; a
+ * call with a record that does not fit the stream's type sends nothing.
  * Needs `npm run build` (the runtime is dist/sdk/runtime.js).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -57,6 +58,9 @@ it("sends each record as one JSON message to the namespaced topic", async () => 
   ]);
   await clicks.send({ id: "c", n: 3 });
   await clicks.send(undefined);
+  // A record that does not fit the stream's type: nothing of that call is sent.
+  const refused = await clicks.send([{ id: "d", n: 4 }, { id: "e", n: "five" } as unknown as Click]).then(() => undefined, (error: unknown) => error);
+  expect(refused).toMatchObject({ code: "STREAM_RECORD_INVALID", message: expect.stringContaining('record 1 for stream "Clicks" does not fit its type: n:') });
   await clicks.closeProducer();
 
   const consumer = kafka.consumer({ groupId: `${namespace}reader` });
@@ -76,6 +80,10 @@ it("sends each record as one JSON message to the namespaced topic", async () => 
     });
   });
   await consumer.disconnect();
+  const offsets = kafka.admin();
+  await offsets.connect();
+  expect((await offsets.fetchTopicOffsets(topic)).map((partition) => partition.high)).toEqual(["3"]);
+  await offsets.disconnect();
   expect(received).toEqual([
     { id: "a", n: 1 },
     { id: "b", n: 2 },

@@ -102,7 +102,6 @@ describe("a MooseStack moose.config.toml", () => {
     expect(listed).toEqual(
       expect.arrayContaining([
         "clickhouse_config.additional_databases",
-        "clickhouse_config.clusters",
         "http_server_config.management_port",
         "http_server_config.on_reload_complete_script",
         "redis_config",
@@ -116,6 +115,9 @@ describe("a MooseStack moose.config.toml", () => {
       ]),
     );
     expect(listed.some((key) => key === "temporal_config" || key.startsWith("temporal_config.db_user"))).toBe(true);
+    // An empty [clickhouse_config.clusters] table (MooseStack's template) means no cluster: used, not listed.
+    expect(listed).not.toContain("clickhouse_config.clusters");
+    expect(config.clickhouse_config.clusters).toEqual([]);
     // state_config.storage = "clickhouse" is what moose-ts does: not listed.
     expect(listed).not.toContain("state_config");
     expect(listed).not.toContain("language");

@@ -5,12 +5,14 @@ import type {
   IngestApiSpec,
   Manifest,
   MaterializedViewSpec,
+  ProcessSpec,
   StreamSpec,
   TableSpec,
   ViewSpec,
   WorkflowSpec,
 } from "../../../src/manifest/types.js";
 import { emptyManifest } from "../../../src/manifest/types.js";
+import { processId } from "../../../src/sdk/processes.js";
 import type { OperationKind } from "../../../src/diff/operations.js";
 
 export function column(name: string, type: string, extra: Partial<ColumnSpec> = {}): ColumnSpec {
@@ -72,6 +74,15 @@ export function workflow(name: string, extra: Partial<WorkflowSpec> = {}): Workf
   return { name, tasks: [{ name: "first", onComplete: [] }], ...extra };
 }
 
+/** A transform from `source` into `destination` whose code hash is `code` repeated (64 hex digits). */
+export function transform(source: string, destination: string, code = "a", extra: Partial<ProcessSpec> = {}): ProcessSpec {
+  return { kind: "transform", source, destination, codeHash: code.repeat(64 / code.length), ...extra };
+}
+
+export function sync(source: string, table: string): ProcessSpec {
+  return { kind: "sync", source, destination: table };
+}
+
 type Parts = {
   tables?: TableSpec[];
   streams?: StreamSpec[];
@@ -80,6 +91,8 @@ type Parts = {
   apis?: ApiSpec[];
   ingestApis?: IngestApiSpec[];
   workflows?: WorkflowSpec[];
+  /** Keyed by processId. */
+  processes?: ProcessSpec[];
 };
 
 export function manifest(parts: Parts = {}): Manifest {
@@ -91,6 +104,7 @@ export function manifest(parts: Parts = {}): Manifest {
   for (const spec of parts.apis ?? []) result.apis[spec.path] = spec;
   for (const spec of parts.ingestApis ?? []) result.ingestApis[spec.path] = spec;
   for (const spec of parts.workflows ?? []) result.workflows[spec.name] = spec;
+  for (const spec of parts.processes ?? []) result.processes[processId(spec)] = spec;
   return result;
 }
 
@@ -101,6 +115,7 @@ export const ALL_KINDS: Record<OperationKind, true> = {
   dropView: true, replaceView: true, createMaterializedView: true, dropMaterializedView: true, createTopic: true,
   deleteTopic: true, alterTopicConfig: true, addPartitions: true, modifyStreamSchema: true, addApi: true,
   removeApi: true, updateApi: true, addIngestApi: true, removeIngestApi: true, updateIngestApi: true,
-  addWorkflow: true, removeWorkflow: true, updateWorkflow: true, rawSql: true,
+  addWorkflow: true, removeWorkflow: true, updateWorkflow: true, addProcess: true, removeProcess: true,
+  updateProcess: true, rawSql: true,
 };
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
 import { extractManifest } from "../../../src/extract/index.js";
-import { canonicalJson } from "../../../src/manifest/canonical.js";
+import { canonicalManifestJson } from "../../../src/manifest/canonical.js";
 
 const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
@@ -27,7 +27,7 @@ describe("valid models → manifest.json", () => {
       const caseDir = path.join(GOLDEN, "valid", name);
       const projectDir = path.join(scratch, "valid", name);
       cpSync(path.join(caseDir, "app"), path.join(projectDir, "app"), { recursive: true });
-      const actual = canonicalJson(await extractManifest({ projectDir }));
+      const actual = canonicalManifestJson(await extractManifest({ projectDir }));
       const expectedFile = path.join(caseDir, "manifest.json");
       if (UPDATE) writeFileSync(expectedFile, actual);
       expect(existsSync(expectedFile), `${expectedFile} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
 import { extractPythonManifest } from "../../../src/extract/python/index.js";
-import { canonicalJson } from "../../../src/manifest/canonical.js";
+import { canonicalManifestJson } from "../../../src/manifest/canonical.js";
 import { testPython } from "../../helpers/python.js";
 
 const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden", "python");
@@ -32,7 +32,7 @@ function project(kind: string, name: string): string {
 describe("valid Python models → manifest.json", () => {
   for (const name of readdirSync(path.join(GOLDEN, "valid")).sort()) {
     it(name, async () => {
-      const actual = canonicalJson(await extractPythonManifest(project("valid", name)));
+      const actual = canonicalManifestJson(await extractPythonManifest(project("valid", name)));
       const expectedFile = path.join(GOLDEN, "valid", name, "manifest.json");
       if (UPDATE) writeFileSync(expectedFile, actual);
       expect(existsSync(expectedFile), `${expectedFile} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
 import {
   canonicalJson,
+  canonicalManifestJson,
   EMPTY_MANIFEST_HASH,
   emptyManifest,
   hashManifest,
@@ -139,7 +140,7 @@ describe("readManifest / writeManifest", () => {
     const file = path.join(dir, ".moose", "nested", "manifest.json");
     const manifest = manifestWith(usersTable());
     await writeManifest(file, reverseKeys(manifest) as Manifest);
-    expect(await readFile(file, "utf8")).toBe(canonicalJson(manifest));
+    expect(await readFile(file, "utf8")).toBe(canonicalManifestJson(manifest));
     expect(await readManifest(file)).toEqual(manifest);
   });
 

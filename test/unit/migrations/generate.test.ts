@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { canonicalJson, EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../../../src/manifest/canonical.js";
+import { canonicalManifestJson, EMPTY_MANIFEST_HASH, hashManifest, readManifest } from "../../../src/manifest/canonical.js";
 import { snapshotJson } from "../../../src/migrations/snapshots.js";
 import { generateMigration, hashMigrations, migrationSteps, slugFor } from "../../../src/migrations/generate.js";
 import { loadMigrations } from "../../../src/migrations/load.js";
@@ -209,7 +209,7 @@ describe("migration steps", () => {
     expect(written.kind).toBe("written");
     const text = readFileSync(project.layout.snapshot, "utf8");
     expect(hashManifest(JSON.parse(text) as Manifest)).toBe(hashManifest(usersV2));
-    expect(JSON.parse(text)).toEqual(JSON.parse(canonicalJson(usersV2)));
+    expect(JSON.parse(text)).toEqual(JSON.parse(canonicalManifestJson(usersV2)));
     for (const column of usersV2.tables.Users!.columns) {
       expect(text).toContain(`{ "name": ${JSON.stringify(column.name)}, "nullable": ${column.nullable}, "type": ${JSON.stringify(column.type)} }`);
     }

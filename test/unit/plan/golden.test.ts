@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { diffManifests } from "../../../src/diff/index.js";
 import type { DiffOptions } from "../../../src/diff/operations.js";
-import type { Manifest } from "../../../src/manifest/types.js";
+import { fromStoredManifest, type StoredManifest } from "../../../src/manifest/types.js";
 import type { Step } from "../../../src/steps/index.js";
 import { planToJson } from "../../../src/plan/json.js";
 import { renderPlan } from "../../../src/plan/render.js";
@@ -50,8 +50,8 @@ describe("golden plans", () => {
 
   it.each(cases)("%s", (name) => {
     const dir = path.join(GOLDEN, name);
-    const before = readJson<Manifest>(path.join(dir, "before.json"));
-    const after = readJson<Manifest>(path.join(dir, "after.json"));
+    const before = fromStoredManifest(readJson<StoredManifest>(path.join(dir, "before.json")));
+    const after = fromStoredManifest(readJson<StoredManifest>(path.join(dir, "after.json")));
     const options = existsSync(path.join(dir, "options.json")) ? readJson<DiffOptions>(path.join(dir, "options.json")) : {};
     const result = diffManifests(before, after, options);
     expectGolden(path.join(dir, "plan.txt"), renderPlan(result));

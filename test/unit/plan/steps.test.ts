@@ -4,7 +4,7 @@ import type { Operation } from "../../../src/diff/operations.js";
 import type { Step } from "../../../src/steps/index.js";
 import { migrationSteps } from "../../../src/migrations/generate.js";
 import { operationSteps } from "../../../src/plan/steps.js";
-import { ALL_KINDS, api, column, ingestApi, manifest, mv, stream, table, users, view, workflow } from "../diff/builders.js";
+import { ALL_KINDS, api, column, ingestApi, manifest, mv, stream, table, transform, users, view, workflow } from "../diff/builders.js";
 
 /** One diff that produces every kind the differ can produce (rawSql is hand-written, added below). */
 function everyOperation(): Operation[] {
@@ -23,6 +23,7 @@ function everyOperation(): Operation[] {
     apis: [api("old"), api("changed")],
     ingestApis: [ingestApi("old"), ingestApi("changed")],
     workflows: [workflow("old"), workflow("changed")],
+    processes: [transform("Events", "Gone"), transform("Events", "Grows")],
   });
   const after = manifest({
     tables: [
@@ -36,6 +37,7 @@ function everyOperation(): Operation[] {
     apis: [api("new"), api("changed", { version: "2" })],
     ingestApis: [ingestApi("new"), ingestApi("changed", { destination: "x" })],
     workflows: [workflow("new"), workflow("changed", { retries: 5 })],
+    processes: [transform("Events", "New"), transform("Events", "Grows", "b")],
   });
   const afterWithIndex = structuredClone(after);
   afterWithIndex.tables.Users!.indexes = [{ name: "j", expression: "id", type: "minmax", granularity: 1 }];

@@ -40,10 +40,21 @@ function recorders() {
 }
 
 describe("ingestRoutes", () => {
-  it("inserts valid records into the pipeline's table with date-times in UTC, and sends them to its stream", async () => {
+  it("with streaming on, sends valid records to the pipeline's stream only (its sync writes the table)", async () => {
     const { inserts, sent, driver, producer } = recorders();
     const ingest = ingestRoutes(pipelineManifest(), { driver, producer });
     const reply = await ingest("Events/1", [
+      { id: "a", at: "2026-01-05T10:00:00+02:00", precise: "2026-01-05T10:00:00.123Z", extra: true },
+      { id: "b", at: "2026-01-05 10:00:00Z" },
+    ]);
+    expect(reply).toEqual({ status: 200, body: { ingested: 2 } });
+    expect(inserts).toEqual([]);
+    expect(sent).toEqual([{ stream: "Events", values: [{ id: "a", at: "2026-01-05T10:00:00+02:00", precise: "2026-01-05T10:00:00.123Z" }, { id: "b", at: "2026-01-05 10:00:00Z" }] }]);
+  });
+
+  it("with streaming off, inserts valid records into the table with date-times in UTC", async () => {
+    const { inserts, driver } = recorders();
+    const reply = await ingestRoutes(pipelineManifest(), { driver })("Events/1", [
       { id: "a", at: "2026-01-05T10:00:00+02:00", precise: "2026-01-05T10:00:00.123Z", extra: true },
       { id: "b", at: "2026-01-05 10:00:00Z" },
     ]);
@@ -57,14 +68,6 @@ describe("ingestRoutes", () => {
         ],
       },
     ]);
-    expect(sent).toEqual([{ stream: "Events", values: [{ id: "a", at: "2026-01-05T10:00:00+02:00", precise: "2026-01-05T10:00:00.123Z" }, { id: "b", at: "2026-01-05 10:00:00Z" }] }]);
-  });
-
-  it("writes only the table when streaming is off (no producer)", async () => {
-    const { inserts, driver } = recorders();
-    const reply = await ingestRoutes(pipelineManifest(), { driver })("Events/1", { id: "a", at: "2026-01-05T10:00:00Z" });
-    expect(reply?.status).toBe(200);
-    expect(inserts).toHaveLength(1);
   });
 
   it("sends to the stream only when the pipeline has no table", async () => {
@@ -87,16 +90,15 @@ describe("ingestRoutes", () => {
     expect(inserts).toEqual([]);
   });
 
-  it("says what was stored when the table insert worked but the stream send failed (502), so a retry is a choice", async () => {
+  it("answers 503 when the stream send fails, without the broker's words, and writes no table row", async () => {
     const { inserts, driver } = recorders();
     const failing: KafkaProducer = { send: async () => Promise.reject(new Error("broker gone")), close: async () => {} };
     const reply = await ingestRoutes(pipelineManifest(), { driver, producer: failing })("Events/1", { id: "a", at: "2026-01-05T10:00:00Z" });
-    expect(reply?.status).toBe(502);
-    expect(reply?.body).toMatchObject({ storedInTable: 1, sentToStream: 0 });
+    expect(reply?.status).toBe(503);
     // The broker's words are logged, not sent to the client.
     expect(String((reply?.body as { error: string }).error)).not.toContain("broker gone");
     expect(reply?.logDetails).toMatchObject({ message: "broker gone" });
-    expect(inserts).toHaveLength(1);
+    expect(inserts).toEqual([]);
   });
 
   it("refuses records with 503 when the pipeline has neither a table nor a stream", async () => {

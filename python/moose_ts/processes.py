@@ -1,0 +1,54 @@
+"""The processes an app's streams ask for, as Manifest v1 process specs (the same ids and fields as
+the TypeScript SDK's src/sdk/processes.ts): a sync per stream with a destination table, a transform
+per add_transform, a consumer per add_consumer."""
+from __future__ import annotations
+
+import hashlib
+import inspect
+from typing import Any, Callable, Iterable, Optional
+
+
+def process_id(spec: dict[str, Any]) -> str:
+    version = f"@{spec['version']}" if spec.get("version") is not None else ""
+    if spec["kind"] == "sync":
+        return f"sync:{spec['source']}->{spec['destination']}"
+    if spec["kind"] == "transform":
+        return f"transform:{spec['source']}->{spec['destination']}{version}"
+    return f"consumer:{spec['source']}{version}"
+
+
+def code_hash(fn: Callable[..., Any]) -> str:
+    """sha256 of the function's source text; a function without source (a builtin) by its qualified name."""
+    try:
+        text = inspect.getsource(fn)
+    except (OSError, TypeError):
+        text = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', repr(fn))}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _function_spec(kind: str, stream: Any, fn: Callable[..., Any], config: Any, destination: Optional[str] = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"kind": kind, "source": stream.id}
+    if destination is not None:
+        spec["destination"] = destination
+    if config.version is not None:
+        spec["version"] = config.version
+    spec["codeHash"] = code_hash(fn)
+    if config.dead_letter_queue is not None:
+        spec["deadLetterQueue"] = config.dead_letter_queue.id
+    spec["location"] = stream.source.to_json()
+    return spec
+
+
+def process_specs(streams: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    """The processes of the registered streams, by process id."""
+    specs: list[dict[str, Any]] = []
+    for stream in streams:
+        if stream.config.destination is not None:
+            specs.append({"kind": "sync", "source": stream.id, "destination": stream.config.destination.id,
+                          "location": stream.source.to_json()})
+        for destination_id, entries in stream.transformations.items():
+            for _destination, transformation, config in entries:
+                specs.append(_function_spec("transform", stream, transformation, config, destination_id))
+        for consumer, config in stream.consumers:
+            specs.append(_function_spec("consumer", stream, consumer, config))
+    return {process_id(spec): spec for spec in specs}

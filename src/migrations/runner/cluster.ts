@@ -1,0 +1,61 @@
+/**
+ * The journal, state and lock of a cluster (`clickhouse_config.journal_cluster`, or the only
+ * `[[clickhouse_config.clusters]]` entry): the three tables are created ON CLUSTER with Replicated
+ * engines on one Keeper path per database and table, every host of the cluster a replica of them
+ * (replica name `{shard}_{replica}`, so a cluster of several shards still has one journal).
+ *
+ * Every write to them is acknowledged only once every replica holds it (`insert_quorum` = the
+ * number of hosts). That gives the lock the guarantee it has on one server: of two claims, the one
+ * acknowledged last is read after the other is on every replica, so its reader sees both and backs
+ * off (lock.ts). A runner that takes the lock through any replica then reads the whole history:
+ * every journal row of the previous holder was on every replica before that holder released.
+ * The price: while a replica is down, no write reaches quorum, so `migrate up` stops with
+ * ClickHouse's "alive replicas less than quorum" error instead of writing a history another
+ * replica would not see.
+ */
+import { MooseError } from "../../errors.js";
+import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
+import { quoteIdentifier, quoteString } from "../../infra/clickhouse/quote.js";
+import { sqlString } from "./sql.js";
+
+export interface JournalPlacement {
+  cluster: string;
+}
+
+/** ` ON CLUSTER name` for a clustered journal, nothing on a single server. */
+export function onJournalCluster(placement: JournalPlacement | undefined): string {
+  return placement === undefined ? "" : ` ON CLUSTER ${quoteIdentifier(placement.cluster)}`;
+}
+
+/**
+ * The engine clause of a bookkeeping table: `engine` with its arguments on a single server, its
+ * Replicated form on a cluster (one Keeper path per database and table; the {database} macro is
+ * expanded by every server since 18.x, unlike {uuid}).
+ */
+export function journalEngine(table: string, engine: string, args: string[], placement: JournalPlacement | undefined): string {
+  if (placement === undefined) return args.length > 0 ? `${engine}(${args.join(", ")})` : engine;
+  const keeper = [quoteString(`/clickhouse/moose-ts/{database}/${table}`), quoteString("{shard}_{replica}")];
+  return `Replicated${engine}(${[...keeper, ...args].join(", ")})`;
+}
+
+/** How many hosts the cluster has, as this server's `remote_servers` lists them: the journal's write quorum. */
+export async function clusterHostCount(driver: ClickHouseDriver, cluster: string): Promise<number> {
+  const rows = await driver.query<{ n: string | number }>(`SELECT count() AS n FROM system.clusters WHERE cluster = ${sqlString(cluster)}`);
+  const hosts = Number(rows[0]?.n ?? 0);
+  if (hosts === 0) {
+    throw new MooseError("UNKNOWN_CLUSTER", `the ClickHouse server has no cluster "${cluster}" (system.clusters does not list it)`, {
+      config: { key: "clickhouse_config.journal_cluster" },
+      hint: "name a cluster of the server's remote_servers in [[clickhouse_config.clusters]] / journal_cluster, or point moose-ts at a server of that cluster",
+      details: { cluster },
+    });
+  }
+  return hosts;
+}
+
+/** The connection settings of the journal's writes on a cluster of `hosts` hosts. */
+export function journalWriteSettings(hosts: number): { insert_quorum: string } {
+  return { insert_quorum: String(hosts) };
+}
+
+/** 18.x–20.x allow one quorum insert in flight per table: a second one fails with this code and may be retried. */
+export const UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE = 286;

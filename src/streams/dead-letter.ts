@@ -1,0 +1,23 @@
+/**
+ * MooseStack's dead-letter contract: a record a process could not handle is sent to the dead-letter
+ * queue stream as `{ originalRecord, errorMessage, errorType, failedAt, source }` (the SDK's
+ * DeadLetterModel; errorType is the error's class name, as MooseStack writes it).
+ */
+import type { DeadLetterModel } from "../sdk/dead-letter.js";
+
+/** On the wire: failedAt is an ISO 8601 string (JSON has no dates). */
+export type DeadLetterMessage = Omit<DeadLetterModel, "failedAt"> & { failedAt: string };
+
+export function deadLetter(originalRecord: unknown, error: unknown, source: DeadLetterModel["source"], now = new Date()): DeadLetterMessage {
+  return {
+    originalRecord: isRecord(originalRecord) ? originalRecord : { value: originalRecord },
+    errorMessage: error instanceof Error ? error.message : String(error),
+    errorType: error instanceof Error ? error.constructor.name : "Unknown",
+    failedAt: now.toISOString(),
+    source,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

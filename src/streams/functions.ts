@@ -1,0 +1,164 @@
+/**
+ * Transforms and consumers: the user's function on every record of the source stream, in a kafkajs
+ * consumer group per process (records of one partition one after the other, in offset order).
+ *
+ * A function that throws is retried `process_retries` times with backoff; a record that still
+ * fails goes to the process's dead-letter queue (MooseStack's contract, ./dead-letter.ts) or, with
+ * none, is logged and counted: it never blocks its partition. A transform's result is produced to
+ * the destination stream's topic: an array fans out, null/undefined drops the record; an
+ * addMultiTransform returns routed messages (`stream.routed(values)`), each produced to its stream.
+ * Results and dead letters are acknowledged by the broker before the source offsets are committed
+ * (at least once: a crash replays the records after the last commit).
+ */
+import type { KafkaMessage, Message, Producer } from "kafkajs";
+import type { ProcessFunction } from "../sdk/processes.js";
+import { deadLetter } from "./dead-letter.js";
+import { backoffMs, GROUP_SESSION, wait, type Kafka } from "./kafka.js";
+import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
+
+export interface FunctionProcessOptions {
+  id: string;
+  kind: "transform" | "consumer";
+  groupId: string;
+  /** The source stream's topic on the broker. */
+  topic: string;
+  run: ProcessFunction;
+  /**
+   * Where a transform's results go: the destination stream's broker topic, or, for an
+   * addMultiTransform, a function from each routed message's stream id to its topic.
+   */
+  destination?: { topic: string } | { topicOf: (streamId: string) => string };
+  deadLetterTopic?: string;
+  retries: number;
+  kafka: Kafka;
+  producer: Producer;
+  events: ProcessEvents;
+}
+
+/** Results are produced and offsets committed at least this often within a batch. */
+const FLUSH_EVERY = 500;
+
+export async function startFunctionProcess(options: FunctionProcessOptions): Promise<RunningProcess> {
+  const { topic, groupId, events } = options;
+  const status = newStatus(options.id, options.kind);
+  const stopping = new AbortController();
+  const consumer = options.kafka.consumer({ groupId, ...GROUP_SESSION, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+
+  /** The function's result as messages by topic (validated: a bad shape is the record's failure). */
+  function results(result: unknown): Array<{ topic: string; value: unknown }> {
+    const destination = options.destination;
+    if (!destination) return [];
+    if ("topic" in destination) return spread(result).map((value) => ({ topic: destination.topic, value }));
+    const routed = spread(result);
+    return routed.flatMap((message) => {
+      const streamId = (message as { destination?: { id?: unknown } } | null)?.destination?.id;
+      if (typeof streamId !== "string") throw new TypeError("an addMultiTransform function must return routed messages (`stream.routed(values)`), got " + JSON.stringify(message));
+      return spread((message as { values: unknown }).values).map((value) => ({ topic: destination.topicOf(streamId), value }));
+    });
+  }
+
+  async function handle(message: KafkaMessage, out: Map<string, Message[]>, heartbeat: () => Promise<void>): Promise<void> {
+    let record: unknown;
+    try {
+      record = JSON.parse(message.value?.toString("utf8") ?? "null");
+    } catch (error) {
+      return fail({ value: message.value?.toString("utf8") ?? null }, error, message.offset, out);
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const produced = results(await options.run(record));
+        status.processed++;
+        for (const { topic: target, value } of produced) {
+          const list = out.get(target) ?? [];
+          list.push({ value: JSON.stringify(value), ...(message.key ? { key: message.key } : {}) });
+          out.set(target, list);
+        }
+        return;
+      } catch (error) {
+        if (attempt >= options.retries || stopping.signal.aborted) return fail(record, error, message.offset, out);
+        await wait(backoffMs(attempt + 1), stopping.signal);
+        await heartbeat();
+      }
+    }
+  }
+
+  function fail(record: unknown, error: unknown, offset: string, out: Map<string, Message[]>): void {
+    const text = error instanceof Error ? error.message : String(error);
+    if (options.deadLetterTopic) {
+      const letters = out.get(options.deadLetterTopic) ?? [];
+      letters.push({ value: JSON.stringify(deadLetter(record, error, "transform")) });
+      out.set(options.deadLetterTopic, letters);
+      status.deadLettered++;
+    } else {
+      status.skipped++;
+    }
+    recordError(status, events, `${options.kind} ${options.id} failed on ${topic}[${offset}]${options.deadLetterTopic ? " (sent to the dead-letter queue)" : " (skipped)"}: ${text}`, {
+      errorType: error instanceof Error ? error.constructor.name : "Unknown",
+    });
+  }
+
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    status.state = "running";
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    recordError(status, events, `${options.kind} consumer crashed${payload.restart ? " (restarting)" : ""}: ${payload.error.message}`);
+    // kafkajs restarts the consumer after a retriable failure (a broker away): running again once it rejoins.
+    status.state = payload.restart ? "starting" : "failed";
+  });
+
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const out = new Map<string, Message[]>();
+        const flush = async (last: KafkaMessage) => {
+          if (out.size > 0) {
+            await options.producer.sendBatch({ topicMessages: [...out].map(([target, messages]) => ({ topic: target, messages })) });
+            out.clear();
+          }
+          await consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+          resolveOffset(last.offset);
+          await heartbeat();
+        };
+        let handled = 0;
+        let flushed = 0;
+        for (const message of batch.messages) {
+          // Stopping part-way: what was handled is produced and committed, the rest is read again later.
+          if (!isRunning() || isStale() || stopping.signal.aborted) break;
+          await handle(message, out, heartbeat);
+          handled++;
+          // kafkajs sends one only when heartbeatInterval has passed: a slow function keeps its membership.
+          await heartbeat();
+          if (handled - flushed >= FLUSH_EVERY) {
+            await flush(message);
+            flushed = handled;
+          }
+        }
+        if (handled > flushed) await flush(batch.messages[handled - 1]!);
+      },
+    });
+  } catch (error) {
+    await consumer.disconnect().catch(() => undefined);
+    throw error;
+  }
+
+  return {
+    status,
+    groupId,
+    topic,
+    async stop() {
+      stopping.abort();
+      await consumer.disconnect();
+      status.state = "stopped";
+    },
+  };
+}
+
+/** A function's result as records: an array fans out, null and undefined are none. */
+function spread(result: unknown): unknown[] {
+  if (result === undefined || result === null) return [];
+  return (Array.isArray(result) ? result : [result]).filter((value) => value !== undefined && value !== null);
+}

@@ -1,0 +1,43 @@
+/**
+ * What every running stream process shares: its observable status (state, counters, last error)
+ * and the sink for its errors (the dev output / the project's log, given by the supervisor).
+ */
+import type { ProcessKind } from "../manifest/types.js";
+
+export type ProcessState = "starting" | "running" | "failed" | "stopped";
+
+export interface ProcessStatus {
+  id: string;
+  kind: ProcessKind;
+  state: ProcessState;
+  /** Records handled: inserted by a sync, passed to a transform's or consumer's function. */
+  processed: number;
+  /** Records a sync could not store and that went nowhere (no dead-letter queue): logged and skipped. */
+  skipped: number;
+  /** Records sent to the dead-letter queue. */
+  deadLettered: number;
+  lastError?: { message: string; at: string };
+}
+
+export interface ProcessEvents {
+  /** A failure the process handled (a skipped or dead-lettered record, a retried insert). */
+  error(processId: string, message: string, details?: Record<string, unknown>): void;
+}
+
+/** A started process: `stop` finishes the batch in hand (insert, produce, commit) and disconnects. */
+export interface RunningProcess {
+  readonly status: ProcessStatus;
+  /** Consumer group and broker topic, for lag. */
+  readonly groupId: string;
+  readonly topic: string;
+  stop(): Promise<void>;
+}
+
+export function newStatus(id: string, kind: ProcessKind): ProcessStatus {
+  return { id, kind, state: "starting", processed: 0, skipped: 0, deadLettered: 0 };
+}
+
+export function recordError(status: ProcessStatus, events: ProcessEvents, message: string, details?: Record<string, unknown>): void {
+  status.lastError = { message, at: new Date().toISOString() };
+  events.error(status.id, message, details);
+}

@@ -1,0 +1,171 @@
+/**
+ * The supervisor of an app's stream processes (docs/streams.md "How processes run").
+ * `reconcile` makes the running set match the manifest's processes by id: new ids start, ids whose
+ * definition changed restart (spec, the sync's table columns, the topics it names), removed ids
+ * stop, the rest keep running untouched. `moose dev` calls it after every applied reload, `moose
+ * prod` once at start; `close` stops them all (each finishes and commits its batch in hand).
+ */
+import type { Producer } from "kafkajs";
+import type { Config } from "../config/types.js";
+import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
+import { brokerTopicName } from "../infra/kafka/topics.js";
+import { canonicalJson } from "../manifest/canonical.js";
+import type { Manifest, ProcessSpec } from "../manifest/types.js";
+import { MULTI_DESTINATION, type ProcessFunction } from "../sdk/processes.js";
+import { startFunctionProcess } from "./functions.js";
+import { openStreamsKafka, processGroupId, type Kafka } from "./kafka.js";
+import { consumerLag } from "./lag.js";
+import { newStatus, type ProcessEvents, type ProcessStatus, type RunningProcess } from "./process.js";
+import { startSync } from "./sync.js";
+
+export interface SupervisorOptions {
+  projectDir: string;
+  config: Config;
+  /** Where syncs insert (the embedded engine in dev, the server in prod). */
+  driver: ClickHouseDriver;
+  events: ProcessEvents;
+}
+
+/** The live function of each transform and consumer, by process id (processFunctions in src/sdk/processes.ts). */
+export type ProcessFunctions = Map<string, { spec: ProcessSpec; run?: ProcessFunction }>;
+
+export interface ReconcileResult {
+  started: string[];
+  restarted: string[];
+  stopped: string[];
+  /** Processes that could not start (new or restarted), with the reason (also in their status). */
+  failed: Array<{ id: string; message: string }>;
+}
+
+export interface ProcessReport extends ProcessStatus {
+  /** Records on the source topic not yet committed by the process's group; absent when the broker did not answer. */
+  lag?: number;
+}
+
+interface Entry {
+  fingerprint: string;
+  process?: RunningProcess;
+  /** Kept for a process that failed to start, so its status is reported. */
+  status: ProcessStatus;
+}
+
+type Components = Pick<Manifest, "processes" | "streams" | "tables">;
+
+export class Supervisor {
+  private readonly running = new Map<string, Entry>();
+  private kafka?: Kafka;
+  private producer?: Producer;
+  private closed = false;
+
+  constructor(private readonly options: SupervisorOptions) {}
+
+  async reconcile(manifest: Components, functions: ProcessFunctions): Promise<ReconcileResult> {
+    const result: ReconcileResult = { started: [], restarted: [], stopped: [], failed: [] };
+    const wanted = new Map(Object.entries(manifest.processes).map(([id, spec]) => [id, fingerprint(spec, manifest, this.options.config)]));
+    const stopping: Promise<void>[] = [];
+    const replaced = new Set<string>();
+    for (const [id, entry] of this.running) {
+      const next = wanted.get(id);
+      // A process that could not start is tried again at every reconcile.
+      if (next === entry.fingerprint && entry.process) continue;
+      this.running.delete(id);
+      if (!entry.process) continue;
+      if (next === undefined) result.stopped.push(id);
+      else replaced.add(id);
+      stopping.push(entry.process.stop());
+    }
+    // A restarted process stops (committing its batch) before its successor joins the same group.
+    await Promise.all(stopping);
+    for (const [id, print] of wanted) {
+      if (this.running.has(id)) continue;
+      const spec = manifest.processes[id]!;
+      try {
+        const process = await this.start(id, spec, manifest, functions.get(id)?.run);
+        this.running.set(id, { fingerprint: print, process, status: process.status });
+        (replaced.has(id) ? result.restarted : result.started).push(id);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const status: ProcessStatus = { ...newStatus(id, spec.kind), state: "failed", lastError: { message, at: new Date().toISOString() } };
+        this.running.set(id, { fingerprint: print, status });
+        this.options.events.error(id, `could not start: ${message}`);
+        result.failed.push({ id, message });
+      }
+    }
+    return result;
+  }
+
+  /** Every process's state, counters, last error and lag. */
+  async report(): Promise<ProcessReport[]> {
+    const entries = [...this.running.values()];
+    const lags = this.kafka && entries.length > 0 ? await consumerLag(this.kafka, entries.filter((entry) => entry.process).map((entry) => entry.process!)) : new Map<string, number>();
+    return entries.map((entry) => ({ ...entry.status, ...(lags.has(entry.status.id) ? { lag: lags.get(entry.status.id)! } : {}) }));
+  }
+
+  /** Stops every process (each commits what it inserted or produced), then the shared producer. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const entries = [...this.running.values()];
+    this.running.clear();
+    await Promise.all(entries.map((entry) => entry.process?.stop()));
+    await this.producer?.disconnect();
+  }
+
+  private async clients(): Promise<{ kafka: Kafka; producer: Producer }> {
+    this.kafka ??= openStreamsKafka(this.options.config.redpanda_config, "moose-ts-processes");
+    if (!this.producer) {
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      this.producer = producer;
+    }
+    return { kafka: this.kafka, producer: this.producer };
+  }
+
+  private async start(id: string, spec: ProcessSpec, manifest: Components, run: ProcessFunction | undefined): Promise<RunningProcess> {
+    const { config, projectDir, driver, events } = this.options;
+    const { kafka, producer } = await this.clients();
+    const redpanda = config.redpanda_config;
+    const topicOf = (streamId: string) => brokerTopicName(redpanda.namespace, manifest.streams[streamId]?.name ?? streamId);
+    const source = manifest.streams[spec.source];
+    if (!source) throw new Error(`its source stream "${spec.source}" is not in the app`);
+    const common = {
+      id,
+      groupId: processGroupId(projectDir, redpanda.namespace, id),
+      topic: topicOf(spec.source),
+      kafka,
+      producer,
+      events,
+      ...(spec.deadLetterQueue ? { deadLetterTopic: topicOf(spec.deadLetterQueue) } : {}),
+    };
+    if (spec.kind === "sync") {
+      const table = spec.destination === undefined ? undefined : manifest.tables[spec.destination];
+      if (!table) throw new Error(`its destination table "${spec.destination ?? ""}" is not in the app`);
+      return startSync({ ...common, table, driver, batchSize: redpanda.sync_batch_size, batchTimeoutMs: redpanda.sync_batch_timeout_ms });
+    }
+    // A Python app's functions live in its interpreter, which moose-ts does not run them in yet.
+    if (!run) throw new Error(`the app registered no function for ${id} (transforms and consumers of Python apps are not run yet)`);
+    const destination =
+      spec.kind !== "transform" || spec.destination === undefined
+        ? undefined
+        : spec.destination === MULTI_DESTINATION
+          ? {
+              // A message routed to a stream the app does not have fails its record (dead-lettered), not the process.
+              topicOf: (streamId: string) => {
+                if (!manifest.streams[streamId]) throw new Error(`a message was routed to stream "${streamId}", which is not a stream of the app`);
+                return topicOf(streamId);
+              },
+            }
+          : { topic: topicOf(spec.destination) };
+    return startFunctionProcess({ ...common, kind: spec.kind, run, retries: redpanda.process_retries, ...(destination ? { destination } : {}) });
+  }
+}
+
+/** What a running process depends on: a change in any of it restarts the process. */
+function fingerprint(spec: ProcessSpec, manifest: Components, config: Config): string {
+  const { location: _location, ...rest } = spec;
+  return canonicalJson({
+    spec: rest,
+    table: spec.kind === "sync" && spec.destination !== undefined ? (manifest.tables[spec.destination]?.columns ?? null) : null,
+    namespace: config.redpanda_config.namespace,
+  });
+}

@@ -1,0 +1,183 @@
+/**
+ * Migrations on a real ClickHouse cluster (scripts/clickhouse-cluster: ZooKeeper and two Debian
+ * 18.16 replicas of one shard), through the real CLI in child processes:
+ *
+ * - a generated chain (create, add column, type change, rebuild, drop column, drop table) on a
+ *   ReplicatedMergeTree table `cluster: moose_cluster`, applied through replica 1, is seen on
+ *   replica 2: schema, rows, and the journal (status through replica 2 has nothing pending);
+ * - two `migrate up` started at once, one through each replica, apply every migration exactly
+ *   once: the journal and lock are replicated with an all-replica quorum.
+ */
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashManifest } from "../../../src/manifest/canonical.js";
+import { emptyManifest, type ColumnSpec, type Manifest, type TableSpec } from "../../../src/manifest/types.js";
+import { CLUSTER_KEEPER_PATH, CLUSTER_REPLICA_NAME } from "../../../src/sdk/olap-table.js";
+import { serverExec, SERVER_START_TIMEOUT_MS, TEST_CLUSTER, testClusterUrls, urlWithDatabase } from "../../helpers/clickhouse.js";
+import { usersV1, usersV2, writeHandMigration, type TempProject } from "../../unit/migrations/helpers.js";
+import { runCli, spawnCli, useCliProjects } from "./cli.js";
+
+const cliProjects = useCliProjects("moose-migrate-cluster-");
+let replicas: string[];
+const databases: string[] = [];
+
+beforeAll(async () => {
+  replicas = await testClusterUrls();
+}, SERVER_START_TIMEOUT_MS);
+
+afterAll(async () => {
+  for (const database of databases) await serverExec(replicas[0]!, `DROP DATABASE IF EXISTS ${database} ON CLUSTER ${TEST_CLUSTER}`);
+});
+
+/** A database on every replica (ON CLUSTER), dropped after the file. */
+async function clusterDatabase(): Promise<string> {
+  const database = `moose_cluster_${Math.random().toString(16).slice(2, 10)}`;
+  await serverExec(replicas[0]!, `CREATE DATABASE ${database} ON CLUSTER ${TEST_CLUSTER}`);
+  databases.push(database);
+  return database;
+}
+
+/** A project whose config lists the test cluster (no Kafka: the chain is ClickHouse only). */
+function clusterProject(): TempProject {
+  const project = cliProjects.newProject();
+  writeFileSync(
+    path.join(project.dir, "moose.config.toml"),
+    `[features]\nstreaming_engine = false\n\n[[clickhouse_config.clusters]]\nname = "${TEST_CLUSTER}"\n`,
+  );
+  return project;
+}
+
+function moose(project: TempProject, args: string[]) {
+  return runCli(cliProjects.cli(), args, { cwd: project.dir });
+}
+
+/** One statement on one replica, in `database`, over plain HTTP; its output. */
+async function execIn(url: string, database: string, sql: string): Promise<string> {
+  const parsed = new URL(url);
+  const response = await fetch(`${parsed.protocol}//${parsed.host}/?database=${database}`, { method: "POST", body: sql });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`ClickHouse server: ${text}`);
+  return text;
+}
+
+/** A SELECT on one replica: rows as TSV cells. */
+async function queryIn(url: string, database: string, sql: string): Promise<string[][]> {
+  const text = await execIn(url, database, `${sql} FORMAT TSV`);
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => line.split("\t"));
+}
+
+function column(name: string, type: string, nullable = false): ColumnSpec {
+  return { name, type, nullable };
+}
+
+function users(columns: ColumnSpec[], orderBy = ["id"]): Manifest {
+  const spec: TableSpec = {
+    name: "Users",
+    columns,
+    orderBy,
+    engine: { name: "ReplicatedMergeTree", params: [`'${CLUSTER_KEEPER_PATH}'`, `'${CLUSTER_REPLICA_NAME}'`] },
+    settings: {},
+    indexes: [],
+    cluster: TEST_CLUSTER,
+    lifeCycle: "FULLY_MANAGED",
+  };
+  return { ...emptyManifest(), tables: { Users: spec } };
+}
+
+/** `moose migrate generate` from a manifest file; returns the new migration's file name. */
+async function generate(project: TempProject, manifest: Manifest, name: string): Promise<string> {
+  writeFileSync(path.join(project.dir, `${name}.json`), JSON.stringify(manifest));
+  const generated = await moose(project, ["migrate", "generate", "--manifest", `${name}.json`, "--name", name, "--allow-data-loss"]);
+  expect(generated.stderr).toBe("");
+  expect(generated.code).toBe(0);
+  return generated.stdout;
+}
+
+describe("a migration chain on a two-replica cluster", () => {
+  it("create, add column, type change, rebuild, drop column through replica 1 → replica 2 has the schema, the rows and the journal; drop table reaches it too", async () => {
+    const database = await clusterDatabase();
+    const project = clusterProject();
+    const [first, second] = replicas.map((url) => urlWithDatabase(url, database)) as [string, string];
+
+    await generate(project, users([column("id", "String"), column("name", "String")]), "create_users");
+    const created = await moose(project, ["migrate", "up", "--clickhouse-url", first]);
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    await execIn(replicas[0]!, database, "INSERT INTO Users (id, name) VALUES ('u1', 'Ada'), ('u2', 'Grace')");
+
+    await generate(project, users([column("id", "String"), column("name", "String"), column("age", "Int32")]), "add_age");
+    await generate(project, users([column("id", "String"), column("name", "String"), column("age", "Int64")]), "widen_age");
+    // A new ORDER BY: a data-keeping rebuild (copy, then a RENAME swap on every host: 18.16 has no EXCHANGE TABLES).
+    await generate(project, users([column("id", "String"), column("name", "String"), column("age", "Int64")], ["id", "age"]), "reorder");
+    await generate(project, users([column("id", "String"), column("age", "Int64")], ["id", "age"]), "drop_name");
+    const widen = readdirSync(project.layout.dir).find((file) => file.endsWith("_widen_age.ts"))!;
+    const widenText = readFileSync(path.join(project.layout.dir, widen), "utf8");
+    expect(widenText).toContain(`on cluster ${TEST_CLUSTER}`);
+    expect(widenText).toContain(`ALTER TABLE Users ON CLUSTER ${TEST_CLUSTER} MODIFY COLUMN IF EXISTS age Int64`);
+
+    const changed = await moose(project, ["migrate", "up", "--clickhouse-url", first, "--allow-data-loss"]);
+    expect(changed.stderr).toBe("");
+    expect(changed.code).toBe(0);
+
+    await execIn(replicas[1]!, database, "SYSTEM SYNC REPLICA Users");
+    expect(await queryIn(replicas[1]!, database, "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'Users' ORDER BY name")).toEqual([
+      ["age", "Int64"],
+      ["id", "String"],
+    ]);
+    expect(await queryIn(replicas[1]!, database, "SELECT id, age FROM Users ORDER BY id")).toEqual([
+      ["u1", "0"],
+      ["u2", "0"],
+    ]);
+    // The journal, state and lock are replicated tables on every host of the cluster.
+    expect(await queryIn(replicas[1]!, database, "SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND name LIKE '\\_moose\\_%' ORDER BY name")).toEqual([
+      ["_moose_lock", "ReplicatedMergeTree"],
+      ["_moose_migrations", "ReplicatedReplacingMergeTree"],
+      ["_moose_state", "ReplicatedMergeTree"],
+    ]);
+    const journal = await queryIn(replicas[1]!, database, "SELECT id, status FROM _moose_migrations ORDER BY id, version DESC LIMIT 1 BY id");
+    expect(journal.map(([, status]) => status)).toEqual(["applied", "applied", "applied", "applied", "applied"]);
+    expect((await execIn(replicas[1]!, database, "SHOW CREATE TABLE Users")).replace(/\\n/g, " ")).toContain("ORDER BY (id, age)");
+    const status = await moose(project, ["migrate", "status", "--clickhouse-url", second, "--json"]);
+    const statuses = (JSON.parse(status.stdout) as { migrations: Array<{ status: string }> }).migrations.map((migration) => migration.status);
+    expect(statuses).toEqual(["applied", "applied", "applied", "applied", "applied"]);
+
+    await generate(project, emptyManifest(), "drop_users");
+    const dropped = await moose(project, ["migrate", "up", "--clickhouse-url", first, "--allow-data-loss"]);
+    expect(dropped.stderr).toBe("");
+    expect(dropped.code).toBe(0);
+    expect(await queryIn(replicas[1]!, database, "SELECT name FROM system.tables WHERE database = currentDatabase() AND name = 'Users'")).toEqual([]);
+  });
+});
+
+describe("two migrate up through two replicas at once", () => {
+  it("apply each migration exactly once (one run waits for the other's lock or finds nothing pending)", async () => {
+    const database = await clusterDatabase();
+    const project = clusterProject();
+    const counter = `CREATE TABLE IF NOT EXISTS Counter ON CLUSTER ${TEST_CLUSTER} (step String) ENGINE = ReplicatedMergeTree('${CLUSTER_KEEPER_PATH}', '${CLUSTER_REPLICA_NAME}') ORDER BY step`;
+    // The runner's pid makes each inserted row unique: a second application cannot hide as a deduplicated block.
+    await writeHandMigration(project.layout, "20260101T000000Z_first", {
+      after: usersV1,
+      up: `    { sql: \`${counter}\` },
+    { summary: "count first", run: async (ctx) => ctx.clickhouse.exec(\`INSERT INTO Counter VALUES ('first-\${process.pid}')\`) },`,
+    });
+    await writeHandMigration(project.layout, "20260102T000000Z_second", {
+      from: hashManifest(usersV1),
+      after: usersV2,
+      up: `    { summary: "count second", run: async (ctx) => ctx.clickhouse.exec(\`INSERT INTO Counter VALUES ('second-\${process.pid}')\`) },`,
+    });
+
+    const runs = replicas.map((url) => spawnCli(cliProjects.cli(), ["migrate", "up", "--clickhouse-url", urlWithDatabase(url, database), "--lock-timeout", "120"], { cwd: project.dir }));
+    const exits = await Promise.all(runs.map((run) => run.exit));
+    runs.forEach((run, index) => expect({ replica: index + 1, code: exits[index]!.code, stderr: run.stderr() }).toEqual({ replica: index + 1, code: 0, stderr: "" }));
+
+    for (const url of replicas) await execIn(url, database, "SYSTEM SYNC REPLICA Counter");
+    for (const url of replicas) {
+      const steps = (await queryIn(url, database, "SELECT step FROM Counter ORDER BY step")).map(([step]) => step!.replace(/-\d+$/, ""));
+      expect(steps).toEqual(["first", "second"]);
+    }
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * What the stream-process tests share: a manifest of streams, tables and processes built by hand,
+ * topics created through the executor, JSON records produced with kafkajs, and waiting for a condition.
+ */
+import kafkajs from "kafkajs";
+import { DEFAULT_CONFIG, type Config } from "../../../src/config/types.js";
+import { openKafkaAdmin } from "../../../src/infra/kafka/executor.js";
+import { emptyManifest, type ColumnSpec, type Manifest, type ProcessSpec, type StreamSpec, type TableSpec } from "../../../src/manifest/types.js";
+import { processId } from "../../../src/sdk/processes.js";
+
+export function streamsConfig(broker: string, namespace: string, redpanda: Partial<Config["redpanda_config"]> = {}): Config {
+  return { ...DEFAULT_CONFIG, redpanda_config: { ...DEFAULT_CONFIG.redpanda_config, broker, namespace, sync_batch_timeout_ms: 100, ...redpanda } };
+}
+
+export function stream(name: string, columns: ColumnSpec[], extra: Partial<StreamSpec> = {}): StreamSpec {
+  return { name, partitionCount: 1, retentionMs: 3_600_000, config: {}, columns, lifeCycle: "FULLY_MANAGED", ...extra };
+}
+
+/** A MergeTree that drops a block inserted again with the same deduplication token. */
+export function table(name: string, columns: ColumnSpec[], settings: Record<string, string> = { non_replicated_deduplication_window: "1000" }): TableSpec {
+  return { name, columns, orderBy: [columns[0]!.name], engine: { name: "MergeTree", params: [] }, settings, indexes: [], lifeCycle: "FULLY_MANAGED" };
+}
+
+export function manifestOf(parts: { streams?: StreamSpec[]; tables?: TableSpec[]; processes?: ProcessSpec[] }): Manifest {
+  return {
+    ...emptyManifest(),
+    streams: Object.fromEntries((parts.streams ?? []).map((spec) => [spec.name, spec])),
+    tables: Object.fromEntries((parts.tables ?? []).map((spec) => [spec.name, spec])),
+    processes: Object.fromEntries((parts.processes ?? []).map((spec) => [processId(spec), spec])),
+  };
+}
+
+export async function createTopics(config: Config, streams: StreamSpec[]): Promise<void> {
+  const admin = openKafkaAdmin(config.redpanda_config);
+  try {
+    for (const spec of streams) await admin.execute({ createTopic: { topic: spec.name, partitions: spec.partitionCount, config: {} } });
+  } finally {
+    await admin.close();
+  }
+}
+
+export async function produce(broker: string, topic: string, values: unknown[], raw: string[] = []): Promise<void> {
+  const producer = new kafkajs.Kafka({ clientId: "streams-test", brokers: [broker], logLevel: kafkajs.logLevel.NOTHING }).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages: [...values.map((value) => ({ value: JSON.stringify(value) })), ...raw.map((value) => ({ value }))] });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Every JSON message on `topic` from the beginning, once `count` arrived (or the timeout). */
+export async function readTopic(broker: string, topic: string, count: number, timeoutMs = 30_000): Promise<unknown[]> {
+  const kafka = new kafkajs.Kafka({ clientId: "streams-test-reader", brokers: [broker], logLevel: kafkajs.logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `reader-${Math.random().toString(16).slice(2)}`, maxWaitTimeInMs: 100 });
+  const values: unknown[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void values.push(JSON.parse(message.value!.toString())) });
+    await until(() => values.length >= count, timeoutMs, `${count} messages on ${topic}`);
+    return values;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * Stream processes against a real broker and the embedded engine: a sync stores every valid record
+ * once and sends the rest to its dead-letter queue, retries (never skips) a batch ClickHouse refuses
+ * for reasons other than its values, and after dying between insert and commit it
+ * stores its pending range once on a deduplicating engine; a transform's poisoned record goes to the DLQ
+ * with MooseStack's fields while the others are delivered (fan-out and drops included); a consumer
+ * sees every record; reconcile restarts only what changed and resumes at the committed offsets.
+ */
+import kafkajs from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ColumnSpec } from "../../../src/manifest/types.js";
+import { processId } from "../../../src/sdk/processes.js";
+import { processGroupId } from "../../../src/streams/kafka.js";
+import { Supervisor, type ProcessFunctions } from "../../../src/streams/supervisor.js";
+import { deduplicationToken } from "../../../src/streams/sync.js";
+import { useEmbeddedDatabase } from "../../helpers/clickhouse.js";
+import { startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
+import { createTopics, manifestOf, produce, readTopic, stream, streamsConfig, table, until } from "./fixtures.js";
+
+const columns: ColumnSpec[] = [
+  { name: "id", type: "UInt32", nullable: false },
+  { name: "name", type: "String", nullable: false },
+  { name: "at", type: "DateTime('UTC')", nullable: false },
+];
+const DLQ_COLUMNS: ColumnSpec[] = [{ name: "originalRecord", type: "JSON", nullable: false }];
+
+const database = useEmbeddedDatabase("streams_processes");
+let broker: TestBroker;
+const errors: string[] = [];
+const events = { error: (_id: string, message: string) => void errors.push(message) };
+
+beforeAll(async () => {
+  broker = await startTestBroker();
+});
+afterAll(async () => {
+  await broker?.stop();
+});
+
+async function createTable(name: string): Promise<void> {
+  await database().exec(`CREATE TABLE ${name} (id UInt32, name String, at DateTime('UTC')) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 1000`);
+}
+
+describe("sync: topic → table", () => {
+  it("stores each valid record once, converted like ingest, and dead-letters the ones that do not fit", async () => {
+    const namespace = testNamespace();
+    const config = streamsConfig(broker.broker, namespace);
+    const events_ = stream("Events", columns, { destination: "Events" });
+    const dlq = stream("EventsDead", DLQ_COLUMNS);
+    const manifest = manifestOf({ streams: [events_, dlq], tables: [table("Events", columns)], processes: [{ kind: "sync", source: "Events", destination: "Events", deadLetterQueue: "EventsDead" }] });
+    await createTopics(config, [events_, dlq]);
+    await createTable("Events");
+    const valid = Array.from({ length: 300 }, (_, index) => ({ id: index, name: `n${index}`, at: "2026-01-05T10:00:00+02:00", extra: "dropped" }));
+    await produce(broker.broker, `${namespace}Events`, [...valid.slice(0, 150), { id: -1, name: "negative", at: "2026-01-05T10:00:00Z" }, { id: 7 }, ...valid.slice(150)], ["not json"]);
+
+    const supervisor = new Supervisor({ projectDir: "/tmp/streams-test", config, driver: database(), events });
+    try {
+      const result = await supervisor.reconcile(manifest, new Map());
+      expect(result).toEqual({ started: ["sync:Events->Events"], restarted: [], stopped: [], failed: [] });
+      await until(async () => (await database().query<{ n: string }>("SELECT count() AS n FROM Events"))[0]!.n === "300", 30_000, "300 rows");
+      const letters = (await readTopic(broker.broker, `${namespace}EventsDead`, 3)) as Array<Record<string, unknown>>;
+      expect(letters.map((letter) => letter.originalRecord)).toEqual([{ id: -1, name: "negative", at: "2026-01-05T10:00:00Z" }, { id: 7 }, { value: "not json" }]);
+      expect(letters.map((letter) => [letter.source, letter.errorType])).toEqual([
+        ["table", "RecordInvalidError"],
+        ["table", "RecordInvalidError"],
+        ["table", "SyntaxError"],
+      ]);
+      expect(String(letters[1]!.errorMessage)).toContain("name");
+      expect(Number.isNaN(Date.parse(String(letters[0]!.failedAt)))).toBe(false);
+      const [row] = await database().query("SELECT id, name, toString(at) AS at FROM Events WHERE id = 3");
+      expect(row).toEqual({ id: 3, name: "n3", at: "2026-01-05 08:00:00" });
+      const [report] = await supervisor.report();
+      expect(report).toMatchObject({ id: "sync:Events->Events", state: "running", processed: 300, deadLettered: 3, skipped: 0, lag: 0 });
+
+      // A new column in the table restarts the sync (its checks follow the columns); the same manifest restarts nothing.
+      expect(await supervisor.reconcile(manifest, new Map())).toEqual({ started: [], restarted: [], stopped: [], failed: [] });
+      const wider = { ...manifest, tables: { Events: table("Events", [...columns, { name: "note", type: "String", nullable: true }]) } };
+      expect(await supervisor.reconcile(wider, new Map())).toEqual({ started: [], restarted: ["sync:Events->Events"], stopped: [], failed: [] });
+    } finally {
+      await supervisor.close();
+    }
+  });
+});
+
+describe("sync: ClickHouse refusing every insert", () => {
+  it("retries the batch with backoff instead of skipping it, and stores it once ClickHouse takes it", async () => {
+    const namespace = testNamespace();
+    const config = streamsConfig(broker.broker, namespace);
+    const late = stream("Late", columns, { destination: "Late" });
+    await createTopics(config, [late]);
+    await produce(broker.broker, `${namespace}Late`, Array.from({ length: 50 }, (_, id) => ({ id, name: `n${id}`, at: "2026-01-05T10:00:00Z" })));
+    const supervisor = new Supervisor({ projectDir: "/tmp/streams-test", config, driver: database(), events });
+    try {
+      // The table is not there yet: every insert fails (UNKNOWN_TABLE), which is not the records' fault.
+      await supervisor.reconcile(manifestOf({ streams: [late], tables: [table("Late", columns)], processes: [{ kind: "sync", source: "Late", destination: "Late" }] }), new Map());
+      await until(async () => ((await supervisor.report())[0]?.lastError?.message ?? "").includes("retrying"), 30_000, "a retried insert");
+      await createTable("Late");
+      await until(async () => (await database().query<{ n: string }>("SELECT count() AS n FROM Late"))[0]!.n === "50", 30_000, "50 rows");
+      expect((await supervisor.report())[0]).toMatchObject({ processed: 50, skipped: 0, deadLettered: 0, lag: 0 });
+    } finally {
+      await supervisor.close();
+    }
+  });
+});
+
+describe("sync: resuming after a process died between its insert and its commit", () => {
+  it("inserts the pending range again with the same token: stored once on a deduplicating MergeTree, twice on a plain one", async () => {
+    const namespace = testNamespace();
+    const config = streamsConfig(broker.broker, namespace);
+    const projectDir = "/tmp/streams-resume";
+    const dedup = stream("Dedup", columns, { destination: "Dedup" });
+    const plain = stream("Plain", columns, { destination: "Plain" });
+    await createTopics(config, [dedup, plain]);
+    await createTable("Dedup");
+    await database().exec("CREATE TABLE Plain (id UInt32, name String, at DateTime('UTC')) ENGINE = MergeTree ORDER BY id");
+    const records = Array.from({ length: 10 }, (_, id) => ({ id, name: `n${id}`, at: "2026-01-05T10:00:00Z" }));
+    const processes = [
+      { kind: "sync" as const, source: "Dedup", destination: "Dedup" },
+      { kind: "sync" as const, source: "Plain", destination: "Plain" },
+    ];
+    for (const spec of processes) {
+      const topic = `${namespace}${spec.source}`;
+      await produce(broker.broker, topic, records);
+      // What a killed sync leaves: offsets 0–4 marked pending in its group, and inserted with their token.
+      await markPending(broker.broker, processGroupId(projectDir, namespace, processId(spec)), topic, "moose-ts:pending:4");
+      await database().insert(spec.destination, records.slice(0, 5).map((record) => ({ ...record, at: "2026-01-05 10:00:00" })), {
+        deduplicationToken: deduplicationToken(topic, 0, 0n, 4n),
+      });
+    }
+
+    const supervisor = new Supervisor({ projectDir, config, driver: database(), events });
+    try {
+      await supervisor.reconcile(manifestOf({ streams: [dedup, plain], tables: [table("Dedup", columns), table("Plain", columns, {})], processes }), new Map());
+      await until(async () => (await supervisor.report()).every((report) => report.lag === 0), 30_000, "both syncs to catch up");
+      expect(await database().query("SELECT count() AS rows, uniqExact(id) AS ids FROM Dedup")).toEqual([{ rows: "10", ids: "10" }]);
+      // Without non_replicated_deduplication_window the engine keeps the repeat (docs/streams.md "Deduplication").
+      expect(await database().query("SELECT count() AS rows, uniqExact(id) AS ids FROM Plain")).toEqual([{ rows: "15", ids: "10" }]);
+    } finally {
+      await supervisor.close();
+    }
+  });
+});
+
+/** Commits offset 0 of `topic` for `groupId` with `metadata`, as a sync does before it inserts. */
+async function markPending(brokerAddress: string, groupId: string, topic: string, metadata: string): Promise<void> {
+  const consumer = new kafkajs.Kafka({ clientId: "streams-test-pending", brokers: [brokerAddress], logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  let marked = false;
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch }) => {
+        if (marked) return;
+        await consumer.commitOffsets([{ topic, partition: batch.partition, offset: "0", metadata }]);
+        marked = true;
+      },
+    });
+    await until(() => marked, 30_000, "the pending mark");
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+describe("transforms and consumers", () => {
+  it("delivers every result in order, fans out arrays, drops null, and dead-letters the record that keeps throwing", async () => {
+    const namespace = testNamespace();
+    const config = streamsConfig(broker.broker, namespace, { process_retries: 2 });
+    const source = stream("Raw", columns);
+    const target = stream("Clean", columns);
+    const dlq = stream("RawDead", DLQ_COLUMNS);
+    await createTopics(config, [source, target, dlq]);
+    const attempts = new Map<number, number>();
+    const seen: number[] = [];
+    const transform = (record: { id: number; name: string; at: string }) => {
+      attempts.set(record.id, (attempts.get(record.id) ?? 0) + 1);
+      if (record.id === 13) throw new RangeError("unlucky record");
+      if (record.id % 10 === 0) return null;
+      if (record.id === 5) return [record, { ...record, name: "copy" }];
+      return { ...record, name: record.name.toUpperCase() };
+    };
+    const manifest = manifestOf({
+      streams: [source, target, dlq],
+      processes: [
+        { kind: "transform", source: "Raw", destination: "Clean", codeHash: "a", deadLetterQueue: "RawDead" },
+        { kind: "consumer", source: "Raw", codeHash: "b" },
+      ],
+    });
+    const functions: ProcessFunctions = new Map([
+      ["transform:Raw->Clean", { spec: manifest.processes["transform:Raw->Clean"]!, run: transform }],
+      ["consumer:Raw", { spec: manifest.processes["consumer:Raw"]!, run: (record: { id: number }) => void seen.push(record.id) }],
+    ]);
+    await produce(broker.broker, `${namespace}Raw`, Array.from({ length: 30 }, (_, id) => ({ id, name: `n${id}`, at: "2026-01-05T10:00:00Z" })));
+
+    const supervisor = new Supervisor({ projectDir: "/tmp/streams-test", config, driver: database(), events });
+    try {
+      await supervisor.reconcile(manifest, functions);
+      // 30 records: 3 dropped (0, 10, 20), 1 dead-lettered (13), 1 fanned out to 2 (5) → 27 results.
+      const results = (await readTopic(broker.broker, `${namespace}Clean`, 27)) as Array<{ id: number; name: string }>;
+      expect(results.map((result) => result.id)).toEqual([1, 2, 3, 4, 5, 5, 6, 7, 8, 9, 11, 12, 14, 15, 16, 17, 18, 19, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
+      expect(results.find((result) => result.id === 5 && result.name === "copy")).toBeDefined();
+      const [letter] = (await readTopic(broker.broker, `${namespace}RawDead`, 1)) as Array<Record<string, unknown>>;
+      expect(letter).toMatchObject({ originalRecord: { id: 13, name: "n13" }, errorMessage: "unlucky record", errorType: "RangeError", source: "transform" });
+      expect(attempts.get(13)).toBe(3); // the first try and process_retries = 2 retries
+      await until(() => seen.length >= 30, 30_000, "the consumer to see 30 records");
+      expect(seen).toEqual(Array.from({ length: 30 }, (_, id) => id));
+
+      // Same definitions: nothing restarts. A new code hash restarts the transform only, at its committed offset.
+      expect(await supervisor.reconcile(manifest, functions)).toEqual({ started: [], restarted: [], stopped: [], failed: [] });
+      const changed = manifestOf({ streams: [source, target, dlq], processes: [{ ...manifest.processes["transform:Raw->Clean"]!, codeHash: "c" }] });
+      expect(await supervisor.reconcile(changed, functions)).toEqual({ started: [], restarted: ["transform:Raw->Clean"], stopped: ["consumer:Raw"], failed: [] });
+      await produce(broker.broker, `${namespace}Raw`, [{ id: 31, name: "late", at: "2026-01-05T10:00:00Z" }]);
+      const after = (await readTopic(broker.broker, `${namespace}Clean`, 28)) as Array<{ id: number }>;
+      expect(after.map((result) => result.id).filter((id) => id === 31 || id === 1)).toEqual([1, 31]);
+      const reports = await supervisor.report();
+      expect(reports).toEqual([expect.objectContaining({ id: "transform:Raw->Clean", state: "running", lag: 0 })]);
+    } finally {
+      await supervisor.close();
+    }
+  });
+
+  it("routes a multi-transform's messages to their streams, and dead-letters a result that is not routed messages", async () => {
+    const namespace = testNamespace();
+    const config = streamsConfig(broker.broker, namespace, { process_retries: 0 });
+    const source = stream("Mixed", columns);
+    const evens = stream("Evens", columns);
+    const odds = stream("Odds", columns);
+    const dlq = stream("MixedDead", DLQ_COLUMNS);
+    await createTopics(config, [source, evens, odds, dlq]);
+    const route = (record: { id: number }) => {
+      if (record.id === 3) return "not routed";
+      const target = record.id % 2 === 0 ? "Evens" : "Odds";
+      return [{ destination: { id: target }, values: [record] }, ...(record.id === 4 ? [{ destination: { id: "Odds" }, values: null }] : [])];
+    };
+    const spec = { kind: "transform" as const, source: "Mixed", destination: "*", codeHash: "m", deadLetterQueue: "MixedDead" };
+    const manifest = manifestOf({ streams: [source, evens, odds, dlq], processes: [spec] });
+    await produce(broker.broker, `${namespace}Mixed`, Array.from({ length: 6 }, (_, id) => ({ id, name: `n${id}`, at: "2026-01-05T10:00:00Z" })));
+    const supervisor = new Supervisor({ projectDir: "/tmp/streams-test", config, driver: database(), events });
+    try {
+      const result = await supervisor.reconcile(manifest, new Map([["transform:Mixed->*", { spec, run: route }]]));
+      expect(result.started).toEqual(["transform:Mixed->*"]);
+      expect(((await readTopic(broker.broker, `${namespace}Evens`, 3)) as Array<{ id: number }>).map((record) => record.id)).toEqual([0, 2, 4]);
+      expect(((await readTopic(broker.broker, `${namespace}Odds`, 2)) as Array<{ id: number }>).map((record) => record.id)).toEqual([1, 5]);
+      const [letter] = (await readTopic(broker.broker, `${namespace}MixedDead`, 1)) as Array<Record<string, unknown>>;
+      expect(letter).toMatchObject({ originalRecord: { id: 3 }, errorType: "TypeError", source: "transform" });
+    } finally {
+      await supervisor.close();
+    }
+  });
+
+  it("reports a process that cannot start as failed, with the reason, and starts the others", async () => {
+    const config = streamsConfig(broker.broker, testNamespace());
+    const manifest = manifestOf({ streams: [stream("Lonely", columns)], processes: [{ kind: "consumer", source: "Lonely", codeHash: "x" }] });
+    const supervisor = new Supervisor({ projectDir: "/tmp/streams-test", config, driver: database(), events });
+    try {
+      const result = await supervisor.reconcile(manifest, new Map());
+      expect(result.failed).toEqual([{ id: "consumer:Lonely", message: "the app registered no function for consumer:Lonely (transforms and consumers of Python apps are not run yet)" }]);
+      expect(await supervisor.report()).toEqual([expect.objectContaining({ id: "consumer:Lonely", state: "failed", lastError: expect.objectContaining({ message: expect.stringContaining("no function") }) })]);
+    } finally {
+      await supervisor.close();
+    }
+  });
+});

@@ -1,0 +1,98 @@
+import { createHash } from "node:crypto";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { ColumnSpec } from "../../../src/manifest/types.js";
+import { DeadLetterQueue, getRegistry, IngestPipeline, OlapTable, registryToManifest, Stream } from "../../../src/sdk/index.js";
+import { METADATA_MARKER, type InjectedMetadata } from "../../../src/sdk/metadata.js";
+import { processFunctions, processId, processSpecs } from "../../../src/sdk/processes.js";
+
+const columns: ColumnSpec[] = [
+  { name: "id", type: "String", nullable: false, primaryKey: true },
+  { name: "n", type: "Int64", nullable: false },
+];
+
+function injected(line: number): InjectedMetadata {
+  return { [METADATA_MARKER]: 1, source: { file: "app/index.ts", line, col: 1 }, columns, schema: { type: "object" } };
+}
+
+interface Row {
+  id: string;
+  n: number;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+beforeEach(() => getRegistry().clear());
+
+describe("processId", () => {
+  it("names syncs, transforms (versioned, multi) and consumers as the contract says", () => {
+    expect(processId({ kind: "sync", source: "Events", destination: "Events" })).toBe("sync:Events->Events");
+    expect(processId({ kind: "transform", source: "Events", destination: "Enriched" })).toBe("transform:Events->Enriched");
+    expect(processId({ kind: "transform", source: "Events", destination: "Enriched", version: "1.1" })).toBe("transform:Events->Enriched@1.1");
+    expect(processId({ kind: "transform", source: "Events", destination: "*" })).toBe("transform:Events->*");
+    expect(processId({ kind: "consumer", source: "Events" })).toBe("consumer:Events");
+    expect(processId({ kind: "consumer", source: "Events", version: "2" })).toBe("consumer:Events@2");
+  });
+});
+
+describe("processSpecs", () => {
+  it("records a sync for a stream with a destination table, and each transform and consumer with its code hash", () => {
+    const pipeline = new IngestPipeline<Row>("Events", { table: true, stream: true, ingestApi: true }, injected(3));
+    const enriched = new Stream<Row>("Enriched", {}, injected(4));
+    const failures = new DeadLetterQueue<Row>("Failures", {}, injected(5));
+    const enrich = (row: Row) => ({ ...row, n: row.n + 1 });
+    pipeline.stream!.addTransform(enriched, enrich, { deadLetterQueue: failures });
+    pipeline.stream!.addTransform(enriched, (row: Row) => row, { version: "2" });
+    const audit = (row: Row) => void row;
+    enriched.addConsumer(audit);
+
+    const specs = processSpecs();
+    expect(Object.keys(specs).sort()).toEqual(["consumer:Enriched", "sync:Events->Events", "transform:Events->Enriched", "transform:Events->Enriched@2"]);
+    expect(specs["sync:Events->Events"]).toEqual({ kind: "sync", source: "Events", destination: "Events", location: { file: "app/index.ts", line: 3, col: 1 } });
+    expect(specs["transform:Events->Enriched"]).toEqual({
+      kind: "transform",
+      source: "Events",
+      destination: "Enriched",
+      codeHash: sha256(enrich.toString()),
+      deadLetterQueue: "Failures",
+      location: { file: "app/index.ts", line: 3, col: 1 },
+    });
+    expect(specs["transform:Events->Enriched@2"]).toMatchObject({ version: "2" });
+    expect(specs["consumer:Enriched"]).toMatchObject({ kind: "consumer", source: "Enriched", codeHash: sha256(audit.toString()) });
+    expect(specs["consumer:Enriched"]!.destination).toBeUndefined();
+    expect(registryToManifest().processes).toEqual(specs);
+  });
+
+  it("hashes the user's function behind a dead-letter queue's wrapper, so two different handlers differ", () => {
+    const queue = new DeadLetterQueue<Row>("Failures", {}, injected(3));
+    const retries = new Stream<Row>("Retries", {}, injected(4));
+    const recover = (letter: { asTyped: () => Row }) => letter.asTyped();
+    queue.addTransform(retries, recover);
+    const alert = (letter: { errorMessage: string }) => void letter.errorMessage;
+    queue.addConsumer(alert);
+    const specs = processSpecs();
+    expect(specs["transform:Failures->Retries"]!.codeHash).toBe(sha256(recover.toString()));
+    expect(specs["consumer:Failures"]!.codeHash).toBe(sha256(alert.toString()));
+  });
+
+  it("records addMultiTransform as the transform to *", () => {
+    const events = new Stream<Row>("Events", {}, injected(3));
+    const other = new Stream<Row>("Other", {}, injected(4));
+    events.addMultiTransform((row: Row) => [other.routed(row)]);
+    expect(processSpecs()["transform:Events->*"]).toMatchObject({ kind: "transform", source: "Events", destination: "*" });
+  });
+
+  it("gives the running half each transform and consumer's function, and no function for a sync", async () => {
+    const table = new OlapTable<Row>("Rows", {}, injected(2));
+    const events = new Stream<Row>("Events", { destination: table }, injected(3));
+    const enriched = new Stream<Row>("Enriched", {}, injected(4));
+    events.addTransform(enriched, (row: Row) => ({ ...row, n: row.n * 2 }));
+    const functions = processFunctions();
+    expect(functions.get("sync:Events->Rows")!.run).toBeUndefined();
+    expect(await functions.get("transform:Events->Enriched")!.run!({ id: "a", n: 2 })).toEqual({ id: "a", n: 4 });
+  });
+
+  it("has no processes for streams without a destination, transforms or consumers", () => {
+    new Stream<Row>("Events", {}, injected(3));
+    expect(registryToManifest().processes).toEqual({});
+  });
+});
