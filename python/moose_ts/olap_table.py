@@ -77,10 +77,26 @@ class OlapConfig(BaseModel):
     settings: Optional[dict[str, Union[str, int]]] = None
     ttl: Optional[str] = None
     indexes: list[TableIndex] = []
+    # The [[clickhouse_config.clusters]] cluster the table is on: its DDL runs ON CLUSTER (docs/clusters.md).
+    cluster: Optional[str] = None
 
 
 
 OlapConfig.TableIndex = TableIndex  # type: ignore[attr-defined]  # OlapConfig.TableIndex(...), as in MooseStack
+
+
+# As moose-ts's config takes cluster names (src/config/clusters.ts): written bare after ON CLUSTER.
+_CLUSTER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def cluster_spec(cluster: Optional[str], what: str, source: SourceLocation) -> dict[str, str]:
+    """A component's `cluster` for its spec ({} when none); a name ON CLUSTER could not carry is an error at its line."""
+    if cluster is None:
+        return {}
+    if not _CLUSTER_NAME.match(cluster):
+        raise MooseError("INVALID_CLUSTER", f"{what} has cluster {cluster!r}, which is not a cluster name", source,
+                         "cluster names are letters, digits and underscores, as in the server's remote_servers and [[clickhouse_config.clusters]] name")
+    return {"cluster": cluster}
 
 
 def versioned_id(name: str, version: Optional[str]) -> str:
@@ -178,6 +194,7 @@ class OlapTable(ModelBacked):
             spec["sampleBy"] = config.sample_by_expression
         if config.ttl is not None:
             spec["ttl"] = config.ttl
+        spec.update(cluster_spec(config.cluster, f'OLAP table "{self.name}"', self.source))
         if config.version is not None:
             spec["version"] = config.version
         return spec

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from ._typed import Typed, life_cycle_value, require_model
 from .errors import SourceLocation
 from .life_cycle import ClickHouseEngines, LifeCycle
-from .olap_table import OlapConfig, OlapTable
+from .olap_table import OlapConfig, OlapTable, cluster_spec
 from .registry import register
 from .source import caller_location
 
@@ -20,6 +20,8 @@ class ViewConfig(BaseModel):
     base_tables: list[Any]
     metadata: Optional[dict] = None
     life_cycle: Optional[LifeCycle] = None
+    # The [[clickhouse_config.clusters]] cluster the view is created on (ON CLUSTER; moose-ts's option).
+    cluster: Optional[str] = None
 
 
 class View:
@@ -44,6 +46,7 @@ class View:
 
     def to_spec(self) -> dict[str, Any]:
         return {"name": self.id, "sql": self.select_sql, "sourceTables": self.source_tables,
+                **cluster_spec(self.config.cluster, f'view "{self.name}"', self.source),
                 "lifeCycle": life_cycle_value(self.config.life_cycle), "source": self.source.to_json()}
 
 
@@ -58,6 +61,8 @@ class MaterializedViewOptions(BaseModel):
     order_by_fields: Optional[list[str]] = None
     metadata: Optional[dict] = None
     life_cycle: Optional[LifeCycle] = None
+    # The cluster the view, and the target table it creates, are on (moose-ts's option).
+    cluster: Optional[str] = None
 
 
 class MaterializedView(Typed):
@@ -84,9 +89,12 @@ class MaterializedView(Typed):
                 values["order_by_fields"] = options.order_by_fields
             if options.engine is not None:
                 values["engine"] = options.engine
+            if options.cluster is not None:
+                values["cluster"] = options.cluster
             self.target_table = OlapTable(options.table_name or f"{self.name}_target", OlapConfig(**values), t=model, _source=self.source)
         register(self)
 
     def to_spec(self) -> dict[str, Any]:
         return {"name": self.id, "sql": self.select_sql, "sourceTables": self.source_tables,
-                "targetTable": self.target_table.id, "lifeCycle": self.life_cycle, "source": self.source.to_json()}
+                "targetTable": self.target_table.id, **cluster_spec(self.options.cluster, f'materialized view "{self.name}"', self.source),
+                "lifeCycle": self.life_cycle, "source": self.source.to_json()}

@@ -8,8 +8,12 @@ import { MooseError } from "../errors.js";
 import type { Manifest } from "../manifest/types.js";
 import type { ClusterConfig, Config } from "./types.js";
 
-/** A cluster name as ClickHouse's remote_servers allows it (an XML element name, used bare in ON CLUSTER). */
-const CLUSTER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A cluster name as moose-ts takes it: a plain identifier (a remote_servers element name, written bare after ON CLUSTER). */
+export const CLUSTER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function isClusterName(name: unknown): name is string {
+  return typeof name === "string" && CLUSTER_NAME.test(name);
+}
 
 export const CLUSTERS_EXPECTED = 'an array of tables with a name, e.g. [[clickhouse_config.clusters]] name = "my_cluster"';
 
@@ -23,7 +27,7 @@ export function readClusters(value: unknown, source: "file" | "env"): ClusterCon
   for (const entry of entries as unknown[]) {
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return undefined;
     const { name, ...rest } = entry as Record<string, unknown>;
-    if (typeof name !== "string" || !CLUSTER_NAME.test(name) || Object.keys(rest).length > 0) return undefined;
+    if (!isClusterName(name) || Object.keys(rest).length > 0) return undefined;
     if (clusters.some((cluster) => cluster.name === name)) return undefined;
     clusters.push({ name });
   }

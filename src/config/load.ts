@@ -176,7 +176,7 @@ function knownSection(name: string, origin: Origin): SectionName {
 function knownField(section: SectionName, key: string, origin: Origin): FieldKind {
   const kind = fieldKind(section, key);
   if (kind) return kind;
-  const candidates = [...fieldNames(section), ...ignoredKeys(section)];
+  const candidates = [...fieldNames(section), ...(section === "clickhouse_config" ? ["clusters"] : []), ...ignoredKeys(section)];
   throw unknownKey([section, key], closestMatch(key, candidates), candidates, origin, "key");
 }
 

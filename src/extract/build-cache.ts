@@ -100,17 +100,26 @@ export class BuildCache {
     return entry.build;
   }
 
+  /** A Python build's inputs, read before it runs: every .py file of the project as it is now. */
+  pythonSources(): BuildInput[] {
+    return pythonFiles(this.projectDir).map((file) => ({ file, text: readText(file) }));
+  }
+
   /**
-   * Records a build, the files it read (TypeScript: from its program; Python: undefined, every .py
-   * file of the project) and the files it wrote that a hit reuses. A cache that cannot be written
-   * only costs the next command the build.
+   * Records a build, the files it read (TypeScript: from its program; Python: pythonSources() from
+   * before it ran) and the files it wrote that a hit reuses. Nothing is recorded when an input
+   * changed while the build ran (the result may not match either version). A cache that cannot be
+   * written only costs the next command the build.
    */
-  store(build: CachedBuild, inputs?: readonly BuildInput[], outputs: readonly string[] = []): void {
-    const read: readonly BuildInput[] = inputs ?? pythonFiles(this.projectDir).map((file) => ({ file }));
+  store(build: CachedBuild, inputs: readonly BuildInput[], outputs: readonly string[] = []): void {
     const entry: Entry = { format: FORMAT, key: this.key, files: {}, folders: {}, outputs: {}, build };
-    for (const { file, text } of read) entry.files[file] = text === undefined ? fileHash(file) : text === null ? null : sha256(text);
+    for (const { file, text } of inputs) {
+      const now = fileHash(file);
+      if (text !== undefined && !readAs(now, text)) return;
+      entry.files[file] = now;
+    }
     for (const file of outputs) entry.outputs[file] = fileHash(file);
-    for (const { file } of read) {
+    for (const { file } of inputs) {
       if (isDependencyFile(file)) continue;
       const folder = path.dirname(file);
       entry.folders[folder] ??= folderHash(folder);
@@ -298,6 +307,20 @@ function treeStamp(folder: string, skip: RegExp): string {
 
 function isDependencyFile(file: string): boolean {
   return file.split(/[\\/]/).includes("node_modules");
+}
+
+/** Is the file whose content hashes to `hash` the text a build read? (TypeScript drops a byte order mark.) */
+function readAs(hash: string | null, text: string | null): boolean {
+  if (text === null || hash === null) return hash === text;
+  return hash === sha256(text) || hash === sha256(`\uFEFF${text}`);
+}
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
 }
 
 function fileHash(file: string): string | null {

@@ -13,6 +13,7 @@ import { MooseError, type SourceLocation } from "../errors.js";
 import { createTableSql, columnDefinition } from "../infra/clickhouse/ddl.js";
 import { parseSelectList, parseStatement, SqlParseError } from "../infra/clickhouse/parser.js";
 import { checkManifestRules } from "../manifest/rules.js";
+import { AcceptedFragments } from "./accepted-sql.js";
 import type { Manifest, TableSpec } from "../manifest/types.js";
 
 interface Fragment {
@@ -22,11 +23,16 @@ interface Fragment {
   location?: SourceLocation;
 }
 
-/** Fragments already found good in this process: the dev loop re-checks only what changed. */
-const accepted = new Set<string>();
+/**
+ * Fragments found good, by the hash of their kind and text: the dev loop re-checks only what
+ * changed, and so does a later process (./accepted-sql.ts keeps them between runs).
+ */
+let accepted: AcceptedFragments | undefined;
 
 async function fragmentProblem(fragment: Fragment): Promise<string | undefined> {
-  const key = `${fragment.kind}\0${fragment.text}`;
+  // Keyed by the code that decides too: a change to these checks or to the parser's use starts a new record.
+  accepted ??= AcceptedFragments.load([fragmentProblem, parseStatement, parseSelectList].map(String).join("\n"));
+  const key = accepted.key(fragment.kind, fragment.text);
   if (accepted.has(key)) return undefined;
   try {
     switch (fragment.kind) {
@@ -113,6 +119,7 @@ export async function checkManifest(manifest: Manifest): Promise<void> {
         if (message !== undefined) problems.push({ subject: `table ${table.name}`, message, ...(table.source ? { location: table.source } : {}) });
       }
     }
+    accepted?.save();
   }
   if (problems.length === 0) return;
   const [first] = problems;

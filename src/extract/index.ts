@@ -43,7 +43,10 @@ async function buildOrReuse(projectDir: string, language: ModelLanguage, mainFil
     return cached;
   }
   const { result, notices } = await recordingNotices(async () => {
-    if (language === "python") return { manifest: await extractPythonManifest(projectDir, mainFile), inputFiles: undefined };
+    if (language === "python") {
+      const inputFiles = cache?.pythonSources() ?? [];
+      return { manifest: await extractPythonManifest(projectDir, mainFile), inputFiles };
+    }
     const { buildTypeScriptApp } = await import("./typescript-build.js");
     return buildTypeScriptApp(projectDir, mainFile);
   });

@@ -26,6 +26,7 @@ import type {
   WorkflowSpec,
 } from "./types.js";
 import { MANIFEST_VERSION } from "./types.js";
+import { CLUSTER_NAME } from "../config/clusters.js";
 import type { SourceLocation } from "../errors.js";
 
 interface Field<Optional extends boolean> {
@@ -59,7 +60,7 @@ const boolean: JsonSchema = { type: "boolean" };
 const texts: JsonSchema = { type: "array", items: text };
 const freeObject: JsonSchema = { type: "object" };
 /** As `[[clickhouse_config.clusters]]` allows it (src/config/clusters.ts): written bare after ON CLUSTER. */
-const clusterName: JsonSchema = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" };
+const clusterName: JsonSchema = { type: "string", pattern: CLUSTER_NAME.source };
 const lifeCycle: JsonSchema = { enum: ["FULLY_MANAGED", "DELETION_PROTECTED", "EXTERNALLY_MANAGED"] };
 
 const source = object<SourceLocation>({ file: required(text), line: required(integer), col: optional(integer) });

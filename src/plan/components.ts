@@ -50,7 +50,7 @@ export interface PlannedComponent {
   changeLabel?: ChangeLabel;
   /** Shown instead of the kind's or the change's label: a new or changed process's `Sync Process` / `Function Process`. */
   label?: string;
-  /** Shown after the label of a new component: a scheduled workflow's schedule in words (`every day at 02:00`). */
+  /** Shown after the label: a new scheduled workflow's schedule in words (`every day at 02:00`), a clustered object's `on cluster <name>`. */
   labelDetail?: string;
   details: ComponentChangeDetail[];
   /** Indexes into the plan's operations. */
@@ -361,7 +361,13 @@ export function planComponents(operations: readonly Operation[]): PlannedCompone
     });
     const changeLabel: ChangeLabel = schema ? "Schema Update" : scheduleChange ? "Schedule Change" : "Config Change";
     return { ...component, details, change: "modified" as const, changeLabel };
-  });
+  }).map((component) => withClusterDetail(component, operations));
+}
+
+/** A table or view on a cluster says so after its label: `~ Users (Schema Update, on cluster events)`. */
+function withClusterDetail(component: PlannedComponent, operations: readonly Operation[]): PlannedComponent {
+  const cluster = component.operations.map((index) => operations[index]!.cluster).find((name) => name !== undefined);
+  return cluster === undefined ? component : { ...component, labelDetail: `on cluster ${cluster}` };
 }
 
 /** A process component's change and labels (one operation per process id). */

@@ -1,4 +1,5 @@
 /** Helpers shared by the SDK constructors. */
+import { isClusterName } from "../config/clusters.js";
 import { MooseError, type SourceLocation } from "../errors.js";
 import type { ColumnSpec } from "../manifest/types.js";
 import type { InjectedMetadata } from "./metadata.js";
@@ -34,7 +35,7 @@ export function requireColumns(
  */
 export function clusterOption(cluster: unknown, what: string, source: SourceLocation): { cluster?: string } {
   if (cluster === undefined) return {};
-  if (typeof cluster !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(cluster)) {
+  if (!isClusterName(cluster)) {
     throw new MooseError("INVALID_CLUSTER", `${what} has cluster ${JSON.stringify(cluster)}, which is not a cluster name`, {
       location: source,
       hint: "cluster names are letters, digits and underscores, as in the server's remote_servers and [[clickhouse_config.clusters]] name",

@@ -58,6 +58,8 @@ const NANOS = 1_000_000_000n;
 
 /** Seconds since the epoch of a UTC calendar time (years 0…9999, no two-digit-year quirks). */
 function utcSeconds(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
+  // Date.UTC reads years 0…99 as 1900…1999; it is the fast path for every other year.
+  if (year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, 0);
@@ -204,7 +206,12 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[
 export function parseDateTime(text: string): ParsedDateTime | undefined {
   const match = DATE_TIME.exec(text);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((index) => Number(match[index] ?? 0)) as [number, number, number, number, number, number];
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const hour = Number(match[4] ?? 0);
+  const minute = Number(match[5] ?? 0);
+  const second = Number(match[6] ?? 0);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
   let offsetSeconds = 0;
   const offset = match[8];
@@ -217,7 +224,7 @@ export function parseDateTime(text: string): ParsedDateTime | undefined {
   }
   const fraction = (match[7] ?? "").slice(0, 9);
   const seconds = BigInt(utcSeconds(year, month, day, hour, minute, second) - offsetSeconds);
-  return { nanos: seconds * NANOS + BigInt(fraction.padEnd(9, "0") || "0"), fraction };
+  return { nanos: fraction === "" ? seconds * NANOS : seconds * NANOS + BigInt(fraction.padEnd(9, "0")), fraction };
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -420,6 +427,12 @@ function checkFields(fields: Array<{ name: string; type: ColumnType }>, value: u
 // ---------------------------------------------------------------------------------------------
 // Converting values for JSONEachRow
 
+/** What toClickHouseValue writes for a date (`date`) and for date-times of precision 0…9, UTC with `Z`. */
+const CANONICAL_TEXT: Record<string, RegExp> = {
+  date: /^\d{4}-\d{2}-\d{2}$/,
+  ...Object.fromEntries(Array.from({ length: 10 }, (_, digits) => [digits, new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}${digits > 0 ? `\\.\\d{${digits}}` : ""}Z$`)])),
+};
+
 /**
  * A checked value as the drivers' inserts read it (`date_time_input_format = 'best_effort'`):
  * date-times become ISO 8601 in UTC with `Z` (fraction kept to the column's precision), dates
@@ -434,6 +447,8 @@ export function toClickHouseValue(type: ColumnType, value: unknown): unknown {
     case "datetime":
     case "date": {
       if (typeof value !== "string") return value;
+      // Already the text this would produce (or, if not a real time, the text it would keep): no parse.
+      if (CANONICAL_TEXT[type.kind === "date" ? "date" : type.precision]?.test(value)) return value;
       const parsed = parseDateTime(value);
       if (!parsed) return value;
       // With its zone: a DateTime64 column without one would read zone-less text in the server's time zone.

@@ -17,23 +17,39 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
-/** A string with no lone surrogates (`String.prototype.isWellFormed`, spelled out for older typings). */
+/** A string with no lone surrogates: `String.prototype.isWellFormed` (Node 20; ES2024, so not in our typings). */
 export function isWellFormed(text: string): boolean {
-  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** True when every string and key inside a parsed JSON value is well-formed (no allocation: the common case). */
+function wellFormedThroughout(value: unknown): boolean {
+  if (typeof value === "string") return isWellFormed(value);
+  if (typeof value !== "object" || value === null) return true;
+  if (Array.isArray(value)) {
+    for (const element of value) if (!wellFormedThroughout(element)) return false;
+    return true;
+  }
+  for (const key in value) if (!isWellFormed(key) || !wellFormedThroughout((value as Record<string, unknown>)[key])) return false;
+  return true;
 }
 
 /**
  * Every string and object key in a parsed JSON value that is not well-formed Unicode, named like
  * the ingest field errors (`[1].page`, `tags[0]`); a key is named by its position (`page.<key>`).
  */
-export function malformedStrings(value: unknown, path = ""): FieldError[] {
+export function malformedStrings(value: unknown): FieldError[] {
+  return wellFormedThroughout(value) ? [] : namedMalformedStrings(value, "");
+}
+
+function namedMalformedStrings(value: unknown, path: string): FieldError[] {
   if (typeof value === "string") return isWellFormed(value) ? [] : [{ field: path, message: "contains a lone surrogate (\\ud800-\\udfff): not valid Unicode" }];
-  if (Array.isArray(value)) return value.flatMap((element, index) => malformedStrings(element, `${path}[${index}]`));
+  if (Array.isArray(value)) return value.flatMap((element, index) => namedMalformedStrings(element, `${path}[${index}]`));
   if (typeof value !== "object" || value === null) return [];
   return Object.entries(value).flatMap(([key, element]) => {
     const child = path ? `${path}.${key}` : key;
     if (!isWellFormed(key)) return [{ field: path ? `${path}.<key>` : "<key>", message: "has a field name with a lone surrogate (\\ud800-\\udfff): not valid Unicode" }];
-    return malformedStrings(element, child);
+    return namedMalformedStrings(element, child);
   });
 }
 

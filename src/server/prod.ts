@@ -183,6 +183,9 @@ async function bringDatabaseToCode(options: ProdOptions, driver: ClickHouseDrive
       },
     );
   }
+  // On a cluster, the journal and lock every replica shares (docs/clusters.md).
+  const { openJournalCluster } = await import("../migrations/runner/cluster-stores.js");
+  const clusterStores = await openJournalCluster(options.config, driver, "url" in options.clickhouse ? { url: options.clickhouse.url } : { config: options.config.clickhouse_config });
   const temporal = (await import("../workflows/index.js")).openTemporalSteps(options.config, projectDir);
   try {
     const result = await applyMigrations({
@@ -191,12 +194,14 @@ async function bringDatabaseToCode(options: ProdOptions, driver: ClickHouseDrive
       driver,
       kafka,
       temporal,
+      ...(clusterStores ? { stores: { journal: clusterStores.journal, lock: clusterStores.lock } } : {}),
       allowDataLoss: options.allowDataLoss,
       reporter: bothReporters(options.reporter ?? silentReporter, logMigrationEvents(projectDir)),
     });
     return result.migrations;
   } finally {
     await temporal?.close();
+    await clusterStores?.close();
   }
 }
 

@@ -290,9 +290,9 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
   if (!Number.isFinite(lockTimeoutSeconds) || lockTimeoutSeconds < 0) throw usage(`--lock-timeout must be a number of seconds, got "${flags.lockTimeout}"`);
   const { RowProgressView, progressMode, withRowProgress } = await import("../progress.js");
   return withDriver(flags, async (driver, { projectDir, dir, config }) => {
+    const clusterStores = await openClusterJournal(flags, config, driver);
     const kafka = config.features.streaming_engine ? (await import("../../infra/kafka/executor.js")).openKafkaAdmin(config.redpanda_config) : undefined;
     const temporal = (await import("../../workflows/index.js")).openTemporalSteps(config, projectDir);
-    const clusterStores = await openClusterJournal(flags, config, driver);
     try {
       await run({
         projectDir,
@@ -318,13 +318,8 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
 
 /** The journal and lock replicated across `journal_cluster` (docs/clusters.md); undefined on a single server or the embedded engine. */
 async function openClusterJournal(flags: TargetOptions, config: Config, driver: ClickHouseDriver) {
-  const { journalCluster } = await import("../../config/clusters.js");
-  const cluster = journalCluster(config.clickhouse_config);
-  if (cluster === undefined || driver.kind !== "remote") return undefined;
-  const [{ openClusterStores }, { openRemote }] = await Promise.all([import("../../migrations/runner/cluster-stores.js"), import("../../infra/clickhouse/remote.js")]);
-  return openClusterStores(driver, cluster, (settings) =>
-    openRemote(flags.clickhouseUrl ? { url: flags.clickhouseUrl, settings } : { config: config.clickhouse_config, settings }),
-  );
+  const { openJournalCluster } = await import("../../migrations/runner/cluster-stores.js");
+  return openJournalCluster(config, driver, flags.clickhouseUrl ? { url: flags.clickhouseUrl } : { config: config.clickhouse_config });
 }
 
 interface StatusFlags extends TargetOptions {
@@ -334,12 +329,18 @@ interface StatusFlags extends TargetOptions {
 }
 
 async function statusCommand(flags: StatusFlags): Promise<number> {
-  return withDriver(flags, async (driver, { projectDir, dir }) => {
+  return withDriver(flags, async (driver, { projectDir, dir, config }) => {
     const { migrationStatus } = await import("../../migrations/runner/status.js");
     let repaired: string[] | undefined;
     if (flags.repair) {
       const { repairHistory } = await import("../../migrations/runner/history.js");
-      repaired = (await repairHistory({ projectDir, dir, driver })).actions;
+      const clusterStores = await openClusterJournal(flags, config, driver);
+      try {
+        const stores = clusterStores ? { stores: { journal: clusterStores.journal, lock: clusterStores.lock } } : {};
+        repaired = (await repairHistory({ projectDir, dir, driver, ...stores })).actions;
+      } finally {
+        await clusterStores?.close();
+      }
       if (!flags.json) {
         if (repaired.length === 0) out("✓ nothing to repair: the journal and the state agree");
         for (const done of repaired) out(`✓ repair: ${done}`);

@@ -8,7 +8,8 @@
  *
  * Oldest version moose-ts relies on per feature (docs/clusters.md keeps the table for users):
  *   columnIfExists   20.1 here (ClickHouse has it from 19.x; 18.16, tested, does not)
- *   exchangeTables   21.8 with an Atomic database (18.16 has neither): rebuilds need it
+ *   exchangeTables   21.8 with an Atomic database (18.16 has neither): before it a rebuild swaps
+ *                    with one multi-table RENAME (executor.ts), which is not atomic across tables
  */
 import type { StepCause } from "../../steps/index.js";
 import type { ClickHouseDriver } from "./driver.js";

@@ -20,7 +20,7 @@ import { quoteIdentifier, quoteString } from "./quote.js";
 import type { ClickHouseDriver } from "./driver.js";
 import { clickHouseCodeOf } from "./errors.js";
 import { guardColumnStatement, serverCapabilities } from "./capabilities.js";
-import { unreplicatedSql } from "./replication.js";
+import { unreplicatedSql, withoutOnCluster } from "./replication.js";
 
 /** How far a long statement has got: a rebuild's copy, a conversion check, a materialized view's backfill. */
 export interface RowProgress {
@@ -186,15 +186,17 @@ async function exchangeTables(driver: ClickHouseDriver, step: SqlStep, rebuild: 
   const sourceRows = await countRows(driver, rebuild.table);
   const copiedRows = await countRows(driver, rebuild.copy);
   await verifyCopy(driver, rebuild, sourceRows, copiedRows, "just before the exchange");
+  // The same swap with one multi-table RENAME, which every server has (on every host of the table's cluster).
+  const [table, copy, aside] = [rebuild.table, rebuild.copy, `${rebuild.table}__moose_old`].map(quoteIdentifier);
+  const cluster = step.cause?.cluster === undefined ? "" : ` ON CLUSTER ${quoteIdentifier(step.cause.cluster)}`;
+  const renameSwap = `RENAME TABLE ${table} TO ${aside}, ${copy} TO ${table}, ${aside} TO ${copy}${cluster}`;
+  if (!serverCapabilities(driver).exchangeTables) return driver.exec(renameSwap);
   try {
     await driver.exec(step.sql);
   } catch (error) {
     const code = clickHouseCodeOf(error);
     if (code === undefined || !NO_EXCHANGE.has(code)) throw error;
-    // The same swap with one multi-table RENAME, which every server has (on every host of the table's cluster).
-    const [table, copy, aside] = [rebuild.table, rebuild.copy, `${rebuild.table}__moose_old`].map(quoteIdentifier);
-    const cluster = step.cause?.cluster === undefined ? "" : ` ON CLUSTER ${quoteIdentifier(step.cause.cluster)}`;
-    await driver.exec(`RENAME TABLE ${table} TO ${aside}, ${copy} TO ${table}, ${aside} TO ${copy}${cluster}`);
+    await driver.exec(renameSwap);
   }
 }
 
@@ -363,8 +365,8 @@ async function checkConversion(driver: ClickHouseDriver, step: SqlStep & { check
  * with verification and progress, any other statement as is.
  */
 export async function executeSqlStep(driver: ClickHouseDriver, given: SqlStep, onProgress?: ProgressListener): Promise<void> {
-  // The embedded engine has no Keeper: a Replicated* table is created unreplicated there (./replication.ts).
-  const local = driver.kind === "embedded" ? { ...given, sql: unreplicatedSql(given.sql) } : given;
+  // The embedded engine has no Keeper and no cluster: a Replicated* table is created unreplicated there, on itself (./replication.ts).
+  const local = driver.kind === "embedded" ? { ...given, sql: unreplicatedSql(withoutOnCluster(given.sql, given.cause?.cluster)) } : given;
   // A server without column IF [NOT] EXISTS (18.x, 19.x): check the column first, run the plain statement (./capabilities.ts).
   const guarded = serverCapabilities(driver).columnIfExists ? undefined : guardColumnStatement(local.sql, local.cause);
   if (guarded && (await liveColumns(driver, guarded.table)).has(guarded.column) !== (guarded.runWhen === "present")) return;

@@ -20,7 +20,8 @@ export function formatDateTime(date: Date, milliseconds = true): string {
 export function toJsonEachRow(rows: readonly Record<string, unknown>[], options: { milliseconds?: boolean } = {}): string {
   return rows
     .map((row) =>
-      JSON.stringify(row, function (this: Record<string, unknown>, key, value) {
+      // A replacer makes JSON.stringify several times slower: only rows that need one get it.
+      !needsReplacer(row) ? JSON.stringify(row) : JSON.stringify(row, function (this: Record<string, unknown>, key, value) {
         const original = this[key];
         if (original instanceof Date) return formatDateTime(original, options.milliseconds ?? true);
         if (typeof value === "bigint") return value.toString();
@@ -28,6 +29,18 @@ export function toJsonEachRow(rows: readonly Record<string, unknown>[], options:
       }),
     )
     .join("\n");
+}
+
+/** True when a Date or bigint is somewhere inside the value (what toJsonEachRow writes its own way). */
+function needsReplacer(value: unknown): boolean {
+  if (typeof value === "bigint" || value instanceof Date) return true;
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) {
+    for (const element of value) if (needsReplacer(element)) return true;
+    return false;
+  }
+  for (const key in value) if (needsReplacer((value as Record<string, unknown>)[key])) return true;
+  return false;
 }
 
 /** JSONEachRow text → rows. */

@@ -1,4 +1,6 @@
 /** The journal and lock of a cluster (./cluster.ts), opened for a run. */
+import { journalCluster } from "../../config/clusters.js";
+import type { Config } from "../../config/types.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { clusterHostCount, journalWriteSettings } from "./cluster.js";
 import { Journal } from "./journal.js";
@@ -24,4 +26,20 @@ export async function openClusterStores(
   const writer = await connect(journalWriteSettings(hosts));
   const placement = { cluster };
   return { journal: new Journal(writer, placement), lock: new ClickHouseLockStore(writer, placement), close: () => writer.close() };
+}
+
+/**
+ * The stores of `clickhouse_config`'s journal cluster for a run on `driver`, opened on the same
+ * server as `target` (the `--clickhouse-url` or the config it was opened from); undefined on a single
+ * server or the embedded engine (no cluster there). Close them after the run.
+ */
+export async function openJournalCluster(
+  config: Config,
+  driver: ClickHouseDriver,
+  target: { url: string } | { config: Config["clickhouse_config"] },
+): Promise<ClusterStores | undefined> {
+  const cluster = journalCluster(config.clickhouse_config);
+  if (cluster === undefined || driver.kind !== "remote") return undefined;
+  const { openRemote } = await import("../../infra/clickhouse/remote.js");
+  return openClusterStores(driver, cluster, (settings) => openRemote({ ...target, settings }));
 }

@@ -16,6 +16,7 @@
 import { MooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { quoteIdentifier, quoteString } from "../../infra/clickhouse/quote.js";
+import { setTimeout as sleep } from "node:timers/promises";
 import { sqlString } from "./sql.js";
 
 export interface JournalPlacement {
@@ -59,3 +60,27 @@ export function journalWriteSettings(hosts: number): { insert_quorum: string } {
 
 /** 18.x–20.x allow one quorum insert in flight per table: a second one fails with this code and may be retried. */
 export const UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE = 286;
+
+/** A quorum insert while a host is down: refused before anything is written. */
+export const TOO_FEW_LIVE_REPLICAS = 285;
+
+/** How long a bookkeeping table's replicas may take to become active after it was created (they start up once created). */
+const ACTIVATION_TIMEOUT_MS = 10_000;
+
+/**
+ * Waits until every registered replica of each of `tables` is active, as this host sees it: a
+ * replica registers when the ON CLUSTER CREATE runs there and turns active a moment later, and a
+ * quorum insert before that fails as if the replica were down. Gives up silently after the timeout:
+ * the next write then reports the replica that really is down.
+ */
+export async function waitForActiveReplicas(driver: ClickHouseDriver, tables: string[]): Promise<void> {
+  const deadline = Date.now() + ACTIVATION_TIMEOUT_MS;
+  const names = tables.map(sqlString).join(", ");
+  for (;;) {
+    const rows = await driver.query<{ waiting: string | number }>(
+      `SELECT count() AS waiting FROM system.replicas WHERE database = currentDatabase() AND table IN (${names}) AND active_replicas < total_replicas`,
+    );
+    if (Number(rows[0]?.waiting ?? 0) === 0 || Date.now() >= deadline) return;
+    await sleep(100);
+  }
+}

@@ -15,7 +15,7 @@
 import os from "node:os";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { fromStoredManifest, type Manifest, type StoredManifest } from "../../manifest/types.js";
-import { journalEngine, onJournalCluster, type JournalPlacement } from "./cluster.js";
+import { journalEngine, onJournalCluster, waitForActiveReplicas, type JournalPlacement } from "./cluster.js";
 import { sqlString } from "./sql.js";
 import type { JournalStore, StateRecord } from "./store.js";
 
@@ -146,8 +146,17 @@ export class Journal implements JournalStore {
 
   async prepare(): Promise<void> {
     if (this.prepared) return;
-    await this.driver.exec(journalDdl(this.placement));
-    await this.driver.exec(stateDdl(this.placement));
+    // On a cluster, CREATE … ON CLUSTER waits for every host even when the table exists: only when missing.
+    const created: string[] = [];
+    for (const [table, ddl] of [
+      [JOURNAL_TABLE, journalDdl(this.placement)],
+      [STATE_TABLE, stateDdl(this.placement)],
+    ] as const) {
+      if (this.placement !== undefined && (await tableExists(this.driver, table))) continue;
+      await this.driver.exec(ddl);
+      created.push(table);
+    }
+    if (this.placement !== undefined && created.length > 0) await waitForActiveReplicas(this.driver, created);
     this.prepared = true;
   }
 

@@ -31,7 +31,8 @@ import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { isAlive } from "../../infra/pid.js";
 import { MooseError } from "../../errors.js";
 import { clickHouseCodeOf } from "../../infra/clickhouse/errors.js";
-import { journalEngine, onJournalCluster, UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE, type JournalPlacement } from "./cluster.js";
+import { journalEngine, onJournalCluster, TOO_FEW_LIVE_REPLICAS, UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE, waitForActiveReplicas, type JournalPlacement } from "./cluster.js";
+import { tableExists } from "./journal.js";
 import { sqlString, sqlUInt } from "./sql.js";
 import { isLockStore, type LockStore } from "./store.js";
 
@@ -79,7 +80,11 @@ export function lockOwner(): string {
 }
 
 export async function ensureLockTable(driver: ClickHouseDriver, placement?: JournalPlacement): Promise<void> {
+  if (placement === undefined) return driver.exec(lockDdl(placement));
+  // On a cluster, CREATE … ON CLUSTER waits for every host even when the table exists: only when missing.
+  if (await tableExists(driver, LOCK_TABLE)) return;
   await driver.exec(lockDdl(placement));
+  await waitForActiveReplicas(driver, [LOCK_TABLE]);
 }
 
 export async function liveHolders(driver: ClickHouseDriver): Promise<LockHolder[]> {
@@ -118,9 +123,23 @@ function isDeadLocalHolder(holder: LockHolder): boolean {
   return host === os.hostname() && Number.isInteger(pid) && pid !== process.pid && !isAlive(pid);
 }
 
+/** How long a clustered claim retries while a replica is inactive before reporting it down. */
+const REPLICA_GRACE_MS = 5_000;
+
+function replicaDown(placement: JournalPlacement, cause: unknown): MooseError {
+  const server = String((cause as MooseError).details?.clickhouseMessage ?? (cause as Error).message);
+  return new MooseError("CLUSTER_REPLICA_DOWN", `a replica of cluster ${placement.cluster} is down, so the migration lock cannot be written to every replica (${server}); nothing was changed`, {
+    hint: "bring the replica back (or remove it from remote_servers), then run the command again; the journal and lock need every replica so that all of them keep the same history (docs/clusters.md)",
+    details: { cluster: placement.cluster },
+    cause,
+  });
+}
+
 /** The ClickHouse lock store: events in `_moose_lock`, lease ends by the server's clock. */
 export class ClickHouseLockStore implements LockStore {
   private prepared = false;
+  /** When a claim first found a replica of the clustered lock table inactive. */
+  private replicaMissingSince?: number;
 
   /** `placement`: the table is replicated across a cluster (./cluster.ts), and `driver` writes with its quorum. */
   constructor(
@@ -145,6 +164,12 @@ export class ClickHouseLockStore implements LockStore {
     } catch (error) {
       // Another claim's quorum insert is in flight (clustered lock): that one goes first, this one backs off.
       if (clickHouseCodeOf(error) === UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE) return false;
+      if (this.placement !== undefined && clickHouseCodeOf(error) === TOO_FEW_LIVE_REPLICAS) {
+        // A replica of a table another run just created turns active a moment later: a short grace, then it is down.
+        this.replicaMissingSince ??= Date.now();
+        if (Date.now() - this.replicaMissingSince < REPLICA_GRACE_MS) return false;
+        throw replicaDown(this.placement, error);
+      }
       throw error;
     }
     const live = await liveHolders(this.driver);

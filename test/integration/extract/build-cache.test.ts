@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vites
 import { BuildCache, BUILD_CACHE_ENV, cacheDir } from "../../../src/extract/build-cache.js";
 import { createIncrementalExtractor, extractManifest } from "../../../src/extract/index.js";
 import { pythonInterpreter } from "../../../src/extract/python/index.js";
+import { emptyManifest } from "../../../src/manifest/types.js";
 import { testPython } from "../../helpers/python.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "moose-build-cache-"));
@@ -162,6 +163,18 @@ describe("build cache, TypeScript", () => {
     }
     expect(runs(dir)).toBe(2);
     expect(existsSync(cacheDir(dir))).toBe(false);
+  });
+
+  it("records nothing when a file changed while the build ran, and reads past a byte order mark", () => {
+    const dir = tsProject("raced");
+    const models = path.join(dir, "app", "models.ts");
+    const cache = BuildCache.open({ projectDir: dir, language: "typescript" })!;
+    const build = { manifest: emptyManifest(), notices: [] };
+    cache.store(build, [{ file: models, text: "export interface User { id: string }\n" }]);
+    expect(existsSync(cache.file)).toBe(false);
+    writeFileSync(models, `\uFEFF${readFileSync(models, "utf8")}`);
+    cache.store(build, [{ file: models, text: readFileSync(models, "utf8").replace(/^\uFEFF/, "") }]);
+    expect(cache.lookup()).toEqual(build);
   });
 
   it("does not reuse a build for another main file", async () => {

@@ -5,16 +5,21 @@
  * - a generated chain (create, add column, type change, rebuild, drop column, drop table) on a
  *   ReplicatedMergeTree table `cluster: moose_cluster`, applied through replica 1, is seen on
  *   replica 2: schema, rows, and the journal (status through replica 2 has nothing pending);
+ * - a journal cluster the server does not have stops `migrate up` before anything is written;
  * - two `migrate up` started at once, one through each replica, apply every migration exactly
- *   once: the journal and lock are replicated with an all-replica quorum.
+ *   once: the journal and lock are replicated with an all-replica quorum;
+ * - with replica 2 down, `migrate up` through replica 1 changes nothing (no write reaches its
+ *   quorum); with replica 2 back, the same command applies the migration on both.
  */
+import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashManifest } from "../../../src/manifest/canonical.js";
 import { emptyManifest, type ColumnSpec, type Manifest, type TableSpec } from "../../../src/manifest/types.js";
 import { CLUSTER_KEEPER_PATH, CLUSTER_REPLICA_NAME } from "../../../src/sdk/olap-table.js";
-import { serverExec, SERVER_START_TIMEOUT_MS, TEST_CLUSTER, testClusterUrls, urlWithDatabase } from "../../helpers/clickhouse.js";
+import { CLICKHOUSE_CLUSTER_SCRIPT, serverExec, SERVER_START_TIMEOUT_MS, TEST_CLUSTER, testClusterUrls, urlWithDatabase } from "../../helpers/clickhouse.js";
 import { usersV1, usersV2, writeHandMigration, type TempProject } from "../../unit/migrations/helpers.js";
 import { runCli, spawnCli, useCliProjects } from "./cli.js";
 
@@ -153,6 +158,20 @@ describe("a migration chain on a two-replica cluster", () => {
   });
 });
 
+describe("a cluster the server does not have", () => {
+  it("stops before writing anything, naming the cluster and the config key", async () => {
+    const database = await clusterDatabase();
+    const project = cliProjects.newProject();
+    writeFileSync(path.join(project.dir, "moose.config.toml"), `[features]\nstreaming_engine = false\n\n[[clickhouse_config.clusters]]\nname = "elsewhere"\n`);
+    await generate(project, users([column("id", "String")]), "create_users");
+    const refused = await moose(project, ["migrate", "up", "--clickhouse-url", urlWithDatabase(replicas[0]!, database)]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("UNKNOWN_CLUSTER");
+    expect(refused.stderr).toContain('no cluster "elsewhere"');
+    expect(await queryIn(replicas[0]!, database, "SELECT name FROM system.tables WHERE database = currentDatabase()")).toEqual([]);
+  });
+});
+
 describe("two migrate up through two replicas at once", () => {
   it("apply each migration exactly once (one run waits for the other's lock or finds nothing pending)", async () => {
     const database = await clusterDatabase();
@@ -180,4 +199,47 @@ describe("two migrate up through two replicas at once", () => {
       expect(steps).toEqual(["first", "second"]);
     }
   });
+});
+
+describe("a replica down", () => {
+  const clusterScript = (...args: string[]) => promisify(execFile)("bash", [CLICKHOUSE_CLUSTER_SCRIPT, ...args], { timeout: 120_000 });
+
+  /** Until replica 1 counts `active` live replicas of `table` (Keeper notices a stopped replica when its session expires). */
+  async function waitForActiveReplicas(database: string, table: string, active: number): Promise<void> {
+    for (let attempt = 0; attempt < 600; attempt++) {
+      const [row] = await queryIn(replicas[0]!, database, `SELECT active_replicas FROM system.replicas WHERE database = currentDatabase() AND table = '${table}'`);
+      if (Number(row?.[0]) === active) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`replica 1 never saw ${active} active replicas of ${table}`);
+  }
+
+  it("stops before changing anything while a replica is down, and applies the migration once it is back", async () => {
+    const database = await clusterDatabase();
+    const project = clusterProject();
+    const [first] = replicas.map((url) => urlWithDatabase(url, database)) as [string, string];
+    await generate(project, users([column("id", "String")]), "create_users");
+    expect((await moose(project, ["migrate", "up", "--clickhouse-url", first])).code).toBe(0);
+    await generate(project, users([column("id", "String"), column("age", "Int32")]), "add_age");
+
+    await clusterScript("stop-replica", "2");
+    try {
+      await waitForActiveReplicas(database, "_moose_lock", 1);
+      const refused = await moose(project, ["migrate", "up", "--clickhouse-url", first]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain("CLUSTER_REPLICA_DOWN");
+      expect(refused.stderr).toContain("less than requested quorum");
+      expect(await queryIn(replicas[0]!, database, "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'Users' ORDER BY name")).toEqual([["id"]]);
+    } finally {
+      await clusterScript("start-replica", "2");
+    }
+    await waitForActiveReplicas(database, "_moose_lock", 2);
+
+    const resumed = await moose(project, ["migrate", "up", "--clickhouse-url", first]);
+    expect(resumed.stderr).toBe("");
+    expect(resumed.code).toBe(0);
+    for (const url of replicas) {
+      expect(await queryIn(url, database, "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'Users' ORDER BY name")).toEqual([["age"], ["id"]]);
+    }
+  }, 120_000);
 });

@@ -2,6 +2,7 @@
  * `[[clickhouse_config.clusters]]` and `journal_cluster`: read in MooseStack's shape (and from the
  * environment), bad values reported at their key, and models held to the clusters the config lists.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkModelClusters, journalCluster } from "../../../src/config/clusters.js";
 import { loadConfig } from "../../../src/config/load.js";
@@ -56,6 +57,18 @@ describe("[[clickhouse_config.clusters]]", () => {
     const unknown = await loadError();
     expect(unknown.message).toContain("does not list");
     expect(unknown.config).toMatchObject({ key: "clickhouse_config.journal_cluster", line: 2 });
+  });
+});
+
+describe("docs/clusters.md", () => {
+  it("its moose.config.toml example loads: one cluster, which holds the journal", async () => {
+    const doc = readFileSync(new URL("../../../docs/clusters.md", import.meta.url), "utf8");
+    const example = /```toml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    await writeToml(example!);
+    const config = await loadConfig(project.dir, {}, () => {});
+    expect(config.clickhouse_config).toMatchObject({ host: "ch-1.internal", db_name: "analytics", clusters: [{ name: "events" }] });
+    expect(journalCluster(config.clickhouse_config)).toBe("events");
   });
 });
 

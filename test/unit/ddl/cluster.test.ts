@@ -19,6 +19,7 @@ import {
   renameColumnSql,
 } from "../../../src/infra/clickhouse/ddl.js";
 import { emptyManifest, type Manifest, type TableSpec } from "../../../src/manifest/types.js";
+import { renderPlan } from "../../../src/plan/render.js";
 import { operationSteps } from "../../../src/plan/steps.js";
 import type { StepCause } from "../../../src/steps/index.js";
 import { column, mv, table, view } from "../diff/builders.js";
@@ -84,6 +85,12 @@ describe("the diff on clustered objects", () => {
     const after = { ...base, views: { Recent: recent }, materializedViews: { Copy: copy } };
     const replaced = diffManifests(after, { ...after, views: { Recent: { ...recent, sql: "SELECT id FROM Events WHERE 1" } } });
     expect(sqlOf(replaced)).toEqual(["CREATE OR REPLACE VIEW Recent ON CLUSTER events_cluster AS"]);
+  });
+
+  it("says in the plan which cluster a component is on", () => {
+    const before = withTables(onCluster(table("Events", [column("id", "String")])));
+    const after = withTables(onCluster(table("Events", [column("id", "String"), column("n", "Int32")])));
+    expect(renderPlan(diffManifests(before, after), { color: false })).toContain("~ Events (Schema Update, on cluster events_cluster)");
   });
 
   it("drops a clustered table on its cluster", () => {

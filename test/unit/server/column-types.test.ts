@@ -60,6 +60,23 @@ describe("DateTime64(P)", () => {
     expect(toClickHouseValue(parseColumnType("DateTime('UTC')"), "2026-01-05T10:00:00.9Z")).toBe("2026-01-05T10:00:00Z");
     expect(toClickHouseValue(parseColumnType("DateTime64(3)"), "1900-01-01T00:00:00Z")).toBe("1900-01-01T00:00:00.000Z");
   });
+
+  it("passes text already in the converted form through unchanged, and converts any other form", () => {
+    // The conversion skips parsing such text: it must be what the parse would have written.
+    const millis = parseColumnType("DateTime64(3, 'UTC')");
+    for (const text of ["2026-01-05T10:00:00.123Z", "1900-01-01T00:00:00.000Z", "2024-02-29T23:59:59.999Z"]) {
+      expect(toClickHouseValue(millis, text)).toBe(text);
+      expect(toClickHouseValue(millis, text.replace("Z", "+00:00"))).toBe(text);
+    }
+    expect(toClickHouseValue(millis, "2026-01-05T10:00:00.12Z")).toBe("2026-01-05T10:00:00.120Z");
+    expect(toClickHouseValue(millis, "2026-01-05T10:00:00.1234Z")).toBe("2026-01-05T10:00:00.123Z");
+    expect(toClickHouseValue(parseColumnType("DateTime"), "2026-01-05T10:00:00.000Z")).toBe("2026-01-05T10:00:00Z");
+    expect(toClickHouseValue(parseColumnType("DateTime"), "2026-01-05T10:00:00Z")).toBe("2026-01-05T10:00:00Z");
+    expect(toClickHouseValue(parseColumnType("Date"), "2026-01-05")).toBe("2026-01-05");
+    // Not a real time: left as sent, with or without the shortcut (the checks refuse it before).
+    expect(toClickHouseValue(millis, "2026-02-30T10:00:00.000Z")).toBe("2026-02-30T10:00:00.000Z");
+    expect(toClickHouseValue(millis, "2026-02-30T10:00:00Z")).toBe("2026-02-30T10:00:00Z");
+  });
 });
 
 describe("Date and Date32", () => {
@@ -215,6 +232,9 @@ describe("parseDateTime", () => {
     expect(parseDateTime("2026-01-05T10:00:00")?.nanos).toBe(BigInt(Date.UTC(2026, 0, 5, 10)) * 1_000_000n);
     expect(parseDateTime("2026-01-05T10:00:00-0130")?.nanos).toBe(BigInt(Date.UTC(2026, 0, 5, 11, 30)) * 1_000_000n);
     expect(parseDateTime("0050-01-01")?.nanos).toBeLessThan(BigInt(Date.UTC(1000, 0, 1)) * 1_000_000n);
+    // Years 0…99 are years 0…99, not 1900…1999 (Date.UTC's reading).
+    expect(toClickHouseValue(parseColumnType("Date32"), "0050-03-01T23:30:00-01:00")).toBe("0050-03-02");
+    expect(parseDateTime("0099-12-31T23:59:59Z")!.nanos + 1_000_000_000n).toBe(parseDateTime("0100-01-01")!.nanos);
     expect(parseDateTime("2024-02-29")).toBeDefined();
     expect(parseDateTime("2023-02-29")).toBeUndefined();
     expect(parseDateTime("2026-13-01")).toBeUndefined();

@@ -1,12 +1,16 @@
 /**
- * No process outlives a command: each command runs as the leader of its own process group, and
- * once it has exited the group is empty (esbuild's service used to stay behind `moose build`, and
- * behind `migrate up` when it compiled a migration file). Members are read from /proc (Linux).
+ * No process outlives a command (src/infra/children.ts): each command of the CLI (bundled from
+ * src/) runs as the leader of its own process group, and once it has exited the group is empty
+ * (esbuild's service used to stay behind `moose build`, and behind `migrate up` when it compiled a
+ * migration file; `moose dev` runs it for its modules until it is stopped). Members are read from
+ * /proc (Linux).
  */
-import { readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { spawnCli, useCliProjects } from "../integration/migrations/cli.js";
+import { freePort } from "../../helpers/kafka.js";
+import { spawnCli, useCliProjects } from "../migrations/cli.js";
+import { waitForOutput } from "../server/cli-helpers.js";
 
 const { cli, newProject } = useCliProjects("moose-leftovers-");
 
@@ -57,5 +61,22 @@ describe("no process is left behind", () => {
     const failed = await runInOwnGroup(["build"], project.dir);
     expect(failed.code).toBe(1);
     expect(failed.left).toEqual([]);
+  });
+
+  it("by moose dev, stopped with Ctrl-C", async () => {
+    const project = newProject();
+    mkdirSync(path.join(project.dir, "app"), { recursive: true });
+    writeFileSync(path.join(project.dir, "app", "index.ts"), `import { OlapTable } from "moose-ts";\ninterface User { id: string }\nexport const users = new OlapTable<User>("Users");\n`);
+    const env = {
+      MOOSE_FEATURES__STREAMING_ENGINE: "false",
+      MOOSE_CLICKHOUSE_CONFIG__HOST_PORT: String(await freePort()),
+      MOOSE_HTTP_SERVER_CONFIG__PORT: String(await freePort()),
+    };
+    const dev = spawnCli(cli(), ["dev"], { cwd: project.dir, detached: true, env });
+    await waitForOutput(dev.child, /moose dev ready/, 90_000);
+    process.kill(dev.child.pid!, "SIGINT");
+    const { code } = await dev.exit;
+    expect(code, dev.stdout() + dev.stderr()).toBe(0);
+    expect(groupMembers(dev.child.pid!)).toEqual([]);
   });
 });
