@@ -7,8 +7,8 @@
  * This module loads no compiler, bundler or engine itself: a cache hit must not pay for them.
  */
 import path from "node:path";
-import type { Manifest } from "../manifest/types.js";
 import { pathToFileURL } from "node:url";
+import type { Manifest } from "../manifest/types.js";
 import { BuildCache, type BuildInput } from "./build-cache.js";
 import type { DevModuleLoader } from "./dev-modules.js";
 import { printNotice, recordingNotices } from "./notices.js";
@@ -121,9 +121,17 @@ export function createIncrementalExtractor(projectDirInput: string, mainFileInpu
         started = true;
         const warm = await warmStart(cache(), projectDir, mainFile);
         if (warm) {
-          // The program is built once the start is over (it blocks for its length), so the first save is as quick as the next.
+          // The program is built, checked and analysed once the start is over (it blocks for its
+          // length), so the first save does not pay for it; a problem here is the next save's to report.
           const warmUp = setTimeout(() => {
-            if (!closed) void prepare(mainFile).then(({ session }) => session.update(), () => undefined);
+            if (closed) return;
+            prepare(mainFile)
+              .then(({ session }) => {
+                session.update();
+                session.typeErrors();
+                for (const file of session.appFiles()) session.transformFile(file.fileName);
+              })
+              .catch(() => undefined);
           }, PROGRAM_WARM_UP_DELAY_MS);
           warmUp.unref();
           return warm;
