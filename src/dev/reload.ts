@@ -23,9 +23,11 @@ export type ReloadReport =
   | { kind: "unchanged"; durationMs: number }
   /** The plan loses data (rows in the tables listed) and was not confirmed: nothing applied. */
   | { kind: "refused"; durationMs: number; plan: DiffResult; losses: DataLoss[] }
+  /** The plan loses data but files changed while they were read (maybe a save half-written): the next reload decides. */
+  | { kind: "superseded"; durationMs: number }
   | { kind: "applied"; durationMs: number; plan: DiffResult; outcome: ApplyOutcome };
 
-type SuccessfulReload = Exclude<ReloadReport, { kind: "build-failed" | "refused" }>;
+type SuccessfulReload = Exclude<ReloadReport, { kind: "build-failed" | "refused" | "superseded" }>;
 
 /** A change that deletes or rewrites rows the table holds now. */
 export interface DataLoss {
@@ -56,6 +58,11 @@ export interface ReloaderOptions {
   initialState: Manifest;
   /** After every good build, with the code's manifest (e.g. to reload the API routes). */
   onBuilt?: (manifest: Manifest) => Promise<void>;
+  /**
+   * True when a source file changed after this reload began reading the code (another reload is
+   * then queued). A plan that deletes rows is not applied from code that may be half a save.
+   */
+  superseded?: () => boolean;
   /** Default: apply (library use); `moose dev` passes ask / refuse / apply from the terminal and --yes-destructive. */
   dataLoss?: DataLossPolicy;
   /** While applying takes long, a line every this many ms (default 10 s) unless `showingProgress()` (a copy's bar or lines). */
@@ -106,6 +113,12 @@ export class Reloader {
     } else {
       output.info(renderPlan(plan, { color: output.color }).trimEnd());
       const losses = await this.dataLosses(plan.operations);
+      if (losses.length > 0 && this.options.superseded?.()) {
+        const superseded: ReloadReport = { kind: "superseded", durationMs: elapsed() };
+        output.info(paint(output, "dim", `… not applied: files changed while this ${label} read them; the next reload decides on the newer code`));
+        this.log(label, superseded);
+        return superseded;
+      }
       if (losses.length > 0 && !(await this.confirmed(losses))) {
         const refused: ReloadReport = { kind: "refused", durationMs: elapsed(), plan, losses };
         output.error(

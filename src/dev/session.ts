@@ -123,8 +123,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const extractor = createIncrementalExtractor(projectDir);
     closers.push({ name: "the extractor", close: () => extractor.close() });
 
+    // Files saved since the running reload began (the watcher fills it, each reload takes it).
+    const changedFiles = new Set<string>();
     const reloader = new Reloader({
       projectDir,
+      superseded: () => changedFiles.size > 0,
       streaming: config.features.streaming_engine,
       extractor,
       store,
@@ -155,7 +158,6 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     writeRunning(projectDir, { kind: "dev", clickhouseUrl: endpoint.url, apiUrl: apiServer.url, database: config.clickhouse_config.db_name });
 
     let firstBuild = true;
-    const changedFiles = new Set<string>();
     const queue = createReloadQueue(
       async () => {
         const files = [...changedFiles];

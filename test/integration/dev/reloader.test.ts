@@ -44,7 +44,7 @@ function manifest(tables: TableSpec[], extra: Partial<Manifest> = {}): Manifest 
   return result;
 }
 
-function reloader(options: { initialState?: Manifest; streaming?: boolean; color?: boolean; dataLoss?: DataLossPolicy } = {}): Reloader {
+function reloader(options: { initialState?: Manifest; streaming?: boolean; color?: boolean; dataLoss?: DataLossPolicy; superseded?: () => boolean } = {}): Reloader {
   return new Reloader({
     projectDir,
     streaming: options.streaming ?? false,
@@ -55,6 +55,7 @@ function reloader(options: { initialState?: Manifest; streaming?: boolean; color
     output: output(options.color ?? false),
     initialState: options.initialState ?? emptyManifest(),
     dataLoss: options.dataLoss,
+    superseded: options.superseded,
   });
 }
 
@@ -153,6 +154,27 @@ describe("Reloader", () => {
     const accepted = await reloader({ initialState: before, dataLoss: { mode: "ask", ask: async () => true } }).reload("reload");
     expect(accepted.kind).toBe("applied");
     expect((await store.load()).manifest).toEqual(next);
+  });
+
+  it("a plan deleting rows from code read while files changed (maybe a save half-written) is not applied; the next reload decides", async () => {
+    const before = manifest([users("memo")]);
+    next = before;
+    await reloader({ initialState: (await store.load()).manifest }).reload("reload");
+    await driver.insert("Users", [{ id: "kept", memo: "keep me" }]);
+    next = manifest([]); // what an entry file read while truncated builds: an app without tables
+    let filesChangedSinceStart = true;
+    const dev = reloader({ initialState: before, superseded: () => filesChangedSinceStart });
+    printed.info.length = 0;
+    expect((await dev.reload("reload")).kind).toBe("superseded");
+    expect(printed.info.join("\n")).toContain("not applied: files changed while this reload read them; the next reload decides on the newer code");
+    expect((await driver.query<{ n: string }>("SELECT count() AS n FROM Users WHERE id = 'kept'"))[0]!.n).toBe("1");
+    expect(dev.state).toEqual(before);
+
+    filesChangedSinceStart = false;
+    next = before; // the save, fully written
+    expect((await dev.reload("reload")).kind).toBe("unchanged");
+    next = manifest([users()]); // back to the state the next test starts from
+    expect((await dev.reload("reload")).kind).toBe("applied");
   });
 
   it("follows the database: a migration state recorded by someone else after this session's last write is planned from", async () => {
