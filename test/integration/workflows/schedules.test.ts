@@ -4,12 +4,13 @@
  * on its target, so a step run again after a crash (the runner resumes at the step it had not
  * journaled as done) neither fails nor undoes a pause.
  */
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ScheduleTarget } from "../../../src/steps/index.js";
 import { connectTemporal, WORKFLOW_TYPE, type TemporalClient } from "../../../src/workflows/connection.js";
 import { setPaused } from "../../../src/workflows/operations.js";
 import { executeTemporalAction } from "../../../src/workflows/schedules.js";
-import { startFullTemporal, TEMPORAL_CLI_START_TIMEOUT_MS, uniqueName, type TestTemporal } from "../../helpers/temporal.js";
+import { startFullTemporal, TEMPORAL_CLI_START_TIMEOUT_MS, TEMPORAL_LOCAL, uniqueName, type TestTemporal } from "../../helpers/temporal.js";
 
 let server: TestTemporal;
 let temporal: TemporalClient;
@@ -82,5 +83,13 @@ describe("the temporal step executor on a full Temporal", () => {
     await expect(executeTemporalAction(temporal, { createSchedule: nightly(workflow, "every tuesday") }, taskQueue)).rejects.toMatchObject({ code: "WORKFLOW_SCHEDULE_INVALID" });
     const { ScheduleNotFoundError } = await import("@temporalio/client");
     await expect(schedule(workflow)).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  });
+
+  it("scripts/temporal-local does not hand out the running dev server for a namespace it was not started with", () => {
+    const port = server.address.split(":").pop()!;
+    const again = spawnSync(TEMPORAL_LOCAL, ["start", "--cli", "--port", port, "--namespace", "other_ns"], { encoding: "utf8" });
+    expect(again.status).not.toBe(0);
+    expect(again.stderr).toContain(`the Temporal CLI dev server on port ${port} was started without namespace \`other_ns\``);
+    expect(spawnSync(TEMPORAL_LOCAL, ["start", "--cli", "--port", port], { encoding: "utf8" }).stdout.trim()).toBe(server.address);
   });
 });
