@@ -44,8 +44,12 @@ def process_specs(streams: Iterable[Any]) -> dict[str, dict[str, Any]]:
     specs: list[dict[str, Any]] = []
     for stream in streams:
         if stream.config.destination is not None:
-            specs.append({"kind": "sync", "source": stream.id, "destination": stream.config.destination.id,
-                          "location": stream.source.to_json()})
+            sync: dict[str, Any] = {"kind": "sync", "source": stream.id, "destination": stream.config.destination.id}
+            # A sync's dead letters (records that do not fit the table) go to the stream's default_dead_letter_queue.
+            if stream.config.default_dead_letter_queue is not None:
+                sync["deadLetterQueue"] = stream.config.default_dead_letter_queue.id
+            sync["location"] = stream.source.to_json()
+            specs.append(sync)
         for destination_id, entries in stream.transformations.items():
             for _destination, transformation, config in entries:
                 specs.append(_function_spec("transform", stream, transformation, config, destination_id))

@@ -53,6 +53,10 @@ export function startDevProcesses(options: { projectDir: string; config: Config;
       for (const id of result.restarted) output.info(`  ↻ restarted ${id}`);
       for (const id of result.stopped) output.info(`  ■ stopped ${id}`);
       for (const { id, message } of result.failed) output.error(paint(output, "red", `  ✖ process ${id} did not start: ${message}`));
+      for (const { id, message } of result.notRun) {
+        output.info(`  note: ${id} is not run: ${message}`);
+        logEvent(projectDir, { kind: "process", level: "warn", message: `${id}: not run: ${message}`, details: { process: id } });
+      }
       const changed = [...result.started, ...result.restarted, ...result.stopped];
       if (changed.length > 0) logEvent(projectDir, { kind: "process", message: `processes reconciled`, details: { ...result } });
     },

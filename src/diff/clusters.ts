@@ -4,7 +4,8 @@
  * between clusters is refused: its replicas and Keeper paths would have to be created or dropped
  * host by host, which moose-ts does not plan.
  */
-import type { Manifest } from "../manifest/types.js";
+import type { Manifest, TableSpec } from "../manifest/types.js";
+import { fullColumnType } from "./normalize.js";
 import { componentKindOf, type BlockedChange, type Operation } from "./operations.js";
 
 type ClusteredSection = "tables" | "views" | "materializedViews";
@@ -43,4 +44,55 @@ export function clusterChanges(from: Manifest, to: Manifest): BlockedChange[] {
     }
   }
   return blocked;
+}
+
+/** A table on a cluster whose engine keeps each host's rows to that host. */
+function unreplicatedOnCluster(table: TableSpec | undefined): table is TableSpec & { cluster: string } {
+  return table?.cluster !== undefined && !table.engine.name.startsWith("Replicated");
+}
+
+/** The unreplicated clustered tables whose rows an operation reads or copies on the connected host alone; none for any other operation. */
+function tablesReadOnOneHost(op: Operation, to: Manifest): TableSpec[] {
+  switch (op.kind) {
+    case "recreateTable":
+      return [op.from, op.to].filter(unreplicatedOnCluster).slice(0, 1);
+    case "modifyColumn": {
+      // A converting change is checked (every row counted) before it runs.
+      const table = to.tables[op.table];
+      return fullColumnType(op.from) !== fullColumnType(op.to) && unreplicatedOnCluster(table) ? [table] : [];
+    }
+    case "createMaterializedView":
+      if (op.backfill === false) return [];
+      return [...op.view.sourceTables, op.view.targetTable].map((id) => to.tables[id]).filter(unreplicatedOnCluster);
+    default:
+      return [];
+  }
+}
+
+/**
+ * A rebuild's copy, a conversion's check and a materialized view's backfill run on the one host
+ * moose-ts is connected to (an INSERT … SELECT or a count): on a cluster that only sees every row
+ * when each host holds them all, i.e. the table is Replicated (and the cluster has one shard, which
+ * the executor checks against the server). Anything else would drop or miss the other hosts' rows,
+ * so such an operation is refused here.
+ */
+export function withoutUnreplicatedCopies(operations: Operation[], to: Manifest): { operations: Operation[]; blocked: BlockedChange[] } {
+  const kept: Operation[] = [];
+  const blocked: BlockedChange[] = [];
+  for (const op of operations) {
+    const tables = tablesReadOnOneHost(op, to);
+    if (tables.length === 0) {
+      kept.push(op);
+      continue;
+    }
+    const names = tables.map((table) => `${table.name} (${table.engine.name} on cluster ${table.cluster})`).join(", ");
+    blocked.push({
+      target: op.target,
+      summary: op.summary,
+      reason:
+        `it reads every row of ${names} on one host, but that engine keeps each host's rows to itself: the other hosts' rows would be lost or missed. ` +
+        "Use a Replicated engine (e.g. ReplicatedMergeTree) for a clustered table whose rows moose-ts copies or checks, or make the change by hand on every host",
+    });
+  }
+  return { operations: kept, blocked };
 }

@@ -6,7 +6,7 @@
  */
 import type { Manifest } from "../manifest/types.js";
 import { diffApis, diffIngestApis } from "./apis.js";
-import { clusterChanges, withClusters } from "./clusters.js";
+import { clusterChanges, withClusters, withoutUnreplicatedCopies } from "./clusters.js";
 import type { DiffOptions, DiffResult } from "./operations.js";
 import { orderOperations } from "./order.js";
 import { diffProcesses } from "./processes.js";
@@ -28,9 +28,10 @@ export function diffManifests(from: Manifest, to: Manifest, options: DiffOptions
     ...diffWorkflows(from.workflows, to.workflows),
     ...diffProcesses(from.processes, to.processes),
   ]);
+  const copies = withoutUnreplicatedCopies(ordered, to);
   return {
-    operations: withClusters(ordered, from, to),
-    blocked: [...tables.blocked, ...views.blocked, ...streams.blocked, ...clusterChanges(from, to)],
+    operations: withClusters(copies.operations, from, to),
+    blocked: [...tables.blocked, ...views.blocked, ...streams.blocked, ...clusterChanges(from, to), ...copies.blocked],
     renameCandidates: tables.renameCandidates,
   };
 }

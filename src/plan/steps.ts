@@ -53,6 +53,11 @@ function inverseCauseOf(op: Operation): Cause {
   return inverse ? causeOf({ ...inverse, ...(op.cluster !== undefined ? { cluster: op.cluster } : {}) }) : { operation: op.kind, target: op.target, risk: "rewrite" };
 }
 
+/** The cause of a column change's statement, naming its table and column (what a server without column IF [NOT] EXISTS checks). */
+function onColumn(cause: Cause, table: string, column: string): Cause {
+  return { ...cause, column: { table, name: column } };
+}
+
 function sql(cause: Cause, statement: string, summary?: string): SqlStep {
   return summary === undefined ? { sql: statement, cause } : { sql: statement, summary, cause };
 }
@@ -125,27 +130,30 @@ export function operationSteps(op: Operation): OperationSteps {
       };
     case "addColumn":
       return {
-        up: [sql(upCause, addColumnSql(op.table, op.column, op.position, op.cluster))],
-        down: [sql(downCause, dropColumnSql(op.table, op.column.name, op.cluster))],
+        up: [sql(onColumn(upCause, op.table, op.column.name), addColumnSql(op.table, op.column, op.position, op.cluster))],
+        down: [sql(onColumn(downCause, op.table, op.column.name), dropColumnSql(op.table, op.column.name, op.cluster))],
       };
     case "dropColumn":
       return {
-        up: [sql(upCause, dropColumnSql(op.table, op.column.name, op.cluster))],
-        down: [sql(downCause, addColumnSql(op.table, op.column, undefined, op.cluster))],
+        up: [sql(onColumn(upCause, op.table, op.column.name), dropColumnSql(op.table, op.column.name, op.cluster))],
+        down: [sql(onColumn(downCause, op.table, op.column.name), addColumnSql(op.table, op.column, undefined, op.cluster))],
         irreversible: `the data in ${op.table}.${op.column.name} (down adds the column back with its default)`,
       };
     case "modifyColumn": {
       const typeChanges = op.changed.includes("type") || op.changed.includes("nullable");
       return {
-        up: modifyColumnSteps(upCause, op.table, op.from, op.to, op.cluster),
-        down: modifyColumnSteps(downCause, op.table, op.to, op.from, op.cluster),
+        up: modifyColumnSteps(onColumn(upCause, op.table, op.to.name), op.table, op.from, op.to, op.cluster),
+        down: modifyColumnSteps(onColumn(downCause, op.table, op.from.name), op.table, op.to, op.from, op.cluster),
         ...(typeChanges
           ? { irreversible: `values of ${op.table}.${op.to.name} that the conversion to ${fullColumnType(op.to)} changed (down converts back)` }
           : {}),
       };
     }
     case "renameColumn":
-      return { up: [sql(upCause, renameColumnSql(op.table, op.from, op.to, op.cluster))], down: [sql(downCause, renameColumnSql(op.table, op.to, op.from, op.cluster))] };
+      return {
+        up: [sql(onColumn(upCause, op.table, op.from), renameColumnSql(op.table, op.from, op.to, op.cluster))],
+        down: [sql(onColumn(downCause, op.table, op.to), renameColumnSql(op.table, op.to, op.from, op.cluster))],
+      };
     case "modifyTtl":
       return {
         up: [sql(upCause, modifyTtlSql(op.table, op.to, op.cluster))],
@@ -184,7 +192,7 @@ export function operationSteps(op: Operation): OperationSteps {
       return { up: [sql(upCause, replaceViewSql(op.to))], down: [sql(downCause, replaceViewSql(op.from))] };
     case "createMaterializedView": {
       const up: Step[] = [sql(upCause, createMaterializedViewSql(op.view))];
-      if (op.backfill) up.push(sql(upCause, backfillMaterializedViewSql(op.view, op.backfill.columns), `backfill ${op.view.targetTable} from ${op.view.name}'s SELECT`));
+      if (op.backfill) up.push(sql({ ...upCause, backfill: true }, backfillMaterializedViewSql(op.view, op.backfill.columns), `backfill ${op.view.targetTable} from ${op.view.name}'s SELECT`));
       return {
         up,
         down: [sql(downCause, dropViewSql(op.view.name, op.cluster))],

@@ -44,7 +44,7 @@ export interface MooseServerOptions {
   adminApiKey: string;
   /** Liveness of the backing services, for `/health`. */
   health: () => Promise<Record<string, "ok" | string>>;
-  /** The stream processes' state, lag and last error, for `/health` (a failed one makes it unhealthy). */
+  /** The stream processes' state and lag, for `/health` (a failed one makes it unhealthy; last errors are left out). */
   processes?: () => Promise<ProcessReport[]>;
   /** `/api/<path>` → reply, or undefined when no API has that path. */
   consumption: (path: string, query: URLSearchParams) => Promise<Reply | undefined>;
@@ -122,7 +122,9 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
     if (method !== "GET") return methodNotAllowed("GET");
     const [services, processes] = await Promise.all([options.health(), options.processes?.()]);
     const healthy = Object.values(services).every((state) => state === "ok") && !(processes ?? []).some((process) => process.state === "failed");
-    return { status: healthy ? 200 : 503, body: { status: healthy ? "ok" : "unhealthy", services, ...(processes ? { processes } : {}) } };
+    // Anyone may ask /health: an error's text (it can quote record values) stays in the log and `moose ls`.
+    const shown = processes?.map(({ lastError: _lastError, ...process }) => process);
+    return { status: healthy ? 200 : 503, body: { status: healthy ? "ok" : "unhealthy", services, ...(shown ? { processes: shown } : {}) } };
   }
 
   if (path.startsWith("/api/")) {

@@ -97,6 +97,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       processes = new Supervisor({ projectDir, config, driver, events: { error: (id, message, details) => logEvent(projectDir, { kind: "process", level: "error", message: `${id}: ${message}`, details: { process: id, ...details } }) } });
       const started = await processes.reconcile(app.manifest, processFunctions(app.registry));
       logEvent(projectDir, { kind: "process", message: `stream processes started`, details: { ...started } });
+      for (const { id, message } of started.notRun) logEvent(projectDir, { kind: "process", level: "warn", message: `${id}: not run: ${message}`, details: { process: id } });
     }
     const supervisor = processes;
 
@@ -185,9 +186,11 @@ async function bringDatabaseToCode(options: ProdOptions, driver: ClickHouseDrive
   }
   // On a cluster, the journal and lock every replica shares (docs/clusters.md).
   const { openJournalCluster } = await import("../migrations/runner/cluster-stores.js");
-  const clusterStores = await openJournalCluster(options.config, driver, "url" in options.clickhouse ? { url: options.clickhouse.url } : { config: options.config.clickhouse_config });
   const temporal = (await import("../workflows/index.js")).openTemporalSteps(options.config, projectDir);
+  let clusterStores: Awaited<ReturnType<typeof openJournalCluster>>;
   try {
+    // Opened inside the try, so temporal is closed when it fails, and it is closed when anything after it fails.
+    clusterStores = await openJournalCluster(options.config, driver, "url" in options.clickhouse ? { url: options.clickhouse.url } : { config: options.config.clickhouse_config });
     const result = await applyMigrations({
       projectDir,
       dir,

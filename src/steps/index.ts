@@ -35,6 +35,10 @@ export interface StepCause {
   rebuild?: RebuildPhase;
   /** The cluster the target lives on: the statement runs ON CLUSTER, and so must anything run in its stead. */
   cluster?: string;
+  /** For a column change: the table (as named in SQL) and the column the statement works on. */
+  column?: { table: string; name: string };
+  /** A materialized view's backfill: it copies rows its sources already hold (through one host). */
+  backfill?: true;
 }
 
 /** Run before a MODIFY COLUMN: count rows whose value would not convert, and stop if any. */

@@ -8,12 +8,13 @@
  * the destination stream's topic: an array fans out, null/undefined drops the record; an
  * addMultiTransform returns routed messages (`stream.routed(values)`), each produced to its stream.
  * Results and dead letters are acknowledged by the broker before the source offsets are committed
- * (at least once: a crash replays the records after the last commit).
+ * (at least once: a crash replays the records after the last commit). A record being retried when
+ * the process stops is not handled: nothing of it is produced and its offset is not committed.
  */
 import type { KafkaMessage, Message, Producer } from "kafkajs";
 import type { ProcessFunction } from "../sdk/processes.js";
 import { deadLetter } from "./dead-letter.js";
-import { backoffMs, GROUP_SESSION, wait, type Kafka } from "./kafka.js";
+import { backoffMs, batchesInHand, GROUP_SESSION, wait, type Kafka } from "./kafka.js";
 import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
 
 export interface FunctionProcessOptions {
@@ -42,6 +43,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   const { topic, groupId, events } = options;
   const status = newStatus(options.id, options.kind);
   const stopping = new AbortController();
+  const batches = batchesInHand();
   const consumer = options.kafka.consumer({ groupId, ...GROUP_SESSION, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
 
   /** The function's result as messages by topic (validated: a bad shape is the record's failure). */
@@ -57,12 +59,14 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
     });
   }
 
-  async function handle(message: KafkaMessage, out: Map<string, Message[]>, heartbeat: () => Promise<void>): Promise<void> {
+  /** False when the process stopped while retrying the record: it is not handled, and read again later. */
+  async function handle(message: KafkaMessage, out: Map<string, Message[]>, heartbeat: () => Promise<void>): Promise<boolean> {
     let record: unknown;
     try {
       record = JSON.parse(message.value?.toString("utf8") ?? "null");
     } catch (error) {
-      return fail({ value: message.value?.toString("utf8") ?? null }, error, message.offset, out);
+      fail({ value: message.value?.toString("utf8") ?? null }, error, message.offset, out);
+      return true;
     }
     for (let attempt = 0; ; attempt++) {
       try {
@@ -73,10 +77,15 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
           list.push({ value: JSON.stringify(value), ...(message.key ? { key: message.key } : {}) });
           out.set(target, list);
         }
-        return;
+        return true;
       } catch (error) {
-        if (attempt >= options.retries || stopping.signal.aborted) return fail(record, error, message.offset, out);
+        if (stopping.signal.aborted) return false;
+        if (attempt >= options.retries) {
+          fail(record, error, message.offset, out);
+          return true;
+        }
         await wait(backoffMs(attempt + 1), stopping.signal);
+        if (stopping.signal.aborted) return false;
         await heartbeat();
       }
     }
@@ -112,33 +121,35 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const out = new Map<string, Message[]>();
-        const flush = async (last: KafkaMessage) => {
-          if (out.size > 0) {
-            await options.producer.sendBatch({ topicMessages: [...out].map(([target, messages]) => ({ topic: target, messages })) });
-            out.clear();
+      eachBatch: (payload) =>
+        batches.run(async () => {
+          const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+          const out = new Map<string, Message[]>();
+          const flush = async (last: KafkaMessage) => {
+            if (out.size > 0) {
+              await options.producer.sendBatch({ topicMessages: [...out].map(([target, messages]) => ({ topic: target, messages })) });
+              out.clear();
+            }
+            await consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+            resolveOffset(last.offset);
+            await heartbeat();
+          };
+          let handled = 0;
+          let flushed = 0;
+          for (const message of batch.messages) {
+            // Stopping part-way: what was handled is produced and committed, the rest is read again later.
+            if (!isRunning() || isStale() || stopping.signal.aborted) break;
+            if (!(await handle(message, out, heartbeat))) break;
+            handled++;
+            // kafkajs sends one only when heartbeatInterval has passed: a slow function keeps its membership.
+            await heartbeat();
+            if (handled - flushed >= FLUSH_EVERY) {
+              await flush(message);
+              flushed = handled;
+            }
           }
-          await consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
-          resolveOffset(last.offset);
-          await heartbeat();
-        };
-        let handled = 0;
-        let flushed = 0;
-        for (const message of batch.messages) {
-          // Stopping part-way: what was handled is produced and committed, the rest is read again later.
-          if (!isRunning() || isStale() || stopping.signal.aborted) break;
-          await handle(message, out, heartbeat);
-          handled++;
-          // kafkajs sends one only when heartbeatInterval has passed: a slow function keeps its membership.
-          await heartbeat();
-          if (handled - flushed >= FLUSH_EVERY) {
-            await flush(message);
-            flushed = handled;
-          }
-        }
-        if (handled > flushed) await flush(batch.messages[handled - 1]!);
-      },
+          if (handled > flushed) await flush(batch.messages[handled - 1]!);
+        }),
     });
   } catch (error) {
     await consumer.disconnect().catch(() => undefined);
@@ -151,6 +162,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
     topic,
     async stop() {
       stopping.abort();
+      await batches.finished();
       await consumer.disconnect();
       status.state = "stopped";
     },

@@ -69,3 +69,26 @@ export function wait(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", done);
   });
 }
+
+/**
+ * The batches a process is handling. kafkajs drops commits once its consumer is stopping, so a
+ * process's `stop` lets these finish (they stop early and commit what they handled) before it
+ * disconnects.
+ */
+export function batchesInHand(): { run(work: () => Promise<void>): Promise<void>; finished(): Promise<void> } {
+  const inHand = new Set<Promise<void>>();
+  return {
+    async run(work) {
+      const batch = work();
+      inHand.add(batch);
+      try {
+        await batch;
+      } finally {
+        inHand.delete(batch);
+      }
+    },
+    async finished() {
+      await Promise.allSettled([...inHand]);
+    },
+  };
+}

@@ -4,7 +4,8 @@
  */
 import type { ProcessKind } from "../manifest/types.js";
 
-export type ProcessState = "starting" | "running" | "failed" | "stopped";
+/** `not-run`: moose-ts has no runner for the function's language (a Python app's transform or consumer). */
+export type ProcessState = "starting" | "running" | "failed" | "stopped" | "not-run";
 
 export interface ProcessStatus {
   id: string;

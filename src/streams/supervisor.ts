@@ -3,7 +3,9 @@
  * `reconcile` makes the running set match the manifest's processes by id: new ids start, ids whose
  * definition changed restart (spec, the sync's table columns, the topics it names), removed ids
  * stop, the rest keep running untouched. `moose dev` calls it after every applied reload, `moose
- * prod` once at start; `close` stops them all (each finishes and commits its batch in hand).
+ * prod` once at start; `close` stops them all (each finishes and commits its batch in hand). A stop
+ * that fails is reported through `events.error` and holds back neither the others nor their
+ * successors. A transform or consumer without a function (a Python app's) is kept as `not-run`.
  */
 import type { Producer } from "kafkajs";
 import type { Config } from "../config/types.js";
@@ -14,7 +16,7 @@ import type { Manifest, ProcessSpec } from "../manifest/types.js";
 import { MULTI_DESTINATION, type ProcessFunction } from "../sdk/processes.js";
 import { startFunctionProcess } from "./functions.js";
 import { openStreamsKafka, processGroupId, type Kafka } from "./kafka.js";
-import { consumerLag } from "./lag.js";
+import { LagProbe } from "./lag.js";
 import { newStatus, type ProcessEvents, type ProcessStatus, type RunningProcess } from "./process.js";
 import { startSync } from "./sync.js";
 
@@ -24,6 +26,8 @@ export interface SupervisorOptions {
   /** Where syncs insert (the embedded engine in dev, the server in prod). */
   driver: ClickHouseDriver;
   events: ProcessEvents;
+  /** How long a measured lag is reported again (LAG_MAX_AGE_MS). */
+  lagMaxAgeMs?: number;
 }
 
 /** The live function of each transform and consumer, by process id (processFunctions in src/sdk/processes.ts). */
@@ -35,6 +39,8 @@ export interface ReconcileResult {
   stopped: string[];
   /** Processes that could not start (new or restarted), with the reason (also in their status). */
   failed: Array<{ id: string; message: string }>;
+  /** Processes moose-ts does not run (state `not-run`), with the reason; each is listed once, when it appears. */
+  notRun: Array<{ id: string; message: string }>;
 }
 
 export interface ProcessReport extends ProcessStatus {
@@ -55,36 +61,45 @@ export class Supervisor {
   private readonly running = new Map<string, Entry>();
   private kafka?: Kafka;
   private producer?: Producer;
+  private lagProbe?: LagProbe;
   private closed = false;
 
   constructor(private readonly options: SupervisorOptions) {}
 
   async reconcile(manifest: Components, functions: ProcessFunctions): Promise<ReconcileResult> {
-    const result: ReconcileResult = { started: [], restarted: [], stopped: [], failed: [] };
+    const result: ReconcileResult = { started: [], restarted: [], stopped: [], failed: [], notRun: [] };
     const wanted = new Map(Object.entries(manifest.processes).map(([id, spec]) => [id, fingerprint(spec, manifest, this.options.config)]));
-    const stopping: Promise<void>[] = [];
+    const stopping: Array<{ id: string; done: Promise<void> }> = [];
     const replaced = new Set<string>();
     for (const [id, entry] of this.running) {
       const next = wanted.get(id);
       // A process that could not start is tried again at every reconcile.
-      if (next === entry.fingerprint && entry.process) continue;
+      if (next === entry.fingerprint && (entry.process || entry.status.state === "not-run")) continue;
       this.running.delete(id);
       if (!entry.process) continue;
       if (next === undefined) result.stopped.push(id);
       else replaced.add(id);
-      stopping.push(entry.process.stop());
+      stopping.push({ id, done: entry.process.stop() });
     }
     // A restarted process stops (committing its batch) before its successor joins the same group.
-    await Promise.all(stopping);
+    await this.settle(stopping);
     for (const [id, print] of wanted) {
       if (this.running.has(id)) continue;
       const spec = manifest.processes[id]!;
+      const run = functions.get(id)?.run;
+      if (spec.kind !== "sync" && !run) {
+        // A Python app's functions live in its interpreter, which moose-ts does not run them in yet.
+        const message = `moose-ts does not run ${spec.kind}s of Python apps yet: the app registered no function for ${id}`;
+        this.running.set(id, { fingerprint: print, status: { ...newStatus(id, spec.kind), state: "not-run" } });
+        result.notRun.push({ id, message });
+        continue;
+      }
       try {
-        const process = await this.start(id, spec, manifest, functions.get(id)?.run);
+        const process = await this.start(id, spec, manifest, run);
         this.running.set(id, { fingerprint: print, process, status: process.status });
         (replaced.has(id) ? result.restarted : result.started).push(id);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = messageOf(error);
         const status: ProcessStatus = { ...newStatus(id, spec.kind), state: "failed", lastError: { message, at: new Date().toISOString() } };
         this.running.set(id, { fingerprint: print, status });
         this.options.events.error(id, `could not start: ${message}`);
@@ -97,7 +112,8 @@ export class Supervisor {
   /** Every process's state, counters, last error and lag. */
   async report(): Promise<ProcessReport[]> {
     const entries = [...this.running.values()];
-    const lags = this.kafka && entries.length > 0 ? await consumerLag(this.kafka, entries.filter((entry) => entry.process).map((entry) => entry.process!)) : new Map<string, number>();
+    if (this.kafka) this.lagProbe ??= new LagProbe(this.kafka, this.options.lagMaxAgeMs);
+    const lags = this.lagProbe ? await this.lagProbe.lags(entries.flatMap((entry) => (entry.process ? [entry.process] : []))) : new Map<string, number>();
     return entries.map((entry) => ({ ...entry.status, ...(lags.has(entry.status.id) ? { lag: lags.get(entry.status.id)! } : {}) }));
   }
 
@@ -107,8 +123,17 @@ export class Supervisor {
     this.closed = true;
     const entries = [...this.running.values()];
     this.running.clear();
-    await Promise.all(entries.map((entry) => entry.process?.stop()));
-    await this.producer?.disconnect();
+    await this.settle(entries.flatMap((entry) => (entry.process ? [{ id: entry.status.id, done: entry.process.stop() }] : [])));
+    await this.lagProbe?.close();
+    await this.producer?.disconnect().catch((error: unknown) => this.options.events.error("processes", `the shared producer did not disconnect: ${messageOf(error)}`));
+  }
+
+  /** Waits for every stop; one that fails is reported and does not keep the others (or their successors) waiting. */
+  private async settle(stops: Array<{ id: string; done: Promise<void> }>): Promise<void> {
+    const outcomes = await Promise.allSettled(stops.map((stop) => stop.done));
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === "rejected") this.options.events.error(stops[index]!.id, `did not stop cleanly: ${messageOf(outcome.reason)}`);
+    });
   }
 
   private async clients(): Promise<{ kafka: Kafka; producer: Producer }> {
@@ -142,8 +167,7 @@ export class Supervisor {
       if (!table) throw new Error(`its destination table "${spec.destination ?? ""}" is not in the app`);
       return startSync({ ...common, table, driver, batchSize: redpanda.sync_batch_size, batchTimeoutMs: redpanda.sync_batch_timeout_ms });
     }
-    // A Python app's functions live in its interpreter, which moose-ts does not run them in yet.
-    if (!run) throw new Error(`the app registered no function for ${id} (transforms and consumers of Python apps are not run yet)`);
+    if (!run) throw new Error(`the app registered no function for ${id}`);
     const destination =
       spec.kind !== "transform" || spec.destination === undefined
         ? undefined
@@ -158,6 +182,10 @@ export class Supervisor {
           : { topic: topicOf(spec.destination) };
     return startFunctionProcess({ ...common, kind: spec.kind, run, retries: redpanda.process_retries, ...(destination ? { destination } : {}) });
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** What a running process depends on: a change in any of it restarts the process. */

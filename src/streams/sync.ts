@@ -21,7 +21,7 @@ import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { ColumnSpec } from "../manifest/types.js";
 import { isInputError, tableRecords } from "../server/ingest.js";
 import { deadLetter, type DeadLetterMessage } from "./dead-letter.js";
-import { backoffMs, GROUP_SESSION, wait, type Kafka } from "./kafka.js";
+import { backoffMs, batchesInHand, GROUP_SESSION, wait, type Kafka } from "./kafka.js";
 import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
 
 export interface SyncOptions {
@@ -48,6 +48,8 @@ const FETCH_MIN_BYTES = 1 << 20;
 const FETCH_MAX_BYTES_PER_PARTITION = 16 << 20;
 /** Partitions inserted at the same time. */
 const PARTITIONS_AT_ONCE = 4;
+/** A whole fetch: room for every partition in hand at its own limit (kafkajs's default is 10 MB). */
+const FETCH_MAX_BYTES = FETCH_MAX_BYTES_PER_PARTITION * PARTITIONS_AT_ONCE;
 
 export function deduplicationToken(topic: string, partition: number, first: bigint, last: bigint): string {
   return `${topic}:${partition}:${first}-${last}`;
@@ -65,17 +67,21 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
   const status = newStatus(options.id, "sync");
   const records = tableRecords(options.table.columns);
   const stopping = new AbortController();
+  const batches = batchesInHand();
   const consumer = options.kafka.consumer({
     groupId,
     ...GROUP_SESSION,
     minBytes: FETCH_MIN_BYTES,
     maxWaitTimeInMs: options.batchTimeoutMs,
     maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
+    maxBytes: FETCH_MAX_BYTES,
     allowAutoTopicCreation: false,
   });
   const admin = options.kafka.admin();
   // partition → end of its pending range (null: none); a partition not here is read from the group first.
   const pending = new Map<number, bigint | null>();
+  // partition → the part of its pending range read so far, when a fetch ended inside the range.
+  const held = new Map<number, KafkaMessage[]>();
 
   async function pendingOf(partition: number): Promise<bigint | null> {
     if (!pending.has(partition)) {
@@ -156,6 +162,7 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
   consumer.on(consumer.events.GROUP_JOIN, () => {
     // After a rebalance the group's committed metadata is the truth again.
     pending.clear();
+    held.clear();
     status.state = "running";
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -172,30 +179,47 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const { partition, messages } = batch;
-        let index = 0;
-        while (index < messages.length && isRunning() && !isStale() && !stopping.signal.aborted) {
-          const first = BigInt(messages[index]!.offset);
-          const planned = await pendingOf(partition);
-          const resuming = planned !== null && planned >= first;
-          let end = Math.min(messages.length, index + options.batchSize);
-          if (resuming) {
-            // The range a killed process may have inserted: the same range, so the same token.
-            end = index;
-            while (end < messages.length && BigInt(messages[end]!.offset) <= planned) end++;
+      eachBatch: (payload) =>
+        batches.run(async () => {
+          const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+          const { partition } = batch;
+          const kept = held.get(partition) ?? [];
+          const keptUpTo = kept.length > 0 ? BigInt(kept.at(-1)!.offset) : -1n;
+          const messages = [...kept, ...batch.messages.filter((message) => BigInt(message.offset) > keptUpTo)];
+          let index = 0;
+          while (index < messages.length && isRunning() && !isStale() && !stopping.signal.aborted) {
+            const first = BigInt(messages[index]!.offset);
+            const planned = await pendingOf(partition);
+            const resuming = planned !== null && planned >= first;
+            let end = Math.min(messages.length, index + options.batchSize);
+            if (resuming) {
+              // The range a killed process may have inserted: the same range, so the same token.
+              end = index;
+              while (end < messages.length && BigInt(messages[end]!.offset) <= planned) end++;
+              if (end === messages.length && BigInt(messages[end - 1]!.offset) < planned) {
+                // The fetch ended inside the range: keep what was read, fetch on, insert once it is all here.
+                held.set(partition, messages.slice(index));
+                resolveOffset(messages[end - 1]!.offset);
+                await heartbeat();
+                return;
+              }
+            }
+            const chunk = messages.slice(index, end);
+            const last = resuming ? planned : BigInt(chunk.at(-1)!.offset);
+            if (!resuming) {
+              await commit(partition, first, `${PENDING_PREFIX}${last}`);
+              // A retry of this batch in this process (the store or the commit below threw) cuts the same range.
+              pending.set(partition, last);
+            }
+            await store(partition, chunk, first, last, heartbeat);
+            await commit(partition, last + 1n, null);
+            pending.set(partition, null);
+            held.delete(partition);
+            resolveOffset(chunk.at(-1)!.offset);
+            await heartbeat();
+            index = end;
           }
-          const chunk = messages.slice(index, end);
-          const last = BigInt(chunk.at(-1)!.offset);
-          if (!resuming) await commit(partition, first, `${PENDING_PREFIX}${last}`);
-          await store(partition, chunk, first, last, heartbeat);
-          await commit(partition, last + 1n, null);
-          pending.set(partition, null);
-          resolveOffset(chunk.at(-1)!.offset);
-          await heartbeat();
-          index = end;
-        }
-      },
+        }),
     });
   } catch (error) {
     await consumer.disconnect().catch(() => undefined);
@@ -209,6 +233,7 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
     topic,
     async stop() {
       stopping.abort();
+      await batches.finished();
       // kafkajs lets the batch in hand finish (insert, commit) before it leaves the group.
       await consumer.disconnect();
       await admin.disconnect();

@@ -55,7 +55,8 @@ describe("moose dev API server", () => {
     await client.insert({ table: "Users", values: [{ id: "1", name: "alice", email: "a@example.com" }, { id: "2", name: "bob", email: "b@example.com" }], format: "JSONEachRow" });
     expect(await get("/api/users?name=alice")).toEqual({ status: 200, body: [{ id: "1", name: "alice", email: "a@example.com" }] });
     expect(await get("/api/users")).toMatchObject({ status: 400 });
-    expect(await get("/health")).toEqual({ status: 200, body: { status: "ok", services: { clickhouse: "ok" } } });
+    // Streaming off: no stream processes, and /health lists none.
+    expect(await get("/health")).toEqual({ status: 200, body: { status: "ok", services: { clickhouse: "ok" }, processes: [] } });
   }, DEV_TEST_TIMEOUT_MS);
 
   it("hot-reloads a changed handler and a new API after a save", async () => {

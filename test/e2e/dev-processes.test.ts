@@ -104,8 +104,11 @@ describe("moose dev runs stream processes", () => {
       expect(logs.stdout).toContain("RangeError");
       const ls = await run(process.execPath, [MOOSE_BIN, "ls", "--type", "process", "--json"], { cwd: project.dir, env });
       expect(ls.code, ls.stderr).toBe(0);
-      const listed = JSON.parse(ls.stdout) as Array<{ id: string; running?: { state: string; lag?: number } }>;
+      const listed = JSON.parse(ls.stdout) as Array<{ id: string; running?: { state: string; lag?: number; lastError?: string } }>;
       expect(listed.find((item) => item.id === "sync:Reading->Reading")?.running).toEqual({ state: "running", lag: 0 });
+      // /health leaves last errors out (anyone may ask it); `moose ls` reads them back from the project's log.
+      expect(JSON.stringify(health)).not.toContain("negative reading");
+      expect(listed.find((item) => item.id === "transform:Reading->DoubledStream")?.running?.lastError).toContain("negative reading");
     },
     DEV_TEST_TIMEOUT_MS,
   );

@@ -290,10 +290,12 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
   if (!Number.isFinite(lockTimeoutSeconds) || lockTimeoutSeconds < 0) throw usage(`--lock-timeout must be a number of seconds, got "${flags.lockTimeout}"`);
   const { RowProgressView, progressMode, withRowProgress } = await import("../progress.js");
   return withDriver(flags, async (driver, { projectDir, dir, config }) => {
-    const clusterStores = await openClusterJournal(flags, config, driver);
     const kafka = config.features.streaming_engine ? (await import("../../infra/kafka/executor.js")).openKafkaAdmin(config.redpanda_config) : undefined;
     const temporal = (await import("../../workflows/index.js")).openTemporalSteps(config, projectDir);
+    let clusterStores: Awaited<ReturnType<typeof openClusterJournal>>;
     try {
+      // Opened inside the try: a failure after it (or in it) still closes kafka and temporal, and it is closed in turn.
+      clusterStores = await openClusterJournal(flags, config, driver);
       await run({
         projectDir,
         dir,

@@ -3,8 +3,11 @@
  * remote.ts), and the adaptation of generated column changes for servers without `IF [NOT] EXISTS`
  * on columns: the existence check runs first, as a query, and the statement without the clause
  * runs only when it would have done something. The decision is made on typed values (the step's
- * cause and the server's version); the statement is only ever one this module's sibling ddl.ts
- * generated, in the one shape it writes (`ALTER TABLE t [ON CLUSTER c] <COMMAND> IF [NOT] EXISTS col …`).
+ * cause, which names the table and column, and the server's version); the statement is only adapted
+ * when it starts exactly as ddl.ts writes it (`ALTER TABLE t [ON CLUSTER c] <COMMAND> IF [NOT] EXISTS col …`).
+ * On a cluster the check is not made (the connected host cannot speak for the others): the plain
+ * statement runs on every host, and a host where it was already done answers with an error the
+ * executor counts as done (executor.ts).
  *
  * Oldest version moose-ts relies on per feature (docs/clusters.md keeps the table for users):
  *   columnIfExists   20.1 here (ClickHouse has it from 19.x; 18.16, tested, does not)
@@ -13,6 +16,7 @@
  */
 import type { StepCause } from "../../steps/index.js";
 import type { ClickHouseDriver } from "./driver.js";
+import { quoteIdentifier } from "./quote.js";
 
 export interface ServerCapabilities {
   /** `ADD COLUMN IF NOT EXISTS`, `DROP|MODIFY|COMMENT|RENAME COLUMN IF EXISTS`. */
@@ -34,7 +38,13 @@ export function serverCapabilities(driver: ClickHouseDriver): ServerCapabilities
   return capabilitiesOf(driver.kind === "remote" ? version : undefined);
 }
 
-const COLUMN_OPERATIONS: ReadonlySet<string> = new Set(["addColumn", "dropColumn", "modifyColumn", "renameColumn"]);
+/** The verbs a generated column change of each operation may start with (ddl.ts). */
+const VERBS: Partial<Record<StepCause["operation"], ReadonlyArray<"ADD" | "DROP" | "MODIFY" | "COMMENT" | "RENAME">>> = {
+  addColumn: ["ADD", "DROP"],
+  dropColumn: ["DROP", "ADD"],
+  modifyColumn: ["MODIFY", "COMMENT"],
+  renameColumn: ["RENAME"],
+};
 
 /** A generated column change as a server without `IF [NOT] EXISTS` on columns takes it. */
 export interface GuardedColumnStatement {
@@ -42,34 +52,29 @@ export interface GuardedColumnStatement {
   sql: string;
   table: string;
   column: string;
+  verb: "ADD" | "DROP" | "MODIFY" | "COMMENT" | "RENAME";
   /** Run it when the column is present (DROP/MODIFY/COMMENT/RENAME) or absent (ADD). */
   runWhen: "present" | "absent";
 }
 
-const IDENTIFIER = String.raw`(?:\x60(?:[^\x60\\]|\\.)*\x60|[A-Za-z_][A-Za-z0-9_]*)`;
-const GUARDED = new RegExp(
-  String.raw`^(ALTER TABLE (${IDENTIFIER})(?: ON CLUSTER ${IDENTIFIER})? (ADD|DROP|MODIFY|COMMENT|RENAME) COLUMN) (IF NOT EXISTS|IF EXISTS) (${IDENTIFIER})`,
-);
-
-function unquote(identifier: string): string {
-  if (!identifier.startsWith("`")) return identifier;
-  const escapes: Record<string, string> = { n: "\n", r: "\r", t: "\t", "0": "\0" };
-  return identifier.slice(1, -1).replace(/\\(.)/g, (_, ch: string) => escapes[ch] ?? ch);
-}
-
 /**
  * The step's statement for a server without column `IF [NOT] EXISTS`; undefined when the step is
- * not a generated column change (its cause says so) or already has no such clause.
+ * not a generated column change (its cause names no column) or does not start the way ddl.ts writes
+ * that change of that column (hand-edited: it runs as written). Table, column and verb come from the
+ * cause; the statement is only compared with what they give, never read for names.
  */
 export function guardColumnStatement(sql: string, cause: StepCause | undefined): GuardedColumnStatement | undefined {
-  if (cause === undefined || !COLUMN_OPERATIONS.has(cause.operation)) return undefined;
-  const match = GUARDED.exec(sql);
-  if (!match) return undefined;
-  const [whole, head, table, , clause, column] = match;
-  return {
-    sql: `${head} ${column}${sql.slice(whole!.length)}`,
-    table: unquote(table!),
-    column: unquote(column!),
-    runWhen: clause === "IF NOT EXISTS" ? "absent" : "present",
-  };
+  const target = cause?.column;
+  if (cause === undefined || target === undefined) return undefined;
+  const cluster = cause.cluster === undefined ? "" : ` ON CLUSTER ${quoteIdentifier(cause.cluster)}`;
+  const column = quoteIdentifier(target.name);
+  for (const verb of VERBS[cause.operation] ?? []) {
+    const clause = verb === "ADD" ? "IF NOT EXISTS" : "IF EXISTS";
+    const head = `ALTER TABLE ${quoteIdentifier(target.table)}${cluster} ${verb} COLUMN`;
+    const prefix = `${head} ${clause} ${column}`;
+    const rest = sql.slice(prefix.length);
+    if (!sql.startsWith(prefix) || !(rest === "" || /^\s/.test(rest))) continue;
+    return { sql: `${head} ${column}${rest}`, table: target.table, column: target.name, verb, runWhen: verb === "ADD" ? "absent" : "present" };
+  }
+  return undefined;
 }

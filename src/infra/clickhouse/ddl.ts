@@ -9,6 +9,7 @@
  * Types, default/TTL/codec expressions, ORDER BY expressions and view SELECTs are SQL text by
  * design (they come from model code) and are written as given.
  */
+import { createHash } from "node:crypto";
 import { MooseError } from "../../errors.js";
 import { quoteIdentifier, quoteString } from "./quote.js";
 import type { ColumnSpec, IndexSpec, MaterializedViewSpec, TableSpec, ViewSpec } from "../../manifest/types.js";
@@ -63,6 +64,20 @@ function engineClause(table: TableSpec): string {
 
 function isMergeTree(table: TableSpec): boolean {
   return table.engine.name.endsWith("MergeTree");
+}
+
+/**
+ * A rebuild's copy of a Replicated table gets a Keeper path of its own, fixed in the statement: with the
+ * table's own path (`…/{table}` expands to the copy's name) the copy the swap brings in keeps
+ * `…/<table>__moose_new`, and the next rebuild's copy would be created on that same path. The suffix is
+ * a hash of the rebuild (from → to), which always differs from the previous rebuild's.
+ */
+function copyTable(from: TableSpec, to: TableSpec): TableSpec {
+  const [path, ...rest] = to.engine.params;
+  if (!to.engine.name.startsWith("Replicated") || path === undefined || !/^'(?:[^'\\]|\\.)*'$/.test(path)) return to;
+  const suffix = createHash("sha256").update(JSON.stringify([from, to])).digest("hex").slice(0, 8);
+  const inside = path.slice(1, -1).replaceAll("{table}", quoteString(to.name).slice(1, -1));
+  return { ...to, engine: { ...to.engine, params: [`'${inside}${rebuildCopyName("")}_${suffix}'`, ...rest] } };
 }
 
 /** `CREATE TABLE IF NOT EXISTS`; `name` overrides the table's own (used for a rebuild's new table). */
@@ -188,7 +203,7 @@ export function recreateTableSql(from: TableSpec, to: TableSpec): Array<{ phase:
   const copied = copiedColumns(from, to);
   const statements: Array<{ phase: RebuildPhase; sql: string }> = [
     { phase: "clear", sql: dropTableSql(temporary, to.cluster) },
-    { phase: "create", sql: createTableSql(to, temporary) },
+    { phase: "create", sql: createTableSql(copyTable(from, to), temporary) },
   ];
   if (copied.length > 0) {
     const targets = copied.map((column) => quoteIdentifier(column.name)).join(", ");

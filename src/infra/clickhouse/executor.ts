@@ -11,6 +11,8 @@
  *   statement was edited: the copy is made restartable (the copy table is emptied first), reports
  *   rows copied / total, and is verified; the exchange only runs when the copy holds as many rows
  *   as the table it replaces.
+ * - On a cluster (the step's `cause.cluster`), a copy, conversion check or backfill reads rows
+ *   through the connected host, so it first makes sure the cluster has one shard (CLUSTER_SHARDED_COPY).
  */
 import { randomUUID } from "node:crypto";
 import { MooseError } from "../../errors.js";
@@ -19,7 +21,7 @@ import { rebuildCopyName, type ConversionCheck, type SqlStep } from "../../steps
 import { quoteIdentifier, quoteString } from "./quote.js";
 import type { ClickHouseDriver } from "./driver.js";
 import { clickHouseCodeOf } from "./errors.js";
-import { guardColumnStatement, serverCapabilities } from "./capabilities.js";
+import { guardColumnStatement, serverCapabilities, type GuardedColumnStatement } from "./capabilities.js";
 import { unreplicatedSql, withoutOnCluster } from "./replication.js";
 
 /** How far a long statement has got: a rebuild's copy, a conversion check, a materialized view's backfill. */
@@ -45,17 +47,38 @@ const BROKEN_EXPRESSION = new Set([62, 47]);
 /** Engines whose merges may legitimately remove rows (deduplicate, sum, collapse). */
 const MERGING_ENGINE = /^(Replicated|Shared)?(Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing|Graphite|Coalescing)MergeTree$/;
 
-/** The tables of one rebuild: the one being rebuilt and its copy. */
+/** The tables of one rebuild: the one being rebuilt and its copy, and their cluster. */
 interface Rebuild {
   table: string;
   copy: string;
+  cluster: string | undefined;
 }
 
 /** The rebuild phase a step is, from its cause. */
 function rebuildOf(step: SqlStep): { phase: "create" | "copy" | "exchange"; rebuild: Rebuild } | undefined {
   const cause = step.cause;
   if (cause?.operation !== "recreateTable" || (cause.rebuild !== "create" && cause.rebuild !== "copy" && cause.rebuild !== "exchange")) return undefined;
-  return { phase: cause.rebuild, rebuild: { table: cause.target, copy: rebuildCopyName(cause.target) } };
+  return { phase: cause.rebuild, rebuild: { table: cause.target, copy: rebuildCopyName(cause.target), cluster: cause.cluster } };
+}
+
+/**
+ * A copy, check or backfill reads every row through the connected host: on a cluster that is all
+ * of them only when the cluster has one shard (its tables Replicated, which the diff requires).
+ * On several shards each holds part of the rows, so the statement is refused before it runs.
+ */
+async function requireOneShard(driver: ClickHouseDriver, cluster: string | undefined, table: string, activity: string): Promise<void> {
+  if (cluster === undefined || driver.kind === "embedded") return;
+  const [row] = await driver.query<{ shards: string | number }>("SELECT uniqExact(shard_num) AS shards FROM system.clusters WHERE cluster = {cluster:String}", { cluster });
+  const shards = Number(row?.shards ?? 0);
+  if (shards === 1) return;
+  throw new MooseError(
+    "CLUSTER_SHARDED_COPY",
+    `${activity} ${table} reads its rows through one host, but cluster ${cluster} has ${shards === 0 ? "no shard this server knows of" : `${shards} shards`}: the other shards' rows would be lost or missed. Nothing was changed.`,
+    {
+      hint: "moose-ts copies and checks rows only on a cluster of one shard (replicas of it). On a sharded cluster, make this change by hand on every shard and take the step out of the migration file (its steps are plain values you may edit)",
+      details: { table, cluster, shards },
+    },
+  );
 }
 
 async function countRows(driver: ClickHouseDriver, table: string): Promise<number> {
@@ -128,6 +151,7 @@ async function withProgress<T>(
 }
 
 async function copyRows(driver: ClickHouseDriver, step: SqlStep, rebuild: Rebuild, onProgress?: ProgressListener): Promise<void> {
+  await requireOneShard(driver, rebuild.cluster, rebuild.table, "Rebuilding");
   const totalRows = await countRows(driver, rebuild.table);
   // A copy interrupted earlier left rows behind: start it over.
   await driver.exec(`TRUNCATE TABLE IF EXISTS ${quoteIdentifier(rebuild.copy)}`);
@@ -162,10 +186,30 @@ async function tableUuid(driver: ClickHouseDriver, table: string): Promise<strin
   }
 }
 
+/**
+ * `_moose_rebuilds`, on the rebuilt table's cluster when it has one: replicated across every host of
+ * it (one Keeper path per database, like the journal's), so a run resumed through another host sees the note.
+ */
+export function rebuildsTableSql(cluster: string | undefined): string {
+  const columns = "(table String, copy_uuid String, at DateTime64(6))";
+  if (cluster === undefined) return `CREATE TABLE IF NOT EXISTS ${REBUILDS_TABLE} ${columns} ENGINE = MergeTree ORDER BY table`;
+  const keeper = `${quoteString(`/clickhouse/moose-ts/{database}/${REBUILDS_TABLE}`)}, ${quoteString("{shard}_{replica}")}`;
+  return `CREATE TABLE IF NOT EXISTS ${REBUILDS_TABLE} ON CLUSTER ${quoteIdentifier(cluster)} ${columns} ENGINE = ReplicatedMergeTree(${keeper}) ORDER BY table`;
+}
+
 async function rememberCopy(driver: ClickHouseDriver, rebuild: Rebuild): Promise<void> {
   const uuid = await tableUuid(driver, rebuild.copy);
   if (uuid === undefined) return;
-  await driver.exec(`CREATE TABLE IF NOT EXISTS ${REBUILDS_TABLE} (table String, copy_uuid String, at DateTime64(6)) ENGINE = MergeTree ORDER BY table`);
+  const engine = await engineOf(driver, REBUILDS_TABLE);
+  const clustered = rebuild.cluster !== undefined && driver.kind !== "embedded";
+  if (clustered && engine !== "" && !engine.startsWith("Replicated")) {
+    throw new MooseError("REBUILDS_TABLE_NOT_REPLICATED", `${REBUILDS_TABLE} exists with engine ${engine}, but ${rebuild.table} is on cluster ${rebuild.cluster}: a resume through another host would not see this rebuild's note`, {
+      hint: `it was left by a rebuild of an unclustered table. With no migration running, DROP TABLE ${REBUILDS_TABLE} on every host of ${rebuild.cluster} and run again (it is recreated replicated)`,
+      details: { table: REBUILDS_TABLE, engine, cluster: rebuild.cluster },
+    });
+  }
+  // ON CLUSTER waits for every host even when the table exists: only when it is missing.
+  if (engine === "") await driver.exec(rebuildsTableSql(clustered ? rebuild.cluster : undefined));
   await driver.exec(`INSERT INTO ${REBUILDS_TABLE} (table, copy_uuid, at) SELECT {table:String}, {uuid:String}, now64(6)`, { table: rebuild.table, uuid });
 }
 
@@ -369,10 +413,24 @@ export async function executeSqlStep(driver: ClickHouseDriver, given: SqlStep, o
   const local = driver.kind === "embedded" ? { ...given, sql: unreplicatedSql(withoutOnCluster(given.sql, given.cause?.cluster)) } : given;
   // A server without column IF [NOT] EXISTS (18.x, 19.x): check the column first, run the plain statement (./capabilities.ts).
   const guarded = serverCapabilities(driver).columnIfExists ? undefined : guardColumnStatement(local.sql, local.cause);
-  if (guarded && (await liveColumns(driver, guarded.table)).has(guarded.column) !== (guarded.runWhen === "present")) return;
-  const step = guarded ? { ...local, sql: guarded.sql } : local;
+  if (!guarded) return runStep(driver, local, onProgress);
+  const step = { ...local, sql: guarded.sql };
+  if (local.cause?.cluster === undefined) {
+    if ((await liveColumns(driver, guarded.table)).has(guarded.column) !== (guarded.runWhen === "present")) return;
+    return runStep(driver, step, onProgress);
+  }
+  // On a cluster the connected host does not speak for the others: the plain statement runs on every host.
+  try {
+    await runStep(driver, step, onProgress);
+  } catch (error) {
+    if (!(await columnChangeDone(driver, guarded, error))) throw error;
+  }
+}
+
+async function runStep(driver: ClickHouseDriver, step: SqlStep, onProgress?: ProgressListener): Promise<void> {
   if (step.checkConversion) {
     const check = step.checkConversion;
+    await requireOneShard(driver, step.cause?.cluster, check.table, `Changing ${check.column} of`);
     await checkConversion(driver, { ...step, checkConversion: check }, onProgress);
     if (check.using !== undefined) await convertWithExpression(driver, { ...check, using: check.using });
     await driver.exec(step.sql);
@@ -387,8 +445,24 @@ export async function executeSqlStep(driver: ClickHouseDriver, given: SqlStep, o
   }
   if (rebuild?.phase === "copy") return copyRows(driver, step, rebuild.rebuild, onProgress);
   if (rebuild?.phase === "exchange") return exchangeTables(driver, step, rebuild.rebuild);
+  if (step.cause?.backfill === true) await requireOneShard(driver, step.cause.cluster, step.cause.target, "Backfilling");
   if (step.cause?.operation === "createMaterializedView" && onProgress) return backfill(driver, step, step.cause.target, onProgress);
   await driver.exec(step.sql);
+}
+
+/** DUPLICATE_COLUMN, NO_SUCH_COLUMN_IN_TABLE; ILLEGAL_COLUMN is what 18.x says for both. */
+const COLUMN_STATE_ERRORS = new Set([15, 16, 44]);
+
+/**
+ * A plain ADD or DROP COLUMN ON CLUSTER (18.x/19.x) that failed because a host already had (or
+ * already lacked) the column, as resuming after a partial run does: done, when the connected host
+ * also shows the change made. ClickHouse reports the first failing host's error only.
+ */
+async function columnChangeDone(driver: ClickHouseDriver, guarded: GuardedColumnStatement, error: unknown): Promise<boolean> {
+  const code = clickHouseCodeOf(error);
+  if (code === undefined || !COLUMN_STATE_ERRORS.has(code) || (guarded.verb !== "ADD" && guarded.verb !== "DROP")) return false;
+  const present = (await liveColumns(driver, guarded.table)).has(guarded.column);
+  return present === (guarded.verb === "ADD");
 }
 
 /** A materialized view's steps, the backfill among them: progress is what the server says of reading the view's sources. */

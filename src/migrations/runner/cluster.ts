@@ -39,6 +39,32 @@ export function journalEngine(table: string, engine: string, args: string[], pla
   return `Replicated${engine}(${[...keeper, ...args].join(", ")})`;
 }
 
+/**
+ * Whether bookkeeping table `table` already exists on the connected host, for a clustered journal:
+ * an existing table is only adopted when it is Replicated (a plain one, left by a single-server
+ * journal or created on one host, would keep every host's rows and lock claims to itself).
+ */
+export async function replicatedTableExists(driver: ClickHouseDriver, table: string, placement: JournalPlacement): Promise<boolean> {
+  const rows = await driver.query<{ engine: string }>(`SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = ${sqlString(table)}`);
+  const engine = rows[0]?.engine;
+  if (engine === undefined) return false;
+  if (engine.startsWith("Replicated")) return true;
+  throw new MooseError(
+    "JOURNAL_TABLE_NOT_REPLICATED",
+    `${table} exists with engine ${engine}, but the journal is kept on cluster ${placement.cluster}, where it must be Replicated so that every host sees the same history and lock`,
+    {
+      config: { key: "clickhouse_config.journal_cluster" },
+      hint: [
+        `it was probably created before journal_cluster was set. With no migration running, on every host of ${placement.cluster}:`,
+        `RENAME TABLE ${table} TO ${table}_single; run the moose command again (it creates ${table} ON CLUSTER, Replicated);`,
+        `then on one host INSERT INTO ${table} SELECT * FROM ${table}_single, and DROP TABLE ${table}_single on every host.`,
+        "(_moose_lock holds no history: dropping it on every host is enough.)",
+      ].join("\n  "),
+      details: { table, engine, cluster: placement.cluster },
+    },
+  );
+}
+
 /** How many hosts the cluster has, as this server's `remote_servers` lists them: the journal's write quorum. */
 export async function clusterHostCount(driver: ClickHouseDriver, cluster: string): Promise<number> {
   const rows = await driver.query<{ n: string | number }>(`SELECT count() AS n FROM system.clusters WHERE cluster = ${sqlString(cluster)}`);

@@ -15,7 +15,7 @@
 import os from "node:os";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { fromStoredManifest, type Manifest, type StoredManifest } from "../../manifest/types.js";
-import { journalEngine, onJournalCluster, waitForActiveReplicas, type JournalPlacement } from "./cluster.js";
+import { journalEngine, onJournalCluster, replicatedTableExists, waitForActiveReplicas, type JournalPlacement } from "./cluster.js";
 import { sqlString } from "./sql.js";
 import type { JournalStore, StateRecord } from "./store.js";
 
@@ -152,7 +152,7 @@ export class Journal implements JournalStore {
       [JOURNAL_TABLE, journalDdl(this.placement)],
       [STATE_TABLE, stateDdl(this.placement)],
     ] as const) {
-      if (this.placement !== undefined && (await tableExists(this.driver, table))) continue;
+      if (this.placement !== undefined && (await replicatedTableExists(this.driver, table, this.placement))) continue;
       await this.driver.exec(ddl);
       created.push(table);
     }

@@ -31,7 +31,7 @@ import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { isAlive } from "../../infra/pid.js";
 import { MooseError } from "../../errors.js";
 import { clickHouseCodeOf } from "../../infra/clickhouse/errors.js";
-import { journalEngine, onJournalCluster, TOO_FEW_LIVE_REPLICAS, UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE, waitForActiveReplicas, type JournalPlacement } from "./cluster.js";
+import { journalEngine, onJournalCluster, replicatedTableExists, TOO_FEW_LIVE_REPLICAS, UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE, waitForActiveReplicas, type JournalPlacement } from "./cluster.js";
 import { tableExists } from "./journal.js";
 import { sqlString, sqlUInt } from "./sql.js";
 import { isLockStore, type LockStore } from "./store.js";
@@ -82,7 +82,7 @@ export function lockOwner(): string {
 export async function ensureLockTable(driver: ClickHouseDriver, placement?: JournalPlacement): Promise<void> {
   if (placement === undefined) return driver.exec(lockDdl(placement));
   // On a cluster, CREATE … ON CLUSTER waits for every host even when the table exists: only when missing.
-  if (await tableExists(driver, LOCK_TABLE)) return;
+  if (await replicatedTableExists(driver, LOCK_TABLE, placement)) return;
   await driver.exec(lockDdl(placement));
   await waitForActiveReplicas(driver, [LOCK_TABLE]);
 }
@@ -327,9 +327,12 @@ export class MigrationLock {
   }
 }
 
-/** `moose migrate unlock`: releases every live attempt; returns what was broken. */
+/**
+ * `moose migrate unlock`: releases every live attempt; returns what was broken. Creates nothing:
+ * no lock table means nobody holds the lock (and a table made here would lack a cluster's placement).
+ */
 export async function breakLock(driver: ClickHouseDriver): Promise<LockHolder[]> {
-  await ensureLockTable(driver);
+  if (!(await tableExists(driver, LOCK_TABLE))) return [];
   const holders = await liveHolders(driver);
   for (const holder of holders) await insertEvent(driver, holder.token, `unlock by ${lockOwner()}`, "release", 0);
   return holders;

@@ -243,3 +243,53 @@ describe("a replica down", () => {
     }
   }, 120_000);
 });
+
+describe("two rebuilds of one Replicated table", () => {
+  it("each copy gets a Keeper path of its own: the second rebuild does not collide with the table the first one swapped in", async () => {
+    const database = await clusterDatabase();
+    const project = clusterProject();
+    const first = urlWithDatabase(replicas[0]!, database);
+    await generate(project, users([column("id", "String"), column("age", "Int32")]), "create_users");
+    await generate(project, users([column("id", "String"), column("age", "Int32")], ["id", "age"]), "reorder");
+    await generate(project, users([column("id", "String"), column("age", "Int32")], ["age", "id"]), "reorder_again");
+    const createId = readdirSync(project.layout.dir).find((file) => file.endsWith("_create_users.ts"))!.replace(/\.ts$/, "");
+    const created = await moose(project, ["migrate", "up", "--clickhouse-url", first, "--to", createId]);
+    expect(created.code).toBe(0);
+    await execIn(replicas[0]!, database, "INSERT INTO Users (id, age) VALUES ('u1', 36), ('u2', 45)");
+
+    const rebuilt = await moose(project, ["migrate", "up", "--clickhouse-url", first]);
+    expect(rebuilt.stderr).toBe("");
+    expect(rebuilt.code).toBe(0);
+    for (const url of replicas) {
+      await execIn(url, database, "SYSTEM SYNC REPLICA Users");
+      expect(await queryIn(url, database, "SELECT id, age FROM Users ORDER BY id")).toEqual([
+        ["u1", "36"],
+        ["u2", "45"],
+      ]);
+      expect((await execIn(url, database, "SHOW CREATE TABLE Users")).replace(/\\n/g, " ")).toContain("ORDER BY (age, id)");
+    }
+  }, 120_000);
+});
+
+describe("a journal table that is not replicated", () => {
+  it("is refused, not adopted: a plain _moose_migrations on the connected host stops migrate up before anything is applied", async () => {
+    const database = await clusterDatabase();
+    const project = clusterProject();
+    await execIn(replicas[0]!, database, "CREATE TABLE _moose_migrations (id String, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY id");
+    await generate(project, users([column("id", "String")]), "create_users");
+    const refused = await moose(project, ["migrate", "up", "--clickhouse-url", urlWithDatabase(replicas[0]!, database)]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("JOURNAL_TABLE_NOT_REPLICATED");
+    expect(refused.stderr).toContain(`_moose_migrations exists with engine ReplacingMergeTree, but the journal is kept on cluster ${TEST_CLUSTER}`);
+    expect(await queryIn(replicas[0]!, database, "SELECT name FROM system.tables WHERE database = currentDatabase() AND name = 'Users'")).toEqual([]);
+  });
+
+  it("migrate unlock creates no lock table (one made there would not be replicated)", async () => {
+    const database = await clusterDatabase();
+    const project = clusterProject();
+    const unlocked = await moose(project, ["migrate", "unlock", "--clickhouse-url", urlWithDatabase(replicas[0]!, database)]);
+    expect(unlocked.code).toBe(0);
+    expect(unlocked.stdout).toContain("nothing to break");
+    expect(await queryIn(replicas[0]!, database, "SELECT name FROM system.tables WHERE database = currentDatabase()")).toEqual([]);
+  });
+});

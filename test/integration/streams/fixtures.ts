@@ -72,3 +72,25 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Commits offset 0 of `topic` for `groupId` with `metadata`, as a sync does before it inserts. */
+export async function markPending(brokerAddress: string, groupId: string, topic: string, metadata: string): Promise<void> {
+  const consumer = new kafkajs.Kafka({ clientId: "streams-test-pending", brokers: [brokerAddress], logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  let marked = false;
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch }) => {
+        if (marked) return;
+        await consumer.commitOffsets([{ topic, partition: batch.partition, offset: "0", metadata }]);
+        marked = true;
+      },
+    });
+    await until(() => marked, 30_000, "the pending mark");
+  } finally {
+    await consumer.disconnect();
+  }
+}

@@ -6,7 +6,6 @@
  * with MooseStack's fields while the others are delivered (fan-out and drops included); a consumer
  * sees every record; reconcile restarts only what changed and resumes at the committed offsets.
  */
-import kafkajs from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ColumnSpec } from "../../../src/manifest/types.js";
 import { processId } from "../../../src/sdk/processes.js";
@@ -15,7 +14,7 @@ import { Supervisor, type ProcessFunctions } from "../../../src/streams/supervis
 import { deduplicationToken } from "../../../src/streams/sync.js";
 import { useEmbeddedDatabase } from "../../helpers/clickhouse.js";
 import { startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
-import { createTopics, manifestOf, produce, readTopic, stream, streamsConfig, table, until } from "./fixtures.js";
+import { createTopics, manifestOf, markPending, produce, readTopic, stream, streamsConfig, table, until } from "./fixtures.js";
 
 const columns: ColumnSpec[] = [
   { name: "id", type: "UInt32", nullable: false },
@@ -55,7 +54,7 @@ describe("sync: topic → table", () => {
     const supervisor = new Supervisor({ projectDir: "/tmp/streams-test", config, driver: database(), events });
     try {
       const result = await supervisor.reconcile(manifest, new Map());
-      expect(result).toEqual({ started: ["sync:Events->Events"], restarted: [], stopped: [], failed: [] });
+      expect(result).toEqual({ started: ["sync:Events->Events"], restarted: [], stopped: [], failed: [], notRun: [] });
       await until(async () => (await database().query<{ n: string }>("SELECT count() AS n FROM Events"))[0]!.n === "300", 30_000, "300 rows");
       const letters = (await readTopic(broker.broker, `${namespace}EventsDead`, 3)) as Array<Record<string, unknown>>;
       expect(letters.map((letter) => letter.originalRecord)).toEqual([{ id: -1, name: "negative", at: "2026-01-05T10:00:00Z" }, { id: 7 }, { value: "not json" }]);
@@ -72,9 +71,9 @@ describe("sync: topic → table", () => {
       expect(report).toMatchObject({ id: "sync:Events->Events", state: "running", processed: 300, deadLettered: 3, skipped: 0, lag: 0 });
 
       // A new column in the table restarts the sync (its checks follow the columns); the same manifest restarts nothing.
-      expect(await supervisor.reconcile(manifest, new Map())).toEqual({ started: [], restarted: [], stopped: [], failed: [] });
+      expect(await supervisor.reconcile(manifest, new Map())).toEqual({ started: [], restarted: [], stopped: [], failed: [], notRun: [] });
       const wider = { ...manifest, tables: { Events: table("Events", [...columns, { name: "note", type: "String", nullable: true }]) } };
-      expect(await supervisor.reconcile(wider, new Map())).toEqual({ started: [], restarted: ["sync:Events->Events"], stopped: [], failed: [] });
+      expect(await supervisor.reconcile(wider, new Map())).toEqual({ started: [], restarted: ["sync:Events->Events"], stopped: [], failed: [], notRun: [] });
     } finally {
       await supervisor.close();
     }
@@ -95,6 +94,8 @@ describe("sync: ClickHouse refusing every insert", () => {
       await until(async () => ((await supervisor.report())[0]?.lastError?.message ?? "").includes("retrying"), 30_000, "a retried insert");
       await createTable("Late");
       await until(async () => (await database().query<{ n: string }>("SELECT count() AS n FROM Late"))[0]!.n === "50", 30_000, "50 rows");
+      // Lags are measured at most every LAG_MAX_AGE_MS: wait for a fresh one.
+      await until(async () => (await supervisor.report())[0]?.lag === 0, 30_000, "lag 0");
       expect((await supervisor.report())[0]).toMatchObject({ processed: 50, skipped: 0, deadLettered: 0, lag: 0 });
     } finally {
       await supervisor.close();
@@ -140,28 +141,6 @@ describe("sync: resuming after a process died between its insert and its commit"
   });
 });
 
-/** Commits offset 0 of `topic` for `groupId` with `metadata`, as a sync does before it inserts. */
-async function markPending(brokerAddress: string, groupId: string, topic: string, metadata: string): Promise<void> {
-  const consumer = new kafkajs.Kafka({ clientId: "streams-test-pending", brokers: [brokerAddress], logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  let marked = false;
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch }) => {
-        if (marked) return;
-        await consumer.commitOffsets([{ topic, partition: batch.partition, offset: "0", metadata }]);
-        marked = true;
-      },
-    });
-    await until(() => marked, 30_000, "the pending mark");
-  } finally {
-    await consumer.disconnect();
-  }
-}
-
 describe("transforms and consumers", () => {
   it("delivers every result in order, fans out arrays, drops null, and dead-letters the record that keeps throwing", async () => {
     const namespace = testNamespace();
@@ -206,9 +185,9 @@ describe("transforms and consumers", () => {
       expect(seen).toEqual(Array.from({ length: 30 }, (_, id) => id));
 
       // Same definitions: nothing restarts. A new code hash restarts the transform only, at its committed offset.
-      expect(await supervisor.reconcile(manifest, functions)).toEqual({ started: [], restarted: [], stopped: [], failed: [] });
+      expect(await supervisor.reconcile(manifest, functions)).toEqual({ started: [], restarted: [], stopped: [], failed: [], notRun: [] });
       const changed = manifestOf({ streams: [source, target, dlq], processes: [{ ...manifest.processes["transform:Raw->Clean"]!, codeHash: "c" }] });
-      expect(await supervisor.reconcile(changed, functions)).toEqual({ started: [], restarted: ["transform:Raw->Clean"], stopped: ["consumer:Raw"], failed: [] });
+      expect(await supervisor.reconcile(changed, functions)).toEqual({ started: [], restarted: ["transform:Raw->Clean"], stopped: ["consumer:Raw"], failed: [], notRun: [] });
       await produce(broker.broker, `${namespace}Raw`, [{ id: 31, name: "late", at: "2026-01-05T10:00:00Z" }]);
       const after = (await readTopic(broker.broker, `${namespace}Clean`, 28)) as Array<{ id: number }>;
       expect(after.map((result) => result.id).filter((id) => id === 31 || id === 1)).toEqual([1, 31]);
@@ -248,14 +227,28 @@ describe("transforms and consumers", () => {
     }
   });
 
-  it("reports a process that cannot start as failed, with the reason, and starts the others", async () => {
+  it("reports a process that cannot start as failed and one moose-ts cannot run (a Python app's consumer) as not-run, once", async () => {
     const config = streamsConfig(broker.broker, testNamespace());
-    const manifest = manifestOf({ streams: [stream("Lonely", columns)], processes: [{ kind: "consumer", source: "Lonely", codeHash: "x" }] });
+    const manifest = manifestOf({
+      streams: [stream("Lonely", columns), stream("Orphan", columns, { destination: "Gone" })],
+      processes: [
+        { kind: "consumer", source: "Lonely", codeHash: "x" },
+        { kind: "sync", source: "Orphan", destination: "Gone" },
+      ],
+    });
     const supervisor = new Supervisor({ projectDir: "/tmp/streams-test", config, driver: database(), events });
     try {
       const result = await supervisor.reconcile(manifest, new Map());
-      expect(result.failed).toEqual([{ id: "consumer:Lonely", message: "the app registered no function for consumer:Lonely (transforms and consumers of Python apps are not run yet)" }]);
-      expect(await supervisor.report()).toEqual([expect.objectContaining({ id: "consumer:Lonely", state: "failed", lastError: expect.objectContaining({ message: expect.stringContaining("no function") }) })]);
+      expect(result.notRun).toEqual([{ id: "consumer:Lonely", message: "moose-ts does not run consumers of Python apps yet: the app registered no function for consumer:Lonely" }]);
+      expect(result.failed).toEqual([{ id: "sync:Orphan->Gone", message: 'its destination table "Gone" is not in the app' }]);
+      const reports = await supervisor.report();
+      expect(reports.find((report) => report.id === "consumer:Lonely")).toMatchObject({ state: "not-run" });
+      expect(reports.find((report) => report.id === "consumer:Lonely")?.lastError).toBeUndefined();
+      expect(reports.find((report) => report.id === "sync:Orphan->Gone")).toMatchObject({ state: "failed", lastError: { message: expect.stringContaining("Gone") } });
+      // The next reconcile tries the failed one again but does not report the not-run one again.
+      const again = await supervisor.reconcile(manifest, new Map());
+      expect(again.notRun).toEqual([]);
+      expect(again.failed.map((failure) => failure.id)).toEqual(["sync:Orphan->Gone"]);
     } finally {
       await supervisor.close();
     }

@@ -18,6 +18,7 @@ import {
   recreateTableSql,
   renameColumnSql,
 } from "../../../src/infra/clickhouse/ddl.js";
+import { rebuildsTableSql } from "../../../src/infra/clickhouse/executor.js";
 import { emptyManifest, type Manifest, type TableSpec } from "../../../src/manifest/types.js";
 import { renderPlan } from "../../../src/plan/render.js";
 import { operationSteps } from "../../../src/plan/steps.js";
@@ -52,6 +53,26 @@ describe("ON CLUSTER in the DDL builders", () => {
     expect(dropViewSql("Recent", "events_cluster")).toBe("DROP VIEW IF EXISTS Recent ON CLUSTER events_cluster");
     const rebuild = recreateTableSql(events, { ...events, orderBy: ["n"] });
     expect(rebuild.map((statement) => statement.sql.split("\n")[0]!.includes("ON CLUSTER events_cluster"))).toEqual([true, true, false, true, true]);
+  });
+
+  it("gives a Replicated table's rebuild copy a Keeper path of its own, different for the next rebuild", () => {
+    const replicated = { ...events, engine: { name: "ReplicatedMergeTree", params: ["'/clickhouse/tables/{shard}/{database}/{table}'", "'{replica}'"] } };
+    const reordered = { ...replicated, orderBy: ["n"] };
+    const createOf = (from: TableSpec, to: TableSpec) => recreateTableSql(from, to).find((statement) => statement.phase === "create")!.sql;
+    const first = /ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/Events__moose_new_([0-9a-f]{8})', '\{replica\}'\)/.exec(createOf(replicated, reordered));
+    const second = /Events__moose_new_([0-9a-f]{8})'/.exec(createOf(reordered, { ...reordered, orderBy: ["id", "n"] }));
+    expect(first?.[1]).toBeDefined();
+    expect(second?.[1]).toBeDefined();
+    expect(second![1]).not.toBe(first![1]);
+    // A plain MergeTree copy has no Keeper path to change.
+    expect(createOf(events, { ...events, orderBy: ["n"] })).toContain("ENGINE = MergeTree\n");
+  });
+
+  it("keeps _moose_rebuilds on the rebuilt table's cluster, replicated, and plain on a single server", () => {
+    expect(rebuildsTableSql("events_cluster")).toBe(
+      "CREATE TABLE IF NOT EXISTS _moose_rebuilds ON CLUSTER events_cluster (table String, copy_uuid String, at DateTime64(6)) ENGINE = ReplicatedMergeTree('/clickhouse/moose-ts/{database}/_moose_rebuilds', '{shard}_{replica}') ORDER BY table",
+    );
+    expect(rebuildsTableSql(undefined)).toBe("CREATE TABLE IF NOT EXISTS _moose_rebuilds (table String, copy_uuid String, at DateTime64(6)) ENGINE = MergeTree ORDER BY table");
   });
 
   it("writes no ON CLUSTER for an object on no cluster", () => {
@@ -112,7 +133,13 @@ describe("the diff on clustered objects", () => {
 });
 
 describe("column changes on servers without column IF [NOT] EXISTS", () => {
-  const cause = (operation: StepCause["operation"]): StepCause => ({ operation, target: "Events", risk: "safe" });
+  const cause = (operation: StepCause["operation"], column = "n", table = "Events", cluster?: string): StepCause => ({
+    operation,
+    target: table,
+    risk: "safe",
+    column: { table, name: column },
+    ...(cluster ? { cluster } : {}),
+  });
 
   it("knows which servers have what", () => {
     expect(capabilitiesOf([18, 16])).toEqual({ columnIfExists: false, exchangeTables: false });
@@ -121,20 +148,28 @@ describe("column changes on servers without column IF [NOT] EXISTS", () => {
   });
 
   it("turns each generated column change into an existence check and the plain statement", () => {
-    expect(guardColumnStatement(addColumnSql("Events", column("m", "UInt8"), { after: "n" }, "events_cluster"), cause("addColumn"))).toEqual({
+    expect(guardColumnStatement(addColumnSql("Events", column("m", "UInt8"), { after: "n" }, "events_cluster"), cause("addColumn", "m", "Events", "events_cluster"))).toEqual({
       sql: "ALTER TABLE Events ON CLUSTER events_cluster ADD COLUMN m UInt8 AFTER n",
       table: "Events",
       column: "m",
+      verb: "ADD",
       runWhen: "absent",
     });
-    expect(guardColumnStatement(dropColumnSql("Events", "n"), cause("dropColumn"))).toEqual({ sql: "ALTER TABLE Events DROP COLUMN n", table: "Events", column: "n", runWhen: "present" });
+    expect(guardColumnStatement(dropColumnSql("Events", "n"), cause("dropColumn"))).toEqual({ sql: "ALTER TABLE Events DROP COLUMN n", table: "Events", column: "n", verb: "DROP", runWhen: "present" });
     const [modify] = modifyColumnSql("Events", column("n", "Int32"), column("n", "Int64"));
     expect(guardColumnStatement(modify!.sql, cause("modifyColumn"))).toMatchObject({ sql: "ALTER TABLE Events MODIFY COLUMN n Int64", runWhen: "present" });
   });
 
   it("reads quoted names as the names they stand for", () => {
-    const guarded = guardColumnStatement(dropColumnSql("My Events", "select"), cause("dropColumn"));
-    expect(guarded).toEqual({ sql: "ALTER TABLE `My Events` DROP COLUMN `select`", table: "My Events", column: "select", runWhen: "present" });
+    const guarded = guardColumnStatement(dropColumnSql("My Events", "select"), cause("dropColumn", "select", "My Events"));
+    expect(guarded).toEqual({ sql: "ALTER TABLE `My Events` DROP COLUMN `select`", table: "My Events", column: "select", verb: "DROP", runWhen: "present" });
+  });
+
+  it("takes table and column from the cause: a statement that does not start as ddl.ts writes that change runs as written", () => {
+    expect(guardColumnStatement(dropColumnSql("Events", "n2"), cause("dropColumn", "n"))).toBeUndefined();
+    expect(guardColumnStatement(dropColumnSql("Other", "n"), cause("dropColumn", "n"))).toBeUndefined();
+    expect(guardColumnStatement(dropColumnSql("Events", "n", "events_cluster"), cause("dropColumn", "n"))).toBeUndefined();
+    expect(guardColumnStatement(dropColumnSql("Events", "n"), { operation: "dropColumn", target: "Events", risk: "safe" })).toBeUndefined();
   });
 
   it("leaves statements alone whose cause is not a column change (hand-written SQL, other operations)", () => {

@@ -37,7 +37,8 @@ describe("a TypeScript app and its Python twin (golden/python-twin: every mappin
 
   it("extract to byte-identical manifests and hashes", () => {
     expect(Object.keys(py.tables).sort()).toEqual(["DailyStats", "Events", "Everything", "Users", "Versioned_1_1"]);
-    expect(Object.keys(py.streams).sort()).toEqual(["Events", "EventsDeadLetterQueue", "UserEvents"]);
+    expect(Object.keys(py.streams).sort()).toEqual(["Events", "EventsDeadLetterQueue", "Signups", "SignupsDeadLetterQueue", "UserEvents"]);
+    expect(py.processes["sync:Signups->Users"]?.deadLetterQueue).toBe("SignupsDeadLetterQueue");
     expect(canonicalJson(withoutSources(py))).toBe(canonicalJson(withoutSources(ts)));
     expect(hashManifest(py)).toBe(hashManifest(ts));
   });

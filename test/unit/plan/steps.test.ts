@@ -113,7 +113,7 @@ describe("operationSteps", () => {
     const to = manifest({ tables: [users({}, [column("id", "String"), column("name", "Int32", { nullable: true }), column("email", "String")])] });
     const [op] = diffManifests(from, to).operations;
     const steps = operationSteps(op!);
-    const cause = { operation: "modifyColumn", target: "Users", risk: "rewrite" };
+    const cause = { operation: "modifyColumn", target: "Users", risk: "rewrite", column: { table: "Users", name: "name" } };
     expect(steps.up).toEqual([
       {
         sql: "ALTER TABLE Users MODIFY COLUMN IF EXISTS name Nullable(Int32)",

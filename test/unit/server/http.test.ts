@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logFilePath } from "../../../src/logs/logger.js";
 import { generateHashToken } from "../../../src/server/auth.js";
 import { startMooseServer, type AdminRequest, type RunningServer } from "../../../src/server/http.js";
+import type { ProcessReport } from "../../../src/streams/supervisor.js";
 
 const { bearerToken, apiKeyHash } = generateHashToken();
 const projectDir = mkdtempSync(join(tmpdir(), "moose-http-"));
@@ -53,6 +54,29 @@ describe("moose server routing", () => {
     const response = await fetch(`${server.url}/health`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok", services: { clickhouse: "ok" } });
+  });
+
+  it("lists the stream processes on /health without their last error; not-run is healthy, failed is not", async () => {
+    const report = (id: string, state: ProcessReport["state"]): ProcessReport => ({
+      id, kind: "consumer", state, processed: 1, skipped: 0, deadLettered: 0, lag: 0,
+      lastError: { message: `record {"card":"4111 1111"} failed in ${id}`, at: "2026-12-02T03:00:00.000Z" },
+    });
+    const reports: ProcessReport[] = [report("consumer:A", "running"), report("consumer:B", "not-run")];
+    const withProcesses = await startMooseServer({ host: "127.0.0.1", port: 0, projectDir, adminApiKey: "", health: async () => ({}), processes: async () => reports, consumption: async () => undefined, admin: async () => undefined });
+    try {
+      const healthy = await fetch(`${withProcesses.url}/health`);
+      expect(healthy.status).toBe(200);
+      const text = await healthy.text();
+      expect(text).not.toContain("4111");
+      expect(JSON.parse(text).processes).toEqual([
+        { id: "consumer:A", kind: "consumer", state: "running", processed: 1, skipped: 0, deadLettered: 0, lag: 0 },
+        { id: "consumer:B", kind: "consumer", state: "not-run", processed: 1, skipped: 0, deadLettered: 0, lag: 0 },
+      ]);
+      reports.push(report("consumer:C", "failed"));
+      expect((await fetch(`${withProcesses.url}/health`)).status).toBe(503);
+    } finally {
+      await withProcesses.close();
+    }
   });
 
   it("routes /api/<path> with its query and serialises bigints", async () => {

@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from moose_ts import (
-    Api, ApiConfig, ClickHouseCodec, ClickHouseEngines, ClickHouseMaterialized, ClickHouseNamedTuple, ClickHouseTTL,
+    Api, ApiConfig, ClickHouseCodec, DeadLetterQueue, ClickHouseEngines, ClickHouseMaterialized, ClickHouseNamedTuple, ClickHouseTTL,
     Float32, IngestPipeline, IngestPipelineConfig, Int8, Int32, Key, LifeCycle, MaterializedView,
     MaterializedViewOptions, OlapConfig, OlapTable, ReplacingMergeTreeEngine, Stream, StreamConfig, Task, TaskConfig,
     UInt8, UInt64, View, ViewConfig, Workflow, WorkflowConfig, aggregated, clickhouse_datetime64, clickhouse_decimal,
@@ -24,6 +24,9 @@ class UserSchema(BaseModel):
 
 users_table = OlapTable[UserSchema]("Users")
 user_events = Stream[UserSchema]("UserEvents")
+# A sync whose records that do not fit go to the stream's default dead-letter queue.
+signups_dead_letters = DeadLetterQueue[UserSchema]("SignupsDeadLetterQueue")
+signups = Stream[UserSchema]("Signups", StreamConfig(destination=users_table, default_dead_letter_queue=signups_dead_letters))
 
 
 class Status(Enum):

@@ -1,7 +1,7 @@
 // The TypeScript half of the twin: golden/python-twin/py/app/main.py says the same in Python; both must
 // extract to byte-identical manifests (python-twin.test.ts).
 import {
-  OlapTable, Stream, IngestPipeline, MaterializedView, View, Api, Task, Workflow, Key, LifeCycle, ClickHouseEngines,
+  OlapTable, Stream, DeadLetterQueue, IngestPipeline, MaterializedView, View, Api, Task, Workflow, Key, LifeCycle, ClickHouseEngines,
   Int8, Int32, Int64, UInt8, UInt64, Float32, Decimal, DateTime64, UUID, LowCardinality, ClickHouseDefault,
   ClickHouseMaterialized, ClickHouseTTL, ClickHouseCodec, ClickHouseNamedTuple, Aggregated, SimpleAggregated,
 } from "moose-ts";
@@ -14,6 +14,9 @@ interface UserSchema {
 
 export const usersTable = new OlapTable<UserSchema>("Users");
 export const userEvents = new Stream<UserSchema>("UserEvents");
+// A sync whose records that do not fit go to the stream's default dead-letter queue.
+export const signupsDeadLetters = new DeadLetterQueue<UserSchema>("SignupsDeadLetterQueue");
+export const signups = new Stream<UserSchema>("Signups", { destination: usersTable, defaultDeadLetterQueue: signupsDeadLetters });
 
 enum Status {
   ACTIVE = 1,
