@@ -49,7 +49,8 @@ function literal(value: unknown, indent: string): string {
 
 /** A flat object on one line: `{ operation: "dropTable", target: "Users", risk: "data-loss" }`. */
 function inlineLiteral(value: object): string {
-  return `{ ${Object.entries(value).map(([name, item]) => `${name}: ${JSON.stringify(item)}`).join(", ")} }`;
+  const item = (entry: unknown): string => (entry !== null && typeof entry === "object" && !Array.isArray(entry) ? inlineLiteral(entry) : JSON.stringify(entry));
+  return `{ ${Object.entries(value).map(([name, entry]) => `${name}: ${item(entry)}`).join(", ")} }`;
 }
 
 /** One step as a TS object literal, indented for the `up`/`down` arrays. */

@@ -28,13 +28,13 @@ export default defineMigration({
   up: [
     {
       summary: "add column age Nullable(Int32) to Users",
-      cause: { operation: "addColumn", target: "Users", risk: "safe" },
+      cause: { operation: "addColumn", target: "Users", risk: "safe", column: { table: "Users", name: "age" } },
       sql: `ALTER TABLE Users ADD COLUMN IF NOT EXISTS age Nullable(Int32) AFTER email`,
     },
   ],
   down: [
     {
-      cause: { operation: "dropColumn", target: "Users", risk: "data-loss" },
+      cause: { operation: "dropColumn", target: "Users", risk: "data-loss", column: { table: "Users", name: "age" } },
       sql: `ALTER TABLE Users DROP COLUMN IF EXISTS age`,
     },
   ],

@@ -31,13 +31,13 @@ export default defineMigration({
   up: [
     {
       summary: "drop column email from Users",
-      cause: { operation: "dropColumn", target: "Users", risk: "data-loss" },
+      cause: { operation: "dropColumn", target: "Users", risk: "data-loss", column: { table: "Users", name: "email" } },
       sql: `ALTER TABLE Users DROP COLUMN IF EXISTS email`,
     },
   ],
   down: [
     {
-      cause: { operation: "addColumn", target: "Users", risk: "safe" },
+      cause: { operation: "addColumn", target: "Users", risk: "safe", column: { table: "Users", name: "email" } },
       sql: `ALTER TABLE Users ADD COLUMN IF NOT EXISTS email String`,
     },
   ],
