@@ -197,7 +197,7 @@ async function bringDatabaseToCode(options: ProdOptions, driver: ClickHouseDrive
       driver,
       kafka,
       temporal,
-      ...(clusterStores ? { stores: { journal: clusterStores.journal, lock: clusterStores.lock } } : {}),
+      stores: clusterStores?.stores,
       allowDataLoss: options.allowDataLoss,
       reporter: bothReporters(options.reporter ?? silentReporter, logMigrationEvents(projectDir)),
     });

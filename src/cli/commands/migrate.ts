@@ -302,7 +302,7 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
         driver,
         kafka,
         temporal,
-        ...(clusterStores ? { stores: { journal: clusterStores.journal, lock: clusterStores.lock } } : {}),
+        stores: clusterStores?.stores,
         // Printed, and kept in .moose/logs for `moose logs`.
         reporter: bothReporters(flags.json ? jsonReporter(out) : withRowProgress(textReporter(out), new RowProgressView(progressMode(), out), { write: out }), logMigrationEvents(projectDir)),
         allowDataLoss: acceptsDataLoss(flags),
@@ -338,8 +338,7 @@ async function statusCommand(flags: StatusFlags): Promise<number> {
       const { repairHistory } = await import("../../migrations/runner/history.js");
       const clusterStores = await openClusterJournal(flags, config, driver);
       try {
-        const stores = clusterStores ? { stores: { journal: clusterStores.journal, lock: clusterStores.lock } } : {};
-        repaired = (await repairHistory({ projectDir, dir, driver, ...stores })).actions;
+        repaired = (await repairHistory({ projectDir, dir, driver, stores: clusterStores?.stores })).actions;
       } finally {
         await clusterStores?.close();
       }

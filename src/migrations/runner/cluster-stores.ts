@@ -8,8 +8,8 @@ import { ClickHouseLockStore } from "./lock.js";
 
 /** The journal and lock stores of a clustered journal, on their own connection (it carries the write quorum). */
 export interface ClusterStores {
-  journal: Journal;
-  lock: ClickHouseLockStore;
+  /** As the runner takes them (applyMigrations / repairHistory `stores`). */
+  stores: { journal: Journal; lock: ClickHouseLockStore };
   close(): Promise<void>;
 }
 
@@ -25,7 +25,7 @@ export async function openClusterStores(
   const hosts = await clusterHostCount(driver, cluster);
   const writer = await connect(journalWriteSettings(hosts));
   const placement = { cluster };
-  return { journal: new Journal(writer, placement), lock: new ClickHouseLockStore(writer, placement), close: () => writer.close() };
+  return { stores: { journal: new Journal(writer, placement), lock: new ClickHouseLockStore(writer, placement) }, close: () => writer.close() };
 }
 
 /**
