@@ -22,6 +22,8 @@ await build({
     // Temporal's workflow sandbox code, bundled by the worker at run time (src/workflows/worker.ts):
     // a file of its own that imports only @temporalio/workflow.
     "workflows/temporal-workflow": "src/workflows/temporal-workflow.ts",
+    // Worker threads (src/infra/thread-entry.ts finds them): the ingest producer's kafkajs client.
+    "infra/kafka/producer-thread": "src/infra/kafka/producer-thread.ts",
   },
   outdir: "dist",
   bundle: true,

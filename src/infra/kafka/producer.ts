@@ -1,14 +1,20 @@
 /**
- * A kafkajs producer for the ingest API: JSON messages to a stream's topic on
- * `redpanda_config.broker`. Connects on the first send; a dead broker fails with KAFKA_UNREACHABLE
- * within the timeouts derived from `message_timeout_ms`, like the admin client.
+ * The ingest API's producer: JSON messages to a stream's topic on `redpanda_config.broker`. A dead
+ * broker fails with KAFKA_UNREACHABLE within the timeouts derived from `message_timeout_ms`, like
+ * the admin client.
+ *
+ * kafkajs encodes every record into buffers of its own, which costs more CPU than checking and
+ * serialising the record (docs/performance.md, "Streams"): the kafkajs producer runs in a worker
+ * thread (./producer-thread.ts), on the machine's other core, started on the first send. The
+ * calling thread serialises each value and hands the strings over; a send resolves once the broker
+ * acknowledged every message of it. The worker keeps the process alive only while sends are in
+ * flight.
  */
-import kafkajs from "kafkajs";
-import type { Producer } from "kafkajs";
+import { Worker } from "node:worker_threads";
 import type { Config } from "../../config/types.js";
-import { MooseError } from "../../errors.js";
-import { kafkaTimeouts } from "./executor.js";
-import { kafkaUnreachable, toMooseError } from "./errors.js";
+import { MooseError, type MooseErrorOptions } from "../../errors.js";
+import { threadEntry } from "../thread-entry.js";
+import { kafkaUnreachable } from "./errors.js";
 import { brokerTopicName } from "./topics.js";
 
 export interface KafkaProducer {
@@ -17,57 +23,92 @@ export interface KafkaProducer {
   close(): Promise<void>;
 }
 
-/**
- * kafkajs groups a send's messages by partition in time quadratic in their number (2.2.4 copies the
- * partition's list for each message), so a POST of 10,000 records would spend more CPU grouping than
- * encoding. Larger lists go as concurrent sends of this many (in order over one connection, unless
- * kafkajs retries one); fewer per send costs more in per-request work (bench: 1,000 beat 100, 250 and all).
- */
-const MESSAGES_PER_SEND = 1000;
+/** What the thread is started with. */
+export interface ProducerThreadData {
+  config: Config["redpanda_config"];
+}
+
+export type ToProducerThread = { type: "send"; id: number; topic: string; messages: string[] } | { type: "close" };
+
+/** A MooseError as it crosses to the calling thread (its cause stays behind). */
+export interface TransferredError {
+  message: string;
+  code?: string;
+  options?: Omit<MooseErrorOptions, "cause">;
+}
+
+export type FromProducerThread = { type: "sent"; id: number } | { type: "failed"; id: number; error: TransferredError };
+
+export function transferError(error: unknown): TransferredError {
+  if (!(error instanceof MooseError)) return { message: error instanceof Error ? error.message : String(error) };
+  const { exitCode, location, config, hint, details } = error;
+  // Details are facts for --json output: plain data, which JSON keeps and structured clone accepts.
+  return { message: error.message, code: error.code, options: JSON.parse(JSON.stringify({ exitCode, location, config, hint, details })) as TransferredError["options"] };
+}
+
+function receivedError(error: TransferredError): Error {
+  return error.code === undefined ? new Error(error.message) : new MooseError(error.code, error.message, error.options);
+}
 
 export function openKafkaProducer(config: Config["redpanda_config"]): KafkaProducer {
-  const broker = config.broker;
-  const brokers = broker.split(",").map((address) => address.trim()).filter((address) => address !== "");
-  const timeouts = kafkaTimeouts(config);
-  const kafka = new kafkajs.Kafka({
-    clientId: "moose-ts-ingest",
-    brokers,
-    connectionTimeout: timeouts.connectionMs,
-    requestTimeout: timeouts.requestMs,
-    retry: { retries: timeouts.retries, initialRetryTime: 100, maxRetryTime: 1000 },
-    logLevel: kafkajs.logLevel.NOTHING,
-  });
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
-  let connection: Promise<void> | undefined;
+  const brokers = config.broker.split(",").filter((address) => address.trim() !== "");
+  const waiting = new Map<number, { resolve(): void; reject(error: Error): void }>();
+  let nextId = 0;
+  let thread: Promise<Worker> | undefined;
+  let closed: Promise<void> | undefined;
 
-  async function connected(): Promise<void> {
-    if (brokers.length === 0) throw kafkaUnreachable(broker, "no broker address is configured");
-    connection ??= producer.connect().catch((error: unknown) => {
-      connection = undefined; // the next send tries again
-      const mapped = toMooseError(error, broker, "connect");
-      throw mapped instanceof MooseError ? mapped : kafkaUnreachable(broker, String((error as Error)?.message ?? error), error);
+  function failAll(error: Error): void {
+    for (const { reject } of waiting.values()) reject(error);
+    waiting.clear();
+  }
+
+  async function start(): Promise<Worker> {
+    const worker = new Worker(await threadEntry("infra/kafka/producer-thread"), { workerData: { config } satisfies ProducerThreadData });
+    worker.unref();
+    worker.on("message", (message: FromProducerThread) => {
+      const sender = waiting.get(message.id);
+      waiting.delete(message.id);
+      if (waiting.size === 0) worker.unref();
+      if (message.type === "sent") sender?.resolve();
+      else sender?.reject(receivedError(message.error));
     });
-    await connection;
+    worker.on("error", (error) => failAll(error));
+    worker.on("exit", (code) => {
+      // A thread that died takes its sends with it; the next send starts a new one.
+      thread = undefined;
+      failAll(new Error(`the Kafka producer thread exited (code ${code})`));
+    });
+    return worker;
   }
 
   return {
     async send(stream, values) {
       if (values.length === 0) return;
-      const topic = brokerTopicName(config.namespace, stream);
-      await connected();
-      try {
-        const sends: Promise<unknown>[] = [];
-        for (let start = 0; start < values.length; start += MESSAGES_PER_SEND) {
-          const messages = values.slice(start, start + MESSAGES_PER_SEND).map((value) => ({ value: JSON.stringify(value) }));
-          sends.push(producer.send({ topic, messages }));
-        }
-        await Promise.all(sends);
-      } catch (error) {
-        throw toMooseError(error, broker, "produce", topic);
-      }
+      if (closed) throw new Error("the Kafka producer is closed");
+      if (brokers.length === 0) throw kafkaUnreachable(config.broker, "no broker address is configured");
+      const messages = values.map((value) => JSON.stringify(value));
+      thread ??= start().catch((error: unknown) => {
+        thread = undefined;
+        throw error;
+      });
+      const worker = await thread;
+      const id = nextId++;
+      const acknowledged = new Promise<void>((resolve, reject) => waiting.set(id, { resolve, reject }));
+      worker.ref();
+      worker.postMessage({ type: "send", id, topic: brokerTopicName(config.namespace, stream), messages } satisfies ToProducerThread);
+      await acknowledged;
     },
-    async close() {
-      if (connection) await producer.disconnect();
+    close() {
+      closed ??= (async () => {
+        const started = thread;
+        if (!started) return;
+        const worker = await started;
+        worker.ref();
+        const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+        worker.postMessage({ type: "close" } satisfies ToProducerThread);
+        await exited;
+      })();
+      return closed;
     },
   };
 }
