@@ -16,7 +16,7 @@
  * counted (`skipped`): it never blocks its partition. ClickHouse being unreachable does block:
  * the chunk is retried with backoff until it is stored or the process stops (nothing is lost).
  */
-import type { KafkaMessage, Producer } from "kafkajs";
+import kafkajs, { type KafkaMessage, type Producer } from "kafkajs";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { ColumnSpec } from "../manifest/types.js";
 import { isInputError, tableRecords } from "../server/ingest.js";
@@ -154,8 +154,25 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
       values.push(value);
     }
     if (rows.length > 0) await insert(rows, deduplicationToken(topic, partition, first, last), offsets, values, letters, heartbeat);
-    if (letters.length > 0 && options.deadLetterTopic) {
-      await options.producer.send({ topic: options.deadLetterTopic, messages: letters.map((letter) => ({ value: JSON.stringify(letter) })) });
+    if (letters.length > 0 && options.deadLetterTopic) await sendDeadLetters(options.deadLetterTopic, letters);
+  }
+
+  /**
+   * A failure the broker may get over (it is away, a leader moves) is thrown: kafkajs runs the batch
+   * again, the same range under the same token. One it never will (a letter larger than the queue's
+   * `max.message.bytes`, a topic the client may not write) would block the partition forever that
+   * way: those records are logged with their offsets and skipped.
+   */
+  async function sendDeadLetters(deadLetterTopic: string, letters: DeadLetterMessage[]): Promise<void> {
+    try {
+      await options.producer.send({ topic: deadLetterTopic, messages: letters.map((letter) => ({ value: JSON.stringify(letter) })) });
+    } catch (error) {
+      if (!(error instanceof kafkajs.KafkaJSError) || error.retriable) throw error;
+      status.deadLettered -= letters.length;
+      status.skipped += letters.length;
+      recordError(status, events, `${letters.length} record(s) of ${topic} could not be sent to the dead-letter queue ${deadLetterTopic} (skipped): ${error.message}`, {
+        records: letters.map((letter) => letter.originalRecord),
+      });
     }
   }
 

@@ -33,7 +33,7 @@ export function manifestOf(parts: { streams?: StreamSpec[]; tables?: TableSpec[]
 export async function createTopics(config: Config, streams: StreamSpec[]): Promise<void> {
   const admin = openKafkaAdmin(config.redpanda_config);
   try {
-    for (const spec of streams) await admin.execute({ createTopic: { topic: spec.name, partitions: spec.partitionCount, config: {} } });
+    for (const spec of streams) await admin.execute({ createTopic: { topic: spec.name, partitions: spec.partitionCount, config: spec.config } });
   } finally {
     await admin.close();
   }

@@ -80,6 +80,32 @@ describe("sync: topic → table", () => {
   });
 });
 
+describe("sync: a dead-letter queue that refuses its letters for good", () => {
+  it("logs and skips those records instead of failing the sync, and keeps storing the rest", async () => {
+    const namespace = testNamespace();
+    const config = streamsConfig(broker.broker, namespace);
+    const source = stream("Strict", columns, { destination: "Strict" });
+    // Every dead letter (the record plus the error's text) is larger than the queue's topic accepts.
+    const dlq = stream("StrictDead", DLQ_COLUMNS, { config: { "max.message.bytes": "64" } });
+    await createTopics(config, [source, dlq]);
+    await createTable("Strict");
+    const manifest = manifestOf({ streams: [source, dlq], tables: [table("Strict", columns)], processes: [{ kind: "sync", source: "Strict", destination: "Strict", deadLetterQueue: "StrictDead" }] });
+    const supervisor = new Supervisor({ projectDir: "/tmp/streams-test", config, driver: database(), events });
+    try {
+      await supervisor.reconcile(manifest, new Map());
+      await produce(broker.broker, `${namespace}Strict`, [{ id: 1, name: "n1", at: "2026-01-05T10:00:00Z" }, { id: 2 }]);
+      await until(async () => (await supervisor.report())[0]?.skipped === 1, 30_000, "the refused letter counted as skipped");
+      await produce(broker.broker, `${namespace}Strict`, [{ id: 3, name: "n3", at: "2026-01-05T10:00:00Z" }]);
+      await until(async () => (await supervisor.report())[0]?.lag === 0, 30_000, "the sync to catch up");
+      expect((await supervisor.report())[0]).toMatchObject({ state: "running", processed: 2, skipped: 1, deadLettered: 0 });
+      expect((await database().query<{ id: number }>("SELECT id FROM Strict ORDER BY id")).map((row) => row.id)).toEqual([1, 3]);
+      expect(errors.some((message) => message.includes(`could not be sent to the dead-letter queue ${namespace}StrictDead (skipped)`))).toBe(true);
+    } finally {
+      await supervisor.close();
+    }
+  });
+});
+
 describe("sync: ClickHouse refusing every insert", () => {
   it("retries the batch with backoff instead of skipping it, and stores it once ClickHouse takes it", async () => {
     const namespace = testNamespace();
