@@ -146,12 +146,14 @@ async function main(): Promise<void> {
     // clients are not the server's work, as they would run elsewhere).
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
+    const loopBefore = performance.eventLoopUtilization();
     await runClients({ url: `${server.url}/ingest/Events`, mode: "saturated", first: 0, total: RECORDS, batch: BATCH, clients: CLIENTS });
     const posted = performance.now();
     while ((await count()) < RECORDS) await new Promise((resolve) => setTimeout(resolve, 20));
     const seconds = (performance.now() - started) / 1000;
     // CPU of this process (every thread, the clients' included): steadier than wall time on a loaded machine.
     const cpu = process.cpuUsage(cpuBefore);
+    const mainBusy = performance.eventLoopUtilization(loopBefore).utilization;
     const cpuMicrosPerRecord = (cpu.user + cpu.system) / RECORDS;
     const rate = RECORDS / seconds;
     const saturated = await latencies(0, RECORDS);
@@ -167,7 +169,7 @@ async function main(): Promise<void> {
     console.log(`records: ${fmt(RECORDS)} of ~${JSON.stringify(record(RECORDS, new Date().toISOString())).length} bytes, POST batches of ${BATCH}, ${CLIENTS} clients, ${PARTITIONS} partitions, sync_batch_size ${config.redpanda_config.sync_batch_size}, sync_batch_timeout_ms ${config.redpanda_config.sync_batch_timeout_ms}`);
     console.log(`reference  kafkajs produce (same records)   ${fmt(rawRate)} records/s`);
     console.log(`end to end ingest → topic → sync → table    ${fmt(rate)} records/s  (all POSTs answered after ${((posted - started) / 1000).toFixed(2)} s, all rows queryable after ${seconds.toFixed(2)} s)   ratio ${(rate / rawRate).toFixed(2)} of the reference   target ≥ 50,000`);
-    console.log(`cpu        this process during end to end      ${cpuMicrosPerRecord.toFixed(1)} µs per record (all threads, HTTP clients included)`);
+    console.log(`cpu        this process during end to end      ${cpuMicrosPerRecord.toFixed(1)} µs per record (all threads, HTTP clients included); main thread busy ${Math.round(mainBusy * 100)} %`);
     console.log(`latency    POST → queryable, saturated     p50 ${fmt(quantile(saturated, 0.5))} ms  p99 ${fmt(quantile(saturated, 0.99))} ms   target p50 ≤ 1,000 ms`);
     console.log(`latency    POST → queryable, ${fmt(PACED_RATE)}/s paced  p50 ${fmt(quantile(paced, 0.5))} ms  p99 ${fmt(quantile(paced, 0.99))} ms`);
   } finally {
