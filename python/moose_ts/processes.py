@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 
 def process_id(spec: dict[str, Any]) -> str:
@@ -39,9 +39,8 @@ def _function_spec(kind: str, stream: Any, fn: Callable[..., Any], config: Any, 
     return spec
 
 
-def process_specs(streams: Iterable[Any]) -> dict[str, dict[str, Any]]:
-    """The processes of the registered streams, by process id."""
-    specs: list[dict[str, Any]] = []
+def _processes(streams: Iterable[Any]) -> Iterator[tuple[dict[str, Any], Optional[Callable[..., Any]], Any]]:
+    """Each process of the registered streams: its spec, its function (None for a sync) and its source stream."""
     for stream in streams:
         if stream.config.destination is not None:
             sync: dict[str, Any] = {"kind": "sync", "source": stream.id, "destination": stream.config.destination.id}
@@ -49,10 +48,20 @@ def process_specs(streams: Iterable[Any]) -> dict[str, dict[str, Any]]:
             if stream.config.default_dead_letter_queue is not None:
                 sync["deadLetterQueue"] = stream.config.default_dead_letter_queue.id
             sync["location"] = stream.source.to_json()
-            specs.append(sync)
+            yield sync, None, stream
         for destination_id, entries in stream.transformations.items():
             for _destination, transformation, config in entries:
-                specs.append(_function_spec("transform", stream, transformation, config, destination_id))
+                yield _function_spec("transform", stream, transformation, config, destination_id), transformation, stream
         for consumer, config in stream.consumers:
-            specs.append(_function_spec("consumer", stream, consumer, config))
-    return {process_id(spec): spec for spec in specs}
+            yield _function_spec("consumer", stream, consumer, config), consumer, stream
+
+
+def process_specs(streams: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    """The processes of the registered streams, by process id."""
+    return {process_id(spec): spec for spec, _function, _stream in _processes(streams)}
+
+
+def process_functions(streams: Iterable[Any]) -> dict[str, tuple[Callable[..., Any], Any]]:
+    """The function of each transform and consumer, with its source stream, by process id (what
+    _moose_ts_processes.py runs)."""
+    return {process_id(spec): (function, stream) for spec, function, stream in _processes(streams) if function is not None}

@@ -10,7 +10,7 @@ from .columns import columns_of
 from .errors import MooseError, SourceLocation
 from .life_cycle import LifeCycle
 from .olap_table import OlapTable, versioned_id
-from .registry import notice, register
+from .registry import register
 from .source import caller_location
 
 
@@ -65,7 +65,8 @@ class Stream(ModelBacked):
         register(self)
 
     def add_transform(self, destination: "Stream", transformation: Callable[[Any], Any], config: Optional[TransformConfig] = None) -> None:
-        """Registers a transformation into `destination`. Recorded, not run: moose-ts does not run streaming functions yet."""
+        """Registers a transformation into `destination`: each record of this stream, validated into its model, is passed to
+        `transformation`, and what it returns (a model or dict; a list for several records; None for none) goes to `destination`."""
         config = config if config is not None else TransformConfig()
         existing = self.transformations.setdefault(destination.id, [])
         if any(other.version == config.version for _, _, other in existing):
@@ -73,20 +74,15 @@ class Stream(ModelBacked):
                              + (f" with version {config.version}" if config.version else ""), caller_location(),
                              "give each transform to the same destination a distinct version")
         existing.append((destination, transformation, config))
-        self._note_not_run()
 
     def add_consumer(self, consumer: Callable[[Any], Any], config: Optional[ConsumerConfig] = None) -> None:
-        """Registers a consumer of this stream's messages. Recorded, not run (see add_transform)."""
+        """Registers a consumer of this stream's messages: each record, validated into the stream's model, is passed to `consumer`."""
         config = config if config is not None else ConsumerConfig()
         if any(other.version == config.version for _, other in self.consumers):
             raise MooseError("DUPLICATE_CONSUMER", f'stream "{self.name}" already has a consumer'
                              + (f" with version {config.version}" if config.version else " without a version"), caller_location(),
                              "give each consumer of a stream a distinct version")
         self.consumers.append((consumer, config))
-        self._note_not_run()
-
-    def _note_not_run(self) -> None:
-        notice(f'stream "{self.name}": transforms and consumers are registered but not run by moose-ts yet', self.source)
 
     def to_spec(self) -> dict[str, Any]:
         config = self.config

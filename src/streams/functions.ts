@@ -10,12 +10,19 @@
  * Results and dead letters are acknowledged by the broker before the source offsets are committed
  * (at least once: a crash replays the records after the last commit). A record being retried when
  * the process stops is not handled: nothing of it is produced and its offset is not committed.
+ * With `runBatch` (a Python app's functions, one worker round trip per call) the first attempt of up
+ * to FLUSH_EVERY records is one call; a record that failed it is retried alone, in its turn.
  */
 import type { KafkaMessage, Message, Producer } from "kafkajs";
+import type { SourceLocation } from "../errors.js";
 import type { ProcessFunction } from "../sdk/processes.js";
 import { deadLetter } from "./dead-letter.js";
 import { backoffMs, batchesInHand, GROUP_SESSION, wait, type Kafka } from "./kafka.js";
 import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
+
+/** The first attempt of many records in one call: an outcome per record, in their order. */
+export type BatchFunction = (records: unknown[]) => Promise<BatchOutcome[]>;
+export type BatchOutcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
 export interface FunctionProcessOptions {
   id: string;
@@ -24,6 +31,7 @@ export interface FunctionProcessOptions {
   /** The source stream's topic on the broker. */
   topic: string;
   run: ProcessFunction;
+  runBatch?: BatchFunction;
   /**
    * Where a transform's results go: the destination stream's broker topic, or, for an
    * addMultiTransform, a function from each routed message's stream id to its topic.
@@ -59,18 +67,44 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
     });
   }
 
-  /** False when the process stopped while retrying the record: it is not handled, and read again later. */
-  async function handle(message: KafkaMessage, out: Map<string, Message[]>, heartbeat: () => Promise<void>): Promise<boolean> {
-    let record: unknown;
+  /** A record, or the reason it is not JSON. */
+  function parse(message: KafkaMessage): { record: unknown } | { error: unknown } {
     try {
-      record = JSON.parse(message.value?.toString("utf8") ?? "null");
+      return { record: JSON.parse(message.value?.toString("utf8") ?? "null") };
     } catch (error) {
-      fail({ value: message.value?.toString("utf8") ?? null }, error, message.offset, out);
+      return { error };
+    }
+  }
+
+  /** The first attempts of `messages` by offset, in one runBatch call (records that are not JSON left out). */
+  async function firstAttempts(runBatch: BatchFunction, messages: KafkaMessage[], heartbeat: () => Promise<void>): Promise<Map<string, BatchOutcome>> {
+    const parsed = messages.flatMap((message) => {
+      const read = parse(message);
+      return "record" in read ? [{ offset: message.offset, record: read.record }] : [];
+    });
+    // Slow functions can keep a call busy past the session timeout: the group hears from the process meanwhile.
+    const beating = setInterval(() => void heartbeat().catch(() => undefined), 1000);
+    try {
+      const outcomes = await runBatch(parsed.map(({ record }) => record));
+      return new Map(parsed.map(({ offset }, index) => [offset, outcomes[index]!]));
+    } finally {
+      clearInterval(beating);
+    }
+  }
+
+  /** False when the process stopped while retrying the record: it is not handled, and read again later. */
+  async function handle(message: KafkaMessage, out: Map<string, Message[]>, heartbeat: () => Promise<void>, first?: BatchOutcome): Promise<boolean> {
+    const read = parse(message);
+    if ("error" in read) {
+      fail({ value: message.value?.toString("utf8") ?? null }, read.error, message.offset, out);
       return true;
     }
+    const { record } = read;
     for (let attempt = 0; ; attempt++) {
       try {
-        const produced = results(await options.run(record));
+        const outcome = attempt === 0 ? first : undefined;
+        if (outcome && !outcome.ok) throw outcome.error;
+        const produced = results(outcome ? outcome.result : await options.run(record));
         status.processed++;
         for (const { topic: target, value } of produced) {
           const list = out.get(target) ?? [];
@@ -101,7 +135,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
     } else {
       status.skipped++;
     }
-    recordError(status, events, `${options.kind} ${options.id} failed on ${topic}[${offset}]${options.deadLetterTopic ? " (sent to the dead-letter queue)" : " (skipped)"}: ${text}`, {
+    recordError(status, events, `${options.kind} ${options.id} failed on ${topic}[${offset}]${options.deadLetterTopic ? " (sent to the dead-letter queue)" : " (skipped)"}: ${text}${whereRaised(error)}`, {
       errorType: error instanceof Error ? error.constructor.name : "Unknown",
     });
   }
@@ -136,10 +170,13 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
           };
           let handled = 0;
           let flushed = 0;
+          let firsts: Map<string, BatchOutcome> | undefined;
           for (const message of batch.messages) {
-            // Stopping part-way: what was handled is produced and committed, the rest is read again later.
-            if (!isRunning() || isStale() || stopping.signal.aborted) break;
-            if (!(await handle(message, out, heartbeat))) break;
+            // Stopping part-way: what was handled is produced and committed, the rest is read again later
+            // (records whose first attempt already ran in a batch call are handled first: it had their effects).
+            if (!isRunning() || isStale() || (stopping.signal.aborted && !firsts?.has(message.offset))) break;
+            if (options.runBatch && handled % FLUSH_EVERY === 0) firsts = await firstAttempts(options.runBatch, batch.messages.slice(handled, handled + FLUSH_EVERY), heartbeat);
+            if (!(await handle(message, out, heartbeat, firsts?.get(message.offset)))) break;
             handled++;
             // kafkajs sends one only when heartbeatInterval has passed: a slow function keeps its membership.
             await heartbeat();
@@ -167,6 +204,12 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
       status.state = "stopped";
     },
   };
+}
+
+/** Where the app's code raised, when its runner knows it (a Python app's function: ` at app/main.py:12`). */
+function whereRaised(error: unknown): string {
+  const location = error instanceof Error ? (error as Error & { location?: SourceLocation }).location : undefined;
+  return location ? ` at ${location.file}:${location.line}` : "";
 }
 
 /** A function's result as records: an array fans out, null and undefined are none. */

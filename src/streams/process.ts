@@ -4,7 +4,7 @@
  */
 import type { ProcessKind } from "../manifest/types.js";
 
-/** `not-run`: moose-ts has no runner for the function's language (a Python app's transform or consumer). */
+/** `not-run`: a transform or consumer of the applied state whose function the loaded code does not have. */
 export type ProcessState = "starting" | "running" | "failed" | "stopped" | "not-run";
 
 export interface ProcessStatus {

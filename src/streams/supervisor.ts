@@ -5,19 +5,23 @@
  * stop, the rest keep running untouched. `moose dev` calls it after every applied reload, `moose
  * prod` once at start; `close` stops them all (each finishes and commits its batch in hand). A stop
  * that fails is reported through `events.error` and holds back neither the others nor their
- * successors. A transform or consumer without a function (a Python app's) is kept as `not-run`.
+ * successors. A Python app's transforms and consumers call its functions in a Python worker
+ * (./python-functions.ts), started again on the app's code at every reconcile. A transform or consumer
+ * whose function the loaded code does not have (the applied state is not the code's) is kept as `not-run`.
  */
 import type { Producer } from "kafkajs";
 import type { Config } from "../config/types.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import { brokerTopicName } from "../infra/kafka/topics.js";
+import { projectLanguage } from "../extract/python/language.js";
 import { canonicalJson } from "../manifest/canonical.js";
 import type { Manifest, ProcessSpec } from "../manifest/types.js";
 import { MULTI_DESTINATION, type ProcessFunction } from "../sdk/processes.js";
-import { startFunctionProcess } from "./functions.js";
+import { startFunctionProcess, type BatchFunction } from "./functions.js";
 import { openStreamsKafka, processGroupId, type Kafka } from "./kafka.js";
 import { LagProbe } from "./lag.js";
 import { newStatus, type ProcessEvents, type ProcessStatus, type RunningProcess } from "./process.js";
+import { PythonFunctions } from "./python-functions.js";
 import { startSync } from "./sync.js";
 
 export interface SupervisorOptions {
@@ -53,6 +57,8 @@ interface Entry {
   process?: RunningProcess;
   /** Kept for a process that failed to start, so its status is reported. */
   status: ProcessStatus;
+  /** A TypeScript function process's function, replaced at each reconcile by the reloaded app's. */
+  current?: { run: ProcessFunction };
 }
 
 type Components = Pick<Manifest, "processes" | "streams" | "tables">;
@@ -62,6 +68,8 @@ export class Supervisor {
   private kafka?: Kafka;
   private producer?: Producer;
   private lagProbe?: LagProbe;
+  /** A Python app's function worker, from the first reconcile with a transform or consumer. */
+  private python?: PythonFunctions;
   private closed = false;
 
   constructor(private readonly options: SupervisorOptions) {}
@@ -74,7 +82,12 @@ export class Supervisor {
     for (const [id, entry] of this.running) {
       const next = wanted.get(id);
       // A process that could not start is tried again at every reconcile.
-      if (next === entry.fingerprint && (entry.process || entry.status.state === "not-run")) continue;
+      if (next === entry.fingerprint && (entry.process || entry.status.state === "not-run")) {
+        // Same definition, possibly new code around it (a helper the function calls): the next record runs the app's current function.
+        const run = functions.get(id)?.run;
+        if (entry.current && run) entry.current.run = run;
+        continue;
+      }
       this.running.delete(id);
       if (!entry.process) continue;
       if (next === undefined) result.stopped.push(id);
@@ -83,20 +96,25 @@ export class Supervisor {
     }
     // A restarted process stops (committing its batch) before its successor joins the same group.
     await this.settle(stopping);
+    const pythonFailure = await this.reloadPython(manifest);
     for (const [id, print] of wanted) {
       if (this.running.has(id)) continue;
       const spec = manifest.processes[id]!;
-      const run = functions.get(id)?.run;
-      if (spec.kind !== "sync" && !run) {
-        // A Python app's functions live in its interpreter, which moose-ts does not run them in yet.
-        const message = `moose-ts does not run ${spec.kind}s of Python apps yet: the app registered no function for ${id}`;
+      // A TypeScript app's functions come from its registry, a Python app's run in its worker.
+      const registered = functions.get(id)?.run;
+      const python = registered || pythonFailure !== undefined ? undefined : this.python?.functionFor(id);
+      const current = registered ? { run: registered } : undefined;
+      const run = current ? (record: unknown) => current.run(record) : python?.run;
+      if (spec.kind !== "sync" && !run && pythonFailure === undefined) {
+        const message = `the app's code has no function for ${id} (the applied state is not the code's)`;
         this.running.set(id, { fingerprint: print, status: { ...newStatus(id, spec.kind), state: "not-run" } });
         result.notRun.push({ id, message });
         continue;
       }
       try {
-        const process = await this.start(id, spec, manifest, run);
-        this.running.set(id, { fingerprint: print, process, status: process.status });
+        if (spec.kind !== "sync" && !run) throw new Error(pythonFailure);
+        const process = await this.start(id, spec, manifest, run, python?.runBatch);
+        this.running.set(id, { fingerprint: print, process, status: process.status, ...(current ? { current } : {}) });
         (replaced.has(id) ? result.restarted : result.started).push(id);
       } catch (error) {
         const message = messageOf(error);
@@ -124,6 +142,7 @@ export class Supervisor {
     const entries = [...this.running.values()];
     this.running.clear();
     await this.settle(entries.flatMap((entry) => (entry.process ? [{ id: entry.status.id, done: entry.process.stop() }] : [])));
+    await this.python?.close();
     await this.lagProbe?.close();
     await this.producer?.disconnect().catch((error: unknown) => this.options.events.error("processes", `the shared producer did not disconnect: ${messageOf(error)}`));
   }
@@ -136,6 +155,27 @@ export class Supervisor {
     });
   }
 
+  /**
+   * A Python app with transforms or consumers: a worker on the app's current code (the previous one
+   * finishes its batch in flight). Returns why it could not start; the processes needing it fail to start.
+   */
+  private async reloadPython(manifest: Components): Promise<string | undefined> {
+    const { projectDir, events } = this.options;
+    const needed = Object.values(manifest.processes).some((spec) => spec.kind !== "sync");
+    if (!needed || projectLanguage(projectDir) !== "python") {
+      await this.python?.close();
+      this.python = undefined;
+      return undefined;
+    }
+    this.python ??= new PythonFunctions({ projectDir, onRestart: (reason) => events.error("processes", reason) });
+    try {
+      await this.python.reload();
+      return undefined;
+    } catch (error) {
+      return `the Python worker did not start: ${messageOf(error)}`;
+    }
+  }
+
   private async clients(): Promise<{ kafka: Kafka; producer: Producer }> {
     this.kafka ??= openStreamsKafka(this.options.config.redpanda_config, "moose-ts-processes");
     if (!this.producer) {
@@ -146,7 +186,7 @@ export class Supervisor {
     return { kafka: this.kafka, producer: this.producer };
   }
 
-  private async start(id: string, spec: ProcessSpec, manifest: Components, run: ProcessFunction | undefined): Promise<RunningProcess> {
+  private async start(id: string, spec: ProcessSpec, manifest: Components, run: ProcessFunction | undefined, runBatch?: BatchFunction): Promise<RunningProcess> {
     const { config, projectDir, driver, events } = this.options;
     const { kafka, producer } = await this.clients();
     const redpanda = config.redpanda_config;
@@ -180,7 +220,7 @@ export class Supervisor {
               },
             }
           : { topic: topicOf(spec.destination) };
-    return startFunctionProcess({ ...common, kind: spec.kind, run, retries: redpanda.process_retries, ...(destination ? { destination } : {}) });
+    return startFunctionProcess({ ...common, kind: spec.kind, run, ...(runBatch ? { runBatch } : {}), retries: redpanda.process_retries, ...(destination ? { destination } : {}) });
   }
 }
 

@@ -210,12 +210,16 @@ describe("transforms and consumers", () => {
       await until(() => seen.length >= 30, 30_000, "the consumer to see 30 records");
       expect(seen).toEqual(Array.from({ length: 30 }, (_, id) => id));
 
-      // Same definitions: nothing restarts. A new code hash restarts the transform only, at its committed offset.
-      expect(await supervisor.reconcile(manifest, functions)).toEqual({ started: [], restarted: [], stopped: [], failed: [], notRun: [] });
+      // Same definitions: nothing restarts, and the next record runs the reloaded app's function (a changed helper it calls).
+      const reloaded: ProcessFunctions = new Map([...functions, ["transform:Raw->Clean", { spec: manifest.processes["transform:Raw->Clean"]!, run: (record: { id: number; name: string }) => ({ ...record, name: "reloaded" }) }]]);
+      expect(await supervisor.reconcile(manifest, reloaded)).toEqual({ started: [], restarted: [], stopped: [], failed: [], notRun: [] });
+      await produce(broker.broker, `${namespace}Raw`, [{ id: 30, name: "n30", at: "2026-01-05T10:00:00Z" }]);
+      expect(((await readTopic(broker.broker, `${namespace}Clean`, 28)) as Array<{ id: number; name: string }>).at(-1)).toEqual({ id: 30, name: "reloaded", at: "2026-01-05T10:00:00Z" });
+      // A new code hash restarts the transform only, at its committed offset.
       const changed = manifestOf({ streams: [source, target, dlq], processes: [{ ...manifest.processes["transform:Raw->Clean"]!, codeHash: "c" }] });
       expect(await supervisor.reconcile(changed, functions)).toEqual({ started: [], restarted: ["transform:Raw->Clean"], stopped: ["consumer:Raw"], failed: [], notRun: [] });
       await produce(broker.broker, `${namespace}Raw`, [{ id: 31, name: "late", at: "2026-01-05T10:00:00Z" }]);
-      const after = (await readTopic(broker.broker, `${namespace}Clean`, 28)) as Array<{ id: number }>;
+      const after = (await readTopic(broker.broker, `${namespace}Clean`, 29)) as Array<{ id: number }>;
       expect(after.map((result) => result.id).filter((id) => id === 31 || id === 1)).toEqual([1, 31]);
       const reports = await supervisor.report();
       expect(reports).toEqual([expect.objectContaining({ id: "transform:Raw->Clean", state: "running", lag: 0 })]);
@@ -253,7 +257,7 @@ describe("transforms and consumers", () => {
     }
   });
 
-  it("reports a process that cannot start as failed and one moose-ts cannot run (a Python app's consumer) as not-run, once", async () => {
+  it("reports a process that cannot start as failed and one whose function the loaded code lacks as not-run, once", async () => {
     const config = streamsConfig(broker.broker, testNamespace());
     const manifest = manifestOf({
       streams: [stream("Lonely", columns), stream("Orphan", columns, { destination: "Gone" })],
@@ -265,7 +269,7 @@ describe("transforms and consumers", () => {
     const supervisor = new Supervisor({ projectDir: "/tmp/streams-test", config, driver: database(), events });
     try {
       const result = await supervisor.reconcile(manifest, new Map());
-      expect(result.notRun).toEqual([{ id: "consumer:Lonely", message: "moose-ts does not run consumers of Python apps yet: the app registered no function for consumer:Lonely" }]);
+      expect(result.notRun).toEqual([{ id: "consumer:Lonely", message: "the app's code has no function for consumer:Lonely (the applied state is not the code's)" }]);
       expect(result.failed).toEqual([{ id: "sync:Orphan->Gone", message: 'its destination table "Gone" is not in the app' }]);
       const reports = await supervisor.report();
       expect(reports.find((report) => report.id === "consumer:Lonely")).toMatchObject({ state: "not-run" });

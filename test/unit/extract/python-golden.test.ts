@@ -60,7 +60,7 @@ describe("invalid Python models → expected-error.json at app/main.py:line:col"
     });
   }
 
-  it("stream transforms and consumers are accepted, and reported as not run (as in TypeScript)", async () => {
+  it("stream transforms and consumers become processes, with no warning (moose dev and prod run them)", async () => {
     const dir = path.join(scratch, "notices");
     mkdirSync(path.join(dir, "app"), { recursive: true });
     writeFileSync(
@@ -85,11 +85,11 @@ describe("invalid Python models → expected-error.json at app/main.py:line:col"
     try {
       const manifest = await extractPythonManifest(dir);
       expect(Object.keys(manifest.streams).sort()).toEqual(["Clean", "Raw"]);
+      expect(Object.keys(manifest.processes).sort()).toEqual(["consumer:Clean", "transform:Raw->Clean"]);
     } finally {
       process.stderr.write = original;
     }
-    expect(written.join("")).toContain('warning: app/main.py:7: stream "Raw": transforms and consumers are registered but not run by moose-ts yet');
-    expect(written.join("")).toContain('warning: app/main.py:8: stream "Clean": transforms and consumers are registered but not run by moose-ts yet');
+    expect(written.join("")).not.toContain("warning");
   });
 
   it("a Python without pydantic: PYTHON_DEPENDENCY_MISSING, saying what to install", async () => {

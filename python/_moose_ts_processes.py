@@ -1,0 +1,84 @@
+"""`python -m _moose_ts_processes <project dir> <main file>`: runs a Python app's stream transforms and consumers
+for the moose CLI (`moose dev`, `moose prod`; src/streams/python-functions.ts). The CLI consumes and produces
+the Kafka records; this worker only calls the app's functions, a batch of records at a time, over JSON lines
+on stdin/stdout:
+
+    ← {"type": "ready", "processes": [...]}  or  {"type": "failed", "error": {...}}   once the app is imported
+    → {"type": "run", "records": [{"process": "transform:A->B", "record": {...}}, ...]}
+    ← {"type": "done", "results": [{"ok": true, "values": [...]}, {"ok": false, "errorType": "ValueError", "message": "..."}, ...]}
+
+Each record is validated into its source stream's pydantic model (the function gets a model instance, as in
+MooseStack); what a transform returns is serialised with model_dump in JSON mode (by alias): None is no record,
+a list is several. A record whose validation, function or serialisation raises is that record's failure (the
+CLI retries it, then dead-letters it with errorType = the exception's class name); the batch goes on. The
+app's own prints go to stderr, so stdout carries only the protocol."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Callable
+
+import _moose_ts_extract as extract
+from _moose_ts_worker import _json_default, _protocol_out, _receive, _send
+
+
+def _input_model(stream: Any) -> Any:
+    """The model a stream's records are validated into: a dead-letter queue's is DeadLetterModel."""
+    from moose_ts.stream import DeadLetterModel, DeadLetterQueue
+
+    if isinstance(stream, DeadLetterQueue):
+        return DeadLetterModel
+    model = getattr(stream, "_t", None)
+    return model if hasattr(model, "model_validate") else None
+
+
+def _outcome(function: Callable[[Any], Any], model: Any, transform: bool, record: Any, project: str) -> str:
+    """One record's result as the JSON text of its entry in `results`."""
+    try:
+        value = function(model.model_validate(record) if model is not None else record)
+        if not transform or value is None:
+            return '{"ok":true,"values":[]}'
+        values = [item for item in value if item is not None] if isinstance(value, list) else [value]
+        return '{"ok":true,"values":' + json.dumps(values, default=_json_default, ensure_ascii=False) + "}"
+    except Exception as error:  # the record's failure, not the worker's
+        location = extract._user_frame(error.__traceback__, project)
+        return json.dumps({"ok": False, "errorType": type(error).__name__, "message": str(error),
+                           **({"location": location} if location else {})}, ensure_ascii=False)
+
+
+def main() -> int:
+    project, main_file = (os.path.abspath(arg) for arg in sys.argv[1:3])
+    os.environ["MOOSE_PROJECT_DIR"] = project
+    sys.stdout = sys.stderr  # the app's prints must not mix with the protocol
+    loaded = extract._run(project, main_file)
+    if not loaded["ok"]:
+        _send({"type": "failed", "error": loaded["error"]})
+        return 1
+    from moose_ts import registry
+    from moose_ts.processes import process_functions
+
+    functions = {
+        process: (function, _input_model(stream), process.startswith("transform:"))
+        for process, (function, stream) in process_functions(registry.components("streams")).items()
+    }
+    _send({"type": "ready", "processes": sorted(functions)})
+    while True:
+        message = _receive()
+        if message is None:
+            return 0
+        if message.get("type") != "run":
+            continue
+        results = []
+        for entry in message["records"]:
+            target = functions.get(entry["process"])
+            if target is None:
+                results.append(json.dumps({"ok": False, "errorType": "LookupError", "message": f"the app has no function for {entry['process']}"}))
+            else:
+                results.append(_outcome(target[0], target[1], target[2], entry["record"], project))
+        _protocol_out.write('{"type":"done","results":[' + ",".join(results) + "]}\n")
+        _protocol_out.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
