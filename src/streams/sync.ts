@@ -167,10 +167,10 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
     try {
       await options.producer.send({ topic: deadLetterTopic, messages: letters.map((letter) => ({ value: JSON.stringify(letter) })) });
     } catch (error) {
-      if (!(error instanceof kafkajs.KafkaJSError) || error.retriable) throw error;
+      if (!refusedForGood(error)) throw error;
       status.deadLettered -= letters.length;
       status.skipped += letters.length;
-      recordError(status, events, `${letters.length} record(s) of ${topic} could not be sent to the dead-letter queue ${deadLetterTopic} (skipped): ${error.message}`, {
+      recordError(status, events, `${letters.length} record(s) of ${topic} could not be sent to the dead-letter queue ${deadLetterTopic} (skipped): ${(error as Error).message}`, {
         records: letters.map((letter) => letter.originalRecord),
       });
     }
@@ -257,6 +257,21 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
       status.state = "stopped";
     },
   };
+}
+
+/** Broker refusals no retry changes: a letter too large for the queue's topic, or a topic the client may not write to. */
+const PERMANENT_REFUSALS = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE", "INVALID_RECORD", "TOPIC_AUTHORIZATION_FAILED"]);
+
+/**
+ * Whether a failed send can never succeed. Decided on the broker's error at the root: kafkajs wraps
+ * a send's failure in KafkaJSNonRetriableError or KafkaJSNumberOfRetriesExceeded (both
+ * `retriable: false`), the latter also for a broker away longer than the client's retries.
+ */
+export function refusedForGood(error: unknown): boolean {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof kafkajs.KafkaJSProtocolError && PERMANENT_REFUSALS.has(cause.type)) return true;
+  }
+  return false;
 }
 
 /** A record that does not fit the table's columns (errorType in its dead letter). */

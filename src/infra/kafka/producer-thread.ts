@@ -56,14 +56,21 @@ async function send(topic: string, values: string[]): Promise<void> {
 
 const answer = (message: FromProducerThread) => port.postMessage(message);
 
+/** Sends not answered yet: closing waits for them (a request still being answered over HTTP holds one). */
+const inFlight = new Set<Promise<void>>();
+
 port.on("message", (message: ToProducerThread) => {
   if (message.type === "send") {
-    send(message.topic, message.messages).then(
+    const sending = send(message.topic, message.messages).then(
       () => answer({ type: "sent", id: message.id }),
       (error: unknown) => answer({ type: "failed", id: message.id, error: transferError(error) }),
     );
+    inFlight.add(sending);
+    void sending.finally(() => inFlight.delete(sending));
     return;
   }
-  // Closing: what was sent is acknowledged (the caller awaited it); the thread ends once disconnected.
-  void (connection ? producer.disconnect() : Promise.resolve()).catch(() => undefined).then(() => process.exit(0));
+  void Promise.allSettled([...inFlight])
+    .then(() => (connection ? producer.disconnect() : undefined))
+    .catch(() => undefined)
+    .then(() => process.exit(0));
 });

@@ -30,24 +30,28 @@ export interface ProducerThreadData {
 
 export type ToProducerThread = { type: "send"; id: number; topic: string; messages: string[] } | { type: "close" };
 
-/** A MooseError as it crosses to the calling thread (its cause stays behind). */
+/** A MooseError as it crosses to the calling thread (its cause stays behind); anything else is a bug and keeps its stack. */
 export interface TransferredError {
   message: string;
   code?: string;
   options?: Omit<MooseErrorOptions, "cause">;
+  stack?: string;
 }
 
 export type FromProducerThread = { type: "sent"; id: number } | { type: "failed"; id: number; error: TransferredError };
 
 export function transferError(error: unknown): TransferredError {
-  if (!(error instanceof MooseError)) return { message: error instanceof Error ? error.message : String(error) };
+  if (!(error instanceof MooseError)) return error instanceof Error ? { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } : { message: String(error) };
   const { exitCode, location, config, hint, details } = error;
   // Details are facts for --json output: plain data, which JSON keeps and structured clone accepts.
   return { message: error.message, code: error.code, options: JSON.parse(JSON.stringify({ exitCode, location, config, hint, details })) as TransferredError["options"] };
 }
 
 function receivedError(error: TransferredError): Error {
-  return error.code === undefined ? new Error(error.message) : new MooseError(error.code, error.message, error.options);
+  if (error.code !== undefined) return new MooseError(error.code, error.message, error.options);
+  const bug = new Error(error.message);
+  if (error.stack) bug.stack = error.stack;
+  return bug;
 }
 
 export function openKafkaProducer(config: Config["redpanda_config"]): KafkaProducer {
@@ -84,13 +88,14 @@ export function openKafkaProducer(config: Config["redpanda_config"]): KafkaProdu
   return {
     async send(stream, values) {
       if (values.length === 0) return;
-      if (closed) throw new Error("the Kafka producer is closed");
       if (brokers.length === 0) throw kafkaUnreachable(config.broker, "no broker address is configured");
       const messages = values.map((value) => JSON.stringify(value));
+      if (closed) throw new Error("the Kafka producer is closed");
       thread ??= start().catch((error: unknown) => {
         thread = undefined;
         throw error;
       });
+      // A close() called after this send posts its message after this one: the thread answers this send first.
       const worker = await thread;
       const id = nextId++;
       const acknowledged = new Promise<void>((resolve, reject) => waiting.set(id, { resolve, reject }));

@@ -1,7 +1,9 @@
 // The ingest producer against a real Apache Kafka broker: a list longer than one kafkajs send
-// (src/infra/kafka/producer.ts sends it in parts) arrives whole, each value once, in order per partition.
+// (src/infra/kafka/producer.ts sends it in parts) arrives whole, each value once, in order per partition;
+// closing waits for the sends in flight on its thread; a broker's failure arrives as the same MooseError.
 import kafkajs from "kafkajs";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { MooseError } from "../../../src/errors.js";
 import { openKafkaAdmin } from "../../../src/infra/kafka/executor.js";
 import { openKafkaProducer } from "../../../src/infra/kafka/producer.js";
 import { BROKER_START_TIMEOUT_MS, redpandaConfig, startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
@@ -51,3 +53,44 @@ it("sends every value of a long list once, each partition's share in the order g
     await admin.close();
   }
 }, 120_000);
+
+it("closing waits for the sends in flight; a send after close is refused", async () => {
+  const config = redpandaConfig({ broker: broker.broker, namespace: testNamespace() });
+  const admin = openKafkaAdmin(config);
+  const producer = openKafkaProducer(config);
+  try {
+    await admin.execute({ createTopic: { topic: "Closing", partitions: 1, config: {} } });
+    await producer.send("Closing", [{ id: 0 }]);
+    // A request still being answered (the HTTP server closed around it) while the app shuts the producer.
+    const inFlight = producer.send("Closing", Array.from({ length: 5000 }, (_, id) => ({ id: id + 1 })));
+    const closed = producer.close();
+    await expect(inFlight).resolves.toBeUndefined();
+    await closed;
+    await expect(producer.send("Closing", [{ id: -1 }])).rejects.toThrow("the Kafka producer is closed");
+    const offsets = new kafkajs.Kafka({ brokers: [broker.broker], logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await offsets.connect();
+    try {
+      expect((await offsets.fetchTopicOffsets(`${config.namespace}Closing`)).map((partition) => partition.high)).toEqual(["5001"]);
+    } finally {
+      await offsets.disconnect();
+    }
+  } finally {
+    await producer.close();
+    await admin.close();
+  }
+}, 120_000);
+
+it("a broker that does not answer fails the send with KAFKA_UNREACHABLE, its config key and hint intact across the thread", async () => {
+  const producer = openKafkaProducer(redpandaConfig({ broker: "127.0.0.1:1", namespace: testNamespace() }));
+  try {
+    const failure = await producer.send("Anywhere", [{ id: 1 }]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(MooseError);
+    expect(failure).toMatchObject({ code: "KAFKA_UNREACHABLE", config: { key: "redpanda_config.broker" }, details: { broker: "127.0.0.1:1" } });
+    expect((failure as MooseError).hint).toContain("scripts/kafka-local start");
+  } finally {
+    await producer.close();
+  }
+}, 60_000);

@@ -3,6 +3,7 @@
  * MooseStack's dead-letter record, backoff, consumer group ids, a sync's dead-letter queue from the
  * stream's defaultDeadLetterQueue, the processes' config keys, and dev's note when streaming is off.
  */
+import kafkajs from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +21,7 @@ import { getRegistry } from "../../../src/sdk/registry.js";
 import { Stream } from "../../../src/sdk/stream.js";
 import { deadLetter } from "../../../src/streams/dead-letter.js";
 import { backoffMs, processGroupId } from "../../../src/streams/kafka.js";
-import { deduplicationToken, pendingEnd, RecordInvalidError } from "../../../src/streams/sync.js";
+import { deduplicationToken, pendingEnd, RecordInvalidError, refusedForGood } from "../../../src/streams/sync.js";
 
 describe("sync bookkeeping", () => {
   it("names a batch by topic, partition and offset range", () => {
@@ -45,6 +46,18 @@ describe("dead letters", () => {
 
   it("wrap a value that is not an object, and name a thrown non-error Unknown", () => {
     expect(deadLetter("text", "boom", "transform")).toMatchObject({ originalRecord: { value: "text" }, errorMessage: "boom", errorType: "Unknown" });
+  });
+
+  it("that the queue refuses for good are told from a broker that is away, through kafkajs's wrappers", () => {
+    const protocol = (type: string, retriable: boolean) => new kafkajs.KafkaJSProtocolError({ type, code: 0, retriable, message: type } as unknown as Error);
+    // What a send rejects with: the retrier wraps a refusal in KafkaJSNonRetriableError, an outage longer than the retries in KafkaJSNumberOfRetriesExceeded.
+    const tooLarge = protocol("MESSAGE_TOO_LARGE", false);
+    expect(refusedForGood(new (kafkajs.KafkaJSNonRetriableError as unknown as new (error: Error, metadata: { cause: Error }) => Error)(tooLarge, { cause: tooLarge }))).toBe(true);
+    expect(refusedForGood(protocol("TOPIC_AUTHORIZATION_FAILED", false))).toBe(true);
+    const unknownTopic = protocol("UNKNOWN_TOPIC_OR_PARTITION", true);
+    expect(refusedForGood(new kafkajs.KafkaJSNumberOfRetriesExceeded(unknownTopic, { retryCount: 8, retryTime: 5000, cause: unknownTopic } as never))).toBe(false);
+    expect(refusedForGood(new kafkajs.KafkaJSNonRetriableError(new kafkajs.KafkaJSConnectionError("Connection error: ECONNREFUSED")))).toBe(false);
+    expect(refusedForGood(new Error("a bug"))).toBe(false);
   });
 });
 
