@@ -55,6 +55,18 @@ export async function parseStatement(sql: string, params: QueryParams = {}): Pro
   return { formatted, ast };
 }
 
+/**
+ * Each text as ClickHouse prints it when it is exactly one statement its parser accepts, else
+ * undefined: one query for them all (`formatQuerySingleLineOrNull` over an array), for checks that
+ * need no syntax tree. parseStatement gives the parser's reason for a text that fails.
+ */
+export async function formatStatements(texts: readonly string[]): Promise<Array<string | undefined>> {
+  if (texts.length === 0) return [];
+  const [row] = await run("SELECT arrayMap(text -> formatQuerySingleLineOrNull(text), {texts:Array(String)}) AS formatted SETTINGS implicit_select = 0", { texts });
+  const formatted = (row?.formatted ?? []) as unknown as Array<string | null>;
+  return texts.map((_text, index) => formatted[index] ?? undefined);
+}
+
 /** The AST of `SELECT <list>`: its select list, or SqlParseError. */
 export async function parseSelectList(list: string): Promise<AstNode[]> {
   const { ast } = await parseStatement(`SELECT ${list}`);

@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
-import { parseSelectList, parseStatement, SqlParseError } from "../../../src/infra/clickhouse/parser.js";
+import { formatStatements, parseSelectList, parseStatement, SqlParseError } from "../../../src/infra/clickhouse/parser.js";
 import { tempDataDir } from "../../helpers/clickhouse.js";
 
 const data = tempDataDir("moose-parser-");
@@ -23,6 +23,12 @@ describe("parseStatement", () => {
     await expect(parseStatement("SELECT 1; DROP TABLE t")).rejects.toThrow(/Multi-statements are not allowed/);
     await expect(parseStatement("ALTER TABLE")).rejects.toThrow(SqlParseError);
     await expect(parseStatement("   ")).rejects.toThrow(SqlParseError);
+  });
+
+  it("formats many texts in one query, each exactly one statement or nothing", async () => {
+    const texts = ["CREATE TABLE t (`a b` String) ENGINE = Memory", "SELECT 1; DROP TABLE t", "CREATE TABLE", "", "SELECT {x:String}", "DROP TABLE t -- note"];
+    expect(await formatStatements(texts)).toEqual(["CREATE TABLE t (`a b` String) ENGINE = Memory", undefined, undefined, undefined, "SELECT {x:String}", "DROP TABLE t"]);
+    expect(await formatStatements([])).toEqual([]);
   });
 
   it("runs nothing of what it reads, on the embedded engine a command has open", async () => {
