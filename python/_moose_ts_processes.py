@@ -10,7 +10,8 @@ on stdin/stdout:
 Each record is validated into its source stream's pydantic model (the function gets a model instance, as in
 MooseStack); what a transform returns is serialised with model_dump in JSON mode (by alias): None is no record,
 a list is several. A record whose validation, function or serialisation raises is that record's failure (the
-CLI retries it, then dead-letters it with errorType = the exception's class name); the batch goes on. The
+CLI retries it, then dead-letters it with errorType = the exception's class name); the batch goes on. A result
+holding NaN or Infinity is such a failure (a ValueError): JSON has neither, and the CLI could not read the line. The
 app's own prints go to stderr, so stdout carries only the protocol."""
 from __future__ import annotations
 
@@ -40,11 +41,19 @@ def _outcome(function: Callable[[Any], Any], model: Any, transform: bool, record
         if not transform or value is None:
             return '{"ok":true,"values":[]}'
         values = [item for item in value if item is not None] if isinstance(value, list) else [value]
-        return '{"ok":true,"values":' + json.dumps(values, default=_json_default, ensure_ascii=False) + "}"
+        try:
+            return '{"ok":true,"values":' + _dumps(values) + "}"
+        except ValueError as error:  # NaN or Infinity (JSON has neither), a circular reference
+            raise ValueError(f"the transform's result cannot be sent as JSON: {error}") from error
     except Exception as error:  # the record's failure, not the worker's
         location = extract._user_frame(error.__traceback__, project)
-        return json.dumps({"ok": False, "errorType": type(error).__name__, "message": str(error),
-                           **({"location": location} if location else {})}, ensure_ascii=False)
+        return _dumps({"ok": False, "errorType": type(error).__name__, "message": str(error),
+                       **({"location": location} if location else {})})
+
+
+def _dumps(value: Any) -> str:
+    """JSON text the CLI can parse: NaN and Infinity (json.dumps writes them by default) raise ValueError instead."""
+    return json.dumps(value, default=_json_default, ensure_ascii=False, allow_nan=False)
 
 
 def main() -> int:
@@ -73,7 +82,7 @@ def main() -> int:
         for entry in message["records"]:
             target = functions.get(entry["process"])
             if target is None:
-                results.append(json.dumps({"ok": False, "errorType": "LookupError", "message": f"the app has no function for {entry['process']}"}))
+                results.append(_dumps({"ok": False, "errorType": "LookupError", "message": f"the app has no function for {entry['process']}"}))
             else:
                 results.append(_outcome(target[0], target[1], target[2], entry["record"], project))
         _protocol_out.write('{"type":"done","results":[' + ",".join(results) + "]}\n")

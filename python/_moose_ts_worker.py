@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 import sys
 import traceback
@@ -23,6 +24,17 @@ import _moose_ts_extract as extract
 
 _protocol_out = sys.stdout
 _protocol_in = sys.stdin
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities as null, as a TypeScript API's JSON.stringify writes them (JSON has no such numbers)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    return value
 
 
 def _send(message: dict[str, Any]) -> None:
@@ -76,7 +88,7 @@ def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[s
         raw = message.get("params") or {}
         params = params_model.model_validate(raw) if params_model is not None and hasattr(params_model, "model_validate") else raw
         result = api.query_function(MooseClient(_transport(call_id)), params)
-        return {"type": "result", "id": call_id, "status": 200, "body": json.loads(json.dumps(result, default=_json_default))}
+        return {"type": "result", "id": call_id, "status": 200, "body": _finite(json.loads(json.dumps(result, default=_json_default)))}
     except Exception as error:  # a handler's failure is a 500 for that request, not the worker's end
         location = extract._user_frame(error.__traceback__, project)
         where = f" at {location['file']}:{location['line']}" if location else ""

@@ -7,13 +7,15 @@
  * together as the next batch, one batch at a time.
  *
  * A function's exception fails that record with an error whose class name is the Python exception's
- * (so a dead letter's errorType is `ValueError`, as MooseStack writes it). A worker that exits fails
- * the records in flight (./functions.ts retries them) and is started again for the next batch.
+ * (so a dead letter's errorType is `ValueError`, as MooseStack writes it). A worker that exits is started
+ * again; the records of its batch in flight run again one per batch (no attempt of theirs counted), so the
+ * record that killed it fails alone, with PythonWorkerExitedError (./functions.ts retries it). An answer that
+ * is not JSON fails its batch, and the worker is started again.
  * `reload` starts a worker on the app's current code (dev, after every good build) and retires the
  * previous one once its batch in flight is answered.
  */
 import type { SourceLocation } from "../errors.js";
-import { startPythonChild, type PythonChild } from "../extract/python/child.js";
+import { PythonProtocolError, startPythonChild, type PythonChild } from "../extract/python/child.js";
 import type { ProcessFunction } from "../sdk/processes.js";
 import type { BatchFunction } from "./functions.js";
 
@@ -25,6 +27,8 @@ interface Call {
   record: unknown;
   resolve(values: unknown[]): void;
   reject(error: Error): void;
+  /** Sent in a batch of its own: it was in a batch of several when the worker exited. */
+  alone?: boolean;
 }
 
 /** Most records sent to the worker in one batch. */
@@ -60,6 +64,11 @@ export class PythonFunctions {
   /** Starts a worker on the app's current code; the previous one finishes its batch in flight and exits. A failed start keeps the previous one. */
   async reload(): Promise<void> {
     const next = await this.start();
+    // Closed while it started: nobody would stop this one.
+    if (this.closed) {
+      await next.child.close();
+      throw new Error("the Python worker is stopped");
+    }
     const previous = this.worker;
     this.worker = next;
     if (previous) void this.retire(previous);
@@ -156,7 +165,7 @@ export class PythonFunctions {
         }
         // A reload swapped workers while this one was being looked up: the old one is retiring.
         if (worker !== this.worker) continue;
-        const batch = this.queue.splice(0, MAX_BATCH);
+        const batch = this.queue.splice(0, this.queue[0]!.alone ? 1 : MAX_BATCH);
         const run = this.run(worker, batch);
         worker.inFlight = run;
         await run;
@@ -169,16 +178,22 @@ export class PythonFunctions {
 
   private async run(worker: Worker, batch: Call[]): Promise<void> {
     worker.child.send({ type: "run", records: batch.map(({ process, record }) => ({ process, record })) });
-    const answer = await worker.child.next();
+    // A line that is not JSON where the answer should be (next's only rejection) is the answer here.
+    const answer = await worker.child.next().catch((error: PythonProtocolError) => error);
     if (!answer) {
+      if (batch.length > 1 && !this.closed) {
+        // Any one of them may have killed it: each runs again alone, before the records queued after them.
+        this.queue.unshift(...batch.map((call) => ({ ...call, alone: true })));
+        return;
+      }
       const error = new PythonWorkerExitedError(`the Python worker running the app's stream functions exited (${worker.child.exitReason}) while running this record`);
       for (const call of batch) call.reject(error);
       return;
     }
-    if (answer.type !== "done" || answer.results.length !== batch.length) {
+    if (answer instanceof PythonProtocolError || answer.type !== "done" || answer.results.length !== batch.length) {
       // Out of step with the protocol (the app wrote to the real stdout?): stopped, and started again for the next batch.
       await worker.child.close(0);
-      const error = new Error(`the Python worker answered a batch of ${batch.length} records with ${JSON.stringify(answer).slice(0, 200)}`);
+      const error = answer instanceof PythonProtocolError ? answer : new Error(`the Python worker answered a batch of ${batch.length} records with ${JSON.stringify(answer).slice(0, 200)}`);
       for (const call of batch) call.reject(error);
       return;
     }

@@ -7,7 +7,8 @@
  * that fails is reported through `events.error` and holds back neither the others nor their
  * successors. A Python app's transforms and consumers call its functions in a Python worker
  * (./python-functions.ts), started again on the app's code at every reconcile. A transform or consumer
- * whose function the loaded code does not have (the applied state is not the code's) is kept as `not-run`.
+ * whose function the loaded code does not have (the applied state is not the code's) is kept as `not-run`,
+ * and starts at the first reconcile whose code has it.
  */
 import type { Producer } from "kafkajs";
 import type { Config } from "../config/types.js";
@@ -98,11 +99,13 @@ export class Supervisor {
     await this.settle(stopping);
     const pythonFailure = await this.reloadPython(manifest);
     for (const [id, print] of wanted) {
-      if (this.running.has(id)) continue;
-      const spec = manifest.processes[id]!;
-      // A TypeScript app's functions come from its registry, a Python app's run in its worker.
+      // A TypeScript app's functions come from its registry, a Python app's run in its worker (reloaded above).
       const registered = functions.get(id)?.run;
       const python = registered || pythonFailure !== undefined ? undefined : this.python?.functionFor(id);
+      const kept = this.running.get(id);
+      // A process kept as not-run starts once the reloaded code has its function.
+      if (kept && !(kept.status.state === "not-run" && (registered || python))) continue;
+      const spec = manifest.processes[id]!;
       const current = registered ? { run: registered } : undefined;
       const run = current ? (record: unknown) => current.run(record) : python?.run;
       if (spec.kind !== "sync" && !run && pythonFailure === undefined) {

@@ -142,6 +142,13 @@ def broken(client, params: UserQuery):
 
 
 broken_api = Api[UserQuery, list[UserRow]]("broken", broken)
+
+
+def ratios(client, params: UserQuery):
+    return [{"ratio": float("nan")}, {"ratio": float("inf")}, {"ratio": 0.5}]
+
+
+ratios_api = Api[UserQuery, list[dict]]("ratios", ratios)
 `,
     );
     expect(reload).toContain("+ api/users (API Endpoint)");
@@ -160,5 +167,9 @@ broken_api = Api[UserQuery, list[UserRow]]("broken", broken)
     expect(failed.status).toBe(500);
     await dev.waitFor(/error API_HANDLER_FAILED: \/api\/broken at app\/main\.py:\d+: ZeroDivisionError/);
     expect((await api("users?min_age=18")).status).toBe(200);
+    // JSON has no NaN or infinity: written as null, as a TypeScript API's JSON.stringify does.
+    const ratios = await api("ratios");
+    expect(ratios.status).toBe(200);
+    expect(await ratios.json()).toEqual([{ ratio: null }, { ratio: null }, { ratio: 0.5 }]);
   });
 });

@@ -16,8 +16,15 @@ interface Failed {
   error: { code: string; message: string; location?: SourceLocation; hint?: string };
 }
 
+/** A line on the child's stdout that is not JSON while a message was awaited (the protocol is out of step). */
+export class PythonProtocolError extends Error {
+  constructor(readonly line: string) {
+    super(`the Python worker wrote a line that is not JSON: ${line.slice(0, 200)}`);
+  }
+}
+
 export interface PythonChild<M> {
-  /** The next message; undefined once the child exited. */
+  /** The next message; undefined once the child exited. Rejects with PythonProtocolError when the line that came is not JSON. */
   next(): Promise<M | undefined>;
   send(message: unknown): void;
   readonly exited: boolean;
@@ -40,7 +47,17 @@ export interface PythonChildOptions {
 /** Starts the child and waits for its first message: `ready` comes back, `failed` is thrown as the app's MooseError. */
 export async function startPythonChild<M extends { type: string }>(options: PythonChildOptions): Promise<{ child: PythonChild<M>; ready: Extract<M, { type: "ready" }> }> {
   const child = spawnPythonChild<M | Failed>(options);
-  const first = await child.next();
+  let first: M | Failed | undefined;
+  for (;;) {
+    try {
+      first = await child.next();
+      break;
+    } catch (error) {
+      // Before the protocol starts a stray line is the app's output (a library writing to the real stdout while imported).
+      if (!(error instanceof PythonProtocolError)) throw error;
+      options.log(`${error.line}\n`);
+    }
+  }
   if (!first || first.type !== "ready") {
     await child.close(0);
     if (first?.type === "failed") {
@@ -65,7 +82,7 @@ function spawnPythonChild<M>(options: PythonChildOptions): PythonChild<M> {
   python.stderr.on("data", (chunk: Buffer) => options.log(chunk.toString()));
   // A child that exited leaves its stdin closed: a write then fails with EPIPE, which `next` reports.
   python.stdin.on("error", () => undefined);
-  const waiting: Array<(message: M | undefined) => void> = [];
+  const waiting: Array<{ resolve(message: M | undefined): void; reject(error: Error): void }> = [];
   const pending: M[] = [];
   let exited = false;
   let exitReason = "running";
@@ -74,11 +91,14 @@ function spawnPythonChild<M>(options: PythonChildOptions): PythonChild<M> {
     try {
       message = JSON.parse(line) as M;
     } catch {
-      options.log(`${line}\n`);
+      // Awaited, it is the answer that did not parse: the caller fails, not waits forever. Otherwise it is the app's output.
+      const waiter = waiting.shift();
+      if (waiter) waiter.reject(new PythonProtocolError(line));
+      else options.log(`${line}\n`);
       return;
     }
     const waiter = waiting.shift();
-    if (waiter) waiter(message);
+    if (waiter) waiter.resolve(message);
     else pending.push(message);
   });
   const closed = new Promise<void>((resolve) => {
@@ -86,7 +106,7 @@ function spawnPythonChild<M>(options: PythonChildOptions): PythonChild<M> {
       if (exited) return;
       exited = true;
       exitReason = reason;
-      for (const waiter of waiting.splice(0)) waiter(undefined);
+      for (const waiter of waiting.splice(0)) waiter.resolve(undefined);
       resolve();
     };
     python.on("close", (code, signal) => end(signal ? `signal ${signal}` : `code ${code ?? "?"}`));
@@ -97,7 +117,7 @@ function spawnPythonChild<M>(options: PythonChildOptions): PythonChild<M> {
       const message = pending.shift();
       if (message !== undefined) return Promise.resolve(message);
       if (exited) return Promise.resolve(undefined);
-      return new Promise((resolve) => waiting.push(resolve));
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
     },
     send(message) {
       if (!exited) python.stdin.write(`${JSON.stringify(message)}\n`);

@@ -4,9 +4,15 @@
  * for reasons other than its values, and after dying between insert and commit it
  * stores its pending range once on a deduplicating engine; a transform's poisoned record goes to the DLQ
  * with MooseStack's fields while the others are delivered (fan-out and drops included); a consumer
- * sees every record; reconcile restarts only what changed and resumes at the committed offsets.
+ * sees every record; reconcile restarts only what changed and resumes at the committed offsets, and
+ * starts a process kept as not-run once the reloaded code has its function (TypeScript and Python); a
+ * Python app's record that kills its worker is dead-lettered alone, the good records batched with it delivered.
  */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { extractManifest } from "../../../src/extract/index.js";
 import type { ColumnSpec } from "../../../src/manifest/types.js";
 import { processId } from "../../../src/sdk/processes.js";
 import { processGroupId } from "../../../src/streams/kafka.js";
@@ -14,6 +20,7 @@ import { Supervisor, type ProcessFunctions } from "../../../src/streams/supervis
 import { deduplicationToken } from "../../../src/streams/sync.js";
 import { useEmbeddedDatabase } from "../../helpers/clickhouse.js";
 import { startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
+import { testPython } from "../../helpers/python.js";
 import { createTopics, manifestOf, markPending, produce, readTopic, stream, streamsConfig, table, until } from "./fixtures.js";
 
 const columns: ColumnSpec[] = [
@@ -279,6 +286,113 @@ describe("transforms and consumers", () => {
       const again = await supervisor.reconcile(manifest, new Map());
       expect(again.notRun).toEqual([]);
       expect(again.failed.map((failure) => failure.id)).toEqual(["sync:Orphan->Gone"]);
+      // Reloaded code that has the function (same definition) starts the not-run process.
+      await createTopics(config, [manifest.streams.Lonely!]);
+      const seen: number[] = [];
+      const withFunction: ProcessFunctions = new Map([["consumer:Lonely", { spec: manifest.processes["consumer:Lonely"]!, run: (record: { id: number }) => void seen.push(record.id) }]]);
+      const found = await supervisor.reconcile(manifest, withFunction);
+      expect(found.started).toEqual(["consumer:Lonely"]);
+      expect(found.notRun).toEqual([]);
+      await produce(broker.broker, `${config.redpanda_config.namespace}Lonely`, [{ id: 1, name: "n1", at: "2026-01-05T10:00:00Z" }]);
+      await until(() => seen.length === 1, 30_000, "the started consumer to see the record");
+      expect((await supervisor.report()).find((report) => report.id === "consumer:Lonely")).toMatchObject({ state: "running", processed: 1 });
+    } finally {
+      await supervisor.close();
+    }
+  });
+});
+
+describe("a Python app's transforms and consumers", () => {
+  const APP = `import os
+
+from pydantic import BaseModel
+
+from moose_ts import DeadLetterQueue, Key, Stream, TransformConfig
+
+
+class Reading(BaseModel):
+    id: Key[str]
+    value: float
+
+
+readings = Stream[Reading]("Readings")
+kept = Stream[Reading]("Kept")
+failures = DeadLetterQueue[Reading]("ReadingsDead")
+
+
+def keep(reading: Reading) -> Reading:
+    if reading.id == "killer":
+        os._exit(9)
+    return reading
+
+
+def note(reading: Reading) -> None:
+    with open(os.path.join(os.environ["MOOSE_PROJECT_DIR"], "seen.txt"), "a") as seen:
+        seen.write(reading.id + "\\n")
+
+
+readings.add_transform(kept, keep, TransformConfig(dead_letter_queue=failures))
+readings.add_consumer(note)
+`;
+  const projectDir = mkdtempSync(path.join(tmpdir(), "moose-streams-python-"));
+
+  beforeAll(() => {
+    process.env.MOOSE_PYTHON = testPython();
+    mkdirSync(path.join(projectDir, "app"));
+    writeFileSync(path.join(projectDir, "moose.config.toml"), `language = "Python"\n`);
+    writeFileSync(path.join(projectDir, "app", "main.py"), APP);
+  });
+  afterAll(() => rmSync(projectDir, { recursive: true, force: true }));
+
+  /** The app's streams, and of its processes only `id`. */
+  async function componentsWith(id: string) {
+    const manifest = await extractManifest({ projectDir });
+    const spec = manifest.processes[id];
+    if (!spec) throw new Error(`the app has no process ${id}: ${Object.keys(manifest.processes).join(", ")}`);
+    return { streams: manifest.streams, tables: manifest.tables, processes: { [id]: spec } };
+  }
+
+  it("dead-letters only the record that kills the worker; the good records batched with it are delivered (process_retries = 0)", async () => {
+    const namespace = testNamespace();
+    const config = streamsConfig(broker.broker, namespace, { process_retries: 0 });
+    const components = await componentsWith("transform:Readings->Kept");
+    await createTopics(config, Object.values(components.streams));
+    // Produced before the transform starts: its first fetch holds them all, so their first attempts are one worker batch.
+    const ids = ["g1", "g2", "killer", "g3", "g4", "g5"];
+    await produce(broker.broker, `${namespace}Readings`, ids.map((id) => ({ id, value: 1 })));
+    const supervisor = new Supervisor({ projectDir, config, driver: database(), events });
+    try {
+      expect((await supervisor.reconcile(components, new Map())).started).toEqual(["transform:Readings->Kept"]);
+      const delivered = (await readTopic(broker.broker, `${namespace}Kept`, 5)) as Array<{ id: string }>;
+      expect(delivered.map((record) => record.id)).toEqual(["g1", "g2", "g3", "g4", "g5"]);
+      const letters = (await readTopic(broker.broker, `${namespace}ReadingsDead`, 1)) as Array<Record<string, unknown>>;
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).toMatchObject({ originalRecord: { id: "killer", value: 1 }, errorType: "PythonWorkerExitedError", source: "transform" });
+      await until(async () => (await supervisor.report())[0]?.lag === 0, 30_000, "the transform to commit every record");
+      expect((await supervisor.report())[0]).toMatchObject({ state: "running", processed: 5, deadLettered: 1 });
+      expect(errors.some((message) => message.includes("exited (code 9); starting it again"))).toBe(true);
+    } finally {
+      await supervisor.close();
+    }
+  });
+
+  it("starts a consumer kept as not-run once the reloaded code has its function", async () => {
+    const namespace = testNamespace();
+    const config = streamsConfig(broker.broker, namespace);
+    const components = await componentsWith("consumer:Readings");
+    await createTopics(config, Object.values(components.streams));
+    const supervisor = new Supervisor({ projectDir, config, driver: database(), events });
+    try {
+      // The applied state has the consumer; the code loaded first does not.
+      writeFileSync(path.join(projectDir, "app", "main.py"), APP.replace("readings.add_consumer(note)\n", ""));
+      const first = await supervisor.reconcile(components, new Map());
+      expect(first.notRun.map((entry) => entry.id)).toEqual(["consumer:Readings"]);
+      writeFileSync(path.join(projectDir, "app", "main.py"), APP);
+      const second = await supervisor.reconcile(components, new Map());
+      expect(second).toEqual({ started: ["consumer:Readings"], restarted: [], stopped: [], failed: [], notRun: [] });
+      await produce(broker.broker, `${namespace}Readings`, [{ id: "c1", value: 1 }, { id: "c2", value: 2 }]);
+      const seen = path.join(projectDir, "seen.txt");
+      await until(() => existsSync(seen) && readFileSync(seen, "utf8") === "c1\nc2\n", 30_000, "the consumer to see both records");
     } finally {
       await supervisor.close();
     }

@@ -3,14 +3,17 @@
  * machine's Python and pydantic, no broker: a record is validated into the stream's model before the
  * function gets it, a transform's result comes back serialised as MooseStack's runner does it (model_dump
  * in JSON mode, by alias; None = none, a list = several), an exception fails only its record with the
- * Python class name, records queued together are answered each with its own result, a worker that exits
- * fails the records in flight and is started again, and `reload` runs the app's new code.
+ * Python class name, records queued together are answered each with its own result, a result holding NaN
+ * or Infinity fails its record (ValueError) instead of the batch's answer, an answer that is not JSON
+ * fails its batch, a worker that exits is started again and only the record that killed it fails,
+ * `reload` runs the app's new code, and a close racing a reload leaves no worker running.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
+import { PythonProtocolError } from "../../../src/extract/python/child.js";
 import { PythonFunctionError, PythonFunctions, PythonWorkerExitedError } from "../../../src/streams/python-functions.js";
 import { testPython } from "../../helpers/python.js";
 
@@ -45,6 +48,12 @@ failures = DeadLetterQueue[Reading]("Failures")
 def double(reading: Reading) -> Optional[object]:
     if reading.id == "crash":
         os._exit(3)
+    if reading.id == "nan":
+        return Scaled(id=reading.id, doubledValue=float("nan"), year=1, at=reading.at)
+    if reading.id == "inf":
+        return {"id": reading.id, "doubledValue": float("inf"), "year": 1, "at": reading.at}
+    if reading.id == "stdout":
+        os.write(1, b"not a protocol line\\n")  # past sys.stdout, straight onto the protocol's pipe
     if reading.value < 0:
         raise ValueError(f"negative reading {reading.id}")
     if reading.id == "none":
@@ -69,19 +78,35 @@ failures.add_consumer(check_letter)
 `;
 
 const projectDir = mkdtempSync(path.join(tmpdir(), "moose-python-functions-"));
+const racingDir = mkdtempSync(path.join(tmpdir(), "moose-python-functions-race-"));
 const restarts: string[] = [];
 const output: string[] = [];
 let functions: PythonFunctions;
 
-function write(app: string): void {
-  writeFileSync(path.join(projectDir, "app", "main.py"), app);
+function write(app: string, dir = projectDir): void {
+  writeFileSync(path.join(dir, "app", "main.py"), app);
+}
+
+/** The pids of the stream-function workers running on `dir`'s app (read from /proc). */
+function workersOf(dir: string): string[] {
+  return readdirSync("/proc").filter((pid) => {
+    if (!/^\d+$/.test(pid)) return false;
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      return args.includes("_moose_ts_processes") && args.includes(dir);
+    } catch {
+      return false; // exited while listed
+    }
+  });
 }
 
 beforeAll(async () => {
   process.env.MOOSE_PYTHON = testPython();
-  mkdirSync(path.join(projectDir, "app"));
-  writeFileSync(path.join(projectDir, "moose.config.toml"), `language = "Python"\n`);
-  write(APP);
+  for (const dir of [projectDir, racingDir]) {
+    mkdirSync(path.join(dir, "app"));
+    writeFileSync(path.join(dir, "moose.config.toml"), `language = "Python"\n`);
+    write(APP, dir);
+  }
   functions = new PythonFunctions({ projectDir, log: (text) => output.push(text), onRestart: (reason) => restarts.push(reason) });
   await functions.reload();
 }, 60_000);
@@ -89,6 +114,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await functions?.close();
   rmSync(projectDir, { recursive: true, force: true });
+  rmSync(racingDir, { recursive: true, force: true });
 });
 
 function transform(): (record: unknown) => Promise<unknown> {
@@ -151,17 +177,46 @@ describe("the Python function worker", () => {
     ]);
   });
 
-  it("fails the records in flight when the worker exits, and starts it again for the next ones", async () => {
-    const run = transform();
-    const crashed = await Promise.allSettled([run({ id: "crash", value: 1, at: AT }), run({ id: "beside", value: 1, at: AT })]);
-    for (const outcome of crashed) {
-      expect(outcome.status).toBe("rejected");
-      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(PythonWorkerExitedError);
-      expect(((outcome as PromiseRejectedResult).reason as Error).message).toContain("exited (code 3)");
+  it("fails only the record whose result holds NaN or Infinity, with a ValueError, and answers the rest of its batch", async () => {
+    const outcomes = await functions.functionFor("transform:Readings->Scaled")!.runBatch([
+      { id: "nan", value: 1, at: AT },
+      { id: "r5", value: 1, at: AT },
+      { id: "inf", value: 1, at: AT },
+    ]);
+    for (const failed of [outcomes[0]!, outcomes[2]!]) {
+      expect(failed.ok).toBe(false);
+      const error = (failed as { error: Error }).error;
+      expect(error.constructor.name).toBe("ValueError");
+      expect(error.message).toContain("the transform's result cannot be sent as JSON: Out of range float values are not JSON compliant");
     }
+    expect(outcomes[1]).toEqual({ ok: true, result: [{ id: "r5", doubledValue: 2, year: 2026, at: "2026-12-02T03:04:05Z" }] });
+  });
+
+  it("fails a batch whose answer is not JSON (instead of waiting for it forever), and starts the worker again", async () => {
+    const before = restarts.length;
+    const error = (await transform()({ id: "stdout", value: 1, at: AT }).catch((thrown: unknown) => thrown)) as Error;
+    expect(error).toBeInstanceOf(PythonProtocolError);
+    expect(error.message).toBe("the Python worker wrote a line that is not JSON: not a protocol line");
+    expect(await transform()({ id: "r6", value: 1, at: AT })).toEqual([{ id: "r6", doubledValue: 2, year: 2026, at: "2026-12-02T03:04:05Z" }]);
+    expect(restarts.length).toBe(before + 1);
+  });
+
+  it("fails only the record that killed the worker: the others of its batch run again, no attempt of theirs lost", async () => {
+    const before = restarts.length;
+    const run = transform();
+    const [crashed, beside] = await Promise.allSettled([run({ id: "crash", value: 1, at: AT }), run({ id: "beside", value: 1, at: AT })]);
+    expect(crashed!.status).toBe("rejected");
+    expect((crashed as PromiseRejectedResult).reason).toBeInstanceOf(PythonWorkerExitedError);
+    expect(((crashed as PromiseRejectedResult).reason as Error).message).toContain("exited (code 3)");
+    expect(beside).toEqual({ status: "fulfilled", value: [{ id: "beside", doubledValue: 2, year: 2026, at: "2026-12-02T03:04:05Z" }] });
+    // A chunk's first attempts (./functions.ts runBatch): the killer among good records fails alone.
+    const records = ["g1", "g2", "crash", "g3", "g4"].map((id) => ({ id, value: 1, at: AT }));
+    const outcomes = await functions.functionFor("transform:Readings->Scaled")!.runBatch(records);
+    expect(outcomes.map((outcome) => (outcome.ok ? "ok" : (outcome.error as Error).constructor.name))).toEqual(["ok", "ok", "PythonWorkerExitedError", "ok", "ok"]);
     expect(await run({ id: "after", value: 4, at: AT })).toEqual([{ id: "after", doubledValue: 8, year: 2026, at: "2026-12-02T03:04:05Z" }]);
-    expect(restarts).toHaveLength(1);
-    expect(restarts[0]).toContain("exited (code 3)");
+    // Four deaths, each followed by a start: each batch's, then its killer's alone.
+    expect(restarts.slice(before)).toHaveLength(4);
+    for (const reason of restarts.slice(before)) expect(reason).toContain("exited (code 3)");
   });
 
   it("runs the app's new code after reload, and has no function for a process the code no longer has", async () => {
@@ -179,5 +234,15 @@ describe("the Python function worker", () => {
     expect(error.code).toBe("APP_ERROR");
     expect(error.location).toMatchObject({ file: "app/main.py", line: broken.split("\n").findIndex((line) => line.startsWith("raise")) + 1 });
     expect(await transform()({ id: "r4", value: 1, at: AT })).toEqual([{ id: "r4", doubledValue: 3, year: 2026, at: "2026-12-02T03:04:05Z" }]);
+  });
+
+  it("stops the worker a reload was starting when close comes first", async () => {
+    const racing = new PythonFunctions({ projectDir: racingDir, log: (text) => output.push(text) });
+    const reloading = racing.reload();
+    await racing.close();
+    const outcome = await reloading.then(() => "reloaded", (error: Error) => error.message);
+    expect(workersOf(racingDir)).toEqual([]);
+    expect(outcome).toBe("the Python worker is stopped");
+    expect(racing.functionFor("transform:Readings->Scaled")).toBeUndefined();
   });
 });
