@@ -52,6 +52,76 @@ class VersionedCollapsingMergeTreeEngine(EngineConfig):
     ver: str = ""
 
 
+# Replicated*: MooseStack's classes, each with keeper_path and replica_name (both or neither) before its base's fields.
+@dataclasses.dataclass
+class ReplicatedMergeTreeEngine(EngineConfig):
+    keeper_path: Optional[str] = None
+    replica_name: Optional[str] = None
+
+    def _base(self) -> EngineConfig:
+        return MergeTreeEngine()
+
+
+@dataclasses.dataclass
+class ReplicatedReplacingMergeTreeEngine(EngineConfig):
+    keeper_path: Optional[str] = None
+    replica_name: Optional[str] = None
+    ver: Optional[str] = None
+    is_deleted: Optional[str] = None
+
+    def _base(self) -> EngineConfig:
+        return ReplacingMergeTreeEngine(ver=self.ver, is_deleted=self.is_deleted)
+
+
+@dataclasses.dataclass
+class ReplicatedAggregatingMergeTreeEngine(EngineConfig):
+    keeper_path: Optional[str] = None
+    replica_name: Optional[str] = None
+
+    def _base(self) -> EngineConfig:
+        return AggregatingMergeTreeEngine()
+
+
+@dataclasses.dataclass
+class ReplicatedSummingMergeTreeEngine(EngineConfig):
+    keeper_path: Optional[str] = None
+    replica_name: Optional[str] = None
+    columns: Optional[list[str]] = None
+
+    def _base(self) -> EngineConfig:
+        return SummingMergeTreeEngine(columns=self.columns)
+
+
+@dataclasses.dataclass
+class ReplicatedCollapsingMergeTreeEngine(EngineConfig):
+    keeper_path: Optional[str] = None
+    replica_name: Optional[str] = None
+    sign: str = ""
+
+    def _base(self) -> EngineConfig:
+        return CollapsingMergeTreeEngine(sign=self.sign)
+
+
+@dataclasses.dataclass
+class ReplicatedVersionedCollapsingMergeTreeEngine(EngineConfig):
+    keeper_path: Optional[str] = None
+    replica_name: Optional[str] = None
+    sign: str = ""
+    ver: str = ""
+
+    def _base(self) -> EngineConfig:
+        return VersionedCollapsingMergeTreeEngine(sign=self.sign, ver=self.ver)
+
+
+_REPLICATED_ENGINES = (ReplicatedMergeTreeEngine, ReplicatedReplacingMergeTreeEngine, ReplicatedAggregatingMergeTreeEngine,
+                       ReplicatedSummingMergeTreeEngine, ReplicatedCollapsingMergeTreeEngine, ReplicatedVersionedCollapsingMergeTreeEngine)
+
+# The Keeper path and replica name of a Replicated table on a cluster that names neither (the TypeScript SDK's
+# CLUSTER_KEEPER_PATH / CLUSTER_REPLICA_NAME): one path per shard, database and table, which every server expands.
+CLUSTER_KEEPER_PATH = "/clickhouse/tables/{shard}/{database}/{table}"
+CLUSTER_REPLICA_NAME = "{replica}"
+
+
 class TableIndex(BaseModel):
     name: str
     expression: str
@@ -122,7 +192,28 @@ class OlapTable(ModelBacked):
         raise MooseError(code, f'OLAP table "{self.name}" {problem}', self.source, hint, details)
 
     def _engine(self) -> tuple[str, list[str], dict[str, Any]]:
+        """(engine name, its parameters, the fields its parameters name), as the TypeScript SDK's engineSpec."""
         engine = self.config.engine
+        if isinstance(engine, _REPLICATED_ENGINES):
+            name, params, fields = self._base_engine(engine._base())
+            return f"Replicated{name}", self._replication(engine.keeper_path, engine.replica_name) + params, fields
+        if isinstance(engine, ClickHouseEngines) and engine.value.startswith("Replicated"):
+            name, params, fields = self._base_engine(ClickHouseEngines(engine.value[len("Replicated"):]))
+            return engine.value, self._replication(None, None) + params, fields
+        return self._base_engine(engine)
+
+    def _replication(self, keeper_path: Optional[str], replica_name: Optional[str]) -> list[str]:
+        """A Replicated engine's first parameters: the Keeper path and replica name given, the cluster default, or none."""
+        if (keeper_path is None) != (replica_name is None):
+            missing, given = ("keeper_path", "replica_name") if keeper_path is None else ("replica_name", "keeper_path")
+            self._fail("INVALID_ENGINE", f"sets {given} without {missing}", "set both keeper_path and replica_name, or neither to use the server's defaults")
+        if keeper_path is not None and replica_name is not None:
+            return [_sql_string(keeper_path), _sql_string(replica_name)]
+        if self.config.cluster is not None:
+            return [_sql_string(CLUSTER_KEEPER_PATH), _sql_string(CLUSTER_REPLICA_NAME)]
+        return []
+
+    def _base_engine(self, engine: Union[ClickHouseEngines, EngineConfig, None]) -> tuple[str, list[str], dict[str, Any]]:
         if engine is None:
             return "MergeTree", [], {}
         if isinstance(engine, ClickHouseEngines):
@@ -236,6 +327,14 @@ def _closing_paren(text: str) -> int:
             if depth == 0:
                 return index
     return -1
+
+
+_STRING_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0", "'": "\\'"}
+
+
+def _sql_string(text: str) -> str:
+    """A SQL string literal escaped as the TypeScript SDK's quoteString does it, so both write the same bytes."""
+    return "'" + "".join(_STRING_ESCAPES.get(char, char) for char in text) + "'"
 
 
 def _setting_literal(value: Union[str, int]) -> str:

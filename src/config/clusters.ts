@@ -15,7 +15,19 @@ export function isClusterName(name: unknown): name is string {
   return typeof name === "string" && CLUSTER_NAME.test(name);
 }
 
-export const CLUSTERS_EXPECTED = 'an array of tables with a name, e.g. [[clickhouse_config.clusters]] name = "my_cluster"';
+export const CLUSTERS_EXPECTED =
+  'an array of tables with a name, e.g. [[clickhouse_config.clusters]] name = "my_cluster", and optionally hosts = { "ch-1:9000" = "http://ch-1:8123" } (host_name:port → HTTP URL)';
+
+/** `hosts`: a table of `host_name:port` → http(s) URL; undefined when malformed. */
+function readHosts(value: unknown): Record<string, string> | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const hosts: Record<string, string> = {};
+  for (const [host, url] of Object.entries(value as Record<string, unknown>)) {
+    if (!/^[^\s:]+:\d+$/.test(host) || typeof url !== "string" || !URL.canParse(url) || !["http:", "https:"].includes(new URL(url).protocol)) return undefined;
+    hosts[host] = url;
+  }
+  return hosts;
+}
 
 /** The file's value (array of `{ name }`) or the environment's (comma-separated names) → clusters; undefined when malformed. */
 export function readClusters(value: unknown, source: "file" | "env"): ClusterConfig[] | undefined {
@@ -26,10 +38,16 @@ export function readClusters(value: unknown, source: "file" | "env"): ClusterCon
   const clusters: ClusterConfig[] = [];
   for (const entry of entries as unknown[]) {
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return undefined;
-    const { name, ...rest } = entry as Record<string, unknown>;
+    const { name, hosts, ...rest } = entry as Record<string, unknown>;
     if (!isClusterName(name) || Object.keys(rest).length > 0) return undefined;
     if (clusters.some((cluster) => cluster.name === name)) return undefined;
-    clusters.push({ name });
+    if (hosts === undefined) {
+      clusters.push({ name });
+      continue;
+    }
+    const addresses = readHosts(hosts);
+    if (addresses === undefined) return undefined;
+    clusters.push({ name, hosts: addresses });
   }
   return clusters;
 }

@@ -44,6 +44,7 @@ export const VALUE_RULES: Readonly<Record<string, ValueRule>> = {
   "http_server_config.port": port,
   "temporal_config.temporal_host": host,
   "temporal_config.temporal_port": port,
+  "redpanda_config.replication_factor": positive,
   "redpanda_config.sync_batch_size": positive,
   "redpanda_config.sync_batch_timeout_ms": positive,
   "redpanda_config.process_retries": notNegative,

@@ -9,6 +9,11 @@ export interface Config extends ConfigSections {
 /** One `[[clickhouse_config.clusters]]` entry: a cluster of the server's `remote_servers`. */
 export interface ClusterConfig {
   name: string;
+  /**
+   * moose-ts's: the HTTP URL of each host, by its `host_name:port` in system.clusters (the native
+   * port), for resuming a step on the hosts where it failed (docs/clusters.md). Absent: none known.
+   */
+  hosts?: Record<string, string>;
 }
 
 /** The `[section]` tables of moose.config.toml. */
@@ -41,7 +46,11 @@ export interface ConfigSections {
     broker: string;
     message_timeout_ms: number;
     retention_ms: number;
-    replication_factor: number;
+    /**
+     * Replication factor of a topic whose stream sets none. Unset (the default): the broker's own
+     * `default.replication.factor`, so one config serves a one-broker dev setup and a cluster alike.
+     */
+    replication_factor?: number;
     /** Prefix for every topic name, e.g. `staging_`. Empty: none. */
     namespace: string;
     /** A sync inserts at most this many records in one ClickHouse insert (docs/streams.md). */
@@ -96,7 +105,6 @@ export const DEFAULT_CONFIG: Config = {
     broker: "localhost:19092",
     message_timeout_ms: 1000,
     retention_ms: 30000,
-    replication_factor: 1,
     namespace: "",
     sync_batch_size: 10000,
     sync_batch_timeout_ms: 200,

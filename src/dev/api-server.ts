@@ -79,7 +79,9 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
         const applied = options.state();
         const streams = await readLiveStreams(config, applied);
         const clickhouse = await driver.introspect();
-        return "streams" in streams ? compareWithReality(applied, { clickhouse, streams: streams.streams }) : compareWithReality(applied, { clickhouse }, streams.skipped);
+        return "streams" in streams
+          ? { ...compareWithReality(applied, { clickhouse, streams: streams.streams }), topics: streams.topics }
+          : compareWithReality(applied, { clickhouse }, streams.skipped);
       },
     }),
   });

@@ -30,9 +30,10 @@ import {
   replaceViewSql,
   resetSettingsSql,
 } from "../infra/clickhouse/ddl.js";
+import { columnFeatures, tableFeatures } from "../infra/clickhouse/capabilities.js";
 import type { ColumnSpec, ProcessSpec, StreamSpec, TableSpec, WorkflowSpec } from "../manifest/types.js";
 import { processChanges, processDisplayName } from "../diff/processes.js";
-import type { KafkaAction, ScheduleTarget, SqlStep, Step, StepCause } from "../steps/index.js";
+import type { ColumnTarget, KafkaAction, ScheduleTarget, ServerFeature, SqlStep, Step, StepCause } from "../steps/index.js";
 
 export interface OperationSteps {
   up: Step[];
@@ -54,8 +55,18 @@ function inverseCauseOf(op: Operation): Cause {
 }
 
 /** The cause of a column change's statement, naming its table and column (what a server without column IF [NOT] EXISTS checks). */
-function onColumn(cause: Cause, table: string, column: string): Cause {
-  return { ...cause, column: { table, name: column } };
+function onColumn(cause: Cause, table: string, column: string, more: Omit<ColumnTarget, "table" | "name"> = {}): Cause {
+  return { ...cause, column: { table, name: column, ...more } };
+}
+
+/** The cause of a statement that uses these newer server features (none: the cause as it is). */
+function needing(cause: Cause, needs: ServerFeature[]): Cause {
+  return needs.length === 0 ? cause : { ...cause, needs };
+}
+
+/** The cause of a MODIFY SETTING (`set`) or RESET SETTING (`reset`) statement, with what it changes. */
+function settingsChange(cause: Cause, set: Record<string, string>, reset: string[]): Cause {
+  return { ...needing(cause, [reset.length > 0 ? "resetSetting" : "modifySetting"]), settings: { set, reset } };
 }
 
 function sql(cause: Cause, statement: string, summary?: string): SqlStep {
@@ -68,11 +79,15 @@ function kafka(cause: Cause, action: KafkaAction): Step {
 
 /** The statements changing a column, with a conversion check on the one that converts its values. */
 function modifyColumnSteps(cause: Cause, table: string, from: ColumnSpec, to: ColumnSpec, cluster: string | undefined): SqlStep[] {
-  return modifyColumnSql(table, from, to, cluster).map((statement) =>
-    statement.convertsType
-      ? { sql: statement.sql, checkConversion: { table, column: to.name, toType: fullColumnType(to), nullsTakeDefault: statement.givesDefault }, cause }
-      : { sql: statement.sql, cause },
-  );
+  return modifyColumnSql(table, from, to, cluster).map((statement) => {
+    if (statement.removes !== undefined) {
+      return { sql: statement.sql, cause: needing(onColumn(cause, table, to.name, { removes: statement.removes }), ["removeColumnProperty"]) };
+    }
+    const defined = needing(cause, columnFeatures(to));
+    return statement.convertsType
+      ? { sql: statement.sql, checkConversion: { table, column: to.name, toType: fullColumnType(to), nullsTakeDefault: statement.givesDefault }, cause: defined }
+      : { sql: statement.sql, cause: defined };
+  });
 }
 
 function createTopicAction(stream: StreamSpec): KafkaAction {
@@ -87,7 +102,7 @@ function createTopicAction(stream: StreamSpec): KafkaAction {
 }
 
 function rebuildSteps(cause: Cause, from: TableSpec, to: TableSpec): SqlStep[] {
-  return recreateTableSql(from, to).map(({ phase, sql: statement }) => ({ sql: statement, cause: { ...cause, rebuild: phase } }));
+  return recreateTableSql(from, to).map(({ phase, sql: statement }) => ({ sql: statement, cause: { ...(phase === "create" ? needing(cause, tableFeatures(to)) : cause), rebuild: phase } }));
 }
 
 /** What a workflow's schedule starts (absent when the workflow has no schedule). */
@@ -121,22 +136,22 @@ export function operationSteps(op: Operation): OperationSteps {
   const downCause = inverseCauseOf(op);
   switch (op.kind) {
     case "createTable":
-      return { up: [sql(upCause, createTableSql(op.table))], down: [sql(downCause, dropTableSql(op.table.name, op.cluster))] };
+      return { up: [sql(needing(upCause, tableFeatures(op.table)), createTableSql(op.table))], down: [sql(downCause, dropTableSql(op.table.name, op.cluster))] };
     case "dropTable":
       return {
         up: [sql(upCause, dropTableSql(op.table.name, op.cluster))],
-        down: [sql(downCause, createTableSql(op.table))],
+        down: [sql(needing(downCause, tableFeatures(op.table)), createTableSql(op.table))],
         irreversible: `the rows of ${op.table.name} (down recreates the table empty)`,
       };
     case "addColumn":
       return {
-        up: [sql(onColumn(upCause, op.table, op.column.name), addColumnSql(op.table, op.column, op.position, op.cluster))],
+        up: [sql(needing(onColumn(upCause, op.table, op.column.name), columnFeatures(op.column)), addColumnSql(op.table, op.column, op.position, op.cluster))],
         down: [sql(onColumn(downCause, op.table, op.column.name), dropColumnSql(op.table, op.column.name, op.cluster))],
       };
     case "dropColumn":
       return {
         up: [sql(onColumn(upCause, op.table, op.column.name), dropColumnSql(op.table, op.column.name, op.cluster))],
-        down: [sql(onColumn(downCause, op.table, op.column.name), addColumnSql(op.table, op.column, undefined, op.cluster))],
+        down: [sql(needing(onColumn(downCause, op.table, op.column.name), columnFeatures(op.column)), addColumnSql(op.table, op.column, undefined, op.cluster))],
         irreversible: `the data in ${op.table}.${op.column.name} (down adds the column back with its default)`,
       };
     case "modifyColumn": {
@@ -151,30 +166,30 @@ export function operationSteps(op: Operation): OperationSteps {
     }
     case "renameColumn":
       return {
-        up: [sql(onColumn(upCause, op.table, op.from), renameColumnSql(op.table, op.from, op.to, op.cluster))],
-        down: [sql(onColumn(downCause, op.table, op.to), renameColumnSql(op.table, op.to, op.from, op.cluster))],
+        up: [sql(needing(onColumn(upCause, op.table, op.from, { renamedTo: op.to }), ["renameColumn"]), renameColumnSql(op.table, op.from, op.to, op.cluster))],
+        down: [sql(needing(onColumn(downCause, op.table, op.to, { renamedTo: op.from }), ["renameColumn"]), renameColumnSql(op.table, op.to, op.from, op.cluster))],
       };
     case "modifyTtl":
       return {
-        up: [sql(upCause, modifyTtlSql(op.table, op.to, op.cluster))],
-        down: [sql(downCause, modifyTtlSql(op.table, op.from, op.cluster))],
+        up: [sql(needing(upCause, [op.to === undefined ? "removeTtl" : "ttl"]), modifyTtlSql(op.table, op.to, op.cluster))],
+        down: [sql(needing(downCause, [op.from === undefined ? "removeTtl" : "ttl"]), modifyTtlSql(op.table, op.from, op.cluster))],
         ...(op.to !== undefined ? { irreversible: `rows of ${op.table} the TTL has deleted by the time down runs` } : {}),
       };
     case "modifySettings": {
       const up: Step[] = [];
-      if (Object.keys(op.set).length > 0) up.push(sql(upCause, modifySettingsSql(op.table, op.set, op.cluster)));
-      if (op.reset.length > 0) up.push(sql(upCause, resetSettingsSql(op.table, op.reset, op.cluster)));
+      if (Object.keys(op.set).length > 0) up.push(sql(settingsChange(upCause, op.set, []), modifySettingsSql(op.table, op.set, op.cluster)));
+      if (op.reset.length > 0) up.push(sql(settingsChange(upCause, {}, op.reset), resetSettingsSql(op.table, op.reset, op.cluster)));
       const restore = Object.fromEntries(Object.keys(op.previous).map((key) => [key, op.previous[key]!]));
       const wasDefault = Object.keys(op.set).filter((key) => !(key in op.previous));
       const down: Step[] = [];
-      if (Object.keys(restore).length > 0) down.push(sql(downCause, modifySettingsSql(op.table, restore, op.cluster)));
-      if (wasDefault.length > 0) down.push(sql(downCause, resetSettingsSql(op.table, wasDefault, op.cluster)));
+      if (Object.keys(restore).length > 0) down.push(sql(settingsChange(downCause, restore, []), modifySettingsSql(op.table, restore, op.cluster)));
+      if (wasDefault.length > 0) down.push(sql(settingsChange(downCause, {}, wasDefault), resetSettingsSql(op.table, wasDefault, op.cluster)));
       return { up, down };
     }
     case "addIndex":
-      return { up: [sql(upCause, addIndexSql(op.table, op.index, op.cluster))], down: [sql(downCause, dropIndexSql(op.table, op.index.name, op.cluster))] };
+      return { up: [sql(needing(upCause, ["skipIndex"]), addIndexSql(op.table, op.index, op.cluster))], down: [sql(needing(downCause, ["skipIndex"]), dropIndexSql(op.table, op.index.name, op.cluster))] };
     case "dropIndex":
-      return { up: [sql(upCause, dropIndexSql(op.table, op.index.name, op.cluster))], down: [sql(downCause, addIndexSql(op.table, op.index, op.cluster))] };
+      return { up: [sql(needing(upCause, ["skipIndex"]), dropIndexSql(op.table, op.index.name, op.cluster))], down: [sql(needing(downCause, ["skipIndex"]), addIndexSql(op.table, op.index, op.cluster))] };
     case "recreateTable": {
       const kept = new Set(op.to.columns.map((column) => column.name));
       const lost = op.from.columns.filter((column) => !kept.has(column.name)).map((column) => column.name);

@@ -12,7 +12,7 @@ import { diffManifests } from "../diff/index.js";
 import { assertNever, componentKindOf, type Operation } from "../diff/operations.js";
 import { brokerTopicName } from "../infra/kafka/topics.js";
 import type { ComponentKind, Manifest, ProcessSpec } from "../manifest/index.js";
-import type { RealityReport } from "./reality-check.js";
+import type { LiveTopicShape, RealityReport } from "./reality-check.js";
 
 export type InventoryStatus = "applied" | "pending" | "drifted";
 
@@ -27,6 +27,8 @@ export interface InventoryItem {
   /** What the live infrastructure shows, for drifted items. */
   drift?: string[];
   source?: string;
+  /** A stream's topic as the broker has it: its partitions and replication factor. */
+  topic?: LiveTopicShape;
   /** A process as the running `moose dev`/`prod` reports it (`moose ls` asks its /health). */
   running?: { state: string; lag?: number; lastError?: string };
 }
@@ -88,6 +90,7 @@ export function buildInventory(
       const spec = (inCode ? code[kind][id] : applied[kind][id]) as { source?: unknown; location?: SourceLocation };
       // A process's `source` is the stream it reads; its place in the code is `location`.
       const at = kind === "processes" ? spec.location : (spec.source as SourceLocation | undefined);
+      const topic = kind === "streams" ? reality?.topics?.[id] : undefined;
       items.push({
         kind: KIND_NAMES[kind],
         id,
@@ -96,6 +99,7 @@ export function buildInventory(
         ...(isPending ? { change: !inApplied ? ("add" as const) : !inCode ? ("remove" as const) : ("update" as const) } : {}),
         ...(drift ? { drift } : {}),
         ...(at ? { source: `${at.file}:${at.line}` } : {}),
+        ...(topic ? { topic } : {}),
       });
     }
   }
@@ -145,6 +149,10 @@ function runningText(running: NonNullable<InventoryItem["running"]>): string {
   return `${running.state}${running.lag !== undefined ? `, lag ${running.lag}` : ""}${running.lastError ? ` (last error: ${running.lastError})` : ""}`;
 }
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 /** A fixed-width table for the terminal. */
 export function renderInventory(items: InventoryItem[]): string {
   if (items.length === 0) return "no objects: app/index.ts exports nothing moose-ts manages\n";
@@ -152,7 +160,7 @@ export function renderInventory(items: InventoryItem[]): string {
   const rows = items.map((item) => [
     item.kind,
     item.id,
-    item.location,
+    item.location + (item.topic ? ` (${plural(item.topic.partitionCount, "partition")}, replication factor ${item.topic.replicationFactor})` : ""),
     item.status + (item.change ? ` (${item.change})` : "") + (item.drift ? `: ${item.drift.join("; ")}` : "") + (item.running ? `, ${runningText(item.running)}` : ""),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));

@@ -10,7 +10,7 @@ import { emptyManifest, hashManifest, type Manifest, type StreamSpec } from "../
 import { readAppliedState } from "../migrations/runner/journal.js";
 import { planToJson } from "../plan/json.js";
 import type { AdminBackend } from "./admin.js";
-import { compareWithReality, type LiveState, type RealityReport } from "./reality-check.js";
+import { compareWithReality, type LiveState, type LiveTopicShape, type RealityReport } from "./reality-check.js";
 import { unreplicatedManifest } from "../infra/clickhouse/replication.js";
 
 /** The manifest after the newest applied migration; the empty manifest for a fresh database. */
@@ -18,22 +18,24 @@ export async function readAppliedManifest(driver: ClickHouseDriver): Promise<Man
   return (await readAppliedState(driver))?.manifest ?? emptyManifest();
 }
 
-export type KafkaReading = { streams: Record<string, StreamSpec> } | { skipped: string };
+export type KafkaReading = { streams: Record<string, StreamSpec>; topics: Record<string, LiveTopicShape> } | { skipped: string };
 
 /** The live topics of the applied streams, as stream specs (missing topics are left out). */
 export async function readLiveStreams(config: Config, applied: Manifest): Promise<KafkaReading> {
   const names = Object.keys(applied.streams);
   if (!config.features.streaming_engine) return { skipped: "streaming is disabled (features.streaming_engine)" };
-  if (names.length === 0) return { streams: {} };
+  if (names.length === 0) return { streams: {}, topics: {} };
   // Loaded on use: kafkajs is heavy, and `moose ls` without streams never needs it.
   const [{ openKafkaAdmin }, { introspectTopics }] = await Promise.all([import("../infra/kafka/executor.js"), import("../infra/kafka/introspect.js")]);
   const admin = openKafkaAdmin(config.redpanda_config);
   try {
     const topics = await introspectTopics(admin, names);
     const streams: Record<string, StreamSpec> = {};
+    const shapes: Record<string, LiveTopicShape> = {};
     for (const topic of topics) {
       const spec = applied.streams[topic.name];
       if (!spec) continue;
+      shapes[topic.name] = { partitionCount: topic.partitionCount, replicationFactor: topic.replicationFactor };
       streams[topic.name] = {
         ...spec,
         partitionCount: topic.partitionCount,
@@ -43,7 +45,7 @@ export async function readLiveStreams(config: Config, applied: Manifest): Promis
         ...(spec.replicationFactor === undefined ? {} : { replicationFactor: topic.replicationFactor }),
       };
     }
-    return { streams };
+    return { streams, topics: shapes };
   } catch (error) {
     if (isMooseError(error)) return { skipped: `${error.code}: ${error.message}` };
     throw error;
@@ -61,7 +63,8 @@ export async function checkReality(config: Config, driver: ClickHouseDriver, app
   const expected = driver.kind === "embedded" ? unreplicatedManifest(applied) : applied;
   // View SQL in ClickHouse's own formatting on both sides: ClickHouse stores `count(DISTINCT x)` as `countDistinct(x)`.
   const [formattedExpected, formattedLive] = await Promise.all([withFormattedViewSql(expected), withFormattedViewSql(live.clickhouse)]);
-  return compareWithReality(formattedExpected, { ...live, clickhouse: formattedLive }, "skipped" in kafka ? kafka.skipped : undefined);
+  const report = compareWithReality(formattedExpected, { ...live, clickhouse: formattedLive }, "skipped" in kafka ? kafka.skipped : undefined);
+  return "topics" in kafka ? { ...report, topics: kafka.topics } : report;
 }
 
 /** The admin API over a driver: what `moose prod` serves under /admin/. */

@@ -198,6 +198,7 @@ async function bringDatabaseToCode(options: ProdOptions, driver: ClickHouseDrive
       kafka,
       temporal,
       stores: clusterStores?.stores,
+      clusterHosts: clusterStores?.hosts,
       allowDataLoss: options.allowDataLoss,
       reporter: bothReporters(options.reporter ?? silentReporter, logMigrationEvents(projectDir)),
     });

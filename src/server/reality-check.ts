@@ -34,6 +34,14 @@ export interface RealityReport {
     kafka: true | string;
   };
   discrepancies: Discrepancy[];
+  /** What the broker has for each applied stream's topic (when Kafka was checked): `moose ls` shows it. */
+  topics?: Record<string, LiveTopicShape>;
+}
+
+/** A topic's shape on the broker; its replication factor may be the broker's default (docs/streams.md). */
+export interface LiveTopicShape {
+  partitionCount: number;
+  replicationFactor: number;
 }
 
 export function compareWithReality(applied: Manifest, live: LiveState, kafkaSkipped?: string): RealityReport {

@@ -36,10 +36,29 @@ export interface StepCause {
   /** The cluster the target lives on: the statement runs ON CLUSTER, and so must anything run in its stead. */
   cluster?: string;
   /** For a column change: the table (as named in SQL) and the column the statement works on. */
-  column?: { table: string; name: string };
+  column?: ColumnTarget;
   /** A materialized view's backfill: it copies rows its sources already hold (through one host). */
   backfill?: true;
+  /** What the generated statement needs of the server beyond the oldest one supported (infra/clickhouse/capabilities.ts). */
+  needs?: ServerFeature[];
+  /** A table settings change: what it sets and resets (an old server rebuilds the table with them instead). */
+  settings?: { set: Record<string, string>; reset: string[] };
 }
+
+/** The column a generated column change works on, with what an old server's adaptation of it needs. */
+export interface ColumnTarget {
+  table: string;
+  name: string;
+  /** A rename: the column's new name. */
+  renamedTo?: string;
+  /** A `MODIFY COLUMN … REMOVE`: the property removed. */
+  removes?: RemovableProperty;
+}
+
+export type RemovableProperty = "default" | "materialized" | "alias" | "codec" | "ttl" | "comment";
+
+/** Server features a generated statement may use that ClickHouse 18.16 lacks. */
+export type ServerFeature = "renameColumn" | "removeColumnProperty" | "modifySetting" | "resetSetting" | "ttl" | "removeTtl" | "codec" | "skipIndex";
 
 /** Run before a MODIFY COLUMN: count rows whose value would not convert, and stop if any. */
 export interface ConversionCheck {

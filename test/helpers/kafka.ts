@@ -6,7 +6,10 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { DEFAULT_CONFIG, type Config } from "../../src/config/types.js";
@@ -52,4 +55,50 @@ export function testNamespace(): string {
 
 export function redpandaConfig(overrides: Partial<Config["redpanda_config"]>): Config["redpanda_config"] {
   return { ...DEFAULT_CONFIG.redpanda_config, ...overrides };
+}
+
+export interface TestCluster {
+  /** Bootstrap list, `127.0.0.1:p1,127.0.0.1:p2,…`. */
+  broker: string;
+  /** The pid of node `index` (1-based), as `scripts/kafka-local` recorded it. */
+  pid(index: number): number;
+  /** `scripts/kafka-local start` again: starts the nodes that are down; its stdout. */
+  restart(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A cluster of `brokers` KRaft nodes of its own (`scripts/kafka-local start --brokers N`), with its state in a
+ * temporary MOOSE_KAFKA_HOME so the test can find each node's pid; never a shared broker.
+ */
+export async function startTestCluster(brokers: number): Promise<TestCluster> {
+  const home = mkdtempSync(path.join(tmpdir(), "moose-kafka-cluster-"));
+  const port = await freePort();
+  const env = { ...process.env, MOOSE_KAFKA_HOME: home };
+  const stop = async () => {
+    await run(KAFKA_LOCAL, ["stop", "--port", String(port)], { env, timeout: 60_000 });
+    rmSync(home, { recursive: true, force: true });
+  };
+  const start = async () => (await run(KAFKA_LOCAL, ["start", "--port", String(port), "--brokers", String(brokers)], { env, timeout: BROKER_START_TIMEOUT_MS })).stdout;
+  try {
+    const stdout = await start();
+    return {
+      broker: stdout.trim(),
+      restart: start,
+      pid: (index) => Number(readFileSync(path.join(home, String(port), `broker-${index}`, "pid"), "utf8").trim()),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Whether a broker's JVM still runs (and is not a zombie: the script that started it has exited, and
+ * whoever adopted the JVM may reap it late).
+ */
+export function brokerRunning(pid: number): boolean {
+  const stat = `/proc/${pid}/stat`;
+  return existsSync(stat) && readFileSync(stat, "utf8").split(") ")[1]?.[0] !== "Z";
 }

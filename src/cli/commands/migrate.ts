@@ -134,8 +134,10 @@ export function register(program: Command): void {
     .description("Break the migration lock (after showing who holds it and for how long)")
     .action(
       action(async (flags: TargetOptions) =>
-        withDriver(flags, async (driver) => {
-          const broken = await breakLock(driver);
+        withDriver(flags, async (driver, { config }) => {
+          // A clustered lock is released with the journal's quorum, like every other write to it.
+          const cluster = await openClusterJournal(flags, config, driver);
+          const broken = await breakLock(cluster?.stores.lock ?? driver).finally(() => cluster?.close());
           if (broken.length === 0) out("the migration lock is free: nothing to break");
           for (const holder of broken) out(`✓ broke the lock held by ${holder.owner} for ${holder.ageSeconds} s (its lease had ${holder.expiresInSeconds} s left)`);
           return ExitCode.ok;
@@ -303,6 +305,7 @@ async function runCommand(flags: RunFlags, run: (options: RunOptions) => Promise
         kafka,
         temporal,
         stores: clusterStores?.stores,
+        clusterHosts: clusterStores?.hosts,
         // Printed, and kept in .moose/logs for `moose logs`.
         reporter: bothReporters(flags.json ? jsonReporter(out) : withRowProgress(textReporter(out), new RowProgressView(progressMode(), out), { write: out }), logMigrationEvents(projectDir)),
         allowDataLoss: acceptsDataLoss(flags),
@@ -362,6 +365,17 @@ async function statusCommand(flags: StatusFlags): Promise<number> {
   });
 }
 
+/** `step 2 on cluster c: done on h1, h2 (h2 resumed alone); failed on h3 (code 57: …)`. */
+function describeStepHosts(hosts: NonNullable<MigrationsStatus["migrations"][number]["hosts"]>): string {
+  const parts = [`step ${hosts.step + 1} on cluster ${hosts.cluster}`];
+  const resumed = (hosts.retried ?? []).filter((host) => hosts.done.includes(host));
+  if (hosts.done.length > 0) parts.push(`done on ${hosts.done.join(", ")}${resumed.length > 0 ? ` (${resumed.join(", ")} resumed alone)` : ""}`);
+  const retriedAgain = (hosts.retried ?? []).filter((host) => !hosts.done.includes(host));
+  if (retriedAgain.length > 0) parts.push(`resumed alone on ${retriedAgain.join(", ")}`);
+  for (const failed of hosts.failed) parts.push(`failed on ${failed.host}${failed.code === undefined ? "" : ` (code ${failed.code})`}: ${failed.error.split("\n")[0]}`);
+  return parts.join("; ");
+}
+
 function printStatus(status: MigrationsStatus, driver: ClickHouseDriver, extractError: string | undefined): void {
   out(`Migrations → database ${driver.database} (${driver.kind})`);
   if (status.migrations.length === 0) out("  (no migration files yet: `moose migrate generate`)");
@@ -376,6 +390,7 @@ function printStatus(status: MigrationsStatus, driver: ClickHouseDriver, extract
             ? `step ${entry.stepsDone + 1} failed: ${entry.failedStep} — ${entry.error.split("\n")[0]}; fix it, then \`moose migrate ${entry.status === "failed" ? "up" : "down"}\` resumes there`
             : `interrupted after step ${entry.stepsDone}; \`moose migrate ${entry.status === "running" ? "up" : "down"}\` resumes at step ${entry.stepsDone + 1}`;
     out(`  ${mark} ${entry.id}   ${detail}`);
+    if (entry.hosts) out(`      ${describeStepHosts(entry.hosts)}`);
   }
   for (const id of status.unknownApplied) out(`  ? in this database's journal, but no file: ${id}`);
   out(`Database state: ${status.database ? `${status.database.migrationId || "(empty)"} (${status.database.hash.slice(0, 12)})` : "nothing applied yet"}`);

@@ -15,7 +15,7 @@ import { quoteIdentifier, quoteString } from "./quote.js";
 import type { ColumnSpec, IndexSpec, MaterializedViewSpec, TableSpec, ViewSpec } from "../../manifest/types.js";
 import { fullColumnType } from "../../diff/normalize.js";
 import type { ColumnPosition } from "../../diff/operations.js";
-import { rebuildCopyName, type RebuildPhase } from "../../steps/index.js";
+import { rebuildCopyName, type RebuildPhase, type RemovableProperty } from "../../steps/index.js";
 
 export { fullColumnType };
 
@@ -135,12 +135,17 @@ const REMOVABLE = [
  * converts stored values (the one to check existing rows against first).
  */
 /** `convertsType`: the statement converts stored values; `givesDefault`: it declares a DEFAULT, which ClickHouse stores for NULLs. */
-export function modifyColumnSql(table: string, from: ColumnSpec, to: ColumnSpec, cluster?: string): Array<{ sql: string; convertsType: boolean; givesDefault: boolean }> {
-  const statements: Array<{ sql: string; convertsType: boolean; givesDefault: boolean }> = [];
+export function modifyColumnSql(
+  table: string,
+  from: ColumnSpec,
+  to: ColumnSpec,
+  cluster?: string,
+): Array<{ sql: string; convertsType: boolean; givesDefault: boolean; removes?: RemovableProperty }> {
+  const statements: Array<{ sql: string; convertsType: boolean; givesDefault: boolean; removes?: RemovableProperty }> = [];
   const column = quoteIdentifier(to.name);
-  for (const [property, keyword] of REMOVABLE) {
+  for (const [property] of REMOVABLE) {
     if (from[property] !== undefined && to[property] === undefined) {
-      statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${column} REMOVE ${keyword}`, cluster), convertsType: false, givesDefault: false });
+      statements.push({ sql: removeColumnPropertySql(table, to.name, property, cluster), convertsType: false, givesDefault: false, removes: property });
     }
   }
   const typeChanged = fullColumnType(from) !== fullColumnType(to);
@@ -154,13 +159,19 @@ export function modifyColumnSql(table: string, from: ColumnSpec, to: ColumnSpec,
   if (needsTemporaryDefault) {
     const lent = { ...to, default: `defaultValueOfTypeName(${quoteString(to.type)})` };
     statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(lent)}`, cluster), convertsType: true, givesDefault: true });
-    statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${column} REMOVE DEFAULT`, cluster), convertsType: false, givesDefault: false });
+    statements.push({ sql: removeColumnPropertySql(table, to.name, "default", cluster), convertsType: false, givesDefault: false, removes: "default" });
   } else if (typeChanged || valueChanged) {
     statements.push({ sql: alter(table, `MODIFY COLUMN IF EXISTS ${columnDefinition(to)}`, cluster), convertsType: typeChanged, givesDefault: to.default !== undefined });
   } else if (to.comment !== undefined && from.comment !== to.comment) {
     statements.push({ sql: alter(table, `COMMENT COLUMN IF EXISTS ${column} ${quoteString(to.comment)}`, cluster), convertsType: false, givesDefault: false });
   }
   return statements;
+}
+
+/** `MODIFY COLUMN IF EXISTS c REMOVE <property>` (ClickHouse keeps a property a MODIFY COLUMN does not mention). */
+export function removeColumnPropertySql(table: string, column: string, property: RemovableProperty, cluster?: string): string {
+  const keyword = REMOVABLE.find(([name]) => name === property)![1];
+  return alter(table, `MODIFY COLUMN IF EXISTS ${quoteIdentifier(column)} REMOVE ${keyword}`, cluster);
 }
 
 export function modifyTtlSql(table: string, ttl: string | undefined, cluster?: string): string {

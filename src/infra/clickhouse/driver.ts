@@ -20,6 +20,11 @@ export interface ClickHouseDriver {
   readonly database: string;
   /** A DDL/DML statement; `{name:Type}` placeholders bound from params. */
   exec(sql: string, params?: QueryParams): Promise<void>;
+  /**
+   * A statement whose answer is rows but which takes no FORMAT clause (an ON CLUSTER statement's
+   * per-host status): the rows as TabSeparated cells. Remote servers only.
+   */
+  execRows?(sql: string): Promise<string[][]>;
   /** A SELECT; rows as objects (JSONEachRow semantics: 64-bit integers come back as strings). */
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
   /** Rows as JSONEachRow; date-times are read with `best_effort` (ISO 8601 with its zone is exact on any server time zone). */

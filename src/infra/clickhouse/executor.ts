@@ -18,11 +18,21 @@ import { randomUUID } from "node:crypto";
 import { MooseError } from "../../errors.js";
 import { splitNullable } from "../../diff/normalize.js";
 import { rebuildCopyName, type ConversionCheck, type SqlStep } from "../../steps/index.js";
+import { dropTableSql, recreateTableSql } from "./ddl.js";
 import { quoteIdentifier, quoteString } from "./quote.js";
 import type { ClickHouseDriver } from "./driver.js";
 import { clickHouseCodeOf } from "./errors.js";
-import { guardColumnStatement, serverCapabilities, type GuardedColumnStatement } from "./capabilities.js";
+import {
+  featureUnsupported,
+  guardColumnStatement,
+  serverCapabilities,
+  serverVersionOf,
+  stepSupport,
+  type Adaptation,
+  type GuardedColumnStatement,
+} from "./capabilities.js";
 import { unreplicatedSql, withoutOnCluster } from "./replication.js";
+import { clusterDdlFailed, clusterFailureOf, runOnCluster, type HostOutcome } from "./distributed-ddl.js";
 
 /** How far a long statement has got: a rebuild's copy, a conversion check, a materialized view's backfill. */
 export interface RowProgress {
@@ -234,13 +244,13 @@ async function exchangeTables(driver: ClickHouseDriver, step: SqlStep, rebuild: 
   const [table, copy, aside] = [rebuild.table, rebuild.copy, `${rebuild.table}__moose_old`].map(quoteIdentifier);
   const cluster = step.cause?.cluster === undefined ? "" : ` ON CLUSTER ${quoteIdentifier(step.cause.cluster)}`;
   const renameSwap = `RENAME TABLE ${table} TO ${aside}, ${copy} TO ${table}, ${aside} TO ${copy}${cluster}`;
-  if (!serverCapabilities(driver).exchangeTables) return driver.exec(renameSwap);
+  if (!serverCapabilities(driver).exchangeTables) return execStatement(driver, renameSwap, step.cause?.cluster);
   try {
-    await driver.exec(step.sql);
+    await execStatement(driver, step.sql, step.cause?.cluster);
   } catch (error) {
     const code = clickHouseCodeOf(error);
     if (code === undefined || !NO_EXCHANGE.has(code)) throw error;
-    await driver.exec(renameSwap);
+    await execStatement(driver, renameSwap, step.cause?.cluster);
   }
 }
 
@@ -405,12 +415,30 @@ async function checkConversion(driver: ClickHouseDriver, step: SqlStep & { check
 }
 
 /**
- * Runs one SQL step: the conversion check first when the step has one, rebuild copy/exchange
- * with verification and progress, any other statement as is.
+ * The resume of a step that ran on some hosts of its cluster and failed on others: the hosts it is
+ * sent to alone, and how to reach each (`host_name:port` as system.clusters names it).
  */
-export async function executeSqlStep(driver: ClickHouseDriver, given: SqlStep, onProgress?: ProgressListener): Promise<void> {
+export interface HostRetry {
+  hosts: string[];
+  connect(host: string): Promise<ClickHouseDriver>;
+}
+
+/**
+ * Runs one SQL step: the conversion check first when the step has one, rebuild copy/exchange
+ * with verification and progress, any other statement as is. With `retry`, a step on a cluster
+ * runs on the retry's hosts only, each sent the statement without ON CLUSTER.
+ */
+export async function executeSqlStep(driver: ClickHouseDriver, given: SqlStep, onProgress?: ProgressListener, retry?: HostRetry): Promise<void> {
+  const cluster = given.cause?.cluster;
+  if (retry !== undefined && cluster !== undefined && driver.kind === "remote") return retryOnHosts(given, cluster, retry, onProgress);
   // The embedded engine has no Keeper and no cluster: a Replicated* table is created unreplicated there, on itself (./replication.ts).
   const local = driver.kind === "embedded" ? { ...given, sql: unreplicatedSql(withoutOnCluster(given.sql, given.cause?.cluster)) } : given;
+  // A feature the server lacks (the runner refuses such steps before a run; this covers every other caller), or its adaptation.
+  const version = serverVersionOf(driver);
+  const support = stepSupport(local, version);
+  if (support.kind === "unsupported") throw featureUnsupported(support.feature, version!, `the step "${local.summary ?? local.sql.split("\n")[0]}"`, local.cause);
+  if (version !== undefined && version[0] === 18) await refuseCommentedReplicatedColumn(driver, local);
+  if (support.kind === "adapted") return runAdaptation(driver, support.adaptation);
   // A server without column IF [NOT] EXISTS (18.x, 19.x): check the column first, run the plain statement (./capabilities.ts).
   const guarded = serverCapabilities(driver).columnIfExists ? undefined : guardColumnStatement(local.sql, local.cause);
   if (!guarded) return runStep(driver, local, onProgress);
@@ -433,21 +461,60 @@ async function runStep(driver: ClickHouseDriver, step: SqlStep, onProgress?: Pro
     await requireOneShard(driver, step.cause?.cluster, check.table, `Changing ${check.column} of`);
     await checkConversion(driver, { ...step, checkConversion: check }, onProgress);
     if (check.using !== undefined) await convertWithExpression(driver, { ...check, using: check.using });
-    await driver.exec(step.sql);
+    await execStatement(driver, step.sql, step.cause?.cluster);
     await waitForMutations(driver, check.table);
     return;
   }
   const rebuild = rebuildOf(step);
   if (rebuild?.phase === "create") {
     // Noted here too, so a rebuild with nothing to copy also knows its swap once it happened.
-    await driver.exec(step.sql);
+    await execStatement(driver, step.sql, step.cause?.cluster);
     return rememberCopy(driver, rebuild.rebuild);
   }
   if (rebuild?.phase === "copy") return copyRows(driver, step, rebuild.rebuild, onProgress);
   if (rebuild?.phase === "exchange") return exchangeTables(driver, step, rebuild.rebuild);
   if (step.cause?.backfill === true) await requireOneShard(driver, step.cause.cluster, step.cause.target, "Backfilling");
   if (step.cause?.operation === "createMaterializedView" && onProgress) return backfill(driver, step, step.cause.target, onProgress);
-  await driver.exec(step.sql);
+  await execStatement(driver, step.sql, step.cause?.backfill === true ? undefined : step.cause?.cluster);
+}
+
+/**
+ * A step's DDL statement: on a server's cluster (the cause's) with every host's result, so a
+ * failure names each failed host (./distributed-ddl.ts); on one server or the embedded engine as is.
+ */
+async function execStatement(driver: ClickHouseDriver, sql: string, cluster: string | undefined): Promise<void> {
+  if (cluster === undefined || driver.kind !== "remote") return driver.exec(sql);
+  await runOnCluster(driver, sql, cluster);
+}
+
+/** Whether a step can be resumed host by host: it runs ON CLUSTER as ddl.ts writes the clause for its cause's cluster. */
+export function retriesPerHost(step: SqlStep): boolean {
+  const cluster = step.cause?.cluster;
+  return cluster !== undefined && withoutOnCluster(step.sql, cluster) !== step.sql;
+}
+
+/**
+ * The step on each retried host alone: the statement without ON CLUSTER and a cause without the
+ * cluster, so the host's own state is checked (a column guard, a conversion check) as on one server.
+ * Every host is tried; any that fails, or cannot be reached, fails the step, naming it.
+ */
+async function retryOnHosts(step: SqlStep, cluster: string, retry: HostRetry, onProgress?: ProgressListener): Promise<void> {
+  const local: SqlStep = { ...step, sql: withoutOnCluster(step.sql, cluster), cause: { ...step.cause!, cluster: undefined } };
+  const outcomes: HostOutcome[] = [];
+  for (const host of retry.hosts) {
+    try {
+      const hostDriver = await retry.connect(host);
+      try {
+        await executeSqlStep(hostDriver, local, onProgress);
+      } finally {
+        await hostDriver.close();
+      }
+      outcomes.push({ host, ok: true });
+    } catch (error) {
+      outcomes.push({ host, ok: false, code: clickHouseCodeOf(error), error: error instanceof MooseError ? error.message : String((error as Error)?.message ?? error) });
+    }
+  }
+  if (outcomes.some((outcome) => !outcome.ok)) throw clusterDdlFailed({ cluster, hosts: outcomes }, local.sql, undefined);
 }
 
 /** DUPLICATE_COLUMN, NO_SUCH_COLUMN_IN_TABLE; ILLEGAL_COLUMN is what 18.x says for both. */
@@ -456,11 +523,14 @@ const COLUMN_STATE_ERRORS = new Set([15, 16, 44]);
 /**
  * A plain ADD or DROP COLUMN ON CLUSTER (18.x/19.x) that failed because a host already had (or
  * already lacked) the column, as resuming after a partial run does: done, when the connected host
- * also shows the change made. ClickHouse reports the first failing host's error only.
+ * also shows the change made. Every failed host's error must be such a one (ClickHouse itself
+ * reports only the first: the others are read back from Keeper, ./distributed-ddl.ts).
  */
 async function columnChangeDone(driver: ClickHouseDriver, guarded: GuardedColumnStatement, error: unknown): Promise<boolean> {
-  const code = clickHouseCodeOf(error);
-  if (code === undefined || !COLUMN_STATE_ERRORS.has(code) || (guarded.verb !== "ADD" && guarded.verb !== "DROP")) return false;
+  // Every failed host's own code when the per-host results are known; else the one the server reported.
+  const failure = clusterFailureOf(error);
+  const codes = failure ? failure.hosts.filter((host) => !host.ok).map((host) => host.code) : [clickHouseCodeOf(error)];
+  if (codes.some((code) => code === undefined || !COLUMN_STATE_ERRORS.has(code)) || (guarded.verb !== "ADD" && guarded.verb !== "DROP")) return false;
   const present = (await liveColumns(driver, guarded.table)).has(guarded.column);
   return present === (guarded.verb === "ADD");
 }
@@ -479,3 +549,142 @@ async function backfill(driver: ClickHouseDriver, step: SqlStep, view: string, o
   if (last) onProgress({ ...last, rows: last.totalRows, done: true });
 }
 
+
+/**
+ * On 18.x a MODIFY COLUMN of a Replicated table's column that has a comment drops the column from
+ * the table, and COMMENT COLUMN is refused on Replicated tables (both tested on 18.16). So a generated
+ * change or rename of such a column stops before it changes anything.
+ */
+async function refuseCommentedReplicatedColumn(driver: ClickHouseDriver, step: SqlStep): Promise<void> {
+  const cause = step.cause;
+  const target = cause?.column;
+  if (target === undefined || (cause?.operation !== "modifyColumn" && cause?.operation !== "renameColumn")) return;
+  const live = (await columnDefinitions(driver, target.table)).get(target.name);
+  if (live === undefined || live.comment === "" || !(await engineOf(driver, target.table)).startsWith("Replicated")) return;
+  throw new MooseError(
+    "REPLICATED_COMMENTED_COLUMN_UNSUPPORTED",
+    `${target.table}.${target.name} has a comment and ${target.table} is Replicated: ClickHouse 18.x loses such a column on MODIFY COLUMN and cannot COMMENT COLUMN it. Nothing was changed by this step.`,
+    {
+      hint: "upgrade the server to 19.x or later; or make the change by hand (a new column, ALTER UPDATE, drop the old one) and take the step out of the migration file",
+      details: { table: target.table, column: target.name },
+    },
+  );
+}
+
+/** A generated step an old server runs in other statements (./capabilities.ts says when). */
+function runAdaptation(driver: ClickHouseDriver, adaptation: Adaptation): Promise<void> {
+  if (adaptation.kind === "rename") return renameByCopy(driver, adaptation);
+  if (adaptation.kind === "remove") return removeByRedefinition(driver, adaptation);
+  return rebuildWithSettings(driver, adaptation);
+}
+
+/**
+ * MODIFY/RESET SETTING before 19.11/21.8: the data-keeping rebuild (the same steps a generated one
+ * has, run here in turn: copy verified, swapped by RENAME) into a table created from the live one's
+ * definition (introspected: the spec it was created from) with the settings changed. A table that
+ * already has them was rebuilt by an earlier, interrupted run: only its leftover copy is dropped.
+ */
+async function rebuildWithSettings(driver: ClickHouseDriver, change: Extract<Adaptation, { kind: "settings" }>): Promise<void> {
+  const live = (await driver.introspect()).tables[change.table];
+  if (live === undefined) {
+    throw new MooseError("REBUILD_TABLE_MISSING", `${change.table} does not exist, so its settings cannot be changed.`, {
+      hint: "the migration expects the table the previous migrations created: check `moose migrate status` and the database the command targets",
+      details: { table: change.table },
+    });
+  }
+  const settings = { ...live.settings, ...change.set };
+  for (const key of change.reset) delete settings[key];
+  const cause = { operation: "recreateTable", target: change.table, risk: "rewrite" } as const;
+  if (JSON.stringify(sortedEntries(settings)) === JSON.stringify(sortedEntries(live.settings))) {
+    return driver.exec(dropTableSql(rebuildCopyName(change.table)));
+  }
+  for (const { phase, sql } of recreateTableSql(live, { ...live, settings })) await runStep(driver, { sql, cause: { ...cause, rebuild: phase } });
+}
+
+function sortedEntries(record: Record<string, string>): Array<[string, string]> {
+  return Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
+}
+
+interface ColumnDefinitionRow {
+  name: string;
+  type: string;
+  default_kind: string;
+  default_expression: string;
+  comment: string;
+  is_in_sorting_key: number;
+  is_in_partition_key: number;
+  is_in_primary_key: number;
+}
+
+async function columnDefinitions(driver: ClickHouseDriver, table: string): Promise<Map<string, ColumnDefinitionRow>> {
+  const rows = await driver.query<ColumnDefinitionRow>(
+    "SELECT name, type, default_kind, default_expression, comment, is_in_sorting_key, is_in_partition_key, is_in_primary_key FROM system.columns WHERE database = currentDatabase() AND table = {table:String}",
+    { table },
+  );
+  return new Map(rows.map((row) => [row.name, row]));
+}
+
+/**
+ * RENAME COLUMN before 20.4: a new column after the old one with its type, default and comment, filled
+ * from it with ALTER UPDATE (a computed column is recomputed instead), then the old one dropped. Each
+ * part checks what is already done, so a run interrupted half-way resumes. Meanwhile readers see both
+ * columns, and a row written to the old name after the UPDATE started gets the new column's default.
+ */
+async function renameByCopy(driver: ClickHouseDriver, rename: Extract<Adaptation, { kind: "rename" }>): Promise<void> {
+  const table = quoteIdentifier(rename.table);
+  const [from, to] = [quoteIdentifier(rename.from), quoteIdentifier(rename.to)];
+  await waitForMutations(driver, rename.table);
+  const columns = await columnDefinitions(driver, rename.table);
+  const source = columns.get(rename.from);
+  // Renamed already (a resumed run), or nothing to rename (the statement's IF EXISTS).
+  if (source === undefined) return;
+  if (source.is_in_sorting_key || source.is_in_partition_key || source.is_in_primary_key) {
+    throw new MooseError(
+      "RENAME_KEY_COLUMN_UNSUPPORTED",
+      `${rename.table}.${rename.from} is part of the table's key: this server has no RENAME COLUMN (20.4+), and a key column cannot be copied and dropped instead. Nothing was changed by this step.`,
+      {
+        hint: "upgrade the server to 20.4 or later, or change the key in a migration of its own first (a table rebuild: change orderByFields), then rename",
+        details: { table: rename.table, column: rename.from, to: rename.to },
+      },
+    );
+  }
+  if (!columns.has(rename.to)) {
+    const computed = source.default_kind === "" ? "" : ` ${source.default_kind} ${source.default_expression}`;
+    await driver.exec(`ALTER TABLE ${table} ADD COLUMN ${to} ${source.type}${computed} AFTER ${from}`);
+  }
+  // 18.16 ignores a COMMENT in ADD COLUMN (tested): its own statement.
+  if (source.comment !== "" && columns.get(rename.to)?.comment !== source.comment) await driver.exec(`ALTER TABLE ${table} COMMENT COLUMN ${to} ${quoteString(source.comment)}`);
+  if (source.default_kind === "" || source.default_kind === "DEFAULT") {
+    await driver.exec(`ALTER TABLE ${table} UPDATE ${to} = ${from} WHERE 1`);
+    await waitForMutations(driver, rename.table);
+  }
+  await driver.exec(`ALTER TABLE ${table} DROP COLUMN ${from}`);
+}
+
+/**
+ * MODIFY COLUMN … REMOVE before 21.3: a comment is removed by an empty one; a default (materialized,
+ * alias) by a MODIFY COLUMN that names only the column's type, which on these servers keeps the
+ * comment and drops the default (checked after, since that is what the adaptation rests on).
+ */
+async function removeByRedefinition(driver: ClickHouseDriver, removal: Extract<Adaptation, { kind: "remove" }>): Promise<void> {
+  const head = `ALTER TABLE ${quoteIdentifier(removal.table)}`;
+  const column = quoteIdentifier(removal.column);
+  const live = (await columnDefinitions(driver, removal.table)).get(removal.column);
+  // The statement's IF EXISTS.
+  if (live === undefined) return;
+  if (removal.property === "comment") return driver.exec(`${head} COMMENT COLUMN ${column} ''`);
+  await driver.exec(`${head} MODIFY COLUMN ${column} ${live.type}`);
+  const after = (await columnDefinitions(driver, removal.table)).get(removal.column);
+  if (after !== undefined && after.default_kind !== "") {
+    throw new MooseError(
+      "COLUMN_PROPERTY_NOT_REMOVED",
+      `${removal.table}.${removal.column} still has its ${after.default_kind} ${after.default_expression} after MODIFY COLUMN ${removal.column} ${live.type}: this server keeps a default that a MODIFY COLUMN does not name, and has no MODIFY COLUMN … REMOVE (21.3+).`,
+      {
+        hint: "upgrade the server to 21.3 or later, or remove the default by hand and take the step out of the migration file",
+        details: { table: removal.table, column: removal.column, property: removal.property },
+      },
+    );
+  }
+  // 18.16 keeps the comment through a MODIFY COLUMN that does not name it (tested); a server that drops it gets it back.
+  if (after !== undefined && after.comment !== live.comment) await driver.exec(`${head} COMMENT COLUMN ${column} ${quoteString(live.comment)}`);
+}

@@ -1,6 +1,7 @@
 /**
  * The remote driver: a ClickHouse server over HTTP(S) with @clickhouse/client, configured from
- * `[clickhouse_config]` or a `--clickhouse-url http(s)://user:pass@host:port/db`.
+ * `[clickhouse_config]` or a `--clickhouse-url http(s)://user:pass@host:port/db`, whose query
+ * parameters are ClickHouse settings sent with every statement (`?distributed_ddl_task_timeout=30`).
  *
  * Opening checks the connection once, so the three usual mistakes each get their own error:
  * nothing listening (CLICKHOUSE_UNREACHABLE), wrong user/password (CLICKHOUSE_AUTH_FAILED),
@@ -34,6 +35,8 @@ interface Endpoint {
   user: string;
   password: string;
   database: string;
+  /** ClickHouse settings for every statement: `--clickhouse-url`'s query parameters (`?distributed_ddl_task_timeout=30`). */
+  settings: ClickHouseSettings;
   origin: Origin;
 }
 
@@ -41,6 +44,7 @@ const CONNECT_TIMEOUT_MS = 15_000;
 const STATEMENT_TIMEOUT_MS = 3_600_000;
 const AUTH_CODES = new Set([192 /* UNKNOWN_USER */, 193 /* WRONG_PASSWORD */, 194 /* REQUIRED_PASSWORD */, 516 /* AUTHENTICATION_FAILED */]);
 const UNKNOWN_DATABASE = 81;
+const UNKNOWN_SETTING = 115;
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "ECONNRESET", "EPIPE"]);
 
 function parseUrl(text: string): Endpoint {
@@ -62,6 +66,7 @@ function parseUrl(text: string): Endpoint {
     user: decodeURIComponent(url.username) || "default",
     password: decodeURIComponent(url.password),
     database: segments[0] ? decodeURIComponent(segments[0]) : "default",
+    settings: Object.fromEntries(url.searchParams),
     origin: { describe: () => flag },
   };
 }
@@ -70,7 +75,7 @@ function badUrl(text: string, why: string): MooseError {
   const redacted = text.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
   return new MooseError("CLICKHOUSE_BAD_URL", `Invalid --clickhouse-url ${redacted}: ${why}.`, {
     exitCode: ExitCode.usage,
-    hint: "Use http(s)://user:password@host:port/database, e.g. http://default:@localhost:8123/default.",
+    hint: "Use http(s)://user:password@host:port/database[?setting=value&…], e.g. http://default:@localhost:8123/default.",
   });
 }
 
@@ -88,6 +93,7 @@ function fromConfig(config: Config["clickhouse_config"]): Endpoint {
     user: config.user,
     password: config.password,
     database: config.db_name,
+    settings: {},
     origin: { describe: (part) => ({ config: keys[part] }) },
   };
 }
@@ -184,6 +190,18 @@ class RemoteDriver implements ClickHouseDriver {
     }
   }
 
+  async execRows(sql: string): Promise<string[][]> {
+    try {
+      // exec sends the statement as written: a FORMAT clause would end up inside a view's SELECT.
+      const result = await this.client.exec({ query: sql });
+      const chunks: Buffer[] = [];
+      for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
+      return parseTabSeparated(Buffer.concat(chunks).toString("utf8"));
+    } catch (error) {
+      throw classify(this.endpoint, error, sql);
+    }
+  }
+
   async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
     try {
       const result = await this.client.query({ ...this.bind(sql, params), format: "JSONEachRow" });
@@ -228,13 +246,14 @@ class RemoteDriver implements ClickHouseDriver {
 
 export async function openRemote(options: RemoteOptions): Promise<ClickHouseDriver & { readonly serverVersion: [number, number] }> {
   const endpoint = "url" in options ? parseUrl(options.url) : fromConfig(options.config);
+  const settings = { ...endpoint.settings, ...options.settings };
   const client = createClient({
     url: endpoint.url,
     username: endpoint.user,
     password: endpoint.password,
     database: endpoint.database,
     application: "moose-ts",
-    ...(options.settings ? { clickhouse_settings: options.settings } : {}),
+    ...(Object.keys(settings).length > 0 ? { clickhouse_settings: settings } : {}),
     // A migration step (a table copy, a backfill) may run long; the server keeps working meanwhile.
     request_timeout: STATEMENT_TIMEOUT_MS,
     log: { level: ClickHouseLogLevel.OFF },
@@ -254,6 +273,10 @@ export async function openRemote(options: RemoteOptions): Promise<ClickHouseDriv
       const result = await client.query({ query: probe, format: "JSONEachRow" });
       version = ((await result.json()) as { version: string }[])[0]!.version;
     } catch (error) {
+      const parsed = parseClickHouseError(String((error as Error)?.message ?? error));
+      if (parsed.code === UNKNOWN_SETTING && Object.keys(endpoint.settings).length > 0) {
+        throw badUrl("url" in options ? options.url : endpoint.url, `its query parameters are ClickHouse settings, and the server refused one: ${parsed.message}`);
+      }
       throw classify(endpoint, error, probe);
     }
     return new RemoteDriver(client, endpoint, parseVersion(version));
@@ -261,6 +284,15 @@ export async function openRemote(options: RemoteOptions): Promise<ClickHouseDriv
     await client.close();
     throw error;
   }
+}
+
+/** TabSeparated text → rows of cells, escapes (`\\t`, `\\n`, `\\\\`, …) undone. */
+function parseTabSeparated(text: string): string[][] {
+  const escapes: Record<string, string> = { t: "\t", n: "\n", r: "\r", "0": "\0", b: "\b", f: "\f", "\\": "\\", "'": "'" };
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => line.split("\t").map((cell) => cell.replace(/\\(.)/g, (_, char: string) => escapes[char] ?? char)));
 }
 
 function versionAtLeast([major, minor]: [number, number], [wantMajor, wantMinor]: [number, number]): boolean {

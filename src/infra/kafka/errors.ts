@@ -102,11 +102,22 @@ function unreachableReason(error: unknown): string | undefined {
   return undefined;
 }
 
-export function topicNotReady(topic: string, withinMs: number, seen: string): MooseError {
-  return new MooseError("KAFKA_TOPIC_NOT_READY", `topic "${topic}" was not served with a leader for every partition within ${withinMs} ms (last seen: ${seen})`, {
+/** `awaited`: what the step waited for, e.g. "served with a leader for every partition". */
+export function topicNotReady(topic: string, awaited: string, withinMs: number, seen: string): MooseError {
+  return new MooseError("KAFKA_TOPIC_NOT_READY", `topic "${topic}" was not ${awaited} within ${withinMs} ms (last seen: ${seen})`, {
     hint: "the broker is slow to settle (just started, or busy): run the command again; the step is idempotent and resumes",
     details: { topic, seen },
   });
+}
+
+/** The broker answered with this refusal (a Kafka error type such as `UNKNOWN_TOPIC_OR_PARTITION`). */
+export function isRefusal(error: unknown, type: string): boolean {
+  return !isConnectionFailure(error) && protocolErrors(error).some((refusal) => refusal.type === type);
+}
+
+/** The broker could not be talked to (refused, reset or timed-out connection), as opposed to a refusal it answered with. */
+export function isConnectionFailure(error: unknown): boolean {
+  return unreachableReason(error) !== undefined;
 }
 
 /**

@@ -8,7 +8,9 @@
  * needs it. Timeouts derive from `message_timeout_ms` and retries are few, so a dead or silent broker
  * fails within seconds with KAFKA_UNREACHABLE. Refusals Kafka marks retriable (a broker's metadata
  * lagging its controller, leader elections) are retried with backoff within the same bound, and a
- * step that creates partitions returns only once every one of them is served with a leader.
+ * step that creates partitions returns only once every one of them is served with a leader. With
+ * several bootstrap addresses, a broker lost mid-call is not the end: the call reconnects through
+ * another and runs again, so a step the remaining brokers can serve succeeds.
  */
 import kafkajs from "kafkajs";
 import type { Admin, ConfigEntries, LogEntry } from "kafkajs";
@@ -16,7 +18,7 @@ import type { Config } from "../../config/types.js";
 import { MooseError } from "../../errors.js";
 import type { KafkaAction } from "../../steps/index.js";
 import { checkKafkaAction, type CheckedKafkaAction } from "./actions.js";
-import { isRetriableRefusal, kafkaUnreachable, partitionDecrease, toMooseError, topicConflict, topicNotFound, topicNotReady } from "./errors.js";
+import { isConnectionFailure, isRefusal, isRetriableRefusal, kafkaUnreachable, partitionDecrease, toMooseError, topicConflict, topicNotFound, topicNotReady } from "./errors.js";
 import { brokerTopicName, isInternalTopic, modelTopicName } from "./topics.js";
 
 export type KafkaLogLevel = "error" | "warn" | "info" | "debug";
@@ -63,6 +65,11 @@ export interface KafkaAdmin {
 }
 
 const TOPIC_CONFIG_SOURCE = 1; // ConfigSource.TOPIC_CONFIG: set on the topic, not inherited
+/**
+ * Brokers learn of a new topic from the controller a moment apart, so one created a moment ago through
+ * another broker may not be listed by the broker asked: a topic a step needs is looked for this long.
+ */
+const METADATA_LAG_MS = 2000;
 const DELETE_POLL_MS = 100;
 /** Backoff between attempts after a retriable refusal, and between polls for a topic's leaders. */
 const RETRY_FIRST_MS = 100;
@@ -112,6 +119,12 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
     await connection;
   }
 
+  /** A fresh connection on the next call, through whichever bootstrap address answers (kafkajs rotates them). */
+  async function reconnect(): Promise<void> {
+    connection = undefined;
+    await admin.disconnect().catch(() => {});
+  }
+
   /**
    * Run `work` connected, within the call deadline, with kafkajs failures turned into MooseErrors.
    * Every action is idempotent, so a retriable refusal reruns all of it after a backoff.
@@ -127,11 +140,17 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
     });
     const attempts = async (): Promise<T> => {
       for (let pause = RETRY_FIRST_MS; ; pause = Math.min(2 * pause, RETRY_MAX_MS)) {
+        let connectedBefore = false;
         try {
           await connected();
+          connectedBefore = true;
           return await work(deadline);
         } catch (error) {
-          if (!isRetriableRefusal(error) || Date.now() + pause >= deadline) throw error;
+          // A broker of several lost mid-call (killed, restarting): the others may serve the call. A
+          // connect that fails has tried every address already, and one broker lost is all of them.
+          const brokerLost = connectedBefore && brokers.length > 1 && isConnectionFailure(error);
+          if (!(brokerLost || isRetriableRefusal(error)) || Date.now() + pause >= deadline) throw error;
+          if (brokerLost) await reconnect();
           await sleep(pause);
         }
       }
@@ -174,6 +193,16 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
     return (await describe([topic]))[0];
   }
 
+  /** A topic the step needs (or just saw served): undefined only once no broker has listed it for METADATA_LAG_MS. */
+  async function describeNeeded(topic: string, deadline: number): Promise<TopicDescription | undefined> {
+    const until = Math.min(deadline, Date.now() + METADATA_LAG_MS);
+    for (let pause = RETRY_FIRST_MS; ; pause = Math.min(2 * pause, RETRY_MAX_MS)) {
+      const found = await describeOne(topic);
+      if (found || Date.now() + pause >= until) return found;
+      await sleep(pause);
+    }
+  }
+
   /**
    * Waits until the broker's metadata shows `topic` with at least `partitions` partitions, each with
    * a leader. A create returns once the controller has the topic; the broker that answers clients
@@ -193,12 +222,13 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
         if (!isRetriableRefusal(error)) throw error;
         seen = (error as Error).message;
       }
-      if (Date.now() + pause >= deadline) throw topicNotReady(topic, Date.now() - since, seen);
+      if (Date.now() + pause >= deadline) throw topicNotReady(topic, "served with a leader for every partition", Date.now() - since, seen);
       await sleep(pause);
     }
   }
 
   async function createTopic(step: Extract<CheckedKafkaAction, { kind: "createTopic" }>, deadline: number): Promise<void> {
+    // Neither the stream nor the config names one: the broker's default.replication.factor (sent as -1).
     const replicationFactor = step.replicationFactor ?? config.replication_factor;
     const existing = await describeOne(step.topic);
     if (!existing) {
@@ -211,7 +241,7 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
           {
             topic: step.topic,
             numPartitions: step.partitions,
-            replicationFactor,
+            replicationFactor: replicationFactor ?? -1,
             configEntries: Object.entries(step.config).map(([name, value]) => ({ name, value })),
           },
         ],
@@ -222,11 +252,11 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
       await untilServed(step.topic, existing.partitionCount, deadline);
     }
     // It exists (before us, or created concurrently): fine only if it is what the step asks for.
-    const current = existing ?? (await describeOne(step.topic));
+    const current = existing ?? (await describeNeeded(step.topic, deadline));
     if (!current) throw topicNotFound(step.topic, "create the topic (it vanished while being created)");
     const differences = [
       ...(current.partitionCount === step.partitions ? [] : [`partitions: ${current.partitionCount} on the broker, ${step.partitions} wanted`]),
-      ...(current.replicationFactor === replicationFactor
+      ...(replicationFactor === undefined || current.replicationFactor === replicationFactor
         ? []
         : [`replication factor: ${current.replicationFactor} on the broker, ${replicationFactor} wanted`]),
       ...Object.entries(step.config)
@@ -237,8 +267,14 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
   }
 
   async function deleteTopic(topic: string): Promise<void> {
-    if (!(await admin.listTopics()).includes(topic)) return;
-    await admin.deleteTopics({ topics: [topic], timeout: operationTimeoutMs });
+    // Not asking whether it is listed first: the broker asked may not have heard of the topic yet. The
+    // controller, which deletes it, has the last word on whether it exists.
+    try {
+      await admin.deleteTopics({ topics: [topic], timeout: operationTimeoutMs });
+    } catch (error) {
+      if (isRefusal(error, "UNKNOWN_TOPIC_OR_PARTITION")) return;
+      throw error;
+    }
     // Deletion finishes asynchronously; wait so that a following createTopic of the same name works.
     const until = Date.now() + timeouts.requestMs;
     while ((await admin.listTopics()).includes(topic)) {
@@ -247,8 +283,8 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
     }
   }
 
-  async function alterTopicConfig(step: Extract<CheckedKafkaAction, { kind: "alterTopicConfig" }>): Promise<void> {
-    const current = await describeOne(step.topic);
+  async function alterTopicConfig(step: Extract<CheckedKafkaAction, { kind: "alterTopicConfig" }>, deadline: number): Promise<void> {
+    const current = await describeNeeded(step.topic, deadline);
     if (!current) throw topicNotFound(step.topic, "change its config");
     // kafkajs has no incremental alter: send the topic's complete set of overrides, changed.
     const overrides = Object.fromEntries(current.overrides.map((name) => [name, current.configs[name]!]));
@@ -265,10 +301,29 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
         },
       ],
     });
+    await untilConfigured(step.topic, next, deadline);
+  }
+
+  /**
+   * Waits until the broker describes `topic` with exactly these overrides. The controller has them once
+   * the alter returns; the brokers learn them a moment later, and a following alter of the same topic
+   * must read them back, or its complete set of overrides (above) would undo this one.
+   */
+  async function untilConfigured(topic: string, overrides: Record<string, string>, deadline: number): Promise<void> {
+    const since = Date.now();
+    for (let pause = RETRY_FIRST_MS; ; pause = Math.min(2 * pause, RETRY_MAX_MS)) {
+      const current = await describeOne(topic);
+      const seen = current && Object.fromEntries(current.overrides.map((name) => [name, current.configs[name]!]));
+      if (seen && sameEntries(seen, overrides)) return;
+      if (Date.now() + pause >= deadline) {
+        throw topicNotReady(topic, `described with the configs ${JSON.stringify(overrides)}`, Date.now() - since, seen ? JSON.stringify(seen) : "not listed");
+      }
+      await sleep(pause);
+    }
   }
 
   async function addPartitions(step: Extract<CheckedKafkaAction, { kind: "addPartitions" }>, deadline: number): Promise<void> {
-    const current = await describeOne(step.topic);
+    const current = await describeNeeded(step.topic, deadline);
     if (!current) throw topicNotFound(step.topic, "add partitions");
     if (current.partitionCount > step.count) throw partitionDecrease(step.topic, current.partitionCount, step.count);
     if (current.partitionCount === step.count) return;
@@ -288,7 +343,7 @@ export function openKafkaAdmin(config: Config["redpanda_config"], options: Kafka
           case "deleteTopic":
             return deleteTopic(step.topic);
           case "alterTopicConfig":
-            return alterTopicConfig(step);
+            return alterTopicConfig(step, deadline);
           case "addPartitions":
             return addPartitions(step, deadline);
         }

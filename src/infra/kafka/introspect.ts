@@ -7,9 +7,11 @@ import type { StreamSpec } from "../../manifest/types.js";
 import type { KafkaAdmin, TopicDescription } from "./executor.js";
 import { RETENTION_CONFIG } from "./topics.js";
 
-export type LiveTopic = Pick<StreamSpec, "name" | "partitionCount" | "retentionMs" | "replicationFactor" | "config"> & {
+export type LiveTopic = Pick<StreamSpec, "name" | "partitionCount" | "retentionMs" | "config"> & {
   /** The name on the broker (namespace prefix included). */
   topic: string;
+  /** What the broker has, always known (a stream's may be unset: the broker's default). */
+  replicationFactor: number;
 };
 
 /**

@@ -22,14 +22,19 @@ import { emptyManifest } from "../../manifest/types.js";
 import { openMigrationsDirectory } from "../directory.js";
 import { migrationsLayout, type MigrationsLayout } from "../layout.js";
 import type { LoadedMigration } from "../load.js";
-import { stepKind, stepSummary } from "../../steps/index.js";
+import { stepKind, stepSummary, type Step } from "../../steps/index.js";
+import { clusterFailureOf, type ClusterFailure } from "../../infra/clickhouse/distributed-ddl.js";
+import { clickHouseCodeOf } from "../../infra/clickhouse/errors.js";
+import { TOO_FEW_LIVE_REPLICAS, UNKNOWN_STATUS_OF_INSERT } from "./cluster.js";
+import { retriesPerHost, type HostRetry } from "../../infra/clickhouse/executor.js";
+import type { ClusterHostConnector } from "./cluster-hosts.js";
 import { readMigrationState, verifySnapshots } from "../verify.js";
 import { executeStep, type KafkaExecutor, type StepTargets, type TemporalExecutor } from "./dispatch.js";
 import { silentReporter, type Direction, type Reporter } from "./events.js";
 import { verifyHistory } from "./history.js";
-import { isApplied, Journal, whoAmI, type JournalEntry } from "./journal.js";
+import { isApplied, Journal, whoAmI, type JournalEntry, type StepHosts } from "./journal.js";
 import { MigrationLock, type LockOptions } from "./lock.js";
-import { judgePlanned } from "./judge.js";
+import { judgePlanned, refuseUnsupportedFeatures } from "./judge.js";
 import { doneHash, planDown, plannedSteps, planUp, refuseDataLoss, verifyAgainstJournal, type PlannedMigration } from "./plan.js";
 import type { JournalStore, LockStore } from "./store.js";
 
@@ -50,6 +55,11 @@ export interface RunOptions {
   lock?: LockOptions;
   /** Where the journal/state and the lock live (default: tables in the driver's database). */
   stores?: { journal?: JournalStore; lock?: LockStore };
+  /**
+   * Each host of a cluster on its own (cluster-stores.ts): a step that failed on some hosts of its
+   * cluster resumes on those alone. Without it, or without a host's address, it runs ON CLUSTER again.
+   */
+  clusterHosts?: ClusterHostConnector;
 }
 
 export interface RunResult {
@@ -89,6 +99,7 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
     }
     // After the listing, so the steps a real run would refuse are shown (marked) before the refusal.
     if (!options.allowDataLoss) refuseDataLoss(layout, planned);
+    refuseUnsupportedFeatures(layout, planned, options.driver);
     return { direction, migrations: planned.map((item) => item.migration.id), dryRun: true };
   }
 
@@ -108,13 +119,14 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
     verifyAgainstJournal(layout, migrations, entries);
     const planned = await judgePlanned(layout, plan(layout, migrations, entries));
     if (!options.allowDataLoss) refuseDataLoss(layout, planned);
+    refuseUnsupportedFeatures(layout, planned, options.driver);
     const states = await statesAfter(layout, migrations, planned);
     if (planned.length === 0) {
       reporter({ type: "nothing-to-do", direction });
       return { direction, migrations: [], dryRun: false };
     }
     const done: string[] = [];
-    const runner = new MigrationRunner(options, journalStore, lock, reporter, states, migrations);
+    const runner = new MigrationRunner(options, journalStore, lock, reporter, states, migrations, entries);
     const umzug = new Umzug<object>({
       migrations: planned.map((item) => ({
         name: item.migration.id,
@@ -136,24 +148,61 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
     return { direction, migrations: done, dryRun: false };
   } catch (error) {
     failed = true;
-    throw error;
+    throw await releaseAfterFailure(lock, error);
   } finally {
-    await releaseLock(lock, failed);
+    if (!failed) await releaseLock(lock);
+  }
+}
+
+function errorText(error: unknown): string {
+  return (error as Error)?.message ?? String(error);
+}
+
+/**
+ * A step failed and its failure could not be written to the journal either (the same outage, often:
+ * on a cluster, a replica down refuses the journal's all-replica quorum). The journal still says
+ * the migration is running at the step, so the next run starts that step again from the top.
+ */
+function unjournaledFailureHint(journalError: unknown, index: number, failure: ClusterFailure | undefined): string {
+  const replicaDown = clickHouseCodeOf(journalError) === TOO_FEW_LIVE_REPLICAS;
+  const then = replicaDown ? "bring the replica back (every replica must be up for the journal)" : "fix the cause";
+  const where = failure === undefined ? "" : ", ON CLUSTER again on every host (with no per-host results journaled it cannot resume on the failed hosts alone; generated statements are idempotent)";
+  return `the failure could not be journaled either (${errorText(journalError)}), so the journal keeps the last progress; ${then}, then run the command again: it resumes at step ${index + 1}${where}`;
+}
+
+/** After a successful run a release error is reported: the lease runs out by itself. */
+async function releaseLock(lock: MigrationLock): Promise<void> {
+  try {
+    await lock.release();
+  } catch (error) {
+    throw new MooseError("MIGRATION_LOCK_RELEASE_FAILED", `the run finished, but releasing the migration lock failed: ${errorText(error)}`, {
+      hint: `nothing needs repair: the lock's lease runs out by itself (${lock.leaseSeconds} s); \`moose migrate unlock\` breaks it at once`,
+      cause: error,
+    });
   }
 }
 
 /**
- * Releasing must never replace the run's own error (a failed step, a lapsed lease): then a release
- * error is dropped (the lease runs out by itself). After a successful run it is reported.
+ * Releasing after a failed run never replaces the run's own error (a failed step, a lapsed lease);
+ * a release that fails too (the same outage, often) is added to it: the lock stays claimed, and
+ * the user needs to know how it gets free.
  */
-async function releaseLock(lock: MigrationLock, runFailed: boolean): Promise<void> {
+async function releaseAfterFailure(lock: MigrationLock, runError: unknown): Promise<unknown> {
   try {
     await lock.release();
-  } catch (error) {
-    if (runFailed) return;
-    throw new MooseError("MIGRATION_LOCK_RELEASE_FAILED", `the run finished, but releasing the migration lock failed: ${(error as Error)?.message ?? String(error)}`, {
-      hint: "nothing needs repair: the lock's lease runs out by itself (60 s by default); `moose migrate unlock` breaks it at once",
-      cause: error,
+    return runError;
+  } catch (releaseError) {
+    if (!isMooseError(runError)) return runError;
+    const note =
+      `the migration lock could not be released either (${errorText(releaseError)}): it stays claimed by ${lock.owner} until its lease runs out (${lock.leaseSeconds} s). ` +
+      "A run from this host takes it over as soon as this process has exited; `moose migrate unlock` breaks it at once, once the lock can be written again";
+    return new MooseError(runError.code, runError.message, {
+      exitCode: runError.exitCode,
+      location: runError.location,
+      config: runError.config,
+      hint: runError.hint === undefined ? note : `${runError.hint}\n  → ${note}`,
+      details: { ...runError.details, lockReleaseError: errorText(releaseError) },
+      cause: runError,
     });
   }
 }
@@ -187,6 +236,8 @@ interface RecordedState {
 
 class MigrationRunner {
   private readonly startedAt = new Map<string, { wall: number; clock: number }>();
+  /** Per migration: the per-host results of its latest step on a cluster that failed on some host or was resumed host by host. */
+  private readonly hostResults = new Map<string, StepHosts>();
 
   constructor(
     private readonly options: RunOptions,
@@ -195,7 +246,51 @@ class MigrationRunner {
     private readonly reporter: Reporter,
     private readonly states: Map<string, RecordedState>,
     private readonly migrations: LoadedMigration[],
+    /** The journal as read under the lock: a failed step's per-host results say where to resume it. */
+    private readonly entries: Map<string, JournalEntry>,
   ) {}
+
+  /**
+   * The hosts step `index` of a failed run is resumed on: those where it failed, when it was done
+   * on others and every failed host has an address; otherwise undefined (it runs ON CLUSTER again).
+   */
+  private hostRetry(id: string, index: number, step: Step, log: (message: string) => void): HostRetry | undefined {
+    const previous = this.hostResults.get(id);
+    if (previous === undefined || previous.step !== index || previous.failed.length === 0 || previous.done.length === 0 || !("sql" in step)) return undefined;
+    const hosts = previous.failed.map((failed) => failed.host);
+    if (previous.stepHash !== doneHash([step], 1)) {
+      // The hosts where it was done ran the step as it was: they need the edited one too.
+      log(`step ${index + 1} changed since it ran on ${previous.done.join(", ")}: it runs ON CLUSTER again, on every host`);
+      return undefined;
+    }
+    const connector = this.options.clusterHosts;
+    const missing = hosts.filter((host) => connector?.address(previous.cluster, host) === undefined);
+    if (connector === undefined || missing.length > 0 || !retriesPerHost(step)) {
+      const why = retriesPerHost(step) ? `no HTTP address for ${missing.join(", ")} ([[clickhouse_config.clusters]] hosts of ${previous.cluster})` : "its statement has no ON CLUSTER clause to take out";
+      log(`step ${index + 1} ran on ${previous.done.join(", ")} and failed on ${hosts.join(", ")}; ${why}, so it runs ON CLUSTER again, on every host`);
+      return undefined;
+    }
+    log(`step ${index + 1} ran on ${previous.done.join(", ")}: resuming it on ${hosts.join(", ")} only`);
+    return { hosts, connect: (host) => connector.connect(previous.cluster, host) };
+  }
+
+  /** What the journal says of step `index` after it failed (`failure`) or succeeded (no failure) on a cluster. */
+  private noteHosts(id: string, index: number, step: Step, retry: HostRetry | undefined, failure: ClusterFailure | undefined): void {
+    const previous = this.hostResults.get(id);
+    const stepHash = doneHash([step], 1);
+    const doneBefore = retry !== undefined && previous !== undefined ? previous.done : [];
+    const retried = retry === undefined ? {} : { retried: retry.hosts };
+    if (failure !== undefined) {
+      const done = [...doneBefore, ...failure.hosts.filter((host) => host.ok).map((host) => host.host)];
+      const failed = failure.hosts.filter((host) => !host.ok).map((host) => ({ host: host.host, ...(host.code === undefined ? {} : { code: host.code }), error: host.error ?? "failed" }));
+      this.hostResults.set(id, { step: index, stepHash, cluster: failure.cluster, done, failed, ...retried });
+    } else if (retry !== undefined && previous !== undefined) {
+      this.hostResults.set(id, { step: index, stepHash, cluster: previous.cluster, done: [...doneBefore, ...retry.hosts], failed: [], ...retried });
+    } else if (previous?.step === index) {
+      // Run ON CLUSTER again and done everywhere: the earlier failure no longer describes the step.
+      this.hostResults.delete(id);
+    }
+  }
 
   private entry(item: PlannedMigration, status: JournalEntry["status"], stepsDone: number, extra: { error?: string; failedStep?: string } = {}) {
     const started = this.startedAt.get(item.migration.id)!;
@@ -214,6 +309,7 @@ class MigrationRunner {
       appliedBy: whoAmI(),
       error: extra.error ?? "",
       failedStep: extra.failedStep ?? "",
+      ...(this.hostResults.has(item.migration.id) ? { hosts: this.hostResults.get(item.migration.id) } : {}),
     };
   }
 
@@ -221,6 +317,9 @@ class MigrationRunner {
     const { id } = item.migration;
     const { direction, steps } = item;
     this.startedAt.set(id, { wall: Date.now(), clock: performance.now() });
+    // A step that failed on some hosts of its cluster: the journal says where to resume it (hostRetry).
+    const previous = this.entries.get(id);
+    if (previous?.hosts !== undefined && previous.status === (direction === "up" ? "failed" : "revert_failed")) this.hostResults.set(id, previous.hosts);
     // The states map holds every planned migration, in run order.
     const order = [...this.states.keys()];
     this.reporter({ type: "migration-started", direction, id, resumeAt: item.resumeAt, steps: steps.length, position: order.indexOf(id) + 1, of: order.length });
@@ -244,25 +343,30 @@ class MigrationRunner {
       const step = steps[index]!;
       const stepStart = performance.now();
       let stateOnly: boolean;
+      const retry = this.hostRetry(id, index, step, targets.log);
       try {
-        ({ stateOnly } = await executeStep(step, targets, { migrationId: id, direction }));
+        ({ stateOnly } = await executeStep(step, targets, { migrationId: id, direction }, retry));
+        this.noteHosts(id, index, step, retry, undefined);
       } catch (error) {
+        const failure = clusterFailureOf(error);
+        if (failure !== undefined) this.noteHosts(id, index, step, retry, failure);
         const message = isMooseError(error) ? error.format() : ((error as Error)?.message ?? String(error));
         const summary = stepSummary(step);
         // The step's error is what the user must see: a journal that cannot be written either
         // (the same outage, often) is mentioned, never thrown instead of it.
-        let journaled = true;
+        let journalError: unknown;
         try {
           await this.journal.record(this.entry(item, direction === "up" ? "failed" : "revert_failed", index, { error: message, failedStep: summary }));
-        } catch {
-          journaled = false;
+        } catch (caught) {
+          journalError = caught ?? new Error("unknown journal error");
         }
         this.reporter({ type: "migration-failed", direction, id, index, summary, error: message, ms: performance.now() - this.startedAt.get(id)!.clock });
         throw new MooseError("MIGRATION_STEP_FAILED", `${item.migration.fileName} ${direction} step ${index + 1} of ${steps.length} (${summary}) failed: ${message}`, {
-          hint: journaled
-            ? `fix the cause (the step is journaled as failed); running the command again resumes at step ${index + 1}`
-            : `fix the cause; the failure could not be journaled either (the journal keeps the last progress), and running the command again resumes at step ${index + 1}`,
-          details: { id, direction, step: index + 1, ...(isMooseError(error) ? { cause: error.toJSON() } : {}) },
+          hint:
+            journalError === undefined
+              ? `fix the cause (the step is journaled as failed); running the command again resumes at step ${index + 1}${failure === undefined ? "" : ", on the hosts where it failed (docs/clusters.md)"}`
+              : unjournaledFailureHint(journalError, index, failure),
+          details: { id, direction, step: index + 1, ...(isMooseError(error) ? { cause: error.toJSON() } : {}), ...(journalError === undefined ? {} : { journalError: errorText(journalError) }) },
           cause: error,
         });
       }
@@ -278,14 +382,20 @@ class MigrationRunner {
       await write();
     } catch (error) {
       const message = isMooseError(error) ? error.message : ((error as Error)?.message ?? String(error));
+      const code = clickHouseCodeOf(error);
+      const replicaDown = code === TOO_FEW_LIVE_REPLICAS || code === UNKNOWN_STATUS_OF_INSERT;
+      const check = replicaDown ? "bring the replica that is down back" : "check the connection to ClickHouse";
+      const idempotence = "(check its effect first if it is not idempotent, such as a hand-written insert)";
       throw new MooseError(
         "MIGRATION_JOURNAL_WRITE_FAILED",
         `${item.migration.fileName} ${item.direction}: ${what}, but writing that to the journal failed: ${message}`,
         {
           hint:
-            resumeAt >= 0 && what !== "starting it"
-              ? `check the connection to ClickHouse, then run the command again: it resumes at step ${resumeAt + 1}, which runs again (check its effect first if it is not idempotent, such as a hand-written insert)`
-              : "check the connection to ClickHouse, then run the command again",
+            resumeAt < 0 || what === "starting it"
+              ? `${check}, then run the command again`
+              : code === UNKNOWN_STATUS_OF_INSERT
+                ? `${check}, then run the command again. The write was not confirmed by every replica but is kept on the one it reached, and the others get it when they are back: the run then resumes after step ${resumeAt + 1}, or runs step ${resumeAt + 1} again if the write was lost ${idempotence}`
+                : `${check}, then run the command again: it resumes at step ${resumeAt + 1}, which runs again ${idempotence}`,
           details: { id: item.migration.id, direction: item.direction, step: resumeAt + 1 },
           cause: error,
         },

@@ -2,6 +2,7 @@
 import { journalCluster } from "../../config/clusters.js";
 import type { Config } from "../../config/types.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
+import { clusterHostConnector, type ClusterHostConnector } from "./cluster-hosts.js";
 import { clusterHostCount, journalWriteSettings } from "./cluster.js";
 import { Journal } from "./journal.js";
 import { ClickHouseLockStore } from "./lock.js";
@@ -10,6 +11,8 @@ import { ClickHouseLockStore } from "./lock.js";
 export interface ClusterStores {
   /** As the runner takes them (applyMigrations / repairHistory `stores`). */
   stores: { journal: Journal; lock: ClickHouseLockStore };
+  /** Each host of the config's clusters on its own, for resuming a step where it failed (applyMigrations `clusterHosts`). */
+  hosts: ClusterHostConnector;
   close(): Promise<void>;
 }
 
@@ -20,12 +23,12 @@ export interface ClusterStores {
 export async function openClusterStores(
   driver: ClickHouseDriver,
   cluster: string,
-  connect: (settings: { insert_quorum: string }) => Promise<ClickHouseDriver>,
+  connect: (settings: ReturnType<typeof journalWriteSettings>) => Promise<ClickHouseDriver>,
+  hosts: ClusterHostConnector,
 ): Promise<ClusterStores> {
-  const hosts = await clusterHostCount(driver, cluster);
-  const writer = await connect(journalWriteSettings(hosts));
+  const writer = await connect(journalWriteSettings(await clusterHostCount(driver, cluster)));
   const placement = { cluster };
-  return { stores: { journal: new Journal(writer, placement), lock: new ClickHouseLockStore(writer, placement) }, close: () => writer.close() };
+  return { stores: { journal: new Journal(writer, placement), lock: new ClickHouseLockStore(writer, placement) }, hosts, close: () => writer.close() };
 }
 
 /**
@@ -41,5 +44,5 @@ export async function openJournalCluster(
   const cluster = journalCluster(config.clickhouse_config);
   if (cluster === undefined || driver.kind !== "remote") return undefined;
   const { openRemote } = await import("../../infra/clickhouse/remote.js");
-  return openClusterStores(driver, cluster, (settings) => openRemote({ ...target, settings }));
+  return openClusterStores(driver, cluster, (settings) => openRemote({ ...target, settings }), clusterHostConnector(config, target));
 }

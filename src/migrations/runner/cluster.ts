@@ -79,9 +79,17 @@ export async function clusterHostCount(driver: ClickHouseDriver, cluster: string
   return hosts;
 }
 
+/**
+ * How long a journal write waits for every replica to hold it. A replica that crashed counts as
+ * alive until Keeper ends its session (seconds later); a quorum write in that window is accepted
+ * and then waits for it — by default for 10 minutes. Past this, the write fails with "unknown
+ * status" (it is on the live replicas, and reaches the others when they return): the run stops.
+ */
+export const JOURNAL_QUORUM_TIMEOUT_MS = 30_000;
+
 /** The connection settings of the journal's writes on a cluster of `hosts` hosts. */
-export function journalWriteSettings(hosts: number): { insert_quorum: string } {
-  return { insert_quorum: String(hosts) };
+export function journalWriteSettings(hosts: number): { insert_quorum: string; insert_quorum_timeout: number } {
+  return { insert_quorum: String(hosts), insert_quorum_timeout: JOURNAL_QUORUM_TIMEOUT_MS };
 }
 
 /** 18.x–20.x allow one quorum insert in flight per table: a second one fails with this code and may be retried. */
@@ -89,6 +97,9 @@ export const UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE = 286;
 
 /** A quorum insert while a host is down: refused before anything is written. */
 export const TOO_FEW_LIVE_REPLICAS = 285;
+
+/** A quorum insert that timed out waiting for a replica (JOURNAL_QUORUM_TIMEOUT_MS): written on the replica it reached, not confirmed on the others. */
+export const UNKNOWN_STATUS_OF_INSERT = 319;
 
 /** How long a bookkeeping table's replicas may take to become active after it was created (they start up once created). */
 const ACTIVATION_TIMEOUT_MS = 10_000;

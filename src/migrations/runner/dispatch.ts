@@ -6,7 +6,7 @@
  */
 import { MooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
-import { executeSqlStep, type ProgressListener } from "../../infra/clickhouse/executor.js";
+import { executeSqlStep, type HostRetry, type ProgressListener } from "../../infra/clickhouse/executor.js";
 import { stepSummary, type KafkaAction, type Step, type StepContext, type TemporalAction } from "../../steps/index.js";
 import { guardedDriver } from "./guarded-driver.js";
 
@@ -33,10 +33,13 @@ export interface StepTargets {
   allowDataLoss: boolean;
 }
 
-/** Returns true when the step changed nothing outside moose's own state (a note). */
-export async function executeStep(step: Step, targets: StepTargets, context: Omit<StepContext, "clickhouse" | "log">): Promise<{ stateOnly: boolean }> {
+/**
+ * Returns true when the step changed nothing outside moose's own state (a note). `retry`: a SQL
+ * step on a cluster resumed on the hosts where it failed, each sent it alone.
+ */
+export async function executeStep(step: Step, targets: StepTargets, context: Omit<StepContext, "clickhouse" | "log">, retry?: HostRetry): Promise<{ stateOnly: boolean }> {
   if ("sql" in step) {
-    await executeSqlStep(targets.clickhouse, step, targets.onProgress);
+    await executeSqlStep(targets.clickhouse, step, targets.onProgress, retry);
     return { stateOnly: false };
   }
   if ("kafka" in step) {

@@ -13,14 +13,20 @@
  * monotonic counter seeded from the tables themselves.
  */
 import os from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import { clickHouseCodeOf } from "../../infra/clickhouse/errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { fromStoredManifest, type Manifest, type StoredManifest } from "../../manifest/types.js";
-import { journalEngine, onJournalCluster, replicatedTableExists, waitForActiveReplicas, type JournalPlacement } from "./cluster.js";
+import { journalEngine, onJournalCluster, replicatedTableExists, UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE, waitForActiveReplicas, type JournalPlacement } from "./cluster.js";
 import { sqlString } from "./sql.js";
 import type { JournalStore, StateRecord } from "./store.js";
 
 export const JOURNAL_TABLE = "_moose_migrations";
+/** Added after the first release: a journal created before it gets it on its next write (prepare). */
+const HOST_RESULTS_COLUMN = "host_results";
 export const STATE_TABLE = "_moose_state";
+/** How long a clustered journal write waits for the table's previous, unconfirmed quorum write (Journal.insert). */
+const PREVIOUS_QUORUM_WAIT_MS = 10_000;
 
 /**
  * running: up in progress (or interrupted) after `steps_done` steps · failed: up stopped at step
@@ -46,7 +52,37 @@ export interface JournalEntry {
   appliedBy: string;
   error: string;
   failedStep: string;
+  /** Per-host results of the migration's latest step on a cluster that failed on some host or was resumed host by host. */
+  hosts?: StepHosts;
   version: bigint;
+}
+
+/**
+ * Which hosts of a cluster have run step `step` (0-based) and which failed it, with each failure's
+ * error. Hosts are `host_name:port` as system.clusters names them. `retried`: the hosts the latest
+ * run sent the step to alone (without ON CLUSTER), resuming it where it had failed.
+ */
+export interface StepHosts {
+  step: number;
+  /** The step's fingerprint when it ran (plan.ts doneHash of it alone): a step edited since is not resumed host by host. */
+  stepHash: string;
+  cluster: string;
+  done: string[];
+  failed: Array<{ host: string; code?: number; error: string }>;
+  retried?: string[];
+}
+
+/** `host_results`: StepHosts as JSON, "" for none (rows written before the column existed read as ""). */
+function parseStepHosts(text: string | undefined): StepHosts | undefined {
+  if (text === undefined || text === "") return undefined;
+  try {
+    const value = JSON.parse(text) as StepHosts;
+    return typeof value.step === "number" && typeof value.stepHash === "string" && typeof value.cluster === "string" && Array.isArray(value.done) && Array.isArray(value.failed)
+      ? value
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Counts as applied for planning: fully applied, or on its way down (a failed down resumes). */
@@ -69,7 +105,8 @@ function journalDdl(placement: JournalPlacement | undefined): string {
   applied_by String,
   error String,
   failed_step String,
-  version UInt64
+  version UInt64,
+  ${HOST_RESULTS_COLUMN} String
 ) ENGINE = ${journalEngine(JOURNAL_TABLE, "ReplacingMergeTree", ["version"], placement)} ORDER BY id`;
 }
 
@@ -121,6 +158,7 @@ interface JournalRow {
   error: string;
   failed_step: string;
   version_text: string;
+  host_results?: string;
 }
 
 /** The ClickHouse journal store: `_moose_migrations` and `_moose_state` in the target database. */
@@ -155,6 +193,10 @@ export class Journal implements JournalStore {
       if (this.placement !== undefined && (await replicatedTableExists(this.driver, table, this.placement))) continue;
       await this.driver.exec(ddl);
       created.push(table);
+    }
+    if (!(await hasHostResults(this.driver))) {
+      // ALTER on a Replicated table reaches its other replicas through Keeper; ON CLUSTER covers the rest.
+      await this.driver.exec(`ALTER TABLE ${JOURNAL_TABLE}${onJournalCluster(this.placement)} ADD COLUMN ${HOST_RESULTS_COLUMN} String`);
     }
     if (this.placement !== undefined && created.length > 0) await waitForActiveReplicas(this.driver, created);
     this.prepared = true;
@@ -191,7 +233,7 @@ export class Journal implements JournalStore {
 
   async record(entry: Omit<JournalEntry, "version">): Promise<void> {
     await this.prepare();
-    await this.driver.insert(JOURNAL_TABLE, [
+    await this.insert(JOURNAL_TABLE, [
       {
         id: entry.id,
         checksum: entry.checksum,
@@ -206,15 +248,33 @@ export class Journal implements JournalStore {
         applied_by: entry.appliedBy,
         error: entry.error,
         failed_step: entry.failedStep,
+        [HOST_RESULTS_COLUMN]: entry.hosts === undefined ? "" : JSON.stringify(entry.hosts),
         version: String(this.nextVersion()),
       },
     ]);
   }
 
+  /**
+   * On a cluster, a write refused because the table's previous quorum write is unconfirmed (it timed
+   * out waiting for a replica that was down: servers before 20.10 allow one at a time) is retried
+   * while that replica catches up; nothing was written by the refused one.
+   */
+  private async insert(table: string, rows: Record<string, unknown>[]): Promise<void> {
+    const deadline = Date.now() + PREVIOUS_QUORUM_WAIT_MS;
+    for (;;) {
+      try {
+        return await this.driver.insert(table, rows);
+      } catch (error) {
+        if (this.placement === undefined || clickHouseCodeOf(error) !== UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE || Date.now() >= deadline) throw error;
+        await sleep(200);
+      }
+    }
+  }
+
   /** `state` is the manifest's hash and canonical JSON (computed once, when its snapshot was verified). */
   async recordState(migrationId: string, state: { hash: string; json: string }): Promise<void> {
     await this.prepare();
-    await this.driver.insert(STATE_TABLE, [
+    await this.insert(STATE_TABLE, [
       {
         migration_id: migrationId,
         manifest_hash: state.hash,
@@ -232,30 +292,42 @@ export async function readJournal(driver: ClickHouseDriver): Promise<Map<string,
   return readEntries(driver);
 }
 
+async function hasHostResults(driver: ClickHouseDriver): Promise<boolean> {
+  const rows = await driver.query<{ n: string | number }>(
+    `SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = ${sqlString(JOURNAL_TABLE)} AND name = ${sqlString(HOST_RESULTS_COLUMN)}`,
+  );
+  return Number(rows[0]?.n ?? 0) > 0;
+}
+
 async function readEntries(driver: ClickHouseDriver): Promise<Map<string, JournalEntry>> {
+  const hostResults = (await hasHostResults(driver)) ? `, ${HOST_RESULTS_COLUMN}` : "";
   const rows = await driver.query<JournalRow>(
-    `SELECT id, checksum, from_hash, to_hash, status, steps_done, done_hash, toUInt32(started_at) AS started_s, toUInt32(finished_at) AS finished_s, duration_ms, applied_by, error, failed_step, toString(version) AS version_text FROM ${JOURNAL_TABLE} ORDER BY id, version DESC LIMIT 1 BY id`,
+    `SELECT id, checksum, from_hash, to_hash, status, steps_done, done_hash, toUInt32(started_at) AS started_s, toUInt32(finished_at) AS finished_s, duration_ms, applied_by, error, failed_step, toString(version) AS version_text${hostResults} FROM ${JOURNAL_TABLE} ORDER BY id, version DESC LIMIT 1 BY id`,
   );
   return new Map(
-    rows.map((row) => [
-      row.id,
-      {
-        id: row.id,
-        checksum: row.checksum,
-        from: row.from_hash,
-        to: row.to_hash,
-        status: row.status,
-        stepsDone: Number(row.steps_done),
-        doneHash: row.done_hash,
-        startedAt: Number(row.started_s) * 1000,
-        finishedAt: Number(row.finished_s) * 1000,
-        durationMs: Number(row.duration_ms),
-        appliedBy: row.applied_by,
-        error: row.error,
-        failedStep: row.failed_step,
-        version: BigInt(row.version_text),
-      },
-    ]),
+    rows.map((row) => {
+      const hosts = parseStepHosts(row.host_results);
+      return [
+        row.id,
+        {
+          id: row.id,
+          checksum: row.checksum,
+          from: row.from_hash,
+          to: row.to_hash,
+          status: row.status,
+          stepsDone: Number(row.steps_done),
+          doneHash: row.done_hash,
+          startedAt: Number(row.started_s) * 1000,
+          finishedAt: Number(row.finished_s) * 1000,
+          durationMs: Number(row.duration_ms),
+          appliedBy: row.applied_by,
+          error: row.error,
+          failedStep: row.failed_step,
+          ...(hosts ? { hosts } : {}),
+          version: BigInt(row.version_text),
+        },
+      ];
+    }),
   );
 }
 

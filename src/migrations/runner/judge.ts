@@ -8,6 +8,9 @@ import path from "node:path";
 import { MooseError } from "../../errors.js";
 import { parseSelectList, parseStatement, SqlParseError } from "../../infra/clickhouse/parser.js";
 import { judgeStep, type Verdict } from "../../steps/judge.js";
+import { stepSummary } from "../../steps/index.js";
+import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
+import { featureUnsupported, serverVersionOf, stepSupport } from "../../infra/clickhouse/capabilities.js";
 import type { MigrationsLayout } from "../layout.js";
 import type { PlannedMigration } from "./plan.js";
 
@@ -43,4 +46,24 @@ export async function judgePlanned(layout: MigrationsLayout, planned: PlannedMig
     judged.push({ ...item, verdicts });
   }
   return judged;
+}
+
+/**
+ * A step whose statement needs a server feature the connected server lacks (its cause's `needs`,
+ * judged against the server's version) and that moose-ts cannot adapt stops the run here, before
+ * anything is applied (infra/clickhouse/capabilities.ts). The embedded engine has every feature.
+ */
+export function refuseUnsupportedFeatures(layout: MigrationsLayout, planned: PlannedMigration[], driver: ClickHouseDriver): void {
+  const version = serverVersionOf(driver);
+  if (version === undefined) return;
+  for (const item of planned) {
+    for (let index = item.resumeAt; index < item.steps.length; index++) {
+      const step = item.steps[index]!;
+      if (!("sql" in step)) continue;
+      const support = stepSupport(step, version);
+      if (support.kind !== "unsupported") continue;
+      const file = path.relative(layout.projectDir, item.migration.path);
+      throw featureUnsupported(support.feature, version, `${file} ${item.direction} step ${index + 1} (${stepSummary(step)})`, step.cause);
+    }
+  }
 }

@@ -31,7 +31,16 @@ import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { isAlive } from "../../infra/pid.js";
 import { MooseError } from "../../errors.js";
 import { clickHouseCodeOf } from "../../infra/clickhouse/errors.js";
-import { journalEngine, onJournalCluster, replicatedTableExists, TOO_FEW_LIVE_REPLICAS, UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE, waitForActiveReplicas, type JournalPlacement } from "./cluster.js";
+import {
+  journalEngine,
+  onJournalCluster,
+  replicatedTableExists,
+  TOO_FEW_LIVE_REPLICAS,
+  UNKNOWN_STATUS_OF_INSERT,
+  UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE,
+  waitForActiveReplicas,
+  type JournalPlacement,
+} from "./cluster.js";
 import { tableExists } from "./journal.js";
 import { sqlString, sqlUInt } from "./sql.js";
 import { isLockStore, type LockStore } from "./store.js";
@@ -170,6 +179,8 @@ export class ClickHouseLockStore implements LockStore {
         if (Date.now() - this.replicaMissingSince < REPLICA_GRACE_MS) return false;
         throw replicaDown(this.placement, error);
       }
+      // A replica that crashed a moment ago still counted as alive: the claim waited for it in vain (it lapses with its lease).
+      if (this.placement !== undefined && clickHouseCodeOf(error) === UNKNOWN_STATUS_OF_INSERT) throw replicaDown(this.placement, error);
       throw error;
     }
     const live = await liveHolders(this.driver);
@@ -187,6 +198,11 @@ export class ClickHouseLockStore implements LockStore {
 
   async release(token: string, owner: string): Promise<void> {
     await insertEventRetrying(this.driver, token, owner, "release", 0);
+  }
+
+  /** Releases every live attempt (`moose migrate unlock`) through this store's connection. */
+  breakAll(): Promise<LockHolder[]> {
+    return breakAllThrough(this.driver);
   }
 }
 
@@ -211,7 +227,7 @@ export class MigrationLock {
     private readonly store: LockStore,
     readonly token: string,
     readonly owner: string,
-    private readonly leaseSeconds: number,
+    readonly leaseSeconds: number,
     private readonly clock: () => number,
     private readonly safetyMarginMs: number,
     confirmedAt: number,
@@ -330,10 +346,16 @@ export class MigrationLock {
 /**
  * `moose migrate unlock`: releases every live attempt; returns what was broken. Creates nothing:
  * no lock table means nobody holds the lock (and a table made here would lack a cluster's placement).
+ * Given a cluster's lock store, the releases go through its connection, with the journal's
+ * all-replica quorum, so a run through any replica sees the lock free as soon as this returns.
  */
-export async function breakLock(driver: ClickHouseDriver): Promise<LockHolder[]> {
+export async function breakLock(target: ClickHouseDriver | ClickHouseLockStore): Promise<LockHolder[]> {
+  return target instanceof ClickHouseLockStore ? target.breakAll() : breakAllThrough(target);
+}
+
+async function breakAllThrough(driver: ClickHouseDriver): Promise<LockHolder[]> {
   if (!(await tableExists(driver, LOCK_TABLE))) return [];
   const holders = await liveHolders(driver);
-  for (const holder of holders) await insertEvent(driver, holder.token, `unlock by ${lockOwner()}`, "release", 0);
+  for (const holder of holders) await insertEventRetrying(driver, holder.token, `unlock by ${lockOwner()}`, "release", 0);
   return holders;
 }

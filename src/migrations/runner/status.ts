@@ -15,7 +15,7 @@ import { migrationsLayout } from "../layout.js";
 import { loadMigrations, readMigrationSources } from "../load.js";
 import { verifyChain, verifySnapshots, verifySum } from "../verify.js";
 import { verifyHistory } from "./history.js";
-import { Journal, readAppliedState, tableExists, type JournalStatus } from "./journal.js";
+import { Journal, readAppliedState, tableExists, type JournalStatus, type StepHosts } from "./journal.js";
 import { liveHolders, LOCK_TABLE, type LockHolder } from "./lock.js";
 import { planUp, verifyAgainstJournal } from "./plan.js";
 
@@ -31,6 +31,8 @@ export interface MigrationStatusEntry {
   durationMs?: number;
   error?: string;
   failedStep?: string;
+  /** The per-host results of its latest step on a cluster that failed on some host or was resumed host by host. */
+  hosts?: StepHosts;
 }
 
 export interface MigrationsStatus {
@@ -94,6 +96,7 @@ export async function migrationStatus(options: { projectDir: string; dir?: strin
               appliedBy: entry.appliedBy,
               durationMs: entry.durationMs,
               ...(entry.error ? { error: entry.error, failedStep: entry.failedStep } : {}),
+              ...(entry.hosts ? { hosts: entry.hosts } : {}),
             }
           : {}),
       };

@@ -286,4 +286,23 @@ describe("remote driver: URL forms", () => {
     }
     expect(urlWithDatabase(serverUrl, "x")).toMatch(/\/x$/);
   });
+
+  it("takes the URL's query parameters as ClickHouse settings for every statement", async () => {
+    const tuned = await openRemote({ url: `${testDb.url}?distributed_ddl_task_timeout=7&max_threads=3` });
+    try {
+      expect(await tuned.query("SELECT name, value FROM system.settings WHERE name IN ('distributed_ddl_task_timeout', 'max_threads') ORDER BY name")).toEqual([
+        { name: "distributed_ddl_task_timeout", value: "7" },
+        { name: "max_threads", value: "3" },
+      ]);
+    } finally {
+      await tuned.close();
+    }
+  });
+
+  it("a query parameter the server has no setting for → CLICKHOUSE_BAD_URL (usage) naming it", async () => {
+    const error = await openError({ url: `${testDb.url}?no_such_setting=1` });
+    expect(error.code).toBe("CLICKHOUSE_BAD_URL");
+    expect(error.exitCode).toBe(ExitCode.usage);
+    expect(error.message).toContain("Unknown setting no_such_setting");
+  });
 });

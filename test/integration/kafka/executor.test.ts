@@ -59,7 +59,7 @@ describe("createTopic", () => {
     expect(topic!.overrides.sort()).toEqual(["cleanup.policy", "max.message.bytes", "retention.ms"]);
   });
 
-  it("uses redpanda_config.replication_factor when the step names none, and is idempotent", async () => {
+  it("leaves the replication factor to the broker's default (1 here) when neither the step nor the config names one, and is idempotent", async () => {
     open();
     const step = { createTopic: { topic: "plain", partitions: 1, config: {} } };
     await admin.execute(step);

@@ -1,13 +1,13 @@
-// scripts/kafka-local: start, start again, status, stop; and its refusals.
+// scripts/kafka-local: start, start again, status, stop; its refusals; a cluster start that fails.
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, Socket } from "node:net";
-import { homedir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { openKafkaAdmin } from "../../../src/infra/kafka/executor.js";
-import { BROKER_START_TIMEOUT_MS, freePort, KAFKA_LOCAL, redpandaConfig } from "../../helpers/kafka.js";
+import { BROKER_START_TIMEOUT_MS, brokerRunning, freePort, KAFKA_LOCAL, redpandaConfig } from "../../helpers/kafka.js";
 
 const run = promisify(execFile);
 const kafkaHome = process.env.MOOSE_KAFKA_HOME ?? join(homedir(), ".cache", "moose-ts", "kafka");
@@ -77,8 +77,30 @@ describe("scripts/kafka-local", () => {
     }
   });
 
-  it("refuses a bad --port and an unknown command with usage", async () => {
+  it("refuses a bad --port, a bad --brokers and an unknown command with usage", async () => {
     expect(await kafkaLocal("start", "--port", "http")).toMatchObject({ code: 1, stderr: expect.stringContaining("--port needs a port number") });
     expect(await kafkaLocal("restart")).toMatchObject({ code: 2, stderr: expect.stringContaining("kafka-local start [--port N]") });
+    expect(await kafkaLocal("start", "--brokers", "0")).toMatchObject({ code: 1, stderr: expect.stringContaining("--brokers needs a number of brokers from 1 to 9") });
+    expect(await kafkaLocal("start", "--brokers=many")).toMatchObject({ code: 1, stderr: expect.stringContaining("--brokers needs a number of brokers from 1 to 9") });
+    // A cluster is stopped by its port alone: --brokers belongs to start.
+    expect(await kafkaLocal("stop", "--brokers", "3")).toMatchObject({ code: 2, stderr: expect.stringContaining("--brokers N") });
   });
+
+  it("a cluster start that times out stops every node it started and leaves their logs", async () => {
+    const home = mkdtempSync(join(tmpdir(), "moose-kafka-failed-"));
+    try {
+      const port = await freePort();
+      const env = { ...process.env, MOOSE_KAFKA_HOME: home, MOOSE_KAFKA_START_TIMEOUT: "1" };
+      const failed = await run(KAFKA_LOCAL, ["start", "--brokers", "3", "--port", String(port)], { env, timeout: 60_000 }).catch((error: unknown) => error as { code: number; stderr: string });
+      expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining("did not serve metadata with 3 broker(s)") });
+      for (const node of [1, 2, 3]) {
+        const pid = Number(readFileSync(join(home, String(port), `broker-${node}`, "pid"), "utf8"));
+        expect(brokerRunning(pid)).toBe(false);
+        expect(existsSync(join(home, String(port), `broker-${node}`, "logs", "server.log"))).toBe(true);
+      }
+      expect(await accepts(port)).toBe(false);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -28,6 +28,22 @@ describe("[[clickhouse_config.clusters]]", () => {
     expect(journalCluster(config.clickhouse_config)).toBe("b");
   });
 
+  it("reads a cluster's hosts table (host_name:port → HTTP URL), for resuming a step on the hosts where it failed", async () => {
+    await writeToml(`[[clickhouse_config.clusters]]\nname = "events"\nhosts = { "ch-1:9000" = "http://ch-1:8123", "ch-2:9000" = "https://ch-2:8443" }\n`);
+    const config = await loadConfig(project.dir, {}, () => {});
+    expect(config.clickhouse_config.clusters).toEqual([{ name: "events", hosts: { "ch-1:9000": "http://ch-1:8123", "ch-2:9000": "https://ch-2:8443" } }]);
+  });
+
+  it("refuses a hosts table whose key is not host:port or whose value is not an http(s) URL, at the clusters key", async () => {
+    for (const hosts of [`{ "ch-1" = "http://ch-1:8123" }`, `{ "ch-1:9000" = "tcp://ch-1:9000" }`, `{ "ch-1:9000" = 8123 }`, `["http://ch-1:8123"]`]) {
+      await writeToml(`[[clickhouse_config.clusters]]\nname = "events"\nhosts = ${hosts}\n`);
+      const error = await loadError();
+      expect(error.code).toBe("CONFIG_INVALID_TYPE");
+      expect(error.config?.key).toBe("clickhouse_config.clusters");
+      expect(error.message).toContain("host_name:port → HTTP URL");
+    }
+  });
+
   it("has no journal cluster without clusters", async () => {
     expect(journalCluster((await loadConfig(project.dir, {})).clickhouse_config)).toBeUndefined();
   });

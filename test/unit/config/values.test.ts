@@ -50,6 +50,27 @@ describe("ports", () => {
   });
 });
 
+describe("redpanda_config.replication_factor", () => {
+  it("is unset by default: topics take the broker's default.replication.factor", async () => {
+    expect((await loadConfig(project.dir, {})).redpanda_config.replication_factor).toBeUndefined();
+  });
+
+  it("takes a whole number from the file or the environment", async () => {
+    await writeToml(`[redpanda_config]\nreplication_factor = 3\n`);
+    expect((await loadConfig(project.dir, {})).redpanda_config.replication_factor).toBe(3);
+    expect((await loadConfig(project.dir, { MOOSE_REDPANDA_CONFIG__REPLICATION_FACTOR: "2" })).redpanda_config.replication_factor).toBe(2);
+  });
+
+  it("refuses 0, naming the key and line", async () => {
+    await writeToml(`[redpanda_config]\nreplication_factor = 0\n`);
+    const error = await loadError();
+    expect(error.code).toBe("CONFIG_INVALID_VALUE");
+    expect(error.message).toContain("redpanda_config.replication_factor");
+    expect(error.message).toContain("a whole number of at least 1, got 0");
+    expect(error.config).toMatchObject({ key: "redpanda_config.replication_factor", line: 2 });
+  });
+});
+
 describe("hosts", () => {
   it.each([
     ["http_server_config", '""'],

@@ -219,7 +219,7 @@ describe("MODIFY COLUMN from Nullable to not Nullable", () => {
   it("lends the type's default for the conversion, then removes it", () => {
     expect(modifyColumnSql("T", column("d", "DateTime('UTC')", { nullable: true }), column("d", "DateTime('UTC')"))).toEqual([
       { sql: "ALTER TABLE T MODIFY COLUMN IF EXISTS d DateTime('UTC') DEFAULT defaultValueOfTypeName('DateTime(\\'UTC\\')')", convertsType: true, givesDefault: true },
-      { sql: "ALTER TABLE T MODIFY COLUMN IF EXISTS d REMOVE DEFAULT", convertsType: false, givesDefault: false },
+      { sql: "ALTER TABLE T MODIFY COLUMN IF EXISTS d REMOVE DEFAULT", convertsType: false, givesDefault: false, removes: "default" },
     ]);
   });
 

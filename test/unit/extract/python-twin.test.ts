@@ -4,7 +4,7 @@
  * manifests once source locations are set aside, and so to the same hash. Their sources point at
  * each language's own main file.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,6 +48,93 @@ describe("a TypeScript app and its Python twin (golden/python-twin: every mappin
     expect(py.apis["stats/2"]?.source).toMatchObject({ file: "app/main.py" });
     expect(ts.tables.Users?.source).toMatchObject({ file: "app/index.ts" });
   });
+});
+
+/** Replicated engines in both SDKs (MooseStack's shapes: `keeperPath`/`replicaName`, `keeper_path`/`replica_name`). */
+const REPLICATED_TS = `import { OlapTable, ClickHouseEngines, Key, Int8, UInt64 } from "moose-ts";
+
+interface Row {
+  id: Key<string>;
+  version: UInt64;
+  sign: Int8;
+  amount: number;
+}
+
+export const plain = new OlapTable<Row>("Plain", { engine: ClickHouseEngines.ReplicatedMergeTree, cluster: "events" });
+export const replacing = new OlapTable<Row>("Replacing", {
+  engine: ClickHouseEngines.ReplicatedReplacingMergeTree,
+  keeperPath: "/clickhouse/tables/{shard}/replacing",
+  replicaName: "{replica}",
+  ver: "version",
+  cluster: "events",
+});
+export const aggregating = new OlapTable<Row>("Aggregating", { engine: ClickHouseEngines.ReplicatedAggregatingMergeTree, cluster: "events" });
+export const summing = new OlapTable<Row>("Summing", { engine: ClickHouseEngines.ReplicatedSummingMergeTree, columns: ["amount"], cluster: "events" });
+export const collapsing = new OlapTable<Row>("Collapsing", { engine: ClickHouseEngines.ReplicatedCollapsingMergeTree, sign: "sign", cluster: "events" });
+export const versioned = new OlapTable<Row>("Versioned", { engine: ClickHouseEngines.ReplicatedVersionedCollapsingMergeTree, sign: "sign", ver: "version", cluster: "events" });
+export const cloud = new OlapTable<Row>("Cloud", { engine: ClickHouseEngines.ReplicatedMergeTree });
+`;
+
+const REPLICATED_PY = `from pydantic import BaseModel
+
+from moose_ts import (
+    ClickHouseEngines, Int8, Key, OlapConfig, OlapTable, ReplicatedAggregatingMergeTreeEngine, ReplicatedCollapsingMergeTreeEngine,
+    ReplicatedReplacingMergeTreeEngine, ReplicatedSummingMergeTreeEngine, ReplicatedVersionedCollapsingMergeTreeEngine, UInt64,
+)
+
+
+class Row(BaseModel):
+    id: Key[str]
+    version: UInt64
+    sign: Int8
+    amount: float
+
+
+plain = OlapTable[Row]("Plain", OlapConfig(engine=ClickHouseEngines.ReplicatedMergeTree, cluster="events"))
+replacing = OlapTable[Row]("Replacing", OlapConfig(
+    engine=ReplicatedReplacingMergeTreeEngine(keeper_path="/clickhouse/tables/{shard}/replacing", replica_name="{replica}", ver="version"),
+    cluster="events",
+))
+aggregating = OlapTable[Row]("Aggregating", OlapConfig(engine=ReplicatedAggregatingMergeTreeEngine(), cluster="events"))
+summing = OlapTable[Row]("Summing", OlapConfig(engine=ReplicatedSummingMergeTreeEngine(columns=["amount"]), cluster="events"))
+collapsing = OlapTable[Row]("Collapsing", OlapConfig(engine=ReplicatedCollapsingMergeTreeEngine(sign="sign"), cluster="events"))
+versioned = OlapTable[Row]("Versioned", OlapConfig(engine=ReplicatedVersionedCollapsingMergeTreeEngine(sign="sign", ver="version"), cluster="events"))
+cloud = OlapTable[Row]("Cloud", OlapConfig(engine=ClickHouseEngines.ReplicatedMergeTree))
+`;
+
+const CLUSTER_CONFIG = '[[clickhouse_config.clusters]]\nname = "events"\n';
+
+/** A project in the scratch directory holding one main file. */
+function appProject(name: string, file: string, source: string, config: string): string {
+  const dir = path.join(scratch, name);
+  mkdirSync(path.join(dir, "app"), { recursive: true });
+  writeFileSync(path.join(dir, "app", file), source);
+  writeFileSync(path.join(dir, "moose.config.toml"), config);
+  return dir;
+}
+
+describe("Replicated engines, in TypeScript and in Python", () => {
+  it("extract to byte-identical manifests: Keeper paths given, the cluster default, and none off a cluster", async () => {
+    process.env.MOOSE_PYTHON = testPython();
+    const ts = await extractManifest({ projectDir: appProject("replicated-ts", "index.ts", REPLICATED_TS, CLUSTER_CONFIG) });
+    const py = await extractManifest({ projectDir: appProject("replicated-py", "main.py", REPLICATED_PY, `language = "Python"\n${CLUSTER_CONFIG}`) });
+    expect(py.tables.Replacing?.engine).toEqual({ name: "ReplicatedReplacingMergeTree", params: ["'/clickhouse/tables/{shard}/replacing'", "'{replica}'", "version"] });
+    expect(py.tables.Collapsing?.engine).toEqual({ name: "ReplicatedCollapsingMergeTree", params: ["'/clickhouse/tables/{shard}/{database}/{table}'", "'{replica}'", "sign"] });
+    expect(py.tables.Cloud?.engine).toEqual({ name: "ReplicatedMergeTree", params: [] });
+    expect(canonicalJson(withoutSources(py))).toBe(canonicalJson(withoutSources(ts)));
+    expect(hashManifest(py)).toBe(hashManifest(ts));
+  }, 120_000);
+
+  it("a Keeper path without a replica name is an error at the model's line", async () => {
+    process.env.MOOSE_PYTHON = testPython();
+    const broken = REPLICATED_PY.replace('keeper_path="/clickhouse/tables/{shard}/replacing", replica_name="{replica}", ', 'keeper_path="/clickhouse/tables/{shard}/replacing", ');
+    const error = await extractManifest({ projectDir: appProject("replicated-broken", "main.py", broken, `language = "Python"\n${CLUSTER_CONFIG}`) }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({ code: "INVALID_ENGINE", location: { file: "app/main.py", line: 17 } });
+    expect((error as Error).message).toBe('OLAP table "Replacing" sets keeper_path without replica_name');
+  }, 120_000);
 });
 
 describe("examples/analytics and examples/analytics-python", () => {

@@ -177,13 +177,18 @@ describe("the lease fence", () => {
 });
 
 describe("release and journal failures", () => {
-  it("a failed release after a failed step: the step's error is what surfaces", async () => {
+  it("a failed release after a failed step: the step's error is what surfaces, saying the lock stays claimed and how it gets free", async () => {
     vi.spyOn(lockStore, "release").mockRejectedValue(new Error("release: network down"));
     hooks.step = async (name) => {
       if (name === "b") throw new Error("boom in step b");
     };
     const error = await applyMigrations(options()).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "MIGRATION_STEP_FAILED", message: expect.stringContaining("boom in step b") });
+    const { hint } = error as { hint: string };
+    expect(hint).toContain("fix the cause (the step is journaled as failed)");
+    expect(hint).toContain("the migration lock could not be released either (release: network down)");
+    expect(hint).toContain("until its lease runs out (60 s)");
+    expect(hint).toContain("`moose migrate unlock` breaks it");
     expect(current(FIRST)).toMatchObject({ status: "failed", stepsDone: 1, failedStep: "step b" });
   });
 

@@ -128,7 +128,10 @@ describe("operationSteps", () => {
         checkConversion: { table: "Users", column: "name", toType: "String", nullsTakeDefault: true },
         cause,
       },
-      { sql: "ALTER TABLE Users MODIFY COLUMN IF EXISTS name REMOVE DEFAULT", cause },
+      {
+        sql: "ALTER TABLE Users MODIFY COLUMN IF EXISTS name REMOVE DEFAULT",
+        cause: { ...cause, column: { ...cause.column, removes: "default" }, needs: ["removeColumnProperty"] },
+      },
     ]);
     expect(steps.irreversible).toMatch(/conversion/);
   });

@@ -62,6 +62,28 @@ describe("buildInventory", () => {
   });
 });
 
+describe("a stream's topic as the broker has it", () => {
+  const manifest: Manifest = { ...emptyManifest(), streams: { Events: stream, Clicks: { ...stream, name: "Clicks" } } };
+  const reality: RealityReport = {
+    status: "in-sync",
+    checked: { clickhouse: true, kafka: true },
+    discrepancies: [],
+    topics: { Events: { partitionCount: 2, replicationFactor: 3 } },
+  };
+  const items = buildInventory(manifest, manifest, reality, DEFAULT_CONFIG);
+
+  it("carries the live partitions and replication factor of the topics the broker has", () => {
+    expect(items.find((item) => item.id === "Events")).toMatchObject({ location: "Events", topic: { partitionCount: 2, replicationFactor: 3 } });
+    expect(items.find((item) => item.id === "Clicks")).not.toHaveProperty("topic");
+  });
+
+  it("shows them beside the topic name", () => {
+    const text = renderInventory(items);
+    expect(text).toMatch(/^stream\s+Events\s+Events \(2 partitions, replication factor 3\)\s+applied$/m);
+    expect(text).toMatch(/^stream\s+Clicks\s+Clicks\s+applied$/m);
+  });
+});
+
 describe("parseKindFilter", () => {
   it("accepts the kind names and the manifest keys", () => {
     expect(parseKindFilter("materialized-view")).toBe("materializedViews");

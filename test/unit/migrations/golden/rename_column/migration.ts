@@ -28,13 +28,13 @@ export default defineMigration({
   up: [
     {
       summary: "rename column Users.name to full_name",
-      cause: { operation: "renameColumn", target: "Users", risk: "safe", column: { table: "Users", name: "name" } },
+      cause: { operation: "renameColumn", target: "Users", risk: "safe", column: { table: "Users", name: "name", renamedTo: "full_name" }, needs: ["renameColumn"] },
       sql: `ALTER TABLE Users RENAME COLUMN IF EXISTS name TO full_name`,
     },
   ],
   down: [
     {
-      cause: { operation: "renameColumn", target: "Users", risk: "safe", column: { table: "Users", name: "full_name" } },
+      cause: { operation: "renameColumn", target: "Users", risk: "safe", column: { table: "Users", name: "full_name", renamedTo: "name" }, needs: ["renameColumn"] },
       sql: `ALTER TABLE Users RENAME COLUMN IF EXISTS full_name TO name`,
     },
   ],
