@@ -16,12 +16,11 @@ app's own prints go to stderr, so stdout carries only the protocol."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any, Callable
 
 import _moose_ts_extract as extract
-from _moose_ts_worker import _json_default, _protocol_out, _receive, _send
+from _moose_ts_worker import _json_default, _load_app, _protocol_out, _receive, _send
 
 
 def _input_model(stream: Any) -> Any:
@@ -57,12 +56,8 @@ def _dumps(value: Any) -> str:
 
 
 def main() -> int:
-    project, main_file = (os.path.abspath(arg) for arg in sys.argv[1:3])
-    os.environ["MOOSE_PROJECT_DIR"] = project
-    sys.stdout = sys.stderr  # the app's prints must not mix with the protocol
-    loaded = extract._run(project, main_file)
-    if not loaded["ok"]:
-        _send({"type": "failed", "error": loaded["error"]})
+    project = _load_app()
+    if project is None:
         return 1
     from moose_ts import registry
     from moose_ts.processes import process_functions

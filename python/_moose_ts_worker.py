@@ -98,13 +98,21 @@ def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[s
                 "body": {"error": f"the handler of /api/{message['path']} failed", **({"location": location} if location else {})}}
 
 
-def main() -> int:
+def _load_app() -> Optional[str]:
+    """Imports the app named by argv (project folder, main file); its project folder, or None once its failure is sent."""
     project, main_file = (os.path.abspath(arg) for arg in sys.argv[1:3])
     os.environ["MOOSE_PROJECT_DIR"] = project
     sys.stdout = sys.stderr  # the app's prints must not mix with the protocol
     loaded = extract._run(project, main_file)
     if not loaded["ok"]:
         _send({"type": "failed", "error": loaded["error"]})
+        return None
+    return project
+
+
+def main() -> int:
+    project = _load_app()
+    if project is None:
         return 1
     from moose_ts import registry
 

@@ -13,25 +13,17 @@
  * reported (min in brackets).
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
+import { mooseRoot } from "../local.js";
 
 const TARGET_MS = 500;
 const COMMANDS: string[][] = [["build"], ["plan"], ["migrate", "status", "--embedded"], ["ls"]];
 /** Runs without the cache cost seconds each: fewer of them. */
 const UNCACHED_ROUNDS = 2;
 
-/** The moose-ts checkout: the nearest directory above this script with bin/moose.js (bundled or not). */
-function findRepoRoot(start: string): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "bin", "moose.js"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`bin/moose.js not found above ${start}`);
-  }
-}
-const mooseRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 const moose = path.join(mooseRoot, "bin", "moose.js");
 
 function quickstartCopy(): string {

@@ -14,28 +14,19 @@
  *   npm run build && npx esbuild bench/dev-loop/run.ts --bundle --platform=node --format=esm --packages=external --outfile=.moose/bench-dev-loop.mjs && node .moose/bench-dev-loop.mjs
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { createClient } from "@clickhouse/client";
+import { freePort, mooseRoot } from "../local.js";
 
 const MODELS = 200;
 const EDITS = 20;
 const POLL_MS = 10;
 const TIMEOUT_MS = 60_000;
 
-/** The moose-ts checkout: the nearest directory above this script with bin/moose.js (bundled or not). */
-function findRepoRoot(start: string): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "bin", "moose.js"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`bin/moose.js not found above ${start}`);
-  }
-}
-const mooseRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 const modelName = (index: number) => `Model${String(index).padStart(3, "0")}`;
 const modelFile = (dir: string, index: number) => path.join(dir, "app", "models", `${modelName(index).toLowerCase()}.ts`);
@@ -72,13 +63,6 @@ function writeApp(dir: string): void {
   symlinkSync(path.join(mooseRoot, "node_modules"), path.join(dir, "node_modules"));
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

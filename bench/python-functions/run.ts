@@ -10,14 +10,10 @@
  * Broker: MOOSE_TEST_KAFKA_BROKER when set, else scripts/kafka-local on a free port (stopped after).
  * Python: MOOSE_PYTHON when set, else .moose/python-venv (scripts/python-venv), else python3.
  */
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import kafkajs from "kafkajs";
 import { DEFAULT_CONFIG, type Config } from "../../src/config/types.js";
 import type { ClickHouseDriver } from "../../src/infra/clickhouse/driver.js";
@@ -25,28 +21,13 @@ import { openKafkaAdmin } from "../../src/infra/kafka/executor.js";
 import { emptyManifest, type ColumnSpec, type Manifest } from "../../src/manifest/types.js";
 import type { ProcessFunction } from "../../src/sdk/processes.js";
 import { Supervisor, type ProcessFunctions } from "../../src/streams/supervisor.js";
+import { benchBroker, mooseRoot } from "../local.js";
 
 const RECORDS = Number(process.env.RECORDS ?? 50_000);
 const PARTITIONS = Number(process.env.PARTITIONS ?? 2);
 const PROCESS_ID = "transform:Events->Scaled";
 
-const run = promisify(execFile);
 
-function findRepoRoot(start: string): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "scripts", "kafka-local"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`scripts/kafka-local not found above ${start}`);
-  }
-}
-const root = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const APP = `from datetime import datetime
 
@@ -136,13 +117,9 @@ async function transformRate(broker: string, projectDir: string, functions: Proc
 }
 
 async function main(): Promise<void> {
-  let broker = process.env.MOOSE_TEST_KAFKA_BROKER;
-  let ownPort: number | undefined;
-  if (!broker) {
-    ownPort = await freePort();
-    broker = (await run(path.join(root, "scripts", "kafka-local"), ["start", "--port", String(ownPort)], { timeout: 300_000 })).stdout.trim();
-  }
-  const venvPython = path.join(root, ".moose", "python-venv", "bin", "python");
+  const kafka = await benchBroker();
+  const broker = kafka.broker;
+  const venvPython = path.join(mooseRoot, ".moose", "python-venv", "bin", "python");
   process.env.MOOSE_PYTHON ??= existsSync(venvPython) ? venvPython : "python3";
   const projectDir = mkdtempSync(path.join(tmpdir(), "moose-bench-python-functions-"));
   const referenceDir = mkdtempSync(path.join(tmpdir(), "moose-bench-typescript-functions-"));
@@ -162,7 +139,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(projectDir, { recursive: true, force: true });
     rmSync(referenceDir, { recursive: true, force: true });
-    if (ownPort !== undefined) await run(path.join(root, "scripts", "kafka-local"), ["stop", "--port", String(ownPort)], { timeout: 60_000 });
+    await kafka.stop();
   }
 }
 

@@ -14,14 +14,10 @@
  *                                 keys SYNC_BATCH_SIZE / SYNC_BATCH_TIMEOUT_MS, to change)
  * Broker: MOOSE_TEST_KAFKA_BROKER when set, else scripts/kafka-local on a free port (stopped after).
  */
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { Worker } from "node:worker_threads";
 import kafkajs from "kafkajs";
 import { DEFAULT_CONFIG, type Config } from "../../src/config/types.js";
@@ -32,6 +28,7 @@ import { emptyManifest, type ColumnSpec, type Manifest } from "../../src/manifes
 import { startMooseServer } from "../../src/server/http.js";
 import { ingestRoutes } from "../../src/server/ingest.js";
 import { Supervisor } from "../../src/streams/supervisor.js";
+import { benchBroker } from "../local.js";
 
 const RECORDS = Number(process.env.RECORDS ?? 200_000);
 const BATCH = Number(process.env.BATCH ?? 2000);
@@ -40,23 +37,7 @@ const PACED_RATE = Number(process.env.PACED_RATE ?? 5000);
 const PACED_SECONDS = 5;
 const PARTITIONS = 2;
 
-const run = promisify(execFile);
 
-function findRepoRoot(start: string): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "scripts", "kafka-local"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`scripts/kafka-local not found above ${start}`);
-  }
-}
-const root = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const columns: ColumnSpec[] = [
   { name: "id", type: "UInt64", nullable: false },
@@ -87,12 +68,8 @@ function quantile(sorted: number[], q: number): number {
 }
 
 async function main(): Promise<void> {
-  let broker = process.env.MOOSE_TEST_KAFKA_BROKER;
-  let ownPort: number | undefined;
-  if (!broker) {
-    ownPort = await freePort();
-    broker = (await run(path.join(root, "scripts", "kafka-local"), ["start", "--port", String(ownPort)], { timeout: 300_000 })).stdout.trim();
-  }
+  const kafka = await benchBroker();
+  const broker = kafka.broker;
   const namespace = `bench${Date.now().toString(36)}_`;
   const redpanda = DEFAULT_CONFIG.redpanda_config;
   const config: Config = {
@@ -178,7 +155,7 @@ async function main(): Promise<void> {
     await admin.close();
     await driver.close();
     rmSync(projectDir, { recursive: true, force: true });
-    if (ownPort !== undefined) await run(path.join(root, "scripts", "kafka-local"), ["stop", "--port", String(ownPort)], { timeout: 60_000 });
+    await kafka.stop();
   }
 }
 
