@@ -6,15 +6,14 @@
  * with no drift, and dev's next save plans from the migrated state. Kafka: MOOSE_TEST_KAFKA_BROKER
  * when the suite shares one, else dev starts its own local broker on a free port (and stops it).
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { existsSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openKafkaAdmin, type KafkaAdmin } from "../../src/infra/kafka/executor.js";
 import { freePort, redpandaConfig, testNamespace } from "../helpers/kafka.js";
 import { cleanEnv, run, type RunResult } from "./scenarios/project.js";
-import { clickhouse, columnsOf, DevProcess, devEnv, freePorts, MOOSE_BIN, READY_TIMEOUT_MS, REPO_ROOT, tableNames, type DevPorts, type TestProject } from "./dev-process.js";
+import { clickhouse, columnsOf, DevProcess, devEnv, freePorts, MOOSE_BIN, projectIn, READY_TIMEOUT_MS, REPO_ROOT, tableNames, type DevPorts, type TestProject } from "./dev-process.js";
 
 let workDir: string;
 let project: TestProject;
@@ -56,17 +55,7 @@ beforeAll(async () => {
   expect(init.stdout).toMatch(/Next:[\s\S]*npx moose dev\n/);
   // `npm install` in the new project links this very moose-ts; the repo's node_modules is the same thing.
   symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
-  project = {
-    dir,
-    read: (file) => readFile(path.join(dir, file), "utf8"),
-    write: (file, text) => writeFile(path.join(dir, file), text),
-    async edit(file, from, to) {
-      const text = await readFile(path.join(dir, file), "utf8");
-      if (!text.includes(from)) throw new Error(`${file} does not contain ${JSON.stringify(from)}`);
-      await writeFile(path.join(dir, file), text.replace(from, to));
-    },
-    remove: () => rmSync(workDir, { recursive: true, force: true }),
-  };
+  project = projectIn(dir, workDir);
   ports = await freePorts();
   broker = process.env.MOOSE_TEST_KAFKA_BROKER ?? `localhost:${await freePort()}`;
   namespace = testNamespace();

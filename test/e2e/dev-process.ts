@@ -38,6 +38,11 @@ export function copyQuickstart(): TestProject {
     filter: (source) => !/[/\\](node_modules|\.moose|migrations)([/\\]|$)/.test(path.relative(path.join(REPO_ROOT, "examples"), source)),
   });
   symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
+  return projectIn(dir);
+}
+
+/** The project in `dir`; `remove` deletes `root` (the folder the test made around it, or `dir` itself). */
+export function projectIn(dir: string, root = dir): TestProject {
   return {
     dir,
     read: (file) => readFile(path.join(dir, file), "utf8"),
@@ -47,7 +52,7 @@ export function copyQuickstart(): TestProject {
       if (!text.includes(from)) throw new Error(`${file} does not contain ${JSON.stringify(from)}:\n${text}`);
       await writeFile(path.join(dir, file), text.replace(from, to));
     },
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }
 

@@ -6,15 +6,14 @@
  * reads restarts no process, yet the worker runs the new code; Ctrl-C stops the Python worker with dev.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROKER_START_TIMEOUT_MS, startTestBroker, testNamespace, type TestBroker } from "../helpers/kafka.js";
 import { testPython } from "../helpers/python.js";
-import { clickhouse, DEV_TEST_TIMEOUT_MS, DevProcess, devEnv, freePorts, rows, type DevPorts, type TestProject } from "./dev-process.js";
+import { clickhouse, DEV_TEST_TIMEOUT_MS, DevProcess, devEnv, freePorts, projectIn, rows, type DevPorts, type TestProject } from "./dev-process.js";
 import { cleanEnv, MOOSE_BIN, run } from "./scenarios/project.js";
 
 const MAIN = "app/main.py";
@@ -82,17 +81,7 @@ describe("moose dev runs a Python app's stream functions", () => {
     dir = path.join(root, "app");
     const init = await run(process.execPath, [MOOSE_BIN, "init", dir, "--language", "python", "--no-venv"], { cwd: root, env: cleanEnv() });
     expect(init.code, init.stdout + init.stderr).toBe(0);
-    project = {
-      dir,
-      read: (file) => readFile(path.join(dir, file), "utf8"),
-      write: (file, text) => writeFile(path.join(dir, file), text),
-      async edit(file, from, to) {
-        const text = await readFile(path.join(dir, file), "utf8");
-        if (!text.includes(from)) throw new Error(`${file} does not contain ${JSON.stringify(from)}`);
-        await writeFile(path.join(dir, file), text.replace(from, to));
-      },
-      remove: () => rmSync(root, { recursive: true, force: true }),
-    };
+    project = projectIn(dir, root);
     await project.write(MAIN, APP);
     ports = await freePorts();
     dev = new DevProcess(

@@ -4,14 +4,13 @@
  * changes nothing, an IngestPipeline added by a save serves POST /ingest/<name> into its table.
  * The steps build on each other and run in order.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testPython } from "../helpers/python.js";
-import { clickhouse, columnsOf, DEV_TEST_TIMEOUT_MS, DevProcess, devEnv, freePorts, rows, tableNames, type DevPorts, type TestProject } from "./dev-process.js";
+import { clickhouse, columnsOf, DEV_TEST_TIMEOUT_MS, DevProcess, devEnv, freePorts, projectIn, rows, tableNames, type DevPorts, type TestProject } from "./dev-process.js";
 import { cleanEnv, MOOSE_BIN, run } from "./scenarios/project.js";
 
 const MAIN = "app/main.py";
@@ -35,17 +34,7 @@ describe("moose dev on a Python project", () => {
     const python = testPython();
     const init = await run(process.execPath, [MOOSE_BIN, "init", dir, "--language", "python", "--no-venv"], { cwd: root, env: cleanEnv() });
     expect(init.code, init.stdout + init.stderr).toBe(0);
-    project = {
-      dir,
-      read: (file) => readFile(path.join(dir, file), "utf8"),
-      write: (file, text) => writeFile(path.join(dir, file), text),
-      async edit(file, from, to) {
-        const text = await readFile(path.join(dir, file), "utf8");
-        if (!text.includes(from)) throw new Error(`${file} does not contain ${JSON.stringify(from)}`);
-        await writeFile(path.join(dir, file), text.replace(from, to));
-      },
-      remove: () => rmSync(root, { recursive: true, force: true }),
-    };
+    project = projectIn(dir, root);
     ports = await freePorts();
     dev = new DevProcess(project, devEnv(ports, { MOOSE_PYTHON: python, MOOSE_FEATURES__STREAMING_ENGINE: "false" }));
     client = clickhouse(ports);
