@@ -115,6 +115,25 @@ export async function serverExec(url: string, sql: string): Promise<string> {
   return text;
 }
 
+/**
+ * Databases on every replica of the test cluster (ON CLUSTER, through `replica`), each dropped
+ * after the test file: `create()` makes the next one.
+ */
+export function useClusterDatabases(prefix: string, replica: () => string): { create(): Promise<string> } {
+  const databases: string[] = [];
+  afterAll(async () => {
+    for (const database of databases) await serverExec(replica(), `DROP DATABASE IF EXISTS ${database} ON CLUSTER ${TEST_CLUSTER}`);
+  });
+  return {
+    async create() {
+      const database = `${prefix}_${randomBytes(4).toString("hex")}`;
+      await serverExec(replica(), `CREATE DATABASE ${database} ON CLUSTER ${TEST_CLUSTER}`);
+      databases.push(database);
+      return database;
+    },
+  };
+}
+
 /** Creates a database of its own for one test file; `drop()` removes it. */
 export async function withTestDatabase(url: string): Promise<{ database: string; url: string; drop(): Promise<void> }> {
   const database = `moose_test_${randomBytes(4).toString("hex")}`;

@@ -10,8 +10,8 @@ import { addColumnSql } from "../../../src/infra/clickhouse/ddl.js";
 import { executeSqlStep } from "../../../src/infra/clickhouse/executor.js";
 import { openRemote } from "../../../src/infra/clickhouse/remote.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
-import { MooseError } from "../../../src/errors.js";
 import { serverExec, SERVER_START_TIMEOUT_MS, testClusterUrls, urlWithDatabase } from "../../helpers/clickhouse.js";
+import { refusal } from "../../helpers/errors.js";
 
 const SHARDED_CLUSTER = "moose_cluster_sharded";
 let url: string;
@@ -29,15 +29,6 @@ afterAll(async () => {
   await driver?.close();
   if (database) await serverExec(url, `DROP DATABASE IF EXISTS ${database}`);
 });
-
-async function refusal(run: Promise<unknown>): Promise<MooseError> {
-  const error = await run.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(MooseError);
-  return error as MooseError;
-}
 
 describe("on a cluster of two shards", () => {
   it("refuses a rebuild's copy before copying anything", async () => {

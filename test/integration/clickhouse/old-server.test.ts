@@ -13,7 +13,6 @@
  *   earlier steps included), naming the feature, 18.16 and the oldest version with it.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MooseError } from "../../../src/errors.js";
 import { executeSqlStep } from "../../../src/infra/clickhouse/executor.js";
 import { openRemote } from "../../../src/infra/clickhouse/remote.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
@@ -28,6 +27,7 @@ import { serverExec, SERVER_START_TIMEOUT_MS, TEST_CLUSTER, testClusterUrls, tes
 import { column, table } from "../../unit/diff/builders.js";
 import { tempProject, type TempProject } from "../../unit/migrations/helpers.js";
 import type { LiveColumn } from "./fixtures.js";
+import { refusal } from "../../helpers/errors.js";
 
 let database: Awaited<ReturnType<typeof withTestDatabase>>;
 let driver: ClickHouseDriver & { readonly serverVersion: [number, number] };
@@ -69,15 +69,6 @@ async function migrateTo(manifest: Manifest, renames?: Record<string, Record<str
   const generated = await generateMigration({ projectDir: project.dir, manifest, renames, allowDataLoss: true });
   expect(generated.kind).toBe("written");
   await applyMigrations({ projectDir: project.dir, driver, allowDataLoss: true });
-}
-
-async function refusal(run: Promise<unknown>): Promise<MooseError> {
-  const error = await run.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(MooseError);
-  return error as MooseError;
 }
 
 const usersV1 = table("Users", [column("id", "String"), column("name", "String", { default: "'anon'", comment: "who" }), column("email", "String")]);

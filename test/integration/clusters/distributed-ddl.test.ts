@@ -29,7 +29,7 @@ import { executeSqlStep } from "../../../src/infra/clickhouse/executor.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
 import { openRemote } from "../../../src/infra/clickhouse/remote.js";
 import type { MigrationsStatus } from "../../../src/migrations/runner/status.js";
-import { CLICKHOUSE_CLUSTER_SCRIPT, serverExec, SERVER_START_TIMEOUT_MS, TEST_CLUSTER, testClusterUrls, urlWithDatabase } from "../../helpers/clickhouse.js";
+import { CLICKHOUSE_CLUSTER_SCRIPT, serverExec, SERVER_START_TIMEOUT_MS, TEST_CLUSTER, testClusterUrls, urlWithDatabase, useClusterDatabases } from "../../helpers/clickhouse.js";
 import { usersV1, writeHandMigration, type TempProject } from "../../unit/migrations/helpers.js";
 import { runCli, useCliProjects } from "../migrations/cli.js";
 
@@ -37,7 +37,8 @@ const cliProjects = useCliProjects("moose-distributed-ddl-");
 let replicas: string[];
 /** Each replica as system.clusters and the ON CLUSTER results name it (`127.0.0.1:<native port>`), by replica index. */
 let hosts: string[];
-const databases: string[] = [];
+/** A database on every replica (ON CLUSTER), dropped after the file. */
+const { create: clusterDatabase } = useClusterDatabases("moose_ddl", () => replicas[0]!);
 const drivers: ClickHouseDriver[] = [];
 
 beforeAll(async () => {
@@ -53,16 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const driver of drivers) await driver.close();
-  for (const database of databases) await serverExec(replicas[0]!, `DROP DATABASE IF EXISTS ${database} ON CLUSTER ${TEST_CLUSTER}`);
 });
-
-/** A database on every replica (ON CLUSTER), dropped after the file. */
-async function clusterDatabase(): Promise<string> {
-  const database = `moose_ddl_${Math.random().toString(16).slice(2, 10)}`;
-  await serverExec(replicas[0]!, `CREATE DATABASE ${database} ON CLUSTER ${TEST_CLUSTER}`);
-  databases.push(database);
-  return database;
-}
 
 /** One statement on one replica, in `database`; its TSV output. */
 async function execIn(url: string, database: string, sql: string): Promise<string> {

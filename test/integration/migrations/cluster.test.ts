@@ -15,33 +15,23 @@ import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { hashManifest } from "../../../src/manifest/canonical.js";
 import { emptyManifest, type ColumnSpec, type Manifest, type TableSpec } from "../../../src/manifest/types.js";
 import { CLUSTER_KEEPER_PATH, CLUSTER_REPLICA_NAME } from "../../../src/sdk/olap-table.js";
-import { CLICKHOUSE_CLUSTER_SCRIPT, serverExec, SERVER_START_TIMEOUT_MS, TEST_CLUSTER, testClusterUrls, urlWithDatabase } from "../../helpers/clickhouse.js";
+import { CLICKHOUSE_CLUSTER_SCRIPT, SERVER_START_TIMEOUT_MS, TEST_CLUSTER, testClusterUrls, urlWithDatabase, useClusterDatabases } from "../../helpers/clickhouse.js";
 import { usersV1, usersV2, writeHandMigration, type TempProject } from "../../unit/migrations/helpers.js";
 import { runCli, spawnCli, useCliProjects } from "./cli.js";
 
 const cliProjects = useCliProjects("moose-migrate-cluster-");
 let replicas: string[];
-const databases: string[] = [];
+/** A database on every replica (ON CLUSTER), dropped after the file. */
+const { create: clusterDatabase } = useClusterDatabases("moose_cluster", () => replicas[0]!);
 
 beforeAll(async () => {
   replicas = await testClusterUrls();
 }, SERVER_START_TIMEOUT_MS);
 
-afterAll(async () => {
-  for (const database of databases) await serverExec(replicas[0]!, `DROP DATABASE IF EXISTS ${database} ON CLUSTER ${TEST_CLUSTER}`);
-});
-
-/** A database on every replica (ON CLUSTER), dropped after the file. */
-async function clusterDatabase(): Promise<string> {
-  const database = `moose_cluster_${Math.random().toString(16).slice(2, 10)}`;
-  await serverExec(replicas[0]!, `CREATE DATABASE ${database} ON CLUSTER ${TEST_CLUSTER}`);
-  databases.push(database);
-  return database;
-}
 
 /** A project whose config lists the test cluster (no Kafka: the chain is ClickHouse only). */
 function clusterProject(): TempProject {
