@@ -192,10 +192,15 @@ async function releaseAfterFailure(lock: MigrationLock, runError: unknown): Prom
     await lock.release();
     return runError;
   } catch (releaseError) {
-    if (!isMooseError(runError)) return runError;
     const note =
       `the migration lock could not be released either (${errorText(releaseError)}): it stays claimed by ${lock.owner} until its lease runs out (${lock.leaseSeconds} s). ` +
       "A run from this host takes it over as soon as this process has exited; `moose migrate unlock` breaks it at once, once the lock can be written again";
+    if (!isMooseError(runError)) {
+      // A bug keeps its own error and stack; the lock's state still reaches the user.
+      const bug = runError instanceof Error ? runError : new Error(String(runError));
+      bug.message = `${bug.message}\n  → ${note}`;
+      return bug;
+    }
     return new MooseError(runError.code, runError.message, {
       exitCode: runError.exitCode,
       location: runError.location,

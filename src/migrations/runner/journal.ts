@@ -196,7 +196,11 @@ export class Journal implements JournalStore {
     }
     if (!(await hasHostResults(this.driver))) {
       // ALTER on a Replicated table reaches its other replicas through Keeper; ON CLUSTER covers the rest.
-      await this.driver.exec(`ALTER TABLE ${JOURNAL_TABLE}${onJournalCluster(this.placement)} ADD COLUMN ${HOST_RESULTS_COLUMN} String`);
+      // No IF NOT EXISTS (18.x has none) and this runs before the lock: a run that loses the race to
+      // add the column finds it there afterwards, which is all it needs.
+      await this.driver.exec(`ALTER TABLE ${JOURNAL_TABLE}${onJournalCluster(this.placement)} ADD COLUMN ${HOST_RESULTS_COLUMN} String`).catch(async (error: unknown) => {
+        if (!(await hasHostResults(this.driver))) throw error;
+      });
     }
     if (this.placement !== undefined && created.length > 0) await waitForActiveReplicas(this.driver, created);
     this.prepared = true;

@@ -135,9 +135,12 @@ function isDeadLocalHolder(holder: LockHolder): boolean {
 /** How long a clustered claim retries while a replica is inactive before reporting it down. */
 const REPLICA_GRACE_MS = 5_000;
 
-function replicaDown(placement: JournalPlacement, cause: unknown): MooseError {
+function replicaDown(placement: JournalPlacement, cause: unknown, claimMayStand = false): MooseError {
   const server = String((cause as MooseError).details?.clickhouseMessage ?? (cause as Error).message);
-  return new MooseError("CLUSTER_REPLICA_DOWN", `a replica of cluster ${placement.cluster} is down, so the migration lock cannot be written to every replica (${server}); nothing was changed`, {
+  const outcome = claimMayStand
+    ? "no migration ran, but the claim may have reached the replicas that are up: it holds the lock until its lease runs out, or until `moose migrate unlock` once every replica is back"
+    : "nothing was changed";
+  return new MooseError("CLUSTER_REPLICA_DOWN", `a replica of cluster ${placement.cluster} is down, so the migration lock cannot be written to every replica (${server}); ${outcome}`, {
     hint: "bring the replica back (or remove it from remote_servers), then run the command again; the journal and lock need every replica so that all of them keep the same history (docs/clusters.md)",
     details: { cluster: placement.cluster },
     cause,
@@ -180,7 +183,8 @@ export class ClickHouseLockStore implements LockStore {
         throw replicaDown(this.placement, error);
       }
       // A replica that crashed a moment ago still counted as alive: the claim waited for it in vain (it lapses with its lease).
-      if (this.placement !== undefined && clickHouseCodeOf(error) === UNKNOWN_STATUS_OF_INSERT) throw replicaDown(this.placement, error);
+      // Such a write is kept where it landed and spreads once the replica is back (./cluster.ts): the claim may stand.
+      if (this.placement !== undefined && clickHouseCodeOf(error) === UNKNOWN_STATUS_OF_INSERT) throw replicaDown(this.placement, error, true);
       throw error;
     }
     const live = await liveHolders(this.driver);

@@ -192,6 +192,17 @@ describe("release and journal failures", () => {
     expect(current(FIRST)).toMatchObject({ status: "failed", stepsDone: 1, failedStep: "step b" });
   });
 
+  it("a failed release after a bug (not a MooseError): the bug surfaces with its stack, and its message says the lock stays claimed", async () => {
+    vi.spyOn(lockStore, "release").mockRejectedValue(new Error("release: network down"));
+    const bug = new TypeError("cannot read the journal");
+    vi.spyOn(journal, "entries").mockRejectedValue(bug);
+    const error = await applyMigrations(options()).catch((caught: unknown) => caught);
+    expect(error).toBe(bug);
+    expect(bug.message).toContain("cannot read the journal");
+    expect(bug.message).toContain("the migration lock could not be released either (release: network down)");
+    expect(bug.message).toContain("`moose migrate unlock` breaks it");
+  });
+
   it("a failed release after a successful run is reported, with what was applied", async () => {
     vi.spyOn(lockStore, "release").mockRejectedValue(new Error("release: network down"));
     const error = await applyMigrations(options()).catch((caught: unknown) => caught);
