@@ -254,9 +254,13 @@ async function exchangeTables(driver: ClickHouseDriver, step: SqlStep, rebuild: 
   }
 }
 
+/** A column of a live table as system.columns describes it. */
 interface LiveColumn {
   name: string;
   type: string;
+  default_kind: string;
+  default_expression: string;
+  comment: string;
   is_in_partition_key: number;
   is_in_sorting_key: number;
   is_in_primary_key: number;
@@ -264,7 +268,7 @@ interface LiveColumn {
 
 async function liveColumns(driver: ClickHouseDriver, table: string): Promise<Map<string, LiveColumn>> {
   const rows = await driver.query<LiveColumn>(
-    "SELECT name, type, is_in_partition_key, is_in_sorting_key, is_in_primary_key FROM system.columns WHERE database = currentDatabase() AND table = {table:String}",
+    "SELECT name, type, default_kind, default_expression, comment, is_in_partition_key, is_in_sorting_key, is_in_primary_key FROM system.columns WHERE database = currentDatabase() AND table = {table:String}",
     { table },
   );
   return new Map(rows.map((row) => [row.name, row]));
@@ -559,7 +563,7 @@ async function refuseCommentedReplicatedColumn(driver: ClickHouseDriver, step: S
   const cause = step.cause;
   const target = cause?.column;
   if (target === undefined || (cause?.operation !== "modifyColumn" && cause?.operation !== "renameColumn")) return;
-  const live = (await columnDefinitions(driver, target.table)).get(target.name);
+  const live = (await liveColumns(driver, target.table)).get(target.name);
   if (live === undefined || live.comment === "" || !(await engineOf(driver, target.table)).startsWith("Replicated")) return;
   throw new MooseError(
     "REPLICATED_COMMENTED_COLUMN_UNSUPPORTED",
@@ -605,25 +609,6 @@ function sortedEntries(record: Record<string, string>): Array<[string, string]> 
   return Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
 }
 
-interface ColumnDefinitionRow {
-  name: string;
-  type: string;
-  default_kind: string;
-  default_expression: string;
-  comment: string;
-  is_in_sorting_key: number;
-  is_in_partition_key: number;
-  is_in_primary_key: number;
-}
-
-async function columnDefinitions(driver: ClickHouseDriver, table: string): Promise<Map<string, ColumnDefinitionRow>> {
-  const rows = await driver.query<ColumnDefinitionRow>(
-    "SELECT name, type, default_kind, default_expression, comment, is_in_sorting_key, is_in_partition_key, is_in_primary_key FROM system.columns WHERE database = currentDatabase() AND table = {table:String}",
-    { table },
-  );
-  return new Map(rows.map((row) => [row.name, row]));
-}
-
 /**
  * RENAME COLUMN before 20.4: a new column after the old one with its type, default and comment, filled
  * from it with ALTER UPDATE (a computed column is recomputed instead), then the old one dropped. Each
@@ -634,7 +619,7 @@ async function renameByCopy(driver: ClickHouseDriver, rename: Extract<Adaptation
   const table = quoteIdentifier(rename.table);
   const [from, to] = [quoteIdentifier(rename.from), quoteIdentifier(rename.to)];
   await waitForMutations(driver, rename.table);
-  const columns = await columnDefinitions(driver, rename.table);
+  const columns = await liveColumns(driver, rename.table);
   const source = columns.get(rename.from);
   // Renamed already (a resumed run), or nothing to rename (the statement's IF EXISTS).
   if (source === undefined) return;
@@ -669,12 +654,12 @@ async function renameByCopy(driver: ClickHouseDriver, rename: Extract<Adaptation
 async function removeByRedefinition(driver: ClickHouseDriver, removal: Extract<Adaptation, { kind: "remove" }>): Promise<void> {
   const head = `ALTER TABLE ${quoteIdentifier(removal.table)}`;
   const column = quoteIdentifier(removal.column);
-  const live = (await columnDefinitions(driver, removal.table)).get(removal.column);
+  const live = (await liveColumns(driver, removal.table)).get(removal.column);
   // The statement's IF EXISTS.
   if (live === undefined) return;
   if (removal.property === "comment") return driver.exec(`${head} COMMENT COLUMN ${column} ''`);
   await driver.exec(`${head} MODIFY COLUMN ${column} ${live.type}`);
-  const after = (await columnDefinitions(driver, removal.table)).get(removal.column);
+  const after = (await liveColumns(driver, removal.table)).get(removal.column);
   if (after !== undefined && after.default_kind !== "") {
     throw new MooseError(
       "COLUMN_PROPERTY_NOT_REMOVED",
