@@ -93,10 +93,13 @@ export class Reloader {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
 
+    // Reading the database's applied state waits on the engine, while extraction keeps this thread busy: both at once.
+    const followed = this.followDatabase();
     let code: Manifest;
     try {
       code = await this.options.extractor.extract();
     } catch (error) {
+      await followed;
       output.error(describeError(error, output.debug));
       const report: ReloadReport = { kind: "build-failed", durationMs: elapsed(), error };
       output.error(paint(output, "red", `✖ ${label} failed after ${report.durationMs} ms: the code does not build; still serving the last good state`));
@@ -104,7 +107,7 @@ export class Reloader {
       return report;
     }
 
-    await this.followDatabase();
+    await followed;
     const wanted = this.locallyPlanned(code);
     const plan = diffManifests(this.current, wanted);
     let report: SuccessfulReload;
@@ -134,7 +137,7 @@ export class Reloader {
       const next = stateAfterApply(this.current, wanted, plan, outcome);
       const nextHash = hashManifest(next);
       if (nextHash !== this.currentHash) {
-        await this.options.store.save(next);
+        await this.options.store.save(next, nextHash);
         this.seenTruth = nextHash;
       }
       this.current = next;
@@ -215,12 +218,12 @@ export class Reloader {
   private async followDatabase(): Promise<void> {
     const { output } = this.options;
     try {
-      const truth = await this.options.store.truth();
+      const truth = await this.options.store.truthUnless(this.seenTruth);
+      if (!truth) return; // not moved since this session last read or wrote it
       const first = this.seenTruth === undefined;
-      const moved = truth.hash !== this.seenTruth;
       this.seenTruth = truth.hash;
       // The first read is where this session starts (it was given that state); afterwards only a change by someone else counts.
-      if (first || !moved || truth.hash === this.currentHash) return;
+      if (first || truth.hash === this.currentHash) return;
       this.current = truth.manifest;
       this.currentHash = truth.hash;
       const who = truth.origin === "migrations" ? `migration ${truth.migrations!.migrationId}` : truth.origin === "empty" ? "an emptied state" : "another moose dev";

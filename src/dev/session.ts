@@ -29,8 +29,13 @@ import { removeRunning, writeRunning } from "./running.js";
 import { DevStateStore, type StateOrigin } from "./state.js";
 import { watchProject } from "./watch.js";
 
-/** Editors write a file in several steps; wait this long after the last event before reloading. */
-export const DEFAULT_DEBOUNCE_MS = 50;
+/**
+ * Editors write a file in several steps, and "save all" writes several files within a few ms; wait
+ * this long after the last event before reloading. Short, because it is part of every save's latency:
+ * a save caught half-written is not applied when it would delete rows (reload.ts, `superseded`),
+ * and an empty file waits for its content (watch.ts).
+ */
+export const DEFAULT_DEBOUNCE_MS = 20;
 
 export interface DevOptions {
   projectDir: string;

@@ -17,7 +17,8 @@
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import { canonicalManifestJson, EMPTY_MANIFEST_HASH, hashManifest } from "../manifest/canonical.js";
 import { emptyManifest, fromStoredManifest, type Manifest, type StoredManifest } from "../manifest/types.js";
-import { readAppliedState, tableExists, type AppliedState } from "../migrations/runner/journal.js";
+import { readAppliedState, readAppliedStateHead, STATE_TABLE, type AppliedState } from "../migrations/runner/journal.js";
+import { sqlString } from "../migrations/runner/sql.js";
 
 export const DEV_STATE_TABLE = "_moose_dev_state";
 
@@ -52,7 +53,7 @@ export interface AppliedTruth {
 }
 
 /** `<migration id>@<version>` of the newest migration state, "" when none was recorded. */
-function baseOf(state: AppliedState | undefined): string {
+function baseOf(state: Pick<AppliedState, "migrationId" | "version"> | undefined): string {
   return state ? `${state.migrationId}@${state.version}` : "";
 }
 
@@ -64,7 +65,6 @@ interface DevRow {
 }
 
 async function readDevRow(driver: ClickHouseDriver): Promise<DevRow | undefined> {
-  if (!(await tableExists(driver, DEV_STATE_TABLE))) return undefined;
   // SELECT *: a table from before `base` existed (read-only commands never alter it) has no such column.
   const rows = await driver.query<{ manifest: string; manifest_hash: string; version: string | number; base?: string }>(
     `SELECT * FROM ${DEV_STATE_TABLE} WHERE slot = {slot:String} ORDER BY version DESC LIMIT 1`,
@@ -75,17 +75,56 @@ async function readDevRow(driver: ClickHouseDriver): Promise<DevRow | undefined>
   return { manifest: fromStoredManifest(JSON.parse(row.manifest) as StoredManifest), hash: row.manifest_hash, version: Number(row.version), base: row.base ?? "" };
 }
 
-/** Read-only (creates nothing): what the database has applied, and who applied it. */
-export async function readAppliedTruth(driver: ClickHouseDriver): Promise<AppliedTruth> {
-  const migrations = await readAppliedState(driver);
+/** The newest row of each state table without its manifest: enough to tell which state is the truth, and its hash. */
+interface TruthHead {
+  migrations?: Omit<AppliedState, "manifest">;
+  dev?: { hash: string; version: number; base: string };
+}
+
+async function readTruthHead(driver: ClickHouseDriver): Promise<TruthHead> {
+  // The columns say which tables exist, and whether dev's has `base` (see readDevRow).
+  const columns = await driver.query<{ table: string; name: string }>(
+    `SELECT table, name FROM system.columns WHERE database = currentDatabase() AND table IN (${sqlString(STATE_TABLE)}, ${sqlString(DEV_STATE_TABLE)})`,
+  );
+  const devColumns = new Set(columns.filter((column) => column.table === DEV_STATE_TABLE).map((column) => column.name));
+  const [migrations, dev] = await Promise.all([
+    columns.some((column) => column.table === STATE_TABLE) ? readAppliedStateHead(driver) : undefined,
+    devColumns.size > 0
+      ? driver
+          .query<{ manifest_hash: string; version: string | number; base?: string }>(
+            `SELECT manifest_hash, version${devColumns.has("base") ? ", base" : ""} FROM ${DEV_STATE_TABLE} WHERE slot = {slot:String} ORDER BY version DESC LIMIT 1`,
+            { slot: SLOT },
+          )
+          .then(([row]) => (row ? { hash: row.manifest_hash, version: Number(row.version), base: row.base ?? "" } : undefined))
+      : undefined,
+  ]);
+  return { ...(migrations ? { migrations } : {}), ...(dev ? { dev } : {}) };
+}
+
+/** The state the head names as the truth (the file's comment says which), and its hash. */
+function winner(head: TruthHead): { origin: StateOrigin; hash: string; base: string } {
+  const base = baseOf(head.migrations);
+  if (head.dev && head.dev.base === base) return { origin: "dev", hash: head.dev.hash, base };
+  if (head.migrations) return { origin: "migrations", hash: head.migrations.hash, base };
+  return { origin: "empty", hash: EMPTY_MANIFEST_HASH, base };
+}
+
+/** Every fact of the truth, manifests included (read only now). */
+async function readWholeTruth(driver: ClickHouseDriver, head: TruthHead): Promise<AppliedTruth> {
+  const migrations = head.migrations ? await readAppliedState(driver) : undefined;
   const base = baseOf(migrations);
-  const dev = await readDevRow(driver);
+  const dev = head.dev ? await readDevRow(driver) : undefined;
   const migrationsHash = migrations?.hash ?? EMPTY_MANIFEST_HASH;
   if (dev && dev.base === base) {
     return { manifest: dev.manifest, hash: dev.hash, origin: "dev", migrations, devAhead: dev.hash !== migrationsHash, base };
   }
   if (migrations) return { manifest: migrations.manifest, hash: migrations.hash, origin: "migrations", migrations, devAhead: false, base };
   return { manifest: emptyManifest(), hash: EMPTY_MANIFEST_HASH, origin: "empty", devAhead: false, base };
+}
+
+/** Read-only (creates nothing): what the database has applied, and who applied it. */
+export async function readAppliedTruth(driver: ClickHouseDriver): Promise<AppliedTruth> {
+  return readWholeTruth(driver, await readTruthHead(driver));
 }
 
 export interface LoadedDevState {
@@ -114,20 +153,29 @@ export class DevStateStore {
 
   /** As `load`, with everything readAppliedTruth knows. */
   async truth(): Promise<AppliedTruth> {
-    const truth = await readAppliedTruth(this.driver);
-    const dev = await readDevRow(this.driver);
-    if (dev) this.lastVersion = Math.max(this.lastVersion, dev.version);
-    this.base = truth.base;
-    return truth;
+    return (await this.truthUnless(undefined))!;
   }
 
-  async save(manifest: Manifest): Promise<void> {
+  /**
+   * The truth, unless its hash is `known` (undefined then): a reload reads two small rows, and a
+   * state's manifest only when someone else changed it.
+   */
+  async truthUnless(known: string | undefined): Promise<AppliedTruth | undefined> {
+    const head = await readTruthHead(this.driver);
+    if (head.dev) this.lastVersion = Math.max(this.lastVersion, head.dev.version);
+    const { hash, base } = winner(head);
+    this.base = base;
+    return hash === known ? undefined : readWholeTruth(this.driver, head);
+  }
+
+  /** Records `manifest` (whose hashManifest is `hash`) as applied by dev. */
+  async save(manifest: Manifest, hash = hashManifest(manifest)): Promise<void> {
     // Versions only grow, even if the clock steps back.
     this.lastVersion = Math.max(this.lastVersion + 1, Date.now());
     await this.driver.insert(DEV_STATE_TABLE, [
       {
         slot: SLOT,
-        manifest_hash: hashManifest(manifest),
+        manifest_hash: hash,
         manifest: canonicalManifestJson(manifest),
         recorded_at: new Date(),
         version: this.lastVersion,

@@ -343,6 +343,14 @@ export interface AppliedState {
   version: string;
 }
 
+/** The newest `_moose_state` row without its manifest (the table must exist). */
+export async function readAppliedStateHead(driver: ClickHouseDriver): Promise<Omit<AppliedState, "manifest"> | undefined> {
+  const [row] = await driver.query<{ migration_id: string; manifest_hash: string; version_text: string }>(
+    `SELECT migration_id, manifest_hash, toString(version) AS version_text FROM ${STATE_TABLE} ORDER BY version DESC LIMIT 1`,
+  );
+  return row ? { migrationId: row.migration_id, hash: row.manifest_hash, version: row.version_text } : undefined;
+}
+
 /** The manifest the database is at (after its newest applied migration), or undefined for a fresh database. */
 export async function readAppliedState(driver: ClickHouseDriver): Promise<AppliedState | undefined> {
   if (!(await tableExists(driver, STATE_TABLE))) return undefined;

@@ -62,6 +62,27 @@ describe("DevStateStore", () => {
     expect((await reopened.load()).manifest).toEqual(first);
   });
 
+  it("reads a state's manifest only when the truth moved from the hash the caller knows", async () => {
+    const store = await DevStateStore.open(driver);
+    const saved = manifest(table("Known", [column("id", "String")]));
+    await store.save(saved);
+    expect(await store.truthUnless(hashManifest(saved))).toBeUndefined();
+
+    // Someone else (a migration run) records a newer state: the whole truth comes back.
+    const migrated = manifest(table("Known", [column("id", "String")]), table("Migrated", [column("id", "String")]));
+    const journal = await Journal.open(driver);
+    await journal.recordState("20261202T000000Z_newer", { hash: hashManifest(migrated), json: canonicalJson(migrated) });
+    const moved = await store.truthUnless(hashManifest(saved));
+    expect(moved).toMatchObject({ origin: "migrations", hash: hashManifest(migrated), manifest: migrated });
+    expect(await store.truthUnless(hashManifest(migrated))).toBeUndefined();
+
+    // Dev's next save builds on that state, and is the truth again.
+    await store.save(saved);
+    expect(await store.truthUnless(hashManifest(migrated))).toMatchObject({ origin: "dev", hash: hashManifest(saved), devAhead: true });
+    await driver.exec(`DROP TABLE ${STATE_TABLE}`);
+    await driver.exec(`TRUNCATE TABLE ${DEV_STATE_TABLE}`);
+  });
+
   it("is invisible to introspection (a moose table, not the app's)", async () => {
     const live = await driver.introspect();
     expect(Object.keys(live.tables)).not.toContain(DEV_STATE_TABLE);
