@@ -33,8 +33,8 @@ export type ColumnType =
   | { kind: "int"; name: string; wide: boolean; min: bigint; max: bigint }
   | { kind: "float"; name: string; limit: number }
   | { kind: "decimal"; name: string; precision: number; scale: number }
-  | { kind: "datetime"; name: string; precision: number; min: bigint; max: bigint }
-  | { kind: "date"; name: string; min: bigint; max: bigint }
+  | { kind: "datetime"; name: string; precision: number; min: Time; max: Time }
+  | { kind: "date"; name: string; min: Time; max: Time }
   | { kind: "string" }
   | { kind: "fixedString"; size: number }
   | { kind: "bool" }
@@ -54,8 +54,6 @@ export interface ValueProblem {
   message: string;
 }
 
-const NANOS = 1_000_000_000n;
-
 /** Seconds since the epoch of a UTC calendar time (years 0…9999, no two-digit-year quirks). */
 function utcSeconds(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
   // Date.UTC reads years 0…99 as 1900…1999; it is the fast path for every other year.
@@ -66,16 +64,32 @@ function utcSeconds(year: number, month: number, day: number, hour = 0, minute =
   return date.getTime() / 1000;
 }
 
-const at = (year: number, month: number, day: number, hour = 0, minute = 0, second = 0, nanos = 0n) =>
-  BigInt(utcSeconds(year, month, day, hour, minute, second)) * NANOS + nanos;
+/**
+ * A point in time: whole seconds since the epoch (UTC) and the nanoseconds into that second. Plain
+ * numbers (every time ClickHouse stores is far inside 2^53 seconds), not a bigint of nanoseconds:
+ * every date-time of every ingested or synced record is checked against its column's range.
+ */
+export interface Time {
+  seconds: number;
+  nanos: number;
+}
 
-/** Ranges in nanoseconds since the epoch (inclusive). */
+const at = (year: number, month: number, day: number, hour = 0, minute = 0, second = 0, nanos = 0): Time => ({
+  seconds: utcSeconds(year, month, day, hour, minute, second),
+  nanos,
+});
+
+function earlier(a: Time, b: Time): boolean {
+  return a.seconds < b.seconds || (a.seconds === b.seconds && a.nanos < b.nanos);
+}
+
+/** Ranges (inclusive). */
 const RANGES = {
-  DateTime: [0n, 4_294_967_295n * NANOS],
-  DateTime64: [at(1900, 1, 1), at(2299, 12, 31, 23, 59, 59, NANOS - 1n)],
+  DateTime: [at(1970, 1, 1), at(2106, 2, 7, 6, 28, 15)],
+  DateTime64: [at(1900, 1, 1), at(2299, 12, 31, 23, 59, 59, 999_999_999)],
   // DateTime64(9) is an Int64 of nanoseconds: it ends in 2262.
-  DateTime64_9: [at(1900, 1, 1), 9_223_372_036_854_775_807n],
-  Date: [0n, at(2149, 6, 6)],
+  DateTime64_9: [at(1900, 1, 1), { seconds: 9_223_372_036, nanos: 854_775_807 }],
+  Date: [at(1970, 1, 1), at(2149, 6, 6)],
   Date32: [at(1900, 1, 1), at(2299, 12, 31)],
 } as const;
 
@@ -190,20 +204,13 @@ function enumType(name: string, args: string[]): ColumnType {
 // ---------------------------------------------------------------------------------------------
 // Dates and times
 
-export interface ParsedDateTime {
-  /** Nanoseconds since the epoch, UTC. */
-  nanos: bigint;
-  /** The fraction digits as written (up to 9), for DateTime64 precision. */
-  fraction: string;
-}
-
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 /**
  * A date (`2026-01-05`) or date-time (`2026-01-05T10:00:00.123Z`, `2026-01-05 10:00:00+02:00`;
  * no offset = UTC) string, checked strictly (no 30 February, no hour 24). Undefined if malformed.
  */
-export function parseDateTime(text: string): ParsedDateTime | undefined {
+export function parseDateTime(text: string): Time | undefined {
   const match = DATE_TIME.exec(text);
   if (!match) return undefined;
   const year = Number(match[1]);
@@ -222,9 +229,8 @@ export function parseDateTime(text: string): ParsedDateTime | undefined {
     if (hours > 23 || minutes > 59) return undefined;
     offsetSeconds = (offset.startsWith("-") ? -1 : 1) * (hours * 3600 + minutes * 60);
   }
-  const fraction = (match[7] ?? "").slice(0, 9);
-  const seconds = BigInt(utcSeconds(year, month, day, hour, minute, second) - offsetSeconds);
-  return { nanos: fraction === "" ? seconds * NANOS : seconds * NANOS + BigInt(fraction.padEnd(9, "0")), fraction };
+  const fraction = match[7];
+  return { seconds: utcSeconds(year, month, day, hour, minute, second) - offsetSeconds, nanos: fraction === undefined ? 0 : Number(fraction.slice(0, 9).padEnd(9, "0")) };
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -235,30 +241,29 @@ function isLeap(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
-/** `2026-01-05T10:00:00.123Z`-style text of a nanosecond time, with `digits` fraction digits. */
-function isoText(nanos: bigint, digits: number, separator = "T", zone = "Z"): string {
-  const seconds = nanos >= 0n ? nanos / NANOS : -((-nanos + NANOS - 1n) / NANOS);
-  const rest = nanos - seconds * NANOS;
-  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19).replace("T", separator);
-  return `${base}${digits > 0 ? `.${rest.toString().padStart(9, "0").slice(0, digits)}` : ""}${zone}`;
+/** `2026-01-05T10:00:00.123Z`-style text of a time, with `digits` fraction digits. */
+function isoText(time: Time, digits: number, separator = "T", zone = "Z"): string {
+  const base = new Date(time.seconds * 1000).toISOString().slice(0, 19).replace("T", separator);
+  return `${base}${digits > 0 ? `.${String(time.nanos).padStart(9, "0").slice(0, digits)}` : ""}${zone}`;
 }
 
-function dateText(nanos: bigint): string {
-  return isoText(nanos, 0).slice(0, 10);
+function dateText(time: Time): string {
+  return isoText(time, 0).slice(0, 10);
 }
 
-function rangeText(type: { kind: "datetime" | "date"; precision?: number; min: bigint; max: bigint }): string {
+function rangeText(type: { kind: "datetime" | "date"; precision?: number; min: Time; max: Time }): string {
   if (type.kind === "date") return `${dateText(type.min)} and ${dateText(type.max)}`;
   const digits = type.precision ?? 0;
   return `${isoText(type.min, digits)} and ${isoText(type.max, digits)}`;
 }
 
-/** Nanoseconds of a DateTime/DateTime64/Date value (string, or Unix seconds for date-times), or a problem. */
-function timeOf(type: Extract<ColumnType, { kind: "datetime" | "date" }>, value: unknown): { nanos: bigint; fraction: string } | string {
+/** The time of a DateTime/DateTime64/Date value (string, or Unix seconds for date-times), or a problem. */
+function timeOf(type: Extract<ColumnType, { kind: "datetime" | "date" }>, value: unknown): Time | string {
   if (typeof value === "number" && type.kind === "datetime") {
     if (!Number.isFinite(value)) return "must be a finite number of seconds";
     const whole = Math.floor(value);
-    return { nanos: BigInt(whole) * NANOS + BigInt(Math.round((value - whole) * 1e9)), fraction: "" };
+    const nanos = Math.round((value - whole) * 1e9);
+    return nanos === 1e9 ? { seconds: whole + 1, nanos: 0 } : { seconds: whole, nanos };
   }
   const example = type.kind === "date" ? "2026-01-05" : "2026-01-05T10:00:00Z";
   if (typeof value !== "string") return `must be a ${type.kind === "date" ? "date" : "date-time"} string like ${example}`;
@@ -305,7 +310,7 @@ function check(type: ColumnType, value: unknown): ValueProblem[] {
     case "date": {
       const time = timeOf(type, value);
       if (typeof time === "string") return problem(time);
-      if (time.nanos < type.min || time.nanos > type.max) {
+      if (earlier(time, type.min) || earlier(type.max, time)) {
         return problem(`must be between ${rangeText(type)} (${type.name}), got ${JSON.stringify(value)}`);
       }
       return [];
@@ -352,21 +357,21 @@ function pointerSegment(key: string): string {
 }
 
 function checkInteger(type: Extract<ColumnType, { kind: "int" }>, value: unknown): ValueProblem[] {
-  const range = `between ${type.min} and ${type.max} (${type.name})`;
-  let integer: bigint;
+  const range = () => `between ${type.min} and ${type.max} (${type.name})`;
   if (typeof value === "number") {
-    if (!Number.isInteger(value)) return problem(`must be an integer ${range}`);
+    if (!Number.isInteger(value)) return problem(`must be an integer ${range()}`);
     if (type.wide && !Number.isSafeInteger(value)) {
       return problem(`is beyond ±${Number.MAX_SAFE_INTEGER}, where JSON numbers lose precision: send it as a decimal string ("12345678901234567890")`);
     }
-    integer = BigInt(value);
-  } else if (typeof value === "string" && type.wide) {
-    if (!/^-?\d{1,80}$/.test(value)) return problem(`must be an integer (a number, or a decimal string such as "-123") ${range}`);
-    integer = BigInt(value);
-  } else {
-    return problem(type.wide ? `must be an integer (a number, or a decimal string) ${range}` : `must be an integer ${range}`);
+    // Exact without a bigint: the bounds that are not exact doubles are beyond 2^53, where no value here is.
+    return value < Number(type.min) || value > Number(type.max) ? problem(`must be ${range()}`) : [];
   }
-  return integer < type.min || integer > type.max ? problem(`must be ${range}`) : [];
+  if (typeof value !== "string" || !type.wide) {
+    return problem(type.wide ? `must be an integer (a number, or a decimal string) ${range()}` : `must be an integer ${range()}`);
+  }
+  if (!/^-?\d{1,80}$/.test(value)) return problem(`must be an integer (a number, or a decimal string such as "-123") ${range()}`);
+  const integer = BigInt(value);
+  return integer < type.min || integer > type.max ? problem(`must be ${range()}`) : [];
 }
 
 /** Significant digits before and after the point of a decimal number's text (`-001.50e3` → 4, 0), or undefined. */
@@ -452,7 +457,7 @@ export function toClickHouseValue(type: ColumnType, value: unknown): unknown {
       const parsed = parseDateTime(value);
       if (!parsed) return value;
       // With its zone: a DateTime64 column without one would read zone-less text in the server's time zone.
-      return type.kind === "date" ? dateText(parsed.nanos) : isoText(parsed.nanos, type.precision);
+      return type.kind === "date" ? dateText(parsed) : isoText(parsed, type.precision);
     }
     case "array":
       return Array.isArray(value) ? value.map((element) => toClickHouseValue(type.element, element)) : value;
