@@ -29,6 +29,12 @@ interface Fragment {
  */
 let accepted: AcceptedFragments | undefined;
 
+/**
+ * The tables (as JSON) of the last manifest this process found sound: a `moose dev` save checks only
+ * the tables it changed, without hashing every fragment of the others again.
+ */
+let checkedTables = new Set<string>();
+
 function acceptedFragments(): AcceptedFragments {
   // Keyed by the code that decides too: a change to these checks or to the parser's use starts a new record.
   accepted ??= AcceptedFragments.load([fragmentProblem, createStatementProblems, parseStatement, parseSelectList, formatStatements].map(String).join("\n"));
@@ -135,8 +141,10 @@ function tableFragments(table: TableSpec): Fragment[] {
 export async function checkManifest(manifest: Manifest): Promise<void> {
   const problems: Array<{ subject: string; message: string; location?: SourceLocation }> = checkManifestRules(manifest);
   if (problems.length === 0) {
+    const specs = new Map(Object.values(manifest.tables).map((table) => [JSON.stringify(table), table]));
+    const tables = [...specs].filter(([spec]) => !checkedTables.has(spec)).map(([, table]) => table);
     const fragments: Fragment[] = [];
-    for (const table of Object.values(manifest.tables)) fragments.push(...tableFragments(table));
+    for (const table of tables) fragments.push(...tableFragments(table));
     for (const view of [...Object.values(manifest.views), ...Object.values(manifest.materializedViews)]) {
       fragments.push({ subject: `${view.name}: SELECT`, kind: "select", text: view.sql, ...(view.source ? { location: view.source } : {}) });
     }
@@ -145,8 +153,9 @@ export async function checkManifest(manifest: Manifest): Promise<void> {
       if (message !== undefined) problems.push({ subject: fragment.subject, message, ...(fragment.location ? { location: fragment.location } : {}) });
     }
     // The pieces were each sound; the statement they make must be too.
-    if (problems.length === 0) problems.push(...(await createStatementProblems(Object.values(manifest.tables))));
+    if (problems.length === 0) problems.push(...(await createStatementProblems(tables)));
     accepted?.save();
+    if (problems.length === 0) checkedTables = new Set(specs.keys());
   }
   if (problems.length === 0) return;
   const [first] = problems;

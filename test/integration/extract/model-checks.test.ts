@@ -7,7 +7,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../../src/cli/index.js";
+import { checkManifest } from "../../../src/extract/check.js";
 import { readManifest } from "../../../src/manifest/canonical.js";
+import { emptyManifest } from "../../../src/manifest/types.js";
+import { column, table } from "../../unit/diff/builders.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "moose-model-checks-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -79,5 +82,19 @@ export const mv = new MaterializedView<Row>({ selectStatement: "SELECT id, count
     expect(result.code, stderr).toBe(0);
     const manifest = await readManifest(path.join(result.projectDir, ".moose", "manifest.json"));
     expect(manifest.tables.T!.columns.find((column) => column.name === "v")!.default).toBe("length('a;--b')");
+  });
+});
+
+describe("checkManifest in one process (the dev loop)", () => {
+  it("checks again a table it accepted once when its spec changes, and still refuses a bad fragment", async () => {
+    const withDefault = (value: string) => {
+      const manifest = emptyManifest();
+      manifest.tables.Kept = table("Kept", [column("id", "String")]);
+      manifest.tables.Edited = table("Edited", [column("id", "String"), column("v", "UInt8", { default: value })]);
+      return manifest;
+    };
+    await checkManifest(withDefault("1"));
+    await expect(checkManifest(withDefault("1 -- the rest of the line"))).rejects.toThrow(/Edited: DEFAULT of column v: .*not exactly one expression/);
+    await checkManifest(withDefault("2"));
   });
 });
