@@ -10,7 +10,7 @@ import { logEvent } from "../logs/logger.js";
 import type { Manifest } from "../manifest/types.js";
 import { processFunctions } from "../sdk/processes.js";
 import { getRegistry } from "../sdk/registry.js";
-import { Supervisor, type ProcessReport } from "../streams/supervisor.js";
+import type { ProcessReport } from "../streams/supervisor.js";
 import { paint, plural, type DevOutput } from "./output.js";
 
 export interface DevProcesses {
@@ -20,7 +20,7 @@ export interface DevProcesses {
   close(): Promise<void>;
 }
 
-export function startDevProcesses(options: { projectDir: string; config: Config; driver: ClickHouseDriver; output: DevOutput }): DevProcesses {
+export async function startDevProcesses(options: { projectDir: string; config: Config; driver: ClickHouseDriver; output: DevOutput }): Promise<DevProcesses> {
   const { projectDir, config, output } = options;
   if (!config.features.streaming_engine) {
     let noted = false;
@@ -35,6 +35,8 @@ export function startDevProcesses(options: { projectDir: string; config: Config;
       close: async () => {},
     };
   }
+  // Loaded only with streaming on: the supervisor brings kafkajs.
+  const { Supervisor } = await import("../streams/supervisor.js");
   const supervisor = new Supervisor({
     projectDir,
     config,

@@ -82,7 +82,7 @@ describe("moose dev with streaming off", () => {
     const lines: string[] = [];
     const output = { info: (text: string) => void lines.push(text), error: (text: string) => void lines.push(text), color: false };
     const config = { ...DEFAULT_CONFIG, features: { ...DEFAULT_CONFIG.features, streaming_engine: false } };
-    const processes = startDevProcesses({ projectDir: "/tmp/off", config, driver: {} as ClickHouseDriver, output });
+    const processes = await startDevProcesses({ projectDir: "/tmp/off", config, driver: {} as ClickHouseDriver, output });
     const code = { ...emptyManifest(), processes: { "sync:A->A": { kind: "sync" as const, source: "A", destination: "A" } } };
     await processes.reload(code, emptyManifest());
     await processes.reload(code, emptyManifest());
