@@ -6,8 +6,8 @@
  * `sync_batch_timeout_ms` passed or enough bytes arrived, so records are stored within that time
  * and in batches under load. Each partition's messages are inserted in chunks of at most
  * `sync_batch_size`. A chunk's offset range is committed as the group's *pending* range (offset
- * metadata) before it is inserted, it is inserted with `insert_deduplication_token`
- * `<topic>:<partition>:<first>-<last>`, and only after ClickHouse acknowledged the insert is the
+ * metadata) before it is inserted, it is inserted with an `insert_deduplication_token` naming
+ * the range (deduplicationToken), and only after ClickHouse acknowledged the insert is the
  * offset after it committed. A process killed between the insert and the commit comes back, reads
  * the pending range, inserts the same range with the same token, and the engine drops the repeat.
  *
@@ -51,8 +51,13 @@ const PARTITIONS_AT_ONCE = 4;
 /** A whole fetch: room for every partition in hand at its own limit (kafkajs's default is 10 MB). */
 const FETCH_MAX_BYTES = FETCH_MAX_BYTES_PER_PARTITION * PARTITIONS_AT_ONCE;
 
-export function deduplicationToken(topic: string, partition: number, first: bigint, last: bigint): string {
-  return `${topic}:${partition}:${first}-${last}`;
+/**
+ * `<topic>:<partition>:<first>-<last>@<first record's timestamp>-<last record's>`. The offsets name
+ * the range; the timestamps tell it from the same range of an earlier topic of the same name (a
+ * stream deleted and created again starts at offset 0 again), whose tokens the table may still keep.
+ */
+export function deduplicationToken(topic: string, partition: number, first: bigint, last: bigint, timestamps: { first: string; last: string }): string {
+  return `${topic}:${partition}:${first}-${last}@${timestamps.first}-${timestamps.last}`;
 }
 
 /** The last offset of the pending range recorded in offset metadata, if any. */
@@ -153,7 +158,8 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
       offsets.push(message.offset);
       values.push(value);
     }
-    if (rows.length > 0) await insert(rows, deduplicationToken(topic, partition, first, last), offsets, values, letters, heartbeat);
+    const timestamps = { first: chunk[0]!.timestamp, last: chunk.at(-1)!.timestamp };
+    if (rows.length > 0) await insert(rows, deduplicationToken(topic, partition, first, last, timestamps), offsets, values, letters, heartbeat);
     if (letters.length > 0 && options.deadLetterTopic) await sendDeadLetters(options.deadLetterTopic, letters);
   }
 

@@ -24,6 +24,8 @@ const columns: ColumnSpec[] = [
 ];
 const DLQ_COLUMNS: ColumnSpec[] = [{ name: "originalRecord", type: "JSON", nullable: false }];
 const record = (id: number) => ({ id, name: `n${id}`, at: "2026-01-05T10:00:00Z" });
+/** The Kafka timestamp of the records a test produces, where it builds their deduplication token itself. */
+const SENT_AT = String(Date.UTC(2026, 0, 5, 10));
 
 interface SupervisorInternals {
   running: Map<string, { process?: { stop(): Promise<void> } }>;
@@ -102,19 +104,47 @@ describe("sync: resuming a pending range longer than one fetch", () => {
     await createTopics(config, [source]);
     await createDedupTable("Partial");
     const records = Array.from({ length: 15 }, (_, id) => record(id));
-    await produce(broker.broker, topic, records.slice(0, 5));
+    await produce(broker.broker, topic, records.slice(0, 5), [], SENT_AT);
     // A killed process had marked 0–9 pending and inserted them; the first fetch after it returns 0–4 only.
     await markPending(broker.broker, processGroupId(projectDir, namespace, processId(spec)), topic, "moose-ts:pending:9");
-    await database().insert("Partial", records.slice(0, 10).map((row) => ({ ...row, at: "2026-01-05 10:00:00" })), { deduplicationToken: deduplicationToken(topic, 0, 0n, 9n) });
+    await database().insert("Partial", records.slice(0, 10).map((row) => ({ ...row, at: "2026-01-05 10:00:00" })), {
+      deduplicationToken: deduplicationToken(topic, 0, 0n, 9n, { first: SENT_AT, last: SENT_AT }),
+    });
     const supervisor = new Supervisor({ projectDir, config, driver: database(), events });
     try {
       await supervisor.reconcile(manifestOf({ streams: [source], tables: [table("Partial", columns)], processes: [spec] }), new Map());
       await until(async () => (await supervisor.report())[0]?.state === "running", 30_000, "the sync to join its group");
       // Let its first fetches (offsets 0–4, inside the pending range) pass before the rest arrives.
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      await produce(broker.broker, topic, records.slice(5));
+      await produce(broker.broker, topic, records.slice(5), [], SENT_AT);
       await until(async () => (await supervisor.report())[0]?.lag === 0, 30_000, "the sync to catch up");
       expect(await stored("Partial")).toEqual({ rows: "15", ids: "15" });
+    } finally {
+      await supervisor.close();
+    }
+  }, 60_000);
+});
+
+describe("sync: a stream created again under the same name", () => {
+  it("stores the new topic's first records although the table keeps the old topic's token for the same offsets", async () => {
+    const namespace = testNamespace();
+    const config = streamsConfig(broker.broker, namespace);
+    const source = stream("Again", columns, { destination: "Again" });
+    const topic = `${namespace}Again`;
+    await createTopics(config, [source]);
+    await createDedupTable("Again");
+    // What the old topic's sync left: its offsets 0–4 inserted under their token, those records sent an hour earlier.
+    const oldSentAt = String(Date.UTC(2026, 0, 5, 9));
+    await database().insert("Again", [0, 1, 2, 3, 4].map((id) => ({ ...record(id), at: "2026-01-05 10:00:00" })), {
+      deduplicationToken: deduplicationToken(topic, 0, 0n, 4n, { first: oldSentAt, last: oldSentAt }),
+    });
+    // The new topic's offsets 0–4 are other records.
+    await produce(broker.broker, topic, [5, 6, 7, 8, 9].map(record), [], SENT_AT);
+    const supervisor = new Supervisor({ projectDir: "/tmp/streams-delivery-again", config, driver: database(), events });
+    try {
+      await supervisor.reconcile(manifestOf({ streams: [source], tables: [table("Again", columns)], processes: [{ kind: "sync", source: "Again", destination: "Again" }] }), new Map());
+      await until(async () => (await supervisor.report())[0]?.lag === 0, 30_000, "the sync to catch up");
+      expect(await stored("Again")).toEqual({ rows: "10", ids: "10" });
     } finally {
       await supervisor.close();
     }

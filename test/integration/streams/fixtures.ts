@@ -39,11 +39,13 @@ export async function createTopics(config: Config, streams: StreamSpec[]): Promi
   }
 }
 
-export async function produce(broker: string, topic: string, values: unknown[], raw: string[] = []): Promise<void> {
+/** Sends `values` as JSON, then `raw` as they are; `timestamp` (ms since the epoch) gives every message that time. */
+export async function produce(broker: string, topic: string, values: unknown[], raw: string[] = [], timestamp?: string): Promise<void> {
   const producer = new kafkajs.Kafka({ clientId: "streams-test", brokers: [broker], logLevel: kafkajs.logLevel.NOTHING }).producer();
   await producer.connect();
   try {
-    await producer.send({ topic, messages: [...values.map((value) => ({ value: JSON.stringify(value) })), ...raw.map((value) => ({ value }))] });
+    const messages = [...values.map((value) => JSON.stringify(value)), ...raw].map((value) => ({ value, ...(timestamp ? { timestamp } : {}) }));
+    await producer.send({ topic, messages });
   } finally {
     await producer.disconnect();
   }

@@ -147,17 +147,18 @@ describe("sync: resuming after a process died between its insert and its commit"
     await createTable("Dedup");
     await database().exec("CREATE TABLE Plain (id UInt32, name String, at DateTime('UTC')) ENGINE = MergeTree ORDER BY id");
     const records = Array.from({ length: 10 }, (_, id) => ({ id, name: `n${id}`, at: "2026-01-05T10:00:00Z" }));
+    const sentAt = String(Date.UTC(2026, 0, 5, 10));
     const processes = [
       { kind: "sync" as const, source: "Dedup", destination: "Dedup" },
       { kind: "sync" as const, source: "Plain", destination: "Plain" },
     ];
     for (const spec of processes) {
       const topic = `${namespace}${spec.source}`;
-      await produce(broker.broker, topic, records);
+      await produce(broker.broker, topic, records, [], sentAt);
       // What a killed sync leaves: offsets 0–4 marked pending in its group, and inserted with their token.
       await markPending(broker.broker, processGroupId(projectDir, namespace, processId(spec)), topic, "moose-ts:pending:4");
       await database().insert(spec.destination, records.slice(0, 5).map((record) => ({ ...record, at: "2026-01-05 10:00:00" })), {
-        deduplicationToken: deduplicationToken(topic, 0, 0n, 4n),
+        deduplicationToken: deduplicationToken(topic, 0, 0n, 4n, { first: sentAt, last: sentAt }),
       });
     }
 

@@ -24,8 +24,8 @@ import { backoffMs, processGroupId } from "../../../src/streams/kafka.js";
 import { deduplicationToken, pendingEnd, RecordInvalidError, refusedForGood } from "../../../src/streams/sync.js";
 
 describe("sync bookkeeping", () => {
-  it("names a batch by topic, partition and offset range", () => {
-    expect(deduplicationToken("staging_Events", 2, 100n, 149n)).toBe("staging_Events:2:100-149");
+  it("names a batch by topic, partition, offset range and its first and last records' timestamps", () => {
+    expect(deduplicationToken("staging_Events", 2, 100n, 149n, { first: "1767607200000", last: "1767607200150" })).toBe("staging_Events:2:100-149@1767607200000-1767607200150");
   });
 
   it("reads the pending range's end from offset metadata, and nothing from other metadata", () => {
