@@ -7,7 +7,7 @@
  * draft is never applied or hashed into moose.sum.
  */
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { diffManifests } from "../diff/index.js";
 import type { DiffResult } from "../diff/operations.js";
@@ -17,10 +17,15 @@ import { migrationSteps } from "../migrations/generate.js";
 import { migrationsLayout } from "../migrations/layout.js";
 import { readSnapshotManifest } from "../migrations/snapshots.js";
 import { dataEffect } from "../migrations/effects.js";
-import { renderMigrationFile, TEMPLATE_FILE } from "../migrations/render.js";
+import type { MigrationFileModel } from "../migrations/render.js";
 
 export const DRAFT_FILE = "draft.ts";
 export const DRAFT_ID = "draft";
+
+/** The header line naming the draft's change by its states' full hashes (what the draft is of). */
+const identityLine = (identity: string) => ` * Draft of ${identity}.`;
+/** The header's first lines, where that line is, fit in this many bytes. */
+const HEADER_BYTES = 512;
 
 /** Where the template's body (after its `moose migrate generate` header comment) starts. */
 const BODY_START = "import { defineMigration }";
@@ -51,16 +56,18 @@ export class DraftWriter {
     }
     const from = hashManifest(base);
     const to = hashManifest(code);
-    const identity = `${from}→${to}`;
+    const identity = `${from} → ${to}`;
+    // A restarted dev finds the draft of the same change on disk: neither rendered nor touched again.
+    this.lastWritten ??= await draftIdentity(file);
     if (identity === this.lastWritten && existsSync(file)) return "unchanged";
     const { up, down, irreversible } = migrationSteps(plan.operations);
-    const text = await renderMigrationFile({ id: DRAFT_ID, createdAt: new Date(), from, to, operations: plan.operations, up, down, irreversible });
+    const text = await render({ id: DRAFT_ID, createdAt: new Date(), from, to, operations: plan.operations, up, down, irreversible });
     await mkdir(layout.dir, { recursive: true });
     // Written aside and renamed into place: an editor or test reading it never sees half a file.
     const partial = `${file}.${process.pid}.tmp`;
     const body = text.indexOf(BODY_START);
-    if (body === -1) throw new Error(`migrations-template/${TEMPLATE_FILE} no longer contains "${BODY_START}": update src/dev/draft.ts`);
-    await writeFile(partial, draftHeader(from, to, plan) + text.slice(body));
+    if (body === -1) throw new Error(`the migration template no longer contains "${BODY_START}": update src/dev/draft.ts`);
+    await writeFile(partial, draftHeader(from, to, identity, plan) + text.slice(body));
     await rename(partial, file);
     this.lastWritten = identity;
     return "written";
@@ -68,12 +75,13 @@ export class DraftWriter {
 }
 
 /** The template's header speaks of a generated, editable file; the draft is neither. */
-function draftHeader(from: string, to: string, plan: DiffResult): string {
+function draftHeader(from: string, to: string, identity: string, plan: DiffResult): string {
   const changes = plan.operations.map((op, index) => ` *   ${index + 1}. [${op.risk}] ${oneLine(op.summary)}\n *      existing data: ${oneLine(dataEffect(op))}`);
   const dataLoss = plan.operations.some((op) => op.risk === "data-loss");
   return [
     "/**",
     " * DRAFT migration, rewritten by `moose dev` after every save: edits here are overwritten.",
+    identityLine(identity),
     ` * The change from migrations/snapshot.json (state ${from.slice(0, 12)}) to the code (state ${to.slice(0, 12)}):`,
     ...changes,
     " *",
@@ -82,6 +90,30 @@ function draftHeader(from: string, to: string, plan: DiffResult): string {
     " */",
     "",
   ].join("\n");
+}
+
+/** Loaded on use: Handlebars and the template are not needed by a start whose draft is already on disk. */
+async function render(model: MigrationFileModel): Promise<string> {
+  const { renderMigrationFile } = await import("../migrations/render.js");
+  return renderMigrationFile(model);
+}
+
+/** The change the draft on disk is of (its identity line), if there is one. */
+async function draftIdentity(file: string): Promise<string | undefined> {
+  let handle;
+  try {
+    handle = await open(file, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    const buffer = Buffer.alloc(HEADER_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
+    const header = buffer.toString("utf8", 0, bytesRead);
+    return /^ \* Draft of ([0-9a-f]{64} → [0-9a-f]{64})\.$/m.exec(header)?.[1];
+  } finally {
+    await handle.close();
+  }
 }
 
 function oneLine(text: string): string {

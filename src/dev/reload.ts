@@ -238,7 +238,7 @@ export class Reloader {
     try {
       const draft = await this.options.draft.update(code);
       if (draft === "deleted") output.info("migrations/draft.ts deleted: the code matches migrations/snapshot.json");
-      if (draft === "written" && !this.draftAnnounced) {
+      if ((draft === "written" || draft === "unchanged") && !this.draftAnnounced) {
         this.draftAnnounced = true;
         output.info(`migrations/draft.ts holds the change from migrations/snapshot.json to the code (\`moose migrate generate\` finalises it)`);
       }

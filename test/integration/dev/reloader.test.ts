@@ -3,7 +3,7 @@
  * manifests (the extraction itself is tested in test/integration/extract): what is printed, what
  * is applied, what the state and the draft become.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -82,6 +82,19 @@ describe("Reloader", () => {
     expect(text).toMatch(/✓ reload in \d+ ms: 1 change applied/);
     expect((await store.load()).manifest).toEqual(next);
     expect(existsSync(path.join(projectDir, "migrations", "draft.ts"))).toBe(true);
+  });
+
+  it("a restarted dev leaves the draft of the same change as it is (not rewritten), and names it once", async () => {
+    const draftFile = path.join(projectDir, "migrations", "draft.ts");
+    const written = readFileSync(draftFile, "utf8");
+    utimesSync(draftFile, new Date(0), new Date(0));
+    printed.info.length = 0;
+    next = manifest([users("email")]);
+    expect((await reloader({ initialState: next }).reload("initial build")).kind).toBe("unchanged");
+    expect(statSync(draftFile).mtimeMs).toBe(0);
+    expect(readFileSync(draftFile, "utf8")).toBe(written);
+    expect(written).toMatch(/^ \* Draft of [0-9a-f]{64} → [0-9a-f]{64}\.$/m);
+    expect(printed.info.filter((line) => line.startsWith("migrations/draft.ts holds the change"))).toHaveLength(1);
   });
 
   it("prints data loss in red when colour is on, and applies it", async () => {
