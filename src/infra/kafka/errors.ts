@@ -70,18 +70,18 @@ export function toMooseError(error: unknown, broker: string, operation: string, 
   const unreachable = unreachableReason(error);
   if (unreachable) return kafkaUnreachable(broker, unreachable, error);
   const protocolError = findProtocolError(error);
-  if (protocolError) {
-    return new MooseError(
-      "KAFKA_REJECTED",
-      `the broker refused to ${operation}${topic ? ` for topic "${topic}"` : ""}: ${protocolError.type} (${protocolError.message})`,
-      {
-        hint: "check the topic settings in the stream's config (or the kafka step in the migration file)",
-        details: { broker, topic, errorType: protocolError.type },
-        cause: error,
-      },
-    );
-  }
+  if (protocolError) return kafkaRejected({ broker, operation, topic, errorType: protocolError.type, message: protocolError.message, cause: error });
   return error;
+}
+
+/** The broker answered `operation` with a refusal (a Kafka error type such as `UNKNOWN_TOPIC_OR_PARTITION`). */
+export function kafkaRejected(refusal: { broker: string; operation: string; topic?: string; errorType: string; message: string; cause: unknown }): MooseError {
+  const { broker, operation, topic, errorType, message, cause } = refusal;
+  return new MooseError("KAFKA_REJECTED", `the broker refused to ${operation}${topic ? ` for topic "${topic}"` : ""}: ${errorType} (${message})`, {
+    hint: "check the topic settings in the stream's config (or the kafka step in the migration file)",
+    details: { broker, topic, errorType },
+    cause,
+  });
 }
 
 /** Why the broker could not be talked to, or undefined when the failure is something else. */

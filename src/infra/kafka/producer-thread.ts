@@ -1,57 +1,73 @@
 /**
- * The worker thread behind ./producer.ts: one kafkajs producer, connected on the first send. Each
- * send's messages go as concurrent kafkajs sends of MESSAGES_PER_SEND over one connection, and the
- * answer names the send; failures are translated into MooseErrors here, where kafkajs's error is.
+ * The worker thread behind ./producer.ts: one @platformatic/kafka producer, connected by the first
+ * send, and the answer naming each send. Failures are translated into MooseErrors here, where the
+ * client's error is.
+ *
+ * Why not kafkajs, the client everything else uses: producing is the ingest API's hot path, and
+ * kafkajs encodes every record into buffers of its own (a zero-filled 512-byte buffer per record,
+ * copied into the batch; its grouping by partition is quadratic in a send's length). The same records
+ * cost about half the CPU with @platformatic/kafka (`npm run bench -- streams`, docs/performance.md
+ * "Streams"), which is what lets ingest → topic → table keep up with 50,000 records/s on two cores.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import kafkajs from "kafkajs";
-import { MooseError } from "../../errors.js";
-import { kafkaUnreachable, toMooseError } from "./errors.js";
+import { Producer, stringSerializers } from "@platformatic/kafka";
+import { kafkaRejected, kafkaUnreachable } from "./errors.js";
 import { kafkaTimeouts } from "./executor.js";
 import { transferError, type FromProducerThread, type ProducerThreadData, type ToProducerThread } from "./producer.js";
-
-/**
- * kafkajs groups a send's messages by partition in time quadratic in their number (2.2.4 copies the
- * partition's list for each message), so a POST of 10,000 records would spend more CPU grouping than
- * encoding. Larger lists go as concurrent sends of this many (in order over one connection, unless
- * kafkajs retries one); fewer per send costs more in per-request work (bench: 1,000 beat 100, 250 and all).
- */
-const MESSAGES_PER_SEND = 1000;
 
 const { config } = workerData as ProducerThreadData;
 const port = parentPort!;
 const broker = config.broker;
 const timeouts = kafkaTimeouts(config);
-const producer = new kafkajs.Kafka({
+const producer = new Producer({
   clientId: "moose-ts-ingest",
-  brokers: broker.split(",").map((address) => address.trim()).filter((address) => address !== ""),
-  connectionTimeout: timeouts.connectionMs,
-  requestTimeout: timeouts.requestMs,
-  retry: { retries: timeouts.retries, initialRetryTime: 100, maxRetryTime: 1000 },
-  logLevel: kafkajs.logLevel.NOTHING,
-}).producer({ allowAutoTopicCreation: false });
-let connection: Promise<void> | undefined;
-
-function connected(): Promise<void> {
-  connection ??= producer.connect().catch((error: unknown) => {
-    connection = undefined; // the next send tries again
-    const mapped = toMooseError(error, broker, "connect");
-    throw mapped instanceof MooseError ? mapped : kafkaUnreachable(broker, String((error as Error)?.message ?? error), error);
-  });
-  return connection;
-}
+  bootstrapBrokers: broker.split(",").map((address) => address.trim()).filter((address) => address !== ""),
+  serializers: stringSerializers,
+  // Every in-sync replica has each record before the POST is answered, as with kafkajs's default.
+  acks: -1,
+  autocreateTopics: false,
+  connectTimeout: timeouts.connectionMs,
+  timeout: timeouts.requestMs,
+  retries: timeouts.retries,
+  retryDelay: (_client, _operation, attempt) => Math.min(1000, 100 * 2 ** (attempt - 1)),
+});
 
 async function send(topic: string, values: string[]): Promise<void> {
-  await connected();
   try {
-    const sends: Promise<unknown>[] = [];
-    for (let start = 0; start < values.length; start += MESSAGES_PER_SEND) {
-      sends.push(producer.send({ topic, messages: values.slice(start, start + MESSAGES_PER_SEND).map((value) => ({ value })) }));
-    }
-    await Promise.all(sends);
+    await producer.send({ messages: values.map((value) => ({ topic, value })) });
   } catch (error) {
-    throw toMooseError(error, broker, "produce", topic);
+    throw translate(error, topic);
   }
+}
+
+interface ClientError extends Error {
+  code?: string;
+  apiId?: string;
+  errors?: unknown[];
+}
+
+/** The client's errors, depth first: its MultipleErrors hold one per attempt or broker, each with causes. */
+function* clientErrors(error: unknown): Generator<ClientError> {
+  if (!(error instanceof Error)) return;
+  yield error as ClientError;
+  for (const inner of (error as ClientError).errors ?? []) yield* clientErrors(inner);
+  yield* clientErrors(error.cause);
+}
+
+/** No broker could be talked to → KAFKA_UNREACHABLE; a broker's refusal → KAFKA_REJECTED; anything else is a bug. */
+function translate(error: unknown, topic: string): unknown {
+  const all = [...clientErrors(error)];
+  const unreachable = all.findLast((inner) => inner.code === "PLT_KFK_NETWORK" || inner.code === "PLT_KFK_TIMEOUT");
+  if (unreachable) {
+    const reason = unreachable.cause instanceof Error ? `${unreachable.message} (${unreachable.cause.message})` : unreachable.message;
+    return kafkaUnreachable(broker, reason, error);
+  }
+  const refusal = all.find((inner) => inner.code === "PLT_KFK_PROTOCOL" && inner.apiId !== undefined);
+  if (refusal) return kafkaRejected({ broker, operation: "produce", topic, errorType: refusal.apiId!, message: refusal.message, cause: error });
+  // The client checks the topic against the broker's metadata before sending, and says so only in words.
+  const unknownTopic = all.find((inner) => inner.code === "PLT_KFK_USER" && inner.message === `Unknown topic ${topic}.`);
+  if (unknownTopic) return kafkaRejected({ broker, operation: "produce", topic, errorType: "UNKNOWN_TOPIC_OR_PARTITION", message: unknownTopic.message, cause: error });
+  return error;
 }
 
 const answer = (message: FromProducerThread) => port.postMessage(message);
@@ -70,7 +86,7 @@ port.on("message", (message: ToProducerThread) => {
     return;
   }
   void Promise.allSettled([...inFlight])
-    .then(() => (connection ? producer.disconnect() : undefined))
+    .then(() => producer.close())
     .catch(() => undefined)
     .then(() => process.exit(0));
 });

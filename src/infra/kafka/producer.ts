@@ -3,12 +3,11 @@
  * broker fails with KAFKA_UNREACHABLE within the timeouts derived from `message_timeout_ms`, like
  * the admin client.
  *
- * kafkajs encodes every record into buffers of its own, which costs more CPU than checking and
- * serialising the record (docs/performance.md, "Streams"): the kafkajs producer runs in a worker
- * thread (./producer-thread.ts), on the machine's other core, started on the first send. The
- * calling thread serialises each value and hands the strings over; a send resolves once the broker
- * acknowledged every message of it. The worker keeps the process alive only while sends are in
- * flight.
+ * Producing costs more CPU than checking and serialising the records (docs/performance.md,
+ * "Streams"): the producer runs in a worker thread (./producer-thread.ts, on @platformatic/kafka),
+ * on the machine's other core, started on the first send. The calling thread serialises each value
+ * and hands the strings over; a send resolves once the broker acknowledged every message of it. The
+ * worker keeps the process alive only while sends are in flight.
  */
 import { Worker } from "node:worker_threads";
 import type { Config } from "../../config/types.js";
@@ -87,7 +86,7 @@ export function openKafkaProducer(config: Config["redpanda_config"]): KafkaProdu
   return {
     async send(stream, values) {
       if (values.length === 0) return;
-      // ./errors.js is loaded on failure only: it brings kafkajs, which this thread never needs otherwise.
+      // ./errors.js is loaded on failure only: it brings kafkajs, which the calling thread may never need otherwise.
       if (brokers.length === 0) throw (await import("./errors.js")).kafkaUnreachable(config.broker, "no broker address is configured");
       const messages = values.map((value) => JSON.stringify(value));
       if (closed) throw new Error("the Kafka producer is closed");

@@ -1,6 +1,6 @@
-// The ingest producer against a real Apache Kafka broker: a list longer than one kafkajs send
-// (src/infra/kafka/producer.ts sends it in parts) arrives whole, each value once, in order per partition;
-// closing waits for the sends in flight on its thread; a broker's failure arrives as the same MooseError.
+// The ingest producer (src/infra/kafka/producer.ts, @platformatic/kafka in a worker thread) against a
+// real Apache Kafka broker: a long list arrives whole, each value once, in order per partition; closing
+// waits for the sends in flight on its thread; a dead broker and a missing topic arrive as MooseErrors.
 import kafkajs from "kafkajs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
@@ -90,6 +90,21 @@ it("a broker that does not answer fails the send with KAFKA_UNREACHABLE, its con
     expect(failure).toBeInstanceOf(MooseError);
     expect(failure).toMatchObject({ code: "KAFKA_UNREACHABLE", config: { key: "redpanda_config.broker" }, details: { broker: "127.0.0.1:1" } });
     expect((failure as MooseError).hint).toContain("scripts/kafka-local start");
+  } finally {
+    await producer.close();
+  }
+}, 60_000);
+
+it("a topic the broker does not have fails the send with KAFKA_REJECTED naming UNKNOWN_TOPIC_OR_PARTITION", async () => {
+  const config = redpandaConfig({ broker: broker.broker, namespace: testNamespace() });
+  const producer = openKafkaProducer(config);
+  try {
+    const failure = await producer.send("Missing", [{ id: 1 }]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(MooseError);
+    expect(failure).toMatchObject({ code: "KAFKA_REJECTED", details: { topic: `${config.namespace}Missing`, errorType: "UNKNOWN_TOPIC_OR_PARTITION" } });
   } finally {
     await producer.close();
   }
