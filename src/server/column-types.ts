@@ -211,15 +211,69 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[
  * no offset = UTC) string, checked strictly (no 30 February, no hour 24). Undefined if malformed.
  */
 export function parseDateTime(text: string): Time | undefined {
+  const fields = isoFields(text) ?? patternFields(text);
+  if (!fields) return undefined;
+  const { year, month, day, hour, minute, second, nanos, offsetSeconds } = fields;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
+  return { seconds: utcSeconds(year, month, day, hour, minute, second) - offsetSeconds, nanos };
+}
+
+interface DateTimeFields {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  nanos: number;
+  offsetSeconds: number;
+}
+
+/**
+ * The shape nearly every record carries (`Date.toISOString()`: `2026-01-05T10:00:00.123Z`, or
+ * without fraction or zone) read digit by digit; anything else is left to the pattern (undefined).
+ */
+function isoFields(text: string): DateTimeFields | undefined {
+  if (text.length < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
+  let at = 19;
+  let nanos = 0;
+  if (text.charCodeAt(at) === 46) {
+    // Digits beyond the ninth are read and dropped, as the pattern's reading cuts them off.
+    for (let place = 100_000_000, at0 = ++at; at < text.length && isDigit(text.charCodeAt(at)); at++, place /= 10) {
+      if (at - at0 < 9) nanos += (text.charCodeAt(at) - 48) * place;
+    }
+    if (at === 20) return undefined;
+  }
+  const zone = text.charCodeAt(at);
+  if (at === text.length || ((zone === 90 || zone === 122) && at + 1 === text.length)) return { year, month, day, hour, minute, second, nanos, offsetSeconds: 0 };
+  return undefined;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** The number the `count` ASCII digits at `at` write, or -1. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let index = at; index < at + count; index++) {
+    const code = text.charCodeAt(index);
+    if (!isDigit(code)) return -1;
+    value = value * 10 + (code - 48);
+  }
+  return value;
+}
+
+function patternFields(text: string): DateTimeFields | undefined {
   const match = DATE_TIME.exec(text);
   if (!match) return undefined;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  const hour = Number(match[4] ?? 0);
-  const minute = Number(match[5] ?? 0);
-  const second = Number(match[6] ?? 0);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
   let offsetSeconds = 0;
   const offset = match[8];
   if (offset && offset.toUpperCase() !== "Z") {
@@ -230,11 +284,22 @@ export function parseDateTime(text: string): Time | undefined {
     offsetSeconds = (offset.startsWith("-") ? -1 : 1) * (hours * 3600 + minutes * 60);
   }
   const fraction = match[7];
-  return { seconds: utcSeconds(year, month, day, hour, minute, second) - offsetSeconds, nanos: fraction === undefined ? 0 : Number(fraction.slice(0, 9).padEnd(9, "0")) };
+  return {
+    year: Number(match[1]),
+    month: Number(match[2]),
+    day: Number(match[3]),
+    hour: Number(match[4] ?? 0),
+    minute: Number(match[5] ?? 0),
+    second: Number(match[6] ?? 0),
+    nanos: fraction === undefined ? 0 : Number(fraction.slice(0, 9).padEnd(9, "0")),
+    offsetSeconds,
+  };
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return month === 2 ? (isLeap(year) ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  return month === 2 ? (isLeap(year) ? 29 : 28) : DAYS_IN_MONTH[month - 1]!;
 }
 
 function isLeap(year: number): boolean {

@@ -232,6 +232,12 @@ describe("parseDateTime", () => {
     expect(parseDateTime("2026-01-05T10:00:00")).toEqual({ seconds: Date.UTC(2026, 0, 5, 10) / 1000, nanos: 0 });
     expect(parseDateTime("2026-01-05T10:00:00-0130")).toEqual({ seconds: Date.UTC(2026, 0, 5, 11, 30) / 1000, nanos: 0 });
     expect(parseDateTime("2026-01-05T10:00:00.1234567891Z")).toEqual({ seconds: Date.UTC(2026, 0, 5, 10) / 1000, nanos: 123_456_789 });
+    // The digit-by-digit reading of the common shape and the pattern (a space instead of T) agree.
+    for (const text of ["2026-01-05T10:00:00.5z", "2026-01-05T23:59:59", "2024-02-29T00:00:00.000000001Z", "2026-01-05T10:00:00.Z", "2026-01-05T10:00:60Z", "2026-02-29T10:00:00Z"]) {
+      expect(parseDateTime(text)).toEqual(parseDateTime(text.replace("T", " ")));
+    }
+    expect(parseDateTime("2026-01-05T10:00:00.5z")).toEqual({ seconds: Date.UTC(2026, 0, 5, 10) / 1000, nanos: 500_000_000 });
+    expect(parseDateTime("2026-01-05T10:00:00.Z")).toBeUndefined();
     expect(parseDateTime("0050-01-01")!.seconds).toBeLessThan(Date.UTC(1000, 0, 1) / 1000);
     // Years 0…99 are years 0…99, not 1900…1999 (Date.UTC's reading).
     expect(toClickHouseValue(parseColumnType("Date32"), "0050-03-01T23:30:00-01:00")).toBe("0050-03-02");
