@@ -10,7 +10,7 @@
  * "Streams"), which is what lets ingest → topic → table keep up with 50,000 records/s on two cores.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { Producer, stringSerializers } from "@platformatic/kafka";
+import { ProduceAcks, Producer, stringSerializers } from "@platformatic/kafka";
 import { kafkaRejected, kafkaUnreachable } from "./errors.js";
 import { kafkaTimeouts } from "./executor.js";
 import { transferError, type FromProducerThread, type ProducerThreadData, type ToProducerThread } from "./producer.js";
@@ -23,8 +23,6 @@ const producer = new Producer({
   clientId: "moose-ts-ingest",
   bootstrapBrokers: broker.split(",").map((address) => address.trim()).filter((address) => address !== ""),
   serializers: stringSerializers,
-  // Every in-sync replica has each record before the POST is answered, as with kafkajs's default.
-  acks: -1,
   autocreateTopics: false,
   connectTimeout: timeouts.connectionMs,
   timeout: timeouts.requestMs,
@@ -34,7 +32,9 @@ const producer = new Producer({
 
 async function send(topic: string, values: string[]): Promise<void> {
   try {
-    await producer.send({ messages: values.map((value) => ({ topic, value })) });
+    // Every in-sync replica has each record before the POST is answered, as with kafkajs's default.
+    // Per send: the client's default for a send is the leader's answer alone, whatever the constructor was given.
+    await producer.send({ messages: values.map((value) => ({ topic, value })), acks: ProduceAcks.ALL });
   } catch (error) {
     throw translate(error, topic);
   }

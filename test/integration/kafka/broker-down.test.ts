@@ -3,7 +3,8 @@
  * a topic whose stream and config name no replication factor gets the brokers' default (3), one with
  * `redpanda_config.replication_factor` gets that; a broker killed with SIGKILL in the middle of
  * `moose migrate up` does not fail the topic steps after it, which the two remaining brokers can serve;
- * the ingest producer delivers with that broker down; `start` again brings it back; `stop` ends all three.
+ * the ingest producer delivers with that broker down, and waits for every in-sync replica (refused when
+ * three are required); `start` again brings it back; `stop` ends all three.
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -149,6 +150,25 @@ describe("a broker killed on a 3-broker cluster", () => {
       const offsets = await admin.fetchTopicOffsets(topic);
       expect(offsets.reduce((sum, partition) => sum + Number(partition.high), 0)).toBe(40);
     } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it("the ingest producer waits for every in-sync replica: with three required and that broker down, the records are refused", async () => {
+    const { Kafka, ConfigResourceTypes } = (await import("kafkajs")).default;
+    const topic = `${namespace}Orders`;
+    const survivors = cluster.broker.split(",").filter((_, index) => index + 1 !== killed.node);
+    const admin = new Kafka({ brokers: survivors, logLevel: 0 }).admin();
+    await admin.connect();
+    const minInSync = (value: string) => admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: "min.insync.replicas", value }] }] });
+    const producer = openKafkaProducer(config());
+    try {
+      // Three replicas, two in sync: a send acknowledged by the leader alone would be accepted.
+      await minInSync("3");
+      await expect(producer.send("Orders", [{ id: "unsafe" }])).rejects.toMatchObject({ code: "KAFKA_REJECTED", details: { errorType: "NOT_ENOUGH_REPLICAS" } });
+    } finally {
+      await producer.close();
+      await minInSync("2");
       await admin.disconnect();
     }
   });
