@@ -11,6 +11,7 @@ import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { diffManifests } from "../diff/index.js";
 import type { DiffResult } from "../diff/operations.js";
+import { mooseTsPackage } from "../cli/package-info.js";
 import { hashManifest } from "../manifest/canonical.js";
 import { emptyManifest, type Manifest } from "../manifest/types.js";
 import { migrationSteps } from "../migrations/generate.js";
@@ -22,7 +23,7 @@ import type { MigrationFileModel } from "../migrations/render.js";
 export const DRAFT_FILE = "draft.ts";
 export const DRAFT_ID = "draft";
 
-/** The header line naming the draft's change by its states' full hashes (what the draft is of). */
+/** The header line naming the draft's change by its states' full hashes and the moose-ts that rendered it. */
 const identityLine = (identity: string) => ` * Draft of ${identity}.`;
 /** The header's first lines, where that line is, fit in this many bytes. */
 const HEADER_BYTES = 512;
@@ -56,17 +57,18 @@ export class DraftWriter {
     }
     const from = hashManifest(base);
     const to = hashManifest(code);
-    const identity = `${from} → ${to}`;
+    // An upgraded moose-ts may render the same change differently: its version is part of what the draft is of.
+    const identity = `${from} → ${to} by moose-ts ${mooseTsPackage().version}`;
     // A restarted dev finds the draft of the same change on disk: neither rendered nor touched again.
     this.lastWritten ??= await draftIdentity(file);
     if (identity === this.lastWritten && existsSync(file)) return "unchanged";
     const { up, down, irreversible } = migrationSteps(plan.operations);
-    const text = await render({ id: DRAFT_ID, createdAt: new Date(), from, to, operations: plan.operations, up, down, irreversible });
+    const { text, template } = await render({ id: DRAFT_ID, createdAt: new Date(), from, to, operations: plan.operations, up, down, irreversible });
     await mkdir(layout.dir, { recursive: true });
     // Written aside and renamed into place: an editor or test reading it never sees half a file.
     const partial = `${file}.${process.pid}.tmp`;
     const body = text.indexOf(BODY_START);
-    if (body === -1) throw new Error(`the migration template no longer contains "${BODY_START}": update src/dev/draft.ts`);
+    if (body === -1) throw new Error(`migrations-template/${template} no longer contains "${BODY_START}": update src/dev/draft.ts`);
     await writeFile(partial, draftHeader(from, to, identity, plan) + text.slice(body));
     await rename(partial, file);
     this.lastWritten = identity;
@@ -93,9 +95,9 @@ function draftHeader(from: string, to: string, identity: string, plan: DiffResul
 }
 
 /** Loaded on use: Handlebars and the template are not needed by a start whose draft is already on disk. */
-async function render(model: MigrationFileModel): Promise<string> {
-  const { renderMigrationFile } = await import("../migrations/render.js");
-  return renderMigrationFile(model);
+async function render(model: MigrationFileModel): Promise<{ text: string; template: string }> {
+  const { renderMigrationFile, TEMPLATE_FILE } = await import("../migrations/render.js");
+  return { text: await renderMigrationFile(model), template: TEMPLATE_FILE };
 }
 
 /** The change the draft on disk is of (its identity line), if there is one. */
@@ -110,7 +112,7 @@ async function draftIdentity(file: string): Promise<string | undefined> {
     const buffer = Buffer.alloc(HEADER_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
     const header = buffer.toString("utf8", 0, bytesRead);
-    return /^ \* Draft of ([0-9a-f]{64} → [0-9a-f]{64})\.$/m.exec(header)?.[1];
+    return /^ \* Draft of ([0-9a-f]{64} → [0-9a-f]{64} by moose-ts \S+)\.$/m.exec(header)?.[1];
   } finally {
     await handle.close();
   }

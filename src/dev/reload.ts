@@ -68,6 +68,8 @@ export interface ReloaderOptions {
   /** While applying takes long, a line every this many ms (default 10 s) unless `showingProgress()` (a copy's bar or lines). */
   stillApplyingMs?: number;
   showingProgress?: () => boolean;
+  /** ClickHouseHttpEndpoint.activity of dev's endpoint, through which `moose migrate up` and the like reach the database. */
+  outsideActivity?: () => number;
 }
 
 export class Reloader {
@@ -94,6 +96,7 @@ export class Reloader {
     const elapsed = () => Math.round(performance.now() - started);
 
     // Reading the database's applied state waits on the engine, while extraction keeps this thread busy: both at once.
+    const activityBefore = this.options.outsideActivity?.();
     const followed = this.followDatabase();
     let code: Manifest;
     try {
@@ -108,6 +111,8 @@ export class Reloader {
     }
 
     await followed;
+    // A query through dev's endpoint meanwhile (`moose migrate up`, say) may have moved the state since that read.
+    if (activityBefore !== undefined && this.options.outsideActivity!() !== activityBefore) await this.followDatabase();
     const wanted = this.locallyPlanned(code);
     const plan = diffManifests(this.current, wanted);
     let report: SuccessfulReload;

@@ -165,7 +165,11 @@ export class DevStateStore {
     if (head.dev) this.lastVersion = Math.max(this.lastVersion, head.dev.version);
     const { hash, base } = winner(head);
     this.base = base;
-    return hash === known ? undefined : readWholeTruth(this.driver, head);
+    if (hash === known) return undefined;
+    const truth = await readWholeTruth(this.driver, head);
+    // A migration recorded between the two reads: later saves build on the state returned.
+    this.base = truth.base;
+    return truth;
   }
 
   /** Records `manifest` (whose hashManifest is `hash`) as applied by dev. */

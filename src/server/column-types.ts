@@ -242,17 +242,18 @@ function isoFields(text: string): DateTimeFields | undefined {
   const minute = digitsAt(text, 14, 2);
   const second = digitsAt(text, 17, 2);
   if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
-  let at = 19;
+  let position = 19;
   let nanos = 0;
-  if (text.charCodeAt(at) === 46) {
+  if (text.charCodeAt(position) === 46) {
+    const fractionStart = ++position;
     // Digits beyond the ninth are read and dropped, as the pattern's reading cuts them off.
-    for (let place = 100_000_000, at0 = ++at; at < text.length && isDigit(text.charCodeAt(at)); at++, place /= 10) {
-      if (at - at0 < 9) nanos += (text.charCodeAt(at) - 48) * place;
+    for (let place = 100_000_000; position < text.length && isDigit(text.charCodeAt(position)); position++, place /= 10) {
+      if (position - fractionStart < 9) nanos += (text.charCodeAt(position) - 48) * place;
     }
-    if (at === 20) return undefined;
+    if (position === fractionStart) return undefined;
   }
-  const zone = text.charCodeAt(at);
-  if (at === text.length || ((zone === 90 || zone === 122) && at + 1 === text.length)) return { year, month, day, hour, minute, second, nanos, offsetSeconds: 0 };
+  const zone = text.charCodeAt(position);
+  if (position === text.length || ((zone === 90 || zone === 122) && position + 1 === text.length)) return { year, month, day, hour, minute, second, nanos, offsetSeconds: 0 };
   return undefined;
 }
 

@@ -32,6 +32,8 @@ export interface ClickHouseHttpEndpoint {
   /** `http://host:port` */
   url: string;
   port: number;
+  /** Moves whenever a query through the endpoint starts or ends: someone outside may have changed the database. */
+  activity(): number;
   close(): Promise<void>;
 }
 
@@ -262,6 +264,7 @@ async function handleQuery(driver: RawClickHouseDriver, options: ClickHouseHttpO
 /** Serves `driver` over the ClickHouse HTTP interface until `close()`. */
 export async function serveClickHouseHttp(driver: RawClickHouseDriver, options: ClickHouseHttpOptions): Promise<ClickHouseHttpEndpoint> {
   const host = options.host ?? "127.0.0.1";
+  let activity = 0;
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const respond = async () => {
@@ -269,7 +272,12 @@ export async function serveClickHouseHttp(driver: RawClickHouseDriver, options: 
         response.writeHead(200, { "Content-Type": "text/plain; charset=UTF-8" });
         response.end("Ok.\n");
       } else if (url.pathname === "/" || url.pathname === "") {
-        await handleQuery(driver, options, request, response, url);
+        activity++;
+        try {
+          await handleQuery(driver, options, request, response, url);
+        } finally {
+          activity++;
+        }
       } else {
         sendError(response, url.searchParams.get("query_id") || randomUUID(), 1000, `There is no handle ${url.pathname}.`, 404);
       }
@@ -299,6 +307,7 @@ export async function serveClickHouseHttp(driver: RawClickHouseDriver, options: 
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
+    activity: () => activity,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -15,6 +15,13 @@ import { kafkaRejected, kafkaUnreachable } from "./errors.js";
 import { kafkaTimeouts } from "./executor.js";
 import { transferError, type FromProducerThread, type ProducerThreadData, type ToProducerThread } from "./producer.js";
 
+/**
+ * The client puts a send's records for one partition into one record batch, and a broker refuses a
+ * batch over the topic's `max.message.bytes` (1 MiB by default): a send carries at most this many
+ * characters of JSON (at most 768 KiB in UTF-8), a longer list goes as concurrent sends.
+ */
+const SEND_CHARACTERS = 256 * 1024;
+
 const { config } = workerData as ProducerThreadData;
 const port = parentPort!;
 const broker = config.broker;
@@ -25,16 +32,32 @@ const producer = new Producer({
   serializers: stringSerializers,
   autocreateTopics: false,
   connectTimeout: timeouts.connectionMs,
+  // How long a request may go unanswered, and how long the broker may wait for the replicas' acks.
+  requestTimeout: timeouts.requestMs,
   timeout: timeouts.requestMs,
   retries: timeouts.retries,
   retryDelay: (_client, _operation, attempt) => Math.min(1000, 100 * 2 ** (attempt - 1)),
 });
 
 async function send(topic: string, values: string[]): Promise<void> {
+  const parts: string[][] = [[]];
+  let characters = 0;
+  for (const value of values) {
+    if (characters + value.length > SEND_CHARACTERS && parts.at(-1)!.length > 0) {
+      parts.push([]);
+      characters = 0;
+    }
+    parts.at(-1)!.push(value);
+    characters += value.length;
+  }
   try {
-    // Every in-sync replica has each record before the POST is answered, as with kafkajs's default.
-    // Per send: the client's default for a send is the leader's answer alone, whatever the constructor was given.
-    await producer.send({ messages: values.map((value) => ({ topic, value })), acks: ProduceAcks.ALL });
+    await Promise.all(
+      parts.map((part) =>
+        // Every in-sync replica has each record before the POST is answered, as with kafkajs's default.
+        // Per send: the client's default for a send is the leader's answer alone, whatever the constructor was given.
+        producer.send({ messages: part.map((value) => ({ topic, value })), acks: ProduceAcks.ALL }),
+      ),
+    );
   } catch (error) {
     throw translate(error, topic);
   }
@@ -54,19 +77,24 @@ function* clientErrors(error: unknown): Generator<ClientError> {
   yield* clientErrors(error.cause);
 }
 
-/** No broker could be talked to → KAFKA_UNREACHABLE; a broker's refusal → KAFKA_REJECTED; anything else is a bug. */
+/**
+ * No broker could be talked to → KAFKA_UNREACHABLE; a broker's refusal → KAFKA_REJECTED; anything
+ * else is a bug. The last of these the client met decides: its attempts come in order, and a
+ * connection reset followed by a refusal is the refusal.
+ */
 function translate(error: unknown, topic: string): unknown {
-  const all = [...clientErrors(error)];
-  const unreachable = all.findLast((inner) => inner.code === "PLT_KFK_NETWORK" || inner.code === "PLT_KFK_TIMEOUT");
-  if (unreachable) {
-    const reason = unreachable.cause instanceof Error ? `${unreachable.message} (${unreachable.cause.message})` : unreachable.message;
-    return kafkaUnreachable(broker, reason, error);
+  for (const inner of [...clientErrors(error)].reverse()) {
+    if (inner.code === "PLT_KFK_NETWORK" || inner.code === "PLT_KFK_TIMEOUT") {
+      return kafkaUnreachable(broker, inner.cause instanceof Error ? `${inner.message} (${inner.cause.message})` : inner.message, error);
+    }
+    if (inner.code === "PLT_KFK_PROTOCOL" && inner.apiId !== undefined) {
+      return kafkaRejected({ broker, operation: "produce", topic, errorType: inner.apiId, message: inner.message, cause: error });
+    }
+    // The client checks the topic against the broker's metadata before sending, and says so only in words.
+    if (inner.code === "PLT_KFK_USER" && inner.message === `Unknown topic ${topic}.`) {
+      return kafkaRejected({ broker, operation: "produce", topic, errorType: "UNKNOWN_TOPIC_OR_PARTITION", message: inner.message, cause: error });
+    }
   }
-  const refusal = all.find((inner) => inner.code === "PLT_KFK_PROTOCOL" && inner.apiId !== undefined);
-  if (refusal) return kafkaRejected({ broker, operation: "produce", topic, errorType: refusal.apiId!, message: refusal.message, cause: error });
-  // The client checks the topic against the broker's metadata before sending, and says so only in words.
-  const unknownTopic = all.find((inner) => inner.code === "PLT_KFK_USER" && inner.message === `Unknown topic ${topic}.`);
-  if (unknownTopic) return kafkaRejected({ broker, operation: "produce", topic, errorType: "UNKNOWN_TOPIC_OR_PARTITION", message: unknownTopic.message, cause: error });
   return error;
 }
 

@@ -46,6 +46,14 @@ describe("ClickHouse HTTP interface: @clickhouse/client", () => {
     expect(await client.ping()).toEqual({ success: true });
   });
 
+  it("counts a query's start and end as activity (dev re-reads its state after outside queries), not a ping", async () => {
+    const before = endpoint.activity();
+    await client.ping();
+    expect(endpoint.activity()).toBe(before);
+    await client.query({ query: "SELECT 1" });
+    expect(endpoint.activity()).toBe(before + 2);
+  });
+
   it("creates a table, inserts rows and queries them with parameters", async () => {
     await client.command({ query: "CREATE TABLE IF NOT EXISTS users (id UInt64, name String, tags Array(String)) ENGINE = MergeTree ORDER BY id" });
     await client.insert({

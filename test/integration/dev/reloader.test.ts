@@ -93,7 +93,7 @@ describe("Reloader", () => {
     expect((await reloader({ initialState: next }).reload("initial build")).kind).toBe("unchanged");
     expect(statSync(draftFile).mtimeMs).toBe(0);
     expect(readFileSync(draftFile, "utf8")).toBe(written);
-    expect(written).toMatch(/^ \* Draft of [0-9a-f]{64} → [0-9a-f]{64}\.$/m);
+    expect(written).toMatch(/^ \* Draft of [0-9a-f]{64} → [0-9a-f]{64} by moose-ts \S+\.$/m);
     expect(printed.info.filter((line) => line.startsWith("migrations/draft.ts holds the change"))).toHaveLength(1);
   });
 
@@ -208,6 +208,44 @@ describe("Reloader", () => {
     const truth = await readAppliedTruth(driver);
     expect(truth).toMatchObject({ origin: "dev", devAhead: true });
     expect(truth.manifest).toEqual(next);
+  });
+
+  it("follows a migration recorded while the code was being extracted, when a query went through dev's endpoint meanwhile", async () => {
+    next = manifest([users()]);
+    let activity = 0;
+    let migrateDuringExtraction = false;
+    const migrated = manifest([users(), table("DuringExtraction", [column("id", "String")])]);
+    const extracting: IncrementalExtractor = {
+      extract: async () => {
+        if (migrateDuringExtraction) {
+          // Long after the reload's first read of the state: `moose migrate up` through the endpoint.
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          activity++;
+          await driver.exec("CREATE TABLE IF NOT EXISTS DuringExtraction (id String) ENGINE = MergeTree ORDER BY id");
+          await (await Journal.open(driver)).recordState("20260102T000000Z_during", { hash: hashManifest(migrated), json: canonicalJson(migrated) });
+          activity++;
+        }
+        return next as Manifest;
+      },
+      close: () => {},
+    };
+    const dev = new Reloader({
+      projectDir,
+      streaming: false,
+      extractor: extracting,
+      store,
+      targets: { clickhouse: driver, log: () => {}, allowDataLoss: true },
+      draft: new DraftWriter(projectDir),
+      output: output(false),
+      initialState: (await store.load()).manifest,
+      outsideActivity: () => activity,
+    });
+    await dev.reload("reload");
+    migrateDuringExtraction = true;
+    printed.info.length = 0;
+    expect((await dev.reload("reload")).kind).toBe("applied");
+    expect(printed.info.join("\n")).toContain("the database's applied state changed outside this session (migration 20260102T000000Z_during): planning from it");
+    expect(printed.info.join("\n")).toContain("- DuringExtraction (OLAP Table)");
   });
 
   it("says it is still applying while an apply runs long, unless a copy's progress is showing", async () => {

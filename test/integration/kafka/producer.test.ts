@@ -109,3 +109,24 @@ it("a topic the broker does not have fails the send with KAFKA_REJECTED naming U
     await producer.close();
   }
 }, 60_000);
+
+it("a request's records beyond one batch the broker accepts (1 MiB by default) go as several: 1.5 MB to one partition", async () => {
+  const config = redpandaConfig({ broker: broker.broker, namespace: testNamespace() });
+  const admin = openKafkaAdmin(config);
+  const producer = openKafkaProducer(config);
+  try {
+    await admin.execute({ createTopic: { topic: "Large", partitions: 1, config: {} } });
+    const values = Array.from({ length: 10_000 }, (_, id) => ({ id, text: "x".repeat(130) }));
+    await producer.send("Large", values);
+    const offsets = new kafkajs.Kafka({ brokers: [broker.broker], logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await offsets.connect();
+    try {
+      expect((await offsets.fetchTopicOffsets(`${config.namespace}Large`)).map((partition) => partition.high)).toEqual(["10000"]);
+    } finally {
+      await offsets.disconnect();
+    }
+  } finally {
+    await producer.close();
+    await admin.close();
+  }
+}, 120_000);
