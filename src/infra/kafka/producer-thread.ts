@@ -26,18 +26,34 @@ const { config } = workerData as ProducerThreadData;
 const port = parentPort!;
 const broker = config.broker;
 const timeouts = kafkaTimeouts(config);
-const producer = new Producer({
-  clientId: "moose-ts-ingest",
-  bootstrapBrokers: broker.split(",").map((address) => address.trim()).filter((address) => address !== ""),
-  serializers: stringSerializers,
-  autocreateTopics: false,
-  connectTimeout: timeouts.connectionMs,
-  // How long a request may go unanswered, and how long the broker may wait for the replicas' acks.
-  requestTimeout: timeouts.requestMs,
-  timeout: timeouts.requestMs,
-  retries: timeouts.retries,
-  retryDelay: (_client, _operation, attempt) => Math.min(1000, 100 * 2 ** (attempt - 1)),
-});
+const newProducer = () =>
+  new Producer({
+    clientId: "moose-ts-ingest",
+    bootstrapBrokers: broker.split(",").map((address) => address.trim()).filter((address) => address !== ""),
+    serializers: stringSerializers,
+    autocreateTopics: false,
+    connectTimeout: timeouts.connectionMs,
+    // How long the broker may wait for the replicas' acknowledgements.
+    timeout: timeouts.requestMs,
+    // kafkajs waits 100 ms, then 200 ms between its attempts; this client takes one fixed pause.
+    retries: timeouts.retries,
+    retryDelay: 250,
+  });
+let producer = newProducer();
+
+/**
+ * This client version (the newest whose dependencies all run on Node 20) has no timeout for a request
+ * the broker accepted and never answers (a stalled broker): a send gets the bound the admin client
+ * puts on a whole call, however its retries add up, and a producer that overran it is replaced, as
+ * its connection may never answer again. Closing a producer waits at most CLOSE_BOUND_MS for the same reason.
+ */
+const SEND_DEADLINE_MS = (timeouts.retries + 1) * (timeouts.connectionMs + timeouts.requestMs) + 1000;
+const CLOSE_BOUND_MS = 2000;
+
+function closeWithin(stuck: Producer<string, string, string, string>): Promise<unknown> {
+  let bound: NodeJS.Timeout | undefined;
+  return Promise.race([stuck.close().catch(() => undefined), new Promise((resolve) => (bound = setTimeout(resolve, CLOSE_BOUND_MS)))]).finally(() => clearTimeout(bound));
+}
 
 async function send(topic: string, values: string[]): Promise<void> {
   const parts: string[][] = [[]];
@@ -50,16 +66,32 @@ async function send(topic: string, values: string[]): Promise<void> {
     parts.at(-1)!.push(value);
     characters += value.length;
   }
+  const used = producer;
+  let deadline: NodeJS.Timeout | undefined;
   try {
-    await Promise.all(
-      parts.map((part) =>
-        // Every in-sync replica has each record before the POST is answered, as with kafkajs's default.
-        // Per send: the client's default for a send is the leader's answer alone, whatever the constructor was given.
-        producer.send({ messages: part.map((value) => ({ topic, value })), acks: ProduceAcks.ALL }),
+    await Promise.race([
+      Promise.all(
+        parts.map((part) =>
+          // Every in-sync replica has each record before the POST is answered, as with kafkajs's default.
+          // Per send: the client's default for a send is the leader's answer alone, whatever the constructor was given.
+          used.send({ messages: part.map((value) => ({ topic, value })), acks: ProduceAcks.ALL }),
+        ),
       ),
-    );
+      new Promise<never>((_, reject) => {
+        deadline = setTimeout(() => {
+          // Concurrent sends overrun together: the first replaces the producer they shared.
+          if (producer === used) {
+            producer = newProducer();
+            void closeWithin(used);
+          }
+          reject(kafkaUnreachable(broker, `no answer within ${SEND_DEADLINE_MS} ms`));
+        }, SEND_DEADLINE_MS);
+      }),
+    ]);
   } catch (error) {
     throw translate(error, topic);
+  } finally {
+    clearTimeout(deadline);
   }
 }
 
@@ -114,7 +146,7 @@ port.on("message", (message: ToProducerThread) => {
     return;
   }
   void Promise.allSettled([...inFlight])
-    .then(() => producer.close())
+    .then(() => closeWithin(producer))
     .catch(() => undefined)
     .then(() => process.exit(0));
 });

@@ -1,6 +1,7 @@
 // The ingest producer (src/infra/kafka/producer.ts, @platformatic/kafka in a worker thread) against a
 // real Apache Kafka broker: a long list arrives whole, each value once, in order per partition; closing
 // waits for the sends in flight on its thread; a dead broker and a missing topic arrive as MooseErrors.
+import { createServer, type AddressInfo } from "node:net";
 import kafkajs from "kafkajs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
@@ -130,3 +131,17 @@ it("a request's records beyond one batch the broker accepts (1 MiB by default) g
     await admin.close();
   }
 }, 120_000);
+
+it("a broker that accepts connections but never answers fails the send with KAFKA_UNREACHABLE within its bound", async () => {
+  const silent = createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", () => resolve()));
+  const address = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  // message_timeout_ms 100: connect 100 ms, requests 5 s, 2 retries → the send's bound is ≈ 16 s.
+  const producer = openKafkaProducer(redpandaConfig({ broker: address, namespace: testNamespace(), message_timeout_ms: 100 }));
+  try {
+    await expect(producer.send("Anywhere", [{ id: 1 }])).rejects.toMatchObject({ code: "KAFKA_UNREACHABLE", details: { broker: address } });
+  } finally {
+    await producer.close();
+    silent.close();
+  }
+}, 60_000);
