@@ -70,6 +70,8 @@ describe("a broker killed on a 3-broker cluster", () => {
   const config = () => redpandaConfig({ broker: cluster.broker, namespace });
   const killed = { node: 1, pid: 0 };
 
+  // Each topic step after the kill may wait up to its own call bound (≈ 19 s) for the controller to fence
+  // the dead broker and move its partitions' leaders: together more than the default test timeout.
   it("migrate up: a broker killed between topic steps, every later step done; RF 3 from the stream and from the broker's default", async () => {
     const project = newProject();
     writeFileSync(path.join(project.dir, "moose.config.toml"), `[redpanda_config]\nbroker = "${cluster.broker}"\nnamespace = "${namespace}"\n`);
@@ -116,7 +118,7 @@ describe("a broker killed on a 3-broker cluster", () => {
     } finally {
       await driver.close();
     }
-  });
+  }, 150_000);
 
   it("once every surviving broker knows its partitions' new leaders, the ingest producer delivers with that broker still down", async () => {
     expect(killed.pid).toBeGreaterThan(0);
