@@ -19,6 +19,17 @@ afterAll(async () => {
   await broker?.stop();
 }, 60_000);
 
+/** Each partition's high watermark (how many records it holds), read by a kafkajs admin client of its own. */
+async function highWatermarks(topic: string): Promise<string[]> {
+  const offsets = new kafkajs.Kafka({ brokers: [broker.broker], logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await offsets.connect();
+  try {
+    return (await offsets.fetchTopicOffsets(topic)).map((partition) => partition.high);
+  } finally {
+    await offsets.disconnect();
+  }
+}
+
 it("sends every value of a long list once, each partition's share in the order given", async () => {
   const config = redpandaConfig({ broker: broker.broker, namespace: testNamespace() });
   const admin = openKafkaAdmin(config);
@@ -68,13 +79,7 @@ it("closing waits for the sends in flight; a send after close is refused", async
     await expect(inFlight).resolves.toBeUndefined();
     await closed;
     await expect(producer.send("Closing", [{ id: -1 }])).rejects.toThrow("the Kafka producer is closed");
-    const offsets = new kafkajs.Kafka({ brokers: [broker.broker], logLevel: kafkajs.logLevel.NOTHING }).admin();
-    await offsets.connect();
-    try {
-      expect((await offsets.fetchTopicOffsets(`${config.namespace}Closing`)).map((partition) => partition.high)).toEqual(["5001"]);
-    } finally {
-      await offsets.disconnect();
-    }
+    expect(await highWatermarks(`${config.namespace}Closing`)).toEqual(["5001"]);
   } finally {
     await producer.close();
     await admin.close();
@@ -119,13 +124,7 @@ it("a request's records beyond one batch the broker accepts (1 MiB by default) g
     await admin.execute({ createTopic: { topic: "Large", partitions: 1, config: {} } });
     const values = Array.from({ length: 10_000 }, (_, id) => ({ id, text: "x".repeat(130) }));
     await producer.send("Large", values);
-    const offsets = new kafkajs.Kafka({ brokers: [broker.broker], logLevel: kafkajs.logLevel.NOTHING }).admin();
-    await offsets.connect();
-    try {
-      expect((await offsets.fetchTopicOffsets(`${config.namespace}Large`)).map((partition) => partition.high)).toEqual(["10000"]);
-    } finally {
-      await offsets.disconnect();
-    }
+    expect(await highWatermarks(`${config.namespace}Large`)).toEqual(["10000"]);
   } finally {
     await producer.close();
     await admin.close();
