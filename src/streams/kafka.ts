@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import kafkajs from "kafkajs";
 import type { Config } from "../config/types.js";
-import { kafkaTimeouts } from "../infra/kafka/executor.js";
+import { kafkaTimeouts } from "../infra/kafka/timeouts.js";
 
 export type Kafka = InstanceType<typeof kafkajs.Kafka>;
 

@@ -18,7 +18,9 @@ import type { Config } from "../../config/types.js";
 import { MooseError } from "../../errors.js";
 import type { KafkaAction } from "../../steps/index.js";
 import { checkKafkaAction, type CheckedKafkaAction } from "./actions.js";
-import { isConnectionFailure, isRefusal, isRetriableRefusal, kafkaUnreachable, partitionDecrease, toMooseError, topicConflict, topicNotFound, topicNotReady } from "./errors.js";
+import { kafkaUnreachable, partitionDecrease, topicConflict, topicNotFound, topicNotReady } from "./errors.js";
+import { isConnectionFailure, isRefusal, isRetriableRefusal, toMooseError } from "./kafkajs-failures.js";
+import { kafkaTimeouts, type KafkaTimeouts } from "./timeouts.js";
 import { brokerTopicName, isInternalTopic, modelTopicName } from "./topics.js";
 
 export type KafkaLogLevel = "error" | "warn" | "info" | "debug";
@@ -29,15 +31,6 @@ export interface KafkaAdminOptions {
   log?: (level: KafkaLogLevel, message: string, details: Record<string, unknown>) => void;
   /** Overrides of the timeouts derived from `message_timeout_ms` (see `kafkaTimeouts`). */
   timeouts?: Partial<KafkaTimeouts>;
-}
-
-export interface KafkaTimeouts {
-  /** TCP connect to one broker. */
-  connectionMs: number;
-  /** One request (the broker-side operation timeout is half of it). */
-  requestMs: number;
-  /** How often kafkajs retries a failed request before giving up. */
-  retries: number;
 }
 
 /** One topic as the broker reports it. */
@@ -76,11 +69,6 @@ const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export function kafkaTimeouts(config: Config["redpanda_config"], overrides: Partial<KafkaTimeouts> = {}): KafkaTimeouts {
-  const base = Math.max(100, config.message_timeout_ms);
-  return { connectionMs: base, requestMs: Math.max(5000, 5 * base), retries: 2, ...overrides };
-}
 
 /** A handle on the broker's admin API. Nothing connects until the first call that needs the broker. */
 export function openKafkaAdmin(config: Config["redpanda_config"], options: KafkaAdminOptions = {}): KafkaAdmin {

@@ -12,7 +12,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { ProduceAcks, Producer, stringSerializers } from "@platformatic/kafka";
 import { kafkaRejected, kafkaUnreachable } from "./errors.js";
-import { kafkaTimeouts } from "./executor.js";
+import { kafkaTimeouts } from "./timeouts.js";
 import { transferError, type FromProducerThread, type ProducerThreadData, type ToProducerThread } from "./producer.js";
 
 /**

@@ -13,6 +13,7 @@ import { Worker } from "node:worker_threads";
 import type { Config } from "../../config/types.js";
 import { MooseError, type MooseErrorOptions } from "../../errors.js";
 import { threadEntry } from "../thread-entry.js";
+import { kafkaUnreachable } from "./errors.js";
 import { brokerTopicName } from "./topics.js";
 
 export interface KafkaProducer {
@@ -86,8 +87,7 @@ export function openKafkaProducer(config: Config["redpanda_config"]): KafkaProdu
   return {
     async send(stream, values) {
       if (values.length === 0) return;
-      // ./errors.js is loaded on failure only: it brings kafkajs, which the calling thread may never need otherwise.
-      if (brokers.length === 0) throw (await import("./errors.js")).kafkaUnreachable(config.broker, "no broker address is configured");
+      if (brokers.length === 0) throw kafkaUnreachable(config.broker, "no broker address is configured");
       const messages = values.map((value) => JSON.stringify(value));
       if (closed) throw new Error("the Kafka producer is closed");
       thread ??= start().catch((error: unknown) => {
