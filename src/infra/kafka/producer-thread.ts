@@ -10,17 +10,21 @@
  * quarter less per record (`npm run bench -- streams`, docs/performance.md "Streams").
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { ProduceAcks, Producer, stringSerializers } from "@platformatic/kafka";
+import { ProduceAcks, Producer } from "@platformatic/kafka";
 import { kafkaRejected, kafkaUnreachable } from "./errors.js";
 import { kafkaTimeouts } from "./timeouts.js";
 import { transferError, type FromProducerThread, type ProducerThreadData, type ToProducerThread } from "./producer.js";
 
 /**
  * The client puts a send's records for one partition into one record batch, and a broker refuses a
- * batch over the topic's `max.message.bytes` (1 MiB by default): a send carries at most this many
- * characters of JSON (at most 768 KiB in UTF-8), a longer list goes as concurrent sends.
+ * batch over the topic's `max.message.bytes` (1 MiB by default): a send carries at most SEND_BYTES,
+ * counting each record's value and RECORD_OVERHEAD_BYTES for its framing (length, attributes,
+ * timestamp and offset deltas, key, headers: at most 23 bytes as varints), so that even tiny
+ * records stay under the limit; a longer list goes as concurrent sends.
  */
-const SEND_CHARACTERS = 256 * 1024;
+const SEND_BYTES = 768 * 1024;
+const RECORD_OVERHEAD_BYTES = 24;
+const LINE_FEED = 0x0a;
 
 const { config } = workerData as ProducerThreadData;
 const port = parentPort!;
@@ -30,7 +34,7 @@ const newProducer = () =>
   new Producer({
     clientId: "moose-ts-ingest",
     bootstrapBrokers: broker.split(",").map((address) => address.trim()).filter((address) => address !== ""),
-    serializers: stringSerializers,
+    // Values arrive as UTF-8 already (see send): the client's default passes Buffers through.
     autocreateTopics: false,
     connectTimeout: timeouts.connectionMs,
     // How long the broker may wait for the replicas' acknowledgements.
@@ -39,7 +43,7 @@ const newProducer = () =>
     retries: timeouts.retries,
     retryDelay: 250,
   });
-let producer = newProducer();
+let producer: Producer<Buffer, Buffer, Buffer, Buffer> = newProducer();
 
 /**
  * This client version (the newest whose dependencies all run on Node 20) has no timeout for a request
@@ -50,21 +54,27 @@ let producer = newProducer();
 const SEND_DEADLINE_MS = (timeouts.retries + 1) * (timeouts.connectionMs + timeouts.requestMs) + 1000;
 const CLOSE_BOUND_MS = 2000;
 
-function closeWithin(stuck: Producer<string, string, string, string>): Promise<unknown> {
+function closeWithin(stuck: Producer<Buffer, Buffer, Buffer, Buffer>): Promise<unknown> {
   let bound: NodeJS.Timeout | undefined;
   return Promise.race([stuck.close().catch(() => undefined), new Promise((resolve) => (bound = setTimeout(resolve, CLOSE_BOUND_MS)))]).finally(() => clearTimeout(bound));
 }
 
-async function send(topic: string, values: string[]): Promise<void> {
-  const parts: string[][] = [[]];
-  let characters = 0;
-  for (const value of values) {
-    if (characters + value.length > SEND_CHARACTERS && parts.at(-1)!.length > 0) {
+/** `lines`: one message's JSON per line, encoded once; each message is a view of its line. */
+async function send(topic: string, lines: string): Promise<void> {
+  const text = Buffer.from(lines, "utf8");
+  const parts: Buffer[][] = [[]];
+  let bytes = 0;
+  for (let start = 0; start <= text.length; ) {
+    const found = text.indexOf(LINE_FEED, start);
+    const end = found === -1 ? text.length : found;
+    const size = end - start + RECORD_OVERHEAD_BYTES;
+    if (bytes + size > SEND_BYTES && parts.at(-1)!.length > 0) {
       parts.push([]);
-      characters = 0;
+      bytes = 0;
     }
-    parts.at(-1)!.push(value);
-    characters += value.length;
+    parts.at(-1)!.push(text.subarray(start, end));
+    bytes += size;
+    start = end + 1;
   }
   const used = producer;
   let deadline: NodeJS.Timeout | undefined;
@@ -137,7 +147,7 @@ const inFlight = new Set<Promise<void>>();
 
 port.on("message", (message: ToProducerThread) => {
   if (message.type === "send") {
-    const sending = send(message.topic, message.messages).then(
+    const sending = send(message.topic, message.lines).then(
       () => answer({ type: "sent", id: message.id }),
       (error: unknown) => answer({ type: "failed", id: message.id, error: transferError(error) }),
     );

@@ -116,7 +116,7 @@ it("a topic the broker does not have fails the send with KAFKA_REJECTED naming U
   }
 }, 60_000);
 
-it("a request's records beyond one batch the broker accepts (1 MiB by default) go as several: 1.5 MB to one partition", async () => {
+it("a request's records beyond one batch the broker accepts (1 MiB by default) go as several: 1.5 MB to one partition, in large records and in tiny ones", async () => {
   const config = redpandaConfig({ broker: broker.broker, namespace: testNamespace() });
   const admin = openKafkaAdmin(config);
   const producer = openKafkaProducer(config);
@@ -125,6 +125,9 @@ it("a request's records beyond one batch the broker accepts (1 MiB by default) g
     const values = Array.from({ length: 10_000 }, (_, id) => ({ id, text: "x".repeat(130) }));
     await producer.send("Large", values);
     expect(await highWatermarks(`${config.namespace}Large`)).toEqual(["10000"]);
+    // Tiny records: 300 KB of JSON, but each record's framing in the batch outweighs its value (≈ 1.5 MB in all).
+    await producer.send("Large", Array.from({ length: 150_000 }, () => ({})));
+    expect(await highWatermarks(`${config.namespace}Large`)).toEqual(["160000"]);
   } finally {
     await producer.close();
     await admin.close();
