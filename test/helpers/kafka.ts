@@ -85,7 +85,8 @@ export async function startTestCluster(brokers: number): Promise<TestCluster> {
     return {
       broker: stdout.trim(),
       restart: start,
-      pid: (index) => Number(readFileSync(path.join(home, String(port), `broker-${index}`, "pid"), "utf8").trim()),
+      // One broker is started without a node directory of its own.
+      pid: (index) => Number(readFileSync(path.join(home, String(port), ...(brokers === 1 ? [] : [`broker-${index}`]), "pid"), "utf8").trim()),
       stop,
     };
   } catch (error) {
