@@ -15,16 +15,25 @@ const STRING_SCRUBBERS: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+(?=[^\s"',;]*[0-9+/=._~-])[^\s"',;]{6,}/gi, `$1 ${REDACTED}`],
   // a whole `Authorization: <scheme> <credentials>` header line, whatever the scheme
   [/\b(authorization\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"',;]+(?:[ \t]+[^\s"',;]+)?)/gi, `$1${REDACTED}`],
-  // scheme://user:password@host
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi, `$1${REDACTED}@`],
+  // scheme://user:password@host (a scheme of at most 32 characters: unbounded, `a.a.a.…` took quadratic time)
+  [/\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@]*:)[^\s@/]*@/gi, `$1${REDACTED}@`],
   // password=…, token: …, api_key=… in free text and query strings
   [/\b((?:[a-z_]*_)?(?:token|password|passwd|secret|api[_-]?key)\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;]+)/gi, `$1${REDACTED}`],
 ];
 
+/**
+ * Logged strings are cut to this length before they are scrubbed: a log line is not the place for a
+ * megabyte of a request, and scrubbing it would hold the server's thread.
+ */
+const MAX_LOGGED_CHARACTERS = 16 * 1024;
+
+/** Scrubbed beyond the cut, so that a secret across it is still recognised whole before it is cut. */
+const SCRUB_MARGIN = 1024;
+
 export function redactString(text: string): string {
-  let result = text;
+  let result = text.length > MAX_LOGGED_CHARACTERS ? text.slice(0, MAX_LOGGED_CHARACTERS + SCRUB_MARGIN) : text;
   for (const [pattern, replacement] of STRING_SCRUBBERS) result = result.replace(pattern, replacement);
-  return result;
+  return text.length > MAX_LOGGED_CHARACTERS ? `${result.slice(0, MAX_LOGGED_CHARACTERS)}… [${text.length - MAX_LOGGED_CHARACTERS} characters cut]` : result;
 }
 
 /** A deep copy of `value` with secrets removed. Cycles and depth are bounded so a bad event cannot hang the logger. */

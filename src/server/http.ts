@@ -69,8 +69,13 @@ export async function startMooseServer(options: MooseServerOptions): Promise<Run
     handle(options, request)
       .catch((error: unknown) => internalError(options, request, error, requestId))
       .then((reply) => {
-        send(response, { ...reply, headers: { ...reply.headers, "x-request-id": requestId } });
-        logRequest(options, request, reply, performance.now() - started, requestId);
+        const sent = send(response, { ...reply, headers: { ...reply.headers, "x-request-id": requestId } });
+        logRequest(options, request, sent, performance.now() - started, requestId);
+      })
+      .catch((error: unknown) => {
+        // Nothing a request sends may end the process: a failure past the handler costs this connection at most.
+        console.error(`moose-ts server: request ${requestId} failed while answering: ${(error as Error)?.message ?? String(error)}`);
+        if (!response.headersSent) response.destroy();
       });
   });
   await new Promise<void>((resolve, reject) => {
@@ -113,8 +118,23 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
   return error;
 }
 
+/** The request's URL; undefined when its target is not one (`GET http://a:b`, which Node's parser accepts). */
+function requestUrl(request: IncomingMessage): URL | undefined {
+  try {
+    return new URL(request.url ?? "/", "http://localhost");
+  } catch {
+    return undefined;
+  }
+}
+
+/** The path to name in logs: the parsed one, else the raw target, cut short. */
+function loggedPath(request: IncomingMessage): string {
+  return requestUrl(request)?.pathname ?? (request.url ?? "").slice(0, 200);
+}
+
 async function handle(options: MooseServerOptions, request: IncomingMessage): Promise<Reply> {
-  const url = new URL(request.url ?? "/", "http://localhost");
+  const url = requestUrl(request);
+  if (!url) return { status: 400, body: { error: "the request target is not a valid URL" } };
   const method = request.method ?? "GET";
   const path = url.pathname.replace(/\/+$/, "");
 
@@ -196,7 +216,7 @@ async function readJsonBody(request: IncomingMessage): Promise<BodyResult> {
 }
 
 function internalError(options: MooseServerOptions, request: IncomingMessage, error: unknown, requestId: string): Reply {
-  const path = new URL(request.url ?? "/", "http://localhost").pathname;
+  const path = loggedPath(request);
   logEvent(options.projectDir, {
     kind: "error",
     message: `${request.method} ${path} failed`,
@@ -215,15 +235,25 @@ function errorDetails(error: unknown): Record<string, unknown> {
   return { message: (error as Error)?.message ?? String(error), stack: (error as Error)?.stack };
 }
 
-function send(response: ServerResponse, reply: Reply): void {
+/** Writes the reply; returns what was sent (a 500 instead, when the body cannot be written as JSON). */
+function send(response: ServerResponse, reply: Reply): Reply {
   const isText = typeof reply.body === "string";
-  const payload = isText ? (reply.body as string) : JSON.stringify(reply.body, bigintAsString);
+  let payload: string;
+  try {
+    payload = isText ? (reply.body as string) : JSON.stringify(reply.body, bigintAsString);
+  } catch (error) {
+    // Longer than a string may be, or nested too deep: the client gets a 500, the log the reason.
+    const body = { error: `internal error (request id ${reply.headers?.["x-request-id"] ?? "unknown"}): the reply could not be written as JSON` };
+    payload = JSON.stringify(body);
+    reply = { status: 500, body, ...(reply.headers ? { headers: reply.headers } : {}), logDetails: error };
+  }
   response.writeHead(reply.status, {
     "content-type": reply.contentType ?? (isText ? "text/plain; charset=utf-8" : "application/json"),
     "content-length": Buffer.byteLength(payload),
     ...reply.headers,
   });
   response.end(payload);
+  return reply;
 }
 
 function bigintAsString(_key: string, value: unknown): unknown {
@@ -232,7 +262,7 @@ function bigintAsString(_key: string, value: unknown): unknown {
 
 /** Admin requests and failures are logged; successful API calls are not (they can be very frequent). */
 function logRequest(options: MooseServerOptions, request: IncomingMessage, reply: Reply, durationMs: number, requestId: string): void {
-  const path = new URL(request.url ?? "/", "http://localhost").pathname;
+  const path = loggedPath(request);
   if (!path.startsWith("/admin") && reply.status < 400) return;
   logEvent(options.projectDir, {
     kind: "server",

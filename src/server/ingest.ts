@@ -16,7 +16,7 @@ import type { KafkaProducer } from "../infra/kafka/producer.js";
 import type { ColumnSpec, IngestApiSpec, Manifest } from "../manifest/types.js";
 import type { Reply } from "./http.js";
 import { checkValue, hasWideInteger, parseColumnType, toClickHouseValue, type ColumnType } from "./column-types.js";
-import { malformedStrings } from "./input.js";
+import { malformedStrings, MAX_FIELD_ERRORS } from "./input.js";
 import { addSchemaFormats, toFieldError, type FieldError } from "./params.js";
 
 // ajv is CommonJS; under NodeNext its default export is the module object.
@@ -95,9 +95,12 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
     const found = routes.get(path);
     if (!found) return undefined;
     const records = Array.isArray(body) ? body : [body];
-    const errors = malformedStrings(body);
-    if (errors.length === 0) errors.push(...invalidRecords(found, records, Array.isArray(body)));
-    if (errors.length > 0) return { status: 400, body: { error: `invalid records for /ingest/${path}`, fields: errors } };
+    const malformed = malformedStrings(body);
+    const errors = malformed.length > 0 ? malformed : invalidRecords(found, records, Array.isArray(body));
+    if (errors.length > 0) {
+      const named = errors.length === MAX_FIELD_ERRORS ? ` (the first ${MAX_FIELD_ERRORS} problems)` : "";
+      return { status: 400, body: { error: `invalid records for /ingest/${path}${named}`, fields: errors } };
+    }
     if (!found.table && !(found.stream && sinks.producer)) {
       // Accepting records that go nowhere would lose them.
       const error = found.stream
@@ -158,21 +161,25 @@ function route(spec: IngestApiSpec, manifest: Pick<Manifest, "streams" | "tables
   };
 }
 
-/** Field errors of every invalid record; for an array body the field names carry the index (`[2].page`). */
+/**
+ * Field errors of the invalid records, at most MAX_FIELD_ERRORS (the checks stop there); for an
+ * array body the field names carry the index (`[2].page`).
+ */
 function invalidRecords(found: Route, records: unknown[], indexed: boolean): FieldError[] {
   const errors: FieldError[] = [];
-  records.forEach((record, index) => {
+  for (const [index, record] of records.entries()) {
+    if (errors.length >= MAX_FIELD_ERRORS) break;
     if (typeof record !== "object" || record === null || Array.isArray(record)) {
       errors.push({ field: indexed ? `[${index}]` : "", message: "must be a JSON object" });
-      return;
+      continue;
     }
     // Column ranges are checked once the shape is right, so a field gets one message, not two.
     const failed = !found.validate(record) ? found.validate.errors : !found.fitColumns(record) ? found.fitColumns.errors : undefined;
     for (const error of (failed ?? []).map(toFieldError)) {
       errors.push(indexed ? { field: `[${index}]${error.field ? `.${error.field}` : ""}`, message: error.message } : error);
     }
-  });
-  return errors;
+  }
+  return errors.slice(0, MAX_FIELD_ERRORS);
 }
 
 /** Checks and converts records for a table's columns, with the ingest API's rules (for a topic → table sync). */

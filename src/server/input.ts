@@ -22,35 +22,82 @@ export function isWellFormed(text: string): boolean {
   return (text as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
-/** True when every string and key inside a parsed JSON value is well-formed (no allocation: the common case). */
-function wellFormedThroughout(value: unknown): boolean {
-  if (typeof value === "string") return isWellFormed(value);
-  if (typeof value !== "object" || value === null) return true;
+/**
+ * How deep arrays and objects may nest in a request body or a record. Every walk over a value
+ * (these checks, the column checks, conversion, serialisation) recurses, and a value a few thousand
+ * levels deep (a few kilobytes of `[[[…`) would exhaust the stack: deeper values are refused here,
+ * before any of them runs.
+ */
+export const MAX_NESTING = 100;
+
+/** At most this many field errors are named for one request or record (the rest are counted). */
+export const MAX_FIELD_ERRORS = 100;
+
+/** Field names in errors keep at most this many characters of each key (a key can be megabytes long). */
+const MAX_KEY_CHARACTERS = 64;
+
+const WELL_FORMED = 0;
+const MALFORMED = 1;
+const TOO_DEEP = 2;
+
+/** Whether every string and key inside a parsed JSON value is well-formed and it nests at most MAX_NESTING deep (no allocation: the common case). */
+function scan(value: unknown, depth: number): typeof WELL_FORMED | typeof MALFORMED | typeof TOO_DEEP {
+  if (typeof value === "string") return isWellFormed(value) ? WELL_FORMED : MALFORMED;
+  if (typeof value !== "object" || value === null) return WELL_FORMED;
+  if (depth === MAX_NESTING) return TOO_DEEP;
+  let found: typeof WELL_FORMED | typeof MALFORMED | typeof TOO_DEEP = WELL_FORMED;
   if (Array.isArray(value)) {
-    for (const element of value) if (!wellFormedThroughout(element)) return false;
-    return true;
+    for (const element of value) {
+      const inner = scan(element, depth + 1);
+      if (inner === TOO_DEEP) return TOO_DEEP;
+      if (inner === MALFORMED) found = MALFORMED;
+    }
+    return found;
   }
-  for (const key in value) if (!isWellFormed(key) || !wellFormedThroughout((value as Record<string, unknown>)[key])) return false;
-  return true;
+  for (const key in value) {
+    if (!isWellFormed(key)) found = MALFORMED;
+    const inner = scan((value as Record<string, unknown>)[key], depth + 1);
+    if (inner === TOO_DEEP) return TOO_DEEP;
+    if (inner === MALFORMED) found = MALFORMED;
+  }
+  return found;
 }
 
 /**
- * Every string and object key in a parsed JSON value that is not well-formed Unicode, named like
- * the ingest field errors (`[1].page`, `tags[0]`); a key is named by its position (`page.<key>`).
+ * What makes a parsed JSON value unfit before any check of its fields: arrays and objects nested
+ * more than MAX_NESTING deep (one error), or strings and object keys that are not well-formed
+ * Unicode, named like the ingest field errors (`[1].page`, `tags[0]`; a key is named by its
+ * position, `page.<key>`), at most MAX_FIELD_ERRORS of them.
  */
 export function malformedStrings(value: unknown): FieldError[] {
-  return wellFormedThroughout(value) ? [] : namedMalformedStrings(value, "");
+  const found = scan(value, 0);
+  if (found === WELL_FORMED) return [];
+  if (found === TOO_DEEP) return [{ field: "", message: `nests arrays and objects more than ${MAX_NESTING} levels deep` }];
+  const errors: FieldError[] = [];
+  namedMalformedStrings(value, "", errors);
+  return errors;
 }
 
-function namedMalformedStrings(value: unknown, path: string): FieldError[] {
-  if (typeof value === "string") return isWellFormed(value) ? [] : [{ field: path, message: "contains a lone surrogate (\\ud800-\\udfff): not valid Unicode" }];
-  if (Array.isArray(value)) return value.flatMap((element, index) => namedMalformedStrings(element, `${path}[${index}]`));
-  if (typeof value !== "object" || value === null) return [];
-  return Object.entries(value).flatMap(([key, element]) => {
-    const child = path ? `${path}.${key}` : key;
-    if (!isWellFormed(key)) return [{ field: path ? `${path}.<key>` : "<key>", message: "has a field name with a lone surrogate (\\ud800-\\udfff): not valid Unicode" }];
-    return namedMalformedStrings(element, child);
-  });
+function namedMalformedStrings(value: unknown, path: string, errors: FieldError[]): void {
+  if (errors.length === MAX_FIELD_ERRORS) return;
+  if (typeof value === "string") {
+    if (!isWellFormed(value)) errors.push({ field: path, message: "contains a lone surrogate (\\ud800-\\udfff): not valid Unicode" });
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((element, index) => namedMalformedStrings(element, `${path}[${index}]`, errors));
+    return;
+  }
+  if (typeof value !== "object" || value === null) return;
+  for (const [key, element] of Object.entries(value)) {
+    if (errors.length === MAX_FIELD_ERRORS) return;
+    if (!isWellFormed(key)) {
+      errors.push({ field: path ? `${path}.<key>` : "<key>", message: "has a field name with a lone surrogate (\\ud800-\\udfff): not valid Unicode" });
+      continue;
+    }
+    const name = key.length > MAX_KEY_CHARACTERS ? `${key.slice(0, MAX_KEY_CHARACTERS)}…` : key;
+    namedMalformedStrings(element, path ? `${path}.${name}` : name, errors);
+  }
 }
 
 export type QueryResult = { ok: true; query: URLSearchParams } | { ok: false; errors: FieldError[] };

@@ -21,3 +21,17 @@ export function deadLetter(originalRecord: unknown, error: unknown, source: Dead
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/**
+ * `letter` as it can be sent: a record JSON cannot write again (nested deeper than JSON.stringify
+ * goes, as a record refused for its depth can be) is replaced by its message's text, so that one
+ * record cannot stop its process.
+ */
+export function sendableLetter(letter: DeadLetterMessage, messageText: string | null): DeadLetterMessage {
+  try {
+    JSON.stringify(letter.originalRecord);
+    return letter;
+  } catch {
+    return { ...letter, originalRecord: { value: messageText } };
+  }
+}

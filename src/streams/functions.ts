@@ -16,7 +16,7 @@
 import type { KafkaMessage, Message, Producer } from "kafkajs";
 import type { SourceLocation } from "../errors.js";
 import type { ProcessFunction } from "../sdk/processes.js";
-import { deadLetter } from "./dead-letter.js";
+import { deadLetter, sendableLetter } from "./dead-letter.js";
 import { backoffMs, batchesInHand, GROUP_SESSION, wait, type Kafka } from "./kafka.js";
 import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
 
@@ -115,7 +115,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
       } catch (error) {
         if (stopping.signal.aborted) return false;
         if (attempt >= options.retries) {
-          fail(record, error, message.offset, out);
+          fail(record, error, message.offset, out, message.value?.toString("utf8") ?? null);
           return true;
         }
         await wait(backoffMs(attempt + 1), stopping.signal);
@@ -125,11 +125,12 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
     }
   }
 
-  function fail(record: unknown, error: unknown, offset: string, out: Map<string, Message[]>): void {
+  /** `messageText`: what the letter carries when the record cannot be written as JSON again. */
+  function fail(record: unknown, error: unknown, offset: string, out: Map<string, Message[]>, messageText: string | null = null): void {
     const text = error instanceof Error ? error.message : String(error);
     if (options.deadLetterTopic) {
       const letters = out.get(options.deadLetterTopic) ?? [];
-      letters.push({ value: JSON.stringify(deadLetter(record, error, "transform")) });
+      letters.push({ value: JSON.stringify(sendableLetter(deadLetter(record, error, "transform"), messageText)) });
       out.set(options.deadLetterTopic, letters);
       status.deadLettered++;
     } else {

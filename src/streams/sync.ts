@@ -16,11 +16,12 @@
  * counted (`skipped`): it never blocks its partition. ClickHouse being unreachable does block:
  * the chunk is retried with backoff until it is stored or the process stops (nothing is lost).
  */
+import { isUtf8 } from "node:buffer";
 import kafkajs, { type KafkaMessage, type Producer } from "kafkajs";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { ColumnSpec } from "../manifest/types.js";
 import { isInputError, tableRecords } from "../server/ingest.js";
-import { deadLetter, type DeadLetterMessage } from "./dead-letter.js";
+import { deadLetter, sendableLetter, type DeadLetterMessage } from "./dead-letter.js";
 import { backoffMs, batchesInHand, GROUP_SESSION, wait, type Kafka } from "./kafka.js";
 import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
 
@@ -125,10 +126,11 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
     }
   }
 
-  function reject(value: unknown, error: unknown, offset: string, letters: DeadLetterMessage[]): void {
+  /** `text`: the message's text, which the letter carries when `value` cannot be written as JSON again. */
+  function reject(value: unknown, error: unknown, offset: string, letters: DeadLetterMessage[], text: string | null = null): void {
     const message = error instanceof Error ? error.message : String(error);
     if (options.deadLetterTopic) {
-      letters.push(deadLetter(value, error, "table"));
+      letters.push(sendableLetter(deadLetter(value, error, "table"), text));
       status.deadLettered++;
     } else {
       status.skipped++;
@@ -142,16 +144,22 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
     const values: unknown[] = [];
     const letters: DeadLetterMessage[] = [];
     for (const message of chunk) {
+      const text = message.value?.toString("utf8") ?? null;
+      // Decoding would turn bytes that are not UTF-8 into U+FFFD silently; the ingest API refuses them too.
+      if (message.value && !isUtf8(message.value)) {
+        reject({ value: text }, new RecordInvalidError("the message is not valid UTF-8"), message.offset, letters);
+        continue;
+      }
       let value: unknown;
       try {
-        value = JSON.parse(message.value?.toString("utf8") ?? "null");
+        value = JSON.parse(text ?? "null");
       } catch (error) {
-        reject({ value: message.value?.toString("utf8") ?? null }, error, message.offset, letters);
+        reject({ value: text }, error, message.offset, letters);
         continue;
       }
       const problems = records.problems(value);
       if (problems.length > 0) {
-        reject(value, new RecordInvalidError(problems.map((problem) => (problem.field ? `${problem.field}: ${problem.message}` : problem.message)).join("; ")), message.offset, letters);
+        reject(value, new RecordInvalidError(problems.map((problem) => (problem.field ? `${problem.field}: ${problem.message}` : problem.message)).join("; ")), message.offset, letters, text);
         continue;
       }
       rows.push(records.toRow(value as Record<string, unknown>));

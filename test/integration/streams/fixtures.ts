@@ -40,7 +40,7 @@ export async function createTopics(config: Config, streams: StreamSpec[]): Promi
 }
 
 /** Sends `values` as JSON, then `raw` as they are; `timestamp` (ms since the epoch) gives every message that time. */
-export async function produce(broker: string, topic: string, values: unknown[], raw: string[] = [], timestamp?: string): Promise<void> {
+export async function produce(broker: string, topic: string, values: unknown[], raw: Array<string | Buffer> = [], timestamp?: string): Promise<void> {
   const producer = new kafkajs.Kafka({ clientId: "streams-test", brokers: [broker], logLevel: kafkajs.logLevel.NOTHING }).producer();
   await producer.connect();
   try {

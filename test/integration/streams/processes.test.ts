@@ -47,7 +47,7 @@ async function createTable(name: string): Promise<void> {
 }
 
 describe("sync: topic → table", () => {
-  it("stores each valid record once, converted like ingest, and dead-letters the ones that do not fit", async () => {
+  it("stores each valid record once, converted like ingest, and dead-letters the ones that do not fit (not JSON, not UTF-8, nested too deep)", async () => {
     const namespace = testNamespace();
     const config = streamsConfig(broker.broker, namespace);
     const events_ = stream("Events", columns, { destination: "Events" });
@@ -56,26 +56,38 @@ describe("sync: topic → table", () => {
     await createTopics(config, [events_, dlq]);
     await createTable("Events");
     const valid = Array.from({ length: 300 }, (_, index) => ({ id: index, name: `n${index}`, at: "2026-01-05T10:00:00+02:00", extra: "dropped" }));
-    await produce(broker.broker, `${namespace}Events`, [...valid.slice(0, 150), { id: -1, name: "negative", at: "2026-01-05T10:00:00Z" }, { id: 7 }, ...valid.slice(150)], ["not json"]);
+    // Nested deeper than JSON.stringify goes: its letter carries the message's text.
+    const deep = `{"id":1,"name":"deep","at":"2026-01-05T10:00:00Z","x":${"[".repeat(20_000)}${"]".repeat(20_000)}}`;
+    const latin1 = Buffer.from('{"id":2,"name":"caf\xe9","at":"2026-01-05T10:00:00Z"}', "latin1");
+    await produce(broker.broker, `${namespace}Events`, [...valid.slice(0, 150), { id: -1, name: "negative", at: "2026-01-05T10:00:00Z" }, { id: 7 }, ...valid.slice(150)], ["not json", deep, latin1]);
 
     const supervisor = new Supervisor({ projectDir: "/tmp/streams-test", config, driver: database(), events });
     try {
       const result = await supervisor.reconcile(manifest, new Map());
       expect(result).toEqual({ started: ["sync:Events->Events"], restarted: [], stopped: [], failed: [], notRun: [] });
       await until(async () => (await database().query<{ n: string }>("SELECT count() AS n FROM Events"))[0]!.n === "300", 30_000, "300 rows");
-      const letters = (await readTopic(broker.broker, `${namespace}EventsDead`, 3)) as Array<Record<string, unknown>>;
-      expect(letters.map((letter) => letter.originalRecord)).toEqual([{ id: -1, name: "negative", at: "2026-01-05T10:00:00Z" }, { id: 7 }, { value: "not json" }]);
+      const letters = (await readTopic(broker.broker, `${namespace}EventsDead`, 5)) as Array<Record<string, unknown>>;
+      expect(letters.map((letter) => letter.originalRecord)).toEqual([
+        { id: -1, name: "negative", at: "2026-01-05T10:00:00Z" },
+        { id: 7 },
+        { value: "not json" },
+        { value: deep },
+        { value: latin1.toString("utf8") },
+      ]);
       expect(letters.map((letter) => [letter.source, letter.errorType])).toEqual([
         ["table", "RecordInvalidError"],
         ["table", "RecordInvalidError"],
         ["table", "SyntaxError"],
+        ["table", "RecordInvalidError"],
+        ["table", "RecordInvalidError"],
       ]);
+      expect(letters.slice(3).map((letter) => letter.errorMessage)).toEqual(["nests arrays and objects more than 100 levels deep", "the message is not valid UTF-8"]);
       expect(String(letters[1]!.errorMessage)).toContain("name");
       expect(Number.isNaN(Date.parse(String(letters[0]!.failedAt)))).toBe(false);
       const [row] = await database().query("SELECT id, name, toString(at) AS at FROM Events WHERE id = 3");
       expect(row).toEqual({ id: 3, name: "n3", at: "2026-01-05 08:00:00" });
       const [report] = await supervisor.report();
-      expect(report).toMatchObject({ id: "sync:Events->Events", state: "running", processed: 300, deadLettered: 3, skipped: 0, lag: 0 });
+      expect(report).toMatchObject({ id: "sync:Events->Events", state: "running", processed: 300, deadLettered: 5, skipped: 0, lag: 0 });
 
       // A new column in the table restarts the sync (its checks follow the columns); the same manifest restarts nothing.
       expect(await supervisor.reconcile(manifest, new Map())).toEqual({ started: [], restarted: [], stopped: [], failed: [], notRun: [] });

@@ -40,6 +40,14 @@ describe("redact", () => {
     expect(result).toContain("user=x");
   });
 
+  it("cuts long strings to 16 KiB, still redacting a secret across the cut", () => {
+    const text = `${"x".repeat(16 * 1024 - 8)} password=hunter2secret ${"a.".repeat(40_000)}`;
+    const result = redact(text) as string;
+    expect(result).not.toContain("hunter2");
+    expect(result.length).toBeLessThan(16 * 1024 + 100);
+    expect(result).toMatch(/… \[\d+ characters cut\]$/);
+  });
+
   it("keeps prose about credentials readable", () => {
     for (const text of ["Unauthorized: Bearer token missing", "Basic authentication is not supported", "invalid token", "password reset"]) {
       expect(redact(text)).toBe(text);

@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logFilePath } from "../../../src/logs/logger.js";
@@ -22,6 +23,8 @@ function start(adminApiKey: string) {
     health: async () => ({ clickhouse: "ok" }),
     consumption: async (path, query) => {
       if (path === "boom") throw new Error("ClickHouse rejected a statement: Code: 62. DB::Exception: Syntax error at position 7 (SYNTAX_ERROR)");
+      // A reply JSON cannot write: nested deeper than JSON.stringify goes.
+      if (path === "unwritable") return { status: 200, body: JSON.parse(`${"[".repeat(100_000)}${"]".repeat(100_000)}`) as unknown };
       return path === "echo" ? { status: 200, body: { path, q: query.get("q"), big: 12345678901234567890n } } : undefined;
     },
     ingest: async (path, body) => {
@@ -184,6 +187,29 @@ describe("client input and internal errors", () => {
     const log = readFileSync(logFilePath(projectDir), "utf8");
     expect(log).toContain("SYNTAX_ERROR");
     expect(log).toContain(requestId);
+  });
+
+  it("answers 400 to a request target that is not a URL (`GET http://a:b`), and keeps serving", async () => {
+    const { port } = server;
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () => socket.end("GET http://a:b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk.toString()));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect(reply).toContain(JSON.stringify({ error: "the request target is not a valid URL" }));
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+
+  it("answers 500 with a request id when a reply cannot be written as JSON, and keeps serving", async () => {
+    const response = await fetch(`${server.url}/api/unwritable`);
+    expect(response.status).toBe(500);
+    const requestId = response.headers.get("x-request-id");
+    expect(await response.json()).toEqual({ error: `internal error (request id ${requestId}): the reply could not be written as JSON` });
+    expect(readFileSync(logFilePath(projectDir), "utf8")).toContain("Maximum call stack size exceeded");
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 
   it("sends a route's reply without its logDetails, which go to the log", async () => {

@@ -205,6 +205,35 @@ describe("ingestRoutes", () => {
     expect(inserts).toEqual([]);
   });
 
+  it("refuses a body nested more than 100 levels deep with one error, before any check walks it", async () => {
+    const { inserts, sent, driver, producer } = recorders();
+    const ingest = ingestRoutes(pipelineManifest(), { driver, producer });
+    // 20,000 levels: every recursive walk (checks, conversion, JSON.stringify) would exhaust the stack.
+    const deep = JSON.parse(`{"id":"a","at":"2026-01-05T10:00:00Z","x":${"[".repeat(20_000)}${"]".repeat(20_000)}}`) as unknown;
+    expect(await ingest("Events/1", [deep])).toEqual({
+      status: 400,
+      body: { error: "invalid records for /ingest/Events/1", fields: [{ field: "", message: "nests arrays and objects more than 100 levels deep" }] },
+    });
+    expect(inserts).toEqual([]);
+    expect(sent).toEqual([]);
+  });
+
+  it("names at most 100 problems, with long field names cut, however many records or keys are wrong", async () => {
+    const { driver } = recorders();
+    const ingest = ingestRoutes(pipelineManifest(), { driver });
+    const many = await ingest("Events/1", Array.from({ length: 150_000 }, () => 0));
+    expect(many?.status).toBe(400);
+    const body = many?.body as { error: string; fields: unknown[] };
+    expect(body.error).toBe("invalid records for /ingest/Events/1 (the first 100 problems)");
+    expect(body.fields).toHaveLength(100);
+    // A megabyte-long key holding 600 lone surrogates: 600 field names of a megabyte each would be 600 MB of reply.
+    const key = "k".repeat(1 << 20);
+    const surrogates = await ingest("Events/1", { [key]: Array.from({ length: 600 }, () => "\ud800") });
+    const fields = (surrogates?.body as { fields: Array<{ field: string }> }).fields;
+    expect(fields).toHaveLength(100);
+    expect(fields[0]!.field).toBe(`${"k".repeat(64)}…[0]`);
+  });
+
   it("answers 400 without ClickHouse's text when ClickHouse refuses the values, and keeps the error for the log", async () => {
     const refusal = new MooseError("CLICKHOUSE_QUERY_FAILED", "ClickHouse rejected a statement: Cannot parse input: expected '\"' (CANNOT_PARSE_INPUT_ASSERTION_FAILED)", {
       details: { clickhouseCode: 27, clickhouseMessage: "Cannot parse input: expected '\"' (CANNOT_PARSE_INPUT_ASSERTION_FAILED)" },
