@@ -17,7 +17,7 @@ import type { KafkaMessage, Message, Producer } from "kafkajs";
 import type { SourceLocation } from "../errors.js";
 import type { ProcessFunction } from "../sdk/processes.js";
 import { deadLetter, sendableLetter } from "./dead-letter.js";
-import { backoffMs, batchesInHand, GROUP_SESSION, wait, type Kafka } from "./kafka.js";
+import { backoffMs, batchesInHand, GROUP_SESSION, sendInParts, wait, type Kafka } from "./kafka.js";
 import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
 
 /** The first attempt of many records in one call: an outcome per record, in their order. */
@@ -162,7 +162,14 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
           const out = new Map<string, Message[]>();
           const flush = async (last: KafkaMessage) => {
             if (out.size > 0) {
-              await options.producer.sendBatch({ topicMessages: [...out].map(([target, messages]) => ({ topic: target, messages })) });
+              // A result or letter its topic never will take (larger than its max.message.bytes) would
+              // block the partition: it is logged and skipped, the others are sent.
+              await sendInParts(options.producer, [...out].map(([target, messages]) => ({ topic: target, messages })), (target, message, error) => {
+                status.skipped++;
+                recordError(status, events, `${options.kind} ${options.id}: a message for ${target} could not be sent (skipped): ${(error as Error).message}`, {
+                  message: message.value,
+                });
+              });
               out.clear();
             }
             await consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);

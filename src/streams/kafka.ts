@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import kafkajs from "kafkajs";
+import kafkajs, { type Message, type Producer } from "kafkajs";
 import type { Config } from "../config/types.js";
 import { kafkaTimeouts } from "../infra/kafka/timeouts.js";
 
@@ -91,4 +91,74 @@ export function batchesInHand(): { run(work: () => Promise<void>): Promise<void>
       await Promise.allSettled([...inHand]);
     },
   };
+}
+
+/** Broker refusals no retry changes: a message too large for its topic, or a topic the client may not write to. */
+const PERMANENT_REFUSALS = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE", "INVALID_RECORD", "TOPIC_AUTHORIZATION_FAILED"]);
+
+/**
+ * Whether a failed send can never succeed. Decided on the broker's error at the root: kafkajs wraps
+ * a send's failure in KafkaJSNonRetriableError or KafkaJSNumberOfRetriesExceeded (both
+ * `retriable: false`), the latter also for a broker away longer than the client's retries.
+ */
+export function refusedForGood(error: unknown): boolean {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof kafkajs.KafkaJSProtocolError && PERMANENT_REFUSALS.has(cause.type)) return true;
+  }
+  return false;
+}
+
+/**
+ * Counted against a request's bytes with each message's value and key: its framing in the record
+ * batch (lengths, deltas, attributes, headers) is at most this much.
+ */
+const MESSAGE_OVERHEAD_BYTES = 24;
+
+/**
+ * kafkajs puts a request's messages for one partition into one record batch, and a broker refuses a
+ * batch over the topic's `max.message.bytes` (1 MiB by default) whole: messages go in requests of at
+ * most this many bytes, so that only a message too large by itself can be refused for its size.
+ */
+const REQUEST_BYTES = 768 * 1024;
+
+export interface TopicMessages {
+  topic: string;
+  messages: Message[];
+}
+
+/**
+ * Sends every message, in requests of at most REQUEST_BYTES. A request the broker refuses for good
+ * (refusedForGood) is sent again message by message, and a message refused for good by itself is
+ * handed to `refused` (the caller logs and counts it) instead of failing the others; any other
+ * failure is thrown (the broker may get over it: the caller's batch runs again).
+ */
+export async function sendInParts(producer: Producer, topicMessages: TopicMessages[], refused: (topic: string, message: Message, error: unknown) => void): Promise<void> {
+  const requests: TopicMessages[][] = [];
+  let current: TopicMessages[] = [];
+  let bytes = 0;
+  for (const { topic, messages } of topicMessages) {
+    for (const message of messages) {
+      const size = (message.value ? Buffer.byteLength(message.value) : 0) + (message.key ? Buffer.byteLength(message.key) : 0) + MESSAGE_OVERHEAD_BYTES;
+      if (bytes + size > REQUEST_BYTES && bytes > 0) {
+        requests.push(current);
+        current = [];
+        bytes = 0;
+      }
+      const last = current.at(-1);
+      if (last?.topic === topic) last.messages.push(message);
+      else current.push({ topic, messages: [message] });
+      bytes += size;
+    }
+  }
+  if (current.length > 0) requests.push(current);
+  for (const request of requests) {
+    try {
+      await producer.sendBatch({ topicMessages: request });
+    } catch (error) {
+      if (!refusedForGood(error)) throw error;
+      const single = request.length === 1 && request[0]!.messages.length === 1;
+      if (single) refused(request[0]!.topic, request[0]!.messages[0]!, error);
+      else for (const { topic, messages } of request) for (const message of messages) await sendInParts(producer, [{ topic, messages: [message] }], refused);
+    }
+  }
 }

@@ -17,12 +17,12 @@
  * the chunk is retried with backoff until it is stored or the process stops (nothing is lost).
  */
 import { isUtf8 } from "node:buffer";
-import kafkajs, { type KafkaMessage, type Producer } from "kafkajs";
+import type { KafkaMessage, Producer } from "kafkajs";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { ColumnSpec } from "../manifest/types.js";
 import { isInputError, tableRecords } from "../server/ingest.js";
 import { deadLetter, sendableLetter, type DeadLetterMessage } from "./dead-letter.js";
-import { backoffMs, batchesInHand, GROUP_SESSION, wait, type Kafka } from "./kafka.js";
+import { backoffMs, batchesInHand, GROUP_SESSION, sendInParts, wait, type Kafka } from "./kafka.js";
 import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
 
 export interface SyncOptions {
@@ -173,21 +173,20 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
 
   /**
    * A failure the broker may get over (it is away, a leader moves) is thrown: kafkajs runs the batch
-   * again, the same range under the same token. One it never will (a letter larger than the queue's
-   * `max.message.bytes`, a topic the client may not write) would block the partition forever that
-   * way: those records are logged with their offsets and skipped.
+   * again, the same range under the same token. A letter the queue never will take (larger than its
+   * topic's `max.message.bytes`, a topic the client may not write) would block the partition forever
+   * that way: it is logged with its record and skipped; the other letters are sent.
    */
   async function sendDeadLetters(deadLetterTopic: string, letters: DeadLetterMessage[]): Promise<void> {
-    try {
-      await options.producer.send({ topic: deadLetterTopic, messages: letters.map((letter) => ({ value: JSON.stringify(letter) })) });
-    } catch (error) {
-      if (!refusedForGood(error)) throw error;
-      status.deadLettered -= letters.length;
-      status.skipped += letters.length;
-      recordError(status, events, `${letters.length} record(s) of ${topic} could not be sent to the dead-letter queue ${deadLetterTopic} (skipped): ${(error as Error).message}`, {
-        records: letters.map((letter) => letter.originalRecord),
+    const messages = letters.map((letter) => ({ value: JSON.stringify(letter) }));
+    await sendInParts(options.producer, [{ topic: deadLetterTopic, messages }], (_topic, message, error) => {
+      const letter = letters[messages.indexOf(message as (typeof messages)[number])]!;
+      status.deadLettered--;
+      status.skipped++;
+      recordError(status, events, `a record of ${topic} could not be sent to the dead-letter queue ${deadLetterTopic} (skipped): ${(error as Error).message}`, {
+        records: [letter.originalRecord],
       });
-    }
+    });
   }
 
   consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -271,21 +270,6 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
       status.state = "stopped";
     },
   };
-}
-
-/** Broker refusals no retry changes: a letter too large for the queue's topic, or a topic the client may not write to. */
-const PERMANENT_REFUSALS = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE", "INVALID_RECORD", "TOPIC_AUTHORIZATION_FAILED"]);
-
-/**
- * Whether a failed send can never succeed. Decided on the broker's error at the root: kafkajs wraps
- * a send's failure in KafkaJSNonRetriableError or KafkaJSNumberOfRetriesExceeded (both
- * `retriable: false`), the latter also for a broker away longer than the client's retries.
- */
-export function refusedForGood(error: unknown): boolean {
-  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
-    if (cause instanceof kafkajs.KafkaJSProtocolError && PERMANENT_REFUSALS.has(cause.type)) return true;
-  }
-  return false;
 }
 
 /** A record that does not fit the table's columns (errorType in its dead letter). */

@@ -248,6 +248,31 @@ describe("transforms and consumers", () => {
     }
   });
 
+  it("sends results larger together than one batch may be in several requests, and skips (logs) a result its topic never takes", async () => {
+    const namespace = testNamespace();
+    const config = streamsConfig(broker.broker, namespace);
+    const source = stream("Small", columns);
+    // 64 KiB per message at most: 500 results of 3 KB (1.5 MB in all) are several batches, one of 100 KB is refused.
+    const target = stream("Wide", columns, { config: { "max.message.bytes": "65536" } });
+    await createTopics(config, [source, target]);
+    const manifest = manifestOf({ streams: [source, target], processes: [{ kind: "transform", source: "Small", destination: "Wide", codeHash: "w" }] });
+    const widen = (record: { id: number; name: string; at: string }) => ({ ...record, name: record.name.repeat(record.id === 7 ? 25_000 : 750) });
+    const functions: ProcessFunctions = new Map([["transform:Small->Wide", { spec: manifest.processes["transform:Small->Wide"]!, run: widen }]]);
+    await produce(broker.broker, `${namespace}Small`, Array.from({ length: 500 }, (_, id) => ({ id, name: `n${String(id).padStart(3, "0")}`, at: "2026-01-05T10:00:00Z" })));
+    const before = errors.length;
+    const supervisor = new Supervisor({ projectDir: "/tmp/streams-test", config, driver: database(), events });
+    try {
+      await supervisor.reconcile(manifest, functions);
+      const results = (await readTopic(broker.broker, `${namespace}Wide`, 499)) as Array<{ id: number }>;
+      expect(results.map((result) => result.id)).toEqual(Array.from({ length: 500 }, (_, id) => id).filter((id) => id !== 7));
+      await until(async () => (await supervisor.report())[0]?.skipped === 1, 10_000, "the refused result counted");
+      expect((await supervisor.report())[0]).toMatchObject({ state: "running", processed: 500, skipped: 1 });
+      expect(errors.slice(before).some((message) => message.includes(`a message for ${namespace}Wide could not be sent (skipped)`))).toBe(true);
+    } finally {
+      await supervisor.close();
+    }
+  });
+
   it("routes a multi-transform's messages to their streams, and dead-letters a result that is not routed messages", async () => {
     const namespace = testNamespace();
     const config = streamsConfig(broker.broker, namespace, { process_retries: 0 });

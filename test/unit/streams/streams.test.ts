@@ -20,8 +20,8 @@ import { processFunctions } from "../../../src/sdk/processes.js";
 import { getRegistry } from "../../../src/sdk/registry.js";
 import { Stream } from "../../../src/sdk/stream.js";
 import { deadLetter } from "../../../src/streams/dead-letter.js";
-import { backoffMs, processGroupId } from "../../../src/streams/kafka.js";
-import { deduplicationToken, pendingEnd, RecordInvalidError, refusedForGood } from "../../../src/streams/sync.js";
+import { backoffMs, processGroupId, refusedForGood } from "../../../src/streams/kafka.js";
+import { deduplicationToken, pendingEnd, RecordInvalidError } from "../../../src/streams/sync.js";
 
 describe("sync bookkeeping", () => {
   it("names a batch by topic, partition, offset range and its first and last records' timestamps", () => {
