@@ -94,8 +94,8 @@ def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[s
         where = f" at {location['file']}:{location['line']}" if location else ""
         sys.stderr.write(f"error API_HANDLER_FAILED: /api/{message['path']}{where}: {type(error).__name__}: {error}\n")
         traceback.print_exception(error, file=sys.stderr)
-        return {"type": "result", "id": call_id, "status": 500,
-                "body": {"error": f"the handler of /api/{message['path']} failed", **({"location": location} if location else {})}}
+        # Where it failed is for the log above, not for whoever called the API.
+        return {"type": "result", "id": call_id, "status": 500, "body": {"error": f"the handler of /api/{message['path']} failed"}}
 
 
 def _load_app() -> Optional[str]:

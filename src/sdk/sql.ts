@@ -99,11 +99,23 @@ export const ApiHelpers = {
 };
 
 
+/**
+ * `value` as an `["Identifier", name]` pair, the only array a statement takes. Any other array (a
+ * repeated query parameter reaching the tag through `any`, say) is refused rather than read as a
+ * name, which would let a request choose a column or table.
+ */
+function identifierPair(value: Value): string | undefined {
+  if (!Array.isArray(value)) return undefined;
+  if (value.length === 2 && value[0] === "Identifier" && typeof value[1] === "string") return value[1];
+  throw new TypeError(`an array is not a SQL value (only ["Identifier", name], from ApiHelpers.column/table, is): got ${JSON.stringify(value).slice(0, 100)}`);
+}
+
 export function literal(value: Value): string {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (value instanceof Date) return `'${value.toISOString().replace("T", " ").replace("Z", "")}'`;
-  if (Array.isArray(value)) return quoteIdentifier(value[1]);
-  return quoteString(value);
+  const name = identifierPair(value);
+  if (name !== undefined) return quoteIdentifier(name);
+  return quoteString(value as string);
 }
 
 /** SQL text with identifiers quoted and values inlined as literals. */
@@ -126,7 +138,7 @@ export function toQuery(statement: Sql): [string, Record<string, unknown>] {
     if (identifier !== undefined || isIdentifier(value) || isColumn(value)) text += identifier;
     else {
       const name = `p${count++}`;
-      params[name] = value instanceof Date ? value.toISOString() : Array.isArray(value) ? value[1] : value;
+      params[name] = value instanceof Date ? value.toISOString() : (identifierPair(value) ?? value);
       text += `{${name}:${parameterType(value)}}`;
     }
     text += statement.strings[index + 1];
@@ -138,6 +150,6 @@ function parameterType(value: Value): string {
   if (typeof value === "number") return Number.isInteger(value) ? "Int64" : "Float64";
   if (typeof value === "boolean") return "Bool";
   if (value instanceof Date) return "DateTime64(3)";
-  if (Array.isArray(value)) return "Identifier";
+  if (identifierPair(value) !== undefined) return "Identifier";
   return "String";
 }

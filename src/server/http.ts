@@ -127,24 +127,44 @@ function requestUrl(request: IncomingMessage): URL | undefined {
   }
 }
 
-/** The path to name in logs: the parsed one, else the raw target, cut short. */
+/** `/a/b///` → `/a/b` (a loop: `/\/+$/` tries every slash of `/x////…a` to the end, quadratic in a 16 KB path). */
+function withoutTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path[end - 1] === "/") end--;
+  return path.slice(0, end);
+}
+
+/** A path as messages and logs name it: at most 200 characters (a request's path can be 16 KB, and each bad request is logged). */
+function shortened(path: string): string {
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
+}
+
+/** The path to name in logs: the parsed one, else the raw target. */
 function loggedPath(request: IncomingMessage): string {
-  return requestUrl(request)?.pathname ?? (request.url ?? "").slice(0, 200);
+  return shortened(requestUrl(request)?.pathname ?? request.url ?? "");
 }
 
 async function handle(options: MooseServerOptions, request: IncomingMessage): Promise<Reply> {
   const url = requestUrl(request);
   if (!url) return { status: 400, body: { error: "the request target is not a valid URL" } };
   const method = request.method ?? "GET";
-  const path = url.pathname.replace(/\/+$/, "");
+  const path = withoutTrailingSlashes(url.pathname);
+  const named = shortened(path);
 
   if (path === "/health") {
     if (method !== "GET") return methodNotAllowed("GET");
     const [services, processes] = await Promise.all([options.health(), options.processes?.()]);
-    const healthy = Object.values(services).every((state) => state === "ok") && !(processes ?? []).some((process) => process.state === "failed");
-    // Anyone may ask /health: an error's text (it can quote record values) stays in the log and `moose ls`.
+    const down = Object.fromEntries(Object.entries(services).filter(([, state]) => state !== "ok"));
+    const healthy = Object.keys(down).length === 0 && !(processes ?? []).some((process) => process.state === "failed");
+    // Anyone may ask /health: an error's text (it names internal hosts and users, it can quote record values)
+    // stays in the log and `moose ls`.
     const shown = processes?.map(({ lastError: _lastError, ...process }) => process);
-    return { status: healthy ? 200 : 503, body: { status: healthy ? "ok" : "unhealthy", services, ...(shown ? { processes: shown } : {}) } };
+    const states = Object.fromEntries(Object.entries(services).map(([service, state]) => [service, state === "ok" ? "ok" : "unavailable"]));
+    return {
+      status: healthy ? 200 : 503,
+      body: { status: healthy ? "ok" : "unhealthy", services: states, ...(shown ? { processes: shown } : {}) },
+      ...(Object.keys(down).length > 0 ? { logDetails: new Error(Object.entries(down).map(([service, reason]) => `${service} unavailable: ${reason}`).join("; ")) } : {}),
+    };
   }
 
   if (path.startsWith("/api/")) {
@@ -153,12 +173,12 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
     try {
       apiPath = decodeURIComponent(path.slice("/api/".length));
     } catch {
-      return { status: 400, body: { error: `malformed percent-encoding in ${path}` } };
+      return { status: 400, body: { error: `malformed percent-encoding in ${named}` } };
     }
     const query = parseQueryString(url.search);
-    if (!query.ok) return { status: 400, body: { error: `invalid query parameters for ${path}`, fields: query.errors } };
+    if (!query.ok) return { status: 400, body: { error: `invalid query parameters for ${named}`, fields: query.errors } };
     const reply = await options.consumption(apiPath, query.query);
-    return reply ?? notFound(`no API at ${path}`);
+    return reply ?? notFound(`no API at ${named}`);
   }
 
   if (path.startsWith("/ingest/")) {
@@ -167,7 +187,7 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
     const parsed = await readJsonBody(request);
     if (!parsed.ok) return { status: parsed.status, body: { error: parsed.error } };
     const reply = options.ingest ? await options.ingest(ingestPath, parsed.value) : undefined;
-    return reply ?? notFound(`no ingest API at ${path}`);
+    return reply ?? notFound(`no ingest API at ${named}`);
   }
 
   if (path === "/admin" || path.startsWith("/admin/")) {
@@ -182,10 +202,10 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
       body = parsed.value;
     }
     const reply = await options.admin({ method, route: path.slice("/admin/".length), body });
-    return reply ?? notFound(`no admin route ${path}`);
+    return reply ?? notFound(`no admin route ${named}`);
   }
 
-  return notFound(`no route ${path || "/"}: see /health, /api/<name>, /ingest/<name>, /admin/inframap, /admin/plan, /admin/reality-check`);
+  return notFound(`no route ${named || "/"}: see /health, /api/<name>, /ingest/<name>, /admin/inframap, /admin/plan, /admin/reality-check`);
 }
 
 export function methodNotAllowed(allowed: string): Reply {

@@ -63,6 +63,11 @@ function scan(value: unknown, depth: number): typeof WELL_FORMED | typeof MALFOR
   return found;
 }
 
+/** Whether arrays and objects nest more than MAX_NESTING deep in a parsed JSON value (checked without recursing deeper). */
+export function nestedTooDeep(value: unknown): boolean {
+  return scan(value, 0) === TOO_DEEP;
+}
+
 /**
  * What makes a parsed JSON value unfit before any check of its fields: arrays and objects nested
  * more than MAX_NESTING deep (one error), or strings and object keys that are not well-formed

@@ -218,8 +218,8 @@ async function handleQuery(driver: RawClickHouseDriver, options: ClickHouseHttpO
     if (name.startsWith("param_")) textParams[name.slice(6)] = value;
     else if (!RESERVED_PARAMS.has(name) && !HTTP_ONLY_SETTINGS.has(name)) settings[name] = value;
   }
-  // As ClickHouse: a GET request may only read.
-  if (request.method === "GET" && settings.readonly === undefined) settings.readonly = "2";
+  // As ClickHouse: a GET request may only read, whatever `readonly` it names (`readonly=0` would lift the guard).
+  if (request.method === "GET" && settings.readonly !== "1") settings.readonly = "2";
 
   const headerFormat = request.headers["x-clickhouse-format"];
   const format = params.get("default_format") ?? (typeof headerFormat === "string" ? headerFormat : undefined) ?? "TabSeparated";
@@ -266,8 +266,9 @@ export async function serveClickHouseHttp(driver: RawClickHouseDriver, options: 
   const host = options.host ?? "127.0.0.1";
   let activity = 0;
   const server = createServer((request, response) => {
-    const url = new URL(request.url ?? "/", "http://localhost");
     const respond = async () => {
+      // Inside respond: a target Node accepts but that is no URL (`GET http://a:b`) is answered, not thrown out of the process.
+      const url = new URL(request.url ?? "/", "http://localhost");
       if (url.pathname === "/ping" || url.pathname === "/replicas_status") {
         response.writeHead(200, { "Content-Type": "text/plain; charset=UTF-8" });
         response.end("Ok.\n");

@@ -2,6 +2,7 @@
  * The local ClickHouse HTTP interface, used the way users use it: through @clickhouse/client and
  * plain HTTP requests (what curl sends).
  */
+import { connect } from "node:net";
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
@@ -216,6 +217,24 @@ describe("ClickHouse HTTP interface: plain HTTP (curl)", () => {
     const response = await fetch(`${endpoint.url}/?query=${encodeURIComponent("CREATE TABLE t_get (x UInt8) ENGINE = Memory")}`, { headers: { Authorization: basic } });
     expect(response.status).toBe(403);
     expect(response.headers.get("x-clickhouse-exception-code")).toBe("164");
+  });
+
+  it("a GET request may only read, whatever readonly it names", async () => {
+    const response = await fetch(`${endpoint.url}/?readonly=0&query=${encodeURIComponent("CREATE TABLE t_get0 (x UInt8) ENGINE = Memory")}`, { headers: { Authorization: basic } });
+    expect(response.status).toBe(403);
+    expect(response.headers.get("x-clickhouse-exception-code")).toBe("164");
+  });
+
+  it("a request target that is not a URL (`GET http://a:b`) is answered, and the endpoint keeps serving", async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(endpoint.port, "127.0.0.1", () => socket.end("GET http://a:b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk.toString()));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 500 /);
+    expect((await fetch(`${endpoint.url}/ping`)).status).toBe(200);
   });
 
   it("wrong or missing credentials → 401 with Code: 516", async () => {

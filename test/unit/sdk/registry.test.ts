@@ -155,6 +155,15 @@ describe("sql", () => {
     expect(view.toSpec().sourceTables).toEqual(["Events_1_2"]);
   });
 
+  it("takes only [\"Identifier\", name] as an array: any other array is refused, not read as a name", async () => {
+    const { toQuery, ApiHelpers } = await import("../../../src/sdk/sql.js");
+    expect(toQuery(sql`SELECT ${ApiHelpers.column("id")} FROM t`)).toEqual(["SELECT {p0:Identifier} FROM t", { p0: "id" }]);
+    // A repeated query parameter reaching the tag through `any`: `?ids=x&ids=other_column`.
+    const ids = ["x", "other_column"] as unknown as [string, string];
+    expect(() => toQuery(sql`SELECT * FROM t WHERE id IN ${ids}`)).toThrow(/an array is not a SQL value/);
+    expect(() => new View("Picked", { selectStatement: sql`SELECT ${ids} FROM t`, baseTables: [] }).toSpec()).toThrow(/an array is not a SQL value/);
+  });
+
   it("splices fragments and binds values as parameters for the API server", async () => {
     const { toQuery } = await import("../../../src/sdk/sql.js");
     const table = new OlapTable<Row>("Logs", {}, injected("app/a.ts", 1));

@@ -189,6 +189,34 @@ describe("client input and internal errors", () => {
     expect(log).toContain(requestId);
   });
 
+  it("says which service is unavailable on /health without its error's text, which goes to the log", async () => {
+    const failing = await startMooseServer({
+      host: "127.0.0.1",
+      port: 0,
+      projectDir,
+      adminApiKey: "",
+      health: async () => ({ clickhouse: "Cannot reach ClickHouse at ch-internal.corp:8123 (ECONNREFUSED)" }),
+      consumption: async () => undefined,
+      admin: async () => undefined,
+    });
+    try {
+      const response = await fetch(`${failing.url}/health`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: "unhealthy", services: { clickhouse: "unavailable" } });
+      expect(readFileSync(logFilePath(projectDir), "utf8")).toContain("clickhouse unavailable: Cannot reach ClickHouse at ch-internal.corp:8123");
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it("names at most 200 characters of a long path in replies and the log", async () => {
+    const response = await fetch(`${server.url}/x${"/".repeat(16_000)}a`);
+    expect(response.status).toBe(404);
+    const { error } = (await response.json()) as { error: string };
+    expect(error.length).toBeLessThan(400);
+    expect(error).toContain("…");
+  });
+
   it("answers 400 to a request target that is not a URL (`GET http://a:b`), and keeps serving", async () => {
     const { port } = server;
     const reply = await new Promise<string>((resolve, reject) => {

@@ -24,6 +24,11 @@ describe("manifestProblem", () => {
     expect(manifestProblem({ ...emptyManifest(), tables: { Users: users } })).toBe('/tables/Users/columns/1: must have required property "type"');
   });
 
+  it("refuses a manifest nested more than 100 levels deep before any check walks it", () => {
+    const deep = JSON.parse(`${"[".repeat(100_000)}${"]".repeat(100_000)}`) as unknown;
+    expect(manifestProblem({ ...emptyManifest(), apis: { Deep: { params: deep } } })).toBe("nested more than 100 levels deep");
+  });
+
   it("keeps the envelope messages", () => {
     expect(manifestProblem([])).toBe("not a JSON object");
     expect(manifestProblem({ ...emptyManifest(), version: 2 })).toContain("manifest version 2 is not supported");

@@ -24,6 +24,12 @@ describe("compileParamsValidator", () => {
     });
   });
 
+  it("refuses more than 256 distinct parameters (each would be looked up against them all)", () => {
+    const query = new URLSearchParams(Array.from({ length: 5000 }, (_, index) => `p${index}`).join("&"));
+    expect(validate(query)).toEqual({ ok: false, errors: [{ field: "", message: "at most 256 distinct parameters are accepted, got 5000" }] });
+    expect(validate(new URLSearchParams(`name=a&${"ids=1&".repeat(300)}`))).toMatchObject({ ok: true, params: { name: "a" } });
+  });
+
   it("wraps a single value for an array parameter", () => {
     expect(validate(new URLSearchParams("name=a&ids=7"))).toMatchObject({ ok: true, params: { ids: [7] } });
   });
