@@ -9,7 +9,7 @@
  * src/streams/sync.ts); with streaming off, or without a stream, they are inserted into the table here.
  */
 import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
-import { MooseError } from "../errors.js";
+import { isMooseError, MooseError } from "../errors.js";
 import { clickHouseCodeOf, parseClickHouseError } from "../infra/clickhouse/errors.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { KafkaProducer } from "../infra/kafka/producer.js";
@@ -114,6 +114,14 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
       try {
         await sinks.producer.send(found.stream, records);
       } catch (error) {
+        // A record larger than the topic takes is refused however often it is sent: not a 503 inviting a retry.
+        if (isMooseError(error) && error.code === "KAFKA_REJECTED" && error.details?.errorType === "MESSAGE_TOO_LARGE") {
+          return {
+            status: 413,
+            body: { error: `a record for /ingest/${path} is larger than stream "${found.stream}" accepts (its topic's max.message.bytes); records sent with it may have been stored` },
+            logDetails: error,
+          };
+        }
         return { status: 503, body: { error: `sending the records for /ingest/${path} to stream "${found.stream}" failed; some may have been sent, so a retry can store those twice` }, logDetails: error };
       }
     } else if (found.table) {

@@ -8,6 +8,7 @@ import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
 import type { KafkaProducer } from "../../../src/infra/kafka/producer.js";
 import { emptyManifest, type ColumnSpec, type Manifest } from "../../../src/manifest/types.js";
 import { MooseError } from "../../../src/errors.js";
+import { kafkaRejected } from "../../../src/infra/kafka/errors.js";
 import { ingestRoutes } from "../../../src/server/ingest.js";
 
 const columns: ColumnSpec[] = [
@@ -99,6 +100,15 @@ describe("ingestRoutes", () => {
     expect(String((reply?.body as { error: string }).error)).not.toContain("broker gone");
     expect(reply?.logDetails).toMatchObject({ message: "broker gone" });
     expect(inserts).toEqual([]);
+  });
+
+  it("answers 413, not a 503 inviting a retry, when the broker refuses a record as larger than the topic takes", async () => {
+    const { driver } = recorders();
+    const tooLarge = kafkaRejected({ broker: "b:9092", operation: "produce", topic: "Events", errorType: "MESSAGE_TOO_LARGE", message: "too large", cause: undefined });
+    const refusing: KafkaProducer = { send: async () => Promise.reject(tooLarge), close: async () => {} };
+    const reply = await ingestRoutes(pipelineManifest(), { driver, producer: refusing })("Events/1", { id: "a", at: "2026-01-05T10:00:00Z" });
+    expect(reply?.status).toBe(413);
+    expect((reply?.body as { error: string }).error).toContain("larger than stream \"Events\" accepts");
   });
 
   it("refuses records with 503 when the pipeline has neither a table nor a stream", async () => {
