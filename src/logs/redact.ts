@@ -27,13 +27,18 @@ const STRING_SCRUBBERS: Array<[RegExp, string]> = [
  */
 const MAX_LOGGED_CHARACTERS = 16 * 1024;
 
-/** Scrubbed beyond the cut, so that a secret across it is still recognised whole before it is cut. */
+/**
+ * Scrubbed beyond the cut, and never kept: a secret across the cut is recognised whole, and one
+ * across the end of what was scrubbed (seen in part, so not recognised) is dropped, however much
+ * scrubbing before it shortened the text.
+ */
 const SCRUB_MARGIN = 1024;
 
 export function redactString(text: string): string {
-  let result = text.length > MAX_LOGGED_CHARACTERS ? text.slice(0, MAX_LOGGED_CHARACTERS + SCRUB_MARGIN) : text;
+  const long = text.length > MAX_LOGGED_CHARACTERS;
+  let result = long ? text.slice(0, MAX_LOGGED_CHARACTERS + SCRUB_MARGIN) : text;
   for (const [pattern, replacement] of STRING_SCRUBBERS) result = result.replace(pattern, replacement);
-  return text.length > MAX_LOGGED_CHARACTERS ? `${result.slice(0, MAX_LOGGED_CHARACTERS)}… [${text.length - MAX_LOGGED_CHARACTERS} characters cut]` : result;
+  return long ? `${result.slice(0, Math.min(MAX_LOGGED_CHARACTERS, result.length - SCRUB_MARGIN))}… [cut: ${text.length} characters in all]` : result;
 }
 
 /** A deep copy of `value` with secrets removed. Cycles and depth are bounded so a bad event cannot hang the logger. */

@@ -6,7 +6,7 @@
 import { MooseError } from "../errors.js";
 import type { Api, MooseClient } from "../sdk/api.js";
 import { sql } from "../sdk/sql.js";
-import type { Reply } from "./http.js";
+import { shownPath, type Reply } from "./http.js";
 import { compileParamsValidator, type ParamsValidator } from "./params.js";
 
 interface Route {
@@ -54,6 +54,6 @@ function notFound(path: string, known: string[]): Reply {
   const versions = known.filter((candidate) => candidate.startsWith(`${path}/`));
   const message = versions.length > 0
     ? `no API at /api/${path}; it has versions: ${versions.map((candidate) => `/api/${candidate}`).join(", ")}`
-    : `no API at /api/${path}`;
+    : `no API at ${shownPath(`/api/${path}`)}`;
   return { status: 404, body: { error: message } };
 }

@@ -134,14 +134,14 @@ function withoutTrailingSlashes(path: string): string {
   return path.slice(0, end);
 }
 
-/** A path as messages and logs name it: at most 200 characters (a request's path can be 16 KB, and each bad request is logged). */
-function shortened(path: string): string {
+/** A path as replies and logs name it: at most 200 characters (a request's path can be 16 KB, and each bad request is logged). */
+export function shownPath(path: string): string {
   return path.length > 200 ? `${path.slice(0, 200)}…` : path;
 }
 
 /** The path to name in logs: the parsed one, else the raw target. */
 function loggedPath(request: IncomingMessage): string {
-  return shortened(requestUrl(request)?.pathname ?? request.url ?? "");
+  return shownPath(requestUrl(request)?.pathname ?? request.url ?? "");
 }
 
 async function handle(options: MooseServerOptions, request: IncomingMessage): Promise<Reply> {
@@ -149,7 +149,7 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
   if (!url) return { status: 400, body: { error: "the request target is not a valid URL" } };
   const method = request.method ?? "GET";
   const path = withoutTrailingSlashes(url.pathname);
-  const named = shortened(path);
+  const shown = shownPath(path);
 
   if (path === "/health") {
     if (method !== "GET") return methodNotAllowed("GET");
@@ -173,12 +173,12 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
     try {
       apiPath = decodeURIComponent(path.slice("/api/".length));
     } catch {
-      return { status: 400, body: { error: `malformed percent-encoding in ${named}` } };
+      return { status: 400, body: { error: `malformed percent-encoding in ${shown}` } };
     }
     const query = parseQueryString(url.search);
-    if (!query.ok) return { status: 400, body: { error: `invalid query parameters for ${named}`, fields: query.errors } };
+    if (!query.ok) return { status: 400, body: { error: `invalid query parameters for ${shown}`, fields: query.errors } };
     const reply = await options.consumption(apiPath, query.query);
-    return reply ?? notFound(`no API at ${named}`);
+    return reply ?? notFound(`no API at ${shown}`);
   }
 
   if (path.startsWith("/ingest/")) {
@@ -187,7 +187,7 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
     const parsed = await readJsonBody(request);
     if (!parsed.ok) return { status: parsed.status, body: { error: parsed.error } };
     const reply = options.ingest ? await options.ingest(ingestPath, parsed.value) : undefined;
-    return reply ?? notFound(`no ingest API at ${named}`);
+    return reply ?? notFound(`no ingest API at ${shown}`);
   }
 
   if (path === "/admin" || path.startsWith("/admin/")) {
@@ -202,10 +202,10 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
       body = parsed.value;
     }
     const reply = await options.admin({ method, route: path.slice("/admin/".length), body });
-    return reply ?? notFound(`no admin route ${named}`);
+    return reply ?? notFound(`no admin route ${shown}`);
   }
 
-  return notFound(`no route ${named || "/"}: see /health, /api/<name>, /ingest/<name>, /admin/inframap, /admin/plan, /admin/reality-check`);
+  return notFound(`no route ${shown || "/"}: see /health, /api/<name>, /ingest/<name>, /admin/inframap, /admin/plan, /admin/reality-check`);
 }
 
 export function methodNotAllowed(allowed: string): Reply {

@@ -95,11 +95,11 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
     const found = routes.get(path);
     if (!found) return undefined;
     const records = Array.isArray(body) ? body : [body];
-    const malformed = malformedStrings(body);
+    const malformed = malformedStrings(body, { recordsInArray: Array.isArray(body) });
     const errors = malformed.length > 0 ? malformed : invalidRecords(found, records, Array.isArray(body));
     if (errors.length > 0) {
-      const named = errors.length === MAX_FIELD_ERRORS ? ` (the first ${MAX_FIELD_ERRORS} problems)` : "";
-      return { status: 400, body: { error: `invalid records for /ingest/${path}${named}`, fields: errors } };
+      const more = errors.length > MAX_FIELD_ERRORS ? ` (the first ${MAX_FIELD_ERRORS} problems)` : "";
+      return { status: 400, body: { error: `invalid records for /ingest/${path}${more}`, fields: errors.slice(0, MAX_FIELD_ERRORS) } };
     }
     if (!found.table && !(found.stream && sinks.producer)) {
       // Accepting records that go nowhere would lose them.
@@ -170,24 +170,24 @@ function route(spec: IngestApiSpec, manifest: Pick<Manifest, "streams" | "tables
 }
 
 /**
- * Field errors of the invalid records, at most MAX_FIELD_ERRORS (the checks stop there); for an
+ * Field errors of the invalid records, at most MAX_FIELD_ERRORS + 1 (the checks stop there); for an
  * array body the field names carry the index (`[2].page`).
  */
 function invalidRecords(found: Route, records: unknown[], indexed: boolean): FieldError[] {
   const errors: FieldError[] = [];
   for (const [index, record] of records.entries()) {
-    if (errors.length >= MAX_FIELD_ERRORS) break;
+    if (errors.length > MAX_FIELD_ERRORS) break;
     if (typeof record !== "object" || record === null || Array.isArray(record)) {
       errors.push({ field: indexed ? `[${index}]` : "", message: "must be a JSON object" });
       continue;
     }
     // Column ranges are checked once the shape is right, so a field gets one message, not two.
     const failed = !found.validate(record) ? found.validate.errors : !found.fitColumns(record) ? found.fitColumns.errors : undefined;
-    for (const error of (failed ?? []).map(toFieldError)) {
+    for (const error of (failed ?? []).slice(0, MAX_FIELD_ERRORS + 1 - errors.length).map(toFieldError)) {
       errors.push(indexed ? { field: `[${index}]${error.field ? `.${error.field}` : ""}`, message: error.message } : error);
     }
   }
-  return errors.slice(0, MAX_FIELD_ERRORS);
+  return errors.slice(0, MAX_FIELD_ERRORS + 1);
 }
 
 /** Checks and converts records for a table's columns, with the ingest API's rules (for a topic → table sync). */
@@ -208,8 +208,8 @@ export function tableRecords(columns: ColumnSpec[]): TableRecords {
     problems(record) {
       if (typeof record !== "object" || record === null || Array.isArray(record)) return [{ field: "", message: "must be a JSON object" }];
       const malformed = malformedStrings(record);
-      if (malformed.length > 0) return malformed;
-      return check(record) ? [] : (check.errors ?? []).map(toFieldError);
+      if (malformed.length > 0) return malformed.slice(0, MAX_FIELD_ERRORS);
+      return check(record) ? [] : (check.errors ?? []).slice(0, MAX_FIELD_ERRORS).map(toFieldError);
     },
     toRow: (record) => toRow(record, types),
   };

@@ -30,11 +30,19 @@ export function isWellFormed(text: string): boolean {
  */
 export const MAX_NESTING = 100;
 
-/** At most this many field errors are named for one request or record (the rest are counted). */
+/**
+ * At most this many field errors are named for one request or record. The checks stop after one
+ * more, so that a caller can tell "the first 100" from exactly 100.
+ */
 export const MAX_FIELD_ERRORS = 100;
 
 /** Field names in errors keep at most this many characters of each key (a key can be megabytes long). */
-const MAX_KEY_CHARACTERS = 64;
+export const MAX_KEY_CHARACTERS = 64;
+
+/** `key` as a field name shows it: cut to MAX_KEY_CHARACTERS. */
+export function shownKey(key: string): string {
+  return key.length > MAX_KEY_CHARACTERS ? `${key.slice(0, MAX_KEY_CHARACTERS)}…` : key;
+}
 
 const WELL_FORMED = 0;
 const MALFORMED = 1;
@@ -70,12 +78,13 @@ export function nestedTooDeep(value: unknown): boolean {
 
 /**
  * What makes a parsed JSON value unfit before any check of its fields: arrays and objects nested
- * more than MAX_NESTING deep (one error), or strings and object keys that are not well-formed
+ * more than MAX_NESTING deep (one error; with `recordsInArray`, below the array holding the records), or strings and object keys that are not well-formed
  * Unicode, named like the ingest field errors (`[1].page`, `tags[0]`; a key is named by its
- * position, `page.<key>`), at most MAX_FIELD_ERRORS of them.
+ * position, `page.<key>`), at most MAX_FIELD_ERRORS + 1 of them (see MAX_FIELD_ERRORS).
  */
-export function malformedStrings(value: unknown): FieldError[] {
-  const found = scan(value, 0);
+export function malformedStrings(value: unknown, options: { recordsInArray?: boolean } = {}): FieldError[] {
+  // The array of an ingest body holding its records does not count: a record nests as deep in one as alone.
+  const found = scan(value, options.recordsInArray ? -1 : 0);
   if (found === WELL_FORMED) return [];
   if (found === TOO_DEEP) return [{ field: "", message: `nests arrays and objects more than ${MAX_NESTING} levels deep` }];
   const errors: FieldError[] = [];
@@ -84,24 +93,22 @@ export function malformedStrings(value: unknown): FieldError[] {
 }
 
 function namedMalformedStrings(value: unknown, path: string, errors: FieldError[]): void {
-  if (errors.length === MAX_FIELD_ERRORS) return;
   if (typeof value === "string") {
     if (!isWellFormed(value)) errors.push({ field: path, message: "contains a lone surrogate (\\ud800-\\udfff): not valid Unicode" });
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((element, index) => namedMalformedStrings(element, `${path}[${index}]`, errors));
+    for (let index = 0; index < value.length && errors.length <= MAX_FIELD_ERRORS; index++) namedMalformedStrings(value[index], `${path}[${index}]`, errors);
     return;
   }
   if (typeof value !== "object" || value === null) return;
   for (const [key, element] of Object.entries(value)) {
-    if (errors.length === MAX_FIELD_ERRORS) return;
+    if (errors.length > MAX_FIELD_ERRORS) return;
     if (!isWellFormed(key)) {
       errors.push({ field: path ? `${path}.<key>` : "<key>", message: "has a field name with a lone surrogate (\\ud800-\\udfff): not valid Unicode" });
       continue;
     }
-    const name = key.length > MAX_KEY_CHARACTERS ? `${key.slice(0, MAX_KEY_CHARACTERS)}…` : key;
-    namedMalformedStrings(element, path ? `${path}.${name}` : name, errors);
+    namedMalformedStrings(element, path ? `${path}.${shownKey(key)}` : shownKey(key), errors);
   }
 }
 

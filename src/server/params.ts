@@ -13,6 +13,7 @@
  */
 import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
 import type { JsonSchema } from "../manifest/index.js";
+import { shownKey } from "./input.js";
 
 // ajv is CommonJS; under NodeNext its default export is the module object.
 const Ajv = AjvModule.default ?? AjvModule;
@@ -63,8 +64,8 @@ export function compileParamsValidator(schema: JsonSchema): ParamsValidator {
       .filter(([key, values]) => key.length > MAX_PARAM_CHARS || values.some((value) => value.length > MAX_PARAM_CHARS))
       .map(([key]) => ({ field: key.slice(0, 100), message: `is longer than ${MAX_PARAM_CHARS} characters` }));
     if (oversized.length > 0) return { ok: false, errors: oversized };
-    const params: Record<string, unknown> = {};
-    for (const [key, values] of grouped) params[key] = values.length === 1 ? values[0] : values;
+    // Own properties whatever their names: assigning `params["__proto__"]` would set the prototype.
+    const params: Record<string, unknown> = Object.fromEntries([...grouped].map(([key, values]) => [key, values.length === 1 ? values[0] : values]));
     if (validate(params)) return { ok: true, params };
     return { ok: false, errors: (validate.errors ?? []).map(toFieldError) };
   };
@@ -99,7 +100,8 @@ export function toFieldError(error: ErrorObject): FieldError {
   const path = error.instancePath
     .split("/")
     .slice(1)
-    .map((part, index) => (index > 0 && /^\d+$/.test(part) ? `[${part}]` : `${index > 0 ? "." : ""}${part}`))
+    // A key can be megabytes long (a map's key, say): shown cut.
+    .map((part, index) => (index > 0 && /^\d+$/.test(part) ? `[${part}]` : `${index > 0 ? "." : ""}${shownKey(part)}`))
     .join("");
   if (error.keyword === "required") {
     return { field: String((error.params as { missingProperty: string }).missingProperty), message: "is required" };

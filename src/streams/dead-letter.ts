@@ -35,3 +35,8 @@ export function sendableLetter(letter: DeadLetterMessage, messageText: string | 
     return { ...letter, originalRecord: { value: messageText } };
   }
 }
+
+/** A record a process cannot take: not UTF-8, not fitting the table's columns, nested too deep (errorType in its dead letter). */
+export class RecordInvalidError extends Error {
+  override name = "RecordInvalidError";
+}

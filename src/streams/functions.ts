@@ -13,10 +13,12 @@
  * With `runBatch` (a Python app's functions, one worker round trip per call) the first attempt of up
  * to FLUSH_EVERY records is one call; a record that failed it is retried alone, in its turn.
  */
+import { isUtf8 } from "node:buffer";
 import type { KafkaMessage, Message, Producer } from "kafkajs";
 import type { SourceLocation } from "../errors.js";
 import type { ProcessFunction } from "../sdk/processes.js";
-import { deadLetter, sendableLetter } from "./dead-letter.js";
+import { MAX_NESTING, nestedTooDeep } from "../server/input.js";
+import { deadLetter, RecordInvalidError, sendableLetter } from "./dead-letter.js";
 import { backoffMs, batchesInHand, GROUP_SESSION, sendInParts, wait, type Kafka } from "./kafka.js";
 import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
 
@@ -67,13 +69,21 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
     });
   }
 
-  /** A record, or the reason it is not JSON. */
+  /**
+   * A record, or why it is none: bytes that are not UTF-8 (decoding would hand the function U+FFFD),
+   * text that is not JSON, or arrays and objects nested more than MAX_NESTING deep (serialising such
+   * a record for a Python worker, or a result built from it, would exhaust the stack).
+   */
   function parse(message: KafkaMessage): { record: unknown } | { error: unknown } {
+    if (message.value && !isUtf8(message.value)) return { error: new RecordInvalidError("the message is not valid UTF-8") };
+    let record: unknown;
     try {
-      return { record: JSON.parse(message.value?.toString("utf8") ?? "null") };
+      record = JSON.parse(message.value?.toString("utf8") ?? "null");
     } catch (error) {
       return { error };
     }
+    if (nestedTooDeep(record)) return { error: new RecordInvalidError(`the record nests arrays and objects more than ${MAX_NESTING} levels deep`) };
+    return { record };
   }
 
   /** The first attempts of `messages` by offset, in one runBatch call (records that are not JSON left out). */
@@ -165,6 +175,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
               // A result or letter its topic never will take (larger than its max.message.bytes) would
               // block the partition: it is logged and skipped, the others are sent.
               await sendInParts(options.producer, [...out].map(([target, messages]) => ({ topic: target, messages })), (target, message, error) => {
+                if (target === options.deadLetterTopic) status.deadLettered--;
                 status.skipped++;
                 recordError(status, events, `${options.kind} ${options.id}: a message for ${target} could not be sent (skipped): ${(error as Error).message}`, {
                   message: message.value,

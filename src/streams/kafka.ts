@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import kafkajs, { type Message, type Producer } from "kafkajs";
 import type { Config } from "../config/types.js";
+import { RECORD_FRAMING_BYTES, REQUEST_BYTES } from "../infra/kafka/limits.js";
 import { kafkaTimeouts } from "../infra/kafka/timeouts.js";
 
 export type Kafka = InstanceType<typeof kafkajs.Kafka>;
@@ -108,19 +109,6 @@ export function refusedForGood(error: unknown): boolean {
   return false;
 }
 
-/**
- * Counted against a request's bytes with each message's value and key: its framing in the record
- * batch (lengths, deltas, attributes, headers) is at most this much.
- */
-const MESSAGE_OVERHEAD_BYTES = 24;
-
-/**
- * kafkajs puts a request's messages for one partition into one record batch, and a broker refuses a
- * batch over the topic's `max.message.bytes` (1 MiB by default) whole: messages go in requests of at
- * most this many bytes, so that only a message too large by itself can be refused for its size.
- */
-const REQUEST_BYTES = 768 * 1024;
-
 export interface TopicMessages {
   topic: string;
   messages: Message[];
@@ -128,37 +116,54 @@ export interface TopicMessages {
 
 /**
  * Sends every message, in requests of at most REQUEST_BYTES. A request the broker refuses for good
- * (refusedForGood) is sent again message by message, and a message refused for good by itself is
- * handed to `refused` (the caller logs and counts it) instead of failing the others; any other
- * failure is thrown (the broker may get over it: the caller's batch runs again).
+ * (refusedForGood) is split in halves and each sent again, down to single messages; a message
+ * refused for good by itself is handed to `refused` (the caller logs and counts it) instead of
+ * failing the others. A refused request may have been written for some partitions: those messages
+ * are sent again (at least once, as every send here). Any other failure is thrown (the broker may
+ * get over it: the caller's batch runs again).
  */
 export async function sendInParts(producer: Producer, topicMessages: TopicMessages[], refused: (topic: string, message: Message, error: unknown) => void): Promise<void> {
-  const requests: TopicMessages[][] = [];
-  let current: TopicMessages[] = [];
+  let request: Addressed[] = [];
   let bytes = 0;
   for (const { topic, messages } of topicMessages) {
     for (const message of messages) {
-      const size = (message.value ? Buffer.byteLength(message.value) : 0) + (message.key ? Buffer.byteLength(message.key) : 0) + MESSAGE_OVERHEAD_BYTES;
-      if (bytes + size > REQUEST_BYTES && bytes > 0) {
-        requests.push(current);
-        current = [];
+      const size = (message.value ? Buffer.byteLength(message.value) : 0) + (message.key ? Buffer.byteLength(message.key) : 0) + RECORD_FRAMING_BYTES;
+      if (bytes + size > REQUEST_BYTES && request.length > 0) {
+        await sendOrSplit(producer, request, refused);
+        request = [];
         bytes = 0;
       }
-      const last = current.at(-1);
-      if (last?.topic === topic) last.messages.push(message);
-      else current.push({ topic, messages: [message] });
+      request.push({ topic, message });
       bytes += size;
     }
   }
-  if (current.length > 0) requests.push(current);
-  for (const request of requests) {
-    try {
-      await producer.sendBatch({ topicMessages: request });
-    } catch (error) {
-      if (!refusedForGood(error)) throw error;
-      const single = request.length === 1 && request[0]!.messages.length === 1;
-      if (single) refused(request[0]!.topic, request[0]!.messages[0]!, error);
-      else for (const { topic, messages } of request) for (const message of messages) await sendInParts(producer, [{ topic, messages: [message] }], refused);
-    }
+  if (request.length > 0) await sendOrSplit(producer, request, refused);
+}
+
+interface Addressed {
+  topic: string;
+  message: Message;
+}
+
+async function sendOrSplit(producer: Producer, request: Addressed[], refused: (topic: string, message: Message, error: unknown) => void): Promise<void> {
+  try {
+    await producer.sendBatch({ topicMessages: byTopic(request) });
+  } catch (error) {
+    if (!refusedForGood(error)) throw error;
+    if (request.length === 1) return refused(request[0]!.topic, request[0]!.message, error);
+    const half = Math.ceil(request.length / 2);
+    await sendOrSplit(producer, request.slice(0, half), refused);
+    await sendOrSplit(producer, request.slice(half), refused);
   }
+}
+
+/** Consecutive messages to one topic together, in their order. */
+function byTopic(request: Addressed[]): TopicMessages[] {
+  const grouped: TopicMessages[] = [];
+  for (const { topic, message } of request) {
+    const last = grouped.at(-1);
+    if (last?.topic === topic) last.messages.push(message);
+    else grouped.push({ topic, messages: [message] });
+  }
+  return grouped;
 }

@@ -13,7 +13,10 @@ export interface ProcessStatus {
   state: ProcessState;
   /** Records handled: inserted by a sync, passed to a transform's or consumer's function. */
   processed: number;
-  /** Records a sync could not store and that went nowhere (no dead-letter queue): logged and skipped. */
+  /**
+   * Logged and skipped: records that went nowhere (no dead-letter queue), and messages (results,
+   * dead letters) their topic refuses for good (larger than its max.message.bytes).
+   */
   skipped: number;
   /** Records sent to the dead-letter queue. */
   deadLettered: number;

@@ -21,7 +21,7 @@ import type { KafkaMessage, Producer } from "kafkajs";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { ColumnSpec } from "../manifest/types.js";
 import { isInputError, tableRecords } from "../server/ingest.js";
-import { deadLetter, sendableLetter, type DeadLetterMessage } from "./dead-letter.js";
+import { deadLetter, RecordInvalidError, sendableLetter, type DeadLetterMessage } from "./dead-letter.js";
 import { backoffMs, batchesInHand, GROUP_SESSION, sendInParts, wait, type Kafka } from "./kafka.js";
 import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
 
@@ -270,9 +270,4 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
       status.state = "stopped";
     },
   };
-}
-
-/** A record that does not fit the table's columns (errorType in its dead letter). */
-export class RecordInvalidError extends Error {
-  override name = "RecordInvalidError";
 }

@@ -267,8 +267,14 @@ export async function serveClickHouseHttp(driver: RawClickHouseDriver, options: 
   let activity = 0;
   const server = createServer((request, response) => {
     const respond = async () => {
-      // Inside respond: a target Node accepts but that is no URL (`GET http://a:b`) is answered, not thrown out of the process.
-      const url = new URL(request.url ?? "/", "http://localhost");
+      let url: URL;
+      try {
+        url = new URL(request.url ?? "/", "http://localhost");
+      } catch {
+        // A target Node's parser accepts but that is no URL (`GET http://a:b`).
+        sendError(response, randomUUID(), 36, "The request target is not a valid URL. (BAD_ARGUMENTS)", 400);
+        return;
+      }
       if (url.pathname === "/ping" || url.pathname === "/replicas_status") {
         response.writeHead(200, { "Content-Type": "text/plain; charset=UTF-8" });
         response.end("Ok.\n");

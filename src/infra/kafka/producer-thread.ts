@@ -12,18 +12,10 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { ProduceAcks, Producer } from "@platformatic/kafka";
 import { kafkaRejected, kafkaUnreachable } from "./errors.js";
+import { RECORD_FRAMING_BYTES, REQUEST_BYTES } from "./limits.js";
 import { kafkaTimeouts } from "./timeouts.js";
 import { transferError, type FromProducerThread, type ProducerThreadData, type ToProducerThread } from "./producer.js";
 
-/**
- * The client puts a send's records for one partition into one record batch, and a broker refuses a
- * batch over the topic's `max.message.bytes` (1 MiB by default): a send carries at most SEND_BYTES,
- * counting each record's value and RECORD_OVERHEAD_BYTES for its framing (length, attributes,
- * timestamp and offset deltas, key, headers: at most 23 bytes as varints), so that even tiny
- * records stay under the limit; a longer list goes as concurrent sends.
- */
-const SEND_BYTES = 768 * 1024;
-const RECORD_OVERHEAD_BYTES = 24;
 const LINE_FEED = 0x0a;
 
 const { config } = workerData as ProducerThreadData;
@@ -67,8 +59,8 @@ async function send(topic: string, lines: string): Promise<void> {
   for (let start = 0; start <= text.length; ) {
     const found = text.indexOf(LINE_FEED, start);
     const end = found === -1 ? text.length : found;
-    const size = end - start + RECORD_OVERHEAD_BYTES;
-    if (bytes + size > SEND_BYTES && parts.at(-1)!.length > 0) {
+    const size = end - start + RECORD_FRAMING_BYTES;
+    if (bytes + size > REQUEST_BYTES && parts.at(-1)!.length > 0) {
       parts.push([]);
       bytes = 0;
     }

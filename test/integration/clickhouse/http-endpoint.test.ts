@@ -233,7 +233,7 @@ describe("ClickHouse HTTP interface: plain HTTP (curl)", () => {
       socket.on("end", () => resolve(text));
       socket.on("error", reject);
     });
-    expect(reply).toMatch(/^HTTP\/1\.1 500 /);
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
     expect((await fetch(`${endpoint.url}/ping`)).status).toBe(200);
   });
 

@@ -41,11 +41,14 @@ describe("redact", () => {
   });
 
   it("cuts long strings to 16 KiB, still redacting a secret across the cut", () => {
-    const text = `${"x".repeat(16 * 1024 - 8)} password=hunter2secret ${"a.".repeat(40_000)}`;
-    const result = redact(text) as string;
+    const across = `${"x".repeat(16 * 1024 - 8)} http://panda:hunter2@host ${"a.".repeat(40_000)}`;
+    const result = redact(across) as string;
     expect(result).not.toContain("hunter2");
     expect(result.length).toBeLessThan(16 * 1024 + 100);
-    expect(result).toMatch(/… \[\d+ characters cut\]$/);
+    expect(result).toMatch(/… \[cut: \d+ characters in all\]$/);
+    // A long secret redacted early shortens the text: a credential cut in part where scrubbing stopped must not move into what is kept.
+    const shifted = `Bearer ${"a1".repeat(1500)} ${"x".repeat(16 * 1024 + 1024 - 3025)}http://panda:hunter2@host ${"y".repeat(40_000)}`;
+    expect(redact(shifted) as string).not.toContain("http://panda:hunt");
   });
 
   it("keeps prose about credentials readable", () => {

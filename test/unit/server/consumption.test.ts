@@ -36,6 +36,8 @@ describe("consumptionRoutes", () => {
     expect(await route("report", new URLSearchParams())).toEqual({ status: 404, body: { error: "no API at /api/report; it has versions: /api/report/3" } });
     expect((await route("report/3", new URLSearchParams()))?.status).toBe(200);
     expect(await route("missing", new URLSearchParams())).toEqual({ status: 404, body: { error: "no API at /api/missing" } });
+    // A 16 KB path is named by its first 200 characters.
+    expect(await route("x".repeat(16_000), new URLSearchParams())).toEqual({ status: 404, body: { error: `no API at /api/${"x".repeat(195)}…` } });
   });
 
   it("refuses at start an API whose params schema is not valid JSON Schema, at its source line", () => {

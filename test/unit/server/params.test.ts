@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileParamsValidator } from "../../../src/server/params.js";
+import { compileParamsValidator, toFieldError } from "../../../src/server/params.js";
 
 const validate = compileParamsValidator({
   type: "object",
@@ -28,6 +28,11 @@ describe("compileParamsValidator", () => {
     const query = new URLSearchParams(Array.from({ length: 5000 }, (_, index) => `p${index}`).join("&"));
     expect(validate(query)).toEqual({ ok: false, errors: [{ field: "", message: "at most 256 distinct parameters are accepted, got 5000" }] });
     expect(validate(new URLSearchParams(`name=a&${"ids=1&".repeat(300)}`))).toMatchObject({ ok: true, params: { name: "a" } });
+  });
+
+  it("names a field by its path with each key cut to 64 characters (a map's key can be megabytes long)", () => {
+    const error = { instancePath: `/tags/${"k".repeat(1000)}/0`, keyword: "clickhouseColumn", message: "is out of range", params: {}, schemaPath: "" };
+    expect(toFieldError(error)).toEqual({ field: `tags.${"k".repeat(64)}…[0]`, message: "is out of range" });
   });
 
   it("wraps a single value for an array parameter", () => {

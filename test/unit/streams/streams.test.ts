@@ -3,7 +3,7 @@
  * MooseStack's dead-letter record, backoff, consumer group ids, a sync's dead-letter queue from the
  * stream's defaultDeadLetterQueue, the processes' config keys, and dev's note when streaming is off.
  */
-import kafkajs from "kafkajs";
+import kafkajs, { type Producer } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,8 +20,9 @@ import { processFunctions } from "../../../src/sdk/processes.js";
 import { getRegistry } from "../../../src/sdk/registry.js";
 import { Stream } from "../../../src/sdk/stream.js";
 import { deadLetter } from "../../../src/streams/dead-letter.js";
-import { backoffMs, processGroupId, refusedForGood } from "../../../src/streams/kafka.js";
-import { deduplicationToken, pendingEnd, RecordInvalidError } from "../../../src/streams/sync.js";
+import { backoffMs, processGroupId, refusedForGood, sendInParts, type TopicMessages } from "../../../src/streams/kafka.js";
+import { RecordInvalidError } from "../../../src/streams/dead-letter.js";
+import { deduplicationToken, pendingEnd } from "../../../src/streams/sync.js";
 
 describe("sync bookkeeping", () => {
   it("names a batch by topic, partition, offset range and its first and last records' timestamps", () => {
@@ -46,6 +47,42 @@ describe("dead letters", () => {
 
   it("wrap a value that is not an object, and name a thrown non-error Unknown", () => {
     expect(deadLetter("text", "boom", "transform")).toMatchObject({ originalRecord: { value: "text" }, errorMessage: "boom", errorType: "Unknown" });
+  });
+
+  it("go with results in requests of at most 768 KiB; a refused request is halved down to the message refused alone", async () => {
+    // What the splitting decides, against a stand-in that refuses as a broker does (the real broker: processes.test.ts).
+    const tooLarge = () => {
+      const refusal = new kafkajs.KafkaJSProtocolError({ type: "MESSAGE_TOO_LARGE", code: 10, retriable: false, message: "too large" } as unknown as Error);
+      return new (kafkajs.KafkaJSNonRetriableError as unknown as new (error: Error, metadata: { cause: Error }) => Error)(refusal, { cause: refusal });
+    };
+    const requests: number[] = [];
+    const delivered: string[] = [];
+    const producer = {
+      sendBatch: async ({ topicMessages }: { topicMessages: TopicMessages[] }) => {
+        const messages = topicMessages.flatMap((entry) => entry.messages);
+        const bytes = messages.reduce((sum, message) => sum + Buffer.byteLength(message.value as string), 0);
+        requests.push(bytes);
+        // A batch over 1 MiB, or a message over the topic's 64 KiB, is refused whole.
+        if (bytes > 1 << 20 || messages.some((message) => Buffer.byteLength(message.value as string) > 64 << 10)) throw tooLarge();
+        delivered.push(...messages.map((message) => (message.value as string).slice(0, 8)));
+      },
+    } as unknown as Producer;
+    const refused: string[] = [];
+    const onRefused = (_topic: string, message: { value: unknown }) => void refused.push(String(message.value).slice(0, 8));
+
+    const results = Array.from({ length: 500 }, (_, index) => ({ value: `r${String(index).padStart(7, "0")}${"x".repeat(3000)}` }));
+    await sendInParts(producer, [{ topic: "out", messages: results }], onRefused);
+    expect(delivered).toHaveLength(500);
+    expect(requests.every((bytes) => bytes <= 768 << 10)).toBe(true);
+    expect(requests).toHaveLength(2);
+
+    requests.length = 0;
+    delivered.length = 0;
+    const mixed = Array.from({ length: 21 }, (_, index) => ({ value: `m${String(index).padStart(7, "0")}${"y".repeat(index === 13 ? 100_000 : 100)}` }));
+    await sendInParts(producer, [{ topic: "out", messages: mixed.slice(0, 10) }, { topic: "dead", messages: mixed.slice(10) }], onRefused);
+    expect(refused).toEqual(["m0000013"]);
+    expect(delivered).toHaveLength(20);
+    expect(requests.length).toBeLessThanOrEqual(11);
   });
 
   it("that the queue refuses for good are told from a broker that is away, through kafkajs's wrappers", () => {
