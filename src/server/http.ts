@@ -158,11 +158,11 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
     const healthy = Object.keys(down).length === 0 && !(processes ?? []).some((process) => process.state === "failed");
     // Anyone may ask /health: an error's text (it names internal hosts and users, it can quote record values)
     // stays in the log and `moose ls`.
-    const shown = processes?.map(({ lastError: _lastError, ...process }) => process);
+    const listed = processes?.map(({ lastError: _lastError, ...process }) => process);
     const states = Object.fromEntries(Object.entries(services).map(([service, state]) => [service, state === "ok" ? "ok" : "unavailable"]));
     return {
       status: healthy ? 200 : 503,
-      body: { status: healthy ? "ok" : "unhealthy", services: states, ...(shown ? { processes: shown } : {}) },
+      body: { status: healthy ? "ok" : "unhealthy", services: states, ...(listed ? { processes: listed } : {}) },
       ...(Object.keys(down).length > 0 ? { logDetails: new Error(Object.entries(down).map(([service, reason]) => `${service} unavailable: ${reason}`).join("; ")) } : {}),
     };
   }

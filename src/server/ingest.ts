@@ -94,9 +94,10 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
   return async (path, body) => {
     const found = routes.get(path);
     if (!found) return undefined;
-    const records = Array.isArray(body) ? body : [body];
-    const malformed = malformedStrings(body, { recordsInArray: Array.isArray(body) });
-    const errors = malformed.length > 0 ? malformed : invalidRecords(found, records, Array.isArray(body));
+    const many = Array.isArray(body);
+    const records = many ? body : [body];
+    const malformed = malformedStrings(body, { recordsInArray: many });
+    const errors = malformed.length > 0 ? malformed : invalidRecords(found, records, many);
     if (errors.length > 0) {
       const more = errors.length > MAX_FIELD_ERRORS ? ` (the first ${MAX_FIELD_ERRORS} problems)` : "";
       return { status: 400, body: { error: `invalid records for /ingest/${path}${more}`, fields: errors.slice(0, MAX_FIELD_ERRORS) } };
@@ -187,7 +188,7 @@ function invalidRecords(found: Route, records: unknown[], indexed: boolean): Fie
       errors.push(indexed ? { field: `[${index}]${error.field ? `.${error.field}` : ""}`, message: error.message } : error);
     }
   }
-  return errors.slice(0, MAX_FIELD_ERRORS + 1);
+  return errors;
 }
 
 /** Checks and converts records for a table's columns, with the ingest API's rules (for a topic → table sync). */

@@ -37,7 +37,7 @@ export const MAX_NESTING = 100;
 export const MAX_FIELD_ERRORS = 100;
 
 /** Field names in errors keep at most this many characters of each key (a key can be megabytes long). */
-export const MAX_KEY_CHARACTERS = 64;
+const MAX_KEY_CHARACTERS = 64;
 
 /** `key` as a field name shows it: cut to MAX_KEY_CHARACTERS. */
 export function shownKey(key: string): string {
@@ -78,8 +78,8 @@ export function nestedTooDeep(value: unknown): boolean {
 
 /**
  * What makes a parsed JSON value unfit before any check of its fields: arrays and objects nested
- * more than MAX_NESTING deep (one error; with `recordsInArray`, below the array holding the records), or strings and object keys that are not well-formed
- * Unicode, named like the ingest field errors (`[1].page`, `tags[0]`; a key is named by its
+ * more than MAX_NESTING deep (one error; with `recordsInArray`, below the array holding the
+ * records), or strings and object keys that are not well-formed Unicode, named like the ingest field errors (`[1].page`, `tags[0]`; a key is named by its
  * position, `page.<key>`), at most MAX_FIELD_ERRORS + 1 of them (see MAX_FIELD_ERRORS).
  */
 export function malformedStrings(value: unknown, options: { recordsInArray?: boolean } = {}): FieldError[] {

@@ -13,13 +13,12 @@
  * With `runBatch` (a Python app's functions, one worker round trip per call) the first attempt of up
  * to FLUSH_EVERY records is one call; a record that failed it is retried alone, in its turn.
  */
-import { isUtf8 } from "node:buffer";
 import type { KafkaMessage, Message, Producer } from "kafkajs";
 import type { SourceLocation } from "../errors.js";
 import type { ProcessFunction } from "../sdk/processes.js";
 import { MAX_NESTING, nestedTooDeep } from "../server/input.js";
 import { deadLetter, RecordInvalidError, sendableLetter } from "./dead-letter.js";
-import { backoffMs, batchesInHand, GROUP_SESSION, sendInParts, wait, type Kafka } from "./kafka.js";
+import { backoffMs, batchesInHand, GROUP_SESSION, readMessage, sendInParts, wait, type Kafka, type ReadMessage } from "./kafka.js";
 import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
 
 /** The first attempt of many records in one call: an outcome per record, in their order. */
@@ -69,21 +68,24 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
     });
   }
 
+  /** Messages read by a batch call's first attempts, read again by `handle`: read once. */
+  const reads = new WeakMap<KafkaMessage, ReadMessage>();
+
   /**
-   * A record, or why it is none: bytes that are not UTF-8 (decoding would hand the function U+FFFD),
-   * text that is not JSON, or arrays and objects nested more than MAX_NESTING deep (serialising such
-   * a record for a Python worker, or a result built from it, would exhaust the stack).
+   * A record, or why it is none (readMessage), or arrays and objects nested more than MAX_NESTING
+   * deep (serialising such a record for a Python worker, or a result built from it, would exhaust
+   * the stack).
    */
-  function parse(message: KafkaMessage): { record: unknown } | { error: unknown } {
-    if (message.value && !isUtf8(message.value)) return { error: new RecordInvalidError("the message is not valid UTF-8") };
-    let record: unknown;
-    try {
-      record = JSON.parse(message.value?.toString("utf8") ?? "null");
-    } catch (error) {
-      return { error };
+  function parse(message: KafkaMessage): ReadMessage {
+    let read = reads.get(message);
+    if (!read) {
+      read = readMessage(message);
+      if ("record" in read && nestedTooDeep(read.record)) {
+        read = { error: new RecordInvalidError(`the record nests arrays and objects more than ${MAX_NESTING} levels deep`), text: read.text };
+      }
+      reads.set(message, read);
     }
-    if (nestedTooDeep(record)) return { error: new RecordInvalidError(`the record nests arrays and objects more than ${MAX_NESTING} levels deep`) };
-    return { record };
+    return read;
   }
 
   /** The first attempts of `messages` by offset, in one runBatch call (records that are not JSON left out). */
@@ -106,10 +108,10 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   async function handle(message: KafkaMessage, out: Map<string, Message[]>, heartbeat: () => Promise<void>, first?: BatchOutcome): Promise<boolean> {
     const read = parse(message);
     if ("error" in read) {
-      fail({ value: message.value?.toString("utf8") ?? null }, read.error, message.offset, out);
+      fail({ value: read.text }, read.error, message.offset, out);
       return true;
     }
-    const { record } = read;
+    const { record, text } = read;
     for (let attempt = 0; ; attempt++) {
       try {
         const outcome = attempt === 0 ? first : undefined;
@@ -125,7 +127,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
       } catch (error) {
         if (stopping.signal.aborted) return false;
         if (attempt >= options.retries) {
-          fail(record, error, message.offset, out, message.value?.toString("utf8") ?? null);
+          fail(record, error, message.offset, out, text);
           return true;
         }
         await wait(backoffMs(attempt + 1), stopping.signal);

@@ -4,10 +4,12 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import kafkajs, { type Message, type Producer } from "kafkajs";
+import { isUtf8 } from "node:buffer";
+import kafkajs, { type KafkaMessage, type Message, type Producer } from "kafkajs";
 import type { Config } from "../config/types.js";
 import { RECORD_FRAMING_BYTES, REQUEST_BYTES } from "../infra/kafka/limits.js";
 import { kafkaTimeouts } from "../infra/kafka/timeouts.js";
+import { RecordInvalidError } from "./dead-letter.js";
 
 export type Kafka = InstanceType<typeof kafkajs.Kafka>;
 
@@ -166,4 +168,21 @@ function byTopic(request: Addressed[]): TopicMessages[] {
     else grouped.push({ topic, messages: [message] });
   }
   return grouped;
+}
+
+/** A message's JSON record, or why it has none; `text` either way, for a dead letter to carry. */
+export type ReadMessage = { record: unknown; text: string | null } | { error: Error; text: string | null };
+
+/**
+ * A message's value as JSON (a missing value is `null`). Bytes that are not UTF-8 are refused:
+ * decoding would turn them into U+FFFD silently, and the ingest API refuses them too.
+ */
+export function readMessage(message: KafkaMessage): ReadMessage {
+  const text = message.value?.toString("utf8") ?? null;
+  if (message.value && !isUtf8(message.value)) return { error: new RecordInvalidError("the message is not valid UTF-8"), text };
+  try {
+    return { record: JSON.parse(text ?? "null"), text };
+  } catch (error) {
+    return { error: error as Error, text };
+  }
 }

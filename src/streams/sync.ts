@@ -16,13 +16,12 @@
  * counted (`skipped`): it never blocks its partition. ClickHouse being unreachable does block:
  * the chunk is retried with backoff until it is stored or the process stops (nothing is lost).
  */
-import { isUtf8 } from "node:buffer";
 import type { KafkaMessage, Producer } from "kafkajs";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { ColumnSpec } from "../manifest/types.js";
 import { isInputError, tableRecords } from "../server/ingest.js";
 import { deadLetter, RecordInvalidError, sendableLetter, type DeadLetterMessage } from "./dead-letter.js";
-import { backoffMs, batchesInHand, GROUP_SESSION, sendInParts, wait, type Kafka } from "./kafka.js";
+import { backoffMs, batchesInHand, GROUP_SESSION, readMessage, sendInParts, wait, type Kafka } from "./kafka.js";
 import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
 
 export interface SyncOptions {
@@ -144,19 +143,13 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
     const values: unknown[] = [];
     const letters: DeadLetterMessage[] = [];
     for (const message of chunk) {
-      const text = message.value?.toString("utf8") ?? null;
-      // Decoding would turn bytes that are not UTF-8 into U+FFFD silently; the ingest API refuses them too.
-      if (message.value && !isUtf8(message.value)) {
-        reject({ value: text }, new RecordInvalidError("the message is not valid UTF-8"), message.offset, letters);
+      const read = readMessage(message);
+      const { text } = read;
+      if ("error" in read) {
+        reject({ value: text }, read.error, message.offset, letters);
         continue;
       }
-      let value: unknown;
-      try {
-        value = JSON.parse(text ?? "null");
-      } catch (error) {
-        reject({ value: text }, error, message.offset, letters);
-        continue;
-      }
+      const value = read.record;
       const problems = records.problems(value);
       if (problems.length > 0) {
         reject(value, new RecordInvalidError(problems.map((problem) => (problem.field ? `${problem.field}: ${problem.message}` : problem.message)).join("; ")), message.offset, letters, text);
