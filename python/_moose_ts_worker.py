@@ -1,5 +1,6 @@
 """`python -m _moose_ts_worker <project dir> <main file>`: serves a Python app's `Api` handlers for the
-moose CLI (`moose dev`, `moose prod`), one call at a time, over JSON lines on stdin/stdout:
+moose CLI (`moose dev`, `moose prod`) over JSON lines on stdin/stdout, up to CONCURRENT_CALLS calls at
+a time (each in a thread of its own, so a handler waiting for a slow query does not hold up the others):
 
     ← {"type": "ready", "apis": [...]}  or  {"type": "failed", "error": {...}}   once the app is imported
     → {"type": "call", "id": 1, "path": "stats/2", "params": {...}}              params already checked by the CLI
@@ -14,8 +15,11 @@ import datetime as _dt
 import json
 import math
 import os
+import queue
 import sys
+import threading
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any, Optional
 from uuid import UUID
@@ -24,6 +28,12 @@ import _moose_ts_extract as extract
 
 _protocol_out = sys.stdout
 _protocol_in = sys.stdin
+#: Handlers that run at the same time; more calls wait for a thread (the CLI caps how many it sends).
+CONCURRENT_CALLS = 16
+#: Threads write whole lines, one at a time.
+_send_lock = threading.Lock()
+#: Call id → the answers to its queries, put there by the reading loop; None once stdin ended.
+_answers: dict[int, "queue.SimpleQueue[Optional[dict[str, Any]]]"] = {}
 
 
 def _finite(value: Any) -> Any:
@@ -38,8 +48,10 @@ def _finite(value: Any) -> Any:
 
 
 def _send(message: dict[str, Any]) -> None:
-    _protocol_out.write(json.dumps(message, default=_json_default, ensure_ascii=False) + "\n")
-    _protocol_out.flush()
+    line = json.dumps(message, default=_json_default, ensure_ascii=False) + "\n"
+    with _send_lock:
+        _protocol_out.write(line)
+        _protocol_out.flush()
 
 
 def _receive() -> Optional[dict[str, Any]]:
@@ -63,12 +75,12 @@ class QueryError(Exception):
     pass
 
 
-def _transport(call_id: int) -> Any:
+def _transport(call_id: int, answers: "queue.SimpleQueue[Optional[dict[str, Any]]]") -> Any:
     def run(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         _send({"type": "query", "id": call_id, "sql": sql, "params": params})
-        answer = _receive()
+        answer = answers.get()
         if answer is None:
-            raise SystemExit(0)
+            raise QueryError("the moose CLI stopped before the query was answered")
         if answer.get("type") == "error":
             raise QueryError(answer.get("message", "the query failed"))
         return answer.get("rows", [])
@@ -76,7 +88,7 @@ def _transport(call_id: int) -> Any:
     return run
 
 
-def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[str, Any]:
+def _call(apis: dict[str, Any], message: dict[str, Any], project: str, answers: Any) -> dict[str, Any]:
     from moose_ts.client import MooseClient
 
     call_id = message["id"]
@@ -87,15 +99,23 @@ def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[s
         params_model = api.params_model
         raw = message.get("params") or {}
         params = params_model.model_validate(raw) if params_model is not None and hasattr(params_model, "model_validate") else raw
-        result = api.query_function(MooseClient(_transport(call_id)), params)
+        result = api.query_function(MooseClient(_transport(call_id, answers)), params)
         return {"type": "result", "id": call_id, "status": 200, "body": _finite(json.loads(json.dumps(result, default=_json_default)))}
-    except Exception as error:  # a handler's failure is a 500 for that request, not the worker's end
+    except BaseException as error:  # a handler's failure (sys.exit too) is a 500 for that request, not the worker's end
         location = extract._user_frame(error.__traceback__, project)
         where = f" at {location['file']}:{location['line']}" if location else ""
         sys.stderr.write(f"error API_HANDLER_FAILED: /api/{message['path']}{where}: {type(error).__name__}: {error}\n")
         traceback.print_exception(error, file=sys.stderr)
         # Where it failed is for the log above, not for whoever called the API.
         return {"type": "result", "id": call_id, "status": 500, "body": {"error": f"the handler of /api/{message['path']} failed"}}
+
+
+def _serve(apis: dict[str, Any], message: dict[str, Any], project: str) -> None:
+    """Runs in a pool thread: one call, its answer sent whatever happens."""
+    try:
+        _send(_call(apis, message, project, _answers[message["id"]]))
+    finally:
+        _answers.pop(message["id"], None)
 
 
 def _load_app() -> Optional[str]:
@@ -118,12 +138,26 @@ def main() -> int:
 
     apis = {api.id: api for api in registry.components("apis")}
     _send({"type": "ready", "apis": sorted(apis)})
+    pool = ThreadPoolExecutor(max_workers=CONCURRENT_CALLS, thread_name_prefix="moose-api")
     while True:
         message = _receive()
         if message is None:
-            return 0
-        if message.get("type") == "call":
-            _send(_call(apis, message, project))
+            break
+        kind = message.get("type")
+        if kind == "call":
+            _answers[message["id"]] = queue.SimpleQueue()
+            pool.submit(_serve, apis, message, project)
+        elif kind in ("rows", "error"):
+            answers = _answers.get(message["id"])
+            if answers is not None:
+                answers.put(message)
+    # The CLI closed stdin: queries waiting for an answer fail, and a handler that never returns
+    # does not keep the process alive (pool threads are joined at exit).
+    for answers in list(_answers.values()):
+        answers.put(None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -376,7 +376,9 @@ function check(type: ColumnType, value: unknown): ValueProblem[] {
     case "date": {
       const time = timeOf(type, value);
       if (typeof time === "string") return problem(time);
-      if (earlier(time, type.min) || earlier(type.max, time)) {
+      // A Date column stores a date-time's UTC date: its last day is in range until midnight.
+      const stored = type.kind === "date" ? { seconds: Math.floor(time.seconds / 86_400) * 86_400, nanos: 0 } : time;
+      if (earlier(stored, type.min) || earlier(type.max, stored)) {
         return problem(`must be between ${rangeText(type)} (${type.name}), got ${JSON.stringify(value)}`);
       }
       return [];

@@ -3,10 +3,12 @@
  * `moose dev` (restarted after every good build) and `moose prod` start. The CLI checks each
  * request's query parameters against the API's params schema from the manifest (the same check as
  * for TypeScript APIs), then the worker runs the handler; the handler's queries come back here and
- * run on the server's ClickHouse driver with their values bound as query parameters. One call at a
- * time; a handler's exception is a 500 for that request.
+ * run on the server's ClickHouse driver with their values bound as query parameters. The worker runs
+ * several calls at once (a handler waiting for a slow query holds up no other); past MAX_CALLS in
+ * progress a request is answered 503 at once instead of queueing without bound. A handler's exception
+ * is a 500 for that request.
  */
-import { startPythonChild } from "../extract/python/child.js";
+import { PythonProtocolError, startPythonChild } from "../extract/python/child.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { ApiSpec } from "../manifest/types.js";
 import type { Reply } from "./http.js";
@@ -31,38 +33,53 @@ export interface PythonApiWorkerOptions {
   log?: (text: string) => void;
 }
 
+/** Calls in progress (running in the worker's threads or waiting for one) before requests are refused with a 503. */
+export const MAX_CALLS = 64;
+
 /** Starts the worker and waits until it has imported the app (a failure is the app's MooseError). */
 export async function startPythonApiWorker(options: PythonApiWorkerOptions): Promise<PythonApiWorker> {
-  const { child } = await startPythonChild<Message>({
-    projectDir: options.projectDir,
-    module: "_moose_ts_worker",
-    log: options.log ?? ((text: string) => process.stderr.write(text)),
-    what: "serving the app's APIs",
-  });
-  const { next, send } = child;
+  const log = options.log ?? ((text: string) => process.stderr.write(text));
+  const { child } = await startPythonChild<Message>({ projectDir: options.projectDir, module: "_moose_ts_worker", log, what: "serving the app's APIs" });
 
   const validators = new Map<string, ParamsValidator>();
   for (const [id, spec] of Object.entries(options.apis)) validators.set(id, compileParamsValidator(spec.params));
   let callId = 0;
-  let chain: Promise<unknown> = Promise.resolve();
+  /** Call id → the request waiting for its result. */
+  const calls = new Map<number, { apiPath: string; answer(reply: Reply): void }>();
 
-  async function call(apiPath: string, params: unknown): Promise<Reply> {
-    const id = ++callId;
-    send({ type: "call", id, path: apiPath, params });
+  /** Runs a handler's query and sends back its rows; other calls' messages are read meanwhile. */
+  function runQuery(message: Extract<Message, { type: "query" }>): void {
+    options.driver.query(message.sql, message.params).then(
+      (rows) => child.send({ type: "rows", id: message.id, rows }),
+      (error: unknown) => child.send({ type: "error", id: message.id, message: (error as Error).message }),
+    );
+  }
+
+  // One reader for every call: queries are run as they come, results answer their requests.
+  const reading = (async () => {
     for (;;) {
-      const message = await next();
-      if (!message) return { status: 500, body: { error: `the Python worker stopped while serving /api/${apiPath}` } };
-      if (message.type === "query" && message.id === id) {
-        try {
-          send({ type: "rows", id, rows: await options.driver.query(message.sql, message.params) });
-        } catch (error) {
-          send({ type: "error", id, message: (error as Error).message });
-        }
-      } else if (message.type === "result" && message.id === id) {
-        return { status: message.status, body: message.body };
+      let message: Message | undefined;
+      try {
+        message = await child.next();
+      } catch (error) {
+        // A line that is not JSON (PythonProtocolError, the only rejection): the app wrote to the
+        // process's real stdout. The line goes to the log; the calls go on.
+        log(`${error instanceof PythonProtocolError ? error.line : String(error)}\n`);
+        continue;
+      }
+      if (!message) break;
+      if (message.type === "query") runQuery(message);
+      else if (message.type === "result") {
+        const call = calls.get(message.id);
+        calls.delete(message.id);
+        call?.answer({ status: message.status, body: message.body });
       }
     }
-  }
+    for (const [id, call] of calls) {
+      calls.delete(id);
+      call.answer({ status: 500, body: { error: `the Python worker stopped while serving /api/${call.apiPath}` } });
+    }
+  })();
 
   return {
     async routes(apiPath, query) {
@@ -70,10 +87,18 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
       if (!validate) return undefined;
       const checked = validate(query);
       if (!checked.ok) return { status: 400, body: { error: `invalid query parameters for /api/${apiPath}`, fields: checked.errors } };
-      const reply = chain.then(() => call(apiPath, checked.params));
-      chain = reply.catch(() => undefined);
+      if (child.exited) return { status: 500, body: { error: `the Python worker stopped while serving /api/${apiPath}` } };
+      if (calls.size >= MAX_CALLS) {
+        return { status: 503, body: { error: `the Python APIs are busy (${MAX_CALLS} calls in progress); try again` }, headers: { "retry-after": "1" } };
+      }
+      const id = ++callId;
+      const reply = new Promise<Reply>((answer) => calls.set(id, { apiPath, answer }));
+      child.send({ type: "call", id, path: apiPath, params: checked.params });
       return reply;
     },
-    close: () => child.close(),
+    async close() {
+      await child.close();
+      await reading;
+    },
   };
 }

@@ -61,6 +61,11 @@ export function adminEndpoint(baseUrl: string, name: string): URL {
 
 /** No token from `hash-token` is longer; servers answer oversized headers with 431, not 401. */
 const MAX_TOKEN_LENGTH = 1024;
+/**
+ * A moose server answers with a manifest or a plan (it takes manifests of at most 10 MiB); an answer
+ * far larger is not one, and is not read into memory to the end.
+ */
+export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 
 async function requestJson(endpoint: URL, init: RequestInit, options: RemoteOptions): Promise<unknown> {
   if (options.token !== undefined && (options.token.length > MAX_TOKEN_LENGTH || !/^[\x20-\x7e]*$/.test(options.token))) {
@@ -92,7 +97,7 @@ async function requestJson(endpoint: URL, init: RequestInit, options: RemoteOpti
       cause: error,
     });
   }
-  const text = await response.text();
+  const text = await replyText(response, where);
   if (response.status === 401 || response.status === 403) {
     throw new MooseError("REMOTE_AUTH_FAILED", `${where} refused the request (${response.status}): ${serverMessage(text)}`, {
       exitCode: ExitCode.authFailed,
@@ -119,6 +124,24 @@ async function requestJson(endpoint: URL, init: RequestInit, options: RemoteOpti
       details: { url: where },
     });
   }
+}
+
+/** The body as text, read up to MAX_REPLY_BYTES (a larger one is REMOTE_BAD_RESPONSE). */
+async function replyText(response: Response, where: string): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += chunk.byteLength;
+    if (size > MAX_REPLY_BYTES) {
+      // Leaving the loop cancels the body: the connection is closed, not read to its end.
+      throw new MooseError("REMOTE_BAD_RESPONSE", `${where} answered with more than ${MAX_REPLY_BYTES / 1024 / 1024} MiB (${response.status}): not a moose server's answer`, {
+        hint: "check that the URL points at a moose-ts server (`moose prod`), not a proxy or another service",
+        details: { url: where, status: response.status },
+      });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** The URL as shown in messages: no user:password, no query string. */

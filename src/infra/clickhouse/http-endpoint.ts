@@ -9,6 +9,7 @@
  * X-ClickHouse-User + X-ClickHouse-Key / `user` + `password` parameters, gzip/deflate/br request and
  * response bodies, `/ping`, ClickHouse-style errors with X-ClickHouse-Exception-Code, and the
  * X-ClickHouse-Summary header. Sessions (`session_id`) are accepted but each request runs alone.
+ * Requests sent by web pages of other origins are refused (foreignOrigin).
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -72,12 +73,33 @@ const HTTP_ONLY_SETTINGS = new Set([
 ]);
 
 const AUTHENTICATION_FAILED = 516;
+const ACCESS_DENIED = 497;
+
+/** Host names of this machine, as a URL's `hostname` writes them. */
+const LOCAL_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * The origin of a web page from elsewhere that sent the request, if one did. Browsers name the page
+ * behind a request in `Origin` (a cross-site POST included, which runs even though the page cannot
+ * read the answer); ClickHouse's clients, curl and drivers send none. Without this check any page a
+ * developer opens could write to or drop the local tables with the default credentials.
+ */
+function foreignOrigin(request: IncomingMessage): string | undefined {
+  const origin = request.headers.origin;
+  if (origin === undefined) return undefined;
+  try {
+    if (LOCAL_HOSTNAMES.has(new URL(origin).hostname)) return undefined;
+  } catch {
+    // `null` (a sandboxed frame, a file) or not a URL: not a local page
+  }
+  return origin;
+}
 
 /** ClickHouse's HTTP status for an exception code (what HTTPHandler does). */
 function httpStatus(code: number | undefined): number {
   if (code === undefined) return 500;
   if ([192, 193, 194, AUTHENTICATION_FAILED].includes(code)) return 401;
-  if ([164, 497, 291].includes(code)) return 403; // READONLY, ACCESS_DENIED, DATABASE_ACCESS_DENIED
+  if ([164, ACCESS_DENIED, 291].includes(code)) return 403; // READONLY, ACCESS_DENIED, DATABASE_ACCESS_DENIED
   if ([46, 47, 50, 60, 81, 63, 82].includes(code)) return 404; // UNKNOWN_FUNCTION/IDENTIFIER/TYPE/TABLE/DATABASE…
   if ([27, 6, 38, 41, 62, 26, 115, 130, 117, 36, 43, 53, 69, 456, 457].includes(code)) return 400;
   return 500;
@@ -178,6 +200,11 @@ async function compressed(body: Uint8Array, acceptEncoding: string): Promise<{ b
 async function handleQuery(driver: RawClickHouseDriver, options: ClickHouseHttpOptions, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
   const params = url.searchParams;
   const queryId = params.get("query_id") || randomUUID();
+  const origin = foreignOrigin(request);
+  if (origin !== undefined) {
+    sendError(response, queryId, ACCESS_DENIED, `a request from a web page of another origin (${origin.slice(0, 200)}) is refused by moose dev's local endpoint. (ACCESS_DENIED)`);
+    return;
+  }
   const credentials = credentialsOf(request, params);
   if (!(sameSecret(credentials.user, options.user) && sameSecret(credentials.password, options.password))) {
     response.setHeader("WWW-Authenticate", 'Basic realm="ClickHouse server HTTP API"');

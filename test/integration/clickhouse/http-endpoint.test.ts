@@ -237,6 +237,21 @@ describe("ClickHouse HTTP interface: plain HTTP (curl)", () => {
     expect((await fetch(`${endpoint.url}/ping`)).status).toBe(200);
   });
 
+  it("a request sent by a web page of another origin is refused before it runs; a local page's is served", async () => {
+    // What a cross-site form or fetch sends: the browser names the page, and the statement in the body would run unseen.
+    for (const origin of ["https://pages.example", "http://localhost.example:18123", "null"]) {
+      const response = await post("user=panda&password=pandapass", "CREATE TABLE t_foreign (x UInt8) ENGINE = Memory", { Origin: origin });
+      expect(response.status).toBe(403);
+      expect(response.headers.get("x-clickhouse-exception-code")).toBe("497");
+      expect(await response.text()).toContain(`another origin (${origin})`);
+    }
+    expect(await (await post("", "EXISTS TABLE local.t_foreign")).text()).toBe("0\n");
+    for (const origin of ["http://localhost:5521", "http://127.0.0.1:8080", "http://[::1]:3000"]) {
+      const response = await post("", "SELECT 1", { Origin: origin });
+      expect(await response.text()).toBe("1\n");
+    }
+  });
+
   it("wrong or missing credentials → 401 with Code: 516", async () => {
     const attempts: Record<string, string>[] = [{ Authorization: `Basic ${Buffer.from(`${USER}:wrong`).toString("base64")}` }, {}, { "X-ClickHouse-User": "default" }];
     for (const headers of attempts) {

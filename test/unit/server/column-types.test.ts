@@ -89,6 +89,14 @@ describe("Date and Date32", () => {
     refused("Date", 20000, /date string/);
   });
 
+  it("a date-time is in range by the UTC date stored, the whole last day included", () => {
+    fits("Date", "2149-06-06T23:59:59.999Z");
+    fits("Date", "2149-06-07T01:00:00+02:00");
+    refused("Date", "2149-06-07T00:00:00Z", /2149-06-06/);
+    refused("Date", "1970-01-01T01:00:00+02:00", /between 1970-01-01/);
+    fits("Date32", "2299-12-31T12:00:00Z");
+  });
+
   it("Date32: 1900-01-01 … 2299-12-31", () => {
     fits("Date32", "1900-01-01");
     fits("Date32", "2299-12-31");

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode, MooseError } from "../../../src/errors.js";
 import { emptyManifest } from "../../../src/manifest/index.js";
-import { adminEndpoint, fetchRemoteInframap } from "../../../src/server/remote-plan.js";
+import { adminEndpoint, fetchRemoteInframap, MAX_REPLY_BYTES } from "../../../src/server/remote-plan.js";
 
 let server: Server;
 let base: string;
@@ -23,6 +23,16 @@ beforeAll(async () => {
     if (path.startsWith("/notjson/")) return reply(200, "<html>");
     if (path.startsWith("/notmanifest/")) return reply(200, JSON.stringify({ version: 99 }));
     if (path.startsWith("/slow/")) return; // never answers
+    if (path.startsWith("/endless/")) {
+      // A body that does not end: 1 MiB chunks as fast as the client reads them.
+      response.writeHead(200, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(1 << 20, " ");
+      const more = () => {
+        while (!response.destroyed && response.write(chunk));
+        if (!response.destroyed) response.once("drain", more);
+      };
+      return more();
+    }
     reply(404, "{}");
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -93,6 +103,12 @@ describe("fetchRemoteInframap", () => {
     expect((await failure(fetchRemoteInframap(`${base}/broken`))).message).toContain("database is down");
     expect((await failure(fetchRemoteInframap(`${base}/notjson`))).code).toBe("REMOTE_BAD_RESPONSE");
     expect((await failure(fetchRemoteInframap(`${base}/notmanifest`))).message).toContain("version 99");
+  });
+
+  it(`stops reading an answer past ${MAX_REPLY_BYTES / 1024 / 1024} MiB`, async () => {
+    const error = await failure(fetchRemoteInframap(`${base}/endless`, { token: "t" }));
+    expect(error.code).toBe("REMOTE_BAD_RESPONSE");
+    expect(error.message).toContain("more than 64 MiB");
   });
 
   it("refuses a URL that is not http(s) as a usage error, and hides credentials in messages", async () => {
