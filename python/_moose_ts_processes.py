@@ -51,8 +51,9 @@ def _outcome(function: Callable[[Any], Any], model: Any, transform: bool, record
 
 
 def _dumps(value: Any) -> str:
-    """JSON text the CLI can parse: NaN and Infinity (json.dumps writes them by default) raise ValueError instead."""
-    return json.dumps(value, default=_json_default, ensure_ascii=False, allow_nan=False)
+    """JSON text the CLI can parse: NaN and Infinity (json.dumps writes them by default) raise ValueError instead;
+    ASCII with escapes, so a lone surrogate in a value cannot fail the write to the pipe."""
+    return json.dumps(value, default=_json_default, allow_nan=False)
 
 
 def main() -> int:

@@ -4,20 +4,24 @@ a time (each in a thread of its own, so a handler waiting for a slow query does 
 
     ← {"type": "ready", "apis": [...]}  or  {"type": "failed", "error": {...}}   once the app is imported
     → {"type": "call", "id": 1, "path": "stats/2", "params": {...}}              params already checked by the CLI
-    ← {"type": "query", "id": 1, "sql": "...", "params": {...}}                  the handler's queries, run by the CLI
-    → {"type": "rows", "id": 1, "rows": [...]}  or  {"type": "error", "id": 1, "message": "..."}
+    ← {"type": "query", "id": 1, "query": 7, "sql": "...", "params": {...}}      a handler's query, run by the CLI
+    → {"type": "rows", "id": 1, "query": 7, "rows": [...]}  or  {"type": "error", "id": 1, "query": 7, "message": "..."}
     ← {"type": "result", "id": 1, "status": 200, "body": ...}
 
-The app's own prints go to stderr, so stdout carries only the protocol."""
+A query is answered by its own number: a handler may run several at once, from threads of its own.
+Stdout's pipe belongs to the protocol alone: file descriptor 1 is pointed at stderr, so the app's
+prints, C extensions and subprocesses write to the log."""
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import json
 import math
 import os
 import queue
 import sys
 import threading
+import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -26,14 +30,29 @@ from uuid import UUID
 
 import _moose_ts_extract as extract
 
-_protocol_out = sys.stdout
+
+def _protocol_pipe() -> Any:
+    """Stdout's pipe, kept for the protocol; descriptor 1 then goes to stderr."""
+    sys.stdout.flush()
+    descriptor = os.dup(1)
+    os.dup2(2, 1)
+    return os.fdopen(descriptor, "w", encoding="utf-8")
+
+
+_protocol_out = _protocol_pipe()
 _protocol_in = sys.stdin
 #: Handlers that run at the same time; more calls wait for a thread (the CLI caps how many it sends).
 CONCURRENT_CALLS = 16
 #: Threads write whole lines, one at a time.
 _send_lock = threading.Lock()
-#: Call id → the answers to its queries, put there by the reading loop; None once stdin ended.
-_answers: dict[int, "queue.SimpleQueue[Optional[dict[str, Any]]]"] = {}
+_query_numbers = itertools.count(1)
+#: Query number → where its answer goes (put there by the reading loop; None once stdin ended).
+_waiting: dict[int, "queue.SimpleQueue[Optional[dict[str, Any]]]"] = {}
+_stdin_ended = threading.Event()
+#: Ids of the calls a thread is handling.
+_in_progress: set[int] = set()
+#: How long a closing worker waits for its calls to end before it exits without them.
+CLOSE_WAIT_S = 1.0
 
 
 def _finite(value: Any) -> Any:
@@ -48,7 +67,8 @@ def _finite(value: Any) -> Any:
 
 
 def _send(message: dict[str, Any]) -> None:
-    line = json.dumps(message, default=_json_default, ensure_ascii=False) + "\n"
+    # ASCII with escapes: a lone surrogate in a result cannot fail the write.
+    line = json.dumps(message, default=_json_default) + "\n"
     with _send_lock:
         _protocol_out.write(line)
         _protocol_out.flush()
@@ -75,10 +95,19 @@ class QueryError(Exception):
     pass
 
 
-def _transport(call_id: int, answers: "queue.SimpleQueue[Optional[dict[str, Any]]]") -> Any:
+def _transport(call_id: int) -> Any:
     def run(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        _send({"type": "query", "id": call_id, "sql": sql, "params": params})
-        answer = answers.get()
+        number = next(_query_numbers)
+        answers: "queue.SimpleQueue[Optional[dict[str, Any]]]" = queue.SimpleQueue()
+        _waiting[number] = answers
+        try:
+            # Registered before this check, so the reading loop's last pass or this check sees the end of stdin.
+            if _stdin_ended.is_set():
+                raise QueryError("the moose CLI stopped before the query was answered")
+            _send({"type": "query", "id": call_id, "query": number, "sql": sql, "params": params})
+            answer = answers.get()
+        finally:
+            _waiting.pop(number, None)
         if answer is None:
             raise QueryError("the moose CLI stopped before the query was answered")
         if answer.get("type") == "error":
@@ -88,7 +117,7 @@ def _transport(call_id: int, answers: "queue.SimpleQueue[Optional[dict[str, Any]
     return run
 
 
-def _call(apis: dict[str, Any], message: dict[str, Any], project: str, answers: Any) -> dict[str, Any]:
+def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[str, Any]:
     from moose_ts.client import MooseClient
 
     call_id = message["id"]
@@ -99,7 +128,7 @@ def _call(apis: dict[str, Any], message: dict[str, Any], project: str, answers: 
         params_model = api.params_model
         raw = message.get("params") or {}
         params = params_model.model_validate(raw) if params_model is not None and hasattr(params_model, "model_validate") else raw
-        result = api.query_function(MooseClient(_transport(call_id, answers)), params)
+        result = api.query_function(MooseClient(_transport(call_id)), params)
         return {"type": "result", "id": call_id, "status": 200, "body": _finite(json.loads(json.dumps(result, default=_json_default)))}
     except BaseException as error:  # a handler's failure (sys.exit too) is a 500 for that request, not the worker's end
         location = extract._user_frame(error.__traceback__, project)
@@ -111,11 +140,17 @@ def _call(apis: dict[str, Any], message: dict[str, Any], project: str, answers: 
 
 
 def _serve(apis: dict[str, Any], message: dict[str, Any], project: str) -> None:
-    """Runs in a pool thread: one call, its answer sent whatever happens."""
+    """Runs in a pool thread: one call, answered whatever happens."""
+    _in_progress.add(message["id"])
     try:
-        _send(_call(apis, message, project, _answers[message["id"]]))
+        try:
+            _send(_call(apis, message, project))
+            return
+        except BaseException as error:
+            sys.stderr.write(f"error API_HANDLER_FAILED: /api/{message['path']}: the result could not be sent: {type(error).__name__}: {error}\n")
+        _send({"type": "result", "id": message["id"], "status": 500, "body": {"error": f"the handler of /api/{message['path']} failed"}})
     finally:
-        _answers.pop(message["id"], None)
+        _in_progress.discard(message["id"])
 
 
 def _load_app() -> Optional[str]:
@@ -145,19 +180,25 @@ def main() -> int:
             break
         kind = message.get("type")
         if kind == "call":
-            _answers[message["id"]] = queue.SimpleQueue()
             pool.submit(_serve, apis, message, project)
         elif kind in ("rows", "error"):
-            answers = _answers.get(message["id"])
+            answers = _waiting.get(message.get("query"))
             if answers is not None:
                 answers.put(message)
-    # The CLI closed stdin: queries waiting for an answer fail, and a handler that never returns
-    # does not keep the process alive (pool threads are joined at exit).
-    for answers in list(_answers.values()):
+    # The CLI closed stdin: queries waiting for an answer fail, calls not started are dropped.
+    _stdin_ended.set()
+    for answers in list(_waiting.values()):
         answers.put(None)
     pool.shutdown(wait=False, cancel_futures=True)
-    sys.stderr.flush()
-    os._exit(0)
+    deadline = time.monotonic() + CLOSE_WAIT_S
+    while _in_progress and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if _in_progress:
+        # A handler that does not return would keep the process (pool threads are joined at exit).
+        sys.stderr.write(f"the API worker exits with {len(_in_progress)} handler(s) still running\n")
+        sys.stderr.flush()
+        os._exit(0)
+    return 0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import { compileParamsValidator, type ParamsValidator } from "./params.js";
 
 type Message =
   | { type: "ready"; apis: string[] }
-  | { type: "query"; id: number; sql: string; params: Record<string, unknown> }
+  | { type: "query"; id: number; query: number; sql: string; params: Record<string, unknown> }
   | { type: "result"; id: number; status: number; body: unknown };
 
 export interface PythonApiWorker {
@@ -47,12 +47,17 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
   /** Call id → the request waiting for its result. */
   const calls = new Map<number, { apiPath: string; answer(reply: Reply): void }>();
 
-  /** Runs a handler's query and sends back its rows; other calls' messages are read meanwhile. */
-  function runQuery(message: Extract<Message, { type: "query" }>): void {
-    options.driver.query(message.sql, message.params).then(
-      (rows) => child.send({ type: "rows", id: message.id, rows }),
-      (error: unknown) => child.send({ type: "error", id: message.id, message: (error as Error).message }),
-    );
+  /** Runs a handler's query and sends back its rows, by the query's number; other messages are read meanwhile. */
+  function runQuery({ id, query, sql, params }: Extract<Message, { type: "query" }>): void {
+    const fail = (error: unknown) => child.send({ type: "error", id, query, message: (error as Error).message });
+    options.driver.query(sql, params).then((rows) => {
+      try {
+        child.send({ type: "rows", id, query, rows });
+      } catch (error) {
+        // Rows JSON cannot write (too large for one string): the handler's query fails, not the server.
+        fail(error);
+      }
+    }, fail);
   }
 
   // One reader for every call: queries are run as they come, results answer their requests.

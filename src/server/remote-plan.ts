@@ -81,9 +81,13 @@ async function requestJson(endpoint: URL, init: RequestInit, options: RemoteOpti
   if (options.token !== undefined && options.token !== "") headers.set("authorization", `Bearer ${options.token}`);
   const where = displayUrl(endpoint);
   let response: Response;
+  let text: string;
   try {
     response = await fetch(endpoint, { ...init, headers, signal: AbortSignal.timeout(timeoutMs), redirect: "error" });
+    // The timeout covers the body too: a server that stalls or drops the connection half-way is reported as one that does not answer.
+    text = await replyText(response, where);
   } catch (error) {
+    if (error instanceof MooseError) throw error;
     if ((error as Error).name === "TimeoutError") {
       throw new MooseError("REMOTE_TIMEOUT", `${where} did not answer within ${timeoutMs / 1000} s`, {
         hint: "check that the server is running and reachable from here (network, firewall, VPN)",
@@ -97,7 +101,6 @@ async function requestJson(endpoint: URL, init: RequestInit, options: RemoteOpti
       cause: error,
     });
   }
-  const text = await replyText(response, where);
   if (response.status === 401 || response.status === 403) {
     throw new MooseError("REMOTE_AUTH_FAILED", `${where} refused the request (${response.status}): ${serverMessage(text)}`, {
       exitCode: ExitCode.authFailed,

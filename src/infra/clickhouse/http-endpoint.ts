@@ -9,7 +9,7 @@
  * X-ClickHouse-User + X-ClickHouse-Key / `user` + `password` parameters, gzip/deflate/br request and
  * response bodies, `/ping`, ClickHouse-style errors with X-ClickHouse-Exception-Code, and the
  * X-ClickHouse-Summary header. Sessions (`session_id`) are accepted but each request runs alone.
- * Requests sent by web pages of other origins are refused (foreignOrigin).
+ * Requests sent by web pages that are not on this machine are refused (fromElsewhere).
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -19,6 +19,8 @@ import zlib from "node:zlib";
 import { MooseError } from "../../errors.js";
 import { clickHouseCodeOf } from "./errors.js";
 import type { RawClickHouseDriver } from "./raw.js";
+
+const DEFAULT_HOST = "127.0.0.1";
 
 export interface ClickHouseHttpOptions {
   /** Interface to bind; default 127.0.0.1 (local only). */
@@ -78,24 +80,39 @@ const ACCESS_DENIED = 497;
 /** Host names of this machine, as a URL's `hostname` writes them. */
 const LOCAL_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-/**
- * The origin of a web page from elsewhere that sent the request, if one did. Browsers name the page
- * behind a request in `Origin` (a cross-site POST included, which runs even though the page cannot
- * read the answer); ClickHouse's clients, curl and drivers send none. Without this check any page a
- * developer opens could write to or drop the local tables with the default credentials.
- */
-function foreignOrigin(request: IncomingMessage): string | undefined {
-  const origin = request.headers.origin;
-  if (origin === undefined) return undefined;
+function hostnameOf(url: string): string | undefined {
   try {
-    if (LOCAL_HOSTNAMES.has(new URL(origin).hostname)) return undefined;
+    return new URL(url).hostname;
   } catch {
-    // `null` (a sandboxed frame, a file) or not a URL: not a local page
+    return undefined; // `null` (a sandboxed frame, a file), or not a URL
   }
-  return origin;
 }
 
-/** ClickHouse's HTTP status for an exception code (what HTTPHandler does). */
+/**
+ * Why a request comes from a web page that is not on this machine, if it does. Without this any
+ * page a developer opens could post statements with the default credentials (a cross-site POST or
+ * no-cors HEAD runs even though the page cannot read the answer), or, through DNS rebinding, read
+ * the tables. Browsers name the page's site (`Sec-Fetch-Site`, `Origin`) and the name the page used
+ * for this server (`Host`); ClickHouse's clients, curl and drivers send no `Origin` or
+ * `Sec-Fetch-Site`, and a local `Host`.
+ */
+function fromElsewhere(request: IncomingMessage, boundHost: string): string | undefined {
+  const { host, origin } = request.headers;
+  const site = request.headers["sec-fetch-site"];
+  if (site === "cross-site" || site === "same-site") return `a request from a web page of another site (Sec-Fetch-Site: ${site})`;
+  if (origin !== undefined) {
+    const name = hostnameOf(origin);
+    if (name === undefined || !LOCAL_HOSTNAMES.has(name)) return `a request from a web page of another origin (${origin.slice(0, 200)})`;
+  }
+  // Bound to every interface, the server has names this cannot know.
+  if (host !== undefined && boundHost !== "0.0.0.0" && boundHost !== "::") {
+    const name = hostnameOf(`http://${host}`);
+    const bound = boundHost.includes(":") ? `[${boundHost}]` : boundHost;
+    if (name === undefined || !(LOCAL_HOSTNAMES.has(name) || name === bound)) return `a request for another host name (Host: ${host.slice(0, 200)})`;
+  }
+  return undefined;
+}
+
 function httpStatus(code: number | undefined): number {
   if (code === undefined) return 500;
   if ([192, 193, 194, AUTHENTICATION_FAILED].includes(code)) return 401;
@@ -200,9 +217,9 @@ async function compressed(body: Uint8Array, acceptEncoding: string): Promise<{ b
 async function handleQuery(driver: RawClickHouseDriver, options: ClickHouseHttpOptions, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
   const params = url.searchParams;
   const queryId = params.get("query_id") || randomUUID();
-  const origin = foreignOrigin(request);
-  if (origin !== undefined) {
-    sendError(response, queryId, ACCESS_DENIED, `a request from a web page of another origin (${origin.slice(0, 200)}) is refused by moose dev's local endpoint. (ACCESS_DENIED)`);
+  const elsewhere = fromElsewhere(request, options.host ?? DEFAULT_HOST);
+  if (elsewhere !== undefined) {
+    sendError(response, queryId, ACCESS_DENIED, `${elsewhere} is refused by this local endpoint. (ACCESS_DENIED)`);
     return;
   }
   const credentials = credentialsOf(request, params);
@@ -245,8 +262,8 @@ async function handleQuery(driver: RawClickHouseDriver, options: ClickHouseHttpO
     if (name.startsWith("param_")) textParams[name.slice(6)] = value;
     else if (!RESERVED_PARAMS.has(name) && !HTTP_ONLY_SETTINGS.has(name)) settings[name] = value;
   }
-  // As ClickHouse: a GET request may only read, whatever `readonly` it names (`readonly=0` would lift the guard).
-  if (request.method === "GET" && settings.readonly !== "1") settings.readonly = "2";
+  // As ClickHouse: a GET (or HEAD) request may only read, whatever `readonly` it names (`readonly=0` would lift the guard).
+  if ((request.method === "GET" || request.method === "HEAD") && settings.readonly !== "1") settings.readonly = "2";
 
   const headerFormat = request.headers["x-clickhouse-format"];
   const format = params.get("default_format") ?? (typeof headerFormat === "string" ? headerFormat : undefined) ?? "TabSeparated";
@@ -290,7 +307,7 @@ async function handleQuery(driver: RawClickHouseDriver, options: ClickHouseHttpO
 
 /** Serves `driver` over the ClickHouse HTTP interface until `close()`. */
 export async function serveClickHouseHttp(driver: RawClickHouseDriver, options: ClickHouseHttpOptions): Promise<ClickHouseHttpEndpoint> {
-  const host = options.host ?? "127.0.0.1";
+  const host = options.host ?? DEFAULT_HOST;
   let activity = 0;
   const server = createServer((request, response) => {
     const respond = async () => {

@@ -33,6 +33,19 @@ afterAll(async () => {
 
 const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}`;
 
+/** A request written on a socket as is (fetch decides `Host` itself); the whole reply as text. */
+function raw(method: string, target: string, headers: Record<string, string> = {}): Promise<string> {
+  const lines = [`${method} ${target} HTTP/1.1`, ...Object.entries({ Host: `127.0.0.1:${endpoint.port}`, ...headers, Connection: "close" }).map(([name, value]) => `${name}: ${value}`)];
+  return new Promise<string>((resolve, reject) => {
+    // Written, not ended: a client that half-closes first gets no answer to a request the server answers later.
+    const socket = connect(endpoint.port, "127.0.0.1", () => socket.write(`${lines.join("\r\n")}\r\n\r\n`));
+    let text = "";
+    socket.on("data", (chunk) => (text += chunk.toString()));
+    socket.on("end", () => resolve(text));
+    socket.on("error", reject);
+  });
+}
+
 function post(query: string, body?: string, headers: Record<string, string> = {}) {
   const url = `${endpoint.url}/?${query}`;
   return fetch(url, { method: "POST", body, headers: { Authorization: basic, ...headers } });
@@ -239,17 +252,30 @@ describe("ClickHouse HTTP interface: plain HTTP (curl)", () => {
 
   it("a request sent by a web page of another origin is refused before it runs; a local page's is served", async () => {
     // What a cross-site form or fetch sends: the browser names the page, and the statement in the body would run unseen.
-    for (const origin of ["https://pages.example", "http://localhost.example:18123", "null"]) {
+    for (const origin of ["https://pages.example", "http://localhost.example:18123", "http://127.0.0.1.nip.io", "null"]) {
       const response = await post("user=panda&password=pandapass", "CREATE TABLE t_foreign (x UInt8) ENGINE = Memory", { Origin: origin });
       expect(response.status).toBe(403);
       expect(response.headers.get("x-clickhouse-exception-code")).toBe("497");
       expect(await response.text()).toContain(`another origin (${origin})`);
     }
     expect(await (await post("", "EXISTS TABLE local.t_foreign")).text()).toBe("0\n");
-    for (const origin of ["http://localhost:5521", "http://127.0.0.1:8080", "http://[::1]:3000"]) {
-      const response = await post("", "SELECT 1", { Origin: origin });
+    for (const origin of ["http://localhost:5521", "http://127.0.0.1:8080", "http://[::1]:3000", "http://LOCALHOST:3000"]) {
+      const response = await post("", "SELECT 1", { Origin: origin, "Sec-Fetch-Site": "same-origin" });
       expect(await response.text()).toBe("1\n");
     }
+  });
+
+  it("a no-cors request of another site (no Origin: a HEAD) and a rebound host name are refused; a HEAD may only read", async () => {
+    const create = encodeURIComponent("CREATE TABLE t_head (x UInt8) ENGINE = Memory");
+    const crossSite = await raw("HEAD", `/?user=panda&password=pandapass&query=${create}`, { "Sec-Fetch-Site": "cross-site" });
+    expect(crossSite).toMatch(/^HTTP\/1\.1 403 [\s\S]*X-ClickHouse-Exception-Code: 497/i);
+    // DNS rebinding: the page's own name resolved to this machine; its requests are same-origin and carry no Origin.
+    const rebound = await raw("GET", `/?user=panda&password=pandapass&query=SELECT%201`, { Host: `pages.example:${endpoint.port}` });
+    expect(rebound).toMatch(/^HTTP\/1\.1 403 [\s\S]*another host name \(Host: pages\.example:\d+\)/);
+    const head = await raw("HEAD", `/?user=panda&password=pandapass&query=${create}`);
+    expect(head).toMatch(/^HTTP\/1\.1 403 [\s\S]*X-ClickHouse-Exception-Code: 164/i);
+    expect(await (await post("", "EXISTS TABLE local.t_head")).text()).toBe("0\n");
+    expect(await raw("GET", "/?user=panda&password=pandapass&query=SELECT%201", { Host: `localhost:${endpoint.port}` })).toMatch(/^HTTP\/1\.1 200 /);
   });
 
   it("wrong or missing credentials → 401 with Code: 516", async () => {

@@ -5,7 +5,7 @@
  * with a 503 instead of queueing, a handler that exits the interpreter is a 500 for its request
  * only, and stopping the worker answers the calls in progress.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -16,9 +16,11 @@ import type { Reply } from "../../../src/server/http.js";
 import { MAX_CALLS, startPythonApiWorker, type PythonApiWorker } from "../../../src/server/python-worker.js";
 import { testPython } from "../../helpers/python.js";
 
-const APP = `import os
+const APP = `import atexit
+import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import BaseModel
 
@@ -52,14 +54,45 @@ def leave(client, params: Number):
     sys.exit(3)
 
 
+def both(client, params: Number):
+    """Two queries at once from threads of the handler's own; the slower one asked first."""
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(client.query.execute_raw, "SELECT 'slow' AS which FROM numbers(3) WHERE sleepEachRow(0.1) = 0")
+        time.sleep(0.05)
+        fast = pool.submit(client.query.execute_raw, "SELECT 'fast' AS which")
+        return {"slow": slow.result(), "fast": fast.result()}
+
+
+def noisy(client, params: Number):
+    """Writes to the process's real stdout, around a query, without a newline."""
+    sys.__stdout__.write("not the protocol ")
+    sys.__stdout__.flush()
+    os.write(1, b"nor this ")
+    import _moose_ts_worker  # and a line on the protocol's own pipe that is not the protocol
+    with _moose_ts_worker._send_lock:
+        _moose_ts_worker._protocol_out.write("out of step\\n")
+        _moose_ts_worker._protocol_out.flush()
+    rows = client.query.execute_raw("SELECT 1 AS one")
+    return {"rows": rows, "text": "lone \\ud800 surrogate"}
+
+
+def rows_of(client, params: Number):
+    return client.query.execute_raw("SELECT 1 AS one")
+
+
+atexit.register(lambda: open(os.path.join(os.environ["MOOSE_PROJECT_DIR"], "exited-cleanly"), "w").close())
+
 Api[Gate, dict]("held", held)
+Api[Number, dict]("both", both)
+Api[Number, dict]("noisy", noisy)
+Api[Number, list[dict]]("rows", rows_of)
 Api[Number, list[dict]]("double", double)
 Api[Number, list[dict]]("leave", leave)
 `;
 
 const projectDir = mkdtempSync(path.join(tmpdir(), "moose-python-worker-"));
 const spec = (name: string, params: Record<string, unknown>): ApiSpec => ({ name, path: name, params: { type: "object", properties: params }, result: {} });
-const APIS = { held: spec("held", { gate: { type: "string" } }), double: spec("double", { n: { type: "integer" } }), leave: spec("leave", { n: { type: "integer" } }) };
+const APIS = Object.fromEntries([["held", spec("held", { gate: { type: "string" } })], ...["double", "leave", "both", "noisy", "rows"].map((name) => [name, spec(name, { n: { type: "integer" } })])]);
 let driver: ClickHouseDriver;
 let worker: PythonApiWorker | undefined;
 let gates = 0;
@@ -83,8 +116,8 @@ afterAll(async () => {
   rmSync(projectDir, { recursive: true, force: true });
 });
 
-async function start(): Promise<PythonApiWorker> {
-  worker = await startPythonApiWorker({ projectDir, apis: APIS, driver, log: (text) => logged.push(text) });
+async function start(through: ClickHouseDriver = driver): Promise<PythonApiWorker> {
+  worker = await startPythonApiWorker({ projectDir, apis: APIS, driver: through, log: (text) => logged.push(text) });
   return worker;
 }
 
@@ -126,11 +159,42 @@ describe("the Python Api worker", () => {
     expect(await api.routes("double", new URLSearchParams({ n: "4" }))).toEqual({ status: 200, body: [{ doubled: "8" }] });
   }, 60_000);
 
+  it("answers a handler's queries run at once each with its own rows, in whatever order they finish", async () => {
+    const api = await start();
+    expect(await api.routes("both", new URLSearchParams())).toEqual({
+      status: 200,
+      body: { slow: [{ which: "slow" }, { which: "slow" }, { which: "slow" }], fast: [{ which: "fast" }] },
+    });
+  });
+
+  it("keeps the protocol when the app writes to the real stdout (a stray protocol line is logged), and sends a result with a lone surrogate", async () => {
+    const api = await start();
+    expect(await api.routes("noisy", new URLSearchParams())).toEqual({ status: 200, body: { rows: [{ one: 1 }], text: "lone \ud800 surrogate" } });
+    expect(logged.join("")).toContain("not the protocol nor this ");
+    expect(logged).toContain("out of step\n");
+  });
+
+  it("a query whose rows cannot be sent to the worker fails in the handler (a 500), not the server", async () => {
+    const unsendable: ClickHouseDriver = { ...driver, query: async <T>() => [{ big: 1n }] as T[] };
+    const api = await start(unsendable);
+    expect(await api.routes("rows", new URLSearchParams())).toEqual({ status: 500, body: { error: "the handler of /api/rows failed" } });
+    expect(logged.join("")).toMatch(/QueryError: .*BigInt/);
+  });
+
   it("a handler that exits the interpreter is a 500 for its request; the worker goes on", async () => {
     const api = await start();
     expect(await api.routes("leave", new URLSearchParams())).toEqual({ status: 500, body: { error: "the handler of /api/leave failed" } });
     expect(logged.join("")).toContain("API_HANDLER_FAILED: /api/leave");
     expect(await api.routes("double", new URLSearchParams({ n: "5" }))).toEqual({ status: 200, body: [{ doubled: "10" }] });
+  });
+
+  it("stopped with no call in progress, it ends as a Python program does (the app's atexit handlers run)", async () => {
+    rmSync(path.join(projectDir, "exited-cleanly"), { force: true });
+    const api = await start();
+    expect(await api.routes("double", new URLSearchParams({ n: "1" }))).toMatchObject({ status: 200 });
+    await api.close();
+    worker = undefined;
+    expect(existsSync(path.join(projectDir, "exited-cleanly"))).toBe(true);
   });
 
   it("stopped, it answers the calls in progress", async () => {

@@ -53,7 +53,11 @@ def double(reading: Reading) -> Optional[object]:
     if reading.id == "inf":
         return {"id": reading.id, "doubledValue": float("inf"), "year": 1, "at": reading.at}
     if reading.id == "stdout":
-        os.write(1, b"not a protocol line\\n")  # past sys.stdout, straight onto the protocol's pipe
+        os.write(1, b"not a protocol line\\n")  # past sys.stdout, onto descriptor 1: the worker points it at stderr
+    if reading.id == "protocol":
+        import _moose_ts_worker  # the protocol's own pipe: out of step on purpose
+        _moose_ts_worker._protocol_out.write("not a protocol line\\n")
+        _moose_ts_worker._protocol_out.flush()
     if reading.value < 0:
         raise ValueError(f"negative reading {reading.id}")
     if reading.id == "none":
@@ -192,9 +196,16 @@ describe("the Python function worker", () => {
     expect(outcomes[1]).toEqual({ ok: true, result: [{ id: "r5", doubledValue: 2, year: 2026, at: "2026-12-02T03:04:05Z" }] });
   });
 
+  it("keeps the protocol when the app writes to descriptor 1 itself: the text goes to the log", async () => {
+    const before = restarts.length;
+    expect(await transform()({ id: "stdout", value: 1, at: AT })).toEqual([{ id: "stdout", doubledValue: 2, year: 2026, at: "2026-12-02T03:04:05Z" }]);
+    expect(output.join("")).toContain("not a protocol line\n");
+    expect(restarts.length).toBe(before);
+  });
+
   it("fails a batch whose answer is not JSON (instead of waiting for it forever), and starts the worker again", async () => {
     const before = restarts.length;
-    const error = (await transform()({ id: "stdout", value: 1, at: AT }).catch((thrown: unknown) => thrown)) as Error;
+    const error = (await transform()({ id: "protocol", value: 1, at: AT }).catch((thrown: unknown) => thrown)) as Error;
     expect(error).toBeInstanceOf(PythonProtocolError);
     expect(error.message).toBe("the Python worker wrote a line that is not JSON: not a protocol line");
     expect(await transform()({ id: "r6", value: 1, at: AT })).toEqual([{ id: "r6", doubledValue: 2, year: 2026, at: "2026-12-02T03:04:05Z" }]);

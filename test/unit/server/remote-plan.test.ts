@@ -23,6 +23,12 @@ beforeAll(async () => {
     if (path.startsWith("/notjson/")) return reply(200, "<html>");
     if (path.startsWith("/notmanifest/")) return reply(200, JSON.stringify({ version: 99 }));
     if (path.startsWith("/slow/")) return; // never answers
+    if (path.startsWith("/stalls/") || path.startsWith("/drops/")) {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.write('{"version":');
+      if (path.startsWith("/drops/")) setTimeout(() => response.destroy(), 50);
+      return; // the rest never comes
+    }
     if (path.startsWith("/endless/")) {
       // A body that does not end: 1 MiB chunks as fast as the client reads them.
       response.writeHead(200, { "content-type": "application/json" });
@@ -103,6 +109,11 @@ describe("fetchRemoteInframap", () => {
     expect((await failure(fetchRemoteInframap(`${base}/broken`))).message).toContain("database is down");
     expect((await failure(fetchRemoteInframap(`${base}/notjson`))).code).toBe("REMOTE_BAD_RESPONSE");
     expect((await failure(fetchRemoteInframap(`${base}/notmanifest`))).message).toContain("version 99");
+  });
+
+  it("a body that stalls half-way is a timeout, one cut off half-way an unreachable server", async () => {
+    expect((await failure(fetchRemoteInframap(`${base}/stalls`, { token: "t", timeoutMs: 300 }))).code).toBe("REMOTE_TIMEOUT");
+    expect((await failure(fetchRemoteInframap(`${base}/drops`, { token: "t" }))).code).toBe("REMOTE_UNREACHABLE");
   });
 
   it(`stops reading an answer past ${MAX_REPLY_BYTES / 1024 / 1024} MiB`, async () => {
