@@ -314,7 +314,8 @@ class _Mapper:
         t, metadata = unwrapped.base, unwrapped.metadata
         literal = _literal_values(t)
         if literal is not None:
-            return {"enum": literal}
+            # As the TypeScript extractor (src/manifest/enum-order.ts): numbers first, ascending, then strings.
+            return {"enum": sorted(literal, key=lambda value: (isinstance(value, str), value))}
         if isinstance(t, type) and issubclass(t, Enum):
             return {"enum": [member.value for member in t]}
         if _is_union(t):

@@ -2,6 +2,7 @@
  * Consumption APIs and ingest APIs: served from code, so they have no infrastructure of their own;
  * their changes matter to callers (removed parameters, new required ones, lost result fields).
  */
+import { withOrderedEnums } from "../manifest/enum-order.js";
 import type { ApiSpec, IngestApiSpec } from "../manifest/types.js";
 import { normalizeColumn, stableJson } from "./normalize.js";
 import type { Operation } from "./operations.js";
@@ -12,7 +13,7 @@ function sortedIds(a: Record<string, unknown>, b: Record<string, unknown>): stri
 }
 
 function apiContent(api: ApiSpec): string {
-  return stableJson({ name: api.name, version: api.version, path: api.path, params: api.params, result: api.result });
+  return stableJson({ name: api.name, version: api.version, path: api.path, params: withOrderedEnums(api.params), result: withOrderedEnums(api.result) });
 }
 
 function ingestContent(api: IngestApiSpec): string {
@@ -21,7 +22,7 @@ function ingestContent(api: IngestApiSpec): string {
     version: api.version,
     path: api.path,
     columns: api.columns.map(normalizeColumn),
-    schema: api.schema,
+    schema: withOrderedEnums(api.schema),
     destination: api.destination,
   });
 }

@@ -237,7 +237,8 @@ export function fullColumnType(column: Pick<ColumnSpec, "type" | "nullable">): s
 /** A SQL expression with spacing normalised and a redundant outer pair of brackets removed. */
 export function normalizeExpression(expression: string): string {
   let text = normalizeSpacing(expression.trim());
-  while (text.startsWith("(") && text.endsWith(")") && matchingClose(text, 0) === text.length - 1) {
+  // Redundant parentheses go; a tuple's are its meaning (`SummingMergeTree((views, clicks))`).
+  while (text.startsWith("(") && text.endsWith(")") && matchingClose(text, 0) === text.length - 1 && splitTopLevel(text.slice(1, -1)).length === 1) {
     text = text.slice(1, -1).trim();
   }
   return text;

@@ -4,6 +4,7 @@
  * since only columns need a precise type.
  */
 import ts from "../typescript.js";
+import { compareEnumValues } from "../../manifest/enum-order.js";
 import type { JsonSchema } from "../../manifest/types.js";
 import { NULLISH, splitBrands, splitFieldType, type Brands } from "./brands.js";
 import { orderedProperties } from "./properties.js";
@@ -34,7 +35,9 @@ export class JsonSchemaMapper {
   private baseSchema(bases: ts.Type[], brands: Brands): JsonSchema {
     if (bases.length === 0) return {};
     if (bases.every((base) => base.isStringLiteral() || base.isNumberLiteral())) {
-      return { enum: bases.map((base) => (base as ts.LiteralType).value) };
+      const values = bases.map((base) => (base as ts.LiteralType).value);
+      // An enum's members come in declaration order; a literal union's in no order of the source's.
+      return { enum: bases.every((base) => base.flags & ts.TypeFlags.EnumLiteral) ? values : values.sort(compareEnumValues) };
     }
     if (bases.every((base) => base.flags & (ts.TypeFlags.Boolean | ts.TypeFlags.BooleanLiteral))) return { type: "boolean" };
     if (bases.length > 1) return { anyOf: bases.map((base) => this.baseSchema([base], {})) };

@@ -33,6 +33,8 @@ const RULES: Record<string, ConstructorRule> = {
   IngestPipeline: { position: 2, columns: 0, payloadSchema: true },
   MaterializedView: { position: 1, columns: 0 },
   Api: { position: 3, schema: 0, result: 1 },
+  // MooseStack's older name of Api: the same class (src/sdk/api.ts).
+  ConsumptionApi: { position: 3, schema: 0, result: 1 },
   Task: { position: 2, schema: 0 },
   DeadLetterQueue: { position: 2 },
   View: { position: "append" },

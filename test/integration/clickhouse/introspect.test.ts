@@ -54,6 +54,11 @@ function manifest(): Manifest {
     orderBy: ["id", "version"],
   });
   m.tables.Daily = table("Daily", [column("day", "Date"), column("n", "UInt64")], { engine: { name: "SummingMergeTree", params: [] } });
+  // MooseStack's `columns: ["views", "clicks"]`: one tuple parameter, whose parentheses are its meaning.
+  m.tables.Totals = table("Totals", [column("day", "Date"), column("views", "UInt64"), column("clicks", "UInt64")], {
+    engine: { name: "SummingMergeTree", params: ["(views, clicks)"] },
+    orderBy: ["day"],
+  });
   m.views.ActiveUsers = { name: "ActiveUsers", sql: "SELECT id, email FROM Users WHERE status = 'active'", sourceTables: ["Users"], lifeCycle: "FULLY_MANAGED" };
   m.materializedViews.DailyMv = {
     name: "DailyMv",
@@ -72,8 +77,9 @@ describe("introspection", () => {
     await driver.exec("CREATE TABLE IF NOT EXISTS _moose_migrations (id String) ENGINE = MergeTree ORDER BY id");
 
     const live = await driver.introspect();
-    expect(Object.keys(live.tables).sort()).toEqual(["Daily", "Users", "Versions"]);
+    expect(Object.keys(live.tables).sort()).toEqual(["Daily", "Totals", "Users", "Versions"]);
     expect(live.tables.Users).toEqual(normalizeTable(wanted.tables.Users!));
+    expect(live.tables.Totals!.engine).toEqual({ name: "SummingMergeTree", params: ["(views, clicks)"] });
     expect(live.tables.Versions).toEqual(normalizeTable(wanted.tables.Versions!));
     expect(live.views.ActiveUsers).toMatchObject({ name: "ActiveUsers", sourceTables: ["Users"] });
     expect(live.materializedViews.DailyMv).toMatchObject({ name: "DailyMv", targetTable: "Daily", sourceTables: ["Users"] });

@@ -131,6 +131,19 @@ const cases: Case[] = [
     to: manifest({ apis: [api("metrics", { result: { type: "array", items: { type: "object", properties: { id: { type: "string" } } } } })] }),
     expected: [["updateApi", "metrics", "breaking"]],
   },
+  {
+    // TypeScript lists a literal union in no fixed order: a manifest written by another build is the same API.
+    name: "API: a parameter's enum values in another order",
+    from: manifest({ apis: [api("metrics", { params: { type: "object", properties: { status: { enum: ["refunded", "paid", 2, 1] } } } })] }),
+    to: manifest({ apis: [api("metrics", { params: { type: "object", properties: { status: { enum: [1, 2, "paid", "refunded"] } } } })] }),
+    expected: [],
+  },
+  {
+    name: "ingest API: a field's enum values in another order",
+    from: manifest({ ingestApis: [ingestApi("events", { schema: { type: "object", properties: { status: { enum: ["refunded", "paid"] } } } })] }),
+    to: manifest({ ingestApis: [ingestApi("events", { schema: { type: "object", properties: { status: { enum: ["paid", "refunded"] } } } })] }),
+    expected: [],
+  },
   // Ingest APIs
   { name: "add ingest API", from: manifest(), to: manifest({ ingestApis: [ingestApi("events")] }), expected: [["addIngestApi", "events", "safe"]] },
   { name: "remove ingest API", from: manifest({ ingestApis: [ingestApi("events")] }), to: manifest(), expected: [["removeIngestApi", "events", "breaking"]] },

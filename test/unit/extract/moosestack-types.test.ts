@@ -105,6 +105,20 @@ export const dead = new OlapTable<DeadLetterModel>("Dead", { orderByFields: ["fa
     ]);
   });
 
+  it("ConsumptionApi, MooseStack's older name of Api, gets the same parameter and result schemas", async () => {
+    const manifest = await extractManifest({
+      projectDir: project(`import { Api, ConsumptionApi } from "moose-ts";
+interface Params { n: number; status?: "refunded" | "paid" }
+export const older = new ConsumptionApi<Params, { n: number }>("older", async ({ n }) => ({ n }));
+export const newer = new Api<Params, { n: number }>("newer", async ({ n }) => ({ n }));
+`),
+    });
+    const { older, newer } = manifest.apis;
+    expect(older!.params).toEqual({ type: "object", properties: { n: { type: "number" }, status: { enum: ["paid", "refunded"] } }, required: ["n"] });
+    expect(older!.params).toEqual(newer!.params);
+    expect(older!.result).toEqual(newer!.result);
+  });
+
   it("reports a type moose-ts declares that has no column type at the user's line, not inside moose-ts", async () => {
     const dir = project(`import { OlapTable, DeadLetter } from "moose-ts";
 interface Row { id: string }
