@@ -181,14 +181,16 @@ class _Mapper:
         return spec
 
     def _field(self, annotation: Any, site: _Site) -> tuple[str, bool, list[Any]]:
-        """(type text without Nullable, nullable, metadata); containers are never nullable."""
+        """(type text without Nullable, nullable, metadata); containers are never nullable, nor is a field
+        with a ClickHouseDefault (as MooseStack: the default stands in for a missing value)."""
         unwrapped = _unwrap(annotation)
         if unwrapped.only_none:
             raise MooseError("UNSUPPORTED_TYPE", f"{site.path} can only be None", site.location, "give the field a value type")
         type_text, container = self._type(unwrapped, site)
         if "LowCardinality" in unwrapped.metadata and not type_text.startswith("LowCardinality("):
             type_text = f"LowCardinality({type_text})"
-        return type_text, unwrapped.has_none and not container, unwrapped.metadata
+        defaulted = _first(unwrapped.metadata, ClickhouseDefault) is not None
+        return type_text, unwrapped.has_none and not container and not defaulted, unwrapped.metadata
 
     def _inner(self, annotation: Any, site: _Site) -> str:
         type_text, nullable, _ = self._field(annotation, site)

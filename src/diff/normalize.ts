@@ -197,10 +197,39 @@ function normalizeTypeUncached(type: string, options: { stripLowCardinality?: bo
     });
     return `${name}(${normalized.join(", ")})`;
   }
+  if (name === "JSON") return `JSON(${normalizeJsonArguments(args, options).join(", ")})`;
   if (name === "Enum8" || name === "Enum16" || name === "Enum") {
     return `${name}(${args.map((arg) => arg.replace(/^('(?:[^'\\]|\\.)*')\s*=\s*/s, "$1 = ")).join(", ")})`;
   }
   return `${name}(${args.join(", ")})`;
+}
+
+/**
+ * `JSON(…)`'s arguments in the order ClickHouse prints them: `name=value` limits (sorted), typed
+ * paths (`a.b UInt32`, sorted), `SKIP path`, then `SKIP REGEXP '…'`; a path of plain names and
+ * dots written without backquotes.
+ */
+function normalizeJsonArguments(args: string[], options: { stripLowCardinality?: boolean }): string[] {
+  const path = (text: string) => {
+    const quoted = /^`([A-Za-z0-9_.]+)`$/.exec(text);
+    return quoted ? quoted[1]! : text;
+  };
+  const limits: string[] = [];
+  const typed: string[] = [];
+  const skipped: string[] = [];
+  const skippedPatterns: string[] = [];
+  for (const arg of args) {
+    const limit = /^([A-Za-z_]+)\s*=\s*(.+)$/s.exec(arg);
+    const skip = /^SKIP\s+(.+)$/is.exec(arg);
+    if (limit) limits.push(`${limit[1]}=${limit[2]!.trim()}`);
+    else if (skip && /^REGEXP\s+/i.test(skip[1]!)) skippedPatterns.push(`SKIP REGEXP ${skip[1]!.replace(/^REGEXP\s+/i, "")}`);
+    else if (skip) skipped.push(`SKIP ${path(skip[1]!.trim())}`);
+    else {
+      const typedPath = /^(`(?:[^`\\]|\\.)*`|[A-Za-z0-9_.]+)\s+(.+)$/s.exec(arg);
+      typed.push(typedPath ? `${path(typedPath[1]!)} ${normalizeType(typedPath[2]!, options)}` : arg);
+    }
+  }
+  return [...limits.sort(), ...typed.sort(), ...skipped, ...skippedPatterns];
 }
 
 /** Whether `text` begins with a type (rather than a tuple element name): `Array(…)`, `String`, … */
@@ -297,11 +326,33 @@ export function normalizeSettings(settings: Record<string, string>): Record<stri
   return result;
 }
 
-/** `CODEC(ZSTD(1))` and `ZSTD(1)` are the same codec. */
-function normalizeCodec(codec: string): string {
+/** Bytes per value of the types whose codecs take a width (`Delta`, `Gorilla`). */
+const VALUE_WIDTHS: Record<string, number> = {
+  Int8: 1, UInt8: 1, Enum8: 1, Bool: 1,
+  Int16: 2, UInt16: 2, Enum16: 2, Date: 2,
+  Int32: 4, UInt32: 4, Float32: 4, DateTime: 4, Date32: 4, IPv4: 4, Decimal32: 4,
+  Int64: 8, UInt64: 8, Float64: 8, DateTime64: 8, Decimal64: 8,
+};
+
+/**
+ * `CODEC(ZSTD(1))` and `ZSTD(1)` are the same codec, and so are a codec and the parameter
+ * ClickHouse stores for it: `ZSTD` is `ZSTD(1)`, `LZ4HC` is `LZ4HC(0)`, `FPC` is `FPC(12)`, and
+ * `Delta` / `Gorilla` on a `DateTime` are `Delta(4)` / `Gorilla(4)` (the value's width).
+ */
+function normalizeCodec(codec: string, columnType: string): string {
   const text = normalizeSpacing(codec.trim());
   const wrapped = /^CODEC\((.*)\)$/is.exec(text);
-  return wrapped ? wrapped[1]!.trim() : text;
+  const base = /^([A-Za-z0-9]+)/.exec(splitNullable(columnType).type)?.[1] ?? "";
+  const width = VALUE_WIDTHS[base];
+  return splitTopLevel(wrapped ? wrapped[1]!.trim() : text)
+    .map((item) => {
+      if (/^ZSTD$/i.test(item)) return "ZSTD(1)";
+      if (/^LZ4HC$/i.test(item)) return "LZ4HC(0)";
+      if (/^FPC$/i.test(item)) return "FPC(12)";
+      if (/^(Delta|Gorilla)$/i.test(item) && width !== undefined) return `${item}(${width})`;
+      return item;
+    })
+    .join(", ");
 }
 
 export function normalizeColumn(column: ColumnSpec): ColumnSpec {
@@ -315,7 +366,7 @@ export function normalizeColumn(column: ColumnSpec): ColumnSpec {
   if (column.materialized !== undefined) result.materialized = normalizeExpression(column.materialized);
   if (column.alias !== undefined) result.alias = normalizeExpression(column.alias);
   if (column.comment !== undefined && column.comment !== "") result.comment = column.comment;
-  if (column.codec !== undefined && column.codec.trim() !== "") result.codec = normalizeCodec(column.codec);
+  if (column.codec !== undefined && column.codec.trim() !== "") result.codec = normalizeCodec(column.codec, unwrapped.type);
   if (column.ttl !== undefined && column.ttl.trim() !== "") result.ttl = normalizeExpression(column.ttl);
   if (column.primaryKey) result.primaryKey = true;
   return result;
@@ -343,7 +394,7 @@ function normalizeIndex(index: IndexSpec): IndexSpec {
  */
 export function normalizeTable(spec: TableSpec): TableSpec {
   const orderBy = normalizeKey(spec.orderBy);
-  const primaryKey = spec.primaryKey === undefined ? undefined : normalizeKey(spec.primaryKey);
+  let primaryKey = spec.primaryKey === undefined ? undefined : normalizeKey(spec.primaryKey);
   const result: TableSpec = {
     name: spec.name,
     columns: spec.columns.map(normalizeColumn),
@@ -353,17 +404,31 @@ export function normalizeTable(spec: TableSpec): TableSpec {
     indexes: [...spec.indexes].map(normalizeIndex).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     lifeCycle: spec.lifeCycle,
   };
+  // VersionedCollapsingMergeTree sorts by its version last, added by ClickHouse when the ORDER BY
+  // lacks it; the primary key stays the ORDER BY as written. The same table, written out.
+  const version = /^(Replicated)?VersionedCollapsingMergeTree$/.test(result.engine.name) ? result.engine.params.at(-1) : undefined;
+  if (version !== undefined && orderBy.length > 0 && !orderBy.includes(version)) {
+    primaryKey ??= [...orderBy];
+    orderBy.push(version);
+  }
   // A PRIMARY KEY equal to ORDER BY is what ClickHouse uses anyway.
   if (primaryKey !== undefined && primaryKey.join("\u0000") !== orderBy.join("\u0000")) result.primaryKey = primaryKey;
   if (spec.partitionBy !== undefined && normalizeExpression(spec.partitionBy) !== "" && normalizeExpression(spec.partitionBy) !== "tuple()") {
     result.partitionBy = normalizeExpression(spec.partitionBy);
   }
   if (spec.sampleBy !== undefined && spec.sampleBy.trim() !== "") result.sampleBy = normalizeExpression(spec.sampleBy);
-  if (spec.ttl !== undefined && spec.ttl.trim() !== "") result.ttl = normalizeExpression(spec.ttl);
+  if (spec.ttl !== undefined && spec.ttl.trim() !== "") result.ttl = normalizeTableTtl(spec.ttl);
   if (spec.version !== undefined) result.version = spec.version;
   if (spec.cluster !== undefined) result.cluster = spec.cluster;
   if (spec.source !== undefined) result.source = spec.source;
   return result;
+}
+
+/** A table TTL's rules; `DELETE`, the action a rule without one takes, is left out as ClickHouse prints it. */
+function normalizeTableTtl(ttl: string): string {
+  return splitTopLevel(normalizeExpression(ttl))
+    .map((rule) => rule.replace(/\s+DELETE$/i, ""))
+    .join(", ");
 }
 
 /** Column types as compared: LowCardinality dropped unless strict. */

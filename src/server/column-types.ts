@@ -536,7 +536,9 @@ export function toClickHouseValue(type: ColumnType, value: unknown): unknown {
       if (Array.isArray(value)) return value.map((element, index) => (type.items[index] ? toClickHouseValue(type.items[index]!.type, element) : element));
       return typeof value === "object" ? convertFields(type.items.filter((item): item is { name: string; type: ColumnType } => item.name !== undefined), value) : value;
     case "nested":
-      return Array.isArray(value) ? value.map((element) => convertFields(type.fields, element)) : convertFields(type.fields, value);
+      // A Nested value is a table of elements: an object stands for a table of one (`Array(Nested(…))` then reads).
+      if (Array.isArray(value)) return value.map((element) => convertFields(type.fields, element));
+      return typeof value === "object" && value !== null ? [convertFields(type.fields, value)] : value;
     default:
       return value;
   }

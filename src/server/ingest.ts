@@ -256,6 +256,23 @@ function integerOrString(schema: unknown): unknown {
  */
 function toRow(record: Record<string, unknown>, types: Map<string, ColumnType>): Record<string, unknown> {
   const row: Record<string, unknown> = { ...record };
-  for (const [name, type] of types) if (name in row) row[name] = toClickHouseValue(type, row[name]);
+  for (const [name, type] of types) {
+    if (!(name in row)) continue;
+    const value = toClickHouseValue(type, row[name]);
+    if (type.kind === "nested") {
+      delete row[name];
+      Object.assign(row, nestedFields(name, type.fields, value));
+    } else row[name] = value;
+  }
   return row;
+}
+
+/**
+ * A Nested column as ClickHouse stores it: one array per field (`address.street`, `address.city`),
+ * which is what JSONEachRow must name (a key `address` would be skipped as unknown, and the values
+ * lost). An object is one element.
+ */
+function nestedFields(name: string, fields: Array<{ name: string }>, value: unknown): Record<string, unknown[]> {
+  const elements = value === null || value === undefined ? [] : Array.isArray(value) ? value : [value];
+  return Object.fromEntries(fields.map((field) => [`${name}.${field.name}`, elements.map((element) => (element as Record<string, unknown> | null)?.[field.name] ?? null)]));
 }

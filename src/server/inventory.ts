@@ -3,7 +3,8 @@
  * its kind, its name in ClickHouse/Kafka or its URL, and its status:
  *   applied — the applied state has it exactly as the code defines it;
  *   pending — the code differs from the applied state (a plan would change it);
- *   drifted — the live infrastructure differs from the applied state for it.
+ *   drifted — the live infrastructure differs from the applied state for it;
+ *   external — EXTERNALLY_MANAGED: someone else creates and changes it, so nothing is checked.
  * Pure: the caller reads the applied state and the live infrastructure.
  */
 import type { Config } from "../config/types.js";
@@ -14,7 +15,7 @@ import { brokerTopicName } from "../infra/kafka/topics.js";
 import type { ComponentKind, Manifest, ProcessSpec } from "../manifest/index.js";
 import type { LiveTopicShape, RealityReport } from "./reality-check.js";
 
-export type InventoryStatus = "applied" | "pending" | "drifted";
+export type InventoryStatus = "applied" | "pending" | "drifted" | "external";
 
 export interface InventoryItem {
   kind: KindName;
@@ -86,8 +87,8 @@ export function buildInventory(
       const inApplied = id in applied[kind];
       const drift = drifted.get(key(kind, id));
       const isPending = pending.has(key(kind, id)) || inCode !== inApplied;
-      const status: InventoryStatus = drift ? "drifted" : isPending ? "pending" : "applied";
-      const spec = (inCode ? code[kind][id] : applied[kind][id]) as { source?: unknown; location?: SourceLocation };
+      const spec = (inCode ? code[kind][id] : applied[kind][id]) as { source?: unknown; location?: SourceLocation; lifeCycle?: string };
+      const status: InventoryStatus = spec.lifeCycle === "EXTERNALLY_MANAGED" ? "external" : drift ? "drifted" : isPending ? "pending" : "applied";
       // A process's `source` is the stream it reads; its place in the code is `location`.
       const at = kind === "processes" ? spec.location : (spec.source as SourceLocation | undefined);
       const topic = kind === "streams" ? reality?.topics?.[id] : undefined;

@@ -12,11 +12,14 @@
  * most MAX_PARAM_CHARS characters.
  */
 import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
+import addFormatsModule from "ajv-formats";
 import type { JsonSchema } from "../manifest/index.js";
+import { AJV_FORMATS } from "../manifest/schema-formats.js";
 import { shownKey } from "./input.js";
 
-// ajv is CommonJS; under NodeNext its default export is the module object.
+// ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
 const Ajv = AjvModule.default ?? AjvModule;
+const addFormats = addFormatsModule.default ?? addFormatsModule;
 
 export interface FieldError {
   /** The parameter name (`limit`, `ids[1]`), or empty for errors about the whole query. */
@@ -46,8 +49,13 @@ ajv.addKeyword({
   validate: (_enabled: boolean, data: unknown) => typeof data !== "number" || (Number.isFinite(data) && (!Number.isInteger(data) || Number.isSafeInteger(data))),
 });
 
-/** The formats the extractor may emit (also used by src/server/ingest.ts); checked by parsing rather than a full RFC 3339 grammar. */
-export function addSchemaFormats<A extends { addFormat(name: string, format: RegExp | ((text: string) => boolean)): unknown }>(instance: A): A {
+/**
+ * The formats a manifest may carry (src/manifest/schema-formats.ts; also used by src/server/ingest.ts):
+ * ajv-formats' for typia's `tags.Format<"email">` and the like; date-times, dates and UUIDs by
+ * parsing, as the columns are checked, rather than a full RFC 3339 grammar.
+ */
+export function addSchemaFormats(instance: InstanceType<typeof Ajv>): InstanceType<typeof Ajv> {
+  addFormats(instance, [...AJV_FORMATS]);
   instance.addFormat("date-time", (text: string) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text) && !Number.isNaN(Date.parse(text)));
   instance.addFormat("date", (text: string) => /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text)));
   instance.addFormat("uuid", /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);

@@ -30,6 +30,8 @@ export interface Brands {
   typiaType?: string;
   /** typia `tags.Format<"uuid" | "date-time" | "date" | "ipv4" | "ipv6" | …>`. */
   typiaFormat?: string;
+  /** typia's validation tags as JSON Schema keywords: `tags.Minimum<1>` → `{ minimum: 1 }`, `tags.Pattern<"^a">` → `{ pattern: "^a" }`. */
+  typiaChecks?: Record<string, string | number | boolean>;
 }
 
 const BRAND_PROPERTIES: Record<string, keyof Brands> = {
@@ -132,6 +134,9 @@ function literalValue(type: ts.Type, checker: ts.TypeChecker): string | number |
   return undefined;
 }
 
+/** typia's validation tags whose `kind` is the JSON Schema keyword they check. */
+const TYPIA_CHECK_KINDS = new Set(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems"]);
+
 /** The tags that choose a column type (`type`, `format`); the others (MaxLength, Minimum, Pattern, …) only validate. */
 function readTypiaTag(props: ts.Type, checker: ts.TypeChecker, brands: Brands): void {
   const read = (name: string): string | number | boolean | undefined => {
@@ -140,7 +145,8 @@ function readTypiaTag(props: ts.Type, checker: ts.TypeChecker, brands: Brands): 
   };
   const kind = read("kind");
   const value = read("value");
-  if (typeof value !== "string") return;
-  if (kind === "type") brands.typiaType = value;
-  else if (kind === "format") brands.typiaFormat = value;
+  if (typeof kind !== "string" || value === undefined) return;
+  if (kind === "type" && typeof value === "string") brands.typiaType = value;
+  else if (kind === "format" && typeof value === "string") brands.typiaFormat = value;
+  else if (TYPIA_CHECK_KINDS.has(kind)) brands.typiaChecks = { ...brands.typiaChecks, [kind]: value };
 }

@@ -86,7 +86,10 @@ export class ColumnMapper {
     };
   }
 
-  /** Maps one field type; `null`/`undefined`/optional make it nullable unless it is a container. */
+  /**
+   * Maps one field type; `null`/`undefined`/optional make it nullable unless it is a container or
+   * has a ClickHouseDefault (as MooseStack: the default stands in for a missing value).
+   */
   private mapField(type: ts.Type, site: FieldSite, optional: boolean): MappedField {
     const { members, present, brands, bases } = splitFieldType(type, this.checker);
     if (present.length === 0) throw new MappingError(`${site.path} can only be null or undefined`, site, "give the field a value type");
@@ -104,7 +107,7 @@ export class ColumnMapper {
     return {
       type: lowCardinality ? `LowCardinality(${mapped.type})` : mapped.type,
       container: mapped.container,
-      nullable: !mapped.container && (optional || present.length < members.length),
+      nullable: !mapped.container && brands.default === undefined && (optional || present.length < members.length),
       brands,
     };
   }

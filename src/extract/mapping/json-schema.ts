@@ -5,6 +5,7 @@
  */
 import ts from "../typescript.js";
 import { compareEnumValues } from "../../manifest/enum-order.js";
+import { SCHEMA_FORMATS } from "../../manifest/schema-formats.js";
 import type { JsonSchema } from "../../manifest/types.js";
 import { NULLISH, splitBrands, splitFieldType, type Brands } from "./brands.js";
 import { orderedProperties } from "./properties.js";
@@ -20,6 +21,14 @@ const INT_RANGES: Record<string, [number, number] | undefined> = {
   uint64: undefined,
 };
 
+/** The typia validation tags (./brands.ts typiaChecks) each JSON Schema type takes. */
+const TYPIA_KEYWORDS: Record<string, ReadonlySet<string>> = {
+  number: new Set(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"]),
+  integer: new Set(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"]),
+  string: new Set(["minLength", "maxLength", "pattern"]),
+  array: new Set(["minItems", "maxItems", "uniqueItems"]),
+};
+
 export class JsonSchemaMapper {
   private readonly expanding: ts.Type[] = [];
 
@@ -32,7 +41,24 @@ export class JsonSchemaMapper {
     return present.length < members.length && members.some((member) => member.flags & ts.TypeFlags.Null) ? { anyOf: [schema, { type: "null" }] } : schema;
   }
 
+  /** The base type's schema with the typia validation tags that apply to it (`tags.Minimum<1>` on a number, …). */
   private baseSchema(bases: ts.Type[], brands: Brands): JsonSchema {
+    const schema = this.typeSchema(bases, brands);
+    if (!brands.typiaChecks) return schema;
+    const applicable = TYPIA_KEYWORDS[String(schema.type)];
+    const checked: JsonSchema = { ...schema };
+    for (const [keyword, value] of Object.entries(brands.typiaChecks)) {
+      if (!applicable?.has(keyword)) continue;
+      // An integer type's own range stays when the tag's bound is looser.
+      const current = checked[keyword];
+      if (keyword === "minimum" && typeof current === "number" && typeof value === "number") checked[keyword] = Math.max(current, value);
+      else if (keyword === "maximum" && typeof current === "number" && typeof value === "number") checked[keyword] = Math.min(current, value);
+      else checked[keyword] = value;
+    }
+    return checked;
+  }
+
+  private typeSchema(bases: ts.Type[], brands: Brands): JsonSchema {
     if (bases.length === 0) return {};
     if (bases.every((base) => base.isStringLiteral() || base.isNumberLiteral())) {
       const values = bases.map((base) => (base as ts.LiteralType).value);
@@ -46,11 +72,13 @@ export class JsonSchemaMapper {
       if (brands.mappedType === "UUID") return { type: "string", format: "uuid" };
       if (brands.datetimeString) return { type: "string", format: "date-time" };
       if (brands.scale !== undefined) return { type: "string", pattern: "^-?\\d+(\\.\\d+)?$" };
+      if (brands.typiaFormat !== undefined && SCHEMA_FORMATS.has(brands.typiaFormat)) return { type: "string", format: brands.typiaFormat };
       return { type: "string" };
     }
     if (type.flags & ts.TypeFlags.Number) {
-      if (brands.int !== undefined) {
-        const range = INT_RANGES[brands.int];
+      const int = brands.int ?? (brands.typiaType !== undefined && brands.typiaType in INT_RANGES ? brands.typiaType : undefined);
+      if (int !== undefined) {
+        const range = INT_RANGES[int];
         return range ? { type: "integer", minimum: range[0], maximum: range[1] } : { type: "integer" };
       }
       return { type: "number" };

@@ -9,7 +9,7 @@
 import type { ColumnSpec, IndexSpec, Manifest, MaterializedViewSpec, TableSpec, ViewSpec } from "../../manifest/types.js";
 import { normalizeTable, splitTopLevel } from "../../diff/normalize.js";
 import type { QueryParams } from "./driver.js";
-import { quoteString } from "./quote.js";
+import { quoteIdentifier, quoteString } from "./quote.js";
 
 type Query = <T>(sql: string, params?: QueryParams) => Promise<T[]>;
 
@@ -220,12 +220,45 @@ function buildColumn(row: ColumnRow, ttl: string | undefined): ColumnSpec {
   return column;
 }
 
+/**
+ * ClickHouse keeps a `Nested(a T, b U)` column as one array per field (`x.a Array(T)`, `x.b
+ * Array(U)`, with flatten_nested, its default): they are read back as the one column the manifest
+ * has. Only plain columns are regrouped (a default, codec, comment or TTL keeps its field apart).
+ */
+function nestedColumns(columns: ColumnSpec[]): ColumnSpec[] {
+  const fieldOf = (column: ColumnSpec) => {
+    const match = /^([^.]+)\.([^.]+)$/.exec(column.name);
+    const element = /^Array\((.*)\)$/s.exec(column.type);
+    const plain = Object.keys(column).every((key) => key === "name" || key === "type" || key === "nullable");
+    return match && element && plain ? { parent: match[1]!, name: match[2]!, type: element[1]! } : undefined;
+  };
+  const result: ColumnSpec[] = [];
+  for (let index = 0; index < columns.length; ) {
+    const first = fieldOf(columns[index]!);
+    let end = index + 1;
+    while (first && end < columns.length && fieldOf(columns[end]!)?.parent === first.parent) end++;
+    if (!first || columns.some((column) => column.name === first.parent)) {
+      result.push(columns[index]!);
+      index++;
+      continue;
+    }
+    const fields = columns.slice(index, end).map((column) => fieldOf(column)!);
+    result.push({ name: first.parent, type: `Nested(${fields.map((field) => `${quoteIdentifierIfNeeded(field.name)} ${field.type}`).join(", ")})`, nullable: false });
+    index = end;
+  }
+  return result;
+}
+
+function quoteIdentifierIfNeeded(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : quoteIdentifier(name);
+}
+
 function buildTable(row: TableRow, columns: ColumnRow[], indexes: IndexRow[]): TableSpec {
   const ttls = columnTtls(row.create_table_query);
   const split = (key: string) => (key.trim() === "" ? [] : splitTopLevel(key));
   const spec: TableSpec = {
     name: row.name,
-    columns: columns.map((column) => buildColumn(column, ttls.get(column.name))),
+    columns: nestedColumns(columns.map((column) => buildColumn(column, ttls.get(column.name)))),
     orderBy: split(row.sorting_key),
     engine: parseEngine(row.engine_full, row.engine),
     settings: parseSettings(row.engine_full),

@@ -9,6 +9,7 @@ import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import { readableIntervals } from "../../../src/infra/clickhouse/introspect.js";
 import { emptyManifest, type Manifest } from "../../../src/manifest/types.js";
 import { applyOperation, tempDataDir } from "../../helpers/clickhouse.js";
+import { tableRecords } from "../../../src/server/ingest.js";
 import { column, table } from "./fixtures.js";
 
 const data = tempDataDir();
@@ -54,6 +55,24 @@ function manifest(): Manifest {
     orderBy: ["id", "version"],
   });
   m.tables.Daily = table("Daily", [column("day", "Date"), column("n", "UInt64")], { engine: { name: "SummingMergeTree", params: [] } });
+  // Written as MooseStack's docs write them; ClickHouse stores each in a form of its own (`Delta(4)`,
+  // `ZSTD(1)`, its order of JSON's arguments, a TTL without DELETE, the version in the sorting key).
+  m.tables.Written = table(
+    "Written",
+    [
+      column("at", "DateTime", { codec: "Delta, LZ4" }),
+      column("reading", "Float64", { codec: "Gorilla, ZSTD" }),
+      column("note", "String", { codec: "LZ4HC" }),
+      column("payload", "JSON(max_dynamic_types=16, max_dynamic_paths=256, SKIP `a.b`, SKIP REGEXP 'tmp.*', `c.d` UInt32)"),
+    ],
+    { orderBy: ["at"], ttl: "at + INTERVAL 90 DAY DELETE" },
+  );
+  m.tables.Collapsed = table("Collapsed", [column("id", "String"), column("sign", "Int8"), column("version", "UInt32")], {
+    engine: { name: "VersionedCollapsingMergeTree", params: ["sign", "version"] },
+    orderBy: ["id"],
+  });
+  // A nested object (`address: Address`): ClickHouse keeps one array per field (`address.street`).
+  m.tables.People = table("People", [column("id", "String"), column("address", "Nested(street String, city String)"), column("previous", "Array(Nested(street String, city String))")], { orderBy: ["id"] });
   // MooseStack's `columns: ["views", "clicks"]`: one tuple parameter, whose parentheses are its meaning.
   m.tables.Totals = table("Totals", [column("day", "Date"), column("views", "UInt64"), column("clicks", "UInt64")], {
     engine: { name: "SummingMergeTree", params: ["(views, clicks)"] },
@@ -77,7 +96,8 @@ describe("introspection", () => {
     await driver.exec("CREATE TABLE IF NOT EXISTS _moose_migrations (id String) ENGINE = MergeTree ORDER BY id");
 
     const live = await driver.introspect();
-    expect(Object.keys(live.tables).sort()).toEqual(["Daily", "Totals", "Users", "Versions"]);
+    expect(Object.keys(live.tables).sort()).toEqual(["Collapsed", "Daily", "People", "Totals", "Users", "Versions", "Written"]);
+    expect(live.tables.People!.columns.map((column) => `${column.name} ${column.type}`)).toEqual(["id String", "address Nested(street String, city String)", "previous Array(Nested(street String, city String))"]);
     expect(live.tables.Users).toEqual(normalizeTable(wanted.tables.Users!));
     expect(live.tables.Totals!.engine).toEqual({ name: "SummingMergeTree", params: ["(views, clicks)"] });
     expect(live.tables.Versions).toEqual(normalizeTable(wanted.tables.Versions!));
@@ -87,6 +107,20 @@ describe("introspection", () => {
     const liveManifest: Manifest = { ...emptyManifest(), ...live };
     const drift = diffManifests(liveManifest, wanted);
     expect(drift.operations.map((operation) => operation.summary)).toEqual([]);
+  });
+
+  it("stores a nested object, and an array of them, in a Nested column's field arrays (ingest's and the sync's rows)", async () => {
+    const records = tableRecords(manifest().tables.People!.columns);
+    await driver.insert("People", [
+      records.toRow({ id: "1", address: { street: "Main", city: "Springfield" }, previous: [{ street: "Old", city: "Shelbyville" }] }),
+      records.toRow({ id: "2", address: [{ street: "A", city: "B" }, { street: "C", city: "D" }], previous: [] }),
+      records.toRow({ id: "3" }),
+    ]);
+    expect(await driver.query("SELECT id, address.street AS streets, address.city AS cities, toJSONString(previous) AS previous FROM People ORDER BY id")).toEqual([
+      { id: "1", streets: ["Main"], cities: ["Springfield"], previous: '[[{"street":"Old","city":"Shelbyville"}]]' },
+      { id: "2", streets: ["A", "C"], cities: ["B", "D"], previous: "[]" },
+      { id: "3", streets: [], cities: [], previous: "[]" },
+    ]);
   });
 
   it("sees a change made outside moose as drift", async () => {

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import type { ApiSpec } from "../../../src/manifest/types.js";
@@ -170,7 +170,8 @@ describe("the Python Api worker", () => {
   it("keeps the protocol when the app writes to the real stdout (a stray protocol line is logged), and sends a result with a lone surrogate", async () => {
     const api = await start();
     expect(await api.routes("noisy", new URLSearchParams())).toEqual({ status: 200, body: { rows: [{ one: 1 }], text: "lone \ud800 surrogate" } });
-    expect(logged.join("")).toContain("not the protocol nor this ");
+    // The app's writes come on stderr, their own pipe: maybe after the answer.
+    await vi.waitFor(() => expect(logged.join("")).toContain("not the protocol nor this "));
     expect(logged).toContain("out of step\n");
   });
 
@@ -178,13 +179,13 @@ describe("the Python Api worker", () => {
     const unsendable: ClickHouseDriver = { ...driver, query: async <T>() => [{ big: 1n }] as T[] };
     const api = await start(unsendable);
     expect(await api.routes("rows", new URLSearchParams())).toEqual({ status: 500, body: { error: "the handler of /api/rows failed" } });
-    expect(logged.join("")).toMatch(/QueryError: .*BigInt/);
+    await vi.waitFor(() => expect(logged.join("")).toMatch(/QueryError: .*BigInt/));
   });
 
   it("a handler that exits the interpreter is a 500 for its request; the worker goes on", async () => {
     const api = await start();
     expect(await api.routes("leave", new URLSearchParams())).toEqual({ status: 500, body: { error: "the handler of /api/leave failed" } });
-    expect(logged.join("")).toContain("API_HANDLER_FAILED: /api/leave");
+    await vi.waitFor(() => expect(logged.join("")).toContain("API_HANDLER_FAILED: /api/leave"));
     expect(await api.routes("double", new URLSearchParams({ n: "5" }))).toEqual({ status: 200, body: [{ doubled: "10" }] });
   });
 

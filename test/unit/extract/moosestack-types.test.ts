@@ -13,6 +13,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
 import { extractManifest } from "../../../src/extract/index.js";
+import { compileParamsValidator } from "../../../src/server/params.js";
 import { createTableSql } from "../../../src/infra/clickhouse/ddl.js";
 import { unreplicatedSql } from "../../../src/infra/clickhouse/replication.js";
 
@@ -25,6 +26,10 @@ export declare namespace tags {
   type Format<V extends string> = TagBase<{ target: "string"; kind: "format"; value: V; validate: string; exclusive: true }>;
   type MaxLength<V extends number> = TagBase<{ target: "string"; kind: "maxLength"; value: V; validate: string; exclusive: true }>;
   type Minimum<V extends number> = TagBase<{ target: "number"; kind: "minimum"; value: V; validate: string; exclusive: true }>;
+  type Maximum<V extends number> = TagBase<{ target: "number"; kind: "maximum"; value: V; validate: string; exclusive: true }>;
+  type ExclusiveMinimum<V extends number> = TagBase<{ target: "number"; kind: "exclusiveMinimum"; value: V; validate: string; exclusive: true }>;
+  type Pattern<V extends string> = TagBase<{ target: "string"; kind: "pattern"; value: V; validate: string; exclusive: true }>;
+  type MinItems<V extends number> = TagBase<{ target: "array"; kind: "minItems"; value: V; validate: string; exclusive: true }>;
 }
 `;
 
@@ -103,6 +108,38 @@ export const dead = new OlapTable<DeadLetterModel>("Dead", { orderByFields: ["fa
       "failedAt DateTime('UTC')",
       "source LowCardinality(String)",
     ]);
+  });
+
+  it("typia's validation tags check API parameters and ingest bodies (JSON Schema keywords)", async () => {
+    const manifest = await extractManifest({
+      projectDir: project(`import { Api, IngestPipeline, Key } from "moose-ts";
+import type { tags } from "typia";
+interface Params {
+  limit?: number & tags.Type<"int32"> & tags.Minimum<1> & tags.Maximum<100>;
+  ratio?: number & tags.ExclusiveMinimum<0>;
+  code?: string & tags.MaxLength<3> & tags.Pattern<"^[a-z]+$">;
+  contact?: string & tags.Format<"email">;
+}
+interface Order { id: Key<string>; quantity: number & tags.Type<"uint32"> & tags.Minimum<1>; items: string[] & tags.MinItems<1> }
+export const search = new Api<Params, Params>("search", async (params) => params);
+export const orders = new IngestPipeline<Order>("orders", { ingestApi: true, stream: false, table: true });
+`),
+    });
+    const properties = (manifest.apis.search!.params as { properties: Record<string, unknown> }).properties;
+    expect(properties).toEqual({
+      limit: { type: "integer", minimum: 1, maximum: 100 },
+      ratio: { type: "number", exclusiveMinimum: 0 },
+      code: { type: "string", maxLength: 3, pattern: "^[a-z]+$" },
+      contact: { type: "string", format: "email" },
+    });
+    const validate = compileParamsValidator(manifest.apis.search!.params);
+    expect(validate(new URLSearchParams({ limit: "10", ratio: "0.5", code: "abc", contact: "a@b.example" }))).toMatchObject({ ok: true, params: { limit: 10, ratio: 0.5 } });
+    for (const [name, value] of [["limit", "1.5"], ["limit", "0"], ["limit", "101"], ["ratio", "0"], ["code", "abcd"], ["code", "AB"], ["contact", "nope"]] as const) {
+      expect(validate(new URLSearchParams({ [name]: value })), `${name}=${value}`).toMatchObject({ ok: false, errors: [{ field: name }] });
+    }
+    const order = (manifest.ingestApis.orders!.schema as { properties: Record<string, unknown> }).properties;
+    expect(order.quantity).toEqual({ type: "integer", minimum: 1, maximum: 4294967295 });
+    expect(order.items).toEqual({ type: "array", items: { type: "string" }, minItems: 1 });
   });
 
   it("ConsumptionApi, MooseStack's older name of Api, gets the same parameter and result schemas", async () => {

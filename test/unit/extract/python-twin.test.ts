@@ -41,6 +41,8 @@ describe("a TypeScript app and its Python twin (golden/python-twin: every mappin
     expect(py.processes["sync:Signups->Users"]?.deadLetterQueue).toBe("SignupsDeadLetterQueue");
     expect(canonicalJson(withoutSources(py))).toBe(canonicalJson(withoutSources(ts)));
     expect(hashManifest(py)).toBe(hashManifest(ts));
+    // Optional with a default: the default stands in for a missing value, as in MooseStack (no Nullable).
+    expect(py.tables.Everything?.columns.find((column) => column.name === "state")).toEqual({ name: "state", type: "String", nullable: false, default: "'pending'" });
   });
 
   it("point their sources at their own main file", () => {

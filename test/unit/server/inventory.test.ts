@@ -54,6 +54,12 @@ describe("buildInventory", () => {
     expect(byId["table:Same"]).toMatchObject({ status: "drifted", drift: ["add column Same.extra"] });
   });
 
+  it("marks an EXTERNALLY_MANAGED table external, not applied: nobody created it here, nothing is checked", () => {
+    const external: TableSpec = { ...table("Upstream", ["id"]), lifeCycle: "EXTERNALLY_MANAGED" };
+    const [item] = buildInventory({ ...emptyManifest(), tables: { Upstream: external } }, { ...emptyManifest(), tables: { Upstream: external } }, undefined, config);
+    expect(item).toMatchObject({ kind: "table", id: "Upstream", status: "external" });
+  });
+
   it("renders one aligned row per object", () => {
     const text = renderInventory(items);
     expect(text.split("\n")[0]).toMatch(/^KIND\s+NAME\s+LOCATION\s+STATUS$/);

@@ -74,6 +74,7 @@ class Everything(BaseModel):
     where: Annotated[Point2, ClickHouseNamedTuple]
     pair: tuple[str, int]
     visits: Annotated[int, clickhouse_default("0")]
+    state: Optional[Annotated[str, clickhouse_default("'pending'")]] = None
     day: Annotated[datetime, ClickHouseMaterialized("toDate(at)")]
     debug: Annotated[str, ClickHouseTTL("at + INTERVAL 1 DAY")]
     payload: Annotated[str, ClickHouseCodec("ZSTD(3)")]

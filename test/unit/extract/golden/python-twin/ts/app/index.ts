@@ -63,6 +63,7 @@ interface Everything {
   where: Point2 & ClickHouseNamedTuple;
   pair: [string, Int64];
   visits: Int64 & ClickHouseDefault<"0">;
+  state?: string & ClickHouseDefault<"'pending'">;
   day: Date & ClickHouseMaterialized<"toDate(at)">;
   debug: string & ClickHouseTTL<"at + INTERVAL 1 DAY">;
   payload: string & ClickHouseCodec<"ZSTD(3)">;
