@@ -113,6 +113,7 @@ function fromElsewhere(request: IncomingMessage, boundHost: string): string | un
   return undefined;
 }
 
+/** ClickHouse's HTTP status for an exception code (what HTTPHandler does). */
 function httpStatus(code: number | undefined): number {
   if (code === undefined) return 500;
   if ([192, 193, 194, AUTHENTICATION_FAILED].includes(code)) return 401;
