@@ -102,7 +102,9 @@ describe("moose init <dir>", () => {
 
   it("installs, runs its own `moose`, and type-checks with tsc against this moose-ts", async () => {
     // --prefer-offline: typescript and @types/node are in npm's cache after the repo's own `npm ci`.
-    const install = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], projectDir);
+    // --ignore-scripts: installing `file:<repo>` runs the repo's `prepare` (its build), which would
+    // rewrite dist/ under the other test file running beside this one; dist/ is built already.
+    const install = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], projectDir);
     expect(install.stderr).not.toMatch(/npm error/);
     expect(install.code).toBe(0);
 

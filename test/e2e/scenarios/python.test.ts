@@ -230,8 +230,9 @@ describe("moose init --language python with its virtualenv", { timeout: 180_000 
       const init = await run(process.execPath, [MOOSE_BIN, "init", dir, "--language", "python"], { cwd: root, env: cleanEnv() });
       expect(init.code, init.stdout + init.stderr).toBe(0);
       expect(init.stdout).toContain("created .venv with pydantic (requirements.txt)");
-      // The CLI comes from the project's own package.json, as in a TypeScript project.
-      const install = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: dir, env: cleanEnv() });
+      // The CLI comes from the project's own package.json, as in a TypeScript project. --ignore-scripts:
+      // not the repo's `prepare` (its build), which would rewrite dist/ under the test files beside this one.
+      const install = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], { cwd: dir, env: cleanEnv() });
       expect(install.code, install.stdout + install.stderr).toBe(0);
       const projectMoose = path.join(dir, "node_modules", "moose-ts", "bin", "moose.js");
       // No python3 on PATH: only the project's .venv can run the app.
