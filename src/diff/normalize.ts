@@ -338,11 +338,12 @@ const VALUE_WIDTHS: Record<string, number> = {
  * `CODEC(ZSTD(1))` and `ZSTD(1)` are the same codec, and so are a codec and the parameter
  * ClickHouse stores for it: `ZSTD` is `ZSTD(1)`, `LZ4HC` is `LZ4HC(0)`, `FPC` is `FPC(12)`, and
  * `Delta` / `Gorilla` on a `DateTime` are `Delta(4)` / `Gorilla(4)` (the value's width).
+ * `columnType` comes without Nullable (normalizeColumn has split it off already).
  */
 function normalizeCodec(codec: string, columnType: string): string {
   const text = normalizeSpacing(codec.trim());
   const wrapped = /^CODEC\((.*)\)$/is.exec(text);
-  const base = /^([A-Za-z0-9]+)/.exec(splitNullable(columnType).type)?.[1] ?? "";
+  const base = /^([A-Za-z0-9]+)/.exec(columnType)?.[1] ?? "";
   const width = VALUE_WIDTHS[base];
   return splitTopLevel(wrapped ? wrapped[1]!.trim() : text)
     .map((item) => {

@@ -5,7 +5,7 @@
  * rather than written unchecked.
  */
 /** Checked by moose-ts's own parsers. */
-export const OWN_FORMATS = ["date-time", "date", "uuid"] as const;
+const OWN_FORMATS = ["date-time", "date", "uuid"] as const;
 /** Checked by ajv-formats. */
 export const AJV_FORMATS = ["time", "duration", "email", "hostname", "ipv4", "ipv6", "uri", "uri-reference", "uri-template", "url", "byte", "regex", "json-pointer", "relative-json-pointer"] as const;
 export const SCHEMA_FORMATS: ReadonlySet<string> = new Set([...OWN_FORMATS, ...AJV_FORMATS]);

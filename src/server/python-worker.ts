@@ -36,6 +36,10 @@ export interface PythonApiWorkerOptions {
 /** Calls in progress (running in the worker's threads or waiting for one) before requests are refused with a 503. */
 export const MAX_CALLS = 64;
 
+function workerStopped(apiPath: string): Reply {
+  return { status: 500, body: { error: `the Python worker stopped while serving /api/${apiPath}` } };
+}
+
 /** Starts the worker and waits until it has imported the app (a failure is the app's MooseError). */
 export async function startPythonApiWorker(options: PythonApiWorkerOptions): Promise<PythonApiWorker> {
   const log = options.log ?? ((text: string) => process.stderr.write(text));
@@ -82,7 +86,7 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
     }
     for (const [id, call] of calls) {
       calls.delete(id);
-      call.answer({ status: 500, body: { error: `the Python worker stopped while serving /api/${call.apiPath}` } });
+      call.answer(workerStopped(call.apiPath));
     }
   })();
 
@@ -92,7 +96,7 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
       if (!validate) return undefined;
       const checked = validate(query);
       if (!checked.ok) return { status: 400, body: { error: `invalid query parameters for /api/${apiPath}`, fields: checked.errors } };
-      if (child.exited) return { status: 500, body: { error: `the Python worker stopped while serving /api/${apiPath}` } };
+      if (child.exited) return workerStopped(apiPath);
       if (calls.size >= MAX_CALLS) {
         return { status: 503, body: { error: `the Python APIs are busy (${MAX_CALLS} calls in progress); try again` }, headers: { "retry-after": "1" } };
       }
