@@ -13,10 +13,18 @@ const IGNORED_DIRECTORIES = new Set([".moose", "node_modules", "dist", "migratio
 const WATCHED_FILE = /(\.(ts|tsx|mts|cts|js|mjs|cjs|json|py)|^moose\.config\.toml)$/;
 /**
  * A save truncates the file before writing it: read in between, an entry file is an empty app and
- * the reload would drop every table. An empty file is reported only if it is still empty this long
- * after (the write's own change event comes first and replaces it).
+ * the reload would drop every table. An empty file is reported once it has content (its size is
+ * looked at again every RECHECK_MS), or if it is still empty this long after.
  */
 export const EMPTY_FILE_SETTLE_MS = 150;
+/**
+ * chokidar reports a file's change at most once per 50 ms and drops the events in between: a save
+ * right after another (a formatter rewriting what the editor wrote, a write after its truncate)
+ * would go unseen. So a file is looked at again once that window is over, and reported again if
+ * its size or modification time moved since it was reported.
+ */
+const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
+const RECHECK_MS = 5;
 
 export interface ProjectWatcher {
   close(): Promise<void>;
@@ -29,31 +37,67 @@ export function isIgnoredPath(projectDir: string, file: string): boolean {
 }
 
 /** Calls `onChange(relativePath)` for every added, changed or removed source file (and moose.config.toml); resolves once watching. */
-export async function watchProject(projectDir: string, onChange: (file: string) => void, onError: (error: unknown) => void): Promise<ProjectWatcher> {
+export async function watchProject(
+  projectDir: string,
+  onChange: (file: string) => void,
+  onError: (error: unknown) => void,
+  emptyFileSettleMs = EMPTY_FILE_SETTLE_MS,
+): Promise<ProjectWatcher> {
   const watcher: FSWatcher = watch(projectDir, {
     ignoreInitial: true,
     ignored: (file) => isIgnoredPath(projectDir, file),
   });
-  const emptyFiles = new Map<string, NodeJS.Timeout>();
+  // One pending look per file: at an empty file until it has content, or after a report.
+  const looks = new Map<string, NodeJS.Timeout>();
+  const lookLater = (relative: string, afterMs: number, look: () => void) => {
+    looks.set(
+      relative,
+      setTimeout(() => {
+        looks.delete(relative);
+        look();
+      }, afterMs),
+    );
+  };
+  const report = (file: string, relative: string) => {
+    const reported = versionOf(file);
+    onChange(relative);
+    lookLater(relative, CHOKIDAR_CHANGE_THROTTLE_MS + RECHECK_MS, () => {
+      if (versionOf(file) !== reported) changed(file);
+    });
+  };
+  const whenWritten = (file: string, relative: string, settlesAt: number) => {
+    lookLater(relative, RECHECK_MS, () => {
+      if (sizeOf(file) === 0 && performance.now() < settlesAt) whenWritten(file, relative, settlesAt);
+      else report(file, relative);
+    });
+  };
   const changed = (file: string) => {
     const relative = path.relative(projectDir, file);
     if (!WATCHED_FILE.test(relative)) return;
-    clearTimeout(emptyFiles.get(relative));
-    emptyFiles.delete(relative);
-    if (sizeOf(file) === 0) {
-      emptyFiles.set(relative, setTimeout(() => (emptyFiles.delete(relative), onChange(relative)), EMPTY_FILE_SETTLE_MS));
-      return;
-    }
-    onChange(relative);
+    clearTimeout(looks.get(relative));
+    looks.delete(relative);
+    if (sizeOf(file) === 0) whenWritten(file, relative, performance.now() + emptyFileSettleMs);
+    else report(file, relative);
   };
   watcher.on("add", changed).on("change", changed).on("unlink", changed).on("error", onError);
   await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
   return {
     close: async () => {
-      for (const timer of emptyFiles.values()) clearTimeout(timer);
+      for (const timer of looks.values()) clearTimeout(timer);
+      looks.clear();
       await watcher.close();
     },
   };
+}
+
+/** What tells one write of the file from the next (undefined when it is gone). */
+function versionOf(file: string): string | undefined {
+  try {
+    const stats = statSync(file);
+    return `${stats.size}:${stats.mtimeMs}:${stats.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The file's size now, or undefined when it is gone (a removal is reported at once). */

@@ -56,7 +56,12 @@ export class ProgramSession {
   readonly options: ts.CompilerOptions;
   private readonly configDiagnostics: readonly ts.Diagnostic[];
   private readonly incremental: boolean;
-  private readonly host: ts.CompilerHost;
+  /** A new one per update: TypeScript's incremental host remembers which files exist, and files come and go. */
+  private host: ts.CompilerHost;
+  /** Module resolutions and package.json facts, kept from one update to the next. */
+  private readonly moduleCache: ts.ModuleResolutionCache;
+  /** The project's package.json and installed packages as the caches last saw them. */
+  private packagesVersion: string;
   private readonly sourceFiles = new Map<string, CachedFile>();
   private program: ts.Program | undefined;
   private builder: ts.SemanticDiagnosticsBuilderProgram | undefined;
@@ -75,12 +80,28 @@ export class ProgramSession {
     this.options = { ...options, noEmit: true };
     this.configDiagnostics = diagnostics;
     this.incremental = sessionOptions.incremental ?? false;
+    this.moduleCache = ts.createModuleResolutionCache(projectDir, (fileName) => fileName, this.options);
     this.host = this.createHost();
+    this.packagesVersion = packagesVersion(projectDir);
   }
 
   /** Builds the program for the files as they are on disk now, reusing whatever did not change. */
   update(): ts.Program {
     const previous = this.program;
+    const packages = packagesVersion(this.projectDir);
+    if (packages !== this.packagesVersion) {
+      // package.json's `type` changes how every file is read, an install what imports resolve to: nothing cached holds.
+      this.packagesVersion = packages;
+      this.moduleCache.clear();
+      this.sourceFiles.clear();
+    }
+    // An import that did not resolve may now (its file was created, its package installed): asked again.
+    const unresolved = previous ? this.filesWithUnresolvedImports(previous) : [];
+    if (unresolved.length > 0) this.moduleCache.clear();
+    for (const sourceFile of unresolved) this.resolvedImports.delete(sourceFile);
+    const invalidated = new Set(unresolved.map((sourceFile) => sourceFile.fileName));
+    if (previous) this.host = this.createHost();
+    this.host.hasInvalidatedResolutions = (filePath) => invalidated.has(filePath);
     if (this.incremental) {
       this.builder = ts.createSemanticDiagnosticsBuilderProgram(this.rootFiles, this.options, this.host, this.builder, this.configDiagnostics);
       this.program = this.builder.getProgram();
@@ -95,8 +116,15 @@ export class ProgramSession {
     }
     const program = this.program;
     const changed = program.getSourceFiles().filter((sourceFile) => previous?.getSourceFile(sourceFile.fileName) !== sourceFile);
-    this.affected = !previous || changed.some((sourceFile) => !ts.isExternalModule(sourceFile)) ? "all" : this.withImporters(changed.map((sourceFile) => sourceFile.fileName));
+    this.affected =
+      !previous || changed.some((sourceFile) => !ts.isExternalModule(sourceFile)) ? "all" : this.withImporters([...changed.map((sourceFile) => sourceFile.fileName), ...invalidated]);
     return program;
+  }
+
+  private filesWithUnresolvedImports(program: ts.Program): ts.SourceFile[] {
+    return program
+      .getSourceFiles()
+      .filter((sourceFile) => isAppSourceFile(program, sourceFile) && this.imports(sourceFile).some(({ target }) => target === undefined));
   }
 
   /** Makes a file the bundler loads part of the program when no root reached it (esbuild `stdin` entries). */
@@ -238,9 +266,7 @@ export class ProgramSession {
   /** The app's own TypeScript files in the current program (no libraries, no moose-ts, no .d.ts). */
   appFiles(): ts.SourceFile[] {
     const program = this.current();
-    return program
-      .getSourceFiles()
-      .filter((sourceFile) => !sourceFile.isDeclarationFile && !isMooseSourceFile(sourceFile.fileName) && !program.isSourceFileFromExternalLibrary(sourceFile));
+    return program.getSourceFiles().filter((sourceFile) => isAppSourceFile(program, sourceFile));
   }
 
   private dependsOnChange(sourceFile: ts.SourceFile): boolean {
@@ -260,7 +286,9 @@ export class ProgramSession {
         return sourceFile;
       };
     }
-    const moduleCache = ts.createModuleResolutionCache(this.projectDir, (fileName) => fileName, this.options);
+    const moduleCache = this.moduleCache;
+    // Also what the program reads package.json scopes from (else every update reads them all again).
+    host.getModuleResolutionCache = () => moduleCache;
     // `import … from "moose-ts"` always means this copy of moose-ts, whatever is installed in the app.
     host.resolveModuleNameLiterals = (literals, containingFile, redirected, options, containingSourceFile) =>
       literals.map((literal) => {
@@ -274,8 +302,19 @@ export class ProgramSession {
   }
 }
 
+function isAppSourceFile(program: ts.Program, sourceFile: ts.SourceFile): boolean {
+  return !sourceFile.isDeclarationFile && !isMooseSourceFile(sourceFile.fileName) && !program.isSourceFileFromExternalLibrary(sourceFile);
+}
+
 function appErrors(diagnostics: readonly ts.Diagnostic[]): ts.Diagnostic[] {
   return diagnostics.filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error && !(diagnostic.file && isMooseSourceFile(diagnostic.file.fileName)));
+}
+
+/** What npm, pnpm and yarn rewrite on every install, and the project's package.json. */
+const INSTALL_RECORDS = ["package.json", "node_modules/.package-lock.json", "node_modules/.modules.yaml", "node_modules/.yarn-state.yml"];
+
+function packagesVersion(projectDir: string): string {
+  return INSTALL_RECORDS.map((file) => fileVersion(path.join(projectDir, file))).join(" ");
 }
 
 function fileVersion(fileName: string): string {

@@ -86,6 +86,7 @@ declare namespace ts {
   export type FormatDiagnosticsHost = TypeScript.FormatDiagnosticsHost;
   export type LiteralType = TypeScript.LiteralType;
   export type ModuleKind = TypeScript.ModuleKind;
+  export type ModuleResolutionCache = TypeScript.ModuleResolutionCache;
   export type ModuleResolutionKind = TypeScript.ModuleResolutionKind;
   export type NewExpression = TypeScript.NewExpression;
   export type Node = TypeScript.Node;

@@ -1,7 +1,8 @@
 /**
  * The project watcher on a real file system: a save that truncates before it writes is never
  * reported while the file is empty (an empty entry file is an app without tables), and a file
- * that stays empty is still reported.
+ * that stays empty is still reported; a save that chokidar's throttle swallows (within 50 ms of
+ * the file's last event) is reported all the same.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,11 +27,16 @@ afterEach(async () => {
 });
 
 /** Watches `dir`, recording the file's content at the moment each change is reported. */
-async function watchContents(): Promise<string[]> {
+async function watchContents(emptyFileSettleMs?: number): Promise<string[]> {
   const seen: string[] = [];
-  watcher = await watchProject(dir, (file) => seen.push(readFileSync(path.join(dir, file), "utf8")), (error) => {
-    throw error;
-  });
+  watcher = await watchProject(
+    dir,
+    (file) => seen.push(readFileSync(path.join(dir, file), "utf8")),
+    (error) => {
+      throw error;
+    },
+    emptyFileSettleMs,
+  );
   return seen;
 }
 
@@ -55,6 +61,31 @@ describe("watchProject", () => {
     await new Promise((resolve) => setTimeout(resolve, EMPTY_FILE_SETTLE_MS * 2));
     expect(seen.length).toBeGreaterThanOrEqual(5);
     expect(seen.filter((content) => content === "")).toEqual([]);
+  });
+
+  it("reports a truncate and a write right after it as soon as the content is there, not after the settle time", async () => {
+    // chokidar drops the write's event when it comes within 5 ms of the truncate's: the size is looked at again.
+    const settleMs = 60_000;
+    const seen = await watchContents(settleMs);
+    const file = path.join(dir, "index.ts");
+    for (let save = 0; save < 10; save++) {
+      writeFileSync(file, "");
+      writeFileSync(file, `${MODEL}// save ${save}\n`);
+      await until(() => seen.at(-1)?.includes(`save ${save}`) ?? false, settleMs / 4);
+    }
+    expect(seen.filter((content) => content === "")).toEqual([]);
+  });
+
+  it("reports a second save that comes within chokidar's 50 ms throttle of the first", async () => {
+    const seen = await watchContents();
+    const file = path.join(dir, "index.ts");
+    for (let save = 0; save < 5; save++) {
+      writeFileSync(file, `${MODEL}// save ${save}, by the editor\n`);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // a formatter rewrites it
+      writeFileSync(file, `${MODEL}// save ${save}, formatted\n`);
+      await until(() => seen.at(-1)?.includes(`save ${save}, formatted`) ?? false);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   });
 
   it("reports a file that stays empty after the settle time", async () => {

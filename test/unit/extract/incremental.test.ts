@@ -11,6 +11,7 @@ import { createIncrementalExtractor, extractManifest } from "../../../src/extrac
 import { loadApp } from "../../../src/extract/load-app.js";
 import { canonicalJson } from "../../../src/manifest/canonical.js";
 import { ProgramSession } from "../../../src/extract/program.js";
+import ts from "../../../src/extract/typescript.js";
 import { getRegistry } from "../../../src/sdk/registry.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "moose-extract-incremental-"));
@@ -71,6 +72,88 @@ describe("incremental extractor", () => {
   });
 });
 
+describe("incremental extractor follows files and packages that come and go", () => {
+  const EVENTS = `import { OlapTable } from "moose-ts";
+export interface Event { id: string; at: Date }
+export const events = new OlapTable<Event>("Events");
+`;
+
+  it("finds a file an import named before it existed, without the importing file being saved again", async () => {
+    const projectDir = path.join(scratch, "created-later");
+    writeApp(projectDir, { "app/models.ts": MODELS, "app/index.ts": `${INDEX}export * from "./events.js";\n` });
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      const error = await extractor.extract().catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(MooseError);
+      expect((error as MooseError).message).toContain("./events.js");
+      writeApp(projectDir, { "app/events.ts": EVENTS });
+      const manifest = await extractor.extract();
+      expect(Object.keys(manifest.tables).sort()).toEqual(["Events", "Users"]);
+    } finally {
+      extractor.close();
+    }
+  });
+
+  it("reports an imported file that was deleted, and recovers when the import goes", async () => {
+    const projectDir = path.join(scratch, "deleted");
+    writeApp(projectDir, { "app/models.ts": MODELS, "app/events.ts": EVENTS, "app/index.ts": `${INDEX}export * from "./events.js";\n` });
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Events", "Users"]);
+      rmSync(path.join(projectDir, "app", "events.ts"));
+      const error = await extractor.extract().catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(MooseError);
+      expect((error as MooseError).message).toContain("./events.js");
+      writeApp(projectDir, { "app/index.ts": INDEX });
+      expect(Object.keys((await extractor.extract()).tables)).toEqual(["Users"]);
+    } finally {
+      extractor.close();
+    }
+  });
+
+  it("finds a package installed while it runs", async () => {
+    const projectDir = path.join(scratch, "installed-later");
+    const index = `${INDEX}import { limit } from "late-package";\nexport const limited = new OlapTable<User>(\`Limited\${limit}\`);\n`;
+    writeApp(projectDir, { "package.json": '{ "type": "module" }\n', "app/models.ts": MODELS, "app/index.ts": index });
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      const error = await extractor.extract().catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(MooseError);
+      expect((error as MooseError).message).toContain("late-package");
+      writeApp(projectDir, {
+        "node_modules/late-package/package.json": '{ "name": "late-package", "type": "module", "exports": { ".": { "types": "./index.d.ts", "default": "./index.js" } } }\n',
+        "node_modules/late-package/index.js": "export const limit = 10;\n",
+        "node_modules/late-package/index.d.ts": "export declare const limit: 10;\n",
+      });
+      expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Limited10", "Users"]);
+    } finally {
+      extractor.close();
+    }
+  });
+
+  it("follows a package upgraded while it runs (npm's install record changes)", async () => {
+    const projectDir = path.join(scratch, "upgraded");
+    const index = `import { OlapTable } from "moose-ts";\nimport type { Score } from "scores";\nexport const scores = new OlapTable<Score>("Scores");\n`;
+    const install = (version: number, types: string) =>
+      writeApp(projectDir, {
+        [`node_modules/scores/v${version}.d.ts`]: types,
+        "node_modules/scores/index.js": "export {};\n",
+        "node_modules/scores/package.json": JSON.stringify({ name: "scores", version: `${version}.0.0`, type: "module", exports: { ".": { types: `./v${version}.d.ts`, default: "./index.js" } } }),
+        "node_modules/.package-lock.json": JSON.stringify({ name: "app", lockfileVersion: 3, packages: { "node_modules/scores": { version: `${version}.0.0` } } }),
+      });
+    writeApp(projectDir, { "package.json": '{ "type": "module" }\n', "app/index.ts": index });
+    install(1, "export interface Score { id: string; value: number }\n");
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      expect((await extractor.extract()).tables.Scores.columns.at(-1)).toMatchObject({ name: "value", type: "Float64" });
+      install(2, "export interface Score { id: string; value: string }\n");
+      expect((await extractor.extract()).tables.Scores.columns.at(-1)).toMatchObject({ name: "value", type: "String" });
+    } finally {
+      extractor.close();
+    }
+  });
+});
+
 describe("incremental extractor re-runs only what changed", () => {
   it("keeps the components of modules that did not change, and re-runs the ones that did", async () => {
     const projectDir = path.join(scratch, "partial");
@@ -119,6 +202,18 @@ describe("program session", () => {
     expect(after).not.toBe(before);
     expect(after.getSourceFile(mainFile)).toBe(before.getSourceFile(mainFile));
     expect(after.getSourceFile(modelsFile)).not.toBe(before.getSourceFile(modelsFile));
+  });
+});
+
+describe("program session after package.json changes", () => {
+  it("reads the files again as ES modules when package.json gains \"type\": \"module\"", () => {
+    const projectDir = path.join(scratch, "package-type");
+    writeApp(projectDir, { "package.json": '{ "name": "app" }\n', "app/models.ts": MODELS, "app/index.ts": INDEX });
+    const mainFile = path.join(projectDir, "app", "index.ts");
+    const session = new ProgramSession(projectDir, [mainFile], { incremental: true });
+    expect(session.update().getSourceFile(mainFile)?.impliedNodeFormat).toBe(ts.ModuleKind.CommonJS);
+    writeApp(projectDir, { "package.json": '{ "name": "app", "type": "module" }\n' });
+    expect(session.update().getSourceFile(mainFile)?.impliedNodeFormat).toBe(ts.ModuleKind.ESNext);
   });
 });
 
