@@ -205,6 +205,31 @@ describe("program session", () => {
   });
 });
 
+describe("program session parsing", () => {
+  it("reads @types declarations without the JSDoc no type error needs, the app's and packages' files with theirs", () => {
+    const projectDir = path.join(scratch, "jsdoc");
+    const documented = (where: string) => `export interface Documented {\n  /** Documented in ${where}. */\n  id: string;\n}\n`;
+    writeApp(projectDir, {
+      "package.json": '{ "type": "module" }\n',
+      "node_modules/@types/typings/package.json": '{ "name": "@types/typings", "types": "./index.d.ts" }\n',
+      "node_modules/@types/typings/index.d.ts": documented("typings"),
+      "node_modules/models/package.json": '{ "name": "models", "type": "module", "types": "./index.d.ts" }\n',
+      "node_modules/models/index.d.ts": documented("a package"),
+      "app/index.ts": `import type {} from "typings";\nimport type {} from "models";\n${documented("the app")}`,
+    });
+    const session = new ProgramSession(projectDir, [path.join(projectDir, "app", "index.ts")]);
+    const program = session.update();
+    const checker = program.getTypeChecker();
+    const firstMemberDoc = (file: string) => {
+      const statement = program.getSourceFile(path.join(projectDir, file))!.statements.find(ts.isInterfaceDeclaration)!;
+      return ts.displayPartsToString(checker.getSymbolAtLocation(statement.members[0]!.name!)!.getDocumentationComment(checker));
+    };
+    expect(firstMemberDoc("app/index.ts")).toBe("Documented in the app.");
+    expect(firstMemberDoc("node_modules/models/index.d.ts")).toBe("Documented in a package.");
+    expect(firstMemberDoc("node_modules/@types/typings/index.d.ts")).toBe("");
+  });
+});
+
 describe("program session after package.json changes", () => {
   it("reads the files again as ES modules when package.json gains \"type\": \"module\"", () => {
     const projectDir = path.join(scratch, "package-type");
