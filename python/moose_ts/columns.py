@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origin
 from uuid import UUID
 
+import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
@@ -135,8 +136,10 @@ def _model_fields(model: type[BaseModel]) -> list[tuple[str, str, Any, FieldInfo
     fields = []
     for name, info in model.model_fields.items():
         annotation = hints.get(name, info.annotation)
-        if info.metadata and get_origin(annotation) is not Annotated:
-            annotation = Annotated[(annotation, *info.metadata)]  # type: ignore[misc]
+        # `Field(ge=0)` beside an Annotated type: its constraints are in the FieldInfo, not the annotation.
+        extra = [item for item in info.metadata if get_origin(annotation) is not Annotated or item not in annotation.__metadata__]
+        if extra:
+            annotation = Annotated[(annotation, *extra)]  # type: ignore[misc]
         fields.append((name, info.alias or name, annotation, info))
     return fields
 
@@ -332,17 +335,19 @@ class _Mapper:
             return {"type": "string", "format": "date"}
         if t is Decimal:
             return {"type": "string", "pattern": "^-?\\d+(\\.\\d+)?$"}
-        if t is str or t is bytes or t in (ipaddress.IPv4Address, ipaddress.IPv6Address):
+        if t is str:
+            return _with_constraints({"type": "string"}, metadata)
+        if t is bytes or t in (ipaddress.IPv4Address, ipaddress.IPv6Address):
             return {"type": "string"}
         if t is int:
             brand = next((item for item in metadata if isinstance(item, str) and item in _INT_TYPES), "int64")
             bounds = _INT_RANGES.get(brand)
-            return {"type": "integer", "minimum": bounds[0], "maximum": bounds[1]} if bounds else {"type": "integer"}
+            return _with_constraints({"type": "integer", "minimum": bounds[0], "maximum": bounds[1]} if bounds else {"type": "integer"}, metadata)
         if t is float:
-            return {"type": "number"}
+            return _with_constraints({"type": "number"}, metadata)
         origin, args = get_origin(t), get_args(t)
         if origin is list and args:
-            return {"type": "array", "items": self.schema(args[0])}
+            return _with_constraints({"type": "array", "items": self.schema(args[0])}, metadata)
         if origin is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
             items = [self.schema(arg) for arg in args]
             return {"type": "array", "items": items, "minItems": len(items), "maxItems": len(items)}
@@ -369,6 +374,52 @@ class _Mapper:
             return {"type": "object", "properties": properties, **({"required": required} if required else {})}
         finally:
             self._expanding.pop()
+
+
+_LENGTH_KEYWORDS = {"string": ("minLength", "maxLength"), "array": ("minItems", "maxItems")}
+
+
+def _with_constraints(schema: dict[str, Any], metadata: list[Any]) -> dict[str, Any]:
+    """pydantic's field constraints as the JSON Schema keywords ingest and API parameters are checked with.
+
+    `Field(ge=…, gt=…, le=…, lt=…, multiple_of=…)` on numbers (within an integer type's own range),
+    `min_length`/`max_length` on strings and lists, `pattern` on strings (also from `conint`,
+    `constr`, `conlist`, annotated_types); as typia's tags in TypeScript.
+    """
+    result = dict(schema)
+    numeric, lengths = result["type"] in ("integer", "number"), _LENGTH_KEYWORDS.get(result["type"])
+    for item in _constraints(metadata):
+        value = lambda name: getattr(item, name, None)  # noqa: E731
+        if numeric:
+            if value("ge") is not None:
+                result["minimum"] = max(item.ge, result.get("minimum", item.ge))
+            if value("le") is not None:
+                result["maximum"] = min(item.le, result.get("maximum", item.le))
+            if value("gt") is not None:
+                result["exclusiveMinimum"] = item.gt
+            if value("lt") is not None:
+                result["exclusiveMaximum"] = item.lt
+            if value("multiple_of") is not None:
+                result["multipleOf"] = item.multiple_of
+        if lengths is not None:
+            if value("min_length") is not None:
+                result[lengths[0]] = item.min_length
+            if value("max_length") is not None:
+                result[lengths[1]] = item.max_length
+        if result["type"] == "string" and isinstance(value("pattern"), str):
+            result["pattern"] = item.pattern
+    return result
+
+
+def _constraints(metadata: list[Any]) -> list[Any]:
+    """annotated_types' constraints, with grouped ones (`Interval`, `Len`, pydantic's `StringConstraints`) taken apart."""
+    found: list[Any] = []
+    for item in metadata:
+        if isinstance(item, annotated_types.GroupedMetadata):
+            found.extend(part for part in item if isinstance(part, annotated_types.BaseMetadata))
+        elif isinstance(item, annotated_types.BaseMetadata):
+            found.append(item)
+    return found
 
 
 def _decimal_digits(metadata: list[Any]) -> tuple[int, int]:
