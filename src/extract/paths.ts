@@ -31,16 +31,28 @@ const runsFromBuild = path.relative(PACKAGE_ROOT, fileURLToPath(import.meta.url)
  */
 export const SDK_TYPES_ENTRY = runsFromBuild && existsSync(path.join(SDK_TYPES_DIR, "index.d.ts")) ? path.join(SDK_TYPES_DIR, "index.d.ts") : SDK_ENTRY;
 
+const SDK_PREFIXES = [SDK_DIR + path.sep, SDK_TYPES_DIR + path.sep];
+const MOOSE_PREFIXES = [path.join(PACKAGE_ROOT, "src") + path.sep, path.join(PACKAGE_ROOT, "dist") + path.sep];
+
 /** Does this file declare the SDK's classes (its sources, or their declarations)? */
 export function isSdkFile(fileName: string): boolean {
-  const resolved = path.resolve(fileName);
-  return resolved.startsWith(SDK_DIR + path.sep) || resolved.startsWith(SDK_TYPES_DIR + path.sep);
+  return startsWithAny(normalized(fileName), SDK_PREFIXES);
 }
 
 /** Files of moose-ts itself (the SDK and what it imports, or their declarations): not the user's to fix, so not type-checked for them. */
 export function isMooseSourceFile(fileName: string): boolean {
-  const resolved = path.resolve(fileName);
-  return resolved.startsWith(path.join(PACKAGE_ROOT, "src") + path.sep) || resolved.startsWith(path.join(PACKAGE_ROOT, "dist") + path.sep);
+  return startsWithAny(normalized(fileName), MOOSE_PREFIXES);
+}
+
+// Asked for every file of the program on every save: TypeScript's names are absolute and normalized already.
+const NEEDS_RESOLVING = /(^|[\\/])\.\.?([\\/]|$)|\\|\/\//;
+
+function normalized(fileName: string): string {
+  return path.isAbsolute(fileName) && !NEEDS_RESOLVING.test(fileName) ? fileName : path.resolve(fileName);
+}
+
+function startsWithAny(text: string, prefixes: readonly string[]): boolean {
+  return prefixes.some((prefix) => text.startsWith(prefix));
 }
 
 export function buildDir(projectDir: string): string {
