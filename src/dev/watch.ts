@@ -62,7 +62,9 @@ export async function watchProject(
     const reported = versionOf(file);
     onChange(relative);
     lookLater(relative, CHOKIDAR_CHANGE_THROTTLE_MS + RECHECK_MS, () => {
-      if (versionOf(file) !== reported) changed(file);
+      const now = versionOf(file);
+      // A file gone since is chokidar's to report (its unlink event, which also folds an editor's delete-and-write).
+      if (now !== undefined && now !== reported) changed(file);
     });
   };
   const whenWritten = (file: string, relative: string, settlesAt: number) => {

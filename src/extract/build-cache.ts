@@ -191,7 +191,11 @@ const DEPENDENCY_MANIFESTS = [
   "pnpm-lock.yaml",
   "bun.lock",
   "bun.lockb",
+  // What npm, pnpm and yarn write into node_modules on every install.
   path.join("node_modules", ".package-lock.json"),
+  path.join("node_modules", ".modules.yaml"),
+  path.join("node_modules", ".yarn-state.yml"),
+  path.join("node_modules", ".yarn-integrity"),
   // Python's
   "pyproject.toml",
   "requirements.txt",
@@ -200,7 +204,7 @@ const DEPENDENCY_MANIFESTS = [
   "Pipfile.lock",
 ];
 
-function dependencyManifests(projectDir: string): string[] {
+export function dependencyManifests(projectDir: string): string[] {
   const files: string[] = [];
   for (let folder = projectDir; ; folder = path.dirname(folder)) {
     for (const name of DEPENDENCY_MANIFESTS) {

@@ -4,7 +4,7 @@
  * re-checks only files affected by a change, and file analyses are reused when neither the file
  * nor anything it imports changed. That is what makes `moose dev` re-extraction fast.
  */
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import ts from "./typescript.js";
@@ -12,7 +12,7 @@ import { MooseError } from "../errors.js";
 import { analyzeSourceFile, mayConstructSdkObjects, type FileAnalysis } from "./transform/analyze.js";
 import { moduleSpecifiers } from "./transform/imports.js";
 import { applyEdits, injectionEdits, injectionTransformer, type TextEdit } from "./transform/inject.js";
-import type { BuildInput } from "./build-cache.js";
+import { dependencyManifests, type BuildInput } from "./build-cache.js";
 import type { ExtractDiagnostic } from "./diagnostic.js";
 import { isMooseSourceFile, relativePath, SDK_PACKAGE, SDK_TYPES_ENTRY } from "./paths.js";
 
@@ -80,7 +80,7 @@ export class ProgramSession {
     this.options = { ...options, noEmit: true };
     this.configDiagnostics = diagnostics;
     this.incremental = sessionOptions.incremental ?? false;
-    this.moduleCache = ts.createModuleResolutionCache(projectDir, (fileName) => fileName, this.options);
+    this.moduleCache = ts.createModuleResolutionCache(projectDir, (fileName) => (ts.sys.useCaseSensitiveFileNames ? fileName : fileName.toLowerCase()), this.options);
     this.host = this.createHost();
     this.packagesVersion = packagesVersion(projectDir);
   }
@@ -95,12 +95,13 @@ export class ProgramSession {
       this.moduleCache.clear();
       this.sourceFiles.clear();
     }
-    // An import that did not resolve may now (its file was created, its package installed): asked again.
-    const unresolved = previous ? this.filesWithUnresolvedImports(previous) : [];
-    if (unresolved.length > 0) this.moduleCache.clear();
-    for (const sourceFile of unresolved) this.resolvedImports.delete(sourceFile);
-    const invalidated = new Set(unresolved.map((sourceFile) => sourceFile.fileName));
+    // Between dev's saves files come and go: their importers' imports are resolved again.
+    const stale = previous && this.incremental ? this.filesWithStaleImports(previous) : [];
+    if (stale.length > 0) this.moduleCache.clear();
+    for (const sourceFile of stale) this.resolvedImports.delete(sourceFile);
     if (previous) this.host = this.createHost();
+    // TypeScript asks by its canonical path (lower-cased where file names are case-insensitive).
+    const invalidated = new Set(stale.map((sourceFile) => this.host.getCanonicalFileName(sourceFile.fileName)));
     this.host.hasInvalidatedResolutions = (filePath) => invalidated.has(filePath);
     if (this.incremental) {
       this.builder = ts.createSemanticDiagnosticsBuilderProgram(this.rootFiles, this.options, this.host, this.builder, this.configDiagnostics);
@@ -117,14 +118,29 @@ export class ProgramSession {
     const program = this.program;
     const changed = program.getSourceFiles().filter((sourceFile) => previous?.getSourceFile(sourceFile.fileName) !== sourceFile);
     this.affected =
-      !previous || changed.some((sourceFile) => !ts.isExternalModule(sourceFile)) ? "all" : this.withImporters([...changed.map((sourceFile) => sourceFile.fileName), ...invalidated]);
+      !previous || changed.some((sourceFile) => !ts.isExternalModule(sourceFile))
+        ? "all"
+        : this.withImporters([...changed, ...stale].map((sourceFile) => sourceFile.fileName));
     return program;
   }
 
-  private filesWithUnresolvedImports(program: ts.Program): ts.SourceFile[] {
+  /**
+   * App files with an import that did not resolve (its file may have been created since, its
+   * package installed) or resolved to a file that is gone (moved, renamed). An import TypeScript
+   * finds without resolving a file — a Node builtin declared by @types/node, `declare module
+   * "*.css"` — has a symbol, and is not stale.
+   */
+  private filesWithStaleImports(program: ts.Program): ts.SourceFile[] {
+    const exists = new Map<string, boolean>();
+    const isGone = (target: string) => !(exists.get(target) ?? exists.set(target, existsSync(target)).get(target)!);
+    let checker: ts.TypeChecker | undefined;
+    const unresolved = (specifier: ts.StringLiteralLike) => (checker ??= program.getTypeChecker()).getSymbolAtLocation(specifier) === undefined;
     return program
       .getSourceFiles()
-      .filter((sourceFile) => isAppSourceFile(program, sourceFile) && this.imports(sourceFile).some(({ target }) => target === undefined));
+      .filter(
+        (sourceFile) =>
+          isAppSourceFile(program, sourceFile) && this.imports(sourceFile).some(({ specifier, target }) => (target === undefined ? unresolved(specifier) : isGone(target))),
+      );
   }
 
   /** Makes a file the bundler loads part of the program when no root reached it (esbuild `stdin` entries). */
@@ -323,11 +339,11 @@ function appErrors(diagnostics: readonly ts.Diagnostic[]): ts.Diagnostic[] {
   return diagnostics.filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error && !(diagnostic.file && isMooseSourceFile(diagnostic.file.fileName)));
 }
 
-/** What npm, pnpm and yarn rewrite on every install, and the project's package.json. */
-const INSTALL_RECORDS = ["package.json", "node_modules/.package-lock.json", "node_modules/.modules.yaml", "node_modules/.yarn-state.yml"];
-
+/** The package manifests, lockfiles and install records from the project up (a workspace's root too), as they are now. */
 function packagesVersion(projectDir: string): string {
-  return INSTALL_RECORDS.map((file) => fileVersion(path.join(projectDir, file))).join(" ");
+  return dependencyManifests(projectDir)
+    .map((file) => `${file} ${fileVersion(file)}`)
+    .join("\n");
 }
 
 function fileVersion(fileName: string): string {

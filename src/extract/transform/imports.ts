@@ -1,6 +1,6 @@
 import ts from "../typescript.js";
 
-/** String-literal module specifiers: static imports, re-exports, `import x = require()`, `import()`. */
+/** String-literal module specifiers: static imports, re-exports, `import x = require()`, `import()`, and `import("…")` types. */
 export function moduleSpecifiers(sourceFile: ts.SourceFile): ts.StringLiteralLike[] {
   const specifiers: ts.StringLiteralLike[] = [];
   for (const statement of sourceFile.statements) {
@@ -14,6 +14,8 @@ export function moduleSpecifiers(sourceFile: ts.SourceFile): ts.StringLiteralLik
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0])) {
         specifiers.push(node.arguments[0]);
+      } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+        specifiers.push(node.argument.literal);
       }
       ts.forEachChild(node, visit);
     };

@@ -111,6 +111,57 @@ export const events = new OlapTable<Event>("Events");
     }
   });
 
+  it("finds a file created later also where file names are case-insensitive (TypeScript's canonical paths)", async () => {
+    const projectDir = path.join(scratch, "CaseInsensitive");
+    writeApp(projectDir, { "app/Models.ts": MODELS, "app/index.ts": `${INDEX.replace("./models.js", "./Models.js")}export * from "./Events.js";\n` });
+    const caseSensitive = ts.sys.useCaseSensitiveFileNames;
+    (ts.sys as { useCaseSensitiveFileNames: boolean }).useCaseSensitiveFileNames = false;
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      await expect(extractor.extract()).rejects.toThrow("./Events.js");
+      writeApp(projectDir, { "app/Events.ts": EVENTS });
+      expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Events", "Users"]);
+    } finally {
+      extractor.close();
+      (ts.sys as { useCaseSensitiveFileNames: boolean }).useCaseSensitiveFileNames = caseSensitive;
+    }
+  });
+
+  it("resolves an import again when the file it resolved to moved (events.ts → events/index.ts)", async () => {
+    const projectDir = path.join(scratch, "moved");
+    writeApp(projectDir, {
+      "tsconfig.json": JSON.stringify({ compilerOptions: { module: "ESNext", moduleResolution: "Bundler", target: "ES2022", strict: true } }),
+      "app/models.ts": MODELS,
+      "app/events.ts": EVENTS,
+      "app/index.ts": `${INDEX.replace("./models.js", "./models")}export * from "./events";\n`,
+    });
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Events", "Users"]);
+      rmSync(path.join(projectDir, "app", "events.ts"));
+      writeApp(projectDir, { "app/events/index.ts": EVENTS.replace("./models.js", "../models") });
+      expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Events", "Users"]);
+    } finally {
+      extractor.close();
+    }
+  });
+
+  it("finds a type imported as import(\"…\") from a file created later", async () => {
+    const projectDir = path.join(scratch, "import-type");
+    writeApp(projectDir, {
+      "app/models.ts": MODELS,
+      "app/index.ts": `${INDEX}export const events = new OlapTable<import("./event.js").Event>("Events");\n`,
+    });
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      await expect(extractor.extract()).rejects.toThrow("./event.js");
+      writeApp(projectDir, { "app/event.ts": "export interface Event { id: string; at: Date }\n" });
+      expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Events", "Users"]);
+    } finally {
+      extractor.close();
+    }
+  });
+
   it("finds a package installed while it runs", async () => {
     const projectDir = path.join(scratch, "installed-later");
     const index = `${INDEX}import { limit } from "late-package";\nexport const limited = new OlapTable<User>(\`Limited\${limit}\`);\n`;
@@ -227,6 +278,26 @@ describe("program session parsing", () => {
     expect(firstMemberDoc("app/index.ts")).toBe("Documented in the app.");
     expect(firstMemberDoc("node_modules/models/index.d.ts")).toBe("Documented in a package.");
     expect(firstMemberDoc("node_modules/@types/typings/index.d.ts")).toBe("");
+  });
+});
+
+describe("program session between saves", () => {
+  it("does not resolve again imports TypeScript finds without a file (a Node builtin declared by @types/node)", () => {
+    const projectDir = path.join(scratch, "builtin");
+    writeApp(projectDir, {
+      "app/models.ts": MODELS,
+      "app/index.ts": `import { randomUUID } from "node:crypto";\n${INDEX}export const id = randomUUID();\n`,
+    });
+    const mainFile = path.join(projectDir, "app", "index.ts");
+    const session = new ProgramSession(projectDir, [mainFile], { incremental: true });
+    const before = session.update();
+    expect(session.typeErrors()).toEqual([]);
+    const imports = session.imports(before.getSourceFile(mainFile)!);
+    expect(imports.find(({ specifier }) => specifier.text === "node:crypto")?.target).toBeUndefined();
+    writeApp(projectDir, { "app/models.ts": `${MODELS}export type Extra = string;\n` });
+    const after = session.update();
+    expect(after.getSourceFile(mainFile)).toBe(before.getSourceFile(mainFile));
+    expect(session.imports(after.getSourceFile(mainFile)!)).toBe(imports);
   });
 });
 
