@@ -83,6 +83,10 @@ function modifyColumnSteps(cause: Cause, table: string, from: ColumnSpec, to: Co
     if (statement.removes !== undefined) {
       return { sql: statement.sql, cause: needing(onColumn(cause, table, to.name, { removes: statement.removes }), ["removeColumnProperty"]) };
     }
+    if (statement.materializes !== undefined) {
+      const materializing = onColumn(cause, table, to.name, { materializes: statement.materializes });
+      return { sql: statement.sql, cause: statement.materializes === "materialized" ? needing(materializing, ["materializeColumn"]) : materializing };
+    }
     const defined = needing(cause, columnFeatures(to));
     return statement.convertsType
       ? { sql: statement.sql, checkConversion: { table, column: to.name, toType: fullColumnType(to), nullsTakeDefault: statement.givesDefault }, cause: defined }

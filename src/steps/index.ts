@@ -53,12 +53,18 @@ export interface ColumnTarget {
   renamedTo?: string;
   /** A `MODIFY COLUMN … REMOVE`: the property removed. */
   removes?: RemovableProperty;
+  /**
+   * The statement stores the column's computed values in the rows that hold none (rows from before
+   * the column was added read its DEFAULT or MATERIALIZED expression), before that expression
+   * changes or goes: they keep the values they read.
+   */
+  materializes?: "default" | "materialized";
 }
 
 export type RemovableProperty = "default" | "materialized" | "alias" | "codec" | "ttl" | "comment";
 
 /** Server features a generated statement may use that ClickHouse 18.16 lacks. */
-export type ServerFeature = "renameColumn" | "removeColumnProperty" | "modifySetting" | "resetSetting" | "ttl" | "removeTtl" | "codec" | "skipIndex";
+export type ServerFeature = "renameColumn" | "removeColumnProperty" | "materializeColumn" | "modifySetting" | "resetSetting" | "ttl" | "removeTtl" | "codec" | "skipIndex";
 
 /** Run before a MODIFY COLUMN: count rows whose value would not convert, and stop if any. */
 export interface ConversionCheck {

@@ -98,6 +98,8 @@ function alterEffects(ast: AstNode, checkedColumn: { table: string; column: stri
     const type = command.detail.trim();
     if (command.kind !== "AlterCommand") return { kind: "unknown", object: table, reason: `an ALTER part it does not know (${command.kind})` };
     if (HARMLESS_ALTER.has(type)) return { kind: "none", object: table };
+    // `UPDATE c = c`: every row keeps what it reads (rows that stored no value store their default).
+    if (type === "UPDATE" && isIdentityUpdate(command)) return { kind: "none", object: table };
     const harmful = HARMFUL_ALTER[type];
     if (harmful) {
       const column = type === "DROP_COLUMN" ? identifiersOf(command)[0] : undefined;
@@ -120,6 +122,22 @@ function alterEffects(ast: AstNode, checkedColumn: { table: string; column: stri
     }
     return { kind: "unknown", object: table, reason: `ALTER … ${type.replace(/_/g, " ")} is not known to keep data` };
   });
+}
+
+/** An UPDATE whose every assignment is a column set to itself. */
+function isIdentityUpdate(command: AstNode): boolean {
+  const assignments = command.children.find((child) => child.kind === "ExpressionList")?.children ?? [];
+  return (
+    assignments.length > 0 &&
+    assignments.every(
+      (assignment) =>
+        assignment.kind === "Assignment" &&
+        assignment.children.length === 1 &&
+        assignment.children[0]!.kind === "Identifier" &&
+        assignment.children[0]!.children.length === 0 &&
+        assignment.children[0]!.detail.trim() === assignment.detail.trim(),
+    )
+  );
 }
 
 /** What a statement does, one effect per part (ALTER commands), harmful ones with a reason. */

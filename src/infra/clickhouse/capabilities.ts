@@ -105,6 +105,7 @@ export type ServerVersion = readonly [number, number];
 export const FEATURE_SINCE: Readonly<Record<ServerFeature, { since: ServerVersion; what: string }>> = {
   renameColumn: { since: [20, 4], what: "RENAME COLUMN" },
   removeColumnProperty: { since: [21, 3], what: "MODIFY COLUMN … REMOVE" },
+  materializeColumn: { since: [21, 10], what: "ALTER TABLE … MATERIALIZE COLUMN" },
   modifySetting: { since: [19, 11], what: "ALTER TABLE … MODIFY SETTING" },
   resetSetting: { since: [21, 8], what: "ALTER TABLE … RESET SETTING" },
   ttl: { since: [19, 6], what: "TTL (table or column)" },

@@ -134,15 +134,25 @@ const REMOVABLE = [
  * `COMMENT COLUMN` when only the comment changed). `convertsType` marks the statement that
  * converts stored values (the one to check existing rows against first).
  */
-/** `convertsType`: the statement converts stored values; `givesDefault`: it declares a DEFAULT, which ClickHouse stores for NULLs. */
+/**
+ * `convertsType`: the statement converts stored values; `givesDefault`: it declares a DEFAULT, which
+ * ClickHouse stores for NULLs; `materializes`: it stores the computed values of the rows that hold
+ * none (materializeColumnSql), which comes first whenever the DEFAULT or MATERIALIZED expression
+ * changes or goes: rows from before the column was added only read it, and would read the new one.
+ */
 export function modifyColumnSql(
   table: string,
   from: ColumnSpec,
   to: ColumnSpec,
   cluster?: string,
-): Array<{ sql: string; convertsType: boolean; givesDefault: boolean; removes?: RemovableProperty }> {
-  const statements: Array<{ sql: string; convertsType: boolean; givesDefault: boolean; removes?: RemovableProperty }> = [];
+): Array<{ sql: string; convertsType: boolean; givesDefault: boolean; removes?: RemovableProperty; materializes?: ComputedProperty }> {
+  const statements: Array<{ sql: string; convertsType: boolean; givesDefault: boolean; removes?: RemovableProperty; materializes?: ComputedProperty }> = [];
   const column = quoteIdentifier(to.name);
+  for (const property of ["default", "materialized"] as const) {
+    if (from[property] !== undefined && to[property] !== from[property]) {
+      statements.push({ sql: materializeColumnSql(table, to.name, property, cluster), convertsType: false, givesDefault: false, materializes: property });
+    }
+  }
   for (const [property] of REMOVABLE) {
     if (from[property] !== undefined && to[property] === undefined) {
       statements.push({ sql: removeColumnPropertySql(table, to.name, property, cluster), convertsType: false, givesDefault: false, removes: property });
@@ -166,6 +176,19 @@ export function modifyColumnSql(
     statements.push({ sql: alter(table, `COMMENT COLUMN IF EXISTS ${column} ${quoteString(to.comment)}`, cluster), convertsType: false, givesDefault: false });
   }
   return statements;
+}
+
+type ComputedProperty = "default" | "materialized";
+
+/**
+ * Stores a column's computed values in the rows that hold none. A DEFAULT column's are written by
+ * `UPDATE c = c` (a row without the column reads its default; any server has it); ClickHouse refuses
+ * to UPDATE a MATERIALIZED column, which `MATERIALIZE COLUMN` recomputes (21.10 on). A mutation:
+ * the runner waits for it.
+ */
+export function materializeColumnSql(table: string, column: string, property: ComputedProperty, cluster?: string): string {
+  const name = quoteIdentifier(column);
+  return alter(table, property === "default" ? `UPDATE ${name} = ${name} WHERE 1` : `MATERIALIZE COLUMN ${name}`, cluster);
 }
 
 /** `MODIFY COLUMN IF EXISTS c REMOVE <property>` (ClickHouse keeps a property a MODIFY COLUMN does not mention). */

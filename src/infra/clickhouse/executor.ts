@@ -469,6 +469,13 @@ async function runStep(driver: ClickHouseDriver, step: SqlStep, onProgress?: Pro
     await waitForMutations(driver, check.table);
     return;
   }
+  const materialized = step.cause?.column?.materializes === undefined ? undefined : step.cause.column.table;
+  if (materialized !== undefined) {
+    // The next statement changes the expression these rows read: it must find them stored.
+    await execStatement(driver, step.sql, step.cause?.cluster);
+    await waitForMutations(driver, materialized);
+    return;
+  }
   const rebuild = rebuildOf(step);
   if (rebuild?.phase === "create") {
     // Noted here too, so a rebuild with nothing to copy also knows its swap once it happened.

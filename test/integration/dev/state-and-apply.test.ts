@@ -127,6 +127,37 @@ describe("applyOperations", () => {
     expect(await columnsOf("Users")).toEqual({ id: "String", name: "String", age: "Float64" });
   });
 
+  it("keeps the values rows read from a DEFAULT or MATERIALIZED expression when it changes or goes (rows from before the column was added store none)", async () => {
+    const apply = async (from: Manifest, to: Manifest) => {
+      const outcome = await applyOperations(diffManifests(from, to).operations, { clickhouse: driver, log: () => {}, allowDataLoss: true });
+      expect(outcome.failed.map(({ error }) => String(error))).toEqual([]);
+    };
+    const start = manifest(table("Orders", [column("id", "String"), column("amount", "Float64")]));
+    await apply(emptyManifest(), start);
+    await driver.insert("Orders", [{ id: "o1", amount: 1 }, { id: "o2", amount: 2 }]);
+    const defaulted = manifest(
+      table("Orders", [column("id", "String"), column("amount", "Float64"), column("prio", "Int32", { default: "7" }), column("doubled", "Float64", { materialized: "amount * 2" })]),
+    );
+    await apply(start, defaulted);
+    await driver.insert("Orders", [{ id: "o3", amount: 3, prio: 3 }]);
+    const read = () => driver.query<{ id: string; prio: unknown; doubled: unknown }>("SELECT id, prio, doubled FROM Orders ORDER BY id");
+    expect(await read()).toEqual([
+      { id: "o1", prio: 7, doubled: 2 },
+      { id: "o2", prio: 7, doubled: 4 },
+      { id: "o3", prio: 3, doubled: 6 },
+    ]);
+    // The default goes with a type change, the MATERIALIZED expression changes: what the rows read stays.
+    const changed = manifest(
+      table("Orders", [column("id", "String"), column("amount", "Float64"), column("prio", "String"), column("doubled", "Float64", { materialized: "amount * 3" })]),
+    );
+    await apply(defaulted, changed);
+    expect(await read()).toEqual([
+      { id: "o1", prio: "7", doubled: 2 },
+      { id: "o2", prio: "7", doubled: 4 },
+      { id: "o3", prio: "3", doubled: 6 },
+    ]);
+  });
+
   it("creates a batch of new tables concurrently; one that fails does not stop the others", async () => {
     const wanted = manifest(
       ...Array.from({ length: 9 }, (_, index) => table(`Batch${index}`, [column("id", "String")])),

@@ -53,6 +53,8 @@ describe("hand-written SQL steps", () => {
     "ALTER TABLE t CLEAR COLUMN v",
     "DETACH TABLE t",
     "ALTER TABLE t UPDATE v = '' WHERE 1",
+    "ALTER TABLE t UPDATE v = v, d = v WHERE 1",
+    "ALTER TABLE t UPDATE v = `my t`.v WHERE 1",
     "ALTER TABLE t MODIFY TTL d + INTERVAL 1 DAY",
     "ALTER TABLE t MODIFY COLUMN v TTL d + INTERVAL 1 DAY",
     "ALTER TABLE t MODIFY COLUMN v Int8",
@@ -107,7 +109,7 @@ describe("hand-written SQL steps", () => {
   it("lets harmless statements run without the flag", async () => {
     await writeHandMigration(project.layout, "20260101T000000Z_hand", {
       after: usersV1,
-      up: ["ALTER TABLE t ADD COLUMN IF NOT EXISTS z Int8 DEFAULT 1", "INSERT INTO t (id, v) SELECT 100, 'new'", "SELECT count() FROM t", "CREATE TABLE IF NOT EXISTS u (id UInt8) ENGINE = MergeTree ORDER BY id"]
+      up: ["ALTER TABLE t ADD COLUMN IF NOT EXISTS z Int8 DEFAULT 1", "ALTER TABLE t UPDATE z = z WHERE 1", "INSERT INTO t (id, v) SELECT 100, 'new'", "SELECT count() FROM t", "CREATE TABLE IF NOT EXISTS u (id UInt8) ENGINE = MergeTree ORDER BY id"]
         .map((sql) => `    { sql: ${templateLiteral(sql)} },`)
         .join("\n"),
     });

@@ -65,9 +65,17 @@ describe("the features a plan's steps record", () => {
     expect(rename!.cause).toMatchObject({ column: { table: "Users", name: "name", renamedTo: "full_name" }, needs: ["renameColumn"] });
   });
 
-  it("a removed default says which property it removes", () => {
+  it("a removed default first stores the default in rows that hold none, then says which property it removes", () => {
     const steps = upSteps(usersWithName(column("name", "String", { default: "'x'" })), users());
-    expect(steps.map((step) => step.cause)).toEqual([expect.objectContaining({ column: { table: "Users", name: "name", removes: "default" }, needs: ["removeColumnProperty"] })]);
+    expect(steps.map((step) => step.cause)).toEqual([
+      expect.objectContaining({ column: { table: "Users", name: "name", materializes: "default" } }),
+      expect.objectContaining({ column: { table: "Users", name: "name", removes: "default" }, needs: ["removeColumnProperty"] }),
+    ]);
+    expect(steps[0]!.cause?.needs).toBeUndefined();
+    // A MATERIALIZED expression is recomputed by MATERIALIZE COLUMN, which old servers lack.
+    const materialized = upSteps(usersWithName(column("name", "String", { materialized: "upper(email)" })), users());
+    expect(materialized[0]!.cause).toMatchObject({ column: { materializes: "materialized" }, needs: ["materializeColumn"] });
+    expect(stepSupport(materialized[0]!, [21, 9])).toEqual({ kind: "unsupported", feature: "materializeColumn" });
   });
 
   it("TTL, settings and index changes need their features; a plain column change needs none", () => {
@@ -98,12 +106,13 @@ describe("how a step runs on a server", () => {
   it("a rename or a removal on a cluster is not adapted", () => {
     const [rename] = upSteps(users({ cluster: "events" }), { ...renamed, cluster: "events" }, { Users: { name: "full_name" } });
     expect(stepSupport(rename!, OLD)).toEqual({ kind: "unsupported", feature: "renameColumn" });
-    const [removal] = upSteps(usersWithName(column("name", "String", { default: "'x'" }), { cluster: "events" }), users({ cluster: "events" }));
+    const [materialize, removal] = upSteps(usersWithName(column("name", "String", { default: "'x'" }), { cluster: "events" }), users({ cluster: "events" }));
+    expect(stepSupport(materialize!, OLD)).toEqual({ kind: "native" });
     expect(stepSupport(removal!, OLD)).toEqual({ kind: "unsupported", feature: "removeColumnProperty" });
   });
 
   it("a removed default or comment is adapted; a removed codec is not", () => {
-    const defaulted = stepSupport(upSteps(usersWithName(column("name", "String", { default: "'x'" })), users())[0]!, OLD);
+    const defaulted = stepSupport(upSteps(usersWithName(column("name", "String", { default: "'x'" })), users())[1]!, OLD);
     expect(defaulted).toEqual({ kind: "adapted", adaptation: { kind: "remove", table: "Users", column: "name", property: "default" } });
     const commented = stepSupport(upSteps(usersWithName(column("name", "String", { comment: "who" })), users())[0]!, OLD);
     expect(commented).toMatchObject({ kind: "adapted", adaptation: { property: "comment" } });

@@ -170,6 +170,7 @@ describe("statements", () => {
 
   it("MODIFY COLUMN: removed properties get REMOVE, a comment alone gets COMMENT COLUMN", () => {
     expect(modifyColumnSql("T", column("a", "Int32", { default: "1", codec: "ZSTD" }), column("a", "Int32")).map((s) => s.sql)).toEqual([
+      "ALTER TABLE T UPDATE a = a WHERE 1",
       "ALTER TABLE T MODIFY COLUMN IF EXISTS a REMOVE DEFAULT",
       "ALTER TABLE T MODIFY COLUMN IF EXISTS a REMOVE CODEC",
     ]);
@@ -178,6 +179,21 @@ describe("statements", () => {
     ]);
     expect(modifyColumnSql("T", column("a", "Int32"), column("a", "Int32", { default: "2" }))).toEqual([
       { sql: "ALTER TABLE T MODIFY COLUMN IF EXISTS a Int32 DEFAULT 2", convertsType: false, givesDefault: true },
+    ]);
+  });
+
+  it("MODIFY COLUMN: rows that hold no value keep what they read before a DEFAULT or MATERIALIZED expression changes or goes", () => {
+    expect(modifyColumnSql("T", column("a", "Int32", { default: "7" }), column("a", "String", { default: "'7'" })).map((s) => [s.sql, s.materializes])).toEqual([
+      ["ALTER TABLE T UPDATE a = a WHERE 1", "default"],
+      ["ALTER TABLE T MODIFY COLUMN IF EXISTS a String DEFAULT '7'", undefined],
+    ]);
+    expect(modifyColumnSql("T", column("m", "Int32", { materialized: "n * 2" }), column("m", "Int32", { materialized: "n * 3" })).map((s) => s.sql)).toEqual([
+      "ALTER TABLE T MATERIALIZE COLUMN m",
+      "ALTER TABLE T MODIFY COLUMN IF EXISTS m Int32 MATERIALIZED n * 3",
+    ]);
+    // The same expression on a new type: the rows read it as before.
+    expect(modifyColumnSql("T", column("a", "Int32", { default: "7" }), column("a", "Int64", { default: "7" })).map((s) => s.sql)).toEqual([
+      "ALTER TABLE T MODIFY COLUMN IF EXISTS a Int64 DEFAULT 7",
     ]);
   });
 
