@@ -127,7 +127,15 @@ export class Reloader {
         this.log(label, superseded);
         return superseded;
       }
-      if (losses.length > 0 && !(await this.confirmed(losses))) {
+      const consented = losses.length === 0 || (await this.confirmed(losses));
+      // A save while the question was open makes the answer about code that is gone: the next reload asks about the newer one.
+      if (losses.length > 0 && consented && this.options.superseded?.()) {
+        const superseded: ReloadReport = { kind: "superseded", durationMs: elapsed() };
+        output.info(paint(output, "dim", `… not applied: files changed while you were asked; the next reload decides on the newer code`));
+        this.log(label, superseded);
+        return superseded;
+      }
+      if (!consented) {
         const refused: ReloadReport = { kind: "refused", durationMs: elapsed(), plan, losses };
         output.error(
           paint(output, "red", `✖ ${label} in ${refused.durationMs} ms: not applied — it would delete or rewrite rows (listed above); still serving the last good state`) +

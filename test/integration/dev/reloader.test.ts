@@ -190,6 +190,31 @@ describe("Reloader", () => {
     expect((await dev.reload("reload")).kind).toBe("applied");
   });
 
+  it("a yes given after files changed while the question was open applies nothing: the next reload asks about the newer code", async () => {
+    const before = manifest([users("memo")]);
+    next = before;
+    await reloader({ initialState: (await store.load()).manifest }).reload("reload");
+    await driver.insert("Users", [{ id: "kept", memo: "keep me" }]);
+    next = manifest([users()]); // the save dropping memo …
+    let savedWhileAsked = false;
+    const dev = reloader({
+      initialState: before,
+      superseded: () => savedWhileAsked,
+      dataLoss: { mode: "ask", ask: async () => ((savedWhileAsked = true), true) }, // … put back by a save before the answer
+    });
+    printed.info.length = 0;
+    expect((await dev.reload("reload")).kind).toBe("superseded");
+    expect(printed.info.join("\n")).toContain("not applied: files changed while you were asked");
+    expect((await driver.query<{ memo: string }>("SELECT memo FROM Users WHERE id = 'kept'"))[0]!.memo).toBe("keep me");
+    expect(dev.state).toEqual(before);
+
+    savedWhileAsked = false;
+    next = before;
+    expect((await dev.reload("reload")).kind).toBe("unchanged");
+    next = manifest([users()]); // back to the state the next test starts from
+    expect((await reloader({ initialState: dev.state }).reload("reload")).kind).toBe("applied");
+  });
+
   it("follows the database: a migration state recorded by someone else after this session's last write is planned from", async () => {
     next = manifest([users()]);
     const dev = reloader({ initialState: (await store.load()).manifest });
