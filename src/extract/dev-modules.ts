@@ -37,6 +37,8 @@ export class DevModuleLoader {
   private readonly outDir: string;
   private readonly modules = new Map<string, ModuleState>();
   private generation = 0;
+  /** Modules the last failed run evaluated: Node keeps them as errors under their URLs, so they run again under new ones. */
+  private failed = new Set<string>();
   private readonly run = `${process.pid}.${Date.now().toString(36)}`;
   private sdkUrl: string | undefined;
 
@@ -82,7 +84,7 @@ export class DevModuleLoader {
     this.modules.clear();
     for (const [fileName, state] of next) this.modules.set(fileName, state);
 
-    const rerun = this.session.withImporters(changed);
+    const rerun = this.session.withImporters([...changed, ...[...this.failed].filter((fileName) => byName.has(fileName))]);
     this.generation++;
     for (const fileName of rerun) (this.modules.get(fileName) as ModuleState).version = this.generation;
     await Promise.all(
@@ -97,7 +99,14 @@ export class DevModuleLoader {
     if (this.generation === 1) getRegistry().clear();
     getRegistry().forgetSources(new Set([...rerun, ...removed].map((fileName) => relativePath(this.projectDir, fileName))));
     const main = this.modules.get(this.mainFile) as ModuleState;
-    return evaluateInProcess(this.projectDir, `${pathToFileURL(this.outputFile(this.mainFile)).href}?v=${this.run}.${main.version}`, registryToManifest);
+    try {
+      const manifest = await evaluateInProcess(this.projectDir, `${pathToFileURL(this.outputFile(this.mainFile)).href}?v=${this.run}.${main.version}`, registryToManifest);
+      this.failed.clear();
+      return manifest;
+    } catch (error) {
+      this.failed = new Set([...this.failed, ...rerun]);
+      throw error;
+    }
   }
 
   /** Import specifiers rewritten to the emitted modules (pinned later), the SDK, or absolute URLs. */
@@ -114,6 +123,9 @@ export class DevModuleLoader {
       if (target && appFiles.has(target)) {
         imports.push(target);
         edit(`${pathToFileURL(this.outputFile(target)).href}?v={{${target}}}`);
+        // A JSON file is emitted as a module: `with { type: "json" }` would make Node refuse it.
+        const attributes = target.endsWith(".json") && (ts.isImportDeclaration(literal.parent) || ts.isExportDeclaration(literal.parent)) ? literal.parent.attributes : undefined;
+        if (attributes) importEdits.push({ start: literal.getEnd(), end: attributes.getEnd(), text: "" });
         continue;
       }
       if (!literal.text.startsWith(".")) continue; // packages resolve from the project's node_modules
@@ -127,7 +139,7 @@ export class DevModuleLoader {
   private async emit(sourceFile: ts.SourceFile, text: string, edits: TextEdit[]): Promise<void> {
     const pinned = applyEdits(text, edits).replace(/\?v=\{\{([^}]+)\}\}/g, (_, target: string) => `?v=${this.run}.${this.modules.get(target)?.version ?? 0}`);
     const { code } = await esbuild.transform(pinned, {
-      loader: sourceFile.fileName.endsWith("x") ? "tsx" : "ts",
+      loader: sourceFile.fileName.endsWith(".json") ? "json" : sourceFile.fileName.endsWith("x") ? "tsx" : "ts",
       format: "esm",
       platform: "node",
       target: "node20",

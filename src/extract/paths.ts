@@ -61,7 +61,8 @@ export function buildDir(projectDir: string): string {
 
 /** Where `moose dev` emits an app file as an ES module (see dev-modules.ts). */
 export function devModuleFile(projectDir: string, fileName: string): string {
-  return path.join(buildDir(projectDir), "dev", path.relative(projectDir, fileName)).replace(/\.[cm]?tsx?$/, ".mjs");
+  // A JSON file (`resolveJsonModule`) becomes a module too, named so Node does not read it as JSON.
+  return path.join(buildDir(projectDir), "dev", path.relative(projectDir, fileName)).replace(/\.[cm]?tsx?$|(\.json)$/, "$1.mjs");
 }
 
 /** Project-relative, forward-slash path (what manifests and messages show). */

@@ -205,6 +205,51 @@ export const events = new OlapTable<Event>("Events");
   });
 });
 
+describe("incremental extractor after a failed run, and with JSON modules", () => {
+  it("runs again a module whose evaluation failed, when the fix is in another file", async () => {
+    const projectDir = path.join(scratch, "failed-run");
+    const tags = (name: string) => `import { OlapTable } from "moose-ts";\nimport type { User } from "./models.js";\nexport const tags = new OlapTable<User>("${name}");\n`;
+    writeApp(projectDir, { "app/models.ts": MODELS, "app/events.ts": tags("Tags"), "app/index.ts": `${INDEX}export * from "./events.js";\n` });
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Tags", "Users"]);
+      // orders.ts takes the name Tags too: its evaluation throws DUPLICATE_COMPONENT …
+      writeApp(projectDir, { "app/orders.ts": tags("Tags").replace("export const tags", "export const orderTags"), "app/index.ts": `${INDEX}export * from "./events.js";\nexport * from "./orders.js";\n` });
+      await expect(extractor.extract()).rejects.toMatchObject({ code: "DUPLICATE_COMPONENT" });
+      // … and the fix renames the one in events.ts: orders.ts, unchanged, must run again.
+      writeApp(projectDir, { "app/events.ts": tags("TagsOld") });
+      expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Tags", "TagsOld", "Users"]);
+    } finally {
+      extractor.close();
+    }
+  });
+
+  for (const [module, attribute] of [
+    ["NodeNext", ' with { type: "json" }'],
+    ["ESNext", ""],
+  ] as const) {
+    it(`runs an app importing a JSON file (resolveJsonModule, module ${module}), and follows its edits`, async () => {
+      const projectDir = path.join(scratch, `json-${module}`);
+      const moduleResolution = module === "NodeNext" ? "NodeNext" : "Bundler";
+      writeApp(projectDir, {
+        "package.json": '{ "type": "module" }\n',
+        "tsconfig.json": JSON.stringify({ compilerOptions: { module, moduleResolution, target: "ES2022", strict: true, resolveJsonModule: true } }),
+        "app/models.ts": MODELS,
+        "app/names.json": '{ "table": "FromJson" }\n',
+        "app/index.ts": `${INDEX}import names from "./names.json"${attribute};\nexport const named = new OlapTable<User>(names.table);\n`,
+      });
+      const extractor = createIncrementalExtractor(projectDir);
+      try {
+        expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["FromJson", "Users"]);
+        writeApp(projectDir, { "app/names.json": '{ "table": "Renamed" }\n' });
+        expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Renamed", "Users"]);
+      } finally {
+        extractor.close();
+      }
+    });
+  }
+});
+
 describe("incremental extractor re-runs only what changed", () => {
   it("keeps the components of modules that did not change, and re-runs the ones that did", async () => {
     const projectDir = path.join(scratch, "partial");
