@@ -138,12 +138,17 @@ export function createIncrementalExtractor(projectDirInput: string, mainFileInpu
         }
       }
       lastGood = undefined;
-      const [{ session, loader }, { checkTypes }, { checkManifest }] = await Promise.all([prepare(mainFile), import("./typescript-build.js"), import("./check.js")]);
-      session.update();
-      checkTypes(session);
-      const manifest = await loader.load();
+      // New compiler options: a new program, and every module emitted and run again under them.
+      if (session?.configChanged()) {
+        session = undefined;
+        loader = undefined;
+      }
+      const [{ session: program, loader: modules }, { checkTypes }, { checkManifest }] = await Promise.all([prepare(mainFile), import("./typescript-build.js"), import("./check.js")]);
+      program.update();
+      checkTypes(program);
+      const manifest = await modules.load();
       await checkManifest(manifest);
-      lastGood = { manifest, inputs: session.inputFiles() };
+      lastGood = { manifest, inputs: program.inputFiles() };
       return manifest;
     },
     close() {

@@ -62,6 +62,9 @@ export class ProgramSession {
   private readonly moduleCache: ts.ModuleResolutionCache;
   /** The project's package.json and installed packages as the caches last saw them. */
   private packagesVersion: string;
+  /** tsconfig.json and the files it extends, and their versions when the options were read. */
+  private readonly configFiles: string[];
+  private readonly configVersion: string;
   private readonly sourceFiles = new Map<string, CachedFile>();
   private program: ts.Program | undefined;
   private builder: ts.SemanticDiagnosticsBuilderProgram | undefined;
@@ -83,6 +86,13 @@ export class ProgramSession {
     this.moduleCache = ts.createModuleResolutionCache(projectDir, (fileName) => (ts.sys.useCaseSensitiveFileNames ? fileName : fileName.toLowerCase()), this.options);
     this.host = this.createHost();
     this.packagesVersion = packagesVersion(projectDir);
+    this.configFiles = tsconfigFiles(projectDir);
+    this.configVersion = filesVersion(this.configFiles);
+  }
+
+  /** Whether tsconfig.json (or a file it extends) changed since this session read it: its options hold for the session's life. */
+  configChanged(): boolean {
+    return filesVersion(this.configFiles) !== this.configVersion;
   }
 
   /** Builds the program for the files as they are on disk now, reusing whatever did not change. */
@@ -341,9 +351,11 @@ function appErrors(diagnostics: readonly ts.Diagnostic[]): ts.Diagnostic[] {
 
 /** The package manifests, lockfiles and install records from the project up (a workspace's root too), as they are now. */
 function packagesVersion(projectDir: string): string {
-  return dependencyManifests(projectDir)
-    .map((file) => `${file} ${fileVersion(file)}`)
-    .join("\n");
+  return filesVersion(dependencyManifests(projectDir));
+}
+
+function filesVersion(files: readonly string[]): string {
+  return files.map((file) => `${file} ${fileVersion(file)}`).join("\n");
 }
 
 function fileVersion(fileName: string): string {

@@ -205,7 +205,9 @@ export const events = new OlapTable<Event>("Events");
   });
 });
 
-describe("incremental extractor after a failed run, and with JSON modules", () => {
+describe("incremental extractor after a failed run, with JSON modules and a changed tsconfig", () => {
+  const EVENTS_TABLE = `import { OlapTable } from "moose-ts";\nexport interface Event { id: string; at: Date }\nexport const events = new OlapTable<Event>("Events");\n`;
+
   it("runs again a module whose evaluation failed, when the fix is in another file", async () => {
     const projectDir = path.join(scratch, "failed-run");
     const tags = (name: string) => `import { OlapTable } from "moose-ts";\nimport type { User } from "./models.js";\nexport const tags = new OlapTable<User>("${name}");\n`;
@@ -219,6 +221,21 @@ describe("incremental extractor after a failed run, and with JSON modules", () =
       // … and the fix renames the one in events.ts: orders.ts, unchanged, must run again.
       writeApp(projectDir, { "app/events.ts": tags("TagsOld") });
       expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Tags", "TagsOld", "Users"]);
+    } finally {
+      extractor.close();
+    }
+  });
+
+  it("reads tsconfig.json again when it changes (a `paths` alias added while it runs)", async () => {
+    const projectDir = path.join(scratch, "tsconfig-changed");
+    const config = (paths: Record<string, string[]>) =>
+      JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, paths } });
+    writeApp(projectDir, { "package.json": '{ "type": "module" }\n', "tsconfig.json": config({}), "app/models.ts": MODELS, "app/index.ts": INDEX });
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      expect(Object.keys((await extractor.extract()).tables)).toEqual(["Users"]);
+      writeApp(projectDir, { "tsconfig.json": config({ "@m/*": ["./app/*"] }), "app/events.ts": EVENTS_TABLE, "app/index.ts": `${INDEX}export * from "@m/events.js";\n` });
+      expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Events", "Users"]);
     } finally {
       extractor.close();
     }
