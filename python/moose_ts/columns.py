@@ -389,26 +389,42 @@ def _with_constraints(schema: dict[str, Any], metadata: list[Any]) -> dict[str, 
     result = dict(schema)
     numeric, lengths = result["type"] in ("integer", "number"), _LENGTH_KEYWORDS.get(result["type"])
     for item in _constraints(metadata):
-        value = lambda name: getattr(item, name, None)  # noqa: E731
+        value = lambda name: _json_number(getattr(item, name, None))  # noqa: E731
         if numeric:
             if value("ge") is not None:
-                result["minimum"] = max(item.ge, result.get("minimum", item.ge))
+                result["minimum"] = max(value("ge"), result.get("minimum", value("ge")))
             if value("le") is not None:
-                result["maximum"] = min(item.le, result.get("maximum", item.le))
+                result["maximum"] = min(value("le"), result.get("maximum", value("le")))
             if value("gt") is not None:
-                result["exclusiveMinimum"] = item.gt
+                result["exclusiveMinimum"] = value("gt")
             if value("lt") is not None:
-                result["exclusiveMaximum"] = item.lt
-            if value("multiple_of") is not None:
-                result["multipleOf"] = item.multiple_of
+                result["exclusiveMaximum"] = value("lt")
+            # ajv checks a multiple exactly, pydantic a float's with a tolerance (0.3 is a multiple of 0.1 to
+            # it): only whole multiples mean the same to both.
+            if isinstance(value("multiple_of"), int):
+                result["multipleOf"] = value("multiple_of")
         if lengths is not None:
-            if value("min_length") is not None:
-                result[lengths[0]] = item.min_length
-            if value("max_length") is not None:
-                result[lengths[1]] = item.max_length
-        if result["type"] == "string" and isinstance(value("pattern"), str):
-            result["pattern"] = item.pattern
+            if isinstance(value("min_length"), int):
+                result[lengths[0]] = value("min_length")
+            if isinstance(value("max_length"), int):
+                result[lengths[1]] = value("max_length")
+        pattern = getattr(item, "pattern", None)
+        pattern = getattr(pattern, "pattern", pattern)  # re.compile(...) too
+        if result["type"] == "string" and isinstance(pattern, str):
+            result["pattern"] = pattern
     return result
+
+
+def _json_number(value: Any) -> Any:
+    """A bound as JSON can carry it: Decimal and float bounds as numbers (ints when whole), others as they are; not-finite ones dropped."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return value
+    if isinstance(value, int):
+        return value
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        return None
+    return int(number) if number.is_integer() else number
 
 
 def _constraints(metadata: list[Any]) -> list[Any]:

@@ -1,5 +1,7 @@
 # pydantic's field constraints become the JSON Schema keywords ingest checks payloads with.
-from typing import Annotated
+import re
+from decimal import Decimal
+from typing import Annotated, Optional
 
 from pydantic import BaseModel, Field, conint, conlist, constr
 
@@ -16,6 +18,10 @@ class Reading(BaseModel):
     code: constr(min_length=2)
     count: conint(ge=-10, le=10)
     items: conlist(int, min_length=1)
+    # A Decimal bound is a JSON number; a float multiple is not carried (ajv checks it exactly, pydantic with a tolerance).
+    weight: float = Field(ge=Decimal("0.5"), multiple_of=0.25)
+    slug: str = Field(pattern=re.compile(r"^[a-z]+$"))
+    rank: Optional[conint(ge=1)] = None
 
 
 readings = IngestPipeline[Reading]("Readings", IngestPipelineConfig(ingest_api=True, table=True, stream=True))
