@@ -20,6 +20,8 @@ class IngestConfig(BaseModel):
     version: Optional[str] = None
     path: Optional[str] = None
     metadata: Optional[dict] = None
+    # MooseStack's queue for refused payloads: accepted, not written to (refused payloads get a 400).
+    dead_letter_queue: Any = None
 
 
 class IngestConfigWithDestination(BaseModel):
@@ -93,21 +95,25 @@ class IngestPipeline(Typed):
         if config.table:
             table_config = _merged(OlapConfig, shared, config.table)
             self.table = OlapTable(name, table_config, t=model, _source=self.source)
-        if config.stream:
-            stream_config = _merged(StreamConfig, shared, config.stream, destination=self.table)
-            self.stream = Stream(name, stream_config, t=model, _source=self.source)
         if config.dead_letter_queue:
             queue_config = _merged(StreamConfig, shared, config.dead_letter_queue)
             self.dead_letter_queue = DeadLetterQueue(f"{name}DeadLetterQueue", queue_config, t=model, _source=self.source)
+        if config.stream:
+            # The pipeline's queue takes the dead letters of the stream's sync, transforms and consumers unless the stream names its own.
+            queue = without_none({"default_dead_letter_queue": self.dead_letter_queue})
+            stream_config = _merged(StreamConfig, {**shared, **queue}, config.stream, destination=self.table)
+            self.stream = Stream(name, stream_config, t=model, _source=self.source)
         ingest = config.ingest if config.ingest is not None else config.ingest_api
         if ingest:
             destination = self.stream or self.table
             if destination is None:
                 raise MooseError("INVALID_PIPELINE", f'ingest pipeline "{name}" has an ingest API but neither a stream nor a table to send payloads to',
                                  self.source, "set stream=True (or table=True), or turn ingest_api off")
-            ingest_values = without_none({"version": config.version, "path": config.path})
+            ingest_values = without_none({"dead_letter_queue": self.dead_letter_queue})
             if isinstance(ingest, IngestConfig):
                 ingest_values.update(ingest.model_dump(exclude_unset=True))
+            # As MooseStack: the pipeline's version and path win over the ingest API's own.
+            ingest_values.update(without_none({"version": config.version, "path": config.path}))
             self.ingest_api = IngestApi(name, IngestConfigWithDestination(destination=destination, **ingest_values), t=model, _source=self.source)
 
     def get_table(self) -> OlapTable:

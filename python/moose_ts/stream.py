@@ -67,7 +67,7 @@ class Stream(ModelBacked):
     def add_transform(self, destination: "Stream", transformation: Callable[[Any], Any], config: Optional[TransformConfig] = None) -> None:
         """Registers a transformation into `destination`: each record of this stream, validated into its model, is passed to
         `transformation`, and what it returns (a model or dict; a list for several records; None for none) goes to `destination`."""
-        config = config if config is not None else TransformConfig()
+        config = self._with_default_dead_letter_queue(config if config is not None else TransformConfig())
         existing = self.transformations.setdefault(destination.id, [])
         if any(other.version == config.version for _, _, other in existing):
             raise MooseError("DUPLICATE_TRANSFORM", f'stream "{self.name}" already has a transform to "{destination.name}"'
@@ -77,12 +77,18 @@ class Stream(ModelBacked):
 
     def add_consumer(self, consumer: Callable[[Any], Any], config: Optional[ConsumerConfig] = None) -> None:
         """Registers a consumer of this stream's messages: each record, validated into the stream's model, is passed to `consumer`."""
-        config = config if config is not None else ConsumerConfig()
+        config = self._with_default_dead_letter_queue(config if config is not None else ConsumerConfig())
         if any(other.version == config.version for _, other in self.consumers):
             raise MooseError("DUPLICATE_CONSUMER", f'stream "{self.name}" already has a consumer'
                              + (f" with version {config.version}" if config.version else " without a version"), caller_location(),
                              "give each consumer of a stream a distinct version")
         self.consumers.append((consumer, config))
+
+    def _with_default_dead_letter_queue(self, config: Any) -> Any:
+        """A transform's or consumer's config, its dead letters going to the stream's default_dead_letter_queue unless it names a queue."""
+        if config.dead_letter_queue is None and self.config.default_dead_letter_queue is not None:
+            return config.model_copy(update={"dead_letter_queue": self.config.default_dead_letter_queue})
+        return config
 
     def to_spec(self) -> dict[str, Any]:
         config = self.config

@@ -4,6 +4,7 @@ import { requireColumns, sourceOf } from "./component.js";
 import { readMetadata, type InjectedArgument } from "./metadata.js";
 import type { OlapTable } from "./olap-table.js";
 import { getRegistry, type Component } from "./registry.js";
+import type { DeadLetterQueue } from "./dead-letter.js";
 import type { Stream } from "./stream.js";
 
 export interface IngestConfig<T> {
@@ -13,6 +14,12 @@ export interface IngestConfig<T> {
   /** URL path under /ingest/ (default `name` or `name/version`). */
   path?: string;
   metadata?: { description?: string };
+  /**
+   * MooseStack's queue for payloads the ingest API refuses. Accepted for compatibility; moose-ts
+   * answers such payloads with 400 naming each field (the caller keeps them) and does not write
+   * them to the queue (docs/moosestack-differences.md).
+   */
+  deadLetterQueue?: DeadLetterQueue<T>;
 }
 
 export class IngestApi<T> implements Component {

@@ -44,13 +44,15 @@ export class IngestPipeline<T> {
       const tableConfig = config.table === true ? {} : config.table;
       this.table = new OlapTable<T>(name, { ...withoutUndefined(shared), ...tableConfig }, metadata);
     }
-    if (config.stream) {
-      const streamConfig = config.stream === true ? {} : config.stream;
-      this.stream = new Stream<T>(name, { ...withoutUndefined(shared), ...streamConfig, destination: this.table }, metadata);
-    }
     if (config.deadLetterQueue) {
       const queueConfig = config.deadLetterQueue === true ? {} : config.deadLetterQueue;
       this.deadLetterQueue = new DeadLetterQueue<T>(`${name}DeadLetterQueue`, { ...withoutUndefined(shared), ...queueConfig }, metadata);
+    }
+    if (config.stream) {
+      const streamConfig = config.stream === true ? {} : config.stream;
+      // The pipeline's queue takes the dead letters of the stream's sync, transforms and consumers unless the stream names its own.
+      const queue = withoutUndefined({ defaultDeadLetterQueue: this.deadLetterQueue });
+      this.stream = new Stream<T>(name, { ...withoutUndefined(shared), ...queue, ...streamConfig, destination: this.table }, metadata);
     }
     const ingest = config.ingestApi ?? config.ingest;
     if (ingest) {
@@ -62,9 +64,10 @@ export class IngestPipeline<T> {
         });
       }
       const ingestConfig = ingest === true ? {} : ingest;
+      // As MooseStack: the pipeline's version and path win over the ingest API's own.
       this.ingestApi = new IngestApi<T>(
         name,
-        { ...withoutUndefined({ version: config.version, path: config.path }), ...ingestConfig, destination },
+        { ...withoutUndefined({ deadLetterQueue: this.deadLetterQueue }), ...ingestConfig, ...withoutUndefined({ version: config.version, path: config.path }), destination },
         metadata,
       );
     }

@@ -127,7 +127,7 @@ export class Stream<T> implements Component {
    * dev` and `moose prod` (docs/streams.md).
    */
   addTransform<U>(destination: Stream<U>, transformation: SyncOrAsyncTransform<T, U>, config?: TransformConfig<T>): void {
-    const config_ = config ?? {};
+    const config_ = this.withDefaultDeadLetterQueue(config);
     const existing = this._transformations.get(destination.id) ?? [];
     if (existing.some(([, , other]) => other.version === config_.version)) {
       throw new MooseError("DUPLICATE_TRANSFORM", `stream "${this.name}" already has a transform to "${destination.name}"${config_.version ? ` with version ${config_.version}` : ""}`, {
@@ -141,7 +141,7 @@ export class Stream<T> implements Component {
 
   /** Registers a consumer of this stream's messages (run as addTransform's functions are). */
   addConsumer(consumer: Consumer<T>, config?: ConsumerConfig<T>): void {
-    const config_ = config ?? {};
+    const config_ = this.withDefaultDeadLetterQueue(config);
     if (this._consumers.some((other) => other.config.version === config_.version)) {
       throw new MooseError("DUPLICATE_CONSUMER", `stream "${this.name}" already has a consumer${config_.version ? ` with version ${config_.version}` : " without a version"}`, {
         location: this.source,
@@ -149,6 +149,12 @@ export class Stream<T> implements Component {
       });
     }
     this._consumers.push({ consumer, config: config_ });
+  }
+
+  /** A transform's or consumer's config, its dead letters going to the stream's defaultDeadLetterQueue unless it names a queue (as MooseStack). */
+  private withDefaultDeadLetterQueue<C extends { deadLetterQueue?: DeadLetterQueue<T> }>(config: C | undefined): C {
+    const given = config ?? ({} as C);
+    return given.deadLetterQueue === undefined && this.defaultDeadLetterQueue ? { ...given, deadLetterQueue: this.defaultDeadLetterQueue } : given;
   }
 
   /** A message for this stream, returned from an addMultiTransform function. */

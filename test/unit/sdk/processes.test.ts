@@ -35,6 +35,26 @@ describe("processId", () => {
 });
 
 describe("processSpecs", () => {
+  it("sends the dead letters of a pipeline's sync, transforms and consumers to its queue, unless one names its own (as MooseStack)", () => {
+    const pipeline = new IngestPipeline<Row>("Orders", { table: true, stream: true, ingestApi: true, deadLetterQueue: true }, injected(3));
+    const enriched = new Stream<Row>("Enriched", {}, injected(4));
+    const own = new DeadLetterQueue<Row>("OwnQueue", {}, injected(5));
+    pipeline.stream!.addTransform(enriched, (row) => row);
+    pipeline.stream!.addConsumer(() => undefined);
+    pipeline.stream!.addConsumer(() => undefined, { version: "2", deadLetterQueue: own });
+    const specs = processSpecs();
+    expect(specs["sync:Orders->Orders"]?.deadLetterQueue).toBe("OrdersDeadLetterQueue");
+    expect(specs["transform:Orders->Enriched"]?.deadLetterQueue).toBe("OrdersDeadLetterQueue");
+    expect(specs["consumer:Orders"]?.deadLetterQueue).toBe("OrdersDeadLetterQueue");
+    expect(specs["consumer:Orders@2"]?.deadLetterQueue).toBe("OwnQueue");
+    expect(pipeline.ingestApi!.config.deadLetterQueue).toBe(pipeline.deadLetterQueue);
+  });
+
+  it("lets a pipeline's version and path win over its ingest API's own (as MooseStack)", () => {
+    const pipeline = new IngestPipeline<Row>("Clicks", { table: true, stream: true, ingestApi: { version: "9", path: "mine" }, version: "2", path: "clicks/v2" }, injected(3));
+    expect(pipeline.ingestApi!.id).toBe("clicks/v2");
+  });
+
   it("records a sync for a stream with a destination table, and each transform and consumer with its code hash", () => {
     const pipeline = new IngestPipeline<Row>("Events", { table: true, stream: true, ingestApi: true }, injected(3));
     const enriched = new Stream<Row>("Enriched", {}, injected(4));
