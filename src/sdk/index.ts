@@ -9,6 +9,7 @@ export {
   type OlapConfig,
   type TableIndex,
   type TableProjection,
+  type TableConstraint,
   type BaseOlapConfig,
   type EngineConfig,
   type LegacyOlapConfig,

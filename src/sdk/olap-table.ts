@@ -24,6 +24,13 @@ export interface TableProjection {
   body: string;
 }
 
+/** A table constraint (MooseStack's TableConstraint): `CONSTRAINT name CHECK|ASSUME expression`. */
+export interface TableConstraint {
+  name: string;
+  expression: string;
+  type: "CHECK" | "ASSUME";
+}
+
 /** The ORDER BY choice: fields, an expression, or neither (Key<> columns). */
 type OrderBy<T> =
   | { orderByFields: (keyof T & string)[]; orderByExpression?: undefined }
@@ -43,6 +50,8 @@ export type BaseOlapConfig<T> = OrderBy<T> & {
   indexes?: TableIndex[];
   /** Not applied by moose-ts yet: a build warning names the table. */
   projections?: TableProjection[];
+  /** CHECK / ASSUME constraints. Not applied by moose-ts yet: a build warning names the table. */
+  constraints?: TableConstraint[];
   /** Not applied by moose-ts yet (tables live in clickhouse_config.db_name): a build warning names the table. */
   database?: string;
   /**
@@ -205,8 +214,20 @@ type AnyOlapConfig = Partial<
   columns?: string[];
 };
 
-/** A row as inserted: fields with a DEFAULT/MATERIALIZED/ALIAS may be left out (MooseStack's Insertable). */
-export type Insertable<T> = { [K in keyof T]: T[K] };
+type IsAny<V> = 0 extends 1 & V ? true : false;
+/** The brand key a field's type carries (`Date & ClickHouseDefault<"now()">`), optional fields too; `any` carries none. */
+type Carries<V, Brand extends string> = IsAny<V> extends true ? false : Brand extends keyof NonNullable<V> ? true : false;
+type KeysCarrying<T, Brands extends string> = { [K in keyof T]-?: true extends Carries<T[K], Brands> ? K : never }[keyof T];
+/** Columns ClickHouse computes (MATERIALIZED, ALIAS): never written. */
+type ComputedKeys<T> = KeysCarrying<T, "_clickhouse_materialized" | "_clickhouse_alias">;
+/** Columns with a DEFAULT: ClickHouse fills them when a row leaves them out. */
+type DefaultKeys<T> = Exclude<KeysCarrying<T, "_clickhouse_default">, ComputedKeys<T>>;
+
+/**
+ * A row as inserted (MooseStack's Insertable): MATERIALIZED and ALIAS columns left out, DEFAULT
+ * columns optional, every other column as the model has it (an optional field stays optional).
+ */
+export type Insertable<T> = Pick<T, Exclude<keyof T, ComputedKeys<T> | DefaultKeys<T>>> & Partial<Pick<T, DefaultKeys<T>>>;
 
 export interface InsertOptions {
   /** `fail-fast` (default): stop at the first invalid or refused row; `discard`/`isolate`: such rows are set aside. */
@@ -286,10 +307,10 @@ export class OlapTable<T> implements Component {
   /** Options moose-ts accepts but does not apply yet: one build warning each, at the table's line. */
   private noteUnapplied(): void {
     const config = this.anyConfig;
-    const unapplied = (["database", "projections", "seedFilter"] as const).filter((key) => config[key] !== undefined);
+    const unapplied = (["database", "projections", "constraints", "seedFilter"] as const).filter((key) => config[key] !== undefined);
     if (unapplied.length > 0) {
       getRegistry().notice(
-        `OLAP table "${this.name}": ${unapplied.join(", ")} ${unapplied.length === 1 ? "is" : "are"} accepted but not applied by moose-ts (the table is created in clickhouse_config.db_name, without projections or seeding)`,
+        `OLAP table "${this.name}": ${unapplied.join(", ")} ${unapplied.length === 1 ? "is" : "are"} accepted but not applied by moose-ts (the table is created in clickhouse_config.db_name, without projections, constraints or seeding)`,
         this.source,
       );
     }

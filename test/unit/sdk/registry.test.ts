@@ -174,6 +174,15 @@ describe("sql", () => {
   });
 });
 
+describe("options accepted but not applied", () => {
+  it("compiles MooseStack's constraints and names them in a build warning at the table", () => {
+    new OlapTable<Row>("Checked", { orderByFields: ["id"], constraints: [{ name: "id_set", expression: "id != ''", type: "CHECK" }] }, injected("app/checked.ts", 4));
+    expect(getRegistry().noticeList()).toEqual([
+      { message: expect.stringContaining('OLAP table "Checked": constraints is accepted but not applied'), source: expect.objectContaining({ file: "app/checked.ts", line: 4 }) },
+    ]);
+  });
+});
+
 describe("forgetting what re-run files registered (moose dev)", () => {
   it("forgets a file's WebApps and notices too, so the file can run again", () => {
     const registry = new Registry();
