@@ -17,7 +17,7 @@ import * as esbuild from "esbuild";
 import ts from "./typescript.js";
 import type { Manifest } from "../manifest/types.js";
 import { registryToManifest } from "../sdk/manifest.js";
-import { getRegistry } from "../sdk/registry.js";
+import { EVALUATING_MODULE, getRegistry } from "../sdk/registry.js";
 import { diagnosticsError, type ExtractDiagnostic } from "./diagnostic.js";
 import { buildDir, devModuleFile, PACKAGE_ROOT, relativePath, SDK_ENTRY, SDK_PACKAGE } from "./paths.js";
 import type { ProgramSession } from "./program.js";
@@ -106,6 +106,9 @@ export class DevModuleLoader {
     } catch (error) {
       this.failed = new Set([...this.failed, ...rerun]);
       throw error;
+    } finally {
+      // What the app registers later (from a handler) belongs to no module's top level.
+      delete (globalThis as { [EVALUATING_MODULE]?: string })[EVALUATING_MODULE];
     }
   }
 
@@ -137,7 +140,9 @@ export class DevModuleLoader {
   }
 
   private async emit(sourceFile: ts.SourceFile, text: string, edits: TextEdit[]): Promise<void> {
-    const pinned = applyEdits(text, edits).replace(/\?v=\{\{([^}]+)\}\}/g, (_, target: string) => `?v=${this.run}.${this.modules.get(target)?.version ?? 0}`);
+    // First in the module's body (its imports have run by then), on the first line so the source map's lines stay.
+    const owner = sourceFile.fileName.endsWith(".json") ? "" : `globalThis[Symbol.for(${JSON.stringify(EVALUATING_MODULE.description)})] = ${JSON.stringify(relativePath(this.projectDir, sourceFile.fileName))};`;
+    const pinned = owner + applyEdits(text, edits).replace(/\?v=\{\{([^}]+)\}\}/g, (_, target: string) => `?v=${this.run}.${this.modules.get(target)?.version ?? 0}`);
     const { code } = await esbuild.transform(pinned, {
       loader: sourceFile.fileName.endsWith(".json") ? "json" : sourceFile.fileName.endsWith("x") ? "tsx" : "ts",
       format: "esm",

@@ -32,11 +32,24 @@ export interface Notice {
   source: SourceLocation;
 }
 
+/**
+ * Where `moose dev` names the app module whose top level is running (src/extract/dev-modules.ts sets
+ * it first thing in each module it emits): what a module registers through a helper defined in
+ * another file (`makeTable("A")` in metrics.ts, `new OlapTable` in factory.ts) is that module's too.
+ */
+export const EVALUATING_MODULE = Symbol.for("moose-ts.evaluating-module");
+
+function evaluatingModule(): string | undefined {
+  return (globalThis as { [EVALUATING_MODULE]?: string })[EVALUATING_MODULE];
+}
+
 export class Registry {
   private readonly byKind = new Map<ComponentKind, Map<string, Component>>();
   private readonly noticesByKey = new Map<string, Notice>();
   /** Objects that are not manifest components (WebApp), by kind then name: for getWebApps() and friends. */
   private readonly others = new Map<string, Map<string, { value: unknown; source: SourceLocation }>>();
+  /** The module whose top level registered a component, other object or notice, when it is not the file the source names. */
+  private readonly owners = new WeakMap<object, string>();
 
   register(component: Component): void {
     const components = this.components(component.componentKind);
@@ -54,6 +67,7 @@ export class Registry {
       );
     }
     components.set(component.id, component);
+    this.own(component, component.source);
   }
 
   /** Registered components of one kind, in registration order. */
@@ -72,7 +86,20 @@ export class Registry {
   }
 
   notice(message: string, source: SourceLocation): void {
-    this.noticesByKey.set(`${source.file}:${source.line}\0${message}`, { message, source });
+    const notice = { message, source };
+    this.noticesByKey.set(`${source.file}:${source.line}\0${message}`, notice);
+    this.own(notice, source);
+  }
+
+  private own(registered: object, source: SourceLocation): void {
+    const owner = evaluatingModule();
+    if (owner !== undefined && owner !== source.file) this.owners.set(registered, owner);
+  }
+
+  /** Registered by one of `files`: declared there, or by a helper its top level called. */
+  private isFrom(registered: object, source: SourceLocation, files: ReadonlySet<string>): boolean {
+    const owner = this.owners.get(registered);
+    return files.has(source.file) || (owner !== undefined && files.has(owner));
   }
 
   noticeList(): Notice[] {
@@ -90,7 +117,9 @@ export class Registry {
         hint: "give one of them another name",
       });
     }
-    values.set(name, { value, source });
+    const entry = { value, source };
+    values.set(name, entry);
+    this.own(entry, source);
   }
 
   listOther<V>(kind: string): Map<string, V> {
@@ -100,12 +129,12 @@ export class Registry {
   /** Forgets what the given files registered (they are about to run again, or are gone). */
   forgetSources(files: ReadonlySet<string>): void {
     for (const components of this.byKind.values()) {
-      for (const [id, component] of components) if (files.has(component.source.file)) components.delete(id);
+      for (const [id, component] of components) if (this.isFrom(component, component.source, files)) components.delete(id);
     }
     for (const values of this.others.values()) {
-      for (const [name, entry] of values) if (files.has(entry.source.file)) values.delete(name);
+      for (const [name, entry] of values) if (this.isFrom(entry, entry.source, files)) values.delete(name);
     }
-    for (const [key, notice] of this.noticesByKey) if (files.has(notice.source.file)) this.noticesByKey.delete(key);
+    for (const [key, notice] of this.noticesByKey) if (this.isFrom(notice, notice.source, files)) this.noticesByKey.delete(key);
   }
 
   private components(kind: ComponentKind): Map<string, Component> {

@@ -241,6 +241,24 @@ describe("incremental extractor after a failed run, with JSON modules and a chan
     }
   });
 
+  it("forgets what a module registered through a helper in another file when the module runs again (a table renamed in the call)", async () => {
+    const projectDir = path.join(scratch, "helper-rename");
+    writeApp(projectDir, {
+      "app/models.ts": MODELS,
+      "app/factory.ts": `import { OlapTable } from "moose-ts";\nimport type { User } from "./models.js";\nexport function userTable(name: string) {\n  return new OlapTable<User>(name);\n}\n`,
+      "app/metrics.ts": `import { userTable } from "./factory.js";\nexport const metrics = userTable("MetricsA");\n`,
+      "app/index.ts": `export * from "./metrics.js";\n`,
+    });
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      expect(Object.keys((await extractor.extract()).tables)).toEqual(["MetricsA"]);
+      writeApp(projectDir, { "app/metrics.ts": `import { userTable } from "./factory.js";\nexport const metrics = userTable("MetricsB");\n` });
+      expect(Object.keys((await extractor.extract()).tables)).toEqual(["MetricsB"]);
+    } finally {
+      extractor.close();
+    }
+  });
+
   for (const [module, attribute] of [
     ["NodeNext", ' with { type: "json" }'],
     ["ESNext", ""],
