@@ -307,10 +307,12 @@ export class OlapTable<T> implements Component {
   /** Options moose-ts accepts but does not apply yet: one build warning each, at the table's line. */
   private noteUnapplied(): void {
     const config = this.anyConfig;
-    const unapplied = (["database", "projections", "constraints", "seedFilter"] as const).filter((key) => config[key] !== undefined);
+    const unapplied = (["database", "projections", "constraints", "seedFilter", "headers", "partitionStrategy", "partitionColumnsInDataFile"] as const).filter(
+      (key) => config[key] !== undefined,
+    );
     if (unapplied.length > 0) {
       getRegistry().notice(
-        `OLAP table "${this.name}": ${unapplied.join(", ")} ${unapplied.length === 1 ? "is" : "are"} accepted but not applied by moose-ts (the table is created in clickhouse_config.db_name, without projections, constraints or seeding)`,
+        `OLAP table "${this.name}": ${unapplied.join(", ")} ${unapplied.length === 1 ? "is" : "are"} accepted but not applied by moose-ts (see docs/moosestack-differences.md: the table is created in clickhouse_config.db_name, without projections, constraints, seeding, S3Queue headers or S3 partition strategy)`,
         this.source,
       );
     }
