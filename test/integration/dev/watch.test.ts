@@ -88,6 +88,34 @@ describe("watchProject", () => {
     }
   });
 
+  it("reports a deletion once (chokidar's unlink), not again from the second look", async () => {
+    const seen: string[] = [];
+    watcher = await watchProject(dir, (file) => seen.push(file), (error) => {
+      throw error;
+    });
+    const file = path.join(dir, "index.ts");
+    writeFileSync(file, `${MODEL}// edited\n`);
+    await until(() => seen.length === 1);
+    rmSync(file);
+    await until(() => seen.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // past chokidar's unlink delay and the second look
+    expect(seen).toEqual(["index.ts", "index.ts"]);
+  });
+
+  it("reports nothing after close, though a second look was pending", async () => {
+    const seen: string[] = [];
+    watcher = await watchProject(dir, (file) => seen.push(file), (error) => {
+      throw error;
+    }, 5_000);
+    writeFileSync(path.join(dir, "index.ts"), ""); // an empty file: looked at again until it has content
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await watcher.close();
+    watcher = undefined;
+    writeFileSync(path.join(dir, "index.ts"), MODEL);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seen).toEqual([]);
+  });
+
   it("reports a file that stays empty after the settle time", async () => {
     const seen = await watchContents();
     writeFileSync(path.join(dir, "index.ts"), "");
