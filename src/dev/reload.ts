@@ -7,7 +7,7 @@
 import { diffManifests } from "../diff/index.js";
 import type { DiffResult, Operation } from "../diff/operations.js";
 import { quoteIdentifier } from "../infra/clickhouse/quote.js";
-import type { IncrementalExtractor } from "../extract/index.js";
+import { withoutStreams, type IncrementalExtractor } from "../extract/index.js";
 import { logEvent } from "../logs/logger.js";
 import { hashManifest } from "../manifest/canonical.js";
 import type { Manifest } from "../manifest/types.js";
@@ -249,7 +249,8 @@ export class Reloader {
   private async updateDraft(code: Manifest): Promise<void> {
     const { output } = this.options;
     try {
-      const draft = await this.options.draft.update(code);
+      // What `moose migrate generate` would write: with streaming off, without streams (said once already).
+      const draft = await this.options.draft.update(this.options.streaming ? code : withoutStreams(code, () => {}));
       if (draft === "deleted") output.info("migrations/draft.ts deleted: the code matches migrations/snapshot.json");
       if ((draft === "written" || draft === "unchanged") && !this.draftAnnounced) {
         this.draftAnnounced = true;

@@ -129,6 +129,9 @@ describe("Reloader", () => {
     expect(printed.info.filter((line) => line.includes("not created locally"))).toEqual([
       "note: 1 stream in the code is not created locally: [features] streaming_engine = false",
     ]);
+    // The draft is what `moose migrate generate` writes with streaming off: no topic.
+    const draft = readFileSync(path.join(projectDir, "migrations", "draft.ts"), "utf8");
+    expect(draft).not.toContain("Clicks");
   });
 
   it("deletes the draft once migrations/snapshot.json matches the code", async () => {
