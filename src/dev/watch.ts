@@ -21,7 +21,7 @@ export const EMPTY_FILE_SETTLE_MS = 150;
  * chokidar reports a file's change at most once per 50 ms and drops the events in between: a save
  * right after another (a formatter rewriting what the editor wrote, a write after its truncate)
  * would go unseen. So a file is looked at again once that window is over, and reported again if
- * its size or modification time moved since it was reported.
+ * its size, modification time or inode moved since it was reported.
  */
 const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
 const RECHECK_MS = 5;
