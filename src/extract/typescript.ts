@@ -11,7 +11,7 @@
  * The namespace below re-exports the types this code uses, so `ts.Type` keeps working.
  */
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire, Module } from "node:module";
 import path from "node:path";
 import vm from "node:vm";
@@ -59,6 +59,7 @@ function writeCodeCache(cacheFile: string, script: vm.Script): void {
   const partial = `${cacheFile}.${process.pid}`;
   try {
     mkdirSync(path.dirname(cacheFile), { recursive: true });
+    removeAbandonedCaches(path.dirname(cacheFile));
     // Opened before the cache is made, so an unwritable directory costs nothing.
     const fd = openSync(partial, "w");
     try {
@@ -70,6 +71,24 @@ function writeCodeCache(cacheFile: string, script: vm.Script): void {
   } catch {
     // Only a speed-up: without the cache the next start compiles typescript.js again.
     rmSync(partial, { force: true });
+  }
+}
+
+/** Caches a process was killed while writing (`<cache>.<pid>` whose process is gone): nothing else removes them. */
+export function removeAbandonedCaches(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const pid = /^typescript-.*\.v8cache\.(\d+)$/.exec(name)?.[1];
+    if (pid !== undefined && !isRunning(Number(pid))) rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: running, as another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

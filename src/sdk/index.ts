@@ -104,7 +104,7 @@ export {
   type WorkflowClient,
 } from "./api.js";
 export { Workflow, Task, type WorkflowConfig, type TaskConfig, type TaskContext } from "./workflow.js";
-export { sql, Sql, ApiHelpers, toStaticQuery, toQuery, quoteIdentifier, type Value, type RawValue } from "./sql.js";
+export { sql, Sql, ApiHelpers, ConsumptionHelpers, joinQueries, toStaticQuery, toQuery, quoteIdentifier, type Value, type RawValue } from "./sql.js";
 export { getRegistry, Registry, type Component } from "./registry.js";
 export { registryToManifest } from "./manifest.js";
 export { METADATA_MARKER, type InjectedMetadata } from "./metadata.js";

@@ -59,11 +59,35 @@ function isIdentifier(value: unknown): value is SqlIdentifier {
   return typeof value === "object" && value !== null && "componentKind" in value && "id" in value;
 }
 
-/** The quoted name of an interpolated table, view or column; undefined for a value. */
+/**
+ * The SQL of an interpolated table, view or column; undefined for a value. A column holding
+ * aggregate states (`Aggregated<>`, `AggregateFunction(avg, Float64)`) reads as its merge,
+ * `avgMerge(\`col\`)`, as in MooseStack; `SimpleAggregated<>` columns hold plain values.
+ */
 function identifierText(value: unknown): string | undefined {
   if (isIdentifier(value)) return quoteIdentifier(value.id);
-  if (isColumn(value)) return quoteIdentifier(value.name);
+  if (isColumn(value)) {
+    const merge = mergeFunction(value.data_type);
+    return merge === undefined ? quoteIdentifier(value.name) : `${merge}(${quoteIdentifier(value.name)})`;
+  }
   return undefined;
+}
+
+/** `AggregateFunction(quantiles(0.5, 0.9), Float64)` → `quantilesMerge(0.5, 0.9)`; undefined for other types. */
+export function mergeFunction(dataType: string): string | undefined {
+  const prefix = "AggregateFunction(";
+  if (!dataType.startsWith(prefix)) return undefined;
+  let depth = 0;
+  let end = prefix.length;
+  for (; end < dataType.length; end++) {
+    const char = dataType[end];
+    if (char === "(") depth++;
+    else if (char === ")") depth--;
+    if ((char === "," && depth === 0) || depth < 0) break;
+  }
+  const name = dataType.slice(prefix.length, end).trim();
+  const parameters = name.indexOf("(");
+  return parameters === -1 ? `${name}Merge` : `${name.slice(0, parameters)}Merge${name.slice(parameters)}`;
 }
 
 export interface SqlTemplateTag {
@@ -83,7 +107,9 @@ export const sql: SqlTemplateTag = Object.assign(
     fragment: (strings: readonly string[], ...values: readonly RawValue[]) => new Sql(strings, values),
     join(fragments: Sql[], separator = ", "): Sql {
       if (fragments.length === 0) return new Sql([""], []);
-      const strings = ["", ...fragments.slice(1).map(() => separator), ""];
+      // MooseStack's rule: a separator without a space (`AND`, `,`) gets one on each side.
+      const spaced = separator.includes(" ") ? separator : ` ${separator} `;
+      const strings = ["", ...fragments.slice(1).map(() => spaced), ""];
       return new Sql(strings, fragments);
     },
     raw(text: string): Sql {
@@ -97,6 +123,17 @@ export const ApiHelpers = {
   column: (value: string): [string, string] => ["Identifier", value],
   table: (value: string): [string, string] => ["Identifier", value],
 };
+/** @deprecated MooseStack's older name of ApiHelpers. */
+export const ConsumptionHelpers = ApiHelpers;
+
+/**
+ * MooseStack's `joinQueries`: `values` with `separator` between them (written as given), inside
+ * `prefix` … `suffix`, e.g. `joinQueries({ values: conditions, separator: " AND ", prefix: "WHERE " })`.
+ */
+export function joinQueries({ values, separator = ",", prefix = "", suffix = "" }: { values: readonly RawValue[]; separator?: string; prefix?: string; suffix?: string }): Sql {
+  if (values.length === 0) throw new TypeError("joinQueries needs at least one value: got an empty array");
+  return new Sql([prefix, ...values.slice(1).map(() => separator), suffix], values);
+}
 
 
 /**

@@ -164,6 +164,31 @@ describe("sql", () => {
     expect(() => new View("Picked", { selectStatement: sql`SELECT ${ids} FROM t`, baseTables: [] }).toSpec()).toThrow(/an array is not a SQL value/);
   });
 
+  it("reads a column of aggregate states as its merge, as MooseStack's sql tag does", async () => {
+    const { toQuery } = await import("../../../src/sdk/sql.js");
+    const { columnsRecord } = await import("../../../src/sdk/column.js");
+    const specs = [
+      { name: "day", type: "Date" },
+      { name: "avg_price", type: "AggregateFunction(avg, Float64)" },
+      { name: "p", type: "AggregateFunction(quantiles(0.5, 0.9), Float64)" },
+      { name: "total", type: "SimpleAggregateFunction(sum, UInt64)" },
+    ] as ColumnSpec[];
+    const columns = columnsRecord<{ day: Date; avg_price: number; p: number[]; total: number }>(specs);
+    const [text] = toQuery(sql`SELECT ${columns.day}, ${columns.avg_price}, ${columns.p}, ${columns.total} FROM t GROUP BY ${columns.day}`);
+    expect(text).toBe("SELECT day, avgMerge(avg_price), quantilesMerge(0.5, 0.9)(p), total FROM t GROUP BY day");
+  });
+
+  it("joins fragments with MooseStack's spacing, and joinQueries writes its separator as given", async () => {
+    const { toQuery, joinQueries, ConsumptionHelpers, ApiHelpers } = await import("../../../src/sdk/sql.js");
+    const conditions = [sql`a = ${1}`, sql`b = ${2}`];
+    expect(toQuery(sql`SELECT * FROM t WHERE ${sql.join(conditions, "AND")}`)[0]).toBe("SELECT * FROM t WHERE a = {p0:Int64} AND b = {p1:Int64}");
+    expect(toQuery(sql`SELECT ${sql.join([sql`x`, sql`y`])}`)[0]).toBe("SELECT x, y");
+    expect(toQuery(sql`SELECT ${sql.join([sql`x`, sql`y`], " || ")}`)[0]).toBe("SELECT x || y");
+    expect(toQuery(joinQueries({ values: conditions, separator: " AND ", prefix: "WHERE ", suffix: " LIMIT 1" }))).toEqual(["WHERE a = {p0:Int64} AND b = {p1:Int64} LIMIT 1", { p0: 1, p1: 2 }]);
+    expect(() => joinQueries({ values: [] })).toThrow(/at least one value/);
+    expect(ConsumptionHelpers).toBe(ApiHelpers);
+  });
+
   it("splices fragments and binds values as parameters for the API server", async () => {
     const { toQuery } = await import("../../../src/sdk/sql.js");
     const table = new OlapTable<Row>("Logs", {}, injected("app/a.ts", 1));
