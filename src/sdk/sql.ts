@@ -3,6 +3,7 @@
  * identifiers, nested Sql values are spliced, everything else is a value. `toStaticQuery` inlines
  * values as literals (for view definitions); the API server binds them as query parameters.
  */
+import { splitTopLevel } from "../diff/normalize.js";
 import { quoteIdentifier, quoteString } from "../infra/clickhouse/quote.js";
 import { isColumn, type Column } from "./column.js";
 
@@ -74,18 +75,10 @@ function identifierText(value: unknown): string | undefined {
 }
 
 /** `AggregateFunction(quantiles(0.5, 0.9), Float64)` → `quantilesMerge(0.5, 0.9)`; undefined for other types. */
-export function mergeFunction(dataType: string): string | undefined {
+function mergeFunction(dataType: string): string | undefined {
   const prefix = "AggregateFunction(";
-  if (!dataType.startsWith(prefix)) return undefined;
-  let depth = 0;
-  let end = prefix.length;
-  for (; end < dataType.length; end++) {
-    const char = dataType[end];
-    if (char === "(") depth++;
-    else if (char === ")") depth--;
-    if ((char === "," && depth === 0) || depth < 0) break;
-  }
-  const name = dataType.slice(prefix.length, end).trim();
+  if (!dataType.startsWith(prefix) || !dataType.endsWith(")")) return undefined;
+  const name = splitTopLevel(dataType.slice(prefix.length, -1))[0] ?? "";
   const parameters = name.indexOf("(");
   return parameters === -1 ? `${name}Merge` : `${name.slice(0, parameters)}Merge${name.slice(parameters)}`;
 }
