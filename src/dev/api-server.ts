@@ -1,8 +1,9 @@
 /**
  * The app's HTTP server in `moose dev` (src/server): `/api/*` served from the live Api objects of the
  * latest good build, swapped in after every good save; `POST /ingest/*` for the ingest APIs of that
- * build (src/server/ingest.ts); `/admin/*` answering from the local dev state;
- * `/health` for the local ClickHouse (and Kafka when streaming is on).
+ * build (src/server/ingest.ts); the build's WebApps under their mount paths (src/server/web-apps.ts);
+ * `/admin/*` answering from the local dev state; `/health` for the local ClickHouse (and Kafka when
+ * streaming is on).
  */
 import type { Config } from "../config/types.js";
 import { diffManifests } from "../diff/index.js";
@@ -21,6 +22,9 @@ import { consumptionRoutes } from "../server/consumption.js";
 import { startMooseServer, type Reply } from "../server/http.js";
 import { ingestRoutes, type IngestHandler } from "../server/ingest.js";
 import { startPythonApiWorker, type PythonApiWorker } from "../server/python-worker.js";
+import { webAppRouter, type WebAppRouter } from "../server/web-apps.js";
+import type { WebApp } from "../sdk/web-app.js";
+import { sql } from "../sdk/sql.js";
 import { projectLanguage } from "../extract/python/language.js";
 import { readLiveStreams } from "../server/live-state.js";
 import { compareWithReality } from "../server/reality-check.js";
@@ -31,11 +35,13 @@ type ConsumptionHandler = (path: string, query: URLSearchParams) => Promise<Repl
 export interface DevApiServer {
   url: string;
   /**
-   * Serves the Api objects the latest build registered. Called right after a good extraction: the
+   * Serves the Api objects and WebApps the latest build registered. Called right after a good extraction: the
    * in-process build left the app's live objects in the process-wide registry (the same objects
    * `loadApp` returns, without building the app a second time).
    */
   reloadApis(manifest?: Manifest): Promise<void>;
+  /** The mount paths of the WebApps served now. */
+  webAppPaths(): string[];
   close(): Promise<void>;
 }
 
@@ -54,6 +60,8 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
   const { config, driver, kafka } = options;
   const client = createMooseClient(driver);
   let consumption: ConsumptionHandler = consumptionRoutes([], client);
+  let webApps: WebAppRouter = webAppRouter([], { client, sql });
+  let mountPaths: string[] = [];
   // Records go to the local topics when streaming is on (the syncs write the tables), else to the tables.
   const producer = kafka ? openKafkaProducer(config.redpanda_config) : undefined;
   let ingest: IngestHandler = async () => undefined;
@@ -72,6 +80,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
     ...(options.processes ? { processes: options.processes } : {}),
     consumption: (path, query) => consumption(path, query),
     ingest: (path, body) => ingest(path, body),
+    webApps: (request, response, url) => webApps(request, response, url),
     admin: adminRoutes({
       appliedManifest: async () => options.state(),
       plan: (from, to) => planToJson(diffManifests(from, to), { from: hashManifest(from), to: hashManifest(to) }),
@@ -100,10 +109,14 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
       } else {
         // Compiling the routes validates every params schema: a bad one throws and the old routes stay.
         consumption = consumptionRoutes(getRegistry().list<Api<unknown>>("apis"), client);
+        const apps = [...getRegistry().listOther<WebApp>("WebApp").values()];
+        webApps = webAppRouter(apps, { client, sql });
+        mountPaths = apps.map((webApp) => webApp.config.mountPath).sort();
       }
       // Ingest is served from the build's manifest (language-blind: a Python app has no live objects here).
       ingest = ingestRoutes(manifest ?? registryToManifest(), { driver, producer });
     },
+    webAppPaths: () => mountPaths,
     close: async () => {
       await server.close();
       await pythonWorker?.close();

@@ -209,6 +209,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       paint(output, "green", `✓ moose dev ready in ${readyMs} ms`) +
         `\n  ClickHouse  ${endpoint.url}  database ${config.clickhouse_config.db_name}, user ${user} (credentials from ${credentials})` +
         `\n  API         ${apiServer.url}/api/<name>` +
+        (apiServer.webAppPaths().length > 0 ? `\n  WebApps     ${apiServer.webAppPaths().map((mountPath) => apiServer.url + mountPath).join(", ")}` : "") +
         (kafka ? `\n  Kafka       ${config.redpanda_config.broker}${startedBroker ? " (local broker started by moose dev, data in .moose/kafka)" : ""}` : "") +
         (workflows ? `\n  Temporal    ${workflows.address}  task queue ${workflows.taskQueue}${workflows.local ? ` (${workflows.local.kind === "java-test-server" ? "Java test server" : "Temporal CLI dev server"} started by moose dev)` : ""}` : "") +
         `\n  watching ${projectDir} — Ctrl-C to stop`,

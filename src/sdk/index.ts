@@ -54,7 +54,16 @@ export {
   type Consumer,
 } from "./stream.js";
 export { DeadLetterQueue, type DeadLetterModel, type DeadLetter } from "./dead-letter.js";
-export { WebApp, type WebAppConfig, type WebAppHandler, type FrameworkApp } from "./web-app.js";
+export {
+  WebApp,
+  expressMiddleware,
+  getMooseUtilsFromRequest,
+  getLegacyMooseUtils,
+  type WebAppConfig,
+  type WebAppHandler,
+  type FrameworkApp,
+  type ExpressRequestWithMoose,
+} from "./web-app.js";
 export {
   getTables,
   getTable,

@@ -1,13 +1,17 @@
 /**
  * WebApp (MooseStack's): an HTTP handler or framework app (Express, Koa, Fastify, …) mounted at a
- * path. moose-ts registers it (getWebApp/getWebApps find it, and its handler is callable) but
- * `moose dev` / `moose prod` do not serve it yet: a build warning says so.
+ * path, which `moose dev` and `moose prod` serve beside /api (src/server/web-apps.ts). The mount
+ * path is checked here, where the app is written, so a bad one is a build error at its line.
  */
 import type http from "node:http";
 import { MooseError, type SourceLocation } from "../errors.js";
+import type { MooseUtils } from "./api.js";
 import { sourceOf } from "./component.js";
 import { findMetadata } from "./metadata.js";
 import { getRegistry } from "./registry.js";
+
+/** The server's own routes (and MooseStack's, some kept for later): no WebApp may be mounted on or under them. */
+export const RESERVED_MOUNT_PATHS = ["/admin", "/api", "/consumption", "/health", "/ingest", "/liveness", "/moose", "/ready", "/workflows"] as const;
 
 export type WebAppHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 
@@ -21,7 +25,13 @@ export interface FrameworkApp {
 export interface WebAppConfig {
   mountPath: string;
   metadata?: { description?: string };
+  /** Sets `req.moose` (MooseStack's MooseUtils: `{ client, sql }`) before each request; default true. */
   injectMooseUtils?: boolean;
+}
+
+/** A request as a WebApp handler receives it, with the utilities the server injected. */
+export interface ExpressRequestWithMoose {
+  moose?: MooseUtils;
 }
 
 export class WebApp {
@@ -36,8 +46,14 @@ export class WebApp {
     this.source = sourceOf(findMetadata(injected));
     this.name = name;
     this.config = config;
-    if (!config || typeof config.mountPath !== "string" || !config.mountPath.startsWith("/")) {
-      throw new MooseError("INVALID_WEB_APP", `WebApp "${name}" needs config.mountPath, a path starting with "/"`, { location: this.source, hint: 'e.g. { mountPath: "/my-app" }' });
+    checkMountPath(name, config?.mountPath, this.source);
+    for (const [otherName, other] of getRegistry().listOther<WebApp>("WebApp")) {
+      if (other.config.mountPath === config.mountPath) {
+        throw new MooseError("INVALID_WEB_APP", `WebApp "${name}" and WebApp "${otherName}" are both mounted at ${config.mountPath}`, {
+          location: this.source,
+          hint: "give each WebApp its own mountPath",
+        });
+      }
     }
     if (typeof appOrHandler === "function" && !isFrameworkApp(appOrHandler)) this.handler = appOrHandler as WebAppHandler;
     else {
@@ -45,13 +61,45 @@ export class WebApp {
       this.handler = toHandler(this.rawApp, name, this.source);
     }
     getRegistry().registerOther("WebApp", name, this, this.source);
-    getRegistry().notice(`WebApp "${name}" (${config.mountPath}) is registered but not served by moose-ts yet`, this.source);
   }
 
   getRawApp(): FrameworkApp | undefined {
     return this.rawApp;
   }
 }
+
+function checkMountPath(name: string, mountPath: unknown, location: SourceLocation): asserts mountPath is string {
+  const refuse = (problem: string, hint: string): never => {
+    throw new MooseError("INVALID_WEB_APP", `WebApp "${name}": ${problem}`, { location, hint });
+  };
+  if (typeof mountPath !== "string" || mountPath === "") refuse("config.mountPath is required", 'mount it at a path of its own, e.g. { mountPath: "/my-app" }');
+  const path = mountPath as string;
+  if (!path.startsWith("/")) refuse(`mountPath "${path}" does not start with "/"`, `write "/${path}"`);
+  if (path === "/") refuse('mountPath cannot be "/": the app would take the paths of /api, /ingest, /admin and /health', 'mount it under a path of its own, e.g. "/my-app"');
+  if (path.endsWith("/")) refuse(`mountPath "${path}" ends with "/"`, `write "${path.replace(/\/+$/, "")}"`);
+  if (/[?#\s]/.test(path)) refuse(`mountPath "${path}" holds a "?", "#" or white space`, "a mount path is the path part of a URL only");
+  const reserved = RESERVED_MOUNT_PATHS.find((route) => path === route || path.startsWith(`${route}/`));
+  if (reserved) refuse(`mountPath "${path}" is on the server's own route ${reserved}`, `these are reserved: ${RESERVED_MOUNT_PATHS.join(", ")}`);
+}
+
+/**
+ * MooseStack's deprecated middleware for Express WebApps: the server already sets `req.moose`, so
+ * this only carries it over from the raw request when a framework wraps it as `req.raw`.
+ */
+export function expressMiddleware(): (req: any, res: any, next: (error?: unknown) => void) => void {
+  return (req, _res, next) => {
+    if (!req.moose && req.raw?.moose) req.moose = req.raw.moose;
+    next();
+  };
+}
+
+/** MooseStack's deprecated synchronous accessor: the utilities the server put on the request, if any. */
+export function getMooseUtilsFromRequest(req: http.IncomingMessage | ExpressRequestWithMoose): MooseUtils | undefined {
+  return (req as ExpressRequestWithMoose).moose;
+}
+
+/** @deprecated MooseStack's older name of getMooseUtilsFromRequest. */
+export const getLegacyMooseUtils = getMooseUtilsFromRequest;
 
 /** Express apps are functions that also have `handle`; Koa has `callback`, Fastify `routing`. */
 function isFrameworkApp(value: unknown): boolean {

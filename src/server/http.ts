@@ -1,7 +1,8 @@
 /**
  * The production HTTP server (node:http): `/health`, consumption APIs under `/api/`, and the admin
  * API under `/admin/` behind `Authorization: Bearer <token>`. Routes are plain functions returning a
- * reply; this file owns the sockets, body limits, JSON encoding, errors and the request log.
+ * reply; this file owns the sockets, body limits, JSON encoding, errors and the request log. The
+ * app's WebApps (./web-apps.ts) answer their mount paths with replies of their own.
  *
  * Every reply carries an `x-request-id`. A route that throws is a 500: for `/api/` and `/ingest/`
  * the client gets a generic message with the request id, never the error's text (which can hold
@@ -16,6 +17,7 @@ import { logEvent } from "../logs/logger.js";
 import type { ProcessReport } from "../streams/supervisor.js";
 import { verifyAdminAuthorization } from "./auth.js";
 import { decodeUtf8, parseQueryString } from "./input.js";
+import type { ServedByWebApp, WebAppRouter } from "./web-apps.js";
 
 export interface Reply {
   status: number;
@@ -52,6 +54,8 @@ export interface MooseServerOptions {
   ingest?: (path: string, body: unknown) => Promise<Reply | undefined>;
   /** Authenticated admin requests → reply, or undefined for an unknown route. */
   admin: (request: AdminRequest) => Promise<Reply | undefined>;
+  /** The app's WebApps (./web-apps.ts): they answer the requests under their mount paths themselves. */
+  webApps?: WebAppRouter;
 }
 
 export interface RunningServer {
@@ -66,11 +70,19 @@ export async function startMooseServer(options: MooseServerOptions): Promise<Run
   const server = createServer((request, response) => {
     const started = performance.now();
     const requestId = randomUUID();
+    // Named before a WebApp sees the request: the router rewrites request.url to the path below the mount.
+    const path = loggedPath(request);
+    const url = requestUrl(request);
+    const served = url && options.webApps?.(request, response, url);
+    if (served) {
+      answerByWebApp(options, request, response, served, { path, requestId, started });
+      return;
+    }
     handle(options, request)
-      .catch((error: unknown) => internalError(options, request, error, requestId))
+      .catch((error: unknown) => internalError(options, request.method, path, error, requestId))
       .then((reply) => {
         const sent = send(response, { ...reply, headers: { ...reply.headers, "x-request-id": requestId } });
-        logRequest(options, request, sent, performance.now() - started, requestId);
+        logRequest(options, request.method, path, sent, performance.now() - started, requestId);
       })
       .catch((error: unknown) => {
         // Nothing a request sends may end the process: a failure past the handler costs this connection at most.
@@ -235,11 +247,10 @@ async function readJsonBody(request: IncomingMessage): Promise<BodyResult> {
   }
 }
 
-function internalError(options: MooseServerOptions, request: IncomingMessage, error: unknown, requestId: string): Reply {
-  const path = loggedPath(request);
+function internalError(options: MooseServerOptions, method: string | undefined, path: string, error: unknown, requestId: string): Reply {
   logEvent(options.projectDir, {
     kind: "error",
-    message: `${request.method} ${path} failed`,
+    message: `${method} ${path} failed`,
     details: { requestId, ...errorDetails(error) },
   });
   if (path.startsWith("/admin")) {
@@ -253,6 +264,31 @@ function internalError(options: MooseServerOptions, request: IncomingMessage, er
 function errorDetails(error: unknown): Record<string, unknown> {
   if (isMooseError(error)) return error.toJSON() as unknown as Record<string, unknown>;
   return { message: (error as Error)?.message ?? String(error), stack: (error as Error)?.stack };
+}
+
+/**
+ * A WebApp writes its own response. The server adds the request id, logs failures like its own
+ * routes', and answers a handler that threw with a 500 (or cuts the connection when the handler had
+ * started but not finished its reply); the process keeps serving.
+ */
+function answerByWebApp(
+  options: MooseServerOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+  served: ServedByWebApp,
+  { path, requestId, started }: { path: string; requestId: string; started: number },
+): void {
+  response.setHeader("x-request-id", requestId);
+  response.once("finish", () => {
+    const reply = { status: response.statusCode, body: `answered by WebApp "${served.webApp}"` };
+    logRequest(options, request.method, path, reply, performance.now() - started, requestId);
+  });
+  served.serve().catch((error: unknown) => {
+    const reply = internalError(options, request.method, path, error, requestId);
+    if (response.writableEnded) return;
+    if (response.headersSent) response.destroy();
+    else send(response, { ...reply, headers: { "x-request-id": requestId } });
+  });
 }
 
 /** Writes the reply; returns what was sent (a 500 instead, when the body cannot be written as JSON). */
@@ -281,13 +317,12 @@ function bigintAsString(_key: string, value: unknown): unknown {
 }
 
 /** Admin requests and failures are logged; successful API calls are not (they can be very frequent). */
-function logRequest(options: MooseServerOptions, request: IncomingMessage, reply: Reply, durationMs: number, requestId: string): void {
-  const path = loggedPath(request);
+function logRequest(options: MooseServerOptions, method: string | undefined, path: string, reply: Reply, durationMs: number, requestId: string): void {
   if (!path.startsWith("/admin") && reply.status < 400) return;
   logEvent(options.projectDir, {
     kind: "server",
     level: reply.status >= 500 ? "error" : reply.status >= 400 ? "warn" : "info",
-    message: `${request.method} ${path} → ${reply.status}`,
+    message: `${method} ${path} → ${reply.status}`,
     durationMs,
     details: {
       status: reply.status,

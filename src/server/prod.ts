@@ -32,6 +32,9 @@ import { consumptionRoutes } from "./consumption.js";
 import { startMooseServer } from "./http.js";
 import { ingestRoutes } from "./ingest.js";
 import { startPythonApiWorker, type PythonApiWorker } from "./python-worker.js";
+import { webAppRouter } from "./web-apps.js";
+import type { WebApp } from "../sdk/web-app.js";
+import { sql } from "../sdk/sql.js";
 import { createAdminBackend, readAppliedManifest } from "./live-state.js";
 import type { ProdWorkflows } from "../workflows/prod.js";
 import { processFunctions } from "../sdk/processes.js";
@@ -100,6 +103,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       for (const { id, message } of started.notRun) logEvent(projectDir, { kind: "process", level: "warn", message: `${id}: not run: ${message}`, details: { process: id } });
     }
     const supervisor = processes;
+    const client = createMooseClient(driver);
 
     const server = await startMooseServer({
       host: config.http_server_config.host,
@@ -108,7 +112,8 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       adminApiKey: config.authentication.admin_api_key,
       health: async () => ({ clickhouse: await probe(driver) }),
       ...(supervisor ? { processes: () => supervisor.report() } : {}),
-      consumption: served ? (path, query) => served.routes(path, query) : consumptionRoutes([...app.apis.values()], createMooseClient(driver)),
+      consumption: served ? (path, query) => served.routes(path, query) : consumptionRoutes([...app.apis.values()], client),
+      webApps: webAppRouter(app.registry.listOther<WebApp>("WebApp").values(), { client, sql }),
       ingest: ingestRoutes(app.manifest, { driver, producer }),
       admin: adminRoutes(createAdminBackend(config, driver)),
     });
@@ -117,7 +122,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     logEvent(projectDir, {
       kind: "server",
       message: `moose prod listening on ${server.url}`,
-      details: { apis: served ? Object.keys(app.manifest.apis) : [...app.apis.keys()], clickhouse: driver.kind, database: driver.database, migrationsApplied: applied },
+      details: { apis: served ? Object.keys(app.manifest.apis) : [...app.apis.keys()], webApps: [...app.registry.listOther<WebApp>("WebApp").values()].map((webApp) => webApp.config.mountPath), clickhouse: driver.kind, database: driver.database, migrationsApplied: applied },
     });
     return {
       url: server.url,

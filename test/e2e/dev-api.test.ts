@@ -1,6 +1,6 @@
 /**
- * `moose dev` serves the app's API endpoints on http_server_config and swaps in the new handlers
- * after every good save; a broken save keeps the last good ones answering.
+ * `moose dev` serves the app's API endpoints and WebApps on http_server_config and swaps in the new
+ * handlers after every good save; a broken save keeps the last good ones answering.
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +16,10 @@ export const usersApi = new Api<UserQuery, UserSchema[]>("users", async ({ name 
   const result = await client.query.execute<UserSchema>(sql\`SELECT id, name, email FROM \${usersTable} WHERE name = \${name} ORDER BY id\`);
   return result.json();
 });
+
+export const hello = new WebApp("hello", (req, res) => {
+  res.end(\`v1 \${req.url}\`);
+}, { mountPath: "/hello" });
 `;
 
 describe("moose dev API server", () => {
@@ -28,6 +32,10 @@ describe("moose dev API server", () => {
     const response = await fetch(`http://localhost:${ports.api}${path}`);
     return { status: response.status, body: (await response.json()) as unknown };
   };
+  const getText = async (path: string) => {
+    const response = await fetch(`http://localhost:${ports.api}${path}`);
+    return { status: response.status, body: await response.text() };
+  };
 
   async function save(text: string): Promise<string> {
     const mark = dev.mark();
@@ -39,7 +47,7 @@ describe("moose dev API server", () => {
     project = copyQuickstart();
     ports = await freePorts();
     const source = await project.read(MAIN);
-    await project.write(MAIN, source.replace('import { OlapTable, Stream } from "moose-ts";', 'import { Api, OlapTable, Stream } from "moose-ts";') + USERS_API);
+    await project.write(MAIN, source.replace('import { OlapTable, Stream } from "moose-ts";', 'import { Api, OlapTable, Stream, WebApp } from "moose-ts";') + USERS_API);
     dev = new DevProcess(project, devEnv(ports, { MOOSE_FEATURES__STREAMING_ENGINE: "false" }));
     client = clickhouse(ports);
   });
@@ -50,8 +58,10 @@ describe("moose dev API server", () => {
     project?.remove();
   });
 
-  it("serves the app's APIs and /health once ready", async () => {
-    await dev.ready();
+  it("serves the app's APIs, WebApps and /health once ready", async () => {
+    const banner = await dev.ready();
+    expect(banner).toContain(`WebApps     http://localhost:${ports.api}/hello`);
+    expect(await getText("/hello/x?y=1")).toEqual({ status: 200, body: "v1 /x?y=1" });
     await client.insert({ table: "Users", values: [{ id: "1", name: "alice", email: "a@example.com" }, { id: "2", name: "bob", email: "b@example.com" }], format: "JSONEachRow" });
     expect(await get("/api/users?name=alice")).toEqual({ status: 200, body: [{ id: "1", name: "alice", email: "a@example.com" }] });
     expect(await get("/api/users")).toMatchObject({ status: 400 });
@@ -62,12 +72,13 @@ describe("moose dev API server", () => {
   it("hot-reloads a changed handler and a new API after a save", async () => {
     const source = await project.read(MAIN);
     const reload = await save(
-      source.replace("WHERE name = ${name} ORDER BY id", "WHERE name != ${name} ORDER BY id") +
+      source.replace("WHERE name = ${name} ORDER BY id", "WHERE name != ${name} ORDER BY id").replace("v1 ", "v2 ") +
         `\nexport const countApi = new Api<{}, { n: string }[]>("count", async (_params, { client, sql }) => (await client.query.execute<{ n: string }>(sql\`SELECT count() AS n FROM \${usersTable}\`)).json());\n`,
     );
     expect(reload).toContain("+ api/count (API Endpoint)");
     expect(await get("/api/users?name=alice")).toEqual({ status: 200, body: [{ id: "2", name: "bob", email: "b@example.com" }] });
     expect(await get("/api/count")).toEqual({ status: 200, body: [{ n: "2" }] });
+    expect(await getText("/hello")).toEqual({ status: 200, body: "v2 /" });
   });
 
   it("a broken save keeps the last good handlers answering", async () => {
@@ -80,5 +91,9 @@ describe("moose dev API server", () => {
     const removed = await save(good.replace(/\nexport const countApi[\s\S]*$/, "\n"));
     expect(removed).toContain("- api/count (API Endpoint)");
     expect(await get("/api/count")).toMatchObject({ status: 404 });
+    expect(await getText("/hello")).toEqual({ status: 200, body: "v2 /" });
+
+    await save(good.replace(/\nexport const hello[\s\S]*?\n}, \{ mountPath: "\/hello" \}\);\n/, "\n"));
+    expect(await get("/hello")).toMatchObject({ status: 404 });
   });
 });

@@ -8,7 +8,7 @@
  *   esModuleInterop, `paths` and the compiler-plugin entries, TypeScript 5.9 and typia 10 of its own,
  *   extensionless imports, the MooseStack config keys moose-ts does not use, streaming off with
  *   streams, transforms and consumers in the code, typia tags, DeadLetterModel, Replicated/S3/Buffer/
- *   Merge engines, OlapTable.columns, Sql.append, WebApp, MooseCache, getMooseUtils, cliLog, …
+ *   Merge engines, OlapTable.columns, Sql.append, WebApp (raw and Express, served by moose prod), MooseCache, getMooseUtils, cliLog, …
  * - moosestack-esm: an ES module project with its code in src/ (`source_dir = "src"`).
  *
  * Each fixture is copied to a scratch folder beside it (its node_modules linked), so runs never
@@ -105,7 +105,8 @@ describe("a CommonJS MooseStack project with typia, paths and streaming off", ()
     expect(build.stderr).toContain("Streaming is disabled but 4 stream(s) found");
     // Transforms run (src/streams): no notice about them any more.
     expect(build.stderr).not.toContain("not run by moose-ts");
-    expect(build.stderr).toContain('WebApp "health" (/health-app) is registered but not served');
+    // WebApps are served (below): no notice about them.
+    expect(build.stderr).not.toContain("WebApp");
 
     const manifest = JSON.parse(readFileSync(path.join(dir, ".moose", "manifest.json"), "utf8")) as Manifest;
     const types = Object.fromEntries(manifest.tables.PageView!.columns.map((column) => [column.name, column.type]));
@@ -174,6 +175,19 @@ describe("a CommonJS MooseStack project with typia, paths and streaming off", ()
       expect(ingest.status).toBe(200);
       const stats = await fetch(`${url}/api/stats?country=NZ&limit=5`);
       expect(await stats.json()).toEqual([{ url: "https://example.com/bot", views: "1" }]);
+
+      // The WebApps: a raw handler, and an Express app (express.json, expressMiddleware, req.moose)
+      // that sees the path below its mount and queries through the server's client.
+      expect(await (await fetch(`${url}/health-app`)).json()).toEqual({ ok: true, table: "PageView" });
+      const country = await fetch(`${url}/dashboard/countries/NZ?from=web`);
+      expect(country.status).toBe(200);
+      expect(await country.json()).toEqual({ country: "NZ", views: 1, path: "/countries/NZ", query: { from: "web" } });
+      const echo = await fetch(`${url}/dashboard/echo`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ a: [1] }) });
+      expect(echo.status).toBe(201);
+      expect(await echo.json()).toEqual({ received: { a: [1] } });
+      // A path the Express app has no route for gets Express's own 404; one under no mount, the server's.
+      expect((await fetch(`${url}/dashboard/nope`)).status).toBe(404);
+      expect(await (await fetch(`${url}/dashboards`)).json()).toMatchObject({ error: expect.stringContaining("no route /dashboards") });
     });
   });
 });

@@ -213,7 +213,7 @@ describe("forgetting what re-run files registered (moose dev)", () => {
     const registry = new Registry();
     const source = { file: "app/web.ts", line: 3 };
     registry.registerOther("WebApp", "health", { name: "health" }, source);
-    registry.notice("WebApp is registered but not served", source);
+    registry.notice("OLAP table \"x\": projections are accepted but not applied", source);
     registry.forgetSources(new Set(["app/web.ts"]));
     expect(registry.listOther("WebApp").size).toBe(0);
     expect(registry.noticeList()).toEqual([]);
