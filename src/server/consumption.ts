@@ -1,7 +1,8 @@
 /**
  * Consumption APIs: `/api/<path>` for each Api object of the app (`name`, or `name/version`).
  * Query parameters are coerced and validated against the API's params JSON Schema (400 with one
- * entry per field on failure); the handler gets `{ client, sql }`; its result is sent as JSON.
+ * entry per field on failure); the handler gets `{ client, sql }`; its result is sent as JSON. A
+ * handler refusing its input with MooseStack's BadRequestError or typia's TypeGuardError is a 400.
  */
 import { MooseError } from "../errors.js";
 import type { Api, MooseClient } from "../sdk/api.js";
@@ -28,9 +29,29 @@ export function consumptionRoutes(
     if (!checked.ok) {
       return { status: 400, body: { error: `invalid query parameters for /api/${path}`, fields: checked.errors } };
     }
-    const result = await route.api.getHandler()(checked.params, { client, sql });
+    let result: unknown;
+    try {
+      result = await route.api.getHandler()(checked.params, { client, sql });
+    } catch (error) {
+      const refused = refusedInput(error);
+      if (refused) return refused;
+      throw error;
+    }
     return { status: 200, body: isQueryResult(result) ? await result.json() : (result ?? null) };
   };
+}
+
+/**
+ * A handler that rejects its input the MooseStack way answers 400 with the reason: a
+ * BadRequestError (assertValid, createQueryHandler) with the fields at fault, or typia's
+ * TypeGuardError (typia.assert) with its message. Both describe the request, not the server.
+ */
+function refusedInput(error: unknown): Reply | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const toJSON = (error as { toJSON?: unknown }).toJSON;
+  if (error.name === "BadRequestError" && typeof toJSON === "function") return { status: 400, body: toJSON.call(error) };
+  if (Object.getPrototypeOf(error)?.constructor?.name === "TypeGuardError") return { status: 400, body: { error: error.message } };
+  return undefined;
 }
 
 function compileValidator(api: Api<unknown>): ParamsValidator {

@@ -8,7 +8,7 @@
  *   esModuleInterop, `paths` and the compiler-plugin entries, TypeScript 5.9 and typia 10 of its own,
  *   extensionless imports, the MooseStack config keys moose-ts does not use, streaming off with
  *   streams, transforms and consumers in the code, typia tags, DeadLetterModel, Replicated/S3/Buffer/
- *   Merge engines, OlapTable.columns, Sql.append, WebApp (raw and Express, served by moose prod), MooseCache, getMooseUtils, cliLog, …
+ *   Merge engines, OlapTable.columns, Sql.append, WebApp (raw and Express, served by moose prod), query models, MooseCache, getMooseUtils, cliLog, …
  * - moosestack-esm: an ES module project with its code in src/ (`source_dir = "src"`).
  *
  * Each fixture is copied to a scratch folder beside it (its node_modules linked), so runs never
@@ -185,6 +185,9 @@ describe("a CommonJS MooseStack project with typia, paths and streaming off", ()
       const echo = await fetch(`${url}/dashboard/echo`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ a: [1] }) });
       expect(echo.status).toBe(201);
       expect(await echo.json()).toEqual({ received: { a: [1] } });
+      // A query-layer model (defineQueryModel, buildQuery) run through the injected client.
+      expect(await (await fetch(`${url}/dashboard/top?country=NZ`)).json()).toEqual([{ country: "NZ", views: "1", total_bytes: "10" }]);
+      expect(await (await fetch(`${url}/dashboard/top?country=FR`)).json()).toEqual([]);
       // A path the Express app has no route for gets Express's own 404; one under no mount, the server's.
       expect((await fetch(`${url}/dashboard/nope`)).status).toBe(404);
       expect(await (await fetch(`${url}/dashboards`)).json()).toMatchObject({ error: expect.stringContaining("no route /dashboards") });

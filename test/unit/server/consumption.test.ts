@@ -1,4 +1,6 @@
+import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
+import { assertValid } from "../../../src/sdk/query/validation.js";
 import { METADATA_MARKER } from "../../../src/sdk/metadata.js";
 import { Api } from "../../../src/sdk/api.js";
 import type { MooseClient } from "../../../src/sdk/api.js";
@@ -6,6 +8,10 @@ import { consumptionRoutes } from "../../../src/server/consumption.js";
 
 const source = { file: "app/index.ts", line: 7 };
 const noClient = {} as MooseClient; // these handlers never query
+// typia's own error class, from the MooseStack fixture that depends on typia.
+const { TypeGuardError } = createRequire(import.meta.url)("../../fixtures/moosestack-cjs/node_modules/typia/lib/TypeGuardError.js") as {
+  TypeGuardError: new (props: { method: string; path?: string; expected: string; value: unknown }) => Error;
+};
 
 function api(name: string, schema: Record<string, unknown>, handler: (params: any) => Promise<unknown>, version?: string) {
   return new Api<any>(name, handler, version ? { version } : {}, { [METADATA_MARKER]: 1, source, schema });
@@ -38,6 +44,26 @@ describe("consumptionRoutes", () => {
     expect(await route("missing", new URLSearchParams())).toEqual({ status: 404, body: { error: "no API at /api/missing" } });
     // A 16 KB path is named by its first 200 characters.
     expect(await route("x".repeat(16_000), new URLSearchParams())).toEqual({ status: 404, body: { error: `no API at /api/${"x".repeat(195)}…` } });
+  });
+
+  it("answers 400 when the handler refuses its input with BadRequestError or typia's TypeGuardError", async () => {
+    const checked = api("checked", { type: "object", properties: {} }, async () =>
+      assertValid({ success: false, errors: [{ path: "$input.limit", expected: "number & Minimum<1>", value: 0 }] }),
+    );
+    const asserted = api("asserted", { type: "object", properties: {} }, async () => {
+      throw new TypeGuardError({ method: "typia.assert", path: "$input.id", expected: "string", value: 3 });
+    });
+    const failing = api("failing", { type: "object", properties: {} }, async () => {
+      throw new Error("Code: 60. DB::Exception: Unknown table");
+    });
+    const routes = consumptionRoutes([checked, asserted, failing], noClient);
+    expect(await routes("checked", new URLSearchParams())).toEqual({
+      status: 400,
+      body: { error: "Validation failed", details: [{ path: "$input.limit", message: "Expected number & Minimum<1>", expected: "number & Minimum<1>", received: "0" }] },
+    });
+    expect(await routes("asserted", new URLSearchParams())).toEqual({ status: 400, body: { error: "Error on typia.assert(): invalid type on $input.id, expect to be string" } });
+    // Any other error stays the server's: a generic 500 (./http.ts), never its text.
+    await expect(routes("failing", new URLSearchParams())).rejects.toThrow("Unknown table");
   });
 
   it("refuses at start an API whose params schema is not valid JSON Schema, at its source line", () => {
