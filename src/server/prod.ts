@@ -17,7 +17,7 @@ import { openEmbedded } from "../infra/clickhouse/embedded.js";
 import { serveClickHouseHttp, type ClickHouseHttpEndpoint } from "../infra/clickhouse/http-endpoint.js";
 import type { RawClickHouseDriver } from "../infra/clickhouse/raw.js";
 import { removeRunning, writeRunning } from "../dev/running.js";
-import { openRemote } from "../infra/clickhouse/remote.js";
+import { openRemote, parseClickHouseUrl } from "../infra/clickhouse/remote.js";
 import { openKafkaAdmin, type KafkaAdmin } from "../infra/kafka/executor.js";
 import { openKafkaProducer, type KafkaProducer } from "../infra/kafka/producer.js";
 import { logEvent, logTimed } from "../logs/logger.js";
@@ -38,6 +38,8 @@ import { sql } from "../sdk/sql.js";
 import { createAdminBackend, readAppliedManifest } from "./live-state.js";
 import type { ProdWorkflows } from "../workflows/prod.js";
 import { processFunctions } from "../sdk/processes.js";
+import type { RuntimeClickHouseConfig } from "../sdk/runtime/index.js";
+import { setServedClickHouse } from "../sdk/runtime/served.js";
 import { Supervisor } from "../streams/supervisor.js";
 
 export type ClickHouseChoice = { embedded: true; dataDir: string } | { url: string } | { fromConfig: true };
@@ -83,6 +85,8 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       endpoint = await serveClickHouseHttp(driver as RawClickHouseDriver, { host: "127.0.0.1", port: 0, user, password });
       writeRunning(projectDir, { kind: "prod", clickhouseUrl: endpoint.url, database: config.clickhouse_config.db_name });
     }
+    // The app's own clients (getMooseUtils, OlapTable.insert, MooseCache) reach the database served here.
+    setServedClickHouse(servedClickHouseOf(options.clickhouse, endpoint));
     kafka = config.features.streaming_engine ? openKafkaAdmin(config.redpanda_config) : undefined;
     const applied = await bringDatabaseToCode(options, driver, kafka);
     const app = await logTimed(projectDir, "build", "load app", () => loadApp(projectDir));
@@ -137,6 +141,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
         await producer?.close();
         await kafka?.close();
         removeRunning(projectDir);
+        setServedClickHouse(undefined);
         await endpoint?.close();
         await driver.close();
         logEvent(projectDir, { kind: "server", message: "moose prod stopped" });
@@ -149,6 +154,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     await producer?.close();
     await kafka?.close();
     if (endpoint) removeRunning(projectDir);
+    setServedClickHouse(undefined);
     await endpoint?.close();
     await driver.close();
     throw error;
@@ -164,6 +170,14 @@ function checkAdminKey(config: Config): void {
       hint: "run `moose generate hash-token` and set the printed API key hash (not the bearer token) here or in MOOSE_AUTHENTICATION__ADMIN_API_KEY",
     });
   }
+}
+
+/** The embedded engine's HTTP endpoint (same credentials and database as the config), or the parts of --clickhouse-url; undefined for [clickhouse_config] itself. */
+function servedClickHouseOf(choice: ClickHouseChoice, endpoint: ClickHouseHttpEndpoint | undefined): Partial<RuntimeClickHouseConfig> | undefined {
+  if (endpoint) return { host: "127.0.0.1", port: String(endpoint.port), useSSL: false };
+  if (!("url" in choice)) return undefined;
+  const { host, port, user, password, database, url } = parseClickHouseUrl(choice.url);
+  return { host, port: String(port), username: user, password, database, useSSL: url.startsWith("https:") };
 }
 
 async function openClickHouse(choice: ClickHouseChoice, config: Config): Promise<ClickHouseDriver> {

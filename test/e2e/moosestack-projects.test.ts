@@ -185,6 +185,8 @@ describe("a CommonJS MooseStack project with typia, paths and streaming off", ()
       const echo = await fetch(`${url}/dashboard/echo`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ a: [1] }) });
       expect(echo.status).toBe(201);
       expect(await echo.json()).toEqual({ received: { a: [1] } });
+      // getMooseUtils() in a served handler reaches the database moose prod serves (here the embedded engine).
+      expect(await (await fetch(`${url}/dashboard/total`)).json()).toEqual([{ total: "1" }]);
       // A query-layer model (defineQueryModel, buildQuery) run through the injected client.
       expect(await (await fetch(`${url}/dashboard/top?country=NZ`)).json()).toEqual([{ country: "NZ", views: "1", total_bytes: "10" }]);
       expect(await (await fetch(`${url}/dashboard/top?country=FR`)).json()).toEqual([]);

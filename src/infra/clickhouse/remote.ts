@@ -47,7 +47,7 @@ const UNKNOWN_DATABASE = 81;
 const UNKNOWN_SETTING = 115;
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "ECONNRESET", "EPIPE"]);
 
-function parseUrl(text: string): Endpoint {
+export function parseClickHouseUrl(text: string): Endpoint {
   let url: URL;
   try {
     url = new URL(text);
@@ -245,7 +245,7 @@ class RemoteDriver implements ClickHouseDriver {
 }
 
 export async function openRemote(options: RemoteOptions): Promise<ClickHouseDriver & { readonly serverVersion: [number, number] }> {
-  const endpoint = "url" in options ? parseUrl(options.url) : fromConfig(options.config);
+  const endpoint = "url" in options ? parseClickHouseUrl(options.url) : fromConfig(options.config);
   const settings = { ...endpoint.settings, ...options.settings };
   const client = createClient({
     url: endpoint.url,

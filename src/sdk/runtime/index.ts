@@ -16,6 +16,7 @@ import { tableRecords } from "../../server/ingest.js";
 import type { FieldError } from "../../server/params.js";
 import type { InsertOptions, InsertResult, FailedRecord } from "../olap-table.js";
 import { isSql, sql, toQuery, type Sql } from "../sql.js";
+import { servedClickHouse } from "./served.js";
 
 /** The project whose moose.config.toml applies: MOOSE_PROJECT_DIR (set by moose-ts) or the working directory. */
 function projectDir(): string {
@@ -44,8 +45,9 @@ export interface RuntimeClickHouseConfig {
 
 const clients = new Map<string, ClickHouseClient>();
 
-export async function clickhouseClient(overrides: Partial<RuntimeClickHouseConfig> = {}): Promise<{ client: ClickHouseClient; database: string; url: string }> {
+export async function clickhouseClient(explicit: Partial<RuntimeClickHouseConfig> = {}): Promise<{ client: ClickHouseClient; database: string; url: string }> {
   const { clickhouse_config: ch } = await runtimeConfig();
+  const overrides = { ...servedClickHouse(), ...explicit };
   const useSSL = overrides.useSSL ?? ch.use_ssl;
   const url = `${useSSL ? "https" : "http"}://${overrides.host ?? ch.host}:${overrides.port ?? ch.host_port}`;
   const database = overrides.database ?? ch.db_name;
