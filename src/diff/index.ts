@@ -10,6 +10,7 @@ import { clusterChanges, withClusters, withoutUnreplicatedCopies } from "./clust
 import type { DiffOptions, DiffResult } from "./operations.js";
 import { orderOperations } from "./order.js";
 import { diffProcesses } from "./processes.js";
+import { diffSqlResources } from "./sql-resources.js";
 import { diffStreams } from "./streams.js";
 import { diffTables } from "./tables.js";
 import { diffViews } from "./views.js";
@@ -22,6 +23,7 @@ export function diffManifests(from: Manifest, to: Manifest, options: DiffOptions
   const ordered = orderOperations([
     ...tables.operations,
     ...views.operations,
+    ...diffSqlResources(from, to, tables.recreated),
     ...streams.operations,
     ...diffIngestApis(from.ingestApis, to.ingestApis),
     ...diffApis(from.apis, to.apis),

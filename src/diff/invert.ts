@@ -42,6 +42,10 @@ export function invertOperation(op: Operation): Operation | undefined {
       return withRisk({ kind: "dropMaterializedView", target, summary, view: op.view });
     case "dropMaterializedView":
       return withRisk({ kind: "createMaterializedView", target, summary, view: op.view, backfill: false });
+    case "createSqlResource":
+      return withRisk({ kind: "dropSqlResource", target, summary, resource: op.resource });
+    case "dropSqlResource":
+      return withRisk({ kind: "createSqlResource", target, summary, resource: op.resource });
     case "createTopic":
       return withRisk({ kind: "deleteTopic", target, summary, stream: op.stream });
     case "deleteTopic":

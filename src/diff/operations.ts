@@ -10,6 +10,7 @@ import type {
   IngestApiSpec,
   MaterializedViewSpec,
   ProcessSpec,
+  SqlResourceSpec,
   StreamSpec,
   TableSpec,
   ViewSpec,
@@ -98,6 +99,8 @@ export type Operation =
   | (OperationBase & { kind: "addProcess"; process: ProcessSpec })
   | (OperationBase & { kind: "removeProcess"; process: ProcessSpec })
   | (OperationBase & { kind: "updateProcess"; from: ProcessSpec; to: ProcessSpec })
+  | (OperationBase & { kind: "createSqlResource"; resource: SqlResourceSpec })
+  | (OperationBase & { kind: "dropSqlResource"; resource: SqlResourceSpec })
   | (OperationBase & { kind: "rawSql"; sql: string; down?: string });
 
 export type OperationKind = Operation["kind"];
@@ -183,6 +186,9 @@ export function componentKindOf(kind: OperationKind): ComponentKind | undefined 
     case "removeProcess":
     case "updateProcess":
       return "processes";
+    case "createSqlResource":
+    case "dropSqlResource":
+      return "sqlResources";
     case "rawSql":
       return undefined;
     default:

@@ -1,9 +1,10 @@
 /**
  * The order operations run in: all teardown first, dependents before what they depend on
- * (APIs → ingest APIs → processes → topics → views/MVs → indexes → columns → tables), then all
- * setup, dependencies first (tables → views/MVs, a view after the views it reads → topics, which
- * sink into tables → processes, which read topics and write topics and tables → ingest APIs, which
- * write to topics → APIs → workflows). Within one rank the diff's order is kept.
+ * (APIs → ingest APIs → processes → topics → SQL resources → views/MVs → indexes → columns →
+ * tables), then all setup, dependencies first (tables → views/MVs, a view after the views it reads
+ * → SQL resources, which read and write tables and views → topics, which sink into tables →
+ * processes, which read topics and write topics and tables → ingest APIs, which write to topics →
+ * APIs → workflows). Within one rank the diff's order is kept.
  */
 import { assertNever, type Operation } from "./operations.js";
 
@@ -26,6 +27,8 @@ function baseRank(op: Operation): number {
       return TEARDOWN + 25;
     case "deleteTopic":
       return TEARDOWN + 30;
+    case "dropSqlResource":
+      return TEARDOWN + 35;
     case "dropMaterializedView":
     case "dropView":
       return TEARDOWN + 40; // minus depth below: deepest first
@@ -49,6 +52,8 @@ function baseRank(op: Operation): number {
     case "replaceView":
     case "createMaterializedView":
       return SETUP + 10; // plus depth: shallowest first
+    case "createSqlResource":
+      return SETUP + 590;
     case "createTopic":
     case "alterTopicConfig":
     case "addPartitions":

@@ -24,6 +24,7 @@ export function assessRisk(op: Operation): Risk {
     case "addIndex":
     case "dropIndex":
     case "createView":
+    case "createSqlResource":
     case "replaceView":
     case "createMaterializedView":
     case "createTopic":
@@ -55,6 +56,7 @@ export function assessRisk(op: Operation): Risk {
     }
     case "dropView":
     case "dropMaterializedView":
+    case "dropSqlResource":
       // No data of its own, but readers of the view (or of the MV's target) stop getting rows.
       return "breaking";
     case "alterTopicConfig": {

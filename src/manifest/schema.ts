@@ -18,6 +18,7 @@ import type {
   JsonSchema,
   MaterializedViewSpec,
   ProcessSpec,
+  SqlResourceSpec,
   StoredManifest,
   StreamSpec,
   TableSpec,
@@ -132,6 +133,15 @@ const materializedView = object<MaterializedViewSpec>({
   source: optional(source),
 });
 
+const sqlResource = object<SqlResourceSpec>({
+  name: required(name),
+  setup: required(texts),
+  teardown: required(texts),
+  pullsDataFrom: required(texts),
+  pushesDataTo: required(texts),
+  source: optional(source),
+});
+
 const api = object<ApiSpec>({
   name: required(name),
   version: optional(text),
@@ -186,5 +196,6 @@ export const MANIFEST_SCHEMA: JsonSchema = {
     ingestApis: required(mapOf(ingestApi)),
     workflows: required(mapOf(workflow)),
     processes: optional(mapOf(process)),
+    sqlResources: optional(mapOf(sqlResource)),
   }),
 };

@@ -107,6 +107,22 @@ export interface MaterializedViewSpec {
   source?: SourceLocation;
 }
 
+/**
+ * MooseStack's SqlResource: statements run as given to create something moose-ts has no kind for
+ * (a dictionary, a function, a row policy, a view of raw SQL), and the statements that remove it.
+ * A change runs the old teardown, then the new setup.
+ */
+export interface SqlResourceSpec {
+  name: string;
+  setup: string[];
+  teardown: string[];
+  /** Tables/views (ids) it reads: it is created after them and removed before them. */
+  pullsDataFrom: string[];
+  /** Tables/views (ids) it writes. */
+  pushesDataTo: string[];
+  source?: SourceLocation;
+}
+
 /** A JSON Schema (draft-07 subset) value. */
 export type JsonSchema = Record<string, unknown>;
 
@@ -191,22 +207,28 @@ export interface Manifest {
    * hashes stay the same.
    */
   processes: Record<string, ProcessSpec>;
+  /** SqlResources by name; like `processes`, absent from stored manifests while empty. */
+  sqlResources: Record<string, SqlResourceSpec>;
 }
 
 export type ComponentKind = Exclude<keyof Manifest, "version">;
 
-/** A manifest as stored: written before processes existed, it has no `processes` key. */
-export type StoredManifest = Omit<Manifest, "processes"> & Partial<Pick<Manifest, "processes">>;
+/** Sections newer than the first manifests: stored only when they hold something. */
+const OPTIONAL_SECTIONS = ["processes", "sqlResources"] as const;
+type OptionalSection = (typeof OPTIONAL_SECTIONS)[number];
+
+/** A manifest as stored: one written before processes or SqlResources existed has no such key. */
+export type StoredManifest = Omit<Manifest, OptionalSection> & Partial<Pick<Manifest, OptionalSection>>;
 
 /** A stored manifest (file, journal row, admin body, Python extraction) as the in-memory Manifest. */
 export function fromStoredManifest(stored: StoredManifest): Manifest {
-  return { ...stored, processes: stored.processes ?? {} };
+  return { ...stored, processes: stored.processes ?? {}, sqlResources: stored.sqlResources ?? {} };
 }
 
-/** The stored form: `processes` left out while empty, so apps without processes keep their hashes. */
+/** The stored form: empty newer sections left out, so apps without them keep their hashes. */
 export function toStoredManifest(manifest: Manifest): StoredManifest {
-  if (Object.keys(manifest.processes ?? {}).length > 0) return manifest;
-  const { processes: _processes, ...stored } = manifest;
+  const stored: StoredManifest = { ...manifest };
+  for (const section of OPTIONAL_SECTIONS) if (Object.keys(manifest[section] ?? {}).length === 0) delete stored[section];
   return stored;
 }
 
@@ -221,5 +243,6 @@ export function emptyManifest(): Manifest {
     ingestApis: {},
     workflows: {},
     processes: {},
+    sqlResources: {},
   };
 }

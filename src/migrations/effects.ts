@@ -67,6 +67,10 @@ export function dataEffect(op: Operation): string {
     case "removeProcess":
     case "updateProcess":
       return "none (a process runs code over a topic; moose dev / moose prod start, restart or stop it)";
+    case "createSqlResource":
+      return "whatever its setup statements do (each is judged before it runs)";
+    case "dropSqlResource":
+      return op.resource.teardown.length > 0 ? "whatever its teardown statements do (each is judged before it runs)" : "none: it has no teardown statements, so what its setup made stays";
     case "rawSql":
       return "whatever the statement does";
     default:

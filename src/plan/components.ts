@@ -11,7 +11,7 @@ import { describeSchedule } from "../workflows/schedule.js";
 import { scheduleTarget } from "./steps.js";
 import type { ColumnSpec, ComponentKind as ManifestSection, ProcessSpec, TableSpec } from "../manifest/types.js";
 
-export type ComponentKind = "table" | "view" | "materializedView" | "topic" | "api" | "ingestApi" | "workflow" | "process" | "sql";
+export type ComponentKind = "table" | "view" | "materializedView" | "topic" | "api" | "ingestApi" | "workflow" | "process" | "sqlResource" | "sql";
 export type ComponentChange = "new" | "modified" | "removed";
 export type ChangeLabel = "Schema Update" | "Config Change" | "Schedule Change" | "Code Change";
 
@@ -25,6 +25,7 @@ export const COMPONENT_LABELS: Record<ComponentKind, string> = {
   workflow: "Workflow",
   // MooseStack's label for a removed process; new and changed ones show what they run (processLabel).
   process: "Background Process",
+  sqlResource: "SQL Resource",
   sql: "Custom SQL",
 };
 
@@ -66,6 +67,7 @@ const DISPLAY_KINDS: Record<ManifestSection, ComponentKind> = {
   ingestApis: "ingestApi",
   workflows: "workflow",
   processes: "process",
+  sqlResources: "sqlResource",
 };
 
 /** APIs are shown by their URL path (`api/metrics/2`), everything else by its id. */
@@ -105,6 +107,7 @@ function directionOf(op: Operation): Direction {
     case "addIngestApi":
     case "addWorkflow":
     case "addProcess":
+    case "createSqlResource":
       return "create";
     case "dropTable":
     case "dropView":
@@ -114,6 +117,7 @@ function directionOf(op: Operation): Direction {
     case "removeIngestApi":
     case "removeWorkflow":
     case "removeProcess":
+    case "dropSqlResource":
       return "drop";
     case "addColumn":
     case "dropColumn":
@@ -317,11 +321,22 @@ export function operationDetails(op: Operation): ComponentChangeDetail[] {
     }
     case "updateWorkflow":
       return workflowChanges(op.from, op.to).map((text) => ({ sign: "~" as const, text }));
+    case "createSqlResource":
+      return op.resource.setup.map((statement) => ({ sign: "+" as const, text: firstLine(statement) }));
+    case "dropSqlResource":
+      return op.resource.teardown.length > 0
+        ? op.resource.teardown.map((statement) => ({ sign: "-" as const, text: firstLine(statement) }))
+        : [{ sign: "-", text: "no teardown statements", effect: "what its setup made stays" }];
     case "rawSql":
-      return [{ sign: "~", text: op.sql.split("\n")[0]! }];
+      return [{ sign: "~", text: firstLine(op.sql) }];
     default:
       return assertNever(op);
   }
+}
+
+function firstLine(statement: string): string {
+  const [first, ...rest] = statement.split("\n");
+  return rest.length > 0 ? `${first} …` : first!;
 }
 
 /** Components in the order their first operation runs. */
@@ -350,11 +365,14 @@ export function planComponents(operations: readonly Operation[]): PlannedCompone
     }
     if (directions.size === 1 && directions.has("drop")) return { ...component, change: "removed" as const };
     // A drop and a create of one component (a materialized view whose SELECT changed) is an update.
-    const schema = directions.has("schema") || (directions.has("create") && directions.has("drop"));
+    const recreated = directions.has("create") && directions.has("drop");
+    const schema = directions.has("schema") || recreated;
     const details =
-      directions.has("create") && directions.has("drop") && component.kind === "materializedView"
+      recreated && component.kind === "materializedView"
         ? [{ sign: "↻" as const, text: "dropped and created again", effect: "rows inserted into its sources in between are not transformed" }, ...component.details]
-        : component.details;
+        : recreated && component.kind === "sqlResource"
+          ? [{ sign: "↻" as const, text: "old teardown, then new setup" }, ...component.details]
+          : component.details;
     const scheduleChange = component.operations.some((index) => {
       const op = operations[index]!;
       return op.kind === "updateWorkflow" && JSON.stringify(scheduleTarget(op.from)) !== JSON.stringify(scheduleTarget(op.to));
@@ -407,6 +425,8 @@ export function operationEffect(op: Operation): string | undefined {
     }
     case "dropView":
       return "queries reading it fail";
+    case "dropSqlResource":
+      return "what its setup made is removed by its teardown";
     case "dropMaterializedView":
       return `${op.view.targetTable} gets no rows from it while it is gone`;
     case "alterTopicConfig":

@@ -31,7 +31,7 @@ import {
   resetSettingsSql,
 } from "../infra/clickhouse/ddl.js";
 import { columnFeatures, tableFeatures } from "../infra/clickhouse/capabilities.js";
-import type { ColumnSpec, ProcessSpec, StreamSpec, TableSpec, WorkflowSpec } from "../manifest/types.js";
+import type { ColumnSpec, ProcessSpec, SqlResourceSpec, StreamSpec, TableSpec, WorkflowSpec } from "../manifest/types.js";
 import { processChanges, processDisplayName } from "../diff/processes.js";
 import type { ColumnTarget, KafkaAction, ScheduleTarget, ServerFeature, SqlStep, Step, StepCause } from "../steps/index.js";
 
@@ -294,6 +294,10 @@ export function operationSteps(op: Operation): OperationSteps {
         up: [{ note: `${processNote(op.target, op.to)} updated: ${processChanges(op.from, op.to).join(", ")}` }],
         down: [{ note: `${processNote(op.target, op.from)} restored` }],
       };
+    case "createSqlResource":
+      return resourceSteps(op.resource, upCause, downCause, "create");
+    case "dropSqlResource":
+      return resourceSteps(op.resource, upCause, downCause, "drop");
     case "rawSql":
       return op.down !== undefined
         ? { up: [sql(upCause, op.sql)], down: [sql(downCause, op.down)] }
@@ -303,3 +307,13 @@ export function operationSteps(op: Operation): OperationSteps {
   }
 }
 
+/** A SQL resource's setup or teardown, each statement a step; the other list undoes it. */
+function resourceSteps(resource: SqlResourceSpec, upCause: Cause, downCause: Cause, direction: "create" | "drop"): OperationSteps {
+  const setup = (cause: Cause) => resource.setup.map((statement) => sql(cause, statement));
+  const teardown = (cause: Cause) => resource.teardown.map((statement) => sql(cause, statement));
+  const noTeardown = `SQL resource ${resource.name} has no teardown statements`;
+  if (direction === "create") {
+    return { up: setup(upCause), down: teardown(downCause), ...(resource.teardown.length === 0 ? { irreversible: noTeardown } : {}) };
+  }
+  return resource.teardown.length > 0 ? { up: teardown(upCause), down: setup(downCause) } : { up: [{ note: `${noTeardown}: what its setup made stays` }], down: [] };
+}

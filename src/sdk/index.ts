@@ -81,7 +81,10 @@ export {
   getWorkflow,
   getWebApps,
   getWebApp,
+  getSqlResources,
+  getSqlResource,
 } from "./lookup.js";
+export { SqlResource, type SqlObject } from "./sql-resource.js";
 export {
   getMooseUtils,
   getMooseClients,

@@ -6,6 +6,7 @@ import type { OlapTable } from "./olap-table.js";
 import { getRegistry, type Component } from "./registry.js";
 import type { Stream } from "./stream.js";
 import type { View } from "./view.js";
+import type { SqlResource } from "./sql-resource.js";
 import type { WebApp } from "./web-app.js";
 import type { Workflow } from "./workflow.js";
 import type { ComponentKind } from "../manifest/types.js";
@@ -35,5 +36,7 @@ export const getMaterializedViews = (): Map<string, MaterializedView<any>> => al
 export const getMaterializedView = (name: string): MaterializedView<any> | undefined => one("materializedViews", name);
 export const getWorkflows = (): Map<string, Workflow> => all("workflows");
 export const getWorkflow = (name: string): Workflow | undefined => one("workflows", name);
+export const getSqlResources = (): Map<string, SqlResource> => all("sqlResources");
+export const getSqlResource = (name: string): SqlResource | undefined => one("sqlResources", name);
 export const getWebApps = (): Map<string, WebApp> => getRegistry().listOther<WebApp>("WebApp");
 export const getWebApp = (name: string): WebApp | undefined => getRegistry().listOther<WebApp>("WebApp").get(name);

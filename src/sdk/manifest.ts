@@ -6,6 +6,7 @@ import type { MaterializedView } from "./materialized-view.js";
 import type { OlapTable } from "./olap-table.js";
 import { processSpecs } from "./processes.js";
 import { getRegistry, type Registry } from "./registry.js";
+import type { SqlResource } from "./sql-resource.js";
 import type { Stream } from "./stream.js";
 import type { View } from "./view.js";
 import type { Workflow } from "./workflow.js";
@@ -19,6 +20,7 @@ export function registryToManifest(registry: Registry = getRegistry()): Manifest
   for (const api of registry.list<Api<unknown>>("apis")) manifest.apis[api.id] = api.toSpec();
   for (const api of registry.list<IngestApi<unknown>>("ingestApis")) manifest.ingestApis[api.id] = api.toSpec();
   for (const workflow of registry.list<Workflow>("workflows")) manifest.workflows[workflow.id] = workflow.toSpec();
+  for (const resource of registry.list<SqlResource>("sqlResources")) manifest.sqlResources[resource.id] = resource.toSpec();
   manifest.processes = processSpecs(registry);
   return manifest;
 }

@@ -24,6 +24,7 @@ const KIND_LABELS: Record<ComponentKind, string> = {
   ingestApis: "ingest API",
   workflows: "workflow",
   processes: "process",
+  sqlResources: "SQL resource",
 };
 
 /** Something the app asked for that moose-ts accepts but does not do: printed as a build warning. */

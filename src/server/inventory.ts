@@ -12,7 +12,7 @@ import { ExitCode, MooseError, type SourceLocation } from "../errors.js";
 import { diffManifests } from "../diff/index.js";
 import { assertNever, componentKindOf, type Operation } from "../diff/operations.js";
 import { brokerTopicName } from "../infra/kafka/topics.js";
-import type { ComponentKind, Manifest, ProcessSpec } from "../manifest/index.js";
+import type { ComponentKind, Manifest, ProcessSpec, SqlResourceSpec } from "../manifest/index.js";
 import type { LiveTopicShape, RealityReport } from "./reality-check.js";
 
 export type InventoryStatus = "applied" | "pending" | "drifted" | "external";
@@ -43,6 +43,7 @@ export const KIND_NAMES = {
   ingestApis: "ingest-api",
   workflows: "workflow",
   processes: "process",
+  sqlResources: "sql-resource",
 } as const satisfies Record<ComponentKind, string>;
 export type KindName = (typeof KIND_NAMES)[ComponentKind];
 
@@ -140,6 +141,10 @@ function locationOf(kind: ComponentKind, id: string, spec: unknown, config: Conf
       return id;
     case "processes":
       return processLocation(spec as ProcessSpec);
+    case "sqlResources": {
+      const { setup, teardown } = spec as SqlResourceSpec;
+      return `sql (${setup.length} setup, ${teardown.length} teardown statement${teardown.length === 1 ? "" : "s"})`;
+    }
     default:
       return assertNever(kind);
   }

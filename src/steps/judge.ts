@@ -150,6 +150,8 @@ export function statementEffects(parsed: ParsedStatement, checkedColumn?: { tabl
     case "CreateQuery": {
       const object = lastIdentifier(ast);
       if (head.startsWith("CREATE OR REPLACE VIEW ")) return [{ kind: "replace", object, reason: `replaces view ${object}` }];
+      // A dictionary holds a copy of its source, which keeps the rows.
+      if (head.startsWith("CREATE OR REPLACE DICTIONARY ")) return [{ kind: "none", object }];
       if (head.startsWith("CREATE OR REPLACE ") || head.startsWith("REPLACE ")) return [{ kind: "unknown", object, reason: `replaces ${object} and everything stored in it` }];
       return [{ kind: "none", object }];
     }
@@ -157,6 +159,7 @@ export function statementEffects(parsed: ParsedStatement, checkedColumn?: { tabl
       const object = lastIdentifier(ast);
       if (head.startsWith("DROP VIEW ")) return [{ kind: "replace", object, reason: `drops view ${object}` }];
       if (head.startsWith("DROP TABLE ")) return [{ kind: "drop", object, reason: `drops table ${object} with its rows` }];
+      if (head.startsWith("DROP DICTIONARY ")) return [{ kind: "none", object }];
       return [{ kind: "unknown", object, reason: `${head.split(" ").slice(0, 2).join(" ")} removes ${object}` }];
     }
     case "Rename": {
@@ -170,6 +173,17 @@ export function statementEffects(parsed: ParsedStatement, checkedColumn?: { tabl
       return [{ kind: "unknown", object: lastIdentifier(ast), reason: `truncates ${lastIdentifier(ast)}` }];
     case "DeleteQuery":
       return [{ kind: "delete-rows", object: lastIdentifier(ast), reason: "deletes rows" }];
+    // Functions and row policies are definitions: creating, replacing or dropping one stores or deletes no rows.
+    case "CreateSQLFunctionQuery":
+    case "DropFunctionQuery":
+      return [{ kind: "none" }];
+    case "CREATE":
+    case "DROP":
+      if (head.startsWith(`${ast.kind} ROW POLICY `)) return [{ kind: "none" }];
+      return [{ kind: "unknown", reason: `${head.split(" ").slice(0, 2).join(" ")} is not known to keep data` }];
+    case "SYSTEM":
+      if (head.startsWith("SYSTEM RELOAD DICTIONARY ") || head === "SYSTEM RELOAD DICTIONARIES") return [{ kind: "none" }];
+      return [{ kind: "unknown", reason: `${head.split(" ").slice(0, 2).join(" ")} is not known to keep data` }];
     default:
       if (HARMLESS_STATEMENT.has(ast.kind)) return [{ kind: "none", object: ast.kind === "InsertQuery" ? lastIdentifier(ast) : undefined }];
       return [{ kind: "unknown", reason: `${head.split(" ").slice(0, 2).join(" ") || ast.kind} is not known to keep data` }];

@@ -15,6 +15,7 @@ const SUMMARY_LABELS: Array<[ComponentKind, string, string]> = [
   ["ingestApis", "ingest API", "ingest APIs"],
   ["workflows", "workflow", "workflows"],
   ["processes", "process", "processes"],
+  ["sqlResources", "SQL resource", "SQL resources"],
 ];
 
 export function register(program: Command): void {

@@ -39,6 +39,8 @@ const RULES: Record<string, ConstructorRule> = {
   DeadLetterQueue: { position: 2 },
   View: { position: "append" },
   Workflow: { position: "append" },
+  WebApp: { position: "append" },
+  SqlResource: { position: 4 },
 };
 
 export interface Injection {

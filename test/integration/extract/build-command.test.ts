@@ -40,7 +40,7 @@ describe("moose build", () => {
     const manifest = await readManifest(manifestPath);
     expect(Object.keys(manifest.tables)).toEqual(["Users"]);
     expect(manifest.tables.Users.columns.map((column) => `${column.name} ${column.type}`)).toEqual(["id String", "name String", "email String"]);
-    expect(stdout).toMatch(/^Built .*manifest\.json: 1 table, 1 stream, 0 views, 0 materialized views, 0 APIs, 0 ingest APIs, 0 workflows, 0 processes in \d+\.\d\ds\n$/);
+    expect(stdout).toMatch(/^Built .*manifest\.json: 1 table, 1 stream, 0 views, 0 materialized views, 0 APIs, 0 ingest APIs, 0 workflows, 0 processes, 0 SQL resources in \d+\.\d\ds\n$/);
     const firstBytes = readFileSync(manifestPath, "utf8");
     expect(await main(["node", "moose", "build", "--dir", projectDir])).toBe(0);
     expect(readFileSync(manifestPath, "utf8")).toBe(firstBytes);

@@ -6,6 +6,7 @@ import type {
   Manifest,
   MaterializedViewSpec,
   ProcessSpec,
+  SqlResourceSpec,
   StreamSpec,
   TableSpec,
   ViewSpec,
@@ -79,6 +80,10 @@ export function transform(source: string, destination: string, code = "a", extra
   return { kind: "transform", source, destination, codeHash: code.repeat(64 / code.length), ...extra };
 }
 
+export function sqlResource(name: string, extra: Partial<SqlResourceSpec> = {}): SqlResourceSpec {
+  return { name, setup: [`CREATE VIEW ${name}_v AS SELECT 1`], teardown: [`DROP VIEW IF EXISTS ${name}_v`], pullsDataFrom: [], pushesDataTo: [], ...extra };
+}
+
 export function sync(source: string, table: string): ProcessSpec {
   return { kind: "sync", source, destination: table };
 }
@@ -93,6 +98,7 @@ type Parts = {
   workflows?: WorkflowSpec[];
   /** Keyed by processId. */
   processes?: ProcessSpec[];
+  sqlResources?: SqlResourceSpec[];
 };
 
 export function manifest(parts: Parts = {}): Manifest {
@@ -105,6 +111,7 @@ export function manifest(parts: Parts = {}): Manifest {
   for (const spec of parts.ingestApis ?? []) result.ingestApis[spec.path] = spec;
   for (const spec of parts.workflows ?? []) result.workflows[spec.name] = spec;
   for (const spec of parts.processes ?? []) result.processes[processId(spec)] = spec;
+  for (const spec of parts.sqlResources ?? []) result.sqlResources[spec.name] = spec;
   return result;
 }
 
@@ -116,6 +123,6 @@ export const ALL_KINDS: Record<OperationKind, true> = {
   deleteTopic: true, alterTopicConfig: true, addPartitions: true, modifyStreamSchema: true, addApi: true,
   removeApi: true, updateApi: true, addIngestApi: true, removeIngestApi: true, updateIngestApi: true,
   addWorkflow: true, removeWorkflow: true, updateWorkflow: true, addProcess: true, removeProcess: true,
-  updateProcess: true, rawSql: true,
+  updateProcess: true, createSqlResource: true, dropSqlResource: true, rawSql: true,
 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { assessRisk } from "../../../src/diff/index.js";
 import type { Operation, Risk } from "../../../src/diff/operations.js";
-import { ALL_KINDS, api, column, ingestApi, mv, stream, table, transform, view, workflow } from "./builders.js";
+import { ALL_KINDS, api, column, ingestApi, mv, sqlResource, stream, table, transform, view, workflow } from "./builders.js";
 
 const t = table("T", [column("id", "String")]);
 const base = { target: "T", summary: "", risk: "safe" as Risk };
@@ -47,6 +47,8 @@ const cases: Array<[Operation, Risk]> = [
   [{ ...base, kind: "addProcess", process: transform("S", "D") }, "safe"],
   [{ ...base, kind: "removeProcess", process: transform("S", "D") }, "safe"],
   [{ ...base, kind: "updateProcess", from: transform("S", "D"), to: transform("S", "D", "b") }, "safe"],
+  [{ ...base, kind: "createSqlResource", resource: sqlResource("R") }, "safe"],
+  [{ ...base, kind: "dropSqlResource", resource: sqlResource("R") }, "breaking"],
   [{ ...base, kind: "rawSql", sql: "OPTIMIZE TABLE T FINAL" }, "rewrite"],
 ];
 

@@ -31,12 +31,12 @@ describe("manifests written before processes existed", () => {
     expect(hashManifest(old)).toBe(recordedTo);
   });
 
-  it("are written back without a processes key while there are none", async () => {
+  it("are written back without a processes (or sqlResources) key while there are none", async () => {
     const file = path.join(dir, "manifest.json");
     await writeManifest(file, manifest({ tables: [table("Users", [column("id", "String")])] }));
     expect(JSON.parse(await readFile(file, "utf8"))).not.toHaveProperty("processes");
     // The empty state's identity is the hash of the manifest as it was before processes existed.
-    const { processes: _none, ...before } = emptyManifest();
+    const { processes: _none, sqlResources: _noResources, ...before } = emptyManifest();
     expect(EMPTY_MANIFEST_HASH).toBe(createHash("sha256").update(canonicalJson(before)).digest("hex"));
   });
 });

@@ -4,7 +4,7 @@ import type { Operation } from "../../../src/diff/operations.js";
 import type { Step } from "../../../src/steps/index.js";
 import { migrationSteps } from "../../../src/migrations/generate.js";
 import { operationSteps } from "../../../src/plan/steps.js";
-import { ALL_KINDS, api, column, ingestApi, manifest, mv, stream, table, transform, users, view, workflow } from "../diff/builders.js";
+import { ALL_KINDS, api, column, ingestApi, manifest, mv, sqlResource, stream, table, transform, users, view, workflow } from "../diff/builders.js";
 
 /** One diff that produces every kind the differ can produce (rawSql is hand-written, added below). */
 function everyOperation(): Operation[] {
@@ -24,6 +24,7 @@ function everyOperation(): Operation[] {
     ingestApis: [ingestApi("old"), ingestApi("changed")],
     workflows: [workflow("old"), workflow("changed")],
     processes: [transform("Events", "Gone"), transform("Events", "Grows")],
+    sqlResources: [sqlResource("oldResource")],
   });
   const after = manifest({
     tables: [
@@ -38,6 +39,7 @@ function everyOperation(): Operation[] {
     ingestApis: [ingestApi("new"), ingestApi("changed", { destination: "x" })],
     workflows: [workflow("new"), workflow("changed", { retries: 5 })],
     processes: [transform("Events", "New"), transform("Events", "Grows", "b")],
+    sqlResources: [sqlResource("newResource")],
   });
   const afterWithIndex = structuredClone(after);
   afterWithIndex.tables.Users!.indexes = [{ name: "j", expression: "id", type: "minmax", granularity: 1 }];
@@ -79,6 +81,8 @@ describe("operationSteps", () => {
       addApi: "note",
       updateIngestApi: "note",
       updateWorkflow: "note",
+      createSqlResource: "sql",
+      dropSqlResource: "sql",
       rawSql: "sql",
     });
   });
