@@ -140,9 +140,14 @@ function identifierPair(value: Value): string | undefined {
   throw new TypeError(`an array is not a SQL value (only ["Identifier", name], from ApiHelpers.column/table, is): got ${JSON.stringify(value).slice(0, 100)}`);
 }
 
+/** `2026-01-01 10:00:00.000`: a Date in UTC, as ClickHouse reads DateTime64 text. */
+function utcDateTimeText(value: Date): string {
+  return value.toISOString().replace("T", " ").replace("Z", "");
+}
+
 export function literal(value: Value): string {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (value instanceof Date) return `'${value.toISOString().replace("T", " ").replace("Z", "")}'`;
+  if (value instanceof Date) return `'${utcDateTimeText(value)}'`;
   const name = identifierPair(value);
   if (name !== undefined) return quoteIdentifier(name);
   return quoteString(value as string);
@@ -168,7 +173,8 @@ export function toQuery(statement: Sql): [string, Record<string, unknown>] {
     if (identifier !== undefined || isIdentifier(value) || isColumn(value)) text += identifier;
     else {
       const name = `p${count++}`;
-      params[name] = value instanceof Date ? value.toISOString() : (identifierPair(value) ?? value);
+      // A Date is bound as UTC text ClickHouse parses for DateTime64 (it does not read ISO's `T…Z`).
+      params[name] = value instanceof Date ? utcDateTimeText(value) : (identifierPair(value) ?? value);
       text += `{${name}:${parameterType(value)}}`;
     }
     text += statement.strings[index + 1];
@@ -179,7 +185,7 @@ export function toQuery(statement: Sql): [string, Record<string, unknown>] {
 function parameterType(value: Value): string {
   if (typeof value === "number") return Number.isInteger(value) ? "Int64" : "Float64";
   if (typeof value === "boolean") return "Bool";
-  if (value instanceof Date) return "DateTime64(3)";
+  if (value instanceof Date) return "DateTime64(3, 'UTC')";
   if (identifierPair(value) !== undefined) return "Identifier";
   return "String";
 }

@@ -3,6 +3,7 @@
  * path, which `moose dev` and `moose prod` serve beside /api (src/server/web-apps.ts). The mount
  * path is checked here, where the app is written, so a bad one is a build error at its line.
  */
+import { STATUS_CODES } from "node:http";
 import type http from "node:http";
 import { MooseError, type SourceLocation } from "../errors.js";
 import type { MooseUtils } from "./api.js";
@@ -101,6 +102,12 @@ export function getMooseUtilsFromRequest(req: http.IncomingMessage | ExpressRequ
 /** @deprecated MooseStack's older name of getMooseUtilsFromRequest. */
 export const getLegacyMooseUtils = getMooseUtilsFromRequest;
 
+/** The 4xx status an error carries (http-errors' `status`/`statusCode`), if it is a client error. */
+function clientErrorStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown; statusCode?: unknown } | undefined)?.status ?? (error as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === "number" && status >= 400 && status < 500 ? status : undefined;
+}
+
 /** Express apps are functions that also have `handle`; Koa has `callback`, Fastify `routing`. */
 function isFrameworkApp(value: unknown): boolean {
   const app = value as FrameworkApp;
@@ -110,8 +117,25 @@ function isFrameworkApp(value: unknown): boolean {
 function toHandler(app: FrameworkApp, name: string, source: SourceLocation): WebAppHandler {
   if (typeof app.callback === "function") return app.callback();
   if (typeof app.handle === "function") {
+    // With a final callback of ours, an error the app does not answer itself comes back to the server
+    // (a generic 500 with a request id, the error in the log) instead of Express's default page,
+    // which shows the stack to the client. A client error (a 4xx `status`, such as express.json()'s
+    // 400 for a malformed body) keeps its status; a path the app has no route for is a 404.
     const handle = app.handle.bind(app);
-    return (req, res) => handle(req, res);
+    return (req, res) =>
+      new Promise<void>((resolve, reject) => {
+        res.once("close", () => resolve());
+        handle(req, res, (error?: unknown) => {
+          const status = clientErrorStatus(error);
+          if (error && status === undefined) return reject(error);
+          if (!res.headersSent) {
+            const message = error ? ((error as { expose?: boolean }).expose === false ? STATUS_CODES[status!] : (error as Error).message) : `WebApp "${name}" has no route for ${req.method} ${req.url?.slice(0, 200)}`;
+            res.writeHead(status ?? 404, { "content-type": "application/json" });
+            res.end(JSON.stringify({ error: message }));
+          }
+          resolve();
+        });
+      });
   }
   if (typeof app.routing === "function") {
     const routing = app.routing.bind(app);

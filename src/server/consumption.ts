@@ -2,7 +2,8 @@
  * Consumption APIs: `/api/<path>` for each Api object of the app (`name`, or `name/version`).
  * Query parameters are coerced and validated against the API's params JSON Schema (400 with one
  * entry per field on failure); the handler gets `{ client, sql }`; its result is sent as JSON. A
- * handler refusing its input with MooseStack's BadRequestError or typia's TypeGuardError is a 400.
+ * handler refusing its input with MooseStack's BadRequestError or typia's TypeGuardError is a 400;
+ * one returning `{ status, body }` answers with that status.
  */
 import { MooseError } from "../errors.js";
 import type { Api, MooseClient } from "../sdk/api.js";
@@ -37,8 +38,20 @@ export function consumptionRoutes(
       if (refused) return refused;
       throw error;
     }
-    return { status: 200, body: isQueryResult(result) ? await result.json() : (result ?? null) };
+    if (isQueryResult(result)) return { status: 200, body: await result.json() };
+    if (isStatusReply(result)) {
+      // As in MooseStack: the body is sent as JSON whatever it is (a string too), with the status given.
+      return typeof result.body === "string" ? { status: result.status, body: JSON.stringify(result.body), contentType: "application/json" } : { status: result.status, body: result.body ?? null };
+    }
+    return { status: 200, body: result ?? null };
   };
+}
+
+/** `{ status, body }` from a handler (what `client.workflow.execute` returns): that status and body. */
+function isStatusReply(value: unknown): value is { status: number; body: unknown } {
+  if (typeof value !== "object" || value === null || !("body" in value) || !("status" in value)) return false;
+  const { status } = value as { status: unknown };
+  return typeof status === "number" && Number.isInteger(status) && status >= 100 && status <= 599;
 }
 
 /**

@@ -104,10 +104,9 @@ describe("moose dev with workflows on", () => {
 
       // An Api handler starts a run with client.workflow.execute (MooseStack's WorkflowClient).
       const response = await fetch(`http://localhost:${ports.api}/api/trigger_sync?since=2026-06`);
+      // The handler returns execute's { status, body }: the reply has that status, the body string as its JSON.
       expect(response.status).toBe(200);
-      const reply = (await response.json()) as { status: number; body: string };
-      expect(reply.status).toBe(200);
-      const triggered = JSON.parse(reply.body) as { workflowId: string; runId: string };
+      const triggered = JSON.parse((await response.json()) as string) as { workflowId: string; runId: string };
       expect(triggered.workflowId).toBe(workflowName);
       await expect
         .poll(async () => JSON.parse((await moose(["workflow", "status", workflowName, "--id", triggered.runId, "--json"], env)).stdout).status, { timeout: 20_000, interval: 500 })

@@ -4,7 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ColumnSpec } from "../../../src/manifest/types.js";
-import { buildQuery, count, countDistinct, defineQueryModel, getRegistry, OlapTable, sum, timeDimensions } from "../../../src/sdk/index.js";
+import { buildQuery, count, countDistinct, defineQueryModel, getRegistry, OlapTable, sql, sum, timeDimensions } from "../../../src/sdk/index.js";
 import { METADATA_MARKER, type InjectedMetadata } from "../../../src/sdk/metadata.js";
 import { createMooseClient } from "../../../src/server/client.js";
 import { useEmbeddedDatabase } from "../../helpers/clickhouse.js";
@@ -40,6 +40,7 @@ function models() {
     filters: {
       status: { column: "status", operators: ["eq", "in", "notIn"] as const },
       amount: { column: "amount", operators: ["gte", "between"] as const },
+      createdAt: { column: "created_at", operators: ["gte"] as const },
       revenue: { metric: "revenue", operators: ["gt"] as const },
     },
     sortable: ["revenue", "status", "day"] as const,
@@ -103,5 +104,14 @@ describe("query models on ClickHouse", () => {
     // A LEFT join (the default) keeps orders whose customer is missing.
     expect(await detail.query({ columns: ["id", "firstName"], filters: { status: { eq: "refunded" } } }, client)).toEqual([{ id: 4, first_name: "" }]);
     expect(await detail.query({ columns: ["id"], filters: { status: { eq: "paid' OR '1'='1" } } }, client)).toEqual([]);
+  });
+
+  it("binds a Date as a UTC point in time, for filters and plain templates alike", async () => {
+    const { sales } = models();
+    const client = createMooseClient(driver()).query;
+    const since = await sales.query({ metrics: ["orders"], filters: { createdAt: { gte: new Date("2026-01-02T10:30:00Z") } } }, client);
+    expect(since).toEqual([{ order_count: "2" }]);
+    const [row] = await (await client.execute<{ n: string }>(sql`SELECT count() AS n FROM Orders WHERE created_at < ${new Date("2026-01-02T10:00:00.001Z")}`)).json();
+    expect(row).toEqual({ n: "2" });
   });
 });

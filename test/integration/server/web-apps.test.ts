@@ -131,9 +131,19 @@ describe("WebApps beside the server's routes", () => {
     const created = await fetch(`${server.url}/shop/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: 4 }) });
     expect(created.status).toBe(201);
     expect(await created.json()).toEqual({ created: { id: 4 } });
-    // Express answers its own errors and unknown routes.
-    expect((await fetch(`${server.url}/shop/broken`)).status).toBe(500);
-    expect((await fetch(`${server.url}/shop/none`)).status).toBe(404);
+    // An error Express would answer with its stack page is the server's generic 500; a client error keeps its status.
+    const broken = await fetch(`${server.url}/shop/broken`);
+    expect(broken.status).toBe(500);
+    const body = await broken.text();
+    expect(body).not.toContain("the shop is broken");
+    expect(JSON.parse(body)).toMatchObject({ requestId: broken.headers.get("x-request-id") });
+    expect(readFileSync(logFilePath(projectDir), "utf8")).toContain("the shop is broken");
+    const malformed = await fetch(`${server.url}/shop/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: "{oops" });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({ error: expect.stringContaining("JSON") });
+    const none = await fetch(`${server.url}/shop/none?x=1`);
+    expect(none.status).toBe(404);
+    expect(await none.json()).toEqual({ error: 'WebApp "shop" has no route for GET /none?x=1' });
   });
 
   it("answers a handler that throws with a 500 naming the request id, logs the error, and keeps serving", async () => {

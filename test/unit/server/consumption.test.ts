@@ -31,6 +31,16 @@ describe("consumptionRoutes", () => {
     expect(await consumptionRoutes([direct], noClient)("direct", new URLSearchParams())).toEqual({ status: 200, body: [{ id: 1 }] });
   });
 
+  it("answers with the status of a { status, body } result (MooseStack's rule), and only a real status counts", async () => {
+    const statused = api("statused", { type: "object", properties: {} }, async () => ({ status: 404, body: { message: "no such order" } }));
+    const text = api("text", { type: "object", properties: {} }, async () => ({ status: 202, body: "started" }));
+    const domain = api("domain", { type: "object", properties: {} }, async () => ({ status: "paid", body: "order text" }));
+    const routes = consumptionRoutes([statused, text, domain], noClient);
+    expect(await routes("statused", new URLSearchParams())).toEqual({ status: 404, body: { message: "no such order" } });
+    expect(await routes("text", new URLSearchParams())).toEqual({ status: 202, body: '"started"', contentType: "application/json" });
+    expect(await routes("domain", new URLSearchParams())).toEqual({ status: 200, body: { status: "paid", body: "order text" } });
+  });
+
   it("answers 400 with field errors before the handler runs", async () => {
     expect(await route("echo", new URLSearchParams("n=x"))).toEqual({
       status: 400,
