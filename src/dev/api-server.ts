@@ -54,6 +54,8 @@ export interface DevApiServerOptions {
   state: () => Manifest;
   /** The stream processes, for /health. */
   processes?: () => Promise<ProcessReport[]>;
+  /** Where a handler's error is shown (the terminal); it is in the log either way. */
+  showError?: (text: string) => void;
 }
 
 export async function startDevApiServer(options: DevApiServerOptions): Promise<DevApiServer> {
@@ -78,6 +80,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
       ...(kafka ? { kafka: await kafka.describeTopics([]).then(() => "ok", (error: Error) => error.message) } : {}),
     }),
     ...(options.processes ? { processes: options.processes } : {}),
+    ...(options.showError ? { onFailure: handlerFailure(options.showError) } : {}),
     consumption: (path, query) => consumption(path, query),
     ingest: (path, body) => ingest(path, body),
     webApps: (request, response, url) => webApps(request, response, url),
@@ -122,5 +125,14 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
       await pythonWorker?.close();
       await producer?.close();
     },
+  };
+}
+
+/** A handler's error as `moose dev` prints it: what failed, the request id, and the error with its stack. */
+function handlerFailure(show: (text: string) => void) {
+  return ({ method, path, requestId, error }: { method: string | undefined; path: string; requestId: string; error: unknown }) => {
+    const what = path.startsWith("/api/") ? "API_HANDLER_FAILED" : path.startsWith("/ingest/") ? "INGEST_FAILED" : "HANDLER_FAILED";
+    const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+    show(`error ${what}: ${method} ${path} (request id ${requestId}): ${detail}`);
   };
 }

@@ -161,7 +161,15 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         await processes.reload(manifest, reloader.state);
       },
     });
-    const apiServer = await startDevApiServer({ projectDir, config, driver, kafka, state: () => reloader.state, processes: () => processes.report() });
+    const apiServer = await startDevApiServer({
+      projectDir,
+      config,
+      driver,
+      kafka,
+      state: () => reloader.state,
+      processes: () => processes.report(),
+      showError: (text) => output.error(text),
+    });
     closers.push({ name: "the API server", close: () => apiServer.close() });
     writeRunning(projectDir, { kind: "dev", clickhouseUrl: endpoint.url, apiUrl: apiServer.url, database: config.clickhouse_config.db_name });
 

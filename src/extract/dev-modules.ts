@@ -97,6 +97,9 @@ export class DevModuleLoader {
 
     // The first run starts from an empty registry; later runs keep what unchanged modules registered.
     if (this.generation === 1) getRegistry().clear();
+    // A run that fails puts the registry back as the last good one left it: `moose dev` keeps serving
+    // that build, and its handlers' getWebApps()/getTable() still see it.
+    const lastGood = getRegistry().snapshot();
     getRegistry().forgetSources(new Set([...rerun, ...removed].map((fileName) => relativePath(this.projectDir, fileName))));
     const main = this.modules.get(this.mainFile) as ModuleState;
     try {
@@ -105,6 +108,7 @@ export class DevModuleLoader {
       return manifest;
     } catch (error) {
       this.failed = new Set([...this.failed, ...rerun]);
+      getRegistry().restore(lastGood);
       throw error;
     } finally {
       // What the app registers later (from a handler) belongs to no module's top level.

@@ -44,6 +44,13 @@ function evaluatingModule(): string | undefined {
   return (globalThis as { [EVALUATING_MODULE]?: string })[EVALUATING_MODULE];
 }
 
+/** The registry's contents at one moment (Registry.snapshot). */
+export interface RegistrySnapshot {
+  readonly byKind: ReadonlyMap<ComponentKind, ReadonlyMap<string, Component>>;
+  readonly notices: ReadonlyMap<string, Notice>;
+  readonly others: ReadonlyMap<string, ReadonlyMap<string, { value: unknown; source: SourceLocation }>>;
+}
+
 export class Registry {
   private readonly byKind = new Map<ComponentKind, Map<string, Component>>();
   private readonly noticesByKey = new Map<string, Notice>();
@@ -136,6 +143,19 @@ export class Registry {
       for (const [name, entry] of values) if (this.isFrom(entry, entry.source, files)) values.delete(name);
     }
     for (const [key, notice] of this.noticesByKey) if (this.isFrom(notice, notice.source, files)) this.noticesByKey.delete(key);
+  }
+
+  /** What is registered now, to put back with `restore` (a copy: later changes do not reach it). */
+  snapshot(): RegistrySnapshot {
+    const copy = <K, V>(map: Map<K, Map<string, V>>) => new Map([...map].map(([key, inner]) => [key, new Map(inner)]));
+    return { byKind: copy(this.byKind), notices: new Map(this.noticesByKey), others: copy(this.others) };
+  }
+
+  restore(snapshot: RegistrySnapshot): void {
+    this.clear();
+    for (const [kind, components] of snapshot.byKind) this.byKind.set(kind, new Map(components));
+    for (const [key, notice] of snapshot.notices) this.noticesByKey.set(key, notice);
+    for (const [kind, values] of snapshot.others) this.others.set(kind, new Map(values));
   }
 
   private components(kind: ComponentKind): Map<string, Component> {

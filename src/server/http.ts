@@ -56,6 +56,8 @@ export interface MooseServerOptions {
   admin: (request: AdminRequest) => Promise<Reply | undefined>;
   /** The app's WebApps (./web-apps.ts): they answer the requests under their mount paths themselves. */
   webApps?: WebAppRouter;
+  /** Also shown a request that failed with a 500, besides the log (`moose dev` prints it on the terminal). */
+  onFailure?: (failure: { method: string | undefined; path: string; requestId: string; error: unknown }) => void;
 }
 
 export interface RunningServer {
@@ -253,6 +255,7 @@ function internalError(options: MooseServerOptions, method: string | undefined, 
     message: `${method} ${path} failed`,
     details: { requestId, ...errorDetails(error) },
   });
+  options.onFailure?.({ method, path, requestId, error });
   if (path.startsWith("/admin")) {
     // Admin clients are authenticated operators (moose plan --url): they get the reason.
     const message = isMooseError(error) ? `${error.code}: ${error.message}` : (error as Error)?.message ?? String(error);

@@ -17,6 +17,10 @@ export const usersApi = new Api<UserQuery, UserSchema[]>("users", async ({ name 
   return result.json();
 });
 
+export const boomApi = new Api<{}, never>("boom", async () => {
+  throw new Error("the boom handler failed");
+});
+
 export const hello = new WebApp("hello", (req, res) => {
   res.end(\`v1 \${req.url}\`);
 }, { mountPath: "/hello" });
@@ -62,6 +66,12 @@ describe("moose dev API server", () => {
     const banner = await dev.ready();
     expect(banner).toContain(`WebApps     http://localhost:${ports.api}/hello`);
     expect(await getText("/hello/x?y=1")).toEqual({ status: 200, body: "v1 /x?y=1" });
+    // A handler's error: a generic 500 for the client, the error with its stack on the terminal.
+    const mark = dev.mark();
+    const boom = await get("/api/boom");
+    expect(boom).toMatchObject({ status: 500, body: { error: expect.not.stringContaining("boom handler") } });
+    const printed = await dev.waitFor(/error API_HANDLER_FAILED: GET \/api\/boom \(request id [0-9a-f-]{36}\): Error: the boom handler failed\n\s+at /, mark);
+    expect(printed).toContain((boom.body as { requestId: string }).requestId);
     await client.insert({ table: "Users", values: [{ id: "1", name: "alice", email: "a@example.com" }, { id: "2", name: "bob", email: "b@example.com" }], format: "JSONEachRow" });
     expect(await get("/api/users?name=alice")).toEqual({ status: 200, body: [{ id: "1", name: "alice", email: "a@example.com" }] });
     expect(await get("/api/users")).toMatchObject({ status: 400 });

@@ -218,6 +218,9 @@ describe("incremental extractor after a failed run, with JSON modules and a chan
       // orders.ts takes the name Tags too: its evaluation throws DUPLICATE_COMPONENT …
       writeApp(projectDir, { "app/orders.ts": tags("Tags").replace("export const tags", "export const orderTags"), "app/index.ts": `${INDEX}export * from "./events.js";\nexport * from "./orders.js";\n` });
       await expect(extractor.extract()).rejects.toMatchObject({ code: "DUPLICATE_COMPONENT" });
+      // The registry is the last good run's again (what moose dev keeps serving), not half of the failed one.
+      expect(getRegistry().list("tables").map((table) => table.id).sort()).toEqual(["Tags", "Users"]);
+      expect(getRegistry().list("apis").map((api) => api.id)).toEqual(["count"]);
       // … and the fix renames the one in events.ts: orders.ts, unchanged, must run again.
       writeApp(projectDir, { "app/events.ts": tags("TagsOld") });
       expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Tags", "TagsOld", "Users"]);
