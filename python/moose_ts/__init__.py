@@ -27,7 +27,8 @@ from .olap_table import (
     TableIndex,
     VersionedCollapsingMergeTreeEngine,
 )
-from .registry import get_apis, get_streams, get_tables, get_workflows
+from .registry import get_apis, get_sql_resource, get_sql_resources, get_streams, get_tables, get_workflows
+from .sql_resource import SqlResource
 from .stream import ConsumerConfig, DeadLetterModel, DeadLetterQueue, Stream, StreamConfig, TransformConfig
 from .types import (
     JWT,

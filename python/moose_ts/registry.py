@@ -7,10 +7,12 @@ from .errors import MooseError
 from .processes import process_specs
 
 KINDS = ("tables", "streams", "views", "materializedViews", "apis", "ingestApis", "workflows")
+# Sections newer than the first manifests: written only when they hold something (their hashes stay).
+_OPTIONAL_KINDS = ("sqlResources",)
 _LABELS = {"tables": "OLAP table", "streams": "stream", "views": "view", "materializedViews": "materialized view",
-           "apis": "API", "ingestApis": "ingest API", "workflows": "workflow"}
+           "apis": "API", "ingestApis": "ingest API", "workflows": "workflow", "sqlResources": "SQL resource"}
 
-_components: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+_components: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS + _OPTIONAL_KINDS}
 _notices: dict[str, dict[str, Any]] = {}
 
 
@@ -34,8 +36,8 @@ def components(kind: str) -> list[Any]:
 
 
 def clear() -> None:
-    for kind in KINDS:
-        _components[kind].clear()
+    for kinds in _components.values():
+        kinds.clear()
     _notices.clear()
 
 
@@ -56,6 +58,9 @@ def to_manifest() -> dict[str, Any]:
     # Left out while empty, as in the canonical form: apps without processes keep their manifest hash.
     if processes:
         manifest["processes"] = processes
+    for kind in _OPTIONAL_KINDS:
+        if _components[kind]:
+            manifest[kind] = {component.id: component.to_spec() for component in _components[kind].values()}
     return manifest
 
 
@@ -74,3 +79,11 @@ def get_apis() -> dict[str, Any]:
 
 def get_workflows() -> dict[str, Any]:
     return dict(_components["workflows"])
+
+
+def get_sql_resources() -> dict[str, Any]:
+    return dict(_components["sqlResources"])
+
+
+def get_sql_resource(name: str) -> Any:
+    return _components["sqlResources"].get(name)

@@ -1,0 +1,3 @@
+from moose_ts import SqlResource
+
+nothing = SqlResource("nothing", setup=[], teardown=["DROP VIEW IF EXISTS v"])
