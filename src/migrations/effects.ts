@@ -68,9 +68,11 @@ export function dataEffect(op: Operation): string {
     case "updateProcess":
       return "none (a process runs code over a topic; moose dev / moose prod start, restart or stop it)";
     case "createSqlResource":
-      return "whatever its setup statements do (each is judged before it runs)";
+      return "what its setup statements do: each is judged before it runs, and one that loses data needs --allow-data-loss";
     case "dropSqlResource":
-      return op.resource.teardown.length > 0 ? "whatever its teardown statements do (each is judged before it runs)" : "none: it has no teardown statements, so what its setup made stays";
+      return op.resource.teardown.length > 0
+        ? "what its teardown statements do: each is judged before it runs, and one that loses data needs --allow-data-loss"
+        : "none: it has no teardown statements, so what its setup made stays";
     case "rawSql":
       return "whatever the statement does";
     default:
