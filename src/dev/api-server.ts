@@ -19,7 +19,7 @@ import { getRegistry } from "../sdk/registry.js";
 import { adminRoutes } from "../server/admin.js";
 import { createMooseClient } from "../server/client.js";
 import { consumptionRoutes } from "../server/consumption.js";
-import { startMooseServer, type Reply } from "../server/http.js";
+import { startMooseServer, type Reply, type RequestFailure } from "../server/http.js";
 import { ingestRoutes, type IngestHandler } from "../server/ingest.js";
 import { startPythonApiWorker, type PythonApiWorker } from "../server/python-worker.js";
 import { webAppRouter, type WebAppRouter } from "../server/web-apps.js";
@@ -130,9 +130,9 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
 
 /** A handler's error as `moose dev` prints it: what failed, the request id, and the error with its stack. */
 function handlerFailure(show: (text: string) => void) {
-  return ({ method, path, requestId, error }: { method: string | undefined; path: string; requestId: string; error: unknown }) => {
+  return ({ method, path, requestId, error }: RequestFailure) => {
     const what = path.startsWith("/api/") ? "API_HANDLER_FAILED" : path.startsWith("/ingest/") ? "INGEST_FAILED" : "HANDLER_FAILED";
     const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-    show(`error ${what}: ${method} ${path} (request id ${requestId}): ${detail}`);
+    show(`error ${what}: ${method ? `${method} ` : ""}${path}${requestId ? ` (request id ${requestId})` : ""}: ${detail}`);
   };
 }

@@ -7,7 +7,8 @@
  * (they build on the failed one), operations on other components still run. The state then takes
  * the new spec only for components whose every operation succeeded; the rest keep their previous
  * spec, so the next save plans them again (steps are idempotent, so re-running is harmless).
- * Operations run in plan order, except that consecutive new tables are created a few at a time.
+ * Operations run in plan order, except that consecutive new tables are created a few at a time. A
+ * SQL resource whose setup fails part-way is torn down again, so the fixed code can set it up anew.
  */
 import { componentKindOf, type DiffResult, type Operation } from "../diff/operations.js";
 import type { ComponentKind, Manifest } from "../manifest/types.js";
@@ -33,10 +34,16 @@ export async function applyOperations(operations: readonly Operation[], targets:
   const outcome: ApplyOutcome = { applied: [], failed: [], skipped: [] };
   const failedComponents = new Set<string>();
   const run = async (op: Operation): Promise<FailedOperation | undefined> => {
+    const steps = operationSteps(op);
     try {
-      for (const step of operationSteps(op).up) await executeStep(step, targets, { direction: "up" });
+      for (const step of steps.up) await executeStep(step, targets, { direction: "up" });
       return undefined;
     } catch (error) {
+      // A SQL resource's setup is the user's statements, which need not be idempotent: what its first
+      // statements made is torn down again (best effort), so the next save sets it up from scratch.
+      if (op.kind === "createSqlResource") {
+        for (const step of steps.down) await executeStep(step, targets, { direction: "down" }).catch(() => undefined);
+      }
       return { op, error };
     }
   };

@@ -11,7 +11,7 @@ import { assertNever, type Operation } from "./operations.js";
 const TEARDOWN = 0;
 const SETUP = 1000;
 
-/** Views and MVs nest: a view reading a view is one level deeper. */
+/** Views and MVs nest, and so do SQL resources: one that reads another is one level deeper. */
 const VIEW_LEVEL_STEP = 1;
 const MAX_VIEW_DEPTH = 500;
 
@@ -91,11 +91,16 @@ function viewSources(op: Operation): { name: string; sources: string[] } | null 
   }
 }
 
-/** Depth of each view among the views the operations touch (a cycle is cut, not followed). */
-function viewDepths(operations: Operation[]): Map<string, number> {
+/** What a SQL resource reads (its pullsDataFrom): another resource it reads is set up first. */
+function resourceSources(op: Operation): { name: string; sources: string[] } | null {
+  return op.kind === "createSqlResource" || op.kind === "dropSqlResource" ? { name: op.resource.name, sources: op.resource.pullsDataFrom } : null;
+}
+
+/** Depth of each object among those the operations touch that `sourcesOf` describes (a cycle is cut, not followed). */
+function depthsOf(operations: Operation[], sourcesOf: (op: Operation) => { name: string; sources: string[] } | null): Map<string, number> {
   const sources = new Map<string, string[]>();
   for (const op of operations) {
-    const view = viewSources(op);
+    const view = sourcesOf(op);
     if (view) sources.set(view.name, [...(sources.get(view.name) ?? []), ...view.sources]);
   }
   const depths = new Map<string, number>();
@@ -119,13 +124,20 @@ function viewDepths(operations: Operation[]): Map<string, number> {
 }
 
 export function orderOperations(operations: readonly Operation[]): Operation[] {
-  const depths = viewDepths([...operations]);
+  const depths = depthsOf([...operations], viewSources);
+  const resourceDepths = depthsOf([...operations], resourceSources);
   const rank = (op: Operation): number => {
     const base = baseRank(op);
     const view = viewSources(op);
-    if (!view) return base;
-    const depth = depths.get(view.name) ?? 0;
-    return op.kind === "dropView" || op.kind === "dropMaterializedView" ? base + MAX_VIEW_DEPTH - depth : base + depth;
+    if (view) {
+      const depth = depths.get(view.name) ?? 0;
+      return op.kind === "dropView" || op.kind === "dropMaterializedView" ? base + MAX_VIEW_DEPTH - depth : base + depth;
+    }
+    // SQL resources nest within their own rank (a fraction of one step): readers after what they read, torn down before it.
+    const resource = resourceSources(op);
+    if (!resource) return base;
+    const depth = resourceDepths.get(resource.name) ?? 0;
+    return base + (op.kind === "dropSqlResource" ? MAX_VIEW_DEPTH - depth : depth) / (MAX_VIEW_DEPTH + 1);
   };
   return operations
     .map((op, index) => ({ op, index, rank: rank(op) }))

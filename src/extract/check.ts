@@ -7,7 +7,8 @@
  * whether it stayed what it claims to be: an expression is parsed as `SELECT <it>, 1` and must
  * leave exactly two items (a `;`, a `FROM`, a trailing `--` comment or an unbalanced bracket all
  * change that); a column definition must stay one column; a view's SELECT must be exactly one
- * SELECT; a table TTL must leave the SETTINGS after it in place. Then each table's whole CREATE statement must parse.
+ * SELECT; a table TTL must leave the SETTINGS after it in place; a SQL resource's statement must be
+ * exactly one statement. Then each table's whole CREATE statement must parse.
  */
 import { MooseError, type SourceLocation } from "../errors.js";
 import { createTableSql, columnDefinition } from "../infra/clickhouse/ddl.js";
@@ -18,7 +19,7 @@ import type { Manifest, TableSpec } from "../manifest/types.js";
 
 interface Fragment {
   subject: string;
-  kind: "expression" | "column" | "select" | "ttl" | "table";
+  kind: "expression" | "column" | "select" | "ttl" | "table" | "statement";
   text: string;
   location?: SourceLocation;
 }
@@ -74,6 +75,10 @@ async function fragmentProblem(fragment: Fragment): Promise<string | undefined> 
         if (!isCreateTable(formatted)) return "its CREATE TABLE statement does not parse as one";
         break;
       }
+      case "statement":
+        // Exactly one statement the parser accepts: what `migrate up` requires of every step.
+        await parseStatement(fragment.text);
+        break;
     }
   } catch (error) {
     if (error instanceof SqlParseError) return `ClickHouse's parser refuses it: ${error.message}`;
@@ -147,6 +152,13 @@ export async function checkManifest(manifest: Manifest): Promise<void> {
     for (const table of tables) fragments.push(...tableFragments(table));
     for (const view of [...Object.values(manifest.views), ...Object.values(manifest.materializedViews)]) {
       fragments.push({ subject: `${view.name}: SELECT`, kind: "select", text: view.sql, ...(view.source ? { location: view.source } : {}) });
+    }
+    for (const resource of Object.values(manifest.sqlResources)) {
+      for (const part of ["setup", "teardown"] as const) {
+        resource[part].forEach((text, index) =>
+          fragments.push({ subject: `SQL resource ${resource.name}: ${part} statement ${index + 1}`, kind: "statement", text, ...(resource.source ? { location: resource.source } : {}) }),
+        );
+      }
     }
     for (const fragment of fragments) {
       const message = await fragmentProblem(fragment);

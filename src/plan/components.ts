@@ -426,7 +426,7 @@ export function operationEffect(op: Operation): string | undefined {
     case "dropView":
       return "queries reading it fail";
     case "dropSqlResource":
-      return "what its setup made is removed by its teardown";
+      return op.resource.teardown.length > 0 ? "what its setup made is removed by its teardown" : undefined;
     case "dropMaterializedView":
       return `${op.view.targetTable} gets no rows from it while it is gone`;
     case "alterTopicConfig":

@@ -57,7 +57,15 @@ export interface MooseServerOptions {
   /** The app's WebApps (./web-apps.ts): they answer the requests under their mount paths themselves. */
   webApps?: WebAppRouter;
   /** Also shown a request that failed with a 500, besides the log (`moose dev` prints it on the terminal). */
-  onFailure?: (failure: { method: string | undefined; path: string; requestId: string; error: unknown }) => void;
+  onFailure?: (failure: RequestFailure) => void;
+}
+
+/** What failed: a request (its method, path and id), or app code outside any request. */
+export interface RequestFailure {
+  method?: string;
+  path: string;
+  requestId?: string;
+  error: unknown;
 }
 
 export interface RunningServer {
@@ -102,11 +110,19 @@ export async function startMooseServer(options: MooseServerOptions): Promise<Run
   });
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  // App code can reject a promise nothing waits for (an async Express 4 handler that throws):
+  // Node would end the process and every request with it. It is logged (and shown) instead.
+  const unhandled = (reason: unknown) => {
+    logEvent(options.projectDir, { kind: "error", message: "a promise of the app rejected with nothing to catch it; the request it served, if any, got no reply", details: errorDetails(reason) });
+    options.onFailure?.({ path: "a promise nothing awaited", error: reason });
+  };
+  process.on("unhandledRejection", unhandled);
   return {
     url: `http://${host}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        process.off("unhandledRejection", unhandled);
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
@@ -255,7 +271,7 @@ function internalError(options: MooseServerOptions, method: string | undefined, 
     message: `${method} ${path} failed`,
     details: { requestId, ...errorDetails(error) },
   });
-  options.onFailure?.({ method, path, requestId, error });
+  options.onFailure?.({ ...(method !== undefined ? { method } : {}), path, requestId, error });
   if (path.startsWith("/admin")) {
     // Admin clients are authenticated operators (moose plan --url): they get the reason.
     const message = isMooseError(error) ? `${error.code}: ${error.message}` : (error as Error)?.message ?? String(error);
@@ -305,6 +321,12 @@ function send(response: ServerResponse, reply: Reply): Reply {
     const body = { error: `internal error (request id ${reply.headers?.["x-request-id"] ?? "unknown"}): the reply could not be written as JSON` };
     payload = JSON.stringify(body);
     reply = { status: 500, body, ...(reply.headers ? { headers: reply.headers } : {}), logDetails: error };
+  }
+  // 204 and 304 carry no body (a handler's `{ status: 204, body }` included).
+  if (reply.status === 204 || reply.status === 304) {
+    response.writeHead(reply.status, { ...reply.headers });
+    response.end();
+    return reply;
   }
   response.writeHead(reply.status, {
     "content-type": reply.contentType ?? (isText ? "text/plain; charset=utf-8" : "application/json"),

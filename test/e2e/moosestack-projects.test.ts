@@ -190,7 +190,11 @@ describe("a CommonJS MooseStack project with typia, paths and streaming off", ()
       // A query-layer model (defineQueryModel, buildQuery) run through the injected client.
       expect(await (await fetch(`${url}/dashboard/top?country=NZ`)).json()).toEqual([{ country: "NZ", views: "1", total_bytes: "10" }]);
       expect(await (await fetch(`${url}/dashboard/top?country=FR`)).json()).toEqual([]);
-      // A path the Express app has no route for gets Express's own 404; one under no mount, the server's.
+      // A rejection nothing awaited is logged; the server keeps serving.
+      expect(await (await fetch(`${url}/dashboard/fire-and-forget`)).json()).toEqual({ sent: true });
+      expect(await (await fetch(`${url}/dashboard/total`)).json()).toEqual([{ total: "1" }]);
+      expect(readFileSync(path.join(dir, ".moose", "logs", "moose.jsonl"), "utf8")).toContain("nobody awaited this");
+      // A path the Express app has no route for gets a JSON 404 naming the WebApp; one under no mount, the server's.
       expect((await fetch(`${url}/dashboard/nope`)).status).toBe(404);
       expect(await (await fetch(`${url}/dashboards`)).json()).toMatchObject({ error: expect.stringContaining("no route /dashboards") });
     });

@@ -127,6 +127,25 @@ describe("applyOperations", () => {
     expect(await columnsOf("Users")).toEqual({ id: "String", name: "String", age: "Float64" });
   });
 
+  it("tears down what a SQL resource's failed setup made, so the fixed code sets it up from scratch", async () => {
+    const resource = (second: string) => ({
+      name: "views",
+      setup: ["CREATE VIEW half_a AS SELECT 1 AS one", second],
+      teardown: ["DROP VIEW IF EXISTS half_b", "DROP VIEW IF EXISTS half_a"],
+      pullsDataFrom: [],
+      pushesDataTo: [],
+    });
+    const broken = { ...emptyManifest(), sqlResources: { views: resource("CREATE VIEW half_b AS SELECT nope FROM numbers(1)") } };
+    const outcome = await applyOperations(diffManifests(emptyManifest(), broken).operations, { clickhouse: driver, log: () => {}, allowDataLoss: true });
+    expect(outcome.failed.map(({ op }) => op.kind)).toEqual(["createSqlResource"]);
+    expect(await driver.query("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name LIKE 'half_%'")).toEqual([{ n: "0" }]);
+
+    const fixed = { ...emptyManifest(), sqlResources: { views: resource("CREATE VIEW half_b AS SELECT 2 AS two") } };
+    const state = stateAfterApply(emptyManifest(), broken, diffManifests(emptyManifest(), broken), outcome);
+    expect(await applyOperations(diffManifests(state, fixed).operations, { clickhouse: driver, log: () => {}, allowDataLoss: true })).toMatchObject({ failed: [], skipped: [] });
+    expect(await driver.query("SELECT * FROM half_a, half_b")).toEqual([{ one: 1, two: 2 }]);
+  });
+
   it("keeps the values rows read from a DEFAULT or MATERIALIZED expression when it changes or goes (rows from before the column was added store none)", async () => {
     const apply = async (from: Manifest, to: Manifest) => {
       const outcome = await applyOperations(diffManifests(from, to).operations, { clickhouse: driver, log: () => {}, allowDataLoss: true });

@@ -58,6 +58,8 @@ const cases: Array<[string, string, string]> = [
   ["a 100-character Cyrillic table name", `export const l = new OlapTable<Row>("${"ж".repeat(100)}");`, "600 bytes"],
   ["a table named like a rebuild copy", `export const c = new OlapTable<Row>("Big__moose_new");`, "reserved"],
   ["a table named like the journal", `export const j = new OlapTable<Row>("_moose_migrations");`, "reserved"],
+  ["a SqlResource statement the parser refuses", `import { SqlResource } from "moose-ts";\nexport const r = new SqlResource("r", ["SELEC 1"], []);`, "SQL resource r: setup statement 1: ClickHouse's parser refuses it"],
+  ["a SqlResource teardown of two statements", `import { SqlResource } from "moose-ts";\nexport const r = new SqlResource("r", ["CREATE VIEW v AS SELECT 1"], ["DROP VIEW v; DROP TABLE Big"]);`, "SQL resource r: teardown statement 1"],
 ];
 
 describe("moose build refuses models that would not apply", () => {

@@ -28,6 +28,15 @@ describe("diffSqlResources", () => {
     expect(down.operations[0]).toMatchObject({ risk: "breaking", summary: "remove SQL resource lookup" });
   });
 
+  it("sets a resource up after the resources it reads, whatever their names, and tears it down before them", () => {
+    const dictionary = sqlResource("zDictionary");
+    const reader = sqlResource("aReader", { pullsDataFrom: ["zDictionary"] });
+    const readerOfReader = sqlResource("bReader", { pullsDataFrom: ["aReader", "Orders"] });
+    const all = manifest({ tables: [orders], sqlResources: [readerOfReader, reader, dictionary] });
+    expect(diffManifests(manifest(), all).operations.map((op) => op.target)).toEqual(["Orders", "zDictionary", "aReader", "bReader"]);
+    expect(diffManifests(all, manifest()).operations.map((op) => op.target)).toEqual(["bReader", "aReader", "zDictionary", "Orders"]);
+  });
+
   it("ignores a change of layout or comments only, and recreates on a changed statement", () => {
     const before = manifest({ tables: [orders], sqlResources: [lookup] });
     const reformatted = sqlResource("lookup", { ...lookup, setup: [`-- the status of each order\n${lookup.setup[0]!.replace(/ /g, "  ")}`], source: { file: "app/other.ts", line: 3 } });

@@ -22,6 +22,7 @@ function start(adminApiKey: string) {
     adminApiKey,
     health: async () => ({ clickhouse: "ok" }),
     consumption: async (path, query) => {
+      if (path === "empty") return { status: 204, body: { ignored: true } };
       if (path === "boom") throw new Error("ClickHouse rejected a statement: Code: 62. DB::Exception: Syntax error at position 7 (SYNTAX_ERROR)");
       // A reply JSON cannot write: nested deeper than JSON.stringify goes.
       if (path === "unwritable") return { status: 200, body: JSON.parse(`${"[".repeat(100_000)}${"]".repeat(100_000)}`) as unknown };
@@ -85,6 +86,13 @@ describe("moose server routing", () => {
   it("routes /api/<path> with its query and serialises bigints", async () => {
     const response = await fetch(`${server.url}/api/echo?q=hello`);
     expect(await response.json()).toEqual({ path: "echo", q: "hello", big: "12345678901234567890" });
+  });
+
+  it("sends no body, and no content-length, with a 204", async () => {
+    const response = await fetch(`${server.url}/api/empty`);
+    expect(response.status).toBe(204);
+    expect(response.headers.get("content-length")).toBeNull();
+    expect(await response.text()).toBe("");
   });
 
   it("answers 404 for an unknown API and 405 for a wrong method", async () => {
