@@ -24,7 +24,7 @@ def _param_type(value: Any) -> str:
     if isinstance(value, float):
         return "Float64"
     if isinstance(value, _dt.datetime):
-        return "DateTime64(6)"
+        return "DateTime64(6, 'UTC')"
     if isinstance(value, _dt.date):
         return "Date"
     if isinstance(value, (list, tuple)):
@@ -34,7 +34,9 @@ def _param_type(value: Any) -> str:
 
 def _param_value(value: Any) -> Any:
     if isinstance(value, _dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        # A point in time, in UTC (an offset is applied; a naive datetime is read as UTC, as columns store it).
+        utc = value.astimezone(_dt.timezone.utc) if value.tzinfo is not None else value
+        return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):

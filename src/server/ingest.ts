@@ -22,8 +22,9 @@ import { addSchemaFormats, toFieldError, type FieldError } from "./params.js";
 // ajv is CommonJS; under NodeNext its default export is the module object.
 const Ajv = AjvModule.default ?? AjvModule;
 
-// JSON bodies carry real types: no coercion. Fields the type does not declare are dropped.
-const ajv = addSchemaFormats(new Ajv({ allErrors: true, useDefaults: true, removeAdditional: "all", strict: false }));
+// JSON bodies carry real types: no coercion. Fields the type does not declare are dropped: every
+// object schema is closed (closedObjects) except maps and JSON objects, whose keys are their content.
+const ajv = addSchemaFormats(new Ajv({ allErrors: true, useDefaults: true, removeAdditional: true, strict: false }));
 
 /** `{ clickhouseColumn: { type, nullable } }`: the value fits the column's ClickHouse type (see column-types.ts). */
 const COLUMN_KEYWORD = "clickhouseColumn";
@@ -152,7 +153,7 @@ function route(spec: IngestApiSpec, manifest: Pick<Manifest, "streams" | "tables
   let validate: ValidateFunction;
   let fitColumns: ValidateFunction;
   try {
-    validate = ajv.compile(allowWideIntegerStrings(spec.schema, types));
+    validate = ajv.compile(closedObjects(allowWideIntegerStrings(spec.schema, types)) as Record<string, unknown>);
     fitColumns = ajv.compile(columnsSchema(columns));
   } catch (error) {
     throw new MooseError("INGEST_SCHEMA_INVALID", `the record schema of ingest API "${spec.path}" is not valid JSON Schema: ${(error as Error).message}`, {
@@ -221,7 +222,31 @@ function columnsSchema(columns: ColumnSpec[]): Record<string, unknown> {
   return {
     type: "object",
     properties: Object.fromEntries(columns.map((column) => [column.name, { [COLUMN_KEYWORD]: { type: column.type, nullable: column.nullable } }])),
+    additionalProperties: false,
   };
+}
+
+/** Keywords whose value maps names to schemas (not a schema itself), and those holding data, not schemas. */
+const SCHEMA_MAPS = new Set(["properties", "patternProperties", "definitions", "$defs"]);
+const DATA_KEYWORDS = new Set(["enum", "const", "default", "examples", "required", COLUMN_KEYWORD]);
+
+/**
+ * The schema with `additionalProperties: false` on every object of declared fields that says nothing
+ * about others, so undeclared fields are dropped there. A map (`Record<string, T>`, `Dict[str, T]`)
+ * or JSON object states its `additionalProperties`: its keys are its content and are kept.
+ */
+function closedObjects(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closedObjects);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (DATA_KEYWORDS.has(key)) copy[key] = value;
+    else if (SCHEMA_MAPS.has(key) && typeof value === "object" && value !== null) {
+      copy[key] = Object.fromEntries(Object.entries(value).map(([name, member]) => [name, closedObjects(member)]));
+    } else copy[key] = closedObjects(value);
+  }
+  if ((copy.type === "object" || "properties" in copy) && !("additionalProperties" in copy)) copy.additionalProperties = false;
+  return copy;
 }
 
 /**

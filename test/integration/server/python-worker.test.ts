@@ -21,6 +21,7 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 from pydantic import BaseModel
 
@@ -33,6 +34,10 @@ class Gate(BaseModel):
 
 class Number(BaseModel):
     n: int = 0
+
+
+class Since(BaseModel):
+    since: datetime
 
 
 def held(client, params: Gate):
@@ -80,6 +85,10 @@ def rows_of(client, params: Number):
     return client.query.execute_raw("SELECT 1 AS one")
 
 
+def since(client, params: Since):
+    return client.query.execute_raw("SELECT toUnixTimestamp64Micro({t:DateTime64(6, 'UTC')}) AS micros", {"t": params.since})
+
+
 atexit.register(lambda: open(os.path.join(os.environ["MOOSE_PROJECT_DIR"], "exited-cleanly"), "w").close())
 
 Api[Gate, dict]("held", held)
@@ -88,11 +97,12 @@ Api[Number, dict]("noisy", noisy)
 Api[Number, list[dict]]("rows", rows_of)
 Api[Number, list[dict]]("double", double)
 Api[Number, list[dict]]("leave", leave)
+Api[Since, list[dict]]("since", since)
 `;
 
 const projectDir = mkdtempSync(path.join(tmpdir(), "moose-python-worker-"));
 const spec = (name: string, params: Record<string, unknown>): ApiSpec => ({ name, path: name, params: { type: "object", properties: params }, result: {} });
-const APIS = Object.fromEntries([["held", spec("held", { gate: { type: "string" } })], ...["double", "leave", "both", "noisy", "rows"].map((name) => [name, spec(name, { n: { type: "integer" } })])]);
+const APIS = Object.fromEntries([["held", spec("held", { gate: { type: "string" } })], ["since", spec("since", { since: { type: "string", format: "date-time" } })], ...["double", "leave", "both", "noisy", "rows"].map((name) => [name, spec(name, { n: { type: "integer" } })])]);
 let driver: ClickHouseDriver;
 let worker: PythonApiWorker | undefined;
 let gates = 0;
@@ -134,6 +144,13 @@ function settled(reply: Promise<Reply | undefined>): { done: boolean } {
 }
 
 describe("the Python Api worker", () => {
+  it("binds a datetime with an offset as its point in time (UTC)", async () => {
+    const api = await start();
+    for (const since of ["2026-12-02T11:00:00+01:00", "2026-12-02T10:00:00Z", "2026-12-02T10:00:00"]) {
+      expect(await api.routes("since", new URLSearchParams({ since })), since).toEqual({ status: 200, body: [{ micros: "1796205600000000" }] });
+    }
+  });
+
   it("answers other calls, with their own queries, while a handler waits", async () => {
     const api = await start();
     const { name, open } = gate();

@@ -41,6 +41,41 @@ function recorders() {
 }
 
 describe("ingestRoutes", () => {
+  it("keeps the keys of map and JSON fields, and drops only fields no type declares", async () => {
+    const mapColumns: ColumnSpec[] = [
+      { name: "id", type: "String", nullable: false },
+      { name: "attrs", type: "Map(String, String)", nullable: false },
+      { name: "extra", type: "JSON", nullable: false },
+      { name: "point", type: "Tuple(x Float64, y Float64)", nullable: false },
+    ];
+    const mapSchema = {
+      type: "object",
+      properties: {
+        id: { type: "string" },
+        attrs: { type: "object", properties: {}, additionalProperties: { type: "string" } },
+        extra: { type: "object", properties: {}, additionalProperties: {} },
+        point: { type: "object", properties: { x: { type: "number" }, y: { type: "number" } }, required: ["x", "y"] },
+      },
+      required: ["id", "attrs", "extra", "point"],
+    };
+    const manifest: Manifest = {
+      ...emptyManifest(),
+      tables: { Items: { name: "Items", columns: mapColumns, orderBy: ["id"], engine: { name: "MergeTree", params: [] }, settings: {}, indexes: [], lifeCycle: "FULLY_MANAGED" } },
+      ingestApis: { Items: { name: "Items", path: "Items", columns: mapColumns, schema: mapSchema, destination: "Items" } },
+    };
+    const { inserts, driver } = recorders();
+    const reply = await ingestRoutes(manifest, { driver })("Items", {
+      id: "a",
+      attrs: { color: "red", size: "L" },
+      extra: { x: 1, nested: { deep: [true] } },
+      point: { x: 1, y: 2, z: 3 },
+      unknown: "dropped",
+    });
+    expect(reply).toEqual({ status: 200, body: { ingested: 1 } });
+    expect(inserts).toEqual([{ table: "Items", rows: [{ id: "a", attrs: { color: "red", size: "L" }, extra: { x: 1, nested: { deep: [true] } }, point: { x: 1, y: 2 } }] }]);
+    expect(await ingestRoutes(manifest, { driver })("Items", { id: "b", attrs: { color: 1 }, extra: {}, point: { x: 1, y: 2 } })).toMatchObject({ status: 400 });
+  });
+
   it("with streaming on, sends valid records to the pipeline's stream only (its sync writes the table)", async () => {
     const { inserts, sent, driver, producer } = recorders();
     const ingest = ingestRoutes(pipelineManifest(), { driver, producer });
