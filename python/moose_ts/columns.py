@@ -334,7 +334,8 @@ class _Mapper:
         if t is date:
             return {"type": "string", "format": "date"}
         if t is Decimal:
-            return {"type": "string", "pattern": "^-?\\d+(\\.\\d+)?$"}
+            # A JSON number or a decimal string (exact beyond a float's precision), as pydantic accepts.
+            return {"type": ["number", "string"], "pattern": "^-?\\d+(\\.\\d+)?$"}
         if t is str:
             return _with_constraints({"type": "string"}, metadata)
         if t is bytes or t in (ipaddress.IPv4Address, ipaddress.IPv6Address):

@@ -41,6 +41,24 @@ function recorders() {
 }
 
 describe("ingestRoutes", () => {
+  it("takes a Decimal as a JSON number or a decimal string (the schema a Python Decimal field gets)", async () => {
+    const decimalColumns: ColumnSpec[] = [
+      { name: "id", type: "String", nullable: false },
+      { name: "amount", type: "Decimal(10, 2)", nullable: false },
+    ];
+    const decimalSchema = { type: "object", properties: { id: { type: "string" }, amount: { type: ["number", "string"], pattern: "^-?\\d+(\\.\\d+)?$" } }, required: ["id", "amount"] };
+    const manifest: Manifest = {
+      ...emptyManifest(),
+      tables: { Payments: { name: "Payments", columns: decimalColumns, orderBy: ["id"], engine: { name: "MergeTree", params: [] }, settings: {}, indexes: [], lifeCycle: "FULLY_MANAGED" } },
+      ingestApis: { Payments: { name: "Payments", path: "Payments", columns: decimalColumns, schema: decimalSchema, destination: "Payments" } },
+    };
+    const { inserts, driver } = recorders();
+    const ingest = ingestRoutes(manifest, { driver });
+    expect(await ingest("Payments", [{ id: "a", amount: 250.75 }, { id: "b", amount: "12.50" }])).toEqual({ status: 200, body: { ingested: 2 } });
+    expect(inserts[0]!.rows.map((row) => row.id)).toEqual(["a", "b"]);
+    expect(await ingest("Payments", { id: "c", amount: "12,50" })).toMatchObject({ status: 400 });
+  });
+
   it("keeps the keys of map and JSON fields, and drops only fields no type declares", async () => {
     const mapColumns: ColumnSpec[] = [
       { name: "id", type: "String", nullable: false },
