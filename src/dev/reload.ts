@@ -275,7 +275,8 @@ export class Reloader {
         `note: ${plural(streams, "stream")} in the code ${streams === 1 ? "is" : "are"} not created locally: [features] streaming_engine = false`,
       );
     }
-    return { ...code, streams: this.current.streams };
+    // Nor are the processes that would read them recorded (migrate generate leaves them out too).
+    return { ...code, streams: this.current.streams, processes: this.current.processes };
   }
 
   private reportOutcome(outcome: ApplyOutcome): void {

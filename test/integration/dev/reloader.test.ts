@@ -118,14 +118,16 @@ describe("Reloader", () => {
     expect((await store.load()).manifest).toEqual(before);
   });
 
-  it("with streaming off, streams are neither created nor dropped, and said once", async () => {
+  it("with streaming off, streams (and their processes) are neither created nor dropped, and said once", async () => {
     printed.info.length = 0;
     const state = manifest([users()], { streams: { Old: stream("Old") } });
     const dev = reloader({ initialState: state });
-    next = manifest([users()], { streams: { Clicks: stream("Clicks") } });
+    // The sync process that would read the stream is not recorded either.
+    next = manifest([users()], { streams: { Clicks: stream("Clicks", { destination: "Users" }) }, processes: { "sync:Clicks->Users": { kind: "sync", source: "Clicks", destination: "Users" } } });
     expect((await dev.reload("reload")).kind).toBe("unchanged");
     expect((await dev.reload("reload")).kind).toBe("unchanged");
     expect(dev.state.streams).toEqual(state.streams);
+    expect(dev.state.processes).toEqual({});
     expect(printed.info.filter((line) => line.includes("not created locally"))).toEqual([
       "note: 1 stream in the code is not created locally: [features] streaming_engine = false",
     ]);
