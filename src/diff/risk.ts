@@ -131,7 +131,7 @@ export function ingestBreakingChanges(from: IngestApiSpec, to: IngestApiSpec): s
   for (const column of from.columns) {
     const next = toColumns.get(column.name);
     if (!next) changes.push(`field ${column.name} removed`);
-    else if (next.type !== column.type || (column.nullable && !next.nullable)) {
+    else if ((next.type !== column.type && !takesEveryValueOf(next.type, column.type)) || (column.nullable && !next.nullable)) {
       changes.push(`field ${column.name}: ${columnTypeText(column)} → ${columnTypeText(next)}`);
     }
   }
@@ -140,6 +140,21 @@ export function ingestBreakingChanges(from: IngestApiSpec, to: IngestApiSpec): s
   }
   if (from.destination !== to.destination) changes.push(`destination ${from.destination} → ${to.destination}`);
   return changes;
+}
+
+/**
+ * Whether a field of type `to` accepts every value one of type `from` did, so producers sending the
+ * old shape keep working: a wider integer of the same signedness, an unsigned one into a signed one
+ * of more bits, Float32 into Float64.
+ */
+function takesEveryValueOf(to: string, from: string): boolean {
+  if (from === "Float32" && to === "Float64") return true;
+  const [source, target] = [/^(U?)Int(\d+)$/.exec(from), /^(U?)Int(\d+)$/.exec(to)];
+  if (!source || !target) return false;
+  const [fromUnsigned, fromBits] = [source[1] === "U", Number(source[2])];
+  const [toUnsigned, toBits] = [target[1] === "U", Number(target[2])];
+  if (fromUnsigned === toUnsigned) return toBits >= fromBits;
+  return fromUnsigned && !toUnsigned && toBits > fromBits;
 }
 
 /** The column's type as ClickHouse prints it, Nullable included. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { assessRisk } from "../../../src/diff/index.js";
+import { ingestBreakingChanges } from "../../../src/diff/risk.js";
 import type { Operation, Risk } from "../../../src/diff/operations.js";
 import { ALL_KINDS, api, column, ingestApi, mv, sqlResource, stream, table, transform, view, workflow } from "./builders.js";
 
@@ -59,5 +60,20 @@ describe("assessRisk", () => {
 
   it("covers every operation kind", () => {
     expect([...new Set(cases.map(([op]) => op.kind))].sort()).toEqual(Object.keys(ALL_KINDS).sort());
+  });
+});
+
+describe("ingestBreakingChanges", () => {
+  const withField = (type: string) => ingestApi("a", { columns: [column("id", "String"), column("n", type)] });
+  it("lets a field widen to a type that takes every value it took", () => {
+    for (const [from, to] of [["UInt16", "UInt32"], ["Int32", "Int64"], ["UInt8", "Int16"], ["Float32", "Float64"]]) {
+      expect(ingestBreakingChanges(withField(from!), withField(to!)), `${from} → ${to}`).toEqual([]);
+    }
+  });
+
+  it("calls a narrower or differently signed type breaking", () => {
+    for (const [from, to] of [["UInt32", "UInt16"], ["Int32", "UInt64"], ["UInt32", "Int32"], ["Float64", "Float32"], ["Int64", "String"]]) {
+      expect(ingestBreakingChanges(withField(from!), withField(to!)), `${from} → ${to}`).toEqual([`field n: ${from} → ${to}`]);
+    }
   });
 });
