@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { MooseUtils } from "../sdk/api.js";
-import type { WebApp } from "../sdk/web-app.js";
+import type { ExpressRequestWithMoose, WebApp } from "../sdk/web-app.js";
 
 /** Hands the request to the WebApp mounted at its path; undefined when none is. */
 export type WebAppRouter = (request: IncomingMessage, response: ServerResponse, url: URL) => ServedByWebApp | undefined;
@@ -27,7 +27,7 @@ export function webAppRouter(webApps: Iterable<WebApp>, utils: MooseUtils): WebA
     const webApp = byLongestMount.find(({ config: { mountPath } }) => pathname === mountPath || pathname.startsWith(`${mountPath}/`));
     if (!webApp) return undefined;
     request.url = (pathname.slice(webApp.config.mountPath.length) || "/") + url.search;
-    if (webApp.config.injectMooseUtils !== false) (request as IncomingMessage & { moose?: MooseUtils }).moose = utils;
+    if (webApp.config.injectMooseUtils !== false) (request as IncomingMessage & ExpressRequestWithMoose).moose = utils;
     return { webApp: webApp.name, serve: async () => webApp.handler(request, response) };
   };
 }
