@@ -53,6 +53,12 @@ export interface ReloaderOptions {
   store: DevStateStore;
   targets: StepTargets;
   draft: DraftWriter;
+  /**
+   * How long after the last reload migrations/draft.ts is brought up to date (default 250 ms). The
+   * draft is for later review; rendering it right away (a whole plan through Handlebars) would hold
+   * up the queries that come right after a save. `flushDraft()` writes it at once.
+   */
+  draftDelayMs?: number;
   output: DevOutput;
   /** The state dev starts from (loaded from the store). */
   initialState: Manifest;
@@ -72,11 +78,18 @@ export interface ReloaderOptions {
   outsideActivity?: () => number;
 }
 
+const DRAFT_DELAY_MS = 250;
+
 export class Reloader {
   private current: Manifest;
   private currentHash: string;
   private warnedAboutStreams = false;
   private draftAnnounced = false;
+  /** The code migrations/draft.ts is still to be brought in line with (written a moment after the last reload). */
+  private draftCode: Manifest | undefined;
+  private draftTimer: NodeJS.Timeout | undefined;
+  /** Draft writes, one after the other. */
+  private draftWork: Promise<void> = Promise.resolve();
   /** The hash of the database's applied state as this session last read or wrote it. */
   private seenTruth: string | undefined;
 
@@ -91,6 +104,17 @@ export class Reloader {
   }
 
   async reload(label: string): Promise<ReloadReport> {
+    // A draft still to be written waits until this reload is over: it would take the thread from it,
+    // and the reload may bring newer code for it.
+    clearTimeout(this.draftTimer);
+    try {
+      return await this.reloadOnce(label);
+    } finally {
+      if (this.draftCode) this.draftTimer = setTimeout(() => void this.flushDraft(), this.options.draftDelayMs ?? DRAFT_DELAY_MS);
+    }
+  }
+
+  private async reloadOnce(label: string): Promise<ReloadReport> {
     const { output } = this.options;
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
@@ -142,7 +166,7 @@ export class Reloader {
             "\n  → restart with `moose dev --yes-destructive` to allow it, answer yes on a terminal, or change the code back",
         );
         this.log(label, refused);
-        await this.updateDraft(code);
+        this.draftCode = code;
         return refused;
       }
       const outcome = await this.withTicker(() => applyOperations(plan.operations, this.options.targets));
@@ -167,8 +191,18 @@ export class Reloader {
     this.log(label, report);
 
     // After the summary: everything local is up to date; the draft is for later review.
-    await this.updateDraft(code);
+    this.draftCode = code;
     return report;
+  }
+
+  /** Writes the draft of the last reload now, if it is still to be written (dev's shutdown, tests). */
+  async flushDraft(): Promise<void> {
+    clearTimeout(this.draftTimer);
+    this.draftTimer = undefined;
+    const code = this.draftCode;
+    this.draftCode = undefined;
+    if (code) this.draftWork = this.draftWork.then(() => this.updateDraft(code));
+    await this.draftWork;
   }
 
   /** Long work (a backfill, a type-conversion check) says it is still going, once per interval. */

@@ -161,6 +161,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         await processes.reload(manifest, reloader.state);
       },
     });
+    // After the last reload (closers run in reverse): the draft of the last change is written before dev exits.
+    closers.push({ name: "migrations/draft.ts", close: () => reloader.flushDraft() });
     const apiServer = await startDevApiServer({
       projectDir,
       config,

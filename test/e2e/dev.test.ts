@@ -132,6 +132,8 @@ describe("moose dev (ClickHouse only)", () => {
   });
 
   it("keeps migrations/draft.ts: the whole change from snapshot.json to the code", async () => {
+    // Written a moment after a reload, once (with the line naming it).
+    await dev.waitFor(/migrations\/draft\.ts holds the change from migrations\/snapshot\.json to the code/);
     const draft = await project.read("migrations/draft.ts");
     expect(draft).toContain("DRAFT migration, rewritten by `moose dev`");
     expect(draft).toContain("create table Users");

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DraftWriter } from "../../../src/dev/draft.js";
 import type { DevOutput } from "../../../src/dev/output.js";
 import { Reloader, type DataLossPolicy } from "../../../src/dev/reload.js";
@@ -44,8 +44,10 @@ function manifest(tables: TableSpec[], extra: Partial<Manifest> = {}): Manifest 
   return result;
 }
 
-function reloader(options: { initialState?: Manifest; streaming?: boolean; color?: boolean; dataLoss?: DataLossPolicy; superseded?: () => boolean } = {}): Reloader {
-  return new Reloader({
+function reloader(
+  options: { initialState?: Manifest; streaming?: boolean; color?: boolean; dataLoss?: DataLossPolicy; superseded?: () => boolean; draftDelayMs?: number } = {},
+): Reloader {
+  const created = new Reloader({
     projectDir,
     streaming: options.streaming ?? false,
     extractor,
@@ -56,8 +58,17 @@ function reloader(options: { initialState?: Manifest; streaming?: boolean; color
     initialState: options.initialState ?? emptyManifest(),
     dataLoss: options.dataLoss,
     superseded: options.superseded,
+    draftDelayMs: options.draftDelayMs,
   });
+  reloaders.push(created);
+  return created;
 }
+
+/** Every test's reloaders write their pending drafts before the next test looks at migrations/. */
+const reloaders: Reloader[] = [];
+afterEach(async () => {
+  for (const created of reloaders.splice(0)) await created.flushDraft();
+});
 
 const users = (...extra: string[]) => table("Users", [column("id", "String"), ...extra.map((name) => column(name, "String"))]);
 
@@ -75,13 +86,18 @@ describe("Reloader", () => {
   it("applies the plan, prints it and one timed line, saves the state and writes the draft", async () => {
     printed.info.length = 0;
     next = manifest([users("email")]);
-    const report = await reloader().reload("reload");
+    const dev = reloader();
+    const report = await dev.reload("reload");
     expect(report.kind).toBe("applied");
     const text = printed.info.join("\n");
     expect(text).toContain("+ Users (OLAP Table)");
     expect(text).toMatch(/✓ reload in \d+ ms: 1 change applied/);
     expect((await store.load()).manifest).toEqual(next);
-    expect(existsSync(path.join(projectDir, "migrations", "draft.ts"))).toBe(true);
+    // The draft is written after the reload, out of the way of the queries that follow a save.
+    const draftFile = path.join(projectDir, "migrations", "draft.ts");
+    expect(existsSync(draftFile)).toBe(false);
+    await dev.flushDraft();
+    expect(readFileSync(draftFile, "utf8")).toContain("create table Users");
   });
 
   it("a restarted dev leaves the draft of the same change as it is (not rewritten), and names it once", async () => {
@@ -90,7 +106,9 @@ describe("Reloader", () => {
     utimesSync(draftFile, new Date(0), new Date(0));
     printed.info.length = 0;
     next = manifest([users("email")]);
-    expect((await reloader({ initialState: next }).reload("initial build")).kind).toBe("unchanged");
+    const dev = reloader({ initialState: next });
+    expect((await dev.reload("initial build")).kind).toBe("unchanged");
+    await dev.flushDraft();
     expect(statSync(draftFile).mtimeMs).toBe(0);
     expect(readFileSync(draftFile, "utf8")).toBe(written);
     expect(written).toMatch(/^ \* Draft of [0-9a-f]{64} → [0-9a-f]{64} by moose-ts \S+\.$/m);
@@ -132,7 +150,9 @@ describe("Reloader", () => {
       "note: 1 stream in the code is not created locally: [features] streaming_engine = false",
     ]);
     // The draft is what `moose migrate generate` writes with streaming off: no topic.
+    await dev.flushDraft();
     const draft = readFileSync(path.join(projectDir, "migrations", "draft.ts"), "utf8");
+    expect(draft).toContain("create table Users");
     expect(draft).not.toContain("Clicks");
   });
 
@@ -141,7 +161,9 @@ describe("Reloader", () => {
     next = manifest([users()]);
     mkdirSync(path.join(projectDir, "migrations"), { recursive: true });
     await writeManifest(path.join(projectDir, "migrations", "snapshot.json"), next);
-    await reloader({ initialState: next }).reload("reload");
+    const dev = reloader({ initialState: next });
+    await dev.reload("reload");
+    await dev.flushDraft();
     expect(existsSync(path.join(projectDir, "migrations", "draft.ts"))).toBe(false);
     expect(printed.info).toContain("migrations/draft.ts deleted: the code matches migrations/snapshot.json");
   });
@@ -199,7 +221,8 @@ describe("Reloader", () => {
     const before = manifest([users("memo")]);
     next = before;
     await reloader({ initialState: (await store.load()).manifest }).reload("reload");
-    await driver.insert("Users", [{ id: "kept", memo: "keep me" }]);
+    // An id of its own: the previous test's row is still there, its memo gone with the column.
+    await driver.insert("Users", [{ id: "kept when asked", memo: "keep me" }]);
     next = manifest([users()]); // the save dropping memo …
     let savedWhileAsked = false;
     const dev = reloader({
@@ -210,7 +233,7 @@ describe("Reloader", () => {
     printed.info.length = 0;
     expect((await dev.reload("reload")).kind).toBe("superseded");
     expect(printed.info.join("\n")).toContain("not applied: files changed while you were asked");
-    expect((await driver.query<{ memo: string }>("SELECT memo FROM Users WHERE id = 'kept'"))[0]!.memo).toBe("keep me");
+    expect(await driver.query<{ memo: string }>("SELECT memo FROM Users WHERE id = 'kept when asked'")).toEqual([{ memo: "keep me" }]);
     expect(dev.state).toEqual(before);
 
     savedWhileAsked = false;
@@ -270,6 +293,7 @@ describe("Reloader", () => {
       initialState: (await store.load()).manifest,
       outsideActivity: () => activity,
     });
+    reloaders.push(dev);
     await dev.reload("reload");
     migrateDuringExtraction = true;
     printed.info.length = 0;
@@ -303,6 +327,7 @@ describe("Reloader", () => {
         stillApplyingMs: 15,
         showingProgress: () => showingProgress,
       });
+      reloaders.push(dev);
       next = manifest([...Object.values((await store.load()).manifest.tables), table(name, [column("id", "String")])]);
       expect((await dev.reload("reload")).kind).toBe("applied");
       return printed.info.filter((line) => line.includes("still applying"));
@@ -311,5 +336,22 @@ describe("Reloader", () => {
     expect(ticks.length).toBeGreaterThanOrEqual(1);
     for (const tick of ticks) expect(tick).toMatch(/^ {2}… still applying \(\d+ s\)$/);
     expect(await run(true, "SlowTwo")).toEqual([]);
+  });
+
+  it("writes the draft on its own a moment after the last of several reloads, of the last one's code", async () => {
+    const draftFile = path.join(projectDir, "migrations", "draft.ts");
+    rmSync(draftFile, { force: true });
+    printed.info.length = 0;
+    const visits = (...names: string[]) => table("Visits", names.map((name) => column(name, "String")));
+    const dev = reloader({ draftDelayMs: 1_000 });
+    next = manifest([visits("id", "city")]);
+    await dev.reload("reload");
+    next = manifest([visits("id", "city", "zip")]);
+    await dev.reload("reload");
+    expect(existsSync(draftFile)).toBe(false);
+    await expect.poll(() => existsSync(draftFile), { timeout: 5_000 }).toBe(true);
+    // Of the last reload's code.
+    expect(readFileSync(draftFile, "utf8")).toContain("zip");
+    expect(printed.info.filter((line) => line.startsWith("migrations/draft.ts holds the change"))).toHaveLength(1);
   });
 });

@@ -384,6 +384,52 @@ describe("program session between saves", () => {
   });
 });
 
+describe("program session type errors between saves", () => {
+  const messages = (errors: readonly ts.Diagnostic[]) =>
+    errors.map((error) => `${path.basename(error.file?.fileName ?? "")}: ${ts.flattenDiagnosticMessageText(error.messageText, "\n")}`);
+
+  it("checks again the files importing a changed one (also through a re-export), and reuses the others' errors", () => {
+    const projectDir = path.join(scratch, "type-errors");
+    writeApp(projectDir, {
+      "app/user.ts": "export interface User { name: string }\n",
+      "app/models.ts": 'export type { User } from "./user.js";\n',
+      "app/greet.ts": 'import type { User } from "./models.js";\nexport const greeting = (user: User): string => user.name;\n',
+      "app/other.ts": "export const broken: number = 'not a number';\n",
+      "app/index.ts": 'export * from "./greet.js";\nexport * from "./other.js";\n',
+    });
+    const session = new ProgramSession(projectDir, [path.join(projectDir, "app", "index.ts")], { incremental: true });
+    session.update();
+    const before = session.typeErrors();
+    expect(messages(before)).toEqual(["other.ts: Type 'string' is not assignable to type 'number'."]);
+
+    writeApp(projectDir, { "app/user.ts": "export interface User { name: number }\n" });
+    session.update();
+    const after = session.typeErrors();
+    expect(messages(after)).toEqual(["greet.ts: Type 'number' is not assignable to type 'string'.", "other.ts: Type 'string' is not assignable to type 'number'."]);
+    // other.ts imports nothing that changed: its errors are the ones found before, not found again.
+    expect(after.find((error) => error.file?.fileName.endsWith("other.ts"))).toBe(before[0]);
+
+    writeApp(projectDir, { "app/user.ts": "export interface User { name: string }\n" });
+    session.update();
+    expect(messages(session.typeErrors())).toEqual(["other.ts: Type 'string' is not assignable to type 'number'."]);
+  });
+
+  it("checks every file again when a module's `declare global` changes (it reaches files that do not import it)", () => {
+    const projectDir = path.join(scratch, "global-augmentation");
+    writeApp(projectDir, {
+      "app/globals.ts": "export {};\ndeclare global {\n  var appName: string;\n}\n",
+      "app/uses.ts": "export const length: number = globalThis.appName.length;\n",
+      "app/index.ts": 'import "./globals.js";\nexport * from "./uses.js";\n',
+    });
+    const session = new ProgramSession(projectDir, [path.join(projectDir, "app", "index.ts")], { incremental: true });
+    session.update();
+    expect(session.typeErrors()).toEqual([]);
+    writeApp(projectDir, { "app/globals.ts": "export {};\ndeclare global {\n  var appName: number;\n}\n" });
+    session.update();
+    expect(messages(session.typeErrors())).toEqual(["uses.ts: Property 'length' does not exist on type 'number'."]);
+  });
+});
+
 describe("program session after package.json changes", () => {
   it("reads the files again as ES modules when package.json gains \"type\": \"module\"", () => {
     const projectDir = path.join(scratch, "package-type");
