@@ -6,6 +6,7 @@
  */
 import { diffManifests } from "../diff/index.js";
 import type { DiffResult, Operation } from "../diff/operations.js";
+import { wroteSince, type EndpointWrites } from "../infra/clickhouse/http-endpoint.js";
 import { quoteIdentifier } from "../infra/clickhouse/quote.js";
 import { withoutStreams, type IncrementalExtractor } from "../extract/index.js";
 import { logEvent } from "../logs/logger.js";
@@ -74,8 +75,8 @@ export interface ReloaderOptions {
   /** While applying takes long, a line every this many ms (default 10 s) unless `showingProgress()` (a copy's bar or lines). */
   stillApplyingMs?: number;
   showingProgress?: () => boolean;
-  /** ClickHouseHttpEndpoint.activity of dev's endpoint, through which `moose migrate up` and the like reach the database. */
-  outsideActivity?: () => number;
+  /** ClickHouseHttpEndpoint.writes of dev's endpoint, through which `moose migrate up` and the like reach the database. */
+  outsideWrites?: () => EndpointWrites;
 }
 
 const DRAFT_DELAY_MS = 250;
@@ -120,7 +121,7 @@ export class Reloader {
     const elapsed = () => Math.round(performance.now() - started);
 
     // Reading the database's applied state waits on the engine, while extraction keeps this thread busy: both at once.
-    const activityBefore = this.options.outsideActivity?.();
+    const writesBefore = this.options.outsideWrites?.();
     const followed = this.followDatabase();
     let code: Manifest;
     try {
@@ -135,8 +136,8 @@ export class Reloader {
     }
 
     await followed;
-    // A query through dev's endpoint meanwhile (`moose migrate up`, say) may have moved the state since that read.
-    if (activityBefore !== undefined && this.options.outsideActivity!() !== activityBefore) await this.followDatabase();
+    // A write through dev's endpoint meanwhile (`moose migrate up`, say) may have moved the state since that read.
+    if (writesBefore && wroteSince(writesBefore, this.options.outsideWrites!())) await this.followDatabase();
     const wanted = this.locallyPlanned(code);
     const plan = diffManifests(this.current, wanted);
     let report: SuccessfulReload;

@@ -153,7 +153,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       initialState: loaded.manifest,
       dataLoss: options.dataLoss ?? { mode: "refuse" },
       showingProgress: () => progressView.active,
-      outsideActivity: () => endpoint.activity(),
+      outsideWrites: () => endpoint.writes(),
       // Reloads start after the API server below is up.
       onBuilt: async (manifest) => {
         await apiServer.reloadApis(manifest);

@@ -10,6 +10,11 @@
  * response bodies, `/ping`, ClickHouse-style errors with X-ClickHouse-Exception-Code, and the
  * X-ClickHouse-Summary header. Sessions (`session_id`) are accepted but each request runs alone.
  * Requests sent by web pages that are not on this machine are refused (fromElsewhere).
+ *
+ * Which requests write is ClickHouse's to say, not the SQL text's: a statement runs with
+ * `readonly = 2` first (reads, and settings changes, are allowed), and again without it only when
+ * the engine refused it as a write (READONLY). `moose dev` reads its applied state again after a
+ * write through the endpoint (`moose migrate up`), never after a read.
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -18,7 +23,7 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { MooseError } from "../../errors.js";
 import { clickHouseCodeOf } from "./errors.js";
-import type { RawClickHouseDriver } from "./raw.js";
+import type { RawClickHouseDriver, RawQueryOptions, RawQueryResult } from "./raw.js";
 
 const DEFAULT_HOST = "127.0.0.1";
 
@@ -31,13 +36,23 @@ export interface ClickHouseHttpOptions {
   password: string;
 }
 
+/** Statements through the endpoint that ClickHouse ran as writes: how many started so far, and how many are running. */
+export interface EndpointWrites {
+  started: number;
+  running: number;
+}
+
 export interface ClickHouseHttpEndpoint {
   /** `http://host:port` */
   url: string;
   port: number;
-  /** Moves whenever a query through the endpoint starts or ends: someone outside may have changed the database. */
-  activity(): number;
+  /** Someone outside may have changed the database since `before` if a write started since, or was running then or is now. */
+  writes(): EndpointWrites;
   close(): Promise<void>;
+}
+
+export function wroteSince(before: EndpointWrites, now: EndpointWrites): boolean {
+  return before.running > 0 || now.running > 0 || now.started !== before.started;
 }
 
 /** URL parameters that are not settings. */
@@ -76,6 +91,8 @@ const HTTP_ONLY_SETTINGS = new Set([
 
 const AUTHENTICATION_FAILED = 516;
 const ACCESS_DENIED = 497;
+/** What ClickHouse answers a write under `readonly`. */
+const READONLY = 164;
 
 /** Host names of this machine, as a URL's `hostname` writes them. */
 const LOCAL_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -215,7 +232,14 @@ async function compressed(body: Uint8Array, acceptEncoding: string): Promise<{ b
   return { body };
 }
 
-async function handleQuery(driver: RawClickHouseDriver, options: ClickHouseHttpOptions, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+async function handleQuery(
+  driver: RawClickHouseDriver,
+  options: ClickHouseHttpOptions,
+  writes: EndpointWrites,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+): Promise<void> {
   const params = url.searchParams;
   const queryId = params.get("query_id") || randomUUID();
   const elsewhere = fromElsewhere(request, options.host ?? DEFAULT_HOST);
@@ -274,7 +298,7 @@ async function handleQuery(driver: RawClickHouseDriver, options: ClickHouseHttpO
   const started = process.hrtime.bigint();
   let result;
   try {
-    result = await driver.raw(sql, { format, database, settings, textParams });
+    result = await runStatement(driver, sql, { format, database, settings, textParams }, writes);
   } catch (error) {
     const code = clickHouseCodeOf(error);
     if (code === undefined && !(error instanceof MooseError)) throw error;
@@ -306,10 +330,29 @@ async function handleQuery(driver: RawClickHouseDriver, options: ClickHouseHttpO
   response.end(request.method === "HEAD" ? undefined : Buffer.from(output.body));
 }
 
+/** Runs the statement read-only unless ClickHouse refuses it as a write; a write is counted in `writes` while it runs. */
+async function runStatement(driver: RawClickHouseDriver, sql: string, options: RawQueryOptions, writes: EndpointWrites): Promise<RawQueryResult> {
+  const { readonly, ...settings } = options.settings ?? {};
+  // The client's own readonly (a GET's, or one it asked for) already makes it a read; readonly = 0 asks for a write.
+  if (readonly !== undefined && readonly !== "0") return driver.raw(sql, options);
+  try {
+    return await driver.raw(sql, { ...options, settings: { readonly: "2", ...settings } });
+  } catch (error) {
+    if (clickHouseCodeOf(error) !== READONLY) throw error;
+  }
+  writes.started++;
+  writes.running++;
+  try {
+    return await driver.raw(sql, options);
+  } finally {
+    writes.running--;
+  }
+}
+
 /** Serves `driver` over the ClickHouse HTTP interface until `close()`. */
 export async function serveClickHouseHttp(driver: RawClickHouseDriver, options: ClickHouseHttpOptions): Promise<ClickHouseHttpEndpoint> {
   const host = options.host ?? DEFAULT_HOST;
-  let activity = 0;
+  const writes: EndpointWrites = { started: 0, running: 0 };
   const server = createServer((request, response) => {
     const respond = async () => {
       let url: URL;
@@ -324,12 +367,7 @@ export async function serveClickHouseHttp(driver: RawClickHouseDriver, options: 
         response.writeHead(200, { "Content-Type": "text/plain; charset=UTF-8" });
         response.end("Ok.\n");
       } else if (url.pathname === "/" || url.pathname === "") {
-        activity++;
-        try {
-          await handleQuery(driver, options, request, response, url);
-        } finally {
-          activity++;
-        }
+        await handleQuery(driver, options, writes, request, response, url);
       } else {
         sendError(response, url.searchParams.get("query_id") || randomUUID(), 1000, `There is no handle ${url.pathname}.`, 404);
       }
@@ -359,7 +397,7 @@ export async function serveClickHouseHttp(driver: RawClickHouseDriver, options: 
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
-    activity: () => activity,
+    writes: () => ({ ...writes }),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

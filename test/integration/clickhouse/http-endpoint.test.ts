@@ -60,12 +60,34 @@ describe("ClickHouse HTTP interface: @clickhouse/client", () => {
     expect(await client.ping()).toEqual({ success: true });
   });
 
-  it("counts a query's start and end as activity (dev re-reads its state after outside queries), not a ping", async () => {
-    const before = endpoint.activity();
+  it("counts the statements ClickHouse runs as writes (dev reads its state again after them), not reads or pings", async () => {
+    const before = endpoint.writes();
     await client.ping();
-    expect(endpoint.activity()).toBe(before);
     await client.query({ query: "SELECT 1" });
-    expect(endpoint.activity()).toBe(before + 2);
+    await client.query({ query: "SHOW TABLES" });
+    await client.command({ query: "SET max_threads = 1" });
+    // A temporary table lives and dies with the request's own session: nothing anyone else sees.
+    await client.command({ query: "CREATE TEMPORARY TABLE scratch (id UInt8)" });
+    expect(endpoint.writes()).toEqual(before);
+    await client.command({ query: "CREATE TABLE IF NOT EXISTS written (id UInt8) ENGINE = MergeTree ORDER BY id" });
+    await client.insert({ table: "written", values: [{ id: 1 }], format: "JSONEachRow" });
+    // A statement asking for readonly = 0 is still only counted when it writes.
+    await client.query({ query: "SELECT count() FROM written", clickhouse_settings: { readonly: "0" } });
+    expect(endpoint.writes()).toEqual({ started: before.started + 2, running: 0 });
+    expect(await (await client.query({ query: "SELECT id FROM written", format: "JSONEachRow" })).json()).toEqual([{ id: 1 }]);
+  });
+
+  it("answers a write that fails with its own error, not the read-only attempt's", async () => {
+    await expect(client.command({ query: "INSERT INTO no_such_table VALUES (1)" })).rejects.toMatchObject({ type: "UNKNOWN_TABLE" });
+    await expect(client.command({ query: "ALTER TABLE no_such_table ADD COLUMN x UInt8" })).rejects.toMatchObject({ type: "UNKNOWN_TABLE" });
+  });
+
+  it("counts a write as running until it is over", async () => {
+    const before = endpoint.writes();
+    const slow = client.command({ query: "CREATE TABLE IF NOT EXISTS slowly ENGINE = MergeTree ORDER BY n AS SELECT number AS n, sleepEachRow(0.05) AS s FROM numbers(6)" });
+    await expect.poll(() => endpoint.writes().running, { timeout: 10_000, interval: 5 }).toBe(1);
+    await slow;
+    expect(endpoint.writes()).toEqual({ started: before.started + 1, running: 0 });
   });
 
   it("creates a table, inserts rows and queries them with parameters", async () => {

@@ -263,9 +263,9 @@ describe("Reloader", () => {
     expect(truth.manifest).toEqual(next);
   });
 
-  it("follows a migration recorded while the code was being extracted, when a query went through dev's endpoint meanwhile", async () => {
+  it("follows a migration recorded while the code was being extracted, when a write went through dev's endpoint meanwhile", async () => {
     next = manifest([users()]);
-    let activity = 0;
+    const writes = { started: 0, running: 0 };
     let migrateDuringExtraction = false;
     const migrated = manifest([users(), table("DuringExtraction", [column("id", "String")])]);
     const extracting: IncrementalExtractor = {
@@ -273,10 +273,9 @@ describe("Reloader", () => {
         if (migrateDuringExtraction) {
           // Long after the reload's first read of the state: `moose migrate up` through the endpoint.
           await new Promise((resolve) => setTimeout(resolve, 50));
-          activity++;
+          writes.started++;
           await driver.exec("CREATE TABLE IF NOT EXISTS DuringExtraction (id String) ENGINE = MergeTree ORDER BY id");
           await (await Journal.open(driver)).recordState("20260102T000000Z_during", { hash: hashManifest(migrated), json: canonicalJson(migrated) });
-          activity++;
         }
         return next as Manifest;
       },
@@ -291,7 +290,7 @@ describe("Reloader", () => {
       draft: new DraftWriter(projectDir),
       output: output(false),
       initialState: (await store.load()).manifest,
-      outsideActivity: () => activity,
+      outsideWrites: () => ({ ...writes }),
     });
     reloaders.push(dev);
     await dev.reload("reload");
