@@ -12,9 +12,9 @@
  * Requests sent by web pages that are not on this machine are refused (fromElsewhere).
  *
  * Which requests write is ClickHouse's to say, not the SQL text's: a statement runs with
- * `readonly = 2` first (reads, and settings changes, are allowed), and again without it only when
- * the engine refused it as a write (READONLY). `moose dev` reads its applied state again after a
- * write through the endpoint (`moose migrate up`), never after a read.
+ * `readonly = 1` first (only reads pass: not even a temporary table or an INSERT INTO FUNCTION), and
+ * again without it only when the engine refused it as a write (READONLY). `moose dev` reads its
+ * applied state again after a write through the endpoint (`moose migrate up`), never after a read.
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -336,7 +336,8 @@ async function runStatement(driver: RawClickHouseDriver, sql: string, options: R
   // The client's own readonly (a GET's, or one it asked for) already makes it a read; readonly = 0 asks for a write.
   if (readonly !== undefined && readonly !== "0") return driver.raw(sql, options);
   try {
-    return await driver.raw(sql, { ...options, settings: { readonly: "2", ...settings } });
+    // Last, after the client's own settings (readonly = 1 refuses changing them).
+    return await driver.raw(sql, { ...options, settings: { ...settings, readonly: "1" } });
   } catch (error) {
     if (clickHouseCodeOf(error) !== READONLY) throw error;
   }

@@ -2,6 +2,9 @@
  * The local ClickHouse HTTP interface, used the way users use it: through @clickhouse/client and
  * plain HTTP requests (what curl sends).
  */
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { connect } from "node:net";
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -65,9 +68,7 @@ describe("ClickHouse HTTP interface: @clickhouse/client", () => {
     await client.ping();
     await client.query({ query: "SELECT 1" });
     await client.query({ query: "SHOW TABLES" });
-    await client.command({ query: "SET max_threads = 1" });
-    // A temporary table lives and dies with the request's own session: nothing anyone else sees.
-    await client.command({ query: "CREATE TEMPORARY TABLE scratch (id UInt8)" });
+    await client.query({ query: "SELECT 1", clickhouse_settings: { max_threads: 1 } });
     expect(endpoint.writes()).toEqual(before);
     await client.command({ query: "CREATE TABLE IF NOT EXISTS written (id UInt8) ENGINE = MergeTree ORDER BY id" });
     await client.insert({ table: "written", values: [{ id: 1 }], format: "JSONEachRow" });
@@ -75,6 +76,16 @@ describe("ClickHouse HTTP interface: @clickhouse/client", () => {
     await client.query({ query: "SELECT count() FROM written", clickhouse_settings: { readonly: "0" } });
     expect(endpoint.writes()).toEqual({ started: before.started + 2, running: 0 });
     expect(await (await client.query({ query: "SELECT id FROM written", format: "JSONEachRow" })).json()).toEqual([{ id: 1 }]);
+  });
+
+  it("runs a write once: with several statements in one request, none before the write runs twice", async () => {
+    const file = path.join(tmpdir(), `moose-endpoint-${process.pid}.csv`);
+    rmSync(file, { force: true });
+    await client.command({ query: "CREATE TABLE IF NOT EXISTS twice (id UInt8) ENGINE = MergeTree ORDER BY id" });
+    await client.command({ query: `INSERT INTO FUNCTION file('${file}', 'CSV', 'id UInt8') VALUES (1); INSERT INTO twice VALUES (2)` });
+    expect(readFileSync(file, "utf8")).toBe("1\n");
+    expect(await (await client.query({ query: "SELECT id FROM twice", format: "JSONEachRow" })).json()).toEqual([{ id: 2 }]);
+    rmSync(file, { force: true });
   });
 
   it("answers a write that fails with its own error, not the read-only attempt's", async () => {
