@@ -20,7 +20,7 @@ import { registryToManifest } from "../sdk/manifest.js";
 import { EVALUATING_MODULE, getRegistry } from "../sdk/registry.js";
 import { diagnosticsError, type ExtractDiagnostic } from "./diagnostic.js";
 import { buildDir, devModuleFile, PACKAGE_ROOT, relativePath, SDK_ENTRY, SDK_PACKAGE } from "./paths.js";
-import type { ProgramSession } from "./program.js";
+import type { ProgramSession, ResolvedImport } from "./program.js";
 import { evaluateInProcess } from "./run.js";
 import { applyEdits, type TextEdit } from "./transform/inject.js";
 import { moduleSpecifiers } from "./transform/imports.js";
@@ -41,6 +41,8 @@ export class DevModuleLoader {
   private failed = new Set<string>();
   private readonly run = `${process.pid}.${Date.now().toString(36)}`;
   private sdkUrl: string | undefined;
+  /** Each file's planned import edits, by its resolved imports (the same array while neither the file nor its imports' resolution changed). */
+  private readonly plannedImports = new WeakMap<readonly ResolvedImport[], { importEdits: TextEdit[]; imports: string[] }>();
 
   constructor(
     private readonly projectDir: string,
@@ -118,9 +120,12 @@ export class DevModuleLoader {
 
   /** Import specifiers rewritten to the emitted modules (pinned later), the SDK, or absolute URLs. */
   private importEdits(sourceFile: ts.SourceFile, appFiles: Map<string, ts.SourceFile>, sdkUrl: string): { importEdits: TextEdit[]; imports: string[] } {
+    const resolved = this.session.imports(sourceFile);
+    const planned = this.plannedImports.get(resolved);
+    if (planned) return planned;
     const importEdits: TextEdit[] = [];
     const imports: string[] = [];
-    for (const { specifier: literal, target } of this.session.imports(sourceFile)) {
+    for (const { specifier: literal, target } of resolved) {
       const edit = (text: string) => importEdits.push({ start: literal.getStart(sourceFile) + 1, end: literal.getEnd() - 1, text });
       if (literal.text === SDK_PACKAGE || literal.text === `${SDK_PACKAGE}/browserCompatible`) {
         edit(sdkUrl);
@@ -140,6 +145,7 @@ export class DevModuleLoader {
         edit(pathToFileURL(path.resolve(path.dirname(sourceFile.fileName), literal.text)).href);
       }
     }
+    this.plannedImports.set(resolved, { importEdits, imports });
     return { importEdits, imports };
   }
 
