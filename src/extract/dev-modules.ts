@@ -4,7 +4,10 @@
  * injected and its relative imports pinned to a version (`./models.mjs?v=7`). After an edit only
  * the files whose output changed, and the files that (transitively) import them, get a new version;
  * Node re-evaluates exactly those and keeps every other module instance. Components registered by
- * re-evaluated files are forgotten first, so the registry ends up as after a fresh run.
+ * re-evaluated files are forgotten first, so the registry ends up as after a fresh run. An unchanged
+ * file that only re-exports (the usual app/index.ts of `export * from "./models/…"`) is not run
+ * again when nothing else that runs again imports it: moose reads the registry, not its exports,
+ * and a 200-line barrel costs Node a re-link of all its imports.
  *
  * Versions carry this loader's run id (`?v=<run>.7`): a restarted `moose dev` may first import the
  * modules the previous run emitted (the build cache's warm start, ./index.ts), and its own versions
@@ -86,7 +89,8 @@ export class DevModuleLoader {
     this.modules.clear();
     for (const [fileName, state] of next) this.modules.set(fileName, state);
 
-    const rerun = this.session.withImporters([...changed, ...[...this.failed].filter((fileName) => byName.has(fileName))]);
+    const affected = this.session.withImporters([...changed, ...[...this.failed].filter((fileName) => byName.has(fileName))]);
+    const rerun = this.withoutIdleBarrels(affected, changed, byName);
     this.generation++;
     for (const fileName of rerun) (this.modules.get(fileName) as ModuleState).version = this.generation;
     await Promise.all(
@@ -103,9 +107,14 @@ export class DevModuleLoader {
     // that build, and its handlers' getWebApps()/getTable() still see it.
     const lastGood = getRegistry().snapshot();
     getRegistry().forgetSources(new Set([...rerun, ...removed].map((fileName) => relativePath(this.projectDir, fileName))));
-    const main = this.modules.get(this.mainFile) as ModuleState;
+    // What runs again, from the files nothing else that runs again imports (app/index.ts at the first
+    // run), and the ones an idle barrel passes on (a barrel's every import is a runtime re-export).
+    const idleBarrels = [...affected].filter((fileName) => !rerun.has(fileName));
+    const importedBy = (fileName: string, importers: Iterable<string>) => [...importers].some((importer) => this.modules.get(importer)?.imports.includes(fileName));
+    const roots = [...rerun].filter((fileName) => !importedBy(fileName, rerun) || importedBy(fileName, idleBarrels));
     try {
-      const manifest = await evaluateInProcess(this.projectDir, `${pathToFileURL(this.outputFile(this.mainFile)).href}?v=${this.run}.${main.version}`, registryToManifest);
+      const urls = roots.map((fileName) => `${pathToFileURL(this.outputFile(fileName)).href}?v=${this.run}.${this.modules.get(fileName)!.version}`);
+      const manifest = await evaluateInProcess(this.projectDir, urls, registryToManifest);
       this.failed.clear();
       return manifest;
     } catch (error) {
@@ -116,6 +125,24 @@ export class DevModuleLoader {
       // What the app registers later (from a handler) belongs to no module's top level.
       delete (globalThis as { [EVALUATING_MODULE]?: string })[EVALUATING_MODULE];
     }
+  }
+
+  /**
+   * `affected` without the unchanged files that only re-export other modules and that no other file
+   * running again imports (they would only pass the same modules on, to no one who reads them).
+   */
+  private withoutIdleBarrels(affected: Set<string>, changed: Set<string>, byName: Map<string, ts.SourceFile>): Set<string> {
+    const idle = new Set([...affected].filter((fileName) => !changed.has(fileName) && !this.failed.has(fileName) && onlyReExports(byName.get(fileName)!)));
+    for (let dropped = true; dropped; ) {
+      dropped = false;
+      for (const barrel of idle) {
+        if ([...affected].some((importer) => !idle.has(importer) && this.modules.get(importer)?.imports.includes(barrel))) {
+          idle.delete(barrel);
+          dropped = true;
+        }
+      }
+    }
+    return new Set([...affected].filter((fileName) => !idle.has(fileName)));
   }
 
   /** Import specifiers rewritten to the emitted modules (pinned later), the SDK, or absolute URLs. */
@@ -203,6 +230,20 @@ export class DevModuleLoader {
   }
 }
 
+
+/** A file whose only code passes other modules' values on (`export * from "./x.js"`, `export { a } from …`), besides types. */
+function onlyReExports(sourceFile: ts.SourceFile): boolean {
+  if (sourceFile.fileName.endsWith(".json")) return false;
+  return sourceFile.statements.every(
+    (statement) =>
+      ts.isInterfaceDeclaration(statement) ||
+      ts.isTypeAliasDeclaration(statement) ||
+      (ts.isExportDeclaration(statement) &&
+        statement.moduleSpecifier !== undefined &&
+        !statement.isTypeOnly &&
+        (!statement.exportClause || ts.isNamespaceExport(statement.exportClause) || statement.exportClause.elements.some((element) => !element.isTypeOnly))),
+  );
+}
 
 /** The import edits planned on the original text, placed on the same specifiers in `printed` (a plugin's output). */
 function reapplyImportEdits(original: ts.SourceFile, importEdits: readonly TextEdit[], printed: string): TextEdit[] {

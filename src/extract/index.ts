@@ -182,7 +182,7 @@ async function warmStart(cache: BuildCache | undefined, projectDir: string, main
   getRegistry().clear();
   let manifest: Manifest;
   try {
-    manifest = await evaluateInProcess(projectDir, `${pathToFileURL(devModuleFile(projectDir, mainFile)).href}?warm`, registryToManifest);
+    manifest = await evaluateInProcess(projectDir, [`${pathToFileURL(devModuleFile(projectDir, mainFile)).href}?warm`], registryToManifest);
   } catch {
     return undefined;
   }

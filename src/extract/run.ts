@@ -71,14 +71,16 @@ async function loadingInfrastructure<T>(load: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Imports an app module into this process (the registry is NOT cleared: see dev-modules.ts) and
- * reads the manifest; failures become the same MooseErrors as in the child process.
+ * Imports app modules into this process, one after the other (the registry is NOT cleared: see
+ * dev-modules.ts), and reads the manifest; failures become the same MooseErrors as in the child process.
  */
-export async function evaluateInProcess(projectDir: string, moduleUrl: string, readManifest: () => Manifest): Promise<Manifest> {
+export async function evaluateInProcess(projectDir: string, moduleUrls: readonly string[], readManifest: () => Manifest): Promise<Manifest> {
   process.setSourceMapsEnabled(true);
   let result: RunnerOutput;
   try {
-    await loadingInfrastructure(() => import(moduleUrl));
+    await loadingInfrastructure(async () => {
+      for (const url of moduleUrls) await import(url);
+    });
     result = { ok: true, manifest: readManifest() };
     for (const notice of getRegistry().noticeList()) printNotice(notice);
   } catch (error) {

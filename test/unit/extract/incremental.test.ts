@@ -2,7 +2,7 @@
  * createIncrementalExtractor (moose dev) and loadApp (moose prod): same manifests as a cold
  * extractManifest, the previous program reused after an edit, live objects from the same registry.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import { MooseError } from "../../../src/errors.js";
 import { createIncrementalExtractor, extractManifest } from "../../../src/extract/index.js";
 import { loadApp } from "../../../src/extract/load-app.js";
 import { canonicalJson } from "../../../src/manifest/canonical.js";
+import { devModuleFile } from "../../../src/extract/paths.js";
 import { ProgramSession } from "../../../src/extract/program.js";
 import ts from "../../../src/extract/typescript.js";
 import { getRegistry } from "../../../src/sdk/registry.js";
@@ -317,6 +318,75 @@ export const ${name.toLowerCase()} = new OlapTable<${name}Row>("${name}");
 
       writeApp(projectDir, { "app/index.ts": 'export * from "./a.js";\n' });
       expect(Object.keys((await extractor.extract()).tables)).toEqual(["A"]);
+    } finally {
+      extractor.close();
+    }
+  });
+});
+
+describe("incremental extractor and barrel files", () => {
+  it("does not run an unchanged barrel again when nothing running again imports it, and still runs what imports through one", async () => {
+    const projectDir = path.join(scratch, "barrels");
+    const users = (label: string) => `import { OlapTable } from "moose-ts";
+interface UserRow { id: string }
+export const label = "${label}";
+export const users = new OlapTable<UserRow>("Users");
+`;
+    writeApp(projectDir, {
+      "app/models/users.ts": users("v1"),
+      // A barrel that views.ts imports through: it must pass the new users module on.
+      "app/models/index.ts": 'export * from "./users.js";\nexport type { UserRow as Row } from "./types.js";\n',
+      "app/models/types.ts": "export interface UserRow { id: string }\n",
+      "app/views.ts": `import { OlapTable } from "moose-ts";
+import { label } from "./models/index.js";
+interface CopyRow { id: string }
+export const copy = new OlapTable<CopyRow>(\`Copy_\${label}\`);
+`,
+      // The app's barrel: nothing imports it.
+      "app/index.ts": 'export * from "./models/index.js";\nexport * from "./views.js";\n',
+    });
+    const extractor = createIncrementalExtractor(projectDir);
+    const emittedMain = devModuleFile(projectDir, path.join(projectDir, "app", "index.ts"));
+    try {
+      expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Copy_v1", "Users"]);
+      const mainBefore = readFileSync(emittedMain, "utf8");
+      writeApp(projectDir, { "app/models/users.ts": users("v2").replace("id: string", "id: string; extra: boolean") });
+      const manifest = await extractor.extract();
+      expect(Object.keys(manifest.tables).sort()).toEqual(["Copy_v2", "Users"]);
+      expect(manifest.tables.Users.columns.map((column) => column.name)).toEqual(["id", "extra"]);
+      expect(canonicalJson(manifest)).toBe(canonicalJson(await extractManifest({ projectDir })));
+      // app/index.ts was neither emitted nor run again.
+      expect(readFileSync(emittedMain, "utf8")).toBe(mainBefore);
+
+      // A changed barrel runs again: the module it now re-exports is found.
+      writeApp(projectDir, {
+        "app/extra.ts": 'import { OlapTable } from "moose-ts";\ninterface ExtraRow { id: string }\nexport const extra = new OlapTable<ExtraRow>("Extra");\n',
+        "app/index.ts": 'export * from "./models/index.js";\nexport * from "./views.js";\nexport * from "./extra.js";\n',
+      });
+      expect(Object.keys((await extractor.extract()).tables).sort()).toEqual(["Copy_v2", "Extra", "Users"]);
+    } finally {
+      extractor.close();
+    }
+  });
+  it("runs a changed module an idle barrel passes on, also when the other module running again imports only its types", async () => {
+    const projectDir = path.join(scratch, "barrel-types");
+    const users = (extra: string) => `import { OlapTable } from "moose-ts";
+export interface UserRow { id: string${extra} }
+export const users = new OlapTable<UserRow>("Users");
+`;
+    writeApp(projectDir, {
+      "app/users.ts": users(""),
+      "app/report.ts": 'import { OlapTable } from "moose-ts";\nimport type { UserRow } from "./users.js";\ninterface ReportRow extends UserRow { n: number }\nexport const report = new OlapTable<ReportRow>("Report");\n',
+      "app/index.ts": 'export * from "./users.js";\nexport * from "./report.js";\n',
+    });
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      await extractor.extract();
+      writeApp(projectDir, { "app/users.ts": users("; extra: boolean") });
+      const manifest = await extractor.extract();
+      expect(manifest.tables.Users?.columns.map((column) => column.name)).toEqual(["id", "extra"]);
+      expect(manifest.tables.Report?.columns.map((column) => column.name)).toEqual(["id", "extra", "n"]);
+      expect(canonicalJson(manifest)).toBe(canonicalJson(await extractManifest({ projectDir })));
     } finally {
       extractor.close();
     }
