@@ -8,6 +8,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import type { Config } from "../config/types.js";
 import { ExitCode, isMooseError, MooseError } from "../errors.js";
+import type { RunningInstance } from "../dev/running.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import { setTypeScriptProject } from "../extract/typescript-project.js";
 
@@ -76,11 +77,12 @@ export async function openLocalDatabase(projectDir: string, config: Config): Pro
 }
 
 /** The running process's endpoint, or undefined when it does not answer (a stale file whose pid was reused). */
-async function throughRunning(running: { pid: number; kind: string; clickhouseUrl: string; database: string }, config: Config): Promise<ClickHouseDriver | undefined> {
+async function throughRunning(running: RunningInstance, config: Config): Promise<ClickHouseDriver | undefined> {
   const { openRemote } = await import("../infra/clickhouse/remote.js");
   const url = new URL(running.clickhouseUrl);
-  url.username = encodeURIComponent(config.clickhouse_config.user);
-  url.password = encodeURIComponent(config.clickhouse_config.password);
+  const { user, password } = running.credentials ?? config.clickhouse_config;
+  url.username = encodeURIComponent(user);
+  url.password = encodeURIComponent(password);
   url.pathname = `/${encodeURIComponent(running.database)}`;
   let driver: ClickHouseDriver | undefined;
   try {

@@ -5,7 +5,7 @@
  * data-directory lock (`findRunning`). The file is removed on shutdown; a file whose process is gone
  * (a crash) is ignored.
  */
-import { existsSync, readFileSync, unlinkSync, writeFileSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, unlinkSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { isAlive } from "../infra/pid.js";
 
@@ -15,6 +15,12 @@ export interface RunningInstance {
   kind: "dev" | "prod";
   /** `http://127.0.0.1:<port>`: the ClickHouse HTTP interface of the embedded engine. */
   clickhouseUrl: string;
+  /**
+   * Who may use it, when not `[clickhouse_config]`'s user and password: `moose prod --embedded`
+   * makes a password for each run, so the engine of a production app never answers to the
+   * well-known defaults (the file is readable by its owner only).
+   */
+  credentials?: { user: string; password: string };
   /** The app's HTTP server (`/health` reports the stream processes), once it listens. */
   apiUrl?: string;
   database: string;
@@ -28,7 +34,10 @@ export function runningFile(projectDir: string): string {
 export function writeRunning(projectDir: string, instance: Omit<RunningInstance, "pid" | "startedAt">): void {
   mkdirSync(path.join(projectDir, ".moose"), { recursive: true });
   const record: RunningInstance = { pid: process.pid, startedAt: new Date().toISOString(), ...instance };
-  writeFileSync(runningFile(projectDir), `${JSON.stringify(record, null, 2)}\n`);
+  const file = runningFile(projectDir);
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  // `mode` applies to a file writeFileSync creates, not to one a previous run left.
+  chmodSync(file, 0o600);
 }
 
 /** Removes the file if this process wrote it. */

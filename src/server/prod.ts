@@ -8,6 +8,7 @@
  * Either stops the start with exit 4, because serving APIs over a schema they were not written for
  * fails at request time instead.
  */
+import { randomBytes } from "node:crypto";
 import type { Config } from "../config/types.js";
 import { diffManifests } from "../diff/index.js";
 import { ExitCode, MooseError } from "../errors.js";
@@ -16,7 +17,7 @@ import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import { openEmbedded } from "../infra/clickhouse/embedded.js";
 import { serveClickHouseHttp, type ClickHouseHttpEndpoint } from "../infra/clickhouse/http-endpoint.js";
 import type { RawClickHouseDriver } from "../infra/clickhouse/raw.js";
-import { removeRunning, writeRunning } from "../dev/running.js";
+import { removeRunning, writeRunning, type RunningInstance } from "../dev/running.js";
 import { openRemote, parseClickHouseUrl } from "../infra/clickhouse/remote.js";
 import { openKafkaAdmin, type KafkaAdmin } from "../infra/kafka/executor.js";
 import { openKafkaProducer, type KafkaProducer } from "../infra/kafka/producer.js";
@@ -71,6 +72,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
   checkAdminKey(config);
   const driver = await openClickHouse(options.clickhouse, config);
   let endpoint: ClickHouseHttpEndpoint | undefined;
+  let credentials: EndpointCredentials | undefined;
   let kafka: KafkaAdmin | undefined;
   let producer: KafkaProducer | undefined;
   let pythonApis: PythonApiWorker | undefined;
@@ -80,13 +82,15 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     if ("embedded" in options.clickhouse) {
       // The embedded engine is bound to this process: other commands on the project (`moose ls`,
       // `moose migrate status --embedded`) reach it over the ClickHouse HTTP interface, on a free
-      // loopback port recorded in .moose/running.json.
-      const { user, password } = config.clickhouse_config;
-      endpoint = await serveClickHouseHttp(driver as RawClickHouseDriver, { host: "127.0.0.1", port: 0, user, password });
-      writeRunning(projectDir, { kind: "prod", clickhouseUrl: endpoint.url, database: config.clickhouse_config.db_name });
+      // loopback port recorded in .moose/running.json with a password made for this run: the
+      // engine runs as this process (chdb reads and writes any file it may), so it must not answer
+      // to the well-known credentials of moose.config.toml.
+      credentials = { user: config.clickhouse_config.user, password: randomBytes(24).toString("base64url") };
+      endpoint = await serveClickHouseHttp(driver as RawClickHouseDriver, { host: "127.0.0.1", port: 0, ...credentials });
+      writeRunning(projectDir, { kind: "prod", clickhouseUrl: endpoint.url, credentials, database: config.clickhouse_config.db_name });
     }
     // The app's own clients (getMooseUtils, OlapTable.insert, MooseCache) reach the database served here.
-    setServedClickHouse(servedClickHouseOf(options.clickhouse, endpoint));
+    setServedClickHouse(servedClickHouseOf(options.clickhouse, endpoint && credentials ? { endpoint, credentials } : undefined));
     kafka = config.features.streaming_engine ? openKafkaAdmin(config.redpanda_config) : undefined;
     const applied = await bringDatabaseToCode(options, driver, kafka);
     const app = await logTimed(projectDir, "build", "load app", () => loadApp(projectDir));
@@ -122,7 +126,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       admin: adminRoutes(createAdminBackend(config, driver)),
     });
     // `moose ls` asks this server's /health for the processes' state.
-    if (endpoint) writeRunning(projectDir, { kind: "prod", clickhouseUrl: endpoint.url, apiUrl: server.url, database: config.clickhouse_config.db_name });
+    if (endpoint) writeRunning(projectDir, { kind: "prod", clickhouseUrl: endpoint.url, credentials, apiUrl: server.url, database: config.clickhouse_config.db_name });
     logEvent(projectDir, {
       kind: "server",
       message: `moose prod listening on ${server.url}`,
@@ -173,12 +177,14 @@ function checkAdminKey(config: Config): void {
 }
 
 /** The embedded engine's HTTP endpoint (same credentials and database as the config), or the parts of --clickhouse-url; undefined for [clickhouse_config] itself. */
-function servedClickHouseOf(choice: ClickHouseChoice, endpoint: ClickHouseHttpEndpoint | undefined): Partial<RuntimeClickHouseConfig> | undefined {
-  if (endpoint) return { host: "127.0.0.1", port: String(endpoint.port), useSSL: false };
+function servedClickHouseOf(choice: ClickHouseChoice, served: { endpoint: ClickHouseHttpEndpoint; credentials: EndpointCredentials } | undefined): Partial<RuntimeClickHouseConfig> | undefined {
+  if (served) return { host: "127.0.0.1", port: String(served.endpoint.port), useSSL: false, username: served.credentials.user, password: served.credentials.password };
   if (!("url" in choice)) return undefined;
   const { host, port, user, password, database, url } = parseClickHouseUrl(choice.url);
   return { host, port: String(port), username: user, password, database, useSSL: url.startsWith("https:") };
 }
+
+type EndpointCredentials = NonNullable<RunningInstance["credentials"]>;
 
 async function openClickHouse(choice: ClickHouseChoice, config: Config): Promise<ClickHouseDriver> {
   if ("embedded" in choice) return openEmbedded({ dataDir: choice.dataDir, database: config.clickhouse_config.db_name });

@@ -1,5 +1,5 @@
 /** `moose prod` and `moose ls` through the built CLI on a copy of the fixture app (embedded engine). */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,6 +58,17 @@ describe("moose prod", () => {
       const admin = await fetch(`${url}/admin/inframap`, { headers: { authorization: "Bearer x" } });
       expect(admin.status).toBe(401);
       expect(((await admin.json()) as { error: string }).error).toContain("no admin API key is configured");
+      // Its engine's HTTP interface answers to a password made for this run, kept where only its owner reads it; never to moose.config.toml's.
+      const runningFile = join(projectDir, ".moose", "running.json");
+      expect(statSync(runningFile).mode & 0o777).toBe(0o600);
+      const running = JSON.parse(readFileSync(runningFile, "utf8")) as { clickhouseUrl: string; credentials: { user: string; password: string } };
+      expect(running.credentials.password).toMatch(/^[\w-]{32}$/);
+      const asConfigured = await fetch(`${running.clickhouseUrl}/?query=SELECT+1`, { headers: { authorization: `Basic ${Buffer.from("panda:pandapass").toString("base64")}` } });
+      expect(asConfigured.status).toBe(401);
+      const withRunPassword = await fetch(`${running.clickhouseUrl}/?query=SELECT+1`, {
+        headers: { authorization: `Basic ${Buffer.from(`${running.credentials.user}:${running.credentials.password}`).toString("base64")}` },
+      });
+      expect(await withRunPassword.text()).toBe("1\n");
       // While it holds .moose/clickhouse, `moose ls` goes through its ClickHouse HTTP interface (said once, on stderr).
       const listed = await runMoose(["ls", "--dir", projectDir, "--json"]);
       expect(listed.code, listed.stdout + listed.stderr).toBe(ExitCode.ok);
