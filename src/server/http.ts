@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import { isMooseError, MooseError } from "../errors.js";
 import { logEvent } from "../logs/logger.js";
 import type { ProcessReport } from "../streams/supervisor.js";
+import { requestTarget } from "../infra/request-target.js";
 import { verifyAdminAuthorization } from "./auth.js";
 import { decodeUtf8, parseQueryString } from "./input.js";
 import type { ServedByWebApp, WebAppRouter } from "./web-apps.js";
@@ -151,7 +152,7 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
 /** The request's URL; undefined when its target is not one (`GET http://a:b`, which Node's parser accepts). */
 function requestUrl(request: IncomingMessage): URL | undefined {
   try {
-    return new URL(request.url ?? "/", "http://localhost");
+    return requestTarget(request.url ?? "/");
   } catch {
     return undefined;
   }

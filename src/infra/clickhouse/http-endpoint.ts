@@ -23,6 +23,7 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { MooseError } from "../../errors.js";
 import { clickHouseCodeOf } from "./errors.js";
+import { requestTarget } from "../request-target.js";
 import type { RawClickHouseDriver, RawQueryOptions, RawQueryResult } from "./raw.js";
 
 const DEFAULT_HOST = "127.0.0.1";
@@ -358,7 +359,7 @@ export async function serveClickHouseHttp(driver: RawClickHouseDriver, options: 
     const respond = async () => {
       let url: URL;
       try {
-        url = new URL(request.url ?? "/", "http://localhost");
+        url = requestTarget(request.url ?? "/");
       } catch {
         // A target Node's parser accepts but that is no URL (`GET http://a:b`).
         sendError(response, randomUUID(), 36, "The request target is not a valid URL. (BAD_ARGUMENTS)", 400);

@@ -271,6 +271,11 @@ describe("ClickHouse HTTP interface: plain HTTP (curl)", () => {
     expect(response.headers.get("x-clickhouse-exception-code")).toBe("164");
   });
 
+  it("a target starting with // is not the query handler: `//x/?query=…` runs nothing", async () => {
+    expect(await raw("GET", "//x/?query=SELECT%201", { Authorization: basic })).toMatch(/^HTTP\/1\.1 404 /);
+    expect(await raw("GET", "/?query=SELECT%201", { Authorization: basic })).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
   it("a request target that is not a URL (`GET http://a:b`) is answered, and the endpoint keeps serving", async () => {
     const reply = await new Promise<string>((resolve, reject) => {
       const socket = connect(endpoint.port, "127.0.0.1", () => socket.end("GET http://a:b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));

@@ -153,6 +153,14 @@ describe("admin API", () => {
     expect((await admin("inframap", {}, "a.b.c")).status).toBe(401);
   });
 
+  it("routes a target starting with // by its whole path: `//x/admin/inframap` is not the admin API", async () => {
+    // A base-relative parse read `x` as a host and routed the rest, past a proxy guarding `/admin` by prefix.
+    const authorized = { authorization: `Bearer ${bearerToken}` };
+    expect((await fetch(`${server.url}//x/admin/inframap`, { headers: authorized })).status).toBe(404);
+    expect((await fetch(`${server.url}//x/api/users`)).status).toBe(404);
+    expect((await fetch(`${server.url}/admin/inframap`, { headers: authorized })).status).toBe(200);
+  });
+
   it("plans a manifest against the applied state", async () => {
     const response = await admin("plan", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(emptyManifest()) });
     expect(response.status).toBe(200);
