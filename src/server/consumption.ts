@@ -47,11 +47,15 @@ export function consumptionRoutes(
   };
 }
 
-/** `{ status, body }` from a handler (what `client.workflow.execute` returns): that status and body. */
+/**
+ * `{ status, body }` from a handler (what `client.workflow.execute` returns): that status and body.
+ * Only a final status: a 1xx is an interim answer HTTP sends before the real one, so a client would
+ * wait for a reply that never comes (or take the next request's for it on a kept-alive connection).
+ */
 function isStatusReply(value: unknown): value is { status: number; body: unknown } {
   if (typeof value !== "object" || value === null || !("body" in value) || !("status" in value)) return false;
   const { status } = value as { status: unknown };
-  return typeof status === "number" && Number.isInteger(status) && status >= 100 && status <= 599;
+  return typeof status === "number" && Number.isInteger(status) && status >= 200 && status <= 599;
 }
 
 /**

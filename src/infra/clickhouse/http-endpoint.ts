@@ -92,6 +92,9 @@ const HTTP_ONLY_SETTINGS = new Set([
 
 const AUTHENTICATION_FAILED = 516;
 const ACCESS_DENIED = 497;
+const BAD_ARGUMENTS = 36;
+/** Printable ASCII: what an HTTP header value carries as is. */
+const HEADER_VALUE = /^[\x20-\x7e]*$/;
 /** What ClickHouse answers a write under `readonly`. */
 const READONLY = 164;
 
@@ -242,7 +245,14 @@ async function handleQuery(
   url: URL,
 ): Promise<void> {
   const params = url.searchParams;
-  const queryId = params.get("query_id") || randomUUID();
+  const askedId = params.get("query_id");
+  // Echoed in a header, so only what a header can carry: checked before anything runs (an id refused
+  // after the statement ran would report a failure for a write that happened).
+  if (askedId && !HEADER_VALUE.test(askedId)) {
+    sendError(response, randomUUID(), BAD_ARGUMENTS, `query_id must be printable ASCII: ${JSON.stringify(askedId.slice(0, 100))}. (BAD_ARGUMENTS)`);
+    return;
+  }
+  const queryId = askedId || randomUUID();
   const elsewhere = fromElsewhere(request, options.host ?? DEFAULT_HOST);
   if (elsewhere !== undefined) {
     sendError(response, queryId, ACCESS_DENIED, `${elsewhere} is refused by this local endpoint. (ACCESS_DENIED)`);
@@ -362,7 +372,7 @@ export async function serveClickHouseHttp(driver: RawClickHouseDriver, options: 
         url = requestTarget(request.url ?? "/");
       } catch {
         // A target Node's parser accepts but that is no URL (`GET http://a:b`).
-        sendError(response, randomUUID(), 36, "The request target is not a valid URL. (BAD_ARGUMENTS)", 400);
+        sendError(response, randomUUID(), BAD_ARGUMENTS, "The request target is not a valid URL. (BAD_ARGUMENTS)", 400);
         return;
       }
       if (url.pathname === "/ping" || url.pathname === "/replicas_status") {

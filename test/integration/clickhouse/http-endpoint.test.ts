@@ -271,6 +271,16 @@ describe("ClickHouse HTTP interface: plain HTTP (curl)", () => {
     expect(response.headers.get("x-clickhouse-exception-code")).toBe("164");
   });
 
+  it("refuses a query_id a header cannot carry before running the statement (no 500 for a write that happened)", async () => {
+    await client.command({ query: "CREATE TABLE IF NOT EXISTS ids (id String) ENGINE = MergeTree ORDER BY id" });
+    const response = await post(`query_id=${encodeURIComponent("€")}`, "INSERT INTO ids VALUES ('x')");
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("query_id must be printable ASCII");
+    expect(await (await client.query({ query: "SELECT count() AS n FROM ids", format: "JSONEachRow" })).json()).toEqual([{ n: "0" }]);
+    const named = await post("query_id=my-query-1", "SELECT 1");
+    expect(named.headers.get("x-clickhouse-query-id")).toBe("my-query-1");
+  });
+
   it("a target starting with // is not the query handler: `//x/?query=…` runs nothing", async () => {
     expect(await raw("GET", "//x/?query=SELECT%201", { Authorization: basic })).toMatch(/^HTTP\/1\.1 404 /);
     expect(await raw("GET", "/?query=SELECT%201", { Authorization: basic })).toMatch(/^HTTP\/1\.1 200 /);

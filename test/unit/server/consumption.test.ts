@@ -35,7 +35,10 @@ describe("consumptionRoutes", () => {
     const statused = api("statused", { type: "object", properties: {} }, async () => ({ status: 404, body: { message: "no such order" } }));
     const text = api("text", { type: "object", properties: {} }, async () => ({ status: 202, body: "started" }));
     const domain = api("domain", { type: "object", properties: {} }, async () => ({ status: "paid", body: "order text" }));
-    const routes = consumptionRoutes([statused, text, domain], noClient);
+    // An interim status is no final answer: the object is the body.
+    const interim = api("interim", { type: "object", properties: {} }, async () => ({ status: 100, body: "go on" }));
+    const routes = consumptionRoutes([statused, text, domain, interim], noClient);
+    expect(await routes("interim", new URLSearchParams())).toEqual({ status: 200, body: { status: 100, body: "go on" } });
     expect(await routes("statused", new URLSearchParams())).toEqual({ status: 404, body: { message: "no such order" } });
     expect(await routes("text", new URLSearchParams())).toEqual({ status: 202, body: '"started"', contentType: "application/json" });
     expect(await routes("domain", new URLSearchParams())).toEqual({ status: 200, body: { status: "paid", body: "order text" } });
