@@ -149,6 +149,54 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
   return error;
 }
 
+async function apiEndpoint(options: MooseServerOptions, url: URL, method: string, path: string): Promise<Reply> {
+  const shown = shownPath(path);
+  if (method !== "GET") return methodNotAllowed("GET");
+  let apiPath: string;
+  try {
+    apiPath = decodeURIComponent(path.slice("/api/".length));
+  } catch {
+    return { status: 400, body: { error: `malformed percent-encoding in ${shown}` } };
+  }
+  const query = parseQueryString(url.search);
+  if (!query.ok) return { status: 400, body: { error: `invalid query parameters for ${shown}`, fields: query.errors } };
+  const reply = await options.consumption(apiPath, query.query);
+  return reply ?? notFound(`no API at ${shown}`);
+}
+
+async function ingestEndpoint(options: MooseServerOptions, request: IncomingMessage, method: string, path: string): Promise<Reply> {
+  if (method !== "POST") return methodNotAllowed("POST");
+  const parsed = await readJsonBody(request);
+  if (!parsed.ok) return { status: parsed.status, body: { error: parsed.error } };
+  const reply = options.ingest ? await options.ingest(path.slice("/ingest/".length), parsed.value) : undefined;
+  return reply ?? notFound(`no ingest API at ${shownPath(path)}`);
+}
+
+/**
+ * CORS as MooseStack's server has it: the app's endpoints take no cookies and may be called, and
+ * their replies read, by a page of any origin (`/admin` is left out).
+ */
+function readableAnywhere(reply: Reply): Reply {
+  return { ...reply, headers: { ...reply.headers, "access-control-allow-origin": "*" } };
+}
+
+function corsPreflight(request: IncomingMessage): Reply {
+  const asked = request.headers["access-control-request-headers"];
+  return {
+    status: 204,
+    body: null,
+    headers: {
+      "access-control-allow-origin": "*",
+      "access-control-allow-methods": "GET, POST, OPTIONS",
+      // The headers the page asks to send, when they are a plain list of names.
+      "access-control-allow-headers": typeof asked === "string" && HEADER_NAMES.test(asked) ? asked : "Content-Type, Authorization",
+      "access-control-max-age": "600",
+    },
+  };
+}
+
+const HEADER_NAMES = /^[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*$/;
+
 /** The request's URL; undefined when its target is not one (`GET http://a:b`, which Node's parser accepts). */
 function requestUrl(request: IncomingMessage): URL | undefined {
   try {
@@ -198,28 +246,9 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
     };
   }
 
-  if (path.startsWith("/api/")) {
-    if (method !== "GET") return methodNotAllowed("GET");
-    let apiPath: string;
-    try {
-      apiPath = decodeURIComponent(path.slice("/api/".length));
-    } catch {
-      return { status: 400, body: { error: `malformed percent-encoding in ${shown}` } };
-    }
-    const query = parseQueryString(url.search);
-    if (!query.ok) return { status: 400, body: { error: `invalid query parameters for ${shown}`, fields: query.errors } };
-    const reply = await options.consumption(apiPath, query.query);
-    return reply ?? notFound(`no API at ${shown}`);
-  }
-
-  if (path.startsWith("/ingest/")) {
-    if (method !== "POST") return methodNotAllowed("POST");
-    const ingestPath = path.slice("/ingest/".length);
-    const parsed = await readJsonBody(request);
-    if (!parsed.ok) return { status: parsed.status, body: { error: parsed.error } };
-    const reply = options.ingest ? await options.ingest(ingestPath, parsed.value) : undefined;
-    return reply ?? notFound(`no ingest API at ${shown}`);
-  }
+  // As MooseStack's server: the app's endpoints may be called from web pages of any origin.
+  if (path.startsWith("/api/")) return method === "OPTIONS" ? corsPreflight(request) : readableAnywhere(await apiEndpoint(options, url, method, path));
+  if (path.startsWith("/ingest/")) return method === "OPTIONS" ? corsPreflight(request) : readableAnywhere(await ingestEndpoint(options, request, method, path));
 
   if (path === "/admin" || path.startsWith("/admin/")) {
     const auth = await verifyAdminAuthorization(request.headers.authorization, options.adminApiKey);

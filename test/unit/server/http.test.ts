@@ -101,6 +101,34 @@ describe("moose server routing", () => {
     expect((await fetch(`${server.url}/elsewhere`)).status).toBe(404);
     expect((await fetch(`${server.url}/api/%E0%A4%A`)).status).toBe(400);
   });
+
+  it("lets pages of any origin call /api and /ingest and read their replies, as MooseStack's server does; not /admin", async () => {
+    const origin = { origin: "http://localhost:3000" };
+    for (const response of [
+      await fetch(`${server.url}/api/echo?q=1`, { headers: origin }),
+      await fetch(`${server.url}/api/nope`, { headers: origin }),
+      await fetch(`${server.url}/ingest/echo`, { method: "POST", body: "{}", headers: { ...origin, "content-type": "application/json" } }),
+    ]) {
+      expect(response.headers.get("access-control-allow-origin")).toBe("*");
+    }
+    const preflight = await fetch(`${server.url}/ingest/echo`, {
+      method: "OPTIONS",
+      headers: { ...origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type, x-trace-id" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(Object.fromEntries([...preflight.headers].filter(([name]) => name.startsWith("access-control-")))).toEqual({
+      "access-control-allow-origin": "*",
+      "access-control-allow-methods": "GET, POST, OPTIONS",
+      "access-control-allow-headers": "content-type, x-trace-id",
+      "access-control-max-age": "600",
+    });
+    // A requested header list that is not plain names is not echoed.
+    const odd = await fetch(`${server.url}/api/echo`, { method: "OPTIONS", headers: { "access-control-request-headers": "x-a; x-b" } });
+    expect(odd.headers.get("access-control-allow-headers")).toBe("Content-Type, Authorization");
+    const admin = await fetch(`${server.url}/admin/inframap`, { headers: { ...origin, authorization: `Bearer ${bearerToken}` } });
+    expect(admin.status).toBe(200);
+    expect(admin.headers.get("access-control-allow-origin")).toBeNull();
+  });
 });
 
 describe("admin authentication over HTTP", () => {
