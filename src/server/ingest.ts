@@ -17,7 +17,7 @@ import type { ColumnSpec, IngestApiSpec, Manifest } from "../manifest/types.js";
 import type { Reply } from "./http.js";
 import { checkValue, hasWideInteger, parseColumnType, toClickHouseValue, type ColumnType } from "./column-types.js";
 import { malformedStrings, MAX_FIELD_ERRORS } from "./input.js";
-import { addSchemaFormats, toFieldError, type FieldError } from "./params.js";
+import { addSchemaFormats, closedObjects, toFieldError, type FieldError } from "./params.js";
 
 // ajv is CommonJS; under NodeNext its default export is the module object.
 const Ajv = AjvModule.default ?? AjvModule;
@@ -224,29 +224,6 @@ function columnsSchema(columns: ColumnSpec[]): Record<string, unknown> {
     properties: Object.fromEntries(columns.map((column) => [column.name, { [COLUMN_KEYWORD]: { type: column.type, nullable: column.nullable } }])),
     additionalProperties: false,
   };
-}
-
-/** Keywords whose value maps names to schemas (not a schema itself), and those holding data, not schemas. */
-const SCHEMA_MAPS = new Set(["properties", "patternProperties", "definitions", "$defs"]);
-const DATA_KEYWORDS = new Set(["enum", "const", "default", "examples", "required", COLUMN_KEYWORD]);
-
-/**
- * The schema with `additionalProperties: false` on every object of declared fields that says nothing
- * about others, so undeclared fields are dropped there. A map (`Record<string, T>`, `Dict[str, T]`)
- * or JSON object states its `additionalProperties`: its keys are its content and are kept.
- */
-function closedObjects(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(closedObjects);
-  if (typeof schema !== "object" || schema === null) return schema;
-  const copy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (DATA_KEYWORDS.has(key)) copy[key] = value;
-    else if (SCHEMA_MAPS.has(key) && typeof value === "object" && value !== null) {
-      copy[key] = Object.fromEntries(Object.entries(value).map(([name, member]) => [name, closedObjects(member)]));
-    } else copy[key] = closedObjects(value);
-  }
-  if ((copy.type === "object" || "properties" in copy) && !("additionalProperties" in copy)) copy.additionalProperties = false;
-  return copy;
 }
 
 /**

@@ -39,7 +39,8 @@ export const MAX_PARAMS = 256;
 
 const SAFE_NUMBER = "mooseSafeNumber";
 
-const ajv = addSchemaFormats(new Ajv({ coerceTypes: "array", allErrors: true, useDefaults: true, removeAdditional: "all", strict: false, strictNumbers: true }));
+// Undeclared parameters are dropped (closedObjects), but a `Record<string, T>` params type keeps its keys.
+const ajv = addSchemaFormats(new Ajv({ coerceTypes: "array", allErrors: true, useDefaults: true, removeAdditional: true, strict: false, strictNumbers: true }));
 ajv.addKeyword({
   keyword: SAFE_NUMBER,
   schemaType: "boolean",
@@ -64,7 +65,7 @@ export function addSchemaFormats(instance: InstanceType<typeof Ajv>): InstanceTy
 
 /** Compiles once per API at server start; throws ajv's error if the schema itself is invalid. */
 export function compileParamsValidator(schema: JsonSchema): ParamsValidator {
-  const validate: ValidateFunction = ajv.compile(withSafeNumbers(schema));
+  const validate: ValidateFunction = ajv.compile(withSafeNumbers(closedObjects(schema)));
   return (query) => {
     const grouped = valuesByName(query);
     if (grouped.size > MAX_PARAMS) return { ok: false, errors: [{ field: "", message: `at most ${MAX_PARAMS} distinct parameters are accepted, got ${grouped.size}` }] };
@@ -77,6 +78,29 @@ export function compileParamsValidator(schema: JsonSchema): ParamsValidator {
     if (validate(params)) return { ok: true, params };
     return { ok: false, errors: (validate.errors ?? []).map(toFieldError) };
   };
+}
+
+/** Keywords whose value maps names to schemas (not a schema itself), and those holding data, not schemas. */
+const SCHEMA_MAPS = new Set(["properties", "patternProperties", "definitions", "$defs"]);
+const DATA_KEYWORDS = new Set(["enum", "const", "default", "examples", "required"]);
+
+/**
+ * The schema with `additionalProperties: false` on every object of declared fields that says nothing
+ * about others, so undeclared fields are dropped there. A map (`Record<string, T>`, `Dict[str, T]`)
+ * or JSON object states its `additionalProperties`: its keys are its content and are kept.
+ */
+export function closedObjects(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closedObjects);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (DATA_KEYWORDS.has(key)) copy[key] = value;
+    else if (SCHEMA_MAPS.has(key) && typeof value === "object" && value !== null) {
+      copy[key] = Object.fromEntries(Object.entries(value).map(([name, member]) => [name, closedObjects(member)]));
+    } else copy[key] = closedObjects(value);
+  }
+  if ((copy.type === "object" || "properties" in copy) && !("additionalProperties" in copy)) copy.additionalProperties = false;
+  return copy;
 }
 
 /** A copy of `schema` where every number/integer schema also carries the safe-number keyword. */

@@ -57,6 +57,14 @@ describe("compileParamsValidator", () => {
 
   it("drops parameters the type does not declare", () => {
     expect(validate(new URLSearchParams("name=a&_=12345&limit=3"))).toEqual({ ok: true, params: { name: "a", limit: 3 } });
+    // Also where the generated schema does not say additionalProperties (an interface's schema may not).
+    const open = compileParamsValidator({ type: "object", properties: { name: { type: "string" } } });
+    expect(open(new URLSearchParams("name=a&_=1"))).toEqual({ ok: true, params: { name: "a" } });
+  });
+
+  it("keeps every parameter of a Record<string, T> params type: its keys are the content", () => {
+    const filters = compileParamsValidator({ type: "object", additionalProperties: { type: "string" } });
+    expect(filters(new URLSearchParams("country=NZ&plan=pro"))).toEqual({ ok: true, params: { country: "NZ", plan: "pro" } });
   });
 
   it("enforces bounds and refuses a repeated scalar", () => {
