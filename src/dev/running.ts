@@ -5,7 +5,7 @@
  * data-directory lock (`findRunning`). The file is removed on shutdown; a file whose process is gone
  * (a crash) is ignored.
  */
-import { chmodSync, existsSync, readFileSync, unlinkSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { isAlive } from "../infra/pid.js";
 
@@ -35,9 +35,11 @@ export function writeRunning(projectDir: string, instance: Omit<RunningInstance,
   mkdirSync(path.join(projectDir, ".moose"), { recursive: true });
   const record: RunningInstance = { pid: process.pid, startedAt: new Date().toISOString(), ...instance };
   const file = runningFile(projectDir);
-  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-  // `mode` applies to a file writeFileSync creates, not to one a previous run left.
-  chmodSync(file, 0o600);
+  // A new file (`mode` applies only to a file it creates) renamed into place: a password in it is never
+  // in a file others may read, not even while one a previous run left is overwritten.
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600, flag: "w" });
+  renameSync(partial, file);
 }
 
 /** Removes the file if this process wrote it. */

@@ -230,10 +230,8 @@ export class DevModuleLoader {
   }
 }
 
-
 /** A file whose only code passes other modules' values on (`export * from "./x.js"`, `export { a } from …`), besides types. */
 function onlyReExports(sourceFile: ts.SourceFile): boolean {
-  if (sourceFile.fileName.endsWith(".json")) return false;
   return sourceFile.statements.every(
     (statement) =>
       ts.isInterfaceDeclaration(statement) ||
