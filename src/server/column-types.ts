@@ -400,12 +400,19 @@ function check(type: ColumnType, value: unknown): ValueProblem[] {
     case "array":
       if (!Array.isArray(value)) return problem("must be an array");
       return value.flatMap((element, index) => within(`/${index}`, checkValue(type.element, element)));
-    case "map":
+    case "map": {
       if (typeof value !== "object" || Array.isArray(value)) return problem("must be an object (a map)");
-      return Object.entries(value as Record<string, unknown>).flatMap(([key, element]) => [
-        ...within(`/${pointerSegment(key)}`, checkMapKey(type.key, key)),
-        ...within(`/${pointerSegment(key)}`, checkValue(type.value, element)),
-      ]);
+      // A loop that names a key only when it has a problem: a map can hold hundreds of thousands.
+      const problems: ValueProblem[] = [];
+      const map = value as Record<string, unknown>;
+      for (const key in map) {
+        if (!Object.hasOwn(map, key)) continue;
+        const keyProblems = checkMapKey(type.key, key);
+        const valueProblems = checkValue(type.value, map[key]);
+        if (keyProblems.length > 0 || valueProblems.length > 0) problems.push(...within(`/${pointerSegment(key)}`, [...keyProblems, ...valueProblems]));
+      }
+      return problems;
+    }
     case "tuple":
       return checkTuple(type, value);
     case "nested":
@@ -500,6 +507,38 @@ function checkFields(fields: Array<{ name: string; type: ColumnType }>, value: u
 // ---------------------------------------------------------------------------------------------
 // Converting values for JSONEachRow
 
+const CHANGES_VALUES = new WeakMap<ColumnType, boolean>();
+
+/** Whether toClickHouseValue may write a value of this type differently (else it is passed on as is, not copied). */
+function changesValues(type: ColumnType): boolean {
+  let changes = CHANGES_VALUES.get(type);
+  if (changes === undefined) {
+    changes = typeChangesValues(type);
+    CHANGES_VALUES.set(type, changes);
+  }
+  return changes;
+}
+
+function typeChangesValues(type: ColumnType): boolean {
+  switch (type.kind) {
+    case "datetime":
+    case "date":
+    case "nested": // an object stands for a table of one: it becomes an array
+      return true;
+    case "nullable":
+    case "lowCardinality":
+      return changesValues(type.inner);
+    case "array":
+      return changesValues(type.element);
+    case "map":
+      return changesValues(type.value);
+    case "tuple":
+      return type.items.some((item) => changesValues(item.type));
+    default:
+      return false;
+  }
+}
+
 /** What toClickHouseValue writes for a date (`date`) and for date-times of precision 0…9, UTC with `Z`. */
 const CANONICAL_TEXT: Record<string, RegExp> = {
   date: /^\d{4}-\d{2}-\d{2}$/,
@@ -512,7 +551,7 @@ const CANONICAL_TEXT: Record<string, RegExp> = {
  * `YYYY-MM-DD`; containers are converted element by element; everything else is unchanged.
  */
 export function toClickHouseValue(type: ColumnType, value: unknown): unknown {
-  if (value === null || value === undefined) return value;
+  if (value === null || value === undefined || !changesValues(type)) return value;
   switch (type.kind) {
     case "nullable":
     case "lowCardinality":

@@ -216,6 +216,19 @@ describe("Nullable and containers", () => {
     refused("Map(String, UInt8)", { a: 1, b: 256 }, /between 0 and 255/, "/b");
     refused("Map(Int8, String)", { "200": "x" }, /key must be between -128 and 127/, "/200");
     refused("Map(String, Array(Date))", { when: ["1969-12-31"] }, /Date/, "/when/0");
+    // A key JSON.parse keeps as an own property is checked like any other.
+    refused("Map(String, UInt8)", JSON.parse('{"__proto__": 300}') as unknown, /between 0 and 255/, "/__proto__");
+  });
+
+  it("converts values only where a type holds dates (or a Nested object): other values are passed on as they are, not copied", () => {
+    const words = { a: "x", b: "y" };
+    expect(toClickHouseValue(parseColumnType("Map(String, String)"), words)).toBe(words);
+    const numbers = [1, 2, 3];
+    expect(toClickHouseValue(parseColumnType("Array(Nullable(UInt8))"), numbers)).toBe(numbers);
+    const when = { start: "2026-01-05T10:00:00+02:00" };
+    expect(toClickHouseValue(parseColumnType("Map(String, DateTime('UTC'))"), when)).toEqual({ start: "2026-01-05T08:00:00Z" });
+    expect(toClickHouseValue(parseColumnType("Tuple(id String, at Date)"), { id: "a", at: "2026-01-05T23:00:00-03:00" })).toEqual({ id: "a", at: "2026-01-06" });
+    expect(toClickHouseValue(parseColumnType("Nested(id String)"), { id: "a" })).toEqual([{ id: "a" }]);
   });
 
   it("Tuple (positional or named) and Nested (an object or an array of them) check each field", () => {
