@@ -381,7 +381,8 @@ export async function serveClickHouseHttp(driver: RawClickHouseDriver, options: 
       } else if (url.pathname === "/" || url.pathname === "") {
         await handleQuery(driver, options, writes, request, response, url);
       } else {
-        sendError(response, url.searchParams.get("query_id") || randomUUID(), 1000, `There is no handle ${url.pathname}.`, 404);
+        const askedId = url.searchParams.get("query_id");
+        sendError(response, askedId && HEADER_VALUE.test(askedId) ? askedId : randomUUID(), 1000, `There is no handle ${url.pathname}.`, 404);
       }
     };
     respond().catch((error: unknown) => {

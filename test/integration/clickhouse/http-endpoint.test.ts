@@ -277,6 +277,8 @@ describe("ClickHouse HTTP interface: plain HTTP (curl)", () => {
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("query_id must be printable ASCII");
     expect(await (await client.query({ query: "SELECT count() AS n FROM ids", format: "JSONEachRow" })).json()).toEqual([{ n: "0" }]);
+    // Nor on a path that is no handler (the id is echoed there too).
+    expect((await fetch(`${endpoint.url}/nowhere?query_id=${encodeURIComponent("€")}`)).status).toBe(404);
     const named = await post("query_id=my-query-1", "SELECT 1");
     expect(named.headers.get("x-clickhouse-query-id")).toBe("my-query-1");
   });
