@@ -41,6 +41,19 @@ function recorders() {
 }
 
 describe("ingestRoutes", () => {
+  it("lets other requests through while it checks a large body: a small one sent after it is stored first", async () => {
+    const { inserts, driver } = recorders();
+    const ingest = ingestRoutes(pipelineManifest(), { driver });
+    const large = Array.from({ length: 20_000 }, (_, index) => ({ id: `large-${index}`, at: "2026-01-01T00:00:00Z" }));
+    const done: string[] = [];
+    await Promise.all([
+      ingest("Events/1", large).then(() => done.push("large")),
+      ingest("Events/1", { id: "small", at: "2026-01-01T00:00:00Z" }).then(() => done.push("small")),
+    ]);
+    expect(done).toEqual(["small", "large"]);
+    expect(inserts.map((insert) => insert.rows.length)).toEqual([1, 20_000]);
+  });
+
   it("takes a Decimal as a JSON number or a decimal string (the schema a Python Decimal field gets)", async () => {
     const decimalColumns: ColumnSpec[] = [
       { name: "id", type: "String", nullable: false },
