@@ -26,8 +26,8 @@ export function clock(date: Date = new Date()): string {
   return date.toTimeString().slice(0, 8);
 }
 
-export function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
+export function plural(count: number, word: string, words = `${word}s`): string {
+  return `${count} ${count === 1 ? word : words}`;
 }
 
 /** A MooseError as `file:line:col - error CODE: message` + hint; anything else is a bug: its stack. */

@@ -11,7 +11,7 @@ import type { Manifest } from "../manifest/types.js";
 import { processFunctions } from "../sdk/processes.js";
 import { getRegistry } from "../sdk/registry.js";
 import type { ProcessReport } from "../streams/supervisor.js";
-import { paint, type DevOutput } from "./output.js";
+import { paint, plural, type DevOutput } from "./output.js";
 
 export interface DevProcesses {
   /** `code`: the build's manifest (for the streaming-off note); `applied`: what the local infrastructure has. */
@@ -29,7 +29,7 @@ export async function startDevProcesses(options: { projectDir: string; config: C
         const count = Object.keys(code.processes).length;
         if (count === 0 || noted) return;
         noted = true;
-        output.info(`note: ${count} stream process${count === 1 ? "" : "es"} in the code ${count === 1 ? "is" : "are"} not run: [features] streaming_engine = false (ingest writes tables directly)`);
+        output.info(`note: ${plural(count, "stream process", "stream processes")} in the code ${count === 1 ? "is" : "are"} not run: [features] streaming_engine = false (ingest writes tables directly)`);
       },
       report: async () => [],
       close: async () => {},

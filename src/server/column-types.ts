@@ -513,30 +513,11 @@ const CHANGES_VALUES = new WeakMap<ColumnType, boolean>();
 function changesValues(type: ColumnType): boolean {
   let changes = CHANGES_VALUES.get(type);
   if (changes === undefined) {
-    changes = typeChangesValues(type);
+    // A Nested object stands for a table of one: it becomes an array.
+    changes = holdsType(type, (inner) => inner.kind === "datetime" || inner.kind === "date" || inner.kind === "nested");
     CHANGES_VALUES.set(type, changes);
   }
   return changes;
-}
-
-function typeChangesValues(type: ColumnType): boolean {
-  switch (type.kind) {
-    case "datetime":
-    case "date":
-    case "nested": // an object stands for a table of one: it becomes an array
-      return true;
-    case "nullable":
-    case "lowCardinality":
-      return changesValues(type.inner);
-    case "array":
-      return changesValues(type.element);
-    case "map":
-      return changesValues(type.value);
-    case "tuple":
-      return type.items.some((item) => changesValues(item.type));
-    default:
-      return false;
-  }
 }
 
 /** What toClickHouseValue writes for a date (`date`) and for date-times of precision 0…9, UTC with `Z`. */
@@ -592,20 +573,24 @@ function convertFields(fields: Array<{ name: string; type: ColumnType }>, value:
 
 /** True when the type holds a 64-bit or wider integer somewhere (such values may arrive as decimal strings). */
 export function hasWideInteger(type: ColumnType): boolean {
+  return holdsType(type, (inner) => inner.kind === "int" && inner.wide);
+}
+
+/** Whether `type`, or a type its values hold (wrapped, elements, map values, tuple items, nested fields), passes `test`. */
+function holdsType(type: ColumnType, test: (type: ColumnType) => boolean): boolean {
+  if (test(type)) return true;
   switch (type.kind) {
-    case "int":
-      return type.wide;
     case "nullable":
     case "lowCardinality":
-      return hasWideInteger(type.inner);
+      return holdsType(type.inner, test);
     case "array":
-      return hasWideInteger(type.element);
+      return holdsType(type.element, test);
     case "map":
-      return hasWideInteger(type.value);
+      return holdsType(type.value, test);
     case "tuple":
-      return type.items.some((item) => hasWideInteger(item.type));
+      return type.items.some((item) => holdsType(item.type, test));
     case "nested":
-      return type.fields.some((field) => hasWideInteger(field.type));
+      return type.fields.some((field) => holdsType(field.type, test));
     default:
       return false;
   }
