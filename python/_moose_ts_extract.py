@@ -84,6 +84,8 @@ def _run(project: str, main: str) -> dict[str, Any]:
 def main() -> int:
     project, main_file, out = (os.path.abspath(arg) for arg in sys.argv[1:4])
     os.environ["MOOSE_PROJECT_DIR"] = project
+    # As the TypeScript extraction does: moose_runtime_env.get returns markers, not the process's secrets.
+    os.environ["IS_LOADING_INFRA_MAP"] = "true"
     result = _run(project, main_file)
     with open(out, "w", encoding="utf-8") as handle:
         json.dump(result, handle, ensure_ascii=False)

@@ -1,18 +1,25 @@
 """moose-ts's Python SDK: MooseStack's `moose_lib` names and shapes on pydantic v2.
 
-A MooseStack Python project ports by changing `from moose_lib import ...` to `from moose_ts import ...`.
+A MooseStack Python project ports by changing `from moose_lib import ...` to `from moose_ts import ...` (and
+`moose_lib.dmv2` / `moose_lib.blocks` to `moose_ts.dmv2` / `moose_ts.blocks`, which hold the same names).
 `moose build` imports app/main.py and turns every object created there into the same Manifest v1 as
 an equivalent TypeScript app.
 """
 from .api import Api, ApiConfig, ConsumptionApi, EgressConfig
+from .cli_log import CliLogData, Logger, cli_log
 from .client import MooseClient, QueryClient
 from .errors import MooseError, SourceLocation
 from .ingest import IngestApi, IngestConfig, IngestConfigWithDestination, IngestPipeline, IngestPipelineConfig
 from .life_cycle import ClickHouseEngines, LifeCycle
 from .olap_table import (
     AggregatingMergeTreeEngine,
+    BufferEngine,
     CollapsingMergeTreeEngine,
+    DistributedEngine,
     EngineConfig,
+    IcebergS3Engine,
+    KafkaEngine,
+    MergeEngine,
     MergeTreeEngine,
     OlapConfig,
     OlapTable,
@@ -23,11 +30,14 @@ from .olap_table import (
     ReplicatedReplacingMergeTreeEngine,
     ReplicatedSummingMergeTreeEngine,
     ReplicatedVersionedCollapsingMergeTreeEngine,
+    S3Engine,
+    S3QueueEngine,
     SummingMergeTreeEngine,
     TableIndex,
     VersionedCollapsingMergeTreeEngine,
 )
 from .registry import get_apis, get_sql_resource, get_sql_resources, get_streams, get_tables, get_workflows
+from .runtime_env import moose_env_secrets, moose_runtime_env
 from .sql_resource import SqlResource
 from .stream import ConsumerConfig, DeadLetterModel, DeadLetterQueue, Stream, StreamConfig, TransformConfig
 from .types import (
@@ -61,6 +71,7 @@ from .types import (
     Polygon,
     Ring,
     SimpleAggregateFunction,
+    StringToEnumMixin,
     UInt8,
     UInt16,
     UInt32,

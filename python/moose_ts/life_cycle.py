@@ -25,3 +25,11 @@ class ClickHouseEngines(Enum):
     ReplicatedSummingMergeTree = "ReplicatedSummingMergeTree"
     ReplicatedCollapsingMergeTree = "ReplicatedCollapsingMergeTree"
     ReplicatedVersionedCollapsingMergeTree = "ReplicatedVersionedCollapsingMergeTree"
+    # Engines outside the MergeTree family: their arguments come with their classes (S3QueueEngine(...), ...).
+    S3Queue = "S3Queue"
+    S3 = "S3"
+    Buffer = "Buffer"
+    Distributed = "Distributed"
+    IcebergS3 = "IcebergS3"
+    Kafka = "Kafka"
+    Merge = "Merge"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from typing import Any, Optional, Union
 
@@ -10,7 +11,8 @@ from ._typed import ModelBacked, life_cycle_value, require_model
 from .columns import columns_of
 from .errors import MooseError, SourceLocation
 from .life_cycle import ClickHouseEngines, LifeCycle
-from .registry import register
+from .registry import notice, register
+from .runtime_env import RUNTIME_ENV_PREFIX
 from .source import caller_location
 
 
@@ -113,6 +115,81 @@ class ReplicatedVersionedCollapsingMergeTreeEngine(EngineConfig):
         return VersionedCollapsingMergeTreeEngine(sign=self.sign, ver=self.ver)
 
 
+# Engines outside the MergeTree family (MooseStack's moose_lib.blocks classes): no ORDER BY, PARTITION BY or TTL.
+@dataclasses.dataclass
+class S3QueueEngine(EngineConfig):
+    s3_path: str
+    format: str
+    aws_access_key_id: Optional[str] = None
+    aws_secret_access_key: Optional[str] = None
+    compression: Optional[str] = None
+    headers: Optional[dict[str, str]] = None
+
+
+@dataclasses.dataclass
+class S3Engine(EngineConfig):
+    path: str
+    format: str
+    aws_access_key_id: Optional[str] = None
+    aws_secret_access_key: Optional[str] = None
+    compression: Optional[str] = None
+    partition_strategy: Optional[str] = None
+    partition_columns_in_data_file: Optional[str] = None
+
+
+@dataclasses.dataclass
+class IcebergS3Engine(EngineConfig):
+    path: str
+    format: str
+    aws_access_key_id: Optional[str] = None
+    aws_secret_access_key: Optional[str] = None
+    compression: Optional[str] = None
+
+
+@dataclasses.dataclass
+class BufferEngine(EngineConfig):
+    target_database: str
+    target_table: str
+    num_layers: int
+    min_time: int
+    max_time: int
+    min_rows: int
+    max_rows: int
+    min_bytes: int
+    max_bytes: int
+    flush_time: Optional[int] = None
+    flush_rows: Optional[int] = None
+    flush_bytes: Optional[int] = None
+
+
+@dataclasses.dataclass
+class DistributedEngine(EngineConfig):
+    cluster: str
+    target_database: str
+    target_table: str
+    sharding_key: Optional[str] = None
+    policy_name: Optional[str] = None
+
+
+@dataclasses.dataclass
+class KafkaEngine(EngineConfig):
+    broker_list: str
+    topic_list: str
+    group_name: str
+    format: str
+
+
+@dataclasses.dataclass
+class MergeEngine(EngineConfig):
+    source_database: str
+    tables_regexp: str
+
+
+_INTEGRATION_ENGINES = (S3QueueEngine, S3Engine, IcebergS3Engine, BufferEngine, DistributedEngine, KafkaEngine, MergeEngine)
+_INTEGRATION_ENGINE_NAMES = {engine.__name__ for engine in _INTEGRATION_ENGINES}
+# Keys MooseStack's classes take that moose-ts accepts without applying (as the TypeScript SDK's build notice says).
+_UNAPPLIED_ENGINE_KEYS = ("headers", "partition_strategy", "partition_columns_in_data_file")
+
 _REPLICATED_ENGINES = (ReplicatedMergeTreeEngine, ReplicatedReplacingMergeTreeEngine, ReplicatedAggregatingMergeTreeEngine,
                        ReplicatedSummingMergeTreeEngine, ReplicatedCollapsingMergeTreeEngine, ReplicatedVersionedCollapsingMergeTreeEngine)
 
@@ -200,7 +277,67 @@ class OlapTable(ModelBacked):
         if isinstance(engine, ClickHouseEngines) and engine.value.startswith("Replicated"):
             name, params, fields = self._base_engine(ClickHouseEngines(engine.value[len("Replicated"):]))
             return engine.value, self._replication(None, None) + params, fields
+        if isinstance(engine, _INTEGRATION_ENGINES):
+            return (*self._integration_engine(engine), {})
+        if isinstance(engine, ClickHouseEngines) and engine.value + "Engine" in _INTEGRATION_ENGINE_NAMES:
+            self._fail("INVALID_ENGINE", f"uses ClickHouseEngines.{engine.value} without its arguments", f"use {engine.value}Engine(...)")
         return self._base_engine(engine)
+
+    def _integration_engine(self, engine: EngineConfig) -> tuple[str, list[str]]:
+        """(name, parameters) of an engine outside the MergeTree family, as the TypeScript SDK's engineSpec writes them."""
+        name = type(engine).__name__[: -len("Engine")]
+        for key in _UNAPPLIED_ENGINE_KEYS:
+            if getattr(engine, key, None) is not None:
+                notice(f'OLAP table "{self.name}": {key} is accepted but not applied by moose-ts (see docs/moosestack-differences.md)', self.source)
+        if isinstance(engine, (S3QueueEngine, S3Engine, IcebergS3Engine)):
+            location = engine.s3_path if isinstance(engine, S3QueueEngine) else engine.path
+            params = [self._engine_text(self._required(name, location, "s3_path" if isinstance(engine, S3QueueEngine) else "path"), "path")]
+            if (engine.aws_access_key_id is None) != (engine.aws_secret_access_key is None):
+                self._fail("INVALID_ENGINE", "sets only one of aws_access_key_id and aws_secret_access_key", "set both, or neither for a public bucket")
+            if engine.aws_access_key_id is not None and engine.aws_secret_access_key is not None:
+                params += [self._engine_text(engine.aws_access_key_id, "aws_access_key_id"), self._engine_text(engine.aws_secret_access_key, "aws_secret_access_key")]
+            params.append(self._engine_text(self._required(name, engine.format, "format"), "format"))
+            if engine.compression is not None:
+                params.append(self._engine_text(engine.compression, "compression"))
+            return name, params
+        if isinstance(engine, BufferEngine):
+            limits = ["num_layers", "min_time", "max_time", "min_rows", "max_rows", "min_bytes", "max_bytes"]
+            flushes = [key for key in ("flush_time", "flush_rows", "flush_bytes") if getattr(engine, key) is not None]
+            return name, [self._engine_text(self._required(name, engine.target_database, "target_database"), "target_database"),
+                          self._engine_text(self._required(name, engine.target_table, "target_table"), "target_table"),
+                          *(self._engine_number(getattr(engine, key), key) for key in limits + flushes)]
+        if isinstance(engine, DistributedEngine):
+            params = [self._engine_text(self._required(name, getattr(engine, key), key), "target") for key in ("cluster", "target_database", "target_table")]
+            if engine.sharding_key is not None:
+                params.append(engine.sharding_key)
+            if engine.policy_name is not None:
+                params.append(self._engine_text(engine.policy_name, "policy_name"))
+            return name, params
+        if isinstance(engine, KafkaEngine):
+            return name, [self._engine_text(self._required(name, getattr(engine, key), key), key) for key in ("broker_list", "topic_list", "group_name", "format")]
+        assert isinstance(engine, MergeEngine)
+        database = self._required(name, engine.source_database, "source_database").strip()
+        # `currentDatabase()` or `REGEXP('…')` are expressions; anything else is a database name.
+        database_param = database if re.fullmatch(r"\w+\(.*\)", database) else self._engine_text(database, "source_database")
+        return name, [database_param, self._engine_text(self._required(name, engine.tables_regexp, "tables_regexp"), "tables_regexp")]
+
+    def _required(self, engine: str, value: Any, key: str) -> Any:
+        if value is None or value == "":
+            self._fail("INVALID_ENGINE", f"uses the {engine} engine without {key}", f"set {key} in {engine}Engine(...)")
+        return value
+
+    def _engine_number(self, value: Any, key: str) -> str:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            self._fail("INVALID_ENGINE", f"{key} must be a non-negative number, got {value!r}", f"set {key} to a number")
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+    def _engine_text(self, value: str, key: str) -> str:
+        """A string engine argument as a SQL literal; a moose_runtime_env marker cannot go into DDL."""
+        if RUNTIME_ENV_PREFIX in value:
+            self._fail("RUNTIME_ENV_IN_DDL", f"uses moose_runtime_env.get() for {key}",
+                       "moose-ts writes engine arguments into migration files and cannot resolve runtime environment values in them yet; "
+                       "pass the value another way (e.g. a ClickHouse named collection)")
+        return _sql_string(value)
 
     def _replication(self, keeper_path: Optional[str], replica_name: Optional[str]) -> list[str]:
         """A Replicated engine's first parameters: the Keeper path and replica name given, the cluster default, or none."""
@@ -245,6 +382,7 @@ class OlapTable(ModelBacked):
         if config.order_by_fields and config.order_by_expression is not None:
             self._fail("CONFLICTING_ORDER_BY", "sets both order_by_fields and order_by_expression", "keep one of them")
         engine_name, engine_params, engine_fields = self._engine()
+        merge_tree = engine_name.endswith("MergeTree")
         column_names = [column["name"] for column in self.column_specs]
         checked: dict[str, Any] = {"order_by_fields": config.order_by_fields or None, **engine_fields}
         for setting, fields in checked.items():
@@ -263,8 +401,8 @@ class OlapTable(ModelBacked):
             explicit = split_key_expression(config.order_by_expression)
         else:
             explicit = None
-        order_by = explicit if explicit is not None else key_columns
-        key_is_prefix = 0 < len(key_columns) < len(order_by) and all(order_by[i] == column for i, column in enumerate(key_columns))
+        order_by = (explicit if explicit is not None else key_columns) if merge_tree else []
+        key_is_prefix = merge_tree and 0 < len(key_columns) < len(order_by) and all(order_by[i] == column for i, column in enumerate(key_columns))
         primary_key = (split_key_expression(config.primary_key_expression) if config.primary_key_expression is not None
                        else key_columns if key_is_prefix else None)
         spec: dict[str, Any] = {
@@ -285,7 +423,8 @@ class OlapTable(ModelBacked):
             spec["sampleBy"] = config.sample_by_expression
         if config.ttl is not None:
             spec["ttl"] = config.ttl
-        spec.update(cluster_spec(config.cluster, f'OLAP table "{self.name}"', self.source))
+        if not isinstance(config.engine, DistributedEngine):
+            spec.update(cluster_spec(config.cluster, f'OLAP table "{self.name}"', self.source))
         if config.version is not None:
             spec["version"] = config.version
         return spec

@@ -159,3 +159,13 @@ Polygon = Annotated[list[list[tuple[float, float]]], "Polygon"]
 MultiPolygon = Annotated[list[list[list[tuple[float, float]]]], "MultiPolygon"]
 
 GEOMETRY = ("Point", "Ring", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
+
+
+class StringToEnumMixin:
+    """For an `Enum` of a ClickHouse Enum column (`class Status(StringToEnumMixin, IntEnum)`, as `moose db pull` writes
+    them): the enum also takes a member's name, which is what ClickHouse answers for an Enum value in JSON."""
+
+    @classmethod
+    def _missing_(cls, value: Any) -> Any:
+        members = getattr(cls, "__members__", {})
+        return members.get(value) if isinstance(value, str) else None

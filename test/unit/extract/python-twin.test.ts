@@ -150,3 +150,111 @@ describe("examples/analytics and examples/analytics-python", () => {
     expect(hashManifest(py)).toBe(hashManifest(ts));
   }, 120_000);
 });
+
+/** Engines outside the MergeTree family: the TypeScript SDK's config keys, and moose_lib.blocks' classes in Python. */
+const INTEGRATIONS_TS = `import { OlapTable, ClickHouseEngines, Key } from "moose-ts";
+
+interface Row {
+  id: Key<string>;
+  amount: number;
+}
+
+export const queue = new OlapTable<Row>("Queue", {
+  engine: ClickHouseEngines.S3Queue,
+  s3Path: "s3://bucket/in/*.json",
+  format: "JSONEachRow",
+  awsAccessKeyId: "AKIAEXAMPLE",
+  awsSecretAccessKey: "it's secret",
+  compression: "gzip",
+  settings: { mode: "unordered" },
+});
+export const files = new OlapTable<Row>("Files", { engine: ClickHouseEngines.S3, path: "s3://bucket/out/", format: "Parquet" });
+export const lake = new OlapTable<Row>("Lake", { engine: ClickHouseEngines.IcebergS3, path: "s3://lake/events/", format: "Parquet", compression: "zstd" });
+export const buffered = new OlapTable<Row>("Buffered", {
+  engine: ClickHouseEngines.Buffer,
+  targetDatabase: "local",
+  targetTable: "Plain",
+  numLayers: 16,
+  minTime: 10,
+  maxTime: 100,
+  minRows: 10000,
+  maxRows: 1000000,
+  minBytes: 10000000,
+  maxBytes: 100000000,
+  flushTime: 5,
+});
+export const everywhere = new OlapTable<Row>("Everywhere", { engine: ClickHouseEngines.Distributed, cluster: "events", targetDatabase: "local", targetTable: "Plain", shardingKey: "rand()" });
+export const fromKafka = new OlapTable<Row>("FromKafka", { engine: ClickHouseEngines.Kafka, brokerList: "kafka:9092", topicList: "events", groupName: "clickhouse", format: "JSONEachRow" });
+export const merged = new OlapTable<Row>("Merged", { engine: ClickHouseEngines.Merge, sourceDatabase: "currentDatabase()", tablesRegexp: "^Plain" });
+`;
+
+const INTEGRATIONS_PY = `from pydantic import BaseModel
+
+from moose_ts import Key, OlapConfig, OlapTable
+from moose_ts.blocks import BufferEngine, DistributedEngine, IcebergS3Engine, KafkaEngine, MergeEngine, S3Engine, S3QueueEngine
+
+
+class Row(BaseModel):
+    id: Key[str]
+    amount: float
+
+
+queue = OlapTable[Row]("Queue", OlapConfig(
+    engine=S3QueueEngine(s3_path="s3://bucket/in/*.json", format="JSONEachRow", aws_access_key_id="AKIAEXAMPLE",
+                         aws_secret_access_key="it's secret", compression="gzip"),
+    settings={"mode": "unordered"},
+))
+files = OlapTable[Row]("Files", OlapConfig(engine=S3Engine(path="s3://bucket/out/", format="Parquet")))
+lake = OlapTable[Row]("Lake", OlapConfig(engine=IcebergS3Engine(path="s3://lake/events/", format="Parquet", compression="zstd")))
+buffered = OlapTable[Row]("Buffered", OlapConfig(engine=BufferEngine(
+    target_database="local", target_table="Plain", num_layers=16, min_time=10, max_time=100, min_rows=10000, max_rows=1000000,
+    min_bytes=10000000, max_bytes=100000000, flush_time=5,
+)))
+everywhere = OlapTable[Row]("Everywhere", OlapConfig(engine=DistributedEngine(cluster="events", target_database="local", target_table="Plain", sharding_key="rand()")))
+from_kafka = OlapTable[Row]("FromKafka", OlapConfig(engine=KafkaEngine(broker_list="kafka:9092", topic_list="events", group_name="clickhouse", format="JSONEachRow")))
+merged = OlapTable[Row]("Merged", OlapConfig(engine=MergeEngine(source_database="currentDatabase()", tables_regexp="^Plain")))
+`;
+
+async function extractionError(name: string, source: string): Promise<unknown> {
+  process.env.MOOSE_PYTHON = testPython();
+  return extractManifest({ projectDir: appProject(name, "main.py", source, `language = "Python"\n${CLUSTER_CONFIG}`) }).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+}
+
+describe("engines outside the MergeTree family, in TypeScript and in Python", () => {
+  it("extract to byte-identical manifests: S3Queue, S3, IcebergS3, Buffer, Distributed, Kafka and Merge", async () => {
+    process.env.MOOSE_PYTHON = testPython();
+    const ts = await extractManifest({ projectDir: appProject("integrations-ts", "index.ts", INTEGRATIONS_TS, CLUSTER_CONFIG) });
+    const py = await extractManifest({ projectDir: appProject("integrations-py", "main.py", INTEGRATIONS_PY, `language = "Python"\n${CLUSTER_CONFIG}`) });
+    expect(py.tables.Queue).toMatchObject({
+      engine: { name: "S3Queue", params: ["'s3://bucket/in/*.json'", "'AKIAEXAMPLE'", "'it\\'s secret'", "'JSONEachRow'", "'gzip'"] },
+      orderBy: [],
+      settings: { mode: "'unordered'" },
+    });
+    expect(py.tables.Buffered?.engine.params).toEqual(["'local'", "'Plain'", "16", "10", "100", "10000", "1000000", "10000000", "100000000", "5"]);
+    expect(py.tables.Merged?.engine.params).toEqual(["currentDatabase()", "'^Plain'"]);
+    expect(canonicalJson(withoutSources(py))).toBe(canonicalJson(withoutSources(ts)));
+  }, 120_000);
+
+  it("a moose_runtime_env value in an engine argument is an error at the model's line (it would be written into a migration file)", async () => {
+    const source = INTEGRATIONS_PY.replace("from moose_ts import Key,", "from moose_ts import moose_runtime_env, Key,").replace(
+      'aws_access_key_id="AKIAEXAMPLE"',
+      'aws_access_key_id=moose_runtime_env.get("AWS_ACCESS_KEY_ID")',
+    );
+    const error = await extractionError("integrations-runtime-env", source);
+    expect(error).toMatchObject({ code: "RUNTIME_ENV_IN_DDL", location: { file: "app/main.py", line: 12 } });
+    expect((error as Error).message).toBe('OLAP table "Queue" uses moose_runtime_env.get() for aws_access_key_id');
+  }, 120_000);
+
+  it("an engine named without its arguments, a missing argument and a negative limit are errors at the model's line", async () => {
+    const bare = await extractionError("integrations-bare", INTEGRATIONS_PY.replace('OlapConfig(engine=S3Engine(path="s3://bucket/out/", format="Parquet"))', "OlapConfig(engine=ClickHouseEngines.S3)").replace("from moose_ts import Key,", "from moose_ts import ClickHouseEngines, Key,"));
+    expect(bare).toMatchObject({ code: "INVALID_ENGINE", location: { file: "app/main.py", line: 17 } });
+    expect((bare as Error).message).toBe('OLAP table "Files" uses ClickHouseEngines.S3 without its arguments');
+    const missing = await extractionError("integrations-missing", INTEGRATIONS_PY.replace('S3Engine(path="s3://bucket/out/", format="Parquet")', 'S3Engine(path="s3://bucket/out/", format="")'));
+    expect((missing as Error).message).toBe('OLAP table "Files" uses the S3 engine without format');
+    const negative = await extractionError("integrations-negative", INTEGRATIONS_PY.replace("num_layers=16", "num_layers=-1"));
+    expect((negative as Error).message).toBe('OLAP table "Buffered" num_layers must be a non-negative number, got -1');
+  }, 120_000);
+});

@@ -1,0 +1,105 @@
+/**
+ * The Python SDK's utilities real MooseStack projects import next to their models: `cli_log` / `CliLogData` /
+ * `Logger` (the TypeScript SDK's cliLog line), `moose_runtime_env` (a marker while extracting, the variable at
+ * run time), `StringToEnumMixin` (enums that take a ClickHouse Enum's names) and the `moose_ts.dmv2` /
+ * `moose_ts.blocks` module paths. Run with the machine's Python and pydantic, as the CLI runs apps.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { pythonEnv } from "../../../src/extract/python/index.js";
+import { testPython } from "../../helpers/python.js";
+
+const projectDir = mkdtempSync(path.join(tmpdir(), "moose-python-utilities-"));
+afterAll(() => rmSync(projectDir, { recursive: true, force: true }));
+
+let scripts = 0;
+
+/** Runs `code` as a file of the project (so the SDK can name its lines). */
+function python(code: string, env: NodeJS.ProcessEnv = {}): { stdout: string; stderr: string; status: number | null } {
+  const script = path.join(projectDir, `script_${++scripts}.py`);
+  writeFileSync(script, code);
+  const result = spawnSync(testPython(), [script], { cwd: projectDir, env: { ...pythonEnv(projectDir), ...env }, encoding: "utf8" });
+  return { stdout: result.stdout, stderr: result.stderr, status: result.status };
+}
+
+describe("cli_log, CliLogData and Logger", () => {
+  it("write the TypeScript SDK's line: the action right-aligned to 12, errors and warnings on stderr", () => {
+    const { stdout, stderr, status } = python(`
+from moose_ts import CliLogData, Logger, cli_log
+cli_log(CliLogData(action="Events", message="3 rows in"))
+cli_log(CliLogData("Events", "it broke", "Error"))
+cli_log(CliLogData(message="no action given"))
+logger = Logger("Transform")
+logger.info("info"); logger.success("success"); logger.highlight("highlight")
+logger.warning("warning"); logger.error("error")
+Logger().info("default action")
+`);
+    expect(status).toBe(0);
+    expect(stdout).toBe("      Events 3 rows in\n      Custom no action given\n   Transform info\n   Transform success\n   Transform highlight\n      Custom default action\n");
+    expect(stderr).toBe("      Events it broke\n   Transform warning\n   Transform error\n");
+  });
+});
+
+describe("moose_runtime_env", () => {
+  it("returns the variable at run time, a marker while moose extracts the app, and says which variable is missing", () => {
+    const code = `
+from moose_ts import moose_env_secrets, moose_runtime_env
+from moose_ts.errors import MooseError
+print(moose_runtime_env.get("BUCKET_KEY"))
+assert moose_env_secrets is moose_runtime_env
+try:
+    moose_runtime_env.get("NOT_SET_ANYWHERE")
+except MooseError as error:
+    print(error.code, error.message, error.location.line)
+`;
+    expect(python(code, { BUCKET_KEY: "k-123" }).stdout).toBe(
+      "k-123\nRUNTIME_ENV_MISSING environment variable NOT_SET_ANYWHERE is not set (read by moose_runtime_env.get) 7\n",
+    );
+    expect(python(code, { BUCKET_KEY: "k-123", IS_LOADING_INFRA_MAP: "true" }).stdout.split("\n")[0]).toBe("__MOOSE_RUNTIME_ENV__:BUCKET_KEY");
+  });
+});
+
+describe("StringToEnumMixin", () => {
+  it("lets a model's enum take a member's name, as ClickHouse answers an Enum column, and still refuses other names", () => {
+    const { stdout, status, stderr } = python(`
+from enum import IntEnum
+from pydantic import BaseModel, ValidationError
+from moose_ts import StringToEnumMixin
+
+class Status(StringToEnumMixin, IntEnum):
+    active = 1
+    inactive = 2
+
+class Row(BaseModel):
+    status: Status
+
+print(Row.model_validate({"status": "inactive"}).status.name, Row.model_validate({"status": 1}).status.name)
+print(Row.model_validate_json('{"status": "active"}').status.value)
+try:
+    Row.model_validate({"status": "deleted"})
+except ValidationError:
+    print("refused")
+`);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(stdout).toBe("inactive active\n1\nrefused\n");
+  });
+});
+
+describe("moose_ts.dmv2 and moose_ts.blocks", () => {
+  it("hold moose_ts's names, so code importing moose_lib.dmv2 / moose_lib.blocks ports by its module name", () => {
+    const { stdout, status, stderr } = python(`
+import moose_ts, moose_ts.blocks, moose_ts.dmv2
+from moose_ts.dmv2 import IngestPipeline, LifeCycle, MaterializedView, OlapTable
+from moose_ts.blocks import ReplacingMergeTreeEngine, S3QueueEngine
+names = set(moose_ts.__all__)
+print(all(getattr(module, name) is getattr(moose_ts, name) for module in (moose_ts.dmv2, moose_ts.blocks) for name in names), len(names) > 100)
+`);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(stdout).toBe("True True\n");
+  });
+});
