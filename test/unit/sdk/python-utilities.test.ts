@@ -103,3 +103,28 @@ print(all(getattr(module, name) is getattr(moose_ts, name) for module in (moose_
     expect(stdout).toBe("True True\n");
   });
 });
+
+describe("engine keys moose-ts accepts without applying", () => {
+  it("are named in a notice at the table's line, as the TypeScript SDK's build notice names them", () => {
+    const { stdout, stderr, status } = python(`
+from pydantic import BaseModel
+from moose_ts import OlapConfig, OlapTable, registry
+from moose_ts.blocks import S3Engine, S3QueueEngine
+
+class Row(BaseModel):
+    id: str
+
+queue = OlapTable[Row]("Queue", OlapConfig(engine=S3QueueEngine(s3_path="s3://b/*.json", format="JSONEachRow", headers={"X-Tenant": "a"})))
+files = OlapTable[Row]("Files", OlapConfig(engine=S3Engine(path="s3://b/out/", format="Parquet", partition_strategy="hive")))
+registry.to_manifest()
+for notice in registry.notices():
+    print(notice["source"]["line"], notice["message"])
+`);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(stdout).toBe(
+      '9 OLAP table "Queue": headers is accepted but not applied by moose-ts (see docs/moosestack-differences.md)\n' +
+        '10 OLAP table "Files": partition_strategy is accepted but not applied by moose-ts (see docs/moosestack-differences.md)\n',
+    );
+  });
+});
