@@ -5,6 +5,8 @@ on stdin/stdout:
 
     ← {"type": "ready", "processes": [...]}  or  {"type": "failed", "error": {...}}   once the app is imported
     → {"type": "run", "records": [{"process": "transform:A->B", "record": {...}}, ...]}
+    ← {"type": "host", "query": 1, "request": {"op": "insert", ...}}   a function's OlapTable.insert / MooseCache call
+    → {"type": "host-reply", "query": 1, "ok": true, "value": ...}     (moose/runtime.py), answered before the batch goes on
     ← {"type": "done", "results": [{"ok": true, "values": [...]}, {"ok": false, "errorType": "ValueError", "message": "..."}, ...]}
 
 Each record is validated into its source stream's pydantic model (the function gets a model instance, as in
@@ -15,8 +17,10 @@ holding NaN or Infinity is such a failure (a ValueError): JSON has neither, and 
 app's own prints go to stderr, so stdout carries only the protocol."""
 from __future__ import annotations
 
+import itertools
 import json
 import sys
+import threading
 from typing import Any, Callable
 
 import _moose_ts_extract as extract
@@ -56,12 +60,29 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, default=_json_default, allow_nan=False)
 
 
+_host_numbers = itertools.count(1)
+#: A function's threads ask one at a time: each request's answer is the next line on stdin.
+_host_lock = threading.Lock()
+
+
+def _host_request(request: dict[str, Any]) -> dict[str, Any]:
+    with _host_lock:
+        number = next(_host_numbers)
+        _send({"type": "host", "query": number, "request": request})
+        reply = _receive()
+    if reply is None or reply.get("type") != "host-reply" or reply.get("query") != number:
+        return {"ok": False, "error": {"code": "HOST_REQUEST_FAILED", "message": "the moose CLI stopped before answering"}}
+    return reply
+
+
 def main() -> int:
     project = _load_app()
     if project is None:
         return 1
-    from moose_ts import registry
+    from moose_ts import registry, runtime
     from moose_ts.processes import process_functions
+
+    runtime.set_host_channel(_host_request)
 
     functions = {
         process: (function, _input_model(stream), process.startswith("transform:"))

@@ -6,6 +6,8 @@ a time (each in a thread of its own, so a handler waiting for a slow query does 
     → {"type": "call", "id": 1, "path": "stats/2", "params": {...}}              params already checked by the CLI
     ← {"type": "query", "id": 1, "query": 7, "sql": "...", "params": {...}}      a handler's query, run by the CLI
     → {"type": "rows", "id": 1, "query": 7, "rows": [...]}  or  {"type": "error", "id": 1, "query": 7, "message": "..."}
+    ← {"type": "host", "query": 8, "request": {"op": "insert", ...}}           a handler's OlapTable.insert / MooseCache call
+    → {"type": "host-reply", "query": 8, "ok": true, "value": ...}            (moose_ts/runtime.py)
     ← {"type": "result", "id": 1, "status": 200, "body": ...}
 
 A query is answered by its own number: a handler may run several at once, from threads of its own.
@@ -117,6 +119,23 @@ def _transport(call_id: int) -> Any:
     return run
 
 
+def _host_request(request: dict[str, Any]) -> dict[str, Any]:
+    """A handler's request to moose (moose_ts/runtime.py), answered by its own number like a query."""
+    number = next(_query_numbers)
+    answers: "queue.SimpleQueue[Optional[dict[str, Any]]]" = queue.SimpleQueue()
+    _waiting[number] = answers
+    try:
+        answer = None
+        if not _stdin_ended.is_set():
+            _send({"type": "host", "query": number, "request": request})
+            answer = answers.get()
+    finally:
+        _waiting.pop(number, None)
+    if answer is None:
+        return {"ok": False, "error": {"code": "HOST_REQUEST_FAILED", "message": "the moose CLI stopped before answering"}}
+    return answer
+
+
 def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[str, Any]:
     from moose_ts.client import MooseClient
 
@@ -169,8 +188,9 @@ def main() -> int:
     project = _load_app()
     if project is None:
         return 1
-    from moose_ts import registry
+    from moose_ts import registry, runtime
 
+    runtime.set_host_channel(_host_request)
     apis = {api.id: api for api in registry.components("apis")}
     _send({"type": "ready", "apis": sorted(apis)})
     pool = ThreadPoolExecutor(max_workers=CONCURRENT_CALLS, thread_name_prefix="moose-api")
@@ -181,7 +201,7 @@ def main() -> int:
         kind = message.get("type")
         if kind == "call":
             pool.submit(_serve, apis, message, project)
-        elif kind in ("rows", "error"):
+        elif kind in ("rows", "error", "host-reply"):
             answers = _waiting.get(message.get("query"))
             if answers is not None:
                 answers.put(message)

@@ -6,6 +6,7 @@ A MooseStack Python project ports by changing `from moose_lib import ...` to `fr
 an equivalent TypeScript app.
 """
 from .api import Api, ApiConfig, ConsumptionApi, EgressConfig
+from .cache import MooseCache
 from .cli_log import CliLogData, Logger, cli_log
 from .client import MooseClient, QueryClient
 from .errors import MooseError, SourceLocation
@@ -17,7 +18,10 @@ from .olap_table import (
     CollapsingMergeTreeEngine,
     DistributedEngine,
     EngineConfig,
+    FailedRecord,
     IcebergS3Engine,
+    InsertOptions,
+    InsertResult,
     KafkaEngine,
     MergeEngine,
     MergeTreeEngine,

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any, Optional, Union
 
 from pydantic import BaseModel, ConfigDict
@@ -12,6 +14,7 @@ from .columns import columns_of
 from .errors import MooseError, SourceLocation
 from .life_cycle import ClickHouseEngines, LifeCycle
 from .registry import notice, register
+from .runtime import host_request
 from .runtime_env import RUNTIME_ENV_PREFIX
 from .source import caller_location
 
@@ -246,6 +249,53 @@ def cluster_spec(cluster: Optional[str], what: str, source: SourceLocation) -> d
     return {"cluster": cluster}
 
 
+@dataclasses.dataclass
+class InsertOptions:
+    """How `OlapTable.insert` treats rows that do not fit (MooseStack's InsertOptions)."""
+
+    #: `fail-fast`: stop at the first invalid or refused row (a list is checked whole before anything is inserted);
+    #: `discard` / `isolate`: set such rows aside, within allow_errors / allow_errors_ratio.
+    strategy: str = "fail-fast"
+    #: Check each row against the table's model (pydantic) before inserting.
+    validate: bool = True
+    allow_errors: Optional[int] = None
+    allow_errors_ratio: Optional[float] = None
+
+    def __post_init__(self) -> None:
+        if self.strategy not in ("fail-fast", "discard", "isolate"):
+            raise ValueError(f"strategy must be 'fail-fast', 'discard' or 'isolate', got {self.strategy!r}")
+
+
+@dataclasses.dataclass
+class FailedRecord:
+    record: Any
+    error: str
+    index: Optional[int] = None
+
+
+@dataclasses.dataclass
+class InsertResult:
+    successful: int
+    failed: int
+    total: int
+    failed_records: list[FailedRecord] = dataclasses.field(default_factory=list)
+
+
+#: Rows sent in one INSERT (an iterable is read this many at a time).
+INSERT_BATCH_ROWS = 10_000
+
+
+def _batches(data: Iterable[Any]) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for record in data:
+        batch.append(record)
+        if len(batch) >= INSERT_BATCH_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def versioned_id(name: str, version: Optional[str]) -> str:
     return f"{name}_{version.replace('.', '_')}" if version else name
 
@@ -267,6 +317,84 @@ class OlapTable(ModelBacked):
 
     def _fail(self, code: str, problem: str, hint: str, details: Optional[dict] = None) -> Any:
         raise MooseError(code, f'OLAP table "{self.name}" {problem}', self.source, hint, details)
+
+    def insert(self, data: Any, options: Optional[InsertOptions] = None) -> InsertResult:
+        """Inserts model instances or dicts (one, a list, or any iterable, read in batches) into the table. Dicts are
+        validated into the model first (unless `validate=False`); moose then checks every row against the table's
+        columns with the ingest API's rules and inserts it, as the TypeScript SDK's insert does (src/server/python-host.ts)."""
+        location = caller_location()
+        options = options or InsertOptions()
+        records = [data] if isinstance(data, (dict, BaseModel)) else data
+        failed: list[FailedRecord] = []
+        total = successful = 0
+
+        def row_of(record: Any) -> dict[str, Any]:
+            if isinstance(record, self._t):  # an instance of the table's model was checked when it was made
+                return record.model_dump(mode="json", by_alias=True)
+            values = record.model_dump(by_alias=True) if isinstance(record, BaseModel) else record
+            if options.validate:
+                return self._t.model_validate(values).model_dump(mode="json", by_alias=True)
+            return json.loads(json.dumps(values, default=_json_value))
+
+        def invalid(index: int, problem: str) -> MooseError:
+            return MooseError("INSERT_INVALID", f"row {index} for {self.id} does not fit the table: {problem}"
+                              + (f" ({successful} earlier row(s) were inserted)" if successful else ""), location,
+                              'fix the row, or insert with InsertOptions(strategy="discard") to set invalid rows aside',
+                              {"index": index, "inserted": successful})
+
+        def checked(indexed: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any, Optional[dict[str, Any]], str]]:
+            for index, record in indexed:
+                try:
+                    yield index, record, row_of(record), ""
+                except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
+                    yield index, record, None, str(error)
+
+        items: Iterable[tuple[int, Any, Optional[dict[str, Any]], str]] = checked(enumerate(records))
+        fail_fast = options.strategy == "fail-fast"
+        if isinstance(records, list) and fail_fast:
+            # All or nothing for a list: every row is checked before the first insert.
+            items = list(items)
+            first_invalid = next((item for item in items if item[2] is None), None)
+            if first_invalid is not None:
+                raise invalid(first_invalid[0], first_invalid[3])
+        # A list goes to moose whole, which checks every row before inserting any (all or nothing); an iterable in batches.
+        for batch in ([items] if isinstance(items, list) else _batches(items)):
+            total += len(batch)
+            sent: list[tuple[int, Any]] = []
+            rows: list[dict[str, Any]] = []
+            for index, record, row, problem in batch:
+                if row is None:
+                    if fail_fast:
+                        raise invalid(index, problem)
+                    failed.append(FailedRecord(record, problem, index))
+                else:
+                    sent.append((index, record))
+                    rows.append(row)
+            if not rows:
+                continue
+            # Moose sets aside what its checks or ClickHouse refuse; how many may be is decided here, over every batch.
+            try:
+                result = host_request({"op": "insert", "table": self.id, "rows": rows, "location": location.to_json(),
+                                       "options": {"strategy": options.strategy, "validate": True}}, location, "OlapTable.insert")
+            except MooseError as error:
+                if error.code == "INSERT_INVALID" and error.details and "problems" in error.details:
+                    # Moose counted within what it was sent: the row's index in what this call was given.
+                    raise invalid(sent[error.details["index"]][0], error.details["problems"]) from None
+                raise
+            successful += result["successful"]
+            for refused in result.get("failedRecords") or []:
+                index, record = sent[refused["index"]]
+                failed.append(FailedRecord(record, refused["error"], index))
+        if not failed:
+            return InsertResult(successful, 0, total)
+        tolerated = (options.allow_errors if options.allow_errors is not None
+                     else math.floor(options.allow_errors_ratio * total) if options.allow_errors_ratio is not None else total)
+        if len(failed) > tolerated:
+            raise MooseError("INSERT_REJECTED", f"{len(failed)} of {total} row(s) for {self.id} were refused, more than the {tolerated} "
+                             f"allowed: {failed[0].error}", location, "fix the rows (see details.failed_records), or raise allow_errors / "
+                             "allow_errors_ratio", {"failed_records": [{"index": record.index, "error": record.error} for record in failed[:10]],
+                                                    "inserted": successful})
+        return InsertResult(successful, len(failed), total, failed)
 
     def _engine(self) -> tuple[str, list[str], dict[str, Any]]:
         """(engine name, its parameters, the fields its parameters name), as the TypeScript SDK's engineSpec."""
@@ -490,3 +618,12 @@ def _index_spec(index: TableIndex) -> dict[str, Any]:
         "type": f"{index.type}({', '.join(index.arguments)})" if index.arguments else index.type,
         "granularity": index.granularity,
     }
+
+
+def _json_value(value: Any) -> Any:
+    """What json cannot write by itself, as pydantic's JSON mode writes it (rows inserted without validation)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)

@@ -12,15 +12,18 @@
  * record that killed it fails alone, with PythonWorkerExitedError (./functions.ts retries it). An answer that
  * is not JSON fails its batch, and the worker is started again.
  * `reload` starts a worker on the app's current code (dev, after every good build) and retires the
- * previous one once its batch in flight is answered.
+ * previous one once its batch in flight is answered. A function's `OlapTable.insert` and `MooseCache`
+ * calls are answered while its batch runs (../server/python-host.ts).
  */
 import type { SourceLocation } from "../errors.js";
 import { PythonProtocolError, startPythonChild, type PythonChild } from "../extract/python/child.js";
+import type { TableSpec } from "../manifest/types.js";
 import type { ProcessFunction } from "../sdk/processes.js";
+import { answerHostRequest, type HostRequest } from "../server/python-host.js";
 import type { BatchFunction } from "./functions.js";
 
 type Outcome = { ok: true; values: unknown[] } | { ok: false; errorType: string; message: string; location?: SourceLocation };
-type Message = { type: "ready"; processes: string[] } | { type: "done"; results: Outcome[] };
+type Message = { type: "ready"; processes: string[] } | { type: "done"; results: Outcome[] } | { type: "host"; query: number; request: HostRequest };
 
 interface Call {
   process: string;
@@ -39,6 +42,8 @@ export class PythonWorkerExitedError extends Error {}
 
 export interface PythonFunctionsOptions {
   projectDir: string;
+  /** The app's tables as of its latest reload, for the functions' OlapTable.insert. */
+  tables: () => Record<string, TableSpec>;
   /** Where the worker's stderr goes (the app's prints, tracebacks). */
   log?: (text: string) => void;
   /** Told when a worker that exited is started again. */
@@ -179,7 +184,13 @@ export class PythonFunctions {
   private async run(worker: Worker, batch: Call[]): Promise<void> {
     worker.child.send({ type: "run", records: batch.map(({ process, record }) => ({ process, record })) });
     // A line that is not JSON where the answer should be (next's only rejection) is the answer here.
-    const answer = await worker.child.next().catch((error: PythonProtocolError) => error);
+    const next = () => worker.child.next().catch((error: PythonProtocolError) => error);
+    let answer = await next();
+    // The functions' requests (an insert, the cache) while the batch runs: the worker waits for each answer.
+    while (answer && !(answer instanceof PythonProtocolError) && answer.type === "host") {
+      worker.child.send({ type: "host-reply", query: answer.query, ...(await answerHostRequest(answer.request, this.options.tables())) });
+      answer = await next();
+    }
     if (!answer) {
       if (batch.length > 1 && !this.closed) {
         // Any one of them may have killed it: each runs again alone, before the records queued after them.

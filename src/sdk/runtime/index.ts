@@ -115,7 +115,7 @@ export async function insertRows<T>(
     new MooseError("INSERT_INVALID", `row ${index} for ${table} does not fit the table: ${problems}${successful > 0 ? ` (${successful} earlier row(s) were inserted)` : ""}`, {
       location,
       hint: "fix the row, or insert with { strategy: \"discard\" } to set invalid rows aside",
-      details: { index, inserted: successful },
+      details: { index, inserted: successful, problems },
     });
   if (check && strategy === "fail-fast" && Array.isArray(data)) {
     // All or nothing for an array: every row is checked before the first insert.

@@ -1,0 +1,49 @@
+/**
+ * What a Python app's running code asks the moose process for (python/moose_ts/runtime.py, over the
+ * workers' JSON lines): `OlapTable.insert` and `MooseCache`, done by the TypeScript SDK's runtime, so
+ * rows from either language are checked with the ingest API's column rules (ClickHouse itself would
+ * store an out-of-range integer wrapped) and both share the `_moose_cache` table, on the ClickHouse
+ * the TypeScript handlers reach. A failure is answered with the MooseError's fields, never thrown.
+ */
+import { MooseError, type SourceLocation } from "../errors.js";
+import type { TableSpec } from "../manifest/types.js";
+import type { InsertOptions } from "../sdk/olap-table.js";
+import { loadRuntime } from "../sdk/runtime-link.js";
+
+export type HostRequest =
+  | { op: "insert"; table: string; rows: Record<string, unknown>[]; options: InsertOptions; location: SourceLocation }
+  | { op: "cacheGet"; key: string }
+  | { op: "cacheSet"; key: string; value: string; ttlSeconds: number }
+  | { op: "cacheDelete"; keys: string[] }
+  | { op: "cacheKeys"; prefix: string };
+
+export type HostReply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; hint?: string; details?: Record<string, unknown> } };
+
+export async function answerHostRequest(request: HostRequest, tables: Record<string, TableSpec>): Promise<HostReply> {
+  try {
+    const runtime = await loadRuntime();
+    switch (request.op) {
+      case "insert": {
+        const table = tables[request.table];
+        if (!table) throw new MooseError("UNKNOWN_TABLE", `the app has no table ${request.table}`, { hint: "insert into a table the app defines" });
+        return { ok: true, value: await runtime.insertRows(table.name, table.columns, request.rows, request.options, request.location) };
+      }
+      case "cacheGet":
+        return { ok: true, value: await runtime.cacheGet(request.key) };
+      case "cacheSet":
+        return { ok: true, value: await runtime.cacheSet(request.key, request.value, request.ttlSeconds) };
+      case "cacheDelete":
+        await runtime.cacheDelete(request.keys);
+        return { ok: true, value: null };
+      case "cacheKeys":
+        return { ok: true, value: await runtime.cacheKeys(request.prefix) };
+      default:
+        throw new MooseError("UNKNOWN_REQUEST", `the Python SDK asked for ${JSON.stringify((request as { op?: unknown }).op)}, which this moose does not do`);
+    }
+  } catch (error) {
+    // By its fields: the runtime is a bundle of its own, whose MooseError is another class than this one.
+    const { code, message, hint, details } = (error ?? {}) as Partial<MooseError>;
+    if (typeof code === "string" && typeof message === "string") return { ok: false, error: { code, message, ...(hint ? { hint } : {}), ...(details ? { details } : {}) } };
+    return { ok: false, error: { code: "HOST_REQUEST_FAILED", message: (error as Error)?.message ?? String(error) } };
+  }
+}
