@@ -28,6 +28,8 @@ export function register(program: Command): void {
           process.once("SIGTERM", () => resolve("SIGTERM"));
         });
         const { startDev } = await import("../../dev/session.js");
+        // The app's run-time code (getMooseUtils, OlapTable.insert, MooseCache, a Python app's calls) reads this project's config, also under --dir.
+        process.env.MOOSE_PROJECT_DIR = path.resolve(flags.dir);
         const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
         const session = await startDev({
           projectDir: path.resolve(flags.dir),

@@ -28,6 +28,8 @@ export function register(program: Command): void {
     .action(
       action(async (flags: ProdFlags) => {
         const projectDir = path.resolve(flags.dir);
+        // The app's run-time code (getMooseUtils, OlapTable.insert, MooseCache, a Python app's calls) reads this project's config, also under --dir.
+        process.env.MOOSE_PROJECT_DIR = projectDir;
         const { loadConfig } = await import("../../config/load.js");
         const { startProdServer } = await import("../../server/prod.js");
         const config = await loadConfig(projectDir);
