@@ -71,11 +71,12 @@ export class DevProcess {
   output = "";
   private readonly exit: Promise<number | null>;
 
-  constructor(project: TestProject, env: NodeJS.ProcessEnv, args: string[] = []) {
+  /** `cwd`: where it is started (another folder than the project's needs `--dir` in `args`). */
+  constructor(project: TestProject, env: NodeJS.ProcessEnv, args: string[] = [], cwd = project.dir) {
     // No MOOSE_* from the developer's shell: only what the test sets.
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("MOOSE_")));
     this.child = spawn(process.execPath, [MOOSE_BIN, "dev", ...args], {
-      cwd: project.dir,
+      cwd,
       env: { ...inherited, NO_COLOR: "1", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

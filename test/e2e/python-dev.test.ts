@@ -1,19 +1,22 @@
 /**
  * `moose dev` on a Python project (`moose init --language python`), ClickHouse only: saving
  * app/main.py reloads — a new field is applied, a model error is shown at app/main.py:line and
- * changes nothing, an IngestPipeline added by a save serves POST /ingest/<name> into its table.
- * The steps build on each other and run in order.
+ * changes nothing, an IngestPipeline added by a save serves POST /ingest/<name> into its table, an
+ * Api handler's OlapTable.insert and MooseCache reach dev's engine. Dev is started from the parent
+ * folder with --dir, and the project's password is its own: the app's run-time calls must read the
+ * project's config, not the working directory's. The steps build on each other and run in order.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { ClickHouseClient } from "@clickhouse/client";
+import { createClient, type ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testPython } from "../helpers/python.js";
-import { clickhouse, columnsOf, DEV_TEST_TIMEOUT_MS, DevProcess, devEnv, freePorts, projectIn, rows, tableNames, type DevPorts, type TestProject } from "./dev-process.js";
+import { columnsOf, DEV_TEST_TIMEOUT_MS, DevProcess, devEnv, freePorts, projectIn, rows, tableNames, type DevPorts, type TestProject } from "./dev-process.js";
 import { cleanEnv, MOOSE_BIN, run } from "./scenarios/project.js";
 
 const MAIN = "app/main.py";
+const PASSWORD = "this project's own";
 
 describe("moose dev on a Python project", () => {
   let root: string;
@@ -35,9 +38,11 @@ describe("moose dev on a Python project", () => {
     const init = await run(process.execPath, [MOOSE_BIN, "init", dir, "--language", "python", "--no-venv"], { cwd: root, env: cleanEnv() });
     expect(init.code, init.stdout + init.stderr).toBe(0);
     project = projectIn(dir, root);
+    const config = path.join(dir, "moose.config.toml");
+    writeFileSync(config, readFileSync(config, "utf8").replace('password = "pandapass"', `password = "${PASSWORD}"`));
     ports = await freePorts();
-    dev = new DevProcess(project, devEnv(ports, { MOOSE_PYTHON: python, MOOSE_FEATURES__STREAMING_ENGINE: "false" }));
-    client = clickhouse(ports);
+    dev = new DevProcess(project, devEnv(ports, { MOOSE_PYTHON: python, MOOSE_FEATURES__STREAMING_ENGINE: "false" }), ["--dir", dir], root);
+    client = createClient({ url: `http://127.0.0.1:${ports.clickhouse}`, username: "panda", password: PASSWORD, database: "local" });
   }, 60_000);
 
   afterAll(async () => {
@@ -101,7 +106,7 @@ signups = IngestPipeline[Signup]("Signup", IngestPipelineConfig(table=True, stre
     await client.insert({ table: "Users", values: [{ id: "u2", name: "bob", email: "b@example.com", age: 30 }], format: "JSONEachRow" });
     const main = await project.read(MAIN);
     const reload = await save(
-      main.replace("from moose_ts import ", "from typing import Optional\n\nfrom moose_ts import Api, MooseClient, ") +
+      main.replace("from moose_ts import ", "from typing import Optional\n\nfrom moose_ts import Api, MooseCache, MooseClient, ") +
         `
 
 class UserQuery(BaseModel):
@@ -138,6 +143,19 @@ def ratios(client, params: UserQuery):
 
 
 ratios_api = Api[UserQuery, list[dict]]("ratios", ratios)
+
+
+class Remember(BaseModel):
+    id: str
+
+
+def remember(client, params: Remember):
+    inserted = users_table.insert({"id": params.id, "name": "from the api", "email": "api@example.com", "age": 41})
+    MooseCache().set(f"user:{params.id}", {"inserted": inserted.successful})
+    return {"inserted": inserted.successful, "cached": MooseCache().get(f"user:{params.id}")}
+
+
+remember_api = Api[Remember, dict]("remember", remember)
 `,
     );
     expect(reload).toContain("+ api/users (API Endpoint)");
@@ -160,5 +178,9 @@ ratios_api = Api[UserQuery, list[dict]]("ratios", ratios)
     const ratios = await api("ratios");
     expect(ratios.status).toBe(200);
     expect(await ratios.json()).toEqual([{ ratio: null }, { ratio: null }, { ratio: 0.5 }]);
+    // OlapTable.insert and MooseCache from a handler: done by dev with the project's own credentials.
+    const remembered = await api("remember?id=u9");
+    expect(await remembered.json(), dev.output.slice(-3000)).toEqual({ inserted: 1, cached: { inserted: 1 } });
+    expect(await rows(client, "SELECT id, age FROM Users WHERE id = 'u9'")).toEqual([{ id: "u9", age: "41" }]);
   });
 });
