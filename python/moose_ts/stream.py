@@ -11,6 +11,7 @@ from .errors import MooseError, SourceLocation
 from .life_cycle import LifeCycle
 from .olap_table import OlapTable, versioned_id
 from .registry import register
+from .runtime import host_request
 from .source import caller_location
 
 
@@ -83,6 +84,26 @@ class Stream(ModelBacked):
                              + (f" with version {config.version}" if config.version else " without a version"), caller_location(),
                              "give each consumer of a stream a distinct version")
         self.consumers.append((consumer, config))
+
+    def send(self, values: Any) -> None:
+        """Sends one record or a list to the stream's topic: dicts are validated into the model, then moose checks every
+        record against the stream's columns and produces them, as the TypeScript SDK's send does (nothing is sent
+        when one does not fit). With streaming off it is STREAMING_DISABLED."""
+        location = caller_location()
+        records = [] if values is None else values if isinstance(values, list) else [values]
+        payload = []
+        for index, record in enumerate(records):
+            try:
+                if isinstance(record, self._t):
+                    payload.append(record.model_dump(mode="json", by_alias=True))
+                else:
+                    values_of = record.model_dump(by_alias=True) if isinstance(record, BaseModel) else record
+                    payload.append(self._t.model_validate(values_of).model_dump(mode="json", by_alias=True))
+            except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
+                raise MooseError("STREAM_RECORD_INVALID", f'record {index} for stream "{self.id}" does not fit its type: {error}; nothing was sent',
+                                 location, "fix the record", {"index": index}) from None
+        if payload:
+            host_request({"op": "streamSend", "stream": self.id, "records": payload, "location": location.to_json()}, location, "Stream.send")
 
     def _with_default_dead_letter_queue(self, config: Any) -> Any:
         """A transform's or consumer's config, its dead letters going to the stream's default_dead_letter_queue unless it names a queue."""

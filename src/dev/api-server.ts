@@ -104,7 +104,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
       if (python && manifest) {
         // A Python app's handlers run in a Python worker, restarted on the new code; the old one
         // serves until the new one is up (a worker that fails to start leaves the old routes).
-        const next = Object.keys(manifest.apis).length > 0 ? await startPythonApiWorker({ projectDir: options.projectDir, apis: manifest.apis, tables: manifest.tables, driver }) : undefined;
+        const next = Object.keys(manifest.apis).length > 0 ? await startPythonApiWorker({ projectDir: options.projectDir, apis: manifest.apis, components: manifest, driver }) : undefined;
         const previous = pythonWorker;
         pythonWorker = next;
         consumption = next ? (path, query) => next.routes(path, query) : consumptionRoutes([], client);

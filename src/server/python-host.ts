@@ -1,12 +1,13 @@
 /**
  * What a Python app's running code asks the moose process for (python/moose_ts/runtime.py, over the
- * workers' JSON lines): `OlapTable.insert` and `MooseCache`, done by the TypeScript SDK's runtime, so
- * rows from either language are checked with the ingest API's column rules (ClickHouse itself would
- * store an out-of-range integer wrapped) and both share the `_moose_cache` table, on the ClickHouse
- * the TypeScript handlers reach. A failure is answered with the MooseError's fields, never thrown.
+ * workers' JSON lines): `OlapTable.insert`, `Stream.send` and `MooseCache`, done by the TypeScript
+ * SDK's runtime, so rows and records from either language are checked with the ingest API's column
+ * rules (ClickHouse itself would store an out-of-range integer wrapped), reach the ClickHouse and
+ * broker the TypeScript handlers reach, and both share the `_moose_cache` table. A failure is
+ * answered with the MooseError's fields, never thrown.
  */
 import { MooseError, type SourceLocation } from "../errors.js";
-import type { TableSpec } from "../manifest/types.js";
+import type { Manifest } from "../manifest/types.js";
 import type { InsertOptions } from "../sdk/olap-table.js";
 import { loadRuntime } from "../sdk/runtime-link.js";
 
@@ -15,18 +16,28 @@ export type HostRequest =
   | { op: "cacheGet"; key: string }
   | { op: "cacheSet"; key: string; value: string; ttlSeconds: number }
   | { op: "cacheDelete"; keys: string[] }
-  | { op: "cacheKeys"; prefix: string };
+  | { op: "cacheKeys"; prefix: string }
+  | { op: "streamSend"; stream: string; records: Record<string, unknown>[]; location: SourceLocation };
+
+/** What a request may name: the tables and streams of the app the worker runs. */
+export type HostComponents = Pick<Manifest, "tables" | "streams">;
 
 export type HostReply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; hint?: string; details?: Record<string, unknown> } };
 
-export async function answerHostRequest(request: HostRequest, tables: Record<string, TableSpec>): Promise<HostReply> {
+export async function answerHostRequest(request: HostRequest, app: HostComponents): Promise<HostReply> {
   try {
     const runtime = await loadRuntime();
     switch (request.op) {
       case "insert": {
-        const table = tables[request.table];
+        const table = app.tables[request.table];
         if (!table) throw new MooseError("UNKNOWN_TABLE", `the app has no table ${request.table}`, { hint: "insert into a table the app defines" });
         return { ok: true, value: await runtime.insertRows(table.name, table.columns, request.rows, request.options, request.location) };
+      }
+      case "streamSend": {
+        const stream = app.streams[request.stream];
+        if (!stream) throw new MooseError("UNKNOWN_STREAM", `the app has no stream ${request.stream}`, { hint: "send to a stream the app defines" });
+        await runtime.sendToStream(stream.name, stream.columns, request.records, request.location);
+        return { ok: true, value: null };
       }
       case "cacheGet":
         return { ok: true, value: await runtime.cacheGet(request.key) };

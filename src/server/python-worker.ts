@@ -6,15 +6,15 @@
  * run on the server's ClickHouse driver with their values bound as query parameters. The worker runs
  * several calls at once (a handler waiting for a slow query holds up no other); past MAX_CALLS in
  * progress a request is answered 503 at once instead of queueing without bound. A handler's exception
- * is a 500 for that request. Their `OlapTable.insert` and `MooseCache` calls come here too
+ * is a 500 for that request. Their `OlapTable.insert`, `Stream.send` and `MooseCache` calls come here too
  * (./python-host.ts).
  */
 import { PythonProtocolError, startPythonChild } from "../extract/python/child.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
-import type { ApiSpec, TableSpec } from "../manifest/types.js";
+import type { ApiSpec } from "../manifest/types.js";
 import type { Reply } from "./http.js";
 import { compileParamsValidator, type ParamsValidator } from "./params.js";
-import { answerHostRequest, type HostRequest } from "./python-host.js";
+import { answerHostRequest, type HostComponents, type HostRequest } from "./python-host.js";
 
 type Message =
   | { type: "ready"; apis: string[] }
@@ -31,8 +31,8 @@ export interface PythonApiWorker {
 export interface PythonApiWorkerOptions {
   projectDir: string;
   apis: Record<string, ApiSpec>;
-  /** The app's tables, for its handlers' OlapTable.insert (./python-host.ts). */
-  tables: Record<string, TableSpec>;
+  /** The app's tables and streams, for its handlers' OlapTable.insert and Stream.send (./python-host.ts). */
+  components: HostComponents;
   driver: ClickHouseDriver;
   /** Where the worker's stderr (the app's prints, handler tracebacks) goes. */
   log?: (text: string) => void;
@@ -85,7 +85,7 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
       if (message.type === "query") runQuery(message);
       else if (message.type === "host") {
         const { query } = message;
-        void answerHostRequest(message.request, options.tables).then((reply) => child.send({ type: "host-reply", query, ...reply }));
+        void answerHostRequest(message.request, options.components).then((reply) => child.send({ type: "host-reply", query, ...reply }));
       }
       else if (message.type === "result") {
         const call = calls.get(message.id);

@@ -12,14 +12,13 @@
  * record that killed it fails alone, with PythonWorkerExitedError (./functions.ts retries it). An answer that
  * is not JSON fails its batch, and the worker is started again.
  * `reload` starts a worker on the app's current code (dev, after every good build) and retires the
- * previous one once its batch in flight is answered. A function's `OlapTable.insert` and `MooseCache`
- * calls are answered while its batch runs (../server/python-host.ts).
+ * previous one once its batch in flight is answered. A function's `OlapTable.insert`, `Stream.send` and
+ * `MooseCache` calls are answered while its batch runs (../server/python-host.ts).
  */
 import type { SourceLocation } from "../errors.js";
 import { PythonProtocolError, startPythonChild, type PythonChild } from "../extract/python/child.js";
-import type { TableSpec } from "../manifest/types.js";
 import type { ProcessFunction } from "../sdk/processes.js";
-import { answerHostRequest, type HostRequest } from "../server/python-host.js";
+import { answerHostRequest, type HostComponents, type HostRequest } from "../server/python-host.js";
 import type { BatchFunction } from "./functions.js";
 
 type Outcome = { ok: true; values: unknown[] } | { ok: false; errorType: string; message: string; location?: SourceLocation };
@@ -42,8 +41,8 @@ export class PythonWorkerExitedError extends Error {}
 
 export interface PythonFunctionsOptions {
   projectDir: string;
-  /** The app's tables as of its latest reload, for the functions' OlapTable.insert. */
-  tables: () => Record<string, TableSpec>;
+  /** The app's tables and streams as of its latest reload, for the functions' OlapTable.insert and Stream.send. */
+  components: () => HostComponents;
   /** Where the worker's stderr goes (the app's prints, tracebacks). */
   log?: (text: string) => void;
   /** Told when a worker that exited is started again. */
@@ -188,7 +187,7 @@ export class PythonFunctions {
     let answer = await next();
     // The functions' requests (an insert, the cache) while the batch runs: the worker waits for each answer.
     while (answer && !(answer instanceof PythonProtocolError) && answer.type === "host") {
-      worker.child.send({ type: "host-reply", query: answer.query, ...(await answerHostRequest(answer.request, this.options.tables())) });
+      worker.child.send({ type: "host-reply", query: answer.query, ...(await answerHostRequest(answer.request, this.options.components())) });
       answer = await next();
     }
     if (!answer) {

@@ -71,8 +71,8 @@ export class Supervisor {
   private lagProbe?: LagProbe;
   /** A Python app's function worker, from the first reconcile with a transform or consumer. */
   private python?: PythonFunctions;
-  /** The tables of the app the Python worker runs (its functions insert into them). */
-  private pythonTables: Manifest["tables"] = {};
+  /** The tables and streams of the app the Python worker runs (its functions insert into and send to them). */
+  private pythonComponents: Components = { processes: {}, streams: {}, tables: {} };
   private closed = false;
 
   constructor(private readonly options: SupervisorOptions) {}
@@ -172,8 +172,8 @@ export class Supervisor {
       this.python = undefined;
       return undefined;
     }
-    this.pythonTables = manifest.tables;
-    this.python ??= new PythonFunctions({ projectDir, tables: () => this.pythonTables, onRestart: (reason) => events.error("processes", reason) });
+    this.pythonComponents = manifest;
+    this.python ??= new PythonFunctions({ projectDir, components: () => this.pythonComponents, onRestart: (reason) => events.error("processes", reason) });
     try {
       await this.python.reload();
       return undefined;

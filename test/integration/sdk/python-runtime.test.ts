@@ -151,7 +151,7 @@ beforeAll(async () => {
   );
   process.env.MOOSE_PROJECT_DIR = projectDir;
   manifest = await extractManifest({ projectDir });
-  worker = await startPythonApiWorker({ projectDir, apis: manifest.apis, tables: manifest.tables, driver, log: () => {} });
+  worker = await startPythonApiWorker({ projectDir, apis: manifest.apis, components: manifest, driver, log: () => {} });
 }, 120_000);
 
 afterAll(async () => {
@@ -217,7 +217,7 @@ describe("MooseCache from a Python Api handler", () => {
 describe("a Python stream function's insert and cache", () => {
   it("are answered while its batch runs", async () => {
     await resetEvents();
-    const functions = new PythonFunctions({ projectDir, tables: () => manifest.tables, log: () => {} });
+    const functions = new PythonFunctions({ projectDir, components: () => manifest, log: () => {} });
     try {
       await functions.reload();
       const consumer = Object.keys(manifest.processes).find((id) => id.startsWith("consumer:Signups"));

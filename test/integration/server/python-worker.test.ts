@@ -127,7 +127,7 @@ afterAll(async () => {
 });
 
 async function start(through: ClickHouseDriver = driver): Promise<PythonApiWorker> {
-  worker = await startPythonApiWorker({ projectDir, apis: APIS, tables: {}, driver: through, log: (text) => logged.push(text) });
+  worker = await startPythonApiWorker({ projectDir, apis: APIS, components: { tables: {}, streams: {} }, driver: through, log: (text) => logged.push(text) });
   return worker;
 }
 

@@ -111,7 +111,7 @@ beforeAll(async () => {
     writeFileSync(path.join(dir, "moose.config.toml"), `language = "Python"\n`);
     write(APP, dir);
   }
-  functions = new PythonFunctions({ projectDir, tables: () => ({}), log: (text) => output.push(text), onRestart: (reason) => restarts.push(reason) });
+  functions = new PythonFunctions({ projectDir, components: () => ({ tables: {}, streams: {} }), log: (text) => output.push(text), onRestart: (reason) => restarts.push(reason) });
   await functions.reload();
 }, 60_000);
 
@@ -249,7 +249,7 @@ describe("the Python function worker", () => {
   });
 
   it("stops the worker a reload was starting when close comes first", async () => {
-    const racing = new PythonFunctions({ projectDir: racingDir, tables: () => ({}), log: (text) => output.push(text) });
+    const racing = new PythonFunctions({ projectDir: racingDir, components: () => ({ tables: {}, streams: {} }), log: (text) => output.push(text) });
     const reloading = racing.reload();
     await racing.close();
     const outcome = await reloading.then(() => "reloaded", (error: Error) => error.message);
