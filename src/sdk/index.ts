@@ -83,8 +83,27 @@ export {
   getWebApp,
   getSqlResources,
   getSqlResource,
+  getOlapDictionaries,
+  getOlapDictionary,
 } from "./lookup.js";
 export { SqlResource, type SqlObject } from "./sql-resource.js";
+export {
+  OlapDictionary,
+  COMPLEX_KEY_LAYOUTS,
+  type OlapDictionaryConfig,
+  type DictionaryColumnConfig,
+  type DictionaryLayout,
+  type DictionaryLifetime,
+  type ExternalSource,
+  type HttpExternalSource,
+  type ClickHouseExternalSource,
+  type MysqlExternalSource,
+  type PostgresqlExternalSource,
+  type RedisExternalSource,
+  type MongodbExternalSource,
+  type ExecutableExternalSource,
+  type S3ExternalSource,
+} from "./dictionary.js";
 export {
   getMooseUtils,
   getMooseClients,

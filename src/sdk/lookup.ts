@@ -1,5 +1,6 @@
 /** MooseStack's registry lookups: what the app has registered so far, by name (versioned id for tables and streams). */
 import type { Api } from "./api.js";
+import type { OlapDictionary } from "./dictionary.js";
 import type { IngestApi } from "./ingest-api.js";
 import type { MaterializedView } from "./materialized-view.js";
 import type { OlapTable } from "./olap-table.js";
@@ -38,5 +39,7 @@ export const getWorkflows = (): Map<string, Workflow> => all("workflows");
 export const getWorkflow = (name: string): Workflow | undefined => one("workflows", name);
 export const getSqlResources = (): Map<string, SqlResource> => all("sqlResources");
 export const getSqlResource = (name: string): SqlResource | undefined => one("sqlResources", name);
+export const getOlapDictionaries = (): Map<string, OlapDictionary<any>> => getRegistry().listOther<OlapDictionary<any>>("OlapDictionary");
+export const getOlapDictionary = (name: string): OlapDictionary<any> | undefined => getOlapDictionaries().get(name);
 export const getWebApps = (): Map<string, WebApp> => getRegistry().listOther<WebApp>("WebApp");
 export const getWebApp = (name: string): WebApp | undefined => getRegistry().listOther<WebApp>("WebApp").get(name);

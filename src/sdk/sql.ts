@@ -18,16 +18,22 @@ export interface SqlIdentifier {
   readonly id: string;
 }
 
-export type RawValue = Value | Sql | SqlIdentifier | Column;
+/** An OlapDictionary (./dictionary.ts, which imports this module): interpolated as its name. */
+export interface SqlDictionary {
+  readonly kind: "OlapDictionary";
+  readonly name: string;
+}
+
+export type RawValue = Value | Sql | SqlIdentifier | SqlDictionary | Column;
 
 export class Sql {
   readonly kind = "Sql" as const;
   readonly strings: string[];
-  readonly values: Array<Value | SqlIdentifier | Column>;
+  readonly values: Array<Value | SqlIdentifier | SqlDictionary | Column>;
 
   constructor(rawStrings: readonly string[], rawValues: readonly RawValue[]) {
     const strings = [rawStrings[0] ?? ""];
-    const values: Array<Value | SqlIdentifier | Column> = [];
+    const values: Array<Value | SqlIdentifier | SqlDictionary | Column> = [];
     rawValues.forEach((value, index) => {
       const next = rawStrings[index + 1] ?? "";
       if (isSql(value)) {
@@ -60,13 +66,18 @@ function isIdentifier(value: unknown): value is SqlIdentifier {
   return typeof value === "object" && value !== null && "componentKind" in value && "id" in value;
 }
 
+function isDictionary(value: unknown): value is SqlDictionary {
+  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "OlapDictionary" && typeof (value as { name?: unknown }).name === "string";
+}
+
 /**
- * The SQL of an interpolated table, view or column; undefined for a value. A column holding
+ * The SQL of an interpolated table, view, dictionary or column; undefined for a value. A column holding
  * aggregate states (`Aggregated<>`, `AggregateFunction(avg, Float64)`) reads as its merge,
  * `avgMerge(\`col\`)`, as in MooseStack; `SimpleAggregated<>` columns hold plain values.
  */
 function identifierText(value: unknown): string | undefined {
   if (isIdentifier(value)) return quoteIdentifier(value.id);
+  if (isDictionary(value)) return quoteIdentifier(value.name);
   if (isColumn(value)) {
     const merge = mergeFunction(value.data_type);
     return merge === undefined ? quoteIdentifier(value.name) : `${merge}(${quoteIdentifier(value.name)})`;
@@ -170,7 +181,7 @@ export function toQuery(statement: Sql): [string, Record<string, unknown>] {
   let count = 0;
   statement.values.forEach((value, index) => {
     const identifier = identifierText(value);
-    if (identifier !== undefined || isIdentifier(value) || isColumn(value)) text += identifier;
+    if (identifier !== undefined || isIdentifier(value) || isDictionary(value) || isColumn(value)) text += identifier;
     else {
       const name = `p${count++}`;
       // A Date is bound as UTC text ClickHouse parses for DateTime64 (it does not read ISO's `T…Z`).

@@ -41,6 +41,7 @@ const RULES: Record<string, ConstructorRule> = {
   Workflow: { position: "append" },
   WebApp: { position: "append" },
   SqlResource: { position: 4 },
+  OlapDictionary: { position: 2, columns: 0 },
 };
 
 export interface Injection {
