@@ -201,13 +201,13 @@ describe("a CommonJS MooseStack project with typia, paths and streaming off", ()
   });
 });
 
-describe("an ES module MooseStack project with source_dir = \"src\", a view ClickHouse reformats and a SqlResource", () => {
+describe("an ES module MooseStack project with source_dir = \"src\", a view ClickHouse reformats, a SqlResource and an OlapDictionary", () => {
   it("builds from src/index.ts and goes through plan, generate, up --embedded and ls", async () => {
     const dir = copyFixture("moosestack-esm");
     ok(await projectTsc(dir), "tsc");
 
     const build = ok(await mooseCli(["build"], dir), "moose-cli build");
-    expect(build.stdout).toMatch(/2 tables, 0 streams, 1 view, 1 materialized view, 1 API, 0 ingest APIs, 0 workflows, 0 processes, 1 SQL resource in/);
+    expect(build.stdout).toMatch(/2 tables, 0 streams, 1 view, 1 materialized view, 1 API, 0 ingest APIs, 0 workflows, 0 processes, 2 SQL resources in/);
     // state_config.storage = "clickhouse" is what moose-ts does, so it is not listed.
     expect(build.stderr).toMatch(/accepted but not used by moose-ts: clickhouse_config\.additional_databases, http_server_config\.management_port, http_server_config\.on_reload_complete_script \(see/);
     const manifest = JSON.parse(readFileSync(path.join(dir, ".moose", "manifest.json"), "utf8")) as Manifest;
@@ -218,12 +218,16 @@ describe("an ES module MooseStack project with source_dir = \"src\", a view Clic
 
     const plan = ok(await mooseCli(["plan"], dir), "plan");
     expect(plan.stdout).toContain("+ orderLookups (SQL Resource)");
+    expect(plan.stdout).toContain("+ order_customers (SQL Resource)");
     ok(await mooseCli(["migrate", "generate", "--name", "initial"], dir), "migrate generate");
     // A SqlResource's statements are steps of their own, after the table its dictionary reads.
     const [file] = readdirSync(path.join(dir, "migrations")).filter((name) => name.endsWith("_initial.ts"));
     const migration = readFileSync(path.join(dir, "migrations", file!), "utf8");
     expect(migration.indexOf("CREATE DICTIONARY order_status_dict")).toBeGreaterThan(migration.indexOf("CREATE TABLE IF NOT EXISTS Orders"));
     expect(migration).toContain("DROP DICTIONARY IF EXISTS order_status_dict");
+    expect(migration.indexOf("CREATE DICTIONARY IF NOT EXISTS order_customers (orderId String, customerId String DEFAULT '', status String)")).toBeGreaterThan(
+      migration.indexOf("CREATE TABLE IF NOT EXISTS Orders"),
+    );
     ok(await mooseCli(["migrate", "up", "--embedded"], dir), "migrate up --embedded");
     const ls = ok(await mooseCli(["ls"], dir), "ls");
     expect(ls.stdout).toMatch(/table\s+Orders\s+local\.Orders\s+applied/);
@@ -231,6 +235,7 @@ describe("an ES module MooseStack project with source_dir = \"src\", a view Clic
     // Compared in ClickHouse's own formatting: count(DISTINCT orderId) is stored as countDistinct(orderId).
     expect(ls.stdout).toMatch(/materialized-view\s+CustomerCounts_MV\s+local\.CustomerCounts_MV\s+applied/);
     expect(ls.stdout).toMatch(/sql-resource\s+orderLookups\s+sql \(2 setup, 2 teardown statements\)\s+applied/);
+    expect(ls.stdout).toMatch(/sql-resource\s+order_customers\s+sql \(1 setup, 1 teardown statement\)\s+applied/);
     expect((await mooseCli(["plan"], dir)).stdout).toContain("No changes.");
   });
 });
