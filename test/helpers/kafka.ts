@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import kafkajs from "kafkajs";
 import { DEFAULT_CONFIG, type Config } from "../../src/config/types.js";
 
 const run = promisify(execFile);
@@ -51,6 +52,31 @@ export async function freePort(): Promise<number> {
 /** A topic-name prefix of its own for one test, so tests sharing a broker never see each other's topics. */
 export function testNamespace(): string {
   return `t${randomBytes(4).toString("hex")}_`;
+}
+
+/** The first `count` messages of `topic`, from its beginning, each read as JSON (fails after 30 s with fewer). */
+export async function readJsonMessages(kafka: kafkajs.Kafka, topic: string, count: number, groupId: string): Promise<unknown[]> {
+  const consumer = kafka.consumer({ groupId });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const received: unknown[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${received.length} message(s) arrived`)), 30_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          received.push(JSON.parse(message.value?.toString() ?? "null"));
+          if (received.length === count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    return received;
+  } finally {
+    await consumer.disconnect();
+  }
 }
 
 export function redpandaConfig(overrides: Partial<Config["redpanda_config"]>): Config["redpanda_config"] {

@@ -14,7 +14,7 @@ import { extractManifest } from "../../../src/extract/index.js";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import type { RawClickHouseDriver } from "../../../src/infra/clickhouse/raw.js";
 import { startPythonApiWorker, type PythonApiWorker } from "../../../src/server/python-worker.js";
-import { BROKER_START_TIMEOUT_MS, startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
+import { BROKER_START_TIMEOUT_MS, readJsonMessages, startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
 import { testPython } from "../../helpers/python.js";
 
 const APP = `from pydantic import BaseModel
@@ -95,23 +95,7 @@ it("sends each record as one JSON message to the namespaced topic; a call with a
 
   expect((await admin.fetchTopicOffsets(topic)).map((partition) => partition.high)).toEqual(["3"]);
   await admin.disconnect();
-  const consumer = kafka.consumer({ groupId: `${namespace}reader` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const received: unknown[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${received.length} message(s) arrived`)), 30_000);
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        received.push(JSON.parse(message.value?.toString() ?? "null"));
-        if (received.length === 3) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
+  const received = await readJsonMessages(kafka, topic, 3, `${namespace}reader`);
   expect(received).toEqual([
     { id: "a", n: 1 },
     { id: "b", n: 2 },

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ColumnSpec } from "../../../src/manifest/types.js";
 import { getRegistry, Stream } from "../../../src/sdk/index.js";
 import { METADATA_MARKER } from "../../../src/sdk/metadata.js";
-import { BROKER_START_TIMEOUT_MS, startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
+import { BROKER_START_TIMEOUT_MS, readJsonMessages, startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
 
 interface Click {
   id: string;
@@ -63,23 +63,7 @@ it("sends each record as one JSON message to the namespaced topic", async () => 
   expect(refused).toMatchObject({ code: "STREAM_RECORD_INVALID", message: expect.stringContaining('record 1 for stream "Clicks" does not fit its type: n:') });
   await clicks.closeProducer();
 
-  const consumer = kafka.consumer({ groupId: `${namespace}reader` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const received: unknown[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${received.length} message(s) arrived`)), 30_000);
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        received.push(JSON.parse(message.value?.toString() ?? "null"));
-        if (received.length === 3) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
+  const received = await readJsonMessages(kafka, topic, 3, `${namespace}reader`);
   const offsets = kafka.admin();
   await offsets.connect();
   expect((await offsets.fetchTopicOffsets(topic)).map((partition) => partition.high)).toEqual(["3"]);
