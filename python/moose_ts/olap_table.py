@@ -320,8 +320,8 @@ class OlapTable(ModelBacked):
 
     def insert(self, data: Any, options: Optional[InsertOptions] = None) -> InsertResult:
         """Inserts model instances or dicts (one, a list, or any iterable, read in batches) into the table. Dicts are
-        validated into the model first (unless `validate=False`); moose then checks every row against the table's
-        columns with the ingest API's rules and inserts it, as the TypeScript SDK's insert does (src/server/python-host.ts)."""
+        validated into the model first and moose then checks every row against the table's columns with the ingest
+        API's rules, as the TypeScript SDK's insert does (src/server/python-host.ts); `validate=False` skips both."""
         location = caller_location()
         options = options or InsertOptions()
         records = [data] if isinstance(data, (dict, BaseModel)) else data
@@ -375,7 +375,7 @@ class OlapTable(ModelBacked):
             # Moose sets aside what its checks or ClickHouse refuse; how many may be is decided here, over every batch.
             try:
                 result = host_request({"op": "insert", "table": self.id, "rows": rows, "location": location.to_json(),
-                                       "options": {"strategy": options.strategy, "validate": True}}, location, "OlapTable.insert")
+                                       "options": {"strategy": options.strategy, "validate": options.validate}}, location, "OlapTable.insert")
             except MooseError as error:
                 if error.code == "INSERT_INVALID" and error.details and "problems" in error.details:
                     # Moose counted within what it was sent: the row's index in what this call was given.
