@@ -9,6 +9,38 @@ from .api import Api, ApiConfig, ConsumptionApi, EgressConfig
 from .cache import MooseCache
 from .cli_log import CliLogData, Logger, cli_log
 from .client import MooseClient, QueryClient
+from .dictionary import (
+    CacheLayout,
+    ClickHouseRemoteSource,
+    ComplexKeyCacheLayout,
+    ComplexKeyDirectLayout,
+    ComplexKeyHashedArrayLayout,
+    ComplexKeyHashedLayout,
+    ComplexKeySparseHashedLayout,
+    ComplexKeySsdCacheLayout,
+    DictionaryColumn,
+    DictionaryInvalidation,
+    DictionaryLayout,
+    DictionaryLifetime,
+    DirectLayout,
+    ExecutableSource,
+    ExternalSource,
+    FlatLayout,
+    HashedArrayLayout,
+    HashedLayout,
+    HttpSource,
+    IpTrieLayout,
+    MongoDbSource,
+    MysqlSource,
+    OlapDictionary,
+    OlapDictionaryConfig,
+    PostgresqlSource,
+    RangeHashedLayout,
+    RedisSource,
+    S3Source,
+    SparseHashedLayout,
+    SsdCacheLayout,
+)
 from .errors import MooseError, SourceLocation
 from .ingest import IngestApi, IngestConfig, IngestConfigWithDestination, IngestPipeline, IngestPipelineConfig
 from .life_cycle import ClickHouseEngines, LifeCycle

@@ -17,6 +17,7 @@ from .registry import notice, register
 from .runtime import host_request
 from .runtime_env import RUNTIME_ENV_PREFIX
 from .source import caller_location
+from .sql_text import quote_string
 
 
 # ---- engines (MooseStack's EngineConfig classes) -------------------------------------------------
@@ -465,7 +466,7 @@ class OlapTable(ModelBacked):
             self._fail("RUNTIME_ENV_IN_DDL", f"uses moose_runtime_env.get() for {key}",
                        "moose-ts writes engine arguments into migration files and cannot resolve runtime environment values in them yet; "
                        "pass the value another way (e.g. a ClickHouse named collection)")
-        return _sql_string(value)
+        return quote_string(value)
 
     def _replication(self, keeper_path: Optional[str], replica_name: Optional[str]) -> list[str]:
         """A Replicated engine's first parameters: the Keeper path and replica name given, the cluster default, or none."""
@@ -473,9 +474,9 @@ class OlapTable(ModelBacked):
             missing, given = ("keeper_path", "replica_name") if keeper_path is None else ("replica_name", "keeper_path")
             self._fail("INVALID_ENGINE", f"sets {given} without {missing}", "set both keeper_path and replica_name, or neither to use the server's defaults")
         if keeper_path is not None and replica_name is not None:
-            return [_sql_string(keeper_path), _sql_string(replica_name)]
+            return [quote_string(keeper_path), quote_string(replica_name)]
         if self.config.cluster is not None:
-            return [_sql_string(CLUSTER_KEEPER_PATH), _sql_string(CLUSTER_REPLICA_NAME)]
+            return [quote_string(CLUSTER_KEEPER_PATH), quote_string(CLUSTER_REPLICA_NAME)]
         return []
 
     def _base_engine(self, engine: Union[ClickHouseEngines, EngineConfig, None]) -> tuple[str, list[str], dict[str, Any]]:
@@ -596,12 +597,6 @@ def _closing_paren(text: str) -> int:
     return -1
 
 
-_STRING_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0", "'": "\\'"}
-
-
-def _sql_string(text: str) -> str:
-    """A SQL string literal escaped as the TypeScript SDK's quoteString does it, so both write the same bytes."""
-    return "'" + "".join(_STRING_ESCAPES.get(char, char) for char in text) + "'"
 
 
 def _setting_literal(value: Union[str, int]) -> str:

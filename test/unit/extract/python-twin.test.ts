@@ -258,3 +258,116 @@ describe("engines outside the MergeTree family, in TypeScript and in Python", ()
     expect((negative as Error).message).toBe('OLAP table "Buffered" num_layers must be a non-negative number, got -1');
   }, 120_000);
 });
+
+/** OlapDictionary in both SDKs (MooseStack's shapes): the same CREATE DICTIONARY statements, views and dependencies. */
+const DICTIONARIES_TS = `import { OlapDictionary, OlapTable, sql, type Key, type UInt64 } from "moose-ts";
+
+interface Product {
+  ProductId: Key<string>;
+  ProductName: string;
+  Price: number;
+  ParentId: UInt64;
+}
+
+export const products = new OlapTable<Product>("Products");
+
+export const byId = new OlapDictionary<Product>("dict_products", {
+  sourceTable: products,
+  primaryKey: ["ProductId"],
+  columns: { ProductName: { defaultValue: "'unknown'", isInjective: true }, ParentId: { isHierarchical: true } },
+  layout: { type: "COMPLEX_KEY_HASHED", initialArraySize: 1024, maxLoadFactor: 0.5 },
+  lifetime: { min: 0, max: 300 },
+  invalidateQuery: "SELECT max(Price) FROM Products",
+  settings: { dictionary_use_async_executor: "1", format: "JSON" },
+  comment: "products' names",
+});
+export const cheap = new OlapDictionary<Product>("dict_cheap", {
+  sourceQuery: sql\`SELECT * FROM \${products} WHERE Price < 10\`,
+  sourceTables: [products],
+  primaryKey: ["ParentId"],
+  layout: { type: "HASHED_ARRAY", shards: 4 },
+  lifetime: 60,
+});
+export const pg = new OlapDictionary<Product>("dict_pg", {
+  externalSource: { type: "postgresql", host: "pg", port: 5432, user: "reader", password: "s'cret", db: "shop", table: "products", whereClause: "active", invalidateQuery: "SELECT 1" },
+  primaryKey: ["ProductId"],
+  layout: { type: "COMPLEX_KEY_CACHE", sizeInCells: 1000 },
+  lifetime: 10,
+});
+export const web = new OlapDictionary<Product>("dict_web", {
+  externalSource: { type: "http", url: "https://example.com/p.tsv", format: "TabSeparated" },
+  primaryKey: ["ParentId"],
+  layout: { type: "FLAT" },
+  lifetime: 0,
+});
+export const kv = new OlapDictionary<Product>("dict_kv", {
+  externalSource: { type: "redis", host: "cache", port: 6379, dbIndex: 1, storageType: "hash_map" },
+  primaryKey: ["ProductId"],
+  layout: { type: "COMPLEX_KEY_DIRECT" },
+  lifetime: 0,
+});
+`;
+
+const DICTIONARIES_PY = `from pydantic import BaseModel
+
+from moose_ts import OlapConfig, OlapTable, Key, UInt64
+from moose_ts.dmv2 import (
+    ComplexKeyCacheLayout, ComplexKeyDirectLayout, ComplexKeyHashedLayout, DictionaryColumn, DictionaryInvalidation, DictionaryLifetime,
+    FlatLayout, HashedArrayLayout, HttpSource, OlapDictionary, OlapDictionaryConfig, PostgresqlSource, RedisSource,
+)
+
+
+class Product(BaseModel):
+    ProductId: Key[str]
+    ProductName: str
+    Price: float
+    ParentId: UInt64
+
+
+products = OlapTable[Product]("Products")
+
+by_id = OlapDictionary[Product]("dict_products", OlapDictionaryConfig(
+    source_table=products,
+    primary_key=["ProductId"],
+    columns={"ProductName": DictionaryColumn(default="'unknown'", injective=True), "ParentId": DictionaryColumn(hierarchical=True)},
+    layout=ComplexKeyHashedLayout(initial_array_size=1024, max_load_factor=0.5),
+    lifetime=DictionaryLifetime(min=0, max=300),
+    invalidate=DictionaryInvalidation(column="Price", fn="max"),
+    settings={"dictionary_use_async_executor": 1, "format": "JSON"},
+    comment="products' names",
+))
+cheap = OlapDictionary[Product]("dict_cheap", OlapDictionaryConfig(
+    source_query="SELECT * FROM Products WHERE Price < 10", source_tables=[products],
+    primary_key=["ParentId"], layout=HashedArrayLayout(shards=4), lifetime=60,
+))
+pg = OlapDictionary[Product]("dict_pg", OlapDictionaryConfig(
+    external_source=PostgresqlSource(host="pg", user="reader", password="s'cret", db="shop", table="products", where_clause="active", invalidate_query="SELECT 1"),
+    primary_key=["ProductId"], layout=ComplexKeyCacheLayout(size_in_cells=1000), lifetime=10,
+))
+web = OlapDictionary[Product]("dict_web", OlapDictionaryConfig(
+    external_source=HttpSource(url="https://example.com/p.tsv", format="TabSeparated"), primary_key=["ParentId"], layout=FlatLayout(), lifetime=0,
+))
+kv = OlapDictionary[Product]("dict_kv", OlapDictionaryConfig(
+    external_source=RedisSource(host="cache", db_index=1, storage_type="hash_map"), primary_key=["ProductId"], layout=ComplexKeyDirectLayout(),
+))
+`;
+
+describe("OlapDictionary, in TypeScript and in Python", () => {
+  it("extracts to byte-identical manifests: table, query and external sources, layouts, attributes, settings", async () => {
+    process.env.MOOSE_PYTHON = testPython();
+    const ts = await extractManifest({ projectDir: appProject("dictionaries-ts", "index.ts", DICTIONARIES_TS, "") });
+    const py = await extractManifest({ projectDir: appProject("dictionaries-py", "main.py", DICTIONARIES_PY, 'language = "Python"\n') });
+    expect(Object.keys(py.sqlResources).sort()).toEqual(["dict_cheap", "dict_kv", "dict_pg", "dict_products", "dict_web"]);
+    expect(py.views.dict_cheap_source?.sql).toBe("SELECT * FROM Products WHERE Price < 10");
+    expect(py.sqlResources.dict_products?.setup[0]).toContain("SOURCE(CLICKHOUSE(TABLE 'Products' INVALIDATE_QUERY 'SELECT max(Price) FROM Products'))");
+    expect(py.sqlResources.dict_pg?.setup[0]).toContain("SOURCE(POSTGRESQL(HOST 'pg' PORT 5432 USER 'reader' PASSWORD 's\\'cret' DB 'shop' TABLE 'products' WHERE 'active' INVALIDATE_QUERY 'SELECT 1'))");
+    expect(canonicalJson(withoutSources(py))).toBe(canonicalJson(withoutSources(ts)));
+    expect(py.sqlResources.dict_products?.source).toMatchObject({ file: "app/main.py", line: 19 });
+  }, 120_000);
+
+  it("a key field that is not the model's is an error at the dictionary's line", async () => {
+    const error = await extractionError("dictionaries-broken", DICTIONARIES_PY.replace('primary_key=["ParentId"], layout=FlatLayout()', 'primary_key=["Sku"], layout=FlatLayout()'));
+    expect(error).toMatchObject({ code: "UNKNOWN_FIELD", location: { file: "app/main.py", line: DICTIONARIES_PY.split("\n").findIndex((line) => line.startsWith("web = ")) + 1 } });
+    expect((error as Error).message).toBe('OLAP dictionary "dict_web" primary_key names "Sku", which is not a field of its type');
+  }, 120_000);
+});

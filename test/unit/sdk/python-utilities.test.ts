@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { pythonEnv } from "../../../src/extract/python/index.js";
+import { quoteIdentifier, quoteString } from "../../../src/infra/clickhouse/quote.js";
 import { testPython } from "../../helpers/python.js";
 
 const projectDir = mkdtempSync(path.join(tmpdir(), "moose-python-utilities-"));
@@ -126,5 +127,21 @@ for notice in registry.notices():
       '9 OLAP table "Queue": headers is accepted but not applied by moose-ts (see docs/moosestack-differences.md)\n' +
         '10 OLAP table "Files": partition_strategy is accepted but not applied by moose-ts (see docs/moosestack-differences.md)\n',
     );
+  });
+});
+
+describe("SQL text", () => {
+  it("is quoted by the Python SDK exactly as the TypeScript SDK quotes it (twin models, one manifest)", () => {
+    const names = ["Users", "user_id", "order", "Select", "top", "my col", "a`b", "back\\slash", "new\nline", "1st", "é"];
+    const texts = ["plain", "it's", "back\\slash", "tab\tand\nline", "nul\u0000"];
+    const { stdout, stderr, status } = python(`
+import json
+from moose_ts.sql_text import quote_identifier, quote_string
+names, texts = ${JSON.stringify(names)}, ${JSON.stringify(texts)}
+print(json.dumps([[quote_identifier(name) for name in names], [quote_string(text) for text in texts]]))
+`);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([names.map(quoteIdentifier), texts.map(quoteString)]);
   });
 });
