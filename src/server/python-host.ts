@@ -58,3 +58,12 @@ export async function answerHostRequest(request: HostRequest, app: HostComponent
     return { ok: false, error: { code: "HOST_REQUEST_FAILED", message: (error as Error)?.message ?? String(error) } };
   }
 }
+
+/** Sends moose's answer to request `query`; an answer JSON cannot write (too large for one string) fails that request only. */
+export function sendHostReply(child: { send(message: unknown): void }, query: number, reply: HostReply): void {
+  try {
+    child.send({ type: "host-reply", query, ...reply });
+  } catch (error) {
+    child.send({ type: "host-reply", query, ok: false, error: { code: "HOST_REQUEST_FAILED", message: `the answer could not be sent: ${(error as Error).message}` } });
+  }
+}

@@ -14,7 +14,7 @@ import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { ApiSpec } from "../manifest/types.js";
 import type { Reply } from "./http.js";
 import { compileParamsValidator, type ParamsValidator } from "./params.js";
-import { answerHostRequest, type HostComponents, type HostRequest } from "./python-host.js";
+import { answerHostRequest, sendHostReply, type HostComponents, type HostRequest } from "./python-host.js";
 
 type Message =
   | { type: "ready"; apis: string[] }
@@ -85,7 +85,7 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
       if (message.type === "query") runQuery(message);
       else if (message.type === "host") {
         const { query } = message;
-        void answerHostRequest(message.request, options.components).then((reply) => child.send({ type: "host-reply", query, ...reply }));
+        void answerHostRequest(message.request, options.components).then((reply) => sendHostReply(child, query, reply));
       }
       else if (message.type === "result") {
         const call = calls.get(message.id);

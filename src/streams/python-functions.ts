@@ -18,7 +18,7 @@
 import type { SourceLocation } from "../errors.js";
 import { PythonProtocolError, startPythonChild, type PythonChild } from "../extract/python/child.js";
 import type { ProcessFunction } from "../sdk/processes.js";
-import { answerHostRequest, type HostComponents, type HostRequest } from "../server/python-host.js";
+import { answerHostRequest, sendHostReply, type HostComponents, type HostRequest } from "../server/python-host.js";
 import type { BatchFunction } from "./functions.js";
 
 type Outcome = { ok: true; values: unknown[] } | { ok: false; errorType: string; message: string; location?: SourceLocation };
@@ -187,7 +187,7 @@ export class PythonFunctions {
     let answer = await next();
     // The functions' requests (an insert, the cache) while the batch runs: the worker waits for each answer.
     while (answer && !(answer instanceof PythonProtocolError) && answer.type === "host") {
-      worker.child.send({ type: "host-reply", query: answer.query, ...(await answerHostRequest(answer.request, this.options.components())) });
+      sendHostReply(worker.child, answer.query, await answerHostRequest(answer.request, this.options.components()));
       answer = await next();
     }
     if (!answer) {
