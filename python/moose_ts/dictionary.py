@@ -16,7 +16,7 @@ from .columns import columns_of
 from .errors import MooseError, SourceLocation
 from .life_cycle import LifeCycle
 from .registry import notice
-from .runtime_env import RUNTIME_ENV_PREFIX
+from .runtime_env import ddl_literal
 from .source import caller_location
 from .sql_resource import SqlResource
 from .sql_text import quote_identifier, quote_string
@@ -405,12 +405,7 @@ class OlapDictionary(ModelBacked):
         return name
 
     def _text(self, value: str, key: str) -> str:
-        """A string argument as a SQL literal; a moose_runtime_env marker cannot go into a migration file."""
-        if RUNTIME_ENV_PREFIX in value:
-            self._fail("RUNTIME_ENV_IN_DDL", f"uses moose_runtime_env.get() for {key}",
-                       "moose-ts writes a dictionary's definition into migration files and cannot resolve runtime environment values in it yet; "
-                       "pass the value another way (e.g. a ClickHouse named collection)")
-        return quote_string(value)
+        return ddl_literal(value, f'OLAP dictionary "{self.name}"', key, self.source)
 
 
 def _setting_value(value: Union[str, int]) -> str:

@@ -15,7 +15,7 @@ from .errors import MooseError, SourceLocation
 from .life_cycle import ClickHouseEngines, LifeCycle
 from .registry import notice, register
 from .runtime import host_request
-from .runtime_env import RUNTIME_ENV_PREFIX
+from .runtime_env import ddl_literal
 from .source import caller_location
 from .sql_text import quote_string
 
@@ -461,12 +461,7 @@ class OlapTable(ModelBacked):
         return str(int(value)) if float(value).is_integer() else repr(float(value))
 
     def _engine_text(self, value: str, key: str) -> str:
-        """A string engine argument as a SQL literal; a moose_runtime_env marker cannot go into DDL."""
-        if RUNTIME_ENV_PREFIX in value:
-            self._fail("RUNTIME_ENV_IN_DDL", f"uses moose_runtime_env.get() for {key}",
-                       "moose-ts writes engine arguments into migration files and cannot resolve runtime environment values in them yet; "
-                       "pass the value another way (e.g. a ClickHouse named collection)")
-        return quote_string(value)
+        return ddl_literal(value, f'OLAP table "{self.name}"', key, self.source)
 
     def _replication(self, keeper_path: Optional[str], replica_name: Optional[str]) -> list[str]:
         """A Replicated engine's first parameters: the Keeper path and replica name given, the cluster default, or none."""

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 
-from .errors import MooseError
+from .errors import MooseError, SourceLocation
 from .source import caller_location
+from .sql_text import quote_string
 
 RUNTIME_ENV_PREFIX = "__MOOSE_RUNTIME_ENV__:"
 
@@ -29,3 +30,13 @@ class _RuntimeEnv:
 moose_runtime_env = _RuntimeEnv()
 #: MooseStack's older name for moose_runtime_env.
 moose_env_secrets = moose_runtime_env
+
+
+def ddl_literal(value: str, subject: str, key: str, location: SourceLocation) -> str:
+    """`value` as a SQL string literal of DDL moose writes into migration files (engine arguments, a dictionary's
+    source): a moose_runtime_env marker there would be written as the marker, so it is refused."""
+    if RUNTIME_ENV_PREFIX in value:
+        raise MooseError("RUNTIME_ENV_IN_DDL", f"{subject} uses moose_runtime_env.get() for {key}", location,
+                         "moose-ts writes this into migration files and cannot resolve runtime environment values there yet; "
+                         "pass the value another way (e.g. a ClickHouse named collection)")
+    return quote_string(value)

@@ -18,7 +18,7 @@ import { requireColumns, sourceOf } from "./component.js";
 import { LifeCycle } from "./enums.js";
 import { METADATA_MARKER, readMetadata, type InjectedArgument } from "./metadata.js";
 import { getRegistry } from "./registry.js";
-import { RUNTIME_ENV_PREFIX } from "./runtime-env.js";
+import { ddlLiteral } from "./runtime-env.js";
 import { SqlResource, type SqlObject } from "./sql-resource.js";
 import { isSql, sql, toStaticQuery, type Sql } from "./sql.js";
 import { View } from "./view.js";
@@ -367,13 +367,10 @@ export class OlapDictionary<T> {
     return name;
   }
 
-  /** A string argument as a SQL literal; a mooseRuntimeEnv marker cannot go into a migration file. */
+  /** A string argument as a SQL literal. */
   private text(value: string, key: string): string {
     if (typeof value !== "string") this.fail("INVALID_DICTIONARY", `has ${key} ${JSON.stringify(value)}`, `set ${key} to a string`);
-    if (value.includes(RUNTIME_ENV_PREFIX)) {
-      this.fail("RUNTIME_ENV_IN_DDL", `uses mooseRuntimeEnv.get() for ${key}`, "moose-ts writes a dictionary's definition into migration files and cannot resolve runtime environment values in it yet; pass the value another way (e.g. a ClickHouse named collection)");
-    }
-    return quoteString(value);
+    return ddlLiteral(value, `OLAP dictionary "${this.name}"`, key, this.source);
   }
 }
 

@@ -4,7 +4,7 @@ import { quoteString } from "../infra/clickhouse/quote.js";
 import type { ColumnSpec, EngineSpec, IndexSpec, TableSpec } from "../manifest/types.js";
 import { columnsRecord, type Column } from "./column.js";
 import { clusterOption, requireColumns, sourceOf, versionedId } from "./component.js";
-import { RUNTIME_ENV_PREFIX } from "./runtime-env.js";
+import { ddlLiteral } from "./runtime-env.js";
 import { loadRuntime } from "./runtime-link.js";
 import { ClickHouseEngines, LifeCycle } from "./enums.js";
 import { readMetadata, type InjectedArgument } from "./metadata.js";
@@ -462,16 +462,9 @@ export class OlapTable<T> implements Component {
     return String(value);
   }
 
-  /** A string engine argument as a SQL literal; runtime-environment markers cannot be resolved in DDL. */
+  /** A string engine argument as a SQL literal. */
   private text(value: string, key: string): string {
-    if (value.includes(RUNTIME_ENV_PREFIX)) {
-      this.fail(
-        "RUNTIME_ENV_IN_DDL",
-        `uses mooseRuntimeEnv.get() for ${key}`,
-        "moose-ts writes engine arguments into migration files and cannot resolve runtime environment values in them yet; pass the value another way (e.g. a ClickHouse named collection)",
-      );
-    }
-    return quoteString(value);
+    return ddlLiteral(value, `OLAP table "${this.name}"`, key, this.source);
   }
 
   private fail(code: string, problem: string, hint: string, details?: Record<string, unknown>): never {

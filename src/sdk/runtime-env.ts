@@ -3,7 +3,8 @@
  * when its infrastructure is extracted. While moose-ts extracts the app (`IS_LOADING_INFRA_MAP=true`,
  * set by the build's child process) `get` returns a marker; at run time it returns the variable.
  */
-import { MooseError } from "../errors.js";
+import { MooseError, type SourceLocation } from "../errors.js";
+import { quoteString } from "../infra/clickhouse/quote.js";
 
 export const RUNTIME_ENV_PREFIX = "__MOOSE_RUNTIME_ENV__:";
 
@@ -24,3 +25,17 @@ function getRuntimeEnv(envVarName: string): string {
 export const mooseRuntimeEnv: { get(envVarName: string): string } = { get: getRuntimeEnv };
 /** @deprecated MooseStack's older name for mooseRuntimeEnv. */
 export const mooseEnvSecrets = mooseRuntimeEnv;
+
+/**
+ * `value` as a SQL string literal of DDL moose-ts writes into migration files (engine arguments, a
+ * dictionary's source): a mooseRuntimeEnv marker there would be written as the marker, so it is refused.
+ */
+export function ddlLiteral(value: string, subject: string, key: string, location: SourceLocation): string {
+  if (value.includes(RUNTIME_ENV_PREFIX)) {
+    throw new MooseError("RUNTIME_ENV_IN_DDL", `${subject} uses mooseRuntimeEnv.get() for ${key}`, {
+      location,
+      hint: "moose-ts writes this into migration files and cannot resolve runtime environment values there yet; pass the value another way (e.g. a ClickHouse named collection)",
+    });
+  }
+  return quoteString(value);
+}
