@@ -97,19 +97,24 @@ class QueryError(Exception):
     pass
 
 
+def _ask(message: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """Sends `message` under a number of its own and waits for the CLI's answer to it; None once stdin ended."""
+    number = next(_query_numbers)
+    answers: "queue.SimpleQueue[Optional[dict[str, Any]]]" = queue.SimpleQueue()
+    _waiting[number] = answers
+    try:
+        # Registered before this check, so the reading loop's last pass or this check sees the end of stdin.
+        if _stdin_ended.is_set():
+            return None
+        _send({**message, "query": number})
+        return answers.get()
+    finally:
+        _waiting.pop(number, None)
+
+
 def _transport(call_id: int) -> Any:
     def run(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        number = next(_query_numbers)
-        answers: "queue.SimpleQueue[Optional[dict[str, Any]]]" = queue.SimpleQueue()
-        _waiting[number] = answers
-        try:
-            # Registered before this check, so the reading loop's last pass or this check sees the end of stdin.
-            if _stdin_ended.is_set():
-                raise QueryError("the moose CLI stopped before the query was answered")
-            _send({"type": "query", "id": call_id, "query": number, "sql": sql, "params": params})
-            answer = answers.get()
-        finally:
-            _waiting.pop(number, None)
+        answer = _ask({"type": "query", "id": call_id, "sql": sql, "params": params})
         if answer is None:
             raise QueryError("the moose CLI stopped before the query was answered")
         if answer.get("type") == "error":
@@ -121,16 +126,7 @@ def _transport(call_id: int) -> Any:
 
 def _host_request(request: dict[str, Any]) -> dict[str, Any]:
     """A handler's request to moose (moose_ts/runtime.py), answered by its own number like a query."""
-    number = next(_query_numbers)
-    answers: "queue.SimpleQueue[Optional[dict[str, Any]]]" = queue.SimpleQueue()
-    _waiting[number] = answers
-    try:
-        answer = None
-        if not _stdin_ended.is_set():
-            _send({"type": "host", "query": number, "request": request})
-            answer = answers.get()
-    finally:
-        _waiting.pop(number, None)
+    answer = _ask({"type": "host", "request": request})
     if answer is None:
         return {"ok": False, "error": {"code": "HOST_REQUEST_FAILED", "message": "the moose CLI stopped before answering"}}
     return answer

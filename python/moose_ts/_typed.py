@@ -82,6 +82,14 @@ class ModelBacked(Typed):
     def model_type(self) -> Any:
         return self._t
 
+    def _json_row(self, record: Any) -> dict[str, Any]:
+        """`record` (an instance of the model, another model or a dict) validated into the model, as JSON by alias.
+        Raises pydantic's ValidationError (a ValueError) when it does not fit."""
+        if isinstance(record, self._t):  # an instance of the model was checked when it was made
+            return record.model_dump(mode="json", by_alias=True)
+        values = record.model_dump(by_alias=True) if hasattr(record, "model_dump") else record
+        return self._t.model_validate(values).model_dump(mode="json", by_alias=True)
+
     @property
     def cols(self) -> Cols:
         return Cols(f'{self._kind_label} "{self.name}"', self.column_specs)

@@ -113,7 +113,8 @@ def _type_name(t: Any) -> str:
     return str(t).replace("typing.", "")
 
 
-def _nullable_type(type_text: str) -> str:
+def nullable_type(type_text: str) -> str:
+    """A Nullable column's full type, inside LowCardinality when there is one (the TypeScript fullColumnType)."""
     match = re.fullmatch(r"LowCardinality\((.*)\)", type_text)
     return f"LowCardinality(Nullable({match.group(1)}))" if match else f"Nullable({type_text})"
 
@@ -197,7 +198,7 @@ class _Mapper:
 
     def _inner(self, annotation: Any, site: _Site) -> str:
         type_text, nullable, _ = self._field(annotation, site)
-        return _nullable_type(type_text) if nullable else type_text
+        return nullable_type(type_text) if nullable else type_text
 
     def _fail(self, site: _Site, message: str, hint: Optional[str] = None) -> Any:
         raise MooseError("UNSUPPORTED_TYPE", f"{site.path}: {message}", site.location, hint)

@@ -12,7 +12,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from ._typed import ModelBacked, require_model
-from .columns import columns_of
+from .columns import columns_of, nullable_type
 from .errors import MooseError, SourceLocation
 from .life_cycle import LifeCycle
 from .registry import notice
@@ -303,11 +303,7 @@ class OlapDictionary(ModelBacked):
 
     @staticmethod
     def _attribute(column: dict[str, Any], options: Optional[DictionaryColumn]) -> str:
-        type_text = column["type"]
-        if column.get("nullable"):
-            match = re.fullmatch(r"LowCardinality\((.*)\)", type_text, re.S)
-            type_text = f"LowCardinality(Nullable({match.group(1)}))" if match else f"Nullable({type_text})"
-        parts = [quote_identifier(column["name"]), type_text]
+        parts = [quote_identifier(column["name"]), nullable_type(column["type"]) if column.get("nullable") else column["type"]]
         if options is not None:
             if options.default is not None:
                 parts.append(f"DEFAULT {options.default}")

@@ -330,11 +330,9 @@ class OlapTable(ModelBacked):
         total = successful = 0
 
         def row_of(record: Any) -> dict[str, Any]:
-            if isinstance(record, self._t):  # an instance of the table's model was checked when it was made
-                return record.model_dump(mode="json", by_alias=True)
+            if options.validate or isinstance(record, self._t):
+                return self._json_row(record)
             values = record.model_dump(by_alias=True) if isinstance(record, BaseModel) else record
-            if options.validate:
-                return self._t.model_validate(values).model_dump(mode="json", by_alias=True)
             return json.loads(json.dumps(values, default=_json_value))
 
         def invalid(index: int, problem: str) -> MooseError:

@@ -94,11 +94,7 @@ class Stream(ModelBacked):
         payload = []
         for index, record in enumerate(records):
             try:
-                if isinstance(record, self._t):
-                    payload.append(record.model_dump(mode="json", by_alias=True))
-                else:
-                    values_of = record.model_dump(by_alias=True) if isinstance(record, BaseModel) else record
-                    payload.append(self._t.model_validate(values_of).model_dump(mode="json", by_alias=True))
+                payload.append(self._json_row(record))
             except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
                 raise MooseError("STREAM_RECORD_INVALID", f'record {index} for stream "{self.id}" does not fit its type: {error}; nothing was sent',
                                  location, "fix the record", {"index": index}) from None
