@@ -2,12 +2,15 @@
  * Progress for long work (a table rebuild's copy, a conversion check, a backfill, the first Kafka
  * start): on a terminal a bar from
  * cli-progress (percentage, rows per second, ETA); elsewhere one line per milestone (start, each
- * quarter, the end); in `--json` mode nothing here (the JSON events carry the numbers). Loads
- * cli-progress: import this module lazily, inside a command's action.
+ * quarter, the end); in `--json` mode nothing here (the JSON events carry the numbers).
+ * cli-progress is loaded when the first bar is shown: `moose dev` imports this module on every start.
  */
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type cliProgress from "cli-progress";
 import type { RowProgress } from "../infra/clickhouse/executor.js";
 import { ACTIVITY_DONE, type MigrationEvent, type Reporter } from "../migrations/runner/events.js";
+
+const require = createRequire(import.meta.url);
 
 export type ProgressMode = "bar" | "lines" | "silent";
 
@@ -58,7 +61,8 @@ export class RowProgressView {
       this.started = performance.now();
       this.quarter = 0;
       if (this.mode === "bar") {
-        const bar = new cliProgress.SingleBar(
+        const { SingleBar, Presets } = require("cli-progress") as typeof cliProgress;
+        const bar = new SingleBar(
           {
             format: `      ${BAR_LABEL[progress.activity]} ${progress.table} [{bar}] {percentage}% | {value}/{total} rows | {speed} | ETA {eta_formatted}`,
             stream: this.stream,
@@ -66,7 +70,7 @@ export class RowProgressView {
             clearOnComplete: false,
             etaBuffer: 20,
           },
-          cliProgress.Presets.shades_classic,
+          Presets.shades_classic,
         );
         bar.start(progress.totalRows, 0, { speed: "" });
         this.bar = bar;

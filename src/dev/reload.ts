@@ -4,6 +4,7 @@
  * line with the time it took. A build error or a failed operation is printed and the last good state
  * is kept; the next save starts from it.
  */
+import { setImmediate } from "node:timers/promises";
 import { diffManifests } from "../diff/index.js";
 import type { DiffResult, Operation } from "../diff/operations.js";
 import { wroteSince, type EndpointWrites } from "../infra/clickhouse/http-endpoint.js";
@@ -17,7 +18,7 @@ import { renderPlan } from "../plan/render.js";
 import { applyOperations, stateAfterApply, type ApplyOutcome } from "./apply.js";
 import type { DraftWriter } from "./draft.js";
 import { describeError, paint, plural, type DevOutput } from "./output.js";
-import type { DevStateStore } from "./state.js";
+import { stateRecord, type DevStateStore } from "./state.js";
 
 export type ReloadReport =
   | { kind: "build-failed"; durationMs: number; error: unknown }
@@ -170,16 +171,22 @@ export class Reloader {
         this.draftCode = code;
         return refused;
       }
-      const outcome = await this.withTicker(() => applyOperations(plan.operations, this.options.targets));
+      const applying = this.withTicker(() => applyOperations(plan.operations, this.options.targets));
+      // The engine applies on its own threads. Once the first statement is on its way, this thread
+      // makes the record of a full apply (the usual outcome), which otherwise would delay the next
+      // query to dev's endpoint by as long once the change is applied.
+      await setImmediate();
+      const ifAllApplied = stateRecord(wanted);
+      const outcome = await applying;
       this.reportOutcome(outcome);
       const next = stateAfterApply(this.current, wanted, plan, outcome);
-      const nextHash = hashManifest(next);
-      if (nextHash !== this.currentHash) {
-        await this.options.store.save(next, nextHash);
-        this.seenTruth = nextHash;
+      const record = next === wanted ? ifAllApplied : stateRecord(next);
+      if (record.hash !== this.currentHash) {
+        await this.options.store.save(record);
+        this.seenTruth = record.hash;
       }
       this.current = next;
-      this.currentHash = nextHash;
+      this.currentHash = record.hash;
       report = { kind: "applied", durationMs: 0, plan, outcome };
     }
     try {

@@ -1,7 +1,7 @@
 /**
  * The JSON Schema `format`s a manifest may carry: what the extractors write (typia's
  * `tags.Format<…>`, UUID and date-time columns) and the server's validators check
- * (src/server/params.ts addSchemaFormats). A format outside this list is left out of the schema
+ * (src/server/ajv.ts addSchemaFormats). A format outside this list is left out of the schema
  * rather than written unchecked.
  */
 /** Checked by moose-ts's own parsers. */

@@ -6,7 +6,6 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import Handlebars from "handlebars";
 import type { Operation } from "../diff/operations.js";
 import { dataEffect } from "./effects.js";
 import type { Step } from "../steps/index.js";
@@ -92,7 +91,11 @@ export interface MigrationFileModel {
 let compiled: HandlebarsTemplateDelegate | undefined;
 
 export async function renderMigrationFile(model: MigrationFileModel): Promise<string> {
-  compiled ??= Handlebars.compile(await readFile(path.join(templateDir(), TEMPLATE_FILE), "utf8"), { noEscape: true });
+  if (!compiled) {
+    // Loaded here, not with this module: `moose dev` imports it on every start and renders a draft only after a change.
+    const { default: Handlebars } = await import("handlebars");
+    compiled = Handlebars.compile(await readFile(path.join(templateDir(), TEMPLATE_FILE), "utf8"), { noEscape: true });
+  }
   return compiled({
     id: model.id,
     createdAt: model.createdAt.toISOString(),

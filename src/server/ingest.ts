@@ -9,7 +9,7 @@
  * src/streams/sync.ts); with streaming off, or without a stream, they are inserted into the table here.
  */
 import { setImmediate } from "node:timers/promises";
-import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { isMooseError, MooseError } from "../errors.js";
 import { clickHouseCodeOf, parseClickHouseError } from "../infra/clickhouse/errors.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
@@ -18,18 +18,15 @@ import type { ColumnSpec, IngestApiSpec, Manifest } from "../manifest/types.js";
 import type { Reply } from "./http.js";
 import { checkValue, hasWideInteger, parseColumnType, toClickHouseValue, type ColumnType } from "./column-types.js";
 import { malformedStrings, MAX_FIELD_ERRORS } from "./input.js";
-import { addSchemaFormats, closedObjects, toFieldError, type FieldError } from "./params.js";
-
-// ajv is CommonJS; under NodeNext its default export is the module object.
-const Ajv = AjvModule.default ?? AjvModule;
-
-// JSON bodies carry real types: no coercion. Fields the type does not declare are dropped: every
-// object schema is closed (closedObjects) except maps and JSON objects, whose keys are their content.
-const ajv = addSchemaFormats(new Ajv({ allErrors: true, useDefaults: true, removeAdditional: true, strict: false }));
+import { lazyAjv } from "./ajv.js";
+import { closedObjects, toFieldError, type FieldError } from "./params.js";
 
 /** `{ clickhouseColumn: { type, nullable } }`: the value fits the column's ClickHouse type (see column-types.ts). */
 const COLUMN_KEYWORD = "clickhouseColumn";
-ajv.addKeyword({
+
+// JSON bodies carry real types: no coercion. Fields the type does not declare are dropped: every
+// object schema is closed (closedObjects) except maps and JSON objects, whose keys are their content.
+const ajv = lazyAjv({ allErrors: true, useDefaults: true, removeAdditional: true, strict: false }, (instance) => instance.addKeyword({
   keyword: COLUMN_KEYWORD,
   schemaType: "object",
   errors: true,
@@ -49,7 +46,7 @@ ajv.addKeyword({
     fits.errors = [] as Partial<ErrorObject>[];
     return fits;
   },
-});
+}));
 
 /**
  * ClickHouse's names for errors that mean "this input does not fit the table" (a value slipped
@@ -157,8 +154,8 @@ function route(spec: IngestApiSpec, manifest: Pick<Manifest, "streams" | "tables
   let validate: ValidateFunction;
   let fitColumns: ValidateFunction;
   try {
-    validate = ajv.compile(closedObjects(allowWideIntegerStrings(spec.schema, types)) as Record<string, unknown>);
-    fitColumns = ajv.compile(columnsSchema(columns));
+    validate = ajv().compile(closedObjects(allowWideIntegerStrings(spec.schema, types)) as Record<string, unknown>);
+    fitColumns = ajv().compile(columnsSchema(columns));
   } catch (error) {
     throw new MooseError("INGEST_SCHEMA_INVALID", `the record schema of ingest API "${spec.path}" is not valid JSON Schema: ${(error as Error).message}`, {
       location: spec.source,
@@ -210,7 +207,7 @@ export function tableRecords(columns: ColumnSpec[]): TableRecords {
   // Computed columns are never written; a column without default or null must be there.
   const written = columns.filter((column) => column.materialized === undefined && column.alias === undefined);
   const required = written.filter((column) => !column.nullable && column.default === undefined).map((column) => column.name);
-  const check = ajv.compile({ ...columnsSchema(written), required });
+  const check = ajv().compile({ ...columnsSchema(written), required });
   const types = new Map(written.map((column) => [column.name, parseColumnType(column.type)]));
   return {
     problems(record) {

@@ -11,15 +11,10 @@
  * number is exact (`limit=99999999999999999999` would otherwise become 1e20); every value is at
  * most MAX_PARAM_CHARS characters.
  */
-import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import type { JsonSchema } from "../manifest/index.js";
-import { AJV_FORMATS } from "../manifest/schema-formats.js";
+import { lazyAjv } from "./ajv.js";
 import { shownKey } from "./input.js";
-
-// ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
-const Ajv = AjvModule.default ?? AjvModule;
-const addFormats = addFormatsModule.default ?? addFormatsModule;
 
 export interface FieldError {
   /** The parameter name (`limit`, `ids[1]`), or empty for errors about the whole query. */
@@ -40,32 +35,20 @@ export const MAX_PARAMS = 256;
 const SAFE_NUMBER = "mooseSafeNumber";
 
 // Undeclared parameters are dropped (closedObjects), but a `Record<string, T>` params type keeps its keys.
-const ajv = addSchemaFormats(new Ajv({ coerceTypes: "array", allErrors: true, useDefaults: true, removeAdditional: true, strict: false, strictNumbers: true }));
-ajv.addKeyword({
-  keyword: SAFE_NUMBER,
-  schemaType: "boolean",
-  errors: false,
-  error: { message: `must be a finite number, and an integer only within ±${Number.MAX_SAFE_INTEGER} (larger integers are not exact)` },
-  // Not `type: "number"`: with strictNumbers that would skip Infinity, which coercion makes of "Infinity".
-  validate: (_enabled: boolean, data: unknown) => typeof data !== "number" || (Number.isFinite(data) && (!Number.isInteger(data) || Number.isSafeInteger(data))),
-});
-
-/**
- * The formats a manifest may carry (src/manifest/schema-formats.ts; also used by src/server/ingest.ts):
- * ajv-formats' for typia's `tags.Format<"email">` and the like; date-times, dates and UUIDs by
- * parsing, as the columns are checked, rather than a full RFC 3339 grammar.
- */
-export function addSchemaFormats(instance: InstanceType<typeof Ajv>): InstanceType<typeof Ajv> {
-  addFormats(instance, [...AJV_FORMATS]);
-  instance.addFormat("date-time", (text: string) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text) && !Number.isNaN(Date.parse(text)));
-  instance.addFormat("date", (text: string) => /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text)));
-  instance.addFormat("uuid", /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
-  return instance;
-}
+const ajv = lazyAjv({ coerceTypes: "array", allErrors: true, useDefaults: true, removeAdditional: true, strict: false, strictNumbers: true }, (instance) =>
+  instance.addKeyword({
+    keyword: SAFE_NUMBER,
+    schemaType: "boolean",
+    errors: false,
+    error: { message: `must be a finite number, and an integer only within ±${Number.MAX_SAFE_INTEGER} (larger integers are not exact)` },
+    // Not `type: "number"`: with strictNumbers that would skip Infinity, which coercion makes of "Infinity".
+    validate: (_enabled: boolean, data: unknown) => typeof data !== "number" || (Number.isFinite(data) && (!Number.isInteger(data) || Number.isSafeInteger(data))),
+  }),
+);
 
 /** Compiles once per API at server start; throws ajv's error if the schema itself is invalid. */
 export function compileParamsValidator(schema: JsonSchema): ParamsValidator {
-  const validate: ValidateFunction = ajv.compile(withSafeNumbers(closedObjects(schema)));
+  const validate: ValidateFunction = ajv().compile(withSafeNumbers(closedObjects(schema)));
   return (query) => {
     const grouped = valuesByName(query);
     if (grouped.size > MAX_PARAMS) return { ok: false, errors: [{ field: "", message: `at most ${MAX_PARAMS} distinct parameters are accepted, got ${grouped.size}` }] };

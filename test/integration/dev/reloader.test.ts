@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DraftWriter } from "../../../src/dev/draft.js";
 import type { DevOutput } from "../../../src/dev/output.js";
 import { Reloader, type DataLossPolicy } from "../../../src/dev/reload.js";
-import { DevStateStore, readAppliedTruth } from "../../../src/dev/state.js";
+import { DevStateStore, readAppliedTruth, stateRecord } from "../../../src/dev/state.js";
 import { Journal } from "../../../src/migrations/runner/journal.js";
 import { canonicalJson, hashManifest } from "../../../src/manifest/canonical.js";
 import { MooseError } from "../../../src/errors.js";
@@ -134,6 +134,25 @@ describe("Reloader", () => {
     expect(printed.error.join("\n")).toMatch(/✖ reload failed after \d+ ms: the code does not build; still serving the last good state/);
     expect(dev.state).toBe(before);
     expect((await store.load()).manifest).toEqual(before);
+  });
+
+  it("a partial apply records the state it reached (the table created, not the one that failed), under that state's hash", async () => {
+    printed.info.length = 0;
+    const before = (await store.load()).manifest;
+    const good = table("Good", [column("id", "String")]);
+    const broken = table("Broken", [column("id", "NotAClickHouseType")]);
+    next = manifest([...Object.values(before.tables), good, broken]);
+    const dev = reloader({ initialState: before });
+    const report = await dev.reload("reload");
+    expect(report.kind).toBe("applied");
+    expect(printed.info.join("\n")).toMatch(/1 change applied, 1 failed/);
+    const reached = manifest([...Object.values(before.tables), good]);
+    expect(dev.state).toEqual(reached);
+    const truth = await readAppliedTruth(driver);
+    expect(truth.manifest).toEqual(reached);
+    expect(truth.hash).toBe(hashManifest(reached));
+    await driver.exec("DROP TABLE Good");
+    await store.save(stateRecord(before));
   });
 
   it("with streaming off, streams (and their processes) are neither created nor dropped, and said once", async () => {

@@ -6,7 +6,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyOperations, stateAfterApply } from "../../../src/dev/apply.js";
-import { DEV_STATE_TABLE, DevStateStore } from "../../../src/dev/state.js";
+import { DEV_STATE_TABLE, DevStateStore, stateRecord } from "../../../src/dev/state.js";
 import { diffManifests } from "../../../src/diff/index.js";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import type { RawClickHouseDriver } from "../../../src/infra/clickhouse/raw.js";
@@ -49,8 +49,8 @@ describe("DevStateStore", () => {
 
     const first = manifest(table("A", [column("id", "String")]));
     const second = manifest(table("A", [column("id", "String")]), table("B", [column("id", "String")]));
-    await store.save(first);
-    await store.save(second);
+    await store.save(stateRecord(first));
+    await store.save(stateRecord(second));
     expect(await store.load()).toEqual({ manifest: second, origin: "dev" });
 
     await driver.close();
@@ -58,14 +58,14 @@ describe("DevStateStore", () => {
     const reopened = await DevStateStore.open(driver);
     expect(await reopened.load()).toEqual({ manifest: second, origin: "dev" });
     // Later saves still win over what is stored.
-    await reopened.save(first);
+    await reopened.save(stateRecord(first));
     expect((await reopened.load()).manifest).toEqual(first);
   });
 
   it("reads a state's manifest only when the truth moved from the hash the caller knows", async () => {
     const store = await DevStateStore.open(driver);
     const saved = manifest(table("Known", [column("id", "String")]));
-    await store.save(saved);
+    await store.save(stateRecord(saved));
     expect(await store.truthUnless(hashManifest(saved))).toBeUndefined();
 
     // Someone else (a migration run) records a newer state: the whole truth comes back.
@@ -77,7 +77,7 @@ describe("DevStateStore", () => {
     expect(await store.truthUnless(hashManifest(migrated))).toBeUndefined();
 
     // Dev's next save builds on that state, and is the truth again.
-    await store.save(saved);
+    await store.save(stateRecord(saved));
     expect(await store.truthUnless(hashManifest(migrated))).toMatchObject({ origin: "dev", hash: hashManifest(saved), devAhead: true });
     await driver.exec(`DROP TABLE ${STATE_TABLE}`);
     await driver.exec(`TRUNCATE TABLE ${DEV_STATE_TABLE}`);
