@@ -111,6 +111,7 @@ async function main(): Promise<void> {
       port: 0,
       projectDir,
       adminApiKey: "",
+      apiAuth: { ingest: { enforceJwt: false }, consumption: { enforceJwt: false } },
       health: async () => ({}),
       consumption: async () => undefined,
       ingest: ingestRoutes(app, { driver, producer }),

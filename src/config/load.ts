@@ -22,6 +22,14 @@ export const CONFIG_FILE_NAME = "moose.config.toml";
 
 const ENV_PREFIX = "MOOSE_";
 const ENV_SEPARATOR = "__";
+/** MooseStack's documented names for [jwt] keys, besides MOOSE_JWT__<KEY>. */
+const ENV_ALIASES: Readonly<Record<string, [SectionName, string]>> = {
+  MOOSE_JWT_PUBLIC_KEY: ["jwt", "secret"],
+  MOOSE_JWT_ISSUER: ["jwt", "issuer"],
+  MOOSE_JWT_AUDIENCE: ["jwt", "audience"],
+};
+/** Keys whose values an error never repeats (a private key pasted where the public one goes, a password). */
+const UNSHOWN_VALUES = new Set(["jwt.secret", "clickhouse_config.password", "temporal_config.api_key"]);
 
 type Value = string | number | boolean;
 /** Where a value came from, for error messages. */
@@ -56,6 +64,7 @@ export async function loadConfig(projectDir: string, env: NodeJS.ProcessEnv = pr
   applyEnv(config, env, origins);
   checkExposure(config, origins);
   checkJournalCluster(config, origins);
+  checkJwt(config, origins);
   return config;
 }
 
@@ -146,6 +155,11 @@ function setTopLevel(config: Config, key: keyof typeof TOP_LEVEL_KEYS, value: un
 function applyEnv(config: Config, env: NodeJS.ProcessEnv, origins: Origins): void {
   for (const [variable, raw] of Object.entries(env)) {
     if (raw === undefined || !variable.startsWith(ENV_PREFIX)) continue;
+    if (Object.hasOwn(ENV_ALIASES, variable)) {
+      const [section, key] = ENV_ALIASES[variable];
+      setField(config, section, key, raw, { kind: "env", variable }, origins);
+      continue;
+    }
     const separator = variable.indexOf(ENV_SEPARATOR, ENV_PREFIX.length);
     // MOOSE_ variables without `__` are other settings (e.g. MOOSE_ADMIN_TOKEN), not config overrides.
     if (separator === -1) continue;
@@ -212,6 +226,27 @@ function checkJournalCluster(config: Config, origins: Origins): void {
     hint: `set ${key} to the name of one [[clickhouse_config.clusters]] entry (docs/clusters.md)`,
     details: { key },
   });
+}
+
+/** A JWT secret needs the claims it is checked with; enforcing JWTs needs a secret. */
+function checkJwt(config: Config, origins: Origins): void {
+  const { jwt } = config;
+  const missing = (key: "secret" | "issuer" | "audience", because: string) => {
+    const origin = origins.get(`jwt.${because}`);
+    const where = origin === undefined ? "" : ` (set in ${origin.kind === "env" ? `environment variable ${origin.variable}` : origin.file})`;
+    return new MooseError("CONFIG_INVALID_VALUE", `jwt.${key} is empty, but jwt.${because}${where} needs it`, {
+      config: { key: `jwt.${key}` },
+      hint: key === "secret" ? "set jwt.secret (or MOOSE_JWT_PUBLIC_KEY) to the PEM RSA public key your identity provider signs tokens with" : `set jwt.${key} (or MOOSE_JWT_${key.toUpperCase()}) to the ${key === "issuer" ? "iss" : "aud"} claim your tokens carry`,
+      details: { key: `jwt.${key}` },
+    });
+  };
+  if (jwt.secret.trim() !== "") {
+    if (jwt.issuer === "") throw missing("issuer", "secret");
+    if (jwt.audience === "") throw missing("audience", "secret");
+  } else {
+    if (jwt.enforce_on_all_ingest_apis) throw missing("secret", "enforce_on_all_ingest_apis");
+    if (jwt.enforce_on_all_consumptions_apis) throw missing("secret", "enforce_on_all_consumptions_apis");
+  }
 }
 
 /**
@@ -311,7 +346,7 @@ function invalidType(
 ): MooseError {
   const key = keyPath.join(".");
   const where = origin.kind === "env" ? `environment variable ${origin.variable}` : origin.file;
-  const got = origin.kind === "env" ? JSON.stringify(actual) : `${describeValue(actual)} ${JSON.stringify(actual)}`;
+  const got = UNSHOWN_VALUES.has(key) ? `${describeValue(actual)} (not shown)` : origin.kind === "env" ? JSON.stringify(actual) : `${describeValue(actual)} ${JSON.stringify(actual)}`;
   return new MooseError("CONFIG_INVALID_TYPE", `${key} in ${where} must be ${expected}, got ${got}`, {
     config: configLocation(key, keyPath, origin),
     hint: hint ?? `set ${origin.kind === "env" ? origin.variable : key} to ${expected}`,
@@ -322,10 +357,11 @@ function invalidType(
 function invalidValue(keyPath: string[], expected: string, actual: Value, origin: Origin): MooseError {
   const key = keyPath.join(".");
   const where = origin.kind === "env" ? `environment variable ${origin.variable}` : origin.file;
-  return new MooseError("CONFIG_INVALID_VALUE", `${key} in ${where} must be ${expected}, got ${JSON.stringify(actual)}`, {
+  const shown = UNSHOWN_VALUES.has(key) ? "a value not shown here" : JSON.stringify(actual);
+  return new MooseError("CONFIG_INVALID_VALUE", `${key} in ${where} must be ${expected}, got ${shown}`, {
     config: configLocation(key, keyPath, origin),
     hint: `set ${origin.kind === "env" ? origin.variable : key} to ${expected}`,
-    details: { key, expected, value: actual, ...(origin.kind === "env" ? { env: origin.variable } : {}) },
+    details: { key, expected, ...(UNSHOWN_VALUES.has(key) ? {} : { value: actual }), ...(origin.kind === "env" ? { env: origin.variable } : {}) },
   });
 }
 

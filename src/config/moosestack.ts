@@ -24,7 +24,6 @@ export const IGNORED_SECTION_KEYS: Readonly<Record<string, readonly string[] | "
   typescript_config: "*",
   state_config: "*",
   supported_old_versions: "*",
-  jwt: "*",
   docker_config: "*",
   dev: "*",
 };

@@ -4,6 +4,7 @@
  * Each rule returns what is wrong (to follow "must be …") or undefined; the loader names the key
  * and where the value came from.
  */
+import { createPublicKey } from "node:crypto";
 import { BlockList, isIP } from "node:net";
 import type { Config } from "./types.js";
 
@@ -35,6 +36,21 @@ const notNegative: ValueRule = {
   check: (value) => typeof value === "number" && Number.isInteger(value) && value >= 0,
 };
 
+/** A PEM public key (never a private one, which has no place in a config file) of RSA, as RS256 needs. */
+const rsaPublicKey: ValueRule = {
+  expected: 'a PEM RSA public key ("-----BEGIN PUBLIC KEY-----" …), or empty',
+  check: (value) => typeof value === "string" && (value.trim() === "" || isRsaPublicKey(value)),
+};
+
+function isRsaPublicKey(pem: string): boolean {
+  if (!/-----BEGIN (RSA )?PUBLIC KEY-----/.test(pem)) return false;
+  try {
+    return createPublicKey(pem).asymmetricKeyType === "rsa";
+  } catch {
+    return false;
+  }
+}
+
 /** `section.key` → its rule. Keys without one accept any value of their type. */
 export const VALUE_RULES: Readonly<Record<string, ValueRule>> = {
   "clickhouse_config.host": host,
@@ -48,6 +64,7 @@ export const VALUE_RULES: Readonly<Record<string, ValueRule>> = {
   "redpanda_config.sync_batch_size": positive,
   "redpanda_config.sync_batch_timeout_ms": positive,
   "redpanda_config.process_retries": notNegative,
+  "jwt.secret": rsaPublicKey,
 };
 
 export function valueRule(section: string, key: string): ValueRule | undefined {

@@ -37,6 +37,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
   },
   http_server_config: { host: "string", port: "integer", allow_unauthenticated_public: "boolean" },
   authentication: { admin_api_key: "string" },
+  jwt: { secret: "string", issuer: "string", audience: "string", enforce_on_all_ingest_apis: "boolean", enforce_on_all_consumptions_apis: "boolean" },
   migration_config: { dir: "string" },
   temporal_config: { temporal_host: "string", temporal_port: "integer", namespace: "string", api_key: "string" },
 };

@@ -71,6 +71,19 @@ export interface ConfigSections {
     /** Hex PBKDF2 hash from `moose generate hash-token`; empty → admin API refuses every request. */
     admin_api_key: string;
   };
+  /** JWT checks of the app's endpoints, as MooseStack's `[jwt]` (src/server/api-auth.ts, docs/server.md). */
+  jwt: {
+    /** PEM RSA public key the tokens' RS256 signatures are verified with; empty: no JWT is read. */
+    secret: string;
+    /** Required `iss` claim (needed with a secret). */
+    issuer: string;
+    /** Required `aud` claim (needed with a secret). */
+    audience: string;
+    /** true → every /ingest request needs a valid JWT (an API key no longer does). */
+    enforce_on_all_ingest_apis: boolean;
+    /** true → every /api request needs a valid JWT. */
+    enforce_on_all_consumptions_apis: boolean;
+  };
   migration_config: {
     /** The migrations directory, relative to the project (`--migrations-dir` overrides it). */
     dir: string;
@@ -112,6 +125,7 @@ export const DEFAULT_CONFIG: Config = {
   },
   http_server_config: { host: "localhost", port: 4000, allow_unauthenticated_public: false },
   authentication: { admin_api_key: "" },
+  jwt: { secret: "", issuer: "", audience: "", enforce_on_all_ingest_apis: false, enforce_on_all_consumptions_apis: false },
   migration_config: { dir: "migrations" },
   temporal_config: { temporal_host: "localhost", temporal_port: 7233, namespace: "default", api_key: "" },
 };

@@ -19,7 +19,8 @@ import { getRegistry } from "../sdk/registry.js";
 import { adminRoutes } from "../server/admin.js";
 import { createMooseClient } from "../server/client.js";
 import { consumptionRoutes } from "../server/consumption.js";
-import { startMooseServer, type Reply, type RequestFailure } from "../server/http.js";
+import { apiAuthFrom } from "../server/api-auth.js";
+import { startMooseServer, type Caller, type Reply, type RequestFailure } from "../server/http.js";
 import { ingestRoutes, type IngestHandler } from "../server/ingest.js";
 import { startPythonApiWorker, type PythonApiWorker } from "../server/python-worker.js";
 import { webAppRouter, type WebAppRouter } from "../server/web-apps.js";
@@ -30,7 +31,7 @@ import { readLiveStreams } from "../server/live-state.js";
 import { compareWithReality } from "../server/reality-check.js";
 import type { ProcessReport } from "../streams/supervisor.js";
 
-type ConsumptionHandler = (path: string, query: URLSearchParams) => Promise<Reply | undefined>;
+type ConsumptionHandler = (path: string, query: URLSearchParams, caller: Caller) => Promise<Reply | undefined>;
 
 export interface DevApiServer {
   url: string;
@@ -75,13 +76,14 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
     port: config.http_server_config.port,
     projectDir: options.projectDir,
     adminApiKey: config.authentication.admin_api_key,
+    apiAuth: apiAuthFrom(config),
     health: async () => ({
       clickhouse: await driver.query("SELECT 1").then(() => "ok", (error: Error) => error.message),
       ...(kafka ? { kafka: await kafka.describeTopics([]).then(() => "ok", (error: Error) => error.message) } : {}),
     }),
     ...(options.processes ? { processes: options.processes } : {}),
     ...(options.showError ? { onFailure: handlerFailure(options.showError) } : {}),
-    consumption: (path, query) => consumption(path, query),
+    consumption: (path, query, caller) => consumption(path, query, caller),
     ingest: (path, body) => ingest(path, body),
     webApps: (request, response, url) => webApps(request, response, url),
     admin: adminRoutes({

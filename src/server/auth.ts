@@ -42,26 +42,46 @@ export function deriveApiKeyHash(tokenHex: string, saltHex: string): string {
 
 export type BearerParse = { ok: true; token: string } | { ok: false; reason: string };
 
-/** `Authorization: Bearer <token>` with a token in our format; anything else is refused with a reason. */
-export function parseBearerHeader(header: string | undefined): BearerParse {
+/**
+ * The credentials of `Authorization: Bearer <credentials>`, at most `maxLength` characters of header
+ * (a JWT is longer than a hash-token): anything else is refused with a reason.
+ */
+export function bearerCredentials(header: string | undefined, maxLength: number): BearerParse {
   if (header === undefined || header.trim() === "") return { ok: false, reason: "missing Authorization header" };
-  if (header.length > MAX_AUTHORIZATION_LENGTH) return { ok: false, reason: "Authorization header too long" };
+  if (header.length > maxLength) return { ok: false, reason: "Authorization header too long" };
   const match = /^(\S+)(?: +(\S+))?$/.exec(header.trim());
   if (!match) return { ok: false, reason: "malformed Authorization header" };
   const [, scheme, credentials] = match;
   if (scheme.toLowerCase() !== "bearer") return { ok: false, reason: `unsupported scheme "${scheme}" (expected Bearer)` };
   if (!credentials) return { ok: false, reason: "Bearer token missing" };
-  if (!BEARER_TOKEN_PATTERN.test(credentials)) {
+  return { ok: true, token: credentials };
+}
+
+/** `Authorization: Bearer <token>` with a token in our format; anything else is refused with a reason. */
+export function parseBearerHeader(header: string | undefined): BearerParse {
+  const parsed = bearerCredentials(header, MAX_AUTHORIZATION_LENGTH);
+  if (parsed.ok && !BEARER_TOKEN_PATTERN.test(parsed.token)) {
     return { ok: false, reason: "malformed bearer token (expected <32 hex>.<32 hex> from `moose generate hash-token`)" };
   }
-  return { ok: true, token: credentials };
+  return parsed;
+}
+
+/**
+ * Does `token` (`<32 hex>.<32 hex>`) derive `apiKeyHash` (40 hex)? The derived key and the configured
+ * key are compared with timingSafeEqual on equal-length 20-byte buffers.
+ */
+export async function tokenMatchesKey(token: string, apiKeyHash: string): Promise<boolean> {
+  const [tokenHex, saltHex] = token.split(".");
+  const { iterations, keyLength, digest } = TOKEN_PBKDF2;
+  const derived = await pbkdf2Async(tokenHex, saltHex, iterations, keyLength, digest);
+  const expected = Buffer.from(apiKeyHash, "hex");
+  return derived.length === expected.length && timingSafeEqual(derived, expected);
 }
 
 export type AdminAuthResult = { ok: true } | { ok: false; reason: string };
 
 /**
- * Checks an Authorization header against the configured key. The derived key and the configured key
- * are compared with timingSafeEqual on equal-length 20-byte buffers.
+ * Checks an Authorization header against the configured key (tokenMatchesKey).
  */
 export async function verifyAdminAuthorization(header: string | undefined, apiKeyHash: string): Promise<AdminAuthResult> {
   if (apiKeyHash === "") {
@@ -77,11 +97,5 @@ export async function verifyAdminAuthorization(header: string | undefined, apiKe
   }
   const parsed = parseBearerHeader(header);
   if (!parsed.ok) return parsed;
-  const [tokenHex, saltHex] = parsed.token.split(".");
-  const { iterations, keyLength, digest } = TOKEN_PBKDF2;
-  const derived = await pbkdf2Async(tokenHex, saltHex, iterations, keyLength, digest);
-  const expected = Buffer.from(apiKeyHash, "hex");
-  return derived.length === expected.length && timingSafeEqual(derived, expected)
-    ? { ok: true }
-    : { ok: false, reason: "invalid token" };
+  return (await tokenMatchesKey(parsed.token, apiKeyHash)) ? { ok: true } : { ok: false, reason: "invalid token" };
 }

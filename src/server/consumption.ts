@@ -1,14 +1,15 @@
 /**
  * Consumption APIs: `/api/<path>` for each Api object of the app (`name`, or `name/version`).
  * Query parameters are coerced and validated against the API's params JSON Schema (400 with one
- * entry per field on failure); the handler gets `{ client, sql }`; its result is sent as JSON. A
+ * entry per field on failure); the handler gets `{ client, sql }`, and `jwt` (the claims) when the
+ * request carried a valid JWT (./api-auth.ts); its result is sent as JSON. A
  * handler refusing its input with MooseStack's BadRequestError or typia's TypeGuardError is a 400;
  * one returning `{ status, body }` answers with that status.
  */
 import { MooseError } from "../errors.js";
 import type { Api, MooseClient } from "../sdk/api.js";
 import { sql } from "../sdk/sql.js";
-import { shownPath, type Reply } from "./http.js";
+import { shownPath, type Caller, type Reply } from "./http.js";
 import { compileParamsValidator, type ParamsValidator } from "./params.js";
 
 interface Route {
@@ -19,11 +20,11 @@ interface Route {
 export function consumptionRoutes(
   apis: readonly Api<unknown>[],
   client: MooseClient,
-): (path: string, query: URLSearchParams) => Promise<Reply | undefined> {
+): (path: string, query: URLSearchParams, caller?: Caller) => Promise<Reply | undefined> {
   const routes = new Map<string, Route>();
   for (const api of apis) routes.set(api.id, { api, validate: compileValidator(api) });
 
-  return async (path, query) => {
+  return async (path, query, caller) => {
     const route = routes.get(path);
     if (!route) return notFound(path, [...routes.keys()]);
     const checked = route.validate(query);
@@ -32,7 +33,7 @@ export function consumptionRoutes(
     }
     let result: unknown;
     try {
-      result = await route.api.getHandler()(checked.params, { client, sql });
+      result = await route.api.getHandler()(checked.params, { client, sql, ...(caller?.jwt ? { jwt: caller.jwt } : {}) });
     } catch (error) {
       const refused = refusedInput(error);
       if (refused) return refused;

@@ -16,6 +16,7 @@ import { isMooseError, MooseError } from "../errors.js";
 import { logEvent } from "../logs/logger.js";
 import type { ProcessReport } from "../streams/supervisor.js";
 import { requestTarget } from "../infra/request-target.js";
+import { checkCaller, type ApiAuth, type CallerCheck } from "./api-auth.js";
 import { verifyAdminAuthorization } from "./auth.js";
 import { decodeUtf8, parseQueryString } from "./input.js";
 import type { ServedByWebApp, WebAppRouter } from "./web-apps.js";
@@ -28,6 +29,11 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Written to the request log with the reply, never sent (e.g. the ClickHouse error behind a 400). */
   logDetails?: unknown;
+}
+
+/** Who called an API, as far as the server knows. */
+export interface Caller {
+  jwt?: Record<string, unknown>;
 }
 
 export interface AdminRequest {
@@ -45,12 +51,14 @@ export interface MooseServerOptions {
   projectDir: string;
   /** The configured `[authentication] admin_api_key`; empty refuses every admin request. */
   adminApiKey: string;
+  /** Who may call /ingest and /api (API keys, JWT: ./api-auth.ts). */
+  apiAuth: ApiAuth;
   /** Liveness of the backing services, for `/health`. */
   health: () => Promise<Record<string, "ok" | string>>;
   /** The stream processes' state and lag, for `/health` (a failed one makes it unhealthy; last errors are left out). */
   processes?: () => Promise<ProcessReport[]>;
-  /** `/api/<path>` → reply, or undefined when no API has that path. */
-  consumption: (path: string, query: URLSearchParams) => Promise<Reply | undefined>;
+  /** `/api/<path>` → reply, or undefined when no API has that path; `caller.jwt`: the claims of the request's valid JWT. */
+  consumption: (path: string, query: URLSearchParams, caller: Caller) => Promise<Reply | undefined>;
   /** `POST /ingest/<path>` with its parsed JSON body → reply, or undefined when no ingest API has that path. */
   ingest?: (path: string, body: unknown) => Promise<Reply | undefined>;
   /** Authenticated admin requests → reply, or undefined for an unknown route. */
@@ -149,7 +157,7 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
   return error;
 }
 
-async function apiEndpoint(options: MooseServerOptions, url: URL, method: string, path: string): Promise<Reply> {
+async function apiEndpoint(options: MooseServerOptions, url: URL, method: string, path: string, caller: Caller): Promise<Reply> {
   const shown = shownPath(path);
   if (method !== "GET") return methodNotAllowed("GET");
   let apiPath: string;
@@ -160,7 +168,7 @@ async function apiEndpoint(options: MooseServerOptions, url: URL, method: string
   }
   const query = parseQueryString(url.search);
   if (!query.ok) return { status: 400, body: { error: `invalid query parameters for ${shown}`, fields: query.errors } };
-  const reply = await options.consumption(apiPath, query.query);
+  const reply = await options.consumption(apiPath, query.query, caller);
   return reply ?? notFound(`no API at ${shown}`);
 }
 
@@ -170,6 +178,10 @@ async function ingestEndpoint(options: MooseServerOptions, request: IncomingMess
   if (!parsed.ok) return { status: parsed.status, body: { error: parsed.error } };
   const reply = options.ingest ? await options.ingest(path.slice("/ingest/".length), parsed.value) : undefined;
   return reply ?? notFound(`no ingest API at ${shownPath(path)}`);
+}
+
+function unauthorized(refusal: Extract<CallerCheck, { ok: false }>): Reply {
+  return { status: 401, body: { error: `Unauthorized: ${refusal.reason}` }, headers: { "www-authenticate": "Bearer" } };
 }
 
 /**
@@ -246,15 +258,19 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
     };
   }
 
-  // As MooseStack's server: the app's endpoints may be called from web pages of any origin.
-  if (path.startsWith("/api/")) return method === "OPTIONS" ? corsPreflight(request) : readableAnywhere(await apiEndpoint(options, url, method, path));
-  if (path.startsWith("/ingest/")) return method === "OPTIONS" ? corsPreflight(request) : readableAnywhere(await ingestEndpoint(options, request, method, path));
+  // As MooseStack's server: the app's endpoints may be called from web pages of any origin. Callers
+  // are checked before anything else of the request is read (its body, whether the route exists).
+  if (path.startsWith("/api/") || path.startsWith("/ingest/")) {
+    if (method === "OPTIONS") return corsPreflight(request);
+    const consumption = path.startsWith("/api/");
+    const caller = await checkCaller(request.headers.authorization, consumption ? options.apiAuth.consumption : options.apiAuth.ingest);
+    if (!caller.ok) return readableAnywhere(unauthorized(caller));
+    return readableAnywhere(consumption ? await apiEndpoint(options, url, method, path, { ...(caller.jwt ? { jwt: caller.jwt } : {}) }) : await ingestEndpoint(options, request, method, path));
+  }
 
   if (path === "/admin" || path.startsWith("/admin/")) {
     const auth = await verifyAdminAuthorization(request.headers.authorization, options.adminApiKey);
-    if (!auth.ok) {
-      return { status: 401, body: { error: `Unauthorized: ${auth.reason}` }, headers: { "www-authenticate": "Bearer" } };
-    }
+    if (!auth.ok) return unauthorized(auth);
     let body: unknown;
     if (method === "POST") {
       const parsed = await readJsonBody(request);

@@ -29,6 +29,7 @@ import { silentReporter, type Reporter } from "../migrations/runner/events.js";
 import { adminRoutes } from "./admin.js";
 import { API_KEY_HASH_PATTERN } from "./auth.js";
 import { createMooseClient } from "./client.js";
+import { apiAuthFrom } from "./api-auth.js";
 import { consumptionRoutes } from "./consumption.js";
 import { startMooseServer } from "./http.js";
 import { ingestRoutes } from "./ingest.js";
@@ -70,6 +71,7 @@ export interface ProdServer {
 export async function startProdServer(options: ProdOptions): Promise<ProdServer> {
   const { projectDir, config } = options;
   checkAdminKey(config);
+  const apiAuth = apiAuthFrom(config);
   const driver = await openClickHouse(options.clickhouse, config);
   let endpoint: ClickHouseHttpEndpoint | undefined;
   let credentials: EndpointCredentials | undefined;
@@ -118,6 +120,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       port: options.port ?? config.http_server_config.port,
       projectDir,
       adminApiKey: config.authentication.admin_api_key,
+      apiAuth,
       health: async () => ({ clickhouse: await probe(driver) }),
       ...(supervisor ? { processes: () => supervisor.report() } : {}),
       consumption: served ? (path, query) => served.routes(path, query) : consumptionRoutes([...app.apis.values()], client),

@@ -104,6 +104,7 @@ beforeAll(async () => {
     port: 0,
     projectDir,
     adminApiKey: "",
+    apiAuth: { ingest: { enforceJwt: false }, consumption: { enforceJwt: false } },
     health: async () => ({}),
     consumption: async () => undefined,
     ingest: ingestRoutes(days, { driver }),

@@ -81,6 +81,7 @@ beforeAll(async () => {
     port: 0,
     projectDir,
     adminApiKey: "",
+    apiAuth: { ingest: { enforceJwt: false }, consumption: { enforceJwt: false } },
     health: async () => ({ clickhouse: "ok" }),
     consumption: async (path) => (path === "ping" ? { status: 200, body: "pong" } : undefined),
     admin: async () => undefined,

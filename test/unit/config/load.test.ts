@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -170,5 +171,40 @@ describe("syntax errors", () => {
     expect(error.code).toBe("CONFIG_INVALID_TOML");
     expect(error.location).toMatchObject({ line: 2 });
     expect(error.format()).toMatch(/moose\.config\.toml:2:\d+ - error CONFIG_INVALID_TOML/);
+  });
+});
+
+describe("[jwt]", () => {
+  const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const publicPem = keys.publicKey.export({ type: "spki", format: "pem" }).toString();
+  const privatePem = keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const toml = (secret: string, rest = `issuer = "https://auth.example.com/"\naudience = "app"\n`) => `[jwt]\nsecret = """\n${secret}"""\n${rest}`;
+
+  it("reads the section, and MooseStack's MOOSE_JWT_PUBLIC_KEY / _ISSUER / _AUDIENCE", async () => {
+    await writeToml(toml(publicPem, `issuer = "a"\naudience = "b"\nenforce_on_all_consumptions_apis = true\n`));
+    expect((await loadConfig(project.dir, {})).jwt).toEqual({ secret: `${publicPem}`, issuer: "a", audience: "b", enforce_on_all_ingest_apis: false, enforce_on_all_consumptions_apis: true });
+    await writeToml("");
+    const fromEnv = await loadConfig(project.dir, { MOOSE_JWT_PUBLIC_KEY: publicPem, MOOSE_JWT_ISSUER: "i", MOOSE_JWT_AUDIENCE: "aud", MOOSE_JWT__ENFORCE_ON_ALL_INGEST_APIS: "true" });
+    expect(fromEnv.jwt).toMatchObject({ secret: publicPem, issuer: "i", audience: "aud", enforce_on_all_ingest_apis: true });
+  });
+
+  it("refuses a secret that is not an RSA public key (a private key, say) without repeating it", async () => {
+    await writeToml(toml(privatePem));
+    const error = await loadError();
+    expect(error.code).toBe("CONFIG_INVALID_VALUE");
+    expect(error.message).toContain("jwt.secret");
+    expect(error.message).toContain("PEM RSA public key");
+    expect(JSON.stringify({ message: error.message, hint: error.hint, details: error.details })).not.toContain("PRIVATE KEY");
+    await writeToml("");
+    const fromEnv = await loadError({ MOOSE_JWT__SECRET: privatePem });
+    expect(fromEnv.message).toContain("MOOSE_JWT__SECRET");
+    expect(fromEnv.message).not.toContain("PRIVATE KEY");
+  });
+
+  it("a secret needs issuer and audience; enforcing needs a secret", async () => {
+    await writeToml(toml(publicPem, `audience = "app"\n`));
+    expect(await loadError()).toMatchObject({ code: "CONFIG_INVALID_VALUE", message: expect.stringContaining("jwt.issuer is empty"), config: { key: "jwt.issuer" } });
+    await writeToml(`[jwt]\nenforce_on_all_ingest_apis = true\n`);
+    expect(await loadError()).toMatchObject({ message: expect.stringContaining("jwt.secret is empty, but jwt.enforce_on_all_ingest_apis"), config: { key: "jwt.secret" } });
   });
 });

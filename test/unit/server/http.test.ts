@@ -13,6 +13,8 @@ const projectDir = mkdtempSync(join(tmpdir(), "moose-http-"));
 const adminCalls: AdminRequest[] = [];
 let server: RunningServer;
 let keyless: RunningServer;
+/** No API key or JWT asked of /ingest and /api (their checks: api-auth.test.ts). */
+const OPEN = { ingest: { enforceJwt: false }, consumption: { enforceJwt: false } };
 
 function start(adminApiKey: string) {
   return startMooseServer({
@@ -20,6 +22,7 @@ function start(adminApiKey: string) {
     port: 0,
     projectDir,
     adminApiKey,
+    apiAuth: OPEN,
     health: async () => ({ clickhouse: "ok" }),
     consumption: async (path, query) => {
       if (path === "empty") return { status: 204, body: { ignored: true } };
@@ -66,7 +69,7 @@ describe("moose server routing", () => {
       lastError: { message: `record {"card":"4111 1111"} failed in ${id}`, at: "2026-12-02T03:00:00.000Z" },
     });
     const reports: ProcessReport[] = [report("consumer:A", "running"), report("consumer:B", "not-run")];
-    const withProcesses = await startMooseServer({ host: "127.0.0.1", port: 0, projectDir, adminApiKey: "", health: async () => ({}), processes: async () => reports, consumption: async () => undefined, admin: async () => undefined });
+    const withProcesses = await startMooseServer({ host: "127.0.0.1", port: 0, projectDir, adminApiKey: "", apiAuth: OPEN, health: async () => ({}), processes: async () => reports, consumption: async () => undefined, admin: async () => undefined });
     try {
       const healthy = await fetch(`${withProcesses.url}/health`);
       expect(healthy.status).toBe(200);
@@ -231,6 +234,7 @@ describe("client input and internal errors", () => {
       port: 0,
       projectDir,
       adminApiKey: "",
+      apiAuth: OPEN,
       health: async () => ({ clickhouse: "Cannot reach ClickHouse at ch-internal.corp:8123 (ECONNREFUSED)" }),
       consumption: async () => undefined,
       admin: async () => undefined,
@@ -291,6 +295,7 @@ describe("listening", () => {
       port: server.port,
       projectDir,
       adminApiKey: "",
+      apiAuth: OPEN,
       health: async () => ({}),
       consumption: async () => undefined,
       admin: async () => undefined,
@@ -304,6 +309,7 @@ describe("listening", () => {
       port: 0,
       projectDir,
       adminApiKey: "",
+      apiAuth: OPEN,
       health: async () => ({}),
       consumption: async () => undefined,
       admin: async () => undefined,
