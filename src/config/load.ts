@@ -266,7 +266,7 @@ function checkExposure(config: Config, origins: Origins): void {
       config: origin === undefined ? { key } : configLocation(key, ["http_server_config", "host"], origin),
       hint:
         'listen on loopback (host = "localhost" or "127.0.0.1"), or set [authentication] admin_api_key (`moose generate hash-token`: it protects /admin; ' +
-        "/ingest and /api stay open to whoever reaches the port, as in MooseStack, so keep them behind your network's access control), " +
+        "/ingest and /api stay open to whoever reaches the port unless MOOSE_INGEST_API_KEY / MOOSE_CONSUMPTION_API_KEY or [jwt] guard them, as in MooseStack), " +
         "or, if the server is meant to be public without authentication, set http_server_config.allow_unauthenticated_public = true " +
         "(MOOSE_HTTP_SERVER_CONFIG__ALLOW_UNAUTHENTICATED_PUBLIC=true)",
       details: { key, host, ...(origin?.kind === "env" ? { env: origin.variable } : {}) },

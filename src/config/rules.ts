@@ -84,7 +84,8 @@ export function isLoopbackHost(name: string): boolean {
 }
 
 /**
- * The API server serves /ingest and /api without authentication: listening beyond loopback needs
+ * The API server serves /ingest and /api without authentication unless API keys or [jwt] guard them
+ * (src/server/api-auth.ts), and /admin needs its key: listening beyond loopback needs
  * an admin API key, or `allow_unauthenticated_public = true` to say it is intended.
  */
 export function exposesUnauthenticatedServer(config: Config): boolean {

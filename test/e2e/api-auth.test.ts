@@ -96,7 +96,7 @@ describe("API authentication (moose dev)", () => {
     expect((await whoami(`Bearer ${ingestKey.bearerToken}`)).status).toBe(401);
     const expired = await whoami(`Bearer ${await jwt({ org_id: "acme" }, Math.floor(Date.now() / 1000) - 60)}`);
     expect(expired.status).toBe(401);
-    expect((await expired.json()).error).toMatch(/^Unauthorized: invalid JWT: .*"exp"/);
+    expect(((await expired.json()) as { error: string }).error).toMatch(/^Unauthorized: invalid JWT: .*"exp"/);
     const forged = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const foreign = await new SignJWT({ org_id: "acme" }).setProtectedHeader({ alg: "RS256" }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime("5m").sign(forged.privateKey);
     expect((await whoami(`Bearer ${foreign}`)).status).toBe(401);
