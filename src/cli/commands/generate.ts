@@ -1,4 +1,4 @@
-/** `moose generate hash-token`: a new admin bearer token and the key hash the server stores. */
+/** `moose generate hash-token`: a new bearer token and the key hash the server stores (admin API, /ingest, /api). */
 import type { Command } from "commander";
 import { ExitCode } from "../../errors.js";
 import { generateHashToken } from "../../server/auth.js";
@@ -8,7 +8,7 @@ export function register(program: Command): void {
   const generate = program.command("generate").description("Generate credentials and other values");
   generate
     .command("hash-token")
-    .description("Create an admin API token: the key hash for the server's config and the bearer token for clients")
+    .description("Create an API token: the key hash for the server (admin API, /ingest, /api) and the bearer token for clients")
     .option("--json", "print { api_key_hash, bearer_token } as JSON")
     .action(
       action(async (options: { json?: boolean }) => {
@@ -23,6 +23,7 @@ export function register(program: Command): void {
             "  [authentication]",
             `  admin_api_key = "${apiKeyHash}"`,
             "  (or the environment variable MOOSE_AUTHENTICATION__ADMIN_API_KEY)",
+            "  — or, to guard /ingest or /api with it, MOOSE_INGEST_API_KEY or MOOSE_CONSUMPTION_API_KEY",
             "",
             "Bearer token — for clients (`moose plan --url … --token …`, MOOSE_ADMIN_TOKEN, `Authorization: Bearer …`):",
             `  ${bearerToken}`,
