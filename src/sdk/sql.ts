@@ -122,10 +122,24 @@ export const sql: SqlTemplateTag = Object.assign(
   },
 );
 
+/**
+ * Marks the `["Identifier", name]` pairs ApiHelpers made. A plain array of the same two strings is
+ * what a repeated query parameter gives (`?ids=Identifier&ids=other_column`), so the shape alone
+ * cannot say that the app, not the request, chose the name. A registered symbol, because the app's
+ * SDK and the server reading its statements may be two instances of this module.
+ */
+const IDENTIFIER_PAIR = Symbol.for("moose-ts.sql-identifier-pair");
+
+function identifierPairOf(name: string): [string, string] {
+  const pair: [string, string] = ["Identifier", name];
+  Object.defineProperty(pair, IDENTIFIER_PAIR, { value: true });
+  return pair;
+}
+
 /** `["Identifier", name]` values (MooseStack's ApiHelpers) interpolate a column or table name. */
 export const ApiHelpers = {
-  column: (value: string): [string, string] => ["Identifier", value],
-  table: (value: string): [string, string] => ["Identifier", value],
+  column: (value: string): [string, string] => identifierPairOf(value),
+  table: (value: string): [string, string] => identifierPairOf(value),
 };
 /** @deprecated MooseStack's older name of ApiHelpers. */
 export const ConsumptionHelpers = ApiHelpers;
@@ -141,14 +155,15 @@ export function joinQueries({ values, separator = ",", prefix = "", suffix = "" 
 
 
 /**
- * `value` as an `["Identifier", name]` pair, the only array a statement takes. Any other array (a
- * repeated query parameter reaching the tag through `any`, say) is refused rather than read as a
- * name, which would let a request choose a column or table.
+ * `value` as an ApiHelpers `["Identifier", name]` pair, the only array a statement takes. Any other
+ * array (a repeated query parameter reaching the tag through `any`, even one spelling
+ * `["Identifier", name]`) is refused rather than read as a name, which would let a request choose a
+ * column or table.
  */
 function identifierPair(value: Value): string | undefined {
   if (!Array.isArray(value)) return undefined;
-  if (value.length === 2 && value[0] === "Identifier" && typeof value[1] === "string") return value[1];
-  throw new TypeError(`an array is not a SQL value (only ["Identifier", name], from ApiHelpers.column/table, is): got ${JSON.stringify(value).slice(0, 100)}`);
+  if (Object.hasOwn(value, IDENTIFIER_PAIR) && typeof value[1] === "string") return value[1];
+  throw new TypeError(`an array is not a SQL value (only ["Identifier", name] from ApiHelpers.column/table is): got ${JSON.stringify(value).slice(0, 100)}`);
 }
 
 /** `2026-01-01 10:00:00.000`: a Date in UTC, as ClickHouse reads DateTime64 text. */

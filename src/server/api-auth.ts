@@ -5,7 +5,7 @@
  * - API keys: MOOSE_INGEST_API_KEY / MOOSE_CONSUMPTION_API_KEY hold a key from `moose generate
  *   hash-token` (./auth.ts); the endpoints then need `Authorization: Bearer <its token>`.
  * - JWT: `[jwt] secret` (a PEM RSA public key; RS256), `issuer` and `audience`. A token signed with
- *   the matching private key, with that `iss` and `aud`, not expired and already valid, is accepted
+ *   the matching private key, with that `iss` and `aud`, an `exp` not passed and an `nbf` (if any) reached, is accepted
  *   where an API key is asked for, and its claims reach the API's handler (`utils.jwt`).
  *   `enforce_on_all_ingest_apis` / `enforce_on_all_consumptions_apis` make such a token the only
  *   way in.
@@ -95,6 +95,8 @@ async function verifiedClaims(token: string, check: JwtCheck): Promise<CallerChe
       algorithms: ["RS256"],
       issuer: check.issuer,
       audience: check.audience,
+      // As MooseStack (and jsonwebtoken's defaults): a token without an expiry is not accepted.
+      requiredClaims: ["exp"],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
     });
     return { ok: true, jwt: payload as Record<string, unknown> };

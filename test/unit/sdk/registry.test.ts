@@ -162,6 +162,10 @@ describe("sql", () => {
     const ids = ["x", "other_column"] as unknown as [string, string];
     expect(() => toQuery(sql`SELECT * FROM t WHERE id IN ${ids}`)).toThrow(/an array is not a SQL value/);
     expect(() => new View("Picked", { selectStatement: sql`SELECT ${ids} FROM t`, baseTables: [] }).toSpec()).toThrow(/an array is not a SQL value/);
+    // `?ids=Identifier&ids=other_column` spells ApiHelpers' shape: still a request's value, not a name.
+    const spelled = new URLSearchParams("ids=Identifier&ids=other_column").getAll("ids") as unknown as [string, string];
+    expect(() => toQuery(sql`SELECT * FROM t WHERE id = ${spelled}`)).toThrow(/an array is not a SQL value/);
+    expect(() => toQuery(sql`SELECT * FROM t WHERE id = ${JSON.parse('["Identifier", "id"]') as [string, string]}`)).toThrow(/an array is not a SQL value/);
   });
 
   it("reads a column of aggregate states as its merge, as MooseStack's sql tag does", async () => {

@@ -75,6 +75,8 @@ describe("checkCaller", () => {
     await refused(await token({}, { notBefore: Math.floor(Date.now() / 1000) + 600 }));
     await refused(await token({}, { issuer: "https://evil.example.com/" }));
     await refused(await token({}, { audience: "another-app" }));
+    // A token that never expires.
+    await refused(await new SignJWT({ org_id: "acme" }).setProtectedHeader({ alg: "RS256" }).setIssuer(ISSUER).setAudience(AUDIENCE).sign(signer.privateKey));
     await refused(await token({}, { key: stranger.privateKey }));
     // Claims edited after signing: the signature no longer matches.
     const [header, , signature] = (await token()).split(".");
