@@ -15,6 +15,7 @@
  * `readonly = 1` first (only reads pass: not even a temporary table or an INSERT INTO FUNCTION), and
  * again without it only when the engine refused it as a write (READONLY). `moose dev` reads its
  * applied state again after a write through the endpoint (`moose migrate up`), never after a read.
+ * A GET or HEAD is a read only (notAReadToRun), never run again as a write.
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -298,8 +299,19 @@ async function handleQuery(
     if (name.startsWith("param_")) textParams[name.slice(6)] = value;
     else if (!RESERVED_PARAMS.has(name) && !HTTP_ONLY_SETTINGS.has(name)) settings[name] = value;
   }
-  // As ClickHouse: a GET (or HEAD) request may only read, whatever `readonly` it names (`readonly=0` would lift the guard).
-  if ((request.method === "GET" || request.method === "HEAD") && settings.readonly !== "1") settings.readonly = "2";
+  if (request.method === "GET" || request.method === "HEAD") {
+    // As ClickHouse: a GET (or HEAD) request may only read, whatever `readonly` it names.
+    const refusal = await notAReadToRun(driver, sql);
+    if (refusal !== undefined) {
+      sendError(response, queryId, READONLY, `${refusal}: a GET request may only read; send writes with POST. (READONLY)`);
+      return;
+    }
+    // The engine parses the statement as checked (not in another dialect), and then only reads run:
+    // readonly = 1 comes last, after the client's settings (it refuses changing them).
+    delete settings.dialect;
+    delete settings.readonly;
+    Object.assign(settings, { dialect: "clickhouse", readonly: "1" });
+  }
 
   const headerFormat = request.headers["x-clickhouse-format"];
   const format = params.get("default_format") ?? (typeof headerFormat === "string" ? headerFormat : undefined) ?? "TabSeparated";
@@ -339,6 +351,31 @@ async function handleQuery(
     ...(output.encoding ? { "Content-Encoding": output.encoding } : {}),
   });
   response.end(request.method === "HEAD" ? undefined : Buffer.from(output.body));
+}
+
+/** Statements a GET may run: the first word of the engine's own rendering of them. */
+const READ_STATEMENTS = new Set(["SELECT", "WITH", "SHOW", "DESCRIBE", "EXISTS", "EXPLAIN"]);
+
+/**
+ * Why `sql` is not one reading statement a GET may run, or undefined when it is. `readonly = 1` is
+ * not enough with the embedded engine: chdb runs statements through ClickHouse's client code, which
+ * writes `INTO OUTFILE` itself (a server refuses it over HTTP) and runs SYSTEM statements under it.
+ * So the engine renders the statement first (`formatQuerySingleLine`, which parses without running:
+ * comments gone, keywords in one spelling, one statement only) and that rendering must be a read
+ * without an output file. A string literal that spells INTO OUTFILE is refused too (fail closed).
+ */
+async function notAReadToRun(driver: RawClickHouseDriver, sql: string): Promise<string | undefined> {
+  let rendered: string;
+  try {
+    const result = await driver.raw("SELECT formatQuerySingleLine({statement:String})", { format: "TSVRaw", textParams: { statement: sql } });
+    rendered = new TextDecoder().decode(result.body).trim();
+  } catch (error) {
+    return `the statement does not parse as one statement (${String((error as MooseError).details?.clickhouseMessage ?? (error as Error).message).slice(0, 300)})`;
+  }
+  const kind = /^[A-Z]+/.exec(rendered)?.[0] ?? "";
+  if (!READ_STATEMENTS.has(kind)) return `${kind || "this"} statement`;
+  if (rendered.includes("INTO OUTFILE")) return "INTO OUTFILE";
+  return undefined;
 }
 
 /** Runs the statement read-only unless ClickHouse refuses it as a write; a write is counted in `writes` while it runs. */

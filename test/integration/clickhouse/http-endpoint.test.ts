@@ -2,7 +2,7 @@
  * The local ClickHouse HTTP interface, used the way users use it: through @clickhouse/client and
  * plain HTTP requests (what curl sends).
  */
-import { readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { connect } from "node:net";
@@ -269,6 +269,38 @@ describe("ClickHouse HTTP interface: plain HTTP (curl)", () => {
     const response = await fetch(`${endpoint.url}/?readonly=0&query=${encodeURIComponent("CREATE TABLE t_get0 (x UInt8) ENGINE = Memory")}`, { headers: { Authorization: basic } });
     expect(response.status).toBe(403);
     expect(response.headers.get("x-clickhouse-exception-code")).toBe("164");
+  });
+
+  it("a GET writes no file and runs no SYSTEM statement (chdb's client code would, even under readonly = 1); reads with settings still work", async () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), "moose-get-"));
+    try {
+      const get = (query: string, extra = "") => fetch(`${endpoint.url}/?${extra}query=${encodeURIComponent(query)}`, { headers: { Authorization: basic } });
+      const refused = async (query: string, extra?: string) => {
+        const response = await get(query, extra);
+        expect(response.status, query).toBe(403);
+        expect(response.headers.get("x-clickhouse-exception-code")).toBe("164");
+        return response.text();
+      };
+      expect(await refused(`SELECT 'overwritten' INTO OUTFILE '${scratch}/a.txt' TRUNCATE FORMAT RawBLOB`, "readonly=1&")).toContain("INTO OUTFILE");
+      await refused(`select 1 /* c */ into\n  outfile '${scratch}/b.txt'`);
+      await refused(`EXPLAIN AST SELECT 1 INTO OUTFILE '${scratch}/c.txt'`);
+      await refused(`INSERT INTO FUNCTION file('${scratch}/d.txt', 'RawBLOB') SELECT 'x'`);
+      await refused("SYSTEM STOP MERGES");
+      await refused("CREATE TEMPORARY TABLE tmp_get (x UInt8)");
+      await refused(`SELECT 1; SELECT 2 INTO OUTFILE '${scratch}/e.txt'`);
+      // Another dialect would parse the statement differently from the check.
+      await refused(`SELECT 1 INTO OUTFILE '${scratch}/f.txt'`, "dialect=prql&");
+      expect(readdirSync(scratch)).toEqual([]);
+      const read = await get("SELECT number FROM system.numbers LIMIT 3", "max_result_rows=10&");
+      expect(read.status).toBe(200);
+      expect(await read.text()).toBe("0\n1\n2\n");
+      expect((await get("WITH 2 AS x SELECT x")).status).toBe(200);
+      expect((await get("SHOW TABLES")).status).toBe(200);
+      // POST still writes (the endpoint's documented rights).
+      expect((await post("", "CREATE TEMPORARY TABLE tmp_post (x UInt8)")).status).toBe(200);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   it("refuses a query_id a header cannot carry before running the statement (no 500 for a write that happened)", async () => {
