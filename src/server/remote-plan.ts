@@ -82,10 +82,14 @@ async function requestJson(endpoint: URL, init: RequestInit, options: RemoteOpti
   const where = displayUrl(endpoint);
   let response: Response;
   let text: string;
+  // Not AbortSignal.timeout: Node keeps that signal's timer only while the signal lives, and a garbage
+  // collection during a slow body dropped it. This timer is held until the reply is read.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
   try {
-    response = await fetch(endpoint, { ...init, headers, signal: AbortSignal.timeout(timeoutMs), redirect: "error" });
-    // The timeout covers the body too: a server that stalls or drops the connection half-way is reported as one that does not answer.
-    text = await replyText(response, where);
+    response = await fetch(endpoint, { ...init, headers, signal: deadline.signal, redirect: "error" });
+    // The timeout covers the body too: a server that stalls, drips or drops the connection half-way is reported as one that does not answer.
+    text = await replyText(response, where, deadline.signal);
   } catch (error) {
     if (error instanceof MooseError) throw error;
     if ((error as Error).name === "TimeoutError") {
@@ -100,6 +104,8 @@ async function requestJson(endpoint: URL, init: RequestInit, options: RemoteOpti
       details: { url: where },
       cause: error,
     });
+  } finally {
+    clearTimeout(timer);
   }
   if (response.status === 401 || response.status === 403) {
     throw new MooseError("REMOTE_AUTH_FAILED", `${where} refused the request (${response.status}): ${serverMessage(text)}`, {
@@ -129,20 +135,38 @@ async function requestJson(endpoint: URL, init: RequestInit, options: RemoteOpti
   }
 }
 
-/** The body as text, read up to MAX_REPLY_BYTES (a larger one is REMOTE_BAD_RESPONSE). */
-async function replyText(response: Response, where: string): Promise<string> {
+/**
+ * The body as text, read up to MAX_REPLY_BYTES (a larger one is REMOTE_BAD_RESPONSE), until `deadline`
+ * aborts. The deadline is watched here rather than left to fetch: its abort did not end a body that
+ * arrived a byte at a time once the response had been garbage-collected from fetch's view.
+ */
+async function replyText(response: Response, where: string, deadline: AbortSignal): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const stop = () => void reader.cancel(deadline.reason).catch(() => undefined);
+  deadline.addEventListener("abort", stop, { once: true });
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of response.body ?? []) {
-    size += chunk.byteLength;
-    if (size > MAX_REPLY_BYTES) {
-      // Leaving the loop cancels the body: the connection is closed, not read to its end.
-      throw new MooseError("REMOTE_BAD_RESPONSE", `${where} answered with more than ${MAX_REPLY_BYTES / 1024 / 1024} MiB (${response.status}): not a moose server's answer`, {
-        hint: "check that the URL points at a moose-ts server (`moose prod`), not a proxy or another service",
-        details: { url: where, status: response.status },
-      });
+  try {
+    for (;;) {
+      if (deadline.aborted) throw deadline.reason;
+      const { done, value } = await reader.read();
+      // A cancel ends a pending read as if the body had ended.
+      if (deadline.aborted) throw deadline.reason;
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_REPLY_BYTES) {
+        // The connection is closed, not read to its end.
+        await reader.cancel().catch(() => undefined);
+        throw new MooseError("REMOTE_BAD_RESPONSE", `${where} answered with more than ${MAX_REPLY_BYTES / 1024 / 1024} MiB (${response.status}): not a moose server's answer`, {
+          hint: "check that the URL points at a moose-ts server (`moose prod`), not a proxy or another service",
+          details: { url: where, status: response.status },
+        });
+      }
+      chunks.push(value);
     }
-    chunks.push(chunk);
+  } finally {
+    deadline.removeEventListener("abort", stop);
   }
   return Buffer.concat(chunks).toString("utf8");
 }
@@ -157,14 +181,18 @@ function networkReason(error: unknown): string {
   return redactString(cause?.code ?? cause?.message ?? (error as Error).message);
 }
 
-/** The `error` field of a JSON error body, or the start of a text body; never echoes secrets. */
+/**
+ * The `error` field of a JSON error body, or the start of a text body; never echoes secrets, and never
+ * a control character (a server's escape sequences would reach the terminal): each becomes a space.
+ */
 function serverMessage(text: string): string {
+  const printable = (message: string) => redactString(message).replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
   try {
     const value = JSON.parse(text) as { error?: unknown };
-    if (typeof value.error === "string") return redactString(value.error);
+    if (typeof value.error === "string") return printable(value.error);
   } catch {
     // not JSON: use the text
   }
   const trimmed = text.trim().slice(0, 300);
-  return trimmed === "" ? "(empty response)" : redactString(trimmed);
+  return trimmed === "" ? "(empty response)" : printable(trimmed);
 }

@@ -1,4 +1,6 @@
 import { createServer, type Server } from "node:http";
+import v8 from "node:v8";
+import vm from "node:vm";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode, MooseError } from "../../../src/errors.js";
@@ -29,6 +31,15 @@ beforeAll(async () => {
       if (path.startsWith("/drops/")) setTimeout(() => response.destroy(), 50);
       return; // the rest never comes
     }
+    if (path.startsWith("/drips/")) {
+      // A byte every 100 ms, for ever: headers at once, then a body that never ends.
+      response.writeHead(200, { "content-type": "application/json" });
+      response.write("{");
+      const drip = setInterval(() => response.write(" "), 100);
+      response.on("close", () => clearInterval(drip));
+      return;
+    }
+    if (path.startsWith("/escapes/")) return reply(500, "<html>\u001b[31mRED\u001b]0;pwned\u0007\r\nnext line\u009b2J");
     if (path.startsWith("/endless/")) {
       // A body that does not end: 1 MiB chunks as fast as the client reads them.
       response.writeHead(200, { "content-type": "application/json" });
@@ -114,6 +125,27 @@ describe("fetchRemoteInframap", () => {
   it("a body that stalls half-way is a timeout, one cut off half-way an unreachable server", async () => {
     expect((await failure(fetchRemoteInframap(`${base}/stalls`, { token: "t", timeoutMs: 300 }))).code).toBe("REMOTE_TIMEOUT");
     expect((await failure(fetchRemoteInframap(`${base}/drops`, { token: "t" }))).code).toBe("REMOTE_UNREACHABLE");
+  });
+
+  it("a body that drips a byte at a time still times out, garbage collections or not", async () => {
+    // The way a long \`moose plan --url\` lost its timeout: collections while the body trickled in.
+    v8.setFlagsFromString("--expose-gc");
+    const collect = vm.runInNewContext("gc") as () => void;
+    const collecting = setInterval(collect, 50);
+    const started = Date.now();
+    try {
+      expect((await failure(fetchRemoteInframap(`${base}/drips`, { token: "t", timeoutMs: 600 }))).code).toBe("REMOTE_TIMEOUT");
+    } finally {
+      clearInterval(collecting);
+    }
+    expect(Date.now() - started).toBeLessThan(5_000);
+  }, 10_000);
+
+  it("shows a server's error text without its control characters (no terminal escapes reach the user's terminal)", async () => {
+    const error = await failure(fetchRemoteInframap(`${base}/escapes`));
+    expect(error.message).toContain("RED");
+    expect(error.message).toContain("next line");
+    expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });
 
   it(`stops reading an answer past ${MAX_REPLY_BYTES / 1024 / 1024} MiB`, async () => {
