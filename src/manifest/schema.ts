@@ -51,8 +51,11 @@ function object<T>(fields: Fields<T>): JsonSchema {
   };
 }
 
-/** A map from id (any string) to values of one schema. */
-const mapOf = (schema: JsonSchema): JsonSchema => ({ type: "object", additionalProperties: schema });
+/**
+ * A map from id (any string but `__proto__`, which JavaScript objects cannot hold as a key: copying
+ * such a map would set its prototype instead) to values of one schema.
+ */
+const mapOf = (schema: JsonSchema): JsonSchema => ({ type: "object", propertyNames: { not: { const: "__proto__" } }, additionalProperties: schema });
 
 const text: JsonSchema = { type: "string" };
 const name: JsonSchema = { type: "string", minLength: 1 };

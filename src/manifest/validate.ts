@@ -129,6 +129,10 @@ function describe(error: ErrorObject): ManifestProblem {
       return { path, message: `must be one of ${(params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(", ")}` };
     case "const":
       return { path, message: `must be ${JSON.stringify(params.allowedValue)}` };
+    // mapOf's only rule on keys (src/manifest/schema.ts); ajv reports it twice, as `not` and `propertyNames`.
+    case "not":
+    case "propertyNames":
+      return { path, message: `has a key "${String(params.propertyName ?? "__proto__")}", which no name may be` };
     default:
       return { path, message: error.message ?? `fails ${error.keyword}` };
   }

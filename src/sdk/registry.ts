@@ -60,6 +60,14 @@ export class Registry {
   private readonly owners = new WeakMap<object, string>();
 
   register(component: Component): void {
+    if (component.id === "__proto__") {
+      // A manifest keeps components in objects by name, where this name sets the prototype instead.
+      throw new MooseError("INVALID_NAME", `${KIND_LABELS[component.componentKind]} "__proto__": this name cannot be used`, {
+        location: component.source,
+        hint: "give it another name",
+        details: { kind: component.componentKind, id: component.id },
+      });
+    }
     const components = this.components(component.componentKind);
     const existing = components.get(component.id);
     if (existing) {

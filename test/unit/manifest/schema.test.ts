@@ -90,6 +90,11 @@ describe("Manifest v1 schema", () => {
     expect(manifestProblems(broken(edit))[0]).toEqual({ path: expectedPath, message: expectedMessage });
   });
 
+  it("refuses a component named __proto__ (copying the map would set its prototype), whole and valid as it may be", () => {
+    const sent = JSON.parse(JSON.stringify(full).replace('"tables":{"Users"', '"tables":{"__proto__"')) as unknown;
+    expect(manifestProblems(sent)[0]).toEqual({ path: "/tables", message: 'has a key "__proto__", which no name may be' });
+  });
+
   it("reports at most the first three problems", () => {
     const problems = manifestProblems(broken((m) => (m.tables.Users.columns = [{}, {}, {}])));
     expect(problems).toHaveLength(3);

@@ -43,6 +43,13 @@ describe("registry", () => {
     expect(error.location).toEqual({ file: "app/more.ts", line: 7, col: 14 });
   });
 
+  it("refuses the name __proto__ at its line (in a manifest's map of components it would set the prototype: the table would vanish)", () => {
+    const error = thrown(() => new OlapTable<Row>("__proto__", {}, injected("app/users.ts", 4)));
+    expect(error.code).toBe("INVALID_NAME");
+    expect(error.location).toEqual({ file: "app/users.ts", line: 4, col: 14 });
+    expect(registryToManifest().tables).toEqual({});
+  });
+
   it("keeps kinds apart and versions apart", () => {
     new OlapTable<Row>("Users", {}, injected("app/a.ts", 1));
     new Stream<Row>("Users", {}, injected("app/a.ts", 2));
