@@ -46,9 +46,27 @@ const ajv = lazyAjv({ coerceTypes: "array", allErrors: true, useDefaults: true, 
   }),
 );
 
+/**
+ * A number as a query string writes it: decimal, an optional sign, fraction and exponent. ajv's
+ * coercion reads text as JavaScript's `Number()` does, which takes " " for 0, "0x10" for 16 and
+ * "0b1", "0o7" or " 1\n" as numbers too.
+ */
+const DECIMAL_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The top-level parameters whose values are numbers (or arrays of numbers). */
+function numericParameters(schema: JsonSchema): Set<string> {
+  const isNumeric = (member: unknown) => {
+    const types = ([] as unknown[]).concat((member as { type?: unknown } | undefined)?.type ?? []);
+    return types.includes("number") || types.includes("integer");
+  };
+  const properties = ((schema as { properties?: Record<string, { items?: unknown }> }).properties ?? {}) as Record<string, { items?: unknown }>;
+  return new Set(Object.entries(properties).filter(([, member]) => isNumeric(member) || isNumeric(member?.items)).map(([name]) => name));
+}
+
 /** Compiles once per API at server start; throws ajv's error if the schema itself is invalid. */
 export function compileParamsValidator(schema: JsonSchema): ParamsValidator {
   const validate: ValidateFunction = ajv().compile(withSafeNumbers(closedObjects(schema)));
+  const numeric = numericParameters(schema);
   return (query) => {
     const grouped = valuesByName(query);
     if (grouped.size > MAX_PARAMS) return { ok: false, errors: [{ field: "", message: `at most ${MAX_PARAMS} distinct parameters are accepted, got ${grouped.size}` }] };
@@ -56,10 +74,17 @@ export function compileParamsValidator(schema: JsonSchema): ParamsValidator {
       .filter(([key, values]) => key.length > MAX_PARAM_CHARS || values.some((value) => value.length > MAX_PARAM_CHARS))
       .map(([key]) => ({ field: key.slice(0, 100), message: `is longer than ${MAX_PARAM_CHARS} characters` }));
     if (oversized.length > 0) return { ok: false, errors: oversized };
+    // Text coercion would take for a number, but no client writes one so (text that is no number at all is ajv's to name).
+    const misread = [...grouped]
+      .filter(([key]) => numeric.has(key))
+      .flatMap(([key, values]) =>
+        values.flatMap((value, index) => (value === "" || DECIMAL_NUMBER.test(value) || Number.isNaN(Number(value)) ? [] : [{ field: values.length > 1 ? `${key}[${index}]` : key, message: "must be a number written in decimal" }])),
+      );
     // Own properties whatever their names: assigning `params["__proto__"]` would set the prototype.
     const params: Record<string, unknown> = Object.fromEntries([...grouped].map(([key, values]) => [key, values.length === 1 ? values[0] : values]));
-    if (validate(params)) return { ok: true, params };
-    return { ok: false, errors: (validate.errors ?? []).map(toFieldError) };
+    if (validate(params) && misread.length === 0) return { ok: true, params };
+    const misreadFields = new Set(misread.map((error) => error.field));
+    return { ok: false, errors: [...misread, ...(validate.errors ?? []).map(toFieldError).filter((error) => !misreadFields.has(error.field))] };
   };
 }
 

@@ -97,11 +97,21 @@ describe("compileParamsValidator", () => {
     expect(refused("offset=9007199254740993")).toEqual([{ field: "offset", message: expect.stringContaining("not exact") }]);
     expect(refused("ids=1&ids=1e300")).toEqual([{ field: "ids[1]", message: expect.stringContaining("9007199254740991") }]);
     expect(refused("limit=Infinity").map((error) => error.field)).toEqual(["limit"]);
+    // What JavaScript's Number() reads, a query string does not mean: spaces, hex, binary, octal.
+    for (const text of ["%20", "0x10", "0b1", "0o7", "%091%0A"]) {
+      expect(refused(`limit=${text}`), text).toEqual([{ field: "limit", message: "must be a number written in decimal" }]);
+    }
+    expect(refused("limit=1_000&offset=1e")).toEqual([
+      { field: "limit", message: "must be number" },
+      { field: "offset", message: "must be integer" },
+    ]);
+    expect(refused("ids=1&ids=0x2")).toEqual([{ field: "ids[1]", message: "must be a number written in decimal" }]);
     expect(refused(`q=${"x".repeat(5000)}`)).toEqual([{ field: "q", message: "is longer than 4096 characters" }]);
     expect(numbers(new URLSearchParams("limit=9007199254740991&offset=-9007199254740991&ids=2.5e3"))).toEqual({
       ok: true,
       params: { limit: 9007199254740991, offset: -9007199254740991, ids: [2500] },
     });
     expect(numbers(new URLSearchParams("limit=0.000001"))).toMatchObject({ ok: true, params: { limit: 0.000001 } });
+    expect(numbers(new URLSearchParams("limit=-.5&offset=%2B7&ids=1E3"))).toMatchObject({ ok: true, params: { limit: -0.5, offset: 7, ids: [1000] } });
   });
 });
