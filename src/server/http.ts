@@ -86,6 +86,7 @@ export interface RunningServer {
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export async function startMooseServer(options: MooseServerOptions): Promise<RunningServer> {
+  const clientErrors = new ClientErrorLog(options.projectDir);
   const server = createServer((request, response) => {
     const started = performance.now();
     const requestId = randomUUID();
@@ -94,14 +95,14 @@ export async function startMooseServer(options: MooseServerOptions): Promise<Run
     const url = requestUrl(request);
     const served = url && options.webApps?.(request, response, url);
     if (served) {
-      answerByWebApp(options, request, response, served, { path, requestId, started });
+      answerByWebApp(options, clientErrors, request, response, served, { path, requestId, started });
       return;
     }
     handle(options, request)
       .catch((error: unknown) => internalError(options, request.method, path, error, requestId))
       .then((reply) => {
         const sent = send(response, { ...reply, headers: { ...reply.headers, "x-request-id": requestId } });
-        logRequest(options, request.method, path, sent, performance.now() - started, requestId);
+        logRequest(options, clientErrors, request.method, path, sent, performance.now() - started, requestId);
       })
       .catch((error: unknown) => {
         // Nothing a request sends may end the process: a failure past the handler costs this connection at most.
@@ -132,6 +133,7 @@ export async function startMooseServer(options: MooseServerOptions): Promise<Run
     close: () =>
       new Promise<void>((resolve, reject) => {
         process.off("unhandledRejection", unhandled);
+        clientErrors.flush();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
@@ -338,6 +340,7 @@ function errorDetails(error: unknown): Record<string, unknown> {
  */
 function answerByWebApp(
   options: MooseServerOptions,
+  clientErrors: ClientErrorLog,
   request: IncomingMessage,
   response: ServerResponse,
   served: ServedByWebApp,
@@ -346,7 +349,7 @@ function answerByWebApp(
   response.setHeader("x-request-id", requestId);
   response.once("finish", () => {
     const reply = { status: response.statusCode, body: `answered by WebApp "${served.webApp}"` };
-    logRequest(options, request.method, path, reply, performance.now() - started, requestId);
+    logRequest(options, clientErrors, request.method, path, reply, performance.now() - started, requestId);
   });
   served.serve().catch((error: unknown) => {
     const reply = internalError(options, request.method, path, error, requestId);
@@ -387,9 +390,56 @@ function bigintAsString(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
 }
 
+/** Client errors (4xx) logged one by one in a minute; the rest of that minute's are counted. */
+const CLIENT_ERRORS_LOGGED_PER_MINUTE = 100;
+const MINUTE_MS = 60_000;
+
+/**
+ * Keeps anyone who can reach the port from rotating the log's history away (migrations, admin
+ * requests, failures) with a flood of bad requests: past CLIENT_ERRORS_LOGGED_PER_MINUTE in a
+ * minute, client errors are counted by status and written as one line when the minute is over (at
+ * the next client error) or the server closes. Server errors (5xx) are always logged.
+ */
+class ClientErrorLog {
+  private minuteStarted = 0;
+  private logged = 0;
+  private readonly unlogged = new Map<number, number>();
+
+  constructor(private readonly projectDir: string) {}
+
+  /** Whether this client error is logged on its own line. */
+  admit(status: number, now = Date.now()): boolean {
+    if (now - this.minuteStarted >= MINUTE_MS) {
+      this.flush();
+      this.minuteStarted = now;
+      this.logged = 0;
+    }
+    if (this.logged < CLIENT_ERRORS_LOGGED_PER_MINUTE) {
+      this.logged++;
+      return true;
+    }
+    this.unlogged.set(status, (this.unlogged.get(status) ?? 0) + 1);
+    return false;
+  }
+
+  flush(): void {
+    if (this.unlogged.size === 0) return;
+    const counts = Object.fromEntries([...this.unlogged].sort(([a], [b]) => a - b));
+    const total = [...this.unlogged.values()].reduce((sum, count) => sum + count, 0);
+    this.unlogged.clear();
+    logEvent(this.projectDir, {
+      kind: "server",
+      level: "warn",
+      message: `${total} more client error${total === 1 ? "" : "s"} (4xx) in the minute from ${new Date(this.minuteStarted).toISOString()}, not logged one by one (at most ${CLIENT_ERRORS_LOGGED_PER_MINUTE} a minute are)`,
+      details: { unloggedByStatus: counts, since: new Date(this.minuteStarted).toISOString() },
+    });
+  }
+}
+
 /** Admin requests and failures are logged; successful API calls are not (they can be very frequent). */
-function logRequest(options: MooseServerOptions, method: string | undefined, path: string, reply: Reply, durationMs: number, requestId: string): void {
+function logRequest(options: MooseServerOptions, clientErrors: ClientErrorLog, method: string | undefined, path: string, reply: Reply, durationMs: number, requestId: string): void {
   if (!path.startsWith("/admin") && reply.status < 400) return;
+  if (reply.status >= 400 && reply.status < 500 && !clientErrors.admit(reply.status)) return;
   logEvent(options.projectDir, {
     kind: "server",
     level: reply.status >= 500 ? "error" : reply.status >= 400 ? "warn" : "info",

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { logFilePath } from "../../../src/logs/logger.js";
+import { logEvent, logFilePath } from "../../../src/logs/logger.js";
 import { generateHashToken } from "../../../src/server/auth.js";
 import { startMooseServer, type AdminRequest, type RunningServer } from "../../../src/server/http.js";
 import type { ProcessReport } from "../../../src/streams/supervisor.js";
@@ -315,5 +315,30 @@ describe("listening", () => {
       admin: async () => undefined,
     }).catch((caught: unknown) => caught);
     expect(failure).toMatchObject({ code: "SERVER_CANNOT_LISTEN", config: { key: "http_server_config.host" } });
+  });
+});
+
+describe("the request log under a flood of bad requests", () => {
+  it("logs at most 100 client errors a minute one by one and counts the rest in one line, keeping the log's earlier history", async () => {
+    const floodDir = mkdtempSync(join(tmpdir(), "moose-http-flood-"));
+    const flooded = await startMooseServer({ host: "127.0.0.1", port: 0, projectDir: floodDir, adminApiKey: apiKeyHash, apiAuth: OPEN, health: async () => ({}), consumption: async () => undefined, admin: async () => undefined });
+    try {
+      logEvent(floodDir, { kind: "migration", message: "applied 20261203_init" });
+      for (let batch = 0; batch < 5; batch++) {
+        await Promise.all(Array.from({ length: 30 }, (_, index) => fetch(`${flooded.url}/${batch % 2 ? "admin/x" : `nope/${batch}-${index}`}`).then((response) => response.arrayBuffer())));
+      }
+      expect((await fetch(`${flooded.url}/health`)).status).toBe(200);
+    } finally {
+      await flooded.close();
+    }
+    const records = readFileSync(logFilePath(floodDir), "utf8").trim().split("\n").map((line) => JSON.parse(line) as { kind: string; message: string; details?: Record<string, unknown> });
+    expect(records[0]!.message).toBe("applied 20261203_init");
+    expect(records.filter((record) => / → 40[14]$/.test(record.message))).toHaveLength(100);
+    const summary = records.filter((record) => record.message.includes("more client errors"));
+    expect(summary).toHaveLength(1);
+    expect(summary[0]!.message).toMatch(/^50 more client errors \(4xx\) in the minute from /);
+    const counted = summary[0]!.details!.unloggedByStatus as Record<string, number>;
+    expect(Object.values(counted).reduce((sum, count) => sum + count, 0)).toBe(50);
+    rmSync(floodDir, { recursive: true, force: true });
   });
 });
