@@ -4,16 +4,16 @@
  *
  * - API keys: MOOSE_INGEST_API_KEY / MOOSE_CONSUMPTION_API_KEY hold a key from `moose generate
  *   hash-token` (./auth.ts); the endpoints then need `Authorization: Bearer <its token>`.
- * - JWT: `[jwt] secret` (a PEM RSA public key; RS256), `issuer` and `audience`. A token signed with
- *   the matching private key, with that `iss` and `aud`, an `exp` not passed and an `nbf` (if any) reached, is accepted
- *   where an API key is asked for, and its claims reach the API's handler (`utils.jwt`).
+ * - JWT: `[jwt] secret` (a PEM RSA public key; RS256), `issuer` and `audience`. A token signed
+ *   with the matching private key, with that `iss` and `aud`, an `exp` not passed and no `nbf` still
+ *   to come, is accepted where an API key is asked for, and its claims reach the API's handler
+ *   (`utils.jwt`).
  *   `enforce_on_all_ingest_apis` / `enforce_on_all_consumptions_apis` make such a token the only
  *   way in.
  *
  * With neither, an endpoint is open (a valid JWT still gives its claims to the handler).
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { jwtVerify } from "jose";
 import { MooseError } from "../errors.js";
 import type { Config } from "../config/types.js";
 import { API_KEY_HASH_PATTERN, BEARER_TOKEN_PATTERN, bearerCredentials, tokenMatchesKey } from "./auth.js";
@@ -90,6 +90,8 @@ export async function checkCaller(header: string | undefined, auth: EndpointAuth
 }
 
 async function verifiedClaims(token: string, check: JwtCheck): Promise<CallerCheck> {
+  // Loaded with the first token (≈ 30 ms): most apps configure no JWT.
+  const { jwtVerify } = await import("jose");
   try {
     const { payload } = await jwtVerify(token, check.key, {
       algorithms: ["RS256"],

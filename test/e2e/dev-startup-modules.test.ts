@@ -3,7 +3,8 @@
  * loaded when they are needed, not on every start (docs/performance.md, "Packages loaded on
  * first use"). ajv compiles ingest and consumption API checks; Handlebars renders the draft
  * migration, which a restart with nothing changed leaves alone; cli-progress draws a rebuild's
- * bar; kafkajs is for streaming, off here. A preload (test/helpers/loaded-modules.cjs) lists the
+ * bar; kafkajs is for streaming, off here. (jose, loaded with the first JWT, is an ES module: the
+ * preload sees CommonJS only.) A preload (test/helpers/loaded-modules.cjs) lists the
  * CommonJS modules the process holds when asked.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
