@@ -267,7 +267,7 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
     const consumption = path.startsWith("/api/");
     const caller = await checkCaller(request.headers.authorization, consumption ? options.apiAuth.consumption : options.apiAuth.ingest);
     if (!caller.ok) return readableAnywhere(unauthorized(caller));
-    return readableAnywhere(consumption ? await apiEndpoint(options, url, method, path, { ...(caller.jwt ? { jwt: caller.jwt } : {}) }) : await ingestEndpoint(options, request, method, path));
+    return readableAnywhere(consumption ? await apiEndpoint(options, url, method, path, caller) : await ingestEndpoint(options, request, method, path));
   }
 
   if (path === "/admin" || path.startsWith("/admin/")) {
