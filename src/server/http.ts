@@ -10,6 +10,7 @@
  * must be valid UTF-8 and query strings must percent-decode to valid UTF-8 (400 otherwise).
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isMooseError, MooseError } from "../errors.js";
@@ -84,6 +85,28 @@ export interface RunningServer {
 }
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** File descriptors kept for the rest of the process (the embedded engine's files, Kafka, logs) when connections are capped. */
+const RESERVED_DESCRIPTORS = 512;
+
+/**
+ * The most connections the server holds at once: the process's open-file limit (Linux:
+ * /proc/self/limits) less RESERVED_DESCRIPTORS, so that a flood of idle connections is refused at
+ * the door instead of leaving the embedded engine without descriptors for its files. Undefined
+ * (no cap) where the limit cannot be read.
+ */
+export function connectionCap(limits: string | undefined): number | undefined {
+  const soft = limits === undefined ? undefined : /^Max open files\s+(\d+|unlimited)/m.exec(limits)?.[1];
+  if (soft === undefined || soft === "unlimited") return undefined;
+  return Math.max(64, Number(soft) - RESERVED_DESCRIPTORS);
+}
+
+function processLimits(): string | undefined {
+  try {
+    return readFileSync("/proc/self/limits", "utf8");
+  } catch {
+    return undefined;
+  }
+}
 
 export async function startMooseServer(options: MooseServerOptions): Promise<RunningServer> {
   const clientErrors = new ClientErrorLog(options.projectDir);
@@ -110,6 +133,8 @@ export async function startMooseServer(options: MooseServerOptions): Promise<Run
         if (!response.headersSent) response.destroy();
       });
   });
+  const cap = connectionCap(processLimits());
+  if (cap !== undefined) server.maxConnections = cap;
   await new Promise<void>((resolve, reject) => {
     const fail = (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port));
     server.once("error", fail);
