@@ -74,11 +74,12 @@ export function compileParamsValidator(schema: JsonSchema): ParamsValidator {
       .filter(([key, values]) => key.length > MAX_PARAM_CHARS || values.some((value) => value.length > MAX_PARAM_CHARS))
       .map(([key]) => ({ field: key.slice(0, 100), message: `is longer than ${MAX_PARAM_CHARS} characters` }));
     if (oversized.length > 0) return { ok: false, errors: oversized };
-    // Text coercion would take for a number, but no client writes one so (text that is no number at all is ajv's to name).
+    // Text coercion would take for a finite number, but no client writes one so (text that is no
+    // number at all, or an infinite one, is ajv's to name).
     const misread = [...grouped]
       .filter(([key]) => numeric.has(key))
       .flatMap(([key, values]) =>
-        values.flatMap((value, index) => (value === "" || DECIMAL_NUMBER.test(value) || Number.isNaN(Number(value)) ? [] : [{ field: values.length > 1 ? `${key}[${index}]` : key, message: "must be a number written in decimal" }])),
+        values.flatMap((value, index) => (value === "" || DECIMAL_NUMBER.test(value) || !Number.isFinite(Number(value)) ? [] : [{ field: values.length > 1 ? `${key}[${index}]` : key, message: "must be a number written in decimal" }])),
       );
     // Own properties whatever their names: assigning `params["__proto__"]` would set the prototype.
     const params: Record<string, unknown> = Object.fromEntries([...grouped].map(([key, values]) => [key, values.length === 1 ? values[0] : values]));
