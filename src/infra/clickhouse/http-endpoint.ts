@@ -24,6 +24,7 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { MooseError } from "../../errors.js";
 import { clickHouseCodeOf } from "./errors.js";
+import { quoteString } from "./quote.js";
 import { requestTarget } from "../request-target.js";
 import type { RawClickHouseDriver, RawQueryOptions, RawQueryResult } from "./raw.js";
 
@@ -90,6 +91,16 @@ const HTTP_ONLY_SETTINGS = new Set([
   "http_write_exception_in_output_format",
   "http_response_compression_method",
 ]);
+
+/**
+ * Settings a GET may give in its URL: what shapes and limits a read. Others can reach files (a
+ * format's schema or template, written or read: `output_format_schema`, `format_template_*`) or the
+ * terminal, so a request a page could send without credentials in a header takes only these.
+ */
+const GET_SETTINGS = new Set(["result_overflow_mode", "timeout_overflow_mode", "extremes", "join_use_nulls", "session_timezone", "date_time_output_format", "output_format_decimal_trailing_zeros", "readonly"]);
+const GET_SETTING_PREFIXES = ["max_", "output_format_json_", "output_format_pretty_", "output_format_csv_", "output_format_tsv_"];
+/** Never given to the engine: chdb prints the logs they ask for on dev's terminal, escape sequences and all. */
+const TERMINAL_SETTINGS = new Set(["send_logs_level", "send_logs_source_regexp"]);
 
 const AUTHENTICATION_FAILED = 516;
 const ACCESS_DENIED = 497;
@@ -297,9 +308,14 @@ async function handleQuery(
   const settings: Record<string, string> = {};
   for (const [name, value] of params) {
     if (name.startsWith("param_")) textParams[name.slice(6)] = value;
-    else if (!RESERVED_PARAMS.has(name) && !HTTP_ONLY_SETTINGS.has(name)) settings[name] = value;
+    else if (!RESERVED_PARAMS.has(name) && !HTTP_ONLY_SETTINGS.has(name) && !TERMINAL_SETTINGS.has(name)) settings[name] = value;
   }
   if (request.method === "GET" || request.method === "HEAD") {
+    const unread = Object.keys(settings).find((name) => !GET_SETTINGS.has(name) && !GET_SETTING_PREFIXES.some((prefix) => name.startsWith(prefix)));
+    if (unread !== undefined) {
+      sendError(response, queryId, READONLY, `setting ${JSON.stringify(unread.slice(0, 100))} is not taken in a GET request's URL; send it with POST. (READONLY)`);
+      return;
+    }
     // As ClickHouse: a GET (or HEAD) request may only read, whatever `readonly` it names.
     const refusal = await notAReadToRun(driver, sql);
     if (refusal !== undefined) {
@@ -367,7 +383,9 @@ const READ_STATEMENTS = new Set(["SELECT", "WITH", "SHOW", "DESCRIBE", "EXISTS",
 async function notAReadToRun(driver: RawClickHouseDriver, sql: string): Promise<string | undefined> {
   let rendered: string;
   try {
-    const result = await driver.raw("SELECT formatQuerySingleLine({statement:String})", { format: "TSVRaw", textParams: { statement: sql } });
+    // A string literal the engine reads back to exactly the text it will run (a query parameter's
+    // value would have its backslash escapes decoded first: a different statement).
+    const result = await driver.raw(`SELECT formatQuerySingleLine(${quoteString(sql)})`, { format: "TSVRaw" });
     rendered = new TextDecoder().decode(result.body).trim();
   } catch (error) {
     return `the statement does not parse as one statement (${String((error as MooseError).details?.clickhouseMessage ?? (error as Error).message).slice(0, 300)})`;

@@ -290,12 +290,20 @@ describe("ClickHouse HTTP interface: plain HTTP (curl)", () => {
       await refused(`SELECT 1; SELECT 2 INTO OUTFILE '${scratch}/e.txt'`);
       // Another dialect would parse the statement differently from the check.
       await refused(`SELECT 1 INTO OUTFILE '${scratch}/f.txt'`, "dialect=prql&");
+      // A backslash escape the check would decode but the engine does not: "\n" ends the comment only in a decoded copy.
+      await refused(`SELECT 'x' -- \\n/*\nINTO OUTFILE '${scratch}/g.txt' -- */`);
+      // Settings that make a format write or read files.
+      expect(await refused("SELECT 1 AS x FORMAT Protobuf", `output_format_schema=${encodeURIComponent(`${scratch}/h.txt`)}&`)).toContain("output_format_schema");
+      await refused("SELECT 1", "default_format=Template&format_template_resultset=%2Fetc%2Fhostname&");
       expect(readdirSync(scratch)).toEqual([]);
       const read = await get("SELECT number FROM system.numbers LIMIT 3", "max_result_rows=10&");
       expect(read.status).toBe(200);
       expect(await read.text()).toBe("0\n1\n2\n");
       expect((await get("WITH 2 AS x SELECT x")).status).toBe(200);
       expect((await get("SHOW TABLES")).status).toBe(200);
+      // Logs the engine would print on dev's terminal are not asked for, whatever the method.
+      const logs = await post("send_logs_level=trace", "SELECT getSetting('send_logs_level')");
+      expect(await logs.text()).not.toContain("trace");
       // POST still writes (the endpoint's documented rights).
       expect((await post("", "CREATE TEMPORARY TABLE tmp_post (x UInt8)")).status).toBe(200);
     } finally {
