@@ -26,7 +26,7 @@ import type {
   ViewSpec,
   WorkflowSpec,
 } from "./types.js";
-import { MANIFEST_VERSION } from "./types.js";
+import { MANIFEST_VERSION, RESERVED_NAMES } from "./types.js";
 import { CLUSTER_NAME } from "../config/clusters.js";
 import type { SourceLocation } from "../errors.js";
 
@@ -51,11 +51,8 @@ function object<T>(fields: Fields<T>): JsonSchema {
   };
 }
 
-/**
- * A map from id (any string but `__proto__`, which JavaScript objects cannot hold as a key: copying
- * such a map would set its prototype instead) to values of one schema.
- */
-const mapOf = (schema: JsonSchema): JsonSchema => ({ type: "object", propertyNames: { not: { const: "__proto__" } }, additionalProperties: schema });
+/** A map from id (any string but RESERVED_NAMES) to values of one schema. */
+const mapOf = (schema: JsonSchema): JsonSchema => ({ type: "object", propertyNames: { not: { enum: [...RESERVED_NAMES] } }, additionalProperties: schema });
 
 const text: JsonSchema = { type: "string" };
 const name: JsonSchema = { type: "string", minLength: 1 };

@@ -8,6 +8,16 @@ import type { SourceLocation } from "../errors.js";
 
 export const MANIFEST_VERSION = 1 as const;
 
+/**
+ * Names no component may have: the properties every JavaScript object has. A manifest keeps
+ * components in objects by name, where `tables["constructor"]` finds a function and
+ * `tables["__proto__"] = …` sets the prototype, so such a name cannot be told from an absent one.
+ */
+export const RESERVED_NAMES: readonly string[] = [
+  "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__", "__proto__", "constructor",
+  "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "toString", "valueOf",
+];
+
 export type LifeCycle = "FULLY_MANAGED" | "DELETION_PROTECTED" | "EXTERNALLY_MANAGED";
 
 export interface ColumnSpec {

@@ -132,7 +132,7 @@ function describe(error: ErrorObject): ManifestProblem {
     // mapOf's only rule on keys (src/manifest/schema.ts); ajv reports it twice, as `not` and `propertyNames`.
     case "not":
     case "propertyNames":
-      return { path, message: `has a key "${String(error.propertyName ?? params.propertyName)}", which no name may be` };
+      return { path, message: `has a key "${String(error.propertyName ?? params.propertyName)}", which no name may be (a property every JavaScript object has)` };
     default:
       return { path, message: error.message ?? `fails ${error.keyword}` };
   }

@@ -5,7 +5,7 @@
  * app registered.
  */
 import { MooseError, type SourceLocation } from "../errors.js";
-import type { ComponentKind } from "../manifest/types.js";
+import { RESERVED_NAMES, type ComponentKind } from "../manifest/types.js";
 import { formatSource } from "./source.js";
 
 export interface Component {
@@ -60,9 +60,8 @@ export class Registry {
   private readonly owners = new WeakMap<object, string>();
 
   register(component: Component): void {
-    if (component.id === "__proto__") {
-      // A manifest keeps components in objects by name, where this name sets the prototype instead.
-      throw new MooseError("INVALID_NAME", `${KIND_LABELS[component.componentKind]} "__proto__": this name cannot be used`, {
+    if (RESERVED_NAMES.includes(component.id)) {
+      throw new MooseError("INVALID_NAME", `${KIND_LABELS[component.componentKind]} "${component.id}": this name cannot be used (a property every JavaScript object has, which a manifest cannot tell from no component)`, {
         location: component.source,
         hint: "give it another name",
         details: { kind: component.componentKind, id: component.id },

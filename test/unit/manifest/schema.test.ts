@@ -90,9 +90,9 @@ describe("Manifest v1 schema", () => {
     expect(manifestProblems(broken(edit))[0]).toEqual({ path: expectedPath, message: expectedMessage });
   });
 
-  it("refuses a component named __proto__ (copying the map would set its prototype), whole and valid as it may be", () => {
-    const sent = JSON.parse(JSON.stringify(full).replace('"tables":{"Users"', '"tables":{"__proto__"')) as unknown;
-    expect(manifestProblems(sent)[0]).toEqual({ path: "/tables", message: 'has a key "__proto__", which no name may be' });
+  it.each(["__proto__", "constructor", "toString", "hasOwnProperty"])("refuses a component named %s (a lookup by name finds the object's own property), whole and valid as it may be", (reserved) => {
+    const sent = JSON.parse(JSON.stringify(full).replace('"tables":{"Users"', `"tables":{"${reserved}"`)) as unknown;
+    expect(manifestProblems(sent)[0]).toEqual({ path: "/tables", message: `has a key "${reserved}", which no name may be (a property every JavaScript object has)` });
   });
 
   it("reports at most the first three problems", () => {

@@ -43,10 +43,12 @@ describe("registry", () => {
     expect(error.location).toEqual({ file: "app/more.ts", line: 7, col: 14 });
   });
 
-  it("refuses the name __proto__ at its line (in a manifest's map of components it would set the prototype: the table would vanish)", () => {
+  it("refuses names every JavaScript object has, at their line (__proto__ made the table vanish from the manifest, constructor crashed the plan)", () => {
     const error = thrown(() => new OlapTable<Row>("__proto__", {}, injected("app/users.ts", 4)));
     expect(error.code).toBe("INVALID_NAME");
     expect(error.location).toEqual({ file: "app/users.ts", line: 4, col: 14 });
+    expect(thrown(() => new OlapTable<Row>("constructor", {}, injected("app/users.ts", 5))).message).toContain('"constructor": this name cannot be used');
+    expect(thrown(() => new Stream<Row>("toString", {}, injected("app/users.ts", 6))).code).toBe("INVALID_NAME");
     expect(registryToManifest().tables).toEqual({});
   });
 
