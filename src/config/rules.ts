@@ -36,16 +36,20 @@ const notNegative: ValueRule = {
   check: (value) => typeof value === "number" && Number.isInteger(value) && value >= 0,
 };
 
-/** A PEM public key (never a private one, which has no place in a config file) of RSA, as RS256 needs. */
+/**
+ * A PEM RSA public key of at least 2048 bits, as RS256 needs (a smaller one would refuse every
+ * token), and nothing private anywhere in the value, which has no place in a config file.
+ */
 const rsaPublicKey: ValueRule = {
-  expected: 'a PEM RSA public key ("-----BEGIN PUBLIC KEY-----" …), or empty',
+  expected: 'a PEM RSA public key of 2048 bits or more ("-----BEGIN PUBLIC KEY-----" …) and no private key, or empty',
   check: (value) => typeof value === "string" && (value.trim() === "" || isRsaPublicKey(value)),
 };
 
 function isRsaPublicKey(pem: string): boolean {
-  if (!/-----BEGIN (RSA )?PUBLIC KEY-----/.test(pem)) return false;
+  if (!/-----BEGIN (RSA )?PUBLIC KEY-----/.test(pem) || /PRIVATE KEY/.test(pem)) return false;
   try {
-    return createPublicKey(pem).asymmetricKeyType === "rsa";
+    const key = createPublicKey(pem);
+    return key.asymmetricKeyType === "rsa" && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048;
   } catch {
     return false;
   }

@@ -183,10 +183,12 @@ function networkReason(error: unknown): string {
 
 /**
  * The `error` field of a JSON error body, or the start of a text body; never echoes secrets, and never
- * a control character (a server's escape sequences would reach the terminal): each becomes a space.
+ * a control or text-direction character (a server's escape sequences would reach the terminal): each
+ * becomes a space.
  */
 function serverMessage(text: string): string {
-  const printable = (message: string) => redactString(message).replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
+  // Control characters, and the Unicode ones that move text about (line separators, bidirectional overrides).
+  const printable = (message: string) => redactString(message).replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, " ");
   try {
     const value = JSON.parse(text) as { error?: unknown };
     if (typeof value.error === "string") return printable(value.error);

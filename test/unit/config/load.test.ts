@@ -195,6 +195,12 @@ describe("[jwt]", () => {
     expect(error.message).toContain("jwt.secret");
     expect(error.message).toContain("PEM RSA public key");
     expect(JSON.stringify({ message: error.message, hint: error.hint, details: error.details })).not.toContain("PRIVATE KEY");
+    // A public key with the private one pasted after it, and a key too small for RS256.
+    await writeToml(toml(`${publicPem}${privatePem}`));
+    expect((await loadError()).message).not.toContain("PRIVATE KEY");
+    const small = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }).toString();
+    await writeToml(toml(small));
+    expect((await loadError()).message).toContain("2048 bits or more");
     await writeToml("");
     const fromEnv = await loadError({ MOOSE_JWT__SECRET: privatePem });
     expect(fromEnv.message).toContain("MOOSE_JWT__SECRET");
