@@ -67,15 +67,32 @@ export function parseBearerHeader(header: string | undefined): BearerParse {
 }
 
 /**
+ * Tokens already found to derive each key. Deriving costs 1,000 PBKDF2 rounds on libuv's thread pool:
+ * a flood of wrong tokens fills that pool, and a client with the right token would wait behind it
+ * (150–260 ms instead of 5 in a test of 20,000 wrong tokens in 10 s). A token seen to match is
+ * answered without deriving again; only a client that has it can make that happen.
+ */
+const MATCHED_TOKENS = new Map<string, Set<string>>();
+/** Matched tokens kept per key: a key has a few clients, each with its own token at most. */
+const MATCHED_TOKENS_PER_KEY = 32;
+
+/**
  * Does `token` (`<32 hex>.<32 hex>`) derive `apiKeyHash` (40 hex)? The derived key and the configured
  * key are compared with timingSafeEqual on equal-length 20-byte buffers.
  */
 export async function tokenMatchesKey(token: string, apiKeyHash: string): Promise<boolean> {
+  if (MATCHED_TOKENS.get(apiKeyHash)?.has(token)) return true;
   const [tokenHex, saltHex] = token.split(".");
   const { iterations, keyLength, digest } = TOKEN_PBKDF2;
   const derived = await pbkdf2Async(tokenHex, saltHex, iterations, keyLength, digest);
   const expected = Buffer.from(apiKeyHash, "hex");
-  return derived.length === expected.length && timingSafeEqual(derived, expected);
+  const matches = derived.length === expected.length && timingSafeEqual(derived, expected);
+  if (matches) {
+    const matched = MATCHED_TOKENS.get(apiKeyHash) ?? new Set<string>();
+    if (matched.size < MATCHED_TOKENS_PER_KEY) matched.add(token);
+    MATCHED_TOKENS.set(apiKeyHash, matched);
+  }
+  return matches;
 }
 
 export type AdminAuthResult = { ok: true } | { ok: false; reason: string };

@@ -1,9 +1,11 @@
-import { pbkdf2Sync } from "node:crypto";
+import { pbkdf2, pbkdf2Sync } from "node:crypto";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
   deriveApiKeyHash,
   generateHashToken,
   parseBearerHeader,
+  tokenMatchesKey,
   verifyAdminAuthorization,
 } from "../../../src/server/auth.js";
 
@@ -12,6 +14,8 @@ function independentKey(bearerToken: string): string {
   const [tokenHex, saltHex] = bearerToken.split(".");
   return pbkdf2Sync(Buffer.from(tokenHex, "utf8"), Buffer.from(saltHex, "utf8"), 1000, 20, "sha256").toString("hex");
 }
+
+const pbkdf2Async = promisify(pbkdf2);
 
 describe("generateHashToken", () => {
   it("makes a 16-byte token and 16-byte salt in hex, joined by a dot", () => {
@@ -103,4 +107,20 @@ describe("verifyAdminAuthorization", () => {
     const result = await verifyAdminAuthorization(`Bearer ${bearerToken}`, "not-a-key");
     expect(result).toEqual({ ok: false, reason: expect.stringContaining("40-hex") });
   });
+});
+
+describe("tokenMatchesKey under a flood of wrong tokens", () => {
+  it("answers a token already found to match without waiting for the thread pool the flood fills", async () => {
+    const { bearerToken, apiKeyHash } = generateHashToken();
+    expect(await tokenMatchesKey(bearerToken, apiKeyHash)).toBe(true);
+    // Every thread of libuv's pool busy with a long derivation, as under thousands of wrong tokens.
+    let flooded = 0;
+    const flood = Array.from({ length: 8 }, () => pbkdf2Async("x", "y", 1_000_000, 20, "sha256").then(() => flooded++));
+    expect(await tokenMatchesKey(bearerToken, apiKeyHash)).toBe(true);
+    expect(flooded).toBe(0);
+    // A token never seen still goes through the pool (and a wrong one never matches).
+    expect(await tokenMatchesKey(generateHashToken().bearerToken, apiKeyHash)).toBe(false);
+    expect(flooded).toBeGreaterThan(0);
+    await Promise.all(flood);
+  }, 60_000);
 });
