@@ -23,10 +23,15 @@ from .sql_text import quote_identifier, quote_string
 from .views import View, ViewConfig
 
 
-class DictionaryColumn(BaseModel):
-    """An attribute's settings beyond its name and type: `default` and `expression` are SQL."""
+class _Settings(BaseModel):
+    """A dictionary's settings object: an unknown field (a misspelt one) is an error, not ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class DictionaryColumn(_Settings):
+    """An attribute's settings beyond its name and type: `default` and `expression` are SQL."""
+
     default: Optional[str] = None
     expression: Optional[str] = None
     hierarchical: bool = False
@@ -36,27 +41,23 @@ class DictionaryColumn(BaseModel):
     comment: Optional[str] = None
 
 
-class DictionaryLifetime(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DictionaryLifetime(_Settings):
     min: int = 0
     max: int = 0
 
 
-class DictionaryInvalidation(BaseModel):
+class DictionaryInvalidation(_Settings):
     """`INVALIDATE_QUERY 'SELECT <fn>(<column>) FROM <source>'`: the dictionary reloads when the answer changes."""
 
-    model_config = ConfigDict(extra="forbid")
     column: str
     fn: str
 
 
-class FlatLayout(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FlatLayout(_Settings):
     type: Literal["FLAT"] = "FLAT"
 
 
-class HashedLayout(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class HashedLayout(_Settings):
     type: Literal["HASHED"] = "HASHED"
     initial_array_size: Optional[int] = None
     max_load_factor: Optional[float] = None
@@ -66,27 +67,23 @@ class SparseHashedLayout(HashedLayout):
     type: Literal["SPARSE_HASHED"] = "SPARSE_HASHED"  # type: ignore[assignment]
 
 
-class HashedArrayLayout(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class HashedArrayLayout(_Settings):
     type: Literal["HASHED_ARRAY"] = "HASHED_ARRAY"
     shards: Optional[int] = None
 
 
-class RangeHashedLayout(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RangeHashedLayout(_Settings):
     type: Literal["RANGE_HASHED"] = "RANGE_HASHED"
     range_lookup_strategy: Optional[str] = None
 
 
-class CacheLayout(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CacheLayout(_Settings):
     type: Literal["CACHE"] = "CACHE"
     size_in_cells: int
     max_threads_for_updates: Optional[int] = None
 
 
-class SsdCacheLayout(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SsdCacheLayout(_Settings):
     type: Literal["SSD_CACHE"] = "SSD_CACHE"
     path: str
     block_size: Optional[int] = None
@@ -96,13 +93,11 @@ class SsdCacheLayout(BaseModel):
     max_stored_keys: Optional[int] = None
 
 
-class DirectLayout(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DirectLayout(_Settings):
     type: Literal["DIRECT"] = "DIRECT"
 
 
-class IpTrieLayout(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class IpTrieLayout(_Settings):
     type: Literal["IP_TRIE"] = "IP_TRIE"
     access_to_key_from_attributes: Optional[bool] = None
 
@@ -127,8 +122,7 @@ class ComplexKeySsdCacheLayout(SsdCacheLayout):
     type: Literal["COMPLEX_KEY_SSD_CACHE"] = "COMPLEX_KEY_SSD_CACHE"  # type: ignore[assignment]
 
 
-class ComplexKeyDirectLayout(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ComplexKeyDirectLayout(_Settings):
     type: Literal["COMPLEX_KEY_DIRECT"] = "COMPLEX_KEY_DIRECT"
 
 
@@ -145,8 +139,7 @@ _LAYOUT_KEYWORDS = {
 }
 
 
-class _DatabaseSource(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _DatabaseSource(_Settings):
     host: str
     port: int
     user: str
@@ -172,8 +165,7 @@ class PostgresqlSource(_DatabaseSource):
     port: int = 5432
 
 
-class HttpSource(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class HttpSource(_Settings):
     type: Literal["HTTP"] = "HTTP"
     url: str
     format: str
@@ -181,8 +173,7 @@ class HttpSource(BaseModel):
     where_clause: Optional[str] = None
 
 
-class RedisSource(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RedisSource(_Settings):
     type: Literal["REDIS"] = "REDIS"
     host: str
     port: int = 6379
@@ -191,8 +182,7 @@ class RedisSource(BaseModel):
     db_index: Optional[int] = None
 
 
-class MongoDbSource(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MongoDbSource(_Settings):
     type: Literal["MONGODB"] = "MONGODB"
     host: str
     port: int = 27017
@@ -202,16 +192,14 @@ class MongoDbSource(BaseModel):
     collection: str
 
 
-class ExecutableSource(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ExecutableSource(_Settings):
     type: Literal["EXECUTABLE"] = "EXECUTABLE"
     command: str
     format: str
     implicit_key: Optional[bool] = None
 
 
-class S3Source(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class S3Source(_Settings):
     type: Literal["S3"] = "S3"
     url: str
     format: str
@@ -222,8 +210,8 @@ class S3Source(BaseModel):
 ExternalSource = Union[HttpSource, ClickHouseRemoteSource, MysqlSource, PostgresqlSource, RedisSource, MongoDbSource, ExecutableSource, S3Source]
 
 
-class OlapDictionaryConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+class OlapDictionaryConfig(_Settings):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
     source_table: Optional[Any] = None
     #: SQL on the project's ClickHouse; name the tables it reads in source_tables.
     source_query: Optional[str] = None
