@@ -46,8 +46,13 @@ export interface ApiAuth {
   consumption: EndpointAuth;
 }
 
-/** What a caller is allowed, with the claims of its JWT when it sent a valid one. */
-export type CallerCheck = { ok: true; jwt?: Record<string, unknown> } | { ok: false; reason: string };
+/** Who called an endpoint, as far as the server knows: the claims of its valid JWT, if it sent one. */
+export interface Caller {
+  jwt?: Record<string, unknown>;
+}
+
+/** Whether a caller is let in, and who it is. */
+export type CallerCheck = ({ ok: true } & Caller) | { ok: false; reason: string };
 
 /** The endpoints' rules from the config (`[jwt]`, checked by the loader) and the environment's API keys. */
 export function apiAuthFrom(config: Config, env: NodeJS.ProcessEnv = process.env): ApiAuth {

@@ -9,7 +9,8 @@
 import { MooseError } from "../errors.js";
 import type { Api, MooseClient } from "../sdk/api.js";
 import { sql } from "../sdk/sql.js";
-import { shownPath, type Caller, type Reply } from "./http.js";
+import type { Caller } from "./api-auth.js";
+import { shownPath, type Reply } from "./http.js";
 import { compileParamsValidator, type ParamsValidator } from "./params.js";
 
 interface Route {

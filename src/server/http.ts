@@ -17,7 +17,7 @@ import { isMooseError, MooseError } from "../errors.js";
 import { logEvent } from "../logs/logger.js";
 import type { ProcessReport } from "../streams/supervisor.js";
 import { requestTarget } from "../infra/request-target.js";
-import { checkCaller, type ApiAuth, type CallerCheck } from "./api-auth.js";
+import { checkCaller, type ApiAuth, type Caller, type CallerCheck } from "./api-auth.js";
 import { verifyAdminAuthorization } from "./auth.js";
 import { decodeUtf8, parseQueryString } from "./input.js";
 import type { ServedByWebApp, WebAppRouter } from "./web-apps.js";
@@ -30,11 +30,6 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Written to the request log with the reply, never sent (e.g. the ClickHouse error behind a 400). */
   logDetails?: unknown;
-}
-
-/** Who called an API, as far as the server knows. */
-export interface Caller {
-  jwt?: Record<string, unknown>;
 }
 
 export interface AdminRequest {

@@ -53,14 +53,16 @@ const ajv = lazyAjv({ coerceTypes: "array", allErrors: true, useDefaults: true, 
  */
 const DECIMAL_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
+/** Does the schema (one of its types) describe a number? */
+function isNumberSchema(schema: unknown): boolean {
+  const types = ([] as unknown[]).concat((schema as { type?: unknown } | undefined)?.type ?? []);
+  return types.includes("number") || types.includes("integer");
+}
+
 /** The top-level parameters whose values are numbers (or arrays of numbers). */
 function numericParameters(schema: JsonSchema): Set<string> {
-  const isNumeric = (member: unknown) => {
-    const types = ([] as unknown[]).concat((member as { type?: unknown } | undefined)?.type ?? []);
-    return types.includes("number") || types.includes("integer");
-  };
   const properties = ((schema as { properties?: Record<string, { items?: unknown }> }).properties ?? {}) as Record<string, { items?: unknown }>;
-  return new Set(Object.entries(properties).filter(([, member]) => isNumeric(member) || isNumeric(member?.items)).map(([name]) => name));
+  return new Set(Object.entries(properties).filter(([, member]) => isNumberSchema(member) || isNumberSchema(member?.items)).map(([name]) => name));
 }
 
 /** Compiles once per API at server start; throws ajv's error if the schema itself is invalid. */
@@ -121,8 +123,7 @@ function withSafeNumbers(schema: unknown): JsonSchema {
     // `properties` and `definitions` map names to schemas; `enum`/`const` hold data, not schemas.
     copy[key] = key === "enum" || key === "const" || key === "default" || key === "examples" ? value : withSafeNumbers(value);
   }
-  const types = ([] as unknown[]).concat((schema as { type?: unknown }).type ?? []);
-  if (types.includes("number") || types.includes("integer")) copy[SAFE_NUMBER] = true;
+  if (isNumberSchema(schema)) copy[SAFE_NUMBER] = true;
   return copy as JsonSchema;
 }
 
