@@ -29,7 +29,7 @@ const ENV_ALIASES: Readonly<Record<string, [SectionName, string]>> = {
   MOOSE_JWT_AUDIENCE: ["jwt", "audience"],
 };
 /** Keys whose values an error never repeats (a private key pasted where the public one goes, a password). */
-const UNSHOWN_VALUES = new Set(["jwt.secret", "clickhouse_config.password", "temporal_config.api_key"]);
+const UNSHOWN_VALUES = new Set(["jwt.secret", "clickhouse_config.password", "clickhouse_config.rls_password", "temporal_config.api_key"]);
 
 type Value = string | number | boolean;
 /** Where a value came from, for error messages. */
@@ -65,6 +65,7 @@ export async function loadConfig(projectDir: string, env: NodeJS.ProcessEnv = pr
   checkExposure(config, origins);
   checkJournalCluster(config, origins);
   checkJwt(config, origins);
+  checkRlsUser(config);
   return config;
 }
 
@@ -246,6 +247,21 @@ function checkJwt(config: Config, origins: Origins): void {
   } else {
     if (jwt.enforce_on_all_ingest_apis) throw missing("secret", "enforce_on_all_ingest_apis");
     if (jwt.enforce_on_all_consumptions_apis) throw missing("secret", "enforce_on_all_consumptions_apis");
+  }
+}
+
+/**
+ * Row-policy scoped queries run as rls_user, whom the policies' role filters on every query: it must
+ * not be the main user, whose queries (migrations, ingest, syncs) read and write every row.
+ */
+function checkRlsUser(config: Config): void {
+  const { user, rls_user } = config.clickhouse_config;
+  if (rls_user.trim() === "" || rls_user === user) {
+    throw new MooseError("CONFIG_INVALID_VALUE", `clickhouse_config.rls_user is ${rls_user.trim() === "" ? "empty" : `the main user ${JSON.stringify(user)}`}; it must be a user of its own`, {
+      config: { key: "clickhouse_config.rls_user" },
+      hint: 'leave it at its default, "moose_rls_user", or name another user for row-policy scoped queries',
+      details: { key: "clickhouse_config.rls_user" },
+    });
   }
 }
 

@@ -24,6 +24,8 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     password: "string",
     use_ssl: "boolean",
     journal_cluster: "string",
+    rls_user: "string",
+    rls_password: "string",
   },
   redpanda_config: {
     broker: "string",

@@ -41,6 +41,10 @@ export interface ConfigSections {
      * Replicated engines). Empty: the only entry of `clusters` when there is exactly one, else none.
      */
     journal_cluster: string;
+    /** The user row-policy scoped queries run as (created with the policies' role on a server; the embedded endpoint answers to it). */
+    rls_user: string;
+    /** Its password; empty: `password`'s. */
+    rls_password: string;
   };
   redpanda_config: {
     broker: string;
@@ -113,6 +117,8 @@ export const DEFAULT_CONFIG: Config = {
     use_ssl: false,
     clusters: [],
     journal_cluster: "",
+    rls_user: "moose_rls_user",
+    rls_password: "",
   },
   redpanda_config: {
     broker: "localhost:19092",

@@ -19,6 +19,8 @@ import { getRegistry } from "../sdk/registry.js";
 import { adminRoutes } from "../server/admin.js";
 import { createMooseClient } from "../server/client.js";
 import { consumptionRoutes } from "../server/consumption.js";
+import { scopedClients } from "../server/row-scope.js";
+import { rowPoliciesOf } from "../infra/clickhouse/row-policies.js";
 import { apiAuthFrom, type Caller } from "../server/api-auth.js";
 import { startMooseServer, type Reply, type RequestFailure } from "../server/http.js";
 import { ingestRoutes, type IngestHandler } from "../server/ingest.js";
@@ -62,6 +64,8 @@ export interface DevApiServerOptions {
 export async function startDevApiServer(options: DevApiServerOptions): Promise<DevApiServer> {
   const { config, driver, kafka } = options;
   const client = createMooseClient(driver);
+  // A request's JWT scopes its queries by the row policies applied locally (the embedded engine emulates them).
+  const scoped = scopedClients(() => rowPoliciesOf(options.state()), driver);
   let consumption: ConsumptionHandler = consumptionRoutes([], client);
   let webApps: WebAppRouter = webAppRouter([], { client, sql });
   let mountPaths: string[] = [];
@@ -113,7 +117,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
         await previous?.close();
       } else {
         // Compiling the routes validates every params schema: a bad one throws and the old routes stay.
-        consumption = consumptionRoutes(getRegistry().list<Api<unknown>>("apis"), client);
+        consumption = consumptionRoutes(getRegistry().list<Api<unknown>>("apis"), client, scoped);
         const apps = [...getRegistry().listOther<WebApp>("WebApp").values()];
         webApps = webAppRouter(apps, { client, sql });
         mountPaths = apps.map((webApp) => webApp.config.mountPath).sort();

@@ -28,6 +28,8 @@ import { localBrokerPort, ownsBroker, startLocalKafka, stopHandle } from "./kafk
 import { removeRunning, writeRunning } from "./running.js";
 import { DevStateStore, type StateOrigin } from "./state.js";
 import { watchProject } from "./watch.js";
+import { rowPoliciesOf } from "../infra/clickhouse/row-policies.js";
+import type { RowPolicySpec } from "../manifest/types.js";
 
 /**
  * Editors write a file in several steps, and "save all" writes several files within a few ms; wait
@@ -117,8 +119,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const processes = await startDevProcesses({ projectDir, config, driver, output });
     closers.push({ name: "the stream processes", close: () => processes.close() });
 
-    const { user, password, host_port: port } = config.clickhouse_config;
-    const endpoint = await serveClickHouseHttp(driver, { host: "127.0.0.1", port, user, password });
+    const { user, password, host_port: port, rls_user, rls_password } = config.clickhouse_config;
+    // The RLS user reads through the row policies applied so far (the reloader exists once the state is loaded).
+    let appliedRowPolicies = (): RowPolicySpec[] => [];
+    const rowPolicies = { user: rls_user, password: rls_password || password, policies: () => appliedRowPolicies() };
+    const endpoint = await serveClickHouseHttp(driver, { host: "127.0.0.1", port, user, password, rowPolicies });
     closers.push({ name: "the ClickHouse HTTP endpoint", close: () => endpoint.close() });
     // Other commands on this project (ls, migrate --embedded) go through the endpoint while dev holds the data directory.
     writeRunning(projectDir, { kind: "dev", clickhouseUrl: endpoint.url, database: config.clickhouse_config.db_name });
@@ -161,6 +166,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         await processes.reload(manifest, reloader.state);
       },
     });
+    appliedRowPolicies = () => rowPoliciesOf(reloader.state);
     // After the last reload (closers run in reverse): the draft of the last change is written before dev exits.
     closers.push({ name: "migrations/draft.ts", close: () => reloader.flushDraft() });
     const apiServer = await startDevApiServer({

@@ -17,10 +17,10 @@ export function diffSqlResources(from: Manifest, to: Manifest, recreatedTables: 
     const before = from.sqlResources[name];
     const after = to.sqlResources[name];
     if (!before && after) operations.push(create(after));
-    else if (before && !after) operations.push(drop(before, `remove SQL resource ${name}`));
+    else if (before && !after) operations.push(drop(before, `remove ${described(before)}`));
     else if (before && after) {
       const why = recreationReason(before, after, recreatedTables);
-      if (why) operations.push(drop(before, `tear down SQL resource ${name} to set it up again (${why})`), create(after, why));
+      if (why) operations.push(drop(before, `tear down ${described(before)} to set it up again (${why})`), create(after, why));
     }
   }
   return operations;
@@ -35,7 +35,12 @@ function recreationReason(before: SqlResourceSpec, after: SqlResourceSpec, recre
 }
 
 function create(resource: SqlResourceSpec, why?: string): Operation {
-  return withRisk({ kind: "createSqlResource", target: resource.name, summary: `set up SQL resource ${resource.name}${why ? ` (${why})` : ""}`, resource });
+  return withRisk({ kind: "createSqlResource", target: resource.name, summary: `set up ${described(resource)}${why ? ` (${why})` : ""}`, resource });
+}
+
+/** `SQL resource x`, or `row policy x` for one a SelectRowPolicy made. */
+function described(resource: SqlResourceSpec): string {
+  return `${resource.rowPolicy ? "row policy" : "SQL resource"} ${resource.name}`;
 }
 
 function drop(resource: SqlResourceSpec, summary: string): Operation {

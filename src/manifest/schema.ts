@@ -19,6 +19,7 @@ import type {
   MaterializedViewSpec,
   ProcessSpec,
   SqlResourceSpec,
+  RowPolicySpec,
   StoredManifest,
   StreamSpec,
   TableSpec,
@@ -139,6 +140,13 @@ const sqlResource = object<SqlResourceSpec>({
   teardown: required(texts),
   pullsDataFrom: required(texts),
   pushesDataTo: required(texts),
+  rowPolicy: optional(
+    object<RowPolicySpec>({
+      tables: required(texts),
+      column: required(name),
+      claim: required(text),
+    }),
+  ),
   source: optional(source),
 });
 

@@ -130,7 +130,16 @@ export interface SqlResourceSpec {
   pullsDataFrom: string[];
   /** Tables/views (ids) it writes. */
   pushesDataTo: string[];
+  /** Set when the resource is a SelectRowPolicy (src/sdk/select-row-policy.ts): what the server scopes queries by. */
+  rowPolicy?: RowPolicySpec;
   source?: SourceLocation;
+}
+
+/** A row policy: rows of `tables` (ids) whose `column` equals the request's JWT claim `claim`. */
+export interface RowPolicySpec {
+  tables: string[];
+  column: string;
+  claim: string;
 }
 
 /** A JSON Schema (draft-07 subset) value. */

@@ -379,7 +379,18 @@ export function planComponents(operations: readonly Operation[]): PlannedCompone
     });
     const changeLabel: ChangeLabel = schema ? "Schema Update" : scheduleChange ? "Schedule Change" : "Config Change";
     return { ...component, details, change: "modified" as const, changeLabel };
-  }).map((component) => withClusterDetail(component, operations));
+  })
+    .map((component) => withClusterDetail(component, operations))
+    .map((component) => withRowPolicyLabel(component, operations));
+}
+
+/** A SqlResource made by a SelectRowPolicy is shown as what it is: `+ tenant_isolation (Row Policy)`. */
+function withRowPolicyLabel(component: PlannedComponent, operations: readonly Operation[]): PlannedComponent {
+  const isRowPolicy = component.operations.some((index) => {
+    const op = operations[index]!;
+    return (op.kind === "createSqlResource" || op.kind === "dropSqlResource") && op.resource.rowPolicy !== undefined;
+  });
+  return isRowPolicy ? { ...component, label: "Row Policy" } : component;
 }
 
 /** A table or view on a cluster says so after its label: `~ Users (Schema Update, on cluster events)`. */

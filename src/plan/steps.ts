@@ -309,8 +309,10 @@ export function operationSteps(op: Operation): OperationSteps {
 
 /** A SQL resource's setup or teardown, each statement a step; the other list undoes it. */
 function resourceSteps(resource: SqlResourceSpec, upCause: Cause, downCause: Cause, direction: "create" | "drop"): OperationSteps {
-  const setup = (cause: Cause) => resource.setup.map((statement) => sql(cause, statement));
-  const teardown = (cause: Cause) => resource.teardown.map((statement) => sql(cause, statement));
+  // A row policy's statements need the server's access control (the embedded engine emulates it instead: executor.ts).
+  const needs: ServerFeature[] = resource.rowPolicy ? ["rowPolicy"] : [];
+  const setup = (cause: Cause) => resource.setup.map((statement) => sql(needing(cause, needs), statement));
+  const teardown = (cause: Cause) => resource.teardown.map((statement) => sql(needing(cause, needs), statement));
   const noTeardown = `SQL resource ${resource.name} has no teardown statements`;
   if (direction === "create") {
     return { up: setup(upCause), down: teardown(downCause), ...(resource.teardown.length === 0 ? { irreversible: noTeardown } : {}) };

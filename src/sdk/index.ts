@@ -85,8 +85,19 @@ export {
   getSqlResource,
   getOlapDictionaries,
   getOlapDictionary,
+  getSelectRowPolicies,
+  getSelectRowPolicy,
 } from "./lookup.js";
 export { SqlResource, type SqlObject } from "./sql-resource.js";
+export { SelectRowPolicy, type SelectRowPolicyConfig } from "./select-row-policy.js";
+export {
+  MOOSE_RLS_ROLE,
+  MOOSE_RLS_USER,
+  MOOSE_RLS_SETTING_PREFIX,
+  buildRowPolicyOptionsFromClaims,
+  type RowPoliciesConfig,
+  type RowPolicyOptions,
+} from "../infra/clickhouse/row-policies.js";
 export {
   OlapDictionary,
   COMPLEX_KEY_LAYOUTS,

@@ -8,6 +8,7 @@ import { getRegistry, type Component } from "./registry.js";
 import type { Stream } from "./stream.js";
 import type { View } from "./view.js";
 import type { SqlResource } from "./sql-resource.js";
+import type { SelectRowPolicy } from "./select-row-policy.js";
 import type { WebApp } from "./web-app.js";
 import type { Workflow } from "./workflow.js";
 import type { ComponentKind } from "../manifest/types.js";
@@ -41,5 +42,7 @@ export const getSqlResources = (): Map<string, SqlResource> => all("sqlResources
 export const getSqlResource = (name: string): SqlResource | undefined => one("sqlResources", name);
 export const getOlapDictionaries = (): Map<string, OlapDictionary<any>> => getRegistry().listOther<OlapDictionary<any>>("OlapDictionary");
 export const getOlapDictionary = (name: string): OlapDictionary<any> | undefined => getOlapDictionaries().get(name);
+export const getSelectRowPolicies = (): Map<string, SelectRowPolicy> => getRegistry().listOther<SelectRowPolicy>("SelectRowPolicy");
+export const getSelectRowPolicy = (name: string): SelectRowPolicy | undefined => getSelectRowPolicies().get(name);
 export const getWebApps = (): Map<string, WebApp> => getRegistry().listOther<WebApp>("WebApp");
 export const getWebApp = (name: string): WebApp | undefined => getRegistry().listOther<WebApp>("WebApp").get(name);

@@ -5,27 +5,33 @@
  */
 import { MooseError } from "../errors.js";
 import type { MooseClient, MooseUtils } from "./api.js";
+import { getSelectRowPolicies } from "./lookup.js";
 import { loadRuntime } from "./runtime-link.js";
 import type { RuntimeClickHouseConfig } from "./runtime/index.js";
 
 export type { RuntimeClickHouseConfig };
 
 export interface GetMooseUtilsOptions {
-  /** Row-policy claims: moose-ts has no row policies, so passing any is an error rather than an unscoped client. */
+  /** Claims (name → value) that choose the rows the app's SelectRowPolicy objects let the client read. */
   rlsContext?: Record<string, string>;
   readonly?: boolean;
 }
 
-/** A client for the ClickHouse of moose.config.toml (what `moose dev` serves), and the sql tag. */
+/**
+ * A client for the ClickHouse of moose.config.toml (what `moose dev` serves), and the sql tag. With
+ * `{ rlsContext }`: a client scoped by the app's row policies to the rows those claims choose.
+ */
 export async function getMooseUtils(options?: GetMooseUtilsOptions | unknown): Promise<MooseUtils> {
-  const rls = (options as GetMooseUtilsOptions | undefined)?.rlsContext;
-  if (rls && Object.keys(rls).length > 0) {
-    throw new MooseError("RLS_NOT_SUPPORTED", "getMooseUtils({ rlsContext }) asks for a row-policy scoped client, but moose-ts has no row policies", {
-      hint: "filter by the claim in the query itself (WHERE org_id = ${orgId}); see docs/moosestack-differences.md",
+  const claims = (options as GetMooseUtilsOptions | undefined)?.rlsContext;
+  const runtime = await loadRuntime();
+  if (claims === undefined) return (await runtime.mooseUtils()) as unknown as MooseUtils;
+  const policies = [...getSelectRowPolicies().values()].map((policy) => ({ column: policy.config.column, claim: policy.config.claim }));
+  if (policies.length === 0) {
+    throw new MooseError("RLS_NO_POLICIES", "getMooseUtils({ rlsContext }) asks for a row-policy scoped client, but the app defines no SelectRowPolicy", {
+      hint: 'define one (new SelectRowPolicy("tenant_isolation", { tables: [Events], column: "org_id", claim: "org_id" })), or call getMooseUtils() without rlsContext',
     });
   }
-  const runtime = await loadRuntime();
-  return (await runtime.mooseUtils()) as unknown as MooseUtils;
+  return (await runtime.mooseUtils({ policies, claims })) as unknown as MooseUtils;
 }
 
 /** @deprecated MooseStack's older helper: `{ client }` for the configured ClickHouse, each setting overridable. */

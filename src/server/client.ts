@@ -28,7 +28,11 @@ const noWorkflows: WorkflowClient = {
   },
 };
 
-export function createMooseClient(driver: ClickHouseDriver): MooseClient {
+/**
+ * `scope`: a caller the app's row policies apply to (./row-scope.ts): its queries run with these
+ * settings, and it may not write (on a server it is the RLS user, who holds SELECT only).
+ */
+export function createMooseClient(driver: ClickHouseDriver, scope?: { settings: Record<string, string> }): MooseClient {
   return {
     get workflow(): WorkflowClient {
       return workflowClient ?? noWorkflows;
@@ -41,11 +45,16 @@ export function createMooseClient(driver: ClickHouseDriver): MooseClient {
       },
       async execute<T>(statement: Sql): Promise<QueryResult<T>> {
         const [text, params] = toQuery(requireSql(statement));
-        const rows = await driver.query<T>(text, params);
+        const rows = await driver.query<T>(text, params, scope?.settings);
         return { json: async () => rows };
       },
       async command(statement: Sql): Promise<void> {
         const [text, params] = toQuery(requireSql(statement));
+        if (scope) {
+          throw new MooseError("ROW_SCOPED_WRITE", "client.query.command() in a request scoped by row policies: a scoped client only reads", {
+            hint: "the request's JWT scopes its queries to its rows (SelectRowPolicy); write through OlapTable.insert or an ingest API",
+          });
+        }
         await driver.exec(text, params);
       },
     },

@@ -2,7 +2,8 @@
  * Consumption APIs: `/api/<path>` for each Api object of the app (`name`, or `name/version`).
  * Query parameters are coerced and validated against the API's params JSON Schema (400 with one
  * entry per field on failure); the handler gets `{ client, sql }`, and `jwt` (the claims) when the
- * request carried a valid JWT (./api-auth.ts); its result is sent as JSON. A
+ * request carried a valid JWT (./api-auth.ts) — whose claims then scope its queries to the rows the app's
+ * row policies give them (./row-scope.ts); its result is sent as JSON. A
  * handler refusing its input with MooseStack's BadRequestError or typia's TypeGuardError is a 400;
  * one returning `{ status, body }` answers with that status.
  */
@@ -11,6 +12,7 @@ import type { Api, MooseClient } from "../sdk/api.js";
 import { sql } from "../sdk/sql.js";
 import type { Caller } from "./api-auth.js";
 import { shownPath, type Reply } from "./http.js";
+import type { ScopedClients } from "./row-scope.js";
 import { compileParamsValidator, type ParamsValidator } from "./params.js";
 
 interface Route {
@@ -18,9 +20,11 @@ interface Route {
   validate: ParamsValidator;
 }
 
+/** `scoped`: the client of a caller with a JWT when the app has row policies (./row-scope.ts). */
 export function consumptionRoutes(
   apis: readonly Api<unknown>[],
   client: MooseClient,
+  scoped?: ScopedClients,
 ): (path: string, query: URLSearchParams, caller?: Caller) => Promise<Reply | undefined> {
   const routes = new Map<string, Route>();
   for (const api of apis) routes.set(api.id, { api, validate: compileValidator(api) });
@@ -34,7 +38,8 @@ export function consumptionRoutes(
     }
     let result: unknown;
     try {
-      result = await route.api.getHandler()(checked.params, { client, sql, ...(caller?.jwt ? { jwt: caller.jwt } : {}) });
+      const callerClient = (caller?.jwt && scoped?.(caller.jwt)) || client;
+      result = await route.api.getHandler()(checked.params, { client: callerClient, sql, ...(caller?.jwt ? { jwt: caller.jwt } : {}) });
     } catch (error) {
       const refused = refusedInput(error);
       if (refused) return refused;

@@ -31,6 +31,9 @@ import { API_KEY_HASH_PATTERN } from "./auth.js";
 import { createMooseClient } from "./client.js";
 import { apiAuthFrom } from "./api-auth.js";
 import { consumptionRoutes } from "./consumption.js";
+import { scopedClients } from "./row-scope.js";
+import { ensureRlsUser, rowPoliciesOf } from "../infra/clickhouse/row-policies.js";
+import type { RowPolicySpec } from "../manifest/types.js";
 import { startMooseServer } from "./http.js";
 import { ingestRoutes } from "./ingest.js";
 import { startPythonApiWorker, type PythonApiWorker } from "./python-worker.js";
@@ -80,6 +83,8 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
   let pythonApis: PythonApiWorker | undefined;
   let worker: ProdWorkflows | undefined;
   let processes: Supervisor | undefined;
+  let rlsDriver: ClickHouseDriver | undefined;
+  let servedRowPolicies: RowPolicySpec[] = [];
   try {
     if ("embedded" in options.clickhouse) {
       // The embedded engine is bound to this process: other commands on the project (`moose ls`,
@@ -88,7 +93,9 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       // engine runs as this process (chdb reads and writes any file it may), so it must not answer
       // to the well-known credentials of moose.config.toml.
       credentials = { user: config.clickhouse_config.user, password: randomBytes(24).toString("base64url") };
-      endpoint = await serveClickHouseHttp(driver as RawClickHouseDriver, { host: "127.0.0.1", port: 0, ...credentials });
+      // The app's getMooseUtils({ rlsContext }) reads as the RLS user, through the app's row policies (known once it is loaded).
+      const rowPolicies = { user: config.clickhouse_config.rls_user, password: config.clickhouse_config.rls_password || credentials.password, policies: () => servedRowPolicies };
+      endpoint = await serveClickHouseHttp(driver as RawClickHouseDriver, { host: "127.0.0.1", port: 0, ...credentials, rowPolicies });
       writeRunning(projectDir, { kind: "prod", clickhouseUrl: endpoint.url, credentials, database: config.clickhouse_config.db_name });
     }
     // The app's own clients (getMooseUtils, OlapTable.insert, MooseCache) reach the database served here.
@@ -114,6 +121,12 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     }
     const supervisor = processes;
     const client = createMooseClient(driver);
+    const policies = (servedRowPolicies = rowPoliciesOf(app.manifest));
+    if (policies.length > 0 && driver.kind === "remote") rlsDriver = await openRlsConnection(options.clickhouse, config, driver);
+    const scoped = policies.length > 0 ? scopedClients(() => policies, rlsDriver ?? driver) : undefined;
+    if (policies.length > 0 && !config.jwt.enforce_on_all_consumptions_apis) {
+      logEvent(projectDir, { kind: "server", level: "warn", message: "the app has row policies, which scope only requests that carry a JWT: with [jwt] enforce_on_all_consumptions_apis = false, an /api request without one reads every row" });
+    }
 
     const server = await startMooseServer({
       host: config.http_server_config.host,
@@ -123,7 +136,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       apiAuth,
       health: async () => ({ clickhouse: await probe(driver) }),
       ...(supervisor ? { processes: () => supervisor.report() } : {}),
-      consumption: served ? (path, query) => served.routes(path, query) : consumptionRoutes([...app.apis.values()], client),
+      consumption: served ? (path, query) => served.routes(path, query) : consumptionRoutes([...app.apis.values()], client, scoped),
       webApps: webAppRouter(app.registry.listOther<WebApp>("WebApp").values(), { client, sql }),
       ingest: ingestRoutes(app.manifest, { driver, producer }),
       admin: adminRoutes(createAdminBackend(config, driver)),
@@ -150,6 +163,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
         removeRunning(projectDir);
         setServedClickHouse(undefined);
         await endpoint?.close();
+        await rlsDriver?.close();
         await driver.close();
         logEvent(projectDir, { kind: "server", message: "moose prod stopped" });
       },
@@ -163,6 +177,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     if (endpoint) removeRunning(projectDir);
     setServedClickHouse(undefined);
     await endpoint?.close();
+    await rlsDriver?.close();
     await driver.close();
     throw error;
   }
@@ -193,6 +208,30 @@ async function openClickHouse(choice: ClickHouseChoice, config: Config): Promise
   if ("embedded" in choice) return openEmbedded({ dataDir: choice.dataDir, database: config.clickhouse_config.db_name });
   if ("url" in choice) return openRemote({ url: choice.url });
   return openRemote({ config: config.clickhouse_config });
+}
+
+/**
+ * The connection row-policy scoped queries use on a server: as clickhouse_config.rls_user (its
+ * password: rls_password, else the main user's), set up first with the policies' role.
+ */
+async function openRlsConnection(choice: ClickHouseChoice, config: Config, main: ClickHouseDriver): Promise<ClickHouseDriver> {
+  const { rls_user: user, rls_password } = config.clickhouse_config;
+  const mainLogin = "url" in choice ? parseClickHouseUrl(choice.url) : config.clickhouse_config;
+  if (mainLogin.user === user) {
+    throw new MooseError("CONFIG_INVALID_VALUE", `clickhouse_config.rls_user is ${JSON.stringify(user)}, the user of the ClickHouse URL; it must be a user of its own`, {
+      config: { key: "clickhouse_config.rls_user" },
+      hint: "the policies' role would filter that user's every query: name another user for row-policy scoped queries",
+    });
+  }
+  const password = rls_password || mainLogin.password;
+  await ensureRlsUser(main, user, password);
+  if ("url" in choice) {
+    const url = new URL(choice.url);
+    url.username = encodeURIComponent(user);
+    url.password = encodeURIComponent(password);
+    return openRemote({ url: url.toString() });
+  }
+  return openRemote({ config: { ...config.clickhouse_config, user, password } });
 }
 
 /** Applies pending migrations when asked; otherwise refuses when there are any. Returns the ids applied. */

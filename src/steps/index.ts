@@ -64,7 +64,7 @@ export interface ColumnTarget {
 export type RemovableProperty = "default" | "materialized" | "alias" | "codec" | "ttl" | "comment";
 
 /** Server features a generated statement may use that ClickHouse 18.16 lacks. */
-export type ServerFeature = "renameColumn" | "removeColumnProperty" | "materializeColumn" | "modifySetting" | "resetSetting" | "ttl" | "removeTtl" | "codec" | "skipIndex";
+export type ServerFeature = "renameColumn" | "removeColumnProperty" | "materializeColumn" | "modifySetting" | "resetSetting" | "ttl" | "removeTtl" | "codec" | "skipIndex" | "rowPolicy";
 
 /** Run before a MODIFY COLUMN: count rows whose value would not convert, and stop if any. */
 export interface ConversionCheck {

@@ -173,9 +173,11 @@ export function statementEffects(parsed: ParsedStatement, checkedColumn?: { tabl
       return [{ kind: "unknown", object: lastIdentifier(ast), reason: `truncates ${lastIdentifier(ast)}` }];
     case "DeleteQuery":
       return [{ kind: "delete-rows", object: lastIdentifier(ast), reason: "deletes rows" }];
-    // Functions and row policies are definitions: creating, replacing or dropping one stores or deletes no rows.
+    // Functions, row policies, roles and grants are definitions: creating, replacing or dropping one stores or deletes no rows.
     case "CreateSQLFunctionQuery":
     case "DropFunctionQuery":
+    case "CreateRoleQuery":
+    case "GrantQuery":
       return [{ kind: "none" }];
     case "CREATE":
     case "DROP":

@@ -8,11 +8,11 @@ import { generateKeyPairSync } from "node:crypto";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateHashToken } from "../../src/server/auth.js";
+import { testIssuer } from "../helpers/jwt.js";
 import { clickhouse, copyQuickstart, DevProcess, devEnv, freePorts, rows, DEV_TEST_TIMEOUT_MS, type DevPorts, type TestProject } from "./dev-process.js";
 
-const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const ISSUER = "https://auth.example.com/";
-const AUDIENCE = "quickstart";
+const issuer = testIssuer();
+const { MOOSE_JWT_ISSUER: ISSUER, MOOSE_JWT_AUDIENCE: AUDIENCE } = issuer.env;
 const ingestKey = generateHashToken();
 
 const APP_ADDITIONS = `
@@ -36,7 +36,7 @@ export const whoAmI = new Api<WhoAmIParams, { org: unknown; subject: unknown }>(
 `;
 
 function jwt(claims: Record<string, unknown>, expires: string | number = "5m"): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: "RS256" }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject("user-7").setExpirationTime(expires).sign(keys.privateKey);
+  return new SignJWT(claims).setProtectedHeader({ alg: "RS256" }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject("user-7").setExpirationTime(expires).sign(issuer.privateKey);
 }
 
 describe("API authentication (moose dev)", () => {
@@ -57,9 +57,7 @@ describe("API authentication (moose dev)", () => {
       devEnv(ports, {
         MOOSE_FEATURES__STREAMING_ENGINE: "false",
         MOOSE_INGEST_API_KEY: ingestKey.apiKeyHash,
-        MOOSE_JWT_PUBLIC_KEY: keys.publicKey.export({ type: "spki", format: "pem" }).toString(),
-        MOOSE_JWT_ISSUER: ISSUER,
-        MOOSE_JWT_AUDIENCE: AUDIENCE,
+        ...issuer.env,
         MOOSE_JWT__ENFORCE_ON_ALL_CONSUMPTIONS_APIS: "true",
       }),
     );

@@ -15,10 +15,12 @@
  * write into the fixture. Needs `npm run build` first and the workspace installed (`npm ci`).
  */
 import { spawn } from "node:child_process";
+import { createClient } from "@clickhouse/client";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/manifest/types.js";
+import { testIssuer } from "../helpers/jwt.js";
 import { REPO_ROOT, run, type RunResult } from "./scenarios/project.js";
 
 const FIXTURES = path.join(REPO_ROOT, "test", "fixtures");
@@ -51,10 +53,10 @@ function ok(result: RunResult, what: string): RunResult {
 }
 
 /** Runs `moose-cli prod --embedded` on a free port for the duration of `use`. */
-async function withProd(cwd: string, use: (url: string) => Promise<void>): Promise<void> {
+async function withProd(cwd: string, use: (url: string) => Promise<void>, env: NodeJS.ProcessEnv = {}): Promise<void> {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, "node_modules", ".bin", "moose-cli"), "prod", "--embedded", "--port", "0"], {
     cwd,
-    env: ENV,
+    env: { ...ENV, ...env },
   });
   let output = "";
   const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
@@ -201,13 +203,13 @@ describe("a CommonJS MooseStack project with typia, paths and streaming off", ()
   });
 });
 
-describe("an ES module MooseStack project with source_dir = \"src\", a view ClickHouse reformats, a SqlResource and an OlapDictionary", () => {
+describe("an ES module MooseStack project with source_dir = \"src\", a view ClickHouse reformats, a SqlResource, an OlapDictionary and a SelectRowPolicy", () => {
   it("builds from src/index.ts and goes through plan, generate, up --embedded and ls", async () => {
     const dir = copyFixture("moosestack-esm");
     ok(await projectTsc(dir), "tsc");
 
     const build = ok(await mooseCli(["build"], dir), "moose-cli build");
-    expect(build.stdout).toMatch(/2 tables, 0 streams, 1 view, 1 materialized view, 1 API, 0 ingest APIs, 0 workflows, 0 processes, 2 SQL resources in/);
+    expect(build.stdout).toMatch(/3 tables, 0 streams, 1 view, 1 materialized view, 2 APIs, 0 ingest APIs, 0 workflows, 0 processes, 3 SQL resources in/);
     // state_config.storage = "clickhouse" is what moose-ts does, so it is not listed.
     expect(build.stderr).toMatch(/accepted but not used by moose-ts: clickhouse_config\.additional_databases, http_server_config\.management_port, http_server_config\.on_reload_complete_script \(see/);
     const manifest = JSON.parse(readFileSync(path.join(dir, ".moose", "manifest.json"), "utf8")) as Manifest;
@@ -219,6 +221,7 @@ describe("an ES module MooseStack project with source_dir = \"src\", a view Clic
     const plan = ok(await mooseCli(["plan"], dir), "plan");
     expect(plan.stdout).toContain("+ orderLookups (SQL Resource)");
     expect(plan.stdout).toContain("+ order_customers (SQL Resource)");
+    expect(plan.stdout).toContain("+ tenant_isolation (Row Policy)");
     ok(await mooseCli(["migrate", "generate", "--name", "initial"], dir), "migrate generate");
     // A SqlResource's statements are steps of their own, after the table its dictionary reads.
     const [file] = readdirSync(path.join(dir, "migrations")).filter((name) => name.endsWith("_initial.ts"));
@@ -228,6 +231,10 @@ describe("an ES module MooseStack project with source_dir = \"src\", a view Clic
     expect(migration.indexOf("CREATE DICTIONARY IF NOT EXISTS order_customers (orderId String, customerId String DEFAULT '', status String)")).toBeGreaterThan(
       migration.indexOf("CREATE TABLE IF NOT EXISTS Orders"),
     );
+    // The row policy: its role, grant and policy after the table; on the embedded engine, recorded but not run (it has no access control).
+    expect(migration.indexOf("CREATE ROW POLICY OR REPLACE tenant_isolation ON tenant_notes AS RESTRICTIVE FOR SELECT USING tenant_id = getSetting('SQL_moose_rls_tenant_id') TO moose_rls_role")).toBeGreaterThan(
+      migration.indexOf("CREATE TABLE IF NOT EXISTS tenant_notes"),
+    );
     ok(await mooseCli(["migrate", "up", "--embedded"], dir), "migrate up --embedded");
     const ls = ok(await mooseCli(["ls"], dir), "ls");
     expect(ls.stdout).toMatch(/table\s+Orders\s+local\.Orders\s+applied/);
@@ -236,6 +243,25 @@ describe("an ES module MooseStack project with source_dir = \"src\", a view Clic
     expect(ls.stdout).toMatch(/materialized-view\s+CustomerCounts_MV\s+local\.CustomerCounts_MV\s+applied/);
     expect(ls.stdout).toMatch(/sql-resource\s+orderLookups\s+sql \(2 setup, 2 teardown statements\)\s+applied/);
     expect(ls.stdout).toMatch(/sql-resource\s+order_customers\s+sql \(1 setup, 1 teardown statement\)\s+applied/);
+    expect(ls.stdout).toMatch(/sql-resource\s+tenant_isolation\s+sql \(3 setup, 1 teardown statement\)\s+applied/);
     expect((await mooseCli(["plan"], dir)).stdout).toContain("No changes.");
+
+    // Served by `moose prod --embedded`: a request's JWT claim tenant_id chooses the notes it reads.
+    const issuer = testIssuer("issuer", "notes");
+    await withProd(
+      dir,
+      async (url) => {
+        const running = JSON.parse(readFileSync(path.join(dir, ".moose", "running.json"), "utf8")) as { clickhouseUrl: string; credentials: { user: string; password: string }; database: string };
+        const engine = createClient({ url: running.clickhouseUrl, username: running.credentials.user, password: running.credentials.password, database: running.database });
+        await engine.command({ query: "INSERT INTO tenant_notes (noteId, tenant_id, body, createdAt) VALUES ('n1', 't1', 'a', now()), ('n2', 't2', 'b', now()), ('n3', 't2', 'c', now())" });
+        await engine.close();
+        const notes = async (claims?: Record<string, unknown>) =>
+          (await (await fetch(`${url}/api/tenantNotes`, { headers: claims ? { authorization: `Bearer ${await issuer.sign(claims)}` } : {} })).json()) as unknown;
+        expect(await notes({ tenant_id: "t2" })).toEqual([{ noteId: "n2" }, { noteId: "n3" }]);
+        expect(await notes({ tenant_id: "t1" })).toEqual([{ noteId: "n1" }]);
+        expect(await notes()).toEqual([{ noteId: "n1" }, { noteId: "n2" }, { noteId: "n3" }]);
+      },
+      issuer.env,
+    );
   });
 });

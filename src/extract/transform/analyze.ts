@@ -42,6 +42,7 @@ const RULES: Record<string, ConstructorRule> = {
   WebApp: { position: "append" },
   SqlResource: { position: 4 },
   OlapDictionary: { position: 2, columns: 0 },
+  SelectRowPolicy: { position: 2 },
 };
 
 export interface Injection {

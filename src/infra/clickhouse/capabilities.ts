@@ -112,6 +112,7 @@ export const FEATURE_SINCE: Readonly<Record<ServerFeature, { since: ServerVersio
   removeTtl: { since: [20, 10], what: "ALTER TABLE … REMOVE TTL" },
   codec: { since: [19, 1], what: "column compression codecs (CODEC)" },
   skipIndex: { since: [20, 1], what: "data skipping indexes (INDEX … TYPE … GRANULARITY)" },
+  rowPolicy: { since: [20, 7], what: "row policies (CREATE ROLE, GRANT, CREATE ROW POLICY … USING getSetting(…))" },
 };
 
 export function formatVersion(version: ServerVersion): string {

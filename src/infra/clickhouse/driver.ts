@@ -25,8 +25,11 @@ export interface ClickHouseDriver {
    * per-host status): the rows as TabSeparated cells. Remote servers only.
    */
   execRows?(sql: string): Promise<string[][]>;
-  /** A SELECT; rows as objects (JSONEachRow semantics: 64-bit integers come back as strings). */
-  query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
+  /**
+   * A SELECT; rows as objects (JSONEachRow semantics: 64-bit integers come back as strings).
+   * `settings`: ClickHouse settings for this statement only (a row-policy scoped query's).
+   */
+  query<T = Record<string, unknown>>(sql: string, params?: QueryParams, settings?: Record<string, string>): Promise<T[]>;
   /** Rows as JSONEachRow; date-times are read with `best_effort` (ISO 8601 with its zone is exact on any server time zone). */
   insert(table: string, rows: Record<string, unknown>[], options?: InsertOptions): Promise<void>;
   /** Live tables and views of `database` in manifest shape (moose's own `_moose_*` tables excluded). */

@@ -45,6 +45,12 @@ function queryError(error: unknown, sql: string): MooseError {
   return clickHouseQueryError(String(chdbError?.message ?? error), sql, chdbError?.clickhouseCode, error);
 }
 
+/** `SET name = 'value'`: a string literal is accepted for every setting type (ClickHouse parses it). */
+function setStatement(name: string, value: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`Invalid setting name ${JSON.stringify(name)}`);
+  return `SET ${name} = ${quoteString(value)}`;
+}
+
 /** Opens a session on `dataDir` with `database` current and the driver's settings applied. */
 async function openSession(dataDir: string, database: string): Promise<Session> {
   const session = new Session(dataDir);
@@ -154,8 +160,22 @@ class EmbeddedDriver implements RawClickHouseDriver {
     await this.run(sql, "TabSeparated", params);
   }
 
-  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
-    return parseJsonEachRow<T>(await this.run(sql, "JSONEachRow", params));
+  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams, settings?: Record<string, string>): Promise<T[]> {
+    if (settings === undefined || Object.keys(settings).length === 0) return parseJsonEachRow<T>(await this.run(sql, "JSONEachRow", params));
+    // A session of its own, so the statement's settings never reach the pool's sessions.
+    this.ensureOpen();
+    let session: Session | undefined;
+    try {
+      session = await openSession(this.dataDir, this.database);
+      for (const [name, value] of Object.entries(settings)) await session.queryAsync(setStatement(name, value));
+      const result = params && Object.keys(params).length > 0 ? await session.queryBindAsync(sql, params, { format: "JSONEachRow" }) : await session.queryAsync(sql, { format: "JSONEachRow" });
+      return parseJsonEachRow<T>(result.text());
+    } catch (error) {
+      if (error instanceof MooseError) throw error;
+      throw queryError(error, sql);
+    } finally {
+      session?.close();
+    }
   }
 
   async insert(table: string, rows: Record<string, unknown>[], options: InsertOptions = {}): Promise<void> {
@@ -181,9 +201,7 @@ class EmbeddedDriver implements RawClickHouseDriver {
       // A ClickHouse server's default, which clients expect (chdb's differs).
       await session.queryAsync("SET output_format_json_quote_64bit_integers = 1");
       for (const [name, value] of Object.entries(options.settings ?? {})) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`Invalid setting name ${JSON.stringify(name)}`);
-        // A string literal is accepted for every setting type; ClickHouse parses it.
-        await session.queryAsync(`SET ${name} = ${quoteString(value)}`);
+        await session.queryAsync(setStatement(name, value));
       }
       const format = options.format ?? "TabSeparated";
       const bound = options.textParams && Object.keys(options.textParams).length > 0 ? bindTextParams(sql, options.textParams) : undefined;

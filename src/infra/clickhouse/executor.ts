@@ -434,6 +434,9 @@ export interface HostRetry {
  */
 export async function executeSqlStep(driver: ClickHouseDriver, given: SqlStep, onProgress?: ProgressListener, retry?: HostRetry): Promise<void> {
   const cluster = given.cause?.cluster;
+  // The embedded engine has no access control (chdb refuses CREATE ROLE and ROW POLICY): moose applies
+  // the app's row policies to the queries it runs for scoped callers itself (./row-policies.ts).
+  if (driver.kind === "embedded" && given.cause?.needs?.includes("rowPolicy")) return;
   if (retry !== undefined && cluster !== undefined && driver.kind === "remote") return retryOnHosts(given, cluster, retry, onProgress);
   // The embedded engine has no Keeper and no cluster: a Replicated* table is created unreplicated there, on itself (./replication.ts).
   const local = driver.kind === "embedded" ? { ...given, sql: unreplicatedSql(withoutOnCluster(given.sql, given.cause?.cluster)) } : given;

@@ -25,6 +25,8 @@ import zlib from "node:zlib";
 import { MooseError } from "../../errors.js";
 import { clickHouseCodeOf } from "./errors.js";
 import { quoteString } from "./quote.js";
+import { emulatedRowFilters, MOOSE_RLS_SETTING_PREFIX } from "./row-policies.js";
+import type { RowPolicySpec } from "../../manifest/types.js";
 import { requestTarget } from "../request-target.js";
 import type { RawClickHouseDriver, RawQueryOptions, RawQueryResult } from "./raw.js";
 
@@ -37,6 +39,12 @@ export interface ClickHouseHttpOptions {
   port: number;
   user: string;
   password: string;
+  /**
+   * The RLS user (clickhouse_config.rls_user), who reads through the app's row policies as on a
+   * server: its statements must be reads, and run with the policies' filters for its
+   * `SQL_moose_rls_*` settings (./row-policies.ts). Absent: only `user` is answered.
+   */
+  rowPolicies?: { user: string; password: string; policies: () => readonly RowPolicySpec[] };
 }
 
 /** Statements through the endpoint that ClickHouse ran as writes: how many started so far, and how many are running. */
@@ -93,11 +101,22 @@ const HTTP_ONLY_SETTINGS = new Set([
 ]);
 
 /**
- * Settings a GET may give in its URL: what shapes and limits a read. Others can reach files (a
- * format's schema or template, written or read: `output_format_schema`, `format_template_*`) or the
- * terminal, so a request a page could send without credentials in a header takes only these.
+ * Settings a GET (or the RLS user) may give: what shapes and limits a read (`date_time_input_format`:
+ * how date-time strings are read, which the SDK's clients send with every query). Others can reach
+ * files (a format's schema or template, written or read: `output_format_schema`, `format_template_*`)
+ * or the terminal, so a request a page could send without credentials in a header takes only these.
  */
-const GET_SETTINGS = new Set(["result_overflow_mode", "timeout_overflow_mode", "extremes", "join_use_nulls", "session_timezone", "date_time_output_format", "output_format_decimal_trailing_zeros", "readonly"]);
+const GET_SETTINGS = new Set([
+  "result_overflow_mode",
+  "timeout_overflow_mode",
+  "extremes",
+  "join_use_nulls",
+  "session_timezone",
+  "date_time_output_format",
+  "date_time_input_format",
+  "output_format_decimal_trailing_zeros",
+  "readonly",
+]);
 const GET_SETTING_PREFIXES = ["max_", "output_format_json_", "output_format_pretty_", "output_format_csv_", "output_format_tsv_"];
 /** Never given to the engine: chdb prints the logs they ask for on dev's terminal, escape sequences and all. */
 const TERMINAL_SETTINGS = new Set(["send_logs_level", "send_logs_source_regexp"]);
@@ -271,7 +290,11 @@ async function handleQuery(
     return;
   }
   const credentials = credentialsOf(request, params);
-  if (!(sameSecret(credentials.user, options.user) && sameSecret(credentials.password, options.password))) {
+  const rls = options.rowPolicies;
+  const main = sameSecret(credentials.user, options.user) && sameSecret(credentials.password, options.password);
+  // As on a server, the RLS user exists while the app has row policies.
+  const scoped = !main && rls !== undefined && sameSecret(credentials.user, rls.user) && sameSecret(credentials.password, rls.password) && rls.policies().length > 0;
+  if (!main && !scoped) {
     response.setHeader("WWW-Authenticate", 'Basic realm="ClickHouse server HTTP API"');
     sendError(
       response,
@@ -310,23 +333,34 @@ async function handleQuery(
     if (name.startsWith("param_")) textParams[name.slice(6)] = value;
     else if (!RESERVED_PARAMS.has(name) && !HTTP_ONLY_SETTINGS.has(name) && !TERMINAL_SETTINGS.has(name)) settings[name] = value;
   }
-  if (request.method === "GET" || request.method === "HEAD") {
+  // The RLS user reads through the app's row policies: its `SQL_moose_rls_*` settings choose the rows.
+  const policySettings: Record<string, string> = {};
+  if (scoped) {
+    for (const name of Object.keys(settings).filter((name) => name.startsWith(MOOSE_RLS_SETTING_PREFIX))) {
+      policySettings[name] = settings[name]!;
+      delete settings[name];
+    }
+  }
+  // As ClickHouse: a GET (or HEAD) request may only read, whatever `readonly` it names; and so may the
+  // RLS user, who on a server holds SELECT only.
+  if (scoped || request.method === "GET" || request.method === "HEAD") {
+    const why = scoped ? `${credentials.user} reads through the app's row policies only` : "a GET request may only read; send writes with POST";
     const unread = Object.keys(settings).find((name) => !GET_SETTINGS.has(name) && !GET_SETTING_PREFIXES.some((prefix) => name.startsWith(prefix)));
     if (unread !== undefined) {
-      sendError(response, queryId, READONLY, `setting ${JSON.stringify(unread.slice(0, 100))} is not taken in a GET request's URL; send it with POST. (READONLY)`);
+      sendError(response, queryId, READONLY, `setting ${JSON.stringify(unread.slice(0, 100))} is not taken here: ${why}. (READONLY)`);
       return;
     }
-    // As ClickHouse: a GET (or HEAD) request may only read, whatever `readonly` it names.
     const refusal = await notAReadToRun(driver, sql);
     if (refusal !== undefined) {
-      sendError(response, queryId, READONLY, `${refusal}: a GET request may only read; send writes with POST. (READONLY)`);
+      sendError(response, queryId, READONLY, `${refusal}: ${why}. (READONLY)`);
       return;
     }
     // The engine parses the statement as checked (not in another dialect), and then only reads run:
     // readonly = 1 comes last, after the client's settings (it refuses changing them).
     delete settings.dialect;
     delete settings.readonly;
-    Object.assign(settings, { dialect: "clickhouse", readonly: "1" });
+    const filters = scoped ? emulatedRowFilters(rls.policies(), driver.database, policySettings) : undefined;
+    Object.assign(settings, { dialect: "clickhouse", ...(filters ? { additional_table_filters: filters } : {}), readonly: "1" });
   }
 
   const headerFormat = request.headers["x-clickhouse-format"];

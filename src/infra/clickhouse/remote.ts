@@ -202,9 +202,9 @@ class RemoteDriver implements ClickHouseDriver {
     }
   }
 
-  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
+  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams, settings?: Record<string, string>): Promise<T[]> {
     try {
-      const result = await this.client.query({ ...this.bind(sql, params), format: "JSONEachRow" });
+      const result = await this.client.query({ ...this.bind(sql, params), format: "JSONEachRow", ...(settings ? { clickhouse_settings: settings } : {}) });
       return parseJsonEachRow<T>(await result.text());
     } catch (error) {
       throw classify(this.endpoint, error, sql);

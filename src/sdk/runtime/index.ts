@@ -10,8 +10,9 @@ import { loadConfig } from "../../config/load.js";
 import type { Config } from "../../config/types.js";
 import { MooseError, type SourceLocation } from "../../errors.js";
 import { quoteIdentifier } from "../../infra/clickhouse/quote.js";
+import { scopeSettings } from "../../infra/clickhouse/row-policies.js";
 import type { KafkaProducer } from "../../infra/kafka/producer.js";
-import type { ColumnSpec } from "../../manifest/types.js";
+import type { ColumnSpec, RowPolicySpec } from "../../manifest/types.js";
 import { tableRecords } from "../../server/ingest.js";
 import type { FieldError } from "../../server/params.js";
 import type { InsertOptions, InsertResult, FailedRecord } from "../olap-table.js";
@@ -216,7 +217,8 @@ export interface RuntimeQueryClient {
   command(statement: Sql): Promise<void>;
 }
 
-export async function queryClient(overrides: Partial<RuntimeClickHouseConfig> = {}, queryIdPrefix = ""): Promise<RuntimeQueryClient> {
+/** `settings`: sent with every query (a row-policy scoped client's `SQL_moose_rls_*`). */
+export async function queryClient(overrides: Partial<RuntimeClickHouseConfig> = {}, queryIdPrefix = "", settings?: Record<string, string>): Promise<RuntimeQueryClient> {
   const { client, url } = await clickhouseClient(overrides);
   return {
     client,
@@ -224,7 +226,7 @@ export async function queryClient(overrides: Partial<RuntimeClickHouseConfig> = 
     async execute<T>(statement: Sql): Promise<RuntimeResult<T>> {
       const [query, query_params] = toQuery(requireSql(statement));
       try {
-        const result = await client.query({ query, query_params, format: "JSONEachRow" });
+        const result = await client.query({ query, query_params, format: "JSONEachRow", ...(settings ? { clickhouse_settings: settings } : {}) });
         const rows = (await result.json()) as T[];
         return { json: async () => rows };
       } catch (error) {
@@ -249,9 +251,18 @@ function requireSql(statement: unknown): Sql {
   });
 }
 
-/** getMooseUtils(): a client for the configured ClickHouse, and the sql tag. */
-export async function mooseUtils(): Promise<{ client: { query: RuntimeQueryClient; workflow: WorkflowUnavailable }; sql: typeof sql }> {
-  return { client: { query: await queryClient(), workflow: workflowUnavailable }, sql };
+/**
+ * getMooseUtils(): a client for the configured ClickHouse, and the sql tag. With `scope` (getMooseUtils({ rlsContext })):
+ * a client of the RLS user whose queries carry the policies' settings for those claims, so the server's
+ * row policies (or the embedded endpoint's emulation of them) choose its rows.
+ */
+export async function mooseUtils(scope?: { policies: Pick<RowPolicySpec, "column" | "claim">[]; claims: Record<string, unknown> }): Promise<{ client: { query: RuntimeQueryClient; workflow: WorkflowUnavailable }; sql: typeof sql }> {
+  if (!scope) return { client: { query: await queryClient(), workflow: workflowUnavailable }, sql };
+  const { clickhouse_config: ch } = await runtimeConfig();
+  // As moose prod and dev set the RLS user up: rls_password, else the main password of the ClickHouse served (moose prod's own, for --embedded).
+  const password = ch.rls_password || (servedClickHouse()?.password ?? ch.password);
+  const query = await queryClient({ username: ch.rls_user, password }, "rls-scoped", scopeSettings(scope.policies, scope.claims));
+  return { client: { query, workflow: workflowUnavailable }, sql };
 }
 
 export interface WorkflowUnavailable {

@@ -16,7 +16,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { executeSqlStep } from "../../../src/infra/clickhouse/executor.js";
 import { openRemote } from "../../../src/infra/clickhouse/remote.js";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
-import { emptyManifest, type Manifest, type TableSpec } from "../../../src/manifest/types.js";
+import { emptyManifest, type Manifest, type RowPolicySpec, type TableSpec } from "../../../src/manifest/types.js";
+import { rowPolicyStatements } from "../../../src/infra/clickhouse/row-policies.js";
 import { generateMigration } from "../../../src/migrations/generate.js";
 import { applyMigrations, revertMigrations } from "../../../src/migrations/runner/apply.js";
 import { readJournal } from "../../../src/migrations/runner/journal.js";
@@ -163,6 +164,16 @@ describe("features 18.16 lacks, with no adaptation", () => {
     // The column the migration adds before its TTL step was not added, and the journal has only the first migration.
     expect((await liveColumns(driver, "Events")).map((live) => live.name)).toEqual(["id", "at"]);
     expect([...(await readJournal(driver)).values()].map((entry) => entry.status)).toEqual(["applied"]);
+  });
+
+  it("a row policy (SelectRowPolicy) is refused before its table is created", async () => {
+    const events = table("Events", [column("id", "String"), column("org_id", "String")]);
+    const policy: RowPolicySpec = { tables: ["Events"], column: "org_id", claim: "org" };
+    const manifest = { ...manifestOf(events), sqlResources: { tenant_isolation: { name: "tenant_isolation", ...rowPolicyStatements("tenant_isolation", policy), pullsDataFrom: ["Events"], pushesDataTo: [], rowPolicy: policy } } };
+    expect((await generateMigration({ projectDir: project.dir, manifest, allowDataLoss: true })).kind).toBe("written");
+    const error = await refusal(applyMigrations({ projectDir: project.dir, driver, allowDataLoss: true }));
+    expect(error.details).toMatchObject({ feature: "rowPolicy", serverVersion: "18.16", oldestVersion: "20.7" });
+    expect(await driver.query("SELECT name FROM system.tables WHERE database = currentDatabase() AND name = 'Events'")).toEqual([]);
   });
 
   it("a skip index is refused with its own version, before the table is created", async () => {

@@ -84,6 +84,9 @@ describe("SQL resources in migrations", () => {
     const harmless = [
       "CREATE ROW POLICY own_rows ON Customers FOR SELECT USING id = 1 TO ALL",
       "DROP ROW POLICY IF EXISTS own_rows ON Customers",
+      // A SelectRowPolicy's setup: its role, and what the role may read.
+      "CREATE ROLE IF NOT EXISTS moose_rls_role",
+      "GRANT SELECT ON * TO moose_rls_role",
       "CREATE OR REPLACE FUNCTION f AS (x) -> x + 1",
       "DROP FUNCTION IF EXISTS f",
       "CREATE OR REPLACE DICTIONARY d (id UInt64) PRIMARY KEY id SOURCE(CLICKHOUSE(TABLE 'Customers')) LAYOUT(FLAT()) LIFETIME(0)",

@@ -214,3 +214,22 @@ describe("[jwt]", () => {
     expect(await loadError()).toMatchObject({ message: expect.stringContaining("jwt.secret is empty, but jwt.enforce_on_all_ingest_apis"), config: { key: "jwt.secret" } });
   });
 });
+
+describe("row policies' user", () => {
+  it("defaults to MooseStack's moose_rls_user with the main password; a wrong rls_password is refused without repeating it", async () => {
+    await writeToml("");
+    expect((await loadConfig(project.dir, {})).clickhouse_config).toMatchObject({ rls_user: "moose_rls_user", rls_password: "" });
+    expect((await loadConfig(project.dir, { MOOSE_CLICKHOUSE_CONFIG__RLS_USER: "tenant_reader" })).clickhouse_config.rls_user).toBe("tenant_reader");
+    await writeToml(`[clickhouse_config]\nrls_password = 9137462\n`);
+    const error = await loadError();
+    expect(error.config).toMatchObject({ key: "clickhouse_config.rls_password" });
+    expect(JSON.stringify({ message: error.message, hint: error.hint, details: error.details })).not.toContain("9137462");
+  });
+
+  it("must be a user of its own: the policies' role would filter the main user's every query", async () => {
+    await writeToml(`[clickhouse_config]\nuser = "panda"\nrls_user = "panda"\n`);
+    expect(await loadError()).toMatchObject({ code: "CONFIG_INVALID_VALUE", message: expect.stringContaining('clickhouse_config.rls_user is the main user "panda"'), config: { key: "clickhouse_config.rls_user" } });
+    await writeToml("");
+    expect(await loadError({ MOOSE_CLICKHOUSE_CONFIG__RLS_USER: " " })).toMatchObject({ message: expect.stringContaining("clickhouse_config.rls_user is empty") });
+  });
+});

@@ -5,6 +5,8 @@ import { canonicalManifestJson, hashManifest } from "../../../src/manifest/canon
 import { emptyManifest, fromStoredManifest, toStoredManifest } from "../../../src/manifest/types.js";
 import { renderPlan } from "../../../src/plan/render.js";
 import { operationSteps } from "../../../src/plan/steps.js";
+import { rowPolicyStatements } from "../../../src/infra/clickhouse/row-policies.js";
+import type { SqlStep } from "../../../src/steps/index.js";
 import { column, manifest, sqlResource, table, view } from "./builders.js";
 
 const orders = table("Orders", [column("id", "UInt64"), column("status", "String")]);
@@ -83,6 +85,20 @@ describe("diffSqlResources", () => {
     const text = renderPlan(plan, { color: false });
     expect(text).toContain("+ lookup (SQL Resource)");
     expect(text).toContain("+ CREATE DICTIONARY d (id UInt64, status String) PRIMARY KEY id");
+  });
+
+  it("a SelectRowPolicy's resource is shown and summarised as a row policy, and its steps need the server's row policies", () => {
+    const policy = { tables: ["Orders"], column: "status", claim: "status" };
+    const statements = rowPolicyStatements("by_status", policy);
+    const byStatus = sqlResource("by_status", { ...statements, pullsDataFrom: ["Orders"], rowPolicy: policy });
+    const plan = diffManifests(manifest({ tables: [orders] }), manifest({ tables: [orders], sqlResources: [byStatus] }));
+    expect(renderPlan(plan, { color: false })).toContain("+ by_status (Row Policy)");
+    expect(plan.operations[0]).toMatchObject({ summary: "set up row policy by_status" });
+    const steps = operationSteps(plan.operations[0]!);
+    expect([...steps.up, ...steps.down].map((step) => (step as SqlStep).cause?.needs)).toEqual([["rowPolicy"], ["rowPolicy"], ["rowPolicy"], ["rowPolicy"]]);
+    const removal = diffManifests(manifest({ tables: [orders], sqlResources: [byStatus] }), manifest({ tables: [orders] }));
+    expect(removal.operations[0]).toMatchObject({ summary: "remove row policy by_status" });
+    expect(renderPlan(removal, { color: false })).toContain("- by_status (Row Policy)");
   });
 });
 

@@ -1,0 +1,89 @@
+/**
+ * Row policies on the embedded engine, which has no access control: the policies' migration steps are
+ * recorded but not run there, and a scoped query reads through `additional_table_filters` built from
+ * the policies and the caller's claims — on the table, through a view, in a join — with a claim's
+ * value as a string literal (a hostile one selects nothing), and a missing claim failing the query.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MooseError } from "../../../src/errors.js";
+import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
+import { executeSqlStep } from "../../../src/infra/clickhouse/executor.js";
+import type { RawClickHouseDriver } from "../../../src/infra/clickhouse/raw.js";
+import { emulatedRowFilters, ensureRlsUser, rowPolicyStatements, scopeSettings } from "../../../src/infra/clickhouse/row-policies.js";
+import type { RowPolicySpec } from "../../../src/manifest/types.js";
+import { diffManifests } from "../../../src/diff/index.js";
+import { emptyManifest } from "../../../src/manifest/types.js";
+import { operationSteps } from "../../../src/plan/steps.js";
+import type { SqlStep } from "../../../src/steps/index.js";
+import { tempDataDir } from "../../helpers/clickhouse.js";
+
+const data = tempDataDir();
+let driver: RawClickHouseDriver;
+
+const byOrg: RowPolicySpec = { tables: ["Events"], column: "org_id", claim: "org" };
+const byRegion: RowPolicySpec = { tables: ["Events"], column: "region", claim: "region" };
+
+/** Rows of `sql` as a caller with `claims` reads them. */
+async function scoped(sql: string, claims: Record<string, unknown>, policies = [byOrg, byRegion]): Promise<unknown[]> {
+  const filters = emulatedRowFilters(policies, "local", scopeSettings(policies, claims))!;
+  return driver.query(sql, {}, { additional_table_filters: filters, readonly: "1" });
+}
+
+beforeAll(async () => {
+  driver = (await openEmbedded({ dataDir: data.dir, database: "local" })) as RawClickHouseDriver;
+  await driver.exec("CREATE TABLE Events (id String, org_id String, region String) ENGINE = MergeTree ORDER BY id");
+  await driver.exec("CREATE TABLE Orgs (org_id String, name String) ENGINE = MergeTree ORDER BY org_id");
+  await driver.exec("INSERT INTO Events VALUES ('a1', 'acme', 'eu'), ('a2', 'acme', 'us'), ('b1', 'beta', 'eu'), ('q1', 'it''s', 'eu')");
+  await driver.exec("INSERT INTO Orgs VALUES ('acme', 'Acme'), ('beta', 'Beta')");
+  await driver.exec("CREATE VIEW PerOrg AS SELECT org_id, count() AS n FROM Events GROUP BY org_id");
+});
+
+afterAll(async () => {
+  await driver?.close();
+  data.remove();
+});
+
+describe("row policies on the embedded engine", () => {
+  it("the policies' steps are recorded but not run: the engine has no access control", async () => {
+    const resource = { name: "tenant_isolation", ...rowPolicyStatements("tenant_isolation", byOrg), pullsDataFrom: ["Events"], pushesDataTo: [], rowPolicy: byOrg };
+    const steps = operationSteps(diffManifests(emptyManifest(), { ...emptyManifest(), sqlResources: { tenant_isolation: resource } }).operations[0]!);
+    expect(steps.up.map((step) => (step as SqlStep).cause?.needs)).toEqual([["rowPolicy"], ["rowPolicy"], ["rowPolicy"]]);
+    for (const step of [...steps.up, ...steps.down]) await executeSqlStep(driver, step as SqlStep);
+    // The same statement run directly is what chdb refuses.
+    await expect(driver.exec(resource.setup[0]!)).rejects.toThrow(/Not enough privileges/);
+  });
+
+  it("setting the RLS user up where the connection may not manage access says what to do (the statements parse: refused for privileges)", async () => {
+    const error = await ensureRlsUser(driver, "moose_rls_user", "s3cr'et").catch((caught: unknown) => caught as MooseError);
+    expect(JSON.stringify({ ...error, message: error?.message, cause: String(error?.cause) })).not.toContain("s3cr");
+    expect(error).toMatchObject({
+      code: "RLS_USER_SETUP_FAILED",
+      message: expect.stringMatching(/the RLS user moose_rls_user could not be set up: .*Not enough privileges/),
+      hint: expect.stringContaining("GRANT moose_rls_role TO moose_rls_user"),
+      config: { key: "clickhouse_config.rls_user" },
+    });
+  });
+
+  it("a caller reads the rows its claims choose: AND of the table's policies, through a view and a join", async () => {
+    expect(await scoped("SELECT id FROM Events ORDER BY id", { org: "acme", region: "eu" })).toEqual([{ id: "a1" }]);
+    expect(await scoped("SELECT id FROM local.Events AS e ORDER BY id", { org: "beta", region: "eu" })).toEqual([{ id: "b1" }]);
+    expect(await scoped("SELECT org_id, n FROM PerOrg", { org: "acme", region: "us" })).toEqual([{ org_id: "acme", n: "1" }]);
+    expect(await scoped("SELECT e.id, o.name FROM Orgs AS o INNER JOIN Events AS e USING org_id ORDER BY e.id", { org: "beta", region: "eu" })).toEqual([{ id: "b1", name: "Beta" }]);
+    expect(await scoped("SELECT count() AS n FROM Events WHERE id IN (SELECT id FROM Events)", { org: "acme", region: "us" })).toEqual([{ n: "1" }]);
+    // A table without a policy is read whole.
+    expect(await scoped("SELECT count() AS n FROM Orgs", { org: "acme", region: "eu" })).toEqual([{ n: "2" }]);
+  });
+
+  it("a claim's value is a literal: quotes and backslashes select only rows equal to it", async () => {
+    expect(await scoped("SELECT id FROM Events", { org: "it's", region: "eu" })).toEqual([{ id: "q1" }]);
+    expect(await scoped("SELECT id FROM Events", { org: "x' OR 1 = 1 OR '", region: "eu" })).toEqual([]);
+    expect(await scoped("SELECT id FROM Events", { org: "acme\\' OR 1 = 1 --", region: "eu" })).toEqual([]);
+  });
+
+  it("a claim the caller lacks fails the query instead of reading unscoped; a scoped query cannot write", async () => {
+    await expect(scoped("SELECT id FROM Events", { org: "acme" })).rejects.toThrow(/Unknown setting 'SQL_moose_rls_region'/);
+    await expect(scoped("INSERT INTO Events VALUES ('z', 'acme', 'eu')", { org: "acme", region: "eu" })).rejects.toThrow(/readonly/i);
+    // Nothing was written, and the scoped sessions' settings stayed in them: the driver's own queries read every row.
+    expect(await driver.query("SELECT count() AS n FROM Events")).toEqual([{ n: "4" }]);
+  });
+});
