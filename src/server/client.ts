@@ -28,11 +28,16 @@ const noWorkflows: WorkflowClient = {
   },
 };
 
-/**
- * `scope`: a caller the app's row policies apply to (./row-scope.ts): its queries run with these
- * settings, and it may not write (on a server it is the RLS user, who holds SELECT only).
- */
-export function createMooseClient(driver: ClickHouseDriver, scope?: { settings: Record<string, string> }): MooseClient {
+/** A caller the app's row policies apply to (./row-scope.ts). */
+export interface ClientScope {
+  /** What its queries run with. */
+  settings: Record<string, string>;
+  /** Refuses a query the scope does not allow, before it runs. */
+  check?: (sql: string, params: Record<string, unknown>) => Promise<void>;
+}
+
+/** `scope`: its queries are scoped, and it may not write (on a server it is the RLS user, who holds SELECT only). */
+export function createMooseClient(driver: ClickHouseDriver, scope?: ClientScope): MooseClient {
   return {
     get workflow(): WorkflowClient {
       return workflowClient ?? noWorkflows;
@@ -45,6 +50,7 @@ export function createMooseClient(driver: ClickHouseDriver, scope?: { settings: 
       },
       async execute<T>(statement: Sql): Promise<QueryResult<T>> {
         const [text, params] = toQuery(requireSql(statement));
+        await scope?.check?.(text, params);
         const rows = await driver.query<T>(text, params, scope?.settings);
         return { json: async () => rows };
       },

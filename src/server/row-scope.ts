@@ -5,7 +5,9 @@
  * they run with the equivalent `additional_table_filters` and read-only (src/infra/clickhouse/row-policies.ts).
  */
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
-import { emulatedRowFilters, scopeSettings } from "../infra/clickhouse/row-policies.js";
+import { MooseError } from "../errors.js";
+import { tableFunctionsIn } from "../infra/clickhouse/parser.js";
+import { emulatedRowFilters, MOOSE_RLS_USER, scopeSettings, tableFunctionRefusal } from "../infra/clickhouse/row-policies.js";
 import type { RowPolicySpec } from "../manifest/types.js";
 import type { MooseClient } from "../sdk/api.js";
 import { createMooseClient } from "./client.js";
@@ -25,8 +27,18 @@ export function scopedClients(policies: () => readonly RowPolicySpec[], driver: 
     const settings = scopeSettings(current, claims);
     if (driver.kind === "embedded") {
       // Set in this order: readonly = 1 comes last, since it refuses changing settings after it.
-      return createMooseClient(driver, { settings: { additional_table_filters: emulatedRowFilters(current, driver.database, settings)!, readonly: "1" } });
+      return createMooseClient(driver, { settings: { additional_table_filters: emulatedRowFilters(current, driver.database, settings)!, readonly: "1" }, check: refuseTableFunctions });
     }
     return createMooseClient(driver, { settings });
   };
+}
+
+/** As a server refuses its RLS user a table function (what one reads is not filtered here either). */
+async function refuseTableFunctions(sql: string, params: Record<string, unknown>): Promise<void> {
+  const functions = await tableFunctionsIn(sql, params);
+  if (functions.length > 0) {
+    throw new MooseError("ROW_SCOPED_TABLE_FUNCTION", tableFunctionRefusal(MOOSE_RLS_USER, functions), {
+      hint: "a request scoped by row policies reads the app's tables and views by name; table functions (merge(), numbers(), …) are not allowed",
+    });
+  }
 }

@@ -119,6 +119,11 @@ describe("row policies (moose dev)", () => {
         .query({ query: "SELECT eventId FROM TenantEvents", format: "JSONEachRow", clickhouse_settings: { additional_table_filters: "{}" } as never })
         .then(() => "read", (error: Error) => error.message);
       expect(lifted).toMatch(/additional_table_filters/);
+      // A table function reads the table other than by name: refused, as a server refuses its RLS user.
+      const merged = await rls
+        .query({ query: "SELECT eventId FROM merge(currentDatabase(), '^TenantEvents$')", format: "JSONEachRow", clickhouse_settings: { SQL_moose_rls_org_id: "beta", SQL_moose_rls_region: "eu" } as never })
+        .then(() => "read", (error: Error) => error.message);
+      expect(merged).toMatch(/CREATE TEMPORARY TABLE .*table function merge/);
       const scoped = await rls.query({ query: "SELECT eventId FROM TenantEvents ORDER BY eventId", format: "JSONEachRow", clickhouse_settings: { SQL_moose_rls_org_id: "beta", SQL_moose_rls_region: "eu" } as never });
       expect(((await scoped.json()) as { eventId: string }[]).map((row) => row.eventId)).toEqual(["b1", "b2"]);
     } finally {

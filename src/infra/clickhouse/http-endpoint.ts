@@ -25,7 +25,8 @@ import zlib from "node:zlib";
 import { MooseError } from "../../errors.js";
 import { clickHouseCodeOf } from "./errors.js";
 import { quoteString } from "./quote.js";
-import { emulatedRowFilters, MOOSE_RLS_SETTING_PREFIX } from "./row-policies.js";
+import { tableFunctionsIn } from "./parser.js";
+import { emulatedRowFilters, MOOSE_RLS_SETTING_PREFIX, tableFunctionRefusal } from "./row-policies.js";
 import type { RowPolicySpec } from "../../manifest/types.js";
 import { requestTarget } from "../request-target.js";
 import type { RawClickHouseDriver, RawQueryOptions, RawQueryResult } from "./raw.js";
@@ -354,6 +355,14 @@ async function handleQuery(
     if (refusal !== undefined) {
       sendError(response, queryId, READONLY, `${refusal}: ${why}. (READONLY)`);
       return;
+    }
+    if (scoped) {
+      // A statement the parser cannot read with its parameters is refused too (it fails closed).
+      const functions = await tableFunctionsIn(sql, textParams).catch(() => ["(unparsed statement)"]);
+      if (functions.length > 0) {
+        sendError(response, queryId, ACCESS_DENIED, tableFunctionRefusal(credentials.user, functions));
+        return;
+      }
     }
     // The engine parses the statement as checked (not in another dialect), and then only reads run:
     // readonly = 1 comes last, after the client's settings (it refuses changing them).

@@ -66,6 +66,16 @@ export function rowPolicyStatements(name: string, policy: RowPolicySpec): { setu
   };
 }
 
+/**
+ * The refusal of a scoped statement that calls a table function (parser.ts tableFunctionsIn), in the
+ * server's words: a server's RLS user may call none (they need CREATE TEMPORARY TABLE, which its role
+ * lacks), and what one reads (`merge()` of a policy's table) is not a read of the table by name, which
+ * the embedded engine's filters cover.
+ */
+export function tableFunctionRefusal(user: string, functions: readonly string[]): string {
+  return `${user}: Not enough privileges. To execute this query, it's necessary to have the grant CREATE TEMPORARY TABLE ON *.* (table function ${functions[0]}; a user scoped by row policies reads tables by name). (ACCESS_DENIED)`;
+}
+
 export function rowPoliciesOf(manifest: Pick<Manifest, "sqlResources">): RowPolicySpec[] {
   return Object.values(manifest.sqlResources).flatMap((resource) => (resource.rowPolicy ? [resource.rowPolicy] : []));
 }

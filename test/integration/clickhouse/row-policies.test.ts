@@ -15,6 +15,9 @@ import { diffManifests } from "../../../src/diff/index.js";
 import { emptyManifest } from "../../../src/manifest/types.js";
 import { operationSteps } from "../../../src/plan/steps.js";
 import type { SqlStep } from "../../../src/steps/index.js";
+import { tableFunctionsIn } from "../../../src/infra/clickhouse/parser.js";
+import { sql } from "../../../src/sdk/sql.js";
+import { scopedClients } from "../../../src/server/row-scope.js";
 import { tempDataDir } from "../../helpers/clickhouse.js";
 
 const data = tempDataDir();
@@ -78,6 +81,19 @@ describe("row policies on the embedded engine", () => {
     expect(await scoped("SELECT id FROM Events", { org: "it's", region: "eu" })).toEqual([{ id: "q1" }]);
     expect(await scoped("SELECT id FROM Events", { org: "x' OR 1 = 1 OR '", region: "eu" })).toEqual([]);
     expect(await scoped("SELECT id FROM Events", { org: "acme\\' OR 1 = 1 --", region: "eu" })).toEqual([]);
+  });
+
+  it("an Api handler's client for a scoped caller: its claims choose the rows, parameters bind, table functions are refused as on a server", async () => {
+    const clients = scopedClients(() => [byOrg, byRegion], driver);
+    expect(clients({ org: "acme", region: "us" })).toBeDefined();
+    const { query } = clients({ org: "acme", region: "us" })!;
+    expect(await (await query.execute(sql`SELECT id FROM Events WHERE id LIKE ${"a%"} ORDER BY id`)).json()).toEqual([{ id: "a2" }]);
+    await expect(query.execute(sql`SELECT id FROM merge(currentDatabase(), '^Events$')`)).rejects.toMatchObject({ code: "ROW_SCOPED_TABLE_FUNCTION", message: expect.stringContaining("table function merge") });
+    await expect(query.execute(sql`SELECT count() FROM Events WHERE id IN (SELECT toString(number) FROM numbers(3))`)).rejects.toMatchObject({ code: "ROW_SCOPED_TABLE_FUNCTION" });
+    await expect(query.command(sql`TRUNCATE TABLE Events`)).rejects.toMatchObject({ code: "ROW_SCOPED_WRITE" });
+    // An app without row policies has no scoped callers.
+    expect(scopedClients(() => [], driver)({ org: "acme" })).toBeUndefined();
+    expect(await tableFunctionsIn("SELECT 1 FROM Events AS e JOIN view(SELECT 1 AS id) AS v USING id")).toEqual(["view"]);
   });
 
   it("a claim the caller lacks fails the query instead of reading unscoped; a scoped query cannot write", async () => {
