@@ -6,7 +6,9 @@
 import { MooseError } from "../errors.js";
 import type { MooseClient, MooseUtils } from "./api.js";
 import { getSelectRowPolicies } from "./lookup.js";
+import { currentRequestScope } from "./request-scope.js";
 import { loadRuntime } from "./runtime-link.js";
+import { sql } from "./sql.js";
 import type { RuntimeClickHouseConfig } from "./runtime/index.js";
 
 export type { RuntimeClickHouseConfig };
@@ -19,10 +21,13 @@ export interface GetMooseUtilsOptions {
 
 /**
  * A client for the ClickHouse of moose.config.toml (what `moose dev` serves), and the sql tag. With
- * `{ rlsContext }`: a client scoped by the app's row policies to the rows those claims choose.
+ * `{ rlsContext }`: a client scoped by the app's row policies to the rows those claims choose. Called
+ * while an Api handler serves a request the row policies scope: that request's client and `jwt`.
  */
 export async function getMooseUtils(options?: GetMooseUtilsOptions | unknown): Promise<MooseUtils> {
   const claims = (options as GetMooseUtilsOptions | undefined)?.rlsContext;
+  const request = claims === undefined ? currentRequestScope() : undefined;
+  if (request) return { client: request.client, sql, ...(request.jwt ? { jwt: request.jwt } : {}) } as MooseUtils;
   const runtime = await loadRuntime();
   if (claims === undefined) return (await runtime.mooseUtils()) as unknown as MooseUtils;
   const policies = [...getSelectRowPolicies().values()].map((policy) => ({ column: policy.config.column, claim: policy.config.claim }));

@@ -12,7 +12,7 @@ import type { Api, MooseClient } from "../sdk/api.js";
 import { sql } from "../sdk/sql.js";
 import type { Caller } from "./api-auth.js";
 import { shownPath, type Reply } from "./http.js";
-import type { ScopedClients } from "./row-scope.js";
+import { inRequestScope, type ScopedClients } from "./row-scope.js";
 import { compileParamsValidator, type ParamsValidator } from "./params.js";
 
 interface Route {
@@ -38,8 +38,11 @@ export function consumptionRoutes(
     }
     let result: unknown;
     try {
-      const callerClient = (caller?.jwt && scoped?.(caller.jwt)) || client;
-      result = await route.api.getHandler()(checked.params, { client: callerClient, sql, ...(caller?.jwt ? { jwt: caller.jwt } : {}) });
+      const jwt = caller?.jwt;
+      const scopedClient = jwt ? scoped?.(jwt) : undefined;
+      const handle = () => route.api.getHandler()(checked.params, { client: scopedClient ?? client, sql, ...(jwt ? { jwt } : {}) });
+      // getMooseUtils() inside a scoped handler gives the same scoped client.
+      result = await (scopedClient ? inRequestScope({ client: scopedClient, ...(jwt ? { jwt } : {}) }, handle) : handle());
     } catch (error) {
       const refused = refusedInput(error);
       if (refused) return refused;

@@ -5,11 +5,13 @@
  * they run with the equivalent `additional_table_filters` and read-only (src/infra/clickhouse/row-policies.ts).
  */
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { MooseError } from "../errors.js";
 import { tableFunctionsIn } from "../infra/clickhouse/parser.js";
 import { emulatedRowFilters, MOOSE_RLS_USER, scopeSettings, tableFunctionRefusal } from "../infra/clickhouse/row-policies.js";
 import type { RowPolicySpec } from "../manifest/types.js";
 import type { MooseClient } from "../sdk/api.js";
+import { REQUEST_SCOPE, type RequestScope } from "../sdk/request-scope.js";
 import { createMooseClient } from "./client.js";
 
 /** The client for a caller with these claims; undefined when the app has no row policies (the caller is not scoped). */
@@ -41,4 +43,12 @@ async function refuseTableFunctions(sql: string, params: Record<string, unknown>
       hint: "a request scoped by row policies reads the app's tables and views by name; table functions (merge(), numbers(), …) are not allowed",
     });
   }
+}
+
+/** On globalThis, where the app's copy of the SDK finds it (src/sdk/request-scope.ts). */
+const requestScopes = ((globalThis as { [REQUEST_SCOPE]?: AsyncLocalStorage<RequestScope> })[REQUEST_SCOPE] ??= new AsyncLocalStorage<RequestScope>());
+
+/** Runs a scoped request's handler so that `getMooseUtils()` in it returns the request's client. */
+export function inRequestScope<T>(scope: RequestScope, run: () => T): T {
+  return requestScopes.run(scope, run);
 }

@@ -44,6 +44,12 @@ interface ContextParams {
   org: string;
   region: string;
 }
+// getMooseUtils() in a handler serving a scoped request: the request's client, and its jwt.
+export const viaUtils = new Api<{}, { rows: { eventId: string }[]; org: unknown }>("viaUtils", async () => {
+  const { client, sql, jwt } = await getMooseUtils();
+  const rows = await (await client.query.execute<{ eventId: string }>(sql\`SELECT eventId FROM \${TenantEvents} ORDER BY eventId\`)).json();
+  return { rows, org: jwt?.org_id ?? null };
+});
 export const byContext = new Api<ContextParams, { eventId: string }[]>("byContext", async ({ org, region }) => {
   const { client, sql } = await getMooseUtils({ rlsContext: { org_id: org, region } });
   return (await client.query.execute<{ eventId: string }>(sql\`SELECT eventId FROM \${TenantEvents} ORDER BY eventId\`)).json();
@@ -100,6 +106,12 @@ describe("row policies (moose dev)", () => {
     expect(JSON.stringify(missing.body)).not.toContain("a1");
     // The handler's error, on dev's terminal: the setting of the claim the token lacks.
     await dev.waitFor(/API_HANDLER_FAILED: GET \/api\/tenantEvents[^]*Unknown setting 'SQL_moose_rls_region'/, mark);
+  });
+
+  it("getMooseUtils() in a handler serving a request with a JWT gives that request's scoped client and claims", async () => {
+    expect((await api("viaUtils", { org_id: "beta", region: "eu" })).body).toEqual({ rows: [{ eventId: "b1" }, { eventId: "b2" }], org: "beta" });
+    // Without a token the request is not scoped: getMooseUtils() is the configured ClickHouse's client.
+    expect(((await api("viaUtils")).body as { rows: unknown[] }).rows).toHaveLength(4);
   });
 
   it("getMooseUtils({ rlsContext }) reads as the RLS user through the same policies", async () => {
