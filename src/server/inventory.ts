@@ -142,7 +142,9 @@ function locationOf(kind: ComponentKind, id: string, spec: unknown, config: Conf
     case "processes":
       return processLocation(spec as ProcessSpec);
     case "sqlResources": {
-      const { setup, teardown } = spec as SqlResourceSpec;
+      const { setup, teardown, rowPolicy } = spec as SqlResourceSpec;
+      // A SelectRowPolicy: what it filters, and by which claim.
+      if (rowPolicy) return `row policy: ${rowPolicy.column} = jwt.${rowPolicy.claim} on ${rowPolicy.tables.map((table) => `${database}.${table}`).join(", ")}`;
       return `sql (${setup.length} setup, ${teardown.length} teardown statement${teardown.length === 1 ? "" : "s"})`;
     }
     default:

@@ -243,7 +243,7 @@ describe("an ES module MooseStack project with source_dir = \"src\", a view Clic
     expect(ls.stdout).toMatch(/materialized-view\s+CustomerCounts_MV\s+local\.CustomerCounts_MV\s+applied/);
     expect(ls.stdout).toMatch(/sql-resource\s+orderLookups\s+sql \(2 setup, 2 teardown statements\)\s+applied/);
     expect(ls.stdout).toMatch(/sql-resource\s+order_customers\s+sql \(1 setup, 1 teardown statement\)\s+applied/);
-    expect(ls.stdout).toMatch(/sql-resource\s+tenant_isolation\s+sql \(3 setup, 1 teardown statement\)\s+applied/);
+    expect(ls.stdout).toMatch(/sql-resource\s+tenant_isolation\s+row policy: tenant_id = jwt\.tenant_id on local\.tenant_notes\s+applied/);
     expect((await mooseCli(["plan"], dir)).stdout).toContain("No changes.");
 
     // Served by `moose prod --embedded`: a request's JWT claim tenant_id chooses the notes it reads.
