@@ -49,6 +49,11 @@ export interface ApiAuth {
 /** Who called an endpoint, as far as the server knows: the claims of its valid JWT, if it sent one. */
 export interface Caller {
   jwt?: Record<string, unknown>;
+  /**
+   * Why the bearer token it sent to an open endpoint is not a valid JWT: let in unauthenticated, as
+   * in MooseStack, unless the app's row policies need its claims (./consumption.ts refuses it then).
+   */
+  rejectedJwt?: string;
 }
 
 /** Whether a caller is let in, and who it is. */
@@ -89,6 +94,7 @@ export async function checkCaller(header: string | undefined, auth: EndpointAuth
   if (auth.jwt) {
     const claims = await verifiedClaims(token, auth.jwt);
     if (claims.ok || !open) return claims;
+    return { ok: true, rejectedJwt: claims.reason };
   }
   if (open) return { ok: true };
   return { ok: false, reason: auth.enforceJwt ? "a valid JWT is required" : "invalid token" };

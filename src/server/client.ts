@@ -30,10 +30,8 @@ const noWorkflows: WorkflowClient = {
 
 /** A caller the app's row policies apply to (./row-scope.ts). */
 export interface ClientScope {
-  /** What its queries run with. */
-  settings: Record<string, string>;
-  /** Refuses a query the scope does not allow, before it runs. */
-  check?: (sql: string, params: Record<string, unknown>) => Promise<void>;
+  /** The settings a query runs with; refuses (throws) a query the scope does not allow, before it runs. */
+  settings(sql: string, params: Record<string, unknown>): Promise<Record<string, string>>;
 }
 
 /** `scope`: its queries are scoped, and it may not write (on a server it is the RLS user, who holds SELECT only). */
@@ -50,8 +48,7 @@ export function createMooseClient(driver: ClickHouseDriver, scope?: ClientScope)
       },
       async execute<T>(statement: Sql): Promise<QueryResult<T>> {
         const [text, params] = toQuery(requireSql(statement));
-        await scope?.check?.(text, params);
-        const rows = await driver.query<T>(text, params, scope?.settings);
+        const rows = await driver.query<T>(text, params, await scope?.settings(text, params));
         return { json: async () => rows };
       },
       async command(statement: Sql): Promise<void> {

@@ -38,8 +38,12 @@ export function consumptionRoutes(
     }
     let result: unknown;
     try {
+      // A token that is not a valid JWT must not read as an anonymous request does (every row) when the app's row policies need its claims.
+      if (caller?.rejectedJwt !== undefined && scoped?.enabled()) {
+        return { status: 401, body: { error: `Unauthorized: ${caller.rejectedJwt}` }, headers: { "www-authenticate": "Bearer" } };
+      }
       const jwt = caller?.jwt;
-      const scopedClient = jwt ? scoped?.(jwt) : undefined;
+      const scopedClient = jwt ? scoped?.clientFor(jwt) : undefined;
       const handle = () => route.api.getHandler()(checked.params, { client: scopedClient ?? client, sql, ...(jwt ? { jwt } : {}) });
       // getMooseUtils() inside a scoped handler gives the same scoped client.
       result = await (scopedClient ? inRequestScope({ client: scopedClient, ...(jwt ? { jwt } : {}) }, handle) : handle());

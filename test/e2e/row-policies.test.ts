@@ -92,6 +92,12 @@ describe("row policies (moose dev)", () => {
     expect(ids((await api("tenantEvents", { org_id: "acme", region: "apac" })).body)).toEqual([]);
     // Not enforced: a request without a token is not scoped (as in MooseStack).
     expect(ids((await api("tenantEvents")).body)).toEqual(["a1", "a2", "b1", "b2"]);
+    // But one whose token is not a valid JWT (expired, forged, garbage) is refused, not read as anonymous.
+    for (const authorization of ["Bearer not-a-jwt", `Bearer ${(await issuer.sign({ org_id: "acme", region: "eu" })).slice(0, -4)}AAAA`]) {
+      const refused = await fetch(`http://localhost:${ports.api}/api/tenantEvents`, { headers: { authorization } });
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ error: expect.stringMatching(/^Unauthorized: invalid JWT/) });
+    }
   });
 
   it("through a view of the table, and a table without a policy is read whole", async () => {
@@ -136,6 +142,11 @@ describe("row policies (moose dev)", () => {
         .query({ query: "SELECT eventId FROM merge(currentDatabase(), '^TenantEvents$')", format: "JSONEachRow", clickhouse_settings: { SQL_moose_rls_org_id: "beta", SQL_moose_rls_region: "eu" } as never })
         .then(() => "read", (error: Error) => error.message);
       expect(merged).toMatch(/CREATE TEMPORARY TABLE .*table function merge/);
+      // Nor a file (the table's parts on disk, moose.config.toml), nor other queries' text.
+      const scopedQuery = (query: string) =>
+        rls.query({ query, format: "JSONEachRow", clickhouse_settings: { SQL_moose_rls_org_id: "beta", SQL_moose_rls_region: "eu" } as never }).then(() => "read", (error: Error) => error.message);
+      expect(await scopedQuery("SELECT file('moose.config.toml') AS config")).toMatch(/file\(\) reads around the app's row policies/);
+      expect(await scopedQuery("SELECT query FROM system.processes")).toMatch(/not a table of the app/);
       const scoped = await rls.query({ query: "SELECT eventId FROM TenantEvents ORDER BY eventId", format: "JSONEachRow", clickhouse_settings: { SQL_moose_rls_org_id: "beta", SQL_moose_rls_region: "eu" } as never });
       expect(((await scoped.json()) as { eventId: string }[]).map((row) => row.eventId)).toEqual(["b1", "b2"]);
     } finally {

@@ -25,8 +25,8 @@ import zlib from "node:zlib";
 import { MooseError } from "../../errors.js";
 import { clickHouseCodeOf } from "./errors.js";
 import { quoteString } from "./quote.js";
-import { tableFunctionsIn } from "./parser.js";
-import { emulatedRowFilters, MOOSE_RLS_SETTING_PREFIX, tableFunctionRefusal } from "./row-policies.js";
+import { MOOSE_RLS_SETTING_PREFIX } from "./row-policies.js";
+import { emulatedScopeSettings, scopedStatementRefusal } from "./row-policy-emulation.js";
 import type { RowPolicySpec } from "../../manifest/types.js";
 import { requestTarget } from "../request-target.js";
 import type { RawClickHouseDriver, RawQueryOptions, RawQueryResult } from "./raw.js";
@@ -356,20 +356,16 @@ async function handleQuery(
       sendError(response, queryId, READONLY, `${refusal}: ${why}. (READONLY)`);
       return;
     }
-    if (scoped) {
-      // A statement the parser cannot read with its parameters is refused too (it fails closed).
-      const functions = await tableFunctionsIn(sql, textParams).catch(() => ["(unparsed statement)"]);
-      if (functions.length > 0) {
-        sendError(response, queryId, ACCESS_DENIED, tableFunctionRefusal(credentials.user, functions));
-        return;
-      }
+    const scopeRefusal = scoped ? await scopedStatementRefusal(credentials.user, sql, textParams) : undefined;
+    if (scopeRefusal !== undefined) {
+      sendError(response, queryId, ACCESS_DENIED, `${scopeRefusal}. (ACCESS_DENIED)`);
+      return;
     }
     // The engine parses the statement as checked (not in another dialect), and then only reads run:
     // readonly = 1 comes last, after the client's settings (it refuses changing them).
     delete settings.dialect;
     delete settings.readonly;
-    const filters = scoped ? emulatedRowFilters(rls.policies(), driver.database, policySettings) : undefined;
-    Object.assign(settings, { dialect: "clickhouse", ...(filters ? { additional_table_filters: filters } : {}), readonly: "1" });
+    Object.assign(settings, scoped ? await emulatedScopeSettings(driver, rls.policies(), policySettings) : { dialect: "clickhouse", readonly: "1" });
   }
 
   const headerFormat = request.headers["x-clickhouse-format"];

@@ -76,15 +76,3 @@ export async function parseSelectList(list: string): Promise<AstNode[]> {
   if (!query || query.kind !== "SelectQuery" || query.children.length !== 1) throw new SqlParseError("it is not a plain expression");
   return query.children[0]!.children;
 }
-
-/** The table functions a statement calls (`merge`, `numbers`, …), as ClickHouse's parser reads it. */
-export async function tableFunctionsIn(sql: string, params: QueryParams = {}): Promise<string[]> {
-  const { ast } = await parseStatement(sql, params);
-  const found: string[] = [];
-  const visit = (node: AstNode): void => {
-    if (node.kind === "TableExpression") for (const child of node.children) if (child.kind === "Function") found.push(child.detail.split(" ")[0]!);
-    node.children.forEach(visit);
-  };
-  visit(ast);
-  return found;
-}

@@ -66,16 +66,6 @@ export function rowPolicyStatements(name: string, policy: RowPolicySpec): { setu
   };
 }
 
-/**
- * The refusal of a scoped statement that calls a table function (parser.ts tableFunctionsIn), in the
- * server's words: a server's RLS user may call none (they need CREATE TEMPORARY TABLE, which its role
- * lacks), and what one reads (`merge()` of a policy's table) is not a read of the table by name, which
- * the embedded engine's filters cover.
- */
-export function tableFunctionRefusal(user: string, functions: readonly string[]): string {
-  return `${user}: Not enough privileges. To execute this query, it's necessary to have the grant CREATE TEMPORARY TABLE ON *.* (table function ${functions[0]}; a user scoped by row policies reads tables by name). (ACCESS_DENIED)`;
-}
-
 export function rowPoliciesOf(manifest: Pick<Manifest, "sqlResources">): RowPolicySpec[] {
   return Object.values(manifest.sqlResources).flatMap((resource) => (resource.rowPolicy ? [resource.rowPolicy] : []));
 }
@@ -85,22 +75,33 @@ export function scopeSettings(policies: readonly Pick<RowPolicySpec, "column" | 
   return buildRowPolicyOptionsFromClaims(rowPoliciesConfig(policies), claims).clickhouse_settings;
 }
 
+/** A table that reads other tables (Merge, Buffer, Distributed, Dictionary engines), and its columns. */
+export interface WrapperTable {
+  name: string;
+  columns: string[];
+}
+
 /**
  * `additional_table_filters` (a Map literal, as the setting is written) that make the embedded engine
- * read `database`'s tables as the RLS user would read them from a server, given the scoped query's settings.
+ * read `database`'s tables as the RLS user would read them from a server, given the scoped query's
+ * settings. The filters do not reach the tables a `wrappers` table reads, so each wrapper is filtered
+ * by every policy whose column it has, and one with none of them reads nothing (it fails closed).
  */
-export function emulatedRowFilters(policies: readonly RowPolicySpec[], database: string, settings: Record<string, string>): string | undefined {
+export function emulatedRowFilters(policies: readonly RowPolicySpec[], database: string, settings: Record<string, string>, wrappers: readonly WrapperTable[] = []): string | undefined {
   const byTable = new Map<string, string[]>();
-  for (const policy of policies) {
+  const conditionOf = (policy: RowPolicySpec): string => {
     const setting = rowPolicySetting(policy.column);
     const value = Object.hasOwn(settings, setting) ? quoteString(settings[setting]!) : `getSetting(${quoteString(setting)})`;
-    for (const table of policy.tables) {
-      const conditions = byTable.get(table) ?? [];
-      conditions.push(`${quoteIdentifier(policy.column)} = ${value}`);
-      byTable.set(table, conditions);
-    }
+    return `${quoteIdentifier(policy.column)} = ${value}`;
+  };
+  for (const policy of policies) {
+    for (const table of policy.tables) byTable.set(table, [...(byTable.get(table) ?? []), conditionOf(policy)]);
   }
   if (byTable.size === 0) return undefined;
+  for (const wrapper of wrappers) {
+    const conditions = [...new Set(policies.filter((policy) => wrapper.columns.includes(policy.column)).map(conditionOf))];
+    byTable.set(wrapper.name, conditions.length > 0 ? conditions : ["0"]);
+  }
   const entries = [...byTable].map(([table, conditions]) => `${quoteString(`${database}.${table}`)}: ${quoteString(conditions.join(" AND "))}`);
   return `{${entries.join(", ")}}`;
 }

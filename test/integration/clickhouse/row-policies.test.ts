@@ -15,7 +15,7 @@ import { diffManifests } from "../../../src/diff/index.js";
 import { emptyManifest } from "../../../src/manifest/types.js";
 import { operationSteps } from "../../../src/plan/steps.js";
 import type { SqlStep } from "../../../src/steps/index.js";
-import { tableFunctionsIn } from "../../../src/infra/clickhouse/parser.js";
+import { scopedStatementRefusal } from "../../../src/infra/clickhouse/row-policy-emulation.js";
 import { sql } from "../../../src/sdk/sql.js";
 import { scopedClients } from "../../../src/server/row-scope.js";
 import { tempDataDir } from "../../helpers/clickhouse.js";
@@ -85,15 +85,49 @@ describe("row policies on the embedded engine", () => {
 
   it("an Api handler's client for a scoped caller: its claims choose the rows, parameters bind, table functions are refused as on a server", async () => {
     const clients = scopedClients(() => [byOrg, byRegion], driver);
-    expect(clients({ org: "acme", region: "us" })).toBeDefined();
-    const { query } = clients({ org: "acme", region: "us" })!;
+    expect(clients.enabled()).toBe(true);
+    const { query } = clients.clientFor({ org: "acme", region: "us" })!;
     expect(await (await query.execute(sql`SELECT id FROM Events WHERE id LIKE ${"a%"} ORDER BY id`)).json()).toEqual([{ id: "a2" }]);
-    await expect(query.execute(sql`SELECT id FROM merge(currentDatabase(), '^Events$')`)).rejects.toMatchObject({ code: "ROW_SCOPED_TABLE_FUNCTION", message: expect.stringContaining("table function merge") });
-    await expect(query.execute(sql`SELECT count() FROM Events WHERE id IN (SELECT toString(number) FROM numbers(3))`)).rejects.toMatchObject({ code: "ROW_SCOPED_TABLE_FUNCTION" });
+    await expect(query.execute(sql`SELECT id FROM merge(currentDatabase(), '^Events$')`)).rejects.toMatchObject({ code: "ROW_SCOPED_STATEMENT_REFUSED", message: expect.stringContaining("table function merge") });
+    await expect(query.execute(sql`SELECT count() FROM Events WHERE id IN (SELECT toString(number) FROM numbers(3))`)).rejects.toMatchObject({ code: "ROW_SCOPED_STATEMENT_REFUSED" });
     await expect(query.command(sql`TRUNCATE TABLE Events`)).rejects.toMatchObject({ code: "ROW_SCOPED_WRITE" });
     // An app without row policies has no scoped callers.
-    expect(scopedClients(() => [], driver)({ org: "acme" })).toBeUndefined();
-    expect(await tableFunctionsIn("SELECT 1 FROM Events AS e JOIN view(SELECT 1 AS id) AS v USING id")).toEqual(["view"]);
+    expect(scopedClients(() => [], driver).clientFor({ org: "acme" })).toBeUndefined();
+  });
+
+  it("what reads around the filters is refused, as a server refuses its RLS user: table functions, dictionaries, file(), PREWHERE, system tables, other statements", async () => {
+    const refusal = (statement: string) => scopedStatementRefusal("moose_rls_user", statement);
+    expect(await refusal("SELECT e.id FROM Events AS e JOIN Orgs USING org_id WHERE e.id IN (SELECT id FROM PerOrg) UNION ALL SELECT 'x'")).toBeUndefined();
+    expect(await refusal("SELECT 1 FROM Events AS e JOIN view(SELECT 1 AS id) AS v USING id")).toMatch(/CREATE TEMPORARY TABLE .*table function view/);
+    expect(await refusal("SELECT extractAll(file('/etc/hostname'), '.')")).toMatch(/file\(\) reads around/);
+    expect(await refusal("SELECT FILE('moose.config.toml')")).toMatch(/FILE\(\) reads around/);
+    expect(await refusal("SELECT dictGet('d', 'secret', tuple('b1'))")).toMatch(/dictGet\(\) reads around/);
+    expect(await refusal("SELECT joinGet('j', 'v', 1)")).toMatch(/joinGet\(\) reads around/);
+    expect(await refusal("SELECT id FROM Events PREWHERE toUInt64(id) = 0")).toMatch(/PREWHERE runs before them/);
+    expect(await refusal("SELECT query FROM system.processes")).toMatch(/system\.processes is not a table of the app/);
+    expect(await refusal("SELECT * FROM INFORMATION_SCHEMA.tables")).toMatch(/not a table of the app/);
+    expect(await refusal("SHOW PROCESSLIST")).toMatch(/only: a SELECT/);
+    expect(await refusal("EXPLAIN SELECT 1")).toMatch(/only: a SELECT/);
+    expect(await refusal("SELECT 1; SELECT 2")).toMatch(/could not be read/);
+  });
+
+  it("Merge, Buffer tables and dictionaries over a policy's table are filtered by the policies' columns they have, or read nothing", async () => {
+    await driver.exec("CREATE TABLE AllEvents AS Events ENGINE = Merge(currentDatabase(), '^Events$')");
+    await driver.exec("CREATE TABLE BufEvents AS Events ENGINE = Buffer(currentDatabase(), Events, 1, 10, 100, 10000, 1000000, 10000000, 100000000)");
+    await driver.exec("CREATE TABLE Ids (id String) ENGINE = Merge(currentDatabase(), '^Events$')");
+    await driver.exec("CREATE DICTIONARY EventsDict (id String, org_id String, region String) PRIMARY KEY id SOURCE(CLICKHOUSE(TABLE 'Events')) LAYOUT(COMPLEX_KEY_HASHED()) LIFETIME(0)");
+    try {
+      const { query } = scopedClients(() => [byOrg, byRegion], driver).clientFor({ org: "beta", region: "eu" })!;
+      const ids = async (table: string) => (await (await query.execute(sql`SELECT id FROM ${sql.raw(table)} ORDER BY id`)).json()).map((row) => (row as { id: string }).id);
+      expect(await ids("AllEvents")).toEqual(["b1"]);
+      expect(await ids("BufEvents")).toEqual(["b1"]);
+      expect(await ids("EventsDict")).toEqual(["b1"]);
+      // No policy column to filter by: nothing.
+      expect(await ids("Ids")).toEqual([]);
+    } finally {
+      for (const table of ["AllEvents", "BufEvents", "Ids"]) await driver.exec(`DROP TABLE ${table}`);
+      await driver.exec("DROP DICTIONARY EventsDict");
+    }
   });
 
   it("a claim the caller lacks fails the query instead of reading unscoped; a scoped query cannot write", async () => {

@@ -47,7 +47,9 @@ describe("checkCaller", () => {
     expect(await checkCaller(undefined, open)).toEqual({ ok: true });
     expect(await checkCaller("Basic abc", open)).toEqual({ ok: true });
     expect(await checkCaller(bearer(await token()), openWithJwt)).toMatchObject({ ok: true, jwt: { org_id: "acme", iss: ISSUER } });
-    expect(await checkCaller(bearer(await token({}, { key: stranger.privateKey })), openWithJwt)).toEqual({ ok: true });
+    // Let in as anonymous, with the reason kept: the app's row policies refuse such a request (consumption.ts).
+    expect(await checkCaller(bearer(await token({}, { key: stranger.privateKey })), openWithJwt)).toEqual({ ok: true, rejectedJwt: "invalid JWT: signature verification failed" });
+    expect(await checkCaller("Bearer xxx", openWithJwt)).toMatchObject({ ok: true, rejectedJwt: expect.stringMatching(/^invalid JWT: /) });
   });
 
   it("an API key: its token in, anything else out with the reason", async () => {
