@@ -9,7 +9,7 @@ import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { MooseError } from "../errors.js";
 import { MOOSE_RLS_USER, scopeSettings } from "../infra/clickhouse/row-policies.js";
-import { emulatedScopeSettings, scopedStatementRefusal } from "../infra/clickhouse/row-policy-emulation.js";
+import { scopeStatement } from "../infra/clickhouse/row-policy-emulation.js";
 import type { RowPolicySpec } from "../manifest/types.js";
 import type { MooseClient } from "../sdk/api.js";
 import { REQUEST_SCOPE, type RequestScope } from "../sdk/request-scope.js";
@@ -36,13 +36,13 @@ export function scopedClients(policies: () => readonly RowPolicySpec[], driver: 
     if (driver.kind === "remote") return createMooseClient(driver, { settings: async () => settings });
     return createMooseClient(driver, {
       settings: async (sql, params) => {
-        const refusal = await scopedStatementRefusal(MOOSE_RLS_USER, sql, params);
-        if (refusal !== undefined) {
-          throw new MooseError("ROW_SCOPED_STATEMENT_REFUSED", refusal, {
-            hint: "a request scoped by row policies reads the app's tables and views by name, with SELECT: no table functions, dictionaries, file(), PREWHERE or system tables",
+        const scoped = await scopeStatement(driver, MOOSE_RLS_USER, sql, params, current, settings);
+        if ("refusal" in scoped) {
+          throw new MooseError("ROW_SCOPED_STATEMENT_REFUSED", scoped.refusal, {
+            hint: "a request scoped by row policies reads the app's tables and views by name, with SELECT: no table functions, dictionaries, file(), PREWHERE or other databases' tables",
           });
         }
-        return emulatedScopeSettings(driver, current, settings);
+        return scoped.settings;
       },
     });
   };

@@ -26,7 +26,7 @@ import { MooseError } from "../../errors.js";
 import { clickHouseCodeOf } from "./errors.js";
 import { quoteString } from "./quote.js";
 import { MOOSE_RLS_SETTING_PREFIX } from "./row-policies.js";
-import { emulatedScopeSettings, scopedStatementRefusal } from "./row-policy-emulation.js";
+import { scopeStatement } from "./row-policy-emulation.js";
 import type { RowPolicySpec } from "../../manifest/types.js";
 import { requestTarget } from "../request-target.js";
 import type { RawClickHouseDriver, RawQueryOptions, RawQueryResult } from "./raw.js";
@@ -356,16 +356,16 @@ async function handleQuery(
       sendError(response, queryId, READONLY, `${refusal}: ${why}. (READONLY)`);
       return;
     }
-    const scopeRefusal = scoped ? await scopedStatementRefusal(credentials.user, sql, textParams) : undefined;
-    if (scopeRefusal !== undefined) {
-      sendError(response, queryId, ACCESS_DENIED, `${scopeRefusal}. (ACCESS_DENIED)`);
+    const scope = scoped ? await scopeStatement(driver, credentials.user, sql, textParams, rls.policies(), policySettings) : undefined;
+    if (scope !== undefined && "refusal" in scope) {
+      sendError(response, queryId, ACCESS_DENIED, `${scope.refusal}. (ACCESS_DENIED)`);
       return;
     }
     // The engine parses the statement as checked (not in another dialect), and then only reads run:
     // readonly = 1 comes last, after the client's settings (it refuses changing them).
     delete settings.dialect;
     delete settings.readonly;
-    Object.assign(settings, scoped ? await emulatedScopeSettings(driver, rls.policies(), policySettings) : { dialect: "clickhouse", readonly: "1" });
+    Object.assign(settings, scope?.settings ?? { dialect: "clickhouse", readonly: "1" });
   }
 
   const headerFormat = request.headers["x-clickhouse-format"];
@@ -429,7 +429,8 @@ async function notAReadToRun(driver: RawClickHouseDriver, sql: string): Promise<
   } catch (error) {
     return `the statement does not parse as one statement (${String((error as MooseError).details?.clickhouseMessage ?? (error as Error).message).slice(0, 300)})`;
   }
-  const kind = /^[A-Z]+/.exec(rendered)?.[0] ?? "";
+  // `SELECT … EXCEPT SELECT …` renders as `(SELECT …) EXCEPT (SELECT …)`.
+  const kind = /^\(*([A-Z]+)/.exec(rendered)?.[1] ?? "";
   if (!READ_STATEMENTS.has(kind)) return `${kind || "this"} statement`;
   if (rendered.includes("INTO OUTFILE")) return "INTO OUTFILE";
   return undefined;

@@ -75,7 +75,7 @@ export function scopeSettings(policies: readonly Pick<RowPolicySpec, "column" | 
   return buildRowPolicyOptionsFromClaims(rowPoliciesConfig(policies), claims).clickhouse_settings;
 }
 
-/** A table that reads other tables (Merge, Buffer, Distributed, Dictionary engines), and its columns. */
+/** A table that reads other tables (Merge, Buffer, Distributed, Dictionary engines), and its ordinary columns. */
 export interface WrapperTable {
   name: string;
   columns: string[];
@@ -84,8 +84,9 @@ export interface WrapperTable {
 /**
  * `additional_table_filters` (a Map literal, as the setting is written) that make the embedded engine
  * read `database`'s tables as the RLS user would read them from a server, given the scoped query's
- * settings. The filters do not reach the tables a `wrappers` table reads, so each wrapper is filtered
- * by every policy whose column it has, and one with none of them reads nothing (it fails closed).
+ * settings. The filters do not reach the tables a `wrappers` table reads (nor is it known which), so
+ * each wrapper is filtered by every policy, and one that lacks a policy's column among its ordinary
+ * columns reads nothing (it fails closed).
  */
 export function emulatedRowFilters(policies: readonly RowPolicySpec[], database: string, settings: Record<string, string>, wrappers: readonly WrapperTable[] = []): string | undefined {
   const byTable = new Map<string, string[]>();
@@ -99,8 +100,8 @@ export function emulatedRowFilters(policies: readonly RowPolicySpec[], database:
   }
   if (byTable.size === 0) return undefined;
   for (const wrapper of wrappers) {
-    const conditions = [...new Set(policies.filter((policy) => wrapper.columns.includes(policy.column)).map(conditionOf))];
-    byTable.set(wrapper.name, conditions.length > 0 ? conditions : ["0"]);
+    const filterable = policies.every((policy) => wrapper.columns.includes(policy.column));
+    byTable.set(wrapper.name, filterable ? [...new Set(policies.map(conditionOf))] : ["0"]);
   }
   const entries = [...byTable].map(([table, conditions]) => `${quoteString(`${database}.${table}`)}: ${quoteString(conditions.join(" AND "))}`);
   return `{${entries.join(", ")}}`;

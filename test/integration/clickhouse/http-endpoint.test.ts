@@ -265,6 +265,12 @@ describe("ClickHouse HTTP interface: plain HTTP (curl)", () => {
     expect(response.headers.get("x-clickhouse-exception-code")).toBe("164");
   });
 
+  it("a GET request may read with EXCEPT / INTERSECT (ClickHouse renders them in parentheses)", async () => {
+    const response = await fetch(`${endpoint.url}/?query=${encodeURIComponent("SELECT 1 AS x UNION ALL SELECT 2 EXCEPT SELECT 2")}`, { headers: { Authorization: basic } });
+    expect(response.status).toBe(200);
+    expect((await response.text()).trim()).toBe("1");
+  });
+
   it("a GET request may only read, whatever readonly it names", async () => {
     const response = await fetch(`${endpoint.url}/?readonly=0&query=${encodeURIComponent("CREATE TABLE t_get0 (x UInt8) ENGINE = Memory")}`, { headers: { Authorization: basic } });
     expect(response.status).toBe(403);

@@ -15,7 +15,7 @@ import { diffManifests } from "../../../src/diff/index.js";
 import { emptyManifest } from "../../../src/manifest/types.js";
 import { operationSteps } from "../../../src/plan/steps.js";
 import type { SqlStep } from "../../../src/steps/index.js";
-import { scopedStatementRefusal } from "../../../src/infra/clickhouse/row-policy-emulation.js";
+import { appObjects, scopedStatementRefusal } from "../../../src/infra/clickhouse/row-policy-emulation.js";
 import { sql } from "../../../src/sdk/sql.js";
 import { scopedClients } from "../../../src/server/row-scope.js";
 import { tempDataDir } from "../../helpers/clickhouse.js";
@@ -96,7 +96,7 @@ describe("row policies on the embedded engine", () => {
   });
 
   it("what reads around the filters is refused, as a server refuses its RLS user: table functions, dictionaries, file(), PREWHERE, system tables, other statements", async () => {
-    const refusal = (statement: string) => scopedStatementRefusal("moose_rls_user", statement);
+    const refusal = async (statement: string) => scopedStatementRefusal("moose_rls_user", statement, {}, "local", await appObjects(driver));
     expect(await refusal("SELECT e.id FROM Events AS e JOIN Orgs USING org_id WHERE e.id IN (SELECT id FROM PerOrg) UNION ALL SELECT 'x'")).toBeUndefined();
     expect(await refusal("SELECT 1 FROM Events AS e JOIN view(SELECT 1 AS id) AS v USING id")).toMatch(/CREATE TEMPORARY TABLE .*table function view/);
     expect(await refusal("SELECT extractAll(file('/etc/hostname'), '.')")).toMatch(/file\(\) reads around/);
@@ -105,16 +105,36 @@ describe("row policies on the embedded engine", () => {
     expect(await refusal("SELECT joinGet('j', 'v', 1)")).toMatch(/joinGet\(\) reads around/);
     expect(await refusal("SELECT id FROM Events PREWHERE toUInt64(id) = 0")).toMatch(/PREWHERE runs before them/);
     expect(await refusal("SELECT query FROM system.processes")).toMatch(/system\.processes is not a table of the app/);
+    expect(await refusal("SELECT 1 FROM other.Events")).toMatch(/other\.Events is not a table of the app/);
+    expect(await refusal("SELECT 1 WHERE 0 IN system.one")).toMatch(/system\.one is not a table of the app/);
+    expect(await refusal("SELECT 1 WHERE 'b1' IN Events")).toMatch(/IN Events is not taken here/);
     expect(await refusal("SELECT * FROM INFORMATION_SCHEMA.tables")).toMatch(/not a table of the app/);
     expect(await refusal("SHOW PROCESSLIST")).toMatch(/only: a SELECT/);
     expect(await refusal("EXPLAIN SELECT 1")).toMatch(/only: a SELECT/);
     expect(await refusal("SELECT 1; SELECT 2")).toMatch(/could not be read/);
   });
 
-  it("Merge, Buffer tables and dictionaries over a policy's table are filtered by the policies' columns they have, or read nothing", async () => {
+  it("a view is looked into, as deep as it goes: one that reads around the filters is refused", async () => {
+    await driver.exec("CREATE VIEW AroundFilters AS SELECT id, org_id FROM merge(currentDatabase(), '^Events$')");
+    await driver.exec("CREATE VIEW OverAround AS SELECT id FROM AroundFilters");
+    await driver.exec("CREATE VIEW ReadsFile AS SELECT file('/etc/hostname') AS f");
+    try {
+      const refusal = async (statement: string) => scopedStatementRefusal("moose_rls_user", statement, {}, "local", await appObjects(driver));
+      expect(await refusal("SELECT org_id, n FROM PerOrg")).toBeUndefined();
+      expect(await refusal("SELECT id FROM OverAround")).toMatch(/table function merge.*\(in view AroundFilters\) \(in view OverAround\)/);
+      expect(await refusal("SELECT count() FROM Events WHERE id IN (SELECT f FROM ReadsFile)")).toMatch(/file\(\) reads around .*\(in view ReadsFile\)/);
+    } finally {
+      for (const view of ["OverAround", "AroundFilters", "ReadsFile"]) await driver.exec(`DROP VIEW ${view}`);
+    }
+  });
+
+  it("Merge, Buffer tables and dictionaries are filtered by every policy, or read nothing when they lack one's column", async () => {
     await driver.exec("CREATE TABLE AllEvents AS Events ENGINE = Merge(currentDatabase(), '^Events$')");
     await driver.exec("CREATE TABLE BufEvents AS Events ENGINE = Buffer(currentDatabase(), Events, 1, 10, 100, 10000, 1000000, 10000000, 100000000)");
     await driver.exec("CREATE TABLE Ids (id String) ENGINE = Merge(currentDatabase(), '^Events$')");
+    // Lacks the region policy's column, or has it only as an ALIAS: nothing to filter by.
+    await driver.exec("CREATE TABLE ByOrgOnly (id String, org_id String) ENGINE = Merge(currentDatabase(), '^Events$')");
+    await driver.exec("CREATE TABLE Aliased (id String, org_id String ALIAS 'beta', region String ALIAS 'eu') ENGINE = Merge(currentDatabase(), '^Events$')");
     await driver.exec("CREATE DICTIONARY EventsDict (id String, org_id String, region String) PRIMARY KEY id SOURCE(CLICKHOUSE(TABLE 'Events')) LAYOUT(COMPLEX_KEY_HASHED()) LIFETIME(0)");
     try {
       const { query } = scopedClients(() => [byOrg, byRegion], driver).clientFor({ org: "beta", region: "eu" })!;
@@ -124,8 +144,10 @@ describe("row policies on the embedded engine", () => {
       expect(await ids("EventsDict")).toEqual(["b1"]);
       // No policy column to filter by: nothing.
       expect(await ids("Ids")).toEqual([]);
+      expect(await ids("ByOrgOnly")).toEqual([]);
+      expect(await ids("Aliased")).toEqual([]);
     } finally {
-      for (const table of ["AllEvents", "BufEvents", "Ids"]) await driver.exec(`DROP TABLE ${table}`);
+      for (const table of ["AllEvents", "BufEvents", "Ids", "ByOrgOnly", "Aliased"]) await driver.exec(`DROP TABLE ${table}`);
       await driver.exec("DROP DICTIONARY EventsDict");
     }
   });
