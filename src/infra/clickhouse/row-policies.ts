@@ -75,7 +75,7 @@ export function scopeSettings(policies: readonly Pick<RowPolicySpec, "column" | 
   return buildRowPolicyOptionsFromClaims(rowPoliciesConfig(policies), claims).clickhouse_settings;
 }
 
-/** A table that reads other tables (Merge, Buffer, Distributed, Dictionary engines), and its ordinary columns. */
+/** A table that reads other tables' rows under its own name (Merge, Buffer, Distributed, Dictionary, materialized view), and its ordinary columns. */
 export interface WrapperTable {
   name: string;
   columns: string[];

@@ -4,7 +4,8 @@
  *
  * `additional_table_filters` (row-policies.ts emulatedRowFilters) filters a table wherever a query
  * reads it by name, through views and subqueries too. It does not reach what reads a table around
- * that: a table function (`merge()`), a Merge, Buffer, Distributed or Dictionary table over it,
+ * that: a table function (`merge()`), a Merge, Buffer, Distributed or Dictionary table over it, a
+ * materialized view that writes to it (read by its own name),
  * `dictGet`, a scalar `file()` of its parts on disk, a PREWHERE (which the engine runs before the
  * filter, so its errors can print other rows), tables of other databases (`system`: other queries'
  * text), or a view whose body does any of these. A server's RLS user may use none of these (they
@@ -22,7 +23,8 @@ import { emulatedRowFilters } from "./row-policies.js";
 const READING_FUNCTIONS = new Set(["file", "catboostevaluate", "modelevaluate", "joinget", "joingetornull"]);
 /** `x IN <table>`: the right side may name a table. */
 const IN_FUNCTIONS = new Set(["in", "notin", "globalin", "globalnotin", "nullin", "notnullin", "globalnullin", "globalnotnullin"]);
-const WRAPPER_ENGINES = new Set(["Merge", "Buffer", "Distributed", "Dictionary"]);
+/** What reads another table's rows under its own name (a materialized view: its TO table). */
+const WRAPPER_ENGINES = new Set(["Merge", "Buffer", "Distributed", "Dictionary", "MaterializedView"]);
 
 /** A table, view or dictionary of the app's database, as the engine describes it. */
 export interface AppObject {

@@ -128,13 +128,16 @@ describe("row policies on the embedded engine", () => {
     }
   });
 
-  it("Merge, Buffer tables and dictionaries are filtered by every policy, or read nothing when they lack one's column", async () => {
+  it("Merge, Buffer tables, dictionaries and materialized views (their TO table) are filtered by every policy, or read nothing when they lack one's column", async () => {
     await driver.exec("CREATE TABLE AllEvents AS Events ENGINE = Merge(currentDatabase(), '^Events$')");
     await driver.exec("CREATE TABLE BufEvents AS Events ENGINE = Buffer(currentDatabase(), Events, 1, 10, 100, 10000, 1000000, 10000000, 100000000)");
     await driver.exec("CREATE TABLE Ids (id String) ENGINE = Merge(currentDatabase(), '^Events$')");
     // Lacks the region policy's column, or has it only as an ALIAS: nothing to filter by.
     await driver.exec("CREATE TABLE ByOrgOnly (id String, org_id String) ENGINE = Merge(currentDatabase(), '^Events$')");
     await driver.exec("CREATE TABLE Aliased (id String, org_id String ALIAS 'beta', region String ALIAS 'eu') ENGINE = Merge(currentDatabase(), '^Events$')");
+    // A materialized view read by its name reads its TO table.
+    await driver.exec("CREATE TABLE Staging (id String, org_id String, region String) ENGINE = MergeTree ORDER BY id");
+    await driver.exec("CREATE MATERIALIZED VIEW ToEvents TO Events AS SELECT id, org_id, region FROM Staging");
     await driver.exec("CREATE DICTIONARY EventsDict (id String, org_id String, region String) PRIMARY KEY id SOURCE(CLICKHOUSE(TABLE 'Events')) LAYOUT(COMPLEX_KEY_HASHED()) LIFETIME(0)");
     try {
       const { query } = scopedClients(() => [byOrg, byRegion], driver).clientFor({ org: "beta", region: "eu" })!;
@@ -142,6 +145,7 @@ describe("row policies on the embedded engine", () => {
       expect(await ids("AllEvents")).toEqual(["b1"]);
       expect(await ids("BufEvents")).toEqual(["b1"]);
       expect(await ids("EventsDict")).toEqual(["b1"]);
+      expect(await ids("ToEvents")).toEqual(["b1"]);
       // No policy column to filter by: nothing.
       expect(await ids("Ids")).toEqual([]);
       expect(await ids("ByOrgOnly")).toEqual([]);
@@ -149,6 +153,8 @@ describe("row policies on the embedded engine", () => {
     } finally {
       for (const table of ["AllEvents", "BufEvents", "Ids", "ByOrgOnly", "Aliased"]) await driver.exec(`DROP TABLE ${table}`);
       await driver.exec("DROP DICTIONARY EventsDict");
+      await driver.exec("DROP VIEW ToEvents");
+      await driver.exec("DROP TABLE Staging");
     }
   });
 
