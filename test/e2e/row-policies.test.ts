@@ -147,6 +147,16 @@ describe("row policies (moose dev)", () => {
         rls.query({ query, format: "JSONEachRow", clickhouse_settings: { SQL_moose_rls_org_id: "beta", SQL_moose_rls_region: "eu" } as never }).then(() => "read", (error: Error) => error.message);
       expect(await scopedQuery("SELECT file('moose.config.toml') AS config")).toMatch(/file\(\) reads around the app's row policies/);
       expect(await scopedQuery("SELECT query FROM system.processes")).toMatch(/not a table of the app/);
+      // Nor in another database than the app's, named by the request instead of the statement.
+      for (const [query, headers] of [["?database=system", {}], ["", { "X-ClickHouse-Database": "system" }]] as const) {
+        const inSystem = await fetch(`http://127.0.0.1:${ports.clickhouse}/${query}`, {
+          method: "POST",
+          body: "SELECT query FROM processes",
+          headers: { authorization: `Basic ${Buffer.from("moose_rls_user:pandapass").toString("base64")}`, ...headers },
+        });
+        expect(inSystem.status).not.toBe(200);
+        expect(await inSystem.text()).toMatch(/database "system" is not the app's/);
+      }
       const scoped = await rls.query({ query: "SELECT eventId FROM TenantEvents ORDER BY eventId", format: "JSONEachRow", clickhouse_settings: { SQL_moose_rls_org_id: "beta", SQL_moose_rls_region: "eu" } as never });
       expect(((await scoped.json()) as { eventId: string }[]).map((row) => row.eventId)).toEqual(["b1", "b2"]);
     } finally {

@@ -372,6 +372,11 @@ async function handleQuery(
   const format = params.get("default_format") ?? (typeof headerFormat === "string" ? headerFormat : undefined) ?? "TabSeparated";
   const headerDatabase = request.headers["x-clickhouse-database"];
   const database = params.get("database") ?? (typeof headerDatabase === "string" ? headerDatabase : undefined);
+  // The RLS user's statements were checked against the app's database: they run in it, and only there.
+  if (scoped && database !== undefined && database !== driver.database) {
+    sendError(response, queryId, ACCESS_DENIED, `${credentials.user}: Not enough privileges: database ${JSON.stringify(database.slice(0, 100))} is not the app's. (ACCESS_DENIED)`);
+    return;
+  }
 
   const started = process.hrtime.bigint();
   let result;

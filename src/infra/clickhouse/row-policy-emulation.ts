@@ -21,8 +21,8 @@ import { emulatedRowFilters } from "./row-policies.js";
 
 /** Scalar functions that read other than the rows of the tables the query names. */
 const READING_FUNCTIONS = new Set(["file", "catboostevaluate", "modelevaluate", "joinget", "joingetornull"]);
-/** `x IN <table>`: the right side may name a table. */
-const IN_FUNCTIONS = new Set(["in", "notin", "globalin", "globalnotin", "nullin", "notnullin", "globalnullin", "globalnotnullin"]);
+/** `x IN <table>` and its kin (`notIn`, `globalNullIn`, `inIgnoreSet`, …): the right side may name a table. */
+const IN_FUNCTION = /^(global)?(not)?(null)?in(ignoreset)?$/;
 /** What reads another table's rows under its own name (a materialized view: its TO table). */
 const WRAPPER_ENGINES = new Set(["Merge", "Buffer", "Distributed", "Dictionary", "MaterializedView"]);
 
@@ -99,7 +99,7 @@ export async function scopedStatementRefusal(user: string, sql: string, params: 
         else found.push(`${user}: Not enough privileges. To execute this query, it's necessary to have the grant CREATE TEMPORARY TABLE ON *.* (table function ${name})`);
       } else if (node.kind === "Function" && (READING_FUNCTIONS.has(name.toLowerCase()) || name.toLowerCase().startsWith("dict"))) {
         found.push(`${user}: Not enough privileges: ${name}() reads around the app's row policies`);
-      } else if (node.kind === "Function" && IN_FUNCTIONS.has(name.toLowerCase())) {
+      } else if (node.kind === "Function" && IN_FUNCTION.test(name.toLowerCase())) {
         const right = node.children[0]?.children[1];
         if (right?.kind === "Identifier") tableNamed(right.detail, "IN");
       } else if (node.kind === "TableIdentifier") {

@@ -108,6 +108,8 @@ describe("row policies on the embedded engine", () => {
     expect(await refusal("SELECT 1 FROM other.Events")).toMatch(/other\.Events is not a table of the app/);
     expect(await refusal("SELECT 1 WHERE 0 IN system.one")).toMatch(/system\.one is not a table of the app/);
     expect(await refusal("SELECT 1 WHERE 'b1' IN Events")).toMatch(/IN Events is not taken here/);
+    expect(await refusal("SELECT inIgnoreSet('x', system.processes)")).toMatch(/system\.processes is not a table of the app/);
+    expect(await refusal("SELECT 1 WHERE 'b1' GLOBAL NOT IN Events")).toMatch(/IN Events is not taken here/);
     expect(await refusal("SELECT * FROM INFORMATION_SCHEMA.tables")).toMatch(/not a table of the app/);
     expect(await refusal("SHOW PROCESSLIST")).toMatch(/only: a SELECT/);
     expect(await refusal("EXPLAIN SELECT 1")).toMatch(/only: a SELECT/);
