@@ -4,14 +4,14 @@
  *
  * `additional_table_filters` (row-policies.ts emulatedRowFilters) filters a table wherever a query
  * reads it by name, through views and subqueries too. It does not reach what reads a table around
- * that: a table function (`merge()`), a Merge, Buffer, Distributed or Dictionary table over it, a
- * materialized view that writes to it (read by its own name),
- * `dictGet`, a scalar `file()` of its parts on disk, a PREWHERE (which the engine runs before the
- * filter, so its errors can print other rows), tables of other databases (`system`: other queries'
- * text), or a view whose body does any of these. A server's RLS user may use none of these (they
- * need grants its role lacks), so a scoped statement that does is refused, and the engine's wrapper
- * tables are filtered by the policies' columns, or read nothing when they lack one. Decisions are
- * made on ClickHouse's own parse of the statement and of the views it reads (parser.ts).
+ * that: a table function (`merge()`); a Merge, Buffer, Distributed or Dictionary table over it, or a
+ * materialized view that writes to it, read by their own names; `dictGet`; a scalar `file()` of its
+ * parts on disk; a PREWHERE (which the engine runs before the filter, so its errors can print other
+ * rows); tables of other databases (`system`: other queries' text); or a view whose body does any of
+ * these. A server's RLS user may use none of these ways (they need grants its role lacks), so a
+ * scoped statement that does is refused, and the wrapper tables are filtered by every policy, or read
+ * nothing when they lack a policy's column. Decisions are made on ClickHouse's own parse of the
+ * statement and of the views it reads (parser.ts).
  */
 import type { RowPolicySpec } from "../../manifest/types.js";
 import type { AstNode } from "../../steps/ast.js";
@@ -83,7 +83,7 @@ export async function scopedStatementRefusal(user: string, sql: string, params: 
   const refusalIn = async (tree: AstNode): Promise<string | undefined> => {
     const found: string[] = [];
     const views: string[] = [];
-    const tableNamed = (detail: string, how: string): void => {
+    const tableNamed = (detail: string, how: "FROM" | "IN"): void => {
       const name = detail.replace(/ \(alias .*\)$/, "");
       const dot = name.indexOf(".");
       const [schema, table] = dot < 0 ? [database, name] : [name.slice(0, dot), name.slice(dot + 1)];
@@ -130,7 +130,7 @@ export async function scopedStatementRefusal(user: string, sql: string, params: 
  * The settings a scoped statement runs with on the embedded engine (`settings`: the policies'
  * `SQL_moose_rls_*` for the caller), read-only: `readonly = 1` last, since it refuses changing settings after it.
  */
-export function emulatedScopeSettings(database: string, objects: ReadonlyMap<string, AppObject>, policies: readonly RowPolicySpec[], settings: Record<string, string>): Record<string, string> {
+function emulatedScopeSettings(database: string, objects: ReadonlyMap<string, AppObject>, policies: readonly RowPolicySpec[], settings: Record<string, string>): Record<string, string> {
   const wrappers = [...objects.values()].filter((object) => WRAPPER_ENGINES.has(object.engine));
   const filters = emulatedRowFilters(policies, database, settings, wrappers);
   return { dialect: "clickhouse", ...(filters ? { additional_table_filters: filters } : {}), readonly: "1" };
