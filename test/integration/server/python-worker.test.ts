@@ -189,8 +189,8 @@ describe("the Python Api worker", () => {
     expect(await api.routes("noisy", new URLSearchParams())).toEqual({ status: 200, body: { rows: [{ one: 1 }], text: "lone \ud800 surrogate" } });
     // The app's writes come on stderr, their own pipe: maybe after the answer, and in chunks of its own,
     // between which the stray line from the protocol's pipe may be logged.
-    await vi.waitFor(() => expect(logged).toContain("out of step\n"));
-    await vi.waitFor(() => expect(logged.filter((text) => text !== "out of step\n").join("")).toContain("not the protocol nor this "));
+    await vi.waitFor(() => expect(logged.filter((text) => text !== "out of step\n").join("")).toContain("not the protocol nor this "), { timeout: 15_000 });
+    await vi.waitFor(() => expect(logged).toContain("out of step\n"), { timeout: 15_000 });
   });
 
   it("a query whose rows cannot be sent to the worker fails in the handler (a 500), not the server", async () => {
