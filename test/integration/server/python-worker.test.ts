@@ -73,10 +73,12 @@ def noisy(client, params: Number):
     sys.__stdout__.write("not the protocol ")
     sys.__stdout__.flush()
     os.write(1, b"nor this ")
-    import _moose_ts_worker  # and a line on the protocol's own pipe that is not the protocol
-    with _moose_ts_worker._send_lock:
-        _moose_ts_worker._protocol_out.write("out of step\\n")
-        _moose_ts_worker._protocol_out.flush()
+    # And a line on the protocol's own pipe that is not the protocol. The worker runs as __main__
+    # (python -m): \`import _moose_ts_worker\` would load a second copy, whose pipe is stderr.
+    worker = sys.modules["__main__"]
+    with worker._send_lock:
+        worker._protocol_out.write("out of step\\n")
+        worker._protocol_out.flush()
     rows = client.query.execute_raw("SELECT 1 AS one")
     return {"rows": rows, "text": "lone \\ud800 surrogate"}
 
