@@ -15,7 +15,7 @@
  * policies combine with AND, on the table and through the views that read it. A claim the token lacks
  * leaves its setting unset, and ClickHouse then refuses the query (it fails closed). The embedded
  * engine has no access control: moose applies the same filters to its queries itself
- * (src/infra/clickhouse/row-policies.ts).
+ * (src/infra/clickhouse/row-policy-emulation.ts).
  */
 import { MooseError, type SourceLocation } from "../errors.js";
 import { rowPolicyStatements } from "../infra/clickhouse/row-policies.js";
