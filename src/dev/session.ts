@@ -28,7 +28,7 @@ import { localBrokerPort, ownsBroker, startLocalKafka, stopHandle } from "./kafk
 import { removeRunning, writeRunning } from "./running.js";
 import { DevStateStore, type StateOrigin } from "./state.js";
 import { watchProject } from "./watch.js";
-import { rowPoliciesOf } from "../infra/clickhouse/row-policies.js";
+import { rlsPassword, rowPoliciesOf } from "../infra/clickhouse/row-policies.js";
 import type { RowPolicySpec } from "../manifest/types.js";
 
 /**
@@ -119,10 +119,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const processes = await startDevProcesses({ projectDir, config, driver, output });
     closers.push({ name: "the stream processes", close: () => processes.close() });
 
-    const { user, password, host_port: port, rls_user, rls_password } = config.clickhouse_config;
+    const { user, password, host_port: port, rls_user } = config.clickhouse_config;
     // The RLS user reads through the row policies applied so far (the reloader exists once the state is loaded).
     let appliedRowPolicies = (): RowPolicySpec[] => [];
-    const rowPolicies = { user: rls_user, password: rls_password || password, policies: () => appliedRowPolicies() };
+    const rowPolicies = { user: rls_user, password: rlsPassword(config.clickhouse_config, password), policies: () => appliedRowPolicies() };
     const endpoint = await serveClickHouseHttp(driver, { host: "127.0.0.1", port, user, password, rowPolicies });
     closers.push({ name: "the ClickHouse HTTP endpoint", close: () => endpoint.close() });
     // Other commands on this project (ls, migrate --embedded) go through the endpoint while dev holds the data directory.

@@ -32,7 +32,7 @@ import { createMooseClient } from "./client.js";
 import { apiAuthFrom } from "./api-auth.js";
 import { consumptionRoutes } from "./consumption.js";
 import { scopedClients } from "./row-scope.js";
-import { ensureRlsUser, rowPoliciesOf } from "../infra/clickhouse/row-policies.js";
+import { ensureRlsUser, rlsPassword, rowPoliciesOf } from "../infra/clickhouse/row-policies.js";
 import type { RowPolicySpec } from "../manifest/types.js";
 import { startMooseServer } from "./http.js";
 import { ingestRoutes } from "./ingest.js";
@@ -94,7 +94,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       // to the well-known credentials of moose.config.toml.
       credentials = { user: config.clickhouse_config.user, password: randomBytes(24).toString("base64url") };
       // The app's getMooseUtils({ rlsContext }) reads as the RLS user, through the app's row policies (known once it is loaded).
-      const rowPolicies = { user: config.clickhouse_config.rls_user, password: config.clickhouse_config.rls_password || credentials.password, policies: () => servedRowPolicies };
+      const rowPolicies = { user: config.clickhouse_config.rls_user, password: rlsPassword(config.clickhouse_config, credentials.password), policies: () => servedRowPolicies };
       endpoint = await serveClickHouseHttp(driver as RawClickHouseDriver, { host: "127.0.0.1", port: 0, ...credentials, rowPolicies });
       writeRunning(projectDir, { kind: "prod", clickhouseUrl: endpoint.url, credentials, database: config.clickhouse_config.db_name });
     }
@@ -215,7 +215,7 @@ async function openClickHouse(choice: ClickHouseChoice, config: Config): Promise
  * password: rls_password, else the main user's), set up first with the policies' role.
  */
 async function openRlsConnection(choice: ClickHouseChoice, config: Config, main: ClickHouseDriver): Promise<ClickHouseDriver> {
-  const { rls_user: user, rls_password } = config.clickhouse_config;
+  const user = config.clickhouse_config.rls_user;
   const mainLogin = "url" in choice ? parseClickHouseUrl(choice.url) : config.clickhouse_config;
   if (mainLogin.user === user) {
     throw new MooseError("CONFIG_INVALID_VALUE", `clickhouse_config.rls_user is ${JSON.stringify(user)}, the user of the ClickHouse URL; it must be a user of its own`, {
@@ -223,7 +223,7 @@ async function openRlsConnection(choice: ClickHouseChoice, config: Config, main:
       hint: "the policies' role would filter that user's every query: name another user for row-policy scoped queries",
     });
   }
-  const password = rls_password || mainLogin.password;
+  const password = rlsPassword(config.clickhouse_config, mainLogin.password);
   await ensureRlsUser(main, user, password);
   if ("url" in choice) {
     const url = new URL(choice.url);

@@ -66,6 +66,11 @@ export function rowPolicyStatements(name: string, policy: RowPolicySpec): { setu
   };
 }
 
+/** The RLS user's password: `clickhouse_config.rls_password`, else the main user's of the ClickHouse served. */
+export function rlsPassword(config: { rls_password: string }, mainPassword: string): string {
+  return config.rls_password || mainPassword;
+}
+
 export function rowPoliciesOf(manifest: Pick<Manifest, "sqlResources">): RowPolicySpec[] {
   return Object.values(manifest.sqlResources).flatMap((resource) => (resource.rowPolicy ? [resource.rowPolicy] : []));
 }

@@ -10,7 +10,7 @@ import { loadConfig } from "../../config/load.js";
 import type { Config } from "../../config/types.js";
 import { MooseError, type SourceLocation } from "../../errors.js";
 import { quoteIdentifier } from "../../infra/clickhouse/quote.js";
-import { scopeSettings } from "../../infra/clickhouse/row-policies.js";
+import { rlsPassword, scopeSettings } from "../../infra/clickhouse/row-policies.js";
 import type { KafkaProducer } from "../../infra/kafka/producer.js";
 import type { ColumnSpec, RowPolicySpec } from "../../manifest/types.js";
 import { tableRecords } from "../../server/ingest.js";
@@ -259,8 +259,8 @@ function requireSql(statement: unknown): Sql {
 export async function mooseUtils(scope?: { policies: Pick<RowPolicySpec, "column" | "claim">[]; claims: Record<string, unknown> }): Promise<{ client: { query: RuntimeQueryClient; workflow: WorkflowUnavailable }; sql: typeof sql }> {
   if (!scope) return { client: { query: await queryClient(), workflow: workflowUnavailable }, sql };
   const { clickhouse_config: ch } = await runtimeConfig();
-  // As moose prod and dev set the RLS user up: rls_password, else the main password of the ClickHouse served (moose prod's own, for --embedded).
-  const password = ch.rls_password || (servedClickHouse()?.password ?? ch.password);
+  // As moose prod and dev set the RLS user up (moose prod --embedded serves with a password of its own).
+  const password = rlsPassword(ch, servedClickHouse()?.password ?? ch.password);
   const query = await queryClient({ username: ch.rls_user, password }, "rls-scoped", scopeSettings(scope.policies, scope.claims));
   return { client: { query, workflow: workflowUnavailable }, sql };
 }
