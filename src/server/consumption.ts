@@ -11,7 +11,7 @@ import { MooseError } from "../errors.js";
 import type { Api, MooseClient } from "../sdk/api.js";
 import { sql } from "../sdk/sql.js";
 import type { Caller } from "./api-auth.js";
-import { shownPath, type Reply } from "./http.js";
+import { shownPath, unauthorized, type Reply } from "./http.js";
 import { inRequestScope, type ScopedClients } from "./row-scope.js";
 import { compileParamsValidator, type ParamsValidator } from "./params.js";
 
@@ -40,7 +40,7 @@ export function consumptionRoutes(
     try {
       // A token that is not a valid JWT must not read as an anonymous request does (every row) when the app's row policies need its claims.
       if (caller?.rejectedJwt !== undefined && scoped?.enabled()) {
-        return { status: 401, body: { error: `Unauthorized: ${caller.rejectedJwt}` }, headers: { "www-authenticate": "Bearer" } };
+        return unauthorized({ ok: false, reason: caller.rejectedJwt });
       }
       const jwt = caller?.jwt;
       const scopedClient = jwt ? scoped?.clientFor(jwt) : undefined;

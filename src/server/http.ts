@@ -202,7 +202,8 @@ async function ingestEndpoint(options: MooseServerOptions, request: IncomingMess
   return reply ?? notFound(`no ingest API at ${shownPath(path)}`);
 }
 
-function unauthorized(refusal: Extract<CallerCheck, { ok: false }>): Reply {
+/** A 401 with the reason, as every refused caller gets it. */
+export function unauthorized(refusal: Extract<CallerCheck, { ok: false }>): Reply {
   return { status: 401, body: { error: `Unauthorized: ${refusal.reason}` }, headers: { "www-authenticate": "Bearer" } };
 }
 
