@@ -8,6 +8,7 @@ import type { MooseClient, MooseUtils } from "./api.js";
 import { getSelectRowPolicies } from "./lookup.js";
 import { currentRequestScope } from "./request-scope.js";
 import { loadRuntime } from "./runtime-link.js";
+import { callerLocation } from "./source.js";
 import { sql } from "./sql.js";
 import type { RuntimeClickHouseConfig } from "./runtime/index.js";
 
@@ -26,17 +27,20 @@ export interface GetMooseUtilsOptions {
  */
 export async function getMooseUtils(options?: GetMooseUtilsOptions | unknown): Promise<MooseUtils> {
   const claims = (options as GetMooseUtilsOptions | undefined)?.rlsContext;
-  const request = claims === undefined ? currentRequestScope() : undefined;
-  if (request) return { client: request.client, sql, ...(request.jwt ? { jwt: request.jwt } : {}) } as MooseUtils;
-  const runtime = await loadRuntime();
-  if (claims === undefined) return (await runtime.mooseUtils()) as unknown as MooseUtils;
+  if (claims === undefined) {
+    const request = currentRequestScope();
+    if (request) return { client: request.client, sql, ...(request.jwt ? { jwt: request.jwt } : {}) } as MooseUtils;
+    return (await (await loadRuntime()).mooseUtils()) as unknown as MooseUtils;
+  }
   const policies = [...getSelectRowPolicies().values()].map((policy) => ({ column: policy.config.column, claim: policy.config.claim }));
   if (policies.length === 0) {
+    // Before any await: the caller's frame is still on the stack.
     throw new MooseError("RLS_NO_POLICIES", "getMooseUtils({ rlsContext }) asks for a row-policy scoped client, but the app defines no SelectRowPolicy", {
+      location: callerLocation(),
       hint: 'define one (new SelectRowPolicy("tenant_isolation", { tables: [Events], column: "org_id", claim: "org_id" })), or call getMooseUtils() without rlsContext',
     });
   }
-  return (await runtime.mooseUtils({ policies, claims })) as unknown as MooseUtils;
+  return (await (await loadRuntime()).mooseUtils({ policies, claims })) as unknown as MooseUtils;
 }
 
 /** @deprecated MooseStack's older helper: `{ client }` for the configured ClickHouse, each setting overridable. */

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { ColumnSpec } from "../../../src/manifest/types.js";
 import {
   buildRowPolicyOptionsFromClaims,
+  getMooseUtils,
   getRegistry,
   getSelectRowPolicies,
   getSelectRowPolicy,
@@ -101,5 +102,12 @@ describe("SelectRowPolicy", () => {
     });
     // A claim named like an Object.prototype member is not read from the prototype.
     expect(buildRowPolicyOptionsFromClaims({ SQL_moose_rls_x: "constructor" }, {}).clickhouse_settings).toEqual({});
+  });
+
+  it("getMooseUtils({ rlsContext }) in an app without a SelectRowPolicy is an error at the caller's line, not an unscoped client", async () => {
+    await expect(getMooseUtils({ rlsContext: { org_id: "acme" } })).rejects.toMatchObject({
+      code: "RLS_NO_POLICIES",
+      location: { file: expect.stringMatching(/select-row-policy\.test\.ts$/), line: expect.any(Number) },
+    });
   });
 });
