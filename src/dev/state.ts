@@ -17,8 +17,8 @@
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import { canonicalManifestJson, EMPTY_MANIFEST_HASH, hashManifest } from "../manifest/canonical.js";
 import { emptyManifest, fromStoredManifest, type Manifest, type StoredManifest } from "../manifest/types.js";
-import { readAppliedState, readAppliedStateHead, STATE_TABLE, type AppliedState } from "../migrations/runner/journal.js";
-import { sqlString } from "../migrations/runner/sql.js";
+import type { TableColumns } from "../infra/clickhouse/introspect.js";
+import { readAppliedStateHead, readAppliedStateRow, readTableColumns, STATE_TABLE, type AppliedState } from "../migrations/runner/journal.js";
 
 export const DEV_STATE_TABLE = "_moose_dev_state";
 
@@ -81,15 +81,14 @@ interface TruthHead {
   dev?: { hash: string; version: number; base: string };
 }
 
-async function readTruthHead(driver: ClickHouseDriver): Promise<TruthHead> {
+/** `tables`: what readTableColumns already read of the two state tables, when the caller has it. */
+async function readTruthHead(driver: ClickHouseDriver, tables?: TableColumns): Promise<TruthHead> {
   // The columns say which tables exist, and whether dev's has `base` (see readDevRow).
-  const columns = await driver.query<{ table: string; name: string }>(
-    `SELECT table, name FROM system.columns WHERE database = currentDatabase() AND table IN (${sqlString(STATE_TABLE)}, ${sqlString(DEV_STATE_TABLE)})`,
-  );
-  const devColumns = new Set(columns.filter((column) => column.table === DEV_STATE_TABLE).map((column) => column.name));
+  const columns = tables ?? (await readTableColumns(driver, [STATE_TABLE, DEV_STATE_TABLE]));
+  const devColumns = columns.get(DEV_STATE_TABLE);
   const [migrations, dev] = await Promise.all([
-    columns.some((column) => column.table === STATE_TABLE) ? readAppliedStateHead(driver) : undefined,
-    devColumns.size > 0
+    columns.has(STATE_TABLE) ? readAppliedStateHead(driver) : undefined,
+    devColumns
       ? driver
           .query<{ manifest_hash: string; version: string | number; base?: string }>(
             `SELECT manifest_hash, version${devColumns.has("base") ? ", base" : ""} FROM ${DEV_STATE_TABLE} WHERE slot = {slot:String} ORDER BY version DESC LIMIT 1`,
@@ -111,7 +110,7 @@ function winner(head: TruthHead): { origin: StateOrigin; hash: string; base: str
 
 /** Every fact of the truth, manifests included (read only now). */
 async function readWholeTruth(driver: ClickHouseDriver, head: TruthHead): Promise<AppliedTruth> {
-  const migrations = head.migrations ? await readAppliedState(driver) : undefined;
+  const migrations = head.migrations ? await readAppliedStateRow(driver) : undefined;
   const base = baseOf(migrations);
   const dev = head.dev ? await readDevRow(driver) : undefined;
   const migrationsHash = migrations?.hash ?? EMPTY_MANIFEST_HASH;
@@ -125,6 +124,16 @@ async function readWholeTruth(driver: ClickHouseDriver, head: TruthHead): Promis
 /** Read-only (creates nothing): what the database has applied, and who applied it. */
 export async function readAppliedTruth(driver: ClickHouseDriver): Promise<AppliedTruth> {
   return readWholeTruth(driver, await readTruthHead(driver));
+}
+
+/**
+ * As readAppliedTruth without reading a manifest (`moose migrate status`): the newest migration
+ * state, and whether dev applied changes beyond it. `tables` as for readTruthHead.
+ */
+export async function readAppliedHead(driver: ClickHouseDriver, tables?: TableColumns): Promise<Pick<AppliedTruth, "devAhead"> & { migrations?: Omit<AppliedState, "manifest"> }> {
+  const head = await readTruthHead(driver, tables);
+  const { origin, hash } = winner(head);
+  return { ...(head.migrations ? { migrations: head.migrations } : {}), devAhead: origin === "dev" && hash !== (head.migrations?.hash ?? EMPTY_MANIFEST_HASH) };
 }
 
 export interface LoadedDevState {

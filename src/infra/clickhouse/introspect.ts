@@ -203,9 +203,24 @@ function materializedViewTarget(row: TableRow & { target_table?: string }, datab
   return name.startsWith(`${database}.`) ? name.slice(database.length + 1) : name;
 }
 
-async function systemColumns(query: Query, table: string): Promise<Set<string>> {
-  const rows = await query<{ name: string }>(`SELECT name FROM system.columns WHERE database = 'system' AND table = ${quoteString(table)}`);
-  return new Set(rows.map((row) => row.name));
+/** Which of `tables` exist, each with its column names. */
+export type TableColumns = ReadonlyMap<string, ReadonlySet<string>>;
+
+/**
+ * One read of system.columns for several tables (of `database`, the session's current one when
+ * omitted): whether each exists and which columns it has, which servers of different versions differ in.
+ */
+export async function columnsOfTables(query: Query, tables: readonly string[], database?: string): Promise<TableColumns> {
+  const rows = await query<{ table: string; name: string }>(
+    `SELECT table, name FROM system.columns WHERE database = ${database === undefined ? "currentDatabase()" : quoteString(database)} AND table IN (${tables.map(quoteString).join(", ")})`,
+  );
+  const columns = new Map<string, Set<string>>();
+  for (const row of rows) {
+    let names = columns.get(row.table);
+    if (!names) columns.set(row.table, (names = new Set()));
+    names.add(row.name);
+  }
+  return columns;
 }
 
 function buildColumn(row: ColumnRow, ttl: string | undefined): ColumnSpec {
@@ -282,8 +297,10 @@ function buildTable(row: TableRow, columns: ColumnRow[], indexes: IndexRow[]): T
 
 /** The live schema of `database`, in manifest shape (moose's `_moose_*` tables left out). */
 export async function introspectDatabase(query: Query, database: string): Promise<LiveSchema> {
-  const tableColumns = await systemColumns(query, "tables");
-  const columnColumns = await systemColumns(query, "columns");
+  const system = await columnsOfTables(query, ["tables", "columns", "data_skipping_indices"], "system");
+  const tableColumns = system.get("tables") ?? new Set();
+  const columnColumns = system.get("columns") ?? new Set();
+  const indexColumns = system.get("data_skipping_indices");
   const db = quoteString(database);
   const optional = (name: string, fallback: string) => (tableColumns.has(name) ? name : `${fallback} AS ${name}`);
 
@@ -297,11 +314,10 @@ export async function introspectDatabase(query: Query, database: string): Promis
        ${columnColumns.has("compression_codec") ? "compression_codec" : "'' AS compression_codec"}
      FROM system.columns WHERE database = ${db}${columnColumns.has("position") ? " ORDER BY table, position" : ""}`,
   );
-  const hasIndexTable = (await query<{ n: string }>(`SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = 'data_skipping_indices'`))[0]?.n !== "0";
-  const indexes = hasIndexTable
-    ? await query<IndexRow>(`SELECT table, name, type, type_full, expr, granularity FROM system.data_skipping_indices WHERE database = ${db} ORDER BY table, name`).catch(() =>
+  const indexes = indexColumns
+    ? await query<IndexRow>(
         // Early versions of the table have no type_full.
-        query<IndexRow>(`SELECT table, name, type, expr, granularity FROM system.data_skipping_indices WHERE database = ${db} ORDER BY table, name`),
+        `SELECT table, name, type, ${indexColumns.has("type_full") ? "type_full" : "'' AS type_full"}, expr, granularity FROM system.data_skipping_indices WHERE database = ${db} ORDER BY table, name`,
       )
     : [];
 

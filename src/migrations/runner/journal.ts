@@ -16,9 +16,9 @@ import os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { clickHouseCodeOf } from "../../infra/clickhouse/errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
+import { columnsOfTables, type TableColumns } from "../../infra/clickhouse/introspect.js";
 import { fromStoredManifest, type Manifest, type StoredManifest } from "../../manifest/types.js";
 import { journalEngine, onJournalCluster, replicatedTableExists, UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE, waitForActiveReplicas, type JournalPlacement } from "./cluster.js";
-import { sqlString } from "./sql.js";
 import type { JournalStore, StateRecord } from "./store.js";
 
 export const JOURNAL_TABLE = "_moose_migrations";
@@ -136,11 +136,13 @@ export function whoAmI(): string {
   return identity;
 }
 
+/** Which of moose's `tables` exist in the target database, with their columns: one read for all of them. */
+export function readTableColumns(driver: ClickHouseDriver, tables: readonly string[]): Promise<TableColumns> {
+  return columnsOfTables((sql) => driver.query(sql), tables);
+}
+
 export async function tableExists(driver: ClickHouseDriver, table: string): Promise<boolean> {
-  const rows = await driver.query<{ n: string | number }>(
-    `SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = ${sqlString(table)}`,
-  );
-  return Number(rows[0]?.n ?? 0) > 0;
+  return (await readTableColumns(driver, [table])).has(table);
 }
 
 interface JournalRow {
@@ -194,12 +196,13 @@ export class Journal implements JournalStore {
       await this.driver.exec(ddl);
       created.push(table);
     }
-    if (!(await hasHostResults(this.driver))) {
+    const hasHostResults = async () => (await readTableColumns(this.driver, [JOURNAL_TABLE])).get(JOURNAL_TABLE)?.has(HOST_RESULTS_COLUMN) ?? false;
+    if (!(await hasHostResults())) {
       // ALTER on a Replicated table reaches its other replicas through Keeper; ON CLUSTER covers the rest.
       // No IF NOT EXISTS (18.x has none) and this runs before the lock: a run that loses the race to
       // add the column finds it there afterwards, which is all it needs.
       await this.driver.exec(`ALTER TABLE ${JOURNAL_TABLE}${onJournalCluster(this.placement)} ADD COLUMN ${HOST_RESULTS_COLUMN} String`).catch(async (error: unknown) => {
-        if (!(await hasHostResults(this.driver))) throw error;
+        if (!(await hasHostResults())) throw error;
       });
     }
     if (this.placement !== undefined && created.length > 0) await waitForActiveReplicas(this.driver, created);
@@ -208,9 +211,10 @@ export class Journal implements JournalStore {
 
   /** The current row of every migration the database has seen, by id. Also re-seeds the version counter. */
   async entries(): Promise<Map<string, JournalEntry>> {
-    const entries = this.prepared || (await tableExists(this.driver, JOURNAL_TABLE)) ? await readEntries(this.driver) : new Map<string, JournalEntry>();
+    const tables = this.prepared ? undefined : await readTableColumns(this.driver, [JOURNAL_TABLE, STATE_TABLE]);
+    const entries = await readJournal(this.driver, tables);
     let highest = 0n;
-    if (this.prepared || (await tableExists(this.driver, STATE_TABLE))) {
+    if (!tables || tables.has(STATE_TABLE)) {
       const stateVersion = await this.driver.query<{ v: string | number }>(`SELECT toString(max(version)) AS v FROM ${STATE_TABLE}`);
       highest = BigInt(stateVersion[0]?.v ?? 0);
     }
@@ -290,21 +294,14 @@ export class Journal implements JournalStore {
   }
 }
 
-/** Read-only: an absent journal is an empty one (dry runs and `status` create nothing). */
-export async function readJournal(driver: ClickHouseDriver): Promise<Map<string, JournalEntry>> {
-  if (!(await tableExists(driver, JOURNAL_TABLE))) return new Map();
-  return readEntries(driver);
-}
-
-async function hasHostResults(driver: ClickHouseDriver): Promise<boolean> {
-  const rows = await driver.query<{ n: string | number }>(
-    `SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = ${sqlString(JOURNAL_TABLE)} AND name = ${sqlString(HOST_RESULTS_COLUMN)}`,
-  );
-  return Number(rows[0]?.n ?? 0) > 0;
-}
-
-async function readEntries(driver: ClickHouseDriver): Promise<Map<string, JournalEntry>> {
-  const hostResults = (await hasHostResults(driver)) ? `, ${HOST_RESULTS_COLUMN}` : "";
+/**
+ * Read-only: an absent journal is an empty one (dry runs and `status` create nothing). `tables`:
+ * what readTableColumns already read of the journal's table, when the caller has it.
+ */
+export async function readJournal(driver: ClickHouseDriver, tables?: TableColumns): Promise<Map<string, JournalEntry>> {
+  const columns = (tables ?? (await readTableColumns(driver, [JOURNAL_TABLE]))).get(JOURNAL_TABLE);
+  if (!columns) return new Map();
+  const hostResults = columns.has(HOST_RESULTS_COLUMN) ? `, ${HOST_RESULTS_COLUMN}` : "";
   const rows = await driver.query<JournalRow>(
     `SELECT id, checksum, from_hash, to_hash, status, steps_done, done_hash, toUInt32(started_at) AS started_s, toUInt32(finished_at) AS finished_s, duration_ms, applied_by, error, failed_step, toString(version) AS version_text${hostResults} FROM ${JOURNAL_TABLE} ORDER BY id, version DESC LIMIT 1 BY id`,
   );
@@ -353,7 +350,11 @@ export async function readAppliedStateHead(driver: ClickHouseDriver): Promise<Om
 
 /** The manifest the database is at (after its newest applied migration), or undefined for a fresh database. */
 export async function readAppliedState(driver: ClickHouseDriver): Promise<AppliedState | undefined> {
-  if (!(await tableExists(driver, STATE_TABLE))) return undefined;
+  return (await tableExists(driver, STATE_TABLE)) ? readAppliedStateRow(driver) : undefined;
+}
+
+/** As readAppliedState, when the caller knows the table exists. */
+export async function readAppliedStateRow(driver: ClickHouseDriver): Promise<AppliedState | undefined> {
   const rows = await driver.query<{ migration_id: string; manifest_hash: string; manifest: string; version_text: string }>(
     `SELECT migration_id, manifest_hash, manifest, toString(version) AS version_text FROM ${STATE_TABLE} ORDER BY version DESC LIMIT 1`,
   );

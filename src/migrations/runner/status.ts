@@ -10,12 +10,12 @@ import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { EMPTY_MANIFEST_HASH, hashManifest } from "../../manifest/canonical.js";
 import type { Manifest } from "../../manifest/types.js";
 import { readSnapshotManifest } from "../snapshots.js";
-import { readAppliedTruth } from "../../dev/state.js";
+import { DEV_STATE_TABLE, readAppliedHead } from "../../dev/state.js";
 import { migrationsLayout } from "../layout.js";
 import { loadMigrations, readMigrationSources } from "../load.js";
 import { verifyChain, verifySnapshots, verifySum } from "../verify.js";
 import { verifyHistory } from "./history.js";
-import { Journal, readAppliedState, tableExists, type JournalStatus, type StepHosts } from "./journal.js";
+import { JOURNAL_TABLE, readJournal, readTableColumns, STATE_TABLE, type JournalStatus, type StepHosts } from "./journal.js";
 import { liveHolders, LOCK_TABLE, type LockHolder } from "./lock.js";
 import { planUp, verifyAgainstJournal } from "./plan.js";
 
@@ -57,10 +57,11 @@ export async function migrationStatus(options: { projectDir: string; dir?: strin
   const layout = migrationsLayout(options.projectDir, options.dir);
   const sources = await readMigrationSources(layout);
   const migrations = await loadMigrations(layout, sources);
-  // Read-only: absent tables read as empty, nothing is created.
-  const store = new Journal(options.driver);
-  const journal = await store.entries();
-  const recorded = await store.state();
+  // Read-only: absent tables read as empty, nothing is created. Which exist: one read for all.
+  const tables = await readTableColumns(options.driver, [JOURNAL_TABLE, STATE_TABLE, DEV_STATE_TABLE, LOCK_TABLE]);
+  const journal = await readJournal(options.driver, tables);
+  const applied = await readAppliedHead(options.driver, tables);
+  const recorded = applied.migrations;
   let problem: MigrationsStatus["problem"] = null;
   try {
     verifyChain(layout, migrations);
@@ -75,9 +76,7 @@ export async function migrationStatus(options: { projectDir: string; dir?: strin
     problem = { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
   }
   const files = new Set(migrations.map((migration) => migration.id));
-  const state = await readAppliedState(options.driver);
-  const truth = await readAppliedTruth(options.driver);
-  const lock = (await tableExists(options.driver, LOCK_TABLE)) ? ((await liveHolders(options.driver))[0] ?? null) : null;
+  const lock = tables.has(LOCK_TABLE) ? ((await liveHolders(options.driver))[0] ?? null) : null;
   const snapshot = existsSync(layout.snapshot) ? await readSnapshotManifest(layout) : null;
   const snapshotHash = snapshot ? hashManifest(snapshot) : null;
   return {
@@ -102,11 +101,11 @@ export async function migrationStatus(options: { projectDir: string; dir?: strin
       };
     }),
     unknownApplied: [...journal.values()].filter((entry) => entry.status !== "reverted" && !files.has(entry.id)).map((entry) => entry.id),
-    database: state ? { migrationId: state.migrationId, hash: state.hash } : null,
+    database: recorded ? { migrationId: recorded.migrationId, hash: recorded.hash } : null,
     lock,
     problem,
     snapshotHash,
-    devChangesNotInMigration: truth.devAhead,
+    devChangesNotInMigration: applied.devAhead,
     codeDiffersFromSnapshot: options.codeManifest ? hashManifest(options.codeManifest) !== (snapshotHash ?? EMPTY_MANIFEST_HASH) : null,
   };
 }

@@ -93,6 +93,24 @@ describe("generate → up → status → down → up (embedded)", () => {
   });
 });
 
+  it("status reads the journal, the state and the lock with a statement each, after one look at which exist (each is a round trip to a server)", async () => {
+    await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    await applyMigrations({ projectDir: project.dir, driver });
+    const held = await MigrationLock.acquire(driver);
+    const statements: string[] = [];
+    const counting: ClickHouseDriver = Object.assign(Object.create(driver) as ClickHouseDriver, {
+      query: (sql: string, params?: Record<string, unknown>) => (statements.push(sql), driver.query(sql, params)),
+      exec: (sql: string, params?: Record<string, unknown>) => (statements.push(sql), driver.exec(sql, params)),
+    });
+    try {
+      const status = await migrationStatus({ projectDir: project.dir, driver: counting });
+      expect(status).toMatchObject({ migrations: [{ status: "applied" }], database: { hash: hashManifest(usersV1) }, lock: { owner: `${os.hostname()}:${process.pid}` }, devChangesNotInMigration: false, problem: null });
+      expect(statements).toHaveLength(4);
+    } finally {
+      await held.release();
+    }
+  });
+
 describe("a table rebuild", () => {
   it("keeps the rows through an ORDER BY change and reports the copy's progress", async () => {
     await generateMigration({ projectDir: project.dir, manifest: usersV1 });
