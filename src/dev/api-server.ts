@@ -90,6 +90,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
     consumption: (path, query, caller) => consumption(path, query, caller),
     ingest: (path, body) => ingest(path, body),
     webApps: (request, response, url) => webApps(request, response, url),
+    scoped,
     admin: adminRoutes({
       appliedManifest: async () => options.state(),
       plan: (from, to) => planToJson(diffManifests(from, to), { from: hashManifest(from), to: hashManifest(to) }),
@@ -119,7 +120,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
         // Compiling the routes validates every params schema: a bad one throws and the old routes stay.
         consumption = consumptionRoutes(getRegistry().list<Api<unknown>>("apis"), client, scoped);
         const apps = [...getRegistry().listOther<WebApp>("WebApp").values()];
-        webApps = webAppRouter(apps, { client, sql });
+        webApps = webAppRouter(apps, { client, sql }, scoped);
         mountPaths = apps.map((webApp) => webApp.config.mountPath).sort();
       }
       // Ingest is served from the build's manifest (language-blind: a Python app has no live objects here).

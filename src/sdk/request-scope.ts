@@ -1,7 +1,7 @@
 /**
- * The Api request whose handler is running, when the app's row policies scope it (a request with a
- * JWT): `getMooseUtils()` called from that handler, or from code it calls, returns the request's
- * scoped client, as in MooseStack, rather than an unscoped client of the configured ClickHouse. The
+ * The Api or WebApp request with a valid JWT whose handler is running: `getMooseUtils()` called from
+ * that handler, or from code it calls, returns the request's claims and client (scoped by the app's
+ * row policies when it has some), as in MooseStack, rather than a client of the configured ClickHouse. The
  * server keeps the AsyncLocalStorage (src/server/row-scope.ts) on globalThis under a registered
  * symbol, since the app's copy of the SDK is another module instance; the SDK only reads it, so it
  * needs no Node import.

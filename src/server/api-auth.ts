@@ -12,6 +12,11 @@
  *   way in.
  *
  * With neither, an endpoint is open (a valid JWT still gives its claims to the handler).
+ *
+ * An app with row policies (SelectRowPolicy) takes only a valid JWT at `/api/*` and its WebApps, as
+ * MooseStack 0.6's server does: the token's claims choose the rows, so an API key's token or no
+ * token would read every row (rowPolicyAuth). WebApps' callers are checked for a JWT only
+ * (webAppAuth): API keys guard `/ingest` and `/api`, as in MooseStack.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { MooseError } from "../errors.js";
@@ -49,11 +54,6 @@ export interface ApiAuth {
 /** Who called an endpoint, as far as the server knows: the claims of its valid JWT, if it sent one. */
 export interface Caller {
   jwt?: Record<string, unknown>;
-  /**
-   * Why the bearer token it sent to an open endpoint is not a valid JWT: let in unauthenticated, as
-   * in MooseStack, unless the app's row policies need its claims (./consumption.ts refuses it then).
-   */
-  rejectedJwt?: string;
 }
 
 /** Whether a caller is let in, and who it is. */
@@ -93,11 +93,24 @@ export async function checkCaller(header: string | undefined, auth: EndpointAuth
   }
   if (auth.jwt) {
     const claims = await verifiedClaims(token, auth.jwt);
-    if (claims.ok || !open) return claims;
-    return { ok: true, rejectedJwt: claims.reason };
+    // An open endpoint lets a token that is not a valid JWT in unauthenticated, as MooseStack does.
+    return claims.ok || !open ? claims : { ok: true };
   }
   if (open) return { ok: true };
   return { ok: false, reason: auth.enforceJwt ? "a valid JWT is required" : "invalid token" };
+}
+
+/** Why every `/api` and WebApp request of an app with row policies is refused while no JWT is configured (403). */
+export const ROW_POLICIES_NEED_JWT = "Forbidden: the app's row policies need JWT authentication: set [jwt] secret, issuer and audience in moose.config.toml";
+
+/** What an app with row policies asks of `/api` and WebApp callers: a valid JWT; undefined when none can be checked. */
+export function rowPolicyAuth(auth: EndpointAuth): EndpointAuth | undefined {
+  return auth.jwt ? { jwt: auth.jwt, enforceJwt: true } : undefined;
+}
+
+/** What a WebApp's caller is asked: the consumption APIs' JWT rules, without their API key. */
+export function webAppAuth(auth: EndpointAuth): EndpointAuth {
+  return { ...(auth.jwt ? { jwt: auth.jwt } : {}), enforceJwt: auth.enforceJwt };
 }
 
 async function verifiedClaims(token: string, check: JwtCheck): Promise<CallerCheck> {

@@ -12,7 +12,7 @@ import type { Api, MooseClient } from "../sdk/api.js";
 import { sql } from "../sdk/sql.js";
 import type { Caller } from "./api-auth.js";
 import { shownPath, unauthorized, type Reply } from "./http.js";
-import { inRequestScope, type ScopedClients } from "./row-scope.js";
+import { inRequestScope, requestScope, type ScopedClients } from "./row-scope.js";
 import { compileParamsValidator, type ParamsValidator } from "./params.js";
 
 interface Route {
@@ -36,17 +36,15 @@ export function consumptionRoutes(
     if (!checked.ok) {
       return { status: 400, body: { error: `invalid query parameters for /api/${path}`, fields: checked.errors } };
     }
+    const jwt = caller?.jwt;
+    // The server lets only a valid JWT in while the app has row policies (./http.ts); they may have come with a reload since.
+    if (!jwt && scoped?.enabled()) return unauthorized({ ok: false, reason: "the app's row policies need a valid JWT" });
+    const scope = jwt ? requestScope(client, jwt, scoped) : undefined;
     let result: unknown;
     try {
-      // A token that is not a valid JWT must not read as an anonymous request does (every row) when the app's row policies need its claims.
-      if (caller?.rejectedJwt !== undefined && scoped?.enabled()) {
-        return unauthorized({ ok: false, reason: caller.rejectedJwt });
-      }
-      const jwt = caller?.jwt;
-      const scopedClient = jwt ? scoped?.clientFor(jwt) : undefined;
-      const handle = () => route.api.getHandler()(checked.params, { client: scopedClient ?? client, sql, ...(jwt ? { jwt } : {}) });
-      // getMooseUtils() inside a scoped handler gives the same scoped client.
-      result = await (scopedClient ? inRequestScope({ client: scopedClient, ...(jwt ? { jwt } : {}) }, handle) : handle());
+      const handle = () => route.api.getHandler()(checked.params, { client, sql, ...scope });
+      // getMooseUtils() inside the handler gives the same client and claims.
+      result = await (scope ? inRequestScope(scope, handle) : handle());
     } catch (error) {
       const refused = refusedInput(error);
       if (refused) return refused;

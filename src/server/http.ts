@@ -17,7 +17,8 @@ import { isMooseError, MooseError } from "../errors.js";
 import { logEvent } from "../logs/logger.js";
 import type { ProcessReport } from "../streams/supervisor.js";
 import { requestTarget } from "../infra/request-target.js";
-import { checkCaller, type ApiAuth, type Caller, type CallerCheck } from "./api-auth.js";
+import { checkCaller, ROW_POLICIES_NEED_JWT, rowPolicyAuth, webAppAuth, type ApiAuth, type Caller, type CallerCheck, type EndpointAuth } from "./api-auth.js";
+import type { ScopedClients } from "./row-scope.js";
 import { verifyAdminAuthorization } from "./auth.js";
 import { decodeUtf8, parseQueryString } from "./input.js";
 import type { ServedByWebApp, WebAppRouter } from "./web-apps.js";
@@ -61,6 +62,8 @@ export interface MooseServerOptions {
   admin: (request: AdminRequest) => Promise<Reply | undefined>;
   /** The app's WebApps (./web-apps.ts): they answer the requests under their mount paths themselves. */
   webApps?: WebAppRouter;
+  /** The app's row policies (./row-scope.ts): while it has some, `/api` and WebApps take only a valid JWT (api-auth.ts). */
+  scoped?: ScopedClients;
   /** Also shown a request that failed with a 500, besides the log (`moose dev` prints it on the terminal). */
   onFailure?: (failure: RequestFailure) => void;
 }
@@ -202,6 +205,14 @@ async function ingestEndpoint(options: MooseServerOptions, request: IncomingMess
   return reply ?? notFound(`no ingest API at ${shownPath(path)}`);
 }
 
+/** Whether a caller of `/api` or a WebApp is let in by `auth`, or by the stricter rule of an app with row policies. */
+async function admitConsumer(options: MooseServerOptions, header: string | undefined, auth: EndpointAuth): Promise<({ ok: true } & Caller) | { ok: false; reply: Reply }> {
+  const rules = options.scoped?.enabled() ? rowPolicyAuth(auth) : auth;
+  if (!rules) return { ok: false, reply: { status: 403, body: { error: ROW_POLICIES_NEED_JWT } } };
+  const caller = await checkCaller(header, rules);
+  return caller.ok ? caller : { ok: false, reply: unauthorized(caller) };
+}
+
 /** A 401 with the reason, as every refused caller gets it. */
 export function unauthorized(refusal: Extract<CallerCheck, { ok: false }>): Reply {
   return { status: 401, body: { error: `Unauthorized: ${refusal.reason}` }, headers: { "www-authenticate": "Bearer" } };
@@ -285,10 +296,12 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
   // are checked before anything else of the request is read (its body, whether the route exists).
   if (path.startsWith("/api/") || path.startsWith("/ingest/")) {
     if (method === "OPTIONS") return corsPreflight(request);
-    const consumption = path.startsWith("/api/");
-    const caller = await checkCaller(request.headers.authorization, consumption ? options.apiAuth.consumption : options.apiAuth.ingest);
-    if (!caller.ok) return readableAnywhere(unauthorized(caller));
-    return readableAnywhere(consumption ? await apiEndpoint(options, url, method, path, caller) : await ingestEndpoint(options, request, method, path));
+    if (path.startsWith("/api/")) {
+      const caller = await admitConsumer(options, request.headers.authorization, options.apiAuth.consumption);
+      return readableAnywhere(caller.ok ? await apiEndpoint(options, url, method, path, caller) : caller.reply);
+    }
+    const caller = await checkCaller(request.headers.authorization, options.apiAuth.ingest);
+    return readableAnywhere(caller.ok ? await ingestEndpoint(options, request, method, path) : unauthorized(caller));
   }
 
   if (path === "/admin" || path.startsWith("/admin/")) {
@@ -372,7 +385,12 @@ function answerByWebApp(
     const reply = { status: response.statusCode, body: `answered by WebApp "${served.webApp}"` };
     logRequest(options, clientErrors, request.method, path, reply, performance.now() - started, requestId);
   });
-  served.serve().catch((error: unknown) => {
+  const serve = async () => {
+    const caller = await admitConsumer(options, request.headers.authorization, webAppAuth(options.apiAuth.consumption));
+    if (caller.ok) await served.serve(caller);
+    else send(response, { ...caller.reply, headers: { ...caller.reply.headers, "x-request-id": requestId } });
+  };
+  serve().catch((error: unknown) => {
     const reply = internalError(options, request.method, path, error, requestId);
     if (response.writableEnded) return;
     if (response.headersSent) response.destroy();

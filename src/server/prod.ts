@@ -124,8 +124,8 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     const policies = (servedRowPolicies = rowPoliciesOf(app.manifest));
     if (policies.length > 0 && driver.kind === "remote") rlsDriver = await openRlsConnection(options.clickhouse, config, driver);
     const scoped = policies.length > 0 ? scopedClients(() => policies, rlsDriver ?? driver) : undefined;
-    if (policies.length > 0 && !config.jwt.enforce_on_all_consumptions_apis) {
-      logEvent(projectDir, { kind: "server", level: "warn", message: "the app has row policies, which scope only requests that carry a JWT: with [jwt] enforce_on_all_consumptions_apis = false, an /api request without one reads every row" });
+    if (policies.length > 0 && config.jwt.secret.trim() === "") {
+      logEvent(projectDir, { kind: "server", level: "warn", message: "the app has row policies, which need a JWT's claims, but [jwt] secret is not set: every /api and WebApp request is refused (403)" });
     }
 
     const server = await startMooseServer({
@@ -137,7 +137,8 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       health: async () => ({ clickhouse: await probe(driver) }),
       ...(supervisor ? { processes: () => supervisor.report() } : {}),
       consumption: served ? (path, query) => served.routes(path, query) : consumptionRoutes([...app.apis.values()], client, scoped),
-      webApps: webAppRouter(app.registry.listOther<WebApp>("WebApp").values(), { client, sql }),
+      webApps: webAppRouter(app.registry.listOther<WebApp>("WebApp").values(), { client, sql }, scoped),
+      ...(scoped ? { scoped } : {}),
       ingest: ingestRoutes(app.manifest, { driver, producer }),
       admin: adminRoutes(createAdminBackend(config, driver)),
     });

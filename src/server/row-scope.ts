@@ -52,7 +52,15 @@ export function scopedClients(policies: () => readonly RowPolicySpec[], driver: 
 /** On globalThis, where the app's copy of the SDK finds it (src/sdk/request-scope.ts). */
 const requestScopes = ((globalThis as { [REQUEST_SCOPE]?: AsyncLocalStorage<RequestScope> })[REQUEST_SCOPE] ??= new AsyncLocalStorage<RequestScope>());
 
-/** Runs a scoped request's handler so that `getMooseUtils()` in it returns the request's client. */
+/**
+ * The scope of a request with a valid JWT: its claims, and the client its handler reads with (scoped
+ * by the app's row policies when it has some, else `client`).
+ */
+export function requestScope(client: MooseClient, jwt: Record<string, unknown>, scoped: ScopedClients | undefined): RequestScope {
+  return { client: scoped?.clientFor(jwt) ?? client, jwt };
+}
+
+/** Runs a handler so that `getMooseUtils()` in it returns the request's client and claims. */
 export function inRequestScope<T>(scope: RequestScope, run: () => T): T {
   return requestScopes.run(scope, run);
 }

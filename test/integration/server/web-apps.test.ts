@@ -3,6 +3,7 @@
  * handler and a real Express 5 app beside the server's own routes, with `req.moose` querying the
  * embedded engine.
  */
+import { createPublicKey } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
@@ -10,13 +11,21 @@ import { join } from "node:path";
 import express from "express";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { logFilePath } from "../../../src/logs/logger.js";
+import type { RowPolicySpec } from "../../../src/manifest/types.js";
+import type { MooseUtils } from "../../../src/sdk/api.js";
+import { getMooseUtils } from "../../../src/sdk/utilities.js";
 import { getMooseUtilsFromRequest, WebApp, type ExpressRequestWithMoose } from "../../../src/sdk/web-app.js";
 import { getRegistry } from "../../../src/sdk/registry.js";
 import { sql } from "../../../src/sdk/sql.js";
+import type { EndpointAuth } from "../../../src/server/api-auth.js";
+import { generateHashToken } from "../../../src/server/auth.js";
 import { createMooseClient } from "../../../src/server/client.js";
+import { consumptionRoutes } from "../../../src/server/consumption.js";
 import { startMooseServer, type RunningServer } from "../../../src/server/http.js";
+import { scopedClients } from "../../../src/server/row-scope.js";
 import { webAppRouter } from "../../../src/server/web-apps.js";
 import { useEmbeddedDatabase } from "../../helpers/clickhouse.js";
+import { testIssuer } from "../../helpers/jwt.js";
 
 const driver = useEmbeddedDatabase("web_apps");
 const projectDir = mkdtempSync(join(tmpdir(), "moose-web-apps-"));
@@ -163,5 +172,94 @@ describe("WebApps beside the server's routes", () => {
     // Past its headers the reply cannot become a 500: the connection is cut, not left hanging.
     await expect(fetch(`${server.url}/halfway`).then((response) => response.text())).rejects.toThrow();
     expect((await fetch(`${server.url}/raw`)).status).toBe(200);
+  });
+});
+
+describe("who may call a WebApp, and what it reads, as MooseStack's server decides it", () => {
+  const issuer = testIssuer();
+  const jwtCheck = { key: createPublicKey(issuer.env.MOOSE_JWT_PUBLIC_KEY), issuer: issuer.env.MOOSE_JWT_ISSUER, audience: issuer.env.MOOSE_JWT_AUDIENCE };
+  const servers: RunningServer[] = [];
+  let policies: RowPolicySpec[] = [];
+
+  /** A WebApp answering what `req.moose` and `getMooseUtils()` read of tenant_orders, and the claims both see. */
+  async function start(consumption: EndpointAuth): Promise<string> {
+    const client = createMooseClient(driver());
+    const scoped = scopedClients(() => policies, driver());
+    getRegistry().clear();
+    const tenants = new WebApp(
+      "tenants",
+      async (req: Request, res: ServerResponse) => {
+        const read = async (utils: MooseUtils) => (await (await utils.client.query.execute<{ id: number }>(sql`SELECT id FROM tenant_orders ORDER BY id`)).json()).map((row) => Number(row.id));
+        // Without a JWT, getMooseUtils() is the configured ClickHouse's client (none in this test).
+        const viaUtils = req.moose!.jwt ? await getMooseUtils() : undefined;
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ viaRequest: await read(req.moose!), viaUtils: viaUtils ? await read(viaUtils) : null, org: req.moose!.jwt?.org_id ?? null, utilsOrg: viaUtils?.jwt?.org_id ?? null }));
+      },
+      { mountPath: "/tenants" },
+    );
+    const server = await startMooseServer({
+      host: "127.0.0.1",
+      port: 0,
+      projectDir,
+      adminApiKey: "",
+      apiAuth: { ingest: { enforceJwt: false }, consumption },
+      health: async () => ({ clickhouse: "ok" }),
+      consumption: consumptionRoutes([], client, scoped),
+      admin: async () => undefined,
+      webApps: webAppRouter([tenants], { client, sql }, scoped),
+      scoped,
+    });
+    servers.push(server);
+    return server.url;
+  }
+  const get = async (url: string, token?: string) => {
+    const response = await fetch(url, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  beforeEach(async () => {
+    policies = [{ tables: ["tenant_orders"], column: "org_id", claim: "org_id" }];
+    await driver().exec("CREATE TABLE tenant_orders (id UInt32, org_id String) ENGINE = MergeTree ORDER BY id");
+    await driver().exec("INSERT INTO tenant_orders VALUES (1, 'acme'), (2, 'beta'), (3, 'acme')");
+  });
+
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.close()));
+  });
+
+  it("with row policies: only a valid JWT gets in, and req.moose and getMooseUtils() read its claims' rows", async () => {
+    const { apiKeyHash, bearerToken } = generateHashToken();
+    const url = await start({ apiKeyHash, jwt: jwtCheck, enforceJwt: false });
+    expect(await get(`${url}/tenants`, await issuer.sign({ org_id: "acme" }))).toEqual({ status: 200, body: { viaRequest: [1, 3], viaUtils: [1, 3], org: "acme", utilsOrg: "acme" } });
+    expect((await get(`${url}/tenants`, await issuer.sign({ org_id: "beta" }))).body).toMatchObject({ viaRequest: [2], viaUtils: [2] });
+    // No token, the API key's token, a forged JWT: each would read every row, so each is refused, on /api too.
+    const forged = `${(await issuer.sign({ org_id: "acme" })).slice(0, -4)}AAAA`;
+    for (const token of [undefined, bearerToken, forged]) {
+      for (const path of ["/tenants", "/api/anything"]) {
+        const refused = await get(`${url}${path}`, token);
+        expect(refused.status).toBe(401);
+        expect(JSON.stringify(refused.body)).not.toContain("acme");
+      }
+    }
+    // Without policies the same app is open again, and a JWT still gives its claims.
+    policies = [];
+    expect(await get(`${url}/tenants`)).toMatchObject({ status: 200, body: { viaRequest: [1, 2, 3], org: null } });
+    expect(await get(`${url}/tenants`, await issuer.sign({ org_id: "beta" }))).toMatchObject({ status: 200, body: { viaRequest: [1, 2, 3], org: "beta", utilsOrg: "beta" } });
+  });
+
+  it("with row policies and no [jwt] configured, every /api and WebApp request is refused (403)", async () => {
+    const url = await start({ enforceJwt: false });
+    for (const path of ["/tenants", "/api/anything"]) {
+      expect(await get(`${url}${path}`)).toEqual({ status: 403, body: { error: expect.stringContaining("[jwt] secret") } });
+    }
+  });
+
+  it("enforce_on_all_consumptions_apis guards the WebApps too; an API key does not open them", async () => {
+    policies = [];
+    const { apiKeyHash, bearerToken } = generateHashToken();
+    const url = await start({ apiKeyHash, jwt: jwtCheck, enforceJwt: true });
+    expect((await get(`${url}/tenants`)).status).toBe(401);
+    expect((await get(`${url}/tenants`, bearerToken)).status).toBe(401);
+    expect(await get(`${url}/tenants`, await issuer.sign({ org_id: "acme" }))).toMatchObject({ status: 200, body: { viaRequest: [1, 2, 3], org: "acme" } });
   });
 });

@@ -7,7 +7,7 @@ import { createHmac, createPublicKey, generateKeyPairSync, type KeyObject } from
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG, type Config } from "../../../src/config/types.js";
-import { apiAuthFrom, checkCaller, type EndpointAuth } from "../../../src/server/api-auth.js";
+import { apiAuthFrom, checkCaller, rowPolicyAuth, webAppAuth, type EndpointAuth } from "../../../src/server/api-auth.js";
 import { generateHashToken } from "../../../src/server/auth.js";
 
 const signer = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -47,9 +47,9 @@ describe("checkCaller", () => {
     expect(await checkCaller(undefined, open)).toEqual({ ok: true });
     expect(await checkCaller("Basic abc", open)).toEqual({ ok: true });
     expect(await checkCaller(bearer(await token()), openWithJwt)).toMatchObject({ ok: true, jwt: { org_id: "acme", iss: ISSUER } });
-    // Let in as anonymous, with the reason kept: the app's row policies refuse such a request (consumption.ts).
-    expect(await checkCaller(bearer(await token({}, { key: stranger.privateKey })), openWithJwt)).toEqual({ ok: true, rejectedJwt: "invalid JWT: signature verification failed" });
-    expect(await checkCaller("Bearer xxx", openWithJwt)).toMatchObject({ ok: true, rejectedJwt: expect.stringMatching(/^invalid JWT: /) });
+    // Let in as anonymous, as MooseStack does (an app with row policies asks for a JWT: rowPolicyAuth).
+    expect(await checkCaller(bearer(await token({}, { key: stranger.privateKey })), openWithJwt)).toEqual({ ok: true });
+    expect(await checkCaller("Bearer xxx", openWithJwt)).toEqual({ ok: true });
   });
 
   it("an API key: its token in, anything else out with the reason", async () => {
@@ -89,6 +89,24 @@ describe("checkCaller", () => {
     const unsigned = `${base64url({ alg: "HS256", typ: "JWT" })}.${base64url({ org_id: "acme", iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 })}`;
     await refused(`${unsigned}.${createHmac("sha256", PUBLIC_PEM).update(unsigned).digest("base64url")}`);
     await refused("not.a.jwt");
+  });
+});
+
+describe("the rules of an app with row policies, and of WebApps", () => {
+  it("row policies: only a valid JWT, whatever the endpoint took before; none configured: nobody", async () => {
+    for (const auth of [{ apiKeyHash, jwt: jwtCheck, enforceJwt: false }, { jwt: jwtCheck, enforceJwt: false }]) {
+      const rules = rowPolicyAuth(auth)!;
+      expect(await checkCaller(bearer(await token()), rules)).toMatchObject({ ok: true, jwt: { org_id: "acme" } });
+      expect(await checkCaller(undefined, rules)).toMatchObject({ ok: false });
+      expect(await checkCaller(bearer(bearerToken), rules)).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid JWT/) });
+      expect(await checkCaller(bearer(await token({}, { key: stranger.privateKey })), rules)).toMatchObject({ ok: false });
+    }
+    expect(rowPolicyAuth({ apiKeyHash, enforceJwt: false })).toBeUndefined();
+  });
+
+  it("WebApps: the JWT rules without the API key", async () => {
+    expect(webAppAuth({ apiKeyHash, jwt: jwtCheck, enforceJwt: true })).toEqual({ jwt: jwtCheck, enforceJwt: true });
+    expect(await checkCaller(undefined, webAppAuth({ apiKeyHash, enforceJwt: false }))).toEqual({ ok: true });
   });
 });
 
