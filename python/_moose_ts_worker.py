@@ -9,6 +9,12 @@ a time (each in a thread of its own, so a handler waiting for a slow query does 
     ← {"type": "host", "query": 8, "request": {"op": "insert", ...}}           a handler's OlapTable.insert / MooseCache call
     → {"type": "host-reply", "query": 8, "ok": true, "value": ...}            (moose_ts/runtime.py)
     ← {"type": "result", "id": 1, "status": 200, "body": ...}
+    → {"type": "web", "id": 2, "app": "shop", "method": "GET", "target": "/orders?x=1", "headers": [[name, value]],
+       "body": base64, "jwt": {...} | null}                                       a request under a WebApp's mount path
+    ← {"type": "web-result", "id": 2, "status": 200, "headers": [[name, value]], "body": base64}
+       or {"type": "web-result", "id": 2, "failed": "..."}                        (_moose_ts_webapps.py)
+
+The ready message also lists the app's WebApps: "webApps": [{"name": ..., "mountPath": ...}].
 
 A query is answered by its own number: a handler may run several at once, from threads of its own.
 Stdout's pipe belongs to the protocol alone: file descriptor 1 is pointed at stderr, so the app's
@@ -154,6 +160,30 @@ def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[s
         return {"type": "result", "id": call_id, "status": 500, "body": {"error": f"the handler of /api/{message['path']} failed"}}
 
 
+def _serve_web(host: Any, message: dict[str, Any], project: str) -> None:
+    """Runs in a pool thread: one WebApp request, answered whatever happens (a failure is the CLI's 500)."""
+    from moose_ts.client import MooseClient, sql
+    from moose_ts.web_app import ApiUtil
+
+    _in_progress.add(message["id"])
+    try:
+        web_app = host.web_apps.get(message["app"])
+        inject = web_app is not None and web_app.config.inject_moose_utils
+        utils = ApiUtil(client=MooseClient(_transport(message["id"])), sql=sql, jwt=message.get("jwt")) if inject else None
+        try:
+            reply = host.handle(message, utils)
+        except BaseException as error:  # the app's failure is a 500 for that request, not the worker's end
+            location = extract._user_frame(error.__traceback__, project)
+            where = f" at {location['file']}:{location['line']}" if location else ""
+            sys.stderr.write(f"error WEB_APP_FAILED: WebApp \"{message['app']}\" {message['method']} {message['target']}{where}: {type(error).__name__}: {error}\n")
+            traceback.print_exception(error, file=sys.stderr)
+            _send({"type": "web-result", "id": message["id"], "failed": f"{type(error).__name__}: {error}"})
+            return
+        _send({"type": "web-result", "id": message["id"], **reply})
+    finally:
+        _in_progress.discard(message["id"])
+
+
 def _serve(apis: dict[str, Any], message: dict[str, Any], project: str) -> None:
     """Runs in a pool thread: one call, answered whatever happens."""
     _in_progress.add(message["id"])
@@ -186,9 +216,23 @@ def main() -> int:
         return 1
     from moose_ts import registry, runtime
 
+    from moose_ts.web_app import get_web_apps
+    from _moose_ts_webapps import AsgiHost, WebAppError
+
     runtime.set_host_channel(_host_request)
     apis = {api.id: api for api in registry.components("apis")}
-    _send({"type": "ready", "apis": sorted(apis)})
+    web_apps = get_web_apps()
+    host = AsgiHost(web_apps) if web_apps else None
+    if host is not None:
+        try:
+            host.start()
+        except WebAppError as error:
+            _send({"type": "failed", "error": {"code": "WEB_APP_STARTUP_FAILED", "message": str(error),
+                                                "hint": "fix the app's startup (its lifespan or on_event(\"startup\") handlers); the traceback is in the log"}})
+            traceback.print_exception(error, file=sys.stderr)
+            return 1
+    _send({"type": "ready", "apis": sorted(apis),
+           "webApps": [{"name": web_app.name, "mountPath": web_app.config.mount_path} for web_app in web_apps.values()]})
     pool = ThreadPoolExecutor(max_workers=CONCURRENT_CALLS, thread_name_prefix="moose-api")
     while True:
         message = _receive()
@@ -197,6 +241,8 @@ def main() -> int:
         kind = message.get("type")
         if kind == "call":
             pool.submit(_serve, apis, message, project)
+        elif kind == "web" and host is not None:
+            pool.submit(_serve_web, host, message, project)
         elif kind in ("rows", "error", "host-reply"):
             answers = _waiting.get(message.get("query"))
             if answers is not None:
@@ -206,6 +252,8 @@ def main() -> int:
     for answers in list(_waiting.values()):
         answers.put(None)
     pool.shutdown(wait=False, cancel_futures=True)
+    if host is not None:
+        host.stop(CLOSE_WAIT_S)
     deadline = time.monotonic() + CLOSE_WAIT_S
     while _in_progress and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -119,6 +119,7 @@ from .types import (
     simple_aggregated,
 )
 from .views import MaterializedView, MaterializedViewOptions, View, ViewConfig
+from .web_app import ApiUtil, WebApp, WebAppConfig, WebAppMetadata, get_moose_dependency, get_moose_utils, get_web_app, get_web_apps
 from .workflow import Task, TaskConfig, TaskContext, Workflow, WorkflowConfig
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -3,6 +3,7 @@ server's ClickHouse through the moose CLI, every value bound as a query paramete
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 from decimal import Decimal
 from string import Formatter
 from typing import Any, Callable, Optional
@@ -46,6 +47,19 @@ def _param_value(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class SqlQuery:
+    """`sql("… {name} …", name=value)`: a query template and its values, for `client.query.execute`."""
+
+    template: str
+    values: dict[str, Any]
+
+
+def sql(template: str, **values: Any) -> SqlQuery:
+    """What a WebApp's `get_moose_utils(request).sql` is: each value is bound as a query parameter by `execute`."""
+    return SqlQuery(template, values)
+
+
 class QueryClient:
     """`client.query`: MooseStack's QueryClient. `execute("… {name} …", {"name": value})` binds each value as a
     ClickHouse query parameter (tables, views and `table.cols.x` as identifiers); `execute_raw` takes
@@ -57,7 +71,9 @@ class QueryClient:
     def __call__(self, input: str, variables: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
         return self.execute(input, variables)
 
-    def execute(self, input: str, variables: Optional[dict[str, Any]] = None, row_type: Any = None) -> list[Any]:
+    def execute(self, input: "str | SqlQuery", variables: Optional[dict[str, Any]] = None, row_type: Any = None) -> list[Any]:
+        if isinstance(input, SqlQuery):
+            input, variables = input.template, {**input.values, **(variables or {})}
         placeholders: dict[str, str] = {}
         values: dict[str, Any] = {}
         for index, (_, name, _, _) in enumerate(part for part in Formatter().parse(input) if part[1]):

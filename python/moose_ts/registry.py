@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import web_app
 from .errors import MooseError
 from .processes import process_specs
 
@@ -39,6 +40,7 @@ def clear() -> None:
     for kinds in _components.values():
         kinds.clear()
     _notices.clear()
+    web_app.clear()
 
 
 def notice(message: str, source: Any) -> None:

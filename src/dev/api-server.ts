@@ -24,8 +24,8 @@ import { rowPoliciesOf } from "../infra/clickhouse/row-policies.js";
 import { apiAuthFrom, type Caller } from "../server/api-auth.js";
 import { startMooseServer, type Reply, type RequestFailure } from "../server/http.js";
 import { ingestRoutes, type IngestHandler } from "../server/ingest.js";
-import { startPythonApiWorker, type PythonApiWorker } from "../server/python-worker.js";
-import { webAppRouter, type WebAppRouter } from "../server/web-apps.js";
+import { startPythonWorkerIfServing, type PythonApiWorker } from "../server/python-worker.js";
+import { pythonWebAppRouter, webAppRouter, type WebAppRouter } from "../server/web-apps.js";
 import type { WebApp } from "../sdk/web-app.js";
 import { sql } from "../sdk/sql.js";
 import { projectLanguage } from "../extract/python/language.js";
@@ -109,12 +109,14 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
     url: server.url,
     async reloadApis(manifest) {
       if (python && manifest) {
-        // A Python app's handlers run in a Python worker, restarted on the new code; the old one
+        // A Python app's handlers and WebApps run in a Python worker, restarted on the new code; the old one
         // serves until the new one is up (a worker that fails to start leaves the old routes).
-        const next = Object.keys(manifest.apis).length > 0 ? await startPythonApiWorker({ projectDir: options.projectDir, apis: manifest.apis, components: manifest, driver }) : undefined;
+        const next = await startPythonWorkerIfServing({ projectDir: options.projectDir, apis: manifest.apis, components: manifest, driver });
         const previous = pythonWorker;
         pythonWorker = next;
         consumption = next ? (path, query) => next.routes(path, query) : consumptionRoutes([], client);
+        webApps = next ? pythonWebAppRouter(next) : webAppRouter([], { client, sql });
+        mountPaths = (next?.webApps ?? []).map((webApp) => webApp.mountPath).sort();
         await previous?.close();
       } else {
         // Compiling the routes validates every params schema: a bad one throws and the old routes stay.

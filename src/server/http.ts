@@ -330,7 +330,8 @@ function notFound(message: string): Reply {
 
 type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; error: string };
 
-async function readJsonBody(request: IncomingMessage): Promise<BodyResult> {
+/** The request's body, up to MAX_BODY_BYTES. */
+export async function readBody(request: IncomingMessage): Promise<{ ok: true; bytes: Buffer } | { ok: false; status: 413; error: string }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -338,7 +339,13 @@ async function readJsonBody(request: IncomingMessage): Promise<BodyResult> {
     if (size > MAX_BODY_BYTES) return { ok: false, status: 413, error: `request body larger than ${MAX_BODY_BYTES} bytes` };
     chunks.push(chunk as Buffer);
   }
-  const text = decodeUtf8(Buffer.concat(chunks));
+  return { ok: true, bytes: Buffer.concat(chunks) };
+}
+
+async function readJsonBody(request: IncomingMessage): Promise<BodyResult> {
+  const body = await readBody(request);
+  if (!body.ok) return body;
+  const text = decodeUtf8(body.bytes);
   if (text === undefined) return { ok: false, status: 400, error: "request body is not valid UTF-8" };
   try {
     return { ok: true, value: JSON.parse(text) };
@@ -399,7 +406,7 @@ function answerByWebApp(
 }
 
 /** Writes the reply; returns what was sent (a 500 instead, when the body cannot be written as JSON). */
-function send(response: ServerResponse, reply: Reply): Reply {
+export function send(response: ServerResponse, reply: Reply): Reply {
   const isText = typeof reply.body === "string";
   let payload: string;
   try {

@@ -36,8 +36,8 @@ import { ensureRlsUser, rlsPassword, rowPoliciesOf } from "../infra/clickhouse/r
 import type { RowPolicySpec } from "../manifest/types.js";
 import { startMooseServer } from "./http.js";
 import { ingestRoutes } from "./ingest.js";
-import { startPythonApiWorker, type PythonApiWorker } from "./python-worker.js";
-import { webAppRouter } from "./web-apps.js";
+import { startPythonWorkerIfServing, type PythonApiWorker } from "./python-worker.js";
+import { pythonWebAppRouter, webAppRouter } from "./web-apps.js";
 import type { WebApp } from "../sdk/web-app.js";
 import { sql } from "../sdk/sql.js";
 import { createAdminBackend, readAppliedManifest } from "./live-state.js";
@@ -105,7 +105,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     const app = await logTimed(projectDir, "build", "load app", () => loadApp(projectDir));
     await refuseUnmigratedCode(driver, app.manifest);
     // A Python app's Api handlers run in a Python worker (./python-worker.ts).
-    pythonApis = app.language === "python" && Object.keys(app.manifest.apis).length > 0 ? await startPythonApiWorker({ projectDir, apis: app.manifest.apis, components: app.manifest, driver }) : undefined;
+    pythonApis = app.language === "python" ? await startPythonWorkerIfServing({ projectDir, apis: app.manifest.apis, components: app.manifest, driver }) : undefined;
     const served = pythonApis;
     // [features] workflows: the project's Temporal worker runs the app's workflows (schedules come from migrations).
     if (config.features.workflows && app.workflows.size > 0) {
@@ -137,7 +137,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       health: async () => ({ clickhouse: await probe(driver) }),
       ...(supervisor ? { processes: () => supervisor.report() } : {}),
       consumption: served ? (path, query) => served.routes(path, query) : consumptionRoutes([...app.apis.values()], client, scoped),
-      webApps: webAppRouter(app.registry.listOther<WebApp>("WebApp").values(), { client, sql }, scoped),
+      webApps: served ? pythonWebAppRouter(served) : webAppRouter(app.registry.listOther<WebApp>("WebApp").values(), { client, sql }, scoped),
       ...(scoped ? { scoped } : {}),
       ingest: ingestRoutes(app.manifest, { driver, producer }),
       admin: adminRoutes(createAdminBackend(config, driver)),
@@ -147,7 +147,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     logEvent(projectDir, {
       kind: "server",
       message: `moose prod listening on ${server.url}`,
-      details: { apis: served ? Object.keys(app.manifest.apis) : [...app.apis.keys()], webApps: [...app.registry.listOther<WebApp>("WebApp").values()].map((webApp) => webApp.config.mountPath), clickhouse: driver.kind, database: driver.database, migrationsApplied: applied },
+      details: { apis: served ? Object.keys(app.manifest.apis) : [...app.apis.keys()], webApps: served ? served.webApps.map((webApp) => webApp.mountPath) : [...app.registry.listOther<WebApp>("WebApp").values()].map((webApp) => webApp.config.mountPath), clickhouse: driver.kind, database: driver.database, migrationsApplied: applied },
     });
     return {
       url: server.url,

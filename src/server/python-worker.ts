@@ -7,7 +7,8 @@
  * several calls at once (a handler waiting for a slow query holds up no other); past MAX_CALLS in
  * progress a request is answered 503 at once instead of queueing without bound. A handler's exception
  * is a 500 for that request. Their `OlapTable.insert`, `Stream.send` and `MooseCache` calls come here too
- * (./python-host.ts).
+ * (./python-host.ts). The app's WebApps (ASGI apps) run in the same worker: a request under one's mount
+ * path goes there whole (./web-apps.ts pythonWebAppRouter), with the same cap on calls in progress.
  */
 import { PythonProtocolError, startPythonChild } from "../extract/python/child.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
@@ -17,14 +18,42 @@ import { compileParamsValidator, type ParamsValidator } from "./params.js";
 import { answerHostRequest, sendHostReply, type HostComponents, type HostRequest } from "./python-host.js";
 
 type Message =
-  | { type: "ready"; apis: string[] }
+  | { type: "ready"; apis: string[]; webApps: PythonWebApp[] }
   | { type: "query"; id: number; query: number; sql: string; params: Record<string, unknown> }
   | { type: "host"; query: number; request: HostRequest }
-  | { type: "result"; id: number; status: number; body: unknown };
+  | { type: "result"; id: number; status: number; body: unknown }
+  | ({ type: "web-result"; id: number } & ({ status: number; headers: [string, string][]; body: string } | { failed: string }));
+
+export interface PythonWebApp {
+  name: string;
+  mountPath: string;
+}
+
+/** A request for a WebApp, its path already the one below the mount. */
+export interface WebCall {
+  app: string;
+  method: string;
+  /** Path below the mount, and query string. */
+  target: string;
+  headers: [string, string][];
+  body: Buffer;
+  client?: string;
+  jwt?: Record<string, unknown>;
+}
+
+export interface WebReply {
+  status: number;
+  headers: [string, string][];
+  body: Buffer;
+}
 
 export interface PythonApiWorker {
   /** `/api/<path>` requests: undefined when no API has that path (the server answers 404). */
   routes(path: string, query: URLSearchParams): Promise<Reply | undefined>;
+  /** The app's WebApps, as the worker found them when it imported the app. */
+  readonly webApps: readonly PythonWebApp[];
+  /** One WebApp request; rejects when the app failed it (the server's 500) or the worker stopped. */
+  serveWeb(call: WebCall): Promise<WebReply>;
   close(): Promise<void>;
 }
 
@@ -41,20 +70,38 @@ export interface PythonApiWorkerOptions {
 /** Calls in progress (running in the worker's threads or waiting for one) before requests are refused with a 503. */
 export const MAX_CALLS = 64;
 
+function busy(): Reply {
+  return { status: 503, body: { error: `the Python APIs are busy (${MAX_CALLS} calls in progress); try again` }, headers: { "retry-after": "1" } };
+}
+
 function workerStopped(apiPath: string): Reply {
   return { status: 500, body: { error: `the Python worker stopped while serving /api/${apiPath}` } };
+}
+
+/**
+ * The worker of a Python app that has APIs or WebApps (it imports the app to find its WebApps, which
+ * are not in the manifest); undefined, with no worker left running, for an app with neither.
+ */
+export async function startPythonWorkerIfServing(options: PythonApiWorkerOptions): Promise<PythonApiWorker | undefined> {
+  const worker = await startPythonApiWorker(options);
+  if (Object.keys(options.apis).length > 0 || worker.webApps.length > 0) return worker;
+  await worker.close();
+  return undefined;
 }
 
 /** Starts the worker and waits until it has imported the app (a failure is the app's MooseError). */
 export async function startPythonApiWorker(options: PythonApiWorkerOptions): Promise<PythonApiWorker> {
   const log = options.log ?? ((text: string) => process.stderr.write(text));
-  const { child } = await startPythonChild<Message>({ projectDir: options.projectDir, module: "_moose_ts_worker", log, what: "serving the app's APIs" });
+  const { child, ready } = await startPythonChild<Message>({ projectDir: options.projectDir, module: "_moose_ts_worker", log, what: "serving the app's APIs" });
+  const { webApps } = ready;
 
   const validators = new Map<string, ParamsValidator>();
   for (const [id, spec] of Object.entries(options.apis)) validators.set(id, compileParamsValidator(spec.params));
   let callId = 0;
   /** Call id → the request waiting for its result. */
   const calls = new Map<number, { apiPath: string; answer(reply: Reply): void }>();
+  /** Call id → the WebApp request waiting for its reply. */
+  const webCalls = new Map<number, { answer(reply: WebReply): void; fail(error: Error): void }>();
 
   /** Runs a handler's query and sends back its rows, by the query's number; other messages are read meanwhile. */
   function runQuery({ id, query, sql, params }: Extract<Message, { type: "query" }>): void {
@@ -91,11 +138,20 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
         const call = calls.get(message.id);
         calls.delete(message.id);
         call?.answer({ status: message.status, body: message.body });
+      } else if (message.type === "web-result") {
+        const call = webCalls.get(message.id);
+        webCalls.delete(message.id);
+        if ("failed" in message) call?.fail(new Error(`the WebApp failed: ${message.failed}`));
+        else call?.answer({ status: message.status, headers: message.headers, body: Buffer.from(message.body, "base64") });
       }
     }
     for (const [id, call] of calls) {
       calls.delete(id);
       call.answer(workerStopped(call.apiPath));
+    }
+    for (const [id, call] of webCalls) {
+      webCalls.delete(id);
+      call.fail(new Error("the Python worker stopped while serving the request"));
     }
   })();
 
@@ -106,12 +162,22 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
       const checked = validate(query);
       if (!checked.ok) return { status: 400, body: { error: `invalid query parameters for /api/${apiPath}`, fields: checked.errors } };
       if (child.exited) return workerStopped(apiPath);
-      if (calls.size >= MAX_CALLS) {
-        return { status: 503, body: { error: `the Python APIs are busy (${MAX_CALLS} calls in progress); try again` }, headers: { "retry-after": "1" } };
-      }
+      if (calls.size + webCalls.size >= MAX_CALLS) return busy();
       const id = ++callId;
       const reply = new Promise<Reply>((answer) => calls.set(id, { apiPath, answer }));
       child.send({ type: "call", id, path: apiPath, params: checked.params });
+      return reply;
+    },
+    webApps,
+    async serveWeb({ body, ...call }) {
+      if (child.exited) throw new Error("the Python worker has stopped");
+      if (calls.size + webCalls.size >= MAX_CALLS) {
+        const reply = busy();
+        return { status: reply.status, headers: [["content-type", "application/json"], ["retry-after", "1"]], body: Buffer.from(JSON.stringify(reply.body)) };
+      }
+      const id = ++callId;
+      const reply = new Promise<WebReply>((answer, fail) => webCalls.set(id, { answer, fail }));
+      child.send({ type: "web", id, ...call, body: body.toString("base64") });
       return reply;
     },
     async close() {

@@ -1,20 +1,28 @@
 /**
- * The app's WebApps (src/sdk/web-app.ts) as the server hands requests to them: the longest mount
- * path that is the request's path or a prefix of it at a `/` wins; the handler sees the path below
- * its mount (`/my-app/users?x=1` → `/users?x=1`, MooseStack's behaviour) and, unless the app opted
- * out with `injectMooseUtils: false`, `req.moose` set to `{ client, sql }` of this server, with `jwt`
- * when the request carried a valid JWT. As an Api handler, the handler runs in the request's scope:
- * `getMooseUtils()` in it returns the same utilities, and with row policies (./row-scope.ts) their
- * client reads only the rows the JWT's claims give (MooseStack's WebApps do the same). Who may call
- * a WebApp is decided before (./http.ts, ./api-auth.ts webAppAuth).
+ * The app's WebApps as the server hands requests to them: the longest mount path that is the
+ * request's path or a prefix of it at a `/` wins; the handler sees the path below its mount
+ * (`/my-app/users?x=1` → `/users?x=1`, MooseStack's behaviour). Who may call a WebApp is decided
+ * before (./http.ts, ./api-auth.ts webAppAuth).
  *
- * Mount paths never reach the server's own routes (the SDK refuses those), so the order of the
+ * A TypeScript app's WebApps (src/sdk/web-app.ts) run in this process: unless the app opted out with
+ * `injectMooseUtils: false`, `req.moose` is `{ client, sql }` of this server, with `jwt` when the
+ * request carried a valid JWT. As an Api handler, the handler runs in the request's scope:
+ * `getMooseUtils()` in it returns the same utilities, and with row policies (./row-scope.ts) their
+ * client reads only the rows the JWT's claims give (MooseStack's WebApps do the same).
+ *
+ * A Python app's WebApps (ASGI apps: FastAPI, Starlette) run in its Python worker
+ * (./python-worker.ts, python/_moose_ts_webapps.py): the request goes there whole, its reply comes
+ * back whole.
+ *
+ * Mount paths never reach the server's own routes (the SDKs refuse those), so the order of the
  * checks in ./http.ts does not decide who answers.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { MooseUtils } from "../sdk/api.js";
 import type { ExpressRequestWithMoose, WebApp } from "../sdk/web-app.js";
 import type { Caller } from "./api-auth.js";
+import { readBody, send } from "./http.js";
+import type { PythonApiWorker } from "./python-worker.js";
 import { inRequestScope, requestScope, type ScopedClients } from "./row-scope.js";
 
 /** Hands the request to the WebApp mounted at its path; undefined when none is. */
@@ -26,20 +34,65 @@ export interface ServedByWebApp {
   serve(caller: Caller): Promise<void>;
 }
 
-export function webAppRouter(webApps: Iterable<WebApp>, utils: MooseUtils, scoped?: ScopedClients): WebAppRouter {
-  const byLongestMount = [...webApps].sort((a, b) => b.config.mountPath.length - a.config.mountPath.length);
+interface Mount {
+  name: string;
+  mountPath: string;
+  /** Answers a request whose url is already the path below the mount. */
+  serve(request: IncomingMessage, response: ServerResponse, caller: Caller): Promise<void>;
+}
+
+function mountRouter(mounts: Mount[]): WebAppRouter {
+  const byLongestMount = [...mounts].sort((a, b) => b.mountPath.length - a.mountPath.length);
   return (request, response, url) => {
     const { pathname } = url;
-    const webApp = byLongestMount.find(({ config: { mountPath } }) => pathname === mountPath || pathname.startsWith(`${mountPath}/`));
-    if (!webApp) return undefined;
-    request.url = (pathname.slice(webApp.config.mountPath.length) || "/") + url.search;
-    return {
-      webApp: webApp.name,
-      serve: async ({ jwt }) => {
+    const mount = byLongestMount.find(({ mountPath }) => pathname === mountPath || pathname.startsWith(`${mountPath}/`));
+    if (!mount) return undefined;
+    request.url = (pathname.slice(mount.mountPath.length) || "/") + url.search;
+    return { webApp: mount.name, serve: (caller) => mount.serve(request, response, caller) };
+  };
+}
+
+/** A TypeScript app's WebApps. */
+export function webAppRouter(webApps: Iterable<WebApp>, utils: MooseUtils, scoped?: ScopedClients): WebAppRouter {
+  return mountRouter(
+    [...webApps].map((webApp) => ({
+      name: webApp.name,
+      mountPath: webApp.config.mountPath,
+      serve: async (request, response, { jwt }) => {
         const scope = jwt ? requestScope(utils.client, jwt, scoped) : undefined;
         if (webApp.config.injectMooseUtils !== false) (request as IncomingMessage & ExpressRequestWithMoose).moose = scope ? { ...utils, ...scope } : utils;
         return scope ? inRequestScope(scope, () => webApp.handler(request, response)) : webApp.handler(request, response);
       },
-    };
-  };
+    })),
+  );
+}
+
+/** A Python app's WebApps, served by its worker. */
+export function pythonWebAppRouter(worker: PythonApiWorker): WebAppRouter {
+  return mountRouter(
+    worker.webApps.map(({ name, mountPath }) => ({
+      name,
+      mountPath,
+      serve: async (request, response, { jwt }) => {
+        const body = await readBody(request);
+        if (!body.ok) {
+          send(response, { status: body.status, body: { error: body.error } });
+          return;
+        }
+        const headers: [string, string][] = [];
+        for (let index = 0; index < request.rawHeaders.length; index += 2) headers.push([request.rawHeaders[index]!, request.rawHeaders[index + 1]!]);
+        const reply = await worker.serveWeb({
+          app: name,
+          method: request.method ?? "GET",
+          target: request.url ?? "/",
+          headers,
+          body: body.bytes,
+          ...(request.socket.remoteAddress ? { client: request.socket.remoteAddress } : {}),
+          ...(jwt ? { jwt } : {}),
+        });
+        response.writeHead(reply.status, reply.headers.flat());
+        response.end(reply.body);
+      },
+    })),
+  );
 }

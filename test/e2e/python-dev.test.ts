@@ -183,4 +183,28 @@ remember_api = Api[Remember, dict]("remember", remember)
     expect(await remembered.json(), dev.output.slice(-3000)).toEqual({ inserted: 1, cached: { inserted: 1 } });
     expect(await rows(client, "SELECT id, age FROM Users WHERE id = 'u9'")).toEqual([{ id: "u9", age: "41" }]);
   });
+
+  it("a FastAPI WebApp added by a save is served at its mount path by the Python worker, querying through get_moose_utils", async () => {
+    const main = await project.read(MAIN);
+    const reload = await save(
+      `from fastapi import FastAPI, Request\nfrom moose_ts.dmv2 import WebApp, WebAppConfig\nfrom moose_ts.dmv2.web_app_helpers import get_moose_utils\n${main}
+
+dashboard = FastAPI()
+
+
+@dashboard.get("/users/{user_id}")
+def user(user_id: str, request: Request):
+    moose = get_moose_utils(request)
+    return moose.client.query.execute("SELECT id, age FROM {table} WHERE id = {user_id}", {"table": users_table, "user_id": user_id})
+
+
+WebApp("dashboard", dashboard, WebAppConfig(mount_path="/dashboard"))
+`,
+    );
+    expect(reload).toMatch(/✓ reload in \d+ ms/);
+    const response = await fetch(`http://localhost:${ports.api}/dashboard/users/u2`);
+    expect(response.status, dev.output.slice(-3000)).toBe(200);
+    expect(await response.json()).toEqual([{ id: "u2", age: "30" }]);
+    expect((await fetch(`http://localhost:${ports.api}/dashboard/nothing`)).status).toBe(404);
+  });
 });

@@ -93,7 +93,8 @@ describe("row policies (moose dev)", () => {
     expect(ids((await api("tenantEvents", { org_id: "acme", region: "apac" })).body)).toEqual([]);
     // [jwt] enforce_on_all_consumptions_apis is off, but with row policies a request needs a valid JWT (as in MooseStack):
     // no token, or one that is not a valid JWT (garbage, forged), is refused, not read as anonymous (every row).
-    for (const headers of [{}, { authorization: "Bearer not-a-jwt" }, { authorization: `Bearer ${(await issuer.sign({ org_id: "acme", region: "eu" })).slice(0, -4)}AAAA` }]) {
+    const refusedHeaders: Record<string, string>[] = [{}, { authorization: "Bearer not-a-jwt" }, { authorization: `Bearer ${(await issuer.sign({ org_id: "acme", region: "eu" })).slice(0, -4)}AAAA` }];
+    for (const headers of refusedHeaders) {
       const refused = await fetch(`http://localhost:${ports.api}/api/tenantEvents`, { headers });
       expect(refused.status).toBe(401);
       expect(await refused.text()).not.toContain("a1");

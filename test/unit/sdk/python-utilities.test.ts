@@ -145,3 +145,37 @@ print(json.dumps([[quote_identifier(name) for name in names], [quote_string(text
     expect(JSON.parse(stdout)).toEqual([names.map(quoteIdentifier), texts.map(quoteString)]);
   });
 });
+
+describe("WebApp", () => {
+  it("is importable from moose_lib's module paths, and its mount path is checked at its line, as the TypeScript SDK checks it", () => {
+    const { stdout, status, stderr } = python(`
+from moose_ts.dmv2 import WebApp, WebAppConfig
+from moose_ts.dmv2.web_app_helpers import ApiUtil, get_moose_utils, get_moose_dependency
+from moose_ts import get_web_apps
+from moose_ts.errors import MooseError
+
+async def app(scope, receive, send):
+    pass
+
+WebApp("ok", app, WebAppConfig(mount_path="/ok"))
+for name, target, path in [("root", app, "/"), ("slash", app, "/x/"), ("relative", app, "x"), ("reserved", app, "/api/x"),
+                           ("query", app, "/x?y"), ("twice", app, "/ok"), ("ok", app, "/other"), ("notapp", 42, "/n")]:
+    try:
+        WebApp(name, target, WebAppConfig(mount_path=path))
+        print(name, "accepted")
+    except MooseError as error:
+        print(name, error.code, error.location.line, error.message)
+print(sorted(get_web_apps()))
+`);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    const lines = stdout.trim().split("\n");
+    expect(lines.slice(0, 8).map((line) => line.split(" ").slice(0, 3).join(" "))).toEqual(
+      ["root", "slash", "relative", "reserved", "query", "twice", "ok", "notapp"].map((name) => `${name} INVALID_WEB_APP 14`),
+    );
+    expect(lines[3]).toContain("on the server's own route /api");
+    expect(lines[5]).toContain('WebApp "ok" is mounted at /ok too');
+    expect(lines[7]).toContain("not an ASGI app");
+    expect(lines[8]).toBe("['ok']");
+  });
+});

@@ -1,0 +1,137 @@
+"""The ASGI host of the Python worker (_moose_ts_worker.py): runs a Python app's WebApps (FastAPI,
+Starlette, any ASGI 3 app) for the moose CLI, which owns the HTTP server and hands each request under a
+WebApp's mount path to the worker whole (method, path below the mount, headers, body). The apps run on
+one asyncio loop in a thread of its own; a request's reply (status, headers, body) goes back whole once
+the app has sent its last body part. Each app's lifespan starts with the worker and ends with it."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import threading
+from typing import Any, Optional
+from urllib.parse import unquote
+
+#: How long an app's lifespan startup or shutdown may take.
+LIFESPAN_TIMEOUT_S = 30.0
+
+
+class WebAppError(Exception):
+    pass
+
+
+class _Lifespan:
+    """One app's lifespan: startup when the host starts, shutdown when it stops (an app without one is fine)."""
+
+    def __init__(self, app: Any):
+        self.app = app
+        self.messages: "asyncio.Queue[dict[str, Any]]" = asyncio.Queue()
+        self.replies: "asyncio.Queue[dict[str, Any]]" = asyncio.Queue()
+        self.task: Optional["asyncio.Task[None]"] = None
+
+    async def _run(self) -> None:
+        try:
+            await self.app({"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}, self.messages.get, self.replies.put)
+        except BaseException:  # an app that supports no lifespan raises here: the ASGI spec says to go on without one
+            pass
+        # Or it returns at once: then too there is no lifespan (after a shutdown, nobody reads this).
+        await self.replies.put({"type": "unsupported"})
+
+    async def startup(self) -> None:
+        self.task = asyncio.ensure_future(self._run())
+        await self.messages.put({"type": "lifespan.startup"})
+        reply = await asyncio.wait_for(self.replies.get(), LIFESPAN_TIMEOUT_S)
+        if reply["type"] == "lifespan.startup.failed":
+            raise WebAppError(f"its lifespan startup failed: {reply.get('message', '')}")
+        if reply["type"] == "unsupported":
+            self.task = None
+
+    async def shutdown(self) -> None:
+        if self.task is None:
+            return
+        await self.messages.put({"type": "lifespan.shutdown"})
+        await asyncio.wait_for(self.replies.get(), LIFESPAN_TIMEOUT_S)
+
+
+class AsgiHost:
+    def __init__(self, web_apps: dict[str, Any]):
+        self.web_apps = web_apps
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="moose-webapps", daemon=True)
+        self.thread.start()
+        self.lifespans = [_Lifespan(web_app.app) for web_app in web_apps.values()]
+
+    def start(self) -> None:
+        """Runs every app's lifespan startup; raises WebAppError naming the app whose startup failed."""
+        for name, lifespan in zip(self.web_apps, self.lifespans):
+            try:
+                asyncio.run_coroutine_threadsafe(lifespan.startup(), self.loop).result()
+            except Exception as error:
+                raise WebAppError(f'WebApp "{name}": {type(error).__name__}: {error}') from error
+
+    def stop(self, timeout_s: float) -> None:
+        for lifespan in self.lifespans:
+            try:
+                asyncio.run_coroutine_threadsafe(lifespan.shutdown(), self.loop).result(timeout_s)
+            except Exception:
+                pass  # the process ends either way
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+    def handle(self, request: dict[str, Any], utils: Any) -> dict[str, Any]:
+        """One request (the CLI's "web" message), from a worker thread: the reply, or WebAppError."""
+        web_app = self.web_apps.get(request["app"])
+        if web_app is None:
+            raise WebAppError(f'no WebApp named "{request["app"]}"')
+        return asyncio.run_coroutine_threadsafe(self._request(web_app, request, utils), self.loop).result()
+
+    async def _request(self, web_app: Any, request: dict[str, Any], utils: Any) -> dict[str, Any]:
+        raw_path, _, query = request["target"].partition("?")
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": request["method"],
+            "scheme": "http",
+            "path": unquote(raw_path),
+            "raw_path": raw_path.encode("latin-1"),
+            "query_string": query.encode("latin-1"),
+            "root_path": "",
+            "headers": [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in request["headers"]],
+            "client": (request.get("client") or "127.0.0.1", 0),
+            "server": None,
+            # Starlette's request.state reads this dict: get_moose_utils(request) finds `moose` there.
+            "state": {"moose": utils} if utils is not None else {},
+        }
+        body = base64.b64decode(request.get("body") or "")
+        received = False
+        finished = asyncio.Event()
+
+        async def receive() -> dict[str, Any]:
+            nonlocal received
+            if not received:
+                received = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            # Once the request is read, the next event is the client leaving, after the reply is sent.
+            await finished.wait()
+            return {"type": "http.disconnect"}
+
+        status: Optional[int] = None
+        headers: list[list[str]] = []
+        parts: list[bytes] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                headers.extend([bytes(name).decode("latin-1"), bytes(value).decode("latin-1")] for name, value in message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                parts.append(bytes(message.get("body", b"")))
+                if not message.get("more_body", False):
+                    finished.set()
+
+        try:
+            await web_app.app(scope, receive, send)
+        finally:
+            finished.set()
+        if status is None:
+            raise WebAppError("the app returned without starting a response")
+        return {"status": status, "headers": headers, "body": base64.b64encode(b"".join(parts)).decode("ascii")}
