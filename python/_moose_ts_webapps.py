@@ -13,6 +13,8 @@ from urllib.parse import unquote
 
 #: How long an app's lifespan startup or shutdown may take.
 LIFESPAN_TIMEOUT_S = 30.0
+#: The largest reply an app may send: it crosses the worker's pipe whole, as one line of base64.
+MAX_REPLY_BYTES = 64 * 1024 * 1024
 
 
 class WebAppError(Exception):
@@ -117,14 +119,19 @@ class AsgiHost:
         status: Optional[int] = None
         headers: list[list[str]] = []
         parts: list[bytes] = []
+        size = 0
 
         async def send(message: dict[str, Any]) -> None:
-            nonlocal status
+            nonlocal status, size
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 headers.extend([bytes(name).decode("latin-1"), bytes(value).decode("latin-1")] for name, value in message.get("headers", []))
             elif message["type"] == "http.response.body":
-                parts.append(bytes(message.get("body", b"")))
+                part = bytes(message.get("body", b""))
+                size += len(part)
+                if size > MAX_REPLY_BYTES:
+                    raise WebAppError(f"the reply is larger than {MAX_REPLY_BYTES} bytes, the most a WebApp may send (replies are sent whole)")
+                parts.append(part)
                 if not message.get("more_body", False):
                     finished.set()
 

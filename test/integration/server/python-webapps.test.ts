@@ -68,6 +68,14 @@ def whoami(request: Request):
     return {"org": (moose.jwt or {}).get("org_id"), "started": started}
 
 
+@shop.get("/big")
+def big():
+    # The cap, lowered for the test (64 MiB in use).
+    import _moose_ts_webapps
+    _moose_ts_webapps.MAX_REPLY_BYTES = 100_000
+    return PlainTextResponse("x" * 200_000)
+
+
 @shop.get("/boom")
 def boom():
     raise RuntimeError("secret internals: password=hunter2")
@@ -166,5 +174,8 @@ describe("a Python app's WebApps", () => {
     const log = readFileSync(logFilePath(projectDir), "utf8");
     expect(log).toContain("secret internals");
     expect(log).toMatch(/"message":"GET \/shop\/boom → 500"/);
+    // A reply past the cap (it crosses the worker's pipe whole) is a 500 too, with the reason in the log.
+    expect((await fetch(`${server.url}/shop/big`)).status).toBe(500);
+    expect(readFileSync(logFilePath(projectDir), "utf8")).toContain("the reply is larger than 100000 bytes");
   });
 });
