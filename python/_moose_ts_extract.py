@@ -1,5 +1,5 @@
 """`python -m _moose_ts_extract <project dir> <main file> <result file>`: import the app's main file and
-write what it created as a Manifest v1 ({"ok": true, "manifest": ...}) or the error that stopped it
+write what it created as a Manifest v1 ({"ok": true, "manifest": ..., "webApps": [...]}) or the error that stopped it
 ({"ok": false, "error": {code, message, location?, hint?}}). The moose CLI runs this. It lives beside the
 moose_ts package, not in it, so that a missing pydantic (which moose_ts imports) is reported, not a crash."""
 from __future__ import annotations
@@ -61,7 +61,10 @@ def _run(project: str, main: str) -> dict[str, Any]:
             assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
-        return {"ok": True, "manifest": registry.to_manifest(), "notices": registry.notices()}
+        from moose_ts.web_app import get_web_apps
+
+        web_apps = [{"name": web_app.name, "mountPath": web_app.config.mount_path} for web_app in get_web_apps().values()]
+        return {"ok": True, "manifest": registry.to_manifest(), "notices": registry.notices(), "webApps": web_apps}
     except MooseError as error:
         return {"ok": False, "error": error.to_json()}
     except SyntaxError as error:

@@ -24,7 +24,8 @@ import { rowPoliciesOf } from "../infra/clickhouse/row-policies.js";
 import { apiAuthFrom, type Caller } from "../server/api-auth.js";
 import { startMooseServer, type Reply, type RequestFailure } from "../server/http.js";
 import { ingestRoutes, type IngestHandler } from "../server/ingest.js";
-import { startPythonWorkerIfServing, type PythonApiWorker } from "../server/python-worker.js";
+import { startPythonApiWorker, type PythonApiWorker } from "../server/python-worker.js";
+import type { PythonWebApp } from "../extract/build-cache.js";
 import { pythonWebAppRouter, webAppRouter, type WebAppRouter } from "../server/web-apps.js";
 import type { WebApp } from "../sdk/web-app.js";
 import { sql } from "../sdk/sql.js";
@@ -40,9 +41,10 @@ export interface DevApiServer {
   /**
    * Serves the Api objects and WebApps the latest build registered. Called right after a good extraction: the
    * in-process build left the app's live objects in the process-wide registry (the same objects
-   * `loadApp` returns, without building the app a second time).
+   * `loadApp` returns, without building the app a second time). A Python app's run in its worker,
+   * started when it has APIs or WebApps (`pythonWebApps`: what the extraction found).
    */
-  reloadApis(manifest?: Manifest): Promise<void>;
+  reloadApis(manifest?: Manifest, pythonWebApps?: readonly PythonWebApp[]): Promise<void>;
   /** The mount paths of the WebApps served now. */
   webAppPaths(): string[];
   close(): Promise<void>;
@@ -107,11 +109,12 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
 
   return {
     url: server.url,
-    async reloadApis(manifest) {
+    async reloadApis(manifest, pythonWebApps = []) {
       if (python && manifest) {
         // A Python app's handlers and WebApps run in a Python worker, restarted on the new code; the old one
         // serves until the new one is up (a worker that fails to start leaves the old routes).
-        const next = await startPythonWorkerIfServing({ projectDir: options.projectDir, apis: manifest.apis, components: manifest, driver });
+        const serves = Object.keys(manifest.apis).length > 0 || pythonWebApps.length > 0;
+        const next = serves ? await startPythonApiWorker({ projectDir: options.projectDir, apis: manifest.apis, components: manifest, driver }) : undefined;
         const previous = pythonWorker;
         pythonWorker = next;
         consumption = next ? (path, query) => next.routes(path, query) : consumptionRoutes([], client);

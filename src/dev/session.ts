@@ -161,7 +161,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       outsideWrites: () => endpoint.writes(),
       // Reloads start after the API server below is up.
       onBuilt: async (manifest) => {
-        await apiServer.reloadApis(manifest);
+        await apiServer.reloadApis(manifest, extractor.pythonWebApps?.());
         await workflows?.reload();
         await processes.reload(manifest, reloader.state);
       },

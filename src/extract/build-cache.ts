@@ -37,6 +37,14 @@ export const BUILD_CACHE_ENV = "MOOSE_BUILD_CACHE";
 export interface CachedBuild {
   manifest: Manifest;
   notices: Notice[];
+  /** A Python app's WebApps, which are not in the manifest (`moose dev` serves them from its Python worker). */
+  pythonWebApps?: PythonWebApp[];
+}
+
+/** A Python app's WebApp as the server needs to know it: where it is mounted. */
+export interface PythonWebApp {
+  name: string;
+  mountPath: string;
 }
 
 interface Entry {

@@ -9,13 +9,13 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Manifest } from "../manifest/types.js";
-import { BuildCache, type BuildInput } from "./build-cache.js";
+import { BuildCache, type BuildInput, type PythonWebApp } from "./build-cache.js";
 import type { DevModuleLoader } from "./dev-modules.js";
 import { printNotice, recordingNotices } from "./notices.js";
 import type { ProgramSession } from "./program.js";
 import { resolveMainFile } from "./main-file.js";
 import { devModuleFile } from "./paths.js";
-import { extractPythonManifest, projectLanguage, pythonInterpreter, type ModelLanguage } from "./python/index.js";
+import { extractPythonApp, projectLanguage, pythonInterpreter, type ModelLanguage } from "./python/index.js";
 
 export interface ExtractOptions {
   projectDir: string;
@@ -35,7 +35,7 @@ export async function extractManifest(options: ExtractOptions): Promise<Manifest
 }
 
 /** The checked manifest of the code: the build cache's when it holds one for these inputs (its notices printed again), else a build's. */
-async function buildOrReuse(projectDir: string, language: ModelLanguage, mainFile: string | undefined): Promise<{ manifest: Manifest }> {
+async function buildOrReuse(projectDir: string, language: ModelLanguage, mainFile: string | undefined): Promise<{ manifest: Manifest; pythonWebApps?: PythonWebApp[] }> {
   const cache = BuildCache.open({ projectDir, language, mainFile, ...(language === "python" ? { python: pythonInterpreter(projectDir) } : {}) });
   const cached = cache?.lookup();
   if (cached) {
@@ -45,15 +45,17 @@ async function buildOrReuse(projectDir: string, language: ModelLanguage, mainFil
   const { result, notices } = await recordingNotices(async () => {
     if (language === "python") {
       const inputFiles = cache?.pythonSources() ?? [];
-      return { manifest: await extractPythonManifest(projectDir, mainFile), inputFiles };
+      const { manifest, webApps } = await extractPythonApp(projectDir, mainFile);
+      return { manifest, pythonWebApps: webApps, inputFiles };
     }
     const { buildTypeScriptApp } = await import("./typescript-build.js");
     return buildTypeScriptApp(projectDir, mainFile);
   });
   const { checkManifest } = await import("./check.js");
   await checkManifest(result.manifest);
-  cache?.store({ manifest: result.manifest, notices }, result.inputFiles);
-  return result;
+  const pythonWebApps = "pythonWebApps" in result ? result.pythonWebApps : undefined;
+  cache?.store({ manifest: result.manifest, notices, ...(pythonWebApps ? { pythonWebApps } : {}) }, result.inputFiles);
+  return { manifest: result.manifest, ...(pythonWebApps ? { pythonWebApps } : {}) };
 }
 
 /** The extracted manifest as the project's `[features] streaming_engine` has it (both languages). */
@@ -87,6 +89,8 @@ export function withoutStreams(manifest: Manifest, warn: (message: string) => vo
 export interface IncrementalExtractor {
   /** Re-extracts from the files as they are now, reusing the previous program and module instances. */
   extract(): Promise<Manifest>;
+  /** A Python app's WebApps as the last good extraction found them (a TypeScript app's are in its registry). */
+  pythonWebApps?(): readonly PythonWebApp[];
   close(): void;
 }
 
@@ -98,8 +102,17 @@ export interface IncrementalExtractor {
 export function createIncrementalExtractor(projectDirInput: string, mainFileInput?: string): IncrementalExtractor {
   const projectDir = path.resolve(projectDirInput);
   if (projectLanguage(projectDir, mainFileInput) === "python") {
-    // A Python app is re-imported in a fresh interpreter on every save: nothing to keep between runs.
-    return { extract: async () => (await buildOrReuse(projectDir, "python", mainFileInput)).manifest, close() {} };
+    // A Python app is re-imported in a fresh interpreter on every save: nothing to keep between runs but its WebApps.
+    let webApps: readonly PythonWebApp[] = [];
+    return {
+      async extract() {
+        const build = await buildOrReuse(projectDir, "python", mainFileInput);
+        webApps = build.pythonWebApps ?? [];
+        return build.manifest;
+      },
+      pythonWebApps: () => webApps,
+      close() {},
+    };
   }
   const cache = () => BuildCache.open({ projectDir, language: "typescript", mainFile: mainFileInput, mode: "dev" });
   let session: ProgramSession | undefined;

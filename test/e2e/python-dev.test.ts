@@ -184,10 +184,12 @@ remember_api = Api[Remember, dict]("remember", remember)
     expect(await rows(client, "SELECT id, age FROM Users WHERE id = 'u9'")).toEqual([{ id: "u9", age: "41" }]);
   });
 
-  it("a FastAPI WebApp added by a save is served at its mount path by the Python worker, querying through get_moose_utils", async () => {
+  it("a FastAPI WebApp in an app without APIs is served at its mount path by the Python worker, querying through get_moose_utils", async () => {
     const main = await project.read(MAIN);
+    // The APIs of the test above go: the worker is started for the WebApp alone (the manifest does not hold WebApps).
+    const withoutApis = main.slice(0, main.indexOf("\nclass UserQuery"));
     const reload = await save(
-      `from fastapi import FastAPI, Request\nfrom moose_ts.dmv2 import WebApp, WebAppConfig\nfrom moose_ts.dmv2.web_app_helpers import get_moose_utils\n${main}
+      `from fastapi import FastAPI, Request\nfrom moose_ts.dmv2 import WebApp, WebAppConfig\nfrom moose_ts.dmv2.web_app_helpers import get_moose_utils\n${withoutApis}
 
 dashboard = FastAPI()
 
@@ -201,7 +203,9 @@ def user(user_id: str, request: Request):
 WebApp("dashboard", dashboard, WebAppConfig(mount_path="/dashboard"))
 `,
     );
+    expect(reload).toContain("- api/users (API Endpoint)");
     expect(reload).toMatch(/✓ reload in \d+ ms/);
+    expect((await fetch(`http://localhost:${ports.api}/api/users`)).status).toBe(404);
     const response = await fetch(`http://localhost:${ports.api}/dashboard/users/u2`);
     expect(response.status, dev.output.slice(-3000)).toBe(200);
     expect(await response.json()).toEqual([{ id: "u2", age: "30" }]);

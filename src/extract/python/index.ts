@@ -13,6 +13,7 @@ import { mooseTsPackage } from "../../cli/package-info.js";
 import { MooseError, type SourceLocation } from "../../errors.js";
 import { fromStoredManifest, type Manifest, type StoredManifest } from "../../manifest/types.js";
 import { pythonMainFile } from "./language.js";
+import type { PythonWebApp } from "../build-cache.js";
 import { printNotice, type Notice } from "../notices.js";
 
 export { projectLanguage, pythonMainFile, type ModelLanguage } from "./language.js";
@@ -22,6 +23,7 @@ interface PythonResult {
   manifest?: StoredManifest;
   /** What the app asked for that moose-ts accepts but does not do (as the TypeScript registry's notices). */
   notices?: Notice[];
+  webApps?: PythonWebApp[];
   error?: { code: string; message: string; location?: SourceLocation; hint?: string; details?: Record<string, unknown> };
 }
 
@@ -51,7 +53,8 @@ export function pythonEnv(projectDir: string, env: NodeJS.ProcessEnv = process.e
   return { ...env, PYTHONPATH: paths.join(path.delimiter), PYTHONDONTWRITEBYTECODE: "1", MOOSE_PROJECT_DIR: projectDir };
 }
 
-export async function extractPythonManifest(projectDirInput: string, mainFileInput?: string): Promise<Manifest> {
+/** Imports the app's main file in its Python: its manifest, and its WebApps (which the manifest does not hold). */
+export async function extractPythonApp(projectDirInput: string, mainFileInput?: string): Promise<{ manifest: Manifest; webApps: PythonWebApp[] }> {
   const projectDir = path.resolve(projectDirInput);
   const mainFile = pythonMainFile(projectDir, mainFileInput);
   const absoluteMain = path.resolve(projectDir, mainFile);
@@ -82,7 +85,7 @@ export async function extractPythonManifest(projectDirInput: string, mainFileInp
     if (output.trim() !== "") process.stderr.write(output.endsWith("\n") ? output : `${output}\n`);
     const manifest = unwrap(result);
     for (const notice of result.notices ?? []) printNotice(notice);
-    return manifest;
+    return { manifest, webApps: result.webApps ?? [] };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

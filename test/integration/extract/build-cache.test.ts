@@ -229,6 +229,25 @@ users = OlapTable[User]("Users")
       vi.unstubAllEnvs();
     }
   });
+
+  it("keeps a Python app's WebApps, which the manifest does not hold, for moose dev's worker", async () => {
+    vi.stubEnv("MOOSE_PYTHON", testPython());
+    try {
+      const dir = pyProject("python-webapps");
+      writeFileSync(path.join(dir, "app", "web.py"), 'from moose_ts import WebApp, WebAppConfig\n\nasync def app(scope, receive, send):\n    pass\n\nWebApp("web", app, WebAppConfig(mount_path="/web"))\n');
+      writeFileSync(path.join(dir, "app", "main.py"), `${readFileSync(path.join(dir, "app", "main.py"), "utf8")}import app.web\n`);
+      const extractor = createIncrementalExtractor(dir);
+      await extractor.extract();
+      expect(extractor.pythonWebApps?.()).toEqual([{ name: "web", mountPath: "/web" }]);
+      // A second extractor (a restarted dev) is answered by the cache, WebApps included.
+      const restarted = createIncrementalExtractor(dir);
+      await restarted.extract();
+      expect(runs(dir)).toBe(1);
+      expect(restarted.pythonWebApps?.()).toEqual([{ name: "web", mountPath: "/web" }]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
 });
 
 describe("build cache, moose dev restarts", () => {

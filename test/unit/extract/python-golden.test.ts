@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
-import { extractPythonManifest } from "../../../src/extract/python/index.js";
+import { extractPythonApp } from "../../../src/extract/python/index.js";
 import { canonicalManifestJson } from "../../../src/manifest/canonical.js";
 import { testPython } from "../../helpers/python.js";
 
@@ -32,7 +32,7 @@ function project(kind: string, name: string): string {
 describe("valid Python models → manifest.json", () => {
   for (const name of readdirSync(path.join(GOLDEN, "valid")).sort()) {
     it(name, async () => {
-      const actual = canonicalManifestJson(await extractPythonManifest(project("valid", name)));
+      const actual = canonicalManifestJson((await extractPythonApp(project("valid", name))).manifest);
       const expectedFile = path.join(GOLDEN, "valid", name, "manifest.json");
       if (UPDATE) writeFileSync(expectedFile, actual);
       expect(existsSync(expectedFile), `${expectedFile} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
@@ -49,7 +49,7 @@ describe("invalid Python models → expected-error.json at app/main.py:line:col"
         location: { file: string; line: number; col?: number };
         message: string;
       };
-      const error = await extractPythonManifest(project("invalid", name)).then(
+      const error = await extractPythonApp(project("invalid", name)).then(
         () => undefined,
         (thrown: unknown) => thrown,
       );
@@ -83,7 +83,7 @@ describe("invalid Python models → expected-error.json at app/main.py:line:col"
     const original = process.stderr.write.bind(process.stderr);
     process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
     try {
-      const manifest = await extractPythonManifest(dir);
+      const { manifest } = await extractPythonApp(dir);
       expect(Object.keys(manifest.streams).sort()).toEqual(["Clean", "Raw"]);
       expect(Object.keys(manifest.processes).sort()).toEqual(["consumer:Clean", "transform:Raw->Clean"]);
     } finally {
@@ -99,7 +99,7 @@ describe("invalid Python models → expected-error.json at app/main.py:line:col"
     // A Python that cannot import pydantic: the interpreter with site-packages switched off.
     writeFileSync(process.env.MOOSE_PYTHON, `#!/bin/sh\nexec ${JSON.stringify(saved)} -S "$@"\n`, { mode: 0o755 });
     try {
-      const error = (await extractPythonManifest(dir).catch((thrown: unknown) => thrown)) as MooseError;
+      const error = (await extractPythonApp(dir).catch((thrown: unknown) => thrown)) as MooseError;
       expect(error.code).toBe("PYTHON_DEPENDENCY_MISSING");
       expect(error.message).toContain("cannot import pydantic");
       expect(error.hint).toContain("pip install");
