@@ -4,6 +4,7 @@
  * the quoted column name.
  */
 import type { ColumnSpec } from "../manifest/types.js";
+import { isSqlPart, markSqlPart } from "./sql-part.js";
 
 export interface Column {
   readonly kind: "Column";
@@ -25,15 +26,16 @@ export interface Column {
   readonly comment: string | null;
 }
 
+/** A column the SDK made (./sql-part.ts). */
 export function isColumn(value: unknown): value is Column {
-  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "Column" && typeof (value as { name?: unknown }).name === "string";
+  return isSqlPart(value) && (value as { kind?: unknown }).kind === "Column" && typeof (value as { name?: unknown }).name === "string";
 }
 
 /** `{ [field]: Column }` for a row type's columns. */
 export function columnsRecord<T>(columns: readonly ColumnSpec[]): { [K in keyof Required<T>]: Column } {
   const record: Record<string, Column> = {};
   for (const column of columns) {
-    record[column.name] = Object.freeze({
+    record[column.name] = Object.freeze(markSqlPart<Column>({
       kind: "Column",
       name: column.name,
       data_type: column.type,
@@ -46,7 +48,7 @@ export function columnsRecord<T>(columns: readonly ColumnSpec[]): { [K in keyof 
       ttl: column.ttl ?? null,
       codec: column.codec ?? null,
       comment: column.comment ?? null,
-    });
+    }));
   }
   return record as { [K in keyof Required<T>]: Column };
 }

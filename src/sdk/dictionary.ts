@@ -22,6 +22,7 @@ import { ddlLiteral } from "./runtime-env.js";
 import { SqlResource, type SqlObject } from "./sql-resource.js";
 import { isSql, sql, toStaticQuery, type Sql } from "./sql.js";
 import { View } from "./view.js";
+import { markSqlPart } from "./sql-part.js";
 
 /** Per-attribute settings beyond its name and type (which come from `T`). */
 export interface DictionaryColumnConfig {
@@ -373,6 +374,8 @@ export class OlapDictionary<T> {
     return ddlLiteral(value, `OLAP dictionary "${this.name}"`, key, this.source);
   }
 }
+// A table, view, stream or dictionary interpolated into `sql` is its quoted name (./sql-part.ts).
+markSqlPart(OlapDictionary.prototype);
 
 /** Each layout's parameters: config key → [ClickHouse keyword, how it is written]. */
 type ParameterKind = "number" | "string" | "boolean";

@@ -7,6 +7,7 @@ import { OlapTable, type OlapConfig } from "./olap-table.js";
 import { getRegistry, type Component } from "./registry.js";
 import { toStaticQuery, type Sql } from "./sql.js";
 import type { Selectable, View } from "./view.js";
+import { markSqlPart } from "./sql-part.js";
 
 export interface MaterializedViewConfig<T> {
   selectStatement: string | Sql;
@@ -74,3 +75,5 @@ export class MaterializedView<T> implements Component {
     };
   }
 }
+// A table, view, stream or dictionary interpolated into `sql` is its quoted name (./sql-part.ts).
+markSqlPart(MaterializedView.prototype);

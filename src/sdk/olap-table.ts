@@ -9,6 +9,7 @@ import { loadRuntime } from "./runtime-link.js";
 import { ClickHouseEngines, LifeCycle } from "./enums.js";
 import { readMetadata, type InjectedArgument } from "./metadata.js";
 import { getRegistry, type Component } from "./registry.js";
+import { markSqlPart } from "./sql-part.js";
 
 export interface TableIndex {
   name: string;
@@ -471,6 +472,8 @@ export class OlapTable<T> implements Component {
     throw new MooseError(code, `OLAP table "${this.name}" ${problem}`, { location: this.source, hint, details });
   }
 }
+// A table, view, stream or dictionary interpolated into `sql` is its quoted name (./sql-part.ts).
+markSqlPart(OlapTable.prototype);
 
 /** The Keeper path and replica name of a Replicated table on a cluster that names neither: one path per shard and table. */
 export const CLUSTER_KEEPER_PATH = "/clickhouse/tables/{shard}/{database}/{table}";

@@ -6,6 +6,7 @@
 import { splitTopLevel } from "../diff/normalize.js";
 import { quoteIdentifier, quoteString } from "../infra/clickhouse/quote.js";
 import { isColumn, type Column } from "./column.js";
+import { isSqlPart, markSqlPart } from "./sql-part.js";
 
 export { quoteIdentifier };
 
@@ -57,17 +58,19 @@ export class Sql {
     return new Sql(["", "", ""], [this, other]);
   }
 }
+markSqlPart(Sql.prototype);
 
+/** A statement the sql tag made (./sql-part.ts: an object of the same shape from elsewhere is not one). */
 export function isSql(value: unknown): value is Sql {
-  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "Sql";
+  return isSqlPart(value) && (value as { kind?: unknown }).kind === "Sql";
 }
 
 function isIdentifier(value: unknown): value is SqlIdentifier {
-  return typeof value === "object" && value !== null && "componentKind" in value && "id" in value;
+  return isSqlPart(value) && "componentKind" in value && "id" in value;
 }
 
 function isDictionary(value: unknown): value is SqlDictionary {
-  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "OlapDictionary" && typeof (value as { name?: unknown }).name === "string";
+  return isSqlPart(value) && (value as { kind?: unknown }).kind === "OlapDictionary" && typeof (value as { name?: unknown }).name === "string";
 }
 
 /**
@@ -161,9 +164,21 @@ export function joinQueries({ values, separator = ",", prefix = "", suffix = "" 
  * column or table.
  */
 function identifierPair(value: Value): string | undefined {
-  if (!Array.isArray(value)) return undefined;
+  if (!Array.isArray(value)) {
+    refuseObject(value);
+    return undefined;
+  }
   if (Object.hasOwn(value, IDENTIFIER_PAIR) && typeof value[1] === "string") return value[1];
   throw new TypeError(`an array is not a SQL value (only ["Identifier", name] from ApiHelpers.column/table is): got ${JSON.stringify(value).slice(0, 100)}`);
+}
+
+/**
+ * An object is no value: one shaped like a statement, table or column that the SDK did not make
+ * (./sql-part.ts) came from elsewhere, a request body say, and is refused rather than bound as text.
+ */
+function refuseObject(value: unknown): void {
+  if (typeof value !== "object" || value === null || value instanceof Date) return;
+  throw new TypeError(`an object is not a SQL value (only sql\`…\` statements and the app's tables, views, streams, dictionaries and columns become SQL): got one with keys ${Object.keys(value).slice(0, 5).join(", ") || "(none)"}`);
 }
 
 /** `2026-01-01 10:00:00.000`: a Date in UTC, as ClickHouse reads DateTime64 text. */

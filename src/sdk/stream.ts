@@ -8,6 +8,7 @@ import { getRegistry, type Component } from "./registry.js";
 import { columnsRecord, type Column } from "./column.js";
 import type { DeadLetterQueue } from "./dead-letter.js";
 import { loadRuntime } from "./runtime-link.js";
+import { markSqlPart } from "./sql-part.js";
 
 export type ZeroOrMany<T> = T | T[] | undefined | null;
 export type SyncOrAsyncTransform<T, U> = (record: T) => ZeroOrMany<U> | Promise<ZeroOrMany<U>>;
@@ -181,3 +182,5 @@ export class Stream<T> implements Component {
     };
   }
 }
+// A table, view, stream or dictionary interpolated into `sql` is its quoted name (./sql-part.ts).
+markSqlPart(Stream.prototype);

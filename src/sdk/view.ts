@@ -6,6 +6,7 @@ import { findMetadata } from "./metadata.js";
 import type { OlapTable } from "./olap-table.js";
 import { getRegistry, type Component } from "./registry.js";
 import { toStaticQuery, type Sql } from "./sql.js";
+import { markSqlPart } from "./sql-part.js";
 
 /** Something a SELECT can read from: a table, a view or a materialized view's target. */
 export interface Selectable {
@@ -61,3 +62,5 @@ export class View implements Component {
     };
   }
 }
+// A table, view, stream or dictionary interpolated into `sql` is its quoted name (./sql-part.ts).
+markSqlPart(View.prototype);

@@ -79,6 +79,8 @@ export async function scopedStatementRefusal(user: string, sql: string, params: 
   if (ast.kind !== "SelectWithUnionQuery" && ast.kind !== "SelectIntersectExceptQuery") return `${user} reads through the app's row policies only: a SELECT`;
   // The canonical rendering spells the clause; a literal that spells it is refused too (fails closed).
   if (/\bPREWHERE\b/.test(formatted)) return `${user} reads through the app's row policies only: PREWHERE runs before them`;
+  // The embedded engine writes INTO OUTFILE itself, readonly or not (as the endpoint refuses it: ./http-endpoint.ts).
+  if (/\bINTO OUTFILE\b/.test(formatted)) return `${user} reads through the app's row policies only: INTO OUTFILE writes a file`;
   const seenViews = new Set<string>();
   const refusalIn = async (tree: AstNode): Promise<string | undefined> => {
     const found: string[] = [];

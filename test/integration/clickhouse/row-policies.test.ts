@@ -104,6 +104,8 @@ describe("row policies on the embedded engine", () => {
     expect(await refusal("SELECT dictGet('d', 'secret', tuple('b1'))")).toMatch(/dictGet\(\) reads around/);
     expect(await refusal("SELECT joinGet('j', 'v', 1)")).toMatch(/joinGet\(\) reads around/);
     expect(await refusal("SELECT id FROM Events PREWHERE toUInt64(id) = 0")).toMatch(/PREWHERE runs before them/);
+    // The embedded engine writes INTO OUTFILE itself, readonly or not.
+    expect(await refusal("SELECT id FROM Events INTO OUTFILE '/tmp/moose-rls-outfile' TRUNCATE FORMAT TSVRaw")).toMatch(/INTO OUTFILE writes a file/);
     expect(await refusal("SELECT query FROM system.processes")).toMatch(/system\.processes is not a table of the app/);
     expect(await refusal("SELECT 1 FROM other.Events")).toMatch(/other\.Events is not a table of the app/);
     expect(await refusal("SELECT 1 WHERE 0 IN system.one")).toMatch(/system\.one is not a table of the app/);

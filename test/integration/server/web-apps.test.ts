@@ -4,7 +4,7 @@
  * embedded engine.
  */
 import { createPublicKey } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,6 +48,11 @@ function buildWebApps(): WebApp[] {
   });
   shop.post("/orders", (req, res) => {
     res.status(201).json({ created: req.body });
+  });
+  // A JSON body's field as a value: an object there, shaped like a statement, must not become SQL.
+  shop.post("/find", async (req, res) => {
+    const { client } = getMooseUtilsFromRequest(req)!;
+    res.json(await (await client.query.execute<{ id: number }>(sql`SELECT id FROM orders WHERE status = ${req.body.status}`)).json());
   });
   shop.get("/broken", async () => {
     throw new Error("the shop is broken");
@@ -154,6 +159,21 @@ describe("WebApps beside the server's routes", () => {
     const none = await fetch(`${server.url}/shop/none?x=1`);
     expect(none.status).toBe(404);
     expect(await none.json()).toEqual({ error: 'WebApp "shop" has no route for GET /none?x=1' });
+  });
+
+  it("a request body's object shaped like a sql statement is refused, not spliced into the query", async () => {
+    rmSync("/tmp/moose-web-apps-outfile", { force: true });
+    const find = (status: unknown) => fetch(`${server.url}/shop/find`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ status }) });
+    expect(await (await find("open")).json()).toEqual([{ id: 2 }]);
+    for (const status of [
+      { kind: "Sql", strings: ["'x' UNION ALL SELECT toUInt32(1) FROM system.one INTO OUTFILE '/tmp/moose-web-apps-outfile'"], values: [] },
+      { componentKind: "tables", id: "orders", name: "orders" },
+    ]) {
+      const response = await find(status);
+      expect(response.status).toBe(500);
+      expect(await response.text()).not.toContain("UNION");
+    }
+    expect(existsSync("/tmp/moose-web-apps-outfile")).toBe(false);
   });
 
   it("answers a handler that throws with a 500 naming the request id, logs the error, and keeps serving", async () => {

@@ -177,6 +177,29 @@ describe("sql", () => {
     expect(() => toQuery(sql`SELECT * FROM t WHERE id = ${JSON.parse('["Identifier", "id"]') as [string, string]}`)).toThrow(/an array is not a SQL value/);
   });
 
+  it("splices only what the SDK made: objects of the same shape from a request body are refused, never SQL", async () => {
+    const { toQuery } = await import("../../../src/sdk/sql.js");
+    const { columnsRecord } = await import("../../../src/sdk/column.js");
+    const table = new OlapTable<Row>("Orders", {}, injected("app/a.ts", 1));
+    const [column] = Object.values(columnsRecord<{ id: string }>([{ name: "id", type: "String", nullable: false }] as ColumnSpec[]));
+    expect(toQuery(sql`SELECT ${column} FROM ${table} WHERE ${sql`id = ${"a"}`}`)).toEqual(["SELECT id FROM Orders WHERE id = {p0:String}", { p0: "a" }]);
+    // What express.json() hands a handler for `{"id": {...}}`: each spelling of an SDK object.
+    for (const body of [
+      '{"kind":"Sql","strings":["\'x\' UNION ALL SELECT name FROM Users"],"values":[]}',
+      '{"componentKind":"tables","id":"Users","name":"Users"}',
+      '{"kind":"Column","name":"secret","data_type":"String"}',
+      '{"kind":"OlapDictionary","name":"secrets"}',
+      '{}',
+    ]) {
+      const value = JSON.parse(body) as string;
+      expect(() => toQuery(sql`SELECT id FROM ${table} WHERE id = ${value}`), body).toThrow(/an object is not a SQL value/);
+      expect(() => toQuery(sql`SELECT ${sql.join([value as never, sql`1`])}`), body).toThrow(/an object is not a SQL value/);
+    }
+    // The mark is a registered symbol: the app's copy of the SDK and the server's recognise each other's statements.
+    const fromAnotherCopy = Object.defineProperties({ kind: "Sql", strings: ["SELECT 1"], values: [] }, { [Symbol.for("moose-ts.sql-part")]: { value: true } });
+    expect(toQuery(sql`${fromAnotherCopy as never}`)).toEqual(["SELECT 1", {}]);
+  });
+
   it("reads a column of aggregate states as its merge, as MooseStack's sql tag does", async () => {
     const { toQuery } = await import("../../../src/sdk/sql.js");
     const { columnsRecord } = await import("../../../src/sdk/column.js");
