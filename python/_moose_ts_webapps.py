@@ -1,14 +1,17 @@
 """The ASGI host of the Python worker (_moose_ts_worker.py): runs a Python app's WebApps (FastAPI,
 Starlette, any ASGI 3 app) for the moose CLI, which owns the HTTP server and hands each request under a
 WebApp's mount path to the worker whole (method, path below the mount, headers, body). The apps run on
-one asyncio loop in a thread of its own; a request's reply (status, headers, body) goes back whole once
-the app has sent its last body part. Each app's lifespan starts with the worker and ends with it."""
+one asyncio loop in a thread of its own, each request a task on it (no thread is held while a request
+waits), cancelled when its client goes away; a reply (status, headers, body) goes back whole once the
+app has sent its last body part. Each app's lifespan starts with the worker and ends with it."""
 from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
+import sys
 import threading
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import unquote
 
 #: How long an app's lifespan startup or shutdown may take.
@@ -52,15 +55,28 @@ class _Lifespan:
             return
         await self.messages.put({"type": "lifespan.shutdown"})
         await asyncio.wait_for(self.replies.get(), LIFESPAN_TIMEOUT_S)
+        await asyncio.wait_for(self.task, LIFESPAN_TIMEOUT_S)
 
 
 class AsgiHost:
     def __init__(self, web_apps: dict[str, Any]):
         self.web_apps = web_apps
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="moose-webapps", daemon=True)
+        self.thread = threading.Thread(target=self._run_loop, name="moose-webapps", daemon=True)
         self.thread.start()
         self.lifespans = [_Lifespan(web_app.app) for web_app in web_apps.values()]
+        #: Request id → its task, while it runs (cancel finds it here).
+        self.running: dict[int, "concurrent.futures.Future[dict[str, Any]]"] = {}
+
+    def _run_loop(self) -> None:
+        # A task of the app's own that raises SystemExit or KeyboardInterrupt ends run_forever: the loop
+        # goes on serving the other requests (it returns normally only when stop() stops it).
+        while True:
+            try:
+                self.loop.run_forever()
+                return
+            except BaseException as error:
+                sys.stderr.write(f"error WEB_APP_FAILED: a WebApp's task raised {type(error).__name__}: {error}; its WebApps keep serving\n")
 
     def start(self) -> None:
         """Runs every app's lifespan startup; raises WebAppError naming the app whose startup failed."""
@@ -78,12 +94,28 @@ class AsgiHost:
                 pass  # the process ends either way
         self.loop.call_soon_threadsafe(self.loop.stop)
 
-    def handle(self, request: dict[str, Any], utils: Any) -> dict[str, Any]:
-        """One request (the CLI's "web" message), from a worker thread: the reply, or WebAppError."""
+    def submit(self, request: dict[str, Any], utils: Any, done: Callable[["concurrent.futures.Future[dict[str, Any]]"], None]) -> None:
+        """Starts one request (the CLI's "web" message) on the loop; `done` gets its future (a reply, WebAppError, or cancelled)."""
         web_app = self.web_apps.get(request["app"])
         if web_app is None:
-            raise WebAppError(f'no WebApp named "{request["app"]}"')
-        return asyncio.run_coroutine_threadsafe(self._request(web_app, request, utils), self.loop).result()
+            failed: "concurrent.futures.Future[dict[str, Any]]" = concurrent.futures.Future()
+            failed.set_exception(WebAppError(f'no WebApp named "{request["app"]}"'))
+            done(failed)
+            return
+        future = asyncio.run_coroutine_threadsafe(self._request(web_app, request, utils), self.loop)
+        self.running[request["id"]] = future
+
+        def finished(future: "concurrent.futures.Future[dict[str, Any]]") -> None:
+            self.running.pop(request["id"], None)
+            done(future)
+
+        future.add_done_callback(finished)
+
+    def cancel(self, request_id: int) -> None:
+        """The client went away: its request's task is cancelled (the app sees CancelledError)."""
+        future = self.running.get(request_id)
+        if future is not None:
+            future.cancel()
 
     async def _request(self, web_app: Any, request: dict[str, Any], utils: Any) -> dict[str, Any]:
         raw_path, _, query = request["target"].partition("?")
@@ -124,9 +156,16 @@ class AsgiHost:
         async def send(message: dict[str, Any]) -> None:
             nonlocal status, size
             if message["type"] == "http.response.start":
+                if status is not None:
+                    raise WebAppError("the app started its response twice")
                 status = int(message["status"])
+                if not 200 <= status <= 599:
+                    # A 1xx is an interim answer: sent alone, the client would wait for a reply that never comes.
+                    raise WebAppError(f"the app answered with status {status}: a WebApp's reply must be 200–599")
                 headers.extend([bytes(name).decode("latin-1"), bytes(value).decode("latin-1")] for name, value in message.get("headers", []))
             elif message["type"] == "http.response.body":
+                if status is None:
+                    raise WebAppError("the app sent a body before starting its response")
                 part = bytes(message.get("body", b""))
                 size += len(part)
                 if size > MAX_REPLY_BYTES:
@@ -137,6 +176,9 @@ class AsgiHost:
 
         try:
             await web_app.app(scope, receive, send)
+        except (SystemExit, KeyboardInterrupt) as error:
+            # Not the worker's end: that request's 500 (an Api handler's sys.exit is the same).
+            raise WebAppError(f"the app raised {type(error).__name__}({error})") from error
         finally:
             finished.set()
         if status is None:

@@ -13,6 +13,7 @@ a time (each in a thread of its own, so a handler waiting for a slow query does 
        "body": base64, "jwt": {...} | null}                                       a request under a WebApp's mount path
     ← {"type": "web-result", "id": 2, "status": 200, "headers": [[name, value]], "body": base64}
        or {"type": "web-result", "id": 2, "failed": "..."}                        (_moose_ts_webapps.py)
+    → {"type": "web-cancel", "id": 2}                                            its client went away: no result follows
 
 The ready message also lists the app's WebApps: "webApps": [{"name": ..., "mountPath": ...}].
 
@@ -160,28 +161,33 @@ def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[s
         return {"type": "result", "id": call_id, "status": 500, "body": {"error": f"the handler of /api/{message['path']} failed"}}
 
 
-def _serve_web(host: Any, message: dict[str, Any], project: str) -> None:
-    """Runs in a pool thread: one WebApp request, answered whatever happens (a failure is the CLI's 500)."""
+def _start_web(host: Any, message: dict[str, Any], project: str) -> None:
+    """One WebApp request, started on the apps' event loop: answered whatever happens (a failure is the CLI's 500),
+    not at all once cancelled (its client went away: `web-cancel`)."""
     from moose_ts.client import MooseClient, sql
     from moose_ts.web_app import ApiUtil
 
-    _in_progress.add(message["id"])
-    try:
-        web_app = host.web_apps.get(message["app"])
-        inject = web_app is not None and web_app.config.inject_moose_utils
-        utils = ApiUtil(client=MooseClient(_transport(message["id"])), sql=sql, jwt=message.get("jwt")) if inject else None
-        try:
-            reply = host.handle(message, utils)
-        except BaseException as error:  # the app's failure is a 500 for that request, not the worker's end
-            location = extract._user_frame(error.__traceback__, project)
-            where = f" at {location['file']}:{location['line']}" if location else ""
-            sys.stderr.write(f"error WEB_APP_FAILED: WebApp \"{message['app']}\" {message['method']} {message['target']}{where}: {type(error).__name__}: {error}\n")
-            traceback.print_exception(error, file=sys.stderr)
-            _send({"type": "web-result", "id": message["id"], "failed": f"{type(error).__name__}: {error}"})
+    call_id = message["id"]
+    web_app = host.web_apps.get(message["app"])
+    inject = web_app is not None and web_app.config.inject_moose_utils
+    utils = ApiUtil(client=MooseClient(_transport(call_id)), sql=sql, jwt=message.get("jwt")) if inject else None
+
+    def done(future: Any) -> None:
+        _in_progress.discard(call_id)
+        if future.cancelled():
             return
-        _send({"type": "web-result", "id": message["id"], **reply})
-    finally:
-        _in_progress.discard(message["id"])
+        error = future.exception()
+        if error is None:
+            _send({"type": "web-result", "id": call_id, **future.result()})
+            return
+        location = extract._user_frame(error.__traceback__, project)
+        where = f" at {location['file']}:{location['line']}" if location else ""
+        sys.stderr.write(f"error WEB_APP_FAILED: WebApp \"{message['app']}\" {message['method']} {message['target']}{where}: {type(error).__name__}: {error}\n")
+        traceback.print_exception(error, file=sys.stderr)
+        _send({"type": "web-result", "id": call_id, "failed": f"{type(error).__name__}: {error}"})
+
+    _in_progress.add(call_id)
+    host.submit(message, utils, done)
 
 
 def _serve(apis: dict[str, Any], message: dict[str, Any], project: str) -> None:
@@ -242,7 +248,9 @@ def main() -> int:
         if kind == "call":
             pool.submit(_serve, apis, message, project)
         elif kind == "web" and host is not None:
-            pool.submit(_serve_web, host, message, project)
+            _start_web(host, message, project)
+        elif kind == "web-cancel" and host is not None:
+            host.cancel(message["id"])
         elif kind in ("rows", "error", "host-reply"):
             answers = _waiting.get(message.get("query"))
             if answers is not None:

@@ -24,7 +24,7 @@ import { rowPoliciesOf } from "../infra/clickhouse/row-policies.js";
 import { apiAuthFrom, type Caller } from "../server/api-auth.js";
 import { startMooseServer, type Reply, type RequestFailure } from "../server/http.js";
 import { ingestRoutes, type IngestHandler } from "../server/ingest.js";
-import { startPythonApiWorker, type PythonApiWorker } from "../server/python-worker.js";
+import { PYTHON_WORKER_STOPPED, startPythonApiWorker, type PythonApiWorker } from "../server/python-worker.js";
 import type { PythonWebApp } from "../extract/build-cache.js";
 import { pythonWebAppRouter, webAppRouter, type WebAppRouter } from "../server/web-apps.js";
 import type { WebApp } from "../sdk/web-app.js";
@@ -86,6 +86,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
     health: async () => ({
       clickhouse: await driver.query("SELECT 1").then(() => "ok", (error: Error) => error.message),
       ...(kafka ? { kafka: await kafka.describeTopics([]).then(() => "ok", (error: Error) => error.message) } : {}),
+      ...(pythonWorker ? { python: pythonWorker.exited ? PYTHON_WORKER_STOPPED : "ok" } : {}),
     }),
     ...(options.processes ? { processes: options.processes } : {}),
     ...(options.showError ? { onFailure: handlerFailure(options.showError) } : {}),

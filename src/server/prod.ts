@@ -36,7 +36,7 @@ import { ensureRlsUser, rlsPassword, rowPoliciesOf } from "../infra/clickhouse/r
 import type { RowPolicySpec } from "../manifest/types.js";
 import { startMooseServer } from "./http.js";
 import { ingestRoutes } from "./ingest.js";
-import { startPythonWorkerIfServing, type PythonApiWorker } from "./python-worker.js";
+import { PYTHON_WORKER_STOPPED, startPythonWorkerIfServing, type PythonApiWorker } from "./python-worker.js";
 import { pythonWebAppRouter, webAppRouter } from "./web-apps.js";
 import type { WebApp } from "../sdk/web-app.js";
 import { sql } from "../sdk/sql.js";
@@ -134,7 +134,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       projectDir,
       adminApiKey: config.authentication.admin_api_key,
       apiAuth,
-      health: async () => ({ clickhouse: await probe(driver) }),
+      health: async () => ({ clickhouse: await probe(driver), ...(served ? { python: served.exited ? PYTHON_WORKER_STOPPED : "ok" } : {}) }),
       ...(supervisor ? { processes: () => supervisor.report() } : {}),
       consumption: served ? (path, query) => served.routes(path, query) : consumptionRoutes([...app.apis.values()], client, scoped),
       webApps: served ? pythonWebAppRouter(served) : webAppRouter(app.registry.listOther<WebApp>("WebApp").values(), { client, sql }, scoped),

@@ -52,8 +52,13 @@ export interface PythonApiWorker {
   routes(path: string, query: URLSearchParams): Promise<Reply | undefined>;
   /** The app's WebApps, as the worker found them when it imported the app. */
   readonly webApps: readonly PythonWebApp[];
-  /** One WebApp request; rejects when the app failed it (the server's 500) or the worker stopped. */
-  serveWeb(call: WebCall): Promise<WebReply>;
+  /**
+   * One WebApp request; rejects when the app failed it (the server's 500) or the worker stopped.
+   * `signal` aborted (its client went away): the app's task is cancelled and this settles undefined.
+   */
+  serveWeb(call: WebCall, signal?: AbortSignal): Promise<WebReply | undefined>;
+  /** Whether the worker has exited (it is started again on the next good save, or by restarting moose prod). */
+  readonly exited: boolean;
   close(): Promise<void>;
 }
 
@@ -66,6 +71,9 @@ export interface PythonApiWorkerOptions {
   /** Where the worker's stderr (the app's prints, handler tracebacks) goes. */
   log?: (text: string) => void;
 }
+
+/** What /health says of a worker that exited (a crash, an OOM kill): its APIs and WebApps answer 500 until it is started again. */
+export const PYTHON_WORKER_STOPPED = "the Python worker stopped";
 
 /** Calls in progress (running in the worker's threads or waiting for one) before requests are refused with a 503. */
 export const MAX_CALLS = 64;
@@ -101,7 +109,7 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
   /** Call id → the request waiting for its result. */
   const calls = new Map<number, { apiPath: string; answer(reply: Reply): void }>();
   /** Call id → the WebApp request waiting for its reply. */
-  const webCalls = new Map<number, { answer(reply: WebReply): void; fail(error: Error): void }>();
+  const webCalls = new Map<number, { answer(reply: WebReply | undefined): void; fail(error: Error): void }>();
 
   /** Runs a handler's query and sends back its rows, by the query's number; other messages are read meanwhile. */
   function runQuery({ id, query, sql, params }: Extract<Message, { type: "query" }>): void {
@@ -169,15 +177,29 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
       return reply;
     },
     webApps,
-    async serveWeb({ body, ...call }) {
+    get exited() {
+      return child.exited;
+    },
+    async serveWeb({ body, ...call }, signal) {
       if (child.exited) throw new Error("the Python worker has stopped");
       if (calls.size + webCalls.size >= MAX_CALLS) {
         const reply = busy();
         return { status: reply.status, headers: [["content-type", "application/json"], ["retry-after", "1"]], body: Buffer.from(JSON.stringify(reply.body)) };
       }
       const id = ++callId;
-      const reply = new Promise<WebReply>((answer, fail) => webCalls.set(id, { answer, fail }));
+      const reply = new Promise<WebReply | undefined>((answer, fail) => webCalls.set(id, { answer, fail }));
       child.send({ type: "web", id, ...call, body: body.toString("base64") });
+      signal?.addEventListener(
+        "abort",
+        () => {
+          const call = webCalls.get(id);
+          if (!call) return;
+          webCalls.delete(id);
+          if (!child.exited) child.send({ type: "web-cancel", id });
+          call.answer(undefined);
+        },
+        { once: true },
+      );
       return reply;
     },
     async close() {

@@ -17,7 +17,7 @@
  * Mount paths never reach the server's own routes (the SDKs refuse those), so the order of the
  * checks in ./http.ts does not decide who answers.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { validateHeaderName, validateHeaderValue, type IncomingMessage, type ServerResponse } from "node:http";
 import type { MooseUtils } from "../sdk/api.js";
 import type { ExpressRequestWithMoose, WebApp } from "../sdk/web-app.js";
 import type { Caller } from "./api-auth.js";
@@ -67,6 +67,27 @@ export function webAppRouter(webApps: Iterable<WebApp>, utils: MooseUtils, scope
   );
 }
 
+/** Headers about one hop's framing: the server frames the request it hands over, and the reply it sends, itself. */
+const HOP_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "content-length"]);
+
+/**
+ * The request's headers for the app: the body is handed over whole (no transfer-encoding; its
+ * content-length), and only the first Authorization header, the one the server checked, goes on.
+ */
+function forwardedHeaders(request: IncomingMessage, bodyLength: number): [string, string][] {
+  const headers: [string, string][] = [];
+  let authorization = false;
+  for (let index = 0; index < request.rawHeaders.length; index += 2) {
+    const name = request.rawHeaders[index]!;
+    const lower = name.toLowerCase();
+    if (HOP_HEADERS.has(lower) || (lower === "authorization" && authorization)) continue;
+    if (lower === "authorization") authorization = true;
+    headers.push([name, request.rawHeaders[index + 1]!]);
+  }
+  headers.push(["content-length", String(bodyLength)]);
+  return headers;
+}
+
 /** A Python app's WebApps, served by its worker. */
 export function pythonWebAppRouter(worker: PythonApiWorker): WebAppRouter {
   return mountRouter(
@@ -79,18 +100,29 @@ export function pythonWebAppRouter(worker: PythonApiWorker): WebAppRouter {
           send(response, { status: body.status, body: { error: body.error } });
           return;
         }
-        const headers: [string, string][] = [];
-        for (let index = 0; index < request.rawHeaders.length; index += 2) headers.push([request.rawHeaders[index]!, request.rawHeaders[index + 1]!]);
-        const reply = await worker.serveWeb({
-          app: name,
-          method: request.method ?? "GET",
-          target: request.url ?? "/",
-          headers,
-          body: body.bytes,
-          ...(request.socket.remoteAddress ? { client: request.socket.remoteAddress } : {}),
-          ...(jwt ? { jwt } : {}),
-        });
-        response.writeHead(reply.status, reply.headers.flat());
+        // A client that goes away before the reply cancels the app's task: it holds nothing after that.
+        const gone = new AbortController();
+        response.once("close", () => gone.abort());
+        const reply = await worker.serveWeb(
+          {
+            app: name,
+            method: request.method ?? "GET",
+            target: request.url ?? "/",
+            headers: forwardedHeaders(request, body.bytes.length),
+            body: body.bytes,
+            ...(request.socket.remoteAddress ? { client: request.socket.remoteAddress } : {}),
+            ...(jwt ? { jwt } : {}),
+          },
+          gone.signal,
+        );
+        if (!reply) return;
+        const headers = reply.headers.filter(([header]) => !HOP_HEADERS.has(header.toLowerCase()));
+        // Checked before anything is written: a bad header is the server's 500, with its own status line.
+        for (const [header, value] of headers) {
+          validateHeaderName(header);
+          validateHeaderValue(header, value);
+        }
+        response.writeHead(reply.status, [...headers.flat(), "content-length", String(reply.body.length)]);
         response.end(reply.body);
       },
     })),

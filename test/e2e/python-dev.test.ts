@@ -6,6 +6,7 @@
  * folder with --dir, and the project's password is its own: the app's run-time calls must read the
  * project's config, not the working directory's. The steps build on each other and run in order.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -210,5 +211,19 @@ WebApp("dashboard", dashboard, WebAppConfig(mount_path="/dashboard"))
     expect(response.status, dev.output.slice(-3000)).toBe(200);
     expect(await response.json()).toEqual([{ id: "u2", age: "30" }]);
     expect((await fetch(`http://localhost:${ports.api}/dashboard/nothing`)).status).toBe(404);
+  });
+
+  it("a Python worker that died (killed, out of memory) makes /health unhealthy; the next good save starts it again", async () => {
+    const workers = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" })
+      .split("\n")
+      .filter((line) => line.includes("_moose_ts_worker") && line.includes(project.dir));
+    expect(workers).toHaveLength(1);
+    process.kill(Number(workers[0]!.trim().split(/\s+/)[0]), "SIGKILL");
+    await expect.poll(async () => (await fetch(`http://localhost:${ports.api}/health`)).status, { timeout: 10_000 }).toBe(503);
+    expect(await (await fetch(`http://localhost:${ports.api}/health`)).json()).toMatchObject({ status: "unhealthy", services: { python: "unavailable" } });
+    expect((await fetch(`http://localhost:${ports.api}/dashboard/users/u2`)).status).toBe(500);
+    expect(await save(`${await project.read(MAIN)}\n# saved again\n`)).toMatch(/✓ reload in \d+ ms/);
+    expect((await fetch(`http://localhost:${ports.api}/health`)).status).toBe(200);
+    expect((await fetch(`http://localhost:${ports.api}/dashboard/users/u2`)).status).toBe(200);
   });
 });

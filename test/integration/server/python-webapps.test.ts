@@ -7,6 +7,7 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createPublicKey } from "node:crypto";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,8 +20,11 @@ import { pythonWebAppRouter } from "../../../src/server/web-apps.js";
 import { testIssuer } from "../../helpers/jwt.js";
 import { testPython } from "../../helpers/python.js";
 
-const APP = `from fastapi import Depends, FastAPI, Request
-from fastapi.responses import PlainTextResponse
+const APP = `import asyncio
+import sys
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel
 from contextlib import asynccontextmanager
 
@@ -74,6 +78,54 @@ def big():
     import _moose_ts_webapps
     _moose_ts_webapps.MAX_REPLY_BYTES = 100_000
     return PlainTextResponse("x" * 200_000)
+
+
+cancelled = []
+
+
+@shop.get("/slow")
+async def slow(seconds: float):
+    try:
+        await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        cancelled.append(seconds)
+        raise
+    return {"slept": seconds}
+
+
+@shop.get("/cancelled")
+def cancelled_count():
+    return {"cancelled": len(cancelled)}
+
+
+@shop.get("/exit")
+async def leave():
+    sys.exit(3)
+
+
+@shop.get("/exit-sync")
+def leave_sync():
+    raise SystemExit(2)
+
+
+@shop.get("/headers")
+def headers(request: Request):
+    return {"headers": [[name, value] for name, value in request.headers.items() if name in ("transfer-encoding", "content-length", "authorization")]}
+
+
+@shop.get("/framing")
+def framing():
+    return Response("hello world, longer than five", headers={"content-length": "5", "transfer-encoding": "chunked", "x-kept": "1"})
+
+
+@shop.get("/interim")
+def interim():
+    return Response("", status_code=103)
+
+
+@shop.get("/bad-header")
+def bad_header():
+    return Response("x", headers={"x-split": "a\\r\\nset-cookie: stolen=1"})
 
 
 @shop.get("/boom")
@@ -131,6 +183,52 @@ afterAll(async () => {
 });
 
 describe("a Python app's WebApps", () => {
+  it("run requests as tasks of one event loop (no thread held while one waits); a client that goes away cancels its task", async () => {
+    const started = performance.now();
+    const replies = await Promise.all(Array.from({ length: 24 }, () => fetch(`${server.url}/shop/slow?seconds=0.5`).then((response) => response.json())));
+    expect(replies).toEqual(Array.from({ length: 24 }, () => ({ slept: 0.5 })));
+    // 24 at once, more than the worker's 16 Api threads: one round of half a second, not two.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    const gone = Array.from({ length: 20 }, () => new AbortController());
+    const hanging = gone.map((controller) => fetch(`${server.url}/shop/slow?seconds=3600`, { signal: controller.signal }).catch(() => "aborted"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const controller of gone) controller.abort();
+    expect(await Promise.all(hanging)).toEqual(Array.from({ length: 20 }, () => "aborted"));
+    await expect.poll(async () => ((await (await fetch(`${server.url}/shop/cancelled`)).json()) as { cancelled: number }).cancelled, { timeout: 5_000 }).toBe(20);
+    expect((await fetch(`${server.url}/shop/orders?status=paid`)).status).toBe(200);
+  });
+
+  it("a route raising SystemExit is that request's 500; the WebApps keep serving", async () => {
+    for (const path of ["/shop/exit", "/shop/exit-sync", "/shop/exit"]) expect((await fetch(`${server.url}${path}`)).status).toBe(500);
+    expect(await (await fetch(`${server.url}/shop/orders?status=paid`)).json()).toMatchObject({ ids: [1, 3] });
+  });
+
+  it("frame requests and replies themselves: the app's framing headers are dropped, a 1xx or a header with a line break is a 500", async () => {
+    const framed = await fetch(`${server.url}/shop/framing`);
+    expect(framed.headers.get("content-length")).toBe(String("hello world, longer than five".length));
+    expect(framed.headers.get("transfer-encoding")).toBeNull();
+    expect(framed.headers.get("x-kept")).toBe("1");
+    expect(await framed.text()).toBe("hello world, longer than five");
+    expect((await fetch(`${server.url}/shop/interim`)).status).toBe(500);
+    const split = await fetch(`${server.url}/shop/bad-header`);
+    expect(split.status).toBe(500);
+    expect(split.statusText).toBe("Internal Server Error");
+    expect(split.headers.get("set-cookie")).toBeNull();
+    // The app gets the body whole (its length, no transfer-encoding) and the one Authorization header the server checked.
+    const token = await issuer.sign({ org_id: "acme" });
+    const { port } = new URL(server.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () =>
+        socket.write(`GET /shop/headers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nAuthorization: Bearer other\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n`),
+      );
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk.toString()));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(JSON.parse(raw.slice(raw.indexOf("\r\n\r\n") + 4)), raw).toEqual({ headers: [["authorization", `Bearer ${token}`], ["content-length", "0"]] });
+  });
+
   it("the worker names them", () => {
     expect(worker.webApps).toEqual([
       { name: "shop", mountPath: "/shop" },
