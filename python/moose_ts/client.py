@@ -81,7 +81,8 @@ class QueryClient:
             if isinstance(value, list) and len(value) == 1:
                 value = value[0]
             key = f"p{index}"
-            if hasattr(value, "component_kind") and hasattr(value, "id"):
+            # An SDK object (its class says what it is): a model parsed from a request with fields of those names is a value.
+            if getattr(type(value), "component_kind", None) is not None and hasattr(value, "id"):
                 placeholders[name] = f"{{{key}:Identifier}}"
                 values[key] = value.id
             else:

@@ -179,3 +179,34 @@ print(sorted(get_web_apps()))
     expect(lines[8]).toBe("['ok']");
   });
 });
+
+describe("client.query.execute", () => {
+  it("takes tables and columns as identifiers by their class, so a model parsed from a request with such fields stays a value", () => {
+    const { stdout, stderr } = python(`
+from pydantic import BaseModel
+from moose_ts import Key, OlapTable
+from moose_ts.client import QueryClient
+
+seen = []
+query = QueryClient(lambda sql, params: seen.append((sql, params)) or [])
+
+
+class Row(BaseModel):
+    id: Key[str]
+
+
+class Body(BaseModel):
+    component_kind: str = "tables"
+    id: str
+
+
+table = OlapTable[Row]("Rows")
+query.execute("SELECT {c} FROM {t}", {"t": table, "c": table.cols.id})
+query.execute("SELECT * FROM t WHERE x = {v}", {"v": Body(id="Users")})
+for sql, params in seen:
+    print(sql, sorted((key, type(value).__name__) for key, value in params.items()))
+`);
+    expect(stderr).toBe("");
+    expect(stdout).toBe("SELECT {p0:Identifier} FROM {p1:Identifier} [('p0', 'str'), ('p1', 'str')]\nSELECT * FROM t WHERE x = {p0:String} [('p0', 'Body')]\n");
+  });
+});
