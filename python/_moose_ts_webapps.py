@@ -82,7 +82,8 @@ class AsgiHost:
         """Runs every app's lifespan startup; raises WebAppError naming the app whose startup failed."""
         for name, lifespan in zip(self.web_apps, self.lifespans):
             try:
-                asyncio.run_coroutine_threadsafe(lifespan.startup(), self.loop).result()
+                # Bounded here too: a startup that blocks the loop (time.sleep) would never reach its own wait_for.
+                asyncio.run_coroutine_threadsafe(lifespan.startup(), self.loop).result(LIFESPAN_TIMEOUT_S + 1)
             except Exception as error:
                 raise WebAppError(f'WebApp "{name}": {type(error).__name__}: {error}') from error
 
@@ -166,6 +167,8 @@ class AsgiHost:
             elif message["type"] == "http.response.body":
                 if status is None:
                     raise WebAppError("the app sent a body before starting its response")
+                if finished.is_set():
+                    raise WebAppError("the app sent a body part after its last one")
                 part = bytes(message.get("body", b""))
                 size += len(part)
                 if size > MAX_REPLY_BYTES:

@@ -13,7 +13,8 @@ a time (each in a thread of its own, so a handler waiting for a slow query does 
        "body": base64, "jwt": {...} | null}                                       a request under a WebApp's mount path
     ← {"type": "web-result", "id": 2, "status": 200, "headers": [[name, value]], "body": base64}
        or {"type": "web-result", "id": 2, "failed": "..."}                        (_moose_ts_webapps.py)
-    → {"type": "web-cancel", "id": 2}                                            its client went away: no result follows
+    → {"type": "web-cancel", "id": 2}                                            its client went away: no result follows,
+    ← {"type": "web-ended", "id": 2}                                             but this once its task has ended
 
 The ready message also lists the app's WebApps: "webApps": [{"name": ..., "mountPath": ...}].
 
@@ -175,16 +176,24 @@ def _start_web(host: Any, message: dict[str, Any], project: str) -> None:
     def done(future: Any) -> None:
         _in_progress.discard(call_id)
         if future.cancelled():
+            # The CLI counts a cancelled request until its task has ended.
+            _send({"type": "web-ended", "id": call_id})
             return
         error = future.exception()
         if error is None:
             _send({"type": "web-result", "id": call_id, **future.result()})
             return
-        location = extract._user_frame(error.__traceback__, project)
-        where = f" at {location['file']}:{location['line']}" if location else ""
-        sys.stderr.write(f"error WEB_APP_FAILED: WebApp \"{message['app']}\" {message['method']} {message['target']}{where}: {type(error).__name__}: {error}\n")
-        traceback.print_exception(error, file=sys.stderr)
-        _send({"type": "web-result", "id": call_id, "failed": f"{type(error).__name__}: {error}"})
+        try:
+            described = f"{type(error).__name__}: {error}"
+        except BaseException:  # an exception whose __str__ raises
+            described = type(error).__name__
+        try:
+            location = extract._user_frame(error.__traceback__, project)
+            where = f" at {location['file']}:{location['line']}" if location else ""
+            sys.stderr.write(f"error WEB_APP_FAILED: WebApp \"{message['app']}\" {message['method']} {message['target']}{where}: {described}\n")
+            traceback.print_exception(error, file=sys.stderr)
+        finally:
+            _send({"type": "web-result", "id": call_id, "failed": described})
 
     _in_progress.add(call_id)
     host.submit(message, utils, done)

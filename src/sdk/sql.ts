@@ -4,6 +4,7 @@
  * values as literals (for view definitions); the API server binds them as query parameters.
  */
 import { splitTopLevel } from "../diff/normalize.js";
+import { numberLiteral } from "../infra/clickhouse/inline-params.js";
 import { quoteIdentifier, quoteString } from "../infra/clickhouse/quote.js";
 import { isColumn, type Column } from "./column.js";
 import { isSqlPart, markSqlPart } from "./sql-part.js";
@@ -177,6 +178,7 @@ function identifierPair(value: Value): string | undefined {
  * (./sql-part.ts) came from elsewhere, a request body say, and is refused rather than bound as text.
  */
 function refuseObject(value: unknown): void {
+  if (typeof value === "function") throw new TypeError(`a function is not a SQL value: got ${value.name || "an anonymous function"}`);
   if (typeof value !== "object" || value === null || value instanceof Date) return;
   throw new TypeError(`an object is not a SQL value (only sql\`…\` statements and the app's tables, views, streams, dictionaries and columns become SQL): got one with keys ${Object.keys(value).slice(0, 5).join(", ") || "(none)"}`);
 }
@@ -187,7 +189,8 @@ function utcDateTimeText(value: Date): string {
 }
 
 export function literal(value: Value): string {
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (typeof value === "number") return numberLiteral(String(value));
+  if (typeof value === "boolean") return String(value);
   if (value instanceof Date) return `'${utcDateTimeText(value)}'`;
   const name = identifierPair(value);
   if (name !== undefined) return quoteIdentifier(name);

@@ -22,7 +22,8 @@ type Message =
   | { type: "query"; id: number; query: number; sql: string; params: Record<string, unknown> }
   | { type: "host"; query: number; request: HostRequest }
   | { type: "result"; id: number; status: number; body: unknown }
-  | ({ type: "web-result"; id: number } & ({ status: number; headers: [string, string][]; body: string } | { failed: string }));
+  | ({ type: "web-result"; id: number } & ({ status: number; headers: [string, string][]; body: string } | { failed: string }))
+  | { type: "web-ended"; id: number };
 
 export interface PythonWebApp {
   name: string;
@@ -110,6 +111,9 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
   const calls = new Map<number, { apiPath: string; answer(reply: Reply): void }>();
   /** Call id → the WebApp request waiting for its reply. */
   const webCalls = new Map<number, { answer(reply: WebReply | undefined): void; fail(error: Error): void }>();
+  /** WebApp requests whose client went away: they count against MAX_CALLS until the worker says their task ended. */
+  const abandoned = new Set<number>();
+  const inProgress = () => calls.size + webCalls.size + abandoned.size;
 
   /** Runs a handler's query and sends back its rows, by the query's number; other messages are read meanwhile. */
   function runQuery({ id, query, sql, params }: Extract<Message, { type: "query" }>): void {
@@ -146,7 +150,10 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
         const call = calls.get(message.id);
         calls.delete(message.id);
         call?.answer({ status: message.status, body: message.body });
+      } else if (message.type === "web-ended") {
+        abandoned.delete(message.id);
       } else if (message.type === "web-result") {
+        abandoned.delete(message.id);
         const call = webCalls.get(message.id);
         webCalls.delete(message.id);
         if ("failed" in message) call?.fail(new Error(`the WebApp failed: ${message.failed}`));
@@ -157,6 +164,7 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
       calls.delete(id);
       call.answer(workerStopped(call.apiPath));
     }
+    abandoned.clear();
     for (const [id, call] of webCalls) {
       webCalls.delete(id);
       call.fail(new Error("the Python worker stopped while serving the request"));
@@ -170,7 +178,7 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
       const checked = validate(query);
       if (!checked.ok) return { status: 400, body: { error: `invalid query parameters for /api/${apiPath}`, fields: checked.errors } };
       if (child.exited) return workerStopped(apiPath);
-      if (calls.size + webCalls.size >= MAX_CALLS) return busy();
+      if (inProgress() >= MAX_CALLS) return busy();
       const id = ++callId;
       const reply = new Promise<Reply>((answer) => calls.set(id, { apiPath, answer }));
       child.send({ type: "call", id, path: apiPath, params: checked.params });
@@ -182,7 +190,7 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
     },
     async serveWeb({ body, ...call }, signal) {
       if (child.exited) throw new Error("the Python worker has stopped");
-      if (calls.size + webCalls.size >= MAX_CALLS) {
+      if (inProgress() >= MAX_CALLS) {
         const reply = busy();
         return { status: reply.status, headers: [["content-type", "application/json"], ["retry-after", "1"]], body: Buffer.from(JSON.stringify(reply.body)) };
       }
@@ -195,7 +203,10 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
           const call = webCalls.get(id);
           if (!call) return;
           webCalls.delete(id);
-          if (!child.exited) child.send({ type: "web-cancel", id });
+          if (!child.exited) {
+            abandoned.add(id);
+            child.send({ type: "web-cancel", id });
+          }
           call.answer(undefined);
         },
         { once: true },

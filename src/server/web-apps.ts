@@ -122,8 +122,12 @@ export function pythonWebAppRouter(worker: PythonApiWorker): WebAppRouter {
           validateHeaderName(header);
           validateHeaderValue(header, value);
         }
-        response.writeHead(reply.status, [...headers.flat(), "content-length", String(reply.body.length)]);
-        response.end(reply.body);
+        // Appended one by one: a header the app repeats (set-cookie) keeps every value.
+        for (const [header, value] of headers) response.appendHeader(header, value);
+        // 204 and 304 carry no body, nor its length.
+        if (reply.status !== 204 && reply.status !== 304) response.setHeader("content-length", reply.body.length);
+        response.writeHead(reply.status);
+        response.end(reply.status === 204 || reply.status === 304 ? undefined : reply.body);
       },
     })),
   );

@@ -8,13 +8,18 @@ import { quoteIdentifier, quoteString } from "./quote.js";
 import { formatDateTime } from "./rows.js";
 import { PLACEHOLDER, placeholderTypes } from "./text-params.js";
 
+/** A number's text with a space before a minus: after a `-` in the statement (`10-{p:Int64}`) it would start a `--` comment. */
+export function numberLiteral(text: string): string {
+  return text.startsWith("-") ? ` ${text}` : text;
+}
+
 function literal(value: unknown): string {
   if (value === null || value === undefined) return "NULL";
   if (typeof value === "string") return quoteString(value);
-  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "bigint") return numberLiteral(value.toString());
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new Error(`cannot bind non-finite number ${value}`);
-    return String(value);
+    return numberLiteral(String(value));
   }
   if (typeof value === "boolean") return value ? "1" : "0";
   // Servers this binds for predate DateTime64: no fractional seconds.

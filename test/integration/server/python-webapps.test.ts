@@ -128,6 +128,45 @@ def bad_header():
     return Response("x", headers={"x-split": "a\\r\\nset-cookie: stolen=1"})
 
 
+@shop.get("/slowsync")
+def slowsync(seconds: float):
+    import time
+    time.sleep(seconds)
+    return {"slept": seconds}
+
+
+@shop.get("/cookies")
+def cookies():
+    response = Response("", status_code=200)
+    response.set_cookie("a", "1")
+    response.set_cookie("b", "2")
+    return response
+
+
+@shop.get("/nocontent")
+def nocontent():
+    return Response("ignored", status_code=204)
+
+
+class Weird(Exception):
+    def __str__(self):
+        raise RuntimeError("no text")
+
+
+@shop.get("/weird")
+def weird():
+    raise Weird()
+
+
+async def after(scope, receive, send):
+    """A bare ASGI app that keeps sending after its last body part."""
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"first"})
+    await send({"type": "http.response.body", "body": b"second"})
+
+
 @shop.get("/boom")
 def boom():
     raise RuntimeError("secret internals: password=hunter2")
@@ -145,6 +184,7 @@ async def raw(scope, receive, send):
 
 WebApp("shop", shop, WebAppConfig(mount_path="/shop", metadata=WebAppMetadata(description="orders")))
 WebApp("raw", raw, WebAppConfig(mount_path="/shop/raw", inject_moose_utils=False))
+WebApp("after", after, WebAppConfig(mount_path="/after"))
 `;
 
 const projectDir = mkdtempSync(path.join(tmpdir(), "moose-python-webapps-"));
@@ -198,6 +238,60 @@ describe("a Python app's WebApps", () => {
     expect((await fetch(`${server.url}/shop/orders?status=paid`)).status).toBe(200);
   });
 
+  it("a request whose client went away counts against the worker's cap until its work has ended", async () => {
+    const gone = Array.from({ length: 64 }, () => new AbortController());
+    const abandoned = gone.map((controller) => fetch(`${server.url}/shop/slowsync?seconds=1.5`, { signal: controller.signal }).catch(() => "aborted"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const controller of gone) controller.abort();
+    await Promise.all(abandoned);
+    expect((await fetch(`${server.url}/shop/orders?status=paid`)).status).toBe(503);
+    await expect.poll(async () => (await fetch(`${server.url}/shop/orders?status=paid`)).status, { timeout: 20_000, interval: 200 }).toBe(200);
+  });
+
+  it("keeps a repeated header's every value, sends no length with a 204, and answers what the app got wrong with a 500", async () => {
+    const cookies = await fetch(`${server.url}/shop/cookies`);
+    expect(cookies.headers.getSetCookie().map((cookie) => cookie.split(";")[0])).toEqual(["a=1", "b=2"]);
+    const empty = await fetch(`${server.url}/shop/nocontent`);
+    expect(empty.status).toBe(204);
+    expect(empty.headers.get("content-length")).toBeNull();
+    // An exception whose text cannot be read, a body part after the last one.
+    expect((await fetch(`${server.url}/shop/weird`)).status).toBe(500);
+    expect((await fetch(`${server.url}/after`)).status).toBe(500);
+  });
+
+  it("a lifespan startup that blocks the event loop stops the worker's start with WEB_APP_STARTUP_FAILED, not forever", async () => {
+    const stuck = mkdtempSync(path.join(tmpdir(), "moose-python-webapps-stuck-"));
+    try {
+      mkdirSync(path.join(stuck, "app"));
+      writeFileSync(path.join(stuck, "moose.config.toml"), `language = "Python"\n`);
+      writeFileSync(
+        path.join(stuck, "app", "main.py"),
+        `import time
+from contextlib import asynccontextmanager
+from fastapi import FastAPI
+import _moose_ts_webapps
+from moose_ts import WebApp, WebAppConfig
+
+_moose_ts_webapps.LIFESPAN_TIMEOUT_S = 1  # 30 s in use
+
+
+@asynccontextmanager
+async def lifespan(app):
+    time.sleep(3600)
+    yield
+
+
+WebApp("stuck", FastAPI(lifespan=lifespan), WebAppConfig(mount_path="/stuck"))
+`,
+      );
+      const started = performance.now();
+      await expect(startPythonApiWorker({ projectDir: stuck, apis: {}, components: { tables: {}, streams: {} }, driver, log: () => {} })).rejects.toMatchObject({ code: "WEB_APP_STARTUP_FAILED" });
+      expect(performance.now() - started).toBeLessThan(15_000);
+    } finally {
+      rmSync(stuck, { recursive: true, force: true });
+    }
+  });
+
   it("a route raising SystemExit is that request's 500; the WebApps keep serving", async () => {
     for (const path of ["/shop/exit", "/shop/exit-sync", "/shop/exit"]) expect((await fetch(`${server.url}${path}`)).status).toBe(500);
     expect(await (await fetch(`${server.url}/shop/orders?status=paid`)).json()).toMatchObject({ ids: [1, 3] });
@@ -233,6 +327,7 @@ describe("a Python app's WebApps", () => {
     expect(worker.webApps).toEqual([
       { name: "shop", mountPath: "/shop" },
       { name: "raw", mountPath: "/shop/raw" },
+      { name: "after", mountPath: "/after" },
     ]);
   });
 

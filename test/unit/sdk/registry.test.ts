@@ -195,6 +195,13 @@ describe("sql", () => {
       expect(() => toQuery(sql`SELECT id FROM ${table} WHERE id = ${value}`), body).toThrow(/an object is not a SQL value/);
       expect(() => toQuery(sql`SELECT ${sql.join([value as never, sql`1`])}`), body).toThrow(/an object is not a SQL value/);
     }
+    expect(() => toQuery(sql`SELECT ${Object as never}`)).toThrow(/a function is not a SQL value/);
+    // A negative number after a minus must not start a `--` comment (inlined for views and for servers before 19.x).
+    const { toStaticQuery } = await import("../../../src/sdk/sql.js");
+    const { inlineParams } = await import("../../../src/infra/clickhouse/inline-params.js");
+    expect(toStaticQuery(sql`SELECT 10-${-5} AS x, ${"acme"} AS org`)).toBe("SELECT 10- -5 AS x, 'acme' AS org");
+    expect(inlineParams("SELECT 10-{a:Int64} AS x, {b:String} AS org", { a: -5, b: "acme" })).toBe("SELECT 10- -5 AS x, 'acme' AS org");
+    expect(inlineParams("SELECT 10-{a:Int64}", { a: -5n })).toBe("SELECT 10- -5");
     // The mark is a registered symbol: the app's copy of the SDK and the server's recognise each other's statements.
     const fromAnotherCopy = Object.defineProperties({ kind: "Sql", strings: ["SELECT 1"], values: [] }, { [Symbol.for("moose-ts.sql-part")]: { value: true } });
     expect(toQuery(sql`${fromAnotherCopy as never}`)).toEqual(["SELECT 1", {}]);
