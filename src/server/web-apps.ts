@@ -100,7 +100,7 @@ export function pythonWebAppRouter(worker: PythonApiWorker): WebAppRouter {
           send(response, { status: body.status, body: { error: body.error } });
           return;
         }
-        // A client that goes away before the reply cancels the app's task: it holds nothing after that.
+        // A client that goes away before the reply cancels the app's task (counted against the worker's cap until it ends).
         const gone = new AbortController();
         response.once("close", () => gone.abort());
         const reply = await worker.serveWeb(
