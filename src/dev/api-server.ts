@@ -24,7 +24,7 @@ import { rowPoliciesOf } from "../infra/clickhouse/row-policies.js";
 import { apiAuthFrom, type Caller } from "../server/api-auth.js";
 import { startMooseServer, type Reply, type RequestFailure } from "../server/http.js";
 import { ingestRoutes, type IngestHandler } from "../server/ingest.js";
-import { PYTHON_WORKER_STOPPED, startPythonApiWorker, type PythonApiWorker } from "../server/python-worker.js";
+import { PYTHON_WORKER_STOPPED, startPythonWorkerIfServing, type PythonApiWorker } from "../server/python-worker.js";
 import type { PythonWebApp } from "../extract/build-cache.js";
 import { pythonWebAppRouter, webAppRouter, type WebAppRouter } from "../server/web-apps.js";
 import type { WebApp } from "../sdk/web-app.js";
@@ -114,8 +114,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
       if (python && manifest) {
         // A Python app's handlers and WebApps run in a Python worker, restarted on the new code; the old one
         // serves until the new one is up (a worker that fails to start leaves the old routes).
-        const serves = Object.keys(manifest.apis).length > 0 || pythonWebApps.length > 0;
-        const next = serves ? await startPythonApiWorker({ projectDir: options.projectDir, apis: manifest.apis, components: manifest, driver }) : undefined;
+        const next = await startPythonWorkerIfServing({ projectDir: options.projectDir, apis: manifest.apis, components: manifest, driver }, pythonWebApps);
         const previous = pythonWorker;
         pythonWorker = next;
         consumption = next ? (path, query) => next.routes(path, query) : consumptionRoutes([], client);

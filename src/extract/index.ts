@@ -27,11 +27,16 @@ export interface ExtractOptions {
 
 /** Builds the app and returns its manifest; throws a MooseError (with file:line) on any problem. */
 export async function extractManifest(options: ExtractOptions): Promise<Manifest> {
+  return (await extractApp(options)).manifest;
+}
+
+/** As extractManifest, with a Python app's WebApps (which its manifest does not hold). */
+export async function extractApp(options: ExtractOptions): Promise<{ manifest: Manifest; pythonWebApps: readonly PythonWebApp[] }> {
   const projectDir = path.resolve(options.projectDir);
   // The one language switch: Python models go through their own extractor (./python), to the same manifest.
   const language = projectLanguage(projectDir, options.mainFile);
-  const { manifest } = await buildOrReuse(projectDir, language, options.mainFile);
-  return withStreamingFeature(projectDir, manifest, options.warn);
+  const { manifest, pythonWebApps } = await buildOrReuse(projectDir, language, options.mainFile);
+  return { manifest: await withStreamingFeature(projectDir, manifest, options.warn), pythonWebApps: pythonWebApps ?? [] };
 }
 
 /** The checked manifest of the code: the build cache's when it holds one for these inputs (its notices printed again), else a build's. */

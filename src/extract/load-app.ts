@@ -12,6 +12,7 @@ import { getRegistry, Registry, type Component } from "../sdk/registry.js";
 import type { ComponentKind } from "../manifest/types.js";
 import type { Stream } from "../sdk/stream.js";
 import type { Workflow } from "../sdk/workflow.js";
+import type { PythonWebApp } from "./build-cache.js";
 import { bundleApp, MANIFEST_EXPORT } from "./bundle.js";
 import { typeScriptError } from "./diagnostic.js";
 import { resolveMainFile } from "./main-file.js";
@@ -32,6 +33,8 @@ export interface LoadedApp {
   workflows: Map<string, Workflow>;
   /** The app module's own exports. */
   exports: Record<string, unknown>;
+  /** A Python app's WebApps (not in its manifest; its worker serves them). */
+  pythonWebApps: readonly PythonWebApp[];
 }
 
 export async function loadApp(projectDirInput: string, mainFileInput?: string): Promise<LoadedApp> {
@@ -58,6 +61,7 @@ export async function loadApp(projectDirInput: string, mainFileInput?: string): 
     streams: byId<Stream<any>>(registry, "streams"),
     workflows: byId<Workflow>(registry, "workflows"),
     exports,
+    pythonWebApps: [],
   };
 }
 
@@ -67,9 +71,9 @@ export async function loadApp(projectDirInput: string, mainFileInput?: string): 
  */
 async function loadPythonApp(projectDir: string, mainFile?: string): Promise<LoadedApp> {
   // The manifest exactly as `moose build` gives it ([features] streaming_engine applied).
-  const { extractManifest } = await import("./index.js");
-  const manifest = await extractManifest({ projectDir, mainFile });
-  return { language: "python", registry: new Registry(), manifest, apis: new Map(), ingestApis: new Map(), tables: new Map(), streams: new Map(), workflows: new Map(), exports: {} };
+  const { extractApp } = await import("./index.js");
+  const { manifest, pythonWebApps } = await extractApp({ projectDir, mainFile });
+  return { language: "python", registry: new Registry(), manifest, apis: new Map(), ingestApis: new Map(), tables: new Map(), streams: new Map(), workflows: new Map(), exports: {}, pythonWebApps };
 }
 
 function byId<C extends Component>(registry: Registry, kind: ComponentKind): Map<string, C> {

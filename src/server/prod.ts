@@ -105,7 +105,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     const app = await logTimed(projectDir, "build", "load app", () => loadApp(projectDir));
     await refuseUnmigratedCode(driver, app.manifest);
     // A Python app's Api handlers run in a Python worker (./python-worker.ts).
-    pythonApis = app.language === "python" ? await startPythonWorkerIfServing({ projectDir, apis: app.manifest.apis, components: app.manifest, driver }) : undefined;
+    pythonApis = app.language === "python" ? await startPythonWorkerIfServing({ projectDir, apis: app.manifest.apis, components: app.manifest, driver }, app.pythonWebApps) : undefined;
     const served = pythonApis;
     // [features] workflows: the project's Temporal worker runs the app's workflows (schedules come from migrations).
     if (config.features.workflows && app.workflows.size > 0) {

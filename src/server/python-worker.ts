@@ -11,6 +11,7 @@
  * path goes there whole (./web-apps.ts pythonWebAppRouter), with the same cap on calls in progress.
  */
 import { PythonProtocolError, startPythonChild } from "../extract/python/child.js";
+import type { PythonWebApp } from "../extract/build-cache.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { ApiSpec } from "../manifest/types.js";
 import type { Reply } from "./http.js";
@@ -24,11 +25,6 @@ type Message =
   | { type: "result"; id: number; status: number; body: unknown }
   | ({ type: "web-result"; id: number } & ({ status: number; headers: [string, string][]; body: string } | { failed: string }))
   | { type: "web-ended"; id: number };
-
-export interface PythonWebApp {
-  name: string;
-  mountPath: string;
-}
 
 /** A request for a WebApp, its path already the one below the mount. */
 export interface WebCall {
@@ -88,14 +84,11 @@ function workerStopped(apiPath: string): Reply {
 }
 
 /**
- * The worker of a Python app that has APIs or WebApps (it imports the app to find its WebApps, which
- * are not in the manifest); undefined, with no worker left running, for an app with neither.
+ * The worker of a Python app that has APIs or WebApps (`webApps`: what its extraction found, as the
+ * manifest does not hold them); undefined for an app with neither, which needs no worker.
  */
-export async function startPythonWorkerIfServing(options: PythonApiWorkerOptions): Promise<PythonApiWorker | undefined> {
-  const worker = await startPythonApiWorker(options);
-  if (Object.keys(options.apis).length > 0 || worker.webApps.length > 0) return worker;
-  await worker.close();
-  return undefined;
+export async function startPythonWorkerIfServing(options: PythonApiWorkerOptions, webApps: readonly PythonWebApp[]): Promise<PythonApiWorker | undefined> {
+  return Object.keys(options.apis).length > 0 || webApps.length > 0 ? startPythonApiWorker(options) : undefined;
 }
 
 /** Starts the worker and waits until it has imported the app (a failure is the app's MooseError). */
