@@ -18,12 +18,22 @@ a time (each in a thread of its own, so a handler waiting for a slow query does 
 
 The ready message also lists the app's WebApps: "webApps": [{"name": ..., "mountPath": ...}].
 
+`python -m _moose_ts_worker <project dir> <main file> tasks` runs a workflow's tasks instead (for
+src/workflows/python-tasks.ts; no APIs, no WebApps), each in a thread of its own:
+
+    ← {"type": "ready", "workflows": [...]}
+    → {"type": "task", "id": 3, "phase": "run" | "cancel", "workflow": "w", "task": "t", "input": ..., "state": {...}}
+    ← {"type": "task-result", "id": 3, "output": ..., "state": {...}}
+       or {"type": "task-result", "id": 3, "failed": {"type": "ValueError", "message": "..."}, "retryable": true}
+
 A query is answered by its own number: a handler may run several at once, from threads of its own.
 Stdout's pipe belongs to the protocol alone: file descriptor 1 is pointed at stderr, so the app's
 prints, C extensions and subprocesses write to the log."""
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
+import inspect
 import itertools
 import json
 import math
@@ -213,6 +223,98 @@ def _serve(apis: dict[str, Any], message: dict[str, Any], project: str) -> None:
         _in_progress.discard(message["id"])
 
 
+def _json_value(value: Any) -> Any:
+    """A task's output or state as JSON values (pydantic models dumped, NaN as null), as Temporal records them."""
+    return _finite(json.loads(json.dumps(value, default=_json_default)))
+
+
+def _awaited(result: Any) -> Any:
+    """An async task function's result: its coroutine run to the end on an event loop of this thread."""
+    if not inspect.isawaitable(result):
+        return result
+
+    async def wait() -> Any:
+        return await result
+
+    return asyncio.run(wait())
+
+
+def _task_failed(message: dict[str, Any], kind: str, text: str, retryable: bool) -> dict[str, Any]:
+    return {"type": "task-result", "id": message["id"], "failed": {"type": kind, "message": text}, "retryable": retryable}
+
+
+def _run_task(message: dict[str, Any], project: str) -> dict[str, Any]:
+    """One task (its run, or its on_cancel), answered whatever happens."""
+    from moose_ts import registry
+    from moose_ts.workflow import TaskContext
+
+    workflow = next((item for item in registry.components("workflows") if item.name == message["workflow"]), None)
+    task = next((item for item in workflow.tasks() if item.name == message["task"]), None) if workflow is not None else None
+    if task is None:
+        return _task_failed(message, "MooseUnknownTask", f"workflow {message['workflow']} has no task named {message['task']} in the code", False)
+    label = f"workflow {message['workflow']}: task {message['task']}"
+    state = dict(message.get("state") or {})
+    raw = message.get("input")
+    input_model = task.input_model()
+    if input_model is not None and raw is not None:
+        try:
+            raw = input_model.model_validate(raw)
+        except Exception as error:  # pydantic's ValidationError: the same input fails every attempt
+            return _task_failed(message, "MooseInvalidTaskInput", f"{label}: the input is not a {input_model.__name__}: {error}", False)
+    context = TaskContext(state=state, input=raw)
+    try:
+        if message.get("phase") == "cancel":
+            if task.config.on_cancel is not None:
+                _awaited(task.config.on_cancel(context))
+            output = None
+        else:
+            output = _awaited(task.config.run(context))
+        return {"type": "task-result", "id": message["id"], "output": _json_value(output), "state": _json_value(state)}
+    except BaseException as error:  # a task's failure (sys.exit too) fails that attempt, not the worker
+        try:
+            described = str(error)
+        except BaseException:  # an exception whose __str__ raises
+            described = ""
+        location = extract._user_frame(error.__traceback__, project)
+        where = f" at {location['file']}:{location['line']}" if location else ""
+        sys.stderr.write(f"error WORKFLOW_TASK_FAILED: {label}{where}: {type(error).__name__}: {described}\n")
+        traceback.print_exception(error, file=sys.stderr)
+        return _task_failed(message, type(error).__name__, f"{described}{where}" if described else f"{type(error).__name__}{where}", True)
+
+
+def _serve_task(message: dict[str, Any], project: str) -> None:
+    """Runs in a thread of its own: one task, answered whatever happens."""
+    _in_progress.add(message["id"])
+    try:
+        try:
+            _send(_run_task(message, project))
+            return
+        except BaseException as error:
+            sys.stderr.write(f"error WORKFLOW_TASK_FAILED: the result of task {message['task']} could not be sent: {type(error).__name__}: {error}\n")
+        _send(_task_failed(message, "MooseTaskResultNotSent", "the task's output or state is not JSON", False))
+    finally:
+        _in_progress.discard(message["id"])
+
+
+def _serve_tasks(project: str) -> int:
+    from moose_ts import registry, runtime
+
+    runtime.set_host_channel(_host_request)
+    _send({"type": "ready", "workflows": sorted(workflow.name for workflow in registry.components("workflows"))})
+    while True:
+        message = _receive()
+        if message is None:
+            break
+        kind = message.get("type")
+        if kind == "task":
+            threading.Thread(target=_serve_task, args=(message, project), name=f"moose-task-{message['id']}", daemon=True).start()
+        elif kind == "host-reply":
+            answers = _waiting.get(message.get("query"))
+            if answers is not None:
+                answers.put(message)
+    return _end_of_stdin(None)
+
+
 def _load_app() -> Optional[str]:
     """Imports the app named by argv (project folder, main file); its project folder, or None once its failure is sent."""
     project, main_file = (os.path.abspath(arg) for arg in sys.argv[1:3])
@@ -229,6 +331,8 @@ def main() -> int:
     project = _load_app()
     if project is None:
         return 1
+    if sys.argv[3:4] == ["tasks"]:
+        return _serve_tasks(project)
     from moose_ts import registry, runtime
 
     from moose_ts.web_app import get_web_apps
@@ -264,19 +368,23 @@ def main() -> int:
             answers = _waiting.get(message.get("query"))
             if answers is not None:
                 answers.put(message)
-    # The CLI closed stdin: queries waiting for an answer fail, calls not started are dropped.
+    pool.shutdown(wait=False, cancel_futures=True)
+    return _end_of_stdin(host)
+
+
+def _end_of_stdin(host: Any) -> int:
+    """The CLI closed stdin: queries waiting for an answer fail; calls still running get a moment to end."""
     _stdin_ended.set()
     for answers in list(_waiting.values()):
         answers.put(None)
-    pool.shutdown(wait=False, cancel_futures=True)
     if host is not None:
         host.stop(CLOSE_WAIT_S)
     deadline = time.monotonic() + CLOSE_WAIT_S
     while _in_progress and time.monotonic() < deadline:
         time.sleep(0.01)
     if _in_progress:
-        # A handler that does not return would keep the process (pool threads are joined at exit).
-        sys.stderr.write(f"the API worker exits with {len(_in_progress)} handler(s) still running\n")
+        # A handler or task that does not return would keep the process (pool threads are joined at exit).
+        sys.stderr.write(f"the worker exits with {len(_in_progress)} call(s) still running\n")
         sys.stderr.flush()
         os._exit(0)
     return 0

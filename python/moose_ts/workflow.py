@@ -35,6 +35,11 @@ class Task(Typed):
         self.config = config
         self._t = t
 
+    def input_model(self) -> Any:
+        """The pydantic model a run's input is validated into (`Task[Input, Output]`), or None (`Task[None, …]`)."""
+        model = self._t[0] if isinstance(self._t, tuple) else self._t
+        return model if isinstance(model, type) and hasattr(model, "model_validate") else None
+
 
 @dataclasses.dataclass
 class WorkflowConfig:

@@ -109,8 +109,14 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       kafka = connected;
     }
 
+    const extractor = createIncrementalExtractor(projectDir);
+    closers.push({ name: "the extractor", close: () => extractor.close() });
+
     // [features] workflows: a Temporal (started locally when none answers) and the project's worker.
-    const workflows = config.features.workflows ? await (await import("../workflows/dev.js")).startDevWorkflows({ projectDir, config, info: output.info }) : undefined;
+    const pythonManifest = extractor.pythonManifest;
+    const workflows = config.features.workflows
+      ? await (await import("../workflows/dev.js")).startDevWorkflows({ projectDir, config, info: output.info, ...(pythonManifest ? { python: { latest: pythonManifest } } : {}) })
+      : undefined;
     if (workflows) closers.push({ name: "the Temporal worker", close: () => workflows.close() });
 
     const driver = await openEmbedded({ dataDir: embeddedDataDir(projectDir), database: config.clickhouse_config.db_name });
@@ -132,9 +138,6 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const progressView = new RowProgressView(output.progress ?? "lines", (line) => output.info(line));
     const store = await DevStateStore.open(driver);
     const loaded = await store.load();
-    const extractor = createIncrementalExtractor(projectDir);
-    closers.push({ name: "the extractor", close: () => extractor.close() });
-
     // Files saved since the running reload began (the watcher fills it, each reload takes it).
     const changedFiles = new Set<string>();
     const reloader = new Reloader({

@@ -96,6 +96,8 @@ export interface IncrementalExtractor {
   extract(): Promise<Manifest>;
   /** A Python app's WebApps as the last good extraction found them (a TypeScript app's are in its registry). */
   pythonWebApps?(): readonly PythonWebApp[];
+  /** A Python app's manifest from the last good extraction (its workflows' tasks run in a Python worker); undefined before one. */
+  pythonManifest?(): Manifest | undefined;
   close(): void;
 }
 
@@ -109,13 +111,16 @@ export function createIncrementalExtractor(projectDirInput: string, mainFileInpu
   if (projectLanguage(projectDir, mainFileInput) === "python") {
     // A Python app is re-imported in a fresh interpreter on every save: nothing to keep between runs but its WebApps.
     let webApps: readonly PythonWebApp[] = [];
+    let latest: Manifest | undefined;
     return {
       async extract() {
         const build = await buildOrReuse(projectDir, "python", mainFileInput);
         webApps = build.pythonWebApps ?? [];
+        latest = build.manifest;
         return build.manifest;
       },
       pythonWebApps: () => webApps,
+      pythonManifest: () => latest,
       close() {},
     };
   }

@@ -108,8 +108,9 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     pythonApis = app.language === "python" ? await startPythonWorkerIfServing({ projectDir, apis: app.manifest.apis, components: app.manifest, driver }, app.pythonWebApps) : undefined;
     const served = pythonApis;
     // [features] workflows: the project's Temporal worker runs the app's workflows (schedules come from migrations).
-    if (config.features.workflows && app.workflows.size > 0) {
-      worker = await (await import("../workflows/prod.js")).startProdWorkflows(projectDir, config, app.workflows);
+    if (config.features.workflows && Object.keys(app.manifest.workflows).length > 0) {
+      const workflowApp = app.language === "python" ? { language: "python" as const, manifest: app.manifest } : { language: "typescript" as const, workflows: app.workflows };
+      worker = await (await import("../workflows/prod.js")).startProdWorkflows(projectDir, config, workflowApp);
     }
     producer = config.features.streaming_engine ? openKafkaProducer(config.redpanda_config) : undefined;
     // Every stream process of the app (its code equals the applied state, checked above).

@@ -14,6 +14,7 @@ import { scheduleTarget } from "../plan/steps.js";
 import { isMooseError } from "../errors.js";
 import { getRegistry } from "../sdk/registry.js";
 import type { Workflow } from "../sdk/workflow.js";
+import type { HostComponents } from "../server/python-host.js";
 import type { TemporalAction } from "../steps/index.js";
 import { setWorkflowClient } from "../server/client.js";
 import { apiWorkflowClient } from "./api-client.js";
@@ -21,7 +22,8 @@ import { lazyClient, projectTaskQueue, temporalAnswers, temporalTarget, unreacha
 import { isLocalHost } from "../infra/local-service.js";
 import { localStopHandle, ownsTemporal, startLocalTemporal, type LocalTemporal } from "./local.js";
 import { openScheduleExecutor } from "./schedules.js";
-import { startWorkflowWorker, type WorkflowWorker } from "./worker.js";
+import { PythonTaskRunner, pythonWorkflowCode } from "./python-tasks.js";
+import { startWorkflowWorker, typescriptWorkflowCode, type WorkflowCode, type WorkflowWorker } from "./worker.js";
 
 export interface DevWorkflows {
   address: string;
@@ -30,7 +32,7 @@ export interface DevWorkflows {
   local?: LocalTemporal;
   /** The runner's executor for schedule steps. */
   schedules: { execute(action: TemporalAction): Promise<void> };
-  /** Hands the worker the Workflow objects the latest build registered (restarting it if it stopped). */
+  /** Hands the worker the code of the latest build (restarting it if it stopped). */
   reload(): Promise<void>;
   /**
    * A Temporal CLI dev server this dev just started is empty (it keeps its state in memory): the
@@ -41,12 +43,27 @@ export interface DevWorkflows {
   close(): Promise<void>;
 }
 
-function registeredWorkflows(): Map<string, Workflow> {
-  return new Map(getRegistry().list<Workflow>("workflows").map((workflow) => [workflow.name, workflow]));
+function registeredWorkflowCode(): WorkflowCode {
+  return typescriptWorkflowCode(new Map(getRegistry().list<Workflow>("workflows").map((workflow) => [workflow.name, workflow])));
 }
 
-export async function startDevWorkflows(options: { projectDir: string; config: Config; info: (line: string) => void }): Promise<DevWorkflows> {
-  const { projectDir, config, info } = options;
+export interface DevWorkflowsOptions {
+  projectDir: string;
+  config: Config;
+  info: (line: string) => void;
+  /**
+   * A Python app: its latest good extraction (the workflows it defines, the tables and streams its
+   * tasks' OlapTable.insert and Stream.send reach), whose tasks run in a Python worker. A TypeScript
+   * app's workflows are the Workflow objects its latest build registered.
+   */
+  python?: { latest(): Manifest | undefined };
+}
+
+export async function startDevWorkflows(options: DevWorkflowsOptions): Promise<DevWorkflows> {
+  const { projectDir, config, info, python } = options;
+  // A Python task's prints and tracebacks go to dev's stderr, as the Python Api worker's do.
+  const pythonTasks = python && new PythonTaskRunner({ projectDir, components: (): HostComponents => python.latest() ?? { tables: {}, streams: {} } });
+  const currentCode = (): WorkflowCode => (pythonTasks ? pythonWorkflowCode(python!.latest()?.workflows ?? {}, pythonTasks) : registeredWorkflowCode());
   const target = temporalTarget(config);
   const { temporal_host: host, temporal_port: port } = config.temporal_config;
   let local: LocalTemporal | undefined;
@@ -63,21 +80,21 @@ export async function startDevWorkflows(options: { projectDir: string; config: C
   const executor = openScheduleExecutor(target, taskQueue);
   let worker: WorkflowWorker | undefined;
   try {
-    worker = await startWorkflowWorker({ target, taskQueue, workflows: registeredWorkflows(), log: (line) => info(`  ${line}`) });
+    worker = await startWorkflowWorker({ target, taskQueue, code: currentCode(), log: (line) => info(`  ${line}`) });
   } catch (error) {
     await executor.close();
     await local?.stop();
     throw error;
   }
   let running = worker;
-  let workflows = registeredWorkflows();
+  let code = currentCode();
   const client = lazyClient(target);
   // Api handlers' client.workflow.execute(…) starts runs on this worker.
-  setWorkflowClient(apiWorkflowClient({ temporal: client.get, taskQueue, workflows: () => new Map([...workflows].map(([name, workflow]) => [name, workflow.toSpec()])) }));
+  setWorkflowClient(apiWorkflowClient({ temporal: client.get, taskQueue, workflows: () => code.specs }));
   const schedules = {
     async execute(action: TemporalAction) {
       // The build being applied registered the workflow: the worker gets it before its schedule can fire.
-      if (!("deleteSchedule" in action) && !running.stopped) running.setWorkflows(registeredWorkflows());
+      if (!("deleteSchedule" in action) && !running.stopped) running.setCode(currentCode());
       try {
         await executor.execute(action);
       } catch (error) {
@@ -106,12 +123,14 @@ export async function startDevWorkflows(options: { projectDir: string; config: C
       if (restored.length > 0) info(`  Temporal: schedules of ${restored.join(", ")} restored from the applied state (a new local Temporal starts empty)`);
     },
     reload: async () => {
-      workflows = registeredWorkflows();
-      if (!running.stopped) return running.setWorkflows(workflows);
+      // A Python task that starts from now on runs the new code; one running finishes on the old.
+      pythonTasks?.codeChanged();
+      code = currentCode();
+      if (!running.stopped) return running.setCode(code);
       // The worker died (Temporal went away and came back, say): a code change starts a new one.
       info("  restarting the Temporal worker (it had stopped)");
       try {
-        running = await startWorkflowWorker({ target, taskQueue, workflows, log: (line) => info(`  ${line}`) });
+        running = await startWorkflowWorker({ target, taskQueue, code, log: (line) => info(`  ${line}`) });
       } catch (error) {
         info(`  the Temporal worker could not restart: ${(error as Error)?.message ?? String(error)} (the next save tries again)`);
       }
@@ -120,6 +139,7 @@ export async function startDevWorkflows(options: { projectDir: string; config: C
       setWorkflowClient(undefined);
       await client.close();
       await running.stop();
+      await pythonTasks?.close();
       await executor.close();
       await local?.stop();
     },

@@ -2,8 +2,8 @@
  * The project's Temporal worker: polls the project's task queue with moose-ts's interpreter workflow
  * (./temporal-workflow.ts, bundled once per process) and runs the app's tasks as activities.
  *
- * The app's code is read at every task, through `workflows()`: when `moose dev` reloads the code it
- * hands the worker the new app (`setWorkflows`) instead of tearing it down, so a task already running
+ * The app's code is read at every task (a WorkflowCode): when `moose dev` reloads the code it
+ * hands the worker the new app (`setCode`) instead of tearing it down, so a task already running
  * finishes on the code it started with, the next task runs the new code, and no run loses its history
  * or waits for a cancelled activity to time out. The workflow code Temporal replays never changes.
  */
@@ -13,6 +13,7 @@ import { existsSync } from "node:fs";
 import type { Worker, WorkflowBundleWithSourceMap } from "@temporalio/worker";
 import { mooseTsPackage } from "../cli/package-info.js";
 import { MooseError } from "../errors.js";
+import type { WorkflowSpec } from "../manifest/types.js";
 import type { Workflow } from "../sdk/workflow.js";
 import { unreachable, type TemporalTarget } from "./connection.js";
 import type { MooseActivities, TaskRequest, TaskResponse, WorkflowGraph } from "./temporal-workflow.js";
@@ -20,7 +21,7 @@ import type { MooseActivities, TaskRequest, TaskResponse, WorkflowGraph } from "
 export interface WorkflowWorker {
   taskQueue: string;
   /** Runs the next tasks with this code (a reloaded app). */
-  setWorkflows(workflows: ReadonlyMap<string, Workflow>): void;
+  setCode(code: WorkflowCode): void;
   /** True once the worker stopped polling (stop(), or a fatal error such as a lost Temporal). */
   readonly stopped: boolean;
   /** Stops polling, lets running tasks finish (a few seconds at most), closes the connection. */
@@ -30,7 +31,7 @@ export interface WorkflowWorker {
 export interface WorkerOptions {
   target: TemporalTarget;
   taskQueue: string;
-  workflows: ReadonlyMap<string, Workflow>;
+  code: WorkflowCode;
   /** One line per task started, retried, failed or done. */
   log?: (line: string) => void;
 }
@@ -73,61 +74,116 @@ async function installRuntime(): Promise<void> {
   }
 }
 
-function activities(current: () => ReadonlyMap<string, Workflow>, log: (line: string) => void): MooseActivities {
-  const lookup = async (name: string): Promise<Workflow> => {
-    const workflow = current().get(name);
-    if (workflow) return workflow;
-    const { ApplicationFailure } = await import("@temporalio/activity");
-    throw ApplicationFailure.nonRetryable(`the app has no workflow named ${name}`, "MooseUnknownWorkflow");
-  };
-  const taskOf = async (request: TaskRequest) => {
-    const task = (await lookup(request.workflow)).tasks().find((candidate) => candidate.name === request.task);
-    if (task) return task;
-    const { ApplicationFailure } = await import("@temporalio/activity");
-    throw ApplicationFailure.nonRetryable(`workflow ${request.workflow} has no task named ${request.task}`, "MooseUnknownTask");
+/**
+ * A task that fails as the code says, not by chance: Temporal records it with `type` (a Python
+ * exception's class name, say) and retries it only when `retryable`.
+ */
+export class TaskFailure extends Error {
+  constructor(
+    message: string,
+    readonly type: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** The app's workflows as the worker runs them: a TypeScript app's Workflow objects, or a Python app's tasks (./python-tasks.ts). */
+export interface WorkflowCode {
+  /** Every workflow of the code by name, as the manifest has it. */
+  readonly specs: ReadonlyMap<string, WorkflowSpec>;
+  /** Runs a task the specs name; a copy of the request's state comes back with the task's changes. */
+  runTask(request: TaskRequest): Promise<TaskResponse>;
+  /** Runs the task's onCancel (nothing when it has none). */
+  cancelTask(request: TaskRequest): Promise<void>;
+}
+
+/** A TypeScript app's workflows, run in this process by their own task functions. */
+export function typescriptWorkflowCode(workflows: ReadonlyMap<string, Workflow>): WorkflowCode {
+  const taskOf = (request: TaskRequest) => {
+    const task = workflows.get(request.workflow)?.tasks().find((candidate) => candidate.name === request.task);
+    if (!task) throw new TaskFailure(`workflow ${request.workflow} has no task named ${request.task}`, "MooseUnknownTask", false);
+    return task;
   };
   return {
-    async workflowGraph(name: string): Promise<WorkflowGraph> {
-      const spec = (await lookup(name)).toSpec();
-      return {
-        startingTask: spec.tasks[0]!.name,
-        tasks: spec.tasks.map((task) => ({
-          name: task.name,
-          onComplete: task.onComplete,
-          ...(task.timeout !== undefined ? { timeout: task.timeout } : {}),
-          ...(task.retries !== undefined ? { retries: task.retries } : {}),
-        })),
-      };
-    },
-    async runTask(request: TaskRequest): Promise<TaskResponse> {
-      const { Context } = await import("@temporalio/activity");
-      const { attempt, workflowExecution } = Context.current().info;
-      const label = `workflow ${request.workflow} (${workflowExecution?.workflowId ?? "?"}): task ${request.task}${attempt > 1 ? ` (attempt ${attempt})` : ""}`;
-      const task = await taskOf(request);
+    specs: new Map([...workflows].map(([name, workflow]) => [name, workflow.toSpec()])),
+    async runTask(request) {
       const state = { ...request.state };
-      const started = performance.now();
-      log(`${label} started`);
-      try {
-        const output = await task.config.run({ state, input: request.input } as never);
-        log(`${label} done in ${Math.round(performance.now() - started)} ms`);
-        return { output: output ?? null, state };
-      } catch (error) {
-        log(`${label} failed: ${(error as Error)?.message ?? String(error)}`);
-        throw error;
-      }
+      const output = await taskOf(request).config.run({ state, input: request.input } as never);
+      return { output: output ?? null, state };
     },
-    async cancelTask(request: TaskRequest): Promise<void> {
-      const task = await taskOf(request);
-      log(`workflow ${request.workflow}: task ${request.task} cancelled`);
-      await task.config.onCancel?.({ state: { ...request.state }, input: request.input } as never);
+    async cancelTask(request) {
+      await taskOf(request).config.onCancel?.({ state: { ...request.state }, input: request.input } as never);
     },
+  };
+}
+
+function activities(current: () => WorkflowCode, log: (line: string) => void): MooseActivities {
+  /** The workflow's spec; a name the code does not have fails the run at once (no retry can find it). */
+  const specOf = (name: string): WorkflowSpec => {
+    const spec = current().specs.get(name);
+    if (!spec) throw new TaskFailure(`the app has no workflow named ${name}`, "MooseUnknownWorkflow", false);
+    return spec;
+  };
+  const checkTask = (request: TaskRequest) => {
+    if (!specOf(request.workflow).tasks.some((task) => task.name === request.task)) {
+      throw new TaskFailure(`workflow ${request.workflow} has no task named ${request.task}`, "MooseUnknownTask", false);
+    }
+  };
+  /** A TaskFailure as Temporal's ApplicationFailure (its type, and whether to retry); other errors as they are. */
+  const reported = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof TaskFailure)) throw error;
+      const { ApplicationFailure } = await import("@temporalio/activity");
+      throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: !error.retryable });
+    }
+  };
+  return {
+    workflowGraph: (name: string) =>
+      reported(async (): Promise<WorkflowGraph> => {
+        const spec = specOf(name);
+        return {
+          startingTask: spec.tasks[0]!.name,
+          tasks: spec.tasks.map((task) => ({
+            name: task.name,
+            onComplete: task.onComplete,
+            ...(task.timeout !== undefined ? { timeout: task.timeout } : {}),
+            ...(task.retries !== undefined ? { retries: task.retries } : {}),
+          })),
+        };
+      }),
+    runTask: (request: TaskRequest) =>
+      reported(async (): Promise<TaskResponse> => {
+        const { Context } = await import("@temporalio/activity");
+        const { attempt, workflowExecution } = Context.current().info;
+        const label = `workflow ${request.workflow} (${workflowExecution?.workflowId ?? "?"}): task ${request.task}${attempt > 1 ? ` (attempt ${attempt})` : ""}`;
+        checkTask(request);
+        const started = performance.now();
+        log(`${label} started`);
+        try {
+          const response = await current().runTask(request);
+          log(`${label} done in ${Math.round(performance.now() - started)} ms`);
+          return response;
+        } catch (error) {
+          log(`${label} failed: ${(error as Error)?.message ?? String(error)}`);
+          throw error;
+        }
+      }),
+    cancelTask: (request: TaskRequest) =>
+      reported(async () => {
+        checkTask(request);
+        log(`workflow ${request.workflow}: task ${request.task} cancelled`);
+        await current().cancelTask(request);
+      }),
   };
 }
 
 export async function startWorkflowWorker(options: WorkerOptions): Promise<WorkflowWorker> {
   const { target, taskQueue } = options;
   const log = options.log ?? (() => {});
-  let workflows = options.workflows;
+  let code = options.code;
   await installRuntime();
   const { NativeConnection, Worker } = await import("@temporalio/worker");
   const workflowBundleCode = await workflowBundle();
@@ -144,7 +200,7 @@ export async function startWorkflowWorker(options: WorkerOptions): Promise<Workf
       namespace: target.namespace,
       taskQueue,
       workflowBundle: workflowBundleCode,
-      activities: activities(() => workflows, log),
+      activities: activities(() => code, log),
       // A stop lets running tasks finish for a moment; longer ones are retried by the next worker.
       shutdownGraceTime: "5s",
     });
@@ -171,8 +227,8 @@ export async function startWorkflowWorker(options: WorkerOptions): Promise<Workf
     get stopped() {
       return stopped;
     },
-    setWorkflows(next) {
-      workflows = next;
+    setCode(next) {
+      code = next;
     },
     async stop() {
       if (worker.getState() === "RUNNING") worker.shutdown();

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getRegistry } from "../../src/sdk/registry.js";
 import { Task, Workflow } from "../../src/sdk/workflow.js";
 import { connectTemporal } from "../../src/workflows/connection.js";
-import { startWorkflowWorker } from "../../src/workflows/worker.js";
+import { startWorkflowWorker, typescriptWorkflowCode } from "../../src/workflows/worker.js";
 import { freePort } from "../helpers/kafka.js";
 import { startFullTemporal, startTestTemporal, TEMPORAL_CLI_START_TIMEOUT_MS, TEMPORAL_START_TIMEOUT_MS, type TestTemporal } from "../helpers/temporal.js";
 import { copyQuickstart, MOOSE_BIN, type TestProject } from "./dev-process.js";
@@ -145,7 +145,7 @@ describe("a schedule in migrations, on a full Temporal (the Temporal CLI's dev s
     const temporal = await connectTemporal(full.target);
     getRegistry().clear();
     const workflow = new Workflow(name, { startingTask: new Task<null, string>("tick", { run: async () => "tick" }) });
-    const worker = await startWorkflowWorker({ target: full.target, taskQueue: `moose-ts.quickstart-${name}`, workflows: new Map([[name, workflow]]) });
+    const worker = await startWorkflowWorker({ target: full.target, taskQueue: `moose-ts.quickstart-${name}`, code: typescriptWorkflowCode(new Map([[name, workflow]])) });
     try {
       const handle = temporal.client.schedule.getHandle(name);
       await expect.poll(async () => (await handle.describe()).info.recentActions.length, { timeout: 30_000, interval: 500 }).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 /**
  * A Python child that imports the app and talks JSON lines on stdin/stdout: the Api worker
  * (src/server/python-worker.ts) and the stream-function worker (src/streams/python-functions.ts).
- * It runs `python -m <module> <project dir> <main file>` with the project's interpreter and the
+ * It runs `python -m <module> <project dir> <main file> [args]` with the project's interpreter and the
  * SDK on PYTHONPATH; its first message says whether the app imported (`ready`) or why not (`failed`).
  */
 import { spawn } from "node:child_process";
@@ -38,6 +38,8 @@ export interface PythonChildOptions {
   projectDir: string;
   /** The module run with `python -m` (in python/, beside the SDK). */
   module: string;
+  /** Arguments after the project folder and main file. */
+  args?: string[];
   /** Where its stderr goes (the app's prints, tracebacks). */
   log: (text: string) => void;
   /** Named in the error when it exits before it is ready. */
@@ -74,7 +76,7 @@ export async function startPythonChild<M extends { type: string }>(options: Pyth
 function spawnPythonChild<M>(options: PythonChildOptions): PythonChild<M> {
   const projectDir = path.resolve(options.projectDir);
   const main = path.resolve(projectDir, pythonMainFile(projectDir));
-  const python = spawn(pythonInterpreter(projectDir), ["-m", options.module, projectDir, main], {
+  const python = spawn(pythonInterpreter(projectDir), ["-m", options.module, projectDir, main, ...(options.args ?? [])], {
     cwd: projectDir,
     env: pythonEnv(projectDir),
     stdio: ["pipe", "pipe", "pipe"],

@@ -8,7 +8,7 @@ import { getRegistry } from "../../../src/sdk/registry.js";
 import { Task, Workflow } from "../../../src/sdk/workflow.js";
 import { connectTemporal, type TemporalClient } from "../../../src/workflows/connection.js";
 import { runStatus, startRun, terminateRun, waitForRun } from "../../../src/workflows/operations.js";
-import { startWorkflowWorker, type WorkflowWorker } from "../../../src/workflows/worker.js";
+import { startWorkflowWorker, typescriptWorkflowCode, type WorkflowWorker } from "../../../src/workflows/worker.js";
 import { startTestTemporal, TEMPORAL_START_TIMEOUT_MS, uniqueName, type TestTemporal } from "../../helpers/temporal.js";
 
 let server: TestTemporal;
@@ -20,14 +20,14 @@ const workflows = new Map<string, Workflow>();
 
 function add(workflow: Workflow): Workflow {
   workflows.set(workflow.name, workflow);
-  worker?.setWorkflows(new Map(workflows));
+  worker?.setCode(typescriptWorkflowCode(new Map(workflows)));
   return workflow;
 }
 
 beforeAll(async () => {
   server = await startTestTemporal();
   temporal = await connectTemporal(server.target);
-  worker = await startWorkflowWorker({ target: server.target, taskQueue, workflows: new Map(), log: (line) => logs.push(line) });
+  worker = await startWorkflowWorker({ target: server.target, taskQueue, code: typescriptWorkflowCode(new Map()), log: (line) => logs.push(line) });
 }, TEMPORAL_START_TIMEOUT_MS);
 
 afterAll(async () => {
