@@ -3,7 +3,7 @@ moose CLI (`moose dev`, `moose prod`) over JSON lines on stdin/stdout, up to CON
 a time (each in a thread of its own, so a handler waiting for a slow query does not hold up the others):
 
     ← {"type": "ready", "apis": [...]}  or  {"type": "failed", "error": {...}}   once the app is imported
-    → {"type": "call", "id": 1, "path": "stats/2", "params": {...}}              params already checked by the CLI
+    → {"type": "call", "id": 1, "path": "stats/2", "params": {...}, "jwt": {...} | null}   params already checked by the CLI
     ← {"type": "query", "id": 1, "query": 7, "sql": "...", "params": {...}}      a handler's query, run by the CLI
     → {"type": "rows", "id": 1, "query": 7, "rows": [...]}  or  {"type": "error", "id": 1, "query": 7, "message": "..."}
     ← {"type": "host", "query": 8, "request": {"op": "insert", ...}}           a handler's OlapTable.insert / MooseCache call
@@ -150,6 +150,13 @@ def _host_request(request: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
+def _takes_jwt(function: Any) -> bool:
+    try:
+        return "jwt" in inspect.signature(function).parameters
+    except (TypeError, ValueError):  # a builtin or C function without a signature
+        return False
+
+
 def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[str, Any]:
     from moose_ts.client import MooseClient
 
@@ -161,7 +168,9 @@ def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[s
         params_model = api.params_model
         raw = message.get("params") or {}
         params = params_model.model_validate(raw) if params_model is not None and hasattr(params_model, "model_validate") else raw
-        result = api.query_function(MooseClient(_transport(call_id)), params)
+        client = MooseClient(_transport(call_id))
+        # MooseStack passes the verified token's claims to a handler that takes a `jwt` parameter (None without one).
+        result = api.query_function(client, params, jwt=message.get("jwt")) if _takes_jwt(api.query_function) else api.query_function(client, params)
         return {"type": "result", "id": call_id, "status": 200, "body": _finite(json.loads(json.dumps(result, default=_json_default)))}
     except BaseException as error:  # a handler's failure (sys.exit too) is a 500 for that request, not the worker's end
         location = extract._user_frame(error.__traceback__, project)

@@ -3,6 +3,7 @@ server's ClickHouse through the moose CLI, every value bound as a query paramete
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from string import Formatter
@@ -95,9 +96,41 @@ class QueryClient:
         return [row_type.model_validate(row) for row in rows] if row_type is not None else rows
 
 
+class WorkflowClient:
+    """`client.workflow`: MooseStack's WorkflowClient. Starts a run of one of the app's workflows (or terminates one)
+    on the Temporal `moose dev` / `moose prod` run the project's worker on; answers `{"status": ..., "body": ...}` as
+    the TypeScript SDK's does (200 with the run's ids as JSON, 404 for a name the code lacks, 409 while a manual run of
+    it is going, 503 with workflows off), never raising for Temporal's refusals."""
+
+    def execute(self, name: str, input_data: Any = None) -> dict[str, Any]:
+        return self._ask({"op": "workflowExecute", "name": name, "input": _json_value(input_data)}, f"client.workflow.execute({name!r})")
+
+    def terminate(self, workflow_id: str) -> dict[str, Any]:
+        return self._ask({"op": "workflowTerminate", "workflowId": workflow_id}, f"client.workflow.terminate({workflow_id!r})")
+
+    @staticmethod
+    def _ask(request: dict[str, Any], what: str) -> dict[str, Any]:
+        from .runtime import host_request
+        from .source import caller_location
+
+        return host_request(request, caller_location(), what)
+
+
+def _json_value(value: Any) -> Any:
+    """A workflow's input as JSON values: pydantic models dumped, dates and decimals as text."""
+    def default(item: Any) -> Any:
+        if hasattr(item, "model_dump"):
+            return item.model_dump(mode="json", by_alias=True)
+        if isinstance(item, (_dt.datetime, _dt.date, Decimal, UUID)):
+            return item.isoformat() if isinstance(item, (_dt.datetime, _dt.date)) else str(item)
+        raise TypeError(f"{type(item).__name__} is not JSON serializable")
+
+    return json.loads(json.dumps(value, default=default))
+
+
 class MooseClient:
-    """What a handler gets as `client`: `client.query` (workflows are not run by moose-ts: `client.workflow` is None)."""
+    """What a handler gets as `client`: `client.query`, and `client.workflow` to start the app's workflows."""
 
     def __init__(self, transport: Transport):
         self.query = QueryClient(transport)
-        self.workflow = None
+        self.workflow = WorkflowClient()

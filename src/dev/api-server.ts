@@ -117,7 +117,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
         const next = await startPythonWorkerIfServing({ projectDir: options.projectDir, apis: manifest.apis, components: manifest, driver }, pythonWebApps);
         const previous = pythonWorker;
         pythonWorker = next;
-        consumption = next ? (path, query) => next.routes(path, query) : consumptionRoutes([], client);
+        consumption = next ? (path, query, caller) => next.routes(path, query, caller) : consumptionRoutes([], client);
         webApps = next ? pythonWebAppRouter(next) : webAppRouter([], { client, sql });
         mountPaths = (next?.webApps ?? []).map((webApp) => webApp.mountPath).sort();
         await previous?.close();

@@ -28,6 +28,11 @@ const noWorkflows: WorkflowClient = {
   },
 };
 
+/** The workflow client this process serves (one that answers 503 while workflows are not run). */
+export function currentWorkflowClient(): WorkflowClient {
+  return workflowClient ?? noWorkflows;
+}
+
 /** A caller the app's row policies apply to (./row-scope.ts). */
 export interface ClientScope {
   /** The settings a query runs with; refuses (throws) a query the scope does not allow, before it runs. */
@@ -38,7 +43,7 @@ export interface ClientScope {
 export function createMooseClient(driver: ClickHouseDriver, scope?: ClientScope): MooseClient {
   return {
     get workflow(): WorkflowClient {
-      return workflowClient ?? noWorkflows;
+      return currentWorkflowClient();
     },
     query: {
       get client(): never {

@@ -137,7 +137,7 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
       apiAuth,
       health: async () => ({ clickhouse: await probe(driver), ...(served ? { python: served.exited ? PYTHON_WORKER_STOPPED : "ok" } : {}) }),
       ...(supervisor ? { processes: () => supervisor.report() } : {}),
-      consumption: served ? (path, query) => served.routes(path, query) : consumptionRoutes([...app.apis.values()], client, scoped),
+      consumption: served ? (path, query, caller) => served.routes(path, query, caller) : consumptionRoutes([...app.apis.values()], client, scoped),
       webApps: served ? pythonWebAppRouter(served) : webAppRouter(app.registry.listOther<WebApp>("WebApp").values(), { client, sql }, scoped),
       ...(scoped ? { scoped } : {}),
       ingest: ingestRoutes(app.manifest, { driver, producer }),

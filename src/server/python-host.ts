@@ -3,13 +3,15 @@
  * workers' JSON lines): `OlapTable.insert`, `Stream.send` and `MooseCache`, done by the TypeScript
  * SDK's runtime, so rows and records from either language are checked with the ingest API's column
  * rules (ClickHouse itself would store an out-of-range integer wrapped), reach the ClickHouse and
- * broker the TypeScript handlers reach, and both share the `_moose_cache` table. A failure is
- * answered with the MooseError's fields, never thrown.
+ * broker the TypeScript handlers reach, and both share the `_moose_cache` table; and `client.workflow`,
+ * done by the workflow client this process serves TypeScript handlers with. A failure is answered
+ * with the MooseError's fields, never thrown.
  */
 import { MooseError, type SourceLocation } from "../errors.js";
 import type { Manifest } from "../manifest/types.js";
 import type { InsertOptions } from "../sdk/olap-table.js";
 import { loadRuntime } from "../sdk/runtime-link.js";
+import { currentWorkflowClient } from "./client.js";
 
 export type HostRequest =
   | { op: "insert"; table: string; rows: Record<string, unknown>[]; options: InsertOptions; location: SourceLocation }
@@ -17,7 +19,9 @@ export type HostRequest =
   | { op: "cacheSet"; key: string; value: string; ttlSeconds: number }
   | { op: "cacheDelete"; keys: string[] }
   | { op: "cacheKeys"; prefix: string }
-  | { op: "streamSend"; stream: string; records: Record<string, unknown>[]; location: SourceLocation };
+  | { op: "streamSend"; stream: string; records: Record<string, unknown>[]; location: SourceLocation }
+  | { op: "workflowExecute"; name: string; input: unknown }
+  | { op: "workflowTerminate"; workflowId: string };
 
 /** What a request may name: the tables and streams of the app the worker runs. */
 export type HostComponents = Pick<Manifest, "tables" | "streams">;
@@ -48,6 +52,10 @@ export async function answerHostRequest(request: HostRequest, app: HostComponent
         return { ok: true, value: null };
       case "cacheKeys":
         return { ok: true, value: await runtime.cacheKeys(request.prefix) };
+      case "workflowExecute":
+        return { ok: true, value: await currentWorkflowClient().execute(request.name, request.input) };
+      case "workflowTerminate":
+        return { ok: true, value: await currentWorkflowClient().terminate(request.workflowId) };
       default:
         throw new MooseError("UNKNOWN_REQUEST", `the Python SDK asked for ${JSON.stringify((request as { op?: unknown }).op)}, which this moose does not do`);
     }

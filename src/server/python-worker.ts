@@ -14,6 +14,7 @@ import { PythonProtocolError, startPythonChild } from "../extract/python/child.j
 import type { PythonWebApp } from "../extract/build-cache.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { ApiSpec } from "../manifest/types.js";
+import type { Caller } from "./api-auth.js";
 import type { Reply } from "./http.js";
 import { compileParamsValidator, type ParamsValidator } from "./params.js";
 import { answerHostRequest, sendHostReply, type HostComponents, type HostRequest } from "./python-host.js";
@@ -45,8 +46,8 @@ export interface WebReply {
 }
 
 export interface PythonApiWorker {
-  /** `/api/<path>` requests: undefined when no API has that path (the server answers 404). */
-  routes(path: string, query: URLSearchParams): Promise<Reply | undefined>;
+  /** `/api/<path>` requests: undefined when no API has that path (the server answers 404). A handler with a `jwt` parameter gets the caller's claims. */
+  routes(path: string, query: URLSearchParams, caller?: Caller): Promise<Reply | undefined>;
   /** The app's WebApps, as the worker found them when it imported the app. */
   readonly webApps: readonly PythonWebApp[];
   /**
@@ -165,7 +166,7 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
   })();
 
   return {
-    async routes(apiPath, query) {
+    async routes(apiPath, query, caller) {
       const validate = validators.get(apiPath);
       if (!validate) return undefined;
       const checked = validate(query);
@@ -174,7 +175,7 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
       if (inProgress() >= MAX_CALLS) return busy();
       const id = ++callId;
       const reply = new Promise<Reply>((answer) => calls.set(id, { apiPath, answer }));
-      child.send({ type: "call", id, path: apiPath, params: checked.params });
+      child.send({ type: "call", id, path: apiPath, params: checked.params, jwt: caller?.jwt ?? null });
       return reply;
     },
     webApps,

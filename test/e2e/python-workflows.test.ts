@@ -2,8 +2,9 @@
  * A Python project's workflows end to end from the CLI: `moose dev` with `[features] workflows = true`
  * on a real Temporal (MOOSE_TEST_TEMPORAL_ADDRESS, or a Java test server started for this file) runs
  * the tasks of app/main.py in a Python worker: `moose workflow run --wait` reads back every task's
- * output, a task's `OlapTable.insert` reaches dev's engine, and a save reaches the next run; and
- * `moose prod` runs them after `moose migrate generate`.
+ * output, a task's `OlapTable.insert` reaches dev's engine, a Python Api handler starts a run with
+ * `client.workflow.execute`, and a save reaches the next run; and `moose prod` runs them after
+ * `moose migrate generate`.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -13,14 +14,14 @@ import { createClient, type ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testPython } from "../helpers/python.js";
 import { startTestTemporal, TEMPORAL_START_TIMEOUT_MS, uniqueName, type TestTemporal } from "../helpers/temporal.js";
-import { DEV_TEST_TIMEOUT_MS, DevProcess, devEnv, freePorts, projectIn, rows, type TestProject } from "./dev-process.js";
+import { DEV_TEST_TIMEOUT_MS, DevProcess, devEnv, freePorts, projectIn, rows, type DevPorts, type TestProject } from "./dev-process.js";
 import { cleanEnv, MOOSE_BIN, run } from "./scenarios/project.js";
 
 const WORKFLOW = uniqueName("nightly");
 
 const main = (version: string) => `from pydantic import BaseModel
 
-from moose_ts import OlapTable, Task, TaskConfig, TaskContext, Workflow, WorkflowConfig
+from moose_ts import Api, OlapTable, Task, TaskConfig, TaskContext, Workflow, WorkflowConfig
 
 
 class Load(BaseModel):
@@ -52,6 +53,17 @@ def store(ctx: TaskContext[Load]) -> Loaded:
 store_task = Task[Load, Loaded]("store", TaskConfig(run=store))
 count_task = Task[Load, Load]("count", TaskConfig(run=count, on_complete=[store_task]))
 nightly = Workflow("${WORKFLOW}", WorkflowConfig(starting_task=count_task))
+
+
+class Trigger(BaseModel):
+    day: str
+
+
+def trigger(client, params: Trigger):
+    return client.workflow.execute("${WORKFLOW}", Load(day=params.day, rows=3))
+
+
+trigger_api = Api[Trigger, dict]("trigger", trigger)
 `;
 
 let server: TestTemporal;
@@ -91,11 +103,12 @@ describe("moose dev on a Python project with workflows", () => {
   let dev: DevProcess;
   let client: ClickHouseClient;
   let env: NodeJS.ProcessEnv;
+  let ports: DevPorts;
 
   beforeAll(async () => {
     const { root, dir } = await pythonProject();
     project = projectIn(dir, root);
-    const ports = await freePorts();
+    ports = await freePorts();
     env = devEnv(ports, temporalEnv());
     dev = new DevProcess(project, env, ["--dir", dir], root);
     client = createClient({ url: `http://127.0.0.1:${ports.clickhouse}`, username: "panda", password: "pandapass", database: "local" });
@@ -122,6 +135,15 @@ describe("moose dev on a Python project with workflows", () => {
     await dev.waitFor(new RegExp(`workflow ${WORKFLOW} \\(${WORKFLOW}\\): task store done`), mark);
   }, DEV_TEST_TIMEOUT_MS);
 
+  it("starts a run from a Python Api handler with client.workflow.execute", async () => {
+    const response = await fetch(`http://localhost:${ports.api}/api/trigger?day=2026-12-05`);
+    expect(response.status).toBe(200);
+    const started = (await response.json()) as { status: number; body: string };
+    expect(started.status).toBe(200);
+    expect(JSON.parse(started.body)).toMatchObject({ workflow: WORKFLOW, workflowId: WORKFLOW });
+    await expect.poll(async () => rows(client, "SELECT day FROM Loads WHERE day = '2026-12-05'"), { timeout: 20_000, interval: 300 }).toEqual([{ day: "2026-12-05" }]);
+  }, DEV_TEST_TIMEOUT_MS);
+
   it("runs the saved code on the next run", async () => {
     const mark = dev.mark();
     await project.write("app/main.py", main("v2"));
@@ -131,6 +153,7 @@ describe("moose dev on a Python project with workflows", () => {
     expect(await rows(client, "SELECT day, version FROM Loads ORDER BY day")).toEqual([
       { day: "2026-12-01", version: "v1" },
       { day: "2026-12-02", version: "v2" },
+      { day: "2026-12-05", version: "v1" },
     ]);
   }, DEV_TEST_TIMEOUT_MS);
 });

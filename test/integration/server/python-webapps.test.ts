@@ -2,7 +2,7 @@
  * A Python app's WebApps (python/moose_ts/web_app.py, python/_moose_ts_webapps.py) served by the moose
  * server through the Python worker, with the machine's Python, a real FastAPI app and the embedded
  * engine: the path below the mount, query strings, bodies and headers both ways, `get_moose_utils`
- * querying with bound values, the request's JWT claims, the app's lifespan, a handler that raises (the
+ * querying with bound values, the request's JWT claims (and an Api handler's `jwt` parameter), the app's lifespan, a handler that raises (the
  * server's generic 500), `inject_moose_utils=False`, and a plain ASGI callable beside FastAPI.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
+import { extractManifest } from "../../../src/extract/index.js";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import { logFilePath } from "../../../src/logs/logger.js";
 import { startMooseServer, type RunningServer } from "../../../src/server/http.js";
@@ -28,7 +29,7 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel
 from contextlib import asynccontextmanager
 
-from moose_ts.dmv2 import WebApp, WebAppConfig, WebAppMetadata
+from moose_ts.dmv2 import Api, WebApp, WebAppConfig, WebAppMetadata
 from moose_ts.dmv2.web_app_helpers import ApiUtil, get_moose_dependency, get_moose_utils
 
 started = []
@@ -64,6 +65,17 @@ async def count(moose: ApiUtil = Depends(get_moose_dependency())):
 @shop.post("/orders/{order_id}")
 def create(order_id: int, order: Order, request: Request):
     return PlainTextResponse(f"{order_id}:{order.note}:{request.headers.get('x-tag')}", status_code=201, headers={"x-made": "yes"})
+
+
+class NoParams(BaseModel):
+    pass
+
+
+def claims(client, params: NoParams, jwt=None):
+    return {"org": (jwt or {}).get("org_id")}
+
+
+claims_api = Api[NoParams, dict]("claims", claims)
 
 
 @shop.get("/whoami")
@@ -201,7 +213,8 @@ beforeAll(async () => {
   driver = await openEmbedded({ dataDir: path.join(projectDir, ".moose", "clickhouse"), database: "local" });
   await driver.exec("CREATE TABLE orders (id UInt32, status String) ENGINE = MergeTree ORDER BY id");
   await driver.exec("INSERT INTO orders VALUES (1, 'paid'), (2, 'open'), (3, 'paid')");
-  worker = await startPythonApiWorker({ projectDir, apis: {}, components: { tables: {}, streams: {} }, driver, log: () => {} });
+  const { apis } = await extractManifest({ projectDir });
+  worker = await startPythonApiWorker({ projectDir, apis, components: { tables: {}, streams: {} }, driver, log: () => {} });
   server = await startMooseServer({
     host: "127.0.0.1",
     port: 0,
@@ -209,7 +222,7 @@ beforeAll(async () => {
     adminApiKey: "",
     apiAuth: { ingest: { enforceJwt: false }, consumption: { jwt: { key: createPublicKey(issuer.env.MOOSE_JWT_PUBLIC_KEY), issuer: issuer.env.MOOSE_JWT_ISSUER, audience: issuer.env.MOOSE_JWT_AUDIENCE }, enforceJwt: false } },
     health: async () => ({ clickhouse: "ok" }),
-    consumption: async () => undefined,
+    consumption: (apiPath, query, caller) => worker.routes(apiPath, query, caller),
     admin: async () => undefined,
     webApps: pythonWebAppRouter(worker),
   });
@@ -355,6 +368,12 @@ WebApp("stuck", FastAPI(lifespan=lifespan), WebAppConfig(mount_path="/stuck"))
     expect(await (await fetch(`${server.url}/shop/whoami`)).json()).toEqual({ org: null, started: ["yes"] });
     const signed = await fetch(`${server.url}/shop/whoami`, { headers: { authorization: `Bearer ${await issuer.sign({ org_id: "acme" })}` } });
     expect(await signed.json()).toEqual({ org: "acme", started: ["yes"] });
+  });
+
+  it("give an Api handler with a `jwt` parameter the request's claims, None without a token", async () => {
+    expect(await (await fetch(`${server.url}/api/claims`)).json()).toEqual({ org: null });
+    const signed = await fetch(`${server.url}/api/claims`, { headers: { authorization: `Bearer ${await issuer.sign({ org_id: "acme" })}` } });
+    expect(await signed.json()).toEqual({ org: "acme" });
   });
 
   it("answer a handler that raises with the server's 500 and the request id; the error goes to the log only", async () => {
