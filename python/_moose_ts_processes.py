@@ -27,20 +27,26 @@ import _moose_ts_extract as extract
 from _moose_ts_worker import _json_default, _load_app, _protocol_out, _receive, _send
 
 
-def _input_model(stream: Any) -> Any:
-    """The model a stream's records are validated into: a dead-letter queue's is DeadLetterModel."""
+def _record_parser(stream: Any) -> Callable[[Any], Any]:
+    """How a stream's records reach its functions: validated into its model; a dead-letter queue's as DeadLetterModel,
+    whose `as_typed()` gives the failed record in the queue's model."""
     from moose_ts.stream import DeadLetterModel, DeadLetterQueue
 
     if isinstance(stream, DeadLetterQueue):
-        return DeadLetterModel
+        def dead_letter(record: Any) -> Any:
+            letter = DeadLetterModel.model_validate(record)
+            letter._t = stream._t
+            return letter
+
+        return dead_letter
     model = getattr(stream, "_t", None)
-    return model if hasattr(model, "model_validate") else None
+    return model.model_validate if hasattr(model, "model_validate") else (lambda record: record)
 
 
-def _outcome(function: Callable[[Any], Any], model: Any, transform: bool, record: Any, project: str) -> str:
+def _outcome(function: Callable[[Any], Any], parse: Callable[[Any], Any], transform: bool, record: Any, project: str) -> str:
     """One record's result as the JSON text of its entry in `results`."""
     try:
-        value = function(model.model_validate(record) if model is not None else record)
+        value = function(parse(record))
         if not transform or value is None:
             return '{"ok":true,"values":[]}'
         values = [item for item in value if item is not None] if isinstance(value, list) else [value]
@@ -85,7 +91,7 @@ def main() -> int:
     runtime.set_host_channel(_host_request)
 
     functions = {
-        process: (function, _input_model(stream), process.startswith("transform:"))
+        process: (function, _record_parser(stream), process.startswith("transform:"))
         for process, (function, stream) in process_functions(registry.components("streams")).items()
     }
     _send({"type": "ready", "processes": sorted(functions)})

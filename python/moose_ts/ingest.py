@@ -126,6 +126,11 @@ class IngestPipeline(Typed):
             raise ValueError(f"ingest pipeline {self.name} has no stream")
         return self.stream
 
+    def get_dead_letter_queue(self) -> DeadLetterQueue:
+        if self.dead_letter_queue is None:
+            raise ValueError(f"ingest pipeline {self.name} has no dead letter queue")
+        return self.dead_letter_queue
+
     def get_ingest_api(self) -> IngestApi:
         if self.ingest_api is None:
             raise ValueError(f"ingest pipeline {self.name} has no ingest API")

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Callable, Generic, Literal, Optional, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from ._typed import ModelBacked, life_cycle_value, require_model
 from .columns import columns_of
@@ -13,6 +13,8 @@ from .olap_table import OlapTable, versioned_id
 from .registry import register
 from .runtime import host_request
 from .source import caller_location
+
+T = TypeVar("T")
 
 
 class StreamConfig(BaseModel):
@@ -125,8 +127,9 @@ class Stream(ModelBacked):
         return spec
 
 
-class DeadLetterModel(BaseModel):
-    """A message that could not be processed, as written to a dead-letter queue."""
+class DeadLetterModel(BaseModel, Generic[T]):
+    """A message that could not be processed, as written to a dead-letter queue: `DeadLetterModel[Row]` in a function's
+    signature, as in MooseStack."""
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -135,6 +138,15 @@ class DeadLetterModel(BaseModel):
     error_type: str = Field(alias="errorType")
     failed_at: datetime = Field(alias="failedAt")
     source: Literal["api", "transform", "table"]
+    #: The failed record's model: set on the messages a dead-letter queue's transforms and consumers receive.
+    _t: Any = PrivateAttr(default=None)
+
+    def as_typed(self) -> T:
+        """The failed record validated into its model (pydantic's ValidationError when it does not fit, which is often
+        why it failed)."""
+        if self._t is None:
+            raise ValueError("as_typed() needs the record's model, which the messages a dead-letter queue's transforms and consumers receive carry")
+        return self._t.model_validate(self.original_record)
 
 
 # The fixed message schema of every dead-letter queue (the same as the TypeScript SDK's).

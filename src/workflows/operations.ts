@@ -104,10 +104,21 @@ export async function runStatus(temporal: TemporalClient, name: string, options:
   return status;
 }
 
-/** Waits for a run's end; its status afterwards (a failed run is a status, not an exception). */
+/**
+ * Waits for a run's end; its status afterwards (a failed run is a status, not an exception). A run the
+ * workflow's `retries` retried (or one continued as new) ends as CONTINUED_AS_NEW: the status is the
+ * last run's of that chain, which says how the run ended.
+ */
 export async function waitForRun(temporal: TemporalClient, name: string, run: { workflowId: string; runId: string }): Promise<RunStatus> {
   await temporal.client.workflow.getHandle(run.workflowId, run.runId).result().catch(() => undefined);
-  return runStatus(temporal, name, run);
+  let status = await runStatus(temporal, name, run);
+  while (status.status === "CONTINUED_AS_NEW") {
+    const history = await temporal.client.workflow.getHandle(run.workflowId, status.runId).fetchHistory();
+    const next = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+    if (!next) break;
+    status = await runStatus(temporal, name, { workflowId: run.workflowId, runId: next });
+  }
+  return status;
 }
 
 export async function terminateRun(temporal: TemporalClient, name: string, options: { workflowId?: string; runId?: string; reason?: string } = {}): Promise<RunStatus> {

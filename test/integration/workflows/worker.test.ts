@@ -91,6 +91,26 @@ describe("Temporal worker", () => {
     expect(logs.filter((line) => line.includes(`workflow ${name}`) && line.includes("failed: upstream not ready"))).toHaveLength(2);
   }, 30_000);
 
+  it("a workflow's retries re-run a failed run; waiting for it reports the retried run's end, not CONTINUED_AS_NEW", async () => {
+    const name = uniqueName("rerun");
+    let runs = 0;
+    const once = new Task<null, string>("once", {
+      retries: 0,
+      run: async () => {
+        runs++;
+        if (runs === 1) throw new Error("first run fails");
+        return "second run";
+      },
+    });
+    add(new Workflow(name, { startingTask: once, retries: 1 }));
+    const started = await startRun(temporal, { workflow: workflows.get(name)!.toSpec(), taskQueue });
+    const status = await waitForRun(temporal, name, started);
+    expect(runs).toBe(2);
+    expect(status.status).toBe("COMPLETED");
+    expect(status.runId).not.toBe(started.runId);
+    expect(status.result?.output).toBe("second run");
+  }, 30_000);
+
   it("fails the run when a task keeps failing past its retries, with the task's error", async () => {
     const name = uniqueName("broken");
     let attempts = 0;

@@ -210,3 +210,47 @@ for sql, params in seen:
     expect(stdout).toBe("SELECT {p0:Identifier} FROM {p1:Identifier} [('p0', 'str'), ('p1', 'str')]\nSELECT * FROM t WHERE x = {p0:String} [('p0', 'Body')]\n");
   });
 });
+
+describe("dead-letter queues as MooseStack's template uses them", () => {
+  it("are a pipeline's get_dead_letter_queue(); DeadLetterModel[Row] types a function's argument, and as_typed() gives the failed record as a Row", () => {
+    const { stdout, stderr } = python(`
+from pydantic import BaseModel
+from moose_ts import DeadLetterModel, IngestPipeline, IngestPipelineConfig, Key
+
+
+class View(BaseModel):
+    id: Key[str]
+    n: int
+
+
+pipeline = IngestPipeline[View]("Views", IngestPipelineConfig(table=False))
+print(pipeline.get_dead_letter_queue().name)
+
+
+def handle(letter: DeadLetterModel[View]) -> None:
+    pass
+
+
+letter = DeadLetterModel[View].model_validate({"originalRecord": {"id": "a", "n": 2}, "errorMessage": "m", "errorType": "ValueError",
+                                                "failedAt": "2026-01-01T00:00:00Z", "source": "transform"})
+try:
+    letter.as_typed()
+except ValueError as error:
+    print("untyped:", error)
+letter._t = View
+print(repr(letter.as_typed()))
+try:
+    IngestPipeline[View]("Other", IngestPipelineConfig(table=False, dead_letter_queue=False)).get_dead_letter_queue()
+except ValueError as error:
+    print(error)
+`);
+    expect(stderr).toBe("");
+    expect(stdout.split("\n")).toEqual([
+      "ViewsDeadLetterQueue",
+      "untyped: as_typed() needs the record's model, which the messages a dead-letter queue's transforms and consumers receive carry",
+      "View(id='a', n=2)",
+      "ingest pipeline Other has no dead letter queue",
+      "",
+    ]);
+  });
+});
