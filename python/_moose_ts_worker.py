@@ -100,6 +100,10 @@ def _receive() -> Optional[dict[str, Any]]:
 
 
 def _json_default(value: Any) -> Any:
+    from moose_ts.stream import RoutedMessage
+
+    if isinstance(value, RoutedMessage):
+        return value.to_json()
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json", by_alias=True)
     if isinstance(value, (_dt.datetime, _dt.date)):

@@ -1,11 +1,17 @@
 """The processes an app's streams ask for, as Manifest v1 process specs (the same ids and fields as
 the TypeScript SDK's src/sdk/processes.ts): a sync per stream with a destination table, a transform
-per add_transform, a consumer per add_consumer."""
+per add_transform and per set_multi_transform (destination "*"), a consumer per add_consumer."""
 from __future__ import annotations
 
 import hashlib
 import inspect
+from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator, Optional
+
+
+#: A multi-transform's destination: each routed message names its own stream.
+MULTI_DESTINATION = "*"
+_NO_CONFIG = SimpleNamespace(version=None, dead_letter_queue=None)
 
 
 def process_id(spec: dict[str, Any]) -> str:
@@ -52,6 +58,9 @@ def _processes(streams: Iterable[Any]) -> Iterator[tuple[dict[str, Any], Optiona
         for destination_id, entries in stream.transformations.items():
             for _destination, transformation, config in entries:
                 yield _function_spec("transform", stream, transformation, config, destination_id), transformation, stream
+        if stream.multi_transformation is not None:
+            # No dead-letter queue, not even the stream's default (as MooseStack's, and the TypeScript SDK's).
+            yield _function_spec("transform", stream, stream.multi_transformation, _NO_CONFIG, MULTI_DESTINATION), stream.multi_transformation, stream
         for consumer, config in stream.consumers:
             yield _function_spec("consumer", stream, consumer, config), consumer, stream
 

@@ -60,6 +60,7 @@ class Stream(ModelBacked):
         self.id = versioned_id(name, self.config.version)
         self.transformations: dict[str, list[tuple[Any, Callable[[Any], Any], TransformConfig]]] = {}
         self.consumers: list[tuple[Callable[[Any], Any], ConsumerConfig]] = []
+        self.multi_transformation: Optional[Callable[[Any], Any]] = None
         if _columns is not None:
             self._t, self.column_specs = t, _columns
         else:
@@ -86,6 +87,19 @@ class Stream(ModelBacked):
                              + (f" with version {config.version}" if config.version else " without a version"), caller_location(),
                              "give each consumer of a stream a distinct version")
         self.consumers.append((consumer, config))
+
+    def routed(self, values: Any) -> "RoutedMessage":
+        """A message for this stream (one record, a list, or None for none), returned from a set_multi_transform function."""
+        return RoutedMessage(self, values)
+
+    def set_multi_transform(self, transformation: Callable[[Any], Any]) -> None:
+        """One transformation that routes each record to any streams: it returns a list of `stream.routed(values)`, and
+        each message's values go to its stream (a message for a stream the app lacks fails that record). As MooseStack,
+        it has no dead-letter queue of its own, and a stream has one such transformation (a second replaces the first)."""
+        self.multi_transformation = transformation
+
+    def has_consumers(self) -> bool:
+        return len(self.consumers) > 0
 
     def send(self, values: Any) -> None:
         """Sends one record or a list to the stream's topic: dicts are validated into the model, then moose checks every
@@ -125,6 +139,19 @@ class Stream(ModelBacked):
         if config.version is not None:
             spec["version"] = config.version
         return spec
+
+
+class RoutedMessage:
+    """What a multi-transform returns for each stream a record goes to: `stream.routed(values)`."""
+
+    def __init__(self, destination: Stream, values: Any):
+        self.destination = destination
+        self.values = values
+
+    def to_json(self) -> dict[str, Any]:
+        """As the moose process reads a routed message: the destination stream's id and its values."""
+        values = [] if self.values is None else self.values if isinstance(self.values, list) else [self.values]
+        return {"destination": {"id": self.destination.id}, "values": [value for value in values if value is not None]}
 
 
 class DeadLetterModel(BaseModel, Generic[T]):

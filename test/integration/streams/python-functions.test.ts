@@ -2,7 +2,8 @@
  * The Python function worker (src/streams/python-functions.ts + python/_moose_ts_processes.py) with the
  * machine's Python and pydantic, no broker: a record is validated into the stream's model before the
  * function gets it, a transform's result comes back serialised as MooseStack's runner does it (model_dump
- * in JSON mode, by alias; None = none, a list = several), an exception fails only its record with the
+ * in JSON mode, by alias; None = none, a list = several; a multi-transform's routed messages with their
+ * streams' ids), an exception fails only its record with the
  * Python class name, records queued together are answered each with its own result, a result holding NaN
  * or Infinity fails its record (ValueError) instead of the batch's answer, an answer that is not JSON
  * fails its batch, a worker that exits is started again and only the record that killed it fails,
@@ -79,6 +80,17 @@ def check_letter(letter: DeadLetterModel) -> None:
 readings.add_transform(scaled, double)
 seen.add_consumer(check)
 failures.add_consumer(check_letter)
+
+sorting = Stream[Reading]("Sorting")
+
+
+def route(reading: Reading) -> list:
+    if reading.value > 10:
+        return [scaled.routed(Scaled(id=reading.id, doubledValue=reading.value * 2, year=reading.at.year, at=reading.at)), seen.routed([reading, None])]
+    return [seen.routed(reading), scaled.routed(None)]
+
+
+sorting.set_multi_transform(route)
 `;
 
 const projectDir = mkdtempSync(path.join(tmpdir(), "moose-python-functions-"));
@@ -145,6 +157,18 @@ describe("the Python function worker", () => {
     const letter = { originalRecord: { id: "x" }, errorMessage: "negative reading x", errorType: "ValueError", failedAt: AT, source: "transform" };
     expect(await letters(letter)).toBeUndefined();
     await expect(letters({ ...letter, errorType: "KeyError" })).rejects.toThrow("error_type");
+  });
+
+  it("runs set_multi_transform as the transform to \"*\": each stream.routed(values) comes back with its stream's id", async () => {
+    const route = functions.functionFor("transform:Sorting->*")!.run;
+    expect(await route({ id: "big", value: 20, at: AT })).toEqual([
+      { destination: { id: "Scaled" }, values: [{ id: "big", doubledValue: 40, year: 2026, at: "2026-12-02T03:04:05Z" }] },
+      { destination: { id: "Seen" }, values: [{ id: "big", value: 20, at: "2026-12-02T03:04:05Z" }] },
+    ]);
+    expect(await route({ id: "small", value: 1, at: AT })).toEqual([
+      { destination: { id: "Seen" }, values: [{ id: "small", value: 1, at: "2026-12-02T03:04:05Z" }] },
+      { destination: { id: "Scaled" }, values: [] },
+    ]);
   });
 
   it("fails a record whose function raises, or that does not fit the model, with the Python class name", async () => {
