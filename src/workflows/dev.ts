@@ -63,7 +63,7 @@ export async function startDevWorkflows(options: DevWorkflowsOptions): Promise<D
   const { projectDir, config, info, python } = options;
   // A Python task's prints and tracebacks go to dev's stderr, as the Python Api worker's do.
   const pythonTasks = python && new PythonTaskRunner({ projectDir, components: (): HostComponents => python.latest() ?? { tables: {}, streams: {} } });
-  const currentCode = (): WorkflowCode => (pythonTasks ? pythonWorkflowCode(python!.latest()?.workflows ?? {}, pythonTasks) : registeredWorkflowCode());
+  const currentCode = (): WorkflowCode => (python && pythonTasks ? pythonWorkflowCode(python.latest()?.workflows ?? {}, pythonTasks) : registeredWorkflowCode());
   const target = temporalTarget(config);
   const { temporal_host: host, temporal_port: port } = config.temporal_config;
   let local: LocalTemporal | undefined;

@@ -24,9 +24,15 @@ export async function startProdWorkflows(projectDir: string, config: Config, app
   const target = temporalTarget(config);
   const taskQueue = projectTaskQueue(projectDir);
   const log = (message: string) => logEvent(projectDir, { kind: "server", message });
-  // A Python task's prints and tracebacks go to stderr, as the Python Api worker's do.
-  const pythonTasks = app.language === "python" ? new PythonTaskRunner({ projectDir, components: () => app.manifest }) : undefined;
-  const code: WorkflowCode = app.language === "python" ? pythonWorkflowCode(app.manifest.workflows, pythonTasks!) : typescriptWorkflowCode(app.workflows);
+  let pythonTasks: PythonTaskRunner | undefined;
+  let code: WorkflowCode;
+  if (app.language === "python") {
+    // A Python task's prints and tracebacks go to stderr, as the Python Api worker's do.
+    pythonTasks = new PythonTaskRunner({ projectDir, components: () => app.manifest });
+    code = pythonWorkflowCode(app.manifest.workflows, pythonTasks);
+  } else {
+    code = typescriptWorkflowCode(app.workflows);
+  }
   const worker = await startWorkflowWorker({ target, taskQueue, code, log });
   const client = lazyClient(target);
   setWorkflowClient(apiWorkflowClient({ temporal: client.get, taskQueue, workflows: () => code.specs }));
