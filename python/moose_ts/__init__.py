@@ -5,6 +5,11 @@ A MooseStack Python project ports by changing `from moose_lib import ...` to `fr
 `moose build` imports app/main.py and turns every object created there into the same Manifest v1 as
 an equivalent TypeScript app.
 """
+import sys as _sys
+
+# moose_lib re-exports them: model files generated for it import them from there.
+from pydantic import BaseModel, Field
+
 from .api import Api, ApiConfig, ConsumptionApi, EgressConfig
 from .cache import MooseCache
 from .cli_log import CliLogData, Logger, cli_log
@@ -72,7 +77,26 @@ from .olap_table import (
     TableIndex,
     VersionedCollapsingMergeTreeEngine,
 )
-from .registry import get_apis, get_sql_resource, get_sql_resources, get_streams, get_tables, get_workflows
+from .registry import (
+    get_api,
+    get_apis,
+    get_consumption_api,
+    get_consumption_apis,
+    get_ingest_api,
+    get_ingest_apis,
+    get_materialized_view,
+    get_materialized_views,
+    get_sql_resource,
+    get_sql_resources,
+    get_stream,
+    get_streams,
+    get_table,
+    get_tables,
+    get_view,
+    get_views,
+    get_workflow,
+    get_workflows,
+)
 from .runtime_env import moose_env_secrets, moose_runtime_env
 from .sql_resource import SqlResource
 from .stream import ConsumerConfig, DeadLetterModel, DeadLetterQueue, Stream, StreamConfig, TransformConfig
@@ -123,3 +147,6 @@ from .web_app import ApiUtil, WebApp, WebAppConfig, WebAppMetadata, get_moose_de
 from .workflow import Task, TaskConfig, TaskContext, Workflow, WorkflowConfig
 
 __all__ = [name for name in dir() if not name.startswith("_")]
+
+# moose_lib's `data_models` module path (type annotations such as ClickHouseJson): every name of moose_ts.
+_sys.modules.setdefault(f"{__name__}.data_models", _sys.modules[__name__])

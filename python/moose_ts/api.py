@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ._typed import Typed
 from .columns import json_schema_of
-from .registry import register
+from .registry import register, unknown_arguments
 from .source import caller_location
 
 
@@ -27,9 +27,10 @@ class Api(Typed):
     component_kind = "apis"
 
     def __init__(self, name: str, query_function: Callable[..., Any], config: Optional[ApiConfig] = None,
-                 version: Optional[str] = None, *, t: Any = None):
+                 version: Optional[str] = None, *, t: Any = None, **unknown: Any):
         self.source = caller_location()
         self.name = name
+        unknown_arguments(f'API "{name}"', unknown, self.source)
         self.query_function = query_function
         self.config = config if config is not None else ApiConfig()
         if version is not None:

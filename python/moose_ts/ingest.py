@@ -9,7 +9,7 @@ from .columns import columns_of, json_schema_of
 from .errors import MooseError, SourceLocation
 from .life_cycle import LifeCycle
 from .olap_table import OlapConfig, OlapTable
-from .registry import register
+from .registry import register, unknown_arguments
 from .source import caller_location
 from .stream import DeadLetterQueue, Stream, StreamConfig
 
@@ -39,9 +39,10 @@ class IngestApi(Typed):
 
     component_kind = "ingestApis"
 
-    def __init__(self, name: str, config: IngestConfigWithDestination, *, t: Any = None, _source: Optional[SourceLocation] = None):
+    def __init__(self, name: str, config: IngestConfigWithDestination, *, t: Any = None, _source: Optional[SourceLocation] = None, **unknown: Any):
         self.source = _source or caller_location()
         self.name = name
+        unknown_arguments(f'ingest API "{name}"', unknown, self.source)
         self.config = config
         self.id = config.path or (f"{name}/{config.version}" if config.version else name)
         self._t = require_model(t, f'ingest API "{name}"', self.source, f'IngestApi[MyModel]("{name}", ...)')
@@ -82,9 +83,10 @@ class IngestPipelineConfig(BaseModel):
 class IngestPipeline(Typed):
     """A table, a stream sinking into it, a dead-letter queue and an ingest API feeding the stream."""
 
-    def __init__(self, name: str, config: Optional[IngestPipelineConfig] = None, *, t: Any = None):
+    def __init__(self, name: str, config: Optional[IngestPipelineConfig] = None, *, t: Any = None, **unknown: Any):
         self.source = caller_location()
         self.name = name
+        unknown_arguments(f'ingest pipeline "{name}"', unknown, self.source)
         self.config = config = config if config is not None else IngestPipelineConfig()
         model = require_model(t, f'ingest pipeline "{name}"', self.source, f'IngestPipeline[MyModel]("{name}", IngestPipelineConfig(...))')
         shared = without_none({"version": config.version, "life_cycle": config.life_cycle})

@@ -13,7 +13,7 @@ from ._typed import ModelBacked, life_cycle_value, require_model
 from .columns import columns_of
 from .errors import MooseError, SourceLocation
 from .life_cycle import ClickHouseEngines, LifeCycle
-from .registry import notice, register
+from .registry import notice, register, unknown_arguments
 from .runtime import host_request
 from .runtime_env import ddl_literal
 from .source import caller_location
@@ -230,6 +230,11 @@ class OlapConfig(BaseModel):
     indexes: list[TableIndex] = []
     # The [[clickhouse_config.clusters]] cluster the table is on: its DDL runs ON CLUSTER (docs/clusters.md).
     cluster: Optional[str] = None
+    # Accepted as MooseStack's, not applied: a build notice names them (docs/moosestack-differences.md).
+    database: Optional[str] = None
+    projections: Optional[list[Any]] = None
+    constraints: Optional[list[Any]] = None
+    seed_filter: Optional[Any] = None
 
 
 
@@ -307,13 +312,19 @@ class OlapTable(ModelBacked):
     component_kind = "tables"
     _kind_label = "OLAP table"
 
-    def __init__(self, name: str, config: Optional[OlapConfig] = None, *, t: Any = None, _source: Optional[SourceLocation] = None):
+    def __init__(self, name: str, config: Optional[OlapConfig] = None, *, t: Any = None, _source: Optional[SourceLocation] = None, **unknown: Any):
         self.source = _source or caller_location()
         self.name = name
         self.config = config if config is not None else OlapConfig()
         self.id = versioned_id(name, self.config.version)
         self._t = require_model(t, f'OLAP table "{name}"', self.source, f'OlapTable[MyModel]("{name}")')
         self.column_specs = columns_of(self._t, name, self.source)
+        unknown_arguments(f'OLAP table "{name}"', unknown, self.source)
+        unapplied = [key for key in ("database", "projections", "constraints", "seed_filter") if getattr(self.config, key) is not None]
+        if unapplied:
+            notice(f'OLAP table "{name}": {", ".join(unapplied)} {"is" if len(unapplied) == 1 else "are"} accepted but not applied by moose-ts '
+                   "(see docs/moosestack-differences.md: the table is created in clickhouse_config.db_name, without projections, constraints or seeding)",
+                   self.source)
         register(self)
 
     def _fail(self, code: str, problem: str, hint: str, details: Optional[dict] = None) -> Any:

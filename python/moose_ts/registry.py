@@ -48,6 +48,14 @@ def notice(message: str, source: Any) -> None:
     _notices[f"{source.file}:{source.line}\0{message}"] = {"message": message, "source": source.to_json()}
 
 
+def unknown_arguments(what: str, arguments: dict[str, Any], source: Any) -> None:
+    """Keyword arguments a component's constructor does not have: moose_lib ignores them silently, moose-ts says so."""
+    if arguments:
+        names = ", ".join(f"{name}=" for name in sorted(arguments))
+        notice(f"{what}: {names} {'is not an argument' if len(arguments) == 1 else 'are not arguments'} of its constructor and "
+               "changes nothing (MooseStack ignores it too; did you mean a key of its config?)", source)
+
+
 def notices() -> list[dict[str, Any]]:
     return list(_notices.values())
 
@@ -66,21 +74,71 @@ def to_manifest() -> dict[str, Any]:
     return manifest
 
 
-# MooseStack-style lookups.
+# MooseStack-style lookups: every component of a kind by id, or one by its name (None when the app has none).
+def _lookup(kind: str, name: str) -> Any:
+    found = _components[kind].get(name)
+    if found is not None:
+        return found
+    # A versioned component's id is name_version (name/version for APIs): its plain name finds it while it is the only version.
+    named = [component for component in _components[kind].values() if getattr(component, "name", None) == name]
+    return named[0] if len(named) == 1 else None
+
+
 def get_tables() -> dict[str, Any]:
     return dict(_components["tables"])
+
+
+def get_table(name: str) -> Any:
+    return _lookup("tables", name)
 
 
 def get_streams() -> dict[str, Any]:
     return dict(_components["streams"])
 
 
+def get_stream(name: str) -> Any:
+    return _lookup("streams", name)
+
+
+def get_ingest_apis() -> dict[str, Any]:
+    return dict(_components["ingestApis"])
+
+
+def get_ingest_api(name: str) -> Any:
+    return _lookup("ingestApis", name)
+
+
 def get_apis() -> dict[str, Any]:
     return dict(_components["apis"])
 
 
+def get_api(name: str) -> Any:
+    """By id (`name`, `name/version`, or its custom path), or by name while it has one version."""
+    return _lookup("apis", name)
+
+
+def get_views() -> dict[str, Any]:
+    return dict(_components["views"])
+
+
+def get_view(name: str) -> Any:
+    return _lookup("views", name)
+
+
+def get_materialized_views() -> dict[str, Any]:
+    return dict(_components["materializedViews"])
+
+
+def get_materialized_view(name: str) -> Any:
+    return _lookup("materializedViews", name)
+
+
 def get_workflows() -> dict[str, Any]:
     return dict(_components["workflows"])
+
+
+def get_workflow(name: str) -> Any:
+    return _lookup("workflows", name)
 
 
 def get_sql_resources() -> dict[str, Any]:
@@ -89,3 +147,8 @@ def get_sql_resources() -> dict[str, Any]:
 
 def get_sql_resource(name: str) -> Any:
     return _components["sqlResources"].get(name)
+
+
+# moose_lib's older names for Apis.
+get_consumption_apis = get_apis
+get_consumption_api = get_api

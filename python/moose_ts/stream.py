@@ -10,7 +10,7 @@ from .columns import columns_of
 from .errors import MooseError, SourceLocation
 from .life_cycle import LifeCycle
 from .olap_table import OlapTable, versioned_id
-from .registry import register
+from .registry import register, unknown_arguments
 from .runtime import host_request
 from .source import caller_location
 
@@ -53,10 +53,11 @@ class Stream(ModelBacked):
     _kind_label = "stream"
 
     def __init__(self, name: str, config: Optional[StreamConfig] = None, *, t: Any = None,
-                 _source: Optional[SourceLocation] = None, _columns: Optional[list[dict[str, Any]]] = None):
+                 _source: Optional[SourceLocation] = None, _columns: Optional[list[dict[str, Any]]] = None, **unknown: Any):
         self.source = _source or caller_location()
         self.name = name
         self.config = config if config is not None else StreamConfig()
+        unknown_arguments(f'stream "{name}"', unknown, self.source)
         self.id = versioned_id(name, self.config.version)
         self.transformations: dict[str, list[tuple[Any, Callable[[Any], Any], TransformConfig]]] = {}
         self.consumers: list[tuple[Callable[[Any], Any], ConsumerConfig]] = []
@@ -189,6 +190,6 @@ DEAD_LETTER_COLUMNS: list[dict[str, Any]] = [
 class DeadLetterQueue(Stream):
     """A stream of DeadLetterModel messages for records of the model that failed."""
 
-    def __init__(self, name: str, config: Optional[StreamConfig] = None, *, t: Any = None, _source: Optional[SourceLocation] = None):
+    def __init__(self, name: str, config: Optional[StreamConfig] = None, *, t: Any = None, _source: Optional[SourceLocation] = None, **unknown: Any):
         super().__init__(name, config, t=t, _source=_source or caller_location(),
-                         _columns=[dict(column) for column in DEAD_LETTER_COLUMNS])
+                         _columns=[dict(column) for column in DEAD_LETTER_COLUMNS], **unknown)

@@ -9,7 +9,7 @@ from ._typed import Typed, life_cycle_value, require_model
 from .errors import SourceLocation
 from .life_cycle import ClickHouseEngines, LifeCycle
 from .olap_table import OlapConfig, OlapTable, cluster_spec
-from .registry import register
+from .registry import notice, register, unknown_arguments
 from .source import caller_location
 
 
@@ -22,6 +22,8 @@ class ViewConfig(BaseModel):
     life_cycle: Optional[LifeCycle] = None
     # The [[clickhouse_config.clusters]] cluster the view is created on (ON CLUSTER; moose-ts's option).
     cluster: Optional[str] = None
+    # Accepted as MooseStack's, not applied: the view is created in clickhouse_config.db_name (a build notice says so).
+    database: Optional[str] = None
 
 
 class View:
@@ -30,8 +32,9 @@ class View:
     component_kind = "views"
 
     def __init__(self, name: str, config_or_select: Union[ViewConfig, str], base_tables: Optional[list[Any]] = None,
-                 metadata: Optional[dict] = None):
+                 metadata: Optional[dict] = None, **unknown: Any):
         self.source = caller_location()
+        unknown_arguments(f'view "{name}"', unknown, self.source)
         if isinstance(config_or_select, ViewConfig):
             config = config_or_select
         else:
@@ -40,6 +43,8 @@ class View:
         self.name = name
         self.id = name
         self.config = config
+        if config.database is not None:
+            notice(f'view "{name}": database is accepted but not applied by moose-ts (the view is created in clickhouse_config.db_name)', self.source)
         self.select_sql = config.select_statement
         self.source_tables = [table.id for table in config.base_tables]
         register(self)
@@ -71,9 +76,10 @@ class MaterializedView(Typed):
     component_kind = "materializedViews"
 
     def __init__(self, options: MaterializedViewOptions, target_table: Optional[OlapTable] = None, *, t: Any = None,
-                 _source: Optional[SourceLocation] = None):
+                 _source: Optional[SourceLocation] = None, **unknown: Any):
         self.source = _source or caller_location()
         self.name = options.materialized_view_name
+        unknown_arguments(f'materialized view "{self.name}"', unknown, self.source)
         self.id = self.name
         self.options = options
         self.life_cycle = life_cycle_value(options.life_cycle)

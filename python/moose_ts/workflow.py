@@ -5,7 +5,7 @@ from typing import Any, Callable, Generic, Optional, TypeVar
 
 from ._typed import Typed
 from .errors import MooseError
-from .registry import register
+from .registry import register, unknown_arguments
 from .source import caller_location
 
 T = TypeVar("T")
@@ -29,9 +29,10 @@ class TaskConfig:
 class Task(Typed):
     """One step of a workflow: `Task[Input, Output]("name", TaskConfig(run=fn, on_complete=[next_task]))`."""
 
-    def __init__(self, name: str, config: TaskConfig, *, t: Any = None):
+    def __init__(self, name: str, config: TaskConfig, *, t: Any = None, **unknown: Any):
         self.source = caller_location()
         self.name = name
+        unknown_arguments(f'task "{name}"', unknown, self.source)
         self.config = config
         self._t = t
 
@@ -52,9 +53,10 @@ class WorkflowConfig:
 class Workflow:
     component_kind = "workflows"
 
-    def __init__(self, name: str, config: WorkflowConfig):
+    def __init__(self, name: str, config: WorkflowConfig, **unknown: Any):
         self.source = caller_location()
         self.name = name
+        unknown_arguments(f'workflow "{name}"', unknown, self.source)
         self.id = name
         self.config = config
         register(self)

@@ -254,3 +254,73 @@ except ValueError as error:
     ]);
   });
 });
+
+describe("what moose_lib code leans on beyond the components (found in public MooseStack projects)", () => {
+  it("imports from moose_lib's submodule paths, and takes BaseModel and Field from the SDK", () => {
+    const { stdout, stderr, status } = python(`
+import moose_ts
+from moose_ts.dmv2.workflow import Task, Workflow
+from moose_ts.dmv2.stream import Stream
+from moose_ts.dmv2.olap_table import OlapConfig, OlapTable
+from moose_ts.data_models import ClickHouseJson
+from moose_ts import BaseModel, Field
+import pydantic
+print(Task is moose_ts.Task, Stream is moose_ts.Stream, ClickHouseJson is moose_ts.ClickHouseJson, BaseModel is pydantic.BaseModel, Field is pydantic.Field)
+`);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(stdout).toBe("True True True True True\n");
+  });
+
+  it("finds a component by name: get_stream, get_table, get_api (by name, version or path), get_workflow…; None for none", () => {
+    const { stdout, stderr, status } = python(`
+from pydantic import BaseModel
+from moose_ts import (Api, ApiConfig, OlapConfig, OlapTable, Stream, Task, TaskConfig, Workflow, WorkflowConfig, get_api, get_consumption_api,
+                      get_stream, get_table, get_workflow)
+
+
+class Row(BaseModel):
+    id: str
+
+
+orders = Stream[Row]("orders")
+OlapTable[Row]("history", OlapConfig(version="2"))
+Api[Row, dict]("stats", lambda client, params: {}, ApiConfig(version="1.0"))
+Api[Row, dict]("custom", lambda client, params: {}, ApiConfig(path="reports/custom"))
+Workflow("nightly", WorkflowConfig(starting_task=Task[None, None]("t", TaskConfig(run=lambda ctx: None))))
+print(get_stream("orders") is orders, get_stream("nope"), get_table("history").id, get_table("history_2").id)
+print(get_api("stats").id, get_api("stats/1.0").id, get_api("reports/custom").name, get_consumption_api("custom").name, get_workflow("nightly").name)
+`);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(stdout).toBe("True None history_2 history_2\nstats/1.0 stats/1.0 custom custom nightly\n");
+  });
+
+  it("names keyword arguments a constructor does not have, and OlapConfig / ViewConfig keys it does not apply, in notices (moose_lib ignores the first silently)", () => {
+    const { stdout, stderr, status } = python(`
+from pydantic import BaseModel
+from moose_ts import Api, LifeCycle, OlapConfig, OlapTable, Stream, View, ViewConfig, registry
+
+
+class Row(BaseModel):
+    id: str
+
+
+events = Stream[Row]("events", lifecycle=LifeCycle.EXTERNALLY_MANAGED)
+Api[Row, dict]("shows", lambda client, params: {}, source="Show")
+table = OlapTable[Row]("archive", OlapConfig(database="analytics", seed_filter={"limit": 10}))
+View("recent", ViewConfig(select_statement="SELECT 1", base_tables=[table], database="analytics"))
+registry.to_manifest()
+for notice in registry.notices():
+    print(notice["source"]["line"], notice["message"])
+`);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(stdout).toBe(
+      '10 stream "events": lifecycle= is not an argument of its constructor and changes nothing (MooseStack ignores it too; did you mean a key of its config?)\n' +
+        '11 API "shows": source= is not an argument of its constructor and changes nothing (MooseStack ignores it too; did you mean a key of its config?)\n' +
+        '12 OLAP table "archive": database, seed_filter are accepted but not applied by moose-ts (see docs/moosestack-differences.md: the table is created in clickhouse_config.db_name, without projections, constraints or seeding)\n' +
+        '13 view "recent": database is accepted but not applied by moose-ts (the view is created in clickhouse_config.db_name)\n',
+    );
+  });
+});
