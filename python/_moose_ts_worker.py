@@ -154,6 +154,25 @@ def _host_request(request: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
+def _json_value(value: Any) -> Any:
+    """A handler's result or a task's output or state as JSON values (pydantic models dumped, NaN as null)."""
+    return _finite(json.loads(json.dumps(value, default=_json_default)))
+
+
+def _where_raised(error: BaseException, project: str) -> str:
+    """` at app/file.py:line` of the app's frame that raised, or nothing when the app's code is not in the traceback."""
+    location = extract._user_frame(error.__traceback__, project)
+    return f" at {location['file']}:{location['line']}" if location else ""
+
+
+def _text_of(error: BaseException) -> Optional[str]:
+    """str(error), or None for an exception whose __str__ raises."""
+    try:
+        return str(error)
+    except BaseException:
+        return None
+
+
 def _takes_jwt(function: Any) -> bool:
     try:
         return "jwt" in inspect.signature(function).parameters
@@ -175,10 +194,9 @@ def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[s
         client = MooseClient(_transport(call_id))
         # MooseStack passes the verified token's claims to a handler that takes a `jwt` parameter (None without one).
         result = api.query_function(client, params, jwt=message.get("jwt")) if _takes_jwt(api.query_function) else api.query_function(client, params)
-        return {"type": "result", "id": call_id, "status": 200, "body": _finite(json.loads(json.dumps(result, default=_json_default)))}
+        return {"type": "result", "id": call_id, "status": 200, "body": _json_value(result)}
     except BaseException as error:  # a handler's failure (sys.exit too) is a 500 for that request, not the worker's end
-        location = extract._user_frame(error.__traceback__, project)
-        where = f" at {location['file']}:{location['line']}" if location else ""
+        where = _where_raised(error, project)
         sys.stderr.write(f"error API_HANDLER_FAILED: /api/{message['path']}{where}: {type(error).__name__}: {error}\n")
         traceback.print_exception(error, file=sys.stderr)
         # Where it failed is for the log above, not for whoever called the API.
@@ -206,13 +224,10 @@ def _start_web(host: Any, message: dict[str, Any], project: str) -> None:
         if error is None:
             _send({"type": "web-result", "id": call_id, **future.result()})
             return
+        text = _text_of(error)
+        described = f"{type(error).__name__}: {text}" if text is not None else type(error).__name__
         try:
-            described = f"{type(error).__name__}: {error}"
-        except BaseException:  # an exception whose __str__ raises
-            described = type(error).__name__
-        try:
-            location = extract._user_frame(error.__traceback__, project)
-            where = f" at {location['file']}:{location['line']}" if location else ""
+            where = _where_raised(error, project)
             sys.stderr.write(f"error WEB_APP_FAILED: WebApp \"{message['app']}\" {message['method']} {message['target']}{where}: {described}\n")
             traceback.print_exception(error, file=sys.stderr)
         finally:
@@ -234,11 +249,6 @@ def _serve(apis: dict[str, Any], message: dict[str, Any], project: str) -> None:
         _send({"type": "result", "id": message["id"], "status": 500, "body": {"error": f"the handler of /api/{message['path']} failed"}})
     finally:
         _in_progress.discard(message["id"])
-
-
-def _json_value(value: Any) -> Any:
-    """A task's output or state as JSON values (pydantic models dumped, NaN as null), as Temporal records them."""
-    return _finite(json.loads(json.dumps(value, default=_json_default)))
 
 
 def _awaited(result: Any) -> Any:
@@ -284,12 +294,8 @@ def _run_task(message: dict[str, Any], project: str) -> dict[str, Any]:
             output = _awaited(task.config.run(context))
         return {"type": "task-result", "id": message["id"], "output": _json_value(output), "state": _json_value(state)}
     except BaseException as error:  # a task's failure (sys.exit too) fails that attempt, not the worker
-        try:
-            described = str(error)
-        except BaseException:  # an exception whose __str__ raises
-            described = ""
-        location = extract._user_frame(error.__traceback__, project)
-        where = f" at {location['file']}:{location['line']}" if location else ""
+        described = _text_of(error) or ""
+        where = _where_raised(error, project)
         sys.stderr.write(f"error WORKFLOW_TASK_FAILED: {label}{where}: {type(error).__name__}: {described}\n")
         traceback.print_exception(error, file=sys.stderr)
         return _task_failed(message, type(error).__name__, f"{described}{where}" if described else f"{type(error).__name__}{where}", True)

@@ -3,7 +3,6 @@ server's ClickHouse through the moose CLI, every value bound as a query paramete
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from string import Formatter
@@ -103,7 +102,8 @@ class WorkflowClient:
     it is going, 503 with workflows off), never raising for Temporal's refusals."""
 
     def execute(self, name: str, input_data: Any = None) -> dict[str, Any]:
-        return self._ask({"op": "workflowExecute", "name": name, "input": _json_value(input_data)}, f"client.workflow.execute({name!r})")
+        # The worker's pipe writes the input as JSON (a pydantic model dumped, dates as text).
+        return self._ask({"op": "workflowExecute", "name": name, "input": input_data}, f"client.workflow.execute({name!r})")
 
     def terminate(self, workflow_id: str) -> dict[str, Any]:
         return self._ask({"op": "workflowTerminate", "workflowId": workflow_id}, f"client.workflow.terminate({workflow_id!r})")
@@ -114,18 +114,6 @@ class WorkflowClient:
         from .source import caller_location
 
         return host_request(request, caller_location(), what)
-
-
-def _json_value(value: Any) -> Any:
-    """A workflow's input as JSON values: pydantic models dumped, dates and decimals as text."""
-    def default(item: Any) -> Any:
-        if hasattr(item, "model_dump"):
-            return item.model_dump(mode="json", by_alias=True)
-        if isinstance(item, (_dt.datetime, _dt.date, Decimal, UUID)):
-            return item.isoformat() if isinstance(item, (_dt.datetime, _dt.date)) else str(item)
-        raise TypeError(f"{type(item).__name__} is not JSON serializable")
-
-    return json.loads(json.dumps(value, default=default))
 
 
 class MooseClient:
