@@ -49,6 +49,7 @@ from .dictionary import (
 from .errors import MooseError, SourceLocation
 from .ingest import IngestApi, IngestConfig, IngestConfigWithDestination, IngestPipeline, IngestPipelineConfig
 from .life_cycle import ClickHouseEngines, LifeCycle
+from .moose_model import MooseModel
 from .olap_table import (
     AggregatingMergeTreeEngine,
     BufferEngine,
@@ -77,6 +78,7 @@ from .olap_table import (
     TableIndex,
     VersionedCollapsingMergeTreeEngine,
 )
+from .query_builder import Params, Query, and_, col, or_
 from .registry import (
     get_api,
     get_apis,

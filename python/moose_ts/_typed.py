@@ -6,6 +6,7 @@ import functools
 from typing import Any, Optional
 
 from .errors import MooseError, SourceLocation
+from .sql_text import quote_identifier
 
 
 class Typed:
@@ -44,7 +45,19 @@ class ColumnRef:
         self.id = name
 
     def __str__(self) -> str:
-        return self.name if self.name.replace("_", "a").isalnum() and not self.name[0].isdigit() else "`" + self.name.replace("`", "\\`") + "`"
+        return quote_identifier(self.name)
+
+    def __format__(self, spec: str) -> str:
+        # f"SELECT {Model.user_id:col}": moose_lib's column format specs all write the quoted identifier.
+        if spec not in ("", "col", "c", "column"):
+            raise ValueError(f"format spec {spec!r} for column {self.name!r}: use :col (or none)")
+        return str(self)
+
+    def to_expr(self) -> Any:
+        """The column in the query builder: `table.cols.id.to_expr().eq(1)`, as `col(table.cols.id).eq(1)`."""
+        from .query_builder import ColumnPredicates
+
+        return ColumnPredicates(self)
 
     def __repr__(self) -> str:
         return f"ColumnRef({self.name!r})"

@@ -2,12 +2,12 @@
 server's ClickHouse through the moose CLI, every value bound as a query parameter."""
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass
-from decimal import Decimal
 from string import Formatter
 from typing import Any, Callable, Optional
-from uuid import UUID
+
+from .query_builder import Query
+from .sql_text import param_type, param_value
 
 #: (sql with {p:Type} placeholders, parameter values) → rows; set by whoever serves the handlers.
 Transport = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
@@ -15,36 +15,6 @@ Transport = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
 
 class QueryError(Exception):
     pass
-
-
-def _param_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "Bool"
-    if isinstance(value, int):
-        return "Int64"
-    if isinstance(value, float):
-        return "Float64"
-    if isinstance(value, _dt.datetime):
-        return "DateTime64(6, 'UTC')"
-    if isinstance(value, _dt.date):
-        return "Date"
-    if isinstance(value, (list, tuple)):
-        return f"Array({_param_type(value[0]) if value else 'String'})"
-    return "String"
-
-
-def _param_value(value: Any) -> Any:
-    if isinstance(value, _dt.datetime):
-        # A point in time, in UTC (an offset is applied; a naive datetime is read as UTC, as columns store it).
-        utc = value.astimezone(_dt.timezone.utc) if value.tzinfo is not None else value
-        return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_param_value(item) for item in value]
-    if isinstance(value, (Decimal, UUID)):
-        return str(value)
-    return value
 
 
 @dataclass(frozen=True)
@@ -62,8 +32,8 @@ def sql(template: str, **values: Any) -> SqlQuery:
 
 class QueryClient:
     """`client.query`: MooseStack's QueryClient. `execute("… {name} …", {"name": value})` binds each value as a
-    ClickHouse query parameter (tables, views and `table.cols.x` as identifiers); `execute_raw` takes
-    ClickHouse's own `{p:Type}` placeholders."""
+    ClickHouse query parameter (tables, views and `table.cols.x` as identifiers); `execute(Query()…)` runs the query
+    builder's query; `execute_raw` takes ClickHouse's own `{p:Type}` placeholders."""
 
     def __init__(self, transport: Transport):
         self._transport = transport
@@ -71,7 +41,11 @@ class QueryClient:
     def __call__(self, input: str, variables: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
         return self.execute(input, variables)
 
-    def execute(self, input: "str | SqlQuery", variables: Optional[dict[str, Any]] = None, row_type: Any = None) -> list[Any]:
+    def execute(self, input: "str | SqlQuery | Query", variables: Optional[dict[str, Any]] = None, row_type: Any = None) -> list[Any]:
+        if isinstance(input, Query):
+            if variables is not None:
+                raise ValueError("client.query.execute(query): a Query binds its own values; pass no variables")
+            return self.execute_raw(*input.to_sql_and_params(), row_type)
         if isinstance(input, SqlQuery):
             input, variables = input.template, {**input.values, **(variables or {})}
         placeholders: dict[str, str] = {}
@@ -86,12 +60,12 @@ class QueryClient:
                 placeholders[name] = f"{{{key}:Identifier}}"
                 values[key] = value.id
             else:
-                placeholders[name] = f"{{{key}:{_param_type(value)}}}"
-                values[key] = _param_value(value)
+                placeholders[name] = f"{{{key}:{param_type(value)}}}"
+                values[key] = param_value(value)
         return self.execute_raw(input.format_map(placeholders), values, row_type)
 
     def execute_raw(self, clickhouse_query: str, parameters: Optional[dict[str, Any]] = None, row_type: Any = None) -> list[Any]:
-        rows = self._transport(clickhouse_query, {key: _param_value(value) for key, value in (parameters or {}).items()})
+        rows = self._transport(clickhouse_query, {key: param_value(value) for key, value in (parameters or {}).items()})
         return [row_type.model_validate(row) for row in rows] if row_type is not None else rows
 
 

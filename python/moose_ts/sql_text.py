@@ -1,8 +1,13 @@
 """SQL text written exactly as the TypeScript SDK writes it (src/infra/clickhouse/quote.ts), so a Python model and
-its TypeScript twin give the same manifest: string literals, and identifiers bare when they are plain names."""
+its TypeScript twin give the same manifest: string literals, and identifiers bare when they are plain names; and
+the typed query parameters (`{p0:Int64}`) queries from Python bind their values as."""
 from __future__ import annotations
 
+import datetime as _dt
 import re
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
 
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0"}
 
@@ -29,3 +34,35 @@ def quote_identifier(name: str) -> str:
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name.lower() not in _KEYWORDS:
         return name
     return f"`{_escape(name, '`')}`"
+
+
+def param_type(value: Any) -> str:
+    """The ClickHouse type a query parameter holding `value` is declared with."""
+    if isinstance(value, bool):
+        return "Bool"
+    if isinstance(value, int):
+        return "Int64"
+    if isinstance(value, float):
+        return "Float64"
+    if isinstance(value, _dt.datetime):
+        return "DateTime64(6, 'UTC')"
+    if isinstance(value, _dt.date):
+        return "Date"
+    if isinstance(value, (list, tuple)):
+        return f"Array({param_type(value[0]) if value else 'String'})"
+    return "String"
+
+
+def param_value(value: Any) -> Any:
+    """`value` as ClickHouse reads a parameter of param_type(value)."""
+    if isinstance(value, _dt.datetime):
+        # A point in time, in UTC (an offset is applied; a naive datetime is read as UTC, as columns store it).
+        utc = value.astimezone(_dt.timezone.utc) if value.tzinfo is not None else value
+        return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [param_value(item) for item in value]
+    if isinstance(value, (Decimal, UUID)):
+        return str(value)
+    return value

@@ -2,7 +2,7 @@
  * A Python app's WebApps (python/moose_ts/web_app.py, python/_moose_ts_webapps.py) served by the moose
  * server through the Python worker, with the machine's Python, a real FastAPI app and the embedded
  * engine: the path below the mount, query strings, bodies and headers both ways, `get_moose_utils`
- * querying with bound values, the request's JWT claims (and an Api handler's `jwt` parameter), the app's lifespan, a handler that raises (the
+ * querying with bound values (also an Api handler's query-builder query), the request's JWT claims (and an Api handler's `jwt` parameter), the app's lifespan, a handler that raises (the
  * server's generic 500), `inject_moose_utils=False`, and a plain ASGI callable beside FastAPI.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -29,7 +29,8 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel
 from contextlib import asynccontextmanager
 
-from moose_ts.dmv2 import Api, WebApp, WebAppConfig, WebAppMetadata
+from moose_ts.dmv2 import Api, Key, MooseModel, OlapTable, WebApp, WebAppConfig, WebAppMetadata
+from moose_ts.query_builder import Query, and_, col, or_
 from moose_ts.dmv2.web_app_helpers import ApiUtil, get_moose_dependency, get_moose_utils
 
 started = []
@@ -76,6 +77,31 @@ def claims(client, params: NoParams, jwt=None):
 
 
 claims_api = Api[NoParams, dict]("claims", claims)
+
+
+class OrderRow(MooseModel):
+    id: Key[int]
+    status: str
+
+
+orders_table = OlapTable[OrderRow]("orders")
+
+
+class Listing(BaseModel):
+    status: str
+    above: int = 0
+
+
+def listing(client, params: Listing):
+    built = (Query().from_(orders_table).select(OrderRow.id, orders_table.cols.status)
+             .where(and_(col(OrderRow.status).eq(params.status), or_(col(OrderRow.id).gt(params.above), col(OrderRow.id).is_null())))
+             .order_by((OrderRow.id, "desc")).limit(10))
+    written = client.query.execute(f"SELECT count() AS n FROM {{table}} WHERE {OrderRow.status:col} = {{status}}",
+                                   {"table": orders_table, "status": params.status})
+    return {"built": [int(row["id"]) for row in client.query.execute(built)], "written": int(written[0]["n"])}
+
+
+listing_api = Api[Listing, dict]("listing", listing)
 
 
 @shop.get("/whoami")
@@ -368,6 +394,11 @@ WebApp("stuck", FastAPI(lifespan=lifespan), WebAppConfig(mount_path="/stuck"))
     expect(await (await fetch(`${server.url}/shop/whoami`)).json()).toEqual({ org: null, started: ["yes"] });
     const signed = await fetch(`${server.url}/shop/whoami`, { headers: { authorization: `Bearer ${await issuer.sign({ org_id: "acme" })}` } });
     expect(await signed.json()).toEqual({ org: "acme", started: ["yes"] });
+  });
+
+  it("run an Api handler's query-builder query and an f-string with a MooseModel's columns, every value bound", async () => {
+    expect(await (await fetch(`${server.url}/api/listing?status=paid&above=1`)).json()).toEqual({ built: [3], written: 2 });
+    expect(await (await fetch(`${server.url}/api/listing?status=${encodeURIComponent("paid' OR 1=1 --")}`)).json()).toEqual({ built: [], written: 0 });
   });
 
   it("give an Api handler with a `jwt` parameter the request's claims, None without a token", async () => {

@@ -211,6 +211,125 @@ for sql, params in seen:
   });
 });
 
+describe("the query builder and MooseModel (moose_lib's Query, col, and_, or_)", () => {
+  it("write a SELECT with every value a typed parameter, quoted identifiers, AND/OR nesting kept by parentheses", () => {
+    const { stdout, stderr } = python(`
+from datetime import datetime, timezone
+from moose_ts import Key, MooseModel, OlapTable, Params, Query, and_, col, or_
+from moose_ts.client import QueryClient
+
+
+class Event(MooseModel):
+    id: Key[int]
+    kind: str
+    order: str
+    at: datetime
+
+
+events = OlapTable[Event]("Event Log")
+query = (Query().from_(events).select(Event.id, events.cols.kind)
+         .where(or_(and_(col(Event.kind).in_(["a", "b"]), col(Event.id).ge(3)), col(Event.order).is_null()))
+         .where(Event.at.to_expr().lt(datetime(2026, 1, 2, tzinfo=timezone.utc)))
+         .order_by((Event.at, "DESC"), Event.id).limit(5))
+sql, params = query.to_sql_and_params()
+print(sql)
+print(params)
+print(Query().from_(events).where(col(Event.kind).in_([])).to_sql())
+bound = Params()
+print(bound.bind(1, name="p0"), bound.bind("x"), bound.bind(2.5, ch_type="Float32"), bound.bindings)
+seen = []
+QueryClient(lambda sql, params: seen.append((sql, params)) or [{"id": 1}]).execute(query)
+print(seen[0][1]["p3"])
+`);
+    expect(stderr).toBe("");
+    expect(stdout).toBe(
+      "SELECT `Event Log`.id, `Event Log`.kind FROM `Event Log` WHERE ((`Event Log`.kind IN ({p0:String}, {p1:String}) AND `Event Log`.id >= {p2:Int64}) OR `Event Log`.`order` IS NULL) AND `Event Log`.at < {p3:DateTime64(6, 'UTC')} ORDER BY `Event Log`.at DESC, `Event Log`.id LIMIT 5\n" +
+        "{'p0': 'a', 'p1': 'b', 'p2': 3, 'p3': datetime.datetime(2026, 1, 2, 0, 0, tzinfo=datetime.timezone.utc)}\n" +
+        "SELECT * FROM `Event Log` WHERE false\n" +
+        "{p0:Int64} {p1:String} {p2:Float32} {'p0': 1, 'p1': 'x', 'p2': 2.5}\n" +
+        "2026-01-02 00:00:00.000000\n",
+    );
+  });
+
+  it("refuse what they cannot write with a message naming the call", () => {
+    const { stdout, stderr } = python(`
+from moose_ts import Key, MooseModel, OlapTable, Query, Stream, col
+from moose_ts.client import QueryClient
+
+
+class Row(MooseModel):
+    id: Key[int]
+
+
+table = OlapTable[Row]("rows")
+attempts = [
+    lambda: Query().select(Row.id).to_sql(),
+    lambda: Query().from_(Stream[Row]("rows_stream")),
+    lambda: Query().from_(table).where("id = 1 OR 1 = 1"),
+    lambda: Query().from_(table).order_by((Row.id, "sideways")),
+    lambda: Query().from_(table).select("id"),
+    lambda: Query().from_(table).limit(-1),
+    lambda: Query().params.bind(1, name="p0; DROP TABLE rows"),
+    lambda: QueryClient(lambda sql, params: []).execute(Query().from_(table), {"x": 1}),
+    lambda: f"{Row.id:>10}",
+]
+for attempt in attempts:
+    try:
+        attempt()
+        print("accepted")
+    except (TypeError, ValueError) as error:
+        print(type(error).__name__, error)
+`);
+    expect(stderr).toBe("");
+    expect(stdout).toBe(
+      "ValueError the query has no table: call Query().from_(table) first\n" +
+        "TypeError Query.from_ takes an OlapTable or a View of the app, not Stream\n" +
+        "TypeError Query.where takes conditions such as col(table.cols.id).eq(1), and_(...) or or_(...), not str\n" +
+        "ValueError order_by direction must be 'asc' or 'desc', not 'sideways'\n" +
+        "TypeError Query.select takes columns (table.cols.name, Model.name or col(...)), not str\n" +
+        "ValueError Query.limit takes a count of rows, not -1\n" +
+        "ValueError query parameter name 'p0; DROP TABLE rows' is not a plain identifier\n" +
+        "ValueError client.query.execute(query): a Query binds its own values; pass no variables\n" +
+        "ValueError format spec '>10' for column 'id': use :col (or none)\n",
+    );
+  });
+
+  it("MooseModel: the class's attributes are its columns (by alias), instances hold values, subclasses keep their parents' defaults", () => {
+    const { stdout, stderr } = python(`
+from typing import Optional
+from pydantic import Field
+from moose_ts import MooseModel, OlapTable
+
+
+class User(MooseModel):
+    user_id: int
+    email: str = "none"
+    group: Optional[str] = Field(default=None, alias="group name")
+
+
+class Admin(User):
+    user_id: int
+    level: int = 1
+
+
+print(f"SELECT {User.user_id:col}, {User.group:col} FROM users", str(User.email), User.cols.email, User.cols["user_id"])
+print(User(user_id=3).model_dump(), Admin(user_id=5).model_dump(), Admin.level, list(map(str, Admin.cols)))
+print([spec["name"] for spec in OlapTable[Admin]("admins", order_by_fields=["user_id"]).column_specs])
+try:
+    User.cols.missing
+except AttributeError as error:
+    print(error)
+`);
+    expect(stderr).toBe("");
+    expect(stdout).toBe(
+      "SELECT user_id, `group name` FROM users email email user_id\n" +
+        "{'user_id': 3, 'email': 'none', 'group': None} {'user_id': 5, 'email': 'none', 'group': None, 'level': 1} level ['user_id', 'email', '`group name`', 'level']\n" +
+        "['user_id', 'email', 'group name', 'level']\n" +
+        "model User has no column 'missing' (it has: user_id, email, group name)\n",
+    );
+  });
+});
+
 describe("dead-letter queues as MooseStack's template uses them", () => {
   it("are a pipeline's get_dead_letter_queue(); DeadLetterModel[Row] types a function's argument, and as_typed() gives the failed record as a Row", () => {
     const { stdout, stderr } = python(`
