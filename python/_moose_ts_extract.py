@@ -39,6 +39,19 @@ def _module_name(project: str, main: str) -> Optional[str]:
     return ".".join(parts) if all(part.isidentifier() for part in parts) else None
 
 
+def _foreign_moose_lib() -> Optional[dict[str, Any]]:
+    """MooseStack's own moose_lib, if the app imported it (from a path put ahead of moose's): what it defines registers
+    with MooseStack, so the app would look empty, and a plan would drop everything it has."""
+    module = sys.modules.get("moose_lib")
+    file = os.path.abspath(getattr(module, "__file__", None) or "") if module is not None else None
+    if file is None or file == os.path.join(os.path.dirname(_SDK_DIR), "moose_lib", "__init__.py"):
+        return None
+    return {"code": "MOOSESTACK_LIBRARY_IMPORTED",
+            "message": f"the app imported MooseStack's moose_lib from {file}, not moose's; its components would not be seen",
+            "hint": "moose provides moose_lib itself: remove the path that puts the installed moose-lib first "
+                    "(sys.path or PYTHONPATH), or pip uninstall moose-lib"}
+
+
 def _run(project: str, main: str) -> dict[str, Any]:
     try:
         from moose_ts import registry  # noqa: WPS433 (pydantic is imported here: its absence is reported below)
@@ -61,6 +74,9 @@ def _run(project: str, main: str) -> dict[str, Any]:
             assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
+        foreign = _foreign_moose_lib()
+        if foreign is not None:
+            return {"ok": False, "error": foreign}
         from moose_ts.web_app import get_web_apps
 
         web_apps = [{"name": web_app.name, "mountPath": web_app.config.mount_path} for web_app in get_web_apps().values()]

@@ -1,5 +1,6 @@
 /**
- * A MooseStack Python project, unchanged but for the import (`moose_lib` → `moose_ts`), through the CLI:
+ * A MooseStack Python project, unchanged (its modules import `moose_lib`, `moose_lib.dmv2`; one imports
+ * `moose_ts`, as a ported file would), through the CLI:
  * test/fixtures/moosestack-python has the layout and shapes of MooseStack's Python template (a package
  * `app` of modules imported by app/main.py: an ingest pipeline of raw records transformed into a second
  * pipeline's table with `get_dead_letter_queue()` as the transform's queue, a consumer, a typed

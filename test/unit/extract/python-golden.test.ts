@@ -22,6 +22,14 @@ beforeAll(() => {
   process.env.MOOSE_PYTHON = testPython();
 });
 
+/** A project of its own whose app/main.py is `code`. */
+function write(name: string, code: string): string {
+  const dir = path.join(scratch, name);
+  mkdirSync(path.join(dir, "app"), { recursive: true });
+  writeFileSync(path.join(dir, "app", "main.py"), code);
+  return dir;
+}
+
 function project(kind: string, name: string): string {
   const dir = path.join(scratch, kind, name);
   mkdirSync(path.join(dir, "app"), { recursive: true });
@@ -59,6 +67,69 @@ describe("invalid Python models → expected-error.json at app/main.py:line:col"
       expect(moose.message).toContain(expected.message);
     });
   }
+
+  it("moose_lib's imports run unchanged: each moose_lib path is the moose_ts module, objects included", async () => {
+    const dir = path.join(scratch, "moose-lib-paths");
+    mkdirSync(path.join(dir, "app"), { recursive: true });
+    writeFileSync(
+      path.join(dir, "app", "main.py"),
+      [
+        "import moose_ts",
+        "from moose_lib import Key, OlapTable",
+        "from moose_lib.dmv2 import Stream",
+        "from moose_lib.dmv2.olap_table import OlapConfig",
+        "from moose_lib.blocks import ReplacingMergeTreeEngine",
+        "from moose_lib.data_models import LowCardinality",
+        "from moose_lib.main import MooseClient",
+        "import moose_lib.dmv2.web_app_helpers as helpers",
+        "from pydantic import BaseModel",
+        "from typing import Annotated",
+        "",
+        "assert OlapTable is moose_ts.OlapTable and MooseClient is moose_ts.MooseClient and helpers is moose_ts.dmv2.web_app_helpers",
+        "",
+        "class Row(BaseModel):",
+        "    id: Key[str]",
+        '    kind: Annotated[str, "LowCardinality"]',
+        "",
+        'OlapTable[Row]("rows", OlapConfig(engine=ReplacingMergeTreeEngine()))',
+        'Stream[Row]("row_events")',
+        "",
+      ].join("\n"),
+    );
+    const { manifest } = await extractPythonApp(dir);
+    expect(Object.keys(manifest.tables)).toEqual(["rows"]);
+    expect(manifest.tables.rows?.engine).toMatchObject({ name: "ReplacingMergeTree" });
+    expect(Object.keys(manifest.streams)).toEqual(["row_events"]);
+    await expect(extractPythonApp(write("moose-lib-missing", "from moose_lib.config.runtime import config_registry\n"))).rejects.toMatchObject({
+      code: "APP_ERROR",
+      location: { file: "app/main.py", line: 1 },
+      message: expect.stringContaining("No module named 'moose_lib.config'"),
+    });
+  });
+
+  it("an app that imports MooseStack's own moose_lib (put first on sys.path) is an error, not an empty app whose plan drops everything", async () => {
+    const dir = write("foreign-moose-lib", [
+      "import os, sys",
+      'sys.path.insert(0, os.path.join(os.path.dirname(__file__), "vendor"))',
+      'for name in [name for name in sys.modules if name == "moose_lib" or name.startswith("moose_lib.")]:',
+      "    del sys.modules[name]",
+      "from moose_lib import OlapTable",
+      "from pydantic import BaseModel",
+      "",
+      "class Row(BaseModel):",
+      "    id: str",
+      "",
+      'OlapTable[Row]("rows")',
+      "",
+    ].join("\n"));
+    mkdirSync(path.join(dir, "app", "vendor", "moose_lib"), { recursive: true });
+    // A stand-in for the installed package: its OlapTable registers with MooseStack, never with moose.
+    writeFileSync(path.join(dir, "app", "vendor", "moose_lib", "__init__.py"), "class OlapTable:\n    def __class_getitem__(cls, item):\n        return lambda *args, **kwargs: None\n");
+    await expect(extractPythonApp(dir)).rejects.toMatchObject({
+      code: "MOOSESTACK_LIBRARY_IMPORTED",
+      message: expect.stringContaining(path.join(dir, "app", "vendor", "moose_lib", "__init__.py")),
+    });
+  });
 
   it("stream transforms and consumers become processes, with no warning (moose dev and prod run them)", async () => {
     const dir = path.join(scratch, "notices");
