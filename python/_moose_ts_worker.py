@@ -5,7 +5,7 @@ a time (each in a thread of its own, so a handler waiting for a slow query does 
     ← {"type": "ready", "apis": [...]}  or  {"type": "failed", "error": {...}}   once the app is imported
     → {"type": "call", "id": 1, "path": "stats/2", "params": {...}, "jwt": {...} | null}   params already checked by the CLI
     ← {"type": "query", "id": 1, "query": 7, "sql": "...", "params": {...}}      a handler's query, run by the CLI
-    → {"type": "rows", "id": 1, "query": 7, "rows": [...]}  or  {"type": "error", "id": 1, "query": 7, "message": "..."}
+    → {"type": "rows", "id": 1, "query": 7, "columns": [{"name", "type"}], "rows": [[...]]}  or  {"type": "error", "id": 1, "query": 7, "message": "..."}
     ← {"type": "host", "query": 8, "request": {"op": "insert", ...}}           a handler's OlapTable.insert / MooseCache call
     → {"type": "host-reply", "query": 8, "ok": true, "value": ...}            (moose_ts/runtime.py)
     ← {"type": "result", "id": 1, "status": 200, "body": ...}
@@ -75,14 +75,21 @@ _in_progress: set[int] = set()
 CLOSE_WAIT_S = 1.0
 
 
-def _finite(value: Any) -> Any:
-    """NaN and infinities as null, as a TypeScript API's JSON.stringify writes them (JSON has no such numbers)."""
+_SAFE_INTEGER = 2**53 - 1
+
+
+def _javascript_safe(value: Any) -> Any:
+    """JSON values JavaScript reads without loss: NaN and infinities as null, as a TypeScript API's JSON.stringify
+    writes them (JSON has no such numbers), and integers beyond 2^53 (a UInt64 hash, say) as their digits, as
+    ClickHouse quotes 64-bit integers: as numbers the moose process would round them."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _SAFE_INTEGER:
+        return str(value)
     if isinstance(value, list):
-        return [_finite(item) for item in value]
+        return [_javascript_safe(item) for item in value]
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {key: _javascript_safe(item) for key, item in value.items()}
     return value
 
 
@@ -141,7 +148,9 @@ def _transport(call_id: int) -> Any:
             raise QueryError("the moose CLI stopped before the query was answered")
         if answer.get("type") == "error":
             raise QueryError(answer.get("message", "the query failed"))
-        return answer.get("rows", [])
+        from moose_ts.client import rows_from_clickhouse
+
+        return rows_from_clickhouse(answer.get("columns", []), answer.get("rows", []))
 
     return run
 
@@ -156,7 +165,7 @@ def _host_request(request: dict[str, Any]) -> dict[str, Any]:
 
 def _json_value(value: Any) -> Any:
     """A handler's result or a task's output or state as JSON values (pydantic models dumped, NaN as null)."""
-    return _finite(json.loads(json.dumps(value, default=_json_default)))
+    return _javascript_safe(json.loads(json.dumps(value, default=_json_default)))
 
 
 def _where_raised(error: BaseException, project: str) -> str:

@@ -2,9 +2,13 @@
 server's ClickHouse through the moose CLI, every value bound as a query parameter."""
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
+from decimal import Decimal
 from string import Formatter
 from typing import Any, Callable, Optional
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .query_builder import Query
 from .sql_text import param_type, param_value
@@ -15,6 +19,93 @@ Transport = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
 
 class QueryError(Exception):
     pass
+
+
+_WIDE_INTEGERS = {"Int64", "UInt64", "Int128", "UInt128", "Int256", "UInt256"}
+_DECIMALS = {"Decimal", "Decimal32", "Decimal64", "Decimal128", "Decimal256"}
+
+
+def _arguments(text: str) -> list[str]:
+    """The top-level arguments of a type's parentheses: `String, Array(UInt64)` → ["String", "Array(UInt64)"]."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for index, char in enumerate(text):
+        if char == "'" and (index == 0 or text[index - 1] != "\\"):
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+        elif not quoted and depth == 0 and char == ",":
+            parts.append(text[start:index].strip())
+            start = index + 1
+    return [*parts, text[start:].strip()] if text.strip() else parts
+
+
+def _zone(argument: Optional[str]) -> Optional[_dt.tzinfo]:
+    if argument is None:
+        return None
+    name = argument.strip("'")
+    if name == "UTC":
+        return _dt.timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # no tz database on this machine: the wall time as ClickHouse wrote it
+
+
+def _date_time(zone: Optional[_dt.tzinfo]) -> Callable[[Any], Any]:
+    def convert(text: Any) -> Any:
+        whole, _, fraction = str(text).partition(".")
+        try:
+            value = _dt.datetime.strptime(whole, "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            return text  # not ClickHouse's default text (another date_time_output_format): left as it came
+        return value.replace(microsecond=int(fraction[:6].ljust(6, "0")) if fraction else 0, tzinfo=zone)
+
+    return convert
+
+
+def _converter(clickhouse_type: str) -> Optional[Callable[[Any], Any]]:
+    """What turns a value of `clickhouse_type` in ClickHouse's JSON into the Python value moose_lib's client gives;
+    None where JSON's is already it (strings, floats, booleans, tuples)."""
+    name, _, rest = clickhouse_type.strip().partition("(")
+    arguments = _arguments(rest[:-1]) if rest else []
+    if name == "LowCardinality":
+        return _converter(arguments[0])
+    if name == "Nullable":
+        inner = _converter(arguments[0])
+        return (lambda value: None if value is None else inner(value)) if inner else None
+    if name == "Array":
+        item = _converter(arguments[0])
+        return (lambda values: [item(value) for value in values]) if item else None
+    if name == "Map":
+        item = _converter(arguments[1])
+        return (lambda values: {key: item(value) for key, value in values.items()}) if item else None
+    if name in _WIDE_INTEGERS:
+        return int
+    if name in _DECIMALS:
+        # ClickHouse's JSON writes a decimal as a number (read as a double on the way): its scale is the type's.
+        quantum = Decimal(1).scaleb(-int(arguments[-1]))
+        return lambda value: Decimal(str(value)).quantize(quantum)
+    if name in ("Date", "Date32"):
+        return lambda value: _dt.date.fromisoformat(value)
+    if name == "DateTime":
+        return _date_time(_zone(arguments[0] if arguments else None))
+    if name == "DateTime64":
+        return _date_time(_zone(arguments[1] if len(arguments) > 1 else None))
+    if name == "UUID":
+        return UUID
+    return None
+
+
+def rows_from_clickhouse(columns: list[dict[str, str]], rows: list[list[Any]]) -> list[dict[str, Any]]:
+    """ClickHouse's JSONCompact rows as moose_lib gives them: dicts by column name, 64-bit integers as ints, dates and
+    date-times as `date`/`datetime` (aware in the column's time zone when it has one), decimals as `Decimal`, UUIDs as
+    `UUID`."""
+    converters = [_converter(column["type"]) for column in columns]
+    names = [column["name"] for column in columns]
+    return [{name: convert(value) if convert and value is not None else value
+             for name, convert, value in zip(names, converters, row)} for row in rows]
 
 
 @dataclass(frozen=True)

@@ -112,9 +112,10 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
   /** Runs a handler's query and sends back its rows, by the query's number; other messages are read meanwhile. */
   function runQuery({ id, query, sql, params }: Extract<Message, { type: "query" }>): void {
     const fail = (error: unknown) => child.send({ type: "error", id, query, message: (error as Error).message });
-    options.driver.query(sql, params).then((rows) => {
+    // With the columns' types, the worker gives values as moose_lib does (an Int64 as an int, a DateTime as a datetime).
+    options.driver.queryCompact(sql, params).then(({ columns, rows }) => {
       try {
-        child.send({ type: "rows", id, query, rows });
+        child.send({ type: "rows", id, query, columns, rows });
       } catch (error) {
         // Rows JSON cannot write (too large for one string): the handler's query fails, not the server.
         fail(error);

@@ -14,6 +14,12 @@ export interface InsertOptions {
   deduplicationToken?: string;
 }
 
+/** ClickHouse's JSONCompact answer: `rows[i][j]` is the value of `columns[j]`. */
+export interface CompactRows {
+  columns: { name: string; type: string }[];
+  rows: unknown[][];
+}
+
 export interface ClickHouseDriver {
   readonly kind: "embedded" | "remote";
   /** The database every statement runs in. */
@@ -30,6 +36,8 @@ export interface ClickHouseDriver {
    * `settings`: ClickHouse settings for this statement only (a row-policy scoped query's).
    */
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams, settings?: Record<string, string>): Promise<T[]>;
+  /** A SELECT's rows as arrays, with its columns' names and ClickHouse types (64-bit integers as strings, as above). */
+  queryCompact(sql: string, params?: QueryParams): Promise<CompactRows>;
   /** Rows as JSONEachRow; date-times are read with `best_effort` (ISO 8601 with its zone is exact on any server time zone). */
   insert(table: string, rows: Record<string, unknown>[], options?: InsertOptions): Promise<void>;
   /** Live tables and views of `database` in manifest shape (moose's own `_moose_*` tables excluded). */

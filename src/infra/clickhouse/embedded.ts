@@ -11,12 +11,12 @@ import { isatty } from "node:tty";
 import { Session, drainPending } from "chdb";
 import { MooseError } from "../../errors.js";
 import { bindDirectory, unbindDirectory } from "./data-dir.js";
-import type { ClickHouseDriver, InsertOptions, QueryParams } from "./driver.js";
+import type { ClickHouseDriver, CompactRows, InsertOptions, QueryParams } from "./driver.js";
 import { clickHouseQueryError } from "./errors.js";
 import { introspectDatabase } from "./introspect.js";
 import type { RawClickHouseDriver, RawQueryOptions, RawQueryResult } from "./raw.js";
 import { quoteIdentifier, quoteString } from "./quote.js";
-import { parseJsonEachRow, toJsonEachRow } from "./rows.js";
+import { parseJsonCompact, parseJsonEachRow, toJsonEachRow } from "./rows.js";
 import { bindTextParams } from "./text-params.js";
 
 export { LOCK_FILE } from "./data-dir.js";
@@ -176,6 +176,10 @@ class EmbeddedDriver implements RawClickHouseDriver {
     } finally {
       session?.close();
     }
+  }
+
+  async queryCompact(sql: string, params?: QueryParams): Promise<CompactRows> {
+    return parseJsonCompact(await this.run(sql, "JSONCompact", params));
   }
 
   async insert(table: string, rows: Record<string, unknown>[], options: InsertOptions = {}): Promise<void> {

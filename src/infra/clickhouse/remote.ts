@@ -12,12 +12,12 @@ import { Readable } from "node:stream";
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client";
 import type { Config } from "../../config/types.js";
 import { ExitCode, MooseError, type ConfigLocation } from "../../errors.js";
-import type { ClickHouseDriver, InsertOptions, QueryParams } from "./driver.js";
+import type { ClickHouseDriver, CompactRows, InsertOptions, QueryParams } from "./driver.js";
 import { clickHouseQueryError, parseClickHouseError } from "./errors.js";
 import { inlineParams } from "./inline-params.js";
 import { introspectDatabase } from "./introspect.js";
 import { quoteIdentifier } from "./quote.js";
-import { parseJsonEachRow, toJsonEachRow } from "./rows.js";
+import { parseJsonCompact, parseJsonEachRow, toJsonEachRow } from "./rows.js";
 
 /** `settings`: ClickHouse settings sent with every statement of this connection (e.g. the cluster journal's insert_quorum). */
 export type RemoteOptions = ({ url: string } | { config: Config["clickhouse_config"] }) & { settings?: ClickHouseSettings };
@@ -206,6 +206,15 @@ class RemoteDriver implements ClickHouseDriver {
     try {
       const result = await this.client.query({ ...this.bind(sql, params), format: "JSONEachRow", ...(settings ? { clickhouse_settings: settings } : {}) });
       return parseJsonEachRow<T>(await result.text());
+    } catch (error) {
+      throw classify(this.endpoint, error, sql);
+    }
+  }
+
+  async queryCompact(sql: string, params?: QueryParams): Promise<CompactRows> {
+    try {
+      const result = await this.client.query({ ...this.bind(sql, params), format: "JSONCompact" });
+      return parseJsonCompact(await result.text());
     } catch (error) {
       throw classify(this.endpoint, error, sql);
     }

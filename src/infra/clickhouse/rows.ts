@@ -1,4 +1,5 @@
 /** Row serialisation the drivers share (identifier/string quoting lives in ./ddl.ts). */
+import type { CompactRows } from "./driver.js";
 
 function pad(value: number, width = 2): string {
   return String(value).padStart(width, "0");
@@ -44,6 +45,13 @@ function needsReplacer(value: unknown): boolean {
 }
 
 /** JSONEachRow text → rows. */
+/** A JSONCompact answer; a statement that answers nothing (no rows, no columns) is empty. */
+export function parseJsonCompact(text: string): CompactRows {
+  if (text.trim() === "") return { columns: [], rows: [] };
+  const { meta, data } = JSON.parse(text) as { meta: CompactRows["columns"]; data: unknown[][] };
+  return { columns: meta.map(({ name, type }) => ({ name, type })), rows: data };
+}
+
 export function parseJsonEachRow<T>(text: string): T[] {
   const rows: T[] = [];
   for (const line of text.split("\n")) {

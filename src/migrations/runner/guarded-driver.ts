@@ -41,6 +41,10 @@ export function guardedDriver(driver: ClickHouseDriver, allowDataLoss: boolean):
       await admit(sql, params, allowDataLoss);
       return driver.query<T>(sql, params);
     },
+    queryCompact: async (sql: string, params?: QueryParams) => {
+      await admit(sql, params, allowDataLoss);
+      return driver.queryCompact(sql, params);
+    },
     insert: async (table, rows, options) => {
       // The journal, state and lock say what is applied (the same rule as for statements).
       if (table.toLowerCase().startsWith(RESERVED_PREFIX) && !allowDataLoss) throw refuse(`to write ${table}, one of moose-ts's own tables`);

@@ -21,7 +21,7 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timezone
 
 from pydantic import BaseModel
 
@@ -87,6 +87,17 @@ def rows_of(client, params: Number):
     return client.query.execute_raw("SELECT 1 AS one")
 
 
+def typed(client, params: Number):
+    """Each value as moose_lib's client gives it, and the handler's view of its Python type."""
+    rows = client.query.execute_raw(
+        "SELECT toUInt64(18446744073709551615) AS big, toInt64(-5) AS small, toDateTime64('2026-01-02 03:04:05.25', 3, 'UTC') AS at,"
+        " toDateTime('2026-01-02 03:04:05', 'Asia/Tokyo') AS tokyo, toDate('2026-01-02') AS day, toDecimal64(2.5, 2) AS price,"
+        " toUUID('6ba7b810-9dad-11d1-80b4-00c04fd430c8') AS id, [toInt64(1), 2] AS ints, CAST(NULL, 'Nullable(Int64)') AS nothing,"
+        " map('a', toUInt64(3)) AS counts, 'text' AS label")
+    return {"rows": rows, "types": {key: type(value).__name__ for key, value in rows[0].items()},
+            "tokyo_utc": rows[0]["tokyo"].astimezone(timezone.utc).isoformat(), "sum": rows[0]["small"] + 10}
+
+
 def since(client, params: Since):
     return client.query.execute_raw("SELECT toUnixTimestamp64Micro({t:DateTime64(6, 'UTC')}) AS micros", {"t": params.since})
 
@@ -100,11 +111,12 @@ Api[Number, list[dict]]("rows", rows_of)
 Api[Number, list[dict]]("double", double)
 Api[Number, list[dict]]("leave", leave)
 Api[Since, list[dict]]("since", since)
+Api[Number, dict]("typed", typed)
 `;
 
 const projectDir = mkdtempSync(path.join(tmpdir(), "moose-python-worker-"));
 const spec = (name: string, params: Record<string, unknown>): ApiSpec => ({ name, path: name, params: { type: "object", properties: params }, result: {} });
-const APIS = Object.fromEntries([["held", spec("held", { gate: { type: "string" } })], ["since", spec("since", { since: { type: "string", format: "date-time" } })], ...["double", "leave", "both", "noisy", "rows"].map((name) => [name, spec(name, { n: { type: "integer" } })])]);
+const APIS = Object.fromEntries([["held", spec("held", { gate: { type: "string" } })], ["since", spec("since", { since: { type: "string", format: "date-time" } })], ...["double", "leave", "both", "noisy", "rows", "typed"].map((name) => [name, spec(name, { n: { type: "integer" } })])]);
 let driver: ClickHouseDriver;
 let worker: PythonApiWorker | undefined;
 let gates = 0;
@@ -149,8 +161,36 @@ describe("the Python Api worker", () => {
   it("binds a datetime with an offset as its point in time (UTC)", async () => {
     const api = await start();
     for (const since of ["2026-12-02T11:00:00+01:00", "2026-12-02T10:00:00Z", "2026-12-02T10:00:00"]) {
-      expect(await api.routes("since", new URLSearchParams({ since })), since).toEqual({ status: 200, body: [{ micros: "1796205600000000" }] });
+      expect(await api.routes("since", new URLSearchParams({ since })), since).toEqual({ status: 200, body: [{ micros: 1796205600000000 }] });
     }
+  });
+
+  it("gives a handler's rows typed as moose_lib does (ints, datetimes in their zone, dates, decimals, UUIDs), and its result back without losing digits", async () => {
+    const api = await start();
+    expect(await api.routes("typed", new URLSearchParams())).toEqual({
+      status: 200,
+      body: {
+        rows: [
+          {
+            // Beyond 2^53 an int goes back as its digits, as ClickHouse quotes it: as a number it would be rounded.
+            big: "18446744073709551615",
+            small: -5,
+            at: "2026-01-02T03:04:05.250000+00:00",
+            tokyo: "2026-01-02T03:04:05+09:00",
+            day: "2026-01-02",
+            price: "2.50",
+            id: "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+            ints: [1, 2],
+            nothing: null,
+            counts: { a: 3 },
+            label: "text",
+          },
+        ],
+        types: { big: "int", small: "int", at: "datetime", tokyo: "datetime", day: "date", price: "Decimal", id: "UUID", ints: "list", nothing: "NoneType", counts: "dict", label: "str" },
+        tokyo_utc: "2026-01-01T18:04:05+00:00",
+        sum: 5,
+      },
+    });
   });
 
   it("answers other calls, with their own queries, while a handler waits", async () => {
@@ -159,11 +199,11 @@ describe("the Python Api worker", () => {
     const waiting = api.routes("held", new URLSearchParams({ gate: name }));
     const waitingState = settled(waiting);
     for (const n of [1, 2, 3]) {
-      expect(await api.routes("double", new URLSearchParams({ n: String(n) }))).toEqual({ status: 200, body: [{ doubled: String(n * 2) }] });
+      expect(await api.routes("double", new URLSearchParams({ n: String(n) }))).toEqual({ status: 200, body: [{ doubled: n * 2 }] });
     }
     expect(waitingState.done).toBe(false);
     open();
-    expect(await waiting).toEqual({ status: 200, body: { before: [{ n: "1" }], after: [{ n: "2" }] } });
+    expect(await waiting).toEqual({ status: 200, body: { before: [{ n: 1 }], after: [{ n: 2 }] } });
   });
 
   it(`refuses calls past ${MAX_CALLS} in progress with a 503 at once, and serves again once they are answered`, async () => {
@@ -175,7 +215,7 @@ describe("the Python Api worker", () => {
     open();
     const answers = await Promise.all(held);
     expect(answers.every((answer) => answer?.status === 200)).toBe(true);
-    expect(await api.routes("double", new URLSearchParams({ n: "4" }))).toEqual({ status: 200, body: [{ doubled: "8" }] });
+    expect(await api.routes("double", new URLSearchParams({ n: "4" }))).toEqual({ status: 200, body: [{ doubled: 8 }] });
   }, 60_000);
 
   it("answers a handler's queries run at once each with its own rows, in whatever order they finish", async () => {
@@ -196,7 +236,7 @@ describe("the Python Api worker", () => {
   });
 
   it("a query whose rows cannot be sent to the worker fails in the handler (a 500), not the server", async () => {
-    const unsendable: ClickHouseDriver = { ...driver, query: async <T>() => [{ big: 1n }] as T[] };
+    const unsendable: ClickHouseDriver = { ...driver, queryCompact: async () => ({ columns: [{ name: "big", type: "Int64" }], rows: [[1n]] }) };
     const api = await start(unsendable);
     expect(await api.routes("rows", new URLSearchParams())).toEqual({ status: 500, body: { error: "the handler of /api/rows failed" } });
     await vi.waitFor(() => expect(logged.join("")).toMatch(/QueryError: .*BigInt/));
@@ -206,7 +246,7 @@ describe("the Python Api worker", () => {
     const api = await start();
     expect(await api.routes("leave", new URLSearchParams())).toEqual({ status: 500, body: { error: "the handler of /api/leave failed" } });
     await vi.waitFor(() => expect(logged.join("")).toContain("API_HANDLER_FAILED: /api/leave"));
-    expect(await api.routes("double", new URLSearchParams({ n: "5" }))).toEqual({ status: 200, body: [{ doubled: "10" }] });
+    expect(await api.routes("double", new URLSearchParams({ n: "5" }))).toEqual({ status: 200, body: [{ doubled: 10 }] });
   });
 
   it("stopped with no call in progress, it ends as a Python program does (the app's atexit handlers run)", async () => {

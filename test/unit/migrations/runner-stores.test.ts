@@ -38,6 +38,9 @@ const driver: ClickHouseDriver = {
   query: async () => {
     throw new Error("no database in this test");
   },
+  queryCompact: async () => {
+    throw new Error("no database in this test");
+  },
   insert: async () => {
     throw new Error("no database in this test");
   },
