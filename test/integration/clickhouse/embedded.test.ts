@@ -61,6 +61,18 @@ describe("embedded driver", () => {
     expect(rows).toEqual([{ text: "it's", n: "42" }]); // UInt32 + 1 is UInt64
   });
 
+  it("answers a query as arrays with its columns' names and types (queryCompact); a statement with no answer is empty", async () => {
+    expect(await driver.queryCompact("SELECT {n:UInt32} + 1 AS n, toDateTime64('2026-01-02 03:04:05', 3, 'UTC') AS at, [1, 2] AS list", { n: 41 })).toEqual({
+      columns: [
+        { name: "n", type: "UInt64" },
+        { name: "at", type: "DateTime64(3, 'UTC')" },
+        { name: "list", type: "Array(UInt8)" },
+      ],
+      rows: [["42", "2026-01-02 03:04:05.000", [1, 2]]],
+    });
+    expect(await driver.queryCompact("CREATE TABLE IF NOT EXISTS compact_empty (id UInt8) ENGINE = Memory")).toEqual({ columns: [], rows: [] });
+  });
+
   it("reports a rejected statement as CLICKHOUSE_QUERY_FAILED with ClickHouse's code", async () => {
     const error = await expectMooseError(driver.exec("SELEC 1"), "CLICKHOUSE_QUERY_FAILED");
     expect(error.details?.clickhouseCode).toBe(62);

@@ -155,6 +155,16 @@ describe("remote driver: statements", () => {
     expect(rows).toEqual([{ s: "it's a \\ test", n: 7, t: "2024-02-03 04:05:06" }]);
   });
 
+  it("answers a query as arrays with its columns' names and types (queryCompact, what the Python worker types values by)", async () => {
+    expect(await driver.queryCompact("SELECT toUInt64({n:UInt32}) + 1 AS n, toDateTime('2026-01-02 03:04:05', 'UTC') AS at", { n: 41 })).toEqual({
+      columns: [
+        { name: "n", type: "UInt64" },
+        { name: "at", type: "DateTime('UTC')" },
+      ],
+      rows: [["42", "2026-01-02 03:04:05"]],
+    });
+  });
+
   it("propagates a server error as CLICKHOUSE_QUERY_FAILED with the server's code", async () => {
     const error = await driver.exec("SELECT * FROM no_such_table").then(
       () => undefined,
