@@ -187,7 +187,7 @@ async function apiEndpoint(options: MooseServerOptions, url: URL, method: string
   if (method !== "GET") return methodNotAllowed("GET");
   let apiPath: string;
   try {
-    apiPath = decodeURIComponent(path.slice("/api/".length));
+    apiPath = decodeURIComponent(path.slice(path.indexOf("/", 1) + 1));
   } catch {
     return { status: 400, body: { error: `malformed percent-encoding in ${shown}` } };
   }
@@ -294,9 +294,11 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
 
   // As MooseStack's server: the app's endpoints may be called from web pages of any origin. Callers
   // are checked before anything else of the request is read (its body, whether the route exists).
-  if (path.startsWith("/api/") || path.startsWith("/ingest/")) {
+  // `/consumption/<name>`: MooseStack's older prefix of the same APIs, still served by it and called by its users' pages.
+  const isApi = path.startsWith("/api/") || path.startsWith("/consumption/");
+  if (isApi || path.startsWith("/ingest/")) {
     if (method === "OPTIONS") return corsPreflight(request);
-    if (path.startsWith("/api/")) {
+    if (isApi) {
       const caller = await admitConsumer(options, request.headers.authorization, options.apiAuth.consumption);
       return readableAnywhere(caller.ok ? await apiEndpoint(options, url, method, path, caller) : caller.reply);
     }

@@ -106,6 +106,13 @@ describe("consumption APIs", () => {
     expect(await get("users/2?minAge=30")).toEqual({ status: 200, body: { count: "2" } });
   });
 
+  it("serves the same APIs at MooseStack's older prefix /consumption/<name>", async () => {
+    const response = await fetch(`${server.url}/consumption/users/2?minAge=30`);
+    expect({ status: response.status, body: await response.json() }).toEqual({ status: 200, body: { count: "2" } });
+    const missing = await fetch(`${server.url}/consumption/nothing`);
+    expect(missing.status).toBe(404);
+  });
+
   it("answers 400 with every field error", async () => {
     const { status, body } = await get("users?minAge=old&limit=-1&color=red");
     expect(status).toBe(400);
