@@ -190,6 +190,7 @@ def _takes_jwt(function: Any) -> bool:
 
 
 def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[str, Any]:
+    from moose_ts.api import ApiResult
     from moose_ts.client import MooseClient
 
     call_id = message["id"]
@@ -203,6 +204,10 @@ def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[s
         client = MooseClient(_transport(call_id))
         # MooseStack passes the verified token's claims to a handler that takes a `jwt` parameter (None without one).
         result = api.query_function(client, params, jwt=message.get("jwt")) if _takes_jwt(api.query_function) else api.query_function(client, params)
+        if isinstance(result, ApiResult):
+            if isinstance(result.status, bool) or not isinstance(result.status, int) or not 200 <= result.status <= 599:
+                raise ValueError(f"ApiResult status {result.status!r} is not a final HTTP status (200-599)")
+            return {"type": "result", "id": call_id, "status": result.status, "body": _json_value(result.body)}
         return {"type": "result", "id": call_id, "status": 200, "body": _json_value(result)}
     except BaseException as error:  # a handler's failure (sys.exit too) is a 500 for that request, not the worker's end
         where = _where_raised(error, project)

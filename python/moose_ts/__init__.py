@@ -10,7 +10,7 @@ import sys as _sys
 # moose_lib re-exports them: model files generated for it import them from there.
 from pydantic import BaseModel, Field
 
-from .api import Api, ApiConfig, ConsumptionApi, EgressConfig
+from .api import Api, ApiConfig, ApiResult, ConsumptionApi, ConsumptionApiResult, EgressConfig, JWTPayload
 from .cache import MooseCache
 from .cli_log import CliLogData, Logger, cli_log
 from .client import MooseClient, QueryClient
@@ -144,6 +144,7 @@ from .types import (
     clickhouse_default,
     simple_aggregated,
 )
+from .v1 import DataModelConfig, StorageConfig, StreamingFunction, moose_data_model
 from .views import MaterializedView, MaterializedViewOptions, View, ViewConfig
 from .web_app import ApiUtil, WebApp, WebAppConfig, WebAppMetadata, get_moose_dependency, get_moose_utils, get_web_app, get_web_apps
 from .workflow import Task, TaskConfig, TaskContext, Workflow, WorkflowConfig

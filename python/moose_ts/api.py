@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from pydantic import BaseModel, ConfigDict
@@ -8,6 +9,20 @@ from ._typed import Typed
 from .columns import json_schema_of
 from .registry import register, unknown_arguments
 from .source import caller_location
+
+
+JWTPayload = dict[str, Any]
+
+
+@dataclass
+class ApiResult:
+    """A handler's answer with a status of its choosing: `return ApiResult(status=404, body={"error": "no such user"})`."""
+
+    status: int
+    body: Any
+
+
+ConsumptionApiResult = ApiResult
 
 
 class ApiConfig(BaseModel):

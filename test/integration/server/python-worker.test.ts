@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel
 
-from moose_ts import Api
+from moose_ts import Api, ApiResult, ConsumptionApiResult
 
 
 class Gate(BaseModel):
@@ -98,6 +98,13 @@ def typed(client, params: Number):
             "tokyo_utc": rows[0]["tokyo"].astimezone(timezone.utc).isoformat(), "sum": rows[0]["small"] + 10}
 
 
+def answer(client, params: Number):
+    """MooseStack's ApiResult: the handler picks the status (an impossible one is the handler's failure)."""
+    if params.n == 0:
+        return ApiResult(status=404, body={"error": "nothing numbered 0"})
+    return ConsumptionApiResult(status=params.n, body={"n": params.n})
+
+
 def since(client, params: Since):
     return client.query.execute_raw("SELECT toUnixTimestamp64Micro({t:DateTime64(6, 'UTC')}) AS micros", {"t": params.since})
 
@@ -112,11 +119,12 @@ Api[Number, list[dict]]("double", double)
 Api[Number, list[dict]]("leave", leave)
 Api[Since, list[dict]]("since", since)
 Api[Number, dict]("typed", typed)
+Api[Number, dict]("answer", answer)
 `;
 
 const projectDir = mkdtempSync(path.join(tmpdir(), "moose-python-worker-"));
 const spec = (name: string, params: Record<string, unknown>): ApiSpec => ({ name, path: name, params: { type: "object", properties: params }, result: {} });
-const APIS = Object.fromEntries([["held", spec("held", { gate: { type: "string" } })], ["since", spec("since", { since: { type: "string", format: "date-time" } })], ...["double", "leave", "both", "noisy", "rows", "typed"].map((name) => [name, spec(name, { n: { type: "integer" } })])]);
+const APIS = Object.fromEntries([["held", spec("held", { gate: { type: "string" } })], ["since", spec("since", { since: { type: "string", format: "date-time" } })], ...["double", "leave", "both", "noisy", "rows", "typed", "answer"].map((name) => [name, spec(name, { n: { type: "integer" } })])]);
 let driver: ClickHouseDriver;
 let worker: PythonApiWorker | undefined;
 let gates = 0;
@@ -191,6 +199,14 @@ describe("the Python Api worker", () => {
         sum: 5,
       },
     });
+  });
+
+  it("answers with the status and body of a handler's ApiResult; a status that is not a final HTTP one is a 500", async () => {
+    const api = await start();
+    expect(await api.routes("answer", new URLSearchParams({ n: "0" }))).toEqual({ status: 404, body: { error: "nothing numbered 0" } });
+    expect(await api.routes("answer", new URLSearchParams({ n: "201" }))).toEqual({ status: 201, body: { n: 201 } });
+    expect(await api.routes("answer", new URLSearchParams({ n: "1000" }))).toEqual({ status: 500, body: { error: "the handler of /api/answer failed" } });
+    await vi.waitFor(() => expect(logged.join("")).toContain("ApiResult status 1000 is not a final HTTP status (200-599)"));
   });
 
   it("answers other calls, with their own queries, while a handler waits", async () => {

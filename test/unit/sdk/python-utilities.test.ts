@@ -211,6 +211,40 @@ for sql, params in seen:
   });
 });
 
+describe("MooseStack's v1 names a dmv2 app still imports", () => {
+  it("load and define nothing, as in a MooseStack dmv2 app, each use named in a notice", () => {
+    const { stdout, stderr, status } = python(`
+from dataclasses import dataclass
+from moose_ts import DataModelConfig, StorageConfig, StreamingFunction, moose_data_model, registry
+
+
+@moose_data_model
+@dataclass
+class Old:
+    id: str
+
+
+@moose_data_model(DataModelConfig(storage=StorageConfig(enabled=False)))
+class Older:
+    pass
+
+
+Old__New = StreamingFunction(run=lambda old: old)
+print(Old(id="a"), Older.__name__, Old__New.run(1), registry.to_manifest()["tables"])
+for notice in registry.notices():
+    print(notice["source"]["line"], notice["message"])
+`);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(stdout).toBe(
+      "Old(id='a') Older 1 {}\n" +
+        "6 @moose_data_model is MooseStack's v1 API and defines nothing in a dmv2 app (MooseStack ignores it there too); a table is OlapTable[Model](name)\n" +
+        "12 @moose_data_model is MooseStack's v1 API and defines nothing in a dmv2 app (MooseStack ignores it there too); a table is OlapTable[Model](name)\n" +
+        "17 StreamingFunction is MooseStack's v1 API and defines nothing in a dmv2 app (MooseStack ignores it there too); a transform is stream.add_transform(destination, function)\n",
+    );
+  });
+});
+
 describe("the query builder and MooseModel (moose_lib's Query, col, and_, or_)", () => {
   it("write a SELECT with every value a typed parameter, quoted identifiers, AND/OR nesting kept by parentheses", () => {
     const { stdout, stderr } = python(`
