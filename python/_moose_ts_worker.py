@@ -182,15 +182,22 @@ def _text_of(error: BaseException) -> Optional[str]:
         return None
 
 
-def _takes_jwt(function: Any) -> bool:
+def _jwt_argument(function: Any) -> Optional[str]:
+    """How a handler takes the request's JWT claims: "keyword" (a parameter named `jwt`, given None without a token),
+    "positional" (a third positional parameter of another name, given the claims when there are some, as MooseStack
+    does), or None."""
     try:
-        return "jwt" in inspect.signature(function).parameters
+        parameters = list(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):  # a builtin or C function without a signature
-        return False
+        return None
+    if any(parameter.name == "jwt" for parameter in parameters):
+        return "keyword"
+    positional = [p for p in parameters if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    takes_more = any(parameter.kind == inspect.Parameter.VAR_POSITIONAL for parameter in parameters)
+    return "positional" if len(positional) >= 3 or takes_more else None
 
 
 def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[str, Any]:
-    from moose_ts.api import ApiResult
     from moose_ts.client import MooseClient
 
     call_id = message["id"]
@@ -202,11 +209,18 @@ def _call(apis: dict[str, Any], message: dict[str, Any], project: str) -> dict[s
         raw = message.get("params") or {}
         params = params_model.model_validate(raw) if params_model is not None and hasattr(params_model, "model_validate") else raw
         client = MooseClient(_transport(call_id))
-        # MooseStack passes the verified token's claims to a handler that takes a `jwt` parameter (None without one).
-        result = api.query_function(client, params, jwt=message.get("jwt")) if _takes_jwt(api.query_function) else api.query_function(client, params)
-        if isinstance(result, ApiResult):
+        claims = message.get("jwt")
+        taking = _jwt_argument(api.query_function)
+        if taking == "keyword":
+            result = api.query_function(client, params, jwt=claims)
+        elif taking == "positional" and claims is not None:
+            result = api.query_function(client, params, claims)
+        else:
+            result = api.query_function(client, params)
+        # As MooseStack's runner: an object with `status` and `body` (ApiResult) answers with that status.
+        if not isinstance(result, dict) and hasattr(result, "status") and hasattr(result, "body"):
             if isinstance(result.status, bool) or not isinstance(result.status, int) or not 200 <= result.status <= 599:
-                raise ValueError(f"ApiResult status {result.status!r} is not a final HTTP status (200-599)")
+                raise ValueError(f"the handler's result status {result.status!r} is not a final HTTP status (200-599)")
             return {"type": "result", "id": call_id, "status": result.status, "body": _json_value(result.body)}
         return {"type": "result", "id": call_id, "status": 200, "body": _json_value(result)}
     except BaseException as error:  # a handler's failure (sys.exit too) is a 500 for that request, not the worker's end

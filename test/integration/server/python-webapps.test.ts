@@ -79,6 +79,13 @@ def claims(client, params: NoParams, jwt=None):
 claims_api = Api[NoParams, dict]("claims", claims)
 
 
+def claims_positional(client, params: NoParams, user=None):
+    return {"org": (user or {}).get("org_id")}
+
+
+Api[NoParams, dict]("claims_positional", claims_positional)
+
+
 class OrderRow(MooseModel):
     id: Key[int]
     status: str
@@ -401,10 +408,14 @@ WebApp("stuck", FastAPI(lifespan=lifespan), WebAppConfig(mount_path="/stuck"))
     expect(await (await fetch(`${server.url}/api/listing?status=${encodeURIComponent("paid' OR 1=1 --")}`)).json()).toEqual({ built: [], written: 0 });
   });
 
-  it("give an Api handler with a `jwt` parameter the request's claims, None without a token", async () => {
+  it("give an Api handler with a `jwt` parameter the request's claims, None without a token; a third positional parameter too", async () => {
     expect(await (await fetch(`${server.url}/api/claims`)).json()).toEqual({ org: null });
     const signed = await fetch(`${server.url}/api/claims`, { headers: { authorization: `Bearer ${await issuer.sign({ org_id: "acme" })}` } });
     expect(await signed.json()).toEqual({ org: "acme" });
+    // As MooseStack's runner: a third positional parameter of any name gets the claims when there are some.
+    expect(await (await fetch(`${server.url}/api/claims_positional`)).json()).toEqual({ org: null });
+    const token = { authorization: `Bearer ${await issuer.sign({ org_id: "acme" })}` };
+    expect(await (await fetch(`${server.url}/api/claims_positional`, { headers: token })).json()).toEqual({ org: "acme" });
   });
 
   it("answer a handler that raises with the server's 500 and the request id; the error goes to the log only", async () => {

@@ -206,7 +206,7 @@ describe("the Python Api worker", () => {
     expect(await api.routes("answer", new URLSearchParams({ n: "0" }))).toEqual({ status: 404, body: { error: "nothing numbered 0" } });
     expect(await api.routes("answer", new URLSearchParams({ n: "201" }))).toEqual({ status: 201, body: { n: 201 } });
     expect(await api.routes("answer", new URLSearchParams({ n: "1000" }))).toEqual({ status: 500, body: { error: "the handler of /api/answer failed" } });
-    await vi.waitFor(() => expect(logged.join("")).toContain("ApiResult status 1000 is not a final HTTP status (200-599)"));
+    await vi.waitFor(() => expect(logged.join("")).toContain("result status 1000 is not a final HTTP status (200-599)"));
   });
 
   it("answers other calls, with their own queries, while a handler waits", async () => {
