@@ -8,14 +8,16 @@
  */
 export const IGNORED_SECTION_KEYS: Readonly<Record<string, readonly string[] | "*">> = {
   // Sections moose-ts implements, with the MooseStack keys it does not.
-  features: ["data_model_v2", "apis", "ddl_plan"],
+  features: ["data_model_v2", "apis", "ddl_plan", "serverless"],
+  // moose-ts plans every operation; a change that must not run is taken out of the migration file in review.
+  migration_config: ["ignore_operations"],
   clickhouse_config: ["host_data_path", "additional_databases"],
   redpanda_config: ["sasl_username", "sasl_password", "sasl_mechanism", "security_protocol", "schema_registry_url"],
   http_server_config: ["management_port", "proxy_port", "path_prefix", "max_request_body_size", "on_reload_complete_script", "on_first_start_script"],
   // moose-ts runs workflows on an existing Temporal (or the Java test server it starts): MooseStack's Docker-side keys do nothing.
   temporal_config: [
     "db_user", "db_password", "db_port", "temporal_version", "admin_tools_version", "ui_version", "ui_port", "ui_cors_origins",
-    "config_path", "postgresql_version", "client_cert", "client_key", "ca_cert", "temporal_region",
+    "config_path", "postgresql_version", "client_cert", "client_key", "ca_cert", "temporal_region", "temporal_scheme",
   ],
   // Whole sections moose-ts has no counterpart for.
   redis_config: "*",

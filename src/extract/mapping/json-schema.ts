@@ -92,10 +92,15 @@ export class JsonSchemaMapper {
       const items = this.checker.getTypeArguments(type as ts.TypeReference).map((item) => this.schemaOf(item));
       return { type: "array", items, minItems: items.length, maxItems: items.length };
     }
-    if (type.flags & ts.TypeFlags.Object && this.checker.getSignaturesOfType(type, ts.SignatureKind.Call).length === 0) {
+    if (this.isPlainObject(type) || (type.isIntersection() && type.types.every((member) => this.isPlainObject(member)))) {
+      // An intersection of objects (`Foo & CDC`, `Omit<Params, "x"> & { … }`) is one object with every member's fields.
       return this.objectSchema(type);
     }
     return {};
+  }
+
+  private isPlainObject(type: ts.Type): boolean {
+    return (type.flags & ts.TypeFlags.Object) !== 0 && this.checker.getSignaturesOfType(type, ts.SignatureKind.Call).length === 0;
   }
 
   private objectSchema(type: ts.Type): JsonSchema {

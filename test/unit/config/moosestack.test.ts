@@ -62,7 +62,11 @@ main_branch_name = "main"
 [temporal_config]
 db_user = "temporal"
 temporal_port = 7233
+temporal_scheme = "https"
 client_cert = ""
+
+[migration_config]
+ignore_operations = ["ModifyTableTtl"]
 
 [supported_old_versions]
 "0.0.1" = "abc"
@@ -85,6 +89,7 @@ workflows = false
 data_model_v2 = true
 apis = true
 ddl_plan = false
+serverless = true
 `;
 
 describe("a MooseStack moose.config.toml", () => {
@@ -112,6 +117,8 @@ describe("a MooseStack moose.config.toml", () => {
         "features.data_model_v2",
         "features.apis",
         "features.ddl_plan",
+        "features.serverless",
+        "migration_config.ignore_operations",
       ]),
     );
     expect(listed.some((key) => key === "temporal_config" || key.startsWith("temporal_config.db_user"))).toBe(true);

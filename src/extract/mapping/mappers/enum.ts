@@ -13,11 +13,17 @@ function enumDeclaration(type: ts.Type): ts.EnumDeclaration | undefined {
   return undefined;
 }
 
+/** A member's name as written without its quotes: `"CDMA" = 1` (how `moose db pull` writes names) is `CDMA`. */
+function memberName(member: ts.EnumMember): string {
+  const name = member.name;
+  return ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) ? name.text : name.getText();
+}
+
 /** The values an enum column accepts, in declaration order: `'name' = number`. */
 function enumEntries(declaration: ts.EnumDeclaration, context: MappingContext): Array<[string, number]> {
   const values = declaration.members.map((member) => context.checker.getConstantValue(member));
   if (values.every((value) => typeof value === "number")) {
-    return declaration.members.map((member, index) => [member.name.getText(), values[index] as number]);
+    return declaration.members.map((member, index) => [memberName(member), values[index] as number]);
   }
   if (values.every((value) => typeof value === "string")) {
     // String enums store their values; ClickHouse needs numbers, so they are numbered 1..n.

@@ -71,6 +71,20 @@ export const revenueApi = new Api<{ customer: string; limit?: number }, Revenue[
   { version: "2" },
 );
 
+// Intersections, as real projects type CDC payloads and paged params: one object with every member's fields.
+interface Cdc {
+  cdcId: string;
+  cdcOperation: "INSERT" | "UPDATE" | "DELETE";
+}
+export const orderCdc = new Stream<Order & Cdc>("OrderCdc");
+export const orderCdcIngest = new IngestApi<Order & Cdc>("orders_cdc", { destination: orderCdc });
+
+type Paging = Omit<{ customer: string; sortBy: string }, "sortBy"> & { limit?: number; offset?: number };
+export const pagedApi = new Api<Paging, Revenue[]>("paged", async ({ customer, limit = 10, offset = 0 }, { client, sql }) => {
+  const result = await client.query.execute<Revenue>(sql`SELECT * FROM ${revenue.targetTable} WHERE customer = ${customer} LIMIT ${limit} OFFSET ${offset}`);
+  return result.json();
+});
+
 const notify = new Task<{ count: number }, void>("notify", { run: async () => {}, retries: 2 });
 const load = new Task<null, { count: number }>("load", { run: async () => ({ count: 1 }), onComplete: [notify], timeout: "1m" });
 export const nightly = new Workflow("nightly", { startingTask: load, schedule: "@daily", retries: 3 });

@@ -23,6 +23,13 @@ enum Implicit {
   Third,
 }
 
+// As `moose db pull` writes enums: names quoted, one of them not an identifier.
+enum Housing {
+  "detached" = 1,
+  "semi-detached" = 2,
+  'it\'s' = 3,
+}
+
 type Plan = "free" | "pro" | "enterprise";
 
 interface Unions {
@@ -34,6 +41,7 @@ interface Unions {
   color: Color;
   wide: Wide;
   implicit: Implicit;
+  housing: Housing;
   enabled: boolean;
   onlyTrue: true;
   statuses: Status[];
