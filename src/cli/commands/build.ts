@@ -24,8 +24,12 @@ export function register(program: Command): void {
     .description("Extract the infrastructure manifest (.moose/manifest.json) from <source_dir>/index.ts (app/index.ts)")
     .option("--dir <path>", "project directory", ".")
     .option("--main <file>", "main file, relative to the project directory (default: <source_dir>/index.ts, source_dir from moose.config.toml, app by default)")
+    // MooseStack's template scripts run `moose-cli build --docker`: the build runs, and the warning says there is no image.
+    .option("--docker", "MooseStack's Docker packaging: not done by moose-ts (a warning says so; the build runs)")
+    .option("--amd64", "with --docker: MooseStack's image architecture (no effect)")
+    .option("--arm64", "with --docker: MooseStack's image architecture (no effect)")
     .action(
-      action(async (options: { dir: string; main?: string }) => {
+      action(async (options: { dir: string; main?: string; docker?: boolean; amd64?: boolean; arm64?: boolean }) => {
         const started = performance.now();
         const projectDir = path.resolve(options.dir);
         // A broken moose.config.toml is reported here too, not first at deploy time.
@@ -40,6 +44,11 @@ export function register(program: Command): void {
         await writeManifest(manifestPath, manifest);
         const seconds = ((performance.now() - started) / 1000).toFixed(2);
         process.stdout.write(`Built ${path.relative(process.cwd(), manifestPath) || manifestPath}: ${summarize(manifest)} in ${seconds}s\n`);
+        if (options.docker || options.amd64 || options.arm64) {
+          process.stderr.write(
+            "warning: --docker: moose-ts builds no Docker image; deploy by running `moose migrate up` and `moose prod` from the project (Node 20+) on the target machine or in an image of your own (docs/cli.md, moose build)\n",
+          );
+        }
         return ExitCode.ok;
       }),
     );

@@ -47,6 +47,14 @@ describe("moose build", () => {
     expect(hashManifest(manifest)).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("takes MooseStack's --docker (its templates' build script): builds, and warns that no image is made", async () => {
+    const projectDir = project("docker", QUICKSTART);
+    expect(await main(["node", "moose", "build", "--docker", "--amd64", "--dir", projectDir])).toBe(0);
+    expect(existsSync(path.join(projectDir, ".moose", "manifest.json"))).toBe(true);
+    expect(stdout).toMatch(/^Built .*: 1 table, 1 stream,/);
+    expect(stderr).toContain("warning: --docker: moose-ts builds no Docker image");
+  });
+
   it("exits 1 with file:line and the field, writing no manifest", async () => {
     const projectDir = project("bad", QUICKSTART.replace("email: string", "email: bigint"));
     expect(await main(["node", "moose", "build", "--dir", projectDir])).toBe(1);
