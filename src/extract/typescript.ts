@@ -100,6 +100,7 @@ declare namespace ts {
   export type Diagnostic = TypeScript.Diagnostic;
   export type DiagnosticCategory = TypeScript.DiagnosticCategory;
   export type EnumDeclaration = TypeScript.EnumDeclaration;
+  export type EnumMember = TypeScript.EnumMember;
   export type Expression = TypeScript.Expression;
   export type Extension = TypeScript.Extension;
   export type FormatDiagnosticsHost = TypeScript.FormatDiagnosticsHost;

@@ -1,5 +1,7 @@
 import { MooseError, type SourceLocation } from "../errors.js";
-import { sourceOf } from "./component.js";
+import type { ColumnSpec } from "../manifest/types.js";
+import { columnsRecord, type Column } from "./column.js";
+import { requireColumns, sourceOf } from "./component.js";
 import type { LifeCycle } from "./enums.js";
 import { DeadLetterQueue, type DeadLetterModel } from "./dead-letter.js";
 import { IngestApi, type IngestConfig } from "./ingest-api.js";
@@ -31,6 +33,9 @@ export class IngestPipeline<T> {
   readonly stream?: Stream<T>;
   readonly ingestApi?: IngestApi<T>;
   readonly deadLetterQueue?: DeadLetterQueue<T>;
+  readonly columnArray: ColumnSpec[];
+  /** The row type's columns by field name (its parts'): interpolate them into `sql` as quoted column names. */
+  readonly columns: { [K in keyof Required<T>]: Column };
 
   /** @param injected added by the moose-ts build plugin; never pass it yourself. */
   constructor(name: string, config: IngestPipelineConfig<T>, injected?: InjectedArgument) {
@@ -38,6 +43,8 @@ export class IngestPipeline<T> {
     this.name = name;
     this.config = config;
     this.source = sourceOf(metadata);
+    this.columnArray = requireColumns(metadata, `ingest pipeline "${name}"`, this.source);
+    this.columns = columnsRecord<T>(this.columnArray);
     // The parts are created here, not in user code: they share the pipeline's location and types.
     const shared = { version: config.version, lifeCycle: config.lifeCycle };
     if (config.table) {

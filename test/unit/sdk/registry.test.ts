@@ -140,13 +140,17 @@ describe("configuration errors", () => {
     expect(error.location).toEqual({ file: "app/a.ts", line: 6, col: 14 });
   });
 
-  it("builds the pipeline's table, stream and ingest API with shared version and location", () => {
+  it("builds the pipeline's table, stream and ingest API with shared version and location", async () => {
     const pipeline = new IngestPipeline<Row>("Events", { table: true, stream: true, ingestApi: true, version: "1.1" }, injected("app/a.ts", 8));
     const manifest = registryToManifest();
     expect(Object.keys(manifest.tables)).toEqual(["Events_1_1"]);
     expect(manifest.streams.Events_1_1.destination).toBe("Events_1_1");
     expect(manifest.ingestApis["Events/1.1"].destination).toBe("Events_1_1");
     expect(pipeline.table?.source).toEqual({ file: "app/a.ts", line: 8, col: 14 });
+    // As moose-lib's pipelines: the row type's columns, for `sql` (`ORDER BY ${pipeline.columns.id}`).
+    expect(pipeline.columnArray).toEqual(columns);
+    const { toStaticQuery } = await import("../../../src/sdk/sql.js");
+    expect(toStaticQuery(sql`SELECT ${pipeline.columns.at} FROM ${pipeline.table!} ORDER BY ${pipeline.columns.id}`)).toBe("SELECT at FROM Events_1_1 ORDER BY id");
   });
 
   it("reads metadata injected as a JSON string (what the plugins emit)", () => {
