@@ -7,7 +7,9 @@
  * whatever loads an npm package (typescript, esbuild, chdb, kafkajs, umzug, ajv, handlebars,
  * smol-toml, …) is `await import()`ed inside the action that needs it (esbuild puts it in a chunk).
  */
+import path from "node:path";
 import { Command, CommanderError } from "commander";
+import { loadEnvFiles } from "../config/env-files.js";
 import { ExitCode, isMooseError } from "../errors.js";
 import { stopEsbuildService } from "../infra/children.js";
 import { takeStatus } from "./action.js";
@@ -74,6 +76,11 @@ async function runCommand(argv: string[]): Promise<number> {
     .configureOutput({ outputError: (text, write) => (json ? undefined : write(text)) })
     .exitOverride();
   for (const register of registrations) register(program);
+  // As MooseStack: the project's .env files, before any command reads its config or runs its code.
+  program.hook("preAction", (_program, command) => {
+    const dir = (command.opts() as { dir?: unknown }).dir;
+    loadEnvFiles(path.resolve(typeof dir === "string" ? dir : "."), command.name() === "prod" ? "prod" : "dev");
+  });
   try {
     await program.parseAsync(argv);
     return takeStatus();

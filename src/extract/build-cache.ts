@@ -13,7 +13,8 @@
  * damaged, is a miss, and the build runs and replaces the entry. Content decides, not times.
  *
  * Not part of the key: files the app's code reads itself at load time and environment variables
- * it reads. `MOOSE_BUILD_CACHE=off` turns the cache off for such an app.
+ * it reads, but for the project's env files moose loads (their content is in the key).
+ * `MOOSE_BUILD_CACHE=off` turns the cache off for such an app.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -180,6 +181,8 @@ function buildKey(inputs: BuildCacheInputs): string {
     `mode ${inputs.mode ?? "build"}`,
     `source_dir ${layout.sourceDir}`,
     ...dependencyManifests(projectDir).map((file) => `file ${file} ${fileHash(file)}`),
+    // The env files moose loads before the app runs (src/config/env-files.ts): an app reading their variables.
+    ...ENV_FILES.map((name) => path.join(projectDir, name)).filter((file) => existsSync(file)).map((file) => `env-file ${file} ${fileHash(file)}`),
   ];
   if (inputs.language === "typescript") {
     const typescript = projectTypeScript();
@@ -189,6 +192,8 @@ function buildKey(inputs: BuildCacheInputs): string {
   }
   return sha256(lines.join("\n"));
 }
+
+const ENV_FILES = [".env", ".env.dev", ".env.prod", ".env.local"];
 
 /** Package manifests and lockfiles (npm's hidden one included) from the project up to the filesystem root. */
 const DEPENDENCY_MANIFESTS = [

@@ -55,6 +55,30 @@ describe("moose build", () => {
     expect(stderr).toContain("warning: --docker: moose-ts builds no Docker image");
   });
 
+  it("reads the project's .env, .env.dev and .env.local first (a later file wins; a variable already set is kept), as MooseStack does", async () => {
+    const projectDir = project(
+      "env-files",
+      QUICKSTART.replace('new OlapTable<UserSchema>("Users")', "new OlapTable<UserSchema>(`${process.env.SURVEY_TABLE}_${process.env.SURVEY_SUFFIX}_${process.env.SURVEY_KEPT}`)"),
+    );
+    writeFileSync(path.join(projectDir, ".env"), "SURVEY_TABLE=FromEnv\nSURVEY_SUFFIX=base\nSURVEY_KEPT=file\n");
+    writeFileSync(path.join(projectDir, ".env.dev"), "SURVEY_SUFFIX=dev\n");
+    writeFileSync(path.join(projectDir, ".env.local"), "# local overrides\nSURVEY_SUFFIX='local'\n");
+    writeFileSync(path.join(projectDir, ".env.prod"), "SURVEY_SUFFIX=prod\n");
+    process.env.SURVEY_KEPT = "shell";
+    try {
+      expect(await main(["node", "moose", "build", "--dir", projectDir])).toBe(0);
+      expect(Object.keys((await readManifest(path.join(projectDir, ".moose", "manifest.json"))).tables)).toEqual(["FromEnv_local_shell"]);
+      // A changed env file is a changed build (the build cache keys on the files moose loads).
+      writeFileSync(path.join(projectDir, ".env.local"), "SURVEY_SUFFIX=edited\n");
+      delete process.env.SURVEY_SUFFIX;
+      delete process.env.SURVEY_TABLE;
+      expect(await main(["node", "moose", "build", "--dir", projectDir])).toBe(0);
+      expect(Object.keys((await readManifest(path.join(projectDir, ".moose", "manifest.json"))).tables)).toEqual(["FromEnv_edited_shell"]);
+    } finally {
+      for (const name of ["SURVEY_TABLE", "SURVEY_SUFFIX", "SURVEY_KEPT"]) delete process.env[name];
+    }
+  });
+
   it("exits 1 with file:line and the field, writing no manifest", async () => {
     const projectDir = project("bad", QUICKSTART.replace("email: string", "email: bigint"));
     expect(await main(["node", "moose", "build", "--dir", projectDir])).toBe(1);
