@@ -34,8 +34,10 @@ export const mapMapper: TypeMapper = {
   name: "map",
   matches: (shape, context) => {
     const type = single(shape);
-    if (!type || !(type.flags & ts.TypeFlags.Object)) return false;
-    return context.checker.getIndexInfosOfType(type).length > 0 && context.checker.getPropertiesOfType(type).length === 0;
+    if (!type || !(type.flags & ts.TypeFlags.Object) || context.checker.isArrayType(type) || context.checker.isTupleType(type)) return false;
+    // Named fields beside the index signature (a webhook payload's `{ id: string; [key: string]: any }`) are
+    // entries like the others, as in MooseStack: their types fit the signature's.
+    return context.checker.getIndexInfosOfType(type).length > 0;
   },
   map(shape, context): MappedType {
     const [info] = context.checker.getIndexInfosOfType(single(shape) as ts.Type);

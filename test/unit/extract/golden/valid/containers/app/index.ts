@@ -22,6 +22,9 @@ interface Containers {
   counts: Record<string, Int64>;
   nestedMap: Record<string, string[]>;
   numericKeys: { [key: number]: string };
+  // A webhook payload: named fields and more (MooseStack: a JSON column; a typed signature: a Map).
+  webhook: { id: string; object: "user"; [key: string]: any };
+  labels: { env: string; [key: string]: string };
   pair: [string, number];
   item: Item;
   items: Item[];
