@@ -69,27 +69,25 @@ describe("invalid Python models → expected-error.json at app/main.py:line:col"
   }
 
   it("moose_lib's imports run unchanged: each moose_lib path is the moose_ts module, objects included", async () => {
-    const dir = path.join(scratch, "moose-lib-paths");
-    mkdirSync(path.join(dir, "app"), { recursive: true });
-    writeFileSync(
-      path.join(dir, "app", "main.py"),
+    const dir = write(
+      "moose-lib-paths",
       [
         "import moose_ts",
         "from moose_lib import Key, OlapTable",
         "from moose_lib.dmv2 import Stream",
         "from moose_lib.dmv2.olap_table import OlapConfig",
         "from moose_lib.blocks import ReplacingMergeTreeEngine",
-        "from moose_lib.data_models import LowCardinality",
+        "from moose_lib.data_models import Key as DataModelsKey",
         "from moose_lib.main import MooseClient",
         "import moose_lib.dmv2.web_app_helpers as helpers",
         "from pydantic import BaseModel",
-        "from typing import Annotated",
         "",
         "assert OlapTable is moose_ts.OlapTable and MooseClient is moose_ts.MooseClient and helpers is moose_ts.dmv2.web_app_helpers",
+        "assert DataModelsKey is Key",
         "",
         "class Row(BaseModel):",
         "    id: Key[str]",
-        '    kind: Annotated[str, "LowCardinality"]',
+        "    kind: str",
         "",
         'OlapTable[Row]("rows", OlapConfig(engine=ReplacingMergeTreeEngine()))',
         'Stream[Row]("row_events")',
