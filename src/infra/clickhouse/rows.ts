@@ -44,7 +44,6 @@ function needsReplacer(value: unknown): boolean {
   return false;
 }
 
-/** JSONEachRow text → rows. */
 /** A JSONCompact answer; a statement that answers nothing (no rows, no columns) is empty. */
 export function parseJsonCompact(text: string): CompactRows {
   if (text.trim() === "") return { columns: [], rows: [] };
@@ -52,6 +51,7 @@ export function parseJsonCompact(text: string): CompactRows {
   return { columns: meta.map(({ name, type }) => ({ name, type })), rows: data };
 }
 
+/** JSONEachRow text → rows. */
 export function parseJsonEachRow<T>(text: string): T[] {
   const rows: T[] = [];
   for (const line of text.split("\n")) {
