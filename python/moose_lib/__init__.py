@@ -15,19 +15,20 @@ from moose_ts import __all__  # noqa: F401
 _GATHERING_MODULES = {"main", "commons", "secrets"}
 
 
+def _target(fullname):
+    """The moose_ts module `moose_lib.<path>` is."""
+    rest = fullname[len(__name__) + 1:]
+    return "moose_ts" if rest in _GATHERING_MODULES else f"moose_ts.{rest}"
+
+
 class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname, path=None, target=None):
-        if not fullname.startswith(__name__ + "."):
-            return None
-        rest = fullname[len(__name__) + 1:]
-        target_name = "moose_ts" if rest in _GATHERING_MODULES else f"moose_ts.{rest}"
-        if importlib.util.find_spec(target_name) is None:
+        if not fullname.startswith(__name__ + ".") or importlib.util.find_spec(_target(fullname)) is None:
             return None  # ModuleNotFoundError names moose_lib.<path>, at the app's import line
         return importlib.util.spec_from_loader(fullname, self)
 
     def create_module(self, spec):
-        rest = spec.name[len(__name__) + 1:]
-        return importlib.import_module("moose_ts" if rest in _GATHERING_MODULES else f"moose_ts.{rest}")
+        return importlib.import_module(_target(spec.name))
 
     def exec_module(self, module):
         pass  # the moose_ts module is loaded already

@@ -11,9 +11,14 @@ import { MooseError } from "../errors.js";
 
 export type EnvMode = "dev" | "prod";
 
+/** The env files a command in `mode` reads, in order (a later one's values win). */
+export function envFileNames(mode: EnvMode): string[] {
+  return [".env", `.env.${mode}`, ...(mode === "dev" ? [".env.local"] : [])];
+}
+
 /** Sets the variables of the project's env files that `env` lacks; returns the files read, in order. */
 export function loadEnvFiles(projectDir: string, mode: EnvMode, env: NodeJS.ProcessEnv = process.env): string[] {
-  const names = [".env", `.env.${mode}`, ...(mode === "dev" ? [".env.local"] : [])];
+  const names = envFileNames(mode);
   const values: Record<string, string> = {};
   const read: string[] = [];
   for (const name of names) {

@@ -21,6 +21,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameS
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { mooseTsPackage } from "../cli/package-info.js";
+import { envFileNames } from "../config/env-files.js";
 import { projectLayout } from "../config/project-layout.js";
 import type { Manifest } from "../manifest/types.js";
 import type { Notice } from "./notices.js";
@@ -193,7 +194,7 @@ function buildKey(inputs: BuildCacheInputs): string {
   return sha256(lines.join("\n"));
 }
 
-const ENV_FILES = [".env", ".env.dev", ".env.prod", ".env.local"];
+const ENV_FILES = [...new Set([...envFileNames("dev"), ...envFileNames("prod")])];
 
 /** Package manifests and lockfiles (npm's hidden one included) from the project up to the filesystem root. */
 const DEPENDENCY_MANIFESTS = [
