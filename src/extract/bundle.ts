@@ -40,7 +40,9 @@ function buildOptions(projectDir: string, mainFile: string, session: ProgramSess
     logLevel: "silent",
     // The bundled SDK loads its run-time half (insert, send, cache) from this moose-ts's dist/.
     define: { __MOOSE_TS_RUNTIME__: JSON.stringify(pathToFileURL(path.join(PACKAGE_ROOT, "dist", "sdk", "runtime.js")).href) },
-    plugins: [mooseEsbuildPlugin({ projectDir, session, bundleSdk: true })],
+    // MooseStack runs apps as CommonJS: `require` of a package (esbuild's __require calls this one) and each file's own paths.
+    banner: { js: `import { createRequire as __mooseCreateRequire } from "node:module"; const require = __mooseCreateRequire(import.meta.url);` },
+    plugins: [mooseEsbuildPlugin({ projectDir, session, bundleSdk: true, commonJsPaths: true })],
   };
 }
 

@@ -27,6 +27,7 @@ import type { ProgramSession, ResolvedImport } from "./program.js";
 import { evaluateInProcess } from "./run.js";
 import { applyEdits, type TextEdit } from "./transform/inject.js";
 import { moduleSpecifiers } from "./transform/imports.js";
+import { commonJsGlobalsUsed, commonJsPreamble } from "./transform/commonjs-globals.js";
 
 interface ModuleState {
   /** Transformed TypeScript (before import pinning): what decides whether the file changed. */
@@ -178,7 +179,10 @@ export class DevModuleLoader {
 
   private async emit(sourceFile: ts.SourceFile, text: string, edits: TextEdit[]): Promise<void> {
     // First in the module's body (its imports have run by then), on the first line so the source map's lines stay.
-    const owner = sourceFile.fileName.endsWith(".json") ? "" : `globalThis[Symbol.for(${JSON.stringify(EVALUATING_MODULE.description)})] = ${JSON.stringify(relativePath(this.projectDir, sourceFile.fileName))};`;
+    const owner = sourceFile.fileName.endsWith(".json")
+      ? ""
+      : `globalThis[Symbol.for(${JSON.stringify(EVALUATING_MODULE.description)})] = ${JSON.stringify(relativePath(this.projectDir, sourceFile.fileName))};` +
+        commonJsPreamble(sourceFile.fileName, commonJsGlobalsUsed(sourceFile));
     const pinned = owner + applyEdits(text, edits).replace(/\?v=\{\{([^}]+)\}\}/g, (_, target: string) => `?v=${this.run}.${this.modules.get(target)?.version ?? 0}`);
     const { code } = await esbuild.transform(pinned, {
       loader: sourceFile.fileName.endsWith(".json") ? "json" : sourceFile.fileName.endsWith("x") ? "tsx" : "ts",

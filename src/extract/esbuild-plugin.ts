@@ -3,10 +3,11 @@
  * every file esbuild loads; files that construct SDK objects get the metadata arguments spliced in.
  */
 import path from "node:path";
-import type { PartialMessage, Plugin, PluginBuild } from "esbuild";
+import type { OnLoadResult, PartialMessage, Plugin, PluginBuild } from "esbuild";
 import type { ExtractDiagnostic } from "./diagnostic.js";
 import { SDK_ENTRY, SDK_PACKAGE } from "./paths.js";
 import { ProgramSession } from "./program.js";
+import { commonJsGlobalsUsed, commonJsPreamble } from "./transform/commonjs-globals.js";
 
 export interface MoosePluginOptions {
   /** Project root: source locations are relative to it. Default: esbuild's absWorkingDir or cwd. */
@@ -18,6 +19,11 @@ export interface MoosePluginOptions {
   session?: ProgramSession;
   /** Bundle this copy of the SDK for `import … from "moose-ts"` (what `moose build` does). */
   bundleSdk?: boolean;
+  /**
+   * Give each app file the `__dirname` and `__filename` of its source, as CommonJS would (what
+   * `moose build` does: its ES-module bundle runs on this machine, from the project's folder).
+   */
+  commonJsPaths?: boolean;
 }
 
 export function mooseEsbuildPlugin(options: MoosePluginOptions = {}): Plugin {
@@ -36,16 +42,21 @@ export function mooseEsbuildPlugin(options: MoosePluginOptions = {}): Plugin {
       build.onLoad({ filter: /\.[cm]?tsx?$/ }, (args) => {
         if (!session || args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         if (!options.session) session.addRoot(args.path);
+        const sourceFile = session.sourceFile(args.path);
+        // `require` is not among them: bundle.ts's banner gives the bundle one, so esbuild still bundles an app file's `require("./x")`.
+        const pathGlobals = options.commonJsPaths && sourceFile ? commonJsGlobalsUsed(sourceFile).filter((name) => name !== "require") : [];
+        const preamble = pathGlobals.length > 0 ? commonJsPreamble(args.path, pathGlobals) : "";
+        const loaded = (code: string): OnLoadResult => ({ contents: preamble + code, loader: args.path.endsWith("x") ? "tsx" : "ts", resolveDir: path.dirname(args.path) });
         // tsconfig transformer plugins (typia) first: their output already carries moose's injection.
         const withPlugins = session.transformWithPlugins(args.path);
         if (withPlugins) {
           if (withPlugins.diagnostics.length > 0) return { errors: withPlugins.diagnostics.map(toMessage) };
-          return { contents: withPlugins.code, loader: args.path.endsWith("x") ? "tsx" : "ts", resolveDir: path.dirname(args.path) };
+          return loaded(withPlugins.code);
         }
         const result = session.transformFile(args.path);
         if (result.diagnostics.length > 0) return { errors: result.diagnostics.map(toMessage) };
-        if (result.code === undefined) return undefined;
-        return { contents: result.code, loader: args.path.endsWith("x") ? "tsx" : "ts", resolveDir: path.dirname(args.path) };
+        if (result.code !== undefined) return loaded(result.code);
+        return preamble && sourceFile ? loaded(sourceFile.text) : undefined;
       });
     },
   };

@@ -297,6 +297,11 @@ export class ProgramSession {
     return [...files.map((sourceFile) => ({ file: path.resolve(sourceFile.fileName), text: sourceFile.text })), ...configs];
   }
 
+  /** A file of the current program, parsed. */
+  sourceFile(fileName: string): ts.SourceFile | undefined {
+    return this.current().getSourceFile(fileName);
+  }
+
   /** The app's own TypeScript files in the current program (no libraries, no moose-ts, no .d.ts). */
   appFiles(): ts.SourceFile[] {
     const program = this.current();

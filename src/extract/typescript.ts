@@ -95,6 +95,7 @@ function isRunning(pid: number): boolean {
 const ts: typeof TypeScript = loadTypeScript();
 
 declare namespace ts {
+  export type BindingName = TypeScript.BindingName;
   export type CompilerHost = TypeScript.CompilerHost;
   export type CompilerOptions = TypeScript.CompilerOptions;
   export type Diagnostic = TypeScript.Diagnostic;
@@ -104,6 +105,7 @@ declare namespace ts {
   export type Expression = TypeScript.Expression;
   export type Extension = TypeScript.Extension;
   export type FormatDiagnosticsHost = TypeScript.FormatDiagnosticsHost;
+  export type Identifier = TypeScript.Identifier;
   export type LiteralType = TypeScript.LiteralType;
   export type ModuleKind = TypeScript.ModuleKind;
   export type ModuleResolutionCache = TypeScript.ModuleResolutionCache;

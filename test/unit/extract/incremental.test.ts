@@ -538,3 +538,58 @@ describe("loadApp", () => {
     expect((cold as MooseError).format()).toContain("app/index.ts");
   });
 });
+
+describe("CommonJS globals, as MooseStack's CommonJS run of an app gives them", () => {
+  const files = {
+    "app/sub/names.json": `{ "table": "Events" }`,
+    "app/sub/naming.ts": `import { readFileSync } from "node:fs";
+import path = require("node:path");
+const os = require("node:os");
+export const tableName: string = JSON.parse(readFileSync(path.join(__dirname, "names.json"), "utf8")).table;
+export const origin = path.basename(__filename, ".ts") + (os.EOL === "\\n" ? "" : "-windows");
+`,
+    "app/index.ts": `import { OlapTable } from "moose-ts";
+import type { Key } from "moose-ts";
+import { origin, tableName } from "./sub/naming.js";
+interface Event { id: Key<string> }
+export const events = new OlapTable<Event>(\`\${tableName}_\${origin}_\${require("node:path").basename(__dirname)}\`);
+`,
+  };
+
+  it("a file's require, __dirname and __filename are its source's, in the bundle and in dev's modules", async () => {
+    const projectDir = path.join(scratch, "commonjs");
+    writeApp(projectDir, files);
+    expect(Object.keys((await extractManifest({ projectDir })).tables)).toEqual(["Events_naming_app"]);
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      expect(Object.keys((await extractor.extract()).tables)).toEqual(["Events_naming_app"]);
+      writeApp(projectDir, { "app/sub/names.json": `{ "table": "Renamed" }`, "app/sub/naming.ts": `${files["app/sub/naming.ts"]}// saved again\n` });
+      expect(Object.keys((await extractor.extract()).tables)).toEqual(["Renamed_naming_app"]);
+    } finally {
+      extractor.close();
+    }
+  });
+
+  it("an ES module's own require and __filename are left as it declares them", async () => {
+    const projectDir = path.join(scratch, "esm-idioms");
+    writeApp(projectDir, {
+      "tsconfig.json": `{ "compilerOptions": { "module": "esnext", "moduleResolution": "bundler", "strict": true } }`,
+      "app/index.ts": `import { OlapTable } from "moose-ts";
+import type { Key } from "moose-ts";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+const require = createRequire(import.meta.url);
+const __filename = fileURLToPath(import.meta.url);
+interface Event { id: Key<string> }
+export const events = new OlapTable<Event>(require("node:path").extname(__filename) === ".mjs" ? "Bundled" : "Module");
+`,
+    });
+    expect(Object.keys((await extractManifest({ projectDir })).tables)).toEqual(["Bundled"]);
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      expect(Object.keys((await extractor.extract()).tables)).toEqual(["Bundled"]);
+    } finally {
+      extractor.close();
+    }
+  });
+});
