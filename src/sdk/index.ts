@@ -146,7 +146,7 @@ export {
   type WorkflowClient,
 } from "./api.js";
 export { Workflow, Task, type WorkflowConfig, type TaskConfig, type TaskContext } from "./workflow.js";
-export { sql, Sql, type SqlTemplateTag, ApiHelpers, ConsumptionHelpers, joinQueries, toStaticQuery, toQuery, quoteIdentifier, type Value, type RawValue } from "./sql.js";
+export { sql, Sql, type SqlTemplateTag, ApiHelpers, ConsumptionHelpers, joinQueries, toStaticQuery, toQuery, toQueryPreview, quoteIdentifier, type Value, type RawValue } from "./sql.js";
 export {
   raw,
   empty,

@@ -207,6 +207,11 @@ export function toStaticQuery(statement: Sql | string): string {
   }, "");
 }
 
+/** For logs: toStaticQuery's text on one line (whitespace runs, also in string values, become one space); never run it. */
+export function toQueryPreview(statement: Sql): string {
+  return toStaticQuery(statement).replace(/\s+/g, " ").trim();
+}
+
 /** SQL text with `{p0:Type}` placeholders and the parameter values, for the API server. */
 export function toQuery(statement: Sql): [string, Record<string, unknown>] {
   const params: Record<string, unknown> = {};

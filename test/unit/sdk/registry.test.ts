@@ -211,6 +211,13 @@ describe("sql", () => {
     expect(toQuery(sql`${fromAnotherCopy as never}`)).toEqual(["SELECT 1", {}]);
   });
 
+  it("toQueryPreview: the statement with its values inlined, on one line, for logs", async () => {
+    const { sql, toQueryPreview } = await import("../../../src/sdk/index.js");
+    expect(toQueryPreview(sql`
+      SELECT ${-5} AS x
+      WHERE org = ${"acme"}  `)).toBe("SELECT -5 AS x WHERE org = 'acme'");
+  });
+
   it("reads a column of aggregate states as its merge, as MooseStack's sql tag does", async () => {
     const { toQuery } = await import("../../../src/sdk/sql.js");
     const { columnsRecord } = await import("../../../src/sdk/column.js");
