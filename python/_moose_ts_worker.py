@@ -122,10 +122,6 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-class QueryError(Exception):
-    pass
-
-
 def _ask(message: dict[str, Any]) -> Optional[dict[str, Any]]:
     """Sends `message` under a number of its own and waits for the CLI's answer to it; None once stdin ended."""
     number = next(_query_numbers)
@@ -143,13 +139,14 @@ def _ask(message: dict[str, Any]) -> Optional[dict[str, Any]]:
 
 def _transport(call_id: int) -> Any:
     def run(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        # moose_ts.client's: the app's own `except QueryError` catches these.
+        from moose_ts.client import QueryError, rows_from_clickhouse
+
         answer = _ask({"type": "query", "id": call_id, "sql": sql, "params": params})
         if answer is None:
             raise QueryError("the moose CLI stopped before the query was answered")
         if answer.get("type") == "error":
             raise QueryError(answer.get("message", "the query failed"))
-        from moose_ts.client import rows_from_clickhouse
-
         return rows_from_clickhouse(answer.get("columns", []), answer.get("rows", []))
 
     return run

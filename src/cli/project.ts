@@ -106,3 +106,8 @@ export async function openTargetDatabase(flags: { clickhouseUrl?: string; embedd
   const { openRemote } = await import("../infra/clickhouse/remote.js");
   return openRemote(flags.clickhouseUrl ? { url: flags.clickhouseUrl } : { config: config.clickhouse_config });
 }
+
+/** The database an inspecting command reads (`ls`, `query`, `peek`): `--clickhouse-url`, else the local embedded engine. */
+export async function openInspectedDatabase(flags: { clickhouseUrl?: string }, projectDir: string, config: Config): Promise<ClickHouseDriver> {
+  return openTargetDatabase({ clickhouseUrl: flags.clickhouseUrl, embedded: flags.clickhouseUrl === undefined }, projectDir, config);
+}

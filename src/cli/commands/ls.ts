@@ -1,12 +1,10 @@
 /** `moose ls`: the objects of the code, where they live, and whether the local state has them. */
 import path from "node:path";
 import type { Command } from "commander";
-import type { Config } from "../../config/types.js";
 import { ExitCode } from "../../errors.js";
-import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { buildInventory, KIND_NAMES, parseKindFilter, renderInventory } from "../../server/inventory.js";
 import { action } from "../action.js";
-import { openLocalDatabase } from "../project.js";
+import { openInspectedDatabase } from "../project.js";
 
 interface LsFlags {
   dir: string;
@@ -35,7 +33,7 @@ export function register(program: Command): void {
         const { readAppliedTruth } = await import("../../dev/state.js");
         const config = await loadConfig(projectDir);
         const code = await extractManifest({ projectDir });
-        const driver = await openState(flags, projectDir, config);
+        const driver = await openInspectedDatabase(flags, projectDir, config);
         let items;
         try {
           // The one reading of what a database has applied: the journal's state, or what `moose dev` applied on top of it.
@@ -56,12 +54,4 @@ export function register(program: Command): void {
         return ExitCode.ok;
       }),
     );
-}
-
-async function openState(flags: LsFlags, projectDir: string, config: Config): Promise<ClickHouseDriver> {
-  if (flags.clickhouseUrl) {
-    const { openRemote } = await import("../../infra/clickhouse/remote.js");
-    return openRemote({ url: flags.clickhouseUrl });
-  }
-  return openLocalDatabase(projectDir, config);
 }

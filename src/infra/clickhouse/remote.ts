@@ -132,7 +132,9 @@ function classify(endpoint: Endpoint, error: unknown, sql: string): MooseError {
   const network = networkCode(error);
   if (network) return unreachable(endpoint, network, error);
   const message = String((error as Error)?.message ?? error);
-  const parsed = parseClickHouseError(message);
+  // @clickhouse/client's ClickHouseError carries the code apart from a message it already stripped of `Code: N.`.
+  const clientCode = Number((error as { code?: unknown })?.code);
+  const parsed = parseClickHouseError(message, Number.isInteger(clientCode) ? clientCode : undefined);
   if (parsed.code !== undefined && AUTH_CODES.has(parsed.code)) {
     return new MooseError("CLICKHOUSE_AUTH_FAILED", `ClickHouse at ${endpoint.host}:${endpoint.port} refused user "${endpoint.user}": ${parsed.message}`, {
       exitCode: ExitCode.authFailed,

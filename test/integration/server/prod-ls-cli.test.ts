@@ -74,6 +74,12 @@ describe("moose prod", () => {
       expect(listed.code, listed.stdout + listed.stderr).toBe(ExitCode.ok);
       expect(listed.stderr).toMatch(/held by the running moose prod --embedded \(pid \d+\); going through its ClickHouse HTTP interface at http:\/\/127\.0\.0\.1:\d+/);
       expect((JSON.parse(listed.stdout) as InventoryItem[]).find((item) => item.id === "Users")).toMatchObject({ status: "applied" });
+      // So does `moose query`, still only reading.
+      const counted = await runMoose(["query", "SELECT count() AS n FROM Users", "--dir", projectDir]);
+      expect(counted.code, counted.stderr).toBe(ExitCode.ok);
+      expect(counted.stdout).toBe(`{"n":"0"}\n`);
+      const dropped = await runMoose(["query", "DROP TABLE Users", "--dir", projectDir]);
+      expect(dropped.stderr).toContain("QUERY_WRITES");
     } finally {
       child.kill("SIGINT");
     }

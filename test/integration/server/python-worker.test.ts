@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from pydantic import BaseModel
 
 from moose_ts import Api, ApiResult, ConsumptionApiResult
+from moose_ts.client import QueryError
 
 
 class Gate(BaseModel):
@@ -83,6 +84,13 @@ def noisy(client, params: Number):
     return {"rows": rows, "text": "lone \\ud800 surrogate"}
 
 
+def caught(client, params: Number):
+    try:
+        client.query.execute_raw("SELECT no_such_column")
+    except QueryError as error:
+        return {"caught": "no_such_column" in str(error)}
+
+
 def rows_of(client, params: Number):
     return client.query.execute_raw("SELECT 1 AS one")
 
@@ -115,6 +123,7 @@ Api[Gate, dict]("held", held)
 Api[Number, dict]("both", both)
 Api[Number, dict]("noisy", noisy)
 Api[Number, list[dict]]("rows", rows_of)
+Api[Number, dict]("caught", caught)
 Api[Number, list[dict]]("double", double)
 Api[Number, list[dict]]("leave", leave)
 Api[Since, list[dict]]("since", since)
@@ -124,7 +133,7 @@ Api[Number, dict]("answer", answer)
 
 const projectDir = mkdtempSync(path.join(tmpdir(), "moose-python-worker-"));
 const spec = (name: string, params: Record<string, unknown>): ApiSpec => ({ name, path: name, params: { type: "object", properties: params }, result: {} });
-const APIS = Object.fromEntries([["held", spec("held", { gate: { type: "string" } })], ["since", spec("since", { since: { type: "string", format: "date-time" } })], ...["double", "leave", "both", "noisy", "rows", "typed", "answer"].map((name) => [name, spec(name, { n: { type: "integer" } })])]);
+const APIS = Object.fromEntries([["held", spec("held", { gate: { type: "string" } })], ["since", spec("since", { since: { type: "string", format: "date-time" } })], ...["double", "leave", "both", "noisy", "rows", "caught", "typed", "answer"].map((name) => [name, spec(name, { n: { type: "integer" } })])]);
 let driver: ClickHouseDriver;
 let worker: PythonApiWorker | undefined;
 let gates = 0;
@@ -256,6 +265,11 @@ describe("the Python Api worker", () => {
     const api = await start(unsendable);
     expect(await api.routes("rows", new URLSearchParams())).toEqual({ status: 500, body: { error: "the handler of /api/rows failed" } });
     await vi.waitFor(() => expect(logged.join("")).toMatch(/QueryError: .*BigInt/));
+  });
+
+  it("a failed query raises moose_ts.client's QueryError, which the handler can catch", async () => {
+    const api = await start();
+    expect(await api.routes("caught", new URLSearchParams())).toEqual({ status: 200, body: { caught: true } });
   });
 
   it("a handler that exits the interpreter is a 500 for its request; the worker goes on", async () => {
