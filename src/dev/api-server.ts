@@ -33,6 +33,7 @@ import { projectLanguage } from "../extract/python/language.js";
 import { readLiveStreams } from "../server/live-state.js";
 import { compareWithReality } from "../server/reality-check.js";
 import type { ProcessReport } from "../streams/supervisor.js";
+import { printable } from "./output.js";
 
 type ConsumptionHandler = (path: string, query: URLSearchParams, caller: Caller) => Promise<Reply | undefined>;
 
@@ -73,7 +74,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
   let mountPaths: string[] = [];
   // Records go to the local topics when streaming is on (the syncs write the tables), else to the tables.
   const producer = kafka ? openKafkaProducer(config.redpanda_config) : undefined;
-  let ingest: IngestHandler = async () => undefined;
+  let ingest: IngestHandler = Object.assign(async () => undefined, { has: () => false });
   const python = projectLanguage(options.projectDir) === "python";
   let pythonWorker: PythonApiWorker | undefined;
 
@@ -91,7 +92,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
     ...(options.processes ? { processes: options.processes } : {}),
     ...(options.showError ? { onFailure: handlerFailure(options.showError) } : {}),
     consumption: (path, query, caller) => consumption(path, query, caller),
-    ingest: (path, body) => ingest(path, body),
+    ingest: Object.assign((path: string, body: unknown) => ingest(path, body), { has: (path: string) => ingest.has(path) }),
     webApps: (request, response, url) => webApps(request, response, url),
     scoped,
     admin: adminRoutes({
@@ -145,6 +146,6 @@ function handlerFailure(show: (text: string) => void) {
   return ({ method, path, requestId, error }: RequestFailure) => {
     const what = path.startsWith("/api/") ? "API_HANDLER_FAILED" : path.startsWith("/ingest/") ? "INGEST_FAILED" : "HANDLER_FAILED";
     const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-    show(`error ${what}: ${method ? `${method} ` : ""}${path}${requestId ? ` (request id ${requestId})` : ""}: ${detail}`);
+    show(printable(`error ${what}: ${method ? `${method} ` : ""}${path}${requestId ? ` (request id ${requestId})` : ""}: ${detail}`));
   };
 }

@@ -22,6 +22,14 @@ export function paint(output: DevOutput, style: Exclude<keyof typeof ANSI, "rese
   return output.color ? `${ANSI[style]}${text}${ANSI.reset}` : text;
 }
 
+/**
+ * `text` with its control characters (but line breaks and tabs) written as `\x1b`: text a request
+ * chose (a path, an error quoting a parameter) must not move the cursor or restyle the terminal.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 export function clock(date: Date = new Date()): string {
   return date.toTimeString().slice(0, 8);
 }

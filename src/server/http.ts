@@ -21,6 +21,7 @@ import { checkCaller, ROW_POLICIES_NEED_JWT, rowPolicyAuth, webAppAuth, type Api
 import type { ScopedClients } from "./row-scope.js";
 import { verifyAdminAuthorization } from "./auth.js";
 import { decodeUtf8, parseQueryString } from "./input.js";
+import type { IngestHandler } from "./ingest.js";
 import type { ServedByWebApp, WebAppRouter } from "./web-apps.js";
 
 export interface Reply {
@@ -56,8 +57,8 @@ export interface MooseServerOptions {
   processes?: () => Promise<ProcessReport[]>;
   /** `/api/<path>` → reply, or undefined when no API has that path; `caller.jwt`: the claims of the request's valid JWT. */
   consumption: (path: string, query: URLSearchParams, caller: Caller) => Promise<Reply | undefined>;
-  /** `POST /ingest/<path>` with its parsed JSON body → reply, or undefined when no ingest API has that path. */
-  ingest?: (path: string, body: unknown) => Promise<Reply | undefined>;
+  /** `POST /ingest/<path>` with its parsed JSON body → reply; `has` is asked before the body is read. */
+  ingest?: IngestHandler;
   /** Authenticated admin requests → reply, or undefined for an unknown route. */
   admin: (request: AdminRequest) => Promise<Reply | undefined>;
   /** The app's WebApps (./web-apps.ts): they answer the requests under their mount paths themselves. */
@@ -83,6 +84,10 @@ export interface RunningServer {
 }
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** How long a client may take to send its request's headers, and the whole request (a body of MAX_BODY_BYTES at ≈ 200 KB/s). */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+
 /** File descriptors kept for the rest of the process (the embedded engine's files, Kafka, logs) when connections are capped. */
 const RESERVED_DESCRIPTORS = 512;
 
@@ -111,6 +116,7 @@ export async function startMooseServer(options: MooseServerOptions): Promise<Run
   const server = createServer((request, response) => {
     const started = performance.now();
     const requestId = randomUUID();
+    response.once("close", () => releaseBodyBytes(request));
     // Named before a WebApp sees the request: the router rewrites request.url to the path below the mount.
     const path = loggedPath(request);
     const url = requestUrl(request);
@@ -133,6 +139,9 @@ export async function startMooseServer(options: MooseServerOptions): Promise<Run
   });
   const cap = connectionCap(processLimits());
   if (cap !== undefined) server.maxConnections = cap;
+  // Node's defaults (60 s for the headers, 300 s for the request) let slow clients hold the connections up to the cap.
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     const fail = (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port));
     server.once("error", fail);
@@ -199,10 +208,12 @@ async function apiEndpoint(options: MooseServerOptions, url: URL, method: string
 
 async function ingestEndpoint(options: MooseServerOptions, request: IncomingMessage, method: string, path: string): Promise<Reply> {
   if (method !== "POST") return methodNotAllowed("POST");
+  const route = path.slice("/ingest/".length);
+  // Before the body: nobody gets up to MAX_BODY_BYTES read and parsed for a path that answers 404.
+  if (!options.ingest?.has(route)) return notFound(`no ingest API at ${shownPath(path)}`);
   const parsed = await readJsonBody(request);
-  if (!parsed.ok) return { status: parsed.status, body: { error: parsed.error } };
-  const reply = options.ingest ? await options.ingest(path.slice("/ingest/".length), parsed.value) : undefined;
-  return reply ?? notFound(`no ingest API at ${shownPath(path)}`);
+  if (!parsed.ok) return bodyFailure(parsed);
+  return (await options.ingest(route, parsed.value)) ?? notFound(`no ingest API at ${shownPath(path)}`);
 }
 
 /** Whether a caller of `/api` or a WebApp is let in by `auth`, or by the stricter rule of an app with row policies. */
@@ -271,7 +282,7 @@ function loggedPath(request: IncomingMessage): string {
 
 async function handle(options: MooseServerOptions, request: IncomingMessage): Promise<Reply> {
   const url = requestUrl(request);
-  if (!url) return { status: 400, body: { error: "the request target is not a valid URL" } };
+  if (!url) return { status: 400, body: { error: "the request target is not a valid URL, or its path has a backslash or a dot segment" } };
   const method = request.method ?? "GET";
   const path = withoutTrailingSlashes(url.pathname);
   const shown = shownPath(path);
@@ -306,13 +317,13 @@ async function handle(options: MooseServerOptions, request: IncomingMessage): Pr
     return readableAnywhere(caller.ok ? await ingestEndpoint(options, request, method, path) : unauthorized(caller));
   }
 
-  if (path === "/admin" || path.startsWith("/admin/")) {
+  if (isAdminPath(path)) {
     const auth = await verifyAdminAuthorization(request.headers.authorization, options.adminApiKey);
     if (!auth.ok) return unauthorized(auth);
     let body: unknown;
     if (method === "POST") {
       const parsed = await readJsonBody(request);
-      if (!parsed.ok) return { status: parsed.status, body: { error: parsed.error } };
+      if (!parsed.ok) return bodyFailure(parsed);
       body = parsed.value;
     }
     const reply = await options.admin({ method, route: path.slice("/admin/".length), body });
@@ -330,15 +341,46 @@ function notFound(message: string): Reply {
   return { status: 404, body: { error: message } };
 }
 
-type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; error: string };
+function isAdminPath(path: string): boolean {
+  return path === "/admin" || path.startsWith("/admin/");
+}
 
-/** The request's body, up to MAX_BODY_BYTES. */
-export async function readBody(request: IncomingMessage): Promise<{ ok: true; bytes: Buffer } | { ok: false; status: 413; error: string }> {
+export type BodyFailure = { ok: false; status: 413 | 503; error: string };
+type BodyResult = { ok: true; value: unknown } | BodyFailure | { ok: false; status: 400; error: string };
+
+/** A body refused: too large (413), or the server's budget for bodies in flight spent (503, retry). */
+export function bodyFailure(failure: BodyFailure | { ok: false; status: 400; error: string }): Reply {
+  return { status: failure.status, body: { error: failure.error }, ...(failure.status === 503 ? { headers: { "retry-after": "1" } } : {}) };
+}
+
+/**
+ * Bytes of request bodies read by requests not yet answered, across the process. A body parses to
+ * many times its size (10 MB of `[{},…]` is ≈ 200 MB of objects), held until its request is
+ * answered: without a bound, a few dozen parallel uploads of MAX_BODY_BYTES end the process.
+ */
+const MAX_BODY_BYTES_IN_FLIGHT = 4 * MAX_BODY_BYTES;
+let bodyBytesInFlight = 0;
+const bodyBytesHeld = new WeakMap<IncomingMessage, number>();
+
+/** Gives back what `request`'s body held of the budget: once its response is done or cut. */
+function releaseBodyBytes(request: IncomingMessage): void {
+  bodyBytesInFlight -= bodyBytesHeld.get(request) ?? 0;
+  bodyBytesHeld.delete(request);
+}
+
+/** The request's body, up to MAX_BODY_BYTES, within the budget of bodies in flight. */
+export async function readBody(request: IncomingMessage): Promise<{ ok: true; bytes: Buffer } | BodyFailure> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
-    size += (chunk as Buffer).length;
+    const bytes = (chunk as Buffer).length;
+    size += bytes;
     if (size > MAX_BODY_BYTES) return { ok: false, status: 413, error: `request body larger than ${MAX_BODY_BYTES} bytes` };
+    if (bodyBytesInFlight + bytes > MAX_BODY_BYTES_IN_FLIGHT) {
+      return { ok: false, status: 503, error: "the server is holding as many request bodies as it takes at once: retry shortly" };
+    }
+    bodyBytesInFlight += bytes;
+    bodyBytesHeld.set(request, (bodyBytesHeld.get(request) ?? 0) + bytes);
     chunks.push(chunk as Buffer);
   }
   return { ok: true, bytes: Buffer.concat(chunks) };
@@ -363,7 +405,7 @@ function internalError(options: MooseServerOptions, method: string | undefined, 
     details: { requestId, ...errorDetails(error) },
   });
   options.onFailure?.({ ...(method !== undefined ? { method } : {}), path, requestId, error });
-  if (path.startsWith("/admin")) {
+  if (isAdminPath(path)) {
     // Admin clients are authenticated operators (moose plan --url): they get the reason.
     const message = isMooseError(error) ? `${error.code}: ${error.message}` : (error as Error)?.message ?? String(error);
     return { status: 500, body: { error: message } };

@@ -70,7 +70,11 @@ export interface IngestSinks {
   producer?: KafkaProducer;
 }
 
-export type IngestHandler = (path: string, body: unknown) => Promise<Reply | undefined>;
+/** `POST /ingest/<path>` with its parsed body → reply (undefined: no such path); `has` answers before any body is read. */
+export interface IngestHandler {
+  (path: string, body: unknown): Promise<Reply | undefined>;
+  has(path: string): boolean;
+}
 
 interface Route {
   /** The row type's JSON Schema (64-bit and wider integers may also be decimal strings). */
@@ -93,7 +97,7 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
   const routes = new Map<string, Route>();
   for (const spec of Object.values(manifest.ingestApis)) routes.set(spec.path, route(spec, manifest));
 
-  return async (path, body) => {
+  const handle = async (path: string, body: unknown): Promise<Reply | undefined> => {
     const found = routes.get(path);
     if (!found) return undefined;
     const many = Array.isArray(body);
@@ -142,6 +146,7 @@ export function ingestRoutes(manifest: Pick<Manifest, "ingestApis" | "streams" |
     }
     return { status: 200, body: { ingested: records.length } };
   };
+  return Object.assign(handle, { has: (path: string) => routes.has(path) });
 }
 
 function route(spec: IngestApiSpec, manifest: Pick<Manifest, "streams" | "tables">): Route {

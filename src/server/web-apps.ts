@@ -21,7 +21,7 @@ import { validateHeaderName, validateHeaderValue, type IncomingMessage, type Ser
 import type { MooseUtils } from "../sdk/api.js";
 import type { ExpressRequestWithMoose, WebApp } from "../sdk/web-app.js";
 import type { Caller } from "./api-auth.js";
-import { readBody, send } from "./http.js";
+import { bodyFailure, readBody, send } from "./http.js";
 import type { PythonApiWorker } from "./python-worker.js";
 import { inRequestScope, requestScope, type ScopedClients } from "./row-scope.js";
 
@@ -97,7 +97,7 @@ export function pythonWebAppRouter(worker: PythonApiWorker): WebAppRouter {
       serve: async (request, response, { jwt }) => {
         const body = await readBody(request);
         if (!body.ok) {
-          send(response, { status: body.status, body: { error: body.error } });
+          send(response, bodyFailure(body));
           return;
         }
         // A client that goes away before the reply cancels the app's task (counted against the worker's cap until it ends).

@@ -17,8 +17,8 @@ export const usersApi = new Api<UserQuery, UserSchema[]>("users", async ({ name 
   return result.json();
 });
 
-export const boomApi = new Api<{}, never>("boom", async () => {
-  throw new Error("the boom handler failed");
+export const boomApi = new Api<{ note?: string }, never>("boom", async ({ note }) => {
+  throw new Error(note === undefined ? "the boom handler failed" : \`the boom handler failed on \${note}\`);
 });
 
 export const hello = new WebApp("hello", (req, res) => {
@@ -72,6 +72,11 @@ describe("moose dev API server", () => {
     expect(boom).toMatchObject({ status: 500, body: { error: expect.not.stringContaining("boom handler") } });
     const printed = await dev.waitFor(/error API_HANDLER_FAILED: GET \/api\/boom \(request id [0-9a-f-]{36}\): Error: the boom handler failed\n\s+at /, mark);
     expect(printed).toContain((boom.body as { requestId: string }).requestId);
+    // An error quoting the request (an escape sequence a page sent) is printed with its control characters spelled out.
+    const escapeMark = dev.mark();
+    expect((await get("/api/boom?note=%1B%5B2J%1B%5D0%3Bowned%07")).status).toBe(500);
+    const quoted = await dev.waitFor(/the boom handler failed on \\x1b\[2J\\x1b\]0;owned\\x07/, escapeMark);
+    expect(quoted).not.toContain("\u001b");
     await client.insert({ table: "Users", values: [{ id: "1", name: "alice", email: "a@example.com" }, { id: "2", name: "bob", email: "b@example.com" }], format: "JSONEachRow" });
     expect(await get("/api/users?name=alice")).toEqual({ status: 200, body: [{ id: "1", name: "alice", email: "a@example.com" }] });
     expect(await get("/api/users")).toMatchObject({ status: 400 });

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { logEvent, logFilePath } from "../../../src/logs/logger.js";
 import { generateHashToken } from "../../../src/server/auth.js";
 import { startMooseServer, type AdminRequest, type RunningServer } from "../../../src/server/http.js";
@@ -31,10 +31,16 @@ function start(adminApiKey: string) {
       if (path === "unwritable") return { status: 200, body: JSON.parse(`${"[".repeat(100_000)}${"]".repeat(100_000)}`) as unknown };
       return path === "echo" ? { status: 200, body: { path, q: query.get("q"), big: 12345678901234567890n } } : undefined;
     },
-    ingest: async (path, body) => {
-      if (path === "refused") return { status: 400, body: { error: "refused" }, logDetails: new Error("secret ClickHouse text") };
-      return path === "echo" ? { status: 200, body: { received: body } } : undefined;
-    },
+    ingest: Object.assign(
+      async (path: string, body: unknown) => {
+        if (path === "refused") return { status: 400, body: { error: "refused" }, logDetails: new Error("secret ClickHouse text") };
+        return path === "echo" ? { status: 200, body: { received: body } } : undefined;
+      },
+      { has: (path: string) => path === "refused" || path === "echo" },
+    ),
+    // A WebApp whose mount path only starts like /admin: it is the app's, open to anyone.
+    webApps: (_request, _response, url) =>
+      url.pathname.startsWith("/admin-ui") ? { webApp: "ui", serve: async () => Promise.reject(new Error("secret detail of the app")) } : undefined,
     admin: async (request) => {
       adminCalls.push(request);
       if (request.route === "inframap") return { status: 200, body: { version: 1 } };
@@ -42,6 +48,21 @@ function start(adminApiKey: string) {
       if (request.route === "boom") throw new Error("exploded");
       return undefined;
     },
+  });
+}
+
+/** What the server answers to `request` written as it is on a socket (fetch would normalise the target). */
+function rawRequest(port: number, request: string, { endAfterWrite = true } = {}): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => (endAfterWrite ? socket.end(request) : socket.write(request)));
+    let text = "";
+    socket.on("data", (chunk) => {
+      text += chunk.toString();
+      // Without our end, the server's "Connection: close" reply ends the exchange.
+      if (!endAfterWrite && /\r\n\r\n[^]*\}/.test(text)) socket.destroy();
+    });
+    socket.on("close", () => resolve(text));
+    socket.on("error", reject);
   });
 }
 
@@ -259,16 +280,59 @@ describe("client input and internal errors", () => {
 
   it("answers 400 to a request target that is not a URL (`GET http://a:b`), and keeps serving", async () => {
     const { port } = server;
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = connect(port, "127.0.0.1", () => socket.end("GET http://a:b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
-      let text = "";
-      socket.on("data", (chunk) => (text += chunk.toString()));
-      socket.on("end", () => resolve(text));
-      socket.on("error", reject);
-    });
+    const reply = await rawRequest(port, "GET http://a:b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     expect(reply).toMatch(/^HTTP\/1\.1 400 /);
-    expect(reply).toContain(JSON.stringify({ error: "the request target is not a valid URL" }));
+    expect(reply).toContain("the request target is not a valid URL");
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+
+  it("answers 400 to a path with a backslash or a dot segment, which a proxy guarding by prefix may not read as this server would", async () => {
+    for (const target of ["/api/x\\..\\..\\admin/inframap", "/api/%2e%2E/admin/inframap", "/api/../health", "/ingest/./echo"]) {
+      const reply = await rawRequest(server.port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(reply, target).toMatch(/^HTTP\/1\.1 400 /);
+      expect(reply, target).toContain("backslash or a dot segment");
+    }
+    expect((await fetch(`${server.url}/api/echo?q=a.b`)).status).toBe(200);
+  });
+
+  it("answers a POST to an ingest path that does not exist before reading its body", async () => {
+    // Ten megabytes announced and none sent: the answer comes without waiting for them.
+    const reply = await rawRequest(server.port, "POST /ingest/nothing HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\nConnection: close\r\n\r\n", { endAfterWrite: false });
+    expect(reply).toMatch(/^HTTP\/1\.1 404 /);
+  });
+
+  it("holds at most four bodies of the largest size at once: a fifth waits for a 503 with Retry-After, and is taken once they are answered", async () => {
+    const almost = 10 * 1024 * 1024 - 1;
+    const held = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(server.port, "127.0.0.1", () => {
+            socket.write(`POST /ingest/echo HTTP/1.1\r\nHost: x\r\nContent-Length: ${almost + 1}\r\n\r\n`);
+            socket.write(Buffer.alloc(almost, 0x20), () => resolve(socket));
+          });
+          socket.on("error", reject);
+        }),
+      ),
+    );
+    try {
+      // The server has read them all (they are in its budget) when a small body no longer fits.
+      await vi.waitFor(async () => {
+        const refused = await fetch(`${server.url}/ingest/echo`, { method: "POST", body: JSON.stringify({ padding: "x".repeat(100) }) });
+        expect(refused.status).toBe(503);
+        expect(refused.headers.get("retry-after")).toBe("1");
+      }, { timeout: 20_000, interval: 200 });
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+    await vi.waitFor(async () => expect((await fetch(`${server.url}/ingest/echo`, { method: "POST", body: "{}" })).status).toBe(200), { timeout: 10_000 });
+  }, 60_000);
+
+  it("keeps the reason of a failed WebApp mounted under a path that only starts like /admin from its caller", async () => {
+    const response = await fetch(`${server.url}/admin-ui/report`);
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(text).not.toContain("secret detail");
+    expect(text).toContain("internal error (request id");
   });
 
   it("answers 500 with a request id when a reply cannot be written as JSON, and keeps serving", async () => {
