@@ -31,6 +31,8 @@ export class IngestApi<T> implements Component {
   readonly config: IngestConfig<T>;
   readonly source: SourceLocation;
   readonly columnArray: ColumnSpec[];
+  /** The payload type has an index signature: records keep the fields beyond its columns (MooseStack's name). */
+  readonly allowExtraFields: boolean;
   readonly schema: JsonSchema;
 
   /** @param injected added by the moose-ts build plugin; never pass it yourself. */
@@ -41,6 +43,7 @@ export class IngestApi<T> implements Component {
     this.id = config.path ?? (config.version ? `${name}/${config.version}` : name);
     this.source = sourceOf(metadata);
     this.columnArray = requireColumns(metadata, `ingest API "${name}"`, this.source);
+    this.allowExtraFields = metadata?.extraFields === true;
     this.schema = metadata?.schema ?? {};
     getRegistry().register(this);
   }

@@ -45,6 +45,12 @@ export class IngestPipeline<T> {
     this.source = sourceOf(metadata);
     this.columnArray = requireColumns(metadata, `ingest pipeline "${name}"`, this.source);
     this.columns = columnsRecord<T>(this.columnArray);
+    if (metadata?.extraFields && config.table) {
+      throw new MooseError("INVALID_PIPELINE", `ingest pipeline "${name}" has a table, but its type has an index signature: the fields beyond its columns would be dropped writing the table`, {
+        location: this.source,
+        hint: "set table: false (the stream keeps every field; a transform can write a table of a fixed type), or list every field in the type",
+      });
+    }
     // The parts are created here, not in user code: they share the pipeline's location and types.
     const shared = { version: config.version, lifeCycle: config.lifeCycle };
     if (config.table) {

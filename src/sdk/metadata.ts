@@ -13,6 +13,8 @@ export interface InjectedMetadata {
   source: SourceLocation;
   /** Columns of the row / payload type argument. */
   columns?: ColumnSpec[];
+  /** The row type has an index signature (a stream's or ingest API's): records may carry fields beyond the columns. */
+  extraFields?: true;
   /** JSON Schema of the row / payload / API params type argument. */
   schema?: JsonSchema;
   /** JSON Schema of an Api's result type argument. */

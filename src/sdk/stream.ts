@@ -85,6 +85,8 @@ export class Stream<T> implements Component {
   readonly config: StreamConfig<T>;
   readonly source: SourceLocation;
   readonly columnArray: ColumnSpec[];
+  /** The message type has an index signature: records keep the fields beyond its columns (MooseStack's name). */
+  readonly allowExtraFields: boolean;
   /** The message type's columns by field name (as OlapTable.columns). */
   readonly columns: { [K in keyof Required<T>]: Column };
   readonly defaultDeadLetterQueue?: DeadLetterQueue<T>;
@@ -105,6 +107,7 @@ export class Stream<T> implements Component {
     this.id = versionedId(name, this.config.version);
     this.source = sourceOf(metadata);
     this.columnArray = requireColumns(metadata, `stream "${name}"`, this.source);
+    this.allowExtraFields = metadata?.extraFields === true;
     this.columns = columnsRecord<T>(this.columnArray);
     if (this.config.defaultDeadLetterQueue) this.defaultDeadLetterQueue = this.config.defaultDeadLetterQueue;
     getRegistry().register(this);
@@ -114,7 +117,7 @@ export class Stream<T> implements Component {
   async send(values: ZeroOrMany<T>): Promise<void> {
     const records = values === undefined || values === null ? [] : Array.isArray(values) ? values : [values];
     const runtime = await loadRuntime();
-    await runtime.sendToStream(this.id, this.columnArray, records, this.source);
+    await runtime.sendToStream(this.id, this.columnArray, records, this.source, { extraFields: this.allowExtraFields });
   }
 
   /** Closes the producer send() opened (shared by the process). */

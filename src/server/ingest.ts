@@ -160,7 +160,9 @@ function route(spec: IngestApiSpec, manifest: Pick<Manifest, "streams" | "tables
   let fitColumns: ValidateFunction;
   try {
     validate = ajv().compile(closedObjects(allowWideIntegerStrings(spec.schema, types)) as Record<string, unknown>);
-    fitColumns = ajv().compile(columnsSchema(columns));
+    // A payload type with an index signature (its schema's additionalProperties): the records keep their other fields.
+    const extraFields = !table && spec.schema.additionalProperties !== undefined && spec.schema.additionalProperties !== false;
+    fitColumns = ajv().compile(columnsSchema(columns, extraFields));
   } catch (error) {
     throw new MooseError("INGEST_SCHEMA_INVALID", `the record schema of ingest API "${spec.path}" is not valid JSON Schema: ${(error as Error).message}`, {
       location: spec.source,
@@ -208,11 +210,11 @@ export interface TableRecords {
   toRow(record: Record<string, unknown>): Record<string, unknown>;
 }
 
-export function tableRecords(columns: ColumnSpec[]): TableRecords {
+export function tableRecords(columns: ColumnSpec[], { extraFields = false } = {}): TableRecords {
   // Computed columns are never written; a column without default or null must be there.
   const written = columns.filter((column) => column.materialized === undefined && column.alias === undefined);
   const required = written.filter((column) => !column.nullable && column.default === undefined).map((column) => column.name);
-  const check = ajv().compile({ ...columnsSchema(written), required });
+  const check = ajv().compile({ ...columnsSchema(written, extraFields), required });
   const types = new Map(written.map((column) => [column.name, parseColumnType(column.type)]));
   return {
     problems(record) {
@@ -225,12 +227,12 @@ export function tableRecords(columns: ColumnSpec[]): TableRecords {
   };
 }
 
-/** A schema checking each column's value against its ClickHouse type. */
-function columnsSchema(columns: ColumnSpec[]): Record<string, unknown> {
+/** A schema checking each column's value against its ClickHouse type; other fields are dropped (ajv's removeAdditional) unless `extraFields`. */
+function columnsSchema(columns: ColumnSpec[], extraFields = false): Record<string, unknown> {
   return {
     type: "object",
     properties: Object.fromEntries(columns.map((column) => [column.name, { [COLUMN_KEYWORD]: { type: column.type, nullable: column.nullable } }])),
-    additionalProperties: false,
+    additionalProperties: extraFields,
   };
 }
 

@@ -69,5 +69,7 @@ describe("README walkthrough", { timeout: 180_000 }, () => {
     expect(final.trimEnd().endsWith("No changes.")).toBe(true);
     expect(output("npx moose ls")).toMatch(/^table +Analytics +\S+ +applied/m);
     expect(output("npx moose logs")).toMatch(/INFO +migration +applied \d{8}T\d{6}Z_add_analytics/);
+    // The same block: the table is there and empty (nothing was ingested).
+    expect(output("npx moose query")).toMatch(/^\{"count\(\)":"0"\}$/m);
   });
 });

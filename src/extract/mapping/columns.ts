@@ -46,9 +46,13 @@ export class ColumnMapper {
 
   constructor(private readonly checker: ts.TypeChecker) {}
 
-  /** The columns of a row type. `site` names the type (path) and where to report problems. */
-  columnsOf(rowType: ts.Type, site: FieldSite): ColumnSpec[] {
-    if (this.checker.getIndexInfosOfType(rowType).length > 0) {
+  /**
+   * The columns of a row type. `site` names the type (path) and where to report problems. With
+   * `extraFields` (a stream's or ingest API's message, as MooseStack allows), an index signature beside
+   * the named fields is let through: they are the columns, and records may carry more.
+   */
+  columnsOf(rowType: ts.Type, site: FieldSite, { extraFields = false } = {}): ColumnSpec[] {
+    if (!extraFields && this.checker.getIndexInfosOfType(rowType).length > 0) {
       throw new MappingError(
         `${site.path} has an index signature; a table needs a fixed set of columns`,
         { path: site.path, node: indexSignatureNode(rowType) ?? site.node },

@@ -20,6 +20,8 @@ interface ConstructorRule {
   columns?: number;
   /** Also inject the JSON Schema of the columns' type (payload validation: ingest APIs). */
   payloadSchema?: boolean;
+  /** The row type may have an index signature: messages with fields beyond its columns (MooseStack's rule). */
+  extraFields?: boolean;
   /** Type argument described by JSON Schema only. */
   schema?: number;
   /** Type argument described as the result JSON Schema. */
@@ -28,9 +30,9 @@ interface ConstructorRule {
 
 const RULES: Record<string, ConstructorRule> = {
   OlapTable: { position: 2, columns: 0 },
-  Stream: { position: 2, columns: 0 },
-  IngestApi: { position: 2, columns: 0, payloadSchema: true },
-  IngestPipeline: { position: 2, columns: 0, payloadSchema: true },
+  Stream: { position: 2, columns: 0, extraFields: true },
+  IngestApi: { position: 2, columns: 0, payloadSchema: true, extraFields: true },
+  IngestPipeline: { position: 2, columns: 0, payloadSchema: true, extraFields: true },
   MaterializedView: { position: 1, columns: 0 },
   Api: { position: 3, schema: 0, result: 1 },
   // MooseStack's older name of Api: the same class (src/sdk/api.ts).
@@ -132,7 +134,9 @@ function analyzeConstruction(
   if (rule.columns !== undefined) {
     const rowType = typeArgument(rule.columns);
     const site = { path: typeName(rowType, node.typeArguments?.[rule.columns], checker), node: node.typeArguments?.[rule.columns] ?? node };
-    metadata.columns = columns.columnsOf(rowType, site);
+    const extraFields = rule.extraFields === true && checker.getIndexInfosOfType(rowType).length > 0;
+    metadata.columns = columns.columnsOf(rowType, site, { extraFields });
+    if (extraFields) metadata.extraFields = true;
     if (rule.payloadSchema) metadata.schema = schemas.schemaOf(rowType);
   }
   if (rule.schema !== undefined) metadata.schema = schemaOrAnything(typeArguments[rule.schema], schemas);

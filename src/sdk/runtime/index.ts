@@ -288,12 +288,13 @@ let producer: { key: string; producer: KafkaProducer } | undefined;
 
 /**
  * Stream.send: each record checked against the stream's columns (the ingest API's rules; nothing is
- * sent when one does not fit), then JSON messages to the stream's topic on redpanda_config.broker
- * (namespace applied), BATCH_ROWS at a time.
+ * sent when one does not fit; other fields are dropped unless the type has an index signature,
+ * `extraFields`), then JSON messages to the stream's topic on redpanda_config.broker (namespace
+ * applied), BATCH_ROWS at a time.
  */
-export async function sendToStream(stream: string, columns: ColumnSpec[], values: unknown[], location: SourceLocation): Promise<void> {
+export async function sendToStream(stream: string, columns: ColumnSpec[], values: unknown[], location: SourceLocation, { extraFields = false } = {}): Promise<void> {
   if (values.length === 0) return;
-  const check = tableRecords(columns);
+  const check = tableRecords(columns, { extraFields });
   const records = values.map(plainJson);
   for (const [index, record] of records.entries()) {
     const problems = describeProblems(check.problems(record));
