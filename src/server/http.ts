@@ -345,11 +345,11 @@ function isAdminPath(path: string): boolean {
   return path === "/admin" || path.startsWith("/admin/");
 }
 
-export type BodyFailure = { ok: false; status: 413 | 503; error: string };
-type BodyResult = { ok: true; value: unknown } | BodyFailure | { ok: false; status: 400; error: string };
+export type BodyFailure = { ok: false; status: 400 | 413 | 503; error: string };
+type BodyResult = { ok: true; value: unknown } | BodyFailure;
 
-/** A body refused: too large (413), or the server's budget for bodies in flight spent (503, retry). */
-export function bodyFailure(failure: BodyFailure | { ok: false; status: 400; error: string }): Reply {
+/** A body refused: not UTF-8 JSON (400), too large (413), or the budget for bodies in flight spent (503, retry). */
+export function bodyFailure(failure: BodyFailure): Reply {
   return { status: failure.status, body: { error: failure.error }, ...(failure.status === 503 ? { headers: { "retry-after": "1" } } : {}) };
 }
 
