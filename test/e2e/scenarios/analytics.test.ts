@@ -9,7 +9,7 @@
  */
 import kafkajs from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
+import { startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
 import { MAIN, Output, Project } from "./project.js";
 
 const VIEWS = [
@@ -37,7 +37,7 @@ describe("examples/analytics: ingest → materialized view → API", { timeout: 
     firstPlan = generated.stdout;
     const applied = await project.moose(["migrate", "up", "--embedded"]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    prod = new Output(project.spawnMoose(["prod", "--embedded", "--port", String(await freePort())]));
+    prod = new Output(project.spawnMoose(["prod", "--embedded", "--port", "0"]));
     serverUrl = (await prod.waitFor(/moose prod listening on (http:\/\/\S+)/))[1]!;
   }, 600_000);
 
@@ -194,7 +194,7 @@ export const metrics = new Api<{}, { views: number }[]>(
       await admin.disconnect();
     }
 
-    prod = new Output(project.spawnMoose(["prod", "--embedded", "--port", String(await freePort())]));
+    prod = new Output(project.spawnMoose(["prod", "--embedded", "--port", "0"]));
     serverUrl = (await prod.waitFor(/moose prod listening on (http:\/\/\S+)/))[1]!;
     expect(await api("v2/metrics")).toEqual({ status: 200, body: [{ views: 4 }] });
   }, 180_000);

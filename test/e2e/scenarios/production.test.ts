@@ -8,7 +8,7 @@
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testServerUrl, withTestDatabase } from "../../helpers/clickhouse.js";
-import { freePort, startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
+import { startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
 import { MAIN, Output, Project } from "./project.js";
 
 // The test server is an old ClickHouse (Debian's 18.16): the pending change is a new table, which
@@ -47,7 +47,7 @@ describe("production workflow: hash-token, moose prod, plan --url --token, migra
     const applied = await project.moose(["migrate", "up", "--clickhouse-url", database.url]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
 
-    const child: ChildProcess = project.spawnMoose(["prod", "--clickhouse-url", database.url, "--port", String(await freePort())], {
+    const child: ChildProcess = project.spawnMoose(["prod", "--clickhouse-url", database.url, "--port", "0"], {
       MOOSE_AUTHENTICATION__ADMIN_API_KEY: token.api_key_hash,
     });
     prod = new Output(child);
