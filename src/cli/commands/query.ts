@@ -8,13 +8,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { ExitCode, MooseError } from "../../errors.js";
-import { clickHouseCodeOf } from "../../infra/clickhouse/errors.js";
+import { clickHouseCodeOf, READONLY } from "../../infra/clickhouse/errors.js";
 import { quoteIdentifier } from "../../infra/clickhouse/quote.js";
 import { action } from "../action.js";
 import { loadProjectConfig, openInspectedDatabase, projectDirOf, withProjectDir } from "../project.js";
-
-/** ClickHouse's error code for a write refused under `readonly`. */
-const READONLY = 164;
 
 interface ReadFlags {
   dir?: string;

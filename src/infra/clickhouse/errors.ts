@@ -4,6 +4,9 @@
  */
 import { MooseError } from "../../errors.js";
 
+/** ClickHouse's error code for a statement refused as a write under `readonly`. */
+export const READONLY = 164;
+
 /** `Code: 62. DB::Exception: Syntax error … (SYNTAX_ERROR)` (new) or `Code: 193, e.displayText() = DB::Exception: …` (18.x). */
 const CLICKHOUSE_MESSAGE = /^\s*Code:\s*(\d+)[.,]\s*(?:e\.displayText\(\)\s*=\s*)?(?:DB::Exception:\s*)?([\s\S]*?)\s*$/;
 

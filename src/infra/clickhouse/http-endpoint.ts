@@ -23,7 +23,7 @@ import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { MooseError } from "../../errors.js";
-import { clickHouseCodeOf } from "./errors.js";
+import { clickHouseCodeOf, READONLY } from "./errors.js";
 import { quoteString } from "./quote.js";
 import { MOOSE_RLS_SETTING_PREFIX } from "./row-policies.js";
 import { scopeStatement } from "./row-policy-emulation.js";
@@ -127,8 +127,6 @@ const ACCESS_DENIED = 497;
 const BAD_ARGUMENTS = 36;
 /** Printable ASCII: what an HTTP header value carries as is. */
 const HEADER_VALUE = /^[\x20-\x7e]*$/;
-/** What ClickHouse answers a write under `readonly`. */
-const READONLY = 164;
 
 /** Host names of this machine, as a URL's `hostname` writes them. */
 const LOCAL_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
