@@ -72,7 +72,7 @@ function readStatementFile(file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (error) {
-    throw new MooseError("QUERY_FILE_UNREADABLE", `cannot read ${file}: ${(error as Error).message}`, { cause: error });
+    throw new MooseError("QUERY_FILE_UNREADABLE", `cannot read ${file}: ${(error as Error).message}`, { hint: "check the path given to --file (relative to the working directory)", cause: error });
   }
 }
 

@@ -57,10 +57,14 @@ describe("moose query", () => {
     expect(lines((await runMoose(["query", "SELECT count() AS n FROM Users", "--dir", projectDir])).stdout)).toEqual([{ n: "3" }]);
   });
 
-  it("says what is missing when no statement is given (usage, exit 2)", async () => {
+  it("says what is missing when no statement is given (usage, exit 2), and names a --file it cannot read", async () => {
     const empty = await runMoose(["query", "--dir", projectDir]);
     expect(empty.code).toBe(ExitCode.usage);
     expect(empty.stderr).toContain("QUERY_EMPTY");
+    const missing = await runMoose(["query", "-f", join(projectDir, "missing.sql"), "--dir", projectDir]);
+    expect(missing.code).toBe(ExitCode.error);
+    expect(missing.stderr).toContain("QUERY_FILE_UNREADABLE");
+    expect(missing.stderr).toContain("missing.sql");
   });
 });
 
