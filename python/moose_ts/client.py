@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from string import Formatter
 from typing import Any, Callable, Optional
 from uuid import UUID
@@ -23,6 +23,8 @@ class QueryError(Exception):
 
 _WIDE_INTEGERS = {"Int64", "UInt64", "Int128", "UInt128", "Int256", "UInt256"}
 _DECIMALS = {"Decimal", "Decimal32", "Decimal64", "Decimal128", "Decimal256"}
+# Python's default context keeps 28 digits, and quantize refuses a longer result; Decimal256 has 76.
+_DECIMAL256_CONTEXT = Context(prec=76)
 
 
 def _arguments(text: str) -> list[str]:
@@ -84,9 +86,10 @@ def _converter(clickhouse_type: str) -> Optional[Callable[[Any], Any]]:
     if name in _WIDE_INTEGERS:
         return int
     if name in _DECIMALS:
-        # ClickHouse's JSON writes a decimal as a number (read as a double on the way): its scale is the type's.
+        # The drivers have ClickHouse quote decimals (exact digits; a number from an old server is a double), without
+        # trailing zeros: the scale is the type's.
         quantum = Decimal(1).scaleb(-int(arguments[-1]))
-        return lambda value: Decimal(str(value)).quantize(quantum)
+        return lambda value: Decimal(str(value)).quantize(quantum, context=_DECIMAL256_CONTEXT)
     if name in ("Date", "Date32"):
         return lambda value: _dt.date.fromisoformat(value)
     if name == "DateTime":

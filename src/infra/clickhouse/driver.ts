@@ -36,7 +36,7 @@ export interface ClickHouseDriver {
    * `settings`: ClickHouse settings for this statement only (a row-policy scoped query's).
    */
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams, settings?: Record<string, string>): Promise<T[]>;
-  /** A SELECT's rows as arrays, with its columns' names and ClickHouse types (64-bit integers as strings, as above). */
+  /** A SELECT's rows as arrays, with its columns' names and ClickHouse types (64-bit integers and decimals as strings). */
   queryCompact(sql: string, params?: QueryParams): Promise<CompactRows>;
   /** Rows as JSONEachRow; date-times are read with `best_effort` (ISO 8601 with its zone is exact on any server time zone). */
   insert(table: string, rows: Record<string, unknown>[], options?: InsertOptions): Promise<void>;

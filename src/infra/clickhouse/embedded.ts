@@ -51,12 +51,21 @@ function setStatement(name: string, value: string): string {
   return `SET ${name} = ${quoteString(value)}`;
 }
 
+/**
+ * Sessions of queryCompact, whose rows reach Python: a decimal comes as its digits (a JSON number is
+ * a double on the way, and Decimal128 holds 38 digits). Kept apart so `query`'s rows keep decimals as
+ * numbers, as @clickhouse/client gives them to TypeScript handlers.
+ */
+const EXACT_DECIMALS_SETTINGS = [...SESSION_SETTINGS, "SET output_format_json_quote_decimals = 1"];
+
+type SessionKind = "plain" | "exactDecimals";
+
 /** Opens a session on `dataDir` with `database` current and the driver's settings applied. */
-async function openSession(dataDir: string, database: string): Promise<Session> {
+async function openSession(dataDir: string, database: string, kind: SessionKind = "plain"): Promise<Session> {
   const session = new Session(dataDir);
   try {
     await session.queryAsync(`USE ${quoteIdentifier(database)}`);
-    for (const statement of SESSION_SETTINGS) await session.queryAsync(statement);
+    for (const statement of kind === "plain" ? SESSION_SETTINGS : EXACT_DECIMALS_SETTINGS) await session.queryAsync(statement);
     return session;
   } catch (error) {
     session.close();
@@ -103,7 +112,7 @@ const IDLE_SESSIONS = 4;
 class EmbeddedDriver implements RawClickHouseDriver {
   readonly kind = "embedded" as const;
   private closed = false;
-  private readonly idle: Session[];
+  private readonly idle: Record<SessionKind, Session[]>;
   private readonly sessions = new Set<Session>();
 
   constructor(
@@ -111,7 +120,7 @@ class EmbeddedDriver implements RawClickHouseDriver {
     readonly dataDir: string,
     first: Session,
   ) {
-    this.idle = [first];
+    this.idle = { plain: [first], exactDecimals: [] };
     this.sessions.add(first);
     openDrivers.add(this);
   }
@@ -124,24 +133,25 @@ class EmbeddedDriver implements RawClickHouseDriver {
     }
   }
 
-  private async withSession<T>(use: (session: Session) => Promise<T>): Promise<T> {
+  private async withSession<T>(use: (session: Session) => Promise<T>, kind: SessionKind = "plain"): Promise<T> {
     this.ensureOpen();
-    let session = this.idle.pop();
+    const idle = this.idle[kind];
+    let session = idle.pop();
     if (!session) {
-      session = await openSession(this.dataDir, this.database);
+      session = await openSession(this.dataDir, this.database, kind);
       this.sessions.add(session);
     }
     try {
       return await use(session);
     } finally {
-      if (this.closed || this.idle.length >= IDLE_SESSIONS) {
+      if (this.closed || idle.length >= IDLE_SESSIONS) {
         session.close();
         this.sessions.delete(session);
-      } else this.idle.push(session);
+      } else idle.push(session);
     }
   }
 
-  private async run(sql: string, format: string, params?: QueryParams): Promise<string> {
+  private async run(sql: string, format: string, params?: QueryParams, kind: SessionKind = "plain"): Promise<string> {
     try {
       return await this.withSession(async (session) => {
         const result =
@@ -149,7 +159,7 @@ class EmbeddedDriver implements RawClickHouseDriver {
             ? await session.queryBindAsync(sql, params, { format })
             : await session.queryAsync(sql, { format });
         return result.text();
-      });
+      }, kind);
     } catch (error) {
       if (error instanceof MooseError) throw error;
       throw queryError(error, sql);
@@ -179,7 +189,7 @@ class EmbeddedDriver implements RawClickHouseDriver {
   }
 
   async queryCompact(sql: string, params?: QueryParams): Promise<CompactRows> {
-    return parseJsonCompact(await this.run(sql, "JSONCompact", params));
+    return parseJsonCompact(await this.run(sql, "JSONCompact", params, "exactDecimals"));
   }
 
   async insert(table: string, rows: Record<string, unknown>[], options: InsertOptions = {}): Promise<void> {
@@ -227,7 +237,8 @@ class EmbeddedDriver implements RawClickHouseDriver {
     // chdb defers tearing down a session until the statements running on it finish.
     for (const session of this.sessions) session.close();
     this.sessions.clear();
-    this.idle.length = 0;
+    this.idle.plain.length = 0;
+    this.idle.exactDecimals.length = 0;
     // The directory is free for another open only once chdb has finished every native operation.
     await drainPending();
     await unbindDirectory(this.dataDir);

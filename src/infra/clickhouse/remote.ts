@@ -215,7 +215,9 @@ class RemoteDriver implements ClickHouseDriver {
 
   async queryCompact(sql: string, params?: QueryParams): Promise<CompactRows> {
     try {
-      const result = await this.client.query({ ...this.bind(sql, params), format: "JSONCompact" });
+      // Decimals as their digits for Python (see the embedded driver); servers before 22.10 may lack the setting, and refuse it.
+      const clickhouse_settings = versionAtLeast(this.serverVersion, [22, 10]) ? { output_format_json_quote_decimals: 1 as const } : {};
+      const result = await this.client.query({ ...this.bind(sql, params), format: "JSONCompact", clickhouse_settings });
       return parseJsonCompact(await result.text());
     } catch (error) {
       throw classify(this.endpoint, error, sql);

@@ -100,6 +100,7 @@ def typed(client, params: Number):
     rows = client.query.execute_raw(
         "SELECT toUInt64(18446744073709551615) AS big, toInt64(-5) AS small, toDateTime64('2026-01-02 03:04:05.25', 3, 'UTC') AS at,"
         " toDateTime('2026-01-02 03:04:05', 'Asia/Tokyo') AS tokyo, toDate('2026-01-02') AS day, toDecimal64(2.5, 2) AS price,"
+        " toDecimal128('12345678901234567890.123456789', 9) AS wide,"
         " toUUID('6ba7b810-9dad-11d1-80b4-00c04fd430c8') AS id, [toInt64(1), 2] AS ints, CAST(NULL, 'Nullable(Int64)') AS nothing,"
         " map('a', toUInt64(3)) AS counts, 'text' AS label")
     return {"rows": rows, "types": {key: type(value).__name__ for key, value in rows[0].items()},
@@ -196,6 +197,8 @@ describe("the Python Api worker", () => {
             tokyo: "2026-01-02T03:04:05+09:00",
             day: "2026-01-02",
             price: "2.50",
+            // 29 digits: through a double they would end in …67890.12345679 or worse.
+            wide: "12345678901234567890.123456789",
             id: "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
             ints: [1, 2],
             nothing: null,
@@ -203,7 +206,7 @@ describe("the Python Api worker", () => {
             label: "text",
           },
         ],
-        types: { big: "int", small: "int", at: "datetime", tokyo: "datetime", day: "date", price: "Decimal", id: "UUID", ints: "list", nothing: "NoneType", counts: "dict", label: "str" },
+        types: { big: "int", small: "int", at: "datetime", tokyo: "datetime", day: "date", price: "Decimal", wide: "Decimal", id: "UUID", ints: "list", nothing: "NoneType", counts: "dict", label: "str" },
         tokyo_utc: "2026-01-01T18:04:05+00:00",
         sum: 5,
       },
