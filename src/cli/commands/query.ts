@@ -1,12 +1,14 @@
 /**
  * `moose query` and `moose peek`, as MooseStack's CLI has them: a statement's rows, or a few rows of
  * one of the code's tables or views, as JSON lines, from the local database (the embedded engine, or
- * the running `moose dev`'s) or --clickhouse-url. Both only read: ClickHouse runs them under
- * `readonly = 2` and refuses any write itself; tables change through the code and migrations.
+ * the running `moose dev`'s) or --clickhouse-url; or the newest records of a stream's topic. Both
+ * only read: ClickHouse runs them under `readonly = 2` and refuses any write itself; tables change
+ * through the code and migrations, and a peek at a topic commits no offset.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import type { Config } from "../../config/types.js";
 import { ExitCode, MooseError } from "../../errors.js";
 import { clickHouseCodeOf, READONLY } from "../../infra/clickhouse/errors.js";
 import { quoteIdentifier } from "../../infra/clickhouse/quote.js";
@@ -23,6 +25,12 @@ interface QueryFlags extends ReadFlags {
   file?: string;
 }
 
+interface PeekFlags extends ReadFlags {
+  table?: boolean;
+  stream?: boolean;
+  file?: string;
+}
+
 export function register(program: Command): void {
   withProjectDir(program.command("query [sql]"))
     .description("Run a SQL statement that reads (no writes) against the local database and print its rows as JSON lines")
@@ -35,31 +43,60 @@ export function register(program: Command): void {
         const limit = parseLimit(flags.limit);
         const statement = sql ?? (flags.file !== undefined ? readStatementFile(path.resolve(flags.file)) : process.stdin.isTTY ? "" : readFileSync(0, "utf8"));
         if (statement.trim() === "") throw new MooseError("QUERY_EMPTY", "no SQL statement given", { hint: 'pass it as an argument (`moose query "SELECT …"`), with --file, or on stdin', exitCode: ExitCode.usage });
-        printRows(await readRows(projectDir, flags, statement, limit));
+        printRows(await readRows(projectDir, await loadProjectConfig(projectDir), flags, statement, limit));
         return ExitCode.ok;
       }),
     );
 
   withProjectDir(program.command("peek <name>"))
-    .description("Print a few rows of one of the code's tables or views as JSON lines")
-    .option("-l, --limit <n>", "how many rows", "5")
-    .option("--clickhouse-url <url>", "read them from this ClickHouse server instead of the local embedded engine (.moose/clickhouse, or the running moose dev's)")
+    .description("Print the newest records of one of the code's tables, views or streams as JSON lines")
+    .option("-l, --limit <n>", "how many rows or records", "5")
+    .addOption(new Option("-t, --table", "read the table or view of that name (the default when a stream has it too)").conflicts("stream"))
+    .option("-s, --stream", "read the newest records of the stream's topic on the broker")
+    .option("-f, --file <path>", "write the JSON lines to this file instead of the terminal")
+    .option("--clickhouse-url <url>", "read a table from this ClickHouse server instead of the local embedded engine (.moose/clickhouse, or the running moose dev's)")
     .action(
-      action(async (name: string, flags: ReadFlags) => {
+      action(async (name: string, flags: PeekFlags) => {
         const projectDir = projectDirOf(flags);
         const limit = parseLimit(flags.limit);
-        const { extractManifest } = await import("../../extract/index.js");
-        const code = await extractManifest({ projectDir });
-        const known = [...Object.keys(code.tables), ...Object.keys(code.views)];
-        if (!known.includes(name)) {
-          throw new MooseError("PEEK_UNKNOWN_NAME", `the code has no table or view named ${JSON.stringify(name)}`, {
-            hint: known.length > 0 ? `its tables and views: ${known.sort().join(", ")}` : "the code defines no table or view",
+        const config = await loadProjectConfig(projectDir);
+        if (flags.stream === true && !config.features.streaming_engine) {
+          throw new MooseError("PEEK_STREAMING_OFF", "streaming is off for this project: its streams have no topics to read", {
+            config: { key: "features.streaming_engine" },
+            hint: "turn it on with `[features] streaming_engine = true` in moose.config.toml, or peek the stream's table",
           });
         }
-        printRows(await readRows(projectDir, flags, `SELECT * FROM ${quoteIdentifier(name)} LIMIT ${limit}`, limit));
+        const { extractManifest } = await import("../../extract/index.js");
+        const code = await extractManifest({ projectDir });
+        const tables = [...Object.keys(code.tables), ...Object.keys(code.views)];
+        const streams = Object.keys(code.streams);
+        const readStream = flags.stream === true || (flags.table !== true && !tables.includes(name) && streams.includes(name));
+        const known = readStream ? streams : flags.table === true ? tables : [...tables, ...streams];
+        if (!known.includes(name)) {
+          const kind = readStream ? "stream" : flags.table === true ? "table or view" : "table, view or stream";
+          throw new MooseError("PEEK_UNKNOWN_NAME", `the code has no ${kind} named ${JSON.stringify(name)}`, {
+            hint: known.length > 0 ? `its names: ${[...new Set(known)].sort().join(", ")}` : `the code defines no ${kind}`,
+          });
+        }
+        const rows = readStream
+          ? await readStreamRecords(config, code.streams[name]!.name, limit)
+          : await readRows(projectDir, config, flags, `SELECT * FROM ${quoteIdentifier(name)} LIMIT ${limit}`, limit);
+        if (flags.file === undefined) printRows(rows);
+        else {
+          const file = path.resolve(flags.file);
+          writeFileSync(file, jsonLines(rows));
+          process.stderr.write(`wrote ${rows.length} ${readStream ? "records" : "rows"} of ${name} to ${file}\n`);
+        }
         return ExitCode.ok;
       }),
     );
+}
+
+/** The values of the newest records of a stream's topic (the project's namespace applied). */
+async function readStreamRecords(config: Config, streamName: string, limit: number): Promise<unknown[]> {
+  const [{ peekTopic }, { brokerTopicName }] = await Promise.all([import("../../infra/kafka/peek.js"), import("../../infra/kafka/topics.js")]);
+  const records = await peekTopic(config.redpanda_config, brokerTopicName(config.redpanda_config.namespace, streamName), limit);
+  return records.map((record) => record.value);
 }
 
 function parseLimit(text: string): number {
@@ -76,8 +113,8 @@ function readStatementFile(file: string): string {
   }
 }
 
-async function readRows(projectDir: string, flags: ReadFlags, statement: string, limit: number): Promise<Record<string, unknown>[]> {
-  const driver = await openInspectedDatabase(flags, projectDir, await loadProjectConfig(projectDir));
+async function readRows(projectDir: string, config: Config, flags: ReadFlags, statement: string, limit: number): Promise<Record<string, unknown>[]> {
+  const driver = await openInspectedDatabase(flags, projectDir, config);
   try {
     // ClickHouse stops reading at the limit (at a block's end: the rows are cut again below); readonly = 2 still lets these settings be set.
     return (await driver.query(statement, undefined, { max_result_rows: String(limit), result_overflow_mode: "break", readonly: "2" })).slice(0, limit);
@@ -92,6 +129,10 @@ async function readRows(projectDir: string, flags: ReadFlags, statement: string,
   }
 }
 
-function printRows(rows: Record<string, unknown>[]): void {
-  process.stdout.write(rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
+function printRows(rows: unknown[]): void {
+  process.stdout.write(jsonLines(rows));
+}
+
+function jsonLines(rows: unknown[]): string {
+  return rows.map((row) => `${JSON.stringify(row)}\n`).join("");
 }
