@@ -49,9 +49,12 @@ export type KindName = (typeof KIND_NAMES)[ComponentKind];
 
 const COMPONENT_KINDS = Object.keys(KIND_NAMES) as ComponentKind[];
 
+/** The names MooseStack's `moose ls --type` takes for kinds whose name differs here. */
+const MOOSESTACK_KIND_NAMES: Record<string, ComponentKind> = { ingestion: "ingestApis", consumption: "apis", sql_resource: "sqlResources" };
+
 /** `--type` value → component kind; a usage error listing the valid names otherwise. */
 export function parseKindFilter(value: string): ComponentKind {
-  const kind = COMPONENT_KINDS.find((candidate) => KIND_NAMES[candidate] === value || candidate === value);
+  const kind = COMPONENT_KINDS.find((candidate) => KIND_NAMES[candidate] === value || candidate === value) ?? MOOSESTACK_KIND_NAMES[value];
   if (!kind) {
     throw new MooseError("LS_UNKNOWN_TYPE", `unknown --type ${JSON.stringify(value)}`, {
       exitCode: ExitCode.usage,

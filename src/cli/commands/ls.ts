@@ -9,6 +9,7 @@ import { openInspectedDatabase } from "../project.js";
 interface LsFlags {
   dir: string;
   type?: string;
+  name?: string;
   json?: boolean;
   clickhouseUrl?: string;
 }
@@ -19,6 +20,7 @@ export function register(program: Command): void {
     .description("List the code's tables, streams, views, APIs, workflows and stream processes with their status (applied / pending / drifted)")
     .option("--dir <path>", "project directory", ".")
     .option("--type <kind>", `only this kind: ${Object.values(KIND_NAMES).join(", ")}`)
+    .option("--name <text>", "only objects whose name contains this text (case-insensitive)")
     .option("--json", "print the list as JSON")
     .option("--clickhouse-url <url>", "compare with this ClickHouse server instead of the local embedded engine (.moose/clickhouse, or the running moose dev's)")
     .action(
@@ -49,7 +51,8 @@ export function register(program: Command): void {
           const item = items.find((candidate) => candidate.kind === KIND_NAMES.processes && candidate.id === report.id);
           if (item) item.running = { state: report.state, ...(report.lag !== undefined ? { lag: report.lag } : {}), ...(report.lastError ? { lastError: report.lastError.message } : {}) };
         }
-        const shown = kind === undefined ? items : items.filter((item) => item.kind === KIND_NAMES[kind]);
+        const namePart = flags.name?.toLowerCase();
+        const shown = items.filter((item) => (kind === undefined || item.kind === KIND_NAMES[kind]) && (namePart === undefined || item.id.toLowerCase().includes(namePart)));
         process.stdout.write(flags.json ? `${JSON.stringify(shown, null, 2)}\n` : renderInventory(shown));
         return ExitCode.ok;
       }),

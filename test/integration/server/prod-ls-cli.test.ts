@@ -117,6 +117,12 @@ describe("moose ls", () => {
     expect(items["table:Users"]).toMatchObject({ status: "drifted", drift: [expect.stringContaining("nickname")] });
   });
 
+  it("filters by --name (a part of it, any case), with --type too", async () => {
+    expect(Object.keys(await ls("--name", "USERS/"))).toEqual(["api:users/2"]);
+    expect(Object.keys(await ls("--name", "user", "--type", "table"))).toEqual(["table:Users"]);
+    expect(await ls("--name", "nothing-has-this")).toEqual({});
+  });
+
   it("renders a table for humans", async () => {
     const result = await runMoose(["ls", "--dir", projectDir, "--type", "api"]);
     expect(result.code).toBe(ExitCode.ok);

@@ -96,6 +96,13 @@ describe("parseKindFilter", () => {
     expect(parseKindFilter("tables")).toBe("tables");
   });
 
+  it("accepts the names MooseStack's --type takes", () => {
+    expect(parseKindFilter("ingestion")).toBe("ingestApis");
+    expect(parseKindFilter("consumption")).toBe("apis");
+    expect(parseKindFilter("sql_resource")).toBe("sqlResources");
+    expect(parseKindFilter("workflows")).toBe("workflows");
+  });
+
   it("refuses anything else as a usage error listing the names", () => {
     expect(() => parseKindFilter("topic")).toThrow(MooseError);
     try {
