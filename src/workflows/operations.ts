@@ -1,6 +1,6 @@
 /**
  * What `moose workflow …` and API handlers do with workflows on Temporal: start a run, read a run's
- * status, terminate it, pause or unpause a schedule, list the code's workflows with their state.
+ * status, cancel or terminate it, pause or unpause a schedule, list the code's workflows with their state.
  * Manual runs use the workflow's name as their workflow id (one manual run of a workflow at a time,
  * as in MooseStack); scheduled runs get `<name>-<timestamp>` ids from Temporal.
  */
@@ -128,6 +128,28 @@ export async function terminateRun(temporal: TemporalClient, name: string, optio
     throw new MooseError("WORKFLOW_NOT_RUNNING", `workflow ${name} (workflow id ${workflowId}, run ${description.runId}) is not running: ${description.status.name}`);
   }
   await temporal.client.workflow.getHandle(workflowId, description.runId).terminate(options.reason ?? "terminated with moose workflow terminate");
+  return runStatus(temporal, name, { workflowId, runId: description.runId });
+}
+
+/** How long `moose workflow cancel` waits for the run to end once asked (its task's onCancel runs first). */
+const CANCEL_WAIT_MS = 30_000;
+
+/**
+ * Asks a running run to stop as MooseStack's `moose workflow cancel` does: the worker cancels the
+ * running task, runs its onCancel, and the run ends CANCELLED. Waits for that end, up to
+ * CANCEL_WAIT_MS: without a worker polling (no moose dev / prod) the run stays RUNNING until one does.
+ */
+export async function cancelRun(temporal: TemporalClient, name: string, options: { workflowId?: string; runId?: string } = {}): Promise<RunStatus> {
+  const workflowId = options.workflowId ?? name;
+  const description = await describe(temporal, name, workflowId, options.runId);
+  if (description.status.name !== "RUNNING") {
+    throw new MooseError("WORKFLOW_NOT_RUNNING", `workflow ${name} (workflow id ${workflowId}, run ${description.runId}) is not running: ${description.status.name}`);
+  }
+  const handle = temporal.client.workflow.getHandle(workflowId, description.runId);
+  await handle.cancel();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([handle.result().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, CANCEL_WAIT_MS)))]);
+  clearTimeout(timer);
   return runStatus(temporal, name, { workflowId, runId: description.runId });
 }
 

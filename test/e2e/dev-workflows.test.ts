@@ -28,7 +28,7 @@ const workflowName = `sync_${suffix}`;
 
 function workflowCode(loadOutput: string, gate: string): string {
   return `
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { Api, Task, Workflow } from "moose-ts";
 
 export const load = new Task<{ rows: number }, { loaded: number; version: string }>("load", {
@@ -40,6 +40,7 @@ export const extract = new Task<{ since: string }, { rows: number }>("extract", 
     while (existsSync(${JSON.stringify(gate)})) await new Promise((resolve) => setTimeout(resolve, 100));
     return { rows: input.since.length };
   },
+  onCancel: async ({ input }) => writeFileSync(${JSON.stringify(`${gate}.cancelled`)}, input.since),
   onComplete: [load],
   retries: 2,
 });
@@ -147,6 +148,18 @@ describe("moose dev with workflows on", () => {
       const terminated = await moose(["workflow", "terminate", workflowName, "--json"], env);
       expect(terminated.code).toBe(0);
       expect(JSON.parse(terminated.stdout)).toMatchObject({ status: "TERMINATED" });
+
+      // Cancel: the running task's onCancel runs (with its input), then the run ends CANCELLED.
+      const beforeCancelled = dev.mark();
+      expect((await moose(["workflow", "run", workflowName, "--input", '{"since":"cancel-me"}'], env)).code).toBe(0);
+      await dev.waitFor(new RegExp(`workflow ${workflowName} \\(${workflowName}\\): task extract started`), beforeCancelled);
+      const cancelled = await moose(["workflow", "cancel", workflowName, "--json"], env);
+      expect(cancelled.code, cancelled.stderr).toBe(0);
+      expect(JSON.parse(cancelled.stdout)).toMatchObject({ status: "CANCELLED" });
+      expect(readFileSync(`${gate}.cancelled`, "utf8")).toBe("cancel-me");
+      const again = await moose(["workflow", "cancel", workflowName], env);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain("WORKFLOW_NOT_RUNNING");
       unlinkSync(gate);
     } finally {
       if (existsSync(gate)) (await import("node:fs")).unlinkSync(gate);

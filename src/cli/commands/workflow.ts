@@ -1,5 +1,5 @@
 /**
- * `moose workflow run|list|status|terminate|pause|unpause`: the app's workflows on Temporal
+ * `moose workflow run|list|status|cancel|terminate|pause|unpause`: the app's workflows on Temporal
  * (`[temporal_config]`), as in MooseStack. A run is executed by the worker of a running `moose dev`
  * or `moose prod`; these commands talk to Temporal only.
  */
@@ -146,6 +146,24 @@ export function register(program: Command): void {
         const { runStatus } = await import("../../workflows/operations.js");
         const status = await runStatus(temporal, name, idOptions(flags.id));
         out(flags.json ? JSON.stringify(status) : statusText(status));
+        return ExitCode.ok;
+      }),
+    ),
+  );
+
+  withProjectDir(
+    workflow
+      .command("cancel <name>")
+      .description("Stop a running workflow after its current task's onCancel ran (waits up to 30 s for the run to end)")
+      .option("--id <id>", "a run id, or a workflow id (a scheduled run's <name>-<time>)")
+      .option("--json", "print the final status as JSON"),
+  ).action(
+    action(async (name: string, flags: CommonFlags & { id?: string }) =>
+      withTemporal(flags, async (temporal) => {
+        const { cancelRun } = await import("../../workflows/operations.js");
+        const status = await cancelRun(temporal, name, idOptions(flags.id));
+        out(flags.json ? JSON.stringify(status) : statusText(status));
+        if (status.status === "RUNNING") process.stderr.write(`cancel requested: the run ends once a worker (moose dev or moose prod) handles it\n`);
         return ExitCode.ok;
       }),
     ),
