@@ -125,6 +125,7 @@ const TERMINAL_SETTINGS = new Set(["send_logs_level", "send_logs_source_regexp"]
 const AUTHENTICATION_FAILED = 516;
 const ACCESS_DENIED = 497;
 const BAD_ARGUMENTS = 36;
+const MEMORY_LIMIT_EXCEEDED = 241;
 /** Printable ASCII: what an HTTP header value carries as is. */
 const HEADER_VALUE = /^[\x20-\x7e]*$/;
 
@@ -213,19 +214,39 @@ function credentialsOf(request: IncomingMessage, params: URLSearchParams): Crede
   return { user: params.get("user") ?? "default", password: params.get("password") ?? "" };
 }
 
+/**
+ * The most a request's body may hold, compressed or not. The statement (its inline INSERT data
+ * included) becomes one string for the engine, so a larger body cannot run here anyway: past this it
+ * is refused before it fills the process's memory (a gzip bomb, or an upload a server would stream).
+ */
+export const MAX_ENDPOINT_BODY_BYTES = 256 * 1024 * 1024;
+
+class BodyTooLarge extends Error {}
+
 async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
+  let received = 0;
+  for await (const chunk of request) {
+    received += (chunk as Buffer).length;
+    if (received > MAX_ENDPOINT_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
   const body = Buffer.concat(chunks);
-  switch ((request.headers["content-encoding"] ?? "").toLowerCase()) {
-    case "gzip":
-      return promisify(zlib.gunzip)(body);
-    case "deflate":
-      return promisify(zlib.inflate)(body);
-    case "br":
-      return promisify(zlib.brotliDecompress)(body);
-    default:
-      return body;
+  const limit = { maxOutputLength: MAX_ENDPOINT_BODY_BYTES };
+  try {
+    switch ((request.headers["content-encoding"] ?? "").toLowerCase()) {
+      case "gzip":
+        return await promisify<zlib.InputType, zlib.ZlibOptions, Buffer>(zlib.gunzip)(body, limit);
+      case "deflate":
+        return await promisify<zlib.InputType, zlib.ZlibOptions, Buffer>(zlib.inflate)(body, limit);
+      case "br":
+        return await promisify<zlib.InputType, zlib.BrotliOptions, Buffer>(zlib.brotliDecompress)(body, limit);
+      default:
+        return body;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new BodyTooLarge();
+    throw error;
   }
 }
 
@@ -304,7 +325,22 @@ async function handleQuery(
     return;
   }
 
-  const body = await readBody(request);
+  let body: Buffer;
+  try {
+    body = await readBody(request);
+  } catch (error) {
+    if (!(error instanceof BodyTooLarge)) throw error;
+    // The rest of the upload is not read: the connection closes after this answer.
+    response.setHeader("Connection", "close");
+    sendError(
+      response,
+      queryId,
+      MEMORY_LIMIT_EXCEEDED,
+      `the request's body is over ${MAX_ENDPOINT_BODY_BYTES / 1024 / 1024} MiB (after decompression), more than this local endpoint runs as one statement: insert in parts. (MEMORY_LIMIT_EXCEEDED)`,
+      413,
+    );
+    return;
+  }
   const textParams: Record<string, string> = {};
   let sql = params.get("query") ?? "";
   const requestType = request.headers["content-type"] ?? "";

@@ -5,12 +5,14 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
+import { gzipSync } from "node:zlib";
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MooseError } from "../../../src/errors.js";
 import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
-import { serveClickHouseHttp, type ClickHouseHttpEndpoint } from "../../../src/infra/clickhouse/http-endpoint.js";
+import { MAX_ENDPOINT_BODY_BYTES, serveClickHouseHttp, type ClickHouseHttpEndpoint } from "../../../src/infra/clickhouse/http-endpoint.js";
 import type { RawClickHouseDriver } from "../../../src/infra/clickhouse/raw.js";
 import { tempDataDir } from "../../helpers/clickhouse.js";
 
@@ -49,7 +51,7 @@ function raw(method: string, target: string, headers: Record<string, string> = {
   });
 }
 
-function post(query: string, body?: string, headers: Record<string, string> = {}) {
+function post(query: string, body?: string | Uint8Array, headers: Record<string, string> = {}) {
   const url = `${endpoint.url}/?${query}`;
   return fetch(url, { method: "POST", body, headers: { Authorization: basic, ...headers } });
 }
@@ -383,6 +385,35 @@ describe("ClickHouse HTTP interface: plain HTTP (curl)", () => {
       expect(await response.text()).toMatch(/^Code: 516\. DB::Exception: .*Authentication failed.*\(AUTHENTICATION_FAILED\)\n$/);
     }
   });
+
+  it("refuses a body over the limit, plain or as a gzip bomb, with 413 before it fills memory, and keeps serving", async () => {
+    const over = MAX_ENDPOINT_BODY_BYTES + 1024 * 1024;
+    // ≈ 260 KB of gzip that would inflate to 257 MiB of zeros.
+    const bomb = gzipSync(Buffer.alloc(over), { level: 9 });
+    const inflated = await post("query=INSERT%20INTO%20nowhere%20FORMAT%20TSV", bomb, { "Content-Encoding": "gzip" });
+    expect(inflated.status).toBe(413);
+    expect(await inflated.text()).toMatch(/^Code: 241\. DB::Exception: the request's body is over 256 MiB .*\(MEMORY_LIMIT_EXCEEDED\)\n$/);
+
+    const plain = await new Promise<{ status: number; code: string | undefined }>((resolve, reject) => {
+      const request = httpRequest(`${endpoint.url}/?query=INSERT%20INTO%20nowhere%20FORMAT%20TSV`, { method: "POST", headers: { Authorization: basic } }, (response) => {
+        response.resume();
+        resolve({ status: response.statusCode ?? 0, code: response.headers["x-clickhouse-exception-code"] as string | undefined });
+      });
+      request.on("error", (error: NodeJS.ErrnoException) => (error.code === "EPIPE" || error.code === "ECONNRESET" ? undefined : reject(error)));
+      const chunk = Buffer.alloc(1024 * 1024);
+      let sent = 0;
+      const writeMore = () => {
+        while (sent < over) {
+          sent += chunk.length;
+          if (!request.write(chunk)) return void request.once("drain", writeMore);
+        }
+        request.end();
+      };
+      writeMore();
+    });
+    expect(plain).toEqual({ status: 413, code: "241" });
+    expect(await (await post("query=SELECT%201")).text()).toBe("1\n");
+  }, 120_000);
 
   it("unknown paths → 404", async () => {
     const response = await fetch(`${endpoint.url}/nope`);
