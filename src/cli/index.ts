@@ -25,10 +25,11 @@ import { register as registerProd } from "./commands/prod.js";
 import { register as registerMigrate } from "./commands/migrate.js";
 import { register as registerPlan } from "./commands/plan.js";
 import { register as registerQuery } from "./commands/query.js";
+import { register as registerSeed } from "./commands/seed.js";
 import { register as registerWorkflow } from "./commands/workflow.js";
 
 // Each command module exports `register(program)`; add one import and one entry per command.
-const registrations: Array<(program: Command) => void> = [registerInit, registerBuild, registerDev, registerGenerate, registerLogs, registerLs, registerProd, registerMigrate, registerPlan, registerQuery, registerWorkflow];
+const registrations: Array<(program: Command) => void> = [registerInit, registerBuild, registerDev, registerGenerate, registerLogs, registerLs, registerProd, registerMigrate, registerPlan, registerQuery, registerSeed, registerWorkflow];
 
 /** `--json` on the command line (before a `--`): failures are printed as JSON on stdout too. */
 export function wantsJson(argv: string[]): boolean {

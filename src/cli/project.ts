@@ -111,3 +111,10 @@ export async function openTargetDatabase(flags: { clickhouseUrl?: string; embedd
 export async function openInspectedDatabase(flags: { clickhouseUrl?: string }, projectDir: string, config: Config): Promise<ClickHouseDriver> {
   return openTargetDatabase({ clickhouseUrl: flags.clickhouseUrl, embedded: flags.clickhouseUrl === undefined }, projectDir, config);
 }
+
+/** `--limit <n>` of the commands that print rows: a whole number, 1 or more (usage error otherwise). */
+export function parseLimit(text: string): number {
+  const limit = Number(text);
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new MooseError("INVALID_LIMIT", `--limit must be a whole number of rows, 1 or more (got ${JSON.stringify(text)})`, { exitCode: ExitCode.usage });
+  return limit;
+}

@@ -13,7 +13,7 @@ import { ExitCode, MooseError } from "../../errors.js";
 import { clickHouseCodeOf, READONLY } from "../../infra/clickhouse/errors.js";
 import { quoteIdentifier } from "../../infra/clickhouse/quote.js";
 import { action } from "../action.js";
-import { loadProjectConfig, openInspectedDatabase, projectDirOf, withProjectDir } from "../project.js";
+import { loadProjectConfig, openInspectedDatabase, parseLimit, projectDirOf, withProjectDir } from "../project.js";
 
 interface ReadFlags {
   dir?: string;
@@ -99,11 +99,6 @@ async function readStreamRecords(config: Config, streamName: string, limit: numb
   return records.map((record) => record.value);
 }
 
-function parseLimit(text: string): number {
-  const limit = Number(text);
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new MooseError("INVALID_LIMIT", `--limit must be a whole number of rows, 1 or more (got ${JSON.stringify(text)})`, { exitCode: ExitCode.usage });
-  return limit;
-}
 
 function readStatementFile(file: string): string {
   try {
