@@ -18,7 +18,7 @@ import { Umzug, type UmzugStorage } from "umzug";
 import { isMooseError, MooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { canonicalManifestJson, EMPTY_MANIFEST_HASH } from "../../manifest/canonical.js";
-import { emptyManifest } from "../../manifest/types.js";
+import { emptyManifest, type Manifest } from "../../manifest/types.js";
 import { openMigrationsDirectory } from "../directory.js";
 import { migrationsLayout, type MigrationsLayout } from "../layout.js";
 import type { LoadedMigration } from "../load.js";
@@ -34,7 +34,7 @@ import { silentReporter, type Direction, type Reporter } from "./events.js";
 import { verifyHistory } from "./history.js";
 import { isApplied, Journal, whoAmI, type JournalEntry, type StepHosts } from "./journal.js";
 import { MigrationLock, type LockOptions } from "./lock.js";
-import { judgePlanned, refuseUnsupportedFeatures } from "./judge.js";
+import { judgePlanned, refuseDifferentExistingTables, refuseUnsupportedFeatures } from "./judge.js";
 import { doneHash, planDown, plannedSteps, planUp, refuseDataLoss, verifyAgainstJournal, type PlannedMigration } from "./plan.js";
 import type { JournalStore, LockStore } from "./store.js";
 
@@ -92,7 +92,7 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
     verifyHistory(migrations, journal, await journalStore.state());
     verifyAgainstJournal(layout, migrations, journal);
     const planned = await judgePlanned(layout, plan(layout, migrations, journal));
-    await statesAfter(layout, migrations, planned);
+    const states = await statesAfter(layout, migrations, planned);
     if (planned.length === 0) reporter({ type: "nothing-to-do", direction });
     for (const item of planned) {
       reporter({ type: "planned", direction, id: item.migration.id, resumeAt: item.resumeAt, steps: plannedSteps(item) });
@@ -100,6 +100,7 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
     // After the listing, so the steps a real run would refuse are shown (marked) before the refusal.
     if (!options.allowDataLoss) refuseDataLoss(layout, planned);
     refuseUnsupportedFeatures(layout, planned, options.driver);
+    await refuseDifferentExistingTables(layout, planned, states, options.driver);
     return { direction, migrations: planned.map((item) => item.migration.id), dryRun: true };
   }
 
@@ -121,6 +122,7 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
     if (!options.allowDataLoss) refuseDataLoss(layout, planned);
     refuseUnsupportedFeatures(layout, planned, options.driver);
     const states = await statesAfter(layout, migrations, planned);
+    await refuseDifferentExistingTables(layout, planned, states, options.driver);
     if (planned.length === 0) {
       reporter({ type: "nothing-to-do", direction });
       return { direction, migrations: [], dryRun: false };
@@ -223,10 +225,10 @@ async function statesAfter(layout: MigrationsLayout, migrations: LoadedMigration
     const index = migrations.indexOf(item.migration);
     const target = item.direction === "up" ? item.migration : migrations[index - 1];
     if (target) {
-      const { hash, json } = await readMigrationState(layout, target);
-      states.set(item.migration.id, { id: target.id, hash, json });
+      const { manifest, hash, json } = await readMigrationState(layout, target);
+      states.set(item.migration.id, { id: target.id, hash, json, manifest });
     } else {
-      states.set(item.migration.id, { id: "", hash: EMPTY_MANIFEST_HASH, json: canonicalManifestJson(emptyManifest()) });
+      states.set(item.migration.id, { id: "", hash: EMPTY_MANIFEST_HASH, json: canonicalManifestJson(emptyManifest()), manifest: emptyManifest() });
     }
   }
   return states;
@@ -237,6 +239,7 @@ interface RecordedState {
   id: string;
   hash: string;
   json: string;
+  manifest: Manifest;
 }
 
 class MigrationRunner {

@@ -5,12 +5,14 @@
  * verdicts; nothing looks at the SQL text.
  */
 import path from "node:path";
-import { MooseError } from "../../errors.js";
+import { ExitCode, MooseError } from "../../errors.js";
 import { parseSelectList, parseStatement, SqlParseError } from "../../infra/clickhouse/parser.js";
 import { judgeStep, type Verdict } from "../../steps/judge.js";
 import { stepSummary } from "../../steps/index.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { featureUnsupported, serverVersionOf, stepSupport } from "../../infra/clickhouse/capabilities.js";
+import type { Manifest, TableSpec } from "../../manifest/types.js";
+import { tableDifferences } from "../../server/reality-check.js";
 import type { MigrationsLayout } from "../layout.js";
 import type { PlannedMigration } from "./plan.js";
 
@@ -65,5 +67,47 @@ export function refuseUnsupportedFeatures(layout: MigrationsLayout, planned: Pla
       const file = path.relative(layout.projectDir, item.migration.path);
       throw featureUnsupported(support.feature, version, `${file} ${item.direction} step ${index + 1} (${stepSummary(step)})`, step.cause);
     }
+  }
+}
+
+/**
+ * A table a planned step creates that the database already has, different from the one the step
+ * would create, stops the run before anything is applied. The CREATE TABLE steps say IF NOT EXISTS
+ * (so a resumed run does not fail on a table it made), which would otherwise pass over such a table
+ * silently and record the code's table in the journal: the first `migrate up` against a database
+ * MooseStack or a person filled. The same table already there (a resumed run, or one made by hand
+ * as the code has it) is taken as it is. Tables on a cluster are left to the statement itself.
+ */
+export async function refuseDifferentExistingTables(layout: MigrationsLayout, planned: PlannedMigration[], states: Map<string, { manifest: Manifest }>, driver: ClickHouseDriver): Promise<void> {
+  const dropped = new Set<string>();
+  const creations: Array<{ item: PlannedMigration; index: number; wanted: TableSpec }> = [];
+  for (const item of planned) {
+    const after = states.get(item.migration.id)!.manifest;
+    for (let index = item.resumeAt; index < item.steps.length; index++) {
+      const step = item.steps[index]!;
+      const cause = "cause" in step ? step.cause : undefined;
+      if (cause?.operation === "dropTable") dropped.add(cause.target);
+      if (cause?.operation !== "createTable" || cause.cluster !== undefined || dropped.has(cause.target)) continue;
+      const wanted = after.tables[cause.target];
+      if (wanted !== undefined) creations.push({ item, index, wanted });
+    }
+  }
+  if (creations.length === 0) return;
+  const live = await driver.introspect();
+  for (const { item, index, wanted } of creations) {
+    const existing = live.tables[wanted.name];
+    if (existing === undefined) continue;
+    const differences = tableDifferences(wanted, existing);
+    if (differences.length === 0) continue;
+    const file = path.relative(layout.projectDir, item.migration.path);
+    throw new MooseError(
+      "TABLE_EXISTS_DIFFERENT",
+      `${file} ${item.direction} step ${index + 1} creates table ${wanted.name}, but the database already has a different table ${wanted.name} (the code's table, changed by: ${differences.join("; ")}). Nothing was applied.`,
+      {
+        exitCode: ExitCode.conflict,
+        hint: `the table was made outside this migration history (by MooseStack, by hand, or before the journal was dropped): make the code's model match it and regenerate the migration, or rename or drop the existing table first`,
+        details: { id: item.migration.id, direction: item.direction, step: index + 1, table: wanted.name, differences },
+      },
+    );
   }
 }

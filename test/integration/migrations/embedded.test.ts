@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
+import { createTableSql } from "../../../src/infra/clickhouse/ddl.js";
 import { hashManifest } from "../../../src/manifest/canonical.js";
 import { generateMigration, hashMigrations } from "../../../src/migrations/generate.js";
 import { applyMigrations, revertMigrations } from "../../../src/migrations/runner/apply.js";
@@ -207,6 +208,43 @@ describe("refusals that need the journal", () => {
     expect(error).toMatchObject({ code: "MIGRATION_APPLIED_MODIFIED", exitCode: 4, message: expect.stringContaining(first.id) });
     expect(await columnsOf("Users")).toEqual(["id", "name"]);
     expect((await migrationStatus({ projectDir: project.dir, driver })).problem).toMatchObject({ code: "MIGRATION_APPLIED_MODIFIED" });
+  });
+});
+
+describe("a table the database already has (made outside the migration history)", () => {
+  it("a different one stops the run before anything is applied, naming the differences (exit 4); a dry run says the same", async () => {
+    await driver.exec("CREATE TABLE Users (id String, legacy Int32) ENGINE = MergeTree ORDER BY id");
+    await driver.exec("INSERT INTO Users VALUES ('kept', 1)");
+    await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    for (const dryRun of [true, false]) {
+      const error = await applyMigrations({ projectDir: project.dir, driver, dryRun }).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({
+        code: "TABLE_EXISTS_DIFFERENT",
+        exitCode: 4,
+        details: { table: "Users", step: 1, differences: [expect.stringContaining("name"), expect.stringContaining("legacy")] },
+      });
+    }
+    expect(await columnsOf("Users")).toEqual(["id", "legacy"]);
+    expect((await readJournal(driver)).size).toBe(0);
+  });
+
+  it("the same one is taken as it is, rows and all", async () => {
+    await driver.exec(createTableSql(usersV1.tables.Users!));
+    await driver.exec("INSERT INTO Users VALUES ('kept', 'Ada')");
+    await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    expect((await applyMigrations({ projectDir: project.dir, driver })).migrations).toHaveLength(1);
+    expect(await driver.query("SELECT id, name FROM Users")).toEqual([{ id: "kept", name: "Ada" }]);
+  });
+
+  it("a table a planned step drops first is not in the way of the one a later step creates", async () => {
+    const other = manifestWith(table("Other", [column("id", "String")]));
+    const reshaped = manifestWith(table("Users", [column("key", "UInt64")]));
+    await generateMigration({ projectDir: project.dir, manifest: usersV1, now: new Date("2026-01-01T00:00:00Z") });
+    await applyMigrations({ projectDir: project.dir, driver });
+    await generateMigration({ projectDir: project.dir, manifest: other, allowDataLoss: true, now: new Date("2026-01-02T00:00:00Z") });
+    await generateMigration({ projectDir: project.dir, manifest: reshaped, allowDataLoss: true, now: new Date("2026-01-03T00:00:00Z") });
+    expect((await applyMigrations({ projectDir: project.dir, driver, allowDataLoss: true })).migrations).toHaveLength(2);
+    expect(await columnsOf("Users")).toEqual(["key"]);
   });
 });
 
