@@ -6,7 +6,7 @@
  */
 import { diffManifests } from "../diff/index.js";
 import type { Operation, Risk } from "../diff/operations.js";
-import { emptyManifest, type LifeCycle, type Manifest, type StreamSpec, type TableSpec } from "../manifest/index.js";
+import type { LifeCycle, Manifest, StreamSpec } from "../manifest/index.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 
 export type LiveClickHouse = Awaited<ReturnType<ClickHouseDriver["introspect"]>>;
@@ -95,11 +95,3 @@ function managedOnly<S extends WithLifeCycle>(specs: Record<string, S>, applied:
   return result;
 }
 
-/**
- * How a table the database already has differs from `wanted` (the code's), each difference as the
- * change that would turn `wanted` into it; empty when they are the same table.
- */
-export function tableDifferences(wanted: TableSpec, existing: TableSpec): string[] {
-  const applied: Manifest = { ...emptyManifest(), tables: { [wanted.name]: wanted } };
-  return compareWithReality(applied, { clickhouse: { tables: { [wanted.name]: existing }, views: {}, materializedViews: {} } }).discrepancies.map((discrepancy) => discrepancy.summary);
-}

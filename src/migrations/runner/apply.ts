@@ -34,7 +34,7 @@ import { silentReporter, type Direction, type Reporter } from "./events.js";
 import { verifyHistory } from "./history.js";
 import { isApplied, Journal, whoAmI, type JournalEntry, type StepHosts } from "./journal.js";
 import { MigrationLock, type LockOptions } from "./lock.js";
-import { judgePlanned, refuseDifferentExistingTables, refuseUnsupportedFeatures } from "./judge.js";
+import { judgePlanned, refuseDifferentExistingObjects, refuseUnsupportedFeatures } from "./judge.js";
 import { doneHash, planDown, plannedSteps, planUp, refuseDataLoss, verifyAgainstJournal, type PlannedMigration } from "./plan.js";
 import type { JournalStore, LockStore } from "./store.js";
 
@@ -100,7 +100,7 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
     // After the listing, so the steps a real run would refuse are shown (marked) before the refusal.
     if (!options.allowDataLoss) refuseDataLoss(layout, planned);
     refuseUnsupportedFeatures(layout, planned, options.driver);
-    await refuseDifferentExistingTables(layout, planned, states, options.driver);
+    await refuseDifferentExistingObjects(layout, planned, states, options.driver);
     return { direction, migrations: planned.map((item) => item.migration.id), dryRun: true };
   }
 
@@ -122,7 +122,7 @@ async function run(options: RunOptions, direction: Direction, plan: Planner): Pr
     if (!options.allowDataLoss) refuseDataLoss(layout, planned);
     refuseUnsupportedFeatures(layout, planned, options.driver);
     const states = await statesAfter(layout, migrations, planned);
-    await refuseDifferentExistingTables(layout, planned, states, options.driver);
+    await refuseDifferentExistingObjects(layout, planned, states, options.driver);
     if (planned.length === 0) {
       reporter({ type: "nothing-to-do", direction });
       return { direction, migrations: [], dryRun: false };

@@ -11,8 +11,8 @@ import { judgeStep, type Verdict } from "../../steps/judge.js";
 import { stepSummary } from "../../steps/index.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { featureUnsupported, serverVersionOf, stepSupport } from "../../infra/clickhouse/capabilities.js";
-import type { Manifest, TableSpec } from "../../manifest/types.js";
-import { tableDifferences } from "../../server/reality-check.js";
+import { emptyManifest, type Manifest } from "../../manifest/types.js";
+import { compareWithReality } from "../../server/reality-check.js";
 import type { MigrationsLayout } from "../layout.js";
 import type { PlannedMigration } from "./plan.js";
 
@@ -70,43 +70,54 @@ export function refuseUnsupportedFeatures(layout: MigrationsLayout, planned: Pla
   }
 }
 
+/** The objects a CREATE … IF NOT EXISTS step makes, by the manifest section that holds them, and the step that drops each. */
+const CREATED = {
+  createTable: { section: "tables", drop: "dropTable", noun: "table" },
+  createView: { section: "views", drop: "dropView", noun: "view" },
+  createMaterializedView: { section: "materializedViews", drop: "dropMaterializedView", noun: "materialized view" },
+} as const;
+
+type Creation = (typeof CREATED)[keyof typeof CREATED];
+
 /**
- * A table a planned step creates that the database already has, different from the one the step
- * would create, stops the run before anything is applied. The CREATE TABLE steps say IF NOT EXISTS
- * (so a resumed run does not fail on a table it made), which would otherwise pass over such a table
- * silently and record the code's table in the journal: the first `migrate up` against a database
- * MooseStack or a person filled. The same table already there (a resumed run, or one made by hand
- * as the code has it) is taken as it is. Tables on a cluster are left to the statement itself.
+ * A table or view a planned step creates that the database already has, different from the one the
+ * step would create, stops the run before anything is applied. The CREATE steps say IF NOT EXISTS
+ * (so a resumed run does not fail on what it made), which would otherwise pass over such an object
+ * silently and record the code's in the journal: the first `migrate up` against a database
+ * MooseStack or a person filled. The same object already there (a resumed run, or one made by hand
+ * as the code has it) is taken as it is. Objects on a cluster are left to the statement itself.
  */
-export async function refuseDifferentExistingTables(layout: MigrationsLayout, planned: PlannedMigration[], states: Map<string, { manifest: Manifest }>, driver: ClickHouseDriver): Promise<void> {
+export async function refuseDifferentExistingObjects(layout: MigrationsLayout, planned: PlannedMigration[], states: Map<string, { manifest: Manifest }>, driver: ClickHouseDriver): Promise<void> {
   const dropped = new Set<string>();
-  const creations: Array<{ item: PlannedMigration; index: number; wanted: TableSpec }> = [];
+  const creations: Array<{ item: PlannedMigration; index: number; created: Creation; name: string; wanted: Manifest }> = [];
   for (const item of planned) {
     const after = states.get(item.migration.id)!.manifest;
     for (let index = item.resumeAt; index < item.steps.length; index++) {
       const step = item.steps[index]!;
       const cause = "cause" in step ? step.cause : undefined;
-      if (cause?.operation === "dropTable") dropped.add(cause.target);
-      if (cause?.operation !== "createTable" || cause.cluster !== undefined || dropped.has(cause.target)) continue;
-      const wanted = after.tables[cause.target];
-      if (wanted !== undefined) creations.push({ item, index, wanted });
+      if (cause === undefined) continue;
+      const created = (CREATED as Partial<Record<string, Creation>>)[cause.operation];
+      if (Object.values(CREATED).some((kind) => kind.drop === cause.operation)) dropped.add(cause.target);
+      if (created === undefined || cause.cluster !== undefined || dropped.has(cause.target)) continue;
+      const spec = after[created.section][cause.target];
+      if (spec !== undefined) creations.push({ item, index, created, name: spec.name, wanted: { ...emptyManifest(), [created.section]: { [spec.name]: spec } } });
     }
   }
   if (creations.length === 0) return;
   const live = await driver.introspect();
-  for (const { item, index, wanted } of creations) {
-    const existing = live.tables[wanted.name];
+  for (const { item, index, created, name, wanted } of creations) {
+    const existing = live[created.section][name];
     if (existing === undefined) continue;
-    const differences = tableDifferences(wanted, existing);
+    const differences = compareWithReality(wanted, { clickhouse: { tables: {}, views: {}, materializedViews: {}, [created.section]: { [name]: existing } } }).discrepancies.map((discrepancy) => discrepancy.summary);
     if (differences.length === 0) continue;
     const file = path.relative(layout.projectDir, item.migration.path);
     throw new MooseError(
-      "TABLE_EXISTS_DIFFERENT",
-      `${file} ${item.direction} step ${index + 1} creates table ${wanted.name}, but the database already has a different table ${wanted.name} (the code's table, changed by: ${differences.join("; ")}). Nothing was applied.`,
+      "OBJECT_EXISTS_DIFFERENT",
+      `${file} ${item.direction} step ${index + 1} creates ${created.noun} ${name}, but the database already has a different ${created.noun} ${name} (the code's, changed by: ${differences.join("; ")}). Nothing was applied.`,
       {
         exitCode: ExitCode.conflict,
-        hint: `the table was made outside this migration history (by MooseStack, by hand, or before the journal was dropped): make the code's model match it and regenerate the migration, or rename or drop the existing table first`,
-        details: { id: item.migration.id, direction: item.direction, step: index + 1, table: wanted.name, differences },
+        hint: `the ${created.noun} was made outside this migration history (by MooseStack, by hand, or before the journal was dropped): make the code match it and regenerate the migration, or rename or drop the existing one first`,
+        details: { id: item.migration.id, direction: item.direction, step: index + 1, object: name, differences },
       },
     );
   }

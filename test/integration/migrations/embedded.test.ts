@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
-import { createTableSql } from "../../../src/infra/clickhouse/ddl.js";
+import { createTableSql, createViewSql } from "../../../src/infra/clickhouse/ddl.js";
 import { hashManifest } from "../../../src/manifest/canonical.js";
 import { generateMigration, hashMigrations } from "../../../src/migrations/generate.js";
 import { applyMigrations, revertMigrations } from "../../../src/migrations/runner/apply.js";
@@ -211,7 +211,7 @@ describe("refusals that need the journal", () => {
   });
 });
 
-describe("a table the database already has (made outside the migration history)", () => {
+describe("a table or view the database already has (made outside the migration history)", () => {
   it("a different one stops the run before anything is applied, naming the differences (exit 4); a dry run says the same", async () => {
     await driver.exec("CREATE TABLE Users (id String, legacy Int32) ENGINE = MergeTree ORDER BY id");
     await driver.exec("INSERT INTO Users VALUES ('kept', 1)");
@@ -219,9 +219,9 @@ describe("a table the database already has (made outside the migration history)"
     for (const dryRun of [true, false]) {
       const error = await applyMigrations({ projectDir: project.dir, driver, dryRun }).catch((caught: unknown) => caught);
       expect(error).toMatchObject({
-        code: "TABLE_EXISTS_DIFFERENT",
+        code: "OBJECT_EXISTS_DIFFERENT",
         exitCode: 4,
-        details: { table: "Users", step: 1, differences: [expect.stringContaining("name"), expect.stringContaining("legacy")] },
+        details: { object: "Users", step: 1, differences: [expect.stringContaining("name"), expect.stringContaining("legacy")] },
       });
     }
     expect(await columnsOf("Users")).toEqual(["id", "legacy"]);
@@ -234,6 +234,19 @@ describe("a table the database already has (made outside the migration history)"
     await generateMigration({ projectDir: project.dir, manifest: usersV1 });
     expect((await applyMigrations({ projectDir: project.dir, driver })).migrations).toHaveLength(1);
     expect(await driver.query("SELECT id, name FROM Users")).toEqual([{ id: "kept", name: "Ada" }]);
+  });
+
+  it("views too: a different one stops the run, the same one is kept", async () => {
+    const withView: typeof usersV1 = { ...usersV1, views: { Named: { name: "Named", sql: "SELECT id, name FROM Users WHERE name != ''", sourceTables: ["Users"], lifeCycle: "FULLY_MANAGED" } } };
+    await driver.exec(createTableSql(usersV1.tables.Users!));
+    await driver.exec("CREATE VIEW Named AS SELECT id FROM Users");
+    await generateMigration({ projectDir: project.dir, manifest: withView });
+    const error = await applyMigrations({ projectDir: project.dir, driver }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "OBJECT_EXISTS_DIFFERENT", message: expect.stringContaining("creates view Named"), details: { object: "Named" } });
+
+    await driver.exec("DROP VIEW Named");
+    await driver.exec(createViewSql(withView.views.Named!));
+    expect((await applyMigrations({ projectDir: project.dir, driver })).migrations).toHaveLength(1);
   });
 
   it("a table a planned step drops first is not in the way of the one a later step creates", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { emptyManifest, type Manifest, type TableSpec } from "../../../src/manifest/index.js";
-import { compareWithReality, tableDifferences } from "../../../src/server/reality-check.js";
+import { compareWithReality } from "../../../src/server/reality-check.js";
 
 function table(name: string, columns: string[], lifeCycle: TableSpec["lifeCycle"] = "FULLY_MANAGED"): TableSpec {
   return {
@@ -57,13 +57,5 @@ describe("compareWithReality", () => {
     const grown = compareWithReality(applied, { clickhouse, streams: { Events: { ...stream, partitionCount: 4 } } });
     expect(grown.checked.kafka).toBe(true);
     expect(grown.discrepancies).toEqual([expect.objectContaining({ target: "Events", change: "addPartitions" })]);
-  });
-});
-
-describe("tableDifferences", () => {
-  it("is empty for the same table, and says how an existing table differs from the code's, change by change", () => {
-    const wanted = table("Users", ["id", "name"]);
-    expect(tableDifferences(wanted, table("Users", ["id", "name"]))).toEqual([]);
-    expect(tableDifferences(wanted, table("Users", ["id", "legacy"]))).toEqual([expect.stringContaining("name"), expect.stringContaining("legacy")]);
   });
 });
