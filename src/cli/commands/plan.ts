@@ -1,12 +1,12 @@
 /**
  * `moose plan`: what would change if the code were deployed — the code's manifest diffed against
  * migrations/snapshot.json (the state after the newest migration; empty when there is none).
- * `planCommand` takes the `from` state as an argument so another source (a remote server's state)
- * plugs in without touching the planning itself.
+ * `planCommand` takes the `from` state as an argument so another source (a remote server's state
+ * through its admin API, or a ClickHouse's journal) plugs in without touching the planning itself.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { diffManifests } from "../../diff/index.js";
 import { ExitCode } from "../../errors.js";
 import { hashManifest, readManifest } from "../../manifest/canonical.js";
@@ -44,16 +44,30 @@ export function register(program: Command): void {
     .option("--backfill", "a new materialized view over tables that already hold rows also copies those rows through its SELECT")
     .option("--url <url>", "compare with the state a running `moose prod` server has applied (its admin API) instead of the snapshot")
     .option("--token <token>", `bearer token for --url (default: $${ADMIN_TOKEN_ENV}); create one with \`moose generate hash-token\``)
+    .addOption(new Option("--clickhouse-url <url>", "compare with the state the migrations applied to this ClickHouse (its journal) instead of the snapshot").conflicts("url"))
     .action(
-      action(async (flags: PlanFlags & { url?: string; token?: string }) => {
+      action(async (flags: PlanFlags & { url?: string; token?: string; clickhouseUrl?: string }) => {
         const projectDir = projectDirOf(flags);
         const from =
-          flags.url === undefined
-            ? await snapshotState(migrationsDirOf(flags, await loadProjectConfig(projectDir)), projectDir)
-            : await fetchRemoteInframap(flags.url, { token: flags.token ?? process.env[ADMIN_TOKEN_ENV] });
+          flags.url !== undefined
+            ? await fetchRemoteInframap(flags.url, { token: flags.token ?? process.env[ADMIN_TOKEN_ENV] })
+            : flags.clickhouseUrl !== undefined
+              ? await appliedStateOf(flags.clickhouseUrl)
+              : await snapshotState(migrationsDirOf(flags, await loadProjectConfig(projectDir)), projectDir);
         return planCommand(flags, from, projectDir);
       }),
     );
+}
+
+/** What the migrations applied to a ClickHouse server (the journal's state; empty before the first), read without writing. */
+async function appliedStateOf(clickhouseUrl: string): Promise<Manifest> {
+  const [{ openRemote }, { readAppliedManifest }] = await Promise.all([import("../../infra/clickhouse/remote.js"), import("../../server/live-state.js")]);
+  const driver = await openRemote({ url: clickhouseUrl });
+  try {
+    return await readAppliedManifest(driver);
+  } finally {
+    await driver.close();
+  }
 }
 
 /** The state the last generated migration leads to; empty before the first one. */
