@@ -118,3 +118,10 @@ export function parseLimit(text: string): number {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new MooseError("INVALID_LIMIT", `--limit must be a whole number of rows, 1 or more (got ${JSON.stringify(text)})`, { exitCode: ExitCode.usage });
   return limit;
 }
+
+/** The value of a flag MooseStack spells `--flag=true|false` (`--report=false`). */
+export function parseBooleanFlag(flag: string, text: string): boolean {
+  if (text === "true") return true;
+  if (text === "false") return false;
+  throw new MooseError("USAGE", `${flag} takes true or false (got ${JSON.stringify(text)})`, { exitCode: ExitCode.usage });
+}

@@ -33,7 +33,7 @@ import { projectLanguage } from "../extract/python/language.js";
 import { readLiveStreams } from "../server/live-state.js";
 import { compareWithReality } from "../server/reality-check.js";
 import type { ProcessReport } from "../streams/supervisor.js";
-import { printable } from "./output.js";
+import { payloadText, printable } from "./output.js";
 
 type ConsumptionHandler = (path: string, query: URLSearchParams, caller: Caller) => Promise<Reply | undefined>;
 
@@ -62,6 +62,8 @@ export interface DevApiServerOptions {
   processes?: () => Promise<ProcessReport[]>;
   /** Where a handler's error is shown (the terminal); it is in the log either way. */
   showError?: (text: string) => void;
+  /** Shows each ingest request's records (`moose dev --log-payloads`). */
+  logPayload?: (text: string) => void;
 }
 
 export async function startDevApiServer(options: DevApiServerOptions): Promise<DevApiServer> {
@@ -92,7 +94,13 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
     ...(options.processes ? { processes: options.processes } : {}),
     ...(options.showError ? { onFailure: handlerFailure(options.showError) } : {}),
     consumption: (path, query, caller) => consumption(path, query, caller),
-    ingest: Object.assign((path: string, body: unknown) => ingest(path, body), { has: (path: string) => ingest.has(path) }),
+    ingest: Object.assign(
+      (path: string, body: unknown) => {
+        options.logPayload?.(`  ingest /ingest/${path}: ${payloadText(body)}`);
+        return ingest(path, body);
+      },
+      { has: (path: string) => ingest.has(path) },
+    ),
     webApps: (request, response, url) => webApps(request, response, url),
     scoped,
     admin: adminRoutes({

@@ -30,6 +30,16 @@ export function printable(text: string): string {
   return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
+/** How much of a payload `--log-payloads` shows: enough to recognise a record, not a screen of one batch. */
+const PAYLOAD_CHARACTERS = 1000;
+
+/** A record (or a request's records) as one printable line of JSON, cut after PAYLOAD_CHARACTERS. */
+export function payloadText(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  const cut = text.length > PAYLOAD_CHARACTERS ? `${text.slice(0, PAYLOAD_CHARACTERS)}… (${text.length - PAYLOAD_CHARACTERS} more characters)` : text;
+  return printable(cut).replace(/[\n\t]/g, " ");
+}
+
 export function clock(date: Date = new Date()): string {
   return date.toTimeString().slice(0, 8);
 }

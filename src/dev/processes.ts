@@ -11,7 +11,7 @@ import type { Manifest } from "../manifest/types.js";
 import { processFunctions } from "../sdk/processes.js";
 import { getRegistry } from "../sdk/registry.js";
 import type { ProcessReport } from "../streams/supervisor.js";
-import { paint, plural, type DevOutput } from "./output.js";
+import { paint, payloadText, plural, type DevOutput } from "./output.js";
 
 export interface DevProcesses {
   /** `code`: the build's manifest (for the streaming-off note); `applied`: what the local infrastructure has. */
@@ -20,7 +20,7 @@ export interface DevProcesses {
   close(): Promise<void>;
 }
 
-export async function startDevProcesses(options: { projectDir: string; config: Config; driver: ClickHouseDriver; output: DevOutput }): Promise<DevProcesses> {
+export async function startDevProcesses(options: { projectDir: string; config: Config; driver: ClickHouseDriver; output: DevOutput; logPayloads?: boolean }): Promise<DevProcesses> {
   const { projectDir, config, output } = options;
   if (!config.features.streaming_engine) {
     let noted = false;
@@ -46,6 +46,14 @@ export async function startDevProcesses(options: { projectDir: string; config: C
         output.error(paint(output, "red", `  process ${id}: ${message}`));
         logEvent(projectDir, { kind: "process", level: "error", message: `${id}: ${message}`, details: { process: id, ...details } });
       },
+      ...(options.logPayloads
+        ? {
+            payload(id: string, record: unknown, results?: unknown[]) {
+              const out = results === undefined ? "" : ` → ${results.length === 0 ? "nothing" : results.map(payloadText).join(", ")}`;
+              output.info(paint(output, "dim", `  process ${id}: ${payloadText(record)}${out}`));
+            },
+          }
+        : {}),
     },
   });
   return {

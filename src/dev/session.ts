@@ -46,6 +46,10 @@ export interface DevOptions {
   debounceMs?: number;
   /** Changes that delete or rewrite rows: ask, refuse, or apply (default: refuse, the non-interactive choice). */
   dataLoss?: DataLossPolicy;
+  /** Start a local Kafka or Temporal when none answers at a local address (default true; `--no-infra`: false). */
+  startServices?: boolean;
+  /** Print every ingest request's records and every record a transform or consumer handles (`--log-payloads`). */
+  logPayloads?: boolean;
 }
 
 export interface DevSession {
@@ -92,7 +96,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       if (!reachable) {
         await admin.close();
         // Nothing answers at a local address: bring up the repository's broker there, as MooseStack's dev starts its own.
-        if (port === undefined) throw unreachableError(config, probe);
+        if (port === undefined || options.startServices === false) throw unreachableError(config, probe);
         output.info(`Kafka: nothing answers at ${config.redpanda_config.broker} (redpanda_config.broker); starting a local broker there`);
         const local = await startLocalKafka({ projectDir, port, info: output.info });
         closers.push({ name: "the local Kafka broker", close: () => local.stop() });
@@ -115,14 +119,14 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     // [features] workflows: a Temporal (started locally when none answers) and the project's worker.
     const pythonManifest = extractor.pythonManifest;
     const workflows = config.features.workflows
-      ? await (await import("../workflows/dev.js")).startDevWorkflows({ projectDir, config, info: output.info, ...(pythonManifest ? { python: { latest: pythonManifest } } : {}) })
+      ? await (await import("../workflows/dev.js")).startDevWorkflows({ projectDir, config, info: output.info, startServices: options.startServices !== false, ...(pythonManifest ? { python: { latest: pythonManifest } } : {}) })
       : undefined;
     if (workflows) closers.push({ name: "the Temporal worker", close: () => workflows.close() });
 
     const driver = await openEmbedded({ dataDir: embeddedDataDir(projectDir), database: config.clickhouse_config.db_name });
     closers.push({ name: "the embedded ClickHouse", close: () => driver.close() });
     // Stopped before the engine and the broker: each process commits what it stored, then disconnects.
-    const processes = await startDevProcesses({ projectDir, config, driver, output });
+    const processes = await startDevProcesses({ projectDir, config, driver, output, logPayloads: options.logPayloads === true });
     closers.push({ name: "the stream processes", close: () => processes.close() });
 
     const { user, password, host_port: port, rls_user } = config.clickhouse_config;
@@ -180,6 +184,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       state: () => reloader.state,
       processes: () => processes.report(),
       showError: (text) => output.error(text),
+      ...(options.logPayloads ? { logPayload: (text: string) => output.info(paint(output, "dim", text)) } : {}),
     });
     closers.push({ name: "the API server", close: () => apiServer.close() });
     writeRunning(projectDir, { kind: "dev", clickhouseUrl: endpoint.url, apiUrl: apiServer.url, database: config.clickhouse_config.db_name });

@@ -118,6 +118,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
         if (outcome && !outcome.ok) throw outcome.error;
         const produced = results(outcome ? outcome.result : await options.run(record));
         status.processed++;
+        events.payload?.(options.id, record, options.kind === "transform" ? produced.map(({ value }) => value) : undefined);
         for (const { topic: target, value } of produced) {
           const list = out.get(target) ?? [];
           list.push({ value: JSON.stringify(value), ...(message.key ? { key: message.key } : {}) });

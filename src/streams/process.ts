@@ -26,6 +26,8 @@ export interface ProcessStatus {
 export interface ProcessEvents {
   /** A failure the process handled (a skipped or dead-lettered record, a retried insert). */
   error(processId: string, message: string, details?: Record<string, unknown>): void;
+  /** A record a transform or consumer handled, and what a transform made of it (`moose dev --log-payloads`). */
+  payload?(processId: string, record: unknown, results?: unknown[]): void;
 }
 
 /** A started process: `stop` finishes the batch in hand (insert, produce, commit) and disconnects. */

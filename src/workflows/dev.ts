@@ -57,6 +57,8 @@ export interface DevWorkflowsOptions {
    * app's workflows are the Workflow objects its latest build registered.
    */
   python?: { latest(): Manifest | undefined };
+  /** Start a local Temporal when nothing answers at a local address (`moose dev --no-infra`: false). */
+  startServices?: boolean;
 }
 
 export async function startDevWorkflows(options: DevWorkflowsOptions): Promise<DevWorkflows> {
@@ -69,7 +71,7 @@ export async function startDevWorkflows(options: DevWorkflowsOptions): Promise<D
   let local: LocalTemporal | undefined;
   let startedEmpty = false;
   if (!(await temporalAnswers(target))) {
-    if (!isLocalHost(host)) throw unreachable(target, new Error("no answer"));
+    if (!isLocalHost(host) || options.startServices === false) throw unreachable(target, new Error("no answer"));
     info(`Temporal: nothing answers at ${target.address} ([temporal_config]); starting a local Temporal there`);
     local = await startLocalTemporal({ projectDir, target, port, info });
     startedEmpty = true;

@@ -4,7 +4,8 @@
  * the table; a transform into a second stream with a table lands there too; a save that changes
  * the transform's code restarts that process only; a record the transform throws on is skipped and
  * logged (`moose logs`); /health and `moose ls` report each process's state and lag; Ctrl-C stops
- * them with dev. And dev killed with SIGKILL after its sync inserted a batch but before it committed
+ * them with dev; --log-payloads shows each record at ingest and through the transform, and
+ * --timestamps starts each line with its time. And dev killed with SIGKILL after its sync inserted a batch but before it committed
  * it: the next dev inserts that batch again with the same token, and every record on the topic is
  * in the table exactly once.
  */
@@ -50,7 +51,8 @@ describe("moose dev runs stream processes", () => {
     project = copyQuickstart();
     await project.write(MAIN, APP);
     ports = await freePorts();
-    dev = new DevProcess(project, devEnv(ports, { MOOSE_REDPANDA_CONFIG__BROKER: broker.broker, MOOSE_REDPANDA_CONFIG__NAMESPACE: namespace }));
+    // MooseStack's --log-payloads and --timestamps: each record shown where it passes, each line with its time.
+    dev = new DevProcess(project, devEnv(ports, { MOOSE_REDPANDA_CONFIG__BROKER: broker.broker, MOOSE_REDPANDA_CONFIG__NAMESPACE: namespace }), ["--log-payloads", "--timestamps"]);
     client = clickhouse(ports);
   }, BROKER_START_TIMEOUT_MS);
 
@@ -77,6 +79,7 @@ describe("moose dev runs stream processes", () => {
       expect(output).toContain("▶ started sync:Reading->Reading");
       expect(output).toContain("▶ started sync:DoubledStream->Doubled");
       expect(output).toContain("▶ started transform:Reading->DoubledStream");
+      expect(output).toMatch(/^\d\d:\d\d:\d\d\.\d{3} .*moose dev ready in \d+ ms/m);
       const response = await fetch(`http://localhost:${ports.api}/ingest/Reading`, { method: "POST", body: JSON.stringify([{ id: "a", value: 1 }, { id: "b", value: 2 }]) });
       expect(await response.json()).toEqual({ ingested: 2 });
       await eventually(async () => (await count("Reading")) === 2 && (await count("Doubled")) === 2, "rows in Reading and Doubled");
@@ -84,6 +87,8 @@ describe("moose dev runs stream processes", () => {
         { id: "a", doubled: 2 },
         { id: "b", doubled: 4 },
       ]);
+      expect(dev.output).toContain(`ingest /ingest/Reading: [{"id":"a","value":1},{"id":"b","value":2}]`);
+      expect(dev.output).toContain(`process transform:Reading->DoubledStream: {"id":"a","value":1} → {"id":"a","doubled":2}`);
       // A record the transform throws on (no dead-letter queue): skipped, logged, the rest flows on.
       await fetch(`http://localhost:${ports.api}/ingest/Reading`, { method: "POST", body: JSON.stringify([{ id: "bad", value: -1 }, { id: "after", value: 4 }]) });
       await eventually(async () => (await count("Doubled")) === 3, "the record after the failing one");

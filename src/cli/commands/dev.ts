@@ -6,10 +6,17 @@ import path from "node:path";
 import type { Command } from "commander";
 import { ExitCode } from "../../errors.js";
 import { action } from "../action.js";
+import { parseBooleanFlag } from "../project.js";
 
 interface DevFlags {
   dir: string;
   yesDestructive?: boolean;
+  /** Commander's negation of `--no-infra`. */
+  infra: boolean;
+  timestamps?: boolean;
+  timing?: boolean;
+  logPayloads?: boolean;
+  mcp?: boolean;
 }
 
 export function register(program: Command): void {
@@ -18,6 +25,11 @@ export function register(program: Command): void {
     .description("Run the local infrastructure (embedded ClickHouse, Kafka, API) and apply every code change as you save")
     .option("--dir <path>", "project directory", ".")
     .option("--yes-destructive", "apply changes that delete or rewrite rows without asking (otherwise asked on a terminal, refused elsewhere)")
+    .option("--no-infra", "start no local Kafka or Temporal: use the ones the config names, which must answer")
+    .option("--timestamps", "start every output line with the time (HH:MM:SS.mmm)")
+    .option("--log-payloads", "print every ingest request's records and every record a transform or consumer handles")
+    .option("--timing", "MooseStack's flag for operation durations: moose-ts always shows them (a note says so)")
+    .option("--mcp [bool]", "MooseStack's MCP server: moose-ts has none (with true, a note says so)", (text: string) => parseBooleanFlag("--mcp", text))
     .action(
       action(async (flags: DevFlags) => {
         const debug = Boolean(program.opts().debug);
@@ -31,11 +43,16 @@ export function register(program: Command): void {
         // The app's run-time code (getMooseUtils, OlapTable.insert, MooseCache, a Python app's calls) reads this project's config, also under --dir.
         process.env.MOOSE_PROJECT_DIR = path.resolve(flags.dir);
         const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+        const stamp = flags.timestamps ? withTimestamps : (text: string) => text;
+        if (flags.timing) process.stdout.write(stamp("note: --timing: moose-ts always shows how long a build, reload or migration took\n"));
+        if (flags.mcp === true) process.stdout.write(stamp("note: --mcp: moose-ts has no MCP server; `moose query`, `moose peek` and `moose ls` answer the same questions\n"));
         const session = await startDev({
           projectDir: path.resolve(flags.dir),
+          startServices: flags.infra,
+          logPayloads: flags.logPayloads === true,
           output: {
-            info: (text) => process.stdout.write(`${text}\n`),
-            error: (text) => process.stderr.write(`${text}\n`),
+            info: (text) => process.stdout.write(stamp(`${text}\n`)),
+            error: (text) => process.stderr.write(stamp(`${text}\n`)),
             color,
             debug,
             progress: process.stdout.isTTY && !process.env.CI ? "bar" : "lines",
@@ -43,13 +60,21 @@ export function register(program: Command): void {
           dataLoss: flags.yesDestructive ? { mode: "apply" } : interactive ? { mode: "ask", ask } : { mode: "refuse" },
         });
         const signal = await stopped;
-        process.stdout.write(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: shutting down…\n`);
+        process.stdout.write(`\n${stamp(`${signal === "SIGINT" ? "Ctrl-C" : signal}: shutting down…\n`)}`);
         await session.close();
-        process.stdout.write("moose dev stopped\n");
+        process.stdout.write(stamp("moose dev stopped\n"));
         return ExitCode.ok;
       }),
     );
 }
+
+/** `text` with each of its lines started by the time of day, HH:MM:SS.mmm (MooseStack's `--timestamps`). */
+function withTimestamps(text: string): string {
+  const now = new Date();
+  const time = `${String(now.getHours()).padStart(2, "0")}:${String(now.getMinutes()).padStart(2, "0")}:${String(now.getSeconds()).padStart(2, "0")}.${String(now.getMilliseconds()).padStart(3, "0")}`;
+  return text.replace(/^(?=.)/gm, `${time} `);
+}
+
 
 /** A yes/no question on the terminal; Ctrl-C while it is open stops moose dev as usual. */
 async function ask(question: string): Promise<boolean> {

@@ -6,7 +6,7 @@ import { type Command, Option } from "commander";
 import { ExitCode, MooseError } from "../../errors.js";
 import { quoteString } from "../../infra/clickhouse/quote.js";
 import { action } from "../action.js";
-import { loadProjectConfig, openLocalDatabase, parseLimit, projectDirOf, withProjectDir } from "../project.js";
+import { loadProjectConfig, openLocalDatabase, parseBooleanFlag, parseLimit, projectDirOf, withProjectDir } from "../project.js";
 
 interface SeedFlags {
   dir?: string;
@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option("--all", "copy every row")
     .option("--order-by <expr>", "the source query's ORDER BY, e.g. 'timestamp DESC' with --limit for the newest rows")
     .option("--table <name>", "copy only this table")
-    .option("--report <bool>", "print each table's row count afterwards (--report=false to skip)", parseBoolean, true)
+    .option("--report <bool>", "print each table's row count afterwards (--report=false to skip)", (text: string) => parseBooleanFlag("--report", text), true)
     .action(
       action(async (flags: SeedFlags & { connectionString?: string }) => {
         const projectDir = projectDirOf(flags);
@@ -86,8 +86,3 @@ export function register(program: Command): void {
 }
 
 
-function parseBoolean(text: string): boolean {
-  if (text === "true") return true;
-  if (text === "false") return false;
-  throw new MooseError("USAGE", `--report takes true or false (got ${JSON.stringify(text)})`, { exitCode: ExitCode.usage });
-}
