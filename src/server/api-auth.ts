@@ -69,6 +69,18 @@ export function apiAuthFrom(config: Config, env: NodeJS.ProcessEnv = process.env
   };
 }
 
+/**
+ * As in MooseStack, the consumption API key guards /api only: a WebApp answers whoever asks unless a
+ * JWT is enforced. An operator who set the key may think otherwise, so `moose prod` says so.
+ */
+export function openWebAppsWarning(consumption: EndpointAuth, webAppPaths: string[]): string | undefined {
+  if (consumption.apiKeyHash === undefined || webAppPaths.length === 0 || (consumption.jwt !== undefined && consumption.enforceJwt)) return undefined;
+  return (
+    `${CONSUMPTION_API_KEY_ENV} guards /api only: the WebApps at ${[...webAppPaths].sort().join(", ")} answer requests without it (as in MooseStack); ` +
+    "guard them in the app, or with [jwt] and enforce_on_all_consumptions_apis"
+  );
+}
+
 function apiKeyFrom(env: NodeJS.ProcessEnv, variable: string): { apiKeyHash?: string } {
   const value = env[variable]?.trim();
   if (!value) return {};

@@ -29,7 +29,7 @@ import { silentReporter, type Reporter } from "../migrations/runner/events.js";
 import { adminRoutes } from "./admin.js";
 import { API_KEY_HASH_PATTERN } from "./auth.js";
 import { createMooseClient } from "./client.js";
-import { apiAuthFrom } from "./api-auth.js";
+import { apiAuthFrom, openWebAppsWarning } from "./api-auth.js";
 import { consumptionRoutes } from "./consumption.js";
 import { scopedClients } from "./row-scope.js";
 import { ensureRlsUser, rlsPassword, rowPoliciesOf } from "../infra/clickhouse/row-policies.js";
@@ -68,6 +68,8 @@ export interface ProdServer {
   port: number;
   /** Migrations applied at start. */
   applied: string[];
+  /** What the operator should know about how the app is served (also in the log): `moose prod` prints them. */
+  warnings: string[];
   close(): Promise<void>;
 }
 
@@ -125,9 +127,14 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     const policies = (servedRowPolicies = rowPoliciesOf(app.manifest));
     if (policies.length > 0 && driver.kind === "remote") rlsDriver = await openRlsConnection(options.clickhouse, config, driver);
     const scoped = policies.length > 0 ? scopedClients(() => policies, rlsDriver ?? driver) : undefined;
+    const warnings: string[] = [];
     if (policies.length > 0 && config.jwt.secret.trim() === "") {
-      logEvent(projectDir, { kind: "server", level: "warn", message: "the app has row policies, which need a JWT's claims, but [jwt] secret is not set: every /api and WebApp request is refused (403)" });
+      warnings.push("the app has row policies, which need a JWT's claims, but [jwt] secret is not set: every /api and WebApp request is refused (403)");
     }
+    const webAppPaths = served ? served.webApps.map((webApp) => webApp.mountPath) : [...app.registry.listOther<WebApp>("WebApp").values()].map((webApp) => webApp.config.mountPath);
+    const openWebApps = openWebAppsWarning(apiAuth.consumption, webAppPaths);
+    if (openWebApps !== undefined) warnings.push(openWebApps);
+    for (const warning of warnings) logEvent(projectDir, { kind: "server", level: "warn", message: warning });
 
     const server = await startMooseServer({
       host: config.http_server_config.host,
@@ -148,12 +155,13 @@ export async function startProdServer(options: ProdOptions): Promise<ProdServer>
     logEvent(projectDir, {
       kind: "server",
       message: `moose prod listening on ${server.url}`,
-      details: { apis: served ? Object.keys(app.manifest.apis) : [...app.apis.keys()], webApps: served ? served.webApps.map((webApp) => webApp.mountPath) : [...app.registry.listOther<WebApp>("WebApp").values()].map((webApp) => webApp.config.mountPath), clickhouse: driver.kind, database: driver.database, migrationsApplied: applied },
+      details: { apis: served ? Object.keys(app.manifest.apis) : [...app.apis.keys()], webApps: webAppPaths, clickhouse: driver.kind, database: driver.database, migrationsApplied: applied },
     });
     return {
       url: server.url,
       port: server.port,
       applied,
+      warnings,
       close: async () => {
         await server.close();
         // Each process commits what it stored, before the broker clients and the engine close.

@@ -43,6 +43,7 @@ export function register(program: Command): void {
           reporter: textReporter((line) => process.stdout.write(`${line}\n`)),
         });
         // Warnings first: the "listening" line is what scripts wait for.
+        for (const warning of server.warnings) process.stderr.write(`warning: ${warning}\n`);
         if (config.authentication.admin_api_key === "") {
           process.stdout.write("admin API disabled: no [authentication] admin_api_key (see `moose generate hash-token`)\n");
         }

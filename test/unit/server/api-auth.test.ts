@@ -7,7 +7,7 @@ import { createHmac, createPublicKey, generateKeyPairSync, type KeyObject } from
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG, type Config } from "../../../src/config/types.js";
-import { apiAuthFrom, checkCaller, rowPolicyAuth, webAppAuth, type EndpointAuth } from "../../../src/server/api-auth.js";
+import { apiAuthFrom, checkCaller, openWebAppsWarning, rowPolicyAuth, webAppAuth, type EndpointAuth } from "../../../src/server/api-auth.js";
 import { generateHashToken } from "../../../src/server/auth.js";
 
 const signer = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -129,5 +129,22 @@ describe("apiAuthFrom", () => {
     expect(caught).toMatchObject({ code: "API_KEY_INVALID", details: { env: "MOOSE_CONSUMPTION_API_KEY" } });
     expect(JSON.stringify(caught)).not.toContain(bearerToken);
     expect(String((caught as Error).message)).not.toContain(bearerToken);
+  });
+});
+
+describe("openWebAppsWarning", () => {
+  const { apiKeyHash } = generateHashToken();
+
+  it("names the WebApps a consumption API key leaves open, unless a JWT is enforced on them", () => {
+    expect(openWebAppsWarning({ apiKeyHash, enforceJwt: false }, ["/reports", "/admin-ui"])).toBe(
+      "MOOSE_CONSUMPTION_API_KEY guards /api only: the WebApps at /admin-ui, /reports answer requests without it (as in MooseStack); guard them in the app, or with [jwt] and enforce_on_all_consumptions_apis",
+    );
+    expect(openWebAppsWarning({ apiKeyHash, jwt: jwtCheck, enforceJwt: false }, ["/reports"])).toContain("/reports");
+    expect(openWebAppsWarning({ apiKeyHash, jwt: jwtCheck, enforceJwt: true }, ["/reports"])).toBeUndefined();
+  });
+
+  it("says nothing without a key (nothing was promised) or without WebApps", () => {
+    expect(openWebAppsWarning({ enforceJwt: false }, ["/reports"])).toBeUndefined();
+    expect(openWebAppsWarning({ apiKeyHash, enforceJwt: false }, [])).toBeUndefined();
   });
 });
