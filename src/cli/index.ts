@@ -26,10 +26,11 @@ import { register as registerMigrate } from "./commands/migrate.js";
 import { register as registerPlan } from "./commands/plan.js";
 import { register as registerQuery } from "./commands/query.js";
 import { register as registerSeed } from "./commands/seed.js";
+import { register as registerTruncate } from "./commands/truncate.js";
 import { register as registerWorkflow } from "./commands/workflow.js";
 
 // Each command module exports `register(program)`; add one import and one entry per command.
-const registrations: Array<(program: Command) => void> = [registerInit, registerBuild, registerDev, registerGenerate, registerLogs, registerLs, registerProd, registerMigrate, registerPlan, registerQuery, registerSeed, registerWorkflow];
+const registrations: Array<(program: Command) => void> = [registerInit, registerBuild, registerDev, registerGenerate, registerLogs, registerLs, registerProd, registerMigrate, registerPlan, registerQuery, registerSeed, registerTruncate, registerWorkflow];
 
 /** `--json` on the command line (before a `--`): failures are printed as JSON on stdout too. */
 export function wantsJson(argv: string[]): boolean {

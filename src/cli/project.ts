@@ -76,6 +76,22 @@ export async function openLocalDatabase(projectDir: string, config: Config): Pro
   }
 }
 
+/**
+ * The local database for a command that changes its rows (`moose seed`, `moose truncate`): the
+ * embedded engine or the running `moose dev`'s, never a running `moose prod --embedded`'s, whose data
+ * is production's.
+ */
+export async function openDevDatabase(projectDir: string, config: Config, command: string): Promise<ClickHouseDriver> {
+  const { findRunning } = await import("../dev/running.js");
+  const running = findRunning(projectDir);
+  if (running?.kind === "prod") {
+    throw new MooseError("LOCAL_DATABASE_IN_PRODUCTION", `${command} changes rows of the local database, and \`moose prod --embedded\` (pid ${running.pid}) is serving it`, {
+      hint: "this command is for a development database: stop moose prod first, or run it on a copy of the project",
+    });
+  }
+  return openLocalDatabase(projectDir, config);
+}
+
 /** The running process's endpoint, or undefined when it does not answer (a stale file whose pid was reused). */
 async function throughRunning(running: RunningInstance, config: Config): Promise<ClickHouseDriver | undefined> {
   const { openRemote } = await import("../infra/clickhouse/remote.js");
@@ -112,10 +128,10 @@ export async function openInspectedDatabase(flags: { clickhouseUrl?: string }, p
   return openTargetDatabase({ clickhouseUrl: flags.clickhouseUrl, embedded: flags.clickhouseUrl === undefined }, projectDir, config);
 }
 
-/** `--limit <n>` of the commands that print rows: a whole number, 1 or more (usage error otherwise). */
-export function parseLimit(text: string): number {
+/** A count of rows a flag gives (`--limit <n>`, `--rows <n>`): a whole number, 1 or more (usage error otherwise). */
+export function parseLimit(text: string, flag = "--limit"): number {
   const limit = Number(text);
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new MooseError("INVALID_LIMIT", `--limit must be a whole number of rows, 1 or more (got ${JSON.stringify(text)})`, { exitCode: ExitCode.usage });
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new MooseError("INVALID_LIMIT", `${flag} must be a whole number of rows, 1 or more (got ${JSON.stringify(text)})`, { exitCode: ExitCode.usage });
   return limit;
 }
 

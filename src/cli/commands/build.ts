@@ -1,4 +1,8 @@
-/** `moose build`: extract .moose/manifest.json from app/index.ts and print a one-line summary. */
+/**
+ * `moose build`: extract .moose/manifest.json from app/index.ts and print a one-line summary.
+ * `moose check`: the same checks (config, type errors, the app's infrastructure), writing no
+ * manifest unless asked, as MooseStack's `moose check` does.
+ */
 import path from "node:path";
 import type { Command } from "commander";
 import { ExitCode } from "../../errors.js";
@@ -32,18 +36,9 @@ export function register(program: Command): void {
       action(async (options: { dir: string; main?: string; docker?: boolean; amd64?: boolean; arm64?: boolean }) => {
         const started = performance.now();
         const projectDir = path.resolve(options.dir);
-        // A broken moose.config.toml is reported here too, not first at deploy time.
-        const { loadConfig } = await import("../../config/load.js");
-        await loadConfig(projectDir);
-        // The project's own TypeScript compiles it (when it has one): name the project before loading the compiler.
-        (await import("../../extract/typescript-project.js")).setTypeScriptProject(projectDir);
-        // Loaded on use: TypeScript and esbuild are heavy, and every other command would pay for them.
-        const { extractManifest } = await import("../../extract/index.js");
-        const manifest = await extractManifest({ projectDir, mainFile: options.main });
-        const manifestPath = path.join(projectDir, ".moose", "manifest.json");
-        await writeManifest(manifestPath, manifest);
-        const seconds = ((performance.now() - started) / 1000).toFixed(2);
-        process.stdout.write(`Built ${path.relative(process.cwd(), manifestPath) || manifestPath}: ${summarize(manifest)} in ${seconds}s\n`);
+        const manifest = await checkedManifest(projectDir, options.main);
+        const manifestPath = await writeProjectManifest(projectDir, manifest);
+        process.stdout.write(`Built ${manifestPath}: ${summarize(manifest)} in ${secondsSince(started)}s\n`);
         if (options.docker || options.amd64 || options.arm64) {
           process.stderr.write(
             "warning: --docker: moose-ts builds no Docker image; deploy by running `moose migrate up` and `moose prod` from the project (Node 20+) on the target machine or in an image of your own (docs/cli.md, moose build)\n",
@@ -52,6 +47,44 @@ export function register(program: Command): void {
         return ExitCode.ok;
       }),
     );
+
+  program
+    .command("check")
+    .description("Check the project as moose build does (config, type errors, the app's infrastructure) without writing .moose/manifest.json")
+    .option("--dir <path>", "project directory", ".")
+    .option("--write-infra-map", "also write .moose/manifest.json, as moose build does")
+    .action(
+      action(async (options: { dir: string; writeInfraMap?: boolean }) => {
+        const started = performance.now();
+        const projectDir = path.resolve(options.dir);
+        const manifest = await checkedManifest(projectDir);
+        const written = options.writeInfraMap ? ` (written to ${await writeProjectManifest(projectDir, manifest)})` : "";
+        process.stdout.write(`✓ no errors: ${summarize(manifest)}${written} in ${secondsSince(started)}s\n`);
+        return ExitCode.ok;
+      }),
+    );
+}
+
+/** The app's manifest, after moose.config.toml loads (a broken config is reported here, not first at deploy time) and the app type-checks. */
+async function checkedManifest(projectDir: string, mainFile?: string): Promise<Manifest> {
+  const { loadConfig } = await import("../../config/load.js");
+  await loadConfig(projectDir);
+  // The project's own TypeScript compiles it (when it has one): name the project before loading the compiler.
+  (await import("../../extract/typescript-project.js")).setTypeScriptProject(projectDir);
+  // Loaded on use: TypeScript and esbuild are heavy, and every other command would pay for them.
+  const { extractManifest } = await import("../../extract/index.js");
+  return extractManifest({ projectDir, mainFile });
+}
+
+/** Writes .moose/manifest.json; its path as shown (relative to the working directory). */
+async function writeProjectManifest(projectDir: string, manifest: Manifest): Promise<string> {
+  const manifestPath = path.join(projectDir, ".moose", "manifest.json");
+  await writeManifest(manifestPath, manifest);
+  return path.relative(process.cwd(), manifestPath) || manifestPath;
+}
+
+function secondsSince(started: number): string {
+  return ((performance.now() - started) / 1000).toFixed(2);
 }
 
 /** `2 tables, 1 stream, 0 views, …` — every kind, so the line always has the same shape. */

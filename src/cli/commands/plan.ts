@@ -44,7 +44,7 @@ export function register(program: Command): void {
     .option("--backfill", "a new materialized view over tables that already hold rows also copies those rows through its SELECT")
     .option("--url <url>", "compare with the state a running `moose prod` server has applied (its admin API) instead of the snapshot")
     .option("--token <token>", `bearer token for --url (default: $${ADMIN_TOKEN_ENV}); create one with \`moose generate hash-token\``)
-    .addOption(new Option("--clickhouse-url <url>", "compare with the state the migrations applied to this ClickHouse (its journal) instead of the snapshot").conflicts("url"))
+    .addOption(new Option("--clickhouse-url <url>", "compare with the state the migrations applied to this ClickHouse (its journal) instead of the snapshot").conflicts(["url", "token"]))
     .action(
       action(async (flags: PlanFlags & { url?: string; token?: string; clickhouseUrl?: string }) => {
         const projectDir = projectDirOf(flags);

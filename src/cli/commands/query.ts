@@ -13,6 +13,7 @@ import { ExitCode, MooseError } from "../../errors.js";
 import { clickHouseCodeOf, READONLY } from "../../infra/clickhouse/errors.js";
 import { quoteIdentifier } from "../../infra/clickhouse/quote.js";
 import { action } from "../action.js";
+import { codeLiteral, parseCodeLanguage } from "../code-literal.js";
 import { loadProjectConfig, openInspectedDatabase, parseLimit, projectDirOf, withProjectDir } from "../project.js";
 
 interface ReadFlags {
@@ -23,6 +24,8 @@ interface ReadFlags {
 
 interface QueryFlags extends ReadFlags {
   file?: string;
+  formatQuery?: string;
+  prettify?: boolean;
 }
 
 interface PeekFlags extends ReadFlags {
@@ -37,12 +40,20 @@ export function register(program: Command): void {
     .option("-f, --file <path>", "read the statement from this file (without [sql] or --file: from stdin)")
     .option("-l, --limit <n>", "print at most this many rows", "10000")
     .option("--clickhouse-url <url>", "run it on this ClickHouse server instead of the local embedded engine (.moose/clickhouse, or the running moose dev's)")
+    .option("-c, --format-query <language>", "print the statement as a code literal for python or typescript instead of running it")
+    .option("-p, --prettify", "with --format-query: lay the statement out over lines as ClickHouse formats it")
     .action(
       action(async (sql: string | undefined, flags: QueryFlags) => {
         const projectDir = projectDirOf(flags);
         const limit = parseLimit(flags.limit);
+        const language = flags.formatQuery === undefined ? undefined : parseCodeLanguage(flags.formatQuery);
+        if (flags.prettify && language === undefined) throw new MooseError("USAGE", "--prettify goes with --format-query", { exitCode: ExitCode.usage });
         const statement = sql ?? (flags.file !== undefined ? readStatementFile(path.resolve(flags.file)) : process.stdin.isTTY ? "" : readFileSync(0, "utf8"));
         if (statement.trim() === "") throw new MooseError("QUERY_EMPTY", "no SQL statement given", { hint: 'pass it as an argument (`moose query "SELECT …"`), with --file, or on stdin', exitCode: ExitCode.usage });
+        if (language !== undefined) {
+          process.stdout.write(`${codeLiteral(flags.prettify ? await prettified(statement) : statement, language)}\n`);
+          return ExitCode.ok;
+        }
         printRows(await readRows(projectDir, await loadProjectConfig(projectDir), flags, statement, limit));
         return ExitCode.ok;
       }),
@@ -52,7 +63,7 @@ export function register(program: Command): void {
     .description("Print the newest records of one of the code's tables, views or streams as JSON lines")
     .option("-l, --limit <n>", "how many rows or records", "5")
     .addOption(new Option("-t, --table", "read the table or view of that name (the default when a stream has it too)").conflicts("stream"))
-    .option("-s, --stream", "read the newest records of the stream's topic on the broker")
+    .addOption(new Option("-s, --stream", "read the newest records of the stream's topic on the broker").conflicts("clickhouseUrl"))
     .option("-f, --file <path>", "write the JSON lines to this file instead of the terminal")
     .option("--clickhouse-url <url>", "read a table from this ClickHouse server instead of the local embedded engine (.moose/clickhouse, or the running moose dev's)")
     .action(
@@ -92,13 +103,31 @@ export function register(program: Command): void {
     );
 }
 
+/** Records read from a topic at most: they are held in memory to pick the newest. */
+const MAX_PEEKED_RECORDS = 100_000;
+
 /** The values of the newest records of a stream's topic (the project's namespace applied). */
 async function readStreamRecords(config: Config, streamName: string, limit: number): Promise<unknown[]> {
+  if (limit > MAX_PEEKED_RECORDS) throw new MooseError("INVALID_LIMIT", `--limit for a stream is at most ${MAX_PEEKED_RECORDS} records (got ${limit})`, { exitCode: ExitCode.usage });
   const [{ peekTopic }, { brokerTopicName }] = await Promise.all([import("../../infra/kafka/peek.js"), import("../../infra/kafka/topics.js")]);
-  const records = await peekTopic(config.redpanda_config, brokerTopicName(config.redpanda_config.namespace, streamName), limit);
+  const { records, unfinished } = await peekTopic(config.redpanda_config, brokerTopicName(config.redpanda_config.namespace, streamName), limit);
+  if (unfinished.length > 0) {
+    process.stderr.write(`warning: partitions ${unfinished.join(", ")} of ${streamName}'s topic were not read to their end in 15 s (a slow broker, or a partition without a leader): the records below are the newest of what was read\n`);
+  }
   return records.map((record) => record.value);
 }
 
+
+/** The statement as ClickHouse's parser lays it out; a statement it does not read is a usage error naming why. */
+async function prettified(statement: string): Promise<string> {
+  const { prettyStatement, SqlParseError } = await import("../../infra/clickhouse/parser.js");
+  try {
+    return await prettyStatement(statement);
+  } catch (error) {
+    if (!(error instanceof SqlParseError)) throw error;
+    throw new MooseError("QUERY_UNPARSABLE", `ClickHouse's parser does not read the statement: ${error.message}`, { exitCode: ExitCode.usage, cause: error });
+  }
+}
 
 function readStatementFile(file: string): string {
   try {

@@ -6,7 +6,7 @@ import { type Command, Option } from "commander";
 import { ExitCode, MooseError } from "../../errors.js";
 import { quoteString } from "../../infra/clickhouse/quote.js";
 import { action } from "../action.js";
-import { loadProjectConfig, openLocalDatabase, parseBooleanFlag, parseLimit, projectDirOf, withProjectDir } from "../project.js";
+import { loadProjectConfig, openDevDatabase, parseBooleanFlag, parseLimit, projectDirOf, withProjectDir } from "../project.js";
 
 interface SeedFlags {
   dir?: string;
@@ -44,7 +44,10 @@ export function register(program: Command): void {
         const { parseClickHouseUrl, openRemote } = await import("../../infra/clickhouse/remote.js");
         const endpoint = parseClickHouseUrl(sourceUrl);
         const { extractManifest } = await import("../../extract/index.js");
-        const { selectSeedTables, seedTables } = await import("../../infra/clickhouse/seed.js");
+        const { refuseUnsafeSeedInput, selectSeedTables, seedTables } = await import("../../infra/clickhouse/seed.js");
+        const seedSource = { url: endpoint.url, database: endpoint.database, user: endpoint.user, password: endpoint.password };
+        const seedOptions = { ...(limit !== undefined ? { limit } : {}), ...(flags.orderBy !== undefined ? { orderBy: flags.orderBy } : {}) };
+        refuseUnsafeSeedInput(seedSource, seedOptions);
         const code = await extractManifest({ projectDir });
         if (flags.table !== undefined && code.tables[flags.table] === undefined) {
           const known = Object.keys(code.tables).sort();
@@ -52,22 +55,22 @@ export function register(program: Command): void {
             hint: known.length > 0 ? `its tables: ${known.join(", ")}` : "the code defines no table",
           });
         }
-        // The source is asked which tables it has first: a wrong URL or password is said once, plainly.
-        const source = await openRemote({ url: sourceUrl });
-        let sourceTables: Set<string>;
+        const target = await openDevDatabase(projectDir, config, "moose seed");
         try {
-          sourceTables = new Set((await source.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = ${quoteString(endpoint.database)}`)).map((row) => row.name));
-        } finally {
-          await source.close();
-        }
-        const target = await openLocalDatabase(projectDir, config);
-        try {
+          // The source is asked which tables it has first: a wrong URL or password is said once, plainly.
+          const source = await openRemote({ url: sourceUrl });
+          let sourceTables: Set<string>;
+          try {
+            sourceTables = new Set((await source.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = ${quoteString(endpoint.database)}`)).map((row) => row.name));
+          } finally {
+            await source.close();
+          }
           const report = await seedTables(
             target,
-            { url: endpoint.url, database: endpoint.database, user: endpoint.user, password: endpoint.password },
+            seedSource,
             sourceTables,
             selectSeedTables(code, flags.table),
-            { ...(limit !== undefined ? { limit } : {}), ...(flags.orderBy !== undefined ? { orderBy: flags.orderBy } : {}) },
+            seedOptions,
             ({ table, copied, total }) => process.stdout.write(`✓ ${table}: ${copied} rows copied${flags.report ? ` (${total} in the table)` : ""}\n`),
           );
           for (const { table, reason } of report.skipped) process.stdout.write(`- ${table}: skipped, ${reason}\n`);

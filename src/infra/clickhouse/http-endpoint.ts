@@ -224,6 +224,8 @@ export const MAX_ENDPOINT_BODY_BYTES = 256 * 1024 * 1024;
 class BodyTooLarge extends Error {}
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
+  // A body announced as too large is refused before a byte of it is read.
+  if (Number(request.headers["content-length"] ?? 0) > MAX_ENDPOINT_BODY_BYTES) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let received = 0;
   for await (const chunk of request) {

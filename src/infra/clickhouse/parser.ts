@@ -67,6 +67,16 @@ export async function formatStatements(texts: readonly string[]): Promise<Array<
   return texts.map((_text, index) => formatted[index] ?? undefined);
 }
 
+/** One statement laid out over lines as ClickHouse formats it (`formatQuery`), or SqlParseError. */
+export async function prettyStatement(sql: string): Promise<string> {
+  try {
+    const [row] = await run("SELECT formatQuery({sql:String}) AS formatted SETTINGS implicit_select = 0", { sql });
+    return row?.formatted ?? "";
+  } catch (error) {
+    throw new SqlParseError(parserMessage(error));
+  }
+}
+
 /** The AST of `SELECT <list>`: its select list, or SqlParseError. */
 export async function parseSelectList(list: string): Promise<AstNode[]> {
   const { ast } = await parseStatement(`SELECT ${list}`);

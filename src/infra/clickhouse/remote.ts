@@ -72,7 +72,8 @@ export function parseClickHouseUrl(text: string): Endpoint {
 }
 
 function badUrl(text: string, why: string): MooseError {
-  const redacted = text.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+  // Up to the last `@`: a password may hold `/` or `@` when the URL is malformed.
+  const redacted = text.replace(/\/\/([^:@/]*):.*@/s, "//$1:***@");
   return new MooseError("CLICKHOUSE_BAD_URL", `Invalid --clickhouse-url ${redacted}: ${why}.`, {
     exitCode: ExitCode.usage,
     hint: "Use http(s)://user:password@host:port/database[?setting=value&…], e.g. http://default:@localhost:8123/default.",

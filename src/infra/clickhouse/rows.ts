@@ -1,5 +1,6 @@
 /** Row serialisation the drivers share (identifier/string quoting lives in ./ddl.ts). */
-import type { CompactRows } from "./driver.js";
+import type { ClickHouseDriver, CompactRows } from "./driver.js";
+import { quoteIdentifier } from "./quote.js";
 
 function pad(value: number, width = 2): string {
   return String(value).padStart(width, "0");
@@ -58,4 +59,10 @@ export function parseJsonEachRow<T>(text: string): T[] {
     if (line.trim() !== "") rows.push(JSON.parse(line) as T);
   }
   return rows;
+}
+
+/** How many rows `table` (of the driver's database) holds. */
+export async function countRows(driver: ClickHouseDriver, table: string): Promise<number> {
+  const [row] = await driver.query<{ rows: string | number }>(`SELECT count() AS rows FROM ${quoteIdentifier(table)}`);
+  return Number(row?.rows ?? 0);
 }

@@ -6,9 +6,11 @@
  * (64-bit integers and decimals stay exact) and a large table never sits in this process's memory.
  * The source query goes out as an HTTP GET, which ClickHouse runs read-only.
  */
+import { ExitCode, MooseError } from "../../errors.js";
 import type { Manifest, TableSpec } from "../../manifest/types.js";
 import type { ClickHouseDriver } from "./driver.js";
 import { quoteIdentifier, quoteString } from "./quote.js";
+import { countRows } from "./rows.js";
 
 /** Where the rows come from: the source's HTTP origin, its database and credentials (parsed from --clickhouse-url). */
 export interface SeedSource {
@@ -58,6 +60,19 @@ export function insertableColumns(table: TableSpec): string[] {
 /** Every byte but letters and digits percent-encoded: url() reads `{…}`, `|` and `*` in a URL as patterns. */
 function percentEncoded(text: string): string {
   return Array.from(new TextEncoder().encode(text), (byte) => (/[A-Za-z0-9]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`)).join("");
+}
+
+/**
+ * What the statement cannot carry: a line break in a credential would end its HTTP header (and start
+ * another), and a comment or `;` in --order-by would cut the source query short.
+ */
+export function refuseUnsafeSeedInput(source: SeedSource, options: SeedOptions): void {
+  for (const [what, value] of [["user", source.user], ["password", source.password]] as const) {
+    if (/[\u0000-\u001f\u007f]/.test(value)) throw new MooseError("USAGE", `the source's ${what} holds a control character, which an HTTP header cannot carry`, { exitCode: ExitCode.usage });
+  }
+  if (options.orderBy !== undefined && /--|\/\*|#|;/.test(options.orderBy)) {
+    throw new MooseError("USAGE", `--order-by takes an ORDER BY list (\`timestamp DESC\`), without comments or \`;\` (got ${JSON.stringify(options.orderBy)})`, { exitCode: ExitCode.usage });
+  }
 }
 
 /** The statement the local engine runs to copy one table from the source. */
@@ -118,12 +133,8 @@ export async function seedTables(target: ClickHouseDriver, source: SeedSource, s
   return report;
 }
 
-async function countRows(driver: ClickHouseDriver, table: string): Promise<number> {
-  const [row] = await driver.query<{ rows: string | number }>(`SELECT count() AS rows FROM ${quoteIdentifier(table)}`);
-  return Number(row?.rows ?? 0);
-}
 
-/** The engine quotes a failed statement in its error: the source's password never reaches the terminal. */
+/** The engine quotes a failed statement in its error: the source's password (the header's literal) never reaches the terminal. */
 function withoutSecret(message: string, secret: string): string {
-  return secret === "" ? message : message.split(quoteString(secret).slice(1, -1)).join("***").split(secret).join("***");
+  return secret === "" ? message : message.split(quoteString(secret)).join("'***'");
 }

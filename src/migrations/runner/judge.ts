@@ -85,16 +85,19 @@ type Creation = (typeof CREATED)[keyof typeof CREATED];
  * (so a resumed run does not fail on what it made), which would otherwise pass over such an object
  * silently and record the code's in the journal: the first `migrate up` against a database
  * MooseStack or a person filled. The same object already there (a resumed run, or one made by hand
- * as the code has it) is taken as it is. Objects on a cluster are left to the statement itself.
+ * as the code has it) is taken as it is. Objects on a cluster are left to the statement itself, and
+ * so is what comes after a hand-written SQL step of the run (it may drop or rename anything).
  */
 export async function refuseDifferentExistingObjects(layout: MigrationsLayout, planned: PlannedMigration[], states: Map<string, { manifest: Manifest }>, driver: ClickHouseDriver): Promise<void> {
   const dropped = new Set<string>();
   const creations: Array<{ item: PlannedMigration; index: number; created: Creation; name: string; wanted: Manifest }> = [];
+  let handWritten = false;
   for (const item of planned) {
     const after = states.get(item.migration.id)!.manifest;
-    for (let index = item.resumeAt; index < item.steps.length; index++) {
+    for (let index = item.resumeAt; index < item.steps.length && !handWritten; index++) {
       const step = item.steps[index]!;
       const cause = "cause" in step ? step.cause : undefined;
+      handWritten = "sql" in step && cause === undefined;
       if (cause === undefined) continue;
       const created = (CREATED as Partial<Record<string, Creation>>)[cause.operation];
       if (Object.values(CREATED).some((kind) => kind.drop === cause.operation)) dropped.add(cause.target);
@@ -106,11 +109,20 @@ export async function refuseDifferentExistingObjects(layout: MigrationsLayout, p
   if (creations.length === 0) return;
   const live = await driver.introspect();
   for (const { item, index, created, name, wanted } of creations) {
+    const file = path.relative(layout.projectDir, item.migration.path);
+    // Tables and views share one namespace: a view where a table is to be would hide it just the same.
+    const other = Object.values(CREATED).find((kind) => kind !== created && live[kind.section][name] !== undefined);
+    if (other !== undefined) {
+      throw new MooseError("OBJECT_EXISTS_DIFFERENT", `${file} ${item.direction} step ${index + 1} creates ${created.noun} ${name}, but the database already has a ${other.noun} ${name}. Nothing was applied.`, {
+        exitCode: ExitCode.conflict,
+        hint: `the ${other.noun} was made outside this migration history: rename or drop it first, or give the code's ${created.noun} another name`,
+        details: { id: item.migration.id, direction: item.direction, step: index + 1, object: name, differences: [`a ${other.noun}, not a ${created.noun}`] },
+      });
+    }
     const existing = live[created.section][name];
     if (existing === undefined) continue;
     const differences = compareWithReality(wanted, { clickhouse: { tables: {}, views: {}, materializedViews: {}, [created.section]: { [name]: existing } } }).discrepancies.map((discrepancy) => discrepancy.summary);
     if (differences.length === 0) continue;
-    const file = path.relative(layout.projectDir, item.migration.path);
     throw new MooseError(
       "OBJECT_EXISTS_DIFFERENT",
       `${file} ${item.direction} step ${index + 1} creates ${created.noun} ${name}, but the database already has a different ${created.noun} ${name} (the code's, changed by: ${differences.join("; ")}). Nothing was applied.`,

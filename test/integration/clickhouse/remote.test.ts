@@ -121,6 +121,13 @@ describe("remote driver: connecting", () => {
     expect(error.code).toBe("CLICKHOUSE_BAD_URL");
     expect(error.exitCode).toBe(ExitCode.usage);
     expect(error.message).not.toContain("secret");
+    // A password holding `/` or `@` (a URL that does not parse, or has a path too deep) is hidden whole.
+    for (const url of ["http://user:se/cr@et@host:8123/a/b", "ftp://user:p@ss/word@host/db"]) {
+      const odd = await openError({ url });
+      expect(odd.code).toBe("CLICKHOUSE_BAD_URL");
+      expect(odd.message).toContain("user:***@");
+      expect(odd.message).not.toMatch(/cr@et|ss\/word/);
+    }
   });
 });
 

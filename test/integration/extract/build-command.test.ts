@@ -104,3 +104,22 @@ describe("moose build", () => {
     expect(stderr).toContain("MISSING_MAIN_FILE");
   });
 });
+
+describe("moose check", () => {
+  it("checks as build does and writes nothing; --write-infra-map writes the manifest", async () => {
+    const projectDir = project("check-ok", QUICKSTART);
+    expect(await main(["node", "moose", "check", "--dir", projectDir])).toBe(0);
+    expect(stdout).toMatch(/^✓ no errors: 1 table, 1 stream, 0 views, .* in \d+\.\d\ds\n$/);
+    const manifestPath = path.join(projectDir, ".moose", "manifest.json");
+    expect(existsSync(manifestPath)).toBe(false);
+    expect(await main(["node", "moose", "check", "--write-infra-map", "--dir", projectDir])).toBe(0);
+    expect(Object.keys((await readManifest(manifestPath)).tables)).toEqual(["Users"]);
+  });
+
+  it("fails on a type error with its file and line, writing nothing", async () => {
+    const projectDir = project("check-broken", `${QUICKSTART}export const wrong: number = "text";\n`);
+    expect(await main(["node", "moose", "check", "--dir", projectDir])).toBe(1);
+    expect(stderr).toMatch(/app\/index\.ts:5/);
+    expect(existsSync(path.join(projectDir, ".moose", "manifest.json"))).toBe(false);
+  });
+});

@@ -26,6 +26,7 @@ export const clicksTable = new OlapTable<Click>("Clicks");
 export const clicks = new Stream<Click>("Clicks", { destination: clicksTable });
 export const audit = new Stream<Click>("Audit", { parallelism: 2 });
 export const quiet = new Stream<Click>("Quiet");
+export const committed = new Stream<Click>("Committed");
 `;
 
 let broker: TestBroker;
@@ -63,6 +64,13 @@ beforeAll(async () => {
   });
   await producer.send({ topic: `${namespace}Clicks`, messages: [{ value: JSON.stringify({ id: "on-the-topic", n: 1 }) }, { value: "not json" }] });
   await producer.disconnect();
+  // Records written in a transaction: the topic's last offset is the commit marker, not a record.
+  const transactional = kafka.producer({ transactionalId: `${namespace}peek-test`, idempotent: true, maxInFlightRequests: 1 });
+  await transactional.connect();
+  const transaction = await transactional.transaction();
+  await transaction.send({ topic: `${namespace}Committed`, messages: [1, 2, 3].map((n) => ({ value: JSON.stringify({ id: `t${n}`, n }) })) });
+  await transaction.commit();
+  await transactional.disconnect();
 }, BROKER_START_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -102,6 +110,16 @@ describe("moose peek --stream", () => {
     const quiet = await runMoose(["peek", "Quiet", "--dir", projectDir]);
     expect(quiet.code, quiet.stderr).toBe(ExitCode.ok);
     expect(quiet.stdout).toBe("");
+  });
+
+  it("reads a topic written in transactions to its end (the last offset is a commit marker) without waiting out its deadline", async () => {
+    const peeked = await runMoose(["peek", "Committed", "-l", "1", "--dir", projectDir]);
+    expect(peeked.code, peeked.stderr).toBe(ExitCode.ok);
+    // No partition left unread at the deadline (which would be said in a warning).
+    expect(peeked.stderr).not.toContain("warning");
+    // The marker takes the offset the newest record would: -l 1 reaches only it, -l 2 the last record.
+    expect(lines(peeked.stdout)).toEqual([]);
+    expect(lines((await runMoose(["peek", "Committed", "-l", "2", "--dir", projectDir])).stdout)).toEqual([{ id: "t3", n: 3 }]);
   });
 
   it("writes the lines to --file instead of the terminal", async () => {

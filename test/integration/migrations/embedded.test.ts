@@ -249,6 +249,25 @@ describe("a table or view the database already has (made outside the migration h
     expect((await applyMigrations({ projectDir: project.dir, driver })).migrations).toHaveLength(1);
   });
 
+  it("a view where a table is to be (one namespace) stops the run too", async () => {
+    await driver.exec("CREATE VIEW Users AS SELECT 1 AS id");
+    await generateMigration({ projectDir: project.dir, manifest: usersV1 });
+    const error = await applyMigrations({ projectDir: project.dir, driver }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "OBJECT_EXISTS_DIFFERENT", exitCode: 4, message: expect.stringContaining("already has a view Users") });
+  });
+
+  it("a create after a hand-written step is left to the run (the step may rename or drop what is in the way)", async () => {
+    await driver.exec("CREATE TABLE Users (id String, legacy Int32) ENGINE = MergeTree ORDER BY id");
+    const create = JSON.stringify(createTableSql(usersV1.tables.Users!));
+    await writeHandMigration(project.layout, "20260101T000000Z_move_aside", {
+      after: usersV1,
+      up: `    { sql: "RENAME TABLE Users TO Users_old" },\n    { sql: ${create}, cause: { operation: "createTable", target: "Users", risk: "safe" } },`,
+    });
+    expect((await applyMigrations({ projectDir: project.dir, driver, allowDataLoss: true })).migrations).toEqual(["20260101T000000Z_move_aside"]);
+    expect(await columnsOf("Users")).toEqual(["id", "name"]);
+    expect(await columnsOf("Users_old")).toEqual(["id", "legacy"]);
+  });
+
   it("a table a planned step drops first is not in the way of the one a later step creates", async () => {
     const other = manifestWith(table("Other", [column("id", "String")]));
     const reshaped = manifestWith(table("Users", [column("key", "UInt64")]));

@@ -68,6 +68,23 @@ describe("moose query", () => {
   });
 });
 
+describe("moose query --format-query", () => {
+  it("prints the statement as a code literal without running it, laid out by ClickHouse's formatter with --prettify", async () => {
+    const typescript = await runMoose(["query", "SELECT name FROM NoSuchTable WHERE name = 'a'", "-c", "ts", "--dir", projectDir]);
+    expect(typescript.code, typescript.stderr).toBe(ExitCode.ok);
+    expect(typescript.stdout).toBe("`\nSELECT name FROM NoSuchTable WHERE name = 'a'\n`\n");
+
+    const python = await runMoose(["query", "select name from Users where age > 30", "--format-query", "python", "--prettify", "--dir", projectDir]);
+    expect(python.code, python.stderr).toBe(ExitCode.ok);
+    expect(python.stdout).toMatch(/^r"""\nSELECT name\nFROM Users\nWHERE age > 30\n"""\n$/);
+
+    const broken = await runMoose(["query", "SELEC name FROM", "-c", "py", "-p", "--dir", projectDir]);
+    expect(broken.code).toBe(ExitCode.usage);
+    expect(broken.stderr).toContain("QUERY_UNPARSABLE");
+    expect((await runMoose(["query", "SELECT 1", "--prettify", "--dir", projectDir])).code).toBe(ExitCode.usage);
+  });
+});
+
 describe("moose peek", () => {
   it("prints a few rows of one of the code's tables", async () => {
     const peeked = await runMoose(["peek", "Users", "--limit", "2", "--dir", projectDir]);

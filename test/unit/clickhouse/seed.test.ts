@@ -1,6 +1,6 @@
 /** The pure parts of `moose seed clickhouse`: which tables are copied, and the statement that copies one. */
 import { describe, expect, it } from "vitest";
-import { insertableColumns, seedStatement, selectSeedTables } from "../../../src/infra/clickhouse/seed.js";
+import { insertableColumns, refuseUnsafeSeedInput, seedStatement, selectSeedTables } from "../../../src/infra/clickhouse/seed.js";
 import { emptyManifest, type Manifest, type TableSpec } from "../../../src/manifest/types.js";
 
 function table(name: string, engine = "MergeTree"): TableSpec {
@@ -62,5 +62,16 @@ describe("seedStatement", () => {
     const encoded = /\?query=([^']*)'/.exec(statement)![1]!;
     expect(encoded).toMatch(/^[A-Za-z0-9%]+$/);
     expect(decodeURIComponent(encoded)).toBe("SELECT id, n FROM analytics.Events ORDER BY {a,b} | x * 2 FORMAT Native".replace("analytics", "`my db`"));
+  });
+});
+
+describe("refuseUnsafeSeedInput", () => {
+  it("refuses a credential with a line break (it would start another header) and an --order-by with a comment or `;`", () => {
+    expect(() => refuseUnsafeSeedInput({ ...SOURCE, password: "pw\r\nX-Other: 1" }, {})).toThrow(/password holds a control character/);
+    expect(() => refuseUnsafeSeedInput({ ...SOURCE, user: "a\nb" }, {})).toThrow(/user holds a control character/);
+    for (const orderBy of ["at DESC -- LIMIT", "at /* x */", "at; DROP TABLE t", "at # x"]) {
+      expect(() => refuseUnsafeSeedInput(SOURCE, { orderBy }), orderBy).toThrow(/--order-by takes an ORDER BY list/);
+    }
+    expect(() => refuseUnsafeSeedInput(SOURCE, { orderBy: "toDate(at) DESC, id" })).not.toThrow();
   });
 });
