@@ -22,8 +22,8 @@ export function register(program: Command): void {
     .command("logs")
     .description("Show what moose did: builds, plans, migrations and their steps, reloads, errors")
     .option("--dir <path>", "project directory", ".")
-    .option("--tail", `show the last ${TAIL_BACKLOG} events, then follow new ones until Ctrl-C`)
-    .option("--filter <text>", "only events containing this text (case-insensitive)")
+    .option("-t, --tail", `show the last ${TAIL_BACKLOG} events, then follow new ones until Ctrl-C`)
+    .option("-f, --filter <text>", "only events containing this text (case-insensitive)")
     .option("--json", "print the raw JSON lines")
     .action(
       action(async (options: LogsOptions) => {

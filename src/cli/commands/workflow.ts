@@ -92,7 +92,7 @@ export function register(program: Command): void {
     workflow
       .command("run <name>")
       .description("Start a run of a workflow (executed by the worker of a running moose dev or moose prod)")
-      .option("--input <json>", "the starting task's input, as JSON")
+      .option("-i, --input <json>", "the starting task's input, as JSON")
       .option("--wait", "wait for the run to finish and print its result (exit 1 if it failed)")
       .option("--json", "print the run (and with --wait its status) as JSON"),
   ).action(

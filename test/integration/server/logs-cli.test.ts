@@ -52,10 +52,12 @@ describe("moose logs", () => {
     const filtered = await runMoose(["logs", "--dir", projectDir, "--filter", "SERVER", "--json"]);
     const lines = filtered.stdout.trim().split("\n").map((line) => JSON.parse(line) as { kind: string });
     expect(lines.map((line) => line.kind)).toEqual(["server"]);
+    // MooseStack's short flag.
+    expect((await runMoose(["logs", "--dir", projectDir, "-f", "SERVER", "--json"])).stdout).toBe(filtered.stdout);
   });
 
   it("--tail shows recent events, then follows new ones until interrupted", async () => {
-    const child = spawnMoose(["logs", "--dir", projectDir, "--tail", "--filter", "follow"]);
+    const child = spawnMoose(["logs", "--dir", projectDir, "-t", "--filter", "follow"]);
     try {
       // give the follower time to start watching, then append
       await new Promise((resolve) => setTimeout(resolve, 500));
