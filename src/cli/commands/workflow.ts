@@ -134,57 +134,30 @@ export function register(program: Command): void {
     ),
   );
 
-  withProjectDir(
-    workflow
-      .command("status <name>")
-      .description("The status of a workflow's latest manual run, or of the run --id names")
-      .option("--id <id>", "a run id, or a workflow id (a scheduled run's <name>-<time>)")
-      .option("--json", "print the status as JSON"),
-  ).action(
-    action(async (name: string, flags: CommonFlags & { id?: string }) =>
-      withTemporal(flags, async (temporal) => {
-        const { runStatus } = await import("../../workflows/operations.js");
-        const status = await runStatus(temporal, name, idOptions(flags.id));
-        out(flags.json ? JSON.stringify(status) : statusText(status));
-        return ExitCode.ok;
-      }),
-    ),
-  );
-
-  withProjectDir(
-    workflow
-      .command("cancel <name>")
-      .description("Stop a running workflow after its current task's onCancel ran (waits up to 30 s for the run to end)")
-      .option("--id <id>", "a run id, or a workflow id (a scheduled run's <name>-<time>)")
-      .option("--json", "print the final status as JSON"),
-  ).action(
-    action(async (name: string, flags: CommonFlags & { id?: string }) =>
-      withTemporal(flags, async (temporal) => {
-        const { cancelRun } = await import("../../workflows/operations.js");
-        const status = await cancelRun(temporal, name, idOptions(flags.id));
-        out(flags.json ? JSON.stringify(status) : statusText(status));
-        if (status.status === "RUNNING") process.stderr.write(`cancel requested: the run ends once a worker (moose dev or moose prod) handles it\n`);
-        return ExitCode.ok;
-      }),
-    ),
-  );
-
-  withProjectDir(
-    workflow
-      .command("terminate <name>")
-      .description("Stop a running workflow now (its current task is not finished; onCancel does not run)")
-      .option("--id <id>", "a run id, or a workflow id (a scheduled run's <name>-<time>)")
-      .option("--json", "print the final status as JSON"),
-  ).action(
-    action(async (name: string, flags: CommonFlags & { id?: string }) =>
-      withTemporal(flags, async (temporal) => {
-        const { terminateRun } = await import("../../workflows/operations.js");
-        const status = await terminateRun(temporal, name, idOptions(flags.id));
-        out(flags.json ? JSON.stringify(status) : statusText(status));
-        return ExitCode.ok;
-      }),
-    ),
-  );
+  // status, cancel and terminate: one run (the latest manual one, or --id's), its status afterwards.
+  const runCommands = [
+    ["status", "The status of a workflow's latest manual run, or of the run --id names", "print the status as JSON", "runStatus"],
+    ["cancel", "Stop a running workflow after its current task's onCancel ran (waits up to 30 s for the run to end)", "print the final status as JSON", "cancelRun"],
+    ["terminate", "Stop a running workflow now (its current task is not finished; onCancel does not run)", "print the final status as JSON", "terminateRun"],
+  ] as const;
+  for (const [verb, description, jsonHelp, operation] of runCommands) {
+    withProjectDir(
+      workflow
+        .command(`${verb} <name>`)
+        .description(description)
+        .option("--id <id>", "a run id, or a workflow id (a scheduled run's <name>-<time>)")
+        .option("--json", jsonHelp),
+    ).action(
+      action(async (name: string, flags: CommonFlags & { id?: string }) =>
+        withTemporal(flags, async (temporal) => {
+          const status = await (await import("../../workflows/operations.js"))[operation](temporal, name, idOptions(flags.id));
+          out(flags.json ? JSON.stringify(status) : statusText(status));
+          if (verb === "cancel" && status.status === "RUNNING") process.stderr.write("cancel requested: the run ends once a worker (moose dev or moose prod) handles it\n");
+          return ExitCode.ok;
+        }),
+      ),
+    );
+  }
 
   for (const [verb, paused] of [
     ["pause", true],
