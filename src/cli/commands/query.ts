@@ -82,6 +82,7 @@ export function register(program: Command): void {
         const tables = [...Object.keys(code.tables), ...Object.keys(code.views)];
         const streams = Object.keys(code.streams);
         const readStream = flags.stream === true || (flags.table !== true && !tables.includes(name) && streams.includes(name));
+        if (readStream && flags.clickhouseUrl !== undefined) throw new MooseError("USAGE", `${name} is read from its stream's topic: --clickhouse-url names a ClickHouse, and reads tables only`, { exitCode: ExitCode.usage });
         const known = readStream ? streams : flags.table === true ? tables : [...tables, ...streams];
         if (!known.includes(name)) {
           const kind = readStream ? "stream" : flags.table === true ? "table or view" : "table, view or stream";

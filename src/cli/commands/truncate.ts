@@ -29,7 +29,7 @@ export function register(program: Command): void {
         const { truncateTables, truncateTargets } = await import("../../infra/clickhouse/truncate.js");
         const driver = await openDevDatabase(projectDir, await loadProjectConfig(projectDir), "moose truncate");
         try {
-          const tables = truncateTargets((await driver.introspect()).tables, flags.all === true ? "all" : listed);
+          const tables = truncateTargets((await driver.introspect()).tables, flags.all === true ? "all" : listed, rows);
           for (const { table, before, after } of await truncateTables(driver, tables, rows)) {
             process.stdout.write(`✓ ${table}: ${before - after} rows deleted${after > 0 ? ` (${after} left)` : ""}\n`);
           }

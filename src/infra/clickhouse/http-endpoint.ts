@@ -338,7 +338,7 @@ async function handleQuery(
       response,
       queryId,
       MEMORY_LIMIT_EXCEEDED,
-      `the request's body is over ${MAX_ENDPOINT_BODY_BYTES / 1024 / 1024} MiB (after decompression), more than this local endpoint runs as one statement: insert in parts. (MEMORY_LIMIT_EXCEEDED)`,
+      `the request's body is over ${MAX_ENDPOINT_BODY_BYTES / 1024 / 1024} MiB (as sent, or after decompression), more than this local endpoint runs as one statement: insert in parts. (MEMORY_LIMIT_EXCEEDED)`,
       413,
     );
     return;

@@ -71,9 +71,25 @@ export function parseClickHouseUrl(text: string): Endpoint {
   };
 }
 
+/**
+ * `text` with the password of its user info masked, also in a URL that does not parse (a password
+ * holding `/` or `@`, a scheme left out): everything between the first `:` and the last `@` before
+ * the query. A `@` in the query (a setting's value) is not user info.
+ */
+export function withoutPassword(text: string): string {
+  const slashes = text.indexOf("//");
+  const start = slashes >= 0 ? slashes + 2 : 0;
+  const query = text.slice(start).search(/[?#]/);
+  const end = query >= 0 ? start + query : text.length;
+  const authority = text.slice(start, end);
+  const at = authority.lastIndexOf("@");
+  const colon = authority.indexOf(":");
+  if (at < 0 || colon < 0 || colon > at) return text;
+  return `${text.slice(0, start)}${authority.slice(0, colon + 1)}***${authority.slice(at)}${text.slice(end)}`;
+}
+
 function badUrl(text: string, why: string): MooseError {
-  // Up to the last `@`: a password may hold `/` or `@` when the URL is malformed.
-  const redacted = text.replace(/\/\/([^:@/]*):.*@/s, "//$1:***@");
+  const redacted = withoutPassword(text);
   return new MooseError("CLICKHOUSE_BAD_URL", `Invalid --clickhouse-url ${redacted}: ${why}.`, {
     exitCode: ExitCode.usage,
     hint: "Use http(s)://user:password@host:port/database[?setting=value&…], e.g. http://default:@localhost:8123/default.",

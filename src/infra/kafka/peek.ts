@@ -71,6 +71,9 @@ export async function peekTopic(config: Config["redpanda_config"], topic: string
     let finish!: () => void;
     let fail!: (error: unknown) => void;
     const done = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
+    // Awaited below; a crash before then must not count as an unhandled rejection.
+    done.catch(() => {});
+    let crashed: unknown;
     const reached = (partition: number, lastOffset: string) => {
       const range = ranges.get(partition);
       if (range === undefined || !pending.has(partition) || BigInt(lastOffset) + 1n < range.end) return;
@@ -83,7 +86,10 @@ export async function peekTopic(config: Config["redpanda_config"], topic: string
       if (payload.topic === topic) reached(payload.partition, payload.lastOffset);
     });
     // A failure kafkajs only reports as an event (the group could not be joined): no waiting out the deadline.
-    consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      crashed = payload.error;
+      fail(payload.error);
+    });
     await consumer.connect();
     joined = true;
     await consumer.subscribe({ topic, fromBeginning: false });
@@ -99,6 +105,8 @@ export async function peekTopic(config: Config["redpanda_config"], topic: string
         }
       },
     });
+    // A failed join ends run() quietly (the crash event says why), and the consumer cannot seek.
+    if (crashed !== undefined) throw crashed;
     for (const [partition, { from }] of ranges) consumer.seek({ topic, partition, offset: String(from) });
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, READ_DEADLINE_MS)))]).finally(() => clearTimeout(timer));

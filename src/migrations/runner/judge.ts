@@ -86,7 +86,7 @@ type Creation = (typeof CREATED)[keyof typeof CREATED];
  * silently and record the code's in the journal: the first `migrate up` against a database
  * MooseStack or a person filled. The same object already there (a resumed run, or one made by hand
  * as the code has it) is taken as it is. Objects on a cluster are left to the statement itself, and
- * so is what comes after a hand-written SQL step of the run (it may drop or rename anything).
+ * so is what comes after a hand-written SQL or `run` step of the run (it may drop or rename anything).
  */
 export async function refuseDifferentExistingObjects(layout: MigrationsLayout, planned: PlannedMigration[], states: Map<string, { manifest: Manifest }>, driver: ClickHouseDriver): Promise<void> {
   const dropped = new Set<string>();
@@ -97,7 +97,7 @@ export async function refuseDifferentExistingObjects(layout: MigrationsLayout, p
     for (let index = item.resumeAt; index < item.steps.length && !handWritten; index++) {
       const step = item.steps[index]!;
       const cause = "cause" in step ? step.cause : undefined;
-      handWritten = "sql" in step && cause === undefined;
+      handWritten = ("sql" in step && cause === undefined) || "run" in step;
       if (cause === undefined) continue;
       const created = (CREATED as Partial<Record<string, Creation>>)[cause.operation];
       if (Object.values(CREATED).some((kind) => kind.drop === cause.operation)) dropped.add(cause.target);

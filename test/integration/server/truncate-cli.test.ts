@@ -43,6 +43,15 @@ describe("moose truncate", () => {
     expect(newest.stdout).toBe("✓ Users: 2 rows deleted (3 left)\n");
     expect(await local("SELECT id FROM Users ORDER BY id")).toEqual([{ id: "u1" }, { id: "u2" }, { id: "u3" }]);
 
+    // Rows in several parts (one insert each): a DELETE's subquery would run again per part and take more.
+    await local("TRUNCATE TABLE Users");
+    for (const id of ["u1", "u5", "u3", "u4", "u2"]) await local(`INSERT INTO Users (id, name, age) VALUES ('${id}', 'x', 1)`);
+    expect((await runMoose(["truncate", "Users", "--rows", "2", "--dir", projectDir])).stdout).toBe("✓ Users: 2 rows deleted (3 left)\n");
+    expect(await local("SELECT id FROM Users ORDER BY id")).toEqual([{ id: "u1" }, { id: "u2" }, { id: "u3" }]);
+    // Fewer rows than asked: all of them.
+    expect((await runMoose(["truncate", "Users", "--rows", "10", "--dir", projectDir])).stdout).toBe("✓ Users: 3 rows deleted\n");
+    await local("INSERT INTO Users (id, name, age) VALUES ('u1', 'a', 1), ('u2', 'b', 2), ('u3', 'c', 3)");
+
     const whole = await runMoose(["truncate", "Users", "--dir", projectDir]);
     expect(whole.stdout).toBe("✓ Users: 3 rows deleted\n");
     expect(await local("SELECT count() AS n FROM Users")).toEqual([{ n: "0" }]);

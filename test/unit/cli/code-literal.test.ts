@@ -18,6 +18,12 @@ describe("codeLiteral", () => {
     expect(codeLiteral(`SELECT '"""', '\\'''' AS q`, "python")).toBe(`"""\nSELECT '\\"\\"\\"', '\\\\'''' AS q\n"""`);
   });
 
+  it("writes a carriage return or a NUL as an escape (a source file would turn a bare CR into a line feed)", () => {
+    const text = "SELECT 'a\r\nb', '\0' AS z";
+    expect(new Function(`return ${codeLiteral(text, "typescript")};`)()).toBe(`\n${text}\n`);
+    expect(codeLiteral(text, "python")).toBe(`"""\nSELECT 'a\\r\nb', '\\x00' AS z\n"""`);
+  });
+
   it("takes MooseStack's language names and refuses others (usage)", () => {
     expect(["py", "python", "TS", "typescript"].map(parseCodeLanguage)).toEqual(["python", "python", "typescript", "typescript"]);
     expect(() => parseCodeLanguage("java")).toThrow(/python \(py\) or typescript \(ts\)/);
