@@ -8,7 +8,7 @@ import { setImmediate } from "node:timers/promises";
 import { diffManifests } from "../diff/index.js";
 import type { DiffResult, Operation } from "../diff/operations.js";
 import { wroteSince, type EndpointWrites } from "../infra/clickhouse/http-endpoint.js";
-import { quoteIdentifier } from "../infra/clickhouse/quote.js";
+import { countRows } from "../infra/clickhouse/rows.js";
 import { withoutStreams, type IncrementalExtractor } from "../extract/index.js";
 import { logEvent } from "../logs/logger.js";
 import { hashManifest } from "../manifest/canonical.js";
@@ -248,8 +248,7 @@ export class Reloader {
     try {
       const [exists] = await clickhouse.query<{ n: string | number }>("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {table:String}", { table });
       if (Number(exists?.n ?? 0) === 0) return 0;
-      const [row] = await clickhouse.query<{ n: string | number }>(`SELECT count() AS n FROM ${quoteIdentifier(table)}`);
-      return Number(row?.n ?? 0);
+      return await countRows(clickhouse, table);
     } catch {
       return undefined;
     }

@@ -3,7 +3,7 @@
  * a changed materialized view is dropped and created again, and so is one whose source or target
  * table is rebuilt (it must attach to the new table).
  */
-import type { MaterializedViewSpec, Manifest } from "../manifest/types.js";
+import { isInsertable, type MaterializedViewSpec, type Manifest } from "../manifest/types.js";
 import { normalizeSql } from "./normalize-sql.js";
 import type { BlockedChange, DiffOptions, Operation } from "./operations.js";
 import { withRisk } from "./risk.js";
@@ -82,7 +82,7 @@ function create(view: MaterializedViewSpec, from: Manifest, to: Manifest, option
   const target = to.tables[view.targetTable];
   const backfill =
     options.backfillMaterializedViews === true && target !== undefined && view.sourceTables.every((table) => table in from.tables)
-      ? { columns: target.columns.filter((column) => column.materialized === undefined && column.alias === undefined).map((column) => column.name) }
+      ? { columns: target.columns.filter(isInsertable).map((column) => column.name) }
       : false;
   const summary = `create materialized view ${view.name} into ${view.targetTable}${why ? ` (${why})` : ""}${backfill ? ", backfilling existing rows" : ""}`;
   return withRisk({ kind: "createMaterializedView", target: view.name, summary, view, backfill });

@@ -251,6 +251,11 @@ export function toStoredManifest(manifest: Manifest): StoredManifest {
   return stored;
 }
 
+/** Whether an INSERT writes the column: not a MATERIALIZED or ALIAS one, which ClickHouse computes. */
+export function isInsertable(column: ColumnSpec): boolean {
+  return column.materialized === undefined && column.alias === undefined;
+}
+
 export function emptyManifest(): Manifest {
   return {
     version: MANIFEST_VERSION,

@@ -14,7 +14,7 @@ import { isMooseError, MooseError } from "../errors.js";
 import { clickHouseCodeOf, parseClickHouseError } from "../infra/clickhouse/errors.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { KafkaProducer } from "../infra/kafka/producer.js";
-import type { ColumnSpec, IngestApiSpec, Manifest } from "../manifest/types.js";
+import { isInsertable, type ColumnSpec, type IngestApiSpec, type Manifest } from "../manifest/types.js";
 import type { Reply } from "./http.js";
 import { checkValue, hasWideInteger, parseColumnType, toClickHouseValue, type ColumnType } from "./column-types.js";
 import { malformedStrings, MAX_FIELD_ERRORS } from "./input.js";
@@ -212,7 +212,7 @@ export interface TableRecords {
 
 export function tableRecords(columns: ColumnSpec[], { extraFields = false } = {}): TableRecords {
   // Computed columns are never written; a column without default or null must be there.
-  const written = columns.filter((column) => column.materialized === undefined && column.alias === undefined);
+  const written = columns.filter(isInsertable);
   const required = written.filter((column) => !column.nullable && column.default === undefined).map((column) => column.name);
   const check = ajv().compile({ ...columnsSchema(written, extraFields), required });
   const types = new Map(written.map((column) => [column.name, parseColumnType(column.type)]));

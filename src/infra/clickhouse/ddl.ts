@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { MooseError } from "../../errors.js";
 import { quoteIdentifier, quoteString } from "./quote.js";
-import type { ColumnSpec, IndexSpec, MaterializedViewSpec, TableSpec, ViewSpec } from "../../manifest/types.js";
+import { isInsertable, type ColumnSpec, type IndexSpec, type MaterializedViewSpec, type TableSpec, type ViewSpec } from "../../manifest/types.js";
 import { fullColumnType } from "../../diff/normalize.js";
 import type { ColumnPosition } from "../../diff/operations.js";
 import { rebuildCopyName, type RebuildPhase, type RemovableProperty } from "../../steps/index.js";
@@ -221,7 +221,7 @@ export function dropIndexSql(table: string, index: string, cluster?: string): st
 /** Columns a rebuild copies: in both tables, and stored (ALIAS/MATERIALIZED columns are computed). */
 export function copiedColumns(from: TableSpec, to: TableSpec): ColumnSpec[] {
   const fromNames = new Set(from.columns.map((column) => column.name));
-  return to.columns.filter((column) => fromNames.has(column.name) && column.alias === undefined && column.materialized === undefined);
+  return to.columns.filter((column) => fromNames.has(column.name) && isInsertable(column));
 }
 
 /**

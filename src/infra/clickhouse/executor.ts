@@ -20,6 +20,7 @@ import { splitNullable } from "../../diff/normalize.js";
 import { rebuildCopyName, type ConversionCheck, type SqlStep } from "../../steps/index.js";
 import { dropTableSql, recreateTableSql } from "./ddl.js";
 import { quoteIdentifier, quoteString } from "./quote.js";
+import { countRows } from "./rows.js";
 import type { ClickHouseDriver } from "./driver.js";
 import { clickHouseCodeOf } from "./errors.js";
 import {
@@ -89,11 +90,6 @@ async function requireOneShard(driver: ClickHouseDriver, cluster: string | undef
       details: { table, cluster, shards },
     },
   );
-}
-
-async function countRows(driver: ClickHouseDriver, table: string): Promise<number> {
-  const [row] = await driver.query<{ n: string | number }>(`SELECT count() AS n FROM ${quoteIdentifier(table)}`);
-  return Number(row?.n ?? 0);
 }
 
 async function engineOf(driver: ClickHouseDriver, table: string): Promise<string> {

@@ -7,7 +7,7 @@
  * The source query goes out as an HTTP GET, which ClickHouse runs read-only.
  */
 import { ExitCode, MooseError } from "../../errors.js";
-import type { Manifest, TableSpec } from "../../manifest/types.js";
+import { isInsertable, type Manifest, type TableSpec } from "../../manifest/types.js";
 import type { ClickHouseDriver } from "./driver.js";
 import { quoteIdentifier, quoteString } from "./quote.js";
 import { countRows } from "./rows.js";
@@ -52,9 +52,9 @@ export function selectSeedTables(manifest: Manifest, only?: string): SeedSelecti
   return { tables, skipped };
 }
 
-/** The columns an INSERT may write: not MATERIALIZED or ALIAS ones, which ClickHouse computes. */
+/** The columns an INSERT may write. */
 export function insertableColumns(table: TableSpec): string[] {
-  return table.columns.filter((column) => column.materialized === undefined && column.alias === undefined).map((column) => column.name);
+  return table.columns.filter(isInsertable).map((column) => column.name);
 }
 
 /** Every byte but letters and digits percent-encoded: url() reads `{…}`, `|` and `*` in a URL as patterns. */
