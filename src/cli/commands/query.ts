@@ -63,7 +63,7 @@ export function register(program: Command): void {
     .description("Print the newest records of one of the code's tables, views or streams as JSON lines")
     .option("-l, --limit <n>", "how many rows or records", "5")
     .addOption(new Option("-t, --table", "read the table or view of that name (the default when a stream has it too)").conflicts("stream"))
-    .addOption(new Option("-s, --stream", "read the newest records of the stream's topic on the broker").conflicts("clickhouseUrl"))
+    .option("-s, --stream", "read the newest records of the stream's topic on the broker")
     .option("-f, --file <path>", "write the JSON lines to this file instead of the terminal")
     .option("--clickhouse-url <url>", "read a table from this ClickHouse server instead of the local embedded engine (.moose/clickhouse, or the running moose dev's)")
     .action(

@@ -131,7 +131,7 @@ describe("moose peek --stream", () => {
     expect(lines(readFileSync(file, "utf8"))).toEqual([{ id: "a5", n: 5 }, { id: "a6", n: 6 }]);
   });
 
-  it("refuses --table for a name only a stream has, and --table with --stream", async () => {
+  it("refuses --table for a name only a stream has, --table with --stream, and a stream with --clickhouse-url", async () => {
     const notATable = await runMoose(["peek", "Audit", "--table", "--dir", projectDir]);
     expect(notATable.code).toBe(ExitCode.error);
     expect(notATable.stderr).toContain("PEEK_UNKNOWN_NAME");
@@ -140,6 +140,13 @@ describe("moose peek --stream", () => {
     const both = await runMoose(["peek", "Clicks", "-t", "-s", "--dir", projectDir]);
     expect(both.code).toBe(ExitCode.usage);
     expect(both.stderr).toContain("cannot be used with");
+
+    // --clickhouse-url reads tables only: a stream (asked for, or the only one of the name) is a usage error.
+    for (const args of [["Clicks", "-s"], ["Audit"]]) {
+      const remote = await runMoose(["peek", ...args, "--clickhouse-url", "http://127.0.0.1:1", "--dir", projectDir]);
+      expect(remote.code, args.join(" ")).toBe(ExitCode.usage);
+      expect(remote.stderr).toContain("reads tables only");
+    }
   });
 
   it("says streaming is off when it is (config key named)", async () => {
