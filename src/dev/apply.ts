@@ -9,11 +9,16 @@
  * spec, so the next save plans them again (steps are idempotent, so re-running is harmless).
  * Operations run in plan order, except that consecutive new tables are created a few at a time. A
  * SQL resource whose setup fails part-way is torn down again, so the fixed code can set it up anew.
+ * A table or view the plan creates over a different one of that name, which CREATE … IF NOT EXISTS
+ * would pass over silently, fails instead (and is planned again on the next save).
  */
 import { componentKindOf, type DiffResult, type Operation } from "../diff/operations.js";
+import { MooseError } from "../errors.js";
+import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { ComponentKind, Manifest } from "../manifest/types.js";
 import { executeStep, type StepTargets } from "../migrations/runner/dispatch.js";
 import { operationSteps } from "../plan/steps.js";
+import { existingObjectConflict, type CreatedSection, type LiveClickHouse } from "../server/reality-check.js";
 
 export interface FailedOperation {
   op: Operation;
@@ -33,7 +38,10 @@ const CREATE_CONCURRENCY = 4;
 export async function applyOperations(operations: readonly Operation[], targets: StepTargets): Promise<ApplyOutcome> {
   const outcome: ApplyOutcome = { applied: [], failed: [], skipped: [] };
   const failedComponents = new Set<string>();
+  const refused = await refusedCreations(operations, targets.clickhouse);
   const run = async (op: Operation): Promise<FailedOperation | undefined> => {
+    const refusal = refused.get(op);
+    if (refusal !== undefined) return { op, error: refusal };
     const steps = operationSteps(op);
     try {
       for (const step of steps.up) await executeStep(step, targets, { direction: "up" });
@@ -71,6 +79,45 @@ export async function applyOperations(operations: readonly Operation[], targets:
     index = end;
   }
   return outcome;
+}
+
+/**
+ * The plan's creations of a table or view whose name the local database already holds, different from
+ * the code's (made by hand, or by other code's `moose migrate up`): each with its error. The database
+ * is read only when the plan creates something; what the plan drops first and cluster objects are left out.
+ */
+async function refusedCreations(operations: readonly Operation[], clickhouse: ClickHouseDriver): Promise<Map<Operation, unknown>> {
+  const dropped = new Set<string>();
+  const creations: Array<{ op: Operation; section: CreatedSection; spec: Manifest[CreatedSection][string] }> = [];
+  for (const op of operations) {
+    if (op.kind === "dropTable" || op.kind === "dropView" || op.kind === "dropMaterializedView") dropped.add(op.target);
+    const created = op.kind === "createTable" ? { op, section: "tables" as const, spec: op.table } : op.kind === "createView" ? { op, section: "views" as const, spec: op.view } : op.kind === "createMaterializedView" ? { op, section: "materializedViews" as const, spec: op.view } : undefined;
+    if (created !== undefined && created.spec.cluster === undefined && !dropped.has(op.target)) creations.push(created);
+  }
+  const refused = new Map<Operation, unknown>();
+  if (creations.length === 0) return refused;
+  let live: LiveClickHouse;
+  try {
+    live = await clickhouse.introspect();
+  } catch (error) {
+    // Unchecked, a creation could pass over what is there: each fails with the reason (the next save tries again).
+    for (const { op } of creations) refused.set(op, error);
+    return refused;
+  }
+  for (const { op, section, spec } of creations) {
+    const conflict = existingObjectConflict(section, spec, live);
+    if (conflict === undefined) continue;
+    const name = spec.name;
+    const what = conflict.otherNoun !== undefined ? `a ${conflict.otherNoun} ${name}` : `a different ${conflict.noun} ${name} (the code's, changed by: ${conflict.differences.join("; ")})`;
+    refused.set(
+      op,
+      new MooseError("OBJECT_EXISTS_DIFFERENT", `${conflict.noun} ${name} was not created: the local database already has ${what}`, {
+        hint: `it was made outside moose dev (by hand, or by \`moose migrate up\` of other code): drop or rename it, or make the code match it; the next save tries again`,
+        details: { object: name, differences: conflict.differences },
+      }),
+    );
+  }
+  return refused;
 }
 
 /** `work` over `items` with at most `limit` running at once; results in input order. */

@@ -6,7 +6,7 @@
  */
 import { diffManifests } from "../diff/index.js";
 import type { Operation, Risk } from "../diff/operations.js";
-import type { LifeCycle, Manifest, StreamSpec } from "../manifest/index.js";
+import { emptyManifest, type LifeCycle, type Manifest, type StreamSpec } from "../manifest/index.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 
 export type LiveClickHouse = Awaited<ReturnType<ClickHouseDriver["introspect"]>>;
@@ -95,3 +95,33 @@ function managedOnly<S extends WithLifeCycle>(specs: Record<string, S>, applied:
   return result;
 }
 
+
+/** What a CREATE … IF NOT EXISTS makes, by manifest section. Tables and views share one namespace. */
+export const CREATED_OBJECT_NOUNS = { tables: "table", views: "view", materializedViews: "materialized view" } as const;
+export type CreatedSection = keyof typeof CREATED_OBJECT_NOUNS;
+
+/** An object the database already has under the name a CREATE … IF NOT EXISTS would use, unlike the one it would make. */
+export interface ExistingObjectConflict {
+  noun: (typeof CREATED_OBJECT_NOUNS)[CreatedSection];
+  /** The database's object of another kind, when it is one. */
+  otherNoun?: (typeof CREATED_OBJECT_NOUNS)[CreatedSection];
+  /** Each difference, as the change from the code's object to the database's (empty for another kind). */
+  differences: string[];
+}
+
+/**
+ * Whether `spec` (of `section`) may be created with IF NOT EXISTS over what `live` has: undefined when
+ * nothing has its name or the same object is already there (a resumed run, or one made as the code has
+ * it); otherwise how what is there differs, which IF NOT EXISTS would pass over silently.
+ */
+export function existingObjectConflict<S extends CreatedSection>(section: S, spec: Manifest[S][string], live: LiveClickHouse): ExistingObjectConflict | undefined {
+  const noun = CREATED_OBJECT_NOUNS[section];
+  const other = (Object.keys(CREATED_OBJECT_NOUNS) as CreatedSection[]).find((kind) => kind !== section && live[kind][spec.name] !== undefined);
+  if (other !== undefined) return { noun, otherNoun: CREATED_OBJECT_NOUNS[other], differences: [`a ${CREATED_OBJECT_NOUNS[other]}, not a ${noun}`] };
+  const existing = live[section][spec.name];
+  if (existing === undefined) return undefined;
+  const wanted = { ...emptyManifest(), [section]: { [spec.name]: spec } };
+  const observed = { tables: {}, views: {}, materializedViews: {}, [section]: { [spec.name]: existing } } as LiveClickHouse;
+  const differences = compareWithReality(wanted, { clickhouse: observed }).discrepancies.map((discrepancy) => discrepancy.summary);
+  return differences.length === 0 ? undefined : { noun, differences };
+}

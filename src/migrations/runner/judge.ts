@@ -11,8 +11,8 @@ import { judgeStep, type Verdict } from "../../steps/judge.js";
 import { stepSummary } from "../../steps/index.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { featureUnsupported, serverVersionOf, stepSupport } from "../../infra/clickhouse/capabilities.js";
-import { emptyManifest, type Manifest } from "../../manifest/types.js";
-import { compareWithReality } from "../../server/reality-check.js";
+import type { Manifest } from "../../manifest/types.js";
+import { existingObjectConflict } from "../../server/reality-check.js";
 import type { MigrationsLayout } from "../layout.js";
 import type { PlannedMigration } from "./plan.js";
 
@@ -70,11 +70,11 @@ export function refuseUnsupportedFeatures(layout: MigrationsLayout, planned: Pla
   }
 }
 
-/** The objects a CREATE … IF NOT EXISTS step makes, by the manifest section that holds them, and the step that drops each. */
+/** The manifest section of the object each CREATE … IF NOT EXISTS step makes, and the step that drops it. */
 const CREATED = {
-  createTable: { section: "tables", drop: "dropTable", noun: "table" },
-  createView: { section: "views", drop: "dropView", noun: "view" },
-  createMaterializedView: { section: "materializedViews", drop: "dropMaterializedView", noun: "materialized view" },
+  createTable: { section: "tables", drop: "dropTable" },
+  createView: { section: "views", drop: "dropView" },
+  createMaterializedView: { section: "materializedViews", drop: "dropMaterializedView" },
 } as const;
 
 type Creation = (typeof CREATED)[keyof typeof CREATED];
@@ -90,7 +90,7 @@ type Creation = (typeof CREATED)[keyof typeof CREATED];
  */
 export async function refuseDifferentExistingObjects(layout: MigrationsLayout, planned: PlannedMigration[], states: Map<string, { manifest: Manifest }>, driver: ClickHouseDriver): Promise<void> {
   const dropped = new Set<string>();
-  const creations: Array<{ item: PlannedMigration; index: number; created: Creation; name: string; wanted: Manifest }> = [];
+  const creations: Array<{ item: PlannedMigration; index: number; section: Creation["section"]; spec: Manifest[Creation["section"]][string] }> = [];
   let handWritten = false;
   for (const item of planned) {
     const after = states.get(item.migration.id)!.manifest;
@@ -103,33 +103,30 @@ export async function refuseDifferentExistingObjects(layout: MigrationsLayout, p
       if (Object.values(CREATED).some((kind) => kind.drop === cause.operation)) dropped.add(cause.target);
       if (created === undefined || cause.cluster !== undefined || dropped.has(cause.target)) continue;
       const spec = after[created.section][cause.target];
-      if (spec !== undefined) creations.push({ item, index, created, name: spec.name, wanted: { ...emptyManifest(), [created.section]: { [spec.name]: spec } } });
+      if (spec !== undefined) creations.push({ item, index, section: created.section, spec });
     }
   }
   if (creations.length === 0) return;
   const live = await driver.introspect();
-  for (const { item, index, created, name, wanted } of creations) {
+  for (const { item, index, section, spec } of creations) {
+    const conflict = existingObjectConflict(section, spec, live);
+    if (conflict === undefined) continue;
     const file = path.relative(layout.projectDir, item.migration.path);
-    // Tables and views share one namespace: a view where a table is to be would hide it just the same.
-    const other = Object.values(CREATED).find((kind) => kind !== created && live[kind.section][name] !== undefined);
-    if (other !== undefined) {
-      throw new MooseError("OBJECT_EXISTS_DIFFERENT", `${file} ${item.direction} step ${index + 1} creates ${created.noun} ${name}, but the database already has a ${other.noun} ${name}. Nothing was applied.`, {
+    const details = { id: item.migration.id, direction: item.direction, step: index + 1, object: spec.name, differences: conflict.differences };
+    if (conflict.otherNoun !== undefined) {
+      throw new MooseError("OBJECT_EXISTS_DIFFERENT", `${file} ${item.direction} step ${index + 1} creates ${conflict.noun} ${spec.name}, but the database already has a ${conflict.otherNoun} ${spec.name}. Nothing was applied.`, {
         exitCode: ExitCode.conflict,
-        hint: `the ${other.noun} was made outside this migration history: rename or drop it first, or give the code's ${created.noun} another name`,
-        details: { id: item.migration.id, direction: item.direction, step: index + 1, object: name, differences: [`a ${other.noun}, not a ${created.noun}`] },
+        hint: `the ${conflict.otherNoun} was made outside this migration history: rename or drop it first, or give the code's ${conflict.noun} another name`,
+        details,
       });
     }
-    const existing = live[created.section][name];
-    if (existing === undefined) continue;
-    const differences = compareWithReality(wanted, { clickhouse: { tables: {}, views: {}, materializedViews: {}, [created.section]: { [name]: existing } } }).discrepancies.map((discrepancy) => discrepancy.summary);
-    if (differences.length === 0) continue;
     throw new MooseError(
       "OBJECT_EXISTS_DIFFERENT",
-      `${file} ${item.direction} step ${index + 1} creates ${created.noun} ${name}, but the database already has a different ${created.noun} ${name} (the code's, changed by: ${differences.join("; ")}). Nothing was applied.`,
+      `${file} ${item.direction} step ${index + 1} creates ${conflict.noun} ${spec.name}, but the database already has a different ${conflict.noun} ${spec.name} (the code's, changed by: ${conflict.differences.join("; ")}). Nothing was applied.`,
       {
         exitCode: ExitCode.conflict,
-        hint: `the ${created.noun} was made outside this migration history (by MooseStack, by hand, or before the journal was dropped): make the code match it and regenerate the migration, or rename or drop the existing one first`,
-        details: { id: item.migration.id, direction: item.direction, step: index + 1, object: name, differences },
+        hint: `the ${conflict.noun} was made outside this migration history (by MooseStack, by hand, or before the journal was dropped): make the code match it and regenerate the migration, or rename or drop the existing one first`,
+        details,
       },
     );
   }

@@ -190,3 +190,50 @@ describe("applyOperations", () => {
     expect(created.map((row) => row.name)).toEqual(Array.from({ length: 9 }, (_, index) => `Batch${index}`));
   });
 });
+
+describe("applyOperations over objects the local database already has", () => {
+  const apply = (from: Manifest, to: Manifest) => applyOperations(diffManifests(from, to).operations, { clickhouse: driver, log: () => {}, allowDataLoss: true });
+
+  it("does not create a table over a different one of that name (rows kept, the others created); once it is gone the next apply creates it", async () => {
+    await driver.exec("CREATE TABLE Handmade (id String, note String) ENGINE = MergeTree ORDER BY id");
+    await driver.insert("Handmade", [{ id: "kept", note: "by hand" }]);
+    const wanted = manifest(table("Handmade", [column("id", "String"), column("count", "Int64")]), table("Fresh", [column("id", "String")]));
+    const plan = diffManifests(emptyManifest(), wanted);
+    const outcome = await applyOperations(plan.operations, { clickhouse: driver, log: () => {}, allowDataLoss: true });
+
+    expect(outcome.failed.map(({ op, error }) => [op.target, (error as { code?: string }).code])).toEqual([["Handmade", "OBJECT_EXISTS_DIFFERENT"]]);
+    const message = (outcome.failed[0]!.error as Error).message;
+    expect(message).toContain("table Handmade was not created");
+    expect(message).toMatch(/count/);
+    expect(message).toMatch(/note/);
+    expect(outcome.applied.map((op) => op.target)).toEqual(["Fresh"]);
+    expect(await columnsOf("Handmade")).toEqual({ id: "String", note: "String" });
+    expect(await driver.query("SELECT id, note FROM Handmade")).toEqual([{ id: "kept", note: "by hand" }]);
+    const state = stateAfterApply(emptyManifest(), wanted, plan, outcome);
+    expect(Object.keys(state.tables)).toEqual(["Fresh"]);
+
+    await driver.exec("DROP TABLE Handmade");
+    expect(await apply(state, wanted)).toMatchObject({ failed: [], skipped: [] });
+    expect(await columnsOf("Handmade")).toEqual({ id: "String", count: "Int64" });
+    await driver.exec("DROP TABLE Handmade");
+    await driver.exec("DROP TABLE Fresh");
+  });
+
+  it("takes a table that is already there as the code has it, rows and all", async () => {
+    const wanted = manifest(table("Same", [column("id", "String")]));
+    expect(await apply(emptyManifest(), wanted)).toMatchObject({ failed: [], skipped: [] });
+    await driver.insert("Same", [{ id: "a" }]);
+    // dev's state lost (a fresh .moose) while the table stayed: planned as new again.
+    expect(await apply(emptyManifest(), wanted)).toMatchObject({ failed: [], skipped: [] });
+    expect(await driver.query("SELECT id FROM Same")).toEqual([{ id: "a" }]);
+    await driver.exec("DROP TABLE Same");
+  });
+
+  it("does not create a table where a view of that name is", async () => {
+    await driver.exec("CREATE VIEW Shadow AS SELECT 1 AS id");
+    const outcome = await apply(emptyManifest(), manifest(table("Shadow", [column("id", "String")])));
+    expect(outcome.failed.map(({ error }) => (error as Error).message)).toEqual([expect.stringContaining("already has a view Shadow")]);
+    expect(await driver.query("SELECT id FROM Shadow")).toEqual([{ id: 1 }]);
+    await driver.exec("DROP VIEW Shadow");
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { emptyManifest, type Manifest, type TableSpec } from "../../../src/manifest/index.js";
-import { compareWithReality } from "../../../src/server/reality-check.js";
+import { emptyManifest, type Manifest, type TableSpec, type ViewSpec } from "../../../src/manifest/index.js";
+import { compareWithReality, existingObjectConflict } from "../../../src/server/reality-check.js";
 
 function table(name: string, columns: string[], lifeCycle: TableSpec["lifeCycle"] = "FULLY_MANAGED"): TableSpec {
   return {
@@ -57,5 +57,28 @@ describe("compareWithReality", () => {
     const grown = compareWithReality(applied, { clickhouse, streams: { Events: { ...stream, partitionCount: 4 } } });
     expect(grown.checked.kafka).toBe(true);
     expect(grown.discrepancies).toEqual([expect.objectContaining({ target: "Events", change: "addPartitions" })]);
+  });
+});
+
+describe("existingObjectConflict", () => {
+  it("has nothing to say when the name is free or the same table is there (source and lifeCycle aside)", () => {
+    const code = { ...table("Users", ["id", "name"], "DELETION_PROTECTED"), source: { file: "app/index.ts", line: 3 } };
+    expect(existingObjectConflict("tables", code, { tables: {}, ...noViews })).toBeUndefined();
+    expect(existingObjectConflict("tables", code, { tables: { Users: table("Users", ["id", "name"]) }, ...noViews })).toBeUndefined();
+  });
+
+  it("lists each difference of a table of that name as the change from the code's", () => {
+    const conflict = existingObjectConflict("tables", table("Users", ["id", "name"]), { tables: { Users: table("Users", ["id", "nickname"]) }, ...noViews });
+    expect(conflict).toMatchObject({ noun: "table", differences: [expect.stringMatching(/\bname\b/), expect.stringMatching(/nickname/)] });
+    expect(conflict?.otherNoun).toBeUndefined();
+  });
+
+  it("names an object of another kind under that name (tables and views share one namespace)", () => {
+    const view: ViewSpec = { name: "Users", sql: "SELECT 1", sourceTables: [], lifeCycle: "FULLY_MANAGED" };
+    expect(existingObjectConflict("tables", table("Users", ["id"]), { tables: {}, views: { Users: view }, materializedViews: {} })).toEqual({
+      noun: "table",
+      otherNoun: "view",
+      differences: ["a view, not a table"],
+    });
   });
 });
