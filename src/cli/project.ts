@@ -131,7 +131,7 @@ export async function openInspectedDatabase(flags: { clickhouseUrl?: string }, p
 /** A count of rows a flag gives (`--limit <n>`, `--rows <n>`): a whole number, 1 or more (usage error otherwise). */
 export function parseLimit(text: string, flag = "--limit"): number {
   const limit = Number(text);
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new MooseError("INVALID_LIMIT", `${flag} must be a whole number of rows, 1 or more (got ${JSON.stringify(text)})`, { exitCode: ExitCode.usage });
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new MooseError("INVALID_LIMIT", `${flag} must be a whole number, 1 or more (got ${JSON.stringify(text)})`, { exitCode: ExitCode.usage });
   return limit;
 }
 

@@ -228,3 +228,60 @@ export async function listWorkflows(temporal: TemporalClient, workflows: Workflo
   }
   return listing;
 }
+
+/** `moose workflow history --status` values, as Temporal's visibility queries name the statuses. */
+export const HISTORY_STATUSES = {
+  running: "Running",
+  completed: "Completed",
+  failed: "Failed",
+  cancelled: "Canceled",
+  terminated: "Terminated",
+  timed_out: "TimedOut",
+  continued_as_new: "ContinuedAsNew",
+} as const;
+
+export type HistoryStatus = keyof typeof HISTORY_STATUSES;
+
+export interface HistoryEntry {
+  workflow: string;
+  workflowId: string;
+  runId: string;
+  /** Temporal's status, as `moose workflow status` prints it: RUNNING, COMPLETED, FAILED, … */
+  status: string;
+  startTime: string;
+  closeTime?: string;
+}
+
+/** Characters a task queue may have to be named in a visibility query as it is (others are filtered here). */
+const QUERY_SAFE = /^[\w.@/-]+$/;
+
+/**
+ * The project's runs (manual and scheduled: every run of its task queue), newest first, from Temporal's
+ * visibility store: at most `limit`, only `workflow`'s when given, only those of `status`. Temporal's
+ * Java test server has no visibility API (TEMPORAL_VISIBILITY_UNSUPPORTED).
+ */
+export async function runHistory(temporal: TemporalClient, options: { taskQueue: string; workflow?: string; status?: HistoryStatus; limit: number }): Promise<HistoryEntry[]> {
+  const conditions = [`WorkflowType = '${WORKFLOW_TYPE}'`];
+  if (QUERY_SAFE.test(options.taskQueue)) conditions.push(`TaskQueue = '${options.taskQueue}'`);
+  if (options.status !== undefined) conditions.push(`ExecutionStatus = '${HISTORY_STATUSES[options.status]}'`);
+  const entries: HistoryEntry[] = [];
+  try {
+    for await (const run of temporal.client.workflow.list({ query: conditions.join(" AND "), pageSize: Math.min(Math.max(options.limit, 10), 1000) })) {
+      const workflow = run.memo?.moose_workflow;
+      if (run.taskQueue !== options.taskQueue || typeof workflow !== "string") continue;
+      if (options.workflow !== undefined && workflow !== options.workflow) continue;
+      entries.push({ workflow, workflowId: run.workflowId, runId: run.runId, status: run.status.name, startTime: run.startTime.toISOString(), ...(run.closeTime ? { closeTime: run.closeTime.toISOString() } : {}) });
+      if (entries.length >= options.limit) break;
+    }
+  } catch (error) {
+    if (grpcCode(error) === GRPC_UNIMPLEMENTED) {
+      throw new MooseError("TEMPORAL_VISIBILITY_UNSUPPORTED", `the Temporal server at ${temporal.target.address} does not list workflow runs (${(error as Error).message}); Temporal's Java test server, which moose dev starts when no Temporal is reachable, is such a server`, {
+        config: { key: "temporal_config.temporal_host" },
+        hint: "`moose workflow status <name>` reads one run on any server; for the history point temporal_config at a full Temporal (`temporal server start-dev`, which moose dev starts when the Temporal CLI is on the PATH, a self-hosted cluster or Temporal Cloud)",
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  return entries;
+}

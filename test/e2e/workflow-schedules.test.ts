@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getRegistry } from "../../src/sdk/registry.js";
 import { Task, Workflow } from "../../src/sdk/workflow.js";
 import { connectTemporal } from "../../src/workflows/connection.js";
+import { startRun } from "../../src/workflows/operations.js";
 import { startWorkflowWorker, typescriptWorkflowCode } from "../../src/workflows/worker.js";
 import { freePort } from "../helpers/kafka.js";
 import { startFullTemporal, startTestTemporal, TEMPORAL_CLI_START_TIMEOUT_MS, TEMPORAL_START_TIMEOUT_MS, type TestTemporal } from "../helpers/temporal.js";
@@ -27,14 +28,14 @@ const exec = promisify(execFile);
 let server: TestTemporal;
 const projects: TestProject[] = [];
 
-async function moose(project: TestProject, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+async function moose(project: TestProject, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string; stdout: string }> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("MOOSE_")));
   try {
     const { stdout, stderr } = await exec(process.execPath, [MOOSE_BIN, ...args], { cwd: project.dir, env: { ...inherited, NO_COLOR: "1", ...env }, timeout: 60_000 });
-    return { code: 0, output: stdout + stderr };
+    return { code: 0, output: stdout + stderr, stdout };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === "number" ? failed.code : 1, output: (failed.stdout ?? "") + (failed.stderr ?? "") };
+    return { code: typeof failed.code === "number" ? failed.code : 1, output: (failed.stdout ?? "") + (failed.stderr ?? ""), stdout: failed.stdout ?? "" };
   }
 }
 
@@ -87,6 +88,13 @@ describe("a schedule in a migration", () => {
     expect(off.output).toContain("(resuming at step 3 of 3)");
     expect(off.output).toContain(`skipped: workflows are disabled ([features] workflows = false), so create schedule ${name} (0 2 * * *) was not sent to Temporal`);
   }, 120_000);
+
+  it("`moose workflow history` on a server without the visibility API says so", async () => {
+    const project = await scheduledProject(`nohistory_${randomBytes(3).toString("hex")}`, "0 2 * * *");
+    const listed = await moose(project, ["workflow", "history"], temporalEnv(server.address));
+    expect(listed.code).toBe(1);
+    expect(listed.output).toContain(`error TEMPORAL_VISIBILITY_UNSUPPORTED: the Temporal server at ${server.address} does not list workflow runs`);
+  }, 60_000);
 
   it("`moose prod` runs the project's worker: a workflow started with `moose workflow run` completes", async () => {
     const name = `prod_${randomBytes(3).toString("hex")}`;
@@ -186,6 +194,69 @@ describe("a schedule in migrations, on a full Temporal (the Temporal CLI's dev s
       await temporal.close();
     }
   }, 180_000);
+
+  it("`moose workflow history` lists the project's runs (not another project's): by workflow, by state, at most --limit", async () => {
+    const suffix = randomBytes(3).toString("hex");
+    const [ok, boom] = [`ok_${suffix}`, `boom_${suffix}`];
+    const project = copyQuickstart();
+    projects.push(project);
+    await project.edit("package.json", `"name": "quickstart"`, `"name": "quickstart-history-${suffix}"`);
+    await project.write(
+      "app/index.ts",
+      `${await project.read("app/index.ts")}
+import { Task, Workflow } from "moose-ts";
+export const fine = new Workflow("${ok}", { startingTask: new Task<null, string>("fine", { run: async () => "fine" }) });
+export const broken = new Workflow("${boom}", { startingTask: new Task<null, void>("broken", { retries: 0, run: async () => { throw new Error("gone"); } }) });
+`,
+    );
+    const env = temporalEnv(full.address);
+    getRegistry().clear();
+    const code = new Map([
+      [ok, new Workflow(ok, { startingTask: new Task<null, string>("fine", { run: async () => "fine" }) })],
+      [boom, new Workflow(boom, { startingTask: new Task<null, void>("broken", { retries: 0, run: async () => { throw new Error("gone"); } }) })],
+    ]);
+    const worker = await startWorkflowWorker({ target: full.target, taskQueue: `moose-ts.quickstart-history-${suffix}`, code: typescriptWorkflowCode(code) });
+    try {
+      for (const name of [ok, boom, ok]) expect((await moose(project, ["workflow", "run", name, "--wait"], env)).output).toContain(`${name}: `);
+      // A workflow of the same name in another project (its own task queue) is not this project's.
+      const temporal = await connectTemporal(full.target);
+      try {
+        const other = await startRun(temporal, { workflow: code.get(ok)!.toSpec(), taskQueue: `moose-ts.other-${suffix}`, workflowId: `${ok}-other` });
+        await temporal.client.workflow.getHandle(other.workflowId, other.runId).terminate("another project's run");
+      } finally {
+        await temporal.close();
+      }
+      const history = async (...args: string[]) => {
+        const listed = await moose(project, ["workflow", "history", ...args, "--json"], env);
+        expect(listed.code, listed.output).toBe(0);
+        return JSON.parse(listed.stdout) as Array<{ workflow: string; status: string; workflowId: string; startTime: string; closeTime?: string }>;
+      };
+      // Temporal's visibility store may take a moment to list a closed run.
+      await expect.poll(async () => (await history()).length, { timeout: 15_000, interval: 300 }).toBe(3);
+      const all = await history();
+      expect(all.map((run) => [run.workflow, run.status])).toEqual([
+        [ok, "COMPLETED"],
+        [boom, "FAILED"],
+        [ok, "COMPLETED"],
+      ]);
+      for (const run of all) expect(Date.parse(run.closeTime!)).toBeGreaterThanOrEqual(Date.parse(run.startTime));
+      expect((await history(ok)).map((run) => run.workflow)).toEqual([ok, ok]);
+      expect((await history("--status", "failed")).map((run) => run.workflow)).toEqual([boom]);
+      expect((await history("--status", "RUNNING")).map((run) => run.workflow)).toEqual([]);
+      expect((await history("-l", "1")).map((run) => run.workflow)).toEqual([ok]);
+
+      const text = await moose(project, ["workflow", "history", boom], env);
+      expect(text.output).toMatch(new RegExp(`${boom}  FAILED  started \\S+ · took [\\d.]+ s\\n  workflow id ${boom} · run `));
+      const gone = await moose(project, ["workflow", "history", "renamed_away"], env);
+      expect(gone.output).toContain("note: the code has no workflow named renamed_away");
+      expect(gone.output).toContain("no runs of this project match");
+      const bad = await moose(project, ["workflow", "history", "--status", "sleeping"], env);
+      expect(bad.code).toBe(2);
+      expect(bad.output).toContain("--status sleeping is not a run state");
+    } finally {
+      await worker.stop();
+    }
+  }, 120_000);
 
   it("a migration whose schedule step failed (Temporal unreachable) is journaled and resumes at that step against the full Temporal", async () => {
     const name = `resumed_${randomBytes(3).toString("hex")}`;

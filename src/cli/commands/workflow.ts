@@ -1,5 +1,5 @@
 /**
- * `moose workflow run|list|status|cancel|terminate|pause|unpause`: the app's workflows on Temporal
+ * `moose workflow run|list|history|status|cancel|terminate|pause|unpause`: the app's workflows on Temporal
  * (`[temporal_config]`), as in MooseStack. A run is executed by the worker of a running `moose dev`
  * or `moose prod`; these commands talk to Temporal only.
  */
@@ -8,10 +8,10 @@ import type { Config } from "../../config/types.js";
 import { ExitCode, MooseError } from "../../errors.js";
 import type { WorkflowSpec } from "../../manifest/types.js";
 import type { TemporalClient } from "../../workflows/connection.js";
-import type { RunStatus, WorkflowListing } from "../../workflows/operations.js";
+import type { HistoryEntry, HistoryStatus, RunStatus, WorkflowListing } from "../../workflows/operations.js";
 import { describeSchedule } from "../../workflows/schedule.js";
 import { action } from "../action.js";
-import { loadProjectConfig, projectDirOf, withProjectDir } from "../project.js";
+import { loadProjectConfig, parseLimit, projectDirOf, withProjectDir } from "../project.js";
 
 interface CommonFlags {
   dir: string;
@@ -85,6 +85,18 @@ function listingText(items: WorkflowListing[]): string {
     .join("\n");
 }
 
+function historyText(entries: HistoryEntry[], filtered: boolean): string {
+  if (entries.length === 0) return filtered ? "no runs of this project match" : "no runs of this project's workflows yet";
+  return entries
+    .map((entry) => {
+      const took = entry.closeTime ? ` · took ${seconds(Date.parse(entry.closeTime) - Date.parse(entry.startTime))}` : "";
+      return `${entry.workflow}  ${entry.status}  started ${entry.startTime}${took}\n  workflow id ${entry.workflowId} · run ${entry.runId}`;
+    })
+    .join("\n");
+}
+
+const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
+
 export function register(program: Command): void {
   const workflow = program.command("workflow").description("Run and inspect the app's workflows on Temporal ([features] workflows = true)");
 
@@ -132,6 +144,37 @@ export function register(program: Command): void {
         return ExitCode.ok;
       }),
     ),
+  );
+
+  withProjectDir(
+    workflow
+      .command("history [name]")
+      .description("The project's workflow runs (manual and scheduled), as Temporal lists them: running first, then the latest closed")
+      .option("--status <status>", `only runs in this state: one of running, completed, failed, cancelled, terminated, timed_out, continued_as_new`)
+      .option("-l, --limit <n>", "at most this many runs", "10")
+      .option("--json", "print the runs as JSON"),
+  ).action(
+    action(async (name: string | undefined, flags: CommonFlags & { status?: string; limit: string }) => {
+      const limit = parseLimit(flags.limit);
+      const { HISTORY_STATUSES, runHistory, unknownWorkflow } = await import("../../workflows/operations.js");
+      let status: HistoryStatus | undefined;
+      if (flags.status !== undefined) {
+        const wanted = flags.status.toLowerCase().replace(/^canceled$/, "cancelled");
+        if (!Object.hasOwn(HISTORY_STATUSES, wanted)) throw usage(`--status ${flags.status} is not a run state`, `one of ${Object.keys(HISTORY_STATUSES).join(", ")}`);
+        status = wanted as HistoryStatus;
+      }
+      return withTemporal(flags, async (temporal, { projectDir }) => {
+        const { projectTaskQueue } = await import("../../workflows/connection.js");
+        if (name !== undefined) {
+          const workflows = await codeWorkflows(projectDir);
+          // A workflow the code no longer has may still have runs: listed, with a note.
+          if (!workflows.some((candidate) => candidate.name === name)) process.stderr.write(`note: ${unknownWorkflow(name, workflows.map((candidate) => candidate.name)).message}; listing its past runs\n`);
+        }
+        const entries = await runHistory(temporal, { taskQueue: projectTaskQueue(projectDir), limit, ...(name !== undefined ? { workflow: name } : {}), ...(status !== undefined ? { status } : {}) });
+        out(flags.json ? JSON.stringify(entries, null, 2) : historyText(entries, name !== undefined || status !== undefined));
+        return ExitCode.ok;
+      });
+    }),
   );
 
   // status, cancel and terminate: one run (the latest manual one, or --id's), its status afterwards.
