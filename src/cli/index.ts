@@ -16,6 +16,7 @@ import { takeStatus } from "./action.js";
 import { helpConfiguration } from "./help.js";
 import { mooseTsPackage } from "./package-info.js";
 import { register as registerBuild } from "./commands/build.js";
+import { register as registerDb } from "./commands/db.js";
 import { register as registerDev } from "./commands/dev.js";
 import { register as registerGenerate } from "./commands/generate.js";
 import { register as registerInit } from "./commands/init.js";
@@ -30,7 +31,7 @@ import { register as registerTruncate } from "./commands/truncate.js";
 import { register as registerWorkflow } from "./commands/workflow.js";
 
 // Each command module exports `register(program)`; add one import and one entry per command.
-const registrations: Array<(program: Command) => void> = [registerInit, registerBuild, registerDev, registerGenerate, registerLogs, registerLs, registerProd, registerMigrate, registerPlan, registerQuery, registerSeed, registerTruncate, registerWorkflow];
+const registrations: Array<(program: Command) => void> = [registerInit, registerBuild, registerDb, registerDev, registerGenerate, registerLogs, registerLs, registerProd, registerMigrate, registerPlan, registerQuery, registerSeed, registerTruncate, registerWorkflow];
 
 /** `--json` on the command line (before a `--`): failures are printed as JSON on stdout too. */
 export function wantsJson(argv: string[]): boolean {

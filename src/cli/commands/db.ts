@@ -1,0 +1,156 @@
+/**
+ * `moose db pull`: the code's EXTERNALLY_MANAGED tables written anew from a live ClickHouse, as
+ * MooseStack's `moose db pull` does, into one external models file (app/externalModels.ts).
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { type Command, Option } from "commander";
+import { columnDeclarations, externalModelsSource } from "../../codegen/external-models.js";
+import { ExitCode, MooseError } from "../../errors.js";
+import type { Manifest, TableSpec } from "../../manifest/types.js";
+import { action } from "../action.js";
+import { loadProjectConfig, projectDirOf, withProjectDir } from "../project.js";
+
+interface PullFlags {
+  dir?: string;
+  clickhouseUrl?: string;
+  connectionString?: string;
+  filePath: string;
+  table: string[];
+}
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
+export function register(program: Command): void {
+  const db = program.command("db").description("Models from a live ClickHouse");
+  withProjectDir(db.command("pull"))
+    .description("Write the code's EXTERNALLY_MANAGED tables anew from a live ClickHouse into one external models file")
+    .option("--clickhouse-url <url>", "the ClickHouse to read: http(s)://user:password@host:port/database")
+    .addOption(new Option("--connection-string <url>", "the same as --clickhouse-url").hideHelp())
+    .option("--file-path <path>", "the external models file, relative to the project", "app/externalModels.ts")
+    .option("--table <name>", "also pull this table of the database (repeat for more): it joins the file", (name: string, names: string[]) => [...names, name], [] as string[])
+    .action(
+      action(async (flags: PullFlags) => {
+        const projectDir = projectDirOf(flags);
+        const url = flags.clickhouseUrl ?? flags.connectionString;
+        if (url === undefined) {
+          throw new MooseError("DB_PULL_NO_SOURCE", "no ClickHouse to read the tables from", {
+            hint: "pass it with --clickhouse-url http(s)://user:password@host:port/database",
+            exitCode: ExitCode.usage,
+          });
+        }
+        const config = await loadProjectConfig(projectDir);
+        if (config.language !== "typescript") {
+          throw new MooseError("DB_PULL_PYTHON", "moose db pull writes TypeScript models; this is a Python project", {
+            config: { key: "language" },
+            hint: "model the external tables by hand in app/main.py with life_cycle=LifeCycle.EXTERNALLY_MANAGED (docs/type-mapping.md lists each type's annotation)",
+          });
+        }
+        const file = path.resolve(projectDir, flags.filePath);
+        const relativeFile = path.relative(projectDir, file).split(path.sep).join("/");
+        const { extractManifest } = await import("../../extract/index.js");
+        const code = await extractManifest({ projectDir });
+        const wanted = tablesToPull(code, relativeFile, flags.table);
+
+        const { openRemote, parseClickHouseUrl } = await import("../../infra/clickhouse/remote.js");
+        const endpoint = parseClickHouseUrl(url);
+        const driver = await openRemote({ url });
+        let live: Record<string, TableSpec>;
+        try {
+          live = (await driver.introspect()).tables;
+        } finally {
+          await driver.close();
+        }
+        const missing = wanted.filter((name) => live[name] === undefined);
+        if (missing.length > 0) {
+          throw new MooseError("DB_PULL_TABLE_MISSING", `database ${endpoint.database} has no table ${missing.join(", ")}. Nothing was written.`, {
+            hint: `a table dropped there: remove its model from ${relativeFile} by hand; otherwise check the URL's database (tables there: ${Object.keys(live).sort().join(", ") || "none"})`,
+          });
+        }
+        const source = externalModelsSource(
+          wanted.map((name) => live[name]!),
+          { source: `database ${endpoint.database} at ${endpoint.host}:${endpoint.port}` },
+        );
+        const before = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+        if (before === source) {
+          out(`${relativeFile} is up to date: ${wanted.length} table${wanted.length === 1 ? "" : "s"} from database ${endpoint.database}`);
+          return ExitCode.ok;
+        }
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeAtomically(file, source);
+        // The file is only written when it builds: otherwise the one before comes back.
+        let after: Manifest;
+        try {
+          after = await extractManifest({ projectDir });
+        } catch (error) {
+          if (before === undefined) rmSync(file, { force: true });
+          else writeAtomically(file, before);
+          throw new MooseError("DB_PULL_BUILD_FAILED", `the written ${relativeFile} did not build, so the previous one was put back: ${(error as Error).message}`, { cause: error });
+        }
+        out(`✓ ${relativeFile}: ${wanted.length} table${wanted.length === 1 ? "" : "s"} from database ${endpoint.database}`);
+        for (const name of wanted) out(`  ${changeLine(Object.values(code.tables).find((table) => table.name === name), live[name]!)}`);
+        const built = new Set(Object.values(after.tables).map((table) => table.name));
+        const unreached = wanted.filter((name) => !built.has(name));
+        if (unreached.length > 0) {
+          const specifier = path.relative(path.join(projectDir, "app"), file).split(path.sep).join("/").replace(/\.ts$/, "");
+          process.stderr.write(`note: the app does not import ${relativeFile} yet (${unreached.join(", ")} not in the build): add \`export * from "${specifier.startsWith(".") ? specifier : `./${specifier}`}";\` to app/index.ts\n`);
+        }
+        return ExitCode.ok;
+      }),
+    );
+}
+
+/**
+ * The tables the file holds: the code's EXTERNALLY_MANAGED tables defined in it, and those `--table`
+ * adds. A table the code defines elsewhere is never written here too (two models of one table).
+ */
+function tablesToPull(code: Manifest, relativeFile: string, added: string[]): string[] {
+  const tables = Object.values(code.tables);
+  const inFile = tables.filter((table) => table.lifeCycle === "EXTERNALLY_MANAGED" && table.source?.file === relativeFile).map((table) => table.name);
+  const elsewhere = tables.filter((table) => table.source?.file !== relativeFile);
+  for (const name of added) {
+    const defined = elsewhere.find((table) => table.name === name);
+    if (defined !== undefined) {
+      throw new MooseError("DB_PULL_DEFINED_ELSEWHERE", `table ${name} is already modelled in ${defined.source?.file ?? "the code"}${defined.source ? `:${defined.source.line}` : ""}`, {
+        hint: `move it into ${relativeFile} with lifeCycle: LifeCycle.EXTERNALLY_MANAGED to have moose db pull keep it up to date, or leave --table ${name} out`,
+        exitCode: ExitCode.usage,
+      });
+    }
+  }
+  const wanted = [...new Set([...inFile, ...added])].sort();
+  if (wanted.length === 0) {
+    const external = tables.filter((table) => table.lifeCycle === "EXTERNALLY_MANAGED").map((table) => `${table.name} (${table.source?.file ?? "?"})`);
+    throw new MooseError("DB_PULL_NOTHING", `no EXTERNALLY_MANAGED table is modelled in ${relativeFile}, and no --table names one`, {
+      hint:
+        external.length > 0
+          ? `the code's external tables live elsewhere: ${external.join(", ")}; move them into ${relativeFile}, or pass --file-path`
+          : `pull a table of the database with --table <name> (repeat for more)`,
+      exitCode: ExitCode.usage,
+    });
+  }
+  return wanted;
+}
+
+/** `+ t (new)`, `~ t: add column t.x; …`, `= t (unchanged)`: the columns the file's model had against the database's. */
+function changeLine(before: TableSpec | undefined, live: TableSpec): string {
+  if (before === undefined) return `+ ${live.name} (new)`;
+  const changes = columnChanges(before, live);
+  return changes.length === 0 ? `= ${live.name} (unchanged)` : `~ ${live.name}: ${changes.join("; ")}`;
+}
+
+function columnChanges(before: TableSpec, live: TableSpec): string[] {
+  // Compared as the file writes them: the model's columns are as the build maps them, the database's as introspected.
+  const old = columnDeclarations(before);
+  const now = columnDeclarations(live);
+  return [
+    ...[...now.keys()].filter((name) => !old.has(name)).map((name) => `+ column ${name}`),
+    ...[...old.keys()].filter((name) => !now.has(name)).map((name) => `- column ${name}`),
+    ...[...now.entries()].filter(([name, declaration]) => old.has(name) && old.get(name) !== declaration).map(([name]) => `~ column ${name}`),
+  ];
+}
+
+function writeAtomically(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}

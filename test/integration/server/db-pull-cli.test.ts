@@ -1,0 +1,125 @@
+/**
+ * `moose db pull` through the built CLI against a real ClickHouse server (Debian's,
+ * scripts/clickhouse-server, or MOOSE_TEST_CLICKHOUSE_URL): a table joins the external models file
+ * with --table, a column added on the server reaches the file on the next pull, an unchanged
+ * database leaves the file alone, and every refusal writes nothing.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExitCode } from "../../../src/errors.js";
+import { extractManifest } from "../../../src/extract/index.js";
+import { SERVER_START_TIMEOUT_MS, serverExec, testServerUrl, withTestDatabase } from "../../helpers/clickhouse.js";
+import { runMoose } from "./cli-helpers.js";
+
+const FIXTURE = fileURLToPath(new URL("./fixtures/app", import.meta.url));
+const APP = `import { OlapTable, type Key } from "moose-ts";
+
+interface Order {
+  id: Key<string>;
+  total: number;
+}
+
+export const orders = new OlapTable<Order>("Orders", { orderByFields: ["id"] });
+`;
+
+const projectDir = mkdtempSync(join(tmpdir(), "moose-db-pull-"));
+const modelsFile = join(projectDir, "app", "externalModels.ts");
+let source: { database: string; url: string; drop(): Promise<void> };
+
+const pull = (...args: string[]) => runMoose(["db", "pull", "--clickhouse-url", source.url, ...args, "--dir", projectDir]);
+
+beforeAll(async () => {
+  source = await withTestDatabase(await testServerUrl());
+  await serverExec(source.url, `CREATE TABLE ${source.database}.cdc_users (id UInt64, name String, email Nullable(String), updated DateTime, price Decimal(18, 4)) ENGINE = ReplacingMergeTree ORDER BY id`);
+  await serverExec(source.url, `CREATE TABLE ${source.database}.quantiles (k String, q AggregateFunction(quantiles(0.5), Float64)) ENGINE = AggregatingMergeTree ORDER BY k`);
+  await serverExec(source.url, `CREATE TABLE ${source.database}.Orders (id String, total Float64) ENGINE = MergeTree ORDER BY id`);
+  cpSync(FIXTURE, projectDir, { recursive: true });
+  writeFileSync(join(projectDir, "app", "index.ts"), APP);
+  writeFileSync(join(projectDir, "moose.config.toml"), `[features]\nstreaming_engine = false\n`);
+}, SERVER_START_TIMEOUT_MS);
+
+afterAll(async () => {
+  rmSync(projectDir, { recursive: true, force: true });
+  await source?.drop();
+});
+
+describe("moose db pull", () => {
+  it("with no external table in the code and no --table: says what to do, writes nothing", async () => {
+    const result = await pull();
+    expect(result.code).toBe(ExitCode.usage);
+    expect(result.stderr).toContain("DB_PULL_NOTHING");
+    expect(result.stderr).toContain("--table <name>");
+    expect(existsSync(modelsFile)).toBe(false);
+  });
+
+  it("writes a table named with --table as an EXTERNALLY_MANAGED model that builds into the server's columns; then follows the server's changes", async () => {
+    const first = await pull("--table", "cdc_users");
+    expect(first.code, first.stderr).toBe(ExitCode.ok);
+    expect(first.stdout).toContain(`✓ app/externalModels.ts: 1 table from database ${source.database}`);
+    expect(first.stdout).toContain("+ cdc_users (new)");
+    // app/index.ts does not import the file yet.
+    expect(first.stderr).toContain(`add \`export * from "./externalModels";\` to app/index.ts`);
+    const written = readFileSync(modelsFile, "utf8");
+    expect(written).toContain("lifeCycle: LifeCycle.EXTERNALLY_MANAGED");
+    expect(written).not.toContain(new URL(source.url).password || "\u0000");
+
+    writeFileSync(join(projectDir, "app", "index.ts"), `${APP}export * from "./externalModels.js";\n`);
+    const built = await extractManifest({ projectDir });
+    expect(built.tables.cdc_users).toMatchObject({
+      lifeCycle: "EXTERNALLY_MANAGED",
+      orderBy: ["id"],
+      columns: [
+        { name: "id", type: "UInt64", nullable: false },
+        { name: "name", type: "String", nullable: false },
+        { name: "email", type: "String", nullable: true },
+        { name: "updated", type: "DateTime('UTC')", nullable: false },
+        { name: "price", type: "Decimal(18, 4)", nullable: false },
+      ],
+    });
+
+    await serverExec(source.url, `ALTER TABLE ${source.database}.cdc_users ADD COLUMN tier String`);
+    const second = await pull();
+    expect(second.code, second.stderr).toBe(ExitCode.ok);
+    expect(second.stdout).toContain("  ~ cdc_users: + column tier\n");
+    expect(second.stderr).toBe("");
+    expect((await extractManifest({ projectDir })).tables.cdc_users!.columns.map((column) => column.name)).toEqual(["id", "name", "email", "updated", "price", "tier"]);
+
+    const third = await pull();
+    expect(third.code).toBe(ExitCode.ok);
+    expect(third.stdout).toContain(`app/externalModels.ts is up to date: 1 table from database ${source.database}`);
+
+    // App code that reads a column the database then drops: the new file would not build, so the old one stays.
+    writeFileSync(join(projectDir, "app", "index.ts"), `${APP}export * from "./externalModels.js";\nimport type { CdcUsers } from "./externalModels.js";\nexport const tierOf = (user: CdcUsers) => user.tier;\n`);
+    const kept = readFileSync(modelsFile, "utf8");
+    await serverExec(source.url, `ALTER TABLE ${source.database}.cdc_users DROP COLUMN tier`);
+    const broken = await pull();
+    expect(broken.code).toBe(ExitCode.error);
+    expect(broken.stderr).toContain("DB_PULL_BUILD_FAILED: the written app/externalModels.ts did not build, so the previous one was put back");
+    expect(broken.stderr).toContain("tier");
+    expect(readFileSync(modelsFile, "utf8")).toBe(kept);
+    writeFileSync(join(projectDir, "app", "index.ts"), `${APP}export * from "./externalModels.js";\n`);
+  });
+
+  it("refuses, writing nothing: a table the code models elsewhere, a table the database lacks, a column type with no TypeScript", async () => {
+    const before = existsSync(modelsFile) ? readFileSync(modelsFile, "utf8") : undefined;
+
+    const elsewhere = await pull("--table", "Orders");
+    expect(elsewhere.code).toBe(ExitCode.usage);
+    expect(elsewhere.stderr).toContain("DB_PULL_DEFINED_ELSEWHERE");
+    expect(elsewhere.stderr).toContain("table Orders is already modelled in app/index.ts:");
+
+    const missing = await pull("--table", "nowhere");
+    expect(missing.code).toBe(ExitCode.error);
+    expect(missing.stderr).toContain(`DB_PULL_TABLE_MISSING: database ${source.database} has no table nowhere. Nothing was written.`);
+
+    const unsupported = await pull("--table", "quantiles");
+    expect(unsupported.code).toBe(ExitCode.error);
+    expect(unsupported.stderr).toContain("DB_PULL_UNSUPPORTED_TYPE");
+    expect(unsupported.stderr).toContain("quantiles.q AggregateFunction(quantiles(0.5), Float64)");
+
+    expect(existsSync(modelsFile) ? readFileSync(modelsFile, "utf8") : undefined).toBe(before);
+  });
+});

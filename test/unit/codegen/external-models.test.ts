@@ -1,0 +1,99 @@
+/**
+ * `moose db pull`'s generator: the file it writes for a set of introspected tables builds (through
+ * the real extraction) into those very columns, for every ClickHouse type it maps; a type it does
+ * not map refuses the whole file, naming each such column.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { externalModelsSource } from "../../../src/codegen/external-models.js";
+import { MooseError } from "../../../src/errors.js";
+import { extractManifest } from "../../../src/extract/index.js";
+import type { ColumnSpec, TableSpec } from "../../../src/manifest/types.js";
+
+const root = mkdtempSync(path.join(tmpdir(), "moose-external-models-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function table(name: string, columns: ColumnSpec[], orderBy: string[] = [columns[0]!.name]): TableSpec {
+  return { name, columns, orderBy, engine: { name: "ReplacingMergeTree", params: [] }, settings: {}, indexes: [], lifeCycle: "EXTERNALLY_MANAGED" };
+}
+
+const column = (name: string, type: string, extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ name, type, nullable: false, ...extra });
+
+async function roundTrip(tables: TableSpec[]) {
+  const dir = mkdtempSync(path.join(root, "p"));
+  mkdirSync(path.join(dir, "app"));
+  const source = externalModelsSource(tables, { source: "db at localhost" });
+  writeFileSync(path.join(dir, "app", "externalModels.ts"), source);
+  writeFileSync(path.join(dir, "app", "index.ts"), `export * from "./externalModels.js";\n`);
+  return { source, manifest: await extractManifest({ projectDir: dir }) };
+}
+
+const comparable = (spec: TableSpec) => ({ name: spec.name, columns: spec.columns.map(({ primaryKey: _, ...rest }) => rest), orderBy: spec.orderBy, lifeCycle: spec.lifeCycle });
+
+describe("externalModelsSource", () => {
+  it("writes models that build back into the same columns, for every type it maps", async () => {
+    const tables = [
+      table("cdc_users", [
+        column("id", "UInt64"),
+        column("name", "String", { comment: "the user's display name\nas they typed it" }),
+        column("nickname", "String", { nullable: true }),
+        column("tier", "LowCardinality(String)"),
+        column("maybe_tier", "LowCardinality(String)", { nullable: true }),
+        column("score", "Float32"),
+        column("ratio", "Float64"),
+        column("small", "Int8"),
+        column("big", "Int128"),
+        column("huge", "UInt256"),
+        column("active", "Bool"),
+        column("uid", "UUID"),
+        column("created", "DateTime('UTC')"),
+        column("updated", "DateTime64(3)"),
+        column("birthday", "Date"),
+        column("ip", "IPv4"),
+        column("ip6", "IPv6"),
+        column("price", "Decimal(18, 4)"),
+        column("code", "FixedString(3)"),
+        column("tags", "Array(String)"),
+        column("maybe_tags", "Array(Nullable(String))"),
+        column("attrs", "Map(String, Int64)"),
+        column("point", "Tuple(x Float64, y Float64)"),
+        column("pair", "Tuple(String, Int32)"),
+        column("payload", "JSON"),
+        column("location", "Point"),
+        column("status", "Enum8('active' = 1, 'gone away' = 2, 'it\\'s' = 5)"),
+        column("version", "UInt32", { default: "1" }),
+        column("name_upper", "String", { materialized: "upper(name)" }),
+        column("name_alias", "String", { alias: "lower(name)" }),
+        column("total", "SimpleAggregateFunction(sum, UInt64)"),
+        column("n.key", "Array(String)"),
+        column("lines", "Nested(sku String, qty UInt32)"),
+      ], ["id", "created"]),
+      table("2024 events", [column("event id", "String"), column("at", "DateTime('UTC')")], []),
+    ];
+    const { source, manifest } = await roundTrip(tables);
+    expect(source).toContain(`lifeCycle: LifeCycle.EXTERNALLY_MANAGED`);
+    expect(source).toContain(`export enum CdcUsersStatus {`);
+    expect(source).toContain(`  maybe_tier?: string & LowCardinality;`);
+    expect(source).toContain(`  /**\n   * the user's display name\n   * as they typed it\n   */\n  name: string;`);
+    expect(Object.values(manifest.tables).map(comparable).sort((a, b) => a.name.localeCompare(b.name))).toEqual(tables.map(comparable).sort((a, b) => a.name.localeCompare(b.name)));
+  }, 60_000);
+
+  it("reads Nullable(…) in an introspected type as an optional field, LowCardinality(Nullable(…)) too", () => {
+    const source = externalModelsSource([table("t", [column("id", "String"), column("email", "Nullable(String)"), column("tier", "LowCardinality(Nullable(String))")])], { source: "x" });
+    expect(source).toContain(`  email?: string;\n  tier?: string & LowCardinality;\n`);
+  });
+
+  it("refuses the file when a column's type has no TypeScript that maps to it, naming every such column", () => {
+    let error: unknown;
+    try {
+      externalModelsSource([table("t", [column("id", "String"), column("d", "Date32"), column("q", "AggregateFunction(quantiles(0.5), Float64)"), column("e", "Enum8('1' = 1, 'b' = 2)")])], { source: "x" });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(MooseError);
+    expect((error as MooseError).code).toBe("DB_PULL_UNSUPPORTED_TYPE");
+    expect((error as MooseError).message).toContain("t.d Date32, t.q AggregateFunction(quantiles(0.5), Float64), t.e Enum8('1' = 1, 'b' = 2)");
+  });
+});
