@@ -17,8 +17,9 @@ export function register(program: Command): void {
     .argument("<dir>", "directory to create the project in (new or empty)")
     .option("--language <language>", "the models' language: typescript or python (MooseStack's `language` key)", "typescript")
     .option("--no-venv", "python: do not create the .venv virtualenv (nor install requirements.txt into it)")
+    .option("--from-remote <url>", "instead of the quickstart app, model every table of this ClickHouse database (http(s)://user:password@host:port/database) as EXTERNALLY_MANAGED")
     .action(
-      action(async (dir: string, options: { language: string; venv: boolean }) => {
+      action(async (dir: string, options: { language: string; venv: boolean; fromRemote?: string }) => {
         const projectDir = path.resolve(dir);
         const language = options.language.toLowerCase();
         if (language !== "typescript" && language !== "python") {
@@ -27,8 +28,17 @@ export function register(program: Command): void {
             hint: "use --language typescript (the default) or --language python",
           });
         }
-        if (language === "python") return initPythonProject(projectDir, options.venv);
-        await initProject(projectDir);
+        if (language === "python") {
+          if (options.fromRemote !== undefined) {
+            throw new MooseError("INIT_FROM_REMOTE_PYTHON", "--from-remote writes TypeScript models; it cannot start a Python project", {
+              exitCode: ExitCode.usage,
+              hint: "leave out --language python, or model the tables by hand in app/main.py (docs/type-mapping.md lists each type's annotation)",
+            });
+          }
+          return initPythonProject(projectDir, options.venv);
+        }
+        if (options.fromRemote !== undefined) await initFromRemote(projectDir, options.fromRemote);
+        else await initProject(projectDir);
         const shown = path.relative(process.cwd(), projectDir) || ".";
         process.stdout.write(
           [
@@ -69,11 +79,46 @@ async function writeFiles(projectDir: string, files: Record<string, string>): Pr
 
 export async function initProject(projectDir: string): Promise<void> {
   await ensureEmptyDirectory(projectDir);
-  for (const [relative, content] of Object.entries(scaffoldFiles(path.basename(projectDir), mooseTsPackage()))) {
-    const file = path.join(projectDir, relative);
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, content);
+  await writeFiles(projectDir, scaffoldFiles(path.basename(projectDir), mooseTsPackage()));
+}
+
+/**
+ * `--from-remote`: the project's files with app/index.ts exporting app/externalModels.ts, every table
+ * of the database as an EXTERNALLY_MANAGED model (`moose db pull` keeps the file up to date). The
+ * database is read before anything is written, so a wrong URL leaves no directory behind; a table
+ * with a column no TypeScript maps to is left out, and said.
+ */
+async function initFromRemote(projectDir: string, url: string): Promise<void> {
+  const [{ openRemote, parseClickHouseUrl }, { externalModelsSource, unsupportedColumns }] = await Promise.all([import("../../infra/clickhouse/remote.js"), import("../../codegen/external-models.js")]);
+  const endpoint = parseClickHouseUrl(url);
+  const driver = await openRemote({ url });
+  let live: Awaited<ReturnType<typeof driver.introspect>>;
+  try {
+    live = await driver.introspect();
+  } finally {
+    await driver.close();
   }
+  const tables = Object.values(live.tables);
+  const skipped = tables.map((table) => ({ table: table.name, columns: unsupportedColumns(table) })).filter((entry) => entry.columns.length > 0);
+  const modelled = tables.filter((table) => !skipped.some((entry) => entry.table === table.name));
+  const from = `database ${endpoint.database} at ${endpoint.host}:${endpoint.port}`;
+  await ensureEmptyDirectory(projectDir);
+  await writeFiles(projectDir, {
+    ...scaffoldFiles(path.basename(projectDir), mooseTsPackage()),
+    "app/index.ts": [
+      `// The tables of ${from}, as \`moose init --from-remote\` found them: EXTERNALLY_MANAGED models, which`,
+      "// moose-ts reads and queries and never creates, alters or drops. `moose db pull --clickhouse-url …`",
+      "// writes app/externalModels.ts anew when the database changes. To manage a table with migrations,",
+      "// move its model here and drop its lifeCycle.",
+      `export * from "./externalModels";`,
+      "",
+    ].join("\n"),
+    "app/externalModels.ts": externalModelsSource(modelled, { source: from }),
+  });
+  process.stdout.write(`Modelled ${modelled.length} table${modelled.length === 1 ? "" : "s"} of ${from} in app/externalModels.ts\n`);
+  for (const { table, columns } of skipped) process.stdout.write(`  - ${table}: left out, no TypeScript type maps to ${columns.join(", ")}\n`);
+  const views = [...Object.keys(live.views), ...Object.keys(live.materializedViews)].sort();
+  if (views.length > 0) process.stdout.write(`  views and materialized views are not modelled: ${views.join(", ")}\n`);
 }
 
 async function ensureEmptyDirectory(projectDir: string): Promise<void> {

@@ -4,7 +4,7 @@
  * with --table, a column added on the server reaches the file on the next pull, an unchanged
  * database leaves the file alone, and every refusal writes nothing.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -121,5 +121,42 @@ describe("moose db pull", () => {
     expect(unsupported.stderr).toContain("quantiles.q AggregateFunction(quantiles(0.5), Float64)");
 
     expect(existsSync(modelsFile) ? readFileSync(modelsFile, "utf8") : undefined).toBe(before);
+  });
+});
+
+describe("moose init --from-remote", () => {
+  it("models every table of the database as EXTERNALLY_MANAGED, leaves out one with a type no TypeScript maps to, and moose db pull finds it up to date", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "moose-init-remote-"));
+    try {
+      const created = join(parent, "from-prod");
+      const init = await runMoose(["init", created, "--from-remote", source.url]);
+      expect(init.code, init.stderr).toBe(ExitCode.ok);
+      expect(init.stdout).toContain(`Modelled 2 tables of database ${source.database} at `);
+      expect(init.stdout).toContain("  - quantiles: left out, no TypeScript type maps to q AggregateFunction(quantiles(0.5), Float64)");
+      expect(readFileSync(join(created, "app", "index.ts"), "utf8")).toContain(`export * from "./externalModels";`);
+      // The type check needs @types/node, which `npm install` would bring.
+      symlinkSync(join(fileURLToPath(new URL("../../..", import.meta.url)), "node_modules"), join(created, "node_modules"));
+      const manifest = await extractManifest({ projectDir: created });
+      expect(Object.values(manifest.tables).map((table) => [table.name, table.lifeCycle]).sort()).toEqual([
+        ["Orders", "EXTERNALLY_MANAGED"],
+        ["cdc_users", "EXTERNALLY_MANAGED"],
+      ]);
+      const pulled = await runMoose(["db", "pull", "--clickhouse-url", source.url, "--dir", created]);
+      expect(pulled.code, pulled.stderr).toBe(ExitCode.ok);
+      expect(pulled.stdout).toContain(`app/externalModels.ts is up to date: 2 tables from database ${source.database}`);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it("a URL that does not answer leaves no directory behind", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "moose-init-remote-"));
+    try {
+      const init = await runMoose(["init", join(parent, "nothing"), "--from-remote", "http://127.0.0.1:1/db"]);
+      expect(init.code).not.toBe(ExitCode.ok);
+      expect(existsSync(join(parent, "nothing"))).toBe(false);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
