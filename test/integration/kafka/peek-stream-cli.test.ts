@@ -149,6 +149,19 @@ describe("moose peek --stream", () => {
     }
   });
 
+  it("says the topic is missing for a stream the code has and no migration created yet", async () => {
+    const newerDir = mkdtempSync(join(tmpdir(), "moose-peek-stream-newer-"));
+    try {
+      cpSync(projectDir, newerDir, { recursive: true, filter: (source) => !source.includes(".moose") });
+      writeFileSync(join(newerDir, "app", "index.ts"), `${APP}export const fresh = new Stream<Click>("Fresh");\n`);
+      const missing = await runMoose(["peek", "Fresh", "--stream", "--dir", newerDir]);
+      expect(missing.code).toBe(ExitCode.error);
+      expect(missing.stderr).toContain(`PEEK_NO_TOPIC: the stream's topic "${namespace}Fresh" does not exist on the broker at ${broker.broker}`);
+    } finally {
+      rmSync(newerDir, { recursive: true, force: true });
+    }
+  });
+
   it("says streaming is off when it is (config key named)", async () => {
     const offDir = mkdtempSync(join(tmpdir(), "moose-peek-stream-off-"));
     try {
