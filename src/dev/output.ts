@@ -40,8 +40,10 @@ export function payloadText(value: unknown): string {
   return printable(cut).replace(/[\n\t]/g, " ");
 }
 
-export function clock(date: Date = new Date()): string {
-  return date.toTimeString().slice(0, 8);
+/** The local time of day, `hh:mm:ss` (with `.mmm` for "milliseconds"). */
+export function clock(date: Date = new Date(), precision: "seconds" | "milliseconds" = "seconds"): string {
+  const seconds = date.toTimeString().slice(0, 8);
+  return precision === "seconds" ? seconds : `${seconds}.${String(date.getMilliseconds()).padStart(3, "0")}`;
 }
 
 export function plural(count: number, word: string, words = `${word}s`): string {

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { ExitCode } from "../../errors.js";
 import { action } from "../action.js";
+import { clock } from "../../dev/output.js";
 import { parseBooleanFlag } from "../project.js";
 
 interface DevFlags {
@@ -70,11 +71,9 @@ export function register(program: Command): void {
 
 /** `text` with each of its lines started by the time of day, HH:MM:SS.mmm (MooseStack's `--timestamps`). */
 function withTimestamps(text: string): string {
-  const now = new Date();
-  const time = `${String(now.getHours()).padStart(2, "0")}:${String(now.getMinutes()).padStart(2, "0")}:${String(now.getSeconds()).padStart(2, "0")}.${String(now.getMilliseconds()).padStart(3, "0")}`;
+  const time = clock(new Date(), "milliseconds");
   return text.replace(/^(?=.)/gm, `${time} `);
 }
-
 
 /** A yes/no question on the terminal; Ctrl-C while it is open stops moose dev as usual. */
 async function ask(question: string): Promise<boolean> {
