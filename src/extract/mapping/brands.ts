@@ -61,7 +61,8 @@ const TYPIA_TAG = "typia.tag";
 const TYPE_VALUED: ReadonlySet<keyof Brands> = new Set(["jsonSettings", "argTypes", "argType"]);
 
 export function isBrandProperty(name: string): boolean {
-  return name in BRAND_PROPERTIES || name === TYPIA_TAG;
+  // Own keys only: `in` would also take a field named `constructor`, `toString` or `__proto__` for a brand and drop its column.
+  return Object.hasOwn(BRAND_PROPERTIES, name) || name === TYPIA_TAG;
 }
 
 /** An object type made only of brand properties (`{ _clickhouse_int?: "int8" }`). */
@@ -117,8 +118,8 @@ function readBrandProperty(property: ts.Symbol, checker: ts.TypeChecker, brands:
     readTypiaTag(checker.getNonNullableType(checker.getTypeOfSymbol(property)), checker, brands);
     return;
   }
-  const field = BRAND_PROPERTIES[property.name];
-  if (!field) return;
+  if (!Object.hasOwn(BRAND_PROPERTIES, property.name)) return;
+  const field = BRAND_PROPERTIES[property.name]!;
   const valueType = checker.getNonNullableType(checker.getTypeOfSymbol(property));
   if (TYPE_VALUED.has(field)) {
     (brands as Record<string, unknown>)[field] = valueType;

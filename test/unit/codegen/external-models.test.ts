@@ -71,6 +71,15 @@ describe("externalModelsSource", () => {
         column("lines", "Nested(sku String, qty UInt32)"),
       ], ["id", "created"]),
       table("2024 events", [column("event id", "String"), column("at", "DateTime('UTC')")], []),
+      // Names and expressions that need escaping wherever the file writes them.
+      table('we"ird`name\\', [
+        column('col "x" \\ y', "String", { default: "concat('it\\'s', \"\\\\\")", comment: "a \"quoted\" \\ comment" }),
+        column("__proto__", "String"),
+        column("constructor", "String"),
+        column("toString", "UInt8"),
+        column("Int32", "Int32"),
+      ]),
+      table("weird name", [column("id", "String")]),
     ];
     const { source, manifest } = await roundTrip(tables);
     expect(source).toContain(`lifeCycle: LifeCycle.EXTERNALLY_MANAGED`);
