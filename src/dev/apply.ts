@@ -98,6 +98,11 @@ async function refusedCreations(operations: readonly Operation[], clickhouse: Cl
   if (creations.length === 0) return refused;
   let live: LiveClickHouse;
   try {
+    // The usual case, names nothing has yet, costs one small query; the whole schema is read only otherwise.
+    const taken = await clickhouse.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}", {
+      names: creations.map(({ spec }) => spec.name),
+    });
+    if (taken.length === 0) return refused;
     live = await clickhouse.introspect();
   } catch (error) {
     // Unchecked, a creation could pass over what is there: each fails with the reason (the next save tries again).
