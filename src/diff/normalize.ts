@@ -142,7 +142,7 @@ export function splitTopLevel(text: string): string[] {
 }
 
 /** `Name(args)` → { name, args } (args split at top-level commas); a bare name has args null. */
-function parseTypeCall(type: string): { name: string; args: string[] | null } {
+export function parseTypeCall(type: string): { name: string; args: string[] | null } {
   const open = type.indexOf("(");
   if (open < 0 || !type.endsWith(")")) return { name: type.trim(), args: null };
   return { name: type.slice(0, open).trim(), args: splitTopLevel(type.slice(open + 1, -1)) };

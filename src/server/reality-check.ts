@@ -97,7 +97,7 @@ function managedOnly<S extends WithLifeCycle>(specs: Record<string, S>, applied:
 
 
 /** What a CREATE … IF NOT EXISTS makes, by manifest section. Tables and views share one namespace. */
-export const CREATED_OBJECT_NOUNS = { tables: "table", views: "view", materializedViews: "materialized view" } as const;
+const CREATED_OBJECT_NOUNS = { tables: "table", views: "view", materializedViews: "materialized view" } as const;
 export type CreatedSection = keyof typeof CREATED_OBJECT_NOUNS;
 
 /** An object the database already has under the name a CREATE … IF NOT EXISTS would use, unlike the one it would make. */

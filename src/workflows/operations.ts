@@ -252,13 +252,18 @@ export interface HistoryEntry {
   closeTime?: string;
 }
 
-/** Characters a task queue may have to be named in a visibility query as it is (others are filtered here). */
-const QUERY_SAFE = /^[\w.@/-]+$/;
+/**
+ * Characters a task queue may have to be named in a visibility query as it is: every npm package name's
+ * (`moose-ts.<name>`). Another (a Python project's directory name with a space) is filtered here
+ * instead, which reads the namespace's runs of every project until `limit` are found.
+ */
+const QUERY_SAFE = /^[\w.@/~-]+$/;
 
 /**
- * The project's runs (manual and scheduled: every run of its task queue), newest first, from Temporal's
- * visibility store: at most `limit`, only `workflow`'s when given, only those of `status`. Temporal's
- * Java test server has no visibility API (TEMPORAL_VISIBILITY_UNSUPPORTED).
+ * The project's runs (manual and scheduled: every run of its task queue) in the order Temporal lists
+ * them (running first, then the latest closed), from its visibility store: at most `limit`, only
+ * `workflow`'s when given (picked here, by the run's memo), only those of `status`. Temporal's Java
+ * test server has no visibility API (TEMPORAL_VISIBILITY_UNSUPPORTED).
  */
 export async function runHistory(temporal: TemporalClient, options: { taskQueue: string; workflow?: string; status?: HistoryStatus; limit: number }): Promise<HistoryEntry[]> {
   const conditions = [`WorkflowType = '${WORKFLOW_TYPE}'`];

@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Command, Option } from "commander";
-import { columnDeclarations, externalModelsSource } from "../../codegen/external-models.js";
+import { columnDeclarations, externalModelsSource, GENERATED_MARK } from "../../codegen/external-models.js";
+import { normalizeKey } from "../../diff/normalize.js";
 import { ExitCode, MooseError } from "../../errors.js";
 import type { Manifest, TableSpec } from "../../manifest/types.js";
 import { action } from "../action.js";
@@ -20,6 +21,9 @@ interface PullFlags {
 }
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
+
+/** The first lines of a file this command may write over: its own, or MooseStack's `moose db pull`'s. */
+const GENERATED_MARKS = [GENERATED_MARK, "AUTO-GENERATED FILE"];
 
 export function register(program: Command): void {
   const db = program.command("db").description("Models from a live ClickHouse");
@@ -48,8 +52,23 @@ export function register(program: Command): void {
         }
         const file = path.resolve(projectDir, flags.filePath);
         const relativeFile = path.relative(projectDir, file).split(path.sep).join("/");
+        if (relativeFile.startsWith("../") || path.isAbsolute(relativeFile) || !relativeFile.endsWith(".ts")) {
+          throw new MooseError("DB_PULL_BAD_PATH", `--file-path ${flags.filePath} is not a .ts file inside the project`, {
+            hint: "give a path under the project's app/ folder, e.g. app/externalModels.ts",
+            exitCode: ExitCode.usage,
+          });
+        }
+        const before = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+        // Written over whole: only a file moose db pull (or MooseStack's) generated, never one a person wrote.
+        if (before !== undefined && !GENERATED_MARKS.some((mark) => before.split("\n", 3).join("\n").includes(mark))) {
+          throw new MooseError("DB_PULL_NOT_GENERATED", `${relativeFile} was not written by moose db pull (its first lines do not say so), so it is not written over`, {
+            hint: `move its EXTERNALLY_MANAGED tables into a file of their own, or pass --file-path for a new file`,
+            exitCode: ExitCode.usage,
+          });
+        }
         const { extractManifest } = await import("../../extract/index.js");
         const code = await extractManifest({ projectDir });
+        refuseOtherComponents(code, relativeFile);
         const wanted = tablesToPull(code, relativeFile, flags.table);
 
         const { openRemote, parseClickHouseUrl } = await import("../../infra/clickhouse/remote.js");
@@ -71,7 +90,6 @@ export function register(program: Command): void {
           wanted.map((name) => live[name]!),
           { source: `database ${endpoint.database} at ${endpoint.host}:${endpoint.port}` },
         );
-        const before = existsSync(file) ? readFileSync(file, "utf8") : undefined;
         if (before === source) {
           out(`${relativeFile} is up to date: ${wanted.length} table${wanted.length === 1 ? "" : "s"} from database ${endpoint.database}`);
           return ExitCode.ok;
@@ -98,6 +116,25 @@ export function register(program: Command): void {
         return ExitCode.ok;
       }),
     );
+}
+
+/** Anything the file defines besides EXTERNALLY_MANAGED tables (added to it by hand) would be lost with it. */
+function refuseOtherComponents(code: Manifest, relativeFile: string): void {
+  const others: string[] = [];
+  for (const [section, specs] of Object.entries(code)) {
+    if (typeof specs !== "object" || specs === null) continue;
+    for (const [id, spec] of Object.entries(specs as Record<string, { source?: { file: string }; lifeCycle?: string }>)) {
+      if (spec.source?.file !== relativeFile) continue;
+      if (section === "tables" && spec.lifeCycle === "EXTERNALLY_MANAGED") continue;
+      others.push(`${id} (${section})`);
+    }
+  }
+  if (others.length > 0) {
+    throw new MooseError("DB_PULL_NOT_GENERATED", `${relativeFile} defines more than EXTERNALLY_MANAGED tables: ${others.join(", ")}; writing it anew would lose them`, {
+      hint: "move them to another file of the app",
+      exitCode: ExitCode.usage,
+    });
+  }
 }
 
 /**
@@ -135,6 +172,7 @@ function tablesToPull(code: Manifest, relativeFile: string, added: string[]): st
 function changeLine(before: TableSpec | undefined, live: TableSpec): string {
   if (before === undefined) return `+ ${live.name} (new)`;
   const changes = columnChanges(before, live);
+  if (normalizeKey(before.orderBy).join(", ") !== normalizeKey(live.orderBy).join(", ")) changes.push(`ORDER BY (${live.orderBy.join(", ")})`);
   return changes.length === 0 ? `= ${live.name} (unchanged)` : `~ ${live.name}: ${changes.join("; ")}`;
 }
 

@@ -101,7 +101,8 @@ async function initFromRemote(projectDir: string, url: string): Promise<void> {
   const tables = Object.values(live.tables);
   const skipped = tables.map((table) => ({ table: table.name, columns: unsupportedColumns(table) })).filter((entry) => entry.columns.length > 0);
   const modelled = tables.filter((table) => !skipped.some((entry) => entry.table === table.name));
-  const from = `database ${endpoint.database} at ${endpoint.host}:${endpoint.port}`;
+  // It goes into comments: a line break in the database's name would end one.
+  const from = `database ${endpoint.database} at ${endpoint.host}:${endpoint.port}`.replace(/[\r\n\u2028\u2029]/g, " ");
   await ensureEmptyDirectory(projectDir);
   await writeFiles(projectDir, {
     ...scaffoldFiles(path.basename(projectDir), mooseTsPackage()),

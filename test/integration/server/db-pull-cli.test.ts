@@ -120,6 +120,25 @@ describe("moose db pull", () => {
     expect(unsupported.stderr).toContain("DB_PULL_UNSUPPORTED_TYPE");
     expect(unsupported.stderr).toContain("quantiles.q AggregateFunction(quantiles(0.5), Float64)");
 
+    // A file a person wrote, or one that holds more than external tables, is never written over; nor is a path outside the project.
+    const index = join(projectDir, "app", "index.ts");
+    const indexBefore = readFileSync(index, "utf8");
+    const handWritten = await pull("--file-path", "app/index.ts", "--table", "cdc_users");
+    expect(handWritten.code).toBe(ExitCode.usage);
+    expect(handWritten.stderr).toContain("DB_PULL_NOT_GENERATED: app/index.ts was not written by moose db pull");
+    expect(readFileSync(index, "utf8")).toBe(indexBefore);
+    writeFileSync(modelsFile, `${before}\nexport const added = new OlapTable<{ id: string }>("AddedByHand");\n`);
+    const mixed = await pull();
+    expect(mixed.code).toBe(ExitCode.usage);
+    expect(mixed.stderr).toContain("DB_PULL_NOT_GENERATED: app/externalModels.ts defines more than EXTERNALLY_MANAGED tables: AddedByHand (tables)");
+    writeFileSync(modelsFile, before!);
+    for (const outside of ["../elsewhere.ts", "/tmp/moose-db-pull-outside.ts", "app/models.js"]) {
+      const refused = await pull("--file-path", outside, "--table", "cdc_users");
+      expect(refused.code, outside).toBe(ExitCode.usage);
+      expect(refused.stderr).toContain("DB_PULL_BAD_PATH");
+    }
+    expect(existsSync("/tmp/moose-db-pull-outside.ts")).toBe(false);
+
     expect(existsSync(modelsFile) ? readFileSync(modelsFile, "utf8") : undefined).toBe(before);
   });
 });

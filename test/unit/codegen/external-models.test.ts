@@ -69,6 +69,8 @@ describe("externalModelsSource", () => {
         column("total", "SimpleAggregateFunction(sum, UInt64)"),
         column("n.key", "Array(String)"),
         column("lines", "Nested(sku String, qty UInt32)"),
+        column("labels", "Array(LowCardinality(Nullable(String)))"),
+        column("by_id", "Map(Int64, String)"),
       ], ["id", "created"]),
       table("2024 events", [column("event id", "String"), column("at", "DateTime('UTC')")], []),
       // Names and expressions that need escaping wherever the file writes them.
@@ -80,10 +82,13 @@ describe("externalModelsSource", () => {
         column("Int32", "Int32"),
       ]),
       table("weird name", [column("id", "String")]),
+      // Models named like the globals the file's types use.
+      table("date", [column("id", "String"), column("at", "DateTime('UTC')")]),
+      table("record", [column("id", "String"), column("attrs", "Map(String, String)"), column("payload", "JSON")]),
     ];
     const { source, manifest } = await roundTrip(tables);
     expect(source).toContain(`lifeCycle: LifeCycle.EXTERNALLY_MANAGED`);
-    expect(source).toContain(`export enum CdcUsersStatus {`);
+    expect(source).toContain(`export enum CdcUsers_status {`);
     expect(source).toContain(`  maybe_tier?: string & LowCardinality;`);
     expect(source).toContain(`  /**\n   * the user's display name\n   * as they typed it\n   */\n  name: string;`);
     expect(Object.values(manifest.tables).map(comparable).sort((a, b) => a.name.localeCompare(b.name))).toEqual(tables.map(comparable).sort((a, b) => a.name.localeCompare(b.name)));
@@ -94,15 +99,20 @@ describe("externalModelsSource", () => {
     expect(source).toContain(`  email?: string;\n  tier?: string & LowCardinality;\n`);
   });
 
+  it("decodes ClickHouse's escapes in enum names", () => {
+    const source = externalModelsSource([table("t", [column("id", "String"), column("mood", "Enum8('tab\\there' = 1, 'it\\'s' = 2, '\\x41' = 3)")])], { source: "x" });
+    expect(source).toContain(`  "tab\\there" = 1,\n  "it's" = 2,\n  A = 3,\n`);
+  });
+
   it("refuses the file when a column's type has no TypeScript that maps to it, naming every such column", () => {
     let error: unknown;
     try {
-      externalModelsSource([table("t", [column("id", "String"), column("d", "Date32"), column("q", "AggregateFunction(quantiles(0.5), Float64)"), column("e", "Enum8('1' = 1, 'b' = 2)")])], { source: "x" });
+      externalModelsSource([table("t", [column("id", "String"), column("d", "Date32"), column("q", "AggregateFunction(quantiles(0.5), Float64)"), column("e", "Enum8('1' = 1, 'b' = 2)"), column("n", "Enum8('NaN' = 1)"), column("small", "Enum16('a' = 1)"), column("nd", "Nullable(String)", { default: "NULL" }), column("sa", "SimpleAggregateFunction(anyLast, Nullable(String))")])], { source: "x" });
     } catch (thrown) {
       error = thrown;
     }
     expect(error).toBeInstanceOf(MooseError);
     expect((error as MooseError).code).toBe("DB_PULL_UNSUPPORTED_TYPE");
-    expect((error as MooseError).message).toContain("t.d Date32, t.q AggregateFunction(quantiles(0.5), Float64), t.e Enum8('1' = 1, 'b' = 2)");
+    expect((error as MooseError).message).toContain("t.d Date32, t.q AggregateFunction(quantiles(0.5), Float64), t.e Enum8('1' = 1, 'b' = 2), t.n Enum8('NaN' = 1), t.small Enum16('a' = 1), t.nd Nullable(String), t.sa SimpleAggregateFunction(anyLast, Nullable(String))");
   });
 });
