@@ -27,7 +27,7 @@ const FORMAT_ALIASES = {
 
 const BRANDED = new Set(["Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32"]);
 const WIDE_INTEGERS: Record<string, [brand: string, bytes: number]> = { Int128: ["Int64", 16], Int256: ["Int64", 32], UInt128: ["UInt64", 16], UInt256: ["UInt64", 32] };
-const DECIMAL_PRECISION: Record<string, number> = { Decimal32: 9, Decimal64: 18, Decimal128: 38, Decimal256: 76 };
+export const DECIMAL_PRECISION: Record<string, number> = { Decimal32: 9, Decimal64: 18, Decimal128: 38, Decimal256: 76 };
 const GEO: Record<string, string> = { Point: "ClickHousePoint", Ring: "ClickHouseRing", LineString: "ClickHouseLineString", MultiLineString: "ClickHouseMultiLineString", Polygon: "ClickHousePolygon", MultiPolygon: "ClickHouseMultiPolygon" };
 
 /** Names the file may import or declare besides its models, which a model's name must not take. */
@@ -39,7 +39,8 @@ const RESERVED = [
   "Date", "Record", "Array", "String", "Number", "Boolean", "Object", "Map", "Set", "Promise", "Error", "JSON", "Symbol", "BigInt", "Function",
 ];
 
-class Unsupported extends Error {}
+/** A ClickHouse type no model of the language maps back to: the caller names the column. */
+export class Unsupported extends Error {}
 
 interface Writer {
   /** moose-ts types the file imports (OlapTable and LifeCycle, values, always). */
@@ -51,14 +52,15 @@ interface Writer {
 }
 
 /** `name(args)` → [name, args]; a bare name → [name, []]. */
-function call(type: string): [string, string[]] {
+export function call(type: string): [string, string[]] {
   const { name, args } = parseTypeCall(type);
   return [name, (args ?? []).map((arg) => arg.trim())];
 }
 
-const literal = (text: string) => JSON.stringify(text);
+/** A string literal, in TypeScript and in Python alike. */
+export const literal = (text: string) => JSON.stringify(text);
 /** A type argument that must be a whole number (a precision, a scale, a length). */
-function whole(arg: string | undefined, type: string): number {
+export function whole(arg: string | undefined, type: string): number {
   if (arg === undefined || !/^\d+$/.test(arg)) throw new Unsupported(type);
   return Number(arg);
 }
@@ -117,24 +119,30 @@ function tsType(type: string, writer: Writer, enumName: string): string {
 }
 
 /** `a String, \`b c\` Int32` → [name, type] pairs; undefined when an item has no name (an unnamed tuple). */
-function namedFields(args: string[]): Array<[string, string]> | undefined {
+export function namedFields(args: string[]): Array<[string, string]> | undefined {
   const fields = args.map((arg) => /^(`[^`]+`|[A-Za-z_]\w*)\s+(.+)$/s.exec(arg));
   return fields.every((match) => match !== null) ? fields.map((match) => [match![1]!.replace(/^`|`$/g, ""), match![2]!]) : undefined;
 }
 
+/**
+ * An `Enum8`/`Enum16`'s members as [name, value]. Unsupported when a name is empty or reads as a number
+ * (neither language takes it as a member's name), or when an Enum16's values all fit an Enum8 (both
+ * languages map an enum to Enum8 whenever its values fit one).
+ */
+export function enumMembers(kind: "Enum8" | "Enum16", args: string[]): Array<[string, number]> {
+  const members = args.map((arg): [string, number] => {
+    const match = /^('(?:[^'\\]|\\.)*')\s*=\s*(-?\d+)$/s.exec(arg);
+    const name = match ? unquote(match[1]!) : "";
+    if (!match || name.trim() === "" || !Number.isNaN(Number(name)) || name === "NaN") throw new Unsupported(`${kind}(${args.join(", ")})`);
+    return [name, Number(match[2])];
+  });
+  if (kind === "Enum16" && members.every(([, value]) => value >= -128 && value <= 127)) throw new Unsupported(`${kind}(${args.join(", ")})`);
+  return members;
+}
+
 /** `Enum8('a' = 1, 'b' = 2)`: a numeric TypeScript enum with those names and numbers, which maps back to it. */
 function enumType(kind: "Enum8" | "Enum16", args: string[], writer: Writer, enumName: string): string {
-  const values: number[] = [];
-  const members = args.map((arg) => {
-    const match = /^('(?:[^'\\]|\\.)*')\s*=\s*(-?\d+)$/s.exec(arg);
-    const member = match ? unquote(match[1]!) : "";
-    // TypeScript refuses an enum member named like a number ('1', '-2.5', 'Infinity', 'NaN').
-    if (!match || member.trim() === "" || !Number.isNaN(Number(member)) || member === "NaN") throw new Unsupported(`${kind}(${args.join(", ")})`);
-    values.push(Number(match[2]));
-    return `  ${propertyName(member)} = ${match[2]},`;
-  });
-  // A TypeScript enum maps to Enum8 whenever its values fit one: such an Enum16 has no TypeScript.
-  if (kind === "Enum16" && values.every((value) => value >= -128 && value <= 127)) throw new Unsupported(`${kind}(${args.join(", ")})`);
+  const members = enumMembers(kind, args).map(([member, value]) => `  ${propertyName(member)} = ${value},`);
   const name = uniqueName(enumName, writer.names);
   writer.enums.push(`export enum ${name} {\n${members.join("\n")}\n}`);
   return name;
@@ -145,13 +153,13 @@ function propertyName(name: string): string {
 }
 
 /** `cdc_users` → `CdcUsers`; a name that starts with a digit gets a `T`. */
-function pascal(name: string): string {
+export function pascal(name: string): string {
   const words = name.split(/[^A-Za-z0-9]+/).filter((word) => word !== "");
   const joined = words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join("") || "Table";
   return /^\d/.test(joined) ? `T${joined}` : joined;
 }
 
-function uniqueName(wanted: string, names: Set<string>): string {
+export function uniqueName(wanted: string, names: Set<string>): string {
   let name = wanted;
   for (let index = 2; names.has(name); index++) name = `${wanted}${index}`;
   names.add(name);
@@ -230,29 +238,43 @@ export function externalModelsSource(tables: TableSpec[], options: ExternalModel
         unsupported.push(`${table.name}.${column.name} ${column.type}`);
       }
     }
-    const columnNames = new Set(table.columns.map((column) => column.name));
-    const ordering = table.orderBy.every((item) => columnNames.has(item))
-      ? `orderByFields: [${table.orderBy.map(literal).join(", ")}]`
-      : `orderByExpression: ${literal(`(${table.orderBy.join(", ")})`)}`;
-    const engine = `ENGINE = ${table.engine.name}${table.engine.params.length > 0 ? `(${table.engine.params.join(", ")})` : ""}`;
+    const order = ordering(table);
+    const orderConfig = "fields" in order ? `orderByFields: [${order.fields.map(literal).join(", ")}]` : `orderByExpression: ${literal(order.expression)}`;
     blocks.push(
       `export interface ${model} {\n${lines.join("\n")}\n}\n\n` +
-        `/** ${engine.replace(/\*\//g, "*\\/")} on the server. */\n` +
-        `export const ${uniqueName(`${model[0]!.toLowerCase()}${model.slice(1)}Table`, writer.names)} = new OlapTable<${model}>(${literal(table.name)}, {\n  ${ordering},\n  lifeCycle: LifeCycle.EXTERNALLY_MANAGED,\n});`,
+        `/** ${engineText(table).replace(/\*\//g, "*\\/")} on the server. */\n` +
+        `export const ${uniqueName(`${model[0]!.toLowerCase()}${model.slice(1)}Table`, writer.names)} = new OlapTable<${model}>(${literal(table.name)}, {\n  ${orderConfig},\n  lifeCycle: LifeCycle.EXTERNALLY_MANAGED,\n});`,
     );
   }
-  if (unsupported.length > 0) {
-    throw new MooseError("DB_PULL_UNSUPPORTED_TYPE", `no TypeScript type maps to ${unsupported.length === 1 ? "this column's type" : "these columns' types"}: ${unsupported.join(", ")}. Nothing was written.`, {
-      hint: "model such a table by hand outside the external models file (docs/type-mapping.md lists what maps), and leave it out of --table",
-      details: { columns: unsupported },
-    });
-  }
-  const header = [
-    `// ${GENERATED_MARK} from ${options.source.replace(/[\r\n\u2028\u2029]/g, " ")}.`,
-    `// Written anew on every run: change the database (or move a table out of this file), not this file.`,
-    `// Every table here is EXTERNALLY_MANAGED: moose-ts reads and queries it, never creates, alters or drops it.`,
-  ].join("\n");
+  if (unsupported.length > 0) throw unsupportedTypes(unsupported, "TypeScript");
+  const header = generatedHeader(options.source, "//");
   const imports = `import { LifeCycle, OlapTable${[...writer.imports].sort().map((name) => `, type ${name}`).join("")} } from "moose-ts";`;
   const aliases = [...writer.aliases].sort().map((name) => FORMAT_ALIASES[name]);
   return [header, imports, ...aliases, ...writer.enums, ...blocks].join("\n\n") + "\n";
+}
+
+/** The table's ORDER BY as the model's config says it: its columns, or else the expression. */
+export function ordering(table: TableSpec): { fields: string[] } | { expression: string } {
+  const columnNames = new Set(table.columns.map((column) => column.name));
+  return table.orderBy.every((item) => columnNames.has(item)) ? { fields: table.orderBy } : { expression: `(${table.orderBy.join(", ")})` };
+}
+
+export function engineText(table: TableSpec): string {
+  return `ENGINE = ${table.engine.name}${table.engine.params.length > 0 ? `(${table.engine.params.join(", ")})` : ""}`;
+}
+
+export function unsupportedTypes(columns: string[], language: "TypeScript" | "Python"): MooseError {
+  return new MooseError("DB_PULL_UNSUPPORTED_TYPE", `no ${language} type maps to ${columns.length === 1 ? "this column's type" : "these columns' types"}: ${columns.join(", ")}. Nothing was written.`, {
+    hint: "model such a table by hand outside the external models file (docs/type-mapping.md lists what maps), and leave it out of --table",
+    details: { columns },
+  });
+}
+
+/** The file's first lines, `GENERATED_MARK` first (db pull writes over only a file that has it). */
+export function generatedHeader(source: string, comment: "//" | "#"): string {
+  return [
+    `${comment} ${GENERATED_MARK} from ${source.replace(/[\r\n\u2028\u2029]/g, " ")}.`,
+    `${comment} Written anew on every run: change the database (or move a table out of this file), not this file.`,
+    `${comment} Every table here is EXTERNALLY_MANAGED: moose-ts reads and queries it, never creates, alters or drops it.`,
+  ].join("\n");
 }

@@ -1,11 +1,12 @@
 /**
  * `moose db pull`: the code's EXTERNALLY_MANAGED tables written anew from a live ClickHouse, as
- * MooseStack's `moose db pull` does, into one external models file (app/externalModels.ts).
+ * MooseStack's `moose db pull` does, into one external models file (app/externalModels.ts, or
+ * app/external_models.py in a Python project).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Command, Option } from "commander";
-import { columnDeclarations, externalModelsSource, GENERATED_MARK } from "../../codegen/external-models.js";
+import { GENERATED_MARK, MODEL_LANGUAGES, type ModelLanguage } from "../../codegen/index.js";
 import { normalizeKey } from "../../diff/normalize.js";
 import { ExitCode, MooseError } from "../../errors.js";
 import type { Manifest, TableSpec } from "../../manifest/types.js";
@@ -16,7 +17,7 @@ interface PullFlags {
   dir?: string;
   clickhouseUrl?: string;
   connectionString?: string;
-  filePath: string;
+  filePath?: string;
   table: string[];
 }
 
@@ -31,7 +32,7 @@ export function register(program: Command): void {
     .description("Write the code's EXTERNALLY_MANAGED tables anew from a live ClickHouse into one external models file")
     .option("--clickhouse-url <url>", "the ClickHouse to read: http(s)://user:password@host:port/database")
     .addOption(new Option("--connection-string <url>", "the same as --clickhouse-url").hideHelp())
-    .option("--file-path <path>", "the external models file, relative to the project", "app/externalModels.ts")
+    .option("--file-path <path>", "the external models file, relative to the project (default app/externalModels.ts; app/external_models.py in a Python project)")
     .option("--table <name>", "also pull this table of the database (repeat for more): it joins the file", (name: string, names: string[]) => [...names, name], [] as string[])
     .action(
       action(async (flags: PullFlags) => {
@@ -44,17 +45,13 @@ export function register(program: Command): void {
           });
         }
         const config = await loadProjectConfig(projectDir);
-        if (config.language !== "typescript") {
-          throw new MooseError("DB_PULL_PYTHON", "moose db pull writes TypeScript models; this is a Python project", {
-            config: { key: "language" },
-            hint: "model the external tables by hand in app/main.py with life_cycle=LifeCycle.EXTERNALLY_MANAGED (docs/type-mapping.md lists each type's annotation)",
-          });
-        }
-        const file = path.resolve(projectDir, flags.filePath);
+        const language = MODEL_LANGUAGES[config.language];
+        const filePath = flags.filePath ?? language.defaultFile;
+        const file = path.resolve(projectDir, filePath);
         const relativeFile = path.relative(projectDir, file).split(path.sep).join("/");
-        if (relativeFile.startsWith("../") || path.isAbsolute(relativeFile) || !relativeFile.endsWith(".ts")) {
-          throw new MooseError("DB_PULL_BAD_PATH", `--file-path ${flags.filePath} is not a .ts file inside the project`, {
-            hint: "give a path under the project's app/ folder, e.g. app/externalModels.ts",
+        if (relativeFile.startsWith("../") || path.isAbsolute(relativeFile) || !relativeFile.endsWith(language.extension)) {
+          throw new MooseError("DB_PULL_BAD_PATH", `--file-path ${filePath} is not a ${language.extension} file inside the project`, {
+            hint: `give a path under the project's app/ folder, e.g. ${language.defaultFile}`,
             exitCode: ExitCode.usage,
           });
         }
@@ -86,7 +83,7 @@ export function register(program: Command): void {
             hint: `a table dropped there: remove its model from ${relativeFile} by hand; otherwise check the URL's database (tables there: ${Object.keys(live).sort().join(", ") || "none"})`,
           });
         }
-        const source = externalModelsSource(
+        const source = language.source(
           wanted.map((name) => live[name]!),
           { source: `database ${endpoint.database} at ${endpoint.host}:${endpoint.port}` },
         );
@@ -106,12 +103,12 @@ export function register(program: Command): void {
           throw new MooseError("DB_PULL_BUILD_FAILED", `the written ${relativeFile} did not build, so the previous one was put back: ${(error as Error).message}`, { cause: error });
         }
         out(`✓ ${relativeFile}: ${wanted.length} table${wanted.length === 1 ? "" : "s"} from database ${endpoint.database}`);
-        for (const name of wanted) out(`  ${changeLine(Object.values(code.tables).find((table) => table.name === name), live[name]!)}`);
+        for (const name of wanted) out(`  ${changeLine(Object.values(code.tables).find((table) => table.name === name), live[name]!, language)}`);
         const built = new Set(Object.values(after.tables).map((table) => table.name));
         const unreached = wanted.filter((name) => !built.has(name));
         if (unreached.length > 0) {
-          const specifier = path.relative(path.join(projectDir, "app"), file).split(path.sep).join("/").replace(/\.ts$/, "");
-          process.stderr.write(`note: the app does not import ${relativeFile} yet (${unreached.join(", ")} not in the build): add \`export * from "${specifier.startsWith(".") ? specifier : `./${specifier}`}";\` to app/index.ts\n`);
+          const module = path.relative(path.join(projectDir, "app"), file).split(path.sep).join("/").slice(0, -language.extension.length);
+          process.stderr.write(`note: the app does not import ${relativeFile} yet (${unreached.join(", ")} not in the build): add \`${language.importLine(module)}\` to ${language.rootFile}\n`);
         }
         return ExitCode.ok;
       }),
@@ -169,17 +166,15 @@ function tablesToPull(code: Manifest, relativeFile: string, added: string[]): st
 }
 
 /** `+ t (new)`, `~ t: add column t.x; …`, `= t (unchanged)`: the columns the file's model had against the database's. */
-function changeLine(before: TableSpec | undefined, live: TableSpec): string {
+function changeLine(before: TableSpec | undefined, live: TableSpec, language: ModelLanguage): string {
   if (before === undefined) return `+ ${live.name} (new)`;
-  const changes = columnChanges(before, live);
+  const changes = columnChanges(language.declarations(before), language.declarations(live));
   if (normalizeKey(before.orderBy).join(", ") !== normalizeKey(live.orderBy).join(", ")) changes.push(`ORDER BY (${live.orderBy.join(", ")})`);
   return changes.length === 0 ? `= ${live.name} (unchanged)` : `~ ${live.name}: ${changes.join("; ")}`;
 }
 
-function columnChanges(before: TableSpec, live: TableSpec): string[] {
-  // Compared as the file writes them: the model's columns are as the build maps them, the database's as introspected.
-  const old = columnDeclarations(before);
-  const now = columnDeclarations(live);
+/** Columns compared as the file writes them: the model's are as the build maps them, the database's as introspected. */
+function columnChanges(old: Map<string, string>, now: Map<string, string>): string[] {
   return [
     ...[...now.keys()].filter((name) => !old.has(name)).map((name) => `+ column ${name}`),
     ...[...old.keys()].filter((name) => !now.has(name)).map((name) => `- column ${name}`),

@@ -28,17 +28,11 @@ export function register(program: Command): void {
             hint: "use --language typescript (the default) or --language python",
           });
         }
-        if (language === "python") {
-          if (options.fromRemote !== undefined) {
-            throw new MooseError("INIT_FROM_REMOTE_PYTHON", "--from-remote writes TypeScript models; it cannot start a Python project", {
-              exitCode: ExitCode.usage,
-              hint: "leave out --language python, or model the tables by hand in app/main.py (docs/type-mapping.md lists each type's annotation)",
-            });
-          }
-          return initPythonProject(projectDir, options.venv);
-        }
-        if (options.fromRemote !== undefined) await initFromRemote(projectDir, options.fromRemote);
-        else await initProject(projectDir);
+        // The database is read before anything is written: a wrong URL leaves no directory behind.
+        const remote = options.fromRemote !== undefined ? await remoteModels(options.fromRemote, language) : undefined;
+        if (language === "python") return initPythonProject(projectDir, options.venv, remote);
+        await initProject(projectDir, remote?.files);
+        for (const line of remote?.report ?? []) process.stdout.write(`${line}\n`);
         const shown = path.relative(process.cwd(), projectDir) || ".";
         process.stdout.write(
           [
@@ -57,12 +51,13 @@ export function register(program: Command): void {
 }
 
 /** `--language python`: the docs' Python app (./init-python.ts), then its virtualenv. */
-async function initPythonProject(projectDir: string, venv: boolean): Promise<ExitCode> {
+async function initPythonProject(projectDir: string, venv: boolean, remote: RemoteModels | undefined): Promise<ExitCode> {
   const { createVirtualenv, pythonScaffoldFiles } = await import("./init-python.js");
   await ensureEmptyDirectory(projectDir);
-  await writeFiles(projectDir, pythonScaffoldFiles(MOOSE_CONFIG_TOML, path.basename(projectDir), mooseTsPackage()));
+  await writeFiles(projectDir, { ...pythonScaffoldFiles(MOOSE_CONFIG_TOML, path.basename(projectDir), mooseTsPackage()), ...remote?.files });
   const shown = path.relative(process.cwd(), projectDir) || ".";
   process.stdout.write(`Created a moose-ts Python project in ${shown}\n`);
+  for (const line of remote?.report ?? []) process.stdout.write(`${line}\n`);
   const virtualenv = venv ? await createVirtualenv(projectDir) : { ok: false, lines: ["no virtualenv (--no-venv): moose runs app/main.py with python3, which needs pydantic v2"] };
   process.stdout.write(`${virtualenv.lines.map((line) => `  ${line}`).join("\n")}\n`);
   process.stdout.write(["", "Next:", `  cd ${shown}`, "  npm install      # the moose CLI (package.json)", "  npx moose dev", ""].join("\n"));
@@ -77,19 +72,27 @@ async function writeFiles(projectDir: string, files: Record<string, string>): Pr
   }
 }
 
-export async function initProject(projectDir: string): Promise<void> {
+/** `replaced`: files written instead of the quickstart's (`--from-remote`'s app). */
+export async function initProject(projectDir: string, replaced: Record<string, string> = {}): Promise<void> {
   await ensureEmptyDirectory(projectDir);
-  await writeFiles(projectDir, scaffoldFiles(path.basename(projectDir), mooseTsPackage()));
+  await writeFiles(projectDir, { ...scaffoldFiles(path.basename(projectDir), mooseTsPackage()), ...replaced });
+}
+
+interface RemoteModels {
+  /** The app's root file and its external models file, in place of the quickstart app. */
+  files: Record<string, string>;
+  /** What was modelled and what was left out, to print. */
+  report: string[];
 }
 
 /**
- * `--from-remote`: the project's files with app/index.ts exporting app/externalModels.ts, every table
- * of the database as an EXTERNALLY_MANAGED model (`moose db pull` keeps the file up to date). The
- * database is read before anything is written, so a wrong URL leaves no directory behind; a table
- * with a column no TypeScript maps to is left out, and said.
+ * `--from-remote`: every table of the database as an EXTERNALLY_MANAGED model in the language's
+ * external models file (`moose db pull` keeps it up to date), and a root file that imports it. A table
+ * with a column no model of the language maps to is left out, and said.
  */
-async function initFromRemote(projectDir: string, url: string): Promise<void> {
-  const [{ openRemote, parseClickHouseUrl }, { externalModelsSource, unsupportedColumns }] = await Promise.all([import("../../infra/clickhouse/remote.js"), import("../../codegen/external-models.js")]);
+async function remoteModels(url: string, language: "typescript" | "python"): Promise<RemoteModels> {
+  const [{ openRemote, parseClickHouseUrl }, { MODEL_LANGUAGES }] = await Promise.all([import("../../infra/clickhouse/remote.js"), import("../../codegen/index.js")]);
+  const models = MODEL_LANGUAGES[language];
   const endpoint = parseClickHouseUrl(url);
   const driver = await openRemote({ url });
   let live: Awaited<ReturnType<typeof driver.introspect>>;
@@ -99,27 +102,27 @@ async function initFromRemote(projectDir: string, url: string): Promise<void> {
     await driver.close();
   }
   const tables = Object.values(live.tables);
-  const skipped = tables.map((table) => ({ table: table.name, columns: unsupportedColumns(table) })).filter((entry) => entry.columns.length > 0);
+  const skipped = tables.map((table) => ({ table: table.name, columns: models.unsupported(table) })).filter((entry) => entry.columns.length > 0);
   const modelled = tables.filter((table) => !skipped.some((entry) => entry.table === table.name));
   // It goes into comments: a line break in the database's name would end one.
   const from = `database ${endpoint.database} at ${endpoint.host}:${endpoint.port}`.replace(/[\r\n\u2028\u2029]/g, " ");
-  await ensureEmptyDirectory(projectDir);
-  await writeFiles(projectDir, {
-    ...scaffoldFiles(path.basename(projectDir), mooseTsPackage()),
-    "app/index.ts": [
-      `// The tables of ${from}, as \`moose init --from-remote\` found them: EXTERNALLY_MANAGED models, which`,
-      "// moose-ts reads and queries and never creates, alters or drops. `moose db pull --clickhouse-url …`",
-      "// writes app/externalModels.ts anew when the database changes. To manage a table with migrations,",
-      "// move its model here and drop its lifeCycle.",
-      `export * from "./externalModels";`,
-      "",
-    ].join("\n"),
-    "app/externalModels.ts": externalModelsSource(modelled, { source: from }),
-  });
-  process.stdout.write(`Modelled ${modelled.length} table${modelled.length === 1 ? "" : "s"} of ${from} in app/externalModels.ts\n`);
-  for (const { table, columns } of skipped) process.stdout.write(`  - ${table}: left out, no TypeScript type maps to ${columns.join(", ")}\n`);
+  const comment = language === "python" ? "#" : "//";
+  const module = path.basename(models.defaultFile, models.extension);
+  const root = [
+    `The tables of ${from}, as \`moose init --from-remote\` found them: EXTERNALLY_MANAGED models, which`,
+    "moose-ts reads and queries and never creates, alters or drops. `moose db pull --clickhouse-url …`",
+    `writes ${models.defaultFile} anew when the database changes. To manage a table with migrations,`,
+    "move its model here and drop its life cycle.",
+  ].map((line) => `${comment} ${line}`);
   const views = [...Object.keys(live.views), ...Object.keys(live.materializedViews)].sort();
-  if (views.length > 0) process.stdout.write(`  views and materialized views are not modelled: ${views.join(", ")}\n`);
+  return {
+    files: { [models.rootFile]: `${[...root, models.importLine(module)].join("\n")}\n`, [models.defaultFile]: models.source(modelled, { source: from }) },
+    report: [
+      `Modelled ${modelled.length} table${modelled.length === 1 ? "" : "s"} of ${from} in ${models.defaultFile}`,
+      ...skipped.map(({ table, columns }) => `  - ${table}: left out, no ${language === "python" ? "Python" : "TypeScript"} type maps to ${columns.join(", ")}`),
+      ...(views.length > 0 ? [`  views and materialized views are not modelled: ${views.join(", ")}`] : []),
+    ],
+  };
 }
 
 async function ensureEmptyDirectory(projectDir: string): Promise<void> {

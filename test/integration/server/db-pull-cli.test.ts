@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "../../../src/errors.js";
 import { extractManifest } from "../../../src/extract/index.js";
 import { SERVER_START_TIMEOUT_MS, serverExec, testServerUrl, withTestDatabase } from "../../helpers/clickhouse.js";
+import { testPython } from "../../helpers/python.js";
 import { runMoose } from "./cli-helpers.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/app", import.meta.url));
@@ -163,6 +164,30 @@ describe("moose init --from-remote", () => {
       const pulled = await runMoose(["db", "pull", "--clickhouse-url", source.url, "--dir", created]);
       expect(pulled.code, pulled.stderr).toBe(ExitCode.ok);
       expect(pulled.stdout).toContain(`app/externalModels.ts is up to date: 2 tables from database ${source.database}`);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it("in Python: pydantic models in app/external_models.py, which moose db pull then finds up to date", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "moose-init-remote-py-"));
+    const env = { MOOSE_PYTHON: testPython() };
+    try {
+      const created = join(parent, "from-prod-py");
+      const init = await runMoose(["init", created, "--language", "python", "--no-venv", "--from-remote", source.url], { env });
+      expect(init.code, init.stderr).toBe(ExitCode.ok);
+      expect(init.stdout).toContain(`Modelled 2 tables of database ${source.database} at `);
+      expect(init.stdout).toContain("  - quantiles: left out, no Python type maps to q AggregateFunction(quantiles(0.5), Float64)");
+      expect(readFileSync(join(created, "app", "main.py"), "utf8")).toContain("from app.external_models import *");
+      process.env.MOOSE_PYTHON = env.MOOSE_PYTHON;
+      const manifest = await extractManifest({ projectDir: created });
+      expect(Object.values(manifest.tables).map((table) => [table.name, table.lifeCycle, table.source?.file]).sort()).toEqual([
+        ["Orders", "EXTERNALLY_MANAGED", "app/external_models.py"],
+        ["cdc_users", "EXTERNALLY_MANAGED", "app/external_models.py"],
+      ]);
+      const pulled = await runMoose(["db", "pull", "--clickhouse-url", source.url, "--dir", created], { env });
+      expect(pulled.code, pulled.stderr).toBe(ExitCode.ok);
+      expect(pulled.stdout).toContain(`app/external_models.py is up to date: 2 tables from database ${source.database}`);
     } finally {
       rmSync(parent, { recursive: true, force: true });
     }

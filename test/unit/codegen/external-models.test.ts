@@ -1,16 +1,19 @@
 /**
- * `moose db pull`'s generator: the file it writes for a set of introspected tables builds (through
- * the real extraction) into those very columns, for every ClickHouse type it maps; a type it does
- * not map refuses the whole file, naming each such column.
+ * `moose db pull`'s generators: the file each writes for a set of introspected tables builds (through
+ * the real extraction: TypeScript's, and Python's with the machine's Python and pydantic) into those
+ * very columns, for every ClickHouse type it maps; a type it does not map refuses the whole file,
+ * naming each such column.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { pythonExternalModelsSource } from "../../../src/codegen/external-models-python.js";
 import { externalModelsSource } from "../../../src/codegen/external-models.js";
 import { MooseError } from "../../../src/errors.js";
 import { extractManifest } from "../../../src/extract/index.js";
 import type { ColumnSpec, TableSpec } from "../../../src/manifest/types.js";
+import { testPython } from "../../helpers/python.js";
 
 const root = mkdtempSync(path.join(tmpdir(), "moose-external-models-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -30,68 +33,73 @@ async function roundTrip(tables: TableSpec[]) {
   return { source, manifest: await extractManifest({ projectDir: dir }) };
 }
 
+/** Every type the generators map, and names and expressions that need escaping wherever the files write them. */
+const TABLES = [
+    table("cdc_users", [
+      column("id", "UInt64"),
+      column("name", "String", { comment: "the user's display name\nas they typed it" }),
+      column("nickname", "String", { nullable: true }),
+      column("tier", "LowCardinality(String)"),
+      column("maybe_tier", "LowCardinality(String)", { nullable: true }),
+      column("score", "Float32"),
+      column("ratio", "Float64"),
+      column("small", "Int8"),
+      column("big", "Int128"),
+      column("huge", "UInt256"),
+      column("active", "Bool"),
+      column("uid", "UUID"),
+      column("created", "DateTime('UTC')"),
+      column("updated", "DateTime64(3)"),
+      // Named like types the file's annotations use (a Python class body's field would shadow them).
+    column("date", "Date", { nullable: true }),
+    column("int", "Int64"),
+    column("birthday", "Date"),
+      column("ip", "IPv4"),
+      column("ip6", "IPv6"),
+      column("price", "Decimal(18, 4)"),
+      column("code", "FixedString(3)"),
+      column("tags", "Array(String)"),
+      column("maybe_tags", "Array(Nullable(String))"),
+      column("attrs", "Map(String, Int64)"),
+      column("point", "Tuple(x Float64, y Float64)"),
+      column("pair", "Tuple(String, Int32)"),
+      column("payload", "JSON"),
+      column("location", "Point"),
+      column("status", "Enum8('active' = 1, 'gone away' = 2, 'it\\'s' = 5)"),
+      column("version", "UInt32", { default: "1" }),
+      column("name_upper", "String", { materialized: "upper(name)" }),
+      column("name_alias", "String", { alias: "lower(name)" }),
+      column("total", "SimpleAggregateFunction(sum, UInt64)"),
+      column("n.key", "Array(String)"),
+      column("lines", "Nested(sku String, qty UInt32)"),
+      column("labels", "Array(LowCardinality(Nullable(String)))"),
+      column("by_id", "Map(Int64, String)"),
+    ], ["id", "created"]),
+    table("2024 events", [column("event id", "String"), column("at", "DateTime('UTC')")], []),
+    // Names and expressions that need escaping wherever the file writes them.
+    table('we"ird`name\\', [
+      column('col "x" \\ y', "String", { default: "concat('it\\'s', \"\\\\\")", comment: "a \"quoted\" \\ comment" }),
+      column("__proto__", "String"),
+      column("constructor", "String"),
+      column("toString", "UInt8"),
+      column("Int32", "Int32"),
+    ]),
+    table("weird name", [column("id", "String")]),
+    // Models named like the globals the file's types use.
+    table("date", [column("id", "String"), column("at", "DateTime('UTC')")]),
+    table("record", [column("id", "String"), column("attrs", "Map(String, String)"), column("payload", "JSON")]),
+  ];
+
 const comparable = (spec: TableSpec) => ({ name: spec.name, columns: spec.columns.map(({ primaryKey: _, ...rest }) => rest), orderBy: spec.orderBy, lifeCycle: spec.lifeCycle });
 
 describe("externalModelsSource", () => {
   it("writes models that build back into the same columns, for every type it maps", async () => {
-    const tables = [
-      table("cdc_users", [
-        column("id", "UInt64"),
-        column("name", "String", { comment: "the user's display name\nas they typed it" }),
-        column("nickname", "String", { nullable: true }),
-        column("tier", "LowCardinality(String)"),
-        column("maybe_tier", "LowCardinality(String)", { nullable: true }),
-        column("score", "Float32"),
-        column("ratio", "Float64"),
-        column("small", "Int8"),
-        column("big", "Int128"),
-        column("huge", "UInt256"),
-        column("active", "Bool"),
-        column("uid", "UUID"),
-        column("created", "DateTime('UTC')"),
-        column("updated", "DateTime64(3)"),
-        column("birthday", "Date"),
-        column("ip", "IPv4"),
-        column("ip6", "IPv6"),
-        column("price", "Decimal(18, 4)"),
-        column("code", "FixedString(3)"),
-        column("tags", "Array(String)"),
-        column("maybe_tags", "Array(Nullable(String))"),
-        column("attrs", "Map(String, Int64)"),
-        column("point", "Tuple(x Float64, y Float64)"),
-        column("pair", "Tuple(String, Int32)"),
-        column("payload", "JSON"),
-        column("location", "Point"),
-        column("status", "Enum8('active' = 1, 'gone away' = 2, 'it\\'s' = 5)"),
-        column("version", "UInt32", { default: "1" }),
-        column("name_upper", "String", { materialized: "upper(name)" }),
-        column("name_alias", "String", { alias: "lower(name)" }),
-        column("total", "SimpleAggregateFunction(sum, UInt64)"),
-        column("n.key", "Array(String)"),
-        column("lines", "Nested(sku String, qty UInt32)"),
-        column("labels", "Array(LowCardinality(Nullable(String)))"),
-        column("by_id", "Map(Int64, String)"),
-      ], ["id", "created"]),
-      table("2024 events", [column("event id", "String"), column("at", "DateTime('UTC')")], []),
-      // Names and expressions that need escaping wherever the file writes them.
-      table('we"ird`name\\', [
-        column('col "x" \\ y', "String", { default: "concat('it\\'s', \"\\\\\")", comment: "a \"quoted\" \\ comment" }),
-        column("__proto__", "String"),
-        column("constructor", "String"),
-        column("toString", "UInt8"),
-        column("Int32", "Int32"),
-      ]),
-      table("weird name", [column("id", "String")]),
-      // Models named like the globals the file's types use.
-      table("date", [column("id", "String"), column("at", "DateTime('UTC')")]),
-      table("record", [column("id", "String"), column("attrs", "Map(String, String)"), column("payload", "JSON")]),
-    ];
-    const { source, manifest } = await roundTrip(tables);
+    const { source, manifest } = await roundTrip(TABLES);
     expect(source).toContain(`lifeCycle: LifeCycle.EXTERNALLY_MANAGED`);
     expect(source).toContain(`export enum CdcUsers_status {`);
     expect(source).toContain(`  maybe_tier?: string & LowCardinality;`);
     expect(source).toContain(`  /**\n   * the user's display name\n   * as they typed it\n   */\n  name: string;`);
-    expect(Object.values(manifest.tables).map(comparable).sort((a, b) => a.name.localeCompare(b.name))).toEqual(tables.map(comparable).sort((a, b) => a.name.localeCompare(b.name)));
+    expect(Object.values(manifest.tables).map(comparable).sort((a, b) => a.name.localeCompare(b.name))).toEqual(TABLES.map(comparable).sort((a, b) => a.name.localeCompare(b.name)));
   }, 60_000);
 
   it("reads Nullable(…) in an introspected type as an optional field, LowCardinality(Nullable(…)) too", () => {
@@ -114,5 +122,34 @@ describe("externalModelsSource", () => {
     expect(error).toBeInstanceOf(MooseError);
     expect((error as MooseError).code).toBe("DB_PULL_UNSUPPORTED_TYPE");
     expect((error as MooseError).message).toContain("t.d Date32, t.q AggregateFunction(quantiles(0.5), Float64), t.e Enum8('1' = 1, 'b' = 2), t.n Enum8('NaN' = 1), t.small Enum16('a' = 1), t.nd Nullable(String), t.sa SimpleAggregateFunction(anyLast, Nullable(String))");
+  });
+});
+
+/** Types only TypeScript maps (moose_ts has no byte-size annotation for 128- and 256-bit integers). */
+const TYPESCRIPT_ONLY = new Set(["Int128", "UInt256"]);
+
+describe("pythonExternalModelsSource", () => {
+  it("writes pydantic models that build back into the same columns, for every type Python maps", async () => {
+    process.env.MOOSE_PYTHON = testPython();
+    const tables = TABLES.map((spec) => ({ ...spec, columns: spec.columns.filter((item) => !TYPESCRIPT_ONLY.has(item.type)) }));
+    const dir = mkdtempSync(path.join(root, "py"));
+    mkdirSync(path.join(dir, "app"));
+    const source = pythonExternalModelsSource(tables, { source: "db at localhost" });
+    writeFileSync(path.join(dir, "moose.config.toml"), 'language = "Python"\n');
+    writeFileSync(path.join(dir, "app", "__init__.py"), "");
+    writeFileSync(path.join(dir, "app", "external_models.py"), source);
+    writeFileSync(path.join(dir, "app", "main.py"), "from app.external_models import *  # noqa: F401,F403\n");
+    const manifest = await extractManifest({ projectDir: dir });
+    expect(source).toContain("life_cycle=LifeCycle.EXTERNALLY_MANAGED");
+    expect(source).toContain(`CdcUsers_status = Enum("CdcUsers_status", {"active": 1, "gone away": 2, "it's": 5})`);
+    expect(source).toContain(`    f_n_key: list[str] = Field(alias="n.key")`);
+    expect(source).toContain(`    nickname: Optional[str] = None`);
+    expect(Object.values(manifest.tables).map(comparable).sort((a, b) => a.name.localeCompare(b.name))).toEqual(tables.map(comparable).sort((a, b) => a.name.localeCompare(b.name)));
+  }, 120_000);
+
+  it("refuses what no Python annotation maps to: 128- and 256-bit integers, an enum with a repeated value", () => {
+    expect(() => pythonExternalModelsSource([table("t", [column("id", "String"), column("big", "Int128"), column("e", "Enum8('a' = 1, 'b' = 1)")])], { source: "x" })).toThrow(
+      "no Python type maps to these columns' types: t.big Int128, t.e Enum8('a' = 1, 'b' = 1)",
+    );
   });
 });

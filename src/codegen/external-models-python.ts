@@ -1,0 +1,220 @@
+/**
+ * The Python of `moose db pull`'s external models file for a Python project (app/external_models.py):
+ * one pydantic model and one `OlapTable` (life_cycle EXTERNALLY_MANAGED) per table, each column's
+ * ClickHouse type written as the annotation moose_ts maps back to that very type (docs/type-mapping.md,
+ * the Python column). Pure; the same rules as ./external-models.ts, which it shares its parsing with.
+ */
+import { splitNullable } from "../diff/normalize.js";
+import type { ColumnSpec, TableSpec } from "../manifest/types.js";
+import {
+  call,
+  DECIMAL_PRECISION,
+  engineText,
+  enumMembers,
+  generatedHeader,
+  literal,
+  namedFields,
+  ordering,
+  pascal,
+  uniqueName,
+  Unsupported,
+  unsupportedTypes,
+  whole,
+  type ExternalModelsOptions,
+} from "./external-models.js";
+
+const INTEGERS = new Set(["Int8", "Int16", "Int32", "UInt8", "UInt16", "UInt32", "UInt64"]);
+const GEO = new Set(["Point", "Ring", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]);
+
+const PYTHON_KEYWORDS = new Set(
+  "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield".split(" "),
+);
+/** BaseModel's own attributes (pydantic v1 names included): a field of that name must take another and say the column with an alias. */
+const BASE_MODEL_ATTRIBUTES = new Set(["copy", "dict", "json", "parse_obj", "parse_raw", "parse_file", "from_orm", "construct", "schema", "schema_json", "validate", "update_forward_refs", "fields"]);
+
+/** Names the file imports or declares besides its models. */
+const RESERVED = ["BaseModel", "Field", "Annotated", "Any", "Optional", "Enum", "UUID", "IPv4Address", "IPv6Address", "date", "datetime", "OlapTable", "OlapConfig", "LifeCycle", "FixedString", "Float32", "clickhouse_decimal", "clickhouse_datetime64", "clickhouse_default", "simple_aggregated", "ClickHouseMaterialized", "ClickHouseAlias", "ClickHouseCodec", "ClickHouseTTL", "ClickHouseNamedTuple", ...INTEGERS, ...GEO];
+
+interface Writer {
+  /** `module` → names imported from it. */
+  imports: Map<string, Set<string>>;
+  /** Enums and nested models, written before the tables' models. */
+  declarations: string[];
+  names: Set<string>;
+}
+
+const newWriter = (): Writer => ({ imports: new Map(), declarations: [], names: new Set(RESERVED) });
+
+function use(writer: Writer, module: string, name: string): string {
+  let names = writer.imports.get(module);
+  if (!names) writer.imports.set(module, (names = new Set()));
+  names.add(name);
+  return name;
+}
+
+const mooseTs = (writer: Writer, name: string) => use(writer, "moose_ts", name);
+
+function pyType(type: string, writer: Writer, scope: string): string {
+  const [name, args] = call(type);
+  if (name === "String") return "str";
+  if (name === "Float64") return "float";
+  if (name === "Int64") return "int";
+  if (name === "Float32" || INTEGERS.has(name)) return mooseTs(writer, name);
+  if (name === "Bool" || name === "Boolean") return "bool";
+  if (name === "UUID") return use(writer, "uuid", "UUID");
+  if (name === "DateTime") return use(writer, "datetime", "datetime");
+  if (name === "DateTime64") return `${mooseTs(writer, "clickhouse_datetime64")}(${whole(args[0], type)})`;
+  if (name === "Date") return use(writer, "datetime", "date");
+  if (name === "IPv4" || name === "IPv6") return use(writer, "ipaddress", `${name}Address`);
+  if (name === "Decimal" && args.length === 2) return `${mooseTs(writer, "clickhouse_decimal")}(${whole(args[0], type)}, ${whole(args[1], type)})`;
+  if (DECIMAL_PRECISION[name] !== undefined && args.length === 1) return `${mooseTs(writer, "clickhouse_decimal")}(${DECIMAL_PRECISION[name]}, ${whole(args[0], type)})`;
+  if (name === "FixedString" && args.length === 1) return `${use(writer, "typing", "Annotated")}[str, ${mooseTs(writer, "FixedString")}(${whole(args[0], type)})]`;
+  if (name === "LowCardinality" && args[0] === "String") return `${use(writer, "typing", "Annotated")}[str, "LowCardinality"]`;
+  if (name === "LowCardinality" && args[0] === "Nullable(String)") return `${use(writer, "typing", "Optional")}[${use(writer, "typing", "Annotated")}[str, "LowCardinality"]]`;
+  if (name === "Nullable") return `${use(writer, "typing", "Optional")}[${pyType(args[0]!, writer, scope)}]`;
+  if (name === "Array") return `list[${pyType(args[0]!, writer, scope)}]`;
+  if (name === "Map" && args.length === 2 && (args[0] === "String" || args[0] === "Int64")) return `dict[${args[0] === "String" ? "str" : "int"}, ${pyType(args[1]!, writer, scope)}]`;
+  if (name === "Tuple" || name === "Nested") {
+    const fields = namedFields(args);
+    if (fields !== undefined) {
+      const model = nestedModel(fields, writer, scope);
+      return name === "Nested" ? model : `${use(writer, "typing", "Annotated")}[${model}, ${mooseTs(writer, "ClickHouseNamedTuple")}]`;
+    }
+    if (name === "Nested") throw new Unsupported(type);
+    return `tuple[${args.map((arg) => pyType(arg, writer, scope)).join(", ")}]`;
+  }
+  if (name === "JSON" && args.length === 0) return `dict[str, ${use(writer, "typing", "Any")}]`;
+  if (GEO.has(name) && args.length === 0) return mooseTs(writer, name);
+  if (name === "SimpleAggregateFunction" && args.length === 2 && /^\w+$/.test(args[0]!) && !args[1]!.startsWith("Nullable(")) {
+    return `${mooseTs(writer, "simple_aggregated")}(${literal(args[0]!)}, ${pyType(args[1]!, writer, scope)})`;
+  }
+  if ((name === "Enum8" || name === "Enum16") && args.length > 0) return enumType(name, args, writer, scope);
+  throw new Unsupported(type);
+}
+
+/** Python's functional Enum takes any member name ('gone away'), except its own reserved ones; values must differ (a repeat is an alias, dropped). */
+function enumType(kind: "Enum8" | "Enum16", args: string[], writer: Writer, scope: string): string {
+  const members = enumMembers(kind, args);
+  if (members.some(([member]) => /^_.*_$|^__/.test(member) || member === "mro") || new Set(members.map(([, value]) => value)).size !== members.length) {
+    throw new Unsupported(`${kind}(${args.join(", ")})`);
+  }
+  const name = uniqueName(scope, writer.names);
+  writer.declarations.push(`${name} = ${use(writer, "enum", "Enum")}(${literal(name)}, {${members.map(([member, value]) => `${literal(member)}: ${value}`).join(", ")}})`);
+  return name;
+}
+
+function nestedModel(fields: Array<[string, string]>, writer: Writer, scope: string): string {
+  const name = uniqueName(scope, writer.names);
+  const lines = fields.map(([field, type]) => fieldLine({ name: field, type, nullable: false }, writer, name, new Set()));
+  writer.declarations.push(`class ${name}(${use(writer, "pydantic", "BaseModel")}):\n${lines.join("\n")}`);
+  return name;
+}
+
+/**
+ * Names a field must not take: a class body's field of that name (with a default, `= None`) would be
+ * what a later annotation of the class reads (`date: Optional[date] = None` then `at: date`).
+ */
+const ANNOTATION_NAMES = new Set([...RESERVED, "int", "str", "float", "bool", "bytes", "list", "dict", "tuple"]);
+
+/** A field name for a column: the column's own when Python and pydantic take it, else a made-up one (the column then said with an alias). */
+function fieldName(column: string, taken: Set<string>): { name: string; alias?: string } {
+  const usable =
+    /^[A-Za-z][A-Za-z0-9_]*$/.test(column) && !PYTHON_KEYWORDS.has(column) && !BASE_MODEL_ATTRIBUTES.has(column) && !column.startsWith("model_") && !ANNOTATION_NAMES.has(column);
+  if (usable && !taken.has(column)) {
+    taken.add(column);
+    return { name: column };
+  }
+  const base = `f_${column.replace(/[^A-Za-z0-9_]/g, "_")}`;
+  return { name: uniqueName(base, taken), alias: column };
+}
+
+/** One field of a model; `taken`: the model's field names so far. */
+function fieldLine(column: ColumnSpec, writer: Writer, scope: string, taken: Set<string>): string {
+  const unwrapped = splitNullable(column.type);
+  const nullable = column.nullable || unwrapped.nullable;
+  // A field with a clickhouse_default is never Nullable (MooseStack's rule): `Nullable(T) DEFAULT …` has no model.
+  if (nullable && column.default !== undefined) throw new Unsupported(`Nullable(${unwrapped.type}) DEFAULT ${column.default}`);
+  let annotation = pyType(unwrapped.type, writer, `${scope}_${column.name.replace(/[^A-Za-z0-9_]/g, "_")}`);
+  const extras: string[] = [];
+  if (column.default !== undefined) extras.push(`${mooseTs(writer, "clickhouse_default")}(${literal(column.default)})`);
+  if (column.materialized !== undefined) extras.push(`${mooseTs(writer, "ClickHouseMaterialized")}(${literal(column.materialized)})`);
+  if (column.alias !== undefined) extras.push(`${mooseTs(writer, "ClickHouseAlias")}(${literal(column.alias)})`);
+  if (column.codec !== undefined) extras.push(`${mooseTs(writer, "ClickHouseCodec")}(${literal(column.codec)})`);
+  if (column.ttl !== undefined) extras.push(`${mooseTs(writer, "ClickHouseTTL")}(${literal(column.ttl)})`);
+  if (extras.length > 0) annotation = `${use(writer, "typing", "Annotated")}[${annotation}, ${extras.join(", ")}]`;
+  if (nullable) annotation = `${use(writer, "typing", "Optional")}[${annotation}]`;
+  const field = fieldName(column.name, taken);
+  const settings = [
+    ...(nullable ? ["default=None"] : []),
+    ...(field.alias !== undefined ? [`alias=${literal(field.alias)}`] : []),
+    ...(column.comment ? [`description=${literal(column.comment)}`] : []),
+  ];
+  const value = settings.length === 0 ? "" : settings.length === 1 && nullable ? " = None" : ` = ${use(writer, "pydantic", "Field")}(${settings.join(", ")})`;
+  return `    ${field.name}: ${annotation}${value}`;
+}
+
+function declarations(table: TableSpec): Map<string, string | undefined> {
+  const result = new Map<string, string | undefined>();
+  for (const column of table.columns) {
+    const writer = newWriter();
+    try {
+      const line = fieldLine(column, writer, "Model", new Set());
+      result.set(column.name, [...writer.declarations, line].join("\n"));
+    } catch (error) {
+      if (!(error instanceof Unsupported)) throw error;
+      result.set(column.name, undefined);
+    }
+  }
+  return result;
+}
+
+/** As columnDeclarations of ./external-models.ts, in Python. */
+export function pythonColumnDeclarations(table: TableSpec): Map<string, string> {
+  return new Map([...declarations(table)].map(([name, declaration]) => [name, declaration ?? `unsupported ${table.columns.find((column) => column.name === name)!.type}`]));
+}
+
+export function pythonUnsupportedColumns(table: TableSpec): string[] {
+  const declared = declarations(table);
+  return table.columns.filter((column) => declared.get(column.name) === undefined).map((column) => `${column.name} ${column.type}`);
+}
+
+/** `cdc_users` → `cdc_users_table`: a module variable's name. */
+function variableName(table: string, taken: Set<string>): string {
+  const snake = table.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_+|_+$/g, "").toLowerCase() || "table";
+  return uniqueName(`${/^\d/.test(snake) ? `t_${snake}` : snake}_table`, taken);
+}
+
+export function pythonExternalModelsSource(tables: TableSpec[], options: ExternalModelsOptions): string {
+  const writer = newWriter();
+  const unsupported: string[] = [];
+  const blocks: string[] = [];
+  for (const table of [...tables].sort((a, b) => a.name.localeCompare(b.name))) {
+    const model = uniqueName(pascal(table.name), writer.names);
+    const lines: string[] = [];
+    const taken = new Set<string>();
+    for (const column of table.columns) {
+      try {
+        lines.push(fieldLine(column, writer, model, taken));
+      } catch (error) {
+        if (!(error instanceof Unsupported)) throw error;
+        unsupported.push(`${table.name}.${column.name} ${column.type}`);
+      }
+    }
+    const order = ordering(table);
+    const orderConfig = "fields" in order ? `order_by_fields=[${order.fields.map(literal).join(", ")}]` : `order_by_expression=${literal(order.expression)}`;
+    blocks.push(
+      `class ${model}(${use(writer, "pydantic", "BaseModel")}):\n${lines.length > 0 ? lines.join("\n") : "    pass"}\n\n\n` +
+        `# ${engineText(table).replace(/[\r\n]/g, " ")} on the server.\n` +
+        `${variableName(table.name, writer.names)} = ${mooseTs(writer, "OlapTable")}[${model}](${literal(table.name)}, ${mooseTs(writer, "OlapConfig")}(\n    ${orderConfig},\n    life_cycle=${mooseTs(writer, "LifeCycle")}.EXTERNALLY_MANAGED,\n))`,
+    );
+  }
+  if (unsupported.length > 0) throw unsupportedTypes(unsupported, "Python");
+  const order = ["datetime", "enum", "ipaddress", "typing", "uuid", "pydantic", "moose_ts"];
+  const imports = order
+    .filter((module) => writer.imports.has(module))
+    .map((module) => `from ${module} import ${[...writer.imports.get(module)!].sort().join(", ")}`);
+  // Standard library first, then pydantic, then moose_ts, each group apart (PEP 8).
+  const standard = imports.filter((line) => !/^from (pydantic|moose_ts) /.test(line));
+  const third = imports.filter((line) => /^from (pydantic|moose_ts) /.test(line));
+  return [generatedHeader(options.source, "#"), [standard.join("\n"), third.join("\n")].filter(Boolean).join("\n\n"), ...writer.declarations, ...blocks].join("\n\n\n") + "\n";
+}
