@@ -30,10 +30,10 @@ const PYTHON_KEYWORDS = new Set(
   "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield".split(" "),
 );
 /** BaseModel's own attributes (pydantic v1 names included): a field of that name must take another and say the column with an alias. */
-const BASE_MODEL_ATTRIBUTES = new Set(["copy", "dict", "json", "parse_obj", "parse_raw", "parse_file", "from_orm", "construct", "schema", "schema_json", "validate", "update_forward_refs", "fields"]);
+const BASE_MODEL_ATTRIBUTES = new Set(["copy", "dict", "json", "parse_obj", "parse_raw", "parse_file", "from_orm", "construct", "schema", "schema_json", "validate", "update_forward_refs", "fields", "Config"]);
 
 /** Names the file imports or declares besides its models. */
-const RESERVED = ["BaseModel", "Field", "Annotated", "Any", "Optional", "Enum", "UUID", "IPv4Address", "IPv6Address", "date", "datetime", "OlapTable", "OlapConfig", "LifeCycle", "FixedString", "Float32", "clickhouse_decimal", "clickhouse_datetime64", "clickhouse_default", "simple_aggregated", "ClickHouseMaterialized", "ClickHouseAlias", "ClickHouseCodec", "ClickHouseTTL", "ClickHouseNamedTuple", ...INTEGERS, ...GEO];
+const RESERVED = ["None", "True", "False", "BaseModel", "Field", "Annotated", "Any", "Optional", "IntEnum", "StringToEnumMixin", "UUID", "IPv4Address", "IPv6Address", "date", "datetime", "OlapTable", "OlapConfig", "LifeCycle", "FixedString", "Float32", "clickhouse_decimal", "clickhouse_datetime64", "clickhouse_default", "simple_aggregated", "ClickHouseMaterialized", "ClickHouseAlias", "ClickHouseCodec", "ClickHouseTTL", "ClickHouseNamedTuple", ...INTEGERS, ...GEO];
 
 interface Writer {
   /** `module` → names imported from it. */
@@ -54,7 +54,8 @@ function use(writer: Writer, module: string, name: string): string {
 
 const mooseTs = (writer: Writer, name: string) => use(writer, "moose_ts", name);
 
-function pyType(type: string, writer: Writer, scope: string): string {
+/** `taken`: the model's field names, which an enum or nested model the type declares must not take. */
+function pyType(type: string, writer: Writer, scope: string, taken: Set<string>): string {
   const [name, args] = call(type);
   if (name === "String") return "str";
   if (name === "Float64") return "float";
@@ -71,40 +72,58 @@ function pyType(type: string, writer: Writer, scope: string): string {
   if (name === "FixedString" && args.length === 1) return `${use(writer, "typing", "Annotated")}[str, ${mooseTs(writer, "FixedString")}(${whole(args[0], type)})]`;
   if (name === "LowCardinality" && args[0] === "String") return `${use(writer, "typing", "Annotated")}[str, "LowCardinality"]`;
   if (name === "LowCardinality" && args[0] === "Nullable(String)") return `${use(writer, "typing", "Optional")}[${use(writer, "typing", "Annotated")}[str, "LowCardinality"]]`;
-  if (name === "Nullable") return `${use(writer, "typing", "Optional")}[${pyType(args[0]!, writer, scope)}]`;
-  if (name === "Array") return `list[${pyType(args[0]!, writer, scope)}]`;
-  if (name === "Map" && args.length === 2 && (args[0] === "String" || args[0] === "Int64")) return `dict[${args[0] === "String" ? "str" : "int"}, ${pyType(args[1]!, writer, scope)}]`;
+  if (name === "Nullable") return `${use(writer, "typing", "Optional")}[${pyType(args[0]!, writer, scope, taken)}]`;
+  if (name === "Array") return `list[${pyType(args[0]!, writer, scope, taken)}]`;
+  if (name === "Map" && args.length === 2 && (args[0] === "String" || args[0] === "Int64")) return `dict[${args[0] === "String" ? "str" : "int"}, ${pyType(args[1]!, writer, scope, taken)}]`;
   if (name === "Tuple" || name === "Nested") {
     const fields = namedFields(args);
-    if (fields !== undefined) {
-      const model = nestedModel(fields, writer, scope);
+    if (fields !== undefined && fields.length > 0) {
+      const model = nestedModel(fields, writer, scope, taken);
       return name === "Nested" ? model : `${use(writer, "typing", "Annotated")}[${model}, ${mooseTs(writer, "ClickHouseNamedTuple")}]`;
     }
     if (name === "Nested") throw new Unsupported(type);
-    return `tuple[${args.map((arg) => pyType(arg, writer, scope)).join(", ")}]`;
+    if (args.length === 0) throw new Unsupported(type);
+    return `tuple[${args.map((arg) => pyType(arg, writer, scope, taken)).join(", ")}]`;
   }
   if (name === "JSON" && args.length === 0) return `dict[str, ${use(writer, "typing", "Any")}]`;
   if (GEO.has(name) && args.length === 0) return mooseTs(writer, name);
-  if (name === "SimpleAggregateFunction" && args.length === 2 && /^\w+$/.test(args[0]!) && !args[1]!.startsWith("Nullable(")) {
-    return `${mooseTs(writer, "simple_aggregated")}(${literal(args[0]!)}, ${pyType(args[1]!, writer, scope)})`;
+  // Of a Nullable or LowCardinality argument: the wrapper would end up around the aggregate.
+  if (name === "SimpleAggregateFunction" && args.length === 2 && /^\w+$/.test(args[0]!) && !/^(Nullable|LowCardinality)\(/.test(args[1]!)) {
+    return `${mooseTs(writer, "simple_aggregated")}(${literal(args[0]!)}, ${pyType(args[1]!, writer, scope, taken)})`;
   }
-  if ((name === "Enum8" || name === "Enum16") && args.length > 0) return enumType(name, args, writer, scope);
+  if ((name === "Enum8" || name === "Enum16") && args.length > 0) return enumType(name, args, writer, scope, taken);
   throw new Unsupported(type);
 }
 
-/** Python's functional Enum takes any member name ('gone away'), except its own reserved ones; values must differ (a repeat is an alias, dropped). */
-function enumType(kind: "Enum8" | "Enum16", args: string[], writer: Writer, scope: string): string {
+/**
+ * `IntEnum` with moose_ts's StringToEnumMixin, as MooseStack's db pull writes it (ClickHouse answers an
+ * Enum value with its name, which the mixin takes), through the functional API, which takes any
+ * member name ('gone away') except Enum's reserved ones; values must differ (a repeat is an alias, dropped).
+ */
+function enumType(kind: "Enum8" | "Enum16", args: string[], writer: Writer, scope: string, taken: Set<string>): string {
   const members = enumMembers(kind, args);
   if (members.some(([member]) => /^_.*_$|^__/.test(member) || member === "mro") || new Set(members.map(([, value]) => value)).size !== members.length) {
     throw new Unsupported(`${kind}(${args.join(", ")})`);
   }
-  const name = uniqueName(scope, writer.names);
-  writer.declarations.push(`${name} = ${use(writer, "enum", "Enum")}(${literal(name)}, {${members.map(([member, value]) => `${literal(member)}: ${value}`).join(", ")}})`);
+  const name = declaredName(scope, writer, taken);
+  const body = members.map(([member, value]) => `${literal(member)}: ${value}`).join(", ");
+  writer.declarations.push(`${name} = ${use(writer, "enum", "IntEnum")}(${literal(name)}, {${body}}, type=${mooseTs(writer, "StringToEnumMixin")})`);
   return name;
 }
 
-function nestedModel(fields: Array<[string, string]>, writer: Writer, scope: string): string {
-  const name = uniqueName(scope, writer.names);
+/**
+ * A module-level name for an enum or nested model: one no other declaration and no field of the model
+ * has (a field of that name, bound in the class body first, would be what the annotation reads).
+ */
+function declaredName(scope: string, writer: Writer, taken: Set<string>): string {
+  let name = scope;
+  for (let index = 2; writer.names.has(name) || taken.has(name); index++) name = `${scope}${index}`;
+  writer.names.add(name);
+  return name;
+}
+
+function nestedModel(fields: Array<[string, string]>, writer: Writer, scope: string, taken: Set<string>): string {
+  const name = declaredName(scope, writer, taken);
   const lines = fields.map(([field, type]) => fieldLine({ name: field, type, nullable: false }, writer, name, new Set()));
   writer.declarations.push(`class ${name}(${use(writer, "pydantic", "BaseModel")}):\n${lines.join("\n")}`);
   return name;
@@ -117,9 +136,14 @@ function nestedModel(fields: Array<[string, string]>, writer: Writer, scope: str
 const ANNOTATION_NAMES = new Set([...RESERVED, "int", "str", "float", "bool", "bytes", "list", "dict", "tuple"]);
 
 /** A field name for a column: the column's own when Python and pydantic take it, else a made-up one (the column then said with an alias). */
-function fieldName(column: string, taken: Set<string>): { name: string; alias?: string } {
+function fieldName(column: string, taken: Set<string>, declared: Set<string>): { name: string; alias?: string } {
   const usable =
-    /^[A-Za-z][A-Za-z0-9_]*$/.test(column) && !PYTHON_KEYWORDS.has(column) && !BASE_MODEL_ATTRIBUTES.has(column) && !column.startsWith("model_") && !ANNOTATION_NAMES.has(column);
+    /^[A-Za-z][A-Za-z0-9_]*$/.test(column) &&
+    !PYTHON_KEYWORDS.has(column) &&
+    !BASE_MODEL_ATTRIBUTES.has(column) &&
+    !column.startsWith("model_") &&
+    !ANNOTATION_NAMES.has(column) &&
+    !declared.has(column);
   if (usable && !taken.has(column)) {
     taken.add(column);
     return { name: column };
@@ -134,7 +158,7 @@ function fieldLine(column: ColumnSpec, writer: Writer, scope: string, taken: Set
   const nullable = column.nullable || unwrapped.nullable;
   // A field with a clickhouse_default is never Nullable (MooseStack's rule): `Nullable(T) DEFAULT …` has no model.
   if (nullable && column.default !== undefined) throw new Unsupported(`Nullable(${unwrapped.type}) DEFAULT ${column.default}`);
-  let annotation = pyType(unwrapped.type, writer, `${scope}_${column.name.replace(/[^A-Za-z0-9_]/g, "_")}`);
+  let annotation = pyType(unwrapped.type, writer, `${scope}_${column.name.replace(/[^A-Za-z0-9_]/g, "_")}`, taken);
   const extras: string[] = [];
   if (column.default !== undefined) extras.push(`${mooseTs(writer, "clickhouse_default")}(${literal(column.default)})`);
   if (column.materialized !== undefined) extras.push(`${mooseTs(writer, "ClickHouseMaterialized")}(${literal(column.materialized)})`);
@@ -143,7 +167,7 @@ function fieldLine(column: ColumnSpec, writer: Writer, scope: string, taken: Set
   if (column.ttl !== undefined) extras.push(`${mooseTs(writer, "ClickHouseTTL")}(${literal(column.ttl)})`);
   if (extras.length > 0) annotation = `${use(writer, "typing", "Annotated")}[${annotation}, ${extras.join(", ")}]`;
   if (nullable) annotation = `${use(writer, "typing", "Optional")}[${annotation}]`;
-  const field = fieldName(column.name, taken);
+  const field = fieldName(column.name, taken, writer.names);
   const settings = [
     ...(nullable ? ["default=None"] : []),
     ...(field.alias !== undefined ? [`alias=${literal(field.alias)}`] : []),

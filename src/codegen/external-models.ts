@@ -100,17 +100,17 @@ function tsType(type: string, writer: Writer, enumName: string): string {
   if (name === "Map" && args.length === 2 && args[0] === "Int64") return `{ [key: number]: ${tsType(args[1]!, writer, enumName)} }`;
   if (name === "Tuple" || name === "Nested") {
     const fields = namedFields(args);
-    if (fields !== undefined) {
+    if (fields !== undefined && fields.length > 0) {
       const object = `{ ${fields.map(([field, fieldType]) => `${propertyName(field)}: ${tsType(fieldType, writer, enumName)}`).join("; ")} }`;
       return name === "Nested" ? object : `${object} & ${imported("ClickHouseNamedTuple")}`;
     }
-    if (name === "Nested") throw new Unsupported(type);
+    if (name === "Nested" || args.length === 0) throw new Unsupported(type);
     return `[${args.map((arg) => tsType(arg, writer, enumName)).join(", ")}]`;
   }
   if (name === "JSON" && args.length === 0) return "Record<string, unknown>";
   if (GEO[name] && args.length === 0) return imported(GEO[name]);
-  // A Nullable argument has no TypeScript: `(T | null) & SimpleAggregated<…>` is `T & SimpleAggregated<…>`.
-  if (name === "SimpleAggregateFunction" && args.length === 2 && /^\w+$/.test(args[0]!) && !args[1]!.startsWith("Nullable(")) {
+  // A Nullable argument has no TypeScript (`(T | null) & SimpleAggregated<…>` is `T & SimpleAggregated<…>`), nor, to be safe, a LowCardinality one.
+  if (name === "SimpleAggregateFunction" && args.length === 2 && /^\w+$/.test(args[0]!) && !/^(Nullable|LowCardinality)\(/.test(args[1]!)) {
     const value = tsType(args[1]!, writer, enumName);
     return `${value} & ${imported("SimpleAggregated")}<${literal(args[0]!)}, ${value}>`;
   }

@@ -1,4 +1,5 @@
 /** The external models file in each language a project's models can be written in (`language` in moose.config.toml). */
+import path from "node:path";
 import type { TableSpec } from "../manifest/types.js";
 import { pythonColumnDeclarations, pythonExternalModelsSource, pythonUnsupportedColumns } from "./external-models-python.js";
 import { columnDeclarations, externalModelsSource, unsupportedColumns, type ExternalModelsOptions } from "./external-models.js";
@@ -11,8 +12,8 @@ export interface ModelLanguage {
   extension: string;
   /** The file the app starts from, which must import the external models file. */
   rootFile: string;
-  /** The line that imports the file from the root file; `module`: its path from app/, without the extension. */
-  importLine(module: string): string;
+  /** The line of the root file that imports the file; `file`: its path in the project (`app/externalModels.ts`). */
+  importLine(file: string): string;
   source(tables: TableSpec[], options: ExternalModelsOptions): string;
   /** Each column's declaration as the file writes it: a model and a table differ where these do. */
   declarations(table: TableSpec): Map<string, string>;
@@ -25,7 +26,10 @@ export const MODEL_LANGUAGES: Record<"typescript" | "python", ModelLanguage> = {
     defaultFile: "app/externalModels.ts",
     extension: ".ts",
     rootFile: "app/index.ts",
-    importLine: (module) => `export * from "./${module}";`,
+    importLine: (file) => {
+      const module = path.posix.relative("app", file).replace(/\.ts$/, "");
+      return `export * from "${module.startsWith(".") ? module : `./${module}`}";`;
+    },
     source: externalModelsSource,
     declarations: columnDeclarations,
     unsupported: unsupportedColumns,
@@ -34,7 +38,8 @@ export const MODEL_LANGUAGES: Record<"typescript" | "python", ModelLanguage> = {
     defaultFile: "app/external_models.py",
     extension: ".py",
     rootFile: "app/main.py",
-    importLine: (module) => `from app.${module.split("/").join(".")} import *  # noqa: F401,F403`,
+    // A plain import: constructing the tables registers them, and the root file's own names stay its own.
+    importLine: (file) => `import ${file.replace(/\.py$/, "").split("/").join(".")}  # noqa: F401`,
     source: pythonExternalModelsSource,
     declarations: pythonColumnDeclarations,
     unsupported: pythonUnsupportedColumns,

@@ -107,8 +107,7 @@ export function register(program: Command): void {
         const built = new Set(Object.values(after.tables).map((table) => table.name));
         const unreached = wanted.filter((name) => !built.has(name));
         if (unreached.length > 0) {
-          const module = path.relative(path.join(projectDir, "app"), file).split(path.sep).join("/").slice(0, -language.extension.length);
-          process.stderr.write(`note: the app does not import ${relativeFile} yet (${unreached.join(", ")} not in the build): add \`${language.importLine(module)}\` to ${language.rootFile}\n`);
+          process.stderr.write(`note: the app does not import ${relativeFile} yet (${unreached.join(", ")} not in the build): add \`${language.importLine(relativeFile)}\` to ${language.rootFile}\n`);
         }
         return ExitCode.ok;
       }),
@@ -146,7 +145,7 @@ function tablesToPull(code: Manifest, relativeFile: string, added: string[]): st
     const defined = elsewhere.find((table) => table.name === name);
     if (defined !== undefined) {
       throw new MooseError("DB_PULL_DEFINED_ELSEWHERE", `table ${name} is already modelled in ${defined.source?.file ?? "the code"}${defined.source ? `:${defined.source.line}` : ""}`, {
-        hint: `move it into ${relativeFile} with lifeCycle: LifeCycle.EXTERNALLY_MANAGED to have moose db pull keep it up to date, or leave --table ${name} out`,
+        hint: `move its model into ${relativeFile}, EXTERNALLY_MANAGED, to have moose db pull keep it up to date, or leave --table ${name} out`,
         exitCode: ExitCode.usage,
       });
     }

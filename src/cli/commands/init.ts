@@ -107,16 +107,15 @@ async function remoteModels(url: string, language: "typescript" | "python"): Pro
   // It goes into comments: a line break in the database's name would end one.
   const from = `database ${endpoint.database} at ${endpoint.host}:${endpoint.port}`.replace(/[\r\n\u2028\u2029]/g, " ");
   const comment = language === "python" ? "#" : "//";
-  const module = path.basename(models.defaultFile, models.extension);
   const root = [
     `The tables of ${from}, as \`moose init --from-remote\` found them: EXTERNALLY_MANAGED models, which`,
     "moose-ts reads and queries and never creates, alters or drops. `moose db pull --clickhouse-url …`",
     `writes ${models.defaultFile} anew when the database changes. To manage a table with migrations,`,
-    "move its model here and drop its life cycle.",
+    `move its model here and drop its ${language === "python" ? "life_cycle" : "lifeCycle"}.`,
   ].map((line) => `${comment} ${line}`);
   const views = [...Object.keys(live.views), ...Object.keys(live.materializedViews)].sort();
   return {
-    files: { [models.rootFile]: `${[...root, models.importLine(module)].join("\n")}\n`, [models.defaultFile]: models.source(modelled, { source: from }) },
+    files: { [models.rootFile]: `${[...root, models.importLine(models.defaultFile)].join("\n")}\n`, [models.defaultFile]: models.source(modelled, { source: from }) },
     report: [
       `Modelled ${modelled.length} table${modelled.length === 1 ? "" : "s"} of ${from} in ${models.defaultFile}`,
       ...skipped.map(({ table, columns }) => `  - ${table}: left out, no ${language === "python" ? "Python" : "TypeScript"} type maps to ${columns.join(", ")}`),

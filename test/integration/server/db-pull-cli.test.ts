@@ -178,7 +178,7 @@ describe("moose init --from-remote", () => {
       expect(init.code, init.stderr).toBe(ExitCode.ok);
       expect(init.stdout).toContain(`Modelled 2 tables of database ${source.database} at `);
       expect(init.stdout).toContain("  - quantiles: left out, no Python type maps to q AggregateFunction(quantiles(0.5), Float64)");
-      expect(readFileSync(join(created, "app", "main.py"), "utf8")).toContain("from app.external_models import *");
+      expect(readFileSync(join(created, "app", "main.py"), "utf8")).toContain("import app.external_models  # noqa: F401");
       process.env.MOOSE_PYTHON = env.MOOSE_PYTHON;
       const manifest = await extractManifest({ projectDir: created });
       expect(Object.values(manifest.tables).map((table) => [table.name, table.lifeCycle, table.source?.file]).sort()).toEqual([

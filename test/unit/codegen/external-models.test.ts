@@ -88,6 +88,9 @@ const TABLES = [
     // Models named like the globals the file's types use.
     table("date", [column("id", "String"), column("at", "DateTime('UTC')")]),
     table("record", [column("id", "String"), column("attrs", "Map(String, String)"), column("payload", "JSON")]),
+  // Python: a table named like a constant, and fields named like the enum another field of the model needs.
+  table("none", [column("id", "String")]),
+  table("users", [column("id", "String"), column("Users_status", "String", { nullable: true }), column("status", "Enum8('on' = 1)"), column("mood", "Enum8('up' = 1)"), column("Users_mood", "String")]),
   ];
 
 const comparable = (spec: TableSpec) => ({ name: spec.name, columns: spec.columns.map(({ primaryKey: _, ...rest }) => rest), orderBy: spec.orderBy, lifeCycle: spec.lifeCycle });
@@ -138,18 +141,19 @@ describe("pythonExternalModelsSource", () => {
     writeFileSync(path.join(dir, "moose.config.toml"), 'language = "Python"\n');
     writeFileSync(path.join(dir, "app", "__init__.py"), "");
     writeFileSync(path.join(dir, "app", "external_models.py"), source);
-    writeFileSync(path.join(dir, "app", "main.py"), "from app.external_models import *  # noqa: F401,F403\n");
+    writeFileSync(path.join(dir, "app", "main.py"), "import app.external_models  # noqa: F401\n");
     const manifest = await extractManifest({ projectDir: dir });
     expect(source).toContain("life_cycle=LifeCycle.EXTERNALLY_MANAGED");
-    expect(source).toContain(`CdcUsers_status = Enum("CdcUsers_status", {"active": 1, "gone away": 2, "it's": 5})`);
+    expect(source).toContain(`CdcUsers_status = IntEnum("CdcUsers_status", {"active": 1, "gone away": 2, "it's": 5}, type=StringToEnumMixin)`);
     expect(source).toContain(`    f_n_key: list[str] = Field(alias="n.key")`);
     expect(source).toContain(`    nickname: Optional[str] = None`);
     expect(Object.values(manifest.tables).map(comparable).sort((a, b) => a.name.localeCompare(b.name))).toEqual(tables.map(comparable).sort((a, b) => a.name.localeCompare(b.name)));
   }, 120_000);
 
-  it("refuses what no Python annotation maps to: 128- and 256-bit integers, an enum with a repeated value", () => {
-    expect(() => pythonExternalModelsSource([table("t", [column("id", "String"), column("big", "Int128"), column("e", "Enum8('a' = 1, 'b' = 1)")])], { source: "x" })).toThrow(
-      "no Python type maps to these columns' types: t.big Int128, t.e Enum8('a' = 1, 'b' = 1)",
+  it("refuses what no Python annotation maps to: 128- and 256-bit integers, an enum with a repeated value, an aggregate of LowCardinality", () => {
+    const refused = [column("big", "Int128"), column("e", "Enum8('a' = 1, 'b' = 1)"), column("sa", "SimpleAggregateFunction(anyLast, LowCardinality(String))"), column("empty", "Tuple()")];
+    expect(() => pythonExternalModelsSource([table("t", [column("id", "String"), ...refused])], { source: "x" })).toThrow(
+      "no Python type maps to these columns' types: t.big Int128, t.e Enum8('a' = 1, 'b' = 1), t.sa SimpleAggregateFunction(anyLast, LowCardinality(String)), t.empty Tuple()",
     );
   });
 });
