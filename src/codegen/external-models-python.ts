@@ -177,29 +177,11 @@ function fieldLine(column: ColumnSpec, writer: Writer, scope: string, taken: Set
   return `    ${field.name}: ${annotation}${value}`;
 }
 
-function declarations(table: TableSpec): Map<string, string | undefined> {
-  const result = new Map<string, string | undefined>();
-  for (const column of table.columns) {
-    const writer = newWriter();
-    try {
-      const line = fieldLine(column, writer, "Model", new Set());
-      result.set(column.name, [...writer.declarations, line].join("\n"));
-    } catch (error) {
-      if (!(error instanceof Unsupported)) throw error;
-      result.set(column.name, undefined);
-    }
-  }
-  return result;
-}
-
-/** As columnDeclarations of ./external-models.ts, in Python. */
-export function pythonColumnDeclarations(table: TableSpec): Map<string, string> {
-  return new Map([...declarations(table)].map(([name, declaration]) => [name, declaration ?? `unsupported ${table.columns.find((column) => column.name === name)!.type}`]));
-}
-
-export function pythonUnsupportedColumns(table: TableSpec): string[] {
-  const declared = declarations(table);
-  return table.columns.filter((column) => declared.get(column.name) === undefined).map((column) => `${column.name} ${column.type}`);
+/** As declareColumn of ./external-models.ts, in Python. */
+export function declarePythonColumn(column: ColumnSpec): string {
+  const writer = newWriter();
+  const line = fieldLine(column, writer, "Model", new Set());
+  return [...writer.declarations, line].join("\n");
 }
 
 /** `cdc_users` → `cdc_users_table`: a module variable's name. */

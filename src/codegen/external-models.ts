@@ -192,34 +192,11 @@ function columnLine(column: ColumnSpec, writer: Writer, enumName: string): strin
   return `${comment}  ${propertyName(column.name)}${nullable ? "?" : ""}: ${type};`;
 }
 
-/** The declaration of each column, or undefined for one whose type no TypeScript maps to. */
-function declarations(table: TableSpec): Map<string, string | undefined> {
-  const result = new Map<string, string | undefined>();
-  for (const column of table.columns) {
-    const writer: Writer = { imports: new Set(), aliases: new Set(), enums: [], names: new Set(RESERVED) };
-    try {
-      const line = columnLine(column, writer, "Enum");
-      result.set(column.name, [...writer.enums, line].join("\n"));
-    } catch (error) {
-      if (!(error instanceof Unsupported)) throw error;
-      result.set(column.name, undefined);
-    }
-  }
-  return result;
-}
-
-/**
- * Each column's declaration as the file writes it (enums included), by column name: a model and the
- * database's table differ where these do (a `DateTime` the model has as `DateTime('UTC')` does not).
- */
-export function columnDeclarations(table: TableSpec): Map<string, string> {
-  return new Map([...declarations(table)].map(([name, declaration]) => [name, declaration ?? `unsupported ${table.columns.find((column) => column.name === name)!.type}`]));
-}
-
-/** `column Type` of each column whose type no TypeScript maps to (externalModelsSource refuses the table). */
-export function unsupportedColumns(table: TableSpec): string[] {
-  const declared = declarations(table);
-  return table.columns.filter((column) => declared.get(column.name) === undefined).map((column) => `${column.name} ${column.type}`);
+/** A column's declaration as the file writes it, enums included (throws Unsupported): ./index.ts compares models and tables by these. */
+export function declareColumn(column: ColumnSpec): string {
+  const writer: Writer = { imports: new Set(), aliases: new Set(), enums: [], names: new Set(RESERVED) };
+  const line = columnLine(column, writer, "Enum");
+  return [...writer.enums, line].join("\n");
 }
 
 export function externalModelsSource(tables: TableSpec[], options: ExternalModelsOptions): string {

@@ -1,8 +1,9 @@
 /** The external models file in each language a project's models can be written in (`language` in moose.config.toml). */
 import path from "node:path";
 import type { TableSpec } from "../manifest/types.js";
-import { pythonColumnDeclarations, pythonExternalModelsSource, pythonUnsupportedColumns } from "./external-models-python.js";
-import { columnDeclarations, externalModelsSource, unsupportedColumns, type ExternalModelsOptions } from "./external-models.js";
+import type { ColumnSpec } from "../manifest/types.js";
+import { declarePythonColumn, pythonExternalModelsSource } from "./external-models-python.js";
+import { declareColumn, externalModelsSource, Unsupported, type ExternalModelsOptions } from "./external-models.js";
 
 export { GENERATED_MARK } from "./external-models.js";
 
@@ -31,8 +32,7 @@ export const MODEL_LANGUAGES: Record<"typescript" | "python", ModelLanguage> = {
       return `export * from "${module.startsWith(".") ? module : `./${module}`}";`;
     },
     source: externalModelsSource,
-    declarations: columnDeclarations,
-    unsupported: unsupportedColumns,
+    ...byColumn(declareColumn),
   },
   python: {
     defaultFile: "app/external_models.py",
@@ -41,7 +41,23 @@ export const MODEL_LANGUAGES: Record<"typescript" | "python", ModelLanguage> = {
     // A plain import: constructing the tables registers them, and the root file's own names stay its own.
     importLine: (file) => `import ${file.replace(/\.py$/, "").split("/").join(".")}  # noqa: F401`,
     source: pythonExternalModelsSource,
-    declarations: pythonColumnDeclarations,
-    unsupported: pythonUnsupportedColumns,
+    ...byColumn(declarePythonColumn),
   },
 };
+
+/** A language's `declarations` and `unsupported`, from how it declares one column. */
+function byColumn(declare: (column: ColumnSpec) => string): Pick<ModelLanguage, "declarations" | "unsupported"> {
+  const declared = (table: TableSpec) =>
+    table.columns.map((column) => {
+      try {
+        return { column, declaration: declare(column) };
+      } catch (error) {
+        if (!(error instanceof Unsupported)) throw error;
+        return { column, declaration: undefined };
+      }
+    });
+  return {
+    declarations: (table) => new Map(declared(table).map(({ column, declaration }) => [column.name, declaration ?? `unsupported ${column.type}`])),
+    unsupported: (table) => declared(table).filter(({ declaration }) => declaration === undefined).map(({ column }) => `${column.name} ${column.type}`),
+  };
+}

@@ -242,15 +242,8 @@ export const HISTORY_STATUSES = {
 
 export type HistoryStatus = keyof typeof HISTORY_STATUSES;
 
-export interface HistoryEntry {
-  workflow: string;
-  workflowId: string;
-  runId: string;
-  /** Temporal's status, as `moose workflow status` prints it: RUNNING, COMPLETED, FAILED, … */
-  status: string;
-  startTime: string;
-  closeTime?: string;
-}
+/** A run as `moose workflow history` lists it: its status without the result or history length. */
+export type HistoryEntry = Pick<RunStatus, "workflow" | "workflowId" | "runId" | "status" | "startTime" | "closeTime">;
 
 /**
  * Characters a task queue may have to be named in a visibility query as it is: every npm package name's
