@@ -164,7 +164,7 @@ function tablesToPull(code: Manifest, relativeFile: string, added: string[]): st
   return wanted;
 }
 
-/** `+ t (new)`, `~ t: add column t.x; …`, `= t (unchanged)`: the columns the file's model had against the database's. */
+/** `+ t (new)`, `~ t: + column x; ~ column y; ORDER BY (…)`, `= t (unchanged)`: the file's model against the database's table. */
 function changeLine(before: TableSpec | undefined, live: TableSpec, language: ModelLanguage): string {
   if (before === undefined) return `+ ${live.name} (new)`;
   const changes = columnChanges(language.declarations(before), language.declarations(live));
