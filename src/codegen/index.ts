@@ -1,7 +1,10 @@
-/** The external models file in each language a project's models can be written in (`language` in moose.config.toml). */
+/**
+ * The external models file in each language a project's models can be written in (`language` in
+ * moose.config.toml), and how a model in it differs from the database's table.
+ */
 import path from "node:path";
-import type { TableSpec } from "../manifest/types.js";
-import type { ColumnSpec } from "../manifest/types.js";
+import { normalizeKey } from "../diff/normalize.js";
+import type { ColumnSpec, TableSpec } from "../manifest/types.js";
 import { declarePythonColumn, pythonExternalModelsSource } from "./external-models-python.js";
 import { declareColumn, externalModelsSource, Unsupported, type ExternalModelsOptions } from "./external-models.js";
 
@@ -60,4 +63,21 @@ function byColumn(declare: (column: ColumnSpec) => string): Pick<ModelLanguage, 
     declarations: (table) => new Map(declared(table).map(({ column, declaration }) => [column.name, declaration ?? `unsupported ${column.type}`])),
     unsupported: (table) => declared(table).filter(({ declaration }) => declaration === undefined).map(({ column }) => `${column.name} ${column.type}`),
   };
+}
+
+/** `+ t (new)`, `~ t: + column x; ~ column y; ORDER BY (…)`, `= t (unchanged)`: the file's model against the database's table. */
+export function changeLine(before: TableSpec | undefined, live: TableSpec, language: ModelLanguage): string {
+  if (before === undefined) return `+ ${live.name} (new)`;
+  const changes = columnChanges(language.declarations(before), language.declarations(live));
+  if (normalizeKey(before.orderBy).join(", ") !== normalizeKey(live.orderBy).join(", ")) changes.push(`ORDER BY (${live.orderBy.join(", ")})`);
+  return changes.length === 0 ? `= ${live.name} (unchanged)` : `~ ${live.name}: ${changes.join("; ")}`;
+}
+
+/** Columns compared as the file writes them: the model's are as the build maps them, the database's as introspected. */
+function columnChanges(old: Map<string, string>, now: Map<string, string>): string[] {
+  return [
+    ...[...now.keys()].filter((name) => !old.has(name)).map((name) => `+ column ${name}`),
+    ...[...old.keys()].filter((name) => !now.has(name)).map((name) => `- column ${name}`),
+    ...[...now.entries()].filter(([name, declaration]) => old.has(name) && old.get(name) !== declaration).map(([name]) => `~ column ${name}`),
+  ];
 }

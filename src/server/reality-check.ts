@@ -95,7 +95,6 @@ function managedOnly<S extends WithLifeCycle>(specs: Record<string, S>, applied:
   return result;
 }
 
-
 /** What a CREATE … IF NOT EXISTS makes, by manifest section. Tables and views share one namespace. */
 const CREATED_OBJECT_NOUNS = { tables: "table", views: "view", materializedViews: "materialized view" } as const;
 export type CreatedSection = keyof typeof CREATED_OBJECT_NOUNS;

@@ -6,8 +6,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Command, Option } from "commander";
-import { GENERATED_MARK, MODEL_LANGUAGES, type ModelLanguage } from "../../codegen/index.js";
-import { normalizeKey } from "../../diff/normalize.js";
 import { ExitCode, MooseError } from "../../errors.js";
 import type { Manifest, TableSpec } from "../../manifest/types.js";
 import { action } from "../action.js";
@@ -22,9 +20,6 @@ interface PullFlags {
 }
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
-
-/** The first lines of a file this command may write over: its own, or MooseStack's `moose db pull`'s. */
-const GENERATED_MARKS = [GENERATED_MARK, "AUTO-GENERATED FILE"];
 
 export function register(program: Command): void {
   const db = program.command("db").description("Models from a live ClickHouse");
@@ -45,6 +40,7 @@ export function register(program: Command): void {
           });
         }
         const config = await loadProjectConfig(projectDir);
+        const { GENERATED_MARK, MODEL_LANGUAGES, changeLine } = await import("../../codegen/index.js");
         const language = MODEL_LANGUAGES[config.language];
         const filePath = flags.filePath ?? language.defaultFile;
         const file = path.resolve(projectDir, filePath);
@@ -56,8 +52,8 @@ export function register(program: Command): void {
           });
         }
         const before = existsSync(file) ? readFileSync(file, "utf8") : undefined;
-        // Written over whole: only a file moose db pull (or MooseStack's) generated, never one a person wrote.
-        if (before !== undefined && !GENERATED_MARKS.some((mark) => before.split("\n", 3).join("\n").includes(mark))) {
+        // Written over whole: only a file moose db pull (or MooseStack's, "AUTO-GENERATED FILE") generated, never one a person wrote.
+        if (before !== undefined && ![GENERATED_MARK, "AUTO-GENERATED FILE"].some((mark) => before.split("\n", 3).join("\n").includes(mark))) {
           throw new MooseError("DB_PULL_NOT_GENERATED", `${relativeFile} was not written by moose db pull (its first lines do not say so), so it is not written over`, {
             hint: `move its EXTERNALLY_MANAGED tables into a file of their own, or pass --file-path for a new file`,
             exitCode: ExitCode.usage,
@@ -162,23 +158,6 @@ function tablesToPull(code: Manifest, relativeFile: string, added: string[]): st
     });
   }
   return wanted;
-}
-
-/** `+ t (new)`, `~ t: + column x; ~ column y; ORDER BY (…)`, `= t (unchanged)`: the file's model against the database's table. */
-function changeLine(before: TableSpec | undefined, live: TableSpec, language: ModelLanguage): string {
-  if (before === undefined) return `+ ${live.name} (new)`;
-  const changes = columnChanges(language.declarations(before), language.declarations(live));
-  if (normalizeKey(before.orderBy).join(", ") !== normalizeKey(live.orderBy).join(", ")) changes.push(`ORDER BY (${live.orderBy.join(", ")})`);
-  return changes.length === 0 ? `= ${live.name} (unchanged)` : `~ ${live.name}: ${changes.join("; ")}`;
-}
-
-/** Columns compared as the file writes them: the model's are as the build maps them, the database's as introspected. */
-function columnChanges(old: Map<string, string>, now: Map<string, string>): string[] {
-  return [
-    ...[...now.keys()].filter((name) => !old.has(name)).map((name) => `+ column ${name}`),
-    ...[...old.keys()].filter((name) => !now.has(name)).map((name) => `- column ${name}`),
-    ...[...now.entries()].filter(([name, declaration]) => old.has(name) && old.get(name) !== declaration).map(([name]) => `~ column ${name}`),
-  ];
 }
 
 function writeAtomically(file: string, text: string): void {
