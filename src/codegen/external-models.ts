@@ -247,10 +247,15 @@ export function unsupportedTypes(columns: string[], language: "TypeScript" | "Py
   });
 }
 
+/** `text` for a line comment: a line break in it (a database's name may hold one) would end the comment. */
+export function oneLine(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]/g, " ");
+}
+
 /** The file's first lines, `GENERATED_MARK` first (db pull writes over only a file that has it). */
 export function generatedHeader(source: string, comment: "//" | "#"): string {
   return [
-    `${comment} ${GENERATED_MARK} from ${source.replace(/[\r\n\u2028\u2029]/g, " ")}.`,
+    `${comment} ${GENERATED_MARK} from ${oneLine(source)}.`,
     `${comment} Written anew on every run: change the database (or move a table out of this file), not this file.`,
     `${comment} Every table here is EXTERNALLY_MANAGED: moose-ts reads and queries it, never creates, alters or drops it.`,
   ].join("\n");

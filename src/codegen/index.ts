@@ -8,9 +8,14 @@ import type { ColumnSpec, TableSpec } from "../manifest/types.js";
 import { declarePythonColumn, pythonExternalModelsSource } from "./external-models-python.js";
 import { declareColumn, externalModelsSource, Unsupported, type ExternalModelsOptions } from "./external-models.js";
 
-export { GENERATED_MARK } from "./external-models.js";
+export { GENERATED_MARK, oneLine } from "./external-models.js";
 
 export interface ModelLanguage {
+  name: "TypeScript" | "Python";
+  /** How a line comment starts. */
+  comment: "//" | "#";
+  /** The config key that makes a model EXTERNALLY_MANAGED. */
+  lifeCycleKey: "lifeCycle" | "life_cycle";
   /** Where `moose db pull` writes by default, relative to the project. */
   defaultFile: string;
   extension: string;
@@ -27,6 +32,9 @@ export interface ModelLanguage {
 
 export const MODEL_LANGUAGES: Record<"typescript" | "python", ModelLanguage> = {
   typescript: {
+    name: "TypeScript",
+    comment: "//",
+    lifeCycleKey: "lifeCycle",
     defaultFile: "app/externalModels.ts",
     extension: ".ts",
     rootFile: "app/index.ts",
@@ -38,6 +46,9 @@ export const MODEL_LANGUAGES: Record<"typescript" | "python", ModelLanguage> = {
     ...byColumn(declareColumn),
   },
   python: {
+    name: "Python",
+    comment: "#",
+    lifeCycleKey: "life_cycle",
     defaultFile: "app/external_models.py",
     extension: ".py",
     rootFile: "app/main.py",

@@ -6,8 +6,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Command, Option } from "commander";
+import { plural } from "../../dev/output.js";
 import { ExitCode, MooseError } from "../../errors.js";
-import type { Manifest, TableSpec } from "../../manifest/types.js";
+import type { Manifest } from "../../manifest/types.js";
 import { action } from "../action.js";
 import { loadProjectConfig, projectDirOf, withProjectDir } from "../project.js";
 
@@ -64,27 +65,21 @@ export function register(program: Command): void {
         refuseOtherComponents(code, relativeFile);
         const wanted = tablesToPull(code, relativeFile, flags.table);
 
-        const { openRemote, parseClickHouseUrl } = await import("../../infra/clickhouse/remote.js");
-        const endpoint = parseClickHouseUrl(url);
-        const driver = await openRemote({ url });
-        let live: Record<string, TableSpec>;
-        try {
-          live = (await driver.introspect()).tables;
-        } finally {
-          await driver.close();
-        }
+        const { readRemoteSchema } = await import("../../infra/clickhouse/remote.js");
+        const { database, where, schema } = await readRemoteSchema(url);
+        const live = schema.tables;
         const missing = wanted.filter((name) => live[name] === undefined);
         if (missing.length > 0) {
-          throw new MooseError("DB_PULL_TABLE_MISSING", `database ${endpoint.database} has no table ${missing.join(", ")}. Nothing was written.`, {
+          throw new MooseError("DB_PULL_TABLE_MISSING", `database ${database} has no table ${missing.join(", ")}. Nothing was written.`, {
             hint: `a table dropped there: remove its model from ${relativeFile} by hand; otherwise check the URL's database (tables there: ${Object.keys(live).sort().join(", ") || "none"})`,
           });
         }
         const source = language.source(
           wanted.map((name) => live[name]!),
-          { source: `database ${endpoint.database} at ${endpoint.host}:${endpoint.port}` },
+          { source: where },
         );
         if (before === source) {
-          out(`${relativeFile} is up to date: ${wanted.length} table${wanted.length === 1 ? "" : "s"} from database ${endpoint.database}`);
+          out(`${relativeFile} is up to date: ${plural(wanted.length, "table")} from database ${database}`);
           return ExitCode.ok;
         }
         mkdirSync(path.dirname(file), { recursive: true });
@@ -98,7 +93,7 @@ export function register(program: Command): void {
           else writeAtomically(file, before);
           throw new MooseError("DB_PULL_BUILD_FAILED", `the written ${relativeFile} did not build, so the previous one was put back: ${(error as Error).message}`, { cause: error });
         }
-        out(`✓ ${relativeFile}: ${wanted.length} table${wanted.length === 1 ? "" : "s"} from database ${endpoint.database}`);
+        out(`✓ ${relativeFile}: ${plural(wanted.length, "table")} from database ${database}`);
         for (const name of wanted) out(`  ${changeLine(Object.values(code.tables).find((table) => table.name === name), live[name]!, language)}`);
         const built = new Set(Object.values(after.tables).map((table) => table.name));
         const unreached = wanted.filter((name) => !built.has(name));

@@ -91,34 +91,24 @@ interface RemoteModels {
  * with a column no model of the language maps to is left out, and said.
  */
 async function remoteModels(url: string, language: "typescript" | "python"): Promise<RemoteModels> {
-  const [{ openRemote, parseClickHouseUrl }, { MODEL_LANGUAGES }] = await Promise.all([import("../../infra/clickhouse/remote.js"), import("../../codegen/index.js")]);
+  const [{ readRemoteSchema }, { MODEL_LANGUAGES, oneLine }, { plural }] = await Promise.all([import("../../infra/clickhouse/remote.js"), import("../../codegen/index.js"), import("../../dev/output.js")]);
   const models = MODEL_LANGUAGES[language];
-  const endpoint = parseClickHouseUrl(url);
-  const driver = await openRemote({ url });
-  let live: Awaited<ReturnType<typeof driver.introspect>>;
-  try {
-    live = await driver.introspect();
-  } finally {
-    await driver.close();
-  }
-  const tables = Object.values(live.tables);
+  const { where, schema } = await readRemoteSchema(url);
+  const tables = Object.values(schema.tables);
   const skipped = tables.map((table) => ({ table: table.name, columns: models.unsupported(table) })).filter((entry) => entry.columns.length > 0);
   const modelled = tables.filter((table) => !skipped.some((entry) => entry.table === table.name));
-  // It goes into comments: a line break in the database's name would end one.
-  const from = `database ${endpoint.database} at ${endpoint.host}:${endpoint.port}`.replace(/[\r\n\u2028\u2029]/g, " ");
-  const comment = language === "python" ? "#" : "//";
   const root = [
-    `The tables of ${from}, as \`moose init --from-remote\` found them: EXTERNALLY_MANAGED models, which`,
+    `The tables of ${oneLine(where)}, as \`moose init --from-remote\` found them: EXTERNALLY_MANAGED models, which`,
     "moose-ts reads and queries and never creates, alters or drops. `moose db pull --clickhouse-url …`",
     `writes ${models.defaultFile} anew when the database changes. To manage a table with migrations,`,
-    `move its model here and drop its ${language === "python" ? "life_cycle" : "lifeCycle"}.`,
-  ].map((line) => `${comment} ${line}`);
-  const views = [...Object.keys(live.views), ...Object.keys(live.materializedViews)].sort();
+    `move its model here and drop its ${models.lifeCycleKey}.`,
+  ].map((line) => `${models.comment} ${line}`);
+  const views = [...Object.keys(schema.views), ...Object.keys(schema.materializedViews)].sort();
   return {
-    files: { [models.rootFile]: `${[...root, models.importLine(models.defaultFile)].join("\n")}\n`, [models.defaultFile]: models.source(modelled, { source: from }) },
+    files: { [models.rootFile]: `${[...root, models.importLine(models.defaultFile)].join("\n")}\n`, [models.defaultFile]: models.source(modelled, { source: where }) },
     report: [
-      `Modelled ${modelled.length} table${modelled.length === 1 ? "" : "s"} of ${from} in ${models.defaultFile}`,
-      ...skipped.map(({ table, columns }) => `  - ${table}: left out, no ${language === "python" ? "Python" : "TypeScript"} type maps to ${columns.join(", ")}`),
+      `Modelled ${plural(modelled.length, "table")} of ${where} in ${models.defaultFile}`,
+      ...skipped.map(({ table, columns }) => `  - ${table}: left out, no ${models.name} type maps to ${columns.join(", ")}`),
       ...(views.length > 0 ? [`  views and materialized views are not modelled: ${views.join(", ")}`] : []),
     ],
   };

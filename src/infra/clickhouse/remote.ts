@@ -328,3 +328,14 @@ function parseTabSeparated(text: string): string[][] {
 function versionAtLeast([major, minor]: [number, number], [wantMajor, wantMinor]: [number, number]): boolean {
   return major > wantMajor || (major === wantMajor && minor >= wantMinor);
 }
+
+/** The schema of the database a `--clickhouse-url` names, read once (the connection closed after), and `database <db> at <host>:<port>` to name it by. */
+export async function readRemoteSchema(url: string): Promise<{ database: string; where: string; schema: Awaited<ReturnType<ClickHouseDriver["introspect"]>> }> {
+  const endpoint = parseClickHouseUrl(url);
+  const driver = await openRemote({ url });
+  try {
+    return { database: endpoint.database, where: `database ${endpoint.database} at ${endpoint.host}:${endpoint.port}`, schema: await driver.introspect() };
+  } finally {
+    await driver.close();
+  }
+}

@@ -133,7 +133,6 @@ export async function seedTables(target: ClickHouseDriver, source: SeedSource, s
   return report;
 }
 
-
 /** The engine quotes a failed statement in its error: the source's password (the header's literal) never reaches the terminal. */
 function withoutSecret(message: string, secret: string): string {
   return secret === "" ? message : message.split(quoteString(secret)).join("'***'");

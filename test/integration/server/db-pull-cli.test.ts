@@ -48,12 +48,17 @@ afterAll(async () => {
 });
 
 describe("moose db pull", () => {
-  it("with no external table in the code and no --table: says what to do, writes nothing", async () => {
+  it("with no external table in the code and no --table, or no --clickhouse-url: says what to do, writes nothing", async () => {
     const result = await pull();
     expect(result.code).toBe(ExitCode.usage);
     expect(result.stderr).toContain("DB_PULL_NOTHING");
     expect(result.stderr).toContain("--table <name>");
     expect(existsSync(modelsFile)).toBe(false);
+
+    const noUrl = await runMoose(["db", "pull", "--dir", projectDir]);
+    expect(noUrl.code).toBe(ExitCode.usage);
+    expect(noUrl.stderr).toContain("DB_PULL_NO_SOURCE: no ClickHouse to read the tables from");
+    expect(noUrl.stderr).toContain("--clickhouse-url http(s)://user:password@host:port/database");
   });
 
   it("writes a table named with --table as an EXTERNALLY_MANAGED model that builds into the server's columns; then follows the server's changes", async () => {
