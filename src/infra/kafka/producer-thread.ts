@@ -1,7 +1,7 @@
 /**
- * The worker thread behind ./producer.ts: one @platformatic/kafka producer, connected by the first
- * send, and the answer naming each send. Failures are translated into MooseErrors here, where the
- * client's error is.
+ * The worker thread behind ./producer.ts: idempotent @platformatic/kafka producers, connected by the
+ * first send, and the answer naming each send. Failures are translated into MooseErrors here, where
+ * the client's error is.
  *
  * Why not kafkajs, the client everything else uses: producing is the ingest API's hot path, and
  * kafkajs encodes every record into buffers of its own (a zero-filled 512-byte buffer per record,
@@ -22,7 +22,8 @@ const { config } = workerData as ProducerThreadData;
 const port = parentPort!;
 const broker = config.broker;
 const timeouts = kafkaTimeouts(config);
-const newProducer = () =>
+type IngestProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
+const newProducer = (): IngestProducer =>
   new Producer({
     clientId: "moose-ts-ingest",
     bootstrapBrokers: broker.split(",").map((address) => address.trim()).filter((address) => address !== ""),
@@ -35,7 +36,6 @@ const newProducer = () =>
     retries: timeouts.retries,
     retryDelay: 250,
   });
-let producer: Producer<Buffer, Buffer, Buffer, Buffer> = newProducer();
 
 /**
  * This client version (the newest whose dependencies all run on Node 20) has no timeout for a request
@@ -46,54 +46,149 @@ let producer: Producer<Buffer, Buffer, Buffer, Buffer> = newProducer();
 const SEND_DEADLINE_MS = (timeouts.retries + 1) * (timeouts.connectionMs + timeouts.requestMs) + 1000;
 const CLOSE_BOUND_MS = 2000;
 
-function closeWithin(stuck: Producer<Buffer, Buffer, Buffer, Buffer>): Promise<unknown> {
+function closeWithin(stuck: IngestProducer): Promise<unknown> {
   let bound: NodeJS.Timeout | undefined;
   return Promise.race([stuck.close().catch(() => undefined), new Promise((resolve) => (bound = setTimeout(resolve, CLOSE_BOUND_MS)))]).finally(() => clearTimeout(bound));
 }
 
+/**
+ * Idempotent sends: the broker drops a batch it already stored, so a request the client retries after
+ * its answer was lost is stored once. This client version numbers a partition's next batch only once
+ * the previous one was answered, so a producer may have one request in flight per topic. Sends that
+ * arrive meanwhile wait in the topic's queue and go out together, in the order they came, up to
+ * REQUEST_BYTES per request. PRODUCERS producers (each with a producer id, and so numbering, of its
+ * own) keep that many requests of a topic in flight, so that the broker answering one overlaps with
+ * the next being made. A send's own requests go one after another, so its records keep their order.
+ */
+const PRODUCERS = 2;
+const producers: IngestProducer[] = Array.from({ length: PRODUCERS }, newProducer);
+
+interface QueuedSend {
+  records: Buffer[];
+  /** How many of `records` went into requests so far. */
+  taken: number;
+  /** Whether a request with some of its records awaits its answer (its next ones wait for it). */
+  sending: boolean;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+interface TopicQueue {
+  sends: QueuedSend[];
+  /** Which of `producers` have a request of this topic in flight. */
+  busy: Set<number>;
+}
+
+const topics = new Map<string, TopicQueue>();
+/** Requests in flight per producer: a producer replaced after a failure is closed once it has none. */
+const requestsInFlight = new Map<IngestProducer, number>();
+const retired = new Set<IngestProducer>();
+
 /** `lines`: one message's JSON per line, encoded once; each message is a view of its line. */
-async function send(topic: string, lines: string): Promise<void> {
+function send(topic: string, lines: string): Promise<void> {
   const text = Buffer.from(lines, "utf8");
-  const parts: Buffer[][] = [[]];
-  let bytes = 0;
+  const records: Buffer[] = [];
   for (let start = 0; start <= text.length; ) {
     const found = text.indexOf(LINE_FEED, start);
     const end = found === -1 ? text.length : found;
-    const size = end - start + RECORD_FRAMING_BYTES;
-    if (bytes + size > REQUEST_BYTES && parts.at(-1)!.length > 0) {
-      parts.push([]);
-      bytes = 0;
-    }
-    parts.at(-1)!.push(text.subarray(start, end));
-    bytes += size;
+    records.push(text.subarray(start, end));
     start = end + 1;
   }
-  const used = producer;
+  return new Promise<void>((resolve, reject) => {
+    let queue = topics.get(topic);
+    if (!queue) topics.set(topic, (queue = { sends: [], busy: new Set() }));
+    queue.sends.push({ records, taken: 0, sending: false, resolve, reject });
+    dispatch(topic, queue);
+  });
+}
+
+/** Starts a request of the topic on each producer that has none of it in flight, while records wait. */
+function dispatch(topic: string, queue: TopicQueue): void {
+  for (let slot = 0; slot < PRODUCERS; slot++) {
+    if (queue.busy.has(slot)) continue;
+    const next = nextRequest(queue.sends);
+    if (!next) break;
+    queue.busy.add(slot);
+    void request(slot, topic, next.records)
+      .then(
+        () => {
+          for (const sender of next.senders) sender.sending = false;
+          for (const sender of next.finished) sender.resolve();
+        },
+        (error: unknown) => {
+          // A send that lost one of its requests fails whole: the rest of it is not sent.
+          for (const sender of next.senders) {
+            sender.reject(error);
+            const waiting = queue.sends.indexOf(sender);
+            if (waiting !== -1) queue.sends.splice(waiting, 1);
+          }
+        },
+      )
+      .finally(() => {
+        queue.busy.delete(slot);
+        if (queue.sends.length > 0) dispatch(topic, queue);
+        else if (queue.busy.size === 0) topics.delete(topic);
+      });
+  }
+}
+
+/**
+ * The records of the next request, from the queue's head; the sends it completes leave the queue.
+ * Undefined when nothing can go: the queue is empty, or its head waits for its previous request.
+ */
+function nextRequest(sends: QueuedSend[]): { records: Buffer[]; senders: QueuedSend[]; finished: QueuedSend[] } | undefined {
+  const records: Buffer[] = [];
+  const senders: QueuedSend[] = [];
+  const finished: QueuedSend[] = [];
+  let bytes = 0;
+  while (sends.length > 0 && !sends[0]!.sending) {
+    const head = sends[0]!;
+    senders.push(head);
+    head.sending = true;
+    while (head.taken < head.records.length) {
+      const size = head.records[head.taken]!.length + RECORD_FRAMING_BYTES;
+      if (bytes + size > REQUEST_BYTES && records.length > 0) return { records, senders, finished };
+      records.push(head.records[head.taken++]!);
+      bytes += size;
+    }
+    finished.push(sends.shift()!);
+  }
+  return records.length > 0 ? { records, senders, finished } : undefined;
+}
+
+/**
+ * One produce request on producers[slot], bounded by SEND_DEADLINE_MS. After any failure that
+ * producer is replaced: this client numbers a partition's batches from what the broker acknowledged,
+ * so a request that failed after the broker stored it would leave the next one numbered as its
+ * duplicate, which the broker acknowledges without storing. A new producer gets a new producer id.
+ */
+async function request(slot: number, topic: string, records: Buffer[]): Promise<void> {
+  const used = producers[slot]!;
+  requestsInFlight.set(used, (requestsInFlight.get(used) ?? 0) + 1);
   let deadline: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      Promise.all(
-        parts.map((part) =>
-          // Every in-sync replica has each record before the POST is answered, as with kafkajs's default.
-          // Per send: the client's default for a send is the leader's answer alone, whatever the constructor was given.
-          used.send({ messages: part.map((value) => ({ topic, value })), acks: ProduceAcks.ALL }),
-        ),
-      ),
+      // Every in-sync replica has each record before the POST is answered, as with kafkajs's default.
+      used.send({ messages: records.map((value) => ({ topic, value })), acks: ProduceAcks.ALL, idempotent: true }),
       new Promise<never>((_, reject) => {
-        deadline = setTimeout(() => {
-          // Concurrent sends overrun together: the first replaces the producer they shared.
-          if (producer === used) {
-            producer = newProducer();
-            void closeWithin(used);
-          }
-          reject(kafkaUnreachable(broker, `no answer within ${SEND_DEADLINE_MS} ms`));
-        }, SEND_DEADLINE_MS);
+        deadline = setTimeout(() => reject(kafkaUnreachable(broker, `no answer within ${SEND_DEADLINE_MS} ms`)), SEND_DEADLINE_MS);
       }),
     ]);
   } catch (error) {
+    // Other topics' requests on it finish before it is closed.
+    if (producers[slot] === used) {
+      producers[slot] = newProducer();
+      retired.add(used);
+    }
     throw translate(error, topic);
   } finally {
     clearTimeout(deadline);
+    const left = requestsInFlight.get(used)! - 1;
+    if (left > 0) requestsInFlight.set(used, left);
+    else {
+      requestsInFlight.delete(used);
+      if (retired.delete(used)) void closeWithin(used);
+    }
   }
 }
 
@@ -148,7 +243,7 @@ port.on("message", (message: ToProducerThread) => {
     return;
   }
   void Promise.allSettled([...inFlight])
-    .then(() => closeWithin(producer))
+    .then(() => Promise.all(producers.map(closeWithin)))
     .catch(() => undefined)
     .then(() => process.exit(0));
 });

@@ -8,8 +8,8 @@
  * on the machine's other core, started on the first send. The calling thread serialises the values
  * and hands them over as one string, a line per message (JSON text never holds a raw line feed), so
  * a send crosses the threads as one copy and is encoded to UTF-8 once; a send resolves once the
- * broker acknowledged every message of it. The worker keeps the process alive only while sends are
- * in flight.
+ * broker acknowledged every message of it, each stored once however often the client retried it
+ * (idempotent requests). The worker keeps the process alive only while sends are in flight.
  */
 import { Worker } from "node:worker_threads";
 import type { Config } from "../../config/types.js";
