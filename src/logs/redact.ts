@@ -15,8 +15,10 @@ const STRING_SCRUBBERS: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+(?=[^\s"',;]*[0-9+/=._~-])[^\s"',;]{6,}/gi, `$1 ${REDACTED}`],
   // a whole `Authorization: <scheme> <credentials>` header line, whatever the scheme
   [/\b(authorization\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"',;]+(?:[ \t]+[^\s"',;]+)?)/gi, `$1${REDACTED}`],
-  // scheme://user:password@host (a scheme of at most 32 characters: unbounded, `a.a.a.…` took quadratic time)
-  [/\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@]*:)[^\s@/]*@/gi, `$1${REDACTED}@`],
+  // scheme://user:password@host, the password up to the authority's last `@` as a URL parser reads
+  // it (a raw `/` or `@` in it too). Scheme and password are bounded: unbounded, `a.a.a.…` and a
+  // line of `a://b:` without an `@` took quadratic time.
+  [/\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@?#]*:)[^\s?#]{0,512}@/gi, `$1${REDACTED}@`],
   // password=…, token: …, api_key=… in free text and query strings
   [/\b((?:[a-z_]*_)?(?:token|password|passwd|secret|api[_-]?key)\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;]+)/gi, `$1${REDACTED}`],
 ];

@@ -51,6 +51,19 @@ describe("redact", () => {
     expect(redact(shifted) as string).not.toContain("http://panda:hunt");
   });
 
+  it("scrubs a URL password holding a raw `/` or `@` whole; a line of URL starts without one is kept", () => {
+    for (const [text, kept] of [
+      ["clickhouse at http://panda:pa/ss@db.internal:8123/local failed", "http://panda:[redacted]@db.internal:8123/local failed"],
+      ["http://panda:p@ss/w@rd@db:8123", "http://panda:[redacted]@db:8123"],
+    ]) {
+      expect(redact(text)).toContain(kept);
+      for (const part of ["pa/ss", "ss/w", "rd@db"]) expect(redact(text)).not.toContain(part.includes("@") ? `:${part}` : part);
+    }
+    // Nothing to scrub, and each URL start scans at most 512 characters for its `@` (this test's timeout bounds it).
+    const hostile = "a://b:".repeat(2500);
+    expect(redact(hostile)).toBe(hostile);
+  });
+
   it("keeps prose about credentials readable", () => {
     for (const text of ["Unauthorized: Bearer token missing", "Basic authentication is not supported", "invalid token", "password reset"]) {
       expect(redact(text)).toBe(text);
