@@ -168,7 +168,9 @@ async function request(slot: number, topic: string, records: Buffer[]): Promise<
   let deadline: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      // Every in-sync replica has each record before the POST is answered, as with kafkajs's default.
+      // Every in-sync replica has each record before the POST is answered, as with kafkajs's default;
+      // given per send, as the client's default for a send is the leader's answer alone. Idempotence
+      // too: given to the constructor it would also make the client retry without end.
       used.send({ messages: records.map((value) => ({ topic, value })), acks: ProduceAcks.ALL, idempotent: true }),
       new Promise<never>((_, reject) => {
         deadline = setTimeout(() => reject(kafkaUnreachable(broker, `no answer within ${SEND_DEADLINE_MS} ms`)), SEND_DEADLINE_MS);
