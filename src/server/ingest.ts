@@ -213,7 +213,7 @@ export interface TableRecords {
 export function tableRecords(columns: ColumnSpec[], { extraFields = false } = {}): TableRecords {
   // Computed columns are never written; a column without default or null must be there.
   const written = columns.filter(isInsertable);
-  const required = written.filter((column) => !column.nullable && column.default === undefined).map((column) => column.name);
+  const required = written.filter((column) => !column.nullable && column.default === undefined && !neverNullable(parseColumnType(column.type))).map((column) => column.name);
   const check = ajv().compile({ ...columnsSchema(written, extraFields), required });
   const types = new Map(written.map((column) => [column.name, parseColumnType(column.type)]));
   return {
@@ -225,6 +225,18 @@ export function tableRecords(columns: ColumnSpec[], { extraFields = false } = {}
     },
     toRow: (record) => toRow(record, types),
   };
+}
+
+/** ClickHouse types that cannot be Nullable, besides the containers. */
+const NEVER_NULLABLE_TYPES = new Set(["Point", "Ring", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "JSON", "Object", "Dynamic", "Variant"]);
+
+/**
+ * Whether a column's type can never be Nullable: then an optional field of the model (`tags?: string[]`)
+ * is a plain column, and a record leaving it out stores the type's empty value, as ClickHouse does for
+ * an omitted field and as the ingest API (which checks the model's own schema) accepts.
+ */
+function neverNullable(type: ColumnType): boolean {
+  return type.kind === "array" || type.kind === "map" || type.kind === "tuple" || type.kind === "nested" || (type.kind === "other" && NEVER_NULLABLE_TYPES.has(type.name));
 }
 
 /** A schema checking each column's value against its ClickHouse type; other fields are dropped (ajv's removeAdditional) unless `extraFields`. */

@@ -122,6 +122,34 @@ describe("OlapTable at run time", () => {
     expect(unchecked.message).toContain("inserting 1 row(s) into Events");
   });
 
+  it("a row may leave out an optional array, map or nested field (such columns cannot be Nullable): it stores the empty value; a required scalar is still required", async () => {
+    interface Tagged {
+      id: number;
+      tags?: string[];
+      labels?: Record<string, string>;
+      geo?: { lat: number; lon: number };
+    }
+    await driver.exec("CREATE TABLE IF NOT EXISTS Tagged (id UInt64, tags Array(String), labels Map(String, String), geo Nested(lat Float64, lon Float64)) ENGINE = MergeTree ORDER BY id");
+    const taggedColumns: ColumnSpec[] = [
+      { name: "id", type: "UInt64", nullable: false, primaryKey: true },
+      { name: "tags", type: "Array(String)", nullable: false },
+      { name: "labels", type: "Map(String, String)", nullable: false },
+      { name: "geo", type: "Nested(lat Float64, lon Float64)", nullable: false },
+    ];
+    const tagged = new OlapTable<Tagged>("Tagged", {}, { ...injected(4), columns: taggedColumns });
+    try {
+      expect(await tagged.insert([{ id: 1 }, { id: 2, tags: ["a"], labels: { k: "v" }, geo: { lat: 1.5, lon: 2.5 } }])).toEqual({ successful: 2, failed: 0, total: 2 });
+      expect(await driver.query("SELECT id, tags, toJSONString(labels) AS labels, geo.lat AS lat FROM Tagged ORDER BY id")).toEqual([
+        { id: "1", tags: [], labels: "{}", lat: [] },
+        { id: "2", tags: ["a"], labels: '{"k":"v"}', lat: [1.5] },
+      ]);
+      const missingId = await rejection(tagged.insert([{ tags: ["b"] } as unknown as Tagged]));
+      expect(missingId.message).toContain("row 0 for Tagged does not fit the table: id: is required");
+    } finally {
+      await tagged.closeClient();
+    }
+  });
+
   it("inserts a Readable of rows batch by batch", async () => {
     const rows = Readable.from((function* () {
       for (let id = 1000; id < 26_000; id++) yield { id, name: `r${id}`, at: new Date("2026-01-02T03:04:05Z") };
