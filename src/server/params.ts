@@ -67,8 +67,9 @@ function numericParameters(schema: JsonSchema): Set<string> {
 
 /** Compiles once per API at server start; throws ajv's error if the schema itself is invalid. */
 export function compileParamsValidator(schema: JsonSchema): ParamsValidator {
-  const validate: ValidateFunction = ajv().compile(withSafeNumbers(closedObjects(schema)));
-  const numeric = numericParameters(schema);
+  const forQueryText = withSafeNumbers(closedObjects(schema));
+  const validate: ValidateFunction = ajv().compile(forQueryText);
+  const numeric = numericParameters(forQueryText);
   return (query) => {
     const grouped = valuesByName(query);
     if (grouped.size > MAX_PARAMS) return { ok: false, errors: [{ field: "", message: `at most ${MAX_PARAMS} distinct parameters are accepted, got ${grouped.size}` }] };
@@ -114,7 +115,11 @@ export function closedObjects(schema: unknown): unknown {
   return copy;
 }
 
-/** A copy of `schema` where every number/integer schema also carries the safe-number keyword. */
+/**
+ * A copy of `schema` where every number/integer schema also carries the safe-number keyword, and
+ * constants that are all numbers or all booleans (a numeric TS enum, `1 | 2`) say so with `type`:
+ * ajv coerces query text only towards a schema's `type`, so `?level=2` would not meet `enum: [1, 2]`.
+ */
 function withSafeNumbers(schema: unknown): JsonSchema {
   if (Array.isArray(schema)) return schema.map(withSafeNumbers) as unknown as JsonSchema;
   if (typeof schema !== "object" || schema === null) return schema as JsonSchema;
@@ -123,8 +128,21 @@ function withSafeNumbers(schema: unknown): JsonSchema {
     // `properties` and `definitions` map names to schemas; `enum`/`const` hold data, not schemas.
     copy[key] = key === "enum" || key === "const" || key === "default" || key === "examples" ? value : withSafeNumbers(value);
   }
-  if (isNumberSchema(schema)) copy[SAFE_NUMBER] = true;
+  const constants = constantsType(copy);
+  if (constants) copy.type = constants;
+  if (isNumberSchema(copy)) copy[SAFE_NUMBER] = true;
   return copy as JsonSchema;
+}
+
+/** The type of a schema's `enum`/`const` values when it names none and they are all numbers or all booleans. */
+function constantsType(schema: Record<string, unknown>): string | undefined {
+  if ("type" in schema) return undefined;
+  const values = Array.isArray(schema.enum) ? schema.enum : "const" in schema ? [schema.const] : [];
+  if (values.length === 0) return undefined;
+  // "number" even for whole ones: the enum then names the allowed values (no second "must be integer").
+  if (values.every((value) => typeof value === "number")) return "number";
+  if (values.every((value) => typeof value === "boolean")) return "boolean";
+  return undefined;
 }
 
 /** Each parameter's values in one pass (`getAll` per name scans the whole list: quadratic in the names). */

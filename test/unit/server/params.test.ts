@@ -35,6 +35,19 @@ describe("compileParamsValidator", () => {
     expect(toFieldError(error)).toEqual({ field: `tags.${"k".repeat(64)}…[0]`, message: "is out of range" });
   });
 
+  it("reads a numeric enum, a numeric literal union and a list of them from query text, as typia's query decoding does", () => {
+    // `enum Level { Low = 1, High = 2 }`, `lit?: 1 | 2.5`, `levels?: Level[]`, `on?: true` as the extractor writes them.
+    const constants = compileParamsValidator({
+      type: "object",
+      properties: { level: { enum: [1, 2] }, lit: { enum: [1, 2.5] }, levels: { type: "array", items: { enum: [1, 2] } }, on: { const: true }, mixed: { enum: [1, "a"] } },
+      required: ["level"],
+    });
+    expect(constants(new URLSearchParams("level=2&lit=2.5&levels=1&levels=2&on=true&mixed=a"))).toEqual({ ok: true, params: { level: 2, lit: 2.5, levels: [1, 2], on: true, mixed: "a" } });
+    expect(constants(new URLSearchParams("level=3"))).toEqual({ ok: false, errors: [{ field: "level", message: "must be one of 1, 2" }] });
+    expect(constants(new URLSearchParams("level=0x2"))).toMatchObject({ ok: false, errors: [{ field: "level", message: "must be a number written in decimal" }] });
+    expect(constants(new URLSearchParams("level=1.5"))).toEqual({ ok: false, errors: [{ field: "level", message: "must be one of 1, 2" }] });
+  });
+
   it("wraps a single value for an array parameter", () => {
     expect(validate(new URLSearchParams("name=a&ids=7"))).toMatchObject({ ok: true, params: { ids: [7] } });
   });
