@@ -216,8 +216,11 @@ type AnyOlapConfig = Partial<
 };
 
 type IsAny<V> = 0 extends 1 & V ? true : false;
-/** The brand key a field's type carries (`Date & ClickHouseDefault<"now()">`), optional fields too; `any` carries none. */
-type Carries<V, Brand extends string> = IsAny<V> extends true ? false : Brand extends keyof NonNullable<V> ? true : false;
+/**
+ * The brand key a field's type carries (`Date & ClickHouseDefault<"now()">`), optional fields too;
+ * `any` carries none, nor does a map (`Record<string, V>`), whose keys are any string.
+ */
+type Carries<V, Brand extends string> = IsAny<V> extends true ? false : string extends keyof NonNullable<V> ? false : Brand extends keyof NonNullable<V> ? true : false;
 type KeysCarrying<T, Brands extends string> = { [K in keyof T]-?: true extends Carries<T[K], Brands> ? K : never }[keyof T];
 /** Columns ClickHouse computes (MATERIALIZED, ALIAS): never written. */
 type ComputedKeys<T> = KeysCarrying<T, "_clickhouse_materialized" | "_clickhouse_alias">;

@@ -1,5 +1,6 @@
 /**
- * Consumption APIs: `/api/<path>` for each Api object of the app (`name`, or `name/version`).
+ * Consumption APIs: `/api/<path>` for each Api object of the app (`name`, or `name/version`, and
+ * the other addresses MooseStack gives a versioned API: ./api-paths.ts).
  * Query parameters are coerced and validated against the API's params JSON Schema (400 with one
  * entry per field on failure); the handler gets `{ client, sql }`, and `jwt` (the claims) when the
  * request carried a valid JWT (./api-auth.ts) — whose claims then scope its queries to the rows the app's
@@ -13,6 +14,7 @@ import { sql } from "../sdk/sql.js";
 import type { Caller } from "./api-auth.js";
 import { shownPath, unauthorized, type Reply } from "./http.js";
 import { inRequestScope, requestScope, type ScopedClients } from "./row-scope.js";
+import { apiResolver } from "./api-paths.js";
 import { compileParamsValidator, type ParamsValidator } from "./params.js";
 
 interface Route {
@@ -28,9 +30,11 @@ export function consumptionRoutes(
 ): (path: string, query: URLSearchParams, caller?: Caller) => Promise<Reply | undefined> {
   const routes = new Map<string, Route>();
   for (const api of apis) routes.set(api.id, { api, validate: compileValidator(api) });
+  const resolve = apiResolver(apis.map((api) => ({ name: api.name, ...(api.config.version !== undefined ? { version: api.config.version } : {}), path: api.id })));
 
   return async (path, query, caller) => {
-    const route = routes.get(path);
+    const resolved = resolve(path, query);
+    const route = resolved === undefined ? undefined : routes.get(resolved);
     if (!route) return notFound(path, [...routes.keys()]);
     const checked = route.validate(query);
     if (!checked.ok) {

@@ -16,6 +16,7 @@ import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { ApiSpec } from "../manifest/types.js";
 import type { Caller } from "./api-auth.js";
 import type { Reply } from "./http.js";
+import { apiResolver } from "./api-paths.js";
 import { compileParamsValidator, type ParamsValidator } from "./params.js";
 import { answerHostRequest, sendHostReply, type HostComponents, type HostRequest } from "./python-host.js";
 
@@ -99,7 +100,8 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
   const { webApps } = ready;
 
   const validators = new Map<string, ParamsValidator>();
-  for (const [id, spec] of Object.entries(options.apis)) validators.set(id, compileParamsValidator(spec.params));
+  for (const spec of Object.values(options.apis)) validators.set(spec.path, compileParamsValidator(spec.params));
+  const resolve = apiResolver(Object.values(options.apis).map(({ name, version, path }) => ({ name, ...(version !== undefined ? { version } : {}), path })));
   let callId = 0;
   /** Call id → the request waiting for its result. */
   const calls = new Map<number, { apiPath: string; answer(reply: Reply): void }>();
@@ -167,9 +169,10 @@ export async function startPythonApiWorker(options: PythonApiWorkerOptions): Pro
   })();
 
   return {
-    async routes(apiPath, query, caller) {
-      const validate = validators.get(apiPath);
-      if (!validate) return undefined;
+    async routes(requestedPath, query, caller) {
+      const apiPath = resolve(requestedPath, query);
+      const validate = apiPath === undefined ? undefined : validators.get(apiPath);
+      if (apiPath === undefined || !validate) return undefined;
       const checked = validate(query);
       if (!checked.ok) return { status: 400, body: { error: `invalid query parameters for /api/${apiPath}`, fields: checked.errors } };
       if (child.exited) return workerStopped(apiPath);

@@ -16,20 +16,25 @@ interface Event {
   hour: number & ClickHouseMaterialized<"toHour(at)">;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   payload: any;
+  labels: Record<string, string>;
+  extras?: Record<string, number>;
 }
 
 describe("Insertable<T>", () => {
   it("leaves out computed columns, makes DEFAULT columns optional, keeps the rest as the model has them", () => {
-    const minimal: Insertable<Event> = { id: "a", at: new Date(), label: "x", payload: {} };
-    const full: Insertable<Event> = { id: "a", at: new Date(), label: "x", note: "n", createdAt: new Date(), retries: 2, payload: null };
+    const minimal: Insertable<Event> = { id: "a", at: new Date(), label: "x", payload: {}, labels: {} };
+    // A map's keys are any string: it carries no brand, so it is neither computed nor defaulted.
+    const full: Insertable<Event> = { id: "a", at: new Date(), label: "x", note: "n", createdAt: new Date(), retries: 2, payload: null, labels: { k: "v" }, extras: { n: 1 } };
     // @ts-expect-error a MATERIALIZED column is computed by ClickHouse
     const materialized: Insertable<Event> = { ...minimal, hour: 3 };
     // @ts-expect-error an ALIAS column is computed by ClickHouse
     const aliased: Insertable<Event> = { ...minimal, day: new Date() };
     // @ts-expect-error a column without a default is required
-    const missing: Insertable<Event> = { id: "a", at: new Date(), payload: 1 };
+    const missing: Insertable<Event> = { id: "a", at: new Date(), payload: 1, labels: {} };
     // @ts-expect-error an `any` column is still a column (required)
-    const withoutAny: Insertable<Event> = { id: "a", at: new Date(), label: "x" };
-    expect([minimal, full, materialized, aliased, missing, withoutAny].length).toBe(6);
+    const withoutAny: Insertable<Event> = { id: "a", at: new Date(), label: "x", labels: {} };
+    // @ts-expect-error a map column is required like any other
+    const withoutMap: Insertable<Event> = { id: "a", at: new Date(), label: "x", payload: 1 };
+    expect([minimal, full, materialized, aliased, missing, withoutAny, withoutMap].length).toBe(7);
   });
 });

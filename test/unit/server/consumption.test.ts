@@ -51,9 +51,12 @@ describe("consumptionRoutes", () => {
     });
   });
 
-  it("answers 404 naming the versions when only a versioned API has that name", async () => {
-    expect(await route("report", new URLSearchParams())).toEqual({ status: 404, body: { error: "no API at /api/report; it has versions: /api/report/3" } });
+  it("serves a name's only version at the name too, as MooseStack; with several, answers 404 naming them", async () => {
+    expect(await route("report", new URLSearchParams())).toEqual({ status: 200, body: { rows: [] } });
     expect((await route("report/3", new URLSearchParams()))?.status).toBe(200);
+    const twoVersions = consumptionRoutes([versioned, api("report", { type: "object", properties: {} }, async () => ({ rows: [4] }), "4")], noClient);
+    expect(await twoVersions("report", new URLSearchParams())).toEqual({ status: 404, body: { error: "no API at /api/report; it has versions: /api/report/3, /api/report/4" } });
+    expect(await twoVersions("report", new URLSearchParams("version=4"))).toEqual({ status: 200, body: { rows: [4] } });
     expect(await route("missing", new URLSearchParams())).toEqual({ status: 404, body: { error: "no API at /api/missing" } });
     // A 16 KB path is named by its first 200 characters.
     expect(await route("x".repeat(16_000), new URLSearchParams())).toEqual({ status: 404, body: { error: `no API at /api/${"x".repeat(195)}…` } });
