@@ -34,10 +34,11 @@ export function apiResolver(apis: readonly ApiAddress[]): ApiResolver {
   for (const api of apis) if (api.version !== undefined && namesake.get(api.name) === 1) alias(api.name, api.path);
   return (path, query) => {
     if (own.has(path)) return path;
-    const aliased = aliases.get(path);
-    if (aliased !== undefined) return aliased;
+    // A version asked for that the name does not have is no API (MooseStack serves the alias regardless).
     const asked = query.get("version");
     if (asked !== null) return byVersion.get(`${path}\0${asked}`);
+    const aliased = aliases.get(path);
+    if (aliased !== undefined) return aliased;
     const slash = path.indexOf("/");
     return slash > 0 ? byVersion.get(`${path.slice(0, slash)}\0${path.slice(slash + 1)}`) : undefined;
   };

@@ -130,11 +130,17 @@ Api[Number, list[dict]]("leave", leave)
 Api[Since, list[dict]]("since", since)
 Api[Number, dict]("typed", typed)
 Api[Number, dict]("answer", answer)
+Api[Number, list[dict]]("tripled", lambda client, params: [{"tripled": params.n * 3}], version="2")
 `;
 
 const projectDir = mkdtempSync(path.join(tmpdir(), "moose-python-worker-"));
 const spec = (name: string, params: Record<string, unknown>): ApiSpec => ({ name, path: name, params: { type: "object", properties: params }, result: {} });
-const APIS = Object.fromEntries([["held", spec("held", { gate: { type: "string" } })], ["since", spec("since", { since: { type: "string", format: "date-time" } })], ...["double", "leave", "both", "noisy", "rows", "caught", "typed", "answer"].map((name) => [name, spec(name, { n: { type: "integer" } })])]);
+const APIS = Object.fromEntries([
+  ["held", spec("held", { gate: { type: "string" } })],
+  ["since", spec("since", { since: { type: "string", format: "date-time" } })],
+  ...["double", "leave", "both", "noisy", "rows", "caught", "typed", "answer"].map((name) => [name, spec(name, { n: { type: "integer" } })]),
+  ["tripled/2", { ...spec("tripled", { n: { type: "integer" } }), version: "2", path: "tripled/2" }],
+]);
 let driver: ClickHouseDriver;
 let worker: PythonApiWorker | undefined;
 let gates = 0;
@@ -211,6 +217,14 @@ describe("the Python Api worker", () => {
         sum: 5,
       },
     });
+  });
+
+  it("routes a versioned API's other addresses as MooseStack does: its only version at the name, ?version=", async () => {
+    const api = await start();
+    for (const [path, query] of [["tripled/2", ""], ["tripled", ""], ["tripled", "version=2"]] as const) {
+      expect(await api.routes(path, new URLSearchParams(`n=4&${query}`)), path).toEqual({ status: 200, body: [{ tripled: 12 }] });
+    }
+    expect(await api.routes("tripled", new URLSearchParams("version=3"))).toBeUndefined();
   });
 
   it("answers with the status and body of a handler's ApiResult; a status that is not a final HTTP one is a 500", async () => {

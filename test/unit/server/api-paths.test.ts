@@ -31,6 +31,7 @@ describe("apiResolver", () => {
     expect(resolve("revenue", new URLSearchParams("version=2"))).toBe("finance/revenue");
     expect(resolve("revenue/2", none)).toBe("finance/revenue");
     expect(resolve("ver", new URLSearchParams("version=3"))).toBeUndefined();
+    expect(resolve("solo", new URLSearchParams("version=2"))).toBeUndefined();
     // An API at the path asked answers, whatever version the query names.
     expect(resolve("users", new URLSearchParams("version=7"))).toBe("users");
   });
