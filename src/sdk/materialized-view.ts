@@ -1,4 +1,4 @@
-import type { SourceLocation } from "../errors.js";
+import { MooseError, type SourceLocation } from "../errors.js";
 import type { MaterializedViewSpec } from "../manifest/types.js";
 import { clusterOption, sourceOf } from "./component.js";
 import { LifeCycle, type ClickHouseEngines } from "./enums.js";
@@ -51,6 +51,13 @@ export class MaterializedView<T> implements Component {
     if (target instanceof OlapTable || (target as { kind?: string } | undefined)?.kind === "OlapTable") {
       this.targetTable = target as OlapTable<T>;
     } else {
+      if (metadata && !metadata.columns) {
+        // Built from `MaterializedView<any>`: only an OlapTable given as targetTable has columns to go by.
+        throw new MooseError("MISSING_TYPE_METADATA", `materialized view "${this.name}" creates its target table, but its row type is any`, {
+          location: this.source,
+          hint: "give it the row type (new MaterializedView<MyRow>(…)), or an OlapTable as targetTable",
+        });
+      }
       const described = target as { name: string; engine?: ClickHouseEngines; orderByFields?: (keyof T & string)[] } | undefined;
       const orderByFields = described?.orderByFields ?? options.orderByFields;
       const engine = described?.engine ?? options.engine;

@@ -22,6 +22,8 @@ interface ConstructorRule {
   payloadSchema?: boolean;
   /** The row type may have an index signature: messages with fields beyond its columns (MooseStack's rule). */
   extraFields?: boolean;
+  /** An explicit `any` row type is allowed: the object may take its columns elsewhere (a MaterializedView's targetTable). */
+  anyRow?: boolean;
   /** Type argument described by JSON Schema only. */
   schema?: number;
   /** Type argument described as the result JSON Schema. */
@@ -33,7 +35,7 @@ const RULES: Record<string, ConstructorRule> = {
   Stream: { position: 2, columns: 0, extraFields: true },
   IngestApi: { position: 2, columns: 0, payloadSchema: true, extraFields: true },
   IngestPipeline: { position: 2, columns: 0, payloadSchema: true, extraFields: true },
-  MaterializedView: { position: 1, columns: 0 },
+  MaterializedView: { position: 1, columns: 0, anyRow: true },
   Api: { position: 3, schema: 0, result: 1 },
   // MooseStack's older name of Api: the same class (src/sdk/api.ts).
   ConsumptionApi: { position: 3, schema: 0, result: 1 },
@@ -131,7 +133,8 @@ function analyzeConstruction(
     }
     return type;
   };
-  if (rule.columns !== undefined) {
+  const anyRow = rule.anyRow === true && node.typeArguments?.[rule.columns ?? 0]?.kind === ts.SyntaxKind.AnyKeyword;
+  if (rule.columns !== undefined && !anyRow) {
     const rowType = typeArgument(rule.columns);
     const site = { path: typeName(rowType, node.typeArguments?.[rule.columns], checker), node: node.typeArguments?.[rule.columns] ?? node };
     const extraFields = rule.extraFields === true && checker.getIndexInfosOfType(rowType).length > 0;

@@ -57,6 +57,14 @@ export const revenue = new MaterializedView<Revenue>({
   engine: ClickHouseEngines.SummingMergeTree,
 });
 
+// MaterializedView<any> writing into a table it is given: the table's columns are the target's.
+export const revenueCopy = new MaterializedView<any>({
+  materializedViewName: "RevenueCopyMV",
+  selectStatement: sql`SELECT customer, total FROM ${revenue.targetTable}`,
+  selectTables: [revenue.targetTable],
+  targetTable: new OlapTable<Revenue>("RevenueCopy", { orderByFields: ["customer"] }),
+});
+
 export const bigOrders = new View("BigOrders", {
   selectStatement: sql`SELECT * FROM ${orders} WHERE amount > ${1000} AND customer != ${"o'neil"}`,
   baseTables: [orders],
