@@ -9,7 +9,7 @@ import type { KafkaProducer } from "../../../src/infra/kafka/producer.js";
 import { emptyManifest, type ColumnSpec, type Manifest } from "../../../src/manifest/types.js";
 import { MooseError } from "../../../src/errors.js";
 import { kafkaRejected } from "../../../src/infra/kafka/errors.js";
-import { ingestRoutes } from "../../../src/server/ingest.js";
+import { ingestRoutes, tableRecords } from "../../../src/server/ingest.js";
 
 const columns: ColumnSpec[] = [
   { name: "id", type: "String", nullable: false },
@@ -335,5 +335,25 @@ describe("ingestRoutes", () => {
     manifest.ingestApis["Events/1"]!.source = { file: "app/index.ts", line: 7 };
     const { driver } = recorders();
     expect(() => ingestRoutes(manifest, { driver })).toThrow(expect.objectContaining({ code: "INGEST_SCHEMA_INVALID", location: { file: "app/index.ts", line: 7 } }));
+  });
+});
+
+describe("tableRecords (a sync's and OlapTable.insert's check)", () => {
+  const tableColumns: ColumnSpec[] = [
+    { name: "id", type: "String", nullable: false },
+    { name: "note", type: "String", nullable: true },
+    { name: "tags", type: "Array(String)", nullable: false },
+    { name: "labels", type: "Map(String, UInt8)", nullable: false },
+    { name: "address", type: "Nested(street String, city String)", nullable: false },
+    { name: "pair", type: "Tuple(a String, b Int32)", nullable: false },
+    { name: "where", type: "Point", nullable: false },
+  ];
+
+  it("takes a record without its Array, Map, Nested, Tuple or geo fields (never Nullable: an optional field of the model), but not without a plain column", () => {
+    const records = tableRecords(tableColumns);
+    expect(records.problems({ id: "a" })).toEqual([]);
+    expect(records.problems({ note: "x", tags: [] })).toEqual([{ field: "id", message: "is required" }]);
+    // Given, they are still checked.
+    expect(records.problems({ id: "a", labels: { k: 300 } })).toEqual([expect.objectContaining({ field: "labels.k" })]);
   });
 });
