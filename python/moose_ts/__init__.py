@@ -76,6 +76,7 @@ from .olap_table import (
     S3QueueEngine,
     SummingMergeTreeEngine,
     TableIndex,
+    TableProjection,
     VersionedCollapsingMergeTreeEngine,
 )
 from .query_builder import Params, Query, and_, col, or_

@@ -211,6 +211,12 @@ class TableIndex(BaseModel):
     granularity: int = 1
 
 
+class TableProjection(BaseModel):
+    """MooseStack's projection: `PROJECTION name (body)`. Accepted, not applied (a build notice says so)."""
+    name: str
+    body: str
+
+
 class OlapConfig(BaseModel):
     """How a table is stored (MooseStack's OlapConfig)."""
 
@@ -232,13 +238,14 @@ class OlapConfig(BaseModel):
     cluster: Optional[str] = None
     # Accepted as MooseStack's, not applied: a build notice names them (docs/moosestack-differences.md).
     database: Optional[str] = None
-    projections: Optional[list[Any]] = None
+    projections: Optional[list[Union[TableProjection, dict[str, Any]]]] = None
     constraints: Optional[list[Any]] = None
     seed_filter: Optional[Any] = None
 
 
 
 OlapConfig.TableIndex = TableIndex  # type: ignore[attr-defined]  # OlapConfig.TableIndex(...), as in MooseStack
+OlapConfig.TableProjection = TableProjection  # type: ignore[attr-defined]
 
 
 # As moose-ts's config takes cluster names (src/config/clusters.ts): written bare after ON CLUSTER.

@@ -453,6 +453,7 @@ print(get_api("stats").id, get_api("stats/1.0").id, get_api("reports/custom").na
     const { stdout, stderr, status } = python(`
 from pydantic import BaseModel
 from moose_ts import Api, LifeCycle, OlapConfig, OlapTable, Stream, View, ViewConfig, registry
+from moose_lib.dmv2 import TableProjection
 
 
 class Row(BaseModel):
@@ -463,6 +464,8 @@ events = Stream[Row]("events", lifecycle=LifeCycle.EXTERNALLY_MANAGED)
 Api[Row, dict]("shows", lambda client, params: {}, source="Show")
 table = OlapTable[Row]("archive", OlapConfig(database="analytics", seed_filter={"limit": 10}))
 View("recent", ViewConfig(select_statement="SELECT 1", base_tables=[table], database="analytics"))
+# moose_lib's two spellings of a projection, as its dmv2 exports it and as OlapConfig's nested class.
+OlapTable[Row]("projected", OlapConfig(projections=[TableProjection(name="by_id", body="SELECT id ORDER BY id"), OlapConfig.TableProjection(name="p2", body="SELECT id")]))
 registry.to_manifest()
 for notice in registry.notices():
     print(notice["source"]["line"], notice["message"])
@@ -470,10 +473,11 @@ for notice in registry.notices():
     expect(stderr).toBe("");
     expect(status).toBe(0);
     expect(stdout).toBe(
-      '10 stream "events": lifecycle= is not an argument of its constructor and changes nothing (MooseStack ignores it too; did you mean a key of its config?)\n' +
-        '11 API "shows": source= is not an argument of its constructor and changes nothing (MooseStack ignores it too; did you mean a key of its config?)\n' +
-        '12 OLAP table "archive": database, seed_filter are accepted but not applied by moose-ts (see docs/moosestack-differences.md: the table is created in clickhouse_config.db_name, without projections, constraints or seeding)\n' +
-        '13 view "recent": database is accepted but not applied by moose-ts (the view is created in clickhouse_config.db_name)\n',
+      '11 stream "events": lifecycle= is not an argument of its constructor and changes nothing (MooseStack ignores it too; did you mean a key of its config?)\n' +
+        '12 API "shows": source= is not an argument of its constructor and changes nothing (MooseStack ignores it too; did you mean a key of its config?)\n' +
+        '13 OLAP table "archive": database, seed_filter are accepted but not applied by moose-ts (see docs/moosestack-differences.md: the table is created in clickhouse_config.db_name, without projections, constraints or seeding)\n' +
+        '14 view "recent": database is accepted but not applied by moose-ts (the view is created in clickhouse_config.db_name)\n' +
+        '16 OLAP table "projected": projections is accepted but not applied by moose-ts (see docs/moosestack-differences.md: the table is created in clickhouse_config.db_name, without projections, constraints or seeding)\n',
     );
   });
 });
