@@ -159,7 +159,7 @@ function route(spec: IngestApiSpec, manifest: Pick<Manifest, "streams" | "tables
   let validate: ValidateFunction;
   let fitColumns: ValidateFunction;
   try {
-    validate = ajv().compile(closedObjects(allowWideIntegerStrings(spec.schema, types)) as Record<string, unknown>);
+    validate = ajv().compile(closedObjects(asColumnsRead(spec.schema, types)) as Record<string, unknown>);
     // A payload type with an index signature (its schema's additionalProperties): the records keep their other fields.
     const extraFields = !table && spec.schema.additionalProperties !== undefined && spec.schema.additionalProperties !== false;
     fitColumns = ajv().compile(columnsSchema(columns, extraFields));
@@ -249,20 +249,35 @@ function columnsSchema(columns: ColumnSpec[], extraFields = false): Record<strin
 }
 
 /**
- * The row type's schema, where the properties of 64-bit and wider integer columns also accept
- * strings: JSON numbers beyond 2^53 lose precision, so such values may be sent as decimal strings
- * (the column check then requires digits within the type's range).
+ * The row type's schema, relaxed where the column reads more than the type says:
+ * - 64-bit and wider integer columns also accept strings: JSON numbers beyond 2^53 lose precision,
+ *   so such values may be sent as decimal strings (the column check then requires digits within
+ *   the type's range);
+ * - an Enum column of an integer enum (a numeric TS enum, a Python IntEnum) also accepts its members'
+ *   names, as ClickHouse and MooseStack's ingest do (the column check then requires a member).
  */
-function allowWideIntegerStrings(schema: Record<string, unknown>, types: Map<string, ColumnType>): Record<string, unknown> {
+function asColumnsRead(schema: Record<string, unknown>, types: Map<string, ColumnType>): Record<string, unknown> {
   const properties = schema.properties as Record<string, unknown> | undefined;
   if (!properties) return schema;
   const relaxed = Object.fromEntries(
     Object.entries(properties).map(([name, property]) => {
       const type = types.get(name);
-      return [name, type && hasWideInteger(type) ? integerOrString(property) : property];
+      if (type && hasWideInteger(type)) return [name, integerOrString(property)];
+      if (type?.kind === "enum") return [name, withMemberNames(property, [...type.names])];
+      return [name, property];
     }),
   );
   return { ...schema, properties: relaxed };
+}
+
+/** Every `enum` of numbers in the schema (an Optional's too) also lists the members' names. */
+function withMemberNames(schema: unknown, names: string[]): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => withMemberNames(item, names));
+  if (typeof schema !== "object" || schema === null) return schema;
+  const copy = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, key === "enum" || key === "const" ? value : withMemberNames(value, names)]));
+  const values = (schema as { enum?: unknown }).enum;
+  if (Array.isArray(values) && values.length > 0 && values.every((value) => typeof value === "number")) copy.enum = [...values, ...names];
+  return copy;
 }
 
 function integerOrString(schema: unknown): unknown {

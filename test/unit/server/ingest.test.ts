@@ -72,6 +72,26 @@ describe("ingestRoutes", () => {
     expect(await ingest("Payments", { id: "c", amount: "12,50" })).toMatchObject({ status: 400 });
   });
 
+  it("takes an integer enum's member by its name too, as ClickHouse and MooseStack's ingest do (a Python IntEnum, a numeric TS enum)", async () => {
+    const enumColumns: ColumnSpec[] = [
+      { name: "id", type: "String", nullable: false },
+      { name: "level", type: "Enum8('DEBUG' = 10, 'INFO' = 20)", nullable: false },
+      { name: "tier", type: "Enum8('FREE' = 1, 'PRO' = 2)", nullable: true },
+    ];
+    const enumSchema = { type: "object", properties: { id: { type: "string" }, level: { enum: [10, 20] }, tier: { anyOf: [{ enum: [1, 2] }, { type: "null" }] } }, required: ["id", "level"] };
+    const manifest: Manifest = {
+      ...emptyManifest(),
+      tables: { Logs: { name: "Logs", columns: enumColumns, orderBy: ["id"], engine: { name: "MergeTree", params: [] }, settings: {}, indexes: [], lifeCycle: "FULLY_MANAGED" } },
+      ingestApis: { Logs: { name: "Logs", path: "Logs", columns: enumColumns, schema: enumSchema, destination: "Logs" } },
+    };
+    const { inserts, driver } = recorders();
+    const ingest = ingestRoutes(manifest, { driver });
+    expect(await ingest("Logs", [{ id: "a", level: "INFO", tier: "PRO" }, { id: "b", level: 10, tier: null }])).toEqual({ status: 200, body: { ingested: 2 } });
+    expect(inserts[0]!.rows.map((row) => [row.level, row.tier])).toEqual([["INFO", "PRO"], [10, null]]);
+    expect(await ingest("Logs", { id: "c", level: "WARN" })).toMatchObject({ status: 400 });
+    expect(await ingest("Logs", { id: "c", level: 30 })).toMatchObject({ status: 400 });
+  });
+
   it("keeps the keys of map and JSON fields, and drops only fields no type declares", async () => {
     const mapColumns: ColumnSpec[] = [
       { name: "id", type: "String", nullable: false },
