@@ -260,7 +260,13 @@ class _Mapper:
                 return self._fail(site, f"DateTime64 precision {precision.precision} is out of range", "use 0..9 (3 = milliseconds)")
             return f"DateTime64({precision.precision})", False
         if t is date:
-            return "Date", False
+            # As MooseStack: Date32 (1900-2299); ClickhouseSize(2) makes it the 2-byte Date (1970-2149).
+            size = _first(metadata, ClickhouseSize)
+            if size is None or size.size == 4:
+                return "Date32", False
+            if size.size == 2:
+                return "Date", False
+            return self._fail(site, f"a date of ClickhouseSize({size.size}) has no ClickHouse type", "use 4 (Date32, the default) or 2 (Date)")
         if t is UUID:
             return "UUID", False
         if t is ipaddress.IPv4Address:

@@ -33,7 +33,7 @@ const PYTHON_KEYWORDS = new Set(
 const BASE_MODEL_ATTRIBUTES = new Set(["copy", "dict", "json", "parse_obj", "parse_raw", "parse_file", "from_orm", "construct", "schema", "schema_json", "validate", "update_forward_refs", "fields", "Config"]);
 
 /** Names the file imports or declares besides its models. */
-const RESERVED = ["None", "True", "False", "BaseModel", "Field", "Annotated", "Any", "Optional", "IntEnum", "StringToEnumMixin", "UUID", "IPv4Address", "IPv6Address", "date", "datetime", "OlapTable", "OlapConfig", "LifeCycle", "FixedString", "Float32", "clickhouse_decimal", "clickhouse_datetime64", "clickhouse_default", "simple_aggregated", "ClickHouseMaterialized", "ClickHouseAlias", "ClickHouseCodec", "ClickHouseTTL", "ClickHouseNamedTuple", ...INTEGERS, ...GEO];
+const RESERVED = ["None", "True", "False", "BaseModel", "Field", "Annotated", "Any", "Optional", "IntEnum", "StringToEnumMixin", "UUID", "IPv4Address", "IPv6Address", "date", "datetime", "OlapTable", "OlapConfig", "LifeCycle", "FixedString", "Float32", "clickhouse_decimal", "clickhouse_datetime64", "clickhouse_default", "simple_aggregated", "ClickHouseMaterialized", "ClickHouseAlias", "ClickHouseCodec", "ClickHouseTTL", "ClickHouseNamedTuple", "ClickhouseSize", ...INTEGERS, ...GEO];
 
 interface Writer {
   /** `module` → names imported from it. */
@@ -65,7 +65,8 @@ function pyType(type: string, writer: Writer, scope: string, taken: Set<string>)
   if (name === "UUID") return use(writer, "uuid", "UUID");
   if (name === "DateTime") return use(writer, "datetime", "datetime");
   if (name === "DateTime64") return `${mooseTs(writer, "clickhouse_datetime64")}(${whole(args[0], type)})`;
-  if (name === "Date") return use(writer, "datetime", "date");
+  if (name === "Date32") return use(writer, "datetime", "date");
+  if (name === "Date") return `${use(writer, "typing", "Annotated")}[${use(writer, "datetime", "date")}, ${mooseTs(writer, "ClickhouseSize")}(2)]`;
   if (name === "IPv4" || name === "IPv6") return use(writer, "ipaddress", `${name}Address`);
   if (name === "Decimal" && args.length === 2) return `${mooseTs(writer, "clickhouse_decimal")}(${whole(args[0], type)}, ${whole(args[1], type)})`;
   if (DECIMAL_PRECISION[name] !== undefined && args.length === 1) return `${mooseTs(writer, "clickhouse_decimal")}(${DECIMAL_PRECISION[name]}, ${whole(args[0], type)})`;

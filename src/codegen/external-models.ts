@@ -3,7 +3,7 @@
  * `OlapTable` (lifeCycle EXTERNALLY_MANAGED) per table of a ClickHouse database, written from the
  * tables as introspected. Pure. Each column's ClickHouse type is written as the TypeScript type
  * moose-ts maps back to that very type (docs/type-mapping.md), so building the file gives the
- * columns the database has; a type with no such TypeScript (Date32, a parametric aggregate, …)
+ * columns the database has; a type with no such TypeScript (a parametric aggregate, …)
  * refuses the whole file (`DB_PULL_UNSUPPORTED_TYPE`), naming every such column.
  */
 import { parseTypeCall, splitNullable } from "../diff/normalize.js";
@@ -20,7 +20,7 @@ export interface ExternalModelsOptions {
 
 /** Local aliases for the typia formats ClickHouse types need, so the file needs no typia import. */
 const FORMAT_ALIASES = {
-  Date: `/** ClickHouse \`Date\`: typia's \`tags.Format<"date">\`, written out so this file needs no typia import. */\ntype DateString = string & { readonly "typia.tag"?: { kind: "format"; value: "date" } };`,
+  Date: `/** A date (ClickHouse \`Date32\`; \`Date\` with \`ClickHouseByteSize<2>\`): typia's \`tags.Format<"date">\`, written out so this file needs no typia import. */\ntype DateString = string & { readonly "typia.tag"?: { kind: "format"; value: "date" } };`,
   IPv4: `/** ClickHouse \`IPv4\` (typia's \`tags.Format<"ipv4">\`). */\ntype IPv4String = string & { readonly "typia.tag"?: { kind: "format"; value: "ipv4" } };`,
   IPv6: `/** ClickHouse \`IPv6\` (typia's \`tags.Format<"ipv6">\`). */\ntype IPv6String = string & { readonly "typia.tag"?: { kind: "format"; value: "ipv6" } };`,
 } as const;
@@ -82,7 +82,11 @@ function tsType(type: string, writer: Writer, enumName: string): string {
   if (name === "UUID") return imported("UUID");
   if (name === "DateTime") return "Date";
   if (name === "DateTime64") return `${imported("DateTime64")}<${whole(args[0], type)}>`;
-  if (name === "Date" || name === "IPv4" || name === "IPv6") {
+  if (name === "Date32" || name === "Date") {
+    writer.aliases.add("Date");
+    return name === "Date" ? `DateString & ${imported("ClickHouseByteSize")}<2>` : "DateString";
+  }
+  if (name === "IPv4" || name === "IPv6") {
     writer.aliases.add(name);
     return `${name}String`;
   }

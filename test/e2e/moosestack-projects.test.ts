@@ -118,7 +118,7 @@ describe("a CommonJS MooseStack project with typia, paths and streaming off", ()
       bytes: "Int64",
       ratio: "Float32",
       seenAt: "DateTime('UTC')",
-      day: "Date",
+      day: "Date32",
       ip: "IPv4",
       referrer: "String",
       flags: "Array(Int32)",

@@ -68,6 +68,7 @@ interface Row {
   f64: number & tags.Type<"double">;
   at: string & tags.Format<"date-time">;
   day: string & tags.Format<"date">;
+  shortDay: string & tags.Format<"date"> & ClickHouseByteSize<2>;
   v4: string & tags.Format<"ipv4">;
   v6: string & tags.Format<"ipv6">;
   email: string & tags.Format<"email">;
@@ -91,7 +92,9 @@ export const dead = new OlapTable<DeadLetterModel>("Dead", { orderByFields: ["fa
       f32: "Float32",
       f64: "Float64",
       at: "DateTime('UTC')",
-      day: "Date",
+      // As MooseStack: a date is Date32, the 2-byte Date with ClickHouseByteSize<2>.
+      day: "Date32",
+      shortDay: "Date",
       v4: "IPv4",
       v6: "IPv6",
       email: "String",

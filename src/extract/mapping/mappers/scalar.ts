@@ -27,7 +27,8 @@ const TYPIA_NUMBER_TYPES: Record<string, string> = {
 const TYPIA_STRING_FORMATS: Record<string, string> = {
   uuid: "UUID",
   "date-time": "DateTime('UTC')",
-  date: "Date",
+  // As MooseStack: a date is Date32 (1900–2299); ClickHouseByteSize<2> makes it the 2-byte Date (1970–2149).
+  date: "Date32",
   ipv4: "IPv4",
   ipv6: "IPv6",
 };
@@ -51,6 +52,13 @@ function decimal(shape: Shape, context: MappingContext): MappedType {
   return scalar(`Decimal(${precision}, ${scale})`);
 }
 
+/** A date of ClickHouseByteSize<4> (Date32, the default) or <2> (Date). */
+function sizedDate(byteSize: number, context: MappingContext): MappedType {
+  if (byteSize === 4) return scalar("Date32");
+  if (byteSize === 2) return scalar("Date");
+  return context.fail(`a date of ClickHouseByteSize<${byteSize}> has no ClickHouse type`, "use 4 (Date32, the default) or 2 (Date)");
+}
+
 function dateTime64(precision: number, context: MappingContext): MappedType {
   if (!Number.isInteger(precision) || precision < 0 || precision > 9) return context.fail(`DateTime64 precision ${precision} is out of range`, "use 0..9 (3 = milliseconds)");
   return scalar(`DateTime64(${precision})`);
@@ -71,6 +79,7 @@ export const stringMapper: TypeMapper = {
     if (brands.scale !== undefined) return decimal(shape, context);
     if (brands.typiaFormat !== undefined && TYPIA_STRING_FORMATS[brands.typiaFormat]) {
       if (brands.typiaFormat === "date-time" && brands.precision !== undefined) return dateTime64(brands.precision, context);
+      if (brands.typiaFormat === "date" && brands.byteSize !== undefined) return sizedDate(brands.byteSize, context);
       return scalar(TYPIA_STRING_FORMATS[brands.typiaFormat]!);
     }
     if (brands.datetimeString) return brands.precision !== undefined ? dateTime64(brands.precision, context) : scalar("DateTime('UTC')");

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BaseModel, Field
 
 from moose_ts import (
-    ClickHouseAlias, ClickHouseJson, FixedString, Key, OlapConfig, OlapTable, Point, Polygon, SummingMergeTreeEngine,
+    ClickHouseAlias, ClickHouseJson, ClickhouseSize, FixedString, Key, OlapConfig, OlapTable, Point, Polygon, SummingMergeTreeEngine,
     UInt16, simple_aggregated,
 )
 
@@ -20,6 +20,7 @@ class Level(IntEnum):
 class Row(BaseModel):
     id: Key[int]
     day: date
+    short_day: Annotated[date, ClickhouseSize(2)]
     ip4: IPv4Address
     ip6: IPv6Address
     raw: bytes
