@@ -19,6 +19,11 @@ export interface InjectedMetadata {
   schema?: JsonSchema;
   /** JSON Schema of an Api's result type argument. */
   resultSchema?: JsonSchema;
+  /**
+   * Where the row type has a JavaScript `Date` (`at`, `address.at`, `items[].at`, `days[]`, `byKey{}`):
+   * a stream's functions get Date objects there, as MooseStack's runner gives them.
+   */
+  dateFields?: string[];
 }
 
 /**

@@ -45,23 +45,56 @@ export function processFunctions(registry: Registry = getRegistry()): Map<string
     // A sync's dead letters (records that do not fit the table) go to the stream's defaultDeadLetterQueue.
     const syncQueue = stream.defaultDeadLetterQueue ? { deadLetterQueue: stream.defaultDeadLetterQueue.id } : {};
     if (destinationTable) add({ kind: "sync", source: stream.id, destination: destinationTable.id, ...syncQueue, location });
+    const withDates = (fn: ProcessFunction) => withDateFields(stream.dateFields, fn);
     for (const entries of stream._transformations.values()) {
       for (const [destination, transformation, config] of entries) {
-        add(functionSpec("transform", stream, transformation, config, destination.id), transformation);
+        add(functionSpec("transform", stream, transformation, config, destination.id), withDates(transformation));
       }
     }
     const multi = stream._multipleTransformations;
-    if (multi) add(functionSpec("transform", stream, multi, {}, MULTI_DESTINATION), multi);
-    for (const { consumer, config } of stream._consumers) add(functionSpec("consumer", stream, consumer, config), consumer);
+    if (multi) add(functionSpec("transform", stream, multi, {}, MULTI_DESTINATION), withDates(multi));
+    for (const { consumer, config } of stream._consumers) add(functionSpec("consumer", stream, consumer, config), withDates(consumer));
   }
   return processes;
+}
+
+/**
+ * `fn` called with the record's `Date` fields as Date objects (JSON carries them as text), as
+ * MooseStack's runner calls a stream's functions. A value that is no date-time text is left as it is.
+ */
+function withDateFields(paths: readonly string[], fn: ProcessFunction): ProcessFunction {
+  if (paths.length === 0) return fn;
+  const steps = paths.map((path) => path.split(/(\[\]|\{\})|\./).filter((step) => step !== undefined && step !== ""));
+  return (record: unknown) => {
+    for (const path of steps) reviveAt(record, path, 0);
+    return fn(record);
+  };
+}
+
+/** Replaces the date-time text at `path` (from `index` on) below `value` with Dates, in place. */
+function reviveAt(value: unknown, path: string[], index: number): unknown {
+  if (index === path.length) {
+    if (typeof value !== "string") return value;
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? value : date;
+  }
+  if (typeof value !== "object" || value === null) return value;
+  const step = path[index]!;
+  const target = value as Record<string, unknown>;
+  if (step === "[]" || step === "{}") {
+    if (step === "[]" && !Array.isArray(value)) return value;
+    for (const key of Object.keys(target)) target[key] = reviveAt(target[key], path, index + 1);
+  } else if (Object.hasOwn(target, step)) {
+    target[step] = reviveAt(target[step], path, index + 1);
+  }
+  return value;
 }
 
 function functionSpec(
   kind: "transform" | "consumer",
   stream: Stream<unknown>,
   fn: ProcessFunction,
-  config: { version?: string; deadLetterQueue?: { id: string } },
+  config: { version?: string; deadLetterQueue?: { id: string } | null },
   destination?: string,
 ): ProcessSpec {
   return {

@@ -17,12 +17,14 @@ export type Consumer<T> = (record: T) => Promise<void> | void;
 export interface TransformConfig<T> {
   version?: string;
   metadata?: { description?: string };
-  deadLetterQueue?: DeadLetterQueue<T>;
+  /** Where its failed records go; `null`: nowhere, even when the stream has a defaultDeadLetterQueue (as MooseStack). */
+  deadLetterQueue?: DeadLetterQueue<T> | null;
   sourceFile?: string;
 }
 export interface ConsumerConfig<T> {
   version?: string;
-  deadLetterQueue?: DeadLetterQueue<T>;
+  /** As TransformConfig's. */
+  deadLetterQueue?: DeadLetterQueue<T> | null;
   sourceFile?: string;
 }
 
@@ -87,6 +89,8 @@ export class Stream<T> implements Component {
   readonly columnArray: ColumnSpec[];
   /** The message type has an index signature: records keep the fields beyond its columns (MooseStack's name). */
   readonly allowExtraFields: boolean;
+  /** Where the message type has a JavaScript `Date` (see InjectedMetadata.dateFields): functions get Dates there. */
+  readonly dateFields: readonly string[];
   /** The message type's columns by field name (as OlapTable.columns). */
   readonly columns: { [K in keyof Required<T>]: Column };
   readonly defaultDeadLetterQueue?: DeadLetterQueue<T>;
@@ -108,6 +112,7 @@ export class Stream<T> implements Component {
     this.source = sourceOf(metadata);
     this.columnArray = requireColumns(metadata, `stream "${name}"`, this.source);
     this.allowExtraFields = metadata?.extraFields === true;
+    this.dateFields = metadata?.dateFields ?? [];
     this.columns = columnsRecord<T>(this.columnArray);
     if (this.config.defaultDeadLetterQueue) this.defaultDeadLetterQueue = this.config.defaultDeadLetterQueue;
     getRegistry().register(this);
@@ -156,7 +161,7 @@ export class Stream<T> implements Component {
   }
 
   /** A transform's or consumer's config, its dead letters going to the stream's defaultDeadLetterQueue unless it names a queue (as MooseStack). */
-  private withDefaultDeadLetterQueue<C extends { deadLetterQueue?: DeadLetterQueue<T> }>(config: C | undefined): C {
+  private withDefaultDeadLetterQueue<C extends { deadLetterQueue?: DeadLetterQueue<T> | null }>(config: C | undefined): C {
     const given = config ?? ({} as C);
     return given.deadLetterQueue === undefined && this.defaultDeadLetterQueue ? { ...given, deadLetterQueue: this.defaultDeadLetterQueue } : given;
   }

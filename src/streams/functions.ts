@@ -105,10 +105,12 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   }
 
   /** False when the process stopped while retrying the record: it is not handled, and read again later. */
-  async function handle(message: KafkaMessage, out: Map<string, Message[]>, heartbeat: () => Promise<void>, first?: BatchOutcome): Promise<boolean> {
+  async function handle(message: KafkaMessage, partition: number, out: Map<string, Message[]>, heartbeat: () => Promise<void>, first?: BatchOutcome): Promise<boolean> {
     const read = parse(message);
+    // Where a dead letter's record came from, in its originalRecord as MooseStack writes it (for replays and deduplication).
+    const origin = { __sourcePartition: partition, __sourceOffset: message.offset, __sourceTimestamp: message.timestamp };
     if ("error" in read) {
-      fail({ value: read.text }, read.error, message.offset, out);
+      fail({ value: read.text }, read.error, message.offset, out, null, origin);
       return true;
     }
     const { record, text } = read;
@@ -128,7 +130,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
       } catch (error) {
         if (stopping.signal.aborted) return false;
         if (attempt >= options.retries) {
-          fail(record, error, message.offset, out, text);
+          fail(record, error, message.offset, out, text, origin);
           return true;
         }
         await wait(backoffMs(attempt + 1), stopping.signal);
@@ -139,11 +141,12 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   }
 
   /** `messageText`: what the letter carries when the record cannot be written as JSON again. */
-  function fail(record: unknown, error: unknown, offset: string, out: Map<string, Message[]>, messageText: string | null = null): void {
+  function fail(record: unknown, error: unknown, offset: string, out: Map<string, Message[]>, messageText: string | null, origin: Record<string, unknown>): void {
     const text = error instanceof Error ? error.message : String(error);
     if (options.deadLetterTopic) {
       const letters = out.get(options.deadLetterTopic) ?? [];
-      letters.push({ value: JSON.stringify(sendableLetter(deadLetter(record, error, "transform"), messageText)) });
+      const traced = typeof record === "object" && record !== null && !Array.isArray(record) ? { ...record, ...origin } : record;
+      letters.push({ value: JSON.stringify(sendableLetter(deadLetter(traced, error, "transform"), messageText)) });
       out.set(options.deadLetterTopic, letters);
       status.deadLettered++;
     } else {
@@ -198,7 +201,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
             // (records whose first attempt already ran in a batch call are handled first: it had their effects).
             if (!isRunning() || isStale() || (stopping.signal.aborted && !firsts?.has(message.offset))) break;
             if (options.runBatch && handled % FLUSH_EVERY === 0) firsts = await firstAttempts(options.runBatch, batch.messages.slice(handled, handled + FLUSH_EVERY), heartbeat);
-            if (!(await handle(message, out, heartbeat, firsts?.get(message.offset)))) break;
+            if (!(await handle(message, batch.partition, out, heartbeat, firsts?.get(message.offset)))) break;
             handled++;
             // kafkajs sends one only when heartbeatInterval has passed: a slow function keeps its membership.
             await heartbeat();

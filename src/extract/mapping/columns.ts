@@ -43,6 +43,8 @@ interface MappedField extends MappedType {
 export class ColumnMapper {
   /** Object types being expanded, to refuse recursive types instead of looping. */
   private readonly expanding: ts.Type[] = [];
+  /** Paths of the `Date` fields met since the last `columnsOf` began (see dateFieldsOf). */
+  private datePaths: string[] = [];
 
   constructor(private readonly checker: ts.TypeChecker) {}
 
@@ -62,6 +64,7 @@ export class ColumnMapper {
     if (!(rowType.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection)) || this.checker.isArrayType(rowType) || this.checker.isTupleType(rowType)) {
       throw new MappingError(`${site.path} must be an object type (an interface or type literal), not ${this.checker.typeToString(rowType)}`, site, "describe one row as an interface");
     }
+    this.datePaths = [];
     return this.withExpansion(rowType, site, () =>
       orderedProperties(rowType, this.checker).map((property) => {
         const fieldSite = propertySite(property, site);
@@ -69,6 +72,15 @@ export class ColumnMapper {
         return this.column(property, field, fieldSite);
       }),
     );
+  }
+
+  /**
+   * The JavaScript `Date` fields of the row type the last `columnsOf` mapped, relative to it
+   * (`at`, `address.at`, `items[].at`, `days[]`, `byKey{}`): a `Date` travels as text in JSON, and
+   * a stream's functions get it back as a Date there. `site` is the one given to columnsOf.
+   */
+  dateFieldsOf(site: FieldSite): string[] {
+    return this.datePaths.map((path) => path.slice(site.path.length + 1));
   }
 
   private column(property: ts.Symbol, field: MappedField, site: FieldSite): ColumnSpec {
@@ -107,6 +119,7 @@ export class ColumnMapper {
       throw new MappingError(`${site.path} has type ${written}, which has no ClickHouse column type`, site, hint);
     }
     const mapped = mapper.map(shape, context);
+    if (mapper === dateMapper) this.datePaths.push(site.path);
     const lowCardinality = brands.lowCardinality && !mapped.type.startsWith("LowCardinality(");
     return {
       type: lowCardinality ? `LowCardinality(${mapped.type})` : mapped.type,

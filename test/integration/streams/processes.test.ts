@@ -226,6 +226,8 @@ describe("transforms and consumers", () => {
       expect(results.find((result) => result.id === 5 && result.name === "copy")).toBeDefined();
       const [letter] = (await readTopic(broker.broker, `${namespace}RawDead`, 1)) as Array<Record<string, unknown>>;
       expect(letter).toMatchObject({ originalRecord: { id: 13, name: "n13" }, errorMessage: "unlucky record", errorType: "RangeError", source: "transform" });
+      // Where it came from, as MooseStack's runner adds it.
+      expect(letter!.originalRecord).toMatchObject({ __sourcePartition: expect.any(Number), __sourceOffset: expect.stringMatching(/^\d+$/), __sourceTimestamp: expect.stringMatching(/^\d+$/) });
       expect(attempts.get(13)).toBe(3); // the first try and process_retries = 2 retries
       await until(() => seen.length >= 30, 30_000, "the consumer to see 30 records");
       expect(seen).toEqual(Array.from({ length: 30 }, (_, id) => id));

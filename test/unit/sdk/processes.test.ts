@@ -47,6 +47,9 @@ describe("processSpecs", () => {
     expect(specs["transform:Orders->Enriched"]?.deadLetterQueue).toBe("OrdersDeadLetterQueue");
     expect(specs["consumer:Orders"]?.deadLetterQueue).toBe("OrdersDeadLetterQueue");
     expect(specs["consumer:Orders@2"]?.deadLetterQueue).toBe("OwnQueue");
+    // `null`: no queue at all, the pipeline's included (MooseStack's TransformConfig / ConsumerConfig).
+    pipeline.stream!.addConsumer(() => undefined, { version: "3", deadLetterQueue: null });
+    expect(processSpecs()["consumer:Orders@3"]?.deadLetterQueue).toBeUndefined();
     expect(pipeline.ingestApi!.config.deadLetterQueue).toBe(pipeline.deadLetterQueue);
   });
 
@@ -114,5 +117,30 @@ describe("processSpecs", () => {
   it("has no processes for streams without a destination, transforms or consumers", () => {
     new Stream<Row>("Events", {}, injected(3));
     expect(registryToManifest().processes).toEqual({});
+  });
+});
+
+describe("a stream's functions and its Date fields", () => {
+  it("get the record with each Date field as a Date (nested, in arrays and maps), as MooseStack's runner gives it; other text is left", async () => {
+    const source = new Stream<Row>("Dated", {}, { ...injected(3), dateFields: ["at", "visits[].at", "last.at", "days[]", "byKey{}", "missing"] });
+    const seen: unknown[] = [];
+    source.addConsumer((record) => void seen.push(record));
+    const dead = new DeadLetterQueue<Row>("DatedDead", {}, injected(4));
+    dead.addConsumer((record) => void seen.push(record.failedAt));
+    const run = (id: string, record: unknown) => processFunctions().get(id)!.run!(record);
+    await run("consumer:Dated", JSON.parse(JSON.stringify({
+      id: "a", at: "2026-01-02T03:04:05.250Z", text: "2026-01-02T03:04:05Z", visits: [{ at: "2026-01-03T00:00:00Z" }, { at: null }], last: { at: "not a date" },
+      days: ["2026-01-04T00:00:00Z"], byKey: { k: "2026-01-05T00:00:00Z" },
+    })));
+    await run("consumer:DatedDead", { originalRecord: {}, errorMessage: "x", errorType: "Error", failedAt: "2026-01-06T00:00:00Z", source: "transform" });
+    const [record, failedAt] = seen as [Record<string, any>, unknown];
+    expect(record.at).toEqual(new Date("2026-01-02T03:04:05.250Z"));
+    expect(record.text).toBe("2026-01-02T03:04:05Z");
+    expect(record.visits[0].at).toEqual(new Date("2026-01-03T00:00:00Z"));
+    expect(record.visits[1].at).toBeNull();
+    expect(record.last.at).toBe("not a date");
+    expect(record.days[0]).toBeInstanceOf(Date);
+    expect(record.byKey.k).toBeInstanceOf(Date);
+    expect(failedAt).toEqual(new Date("2026-01-06T00:00:00Z"));
   });
 });
