@@ -16,9 +16,11 @@ const STRING_SCRUBBERS: Array<[RegExp, string]> = [
   // a whole `Authorization: <scheme> <credentials>` header line, whatever the scheme
   [/\b(authorization\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"',;]+(?:[ \t]+[^\s"',;]+)?)/gi, `$1${REDACTED}`],
   // scheme://user:password@host, the password up to the authority's last `@` as a URL parser reads
-  // it (a raw `/` or `@` in it too). Scheme and password are bounded: unbounded, `a.a.a.…` and a
-  // line of `a://b:` without an `@` took quadratic time.
-  [/\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@?#]*:)[^\s?#]{0,512}@/gi, `$1${REDACTED}@`],
+  // it (a raw `/` or `@` in it too), unless what follows the colon is a port and a path. Scheme and
+  // password are bounded: unbounded, `a.a.a.…` and a line of `a://b:` without an `@` took quadratic time.
+  [/\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@?#]*:)(?!\d+\/)[^\s?#]{0,512}@/gi, `$1${REDACTED}@`],
+  // … and a password holding a raw `?` or `#` (hand-written connection strings), up to its first `@`.
+  [/\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@?#]*:)[^\s@/]*@/gi, `$1${REDACTED}@`],
   // password=…, token: …, api_key=… in free text and query strings
   [/\b((?:[a-z_]*_)?(?:token|password|passwd|secret|api[_-]?key)\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;]+)/gi, `$1${REDACTED}`],
 ];

@@ -38,7 +38,7 @@ export class DeadLetterQueue<T> extends Stream<DeadLetterModel> {
   /** @param injected added by the moose-ts build plugin (source location only); never pass it yourself. */
   constructor(name: string, config?: StreamConfig<DeadLetterModel>, injected?: InjectedArgument) {
     const source = sourceOf(readMetadata(injected));
-    super(name, config, { [METADATA_MARKER]: 1, source, columns: DEAD_LETTER_COLUMNS, dateFields: ["failedAt"] });
+    super(name, config, { [METADATA_MARKER]: 1, source, columns: DEAD_LETTER_COLUMNS, dateFields: [["failedAt"]] });
   }
 
   override addTransform<U>(destination: Stream<U>, transformation: SyncOrAsyncTransform<DeadLetter<T>, U>, config?: TransformConfig<DeadLetterModel>): void {

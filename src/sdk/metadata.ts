@@ -20,10 +20,11 @@ export interface InjectedMetadata {
   /** JSON Schema of an Api's result type argument. */
   resultSchema?: JsonSchema;
   /**
-   * Where the row type has a JavaScript `Date` (`at`, `address.at`, `items[].at`, `days[]`, `byKey{}`):
-   * a stream's functions get Date objects there, as MooseStack's runner gives them.
+   * Where the row type has a JavaScript `Date`, as steps into a record (`["at"]`, `["visits", "[]",
+   * "at"]`; `[]` each element of an array, `{}` each value of a map): a stream's functions get Date
+   * objects there, as MooseStack's runner gives them.
    */
-  dateFields?: string[];
+  dateFields?: string[][];
 }
 
 /**

@@ -62,17 +62,16 @@ export function processFunctions(registry: Registry = getRegistry()): Map<string
  * `fn` called with the record's `Date` fields as Date objects (JSON carries them as text), as
  * MooseStack's runner calls a stream's functions. A value that is no date-time text is left as it is.
  */
-function withDateFields(paths: readonly string[], fn: ProcessFunction): ProcessFunction {
+function withDateFields(paths: readonly (readonly string[])[], fn: ProcessFunction): ProcessFunction {
   if (paths.length === 0) return fn;
-  const steps = paths.map((path) => path.split(/(\[\]|\{\})|\./).filter((step) => step !== undefined && step !== ""));
   return (record: unknown) => {
-    for (const path of steps) reviveAt(record, path, 0);
+    for (const path of paths) reviveAt(record, path, 0);
     return fn(record);
   };
 }
 
 /** Replaces the date-time text at `path` (from `index` on) below `value` with Dates, in place. */
-function reviveAt(value: unknown, path: string[], index: number): unknown {
+function reviveAt(value: unknown, path: readonly string[], index: number): unknown {
   if (index === path.length) {
     if (typeof value !== "string") return value;
     const date = new Date(value);

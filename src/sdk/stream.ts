@@ -90,7 +90,7 @@ export class Stream<T> implements Component {
   /** The message type has an index signature: records keep the fields beyond its columns (MooseStack's name). */
   readonly allowExtraFields: boolean;
   /** Where the message type has a JavaScript `Date` (see InjectedMetadata.dateFields): functions get Dates there. */
-  readonly dateFields: readonly string[];
+  readonly dateFields: readonly (readonly string[])[];
   /** The message type's columns by field name (as OlapTable.columns). */
   readonly columns: { [K in keyof Required<T>]: Column };
   readonly defaultDeadLetterQueue?: DeadLetterQueue<T>;

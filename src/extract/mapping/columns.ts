@@ -43,8 +43,8 @@ interface MappedField extends MappedType {
 export class ColumnMapper {
   /** Object types being expanded, to refuse recursive types instead of looping. */
   private readonly expanding: ts.Type[] = [];
-  /** Paths of the `Date` fields met since the last `columnsOf` began (see dateFieldsOf). */
-  private datePaths: string[] = [];
+  /** Where the `Date` fields met since the last `columnsOf` began sit in a record (see dateFields). */
+  private datePaths: (readonly string[])[] = [];
 
   constructor(private readonly checker: ts.TypeChecker) {}
 
@@ -75,12 +75,12 @@ export class ColumnMapper {
   }
 
   /**
-   * The JavaScript `Date` fields of the row type the last `columnsOf` mapped, relative to it
-   * (`at`, `address.at`, `items[].at`, `days[]`, `byKey{}`): a `Date` travels as text in JSON, and
-   * a stream's functions get it back as a Date there. `site` is the one given to columnsOf.
+   * Where the row type the last `columnsOf` mapped has a JavaScript `Date`, as steps into a record
+   * (`["at"]`, `["visits", "[]", "at"]`, `["pair", "1"]`): a `Date` travels as text in JSON, and a
+   * stream's functions get it back as a Date there.
    */
-  dateFieldsOf(site: FieldSite): string[] {
-    return this.datePaths.map((path) => path.slice(site.path.length + 1));
+  dateFields(): string[][] {
+    return this.datePaths.map((steps) => [...steps]);
   }
 
   private column(property: ts.Symbol, field: MappedField, site: FieldSite): ColumnSpec {
@@ -119,7 +119,7 @@ export class ColumnMapper {
       throw new MappingError(`${site.path} has type ${written}, which has no ClickHouse column type`, site, hint);
     }
     const mapped = mapper.map(shape, context);
-    if (mapper === dateMapper) this.datePaths.push(site.path);
+    if (mapper === dateMapper && site.steps) this.datePaths.push(site.steps);
     const lowCardinality = brands.lowCardinality && !mapped.type.startsWith("LowCardinality(");
     return {
       type: lowCardinality ? `LowCardinality(${mapped.type})` : mapped.type,
@@ -133,7 +133,7 @@ export class ColumnMapper {
     return {
       checker: this.checker,
       site,
-      innerType: (inner, suffix) => this.innerType(inner, { path: `${site.path}${suffix}`, node: site.node }),
+      innerType: (inner, suffix) => this.innerType(inner, { path: `${site.path}${suffix}`, node: site.node, steps: innerSteps(site.steps, suffix) }),
       objectFields: (objectType) => this.objectFields(objectType, site),
       fail: (message, hint) => {
         throw new MappingError(`${site.path}: ${message}`, site, hint);
@@ -180,7 +180,16 @@ function propertySite(property: ts.Symbol, parent: FieldSite): FieldSite {
   const declaration = property.valueDeclaration ?? property.declarations?.[0];
   const file = declaration?.getSourceFile();
   const node = declaration && file && !file.isDeclarationFile && !isMooseSourceFile(file.fileName) ? declaration : parent.node;
-  return { path: `${parent.path}.${property.name}`, node };
+  return { path: `${parent.path}.${property.name}`, node, steps: parent.steps === null ? null : [...(parent.steps ?? []), property.name] };
+}
+
+/** The steps of a container's inner value (innerType's suffixes: `[]`, `{}`, `[1]`, `<arg>`, `<arg0>`). */
+function innerSteps(steps: FieldSite["steps"], suffix: string): FieldSite["steps"] {
+  if (steps === null) return null;
+  const index = /^\[(\d+)\]$/.exec(suffix)?.[1];
+  if (suffix === "[]" || suffix === "{}" || index !== undefined) return [...(steps ?? []), index ?? suffix];
+  // A SimpleAggregateFunction's value is its argument's; an AggregateFunction's is a state no record holds.
+  return suffix === "<arg>" ? steps : null;
 }
 
 /** `Nullable(T)`, with LowCardinality kept outside as ClickHouse requires: `LowCardinality(Nullable(T))`. */

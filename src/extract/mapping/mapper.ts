@@ -10,6 +10,11 @@ import type { Brands } from "./brands.js";
 export interface FieldSite {
   path: string;
   node: ts.Node;
+  /**
+   * Where the field's value sits in a record, key by key below the row (`[]` each element of an
+   * array, `{}` each value of a map); null below an aggregate state's argument, which no record holds.
+   */
+  steps?: readonly string[] | null;
 }
 
 export class MappingError extends Error {

@@ -139,7 +139,7 @@ function analyzeConstruction(
     const site = { path: typeName(rowType, node.typeArguments?.[rule.columns], checker), node: node.typeArguments?.[rule.columns] ?? node };
     const extraFields = rule.extraFields === true && checker.getIndexInfosOfType(rowType).length > 0;
     metadata.columns = columns.columnsOf(rowType, site, { extraFields });
-    const dateFields = columns.dateFieldsOf(site);
+    const dateFields = columns.dateFields();
     if (dateFields.length > 0) metadata.dateFields = dateFields;
     if (extraFields) metadata.extraFields = true;
     if (rule.payloadSchema) metadata.schema = schemas.schemaOf(rowType);

@@ -143,11 +143,14 @@ function nextRequest(sends: QueuedSend[]): { records: Buffer[]; senders: QueuedS
   let bytes = 0;
   while (sends.length > 0 && !sends[0]!.sending) {
     const head = sends[0]!;
-    senders.push(head);
-    head.sending = true;
     while (head.taken < head.records.length) {
       const size = head.records[head.taken]!.length + RECORD_FRAMING_BYTES;
+      // A send none of whose records fit stays free for the next request (on the other producer).
       if (bytes + size > REQUEST_BYTES && records.length > 0) return { records, senders, finished };
+      if (!head.sending) {
+        head.sending = true;
+        senders.push(head);
+      }
       records.push(head.records[head.taken++]!);
       bytes += size;
     }

@@ -55,10 +55,14 @@ describe("redact", () => {
     for (const [text, kept] of [
       ["clickhouse at http://panda:pa/ss@db.internal:8123/local failed", "http://panda:[redacted]@db.internal:8123/local failed"],
       ["http://panda:p@ss/w@rd@db:8123", "http://panda:[redacted]@db:8123"],
+      ["redis://:p#ss@cache:6379", "redis://:[redacted]@cache:6379"],
+      ["amqp://user:pa?ss@queue/vhost", "amqp://user:[redacted]@queue/vhost"],
     ]) {
       expect(redact(text)).toContain(kept);
-      for (const part of ["pa/ss", "ss/w", "rd@db"]) expect(redact(text)).not.toContain(part.includes("@") ? `:${part}` : part);
+      for (const part of ["pa/ss", "ss/w", "rd@db", "p#ss", "pa?ss"]) expect(redact(text)).not.toContain(part.includes("@") ? `:${part}` : part);
     }
+    // A port and a path holding an `@` are no password.
+    expect(redact("GET http://localhost:4000/users/ada@example.com")).toBe("GET http://localhost:4000/users/ada@example.com");
     // Nothing to scrub, and each URL start scans at most 512 characters for its `@` (this test's timeout bounds it).
     const hostile = "a://b:".repeat(2500);
     expect(redact(hostile)).toBe(hostile);

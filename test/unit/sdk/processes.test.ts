@@ -122,7 +122,7 @@ describe("processSpecs", () => {
 
 describe("a stream's functions and its Date fields", () => {
   it("get the record with each Date field as a Date (nested, in arrays and maps), as MooseStack's runner gives it; other text is left", async () => {
-    const source = new Stream<Row>("Dated", {}, { ...injected(3), dateFields: ["at", "visits[].at", "last.at", "days[]", "byKey{}", "missing"] });
+    const source = new Stream<Row>("Dated", {}, { ...injected(3), dateFields: [["at"], ["visits", "[]", "at"], ["last", "at"], ["days", "[]"], ["byKey", "{}"], ["pair", "1"], ["event.time"], ["missing"]] });
     const seen: unknown[] = [];
     source.addConsumer((record) => void seen.push(record));
     const dead = new DeadLetterQueue<Row>("DatedDead", {}, injected(4));
@@ -130,7 +130,7 @@ describe("a stream's functions and its Date fields", () => {
     const run = (id: string, record: unknown) => processFunctions().get(id)!.run!(record);
     await run("consumer:Dated", JSON.parse(JSON.stringify({
       id: "a", at: "2026-01-02T03:04:05.250Z", text: "2026-01-02T03:04:05Z", visits: [{ at: "2026-01-03T00:00:00Z" }, { at: null }], last: { at: "not a date" },
-      days: ["2026-01-04T00:00:00Z"], byKey: { k: "2026-01-05T00:00:00Z" },
+      days: ["2026-01-04T00:00:00Z"], byKey: { k: "2026-01-05T00:00:00Z" }, pair: ["2026-01-07T00:00:00Z", "2026-01-07T00:00:00Z"], "event.time": "2026-01-08T00:00:00Z",
     })));
     await run("consumer:DatedDead", { originalRecord: {}, errorMessage: "x", errorType: "Error", failedAt: "2026-01-06T00:00:00Z", source: "transform" });
     const [record, failedAt] = seen as [Record<string, any>, unknown];
@@ -141,6 +141,8 @@ describe("a stream's functions and its Date fields", () => {
     expect(record.last.at).toBe("not a date");
     expect(record.days[0]).toBeInstanceOf(Date);
     expect(record.byKey.k).toBeInstanceOf(Date);
+    expect(record.pair).toEqual(["2026-01-07T00:00:00Z", new Date("2026-01-07T00:00:00Z")]);
+    expect(record["event.time"]).toBeInstanceOf(Date);
     expect(failedAt).toEqual(new Date("2026-01-06T00:00:00Z"));
   });
 });
