@@ -5,11 +5,10 @@
  * the Python column). Pure; the same rules as ./external-models.ts, which it shares its parsing with.
  */
 import { splitNullable } from "../diff/normalize.js";
-import type { ColumnSpec, TableSpec } from "../manifest/types.js";
+import { engineText, type ColumnSpec, type TableSpec } from "../manifest/types.js";
 import {
   call,
   DECIMAL_PRECISION,
-  engineText,
   enumMembers,
   generatedHeader,
   literal,
@@ -211,7 +210,7 @@ export function pythonExternalModelsSource(tables: TableSpec[], options: Externa
     const orderConfig = "fields" in order ? `order_by_fields=[${order.fields.map(literal).join(", ")}]` : `order_by_expression=${literal(order.expression)}`;
     blocks.push(
       `class ${model}(${use(writer, "pydantic", "BaseModel")}):\n${lines.length > 0 ? lines.join("\n") : "    pass"}\n\n\n` +
-        `# ${engineText(table).replace(/[\r\n]/g, " ")} on the server.\n` +
+        `# ENGINE = ${engineText(table.engine).replace(/[\r\n]/g, " ")} on the server.\n` +
         `${variableName(table.name, writer.names)} = ${mooseTs(writer, "OlapTable")}[${model}](${literal(table.name)}, ${mooseTs(writer, "OlapConfig")}(\n    ${orderConfig},\n    life_cycle=${mooseTs(writer, "LifeCycle")}.EXTERNALLY_MANAGED,\n))`,
     );
   }

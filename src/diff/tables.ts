@@ -3,7 +3,7 @@
  * ORDER BY / PRIMARY KEY / PARTITION BY / SAMPLE BY / engine change (ALTER cannot do those).
  */
 import { ExitCode, MooseError } from "../errors.js";
-import type { ColumnSpec, IndexSpec, TableSpec } from "../manifest/types.js";
+import { engineText, type ColumnSpec, type IndexSpec, type TableSpec } from "../manifest/types.js";
 import { comparableType, normalizeTable, type NormalizeOptions } from "./normalize.js";
 import type { BlockedChange, ColumnChange, DiffOptions, Operation, RenameCandidate } from "./operations.js";
 import { columnTypeText, withRisk } from "./risk.js";
@@ -124,10 +124,6 @@ function keyText(items: string[] | undefined): string {
   return items === undefined ? "(none)" : `(${items.join(", ")})`;
 }
 
-function engineText(table: TableSpec): string {
-  return table.engine.params.length > 0 ? `${table.engine.name}(${table.engine.params.join(", ")})` : table.engine.name;
-}
-
 /** Why a plain ALTER cannot turn `from` into `to`; empty when it can. */
 function recreateReasons(from: TableSpec, to: TableSpec): string[] {
   const reasons: string[] = [];
@@ -139,7 +135,7 @@ function recreateReasons(from: TableSpec, to: TableSpec): string[] {
     reasons.push(`PARTITION BY ${from.partitionBy ?? "(none)"} → ${to.partitionBy ?? "(none)"}`);
   }
   if ((from.sampleBy ?? "") !== (to.sampleBy ?? "")) reasons.push(`SAMPLE BY ${from.sampleBy ?? "(none)"} → ${to.sampleBy ?? "(none)"}`);
-  if (engineText(from) !== engineText(to)) reasons.push(`ENGINE ${engineText(from)} → ${engineText(to)}`);
+  if (engineText(from.engine) !== engineText(to.engine)) reasons.push(`ENGINE ${engineText(from.engine)} → ${engineText(to.engine)}`);
   for (const setting of CREATE_ONLY_SETTINGS) {
     if (from.settings[setting] !== to.settings[setting]) {
       reasons.push(`SETTINGS ${setting} ${from.settings[setting] ?? "default"} → ${to.settings[setting] ?? "default"}`);

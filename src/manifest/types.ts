@@ -251,6 +251,11 @@ export function toStoredManifest(manifest: Manifest): StoredManifest {
   return stored;
 }
 
+/** An engine as DDL writes it after `ENGINE =`: `ReplacingMergeTree(ver)`, or the bare name. */
+export function engineText(engine: EngineSpec): string {
+  return engine.params.length > 0 ? `${engine.name}(${engine.params.join(", ")})` : engine.name;
+}
+
 /** Whether an INSERT writes the column: not a MATERIALIZED or ALIAS one, which ClickHouse computes. */
 export function isInsertable(column: ColumnSpec): boolean {
   return column.materialized === undefined && column.alias === undefined;

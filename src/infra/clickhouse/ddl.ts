@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { MooseError } from "../../errors.js";
 import { quoteIdentifier, quoteString } from "./quote.js";
-import { isInsertable, type ColumnSpec, type IndexSpec, type MaterializedViewSpec, type TableSpec, type ViewSpec } from "../../manifest/types.js";
+import { engineText, isInsertable, type ColumnSpec, type IndexSpec, type MaterializedViewSpec, type TableSpec, type ViewSpec } from "../../manifest/types.js";
 import { fullColumnType } from "../../diff/normalize.js";
 import type { ColumnPosition } from "../../diff/operations.js";
 import { rebuildCopyName, type RebuildPhase, type RemovableProperty } from "../../steps/index.js";
@@ -58,10 +58,6 @@ function onCluster(cluster: string | undefined): string {
   return cluster === undefined ? "" : ` ON CLUSTER ${quoteIdentifier(cluster)}`;
 }
 
-function engineClause(table: TableSpec): string {
-  return table.engine.params.length > 0 ? `${table.engine.name}(${table.engine.params.join(", ")})` : table.engine.name;
-}
-
 function isMergeTree(table: TableSpec): boolean {
   return table.engine.name.endsWith("MergeTree");
 }
@@ -84,7 +80,7 @@ function copyTable(from: TableSpec, to: TableSpec): TableSpec {
 export function createTableSql(table: TableSpec, name: string = table.name): string {
   const body = [...table.columns.map(columnDefinition), ...table.indexes.map(indexDefinition)];
   const lines = [`CREATE TABLE IF NOT EXISTS ${quoteIdentifier(name)}${onCluster(table.cluster)}`, "(", body.map((line) => `    ${line}`).join(",\n"), ")"];
-  lines.push(`ENGINE = ${engineClause(table)}`);
+  lines.push(`ENGINE = ${engineText(table.engine)}`);
   if (isMergeTree(table)) {
     if (table.partitionBy !== undefined) lines.push(`PARTITION BY ${table.partitionBy}`);
     if (table.primaryKey !== undefined) lines.push(`PRIMARY KEY ${keyList(table.primaryKey, table.columns)}`);
