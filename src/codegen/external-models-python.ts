@@ -5,7 +5,7 @@
  * the Python column). Pure; the same rules as ./external-models.ts, which it shares its parsing with.
  */
 import { splitNullable } from "../diff/normalize.js";
-import { engineText, type ColumnSpec, type TableSpec } from "../manifest/types.js";
+import { engineText, GEOMETRY_TYPES, type ColumnSpec, type TableSpec } from "../manifest/types.js";
 import {
   call,
   DECIMAL_PRECISION,
@@ -23,7 +23,6 @@ import {
 } from "./external-models.js";
 
 const INTEGERS = new Set(["Int8", "Int16", "Int32", "UInt8", "UInt16", "UInt32", "UInt64"]);
-const GEO = new Set(["Point", "Ring", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]);
 
 const PYTHON_KEYWORDS = new Set(
   "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield".split(" "),
@@ -32,7 +31,7 @@ const PYTHON_KEYWORDS = new Set(
 const BASE_MODEL_ATTRIBUTES = new Set(["copy", "dict", "json", "parse_obj", "parse_raw", "parse_file", "from_orm", "construct", "schema", "schema_json", "validate", "update_forward_refs", "fields", "Config"]);
 
 /** Names the file imports or declares besides its models. */
-const RESERVED = ["None", "True", "False", "BaseModel", "Field", "Annotated", "Any", "Optional", "IntEnum", "StringToEnumMixin", "UUID", "IPv4Address", "IPv6Address", "date", "datetime", "OlapTable", "OlapConfig", "LifeCycle", "FixedString", "Float32", "clickhouse_decimal", "clickhouse_datetime64", "clickhouse_default", "simple_aggregated", "ClickHouseMaterialized", "ClickHouseAlias", "ClickHouseCodec", "ClickHouseTTL", "ClickHouseNamedTuple", "ClickhouseSize", ...INTEGERS, ...GEO];
+const RESERVED = ["None", "True", "False", "BaseModel", "Field", "Annotated", "Any", "Optional", "IntEnum", "StringToEnumMixin", "UUID", "IPv4Address", "IPv6Address", "date", "datetime", "OlapTable", "OlapConfig", "LifeCycle", "FixedString", "Float32", "clickhouse_decimal", "clickhouse_datetime64", "clickhouse_default", "simple_aggregated", "ClickHouseMaterialized", "ClickHouseAlias", "ClickHouseCodec", "ClickHouseTTL", "ClickHouseNamedTuple", "ClickhouseSize", ...INTEGERS, ...GEOMETRY_TYPES];
 
 interface Writer {
   /** `module` → names imported from it. */
@@ -86,7 +85,7 @@ function pyType(type: string, writer: Writer, scope: string, taken: Set<string>)
     return `tuple[${args.map((arg) => pyType(arg, writer, scope, taken)).join(", ")}]`;
   }
   if (name === "JSON" && args.length === 0) return `dict[str, ${use(writer, "typing", "Any")}]`;
-  if (GEO.has(name) && args.length === 0) return mooseTs(writer, name);
+  if (GEOMETRY_TYPES.has(name) && args.length === 0) return mooseTs(writer, name);
   // Of a Nullable or LowCardinality argument: the wrapper would end up around the aggregate.
   if (name === "SimpleAggregateFunction" && args.length === 2 && /^\w+$/.test(args[0]!) && !/^(Nullable|LowCardinality)\(/.test(args[1]!)) {
     return `${mooseTs(writer, "simple_aggregated")}(${literal(args[0]!)}, ${pyType(args[1]!, writer, scope, taken)})`;

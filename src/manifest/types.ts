@@ -251,6 +251,9 @@ export function toStoredManifest(manifest: Manifest): StoredManifest {
   return stored;
 }
 
+/** ClickHouse's geometry types (named tuples and arrays of points): never Nullable, as containers. */
+export const GEOMETRY_TYPES: ReadonlySet<string> = new Set(["Point", "Ring", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]);
+
 /** An engine as DDL writes it after `ENGINE =`: `ReplacingMergeTree(ver)`, or the bare name. */
 export function engineText(engine: EngineSpec): string {
   return engine.params.length > 0 ? `${engine.name}(${engine.params.join(", ")})` : engine.name;

@@ -14,7 +14,7 @@ import { isMooseError, MooseError } from "../errors.js";
 import { clickHouseCodeOf, parseClickHouseError } from "../infra/clickhouse/errors.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { KafkaProducer } from "../infra/kafka/producer.js";
-import { isInsertable, type ColumnSpec, type IngestApiSpec, type Manifest } from "../manifest/types.js";
+import { GEOMETRY_TYPES, isInsertable, type ColumnSpec, type IngestApiSpec, type Manifest } from "../manifest/types.js";
 import type { Reply } from "./http.js";
 import { checkValue, hasWideInteger, parseColumnType, toClickHouseValue, type ColumnType } from "./column-types.js";
 import { malformedStrings, MAX_FIELD_ERRORS } from "./input.js";
@@ -228,7 +228,7 @@ export function tableRecords(columns: ColumnSpec[], { extraFields = false } = {}
 }
 
 /** ClickHouse types that cannot be Nullable, besides the containers. */
-const NEVER_NULLABLE_TYPES = new Set(["Point", "Ring", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "JSON", "Object", "Dynamic", "Variant"]);
+const NEVER_NULLABLE_TYPES = new Set([...GEOMETRY_TYPES, "JSON", "Object", "Dynamic", "Variant"]);
 
 /**
  * Whether a column's type can never be Nullable: then an optional field of the model (`tags?: string[]`)

@@ -1,8 +1,7 @@
 /** Types chosen by a brand regardless of the base: aggregate states, JSON, geometry. */
 import ts from "../../typescript.js";
+import { GEOMETRY_TYPES } from "../../../manifest/types.js";
 import type { MappedType, MappingContext, Shape, TypeMapper } from "../mapper.js";
-
-const GEOMETRY = new Set(["Point", "Ring", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]);
 
 export const aggregateMapper: TypeMapper = {
   name: "aggregate",
@@ -53,6 +52,6 @@ function jsonSettings(shape: Shape, context: MappingContext): string[] {
 
 export const geometryMapper: TypeMapper = {
   name: "geometry",
-  matches: (shape) => shape.brands.mappedType !== undefined && GEOMETRY.has(shape.brands.mappedType),
+  matches: (shape) => shape.brands.mappedType !== undefined && GEOMETRY_TYPES.has(shape.brands.mappedType),
   map: (shape): MappedType => ({ type: shape.brands.mappedType as string, container: true }),
 };
