@@ -5,7 +5,7 @@
  * server — where the embedded engine is reached through a running `moose dev` when one holds it.
  */
 import path from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { Config } from "../config/types.js";
 import { ExitCode, isMooseError, MooseError } from "../errors.js";
 import type { RunningInstance } from "../dev/running.js";
@@ -21,6 +21,28 @@ export function withProjectDir<C extends Command>(command: C): C {
 
 export function withMigrationsDir<C extends Command>(command: C): C {
   return command.option(...PROJECT_DIR_FLAG).option(...MIGRATIONS_DIR_FLAG) as C;
+}
+
+/** `--clickhouse-url <url>` (and MooseStack's name for it, `--connection-string`, hidden): another ClickHouse to read. */
+export function withClickHouseUrl<C extends Command>(command: C, what: string): C {
+  return command
+    .option("--clickhouse-url <url>", `${what}: http(s)://user:password@host:port/database`)
+    .addOption(new Option("--connection-string <url>", "the same as --clickhouse-url").hideHelp()) as C;
+}
+
+export interface ClickHouseUrlFlags {
+  clickhouseUrl?: string;
+  connectionString?: string;
+}
+
+/** The URL `withClickHouseUrl` read; `code` and `missing` say what lacks one (a usage error). */
+export function clickHouseUrlOf(flags: ClickHouseUrlFlags, code: string, missing: string): string {
+  const url = flags.clickhouseUrl ?? flags.connectionString;
+  if (url !== undefined) return url;
+  throw new MooseError(code, missing, {
+    hint: "pass it with --clickhouse-url http(s)://user:password@host:port/database",
+    exitCode: ExitCode.usage,
+  });
 }
 
 export interface ProjectFlags {

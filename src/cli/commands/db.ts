@@ -5,17 +5,15 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { plural } from "../../dev/output.js";
 import { ExitCode, MooseError } from "../../errors.js";
 import type { Manifest } from "../../manifest/types.js";
 import { action } from "../action.js";
-import { loadProjectConfig, projectDirOf, withProjectDir } from "../project.js";
+import { clickHouseUrlOf, loadProjectConfig, projectDirOf, withClickHouseUrl, withProjectDir, type ClickHouseUrlFlags } from "../project.js";
 
-interface PullFlags {
+interface PullFlags extends ClickHouseUrlFlags {
   dir?: string;
-  clickhouseUrl?: string;
-  connectionString?: string;
   filePath?: string;
   table: string[];
 }
@@ -24,22 +22,14 @@ const out = (text: string) => process.stdout.write(`${text}\n`);
 
 export function register(program: Command): void {
   const db = program.command("db").description("Models from a live ClickHouse");
-  withProjectDir(db.command("pull"))
+  withClickHouseUrl(withProjectDir(db.command("pull")), "the ClickHouse to read")
     .description("Write the code's EXTERNALLY_MANAGED tables anew from a live ClickHouse into one external models file")
-    .option("--clickhouse-url <url>", "the ClickHouse to read: http(s)://user:password@host:port/database")
-    .addOption(new Option("--connection-string <url>", "the same as --clickhouse-url").hideHelp())
     .option("--file-path <path>", "the external models file, relative to the project (default app/externalModels.ts; app/external_models.py in a Python project)")
     .option("--table <name>", "also pull this table of the database (repeat for more): it joins the file", (name: string, names: string[]) => [...names, name], [] as string[])
     .action(
       action(async (flags: PullFlags) => {
         const projectDir = projectDirOf(flags);
-        const url = flags.clickhouseUrl ?? flags.connectionString;
-        if (url === undefined) {
-          throw new MooseError("DB_PULL_NO_SOURCE", "no ClickHouse to read the tables from", {
-            hint: "pass it with --clickhouse-url http(s)://user:password@host:port/database",
-            exitCode: ExitCode.usage,
-          });
-        }
+        const url = clickHouseUrlOf(flags, "DB_PULL_NO_SOURCE", "no ClickHouse to read the tables from");
         const config = await loadProjectConfig(projectDir);
         const { GENERATED_MARK, MODEL_LANGUAGES, changeLine } = await import("../../codegen/index.js");
         const language = MODEL_LANGUAGES[config.language];

@@ -6,11 +6,10 @@ import { type Command, Option } from "commander";
 import { ExitCode, MooseError } from "../../errors.js";
 import { quoteString } from "../../infra/clickhouse/quote.js";
 import { action } from "../action.js";
-import { loadProjectConfig, openDevDatabase, parseBooleanFlag, parseLimit, projectDirOf, withProjectDir } from "../project.js";
+import { clickHouseUrlOf, loadProjectConfig, openDevDatabase, parseBooleanFlag, parseLimit, projectDirOf, withClickHouseUrl, withProjectDir, type ClickHouseUrlFlags } from "../project.js";
 
-interface SeedFlags {
+interface SeedFlags extends ClickHouseUrlFlags {
   dir?: string;
-  clickhouseUrl?: string;
   limit: string;
   all?: boolean;
   orderBy?: string;
@@ -20,25 +19,17 @@ interface SeedFlags {
 
 export function register(program: Command): void {
   const seed = program.command("seed").description("Copy data into the local database");
-  withProjectDir(seed.command("clickhouse"))
+  withClickHouseUrl(withProjectDir(seed.command("clickhouse")), "the ClickHouse to copy from")
     .description("Copy rows of the code's tables from another ClickHouse (production, staging) into the local database")
-    .option("--clickhouse-url <url>", "the ClickHouse to copy from: http(s)://user:password@host:port/database")
-    .addOption(new Option("--connection-string <url>", "the same as --clickhouse-url").hideHelp())
     .addOption(new Option("--limit <n>", "rows per table").default("1000").conflicts("all"))
     .option("--all", "copy every row")
     .option("--order-by <expr>", "the source query's ORDER BY, e.g. 'timestamp DESC' with --limit for the newest rows")
     .option("--table <name>", "copy only this table")
     .option("--report <bool>", "print each table's row count afterwards (--report=false to skip)", (text: string) => parseBooleanFlag("--report", text), true)
     .action(
-      action(async (flags: SeedFlags & { connectionString?: string }) => {
+      action(async (flags: SeedFlags) => {
         const projectDir = projectDirOf(flags);
-        const sourceUrl = flags.clickhouseUrl ?? flags.connectionString;
-        if (sourceUrl === undefined) {
-          throw new MooseError("SEED_NO_SOURCE", "no ClickHouse to copy from", {
-            hint: "pass it with --clickhouse-url http(s)://user:password@host:port/database",
-            exitCode: ExitCode.usage,
-          });
-        }
+        const sourceUrl = clickHouseUrlOf(flags, "SEED_NO_SOURCE", "no ClickHouse to copy from");
         const limit = flags.all === true ? undefined : parseLimit(flags.limit);
         const config = await loadProjectConfig(projectDir);
         const { parseClickHouseUrl, openRemote } = await import("../../infra/clickhouse/remote.js");
