@@ -7,7 +7,7 @@
  * draft is never applied or hashed into moose.sum.
  */
 import { existsSync } from "node:fs";
-import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
+import { open, rm } from "node:fs/promises";
 import path from "node:path";
 import { diffManifests } from "../diff/index.js";
 import type { DiffResult } from "../diff/operations.js";
@@ -19,6 +19,7 @@ import { migrationsLayout } from "../migrations/layout.js";
 import { readSnapshotManifest } from "../migrations/snapshots.js";
 import { dataEffect } from "../migrations/effects.js";
 import type { MigrationFileModel } from "../migrations/render.js";
+import { writeFileAtomic } from "../files.js";
 
 export const DRAFT_FILE = "draft.ts";
 export const DRAFT_ID = "draft";
@@ -64,13 +65,10 @@ export class DraftWriter {
     if (identity === this.lastWritten && existsSync(file)) return "unchanged";
     const { up, down, irreversible } = migrationSteps(plan.operations);
     const { text, template } = await render({ id: DRAFT_ID, createdAt: new Date(), from, to, operations: plan.operations, up, down, irreversible });
-    await mkdir(layout.dir, { recursive: true });
-    // Written aside and renamed into place: an editor or test reading it never sees half a file.
-    const partial = `${file}.${process.pid}.tmp`;
     const body = text.indexOf(BODY_START);
     if (body === -1) throw new Error(`migrations-template/${template} no longer contains "${BODY_START}": update src/dev/draft.ts`);
-    await writeFile(partial, draftHeader(from, to, identity, plan) + text.slice(body));
-    await rename(partial, file);
+    // An editor or test reading it never sees half a file.
+    await writeFileAtomic(file, draftHeader(from, to, identity, plan) + text.slice(body));
     this.lastWritten = identity;
     return "written";
   }

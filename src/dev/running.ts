@@ -5,9 +5,10 @@
  * data-directory lock (`findRunning`). The file is removed on shutdown; a file whose process is gone
  * (a crash) is ignored.
  */
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { isAlive } from "../infra/pid.js";
+import { writeFileAtomicSync } from "../files.js";
 
 export interface RunningInstance {
   pid: number;
@@ -32,14 +33,10 @@ export function runningFile(projectDir: string): string {
 }
 
 export function writeRunning(projectDir: string, instance: Omit<RunningInstance, "pid" | "startedAt">): void {
-  mkdirSync(path.join(projectDir, ".moose"), { recursive: true });
   const record: RunningInstance = { pid: process.pid, startedAt: new Date().toISOString(), ...instance };
-  const file = runningFile(projectDir);
   // A new file (`mode` applies only to a file it creates) renamed into place: a password in it is never
   // in a file others may read, not even while one a previous run left is overwritten.
-  const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600, flag: "w" });
-  renameSync(partial, file);
+  writeFileAtomicSync(runningFile(projectDir), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** Removes the file if this process wrote it. */
@@ -52,7 +49,6 @@ export function removeRunning(projectDir: string): void {
     // gone already, or not ours
   }
 }
-
 
 /** The `moose dev` or `moose prod --embedded` running on this project (another process), if any. */
 export function findRunning(projectDir: string): RunningInstance | undefined {

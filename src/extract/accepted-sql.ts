@@ -10,9 +10,10 @@
  * costs the speed-up.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { writeFileAtomicSync } from "../files.js";
 
 const HEADER = "moose-ts accepted sql";
 /** The newest this many are kept. */
@@ -62,13 +63,10 @@ export class AcceptedFragments {
     this.added = false;
     for (const key of readKeys(this.file, this.salt)) this.keys.add(key);
     const body = [this.salt, ...[...this.keys].slice(-MAX_KEPT)].join("\n");
-    const partial = `${this.file}.${process.pid}`;
     try {
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      writeFileSync(partial, `${HEADER} ${sha256(body)}\n${body}`);
-      renameSync(partial, this.file);
+      writeFileAtomicSync(this.file, `${HEADER} ${sha256(body)}\n${body}`);
     } catch {
-      rmSync(partial, { force: true });
+      // Only a speed-up: the fragments are parsed again next time.
     }
   }
 }

@@ -17,7 +17,7 @@
  * `MOOSE_BUILD_CACHE=off` turns the cache off for such an app.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { mooseTsPackage } from "../cli/package-info.js";
@@ -27,6 +27,7 @@ import type { Manifest } from "../manifest/types.js";
 import type { Notice } from "./notices.js";
 import type { ModelLanguage } from "./python/language.js";
 import { projectTypeScript } from "./typescript-project.js";
+import { writeFileAtomicSync } from "../files.js";
 
 /** Bumped whenever what an entry holds, or what a build reads, changes shape. */
 const FORMAT = 1;
@@ -135,14 +136,11 @@ export class BuildCache {
       entry.folders[folder] ??= folderHash(folder);
     }
     const body = JSON.stringify(entry);
-    const partial = `${this.file}.${process.pid}`;
     try {
-      mkdirSync(cacheDir(this.projectDir), { recursive: true });
-      writeFileSync(partial, `${HEADER} ${sha256(body)}\n${body}`);
-      renameSync(partial, this.file);
+      writeFileAtomicSync(this.file, `${HEADER} ${sha256(body)}\n${body}`);
       pruneEntries(cacheDir(this.projectDir));
     } catch {
-      rmSync(partial, { force: true });
+      // Only a speed-up: the next command extracts again.
     }
   }
 }

@@ -6,10 +6,11 @@
  * test processes never read each other's half-written file.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { mooseTsPackage } from "../cli/package-info.js";
+import { writeFileAtomicSync } from "../files.js";
 
 /** Entries by their path under src/ without extension, e.g. "infra/kafka/producer-thread". */
 const bundled = new Map<string, Promise<string>>();
@@ -44,11 +45,6 @@ async function bundleSource(root: string, name: string): Promise<string> {
   const code = result.outputFiles[0]!.contents;
   const directory = path.join(root, "node_modules", ".cache", "moose-ts", "threads");
   const file = path.join(directory, `${name.replaceAll("/", "-")}-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
-  if (!existsSync(file)) {
-    mkdirSync(directory, { recursive: true });
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, code);
-    renameSync(partial, file);
-  }
+  if (!existsSync(file)) writeFileAtomicSync(file, code);
   return file;
 }

@@ -4,9 +4,9 @@
  * the canonical JSON (with source locations left out) is the identity of a state.
  */
 import { createHash } from "node:crypto";
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import path from "node:path";
+
 import { emptyManifest, toStoredManifest, type ComponentKind, type Manifest } from "./types.js";
+import { writeFileAtomic } from "../files.js";
 
 // Reading is ./read.ts (one validating reader); re-exported here for the modules that import it from this file.
 export { readManifest, type ReadManifestOptions } from "./read.js";
@@ -61,10 +61,7 @@ export function withoutSources(manifest: Manifest): Manifest {
 
 export const EMPTY_MANIFEST_HASH = hashManifest(emptyManifest());
 
-/** Writes the canonical JSON, creating directories; the rename makes the write atomic for readers. */
+/** Writes the canonical JSON, creating directories, atomically for readers. */
 export async function writeManifest(filePath: string, manifest: Manifest): Promise<void> {
-  await mkdir(path.dirname(filePath), { recursive: true });
-  const temporary = `${filePath}.${process.pid}.tmp`;
-  await writeFile(temporary, canonicalManifestJson(manifest));
-  await rename(temporary, filePath);
+  await writeFileAtomic(filePath, canonicalManifestJson(manifest));
 }

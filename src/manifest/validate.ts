@@ -12,12 +12,13 @@
  * costs the compile.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { MANIFEST_VERSION } from "./types.js";
 import { MANIFEST_SCHEMA } from "./schema.js";
+import { writeFileAtomicSync } from "../files.js";
 
 export const SUPPORTED_MANIFEST_VERSIONS: readonly number[] = [MANIFEST_VERSION];
 
@@ -76,15 +77,12 @@ function compile(): ValidateFunction {
   const validate = ajv.compile(MANIFEST_SCHEMA);
   const file = compiledFile();
   if (file) {
-    const partial = `${file}.${process.pid}`;
     try {
       const standalone = (require("ajv/dist/standalone") as { default: (ajv: unknown, validate: ValidateFunction) => string }).default;
       const code = standalone(ajv, validate);
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(partial, `${CHECKSUM_PREFIX}${createHash("sha256").update(code).digest("hex")}\n${code}`);
-      renameSync(partial, file);
+      writeFileAtomicSync(file, `${CHECKSUM_PREFIX}${createHash("sha256").update(code).digest("hex")}\n${code}`);
     } catch {
-      rmSync(partial, { force: true });
+      // Only a speed-up: the next process compiles the schema again.
     }
   }
   return validate;

@@ -4,13 +4,14 @@
  * a missing-but-expected, unreadable or invalid one is a broken history, so the error exits 4
  * (like a broken chain or checksum) and says how to repair it.
  */
-import { mkdir, rename, writeFile } from "node:fs/promises";
+
 import path from "node:path";
 import { ExitCode } from "../errors.js";
 import { readManifest } from "../manifest/read.js";
 import { canonicalManifestJson } from "../manifest/canonical.js";
 import type { Manifest } from "../manifest/types.js";
 import { metaPath, type MigrationsLayout } from "./layout.js";
+import { writeFileAtomic } from "../files.js";
 
 /** migrations/snapshot.json: the state after the newest migration (a copy of its meta file). */
 export async function readSnapshotManifest(layout: MigrationsLayout): Promise<Manifest> {
@@ -63,8 +64,5 @@ function compact(value: unknown, indent: string): string {
 
 /** Writes migrations/snapshot.json (atomically) in the review form of snapshotJson. */
 export async function writeSnapshot(layout: MigrationsLayout, manifest: Manifest): Promise<void> {
-  await mkdir(path.dirname(layout.snapshot), { recursive: true });
-  const temporary = `${layout.snapshot}.${process.pid}.tmp`;
-  await writeFile(temporary, snapshotJson(manifest));
-  await rename(temporary, layout.snapshot);
+  await writeFileAtomic(layout.snapshot, snapshotJson(manifest));
 }
