@@ -14,6 +14,7 @@ import { ExitCode, isMooseError } from "../errors.js";
 import { stopEsbuildService } from "../infra/children.js";
 import { takeStatus } from "./action.js";
 import { helpConfiguration } from "./help.js";
+import { addMooseStackNames } from "./moosestack-names.js";
 import { mooseTsPackage } from "./package-info.js";
 import { register as registerBuild } from "./commands/build.js";
 import { register as registerDb } from "./commands/db.js";
@@ -80,6 +81,7 @@ async function runCommand(argv: string[]): Promise<number> {
     .configureOutput({ outputError: (text, write) => (json ? undefined : write(text)) })
     .exitOverride();
   for (const register of registrations) register(program);
+  addMooseStackNames(program);
   // As MooseStack: the project's .env files, before any command reads its config or runs its code.
   program.hook("preAction", (_program, command) => {
     const dir = (command.opts() as { dir?: unknown }).dir;

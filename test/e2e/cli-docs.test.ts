@@ -32,11 +32,12 @@ function helpSection(text: string, title: string): string[] {
   return entries;
 }
 
-/** `migrate up [options]` → `migrate up`; `init <dir>` → `init`. */
+/** `migrate up [options]` → `migrate up`; `init|i <dir>` → `init` (MooseStack's alias left out). */
 function commandPath(usage: string): string {
   return usage
     .split(/\s+/)
     .filter((word) => !/^[<[]/.test(word))
+    .map((word) => word.replace(/\|.*$/, ""))
     .join(" ");
 }
 

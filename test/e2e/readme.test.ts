@@ -22,12 +22,12 @@ function helpCommands(): string[] {
     .filter((command) => command !== "help");
 }
 
-/** `generate hash-token [options]` → `generate hash-token`: the words before the first argument or option. */
+/** `generate hash-token|h [options]` → `generate hash-token`: the words before the first argument or option, without MooseStack's alias. */
 function commandPath(usage: string): string {
   const words: string[] = [];
   for (const word of usage.split(/\s+/)) {
     if (/^[<[-]/.test(word)) break;
-    words.push(word);
+    words.push(word.replace(/\|.*$/, ""));
   }
   return words.join(" ");
 }
