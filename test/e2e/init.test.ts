@@ -209,7 +209,7 @@ describe("moose --version / --help", () => {
     expect(result.code).toBe(0);
     const commands = result.stdout.split("Commands:\n")[1].trimEnd().split("\n");
     for (const line of commands) expect(line).toMatch(/^ {2}\S.* {2,}\S/); // term, gap, description
-    expect(commands.some((line) => /^ {2}init \[options\] <dir> {2,}Create a project/.test(line))).toBe(true);
+    expect(commands.some((line) => /^ {2}init\|i \[options\] <dir> {2,}Create a project/.test(line))).toBe(true);
     expect(commands.some((line) => line.startsWith("  generate hash-token"))).toBe(true);
   });
 });
