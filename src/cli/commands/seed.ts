@@ -32,7 +32,7 @@ export function register(program: Command): void {
         const sourceUrl = clickHouseUrlOf(flags, "SEED_NO_SOURCE", "no ClickHouse to copy from");
         const limit = flags.all === true ? undefined : parseLimit(flags.limit);
         const config = await loadProjectConfig(projectDir);
-        const { parseClickHouseUrl, openRemote } = await import("../../infra/clickhouse/remote.js");
+        const [{ parseClickHouseUrl }, { openRemote }] = await Promise.all([import("../../infra/clickhouse/url.js"), import("../../infra/clickhouse/remote.js")]);
         const endpoint = parseClickHouseUrl(sourceUrl);
         const { extractManifest } = await import("../../extract/index.js");
         const { refuseUnsafeSeedInput, selectSeedTables, seedTables } = await import("../../infra/clickhouse/seed.js");

@@ -17,28 +17,11 @@ import { clickHouseQueryError, parseClickHouseError } from "./errors.js";
 import { inlineParams } from "./inline-params.js";
 import { introspectDatabase } from "./introspect.js";
 import { quoteIdentifier } from "./quote.js";
+import { badUrl, parseClickHouseUrl, type Endpoint } from "./url.js";
 import { parseJsonCompact, parseJsonEachRow, toJsonEachRow } from "./rows.js";
 
 /** `settings`: ClickHouse settings sent with every statement of this connection (e.g. the cluster journal's insert_quorum). */
 export type RemoteOptions = ({ url: string } | { config: Config["clickhouse_config"] }) & { settings?: ClickHouseSettings };
-
-/** Where the connection settings came from, for error messages. */
-interface Origin {
-  /** `--clickhouse-url` or a config key. */
-  describe(part: "host" | "credentials" | "database"): { config?: ConfigLocation; flag?: string };
-}
-
-interface Endpoint {
-  url: string;
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-  /** ClickHouse settings for every statement: `--clickhouse-url`'s query parameters (`?distributed_ddl_task_timeout=30`). */
-  settings: ClickHouseSettings;
-  origin: Origin;
-}
 
 const CONNECT_TIMEOUT_MS = 15_000;
 const STATEMENT_TIMEOUT_MS = 3_600_000;
@@ -46,55 +29,6 @@ const AUTH_CODES = new Set([192 /* UNKNOWN_USER */, 193 /* WRONG_PASSWORD */, 19
 const UNKNOWN_DATABASE = 81;
 const UNKNOWN_SETTING = 115;
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "ECONNRESET", "EPIPE"]);
-
-export function parseClickHouseUrl(text: string): Endpoint {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw badUrl(text, "it is not a URL");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw badUrl(text, `the scheme is ${url.protocol.replace(":", "")}, not http or https`);
-  const segments = url.pathname.split("/").filter(Boolean);
-  if (segments.length > 1) throw badUrl(text, "the path must be just the database name");
-  const port = url.port ? Number(url.port) : url.protocol === "https:" ? 8443 : 8123;
-  const flag = { flag: "--clickhouse-url" };
-  return {
-    url: `${url.protocol}//${url.host}`,
-    host: url.hostname,
-    port,
-    user: decodeURIComponent(url.username) || "default",
-    password: decodeURIComponent(url.password),
-    database: segments[0] ? decodeURIComponent(segments[0]) : "default",
-    settings: Object.fromEntries(url.searchParams),
-    origin: { describe: () => flag },
-  };
-}
-
-/**
- * `text` with the password of its user info masked, also in a URL that does not parse (a password
- * holding `/` or `@`, a scheme left out): everything between the first `:` and the last `@` before
- * the query. A `@` in the query (a setting's value) is not user info.
- */
-export function withoutPassword(text: string): string {
-  const slashes = text.indexOf("//");
-  const start = slashes >= 0 ? slashes + 2 : 0;
-  const query = text.slice(start).search(/[?#]/);
-  const end = query >= 0 ? start + query : text.length;
-  const authority = text.slice(start, end);
-  const at = authority.lastIndexOf("@");
-  const colon = authority.indexOf(":");
-  if (at < 0 || colon < 0 || colon > at) return text;
-  return `${text.slice(0, start)}${authority.slice(0, colon + 1)}***${authority.slice(at)}${text.slice(end)}`;
-}
-
-function badUrl(text: string, why: string): MooseError {
-  const redacted = withoutPassword(text);
-  return new MooseError("CLICKHOUSE_BAD_URL", `Invalid --clickhouse-url ${redacted}: ${why}.`, {
-    exitCode: ExitCode.usage,
-    hint: "Use http(s)://user:password@host:port/database[?setting=value&…], e.g. http://default:@localhost:8123/default.",
-  });
-}
 
 function fromConfig(config: Config["clickhouse_config"]): Endpoint {
   const scheme = config.use_ssl ? "https" : "http";

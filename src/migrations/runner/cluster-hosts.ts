@@ -7,6 +7,7 @@
  */
 import type { Config } from "../../config/types.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
+import { parseClickHouseUrl } from "../../infra/clickhouse/url.js";
 
 export interface ClusterHostConnector {
   /** The host's HTTP URL as configured; undefined when the config gives none. */
@@ -39,10 +40,6 @@ export function clusterHostConnector(config: Config, target: { url: string } | {
 /** The user, password and database the run connects with. */
 function runCredentials(target: { url: string } | { config: Config["clickhouse_config"] }): { user: string; password: string; database: string } {
   if ("config" in target) return { user: target.config.user, password: target.config.password, database: target.config.db_name };
-  const url = new URL(target.url);
-  return {
-    user: decodeURIComponent(url.username) || "default",
-    password: decodeURIComponent(url.password),
-    database: decodeURIComponent(url.pathname.replace(/^\//, "")) || "default",
-  };
+  const { user, password, database } = parseClickHouseUrl(target.url);
+  return { user, password, database };
 }
