@@ -92,7 +92,7 @@ async function compile(layout: MigrationsLayout, files: MigrationFileSource[], o
       platform: "node",
       target: "node20",
       packages: "external",
-      plugins: [mooseTsShim],
+      plugins: [mooseTsShim, packagesOnly],
       logLevel: "silent",
       write: true,
     });
@@ -103,7 +103,7 @@ async function compile(layout: MigrationsLayout, files: MigrationFileSource[], o
     const file = first.location ? relative(layout, path.resolve(layout.projectDir, first.location.file)) : undefined;
     throw new MooseError("MIGRATION_INVALID_FILE", `cannot compile migration: ${first.text}`, {
       location: first.location && file ? { file, line: first.location.line, col: first.location.column + 1 } : undefined,
-      hint: "fix the file (it is TypeScript that default-exports defineMigration({ from, to, up, down })), then run `moose migrate hash`",
+      hint: "fix the file (it is TypeScript that default-exports defineMigration({ from, to, up, down }), importing packages only: copy what it needs of the project's files into it), then run `moose migrate hash`",
       cause: error,
     });
   }
@@ -113,6 +113,22 @@ async function compile(layout: MigrationsLayout, files: MigrationFileSource[], o
   }
   await rm(staging, { recursive: true, force: true });
 }
+
+/**
+ * A migration file imports packages only. Its checksum (moose.sum, the journal, the compile cache)
+ * covers its own bytes: a file of the project it imported could change what an applied migration
+ * runs, on one machine and not another, with nothing to notice it.
+ */
+const packagesOnly: Plugin = {
+  name: "migration-packages-only",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^(\.|\/|[A-Za-z]:[\\/])/ }, (args) =>
+      args.kind === "entry-point"
+        ? undefined
+        : { errors: [{ text: `a migration file imports packages only, not ${args.path}: its checksum covers the file itself, so an imported file could change what an applied migration runs` }] },
+    );
+  },
+};
 
 /** `moose-ts` inside a migration file needs only defineMigration (an identity function) and types. */
 const mooseTsShim: Plugin = {

@@ -18,6 +18,8 @@ import { metaPath, type MigrationsLayout } from "./layout.js";
 import type { LoadedMigration, MigrationFileSource } from "./load.js";
 import { compareSum, computeSum } from "./sum.js";
 
+const DELIBERATE_EDIT = "if that was deliberate, run `moose migrate hash`";
+
 export function short(hash: string): string {
   return hash.slice(0, 12);
 }
@@ -75,32 +77,46 @@ export async function verifySum(layout: MigrationsLayout, sources: MigrationFile
   const problem = compareSum(await readFile(layout.sum, "utf8"), actual);
   if (!problem) return;
   const sumFile = display(layout, "moose.sum");
-  const deliberate = "if that was deliberate, run `moose migrate hash`";
   switch (problem.kind) {
     case "changed":
-      throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${display(layout, problem.fileName)} changed after it was summed in ${sumFile}`, {
-        exitCode: ExitCode.conflict,
-        hint: `${deliberate} (a migration that is already applied anywhere must not change: undo the edit with \`git checkout -- ${display(layout, problem.fileName)}\` and put the change in a new migration)`,
-        details: { file: problem.fileName },
-      });
+      throw changedAfterSum(layout, problem.fileName);
     case "unsummed":
       throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${display(layout, problem.fileName)} is not in ${sumFile} (added or renamed by hand, or brought in by a merge)`, {
         exitCode: ExitCode.conflict,
-        hint: `after a merge of another branch's migrations run \`moose migrate rebase\`; ${deliberate}`,
+        hint: `after a merge of another branch's migrations run \`moose migrate rebase\`; ${DELIBERATE_EDIT}`,
         details: { file: problem.fileName },
       });
     case "missing":
       throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${sumFile} lists ${problem.fileName}, but the file is gone`, {
         exitCode: ExitCode.conflict,
-        hint: `restore it from version control; ${deliberate}`,
+        hint: `restore it from version control; ${DELIBERATE_EDIT}`,
         details: { file: problem.fileName },
       });
     case "corrupt":
       throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${sumFile} does not match the migration files (${problem.detail})`, {
         exitCode: ExitCode.conflict,
-        hint: `a git conflict in ${sumFile} means two branches added migrations: run \`moose migrate rebase\`; ${deliberate}`,
+        hint: `a git conflict in ${sumFile} means two branches added migrations: run \`moose migrate rebase\`; ${DELIBERATE_EDIT}`,
       });
   }
+}
+
+function changedAfterSum(layout: MigrationsLayout, fileName: string): MooseError {
+  return new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${display(layout, fileName)} changed after it was summed in ${display(layout, "moose.sum")}`, {
+    exitCode: ExitCode.conflict,
+    hint: `${DELIBERATE_EDIT} (a migration that is already applied anywhere must not change: undo the edit with \`git checkout -- ${display(layout, fileName)}\` and put the change in a new migration)`,
+    details: { file: fileName },
+  });
+}
+
+/**
+ * Loading a migration file runs its top-level code, so a file edited after it was summed is refused
+ * before any file is loaded. moose.sum's other disagreements (a merge's new files, a git conflict in
+ * it) are left to verifySum after the chain check, whose errors say more about a merge.
+ */
+export async function refuseEditedFiles(layout: MigrationsLayout, sources: MigrationFileSource[]): Promise<void> {
+  if (!existsSync(layout.sum)) return;
+  const problem = compareSum(await readFile(layout.sum, "utf8"), computeSum(sources.map(({ fileName, content }) => ({ fileName, content }))));
+  if (problem?.kind === "changed") throw changedAfterSum(layout, problem.fileName);
 }
 
 /** The manifest after a migration, checked against the file's `to`. */

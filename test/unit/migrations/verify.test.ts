@@ -1,12 +1,21 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { hashManifest } from "../../../src/manifest/canonical.js";
 import { openMigrationsDirectory } from "../../../src/migrations/directory.js";
 import { generateMigration, writeSum } from "../../../src/migrations/generate.js";
 import { loadMigrations } from "../../../src/migrations/load.js";
+import { migrationStatus } from "../../../src/migrations/runner/status.js";
 import { readMigrationMeta } from "../../../src/migrations/verify.js";
+import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
 import { column, manifestWith, table, tempProject, usersV1, usersV2, writeHandMigration, type TempProject } from "./helpers.js";
+
+/** Status refuses before it reads the database: any use of this driver fails the test. */
+const unusedDriver = new Proxy({} as ClickHouseDriver, {
+  get: (_target, property) => {
+    throw new Error(`the driver was used (${String(property)})`);
+  },
+});
 
 let project: TempProject;
 beforeEach(() => {
@@ -29,6 +38,29 @@ describe("refusals before anything is applied", () => {
     expect(error).toMatchObject({ code: "MIGRATION_CHECKSUM_MISMATCH", exitCode: 4 });
     expect((error as Error).message).toContain(path.basename(first));
     expect((error as { hint: string }).hint).toContain("moose migrate hash");
+  });
+
+  it("a summed file edited to run code at its top level is refused before any file is loaded, by the loader and by status", async () => {
+    const [first] = await twoMigrations();
+    const marker = path.join(project.dir, "top-level-ran");
+    writeFileSync(first, `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "ran");\n${readFileSync(first, "utf8")}`);
+    await expect(openMigrationsDirectory(project.layout)).rejects.toMatchObject({ code: "MIGRATION_CHECKSUM_MISMATCH", exitCode: 4 });
+    await expect(migrationStatus({ projectDir: project.dir, driver: unusedDriver })).rejects.toMatchObject({ code: "MIGRATION_CHECKSUM_MISMATCH" });
+    expect(existsSync(marker)).toBe(false);
+    // The same edit, summed deliberately: the file loads and its code runs (what the sum guards is edits nobody summed).
+    await writeSum(project.layout);
+    await openMigrationsDirectory(project.layout);
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it("a migration file that imports a project file → MIGRATION_INVALID_FILE at the import (its checksum would not cover it)", async () => {
+    const [first] = await twoMigrations();
+    writeFileSync(path.join(path.dirname(first), "helpers.ts"), "export const batch = 1000;\n");
+    writeFileSync(first, `import { batch } from "./helpers.js";\nvoid batch;\n${readFileSync(first, "utf8")}`);
+    await writeSum(project.layout);
+    const error = await openMigrationsDirectory(project.layout).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "MIGRATION_INVALID_FILE", location: { file: expect.stringContaining(path.basename(first)), line: 1 } });
+    expect((error as Error).message).toContain("imports packages only, not ./helpers.js");
   });
 
   it("a file named almost like a migration → MIGRATION_BAD_FILE_NAME (it would never be applied); other modules are fine", async () => {
