@@ -208,7 +208,13 @@ async function apiEndpoint(options: MooseServerOptions, url: URL, method: string
 
 async function ingestEndpoint(options: MooseServerOptions, request: IncomingMessage, method: string, path: string): Promise<Reply> {
   if (method !== "POST") return methodNotAllowed("POST");
-  const route = path.slice("/ingest/".length);
+  let route: string;
+  try {
+    // A name that needs percent-encoding (a space, a quote, non-ASCII) is reached by it, as /api's are.
+    route = decodeURIComponent(path.slice("/ingest/".length));
+  } catch {
+    return { status: 400, body: { error: `malformed percent-encoding in ${shownPath(path)}` } };
+  }
   // Before the body: nobody gets up to MAX_BODY_BYTES read and parsed for a path that answers 404.
   if (!options.ingest?.has(route)) return notFound(`no ingest API at ${shownPath(path)}`);
   const parsed = await readJsonBody(request);

@@ -34,9 +34,9 @@ function start(adminApiKey: string) {
     ingest: Object.assign(
       async (path: string, body: unknown) => {
         if (path === "refused") return { status: 400, body: { error: "refused" }, logDetails: new Error("secret ClickHouse text") };
-        return path === "echo" ? { status: 200, body: { received: body } } : undefined;
+        return path === "echo" || path === `We\`ird'Tab"le é` ? { status: 200, body: { path, received: body } } : undefined;
       },
-      { has: (path: string) => path === "refused" || path === "echo" },
+      { has: (path: string) => path === "refused" || path === "echo" || path === `We\`ird'Tab"le é` },
     ),
     // A WebApp whose mount path only starts like /admin: it is the app's, open to anyone.
     webApps: (_request, _response, url) =>
@@ -233,7 +233,7 @@ describe("client input and internal errors", () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: "request body is not valid UTF-8" });
     const ok = await fetch(`${server.url}/ingest/echo`, { method: "POST", body: JSON.stringify({ a: "é" }) });
-    expect(await ok.json()).toEqual({ received: { a: "é" } });
+    expect(await ok.json()).toEqual({ path: "echo", received: { a: "é" } });
   });
 
   it("answers a failing API with a generic 500 and a request id, keeping the error text for the log only", async () => {
@@ -293,6 +293,15 @@ describe("client input and internal errors", () => {
       expect(reply, target).toContain("backslash or a dot segment");
     }
     expect((await fetch(`${server.url}/api/echo?q=a.b`)).status).toBe(200);
+  });
+
+  it("reaches an ingest API whose name needs percent-encoding by that encoding; a malformed one is a 400", async () => {
+    const response = await fetch(`${server.url}/ingest/${encodeURIComponent(`We\`ird'Tab"le é`)}`, { method: "POST", body: "{}" });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ path: `We\`ird'Tab"le é`, received: {} });
+    const malformed = await rawRequest(server.port, "POST /ingest/bad%E0%A4 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+    expect(malformed).toMatch(/^HTTP\/1\.1 400 /);
+    expect(malformed).toContain("malformed percent-encoding");
   });
 
   it("answers a POST to an ingest path that does not exist before reading its body", async () => {
