@@ -93,6 +93,7 @@ class Workflow:
         spec = {"name": self.name, "tasks": tasks, "source": self.source.to_json()}
         for key in ("schedule", "retries", "timeout"):
             value = getattr(self.config, key)
-            if value is not None:
+            # A blank schedule is none (moose_lib types it Optional[str]), as in the TypeScript SDK.
+            if value is not None and not (key == "schedule" and isinstance(value, str) and value.strip() == ""):
                 spec[key] = value
         return spec

@@ -13,6 +13,7 @@
  */
 import type { SourceLocation } from "../errors.js";
 import { REBUILD_SUFFIX, RESERVED_PREFIX } from "../steps/index.js";
+import { parseSchedule } from "../workflows/schedule.js";
 import { MULTI_DESTINATION, type Manifest } from "./types.js";
 
 export interface RuleProblem {
@@ -91,6 +92,11 @@ export function checkManifestRules(manifest: Manifest): RuleProblem[] {
     if (process.deadLetterQueue !== undefined && !(process.deadLetterQueue in manifest.streams)) {
       add(subject, missing("sends failed records to dead-letter stream", process.deadLetterQueue), process.location);
     }
+  }
+  for (const workflow of Object.values(manifest.workflows)) {
+    if (workflow.schedule === undefined) continue;
+    const parsed = parseSchedule(workflow.schedule);
+    if ("error" in parsed) add(`workflow ${workflow.name}`, `schedule ${parsed.error}`, workflow.source);
   }
   return problems;
 }

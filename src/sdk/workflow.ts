@@ -85,7 +85,8 @@ export class Workflow implements Component {
     }));
     return {
       name: this.name,
-      ...(this.config.schedule !== undefined ? { schedule: this.config.schedule } : {}),
+      // A blank schedule is none (`schedule: ""` in MooseStack projects), not a cron expression to refuse.
+      ...(this.config.schedule !== undefined && this.config.schedule.trim() !== "" ? { schedule: this.config.schedule } : {}),
       ...(this.config.retries !== undefined ? { retries: this.config.retries } : {}),
       ...(this.config.timeout !== undefined ? { timeout: this.config.timeout } : {}),
       tasks,

@@ -44,3 +44,11 @@ describe("name rules", () => {
     expect(problems.map((problem) => problem.subject)).toEqual(['table "_moose_migrations"', 'table "Big__moose_new"', 'column T."x__moose_converted"']);
   });
 });
+
+describe("workflow schedules", () => {
+  it("refuses a schedule Temporal would not take at the workflow's line, as `moose check` and every build report it", () => {
+    const workflow = (name: string, schedule: string) => ({ name, schedule, tasks: [{ name: "run", onComplete: [] }], source: { file: "app/index.ts", line: 12 } });
+    const problems = checkManifestRules({ ...manifest({}), workflows: { bad: workflow("bad", "every day at 2"), good: workflow("good", "0 2 * * *") } });
+    expect(problems).toEqual([{ subject: "workflow bad", message: expect.stringContaining("is not a five-field cron expression"), location: { file: "app/index.ts", line: 12 } }]);
+  });
+});

@@ -425,6 +425,18 @@ print(Task is moose_ts.Task, Stream is moose_ts.Stream, ClickHouseJson is moose_
     expect(stdout).toBe("True True True True True\n");
   });
 
+  it("reads a blank workflow schedule as none, as the TypeScript SDK does", () => {
+    const { stdout, stderr, status } = python(`
+from moose_ts import Task, TaskConfig, Workflow, WorkflowConfig
+for name, schedule in (("blank", ""), ("spaces", "  "), ("daily", "@daily")):
+    spec = Workflow(name, WorkflowConfig(starting_task=Task[None, None](name + "_t", TaskConfig(run=lambda ctx: None)), schedule=schedule)).to_spec()
+    print(name, spec.get("schedule"))
+`);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(stdout).toBe("blank None\nspaces None\ndaily @daily\n");
+  });
+
   it("finds a component by name: get_stream, get_table, get_api (by name, version or path), get_workflow…; None for none", () => {
     const { stdout, stderr, status } = python(`
 from pydantic import BaseModel

@@ -92,6 +92,15 @@ describe("registry", () => {
   });
 });
 
+describe("workflow specs", () => {
+  it("reads a blank schedule as none, and keeps a real one", () => {
+    const run = async () => {};
+    expect(new Workflow("blank", { startingTask: new Task<null, void>("a", { run }), schedule: "" }).toSpec().schedule).toBeUndefined();
+    expect(new Workflow("spaces", { startingTask: new Task<null, void>("b", { run }), schedule: "  " }).toSpec().schedule).toBeUndefined();
+    expect(new Workflow("daily", { startingTask: new Task<null, void>("c", { run }), schedule: "@daily" }).toSpec().schedule).toBe("@daily");
+  });
+});
+
 describe("table specs", () => {
   it("orders by Key<> columns when no orderByFields is given", () => {
     const spec = new OlapTable<Row>("Keyed", {}, injected("app/a.ts", 1)).toSpec();
