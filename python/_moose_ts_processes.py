@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import signal
 import sys
 import threading
 from typing import Any, Callable
@@ -82,6 +83,8 @@ def _host_request(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
+    # Ctrl-C in moose's terminal reaches this process too: the CLI ends it (stdin closed), not the signal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     project = _load_app()
     if project is None:
         return 1

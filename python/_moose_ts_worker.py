@@ -39,6 +39,7 @@ import json
 import math
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -372,6 +373,8 @@ def _load_app() -> Optional[str]:
 
 
 def main() -> int:
+    # Ctrl-C in moose's terminal reaches this process too: the CLI ends it (stdin closed), not the signal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     project = _load_app()
     if project is None:
         return 1

@@ -5,7 +5,7 @@
  * with a 503 instead of queueing, a handler that exits the interpreter is a 500 for its request
  * only, and stopping the worker answers the calls in progress.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -119,6 +119,8 @@ def since(client, params: Since):
 
 
 atexit.register(lambda: open(os.path.join(os.environ["MOOSE_PROJECT_DIR"], "exited-cleanly"), "w").close())
+with open(os.path.join(os.environ["MOOSE_PROJECT_DIR"], "worker.pid"), "w") as pid_file:
+    pid_file.write(str(os.getpid()))
 
 Api[Gate, dict]("held", held)
 Api[Number, dict]("both", both)
@@ -303,6 +305,18 @@ describe("the Python Api worker", () => {
     await api.close();
     worker = undefined;
     expect(existsSync(path.join(projectDir, "exited-cleanly"))).toBe(true);
+  });
+
+  it("takes no notice of Ctrl-C in moose's terminal (SIGINT reaches the whole group): no KeyboardInterrupt, it ends when moose closes it", async () => {
+    rmSync(path.join(projectDir, "exited-cleanly"), { force: true });
+    const api = await start();
+    const pid = Number(readFileSync(path.join(projectDir, "worker.pid"), "utf8"));
+    process.kill(pid, "SIGINT");
+    expect(await api.routes("double", new URLSearchParams({ n: "3" }))).toEqual({ status: 200, body: [{ doubled: 6 }] });
+    await api.close();
+    worker = undefined;
+    expect(existsSync(path.join(projectDir, "exited-cleanly"))).toBe(true);
+    expect(logged.join("")).not.toContain("KeyboardInterrupt");
   });
 
   it("stopped, it answers the calls in progress", async () => {
