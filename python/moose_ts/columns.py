@@ -146,8 +146,9 @@ def _model_fields(model: type[BaseModel]) -> list[tuple[str, str, Any, FieldInfo
 
 
 class _Mapper:
-    def __init__(self) -> None:
+    def __init__(self, with_defaults: bool = False) -> None:
         self._expanding: list[type] = []
+        self._with_defaults = with_defaults
 
     # ---- columns -------------------------------------------------------------------------------
     def columns(self, model: Any, path: str, where: Optional[SourceLocation], what: str = "") -> list[dict[str, Any]]:
@@ -374,6 +375,10 @@ class _Mapper:
             required: list[str] = []
             for _, column, annotation, info in _model_fields(model):
                 properties[column] = self.schema(annotation)
+                default = _json_default(info) if self._with_defaults else None
+                if default is not None:
+                    # Ingest fills it in, so the record reaching the topic (and the sync's table check) has it.
+                    properties[column] = {**properties[column], "default": default}
                 unwrapped = _unwrap(annotation)
                 computed = any(isinstance(item, (ClickhouseDefault, ClickHouseMaterialized, ClickHouseAlias)) for item in unwrapped.metadata)
                 # Optional, computed by ClickHouse, or with a pydantic default: a payload may leave it out.
@@ -385,6 +390,19 @@ class _Mapper:
 
 
 _LENGTH_KEYWORDS = {"string": ("minLength", "maxLength"), "array": ("minItems", "maxItems")}
+
+
+def _json_default(info: FieldInfo) -> Any:
+    """A field's plain default (`fail: bool = False`, a string, a number, an enum member's value) as JSON, else None.
+
+    A default_factory is left out: its value is the call's at each validation, not one to write down.
+    """
+    value = info.default
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, bool) or isinstance(value, str) or (isinstance(value, (int, float)) and value == value and value not in (float("inf"), float("-inf"))):
+        return value
+    return None
 
 
 def _with_constraints(schema: dict[str, Any], metadata: list[Any]) -> dict[str, Any]:
@@ -489,5 +507,6 @@ def columns_of(model: Any, what: str, where: Optional[SourceLocation]) -> list[d
     return _Mapper().columns(model, getattr(model, "__name__", what), where, what)
 
 
-def json_schema_of(annotation: Any) -> dict[str, Any]:
-    return _Mapper().schema(annotation)
+def json_schema_of(annotation: Any, with_defaults: bool = False) -> dict[str, Any]:
+    """The JSON Schema a payload is checked with; `with_defaults`: fields' plain defaults as `default` (ingest fills them in)."""
+    return _Mapper(with_defaults).schema(annotation)

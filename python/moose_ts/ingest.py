@@ -47,7 +47,7 @@ class IngestApi(Typed):
         self.id = config.path or (f"{name}/{config.version}" if config.version else name)
         self._t = require_model(t, f'ingest API "{name}"', self.source, f'IngestApi[MyModel]("{name}", ...)')
         self.column_specs = columns_of(self._t, name, self.source)
-        self.schema = json_schema_of(self._t)
+        self.schema = json_schema_of(self._t, with_defaults=True)
         register(self)
 
     def to_spec(self) -> dict[str, Any]:

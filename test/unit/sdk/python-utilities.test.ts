@@ -10,6 +10,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { pythonEnv } from "../../../src/extract/python/index.js";
+import type { ClickHouseDriver } from "../../../src/infra/clickhouse/driver.js";
+import { emptyManifest, type ColumnSpec, type Manifest } from "../../../src/manifest/types.js";
+import { ingestRoutes, tableRecords } from "../../../src/server/ingest.js";
 import { quoteIdentifier, quoteString } from "../../../src/infra/clickhouse/quote.js";
 import { testPython } from "../../helpers/python.js";
 
@@ -423,6 +426,45 @@ print(Task is moose_ts.Task, Stream is moose_ts.Stream, ClickHouseJson is moose_
     expect(stderr).toBe("");
     expect(status).toBe(0);
     expect(stdout).toBe("True True True True True\n");
+  });
+
+  it("gives an ingest API a field's plain default, so ingest fills it in and the record on the topic fits the table's sync", async () => {
+    const { stdout, stderr, status } = python(`
+import json
+from enum import Enum
+from pydantic import BaseModel, Field
+from moose_ts import IngestPipeline, IngestPipelineConfig, Key
+
+class Level(str, Enum):
+    low = "low"
+    high = "high"
+
+class Reading(BaseModel):
+    sensor_id: Key[str]
+    value: float
+    fail: bool = False
+    level: Level = Level.low
+    tags: list[str] = Field(default_factory=list)
+
+pipeline = IngestPipeline[Reading]("Readings", IngestPipelineConfig(ingest_api=True, stream=True, table=True, dead_letter_queue=False))
+print(json.dumps({"schema": pipeline.ingest_api.schema, "columns": pipeline.table.column_specs}))
+`);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    const { schema, columns } = JSON.parse(stdout) as { schema: { properties: Record<string, { default?: unknown }> }; columns: ColumnSpec[] };
+    expect(Object.fromEntries(Object.entries(schema.properties).map(([name, property]) => [name, property.default]))).toEqual({ sensor_id: undefined, value: undefined, fail: false, level: "low", tags: undefined });
+    const sent: unknown[] = [];
+    const manifest: Manifest = {
+      ...emptyManifest(),
+      tables: { Readings: { name: "Readings", columns, orderBy: ["sensor_id"], engine: { name: "MergeTree", params: [] }, settings: {}, indexes: [], lifeCycle: "FULLY_MANAGED" } },
+      streams: { Readings: { name: "Readings", partitionCount: 1, retentionMs: 1000, config: {}, columns, destination: "Readings", lifeCycle: "FULLY_MANAGED" } },
+      ingestApis: { Readings: { name: "Readings", path: "Readings", columns, schema, destination: "Readings" } },
+    };
+    const producer = { send: async (_stream: string, values: unknown[]) => void sent.push(...values), close: async () => {} };
+    const ingest = ingestRoutes(manifest, { driver: {} as ClickHouseDriver, producer });
+    expect(await ingest("Readings", { sensor_id: "s1", value: 5 })).toEqual({ status: 200, body: { ingested: 1 } });
+    expect(sent).toEqual([{ sensor_id: "s1", value: 5, fail: false, level: "low" }]);
+    expect(tableRecords(columns).problems(sent[0])).toEqual([]);
   });
 
   it("reads a blank workflow schedule as none, as the TypeScript SDK does", () => {
