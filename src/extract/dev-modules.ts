@@ -113,6 +113,20 @@ export class DevModuleLoader {
     const idleBarrels = [...affected].filter((fileName) => !rerun.has(fileName));
     const importedBy = (fileName: string, importers: Iterable<string>) => [...importers].some((importer) => this.modules.get(importer)?.imports.includes(fileName));
     const roots = [...rerun].filter((fileName) => !importedBy(fileName, rerun) || importedBy(fileName, idleBarrels));
+    // Files that import each other (api.ts importing app/index.ts, which re-exports it) leave a cycle
+    // no file outside imports: the main file, else one file of it, starts each such cycle.
+    const reached = new Set<string>();
+    const reach = (fileName: string): void => {
+      if (reached.has(fileName) || !rerun.has(fileName)) return;
+      reached.add(fileName);
+      for (const imported of this.modules.get(fileName)?.imports ?? []) reach(imported);
+    };
+    roots.forEach(reach);
+    for (const fileName of [...rerun].sort((a, b) => Number(b === this.mainFile) - Number(a === this.mainFile))) {
+      if (reached.has(fileName)) continue;
+      roots.push(fileName);
+      reach(fileName);
+    }
     try {
       const urls = roots.map((fileName) => `${pathToFileURL(this.outputFile(fileName)).href}?v=${this.run}.${this.modules.get(fileName)!.version}`);
       const manifest = await evaluateInProcess(this.projectDir, urls, registryToManifest);

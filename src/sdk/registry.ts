@@ -40,8 +40,13 @@ export interface Notice {
  */
 export const EVALUATING_MODULE = Symbol.for("moose-ts.evaluating-module");
 
-function evaluatingModule(): string | undefined {
+export function evaluatingModule(): string | undefined {
   return (globalThis as { [EVALUATING_MODULE]?: string })[EVALUATING_MODULE];
+}
+
+/** A component other modules add parts to (a stream's transforms and consumers): what a module added goes when it runs again. */
+export interface AddsFromOtherModules {
+  forgetAddedBy(files: ReadonlySet<string>): void;
 }
 
 /** The registry's contents at one moment (Registry.snapshot). */
@@ -150,6 +155,10 @@ export class Registry {
       for (const [name, entry] of values) if (this.isFrom(entry, entry.source, files)) values.delete(name);
     }
     for (const [key, notice] of this.noticesByKey) if (this.isFrom(notice, notice.source, files)) this.noticesByKey.delete(key);
+    // What those files added to components they did not define (a transform added to another file's stream).
+    for (const components of this.byKind.values()) {
+      for (const component of components.values()) (component as Partial<AddsFromOtherModules>).forgetAddedBy?.(files);
+    }
   }
 
   /** What is registered now, to put back with `restore` (a copy: later changes do not reach it). */

@@ -4,7 +4,7 @@ import { requireColumns, sourceOf, versionedId } from "./component.js";
 import { LifeCycle } from "./enums.js";
 import { readMetadata, type InjectedArgument } from "./metadata.js";
 import type { OlapTable } from "./olap-table.js";
-import { getRegistry, type Component } from "./registry.js";
+import { evaluatingModule, getRegistry, type AddsFromOtherModules, type Component } from "./registry.js";
 import { columnsRecord, type Column } from "./column.js";
 import type { DeadLetterQueue } from "./dead-letter.js";
 import { loadRuntime } from "./runtime-link.js";
@@ -79,7 +79,7 @@ export interface StreamConfig<T> {
   schemaConfig?: KafkaSchemaConfig;
 }
 
-export class Stream<T> implements Component {
+export class Stream<T> implements Component, AddsFromOtherModules {
   readonly kind = "Stream" as const;
   readonly componentKind = "streams" as const;
   readonly name: string;
@@ -102,6 +102,11 @@ export class Stream<T> implements Component {
   _multipleTransformations?: (record: T) => [RoutedMessage];
   /** Consumers registered with addConsumer (run by src/streams). */
   readonly _consumers: { consumer: Consumer<T>; config: ConsumerConfig<T> }[] = [];
+  /**
+   * The app module whose top level added a transform or consumer (under `moose dev`): the file that
+   * adds it (transforms.ts) may run again while the stream's own file (models.ts) does not.
+   */
+  private readonly addedBy = new WeakMap<object, string>();
 
   /** @param injected added by the moose-ts build plugin; never pass it yourself. */
   constructor(name: string, config?: StreamConfig<T>, injected?: InjectedArgument) {
@@ -144,7 +149,9 @@ export class Stream<T> implements Component {
         hint: "give each transform to the same destination a distinct version",
       });
     }
-    existing.push([destination, transformation, config_]);
+    const entry: [Stream<any>, SyncOrAsyncTransform<T, any>, TransformConfig<T>] = [destination, transformation, config_];
+    this.recordAdder(entry);
+    existing.push(entry);
     this._transformations.set(destination.id, existing);
   }
 
@@ -157,7 +164,27 @@ export class Stream<T> implements Component {
         hint: "give each consumer of a stream a distinct version",
       });
     }
-    this._consumers.push({ consumer, config: config_ });
+    const entry = { consumer, config: config_ };
+    this.recordAdder(entry);
+    this._consumers.push(entry);
+  }
+
+  private recordAdder(entry: object): void {
+    const module = evaluatingModule();
+    if (module !== undefined) this.addedBy.set(entry, module);
+  }
+
+  /** Forgets the transforms, consumers and routing transform the given app files added (they run again, or are gone). */
+  forgetAddedBy(files: ReadonlySet<string>): void {
+    const addedByThem = (entry: object) => files.has(this.addedBy.get(entry) ?? "");
+    for (const [destination, entries] of this._transformations) {
+      const kept = entries.filter((entry) => !addedByThem(entry));
+      if (kept.length > 0) this._transformations.set(destination, kept);
+      else this._transformations.delete(destination);
+    }
+    const consumers = this._consumers.filter((entry) => !addedByThem(entry));
+    this._consumers.splice(0, this._consumers.length, ...consumers);
+    if (this._multipleTransformations && addedByThem(this._multipleTransformations)) this._multipleTransformations = undefined;
   }
 
   /** A transform's or consumer's config, its dead letters going to the stream's defaultDeadLetterQueue unless it names a queue (as MooseStack). */
@@ -171,6 +198,7 @@ export class Stream<T> implements Component {
 
   /** One transformation routing each record to several streams (`stream.routed(values)`), run as addTransform's. */
   addMultiTransform(transformation: (record: T) => [RoutedMessage]): void {
+    this.recordAdder(transformation);
     this._multipleTransformations = transformation;
   }
 

@@ -593,3 +593,63 @@ export const events = new OlapTable<Event>(require("node:path").extname(__filena
     }
   });
 });
+
+describe("incremental extractor on MooseStack's file layouts", () => {
+  const PIPELINES = `import { IngestPipeline, Key } from "moose-ts";
+export interface Foo { id: Key<string>; n: number }
+export interface Bar { id: Key<string>; doubled: number }
+export const FooPipeline = new IngestPipeline<Foo>("Foo", { table: false, stream: true, ingestApi: true });
+export const BarPipeline = new IngestPipeline<Bar>("Bar", { table: true, stream: true, ingestApi: false });
+`;
+  const TRANSFORMS = (factor: number) => `import { FooPipeline, BarPipeline, type Foo, type Bar } from "./models.js";
+FooPipeline.stream!.addTransform(BarPipeline.stream!, (foo: Foo): Bar => ({ id: foo.id, doubled: foo.n * ${factor} }));
+FooPipeline.stream!.addConsumer((foo: Foo) => void foo);
+`;
+
+  it("runs an edited file that adds a transform and a consumer to another file's stream again, without a duplicate", async () => {
+    const projectDir = path.join(scratch, "transforms");
+    writeApp(projectDir, {
+      "app/ingest/models.ts": PIPELINES,
+      "app/ingest/transforms.ts": TRANSFORMS(2),
+      "app/index.ts": `export * from "./ingest/models.js";\nimport "./ingest/transforms.js";\n`,
+    });
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      const first = await extractor.extract();
+      const kinds = (manifest: typeof first) => Object.values(manifest.processes).map((process) => process.kind).sort();
+      expect(kinds(first)).toEqual(["consumer", "sync", "transform"]);
+      writeApp(projectDir, { "app/ingest/transforms.ts": TRANSFORMS(3) });
+      const second = await extractor.extract();
+      expect(kinds(second)).toEqual(["consumer", "sync", "transform"]);
+      expect(canonicalJson(second)).toBe(canonicalJson(await extractManifest({ projectDir })));
+      // Taken out of the file: gone from the stream too.
+      writeApp(projectDir, { "app/ingest/transforms.ts": `import "./models.js";\n` });
+      expect(kinds(await extractor.extract())).toEqual(["sync"]);
+    } finally {
+      extractor.close();
+    }
+  });
+
+  it("runs an app whose file imports app/index.ts (which re-exports that file), at the start and after an edit", async () => {
+    const projectDir = path.join(scratch, "cycle");
+    const api = (min: number) => `import { Api } from "moose-ts";
+import { users } from "./index.js";
+export const count = new Api<{ min: number }, { n: number }>("count", async ({ min }) => ({ n: min + ${min} + users.name.length }));
+`;
+    writeApp(projectDir, {
+      "app/models.ts": `import { OlapTable, type Key } from "moose-ts";\nexport interface User { id: Key<string>; name: string }\nexport const users = new OlapTable<User>("Users");\n`,
+      "app/api.ts": api(1),
+      "app/index.ts": `export * from "./models.js";\nexport * from "./api.js";\n`,
+    });
+    const extractor = createIncrementalExtractor(projectDir);
+    try {
+      const first = await extractor.extract();
+      expect([Object.keys(first.tables), Object.keys(first.apis)]).toEqual([["Users"], ["count"]]);
+      writeApp(projectDir, { "app/api.ts": api(2) });
+      const second = await extractor.extract();
+      expect([Object.keys(second.tables), Object.keys(second.apis)]).toEqual([["Users"], ["count"]]);
+    } finally {
+      extractor.close();
+    }
+  });
+});
