@@ -240,6 +240,9 @@ async function openRlsConnection(choice: ClickHouseChoice, config: Config, main:
     const url = new URL(choice.url);
     url.username = encodeURIComponent(user);
     url.password = encodeURIComponent(password);
+    // The RLS user's login replaces the main one, however the URL gave it.
+    url.searchParams.delete("user");
+    url.searchParams.delete("password");
     return openRemote({ url: url.toString() });
   }
   return openRemote({ config: { ...config.clickhouse_config, user, password } });

@@ -23,10 +23,22 @@ describe("parseClickHouseUrl", () => {
     expect(parseClickHouseUrl("http://localhost:8123/local?database=local").database).toBe("local");
   });
 
+  it("takes the login from ?user= and ?password= (MooseStack's db pull form), which are no settings and never shown", () => {
+    expect(parseClickHouseUrl("http://localhost:8123/?user=panda&password=p%40ss&database=local")).toMatchObject({ user: "panda", password: "p@ss", database: "local", settings: {} });
+    expect(withoutPassword("http://localhost:8123/?user=panda&password=secret&database=local")).toBe("http://localhost:8123/?user=panda&password=***&database=local");
+  });
+
+  it("reads a clickhouse:// native URL as the same server's HTTP(S) URL: 9440 → https 8443, 9000 → http 8123", () => {
+    expect(parseClickHouseUrl("clickhouse://explorer@play.example.com:9440/default")).toMatchObject({ url: "https://play.example.com:8443", port: 8443, user: "explorer", database: "default" });
+    expect(parseClickHouseUrl("clickhouse://u:pw@localhost:9000/local")).toMatchObject({ url: "http://localhost:8123", user: "u", password: "pw", database: "local" });
+    expect(() => parseClickHouseUrl("clickhouse://u:pw@localhost:9999/local")).toThrow(/port 9999 of a clickhouse:\/\/ URL/);
+  });
+
   it("refuses a URL naming two different databases, and one with a longer path", () => {
     for (const [text, why] of [
       ["http://u:pw@localhost:8123/local?database=prod", "two databases, local (the path) and prod (?database=)"],
       ["http://localhost:8123/a/b", "the path must be just the database name"],
+      ["http://u:pw@localhost:8123/local?user=other&password=pw2", "it gives the user twice"],
     ] as const) {
       let caught: unknown;
       try {
