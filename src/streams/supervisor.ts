@@ -2,8 +2,8 @@
  * The supervisor of an app's stream processes (docs/streams.md "How processes run").
  * `reconcile` makes the running set match the manifest's processes by id: new ids start, ids whose
  * definition changed restart (spec, the sync's table columns, the topics it names), removed ids
- * stop, the rest keep running untouched. `moose dev` calls it after every applied reload, `moose
- * prod` once at start; `close` stops them all (each finishes and commits its batch in hand). A stop
+ * stop, the rest keep running untouched; one that cannot start is tried again every START_RETRY_MS.
+ * `moose dev` calls it after every applied reload, `moose prod` once at start; `close` stops them all (each finishes and commits its batch in hand). A stop
  * that fails is reported through `events.error` and holds back neither the others nor their
  * successors. A Python app's transforms and consumers call its functions in a Python worker
  * (./python-functions.ts), started again on the app's code at every reconcile. A transform or consumer
@@ -33,7 +33,16 @@ export interface SupervisorOptions {
   events: ProcessEvents;
   /** How long a measured lag is reported again (LAG_MAX_AGE_MS). */
   lagMaxAgeMs?: number;
+  /** How long after a process could not start it is tried again (START_RETRY_MS). */
+  startRetryMs?: number;
 }
+
+/**
+ * A process that could not start is tried again this often until it starts, or a reconcile replaces
+ * or removes it: its source topic may not exist yet (an external topic Debezium creates once the app
+ * is deployed), or the broker may be away. MooseStack's runner restarts a failed one after 10 s too.
+ */
+const START_RETRY_MS = 10_000;
 
 /** The live function of each transform and consumer, by process id (processFunctions in src/sdk/processes.ts). */
 export type ProcessFunctions = Map<string, { spec: ProcessSpec; run?: ProcessFunction }>;
@@ -60,6 +69,8 @@ interface Entry {
   status: ProcessStatus;
   /** A TypeScript function process's function, replaced at each reconcile by the reloaded app's. */
   current?: { run: ProcessFunction };
+  /** The next try of a process that could not start. */
+  retry?: NodeJS.Timeout;
 }
 
 type Components = Pick<Manifest, "processes" | "streams" | "tables">;
@@ -92,6 +103,7 @@ export class Supervisor {
         continue;
       }
       this.running.delete(id);
+      clearTimeout(entry.retry);
       if (!entry.process) continue;
       if (next === undefined) result.stopped.push(id);
       else replaced.add(id);
@@ -116,20 +128,44 @@ export class Supervisor {
         result.notRun.push({ id, message });
         continue;
       }
+      const start = () => this.start(id, spec, manifest, run, python?.runBatch);
       try {
         if (spec.kind !== "sync" && !run) throw new Error(pythonFailure);
-        const process = await this.start(id, spec, manifest, run, python?.runBatch);
+        const process = await start();
         this.running.set(id, { fingerprint: print, process, status: process.status, ...(current ? { current } : {}) });
         (replaced.has(id) ? result.restarted : result.started).push(id);
       } catch (error) {
         const message = messageOf(error);
         const status: ProcessStatus = { ...newStatus(id, spec.kind), state: "failed", lastError: { message, at: new Date().toISOString() } };
-        this.running.set(id, { fingerprint: print, status });
+        const entry: Entry = { fingerprint: print, status, ...(current ? { current } : {}) };
+        this.running.set(id, entry);
         this.options.events.error(id, `could not start: ${message}`);
         result.failed.push({ id, message });
+        // Without its function (a Python worker that failed) only a reconcile on new code can help.
+        if (spec.kind === "sync" || run) this.retryStart(id, entry, start);
       }
     }
     return result;
+  }
+
+  /** Tries a process that could not start again after a while, until it starts or the entry is replaced (reconcile) or closed. */
+  private retryStart(id: string, entry: Entry, start: () => Promise<RunningProcess>): void {
+    entry.retry = setTimeout(async () => {
+      if (this.closed || this.running.get(id) !== entry) return;
+      try {
+        const process = await start();
+        if (this.closed || this.running.get(id) !== entry) {
+          await process.stop();
+          return;
+        }
+        this.running.set(id, { fingerprint: entry.fingerprint, process, status: process.status, ...(entry.current ? { current: entry.current } : {}) });
+      } catch (error) {
+        if (this.closed || this.running.get(id) !== entry) return;
+        entry.status.lastError = { message: messageOf(error), at: new Date().toISOString() };
+        this.retryStart(id, entry, start);
+      }
+    }, this.options.startRetryMs ?? START_RETRY_MS);
+    entry.retry.unref();
   }
 
   /** Every process's state, counters, last error and lag. */
@@ -146,6 +182,7 @@ export class Supervisor {
     this.closed = true;
     const entries = [...this.running.values()];
     this.running.clear();
+    for (const entry of entries) clearTimeout(entry.retry);
     await this.settle(entries.flatMap((entry) => (entry.process ? [{ id: entry.status.id, done: entry.process.stop() }] : [])));
     await this.python?.close();
     await this.lagProbe?.close();

@@ -343,6 +343,28 @@ describe("transforms and consumers", () => {
   });
 });
 
+describe("a process whose source topic does not exist yet", () => {
+  it("fails to start, is tried again on its own, and runs once the topic is there (an external topic Debezium creates later)", async () => {
+    const config = streamsConfig(broker.broker, testNamespace());
+    const manifest = manifestOf({ streams: [stream("Late", columns)], processes: [{ kind: "consumer", source: "Late", codeHash: "x" }] });
+    const seen: number[] = [];
+    const functions: ProcessFunctions = new Map([["consumer:Late", { spec: manifest.processes["consumer:Late"]!, run: (record: { id: number }) => void seen.push(record.id) }]]);
+    const supervisor = new Supervisor({ projectDir: "/tmp/streams-test", config, driver: database(), events, startRetryMs: 300 });
+    try {
+      const result = await supervisor.reconcile(manifest, functions);
+      expect(result.failed.map((failure) => failure.id)).toEqual(["consumer:Late"]);
+      expect((await supervisor.report())[0]).toMatchObject({ state: "failed" });
+      await createTopics(config, [manifest.streams.Late!]);
+      await until(async () => (await supervisor.report())[0]?.state === "running", 30_000, "the consumer to start once its topic exists");
+      await produce(broker.broker, `${config.redpanda_config.namespace}Late`, [{ id: 7, name: "n7", at: "2026-01-05T10:00:00Z" }]);
+      await until(() => seen.length === 1, 30_000, "the consumer to see the record");
+      expect(seen).toEqual([7]);
+    } finally {
+      await supervisor.close();
+    }
+  });
+});
+
 describe("a Python app's transforms and consumers", () => {
   const APP = `import os
 
