@@ -140,7 +140,7 @@ export class Reloader {
     // A write through dev's endpoint meanwhile (`moose migrate up`, say) may have moved the state since that read.
     if (writesBefore && wroteSince(writesBefore, this.options.outsideWrites!())) await this.followDatabase();
     const wanted = this.locallyPlanned(code);
-    const plan = diffManifests(this.current, wanted);
+    const plan = diffManifests(await this.planningBase(), wanted, { localExternalTables: true });
     let report: SuccessfulReload;
     if (plan.operations.length === 0 && plan.blocked.length === 0) {
       report = { kind: "unchanged", durationMs: 0 };
@@ -269,6 +269,30 @@ export class Reloader {
    * since the last reload — `moose migrate up`/`down` through this session's ClickHouse endpoint —
    * plan from that, not from what this session remembers.
    */
+  /**
+   * The state to plan from: the applied state, less the EXTERNALLY_MANAGED tables it names that the
+   * local database lacks (a state `moose migrate up --embedded` or an older moose-ts made: they never
+   * create one), so the plan creates their local stand-ins.
+   */
+  private async planningBase(): Promise<Manifest> {
+    const external = Object.entries(this.current.tables).filter(([, table]) => table.lifeCycle === "EXTERNALLY_MANAGED" && table.cluster === undefined);
+    if (external.length === 0) return this.current;
+    let present: Set<string>;
+    try {
+      const rows = await this.options.targets.clickhouse.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}", {
+        names: external.map(([, table]) => table.name),
+      });
+      present = new Set(rows.map((row) => row.name));
+    } catch {
+      return this.current; // unchecked: planned from the state as it is (the next save checks again)
+    }
+    const missing = external.filter(([, table]) => !present.has(table.name));
+    if (missing.length === 0) return this.current;
+    const tables = { ...this.current.tables };
+    for (const [id] of missing) delete tables[id];
+    return { ...this.current, tables };
+  }
+
   private async followDatabase(): Promise<void> {
     const { output } = this.options;
     try {

@@ -133,6 +133,11 @@ export interface DiffOptions {
   strictLowCardinality?: boolean;
   /** Add a backfill step when a materialized view is created over tables that already hold rows. */
   backfillMaterializedViews?: boolean;
+  /**
+   * Plan EXTERNALLY_MANAGED tables like the others (`moose dev`: the local database gets a stand-in
+   * of each, as MooseStack's dev creates them, for the views and queries built on it). Migrations never do.
+   */
+  localExternalTables?: boolean;
 }
 
 export interface DiffResult {

@@ -29,7 +29,7 @@ export function diffTables(
   for (const id of sortedUnion(from, to)) {
     const before = from[id];
     const after = to[id];
-    if (before?.lifeCycle === "EXTERNALLY_MANAGED" || after?.lifeCycle === "EXTERNALLY_MANAGED") continue;
+    if (!options.localExternalTables && (before?.lifeCycle === "EXTERNALLY_MANAGED" || after?.lifeCycle === "EXTERNALLY_MANAGED")) continue;
     if (!before && after) {
       result.operations.push(withRisk({ kind: "createTable", target: id, summary: `create table ${id}`, table: normalizeTable(after) }));
     } else if (before && !after) {

@@ -112,7 +112,8 @@ export async function seedTables(target: ClickHouseDriver, source: SeedSource, s
   const report: SeedReport = { seeded: [], skipped: [...selection.skipped], failed: [] };
   for (const table of selection.tables) {
     if (!local.has(table.name)) {
-      report.skipped.push({ table: table.name, reason: "the local database has no such table yet (run `moose dev`, or `moose migrate up --embedded`)" });
+      const make = table.lifeCycle === "EXTERNALLY_MANAGED" ? "run `moose dev`: it creates EXTERNALLY_MANAGED tables locally" : "run `moose dev`, or `moose migrate up --embedded`";
+      report.skipped.push({ table: table.name, reason: `the local database has no such table yet (${make})` });
       continue;
     }
     if (!sourceTables.has(table.name)) {

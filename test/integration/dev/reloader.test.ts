@@ -19,7 +19,7 @@ import { openEmbedded } from "../../../src/infra/clickhouse/embedded.js";
 import type { RawClickHouseDriver } from "../../../src/infra/clickhouse/raw.js";
 import { writeManifest } from "../../../src/manifest/canonical.js";
 import { emptyManifest, type Manifest, type TableSpec } from "../../../src/manifest/types.js";
-import { column, stream, table } from "../../unit/diff/builders.js";
+import { column, stream, table, view } from "../../unit/diff/builders.js";
 
 const projectDir = mkdtempSync(path.join(tmpdir(), "moose-dev-reloader-"));
 let driver: RawClickHouseDriver;
@@ -260,6 +260,31 @@ describe("Reloader", () => {
     expect((await dev.reload("reload")).kind).toBe("unchanged");
     next = manifest([users()]); // back to the state the next test starts from
     expect((await reloader({ initialState: dev.state }).reload("reload")).kind).toBe("applied");
+  });
+
+  it("creates a local stand-in of each EXTERNALLY_MANAGED table (views over it then build), also one a state names that the database lacks; migrations never do", async () => {
+    const before = (await store.load()).manifest;
+    const external = table("CdcUsers", [column("id", "String"), column("role", "String")], { lifeCycle: "EXTERNALLY_MANAGED" });
+    const code = manifest([external], { views: { RoleCounts: view("RoleCounts", "SELECT role, count() AS n FROM CdcUsers GROUP BY role", ["CdcUsers"]) } });
+    next = code;
+    const first = reloader();
+    expect(await first.reload("initial build")).toMatchObject({ kind: "applied", outcome: { failed: [] } });
+    expect(await driver.query("SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN ('CdcUsers', 'RoleCounts') ORDER BY name")).toEqual([{ name: "CdcUsers" }, { name: "RoleCounts" }]);
+    await driver.exec("INSERT INTO CdcUsers VALUES ('u1', 'admin')");
+    expect(await driver.query("SELECT role, n FROM RoleCounts")).toEqual([{ role: "admin", n: "1" }]);
+    // A state that names the table (as `moose migrate up --embedded` records it) while the database lacks it: planned anew.
+    await driver.exec("DROP VIEW RoleCounts");
+    await driver.exec("DROP TABLE CdcUsers");
+    const restarted = reloader({ initialState: code });
+    expect(await restarted.reload("initial build")).toMatchObject({ kind: "applied", plan: { operations: [expect.objectContaining({ kind: "createTable", target: "CdcUsers" })] } });
+    expect(await driver.query("SELECT name FROM system.tables WHERE database = currentDatabase() AND name = 'CdcUsers'")).toEqual([{ name: "CdcUsers" }]);
+    // The draft migration (what `moose migrate generate` writes) has no step for it.
+    await restarted.flushDraft();
+    expect(readFileSync(path.join(projectDir, "migrations", "draft.ts"), "utf8")).not.toContain("CREATE TABLE CdcUsers");
+    // Back to the state the other tests build on: the stand-ins go with the code that had them.
+    next = before;
+    expect(await reloader({ initialState: code }).reload("reload")).toMatchObject({ kind: "applied", outcome: { failed: [] } });
+    expect(await driver.query("SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN ('CdcUsers', 'RoleCounts')")).toEqual([]);
   });
 
   it("follows the database: a migration state recorded by someone else after this session's last write is planned from", async () => {

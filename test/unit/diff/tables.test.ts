@@ -94,6 +94,17 @@ describe("tables: every change kind", () => {
     expect(brief(result.operations)).toEqual(expected);
     expect(result.blocked).toEqual([]);
   });
+
+  it("plans EXTERNALLY_MANAGED tables like the others for moose dev's local stand-ins (localExternalTables)", () => {
+    const external = withUsers({ lifeCycle: "EXTERNALLY_MANAGED" });
+    const local = { localExternalTables: true };
+    expect(brief(diffManifests(manifest(), external, local).operations)).toEqual([["createTable", "Users", "safe"]]);
+    expect(brief(diffManifests(external, manifest(), local).operations)).toEqual([["dropTable", "Users", "data-loss"]]);
+    const widened = withUsers({ lifeCycle: "EXTERNALLY_MANAGED" }, [...external.tables.Users!.columns, column("age", "Int32")]);
+    expect(brief(diffManifests(external, widened, local).operations)).toEqual([
+      ["addColumn", "Users", "safe"],
+    ]);
+  });
 });
 
 describe("tables: details", () => {
