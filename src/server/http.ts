@@ -122,6 +122,8 @@ export async function startMooseServer(options: MooseServerOptions): Promise<Run
     const url = requestUrl(request);
     const served = url && options.webApps?.(request, response, url);
     if (served) {
+      // A WebApp checks its callers itself: it gets the body as a client sends it after the 100.
+      sendContinue(request);
       answerByWebApp(options, clientErrors, request, response, served, { path, requestId, started });
       return;
     }
@@ -136,6 +138,12 @@ export async function startMooseServer(options: MooseServerOptions): Promise<Run
         console.error(`moose-ts server: request ${requestId} failed while answering: ${(error as Error)?.message ?? String(error)}`);
         if (!response.headersSent) response.destroy();
       });
+  });
+  // `Expect: 100-continue`: Node would answer 100 before the handler ran, inviting the body of a
+  // caller the handler then refuses (401, 404); the 100 goes out once the body is about to be read.
+  server.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => {
+    continueBeforeBody.set(request, () => response.writeContinue());
+    server.emit("request", request, response);
   });
   const cap = connectionCap(processLimits());
   if (cap !== undefined) server.maxConnections = cap;
@@ -374,8 +382,17 @@ function releaseBodyBytes(request: IncomingMessage): void {
   bodyBytesHeld.delete(request);
 }
 
+/** Requests that asked `Expect: 100-continue`, answered only when their body is read (checkContinue above). */
+const continueBeforeBody = new WeakMap<IncomingMessage, () => void>();
+
+function sendContinue(request: IncomingMessage): void {
+  continueBeforeBody.get(request)?.();
+  continueBeforeBody.delete(request);
+}
+
 /** The request's body, up to MAX_BODY_BYTES, within the budget of bodies in flight. */
 export async function readBody(request: IncomingMessage): Promise<{ ok: true; bytes: Buffer } | BodyFailure> {
+  sendContinue(request);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {

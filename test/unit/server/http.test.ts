@@ -304,6 +304,16 @@ describe("client input and internal errors", () => {
     expect(malformed).toContain("malformed percent-encoding");
   });
 
+  it("sends 100 Continue only once a body is to be read: a caller refused first never gets invited to send it", async () => {
+    const refused = await rawRequest(server.port, "POST /admin/plan HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n", { endAfterWrite: false });
+    expect(refused).toMatch(/^HTTP\/1\.1 401 /);
+    expect(refused).not.toContain("100 Continue");
+    const missing = await rawRequest(server.port, "POST /ingest/nothing HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n", { endAfterWrite: false });
+    expect(missing).toMatch(/^HTTP\/1\.1 404 /);
+    const accepted = await rawRequest(server.port, "POST /ingest/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n{}");
+    expect(accepted).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  });
+
   it("answers a POST to an ingest path that does not exist before reading its body", async () => {
     // Ten megabytes announced and none sent: the answer comes without waiting for them.
     const reply = await rawRequest(server.port, "POST /ingest/nothing HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\nConnection: close\r\n\r\n", { endAfterWrite: false });

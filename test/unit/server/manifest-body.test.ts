@@ -29,6 +29,14 @@ describe("manifestProblem", () => {
     expect(manifestProblem({ ...emptyManifest(), apis: { Deep: { params: deep } } })).toBe("nested more than 100 levels deep");
   });
 
+  it("refuses a column type nested more than 100 levels deep (parsed recursively, it overflowed the stack: a 500)", () => {
+    const deepType = `${"Tuple(".repeat(2000)}String${")".repeat(2000)}`;
+    const table = { ...users, columns: [{ name: "id", type: deepType, nullable: false }] };
+    expect(manifestProblem({ ...emptyManifest(), tables: { Users: table } })).toMatch(/^a column type nests more than 100 levels deep \(Tuple\(Tuple/);
+    const fine = { ...users, columns: [{ name: "id", type: `${"Tuple(".repeat(20)}String${")".repeat(20)}`, nullable: false }] };
+    expect(manifestProblem({ ...emptyManifest(), tables: { Users: fine } })).toBeUndefined();
+  });
+
   it("keeps the envelope messages", () => {
     expect(manifestProblem([])).toBe("not a JSON object");
     expect(manifestProblem({ ...emptyManifest(), version: 2 })).toContain("manifest version 2 is not supported");
