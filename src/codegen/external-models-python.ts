@@ -9,6 +9,7 @@ import { engineText, GEOMETRY_TYPES, type ColumnSpec, type TableSpec } from "../
 import {
   call,
   DECIMAL_PRECISION,
+  STRING_LITERAL,
   enumMembers,
   generatedHeader,
   literal,
@@ -147,7 +148,8 @@ function fieldName(column: string, taken: Set<string>, declared: Set<string>): {
     taken.add(column);
     return { name: column };
   }
-  const base = `f_${column.replace(/[^A-Za-z0-9_]/g, "_")}`;
+  // MooseStack's name for a column pydantic would take as private (`_version`): UNDERSCORE_PREFIXED_version.
+  const base = /^_+[A-Za-z0-9]\w*$/.test(column) ? `UNDERSCORE_PREFIXED_${column.replace(/^_/, "")}` : `f_${column.replace(/[^A-Za-z0-9_]/g, "_")}`;
   return { name: uniqueName(base, taken), alias: column };
 }
 
@@ -183,18 +185,34 @@ export function declarePythonColumn(column: ColumnSpec): string {
   return [...writer.declarations, line].join("\n");
 }
 
-/** `cdc_users` → `cdc_users_table`: a module variable's name. */
+/** `widget_table = OlapTable[widget]("widget"` (MooseStack's generated shape). */
+export const PYTHON_TABLE = new RegExp(String.raw`^([A-Za-z_]\w*)\s*=\s*OlapTable\s*\[\s*([A-Za-z_]\w*)\s*\]\s*\(\s*` + STRING_LITERAL, "gm");
+
+/** `widget` → `widget_table` (MooseStack's name), `order-items` → `order_items_table`: a module variable's name. */
 function variableName(table: string, taken: Set<string>): string {
-  const snake = table.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_+|_+$/g, "").toLowerCase() || "table";
+  const snake = table.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "") || "table";
   return uniqueName(`${/^\d/.test(snake) ? `t_${snake}` : snake}_table`, taken);
+}
+
+/** A model's class name: the table's own, as MooseStack names it, when Python takes it; else `OrderItems`. */
+function className(table: string, taken: Set<string>): string {
+  const usable = /^[A-Za-z_][A-Za-z0-9_]*$/.test(table) && !PYTHON_KEYWORDS.has(table) && !ANNOTATION_NAMES.has(table) && !BASE_MODEL_ATTRIBUTES.has(table);
+  return uniqueName(usable ? table : pascal(table), taken);
 }
 
 export function pythonExternalModelsSource(tables: TableSpec[], options: ExternalModelsOptions): string {
   const writer = newWriter();
   const unsupported: string[] = [];
   const blocks: string[] = [];
-  for (const table of [...tables].sort((a, b) => a.name.localeCompare(b.name))) {
-    const model = uniqueName(pascal(table.name), writer.names);
+  const sorted = [...tables].sort((a, b) => a.name.localeCompare(b.name));
+  // Kept names first, so a new table's name never takes one of them.
+  for (const table of sorted) {
+    const kept = options.names?.get(table.name);
+    if (kept) writer.names.add(kept.model).add(kept.table);
+  }
+  for (const table of sorted) {
+    const kept = options.names?.get(table.name);
+    const model = kept?.model ?? className(table.name, writer.names);
     const lines: string[] = [];
     const taken = new Set<string>();
     for (const column of table.columns) {
@@ -210,7 +228,7 @@ export function pythonExternalModelsSource(tables: TableSpec[], options: Externa
     blocks.push(
       `class ${model}(${use(writer, "pydantic", "BaseModel")}):\n${lines.length > 0 ? lines.join("\n") : "    pass"}\n\n\n` +
         `# ENGINE = ${engineText(table.engine).replace(/[\r\n]/g, " ")} on the server.\n` +
-        `${variableName(table.name, writer.names)} = ${mooseTs(writer, "OlapTable")}[${model}](${literal(table.name)}, ${mooseTs(writer, "OlapConfig")}(\n    ${orderConfig},\n    life_cycle=${mooseTs(writer, "LifeCycle")}.EXTERNALLY_MANAGED,\n))`,
+        `${kept?.table ?? variableName(table.name, writer.names)} = ${mooseTs(writer, "OlapTable")}[${model}](${literal(table.name)}, ${mooseTs(writer, "OlapConfig")}(\n    ${orderConfig},\n    life_cycle=${mooseTs(writer, "LifeCycle")}.EXTERNALLY_MANAGED,\n))`,
     );
   }
   if (unsupported.length > 0) throw unsupportedTypes(unsupported, "Python");

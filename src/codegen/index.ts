@@ -5,8 +5,8 @@
 import path from "node:path";
 import { normalizeKey } from "../diff/normalize.js";
 import type { ColumnSpec, TableSpec } from "../manifest/types.js";
-import { declarePythonColumn, pythonExternalModelsSource } from "./external-models-python.js";
-import { declareColumn, externalModelsSource, Unsupported, type ExternalModelsOptions } from "./external-models.js";
+import { declarePythonColumn, PYTHON_TABLE, pythonExternalModelsSource } from "./external-models-python.js";
+import { declareColumn, declaredNames, externalModelsSource, TYPESCRIPT_TABLE, Unsupported, type ExternalModelsOptions, type ModelNames } from "./external-models.js";
 
 export { GENERATED_MARK, oneLine } from "./external-models.js";
 
@@ -24,6 +24,8 @@ export interface ModelLanguage {
   /** The line of the root file that imports the file; `file`: its path in the project (`app/externalModels.ts`). */
   importLine(file: string): string;
   source(tables: TableSpec[], options: ExternalModelsOptions): string;
+  /** The names a file of this language gives each table's model and table, by table name (what `source` keeps). */
+  declaredNames(text: string): Map<string, ModelNames>;
   /** Each column's declaration as the file writes it: a model and a table differ where these do. */
   declarations(table: TableSpec): Map<string, string>;
   /** `column Type` of each column no model of the language maps back to. */
@@ -43,6 +45,7 @@ export const MODEL_LANGUAGES: Record<"typescript" | "python", ModelLanguage> = {
       return `export * from "${module.startsWith(".") ? module : `./${module}`}";`;
     },
     source: externalModelsSource,
+    declaredNames: (text) => declaredNames(text, TYPESCRIPT_TABLE),
     ...byColumn(declareColumn),
   },
   python: {
@@ -55,6 +58,7 @@ export const MODEL_LANGUAGES: Record<"typescript" | "python", ModelLanguage> = {
     // A plain import: constructing the tables registers them, and the root file's own names stay its own.
     importLine: (file) => `import ${file.replace(/\.py$/, "").split("/").join(".")}  # noqa: F401`,
     source: pythonExternalModelsSource,
+    declaredNames: (text) => declaredNames(text, PYTHON_TABLE),
     ...byColumn(declarePythonColumn),
   },
 };

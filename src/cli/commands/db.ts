@@ -3,11 +3,12 @@
  * MooseStack's `moose db pull` does, into one external models file (app/externalModels.ts, or
  * app/external_models.py in a Python project).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { plural } from "../../dev/output.js";
 import { ExitCode, MooseError } from "../../errors.js";
+import { writeFileAtomicSync } from "../../files.js";
 import type { Manifest } from "../../manifest/types.js";
 import { action } from "../action.js";
 import { clickHouseUrlOf, loadProjectConfig, projectDirOf, withClickHouseUrl, withProjectDir, type ClickHouseUrlFlags } from "../project.js";
@@ -64,23 +65,23 @@ export function register(program: Command): void {
             hint: `a table dropped there: remove its model from ${relativeFile} by hand; otherwise check the URL's database (tables there: ${Object.keys(live).sort().join(", ") || "none"})`,
           });
         }
+        // The names the file gives its models now stay (other files import them), whoever wrote it.
         const source = language.source(
           wanted.map((name) => live[name]!),
-          { source: where },
+          { source: where, names: before === undefined ? new Map() : language.declaredNames(before) },
         );
         if (before === source) {
           out(`${relativeFile} is up to date: ${plural(wanted.length, "table")} from database ${database}`);
           return ExitCode.ok;
         }
-        mkdirSync(path.dirname(file), { recursive: true });
-        writeAtomically(file, source);
+        writeFileAtomicSync(file, source);
         // The file is only written when it builds: otherwise the one before comes back.
         let after: Manifest;
         try {
           after = await extractManifest({ projectDir });
         } catch (error) {
           if (before === undefined) rmSync(file, { force: true });
-          else writeAtomically(file, before);
+          else writeFileAtomicSync(file, before);
           throw new MooseError("DB_PULL_BUILD_FAILED", `the written ${relativeFile} did not build, so the previous one was put back: ${(error as Error).message}`, { cause: error });
         }
         out(`✓ ${relativeFile}: ${plural(wanted.length, "table")} from database ${database}`);
@@ -145,8 +146,3 @@ function tablesToPull(code: Manifest, relativeFile: string, added: string[]): st
   return wanted;
 }
 
-function writeAtomically(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
-}

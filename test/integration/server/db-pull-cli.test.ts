@@ -98,7 +98,7 @@ describe("moose db pull", () => {
     expect(third.stdout).toContain(`app/externalModels.ts is up to date: 1 table from database ${source.database}`);
 
     // App code that reads a column the database then drops: the new file would not build, so the old one stays.
-    writeFileSync(join(projectDir, "app", "index.ts"), `${APP}export * from "./externalModels.js";\nimport type { CdcUsers } from "./externalModels.js";\nexport const tierOf = (user: CdcUsers) => user.tier;\n`);
+    writeFileSync(join(projectDir, "app", "index.ts"), `${APP}export * from "./externalModels.js";\nimport type { cdc_users } from "./externalModels.js";\nexport const tierOf = (user: cdc_users) => user.tier;\n`);
     const kept = readFileSync(modelsFile, "utf8");
     await serverExec(source.url, `ALTER TABLE ${source.database}.cdc_users DROP COLUMN tier`);
     const broken = await pull();

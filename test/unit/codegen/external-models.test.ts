@@ -10,6 +10,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { pythonExternalModelsSource } from "../../../src/codegen/external-models-python.js";
 import { externalModelsSource } from "../../../src/codegen/external-models.js";
+import { MODEL_LANGUAGES } from "../../../src/codegen/index.js";
 import { MooseError } from "../../../src/errors.js";
 import { extractManifest } from "../../../src/extract/index.js";
 import type { ColumnSpec, TableSpec } from "../../../src/manifest/types.js";
@@ -100,7 +101,10 @@ describe("externalModelsSource", () => {
   it("writes models that build back into the same columns, for every type it maps", async () => {
     const { source, manifest } = await roundTrip(TABLES);
     expect(source).toContain(`lifeCycle: LifeCycle.EXTERNALLY_MANAGED`);
-    expect(source).toContain(`export enum CdcUsers_status {`);
+    expect(source).toContain(`export enum cdc_users_status {`);
+    // MooseStack's names: the interface is the table's name, the table \`<Pascal>Table\`.
+    expect(source).toContain(`export interface cdc_users {`);
+    expect(source).toContain(`export const CdcUsersTable = new OlapTable<cdc_users>("cdc_users", {`);
     expect(source).toContain(`  maybe_tier?: string & LowCardinality;`);
     expect(source).toContain(`  /**\n   * the user's display name\n   * as they typed it\n   */\n  name: string;`);
     expect(Object.values(manifest.tables).map(comparable).sort((a, b) => a.name.localeCompare(b.name))).toEqual(TABLES.map(comparable).sort((a, b) => a.name.localeCompare(b.name)));
@@ -145,11 +149,27 @@ describe("pythonExternalModelsSource", () => {
     writeFileSync(path.join(dir, "app", "main.py"), "import app.external_models  # noqa: F401\n");
     const manifest = await extractManifest({ projectDir: dir });
     expect(source).toContain("life_cycle=LifeCycle.EXTERNALLY_MANAGED");
-    expect(source).toContain(`CdcUsers_status = IntEnum("CdcUsers_status", {"active": 1, "gone away": 2, "it's": 5}, type=StringToEnumMixin)`);
+    expect(source).toContain(`cdc_users_status = IntEnum("cdc_users_status", {"active": 1, "gone away": 2, "it's": 5}, type=StringToEnumMixin)`);
+    // MooseStack's names: the class is the table's name, the table \`<name>_table\`.
+    expect(source).toContain(`class cdc_users(BaseModel):`);
+    expect(source).toContain(`cdc_users_table = OlapTable[cdc_users]("cdc_users", OlapConfig(`);
     expect(source).toContain(`    f_n_key: list[str] = Field(alias="n.key")`);
     expect(source).toContain(`    nickname: Optional[str] = None`);
     expect(Object.values(manifest.tables).map(comparable).sort((a, b) => a.name.localeCompare(b.name))).toEqual(tables.map(comparable).sort((a, b) => a.name.localeCompare(b.name)));
   }, 120_000);
+
+  it("keeps the names a file written before gave (MooseStack's, or other files' imports), and names `_version` as MooseStack does", () => {
+    const before = `# AUTO-GENERATED FILE. DO NOT EDIT.\nclass widget(BaseModel):\n    id: str\n\nwidgets = OlapTable[widget]("widget", OlapConfig(\n))\nPeerTable = OlapTable[Peer]('peer-things', OlapConfig())\n`;
+    const names = MODEL_LANGUAGES.python.declaredNames(before);
+    expect(Object.fromEntries(names)).toEqual({ widget: { model: "widget", table: "widgets" }, "peer-things": { model: "Peer", table: "PeerTable" } });
+    const source = pythonExternalModelsSource([table("widget", [column("id", "String"), column("_version", "Int64")]), table("peer-things", [column("id", "String")]), table("fresh", [column("id", "String")])], { source: "x", names });
+    expect(source).toContain(`class widget(BaseModel):\n    id: str\n    UNDERSCORE_PREFIXED_version: int = Field(alias="_version")`);
+    expect(source).toContain(`widgets = OlapTable[widget]("widget"`);
+    expect(source).toContain(`PeerTable = OlapTable[Peer]("peer-things"`);
+    expect(source).toContain(`fresh_table = OlapTable[fresh]("fresh"`);
+    const typescript = MODEL_LANGUAGES.typescript.declaredNames(`export const usersTable = new OlapTable<Users>("users", {\n`);
+    expect(externalModelsSource([table("users", [column("id", "String")])], { source: "x", names: typescript })).toContain(`export interface Users {`);
+  });
 
   it("refuses what no Python annotation maps to: 128- and 256-bit integers, an enum with a repeated value, an aggregate of LowCardinality", () => {
     const refused = [column("big", "Int128"), column("e", "Enum8('a' = 1, 'b' = 1)"), column("sa", "SimpleAggregateFunction(anyLast, LowCardinality(String))"), column("empty", "Tuple()")];
