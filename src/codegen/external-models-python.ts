@@ -13,6 +13,7 @@ import {
   enumMembers,
   generatedHeader,
   literal,
+  mergeTreeEngineConfig,
   namedFields,
   ordering,
   pascal,
@@ -31,8 +32,11 @@ const PYTHON_KEYWORDS = new Set(
 /** BaseModel's own attributes (pydantic v1 names included): a field of that name must take another and say the column with an alias. */
 const BASE_MODEL_ATTRIBUTES = new Set(["copy", "dict", "json", "parse_obj", "parse_raw", "parse_file", "from_orm", "construct", "schema", "schema_json", "validate", "update_forward_refs", "fields", "Config"]);
 
+/** moose_ts's engine classes a table's config may name (ReplacingMergeTreeEngine, ReplicatedSummingMergeTreeEngine, …). */
+const ENGINE_CLASSES = ["MergeTree", "ReplacingMergeTree", "SummingMergeTree", "AggregatingMergeTree", "CollapsingMergeTree", "VersionedCollapsingMergeTree"].flatMap((name) => [`${name}Engine`, `Replicated${name}Engine`]);
+
 /** Names the file imports or declares besides its models. */
-const RESERVED = ["None", "True", "False", "BaseModel", "Field", "Annotated", "Any", "Optional", "IntEnum", "StringToEnumMixin", "UUID", "IPv4Address", "IPv6Address", "date", "datetime", "OlapTable", "OlapConfig", "LifeCycle", "FixedString", "Float32", "clickhouse_decimal", "clickhouse_datetime64", "clickhouse_default", "simple_aggregated", "ClickHouseMaterialized", "ClickHouseAlias", "ClickHouseCodec", "ClickHouseTTL", "ClickHouseNamedTuple", "ClickhouseSize", ...INTEGERS, ...GEOMETRY_TYPES];
+const RESERVED = ["None", "True", "False", "BaseModel", "Field", "Annotated", "Any", "Optional", "IntEnum", "StringToEnumMixin", "UUID", "IPv4Address", "IPv6Address", "date", "datetime", "OlapTable", "OlapConfig", "LifeCycle", "FixedString", "Float32", "clickhouse_decimal", "clickhouse_datetime64", "clickhouse_default", "simple_aggregated", "ClickHouseMaterialized", "ClickHouseAlias", "ClickHouseCodec", "ClickHouseTTL", "ClickHouseNamedTuple", "ClickhouseSize", ...ENGINE_CLASSES, ...INTEGERS, ...GEOMETRY_TYPES];
 
 interface Writer {
   /** `module` → names imported from it. */
@@ -225,10 +229,19 @@ export function pythonExternalModelsSource(tables: TableSpec[], options: Externa
     }
     const order = ordering(table);
     const orderConfig = "fields" in order ? `order_by_fields=[${order.fields.map(literal).join(", ")}]` : `order_by_expression=${literal(order.expression)}`;
+    const engine = mergeTreeEngineConfig(table.engine);
+    const engineArguments =
+      engine === undefined
+        ? []
+        : ([["keeper_path", engine.keeperPath], ["replica_name", engine.replicaName], ["ver", engine.ver], ["is_deleted", engine.isDeleted], ["sign", engine.sign]] as const)
+            .filter(([, value]) => value !== undefined)
+            .map(([key, value]) => `${key}=${literal(value!)}`)
+            .concat(engine.columns ? [`columns=[${engine.columns.map(literal).join(", ")}]`] : []);
+    const engineLine = engine === undefined || engine.name === "MergeTree" ? [] : [`engine=${mooseTs(writer, `${engine.name}Engine`)}(${engineArguments.join(", ")})`];
     blocks.push(
       `class ${model}(${use(writer, "pydantic", "BaseModel")}):\n${lines.length > 0 ? lines.join("\n") : "    pass"}\n\n\n` +
-        `# ENGINE = ${engineText(table.engine).replace(/[\r\n]/g, " ")} on the server.\n` +
-        `${kept?.table ?? variableName(table.name, writer.names)} = ${mooseTs(writer, "OlapTable")}[${model}](${literal(table.name)}, ${mooseTs(writer, "OlapConfig")}(\n    ${orderConfig},\n    life_cycle=${mooseTs(writer, "LifeCycle")}.EXTERNALLY_MANAGED,\n))`,
+        (engine === undefined ? `# ENGINE = ${engineText(table.engine).replace(/[\r\n]/g, " ")} on the server.\n` : "") +
+        `${kept?.table ?? variableName(table.name, writer.names)} = ${mooseTs(writer, "OlapTable")}[${model}](${literal(table.name)}, ${mooseTs(writer, "OlapConfig")}(\n${[orderConfig, ...engineLine, `life_cycle=${mooseTs(writer, "LifeCycle")}.EXTERNALLY_MANAGED`].map((line) => `    ${line},`).join("\n")}\n))`,
     );
   }
   if (unsupported.length > 0) throw unsupportedTypes(unsupported, "Python");

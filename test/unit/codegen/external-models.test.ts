@@ -136,6 +136,41 @@ describe("externalModelsSource", () => {
 /** Types only TypeScript maps (moose_ts has no byte-size annotation for 128- and 256-bit integers). */
 const TYPESCRIPT_ONLY = new Set(["Int128", "UInt256"]);
 
+/** Engines the OlapTable config says, and one it cannot (kept in a comment). */
+const ENGINE_TABLES = [
+  { ...table("replacing", [column("id", "String"), column("_peerdb_version", "Int64"), column("_peerdb_is_deleted", "UInt8")]), engine: { name: "ReplacingMergeTree", params: ["_peerdb_version", "_peerdb_is_deleted"] } },
+  { ...table("summing", [column("id", "String"), column("a", "Int64"), column("b", "Int64")]), engine: { name: "SummingMergeTree", params: ["(a, b)"] } },
+  { ...table("collapsing", [column("id", "String"), column("sign", "Int8"), column("v", "UInt64")]), engine: { name: "VersionedCollapsingMergeTree", params: ["sign", "v"] } },
+  { ...table("replicated", [column("id", "String"), column("ver", "UInt64")]), engine: { name: "ReplicatedReplacingMergeTree", params: ["'/clickhouse/tables/{shard}/replicated'", "'{replica}'", "ver"] } },
+  { ...table("plain", [column("id", "String")]), engine: { name: "MergeTree", params: [] } },
+  { ...table("expression", [column("id", "String"), column("at", "DateTime('UTC')")]), engine: { name: "ReplacingMergeTree", params: ["toUnixTimestamp(at)"] } },
+] satisfies TableSpec[];
+const withEngine = (spec: TableSpec) => ({ name: spec.name, engine: spec.engine });
+const sayable = (spec: TableSpec) => spec.name !== "expression";
+
+describe("the tables' engines", () => {
+  it("are written as the OlapTable config says them (MooseStack writes them too), so the build has the database's engine; others stay a comment", async () => {
+    const { source, manifest } = await roundTrip(ENGINE_TABLES);
+    expect(source).toContain(`  engine: ClickHouseEngines.ReplacingMergeTree,\n  ver: "_peerdb_version",\n  isDeleted: "_peerdb_is_deleted",`);
+    expect(source).toContain(`/** ENGINE = ReplacingMergeTree(toUnixTimestamp(at)) on the server. */`);
+    expect(Object.values(manifest.tables).filter(sayable).map(withEngine).sort((a, b) => a.name.localeCompare(b.name))).toEqual(ENGINE_TABLES.filter(sayable).map(withEngine).sort((a, b) => a.name.localeCompare(b.name)));
+  }, 60_000);
+
+  it("in Python too", async () => {
+    process.env.MOOSE_PYTHON = testPython();
+    const dir = mkdtempSync(path.join(root, "py-engines"));
+    mkdirSync(path.join(dir, "app"));
+    const source = pythonExternalModelsSource(ENGINE_TABLES, { source: "db at localhost" });
+    writeFileSync(path.join(dir, "moose.config.toml"), 'language = "Python"\n');
+    writeFileSync(path.join(dir, "app", "__init__.py"), "");
+    writeFileSync(path.join(dir, "app", "external_models.py"), source);
+    writeFileSync(path.join(dir, "app", "main.py"), "import app.external_models  # noqa: F401\n");
+    const manifest = await extractManifest({ projectDir: dir });
+    expect(source).toContain(`    engine=ReplacingMergeTreeEngine(ver="_peerdb_version", is_deleted="_peerdb_is_deleted"),`);
+    expect(Object.values(manifest.tables).filter(sayable).map(withEngine).sort((a, b) => a.name.localeCompare(b.name))).toEqual(ENGINE_TABLES.filter(sayable).map(withEngine).sort((a, b) => a.name.localeCompare(b.name)));
+  }, 120_000);
+});
+
 describe("pythonExternalModelsSource", () => {
   it("writes pydantic models that build back into the same columns, for every type Python maps", async () => {
     process.env.MOOSE_PYTHON = testPython();
