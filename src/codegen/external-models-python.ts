@@ -17,6 +17,7 @@ import {
   namedFields,
   ordering,
   pascal,
+  sortedKeepingNames,
   uniqueName,
   Unsupported,
   unsupportedTypes,
@@ -208,13 +209,7 @@ export function pythonExternalModelsSource(tables: TableSpec[], options: Externa
   const writer = newWriter();
   const unsupported: string[] = [];
   const blocks: string[] = [];
-  const sorted = [...tables].sort((a, b) => a.name.localeCompare(b.name));
-  // Kept names first, so a new table's name never takes one of them.
-  for (const table of sorted) {
-    const kept = options.names?.get(table.name);
-    if (kept) writer.names.add(kept.model).add(kept.table);
-  }
-  for (const table of sorted) {
+  for (const table of sortedKeepingNames(tables, options, writer.names)) {
     const kept = options.names?.get(table.name);
     const model = kept?.model ?? className(table.name, writer.names);
     const lines: string[] = [];

@@ -35,6 +35,16 @@ function literalText(quoted: string): string | undefined {
   }
 }
 
+/** The tables in the file's order, with the names the file keeps (options.names) taken first, so a new table's name never takes one. */
+export function sortedKeepingNames(tables: TableSpec[], options: ExternalModelsOptions, names: Set<string>): TableSpec[] {
+  const sorted = [...tables].sort((a, b) => a.name.localeCompare(b.name));
+  for (const table of sorted) {
+    const kept = options.names?.get(table.name);
+    if (kept) names.add(kept.model).add(kept.table);
+  }
+  return sorted;
+}
+
 /** Table name → names, from each `<table> = new OlapTable<Model>("name"` (TypeScript) or `<table> = OlapTable[Model]("name"` (Python) of a file. */
 export function declaredNames(text: string, pattern: RegExp): Map<string, ModelNames> {
   const names = new Map<string, ModelNames>();
@@ -245,12 +255,7 @@ export function externalModelsSource(tables: TableSpec[], options: ExternalModel
   const writer: Writer = { imports: new Set(), values: new Set(), aliases: new Set(), enums: [], names: new Set(RESERVED) };
   const unsupported: string[] = [];
   const blocks: string[] = [];
-  const sorted = [...tables].sort((a, b) => a.name.localeCompare(b.name));
-  // Kept names first, so a new table's name never takes one of them.
-  for (const table of sorted) {
-    const kept = options.names?.get(table.name);
-    if (kept) writer.names.add(kept.model).add(kept.table);
-  }
+  const sorted = sortedKeepingNames(tables, options, writer.names);
   for (const table of sorted) {
     const kept = options.names?.get(table.name);
     // MooseStack's names: the interface is the table's name, its table `<Name>Table`.

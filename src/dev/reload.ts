@@ -265,11 +265,6 @@ export class Reloader {
   }
 
   /**
-   * The database is the truth (src/dev/state.ts): when something else changed what it has applied
-   * since the last reload — `moose migrate up`/`down` through this session's ClickHouse endpoint —
-   * plan from that, not from what this session remembers.
-   */
-  /**
    * The state to plan from: the applied state, less the EXTERNALLY_MANAGED tables it names that the
    * local database lacks (a state `moose migrate up --embedded` or an older moose-ts made: they never
    * create one), so the plan creates their local stand-ins.
@@ -293,6 +288,11 @@ export class Reloader {
     return { ...this.current, tables };
   }
 
+  /**
+   * The database is the truth (src/dev/state.ts): when something else changed what it has applied
+   * since the last reload — `moose migrate up`/`down` through this session's ClickHouse endpoint —
+   * plan from that, not from what this session remembers.
+   */
   private async followDatabase(): Promise<void> {
     const { output } = this.options;
     try {

@@ -3,8 +3,8 @@
  * `reconcile` makes the running set match the manifest's processes by id: new ids start, ids whose
  * definition changed restart (spec, the sync's table columns, the topics it names), removed ids
  * stop, the rest keep running untouched; one that cannot start is tried again every START_RETRY_MS.
- * `moose dev` calls it after every applied reload, `moose prod` once at start; `close` stops them all (each finishes and commits its batch in hand). A stop
- * that fails is reported through `events.error` and holds back neither the others nor their
+ * `moose dev` calls it after every applied reload, `moose prod` once at start; `close` stops them
+ * all (each finishes and commits its batch in hand). A stop that fails is reported through `events.error` and holds back neither the others nor their
  * successors. A Python app's transforms and consumers call its functions in a Python worker
  * (./python-functions.ts), started again on the app's code at every reconcile. A transform or consumer
  * whose function the loaded code does not have (the applied state is not the code's) is kept as `not-run`,

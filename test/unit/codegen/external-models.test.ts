@@ -34,6 +34,19 @@ async function roundTrip(tables: TableSpec[]) {
   return { source, manifest: await extractManifest({ projectDir: dir }) };
 }
 
+/** The Python file for `tables`, built as a Python project's app. */
+async function pythonRoundTrip(tables: TableSpec[]) {
+  process.env.MOOSE_PYTHON = testPython();
+  const dir = mkdtempSync(path.join(root, "py"));
+  mkdirSync(path.join(dir, "app"));
+  const source = pythonExternalModelsSource(tables, { source: "db at localhost" });
+  writeFileSync(path.join(dir, "moose.config.toml"), 'language = "Python"\n');
+  writeFileSync(path.join(dir, "app", "__init__.py"), "");
+  writeFileSync(path.join(dir, "app", "external_models.py"), source);
+  writeFileSync(path.join(dir, "app", "main.py"), "import app.external_models  # noqa: F401\n");
+  return { source, manifest: await extractManifest({ projectDir: dir }) };
+}
+
 /** Every type the generators map, and names and expressions that need escaping wherever the files write them. */
 const TABLES = [
     table("cdc_users", [
@@ -157,15 +170,7 @@ describe("the tables' engines", () => {
   }, 60_000);
 
   it("in Python too", async () => {
-    process.env.MOOSE_PYTHON = testPython();
-    const dir = mkdtempSync(path.join(root, "py-engines"));
-    mkdirSync(path.join(dir, "app"));
-    const source = pythonExternalModelsSource(ENGINE_TABLES, { source: "db at localhost" });
-    writeFileSync(path.join(dir, "moose.config.toml"), 'language = "Python"\n');
-    writeFileSync(path.join(dir, "app", "__init__.py"), "");
-    writeFileSync(path.join(dir, "app", "external_models.py"), source);
-    writeFileSync(path.join(dir, "app", "main.py"), "import app.external_models  # noqa: F401\n");
-    const manifest = await extractManifest({ projectDir: dir });
+    const { source, manifest } = await pythonRoundTrip(ENGINE_TABLES);
     expect(source).toContain(`    engine=ReplacingMergeTreeEngine(ver="_peerdb_version", is_deleted="_peerdb_is_deleted"),`);
     expect(Object.values(manifest.tables).filter(sayable).map(withEngine).sort((a, b) => a.name.localeCompare(b.name))).toEqual(ENGINE_TABLES.filter(sayable).map(withEngine).sort((a, b) => a.name.localeCompare(b.name)));
   }, 120_000);
@@ -173,16 +178,8 @@ describe("the tables' engines", () => {
 
 describe("pythonExternalModelsSource", () => {
   it("writes pydantic models that build back into the same columns, for every type Python maps", async () => {
-    process.env.MOOSE_PYTHON = testPython();
     const tables = TABLES.map((spec) => ({ ...spec, columns: spec.columns.filter((item) => !TYPESCRIPT_ONLY.has(item.type)) }));
-    const dir = mkdtempSync(path.join(root, "py"));
-    mkdirSync(path.join(dir, "app"));
-    const source = pythonExternalModelsSource(tables, { source: "db at localhost" });
-    writeFileSync(path.join(dir, "moose.config.toml"), 'language = "Python"\n');
-    writeFileSync(path.join(dir, "app", "__init__.py"), "");
-    writeFileSync(path.join(dir, "app", "external_models.py"), source);
-    writeFileSync(path.join(dir, "app", "main.py"), "import app.external_models  # noqa: F401\n");
-    const manifest = await extractManifest({ projectDir: dir });
+    const { source, manifest } = await pythonRoundTrip(tables);
     expect(source).toContain("life_cycle=LifeCycle.EXTERNALLY_MANAGED");
     expect(source).toContain(`cdc_users_status = IntEnum("cdc_users_status", {"active": 1, "gone away": 2, "it's": 5}, type=StringToEnumMixin)`);
     // MooseStack's names: the class is the table's name, the table \`<name>_table\`.
