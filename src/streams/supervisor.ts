@@ -155,7 +155,8 @@ export class Supervisor {
       try {
         const process = await start();
         if (this.closed || this.running.get(id) !== entry) {
-          await process.stop();
+          // Replaced or closed while it started: this one goes (a timer's failure must not reject unhandled).
+          await process.stop().catch((error: unknown) => this.options.events.error(id, `did not stop cleanly: ${messageOf(error)}`));
           return;
         }
         this.running.set(id, { fingerprint: entry.fingerprint, process, status: process.status, ...(entry.current ? { current: entry.current } : {}) });
