@@ -117,10 +117,12 @@ describe("remote driver: connecting", () => {
   });
 
   it("a malformed URL → CLICKHOUSE_BAD_URL (usage) without echoing the password", async () => {
-    const error = await openError({ url: "clickhouse://user:secret@host:9000/db" });
-    expect(error.code).toBe("CLICKHOUSE_BAD_URL");
-    expect(error.exitCode).toBe(ExitCode.usage);
-    expect(error.message).not.toContain("secret");
+    for (const url of ["postgres://user:secret@host:5432/db", "clickhouse://user:secret@host:9999/db"]) {
+      const error = await openError({ url });
+      expect(error.code).toBe("CLICKHOUSE_BAD_URL");
+      expect(error.exitCode).toBe(ExitCode.usage);
+      expect(error.message).not.toContain("secret");
+    }
     // A password holding `/` or `@` (a URL that does not parse, or has a path too deep) is hidden whole.
     for (const url of ["http://user:se/cr@et@host:8123/a/b", "ftp://user:p@ss/word@host/db"]) {
       const odd = await openError({ url });
