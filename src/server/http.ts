@@ -87,6 +87,8 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** How long a client may take to send its request's headers, and the whole request (a body of MAX_BODY_BYTES at ≈ 200 KB/s). */
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 60_000;
+/** How often Node checks those timeouts (its default, 30 s, let a slow client keep a connection 20 s past the 10). */
+const TIMEOUT_CHECK_MS = 1_000;
 
 /** File descriptors kept for the rest of the process (the embedded engine's files, Kafka, logs) when connections are capped. */
 const RESERVED_DESCRIPTORS = 512;
@@ -113,7 +115,7 @@ function processLimits(): string | undefined {
 
 export async function startMooseServer(options: MooseServerOptions): Promise<RunningServer> {
   const clientErrors = new ClientErrorLog(options.projectDir);
-  const server = createServer((request, response) => {
+  const server = createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_MS }, (request, response) => {
     const started = performance.now();
     const requestId = randomUUID();
     response.once("close", () => releaseBodyBytes(request));

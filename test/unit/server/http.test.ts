@@ -304,6 +304,26 @@ describe("client input and internal errors", () => {
     expect(malformed).toContain("malformed percent-encoding");
   });
 
+  it("ends a connection whose headers are not all sent within 10 s, however slowly they keep coming (408)", async () => {
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, "127.0.0.1", () => socket.write("GET /health HTTP/1.1\r\nHost: x\r\n"));
+      // A header line every half second, never the blank line that ends them (slowloris).
+      let line = 0;
+      const drip = setInterval(() => socket.write(`X-Drip-${line++}: a\r\n`), 500);
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk.toString()));
+      socket.on("close", () => {
+        clearInterval(drip);
+        resolve(text);
+      });
+      socket.on("error", () => undefined);
+      setTimeout(() => reject(new Error(`the connection was still open after 15 s (${text})`)), 15_000).unref();
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
+  }, 20_000);
+
   it("sends 100 Continue only once a body is to be read: a caller refused first never gets invited to send it", async () => {
     const refused = await rawRequest(server.port, "POST /admin/plan HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n", { endAfterWrite: false });
     expect(refused).toMatch(/^HTTP\/1\.1 401 /);
