@@ -1,13 +1,14 @@
 /** Opens a migrations directory for planning or applying: loaded files, verified chain and sum. */
 import { loadMigrations, readMigrationSources, type LoadedMigration } from "./load.js";
 import type { MigrationsLayout } from "./layout.js";
-import { refuseEditedFiles, verifyChain, verifySum } from "./verify.js";
+import { checkSum, refuseEditedFile, refuseSumProblem, verifyChain } from "./verify.js";
 
 export async function openMigrationsDirectory(layout: MigrationsLayout): Promise<LoadedMigration[]> {
   const sources = await readMigrationSources(layout);
-  await refuseEditedFiles(layout, sources);
+  const sum = await checkSum(layout, sources);
+  refuseEditedFile(layout, sum);
   const migrations = await loadMigrations(layout, sources);
   verifyChain(layout, migrations);
-  await verifySum(layout, sources);
+  refuseSumProblem(layout, sum);
   return migrations;
 }

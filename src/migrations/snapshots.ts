@@ -4,7 +4,6 @@
  * a missing-but-expected, unreadable or invalid one is a broken history, so the error exits 4
  * (like a broken chain or checksum) and says how to repair it.
  */
-
 import path from "node:path";
 import { ExitCode } from "../errors.js";
 import { readManifest } from "../manifest/read.js";

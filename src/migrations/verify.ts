@@ -16,9 +16,7 @@ import { readMetaManifest, readSnapshotManifest } from "./snapshots.js";
 import type { Manifest } from "../manifest/types.js";
 import { metaPath, type MigrationsLayout } from "./layout.js";
 import type { LoadedMigration, MigrationFileSource } from "./load.js";
-import { compareSum, computeSum } from "./sum.js";
-
-const DELIBERATE_EDIT = "if that was deliberate, run `moose migrate hash`";
+import { compareSum, computeSum, type SumProblem } from "./sum.js";
 
 export function short(hash: string): string {
   return hash.slice(0, 12);
@@ -65,58 +63,59 @@ export function verifyChain(layout: MigrationsLayout, migrations: LoadedMigratio
   }
 }
 
-export async function verifySum(layout: MigrationsLayout, sources: MigrationFileSource[]): Promise<void> {
-  const actual = computeSum(sources.map((source) => ({ fileName: source.fileName, content: source.content })));
-  if (!existsSync(layout.sum)) {
-    if (sources.length === 0) return;
-    throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${display(layout, "moose.sum")} is missing but there are ${sources.length} migration files`, {
-      exitCode: ExitCode.conflict,
-      hint: "restore it from version control; if the files are exactly as intended, run `moose migrate hash` to write it",
-    });
-  }
-  const problem = compareSum(await readFile(layout.sum, "utf8"), actual);
-  if (!problem) return;
-  const sumFile = display(layout, "moose.sum");
-  switch (problem.kind) {
-    case "changed":
-      throw changedAfterSum(layout, problem.fileName);
-    case "unsummed":
-      throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${display(layout, problem.fileName)} is not in ${sumFile} (added or renamed by hand, or brought in by a merge)`, {
-        exitCode: ExitCode.conflict,
-        hint: `after a merge of another branch's migrations run \`moose migrate rebase\`; ${DELIBERATE_EDIT}`,
-        details: { file: problem.fileName },
-      });
-    case "missing":
-      throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${sumFile} lists ${problem.fileName}, but the file is gone`, {
-        exitCode: ExitCode.conflict,
-        hint: `restore it from version control; ${DELIBERATE_EDIT}`,
-        details: { file: problem.fileName },
-      });
-    case "corrupt":
-      throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${sumFile} does not match the migration files (${problem.detail})`, {
-        exitCode: ExitCode.conflict,
-        hint: `a git conflict in ${sumFile} means two branches added migrations: run \`moose migrate rebase\`; ${DELIBERATE_EDIT}`,
-      });
-  }
-}
+/** moose.sum against the files: its first disagreement (SumProblem), or the sum missing while there are files. */
+export type SumCheck = SumProblem | { kind: "absent"; files: number };
 
-function changedAfterSum(layout: MigrationsLayout, fileName: string): MooseError {
-  return new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${display(layout, fileName)} changed after it was summed in ${display(layout, "moose.sum")}`, {
-    exitCode: ExitCode.conflict,
-    hint: `${DELIBERATE_EDIT} (a migration that is already applied anywhere must not change: undo the edit with \`git checkout -- ${display(layout, fileName)}\` and put the change in a new migration)`,
-    details: { file: fileName },
-  });
+/** Reads moose.sum once and compares it with the files; undefined when they agree. */
+export async function checkSum(layout: MigrationsLayout, sources: MigrationFileSource[]): Promise<SumCheck | undefined> {
+  if (!existsSync(layout.sum)) return sources.length === 0 ? undefined : { kind: "absent", files: sources.length };
+  return compareSum(await readFile(layout.sum, "utf8"), computeSum(sources.map(({ fileName, content }) => ({ fileName, content }))));
 }
 
 /**
  * Loading a migration file runs its top-level code, so a file edited after it was summed is refused
  * before any file is loaded. moose.sum's other disagreements (a merge's new files, a git conflict in
- * it) are left to verifySum after the chain check, whose errors say more about a merge.
+ * it) wait for refuseSumProblem after the chain check, whose errors say more about a merge.
  */
-export async function refuseEditedFiles(layout: MigrationsLayout, sources: MigrationFileSource[]): Promise<void> {
-  if (!existsSync(layout.sum)) return;
-  const problem = compareSum(await readFile(layout.sum, "utf8"), computeSum(sources.map(({ fileName, content }) => ({ fileName, content }))));
-  if (problem?.kind === "changed") throw changedAfterSum(layout, problem.fileName);
+export function refuseEditedFile(layout: MigrationsLayout, check: SumCheck | undefined): void {
+  if (check?.kind === "changed") refuseSumProblem(layout, check);
+}
+
+/** Throws MIGRATION_CHECKSUM_MISMATCH (exit 4) for what checkSum found, if anything. */
+export function refuseSumProblem(layout: MigrationsLayout, check: SumCheck | undefined): void {
+  if (!check) return;
+  const sumFile = display(layout, "moose.sum");
+  const deliberate = "if that was deliberate, run `moose migrate hash`";
+  switch (check.kind) {
+    case "absent":
+      throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${sumFile} is missing but there are ${check.files} migration files`, {
+        exitCode: ExitCode.conflict,
+        hint: "restore it from version control; if the files are exactly as intended, run `moose migrate hash` to write it",
+      });
+    case "changed":
+      throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${display(layout, check.fileName)} changed after it was summed in ${sumFile}`, {
+        exitCode: ExitCode.conflict,
+        hint: `${deliberate} (a migration that is already applied anywhere must not change: undo the edit with \`git checkout -- ${display(layout, check.fileName)}\` and put the change in a new migration)`,
+        details: { file: check.fileName },
+      });
+    case "unsummed":
+      throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${display(layout, check.fileName)} is not in ${sumFile} (added or renamed by hand, or brought in by a merge)`, {
+        exitCode: ExitCode.conflict,
+        hint: `after a merge of another branch's migrations run \`moose migrate rebase\`; ${deliberate}`,
+        details: { file: check.fileName },
+      });
+    case "missing":
+      throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${sumFile} lists ${check.fileName}, but the file is gone`, {
+        exitCode: ExitCode.conflict,
+        hint: `restore it from version control; ${deliberate}`,
+        details: { file: check.fileName },
+      });
+    case "corrupt":
+      throw new MooseError("MIGRATION_CHECKSUM_MISMATCH", `${sumFile} does not match the migration files (${check.detail})`, {
+        exitCode: ExitCode.conflict,
+        hint: `a git conflict in ${sumFile} means two branches added migrations: run \`moose migrate rebase\`; ${deliberate}`,
+      });
+  }
 }
 
 /** The manifest after a migration, checked against the file's `to`. */

@@ -3,8 +3,8 @@
  * with whom, and the settings its query parameters give every statement. The database may also be
  * given as `?database=name`, and the login as `?user=…&password=…` (ClickHouse's own HTTP parameters,
  * as MooseStack's docs write URLs); a `clickhouse://` native-protocol URL on port 9000 or 9440 reads
- * as the same server's HTTP(S) URL (8123, 8443). Kept
- * apart from the driver so commands can read a URL without loading @clickhouse/client.
+ * as the same server's HTTP(S) URL (8123, 8443). Kept apart from the driver so commands can read a URL
+ * without loading @clickhouse/client.
  */
 import type { ClickHouseSettings } from "@clickhouse/client";
 import { ExitCode, MooseError, type ConfigLocation } from "../../errors.js";
@@ -98,4 +98,3 @@ export function badUrl(text: string, why: string): MooseError {
     hint: "Use http(s)://user:password@host:port/database[?setting=value&…] (or …/?database=name&user=…&password=…, or clickhouse://user:password@host:9440/database), e.g. http://default:@localhost:8123/default.",
   });
 }
-

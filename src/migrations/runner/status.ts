@@ -13,7 +13,7 @@ import { readSnapshotManifest } from "../snapshots.js";
 import { DEV_STATE_TABLE, readAppliedHead } from "../../dev/state.js";
 import { migrationsLayout } from "../layout.js";
 import { loadMigrations, readMigrationSources } from "../load.js";
-import { refuseEditedFiles, verifyChain, verifySnapshots, verifySum } from "../verify.js";
+import { checkSum, refuseEditedFile, refuseSumProblem, verifyChain, verifySnapshots } from "../verify.js";
 import { verifyHistory } from "./history.js";
 import { JOURNAL_TABLE, readJournal, readTableColumns, STATE_TABLE, type JournalStatus, type StepHosts } from "./journal.js";
 import { liveHolders, LOCK_TABLE, type LockHolder } from "./lock.js";
@@ -56,7 +56,8 @@ export interface MigrationsStatus {
 export async function migrationStatus(options: { projectDir: string; dir?: string; driver: ClickHouseDriver; codeManifest?: Manifest }): Promise<MigrationsStatus> {
   const layout = migrationsLayout(options.projectDir, options.dir);
   const sources = await readMigrationSources(layout);
-  await refuseEditedFiles(layout, sources);
+  const sum = await checkSum(layout, sources);
+  refuseEditedFile(layout, sum);
   const migrations = await loadMigrations(layout, sources);
   // Read-only: absent tables read as empty, nothing is created. Which exist: one read for all.
   const tables = await readTableColumns(options.driver, [JOURNAL_TABLE, STATE_TABLE, DEV_STATE_TABLE, LOCK_TABLE]);
@@ -66,7 +67,7 @@ export async function migrationStatus(options: { projectDir: string; dir?: strin
   let problem: MigrationsStatus["problem"] = null;
   try {
     verifyChain(layout, migrations);
-    await verifySum(layout, sources);
+    refuseSumProblem(layout, sum);
     await verifySnapshots(layout, migrations);
     verifyHistory(migrations, journal, recorded);
     verifyAgainstJournal(layout, migrations, journal);
