@@ -77,7 +77,9 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
 
 /** Commits offset 0 of `topic` for `groupId` with `metadata`, as a sync does before it inserts. */
 export async function markPending(brokerAddress: string, groupId: string, topic: string, metadata: string): Promise<void> {
-  const consumer = new kafkajs.Kafka({ clientId: "streams-test-pending", brokers: [brokerAddress], logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId, maxWaitTimeInMs: 100 });
+  // The broker's shortest session (group.min.session.timeout.ms): should its leave be lost on a loaded
+  // machine, the sync that joins the group next waits 6 s for it, not kafkajs's default 30 s.
+  const consumer = new kafkajs.Kafka({ clientId: "streams-test-pending", brokers: [brokerAddress], logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId, maxWaitTimeInMs: 100, sessionTimeout: 6_000 });
   await consumer.connect();
   let marked = false;
   try {
