@@ -16,7 +16,7 @@ import { extractManifest } from "../../../src/extract/index.js";
 import type { ColumnSpec } from "../../../src/manifest/types.js";
 import { processId } from "../../../src/sdk/processes.js";
 import { processGroupId } from "../../../src/streams/kafka.js";
-import { Supervisor, type ProcessFunctions } from "../../../src/streams/supervisor.js";
+import { Supervisor, type ProcessFunctions, type ProcessReport } from "../../../src/streams/supervisor.js";
 import { deduplicationToken } from "../../../src/streams/sync.js";
 import { useEmbeddedDatabase } from "../../helpers/clickhouse.js";
 import { startTestBroker, testNamespace, type TestBroker } from "../../helpers/kafka.js";
@@ -178,7 +178,12 @@ describe("sync: resuming after a process died between its insert and its commit"
     try {
       await supervisor.reconcile(manifestOf({ streams: [dedup, plain], tables: [table("Dedup", columns), table("Plain", columns, {})], processes }), new Map());
       // Every record handled, the pending range too (a lag of 0 alone can be read before that range's insert).
-      await until(async () => (await supervisor.report()).every((report) => report.lag === 0 && report.processed === 10), 30_000, "both syncs to catch up");
+      let reports: ProcessReport[] = [];
+      await until(
+        async () => (reports = await supervisor.report()).every((report) => report.lag === 0 && report.processed === 10),
+        30_000,
+        () => `both syncs to catch up; last seen: ${JSON.stringify(reports)}; errors: ${JSON.stringify(errors)}`,
+      );
       expect(await database().query("SELECT count() AS rows, uniqExact(id) AS ids FROM Dedup")).toEqual([{ rows: "10", ids: "10" }]);
       // Without non_replicated_deduplication_window the engine keeps the repeat (docs/streams.md "Deduplication").
       expect(await database().query("SELECT count() AS rows, uniqExact(id) AS ids FROM Plain")).toEqual([{ rows: "15", ids: "10" }]);
