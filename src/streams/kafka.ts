@@ -13,7 +13,18 @@ import { RecordInvalidError } from "./dead-letter.js";
 
 export type Kafka = InstanceType<typeof kafkajs.Kafka>;
 
-export function openStreamsKafka(config: Config["redpanda_config"], clientId: string): Kafka {
+/** A group's committed offset the broker no longer has, which kafkajs replaced with the oldest offset there. */
+export interface OffsetReset {
+  groupId: string;
+  topic: string;
+  partition: number;
+}
+
+/** What kafkajs logs, and does nothing else to tell, when it resets a group's offset that is out of range. */
+const OFFSET_RESET_LOG = "Offset out of range, resetting to default offset";
+
+/** `onOffsetReset`: told when a consumer skips to the oldest record kept because its next record is gone. */
+export function openStreamsKafka(config: Config["redpanda_config"], clientId: string, onOffsetReset?: (reset: OffsetReset) => void): Kafka {
   const brokers = config.broker.split(",").map((address) => address.trim()).filter((address) => address !== "");
   const timeouts = kafkaTimeouts(config);
   return new kafkajs.Kafka({
@@ -23,7 +34,12 @@ export function openStreamsKafka(config: Config["redpanda_config"], clientId: st
     requestTimeout: timeouts.requestMs,
     // A process outlives broker restarts: kafkajs keeps reconnecting (the consumer restarts itself).
     retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
-    logLevel: kafkajs.logLevel.NOTHING,
+    // kafkajs's own log is silent except for the offset reset, which the processes report.
+    logLevel: onOffsetReset ? kafkajs.logLevel.ERROR : kafkajs.logLevel.NOTHING,
+    logCreator: () => (entry) => {
+      const { message, groupId, topic, partition } = entry.log as { message: string; groupId?: string; topic?: string; partition?: number };
+      if (message === OFFSET_RESET_LOG && groupId !== undefined && topic !== undefined && partition !== undefined) onOffsetReset?.({ groupId, topic, partition });
+    },
   });
 }
 

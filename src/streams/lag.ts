@@ -1,7 +1,7 @@
 /**
  * A process's lag: records on its source topic that its consumer group has not committed yet —
  * per partition the high watermark minus the committed offset (or minus the low watermark when
- * the group has committed nothing), summed.
+ * the group has committed nothing or only offsets the broker has since deleted), summed.
  *
  * `/health` is unauthenticated and probed often: the lags are measured over one kept admin
  * connection and reused for `LAG_MAX_AGE_MS`, so no rate of probes opens connections or floods the broker.
@@ -66,8 +66,9 @@ export class LagProbe {
             const done = new Map((committed?.partitions ?? []).map(({ partition, offset }) => [partition, BigInt(offset)]));
             let lag = 0n;
             for (const { partition, high, low } of ends) {
+              // Records before the low watermark are gone (retention, deleteRecords): never read, never lag.
               const from = done.get(partition) ?? -1n;
-              const start = from < 0n ? BigInt(low) : from;
+              const start = from < BigInt(low) ? BigInt(low) : from;
               if (BigInt(high) > start) lag += BigInt(high) - start;
             }
             lags.set(process.status.id, Number(lag));

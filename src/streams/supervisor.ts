@@ -19,9 +19,9 @@ import { canonicalJson } from "../manifest/canonical.js";
 import type { Manifest, ProcessSpec } from "../manifest/types.js";
 import { MULTI_DESTINATION, type ProcessFunction } from "../sdk/processes.js";
 import { startFunctionProcess, type BatchFunction } from "./functions.js";
-import { openStreamsKafka, processGroupId, type Kafka } from "./kafka.js";
+import { openStreamsKafka, processGroupId, type Kafka, type OffsetReset } from "./kafka.js";
 import { LagProbe } from "./lag.js";
-import { newStatus, type ProcessEvents, type ProcessStatus, type RunningProcess } from "./process.js";
+import { newStatus, recordError, type ProcessEvents, type ProcessStatus, type RunningProcess } from "./process.js";
 import { PythonFunctions } from "./python-functions.js";
 import { startSync } from "./sync.js";
 
@@ -220,8 +220,20 @@ export class Supervisor {
     }
   }
 
+  /** Records the broker deleted before a process read them are lost to it: said, never silently skipped. */
+  private reportOffsetReset({ groupId, topic, partition }: OffsetReset): void {
+    for (const entry of this.running.values()) {
+      if (entry.process?.groupId !== groupId) continue;
+      recordError(
+        entry.status,
+        this.options.events,
+        `records of ${topic}[${partition}] it had not read are no longer on the broker (deleted by the topic's retention or deleteRecords, or the topic was created again): it goes on from the oldest record there`,
+      );
+    }
+  }
+
   private async clients(): Promise<{ kafka: Kafka; producer: Producer }> {
-    this.kafka ??= openStreamsKafka(this.options.config.redpanda_config, "moose-ts-processes");
+    this.kafka ??= openStreamsKafka(this.options.config.redpanda_config, "moose-ts-processes", (reset) => this.reportOffsetReset(reset));
     if (!this.producer) {
       const producer = this.kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect();

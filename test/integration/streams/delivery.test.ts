@@ -4,7 +4,8 @@
  * with the same token; a sync resuming a pending range that one fetch does not hold inserts it
  * once, whole; a transform stopped while it retries a record leaves that record uncommitted (not
  * dead-lettered) and the next run handles it; a process whose stop fails neither loses its
- * successor nor keeps the shared producer connected; lags are reused for a while, not re-measured per probe.
+ * successor nor keeps the shared producer connected; lags are reused for a while, not re-measured per probe,
+ * and records the broker deleted before they were read are not lag.
  */
 import kafkajs, { type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,8 +25,11 @@ const columns: ColumnSpec[] = [
 ];
 const DLQ_COLUMNS: ColumnSpec[] = [{ name: "originalRecord", type: "JSON", nullable: false }];
 const record = (id: number) => ({ id, name: `n${id}`, at: "2026-01-05T10:00:00Z" });
-/** The Kafka timestamp of the records a test produces, where it builds their deduplication token itself. */
-const SENT_AT = String(Date.UTC(2026, 0, 5, 10));
+/**
+ * The Kafka timestamp of the records a test produces, where it builds their deduplication token itself.
+ * Recent: the broker deletes records older than its retention (7 days) at its next retention check.
+ */
+const SENT_AT = String(Date.now());
 
 interface SupervisorInternals {
   running: Map<string, { process?: { stop(): Promise<void> } }>;
@@ -134,7 +138,7 @@ describe("sync: a stream created again under the same name", () => {
     await createTopics(config, [source]);
     await createDedupTable("Again");
     // What the old topic's sync left: its offsets 0–4 inserted under their token, those records sent an hour earlier.
-    const oldSentAt = String(Date.UTC(2026, 0, 5, 9));
+    const oldSentAt = String(Number(SENT_AT) - 3_600_000);
     await database().insert("Again", [0, 1, 2, 3, 4].map((id) => ({ ...record(id), at: "2026-01-05 10:00:00" })), {
       deduplicationToken: deduplicationToken(topic, 0, 0n, 4n, { first: oldSentAt, last: oldSentAt }),
     });
@@ -271,6 +275,41 @@ describe("supervisor: lag", () => {
       release();
       await kept.close();
       await fresh.close();
+    }
+  }, 60_000);
+
+  it("does not count records the broker deleted (retention, deleteRecords) before the group read them, and says they are lost", async () => {
+    const namespace = testNamespace();
+    const config = streamsConfig(broker.broker, namespace);
+    const source = stream("Expired", columns);
+    const topic = `${namespace}Expired`;
+    await createTopics(config, [source]);
+    await produce(broker.broker, topic, Array.from({ length: 10 }, (_, id) => record(id)));
+    const projectDir = "/tmp/streams-delivery-expired";
+    const spec = { kind: "consumer" as const, source: "Expired", codeHash: "e" };
+    // The group read 2 records; then the broker dropped all 10 (what its retention check does to old records).
+    const admin = new kafkajs.Kafka({ clientId: "streams-test-expired", brokers: [broker.broker], logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.setOffsets({ groupId: processGroupId(projectDir, namespace, processId(spec)), topic, partitions: [{ partition: 0, offset: "2" }] });
+      await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: "10" }] });
+    } finally {
+      await admin.disconnect();
+    }
+    const seen: unknown[] = [];
+    const functions: ProcessFunctions = new Map([[processId(spec), { spec, run: async (value: unknown) => void seen.push(value) }]]);
+    const supervisor = new Supervisor({ projectDir, config, driver: database(), events, lagMaxAgeMs: 0 });
+    try {
+      await supervisor.reconcile(manifestOf({ streams: [source], processes: [spec] }), functions);
+      await until(async () => (await supervisor.report())[0]?.state === "running", 30_000, "the consumer to run");
+      expect((await supervisor.report())[0]?.lag).toBe(0);
+      await produce(broker.broker, topic, [record(10)]);
+      await until(() => seen.length === 1, 30_000, "the record produced after the deletion");
+      expect(seen).toEqual([record(10)]);
+      // The loss is said, not skipped silently.
+      expect((await supervisor.report())[0]?.lastError?.message).toMatch(new RegExp(`records of ${topic}\\[0\\] it had not read are no longer on the broker`));
+    } finally {
+      await supervisor.close();
     }
   }, 60_000);
 });
