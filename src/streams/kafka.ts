@@ -44,6 +44,18 @@ export function openStreamsKafka(config: Config["redpanda_config"], clientId: st
 }
 
 /**
+ * The producer of processes' results and dead letters. kafkajs's own retry of a send that failed on
+ * one broker of several sends again only to the brokers that did not answer, after partitioning anew:
+ * records that move to a partition on a broker that answered (unkeyed records go round-robin, a
+ * partition's leader may have moved there) are dropped while the send succeeds. So it does not retry:
+ * sendInParts sends a failed request again whole, and after a few attempts fails the batch, which
+ * runs again (at least once, as every send here).
+ */
+export function openProcessProducer(kafka: Kafka): Producer {
+  return kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
+}
+
+/**
  * The consumer group of a process: one per project, namespace and process id, so each process
  * resumes at its own committed offsets, replicas of one app (`moose prod` twice) share the work,
  * and two apps on one broker never share a group.
@@ -137,8 +149,9 @@ export interface TopicMessages {
  * (refusedForGood) is split in halves and each sent again, down to single messages; a message
  * refused for good by itself is handed to `refused` (the caller logs and counts it) instead of
  * failing the others. A refused request may have been written for some partitions: those messages
- * are sent again (at least once, as every send here). Any other failure is thrown (the broker may
- * get over it: the caller's batch runs again).
+ * are sent again (at least once, as every send here). A request that failed otherwise is sent again
+ * whole a few times while kafkajs finds its failure retriable; then the failure is thrown (the broker
+ * may get over it: the caller's batch runs again).
  */
 export async function sendInParts(producer: Producer, topicMessages: TopicMessages[], refused: (topic: string, message: Message, error: unknown) => void): Promise<void> {
   let request: Addressed[] = [];
@@ -163,15 +176,26 @@ interface Addressed {
   message: Message;
 }
 
+/** Sends of one request in all, when kafkajs finds each failure retriable (a leader moving, a topic not known yet). */
+const SEND_ATTEMPTS = 4;
+
 async function sendOrSplit(producer: Producer, request: Addressed[], refused: (topic: string, message: Message, error: unknown) => void): Promise<void> {
-  try {
-    await producer.sendBatch({ topicMessages: byTopic(request) });
-  } catch (error) {
-    if (!refusedForGood(error)) throw error;
-    if (request.length === 1) return refused(request[0]!.topic, request[0]!.message, error);
-    const half = Math.ceil(request.length / 2);
-    await sendOrSplit(producer, request.slice(0, half), refused);
-    await sendOrSplit(producer, request.slice(half), refused);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await producer.sendBatch({ topicMessages: byTopic(request) });
+      return;
+    } catch (error) {
+      if (refusedForGood(error)) {
+        if (request.length === 1) return refused(request[0]!.topic, request[0]!.message, error);
+        const half = Math.ceil(request.length / 2);
+        await sendOrSplit(producer, request.slice(0, half), refused);
+        await sendOrSplit(producer, request.slice(half), refused);
+        return;
+      }
+      // The whole request again (openProcessProducer: kafkajs's partial retry can drop records).
+      if (!(error instanceof kafkajs.KafkaJSNumberOfRetriesExceeded) || attempt === SEND_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+    }
   }
 }
 

@@ -19,7 +19,7 @@ import { canonicalJson } from "../manifest/canonical.js";
 import type { Manifest, ProcessSpec } from "../manifest/types.js";
 import { MULTI_DESTINATION, type ProcessFunction } from "../sdk/processes.js";
 import { startFunctionProcess, type BatchFunction } from "./functions.js";
-import { openStreamsKafka, processGroupId, type Kafka, type OffsetReset } from "./kafka.js";
+import { openProcessProducer, openStreamsKafka, processGroupId, type Kafka, type OffsetReset } from "./kafka.js";
 import { LagProbe } from "./lag.js";
 import { newStatus, recordError, type ProcessEvents, type ProcessStatus, type RunningProcess } from "./process.js";
 import { PythonFunctions } from "./python-functions.js";
@@ -235,7 +235,7 @@ export class Supervisor {
   private async clients(): Promise<{ kafka: Kafka; producer: Producer }> {
     this.kafka ??= openStreamsKafka(this.options.config.redpanda_config, "moose-ts-processes", (reset) => this.reportOffsetReset(reset));
     if (!this.producer) {
-      const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+      const producer = openProcessProducer(this.kafka);
       await producer.connect();
       this.producer = producer;
     }

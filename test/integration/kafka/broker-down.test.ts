@@ -4,7 +4,8 @@
  * `redpanda_config.replication_factor` gets that; a broker killed with SIGKILL in the middle of
  * `moose migrate up` does not fail the topic steps after it, which the two remaining brokers can serve;
  * the ingest producer delivers with that broker down, and waits for every in-sync replica (refused when
- * three are required); `start` again brings it back; `stop` ends all three.
+ * three are required); `start` again brings it back; a broker that stalls mid-send fails the stream
+ * processes' send rather than losing records; `stop` ends all three.
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -15,7 +16,8 @@ import { openKafkaAdmin, type TopicDescription } from "../../../src/infra/kafka/
 import { openKafkaProducer } from "../../../src/infra/kafka/producer.js";
 import { emptyManifest, type Manifest, type StreamSpec } from "../../../src/manifest/types.js";
 import { checkReality } from "../../../src/server/live-state.js";
-import { BROKER_START_TIMEOUT_MS, brokerRunning, redpandaConfig, startTestCluster, testNamespace, type TestCluster } from "../../helpers/kafka.js";
+import { openProcessProducer, openStreamsKafka, sendInParts } from "../../../src/streams/kafka.js";
+import { BROKER_START_TIMEOUT_MS, brokerRunning, readJsonMessages, redpandaConfig, startTestCluster, testNamespace, type TestCluster } from "../../helpers/kafka.js";
 import { writeHandMigration } from "../../unit/migrations/helpers.js";
 import { runCli, useCliProjects } from "../migrations/cli.js";
 
@@ -167,6 +169,18 @@ describe("a broker killed on a 3-broker cluster", () => {
     try {
       // Three replicas, two in sync: a send acknowledged by the leader alone would be accepted.
       await minInSync("3");
+      // The change reaches each broker through the metadata log, a moment apart: sent before the leader has it, the record is taken.
+      for (const address of survivors) {
+        const one = new Kafka({ brokers: [address], logLevel: 0 }).admin();
+        await one.connect();
+        try {
+          const value = async () =>
+            (await one.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ["min.insync.replicas"] }] })).resources[0]!.configEntries[0]!.configValue;
+          await expect.poll(value, { timeout: 30_000, interval: 100 }).toBe("3");
+        } finally {
+          await one.disconnect();
+        }
+      }
       await expect(producer.send("Orders", [{ id: "unsafe" }])).rejects.toMatchObject({ code: "KAFKA_REJECTED", details: { errorType: "NOT_ENOUGH_REPLICAS" } });
     } finally {
       await producer.close();
@@ -192,6 +206,53 @@ describe("a broker killed on a 3-broker cluster", () => {
       await admin.disconnect();
     }
   });
+});
+
+describe("stream processes' producer on a 3-broker cluster", () => {
+  it("a broker that stops answering mid-send: the request is sent again whole (or the batch runs again), never with the records kafkajs re-partitions dropped", async () => {
+    const { Kafka } = (await import("kafkajs")).default;
+    const config = redpandaConfig({ broker: cluster.broker, namespace: testNamespace() });
+    const topic = `${config.namespace}Results`;
+    const admin = openKafkaAdmin(config);
+    await admin.execute({ createTopic: { topic: "Results", partitions: 6, config: {} } });
+    await admin.close();
+    const kafka = openStreamsKafka(config, "broker-down-test");
+    const producer = openProcessProducer(kafka);
+    await producer.connect();
+    const messages = Array.from({ length: 60 }, (_, id) => ({ value: JSON.stringify({ id }) }));
+    const inspector = new Kafka({ brokers: cluster.broker.split(","), logLevel: 0 }).admin();
+    await inspector.connect();
+    const leaders = (await inspector.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.map((partition) => partition.leader);
+    // A broker leading some partitions, but not all: the others answer the send.
+    const stalled = [1, 2, 3].find((node) => leaders.includes(node) && leaders.some((leader) => leader !== node))!;
+    process.kill(cluster.pid(stalled), "SIGSTOP");
+    let outcome: string;
+    try {
+      outcome = await sendInParts(producer, [{ topic, messages }], () => undefined).then(
+        () => "sent",
+        () => "failed",
+      );
+    } finally {
+      process.kill(cluster.pid(stalled), "SIGCONT");
+    }
+    try {
+      // What the process does after a failed send: the batch again, whole, until it is sent.
+      if (outcome === "failed") {
+        await expect
+          .poll(() => sendInParts(producer, [{ topic, messages }], () => undefined).then(() => "sent", () => "failed"), { timeout: 30_000, interval: 1000 })
+          .toBe("sent");
+      }
+      const offsets = await inspector.fetchTopicOffsets(topic);
+      const stored = offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
+      // At least once: every record, some possibly twice (sent before the failure, and again).
+      expect(stored).toBeGreaterThanOrEqual(messages.length);
+      const ids = new Set((await readJsonMessages(kafka, topic, stored, `${topic}-check`)).map((record) => (record as { id: number }).id));
+      expect(ids.size).toBe(messages.length);
+    } finally {
+      await producer.disconnect();
+      await inspector.disconnect();
+    }
+  }, 120_000);
 });
 
 describe("scripts/kafka-local stop --port of a cluster", () => {
