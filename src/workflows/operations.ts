@@ -9,7 +9,7 @@ import { MooseError } from "../errors.js";
 import type { WorkflowSpec } from "../manifest/types.js";
 import { grpcCode, GRPC_UNIMPLEMENTED, WORKFLOW_TYPE, type TemporalClient } from "./connection.js";
 import { schedulesUnsupported } from "./schedules.js";
-import type { MooseWorkflowArgs, MooseWorkflowResult } from "./temporal-workflow.js";
+import type { MooseWorkflowArgs, MooseWorkflowResult, TaskRequest, TaskResponse } from "./temporal-workflow.js";
 
 export interface StartedRun {
   workflow: string;
@@ -28,6 +28,8 @@ export interface RunStatus {
   historyLength: number;
   /** A completed run's result: every task's output and the last one's. */
   result?: MooseWorkflowResult;
+  /** A run that did not complete (running, failed, cancelled, …): the tasks it finished, from its history. */
+  tasksDone?: MooseWorkflowResult["tasks"];
   /** A failed run's error. */
   failure?: string;
 }
@@ -95,6 +97,7 @@ export async function runStatus(temporal: TemporalClient, name: string, options:
   };
   const handle = temporal.client.workflow.getHandle(workflowId, description.runId);
   if (status.status === "COMPLETED") status.result = (await handle.result()) as MooseWorkflowResult;
+  else status.tasksDone = await tasksDone(handle);
   if (status.status === "FAILED" || status.status === "TIMED_OUT") {
     status.failure = await handle.result().then(
       () => undefined,
@@ -102,6 +105,25 @@ export async function runStatus(temporal: TemporalClient, name: string, options:
     );
   }
   return status;
+}
+
+/** The `runTask` activities a run's history shows completed, in order, with the task each ran and its output. */
+async function tasksDone(handle: ReturnType<TemporalClient["client"]["workflow"]["getHandle"]>): Promise<MooseWorkflowResult["tasks"]> {
+  const { defaultPayloadConverter } = await import("@temporalio/client");
+  const scheduled = new Map<string, string>();
+  const done: MooseWorkflowResult["tasks"] = [];
+  for (const event of (await handle.fetchHistory()).events ?? []) {
+    const attributes = event.activityTaskScheduledEventAttributes;
+    const input = attributes?.input?.payloads?.[0];
+    if (attributes?.activityType?.name === "runTask" && input) {
+      scheduled.set(String(event.eventId), defaultPayloadConverter.fromPayload<TaskRequest>(input).task);
+    }
+    const completed = event.activityTaskCompletedEventAttributes;
+    const task = completed ? scheduled.get(String(completed.scheduledEventId)) : undefined;
+    const result = completed?.result?.payloads?.[0];
+    if (task !== undefined && result) done.push({ task, output: defaultPayloadConverter.fromPayload<TaskResponse>(result).output });
+  }
+  return done;
 }
 
 /**

@@ -62,7 +62,7 @@ function statusText(status: RunStatus): string {
     `  workflow id ${status.workflowId} · run ${status.runId}`,
     `  started ${status.startTime}${status.closeTime ? ` · closed ${status.closeTime}` : ""} · ${status.historyLength} history events`,
   ];
-  for (const task of status.result?.tasks ?? []) lines.push(`  ✓ ${task.task} → ${JSON.stringify(task.output)}`);
+  for (const task of status.result?.tasks ?? status.tasksDone ?? []) lines.push(`  ✓ ${task.task} → ${JSON.stringify(task.output)}`);
   if (status.failure) lines.push(`  ✗ ${status.failure}`);
   return lines.join("\n");
 }

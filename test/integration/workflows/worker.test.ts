@@ -111,20 +111,22 @@ describe("Temporal worker", () => {
     expect(status.result?.output).toBe("second run");
   }, 30_000);
 
-  it("fails the run when a task keeps failing past its retries, with the task's error", async () => {
+  it("fails the run when a task keeps failing past its retries, with the task's error and the tasks done before it", async () => {
     const name = uniqueName("broken");
     let attempts = 0;
-    const broken = new Task<null, void>("broken", {
+    const broken = new Task<{ rows: number }, void>("broken", {
       retries: 1,
       run: async () => {
         attempts++;
         throw new Error("the source table is gone");
       },
     });
-    add(new Workflow(name, { startingTask: broken }));
+    const extract = new Task<null, { rows: number }>("extract", { run: async () => ({ rows: 3 }), onComplete: [broken as never] });
+    add(new Workflow(name, { startingTask: extract }));
     const status = await waitForRun(temporal, name, await startRun(temporal, { workflow: workflows.get(name)!.toSpec(), taskQueue }));
     expect(status.status).toBe("FAILED");
     expect(status.failure).toContain("the source table is gone");
+    expect(status.tasksDone).toEqual([{ task: "extract", output: { rows: 3 } }]);
     expect(attempts).toBe(2);
   }, 30_000);
 
