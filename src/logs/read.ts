@@ -1,6 +1,7 @@
 /** Reading moose.jsonl back: parse, filter, render for humans, follow new lines. */
 import { existsSync, mkdirSync, readFileSync, statSync, watch } from "node:fs";
 import { open } from "node:fs/promises";
+import { formatDuration } from "../durations.js";
 import type { LogRecord } from "./logger.js";
 import { logDirectory, logFilePath, LOG_FILE } from "./logger.js";
 
@@ -43,10 +44,6 @@ export function formatLogRecord(record: LogRecord): string {
   const duration = record.durationMs === undefined ? "" : ` (${formatDuration(record.durationMs)})`;
   const details = record.details && Object.keys(record.details).length > 0 ? `  ${JSON.stringify(record.details)}` : "";
   return `${time}  ${level}  ${kind}  ${record.message}${duration}${details}`;
-}
-
-function formatDuration(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
 /**

@@ -2,6 +2,7 @@
  * What the runner reports while it works. Progress output and timing both come from these
  * events; reporters render them as text for people or JSON lines for machines.
  */
+import { formatDuration } from "../../durations.js";
 import type { RowProgress } from "../../infra/clickhouse/executor.js";
 import type { StepKind } from "../../steps/index.js";
 
@@ -35,10 +36,6 @@ export const ACTIVITY_DONE: Record<RowProgress["activity"], string> = { copy: "c
 
 export const silentReporter: Reporter = () => {};
 
-function formatMs(ms: number): string {
-  return ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : `${(ms / 1000).toFixed(2)} s`;
-}
-
 /** One line per migration and step, each with its time. */
 export function textReporter(write: (line: string) => void): Reporter {
   return (event) => {
@@ -62,7 +59,7 @@ export function textReporter(write: (line: string) => void): Reporter {
         );
         return;
       case "step-done":
-        write(`    ✓ ${event.index + 1}/${event.steps} [${event.kind}] ${event.summary}${event.stateOnly ? "   (state only)" : ""}   ${formatMs(event.ms)}`);
+        write(`    ✓ ${event.index + 1}/${event.steps} [${event.kind}] ${event.summary}${event.stateOnly ? "   (state only)" : ""}   ${formatDuration(event.ms)}`);
         return;
       case "step-log":
         write(`      ${event.message}`);
@@ -72,10 +69,10 @@ export function textReporter(write: (line: string) => void): Reporter {
         return;
       case "migration-failed":
         write(`    ✗ step ${event.index + 1} failed: ${event.summary}\n      ${event.error.split("\n").join("\n      ")}`);
-        write(`✗ ${event.id} failed after ${formatMs(event.ms)}; fix the cause and run the command again to resume at step ${event.index + 1}`);
+        write(`✗ ${event.id} failed after ${formatDuration(event.ms)}; fix the cause and run the command again to resume at step ${event.index + 1}`);
         return;
       case "migration-finished":
-        write(`✓ ${event.id} ${event.direction === "up" ? "applied" : "reverted"} (${event.steps} step${event.steps === 1 ? "" : "s"}, ${formatMs(event.ms)})`);
+        write(`✓ ${event.id} ${event.direction === "up" ? "applied" : "reverted"} (${event.steps} step${event.steps === 1 ? "" : "s"}, ${formatDuration(event.ms)})`);
         return;
     }
   };
