@@ -9,7 +9,7 @@ import { MooseError } from "../errors.js";
 import type { WorkflowSpec } from "../manifest/types.js";
 import { grpcCode, GRPC_UNIMPLEMENTED, WORKFLOW_TYPE, type TemporalClient } from "./connection.js";
 import { schedulesUnsupported } from "./schedules.js";
-import type { MooseWorkflowArgs, MooseWorkflowResult, TaskRequest, TaskResponse } from "./temporal-workflow.js";
+import type { MooseActivities, MooseWorkflowArgs, MooseWorkflowResult, TaskRequest, TaskResponse } from "./temporal-workflow.js";
 
 export interface StartedRun {
   workflow: string;
@@ -115,7 +115,7 @@ async function tasksDone(handle: ReturnType<TemporalClient["client"]["workflow"]
   for (const event of (await handle.fetchHistory()).events ?? []) {
     const attributes = event.activityTaskScheduledEventAttributes;
     const input = attributes?.input?.payloads?.[0];
-    if (attributes?.activityType?.name === "runTask" && input) {
+    if (attributes?.activityType?.name === ("runTask" satisfies keyof MooseActivities) && input) {
       scheduled.set(String(event.eventId), defaultPayloadConverter.fromPayload<TaskRequest>(input).task);
     }
     const completed = event.activityTaskCompletedEventAttributes;

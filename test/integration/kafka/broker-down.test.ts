@@ -4,8 +4,8 @@
  * `redpanda_config.replication_factor` gets that; a broker killed with SIGKILL in the middle of
  * `moose migrate up` does not fail the topic steps after it, which the two remaining brokers can serve;
  * the ingest producer delivers with that broker down, and waits for every in-sync replica (refused when
- * three are required); `start` again brings it back; a broker that stalls mid-send fails the stream
- * processes' send rather than losing records; `stop` ends all three.
+ * three are required); `start` again brings it back; a broker that stalls mid-send makes the stream
+ * processes' producer send the request again whole (or fail it) rather than lose records; `stop` ends all three.
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
