@@ -29,7 +29,7 @@ import { removeRunning, writeRunning } from "./running.js";
 import { DevStateStore, type StateOrigin } from "./state.js";
 import { watchProject } from "./watch.js";
 import { rlsPassword, rowPoliciesOf } from "../infra/clickhouse/row-policies.js";
-import type { RowPolicySpec } from "../manifest/types.js";
+import type { Manifest, RowPolicySpec } from "../manifest/types.js";
 
 /**
  * Editors write a file in several steps, and "save all" writes several files within a few ms; wait
@@ -162,7 +162,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       },
       draft: new DraftWriter(projectDir),
       output,
-      initialState: loaded.manifest,
+      initialState: kafka ? await withTopicsOnBroker(loaded.manifest, kafka) : loaded.manifest,
       dataLoss: options.dataLoss ?? { mode: "refuse" },
       showingProgress: () => progressView.active,
       outsideWrites: () => endpoint.writes(),
@@ -260,6 +260,22 @@ function stateLine(origin: StateOrigin): string {
     case "empty":
       return "local state: new local database";
   }
+}
+
+/**
+ * The state without the streams whose topics the broker does not have, so the first build creates
+ * them again: the local broker `moose dev` starts is new each time (its data goes when dev stops),
+ * and any broker may have lost a topic since the last run. Externally managed streams stay as they are.
+ */
+async function withTopicsOnBroker(state: Manifest, kafka: KafkaAdmin): Promise<Manifest> {
+  const managed = Object.entries(state.streams).filter(([, stream]) => stream.lifeCycle !== "EXTERNALLY_MANAGED");
+  if (managed.length === 0) return state;
+  const present = new Set((await kafka.describeTopics(managed.map(([, stream]) => stream.name))).map((topic) => topic.name));
+  const missing = managed.filter(([, stream]) => !present.has(stream.name));
+  if (missing.length === 0) return state;
+  const streams = { ...state.streams };
+  for (const [id] of missing) delete streams[id];
+  return { ...state, streams };
 }
 
 /** true when the broker answers; the KAFKA_UNREACHABLE error when it does not. */

@@ -15,7 +15,7 @@ describe("moose dev with no broker answering", () => {
   let project: TestProject;
   afterAll(() => project?.remove());
 
-  it("at a local address: starts the repository's broker there (data in .moose/kafka), creates the topic, stops the broker on Ctrl-C", async () => {
+  it("at a local address: starts the repository's broker there (data in .moose/kafka), creates the topic, stops the broker on Ctrl-C; the next dev creates the topic again on its new broker", async () => {
     project = copyQuickstart();
     const port = await freePort();
     const dev = new DevProcess(project, devEnv(await freePorts(), { MOOSE_REDPANDA_CONFIG__BROKER: `localhost:${port}` }));
@@ -35,7 +35,20 @@ describe("moose dev with no broker answering", () => {
     // Stopped with dev, its data deleted.
     expect(existsSync(path.join(project.dir, ".moose", "kafka", String(port)))).toBe(false);
     expect(await portOpen(port)).toBe(false);
-  }, BROKER_START_TIMEOUT_MS + DEV_TEST_TIMEOUT_MS);
+
+    // The next dev resumes its local state on a new broker: the topics the state names are created again.
+    const again = new DevProcess(project, devEnv(await freePorts(), { MOOSE_REDPANDA_CONFIG__BROKER: `localhost:${port}` }));
+    try {
+      const output = await again.waitFor(/moose dev ready in \d+ ms/, 0, BROKER_START_TIMEOUT_MS);
+      expect(output).toContain("local state: resuming from the last `moose dev` run");
+      expect(output).not.toContain("did not start");
+      kafka = openKafkaAdmin(redpandaConfig({ broker: `localhost:${port}` }));
+      expect((await kafka.describeTopics()).map((topic) => topic.name)).toEqual(["UserEvents"]);
+    } finally {
+      await kafka?.close();
+      expect(await again.stop()).toBe(0);
+    }
+  }, 2 * (BROKER_START_TIMEOUT_MS + DEV_TEST_TIMEOUT_MS));
 
   it("at another machine's address: stops at start-up naming the broker and its config key, and says what to do", async () => {
     const broker = "kafka.invalid:9092";
