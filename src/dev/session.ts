@@ -86,6 +86,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   try {
     let kafka: KafkaAdmin | undefined;
     let startedBroker = false;
+    let adoptedBroker: { stop(): Promise<void> } | undefined;
     if (config.features.streaming_engine) {
       // Loaded here: kafkajs is ≈ 0.05 s of every start, and a dev with streaming off never uses it.
       const { openKafkaAdmin } = await import("../infra/kafka/executor.js");
@@ -102,9 +103,9 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         closers.push({ name: "the local Kafka broker", close: () => local.stop() });
         startedBroker = true;
       } else if (port !== undefined && ownsBroker(projectDir, port)) {
-        // A broker an earlier (crashed) moose dev of this project started: stop it with this one.
-        const local = stopHandle(projectDir, port, config.redpanda_config.broker);
-        closers.push({ name: "the local Kafka broker", close: () => local.stop() });
+        // A broker an earlier (crashed) moose dev of this project started: stopped with this one, once
+        // this one holds the project's data directory (below). Until then it may be another dev's, still running.
+        adoptedBroker = stopHandle(projectDir, port, config.redpanda_config.broker);
         startedBroker = true;
       }
       const connected = reachable ? admin : openKafkaAdmin(config.redpanda_config);
@@ -125,6 +126,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
 
     const driver = await openEmbedded({ dataDir: embeddedDataDir(projectDir), database: config.clickhouse_config.db_name });
     closers.push({ name: "the embedded ClickHouse", close: () => driver.close() });
+    if (adoptedBroker) closers.push({ name: "the local Kafka broker", close: () => adoptedBroker.stop() });
     // Stopped before the engine and the broker: each process commits what it stored, then disconnects.
     const processes = await startDevProcesses({ projectDir, config, driver, output, logPayloads: options.logPayloads === true });
     closers.push({ name: "the stream processes", close: () => processes.close() });

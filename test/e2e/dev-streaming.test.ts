@@ -15,7 +15,7 @@ describe("moose dev with no broker answering", () => {
   let project: TestProject;
   afterAll(() => project?.remove());
 
-  it("at a local address: starts the repository's broker there (data in .moose/kafka), creates the topic, stops the broker on Ctrl-C; the next dev creates the topic again on its new broker", async () => {
+  it("at a local address: starts the repository's broker there (data in .moose/kafka), creates the topic, stops the broker on Ctrl-C (not a second dev that is refused); the next dev creates the topic again on its new broker", async () => {
     project = copyQuickstart();
     const port = await freePort();
     const dev = new DevProcess(project, devEnv(await freePorts(), { MOOSE_REDPANDA_CONFIG__BROKER: `localhost:${port}` }));
@@ -28,6 +28,12 @@ describe("moose dev with no broker answering", () => {
       expect(existsSync(path.join(project.dir, ".moose", "kafka", String(port), "pid"))).toBe(true);
       kafka = openKafkaAdmin(redpandaConfig({ broker: `localhost:${port}` }));
       expect((await kafka.describeTopics()).map((topic) => topic.name)).toEqual(["UserEvents"]);
+      // A second dev on the project is refused, and leaves the first one's broker running.
+      const second = new DevProcess(project, devEnv(await freePorts(), { MOOSE_REDPANDA_CONFIG__BROKER: `localhost:${port}` }));
+      expect(await second.exited()).not.toBe(0);
+      expect(second.output).toContain("CLICKHOUSE_DATA_DIR_LOCKED");
+      expect((await kafka.describeTopics()).map((topic) => topic.name)).toEqual(["UserEvents"]);
+      expect(existsSync(path.join(project.dir, ".moose", "kafka", String(port), "pid"))).toBe(true);
     } finally {
       await kafka?.close();
       expect(await dev.stop()).toBe(0);
