@@ -222,7 +222,11 @@ describe("stream processes' producer on a 3-broker cluster", () => {
     const messages = Array.from({ length: 60 }, (_, id) => ({ value: JSON.stringify({ id }) }));
     const inspector = new Kafka({ brokers: cluster.broker.split(","), logLevel: 0 }).admin();
     await inspector.connect();
-    const leaders = (await inspector.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.map((partition) => partition.leader);
+    const leadersOf = async () => (await inspector.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.map((partition) => partition.leader);
+    // Right after the creation a broker may not know the topic yet (UNKNOWN_TOPIC_OR_PARTITION), or a partition its leader (-1).
+    const led = () => leadersOf().then((leaders) => leaders.filter((leader) => leader > 0).length, () => 0);
+    await expect.poll(led, { timeout: 30_000, interval: 250 }).toBe(6);
+    const leaders = await leadersOf();
     // A broker leading some partitions, but not all: the others answer the send.
     const stalled = [1, 2, 3].find((node) => leaders.includes(node) && leaders.some((leader) => leader !== node))!;
     process.kill(cluster.pid(stalled), "SIGSTOP");
