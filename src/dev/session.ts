@@ -24,7 +24,7 @@ import { clock, describeError, paint, type DevOutput } from "./output.js";
 import { createReloadQueue } from "./queue.js";
 import { Reloader, type DataLossPolicy } from "./reload.js";
 import { RowProgressView } from "../cli/progress.js";
-import { localBrokerPort, ownsBroker, startLocalKafka, stopHandle } from "./kafka-local.js";
+import { localBrokerPort, ownsBroker, startLocalKafka, stopHandle, type LocalKafka } from "./kafka-local.js";
 import { removeRunning, writeRunning } from "./running.js";
 import { DevStateStore, type StateOrigin } from "./state.js";
 import { watchProject } from "./watch.js";
@@ -86,7 +86,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   try {
     let kafka: KafkaAdmin | undefined;
     let startedBroker = false;
-    let adoptedBroker: { stop(): Promise<void> } | undefined;
+    let adoptedBroker: LocalKafka | undefined;
     if (config.features.streaming_engine) {
       // Loaded here: kafkajs is ≈ 0.05 s of every start, and a dev with streaming off never uses it.
       const { openKafkaAdmin } = await import("../infra/kafka/executor.js");

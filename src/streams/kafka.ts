@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { isUtf8 } from "node:buffer";
 import kafkajs, { type KafkaMessage, type Message, type Producer } from "kafkajs";
 import type { Config } from "../config/types.js";
@@ -194,7 +195,7 @@ async function sendOrSplit(producer: Producer, request: Addressed[], refused: (t
       }
       // The whole request again (openProcessProducer: kafkajs's partial retry can drop records).
       if (!(error instanceof kafkajs.KafkaJSNumberOfRetriesExceeded) || attempt === SEND_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+      await sleep(backoffMs(attempt));
     }
   }
 }

@@ -4,7 +4,7 @@
  * Manual runs use the workflow's name as their workflow id (one manual run of a workflow at a time,
  * as in MooseStack); scheduled runs get `<name>-<timestamp>` ids from Temporal.
  */
-import type { WorkflowExecutionDescription } from "@temporalio/client";
+import type { WorkflowExecutionDescription, WorkflowHandle } from "@temporalio/client";
 import { MooseError } from "../errors.js";
 import type { WorkflowSpec } from "../manifest/types.js";
 import { grpcCode, GRPC_UNIMPLEMENTED, WORKFLOW_TYPE, type TemporalClient } from "./connection.js";
@@ -108,7 +108,7 @@ export async function runStatus(temporal: TemporalClient, name: string, options:
 }
 
 /** The `runTask` activities a run's history shows completed, in order, with the task each ran and its output. */
-async function tasksDone(handle: ReturnType<TemporalClient["client"]["workflow"]["getHandle"]>): Promise<MooseWorkflowResult["tasks"]> {
+async function tasksDone(handle: WorkflowHandle): Promise<MooseWorkflowResult["tasks"]> {
   const { defaultPayloadConverter } = await import("@temporalio/client");
   const scheduled = new Map<string, string>();
   const done: MooseWorkflowResult["tasks"] = [];
