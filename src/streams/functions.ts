@@ -18,7 +18,7 @@ import type { SourceLocation } from "../errors.js";
 import type { ProcessFunction } from "../sdk/processes.js";
 import { MAX_NESTING, nestedTooDeep } from "../server/input.js";
 import { deadLetter, RecordInvalidError, sendableLetter } from "./dead-letter.js";
-import { backoffMs, batchesInHand, GROUP_SESSION, readMessage, sendInParts, wait, type Kafka, type ReadMessage } from "./kafka.js";
+import { backoffMs, batchesInHand, GROUP_SESSION, openProcessConsumer, readMessage, sendInParts, wait, type Kafka, type ReadMessage } from "./kafka.js";
 import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
 
 /** The first attempt of many records in one call: an outcome per record, in their order. */
@@ -53,7 +53,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   const status = newStatus(options.id, options.kind);
   const stopping = new AbortController();
   const batches = batchesInHand();
-  const consumer = options.kafka.consumer({ groupId, ...GROUP_SESSION, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+  const consumer = openProcessConsumer(options.kafka, { groupId, ...GROUP_SESSION, maxWaitTimeInMs: 100, allowAutoTopicCreation: false }, stopping.signal);
 
   /** The function's result as messages by topic (validated: a bad shape is the record's failure). */
   function results(result: unknown): Array<{ topic: string; value: unknown }> {
@@ -161,6 +161,8 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
     status.state = "running";
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
+    // After the stop, a crash (a restart that was still connecting) ends nothing that still runs.
+    if (stopping.signal.aborted) return;
     recordError(status, events, `${options.kind} consumer crashed${payload.restart ? " (restarting)" : ""}: ${payload.error.message}`);
     // kafkajs restarts the consumer after a retriable failure (a broker away): running again once it rejoins.
     status.state = payload.restart ? "starting" : "failed";

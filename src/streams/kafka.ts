@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isUtf8 } from "node:buffer";
-import kafkajs, { type KafkaMessage, type Message, type Producer } from "kafkajs";
+import kafkajs, { type Consumer, type ConsumerConfig, type KafkaMessage, type Message, type Producer } from "kafkajs";
 import type { Config } from "../config/types.js";
 import { RECORD_FRAMING_BYTES, REQUEST_BYTES } from "../infra/kafka/limits.js";
 import { kafkaTimeouts } from "../infra/kafka/timeouts.js";
@@ -82,6 +82,17 @@ function projectName(projectDir: string): string {
  * Processes heartbeat after every record or chunk, and while they wait to retry.
  */
 export const GROUP_SESSION = { sessionTimeout: 10_000, heartbeatInterval: 3000 } as const;
+
+/**
+ * A process's consumer, which restarts itself after a crash only while the process runs (after 5
+ * retries, kafkajs's default for consumers). kafkajs restarts a crashed consumer on a timer that
+ * `disconnect` clears; a crash handled after the stop (a restart still connecting to a broker that is
+ * gone) set it again, so the stopped process reconnected forever: `moose dev` never exited, and once
+ * the broker was back the consumer joined its group again for a process that is gone.
+ */
+export function openProcessConsumer(kafka: Kafka, config: Omit<ConsumerConfig, "retry">, stopping: AbortSignal): Consumer {
+  return kafka.consumer({ ...config, retry: { retries: 5, restartOnFailure: async () => !stopping.aborted } });
+}
 
 /** 100 ms, 200 ms, 400 ms, … capped at 5 s: the wait before retry number `attempt` (1-based). */
 export function backoffMs(attempt: number): number {

@@ -21,7 +21,7 @@ import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
 import type { ColumnSpec } from "../manifest/types.js";
 import { isInputError, tableRecords } from "../server/ingest.js";
 import { deadLetter, RecordInvalidError, sendableLetter, type DeadLetterMessage } from "./dead-letter.js";
-import { backoffMs, batchesInHand, GROUP_SESSION, readMessage, sendInParts, wait, type Kafka } from "./kafka.js";
+import { backoffMs, batchesInHand, GROUP_SESSION, openProcessConsumer, readMessage, sendInParts, wait, type Kafka } from "./kafka.js";
 import { newStatus, recordError, type ProcessEvents, type RunningProcess } from "./process.js";
 
 export interface SyncOptions {
@@ -73,15 +73,19 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
   const records = tableRecords(options.table.columns);
   const stopping = new AbortController();
   const batches = batchesInHand();
-  const consumer = options.kafka.consumer({
-    groupId,
-    ...GROUP_SESSION,
-    minBytes: FETCH_MIN_BYTES,
-    maxWaitTimeInMs: options.batchTimeoutMs,
-    maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
-    maxBytes: FETCH_MAX_BYTES,
-    allowAutoTopicCreation: false,
-  });
+  const consumer = openProcessConsumer(
+    options.kafka,
+    {
+      groupId,
+      ...GROUP_SESSION,
+      minBytes: FETCH_MIN_BYTES,
+      maxWaitTimeInMs: options.batchTimeoutMs,
+      maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
+      maxBytes: FETCH_MAX_BYTES,
+      allowAutoTopicCreation: false,
+    },
+    stopping.signal,
+  );
   const admin = options.kafka.admin();
   // partition → end of its pending range (null: none); a partition not here is read from the group first.
   const pending = new Map<number, bigint | null>();
@@ -189,6 +193,8 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
     status.state = "running";
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
+    // After the stop, a crash (a restart that was still connecting) ends nothing that still runs.
+    if (stopping.signal.aborted) return;
     recordError(status, events, `sync consumer crashed${payload.restart ? " (restarting)" : ""}: ${payload.error.message}`);
     // kafkajs restarts the consumer after a retriable failure (a broker away): running again once it rejoins.
     status.state = payload.restart ? "starting" : "failed";

@@ -3,7 +3,7 @@
  * or one started for this file); with no broker at a local address dev starts its own, and a remote
  * broker that is not there stops the start with a clear error.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -55,6 +55,33 @@ describe("moose dev with no broker answering", () => {
       expect(await again.stop()).toBe(0);
     }
   }, 2 * (BROKER_START_TIMEOUT_MS + DEV_TEST_TIMEOUT_MS));
+
+  it("Ctrl-C after its broker was killed: the processes stop for good and dev exits at once after 'moose dev stopped'", async () => {
+    // kafkajs restarted the crashed consumers after the stop, forever; its connection retries held the process ≈ 20 s.
+    const gone = copyQuickstart();
+    try {
+      await gone.edit("app/index.ts", 'new Stream<UserSchema>("UserEvents")', 'new Stream<UserSchema>("UserEvents", { destination: usersTable })');
+      const port = await freePort();
+      const dev = new DevProcess(gone, devEnv(await freePorts(), { MOOSE_REDPANDA_CONFIG__BROKER: `localhost:${port}` }));
+      try {
+        await dev.waitFor(/moose dev ready in \d+ ms/, 0, BROKER_START_TIMEOUT_MS);
+        process.kill(Number(readFileSync(path.join(gone.dir, ".moose", "kafka", String(port), "pid"), "utf8")), "SIGKILL");
+        await dev.waitFor(/process sync:UserEvents->Users: sync consumer crashed \(restarting\)/, 0, 90_000);
+        // Past the restart's delay: the consumer is connecting again, retrying for seconds.
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        dev.child.kill("SIGINT");
+        await dev.waitFor(/moose dev stopped/);
+        const stoppedAt = Date.now();
+        expect(await dev.exited()).toBe(0);
+        expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+        expect(dev.output.slice(dev.output.indexOf("moose dev stopped"))).not.toContain("crashed");
+      } finally {
+        await dev.stop();
+      }
+    } finally {
+      gone.remove();
+    }
+  }, BROKER_START_TIMEOUT_MS + DEV_TEST_TIMEOUT_MS);
 
   it("at another machine's address: stops at start-up naming the broker and its config key, and says what to do", async () => {
     const broker = "kafka.invalid:9092";

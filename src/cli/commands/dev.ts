@@ -5,7 +5,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { ExitCode } from "../../errors.js";
-import { action } from "../action.js";
+import { action, endAfterShutdown } from "../action.js";
 import { clock } from "../../dev/output.js";
 import { parseBooleanFlag } from "../project.js";
 
@@ -64,6 +64,7 @@ export function register(program: Command): void {
         process.stdout.write(`\n${stamp(`${signal === "SIGINT" ? "Ctrl-C" : signal}: shutting down…\n`)}`);
         await session.close();
         process.stdout.write(stamp("moose dev stopped\n"));
+        endAfterShutdown();
         return ExitCode.ok;
       }),
     );

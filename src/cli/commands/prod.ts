@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { ExitCode, MooseError } from "../../errors.js";
 import { textReporter } from "../../migrations/runner/events.js";
 import type { ClickHouseChoice } from "../../server/prod.js";
-import { action } from "../action.js";
+import { action, endAfterShutdown } from "../action.js";
 
 interface ProdFlags {
   dir: string;
@@ -53,6 +53,7 @@ export function register(program: Command): void {
           process.once("SIGTERM", resolve);
         });
         await server.close();
+        endAfterShutdown();
         return ExitCode.ok;
       }),
     );
