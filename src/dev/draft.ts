@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { open, rm } from "node:fs/promises";
 import path from "node:path";
-import { diffManifests } from "../diff/index.js";
+import { diffManifests, withKept } from "../diff/index.js";
 import type { DiffResult } from "../diff/operations.js";
 import { mooseTsPackage } from "../cli/package-info.js";
 import { hashManifest } from "../manifest/canonical.js";
@@ -57,7 +57,8 @@ export class DraftWriter {
       return "deleted";
     }
     const from = hashManifest(base);
-    const to = hashManifest(code);
+    // As `moose migrate generate` would record it (with what DELETION_PROTECTED keeps).
+    const to = hashManifest(withKept(code, base, plan.kept));
     // An upgraded moose-ts may render the same change differently: its version is part of what the draft is of.
     const identity = `${from} → ${to} by moose-ts ${mooseTsPackage().version}`;
     // A restarted dev finds the draft of the same change on disk: neither rendered nor touched again.

@@ -5,7 +5,7 @@
  * is kept; the next save starts from it.
  */
 import { setImmediate } from "node:timers/promises";
-import { diffManifests } from "../diff/index.js";
+import { diffManifests, withKept } from "../diff/index.js";
 import type { DiffResult, Operation } from "../diff/operations.js";
 import { wroteSince, type EndpointWrites } from "../infra/clickhouse/http-endpoint.js";
 import { countRows } from "../infra/clickhouse/rows.js";
@@ -139,8 +139,11 @@ export class Reloader {
     await followed;
     // A write through dev's endpoint meanwhile (`moose migrate up`, say) may have moved the state since that read.
     if (writesBefore && wroteSince(writesBefore, this.options.outsideWrites!())) await this.followDatabase();
-    const wanted = this.locallyPlanned(code);
-    const plan = diffManifests(await this.planningBase(), wanted, { localExternalTables: true });
+    const base = await this.planningBase();
+    const planned = this.locallyPlanned(code);
+    const plan = diffManifests(base, planned, { localExternalTables: true });
+    // The state once applied: the code, and what DELETION_PROTECTED keeps.
+    const wanted = withKept(planned, base, plan.kept);
     let report: SuccessfulReload;
     if (plan.operations.length === 0 && plan.blocked.length === 0) {
       report = { kind: "unchanged", durationMs: 0 };

@@ -107,13 +107,27 @@ export type OperationKind = Operation["kind"];
 export type OperationOf<K extends OperationKind> = Extract<Operation, { kind: K }>;
 
 /**
- * A change the code asks for that moose-ts will not make: a drop of a DELETION_PROTECTED object,
- * a Kafka partition decrease. Shown in plans; makes generation/apply stop (exit 3).
+ * A change the code asks for that moose-ts will not make: a rebuild of a DELETION_PROTECTED table
+ * that would lose columns, a Kafka partition decrease. Shown in plans; makes generation/apply stop (exit 3).
  */
 export interface BlockedChange {
   target: string;
   summary: string;
   /** Why it is blocked and what to do instead. */
+  reason: string;
+}
+
+/**
+ * A removal the code asks for that is not made because the object is DELETION_PROTECTED (as in
+ * MooseStack, such objects only ever get additive changes): the table, column, view or topic stays
+ * where it is, and in the state, so later plans still know it. Shown in plans; stops nothing.
+ */
+export interface KeptChange {
+  section: "tables" | "views" | "materializedViews" | "streams";
+  target: string;
+  /** A column of the table `target` (absent: the whole object). */
+  column?: string;
+  summary: string;
   reason: string;
 }
 
@@ -144,6 +158,7 @@ export interface DiffResult {
   /** Ordered: all teardown (dependents first), then all setup (dependencies first). */
   operations: Operation[];
   blocked: BlockedChange[];
+  kept: KeptChange[];
   renameCandidates: RenameCandidate[];
 }
 

@@ -4,12 +4,13 @@
  */
 import type { StreamSpec } from "../manifest/types.js";
 import { normalizeColumn, stableJson } from "./normalize.js";
-import type { BlockedChange, Operation } from "./operations.js";
+import type { BlockedChange, KeptChange, Operation } from "./operations.js";
 import { withRisk } from "./risk.js";
 
 export interface StreamDiff {
   operations: Operation[];
   blocked: BlockedChange[];
+  kept: KeptChange[];
 }
 
 /** All topic configs moose sets, `retention.ms` included, as Kafka strings. */
@@ -21,7 +22,7 @@ export function topicConfig(stream: StreamSpec): Record<string, string> {
 }
 
 export function diffStreams(from: Record<string, StreamSpec>, to: Record<string, StreamSpec>): StreamDiff {
-  const result: StreamDiff = { operations: [], blocked: [] };
+  const result: StreamDiff = { operations: [], blocked: [], kept: [] };
   const ids = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
   for (const id of ids) {
     const before = from[id];
@@ -33,10 +34,11 @@ export function diffStreams(from: Record<string, StreamSpec>, to: Record<string,
       );
     } else if (before && !after) {
       if (before.lifeCycle === "DELETION_PROTECTED") {
-        result.blocked.push({
+        result.kept.push({
+          section: "streams",
           target: id,
           summary: `delete topic ${id}`,
-          reason: `${id} is DELETION_PROTECTED: its messages would be lost. Keep it in code, or change its lifeCycle to FULLY_MANAGED first.`,
+          reason: `${id} is DELETION_PROTECTED: the topic stays with its messages. To remove it, change its lifeCycle to FULLY_MANAGED first.`,
         });
       } else {
         result.operations.push(withRisk({ kind: "deleteTopic", target: id, summary: `delete topic ${id}`, stream: before }));

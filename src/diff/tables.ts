@@ -5,7 +5,7 @@
 import { ExitCode, MooseError } from "../errors.js";
 import { engineText, type ColumnSpec, type IndexSpec, type TableSpec } from "../manifest/types.js";
 import { comparableType, normalizeTable, type NormalizeOptions } from "./normalize.js";
-import type { BlockedChange, ColumnChange, DiffOptions, Operation, RenameCandidate } from "./operations.js";
+import type { BlockedChange, ColumnChange, DiffOptions, KeptChange, Operation, RenameCandidate } from "./operations.js";
 import { columnTypeText, withRisk } from "./risk.js";
 
 /** Settings ClickHouse fixes at CREATE time: changing one needs a new table. */
@@ -14,6 +14,7 @@ const CREATE_ONLY_SETTINGS = new Set(["index_granularity"]);
 export interface TableDiff {
   operations: Operation[];
   blocked: BlockedChange[];
+  kept: KeptChange[];
   renameCandidates: RenameCandidate[];
   /** Ids of tables rebuilt by `recreateTable` (materialized views on them are re-attached). */
   recreated: Set<string>;
@@ -24,7 +25,7 @@ export function diffTables(
   to: Record<string, TableSpec>,
   options: DiffOptions,
 ): TableDiff {
-  const result: TableDiff = { operations: [], blocked: [], renameCandidates: [], recreated: new Set() };
+  const result: TableDiff = { operations: [], blocked: [], kept: [], renameCandidates: [], recreated: new Set() };
   checkRenameTargets(from, to, options);
   for (const id of sortedUnion(from, to)) {
     const before = from[id];
@@ -34,10 +35,11 @@ export function diffTables(
       result.operations.push(withRisk({ kind: "createTable", target: id, summary: `create table ${id}`, table: normalizeTable(after) }));
     } else if (before && !after) {
       if (before.lifeCycle === "DELETION_PROTECTED") {
-        result.blocked.push({
+        result.kept.push({
+          section: "tables",
           target: id,
           summary: `drop table ${id}`,
-          reason: `${id} is DELETION_PROTECTED: its rows would be lost. Keep it in code, or change its lifeCycle to FULLY_MANAGED (a migration of its own) before removing it.`,
+          reason: `${id} is DELETION_PROTECTED: it stays in the database with its rows. To remove it, change its lifeCycle to FULLY_MANAGED first (a migration of its own).`,
         });
       } else {
         result.operations.push(withRisk({ kind: "dropTable", target: id, summary: `drop table ${id}`, table: normalizeTable(before) }));
@@ -53,7 +55,7 @@ export function diffTables(
 
 /** Whether diffing `a` into `b` needs no operation (live table vs extracted spec, for introspection). */
 export function tablesEquivalent(a: TableSpec, b: TableSpec, options: NormalizeOptions = {}): boolean {
-  const result: TableDiff = { operations: [], blocked: [], renameCandidates: [], recreated: new Set() };
+  const result: TableDiff = { operations: [], blocked: [], kept: [], renameCandidates: [], recreated: new Set() };
   diffTable(b.name, normalizeTable({ ...a, lifeCycle: "FULLY_MANAGED" }), normalizeTable({ ...b, lifeCycle: "FULLY_MANAGED" }), options, result);
   return result.operations.length === 0;
 }
@@ -212,10 +214,12 @@ function diffColumns(
 
   for (const column of dropped) {
     if (protectedTable) {
-      result.blocked.push({
+      result.kept.push({
+        section: "tables",
         target: id,
+        column: column.name,
         summary: `drop column ${id}.${column.name}`,
-        reason: `${id} is DELETION_PROTECTED: the data in ${column.name} would be lost. Keep the column in code, or change the lifeCycle to FULLY_MANAGED first.`,
+        reason: `${id} is DELETION_PROTECTED: ${column.name} stays in the table with its data. To remove it, change the lifeCycle to FULLY_MANAGED first.`,
       });
       continue;
     }

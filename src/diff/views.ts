@@ -5,28 +5,30 @@
  */
 import { isInsertable, type MaterializedViewSpec, type Manifest } from "../manifest/types.js";
 import { normalizeSql } from "./normalize-sql.js";
-import type { BlockedChange, DiffOptions, Operation } from "./operations.js";
+import type { BlockedChange, DiffOptions, KeptChange, Operation } from "./operations.js";
 import { withRisk } from "./risk.js";
 
 export interface ViewDiff {
   operations: Operation[];
   blocked: BlockedChange[];
+  kept: KeptChange[];
 }
 
 function sortedIds(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
 }
 
-function protectedDrop(kind: string, id: string): BlockedChange {
+function protectedDrop(section: "views" | "materializedViews", kind: string, id: string): KeptChange {
   return {
+    section,
     target: id,
     summary: `drop ${kind} ${id}`,
-    reason: `${id} is DELETION_PROTECTED. Keep it in code, or change its lifeCycle to FULLY_MANAGED first.`,
+    reason: `${id} is DELETION_PROTECTED: it stays in the database. To remove it, change its lifeCycle to FULLY_MANAGED first.`,
   };
 }
 
 export function diffViews(from: Manifest, to: Manifest, recreatedTables: Set<string>, options: DiffOptions): ViewDiff {
-  const result: ViewDiff = { operations: [], blocked: [] };
+  const result: ViewDiff = { operations: [], blocked: [], kept: [] };
 
   for (const id of sortedIds(from.views, to.views)) {
     const before = from.views[id];
@@ -35,7 +37,7 @@ export function diffViews(from: Manifest, to: Manifest, recreatedTables: Set<str
     if (!before && after) {
       result.operations.push(withRisk({ kind: "createView", target: id, summary: `create view ${id}`, view: after }));
     } else if (before && !after) {
-      if (before.lifeCycle === "DELETION_PROTECTED") result.blocked.push(protectedDrop("view", id));
+      if (before.lifeCycle === "DELETION_PROTECTED") result.kept.push(protectedDrop("views", "view", id));
       else result.operations.push(withRisk({ kind: "dropView", target: id, summary: `drop view ${id}`, view: before }));
     } else if (before && after && normalizeSql(before.sql) !== normalizeSql(after.sql)) {
       result.operations.push(withRisk({ kind: "replaceView", target: id, summary: `replace the SELECT of view ${id}`, from: before, to: after }));
@@ -49,7 +51,7 @@ export function diffViews(from: Manifest, to: Manifest, recreatedTables: Set<str
     if (!before && after) {
       result.operations.push(create(after, from, to, options));
     } else if (before && !after) {
-      if (before.lifeCycle === "DELETION_PROTECTED") result.blocked.push(protectedDrop("materialized view", id));
+      if (before.lifeCycle === "DELETION_PROTECTED") result.kept.push(protectedDrop("materializedViews", "materialized view", id));
       else result.operations.push(drop(before, `drop materialized view ${id}`));
     } else if (before && after) {
       const why = replacementReason(before, after, recreatedTables);

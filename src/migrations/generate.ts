@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { diffManifests } from "../diff/index.js";
+import { diffManifests, withKept } from "../diff/index.js";
 import type { DiffResult, Operation, RenameCandidate, RenameMap } from "../diff/operations.js";
 import { ExitCode, MooseError } from "../errors.js";
 import { EMPTY_MANIFEST_HASH, hashManifest, writeManifest } from "../manifest/canonical.js";
@@ -97,14 +97,16 @@ export async function writeNextMigration(
   const id = `${nextTimestamp(now, migrations.at(-1)?.id)}_${slug}`;
   const { up, down, irreversible } = migrationSteps(plan.operations);
   const from = migrations.at(-1)?.definition.to ?? EMPTY_MANIFEST_HASH;
-  const to = hashManifest(options.manifest);
+  // What the database holds after it: the code, and what DELETION_PROTECTED keeps.
+  const state = withKept(options.manifest, base, plan.kept);
+  const to = hashManifest(state);
   const text = await renderMigrationFile({ id, createdAt: now, from, to, operations: plan.operations, up, down, irreversible });
 
   const file = path.join(layout.dir, `${id}.ts`);
   await mkdir(layout.dir, { recursive: true });
   await writeFile(file, text);
-  await writeManifest(metaPath(layout, id), options.manifest);
-  await writeSnapshot(layout, options.manifest);
+  await writeManifest(metaPath(layout, id), state);
+  await writeSnapshot(layout, state);
   await writeSum(layout);
   if (!existsSync(layout.gitattributes)) await writeFile(layout.gitattributes, MIGRATIONS_GITATTRIBUTES);
   return { kind: "written", plan, id, file, unresolvedRenames };

@@ -2,7 +2,7 @@
  * The plan as one JSON value (`moose plan --json`, `/admin/plan`). Its shape is documented in
  * docs/plan-json.md and only grows: fields are added, never renamed or removed, within version 1.
  */
-import type { BlockedChange, DiffResult, Operation, Risk } from "../diff/operations.js";
+import type { BlockedChange, DiffResult, KeptChange, Operation, Risk } from "../diff/operations.js";
 import type { Step } from "../steps/index.js";
 import { COMPONENT_LABELS, operationEffect, planComponents, type ChangeLabel, type ComponentChangeDetail, type ComponentKind } from "./components.js";
 import { renameFlag } from "./render.js";
@@ -46,11 +46,14 @@ export interface PlanJson {
     removed: number;
     operations: number;
     blocked: number;
+    kept: number;
     byRisk: Record<Risk, number>;
   };
   components: PlanJsonComponent[];
   operations: PlanJsonOperation[];
   blocked: BlockedChange[];
+  /** Removals of DELETION_PROTECTED objects, not made: they stay (not counted in hasChanges). */
+  kept: KeptChange[];
   renameCandidates: Array<{ table: string; from: string; to: string; flag: string }>;
 }
 
@@ -83,6 +86,7 @@ export function planToJson(result: DiffResult, hashes: { from?: string; to?: str
       removed: count("removed"),
       operations: result.operations.length,
       blocked: result.blocked.length,
+      kept: result.kept.length,
       byRisk,
     },
     components,
@@ -91,6 +95,7 @@ export function planToJson(result: DiffResult, hashes: { from?: string; to?: str
       return { ...op, ...(effect !== undefined ? { effect } : {}), steps: operationSteps(op) };
     }),
     blocked: result.blocked,
+    kept: result.kept,
     renameCandidates: result.renameCandidates.map((candidate) => ({ ...candidate, flag: renameFlag(candidate) })),
   };
 }

@@ -52,7 +52,8 @@ function warningLine(op: Operation, paint: Paint): string | null {
 
 export function renderPlan(result: DiffResult, options: RenderOptions = {}): string {
   const paint: Paint = options.color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_style, text) => text;
-  if (result.operations.length === 0 && result.blocked.length === 0) return "No changes.\n";
+  const kept = result.kept.map((change) => `${paint("cyan", "🛡  kept:")} ${printable(change.summary)} is not done — ${printable(change.reason)}`);
+  if (result.operations.length === 0 && result.blocked.length === 0) return ["No changes.", ...kept].join("\n") + "\n";
 
   const components = planComponents(result.operations);
   const lines: string[] = [paint("bold", "Infrastructure Changes:")];
@@ -71,6 +72,7 @@ export function renderPlan(result: DiffResult, options: RenderOptions = {}): str
   const warnings = [
     ...result.operations.map((op) => warningLine(op, paint)).filter((line): line is string => line !== null),
     ...result.blocked.map((blocked) => `${paint("red", "⛔ blocked:")} ${printable(blocked.summary)} — ${printable(blocked.reason)}`),
+    ...kept,
     ...result.renameCandidates.map(
       (candidate) =>
         `${paint("cyan", "💡 rename?")} ${printable(candidate.table)}: ${printable(candidate.from)} is dropped and ${printable(candidate.to)} added with the same type. ` +

@@ -211,6 +211,8 @@ function reportGenerated(result: GenerateResult, place: { dir?: string }): numbe
   const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   switch (result.kind) {
     case "no-changes":
+      // What DELETION_PROTECTED keeps is the only difference: said, as the plan says it.
+      if (result.plan.kept.length > 0) process.stdout.write(renderPlan(result.plan, { color }));
       out("✓ no changes: the code matches migrations/snapshot.json; nothing written");
       return ExitCode.ok;
     case "refused":

@@ -8,7 +8,8 @@ import { existsSync } from "node:fs";
 import { isMooseError } from "../../errors.js";
 import type { ClickHouseDriver } from "../../infra/clickhouse/driver.js";
 import { EMPTY_MANIFEST_HASH, hashManifest } from "../../manifest/canonical.js";
-import type { Manifest } from "../../manifest/types.js";
+import { codeState } from "../../diff/index.js";
+import { emptyManifest, type Manifest } from "../../manifest/types.js";
 import { readSnapshotManifest } from "../snapshots.js";
 import { DEV_STATE_TABLE, readAppliedHead } from "../../dev/state.js";
 import { migrationsLayout } from "../layout.js";
@@ -108,6 +109,6 @@ export async function migrationStatus(options: { projectDir: string; dir?: strin
     problem,
     snapshotHash,
     devChangesNotInMigration: applied.devAhead,
-    codeDiffersFromSnapshot: options.codeManifest ? hashManifest(options.codeManifest) !== (snapshotHash ?? EMPTY_MANIFEST_HASH) : null,
+    codeDiffersFromSnapshot: options.codeManifest ? hashManifest(codeState(snapshot ?? emptyManifest(), options.codeManifest)) !== (snapshotHash ?? EMPTY_MANIFEST_HASH) : null,
   };
 }

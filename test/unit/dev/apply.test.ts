@@ -3,9 +3,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { stateAfterApply, type ApplyOutcome } from "../../../src/dev/apply.js";
 import { isIgnoredPath } from "../../../src/dev/watch.js";
-import { diffManifests } from "../../../src/diff/index.js";
+import { diffManifests, withKept } from "../../../src/diff/index.js";
 import { emptyManifest, type Manifest } from "../../../src/manifest/types.js";
-import { column, table, users } from "../diff/builders.js";
+import { column, stream, table, users } from "../diff/builders.js";
 
 function manifest(tables: ReturnType<typeof table>[]): Manifest {
   const result = emptyManifest();
@@ -45,13 +45,25 @@ describe("stateAfterApply", () => {
   });
 
   it("keeps components with blocked changes as they were", () => {
-    const protectedBefore = manifest([table("Keep", [column("id", "String")], { lifeCycle: "DELETION_PROTECTED" }), users()]);
-    const wanted = manifest([users({}, [column("id", "String"), column("name", "String"), column("email", "String"), column("age", "Float64")])]);
-    const plan = diffManifests(protectedBefore, wanted);
-    expect(plan.blocked.map((change) => change.target)).toEqual(["Keep"]);
-    const state = stateAfterApply(protectedBefore, wanted, plan, outcome(plan, () => false));
-    expect(state.tables.Keep).toEqual(protectedBefore.tables.Keep);
+    const withEvents = (partitionCount: number, tables: ReturnType<typeof table>[]) => ({ ...manifest(tables), streams: { Events: stream("Events", { partitionCount }) } });
+    const previous = withEvents(6, [users()]);
+    const wanted = withEvents(3, [users({}, [column("id", "String"), column("name", "String"), column("email", "String"), column("age", "Float64")])]);
+    const plan = diffManifests(previous, wanted);
+    expect(plan.blocked.map((change) => change.target)).toEqual(["Events"]);
+    const state = stateAfterApply(previous, wanted, plan, outcome(plan, () => false));
+    expect(state.streams.Events).toEqual(previous.streams.Events);
     expect(state.tables.Users).toEqual(wanted.tables.Users);
+  });
+
+  it("a DELETION_PROTECTED table the code no longer has stays in the state, as withKept put it there", () => {
+    const previous = manifest([table("Keep", [column("id", "String")], { lifeCycle: "DELETION_PROTECTED" }), users()]);
+    const code = manifest([users({}, [column("id", "String"), column("name", "String"), column("email", "String"), column("age", "Float64")])]);
+    const plan = diffManifests(previous, code);
+    expect(plan.blocked).toEqual([]);
+    const wanted = withKept(code, previous, plan.kept);
+    const state = stateAfterApply(previous, wanted, plan, outcome(plan, () => false));
+    expect(state).toBe(wanted);
+    expect(state.tables.Keep).toEqual(previous.tables.Keep);
   });
 });
 

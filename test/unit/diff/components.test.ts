@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { diffManifests } from "../../../src/diff/index.js";
+import { diffManifests, withKept } from "../../../src/diff/index.js";
 import type { Manifest } from "../../../src/manifest/types.js";
 import { api, column, ingestApi, manifest, mv, stream, users, view, workflow } from "./builders.js";
 
-type Case = { name: string; from: Manifest; to: Manifest; expected: Array<[string, string, string]>; blocked?: string[] };
+type Case = { name: string; from: Manifest; to: Manifest; expected: Array<[string, string, string]>; blocked?: string[]; kept?: string[] };
 
 const cases: Case[] = [
   // Streams
@@ -54,11 +54,11 @@ const cases: Case[] = [
     expected: [["modifyStreamSchema", "Events", "breaking"]],
   },
   {
-    name: "protected topic delete is blocked",
+    name: "protected topic delete is not done: the topic is kept",
     from: manifest({ streams: [stream("Events", { lifeCycle: "DELETION_PROTECTED" })] }),
     to: manifest(),
     expected: [],
-    blocked: ["delete topic Events"],
+    kept: ["delete topic Events"],
   },
   { name: "externally managed topic", from: manifest({ streams: [stream("Events", { lifeCycle: "EXTERNALLY_MANAGED" })] }), to: manifest(), expected: [] },
   // Views
@@ -66,11 +66,11 @@ const cases: Case[] = [
   { name: "drop view", from: manifest({ views: [view("V", "SELECT 1", [])] }), to: manifest(), expected: [["dropView", "V", "breaking"]] },
   { name: "replace view", from: manifest({ views: [view("V", "SELECT 1", [])] }), to: manifest({ views: [view("V", "SELECT 2", [])] }), expected: [["replaceView", "V", "safe"]] },
   {
-    name: "protected view drop is blocked",
+    name: "protected view drop is not done: the view is kept",
     from: manifest({ views: [view("V", "SELECT 1", [], { lifeCycle: "DELETION_PROTECTED" })] }),
     to: manifest(),
     expected: [],
-    blocked: ["drop view V"],
+    kept: ["drop view V"],
   },
   // Materialized views
   {
@@ -171,11 +171,15 @@ const cases: Case[] = [
 ];
 
 describe("streams, views, materialized views, APIs, workflows", () => {
-  it.each(cases)("$name", ({ from, to, expected, blocked }) => {
+  it.each(cases)("$name", ({ from, to, expected, blocked, kept }) => {
     const result = diffManifests(from, to);
     expect(result.operations.map((op) => [op.kind, op.target, op.risk])).toEqual(expected);
     expect(result.blocked.map((entry) => entry.summary)).toEqual(blocked ?? []);
-    for (const entry of result.blocked) expect(entry.reason.length).toBeGreaterThan(20);
+    expect(result.kept.map((entry) => entry.summary)).toEqual(kept ?? []);
+    for (const entry of [...result.blocked, ...result.kept]) expect(entry.reason.length).toBeGreaterThan(20);
+    // What is kept stays in the state the plan leads to, as it was.
+    const state = withKept(to, from, result.kept);
+    for (const entry of result.kept) expect(state[entry.section][entry.target]).toEqual(from[entry.section][entry.target]);
   });
 
   it("explains a partition decrease and what to do instead", () => {

@@ -50,8 +50,8 @@ const equivalent: Array<[string, Manifest, Manifest]> = [
 
 describe("normalisation: equal schemas give an empty plan", () => {
   it.each(equivalent)("%s", (_name, before, after) => {
-    expect(diffManifests(before, after)).toEqual({ operations: [], blocked: [], renameCandidates: [] });
-    expect(diffManifests(after, before)).toEqual({ operations: [], blocked: [], renameCandidates: [] });
+    expect(diffManifests(before, after)).toEqual({ operations: [], blocked: [], kept: [], renameCandidates: [] });
+    expect(diffManifests(after, before)).toEqual({ operations: [], blocked: [], kept: [], renameCandidates: [] });
   });
 
   it("keeps LowCardinality distinct when strictLowCardinality is set", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffManifests } from "../../../src/diff/index.js";
+import { diffManifests, withKept } from "../../../src/diff/index.js";
 import type { Operation } from "../../../src/diff/operations.js";
 import { MooseError } from "../../../src/errors.js";
 import type { Manifest } from "../../../src/manifest/types.js";
@@ -195,16 +195,34 @@ describe("tables: renames", () => {
 describe("tables: DELETION_PROTECTED", () => {
   const protectedUsers = (extra = {}, columns?: Parameters<typeof users>[1]) => manifest({ tables: [users({ lifeCycle: "DELETION_PROTECTED", ...extra }, columns)] });
 
-  it("a drop is blocked, not planned", () => {
+  it("a drop is not planned: the table is kept, in the state too", () => {
     const result = diffManifests(protectedUsers(), manifest());
     expect(result.operations).toEqual([]);
-    expect(result.blocked).toEqual([expect.objectContaining({ target: "Users", summary: "drop table Users", reason: expect.stringContaining("DELETION_PROTECTED") })]);
+    expect(result.blocked).toEqual([]);
+    expect(result.kept).toEqual([expect.objectContaining({ section: "tables", target: "Users", summary: "drop table Users", reason: expect.stringContaining("DELETION_PROTECTED") })]);
+    expect(withKept(manifest(), protectedUsers(), result.kept)).toEqual(protectedUsers());
   });
 
-  it("a column drop is blocked; the rest of the change goes ahead", () => {
-    const result = diffManifests(protectedUsers(), protectedUsers({}, [column("id", "String"), column("name", "String"), column("age", "Int32")]));
+  it("a column drop is not planned, the rest of the change goes ahead; the column stays where it was in the state", () => {
+    const code = protectedUsers({}, [column("id", "String"), column("name", "String"), column("age", "Int32")]);
+    const result = diffManifests(protectedUsers(), code);
     expect(brief(result.operations)).toEqual([["addColumn", "Users", "safe"]]);
-    expect(result.blocked.map((blocked) => blocked.summary)).toEqual(["drop column Users.email"]);
+    expect(result.blocked).toEqual([]);
+    expect(result.kept).toEqual([expect.objectContaining({ target: "Users", column: "email", summary: "drop column Users.email" })]);
+    const state = withKept(code, protectedUsers(), result.kept);
+    expect(state.tables.Users!.columns.map((spec) => spec.name)).toEqual([...protectedUsers().tables.Users!.columns.map((spec) => spec.name), "age"]);
+    // Planned from that state, the same code is only the kept column again.
+    const next = diffManifests(state, code);
+    expect(next.operations).toEqual([]);
+    expect(next.kept.map((change) => change.summary)).toEqual(["drop column Users.email"]);
+  });
+
+  it("columns kept side by side stay in their order; one that was first stays first", () => {
+    const before = protectedUsers({ orderBy: ["c"] }, [column("a", "String"), column("b", "String"), column("c", "String"), column("d", "String")]);
+    const code = protectedUsers({ orderBy: ["c"] }, [column("c", "String"), column("e", "String")]);
+    const result = diffManifests(before, code);
+    expect(result.kept.map((change) => change.column)).toEqual(["a", "b", "d"]);
+    expect(withKept(code, before, result.kept).tables.Users!.columns.map((spec) => spec.name)).toEqual(["a", "b", "c", "d", "e"]);
   });
 
   it("a rebuild that would drop a column is blocked", () => {

@@ -63,4 +63,18 @@ describe("moose migrate flags", () => {
     expect(lossy.stderr).toContain("--allow-data-loss");
     expect(lossy.stderr).toContain("--rename");
   });
+
+  it("generate: a column removed from a DELETION_PROTECTED table is kept: the plan says so, nothing to write (0); plan --json lists it", async () => {
+    const protect = (manifest: typeof usersV2) => ({ ...manifest, tables: { Users: { ...manifest.tables.Users!, lifeCycle: "DELETION_PROTECTED" as const } } });
+    writeFileSync(path.join(project.dir, "p2.json"), JSON.stringify(protect(usersV2)));
+    writeFileSync(path.join(project.dir, "p3.json"), JSON.stringify(protect(usersV3)));
+    expect((await moose("migrate", "generate", "--manifest", "p2.json")).code).toBe(0);
+    const removed = await moose("migrate", "generate", "--manifest", "p3.json");
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toContain("🛡  kept: drop column Users.name is not done — Users is DELETION_PROTECTED");
+    expect(removed.stdout).toContain("no changes");
+    const plan = await moose("plan", "--manifest", "p3.json", "--json");
+    expect(plan.code).toBe(0);
+    expect(JSON.parse(plan.stdout)).toMatchObject({ hasChanges: false, kept: [{ target: "Users", column: "name" }] });
+  });
 });

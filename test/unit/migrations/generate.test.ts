@@ -65,10 +65,33 @@ describe("moose migrate generate", () => {
   });
 
   it("refuses blocked changes even with --allow-data-loss", async () => {
-    const protectedUsers = manifestWith({ ...table("Users", [column("id", "String")]), lifeCycle: "DELETION_PROTECTED" });
-    await generateMigration({ projectDir: project.dir, manifest: protectedUsers });
-    const result = await generateMigration({ projectDir: project.dir, manifest: manifestWith(), allowDataLoss: true });
+    const events = (partitionCount: number): Manifest => ({ ...manifestWith(table("Users", [column("id", "String")])), streams: { Events: build.stream("Events", { partitionCount }) } });
+    await generateMigration({ projectDir: project.dir, manifest: events(6) });
+    const result = await generateMigration({ projectDir: project.dir, manifest: events(3), allowDataLoss: true });
     expect(result).toMatchObject({ kind: "refused", reason: "blocked" });
+  });
+
+  it("DELETION_PROTECTED: writes the additive part, keeps the removed column and table in the snapshot, and has nothing more to do after it", async () => {
+    const protect = <T extends object>(spec: T) => ({ ...spec, lifeCycle: "DELETION_PROTECTED" as const });
+    const before = manifestWith(protect(table("Users", [column("id", "String"), column("email", "String"), column("name", "String")])), protect(table("Audit", [column("id", "String")])));
+    await generateMigration({ projectDir: project.dir, manifest: before, now: at("2026-11-27T08:00:00Z") });
+    const code = manifestWith(protect(table("Users", [column("id", "String"), column("name", "String"), column("age", "UInt8")])));
+    const result = await generateMigration({ projectDir: project.dir, manifest: code, now: at("2026-11-27T08:00:00Z") });
+    expect(result.kind).toBe("written");
+    if (result.kind !== "written") return;
+    expect(result.plan.operations.map((op) => op.summary)).toEqual(["add column age UInt8 to Users"]);
+    expect(result.plan.kept.map((change) => change.summary)).toEqual(["drop table Audit", "drop column Users.email"]);
+    // The state says what the database holds: email where it was, Audit as it was.
+    const snapshot = await readManifest(project.layout.snapshot);
+    expect(snapshot.tables.Users!.columns.map((spec) => spec.name)).toEqual(["id", "email", "name", "age"]);
+    expect(snapshot.tables.Audit).toEqual(before.tables.Audit);
+    const [, second] = await loadMigrations(project.layout);
+    expect(second!.definition.to).toBe(hashManifest(snapshot));
+    expect(hashManifest(await readManifest(path.join(project.layout.metaDir, `${result.id}.json`)))).toBe(hashManifest(snapshot));
+    // The same code again: only what is kept, which is no change.
+    const again = await generateMigration({ projectDir: project.dir, manifest: code });
+    expect(again.kind).toBe("no-changes");
+    expect(again.plan.kept).toHaveLength(2);
   });
 
   it("asks about renames through the injected resolver and keeps the data when answered yes", async () => {

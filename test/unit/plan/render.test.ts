@@ -6,7 +6,7 @@ import { column, manifest, stream, table, users } from "../diff/builders.js";
 
 describe("renderPlan", () => {
   it("says No changes. for an empty plan", () => {
-    expect(renderPlan({ operations: [], blocked: [], renameCandidates: [] })).toBe("No changes.\n");
+    expect(renderPlan({ operations: [], blocked: [], kept: [], renameCandidates: [] })).toBe("No changes.\n");
   });
 
   it("has no escape codes unless colour is asked for", () => {
@@ -61,6 +61,6 @@ describe("planToJson", () => {
   });
 
   it("an empty plan has no changes", () => {
-    expect(planToJson({ operations: [], blocked: [], renameCandidates: [] })).toMatchObject({ hasChanges: false, components: [], operations: [] });
+    expect(planToJson({ operations: [], blocked: [], kept: [], renameCandidates: [] })).toMatchObject({ hasChanges: false, components: [], operations: [] });
   });
 });
