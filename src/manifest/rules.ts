@@ -2,7 +2,12 @@
  * Names a manifest may use, checked at build time so that a model ClickHouse or Kafka would refuse
  * never reaches a migration (which would then fail half-applied):
  *
- * - names are non-empty and hold no control characters;
+ * - names are non-empty and hold no control characters or line separators (U+0085, U+2028, U+2029,
+ *   which ClickHouse's parser reads as line breaks inside a quoted name);
+ * - no field is named `__proto__`: a JavaScript object cannot hold it as data, so the ingest API,
+ *   inserts and results would drop its values;
+ * - an API or ingest API answers at a path a request can name: not empty, no `?` or `#`, no empty,
+ *   `.` or `..` segment;
  * - table, view and column names fit ClickHouse's storage: it names files after them, escaping
  *   every byte other than [A-Za-z0-9_] as `%XX`, and file names stop at 255 bytes, with room
  *   kept for the suffixes ClickHouse and moose-ts's rebuild add;
@@ -31,7 +36,7 @@ const MAX_COLUMN_NAME_BYTES = 200;
 const MAX_TOPIC_NAME_LENGTH = 249;
 const TOPIC_NAME = /^[A-Za-z0-9._-]+$/;
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
 /** Infix of moose-ts's temporary tables and columns (`__moose_new`, `__moose_old`, `__moose_converted`). */
 const RESERVED_INFIX = "__moose_";
 
@@ -44,12 +49,30 @@ export function escapedNameBytes(name: string): number {
 
 function nameProblem(name: string, maxBytes: number, reservedPrefix: boolean): string | undefined {
   if (name.length === 0) return "the name is empty";
-  if (CONTROL.test(name)) return "the name holds a control character (a line break, tab, …)";
+  if (CONTROL.test(name)) return "the name holds a control character or line separator (a line break, tab, U+2028, …)";
   if (reservedPrefix && name.toLowerCase().startsWith(RESERVED_PREFIX)) return `names starting with "${RESERVED_PREFIX}" are reserved for moose-ts's own tables`;
   if (name.toLowerCase().includes(RESERVED_INFIX)) return `names containing "${RESERVED_INFIX}" are reserved for moose-ts's temporary copies`;
   const bytes = escapedNameBytes(name);
   if (bytes > maxBytes) {
     return `the name is ${bytes} bytes once ClickHouse escapes it for its file names (every character other than A-Z, a-z, 0-9 and _ takes 3 bytes per UTF-8 byte); at most ${maxBytes} fit`;
+  }
+  return undefined;
+}
+
+function columnNameProblem(name: string): string | undefined {
+  if (name === "__proto__") return "a field cannot be named __proto__: JavaScript objects do not hold it as data, so the ingest API, inserts and query results would lose its values; rename the field";
+  return nameProblem(name, MAX_COLUMN_NAME_BYTES, false);
+}
+
+/** Where an API answers (`name`, `name/version` or its `path` option): a path a request can name. */
+function pathProblem(path: string): string | undefined {
+  // A slash at either end is the server's to take (MooseStack's `path` options carry them).
+  const inner = path.replace(/^\/|\/$/g, "");
+  if (inner.length === 0) return "the name is empty: the API would answer at no path";
+  if (CONTROL.test(path)) return "the path holds a control character or line separator";
+  if (/[?#]/.test(path)) return `a request cannot name a path holding "?" or "#" (they start the query and the fragment)`;
+  if (inner.split("/").some((segment) => segment === "" || segment === "." || segment === "..")) {
+    return `its path has an empty, "." or ".." segment, which clients and proxies remove or resolve before the request arrives`;
   }
   return undefined;
 }
@@ -62,7 +85,7 @@ export function checkManifestRules(manifest: Manifest): RuleProblem[] {
   for (const table of Object.values(manifest.tables)) {
     add(`table ${JSON.stringify(table.name)}`, nameProblem(table.name, MAX_TABLE_NAME_BYTES, true), table.source);
     if (table.columns.length === 0) add(`table ${table.name}`, "a table needs at least one column (the model has no fields)", table.source);
-    for (const column of table.columns) add(`column ${table.name}.${JSON.stringify(column.name)}`, nameProblem(column.name, MAX_COLUMN_NAME_BYTES, false), table.source);
+    for (const column of table.columns) add(`column ${table.name}.${JSON.stringify(column.name)}`, columnNameProblem(column.name), table.source);
     for (const setting of Object.keys(table.settings)) {
       if (!SETTING_NAME.test(setting)) add(`setting ${table.name}.${JSON.stringify(setting)}`, "it is not a ClickHouse setting name (letters, digits and underscores)", table.source);
     }
@@ -92,6 +115,11 @@ export function checkManifestRules(manifest: Manifest): RuleProblem[] {
     if (process.deadLetterQueue !== undefined && !(process.deadLetterQueue in manifest.streams)) {
       add(subject, missing("sends failed records to dead-letter stream", process.deadLetterQueue), process.location);
     }
+  }
+  for (const api of Object.values(manifest.apis)) add(`API ${JSON.stringify(api.path)}`, pathProblem(api.path), api.source);
+  for (const api of Object.values(manifest.ingestApis)) {
+    add(`ingest API ${JSON.stringify(api.path)}`, pathProblem(api.path), api.source);
+    for (const column of api.columns) if (column.name === "__proto__") add(`ingest API ${JSON.stringify(api.path)}`, columnNameProblem(column.name), api.source);
   }
   for (const workflow of Object.values(manifest.workflows)) {
     if (workflow.schedule === undefined) continue;

@@ -22,7 +22,8 @@ export function lazyAjv(options: Options, configure: (ajv: Ajv) => void): () => 
   return () => {
     if (!instance) {
       const Ajv = (require("ajv") as typeof AjvModule).default;
-      const made = addSchemaFormats(new Ajv(options));
+      // Own properties only: an optional field named like an Object.prototype member (`toString?`, `constructor?`) is absent when the record leaves it out.
+      const made = addSchemaFormats(new Ajv({ ...options, ownProperties: true }));
       configure(made);
       instance = made;
     }

@@ -508,7 +508,7 @@ function checkTuple(type: Extract<ColumnType, { kind: "tuple" }>, value: unknown
 function checkFields(fields: Array<{ name: string; type: ColumnType }>, value: unknown): ValueProblem[] {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return problem("must be an object");
   const record = value as Record<string, unknown>;
-  return fields.flatMap((field) => (field.name in record ? within(`/${pointerSegment(field.name)}`, checkValue(field.type, record[field.name], { top: true })) : []));
+  return fields.flatMap((field) => (Object.hasOwn(record, field.name) ? within(`/${pointerSegment(field.name)}`, checkValue(field.type, record[field.name], { top: true })) : []));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -574,7 +574,7 @@ export function toClickHouseValue(type: ColumnType, value: unknown): unknown {
 function convertFields(fields: Array<{ name: string; type: ColumnType }>, value: unknown): unknown {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
   const record: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  for (const field of fields) if (field.name in record) record[field.name] = toClickHouseValue(field.type, record[field.name]);
+  for (const field of fields) if (Object.hasOwn(record, field.name)) record[field.name] = toClickHouseValue(field.type, record[field.name]);
   return record;
 }
 

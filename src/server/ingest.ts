@@ -296,7 +296,7 @@ function integerOrString(schema: unknown): unknown {
 function toRow(record: Record<string, unknown>, types: Map<string, ColumnType>): Record<string, unknown> {
   const row: Record<string, unknown> = { ...record };
   for (const [name, type] of types) {
-    if (!(name in row)) continue;
+    if (!Object.hasOwn(row, name)) continue;
     const value = toClickHouseValue(type, row[name]);
     if (type.kind === "nested") {
       delete row[name];

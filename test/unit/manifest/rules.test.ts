@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkManifestRules, escapedNameBytes } from "../../../src/manifest/rules.js";
 import type { TableSpec } from "../../../src/manifest/types.js";
-import { column, manifest, stream, table } from "../diff/builders.js";
+import { api, column, ingestApi, manifest, stream, table } from "../diff/builders.js";
 
 function tableNamed(name: string, columns = [column("id", "String")]): TableSpec {
   return { ...table(name, columns), source: { file: "app/index.ts", line: 7 } };
@@ -12,6 +12,31 @@ describe("name rules", () => {
     expect(escapedNameBytes("Users_1")).toBe(7);
     expect(escapedNameBytes("a b")).toBe(5);
     expect(escapedNameBytes("ж")).toBe(6);
+  });
+
+  it("refuses line separators in names (ClickHouse's parser breaks a quoted name there) and a field named __proto__", () => {
+    const problems = checkManifestRules(
+      manifest({ tables: [tableNamed("a\u2028b"), tableNamed("c\u2029d"), tableNamed("e\u0085f"), tableNamed("Proto", [column("id", "String"), column("__proto__", "String")])] }),
+    );
+    expect(problems.map((problem) => `${problem.subject}: ${problem.message}`)).toEqual([
+      expect.stringContaining("line separator"),
+      expect.stringContaining("line separator"),
+      expect.stringContaining("line separator"),
+      expect.stringMatching(/^column Proto\."__proto__": a field cannot be named __proto__/),
+    ]);
+    expect(problems[0]!.location).toEqual({ file: "app/index.ts", line: 7 });
+  });
+
+  it("refuses an API or ingest API no request can reach: an empty name, ? or #, an empty, . or .. segment; a slash at either end is fine", () => {
+    const at = { source: { file: "app/apis.ts", line: 3 } };
+    const problems = checkManifestRules(
+      manifest({
+        apis: [api("", at), api("x?y", { ...at, path: "x?y" }), api("v", { ...at, version: "../x", path: "v/../x" }), api("a", { ...at, path: "a//b" }), api("fine", { ...at, path: "/fine/" })],
+        ingestApis: [ingestApi("in", { ...at, path: "in put/../x" }), ingestApi("frag", { ...at, path: "frag#1" })],
+      }),
+    );
+    expect(problems.map((problem) => problem.subject)).toEqual(['API ""', 'API "x?y"', 'API "v/../x"', 'API "a//b"', 'ingest API "in put/../x"', 'ingest API "frag#1"']);
+    expect(problems[0]).toMatchObject({ message: expect.stringContaining("empty"), location: at.source });
   });
 
   it("accepts ordinary names", () => {

@@ -54,6 +54,32 @@ describe("ingestRoutes", () => {
     expect(inserts.map((insert) => insert.rows.length)).toEqual([1, 20_000]);
   });
 
+  it("stores a record that leaves out optional fields named like Object.prototype members (toString, constructor, valueOf)", async () => {
+    const named: ColumnSpec[] = [
+      { name: "id", type: "String", nullable: false },
+      { name: "toString", type: "String", nullable: true },
+      { name: "constructor", type: "String", nullable: true },
+      { name: "valueOf", type: "Float64", nullable: true },
+    ];
+    const manifest: Manifest = {
+      ...emptyManifest(),
+      tables: { Named: { name: "Named", columns: named, orderBy: ["id"], engine: { name: "MergeTree", params: [] }, settings: {}, indexes: [], lifeCycle: "FULLY_MANAGED" } },
+      ingestApis: {
+        Named: {
+          name: "Named",
+          path: "Named",
+          columns: named,
+          schema: JSON.parse('{"type":"object","properties":{"id":{"type":"string"},"toString":{"type":"string"},"constructor":{"type":"string"},"valueOf":{"type":"number"}},"required":["id"]}'),
+          destination: "Named",
+        },
+      },
+    };
+    const { inserts, driver } = recorders();
+    await ingestRoutes(manifest, { driver })("Named", { id: "1" });
+    await ingestRoutes(manifest, { driver })("Named", { id: "2", toString: "t", valueOf: 2 });
+    expect(inserts.map((insert) => insert.rows)).toEqual([[{ id: "1" }], [{ id: "2", toString: "t", valueOf: 2 }]]);
+  });
+
   it("takes a Decimal as a JSON number or a decimal string (the schema a Python Decimal field gets)", async () => {
     const decimalColumns: ColumnSpec[] = [
       { name: "id", type: "String", nullable: false },

@@ -48,6 +48,12 @@ describe("compileParamsValidator", () => {
     expect(constants(new URLSearchParams("level=1.5"))).toEqual({ ok: false, errors: [{ field: "level", message: "must be one of 1, 2" }] });
   });
 
+  it("leaves out an optional parameter named like an Object.prototype member (toString, constructor) when the query has none", () => {
+    const named = compileParamsValidator({ type: "object", properties: { toString: { type: "string" }, constructor: { type: "string" }, valueOf: { type: "number" } }, additionalProperties: false });
+    expect(named(new URLSearchParams(""))).toEqual({ ok: true, params: {} });
+    expect(named(new URLSearchParams("toString=a&valueOf=2"))).toEqual({ ok: true, params: { toString: "a", valueOf: 2 } });
+  });
+
   it("wraps a single value for an array parameter", () => {
     expect(validate(new URLSearchParams("name=a&ids=7"))).toMatchObject({ ok: true, params: { ids: [7] } });
   });
