@@ -37,6 +37,15 @@ const notNegative: ValueRule = {
 };
 
 /**
+ * A database of the app's own: ClickHouse's `system` and `information_schema` hold no tables of the
+ * app (creating them there half-works, and the journal written there reads back empty).
+ */
+const appDatabase: ValueRule = {
+  expected: 'the name of a database of the app\'s own (not empty, not ClickHouse\'s "system", "information_schema" or "INFORMATION_SCHEMA")',
+  check: (value) => typeof value === "string" && value.trim() !== "" && !["system", "information_schema"].includes(value.toLowerCase()),
+};
+
+/**
  * A PEM RSA public key of at least 2048 bits, as RS256 needs (a smaller one would refuse every
  * token), and nothing private anywhere in the value, which has no place in a config file.
  */
@@ -58,6 +67,7 @@ function isRsaPublicKey(pem: string): boolean {
 /** `section.key` → its rule. Keys without one accept any value of their type. */
 export const VALUE_RULES: Readonly<Record<string, ValueRule>> = {
   "clickhouse_config.host": host,
+  "clickhouse_config.db_name": appDatabase,
   "clickhouse_config.host_port": port,
   "clickhouse_config.native_port": port,
   "http_server_config.host": host,

@@ -10,6 +10,23 @@ const { writeToml, loadError } = project;
 
 const KEY_HASH = "0123456789abcdef0123456789abcdef01234567";
 
+describe("the database", () => {
+  it.each(["system", "INFORMATION_SCHEMA", "information_schema", ""])("refuses clickhouse_config.db_name = %j, naming the key and line", async (name) => {
+    await writeToml(`[clickhouse_config]\ndb_name = ${JSON.stringify(name)}\n`);
+    const error = await loadError();
+    expect(error.code).toBe("CONFIG_INVALID_VALUE");
+    expect(error.message).toContain("clickhouse_config.db_name");
+    expect(error.message).toContain("a database of the app's own");
+    expect(error.config).toMatchObject({ key: "clickhouse_config.db_name", line: 2 });
+  });
+
+  it("refuses it from the environment too, and accepts an ordinary name", async () => {
+    expect((await loadError({ MOOSE_CLICKHOUSE_CONFIG__DB_NAME: "System" })).message).toContain("environment variable MOOSE_CLICKHOUSE_CONFIG__DB_NAME");
+    await writeToml(`[clickhouse_config]\ndb_name = "analytics"\n`);
+    expect((await loadConfig(project.dir, {})).clickhouse_config.db_name).toBe("analytics");
+  });
+});
+
 describe("ports", () => {
   it.each([
     ["clickhouse_config", "host_port", -1],
