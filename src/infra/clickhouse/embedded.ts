@@ -8,7 +8,7 @@
 import { closeSync, openSync } from "node:fs";
 import path from "node:path";
 import { isatty } from "node:tty";
-import { Session, drainPending } from "chdb";
+import { Session, drainPending, type ChdbResult } from "chdb";
 import { MooseError } from "../../errors.js";
 import { bindDirectory, unbindDirectory } from "./data-dir.js";
 import type { ClickHouseDriver, CompactRows, InsertOptions, QueryParams } from "./driver.js";
@@ -102,6 +102,24 @@ export function openEmbeddedDriver(): ClickHouseDriver | undefined {
   return openDrivers.values().next().value;
 }
 
+/**
+ * The longest result read into the process as text (rows for the app, a consumption API, moose's
+ * own reads). Decoding one as a single string fails past ≈ 512 MB, and past 2 GiB aborts the whole
+ * process inside V8 (a `moose dev` that then hangs); its rows would take several times as much heap.
+ */
+const MAX_RESULT_BYTES = 128 * 1024 * 1024;
+
+function resultText(result: ChdbResult): string {
+  const size = result.bytes().byteLength;
+  if (size > MAX_RESULT_BYTES) {
+    throw new MooseError("CLICKHOUSE_RESULT_TOO_LARGE", `the query's result is ${Math.ceil(size / 2 ** 20)} MB; at most ${MAX_RESULT_BYTES / 2 ** 20} MB is read into the process`, {
+      hint: "add a LIMIT, or select fewer rows or columns; for a large export, query the ClickHouse HTTP endpoint of `moose dev`, which hands the result over as bytes",
+      details: { bytes: size, maxBytes: MAX_RESULT_BYTES },
+    });
+  }
+  return result.text();
+}
+
 /** Idle sessions kept for reuse; more are opened while that many statements run at once. */
 const IDLE_SESSIONS = 4;
 
@@ -158,7 +176,7 @@ class EmbeddedDriver implements RawClickHouseDriver {
           params && Object.keys(params).length > 0
             ? await session.queryBindAsync(sql, params, { format })
             : await session.queryAsync(sql, { format });
-        return result.text();
+        return resultText(result);
       }, kind);
     } catch (error) {
       if (error instanceof MooseError) throw error;
@@ -179,7 +197,7 @@ class EmbeddedDriver implements RawClickHouseDriver {
       session = await openSession(this.dataDir, this.database);
       for (const [name, value] of Object.entries(settings)) await session.queryAsync(setStatement(name, value));
       const result = params && Object.keys(params).length > 0 ? await session.queryBindAsync(sql, params, { format: "JSONEachRow" }) : await session.queryAsync(sql, { format: "JSONEachRow" });
-      return parseJsonEachRow<T>(result.text());
+      return parseJsonEachRow<T>(resultText(result));
     } catch (error) {
       if (error instanceof MooseError) throw error;
       throw queryError(error, sql);

@@ -81,6 +81,17 @@ describe("embedded driver", () => {
     expect(missing.details?.clickhouseCode).toBe(60);
   });
 
+  it("refuses to read a result over 128 MB into the process (past 2 GiB decoding it aborted the process), and goes on answering", async () => {
+    const huge = "SELECT number, repeat('x', 1000) AS s FROM numbers(140000)";
+    const error = await expectMooseError(driver.query(huge), "CLICKHOUSE_RESULT_TOO_LARGE");
+    expect(error.message).toMatch(/the query's result is 1\d\d MB; at most 128 MB is read into the process/);
+    expect(error.hint).toContain("LIMIT");
+    await expectMooseError(driver.query(huge, undefined, { max_threads: "1" }), "CLICKHOUSE_RESULT_TOO_LARGE");
+    // The endpoint's path hands the bytes over without decoding them.
+    expect((await driver.raw(`${huge} FORMAT JSONEachRow`)).body.byteLength).toBeGreaterThan(128 * 2 ** 20);
+    expect(await driver.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+  });
+
   it("keeps the event loop free while a query runs", async () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
