@@ -5,6 +5,7 @@
  * `/admin/*` answering from the local dev state; `/health` for the local ClickHouse (and Kafka when
  * streaming is on).
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config/types.js";
 import { diffManifests } from "../diff/index.js";
 import type { ClickHouseDriver } from "../infra/clickhouse/driver.js";
@@ -36,6 +37,9 @@ import type { ProcessReport } from "../streams/supervisor.js";
 import { payloadText, printable } from "./output.js";
 
 type ConsumptionHandler = (path: string, query: URLSearchParams, caller: Caller) => Promise<Reply | undefined>;
+
+/** How long /health waits for the broker (a client probing it gives up after a few seconds). */
+const HEALTH_KAFKA_MS = 2000;
 
 export interface DevApiServer {
   url: string;
@@ -79,6 +83,15 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
   let ingest: IngestHandler = Object.assign(async () => undefined, { has: () => false });
   const python = projectLanguage(options.projectDir) === "python";
   let pythonWorker: PythonApiWorker | undefined;
+  // One probe of the broker at a time; /health answers within HEALTH_KAFKA_MS however long kafkajs's retries take.
+  let kafkaProbe: Promise<string> | undefined;
+  const kafkaHealth = (admin: KafkaAdmin): Promise<string> => {
+    kafkaProbe ??= admin
+      .describeTopics([])
+      .then(() => "ok", (error: Error) => error.message)
+      .finally(() => (kafkaProbe = undefined));
+    return Promise.race([kafkaProbe, sleep(HEALTH_KAFKA_MS, `no answer from the broker within ${HEALTH_KAFKA_MS / 1000} s`, { ref: false })]);
+  };
 
   const server = await startMooseServer({
     host: config.http_server_config.host,
@@ -88,7 +101,7 @@ export async function startDevApiServer(options: DevApiServerOptions): Promise<D
     apiAuth: apiAuthFrom(config),
     health: async () => ({
       clickhouse: await driver.query("SELECT 1").then(() => "ok", (error: Error) => error.message),
-      ...(kafka ? { kafka: await kafka.describeTopics([]).then(() => "ok", (error: Error) => error.message) } : {}),
+      ...(kafka ? { kafka: await kafkaHealth(kafka) } : {}),
       ...(pythonWorker ? { python: pythonWorker.exited ? PYTHON_WORKER_STOPPED : "ok" } : {}),
     }),
     ...(options.processes ? { processes: options.processes } : {}),

@@ -4,8 +4,11 @@
  * the group has committed nothing or only offsets the broker has since deleted), summed.
  *
  * `/health` is unauthenticated and probed often: the lags are measured over one kept admin
- * connection and reused for `LAG_MAX_AGE_MS`, so no rate of probes opens connections or floods the broker.
+ * connection and reused for `LAG_MAX_AGE_MS`, so no rate of probes opens connections or floods the
+ * broker; one measurement runs at a time, and a broker that does not answer within
+ * `LAG_DEADLINE_MS` leaves the lags unknown (kafkajs takes seconds to give up on a broker that is gone).
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Admin } from "kafkajs";
 import type { Kafka } from "./kafka.js";
 
@@ -17,10 +20,13 @@ export interface LagSource {
 
 /** How long a measured lag is answered again before the broker is asked anew. */
 export const LAG_MAX_AGE_MS = 2000;
+/** How long a caller waits for a measurement before its lags count as unknown. */
+export const LAG_DEADLINE_MS = 2000;
 
 export class LagProbe {
   private admin?: Promise<Admin>;
   private last?: { at: number; processes: string; lags: Promise<Map<string, number>> };
+  private measuring?: Promise<Map<string, number>>;
 
   constructor(
     private readonly kafka: Kafka,
@@ -31,7 +37,8 @@ export class LagProbe {
   lags(processes: LagSource[]): Promise<Map<string, number>> {
     const key = processes.map((process) => `${process.status.id} ${process.groupId} ${process.topic}`).join("\n");
     if (this.last && this.last.processes === key && Date.now() - this.last.at < this.maxAgeMs) return this.last.lags;
-    const lags = this.measure(processes);
+    this.measuring ??= this.measure(processes).finally(() => (this.measuring = undefined));
+    const lags = Promise.race([this.measuring, sleep(LAG_DEADLINE_MS, new Map<string, number>(), { ref: false })]);
     this.last = { at: Date.now(), processes: key, lags };
     return lags;
   }
