@@ -248,7 +248,8 @@ export class Supervisor {
     const redpanda = config.redpanda_config;
     const topicOf = (streamId: string) => brokerTopicName(redpanda.namespace, manifest.streams[streamId]?.name ?? streamId);
     const source = manifest.streams[spec.source];
-    if (!source) throw new Error(`its source stream "${spec.source}" is not in the app`);
+    // `manifest` is what is applied (moose dev: the local state), so a component whose creation failed is missing too.
+    if (!source) throw new Error(`its source stream "${spec.source}" does not exist: the app has none of that name, or creating it failed`);
     const common = {
       id,
       groupId: processGroupId(projectDir, redpanda.namespace, id),
@@ -260,7 +261,7 @@ export class Supervisor {
     };
     if (spec.kind === "sync") {
       const table = spec.destination === undefined ? undefined : manifest.tables[spec.destination];
-      if (!table) throw new Error(`its destination table "${spec.destination ?? ""}" is not in the app`);
+      if (!table) throw new Error(`its destination table "${spec.destination ?? ""}" does not exist: the app has none of that name, or creating it failed`);
       return startSync({ ...common, table, driver, batchSize: redpanda.sync_batch_size, batchTimeoutMs: redpanda.sync_batch_timeout_ms });
     }
     if (!run) throw new Error(`the app registered no function for ${id}`);

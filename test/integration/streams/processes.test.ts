@@ -324,7 +324,7 @@ describe("transforms and consumers", () => {
     try {
       const result = await supervisor.reconcile(manifest, new Map());
       expect(result.notRun).toEqual([{ id: "consumer:Lonely", message: "the app's code has no function for consumer:Lonely (the applied state is not the code's)" }]);
-      expect(result.failed).toEqual([{ id: "sync:Orphan->Gone", message: 'its destination table "Gone" is not in the app' }]);
+      expect(result.failed).toEqual([{ id: "sync:Orphan->Gone", message: 'its destination table "Gone" does not exist: the app has none of that name, or creating it failed' }]);
       const reports = await supervisor.report();
       expect(reports.find((report) => report.id === "consumer:Lonely")).toMatchObject({ state: "not-run" });
       expect(reports.find((report) => report.id === "consumer:Lonely")?.lastError).toBeUndefined();
