@@ -170,5 +170,9 @@ export function toFieldError(error: ErrorObject): FieldError {
     const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((value) => JSON.stringify(value)).join(", ");
     return { field: path, message: `must be one of ${allowed}` };
   }
+  if (error.keyword === "type" && Array.isArray((error.params as { type?: unknown }).type)) {
+    // ajv's text for a list of types is "must be integer,string".
+    return { field: path, message: `must be ${((error.params as { type: string[] }).type).join(" or ")}` };
+  }
   return { field: path, message: error.message ?? error.keyword };
 }

@@ -35,6 +35,11 @@ describe("compileParamsValidator", () => {
     expect(toFieldError(error)).toEqual({ field: `tags.${"k".repeat(64)}…[0]`, message: "is out of range" });
   });
 
+  it("words a choice of types as one (ajv writes \"must be integer,string\")", () => {
+    const error = { instancePath: "/big", keyword: "type", message: "must be integer,string", params: { type: ["integer", "string"] }, schemaPath: "" };
+    expect(toFieldError(error)).toEqual({ field: "big", message: "must be integer or string" });
+  });
+
   it("reads a numeric enum, a numeric literal union and a list of them from query text, as typia's query decoding does", () => {
     // `enum Level { Low = 1, High = 2 }`, `lit?: 1 | 2.5`, `levels?: Level[]`, `on?: true` as the extractor writes them.
     const constants = compileParamsValidator({
