@@ -361,7 +361,7 @@ function isAdminPath(path: string): boolean {
   return path === "/admin" || path.startsWith("/admin/");
 }
 
-export type BodyFailure = { ok: false; status: 400 | 413 | 503; error: string };
+export type BodyFailure = { ok: false; status: 400 | 413 | 415 | 503; error: string };
 type BodyResult = { ok: true; value: unknown } | BodyFailure;
 
 /** A body refused: not UTF-8 JSON (400), too large (413), or the budget for bodies in flight spent (503, retry). */
@@ -412,6 +412,11 @@ export async function readBody(request: IncomingMessage): Promise<{ ok: true; by
 }
 
 async function readJsonBody(request: IncomingMessage): Promise<BodyResult> {
+  // A compressed body is not read as if it were JSON text ("not valid UTF-8" would not say why).
+  const encoding = request.headers["content-encoding"]?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== "" && encoding !== "identity") {
+    return { ok: false, status: 415, error: `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send the body uncompressed` };
+  }
   const body = await readBody(request);
   if (!body.ok) return body;
   const text = decodeUtf8(body.bytes);

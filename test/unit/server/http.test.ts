@@ -236,6 +236,15 @@ describe("client input and internal errors", () => {
     expect(await ok.json()).toEqual({ path: "echo", received: { a: "é" } });
   });
 
+  it("refuses a compressed body with 415 naming its Content-Encoding (identity is plain)", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const response = await fetch(`${server.url}/ingest/echo`, { method: "POST", headers: { "content-encoding": "gzip" }, body: gzipSync(JSON.stringify({ a: 1 })) });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({ error: 'Content-Encoding "gzip" is not supported: send the body uncompressed' });
+    const plain = await fetch(`${server.url}/ingest/echo`, { method: "POST", headers: { "content-encoding": "identity" }, body: JSON.stringify({ a: 1 }) });
+    expect(await plain.json()).toEqual({ path: "echo", received: { a: 1 } });
+  });
+
   it("answers a failing API with a generic 500 and a request id, keeping the error text for the log only", async () => {
     const response = await fetch(`${server.url}/api/boom`);
     expect(response.status).toBe(500);
