@@ -4,8 +4,9 @@
  *
  * - names are non-empty and hold no control characters or line separators (U+0085, U+2028, U+2029,
  *   which ClickHouse's parser reads as line breaks inside a quoted name);
- * - no field is named `__proto__`: a JavaScript object cannot hold it as data, so the ingest API,
- *   inserts and results would drop its values;
+ * - no field moose-ts writes is named `__proto__`: a JavaScript object cannot hold it as data, so
+ *   the ingest API and inserts would drop its values (an EXTERNALLY_MANAGED table may have one: a
+ *   model pulled from a database that has such a column still builds);
  * - an API or ingest API answers at a path a request can name: not empty, no `?` or `#`, no empty,
  *   `.` or `..` segment;
  * - table, view and column names fit ClickHouse's storage: it names files after them, escaping
@@ -60,7 +61,7 @@ function nameProblem(name: string, maxBytes: number, reservedPrefix: boolean): s
 }
 
 function columnNameProblem(name: string): string | undefined {
-  if (name === "__proto__") return "a field cannot be named __proto__: JavaScript objects do not hold it as data, so the ingest API, inserts and query results would lose its values; rename the field";
+  if (name === "__proto__") return "a field cannot be named __proto__: JavaScript objects do not hold it as data, so the ingest API and inserts would lose its values; rename the field";
   return nameProblem(name, MAX_COLUMN_NAME_BYTES, false);
 }
 
@@ -85,7 +86,10 @@ export function checkManifestRules(manifest: Manifest): RuleProblem[] {
   for (const table of Object.values(manifest.tables)) {
     add(`table ${JSON.stringify(table.name)}`, nameProblem(table.name, MAX_TABLE_NAME_BYTES, true), table.source);
     if (table.columns.length === 0) add(`table ${table.name}`, "a table needs at least one column (the model has no fields)", table.source);
-    for (const column of table.columns) add(`column ${table.name}.${JSON.stringify(column.name)}`, columnNameProblem(column.name), table.source);
+    for (const column of table.columns) {
+      const problem = column.name === "__proto__" && table.lifeCycle === "EXTERNALLY_MANAGED" ? undefined : columnNameProblem(column.name);
+      add(`column ${table.name}.${JSON.stringify(column.name)}`, problem, table.source);
+    }
     for (const setting of Object.keys(table.settings)) {
       if (!SETTING_NAME.test(setting)) add(`setting ${table.name}.${JSON.stringify(setting)}`, "it is not a ClickHouse setting name (letters, digits and underscores)", table.source);
     }
