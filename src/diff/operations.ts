@@ -131,6 +131,16 @@ export interface KeptChange {
   reason: string;
 }
 
+/**
+ * How a kept object can go: its lifeCycle must be FULLY_MANAGED in the state first. A lifeCycle
+ * change alone has no operation, so it is recorded by the next migration (or `moose dev` apply) made
+ * for any other change.
+ */
+export function releaseKept(what: "object" | "column"): string {
+  const first = what === "column" ? "set the table's lifeCycle to FULLY_MANAGED in the code" : "put it back in the code with lifeCycle FULLY_MANAGED";
+  return `To remove it, ${first}; the next migration made for any other change records that (a lifeCycle change alone writes none), and after it the removal is planned`;
+}
+
 /** A dropped and an added column of one table with the same type: possibly a rename. */
 export interface RenameCandidate {
   table: string;

@@ -4,7 +4,7 @@
  */
 import type { StreamSpec } from "../manifest/types.js";
 import { normalizeColumn, stableJson } from "./normalize.js";
-import type { BlockedChange, KeptChange, Operation } from "./operations.js";
+import { releaseKept, type BlockedChange, type KeptChange, type Operation } from "./operations.js";
 import { withRisk } from "./risk.js";
 
 export interface StreamDiff {
@@ -38,7 +38,7 @@ export function diffStreams(from: Record<string, StreamSpec>, to: Record<string,
           section: "streams",
           target: id,
           summary: `delete topic ${id}`,
-          reason: `${id} is DELETION_PROTECTED: the topic stays with its messages. To remove it, change its lifeCycle to FULLY_MANAGED first.`,
+          reason: `${id} is DELETION_PROTECTED: the topic stays with its messages. ${releaseKept("object")}.`,
         });
       } else {
         result.operations.push(withRisk({ kind: "deleteTopic", target: id, summary: `delete topic ${id}`, stream: before }));

@@ -5,7 +5,7 @@
 import { ExitCode, MooseError } from "../errors.js";
 import { engineText, type ColumnSpec, type IndexSpec, type TableSpec } from "../manifest/types.js";
 import { comparableType, normalizeTable, type NormalizeOptions } from "./normalize.js";
-import type { BlockedChange, ColumnChange, DiffOptions, KeptChange, Operation, RenameCandidate } from "./operations.js";
+import { releaseKept, type BlockedChange, type ColumnChange, type DiffOptions, type KeptChange, type Operation, type RenameCandidate } from "./operations.js";
 import { columnTypeText, withRisk } from "./risk.js";
 
 /** Settings ClickHouse fixes at CREATE time: changing one needs a new table. */
@@ -39,7 +39,7 @@ export function diffTables(
           section: "tables",
           target: id,
           summary: `drop table ${id}`,
-          reason: `${id} is DELETION_PROTECTED: it stays in the database with its rows. To remove it, change its lifeCycle to FULLY_MANAGED first (a migration of its own).`,
+          reason: `${id} is DELETION_PROTECTED: it stays in the database with its rows. ${releaseKept("object")}.`,
         });
       } else {
         result.operations.push(withRisk({ kind: "dropTable", target: id, summary: `drop table ${id}`, table: normalizeTable(before) }));
@@ -219,7 +219,7 @@ function diffColumns(
         target: id,
         column: column.name,
         summary: `drop column ${id}.${column.name}`,
-        reason: `${id} is DELETION_PROTECTED: ${column.name} stays in the table with its data. To remove it, change the lifeCycle to FULLY_MANAGED first.`,
+        reason: `${id} is DELETION_PROTECTED: ${column.name} stays in the table with its data. ${releaseKept("column")}.`,
       });
       continue;
     }

@@ -5,7 +5,7 @@
  */
 import { isInsertable, type MaterializedViewSpec, type Manifest } from "../manifest/types.js";
 import { normalizeSql } from "./normalize-sql.js";
-import type { BlockedChange, DiffOptions, KeptChange, Operation } from "./operations.js";
+import { releaseKept, type BlockedChange, type DiffOptions, type KeptChange, type Operation } from "./operations.js";
 import { withRisk } from "./risk.js";
 
 export interface ViewDiff {
@@ -23,7 +23,7 @@ function protectedDrop(section: "views" | "materializedViews", kind: string, id:
     section,
     target: id,
     summary: `drop ${kind} ${id}`,
-    reason: `${id} is DELETION_PROTECTED: it stays in the database. To remove it, change its lifeCycle to FULLY_MANAGED first.`,
+    reason: `${id} is DELETION_PROTECTED: it stays in the database. ${releaseKept("object")}.`,
   };
 }
 

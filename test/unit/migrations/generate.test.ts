@@ -92,6 +92,14 @@ describe("moose migrate generate", () => {
     const again = await generateMigration({ projectDir: project.dir, manifest: code });
     expect(again.kind).toBe("no-changes");
     expect(again.plan.kept).toHaveLength(2);
+
+    // Released as the reason says: FULLY_MANAGED, recorded by the next migration made for another change; then the drop is planned.
+    expect(again.plan.kept[1]!.reason).toContain("set the table's lifeCycle to FULLY_MANAGED in the code; the next migration made for any other change records that");
+    const managed = (columns: ReturnType<typeof column>[]) => manifestWith(table("Users", columns), protect(table("Audit", [column("id", "String")])));
+    const unprotected = await generateMigration({ projectDir: project.dir, manifest: managed([column("id", "String"), column("email", "String"), column("name", "String"), column("age", "UInt8"), column("city", "String")]) });
+    expect(unprotected.kind).toBe("written");
+    const dropped = await generateMigration({ projectDir: project.dir, manifest: managed([column("id", "String"), column("name", "String"), column("age", "UInt8"), column("city", "String")]), allowDataLoss: true });
+    expect(dropped.kind === "written" && dropped.plan.operations.map((op) => op.summary)).toEqual(["drop column email from Users"]);
   });
 
   it("asks about renames through the injected resolver and keeps the data when answered yes", async () => {
