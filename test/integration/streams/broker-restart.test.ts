@@ -132,9 +132,9 @@ describe("sync across a broker restart", () => {
   it(
     "a stop while the broker is gone ends the consumers: none restarts or rejoins its group once the broker is back",
     async () => {
-      // kafkajs restarts a consumer after a retriable crash, and `disconnect` cannot cancel a start in
-      // progress: a stopped process's consumer went on reconnecting (so `moose dev` never exited) and
-      // joined its group again when the broker came back.
+      // kafkajs restarts a consumer after a retriable crash, also one handled after the stop: a stopped
+      // process's consumer went on reconnecting (so `moose dev` never exited) and joined its group
+      // again when the broker came back.
       const config = streamsConfig(broker, "");
       const raw = stream("Gone", columns, { destination: "Gone", partitionCount: 1 });
       const clean = stream("GoneClean", columns, { partitionCount: 1 });
