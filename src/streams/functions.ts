@@ -53,7 +53,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   const status = newStatus(options.id, options.kind);
   const stopping = new AbortController();
   const batches = batchesInHand();
-  const consumer = openProcessConsumer(options.kafka, { groupId, ...GROUP_SESSION, maxWaitTimeInMs: 100, allowAutoTopicCreation: false }, stopping.signal);
+  const consumer = openProcessConsumer(options.kafka, { groupId, ...GROUP_SESSION, maxWaitTimeInMs: 100, allowAutoTopicCreation: false }, { status, events, stopping: stopping.signal });
 
   /** The function's result as messages by topic (validated: a bad shape is the record's failure). */
   function results(result: unknown): Array<{ topic: string; value: unknown }> {
@@ -159,13 +159,6 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
 
   consumer.on(consumer.events.GROUP_JOIN, () => {
     status.state = "running";
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    // After the stop, a crash (a restart that was still connecting) ends nothing that still runs.
-    if (stopping.signal.aborted) return;
-    recordError(status, events, `${options.kind} consumer crashed${payload.restart ? " (restarting)" : ""}: ${payload.error.message}`);
-    // kafkajs restarts the consumer after a retriable failure (a broker away): running again once it rejoins.
-    status.state = payload.restart ? "starting" : "failed";
   });
 
   try {

@@ -11,6 +11,7 @@ import type { Config } from "../config/types.js";
 import { RECORD_FRAMING_BYTES, REQUEST_BYTES } from "../infra/kafka/limits.js";
 import { kafkaTimeouts } from "../infra/kafka/timeouts.js";
 import { RecordInvalidError } from "./dead-letter.js";
+import { recordError, type ProcessEvents, type ProcessStatus } from "./process.js";
 
 export type Kafka = InstanceType<typeof kafkajs.Kafka>;
 
@@ -85,13 +86,27 @@ export const GROUP_SESSION = { sessionTimeout: 10_000, heartbeatInterval: 3000 }
 
 /**
  * A process's consumer, which restarts itself after a crash only while the process runs (after 5
- * retries, kafkajs's default for consumers). kafkajs restarts a crashed consumer on a timer that
- * `disconnect` clears; a crash handled after the stop (a restart still connecting to a broker that is
- * gone) set it again, so the stopped process reconnected forever: `moose dev` never exited, and once
- * the broker was back the consumer joined its group again for a process that is gone.
+ * retries, kafkajs's default for consumers), and reports each crash in the process's status. kafkajs
+ * restarts a crashed consumer on a timer that `disconnect` clears; a crash handled after the stop (a
+ * restart still connecting to a broker that is gone) set it again, so the stopped process reconnected
+ * forever: `moose dev` never exited, and once the broker was back the consumer joined its group again
+ * for a process that is gone.
  */
-export function openProcessConsumer(kafka: Kafka, config: Omit<ConsumerConfig, "retry">, stopping: AbortSignal): Consumer {
-  return kafka.consumer({ ...config, retry: { retries: 5, restartOnFailure: async () => !stopping.aborted } });
+export function openProcessConsumer(
+  kafka: Kafka,
+  config: Omit<ConsumerConfig, "retry">,
+  process: { status: ProcessStatus; events: ProcessEvents; stopping: AbortSignal },
+): Consumer {
+  const { status, events, stopping } = process;
+  const consumer = kafka.consumer({ ...config, retry: { retries: 5, restartOnFailure: async () => !stopping.aborted } });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    // After the stop, a crash (a restart that was still connecting) ends nothing that still runs.
+    if (stopping.aborted) return;
+    recordError(status, events, `${status.kind} consumer crashed${payload.restart ? " (restarting)" : ""}: ${payload.error.message}`);
+    // kafkajs restarts the consumer after a retriable failure (a broker away): running again once it rejoins.
+    status.state = payload.restart ? "starting" : "failed";
+  });
+  return consumer;
 }
 
 /** 100 ms, 200 ms, 400 ms, … capped at 5 s: the wait before retry number `attempt` (1-based). */

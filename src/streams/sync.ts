@@ -84,7 +84,7 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
       maxBytes: FETCH_MAX_BYTES,
       allowAutoTopicCreation: false,
     },
-    stopping.signal,
+    { status, events, stopping: stopping.signal },
   );
   const admin = options.kafka.admin();
   // partition → end of its pending range (null: none); a partition not here is read from the group first.
@@ -191,13 +191,6 @@ export async function startSync(options: SyncOptions): Promise<RunningProcess> {
     pending.clear();
     held.clear();
     status.state = "running";
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    // After the stop, a crash (a restart that was still connecting) ends nothing that still runs.
-    if (stopping.signal.aborted) return;
-    recordError(status, events, `sync consumer crashed${payload.restart ? " (restarting)" : ""}: ${payload.error.message}`);
-    // kafkajs restarts the consumer after a retriable failure (a broker away): running again once it rejoins.
-    status.state = payload.restart ? "starting" : "failed";
   });
 
   try {
