@@ -142,8 +142,6 @@ export class Reloader {
     const base = await this.planningBase();
     const planned = this.locallyPlanned(code);
     const plan = diffManifests(base, planned, { localExternalTables: true });
-    // The state once applied: the code, and what DELETION_PROTECTED keeps.
-    const wanted = withKept(planned, base, plan.kept);
     let report: SuccessfulReload;
     if (plan.operations.length === 0 && plan.blocked.length === 0) {
       report = { kind: "unchanged", durationMs: 0 };
@@ -179,6 +177,8 @@ export class Reloader {
       // makes the record of a full apply (the usual outcome), which otherwise would delay the next
       // query to dev's endpoint by as long once the change is applied.
       await setImmediate();
+      // The state once applied: the code, and what DELETION_PROTECTED keeps.
+      const wanted = withKept(planned, base, plan.kept);
       const ifAllApplied = stateRecord(wanted);
       const outcome = await applying;
       this.reportOutcome(outcome);
